@@ -1,0 +1,44 @@
+# backbuddy — every target creates .venv itself from a bare Python 3.11.
+PY      ?= $(shell command -v python3.11 || command -v python3)
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench clean system-deps truth-clips
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"backbuddy needs Python 3.11, found {sys.version.split()[0]}"'
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $@
+
+## run: start the web app on http://$(HOST):$(PORT)
+run: $(STAMP)
+	$(BIN)/backbuddy serve --host $(HOST) --port $(PORT)
+
+## system-deps: Debian packages the tests need (Chromium for browser tests, PostgreSQL for store tests)
+system-deps:
+	@bash scripts/system-deps.sh
+
+## lint: ruff, ruff format check, mypy (strict on domain/), import-linter layers
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## test: lint, then every test (unit, spec, property, integration, browser)
+test: $(STAMP) system-deps lint
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+## bench: benchmarks; prints BENCH lines and writes bench/results.json
+bench: $(STAMP) system-deps
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The `backbuddy` command line: thin commands that parse, call a service, print."""

@@ -1,0 +1,1 @@
+"""The safety core: pure stdlib + pydantic, no I/O, no clock, no numpy."""

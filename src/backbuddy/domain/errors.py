@@ -1,0 +1,52 @@
+"""Typed errors whose messages tell a person what to do next.
+
+Every error backbuddy raises on purpose derives from BackbuddyError, so the CLI
+and the web app can turn it into one clear line without a traceback.
+"""
+
+
+class BackbuddyError(Exception):
+    """Base of every expected error; `str(err)` is the message a user sees."""
+
+    exit_code = 2
+
+
+class DefinitionError(BackbuddyError):
+    """A technique or screening YAML file is malformed (names file, field and reason)."""
+
+
+class EventError(BackbuddyError):
+    """An event could not be read: malformed, unknown kind, wrong field, time going backwards."""
+
+
+class UnknownTechnique(BackbuddyError):
+    """No technique has the requested id."""
+
+
+class ScreeningInputError(BackbuddyError):
+    """Screening answers are missing, unknown or of the wrong type."""
+
+
+class ScreeningRequired(BackbuddyError):
+    """No valid screening for this technique in this sitting (invariant I1)."""
+
+
+class ScreeningBlocked(BackbuddyError):
+    """The screening outcome does not allow this technique today."""
+
+    def __init__(self, message: str, outcome: str) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+        self.exit_code = 4 if outcome == "block_emergency" else 3
+
+
+class TransitionNotAllowed(BackbuddyError):
+    """An event arrived in a state that cannot take it."""
+
+
+class SessionLimitReached(BackbuddyError):
+    """A frequency or rest rule (I6, I8) forbids a new session now."""
+
+
+class StoreError(BackbuddyError):
+    """The session store cannot be opened, read or written."""

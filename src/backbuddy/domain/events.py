@@ -1,0 +1,209 @@
+"""Events: everything that happens to a session, as frozen values.
+
+Time arrives inside events (`t`, seconds since the session began, never going
+backwards); the engine has no clock. `from_dict` is the one gate through which
+outside data (JSONL, WebSocket messages) becomes an event; it rejects anything
+malformed with an EventError naming the field.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import Any, Literal, get_args
+
+from backbuddy.domain.errors import EventError
+
+SensationKind = Literal[
+    "comfortable_stretch",
+    "discomfort",
+    "sharp_pain",
+    "numbness",
+    "tingling",
+    "weakness",
+    "dizziness",
+    "chest_pain",
+]
+SENSATION_KINDS: tuple[str, ...] = get_args(SensationKind)
+#: Sensations that halt the session for good and lead to aftercare and referral (I2).
+SYMPTOMS: frozenset[str] = frozenset(
+    {"sharp_pain", "numbness", "tingling", "weakness", "dizziness", "chest_pain"}
+)
+
+StopSource = Literal["button", "key", "voice", "camera", "system"]
+STOP_SOURCES: tuple[str, ...] = get_args(StopSource)
+
+
+@dataclass(frozen=True)
+class Begin:
+    """The pair starts the session; `at` is the wall-clock start, used to check the screening."""
+
+    t: float
+    at: datetime | None = None
+    camera: bool = False
+    kind: Literal["begin"] = "begin"
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Time passes; drives breath pacing and phase changes."""
+
+    t: float
+    kind: Literal["tick"] = "tick"
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The pair confirms the current set-up step is done."""
+
+    t: float
+    kind: Literal["ready"] = "ready"
+
+
+@dataclass(frozen=True)
+class Stop:
+    """STOP from any source: button, key, voice, camera, system."""
+
+    t: float
+    source: StopSource = "button"
+    kind: Literal["stop"] = "stop"
+
+
+@dataclass(frozen=True)
+class Sensation:
+    """The receiver reports what they feel."""
+
+    t: float
+    sensation: SensationKind = "comfortable_stretch"
+    kind: Literal["sensation"] = "sensation"
+
+
+@dataclass(frozen=True)
+class Resistance:
+    """The assistant (or receiver) feels resistance: stop there and hold."""
+
+    t: float
+    kind: Literal["resistance"] = "resistance"
+
+
+@dataclass(frozen=True)
+class Pop:
+    """An audible pop or click happened."""
+
+    t: float
+    kind: Literal["pop"] = "pop"
+
+
+@dataclass(frozen=True)
+class Pose:
+    """What the camera layer measured on the latest frame."""
+
+    t: float
+    tracked: bool = True
+    checks_ok: bool = True
+    speed_deg_s: float = 0.0
+    range_deg: float = 0.0
+    kind: Literal["pose"] = "pose"
+
+
+@dataclass(frozen=True)
+class Resume:
+    """The pair chooses to go on after a pause or a plain stop."""
+
+    t: float
+    kind: Literal["resume"] = "resume"
+
+
+@dataclass(frozen=True)
+class End:
+    """The pair ends the session."""
+
+    t: float
+    kind: Literal["end"] = "end"
+
+
+Event = Begin | Tick | Ready | Stop | Sensation | Resistance | Pop | Pose | Resume | End
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__dataclass_fields__["kind"].default: cls  # type: ignore[misc]
+    for cls in (Begin, Tick, Ready, Stop, Sensation, Resistance, Pop, Pose, Resume, End)
+}
+
+
+def to_dict(event: Event) -> dict[str, Any]:
+    """JSON-ready form: `{"t": ..., "event": kind, ...fields}`."""
+    data = asdict(event)
+    kind = data.pop("kind")
+    if isinstance(data.get("at"), datetime):
+        data["at"] = data["at"].isoformat()
+    elif "at" in data and data["at"] is None:
+        del data["at"]
+    return {"t": data.pop("t"), "event": kind, **data}
+
+
+def from_dict(raw: Mapping[str, Any]) -> Event:
+    """Build an event from outside data, naming precisely what is wrong if it cannot."""
+    if not isinstance(raw, Mapping):
+        raise EventError(f"an event must be a JSON object, got {type(raw).__name__}")
+    kind = raw.get("event")
+    if kind not in EVENT_TYPES:
+        known = ", ".join(EVENT_TYPES)
+        raise EventError(f"unknown event {kind!r}; known events: {known}")
+    cls = EVENT_TYPES[kind]
+    allowed = {f.name: f for f in fields(cls) if f.name != "kind"}
+    extra = sorted(set(raw) - set(allowed) - {"event"})
+    if extra:
+        raise EventError(f"event {kind!r} has unknown field(s): {', '.join(extra)}")
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name == "event":
+            continue
+        values[name] = _check_field(kind, name, value)
+    if "t" not in values:
+        raise EventError(f"event {kind!r} needs a time field 't' (seconds)")
+    return cls(**values)
+
+
+def _check_field(kind: str, name: str, value: Any) -> Any:
+    if name in ("t", "speed_deg_s", "range_deg"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise EventError(f"event {kind!r}: field {name!r} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise EventError(f"event {kind!r}: field {name!r} must be finite, got {value!r}")
+        if name == "t" and value < 0:
+            raise EventError(f"event {kind!r}: time 't' must not be negative, got {value!r}")
+        return float(value)
+    if name in ("tracked", "checks_ok", "camera"):
+        if not isinstance(value, bool):
+            raise EventError(f"event {kind!r}: field {name!r} must be true or false")
+        return value
+    if name == "sensation":
+        if value not in SENSATION_KINDS:
+            raise EventError(
+                f"unknown sensation {value!r}; known: {', '.join(SENSATION_KINDS)}"
+            )
+        return value
+    if name == "source":
+        if value not in STOP_SOURCES:
+            raise EventError(f"unknown stop source {value!r}; known: {', '.join(STOP_SOURCES)}")
+        return value
+    if name == "at":
+        return _parse_at(kind, value)
+    raise EventError(f"event {kind!r}: unexpected field {name!r}")  # pragma: no cover
+
+
+def _parse_at(kind: str, value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    try:
+        at = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise EventError(
+            f"event {kind!r}: field 'at' must be an ISO date-time, got {value!r}"
+        ) from None
+    if at.tzinfo is None:
+        raise EventError(f"event {kind!r}: field 'at' needs a time zone, got {value!r}")
+    return at
+

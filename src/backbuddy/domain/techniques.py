@@ -1,0 +1,215 @@
+"""Techniques as data: the guide's two routines, validated when loaded.
+
+A technique is a YAML file under `backbuddy/data/techniques/`. Every instruction
+carries `source`, the guide sentence it comes from (a test checks each occurs
+verbatim in the guide). A malformed file fails with its path, field and reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from backbuddy.domain.errors import DefinitionError, UnknownTechnique
+
+Region = Literal["thoracic", "lumbar"]
+PhaseKind = Literal["breathe_in", "exhale_relax", "mobilise", "hold", "release", "rest"]
+Breath = Literal["in", "out", "hold"]
+Role = Literal["receiver", "assistant"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Sourced(_Model):
+    """A piece of text with the guide sentence that justifies it."""
+
+    text: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
+class Check(_Model):
+    """A posture check the camera layer evaluates: `measure` must lie within [min, max]."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str = Field(min_length=1, description="plain words for the pair, e.g. 'Sit upright'")
+    measure: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    min: float
+    max: float
+    unit: Literal["deg", "ratio"] = "deg"
+    hint_low: str = Field(min_length=1, description="what to say when the value is below min")
+    hint_high: str = Field(min_length=1, description="what to say when the value is above max")
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _range(self) -> Check:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        return self
+
+
+class SetupStep(_Model):
+    """One set-up step: who does what, and which checks prove it."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    receiver: Sourced
+    assistant: Sourced
+    checks: tuple[str, ...] = ()
+    camera_hint: str | None = None
+
+
+class Phase(_Model):
+    """One breath-paced phase of an attempt."""
+
+    id: PhaseKind
+    breath: Breath
+    seconds: float = Field(gt=0, le=30)
+    text: str
+    receiver: Sourced | None = None
+    assistant: Sourced | None = None
+
+
+class Limits(_Model):
+    """Movement limits; `config` may tighten these, never loosen them."""
+
+    gentle_speed_deg_s: float = Field(gt=0, le=30)
+    hard_speed_deg_s: float = Field(gt=0, le=60)
+    max_range_deg: float = Field(gt=0, le=45)
+    attempts: int = Field(ge=1, le=3)
+    pop_rest_min: float = Field(ge=20)
+    speed_halts_to_end: int = Field(default=2, ge=1, le=3)
+    tracking_grace_s: float = Field(default=0.5, gt=0, le=0.5)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Limits:
+        if self.gentle_speed_deg_s >= self.hard_speed_deg_s:
+            raise ValueError("gentle_speed_deg_s must be below hard_speed_deg_s")
+        return self
+
+    def tightened(self, other: Limits) -> Limits:
+        """The stricter of each limit: the way settings and caution combine."""
+        return Limits(
+            gentle_speed_deg_s=min(self.gentle_speed_deg_s, other.gentle_speed_deg_s),
+            hard_speed_deg_s=min(self.hard_speed_deg_s, other.hard_speed_deg_s),
+            max_range_deg=min(self.max_range_deg, other.max_range_deg),
+            attempts=min(self.attempts, other.attempts),
+            pop_rest_min=max(self.pop_rest_min, other.pop_rest_min),
+            speed_halts_to_end=min(self.speed_halts_to_end, other.speed_halts_to_end),
+            tracking_grace_s=min(self.tracking_grace_s, other.tracking_grace_s),
+        )
+
+
+class Caution(_Model):
+    """How a `caution` screening outcome narrows the technique."""
+
+    range_factor: float = Field(gt=0, le=1)
+    speed_factor: float = Field(gt=0, le=1)
+    attempts: int = Field(ge=1, le=3)
+    text: str
+
+
+class Technique(_Model):
+    """A complete, validated technique."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    region: Region
+    purpose: str
+    source: tuple[str, ...] = Field(min_length=1)
+    roles: dict[Role, Sourced]
+    camera: str
+    primary_measure: str
+    checks: tuple[Check, ...]
+    setup: tuple[SetupStep, ...] = Field(min_length=1)
+    phases: tuple[Phase, ...] = Field(min_length=1)
+    limits: Limits
+    caution: Caution
+    cautions: tuple[Sourced, ...] = ()
+    stop_rules: tuple[Sourced, ...] = Field(min_length=1)
+
+    @field_validator("roles")
+    @classmethod
+    def _both_roles(cls, roles: dict[str, Sourced]) -> dict[str, Sourced]:
+        missing = {"receiver", "assistant"} - set(roles)
+        if missing:
+            raise ValueError(f"missing role(s): {', '.join(sorted(missing))}")
+        return roles
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Technique:
+        ids = [c.id for c in self.checks]
+        if len(ids) != len(set(ids)):
+            raise ValueError("check ids must be unique")
+        for step in self.setup:
+            unknown = set(step.checks) - set(ids)
+            if unknown:
+                raise ValueError(f"setup step {step.id!r} names unknown check(s): {sorted(unknown)}")
+        kinds = [p.id for p in self.phases]
+        if kinds.count("mobilise") != 1:
+            raise ValueError("phases need exactly one 'mobilise' phase")
+        mobilise = self.phases[kinds.index("mobilise")]
+        if mobilise.breath != "out":
+            raise ValueError("the 'mobilise' phase must be on the exhale (breath: out)")
+        return self
+
+    def check(self, check_id: str) -> Check:
+        return next(c for c in self.checks if c.id == check_id)
+
+    def instructions(self) -> Iterable[Sourced]:
+        """Every sourced instruction, for the test that quotes the guide."""
+        yield from self.roles.values()
+        yield from self.cautions
+        yield from self.stop_rules
+        for step in self.setup:
+            yield step.receiver
+            yield step.assistant
+        for phase in self.phases:
+            if phase.receiver:
+                yield phase.receiver
+            if phase.assistant:
+                yield phase.assistant
+
+
+def default_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / "techniques"
+
+
+def load_file(path: Path) -> Technique:
+    """Load one technique file; any problem becomes a DefinitionError naming file and field."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise DefinitionError(f"{path}: cannot read technique file ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        raise DefinitionError(f"{path}: not valid YAML ({err})") from None
+    if not isinstance(raw, dict):
+        raise DefinitionError(f"{path}: a technique file must be a mapping of fields")
+    try:
+        technique = Technique.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise DefinitionError(f"{path}: field {field}: {first['msg']}") from None
+    if technique.id != path.stem:
+        raise DefinitionError(f"{path}: field id: {technique.id!r} must match the file name")
+    return technique
+
+
+def load_all(directory: Path | None = None) -> dict[str, Technique]:
+    """All techniques in a directory, keyed by id, in file-name order."""
+    folder = directory or default_dir()
+    return {t.id: t for t in (load_file(p) for p in sorted(folder.glob("*.yaml")))}
+
+
+def get(technique_id: str, directory: Path | None = None) -> Technique:
+    techniques = load_all(directory)
+    if technique_id not in techniques:
+        known = ", ".join(techniques)
+        raise UnknownTechnique(f"unknown technique {technique_id!r}; known techniques: {known}")
+    return techniques[technique_id]
