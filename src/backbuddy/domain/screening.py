@@ -1,17 +1,52 @@
 """Screening: the receiver's answers before every session, turned into an outcome.
 
 Outcomes, from least to most serious: clear, caution, block_refer, block_emergency.
+The questions and their rules are data (`backbuddy/data/screening.yaml`); `evaluate`
+is pure, so the truth tables in tests/spec and docs/screening.md can trust it.
 A block cannot be overridden. Messages refer; they never diagnose.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+
+from backbuddy.domain.errors import DefinitionError, ScreeningInputError, UnknownTechnique
+from backbuddy.domain.techniques import Role
 
 Outcome = Literal["clear", "caution", "block_refer", "block_emergency"]
 OUTCOME_ORDER: tuple[Outcome, ...] = ("clear", "caution", "block_refer", "block_emergency")
+RuleOutcome = Literal["caution", "block_refer", "block_emergency"]
+#: An answer after normalising: yes/no as a bool, or a choice id.
+Answer = bool | str
+#: One sitting: how long a screening stays valid by default (invariant I1).
+DEFAULT_VALIDITY = timedelta(hours=2)
+NO = "no"
+
+
+def severity(outcome: Outcome) -> int:
+    """Rank of an outcome: 0 for clear up to 3 for block_emergency."""
+    return OUTCOME_ORDER.index(outcome)
+
+
+def worst(outcomes: Iterable[Outcome]) -> Outcome:
+    """The most serious outcome, or clear when there is none."""
+    return max(outcomes, key=severity, default="clear")
 
 
 @dataclass(frozen=True)
@@ -39,3 +74,213 @@ class ScreeningResult:
 
     def valid_at(self, at: datetime) -> bool:
         return self.taken_at <= at <= self.valid_until
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+_ID = r"^[a-z][a-z0-9_]*$"
+
+
+class Choice(_Model):
+    """One possible answer to a choice question; `no` means nothing to report."""
+
+    id: str = Field(pattern=_ID)
+    label: str = Field(min_length=1)
+
+
+class Rule(_Model):
+    """What one answer means for some techniques (all techniques when not listed)."""
+
+    when: StrictBool | StrictStr = True
+    techniques: tuple[str, ...] | None = None
+    outcome: RuleOutcome
+    message: str = Field(min_length=1)
+    source: str | None = Field(default=None, min_length=1)
+
+    def applies(self, answer: Answer, technique_id: str) -> bool:
+        return answer == self.when and (self.techniques is None or technique_id in self.techniques)
+
+
+class Question(_Model):
+    """One screening question: yes/no unless it lists `choices` (which include `no`)."""
+
+    id: str = Field(pattern=_ID)
+    role: Role = "receiver"
+    text: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    choices: tuple[Choice, ...] | None = None
+    rules: tuple[Rule, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Question:
+        if self.choices is not None:
+            ids = [c.id for c in self.choices]
+            if len(ids) != len(set(ids)):
+                raise ValueError("choice ids must be unique")
+            if NO not in ids:
+                raise ValueError(f"a choice question needs a choice {NO!r} (nothing to report)")
+        for rule in self.rules:
+            if rule.when not in self.answers() or rule.when == self.negative:
+                raise ValueError(
+                    f"rule 'when: {rule.when}' must be one of the answers that report something: "
+                    f"{', '.join(str(a) for a in self.answers() if a != self.negative)}"
+                )
+        return self
+
+    @property
+    def negative(self) -> Answer:
+        """The answer that reports nothing: `no` (False, or the choice `no`)."""
+        return False if self.choices is None else NO
+
+    def answers(self) -> tuple[Answer, ...]:
+        """Every possible answer, the negative one first."""
+        if self.choices is None:
+            return (False, True)
+        return tuple(sorted((c.id for c in self.choices), key=lambda a: a != NO))
+
+    def expected(self) -> str:
+        """What a valid answer looks like, for error messages."""
+        if self.choices is None:
+            return "yes or no (true/false)"
+        return "one of " + ", ".join(c.id for c in self.choices)
+
+    def normalise(self, value: object) -> Answer:
+        """The answer as a bool or choice id; `false` means `no` for a choice question."""
+        if self.choices is None and isinstance(value, bool):
+            return value
+        if self.choices is not None:
+            if value is False:
+                return NO
+            if isinstance(value, str) and value in {c.id for c in self.choices}:
+                return value
+        raise ScreeningInputError(
+            f"answer for {self.id!r} must be {self.expected()}; got {value!r}"
+        )
+
+    def fired(self, answer: Answer, technique_id: str) -> tuple[Rule, ...]:
+        """The rules this answer triggers for the technique."""
+        return tuple(r for r in self.rules if r.applies(answer, technique_id))
+
+    def outcome(self, answer: Answer, technique_id: str) -> Outcome:
+        return worst([r.outcome for r in self.fired(answer, technique_id)])
+
+
+class Questionnaire(_Model):
+    """All screening questions, the techniques they were written for, and the wording."""
+
+    techniques: tuple[str, ...] = Field(min_length=1)
+    summaries: dict[Outcome, str]
+    note: str = Field(min_length=1)
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Questionnaire:
+        missing = [o for o in OUTCOME_ORDER if o not in self.summaries]
+        if missing:
+            raise ValueError(f"summaries missing for: {', '.join(missing)}")
+        ids = [q.id for q in self.questions]
+        if len(ids) != len(set(ids)):
+            raise ValueError("question ids must be unique")
+        for q in self.questions:
+            for rule in q.rules:
+                unknown = set(rule.techniques or ()) - set(self.techniques)
+                if unknown:
+                    raise ValueError(
+                        f"question {q.id!r} names unknown technique(s) {sorted(unknown)}"
+                    )
+        return self
+
+    def question(self, question_id: str) -> Question:
+        return next(q for q in self.questions if q.id == question_id)
+
+
+def normalise_answers(questions: Questionnaire, answers: Mapping[str, object]) -> dict[str, Answer]:
+    """Check ids and types of the given answers (not completeness) and normalise them."""
+    known = [q.id for q in questions.questions]
+    for key in answers:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else "; see docs/screening.md"
+            raise ScreeningInputError(f"unknown screening question id {key!r}{hint}")
+    return {q.id: q.normalise(answers[q.id]) for q in questions.questions if q.id in answers}
+
+
+def evaluate(
+    questions: Questionnaire,
+    answers: Mapping[str, object],
+    technique_id: str,
+    taken_at: datetime,
+    valid_for: timedelta = DEFAULT_VALIDITY,
+) -> ScreeningResult:
+    """The outcome for one technique: the most serious outcome over all rules wins.
+
+    Every question needs an answer, except once an answer already gives
+    block_emergency (no later answer can lessen it, so nobody is kept answering).
+    With block_emergency only the emergency reasons are kept (I1: the emergency
+    message only); otherwise every reason is listed, most serious first.
+    """
+    if technique_id not in questions.techniques:
+        known = ", ".join(questions.techniques)
+        raise UnknownTechnique(f"unknown technique {technique_id!r}; known techniques: {known}")
+    if valid_for <= timedelta(0):
+        raise ValueError(f"valid_for must be positive, got {valid_for}")
+    given = normalise_answers(questions, answers)
+    reasons = [
+        Reason(q.id, rule.outcome, rule.message)
+        for q in questions.questions
+        if q.id in given
+        for rule in q.fired(given[q.id], technique_id)
+    ]
+    outcome = worst([r.outcome for r in reasons])
+    missing = [q.id for q in questions.questions if q.id not in given]
+    if missing and outcome != "block_emergency":
+        first = questions.question(missing[0])
+        more = f" (and {len(missing) - 1} more: {', '.join(missing[1:])})" if missing[1:] else ""
+        raise ScreeningInputError(
+            f"missing answer for {first.id!r}, expected {first.expected()}{more}"
+        )
+    if outcome == "block_emergency":
+        reasons = [r for r in reasons if r.outcome == outcome]
+    reasons.sort(key=lambda r: -severity(r.outcome))
+    return ScreeningResult(
+        technique=technique_id,
+        outcome=outcome,
+        reasons=tuple(reasons),
+        taken_at=taken_at,
+        valid_until=taken_at + valid_for,
+    )
+
+
+def default_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / "screening.yaml"
+
+
+def _field(raw: Any, loc: tuple[int | str, ...]) -> str:
+    """A readable field path; question indexes also show the question id."""
+    parts = [str(p) for p in loc]
+    if len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int):
+        entry = raw["questions"][loc[1]]
+        if isinstance(entry, dict) and "id" in entry:
+            parts[1] = f"{loc[1]} ({entry['id']})"
+    return ".".join(parts) or "(top level)"
+
+
+def load_questions(path: Path | None = None) -> Questionnaire:
+    """Load the screening file; any problem becomes a DefinitionError naming file and field."""
+    path = path or default_path()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise DefinitionError(f"{path}: cannot read screening file ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        raise DefinitionError(f"{path}: not valid YAML ({err})") from None
+    if not isinstance(raw, dict):
+        raise DefinitionError(f"{path}: a screening file must be a mapping of fields")
+    try:
+        return Questionnaire.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = _field(raw, tuple(first["loc"]))
+        raise DefinitionError(f"{path}: field {field}: {first['msg']}") from None
