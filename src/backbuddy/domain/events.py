@@ -168,30 +168,28 @@ def from_dict(raw: Mapping[str, Any]) -> Event:
 
 def _check_field(kind: str, name: str, value: Any) -> Any:
     if name in ("t", "speed_deg_s", "range_deg"):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise EventError(f"event {kind!r}: field {name!r} must be a number, got {value!r}")
-        if not math.isfinite(value):
-            raise EventError(f"event {kind!r}: field {name!r} must be finite, got {value!r}")
-        if name == "t" and value < 0:
-            raise EventError(f"event {kind!r}: time 't' must not be negative, got {value!r}")
-        return float(value)
+        return _number(kind, name, value)
     if name in ("tracked", "checks_ok", "camera"):
         if not isinstance(value, bool):
             raise EventError(f"event {kind!r}: field {name!r} must be true or false")
         return value
-    if name == "sensation":
-        if value not in SENSATION_KINDS:
-            raise EventError(
-                f"unknown sensation {value!r}; known: {', '.join(SENSATION_KINDS)}"
-            )
-        return value
-    if name == "source":
-        if value not in STOP_SOURCES:
-            raise EventError(f"unknown stop source {value!r}; known: {', '.join(STOP_SOURCES)}")
-        return value
     if name == "at":
         return _parse_at(kind, value)
-    raise EventError(f"event {kind!r}: unexpected field {name!r}")  # pragma: no cover
+    known = SENSATION_KINDS if name == "sensation" else STOP_SOURCES
+    if value not in known:
+        what = "sensation" if name == "sensation" else "stop source"
+        raise EventError(f"unknown {what} {value!r}; known: {', '.join(known)}")
+    return value
+
+
+def _number(kind: str, name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise EventError(f"event {kind!r}: field {name!r} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise EventError(f"event {kind!r}: field {name!r} must be finite, got {value!r}")
+    if name == "t" and value < 0:
+        raise EventError(f"event {kind!r}: time 't' must not be negative, got {value!r}")
+    return float(value)
 
 
 def _parse_at(kind: str, value: Any) -> datetime:
@@ -206,4 +204,3 @@ def _parse_at(kind: str, value: Any) -> datetime:
     if at.tzinfo is None:
         raise EventError(f"event {kind!r}: field 'at' needs a time zone, got {value!r}")
     return at
-

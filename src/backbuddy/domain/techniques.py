@@ -84,7 +84,6 @@ class Limits(_Model):
     attempts: int = Field(ge=1, le=3)
     pop_rest_min: float = Field(ge=20)
     speed_halts_to_end: int = Field(default=2, ge=1, le=3)
-    tracking_grace_s: float = Field(default=0.5, gt=0, le=0.5)
 
     @model_validator(mode="after")
     def _ordered(self) -> Limits:
@@ -101,7 +100,6 @@ class Limits(_Model):
             attempts=min(self.attempts, other.attempts),
             pop_rest_min=max(self.pop_rest_min, other.pop_rest_min),
             speed_halts_to_end=min(self.speed_halts_to_end, other.speed_halts_to_end),
-            tracking_grace_s=min(self.tracking_grace_s, other.tracking_grace_s),
         )
 
 
@@ -149,7 +147,9 @@ class Technique(_Model):
         for step in self.setup:
             unknown = set(step.checks) - set(ids)
             if unknown:
-                raise ValueError(f"setup step {step.id!r} names unknown check(s): {sorted(unknown)}")
+                raise ValueError(
+                    f"setup step {step.id!r} names unknown check(s): {sorted(unknown)}"
+                )
         kinds = [p.id for p in self.phases]
         if kinds.count("mobilise") != 1:
             raise ValueError("phases need exactly one 'mobilise' phase")

@@ -1,0 +1,340 @@
+"""The guided-session machine: `step(state, event) -> (state, cues)`, pure and deterministic.
+
+The machine is one literal table, `TRANSITIONS`: for each mode, the events it
+takes, the rule that handles each, and the modes that rule may lead to. An event
+the table does not list for the current mode is refused with TransitionNotAllowed
+naming both. Time comes only from events; the machine has no clock.
+
+Safety invariants (design.md §3) live here: a STOP or symptom makes `halt` the next
+cue from every mode (I2); `move` is only given on the exhale with a live, correct
+camera view in camera mode (I3, I4); speed and range limits halt or pause (I5);
+attempts are capped and a pop ends the work on that region (I6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from backbuddy.domain import rules, wording
+from backbuddy.domain.cues import Cue
+from backbuddy.domain.errors import (
+    EventError,
+    ScreeningBlocked,
+    ScreeningRequired,
+    TransitionNotAllowed,
+)
+from backbuddy.domain.events import Begin, Event, Pose, Sensation, Stop
+from backbuddy.domain.rules import CHECKS_HOLD_S, MOVEMENT_PHASES
+from backbuddy.domain.screening import ScreeningResult
+from backbuddy.domain.techniques import Limits, Technique
+
+__all__ = ["CHECKS_HOLD_S", "MOVEMENT_PHASES", "SessionState", "new_session", "step"]
+
+Mode = Literal["idle", "setup", "attempt", "paused", "halted", "ended"]
+MODES: tuple[Mode, ...] = ("idle", "setup", "attempt", "paused", "halted", "ended")
+EndReason = Literal["completed", "symptom", "speed", "pop", "ended_by_pair", "stopped"]
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """Everything the machine knows; a new value after every event."""
+
+    technique: Technique
+    limits: Limits
+    screening: ScreeningResult | None
+    mode: Mode = "idle"
+    t: float = 0.0
+    camera: bool = False
+    setup_index: int = 0
+    checks_since: float | None = None
+    phase_index: int = 0
+    phase_started: float = 0.0
+    attempts: int = 0
+    last_pose: Pose | None = None
+    resume_to: Literal["setup", "attempt"] = "setup"
+    speed_halts: int = 0
+    symptom: bool = False
+    slower_at: float | None = None
+    end_reason: EndReason | None = None
+
+    @property
+    def phase_id(self) -> str | None:
+        """The current attempt phase, or None outside the attempt cycle."""
+        if self.mode != "attempt":
+            return None
+        return self.technique.phases[self.phase_index].id
+
+    @property
+    def attempts_left(self) -> int:
+        return max(0, self.limits.attempts - self.attempts)
+
+    def current_checks(self) -> tuple[str, ...]:
+        """The posture checks the camera layer should evaluate now."""
+        if self.mode == "setup":
+            return self.technique.setup[self.setup_index].checks
+        return self.technique.setup[-1].checks
+
+
+Handler = Callable[[SessionState, Event], tuple[SessionState, tuple[Cue, ...]]]
+
+#: mode → event kind → (rule, modes the rule may lead to). The diagram in docs/session.md
+#: is generated from this table; tests walk it.
+TRANSITIONS: Mapping[Mode, Mapping[str, tuple[str, tuple[Mode, ...]]]] = {
+    "idle": {
+        "begin": ("begin", ("setup",)),
+        "tick": ("wait", ("idle",)),
+        "pose": ("note_pose", ("idle",)),
+        "stop": ("stop", ("ended",)),
+        "sensation": ("sensation", ("idle", "ended")),
+        "end": ("end", ("ended",)),
+    },
+    "setup": {
+        "tick": ("wait", ("setup",)),
+        "ready": ("advance_setup", ("setup", "attempt", "paused")),
+        "pose": ("setup_pose", ("setup", "attempt", "paused")),
+        "stop": ("stop", ("halted",)),
+        "sensation": ("sensation", ("setup", "paused", "ended")),
+        "end": ("end", ("ended",)),
+    },
+    "attempt": {
+        "tick": ("attempt_tick", ("attempt", "paused", "ended")),
+        "pose": ("attempt_pose", ("attempt", "paused", "halted", "ended")),
+        "stop": ("stop", ("halted",)),
+        "sensation": ("sensation", ("attempt", "paused", "ended")),
+        "resistance": ("resistance", ("paused",)),
+        "pop": ("pop", ("ended",)),
+        "end": ("end", ("ended",)),
+    },
+    "paused": {
+        "tick": ("wait", ("paused",)),
+        "pose": ("note_pose", ("paused",)),
+        "stop": ("stop", ("halted",)),
+        "sensation": ("sensation", ("paused", "ended")),
+        "resistance": ("wait", ("paused",)),
+        "pop": ("pop", ("ended",)),
+        "resume": ("resume", ("setup", "attempt", "ended")),
+        "end": ("end", ("ended",)),
+    },
+    "halted": {
+        "tick": ("wait", ("halted",)),
+        "pose": ("note_pose", ("halted",)),
+        "stop": ("stop", ("halted",)),
+        "sensation": ("sensation", ("halted", "ended")),
+        "resistance": ("wait", ("halted",)),
+        "pop": ("pop", ("ended",)),
+        "resume": ("resume", ("setup", "attempt", "ended")),
+        "end": ("end", ("ended",)),
+    },
+    "ended": {
+        "tick": ("wait", ("ended",)),
+        "pose": ("wait", ("ended",)),
+        "stop": ("stop", ("ended",)),
+        "sensation": ("sensation", ("ended",)),
+        "resistance": ("wait", ("ended",)),
+        "pop": ("wait", ("ended",)),
+        "end": ("wait", ("ended",)),
+    },
+}
+
+
+def new_session(
+    technique: Technique, screening: ScreeningResult | None, limits: Limits | None = None
+) -> SessionState:
+    """A session waiting for `begin`; `limits` (from settings) can only tighten the technique's."""
+    effective = technique.limits if limits is None else technique.limits.tightened(limits)
+    if screening is not None and screening.outcome == "caution":
+        effective = rules.caution_limits(effective, technique.caution)
+    return SessionState(technique=technique, limits=effective, screening=screening)
+
+
+def accepts(state: SessionState, event: Event) -> tuple[str, tuple[Mode, ...]]:
+    """The rule that will handle `event` now, or a clear error if none will."""
+    if event.t < state.t:
+        raise EventError(
+            f"time went backwards: event {event.kind!r} at t={event.t} after t={state.t}"
+        )
+    entry = TRANSITIONS[state.mode].get(event.kind)
+    if entry is None:
+        raise TransitionNotAllowed(f"can't {event.kind} when the session is {state.mode}")
+    return entry
+
+
+def step(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    """Apply one event; return the new state and the cues to show, in order."""
+    rule, targets = accepts(state, event)
+    new, cues = RULES[rule](replace(state, t=event.t), event)
+    assert new.mode in targets, f"rule {rule} led {state.mode} → {new.mode}"
+    return new, cues
+
+
+# ── rules ────────────────────────────────────────────────────────────────────
+
+
+def _wait(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    return state, ()
+
+
+def _note_pose(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    assert isinstance(event, Pose)
+    return replace(state, last_pose=event, camera=True), ()
+
+
+def _begin(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    assert isinstance(event, Begin)
+    _require_screening(state, event)
+    t = event.t
+    cues = [
+        Cue(t, "say", wording.WELCOME),
+        Cue(t, "say", wording.STOP_ANY_TIME),
+        Cue(t, "say", wording.DISCLAIMER),
+    ]
+    if state.screening is not None and state.screening.outcome == "caution":
+        cues.append(Cue(t, "say", state.technique.caution.text, reason="caution"))
+    new = replace(state, mode="setup", camera=state.camera or event.camera, setup_index=0)
+    return new, (*cues, rules.setup_cue(new))
+
+
+def _require_screening(state: SessionState, event: Begin) -> None:
+    """Invariant I1: a valid, allowing screening for this technique, taken this sitting."""
+    s = state.screening
+    tid = state.technique.id
+    if s is None or s.technique != tid:
+        raise ScreeningRequired(
+            f"no screening for {tid} in this sitting: run `backbuddy screen {tid}` first"
+        )
+    if event.at is None or not s.valid_at(event.at):
+        raise ScreeningRequired(
+            f"the screening for {tid} has expired (valid until {s.valid_until:%H:%M}); "
+            "answer the questions again"
+        )
+    if not s.allows_session:
+        raise ScreeningBlocked(
+            f"the screening outcome is {s.outcome}: this routine isn't suitable today", s.outcome
+        )
+
+
+def _advance_setup(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    t = event.t
+    if state.setup_index + 1 < len(state.technique.setup):
+        new = replace(state, setup_index=state.setup_index + 1, checks_since=None)
+        return new, (rules.setup_cue(new),)
+    return rules.enter_phase(replace(state, mode="attempt", checks_since=None), 0, t)
+
+
+def _setup_pose(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    assert isinstance(event, Pose)
+    state = replace(state, last_pose=event, camera=True)
+    if not state.current_checks():
+        return state, ()
+    if not (event.tracked and event.checks_ok):
+        return replace(state, checks_since=None), ()
+    since = event.t if state.checks_since is None else state.checks_since
+    if event.t - since >= CHECKS_HOLD_S:
+        return _advance_setup(state, event)
+    return replace(state, checks_since=since), ()
+
+
+def _attempt_tick(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    phase = state.technique.phases[state.phase_index]
+    if state.camera and phase.id in MOVEMENT_PHASES and rules.pose_stale(state, event.t):
+        return rules.pause(state, event.t, "tracking_lost", wording.TRACKING_LOST)
+    return _advance_due(state, event.t)
+
+
+def _attempt_pose(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    """Watch the frame against the current phase first; then let time move the phases on."""
+    assert isinstance(event, Pose)
+    state, cues = rules.watch(replace(state, last_pose=event, camera=True), event)
+    if state.mode != "attempt":
+        return state, cues
+    state, more = _advance_due(state, event.t)
+    return state, cues + more
+
+
+def _advance_due(state: SessionState, t: float) -> tuple[SessionState, tuple[Cue, ...]]:
+    """Enter every phase whose start time has come by `t`, each at its own start time."""
+    cues: tuple[Cue, ...] = ()
+    while state.mode == "attempt":
+        phase = state.technique.phases[state.phase_index]
+        ends = state.phase_started + phase.seconds
+        if t < ends:
+            break
+        state, more = rules.next_phase(state, ends)
+        cues += more
+    return state, cues
+
+
+def _stop(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    assert isinstance(event, Stop)
+    t = event.t
+    cues = (
+        Cue(t, "halt", "Stop.", reason=f"stop:{event.source}"),
+        Cue(t, "say", wording.RELEASE),
+    )
+    if state.mode == "ended":
+        return state, cues
+    if state.mode == "idle":
+        return replace(state, mode="ended", end_reason="stopped"), (
+            *cues,
+            Cue(t, "done", wording.ENDED),
+        )
+    resume_to = state.resume_to if state.mode in ("paused", "halted") else _resume_target(state)
+    return replace(state, mode="halted", resume_to=resume_to), cues
+
+
+def _resume_target(state: SessionState) -> Literal["setup", "attempt"]:
+    return "setup" if state.mode == "setup" else "attempt"
+
+
+def _sensation(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    assert isinstance(event, Sensation)
+    if event.sensation in rules.SYMPTOMS:
+        return rules.symptom_halt(state, event.t, event.sensation)
+    if event.sensation == "discomfort" and state.mode in ("setup", "attempt"):
+        return rules.pause(state, event.t, "discomfort", wording.DISCOMFORT)
+    if event.sensation == "comfortable_stretch":
+        return state, (Cue(event.t, "say", "Good. Stay with the breath."),)
+    return state, ()
+
+
+def _resistance(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    return rules.pause(state, event.t, "resistance", wording.RESISTANCE)
+
+
+def _pop(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    t = event.t
+    cues = (Cue(t, "say", wording.RELEASE), Cue(t, "say", wording.POP, reason="pop"))
+    return rules.finish(state, t, "pop", cues)
+
+
+def _resume(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    t = event.t
+    if state.resume_to == "setup":
+        new = replace(state, mode="setup", checks_since=None)
+        return new, (Cue(t, "say", "Going on. Set up again, gently."), rules.setup_cue(new))
+    rest = state.technique.phases.index(next(p for p in state.technique.phases if p.id == "rest"))
+    new, cues = rules.enter_phase(replace(state, mode="attempt"), rest, t)
+    return new, (Cue(t, "say", wording.RESUMED), *cues)
+
+
+def _end(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    return rules.finish(state, event.t, "ended_by_pair", (Cue(event.t, "say", wording.RELEASE),))
+
+
+RULES: Mapping[str, Handler] = {
+    "wait": _wait,
+    "note_pose": _note_pose,
+    "begin": _begin,
+    "advance_setup": _advance_setup,
+    "setup_pose": _setup_pose,
+    "attempt_tick": _attempt_tick,
+    "attempt_pose": _attempt_pose,
+    "stop": _stop,
+    "sensation": _sensation,
+    "resistance": _resistance,
+    "pop": _pop,
+    "resume": _resume,
+    "end": _end,
+}

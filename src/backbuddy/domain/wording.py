@@ -1,0 +1,64 @@
+"""The words the engine says, in one place (clinical-facts.md §6).
+
+They refer and never diagnose. A test checks that no cue ever uses a diagnosis
+word or asks for more force or another try for a pop (I6).
+"""
+
+from __future__ import annotations
+
+DISCLAIMER = "Not a medical device; not a substitute for professional care."
+WELCOME = "A guided relaxation and mobility routine. The receiver is in control: say stop any time."
+STOP_ANY_TIME = "Say stop, press STOP or the space bar at any time. You need no reason."
+RELEASE = "Stop. Release gently and return to a comfortable, neutral position."
+NO_POP_GOAL = "A click may or may not happen, and it isn't the goal."
+POP = f"{NO_POP_GOAL} That is enough for this area today; let it rest at least 20 minutes."
+AFTERCARE = (
+    "Mild soreness for up to a day is common after hands-on techniques. If it lasts longer, "
+    "gets worse, or you notice numbness or weakness, stop and get checked."
+)
+REFER_SYMPTOM = (
+    "Because of what you felt, please don't repeat this routine until you have seen a "
+    "physiotherapist, chiropractor or doctor."
+)
+REFER_URGENT = (
+    "Numbness, tingling or weakness should be checked today: "
+    "see a doctor, physiotherapist or chiropractor today."
+)
+EMERGENCY = (
+    "If the chest pain, breathlessness or dizziness does not pass within a few minutes, "
+    "call emergency services now."
+)
+SLOWER = "Slower, please. Ease in gently with the breath."
+SPEED_HALT = "Stop: that was too fast. Release gently."
+SPEED_END = (
+    "That was too fast twice, so the session ends here. Next time, move much more slowly; "
+    "if slow is hard to find, a physiotherapist can show you."
+)
+BACK_OFF = "Ease off a little, back to where it felt comfortable, and hold still."
+RESISTANCE = "Stop there at the first resistance. Hold gently, then release slowly."
+DISCOMFORT = (
+    "Ease off gently, back to where it was comfortable. "
+    "Press Resume only if you both want to go on."
+)
+TRACKING_LOST = "Paused: the camera can't see the receiver. Hold still and step back into view."
+POSITION_CHANGED = "Paused: the position changed. Release gently and set up again."
+CAMERA_NOT_READY = "Waiting: the camera needs to see the receiver in position before moving."
+RESUMED = "Going on gently. Release, rest and breathe."
+COMPLETED = "That's all the attempts for today. Well done."
+ENDED = "Session ended."
+CAUTION_PREFIX = "Because of your screening answers, today's routine is gentler."
+
+#: Words no cue may use: diagnoses, and pressure to push or chase a pop (I6).
+FORBIDDEN_WORDS = (
+    "cauda equina",
+    "cancer",
+    "fracture",
+    "tumour",
+    "herniat",
+    "push harder",
+    "harder",
+    "more force",
+    "try again for",
+    "realign",
+    "put it back",
+)

@@ -1,0 +1,1 @@
+"""Orchestration over ports: screening flow, the session runner, analysis."""

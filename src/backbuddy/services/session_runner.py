@@ -1,0 +1,90 @@
+"""Runs one guided session against a store: the engine decides, the store remembers.
+
+Order for every event (I7): step the pure engine, commit the event, commit its
+cues, and only then hand the cues back to be shown. A crash loses at most the
+event in flight; a session never finished is marked interrupted at next start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from backbuddy.domain import session
+from backbuddy.domain.cues import Cue
+from backbuddy.domain.events import Event, Tick
+from backbuddy.domain.ports import SessionEnd, SessionStore
+from backbuddy.domain.session import SessionState
+
+#: Headless runs and the live loop tick at this interval (seconds).
+TICK_S = 0.1
+
+_STATUS: dict[str, SessionEnd] = {
+    "completed": "completed",
+    "pop": "completed",
+    "symptom": "halted",
+    "speed": "halted",
+    "ended_by_pair": "ended_by_pair",
+    "stopped": "ended_by_pair",
+}
+
+
+@dataclass
+class SessionRunner:
+    """One session's loop state: the engine state plus where it is stored."""
+
+    store: SessionStore
+    state: SessionState
+    session_id: int
+    seq: int = 0
+    finished: bool = False
+    last_event_t: float = 0.0
+    _history: list[Cue] = field(default_factory=list)
+
+    @classmethod
+    def start(
+        cls,
+        store: SessionStore,
+        state: SessionState,
+        screening_id: int | None,
+        started_at: datetime,
+        camera: bool = False,
+    ) -> SessionRunner:
+        sid = store.start_session(state.technique.id, screening_id, started_at, camera)
+        return cls(store=store, state=state, session_id=sid)
+
+    def handle(self, event: Event, now: datetime) -> tuple[Cue, ...]:
+        """Apply one event; the returned cues are already durable."""
+        new, cues = session.step(self.state, event)
+        if not (isinstance(event, Tick) and not cues):
+            self.store.append_event(self.session_id, self.seq, event)
+            if cues:
+                self.store.append_cues(self.session_id, self.seq, cues)
+            self.seq += 1
+        self.state = new
+        self.last_event_t = event.t
+        if new.mode == "ended" and not self.finished:
+            self._finish(now, _STATUS[new.end_reason or "ended_by_pair"], new.end_reason)
+        return cues
+
+    def close(self, now: datetime, reason: str = "the session was left unfinished") -> None:
+        """Mark a session that never reached its end as interrupted."""
+        if not self.finished:
+            self._finish(now, "interrupted", reason)
+
+    def _finish(self, now: datetime, status: SessionEnd, reason: str | None) -> None:
+        self.store.finish_session(self.session_id, status, now, self.state.attempts, reason)
+        self.finished = True
+
+
+def with_ticks(events: Iterable[Event], start: float = 0.0) -> Iterator[Event]:
+    """Insert a tick every TICK_S seconds between events: simulated time for headless runs."""
+    last = start
+    for event in events:
+        k = 1
+        while last + k * TICK_S < event.t - 1e-9:
+            yield Tick(round(last + k * TICK_S, 6))
+            k += 1
+        yield event
+        last = max(last, event.t)
