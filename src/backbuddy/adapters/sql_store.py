@@ -1,0 +1,278 @@
+"""The durable session store (I7) on SQLAlchemy Core: SQLite by default, PostgreSQL by URL.
+
+Every method runs in its own transaction and commits before it returns, so an
+event is on disk before its cues are shown; nothing is buffered in memory
+(SQLite settings: see `sql_engine`). Every database failure becomes a StoreError
+that names the file and what to do; a wrong argument (a naive datetime) is a
+ValueError, a programming mistake rather than a user's problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from backbuddy.adapters import process_owner, sql_migrate
+from backbuddy.adapters import sql_schema as schema
+from backbuddy.adapters.sql_engine import WRITE, create_engine
+from backbuddy.adapters.sql_errors import explain, where
+from backbuddy.domain import cues as cue_codec
+from backbuddy.domain import events as event_codec
+from backbuddy.domain.cues import Cue
+from backbuddy.domain.errors import StoreError
+from backbuddy.domain.events import Event
+from backbuddy.domain.ports import SessionEnd, SessionRecord
+from backbuddy.domain.screening import Reason, ScreeningResult
+
+#: A running session owned by another machine is taken as abandoned after this long.
+OTHER_HOST_STALE = timedelta(hours=12)
+
+
+class SqlStore:
+    """`domain.ports.SessionStore` over any SQLAlchemy URL; opening it migrates the schema."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.where = where(url)
+        try:
+            self._engine = create_engine(url)
+        except (sa.exc.SQLAlchemyError, OSError, ImportError) as err:
+            raise explain(err, "open the database", self.where) from err
+        self._writer = self._engine.execution_options(**{WRITE: True})
+        try:
+            self._migrate()
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def _migrate(self) -> None:
+        """Create or upgrade the schema; one process at a time, all or nothing."""
+        with self._transaction("open the database") as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(20260701)"))
+            try:
+                sql_migrate.upgrade(conn)
+            except sql_migrate.NewerSchema as err:
+                raise StoreError(
+                    f"{self.where}: this database was written by a newer backbuddy (schema "
+                    f"{err.revision}); update backbuddy, or choose another database with --db"
+                ) from None
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def save_screening(
+        self, result: ScreeningResult, answers: Mapping[str, Any], *, role: str = "receiver"
+    ) -> int:
+        _aware(result.taken_at, result.valid_until)
+        reasons = [{"id": r.id, "outcome": r.outcome, "message": r.message} for r in result.reasons]
+        row = {
+            "technique": result.technique,
+            "outcome": result.outcome,
+            "reasons": reasons,
+            "answers": dict(answers),
+            "role": role,
+            "taken_at": result.taken_at,
+            "valid_until": result.valid_until,
+        }
+        with self._transaction("save the screening") as conn:
+            return _new_id(conn.execute(schema.screenings.insert().values(row)))
+
+    def latest_screening(self, technique: str, at: datetime) -> tuple[int, ScreeningResult] | None:
+        _aware(at)
+        c = schema.screenings.c
+        query = (
+            sa.select(schema.screenings)
+            .where(c.technique == technique, c.taken_at <= at, c.valid_until >= at)
+            .order_by(c.taken_at.desc(), c.id.desc())
+            .limit(1)
+        )
+        with self._transaction("read screenings", write=False) as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        reasons = tuple(Reason(**r) for r in row.reasons)
+        result = ScreeningResult(row.technique, row.outcome, reasons, row.taken_at, row.valid_until)
+        return row.id, result
+
+    def start_session(
+        self, technique: str, screening_id: int | None, started_at: datetime, camera: bool
+    ) -> int:
+        _aware(started_at)
+        row = {
+            "technique": technique,
+            "screening_id": screening_id,
+            "started_at": started_at,
+            "status": "running",
+            "attempts": 0,
+            "camera": camera,
+            "owner": process_owner.current(),
+        }
+        with self._transaction("start the session") as conn:
+            return _new_id(conn.execute(schema.sessions.insert().values(row)))
+
+    def append_event(self, session_id: int, seq: int, event: Event) -> None:
+        row = {
+            "session_id": session_id,
+            "seq": seq,
+            "t": event.t,
+            "kind": event.kind,
+            "payload": event_codec.to_dict(event),
+            "recorded_at": datetime.now(UTC),
+        }
+        with self._transaction(f"store event {seq} of session {session_id}") as conn:
+            conn.execute(schema.events.insert().values(row))
+
+    def append_cues(self, session_id: int, seq: int, cues: Sequence[Cue]) -> None:
+        rows = [
+            {
+                "session_id": session_id,
+                "seq": seq,
+                "idx": idx,
+                "t": cue.t,
+                "kind": cue.kind,
+                "payload": cue_codec.to_dict(cue),
+            }
+            for idx, cue in enumerate(cues)
+        ]
+        if not rows:
+            return
+        with self._transaction(f"store the cues of event {seq} of session {session_id}") as conn:
+            conn.execute(schema.cues.insert(), rows)
+
+    def finish_session(
+        self,
+        session_id: int,
+        status: SessionEnd,
+        ended_at: datetime,
+        attempts: int,
+        end_reason: str | None = None,
+    ) -> None:
+        _aware(ended_at)
+        if status == "running":
+            raise ValueError("finish_session needs a final status, not 'running'")
+        values = {
+            "status": status,
+            "ended_at": ended_at,
+            "attempts": attempts,
+            "end_reason": end_reason,
+        }
+        with self._transaction(f"finish session {session_id}") as conn:
+            done = conn.execute(
+                schema.sessions.update().where(schema.sessions.c.id == session_id).values(values)
+            )
+            if done.rowcount != 1:
+                raise StoreError(f"{self.where}: there is no session {session_id} to finish")
+
+    def mark_interrupted(self, at: datetime) -> list[int]:
+        """Mark running sessions whose process has ended as interrupted; return their ids.
+
+        A session still run by a live process (another terminal, the web app) is
+        left alone. `ended_at` becomes the time of its last stored event.
+        """
+        _aware(at)
+        c = schema.sessions.c
+        last_event = (
+            sa.select(sa.func.max(schema.events.c.recorded_at))
+            .where(schema.events.c.session_id == c.id)
+            .scalar_subquery()
+        )
+        with self._transaction("mark interrupted sessions") as conn:
+            running = conn.execute(
+                sa.select(c.id, c.owner, c.started_at).where(c.status == "running")
+            )
+            gone = [r.id for r in running if _abandoned(r.owner, r.started_at, at)]
+            if gone:
+                conn.execute(
+                    schema.sessions.update()
+                    .where(c.id.in_(gone), c.status == "running")
+                    .values(
+                        status="interrupted",
+                        ended_at=sa.func.coalesce(last_event, c.started_at),
+                        end_reason="backbuddy stopped before the session ended",
+                    )
+                )
+        return gone
+
+    def sessions(self, since: datetime | None = None) -> list[SessionRecord]:
+        """Sessions in the order they started, oldest first."""
+        c = schema.sessions.c
+        query = sa.select(schema.sessions).order_by(c.started_at, c.id)
+        if since is not None:
+            _aware(since)
+            query = query.where(c.started_at >= since)
+        with self._transaction("read sessions", write=False) as conn:
+            rows = conn.execute(query).all()
+        return [
+            SessionRecord(
+                id=r.id,
+                technique=r.technique,
+                started_at=r.started_at,
+                ended_at=r.ended_at,
+                status=r.status,
+                attempts=r.attempts,
+                camera=bool(r.camera),
+                screening_id=r.screening_id,
+                end_reason=r.end_reason,
+            )
+            for r in rows
+        ]
+
+    def events(self, session_id: int) -> list[Event]:
+        query = (
+            sa.select(schema.events.c.payload)
+            .where(schema.events.c.session_id == session_id)
+            .order_by(schema.events.c.seq)
+        )
+        with self._transaction(f"read the events of session {session_id}", write=False) as conn:
+            payloads = conn.execute(query).scalars().all()
+        return [event_codec.from_dict(p) for p in payloads]
+
+    def cues(self, session_id: int) -> list[tuple[int, Cue]]:
+        query = (
+            sa.select(schema.cues.c.seq, schema.cues.c.payload)
+            .where(schema.cues.c.session_id == session_id)
+            .order_by(schema.cues.c.seq, schema.cues.c.idx)
+        )
+        with self._transaction(f"read the cues of session {session_id}", write=False) as conn:
+            rows = conn.execute(query).all()
+        return [(r.seq, cue_codec.from_dict(r.payload)) for r in rows]
+
+    @contextmanager
+    def _transaction(self, action: str, *, write: bool = True) -> Iterator[sa.Connection]:
+        """One transaction, committed on leaving; any database failure becomes a StoreError."""
+        engine = self._writer if write else self._engine
+        try:
+            with engine.begin() as conn:
+                yield conn
+        except (sa.exc.SQLAlchemyError, OSError) as err:
+            raise explain(err, action, self.where) from err
+
+
+def _abandoned(owner: str | None, started_at: datetime, at: datetime) -> bool:
+    alive = process_owner.is_alive(owner)
+    if alive is None:
+        return at - started_at > OTHER_HOST_STALE
+    return not alive
+
+
+def _new_id(result: sa.CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _aware(*times: datetime) -> None:
+    for value in times:
+        if value.tzinfo is None:
+            raise ValueError(f"{value.isoformat()} has no time zone; the store keeps UTC")
