@@ -1,0 +1,191 @@
+"""`backbuddy screen TECHNIQUE`: the questions before every session, then the outcome.
+
+Thin on purpose: read the answers (asked one at a time, or from a file), call the
+screening service, which stores the result, then print it and exit with a status
+a script can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.markup import escape
+from rich.prompt import Confirm, Prompt
+
+from backbuddy.bootstrap import open_store
+from backbuddy.cli.options import DbOption, JsonOption
+from backbuddy.config import load_settings
+from backbuddy.domain import techniques as tech
+from backbuddy.domain.errors import ScreeningInputError
+from backbuddy.domain.screening import (
+    Answer,
+    Question,
+    Questionnaire,
+    ScreeningResult,
+    load_questions,
+)
+from backbuddy.domain.wording import DISCLAIMER
+from backbuddy.services.screening import take_screening
+
+console = Console()
+err_console = Console(stderr=True)
+
+#: Exit status per outcome: scripts start a session only on 0.
+EXIT_CODES = {"clear": 0, "caution": 0, "block_refer": 3, "block_emergency": 4}
+HEADLINES = {
+    "clear": "[bold green]Clear[/]",
+    "caution": "[bold yellow]Caution: go gently[/]",
+    "block_refer": "[bold red]Not today[/]",
+    "block_emergency": "[bold white on red] Get medical help now [/]",
+}
+ROLE_HEADINGS = {
+    "receiver": "Receiver, please answer for yourself, as things are today.",
+    "assistant": "Assistant, this one is about you.",
+}
+
+AnswersOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--answers",
+        metavar="FILE",
+        help="Answer from a YAML or JSON file (question id: yes/no or a choice id) instead of "
+        "being asked. The ids are listed in docs/screening.md.",
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("screen")(screen)
+
+
+def screen(
+    technique_id: Annotated[
+        str, typer.Argument(metavar="TECHNIQUE", help="The technique to screen for.")
+    ],
+    answers_file: AnswersOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Screen the receiver before a session: one question at a time, then the outcome.
+
+    The result is stored and lets a session start for one sitting (2 hours).
+    Exit status: 0 clear or caution, 3 not today (see a professional or wait),
+    4 get medical help now, 2 bad input.
+    """
+    settings = load_settings(db=db)
+    technique = tech.get(technique_id)
+    questions = load_questions()
+    answers = read_answers(answers_file) if answers_file is not None else None
+    with open_store(settings).store as store:  # opened before asking: a bad --db fails fast
+        if answers is None:
+            answers = dict(ask(questions, technique, err_console if as_json else console))
+        screening_id, result = take_screening(
+            store,
+            technique.id,
+            answers,
+            datetime.now(UTC),
+            questions=questions,
+            valid_for=timedelta(hours=settings.screening_valid_hours),
+        )
+    if as_json:
+        typer.echo(json.dumps(as_json_dict(result)))
+    else:
+        show(result, technique, questions, screening_id)
+    # SystemExit, not typer.Exit: main.run calls the app with standalone_mode=False,
+    # where an Exit's code is returned and would be dropped.
+    sys.exit(EXIT_CODES[result.outcome])
+
+
+def read_answers(path: Path) -> dict[Any, object]:
+    """The answers in a YAML or JSON file; any problem is one line naming the file."""
+    kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
+    except OSError as err:
+        raise ScreeningInputError(f"{path}: cannot read answers file ({err.strerror})") from None
+    except (ValueError, yaml.YAMLError) as err:  # JSONDecodeError and UnicodeDecodeError too
+        detail = " ".join(str(err).split())
+        raise ScreeningInputError(f"{path}: not valid {kind} ({detail})") from None
+    if not isinstance(data, dict):
+        raise ScreeningInputError(
+            f"{path}: answers must be a mapping of question id to answer, e.g. 'chest_pain: no'"
+        )
+    return data
+
+
+def ask(questions: Questionnaire, technique: tech.Technique, out: Console) -> dict[str, Answer]:
+    """Ask one question at a time; an emergency answer ends the questions at once."""
+    total = len(questions.questions)
+    out.print(f"[bold]Screening for {escape(technique.name)}[/]: {total} questions.")
+    out.print(f"[dim]{escape(questions.note)}[/]")
+    answers: dict[str, Answer] = {}
+    role = ""
+    for number, q in enumerate(questions.questions, 1):
+        if q.role != role:
+            role = q.role
+            out.print(f"\n[bold]{ROLE_HEADINGS[role]}[/]")
+        try:
+            answers[q.id] = _ask_one(q, f"{number}/{total}", out)
+        except EOFError:
+            out.print()
+            raise ScreeningInputError(
+                f"no answer for {q.id!r}: input ended; answer each question, or pass --answers FILE"
+            ) from None
+        if q.outcome(answers[q.id], technique.id) == "block_emergency":
+            break
+    return answers
+
+
+def _ask_one(q: Question, counter: str, out: Console) -> Answer:
+    prompt = f"[dim]{counter}[/] {escape(q.text)}"
+    if q.choices is None:
+        return Confirm.ask(prompt, console=out)
+    out.print(prompt)
+    for i, choice in enumerate(q.choices, 1):
+        out.print(f"   {i}. {escape(choice.label)}")
+    picked = Prompt.ask(
+        "   Choose", choices=[str(i) for i in range(1, len(q.choices) + 1)], console=out
+    )
+    return q.choices[int(picked) - 1].id
+
+
+def as_json_dict(result: ScreeningResult) -> dict[str, Any]:
+    return {
+        "technique": result.technique,
+        "outcome": result.outcome,
+        "reasons": [{"id": r.id, "message": r.message} for r in result.reasons],
+        "valid_until": result.valid_until.isoformat(),
+    }
+
+
+def show(
+    result: ScreeningResult,
+    technique: tech.Technique,
+    questions: Questionnaire,
+    screening_id: int | None,
+) -> None:
+    """The outcome in colour and the agreed wording; an emergency shows only its message."""
+    console.print(f"\n{HEADLINES[result.outcome]}  [dim]{escape(technique.name)}[/]")
+    console.print(escape(questions.summaries[result.outcome]))
+    if result.outcome != "block_emergency":
+        for reason in result.reasons:
+            console.print(f" • {escape(reason.message)}")
+        if result.outcome == "caution":
+            console.print(escape(technique.caution.text))
+        if result.allows_session:
+            until = result.valid_until.astimezone().strftime("%H:%M")
+            console.print(
+                f"Valid for this sitting, until {until}: [bold]backbuddy guide {technique.id}[/]"
+            )
+        console.print(f"[dim]{escape(questions.note)}[/]")
+    if screening_id is not None:
+        console.print(f"[dim]Screening saved (#{screening_id}).[/]")
+    console.print(f"[dim]{DISCLAIMER}[/]")
