@@ -19,6 +19,7 @@ from backbuddy.domain.errors import BackbuddyError
 #: Each module exposes `register(app: typer.Typer) -> None`.
 COMMAND_MODULES = (
     "backbuddy.cli.techniques_cmd",
+    "backbuddy.cli.screen_cmd",
     "backbuddy.cli.history_cmd",
 )
 
