@@ -75,7 +75,7 @@ def screen(
 ) -> None:
     """Screen the receiver before a session: one question at a time, then the outcome.
 
-    The result is stored and lets a session start for one sitting (2 hours).
+    The result is stored and lets a session start for one sitting (at most 2 hours).
     Exit status: 0 clear or caution, 3 not today (see a professional or wait),
     4 get medical help now, 2 bad input.
     """
