@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import sys
 
-import click
 import typer
 from rich.console import Console
 
@@ -21,6 +20,7 @@ COMMAND_MODULES = (
     "backbuddy.cli.techniques_cmd",
     "backbuddy.cli.screen_cmd",
     "backbuddy.cli.history_cmd",
+    "backbuddy.cli.guide_cmd",
 )
 
 err_console = Console(stderr=True)
@@ -60,18 +60,24 @@ def run(argv: list[str] | None = None) -> None:
     """Console-script entry: run the app, turning expected errors into one red line."""
     app = build_app()
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)  # without standalone mode Exit returns
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except BackbuddyError as err:
         err_console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
         sys.exit(err.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("[red]aborted[/]")
         sys.exit(130)
-    except click.ClickException as err:
-        err.show()
-        sys.exit(err.exit_code)
-    except click.exceptions.Exit as ex:
+    except typer.Exit as ex:
         sys.exit(ex.exit_code)
+    except typer.TyperException as err:  # usage errors: Typer prints them its own way
+        show = getattr(err, "show", None)
+        if callable(show):
+            show()
+        else:  # pragma: no cover - every TyperException raised here has show()
+            err_console.print(f"[bold red]error:[/] {err}")
+        sys.exit(getattr(err, "exit_code", 2))
 
 
 if __name__ == "__main__":  # pragma: no cover

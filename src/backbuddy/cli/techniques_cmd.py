@@ -52,7 +52,9 @@ def _show(t: tech.Technique) -> None:
         console.print(f"    assistant: {step.assistant.text}")
         for cid in step.checks:
             c = t.check(cid)
-            console.print(f"    [green]check[/] {c.text} ({c.measure} {c.min:g}–{c.max:g} {c.unit})")
+            console.print(
+                f"    [green]check[/] {c.text} ({c.measure} {c.min:g}–{c.max:g} {c.unit})"
+            )
         console.print(f"    [dim]guide: “{step.receiver.source}”[/]")
     console.print("\n[bold]Each attempt, paced by the breath[/]")
     for p in t.phases:

@@ -1,0 +1,141 @@
+"""`backbuddy guide`: a guided session in the terminal, live or headless from an event file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.prompt import Confirm, Prompt
+
+from backbuddy.bootstrap import open_store
+from backbuddy.cli.options import DbOption, JsonOption
+from backbuddy.cli.screen_cmd import ask, read_answers
+from backbuddy.config import load_settings
+from backbuddy.domain import cues as cue_mod
+from backbuddy.domain import techniques as tech
+from backbuddy.domain.errors import ScreeningRequired
+from backbuddy.domain.screening import load_questions
+from backbuddy.services import guide
+from backbuddy.services.session_runner import SessionRunner, with_ticks
+
+console = Console()
+err_console = Console(stderr=True)
+
+EventsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--events",
+        metavar="FILE.jsonl",
+        help='Headless: read events, one JSON object a line ({"t": 0, "event": "begin"}), '
+        "from a file or - for standard input; time is simulated.",
+    ),
+]
+AnswersOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--screening-answers",
+        metavar="FILE",
+        help="Screen now from a YAML/JSON answers file instead of using this sitting's screening.",
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("guide")(guide_cmd)
+
+
+def guide_cmd(
+    technique_id: Annotated[
+        str | None, typer.Argument(metavar="[TECHNIQUE]", help="Technique id; asked if omitted.")
+    ] = None,
+    events: EventsOption = None,
+    as_json: JsonOption = False,
+    screening_answers: AnswersOption = None,
+    db: DbOption = None,
+) -> None:
+    """Guide the receiver and the assistant through a technique, paced by the breath.
+
+    Live keys: space STOP · Enter ready/resume · c comfortable stretch · d discomfort ·
+    s sharp pain · n numbness or tingling · w weakness · z dizzy · r resistance ·
+    p pop · q end. A valid screening from this sitting is required.
+    """
+    settings = load_settings(db=db)
+    technique = tech.get(technique_id or _choose_technique(events))
+    answers = read_answers(screening_answers) if screening_answers else None
+    opened = open_store(settings)
+    for sid in opened.interrupted:
+        err_console.print(f"[yellow]Session {sid} was interrupted; it is marked so in history.[/]")
+    with opened.store as store:
+        now = datetime.now(UTC)
+        if events is None and answers is None:
+            answers = _offer_screening(store, technique, now)
+        screening_id, result = guide.screening_for(store, settings, technique, now, answers)
+        state = guide.new_state(settings, technique, result)
+        if events is not None:
+            _headless(store, state, screening_id, events, as_json, now)
+            return
+        from backbuddy.cli.guide_live import run_live
+
+        runner = SessionRunner.start(store, state, screening_id, now, camera=False)
+        run_live(runner, console)
+
+
+def _choose_technique(events: str | None) -> str:
+    if events is not None:
+        raise typer.BadParameter("name the technique, e.g. backbuddy guide seated_hug_extension")
+    choices = list(tech.load_all())
+    for i, tid in enumerate(choices, 1):
+        console.print(f"  {i}. {tid}")
+    picked = Prompt.ask("Which technique?", choices=[str(i) for i in range(1, len(choices) + 1)])
+    return choices[int(picked) - 1]
+
+
+def _offer_screening(store: Any, technique: tech.Technique, now: datetime) -> dict[str, Any] | None:
+    """I1 in the terminal: no valid screening yet → offer to take it now."""
+    try:
+        guide.screening_for(store, load_settings(), technique, now)
+    except ScreeningRequired as err:
+        console.print(f"[yellow]{err}[/]")
+        if not Confirm.ask("Answer the screening questions now?", default=True):
+            raise
+        return dict(ask(load_questions(), technique, console))
+    return None
+
+
+def _headless(
+    store: Any, state: Any, screening_id: int | None, source: str, as_json: bool, now: datetime
+) -> None:
+    lines = sys.stdin if source == "-" else _read_lines(source)
+    parsed = guide.parse_lines(lines, now)
+    # A file is checked whole first, so a bad line writes nothing; stdin streams.
+    parsed = with_ticks(parsed) if source == "-" else iter(guide.dry_run(state, list(parsed)))
+    runner = SessionRunner.start(store, state, screening_id, now, camera=False)
+    try:
+        for _event, cues in guide.run_events(runner, parsed, now):
+            for cue in cues:
+                _print_cue(cue, as_json)
+    finally:
+        runner.close(now + timedelta(seconds=runner.last_event_t), "the events ended first")
+
+
+def _read_lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise typer.BadParameter(f"{path}: cannot read events file ({err.strerror})") from None
+
+
+def _print_cue(cue: cue_mod.Cue, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(cue_mod.to_dict(cue)) + "\n")
+        sys.stdout.flush()
+        return
+    style = {"halt": "bold red", "pause": "yellow", "move": "bold green", "refer": "magenta"}
+    console.print(
+        f"[dim]{cue.t:7.1f}s[/] [{style.get(cue.kind, 'white')}]{cue.kind:<9}[/] {cue.text}"
+    )

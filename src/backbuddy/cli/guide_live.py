@@ -1,0 +1,182 @@
+"""The live terminal guide: a Rich screen paced by real time, driven by single keys.
+
+Works in a plain terminal and under tmux: the terminal is put in cbreak mode and
+read with select(), so no key waits for Enter. The engine decides everything;
+this module only turns keys into events and cues into a screen.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import termios
+import time
+import tty
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from backbuddy.domain import events as ev
+from backbuddy.domain import wording
+from backbuddy.domain.cues import Cue
+from backbuddy.domain.errors import TransitionNotAllowed
+from backbuddy.domain.session import SessionState
+from backbuddy.services.session_runner import TICK_S, SessionRunner
+
+KEYS: dict[str, str] = {
+    " ": "STOP",
+    "\r": "ready / resume",
+    "c": "comfortable stretch",
+    "d": "discomfort",
+    "s": "sharp pain",
+    "n": "numbness or tingling",
+    "w": "weakness",
+    "z": "dizzy",
+    "r": "resistance",
+    "p": "pop",
+    "q": "end",
+}
+SENSATIONS: dict[str, ev.SensationKind] = {
+    "c": "comfortable_stretch",
+    "d": "discomfort",
+    "s": "sharp_pain",
+    "n": "numbness",
+    "w": "weakness",
+    "z": "dizziness",
+}
+
+
+def key_event(key: str, t: float, mode: str) -> ev.Event | None:
+    """The event a key means in the current mode (Enter is ready in set-up, else resume)."""
+    if key == " ":
+        return ev.Stop(t, source="key")
+    if key in SENSATIONS:
+        return ev.Sensation(t, sensation=SENSATIONS[key])
+    if key in ("\r", "\n"):
+        return ev.Ready(t) if mode == "setup" else ev.Resume(t)
+    simple = {"r": ev.Resistance, "p": ev.Pop, "q": ev.End}
+    return simple[key](t) if key in simple else None
+
+
+@contextmanager
+def cbreak() -> Iterator[None]:
+    if not sys.stdin.isatty():
+        yield
+        return
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def read_key(timeout: float) -> str | None:
+    ready, _, _ = select.select([sys.stdin], [], [], max(0.0, timeout))
+    if not ready:
+        return None
+    data = os.read(sys.stdin.fileno(), 1)
+    return data.decode(errors="ignore").lower() if data else "q"
+
+
+def run_live(runner: SessionRunner, console: Console) -> None:
+    """Run the session in real time until it ends; every cue is stored before it is drawn."""
+    started = time.monotonic()
+    wall = datetime.now(UTC)
+    log: deque[Cue] = deque(maxlen=6)
+    note = ""
+    with cbreak(), Live(render(runner, log, note), console=console, refresh_per_second=10) as live:
+        _feed(runner, ev.Begin(0.0, at=wall), wall, log)
+        next_tick = TICK_S
+        while runner.state.mode != "ended":
+            key = read_key(started + next_tick - time.monotonic())
+            t = round(time.monotonic() - started, 3)
+            event = key_event(key, t, runner.state.mode) if key else ev.Tick(max(t, next_tick))
+            if key is None:
+                next_tick += TICK_S
+            note = ""
+            if event is not None:
+                try:
+                    _feed(runner, event, wall, log)
+                except TransitionNotAllowed as err:
+                    note = str(err)
+            live.update(render(runner, log, note))
+        live.update(render(runner, log, note))
+    runner.close(datetime.now(UTC))
+
+
+def _feed(runner: SessionRunner, event: ev.Event, wall: datetime, log: deque[Cue]) -> None:
+    for cue in runner.handle(event, wall + timedelta(seconds=event.t)):
+        if cue.kind != "pace":
+            log.append(cue)
+
+
+STOPPED_TEXT = {
+    "halted": "STOPPED. Release gently. Enter to go on when you both want to, q to end.",
+    "paused": "PAUSED. Ease off and hold still. Enter to go on when you both want to, q to end.",
+    "ended": "Session over. Rest; read the aftercare below.",
+}
+
+
+def _now(s: SessionState) -> list[RenderableType]:
+    """What the pair does right now; role instructions only while they apply."""
+    if s.mode in STOPPED_TEXT:
+        style = "bold red" if s.mode == "halted" else "bold yellow"
+        return [Text(f"\n{STOPPED_TEXT[s.mode]}", style=style)]
+    if s.mode == "setup":
+        step = s.technique.setup[s.setup_index]
+        title = Text(f"\nSet-up: {step.title}  (Enter when ready)", style="bold cyan")
+        return [title, _roles(step.receiver.text, step.assistant.text)]
+    if s.mode != "attempt":
+        return [Text("\nStarting…")]
+    phase = s.technique.phases[s.phase_index]
+    label = {"in": "BREATHE IN", "out": "BREATHE OUT", "hold": "HOLD"}[phase.breath]
+    bar = Table.grid()
+    bar.add_row(
+        ProgressBar(
+            total=phase.seconds, completed=min(phase.seconds, s.t - s.phase_started), width=50
+        )
+    )
+    receiver = phase.receiver.text if phase.receiver else phase.text
+    assistant = phase.assistant.text if phase.assistant else "Stay still and relaxed."
+    return [Text(f"\n{label}  {phase.text}", style="bold cyan"), bar, _roles(receiver, assistant)]
+
+
+def _roles(receiver: str, assistant: str) -> Table:
+    roles = Table.grid(padding=(0, 2))
+    roles.add_row("[bold]Receiver[/]", receiver)
+    roles.add_row("[bold]Assistant[/]", assistant)
+    return roles
+
+
+def render(runner: SessionRunner, log: deque[Cue], note: str) -> Panel:
+    """The screen: status, breathing bar, what each partner does now, attempts, recent cues."""
+    s = runner.state
+    status = {"halted": "bold white on red", "paused": "black on yellow", "ended": "reverse"}
+    head = Text(f" {s.mode.upper()} ", style=status.get(s.mode, "black on green"))
+    head.append(f"  {s.technique.name}   attempts left: {s.attempts_left}", style="bold")
+    parts: list[RenderableType] = [head, *_now(s)]
+    colours = {"halt": "bold red", "pause": "yellow", "move": "bold green", "refer": "magenta"}
+    for cue in log:
+        parts.append(
+            Text(f"{cue.t:6.1f}s {cue.kind:<9} {cue.text}", style=colours.get(cue.kind, ""))
+        )
+    if note:
+        parts.append(Text(note, style="yellow"))
+    keys = "  ".join(
+        f"[{'space' if k == ' ' else 'Enter' if k == chr(13) else k}] {v}" for k, v in KEYS.items()
+    )
+    parts.append(Text(f"\n{keys}\n{wording.DISCLAIMER}", style="dim"))
+    return Panel(
+        Group(*parts), title="backbuddy", border_style="red" if s.mode == "halted" else "cyan"
+    )
