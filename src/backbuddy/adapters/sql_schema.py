@@ -115,3 +115,39 @@ cues = sa.Table(
     ),
     sa.UniqueConstraint("session_id", "seq", "idx"),
 )
+
+# Revision 0002: aftercare checks and the referral notices raised from history (I8).
+CHECKS = ("after_session", "next_start")
+
+aftercare = sa.Table(
+    "aftercare",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("answered_at", UtcDateTime, nullable=False),
+    sa.Column("feel", sa.String(16), nullable=True),
+    sa.Column("symptoms", sa.JSON, nullable=False),
+    sa.Column("soreness_over_day", sa.Boolean, nullable=True),
+    sa.Column("felt_need_most_days", sa.Boolean, nullable=True),
+    sa.CheckConstraint(sa.column("kind").in_(CHECKS), name="kind"),
+    sa.Index(None, "answered_at"),
+)
+
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("rule", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("advice", sa.Text, nullable=False),
+    sa.Column("urgency", sa.String(16), nullable=False),
+    sa.Column("blocks", sa.Boolean, nullable=False),
+    sa.Column("raised_at", UtcDateTime, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("key"),
+    sa.Index(None, "raised_at"),
+)

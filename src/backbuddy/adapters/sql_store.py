@@ -20,6 +20,7 @@ from backbuddy.adapters import process_owner, sql_migrate
 from backbuddy.adapters import sql_schema as schema
 from backbuddy.adapters.sql_engine import WRITE, create_engine
 from backbuddy.adapters.sql_errors import explain, where
+from backbuddy.adapters.sql_history import HistoryQueries
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as event_codec
 from backbuddy.domain.cues import Cue
@@ -32,7 +33,7 @@ from backbuddy.domain.screening import Reason, ScreeningResult
 OTHER_HOST_STALE = timedelta(hours=12)
 
 
-class SqlStore:
+class SqlStore(HistoryQueries):
     """`domain.ports.SessionStore` over any SQLAlchemy URL; opening it migrates the schema."""
 
     def __init__(self, url: str) -> None:

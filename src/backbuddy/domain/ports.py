@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from backbuddy.domain.cues import Cue
+from backbuddy.domain.escalation import AftercareFact, Notice
 from backbuddy.domain.events import Event
-from backbuddy.domain.screening import ScreeningResult
+from backbuddy.domain.screening import Reason, ScreeningResult
 
 SessionEnd = Literal["running", "completed", "halted", "ended_by_pair", "interrupted"]
 
@@ -69,6 +70,59 @@ class SessionStore(Protocol):
     def events(self, session_id: int) -> list[Event]: ...
 
     def cues(self, session_id: int) -> list[tuple[int, Cue]]: ...
+
+
+@dataclass(frozen=True)
+class ScreeningRecord:
+    """One stored screening with the answers it was given."""
+
+    id: int
+    technique: str
+    outcome: str
+    reasons: tuple[Reason, ...]
+    answers: Mapping[str, Any]
+    role: str
+    taken_at: datetime
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What `forget` deleted, and where it lived."""
+
+    where: str
+    counts: Mapping[str, int]
+
+
+class HistoryStore(SessionStore, Protocol):
+    """The store as history, aftercare, reports, export and forget need it (I8)."""
+
+    where: str
+
+    def screenings(self, since: datetime | None = None) -> list[ScreeningRecord]: ...
+
+    def save_aftercare(self, answer: AftercareFact) -> int: ...
+
+    def aftercare(self, since: datetime | None = None) -> list[AftercareFact]: ...
+
+    def record_notices(self, notices: Sequence[Notice], recorded_at: datetime) -> int:
+        """Store notices not stored before (by key); return how many were new."""
+        ...
+
+    def notices(self, since: datetime | None = None) -> list[Notice]: ...
+
+    def events_of_kind(
+        self, kinds: Sequence[str], since: datetime | None = None
+    ) -> list[tuple[int, Event]]:
+        """(session id, event) for events of these kinds, of sessions started since `since`."""
+        ...
+
+    def cues_of_kind(
+        self, kinds: Sequence[str], since: datetime | None = None
+    ) -> list[tuple[int, Cue]]: ...
+
+    def forget(self) -> Forgotten:
+        """Delete every stored record; refuse while a live process runs a session."""
+        ...
 
 
 class CueSink(Protocol):

@@ -1,0 +1,236 @@
+"""The store's history side (issue 6): screenings, aftercare, notices, reads for reports, forget.
+
+A mixin of `SqlStore`, kept apart so each file stays one subject; it uses the
+store's `_transaction`, `_engine` and `where`. See `domain.ports.HistoryStore`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from backbuddy.adapters import process_owner
+from backbuddy.adapters import sql_schema as schema
+from backbuddy.adapters.sql_errors import explain
+from backbuddy.domain import cues as cue_codec
+from backbuddy.domain import events as event_codec
+from backbuddy.domain.cues import Cue
+from backbuddy.domain.errors import StoreError
+from backbuddy.domain.escalation import AftercareFact, Notice
+from backbuddy.domain.events import Event
+from backbuddy.domain.ports import Forgotten, ScreeningRecord
+from backbuddy.domain.screening import Reason
+
+#: A running session owned by another machine is taken as abandoned after this long.
+OTHER_HOST_STALE = timedelta(hours=12)
+
+
+class HistoryQueries:
+    """History reads and writes over the store's connection; mixed into `SqlStore`."""
+
+    where: str
+    _engine: sa.Engine
+
+    def _transaction(
+        self, action: str, *, write: bool = True
+    ) -> AbstractContextManager[sa.Connection]:
+        raise NotImplementedError  # pragma: no cover - SqlStore provides it
+
+    def screenings(self, since: datetime | None = None) -> list[ScreeningRecord]:
+        """Screenings in the order they were taken, oldest first."""
+        c = schema.screenings.c
+        query = sa.select(schema.screenings).order_by(c.taken_at, c.id)
+        if since is not None:
+            query = query.where(c.taken_at >= _utc(since))
+        with self._transaction("read screenings", write=False) as conn:
+            rows = conn.execute(query).all()
+        return [
+            ScreeningRecord(
+                id=r.id,
+                technique=r.technique,
+                outcome=r.outcome,
+                reasons=tuple(Reason(**x) for x in r.reasons),
+                answers=dict(r.answers),
+                role=r.role,
+                taken_at=r.taken_at,
+            )
+            for r in rows
+        ]
+
+    def save_aftercare(self, answer: AftercareFact) -> int:
+        _aware(answer.at)
+        row = {
+            "session_id": answer.session_id,
+            "kind": answer.check,
+            "answered_at": answer.at,
+            "feel": answer.feel,
+            "symptoms": list(answer.symptoms),
+            "soreness_over_day": answer.soreness_over_day,
+            "felt_need_most_days": answer.felt_need_most_days,
+        }
+        with self._transaction("save the aftercare check") as conn:
+            return _new_id(conn.execute(schema.aftercare.insert().values(row)))
+
+    def aftercare(self, since: datetime | None = None) -> list[AftercareFact]:
+        c = schema.aftercare.c
+        query = sa.select(schema.aftercare).order_by(c.answered_at, c.id)
+        if since is not None:
+            query = query.where(c.answered_at >= _utc(since))
+        with self._transaction("read aftercare checks", write=False) as conn:
+            rows = conn.execute(query).all()
+        return [
+            AftercareFact(
+                at=r.answered_at,
+                check=r.kind,
+                feel=r.feel,
+                symptoms=tuple(r.symptoms),
+                soreness_over_day=r.soreness_over_day,
+                felt_need_most_days=r.felt_need_most_days,
+                session_id=r.session_id,
+            )
+            for r in rows
+        ]
+
+    def record_notices(self, notices: Sequence[Notice], recorded_at: datetime) -> int:
+        """Store the notices whose key is new, in one transaction; return how many."""
+        _aware(recorded_at, *(n.at for n in notices))
+        if not notices:
+            return 0
+        c = schema.notices.c
+        with self._transaction("record referral notices") as conn:
+            keys = [n.key for n in notices]
+            known = set(conn.execute(sa.select(c.key).where(c.key.in_(keys))).scalars())
+            rows = [
+                {
+                    "key": n.key,
+                    "rule": n.rule,
+                    "reason": n.reason,
+                    "advice": n.advice,
+                    "urgency": n.urgency,
+                    "blocks": n.blocks,
+                    "raised_at": n.at,
+                    "recorded_at": recorded_at,
+                }
+                for n in {n.key: n for n in notices}.values()
+                if n.key not in known
+            ]
+            if rows:
+                conn.execute(schema.notices.insert(), rows)
+        return len(rows)
+
+    def notices(self, since: datetime | None = None) -> list[Notice]:
+        c = schema.notices.c
+        query = sa.select(schema.notices).order_by(c.raised_at, c.id)
+        if since is not None:
+            query = query.where(c.raised_at >= _utc(since))
+        with self._transaction("read referral notices", write=False) as conn:
+            rows = conn.execute(query).all()
+        return [
+            Notice(r.rule, r.reason, r.advice, r.key, r.raised_at, r.blocks, r.urgency)
+            for r in rows
+        ]
+
+    def events_of_kind(
+        self, kinds: Sequence[str], since: datetime | None = None
+    ) -> list[tuple[int, Event]]:
+        e, s = schema.events.c, schema.sessions.c
+        query = (
+            sa.select(e.session_id, e.payload)
+            .join(schema.sessions, s.id == e.session_id)
+            .where(e.kind.in_(list(kinds)))
+            .order_by(e.session_id, e.seq)
+        )
+        if since is not None:
+            query = query.where(s.started_at >= _utc(since))
+        with self._transaction("read events", write=False) as conn:
+            rows = conn.execute(query).all()
+        return [(r.session_id, event_codec.from_dict(r.payload)) for r in rows]
+
+    def cues_of_kind(
+        self, kinds: Sequence[str], since: datetime | None = None
+    ) -> list[tuple[int, Cue]]:
+        q, s = schema.cues.c, schema.sessions.c
+        query = (
+            sa.select(q.session_id, q.payload)
+            .join(schema.sessions, s.id == q.session_id)
+            .where(q.kind.in_(list(kinds)))
+            .order_by(q.session_id, q.seq, q.idx)
+        )
+        if since is not None:
+            query = query.where(s.started_at >= _utc(since))
+        with self._transaction("read cues", write=False) as conn:
+            rows = conn.execute(query).all()
+        return [(r.session_id, cue_codec.from_dict(r.payload)) for r in rows]
+
+    def forget(self) -> Forgotten:
+        """Delete every record in one transaction; refuse while a live process runs a session.
+
+        On SQLite the file is then vacuumed and its journal truncated, so deleted
+        records do not linger in free pages.
+        """
+        tables = (
+            schema.cues,
+            schema.events,
+            schema.aftercare,
+            schema.notices,
+            schema.sessions,
+            schema.screenings,
+        )
+        now = datetime.now(UTC)
+        c = schema.sessions.c
+        with self._transaction("delete every record") as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("LOCK TABLE sessions IN EXCLUSIVE MODE"))
+            running = conn.execute(
+                sa.select(c.id, c.owner, c.started_at).where(c.status == "running")
+            ).all()
+            live = [r.id for r in running if _running_live(r.owner, r.started_at, now)]
+            if live:
+                raise StoreError(
+                    f"{self.where}: session {live[0]} is running right now; end it (press STOP "
+                    "or close that window), then run forget again. Nothing was deleted."
+                )
+            counts = {t.name: conn.execute(t.delete()).rowcount for t in tables}
+        if self._engine.dialect.name == "sqlite":
+            self._vacuum()
+        return Forgotten(self.where, counts)
+
+    def _vacuum(self) -> None:
+        raw = self._engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("VACUUM")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.close()
+        except Exception as err:  # the records are gone already; a failed vacuum only wastes space
+            raise explain(err, "compact the database after deleting", self.where) from err
+        finally:
+            raw.close()
+
+
+def _running_live(owner: str | None, started_at: datetime, at: datetime) -> bool:
+    alive = process_owner.is_alive(owner)
+    if alive is None:
+        return at - started_at <= OTHER_HOST_STALE
+    return alive
+
+
+def _new_id(result: sa.CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"{value.isoformat()} has no time zone; the store keeps UTC")
+    return value
+
+
+def _aware(*times: datetime) -> None:
+    for value in times:
+        _utc(value)

@@ -1,0 +1,369 @@
+"""History rules that refer to a professional (I8) and the limits that block a session (I6, I8).
+
+Pure: the stored history and the time `now` come in, notices go out. `evaluate`
+gives the referral notices a history carries today; `start_blocks` gives what
+forbids starting a session now (frequency, and the rest after a pop for the same
+region). Every notice states its reason in plain words and refers with the
+clinical-facts §6 wording; none diagnoses. The thresholds are the proposed
+defaults of clinical-facts.md §3, not a clinical standard.
+
+Which sessions count: every stored session except one the pair ended before any
+attempt (status `ended_by_pair`, 0 attempts). "A day" is a calendar day in the
+time zone given (the receiver's local zone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Literal, get_args
+
+from backbuddy.domain import wording
+from backbuddy.domain.events import SYMPTOMS
+
+RuleId = Literal[
+    "chronic_pain",
+    "frequency",
+    "regular_use",
+    "felt_need",
+    "symptom_halt",
+    "aftercare_symptom",
+    "lasting_soreness",
+    "felt_worse",
+    "speed_halts",
+    "pop_rest",
+]
+RULES: tuple[str, ...] = get_args(RuleId)
+Urgency = Literal["routine", "today", "emergency"]
+Check = Literal["after_session", "next_start"]
+Feel = Literal["better", "same", "worse"]
+
+#: Windows and thresholds (clinical-facts.md §3; proposed, not a clinical standard).
+LOOKBACK = timedelta(days=30)
+WEEK = timedelta(days=7)
+MAX_PER_DAY = 1
+MAX_PER_WEEK = 3
+REGULAR_SPAN = timedelta(days=14)
+REGULAR_GAP = timedelta(days=7)
+SPEED_HALTS_TO_REFER = 2
+DEFAULT_POP_REST = timedelta(minutes=20)
+#: Answer ids read from screenings and aftercare checks.
+CHRONIC_PAIN = "chronic_pain"
+FELT_NEED = "felt_need_most_days"
+URGENT_SYMPTOMS = frozenset({"numbness", "tingling", "weakness"})
+EMERGENCY_SYMPTOMS = frozenset({"chest_pain", "dizziness"})
+#: Symptoms an aftercare check may report: the engine's symptoms and "other".
+AFTERCARE_SYMPTOMS: tuple[str, ...] = (*sorted(SYMPTOMS), "other")
+
+SEE = "please see a physiotherapist, chiropractor or doctor"
+ADVICE: dict[str, str] = {
+    "chronic_pain": (
+        "Back pain that hasn't improved after about 4 weeks, or has lasted more than 12 weeks, "
+        f"is worth having assessed: {SEE}, who can suggest exercise-based care."
+    ),
+    "frequency": (
+        f"Needing sessions this often is a reason to have your back assessed: {SEE}. "
+        "backbuddy allows at most 1 session a day and 3 in 7 days."
+    ),
+    "regular_use": (
+        "Sessions are still wanted after 2 weeks of regular use. Back trouble that keeps "
+        f"coming back is worth having assessed: {SEE}, who can suggest exercise-based care."
+    ),
+    "felt_need": (
+        "A felt need to crack, or be cracked, on most days is worth talking over with a "
+        f"professional: {SEE} before more sessions."
+    ),
+    "symptom_halt": wording.REFER_SYMPTOM,
+    "aftercare_symptom": wording.REFER_SYMPTOM,
+    "lasting_soreness": f"{wording.AFTERCARE} Because it lasted longer, {SEE}.",
+    "felt_worse": f"Feeling worse after a session is a reason to stop and get checked: {SEE}.",
+    "speed_halts": (
+        "The pair needs a slower approach: move much more slowly, with the breath. "
+        f"If slow is hard to find, a physiotherapist can show you; until then, {SEE}."
+    ),
+    "pop_rest": wording.POP,
+}
+#: What a frequency block says: a limit, and a referral if more seems needed.
+LIMIT_ADVICE = (
+    "backbuddy allows at most 1 session a day and 3 in 7 days. If your back seems to need "
+    f"more than that, {SEE}."
+)
+
+
+@dataclass(frozen=True)
+class SessionFact:
+    """One stored session as the rules see it; `end_reason` is the engine's reason."""
+
+    id: int
+    technique: str
+    region: str
+    started_at: datetime
+    status: str
+    attempts: int = 0
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+    speed_halts: int = 0
+
+    @property
+    def counts(self) -> bool:
+        """Ended by the pair before any attempt: not a session for the frequency rules."""
+        return not (self.status == "ended_by_pair" and self.attempts == 0)
+
+
+@dataclass(frozen=True)
+class AftercareFact:
+    """One answered aftercare check: after a session, or at the next start."""
+
+    at: datetime
+    check: Check
+    feel: Feel | None = None
+    symptoms: tuple[str, ...] = ()
+    soreness_over_day: bool | None = None
+    felt_need_most_days: bool | None = None
+    session_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ScreeningFact:
+    """The answers of one stored screening."""
+
+    at: datetime
+    answers: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class History:
+    """Everything the rules read. Order does not matter."""
+
+    sessions: tuple[SessionFact, ...] = ()
+    aftercare: tuple[AftercareFact, ...] = ()
+    screenings: tuple[ScreeningFact, ...] = ()
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A referral (or block) with its reason and advice; `key` names it for recording once."""
+
+    rule: RuleId
+    reason: str
+    advice: str
+    key: str
+    at: datetime
+    blocks: bool = False
+    urgency: Urgency = "routine"
+
+    @property
+    def text(self) -> str:
+        return f"{self.reason} {self.advice}"
+
+
+def evaluate(history: History, now: datetime, tz: tzinfo = UTC) -> tuple[Notice, ...]:
+    """The referral notices `history` carries at `now`, in the order of `RULES`."""
+    found = (
+        _chronic_pain(history, now),
+        _frequency(history, now, tz),
+        _regular_use(history, now),
+        _felt_need(history, now),
+        _symptom_halt(history, now),
+        *_aftercare(history, now),
+        _speed_halts(history, now),
+    )
+    return tuple(n for n in found if n is not None)
+
+
+def start_blocks(
+    history: History,
+    now: datetime,
+    region: str,
+    pop_rest: timedelta = DEFAULT_POP_REST,
+    tz: tzinfo = UTC,
+) -> tuple[Notice, ...]:
+    """What forbids starting a session for `region` at `now`: empty when it may start."""
+    past = [s for s in history.sessions if s.counts and s.started_at <= now]
+    today = [s for s in past if _day(s.started_at, tz) == _day(now, tz)]
+    week = sorted(s.started_at for s in past if now - s.started_at < WEEK)
+    blocks: list[Notice] = []
+    if len(today) >= MAX_PER_DAY:
+        reason = f"There has already been {len(today)} session today; the limit is 1 a day."
+        blocks.append(_block("frequency", reason, f"day:{_day(now, tz)}", now))
+    if len(week) >= MAX_PER_WEEK:
+        free = week[-MAX_PER_WEEK] + WEEK
+        reason = (
+            f"There have been {len(week)} sessions in the last 7 days; the limit is 3. "
+            f"The next one can start after {_clock(free, tz)}."
+        )
+        blocks.append(_block("frequency", reason, f"week:{_day(now, tz)}", now))
+    rest = _pop_rest(past, now, region, pop_rest, tz)
+    return (*blocks, *rest)
+
+
+def aftercare_advice(answer: AftercareFact) -> tuple[Urgency, tuple[str, ...]]:
+    """What to tell the receiver right after an aftercare check, most urgent first."""
+    symptoms = set(answer.symptoms)
+    if symptoms & EMERGENCY_SYMPTOMS:
+        return "emergency", (wording.EMERGENCY, wording.REFER_SYMPTOM)
+    if symptoms & URGENT_SYMPTOMS:
+        return "today", (wording.REFER_URGENT,)
+    if symptoms:
+        return "routine", (wording.REFER_SYMPTOM,)
+    said = [wording.AFTERCARE]
+    if answer.soreness_over_day:
+        said.append(ADVICE["lasting_soreness"].removeprefix(wording.AFTERCARE).strip())
+    if answer.feel == "worse":
+        said.append(ADVICE["felt_worse"])
+    if answer.felt_need_most_days:
+        said.append(ADVICE["felt_need"])
+    return "routine", tuple(said)
+
+
+def _notice(rule: RuleId, reason: str, anchor: datetime, urgency: Urgency = "routine") -> Notice:
+    key = f"{rule}:{anchor.astimezone(UTC).isoformat(timespec='seconds')}"
+    return Notice(rule, reason, ADVICE[rule], key, anchor, urgency=urgency)
+
+
+def _block(rule: RuleId, reason: str, key: str, now: datetime) -> Notice:
+    advice = LIMIT_ADVICE if rule == "frequency" else ADVICE[rule]
+    return Notice(rule, reason, advice, f"{rule}-block:{key}", now, blocks=True)
+
+
+def _recent(when: datetime, now: datetime) -> bool:
+    return now - LOOKBACK < when <= now
+
+
+def _day(when: datetime, tz: tzinfo) -> date:
+    return when.astimezone(tz).date()
+
+
+def _clock(when: datetime, tz: tzinfo) -> str:
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _yes(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() in ("yes", "true"))
+
+
+def _latest_answer(history: History, now: datetime, key: str) -> tuple[datetime, bool] | None:
+    """The newest answer to `key` from screenings and aftercare checks up to `now`."""
+    answers = [(s.at, _yes(s.answers[key])) for s in history.screenings if key in s.answers]
+    if key == FELT_NEED:
+        answers += [
+            (a.at, a.felt_need_most_days)
+            for a in history.aftercare
+            if a.felt_need_most_days is not None
+        ]
+    answers = [a for a in answers if a[0] <= now]
+    return max(answers, key=lambda a: a[0], default=None)
+
+
+def _chronic_pain(history: History, now: datetime) -> Notice | None:
+    latest = _latest_answer(history, now, CHRONIC_PAIN)
+    if latest is None or not latest[1] or not _recent(latest[0], now):
+        return None
+    reason = "The latest screening says the pain has lasted more than 12 weeks."
+    return _notice("chronic_pain", reason, latest[0])
+
+
+def _felt_need(history: History, now: datetime) -> Notice | None:
+    latest = _latest_answer(history, now, FELT_NEED)
+    if latest is None or not latest[1] or not _recent(latest[0], now):
+        return None
+    reason = "The receiver feels a need to crack, or be cracked, on most days."
+    return _notice("felt_need", reason, latest[0])
+
+
+def _frequency(history: History, now: datetime, tz: tzinfo) -> Notice | None:
+    """More than 1 session on a day, or more than 3 in 7 days, within the last 30 days."""
+    times = sorted(s.started_at for s in history.sessions if s.counts and s.started_at <= now)
+    for i, start in enumerate(times):
+        later = times[i + 1 :]
+        same_day = [t for t in later if _day(t, tz) == _day(start, tz)]
+        if len(same_day) >= MAX_PER_DAY and _recent(same_day[-1], now):
+            reason = f"There were {len(same_day) + 1} sessions on {_day(start, tz)}."
+            return _notice("frequency", reason, start)
+        in_week = [t for t in later if t - start < WEEK]
+        if len(in_week) >= MAX_PER_WEEK and _recent(in_week[-1], now):
+            reason = f"There were {len(in_week) + 1} sessions in the 7 days from {_day(start, tz)}."
+            return _notice("frequency", reason, start)
+    return None
+
+
+def _regular_use(history: History, now: datetime) -> Notice | None:
+    """The latest run of sessions, no more than 7 days apart, spans 2 weeks and goes on."""
+    times = sorted(
+        (s.started_at for s in history.sessions if s.counts and s.started_at <= now),
+        reverse=True,
+    )
+    if not times or now - times[0] >= WEEK:
+        return None
+    first = times[0]
+    for earlier in times[1:]:
+        if first - earlier > REGULAR_GAP:
+            break
+        first = earlier
+    if times[0] - first < REGULAR_SPAN:
+        return None
+    reason = f"Sessions have gone on regularly since {first.date()}, more than 2 weeks."
+    return _notice("regular_use", reason, first)
+
+
+def _symptom_halt(history: History, now: datetime) -> Notice | None:
+    halts = [
+        s for s in history.sessions if s.end_reason == "symptom" and _recent(s.started_at, now)
+    ]
+    if not halts:
+        return None
+    last = max(halts, key=lambda s: s.started_at)
+    reason = f"Session {last.id} on {last.started_at.date()} stopped for a symptom."
+    return _notice("symptom_halt", reason, last.started_at)
+
+
+def _aftercare(history: History, now: datetime) -> Iterable[Notice]:
+    """New symptoms, lasting soreness or feeling worse, reported in the last 30 days."""
+    recent = sorted((a for a in history.aftercare if _recent(a.at, now)), key=lambda a: a.at)
+    symptom = [a for a in recent if a.symptoms]
+    if symptom:
+        last = symptom[-1]
+        urgency, _ = aftercare_advice(last)
+        named = ", ".join(s.replace("_", " ") for s in last.symptoms)
+        reason = f"A new symptom was reported after a session on {last.at.date()}: {named}."
+        yield _notice("aftercare_symptom", reason, last.at, urgency)
+    sore = [a for a in recent if a.soreness_over_day]
+    if sore:
+        reason = f"Soreness lasted more than a day (reported {sore[-1].at.date()})."
+        yield _notice("lasting_soreness", reason, sore[-1].at)
+    worse = [a for a in recent if a.feel == "worse"]
+    if worse:
+        reason = f"The back felt worse after a session (reported {worse[-1].at.date()})."
+        yield _notice("felt_worse", reason, worse[-1].at)
+
+
+def _speed_halts(history: History, now: datetime) -> Notice | None:
+    halted = sorted(
+        (s for s in history.sessions if s.speed_halts and _recent(s.started_at, now)),
+        key=lambda s: s.started_at,
+    )
+    total = sum(s.speed_halts for s in halted)
+    if total < SPEED_HALTS_TO_REFER:
+        return None
+    reason = f"The movement was stopped {total} times for going too fast in the last 30 days."
+    return _notice("speed_halts", reason, halted[-1].started_at)
+
+
+def _pop_rest(
+    past: list[SessionFact], now: datetime, region: str, rest: timedelta, tz: tzinfo
+) -> tuple[Notice, ...]:
+    """I6 across sessions: after a pop, that region rests at least `rest`."""
+    rest = max(rest, DEFAULT_POP_REST)
+    pops = [
+        s.ended_at or s.started_at for s in past if s.end_reason == "pop" and s.region == region
+    ]
+    resting = [p for p in pops if p <= now < p + rest]
+    if not resting:
+        return ()
+    until = max(resting) + rest
+    reason = (
+        f"The {region} area had a click at {_clock(max(resting), tz)}; "
+        f"it rests until {_clock(until, tz)}."
+    )
+    return (_block("pop_rest", reason, f"{region}:{_clock(max(resting), UTC)}", now),)

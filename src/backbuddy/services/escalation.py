@@ -1,0 +1,95 @@
+"""Referral notices and start checks over the stored history (I6 across sessions, I8).
+
+`check_can_start` is what the terminal guide and the web app call before a new
+session: it raises `StartBlocked` (a `SessionLimitReached`) when the frequency
+limits or a region's rest after a pop forbid it, and otherwise returns the
+referral notices to show first. `current_notices` is for history and the home
+page. Both record what they find, once per notice key.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta, tzinfo
+
+from backbuddy.domain import escalation as esc
+from backbuddy.domain import techniques as tech
+from backbuddy.domain.errors import SessionLimitReached
+from backbuddy.domain.ports import HistoryStore
+
+
+class StartBlocked(SessionLimitReached):
+    """A new session may not start now; `notices` say why (frequency, rest after a pop)."""
+
+    def __init__(self, notices: tuple[esc.Notice, ...]) -> None:
+        lines = [n.reason for n in notices]
+        advice = dict.fromkeys(n.advice for n in notices if n.rule != "pop_rest")
+        super().__init__(" ".join([*lines, *advice]))
+        self.notices = notices
+
+
+def local_zone() -> tzinfo:
+    """The receiver's time zone: "a day" is their calendar day."""
+    zone = datetime.now().astimezone().tzinfo
+    assert zone is not None
+    return zone
+
+
+def load_history(store: HistoryStore) -> esc.History:
+    """Every stored fact the rules read, from the store."""
+    regions = {t.id: t.region for t in tech.load_all().values()}
+    speed = Counter(
+        sid
+        for sid, cue in store.cues_of_kind(["halt"])
+        if cue.reason and cue.reason.startswith("speed")
+    )
+    sessions = tuple(
+        esc.SessionFact(
+            id=s.id,
+            technique=s.technique,
+            region=regions.get(s.technique, "unknown"),
+            started_at=s.started_at,
+            status=s.status,
+            attempts=s.attempts,
+            ended_at=s.ended_at,
+            end_reason=s.end_reason,
+            speed_halts=speed[s.id],
+        )
+        for s in store.sessions()
+    )
+    screenings = tuple(esc.ScreeningFact(r.taken_at, r.answers) for r in store.screenings())
+    return esc.History(sessions, tuple(store.aftercare()), screenings)
+
+
+def current_notices(
+    store: HistoryStore, now: datetime, tz: tzinfo | None = None
+) -> tuple[esc.Notice, ...]:
+    """The referral notices the history carries now; recorded (once each) before returning."""
+    notices = esc.evaluate(load_history(store), now, tz or local_zone())
+    store.record_notices(notices, now)
+    return notices
+
+
+def check_can_start(
+    store: HistoryStore,
+    technique_id: str,
+    now: datetime,
+    *,
+    pop_rest_min: float | None = None,
+    tz: tzinfo | None = None,
+) -> tuple[esc.Notice, ...]:
+    """Call before starting a session: raise StartBlocked, or return notices to show first.
+
+    `pop_rest_min` is the (possibly tightened) rest after a pop; the technique's
+    own value when None, and never less than 20 minutes.
+    """
+    technique = tech.get(technique_id)
+    rest = pop_rest_min if pop_rest_min is not None else technique.limits.pop_rest_min
+    zone = tz or local_zone()
+    history = load_history(store)
+    blocks = esc.start_blocks(history, now, technique.region, timedelta(minutes=rest), zone)
+    notices = esc.evaluate(history, now, zone)
+    store.record_notices((*blocks, *notices), now)
+    if blocks:
+        raise StartBlocked(blocks)
+    return notices
