@@ -50,3 +50,15 @@ class SessionLimitReached(BackbuddyError):
 
 class StoreError(BackbuddyError):
     """The session store cannot be opened, read or written."""
+
+
+class VideoError(BackbuddyError):
+    """A video or image file cannot be opened or decoded (names the file and what to try)."""
+
+
+class CameraError(VideoError):
+    """A camera is missing, busy, or stopped giving frames."""
+
+
+class PoseModelError(BackbuddyError):
+    """The pose model cannot run as asked (e.g. a model that is not bundled and would download)."""
