@@ -6,6 +6,7 @@ STAMP   := $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 PYTEST_ARGS ?=
+LINT_DIRS := $(wildcard src tests bench)
 
 .PHONY: run test lint bench clean system-deps truth-clips
 
@@ -27,8 +28,8 @@ system-deps:
 
 ## lint: ruff, ruff format check, mypy (strict on domain/), import-linter layers
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(LINT_DIRS)
+	$(BIN)/ruff format --check $(LINT_DIRS)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
