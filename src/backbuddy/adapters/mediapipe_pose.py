@@ -1,0 +1,153 @@
+"""MediaPipe Pose (legacy `mp.solutions.pose`, mediapipe 0.10.14): RGB frames → `Landmarks`.
+
+Only the full model (`model_complexity=1`) ships inside the mediapipe wheel; the
+lite (0) and heavy (2) models would be downloaded on first use, and backbuddy
+never downloads, so they are refused with `PoseModelError`. Video mode follows
+one person from frame to frame (with MediaPipe's own landmark smoothing, which
+lags less than a frame at 60 fps on the real clips); image mode looks at every
+frame afresh (for stills). A frame without a person gives all-NaN landmarks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from importlib import resources
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backbuddy.adapters.video import Frame
+from backbuddy.domain.errors import PoseModelError
+from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
+
+#: The only pose landmark model in the wheel (relative to the mediapipe package).
+BUNDLED_MODEL = "modules/pose_landmark/pose_landmark_full.tflite"
+SUPPORTED_COMPLEXITY = 1
+
+
+@contextlib.contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 (MediaPipe's C++ logging bypasses Python) for a moment."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # pragma: no cover - no fd 2 at all
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def bundled_model_present() -> bool:
+    """Is the full pose model inside the installed mediapipe package?"""
+    try:
+        return resources.files("mediapipe").joinpath(BUNDLED_MODEL).is_file()
+    except ModuleNotFoundError:
+        return False
+
+
+class PoseModel:
+    """One MediaPipe Pose graph. Not thread-safe; close it (or use `with`) when done."""
+
+    def __init__(
+        self,
+        *,
+        still: bool = False,
+        model_complexity: int = SUPPORTED_COMPLEXITY,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        if model_complexity != SUPPORTED_COMPLEXITY:
+            name = {0: "lite", 2: "heavy"}.get(model_complexity, str(model_complexity))
+            raise PoseModelError(
+                f"model_complexity={model_complexity} ({name}) is not bundled with mediapipe "
+                "0.10.14 and would be downloaded; backbuddy never downloads models. "
+                "Use model_complexity=1 (the full model, bundled)."
+            )
+        if not bundled_model_present():
+            raise PoseModelError(
+                f"the bundled pose model ({BUNDLED_MODEL}) is missing from the mediapipe "
+                "package: reinstall mediapipe==0.10.14 (`make` does this)"
+            )
+        with warnings.catch_warnings(), quiet_stderr():
+            warnings.simplefilter("ignore")
+            import mediapipe as mp
+
+            self._pose: Any = mp.solutions.pose.Pose(
+                static_image_mode=still,
+                model_complexity=SUPPORTED_COMPLEXITY,
+                smooth_landmarks=not still,
+                enable_segmentation=False,
+                min_detection_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+        self.still = still
+        self._started = False
+
+    def estimate(self, rgb: NDArray[np.uint8]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """(image (33, 4), world (33, 4)) for one RGB frame; all NaN when no person is found."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if self._started:
+                result = self._pose.process(rgb)
+            else:  # the graph starts on the first frame and prints to fd 2
+                with quiet_stderr():
+                    result = self._pose.process(rgb)
+                self._started = True
+        if result.pose_landmarks is None:
+            return no_person(), no_person()
+        return _array(result.pose_landmarks.landmark), _array(result.pose_world_landmarks.landmark)
+
+    def close(self) -> None:
+        self._pose.close()
+
+    def __enter__(self) -> PoseModel:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _array(points: Any) -> NDArray[np.float32]:
+    out = np.array([(p.x, p.y, p.z, p.visibility) for p in points], dtype=np.float32)
+    if out.shape != (N_LANDMARKS, 4):  # pragma: no cover - MediaPipe always gives 33
+        raise PoseModelError(f"the pose model returned {out.shape[0]} landmarks, expected 33")
+    return out
+
+
+def estimate_frames(
+    frames: Iterable[Frame],
+    size: tuple[int, int],
+    *,
+    still: bool = False,
+    on_frame: Callable[[Frame], None] | None = None,
+) -> Landmarks:
+    """Landmarks for a sequence of frames (video mode unless `still`), one entry per frame."""
+    t: list[float] = []
+    image: list[NDArray[np.float32]] = []
+    world: list[NDArray[np.float32]] = []
+    with PoseModel(still=still) as model:
+        for frame in frames:
+            a, b = model.estimate(frame.rgb)
+            t.append(frame.t)
+            image.append(a)
+            world.append(b)
+            if on_frame is not None:
+                on_frame(frame)
+    if not t:
+        return Landmarks.empty(size)
+    return Landmarks(np.stack(image), np.stack(world), np.array(t), size)

@@ -1,0 +1,241 @@
+"""Frames from video files, still images and cameras (OpenCV), as RGB arrays with timestamps.
+
+Every failure a person can cause (a missing or corrupt file, an unsupported format,
+no camera) is a `VideoError`/`CameraError` whose message says what to do. Frames
+are scaled down so the long side is at most `max_side` pixels: the pose model
+works at 256×256 anyway, and smaller frames cost less to convert.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from backbuddy.domain.errors import CameraError, VideoError
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
+MAX_SIDE = 640
+#: Frame rate assumed when a file does not state one.
+DEFAULT_FPS = 30.0
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame: its index in the source, time in seconds, and RGB pixels (H, W, 3) uint8."""
+
+    index: int
+    t: float
+    rgb: NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a source is: frames per second, frame count (None for a camera), size after scaling."""
+
+    source: str
+    fps: float
+    frames: int | None
+    width: int
+    height: int
+    still: bool = False
+
+
+def _scaled(bgr: Any, max_side: int) -> NDArray[np.uint8]:
+    h, w = bgr.shape[:2]
+    scale = max_side / max(h, w)
+    if scale < 1:
+        bgr = cv2.resize(bgr, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+
+
+def _scaled_size(w: int, h: int, max_side: int) -> tuple[int, int]:
+    scale = min(1.0, max_side / max(w, h))
+    return round(w * scale), round(h * scale)
+
+
+class VideoSource:
+    """A video file, image or camera, iterated as `Frame`s; use it as a context manager."""
+
+    def __init__(
+        self,
+        info: VideoInfo,
+        frames: Callable[[], Iterator[Frame]],
+        close: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.info = info
+        self._frames = frames
+        self._close = close
+
+    def __iter__(self) -> Iterator[Frame]:
+        return self._frames()
+
+    def close(self) -> None:
+        self._close()
+
+    def __enter__(self) -> VideoSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_file(path: str | Path, max_side: int = MAX_SIDE) -> VideoSource:
+    """Open a video or a still image; raises VideoError naming the file and the problem."""
+    p = Path(path)
+    if not p.exists():
+        raise VideoError(f"no such file: {p}")
+    if p.is_dir():
+        raise VideoError(f"{p} is a folder; give a video or image file")
+    if p.suffix.lower() in IMAGE_SUFFIXES:
+        return _open_image(p, max_side)
+    return _open_video(p, max_side)
+
+
+def _open_image(p: Path, max_side: int) -> VideoSource:
+    bgr = cv2.imread(str(p), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise VideoError(f"{p}: not an image OpenCV can read (corrupt, or an unsupported format)")
+    rgb = _scaled(bgr, max_side)
+    info = VideoInfo(str(p), float("nan"), 1, rgb.shape[1], rgb.shape[0], still=True)
+    return VideoSource(info, lambda: iter([Frame(0, 0.0, rgb)]))
+
+
+def _open_video(p: Path, max_side: int) -> VideoSource:
+    cap = cv2.VideoCapture(str(p))
+    if not cap.isOpened():
+        cap.release()
+        raise VideoError(
+            f"{p}: not a video OpenCV can read (corrupt, or an unsupported format; try an .mp4)"
+        )
+    ok, first = cap.read()
+    if not ok or first is None:
+        cap.release()
+        raise VideoError(f"{p}: no frame could be decoded (the file is empty or corrupt)")
+    fps = float(cap.get(cv2.CAP_PROP_FPS))
+    fps = fps if np.isfinite(fps) and 1 <= fps <= 1000 else DEFAULT_FPS
+    count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    w, h = _scaled_size(first.shape[1], first.shape[0], max_side)
+    info = VideoInfo(str(p), fps, count if count > 0 else None, w, h)
+    state = {"first": first}
+
+    def frames() -> Iterator[Frame]:
+        bgr = state.pop("first", None)
+        if bgr is None:  # iterated again: start from the top
+            cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, bgr = cap.read()
+        index = 0
+        while bgr is not None:
+            yield Frame(index, index / fps, _scaled(bgr, max_side))
+            index += 1
+            ok, bgr = cap.read()
+            if not ok:
+                break
+
+    return VideoSource(info, frames, cap.release)
+
+
+def read_frames(
+    path: str | Path, indices: Iterable[int], max_side: int = MAX_SIDE
+) -> dict[int, NDArray[np.uint8]]:
+    """Chosen frames of a file by index (RGB), e.g. for report snapshots; missing ones left out."""
+    wanted = sorted(set(indices))
+    out: dict[int, NDArray[np.uint8]] = {}
+    with open_file(path, max_side) as source:
+        if source.info.still:
+            return {0: next(iter(source)).rgb} if 0 in wanted else {}
+        for frame in source:
+            if frame.index in wanted:
+                out[frame.index] = frame.rgb
+            if frame.index >= wanted[-1]:
+                break
+    return out
+
+
+def open_camera(
+    index: int, max_side: int = MAX_SIDE, clock: Callable[[], float] = time.monotonic
+) -> VideoSource:
+    """A live camera; frame times come from `clock` (seconds since the first frame)."""
+    cap = cv2.VideoCapture(index)
+    ok, first = cap.read() if cap.isOpened() else (False, None)
+    if not ok or first is None:
+        cap.release()
+        raise CameraError(
+            f"no picture from camera {index}: check it is connected and not in use by another app"
+        )
+    fps = float(cap.get(cv2.CAP_PROP_FPS)) or DEFAULT_FPS
+    w, h = _scaled_size(first.shape[1], first.shape[0], max_side)
+    info = VideoInfo(f"camera {index}", fps if 1 <= fps <= 240 else DEFAULT_FPS, None, w, h)
+
+    def frames() -> Iterator[Frame]:
+        start = clock()
+        bgr, i = first, 0
+        while True:
+            yield Frame(i, clock() - start, _scaled(bgr, max_side))
+            ok, bgr = cap.read()
+            if not ok or bgr is None:
+                raise CameraError(f"camera {index} stopped giving pictures")
+            i += 1
+
+    return VideoSource(info, frames, cap.release)
+
+
+def paced(
+    frames: Iterable[Frame],
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[Frame]:
+    """Replay frames at their own timestamps, as if live (a file standing in for a camera)."""
+    start: float | None = None
+    for frame in frames:
+        now = clock()
+        start = now - frame.t if start is None else start
+        wait = start + frame.t - now
+        if wait > 0:
+            sleep(wait)
+        yield frame
+
+
+def prefetch(items: Iterable[T], depth: int = 4) -> Iterator[T]:
+    """Produce `items` on a background thread, `depth` ahead: decoding overlaps pose estimation."""
+    q: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                q.put(("item", item))
+            q.put(("end", None))
+        except BaseException as err:  # handed to the consumer, re-raised there
+            q.put(("error", err))
+
+    thread = threading.Thread(target=work, name="backbuddy-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                assert isinstance(value, BaseException)
+                raise value
+            yield value  # type: ignore[misc]
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)

@@ -1,0 +1,1 @@
+"""Motion: landmarks → measures → checks → monitors → pose events. NumPy only (+ domain types)."""

@@ -1,0 +1,324 @@
+"""Named measures: one convention and one range each, NaN wherever the landmarks are not seen.
+
+Every function maps `Landmarks` (T frames) to a float64 array of shape (T,).
+A measure is NaN on a frame where a landmark it needs has visibility below
+`min_visibility` (left/right pairs are gated on their mean visibility, so a far
+side flickering around the threshold cannot make the midpoint jump).
+
+Coordinates: angles against the vertical use image pixels (the camera is level;
+"up" is up the frame). Angles between body segments use world landmarks (metres,
+3D), so they do not depend on the camera's angle to the body. Measures are
+instantaneous; `kinematics` unwraps the signed ones over time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from backbuddy.domain.errors import DefinitionError
+from backbuddy.motion import landmarks as L
+from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, Landmarks
+
+Measure = Callable[[Landmarks, float], FloatArray]
+#: Facing is known when the nose is this far (in trunk lengths) in front of the ears.
+FACING_MIN_OFFSET = 0.1
+#: Shortest shoulder and hip lines (in trunk lengths) whose angle is trusted; a shoulder
+#: line is about 0.65 and a hip line about 0.4 trunk lengths in MediaPipe's world landmarks.
+TWIST_MIN_LINE = (0.3, 0.2)
+
+
+def _seen(lm: Landmarks, thr: float, *points: int) -> BoolArray:
+    vis = lm.visibility()
+    return np.asarray(np.all(vis[:, list(points)] >= thr, axis=1))
+
+
+def _pair_seen(lm: Landmarks, thr: float, left: int, right: int) -> BoolArray:
+    vis = lm.visibility()
+    return np.asarray((vis[:, left] + vis[:, right]) / 2 >= thr)
+
+
+def _torso_seen(lm: Landmarks, thr: float) -> BoolArray:
+    return _pair_seen(lm, thr, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) & _pair_seen(
+        lm, thr, L.LEFT_HIP, L.RIGHT_HIP
+    )
+
+
+def _mid(xyz: FloatArray, left: int, right: int) -> FloatArray:
+    return np.asarray((xyz[:, left] + xyz[:, right]) / 2)
+
+
+def _world(lm: Landmarks) -> FloatArray:
+    return lm.world[:, :, :3].astype(np.float64)
+
+
+def _angle_between(u: FloatArray, v: FloatArray) -> FloatArray:
+    """Unsigned angle between row vectors, degrees in [0, 180]."""
+    cross = np.linalg.norm(np.cross(u, v), axis=-1) if u.shape[-1] == 3 else np.abs(np.cross(u, v))
+    return np.asarray(np.degrees(np.arctan2(cross, np.einsum("ij,ij->i", u, v))))
+
+
+def _gated(values: FloatArray, seen: BoolArray) -> FloatArray:
+    return np.where(seen, values, np.nan)
+
+
+def _trunk_px(lm: Landmarks) -> FloatArray:
+    """Hip-mid → shoulder-mid in pixels, shape (T, 2)."""
+    px = lm.pixels()
+    return _mid(px, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(px, L.LEFT_HIP, L.RIGHT_HIP)
+
+
+def trunk_incline_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """How far the trunk is from upright, degrees in [0, 180], unsigned.
+
+    The trunk is hip-mid → shoulder-mid in image pixels; 0 = upright, 90 = lying
+    (horizontal in the frame), 180 = upside down. Assumes a level camera.
+    """
+    trunk = _trunk_px(lm)
+    up = np.broadcast_to(np.array([0.0, -1.0]), trunk.shape)
+    return _gated(_angle_between(trunk, up), _torso_seen(lm, min_visibility))
+
+
+def facing_sign(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """Which way the receiver faces in the frame: +1 image right, -1 image left, NaN unknown.
+
+    Read from the nose's horizontal offset in front of the visible ear(s), which
+    must exceed `FACING_MIN_OFFSET` trunk lengths (a side or oblique view); the
+    last known facing is carried forward over frames that do not show it.
+    """
+    px = lm.pixels()
+    vis = lm.visibility()
+    ears = np.stack([vis[:, L.LEFT_EAR], vis[:, L.RIGHT_EAR]], axis=1) >= min_visibility
+    ear_x = np.stack([px[:, L.LEFT_EAR, 0], px[:, L.RIGHT_EAR, 0]], axis=1)
+    n_ears = ears.sum(axis=1)
+    mean_ear_x = np.where(ears, ear_x, 0.0).sum(axis=1) / np.maximum(n_ears, 1)
+    offset = px[:, L.NOSE, 0] - mean_ear_x
+    trunk_len = np.linalg.norm(_trunk_px(lm), axis=1)
+    sure = (vis[:, L.NOSE] >= min_visibility) & (n_ears > 0)
+    sure &= np.abs(offset) >= FACING_MIN_OFFSET * trunk_len
+    return carry_forward(np.where(sure, np.sign(offset), np.nan))
+
+
+def carry_forward(values: FloatArray) -> FloatArray:
+    """Replace each NaN with the last finite value before it (leading NaNs stay NaN)."""
+    idx = np.where(np.isfinite(values), np.arange(values.shape[0]), -1)
+    last = np.maximum.accumulate(idx) if idx.size else idx
+    out = np.where(last >= 0, values[np.maximum(last, 0)], np.nan)
+    return np.asarray(out, dtype=np.float64)
+
+
+def trunk_lean_deg(
+    lm: Landmarks, min_visibility: float = MIN_VISIBILITY, facing: FloatArray | None = None
+) -> FloatArray:
+    """Sagittal lean of the trunk from vertical, degrees in (-180, 180].
+
+    0 = upright; positive = shoulders behind the hips (leaning back, extension);
+    negative = leaning forward. Needs a side or oblique view: the direction the
+    receiver faces comes from `facing_sign` (or `facing`, when the caller carries it
+    over from earlier frames); NaN until it is known.
+    """
+    trunk = _trunk_px(lm)
+    image_lean = np.degrees(np.arctan2(trunk[:, 0], -trunk[:, 1]))  # + = top toward image right
+    side = facing_sign(lm, min_visibility) if facing is None else facing
+    lean = -side * image_lean
+    return _gated(lean, _torso_seen(lm, min_visibility))
+
+
+def shoulder_hip_twist_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """Rotation of the shoulder line against the hip line about the trunk, degrees in (-90, 90].
+
+    World landmarks. Both lines are projected onto the plane across the trunk axis
+    (hip-mid → shoulder-mid) and compared as lines, not arrows, so a left/right
+    label swap of either half of the body cannot read as a half turn. 0 = shoulders
+    square over the hips; positive = shoulders turned counter-clockwise seen from the
+    head looking down the trunk. NaN when either projected line is shorter than
+    `TWIST_MIN_LINE` trunk lengths (seen edge-on, or half-way through a swap).
+    """
+    w = _world(lm)
+    axis = _mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(w, L.LEFT_HIP, L.RIGHT_HIP)
+    trunk = np.linalg.norm(axis, axis=1)
+    axis /= trunk[:, None]
+    shoulders = w[:, L.RIGHT_SHOULDER] - w[:, L.LEFT_SHOULDER]
+    hips = w[:, L.RIGHT_HIP] - w[:, L.LEFT_HIP]
+    shoulders = shoulders - np.einsum("ij,ij->i", shoulders, axis)[:, None] * axis
+    hips = hips - np.einsum("ij,ij->i", hips, axis)[:, None] * axis
+    sin = np.einsum("ij,ij->i", np.cross(hips, shoulders), axis)
+    cos = np.einsum("ij,ij->i", hips, shoulders)
+    twist = np.degrees(np.arctan2(sin, cos))
+    twist = (twist + 90.0) % 180.0 - 90.0  # lines: 170° and -10° are the same twist
+    long_enough = (np.linalg.norm(shoulders, axis=1) >= TWIST_MIN_LINE[0] * trunk) & (
+        np.linalg.norm(hips, axis=1) >= TWIST_MIN_LINE[1] * trunk
+    )
+    return _gated(twist, _torso_seen(lm, min_visibility) & long_enough)
+
+
+def _joint_flexion(
+    lm: Landmarks, a: int, b: int, c: int, min_visibility: float, seen: BoolArray | None = None
+) -> FloatArray:
+    """Flexion at joint b: 0 when a→b and b→c are in line, degrees in [0, 180], world."""
+    w = _world(lm)
+    flexion = _angle_between(w[:, b] - w[:, a], w[:, c] - w[:, b])
+    return _gated(flexion, _seen(lm, min_visibility, a, b, c) if seen is None else seen)
+
+
+_SIDES = {
+    "left": (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+    "right": (
+        L.RIGHT_SHOULDER,
+        L.RIGHT_ELBOW,
+        L.RIGHT_WRIST,
+        L.RIGHT_HIP,
+        L.RIGHT_KNEE,
+        L.RIGHT_ANKLE,
+    ),
+}
+
+
+def hip_flexion_deg(lm: Landmarks, side: str, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """Hip flexion, degrees in [0, 180], unsigned, world landmarks.
+
+    Angle between the trunk continued downward (shoulder → hip, same side) and the
+    thigh (hip → knee): 0 = standing straight, 90 = thigh at a right angle to the
+    torso. A thigh behind the trunk line (extension) also reads positive.
+    """
+    shoulder, _, _, hip, knee, _ = _SIDES[side]
+    return _joint_flexion(lm, shoulder, hip, knee, min_visibility)
+
+
+def knee_flexion_deg(
+    lm: Landmarks, side: str, min_visibility: float = MIN_VISIBILITY
+) -> FloatArray:
+    """Knee flexion, degrees in [0, 180], world: 0 = straight leg, 90 = right angle."""
+    _, _, _, hip, knee, ankle = _SIDES[side]
+    return _joint_flexion(lm, hip, knee, ankle, min_visibility)
+
+
+def elbow_flexion_deg(
+    lm: Landmarks, side: str, min_visibility: float = MIN_VISIBILITY
+) -> FloatArray:
+    """Elbow flexion, degrees in [0, 180], world: 0 = straight arm."""
+    shoulder, elbow, wrist, *_ = _SIDES[side]
+    return _joint_flexion(lm, shoulder, elbow, wrist, min_visibility)
+
+
+def wrist_to_opposite_shoulder_ratio(
+    lm: Landmarks, min_visibility: float = MIN_VISIBILITY
+) -> FloatArray:
+    """How far the hands are from the opposite shoulders, in shoulder widths (ratio ≥ 0), world.
+
+    For each visible wrist, its distance to the other side's shoulder divided by the
+    shoulder width; the larger of the two when both wrists are seen (both hands must
+    be there), the one seen otherwise. Hands on the opposite shoulders read about
+    0.2–0.5; arms hanging read well above 1.
+    """
+    w = _world(lm)
+    width = np.linalg.norm(w[:, L.RIGHT_SHOULDER] - w[:, L.LEFT_SHOULDER], axis=1)
+    left = np.linalg.norm(w[:, L.LEFT_WRIST] - w[:, L.RIGHT_SHOULDER], axis=1) / width
+    right = np.linalg.norm(w[:, L.RIGHT_WRIST] - w[:, L.LEFT_SHOULDER], axis=1) / width
+    shoulders = _pair_seen(lm, min_visibility, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    left = _gated(left, shoulders & _seen(lm, min_visibility, L.LEFT_WRIST))
+    right = _gated(right, shoulders & _seen(lm, min_visibility, L.RIGHT_WRIST))
+    both = np.stack([left, right], axis=1)
+    out = np.full(len(lm), np.nan)
+    any_seen = np.isfinite(both).any(axis=1)
+    out[any_seen] = np.nanmax(both[any_seen], axis=1)
+    return out
+
+
+def chin_tuck_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """How far the chin is tucked, degrees in [-90, 90], world landmarks.
+
+    Angle of the ear → nose line below the plane square to the trunk axis:
+    positive = nose lower than the ears (chin toward the chest); a neutral head
+    reads about 10–15; negative = chin up.
+    """
+    w = _world(lm)
+    vis = lm.visibility()
+    axis = _mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(w, L.LEFT_HIP, L.RIGHT_HIP)
+    axis /= np.linalg.norm(axis, axis=1, keepdims=True)
+    ears = np.stack([vis[:, L.LEFT_EAR], vis[:, L.RIGHT_EAR]], axis=1) >= min_visibility
+    ear_xyz = np.stack([w[:, L.LEFT_EAR], w[:, L.RIGHT_EAR]], axis=1)
+    n_ears = ears.sum(axis=1)
+    ear = np.where(ears[:, :, None], ear_xyz, 0.0).sum(axis=1) / np.maximum(n_ears, 1)[:, None]
+    head = w[:, L.NOSE] - ear
+    head /= np.linalg.norm(head, axis=1, keepdims=True)
+    tuck = np.degrees(np.arcsin(np.clip(-np.einsum("ij,ij->i", head, axis), -1.0, 1.0)))
+    seen = _torso_seen(lm, min_visibility) & (vis[:, L.NOSE] >= min_visibility) & (n_ears > 0)
+    return _gated(tuck, seen)
+
+
+def top_side(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """For a receiver lying on the side: +1 if the left hip is on top, -1 if the right, else NaN.
+
+    "On top" = higher in the frame. Defined only when the hip line is more vertical
+    than horizontal in the image (the pelvis is on its side).
+    """
+    px = lm.pixels()
+    dx = px[:, L.RIGHT_HIP, 0] - px[:, L.LEFT_HIP, 0]
+    dy = px[:, L.RIGHT_HIP, 1] - px[:, L.LEFT_HIP, 1]
+    side = np.where(np.abs(dy) > np.abs(dx), np.sign(dy), np.nan)
+    return _gated(side, _pair_seen(lm, min_visibility, L.LEFT_HIP, L.RIGHT_HIP))
+
+
+def _by_top_side(lm: Landmarks, fn: Callable[..., FloatArray], top: bool, thr: float) -> FloatArray:
+    side = top_side(lm, thr)
+    left, right = fn(lm, "left", thr), fn(lm, "right", thr)
+    want_left = side > 0 if top else side < 0
+    return np.where(np.isnan(side), np.nan, np.where(want_left, left, right))
+
+
+def top_hip_flexion_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """`hip_flexion_deg` of the upper leg when lying on the side (see `top_side`)."""
+    return _by_top_side(lm, hip_flexion_deg, True, min_visibility)
+
+
+def bottom_knee_flexion_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """`knee_flexion_deg` of the lower leg when lying on the side (see `top_side`)."""
+    return _by_top_side(lm, knee_flexion_deg, False, min_visibility)
+
+
+def _sided(fn: Callable[[Landmarks, str, float], FloatArray], side: str) -> Measure:
+    def measure(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+        return fn(lm, side, min_visibility)
+
+    measure.__doc__ = f"{fn.__name__} of the {side} side."
+    return measure
+
+
+MEASURES: dict[str, Measure] = {
+    "trunk_incline_deg": trunk_incline_deg,
+    "trunk_lean_deg": trunk_lean_deg,
+    "shoulder_hip_twist_deg": shoulder_hip_twist_deg,
+    "wrist_to_opposite_shoulder_ratio": wrist_to_opposite_shoulder_ratio,
+    "chin_tuck_deg": chin_tuck_deg,
+    "top_hip_flexion_deg": top_hip_flexion_deg,
+    "bottom_knee_flexion_deg": bottom_knee_flexion_deg,
+    **{
+        f"{side}_{joint}_flexion_deg": _sided(fn, side)
+        for side in ("left", "right")
+        for joint, fn in (
+            ("hip", hip_flexion_deg),
+            ("knee", knee_flexion_deg),
+            ("elbow", elbow_flexion_deg),
+        )
+    },
+}
+#: Measures that are a change from the baseline of another measure: name → base measure.
+RELATIVE: dict[str, str] = {"trunk_extension_deg": "trunk_lean_deg"}
+#: Signed angles that can wrap at ±180 and are unwrapped over time.
+PERIODIC: frozenset[str] = frozenset({"trunk_lean_deg"})
+
+
+def base_measure(name: str) -> str:
+    """The absolute measure behind `name` (itself unless it is a change from baseline)."""
+    base = RELATIVE.get(name, name)
+    if base not in MEASURES:
+        known = ", ".join(sorted({*MEASURES, *RELATIVE}))
+        raise DefinitionError(f"unknown measure {name!r}; known measures: {known}")
+    return base
+
+
+def compute(lm: Landmarks, name: str, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """The named absolute measure over all frames (see `MEASURES`)."""
+    return MEASURES[base_measure(name)](lm, min_visibility)

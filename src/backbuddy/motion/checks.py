@@ -1,0 +1,144 @@
+"""Posture checks: a technique's set-up checks, evaluated on every frame.
+
+A check (from the technique YAML) names a measure and a tolerance [min, max].
+Each frame gets a status (pass, low, high, or not visible when the landmarks the
+measure needs are hidden) and the measured value, so the pair can be told
+"Bring your top knee a little higher (now 62°, aim 70–110°)".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backbuddy.domain.techniques import Check, Technique
+from backbuddy.motion import angles
+from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, Landmarks
+
+Status = Literal["pass", "low", "high", "not_visible"]
+#: Status codes stored per frame, in this order.
+STATUSES: tuple[Status, ...] = ("pass", "low", "high", "not_visible")
+PASS, LOW, HIGH, NOT_VISIBLE = range(4)
+
+
+@dataclass(frozen=True)
+class CheckTrace:
+    """One check over T frames: measured value (NaN when not visible) and status code."""
+
+    check: Check
+    value: FloatArray
+    status: NDArray[np.int8]
+
+    @property
+    def passed(self) -> BoolArray:
+        return np.asarray(self.status == PASS)
+
+    @property
+    def visible(self) -> BoolArray:
+        return np.asarray(self.status != NOT_VISIBLE)
+
+    def at(self, i: int) -> CheckResult:
+        """The result on frame `i`, with its message for the pair."""
+        value = float(self.value[i])
+        status = STATUSES[int(self.status[i])]
+        return CheckResult(
+            self.check.id,
+            status,
+            None if np.isnan(value) else value,
+            describe(self.check, value, status),
+        )
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check on one frame: what to show the pair."""
+
+    id: str
+    status: Status
+    value: float | None
+    message: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+
+def status_of(check: Check, values: FloatArray) -> NDArray[np.int8]:
+    """Status code per frame for `values` of the check's measure (NaN → not visible)."""
+    status = np.full(values.shape, PASS, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        status[values < check.min] = LOW
+        status[values > check.max] = HIGH
+    status[~np.isfinite(values)] = NOT_VISIBLE
+    return status
+
+
+def _fmt(check: Check, value: float) -> str:
+    if check.unit == "ratio":
+        return f"{value:.2f}"
+    return f"{value:.0f}°"
+
+
+def describe(check: Check, value: float, status: Status) -> str:
+    """Plain words for one result, e.g. 'Straighten your bottom leg. (now 41°, aim 0–30°)'."""
+    aim = f"aim {_fmt(check, check.min)}–{_fmt(check, check.max)}".replace("°–", "–")
+    if status == "not_visible":
+        return f"{check.text}: the camera cannot see this; keep the whole body in view."
+    now = f"(now {_fmt(check, value)}, {aim})"
+    if status == "pass":
+        return f"{check.text}: good {now}"
+    hint = check.hint_low if status == "low" else check.hint_high
+    return f"{hint} {now}"
+
+
+def measures_for(technique: Technique) -> tuple[str, ...]:
+    """The absolute measures a technique needs: its checks' and its primary measure's base."""
+    names = [angles.base_measure(c.measure) for c in technique.checks]
+    names.append(angles.base_measure(technique.primary_measure))
+    return tuple(dict.fromkeys(names))
+
+
+def evaluate(
+    technique: Technique,
+    lm: Landmarks | None = None,
+    *,
+    measures: Mapping[str, FloatArray] | None = None,
+    check_ids: Sequence[str] | None = None,
+    min_visibility: float = MIN_VISIBILITY,
+) -> dict[str, CheckTrace]:
+    """Every named check (default: all of the technique's) over all frames.
+
+    Pass precomputed `measures` (name → values) to avoid computing them twice;
+    otherwise they are computed from `lm`.
+    """
+    ids = technique_check_ids(technique) if check_ids is None else tuple(check_ids)
+    out: dict[str, CheckTrace] = {}
+    for cid in ids:
+        check = technique.check(cid)
+        name = angles.base_measure(check.measure)
+        if measures is not None and name in measures:
+            values = np.asarray(measures[name], dtype=np.float64)
+        elif lm is not None:
+            values = angles.compute(lm, name, min_visibility)
+        else:
+            raise ValueError(f"no landmarks and no precomputed measure {name!r}")
+        out[cid] = CheckTrace(check, values, status_of(check, values))
+    return out
+
+
+def technique_check_ids(technique: Technique) -> tuple[str, ...]:
+    return tuple(c.id for c in technique.checks)
+
+
+def all_pass(traces: Mapping[str, CheckTrace], ids: Sequence[str]) -> tuple[BoolArray, BoolArray]:
+    """(all pass, all visible) per frame over the checks `ids` (both True when `ids` is empty)."""
+    if not ids:
+        n = len(next(iter(traces.values())).value) if traces else 0
+        return np.ones(n, bool), np.ones(n, bool)
+    passed = np.logical_and.reduce([traces[i].passed for i in ids])
+    visible = np.logical_and.reduce([traces[i].visible for i in ids])
+    return np.asarray(passed), np.asarray(visible)

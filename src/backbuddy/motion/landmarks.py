@@ -1,0 +1,174 @@
+"""Landmarks: what the pose model saw, as frozen arrays over time.
+
+Arrays are indexed ``[frame, landmark, channel]`` with the 33 landmarks of
+MediaPipe Pose (``NOSE`` … ``RIGHT_FOOT_INDEX`` below) and four channels:
+
+* ``image``: x, y normalised by the frame's width and height (0..1 inside the
+  frame, image y pointing down), z (MediaPipe's relative depth, in units of x,
+  smaller = nearer the camera), visibility (0..1).
+* ``world``: x, y, z in metres with the origin between the hips, y pointing
+  down, z away from the camera (a right-handed frame), visibility (0..1).
+
+A frame with no person holds NaN in every channel: never a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+N_LANDMARKS = 33
+NOSE = 0
+LEFT_EYE, RIGHT_EYE = 2, 5
+LEFT_EAR, RIGHT_EAR = 7, 8
+LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
+LEFT_ELBOW, RIGHT_ELBOW = 13, 14
+LEFT_WRIST, RIGHT_WRIST = 15, 16
+LEFT_HIP, RIGHT_HIP = 23, 24
+LEFT_KNEE, RIGHT_KNEE = 25, 26
+LEFT_ANKLE, RIGHT_ANKLE = 27, 28
+
+#: (left, right) index pairs for every landmark that has a mirror image on the body.
+LEFT_RIGHT_PAIRS: tuple[tuple[int, int], ...] = (
+    (1, 4),
+    (2, 5),
+    (3, 6),
+    (7, 8),
+    (9, 10),
+    *((i, i + 1) for i in range(11, 33, 2)),
+)
+
+#: Landmarks whose loss means the body cannot be followed at all (shoulders and hips).
+TORSO: tuple[int, ...] = (LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP)
+#: Visibility at or above which a landmark is trusted (issue 4: 0.5 to start).
+MIN_VISIBILITY = 0.5
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """T frames of one person's pose: image and world landmarks plus timestamps.
+
+    Parameters
+    ----------
+    image, world
+        Arrays of shape (T, 33, 4), stored as float32 (see the module docstring).
+    t
+        Shape (T,), seconds since the first frame, never decreasing.
+    size
+        (width, height) of the frames in pixels, to turn image x, y into pixels.
+    person
+        Which tracked person these are: 0 is the receiver (two-person tracking later).
+    """
+
+    image: NDArray[np.float32]
+    world: NDArray[np.float32]
+    t: FloatArray
+    size: tuple[int, int]
+    person: int = 0
+    _pixels: dict[str, FloatArray] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        image = np.asarray(self.image, dtype=np.float32)
+        world = np.asarray(self.world, dtype=np.float32)
+        t = np.asarray(self.t, dtype=np.float64).reshape(-1)
+        if image.ndim != 3 or image.shape[1:] != (N_LANDMARKS, 4):
+            raise ValueError(f"image landmarks must be (T, 33, 4), got {image.shape}")
+        if world.shape != image.shape:
+            raise ValueError(f"world landmarks {world.shape} must match image {image.shape}")
+        if t.shape != (image.shape[0],):
+            raise ValueError(f"timestamps {t.shape} must have one entry per frame")
+        if t.size > 1 and np.any(np.diff(t) < 0):
+            raise ValueError("timestamps must never decrease")
+        width, height = (int(v) for v in self.size)
+        if width <= 0 or height <= 0:
+            raise ValueError(f"frame size must be positive, got {self.size}")
+        object.__setattr__(self, "image", image)
+        object.__setattr__(self, "world", world)
+        object.__setattr__(self, "t", t)
+        object.__setattr__(self, "size", (width, height))
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    @property
+    def detected(self) -> BoolArray:
+        """Shape (T,): True where the model found a person in the frame."""
+        return np.asarray(np.isfinite(self.image[:, NOSE, 0]))
+
+    def pixels(self) -> FloatArray:
+        """Image x, y in pixels, shape (T, 33, 2), float64 (cached)."""
+        if "xy" not in self._pixels:
+            scale = np.array(self.size, dtype=np.float64)
+            self._pixels["xy"] = self.image[:, :, :2].astype(np.float64) * scale
+        return self._pixels["xy"]
+
+    def visibility(self) -> FloatArray:
+        """Shape (T, 33), float64; NaN (no person) reads as 0."""
+        return np.nan_to_num(self.image[:, :, 3].astype(np.float64), nan=0.0)
+
+    def take(self, index: slice | NDArray[np.intp]) -> Landmarks:
+        """A subset of frames (a slice or an index array), as new Landmarks."""
+        return Landmarks(
+            self.image[index], self.world[index], self.t[index], self.size, self.person
+        )
+
+    def mirrored(
+        self, frames: BoolArray, pairs: tuple[tuple[int, int], ...] = LEFT_RIGHT_PAIRS
+    ) -> Landmarks:
+        """Exchange each left landmark of `pairs` with its right twin on `frames` (undo a swap)."""
+        index = np.arange(N_LANDMARKS)
+        for left, right in pairs:
+            index[left], index[right] = right, left
+        image = self.image.copy()
+        world = self.world.copy()
+        image[frames] = self.image[frames][:, index]
+        world[frames] = self.world[frames][:, index]
+        return Landmarks(image, world, self.t, self.size, self.person)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Plain arrays for `np.savez` (the inverse of `from_arrays`)."""
+        return {
+            "image": self.image,
+            "world": self.world,
+            "t": self.t,
+            "size": np.array(self.size, dtype=np.int64),
+            "person": np.array(self.person, dtype=np.int64),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Landmarks:
+        """Rebuild from `to_arrays` output (e.g. an opened ``.npz`` file)."""
+        size = np.asarray(arrays["size"]).tolist()
+        person = int(np.asarray(arrays.get("person", 0)))
+        return cls(arrays["image"], arrays["world"], arrays["t"], (size[0], size[1]), person)
+
+    @classmethod
+    def empty(cls, size: tuple[int, int]) -> Landmarks:
+        """Zero frames."""
+        shape = (0, N_LANDMARKS, 4)
+        return cls(np.zeros(shape, np.float32), np.zeros(shape, np.float32), np.zeros(0), size)
+
+
+def no_person() -> NDArray[np.float32]:
+    """One frame's (33, 4) array for a frame without a person: all NaN."""
+    return np.full((N_LANDMARKS, 4), np.nan, dtype=np.float32)
+
+
+def stack(
+    frames: Iterable[tuple[float, NDArray[np.float32], NDArray[np.float32]]],
+    size: tuple[int, int],
+) -> Landmarks:
+    """Landmarks from per-frame ``(t, image (33, 4), world (33, 4))`` tuples."""
+    items = list(frames)
+    if not items:
+        return Landmarks.empty(size)
+    t = np.array([item[0] for item in items], dtype=np.float64)
+    image = np.stack([item[1] for item in items]).astype(np.float32)
+    world = np.stack([item[2] for item in items]).astype(np.float32)
+    return Landmarks(image, world, t, size)
