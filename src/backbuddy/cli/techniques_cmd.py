@@ -51,9 +51,10 @@ def _show(t: tech.Technique) -> None:
         console.print(f"    receiver:  {step.receiver.text}")
         console.print(f"    assistant: {step.assistant.text}")
         for cid in step.checks:
-            c = t.check(cid)
+            check = t.check(cid)
             console.print(
-                f"    [green]check[/] {c.text} ({c.measure} {c.min:g}–{c.max:g} {c.unit})"
+                f"    [green]check[/] {check.text} "
+                f"({check.measure} {check.min:g}–{check.max:g} {check.unit})"
             )
         console.print(f"    [dim]guide: “{step.receiver.source}”[/]")
     console.print("\n[bold]Each attempt, paced by the breath[/]")
@@ -66,6 +67,6 @@ def _show(t: tech.Technique) -> None:
         f"{lim.attempts} attempts, rest {lim.pop_rest_min:g} min after a pop."
     )
     console.print("\n[bold]Cautions[/]")
-    for c in (*t.cautions, *t.stop_rules):
-        console.print(f"  • {c.text}\n    [dim]guide: “{c.source}”[/]")
+    for rule in (*t.cautions, *t.stop_rules):
+        console.print(f"  • {rule.text}\n    [dim]guide: “{rule.source}”[/]")
     console.print("\n[dim]Not a medical device; not a substitute for professional care.[/]")
