@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "backbuddy.cli.screen_cmd",
     "backbuddy.cli.history_cmd",
     "backbuddy.cli.guide_cmd",
+    "backbuddy.cli.serve_cmd",
 )
 
 err_console = Console(stderr=True)

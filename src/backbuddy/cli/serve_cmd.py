@@ -1,0 +1,102 @@
+"""`backbuddy serve`: the web app on this machine, opened in the browser when there is one.
+
+Loopback needs no token. Any other address is reachable from other machines,
+so a token is required: given with --token, or made up here and printed with
+the address to open.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import webbrowser
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from backbuddy.cli.options import DbOption
+from backbuddy.config import load_settings
+from backbuddy.web.app import create_app
+from backbuddy.web.camera_watch import analyzer_factory
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Don't open a browser window.")
+    ] = False,
+    db: DbOption = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="BACKBUDDY_TOKEN",
+            show_default=False,
+            help="Secret every page and socket must carry; required off loopback "
+            "(one is made up and printed if not given).",
+        ),
+    ] = None,
+) -> None:
+    """Start the web app: screening, camera set-up, guided session, history."""
+    if token is None and not is_loopback(host):
+        token = secrets.token_urlsafe(18)
+    settings = load_settings(db=db, host=host, port=port, token=token)
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url = f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")
+    app = create_app(settings, analyzers=analyzer_factory())
+    console.print(f"backbuddy is running at [bold]{url}[/]  (Ctrl+C to stop)")
+    console.print("Not a medical device; not a substitute for professional care.")
+    if not no_browser:
+        threading.Thread(target=_open_when_up, args=(url, port), daemon=True).start()
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def can_open_browser() -> bool:
+    """A graphical browser can only open with a display; a text browser would take the terminal."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _open_when_up(url: str, port: int) -> None:
+    """Wait for /healthz, then open the page; on a machine without a browser, just say so."""
+    health = f"http://127.0.0.1:{port}/healthz"
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(health, timeout=1):
+                break
+        except urllib.error.HTTPError:  # answering (e.g. 401 without the token): it is up
+            break
+        except OSError:
+            time.sleep(0.1)
+    opened = False
+    if can_open_browser():
+        try:
+            opened = webbrowser.open(url)
+        except Exception:  # noqa: BLE001 - any browser failure means "open it yourself"
+            opened = False
+    if not opened:
+        console.print(f"No browser could be opened here; open [bold]{url}[/] yourself.")

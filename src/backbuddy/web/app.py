@@ -1,0 +1,114 @@
+"""`create_app(settings)`: the FastAPI app, its store, its live sessions and its guards.
+
+Built on demand (never at import) so tests and `backbuddy serve` each get their
+own app over their own store. The store comes from `bootstrap` unless one is
+given; the camera watch comes from the analyzer factory given (None: sessions
+run without the camera, and the page says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response, WebSocket
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from backbuddy import __version__, bootstrap
+from backbuddy.config import Settings
+from backbuddy.domain.errors import BackbuddyError, ScreeningBlocked, ScreeningRequired
+from backbuddy.domain.ports import SessionStore
+from backbuddy.web import pages, session_pages
+from backbuddy.web.frames import AnalyzerFactory
+from backbuddy.web.live import GRACE_S
+from backbuddy.web.registry import Registry
+from backbuddy.web.security import TOKEN_COOKIE, bearer, token_ok
+from backbuddy.web.session_socket import serve_socket
+
+HERE = Path(__file__).resolve().parent
+NOT_MEDICAL = "Not a medical device; not a substitute for professional care."
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: SessionStore | None = None,
+    analyzers: AnalyzerFactory | None = None,
+    grace_s: float = GRACE_S,
+) -> FastAPI:
+    """The web app over `store` (or the settings' database, opened at start-up)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = None
+        if store is None:
+            opened = bootstrap.open_store(settings)
+            app.state.interrupted_at_start = opened.interrupted
+        own = store if store is not None else opened.store  # type: ignore[union-attr]
+        app.state.registry = Registry(settings, own, analyzers, grace_s)
+        try:
+            yield
+        finally:
+            app.state.registry.shutdown()
+            if opened is not None:
+                opened.store.close()
+
+    app = FastAPI(title="backbuddy", version=__version__, lifespan=lifespan, docs_url=None)
+    app.state.interrupted_at_start = []
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals.update(not_medical=NOT_MEDICAL, version=__version__)
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(pages.router)
+    app.include_router(session_pages.router)
+    _guard(app, settings)
+    _errors(app, templates)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """Liveness for scripts and `backbuddy serve`: no store access, always quick."""
+        return {"status": "ok", "version": __version__}
+
+    @app.websocket("/ws/session/{session_id}")
+    async def session_socket(websocket: WebSocket, session_id: int) -> None:
+        await serve_socket(websocket, session_id, websocket.app.state.registry)
+
+    return app
+
+
+def _guard(app: FastAPI, settings: Settings) -> None:
+    """Off loopback every HTTP request needs the token (sockets check it themselves)."""
+
+    @app.middleware("http")
+    async def require_token(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        query = request.query_params.get("token")
+        cookie = request.cookies.get(TOKEN_COOKIE)
+        header = bearer(request.headers.get("authorization"))
+        if not token_ok(settings, query, cookie, header):
+            return HTMLResponse(
+                "<h1>Token needed</h1><p>Open the address that <code>backbuddy serve</code> "
+                "printed, including <code>?token=…</code>.</p>",
+                status_code=401,
+            )
+        response = await call_next(request)
+        if settings.token is not None and query and token_ok(settings, query):
+            response.set_cookie(TOKEN_COOKIE, query, httponly=True, samesite="strict")
+        return response
+
+
+def _errors(app: FastAPI, templates: Jinja2Templates) -> None:
+    """Typed errors become a visible page that says what to do next."""
+
+    @app.exception_handler(BackbuddyError)
+    async def visible_error(request: Request, err: Exception) -> Response:
+        status = 409 if isinstance(err, ScreeningRequired | ScreeningBlocked) else 400
+        if "application/json" in request.headers.get("accept", ""):
+            return JSONResponse({"error": type(err).__name__, "message": str(err)}, status)
+        return templates.TemplateResponse(
+            request, "error.html", {"message": str(err), "kind": type(err).__name__}, status
+        )

@@ -1,0 +1,94 @@
+"""The camera watch for web sessions: JPEG → pose model → motion monitors → `FrameResult`.
+
+The pose model and the JPEG decoder are adapters, so they come from `bootstrap`
+(`open_pose_estimator`, `decode_jpeg`); this module only composes them with the
+numpy-only `motion.monitors.PoseMonitor`, one per session, fed one frame at a
+time (the monitor carries its state, so frame-by-frame equals whole-clip).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backbuddy import bootstrap
+from backbuddy.domain.techniques import Limits, Technique
+from backbuddy.motion.landmarks import Landmarks
+from backbuddy.motion.monitors import PoseMonitor
+from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult
+
+Rgb = NDArray[np.uint8]
+Decoder = Callable[[bytes], Rgb]
+
+
+class PoseEstimator(Protocol):
+    """One pose model for one stream: RGB frame → (image, world) landmarks, each 33 × 4."""
+
+    def estimate(self, rgb: Rgb) -> tuple[NDArray[np.float32], NDArray[np.float32]]: ...
+
+    def close(self) -> None: ...
+
+
+class CameraWatch:
+    """`FrameAnalyzer` for one session; not thread-safe (its socket sends one frame at a time)."""
+
+    def __init__(
+        self, technique: Technique, estimator: PoseEstimator, decode: Decoder, fps: float = MAX_FPS
+    ) -> None:
+        self.technique = technique
+        self.estimator = estimator
+        self.decode = decode
+        self.monitor = PoseMonitor(technique, fps=fps)
+
+    def analyze(self, jpeg: bytes, t: float, checks: tuple[str, ...]) -> FrameResult:
+        """Raises ValueError when the bytes do not decode to an image."""
+        rgb = self.decode(jpeg)
+        image, world = self.estimator.estimate(rgb)
+        height, width = rgb.shape[:2]
+        lm = Landmarks(image[None], world[None], np.array([t], dtype=np.float64), (width, height))
+        if checks and tuple(checks) != self.monitor.active_checks:
+            self.monitor.active_checks = tuple(checks)
+        trace = self.monitor.update(lm)
+        results = {cid: trace.checks[cid].at(0) for cid in checks if cid in trace.checks}
+        value = float(trace.primary.value[0])
+        seen = not bool(np.isnan(image).any())
+        return FrameResult(
+            pose=trace.pose(0),
+            landmarks=_overlay(image) if seen else None,
+            checks={
+                cid: None if r.status == "not_visible" else r.passed for cid, r in results.items()
+            },
+            hints={cid: r.message for cid, r in results.items() if not r.passed},
+            measure=None if math.isnan(value) else round(value, 2),
+            sudden=bool(trace.sudden[0]),
+        )
+
+    def close(self) -> None:
+        self.estimator.close()
+
+
+def _overlay(image: NDArray[np.float32]) -> list[list[float]]:
+    """(x, y, visibility) per landmark, rounded: what the page needs to draw, and no more."""
+    return [[round(float(p[0]), 4), round(float(p[1]), 4), round(float(p[3]), 3)] for p in image]
+
+
+def factory(open_estimator: Callable[[], PoseEstimator], decode: Decoder) -> AnalyzerFactory:
+    """An `AnalyzerFactory` that gives each session its own pose model and monitor."""
+
+    def build(technique: Technique, limits: Limits) -> CameraWatch:
+        return CameraWatch(technique, open_estimator(), decode)
+
+    return build
+
+
+def analyzer_factory() -> AnalyzerFactory | None:
+    """The camera watch `bootstrap` can wire, or None when this build has no pose model."""
+    open_estimator = getattr(bootstrap, "open_pose_estimator", None)
+    decode = getattr(bootstrap, "decode_jpeg", None)
+    if open_estimator is None or decode is None:
+        return None
+    return factory(open_estimator, decode)

@@ -1,0 +1,94 @@
+"""Camera frames from the page: what counts as a frame, and who turns it into a pose event.
+
+The web layer does not run the pose model itself: a `FrameAnalyzer` (picked by
+`bootstrap`, built per session) does. Pages may later send landmarks instead of
+frames; an analyzer that also has `analyze_landmarks` serves them, and the engine
+sees the same `Pose` events either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from backbuddy.domain.events import Pose
+from backbuddy.domain.techniques import Limits, Technique
+
+#: A frame larger than this is refused (a 640×480 JPEG at quality 0.7 is ~40 KB).
+MAX_FRAME_BYTES = 256 * 1024
+#: Frames per second the server analyses at most; the page is told this in `hello`.
+MAX_FPS = 30.0
+#: Frames arriving faster than this over one second are a misbehaving page.
+FLOOD_FPS = 60.0
+
+
+class FrameRejected(ValueError):
+    """A binary message that is not a frame we accept; `code` is the protocol error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """What one frame showed: the engine's pose event plus what the page draws.
+
+    `landmarks` are (x, y, visibility) in 0..1 image coordinates, or None when no
+    person was seen; `checks` maps each requested check to pass, fail or None (not
+    visible); `measure` is the technique's primary measure (smoothed, its own units).
+    """
+
+    pose: Pose
+    landmarks: Sequence[Sequence[float]] | None
+    checks: Mapping[str, bool | None] = field(default_factory=dict)
+    hints: Mapping[str, str] = field(default_factory=dict)
+    measure: float | None = None
+    #: A sudden velocity step: the camera stops the session before the pose is applied.
+    sudden: bool = False
+
+
+class FrameAnalyzer(Protocol):
+    """One session's camera watch: frames in time order → `FrameResult`."""
+
+    def analyze(self, jpeg: bytes, t: float, checks: tuple[str, ...]) -> FrameResult: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class LandmarkAnalyzer(Protocol):
+    """An analyzer that also accepts landmarks computed in the page (33 × 4, image coords)."""
+
+    def analyze_landmarks(
+        self, image: Sequence[Sequence[float]], t: float, checks: tuple[str, ...]
+    ) -> FrameResult: ...
+
+
+#: Builds the camera watch for one session; None when this build has no pose model.
+AnalyzerFactory = Callable[[Technique, Limits], FrameAnalyzer]
+
+
+def check_frame(data: bytes) -> bytes:
+    """Refuse anything that is not a plausible JPEG of acceptable size, before decoding."""
+    if len(data) > MAX_FRAME_BYTES:
+        raise FrameRejected(
+            "too_big", f"frame of {len(data)} bytes is over the {MAX_FRAME_BYTES}-byte limit"
+        )
+    if len(data) < 4 or data[:3] != b"\xff\xd8\xff":
+        raise FrameRejected("not_an_image", "binary messages must be JPEG images")
+    return data
+
+
+class FrameRate:
+    """Counts frames over the last second to spot a flood (rate above FLOOD_FPS)."""
+
+    def __init__(self, limit: float = FLOOD_FPS) -> None:
+        self.limit = limit
+        self._times: list[float] = []
+
+    def flooded(self, now: float) -> bool:
+        self._times = [t for t in self._times if now - t < 1.0]
+        self._times.append(now)
+        return len(self._times) > self.limit

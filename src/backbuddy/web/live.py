@@ -1,0 +1,205 @@
+"""One running session in the server: its clock, its ticks, its camera watch, its listeners.
+
+A `LiveSession` owns the `SessionRunner` (engine + store, I7) and applies every
+event under one lock, so a stop from the page, a tick and a pose from the camera
+never interleave. It outlives any one socket: when the page goes away the session
+is halted at once (a stop from the system) and, if no page comes back within the
+grace period, recorded as interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from backbuddy.domain import cues as cue_codec
+from backbuddy.domain import events as ev
+from backbuddy.domain.cues import Cue
+from backbuddy.services.session_runner import TICK_S, SessionRunner
+from backbuddy.web import schemas
+from backbuddy.web.frames import FrameAnalyzer, FrameResult
+
+#: How long a session waits for its page to come back before it is marked interrupted.
+GRACE_S = 30.0
+
+Send = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class LiveSession:
+    """A session the server is running now; see the module docstring."""
+
+    runner: SessionRunner
+    started_at: datetime
+    analyzer: FrameAnalyzer | None = None
+    grace_s: float = GRACE_S
+    t0: float = field(default_factory=time.monotonic)
+    history: list[Cue] = field(default_factory=list)
+    last_frame: FrameResult | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    send: Send | None = None
+    _last_state: dict[str, Any] | None = None
+    _ticker: asyncio.Task[None] | None = None
+    _grace: asyncio.TimerHandle | None = None
+    on_gone: Callable[[LiveSession], None] | None = None
+
+    @property
+    def id(self) -> int:
+        return self.runner.session_id
+
+    @property
+    def camera(self) -> bool:
+        return self.runner.state.camera
+
+    @property
+    def over(self) -> bool:
+        """Ended by the engine, or recorded as interrupted: nothing more will be applied."""
+        return self.runner.finished
+
+    def clock(self) -> float:
+        """Session time in seconds; never earlier than the last event applied."""
+        return max(time.monotonic() - self.t0, self.runner.last_event_t)
+
+    def wall(self, t: float) -> datetime:
+        return self.started_at + timedelta(seconds=t)
+
+    def apply(self, event: ev.Event, ref: str | None = None) -> tuple[Cue, ...]:
+        """Step the engine and store (I7), then hand the cues to the page; call under `lock`.
+
+        `ref` (a page's press id) is echoed with the cues, even when there are none.
+        """
+        cues = self.runner.handle(event, self.wall(event.t))
+        self.history.extend(cues)
+        if cues or ref is not None:
+            out = [cue_codec.to_dict(c) for c in cues]
+            self.publish(schemas.CuesOut(cues=out, ref=ref).model_dump())
+        self.publish_state()
+        if self.runner.state.mode == "ended":
+            self.stop_ticking()
+        return cues
+
+    def publish(self, message: dict[str, Any]) -> None:
+        if self.send is not None:
+            self.send(message)
+
+    def publish_state(self, force: bool = False) -> None:
+        state = self.state_message()
+        if force or state != self._last_state:
+            self._last_state = state
+            self.publish(state)
+
+    def state_message(self) -> dict[str, Any]:
+        s = self.runner.state
+        technique = s.technique
+        frame = self.last_frame
+        checks = [
+            schemas.CheckOut(
+                id=cid,
+                text=technique.check(cid).text,
+                ok=frame.checks.get(cid) if frame else None,
+                hint=frame.hints.get(cid) if frame else None,
+            )
+            for cid in s.current_checks()
+        ]
+        return schemas.StateOut(
+            t=round(s.t, 3),
+            mode=s.mode,
+            phase=s.phase_id,
+            setup_step=technique.setup[s.setup_index].id if s.mode == "setup" else None,
+            attempts_left=s.attempts_left,
+            camera=s.camera,
+            tracked=s.last_pose.tracked if s.last_pose else None,
+            checks=checks,
+            gentle_speed_deg_s=s.limits.gentle_speed_deg_s,
+            hard_speed_deg_s=s.limits.hard_speed_deg_s,
+            max_range_deg=s.limits.max_range_deg,
+            ended=s.mode == "ended" or self.runner.finished,
+            end_reason=s.end_reason,
+        ).model_dump()
+
+    async def apply_frame(self, result: FrameResult, seq: int, analyze_ms: float) -> None:
+        """A frame's pose event, stamped now (time only goes forwards), then its overlay."""
+        async with self.lock:
+            if self.over:
+                return
+            self.last_frame = result
+            pose = replace(result.pose, t=self.clock())
+            self.publish(
+                schemas.FrameOut(
+                    t=round(pose.t, 3),
+                    seq=seq,
+                    tracked=pose.tracked,
+                    landmarks=[list(p) for p in result.landmarks] if result.landmarks else None,
+                    checks=dict(result.checks),
+                    measure=result.measure,
+                    speed_deg_s=pose.speed_deg_s,
+                    range_deg=pose.range_deg,
+                    analyze_ms=round(analyze_ms, 2),
+                ).model_dump()
+            )
+            if result.sudden and self.runner.state.mode in ("setup", "attempt", "paused"):
+                self.apply(ev.Stop(pose.t, source="camera"))
+            self.apply(pose)
+
+    # ── time and presence ────────────────────────────────────────────────────
+
+    def start_ticking(self) -> None:
+        if self._ticker is None and not self.over:
+            self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
+
+    def stop_ticking(self) -> None:
+        if self._ticker is not None and self._ticker is not asyncio.current_task():
+            self._ticker.cancel()
+        self._ticker = None
+
+    async def _tick_loop(self) -> None:
+        """Ticks every TICK_S by the wall clock: paces the breath, notices a silent camera."""
+        next_at = time.monotonic()
+        while not self.over and self.runner.state.mode != "ended":
+            next_at += TICK_S
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            async with self.lock:
+                if self.over:
+                    return
+                self.apply(ev.Tick(self.clock()))
+
+    async def page_gone(self, reason: str) -> None:
+        """The page's socket closed: halt now, and give it `grace_s` to come back."""
+        self.send = None
+        async with self.lock:
+            if self.over:
+                self.finish_gone()
+                return
+            if self.runner.state.mode not in ("ended", "halted"):
+                self.apply(ev.Stop(self.clock(), source="system"))
+        if self.over:
+            self.finish_gone()
+            return
+        loop = asyncio.get_running_loop()
+        self._grace = loop.call_later(self.grace_s, self.interrupt, reason)
+
+    def page_back(self, send: Send) -> None:
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+        self.send = send
+
+    def interrupt(self, reason: str) -> None:
+        """Record the session as interrupted (it never reached its end) and let it go."""
+        if not self.over:
+            self.runner.close(self.wall(self.clock()), reason)
+        self.stop_ticking()
+        self.finish_gone()
+
+    def finish_gone(self) -> None:
+        if self.analyzer is not None:
+            with contextlib.suppress(Exception):
+                self.analyzer.close()
+            self.analyzer = None
+        if self.on_gone is not None:
+            self.on_gone(self)

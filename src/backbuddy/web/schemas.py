@@ -1,0 +1,131 @@
+"""Versioned JSON messages on the session socket (docs/protocol.md), apart from domain types.
+
+The page never sends time: the server stamps every event with its own session
+clock, so time in the engine only goes forwards. Page events pass through
+`domain.events.from_dict`, the one gate for outside data; these models only check
+the envelope. Frames travel as binary messages and have no model here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION: Literal[1] = 1
+#: Event kinds a page may send; begin, tick and pose come from the server only.
+PAGE_EVENTS: frozenset[str] = frozenset(
+    {"ready", "stop", "sensation", "resistance", "pop", "resume", "end"}
+)
+ErrorCode = Literal[
+    "bad_message",
+    "bad_version",
+    "unknown_event",
+    "refused_event",
+    "too_big",
+    "not_an_image",
+    "too_many_frames",
+    "already_connected",
+    "unknown_session",
+    "forbidden",
+    "not_supported",
+]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    v: Literal[1] = PROTOCOL_VERSION
+
+
+# ── page → server ─────────────────────────────────────────────────────────────
+
+
+class EventIn(_Message):
+    """A button or key press: `{"v": 1, "type": "event", "event": {"event": "stop", ...}}`."""
+
+    type: Literal["event"]
+    event: dict[str, Any]
+    #: The page's own id for the press, echoed back so it can time the round trip.
+    ref: str | None = Field(default=None, max_length=40)
+
+
+class LandmarksIn(_Message):
+    """Reserved for pages that run the pose model themselves (33 × [x, y, z, visibility])."""
+
+    type: Literal["landmarks"]
+    image: list[list[float]] = Field(min_length=33, max_length=33)
+    world: list[list[float]] | None = Field(default=None, min_length=33, max_length=33)
+
+
+# ── server → page ─────────────────────────────────────────────────────────────
+
+
+class Hello(_Message):
+    """First message on a socket: what the page should do."""
+
+    type: Literal["hello"] = "hello"
+    session: int
+    technique: str
+    camera: bool
+    max_frame_bytes: int
+    max_fps: float
+
+
+class CheckOut(_Message):
+    id: str
+    text: str
+    ok: bool | None = None
+    hint: str | None = None
+
+
+class StateOut(_Message):
+    """The engine's state as the page shows it; sent whenever it changes."""
+
+    type: Literal["state"] = "state"
+    t: float
+    mode: str
+    phase: str | None
+    setup_step: str | None
+    attempts_left: int
+    camera: bool
+    tracked: bool | None
+    checks: list[CheckOut]
+    gentle_speed_deg_s: float
+    hard_speed_deg_s: float
+    max_range_deg: float
+    ended: bool
+    end_reason: str | None
+
+
+class CuesOut(_Message):
+    """Cues to show and say, in order, already stored (I7)."""
+
+    type: Literal["cues"] = "cues"
+    cues: list[dict[str, Any]]
+    ref: str | None = None
+    replay: bool = False
+
+
+class FrameOut(_Message):
+    """What the camera watch saw on one frame: landmarks (x, y, visibility) for the overlay."""
+
+    type: Literal["frame"] = "frame"
+    t: float
+    seq: int
+    tracked: bool
+    landmarks: list[list[float]] | None
+    checks: dict[str, bool | None]
+    measure: float | None
+    speed_deg_s: float
+    range_deg: float
+    analyze_ms: float
+
+
+class ErrorOut(_Message):
+    """Something the page sent was refused; `fatal` means the socket closes next."""
+
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str
+    fatal: bool = False

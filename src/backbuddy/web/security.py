@@ -1,0 +1,40 @@
+"""Who may talk to the server: a token off loopback, and same-origin session sockets.
+
+On loopback (the default) nobody else can reach the server, so no token is
+needed. Bound anywhere else, every request and socket must carry the token: as
+`?token=` once (the server then sets a cookie), as that cookie, or as a bearer
+header. Sockets must also come from a page this server served (the Origin
+matches the Host), so another web site open in the same browser cannot drive a
+session.
+"""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import urlsplit
+
+from backbuddy.config import Settings
+
+TOKEN_COOKIE = "backbuddy_token"
+
+
+def token_ok(settings: Settings, *given: str | None) -> bool:
+    """True when no token is configured, or one of `given` matches it."""
+    if settings.token is None:
+        return True
+    secret = settings.token.get_secret_value().encode()
+    return any(g is not None and hmac.compare_digest(g.encode(), secret) for g in given)
+
+
+def bearer(header: str | None) -> str | None:
+    if header and header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return None
+
+
+def origin_allowed(origin: str | None, host: str | None) -> bool:
+    """The socket's Origin must be this server's own http(s) address."""
+    if not origin or not host:
+        return False
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()

@@ -1,0 +1,234 @@
+"""The session socket `/ws/session/{id}`: page messages in, cues, state and overlays out.
+
+One socket per session. Text messages are versioned JSON (`schemas`); binary
+messages are JPEG frames. Frames go to the camera watch one at a time, newest
+first (a frame that arrives while one is being analysed replaces the waiting one),
+so a slow machine drops frames instead of falling behind. A protocol violation
+gets a clear error, the session is stopped and recorded as interrupted, and the
+socket closes; the server goes on serving everyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from typing import Any
+
+from fastapi import WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+
+from backbuddy.domain import cues as cue_codec
+from backbuddy.domain import events as ev
+from backbuddy.domain.errors import EventError, TransitionNotAllowed
+from backbuddy.web import schemas
+from backbuddy.web.frames import MAX_FPS, MAX_FRAME_BYTES, FrameRate, FrameRejected, check_frame
+from backbuddy.web.live import LiveSession
+from backbuddy.web.registry import Registry
+from backbuddy.web.security import origin_allowed, token_ok
+
+#: A text message longer than this is refused (the largest real one, landmarks, is ~5 KB).
+MAX_TEXT_BYTES = 16 * 1024
+
+
+class ProtocolViolation(Exception):
+    """The page broke the protocol; the socket closes after telling it why."""
+
+    def __init__(self, code: schemas.ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+async def refuse(ws: WebSocket, code: schemas.ErrorCode, message: str, close: int) -> None:
+    await ws.accept()
+    error = schemas.ErrorOut(code=code, message=message, fatal=True)
+    await ws.send_json(error.model_dump())
+    await ws.close(code=close)
+
+
+async def serve_socket(ws: WebSocket, session_id: int, registry: Registry) -> None:
+    """Check who is asking, attach to the live session, and run the connection."""
+    settings = registry.settings
+    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host")):
+        await refuse(ws, "forbidden", "this page's origin may not open the session socket", 4403)
+        return
+    if not token_ok(settings, ws.query_params.get("token"), ws.cookies.get("backbuddy_token")):
+        await refuse(ws, "forbidden", "a valid token is needed to connect", 4401)
+        return
+    live = registry.get(session_id)
+    if live is None or live.over:
+        await refuse(ws, "unknown_session", f"session {session_id} is not running", 4404)
+        return
+    if live.send is not None:
+        await refuse(ws, "already_connected", "this session is already open in another tab", 4409)
+        return
+    await ws.accept()
+    await Connection(ws, live).run()
+
+
+class Connection:
+    """One page attached to one live session."""
+
+    def __init__(self, ws: WebSocket, live: LiveSession) -> None:
+        self.ws = ws
+        self.live = live
+        self.outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self.frame: tuple[bytes, float, int] | None = None
+        self.frame_ready = asyncio.Event()
+        self.rate = FrameRate()
+        self.frames_seen = 0
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.outbox.put_nowait(message)
+
+    async def run(self) -> None:
+        live = self.live
+        live.page_back(self.send)
+        hello = schemas.Hello(
+            session=live.id,
+            technique=live.runner.state.technique.id,
+            camera=live.camera and live.analyzer is not None,
+            max_frame_bytes=MAX_FRAME_BYTES,
+            max_fps=MAX_FPS,
+        )
+        self.send(hello.model_dump())
+        replay = [cue_codec.to_dict(c) for c in live.history]
+        self.send(schemas.CuesOut(cues=replay, replay=True).model_dump())
+        live.publish_state(force=True)
+        live.start_ticking()
+        sender = asyncio.create_task(self._sender())
+        watcher = asyncio.create_task(self._watch_frames())
+        reason = "the page closed mid-session"
+        try:
+            await self._receive()
+        except ProtocolViolation as err:
+            reason = f"protocol error ({err.code}): {err}"
+            await self._fatal(err)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            watcher.cancel()
+            self.outbox.put_nowait(None)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(sender, timeout=1.0)
+            if reason.startswith("protocol error"):
+                live.send = None
+                live.interrupt(reason)
+            else:
+                await live.page_gone(reason)
+
+    async def _fatal(self, err: ProtocolViolation) -> None:
+        """Halt the session first, then tell the page, then close."""
+        live = self.live
+        async with live.lock:
+            if not live.over and live.runner.state.mode not in ("ended", "halted"):
+                live.apply(ev.Stop(live.clock(), source="system"))
+        self.send(schemas.ErrorOut(code=err.code, message=str(err), fatal=True).model_dump())
+        self.outbox.put_nowait(None)
+        await asyncio.sleep(0)
+
+    async def _sender(self) -> None:
+        while (message := await self.outbox.get()) is not None:
+            try:
+                await self.ws.send_text(json.dumps(message))
+            except (WebSocketDisconnect, RuntimeError):
+                return
+        with contextlib.suppress(Exception):
+            await self.ws.close(code=1008)
+
+    async def _receive(self) -> None:
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+            if message.get("bytes") is not None:
+                self._on_frame(message["bytes"])
+            elif message.get("text") is not None:
+                await self._on_text(message["text"])
+
+    def _on_frame(self, data: bytes) -> None:
+        now = time.monotonic()
+        if self.rate.flooded(now):
+            raise ProtocolViolation("too_many_frames", "frames are arriving faster than allowed")
+        try:
+            check_frame(data)
+        except FrameRejected as err:
+            self.send(schemas.ErrorOut(code=err.code, message=str(err)).model_dump())
+            return
+        if self.live.analyzer is None:
+            self.send(
+                schemas.ErrorOut(
+                    code="not_supported", message="this session has no camera watch"
+                ).model_dump()
+            )
+            return
+        self.frames_seen += 1
+        self.frame = (data, self.live.clock(), self.frames_seen)
+        self.frame_ready.set()
+
+    async def _watch_frames(self) -> None:
+        """Analyse the newest waiting frame, off the event loop, one at a time."""
+        live = self.live
+        while True:
+            await self.frame_ready.wait()
+            self.frame_ready.clear()
+            if self.frame is None or live.analyzer is None or live.over:
+                continue
+            data, t, seq = self.frame
+            self.frame = None
+            checks = live.runner.state.current_checks()
+            started = time.perf_counter()
+            try:
+                result = await asyncio.to_thread(live.analyzer.analyze, data, t, checks)
+            except ValueError as err:
+                self.send(schemas.ErrorOut(code="not_an_image", message=str(err)).model_dump())
+                continue
+            await live.apply_frame(result, seq, (time.perf_counter() - started) * 1000)
+
+    async def _on_text(self, text: str) -> None:
+        if len(text.encode()) > MAX_TEXT_BYTES:
+            raise ProtocolViolation(
+                "too_big", f"text messages are limited to {MAX_TEXT_BYTES} bytes"
+            )
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ProtocolViolation("bad_message", f"not valid JSON ({err.msg})") from None
+        if not isinstance(raw, dict):
+            raise ProtocolViolation("bad_message", "a message must be a JSON object")
+        if raw.get("v") != schemas.PROTOCOL_VERSION:
+            raise ProtocolViolation(
+                "bad_version", f"protocol version {raw.get('v')!r} is not supported; use 1"
+            )
+        if raw.get("type") == "landmarks":
+            raise ProtocolViolation("not_supported", "landmarks from the page are not served yet")
+        try:
+            message = schemas.EventIn.model_validate(raw)
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "message"
+            raise ProtocolViolation("bad_message", f"{where}: {first['msg']}") from None
+        await self._on_event(message)
+
+    async def _on_event(self, message: schemas.EventIn) -> None:
+        kind = message.event.get("event")
+        if kind not in schemas.PAGE_EVENTS:
+            known = ", ".join(sorted(schemas.PAGE_EVENTS))
+            raise ProtocolViolation(
+                "unknown_event", f"unknown event {kind!r}; a page may send {known}"
+            )
+        if "t" in message.event:
+            raise ProtocolViolation("bad_message", "events carry no 't': the server keeps time")
+        live = self.live
+        async with live.lock:
+            if live.over:
+                return
+            try:
+                event = ev.from_dict({**message.event, "t": live.clock()})
+            except EventError as err:
+                raise ProtocolViolation("bad_message", str(err)) from None
+            try:
+                live.apply(event, message.ref)
+            except TransitionNotAllowed as err:
+                self.send(schemas.ErrorOut(code="refused_event", message=str(err)).model_dump())

@@ -1,0 +1,62 @@
+// The session socket, kept alive: reconnects with back-off, queues presses while down.
+// Frames are never queued: a stale frame is worse than none.
+
+const NO_RETRY = new Set([1008, 4401, 4403, 4404, 4409]);
+
+export class Link {
+  constructor(url, { onMessage, onStatus }) {
+    this.url = url;
+    this.onMessage = onMessage;
+    this.onStatus = onStatus;
+    this.queue = [];
+    this.ws = null;
+    this.retryMs = 250;
+    this.stopped = false;
+  }
+
+  get up() {
+    return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  connect() {
+    this.onStatus("connecting");
+    const ws = new WebSocket(this.url);
+    ws.binaryType = "arraybuffer";
+    this.ws = ws;
+    ws.onopen = () => {
+      this.retryMs = 250;
+      this.onStatus("up");
+      for (const text of this.queue.splice(0)) ws.send(text);
+    };
+    ws.onmessage = (msg) => {
+      if (typeof msg.data === "string") this.onMessage(JSON.parse(msg.data));
+    };
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      const final = this.stopped || NO_RETRY.has(ev.code);
+      this.onStatus(final ? "closed" : "down", ev.code);
+      if (!final) {
+        setTimeout(() => this.connect(), this.retryMs);
+        this.retryMs = Math.min(this.retryMs * 2, 4000);
+      }
+    };
+  }
+
+  sendEvent(event, ref) {
+    const text = JSON.stringify({ v: 1, type: "event", event, ref });
+    if (this.up) this.ws.send(text);
+    else this.queue.push(text);
+  }
+
+  sendFrame(buffer) {
+    if (!this.up || this.ws.bufferedAmount > 256 * 1024) return false;
+    this.ws.send(buffer);
+    return true;
+  }
+
+  close() {
+    this.stopped = true;
+    if (this.ws) this.ws.close(1000);
+  }
+}

@@ -1,0 +1,120 @@
+// The guided-session page. STOP is handled here first: the page halts itself (visual halt,
+// speech cancelled) in the same task as the press, then tells the server.
+
+import { Camera } from "./camera.js";
+import { Link } from "./link.js";
+import { drawSkeleton } from "./overlay.js";
+import { Speech } from "./speech.js";
+import { View } from "./view.js";
+
+const root = document.getElementById("session");
+const speech = new Speech(document.getElementById("mute"));
+const view = new View(root, speech);
+const video = document.getElementById("video");
+const overlay = document.getElementById("overlay");
+let hardLimit = 30;
+let camera = null;
+let presses = 0;
+let resumeAsked = false;
+// In-page timings, read by the browser tests and the benchmark (ms, performance.now()).
+const timings = { presses: {}, frames: [] };
+window.backbuddy = { timings, view };
+
+const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/session/${root.dataset.session}`;
+const link = new Link(url, { onMessage, onStatus: (s, code) => view.link(s, closedText(code)) });
+
+function closedText(code) {
+  return { 4404: "This session is over", 4409: "Open in another tab", 4403: "Refused", 4401: "Token needed" }[code];
+}
+
+function press(event, { halts, started }) {
+  const ref = `p${++presses}`;
+  const t0 = started ?? performance.now();
+  if (halts) {
+    root.dataset.halted = "1";
+    view.setStep("Stop. Release gently and return to a comfortable, neutral position.");
+    speech.cancel();
+    resumeAsked = false;
+    requestAnimationFrame(() => { timings.presses[ref].local_ms = performance.now() - t0; });
+  }
+  timings.presses[ref] = { kind: event.event, t0, local_dom_ms: performance.now() - t0 };
+  link.sendEvent(event, ref);
+  return ref;
+}
+
+function stop(source, started) {
+  return press({ event: "stop", source }, { halts: true, started });
+}
+
+function onMessage(msg) {
+  switch (msg.type) {
+    case "hello":
+      if (msg.camera && !camera) startCamera(msg.max_fps);
+      break;
+    case "cues":
+      if (msg.ref && timings.presses[msg.ref]) {
+        const p = timings.presses[msg.ref];
+        p.server_ms = performance.now() - p.t0;
+        p.halted = msg.cues.some((c) => c.kind === "halt");
+      }
+      view.cues(msg.cues, { replay: msg.replay });
+      break;
+    case "state":
+      hardLimit = msg.hard_speed_deg_s;
+      if (resumeAsked && ["setup", "attempt"].includes(msg.mode)) {
+        root.dataset.halted = "0";
+        resumeAsked = false;
+      }
+      if (msg.mode === "halted") root.dataset.halted = "1";
+      view.state(msg);
+      break;
+    case "frame": {
+      const rtt = camera ? camera.answered(msg.seq) : null;
+      if (rtt !== null) timings.frames.push({ rtt_ms: rtt, analyze_ms: msg.analyze_ms });
+      if (timings.frames.length > 2000) timings.frames.shift();
+      drawSkeleton(overlay, video, msg.landmarks, msg.tracked);
+      view.frame(msg, hardLimit);
+      break;
+    }
+    case "error":
+      view.caption({ kind: "halt", text: `Error: ${msg.message}` });
+      break;
+    default:
+      break;
+  }
+}
+
+async function startCamera(maxFps) {
+  const fps = Math.min(Number(new URLSearchParams(location.search).get("fps")) || 15, maxFps);
+  camera = new Camera(video, {
+    fps,
+    send: (buf) => link.sendFrame(buf),
+    onError: (text) => { document.getElementById("camera-note").textContent = text; },
+  });
+  await camera.start();
+}
+
+document.getElementById("stop").addEventListener("click", (e) => stop("button", e.timeStamp));
+document.addEventListener("keydown", (e) => {
+  if (e.key === " " || e.key === "Escape") {
+    e.preventDefault();
+    if (!e.repeat) stop("key", e.timeStamp);
+  }
+});
+document.addEventListener("keyup", (e) => {
+  if (e.key === " ") e.preventDefault();
+});
+for (const button of document.querySelectorAll("[data-sensation]")) {
+  button.addEventListener("click", (e) => press(
+    { event: "sensation", sensation: button.dataset.sensation },
+    { halts: button.dataset.halts === "1", started: e.timeStamp },
+  ));
+}
+document.getElementById("ready").addEventListener("click", () => press({ event: "ready" }, {}));
+document.getElementById("resume").addEventListener("click", () => {
+  resumeAsked = true;
+  press({ event: "resume" }, {});
+});
+document.getElementById("end").addEventListener("click", () => press({ event: "end" }, {}));
+window.addEventListener("pagehide", () => { if (camera) camera.stop(); link.close(); });
+link.connect();

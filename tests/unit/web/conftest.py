@@ -1,0 +1,52 @@
+"""Fixtures for the web app: a real app over a temporary SQLite store, driven in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from backbuddy.config import Settings
+from backbuddy.domain.screening import load_questions
+from backbuddy.web.app import create_app
+from backbuddy.web.frames import AnalyzerFactory
+
+TECHNIQUE = "seated_hug_extension"
+ORIGIN = {"origin": "http://testserver"}
+
+
+def clean_answers() -> dict[str, str]:
+    """Every screening question answered 'no': outcome clear."""
+    return {q.id: "no" for q in load_questions().questions}
+
+
+def make_client(
+    tmp_path: Path,
+    analyzers: AnalyzerFactory | None = None,
+    grace_s: float = 0.2,
+    **settings: object,
+) -> TestClient:
+    app = create_app(
+        Settings(db=str(tmp_path / "web.sqlite3"), **settings),  # type: ignore[arg-type]
+        analyzers=analyzers,
+        grace_s=grace_s,
+    )
+    return TestClient(app)
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    with make_client(tmp_path) as c:
+        yield c
+
+
+def start_session(client: TestClient, camera: bool = False) -> int:
+    """Clean screening, then start a session; returns its id."""
+    r = client.post(f"/screening/{TECHNIQUE}", data=clean_answers())
+    assert r.status_code == 200, r.text
+    data = {"technique": TECHNIQUE, **({"camera": "on"} if camera else {})}
+    r = client.post("/sessions", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return int(r.headers["location"].rsplit("/", 1)[1])

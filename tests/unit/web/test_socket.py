@@ -1,0 +1,169 @@
+"""The session socket: cues and state out, presses in, and every kind of bad input refused."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketTestSession
+from starlette.websockets import WebSocketDisconnect
+
+from backbuddy.domain.events import Pose
+from backbuddy.domain.techniques import Limits, Technique
+from backbuddy.web.frames import FrameResult
+
+from .conftest import ORIGIN, make_client, start_session
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100 + b"\xff\xd9"
+
+
+class StillReceiver:
+    """Test double for the camera watch: every frame shows the receiver in position."""
+
+    def analyze(self, jpeg: bytes, t: float, checks: tuple[str, ...]) -> FrameResult:
+        points: Sequence[Sequence[float]] = [[0.5, 0.5, 0.9]] * 33
+        return FrameResult(Pose(t), points, dict.fromkeys(checks, True))
+
+    def close(self) -> None:
+        pass
+
+
+def still(technique: Technique, limits: Limits) -> StillReceiver:
+    return StillReceiver()
+
+
+def until(ws: WebSocketTestSession, pred: Any, limit: int = 200) -> dict[str, Any]:
+    for _ in range(limit):
+        msg: dict[str, Any] = ws.receive_json()
+        if pred(msg):
+            return msg
+    raise AssertionError("message never came")
+
+
+def opening(ws: WebSocketTestSession) -> list[dict[str, Any]]:
+    return [ws.receive_json() for _ in range(3)]
+
+
+def status_of(client: TestClient, sid: int) -> str:
+    store = client.app.state.registry.store  # type: ignore[attr-defined]
+    return next(s.status for s in store.sessions() if s.id == sid)
+
+
+def test_hello_replay_state_then_stop_halts(client: TestClient) -> None:
+    sid = start_session(client)
+    with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+        hello, replay, state = opening(ws)
+        assert hello["type"] == "hello"
+        assert hello["camera"] is False
+        assert replay["replay"]
+        assert any(c["kind"] == "step" for c in replay["cues"])
+        assert state["mode"] == "setup"
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "p1"})
+        cues = until(ws, lambda m: m["type"] == "cues" and m.get("ref") == "p1")
+        assert cues["cues"][0]["kind"] == "halt"
+        assert until(ws, lambda m: m["type"] == "state")["mode"] == "halted"
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ("not json", "bad_message"),
+        ('{"v": 2, "type": "event", "event": {"event": "stop"}}', "bad_version"),
+        ('{"v": 1, "type": "event", "event": {"event": "explode"}}', "unknown_event"),
+        ('{"v": 1, "type": "event", "event": {"event": "tick"}}', "unknown_event"),
+        ('{"v": 1, "type": "event", "event": {"event": "stop", "t": 5}}', "bad_message"),
+        (
+            '{"v": 1, "type": "event", "event": {"event": "sensation", "sensation": "x"}}',
+            "bad_message",
+        ),
+        ('{"v": 1, "type": "dance"}', "bad_message"),
+        ("x" * 20000, "too_big"),
+    ],
+)
+def test_protocol_violation_errors_stops_and_interrupts(
+    client: TestClient, message: str, code: str
+) -> None:
+    sid = start_session(client)
+    with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+        opening(ws)
+        ws.send_text(message)
+        error = until(ws, lambda m: m["type"] == "error")
+        assert error["code"] == code
+        assert error["fatal"]
+        assert error["message"]
+        with pytest.raises(WebSocketDisconnect):
+            until(ws, lambda m: False)
+    assert status_of(client, sid) == "interrupted"
+    events = client.app.state.registry.store.events(sid)  # type: ignore[attr-defined]
+    assert events[-1].kind == "stop"
+    assert events[-1].source == "system"
+    assert client.get("/healthz").status_code == 200  # still serving
+
+
+def test_second_socket_is_refused_first_keeps_going(client: TestClient) -> None:
+    sid = start_session(client)
+    with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as first:
+        opening(first)
+        with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as second:
+            assert second.receive_json()["code"] == "already_connected"
+        first.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r"})
+        assert until(first, lambda m: m.get("ref") == "r")["type"] == "cues"
+
+
+def test_foreign_origin_is_refused(client: TestClient) -> None:
+    sid = start_session(client)
+    headers = {"origin": "http://evil.example"}
+    with client.websocket_connect(f"/ws/session/{sid}", headers=headers) as ws:
+        assert ws.receive_json()["code"] == "forbidden"
+
+
+def test_unknown_session_is_refused(client: TestClient) -> None:
+    with client.websocket_connect("/ws/session/4242", headers=ORIGIN) as ws:
+        assert ws.receive_json()["code"] == "unknown_session"
+
+
+def test_closed_tab_halts_then_interrupts_after_grace(client: TestClient) -> None:
+    sid = start_session(client)
+    with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+        opening(ws)
+    time.sleep(0.6)
+    assert status_of(client, sid) == "interrupted"
+    events = client.app.state.registry.store.events(sid)  # type: ignore[attr-defined]
+    assert [e.kind for e in events][-1] == "stop"
+
+
+def test_symptom_ends_with_referral_and_aftercare(client: TestClient) -> None:
+    sid = start_session(client)
+    with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+        opening(ws)
+        event = {"event": "sensation", "sensation": "numbness"}
+        ws.send_json({"v": 1, "type": "event", "event": event, "ref": "s"})
+        kinds = [c["kind"] for c in until(ws, lambda m: m.get("ref") == "s")["cues"]]
+        assert kinds[0] == "halt"
+        assert "refer" in kinds
+        assert kinds[-1] == "done"
+    assert status_of(client, sid) == "halted"
+    page = client.get(f"/session/{sid}/aftercare").text
+    assert "checked today" in page
+
+
+def test_frames_give_overlay_and_checks(tmp_path: Path) -> None:
+    with make_client(tmp_path, analyzers=still) as client:
+        sid = start_session(client, camera=True)
+        with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+            hello = opening(ws)[0]
+            assert hello["camera"] is True
+            ws.send_bytes(JPEG)
+            frame = until(ws, lambda m: m["type"] == "frame")
+            assert len(frame["landmarks"]) == 33
+            assert all(frame["checks"].values())
+            ws.send_bytes(b"GIF89a not a jpeg")
+            assert until(ws, lambda m: m["type"] == "error")["code"] == "not_an_image"
+            ws.send_bytes(b"\xff\xd8\xff" + b"\x00" * (300 * 1024))
+            assert until(ws, lambda m: m["type"] == "error")["code"] == "too_big"
+            state = until(ws, lambda m: m["type"] == "state" and m["checks"])
+            assert all(c["ok"] is not False for c in state["checks"])
