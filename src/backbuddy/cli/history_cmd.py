@@ -1,9 +1,9 @@
-"""`backbuddy history`: past sessions, newest first, and how each one ended."""
+"""`backbuddy history`: past sessions, newest first, how each one ended, and referral notices."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import typer
@@ -14,7 +14,9 @@ from rich.table import Table
 from backbuddy.bootstrap import open_store
 from backbuddy.cli.options import DbOption, JsonOption
 from backbuddy.config import load_settings
+from backbuddy.domain.escalation import Notice
 from backbuddy.domain.ports import SessionRecord
+from backbuddy.services.escalation import current_notices, local_zone
 
 console = Console()
 err_console = Console(stderr=True)
@@ -38,6 +40,7 @@ def history(db: DbOption = None, as_json: JsonOption = False) -> None:
     store, interrupted = open_store(load_settings(db=db))
     with store:
         records = list(reversed(store.sessions()))
+        notices = current_notices(store, datetime.now(UTC), local_zone()) if records else ()
     for session_id in interrupted:
         err_console.print(
             f"[yellow]session {session_id} was interrupted[/] (backbuddy stopped before it "
@@ -49,6 +52,17 @@ def history(db: DbOption = None, as_json: JsonOption = False) -> None:
         console.print("No sessions yet. Start one with: backbuddy guide TECHNIQUE")
     else:
         console.print(_table(records))
+        _print_notices(notices)
+
+
+def _print_notices(notices: tuple[Notice, ...]) -> None:
+    """Referral notices the history carries now (I8); each is also recorded."""
+    if not notices:
+        return
+    console.print("[bold]Referral notices[/]")
+    for n in notices:
+        style = "bold red" if n.urgency != "routine" else "yellow"
+        console.print(f"[{style}]•[/] {n.reason} {n.advice}", highlight=False)
 
 
 def _table(records: list[SessionRecord]) -> Table:

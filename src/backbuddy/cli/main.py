@@ -20,6 +20,9 @@ COMMAND_MODULES = (
     "backbuddy.cli.techniques_cmd",
     "backbuddy.cli.screen_cmd",
     "backbuddy.cli.history_cmd",
+    "backbuddy.cli.report_cmd",
+    "backbuddy.cli.export_cmd",
+    "backbuddy.cli.forget_cmd",
     "backbuddy.cli.guide_cmd",
     "backbuddy.cli.serve_cmd",
 )

@@ -244,7 +244,10 @@ def _yes(value: object) -> bool:
 
 
 def _latest_answer(history: History, now: datetime, key: str) -> tuple[datetime, bool] | None:
-    """The newest answer to `key` from screenings and aftercare checks up to `now`."""
+    """The newest answer to `key` up to `now`, dated by the first of its run of equal answers.
+
+    Dating a run of "yes" by its first answer keeps one notice (one key) per episode.
+    """
     answers = [(s.at, _yes(s.answers[key])) for s in history.screenings if key in s.answers]
     if key == FELT_NEED:
         answers += [
@@ -252,13 +255,20 @@ def _latest_answer(history: History, now: datetime, key: str) -> tuple[datetime,
             for a in history.aftercare
             if a.felt_need_most_days is not None
         ]
-    answers = [a for a in answers if a[0] <= now]
-    return max(answers, key=lambda a: a[0], default=None)
+    answers = sorted(a for a in answers if a[0] <= now)
+    if not answers:
+        return None
+    first, value = answers[-1]
+    for at, earlier in reversed(answers[:-1]):
+        if earlier != value:
+            break
+        first = at
+    return first, value
 
 
 def _chronic_pain(history: History, now: datetime) -> Notice | None:
     latest = _latest_answer(history, now, CHRONIC_PAIN)
-    if latest is None or not latest[1] or not _recent(latest[0], now):
+    if latest is None or not latest[1]:
         return None
     reason = "The latest screening says the pain has lasted more than 12 weeks."
     return _notice("chronic_pain", reason, latest[0])
@@ -266,7 +276,7 @@ def _chronic_pain(history: History, now: datetime) -> Notice | None:
 
 def _felt_need(history: History, now: datetime) -> Notice | None:
     latest = _latest_answer(history, now, FELT_NEED)
-    if latest is None or not latest[1] or not _recent(latest[0], now):
+    if latest is None or not latest[1]:
         return None
     reason = "The receiver feels a need to crack, or be cracked, on most days."
     return _notice("felt_need", reason, latest[0])

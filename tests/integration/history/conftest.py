@@ -1,0 +1,96 @@
+"""A stored history with fixed dates and a seeded generator, for reports, export and forget.
+
+Six weeks of sessions for one receiver: screenings (one answering chronic pain),
+camera sessions with pose measures (one over the speed limit), a symptom halt,
+speed halts, aftercare checks, and the referral notices they raise.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from backbuddy.adapters.sql_store import SqlStore
+from backbuddy.domain import events as ev
+from backbuddy.domain import screening as scr
+from backbuddy.domain.cues import Cue
+from backbuddy.services import aftercare
+from backbuddy.services.escalation import current_notices
+
+NOW = datetime(2026, 6, 12, 18, 0, tzinfo=UTC)
+START = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+SEED = 42
+
+
+def populate(store: SqlStore, now: datetime = NOW) -> None:
+    """Fill `store` with the sample history (deterministic)."""
+    rng = random.Random(SEED)
+    day = START
+    for n in range(12):
+        technique = "seated_hug_extension" if n % 3 else "side_lying_rotation"
+        answers = {"chronic_pain": n >= 8, "in_pain_or_injured": False}
+        outcome = "caution" if n >= 8 else "clear"
+        reasons = (scr.Reason("chronic_pain", "caution", "Pain > 12 weeks."),) if n >= 8 else ()
+        result = scr.ScreeningResult(technique, outcome, reasons, day, day + timedelta(hours=2))  # type: ignore[arg-type]
+        screening_id = store.save_screening(result, answers)
+        camera = n % 2 == 0
+        sid = store.start_session(technique, screening_id, day + timedelta(minutes=5), camera)
+        seq = 0
+        store.append_event(sid, seq, ev.Begin(0.0, camera=camera))
+        seq += 1
+        if camera:
+            for k in range(20):
+                speed = rng.uniform(2, 14) + (30 if n == 4 and k == 10 else 0)
+                pose = ev.Pose(
+                    1.0 + k * 0.5,
+                    speed_deg_s=round(speed, 1),
+                    range_deg=round(rng.uniform(3, 11) + (6 if n == 6 and k == 5 else 0), 1),
+                )
+                store.append_event(sid, seq, pose)
+                if speed > 30:
+                    store.append_cues(
+                        sid,
+                        seq,
+                        [
+                            Cue(
+                                pose.t,
+                                "halt",
+                                "Stop: that was too fast.",
+                                reason=f"speed:{speed:.1f}",
+                            )
+                        ],
+                    )
+                seq += 1
+        status, reason, attempts = "completed", "completed", 3
+        if n == 4:
+            status, reason, attempts = "halted", "speed", 2
+            store.append_cues(
+                sid, seq - 1, [Cue(11.0, "halt", "Stop: that was too fast.", reason="speed:31.0")]
+            )
+        if n == 10:
+            store.append_event(sid, seq, ev.Sensation(12.0, "tingling"))
+            status, reason, attempts = "halted", "symptom", 1
+        store.finish_session(sid, status, day + timedelta(minutes=20), attempts, reason)  # type: ignore[arg-type]
+        feel = "worse" if n == 10 else ("better" if n % 2 else "same")
+        symptoms = ["tingling"] if n == 10 else []
+        aftercare.record_after_session(
+            store, sid, {"feel": feel, "new_symptoms": symptoms}, day + timedelta(minutes=25), UTC
+        )
+        day += timedelta(days=3, hours=rng.randint(0, 6))
+        aftercare.record_next_start(
+            store,
+            {"soreness_over_day": n == 6, "new_symptoms": [], "felt_need_most_days": n == 11},
+            day,
+            UTC,
+        )
+    current_notices(store, now, UTC)
+
+
+@pytest.fixture
+def sample_store(db_url: str) -> Iterator[SqlStore]:
+    with SqlStore(db_url) as store:
+        populate(store)
+        yield store
