@@ -1,0 +1,193 @@
+"""History side of the store, SQLite and PostgreSQL: aftercare, notices, forget, 0001 → head."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from backbuddy.adapters import sql_migrate
+from backbuddy.adapters.sql_store import SqlStore
+from backbuddy.domain import escalation as esc
+from backbuddy.domain import events as ev
+from backbuddy.domain.cues import Cue
+from backbuddy.domain.errors import SessionLimitReached, StoreError
+from backbuddy.services import aftercare
+from backbuddy.services.escalation import StartBlocked, check_can_start, current_notices
+
+T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+
+
+def test_aftercare_answers_read_back_as_given(db_url: str) -> None:
+    with SqlStore(db_url) as store:
+        sid = store.start_session("seated_hug_extension", None, T0, camera=False)
+        answer = esc.AftercareFact(
+            T0, "after_session", "worse", ("numbness", "other"), None, None, sid
+        )
+        store.save_aftercare(answer)
+        later = esc.AftercareFact(T0 + timedelta(days=1), "next_start", None, (), True, False, sid)
+        store.save_aftercare(later)
+
+        assert store.aftercare() == [answer, later]
+        assert store.aftercare(since=T0 + timedelta(hours=1)) == [later]
+
+
+def test_notices_are_recorded_once_per_key(db_url: str) -> None:
+    notice = esc.Notice("symptom_halt", "why", "see a physiotherapist", "k1", T0, urgency="today")
+    with SqlStore(db_url) as store:
+        assert store.record_notices([notice, notice], T0) == 1
+        assert store.record_notices([notice], T0 + timedelta(hours=1)) == 0
+        assert store.record_notices([], T0) == 0
+        assert store.notices() == [notice]
+        assert store.notices(since=T0 + timedelta(seconds=1)) == []
+
+
+def test_events_and_cues_of_a_kind_come_with_their_session(db_url: str) -> None:
+    with SqlStore(db_url) as store:
+        sid = store.start_session("seated_hug_extension", None, T0, camera=True)
+        store.append_event(sid, 0, ev.Begin(0.0, camera=True))
+        store.append_event(sid, 1, ev.Pose(1.0, speed_deg_s=40.0, range_deg=5.0))
+        store.append_cues(sid, 1, [Cue(1.0, "halt", "Stop.", reason="speed:40.0")])
+
+        assert store.events_of_kind(["pose"]) == [
+            (sid, ev.Pose(1.0, speed_deg_s=40.0, range_deg=5.0))
+        ]
+        assert store.events_of_kind(["pose"], since=T0 + timedelta(days=1)) == []
+        assert store.cues_of_kind(["halt"]) == [
+            (sid, Cue(1.0, "halt", "Stop.", reason="speed:40.0"))
+        ]
+        assert store.cues_of_kind(["halt"], since=T0 + timedelta(days=1)) == []
+
+
+def test_forget_deletes_everything_and_says_where(db_url: str) -> None:
+    with SqlStore(db_url) as store:
+        sid = store.start_session("seated_hug_extension", None, T0, camera=False)
+        store.append_event(sid, 0, ev.Begin(0.0))
+        store.append_cues(sid, 0, [Cue(0.0, "say", "hello")])
+        store.finish_session(sid, "completed", T0 + timedelta(minutes=9), 3)
+        store.save_aftercare(esc.AftercareFact(T0, "after_session", "same", (), None, None, sid))
+        store.record_notices([esc.Notice("frequency", "r", "a", "k", T0)], T0)
+
+        gone = store.forget()
+
+        assert gone.where == store.where
+        assert gone.counts["sessions"] == 1
+        assert sum(gone.counts.values()) == 5
+        assert (store.sessions(), store.aftercare(), store.notices(), store.screenings()) == (
+            [],
+            [],
+            [],
+            [],
+        )
+
+
+def test_forget_refuses_while_a_live_process_runs_a_session(db_url: str) -> None:
+    with SqlStore(db_url) as store:
+        sid = store.start_session("seated_hug_extension", None, T0, camera=False)
+        store.append_event(sid, 0, ev.Begin(0.0))
+
+        with pytest.raises(
+            StoreError, match=f"session {sid} is running right now.*Nothing was deleted"
+        ):
+            store.forget()
+
+        assert [s.id for s in store.sessions()] == [sid]
+        assert len(store.events(sid)) == 1
+
+
+def test_an_old_database_upgrades_from_0001_and_keeps_its_sessions(db_url: str) -> None:
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        command.upgrade(sql_migrate.alembic_config(connection=conn), "0001")
+        conn.execute(
+            sa.text(
+                "INSERT INTO sessions (technique, started_at, status, attempts, camera) "
+                "VALUES ('seated_hug_extension', :at, 'completed', 3, false)"
+            ),
+            {"at": T0.replace(tzinfo=None) if conn.dialect.name == "sqlite" else T0},
+        )
+    engine.dispose()
+
+    with SqlStore(db_url) as store:
+        assert [s.attempts for s in store.sessions()] == [3]
+        assert store.aftercare() == []
+        assert store.notices() == []
+    with engine.connect() as conn:
+        assert sql_migrate.current_revision(conn) == sql_migrate.head_revision() == "0002"
+    engine.dispose()
+
+
+def test_0002_downgrades_to_0001_and_upgrades_again(db_url: str) -> None:
+    SqlStore(db_url).close()
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        command.downgrade(sql_migrate.alembic_config(connection=conn), "0001")
+        assert {"aftercare", "notices"}.isdisjoint(sa.inspect(conn).get_table_names())
+    with engine.begin() as conn:  # and applying head twice changes nothing
+        command.upgrade(sql_migrate.alembic_config(connection=conn), "head")
+        command.upgrade(sql_migrate.alembic_config(connection=conn), "head")
+        assert {"aftercare", "notices"} <= set(sa.inspect(conn).get_table_names())
+    engine.dispose()
+
+
+def test_a_second_session_today_is_blocked_and_the_block_recorded(db_url: str) -> None:
+    with SqlStore(db_url) as store:
+        sid = store.start_session("seated_hug_extension", None, T0, camera=False)
+        store.finish_session(sid, "completed", T0 + timedelta(minutes=10), 3, "completed")
+
+        with pytest.raises(SessionLimitReached, match="limit is 1 a day") as info:
+            check_can_start(store, "side_lying_rotation", T0 + timedelta(hours=2), tz=UTC)
+
+        assert isinstance(info.value, StartBlocked)
+        assert [n.rule for n in info.value.notices] == ["frequency"]
+        assert [n.rule for n in store.notices() if n.blocks] == ["frequency"]
+        assert check_can_start(store, "side_lying_rotation", T0 + timedelta(days=1), tz=UTC) == ()
+
+
+def test_a_pop_rests_the_region_across_sessions(db_url: str) -> None:
+    with SqlStore(db_url) as store:
+        sid = store.start_session("seated_hug_extension", None, T0 - timedelta(days=1), False)
+        store.finish_session(sid, "completed", T0 - timedelta(minutes=5), 1, "pop")
+
+        with pytest.raises(StartBlocked, match="thoracic area had a click") as info:
+            check_can_start(store, "seated_hug_extension", T0, tz=UTC)
+        assert "rest at least 20 minutes" not in str(info.value)  # the reason says until when
+
+
+def test_aftercare_flow_stores_answers_and_returns_referrals(db_url: str) -> None:
+    with SqlStore(db_url) as store:
+        assert not aftercare.next_start_due(store)
+        assert aftercare.after_session_due(store) is None
+        sid = store.start_session("seated_hug_extension", None, T0, camera=False)
+        store.finish_session(sid, "halted", T0 + timedelta(minutes=4), 1, "symptom")
+        assert aftercare.after_session_due(store) == sid
+        assert aftercare.next_start_due(store)
+
+        result = aftercare.record_after_session(
+            store,
+            sid,
+            {"feel": "worse", "new_symptoms": ["chest_pain"]},
+            T0 + timedelta(minutes=5),
+            UTC,
+        )
+        assert result.urgency == "emergency"
+        assert "call emergency services now" in result.messages[0]
+        assert {"symptom_halt", "aftercare_symptom", "felt_worse"} <= {
+            n.rule for n in result.notices
+        }
+        assert aftercare.after_session_due(store) is None
+
+        later = aftercare.record_next_start(
+            store,
+            {"soreness_over_day": "yes", "new_symptoms": "none", "felt_need_most_days": False},
+            T0 + timedelta(days=2),
+            UTC,
+        )
+        assert later.urgency == "routine"
+        assert not aftercare.next_start_due(store)
+        assert store.aftercare()[-1].session_id == sid
+        assert {n.rule for n in current_notices(store, T0 + timedelta(days=2), UTC)} >= {
+            "lasting_soreness"
+        }
