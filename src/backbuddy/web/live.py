@@ -111,6 +111,8 @@ class LiveSession:
             mode=s.mode,
             phase=s.phase_id,
             setup_step=technique.setup[s.setup_index].id if s.mode == "setup" else None,
+            attempts=s.attempts,
+            attempts_max=s.limits.attempts,
             attempts_left=s.attempts_left,
             camera=s.camera,
             tracked=s.last_pose.tracked if s.last_pose else None,

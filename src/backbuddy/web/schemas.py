@@ -87,6 +87,8 @@ class StateOut(_Message):
     mode: str
     phase: str | None
     setup_step: str | None
+    attempts: int
+    attempts_max: int
     attempts_left: int
     camera: bool
     tracked: bool | None

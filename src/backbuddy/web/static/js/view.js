@@ -7,6 +7,7 @@ const MODE_LABELS = {
 };
 const BREATH = { in: "Breathe in", out: "Breathe out", hold: "Hold, gently" };
 const SPOKEN = new Set(["say", "step", "move", "pause", "halt", "refer", "aftercare"]);
+export const RELEASE_TEXT = "Stop. Release gently and return to a comfortable, neutral position.";
 export const LINK_DOWN_TEXT = "Connection lost: hold still and release gently. The camera watch is off.";
 
 export class View {
@@ -51,9 +52,14 @@ export class View {
         if (cue.step) this.setStep(cue.text, roles);
         break;
       case "pause":
-      case "halt":
         this.setStep(cue.text);
-        if (cue.kind === "halt") this.root.dataset.halted = "1";
+        break;
+      case "halt":
+        this.setStep(cue.text === "Stop." ? RELEASE_TEXT : cue.text);
+        this.root.dataset.halted = "1";
+        break;
+      case "refer":
+        this.refer(cue.text);
         break;
       case "done":
         this.ended();
@@ -64,7 +70,17 @@ export class View {
     if (!replay && SPOKEN.has(cue.kind)) this.speech.say(cue.text, cue.kind === "halt");
   }
 
+  refer(text) {
+    const box = this.el("refer");
+    if ([...box.children].some((p) => p.textContent === text)) return;
+    const p = document.createElement("p");
+    p.textContent = text;
+    box.append(p);
+    box.hidden = false;
+  }
+
   caption(cue) {
+    if (cue.kind === "pace") return; // the breath shows it; its words come as a `say` cue
     const list = this.el("captions");
     const item = document.createElement("li");
     item.className = cue.kind;
@@ -87,7 +103,9 @@ export class View {
   state(s) {
     this.root.dataset.mode = s.mode;
     this.el("mode-label").textContent = MODE_LABELS[s.mode] || s.mode;
-    this.el("attempts").textContent = `Attempts left: ${s.attempts_left}`;
+    this.el("attempts").textContent = s.mode === "attempt"
+      ? `Attempt ${s.attempts} of ${s.attempts_max}`
+      : `Attempts left: ${s.attempts_left}`;
     this.el("tracking").textContent = !s.camera
       ? "Camera watch: off"
       : s.tracked === null ? "Camera: looking for the receiver" : s.tracked ? "Camera: receiver in view" : "Camera: receiver not seen";

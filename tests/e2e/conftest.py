@@ -1,0 +1,127 @@
+"""Browser tests: the real server in a subprocess, Debian's Chromium with a fake camera.
+
+The fake camera plays `tests/data/pose2sim_cam01.mp4` (a real person, see
+tests/data/README.md), converted to y4m into a temporary folder at test time.
+Screenshots of every page go to `test-artifacts/screenshots/` for a human to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIP = ROOT / "tests" / "data" / "pose2sim_cam01.mp4"
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+SERVER = Path(__file__).with_name("app_server.py")
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+]
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    db: Path
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+def start_server(tmp: Path, camera: bool = True, grace: float = 5.0) -> Server:
+    port = free_port()
+    db = tmp / f"e2e-{port}.sqlite3"
+    args = [sys.executable, str(SERVER), str(port), str(db), "--grace", str(grace)]
+    process = subprocess.Popen([*args, *(["--camera"] if camera else [])], cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1):
+                return Server(url, process, db)
+        except (urllib.error.URLError, OSError):
+            if process.poll() is not None:
+                raise RuntimeError("the app server exited at start") from None
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the app server did not answer /healthz within 30 s")
+
+
+def need(tool: str) -> None:
+    if shutil.which(tool) is None:
+        pytest.fail(f"{tool} is missing: run `bash scripts/system-deps.sh` (make test does)")
+
+
+@pytest.fixture(scope="session")
+def clip_y4m(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real test clip as a y4m file Chromium can play as a camera (made at test time)."""
+    need("ffmpeg")
+    out = tmp_path_factory.mktemp("camera") / "clip.y4m"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(CLIP), "-vf", "scale=270:480"]
+        + ["-pix_fmt", "yuv420p", "-r", "30", str(out)],
+        check=True,
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = start_server(tmp_path_factory.mktemp("server"))
+    yield srv
+    srv.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(clip_y4m: Path) -> Iterator[Browser]:
+    need(CHROMIUM)
+    with sync_playwright() as p:
+        args = [*BROWSER_ARGS, f"--use-file-for-fake-video-capture={clip_y4m}"]
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda err: errors.append(str(err)))
+    yield pg
+    context.close()
+    assert not errors, f"the page threw: {errors}"
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,30 @@
+"""What a person does in the browser, step by step, for the e2e tests and the benchmark."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TECHNIQUE = "seated_hug_extension"
+
+
+def answer_screening(page: Any, base: str, yes: tuple[str, ...] = ()) -> None:
+    """Open the screening for the technique and answer every question (no, unless in `yes`)."""
+    page.goto(f"{base}/screening/{TECHNIQUE}")
+    for fieldset in page.locator("fieldset.question").all():
+        qid = fieldset.get_attribute("id").removeprefix("q-")
+        if qid in yes:
+            fieldset.locator("input[type=radio]").last.check()
+        else:
+            fieldset.locator("input[value=no]").check()
+    page.get_by_role("button", name="See the outcome").click()
+
+
+def start_session(page: Any, base: str, camera: bool = True) -> None:
+    """Clean screening → outcome → set-up page, with or without the camera watch."""
+    answer_screening(page, base)
+    box = page.get_by_label("Use the camera watch (recommended)")
+    if box.count() and not camera:
+        box.uncheck()
+    page.get_by_role("button", name="Go to set-up").click()
+    page.wait_for_selector("#session[data-link='up']")
+    page.wait_for_selector("#session[data-mode='setup']")

@@ -1,0 +1,76 @@
+"""In a real browser: screening blocks on a red flag; a clean one reaches set-up; the
+posture checklist and the skeleton react to the clip the fake camera plays."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from backbuddy.domain.screening import load_questions
+
+from .conftest import Server, shot
+from .flows import answer_screening, start_session
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+
+
+def test_home_and_screening_pages(page: Page, server: Server) -> None:
+    page.goto(server.url)
+    not_medical = "Not a medical device; not a substitute for professional care."
+    expect(page.get_by_text(not_medical)).to_be_visible()
+    expect(page.get_by_role("heading", name="Seated Hug Extension")).to_be_visible()
+    shot(page, "01-home")
+    page.get_by_role("link", name="Start with the safety questions").first.click()
+    expect(page.locator("fieldset.question").first).to_be_visible()
+    expect(page.locator("fieldset.question")).to_have_count(len(load_questions().questions))
+    shot(page, "02-screening")
+
+
+def test_red_flag_blocks_and_offers_no_way_on(page: Page, server: Server) -> None:
+    answer_screening(page, server.url, yes=("saddle_numbness",))
+    expect(page.get_by_role("heading", name="Get urgent medical help")).to_be_visible()
+    expect(page.get_by_text("emergency", exact=False).first).to_be_visible()
+    expect(page.get_by_role("button", name="Go to set-up")).to_have_count(0)
+    shot(page, "03-outcome-blocked")
+
+
+def test_clean_screening_reaches_set_up_with_camera_preview(page: Page, server: Server) -> None:
+    answer_screening(page, server.url)
+    expect(page.get_by_role("heading", name="You can go ahead")).to_be_visible()
+    shot(page, "04-outcome-clear")
+    page.get_by_role("button", name="Go to set-up").click()
+    page.wait_for_selector("#session[data-mode='setup']")
+    page.wait_for_function("document.getElementById('video').videoWidth > 0")
+    expect(page.get_by_role("button", name="Stop", exact=True)).to_be_visible()
+    for name in ("Comfortable stretch", "Discomfort", "Sharp pain", "Numbness or tingling"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+    for name in ("Weakness", "Dizzy"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+
+
+def test_checklist_and_skeleton_react_to_the_clip(page: Page, server: Server) -> None:
+    """The clip's person stands and leans forward ~40° and back: 'Sit upright' passes and
+    fails in turn; arms are never crossed; the skeleton is drawn from the landmarks."""
+    start_session(page, server.url)
+    seen: dict[str, set[str]] = {}
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for item in page.locator("#checklist li").all():
+            seen.setdefault(item.get_attribute("data-check") or "", set()).add(
+                item.get_attribute("class") or ""
+            )
+        if {"ok", "no"} <= seen.get("sitting_upright", set()):
+            break
+        time.sleep(0.1)
+    assert {"ok", "no"} <= seen["sitting_upright"], seen
+    assert "ok" not in seen["arms_crossed"], seen
+    drawn = page.evaluate(
+        """() => { const c = document.getElementById('overlay');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }"""
+    )
+    assert drawn > 100, "no skeleton drawn over the preview"
+    page.wait_for_selector("#checklist li.ok")
+    shot(page, "05-setup-camera")

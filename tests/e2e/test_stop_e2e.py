@@ -1,0 +1,110 @@
+"""In a real browser: Stop, the space bar and each symptom button halt at once, locally,
+before the server answers; then aftercare and referral. A socket killed mid-session
+leaves no movement cue on screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import Server, shot, start_server
+from .flows import start_session
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+
+PRESSES: dict[str, Callable[[Page], None]] = {
+    "stop-button": lambda p: p.get_by_role("button", name="Stop", exact=True).click(),
+    "space-bar": lambda p: p.keyboard.press(" "),
+    "escape": lambda p: p.keyboard.press("Escape"),
+}
+SYMPTOMS = ("Sharp pain", "Numbness or tingling", "Weakness", "Dizzy")
+
+
+def last_press(page: Page) -> dict[str, Any]:
+    press: dict[str, Any] = page.evaluate(
+        "() => Object.values(window.backbuddy.timings.presses).at(-1)"
+    )
+    return press
+
+
+def expect_halted_locally_first(page: Page) -> None:
+    """The page showed the halt in the press's own task; the server's halt came after."""
+    expect(page.locator("#session")).to_have_attribute("data-halted", "1")
+    expect(page.locator("#step-text")).to_contain_text("Stop")
+    page.wait_for_function(
+        "() => { const p = Object.values(window.backbuddy.timings.presses).at(-1);"
+        " return p && p.server_ms !== undefined && p.local_ms !== undefined; }"
+    )
+    press = last_press(page)
+    assert press["halted"], press
+    assert press["local_dom_ms"] <= press["server_ms"], press
+    expect(page.locator("#captions li.halt").first).to_be_visible()
+
+
+@pytest.mark.parametrize("how", list(PRESSES))
+def test_stop_halts_then_aftercare(page: Page, server: Server, how: str) -> None:
+    start_session(page, server.url, camera=False)
+    PRESSES[how](page)
+    expect_halted_locally_first(page)
+    expect(page.locator("#mode-label")).to_have_text("Stopped")
+    expect(page.get_by_role("button", name="Resume")).to_be_visible()
+    if how == "stop-button":
+        shot(page, "06-session-stopped")
+    page.get_by_role("button", name="End session").click()
+    page.get_by_role("link", name="Continue to aftercare check").click()
+    expect(page.get_by_role("heading", name="Aftercare check")).to_be_visible()
+    expect(page.get_by_text("When to get checked:")).to_be_visible()
+
+
+@pytest.mark.parametrize("symptom", SYMPTOMS)
+def test_symptom_halts_for_good_then_referral(page: Page, server: Server, symptom: str) -> None:
+    start_session(page, server.url, camera=False)
+    page.get_by_role("button", name=symptom, exact=True).click()
+    expect_halted_locally_first(page)
+    aftercare = page.get_by_role("link", name="Continue to aftercare check")
+    expect(aftercare).to_be_visible()
+    expect(page.get_by_role("button", name="Resume")).to_be_hidden()
+    if symptom == "Sharp pain":
+        shot(page, "07-session-symptom-halt")
+    aftercare.click()
+    expect(page.get_by_role("heading", name="Please get checked")).to_be_visible()
+    if symptom == "Sharp pain":
+        shot(page, "08-aftercare-referral")
+    page.get_by_label("A little sore").check()
+    page.get_by_role("button", name="See the summary").click()
+    expect(page.get_by_role("heading", name="Session summary")).to_be_visible()
+    expect(page.get_by_text("Please get checked")).to_be_visible()
+    if symptom == "Sharp pain":
+        shot(page, "09-summary")
+        page.get_by_role("link", name="History").first.click()
+        expect(page.get_by_role("heading", name="History")).to_be_visible()
+        shot(page, "10-history")
+
+
+def test_socket_killed_mid_session_leaves_no_movement_cue(page: Page, tmp_path: Path) -> None:
+    """Reach a movement cue (no camera watch: the cue comes on time), then kill the server."""
+    own = start_server(tmp_path, camera=False)
+    try:
+        start_session(page, own.url, camera=False)
+        page.get_by_role("button", name="We're in position").click()
+        page.get_by_role("button", name="We're in position").click()
+        move = page.locator("#step-text.cue-move")
+        expect(move).to_contain_text("Attempt 1", timeout=15000)
+        shot(page, "11-session-movement")
+        own.kill()
+        expect(page.locator("#session")).to_have_attribute("data-link", "down", timeout=5000)
+        expect(page.locator("#link-status")).to_contain_text("Camera watch OFF")
+        expect(page.locator("#step-text")).not_to_contain_text("Attempt")
+        visible_moves = page.evaluate(
+            "() => [...document.querySelectorAll('.cue-move')]"
+            ".filter(e => getComputedStyle(e).visibility !== 'hidden' && e.offsetParent).length"
+        )
+        assert visible_moves == 0
+        shot(page, "12-session-link-lost")
+    finally:
+        if own.process.poll() is None:
+            own.kill()
