@@ -10,10 +10,8 @@ frame afresh (for stills). A frame without a person gives all-NaN landmarks.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from importlib import resources
 from types import TracebackType
 from typing import Any
@@ -21,30 +19,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from backbuddy.adapters.video import Frame
+from backbuddy.adapters.video import Frame, quiet_stderr
 from backbuddy.domain.errors import PoseModelError
 from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 
 #: The only pose landmark model in the wheel (relative to the mediapipe package).
 BUNDLED_MODEL = "modules/pose_landmark/pose_landmark_full.tflite"
 SUPPORTED_COMPLEXITY = 1
-
-
-@contextlib.contextmanager
-def quiet_stderr() -> Iterator[None]:
-    """Silence file descriptor 2 (MediaPipe's C++ logging bypasses Python) for a moment."""
-    try:
-        saved = os.dup(2)
-    except OSError:  # pragma: no cover - no fd 2 at all
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def bundled_model_present() -> bool:
@@ -99,10 +80,10 @@ class PoseModel:
             warnings.simplefilter("ignore")
             if self._started:
                 result = self._pose.process(rgb)
-            else:  # the graph starts on the first frame and prints to fd 2
+            else:  # the landmark model starts on the first person found, and prints to fd 2
                 with quiet_stderr():
                     result = self._pose.process(rgb)
-                self._started = True
+                self._started = result.pose_landmarks is not None
         if result.pose_landmarks is None:
             return no_person(), no_person()
         return _array(result.pose_landmarks.landmark), _array(result.pose_world_landmarks.landmark)

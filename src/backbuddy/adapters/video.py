@@ -8,13 +8,16 @@ works at 256×256 anyway, and smaller frames cost less to convert.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import cv2
 import numpy as np
@@ -90,6 +93,28 @@ class VideoSource:
         self.close()
 
 
+@contextlib.contextmanager
+def quiet_stderr() -> Iterator[TextIO]:
+    """Send file descriptor 2 to /dev/null for a while; yield a stream to the real stderr.
+
+    FFmpeg (inside OpenCV) and MediaPipe's C++ log straight to fd 2, bypassing Python,
+    sometimes from their own threads; wrap a whole run in this and print progress to
+    the stream it yields. Python's own errors still surface once the block exits.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    real = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield real
+    finally:
+        real.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        real.close()
+
+
 def open_file(path: str | Path, max_side: int = MAX_SIDE) -> VideoSource:
     """Open a video or a still image; raises VideoError naming the file and the problem."""
     p = Path(path)
@@ -112,7 +137,8 @@ def _open_image(p: Path, max_side: int) -> VideoSource:
 
 
 def _open_video(p: Path, max_side: int) -> VideoSource:
-    cap = cv2.VideoCapture(str(p))
+    with quiet_stderr():  # FFmpeg prints its own complaint about a bad file
+        cap = cv2.VideoCapture(str(p))
     if not cap.isOpened():
         cap.release()
         raise VideoError(

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "backbuddy.cli.export_cmd",
     "backbuddy.cli.forget_cmd",
     "backbuddy.cli.guide_cmd",
+    "backbuddy.cli.analyze_cmd",
     "backbuddy.cli.serve_cmd",
 )
 

@@ -92,12 +92,12 @@ class History:
 class Track:
     """A filtered measure, one entry per frame.
 
-    value: smoothed measure (its units); velocity: signed rate, units per second
-    (°/s for angles), NaN until the longest window holds enough samples (about
-    0.5 s after tracking starts: a speed from 2 or 3 samples is a guess); noise:
+    value: smoothed measure (its units; the raw value until two samples exist);
+    velocity: signed rate, units per second (°/s for angles), NaN until the third
+    window holds enough samples (0.17 s after tracking starts at 30 fps); noise:
     estimated jitter (units); window: fit length used (samples; 0 = none); step:
-    largest change of velocity within `step_window_s` (units per second, ≥ 0).
-    NaN where the measure was not seen.
+    largest change of velocity within `step_window_s` (units per second, ≥ 0), NaN
+    until the longest window holds enough samples (0.5 s). NaN where not seen.
     """
 
     value: FloatArray
@@ -231,9 +231,12 @@ def track(
     sigma = _noise(xx, ss, f)
     slope, fit, inv = _window_fits(tt, xx, ss, f)
     velocity, value, idx = _choose(slope, fit, inv, sigma, f.gamma)
-    velocity = np.where(np.isfinite(slope[-1]), velocity, np.nan)  # settled: the 1 s fit exists
+    # A speed from 2 or 3 samples is a guess: report one once the 0.3 s fit exists, and
+    # velocity steps only once the 1 s fit does (the jitter estimate has settled by then).
+    velocity = np.where(np.isfinite(slope[min(2, len(f.windows) - 1)]), velocity, np.nan)
+    value = np.where(np.isfinite(value), value, xx)
     vv = np.concatenate([h.velocity, velocity[n0:]])
-    step = _steps(tt, vv, ss, f)
+    step = np.where(np.isfinite(slope[-1]), _steps(tt, vv, ss, f), np.nan)
     keep = f.history
     finite = x[np.isfinite(x)]
     last = float(finite[-1]) if finite.size else h.last_valid

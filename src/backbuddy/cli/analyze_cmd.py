@@ -1,0 +1,119 @@
+"""`backbuddy analyze PATH`: what the camera layer sees in a recorded clip or a photo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from backbuddy.adapters import video
+from backbuddy.adapters.mediapipe_pose import PoseModel
+from backbuddy.cli.options import JsonOption
+from backbuddy.domain import techniques as tech
+from backbuddy.motion.analysis import FLAGGED, Analysis, summarise
+from backbuddy.reports import analysis_html
+from backbuddy.services import analyze as service
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("analyze")(analyze_cmd)
+
+
+def analyze_cmd(
+    path: Annotated[Path, typer.Argument(help="A video file (.mp4, .avi, …) or an image.")],
+    technique_id: Annotated[
+        str | None,
+        typer.Option(
+            "--technique",
+            metavar="ID",
+            help="Technique whose checks and limits apply; default: chosen from the posture.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", metavar="DIR", help="Write summary.json, landmarks.npz and report.html here."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Analyse a clip or a photo: posture checks, speed and range against the limits, moments."""
+    technique = tech.get(technique_id) if technique_id else None
+    with video.quiet_stderr() as stderr:  # MediaPipe's and FFmpeg's C++ logging
+        progress_console = Console(file=stderr)
+        with video.open_file(path) as source:
+            analysis = _run(source, technique, progress_console)
+        summary = summarise(analysis)
+        if out is not None:
+            paths = _write(out, path, analysis, summary)
+            progress_console.print(f"Report: {paths['report']}")
+    if as_json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
+    else:
+        _print(summary)
+
+
+def _run(
+    source: video.VideoSource, technique: tech.Technique | None, progress_console: Console
+) -> Analysis:
+    info = source.info
+    columns = (
+        TextColumn("[bold]Analysing[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("frames"),
+        TimeRemainingColumn(),
+    )
+    with (
+        Progress(*columns, console=progress_console, transient=True) as progress,
+        PoseModel(still=info.still) as model,
+    ):
+        task = progress.add_task("analyse", total=info.frames)
+        return service.analyze(
+            video.prefetch(source),
+            info,
+            model,
+            technique,
+            on_frame=lambda _i: progress.advance(task),
+        )
+
+
+def _write(out: Path, path: Path, a: Analysis, summary: dict[str, Any]) -> dict[str, Path]:
+    wanted = service.snapshot_frames(a)
+    frames = video.read_frames(path, [i for i, _ in wanted])
+    shots = [(frames[i], a.landmarks.image[i], caption) for i, caption in wanted if i in frames]
+    return analysis_html.write(out, a, summary, service.arrays(a), shots)
+
+
+def _print(s: dict[str, Any]) -> None:
+    fps = "still image" if s["fps"] is None else f"{s['fps']:g} fps"
+    console.print(
+        f"[bold]{s['source']}[/]: {s['frames']} frames ({fps}), person in {s['detected_frames']}, "
+        f"processed at {s['processing_fps']:g} frames/s; technique [cyan]{s['technique']}[/]"
+    )
+    if s["max_speed_deg_s"] is not None:
+        console.print(f"highest speed of the primary measure: {s['max_speed_deg_s']:g} °/s")
+    table = Table(title="Set-up checks (share of frames with a person that pass)")
+    table.add_column("check")
+    table.add_column("passing", justify="right")
+    for cid, share in s["checks"].items():
+        table.add_row(cid, f"{share:.0%}")
+    console.print(table)
+    if s["events"]:
+        moments = Table(title="Moments")
+        for col in ("t (s)", "what", "detail"):
+            moments.add_column(col)
+        for e in s["events"]:
+            style = "bold red" if e["kind"] in FLAGGED else ""
+            moments.add_row(f"{e['t']:.2f}", e["kind"], e["detail"], style=style)
+        console.print(moments)
+    else:
+        console.print("Nothing was flagged.")

@@ -1,0 +1,160 @@
+"""Analysing a recorded clip or a still: frames → pose → monitors → flagged moments.
+
+The frames and the pose estimator come in as arguments (the CLI passes OpenCV and
+MediaPipe adapters, tests can pass fakes), so this module does no I/O itself.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backbuddy.domain import techniques as tech
+from backbuddy.motion import angles
+from backbuddy.motion.analysis import FLAGGED, Analysis, flag_moments
+from backbuddy.motion.landmarks import Landmarks
+from backbuddy.motion.monitors import PoseMonitor
+
+#: Median trunk incline above which a clip is taken to show the side-lying rotation.
+LYING_INCLINE_DEG = 45.0
+
+
+class FrameLike(Protocol):
+    """One decoded frame: index in the source, time in seconds, RGB pixels."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def t(self) -> float: ...
+    @property
+    def rgb(self) -> NDArray[np.uint8]: ...
+
+
+class SourceInfo(Protocol):
+    """What the frames come from."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def fps(self) -> float: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def still(self) -> bool: ...
+
+
+class Estimator(Protocol):
+    """A pose model: one RGB frame → (image (33, 4), world (33, 4)), NaN without a person."""
+
+    def estimate(
+        self, rgb: NDArray[np.uint8]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]: ...
+
+
+def estimate_all(
+    frames: Iterable[FrameLike],
+    info: SourceInfo,
+    estimator: Estimator,
+    on_frame: Callable[[int], None] | None = None,
+) -> Landmarks:
+    """Run the estimator over every frame; `on_frame(index)` after each (for a progress bar)."""
+    t: list[float] = []
+    image: list[NDArray[np.float32]] = []
+    world: list[NDArray[np.float32]] = []
+    for frame in frames:
+        a, b = estimator.estimate(frame.rgb)
+        t.append(frame.t)
+        image.append(a)
+        world.append(b)
+        if on_frame is not None:
+            on_frame(frame.index)
+    size = (info.width, info.height)
+    if not t:
+        return Landmarks.empty(size)
+    return Landmarks(np.stack(image), np.stack(world), np.array(t), size)
+
+
+def choose_technique(lm: Landmarks) -> tech.Technique:
+    """Lying (median trunk incline above 45°) → side-lying rotation; otherwise the seated hug."""
+    incline = angles.trunk_incline_deg(lm)
+    seen = incline[np.isfinite(incline)]
+    lying = seen.size > 0 and float(np.median(seen)) > LYING_INCLINE_DEG
+    return tech.get("side_lying_rotation" if lying else "seated_hug_extension")
+
+
+def analyze(
+    frames: Iterable[FrameLike],
+    info: SourceInfo,
+    estimator: Estimator,
+    technique: tech.Technique | None = None,
+    on_frame: Callable[[int], None] | None = None,
+) -> Analysis:
+    """Analyse a clip (or a still) for a technique (chosen from the posture when None)."""
+    started = time.perf_counter()
+    lm = estimate_all(frames, info, estimator, on_frame)
+    chosen = technique or choose_technique(lm)
+    fps = info.fps if math.isfinite(info.fps) and info.fps > 0 else None
+    monitor = PoseMonitor(chosen, fps=fps or 30.0)
+    trace = monitor.update(lm)
+    moments = flag_moments(trace, chosen.limits, chosen.primary_measure)
+    elapsed = max(time.perf_counter() - started, 1e-9)
+    return Analysis(
+        source=info.source,
+        fps=fps,
+        still=info.still,
+        technique=chosen,
+        landmarks=lm,
+        trace=trace,
+        processing_fps=len(lm) / elapsed,
+        moments=tuple(moments),
+    )
+
+
+def snapshot_frames(a: Analysis, limit: int = 6) -> list[tuple[int, str]]:
+    """Frames worth a picture: the set-up (baseline, else the first frame with a person) and
+    the first flagged moments, as (frame index, caption)."""
+    out: list[tuple[int, str]] = []
+    base = next((m for m in a.moments if m.kind == "baseline"), None)
+    if base is not None:
+        out.append((base.frame, f"set-up at {base.t:.2f} s: {base.detail}"))
+    else:
+        seen = np.flatnonzero(a.trace.detected)
+        if seen.size:
+            i = int(seen[0])
+            out.append((i, f"set-up at {a.trace.t[i]:.2f} s (the set-up checks never all passed)"))
+    for m in a.moments:
+        if len(out) >= limit:
+            break
+        if m.kind in FLAGGED:
+            out.append((m.frame, f"{m.kind.replace('_', ' ')} at {m.t:.2f} s: {m.detail}"))
+    return out
+
+
+def arrays(a: Analysis) -> dict[str, Any]:
+    """Landmarks and per-frame monitor values, for `np.savez` (landmarks.npz)."""
+    tr = a.trace
+    out: dict[str, Any] = dict(a.landmarks.to_arrays())
+    out.update(
+        tracked=tr.tracked,
+        checks_ok=tr.checks_ok,
+        speed_deg_s=tr.speed,
+        range_deg=tr.range,
+        baseline=tr.baseline,
+        primary=a.primary_values,
+        velocity_deg_s=tr.primary.velocity,
+        sudden=tr.sudden,
+        identity_jump=tr.jump,
+        left_right_swap=tr.swapped,
+    )
+    for name, values in tr.measures.items():
+        out[f"measure_{name}"] = values
+    for cid, check in tr.checks.items():
+        out[f"check_{cid}"] = check.status
+    return out
