@@ -7,6 +7,7 @@ metadata, text kept as text. Each function returns an `<svg>` string to embed.
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -157,4 +158,5 @@ def _svg(fig: Figure) -> str:
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     text = buffer.getvalue()
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.DOTALL)
     return text[text.index("<svg") :]

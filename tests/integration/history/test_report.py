@@ -1,0 +1,74 @@
+"""The clinician report: golden HTML for a fixed history, a PDF that renders to pages with plots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from backbuddy.adapters.sql_store import SqlStore
+from backbuddy.reports.data import collect
+from backbuddy.reports.html import TITLE, render_html, render_pdf
+
+from .conftest import NOW
+
+GOLDEN = Path(__file__).resolve().parents[2] / "data" / "golden" / "report.html"
+BAR_RGB = (0x4C, 0x72, 0xB0)
+
+
+def test_the_report_html_matches_the_golden_file(sample_store: SqlStore) -> None:
+    """Regenerate after a deliberate change with UPDATE_GOLDEN=1, then look at the diff."""
+    html = render_html(collect(sample_store, NOW), UTC)
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(html, encoding="utf-8")
+    assert html == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_the_report_is_self_contained_and_carries_the_disclaimer(sample_store: SqlStore) -> None:
+    html = render_html(collect(sample_store, NOW), UTC)
+    assert "Not a medical device; not a substitute for professional care." in html
+    assert html.count("<svg") == 3
+    assert "src=" not in html
+    assert 'href="http' not in html
+    assert "<script" not in html
+
+
+def test_a_period_without_anything_still_renders_plainly(sqlite_url: str) -> None:
+    with SqlStore(sqlite_url) as store:
+        html = render_html(collect(store, NOW, since=NOW), UTC)
+    assert "No sessions in this period." in html
+    assert "No referral notices in this period." in html
+
+
+@pytest.mark.skipif(
+    shutil.which("pdftoppm") is None, reason="poppler-utils missing (make system-deps)"
+)
+def test_the_pdf_has_pages_the_title_and_a_plot(sample_store: SqlStore, tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(render_pdf(render_html(collect(sample_store, NOW), UTC)))
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    text = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    assert 2 <= len(pages) <= 6
+    assert " ".join(TITLE.split()[:4]) in " ".join(text.split())
+    bar_pixels = [_count(Image.open(p).convert("RGB"), BAR_RGB) for p in pages]
+    assert max(bar_pixels) > 500, bar_pixels
+
+
+def _count(image: Image.Image, rgb: tuple[int, int, int]) -> int:
+    return sum(
+        n
+        for n, colour in image.getcolors(maxcolors=1 << 20) or []
+        if all(abs(a - b) <= 6 for a, b in zip(colour, rgb, strict=True))
+    )
