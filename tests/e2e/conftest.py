@@ -94,11 +94,13 @@ def clip_y4m(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = start_server(tmp_path_factory.mktemp("server"))
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """A fresh server and store per test: the history rules allow one session a day."""
+    srv = start_server(tmp_path)
     yield srv
-    srv.kill()
+    if srv.process.poll() is None:
+        srv.kill()
 
 
 @pytest.fixture(scope="session")

@@ -5,13 +5,12 @@ leaves no movement cue on screen."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import Server, shot, start_server
+from .conftest import Server, shot
 from .flows import start_session
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
@@ -74,37 +73,37 @@ def test_symptom_halts_for_good_then_referral(page: Page, server: Server, sympto
     expect(page.get_by_role("heading", name="Please get checked")).to_be_visible()
     if symptom == "Sharp pain":
         shot(page, "08-aftercare-referral")
-    page.get_by_label("A little sore").check()
-    page.get_by_role("button", name="See the summary").click()
+    page.get_by_label("About the same").check()
+    page.get_by_label("None").check()
+    page.get_by_role("button", name="Save and see what to do").click()
+    expect(page.get_by_role("heading", name="Please get checked").first).to_be_visible()
+    if symptom == "Sharp pain":
+        shot(page, "09-aftercare-result")
+    page.get_by_role("link", name="See the session summary").click()
     expect(page.get_by_role("heading", name="Session summary")).to_be_visible()
     expect(page.get_by_text("Please get checked")).to_be_visible()
     if symptom == "Sharp pain":
-        shot(page, "09-summary")
+        shot(page, "10-summary")
         page.get_by_role("link", name="History").first.click()
         expect(page.get_by_role("heading", name="History")).to_be_visible()
-        shot(page, "10-history")
+        shot(page, "11-history")
 
 
-def test_socket_killed_mid_session_leaves_no_movement_cue(page: Page, tmp_path: Path) -> None:
+def test_socket_killed_mid_session_leaves_no_movement_cue(page: Page, server: Server) -> None:
     """Reach a movement cue (no camera watch: the cue comes on time), then kill the server."""
-    own = start_server(tmp_path, camera=False)
-    try:
-        start_session(page, own.url, camera=False)
-        page.get_by_role("button", name="We're in position").click()
-        page.get_by_role("button", name="We're in position").click()
-        move = page.locator("#step-text.cue-move")
-        expect(move).to_contain_text("Attempt 1", timeout=15000)
-        shot(page, "11-session-movement")
-        own.kill()
-        expect(page.locator("#session")).to_have_attribute("data-link", "down", timeout=5000)
-        expect(page.locator("#link-status")).to_contain_text("Camera watch OFF")
-        expect(page.locator("#step-text")).not_to_contain_text("Attempt")
-        visible_moves = page.evaluate(
-            "() => [...document.querySelectorAll('.cue-move')]"
-            ".filter(e => getComputedStyle(e).visibility !== 'hidden' && e.offsetParent).length"
-        )
-        assert visible_moves == 0
-        shot(page, "12-session-link-lost")
-    finally:
-        if own.process.poll() is None:
-            own.kill()
+    start_session(page, server.url, camera=False)
+    page.get_by_role("button", name="We're in position").click()
+    page.get_by_role("button", name="We're in position").click()
+    move = page.locator("#step-text.cue-move")
+    expect(move).to_contain_text("Attempt 1", timeout=15000)
+    shot(page, "12-session-movement")
+    server.kill()
+    expect(page.locator("#session")).to_have_attribute("data-link", "down", timeout=5000)
+    expect(page.locator("#link-status")).to_contain_text("Camera watch OFF")
+    expect(page.locator("#step-text")).not_to_contain_text("Attempt")
+    visible_moves = page.evaluate(
+        "() => [...document.querySelectorAll('.cue-move')]"
+        ".filter(e => getComputedStyle(e).visibility !== 'hidden' && e.offsetParent).length"
+    )
+    assert visible_moves == 0
+    shot(page, "13-session-link-lost")

@@ -19,8 +19,13 @@ from fastapi.templating import Jinja2Templates
 
 from backbuddy import __version__, bootstrap
 from backbuddy.config import Settings
-from backbuddy.domain.errors import BackbuddyError, ScreeningBlocked, ScreeningRequired
-from backbuddy.domain.ports import SessionStore
+from backbuddy.domain.errors import (
+    BackbuddyError,
+    ScreeningBlocked,
+    ScreeningRequired,
+    SessionLimitReached,
+)
+from backbuddy.domain.ports import HistoryStore
 from backbuddy.web import pages, session_pages
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S
@@ -35,7 +40,7 @@ NOT_MEDICAL = "Not a medical device; not a substitute for professional care."
 def create_app(
     settings: Settings,
     *,
-    store: SessionStore | None = None,
+    store: HistoryStore | None = None,
     analyzers: AnalyzerFactory | None = None,
     grace_s: float = GRACE_S,
 ) -> FastAPI:
@@ -106,7 +111,8 @@ def _errors(app: FastAPI, templates: Jinja2Templates) -> None:
 
     @app.exception_handler(BackbuddyError)
     async def visible_error(request: Request, err: Exception) -> Response:
-        status = 409 if isinstance(err, ScreeningRequired | ScreeningBlocked) else 400
+        refused = ScreeningRequired | ScreeningBlocked | SessionLimitReached
+        status = 409 if isinstance(err, refused) else 400
         if "application/json" in request.headers.get("accept", ""):
             return JSONResponse({"error": type(err).__name__, "message": str(err)}, status)
         return templates.TemplateResponse(

@@ -9,7 +9,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import HTTPConnection
 
 from backbuddy.config import Settings
-from backbuddy.domain.ports import SessionStore
+from backbuddy.domain.ports import HistoryStore
 from backbuddy.web.registry import Registry
 
 
@@ -18,7 +18,7 @@ def get_registry(conn: HTTPConnection) -> Registry:
     return registry
 
 
-def get_store(conn: HTTPConnection) -> SessionStore:
+def get_store(conn: HTTPConnection) -> HistoryStore:
     return get_registry(conn).store
 
 
@@ -32,6 +32,6 @@ def get_templates(conn: HTTPConnection) -> Jinja2Templates:
 
 
 RegistryDep = Annotated[Registry, Depends(get_registry)]
-StoreDep = Annotated[SessionStore, Depends(get_store)]
+StoreDep = Annotated[HistoryStore, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]

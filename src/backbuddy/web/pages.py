@@ -16,39 +16,45 @@ from fastapi.responses import RedirectResponse
 
 from backbuddy.domain import techniques as tech
 from backbuddy.domain.errors import ScreeningInputError
-from backbuddy.domain.ports import SessionRecord
 from backbuddy.domain.screening import Questionnaire, load_questions
+from backbuddy.services.escalation import check_can_start, current_notices
 from backbuddy.services.screening import blocked_message, take_screening
 from backbuddy.web.deps import RegistryDep, SettingsDep, StoreDep, TemplatesDep
 
 router = APIRouter()
-#: A symptom halt this recent puts a referral notice on the home page (design.md I8).
-SYMPTOM_NOTICE_DAYS = 30
+#: How far back the home page lists recent sessions.
+RECENT_DAYS = 30
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-def symptom_halts(sessions: list[SessionRecord]) -> list[SessionRecord]:
-    return [s for s in sessions if s.end_reason == "symptom"]
-
-
 @router.get("/")
 def home(request: Request, store: StoreDep, templates: TemplatesDep) -> Response:
-    recent = store.sessions(since=now() - timedelta(days=SYMPTOM_NOTICE_DAYS))
+    """Techniques, recent sessions, and the referral notices the history carries (I8)."""
+    recent = store.sessions(since=now() - timedelta(days=RECENT_DAYS))
     context = {
         "techniques": list(tech.load_all().values()),
         "recent": sorted(recent, key=lambda s: s.started_at, reverse=True)[:5],
-        "symptom_halts": symptom_halts(recent),
+        "notices": current_notices(store, now()),
         "interrupted": request.app.state.interrupted_at_start,
     }
     return templates.TemplateResponse(request, "home.html", context)
 
 
 @router.get("/screening/{technique_id}")
-def screening_form(request: Request, technique_id: str, templates: TemplatesDep) -> Response:
+def screening_form(
+    request: Request,
+    technique_id: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+) -> Response:
+    """The questions; a session the history forbids now (StartBlocked) is refused before them."""
     technique = tech.get(technique_id)
+    rest = settings.limits_for(technique).pop_rest_min
+    check_can_start(store, technique.id, now(), pop_rest_min=rest)
     return _form(request, templates, technique, load_questions(), {}, None)
 
 

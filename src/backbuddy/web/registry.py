@@ -1,8 +1,8 @@
-"""The server's running sessions, and the one place a web session is started (I1 first).
+"""The server's running sessions, and the one place a web session is started (I1, I8 first).
 
-The registry keeps each live session by id. Finished sessions stay a while so
-the aftercare check can still record what the receiver reports; the oldest are
-let go beyond `KEEP_FINISHED`.
+The registry keeps each live session by id, from its start until it has ended
+(or been recorded as interrupted) and its page has gone; after that the store is
+the only memory of it.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from backbuddy.config import Settings
 from backbuddy.domain import events as ev
 from backbuddy.domain import session
 from backbuddy.domain import techniques as tech
-from backbuddy.domain.ports import SessionStore
+from backbuddy.domain.ports import HistoryStore
+from backbuddy.services.escalation import check_can_start
 from backbuddy.services.screening import require_valid_screening
 from backbuddy.services.session_runner import SessionRunner
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S, LiveSession
-
-KEEP_FINISHED = 20
 
 
 class Registry:
@@ -28,7 +27,7 @@ class Registry:
     def __init__(
         self,
         settings: Settings,
-        store: SessionStore,
+        store: HistoryStore,
         analyzers: AnalyzerFactory | None,
         grace_s: float = GRACE_S,
     ) -> None:
@@ -42,9 +41,15 @@ class Registry:
         return self.sessions.get(session_id)
 
     def start(self, technique: tech.Technique, camera: bool, now: datetime) -> LiveSession:
-        """Start a stored session and apply `begin`; refuses without a valid screening (I1)."""
+        """Start a stored session and apply `begin`.
+
+        Refuses without a valid screening (I1, ScreeningRequired/Blocked) and when the
+        history forbids a session now (I6/I8, StartBlocked); both are shown as pages.
+        """
         screening_id, screening = require_valid_screening(self.store, technique.id, now)
-        state = session.new_session(technique, screening, self.settings.limits_for(technique))
+        limits = self.settings.limits_for(technique)
+        check_can_start(self.store, technique.id, now, pop_rest_min=limits.pop_rest_min)
+        state = session.new_session(technique, screening, limits)
         camera = camera and self.analyzers is not None
         runner = SessionRunner.start(self.store, state, screening_id, now, camera)
         analyzer = None
@@ -58,18 +63,10 @@ class Registry:
             live.interrupt("the session could not begin")
             raise
         self.sessions[live.id] = live
-        self._trim()
         return live
 
     def _gone(self, live: LiveSession) -> None:
-        """A session whose page left: keep it if it ended (aftercare), drop it if interrupted."""
-        if live.runner.state.mode != "ended":
-            self.sessions.pop(live.id, None)
-
-    def _trim(self) -> None:
-        finished = [s for s in self.sessions.values() if s.over]
-        for old in finished[: max(0, len(finished) - KEEP_FINISHED)]:
-            self.sessions.pop(old.id, None)
+        self.sessions.pop(live.id, None)
 
     def shutdown(self) -> None:
         """Server stopping: every unfinished session is recorded as interrupted."""

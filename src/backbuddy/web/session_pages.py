@@ -9,28 +9,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from backbuddy.domain import events as ev
 from backbuddy.domain import techniques as tech
 from backbuddy.domain import wording
 from backbuddy.domain.errors import BackbuddyError
-from backbuddy.domain.ports import SessionRecord, SessionStore
+from backbuddy.domain.ports import HistoryStore, SessionRecord
+from backbuddy.services import aftercare as aftercare_service
 from backbuddy.web import plots
 from backbuddy.web.deps import RegistryDep, StoreDep, TemplatesDep
 
 router = APIRouter()
 
-#: What the receiver can report at the aftercare check, and the sensation each records.
-FEELINGS: dict[str, tuple[str, ev.SensationKind | None]] = {
-    "fine": ("Fine, or a comfortable stretch", None),
-    "sore": ("A little sore", None),
-    "sharp_pain": ("Sharp pain", "sharp_pain"),
-    "numbness": ("Numbness or tingling", "numbness"),
-    "weakness": ("Weakness", "weakness"),
-    "dizziness": ("Dizzy", "dizziness"),
-}
 WHEN_TO_CHECK = (
     "Back pain that hasn't improved after about 4 weeks, or has lasted more than 12 weeks, "
     "is worth having assessed by a physiotherapist or doctor; exercise-based care helps most."
@@ -41,7 +32,7 @@ class SessionNotFound(BackbuddyError):
     """No stored session has this id."""
 
 
-def record(store: SessionStore, session_id: int) -> SessionRecord:
+def record(store: HistoryStore, session_id: int) -> SessionRecord:
     found = next((s for s in store.sessions() if s.id == session_id), None)
     if found is None:
         raise SessionNotFound(f"there is no session {session_id}; see the history page")
@@ -69,34 +60,52 @@ def live_page(
 def aftercare(
     request: Request, session_id: int, store: StoreDep, templates: TemplatesDep
 ) -> Response:
+    """The after-session check (the same questions as the terminal guide asks)."""
+    return _aftercare_form(request, store, templates, session_id, {}, None)
+
+
+def _aftercare_form(
+    request: Request,
+    store: HistoryStore,
+    templates: TemplatesDep,
+    session_id: int,
+    given: dict[str, list[str]],
+    error: str | None,
+) -> Response:
     rec = record(store, session_id)
-    cues = [c for _, c in store.cues(session_id)]
     context = {
         "record": rec,
         "technique": tech.get(rec.technique),
-        "refer": _unique(c.text for c in cues if c.kind == "refer"),
+        "refer": _unique(c.text for _, c in store.cues(session_id) if c.kind == "refer"),
         "aftercare_text": wording.AFTERCARE,
         "when_to_check": WHEN_TO_CHECK,
-        "feelings": FEELINGS,
+        "questions": aftercare_service.AFTER_SESSION,
+        "given": given,
+        "error": error,
     }
-    return templates.TemplateResponse(request, "aftercare.html", context)
+    status = 422 if error else 200
+    return templates.TemplateResponse(request, "aftercare.html", context, status_code=status)
 
 
 @router.post("/session/{session_id}/aftercare")
 async def aftercare_answer(
-    session_id: int, store: StoreDep, registry: RegistryDep, feeling: str = Form()
+    request: Request, session_id: int, store: StoreDep, templates: TemplatesDep
 ) -> Response:
-    """A symptom reported after the session is recorded, and its referral added (I2)."""
+    """Store the answers (services.aftercare) and show what to do, with any referral."""
     record(store, session_id)
-    sensation = FEELINGS.get(feeling, ("", None))[1]
-    live = registry.get(session_id)
-    if sensation is not None and live is not None:
-        async with live.lock:
-            if live.runner.state.mode != "ended":
-                live.interrupt("the page left for aftercare before the session ended")
-            else:  # an ended session accepts sensations: refer, aftercare
-                live.apply(ev.Sensation(live.clock(), sensation=sensation))
-    return RedirectResponse(f"/session/{session_id}/summary?felt={feeling}", status_code=303)
+    form = await request.form()
+    given = {key: [str(v) for v in form.getlist(key)] for key in form}
+    feel = given.get("feel", [])
+    answers: dict[str, object] = {"feel": feel[0] if feel else None}
+    answers["new_symptoms"] = [s for s in given.get("new_symptoms", []) if s != "none"]
+    try:
+        result = aftercare_service.record_after_session(
+            store, session_id, answers, datetime.now(UTC)
+        )
+    except aftercare_service.AftercareInputError as err:
+        return _aftercare_form(request, store, templates, session_id, given, str(err))
+    context = {"record": record(store, session_id), "result": result}
+    return templates.TemplateResponse(request, "aftercare_result.html", context)
 
 
 @router.get("/session/{session_id}/summary")
@@ -128,14 +137,14 @@ def summary(
             t_end,
         ),
     ]
-    felt = request.query_params.get("felt")
+    answered = [a for a in store.aftercare() if a.session_id == session_id]
     context = {
         "record": rec,
         "technique": technique,
         "charts": charts,
         "moments": [c for _, c in cues if c.kind in ("pause", "halt", "refer", "done")],
         "refer": _unique(c.text for _, c in cues if c.kind == "refer"),
-        "felt": FEELINGS[felt][0] if felt in FEELINGS else None,
+        "aftercare": answered[-1] if answered else None,
         "duration": _duration(rec),
     }
     return templates.TemplateResponse(request, "summary.html", context)

@@ -79,3 +79,32 @@ def test_off_loopback_every_request_needs_the_token(tmp_path: Path) -> None:
         assert c.get("/history").status_code == 200  # the cookie set above
         c.cookies.clear()
         assert c.get("/?token=wrong").status_code == 401
+
+
+def test_history_rules_refuse_a_second_session_today(client: TestClient) -> None:
+    """I8 through services.escalation: one counted session a day, shown as a page."""
+    sid = start_session(client)
+    with client.websocket_connect(f"/ws/session/{sid}", headers={"origin": "http://testserver"}):
+        pass  # the page leaves: halted now, interrupted after the grace period
+    r = client.get(f"/screening/{TECHNIQUE}")
+    assert r.status_code == 409
+    assert "limit is 1 a day" in r.text
+
+
+def test_aftercare_needs_an_answer_and_shows_referral_after_symptom(client: TestClient) -> None:
+    sid = start_session(client)
+    with client.websocket_connect(
+        f"/ws/session/{sid}", headers={"origin": "http://testserver"}
+    ) as ws:
+        for _ in range(3):
+            ws.receive_json()
+        event = {"event": "sensation", "sensation": "sharp_pain"}
+        ws.send_json({"v": 1, "type": "event", "event": event})
+        while ws.receive_json().get("type") != "cues":
+            pass
+    missing = client.post(f"/session/{sid}/aftercare", data={"new_symptoms": ["none"]})
+    assert missing.status_code == 422
+    assert "feel" in missing.text
+    done = client.post(f"/session/{sid}/aftercare", data={"feel": "same"})
+    assert "Please get checked" in done.text
+    assert "Please get checked" in client.get("/").text

@@ -149,6 +149,9 @@ def test_symptom_ends_with_referral_and_aftercare(client: TestClient) -> None:
     assert status_of(client, sid) == "halted"
     page = client.get(f"/session/{sid}/aftercare").text
     assert "checked today" in page
+    answers = {"feel": "worse", "new_symptoms": ["numbness"]}
+    result = client.post(f"/session/{sid}/aftercare", data=answers).text
+    assert "Get checked today" in result
 
 
 def test_frames_give_overlay_and_checks(tmp_path: Path) -> None:
