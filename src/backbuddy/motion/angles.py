@@ -19,7 +19,24 @@ import numpy as np
 
 from backbuddy.domain.errors import DefinitionError
 from backbuddy.motion import landmarks as L
-from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, Landmarks
+from backbuddy.motion.geometry import (
+    angle_between,
+    gated,
+    mid,
+    pair_seen,
+    seen,
+    torso_seen,
+    trunk_px,
+    world,
+)
+from backbuddy.motion.joints import (
+    bottom_knee_flexion_deg,
+    elbow_flexion_deg,
+    hip_flexion_deg,
+    knee_flexion_deg,
+    top_hip_flexion_deg,
+)
+from backbuddy.motion.landmarks import MIN_VISIBILITY, FloatArray, Landmarks
 
 Measure = Callable[[Landmarks, float], FloatArray]
 #: Facing is known when the nose is this far (in trunk lengths) in front of the ears.
@@ -29,55 +46,15 @@ FACING_MIN_OFFSET = 0.1
 TWIST_MIN_LINE = (0.3, 0.2)
 
 
-def _seen(lm: Landmarks, thr: float, *points: int) -> BoolArray:
-    vis = lm.visibility()
-    return np.asarray(np.all(vis[:, list(points)] >= thr, axis=1))
-
-
-def _pair_seen(lm: Landmarks, thr: float, left: int, right: int) -> BoolArray:
-    vis = lm.visibility()
-    return np.asarray((vis[:, left] + vis[:, right]) / 2 >= thr)
-
-
-def _torso_seen(lm: Landmarks, thr: float) -> BoolArray:
-    return _pair_seen(lm, thr, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) & _pair_seen(
-        lm, thr, L.LEFT_HIP, L.RIGHT_HIP
-    )
-
-
-def _mid(xyz: FloatArray, left: int, right: int) -> FloatArray:
-    return np.asarray((xyz[:, left] + xyz[:, right]) / 2)
-
-
-def _world(lm: Landmarks) -> FloatArray:
-    return lm.world[:, :, :3].astype(np.float64)
-
-
-def _angle_between(u: FloatArray, v: FloatArray) -> FloatArray:
-    """Unsigned angle between row vectors, degrees in [0, 180]."""
-    cross = np.linalg.norm(np.cross(u, v), axis=-1) if u.shape[-1] == 3 else np.abs(np.cross(u, v))
-    return np.asarray(np.degrees(np.arctan2(cross, np.einsum("ij,ij->i", u, v))))
-
-
-def _gated(values: FloatArray, seen: BoolArray) -> FloatArray:
-    return np.where(seen, values, np.nan)
-
-
-def _trunk_px(lm: Landmarks) -> FloatArray:
-    """Hip-mid → shoulder-mid in pixels, shape (T, 2)."""
-    px = lm.pixels()
-    return _mid(px, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(px, L.LEFT_HIP, L.RIGHT_HIP)
-
-
 def trunk_incline_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
     """How far the trunk is from upright, degrees in [0, 180], unsigned.
 
     The trunk is hip-mid → shoulder-mid in image pixels; 0 = upright, 90 = lying
     (horizontal in the frame), 180 = upside down. Assumes a level camera.
     """
-    trunk = _trunk_px(lm)
+    trunk = trunk_px(lm)
     up = np.broadcast_to(np.array([0.0, -1.0]), trunk.shape)
-    return _gated(_angle_between(trunk, up), _torso_seen(lm, min_visibility))
+    return gated(angle_between(trunk, up), torso_seen(lm, min_visibility))
 
 
 def facing_sign(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
@@ -94,7 +71,7 @@ def facing_sign(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatA
     n_ears = ears.sum(axis=1)
     mean_ear_x = np.where(ears, ear_x, 0.0).sum(axis=1) / np.maximum(n_ears, 1)
     offset = px[:, L.NOSE, 0] - mean_ear_x
-    trunk_len = np.linalg.norm(_trunk_px(lm), axis=1)
+    trunk_len = np.linalg.norm(trunk_px(lm), axis=1)
     sure = (vis[:, L.NOSE] >= min_visibility) & (n_ears > 0)
     sure &= np.abs(offset) >= FACING_MIN_OFFSET * trunk_len
     return carry_forward(np.where(sure, np.sign(offset), np.nan))
@@ -118,11 +95,11 @@ def trunk_lean_deg(
     receiver faces comes from `facing_sign` (or `facing`, when the caller carries it
     over from earlier frames); NaN until it is known.
     """
-    trunk = _trunk_px(lm)
+    trunk = trunk_px(lm)
     image_lean = np.degrees(np.arctan2(trunk[:, 0], -trunk[:, 1]))  # + = top toward image right
     side = facing_sign(lm, min_visibility) if facing is None else facing
     lean = -side * image_lean
-    return _gated(lean, _torso_seen(lm, min_visibility))
+    return gated(lean, torso_seen(lm, min_visibility))
 
 
 def shoulder_hip_twist_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
@@ -135,8 +112,8 @@ def shoulder_hip_twist_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY
     head looking down the trunk. NaN when either projected line is shorter than
     `TWIST_MIN_LINE` trunk lengths (seen edge-on, or half-way through a swap).
     """
-    w = _world(lm)
-    axis = _mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(w, L.LEFT_HIP, L.RIGHT_HIP)
+    w = world(lm)
+    axis = mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - mid(w, L.LEFT_HIP, L.RIGHT_HIP)
     trunk = np.linalg.norm(axis, axis=1)
     axis /= trunk[:, None]
     shoulders = w[:, L.RIGHT_SHOULDER] - w[:, L.LEFT_SHOULDER]
@@ -150,56 +127,7 @@ def shoulder_hip_twist_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY
     long_enough = (np.linalg.norm(shoulders, axis=1) >= TWIST_MIN_LINE[0] * trunk) & (
         np.linalg.norm(hips, axis=1) >= TWIST_MIN_LINE[1] * trunk
     )
-    return _gated(twist, _torso_seen(lm, min_visibility) & long_enough)
-
-
-def _joint_flexion(
-    lm: Landmarks, a: int, b: int, c: int, min_visibility: float, seen: BoolArray | None = None
-) -> FloatArray:
-    """Flexion at joint b: 0 when a→b and b→c are in line, degrees in [0, 180], world."""
-    w = _world(lm)
-    flexion = _angle_between(w[:, b] - w[:, a], w[:, c] - w[:, b])
-    return _gated(flexion, _seen(lm, min_visibility, a, b, c) if seen is None else seen)
-
-
-_SIDES = {
-    "left": (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
-    "right": (
-        L.RIGHT_SHOULDER,
-        L.RIGHT_ELBOW,
-        L.RIGHT_WRIST,
-        L.RIGHT_HIP,
-        L.RIGHT_KNEE,
-        L.RIGHT_ANKLE,
-    ),
-}
-
-
-def hip_flexion_deg(lm: Landmarks, side: str, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
-    """Hip flexion, degrees in [0, 180], unsigned, world landmarks.
-
-    Angle between the trunk continued downward (shoulder → hip, same side) and the
-    thigh (hip → knee): 0 = standing straight, 90 = thigh at a right angle to the
-    torso. A thigh behind the trunk line (extension) also reads positive.
-    """
-    shoulder, _, _, hip, knee, _ = _SIDES[side]
-    return _joint_flexion(lm, shoulder, hip, knee, min_visibility)
-
-
-def knee_flexion_deg(
-    lm: Landmarks, side: str, min_visibility: float = MIN_VISIBILITY
-) -> FloatArray:
-    """Knee flexion, degrees in [0, 180], world: 0 = straight leg, 90 = right angle."""
-    _, _, _, hip, knee, ankle = _SIDES[side]
-    return _joint_flexion(lm, hip, knee, ankle, min_visibility)
-
-
-def elbow_flexion_deg(
-    lm: Landmarks, side: str, min_visibility: float = MIN_VISIBILITY
-) -> FloatArray:
-    """Elbow flexion, degrees in [0, 180], world: 0 = straight arm."""
-    shoulder, elbow, wrist, *_ = _SIDES[side]
-    return _joint_flexion(lm, shoulder, elbow, wrist, min_visibility)
+    return gated(twist, torso_seen(lm, min_visibility) & long_enough)
 
 
 def wrist_to_opposite_shoulder_ratio(
@@ -212,13 +140,13 @@ def wrist_to_opposite_shoulder_ratio(
     be there), the one seen otherwise. Hands on the opposite shoulders read about
     0.2–0.5; arms hanging read well above 1.
     """
-    w = _world(lm)
+    w = world(lm)
     width = np.linalg.norm(w[:, L.RIGHT_SHOULDER] - w[:, L.LEFT_SHOULDER], axis=1)
     left = np.linalg.norm(w[:, L.LEFT_WRIST] - w[:, L.RIGHT_SHOULDER], axis=1) / width
     right = np.linalg.norm(w[:, L.RIGHT_WRIST] - w[:, L.LEFT_SHOULDER], axis=1) / width
-    shoulders = _pair_seen(lm, min_visibility, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-    left = _gated(left, shoulders & _seen(lm, min_visibility, L.LEFT_WRIST))
-    right = _gated(right, shoulders & _seen(lm, min_visibility, L.RIGHT_WRIST))
+    shoulders = pair_seen(lm, min_visibility, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    left = gated(left, shoulders & seen(lm, min_visibility, L.LEFT_WRIST))
+    right = gated(right, shoulders & seen(lm, min_visibility, L.RIGHT_WRIST))
     both = np.stack([left, right], axis=1)
     out = np.full(len(lm), np.nan)
     any_seen = np.isfinite(both).any(axis=1)
@@ -233,9 +161,9 @@ def chin_tuck_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> Floa
     positive = nose lower than the ears (chin toward the chest); a neutral head
     reads about 10–15; negative = chin up.
     """
-    w = _world(lm)
+    w = world(lm)
     vis = lm.visibility()
-    axis = _mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid(w, L.LEFT_HIP, L.RIGHT_HIP)
+    axis = mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - mid(w, L.LEFT_HIP, L.RIGHT_HIP)
     axis /= np.linalg.norm(axis, axis=1, keepdims=True)
     ears = np.stack([vis[:, L.LEFT_EAR], vis[:, L.RIGHT_EAR]], axis=1) >= min_visibility
     ear_xyz = np.stack([w[:, L.LEFT_EAR], w[:, L.RIGHT_EAR]], axis=1)
@@ -244,38 +172,8 @@ def chin_tuck_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> Floa
     head = w[:, L.NOSE] - ear
     head /= np.linalg.norm(head, axis=1, keepdims=True)
     tuck = np.degrees(np.arcsin(np.clip(-np.einsum("ij,ij->i", head, axis), -1.0, 1.0)))
-    seen = _torso_seen(lm, min_visibility) & (vis[:, L.NOSE] >= min_visibility) & (n_ears > 0)
-    return _gated(tuck, seen)
-
-
-def top_side(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
-    """For a receiver lying on the side: +1 if the left hip is on top, -1 if the right, else NaN.
-
-    "On top" = higher in the frame. Defined only when the hip line is more vertical
-    than horizontal in the image (the pelvis is on its side).
-    """
-    px = lm.pixels()
-    dx = px[:, L.RIGHT_HIP, 0] - px[:, L.LEFT_HIP, 0]
-    dy = px[:, L.RIGHT_HIP, 1] - px[:, L.LEFT_HIP, 1]
-    side = np.where(np.abs(dy) > np.abs(dx), np.sign(dy), np.nan)
-    return _gated(side, _pair_seen(lm, min_visibility, L.LEFT_HIP, L.RIGHT_HIP))
-
-
-def _by_top_side(lm: Landmarks, fn: Callable[..., FloatArray], top: bool, thr: float) -> FloatArray:
-    side = top_side(lm, thr)
-    left, right = fn(lm, "left", thr), fn(lm, "right", thr)
-    want_left = side > 0 if top else side < 0
-    return np.where(np.isnan(side), np.nan, np.where(want_left, left, right))
-
-
-def top_hip_flexion_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
-    """`hip_flexion_deg` of the upper leg when lying on the side (see `top_side`)."""
-    return _by_top_side(lm, hip_flexion_deg, True, min_visibility)
-
-
-def bottom_knee_flexion_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
-    """`knee_flexion_deg` of the lower leg when lying on the side (see `top_side`)."""
-    return _by_top_side(lm, knee_flexion_deg, False, min_visibility)
+    seen = torso_seen(lm, min_visibility) & (vis[:, L.NOSE] >= min_visibility) & (n_ears > 0)
+    return gated(tuck, seen)
 
 
 def _sided(fn: Callable[[Landmarks, str, float], FloatArray], side: str) -> Measure:

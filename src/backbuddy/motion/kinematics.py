@@ -42,17 +42,20 @@ class SpeedFilter:
     windows: fit lengths in samples, shortest first; gamma: agreement width in standard
     errors; noise_window: samples used to estimate the jitter; noise_floor_deg /
     noise_start_deg: the jitter assumed at least / before enough samples are seen;
-    step_window_s: the span over which velocity steps are measured (200 ms, issue 4).
+    step_window_s: the span over which velocity steps are measured (200 ms, issue 4);
+    settle_se_deg_s: no speed is reported until some window's standard error would be
+    this small (about 0.3 s after tracking starts for a trunk angle, 1 s for the twist).
     """
 
     windows: tuple[int, ...] = (3, 5, 9, 17, 31)
     gamma: float = 4.0
     noise_window: int = 60
     noise_floor_deg: float = 0.1
-    noise_start_deg: float = 0.5
+    noise_start_deg: float = 1.0
     min_noise_samples: int = 10
     step_window_s: float = 0.2
     step_lags: int = 6
+    settle_se_deg_s: float = 2.0
 
     @classmethod
     def for_fps(cls, fps: float) -> SpeedFilter:
@@ -93,8 +96,8 @@ class Track:
     """A filtered measure, one entry per frame.
 
     value: smoothed measure (its units; the raw value until two samples exist);
-    velocity: signed rate, units per second (°/s for angles), NaN until the third
-    window holds enough samples (0.17 s after tracking starts at 30 fps); noise:
+    velocity: signed rate, units per second (°/s for angles), NaN until enough samples
+    exist to measure it (see `SpeedFilter.settle_se_deg_s`); noise:
     estimated jitter (units); window: fit length used (samples; 0 = none); step:
     largest change of velocity within `step_window_s` (units per second, ≥ 0), NaN
     until the longest window holds enough samples (0.5 s). NaN where not seen.
@@ -231,9 +234,10 @@ def track(
     sigma = _noise(xx, ss, f)
     slope, fit, inv = _window_fits(tt, xx, ss, f)
     velocity, value, idx = _choose(slope, fit, inv, sigma, f.gamma)
-    # A speed from 2 or 3 samples is a guess: report one once the 0.3 s fit exists, and
-    # velocity steps only once the 1 s fit does (the jitter estimate has settled by then).
-    velocity = np.where(np.isfinite(slope[min(2, len(f.windows) - 1)]), velocity, np.nan)
+    # A speed from 2 or 3 samples is a guess: report one once some window could measure a
+    # steady speed to `settle_se_deg_s`, and velocity steps once the 1 s fit exists.
+    precise = np.isfinite(slope) & (inv * sigma[None, :] <= f.settle_se_deg_s)
+    velocity = np.where(precise.any(axis=0), velocity, np.nan)
     value = np.where(np.isfinite(value), value, xx)
     vv = np.concatenate([h.velocity, velocity[n0:]])
     step = np.where(np.isfinite(slope[-1]), _steps(tt, vv, ss, f), np.nan)

@@ -232,8 +232,8 @@ class PoseMonitor:
             ok_now = ti - s.last_seen <= grace and not jump[i]
             if seen and s.checks_verdict and visible[i] and s.baseline != s.baseline:
                 s.baseline, s.baseline_segment = value[i], seg
-            if seen and velocity[i] == velocity[i]:
-                s.speed = abs(velocity[i])
+            if seen:  # not yet measurable (tracking just began) reads 0, not a stale value
+                s.speed = abs(velocity[i]) if velocity[i] == velocity[i] else 0.0
             if seen and s.baseline == s.baseline:
                 s.range = abs(value[i] - s.baseline)
             jerk = seen and s.baseline == s.baseline and step[i] > limit

@@ -97,7 +97,10 @@ def _step(
     length = float(np.hypot(sx - hx, sy - hy))
     if s.hip is None or s.shoulder is None:
         return True, IdentityState((hx, hy), (sx, sy), length, t, segment=s.segment)
-    if _plausible(s.hip, s.shoulder, s.length, t - s.t, hx, hy, sx, sy, length):
+    # While someone else is in view, "back to ours" means near where ours was last seen;
+    # otherwise ours may have moved for as long as it was out of view.
+    dt = t - s.t if s.candidate is None else t - s.candidate_t
+    if _plausible(s.hip, s.shoulder, s.length, dt, hx, hy, sx, sy, length):
         return True, replace(s, hip=(hx, hy), shoulder=(sx, sy), length=length, t=t, candidate=None)
     c = s.candidate
     if c is not None and _plausible(

@@ -1,0 +1,98 @@
+"""Joint angles in world landmarks (hip, knee, elbow flexion) and the top/bottom leg when lying.
+
+Angles between body segments use world landmarks (metres, 3D) so they do not depend
+on the camera's angle to the body. Conventions: 0 = the two segments in line,
+degrees in [0, 180], unsigned. NaN where a landmark is not seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from backbuddy.motion import landmarks as L
+from backbuddy.motion.geometry import angle_between, gated, pair_seen, seen, trunk_px, world
+from backbuddy.motion.landmarks import MIN_VISIBILITY, FloatArray, Landmarks
+
+#: Hips closer than this (in trunk lengths, in the image) cannot tell top from bottom.
+TOP_SIDE_MIN_SPAN = 0.15
+
+
+def joint_flexion(lm: Landmarks, a: int, b: int, c: int, min_visibility: float) -> FloatArray:
+    """Flexion at joint b: 0 when a→b and b→c are in line, degrees in [0, 180], world."""
+    w = world(lm)
+    flexion = angle_between(w[:, b] - w[:, a], w[:, c] - w[:, b])
+    return gated(flexion, seen(lm, min_visibility, a, b, c))
+
+
+_SIDES = {
+    "left": (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+    "right": (
+        L.RIGHT_SHOULDER,
+        L.RIGHT_ELBOW,
+        L.RIGHT_WRIST,
+        L.RIGHT_HIP,
+        L.RIGHT_KNEE,
+        L.RIGHT_ANKLE,
+    ),
+}
+
+
+def hip_flexion_deg(lm: Landmarks, side: str, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """Hip flexion, degrees in [0, 180], unsigned, world landmarks.
+
+    Angle between the trunk continued downward (shoulder → hip, same side) and the
+    thigh (hip → knee): 0 = standing straight, 90 = thigh at a right angle to the
+    torso. A thigh behind the trunk line (extension) also reads positive.
+    """
+    shoulder, _, _, hip, knee, _ = _SIDES[side]
+    return joint_flexion(lm, shoulder, hip, knee, min_visibility)
+
+
+def knee_flexion_deg(
+    lm: Landmarks, side: str, min_visibility: float = MIN_VISIBILITY
+) -> FloatArray:
+    """Knee flexion, degrees in [0, 180], world: 0 = straight leg, 90 = right angle."""
+    _, _, _, hip, knee, ankle = _SIDES[side]
+    return joint_flexion(lm, hip, knee, ankle, min_visibility)
+
+
+def elbow_flexion_deg(
+    lm: Landmarks, side: str, min_visibility: float = MIN_VISIBILITY
+) -> FloatArray:
+    """Elbow flexion, degrees in [0, 180], world: 0 = straight arm."""
+    shoulder, elbow, wrist, *_ = _SIDES[side]
+    return joint_flexion(lm, shoulder, elbow, wrist, min_visibility)
+
+
+def top_side(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """For a receiver lying on the side: +1 if the left hip is on top, -1 if the right, else NaN.
+
+    "On top" = higher in the frame. Defined only when the hip line is more vertical
+    than horizontal in the image (the pelvis is on its side) and the hips are at least
+    `TOP_SIDE_MIN_SPAN` trunk lengths apart (not one behind the other).
+    """
+    px = lm.pixels()
+    dx = px[:, L.RIGHT_HIP, 0] - px[:, L.LEFT_HIP, 0]
+    dy = px[:, L.RIGHT_HIP, 1] - px[:, L.LEFT_HIP, 1]
+    span = np.hypot(dx, dy) >= TOP_SIDE_MIN_SPAN * np.linalg.norm(trunk_px(lm), axis=1)
+    side = np.where((np.abs(dy) > np.abs(dx)) & span, np.sign(dy), np.nan)
+    return gated(side, pair_seen(lm, min_visibility, L.LEFT_HIP, L.RIGHT_HIP))
+
+
+def _by_top_side(lm: Landmarks, fn: Callable[..., FloatArray], top: bool, thr: float) -> FloatArray:
+    side = top_side(lm, thr)
+    left, right = fn(lm, "left", thr), fn(lm, "right", thr)
+    want_left = side > 0 if top else side < 0
+    return np.where(np.isnan(side), np.nan, np.where(want_left, left, right))
+
+
+def top_hip_flexion_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """`hip_flexion_deg` of the upper leg when lying on the side (see `top_side`)."""
+    return _by_top_side(lm, hip_flexion_deg, True, min_visibility)
+
+
+def bottom_knee_flexion_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """`knee_flexion_deg` of the lower leg when lying on the side (see `top_side`)."""
+    return _by_top_side(lm, knee_flexion_deg, False, min_visibility)

@@ -1,0 +1,85 @@
+"""Posture checks: status per frame, the measured value, and words for the pair."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tests.fixtures import poses
+
+from backbuddy.domain.techniques import Technique
+from backbuddy.motion import checks
+from backbuddy.motion.checks import HIGH, LOW, NOT_VISIBLE, PASS
+
+
+def test_status_per_frame(hug: Technique) -> None:
+    check = hug.check("sitting_upright")
+    status = checks.status_of(check, np.array([-20.0, 0.0, 15.0, 16.0, np.nan]))
+    assert status.tolist() == [LOW, PASS, PASS, HIGH, NOT_VISIBLE]
+
+
+def test_the_messages_say_what_to_do_and_show_the_numbers(lying: Technique) -> None:
+    check = lying.check("top_knee_at_90")
+    assert checks.describe(check, 62.0, "low") == (
+        "Bring your top knee a little higher, toward your chest. (now 62°, aim 70–110°)"
+    )
+    assert checks.describe(check, 95.0, "pass").startswith("Top knee pulled up")
+    assert "cannot see" in checks.describe(check, float("nan"), "not_visible")
+
+
+def test_ratio_checks_show_two_decimals(hug: Technique) -> None:
+    message = checks.describe(hug.check("arms_crossed"), 1.234, "high")
+    assert message.endswith("(now 1.23, aim 0.00–0.60)")
+
+
+def test_a_correct_seated_hug_passes_every_check(hug: Technique) -> None:
+    lm = poses.seated_hug(np.zeros(30))
+    traces = checks.evaluate(hug, lm)
+    for trace in traces.values():
+        assert trace.passed.all(), trace.at(0).message
+
+
+def test_arms_hanging_fail_with_the_hint(hug: Technique) -> None:
+    lm = poses.seated_hug(np.zeros(10), arms="hanging")
+    result = checks.evaluate(hug, lm)["arms_crossed"].at(0)
+    assert result.status == "high"
+    assert not result.passed
+    assert result.message.startswith("Cross your arms over your chest")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "failing"),
+    [
+        ({}, set()),
+        ({"top_hip_flex": 50.0}, {"top_knee_at_90"}),
+        ({"bottom_knee_flex": 60.0}, {"bottom_leg_straight"}),
+    ],
+)
+def test_side_lying_set_up(lying: Technique, kwargs: dict[str, float], failing: set[str]) -> None:
+    lm = poses.side_lying(np.zeros(20), **kwargs)
+    traces = checks.evaluate(lying, lm)
+    assert {cid for cid, t in traces.items() if not t.passed.all()} == failing
+
+
+def test_hidden_landmarks_read_not_visible(hug: Technique) -> None:
+    lm = poses.drop(poses.seated_hug(np.zeros(5)), slice(0, 5))
+    result = checks.evaluate(hug, lm)["sitting_upright"].at(0)
+    assert result.status == "not_visible"
+    assert result.value is None
+
+
+def test_all_pass_combines_checks(hug: Technique) -> None:
+    lm = poses.seated_hug(np.zeros(5), arms="hanging")
+    traces = checks.evaluate(hug, lm)
+    passed, visible = checks.all_pass(traces, ("sitting_upright", "arms_crossed"))
+    assert not passed.any()
+    assert visible.all()
+    passed, _ = checks.all_pass(traces, ("sitting_upright",))
+    assert passed.all()
+    assert checks.all_pass(traces, ())[0].all()
+
+
+def test_precomputed_measures_are_used(hug: Technique) -> None:
+    traces = checks.evaluate(
+        hug, measures={"trunk_lean_deg": np.array([40.0])}, check_ids=["sitting_upright"]
+    )
+    assert traces["sitting_upright"].at(0).status == "high"
