@@ -148,12 +148,12 @@ def from_dict(raw: Mapping[str, Any]) -> Event:
     if not isinstance(raw, Mapping):
         raise EventError(f"an event must be a JSON object, got {type(raw).__name__}")
     kind = raw.get("event")
-    if kind not in EVENT_TYPES:
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
         known = ", ".join(EVENT_TYPES)
         raise EventError(f"unknown event {kind!r}; known events: {known}")
     cls = EVENT_TYPES[kind]
     allowed = {f.name: f for f in fields(cls) if f.name != "kind"}
-    extra = sorted(set(raw) - set(allowed) - {"event"})
+    extra = sorted(str(name) for name in raw if name not in allowed and name != "event")
     if extra:
         raise EventError(f"event {kind!r} has unknown field(s): {', '.join(extra)}")
     values: dict[str, Any] = {}
@@ -185,22 +185,27 @@ def _check_field(kind: str, name: str, value: Any) -> Any:
 def _number(kind: str, name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise EventError(f"event {kind!r}: field {name!r} must be a number, got {value!r}")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float (JSON allows it)
+        number = math.inf
+    if not math.isfinite(number):
         raise EventError(f"event {kind!r}: field {name!r} must be finite, got {value!r}")
-    if name == "t" and value < 0:
+    if name == "t" and number < 0:
         raise EventError(f"event {kind!r}: time 't' must not be negative, got {value!r}")
-    return float(value)
+    return number
 
 
 def _parse_at(kind: str, value: Any) -> datetime:
     if isinstance(value, datetime):
-        return value
-    try:
-        at = datetime.fromisoformat(str(value))
-    except ValueError:
-        raise EventError(
-            f"event {kind!r}: field 'at' must be an ISO date-time, got {value!r}"
-        ) from None
+        at = value
+    else:
+        try:
+            at = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise EventError(
+                f"event {kind!r}: field 'at' must be an ISO date-time, got {value!r}"
+            ) from None
     if at.tzinfo is None:
         raise EventError(f"event {kind!r}: field 'at' needs a time zone, got {value!r}")
     return at

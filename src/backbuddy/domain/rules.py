@@ -85,7 +85,7 @@ def enter_phase(state: SessionState, index: int, t: float) -> Result:
             pace,
             Cue(t, "say", phase.text, step=phase.id, receiver=receiver, assistant=assistant),
         )
-    if state.attempts >= state.limits.attempts:  # pragma: no cover - guarded at index 0
+    if state.attempts >= state.limits.attempts:  # when rest precedes mobilise (I6 cap)
         return finish(state, t, "completed", (Cue(t, "say", wording.COMPLETED),))
     if not camera_ok(state, t):
         return pause(state, t, "camera_not_ready", wording.CAMERA_NOT_READY)

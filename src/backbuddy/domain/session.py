@@ -162,11 +162,15 @@ def accepts(state: SessionState, event: Event) -> tuple[str, tuple[Mode, ...]]:
 
 
 def step(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
-    """Apply one event; return the new state and the cues to show, in order."""
+    """Apply one event; return the new state and the cues to show, in order.
+
+    The new state's `t` is the event's time, even when the rule entered phases that
+    began earlier (catching up), so a later event can never go back before this one.
+    """
     rule, targets = accepts(state, event)
     new, cues = RULES[rule](replace(state, t=event.t), event)
     assert new.mode in targets, f"rule {rule} led {state.mode} → {new.mode}"
-    return new, cues
+    return replace(new, t=event.t), cues
 
 
 # ── rules ────────────────────────────────────────────────────────────────────

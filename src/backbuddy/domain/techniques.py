@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from backbuddy.domain.errors import DefinitionError, UnknownTechnique
 
@@ -139,24 +147,39 @@ class Technique(_Model):
             raise ValueError(f"missing role(s): {', '.join(sorted(missing))}")
         return roles
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Technique:
-        ids = [c.id for c in self.checks]
+    @field_validator("checks")
+    @classmethod
+    def _unique_checks(cls, checks: tuple[Check, ...]) -> tuple[Check, ...]:
+        ids = [c.id for c in checks]
         if len(ids) != len(set(ids)):
             raise ValueError("check ids must be unique")
-        for step in self.setup:
-            unknown = set(step.checks) - set(ids)
+        return checks
+
+    @field_validator("setup")
+    @classmethod
+    def _known_checks(
+        cls, setup: tuple[SetupStep, ...], info: ValidationInfo
+    ) -> tuple[SetupStep, ...]:
+        if "checks" not in info.data:  # the checks themselves are wrong: reported there
+            return setup
+        ids = {c.id for c in info.data["checks"]}
+        for step in setup:
+            unknown = set(step.checks) - ids
             if unknown:
                 raise ValueError(
                     f"setup step {step.id!r} names unknown check(s): {sorted(unknown)}"
                 )
-        kinds = [p.id for p in self.phases]
+        return setup
+
+    @field_validator("phases")
+    @classmethod
+    def _one_mobilise_on_the_exhale(cls, phases: tuple[Phase, ...]) -> tuple[Phase, ...]:
+        kinds = [p.id for p in phases]
         if kinds.count("mobilise") != 1:
             raise ValueError("phases need exactly one 'mobilise' phase")
-        mobilise = self.phases[kinds.index("mobilise")]
-        if mobilise.breath != "out":
+        if phases[kinds.index("mobilise")].breath != "out":
             raise ValueError("the 'mobilise' phase must be on the exhale (breath: out)")
-        return self
+        return phases
 
     def check(self, check_id: str) -> Check:
         return next(c for c in self.checks if c.id == check_id)

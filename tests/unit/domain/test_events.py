@@ -1,0 +1,126 @@
+"""`events.from_dict`: the one gate for outside data. Bad input is refused, naming the field."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+
+import pytest
+
+from backbuddy.domain.errors import EventError
+from backbuddy.domain.events import (
+    EVENT_TYPES,
+    Begin,
+    End,
+    Pop,
+    Pose,
+    Ready,
+    Resistance,
+    Resume,
+    Sensation,
+    Stop,
+    Tick,
+    from_dict,
+    to_dict,
+)
+
+AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+REFUSED = [
+    ([], "an event must be a JSON object, got list"),
+    ("tick", "an event must be a JSON object, got str"),
+    ({"t": 1.0}, "unknown event None; known events: begin, tick, ready, stop"),
+    ({"event": "jump", "t": 1.0}, "unknown event 'jump'; known events: begin, tick"),
+    ({"event": ["tick"], "t": 1.0}, r"unknown event \['tick'\]"),
+    ({"event": "tick", "t": 1.0, "speed": 3}, r"event 'tick' has unknown field\(s\): speed"),
+    ({"event": "tick", "t": 1.0, "b": 1, "a": 2}, r"unknown field\(s\): a, b"),
+    ({"event": "tick", "t": 1.0, 5: 1}, r"unknown field\(s\): 5"),
+    ({"event": "tick"}, "event 'tick' needs a time field 't' \\(seconds\\)"),
+    ({"event": "tick", "t": -0.5}, "event 'tick': time 't' must not be negative, got -0.5"),
+    ({"event": "tick", "t": math.nan}, "event 'tick': field 't' must be finite, got nan"),
+    ({"event": "tick", "t": math.inf}, "field 't' must be finite, got inf"),
+    ({"event": "tick", "t": 10**400}, "field 't' must be finite"),
+    ({"event": "tick", "t": True}, "event 'tick': field 't' must be a number, got True"),
+    ({"event": "tick", "t": "1.0"}, "field 't' must be a number, got '1.0'"),
+    ({"event": "tick", "t": None}, "field 't' must be a number, got None"),
+    ({"event": "pose", "t": 1.0, "speed_deg_s": False}, "field 'speed_deg_s' must be a number"),
+    ({"event": "pose", "t": 1.0, "range_deg": math.nan}, "field 'range_deg' must be finite"),
+    ({"event": "pose", "t": 1.0, "tracked": 1}, "field 'tracked' must be true or false"),
+    ({"event": "pose", "t": 1.0, "checks_ok": "yes"}, "field 'checks_ok' must be true or false"),
+    ({"event": "begin", "t": 0.0, "camera": "on"}, "field 'camera' must be true or false"),
+    (
+        {"event": "sensation", "t": 1.0, "sensation": "tickle"},
+        "unknown sensation 'tickle'; known: comfortable_stretch, discomfort, sharp_pain",
+    ),
+    (
+        {"event": "stop", "t": 1.0, "source": "elbow"},
+        "unknown stop source 'elbow'; known: button, key, voice, camera, system",
+    ),
+    ({"event": "stop", "t": 1.0, "sensation": "discomfort"}, "unknown field\\(s\\): sensation"),
+    (
+        {"event": "begin", "t": 0.0, "at": "yesterday"},
+        "event 'begin': field 'at' must be an ISO date-time, got 'yesterday'",
+    ),
+    ({"event": "begin", "t": 0.0, "at": 12}, "field 'at' must be an ISO date-time, got 12"),
+    (
+        {"event": "begin", "t": 0.0, "at": "2026-11-25T12:00:00"},
+        "event 'begin': field 'at' needs a time zone, got '2026-11-25T12:00:00'",
+    ),
+    (
+        {"event": "begin", "t": 0.0, "at": datetime(2026, 11, 25, 12, 0)},
+        "field 'at' needs a time zone",
+    ),
+]
+
+
+@pytest.mark.parametrize(("raw", "message"), REFUSED)
+def test_malformed_events_are_refused_naming_what_is_wrong(raw, message):
+    with pytest.raises(EventError, match=message):
+        from_dict(raw)
+
+
+EXAMPLES = [
+    Begin(0.0, at=AT, camera=True),
+    Begin(0.0),
+    Tick(0.1),
+    Ready(0.5),
+    Stop(1.0, source="voice"),
+    Sensation(2.0, sensation="numbness"),
+    Resistance(3.0),
+    Pop(4.0),
+    Pose(5.0, tracked=False, checks_ok=False, speed_deg_s=12.5, range_deg=3.25),
+    Resume(6.0),
+    End(7.0),
+]
+
+
+def test_the_examples_cover_every_kind_of_event():
+    assert {e.kind for e in EXAMPLES} == set(EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: e.kind)
+def test_every_event_round_trips_through_json(event):
+    raw = to_dict(event)
+    assert list(raw)[:2] == ["t", "event"]
+    assert from_dict(json.loads(json.dumps(raw))) == event
+
+
+def test_to_dict_writes_the_start_time_as_iso_and_leaves_out_a_missing_one():
+    assert to_dict(Begin(0.0, at=AT)) == {
+        "t": 0.0,
+        "event": "begin",
+        "at": "2026-11-25T12:00:00+00:00",
+        "camera": False,
+    }
+    assert "at" not in to_dict(Begin(0.0))
+
+
+def test_from_dict_fills_defaults_and_makes_whole_seconds_floats():
+    assert from_dict({"event": "stop", "t": 3}) == Stop(3.0, source="button")
+    assert isinstance(from_dict({"event": "tick", "t": 3}).t, float)
+    assert from_dict({"event": "pose", "t": 1}) == Pose(1.0)
+
+
+def test_from_dict_takes_an_aware_datetime_as_it_is():
+    assert from_dict({"event": "begin", "t": 0, "at": AT}) == Begin(0.0, at=AT)

@@ -1,0 +1,206 @@
+"""Camera mode by example: set-up by checks, the movement gate (I3), tracking (I4), limits (I5).
+
+In camera mode `pair.wait_until` sends a good frame (tracked, checks passing, slow,
+at the baseline) just before every 0.1 s tick. Timeline (seated hug extension, set
+up by t=1): exhale 6-11, mobilise 11-16 (move cue at 11), hold 16-19, release 19-24.
+Limits: gentle 10 °/s, hard 30 °/s, range 12° (caution: 7, 21, 7.2).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from backbuddy.domain import wording
+from backbuddy.domain.events import Pose, Ready, Resistance, Resume, Tick
+
+# ── set-up: checks held for 1 s advance by themselves ───────────────────────
+
+
+def test_set_up_advances_once_the_checks_have_held_for_one_second(start):
+    pair = start(camera=True, setup=False)
+    assert pair.send(Pose(0.25), Pose(0.75)) == []
+    said = pair.send(Pose(1.25))
+    assert said.kinds == ["step"]
+    assert said[0].step == "assistant_position"
+    assert pair.send(Pose(1.5)) == []
+    said = pair.send(Pose(2.5))
+    assert said.kinds == ["pace", "say"]
+    assert said[0].step == "breathe_in"
+
+
+@pytest.mark.parametrize(
+    "bad", [Pose(0.75, checks_ok=False), Pose(0.75, tracked=False)], ids=["checks", "tracking"]
+)
+def test_a_failing_or_unseen_frame_restarts_the_second(start, bad):
+    pair = start(camera=True, setup=False)
+    assert pair.send(Pose(0.25), bad, Pose(1.25)) == []
+    assert pair.send(Pose(2.0)) == []
+    assert pair.send(Pose(2.25)).kinds == ["step"]
+
+
+def test_a_set_up_step_without_checks_waits_for_ready(start, hug):
+    no_checks = hug.setup[0].model_copy(update={"checks": ()})
+    technique = hug.model_copy(update={"setup": (no_checks, *hug.setup[1:])})
+    pair = start(technique, camera=True, setup=False)
+    assert pair.send(Pose(0.25), Pose(5.0)) == []
+    assert pair.send(Ready(5.5)).kinds == ["step"]
+
+
+# ── I3: no move cue unless the camera sees the receiver in position now ──────
+
+
+def test_a_fresh_good_frame_lets_the_move_cue_through(start):
+    said = start(camera=True).to_mobilise()
+    assert said.of("move")[0].t == 11.0
+
+
+@pytest.mark.parametrize(
+    "frames",
+    [
+        pytest.param(lambda pair: pair.wait_until(10.5), id="stale: last frame 0.5 s old"),
+        pytest.param(lambda pair: pair.wait_until(11.0, Pose(0, tracked=False)), id="untracked"),
+        pytest.param(lambda pair: pair.wait_until(11.0, Pose(0, checks_ok=False)), id="checks"),
+    ],
+)
+def test_the_move_is_withheld_when_the_camera_is_not_ready(start, frames):
+    pair = start(camera=True)
+    said = frames(pair) + pair.send(Tick(11.0))
+    assert said.of("move") == []
+    assert said[-1].kind == "pause"
+    assert said[-1].reason == "camera_not_ready"
+    assert said[-1].text == wording.CAMERA_NOT_READY
+    assert pair.state.attempts == 0
+
+
+def test_after_camera_not_ready_resume_rests_and_tries_the_same_attempt_again(start):
+    pair = start(camera=True)
+    pair.wait_until(10.5)
+    pair.send(Tick(11.0))
+    assert pair.send(Resume(12.0)).kinds == ["say", "pace", "say"]
+    # rest 12-22, breathe in 22-27, exhale 27-32, mobilise at 32
+    moves = pair.wait_until(32.0).of("move")
+    assert [(m.t, m.text.split(".")[0]) for m in moves] == [(32.0, "Attempt 1 of 3")]
+
+
+def test_one_frame_turns_the_camera_on_for_the_rest_of_the_session(start):
+    pair = start(camera=False)
+    pair.send(Pose(5.0))
+    assert pair.state.camera
+    said = pair.wait_until(11.0, frames=False)
+    assert said.of("move") == []
+    assert said[-1].reason == "camera_not_ready"
+
+
+# ── I4: movement never continues unseen ──────────────────────────────────────
+
+
+@pytest.mark.parametrize("at", [11.5, 17.0], ids=["mobilise", "hold"])
+def test_tracking_lost_during_movement_pauses_at_once(start, at):
+    pair = start(camera=True)
+    pair.wait_until(at - 0.1)
+    said = pair.send(Pose(at, tracked=False, speed_deg_s=50, range_deg=30))
+    assert said.kinds == ["pause"]
+    assert said[0].reason == "tracking_lost"
+    assert said[0].text == wording.TRACKING_LOST
+
+
+@pytest.mark.parametrize("last", [11.0, 17.0], ids=["mobilise", "hold"])
+def test_no_frame_for_more_than_0_3_s_pauses_on_the_next_tick(start, last):
+    pair = start(camera=True)
+    pair.wait_until(last)
+    assert pair.send(Tick(last + 0.25)) == []
+    said = pair.send(Tick(last + 0.5))
+    assert said.kinds == ["pause"]
+    assert said[0].reason == "tracking_lost"
+
+
+def test_outside_movement_phases_a_missing_camera_only_matters_at_the_next_move(start):
+    pair = start(camera=True)
+    said = pair.send(Tick(5.0), Tick(6.0), Tick(10.0))
+    assert said.of("pace")[0].step == "exhale_relax"
+    assert "pause" not in said.kinds
+
+
+# ── I5: speed and range ──────────────────────────────────────────────────────
+
+
+def test_over_the_gentle_speed_says_slower_at_most_every_two_seconds(start):
+    pair = start(camera=True)
+    pair.to_mobilise()
+    assert pair.send(Pose(11.25, speed_deg_s=10)) == []  # at the limit is not over it
+    said = pair.send(Pose(11.5, speed_deg_s=15))
+    assert said.kinds == ["say"]
+    assert (said[0].reason, said[0].text) == ("speed", wording.SLOWER)
+    assert pair.send(Pose(12.0, speed_deg_s=15), Pose(13.25, speed_deg_s=15)) == []
+    assert pair.send(Pose(13.5, speed_deg_s=15)).kinds == ["say"]
+    assert pair.mode == "attempt"
+
+
+def test_over_the_hard_speed_halts(start):
+    pair = start(camera=True)
+    pair.to_mobilise()
+    said = pair.send(Pose(12.0, speed_deg_s=31, range_deg=20))
+    assert said.kinds == ["halt", "say"]
+    assert (said[0].reason, said[0].text) == ("speed:31.0", wording.SPEED_HALT)
+    assert pair.mode == "halted"
+    assert pair.wait_until(30.0).of("move") == []
+
+
+def test_a_second_speed_halt_ends_the_session(start):
+    pair = start(camera=True)
+    pair.to_mobilise()
+    pair.send(Pose(12.0, speed_deg_s=31))
+    pair.send(Resume(13.0))
+    # rest 13-23, breathe in 23-28, exhale 28-33, attempt 2 moves at 33
+    assert pair.wait_until(33.0).of("move")
+    said = pair.send(Pose(33.5, speed_deg_s=40))
+    assert said.kinds == ["halt", "say", "aftercare", "done"]
+    assert said[1].text == wording.SPEED_END
+    assert pair.state.end_reason == "speed"
+
+
+def test_coming_back_too_fast_in_the_release_halts_too(start):
+    pair = start(camera=True)
+    pair.wait_until(20.0)
+    assert pair.state.phase_id == "release"
+    assert pair.send(Pose(20.25, speed_deg_s=25), Pose(20.5, tracked=False, speed_deg_s=50)) == []
+    assert pair.send(Pose(20.75, speed_deg_s=31)).kinds == ["halt", "say"]
+
+
+def test_speed_and_range_do_not_matter_before_the_movement(start):
+    pair = start(camera=True)
+    pair.wait_until(3.0)
+    assert pair.send(Pose(3.25, speed_deg_s=80, range_deg=40)) == []
+
+
+def test_range_beyond_the_limit_pauses_with_a_back_off_cue(start):
+    pair = start(camera=True)
+    pair.to_mobilise()
+    assert pair.send(Pose(11.5, range_deg=12)) == []  # at the limit is not beyond it
+    said = pair.send(Pose(12.0, range_deg=13))
+    assert said.kinds == ["pause"]
+    assert (said[0].reason, said[0].text) == ("range:13.0>12.0", wording.BACK_OFF)
+
+
+def test_under_caution_the_range_limit_is_narrower(start):
+    pair = start(outcome="caution", camera=True)
+    pair.to_mobilise()
+    said = pair.send(Pose(12.0, range_deg=8))
+    assert said[0].reason == "range:8.0>7.2"
+
+
+def test_a_changed_position_during_movement_pauses(start):
+    pair = start(camera=True)
+    pair.to_mobilise()
+    said = pair.send(Pose(12.0, checks_ok=False))
+    assert said.kinds == ["pause"]
+    assert (said[0].reason, said[0].text) == ("position", wording.POSITION_CHANGED)
+
+
+def test_frames_while_paused_are_only_noted(start):
+    pair = start(camera=True)
+    pair.to_mobilise()
+    pair.send(Resistance(11.5))
+    frame = Pose(12.0, tracked=False, speed_deg_s=80, range_deg=40)
+    assert pair.send(frame) == []
+    assert pair.state.last_pose == frame

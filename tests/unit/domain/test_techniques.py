@@ -1,0 +1,249 @@
+"""Techniques as data: the guide's two, quoted verbatim; bad files refused by path and field.
+
+Every malformed variant below is the real seated hug extension with one thing
+broken, written to tmp_path under the file name its id asks for.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from backbuddy.domain import session, techniques
+from backbuddy.domain.errors import DefinitionError, UnknownTechnique
+from backbuddy.domain.techniques import Limits, Technique
+
+REPO = Path(__file__).resolve().parents[3]
+GUIDE = REPO / "src" / "backbuddy" / "data" / "guide" / "partner-back-guide.txt"
+SHARED_GUIDE = REPO / ".." / "shared" / "guide" / "partner-back-guide.txt"
+FILES = sorted(techniques.default_dir().glob("*.yaml"))
+
+
+def raw(technique_id: str = "seated_hug_extension") -> dict[str, Any]:
+    path = techniques.default_dir() / f"{technique_id}.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def write(folder: Path, data: dict[str, Any], name: str | None = None) -> Path:
+    path = folder / f"{name or data['id']}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def sources(node: Any) -> Iterator[str]:
+    """Every value of every `source:` key, however deep."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "source":
+                yield from value if isinstance(value, list) else [value]
+            else:
+                yield from sources(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from sources(item)
+
+
+# ── the guide's two techniques ───────────────────────────────────────────────
+
+
+def test_the_guide_s_two_techniques_load_by_file_name():
+    loaded = techniques.load_all()
+    assert list(loaded) == ["seated_hug_extension", "side_lying_rotation"]
+    assert [t.region for t in loaded.values()] == ["thoracic", "lumbar"]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_source_quotes_the_guide_verbatim(path):
+    guide = GUIDE.read_text(encoding="utf-8")
+    quoted = list(sources(yaml.safe_load(path.read_text(encoding="utf-8"))))
+    assert len(quoted) > 10
+    missing = [q for q in quoted if q not in guide]
+    assert missing == [], f"{path.name}: not found verbatim in the guide"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_instruction_the_engine_gives_carries_its_source(path):
+    technique = techniques.load_file(path)
+    guide = GUIDE.read_text(encoding="utf-8")
+    instructions = list(technique.instructions())
+    assert len(instructions) >= 8
+    assert all(i.source in guide for i in instructions)
+
+
+def test_the_packaged_guide_is_the_shared_guide():
+    if not SHARED_GUIDE.exists():
+        pytest.skip(f"no shared guide at {SHARED_GUIDE}")
+    assert GUIDE.read_bytes() == SHARED_GUIDE.read_bytes()
+
+
+def test_a_check_is_found_by_id():
+    hug = techniques.get("seated_hug_extension")
+    assert hug.check("arms_crossed").unit == "ratio"
+
+
+def test_an_unknown_technique_names_the_known_ones():
+    with pytest.raises(UnknownTechnique, match="'cat_cow'; known techniques: seated_hug"):
+        techniques.get("cat_cow")
+
+
+# ── a third technique is one file ────────────────────────────────────────────
+
+
+def test_a_third_technique_is_one_more_file(tmp_path):
+    for path in FILES:
+        shutil.copy(path, tmp_path)
+    third = raw() | {"id": "gentle_hug", "name": "Gentle Hug"}
+    write(tmp_path, third)
+    loaded = techniques.load_all(tmp_path)
+    assert list(loaded) == ["gentle_hug", "seated_hug_extension", "side_lying_rotation"]
+    technique = techniques.get("gentle_hug", tmp_path)
+    assert session.new_session(technique, None).technique.name == "Gentle Hug"
+
+
+def test_an_empty_folder_has_no_techniques(tmp_path):
+    assert techniques.load_all(tmp_path) == {}
+
+
+# ── malformed files: path, field and reason ──────────────────────────────────
+
+Edit = Callable[[dict[str, Any]], None]
+
+
+def _set(path: str, value: Any) -> Edit:
+    def edit(data: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node: Any = data
+        for key in parents:
+            node = node[int(key)] if key.isdigit() else node[key]
+        node[int(last) if last.isdigit() else last] = value
+
+    return edit
+
+
+def _delete(key: str) -> Edit:
+    return lambda data: data.pop(key)
+
+
+def _phases(edit: Callable[[list[dict[str, Any]]], None]) -> Edit:
+    return lambda data: edit(data["phases"])
+
+
+BROKEN = [
+    ("missing field", _delete("name"), "field name: Field required"),
+    ("missing limits", _delete("limits"), "field limits: Field required"),
+    ("wrong type", _set("limits.attempts", "three"), "field limits.attempts: Input should be"),
+    ("more than 3 attempts", _set("limits.attempts", 4), "field limits.attempts: .*less than or"),
+    ("unknown field", _set("colour", "blue"), "field colour: Extra inputs are not permitted"),
+    ("unknown region", _set("region", "neck"), "field region: Input should be 'thoracic'"),
+    ("empty source", _set("roles.receiver.source", ""), "field roles.receiver.source: String"),
+    ("missing role", lambda d: d["roles"].pop("assistant"), "field roles: .*missing role"),
+    ("min above max", _set("checks.0.min", 50), r"field checks\.0: .*min \(50.0\) is above max"),
+    (
+        "check ids repeat",
+        _set("checks.1.id", "sitting_upright"),
+        "field checks: .*check ids must be unique",
+    ),
+    (
+        "unknown check in a step",
+        lambda d: d["setup"][0]["checks"].append("toes_pointed"),
+        r"field setup: .*setup step 'receiver_position' names unknown check\(s\): "
+        r"\['toes_pointed'\]",
+    ),
+    (
+        "two mobilise phases",
+        _phases(lambda ps: ps.insert(0, dict(ps[2]))),
+        "field phases: .*phases need exactly one 'mobilise' phase",
+    ),
+    (
+        "no mobilise phase",
+        _phases(lambda ps: ps.pop(2)),
+        "field phases: .*phases need exactly one 'mobilise' phase",
+    ),
+    (
+        "mobilise not on the exhale",
+        _set("phases.2.breath", "in"),
+        r"field phases: .*the 'mobilise' phase must be on the exhale \(breath: out\)",
+    ),
+    ("unknown phase", _set("phases.3.id", "bounce"), "field phases.3.id: Input should be"),
+    ("phase too long", _set("phases.0.seconds", 60), "field phases.0.seconds: .*less than or"),
+    (
+        "gentle not below hard",
+        _set("limits.gentle_speed_deg_s", 30),
+        "field limits: .*gentle_speed_deg_s must be below hard_speed_deg_s",
+    ),
+    ("pop rest too short", _set("limits.pop_rest_min", 5), "field limits.pop_rest_min: "),
+    ("caution widens", _set("caution.range_factor", 1.5), "field caution.range_factor: "),
+]
+
+
+@pytest.mark.parametrize(("edit", "message"), [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
+def test_a_malformed_technique_names_file_field_and_reason(tmp_path, edit, message):
+    data = raw()
+    edit(data)
+    path = write(tmp_path, data, "seated_hug_extension")
+    with pytest.raises(DefinitionError, match=message) as err:
+        techniques.load_file(path)
+    assert str(err.value).startswith(f"{path}: field ")
+
+
+def test_the_id_must_match_the_file_name(tmp_path):
+    path = write(tmp_path, raw(), "hug")
+    with pytest.raises(DefinitionError) as err:
+        techniques.load_file(path)
+    assert str(err.value) == f"{path}: field id: 'seated_hug_extension' must match the file name"
+
+
+def test_a_bad_file_stops_load_all_naming_it(tmp_path):
+    shutil.copy(FILES[0], tmp_path)
+    (tmp_path / "zz_broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(DefinitionError, match="zz_broken.yaml: not valid YAML"):
+        techniques.load_all(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id: [unclosed\n", "not valid YAML"),
+        ("- a list\n- of things\n", "a technique file must be a mapping of fields"),
+        ("just words\n", "a technique file must be a mapping of fields"),
+        ("", "a technique file must be a mapping of fields"),
+    ],
+    ids=["not YAML", "a list", "a string", "empty"],
+)
+def test_a_file_that_is_not_a_yaml_mapping_is_refused(tmp_path, text, message):
+    path = tmp_path / "seated_hug_extension.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DefinitionError, match=message) as err:
+        techniques.load_file(path)
+    assert str(err.value).startswith(f"{path}: ")
+
+
+def test_an_unreadable_file_is_refused(tmp_path):
+    path = tmp_path / "missing.yaml"
+    with pytest.raises(DefinitionError, match="cannot read technique file"):
+        techniques.load_file(path)
+
+
+# ── limits ───────────────────────────────────────────────────────────────────
+
+
+def test_limits_refuse_a_gentle_speed_at_or_above_the_hard_one():
+    with pytest.raises(ValueError, match="gentle_speed_deg_s must be below hard_speed_deg_s"):
+        Limits(
+            gentle_speed_deg_s=20,
+            hard_speed_deg_s=20,
+            max_range_deg=10,
+            attempts=3,
+            pop_rest_min=20,
+        )
+
+
+def test_techniques_are_frozen():
+    hug: Technique = techniques.get("seated_hug_extension")
+    with pytest.raises(ValueError, match="frozen"):
+        hug.name = "Other"  # type: ignore[misc]
