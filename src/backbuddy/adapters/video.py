@@ -192,8 +192,9 @@ def open_camera(
     index: int, max_side: int = MAX_SIDE, clock: Callable[[], float] = time.monotonic
 ) -> VideoSource:
     """A live camera; frame times come from `clock` (seconds since the first frame)."""
-    cap = cv2.VideoCapture(index)
-    ok, first = cap.read() if cap.isOpened() else (False, None)
+    with quiet_stderr():  # OpenCV warns on fd 2 about a missing device
+        cap = cv2.VideoCapture(index)
+        ok, first = cap.read() if cap.isOpened() else (False, None)
     if not ok or first is None:
         cap.release()
         raise CameraError(

@@ -225,6 +225,9 @@ def track(
     """
     f = filt or SpeedFilter()
     h = history or History.empty()
+    if values.size == 0:
+        empty = np.zeros(0)
+        return Track(empty, empty, empty, np.zeros(0, np.int64), empty), h
     seg = np.zeros(values.shape, np.int64) if segment is None else np.asarray(segment, np.int64)
     x = unwrap_deg(values, h.last_valid) if periodic else np.asarray(values, np.float64)
     n0 = h.t.size
