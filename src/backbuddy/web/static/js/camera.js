@@ -1,8 +1,10 @@
-// The camera: preview in the page, JPEG frames to the server at a capped rate, one in flight.
+// The camera: preview in the page, JPEG frames to the server at a capped rate, two in flight.
 
 const MAX_WIDTH = 480;
 const QUALITY = 0.7;
 const IN_FLIGHT_TIMEOUT_MS = 1000;
+// Two frames in flight: the next one is encoded and sent while the server analyses one.
+const MAX_IN_FLIGHT = 2;
 
 export class Camera {
   constructor(video, { fps, send, onError }) {
@@ -11,9 +13,9 @@ export class Camera {
     this.send = send;
     this.onError = onError;
     this.canvas = document.createElement("canvas");
-    this.inFlightSince = null;
+    this.inFlight = new Map();
     this.timer = null;
-    this.sent = new Map();
+    this.encoding = false;
   }
 
   async start() {
@@ -30,31 +32,29 @@ export class Camera {
   }
 
   answered(seq) {
-    this.inFlightSince = null;
-    const sentAt = this.sent.get(seq);
-    this.sent.delete(seq);
+    const sentAt = this.inFlight.get(seq);
+    // The server answers frames in order and may drop waiting ones: all older are done.
+    for (const key of this.inFlight.keys()) if (key <= seq) this.inFlight.delete(key);
     return sentAt === undefined ? null : performance.now() - sentAt;
   }
 
   capture() {
     const now = performance.now();
-    if (this.inFlightSince !== null && now - this.inFlightSince < IN_FLIGHT_TIMEOUT_MS) return;
+    for (const [key, at] of this.inFlight) if (now - at > IN_FLIGHT_TIMEOUT_MS) this.inFlight.delete(key);
+    if (this.inFlight.size + (this.encoding ? 1 : 0) >= MAX_IN_FLIGHT) return;
     const { videoWidth: vw, videoHeight: vh } = this.video;
     if (!vw || !vh) return;
     const scale = Math.min(1, MAX_WIDTH / vw);
     this.canvas.width = Math.round(vw * scale);
     this.canvas.height = Math.round(vh * scale);
     this.canvas.getContext("2d").drawImage(this.video, 0, 0, this.canvas.width, this.canvas.height);
-    this.inFlightSince = now;
+    this.encoding = true;
     this.canvas.toBlob(async (blob) => {
-      if (!blob) return;
-      const ok = this.send(await blob.arrayBuffer());
-      if (ok) {
+      const data = blob ? await blob.arrayBuffer() : null;
+      this.encoding = false;
+      if (data && this.send(data)) {
         this.frames = (this.frames || 0) + 1;
-        this.sent.set(this.frames, now);
-        if (this.sent.size > 64) this.sent.delete(this.sent.keys().next().value);
-      } else {
-        this.inFlightSince = null;
+        this.inFlight.set(this.frames, now);
       }
     }, "image/jpeg", QUALITY);
   }

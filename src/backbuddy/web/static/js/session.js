@@ -5,7 +5,7 @@ import { Camera } from "./camera.js";
 import { Link } from "./link.js";
 import { drawSkeleton } from "./overlay.js";
 import { Speech } from "./speech.js";
-import { View } from "./view.js";
+import { RELEASE_TEXT, View } from "./view.js";
 
 const root = document.getElementById("session");
 const speech = new Speech(document.getElementById("mute"));
@@ -19,6 +19,10 @@ let resumeAsked = false;
 // In-page timings, read by the browser tests and the benchmark (ms, performance.now()).
 const timings = { presses: {}, frames: [] };
 window.backbuddy = { timings, view };
+// Animation frames counted, so a halt can be shown to be painted on the very next one.
+let frameNo = 0;
+const countFrames = () => { frameNo += 1; requestAnimationFrame(countFrames); };
+requestAnimationFrame(countFrames);
 
 const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/session/${root.dataset.session}`;
 const link = new Link(url, { onMessage, onStatus: (s, code) => view.link(s, closedText(code)) });
@@ -32,10 +36,13 @@ function press(event, { halts, started }) {
   const t0 = started ?? performance.now();
   if (halts) {
     root.dataset.halted = "1";
-    view.setStep("Stop. Release gently and return to a comfortable, neutral position.");
+    view.setStep(RELEASE_TEXT);
     speech.cancel();
     resumeAsked = false;
-    requestAnimationFrame(() => { timings.presses[ref].local_ms = performance.now() - t0; });
+    const frame0 = frameNo;
+    requestAnimationFrame(() => {
+      Object.assign(timings.presses[ref], { local_ms: performance.now() - t0, local_frames: frameNo - frame0 });
+    });
   }
   timings.presses[ref] = { kind: event.event, t0, local_dom_ms: performance.now() - t0 };
   link.sendEvent(event, ref);
@@ -85,7 +92,8 @@ function onMessage(msg) {
 }
 
 async function startCamera(maxFps) {
-  const fps = Math.min(Number(new URLSearchParams(location.search).get("fps")) || 15, maxFps);
+  const asked = new URLSearchParams(location.search).get("fps") || localStorage.getItem("backbuddy-fps");
+  const fps = Math.min(Number(asked) || 15, maxFps);
   camera = new Camera(video, {
     fps,
     send: (buf) => link.sendFrame(buf),
