@@ -1,0 +1,158 @@
+"""The camera in a live session: frames → pose model → monitors → the engine's events.
+
+`iter_pose_events` is the simple form (one frame in, its events out, in the
+caller's thread). `PoseFeed` runs the same thing on a worker thread so the
+session loop never waits for the camera: the loop calls `poll(t)` between ticks
+and gets the events that arrived, stamped with the loop's own time `t` (so they
+never go back in time against ticks and keys), and `view` for the screen.
+
+A replayed file is paced at its own frame rate by the caller (`video.paced`), so
+a clip that moves too fast halts the session and a clip where the person walks
+out of view pauses it, exactly as a live camera would.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from backbuddy.domain.events import Event, Stop
+from backbuddy.domain.techniques import Technique
+from backbuddy.motion.checks import CheckResult
+from backbuddy.motion.landmarks import Landmarks
+from backbuddy.motion.monitors import PoseMonitor, Trace
+from backbuddy.services.analyze import Estimator, FrameLike
+
+
+@dataclass(frozen=True)
+class FeedView:
+    """The camera's latest reading, for the screen: check ticks, speed, tracking."""
+
+    t: float = 0.0
+    tracked: bool = False
+    person: bool = False
+    speed_deg_s: float = 0.0
+    range_deg: float = 0.0
+    checks: tuple[CheckResult, ...] = ()
+    frames: int = 0
+    error: str | None = None
+
+
+@dataclass
+class _Step:
+    monitor: PoseMonitor
+    estimator: Estimator
+    frames: int = 0
+
+    def run(self, frame: FrameLike) -> tuple[Trace, Landmarks]:
+        image, world = self.estimator.estimate(frame.rgb)
+        h, w = frame.rgb.shape[:2]
+        lm = Landmarks(image[None], world[None], np.array([frame.t]), (w, h))
+        self.frames += 1
+        return self.monitor.update(lm), lm
+
+
+def view_of(trace: Trace, frames: int) -> FeedView:
+    """What one frame's trace says, in the form the screen shows."""
+    results = tuple(trace.checks[cid].at(0) for cid in trace.checks)
+    return FeedView(
+        t=float(trace.t[0]),
+        tracked=bool(trace.tracked[0]),
+        person=bool(trace.detected[0]),
+        speed_deg_s=float(trace.speed[0]),
+        range_deg=float(trace.range[0]),
+        checks=results,
+        frames=frames,
+    )
+
+
+def iter_pose_events(
+    frames: Iterable[FrameLike],
+    technique: Technique,
+    estimator: Estimator,
+    clock: Callable[[], float] | None = None,
+    *,
+    fps: float = 30.0,
+    checks: Callable[[], Sequence[str]] | None = None,
+) -> Iterator[Event]:
+    """Each frame's events in turn: a `pose`, preceded by a camera `stop` on sudden motion.
+
+    Event time is `clock()` (the session's seconds) when given, else the frame's own
+    time. `checks()`, when given, names the set-up checks that apply right now
+    (the engine's current step).
+    """
+    step = _Step(PoseMonitor(technique, fps=fps), estimator)
+    last = -math.inf
+    for frame in frames:
+        if checks is not None:
+            step.monitor.active_checks = tuple(checks())
+        trace, _ = step.run(frame)
+        now = frame.t if clock is None else clock()
+        last = max(last, now)
+        for event in trace.events(0):
+            yield replace(event, t=last)
+
+
+@dataclass
+class PoseFeed:
+    """`iter_pose_events` on a worker thread, polled by the session loop."""
+
+    frames: Iterable[FrameLike]
+    technique: Technique
+    estimator: Estimator
+    fps: float = 30.0
+    _queue: queue.Queue[tuple[Trace | None, str | None]] = field(default_factory=queue.Queue)
+    _checks: tuple[str, ...] | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+    view: FeedView = field(default_factory=FeedView)
+
+    def start(self) -> PoseFeed:
+        self._thread = threading.Thread(target=self._work, name="backbuddy-camera", daemon=True)
+        self._thread.start()
+        return self
+
+    def set_checks(self, ids: Sequence[str]) -> None:
+        """The set-up checks that apply now (the engine's current step)."""
+        self._checks = tuple(ids)
+
+    def _work(self) -> None:
+        step = _Step(PoseMonitor(self.technique, fps=self.fps), self.estimator)
+        try:
+            for frame in self.frames:
+                if self._stop.is_set():
+                    return
+                if self._checks is not None:
+                    step.monitor.active_checks = self._checks
+                trace, _ = step.run(frame)
+                self._queue.put((trace, None))
+            self._queue.put((None, "the video ended"))
+        except Exception as err:  # the camera failed: the loop shows it and the engine pauses
+            self._queue.put((None, str(err) or type(err).__name__))
+
+    def poll(self, t: float) -> list[Event]:
+        """Events for the frames that arrived since the last poll, all stamped `t`."""
+        out: list[Event] = []
+        while True:
+            try:
+                trace, error = self._queue.get_nowait()
+            except queue.Empty:
+                return out
+            if trace is None:
+                self.view = replace(self.view, error=error, tracked=False)
+                continue
+            self.view = view_of(trace, self.view.frames + 1)
+            for event in trace.events(0):
+                if isinstance(event, Stop) and any(isinstance(e, Stop) for e in out):
+                    continue
+                out.append(replace(event, t=t))
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)

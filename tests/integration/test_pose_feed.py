@@ -1,0 +1,60 @@
+"""Real clips replayed as a live camera, through MediaPipe, the monitors and the session engine.
+
+The people in the registry clips are not doing a seated hug, so the technique's
+checks are widened (`quick(..., wide=True)`) and its breaths shortened to reach the
+movement phase while the clip plays; limits, monitors and engine are the real ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.fixtures.session import drive, quick
+
+from backbuddy.adapters import video
+from backbuddy.adapters.mediapipe_pose import PoseModel
+from backbuddy.domain import techniques as tech
+from backbuddy.domain.events import Event, Pose
+from backbuddy.domain.techniques import Limits
+from backbuddy.services.pose_feed import iter_pose_events
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mediapipe")]
+
+
+def _events(name: str, technique: tech.Technique) -> list[Event]:
+    with video.open_file(DATA / name) as source, PoseModel() as model:
+        return list(iter_pose_events(source, technique, model, fps=source.info.fps))
+
+
+def test_a_replayed_clip_that_moves_too_fast_halts() -> None:
+    technique = quick(tech.get("seated_hug_extension"), wide=True)
+    events = _events("pose2sim_cam01.mp4", technique)  # a ~40-60 °/s lean in the first second
+    d = drive(technique, events)
+    halt = d.first("halt")
+    assert halt is not None
+    assert halt.t < 1.0
+    assert halt.reason is not None
+    assert halt.reason.startswith(("speed:", "stop:camera"))
+    assert d.first("pause") is None
+    speeds = [e for e in events if isinstance(e, Pose) and e.speed_deg_s > 30]
+    assert speeds, "the monitors must see the speed over the hard limit too"
+
+
+def test_a_replayed_clip_where_the_person_leaves_pauses() -> None:
+    limits = Limits(
+        gentle_speed_deg_s=30, hard_speed_deg_s=60, max_range_deg=45, attempts=3, pop_rest_min=20
+    )
+    technique = quick(tech.get("seated_hug_extension"), wide=True, limits=limits)
+    events = _events("sports2d_walker_leaves.mp4", technique)
+    poses = [e for e in events if isinstance(e, Pose)]
+    assert poses[0].tracked
+    assert not poses[-1].tracked
+    d = drive(technique, poses)  # the walker's gait has velocity steps; here we watch tracking
+    pause = d.first("pause")
+    assert pause is not None
+    assert pause.reason == "tracking_lost"
+    left = next(p.t for p in poses[1:] if not p.tracked)
+    assert left <= pause.t <= left + 0.5  # I4: paused within half a second
+    assert d.first("halt") is None
