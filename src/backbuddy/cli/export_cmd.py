@@ -58,5 +58,7 @@ def export(
     written = write_atomic(out, text.encode("utf-8"))
     console.print(
         f"Exported {len(data.sessions)} sessions and {len(data.screenings)} screenings "
-        f"from {store.where} to {written} ({fmt.value})."
+        f"from {store.where} to {written} ({fmt.value}).",
+        highlight=False,
+        soft_wrap=True,
     )

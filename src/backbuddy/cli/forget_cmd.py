@@ -36,8 +36,9 @@ def forget(
         gone = store.forget()
     total = sum(gone.counts.values())
     details = ", ".join(f"{n} {table}" for table, n in gone.counts.items() if n)
-    console.print(
+    console.print(  # soft_wrap: a long path stays whole, to copy or click
         f"Deleted {total} records{f' ({details})' if details else ''} from {gone.where}. "
         "Nothing was ever sent anywhere.",
         highlight=False,
+        soft_wrap=True,
     )

@@ -18,7 +18,6 @@ from backbuddy.domain.escalation import Notice
 from backbuddy.domain.ports import SessionRecord
 from backbuddy.services.escalation import current_notices, local_zone
 
-console = Console()
 err_console = Console(stderr=True)
 
 #: How each way of ending reads to a person.
@@ -37,6 +36,7 @@ def register(app: typer.Typer) -> None:
 
 def history(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List past sessions: date, technique, attempts, how each ended, camera or not."""
+    console = Console()  # per call: the width (COLUMNS) is read when the command runs
     store, interrupted = open_store(load_settings(db=db))
     with store:
         records = list(reversed(store.sessions()))
@@ -52,10 +52,10 @@ def history(db: DbOption = None, as_json: JsonOption = False) -> None:
         console.print("No sessions yet. Start one with: backbuddy guide TECHNIQUE")
     else:
         console.print(_table(records))
-        _print_notices(notices)
+        _print_notices(console, notices)
 
 
-def _print_notices(notices: tuple[Notice, ...]) -> None:
+def _print_notices(console: Console, notices: tuple[Notice, ...]) -> None:
     """Referral notices the history carries now (I8); each is also recorded."""
     if not notices:
         return

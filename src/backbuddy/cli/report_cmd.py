@@ -77,5 +77,7 @@ def report(
     written = write_atomic(target, content)
     console.print(
         f"Report written to {written} ({len(data.sessions)} sessions, "
-        f"{len(data.notice_groups)} kinds of referral notice)."
+        f"{len(data.notice_groups)} kinds of referral notice).",
+        highlight=False,
+        soft_wrap=True,
     )
