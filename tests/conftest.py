@@ -1,6 +1,12 @@
-"""Suite-wide settings: hypothesis is derandomised in CI so a run is repeatable."""
+"""Suite-wide settings: hypothesis is derandomised in CI so a run is repeatable.
+
+Rich consoles read COLUMNS when they are built (at import), so it is fixed here,
+before any backbuddy module loads: output wraps the same on every machine.
+"""
 
 import os
+
+os.environ["COLUMNS"] = "200"
 
 from hypothesis import HealthCheck, settings
 
