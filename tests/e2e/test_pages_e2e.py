@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from backbuddy.domain.screening import load_questions
 
-from .conftest import Server, shot
+from .conftest import SHOTS, Server, shot
 from .flows import answer_screening, start_session
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
@@ -74,3 +74,29 @@ def test_checklist_and_skeleton_react_to_the_clip(page: Page, server: Server) ->
     assert drawn > 100, "no skeleton drawn over the preview"
     page.wait_for_selector("#checklist li.ok")
     shot(page, "05-setup-camera")
+
+
+def test_phone_width_keeps_stop_on_screen(browser: Browser, server: Server) -> None:
+    """At 390 px wide nothing scrolls sideways and Stop stays in view while scrolled."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(server.url)
+        shot(page, "14-phone-home")
+        start_session(page, server.url, camera=True)
+        page.wait_for_selector("#checklist li.ok, #checklist li.no")
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= 390, f"page is {width} px wide"
+        page.mouse.wheel(0, 600)
+        stop = page.get_by_role("button", name="Stop", exact=True).bounding_box()
+        assert stop is not None
+        assert stop["y"] >= 0
+        assert stop["y"] + stop["height"] <= 844
+        page.evaluate("window.scrollTo(0, 0)")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SHOTS / "15-phone-session.png"))
+        page.evaluate("document.getElementById('setup-panel').scrollIntoView()")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SHOTS / "16-phone-checklist.png"))
+    finally:
+        context.close()

@@ -22,10 +22,12 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from backbuddy.adapters.mediapipe_pose import PoseModel, bundled_model_present
 from backbuddy.cli.options import DbOption
 from backbuddy.config import load_settings
 from backbuddy.web.app import create_app
-from backbuddy.web.camera_watch import analyzer_factory
+from backbuddy.web.camera_watch import decode_jpeg, factory
+from backbuddy.web.frames import AnalyzerFactory
 
 console = Console()
 
@@ -57,12 +59,20 @@ def serve(
     settings = load_settings(db=db, host=host, port=port, token=token)
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")
-    app = create_app(settings, analyzers=analyzer_factory())
+    app = create_app(settings, analyzers=camera_watch())
     console.print(f"backbuddy is running at [bold]{url}[/]  (Ctrl+C to stop)")
     console.print("Not a medical device; not a substitute for professional care.")
     if not no_browser:
         threading.Thread(target=_open_when_up, args=(url, port), daemon=True).start()
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def camera_watch() -> AnalyzerFactory | None:
+    """MediaPipe's bundled pose model for each session's camera watch, if it is installed."""
+    if not bundled_model_present():
+        console.print("[yellow]No pose model installed: sessions run without the camera watch.[/]")
+        return None
+    return factory(PoseModel, decode_jpeg)
 
 
 def is_loopback(host: str) -> bool:

@@ -1,21 +1,23 @@
 """The camera watch for web sessions: JPEG → pose model → motion monitors → `FrameResult`.
 
-The pose model and the JPEG decoder are adapters, so they come from `bootstrap`
-(`open_pose_estimator`, `decode_jpeg`); this module only composes them with the
-numpy-only `motion.monitors.PoseMonitor`, one per session, fed one frame at a
-time (the monitor carries its state, so frame-by-frame equals whole-clip).
+The pose model is an adapter, so the entry point (`backbuddy serve`) hands in a
+way to open one; this module decodes the page's JPEG (Pillow, already installed
+with matplotlib) and composes the model with the numpy-only
+`motion.monitors.PoseMonitor`, one per session, fed one frame at a time (the
+monitor carries its state, so frame-by-frame equals whole-clip).
 """
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image, UnidentifiedImageError
 
-from backbuddy import bootstrap
 from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor
@@ -85,10 +87,10 @@ def factory(open_estimator: Callable[[], PoseEstimator], decode: Decoder) -> Ana
     return build
 
 
-def analyzer_factory() -> AnalyzerFactory | None:
-    """The camera watch `bootstrap` can wire, or None when this build has no pose model."""
-    open_estimator = getattr(bootstrap, "open_pose_estimator", None)
-    decode = getattr(bootstrap, "decode_jpeg", None)
-    if open_estimator is None or decode is None:
-        return None
-    return factory(open_estimator, decode)
+def decode_jpeg(data: bytes) -> Rgb:
+    """RGB pixels of a JPEG; ValueError (a protocol error, not a crash) for anything else."""
+    try:
+        with Image.open(io.BytesIO(data), formats=["JPEG"]) as image:
+            return np.asarray(image.convert("RGB"), dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as err:
+        raise ValueError(f"the frame is not a readable JPEG image ({err})") from None

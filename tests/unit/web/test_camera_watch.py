@@ -1,0 +1,40 @@
+"""The camera watch on a real photo of a person (tests/data/README.md): JPEG → overlay, checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backbuddy.adapters.mediapipe_pose import PoseModel
+from backbuddy.domain import techniques as tech
+from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
+
+PHOTO = Path(__file__).resolve().parents[2] / "data" / "pose2sim_cam01_frame0.jpg"
+
+
+def test_decode_jpeg_gives_rgb_pixels() -> None:
+    rgb = decode_jpeg(PHOTO.read_bytes())
+    assert rgb.shape == (480, 270, 3)
+
+
+@pytest.mark.parametrize("data", [b"", b"\xff\xd8\xff\xe0 truncated", b"GIF89a....", b"\x00" * 64])
+def test_decode_jpeg_refuses_what_is_not_one(data: bytes) -> None:
+    with pytest.raises(ValueError, match="not a readable JPEG"):
+        decode_jpeg(data)
+
+
+@pytest.mark.slow
+def test_real_frame_gives_landmarks_and_check_verdicts() -> None:
+    technique = tech.get("seated_hug_extension")
+    watch = CameraWatch(technique, PoseModel(), decode_jpeg)
+    try:
+        checks = technique.setup[0].checks
+        result = watch.analyze(PHOTO.read_bytes(), 0.0, checks)
+    finally:
+        watch.close()
+    assert result.landmarks is not None
+    assert len(result.landmarks) == 33
+    assert set(result.checks) == set(checks)
+    assert result.checks["arms_crossed"] is False  # a standing person, arms at the sides
+    assert result.hints["arms_crossed"]
