@@ -13,6 +13,7 @@ from datetime import datetime
 
 from backbuddy.domain import session
 from backbuddy.domain.cues import Cue
+from backbuddy.domain.errors import StoreError
 from backbuddy.domain.events import Event, Tick
 from backbuddy.domain.ports import SessionEnd, SessionStore
 from backbuddy.domain.session import SessionState
@@ -55,12 +56,23 @@ class SessionRunner:
         return cls(store=store, state=state, session_id=sid)
 
     def handle(self, event: Event, now: datetime) -> tuple[Cue, ...]:
-        """Apply one event; the returned cues are already durable."""
+        """Apply one event; the returned cues are already durable.
+
+        A tick that changes nothing is not stored: it carries no information.
+        If the store fails, no cue is returned: a session that cannot be
+        recorded cannot be guided (I7), so the caller must halt.
+        """
         new, cues = session.step(self.state, event)
         if not (isinstance(event, Tick) and not cues):
-            self.store.append_event(self.session_id, self.seq, event)
-            if cues:
-                self.store.append_cues(self.session_id, self.seq, cues)
+            try:
+                self.store.append_event(self.session_id, self.seq, event)
+                if cues:
+                    self.store.append_cues(self.session_id, self.seq, cues)
+            except StoreError as err:
+                raise StoreError(
+                    "Stop and release gently: backbuddy can no longer record this session, "
+                    f"so it cannot guide it ({err})"
+                ) from err
             self.seq += 1
         self.state = new
         self.last_event_t = event.t

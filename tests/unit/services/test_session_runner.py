@@ -1,0 +1,100 @@
+"""The session runner's contract with the store (I7), with a small hand-written fake store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from session_strategies import NOW, TECHNIQUES, screening
+
+from backbuddy.domain import session
+from backbuddy.domain.cues import Cue
+from backbuddy.domain.errors import StoreError
+from backbuddy.domain.events import Begin, Event, Ready, Sensation, Tick
+from backbuddy.services.session_runner import SessionRunner, with_ticks
+
+
+class FakeStore:
+    """Records calls in order; can be told to fail, like a full disk."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, Any]] = []
+        self.fail = False
+
+    def start_session(self, technique: str, screening_id: Any, at: datetime, camera: bool) -> int:
+        self.log.append(("start", technique))
+        return 7
+
+    def append_event(self, session_id: int, seq: int, event: Event) -> None:
+        if self.fail:
+            raise StoreError("database or disk is full")
+        self.log.append(("event", (seq, event.kind)))
+
+    def append_cues(self, session_id: int, seq: int, cues: Sequence[Cue]) -> None:
+        self.log.append(("cues", (seq, [c.kind for c in cues])))
+
+    def finish_session(self, session_id: int, status: str, at: datetime, attempts: int,
+                       end_reason: str | None = None) -> None:  # fmt: skip
+        self.log.append(("finish", (status, attempts, end_reason)))
+
+
+def runner(store: FakeStore) -> SessionRunner:
+    tid = "seated_hug_extension"
+    state = session.new_session(TECHNIQUES[tid], screening(tid))
+    return SessionRunner.start(store, state, 1, NOW)  # type: ignore[arg-type]
+
+
+def test_each_event_is_stored_before_its_cues_and_quiet_ticks_are_not_stored():
+    store = FakeStore()
+    r = runner(store)
+    r.handle(Begin(0.0, at=NOW), NOW)
+    r.handle(Tick(0.1), NOW)  # nothing happens: not stored
+    r.handle(Ready(0.5), NOW)
+    assert store.log == [
+        ("start", "seated_hug_extension"),
+        ("event", (0, "begin")),
+        ("cues", (0, ["say", "say", "say", "step"])),
+        ("event", (1, "ready")),
+        ("cues", (1, ["step"])),
+    ]
+
+
+def test_a_symptom_finishes_the_session_as_halted_once():
+    store = FakeStore()
+    r = runner(store)
+    for event in (Begin(0.0, at=NOW), Sensation(1.0, sensation="weakness"), Tick(1.1)):
+        r.handle(event, NOW + timedelta(seconds=event.t))
+    r.close(NOW)
+    finishes = [entry for kind, entry in store.log if kind == "finish"]
+    assert finishes == [("halted", 0, "symptom")]
+
+
+def test_close_marks_an_unfinished_session_interrupted():
+    store = FakeStore()
+    r = runner(store)
+    r.handle(Begin(0.0, at=NOW), NOW)
+    r.close(NOW, "the events ended first")
+    assert store.log[-1] == ("finish", ("interrupted", 0, "the events ended first"))
+
+
+def test_a_store_failure_returns_no_cue_and_says_stop():
+    store = FakeStore()
+    r = runner(store)
+    r.handle(Begin(0.0, at=NOW), NOW)
+    store.fail = True
+    with pytest.raises(StoreError, match="Stop and release gently"):
+        r.handle(Ready(1.0), NOW)
+
+
+@pytest.mark.parametrize(
+    ("times", "ticks"),
+    [((0.0, 0.35), [0.1, 0.2, 0.3]), ((0.0, 0.1), []), ((1.0, 1.25), [1.1, 1.2])],
+)
+def test_with_ticks_fills_gaps_every_tenth_of_a_second(times, ticks):
+    events = [Ready(t) for t in times]
+    out = list(with_ticks(events, start=times[0]))
+    assert [e.t for e in out if isinstance(e, Tick)] == ticks
+    assert [e.t for e in out if not isinstance(e, Tick)] == list(times)
+
