@@ -5,20 +5,20 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from backbuddy.adapters import video
-from backbuddy.adapters.mediapipe_pose import PoseModel
 from backbuddy.cli.options import JsonOption
 from backbuddy.domain import techniques as tech
 from backbuddy.motion.analysis import FLAGGED, Analysis, summarise
-from backbuddy.reports import analysis_html
 from backbuddy.services import analyze as service
+
+if TYPE_CHECKING:  # OpenCV, MediaPipe and matplotlib load when the command runs: they are slow
+    from backbuddy.adapters.video import VideoSource
 
 console = Console()
 
@@ -46,6 +46,8 @@ def analyze_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Analyse a clip or a photo: posture checks, speed and range against the limits, moments."""
+    from backbuddy.adapters import video
+
     technique = tech.get(technique_id) if technique_id else None
     with video.quiet_stderr() as stderr:  # MediaPipe's and FFmpeg's C++ logging
         progress_console = Console(file=stderr)
@@ -62,8 +64,10 @@ def analyze_cmd(
 
 
 def _run(
-    source: video.VideoSource, technique: tech.Technique | None, progress_console: Console
+    source: VideoSource, technique: tech.Technique | None, progress_console: Console
 ) -> Analysis:
+    from backbuddy.adapters import mediapipe_pose, video
+
     info = source.info
     columns = (
         TextColumn("[bold]Analysing[/]"),
@@ -74,7 +78,7 @@ def _run(
     )
     with (
         Progress(*columns, console=progress_console, transient=True) as progress,
-        PoseModel(still=info.still) as model,
+        mediapipe_pose.PoseModel(still=info.still) as model,
     ):
         task = progress.add_task("analyse", total=info.frames)
         return service.analyze(
@@ -87,6 +91,9 @@ def _run(
 
 
 def _write(out: Path, path: Path, a: Analysis, summary: dict[str, Any]) -> dict[str, Path]:
+    from backbuddy.adapters import video
+    from backbuddy.reports import analysis_html
+
     wanted = service.snapshot_frames(a)
     frames = video.read_frames(path, [i for i, _ in wanted])
     shots = [(frames[i], a.landmarks.image[i], caption) for i, caption in wanted if i in frames]

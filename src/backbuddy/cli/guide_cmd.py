@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.prompt import Confirm, Prompt
 
 from backbuddy.bootstrap import open_store
+from backbuddy.cli.guide_camera import CameraOption
 from backbuddy.cli.options import DbOption, JsonOption
 from backbuddy.cli.screen_cmd import ask, read_answers
 from backbuddy.config import load_settings
@@ -57,6 +58,7 @@ def guide_cmd(
     as_json: JsonOption = False,
     screening_answers: AnswersOption = None,
     db: DbOption = None,
+    camera: CameraOption = None,
 ) -> None:
     """Guide the receiver and the assistant through a technique, paced by the breath.
 
@@ -79,9 +81,13 @@ def guide_cmd(
         if events is not None:
             _headless(store, state, screening_id, events, as_json, now)
             return
+        from backbuddy.cli.guide_camera import run_with_camera
         from backbuddy.cli.guide_live import run_live
 
-        runner = SessionRunner.start(store, state, screening_id, now, camera=False)
+        runner = SessionRunner.start(store, state, screening_id, now, camera=camera is not None)
+        if camera is not None:
+            run_with_camera(runner, console, camera)
+            return
         run_live(runner, console)
 
 

@@ -16,7 +16,7 @@ import pytest
 from click.testing import Result
 from tests.fixtures import poses
 
-from backbuddy.cli import analyze_cmd
+from backbuddy.adapters import mediapipe_pose
 from backbuddy.motion.landmarks import Landmarks
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -63,7 +63,7 @@ class ReplayModel:
 
 @pytest.fixture(autouse=True)
 def replay_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(analyze_cmd, "PoseModel", ReplayModel)
+    monkeypatch.setattr(mediapipe_pose, "PoseModel", ReplayModel)
 
 
 def _json(result: Result) -> dict[str, Any]:

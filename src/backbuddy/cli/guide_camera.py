@@ -1,0 +1,144 @@
+"""`backbuddy guide TECHNIQUE --camera 0|FILE`: the live terminal guide with the camera watching.
+
+The camera (or a video file replayed at its own frame rate, as if live) runs on a
+worker thread: frames → MediaPipe → motion monitors → `pose` events (and a camera
+`stop` on sudden motion). The loop here is the terminal guide's loop with one more
+source of events; the engine decides everything, as always. The screen adds the
+camera's view: check ticks, the live speed against the limits, the tracking state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from backbuddy.cli.guide_live import cbreak, key_event, read_key, render
+from backbuddy.domain import events as ev
+from backbuddy.domain.cues import Cue
+from backbuddy.domain.errors import TransitionNotAllowed
+from backbuddy.domain.techniques import Limits
+from backbuddy.services.pose_feed import FeedView, PoseFeed
+from backbuddy.services.session_runner import TICK_S, SessionRunner
+
+if TYPE_CHECKING:  # OpenCV and MediaPipe load when the camera is asked for: they are slow
+    from backbuddy.adapters.video import VideoSource
+
+CameraOption = Annotated[
+    str | None,
+    typer.Option(
+        "--camera",
+        metavar="0|FILE",
+        help="Watch with a camera (its number, e.g. 0), or replay a video file as if live, "
+        "at its own frame rate.",
+    ),
+]
+
+
+def open_source(spec: str) -> tuple[VideoSource, bool]:
+    """A camera for a number, else a video file; (source, is_file)."""
+    from backbuddy.adapters import video
+
+    if spec.strip().isdigit():
+        return video.open_camera(int(spec)), False
+    return video.open_file(spec), True
+
+
+def run_with_camera(runner: SessionRunner, console: Console, spec: str) -> None:
+    """Run the session in real time with the camera feeding pose events, until it ends."""
+    from backbuddy.adapters import video
+    from backbuddy.adapters.mediapipe_pose import PoseModel
+
+    with video.quiet_stderr():  # MediaPipe's C++ logging would scribble over the screen
+        source, is_file = open_source(spec)
+        with source, PoseModel() as model:
+            frames = video.paced(source) if is_file else iter(source)
+            feed = PoseFeed(frames, runner.state.technique, model, fps=source.info.fps).start()
+            try:
+                _loop(runner, console, feed)
+            finally:
+                feed.stop()
+    runner.close(datetime.now(UTC))
+
+
+def _loop(runner: SessionRunner, console: Console, feed: PoseFeed) -> None:
+    started = time.monotonic()
+    wall = datetime.now(UTC)
+    log: deque[Cue] = deque(maxlen=6)
+    note = ""
+    screen = _screen(runner, log, note, feed)
+    with cbreak(), Live(screen, console=console, refresh_per_second=10) as live:
+        _feed(runner, ev.Begin(0.0, at=wall, camera=True), wall, log)
+        next_tick = TICK_S
+        while runner.state.mode != "ended":
+            key = read_key(started + next_tick - time.monotonic())
+            t = round(time.monotonic() - started, 3)
+            event = key_event(key, t, runner.state.mode) if key else ev.Tick(max(t, next_tick))
+            if key is None:
+                next_tick += TICK_S
+            note = ""
+            feed.set_checks(runner.state.current_checks())
+            pending = [] if event is None else [event]
+            stamp = max(t if event is None else event.t, runner.last_event_t)
+            for item in [*pending, *feed.poll(stamp)]:
+                if runner.finished:  # the session ended on an earlier event of this batch
+                    break
+                try:
+                    _feed(runner, item, wall, log)
+                except TransitionNotAllowed as err:
+                    note = str(err)
+            live.update(_screen(runner, log, note, feed))
+        live.update(_screen(runner, log, note, feed))
+
+
+def _feed(runner: SessionRunner, event: ev.Event, wall: datetime, log: deque[Cue]) -> None:
+    for cue in runner.handle(event, wall + timedelta(seconds=event.t)):
+        if cue.kind != "pace":
+            log.append(cue)
+
+
+def _screen(runner: SessionRunner, log: deque[Cue], note: str, feed: PoseFeed) -> Group:
+    state = runner.state
+    panel = camera_panel(feed.view, state.limits, state.current_checks())
+    return Group(render(runner, log, note), panel)
+
+
+def camera_panel(view: FeedView, limits: Limits, active: tuple[str, ...] = ()) -> Table:
+    """Tracking state, live speed against the limits, range, and a tick per check."""
+    table = Table.grid(padding=(0, 2))
+    if view.error:
+        state = Text(f"camera: {view.error}", style="bold red")
+    elif view.frames == 0:
+        state = Text("camera: starting…", style="yellow")
+    elif view.tracked:
+        state = Text("camera: tracking", style="green")
+    else:
+        why = "no one in view" if not view.person else "receiver not clearly seen"
+        state = Text(f"camera: TRACKING LOST ({why})", style="bold red")
+    table.add_row(state)
+    speed = view.speed_deg_s
+    style = "green" if speed <= limits.gentle_speed_deg_s else "yellow"
+    style = "bold red" if speed > limits.hard_speed_deg_s else style
+    shown = f"{speed:5.1f} °/s" if view.tracked else "    – °/s"
+    table.add_row(
+        Text(
+            f"speed {shown}  (gentle ≤ {limits.gentle_speed_deg_s:g}, "
+            f"stop above {limits.hard_speed_deg_s:g})   range {view.range_deg:4.1f}° "
+            f"of {limits.max_range_deg:g}°",
+            style=style if view.tracked else "dim",
+        )
+    )
+    for result in view.checks:
+        if active and result.id not in active:
+            continue
+        marks = {"pass": "[green]✓[/]", "not_visible": "[yellow]?[/]"}
+        mark = marks.get(result.status, "[red]✗[/]")
+        table.add_row(f"{mark} {result.message}")
+    return table

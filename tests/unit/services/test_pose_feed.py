@@ -1,0 +1,110 @@
+"""The live pose feed: events in time order, a camera stop on sudden motion, a worker thread
+the session loop polls, and the camera's failure shown rather than crashing the session."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from tests.fixtures import poses
+
+from backbuddy.domain import techniques as tech
+from backbuddy.domain.errors import CameraError
+from backbuddy.domain.events import Pose, Stop
+from backbuddy.services.pose_feed import PoseFeed, iter_pose_events
+
+HUG = tech.get("seated_hug_extension")
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int
+    t: float
+    rgb: np.ndarray
+
+
+class Replay:
+    def __init__(self, scenario: poses.Scenario) -> None:
+        self.lm, self.i = scenario.landmarks, 0
+
+    def estimate(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        i, self.i = self.i, self.i + 1
+        return self.lm.image[i], self.lm.world[i]
+
+
+def _frames(scenario: poses.Scenario) -> Iterator[Frame]:
+    blank = np.zeros((480, 640, 3), np.uint8)
+    for i, t in enumerate(scenario.t):
+        yield Frame(i, float(t), blank)
+
+
+def test_each_frame_gives_a_pose_and_a_jerk_a_camera_stop_first() -> None:
+    sc = poses.jerk()
+    events = list(iter_pose_events(_frames(sc), HUG, Replay(sc)))
+    assert sum(isinstance(e, Pose) for e in events) == len(sc.t)
+    first_stop = next(i for i, e in enumerate(events) if isinstance(e, Stop))
+    assert isinstance(events[first_stop + 1], Pose)
+    assert events[first_stop].t == events[first_stop + 1].t
+    assert [e.t for e in events] == sorted(e.t for e in events)
+
+
+def test_event_times_come_from_the_session_clock() -> None:
+    sc = poses.rotation(5.0, duration_s=1.0)
+    ticks = iter(np.arange(100.0, 200.0, 0.5))
+    events = list(iter_pose_events(_frames(sc), HUG, Replay(sc), clock=lambda: next(ticks)))
+    assert events[0].t == 100.0
+    assert events[-1].t == 100.0 + 0.5 * (len(sc.t) - 1)
+
+
+def test_the_current_set_up_checks_gate_checks_ok() -> None:
+    sc = poses.rotation(0.0, duration_s=0.5)
+    lm = poses.seated_hug(np.zeros(len(sc.t)), arms="hanging")
+    hanging = poses.Scenario("hanging", lm, sc.angle, sc.velocity, HUG.id)
+    strict = list(iter_pose_events(_frames(hanging), HUG, Replay(hanging)))
+    loose = list(
+        iter_pose_events(_frames(hanging), HUG, Replay(hanging), checks=lambda: ["sitting_upright"])
+    )
+    assert not any(e.checks_ok for e in strict if isinstance(e, Pose))
+    assert all(e.checks_ok for e in loose if isinstance(e, Pose))
+
+
+def _poll_until(feed: PoseFeed, predicate, timeout: float = 5.0) -> list:
+    got: list = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got.extend(feed.poll(42.0))
+        if predicate(got):
+            return got
+        time.sleep(0.01)
+    pytest.fail(f"the feed did not deliver in time: {feed.view}")
+
+
+def test_the_threaded_feed_delivers_every_frame_stamped_with_the_loop_time() -> None:
+    sc = poses.rotation(10.0, duration_s=1.0)
+    feed = PoseFeed(_frames(sc), HUG, Replay(sc)).start()
+    got = _poll_until(feed, lambda g: sum(isinstance(e, Pose) for e in g) == len(sc.t))
+    _poll_until(feed, lambda g: feed.view.error is not None)
+    feed.stop()
+    assert {e.t for e in got} == {42.0}
+    assert all(e.tracked for e in got if isinstance(e, Pose))
+    assert feed.view.frames == len(sc.t)
+    assert {r.id for r in feed.view.checks} == {"sitting_upright", "arms_crossed", "chin_tucked"}
+    assert feed.view.error == "the video ended"
+    assert not feed.view.tracked  # no more frames: the screen says so
+
+
+def test_a_failing_camera_is_shown_not_raised() -> None:
+    sc = poses.rotation(0.0, duration_s=0.3)
+
+    def frames() -> Iterator[Frame]:
+        yield from _frames(sc)
+        raise CameraError("camera 0 stopped giving pictures")
+
+    feed = PoseFeed(frames(), HUG, Replay(sc)).start()
+    _poll_until(feed, lambda g: feed.view.error is not None)
+    feed.stop()
+    assert feed.view.error == "camera 0 stopped giving pictures"
+    assert not feed.view.tracked
