@@ -71,7 +71,7 @@ class Landmarks:
     t: FloatArray
     size: tuple[int, int]
     person: int = 0
-    _pixels: dict[str, FloatArray] = field(default_factory=dict, repr=False, compare=False)
+    _pixels: dict[str, FloatArray] = field(default_factory=dict, repr=False, compare=False)  # cache
 
     def __post_init__(self) -> None:
         image = np.asarray(self.image, dtype=np.float32)
@@ -109,8 +109,10 @@ class Landmarks:
         return self._pixels["xy"]
 
     def visibility(self) -> FloatArray:
-        """Shape (T, 33), float64; NaN (no person) reads as 0."""
-        return np.nan_to_num(self.image[:, :, 3].astype(np.float64), nan=0.0)
+        """Shape (T, 33), float64; NaN (no person) reads as 0 (cached)."""
+        if "vis" not in self._pixels:
+            self._pixels["vis"] = np.nan_to_num(self.image[:, :, 3].astype(np.float64), nan=0.0)
+        return self._pixels["vis"]
 
     def take(self, index: slice | NDArray[np.intp]) -> Landmarks:
         """A subset of frames (a slice or an index array), as new Landmarks."""

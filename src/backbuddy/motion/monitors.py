@@ -19,6 +19,7 @@ monitors below, which fill each frame's `Pose` fields:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -203,52 +204,68 @@ class PoseMonitor:
         passed: BoolArray,
         visible: BoolArray,
     ) -> dict[str, np.ndarray]:
-        """The per-frame monitors: a plain loop over scalars (cheap, and stateful by nature)."""
+        """The per-frame monitors: a plain loop over scalars (cheap, and stateful by nature).
+
+        State lives in locals during the loop (attribute access costs more than the
+        arithmetic) and goes back into `self._s` at the end.
+        """
         s = self._s
         n = t.shape[0]
-        tracked = np.zeros(n, bool)
-        checks_ok = np.zeros(n, bool)
-        sudden = np.zeros(n, bool)
-        speed = np.zeros(n)
-        rng = np.zeros(n)
-        baseline = np.full(n, np.nan)
-        value, velocity, step = (
-            primary.value.tolist(),
-            primary.velocity.tolist(),
-            primary.step.tolist(),
-        )
+        tracked, checks_ok, sudden = [False] * n, [False] * n, [False] * n
+        speed, rng, baseline = [0.0] * n, [0.0] * n, [0.0] * n
+        value, velocity = primary.value.tolist(), primary.velocity.tolist()
+        step = primary.step.tolist()
+        same_l, jump_l, seg_l = same.tolist(), jump.tolist(), segment.tolist()
+        vis_l, pass_l = visible.tolist(), passed.tolist()
         grace, limit = self.grace_s, self.sudden_step
+        last_seen, last_checks, verdict = s.last_seen, s.last_checks_seen, s.checks_verdict
+        cur_speed, cur_range, base, base_seg, was_sudden = (
+            s.speed,
+            s.range,
+            s.baseline,
+            s.baseline_segment,
+            s.sudden,
+        )
         for i, ti in enumerate(t.tolist()):
-            seg = int(segment[i])
-            seen = bool(same[i]) and value[i] == value[i]  # NaN != NaN
-            if seg != s.baseline_segment and s.baseline_segment >= 0:
-                s.baseline, s.baseline_segment = float("nan"), -1
+            v = value[i]
+            seen = same_l[i] and v == v  # NaN != NaN
+            if base_seg >= 0 and seg_l[i] != base_seg:  # another person: a new baseline
+                base, base_seg = math.nan, -1
             if seen:
-                s.last_seen = ti
-            if visible[i] and same[i]:
-                s.last_checks_seen, s.checks_verdict = ti, bool(passed[i])
-            elif ti - s.last_checks_seen > grace:
-                s.checks_verdict = False
-            ok_now = ti - s.last_seen <= grace and not jump[i]
-            if seen and s.checks_verdict and visible[i] and s.baseline != s.baseline:
-                s.baseline, s.baseline_segment = value[i], seg
-            if seen:  # not yet measurable (tracking just began) reads 0, not a stale value
-                s.speed = abs(velocity[i]) if velocity[i] == velocity[i] else 0.0
-            if seen and s.baseline == s.baseline:
-                s.range = abs(value[i] - s.baseline)
-            jerk = seen and s.baseline == s.baseline and step[i] > limit
-            sudden[i] = jerk and not s.sudden
-            s.sudden = jerk
-            tracked[i] = ok_now
+                last_seen = ti
+            if vis_l[i] and same_l[i]:
+                last_checks, verdict = ti, pass_l[i]
+            elif ti - last_checks > grace:
+                verdict = False
+            ok_now = ti - last_seen <= grace and not jump_l[i]
+            if seen:
+                if verdict and vis_l[i] and base != base:
+                    base, base_seg = v, seg_l[i]
+                vel = velocity[i]  # not yet measurable (tracking just began) reads 0
+                cur_speed = abs(vel) if vel == vel else 0.0
+                if base == base:
+                    cur_range = abs(v - base)
+            jerk = seen and base == base and step[i] > limit
+            sudden[i] = jerk and not was_sudden
+            was_sudden = jerk
             if not ok_now:
-                s.speed = 0.0
-            checks_ok[i] = s.checks_verdict and ok_now
-            speed[i], rng[i], baseline[i] = s.speed, s.range, s.baseline
+                cur_speed = 0.0
+            tracked[i] = ok_now
+            checks_ok[i] = verdict and ok_now
+            speed[i], rng[i], baseline[i] = cur_speed, cur_range, base
+        s.last_seen, s.last_checks_seen, s.checks_verdict = last_seen, last_checks, verdict
+        s.speed, s.range, s.baseline, s.baseline_segment, s.sudden = (
+            cur_speed,
+            cur_range,
+            base,
+            base_seg,
+            was_sudden,
+        )
         return {
-            "tracked": tracked,
-            "checks_ok": checks_ok,
-            "speed": speed,
-            "range": rng,
-            "baseline": baseline,
-            "sudden": sudden,
+            "tracked": np.array(tracked, bool),
+            "checks_ok": np.array(checks_ok, bool),
+            "speed": np.array(speed),
+            "range": np.array(rng),
+            "baseline": np.array(baseline),
+            "sudden": np.array(sudden, bool),
         }

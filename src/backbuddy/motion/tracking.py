@@ -19,6 +19,7 @@ Both carry state, so frames can be fed one at a time with the same result.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -80,21 +81,64 @@ def guard_identity(
     """
     s = state or IdentityState()
     hips, shoulders = torso_points(lm)
+    seen = np.isfinite(hips).all(axis=1) & np.isfinite(shoulders).all(axis=1)
+    idx = np.flatnonzero(seen)
+    easy = _easy_steps(hips[idx], shoulders[idx], lm.t[idx])  # vs the previous seen frame
     same = np.zeros(len(lm), bool)
-    segment = np.zeros(len(lm), np.int64)
-    for i, t in enumerate(lm.t.tolist()):
-        hx, hy = hips[i].tolist()
-        sx, sy = shoulders[i].tolist()
-        if np.isfinite(hx + hy + sx + sy):
-            same[i], s = _step(s, float(t), hx, hy, sx, sy)
-        segment[i] = s.segment
-    return same, segment, s
+    seg_at = np.full(len(lm), -1, np.int64)
+    times = lm.t[idx].tolist()
+    pending = -1  # a frame accepted on the fast path, not yet written into `s`
+    accepted_last = False
+    for k, i in enumerate(idx.tolist()):
+        if accepted_last and easy[k] and s.candidate is None:
+            same[i], pending = True, i  # the common case: a small, believable move
+        else:
+            if pending >= 0:
+                s = _anchor(s, hips[pending], shoulders[pending], float(lm.t[pending]))
+                pending = -1
+            hx, hy = hips[i].tolist()
+            sx, sy = shoulders[i].tolist()
+            same[i], s = _step(s, times[k], hx, hy, sx, sy)
+        accepted_last = bool(same[i])
+        seg_at[i] = s.segment
+    if pending >= 0:
+        s = _anchor(s, hips[pending], shoulders[pending], float(lm.t[pending]))
+    segment = (
+        np.maximum.accumulate(np.where(seg_at >= 0, np.arange(len(lm)), -1)) if len(lm) else seg_at
+    )
+    filled = np.where(
+        segment >= 0, seg_at[np.maximum(segment, 0)], (state or IdentityState()).segment
+    )
+    return same, filled, s
+
+
+def _anchor(s: IdentityState, hip: FloatArray, shoulder: FloatArray, t: float) -> IdentityState:
+    h, sh = (float(hip[0]), float(hip[1])), (float(shoulder[0]), float(shoulder[1]))
+    length = math.hypot(sh[0] - h[0], sh[1] - h[1])
+    return replace(s, hip=h, shoulder=sh, length=length, t=t, candidate=None)
+
+
+def _easy_steps(hips: FloatArray, shoulders: FloatArray, t: FloatArray) -> BoolArray:
+    """For consecutive seen frames: is frame k a believable move from frame k-1 (k ≥ 1)?"""
+    easy = np.zeros(len(t), bool)
+    if len(t) < 2:
+        return easy
+    length = np.hypot(*(shoulders - hips).T)
+    moved = np.maximum(
+        np.hypot(*(hips[1:] - hips[:-1]).T), np.hypot(*(shoulders[1:] - shoulders[:-1]).T)
+    )
+    dt = np.maximum(np.diff(t), 0.0)
+    scale = np.maximum(length[:-1], 1e-6)
+    ratio = length[1:] / scale
+    near = moved <= (MAX_TORSO_SPEED * dt + JUMP_MARGIN) * scale
+    easy[1:] = near & (ratio >= 1 / MAX_SCALE_STEP) & (ratio <= MAX_SCALE_STEP)
+    return easy
 
 
 def _step(
     s: IdentityState, t: float, hx: float, hy: float, sx: float, sy: float
 ) -> tuple[bool, IdentityState]:
-    length = float(np.hypot(sx - hx, sy - hy))
+    length = math.hypot(sx - hx, sy - hy)
     if s.hip is None or s.shoulder is None:
         return True, IdentityState((hx, hy), (sx, sy), length, t, segment=s.segment)
     # While someone else is in view, "back to ours" means near where ours was last seen;
@@ -124,7 +168,9 @@ def _plausible(
     new_length: float,
 ) -> bool:
     scale = max(length, 1e-6)
-    moved = max(np.hypot(hx - hip[0], hy - hip[1]), np.hypot(sx - shoulder[0], sy - shoulder[1]))
+    moved = max(
+        math.hypot(hx - hip[0], hy - hip[1]), math.hypot(sx - shoulder[0], sy - shoulder[1])
+    )
     if moved > (MAX_TORSO_SPEED * max(dt, 0.0) + JUMP_MARGIN) * scale:
         return False
     ratio = new_length / scale if scale > 1e-6 else 1.0

@@ -1,0 +1,182 @@
+"""Camera-layer benchmarks (issue 4), each a ratio or count measured in this one run.
+
+* live pipeline ÷ raw MediaPipe, frames/s on the same frames of a real clip: raw is
+  `PoseModel.estimate` on frames already decoded; the pipeline decodes, estimates,
+  runs the monitors frame by frame, steps the engine and stores every event
+  (SQLite, committed) — what `guide --camera` does per frame. Goal ≥ 0.9.
+* kinematics + checks + monitors on precomputed landmarks, frames/s. Goal ≥ 100,000.
+* halt latency on the synthetic sequences: frames from the first frame whose true
+  speed exceeds the hard limit to the engine's `halt` cue. Goal ≤ 2 at 30 fps.
+* speed error on the slow (5, 10 °/s) sequences, mean |measured − true| once tracking
+  has settled, movement and rest included (lag counts). Goal ≤ 1 °/s.
+* `analyze` throughput as a multiple of real time on a 30 fps clip.
+
+Seeds: the synthetic sequences use seeds 42…51. Runs in about half a minute.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fixtures import poses  # noqa: E402
+from tests.fixtures.session import AT, clear_screening, drive  # noqa: E402
+
+from backbuddy.adapters import video  # noqa: E402
+from backbuddy.adapters.mediapipe_pose import PoseModel  # noqa: E402
+from backbuddy.adapters.sql_store import SqlStore  # noqa: E402
+from backbuddy.domain import events as ev  # noqa: E402
+from backbuddy.domain import session  # noqa: E402
+from backbuddy.domain import techniques as tech  # noqa: E402
+from backbuddy.motion.landmarks import Landmarks  # noqa: E402
+from backbuddy.motion.monitors import PoseMonitor  # noqa: E402
+from backbuddy.services import analyze as service  # noqa: E402
+from backbuddy.services.session_runner import SessionRunner  # noqa: E402
+from bench import Result, emit  # noqa: E402
+
+CLIP = ROOT / "tests" / "data" / "sports2d_demo.mp4"  # 480×270, 30 fps, real people
+FRAMES = 150
+SEEDS = range(42, 52)
+HUG = tech.get("seated_hug_extension")
+
+
+def _decoded(limit: int) -> list[video.Frame]:
+    with video.open_file(CLIP) as source:
+        return [f for f, _ in zip(source, range(limit), strict=False)]
+
+
+def _raw_fps(frames: list[video.Frame]) -> float:
+    with PoseModel() as model:
+        model.estimate(frames[0].rgb)  # the graph starts on the first frame: not timed
+        started = time.perf_counter()
+        for frame in frames:
+            model.estimate(frame.rgb)
+        return len(frames) / (time.perf_counter() - started)
+
+
+def _first_frames(limit: int) -> Iterator[video.Frame]:
+    with video.open_file(CLIP) as source:
+        yield from (f for f, _ in zip(source, range(limit), strict=False))
+
+
+def _pipeline_fps(limit: int, db: Path) -> float:
+    store = SqlStore(f"sqlite:///{db}")
+    state = session.new_session(HUG, clear_screening(HUG))
+    runner = SessionRunner.start(store, state, None, AT, camera=True)
+    runner.handle(ev.Begin(0.0, at=AT, camera=True), AT)
+    monitor = PoseMonitor(HUG, fps=30.0)
+    warm = _decoded(1)[0]
+    with PoseModel() as model:
+        model.estimate(warm.rgb)
+        started = time.perf_counter()
+        n = 0
+        for frame in video.prefetch(_first_frames(limit)):
+            image, world = model.estimate(frame.rgb)
+            h, w = frame.rgb.shape[:2]
+            lm = Landmarks(image[None], world[None], np.array([frame.t]), (w, h))
+            trace = monitor.update(lm)
+            for event in trace.events(0):
+                runner.handle(event, AT)
+            n += 1
+        fps = n / (time.perf_counter() - started)
+    store.close()
+    return fps
+
+
+def live_pipeline() -> list[Result]:
+    frames = _decoded(FRAMES)
+    raw, pipe = [], []
+    with tempfile.TemporaryDirectory(prefix="bench-pose-") as tmp:
+        for i in range(2):  # interleaved, best of two each: the machine is shared
+            raw.append(_raw_fps(frames))
+            pipe.append(_pipeline_fps(FRAMES, Path(tmp) / f"s{i}.sqlite3"))
+    return [
+        emit("pose_raw_mediapipe_fps", max(raw), "frames/s", "info"),
+        emit("pose_live_pipeline_fps", max(pipe), "frames/s", "info"),
+        emit("pose_pipeline_over_raw", max(pipe) / max(raw), "ratio", ">=0.9"),
+    ]
+
+
+def motion_throughput() -> list[Result]:
+    t, angle, _ = poses.profile(10.0, duration_s=600.0, move_s=300.0)  # 18,000 frames
+    lm = poses.seated_hug(angle)
+    best = 0.0
+    for _ in range(3):
+        started = time.perf_counter()
+        PoseMonitor(HUG).update(lm)
+        best = max(best, len(lm) / (time.perf_counter() - started))
+    one = PoseMonitor(HUG)
+    frames = [lm.take(slice(i, i + 1)) for i in range(300)]
+    started = time.perf_counter()
+    for frame in frames:
+        one.update(frame)
+    per_frame_ms = 1000 * (time.perf_counter() - started) / len(frames)
+    return [
+        emit("motion_batch_fps", best, "frames/s", ">=100000"),
+        emit("motion_live_ms_per_frame", per_frame_ms, "ms", "<=5"),
+    ]
+
+
+def _halt_frame(scenario: poses.Scenario) -> int | None:
+    trace = PoseMonitor(HUG).update(scenario.landmarks)
+    halt = drive(HUG, list(trace.all_events())).first("halt")
+    return None if halt is None else int(round(halt.t * poses.FPS))
+
+
+def halt_latency() -> list[Result]:
+    fast, jerks, errors, false_stops = [], [], {5.0: [], 10.0: []}, 0
+    for seed in SEEDS:
+        sc = poses.rotation(40.0, seed=seed, onset_s=11.0, duration_s=16.0)
+        halt = _halt_frame(sc)
+        first = int(np.argmax(sc.velocity > HUG.limits.hard_speed_deg_s))
+        fast.append(99 if halt is None else halt - first)
+        jerk = poses.jerk(base=5.0, step=20.0, at_s=12.0, seed=seed, onset_s=11.0, duration_s=16.0)
+        halt = _halt_frame(jerk)
+        jerks.append(99 if halt is None else halt - int(round(12.0 * poses.FPS)))
+        for speed in errors:
+            slow = poses.rotation(speed, seed=seed, onset_s=2.0, move_s=5.0, duration_s=10.0)
+            trace = PoseMonitor(HUG).update(slow.landmarks)
+            settled = slow.t >= 0.5
+            errors[speed].append(float(np.mean(np.abs(trace.speed - slow.velocity)[settled])))
+            late = poses.rotation(speed, seed=seed, onset_s=11.0, move_s=3.0, duration_s=16.0)
+            false_stops += _halt_frame(late) is not None
+    return [
+        emit("halt_latency_frames_max", max(fast), "frames", "<=2"),
+        emit("halt_latency_frames_mean", statistics.mean(fast), "frames", "<=2"),
+        emit("sudden_motion_latency_frames_max", max(jerks), "frames", "<=6"),
+        emit("speed_error_5deg_s", statistics.mean(errors[5.0]), "deg/s", "<=1"),
+        emit("speed_error_10deg_s", statistics.mean(errors[10.0]), "deg/s", "<=1"),
+        emit("false_halts_slow_sequences", false_stops, "count", "0"),
+    ]
+
+
+def analyze_realtime() -> list[Result]:
+    with video.open_file(CLIP) as source, PoseModel() as model:
+        started = time.perf_counter()
+        a = service.analyze(video.prefetch(source), source.info, model)
+        elapsed = time.perf_counter() - started
+    clip_s = len(a.landmarks) / (a.fps or 30.0)
+    return [emit("analyze_x_realtime", clip_s / elapsed, "x", ">=1")]
+
+
+def run() -> list[Result]:
+    started = datetime.now(UTC)
+    results = [*motion_throughput(), *halt_latency(), *live_pipeline(), *analyze_realtime()]
+    print(
+        f"# bench.pose took {(datetime.now(UTC) - started).total_seconds():.0f} s", file=sys.stderr
+    )
+    return results
+
+
+if __name__ == "__main__":
+    run()
