@@ -12,7 +12,10 @@
 
 Runs the server of the browser tests (`tests/e2e/app_server.py`, the camera watch
 wired to MediaPipe) in a subprocess and Debian's Chromium with the fake camera
-playing `tests/data/pose2sim_cam01.mp4`. Prints `BENCH <name> <value> <unit> goal=<goal>`.
+playing `tests/data/pose2sim_cam01.mp4`. `python -m bench web` runs it with the
+others' format (`BENCH <name> <value> <unit> goal=<goal>`, bench/results.json);
+`python -m bench.web stop|rtt|memory` runs one part. About 2 minutes with the
+default 60 s memory session.
 """
 
 from __future__ import annotations
@@ -34,13 +37,9 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.conftest import BROWSER_ARGS, CHROMIUM, CLIP, Server, start_server  # noqa: E402
 from tests.e2e.flows import start_session  # noqa: E402
 
+from bench import Result, emit  # noqa: E402
+
 FRAME_MS = 1000 / 60
-Result = tuple[str, float, str, str]
-
-
-def emit(name: str, value: float, unit: str, goal: str) -> Result:
-    print(f"BENCH {name} {value:.2f} {unit} goal={goal}", flush=True)
-    return (name, value, unit, goal)
 
 
 def pct(values: list[float], q: float) -> float:
