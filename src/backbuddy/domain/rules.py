@@ -70,8 +70,14 @@ def camera_ok(state: SessionState, t: float) -> bool:
     return last is not None and not pose_stale(state, t) and last.tracked and last.checks_ok
 
 
-def enter_phase(state: SessionState, index: int, t: float) -> Result:
-    """Start phase `index` of the attempt cycle at time `t`, gating the movement phase."""
+def enter_phase(state: SessionState, index: int, t: float, now: float | None = None) -> Result:
+    """Start phase `index` of the attempt cycle at time `t`, gating the movement phase.
+
+    `now` is the time of the event being handled (t when the phase starts on time).
+    A movement cue is judged at `now`, never in the past: if the phase's start is
+    already more than POSE_STALE_S behind (no tick came), nothing moves (I3, I4).
+    """
+    now = t if now is None else now
     technique = state.technique
     phase = technique.phases[index]
     if index == 0 and state.attempts >= state.limits.attempts:
@@ -87,18 +93,20 @@ def enter_phase(state: SessionState, index: int, t: float) -> Result:
         )
     if state.attempts >= state.limits.attempts:  # when rest precedes mobilise (I6 cap)
         return finish(state, t, "completed", (Cue(t, "say", wording.COMPLETED),))
-    if not camera_ok(state, t):
-        return pause(state, t, "camera_not_ready", wording.CAMERA_NOT_READY)
+    if now - t > POSE_STALE_S:
+        return pause(state, now, "late", wording.LATE)
+    if not camera_ok(state, now):
+        return pause(state, now, "camera_not_ready", wording.CAMERA_NOT_READY)
     state = replace(state, attempts=state.attempts + 1)
     text = f"Attempt {state.attempts} of {state.limits.attempts}. {phase.text}"
     move = Cue(t, "move", text, step=phase.id, receiver=receiver, assistant=assistant)
     return state, (pace, move)
 
 
-def next_phase(state: SessionState, t: float) -> Result:
+def next_phase(state: SessionState, t: float, now: float) -> Result:
     """Move on when the current phase's time is up; after `rest` a new attempt begins."""
     index = (state.phase_index + 1) % len(state.technique.phases)
-    return enter_phase(state, index, t)
+    return enter_phase(state, index, t, now)
 
 
 def pause(state: SessionState, t: float, reason: str, text: str) -> Result:
@@ -162,8 +170,9 @@ def symptom_halt(state: SessionState, t: float, symptom: str) -> Result:
         cues.append(Cue(t, "refer", wording.EMERGENCY, reason=f"symptom:{symptom}"))
     cues.append(Cue(t, "refer", refer, reason=f"symptom:{symptom}"))
     state = replace(state, symptom=True)
-    if state.mode == "ended":
-        return state, (*cues, Cue(t, "aftercare", wording.AFTERCARE))
+    if state.mode == "ended":  # felt after the end: still a symptom halt for history (I8)
+        new = replace(state, end_reason="symptom")
+        return new, (*cues, Cue(t, "aftercare", wording.AFTERCARE))
     return finish(state, t, "symptom", tuple(cues))
 
 

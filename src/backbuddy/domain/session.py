@@ -88,6 +88,7 @@ TRANSITIONS: Mapping[Mode, Mapping[str, tuple[str, tuple[Mode, ...]]]] = {
         "pose": ("note_pose", ("idle",)),
         "stop": ("stop", ("ended",)),
         "sensation": ("sensation", ("idle", "ended")),
+        "pop": ("pop", ("ended",)),
         "end": ("end", ("ended",)),
     },
     "setup": {
@@ -96,6 +97,7 @@ TRANSITIONS: Mapping[Mode, Mapping[str, tuple[str, tuple[Mode, ...]]]] = {
         "pose": ("setup_pose", ("setup", "attempt", "paused")),
         "stop": ("stop", ("halted",)),
         "sensation": ("sensation", ("setup", "paused", "ended")),
+        "pop": ("pop", ("ended",)),
         "end": ("end", ("ended",)),
     },
     "attempt": {
@@ -208,7 +210,11 @@ def _require_screening(state: SessionState, event: Begin) -> None:
         raise ScreeningRequired(
             f"no screening for {tid} in this sitting: run `backbuddy screen {tid}` first"
         )
-    if event.at is None or not s.valid_at(event.at):
+    if event.at is None:
+        raise ScreeningRequired("a session's `begin` needs its wall-clock start `at`")
+    if event.at < s.taken_at:
+        raise ScreeningRequired(f"the screening for {tid} was taken after this session began")
+    if not s.valid_at(event.at):
         raise ScreeningRequired(
             f"the screening for {tid} has expired (valid until {s.valid_until:%H:%M}); "
             "answer the questions again"
@@ -265,7 +271,7 @@ def _advance_due(state: SessionState, t: float) -> tuple[SessionState, tuple[Cue
         ends = state.phase_started + phase.seconds
         if t < ends:
             break
-        state, more = rules.next_phase(state, ends)
+        state, more = rules.next_phase(state, ends, t)
         cues += more
     return state, cues
 
@@ -300,7 +306,7 @@ def _sensation(state: SessionState, event: Event) -> tuple[SessionState, tuple[C
         return rules.pause(state, event.t, "discomfort", wording.DISCOMFORT)
     if event.sensation == "comfortable_stretch":
         return state, (Cue(event.t, "say", "Good. Stay with the breath."),)
-    return state, ()
+    return state, (Cue(event.t, "say", wording.DISCOMFORT_AT_REST, reason="discomfort"),)
 
 
 def _resistance(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:

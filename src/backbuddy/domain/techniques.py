@@ -177,6 +177,8 @@ class Technique(_Model):
         kinds = [p.id for p in phases]
         if kinds.count("mobilise") != 1:
             raise ValueError("phases need exactly one 'mobilise' phase")
+        if kinds.count("rest") != 1:
+            raise ValueError("phases need exactly one 'rest' phase (a pause resumes there)")
         if phases[kinds.index("mobilise")].breath != "out":
             raise ValueError("the 'mobilise' phase must be on the exhale (breath: out)")
         return phases

@@ -43,6 +43,10 @@ DISCOMFORT = (
 TRACKING_LOST = "Paused: the camera can't see the receiver. Hold still and step back into view."
 POSITION_CHANGED = "Paused: the position changed. Release gently and set up again."
 CAMERA_NOT_READY = "Waiting: the camera needs to see the receiver in position before moving."
+DISCOMFORT_AT_REST = (
+    "Rest in a comfortable position. If the discomfort doesn't ease, don't go on today."
+)
+LATE = "Paused: the guide fell behind, so nothing moves now. Press Resume when you are ready."
 RESUMED = "Going on gently. Release, rest and breathe."
 COMPLETED = "That's all the attempts for today. Well done."
 ENDED = "Session ended."

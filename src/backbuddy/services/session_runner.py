@@ -74,9 +74,11 @@ class SessionRunner:
                     f"so it cannot guide it ({err})"
                 ) from err
             self.seq += 1
+        reason_changed = new.end_reason != self.state.end_reason
         self.state = new
         self.last_event_t = event.t
-        if new.mode == "ended" and not self.finished:
+        if new.mode == "ended" and (not self.finished or reason_changed):
+            # A symptom felt after the end still counts as a symptom halt (I8).
             self._finish(now, _STATUS[new.end_reason or "ended_by_pair"], new.end_reason)
         return cues
 

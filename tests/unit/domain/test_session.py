@@ -167,10 +167,11 @@ def test_discomfort_during_set_up_pauses_and_resumes_to_set_up(start):
 
 
 @pytest.mark.parametrize("mode", ["idle", "paused", "halted", "ended"])
-def test_discomfort_when_nothing_is_moving_adds_no_cue(reach, mode):
-    """Nothing to ease off from: the pause (or stop) already holds. Reported as a question."""
+def test_discomfort_when_nothing_is_moving_is_answered_without_a_new_pause(reach, mode):
+    """Nothing to ease off from: the pause (or stop) already holds; the pair hears to rest."""
     pair = reach(mode)
-    assert pair.send(Sensation(12.0, "discomfort")) == []
+    said = pair.send(Sensation(12.0, "discomfort"))
+    assert said.kinds == ["say"]
     assert pair.mode == mode
 
 

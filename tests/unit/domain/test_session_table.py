@@ -10,7 +10,7 @@ import pytest
 
 from backbuddy.domain import session
 from backbuddy.domain.errors import EventError, TransitionNotAllowed
-from backbuddy.domain.events import EVENT_TYPES, Begin, Pop, Ready, Resume, Tick
+from backbuddy.domain.events import EVENT_TYPES, Begin, Ready, Resistance, Resume, Tick
 
 # ── refusals ─────────────────────────────────────────────────────────────────
 
@@ -39,7 +39,7 @@ def test_time_cannot_go_back_behind_a_tick_that_caught_up_on_a_phase(start):
     [
         ("idle", Ready(13.0)),
         ("idle", Resume(13.0)),
-        ("setup", Pop(13.0)),
+        ("setup", Resistance(13.0)),
         ("setup", Resume(13.0)),
         ("attempt", Begin(13.0)),
         ("attempt", Ready(13.0)),
