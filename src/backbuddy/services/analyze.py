@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backbuddy.domain import techniques as tech
-from backbuddy.motion import angles
+from backbuddy.motion import angles, kinematics
 from backbuddy.motion.analysis import FLAGGED, Analysis, flag_moments
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor
@@ -129,16 +129,19 @@ def snapshot_frames(a: Analysis, limit: int = 6) -> list[tuple[int, str]]:
         if seen.size:
             i = int(seen[0])
             out.append((i, f"set-up at {a.trace.t[i]:.2f} s (the set-up checks never all passed)"))
+    shown = {i for i, _ in out}
     for m in a.moments:
         if len(out) >= limit:
             break
-        if m.kind in FLAGGED:
+        if m.kind in FLAGGED and m.frame not in shown:
             out.append((m.frame, f"{m.kind.replace('_', ' ')} at {m.t:.2f} s: {m.detail}"))
+            shown.add(m.frame)
     return out
 
 
 def arrays(a: Analysis) -> dict[str, Any]:
-    """Landmarks and per-frame monitor values, for `np.savez` (landmarks.npz)."""
+    """Landmarks, per-frame monitor values, and every measure with its speed, for `np.savez`
+    (landmarks.npz)."""
     tr = a.trace
     out: dict[str, Any] = dict(a.landmarks.to_arrays())
     out.update(
@@ -153,8 +156,13 @@ def arrays(a: Analysis) -> dict[str, Any]:
         identity_jump=tr.jump,
         left_right_swap=tr.swapped,
     )
+    filt = kinematics.SpeedFilter.for_fps(a.fps or 30.0)
     for name, values in tr.measures.items():
         out[f"measure_{name}"] = values
+        track, _ = kinematics.track(
+            values, tr.t, tr.segment, periodic=name in angles.PERIODIC, filt=filt
+        )
+        out[f"speed_{name}"] = track.speed  # °/s (ratio units/s for ratios)
     for cid, check in tr.checks.items():
         out[f"check_{cid}"] = check.status
     return out

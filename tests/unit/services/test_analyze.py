@@ -88,6 +88,7 @@ def test_no_frames_gives_an_empty_analysis() -> None:
 def test_arrays_for_the_npz_file() -> None:
     sc = poses.rotation(10.0)
     arrays = service.arrays(service.analyze(_frames(sc), Info(), Replay(sc)))
-    for key in ("image", "world", "t", "speed_deg_s", "range_deg", "tracked", "check_arms_crossed"):
+    keys = ("image", "world", "t", "speed_deg_s", "range_deg", "tracked", "check_arms_crossed")
+    for key in (*keys, "measure_chin_tuck_deg", "speed_chin_tuck_deg", "speed_trunk_lean_deg"):
         assert key in arrays
     assert arrays["image"].shape == (len(sc.t), 33, 4)
