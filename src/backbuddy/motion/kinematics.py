@@ -10,11 +10,18 @@ rule (Goldenshluger & Nemirovski 1997; Katkovnik 1999). Slow, steady motion gets
 a 1 s fit (speed error ≈ 0.1 °/s); a sudden change is seen by the 3-sample fit
 within one or two frames.
 
-Parameters were set by measurement (see tests/data/README.md and bench/):
-MediaPipe's trunk angles jitter by 0.13–0.5° per frame on real clips; with
-``gamma = 3`` and windows 0.1–1 s at 30 fps, synthetic rotations at 5 and 10 °/s
-with 0.15–0.4° noise read within 0.3 °/s and never trip the 15 °/s velocity-step
-monitor, while a 40 °/s movement is seen within 2 frames.
+Parameters were set by measurement (tests/data/README.md, bench/pose.py):
+MediaPipe's trunk angles jitter by 0.13–0.5° per frame on the real clips, and the
+jitter is estimated as it goes (mean |second difference| over the last 2 s, never
+below 0.1°). Sweeping ``gamma`` over 3–4 and the windows on synthetic rotations
+with 0.15–0.4° of jitter: ``gamma = 4`` with windows of 0.1–1 s at 30 fps reads
+5 and 10 °/s within 0.1–0.6 °/s (mean, rest and movement included), never trips
+the 15 °/s velocity-step monitor in 80 × 20 s of slow motion, and still sees a
+40 °/s movement within 2 frames (``gamma = 3`` gave false velocity steps; more
+windows between 3 and 31 samples only added lag). A velocity step is seen when it
+is large: 40 °/s within 3 frames, 20 °/s within about 6 (the 200 ms the rule spans).
+Until some window could measure a steady speed to 2 °/s (0.3 s after tracking
+starts for a trunk angle, about 1 s for the noisier twist) no speed is reported.
 
 State (`History`) carries the last samples, so feeding one frame at a time gives
 exactly what one call over the whole sequence gives.
