@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
 from backbuddy.domain.techniques import Limits, Technique
-from backbuddy.motion.landmarks import Landmarks
+from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
 from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult
 
@@ -51,7 +51,28 @@ class CameraWatch:
         rgb = self.decode(jpeg)
         image, world = self.estimator.estimate(rgb)
         height, width = rgb.shape[:2]
-        lm = Landmarks(image[None], world[None], np.array([t], dtype=np.float64), (width, height))
+        return self._watch(image, world, (width, height), t, checks)
+
+    def analyze_landmarks(
+        self,
+        image: Sequence[Sequence[float]] | None,
+        world: Sequence[Sequence[float]] | None,
+        size: tuple[int, int],
+        t: float,
+        checks: tuple[str, ...],
+    ) -> FrameResult:
+        """Landmarks the page computed itself: the same monitors, the same pose events."""
+        return self._watch(_array(image), _array(world), size, t, checks)
+
+    def _watch(
+        self,
+        image: NDArray[np.float32],
+        world: NDArray[np.float32],
+        size: tuple[int, int],
+        t: float,
+        checks: tuple[str, ...],
+    ) -> FrameResult:
+        lm = Landmarks(image[None], world[None], np.array([t], dtype=np.float64), size)
         if checks and tuple(checks) != self.monitor.active_checks:
             self.monitor.active_checks = tuple(checks)
         trace = self.monitor.update(lm)
@@ -71,6 +92,13 @@ class CameraWatch:
 
     def close(self) -> None:
         self.estimator.close()
+
+
+def _array(points: Sequence[Sequence[float]] | None) -> NDArray[np.float32]:
+    """33 × 4 float32, all NaN for "no person" (never a guess)."""
+    if points is None:
+        return no_person()
+    return np.asarray(points, dtype=np.float32).reshape(N_LANDMARKS, 4)
 
 
 def _overlay(image: NDArray[np.float32]) -> list[list[float]]:

@@ -59,10 +59,15 @@ class FrameAnalyzer(Protocol):
 
 @runtime_checkable
 class LandmarkAnalyzer(Protocol):
-    """An analyzer that also accepts landmarks computed in the page (33 × 4, image coords)."""
+    """An analyzer that also takes landmarks computed in the page (see `schemas.LandmarksIn`)."""
 
     def analyze_landmarks(
-        self, image: Sequence[Sequence[float]], t: float, checks: tuple[str, ...]
+        self,
+        image: Sequence[Sequence[float]] | None,
+        world: Sequence[Sequence[float]] | None,
+        size: tuple[int, int],
+        t: float,
+        checks: tuple[str, ...],
     ) -> FrameResult: ...
 
 

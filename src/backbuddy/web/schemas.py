@@ -8,7 +8,7 @@ the envelope. Frames travel as binary messages and have no model here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,12 +50,22 @@ class EventIn(_Message):
     ref: str | None = Field(default=None, max_length=40)
 
 
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Point = Annotated[list[Finite], Field(min_length=4, max_length=4)]
+
+
 class LandmarksIn(_Message):
-    """Reserved for pages that run the pose model themselves (33 × [x, y, z, visibility])."""
+    """For pages that run the pose model themselves: one frame's landmarks, not its pixels.
+
+    `image`: 33 × [x, y, z, visibility], x and y in 0..1 of the frame; null when no
+    person is in view. `world`: 33 × [x, y, z, visibility] in metres (MediaPipe's
+    world landmarks), or null. `size`: the frame's [width, height] in pixels.
+    """
 
     type: Literal["landmarks"]
-    image: list[list[float]] = Field(min_length=33, max_length=33)
-    world: list[list[float]] | None = Field(default=None, min_length=33, max_length=33)
+    image: list[Point] | None = Field(min_length=33, max_length=33)
+    world: list[Point] | None = Field(default=None, min_length=33, max_length=33)
+    size: tuple[Annotated[int, Field(gt=0, le=8192)], Annotated[int, Field(gt=0, le=8192)]]
 
 
 # ── server → page ─────────────────────────────────────────────────────────────

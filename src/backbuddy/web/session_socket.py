@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
@@ -23,13 +24,31 @@ from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as ev
 from backbuddy.domain.errors import EventError, TransitionNotAllowed
 from backbuddy.web import schemas
-from backbuddy.web.frames import MAX_FPS, MAX_FRAME_BYTES, FrameRate, FrameRejected, check_frame
+from backbuddy.web.frames import (
+    MAX_FPS,
+    MAX_FRAME_BYTES,
+    FrameRate,
+    FrameRejected,
+    FrameResult,
+    LandmarkAnalyzer,
+    check_frame,
+)
 from backbuddy.web.live import LiveSession
 from backbuddy.web.registry import Registry
 from backbuddy.web.security import origin_allowed, token_ok
 
 #: A text message longer than this is refused (the largest real one, landmarks, is ~5 KB).
 MAX_TEXT_BYTES = 16 * 1024
+
+
+#: Analyses one waiting frame or set of landmarks for the checks that apply now.
+Job = Callable[[tuple[str, ...]], FrameResult]
+
+
+def _first_error(err: ValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "message"
+    return f"{where}: {first['msg']}"
 
 
 class ProtocolViolation(Exception):
@@ -74,7 +93,8 @@ class Connection:
         self.ws = ws
         self.live = live
         self.outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-        self.frame: tuple[bytes, float, int] | None = None
+        #: The newest waiting frame (or page landmarks): how to analyse it, and its seq.
+        self.pending: tuple[Job, int] | None = None
         self.frame_ready = asyncio.Event()
         self.rate = FrameRate()
         self.frames_seen = 0
@@ -163,8 +183,35 @@ class Connection:
                 ).model_dump()
             )
             return
+        analyzer, t = self.live.analyzer, self.live.clock()
+        self._queue_job(lambda checks: analyzer.analyze(data, t, checks))
+
+    def _on_landmarks(self, raw: dict[str, Any]) -> None:
+        """Landmarks from a page that runs the pose model itself; same path as a frame."""
+        if self.rate.flooded(time.monotonic()):
+            raise ProtocolViolation("too_many_frames", "frames are arriving faster than allowed")
+        try:
+            message = schemas.LandmarksIn.model_validate(raw)
+        except ValidationError as err:
+            raise ProtocolViolation("bad_message", _first_error(err)) from None
+        analyzer = self.live.analyzer
+        if not isinstance(analyzer, LandmarkAnalyzer):
+            self.send(
+                schemas.ErrorOut(
+                    code="not_supported", message="this session's camera watch takes no landmarks"
+                ).model_dump()
+            )
+            return
+        t = self.live.clock()
+        self._queue_job(
+            lambda checks: analyzer.analyze_landmarks(
+                message.image, message.world, message.size, t, checks
+            )
+        )
+
+    def _queue_job(self, job: Job) -> None:
         self.frames_seen += 1
-        self.frame = (data, self.live.clock(), self.frames_seen)
+        self.pending = (job, self.frames_seen)
         self.frame_ready.set()
 
     async def _watch_frames(self) -> None:
@@ -173,14 +220,14 @@ class Connection:
         while True:
             await self.frame_ready.wait()
             self.frame_ready.clear()
-            if self.frame is None or live.analyzer is None or live.over:
+            if self.pending is None or live.analyzer is None or live.over:
                 continue
-            data, t, seq = self.frame
-            self.frame = None
+            job, seq = self.pending
+            self.pending = None
             checks = live.runner.state.current_checks()
             started = time.perf_counter()
             try:
-                result = await asyncio.to_thread(live.analyzer.analyze, data, t, checks)
+                result = await asyncio.to_thread(job, checks)
             except ValueError as err:
                 self.send(schemas.ErrorOut(code="not_an_image", message=str(err)).model_dump())
                 continue
@@ -202,13 +249,12 @@ class Connection:
                 "bad_version", f"protocol version {raw.get('v')!r} is not supported; use 1"
             )
         if raw.get("type") == "landmarks":
-            raise ProtocolViolation("not_supported", "landmarks from the page are not served yet")
+            self._on_landmarks(raw)
+            return
         try:
             message = schemas.EventIn.model_validate(raw)
         except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "message"
-            raise ProtocolViolation("bad_message", f"{where}: {first['msg']}") from None
+            raise ProtocolViolation("bad_message", _first_error(err)) from None
         await self._on_event(message)
 
     async def _on_event(self, message: schemas.EventIn) -> None:

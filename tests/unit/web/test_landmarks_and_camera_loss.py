@@ -1,0 +1,117 @@
+"""Pages that send landmarks instead of frames; a camera that goes silent mid-movement (I4)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from backbuddy.domain.techniques import Limits, Technique
+from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
+
+from .conftest import ORIGIN, make_client, start_session
+from .test_socket import JPEG, opening, still, until
+
+
+class NoModel:
+    """The pose model is never asked: landmarks arrive ready-made."""
+
+    def estimate(self, rgb: Any) -> Any:
+        raise AssertionError("no frame should reach the pose model")
+
+    def close(self) -> None:
+        pass
+
+
+def watch(technique: Technique, limits: Limits) -> CameraWatch:
+    return CameraWatch(technique, NoModel(), decode_jpeg)
+
+
+def points(seed: int = 42) -> list[list[float]]:
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0.3, 0.7, size=(33, 2))
+    return [[float(x), float(y), 0.0, 0.95] for x, y in xy]
+
+
+def landmarks_message(**over: Any) -> dict[str, Any]:
+    message = {"v": 1, "type": "landmarks", "image": points(), "world": None, "size": [270, 480]}
+    return message | over
+
+
+def test_landmarks_from_the_page_take_the_frame_path(tmp_path: Path) -> None:
+    with make_client(tmp_path, analyzers=watch) as client:
+        sid = start_session(client, camera=True)
+        with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            ws.send_json(landmarks_message())
+            frame = until(ws, lambda m: m["type"] == "frame")
+            assert len(frame["landmarks"]) == 33
+            assert set(frame["checks"]) == {"sitting_upright", "arms_crossed", "chin_tucked"}
+            ws.send_json(landmarks_message(image=None))
+            assert until(ws, lambda m: m["type"] == "frame")["landmarks"] is None
+
+
+def test_landmarks_to_a_camera_watch_that_takes_none_are_refused_gently(tmp_path: Path) -> None:
+    with make_client(tmp_path, analyzers=still) as client:
+        sid = start_session(client, camera=True)
+        with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            ws.send_json(landmarks_message())
+            error = until(ws, lambda m: m["type"] == "error")
+            assert error["code"] == "not_supported"
+            assert not error["fatal"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps(landmarks_message(image=points()[:32])),
+        json.dumps(landmarks_message()).replace("0.95", "NaN", 1),
+        json.dumps(landmarks_message(size=[0, 480])),
+    ],
+)
+def test_malformed_landmarks_are_a_protocol_error(tmp_path: Path, text: str) -> None:
+    with make_client(tmp_path, analyzers=watch) as client:
+        sid = start_session(client, camera=True)
+        with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            ws.send_text(text)
+            error = until(ws, lambda m: m["type"] == "error")
+            assert error["code"] == "bad_message"
+            assert error["fatal"]
+
+
+def test_camera_going_silent_in_a_movement_phase_pauses_within_half_a_second(
+    tmp_path: Path,
+) -> None:
+    """I4 through the socket: frames stop during `mobilise`; the ticks pause the session."""
+    with make_client(tmp_path, analyzers=still) as client:
+        sid = start_session(client, camera=True)
+        live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+        with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            for _ in range(2):
+                ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r"})
+                until(ws, lambda m: m.get("ref") == "r")
+            live.t0 -= 9.8  # skip most of breathe-in and exhale instead of waiting 10 s
+            deadline = time.monotonic() + 3
+            moved = None
+            while moved is None and time.monotonic() < deadline:
+                ws.send_bytes(JPEG)
+                msg = until(ws, lambda m: m["type"] in ("frame", "cues"))
+                if msg["type"] == "cues" and any(c["kind"] == "move" for c in msg["cues"]):
+                    moved = msg
+                time.sleep(0.03)
+            assert moved is not None, "the movement cue never came with the camera watching"
+            last_frame = time.monotonic()
+            pause = until(
+                ws, lambda m: m["type"] == "cues" and any(c["kind"] == "pause" for c in m["cues"])
+            )
+            waited = time.monotonic() - last_frame
+            reason = next(c["reason"] for c in pause["cues"] if c["kind"] == "pause")
+            assert reason == "tracking_lost"
+            assert waited < 0.5 + 0.2  # I4 bound plus the test's own slack
