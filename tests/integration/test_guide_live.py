@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from backbuddy.adapters.sql_store import SqlStore
+from backbuddy.services.aftercare import SYMPTOM_LABELS
 
 CLEAR = Path(__file__).parents[1] / "data" / "screening" / "clear.yaml"
 BIN = Path(sys.executable).parent / "backbuddy"
@@ -74,6 +75,12 @@ def test_live_guide_keys_drive_the_session_and_space_halts(tmp_path):
     term.send(" ")
     term.expect("HALTED")
     term.send("q")
+    term.expect("Aftercare check")
+    term.expect("How does the back feel now")
+    term.send("2\r")  # about the same
+    for _, label in SYMPTOM_LABELS:
+        term.expect(f"{label}?")
+        term.send("n\r")
     assert term.close() == 0
 
     with SqlStore(db) as store:
@@ -83,3 +90,6 @@ def test_live_guide_keys_drive_the_session_and_space_halts(tmp_path):
         assert record.status == "ended_by_pair"
         halts = [c for _, c in store.cues(record.id) if c.kind == "halt"]
         assert halts[0].reason == "stop:key"
+        (check,) = store.aftercare()
+        assert check.feel == "same"
+        assert check.symptoms == ()

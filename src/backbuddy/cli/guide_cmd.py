@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.prompt import Confirm, Prompt
 
 from backbuddy.bootstrap import open_store
+from backbuddy.cli import guide_checks as checks
 from backbuddy.cli.guide_camera import CameraOption
 from backbuddy.cli.options import DbOption, JsonOption
 from backbuddy.cli.screen_cmd import ask, read_answers
@@ -78,6 +79,10 @@ def guide_cmd(
             answers = _offer_screening(store, technique, now)
         screening_id, result = guide.screening_for(store, settings, technique, now, answers)
         state = guide.new_state(settings, technique, result)
+        out = err_console if as_json else console
+        checks.before_start(
+            store, technique.id, now, state.limits.pop_rest_min, out, ask=events is None
+        )
         if events is not None:
             _headless(store, state, screening_id, events, as_json, now)
             return
@@ -87,8 +92,9 @@ def guide_cmd(
         runner = SessionRunner.start(store, state, screening_id, now, camera=camera is not None)
         if camera is not None:
             run_with_camera(runner, console, camera)
-            return
-        run_live(runner, console)
+        else:
+            run_live(runner, console)
+        checks.after_session(store, runner.session_id, datetime.now(UTC), console)
 
 
 def _choose_technique(events: str | None) -> str:

@@ -45,7 +45,9 @@ class TransitionNotAllowed(BackbuddyError):
 
 
 class SessionLimitReached(BackbuddyError):
-    """A frequency or rest rule (I6, I8) forbids a new session now."""
+    """A frequency or rest rule (I6, I8) forbids a new session now (exit 3: not now)."""
+
+    exit_code = 3
 
 
 class StoreError(BackbuddyError):

@@ -146,3 +146,14 @@ def test_events_from_stdin_stream_and_an_unfinished_run_is_interrupted(db, run):
     assert cues(result.output)[-1]["step"] == "breathe_in"  # breathing had begun
     history = json.loads(run(db, "history", "--json").output)
     assert history[0]["status"] == "interrupted"
+
+
+def test_a_second_session_the_same_day_is_refused_exit_3(tmp_path, db, run):
+    args = ("guide", TECH, "--events", events_file(tmp_path, *SESSION), "--screening-answers",
+            str(CLEAR), "--json")  # fmt: skip
+    assert run(db, *args).exit_code == 0
+    again = run(db, *args)
+    assert again.exit_code == 3
+    assert "already been 1 session today" in again.output
+    assert "physiotherapist, chiropractor or doctor" in again.output
+    assert len(json.loads(run(db, "history", "--json").output)) == 1
