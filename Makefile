@@ -41,5 +41,11 @@ test: $(STAMP) system-deps lint
 bench: $(STAMP) system-deps
 	$(BIN)/python -m bench
 
+## truth-clips: re-render tests/data/truth/ (developer tool in tools/render_truth with its own venv,
+##              CPU torch, OSMesa; installs libosmesa6/ffmpeg if missing). Not needed by run or test.
+truth-clips:
+	PY="$(PY)" bash tools/render_truth/setup_venv.sh
+	cd tools/render_truth && PYOPENGL_PLATFORM=osmesa nice -n 10 .venv/bin/python -m render_truth.generate --out ../../tests/data/truth
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
