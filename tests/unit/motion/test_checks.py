@@ -27,8 +27,8 @@ def test_the_messages_say_what_to_do_and_show_the_numbers(lying: Technique) -> N
 
 
 def test_ratio_checks_show_two_decimals(hug: Technique) -> None:
-    message = checks.describe(hug.check("arms_crossed"), 1.234, "high")
-    assert message.endswith("(now 1.23, aim 0.00–0.60)")
+    message = checks.describe(hug.check("arms_crossed"), 1.834, "high")
+    assert message.endswith("(now 1.83, aim 0.00–1.20)")
 
 
 def test_a_correct_seated_hug_passes_every_check(hug: Technique) -> None:
