@@ -30,7 +30,13 @@ from backbuddy.web import pages, session_pages
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S
 from backbuddy.web.registry import Registry
-from backbuddy.web.security import TOKEN_COOKIE, bearer, token_ok
+from backbuddy.web.security import (
+    TOKEN_COOKIE,
+    bearer,
+    host_allowed,
+    origin_allowed,
+    token_ok,
+)
 from backbuddy.web.session_socket import serve_socket
 
 HERE = Path(__file__).resolve().parent
@@ -85,12 +91,20 @@ def create_app(
 
 
 def _guard(app: FastAPI, settings: Settings) -> None:
-    """Off loopback every HTTP request needs the token (sockets check it themselves)."""
+    """Host, Origin of posts, and (off loopback) the token; sockets check their own."""
 
     @app.middleware("http")
     async def require_token(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        host = request.headers.get("host")
+        if not host_allowed(settings, host):
+            return HTMLResponse("<h1>Unknown host</h1><p>Open backbuddy at 127.0.0.1.</p>", 421)
+        origin = request.headers.get("origin")
+        if request.method == "POST" and origin and not origin_allowed(origin, host):
+            return HTMLResponse(
+                "<h1>Refused</h1><p>Forms come from backbuddy's own pages.</p>", 403
+            )
         query = request.query_params.get("token")
         cookie = request.cookies.get(TOKEN_COOKIE)
         header = bearer(request.headers.get("authorization"))

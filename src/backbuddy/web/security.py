@@ -3,9 +3,11 @@
 On loopback (the default) nobody else can reach the server, so no token is
 needed. Bound anywhere else, every request and socket must carry the token: as
 `?token=` once (the server then sets a cookie), as that cookie, or as a bearer
-header. Sockets must also come from a page this server served (the Origin
-matches the Host), so another web site open in the same browser cannot drive a
-session.
+header. Sockets and form posts must also come from a page this server served
+(the Origin matches the Host), so another web site open in the same browser
+cannot drive a session or answer a screening. Without a token the Host must be
+a loopback name, so a web site cannot rebind its own name to 127.0.0.1 and read
+the pages (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from urllib.parse import urlsplit
 from backbuddy.config import Settings
 
 TOKEN_COOKIE = "backbuddy_token"
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def token_ok(settings: Settings, *given: str | None) -> bool:
@@ -38,3 +41,13 @@ def origin_allowed(origin: str | None, host: str | None) -> bool:
         return False
     parts = urlsplit(origin)
     return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
+
+
+def host_allowed(settings: Settings, host: str | None) -> bool:
+    """Off loopback (with a token) any Host; on loopback only loopback names."""
+    if settings.token is not None:
+        return True
+    if not host:
+        return False
+    name = urlsplit(f"//{host}").hostname or ""
+    return name in LOOPBACK_NAMES or name == settings.host

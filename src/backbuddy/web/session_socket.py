@@ -35,7 +35,7 @@ from backbuddy.web.frames import (
 )
 from backbuddy.web.live import LiveSession
 from backbuddy.web.registry import Registry
-from backbuddy.web.security import origin_allowed, token_ok
+from backbuddy.web.security import host_allowed, origin_allowed, token_ok
 
 #: A text message longer than this is refused (the largest real one, landmarks, is ~5 KB).
 MAX_TEXT_BYTES = 16 * 1024
@@ -69,7 +69,8 @@ async def refuse(ws: WebSocket, code: schemas.ErrorCode, message: str, close: in
 async def serve_socket(ws: WebSocket, session_id: int, registry: Registry) -> None:
     """Check who is asking, attach to the live session, and run the connection."""
     settings = registry.settings
-    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host")):
+    host = ws.headers.get("host")
+    if not (host_allowed(settings, host) and origin_allowed(ws.headers.get("origin"), host)):
         await refuse(ws, "forbidden", "this page's origin may not open the session socket", 4403)
         return
     if not token_ok(settings, ws.query_params.get("token"), ws.cookies.get("backbuddy_token")):

@@ -14,7 +14,9 @@ from backbuddy.web.app import create_app
 from backbuddy.web.frames import AnalyzerFactory
 
 TECHNIQUE = "seated_hug_extension"
-ORIGIN = {"origin": "http://testserver"}
+BASE = "http://127.0.0.1:8000"
+WS = "ws://127.0.0.1:8000"
+ORIGIN = {"origin": BASE}
 
 
 def clean_answers() -> dict[str, str]:
@@ -33,7 +35,7 @@ def make_client(
         analyzers=analyzers,
         grace_s=grace_s,
     )
-    return TestClient(app)
+    return TestClient(app, base_url=BASE)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
 
-from .conftest import ORIGIN, make_client, start_session
+from .conftest import ORIGIN, WS, make_client, start_session
 from .test_socket import JPEG, opening, still, until
 
 
@@ -45,7 +45,7 @@ def landmarks_message(**over: Any) -> dict[str, Any]:
 def test_landmarks_from_the_page_take_the_frame_path(tmp_path: Path) -> None:
     with make_client(tmp_path, analyzers=watch) as client:
         sid = start_session(client, camera=True)
-        with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
             ws.send_json(landmarks_message())
             frame = until(ws, lambda m: m["type"] == "frame")
@@ -58,7 +58,7 @@ def test_landmarks_from_the_page_take_the_frame_path(tmp_path: Path) -> None:
 def test_landmarks_to_a_camera_watch_that_takes_none_are_refused_gently(tmp_path: Path) -> None:
     with make_client(tmp_path, analyzers=still) as client:
         sid = start_session(client, camera=True)
-        with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
             ws.send_json(landmarks_message())
             error = until(ws, lambda m: m["type"] == "error")
@@ -77,7 +77,7 @@ def test_landmarks_to_a_camera_watch_that_takes_none_are_refused_gently(tmp_path
 def test_malformed_landmarks_are_a_protocol_error(tmp_path: Path, text: str) -> None:
     with make_client(tmp_path, analyzers=watch) as client:
         sid = start_session(client, camera=True)
-        with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
             ws.send_text(text)
             error = until(ws, lambda m: m["type"] == "error")
@@ -92,7 +92,7 @@ def test_camera_going_silent_in_a_movement_phase_pauses_within_half_a_second(
     with make_client(tmp_path, analyzers=still) as client:
         sid = start_session(client, camera=True)
         live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
-        with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
             for _ in range(2):
                 ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r"})

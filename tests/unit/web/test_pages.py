@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from backbuddy import __version__
 
-from .conftest import TECHNIQUE, clean_answers, make_client, start_session
+from .conftest import ORIGIN, TECHNIQUE, WS, clean_answers, make_client, start_session
 
 
 def test_healthz(client: TestClient) -> None:
@@ -84,7 +84,7 @@ def test_off_loopback_every_request_needs_the_token(tmp_path: Path) -> None:
 def test_history_rules_refuse_a_second_session_today(client: TestClient) -> None:
     """I8 through services.escalation: one counted session a day, shown as a page."""
     sid = start_session(client)
-    with client.websocket_connect(f"/ws/session/{sid}", headers={"origin": "http://testserver"}):
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN):
         pass  # the page leaves: halted now, interrupted after the grace period
     r = client.get(f"/screening/{TECHNIQUE}")
     assert r.status_code == 409
@@ -93,9 +93,7 @@ def test_history_rules_refuse_a_second_session_today(client: TestClient) -> None
 
 def test_aftercare_needs_an_answer_and_shows_referral_after_symptom(client: TestClient) -> None:
     sid = start_session(client)
-    with client.websocket_connect(
-        f"/ws/session/{sid}", headers={"origin": "http://testserver"}
-    ) as ws:
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
         for _ in range(3):
             ws.receive_json()
         event = {"event": "sensation", "sensation": "sharp_pain"}
@@ -108,3 +106,13 @@ def test_aftercare_needs_an_answer_and_shows_referral_after_symptom(client: Test
     done = client.post(f"/session/{sid}/aftercare", data={"feel": "same"})
     assert "Please get checked" in done.text
     assert "Please get checked" in client.get("/").text
+
+
+def test_other_hosts_and_cross_site_posts_are_refused(client: TestClient) -> None:
+    """DNS rebinding (a foreign Host) and cross-site form posts (a foreign Origin)."""
+    assert client.get("/", headers={"host": "evil.example"}).status_code == 421
+    cross = {"origin": "http://evil.example"}
+    r = client.post(f"/screening/{TECHNIQUE}", data=clean_answers(), headers=cross)
+    assert r.status_code == 403
+    same = client.post(f"/screening/{TECHNIQUE}", data=clean_answers(), headers=ORIGIN)
+    assert same.status_code == 200

@@ -16,7 +16,7 @@ from backbuddy.domain.events import Pose
 from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.web.frames import FrameResult
 
-from .conftest import ORIGIN, make_client, start_session
+from .conftest import ORIGIN, WS, make_client, start_session
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100 + b"\xff\xd9"
 
@@ -55,7 +55,7 @@ def status_of(client: TestClient, sid: int) -> str:
 
 def test_hello_replay_state_then_stop_halts(client: TestClient) -> None:
     sid = start_session(client)
-    with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
         hello, replay, state = opening(ws)
         assert hello["type"] == "hello"
         assert hello["camera"] is False
@@ -88,7 +88,7 @@ def test_protocol_violation_errors_stops_and_interrupts(
     client: TestClient, message: str, code: str
 ) -> None:
     sid = start_session(client)
-    with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
         opening(ws)
         ws.send_text(message)
         error = until(ws, lambda m: m["type"] == "error")
@@ -106,9 +106,9 @@ def test_protocol_violation_errors_stops_and_interrupts(
 
 def test_second_socket_is_refused_first_keeps_going(client: TestClient) -> None:
     sid = start_session(client)
-    with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as first:
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as first:
         opening(first)
-        with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as second:
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as second:
             assert second.receive_json()["code"] == "already_connected"
         first.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r"})
         assert until(first, lambda m: m.get("ref") == "r")["type"] == "cues"
@@ -117,18 +117,18 @@ def test_second_socket_is_refused_first_keeps_going(client: TestClient) -> None:
 def test_foreign_origin_is_refused(client: TestClient) -> None:
     sid = start_session(client)
     headers = {"origin": "http://evil.example"}
-    with client.websocket_connect(f"/ws/session/{sid}", headers=headers) as ws:
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=headers) as ws:
         assert ws.receive_json()["code"] == "forbidden"
 
 
 def test_unknown_session_is_refused(client: TestClient) -> None:
-    with client.websocket_connect("/ws/session/4242", headers=ORIGIN) as ws:
+    with client.websocket_connect(f"{WS}/ws/session/4242", headers=ORIGIN) as ws:
         assert ws.receive_json()["code"] == "unknown_session"
 
 
 def test_closed_tab_halts_then_interrupts_after_grace(client: TestClient) -> None:
     sid = start_session(client)
-    with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
         opening(ws)
     time.sleep(0.6)
     assert status_of(client, sid) == "interrupted"
@@ -138,7 +138,7 @@ def test_closed_tab_halts_then_interrupts_after_grace(client: TestClient) -> Non
 
 def test_symptom_ends_with_referral_and_aftercare(client: TestClient) -> None:
     sid = start_session(client)
-    with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
         opening(ws)
         event = {"event": "sensation", "sensation": "numbness"}
         ws.send_json({"v": 1, "type": "event", "event": event, "ref": "s"})
@@ -157,7 +157,7 @@ def test_symptom_ends_with_referral_and_aftercare(client: TestClient) -> None:
 def test_frames_give_overlay_and_checks(tmp_path: Path) -> None:
     with make_client(tmp_path, analyzers=still) as client:
         sid = start_session(client, camera=True)
-        with client.websocket_connect(f"/ws/session/{sid}", headers=ORIGIN) as ws:
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             hello = opening(ws)[0]
             assert hello["camera"] is True
             ws.send_bytes(JPEG)
