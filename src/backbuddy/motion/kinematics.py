@@ -157,34 +157,33 @@ def _noise(x: FloatArray, seg: IntArray, f: SpeedFilter) -> FloatArray:
 
 
 def _window_fits(
-    t: FloatArray, x: FloatArray, seg: IntArray, f: SpeedFilter
+    t: FloatArray, x: FloatArray, seg: IntArray, f: SpeedFilter, start: int = 0
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Slopes, fitted end values and 1/sqrt(Stt) for every window: arrays of shape (K, N)."""
+    """Slopes, fitted end values and 1/sqrt(Stt) for every window, for samples `start` on:
+    arrays of shape (K, N - start). Earlier samples serve only as history."""
     wmax = f.windows[-1]
     pad = wmax - 1
-    tw = sliding_window_view(np.concatenate([np.full(pad, np.nan), t]), wmax)
-    xw = sliding_window_view(np.concatenate([np.full(pad, np.nan), x]), wmax)
-    sw = sliding_window_view(np.concatenate([np.full(pad, -1, np.int64), seg]), wmax)
+    tw = sliding_window_view(np.concatenate([np.full(pad, np.nan), t]), wmax)[start:]
+    xw = sliding_window_view(np.concatenate([np.full(pad, np.nan), x]), wmax)[start:]
+    sw = sliding_window_view(np.concatenate([np.full(pad, -1, np.int64), seg]), wmax)[start:]
+    t, x, seg = t[start:], x[start:], seg[start:]
     mask = np.isfinite(xw) & (sw == seg[:, None])
     tc = np.where(mask, tw - t[:, None], 0.0)
     xm = np.where(mask, xw, 0.0)
-    k = len(f.windows)
-    slope = np.full((k, x.size), np.nan)
-    fit = np.full((k, x.size), np.nan)
-    inv = np.full((k, x.size), np.nan)
-    for i, w in enumerate(f.windows):
-        m, tt, xx = mask[:, -w:], tc[:, -w:], xm[:, -w:]
-        n = m.sum(axis=1)
-        st, sx = tt.sum(axis=1), xx.sum(axis=1)
-        nn = np.maximum(n, 1)
-        stt = (tt * tt).sum(axis=1) - st * st / nn
-        stx = (tt * xx).sum(axis=1) - st * sx / nn
-        good = (n >= max(2, (w + 1) // 2)) & (stt > 1e-12) & np.isfinite(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            b = stx / stt
-            slope[i] = np.where(good, b, np.nan)
-            fit[i] = np.where(good, sx / nn - b * st / nn, np.nan)
-            inv[i] = np.where(good, 1.0 / np.sqrt(stt), np.nan)
+    # Sums over the last w samples for every w at once: cumulative sums from the newest.
+    parts = np.stack([mask.astype(np.float64), tc, xm, tc * tc, tc * xm])[..., ::-1]
+    sums = np.cumsum(parts, axis=-1)[..., [w - 1 for w in f.windows]]  # (5, N, K)
+    n, st, sx, stt_raw, stx_raw = (sums[i].T for i in range(5))  # each (K, N)
+    nn = np.maximum(n, 1.0)
+    stt = stt_raw - st * st / nn
+    stx = stx_raw - st * sx / nn
+    need = np.array([max(2, (w + 1) // 2) for w in f.windows], dtype=np.float64)[:, None]
+    good = (n >= need) & (stt > 1e-12) & np.isfinite(x)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b = stx / stt
+        slope = np.where(good, b, np.nan)
+        fit = np.where(good, sx / nn - b * st / nn, np.nan)
+        inv = np.where(good, 1.0 / np.sqrt(stt), np.nan)
     return slope, fit, inv
 
 
@@ -241,26 +240,26 @@ def track(
     tt = np.concatenate([h.t, np.asarray(t, np.float64)])
     xx = np.concatenate([h.x, x])
     ss = np.concatenate([h.segment, seg])
-    sigma = _noise(xx, ss, f)
-    slope, fit, inv = _window_fits(tt, xx, ss, f)
+    sigma = _noise(xx, ss, f)[n0:]
+    slope, fit, inv = _window_fits(tt, xx, ss, f, n0)
     velocity, value, idx = _choose(slope, fit, inv, sigma, f.gamma)
     # A speed from 2 or 3 samples is a guess: report one once some window could measure a
     # steady speed to `settle_se_deg_s`, and velocity steps once the 1 s fit exists.
     precise = np.isfinite(slope) & (inv * sigma[None, :] <= f.settle_se_deg_s)
     velocity = np.where(precise.any(axis=0), velocity, np.nan)
-    value = np.where(np.isfinite(value), value, xx)
-    vv = np.concatenate([h.velocity, velocity[n0:]])
-    step = np.where(np.isfinite(slope[-1]), _steps(tt, vv, ss, f), np.nan)
+    value = np.where(np.isfinite(value), value, x)
+    vv = np.concatenate([h.velocity, velocity])
+    step = np.where(np.isfinite(slope[-1]), _steps(tt, vv, ss, f)[n0:], np.nan)
     keep = f.history
     finite = x[np.isfinite(x)]
     last = float(finite[-1]) if finite.size else h.last_valid
     new = History(tt[-keep:], xx[-keep:], ss[-keep:], vv[-keep:], last)
     seen = np.isfinite(x)
     out = Track(
-        value=value[n0:],
-        velocity=velocity[n0:],
-        noise=np.where(seen, sigma[n0:], np.nan),
-        window=np.where(idx[n0:] >= 0, np.array(f.windows)[np.maximum(idx[n0:], 0)], 0),
-        step=step[n0:],
+        value=value,
+        velocity=velocity,
+        noise=np.where(seen, sigma, np.nan),
+        window=np.where(idx >= 0, np.array(f.windows)[np.maximum(idx, 0)], 0),
+        step=step,
     )
     return out, new
