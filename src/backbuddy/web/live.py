@@ -46,6 +46,8 @@ class LiveSession:
     _last_state: dict[str, Any] | None = None
     _ticker: asyncio.Task[None] | None = None
     _grace: asyncio.TimerHandle | None = None
+    #: Pages that have attached so far; the first one hears the opening cues spoken.
+    connections: int = 0
     on_gone: Callable[[LiveSession], None] | None = None
 
     @property
@@ -185,11 +187,17 @@ class LiveSession:
         loop = asyncio.get_running_loop()
         self._grace = loop.call_later(self.grace_s, self.interrupt, reason)
 
+    def await_page(self, reason: str = "the session page never opened") -> None:
+        """Started but no page yet: if none attaches within `grace_s`, it was interrupted."""
+        loop = asyncio.get_running_loop()
+        self._grace = loop.call_later(self.grace_s, self.interrupt, reason)
+
     def page_back(self, send: Send) -> None:
         if self._grace is not None:
             self._grace.cancel()
             self._grace = None
         self.send = send
+        self.connections += 1
 
     def interrupt(self, reason: str) -> None:
         """Record the session as interrupted (it never reached its end) and let it go."""

@@ -121,11 +121,12 @@ async def screening_submit(
 
 
 @router.post("/sessions")
-def start_session(
+async def start_session(
     registry: RegistryDep, technique: str = Form(), camera: str = Form(default="")
 ) -> Response:
-    """Start the session (I1 checked again) and open its page."""
+    """Start the session (I1 and the history rules checked again) and open its page."""
     live = registry.start(tech.get(technique), camera == "on", now())
+    live.await_page()
     return RedirectResponse(f"/session/{live.id}", status_code=303)
 
 

@@ -115,7 +115,8 @@ class Connection:
         )
         self.send(hello.model_dump())
         replay = [cue_codec.to_dict(c) for c in live.history]
-        self.send(schemas.CuesOut(cues=replay, replay=True).model_dump())
+        first = live.connections == 1  # the opening cues are new to this page: speak them
+        self.send(schemas.CuesOut(cues=replay, replay=not first).model_dump())
         live.publish_state(force=True)
         live.start_ticking()
         sender = asyncio.create_task(self._sender())

@@ -59,7 +59,7 @@ def test_hello_replay_state_then_stop_halts(client: TestClient) -> None:
         hello, replay, state = opening(ws)
         assert hello["type"] == "hello"
         assert hello["camera"] is False
-        assert replay["replay"]
+        assert replay["replay"] is False  # first page: the opening cues are spoken
         assert any(c["kind"] == "step" for c in replay["cues"])
         assert state["mode"] == "setup"
         ws.send_json({"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "p1"})
@@ -170,3 +170,23 @@ def test_frames_give_overlay_and_checks(tmp_path: Path) -> None:
             assert until(ws, lambda m: m["type"] == "error")["code"] == "too_big"
             state = until(ws, lambda m: m["type"] == "state" and m["checks"])
             assert all(c["ok"] is not False for c in state["checks"])
+
+
+def test_page_back_within_grace_finds_the_session_halted(client: TestClient) -> None:
+    sid = start_session(client)
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        opening(ws)
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        hello, replay, state = opening(ws)
+        assert replay["replay"] is True
+        assert state["mode"] == "halted"
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "resume"}, "ref": "go"})
+        assert until(ws, lambda m: m.get("ref") == "go")["cues"]
+        assert until(ws, lambda m: m["type"] == "state")["mode"] == "setup"
+    assert status_of(client, sid) == "running"
+
+
+def test_a_page_that_never_opens_leaves_the_session_interrupted(client: TestClient) -> None:
+    sid = start_session(client)
+    time.sleep(0.6)
+    assert status_of(client, sid) == "interrupted"
