@@ -9,7 +9,7 @@ measure needs are hidden) and the measured value, so the pair can be told
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -20,6 +20,11 @@ from backbuddy.motion import angles
 from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, Landmarks
 
 Status = Literal["pass", "low", "high", "not_visible"]
+#: A check hidden for up to this long keeps the verdict it had when last seen, while the
+#: receiver stays tracked: in the seated hug the assistant's hands cover the receiver's
+#: wrists for the whole movement (seen on the rendered truth clips), which must not read
+#: as "arms not crossed". Longer than a mobilise + hold phase (5 + 3 s).
+HOLD_HIDDEN_S = 10.0
 #: Status codes stored per frame, in this order.
 STATUSES: tuple[Status, ...] = ("pass", "low", "high", "not_visible")
 PASS, LOW, HIGH, NOT_VISIBLE = range(4)
@@ -142,3 +147,43 @@ def all_pass(traces: Mapping[str, CheckTrace], ids: Sequence[str]) -> tuple[Bool
     passed = np.logical_and.reduce([traces[i].passed for i in ids])
     visible = np.logical_and.reduce([traces[i].visible for i in ids])
     return np.asarray(passed), np.asarray(visible)
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Each check's last seen verdict and when it was seen (s), carried between calls."""
+
+    seen: dict[str, tuple[bool, float]] = field(default_factory=dict)
+
+
+def held_pass(
+    traces: Mapping[str, CheckTrace],
+    ids: Sequence[str],
+    t: FloatArray,
+    person: BoolArray,
+    memory: Memory | None = None,
+    hold_s: float = HOLD_HIDDEN_S,
+) -> tuple[BoolArray, BoolArray, Memory]:
+    """Per frame: (all pass, a hidden check counting with its last seen verdict for up to
+    `hold_s`; all pass and all are seen on this very frame), and the memory to carry on.
+
+    `person` marks frames where the receiver is seen at all; a check counts as seen only
+    there. A check never seen, or hidden for longer than `hold_s`, does not pass.
+    """
+    mem = memory or Memory()
+    n = t.shape[0]
+    held, fresh = np.ones(n, bool), np.ones(n, bool)
+    seen_now = dict(mem.seen)
+    for cid in ids:
+        trace = traces[cid]
+        seen = trace.visible & person
+        last = np.maximum.accumulate(np.where(seen, np.arange(n), -1)) if n else np.zeros(0, int)
+        before = mem.seen.get(cid, (False, -np.inf))
+        safe = np.maximum(last, 0)
+        verdict = np.where(last >= 0, trace.passed[safe], before[0])
+        when = np.where(last >= 0, t[safe], before[1])
+        held &= verdict & (t - when <= hold_s)
+        fresh &= seen & trace.passed
+        if n and last[-1] >= 0:
+            seen_now[cid] = (bool(trace.passed[last[-1]]), float(t[last[-1]]))
+    return held, fresh, Memory(seen_now)

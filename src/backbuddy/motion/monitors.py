@@ -8,11 +8,12 @@ monitors below, which fill each frame's `Pose` fields:
 
 * tracked: the primary measure's landmarks seen by the same person; a gap of more
   than `grace_s` (300 ms) or any identity jump reads as tracking lost.
-* checks_ok: the active set-up checks all pass (a check hidden for up to
-  `grace_s` keeps its last verdict).
+* checks_ok: the active set-up checks all pass while tracked (a check hidden for up
+  to `checks.HOLD_HIDDEN_S` keeps the verdict it had when last seen).
 * speed_deg_s: |angular velocity| of the primary measure, °/s.
 * range_deg: |primary measure − baseline|, the baseline being the primary measure
-  on the first frame where the active checks pass (recaptured after an identity change).
+  on the first frame where the active checks are all seen and pass (recaptured after
+  an identity change).
 * sudden: a velocity step above `sudden_step_deg_s` (15 °/s) within 200 ms, once a
   baseline exists; reported to the engine as a camera stop.
 """
@@ -44,8 +45,7 @@ class _State:
     facing: float = float("nan")
     history: kinematics.History = field(default_factory=kinematics.History.empty)
     last_seen: float = float("-inf")
-    last_checks_seen: float = float("-inf")
-    checks_verdict: bool = False
+    checks: checks.Memory = field(default_factory=checks.Memory)
     speed: float = 0.0
     range: float = 0.0
     baseline: float = float("nan")
@@ -159,8 +159,8 @@ class PoseMonitor:
             history=s.history,
         )
         traces = checks.evaluate(self.technique, measures=measures, check_ids=self._all_check_ids())
-        passed, visible = checks.all_pass(traces, self.active_checks)
-        out = self._monitor(lm.t, same, jump, segment, primary, passed, visible)
+        held, fresh, s.checks = checks.held_pass(traces, self.active_checks, lm.t, same, s.checks)
+        out = self._monitor(lm.t, same, jump, segment, primary, held, fresh)
         return Trace(
             t=lm.t,
             detected=lm.detected,
@@ -201,8 +201,8 @@ class PoseMonitor:
         jump: BoolArray,
         segment: NDArray[np.int64],
         primary: kinematics.Track,
-        passed: BoolArray,
-        visible: BoolArray,
+        held: BoolArray,
+        fresh: BoolArray,
     ) -> dict[str, np.ndarray]:
         """The per-frame monitors: a plain loop over scalars (cheap, and stateful by nature).
 
@@ -216,9 +216,9 @@ class PoseMonitor:
         value, velocity = primary.value.tolist(), primary.velocity.tolist()
         step = primary.step.tolist()
         same_l, jump_l, seg_l = same.tolist(), jump.tolist(), segment.tolist()
-        vis_l, pass_l = visible.tolist(), passed.tolist()
+        held_l, fresh_l = held.tolist(), fresh.tolist()
         grace, limit = self.grace_s, self.sudden_step
-        last_seen, last_checks, verdict = s.last_seen, s.last_checks_seen, s.checks_verdict
+        last_seen = s.last_seen
         cur_speed, cur_range, base, base_seg, was_sudden = (
             s.speed,
             s.range,
@@ -233,13 +233,9 @@ class PoseMonitor:
                 base, base_seg = math.nan, -1
             if seen:
                 last_seen = ti
-            if vis_l[i] and same_l[i]:
-                last_checks, verdict = ti, pass_l[i]
-            elif ti - last_checks > grace:
-                verdict = False
             ok_now = ti - last_seen <= grace and not jump_l[i]
             if seen:
-                if verdict and vis_l[i] and base != base:
+                if fresh_l[i] and base != base:
                     base, base_seg = v, seg_l[i]
                 vel = velocity[i]  # not yet measurable (tracking just began) reads 0
                 cur_speed = abs(vel) if vel == vel else 0.0
@@ -251,9 +247,9 @@ class PoseMonitor:
             if not ok_now:
                 cur_speed = 0.0
             tracked[i] = ok_now
-            checks_ok[i] = verdict and ok_now
+            checks_ok[i] = held_l[i] and ok_now
             speed[i], rng[i], baseline[i] = cur_speed, cur_range, base
-        s.last_seen, s.last_checks_seen, s.checks_verdict = last_seen, last_checks, verdict
+        s.last_seen = last_seen
         s.speed, s.range, s.baseline, s.baseline_segment, s.sudden = (
             cur_speed,
             cur_range,

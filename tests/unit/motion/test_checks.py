@@ -13,7 +13,7 @@ from backbuddy.motion.checks import HIGH, LOW, NOT_VISIBLE, PASS
 
 def test_status_per_frame(hug: Technique) -> None:
     check = hug.check("sitting_upright")
-    status = checks.status_of(check, np.array([-20.0, 0.0, 15.0, 16.0, np.nan]))
+    status = checks.status_of(check, np.array([-20.0, 0.0, 27.0, 28.0, np.nan]))
     assert status.tolist() == [LOW, PASS, PASS, HIGH, NOT_VISIBLE]
 
 
@@ -83,3 +83,38 @@ def test_precomputed_measures_are_used(hug: Technique) -> None:
         hug, measures={"trunk_lean_deg": np.array([40.0])}, check_ids=["sitting_upright"]
     )
     assert traces["sitting_upright"].at(0).status == "high"
+
+
+def _held(hug: Technique, lm, memory=None, ids=("sitting_upright", "arms_crossed")):
+    traces = checks.evaluate(hug, lm)
+    return checks.held_pass(traces, ids, lm.t, lm.detected, memory)
+
+
+def test_a_check_hidden_by_the_assistant_keeps_its_last_verdict(hug: Technique) -> None:
+    lm = poses.seated_hug(np.zeros(90))
+    image = lm.image.copy()
+    image[30:, [15, 16], 3] = 0.1  # both wrists covered from 1 s on
+    lm = type(lm)(image, lm.world, lm.t, lm.size)
+    held, fresh, _ = _held(hug, lm)
+    assert held.all()
+    assert fresh[:30].all()
+    assert not fresh[30:].any()
+
+
+def test_a_visible_failure_is_not_hidden_by_another_check_being_hidden(hug: Technique) -> None:
+    lm = poses.seated_hug(np.full(30, 40.0))  # leaning back 42°: not upright
+    image = lm.image.copy()
+    image[:, [15, 16], 3] = 0.1
+    held, _, _ = _held(hug, type(lm)(image, lm.world, lm.t, lm.size))
+    assert not held.any()
+
+
+def test_a_check_hidden_too_long_or_never_seen_does_not_pass(hug: Technique) -> None:
+    lm = poses.seated_hug(np.zeros(30))
+    _, _, memory = _held(hug, lm)
+    later = type(lm)(lm.image, lm.world, lm.t + checks.HOLD_HIDDEN_S + 1.0, lm.size)
+    image = later.image.copy()
+    image[:, [15, 16], 3] = 0.1
+    hidden = type(lm)(image, later.world, later.t, later.size)
+    assert not _held(hug, hidden, memory)[0].any()
+    assert not _held(hug, hidden)[0].any()  # never seen at all
