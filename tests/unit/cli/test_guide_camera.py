@@ -25,8 +25,8 @@ def _text(view: FeedView, active: tuple[str, ...] = ()) -> str:
 
 def test_tracking_speed_and_check_ticks() -> None:
     checks = (
-        CheckResult("sitting_upright", "pass", 2.0, "Sit upright: good (now 2°, aim -15–15°)"),
-        CheckResult("arms_crossed", "high", 1.4, "Cross your arms (now 1.40, aim 0.00–0.60)"),
+        CheckResult("sitting_upright", "pass", 2.0, "Sit upright: good (now 2°, aim -15–27°)"),
+        CheckResult("arms_crossed", "high", 1.4, "Cross your arms (now 1.40, aim 0.00–1.20)"),
         CheckResult("chin_tucked", "not_visible", None, "Chin tucked: the camera cannot see this"),
     )
     view = FeedView(
