@@ -79,7 +79,8 @@ def measure_and_speed(a: Analysis) -> bytes:
         top.plot([], [], color="#8c564b", ls="--", label=f"±{lim.max_range_deg:g}° range limit")
     top.set_ylabel("degrees")
     top.set_title(f"{a.technique.primary_measure}: {a.technique.name}", loc="left", fontsize=10)
-    bottom.plot(t, np.where(tr.tracked, tr.speed, np.nan), color="#1f77b4", lw=1.4, label="speed")
+    measurable = tr.tracked & np.isfinite(tr.primary.velocity)  # not in the first ~0.3 s
+    bottom.plot(t, np.where(measurable, tr.speed, np.nan), color="#1f77b4", lw=1.4, label="speed")
     bottom.axhline(lim.gentle_speed_deg_s, color="#ff7f0e", ls="--", lw=1, label="gentle limit")
     bottom.axhline(lim.hard_speed_deg_s, color="#d62728", ls="--", lw=1, label="hard limit (halt)")
     bottom.set_ylabel("°/s")
