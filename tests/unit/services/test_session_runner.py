@@ -97,4 +97,3 @@ def test_with_ticks_fills_gaps_every_tenth_of_a_second(times, ticks):
     out = list(with_ticks(events, start=times[0]))
     assert [e.t for e in out if isinstance(e, Tick)] == ticks
     assert [e.t for e in out if not isinstance(e, Tick)] == list(times)
-
