@@ -30,6 +30,15 @@ def last_press(page: Page) -> dict[str, Any]:
     return press
 
 
+def stop_position(page: Page) -> list[float]:
+    """Where Stop sits on the page (not the viewport: a click may scroll)."""
+    box: list[float] = page.evaluate(
+        "() => { const r = document.getElementById('stop').getBoundingClientRect();"
+        " return [r.left + scrollX, r.top + scrollY, r.width, r.height]; }"
+    )
+    return box
+
+
 def expect_halted_locally_first(page: Page) -> None:
     """The page showed the halt in the press's own task; the server's halt came after."""
     expect(page.locator("#session")).to_have_attribute("data-halted", "1")
@@ -47,8 +56,11 @@ def expect_halted_locally_first(page: Page) -> None:
 @pytest.mark.parametrize("how", list(PRESSES))
 def test_stop_halts_then_aftercare(page: Page, server: Server, how: str) -> None:
     start_session(page, server.url, camera=False)
+    before = stop_position(page)
     PRESSES[how](page)
     expect_halted_locally_first(page)
+    after = stop_position(page)
+    assert after == before, f"the halt moved the Stop button (layout jump): {before} → {after}"
     expect(page.locator("#mode-label")).to_have_text("Stopped")
     expect(page.get_by_role("button", name="Resume")).to_be_visible()
     if how == "stop-button":

@@ -146,8 +146,6 @@ class LiveSession:
                     analyze_ms=round(analyze_ms, 2),
                 ).model_dump()
             )
-            if result.sudden and self.runner.state.mode in ("setup", "attempt", "paused"):
-                self.apply(ev.Stop(pose.t, source="camera"))
             self.apply(pose)
 
     # ── time and presence ────────────────────────────────────────────────────

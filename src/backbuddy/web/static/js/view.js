@@ -21,6 +21,7 @@ export class View {
   setStep(text, { move = false, receiver = null, assistant = null } = {}) {
     const step = this.el("step-text");
     step.textContent = text;
+    step.classList.toggle("long", text.length > 70); // smaller type, same box: no layout jump
     step.classList.toggle("cue-move", move);
     for (const [id, value] of [["receiver-text", receiver], ["assistant-text", assistant]]) {
       const span = this.el(id);
