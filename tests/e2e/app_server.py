@@ -11,7 +11,7 @@ import argparse
 
 import uvicorn
 
-from backbuddy.cli.serve_cmd import camera_watch
+from backbuddy.cli.serve_cmd import WS_MAX_BYTES, camera_watch
 from backbuddy.config import Settings
 from backbuddy.web.app import create_app
 
@@ -25,7 +25,9 @@ def main() -> None:
     args = parser.parse_args()
     analyzers = camera_watch() if args.camera else None
     app = create_app(Settings(db=args.db), analyzers=analyzers, grace_s=args.grace)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    uvicorn.run(
+        app, host="127.0.0.1", port=args.port, log_level="warning", ws_max_size=WS_MAX_BYTES
+    )
 
 
 if __name__ == "__main__":

@@ -27,9 +27,11 @@ from backbuddy.cli.options import DbOption
 from backbuddy.config import load_settings
 from backbuddy.web.app import create_app
 from backbuddy.web.camera_watch import decode_jpeg, factory
-from backbuddy.web.frames import AnalyzerFactory
+from backbuddy.web.frames import MAX_FRAME_BYTES, AnalyzerFactory
 
 console = Console()
+#: uvicorn drops a socket message larger than this before the app sees it (close 1009).
+WS_MAX_BYTES = 2 * MAX_FRAME_BYTES
 
 
 def register(app: typer.Typer) -> None:
@@ -64,7 +66,7 @@ def serve(
     console.print("Not a medical device; not a substitute for professional care.")
     if not no_browser:
         threading.Thread(target=_open_when_up, args=(url, port), daemon=True).start()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=WS_MAX_BYTES)
 
 
 def camera_watch() -> AnalyzerFactory | None:

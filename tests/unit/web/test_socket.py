@@ -190,3 +190,15 @@ def test_a_page_that_never_opens_leaves_the_session_interrupted(client: TestClie
     sid = start_session(client)
     time.sleep(0.6)
     assert status_of(client, sid) == "interrupted"
+
+
+def test_off_loopback_the_socket_needs_the_token(tmp_path: Path) -> None:
+    with make_client(tmp_path, host="0.0.0.0", token="s3cret") as client:
+        client.get("/?token=s3cret")
+        sid = start_session(client)
+        client.cookies.clear()
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            assert ws.receive_json()["code"] == "forbidden"
+        url = f"{WS}/ws/session/{sid}?token=s3cret"
+        with client.websocket_connect(url, headers=ORIGIN) as ws:
+            assert ws.receive_json()["type"] == "hello"
