@@ -37,7 +37,7 @@ from backbuddy.web.security import (
     origin_allowed,
     token_ok,
 )
-from backbuddy.web.session_socket import serve_socket
+from backbuddy.web.socket_gate import serve_socket
 
 HERE = Path(__file__).resolve().parent
 NOT_MEDICAL = "Not a medical device; not a substitute for professional care."

@@ -20,6 +20,7 @@ from typing import Any
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as ev
 from backbuddy.domain.cues import Cue
+from backbuddy.domain.errors import StoreError
 from backbuddy.services.session_runner import TICK_S, SessionRunner
 from backbuddy.web import schemas
 from backbuddy.web.frames import FrameAnalyzer, FrameResult
@@ -168,7 +169,19 @@ class LiveSession:
             async with self.lock:
                 if self.over:
                     return
-                self.apply(ev.Tick(self.clock()))
+                try:
+                    self.apply(ev.Tick(self.clock()))
+                except StoreError as err:
+                    self.store_failed(err)
+                    return
+
+    def store_failed(self, err: StoreError) -> None:
+        """Nothing can be recorded (I7), so nothing may go on: the page halts and is told why."""
+        message = f"backbuddy cannot record this session, so it has stopped: {err}"
+        self.publish(
+            schemas.ErrorOut(code="store_failed", message=message, fatal=True).model_dump()
+        )
+        self.stop_ticking()
 
     async def page_gone(self, reason: str) -> None:
         """The page's socket closed: halt now, and give it `grace_s` to come back."""
@@ -178,7 +191,8 @@ class LiveSession:
                 self.finish_gone()
                 return
             if self.runner.state.mode not in ("ended", "halted"):
-                self.apply(ev.Stop(self.clock(), source="system"))
+                with contextlib.suppress(StoreError):  # unrecordable: next start marks it
+                    self.apply(ev.Stop(self.clock(), source="system"))
         if self.over:
             self.finish_gone()
             return
@@ -200,7 +214,8 @@ class LiveSession:
     def interrupt(self, reason: str) -> None:
         """Record the session as interrupted (it never reached its end) and let it go."""
         if not self.over:
-            self.runner.close(self.wall(self.clock()), reason)
+            with contextlib.suppress(StoreError):  # unrecordable: the next start marks it
+                self.runner.close(self.wall(self.clock()), reason)
         self.stop_ticking()
         self.finish_gone()
 

@@ -29,6 +29,8 @@ ErrorCode = Literal[
     "unknown_session",
     "forbidden",
     "not_supported",
+    "camera_failed",
+    "store_failed",
 ]
 
 

@@ -1,4 +1,5 @@
-"""The session socket `/ws/session/{id}`: page messages in, cues, state and overlays out.
+"""The session socket `/ws/session/{id}` once admitted (`socket_gate`): page messages in,
+cues, state and overlays out.
 
 One socket per session. Text messages are versioned JSON (`schemas`); binary
 messages are JPEG frames. Frames go to the camera watch one at a time, newest
@@ -22,7 +23,7 @@ from pydantic import ValidationError
 
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as ev
-from backbuddy.domain.errors import EventError, TransitionNotAllowed
+from backbuddy.domain.errors import EventError, StoreError, TransitionNotAllowed
 from backbuddy.web import schemas
 from backbuddy.web.frames import (
     MAX_FPS,
@@ -34,8 +35,6 @@ from backbuddy.web.frames import (
     check_frame,
 )
 from backbuddy.web.live import LiveSession
-from backbuddy.web.registry import Registry
-from backbuddy.web.security import host_allowed, origin_allowed, token_ok
 
 #: A text message longer than this is refused (the largest real one, landmarks, is ~5 KB).
 MAX_TEXT_BYTES = 16 * 1024
@@ -57,34 +56,6 @@ class ProtocolViolation(Exception):
     def __init__(self, code: schemas.ErrorCode, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-async def refuse(ws: WebSocket, code: schemas.ErrorCode, message: str, close: int) -> None:
-    await ws.accept()
-    error = schemas.ErrorOut(code=code, message=message, fatal=True)
-    await ws.send_json(error.model_dump())
-    await ws.close(code=close)
-
-
-async def serve_socket(ws: WebSocket, session_id: int, registry: Registry) -> None:
-    """Check who is asking, attach to the live session, and run the connection."""
-    settings = registry.settings
-    host = ws.headers.get("host")
-    if not (host_allowed(settings, host) and origin_allowed(ws.headers.get("origin"), host)):
-        await refuse(ws, "forbidden", "this page's origin may not open the session socket", 4403)
-        return
-    if not token_ok(settings, ws.query_params.get("token"), ws.cookies.get("backbuddy_token")):
-        await refuse(ws, "forbidden", "a valid token is needed to connect", 4401)
-        return
-    live = registry.get(session_id)
-    if live is None or live.over:
-        await refuse(ws, "unknown_session", f"session {session_id} is not running", 4404)
-        return
-    if live.send is not None:
-        await refuse(ws, "already_connected", "this session is already open in another tab", 4409)
-        return
-    await ws.accept()
-    await Connection(ws, live).run()
 
 
 class Connection:
@@ -233,7 +204,16 @@ class Connection:
             except ValueError as err:
                 self.send(schemas.ErrorOut(code="not_an_image", message=str(err)).model_dump())
                 continue
-            await live.apply_frame(result, seq, (time.perf_counter() - started) * 1000)
+            except Exception as err:  # noqa: BLE001 - a broken camera watch must not end the socket
+                # No pose reaches the engine now, so a movement phase pauses on its own (I4).
+                message = f"the camera watch failed on a frame ({type(err).__name__}: {err})"
+                self.send(schemas.ErrorOut(code="camera_failed", message=message).model_dump())
+                continue
+            try:
+                await live.apply_frame(result, seq, (time.perf_counter() - started) * 1000)
+            except StoreError as err:
+                live.store_failed(err)
+                return
 
     async def _on_text(self, text: str) -> None:
         if len(text.encode()) > MAX_TEXT_BYTES:
@@ -280,3 +260,5 @@ class Connection:
                 live.apply(event, message.ref)
             except TransitionNotAllowed as err:
                 self.send(schemas.ErrorOut(code="refused_event", message=str(err)).model_dump())
+            except StoreError as err:
+                live.store_failed(err)

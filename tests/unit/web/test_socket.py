@@ -12,11 +12,15 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from backbuddy.bootstrap import open_store
+from backbuddy.config import Settings
+from backbuddy.domain.errors import StoreError
 from backbuddy.domain.events import Pose
 from backbuddy.domain.techniques import Limits, Technique
+from backbuddy.web.app import create_app
 from backbuddy.web.frames import FrameResult
 
-from .conftest import ORIGIN, WS, make_client, start_session
+from .conftest import BASE, ORIGIN, WS, make_client, start_session
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100 + b"\xff\xd9"
 
@@ -202,3 +206,37 @@ def test_off_loopback_the_socket_needs_the_token(tmp_path: Path) -> None:
         url = f"{WS}/ws/session/{sid}?token=s3cret"
         with client.websocket_connect(url, headers=ORIGIN) as ws:
             assert ws.receive_json()["type"] == "hello"
+
+
+class BrokenDisk:
+    """The real store, until `broken` is set: then every append fails as a full disk would."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.broken = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def append_event(self, *args: Any) -> None:
+        if self.broken:
+            raise StoreError("database or disk is full")
+        self.store.append_event(*args)
+
+
+def test_a_store_that_cannot_record_stops_the_page(tmp_path: Path) -> None:
+    """I7: nothing goes on unrecorded; the page gets a fatal error and halts itself."""
+    opened = open_store(Settings(db=str(tmp_path / "disk.sqlite3")))
+    disk = BrokenDisk(opened.store)
+    app = create_app(Settings(db=str(tmp_path / "unused.sqlite3")), store=disk, grace_s=0.2)
+    with TestClient(app, base_url=BASE) as client:
+        sid = start_session(client)
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            disk.broken = True
+            ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}})
+            error = until(ws, lambda m: m["type"] == "error")
+            assert error["code"] == "store_failed"
+            assert error["fatal"]
+            assert "disk is full" in error["message"]
+    opened.store.close()

@@ -85,6 +85,12 @@ function onMessage(msg) {
     }
     case "error":
       view.caption({ kind: "halt", text: `Error: ${msg.message}` });
+      if (msg.fatal) {
+        // The server stopped the session for this error: the page stops too, at once.
+        root.dataset.halted = "1";
+        speech.cancel();
+        view.setStep(`Stopped: ${msg.message}`);
+      }
       break;
     default:
       break;
