@@ -7,6 +7,7 @@ movement phase while the clip plays; limits, monitors and engine are the real on
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ def test_a_replayed_clip_that_moves_too_fast_halts() -> None:
     assert halt is not None
     assert halt.t < 1.0
     assert halt.reason is not None
-    assert halt.reason.startswith(("speed:", "stop:camera"))
+    assert halt.reason.startswith(("speed:", "sudden"))
     assert d.first("pause") is None
     speeds = [e for e in events if isinstance(e, Pose) and e.speed_deg_s > 30]
     assert speeds, "the monitors must see the speed over the hard limit too"
@@ -48,10 +49,11 @@ def test_a_replayed_clip_where_the_person_leaves_pauses() -> None:
     )
     technique = quick(tech.get("seated_hug_extension"), wide=True, limits=limits)
     events = _events("sports2d_walker_leaves.mp4", technique)
-    poses = [e for e in events if isinstance(e, Pose)]
+    # The walker's gait has velocity steps (flagged sudden); this test watches tracking only.
+    poses = [replace(e, sudden=False) for e in events if isinstance(e, Pose)]
     assert poses[0].tracked
     assert not poses[-1].tracked
-    d = drive(technique, poses)  # the walker's gait has velocity steps; here we watch tracking
+    d = drive(technique, poses)
     pause = d.first("pause")
     assert pause is not None
     assert pause.reason == "tracking_lost"

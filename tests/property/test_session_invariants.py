@@ -23,7 +23,7 @@ from backbuddy.domain.errors import (
     TransitionNotAllowed,
 )
 from backbuddy.domain.events import SYMPTOMS, Event, Pop, Pose, Sensation, Stop, Tick
-from backbuddy.domain.rules import MOVEMENT_PHASES, POSE_STALE_S
+from backbuddy.domain.rules import HALT_ON_SPEED_PHASES, MOVEMENT_PHASES, POSE_STALE_S
 from backbuddy.domain.session import SessionState
 from backbuddy.services.session_runner import TICK_S
 
@@ -90,6 +90,8 @@ def test_i3_i4_move_only_on_exhale_with_a_live_correct_view(tid, outcome, events
                 assert last_pose is not None
                 assert last_pose.tracked
                 assert last_pose.checks_ok
+                assert not last_pose.sudden
+                assert last_pose.speed_deg_s <= s.after.limits.gentle_speed_deg_s
                 assert cue.t - last_pose.t <= POSE_STALE_S
         # I4: movement never continues unseen for more than 0.5 s in camera mode.
         moving = s.after.mode == "attempt" and s.after.phase_id in MOVEMENT_PHASES
@@ -113,9 +115,11 @@ def test_i4_i5_camera_limits_pause_or_halt_at_once(tid, outcome, events):
             assert s.cues[0].kind == "pause", "tracking lost must pause"
         elif not pose.tracked:
             continue  # an unseen body has no speed to judge; tracking loss is the rule above
-        elif phase in (*MOVEMENT_PHASES, "release") and pose.speed_deg_s > limits.hard_speed_deg_s:
-            assert s.cues, "over the hard speed limit must halt"
-            assert s.cues[0].kind == "halt", "over the hard speed limit must halt"
+        elif phase in HALT_ON_SPEED_PHASES and (
+            pose.sudden or pose.speed_deg_s > limits.hard_speed_deg_s
+        ):
+            assert s.cues, "a jerk or speed over the hard limit must halt"
+            assert s.cues[0].kind == "halt", "a jerk or speed over the hard limit must halt"
         elif phase in MOVEMENT_PHASES and pose.range_deg > limits.max_range_deg:
             assert s.cues, "beyond the range limit must pause"
             assert s.cues[0].kind == "pause", "beyond the range limit must pause"

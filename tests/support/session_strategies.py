@@ -50,7 +50,10 @@ any_poses = st.builds(
     st.floats(0, 40),
 )
 fast_or_far = st.builds(
-    lambda speed, rng: ("pose", True, True, speed, rng), st.floats(0, 80), st.floats(0, 40)
+    lambda speed, rng, sudden: ("pose", True, True, speed, rng, sudden),
+    st.floats(0, 80),
+    st.floats(0, 40),
+    st.booleans(),
 )
 waits = st.just(("wait",))
 calm = st.sampled_from(
@@ -117,8 +120,15 @@ def _clean_wait(after: float, until: float, camera: bool) -> list[Event]:
 def _build(t: float, spec: tuple) -> Event:  # type: ignore[type-arg]
     kind = spec[0]
     if kind == "pose":
-        _, tracked, ok, speed, rng = spec
-        return Pose(t, tracked=tracked, checks_ok=ok, speed_deg_s=speed, range_deg=rng)
+        _, tracked, ok, speed, rng, *sudden = spec
+        return Pose(
+            t,
+            tracked=tracked,
+            checks_ok=ok,
+            speed_deg_s=speed,
+            range_deg=rng,
+            sudden=bool(sudden and sudden[0]),
+        )
     simple = {"ready": Ready, "resume": Resume, "resistance": Resistance, "pop": Pop, "end": End}
     if kind in simple:
         return simple[kind](t)

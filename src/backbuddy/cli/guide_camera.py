@@ -1,10 +1,11 @@
 """`backbuddy guide TECHNIQUE --camera 0|FILE`: the live terminal guide with the camera watching.
 
 The camera (or a video file replayed at its own frame rate, as if live) runs on a
-worker thread: frames → MediaPipe → motion monitors → `pose` events (and a camera
-`stop` on sudden motion). The loop here is the terminal guide's loop with one more
-source of events; the engine decides everything, as always. The screen adds the
-camera's view: check ticks, the live speed against the limits, the tracking state.
+worker thread: frames → MediaPipe → motion monitors → `pose` events (a sudden jerk
+is flagged on the pose, for the engine to judge by phase). The loop here is the
+terminal guide's loop with one more source of events; the engine decides everything,
+as always. The screen adds the camera's view: check ticks, the live speed against the
+limits, the tracking state.
 """
 
 from __future__ import annotations

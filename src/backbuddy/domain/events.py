@@ -105,6 +105,7 @@ class Pose:
     checks_ok: bool = True
     speed_deg_s: float = 0.0
     range_deg: float = 0.0
+    sudden: bool = False
     kind: Literal["pose"] = "pose"
 
 
@@ -169,7 +170,7 @@ def from_dict(raw: Mapping[str, Any]) -> Event:
 def _check_field(kind: str, name: str, value: Any) -> Any:
     if name in ("t", "speed_deg_s", "range_deg"):
         return _number(kind, name, value)
-    if name in ("tracked", "checks_ok", "camera"):
+    if name in ("tracked", "checks_ok", "camera", "sudden"):
         if not isinstance(value, bool):
             raise EventError(f"event {kind!r}: field {name!r} must be true or false")
         return value

@@ -28,6 +28,9 @@ POSE_STALE_S = 0.3
 SLOWER_EVERY_S = 2.0
 #: Phases in which the pair moves toward the stretch: the camera must see them.
 MOVEMENT_PHASES = frozenset({"mobilise", "hold"})
+#: Phases in which the pair is in hold and a jerk or over-limit speed halts (I5); only
+#: `rest`, when the receiver may settle, is free of it.
+HALT_ON_SPEED_PHASES = frozenset({"breathe_in", "exhale_relax", "mobilise", "hold", "release"})
 
 Result = tuple["SessionState", tuple[Cue, ...]]
 
@@ -63,11 +66,14 @@ def pose_stale(state: SessionState, t: float) -> bool:
 
 
 def camera_ok(state: SessionState, t: float) -> bool:
-    """I3/I4: in camera mode a movement cue needs a fresh, tracked pose with checks passing."""
+    """I3/I4: in camera mode a movement cue needs a fresh, tracked, still pose, checks passing."""
     if not state.camera:
         return True
     last = state.last_pose
-    return last is not None and not pose_stale(state, t) and last.tracked and last.checks_ok
+    if last is None or pose_stale(state, t):
+        return False
+    still = last.speed_deg_s <= state.limits.gentle_speed_deg_s and not last.sudden
+    return last.tracked and last.checks_ok and still
 
 
 def enter_phase(state: SessionState, index: int, t: float, now: float | None = None) -> Result:
@@ -126,7 +132,7 @@ def watch(state: SessionState, pose: Pose) -> Result:
     if phase in MOVEMENT_PHASES:
         if not pose.tracked:
             return pause(state, t, "tracking_lost", wording.TRACKING_LOST)
-        if pose.speed_deg_s > limits.hard_speed_deg_s:
+        if _too_fast(pose, limits):
             return speed_halt(state, pose)
         if pose.range_deg > limits.max_range_deg:
             detail = f"range:{pose.range_deg:.1f}>{limits.max_range_deg:.1f}"
@@ -135,9 +141,13 @@ def watch(state: SessionState, pose: Pose) -> Result:
             return pause(state, t, "position", wording.POSITION_CHANGED)
         if pose.speed_deg_s > limits.gentle_speed_deg_s and _may_say_slower(state, t):
             return replace(state, slower_at=t), (Cue(t, "say", wording.SLOWER, reason="speed"),)
-    elif phase == "release" and pose.tracked and pose.speed_deg_s > limits.hard_speed_deg_s:
+    elif phase in HALT_ON_SPEED_PHASES and pose.tracked and _too_fast(pose, limits):
         return speed_halt(state, pose)
     return state, ()
+
+
+def _too_fast(pose: Pose, limits: Limits) -> bool:
+    return pose.sudden or pose.speed_deg_s > limits.hard_speed_deg_s
 
 
 def _may_say_slower(state: SessionState, t: float) -> bool:
@@ -145,10 +155,11 @@ def _may_say_slower(state: SessionState, t: float) -> bool:
 
 
 def speed_halt(state: SessionState, pose: Pose) -> Result:
-    """I5: over the hard speed limit halts; repeated breaches end the session."""
+    """I5: over the hard speed limit (or a sudden jerk) halts; repeated breaches end the session."""
     t = pose.t
     count = state.speed_halts + 1
-    halt = Cue(t, "halt", wording.SPEED_HALT, reason=f"speed:{pose.speed_deg_s:.1f}")
+    why = "sudden" if pose.sudden else f"speed:{pose.speed_deg_s:.1f}"
+    halt = Cue(t, "halt", wording.SPEED_HALT, reason=why)
     state = replace(state, speed_halts=count)
     if count >= state.limits.speed_halts_to_end:
         return finish(state, t, "speed", (halt, Cue(t, "say", wording.SPEED_END, reason="speed")))

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from backbuddy.domain.events import Event, Pose, Stop
+from backbuddy.domain.events import Event, Pose
 from backbuddy.domain.techniques import Technique
 from backbuddy.motion import angles, checks, kinematics, tracking
 from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, Landmarks
@@ -84,14 +84,12 @@ class Trace:
             checks_ok=bool(self.checks_ok[i]),
             speed_deg_s=float(self.speed[i]),
             range_deg=float(self.range[i]),
+            sudden=bool(self.sudden[i]),
         )
 
     def events(self, i: int) -> list[Event]:
-        """Frame `i` as events: a `pose`, preceded by a camera `stop` when sudden motion began."""
-        pose = self.pose(i)
-        if self.sudden[i]:
-            return [Stop(t=pose.t, source="camera"), pose]
-        return [pose]
+        """Frame `i` as events: its `pose` (the engine judges a sudden jerk by phase)."""
+        return [self.pose(i)]
 
     def all_events(self) -> Iterator[Event]:
         for i in range(len(self)):

@@ -80,7 +80,7 @@ def iter_pose_events(
     fps: float = 30.0,
     checks: Callable[[], Sequence[str]] | None = None,
 ) -> Iterator[Event]:
-    """Each frame's events in turn: a `pose`, preceded by a camera `stop` on sudden motion.
+    """Each frame's `pose` event in turn (a sudden jerk is flagged on it: `sudden`).
 
     Event time is `clock()` (the session's seconds) when given, else the frame's own
     time. `checks()`, when given, names the set-up checks that apply right now

@@ -91,8 +91,10 @@ class LiveSession:
             self.send(message)
 
     def publish_state(self, force: bool = False) -> None:
+        """Send the state when something other than the clock changed (or when asked)."""
         state = self.state_message()
-        if force or state != self._last_state:
+        same = {**state, "t": None} == {**(self._last_state or {}), "t": None}
+        if force or not same:
             self._last_state = state
             self.publish(state)
 

@@ -167,10 +167,29 @@ def test_coming_back_too_fast_in_the_release_halts_too(start):
     assert pair.send(Pose(20.75, speed_deg_s=31)).kinds == ["halt", "say"]
 
 
-def test_speed_and_range_do_not_matter_before_the_movement(start):
+def test_range_does_not_matter_before_the_movement_but_a_jerk_in_the_hold_halts(start):
     pair = start(camera=True)
-    pair.wait_until(3.0)
-    assert pair.send(Pose(3.25, speed_deg_s=80, range_deg=40)) == []
+    pair.wait_until(3.0)  # breathing in, already holding on: nobody should jerk now
+    assert pair.send(Pose(3.2, speed_deg_s=8, range_deg=40)) == []
+    said = pair.send(Pose(3.25, speed_deg_s=80, range_deg=40))
+    assert said.kinds[0] == "halt"
+    assert said[0].reason == "speed:80.0"
+
+
+def test_during_rest_the_receiver_may_settle_without_a_halt(start):
+    pair = start(camera=True)
+    pair.wait_until(24.5)  # attempt 1's rest runs 24-34 s
+    assert pair.state.phase_id == "rest"
+    assert pair.send(Pose(24.55, speed_deg_s=80, sudden=True)) == []
+
+
+def test_no_move_cue_while_the_body_is_still_moving_fast(start):
+    pair = start(camera=True)
+    pair.wait_until(10.9)
+    pair.send(Pose(10.95, speed_deg_s=12))  # over gentle, under hard: no halt, but not still
+    said = pair.send(Tick(11.0))
+    assert said.of("move") == []
+    assert said[-1].reason == "camera_not_ready"
 
 
 def test_range_beyond_the_limit_pauses_with_a_back_off_cue(start):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from tests.fixtures import poses
 
-from backbuddy.domain.events import Pose, Stop
+from backbuddy.domain.events import Pose
 from backbuddy.domain.techniques import Technique
 from backbuddy.motion.monitors import GRACE_S, PoseMonitor
 
@@ -44,16 +44,15 @@ def test_a_fast_extension_reads_over_the_hard_limit(hug: Technique, fast_extensi
     assert int(np.argmax(flagged)) - first_over <= 2
 
 
-def test_a_jerk_is_sudden_motion_once_and_becomes_a_camera_stop(hug: Technique, jerk_at_3s) -> None:
+def test_a_jerk_is_sudden_motion_once_and_flags_its_pose(hug: Technique, jerk_at_3s) -> None:
     sc = jerk_at_3s
     trace = PoseMonitor(hug).update(sc.landmarks)
     onsets = np.flatnonzero(trace.sudden)
     assert onsets.size >= 1
     assert 3.0 <= trace.t[onsets[0]] <= 3.25
-    events = trace.events(int(onsets[0]))
-    assert isinstance(events[0], Stop)
-    assert events[0].source == "camera"
-    assert isinstance(events[1], Pose)
+    (event,) = trace.events(int(onsets[0]))
+    assert isinstance(event, Pose)
+    assert event.sudden
 
 
 def test_a_dropout_longer_than_the_grace_is_tracking_lost(hug: Technique) -> None:
