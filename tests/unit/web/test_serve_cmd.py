@@ -23,7 +23,8 @@ def free_port() -> int:
 
 
 def wait_up(url: str) -> int:
-    for _ in range(150):
+    """The server's first answer; start-up imports MediaPipe, slow on a loaded 2-core box."""
+    for _ in range(600):
         try:
             with urllib.request.urlopen(url, timeout=1) as r:
                 return int(r.status)
