@@ -172,12 +172,15 @@ class Body:
         elbow_target: np.ndarray | None = None,
         elbow_weight: float = 0.3,
         iters: int = 300,
+        init: tuple[np.ndarray, float] | None = None,
+        state: dict | None = None,
     ) -> dict[str, np.ndarray]:
         """Inverse kinematics for one arm: a 3-dof shoulder (upperarm01) and a hinge elbow
         (lowerarm01, about the axis perpendicular to the upper arm and the body's forward
         direction in the rest pose) that bring the wrist bone's head to `wrist_target` and the
         elbow (lowerarm01 head) near `elbow_target` (body frame, metres). Returns `base` plus
-        the two arm rotations."""
+        the two arm rotations. `init` warm-starts (shoulder rotation vector in radians, elbow
+        flexion in radians); when `state` is a dict, the solution is stored in state[side]."""
         s = "L" if side == "left" else "R"
         ua, la, wr = self.index[f"upperarm01.{s}"], self.index[f"lowerarm01.{s}"], self.index[f"wrist.{s}"]
         upper_dir = self.rest_heads[la] - self.rest_heads[ua]
@@ -185,8 +188,8 @@ class Body:
         hinge = np.cross(upper_dir, np.array([0.0, -1.0, 0.0]))
         hinge = torch.as_tensor(hinge / np.linalg.norm(hinge), dtype=torch.float32)
         base_pose = self.pose_tensor([base])
-        sv = torch.zeros(3, requires_grad=True)
-        flex = torch.tensor([0.8], requires_grad=True)
+        sv = torch.tensor(np.asarray(init[0], np.float32) if init else np.zeros(3, np.float32), requires_grad=True)
+        flex = torch.tensor([float(init[1]) if init else 0.8], requires_grad=True)
         wt = torch.as_tensor(wrist_target, dtype=torch.float32)
         et = None if elbow_target is None else torch.as_tensor(elbow_target, dtype=torch.float32)
         opt = torch.optim.Adam([sv, flex], lr=0.03)
@@ -212,6 +215,8 @@ class Body:
             loss.backward()
             opt.step()
         out = dict(base)
+        if state is not None:
+            state[side] = (sv.detach().numpy().copy(), float(flex.detach()[0]))
         with torch.no_grad():
             out[f"upperarm01.{s}"] = axis_angle(sv).numpy().astype(float)
             out[f"lowerarm01.{s}"] = axis_angle(hinge * flex.clamp(0.0, 2.6)).numpy().astype(float)

@@ -24,6 +24,7 @@ import yaml  # noqa: E402
 from scipy.interpolate import CubicSpline  # noqa: E402
 
 from . import measures as M  # noqa: E402
+from .assistant import hug_assistant_frames, receiver_back_vertex  # noqa: E402
 from .body import KEYPOINTS, KP, KP_NAMES, Body  # noqa: E402
 from .poses import (  # noqa: E402
     LYING_LEFT_TO_WORLD,
@@ -229,6 +230,14 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
         box([9.0, 0.05, 4.0], [0, -3.6, 2.0], light.wall),
     ]
 
+    # the assistant, when there is one
+    a_verts = a_kps = a_info = None
+    if clip.assistant:
+        abody = get_body(scenes.bodies[clip.assistant].phenotype)
+        a_verts, a_kps, a_info = hug_assistant_frames(abody, verts, kps, receiver_back_vertex(body))
+        a_colors = vertex_colors(abody, scenes.bodies[clip.assistant].look)
+        a_info = {"body": clip.assistant, "height_m": round(abody.height_m, 3), **a_info}
+
     # camera
     bb = (verts[0].min(0) + verts[0].max(0)) / 2
     az = math.radians(cspec.azimuth_deg)
@@ -297,7 +306,12 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
     writer = Mp4Writer(str(out_dir / f"{clip.id}.mp4"), W, H, fps)
     uv_all, depth_all, occl_all = [], [], []
     for i in range(n):
-        rgb, zbuf = renderer.render(verts[i], body.faces, colors)
+        if a_verts is None:
+            rgb, zbuf = renderer.render(verts[i], body.faces, colors)
+        else:
+            rgb, zbuf = renderer.render(np.concatenate([verts[i], a_verts[i]]),
+                                        np.concatenate([body.faces, abody.faces + len(verts[i])]),
+                                        np.concatenate([colors, a_colors]))
         writer.write(rgb)
         uv, depth = cam.project(kps[i])
         px = np.clip(np.floor(uv).astype(int), [0, 0], [W - 1, H - 1])
@@ -314,6 +328,7 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
     writer.close()
     renderer.close()
     uv_all, depth_all, occl_all = np.array(uv_all), np.array(depth_all), np.array(occl_all)
+    a_uv = None if a_kps is None else cam.project(a_kps)[0]
     img_incline = M.image_trunk_incline_deg(uv_all)
     img_lean = M.image_trunk_lean_deg(uv_all, back_sign)
     out_of_frame = ~((uv_all[..., 0] >= 0) & (uv_all[..., 0] < W) & (uv_all[..., 1] >= 0) & (uv_all[..., 1] < H))
@@ -326,6 +341,9 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
     header += [c["id"] for c in checks]
     for name in KP_NAMES:
         header += [f"{name}_u", f"{name}_v", f"{name}_depth_m", f"{name}_occluded"]
+    if a_uv is not None:
+        for name in KP_NAMES:
+            header += [f"assistant_{name}_u", f"assistant_{name}_v"]
     with open(out_dir / f"{clip.id}.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(header)
@@ -338,6 +356,9 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
             for j in range(len(KP_NAMES)):
                 row += [f"{uv_all[i, j, 0]:.2f}", f"{uv_all[i, j, 1]:.2f}", f"{depth_all[i, j]:.3f}",
                         int(occl_all[i, j])]
+            if a_uv is not None:
+                for j in range(len(KP_NAMES)):
+                    row += [f"{a_uv[i, j, 0]:.2f}", f"{a_uv[i, j, 1]:.2f}"]
             w.writerow(row)
 
     moves = [s for s in clip.motion if s.kind == "move"]
@@ -364,6 +385,7 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
                    "look_at": np.round(bb, 4).tolist(), "back_faces_image": "right" if back_sign > 0 else "left"},
         "light": vars(light),
         "support": support,
+        "assistant": a_info,
         "neck_flexion_applied_deg": tuck,
         "labels_all_frames": {k: bool(v.all()) for k, v in labels.items()},
         "labels_any_frame": {k: bool(v.any()) for k, v in labels.items()},
@@ -383,6 +405,31 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
     return meta
 
 
+def write_clip_table(out: Path, rows: list[dict]) -> None:
+    """Rewrite the clip table between the markers of the set's README.md (if it has them)."""
+    readme = out / "README.md"
+    start, end = "<!-- clips:start -->", "<!-- clips:end -->"
+    if not readme.exists() or start not in readme.read_text():
+        return
+    lines = ["| clip | set-up | motion (peak °/s) | camera (azimuth °, height m) | body | light | s | KiB | "
+             "true labels (all frames) |", "|---|---|---|---|---|---|---|---|---|"]
+    for m in rows:
+        size = (out / f"{m['id']}.mp4").stat().st_size / 1024
+        cam = m["camera"]
+        bad = [k for k, v in m["labels_all_frames"].items() if not v]
+        peak = "" if m["motion_name"] == "setup" else f" ({m['peak_primary_speed_deg_s']:g})"
+        lines.append(
+            f"| `{m['id']}` | {m['setup']} | {m['motion_name']}{peak} | "
+            f"{cam['placement']} ({cam['azimuth_deg']:g}, {cam['height_m']:g}) | {m['body']['id']}"
+            f"{' + assistant ' + m['assistant']['body'] if m.get('assistant') else ''} | "
+            f"{m['light']['id']} | {m['frames'] / m['fps']:.2f} | {size:.0f} | "
+            f"{'all pass' if not bad else 'fail: ' + ', '.join(bad)} |")
+    text = readme.read_text()
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    readme.write_text(head + start + "\n" + "\n".join(lines) + "\n" + end + tail)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     here = Path(__file__).resolve().parents[1]
@@ -398,28 +445,30 @@ def main(argv=None) -> int:
             print(c.id)
         return 0
     out = Path(a.out)
-    rows = []
     t_all = time.time()
     for i, c in enumerate(clips, 1):
         meta = render_clip(c, sc, out)
         size = (out / f"{c.id}.mp4").stat().st_size
         print(f"[{i}/{len(clips)}] {c.id}: {meta['frames']} frames, {size / 1024:.0f} KiB, "
               f"{meta['render_seconds']} s", flush=True)
-        rows.append(meta)
     if a.only == "*":
         keep = {c.id for c in clips}
         for f in list(out.glob("hug_*")) + list(out.glob("side_*")):
             if f.name.split(".")[0] not in keep:
                 f.unlink()  # a clip no longer in scenes.yaml
-        with open(out / "clips.csv", "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["id", "technique", "setup", "motion", "peak_primary_speed_deg_s", "camera", "azimuth_deg",
-                        "body", "light", "frames", "seconds", "labels_all_frames"])
-            for m in rows:
-                w.writerow([m["id"], m["technique"], m["setup"], m["motion_name"], m["peak_primary_speed_deg_s"],
-                            m["camera"]["placement"], m["camera"]["azimuth_deg"], m["body"]["id"],
-                            m["light"]["id"], m["frames"], round(m["frames"] / m["fps"], 2),
-                            " ".join(f"{k}={int(v)}" for k, v in m["labels_all_frames"].items())])
+    # the manifest and the README's table cover every clip of scenes.yaml already rendered
+    rows = [json.loads((out / f"{c.id}.json").read_text()) for c in sc.clips if (out / f"{c.id}.json").exists()]
+    with open(out / "clips.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "technique", "setup", "motion", "peak_primary_speed_deg_s", "camera", "azimuth_deg",
+                    "body", "assistant", "light", "frames", "seconds", "labels_all_frames"])
+        for m in rows:
+            w.writerow([m["id"], m["technique"], m["setup"], m["motion_name"], m["peak_primary_speed_deg_s"],
+                        m["camera"]["placement"], m["camera"]["azimuth_deg"], m["body"]["id"],
+                        (m.get("assistant") or {}).get("body", ""), m["light"]["id"], m["frames"],
+                        round(m["frames"] / m["fps"], 2),
+                        " ".join(f"{k}={int(v)}" for k, v in m["labels_all_frames"].items())])
+    write_clip_table(out, rows)
     print(f"done: {len(clips)} clips in {time.time() - t_all:.0f} s")
     return 0
 

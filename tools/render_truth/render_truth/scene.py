@@ -82,6 +82,7 @@ class ClipSpec:
     light: str
     motion: tuple[Segment, ...]
     motion_name: str = "custom"
+    assistant: str | None = None  # a body id: the assistant behind the receiver (seated hug only)
     note: str = ""
     size: tuple[int, int] | None = None
 
@@ -151,11 +152,19 @@ def load(path: str | Path) -> Scenes:
         mname = c["motion"] if isinstance(c["motion"], str) else "custom"
         short = {"seated_hug_extension": "hug", "side_lying_rotation": "side"}[tech]
         cid = c.get("id") or f"{short}_{c['setup']}_{mname}_{c['camera']}_{c['body']}"
+        if c.get("assistant"):
+            if tech != "seated_hug_extension":
+                raise ValueError(f"clip {cid}: an assistant is only rendered for the seated hug so far")
+            if c["assistant"] not in sc.bodies:
+                raise ValueError(f"clip {cid}: unknown assistant body {c['assistant']!r}")
+            if not c.get("id"):
+                cid += f"_with_{c['assistant']}"
         if cid in seen:
             raise ValueError(f"duplicate clip id {cid}")
         seen.add(cid)
         sc.clips.append(ClipSpec(id=cid, technique=tech, setup=c["setup"], body=c["body"],
                                  camera=c["camera"], light=c["light"],
-                                 motion=tuple(_segment(s) for s in motion), motion_name=mname, note=c.get("note", ""),
+                                 motion=tuple(_segment(s) for s in motion), motion_name=mname,
+                                 assistant=c.get("assistant"), note=c.get("note", ""),
                                  size=tuple(c["size"]) if "size" in c else None))
     return sc
