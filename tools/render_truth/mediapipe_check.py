@@ -109,6 +109,12 @@ def check_clip(truth: Path, cid: str) -> dict:
                           for name, idx in JOINTS.items()])
         on_assistant = np.nanmedian(a_err, axis=0) < np.nanmedian(errs, axis=0)
         out["frames_on_assistant"] = int(on_assistant.sum())
+        names = list(JOINTS)
+        for part, group in (("head_shoulders", ["nose", "left_shoulder", "right_shoulder"]),
+                            ("hips_knees", ["left_hip", "right_hip", "left_knee", "right_knee"])):
+            ix = [names.index(g) for g in group]
+            out[f"{part}_on_assistant_fraction"] = float(
+                np.mean(np.nanmean(a_err[ix], axis=0) < np.nanmean(errs[ix], axis=0)))
     out["joint_err_px_median"] = float(np.nanmedian(errs))
     out["joint_err_px_p90"] = float(np.nanpercentile(errs, 90))
     out["joint_err_px_by_joint"] = {k: round(float(np.nanmedian(e)), 1) for k, e in zip(JOINTS, errs, strict=True)}
@@ -187,12 +193,16 @@ def tables(results: list[dict]) -> str:
                 lines.append("| " + " | ".join(cells) + " |")
     if two:
         lines.append("\n### Two people (assistant behind the seated receiver)\n")
-        lines.append("| clip | placement | frames | detected | frames MediaPipe followed the assistant "
+        lines.append("| clip | placement | frames | detected | frames on the assistant (most joints) "
+                     "| head+shoulders on the assistant | hips+knees on the assistant "
                      "| joint err px vs receiver (median) | 2D trunk angle err vs projected truth ° |")
-        lines.append("|---|---|---|---|---|---|---|")
+        lines.append("|---|---|---|---|---|---|---|---|---|")
         for r in two:
             lines.append(f"| {r['id']} | {r['camera']} | {r['frames']} | {r['detected']} | "
-                         f"{r.get('frames_on_assistant', '–')} | {fmt(r.get('joint_err_px_median'))} | "
+                         f"{r.get('frames_on_assistant', '–')} | "
+                         f"{fmt(100 * r.get('head_shoulders_on_assistant_fraction', np.nan), 0)} % | "
+                         f"{fmt(100 * r.get('hips_knees_on_assistant_fraction', np.nan), 0)} % | "
+                         f"{fmt(r.get('joint_err_px_median'))} | "
                          f"{fmt(r.get('trunk2d_err_vs_projected_deg'))} |")
     return "\n".join(lines)
 
