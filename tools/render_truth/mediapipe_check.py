@@ -192,7 +192,7 @@ def tables(results: list[dict]) -> str:
                     cells += [fmt(r.get(f"amp_read_{k}_deg")), fmt(r.get(f"peak_speed_read_{k}_deg_s"))]
                 lines.append("| " + " | ".join(cells) + " |")
     if two:
-        lines.append("\n### Two people (assistant behind the seated receiver)\n")
+        lines.append("\n### Two people (the assistant behind the receiver)\n")
         lines.append("| clip | placement | frames | detected | frames on the assistant (most joints) "
                      "| head+shoulders on the assistant | hips+knees on the assistant "
                      "| joint err px vs receiver (median) | 2D trunk angle err vs projected truth ° |")

@@ -93,3 +93,55 @@ def hug_assistant_frames(a: Body, r_verts: np.ndarray, r_kps: np.ndarray, back_v
     info = {"knee_bend_deg": knee, "lean_back_deg": [round(min(leans), 2), round(max(leans), 2)],
             "hands": "on the receiver's mid-forearms", "chest": "on the receiver's mid-back"}
     return np.array(verts), np.array(kps), info
+
+
+def _kneel(lean: float) -> dict:
+    """Kneeling upright (knees on the floor, shins back), the trunk leaning forward by `lean`."""
+    r = {}
+    for s in ("L", "R"):
+        r[f"upperleg01.{s}"] = rot("x", -10)
+        r[f"lowerleg01.{s}"] = rot("x", 100)
+        r[f"foot.{s}"] = rot("x", 50)  # toes pointing back
+    for b, w in {"spine05": 0.15, "spine04": 0.2, "spine03": 0.25, "spine02": 0.2, "spine01": 0.2}.items():
+        r[b] = rot("x", lean * w)
+    r["neck01"] = rot("x", -lean * 0.3)  # looking at the receiver, not at the floor
+    return r
+
+
+def side_assistant_frames(a: Body, r_verts: np.ndarray, r_kps: np.ndarray, lean: float = 50.0,
+                          ik_iters: int = 15) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The assistant kneeling behind the receiver lying on the left side (facing the receiver's
+    back, i.e. world -Y), leaning over: the left hand on the receiver's top (right) shoulder, the
+    right hand on the outside of the top (right) knee. Arms re-solved every frame."""
+    base = _kneel(lean)
+    v0, _ = a.skin(a.pose_tensor([base]))
+    v0 = v0[0]
+    back_y = r_verts[0][:, 1].max()  # the receiver's back (world +Y side)
+    sh, kn = r_kps[0, KP["right_shoulder"]], r_kps[0, KP["right_knee"]]
+    knees = np.array([n.startswith(("lowerleg", "foot", "toe")) for n in (a.labels[i] for i in a.vertex_bone)])
+    t = np.array([(sh[0] + kn[0]) / 2 - 0.05,  # between the shoulder and the knee along the body
+                  back_y + 0.06 - v0[knees, 1].min(),  # knees just behind the receiver's back
+                  -v0[knees, 2].min()])  # knees and shins on the floor
+    T = len(r_verts)
+    poses = []
+    state: dict = {}
+    for i in range(T):
+        pose = dict(base)
+        targets = (("left", r_kps[i, KP["right_shoulder"]] + np.array([0.0, 0.03, 0.07])),
+                   ("right", r_kps[i, KP["right_knee"]] + np.array([0.0, 0.0, 0.08])))
+        for side, target in targets:
+            sx = 1.0 if side == "left" else -1.0
+            shoulder = a.rest_heads[a.index[f"upperarm01.{'L' if side == 'left' else 'R'}"]]
+            tb = target - t
+            elbow = shoulder + 0.5 * (tb - shoulder) + np.array([sx * 0.12, 0.10, 0.0])
+            pose = a.solve_arm(pose, side, wrist_target=tb, elbow_target=elbow, elbow_weight=0.1,
+                               iters=300 if i == 0 else ik_iters, init=state.get(side), state=state)
+        poses.append(pose)
+    verts, kps = [], []
+    for i in range(0, T, 32):
+        vb, kb = a.skin(a.pose_tensor(poses[i : i + 32]))
+        verts += list(vb + t)
+        kps += list(kb + t)
+    info = {"posture": f"kneeling behind the receiver, trunk leaning {lean:g} deg",
+            "hands": "left on the receiver's top shoulder, right on the outside of the top knee"}
+    return np.array(verts), np.array(kps), info

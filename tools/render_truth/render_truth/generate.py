@@ -24,7 +24,7 @@ import yaml  # noqa: E402
 from scipy.interpolate import CubicSpline  # noqa: E402
 
 from . import measures as M  # noqa: E402
-from .assistant import hug_assistant_frames, receiver_back_vertex  # noqa: E402
+from .assistant import hug_assistant_frames, receiver_back_vertex, side_assistant_frames  # noqa: E402
 from .body import KEYPOINTS, KP, KP_NAMES, Body  # noqa: E402
 from .poses import (  # noqa: E402
     LYING_LEFT_TO_WORLD,
@@ -234,7 +234,10 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
     a_verts = a_kps = a_info = None
     if clip.assistant:
         abody = get_body(scenes.bodies[clip.assistant].phenotype)
-        a_verts, a_kps, a_info = hug_assistant_frames(abody, verts, kps, receiver_back_vertex(body))
+        if hug:
+            a_verts, a_kps, a_info = hug_assistant_frames(abody, verts, kps, receiver_back_vertex(body))
+        else:
+            a_verts, a_kps, a_info = side_assistant_frames(abody, verts, kps)
         a_colors = vertex_colors(abody, scenes.bodies[clip.assistant].look)
         a_info = {"body": clip.assistant, "height_m": round(abody.height_m, 3), **a_info}
 

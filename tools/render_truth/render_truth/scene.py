@@ -82,7 +82,7 @@ class ClipSpec:
     light: str
     motion: tuple[Segment, ...]
     motion_name: str = "custom"
-    assistant: str | None = None  # a body id: the assistant behind the receiver (seated hug only)
+    assistant: str | None = None  # a body id: the assistant behind the receiver
     note: str = ""
     size: tuple[int, int] | None = None
 
@@ -153,8 +153,6 @@ def load(path: str | Path) -> Scenes:
         short = {"seated_hug_extension": "hug", "side_lying_rotation": "side"}[tech]
         cid = c.get("id") or f"{short}_{c['setup']}_{mname}_{c['camera']}_{c['body']}"
         if c.get("assistant"):
-            if tech != "seated_hug_extension":
-                raise ValueError(f"clip {cid}: an assistant is only rendered for the seated hug so far")
             if c["assistant"] not in sc.bodies:
                 raise ValueError(f"clip {cid}: unknown assistant body {c['assistant']!r}")
             if not c.get("id"):
