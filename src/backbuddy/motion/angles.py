@@ -33,6 +33,7 @@ from backbuddy.motion.joints import (
     bottom_knee_flexion_deg,
     elbow_flexion_deg,
     hip_flexion_deg,
+    knee_drop_twist_deg,
     knee_flexion_deg,
     top_hip_flexion_deg,
 )
@@ -100,6 +101,34 @@ def trunk_lean_deg(
     side = facing_sign(lm, min_visibility) if facing is None else facing
     lean = -side * image_lean
     return gated(lean, torso_seen(lm, min_visibility))
+
+
+def view_cos(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """How square the camera is to the chest: about the cosine of the view angle from the front.
+
+    The shoulder line's image length over the image trunk length, divided by the same ratio
+    in world landmarks (the body's own proportions): 1 from straight in front, 0 from the
+    side. Measured on the rendered seated receivers: 0.94–1.13 at 0°, 0.71–0.88 at 45°,
+    0.49–0.79 at 60°, 0.09–0.24 at 90°. NaN where the shoulders or hips are not seen.
+    """
+    px = lm.pixels()
+    w = world(lm)
+    image = np.linalg.norm(
+        px[:, L.RIGHT_SHOULDER] - px[:, L.LEFT_SHOULDER], axis=1
+    ) / np.linalg.norm(trunk_px(lm), axis=1)
+    w_axis = mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - mid(w, L.LEFT_HIP, L.RIGHT_HIP)
+    body = np.linalg.norm(w[:, L.RIGHT_SHOULDER] - w[:, L.LEFT_SHOULDER], axis=1) / np.linalg.norm(
+        w_axis, axis=1
+    )
+    return gated(image / body, torso_seen(lm, min_visibility))
+
+
+def view_gain(cos: float) -> float:
+    """1 / sine of the view angle for a `view_cos` reading, at most 1 / `MIN_VIEW_SIN`."""
+    if not np.isfinite(cos):
+        return 1.0 / MIN_VIEW_SIN
+    sin = float(np.sqrt(max(0.0, 1.0 - min(cos, 1.0) ** 2)))
+    return 1.0 / max(sin, MIN_VIEW_SIN)
 
 
 def shoulder_hip_twist_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
@@ -198,6 +227,7 @@ MEASURES: dict[str, Measure] = {
     "chin_tuck_deg": chin_tuck_deg,
     "top_hip_flexion_deg": top_hip_flexion_deg,
     "bottom_knee_flexion_deg": bottom_knee_flexion_deg,
+    "knee_drop_twist_deg": knee_drop_twist_deg,
     **{
         f"{side}_{joint}_flexion_deg": _sided(fn, side)
         for side in ("left", "right")
@@ -210,6 +240,15 @@ MEASURES: dict[str, Measure] = {
 }
 #: Measures that are a change from the baseline of another measure: name → base measure.
 RELATIVE: dict[str, str] = {"trunk_extension_deg": "trunk_lean_deg"}
+#: Smallest sine of the view angle a sagittal angle is divided by (a view ≥ 37° from the
+#: front); nearer the front the trunk's lean is not in the image and the gain stops growing.
+MIN_VIEW_SIN = 0.6
+#: Absolute measures whose change is a sagittal angle the image shows shrunk by the sine of
+#: the camera's angle from the front: the monitor divides it out (`view_gain`).
+SAGITTAL: frozenset[str] = frozenset({"trunk_lean_deg"})
+#: Measures read from a short image distance, whose jitter is at least this (units): the
+#: speed filter's noise floor for them (a 1-pixel knee step is about 2.5° of twist).
+NOISE_FLOOR: dict[str, float] = {"knee_drop_twist_deg": 0.3}
 #: Signed angles that can wrap at ±180 and are unwrapped over time.
 PERIODIC: frozenset[str] = frozenset({"trunk_lean_deg"})
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,6 +36,8 @@ from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, La
 GRACE_S = 0.3
 #: A velocity change larger than this within 200 ms is sudden motion (clinical-facts §4).
 SUDDEN_STEP_DEG_S = 15.0
+#: Frames on which the camera's view angle is read before the view gain is kept (0.5 s).
+VIEW_FRAMES = 15
 
 
 @dataclass
@@ -51,6 +53,7 @@ class _State:
     baseline: float = float("nan")
     baseline_segment: int = -1
     sudden: bool = False
+    view: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,8 @@ class PoseMonitor:
         self.base = angles.base_measure(self.primary)
         self.measure_names = checks.measures_for(technique)
         self.filter = kinematics.SpeedFilter.for_fps(fps)
+        if self.base in angles.NOISE_FLOOR:
+            self.filter = replace(self.filter, noise_floor_deg=angles.NOISE_FLOOR[self.base])
         default = technique.setup[0].checks
         self.active_checks: tuple[str, ...] = tuple(
             default if active_checks is None else active_checks
@@ -148,8 +153,9 @@ class PoseMonitor:
         hip, shoulder = tracking.torso_points(lm)
         jump = np.isfinite(hip + shoulder).all(axis=1) & ~same
         measures = self._measures(lm, same)
+        gain = self._view_gain(lm, same)
         primary, s.history = kinematics.track(
-            measures[self.base],
+            measures[self.base] * gain,
             lm.t,
             segment,
             periodic=self.base in angles.PERIODIC,
@@ -171,6 +177,27 @@ class PoseMonitor:
             checks=traces,
             **out,
         )
+
+    def _view_gain(self, lm: Landmarks, same: BoolArray) -> FloatArray:
+        """Per frame, the gain that undoes the view's shrinking of a sagittal primary measure.
+
+        1 for other measures. The view is read on the first `VIEW_FRAMES` frames where the
+        torso is seen (the median so far), then kept: the camera does not move during a
+        session, and a gain that changed during the movement would read as speed.
+        """
+        n = len(lm)
+        if self.base not in angles.SAGITTAL:
+            return np.ones(n)
+        view = self._s.view
+        if len(view) >= VIEW_FRAMES:
+            return np.full(n, angles.view_gain(float(np.median(view))))
+        cos = np.where(same, angles.view_cos(lm, self.min_visibility), np.nan)
+        out = np.empty(n)
+        for i, c in enumerate(cos.tolist()):
+            if c == c and len(view) < VIEW_FRAMES:
+                view.append(c)
+            out[i] = angles.view_gain(float(np.median(view))) if view else 1.0
+        return out
 
     def _all_check_ids(self) -> tuple[str, ...]:
         return checks.technique_check_ids(self.technique)

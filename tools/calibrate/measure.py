@@ -1,0 +1,294 @@
+"""The real camera pipeline against the truth clips: per check, per measure, speed and halts.
+
+    .venv/bin/python tools/calibrate/measure.py [--json OUT] [--clips ID ...]
+
+MediaPipe (full model, video mode; landmarks cached per clip by `landmarks_cache.py`) →
+`PoseMonitor` (the technique's first set-up step active, as in a session) → the fields the
+engine acts on, compared frame by frame with the clip's truth CSV:
+
+* check agreement: fraction of frames where the check passes exactly when the truth label
+  is 1 (not visible counts as not passing);
+* measure error: median |measured − true| of each check's measure (°, or ratio);
+* primary range error: median |range − |true primary − true primary at the baseline frame||;
+* speed error (motions under the gentle limit: `slow`, `limit`): mean |speed − |true speed||
+  over the frames where a speed is reported, movement and rest included;
+* halt latency: frames from the first frame whose true speed exceeds the hard limit (30 °/s)
+  to the first frame that would halt (speed over the hard limit, or `sudden`), counting
+  halts from the motion's first frame (negative = before the true speed crossed 30 °/s);
+* false halt: a halt frame in a clip whose true speed never exceeds the gentle limit, or
+  before the motion starts in a jerk clip. The first `WARM_UP` frames are not counted.
+
+Two-person clips are reported apart (identity, not calibration, decides them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from landmarks_cache import TRUTH, landmarks  # noqa: E402
+
+from backbuddy.domain import techniques  # noqa: E402
+from backbuddy.motion.monitors import PoseMonitor  # noqa: E402
+
+HARD, GENTLE = 30.0, 10.0
+#: Frames ignored at a clip's start: MediaPipe's tracker settles (the knee drifts by up to 30
+#: px in the first 0.3 s of a clip); a session runs the camera long before any movement.
+WARM_UP = 10
+
+
+@dataclass
+class ClipResult:
+    id: str
+    technique: str
+    setup: str
+    motion: str
+    camera: str
+    assistant: str
+    peak_true: float
+    frames: int
+    check_agree: dict[str, float] = field(default_factory=dict)
+    measure_err: dict[str, float] = field(default_factory=dict)
+    range_err: float = float("nan")
+    amp_true: float = float("nan")
+    amp_read: float = float("nan")
+    speed_err: float = float("nan")
+    peak_read: float = float("nan")
+    halt_latency: float = float("nan")  # frames; inf = never halted
+    false_halt: bool = False
+
+
+def truth_table(cid: str, truth: Path = TRUTH) -> dict[str, np.ndarray]:
+    with open(truth / f"{cid}.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {k: np.array([float(r[k]) if r[k] != "" else np.nan for r in rows]) for k in rows[0]}
+
+
+def clips(truth: Path = TRUTH) -> list[dict[str, str]]:
+    with open(truth / "clips.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def halt_frames(trace, limit: float = HARD) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Frames on which the engine would halt in an attempt phase (`rules.watch`)."""
+    return np.asarray(trace.sudden | (trace.speed > limit))
+
+
+def measure_clip(
+    meta: dict[str, str], truth: Path = TRUTH, cache: Path | None = None
+) -> ClipResult:
+    cid = meta["id"]
+    tech = techniques.get(meta["technique"])
+    lm = landmarks(cid, truth) if cache is None else landmarks(cid, truth, cache)
+    tr = truth_table(cid, truth)
+    mon = PoseMonitor(tech, fps=30.0)
+    trace = mon.update(lm)
+    n = min(len(trace), tr["frame"].size)
+    r = ClipResult(
+        cid,
+        meta["technique"],
+        meta["setup"],
+        meta["motion"],
+        meta["camera"],
+        meta["assistant"],
+        float(meta["peak_primary_speed_deg_s"]),
+        n,
+    )
+    for check in tech.checks:
+        label = tr[check.id][:n] == 1
+        passed = trace.checks[check.id].passed[:n]
+        r.check_agree[check.id] = float(np.mean(label == passed))
+        col = check.measure
+        if col in tr:
+            got = trace.checks[check.id].value[:n]
+            err = np.abs(got - tr[col][:n])
+            if np.isfinite(err).any():
+                r.measure_err[col] = float(np.nanmedian(err))
+    prim = tr["primary_deg"][:n]
+    true_speed = np.abs(tr["primary_speed_deg_s"][:n])
+    base = trace.baseline[:n]
+    have = np.isfinite(base)
+    if have.any():
+        b0 = int(np.argmax(have))
+        true_range = np.abs(prim - prim[b0])
+        r.range_err = float(np.median(np.abs(trace.range[:n][have] - true_range[have])))
+        r.amp_true = float(true_range[-1])
+        r.amp_read = float(trace.range[n - 1])
+    speed = trace.speed[:n]
+    r.peak_read = float(np.max(speed))
+    measured = np.isfinite(trace.primary.velocity[:n])
+    if r.peak_true <= GENTLE and measured.any():
+        r.speed_err = float(np.mean(np.abs(speed[measured] - true_speed[measured])))
+    halts = halt_frames(trace)[:n]
+    halts[:WARM_UP] = False
+    if r.peak_true > HARD:
+        first_true = int(np.argmax(true_speed > HARD))
+        moving = int(np.argmax(true_speed > 0.5))  # the motion's first frame
+        after = np.flatnonzero(halts[moving:]) + moving - first_true
+        r.halt_latency = float(after[0]) if after.size else float("inf")
+        r.false_halt = bool(halts[:moving].any())  # a halt while still (before the jerk)
+    else:
+        r.false_halt = bool(halts.any())
+    return r
+
+
+def run(ids: list[str] | None = None, truth: Path = TRUTH) -> list[ClipResult]:
+    out = []
+    for meta in clips(truth):
+        if ids and meta["id"] not in ids:
+            continue
+        out.append(measure_clip(meta, truth))
+    return out
+
+
+def _f(x: float, nd: int = 1) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "–"
+    if x == float("inf"):
+        return "never"
+    return f"{x:.{nd}f}"
+
+
+def summary(results: list[ClipResult]) -> dict[str, dict[str, float]]:
+    """Per (technique, placement) and overall: the headline figures (single-person clips)."""
+    groups: dict[str, list[ClipResult]] = defaultdict(list)
+    for r in results:
+        if r.assistant:
+            continue
+        groups[f"{r.technique}/{r.camera}"].append(r)
+        groups["all"].append(r)
+    out: dict[str, dict[str, float]] = {}
+    for key, g in groups.items():
+        agree = [v for r in g if r.motion == "setup" for v in r.check_agree.values()]
+        speed = [r.speed_err for r in g if np.isfinite(r.speed_err)]
+        halts = [r.halt_latency for r in g if r.peak_true > HARD]
+        out[key] = {
+            "check_agreement": float(np.mean(agree)) if agree else float("nan"),
+            "check_agreement_min": float(np.min(agree)) if agree else float("nan"),
+            "speed_error_deg_s": float(np.mean(speed)) if speed else float("nan"),
+            "speed_error_max_deg_s": float(np.max(speed)) if speed else float("nan"),
+            "halt_frames_max": float(np.max(halts)) if halts else float("nan"),
+            "jerks": float(len(halts)),
+            "false_halts": float(sum(r.false_halt for r in g)),
+            "slow_clips": float(sum(r.peak_true <= GENTLE for r in g)),
+        }
+    return out
+
+
+def tables(results: list[ClipResult]) -> str:
+    lines: list[str] = []
+    single = [r for r in results if not r.assistant]
+    for tech in ("seated_hug_extension", "side_lying_rotation"):
+        rs = [r for r in single if r.technique == tech]
+        if not rs:
+            continue
+        check_ids = list(rs[0].check_agree)
+        by: dict[str, list[ClipResult]] = defaultdict(list)
+        for r in rs:
+            by[r.camera].append(r)
+        lines.append(f"\n#### {tech}: per placement (single-person clips)\n")
+        lines.append(
+            "| placement | set-up clips | "
+            + " | ".join(f"`{c}` agreement" for c in check_ids)
+            + " | "
+            + " | ".join(f"`{c}` measure err" for c in check_ids)
+            + " | range err ° (median) | speed err °/s (set-up, slow, limit clips) "
+            "| halt frames (jerks) "
+            "| false halts / clips under the gentle limit |"
+        )
+        lines.append("|" + "---|" * (6 + 2 * len(check_ids)))
+        for cam, g in by.items():
+            setups = [r for r in g if r.motion == "setup"]
+            cells = [cam, str(len(setups))]
+            for c in check_ids:
+                cells.append(
+                    _f(float(np.mean([r.check_agree[c] for r in setups])), 2) if setups else "–"
+                )
+            for c in check_ids:
+                errs = [v for r in g for k, v in r.measure_err.items() if k == _measure_of(tech, c)]
+                cells.append(
+                    _f(float(np.median(errs)), 1 if "ratio" not in c else 2) if errs else "–"
+                )
+            rerr = [r.range_err for r in g if r.motion != "setup" and np.isfinite(r.range_err)]
+            cells.append(_f(float(np.median(rerr))) if rerr else "–")
+            serr = [r.speed_err for r in g if np.isfinite(r.speed_err)]
+            cells.append(" / ".join(_f(v) for v in serr) if serr else "–")
+            halts = [r.halt_latency for r in g if r.peak_true > HARD]
+            cells.append(", ".join(_f(v, 0) for v in halts) if halts else "–")
+            slow = [r for r in g if r.peak_true <= GENTLE]
+            cells.append(f"{sum(r.false_halt for r in slow)} / {len(slow)}" if slow else "–")
+            lines.append("| " + " | ".join(cells) + " |")
+        mv = [r for r in rs if r.motion != "setup"]
+        lines.append(f"\n#### {tech}: movements (primary measure, after the pipeline)\n")
+        lines.append(
+            "| clip | placement | true amplitude ° | range read ° | true peak °/s "
+            "| peak speed read °/s "
+            "| speed err °/s | halt frames after true > 30 °/s | false halt |"
+        )
+        lines.append("|---|---|---|---|---|---|---|---|---|")
+        for r in mv:
+            lines.append(
+                f"| {r.id} | {r.camera} | {_f(r.amp_true)} | {_f(r.amp_read)} | {_f(r.peak_true)} "
+                f"| {_f(r.peak_read)} | {_f(r.speed_err)} | {_f(r.halt_latency, 0)} "
+                f"| {'yes' if r.false_halt else ('no' if r.peak_true <= GENTLE else '–')} |"
+            )
+    two = [r for r in results if r.assistant]
+    if two:
+        lines.append("\n#### Two people (assistant behind the receiver)\n")
+        lines.append(
+            "| clip | placement | check agreement (each) | range err ° | halt frames | false halt |"
+        )
+        lines.append("|---|---|---|---|---|---|")
+        for r in two:
+            ag = ", ".join(f"{k} {v:.2f}" for k, v in r.check_agree.items())
+            lines.append(
+                f"| {r.id} | {r.camera} | {ag} | {_f(r.range_err)} | {_f(r.halt_latency, 0)} "
+                f"| {'yes' if r.false_halt else ('no' if r.peak_true <= GENTLE else '–')} |"
+            )
+    return "\n".join(lines)
+
+
+def _measure_of(tech_id: str, check_id: str) -> str:
+    return techniques.get(tech_id).check(check_id).measure
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--clips", nargs="*")
+    args = ap.parse_args(argv)
+    results = run(args.clips)
+    print(tables(results))
+    summ = summary(results)
+    print(
+        "\n| group | check agreement (mean / min) | speed err °/s (mean / max) | halt frames max "
+        "(jerks) | false halts / clips under the gentle limit |"
+    )
+    print("|---|---|---|---|---|")
+    for k, v in sorted(summ.items()):
+        print(
+            f"| {k} | {_f(v['check_agreement'], 3)} / {_f(v['check_agreement_min'], 2)} "
+            f"| {_f(v['speed_error_deg_s'], 2)} / {_f(v['speed_error_max_deg_s'], 2)} "
+            f"| {_f(v['halt_frames_max'], 0)} ({v['jerks']:.0f}) "
+            f"| {v['false_halts']:.0f} / {v['slow_clips']:.0f} |"
+        )
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {"clips": [r.__dict__ for r in results], "summary": summ}, indent=1, default=float
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
