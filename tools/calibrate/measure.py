@@ -35,7 +35,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from landmarks_cache import TRUTH, landmarks  # noqa: E402
+from landmarks_cache import CACHE, TRUTH, landmarks  # noqa: E402
 
 from backbuddy.domain import techniques  # noqa: E402
 from backbuddy.motion.monitors import PoseMonitor  # noqa: E402
@@ -84,11 +84,12 @@ def halt_frames(trace, limit: float = HARD) -> np.ndarray:  # type: ignore[no-un
 
 
 def measure_clip(
-    meta: dict[str, str], truth: Path = TRUTH, cache: Path | None = None
+    meta: dict[str, str], truth: Path = TRUTH, cache: Path | None = CACHE
 ) -> ClipResult:
+    """One clip through the pipeline; `cache=None` runs MediaPipe afresh."""
     cid = meta["id"]
     tech = techniques.get(meta["technique"])
-    lm = landmarks(cid, truth) if cache is None else landmarks(cid, truth, cache)
+    lm = landmarks(cid, truth, cache)
     tr = truth_table(cid, truth)
     mon = PoseMonitor(tech, fps=30.0)
     trace = mon.update(lm)

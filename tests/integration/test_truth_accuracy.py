@@ -1,0 +1,84 @@
+"""The real camera pipeline on rendered truth clips (tests/data/truth): MediaPipe → PoseMonitor.
+
+A small representative subset (8 clips, ~25 s of MediaPipe on 2 cores) holds the figures that
+tools/calibrate/measure.py reaches on the whole set (docs/accuracy.md, "After calibration"), so
+they cannot silently regress: a true jerk over the hard limit halts within 2 frames from the
+recommended hug placements, a slow motion never trips the hard limit, set-up checks agree with
+the truth labels, and the slow speed is read within 2 °/s.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
+
+import measure  # noqa: E402
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mediapipe")]
+
+
+@cache
+def result(clip_id: str) -> measure.ClipResult:
+    meta = next(m for m in measure.clips() if m["id"] == clip_id)
+    return measure.measure_clip(meta, cache=None)  # MediaPipe for real, no landmark cache
+
+
+@pytest.mark.parametrize(
+    ("clip_id", "max_frames"),
+    [
+        ("hug_correct_jerk_side_front_60_m58", 2),  # the advised placement
+        ("hug_correct_jerk_side_m26", 2),
+        ("hug_correct_jerk_three_quarter_f34", 2),  # 45°: only with the view gain (was 3)
+    ],
+)
+def test_a_true_jerk_halts_within_2_frames_from_the_recommended_hug_placements(
+    clip_id: str, max_frames: int
+) -> None:
+    r = result(clip_id)
+    assert r.halt_latency <= max_frames
+    assert not r.false_halt
+
+
+@pytest.mark.parametrize(
+    ("clip_id", "max_err"),
+    [  # measured 1.1 (5 °/s) and 2.1-2.2 (10 °/s: the 0.6 s start and stop read late)
+        ("hug_correct_slow_side_front_60_f71", 1.5),
+        ("hug_correct_limit_side_front_60_f34", 2.5),
+    ],
+)
+def test_slow_hug_motion_never_halts_and_its_speed_is_read_within_2_deg_s(
+    clip_id: str, max_err: float
+) -> None:
+    r = result(clip_id)
+    assert not r.false_halt
+    assert r.peak_read < measure.HARD
+    assert r.speed_err <= max_err
+    assert abs(r.amp_read - r.amp_true) <= 1.5  # the view gain undoes the 60° foreshortening
+
+
+def test_side_lying_jerk_from_the_front_now_halts() -> None:
+    """Before: the world-landmark twist read 8 °/s and never halted. The knee's drop halts it,
+    but 3 frames late (goal 2): docs/accuracy.md lists this as not yet meeting the goal."""
+    r = result("side_correct_slow_then_jerk_front_m26")
+    assert r.halt_latency <= 3
+
+
+def test_side_lying_slow_motion_from_the_front_does_not_halt() -> None:
+    r = result("side_correct_limit_front_m58")
+    assert not r.false_halt
+
+
+@pytest.mark.parametrize(
+    "clip_id",
+    ["hug_chin_up_setup_three_quarter_m26", "side_bottom_leg_bent_setup_front_m26"],
+)
+def test_wrong_set_ups_are_told_apart_from_the_truth(clip_id: str) -> None:
+    r = result(clip_id)
+    assert min(r.check_agree.values()) >= 0.8  # 1.00 and 0.82 measured (were 0.15 and 0.02)
+    assert sum(r.check_agree.values()) / len(r.check_agree) >= 0.93
