@@ -87,7 +87,6 @@ class CameraWatch:
             },
             hints={cid: r.message for cid, r in results.items() if not r.passed},
             measure=None if math.isnan(value) else round(value, 2),
-            sudden=bool(trace.sudden[0]),
         )
 
     def close(self) -> None:

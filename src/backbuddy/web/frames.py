@@ -45,8 +45,6 @@ class FrameResult:
     checks: Mapping[str, bool | None] = field(default_factory=dict)
     hints: Mapping[str, str] = field(default_factory=dict)
     measure: float | None = None
-    #: A sudden velocity step: the camera stops the session before the pose is applied.
-    sudden: bool = False
 
 
 class FrameAnalyzer(Protocol):
