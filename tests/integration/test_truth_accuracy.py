@@ -62,11 +62,14 @@ def test_slow_hug_motion_never_halts_and_its_speed_is_read_within_2_deg_s(
     assert abs(r.amp_read - r.amp_true) <= 1.5  # the view gain undoes the 60° foreshortening
 
 
-def test_side_lying_jerk_from_the_front_now_halts() -> None:
-    """Before: the world-landmark twist read 8 °/s and never halted. The knee's drop halts it,
-    but 3 frames late (goal 2): docs/accuracy.md lists this as not yet meeting the goal."""
-    r = result("side_correct_slow_then_jerk_front_m26")
-    assert r.halt_latency <= 3
+@pytest.mark.parametrize(
+    "clip_id", ["side_correct_jerk_front_f71", "side_correct_slow_then_jerk_front_m26"]
+)
+def test_side_lying_jerk_from_the_front_halts_within_2_frames(clip_id: str) -> None:
+    """Before: the world-landmark twist read 8 °/s and never halted; the top leg's drop does."""
+    r = result(clip_id)
+    assert r.halt_latency <= 2
+    assert not r.false_halt
 
 
 def test_side_lying_slow_motion_from_the_front_does_not_halt() -> None:

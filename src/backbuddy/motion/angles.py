@@ -33,8 +33,8 @@ from backbuddy.motion.joints import (
     bottom_knee_flexion_deg,
     elbow_flexion_deg,
     hip_flexion_deg,
-    knee_drop_twist_deg,
     knee_flexion_deg,
+    leg_drop_twist_deg,
     top_hip_flexion_deg,
 )
 from backbuddy.motion.landmarks import MIN_VISIBILITY, FloatArray, Landmarks
@@ -227,7 +227,7 @@ MEASURES: dict[str, Measure] = {
     "chin_tuck_deg": chin_tuck_deg,
     "top_hip_flexion_deg": top_hip_flexion_deg,
     "bottom_knee_flexion_deg": bottom_knee_flexion_deg,
-    "knee_drop_twist_deg": knee_drop_twist_deg,
+    "leg_drop_twist_deg": leg_drop_twist_deg,
     **{
         f"{side}_{joint}_flexion_deg": _sided(fn, side)
         for side in ("left", "right")
@@ -247,8 +247,8 @@ MIN_VIEW_SIN = 0.6
 #: the camera's angle from the front: the monitor divides it out (`view_gain`).
 SAGITTAL: frozenset[str] = frozenset({"trunk_lean_deg"})
 #: Measures read from a short image distance, whose jitter is at least this (units): the
-#: speed filter's noise floor for them (a 1-pixel knee step is about 2.5° of twist).
-NOISE_FLOOR: dict[str, float] = {"knee_drop_twist_deg": 0.3}
+#: speed filter's noise floor for them (a 1-pixel step of the ankle is about 2° of twist).
+NOISE_FLOOR: dict[str, float] = {"leg_drop_twist_deg": 0.2}
 #: Signed angles that can wrap at ±180 and are unwrapped over time.
 PERIODIC: frozenset[str] = frozenset({"trunk_lean_deg"})
 

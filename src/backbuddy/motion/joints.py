@@ -98,44 +98,50 @@ def bottom_knee_flexion_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILIT
     return _by_top_side(lm, knee_flexion_deg, False, min_visibility)
 
 
-#: Twist (°) per trunk length the top knee drops in the image, across the trunk, from the
+#: Twist (°) per trunk length the top ankle drops in the image, across the trunk, from the
 #: advised front camera (0°, mat height + 0.5 m): fitted on the rendered truth clips
-#: (tools/calibrate/measure.py; 4 bodies: 161–282 ° per trunk length, where the pelvis turns
+#: (tools/calibrate/measure.py; 4 bodies: 119–220 ° per trunk length, where the pelvis turns
 #: half the twist). The largest fitted value, so the estimate errs toward reading the motion
-#: faster (up to 1.7× for the tall slim body), never slower.
-KNEE_DROP_TWIST_DEG = 280.0
+#: faster (up to 1.8× for the tall slim body), never slower.
+LEG_DROP_TWIST_DEG = 220.0
+#: The top leg's point followed: the ankle. With the knee bent at a right angle it is as far
+#: forward of the rolling pelvis as the knee, and MediaPipe places it with about half the
+#: knee's jitter on the truth clips (knee: jerks halted 3–6 frames late, a false halt).
+LEG = (L.LEFT_ANKLE, L.RIGHT_ANKLE)
 
 
-def top_knee_drop(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
-    """How far the top knee is below the top hip in the image, across the trunk, in trunk lengths.
+def top_leg_drop(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """How far the top ankle is below the top hip in the image, across the trunk, in trunk lengths.
 
-    Image pixels: the component of top hip → top knee along the trunk's perpendicular that
+    Image pixels: the component of top hip → top ankle along the trunk's perpendicular that
     points down the frame, divided by the image trunk length. Lying on the side with the top
-    knee pulled up toward a front camera, the pelvis rolling forward moves the knee down the
+    knee pulled up toward a front camera, the pelvis rolling forward moves the bent leg down the
     frame: first order in the roll angle, where the shoulder–hip twist itself happens in depth.
     """
     px = lm.pixels()
     side = top_side(lm, min_visibility)
     hip = np.where((side > 0)[:, None], px[:, L.LEFT_HIP], px[:, L.RIGHT_HIP])
-    knee = np.where((side > 0)[:, None], px[:, L.LEFT_KNEE], px[:, L.RIGHT_KNEE])
+    leg = np.where((side > 0)[:, None], px[:, LEG[0]], px[:, LEG[1]])
     trunk = trunk_px(lm)
     length = np.linalg.norm(trunk, axis=1)
     perp = np.stack([-trunk[:, 1], trunk[:, 0]], axis=1) / length[:, None]
     perp *= np.where(perp[:, 1] < 0, -1.0, 1.0)[:, None]  # pointing down the frame
-    drop = np.einsum("ij,ij->i", knee - hip, perp) / length
-    knee_seen = np.where(
+    drop = np.einsum("ij,ij->i", leg - hip, perp) / length
+    leg_seen = np.where(
         side > 0,
-        seen(lm, min_visibility, L.LEFT_HIP, L.LEFT_KNEE),
-        seen(lm, min_visibility, L.RIGHT_HIP, L.RIGHT_KNEE),
+        seen(lm, min_visibility, L.LEFT_HIP, LEG[0]),
+        seen(lm, min_visibility, L.RIGHT_HIP, LEG[1]),
     )
-    return np.where(np.isnan(side) | ~knee_seen, np.nan, drop)
+    return np.where(np.isnan(side) | ~leg_seen, np.nan, drop)
 
 
-def knee_drop_twist_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
-    """The side-lying twist as a front camera sees it: `top_knee_drop` × `KNEE_DROP_TWIST_DEG`.
+def leg_drop_twist_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """The side-lying twist as a front camera sees it: `top_leg_drop` × `LEG_DROP_TWIST_DEG`.
 
-    Degrees of shoulder–hip twist, + = more twist (knee toward the floor); meaningful as a
-    change from its baseline (the rest position reads some tens of degrees). Calibrated for
-    the front camera only: from above or from the feet the knee's drop is in depth again.
+    Degrees of shoulder–hip twist, + = more twist (the bent top leg toward the floor);
+    meaningful as a change from its baseline (the rest position reads some tens of degrees).
+    Calibrated for the front camera only: from above or from the feet the leg's drop is in
+    depth again. It sees the pelvis's half of the twist only: a shoulder turned back alone
+    does not show.
     """
-    return top_knee_drop(lm, min_visibility) * KNEE_DROP_TWIST_DEG
+    return top_leg_drop(lm, min_visibility) * LEG_DROP_TWIST_DEG
