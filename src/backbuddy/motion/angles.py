@@ -239,7 +239,10 @@ MEASURES: dict[str, Measure] = {
     },
 }
 #: Measures that are a change from the baseline of another measure: name → base measure.
-RELATIVE: dict[str, str] = {"trunk_extension_deg": "trunk_lean_deg"}
+RELATIVE: dict[str, str] = {
+    "trunk_extension_deg": "trunk_lean_deg",
+    "leg_twist_change_deg": "leg_drop_twist_deg",
+}
 #: Smallest sine of the view angle a sagittal angle is divided by (a view ≥ 37° from the
 #: front); nearer the front the trunk's lean is not in the image and the gain stops growing.
 MIN_VIEW_SIN = 0.6
