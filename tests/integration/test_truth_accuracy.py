@@ -13,7 +13,11 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from backbuddy.domain import techniques
+from backbuddy.motion.monitors import PoseMonitor
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
@@ -85,3 +89,16 @@ def test_wrong_set_ups_are_told_apart_from_the_truth(clip_id: str) -> None:
     r = result(clip_id)
     assert min(r.check_agree.values()) >= 0.8  # 1.00 and 0.82 measured (were 0.15 and 0.02)
     assert sum(r.check_agree.values()) / len(r.check_agree) >= 0.93
+
+
+def test_the_view_gain_gives_the_same_numbers_frame_by_frame_as_in_one_call() -> None:
+    """The view is read on the first frames and then kept: a live camera fed one frame at a
+    time must read the jerk exactly as `analyze` does on the whole clip."""
+    lm = measure.landmarks("hug_correct_jerk_three_quarter_f34", measure.TRUTH, None)
+    tech = techniques.get("seated_hug_extension")
+    whole = PoseMonitor(tech).update(lm)
+    live = PoseMonitor(tech)
+    parts = [live.update(lm.take(slice(i, i + 1))) for i in range(len(lm))]
+    assert np.array_equal(np.concatenate([p.speed for p in parts]), whole.speed)
+    assert np.array_equal(np.concatenate([p.sudden for p in parts]), whole.sudden)
+    assert np.array_equal(np.concatenate([p.range for p in parts]), whole.range)
