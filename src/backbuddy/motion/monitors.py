@@ -191,12 +191,16 @@ class PoseMonitor:
         view = self._s.view
         if len(view) >= VIEW_FRAMES:
             return np.full(n, angles.view_gain(float(np.median(view))))
+        # Only the frames up to the last sample still needed are read (then the gain is kept).
         cos = np.where(same, angles.view_cos(lm, self.min_visibility), np.nan)
         out = np.empty(n)
         for i, c in enumerate(cos.tolist()):
-            if c == c and len(view) < VIEW_FRAMES:
+            if c == c:
                 view.append(c)
             out[i] = angles.view_gain(float(np.median(view))) if view else 1.0
+            if len(view) >= VIEW_FRAMES:
+                out[i + 1 :] = angles.view_gain(float(np.median(view)))
+                break
         return out
 
     def _all_check_ids(self) -> tuple[str, ...]:
