@@ -35,7 +35,9 @@ lint: $(STAMP)
 
 ## test: lint, then every test (unit, spec, property, integration, browser)
 test: $(STAMP) system-deps lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	@# pytest exits 5 when it collected nothing: that is a failure here, said plainly.
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 ## bench: benchmarks; prints BENCH lines and writes bench/results.json
 bench: $(STAMP) system-deps
