@@ -7,11 +7,15 @@ setting, not a code change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.config import Settings
+
+if TYPE_CHECKING:  # MediaPipe loads only when a camera watch is asked for: it is slow
+    from backbuddy.adapters.mediapipe_pose import PoseModel
 
 
 class OpenedStore(NamedTuple):
@@ -33,3 +37,10 @@ def open_store(settings: Settings, now: datetime | None = None) -> OpenedStore:
         store.close()
         raise
     return OpenedStore(store, interrupted)
+
+
+def pose_model_factory() -> Callable[[], PoseModel] | None:
+    """MediaPipe's bundled full pose model (never downloaded), or None when it is not installed."""
+    from backbuddy.adapters.mediapipe_pose import PoseModel, bundled_model_present
+
+    return PoseModel if bundled_model_present() else None

@@ -22,7 +22,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from backbuddy.adapters.mediapipe_pose import PoseModel, bundled_model_present
+from backbuddy.bootstrap import pose_model_factory
 from backbuddy.cli.options import DbOption
 from backbuddy.config import load_settings
 from backbuddy.web.app import create_app
@@ -71,10 +71,11 @@ def serve(
 
 def camera_watch() -> AnalyzerFactory | None:
     """MediaPipe's bundled pose model for each session's camera watch, if it is installed."""
-    if not bundled_model_present():
+    model = pose_model_factory()
+    if model is None:
         console.print("[yellow]No pose model installed: sessions run without the camera watch.[/]")
         return None
-    return factory(PoseModel, decode_jpeg)
+    return factory(model, decode_jpeg)
 
 
 def is_loopback(host: str) -> bool:
