@@ -402,10 +402,9 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
                                        for j, name in enumerate(KP_NAMES)},
         "mediapipe_index": dict(KEYPOINTS),
         "note": clip.note,
-        "render_seconds": round(time.time() - t0, 1),
     }
     (out_dir / f"{clip.id}.json").write_text(json.dumps(meta, indent=1, default=float) + "\n")
-    return meta
+    return meta | {"render_seconds": round(time.time() - t0, 1)}  # printed, not stored: keeps re-renders identical
 
 
 def write_clip_table(out: Path, rows: list[dict]) -> None:
