@@ -19,26 +19,21 @@ CLEAR = Path(__file__).parents[1] / "data" / "screening" / "clear.yaml"
 BIN = Path(sys.executable).parent / "backbuddy"
 
 
-def test_sigkill_mid_session_loses_nothing_shown_and_reads_back_interrupted(tmp_path):
-    db = f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-    proc = subprocess.Popen(
-        [
-            str(BIN),
-            "guide",
-            "seated_hug_extension",
-            "--events",
-            "-",
-            "--json",
-            "--screening-answers",
-            str(CLEAR),
-            "--db",
-            db,
-        ],
+def headless_guide(technique: str, db: str) -> subprocess.Popen[str]:
+    """`backbuddy guide TECHNIQUE --events -` as its own process, fed through a pipe."""
+    args = ["guide", technique, "--events", "-", "--json", "--screening-answers", str(CLEAR)]
+    return subprocess.Popen(
+        [str(BIN), *args, "--db", db],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_sigkill_mid_session_loses_nothing_shown_and_reads_back_interrupted(tmp_path):
+    db = f"sqlite:///{tmp_path / 'crash.sqlite3'}"
+    proc = headless_guide("seated_hug_extension", db)
     assert proc.stdin is not None
     assert proc.stdout is not None
     events = [
@@ -75,24 +70,7 @@ def test_sigkill_mid_session_loses_nothing_shown_and_reads_back_interrupted(tmp_
 
 def test_history_after_a_crash_reports_the_session_interrupted(tmp_path):
     db = f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-    proc = subprocess.Popen(
-        [
-            str(BIN),
-            "guide",
-            "side_lying_rotation",
-            "--events",
-            "-",
-            "--json",
-            "--screening-answers",
-            str(CLEAR),
-            "--db",
-            db,
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    proc = headless_guide("side_lying_rotation", db)
     assert proc.stdin is not None
     assert proc.stdout is not None
     proc.stdin.write(json.dumps({"t": 0, "event": "begin"}) + "\n")

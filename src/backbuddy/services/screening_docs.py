@@ -6,11 +6,10 @@ to fail (exit 1) when the file is stale. A spec test does the same check.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 from backbuddy.domain.screening import Answer, Question, Questionnaire, load_questions
+from backbuddy.services import docs_page
 
 DEFAULT_OUTPUT = Path("docs/screening.md")
 
@@ -88,21 +87,7 @@ def render(questions: Questionnaire) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write (or with --check, verify) the screening page; returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("output", nargs="?", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
-    args = parser.parse_args(argv)
-    text = render(load_questions())
-    path: Path = args.output
-    if args.check:
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current != text:
-            sys.stderr.write(f"{path} is stale: run python -m backbuddy.services.screening_docs\n")
-            return 1
-        return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return 0
+    return docs_page.main(argv, __doc__, DEFAULT_OUTPUT, lambda: render(load_questions()), __name__)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,13 +7,12 @@ does this for every generated page; a spec test does the same check.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TypeVar
 
 from backbuddy.domain import diagram, session
+from backbuddy.services import docs_page
 
 DEFAULT_OUTPUT = Path("docs/session.md")
 M = TypeVar("M", bound=str)
@@ -118,21 +117,9 @@ def render(transitions: diagram.Table[M]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write (or with --check, verify) the session page; returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("output", nargs="?", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
-    args = parser.parse_args(argv)
-    text = render(session.TRANSITIONS)
-    path: Path = args.output
-    if args.check:
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current != text:
-            sys.stderr.write(f"{path} is stale: run python -m backbuddy.services.session_docs\n")
-            return 1
-        return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return 0
+    return docs_page.main(
+        argv, __doc__, DEFAULT_OUTPUT, lambda: render(session.TRANSITIONS), __name__
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover
