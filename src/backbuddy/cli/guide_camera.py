@@ -10,24 +10,21 @@ limits, the tracking state.
 
 from __future__ import annotations
 
-import time
 from collections import deque
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console, Group
-from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from backbuddy.cli.guide_live import cbreak, key_event, read_key, render
+from backbuddy.cli.guide_live import render, run_loop
 from backbuddy.domain import events as ev
 from backbuddy.domain.cues import Cue
-from backbuddy.domain.errors import TransitionNotAllowed
 from backbuddy.domain.techniques import Limits
 from backbuddy.services.pose_feed import FeedView, PoseFeed
-from backbuddy.services.session_runner import TICK_S, SessionRunner
+from backbuddy.services.session_runner import SessionRunner
 
 if TYPE_CHECKING:  # OpenCV and MediaPipe load when the camera is asked for: they are slow
     from backbuddy.adapters.video import VideoSource
@@ -70,39 +67,11 @@ def run_with_camera(runner: SessionRunner, console: Console, spec: str) -> None:
 
 
 def _loop(runner: SessionRunner, console: Console, feed: PoseFeed) -> None:
-    started = time.monotonic()
-    wall = datetime.now(UTC)
-    log: deque[Cue] = deque(maxlen=6)
-    note = ""
-    screen = _screen(runner, log, note, feed)
-    with cbreak(), Live(screen, console=console, refresh_per_second=10) as live:
-        _feed(runner, ev.Begin(0.0, at=wall, camera=True), wall, log)
-        next_tick = TICK_S
-        while runner.state.mode != "ended":
-            key = read_key(started + next_tick - time.monotonic())
-            t = round(time.monotonic() - started, 3)
-            event = key_event(key, t, runner.state.mode) if key else ev.Tick(max(t, next_tick))
-            if key is None:
-                next_tick += TICK_S
-            note = ""
-            feed.set_checks(runner.state.current_checks())
-            pending = [] if event is None else [event]
-            stamp = max(t if event is None else event.t, runner.last_event_t)
-            for item in [*pending, *feed.poll(stamp)]:
-                if runner.finished:  # the session ended on an earlier event of this batch
-                    break
-                try:
-                    _feed(runner, item, wall, log)
-                except TransitionNotAllowed as err:
-                    note = str(err)
-            live.update(_screen(runner, log, note, feed))
-        live.update(_screen(runner, log, note, feed))
+    def poll(t: float) -> list[ev.Event]:
+        feed.set_checks(runner.state.current_checks())
+        return list(feed.poll(t))
 
-
-def _feed(runner: SessionRunner, event: ev.Event, wall: datetime, log: deque[Cue]) -> None:
-    for cue in runner.handle(event, wall + timedelta(seconds=event.t)):
-        if cue.kind != "pace":
-            log.append(cue)
+    run_loop(runner, console, lambda log, note: _screen(runner, log, note, feed), True, poll)
 
 
 def _screen(runner: SessionRunner, log: deque[Cue], note: str, feed: PoseFeed) -> Group:

@@ -14,7 +14,7 @@ import termios
 import time
 import tty
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -91,12 +91,31 @@ def read_key(timeout: float) -> str | None:
 
 def run_live(runner: SessionRunner, console: Console) -> None:
     """Run the session in real time until it ends; every cue is stored before it is drawn."""
+    run_loop(runner, console, lambda log, note: render(runner, log, note))
+    runner.close(datetime.now(UTC))
+
+
+Screen = Callable[[deque[Cue], str], RenderableType]
+
+
+def run_loop(
+    runner: SessionRunner,
+    console: Console,
+    screen: Screen,
+    camera: bool = False,
+    poll: Callable[[float], Iterable[ev.Event]] | None = None,
+) -> None:
+    """The real-time loop: a tick every 0.1 s, single keys, and (camera) the frames' events.
+
+    `poll(t)` returns the camera's pose events up to session time `t`; they are fed
+    after the key or tick of the same turn, in time order.
+    """
     started = time.monotonic()
     wall = datetime.now(UTC)
     log: deque[Cue] = deque(maxlen=6)
     note = ""
-    with cbreak(), Live(render(runner, log, note), console=console, refresh_per_second=10) as live:
-        _feed(runner, ev.Begin(0.0, at=wall), wall, log)
+    with cbreak(), Live(screen(log, note), console=console, refresh_per_second=10) as live:
+        _feed(runner, ev.Begin(0.0, at=wall, camera=camera), wall, log)
         next_tick = TICK_S
         while runner.state.mode != "ended":
             key = read_key(started + next_tick - time.monotonic())
@@ -105,14 +124,19 @@ def run_live(runner: SessionRunner, console: Console) -> None:
             if key is None:
                 next_tick += TICK_S
             note = ""
-            if event is not None:
+            pending = [] if event is None else [event]
+            if poll is not None:
+                stamp = max(t if event is None else event.t, runner.last_event_t)
+                pending += list(poll(stamp))
+            for item in pending:
+                if runner.finished:  # the session ended on an earlier event of this turn
+                    break
                 try:
-                    _feed(runner, event, wall, log)
+                    _feed(runner, item, wall, log)
                 except TransitionNotAllowed as err:
                     note = str(err)
-            live.update(render(runner, log, note))
-        live.update(render(runner, log, note))
-    runner.close(datetime.now(UTC))
+            live.update(screen(log, note))
+        live.update(screen(log, note))
 
 
 def _feed(runner: SessionRunner, event: ev.Event, wall: datetime, log: deque[Cue]) -> None:
