@@ -92,7 +92,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _loopback_or_token(self) -> Settings:
-        if not _is_loopback(self.host) and self.token is None:
+        if not is_loopback(self.host) and self.token is None:
             raise ValueError(
                 f"host {self.host!r} is reachable from other machines; set "
                 f"{ENV_PREFIX}TOKEN to a secret to allow that, or keep 127.0.0.1"
@@ -127,7 +127,8 @@ class Settings(BaseSettings):
         return base.tightened(narrowed)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """localhost or a loopback address: the only hosts that need no token."""
     if host == "localhost":
         return True
     try:

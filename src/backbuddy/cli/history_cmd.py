@@ -14,20 +14,14 @@ from rich.table import Table
 from backbuddy.bootstrap import open_store
 from backbuddy.cli.options import DbOption, JsonOption
 from backbuddy.config import load_settings
+from backbuddy.domain import wording
 from backbuddy.domain.escalation import Notice
 from backbuddy.domain.ports import SessionRecord
 from backbuddy.services.escalation import current_notices, local_zone
 
 err_console = Console(stderr=True)
 
-#: How each way of ending reads to a person.
-ENDINGS = {
-    "running": "still running",
-    "completed": "completed",
-    "halted": "halted",
-    "ended_by_pair": "ended by the pair",
-    "interrupted": "interrupted",
-}
+ENDINGS = wording.ENDINGS
 
 
 def register(app: typer.Typer) -> None:

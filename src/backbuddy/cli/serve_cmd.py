@@ -7,7 +7,6 @@ the address to open.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 import sys
@@ -24,7 +23,7 @@ from rich.console import Console
 
 from backbuddy.bootstrap import pose_model_factory
 from backbuddy.cli.options import DbOption
-from backbuddy.config import load_settings
+from backbuddy.config import is_loopback, load_settings
 from backbuddy.web.app import create_app
 from backbuddy.web.camera_watch import decode_jpeg, factory
 from backbuddy.web.frames import MAX_FRAME_BYTES, AnalyzerFactory
@@ -76,15 +75,6 @@ def camera_watch() -> AnalyzerFactory | None:
         console.print("[yellow]No pose model installed: sessions run without the camera watch.[/]")
         return None
     return factory(model, decode_jpeg)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def can_open_browser() -> bool:

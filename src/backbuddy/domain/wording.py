@@ -50,6 +50,14 @@ LATE = "Paused: the guide fell behind, so nothing moves now. Press Resume when y
 RESUMED = "Going on gently. Release, rest and breathe."
 COMPLETED = "That's all the attempts for today. Well done."
 ENDED = "Session ended."
+#: How each way a session ends reads to a person (history, reports).
+ENDINGS = {
+    "running": "still running",
+    "completed": "completed",
+    "halted": "halted",
+    "ended_by_pair": "ended by the pair",
+    "interrupted": "interrupted",
+}
 CAUTION_PREFIX = "Because of your screening answers, today's routine is gentler."
 
 #: Words no cue may use: diagnoses, and pressure to push or chase a pop (I6).

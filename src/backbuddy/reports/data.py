@@ -12,18 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from backbuddy.domain import techniques as tech
+from backbuddy.domain import wording
 from backbuddy.domain.escalation import AftercareFact, Notice
 from backbuddy.domain.events import SYMPTOMS, Pose, Sensation
 from backbuddy.domain.ports import HistoryStore, ScreeningRecord, SessionRecord
 
-#: How each way of ending reads in a report.
-ENDINGS = {
-    "running": "still running",
-    "completed": "completed",
-    "halted": "halted",
-    "ended_by_pair": "ended by the pair",
-    "interrupted": "interrupted",
-}
+ENDINGS = wording.ENDINGS
 
 
 @dataclass(frozen=True)
