@@ -62,7 +62,10 @@ class SessionStore(Protocol):
     ) -> None: ...
 
     def mark_interrupted(self, at: datetime) -> list[int]:
-        """Mark every session still 'running' as 'interrupted'; return their ids."""
+        """Mark sessions still 'running' whose process has ended as 'interrupted'; return ids.
+
+        A session run by a live process (another terminal, the web app) is left alone.
+        """
         ...
 
     def sessions(self, since: datetime | None = None) -> list[SessionRecord]: ...
