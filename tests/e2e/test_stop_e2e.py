@@ -119,3 +119,20 @@ def test_socket_killed_mid_session_leaves_no_movement_cue(page: Page, server: Se
     )
     assert visible_moves == 0
     shot(page, "13-session-link-lost")
+
+
+def test_the_assistant_reports_resistance_and_the_movement_pauses(
+    page: Page, server: Server
+) -> None:
+    """'Stop at the first resistance': the assistant's button pauses the attempt and holds."""
+    start_session(page, server.url, camera=False)
+    page.get_by_role("button", name="We're in position").click()
+    page.get_by_role("button", name="We're in position").click()
+    expect(page.locator("#step-text.cue-move")).to_contain_text("Attempt 1", timeout=15000)
+    resistance = page.get_by_role("button", name="Felt resistance")
+    resistance.scroll_into_view_if_needed()
+    expect(resistance).to_be_visible()
+    resistance.click()
+    expect(page.locator("#step-text")).to_contain_text("first resistance", timeout=5000)
+    expect(page.get_by_role("button", name="Resume")).to_be_visible()
+    expect(page.locator("#step-text.cue-move")).to_have_count(0)

@@ -124,6 +124,10 @@ for (const button of document.querySelectorAll("[data-sensation]")) {
     { halts: button.dataset.halts === "1", started: e.timeStamp },
   ));
 }
+// The assistant felt resistance (pause and hold), or a click was heard (rest the region).
+for (const button of document.querySelectorAll("[data-event]")) {
+  button.addEventListener("click", () => press({ event: button.dataset.event }, {}));
+}
 document.getElementById("ready").addEventListener("click", () => press({ event: "ready" }, {}));
 document.getElementById("resume").addEventListener("click", () => {
   resumeAsked = true;
