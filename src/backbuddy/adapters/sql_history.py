@@ -40,14 +40,20 @@ class HistoryQueries:
     ) -> AbstractContextManager[sa.Connection]:
         raise NotImplementedError  # pragma: no cover - SqlStore provides it
 
+    def _rows_since(
+        self, table: sa.Table, time: str, since: datetime | None, action: str
+    ) -> Sequence[sa.Row[Any]]:
+        """Every row of `table` (from `since` on, if given), oldest first by `time`, then id."""
+        column = table.c[time]
+        query = sa.select(table).order_by(column, table.c.id)
+        if since is not None:
+            query = query.where(column >= _utc(since))
+        with self._transaction(action, write=False) as conn:
+            return conn.execute(query).all()
+
     def screenings(self, since: datetime | None = None) -> list[ScreeningRecord]:
         """Screenings in the order they were taken, oldest first."""
-        c = schema.screenings.c
-        query = sa.select(schema.screenings).order_by(c.taken_at, c.id)
-        if since is not None:
-            query = query.where(c.taken_at >= _utc(since))
-        with self._transaction("read screenings", write=False) as conn:
-            rows = conn.execute(query).all()
+        rows = self._rows_since(schema.screenings, "taken_at", since, "read screenings")
         return [
             ScreeningRecord(
                 id=r.id,
@@ -62,7 +68,7 @@ class HistoryQueries:
         ]
 
     def save_aftercare(self, answer: AftercareFact) -> int:
-        _aware(answer.at)
+        aware(answer.at)
         row = {
             "session_id": answer.session_id,
             "kind": answer.check,
@@ -76,12 +82,7 @@ class HistoryQueries:
             return _new_id(conn.execute(schema.aftercare.insert().values(row)))
 
     def aftercare(self, since: datetime | None = None) -> list[AftercareFact]:
-        c = schema.aftercare.c
-        query = sa.select(schema.aftercare).order_by(c.answered_at, c.id)
-        if since is not None:
-            query = query.where(c.answered_at >= _utc(since))
-        with self._transaction("read aftercare checks", write=False) as conn:
-            rows = conn.execute(query).all()
+        rows = self._rows_since(schema.aftercare, "answered_at", since, "read aftercare checks")
         return [
             AftercareFact(
                 at=r.answered_at,
@@ -97,7 +98,7 @@ class HistoryQueries:
 
     def record_notices(self, notices: Sequence[Notice], recorded_at: datetime) -> int:
         """Store the notices whose key is new, in one transaction; return how many."""
-        _aware(recorded_at, *(n.at for n in notices))
+        aware(recorded_at, *(n.at for n in notices))
         if not notices:
             return 0
         c = schema.notices.c
@@ -123,12 +124,7 @@ class HistoryQueries:
         return len(rows)
 
     def notices(self, since: datetime | None = None) -> list[Notice]:
-        c = schema.notices.c
-        query = sa.select(schema.notices).order_by(c.raised_at, c.id)
-        if since is not None:
-            query = query.where(c.raised_at >= _utc(since))
-        with self._transaction("read referral notices", write=False) as conn:
-            rows = conn.execute(query).all()
+        rows = self._rows_since(schema.notices, "raised_at", since, "read referral notices")
         return [
             Notice(r.rule, r.reason, r.advice, r.key, r.raised_at, r.blocks, r.urgency)
             for r in rows
@@ -231,6 +227,7 @@ def _utc(value: datetime) -> datetime:
     return value
 
 
-def _aware(*times: datetime) -> None:
+def aware(*times: datetime) -> None:
+    """Refuse naive times: the store keeps UTC and compares time-zone-aware values."""
     for value in times:
         _utc(value)

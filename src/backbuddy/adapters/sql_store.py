@@ -20,7 +20,7 @@ from backbuddy.adapters import process_owner, sql_migrate
 from backbuddy.adapters import sql_schema as schema
 from backbuddy.adapters.sql_engine import WRITE, create_engine
 from backbuddy.adapters.sql_errors import explain, where
-from backbuddy.adapters.sql_history import HistoryQueries
+from backbuddy.adapters.sql_history import HistoryQueries, aware
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as event_codec
 from backbuddy.domain.cues import Cue
@@ -75,7 +75,7 @@ class SqlStore(HistoryQueries):
     def save_screening(
         self, result: ScreeningResult, answers: Mapping[str, Any], *, role: str = "receiver"
     ) -> int:
-        _aware(result.taken_at, result.valid_until)
+        aware(result.taken_at, result.valid_until)
         reasons = [{"id": r.id, "outcome": r.outcome, "message": r.message} for r in result.reasons]
         row = {
             "technique": result.technique,
@@ -90,7 +90,7 @@ class SqlStore(HistoryQueries):
             return _new_id(conn.execute(schema.screenings.insert().values(row)))
 
     def latest_screening(self, technique: str, at: datetime) -> tuple[int, ScreeningResult] | None:
-        _aware(at)
+        aware(at)
         c = schema.screenings.c
         query = (
             sa.select(schema.screenings)
@@ -109,7 +109,7 @@ class SqlStore(HistoryQueries):
     def start_session(
         self, technique: str, screening_id: int | None, started_at: datetime, camera: bool
     ) -> int:
-        _aware(started_at)
+        aware(started_at)
         row = {
             "technique": technique,
             "screening_id": screening_id,
@@ -159,7 +159,7 @@ class SqlStore(HistoryQueries):
         attempts: int,
         end_reason: str | None = None,
     ) -> None:
-        _aware(ended_at)
+        aware(ended_at)
         if status == "running":
             raise ValueError("finish_session needs a final status, not 'running'")
         values = {
@@ -181,7 +181,7 @@ class SqlStore(HistoryQueries):
         A session still run by a live process (another terminal, the web app) is
         left alone. `ended_at` becomes the time of its last stored event.
         """
-        _aware(at)
+        aware(at)
         c = schema.sessions.c
         last_event = (
             sa.select(sa.func.max(schema.events.c.recorded_at))
@@ -207,13 +207,7 @@ class SqlStore(HistoryQueries):
 
     def sessions(self, since: datetime | None = None) -> list[SessionRecord]:
         """Sessions in the order they started, oldest first."""
-        c = schema.sessions.c
-        query = sa.select(schema.sessions).order_by(c.started_at, c.id)
-        if since is not None:
-            _aware(since)
-            query = query.where(c.started_at >= since)
-        with self._transaction("read sessions", write=False) as conn:
-            rows = conn.execute(query).all()
+        rows = self._rows_since(schema.sessions, "started_at", since, "read sessions")
         return [
             SessionRecord(
                 id=r.id,
@@ -271,9 +265,3 @@ def _new_id(result: sa.CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
-
-
-def _aware(*times: datetime) -> None:
-    for value in times:
-        if value.tzinfo is None:
-            raise ValueError(f"{value.isoformat()} has no time zone; the store keeps UTC")
