@@ -3,8 +3,9 @@
     python -m bench            # all (make bench)
     python -m bench pose       # just bench/pose.py
 
-Each figure is printed once as ``BENCH <name> <value> <unit> goal=<goal>``; all of
-them go to ``bench/results.json`` with the machine they came from. A module that
+Each figure is printed once as ``BENCH <name> <value> <unit> goal=<goal> <met|MISSED|info>``,
+and the run ends with one ``BENCH-SUMMARY`` line naming the goals missed; all figures
+go to ``bench/results.json`` with the machine they came from. A module that
 fails is reported and the others still run (exit status 1).
 """
 
@@ -27,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from bench import Result, line  # noqa: E402
+from bench import Result, line, summary  # noqa: E402
 
 
 def modules() -> list[str]:
@@ -108,6 +109,9 @@ def main(argv: list[str]) -> int:
         print(f"# bench.{name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
     report["results"] = results
     report["failed"] = failed
+    print(summary([Result(r["name"], r["value"], r["unit"], r["goal"]) for r in results]))
+    if failed:
+        print(f"BENCH-SUMMARY modules that failed to run: {', '.join(failed)}")
     (ROOT / "results.json").write_text(json.dumps(report, indent=2) + "\n")
     return 1 if failed else 0
 
