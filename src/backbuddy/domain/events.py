@@ -20,6 +20,7 @@ SensationKind = Literal[
     "comfortable_stretch",
     "discomfort",
     "sharp_pain",
+    "localised_pain",
     "numbness",
     "tingling",
     "weakness",
@@ -28,8 +29,17 @@ SensationKind = Literal[
 ]
 SENSATION_KINDS: tuple[str, ...] = get_args(SensationKind)
 #: Sensations that halt the session for good and lead to aftercare and referral (I2).
+#: The guide: "Acute, sharp, or localized pain immediately halts the activity."
 SYMPTOMS: frozenset[str] = frozenset(
-    {"sharp_pain", "numbness", "tingling", "weakness", "dizziness", "chest_pain"}
+    {
+        "sharp_pain",
+        "localised_pain",
+        "numbness",
+        "tingling",
+        "weakness",
+        "dizziness",
+        "chest_pain",
+    }
 )
 
 StopSource = Literal["button", "key", "voice", "camera", "system"]
@@ -194,6 +204,11 @@ def _number(kind: str, name: str, value: Any) -> float:
         raise EventError(f"event {kind!r}: field {name!r} must be finite, got {value!r}")
     if name == "t" and number < 0:
         raise EventError(f"event {kind!r}: time 't' must not be negative, got {value!r}")
+    if number < 0:  # speed and range are magnitudes: a negative one would hide a halt or pause
+        raise EventError(
+            f"event {kind!r}: field {name!r} must not be negative (it is a magnitude), "
+            f"got {value!r}"
+        )
     return number
 
 

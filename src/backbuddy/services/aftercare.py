@@ -37,6 +37,7 @@ class Question:
 
 SYMPTOM_LABELS: tuple[tuple[str, str], ...] = (
     ("sharp_pain", "Sharp pain"),
+    ("localised_pain", "Localised pain (in one spot)"),
     ("numbness", "Numbness"),
     ("tingling", "Tingling"),
     ("weakness", "Weakness"),

@@ -31,8 +31,8 @@ not list for the current mode is refused with "can't {event} when the session is
 {mode}"; an event earlier than the last one is refused as time going backwards.
 
 STOP (button, space key, voice, camera, system) and every sensation are taken in every
-mode, and STOP or a symptom (sharp pain, numbness, tingling, weakness, dizziness,
-chest pain) always makes `halt` the first cue (I2). The invariants are listed in
+mode, and STOP or a symptom (sharp pain, localised pain, numbness, tingling, weakness,
+dizziness, chest pain) always makes `halt` the first cue (I2). The invariants are listed in
 design.md §3.
 """
 

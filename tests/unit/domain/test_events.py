@@ -20,6 +20,7 @@ from backbuddy.domain.events import (
     Resume,
     Sensation,
     Stop,
+    SYMPTOMS,
     Tick,
     from_dict,
     to_dict,
@@ -46,6 +47,12 @@ REFUSED = [
     ({"event": "tick", "t": None}, "field 't' must be a number, got None"),
     ({"event": "pose", "t": 1.0, "speed_deg_s": False}, "field 'speed_deg_s' must be a number"),
     ({"event": "pose", "t": 1.0, "range_deg": math.nan}, "field 'range_deg' must be finite"),
+    (
+        {"event": "pose", "t": 1.0, "speed_deg_s": -40.0},
+        "event 'pose': field 'speed_deg_s' must not be negative \\(it is a magnitude\\), got -40.0",
+    ),
+    ({"event": "pose", "t": 1.0, "range_deg": -20}, "field 'range_deg' must not be negative"),
+    ({"event": "pose", "t": 1.0, "speed_deg_s": -math.inf}, "field 'speed_deg_s' must be finite"),
     ({"event": "pose", "t": 1.0, "tracked": 1}, "field 'tracked' must be true or false"),
     ({"event": "pose", "t": 1.0, "checks_ok": "yes"}, "field 'checks_ok' must be true or false"),
     ({"event": "begin", "t": 0.0, "camera": "on"}, "field 'camera' must be true or false"),
@@ -87,6 +94,7 @@ EXAMPLES = [
     Ready(0.5),
     Stop(1.0, source="voice"),
     Sensation(2.0, sensation="numbness"),
+    Sensation(2.5, sensation="localised_pain"),
     Resistance(3.0),
     Pop(4.0),
     Pose(5.0, tracked=False, checks_ok=False, speed_deg_s=12.5, range_deg=3.25),
@@ -124,3 +132,15 @@ def test_from_dict_fills_defaults_and_makes_whole_seconds_floats():
 
 def test_from_dict_takes_an_aware_datetime_as_it_is():
     assert from_dict({"event": "begin", "t": 0, "at": AT}) == Begin(0.0, at=AT)
+
+
+def test_localised_pain_is_a_sensation_that_halts():
+    """The guide: "Acute, sharp, or localized pain immediately halts the activity." """
+    assert "localised_pain" in SYMPTOMS
+    assert from_dict({"event": "sensation", "t": 1, "sensation": "localised_pain"}) == Sensation(
+        1.0, sensation="localised_pain"
+    )
+
+
+def test_zero_speed_and_range_are_accepted_even_as_negative_zero():
+    assert from_dict({"event": "pose", "t": 1, "speed_deg_s": -0.0, "range_deg": 0}) == Pose(1.0)

@@ -79,6 +79,7 @@ def test_a_stop_before_beginning_ends_the_session(start):
 
 REFERRAL = {
     "sharp_pain": [wording.REFER_SYMPTOM],
+    "localised_pain": [wording.REFER_SYMPTOM],
     "numbness": [wording.REFER_URGENT],
     "tingling": [wording.REFER_URGENT],
     "weakness": [wording.REFER_URGENT],
