@@ -14,6 +14,8 @@ import termios
 import time
 from pathlib import Path
 
+import pytest
+
 from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.services.aftercare import SYMPTOM_LABELS
 
@@ -93,3 +95,36 @@ def test_live_guide_keys_drive_the_session_and_space_halts(tmp_path):
         (check,) = store.aftercare()
         assert check.feel == "same"
         assert check.symptoms == ()
+
+
+@pytest.mark.parametrize(
+    ("key", "kind"), [("h", "chest_pain"), ("l", "localised_pain"), ("t", "tingling")]
+)
+def test_a_symptom_key_halts_for_good_and_history_keeps_it(tmp_path, key, kind):
+    db = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    screened = subprocess.run(
+        [str(BIN), "screen", "seated_hug_extension", "--answers", str(CLEAR), "--db", db],
+        capture_output=True,
+        check=False,
+    )
+    assert screened.returncode == 0
+    term = Terminal("guide", "seated_hug_extension", "--db", db)
+    term.expect(f"[{key}] {kind.replace('_', ' ')}")  # the key is on the screen
+    term.send("\r")
+    term.expect("Set-up: Assistant steps in behind")
+    term.send(key)
+    term.expect("Session over")
+    term.expect("Aftercare check")
+    term.expect("How does the back feel now")
+    term.send("2\r")
+    for _, label in SYMPTOM_LABELS:
+        term.expect(f"{label}?")
+        term.send("n\r")
+    assert term.close() == 0
+
+    with SqlStore(db) as store:
+        (record,) = store.sessions()
+        assert record.status == "halted"
+        assert record.end_reason == "symptom"
+        halts = [c for _, c in store.cues(record.id) if c.kind == "halt"]
+        assert halts[0].reason == f"symptom:{kind}"

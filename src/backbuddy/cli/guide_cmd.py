@@ -63,9 +63,12 @@ def guide_cmd(
 ) -> None:
     """Guide the receiver and the assistant through a technique, paced by the breath.
 
-    Live keys: space STOP · Enter ready/resume · c comfortable stretch · d discomfort ·
-    s sharp pain · n numbness or tingling · w weakness · z dizzy · r resistance ·
-    p pop · q end. A valid screening from this sitting is required.
+    Live keys: space STOP · Enter ready/resume · r resistance · p pop · q end.
+
+    Feel: c comfortable stretch · d discomfort. Stop for good: s sharp pain ·
+    l localised pain · n numbness · t tingling · w weakness · z dizziness · h chest pain.
+
+    A valid screening from this sitting is required.
     """
     settings = load_settings(db=db)
     technique = tech.get(technique_id or _choose_technique(events))

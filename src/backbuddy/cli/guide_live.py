@@ -32,26 +32,29 @@ from backbuddy.domain.errors import TransitionNotAllowed
 from backbuddy.domain.session import SessionState
 from backbuddy.services.session_runner import TICK_S, SessionRunner
 
-KEYS: dict[str, str] = {
-    " ": "STOP",
-    "\r": "ready / resume",
-    "c": "comfortable stretch",
-    "d": "discomfort",
-    "s": "sharp pain",
-    "n": "numbness or tingling",
-    "w": "weakness",
-    "z": "dizzy",
-    "r": "resistance",
-    "p": "pop",
-    "q": "end",
-}
+#: One key per sensation the engine knows (every one in `events.SENSATION_KINDS`).
 SENSATIONS: dict[str, ev.SensationKind] = {
     "c": "comfortable_stretch",
     "d": "discomfort",
     "s": "sharp_pain",
+    "l": "localised_pain",
     "n": "numbness",
+    "t": "tingling",
     "w": "weakness",
     "z": "dizziness",
+    "h": "chest_pain",
+}
+#: The keys that are not sensations.
+CONTROLS: dict[str, str] = {
+    " ": "STOP",
+    "\r": "ready / resume",
+    "r": "resistance",
+    "p": "pop",
+    "q": "end",
+}
+KEYS: dict[str, str] = {
+    **CONTROLS,
+    **{key: kind.replace("_", " ") for key, kind in SENSATIONS.items()},
 }
 
 
@@ -183,6 +186,21 @@ def _roles(receiver: str, assistant: str) -> Table:
     return roles
 
 
+def _key_name(key: str) -> str:
+    return {" ": "space", "\r": "Enter"}.get(key, key)
+
+
+def key_help() -> str:
+    """The key lines under the screen: controls, then feelings, then what stops for good."""
+
+    def listed(keys: Iterable[str]) -> str:
+        return "  ".join(f"[{_key_name(k)}] {KEYS[k]}" for k in keys)
+
+    feel = [k for k, kind in SENSATIONS.items() if kind not in ev.SYMPTOMS]
+    stop = [k for k, kind in SENSATIONS.items() if kind in ev.SYMPTOMS]
+    return f"{listed(CONTROLS)}\nFeel: {listed(feel)}\nStop for good: {listed(stop)}"
+
+
 def render(runner: SessionRunner, log: deque[Cue], note: str) -> Panel:
     """The screen: status, breathing bar, what each partner does now, attempts, recent cues."""
     s = runner.state
@@ -197,10 +215,7 @@ def render(runner: SessionRunner, log: deque[Cue], note: str) -> Panel:
         )
     if note:
         parts.append(Text(note, style="yellow"))
-    keys = "  ".join(
-        f"[{'space' if k == ' ' else 'Enter' if k == chr(13) else k}] {v}" for k, v in KEYS.items()
-    )
-    parts.append(Text(f"\n{keys}\n{wording.DISCLAIMER}", style="dim"))
+    parts.append(Text(f"\n{key_help()}\n{wording.DISCLAIMER}", style="dim"))
     return Panel(
         Group(*parts), title="backbuddy", border_style="red" if s.mode == "halted" else "cyan"
     )

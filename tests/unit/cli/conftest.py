@@ -11,7 +11,13 @@ from click.testing import CliRunner, Result
 from backbuddy.cli.main import run
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.command(
+    context_settings={
+        "ignore_unknown_options": True,
+        "allow_extra_args": True,
+        "help_option_names": [],  # --help goes to backbuddy, not to this wrapper
+    }
+)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def _entry(args: tuple[str, ...]) -> None:
     run(list(args))

@@ -11,6 +11,7 @@ import pytest
 from backbuddy.domain.errors import EventError
 from backbuddy.domain.events import (
     EVENT_TYPES,
+    SYMPTOMS,
     Begin,
     End,
     Pop,
@@ -20,7 +21,6 @@ from backbuddy.domain.events import (
     Resume,
     Sensation,
     Stop,
-    SYMPTOMS,
     Tick,
     from_dict,
     to_dict,
