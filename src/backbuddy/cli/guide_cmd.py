@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +24,7 @@ from backbuddy.domain import techniques as tech
 from backbuddy.domain.errors import ScreeningRequired
 from backbuddy.domain.screening import load_questions
 from backbuddy.services import guide
-from backbuddy.services.session_runner import SessionRunner, with_ticks
+from backbuddy.services.session_runner import MAX_SIMULATED_S, SessionRunner
 
 console = Console()
 err_console = Console(stderr=True)
@@ -34,7 +35,11 @@ EventsOption = Annotated[
         "--events",
         metavar="FILE.jsonl",
         help='Headless: read events, one JSON object a line ({"t": 0, "event": "begin"}), '
-        "from a file or - for standard input; time is simulated.",
+        "from a file or - for standard input; time is simulated (t at most "
+        f"{MAX_SIMULATED_S:g} s = {MAX_SIMULATED_S / 3600:g} h, at most "
+        f"{guide.MAX_EVENTS:,} events). Events run as they are read: a bad line stops "
+        "the run with exit 2, keeping what came before it (the session is marked "
+        "interrupted).",
     ),
 ]
 AnswersOption = Annotated[
@@ -125,17 +130,14 @@ def _offer_screening(store: Any, technique: tech.Technique, now: datetime) -> di
 def _headless(
     store: Any, state: Any, screening_id: int | None, source: str, as_json: bool, now: datetime
 ) -> None:
-    lines = sys.stdin if source == "-" else _read_lines(source)
-    parsed = guide.parse_lines(lines, now)
-    # A file is checked whole first, so a bad line writes nothing; stdin streams.
-    parsed = with_ticks(parsed) if source == "-" else iter(guide.dry_run(state, list(parsed)))
-    runner = SessionRunner.start(store, state, screening_id, now, camera=False)
-    try:
-        for _event, cues in guide.run_events(runner, parsed, now):
-            for cue in cues:
-                _print_cue(cue, as_json)
-    finally:
-        runner.close(now + timedelta(seconds=runner.last_event_t), "the events ended first")
+    """Events run as they are read; a bad line stops there, keeping what came before it."""
+    if source == "-":
+        lines: Iterable[str] = sys.stdin
+    else:
+        lines = _read_lines(source)
+        guide.check_length(lines, source)  # a file too long for one session: refused whole
+    run = guide.HeadlessRun(store, state, screening_id, now, lambda c: _print_cue(c, as_json))
+    guide.run_headless(run, guide.EventReader(lines, now))
 
 
 def _read_lines(path: str) -> list[str]:

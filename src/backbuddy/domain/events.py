@@ -194,22 +194,29 @@ def _check_field(kind: str, name: str, value: Any) -> Any:
 
 
 def _number(kind: str, name: str, value: Any) -> float:
+    shown = _shown(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise EventError(f"event {kind!r}: field {name!r} must be a number, got {value!r}")
+        raise EventError(f"event {kind!r}: field {name!r} must be a number, got {shown}")
     try:
         number = float(value)
     except OverflowError:  # an int too large for a float (JSON allows it)
         number = math.inf
     if not math.isfinite(number):
-        raise EventError(f"event {kind!r}: field {name!r} must be finite, got {value!r}")
+        raise EventError(f"event {kind!r}: field {name!r} must be finite, got {shown}")
     if name == "t" and number < 0:
-        raise EventError(f"event {kind!r}: time 't' must not be negative, got {value!r}")
+        raise EventError(f"event {kind!r}: time 't' must not be negative, got {shown}")
     if number < 0:  # speed and range are magnitudes: a negative one would hide a halt or pause
         raise EventError(
             f"event {kind!r}: field {name!r} must not be negative (it is a magnitude), "
-            f"got {value!r}"
+            f"got {shown}"
         )
     return number
+
+
+def _shown(value: Any) -> str:
+    """A value for an error message, cut short: JSON allows a number of 10,000 digits."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
 
 
 def _parse_at(kind: str, value: Any) -> datetime:

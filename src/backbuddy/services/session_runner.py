@@ -13,13 +13,18 @@ from datetime import datetime
 
 from backbuddy.domain import session
 from backbuddy.domain.cues import Cue
-from backbuddy.domain.errors import StoreError
+from backbuddy.domain.errors import EventError, StoreError
 from backbuddy.domain.events import Event, Tick
 from backbuddy.domain.ports import SessionEnd, SessionStore
 from backbuddy.domain.session import SessionState
 
 #: Headless runs and the live loop tick at this interval (seconds).
 TICK_S = 0.1
+#: Simulated time a headless run may cover. A session of one technique lasts minutes
+#: (set-up, at most three breath-paced attempts, rest); six hours is far beyond any
+#: real one, so a later `t` is a mistake. It also bounds the ticks a run can make.
+MAX_SIMULATED_S = 6 * 3600.0
+MAX_TICKS = round(MAX_SIMULATED_S / TICK_S)
 
 _STATUS: dict[str, SessionEnd] = {
     "completed": "completed",
@@ -92,13 +97,27 @@ class SessionRunner:
         self.finished = True
 
 
-def with_ticks(events: Iterable[Event], start: float = 0.0) -> Iterator[Event]:
-    """Insert a tick every TICK_S seconds between events: simulated time for headless runs."""
+def with_ticks(
+    events: Iterable[Event], start: float = 0.0, max_ticks: int = MAX_TICKS
+) -> Iterator[Event]:
+    """Insert a tick every TICK_S seconds between events: simulated time for headless runs.
+
+    At most `max_ticks` ticks in all: an event whose gap would need more raises
+    EventError before any of its ticks, so a huge `t` never spins forever.
+    """
     last = start
+    made = 0
     for event in events:
+        if made + (event.t - last) / TICK_S - 1 > max_ticks + 1e-6:  # inf for t=1e308
+            raise EventError(
+                f"event {event.kind!r} at t={event.t:g} s is too far ahead: simulated time "
+                f"covers at most {MAX_SIMULATED_S:g} s ({MAX_SIMULATED_S / 3600:g} h) "
+                f"of ticks every {TICK_S:g} s"
+            )
         k = 1
         while last + k * TICK_S < event.t - 1e-9:
             yield Tick(round(last + k * TICK_S, 6))
             k += 1
+        made += k - 1
         yield event
         last = max(last, event.t)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,9 +12,9 @@ from session_strategies import NOW, TECHNIQUES, screening
 
 from backbuddy.domain import session
 from backbuddy.domain.cues import Cue
-from backbuddy.domain.errors import StoreError
+from backbuddy.domain.errors import EventError, StoreError
 from backbuddy.domain.events import Begin, Event, Ready, Sensation, Tick
-from backbuddy.services.session_runner import SessionRunner, with_ticks
+from backbuddy.services.session_runner import MAX_SIMULATED_S, SessionRunner, with_ticks
 
 
 class FakeStore:
@@ -97,3 +98,18 @@ def test_with_ticks_fills_gaps_every_tenth_of_a_second(times, ticks):
     out = list(with_ticks(events, start=times[0]))
     assert [e.t for e in out if isinstance(e, Tick)] == ticks
     assert [e.t for e in out if not isinstance(e, Tick)] == list(times)
+
+
+@pytest.mark.parametrize("far", [1e308, math.inf, MAX_SIMULATED_S + 1])
+def test_with_ticks_refuses_a_gap_past_its_bound_before_making_any_tick(far):
+    events = with_ticks([Ready(0.0), Ready(far)])
+    assert next(events) == Ready(0.0)
+    with pytest.raises(EventError, match="too far ahead: simulated time covers at most 21600 s"):
+        next(events)
+
+
+def test_with_ticks_counts_every_tick_against_the_bound():
+    events = [Ready(float(t)) for t in range(6)]  # 9 ticks per second
+    assert sum(isinstance(e, Tick) for e in with_ticks(events, max_ticks=45)) == 45
+    with pytest.raises(EventError):
+        list(with_ticks(events, max_ticks=44))
