@@ -15,9 +15,10 @@ from rich.prompt import Confirm, Prompt
 
 from backbuddy.bootstrap import open_store
 from backbuddy.cli import guide_checks as checks
+from backbuddy.cli.answers_file import read_answers
 from backbuddy.cli.guide_camera import CameraOption
 from backbuddy.cli.options import DbOption, JsonOption
-from backbuddy.cli.screen_cmd import ask, read_answers
+from backbuddy.cli.screen_cmd import ask
 from backbuddy.config import load_settings
 from backbuddy.domain import cues as cue_mod
 from backbuddy.domain import techniques as tech

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.markup import escape
 from rich.prompt import Confirm, Prompt
 
 from backbuddy.bootstrap import open_store
+from backbuddy.cli.answers_file import read_answers
 from backbuddy.cli.options import DbOption, JsonOption
 from backbuddy.config import load_settings
 from backbuddy.domain import techniques as tech
@@ -55,8 +55,8 @@ AnswersOption = Annotated[
     typer.Option(
         "--answers",
         metavar="FILE",
-        help="Answer from a YAML or JSON file (question id: yes/no or a choice id) instead of "
-        "being asked. The ids are listed in docs/screening.md.",
+        help="Answer from a YAML or JSON file (question id: yes/no or a choice id, each "
+        "question once) instead of being asked. The ids are listed in docs/screening.md.",
     ),
 ]
 
@@ -82,7 +82,7 @@ def screen(
     settings = load_settings(db=db)
     technique = tech.get(technique_id)
     questions = load_questions()
-    answers = read_answers(answers_file) if answers_file is not None else None
+    answers = read_answers(answers_file, questions) if answers_file is not None else None
     with open_store(settings).store as store:  # opened before asking: a bad --db fails fast
         if answers is None:
             answers = dict(ask(questions, technique, err_console if as_json else console))
@@ -101,24 +101,6 @@ def screen(
     # SystemExit, not typer.Exit: main.run calls the app with standalone_mode=False,
     # where an Exit's code is returned and would be dropped.
     sys.exit(EXIT_CODES[result.outcome])
-
-
-def read_answers(path: Path) -> dict[Any, object]:
-    """The answers in a YAML or JSON file; any problem is one line naming the file."""
-    kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
-    except OSError as err:
-        raise ScreeningInputError(f"{path}: cannot read answers file ({err.strerror})") from None
-    except (ValueError, yaml.YAMLError) as err:  # JSONDecodeError and UnicodeDecodeError too
-        detail = " ".join(str(err).split())
-        raise ScreeningInputError(f"{path}: not valid {kind} ({detail})") from None
-    if not isinstance(data, dict):
-        raise ScreeningInputError(
-            f"{path}: answers must be a mapping of question id to answer, e.g. 'chest_pain: no'"
-        )
-    return data
 
 
 def ask(questions: Questionnaire, technique: tech.Technique, out: Console) -> dict[str, Answer]:

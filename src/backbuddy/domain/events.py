@@ -207,8 +207,7 @@ def _number(kind: str, name: str, value: Any) -> float:
         raise EventError(f"event {kind!r}: time 't' must not be negative, got {shown}")
     if number < 0:  # speed and range are magnitudes: a negative one would hide a halt or pause
         raise EventError(
-            f"event {kind!r}: field {name!r} must not be negative (it is a magnitude), "
-            f"got {shown}"
+            f"event {kind!r}: field {name!r} must not be negative (it is a magnitude), got {shown}"
         )
     return number
 

@@ -233,6 +233,26 @@ def write(tmp_path: Path, name: str, text: str) -> str:
         (lambda p: write(p, "bad.json", "{chest_pain: no"), "bad.json: not valid JSON"),
         (lambda p: write(p, "bad.yaml", "a: [unclosed"), "bad.yaml: not valid YAML"),
         (lambda p: write(p, "list.yaml", "- chest_pain\n"), "answers must be a mapping"),
+        (
+            lambda p: write(
+                p, "twice.yaml", "cancer_history: true\nchest_pain: no\ncancer_history: false\n"
+            ),
+            "twice.yaml: 'cancer_history' is answered twice on line 3 (first on line 1); "
+            "answer each question once",
+        ),
+        (
+            lambda p: write(p, "twice.json", '{"cancer_history": true,\n "cancer_history": false}'),
+            "twice.json: 'cancer_history' is answered twice on line 2 (first on line 1)",
+        ),
+        (
+            lambda p: answers_file(p, "a.json", chest_pain="perhaps"),
+            "answer for 'chest_pain' must be yes or no (true/false); got 'perhaps'",
+        ),
+        (
+            lambda p: answers_file(p, "a.json", age_over_70="yes"),
+            "answer for 'age_over_70' must be one of no, yes_not_cleared, yes_cleared; got 'yes'",
+        ),
+        (lambda p: write(p, "deep.json", "[" * 100_000), "deep.json: not valid JSON"),
     ],
 )
 def test_bad_answers_are_one_red_line_exit_2_and_nothing_stored(
@@ -273,3 +293,43 @@ def test_a_broken_database_fails_before_any_question(tmp_path: Path) -> None:
     assert "1/25" not in result.output
     assert result.stderr.startswith("error: ")
     assert str(path) in result.stderr.replace("\n", "")
+
+
+@pytest.mark.parametrize(
+    ("name", "word", "code", "outcome"),
+    [
+        ("a.json", "yes", 4, "block_emergency"),
+        ("a.json", "YES", 4, "block_emergency"),
+        ("a.json", "no", 0, "clear"),
+        ("a.json", "No ", 0, "clear"),
+        ("a.yaml", "yes", 4, "block_emergency"),  # quoted in YAML: a string, not a bool
+        ("a.yaml", "no", 0, "clear"),
+    ],
+)
+def test_yes_and_no_are_taken_as_words_where_help_says_yes_no(
+    tmp_path: Path, db: str, name: str, word: str, code: int, outcome: str
+) -> None:
+    answers = {q.id: q.negative for q in QUESTIONS.questions}
+    answers = {k: ("no" if v is False else v) for k, v in answers.items()} | {"chest_pain": word}
+    path = tmp_path / name
+    path.write_text(
+        json.dumps(answers) if name.endswith(".json") else yaml.safe_dump(answers),
+        encoding="utf-8",
+    )
+    if name.endswith(".yaml"):
+        assert f"chest_pain: {word}" not in path.read_text()  # safe_dump quotes it
+    result = screen(db, T, "--answers", str(path), "--json")
+    assert result.exit_code == code, result.output
+    assert json.loads(result.stdout)["outcome"] == outcome
+
+
+def test_a_duplicate_answer_is_refused_by_guide_too(tmp_path: Path, db: str) -> None:
+    clear = Path(answers_file(tmp_path))
+    twice = write(tmp_path, "twice.yaml", clear.read_text() + "cancer_history: true\n")
+    events = write(tmp_path, "e.jsonl", '{"t": 0, "event": "begin"}\n')
+    runner = CliRunner()
+    args = ["guide", T, "--events", events, "--screening-answers", twice, "--db", db]
+    result = runner.invoke(entry, args)
+    assert result.exit_code == 2
+    assert "'cancer_history' is answered twice on line" in result.stderr
+    assert not Path(db.removeprefix("sqlite:///")).exists() or stored(db, T) is None
