@@ -15,6 +15,7 @@ from rich.table import Table
 from backbuddy.cli.options import JsonOption
 from backbuddy.domain import techniques as tech
 from backbuddy.motion.analysis import FLAGGED, Analysis, summarise
+from backbuddy.reports.output import OutputError
 from backbuddy.services import analyze as service
 
 if TYPE_CHECKING:  # OpenCV, MediaPipe and matplotlib load when the command runs: they are slow
@@ -40,7 +41,10 @@ def analyze_cmd(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", metavar="DIR", help="Write summary.json, landmarks.npz and report.html here."
+            "--out",
+            metavar="DIR",
+            help="Write summary.json, landmarks.npz and report.html into this folder "
+            "(made if missing; checked before the analysis starts).",
         ),
     ] = None,
     as_json: JsonOption = False,
@@ -49,6 +53,8 @@ def analyze_cmd(
     from backbuddy.adapters import video
 
     technique = tech.get(technique_id) if technique_id else None
+    if out is not None:
+        _make_folder(out)  # before minutes of analysis, not after
     with video.quiet_stderr() as stderr:  # MediaPipe's and FFmpeg's C++ logging
         progress_console = Console(file=stderr)
         with video.open_file(path) as source:
@@ -90,6 +96,18 @@ def _run(
         )
 
 
+def _make_folder(out: Path) -> None:
+    """The --out folder, made now; if it cannot be, one line naming it (exit 2)."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} is a file; give a folder for the report files")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(
+            f"--out {out}: cannot make this folder ({err.strerror}); nothing was analysed"
+        ) from None
+
+
 def _write(out: Path, path: Path, a: Analysis, summary: dict[str, Any]) -> dict[str, Path]:
     from backbuddy.adapters import video
     from backbuddy.reports import analysis_html
@@ -97,7 +115,11 @@ def _write(out: Path, path: Path, a: Analysis, summary: dict[str, Any]) -> dict[
     wanted = service.snapshot_frames(a)
     frames = video.read_frames(path, [i for i, _ in wanted])
     shots = [(frames[i], a.landmarks.image[i], caption) for i, caption in wanted if i in frames]
-    return analysis_html.write(out, a, summary, service.arrays(a), shots)
+    try:
+        return analysis_html.write(out, a, summary, service.arrays(a), shots)
+    except OSError as err:
+        where = err.filename or out
+        raise OutputError(f"--out {out}: cannot write {where} ({err.strerror})") from None
 
 
 def _print(s: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from backbuddy.bootstrap import open_store
-from backbuddy.cli.options import DbOption
+from backbuddy.cli.options import DbOption, ForceOption, refuse_overwrite
 from backbuddy.config import load_settings
 from backbuddy.domain.errors import BackbuddyError
 from backbuddy.reports import dump, fhir
@@ -36,16 +36,28 @@ def register(app: typer.Typer) -> None:
 
 
 def export(
-    out: Annotated[Path, typer.Option("--out", metavar="FILE", help="Where to write it.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            metavar="FILE",
+            help="Where to write it. An existing file is not replaced unless --force is given.",
+        ),
+    ],
     fmt: Annotated[
         Format, typer.Option("--format", help="fhir: a FHIR R4B Bundle; json: a plain dump.")
     ] = Format.fhir,
     name: Annotated[
         str | None, typer.Option("--name", help="The receiver's name (left out unless given).")
     ] = None,
+    force: ForceOption = False,
     db: DbOption = None,
 ) -> None:
-    """Export every stored record to a file. Nothing is sent anywhere."""
+    """Export every stored record to a file. Nothing is sent anywhere.
+
+    An existing file is never replaced unless --force is given.
+    """
+    refuse_overwrite(out, force)
     now = datetime.now(UTC)
     store, _ = open_store(load_settings(db=db), now)
     with store:

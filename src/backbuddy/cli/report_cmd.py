@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from backbuddy.bootstrap import open_store
-from backbuddy.cli.options import DbOption
+from backbuddy.cli.options import DbOption, ForceOption, refuse_overwrite
 from backbuddy.config import load_settings
 from backbuddy.domain.errors import BackbuddyError
 from backbuddy.reports.data import collect
@@ -20,12 +20,26 @@ from backbuddy.services.escalation import current_notices, local_zone
 
 console = Console()
 
+
+
+def parse_since(value: str) -> date:
+    """A calendar date as YYYY-MM-DD; anything else names itself and the format."""
+    try:
+        return datetime.strptime(value.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        example = date.today().replace(day=1).isoformat()
+        raise typer.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD (local time), e.g. --since {example}",
+            param_hint="'--since'",
+        ) from None
+
+
 SinceOption = Annotated[
-    datetime | None,
+    date | None,
     typer.Option(
         "--since",
-        formats=["%Y-%m-%d"],
-        metavar="DATE",
+        parser=parse_since,
+        metavar="YYYY-MM-DD",
         help="Only what happened from this date (YYYY-MM-DD, local time). Default: everything.",
     ),
 ]
@@ -34,7 +48,8 @@ OutOption = Annotated[
     typer.Option(
         "--out",
         metavar="FILE.html|FILE.pdf",
-        help="Where to write it; .html or .pdf. Default: backbuddy-report-DATE.html here.",
+        help="Where to write it; .html or .pdf. Default: backbuddy-report-DATE.html here. "
+        "An existing file is not replaced unless --force is given.",
     ),
 ]
 WhoOption = Annotated[
@@ -52,16 +67,24 @@ def register(app: typer.Typer) -> None:
 
 
 def report(
-    since: SinceOption = None, out: OutOption = None, name: WhoOption = None, db: DbOption = None
+    since: SinceOption = None,
+    out: OutOption = None,
+    name: WhoOption = None,
+    force: ForceOption = False,
+    db: DbOption = None,
 ) -> None:
-    """Write a clinician report (HTML or PDF): screenings, sessions, symptoms, notices, plots."""
+    """Write a clinician report (HTML or PDF): screenings, sessions, symptoms, notices, plots.
+
+    An existing file is never replaced unless --force is given.
+    """
     zone = local_zone()
     now = datetime.now(UTC)
-    start = datetime.combine(since.date(), time(), zone) if since else None
+    start = datetime.combine(since, time(), zone) if since else None
     target = out or Path(f"backbuddy-report-{date.today().isoformat()}.html")
     kind = target.suffix.lower()
     if kind not in (".html", ".htm", ".pdf"):
         raise BackbuddyError(f"--out must end in .html or .pdf, got {target.name!r}")
+    refuse_overwrite(target, force)
     store, _ = open_store(load_settings(db=db), now)
     with store:
         current_notices(store, now, zone)

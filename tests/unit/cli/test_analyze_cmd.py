@@ -149,3 +149,25 @@ def test_an_unknown_technique_is_exit_2(backbuddy: Callable[..., Result]) -> Non
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        (lambda d: Path("/proc/nope"), "--out /proc/nope: cannot make this folder"),
+        (lambda d: _write(d / "a-file", b"x"), "is a file; give a folder for the report files"),
+    ],
+)
+def test_an_out_folder_that_cannot_be_made_is_one_line_exit_2_before_analysing(
+    backbuddy: Callable[..., Result],
+    tmp_path: Path,
+    out: Callable[[Path], Path],
+    message: str,
+) -> None:
+    target = out(tmp_path)
+    result = backbuddy("analyze", str(STILL), "--out", str(target))
+    assert result.exit_code == 2
+    (line,) = [line for line in result.output.splitlines() if line.strip()]
+    assert line.startswith(f"error: --out {target}")
+    assert message in line
+    assert "Traceback" not in result.output
