@@ -21,7 +21,6 @@ from backbuddy.services.escalation import current_notices, local_zone
 console = Console()
 
 
-
 def parse_since(value: str) -> date:
     """A calendar date as YYYY-MM-DD; anything else names itself and the format."""
     try:
