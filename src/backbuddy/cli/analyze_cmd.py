@@ -14,6 +14,7 @@ from rich.table import Table
 
 from backbuddy.cli.options import JsonOption
 from backbuddy.domain import techniques as tech
+from backbuddy.domain import wording
 from backbuddy.motion.analysis import FLAGGED, Analysis, summarise
 from backbuddy.reports.output import OutputError
 from backbuddy.services import analyze as service
@@ -146,3 +147,4 @@ def _print(s: dict[str, Any]) -> None:
         console.print(moments)
     else:
         console.print("Nothing was flagged.")
+    console.print(f"[dim]The limits compared against are {wording.LIMITS_NOTE}.[/]")

@@ -186,6 +186,10 @@ def _roles(receiver: str, assistant: str) -> Table:
     return roles
 
 
+#: Under every screen: the attempts here and the speed and range of the camera panel.
+LIMITS_LINE = f"Its limits (attempts, speed, range) are {wording.LIMITS_NOTE}."
+
+
 def _key_name(key: str) -> str:
     return {" ": "space", "\r": "Enter"}.get(key, key)
 
@@ -215,7 +219,7 @@ def render(runner: SessionRunner, log: deque[Cue], note: str) -> Panel:
         )
     if note:
         parts.append(Text(note, style="yellow"))
-    parts.append(Text(f"\n{key_help()}\n{wording.DISCLAIMER}", style="dim"))
+    parts.append(Text(f"\n{key_help()}\n{wording.DISCLAIMER} {LIMITS_LINE}", style="dim"))
     return Panel(
         Group(*parts), title="backbuddy", border_style="red" if s.mode == "halted" else "cyan"
     )

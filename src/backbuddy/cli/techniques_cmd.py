@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from backbuddy.domain import techniques as tech
+from backbuddy.domain import wording
 
 console = Console()
 
@@ -64,9 +65,10 @@ def _show(t: tech.Technique) -> None:
     console.print(
         f"\n[bold]Limits[/]: gentle ≤ {lim.gentle_speed_deg_s:g} °/s, halt above "
         f"{lim.hard_speed_deg_s:g} °/s, at most {lim.max_range_deg:g}° from the start position, "
-        f"{lim.attempts} attempts, rest {lim.pop_rest_min:g} min after a pop."
+        f"{lim.attempts} attempts, rest {lim.pop_rest_min:g} min after a pop "
+        f"[dim]({wording.LIMITS_NOTE})[/]."
     )
     console.print("\n[bold]Cautions[/]")
     for rule in (*t.cautions, *t.stop_rules):
         console.print(f"  • {rule.text}\n    [dim]guide: “{rule.source}”[/]")
-    console.print("\n[dim]Not a medical device; not a substitute for professional care.[/]")
+    console.print(f"\n[dim]{wording.DISCLAIMER}[/]")

@@ -7,6 +7,8 @@ word or asks for more force or another try for a pop (I6).
 from __future__ import annotations
 
 DISCLAIMER = "Not a medical device; not a substitute for professional care."
+#: Said wherever a speed, range or count limit is shown (design.md §3).
+LIMITS_NOTE = "cautious proposals, not a clinical standard"
 WELCOME = "A guided relaxation and mobility routine. The receiver is in control: say stop any time."
 STOP_ANY_TIME = "Say stop, press STOP or the space bar at any time. You need no reason."
 RELEASE = "Stop. Release gently and return to a comfortable, neutral position."

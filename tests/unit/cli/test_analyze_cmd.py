@@ -111,6 +111,7 @@ def test_out_writes_summary_landmarks_and_report(
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") >= 3  # the plot and at least two snapshots
     assert "over speed limit" in html
+    assert "(cautious proposals, not a clinical standard)" in html
     assert "Seated Hug Extension" in html
 
 
@@ -119,6 +120,8 @@ def test_the_table_for_people(backbuddy: Callable[..., Result]) -> None:
     assert result.exit_code == 0
     assert "Set-up checks" in result.output
     assert "over_speed_limit" in result.output
+    text = " ".join(result.output.split())
+    assert "The limits compared against are cautious proposals, not a clinical standard." in text
 
 
 @pytest.mark.parametrize(

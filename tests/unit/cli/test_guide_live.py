@@ -58,7 +58,8 @@ def test_the_screen_lists_every_key_and_which_ones_stop_for_good(tmp_path: Path)
     assert "[h] chest pain" in text
     assert "[z] dizziness" in text
     assert "[l] localised pain" in text
-    stop_line = text[text.index("Stop for good:") :]
+    assert "Its limits (attempts, speed, range) are cautious proposals, not a clinical" in text
+    stop_line = text[text.index("Stop for good:") : text.index("Not a medical device")]
     for key, kind in SENSATIONS.items():
         assert (f"[{key}] " in stop_line) == (kind in SYMPTOMS)
 
