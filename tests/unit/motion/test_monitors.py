@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from tests.fixtures import poses
 
-from backbuddy.domain.events import Pose
+from backbuddy.domain.events import Pose, from_dict, to_dict
 from backbuddy.domain.techniques import Technique
 from backbuddy.motion.monitors import GRACE_S, PoseMonitor
 
@@ -134,3 +134,17 @@ def test_pose_events_always_carry_finite_numbers(hug: Technique) -> None:
             assert math.isfinite(event.speed_deg_s)
             assert math.isfinite(event.range_deg)
     assert not trace.pose(0).tracked
+
+
+def test_moving_the_other_way_reads_as_a_positive_range_that_passes_the_event_gate(
+    hug: Technique,
+) -> None:
+    """Range and speed are magnitudes: a lean forward (below the baseline) is never negative,
+    so every pose the camera layer emits passes `events.from_dict`."""
+    t, angle, _ = poses.profile(-8.0, onset_s=1.0, move_s=1.5, duration_s=3.0)
+    trace = PoseMonitor(hug).update(poses.seated_hug(angle, base_lean_deg=12.0))
+    assert trace.range[-1] == pytest.approx(abs(angle[-1]), abs=1.0)
+    assert (trace.range >= 0).all()
+    assert (trace.speed >= 0).all()
+    for event in trace.all_events():
+        assert from_dict(to_dict(event)) == event
