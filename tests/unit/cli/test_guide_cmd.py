@@ -246,3 +246,9 @@ def test_a_second_session_the_same_day_is_refused_exit_3(tmp_path, db, run):
     assert "already been 1 session today" in again.output
     assert "physiotherapist, chiropractor or doctor" in again.output
     assert len(json.loads(run(db, "history", "--json").output)) == 1
+
+
+def test_help_states_the_bounds_and_what_a_bad_line_keeps(backbuddy):
+    text = " ".join(backbuddy("guide", "--help").output.replace("│", " ").split())
+    assert "t at most 21600 s = 6 h, at most 50,000 events" in text
+    assert "a bad line stops the run with exit 2, keeping what came before it" in text
