@@ -11,7 +11,7 @@ from typing import Any, Literal, get_args
 
 CueKind = Literal["say", "pace", "step", "move", "pause", "halt", "aftercare", "refer", "done"]
 CUE_KINDS: tuple[str, ...] = get_args(CueKind)
-BreathPhase = Literal["in", "out", "hold"]
+BreathPhase = Literal["in", "out", "gentle", "normal"]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ malformed with an EventError naming the field.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any, Literal, get_args
@@ -44,6 +44,10 @@ SYMPTOMS: frozenset[str] = frozenset(
 
 StopSource = Literal["button", "key", "voice", "camera", "system"]
 STOP_SOURCES: tuple[str, ...] = get_args(StopSource)
+PopSource = Literal["reported", "audio"]
+POP_SOURCES: tuple[str, ...] = get_args(PopSource)
+Identity = Literal["receiver", "unsure"]
+IDENTITIES: tuple[str, ...] = get_args(Identity)
 
 
 @dataclass(frozen=True)
@@ -100,15 +104,32 @@ class Resistance:
 
 @dataclass(frozen=True)
 class Pop:
-    """An audible pop or click happened."""
+    """An audible pop or click happened: reported by the pair, or heard by the microphone.
+
+    `confidence` (0..1) is the audio detector's; None for a reported pop.
+    """
 
     t: float
+    source: PopSource = "reported"
+    confidence: float | None = None
     kind: Literal["pop"] = "pop"
+
+    def __post_init__(self) -> None:
+        c = self.confidence
+        if c is not None and not (isinstance(c, int | float) and 0.0 <= c <= 1.0):
+            raise EventError(f"event 'pop': field 'confidence' must be within 0..1, got {c!r}")
 
 
 @dataclass(frozen=True)
 class Pose:
-    """What the camera layer measured on the latest frame."""
+    """What the camera layer measured on the latest frame.
+
+    `failing` names the current step's checks that do not pass (empty when they
+    do); `placement_ok` is False when the camera stands where the technique's
+    measures are not valid; `identity` is "unsure" when the camera layer cannot
+    tell the receiver from the assistant. Each defaults to the permissive value so
+    a camera layer that does not measure it yet changes nothing.
+    """
 
     t: float
     tracked: bool = True
@@ -116,7 +137,22 @@ class Pose:
     speed_deg_s: float = 0.0
     range_deg: float = 0.0
     sudden: bool = False
+    failing: tuple[str, ...] = ()
+    placement_ok: bool = True
+    identity: Identity = "receiver"
     kind: Literal["pose"] = "pose"
+
+
+@dataclass(frozen=True)
+class Voice:
+    """The microphone heard a voice start (issue 10); `words` as recognised, if any.
+
+    Recognised stop words arrive as `Stop(source="voice")`; the words are kept for the record.
+    """
+
+    t: float
+    words: str | None = None
+    kind: Literal["voice"] = "voice"
 
 
 @dataclass(frozen=True)
@@ -135,11 +171,19 @@ class End:
     kind: Literal["end"] = "end"
 
 
-Event = Begin | Tick | Ready | Stop | Sensation | Resistance | Pop | Pose | Resume | End
+Event = Begin | Tick | Ready | Stop | Sensation | Resistance | Pop | Pose | Voice | Resume | End
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__dataclass_fields__["kind"].default: cls  # type: ignore[misc]
-    for cls in (Begin, Tick, Ready, Stop, Sensation, Resistance, Pop, Pose, Resume, End)
+    for cls in (Begin, Tick, Ready, Stop, Sensation, Resistance, Pop, Pose, Voice, Resume, End)
+}
+#: Optional fields left out of `to_dict` while they hold their default (smaller stored rows).
+_QUIET_DEFAULTS = {
+    "failing": (),
+    "placement_ok": True,
+    "identity": "receiver",
+    "confidence": None,
+    "words": None,
 }
 
 
@@ -151,6 +195,11 @@ def to_dict(event: Event) -> dict[str, Any]:
         data["at"] = data["at"].isoformat()
     elif "at" in data and data["at"] is None:
         del data["at"]
+    for name, default in _QUIET_DEFAULTS.items():
+        if name in data and data[name] == default:
+            del data[name]
+    if "failing" in data:
+        data["failing"] = list(data["failing"])
     return {"t": data.pop("t"), "event": kind, **data}
 
 
@@ -178,6 +227,8 @@ def from_dict(raw: Mapping[str, Any]) -> Event:
 
 
 def _check_field(kind: str, name: str, value: Any) -> Any:
+    if (kind, name) in _ENGINE_FIELDS:
+        return _ENGINE_FIELDS[kind, name](kind, name, value)
     if name in ("t", "speed_deg_s", "range_deg"):
         return _number(kind, name, value)
     if name in ("tracked", "checks_ok", "camera", "sudden"):
@@ -231,3 +282,46 @@ def _parse_at(kind: str, value: Any) -> datetime:
     if at.tzinfo is None:
         raise EventError(f"event {kind!r}: field 'at' needs a time zone, got {value!r}")
     return at
+
+
+def _failing(kind: str, name: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise EventError(f"event {kind!r}: field {name!r} must be a list of check ids")
+    return tuple(value)
+
+
+def _flag(kind: str, name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise EventError(f"event {kind!r}: field {name!r} must be true or false")
+    return value
+
+
+def _one_of(known: tuple[str, ...]) -> Callable[[str, str, Any], str]:
+    def check(kind: str, name: str, value: Any) -> str:
+        if value not in known:
+            raise EventError(f"event {kind!r}: unknown {name} {value!r}; known: {', '.join(known)}")
+        return str(value)
+
+    return check
+
+
+def _confidence(kind: str, name: str, value: Any) -> float | None:
+    return None if value is None else _number(kind, name, value)
+
+
+def _words(kind: str, name: str, value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise EventError(f"event {kind!r}: field {name!r} must be text, got {value!r}")
+    return value
+
+
+#: The fields of the pose, pop and voice events that the session engine added for the camera
+#: and audio layers (issues 10–12), checked apart from the older fields above.
+_ENGINE_FIELDS: dict[tuple[str, str], Callable[[str, str, Any], Any]] = {
+    ("pose", "failing"): _failing,
+    ("pose", "placement_ok"): _flag,
+    ("pose", "identity"): _one_of(IDENTITIES),
+    ("pop", "source"): _one_of(POP_SOURCES),
+    ("pop", "confidence"): _confidence,
+    ("voice", "words"): _words,
+}

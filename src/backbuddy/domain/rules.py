@@ -1,38 +1,39 @@
 """The session machine's building blocks: phases, the movement gate, pauses, halts, endings.
 
 Kept apart from `session.py` so the transition table there stays one screen long.
-Every function is pure: a state and a time in, a new state and cues out.
+Every function is pure: a state and a time in, a new state and cues out. Imports run
+one way: state ← rules ← session.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Literal
 
 from backbuddy.domain import wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.events import SYMPTOMS, Pose
+from backbuddy.domain.state import POSE_STALE_MIN_S, EndReason, SessionState
 from backbuddy.domain.techniques import Caution, Limits
-
-if TYPE_CHECKING:  # pragma: no cover
-    from backbuddy.domain.session import EndReason, SessionState
 
 __all__ = ["SYMPTOMS"]
 
-#: A setup step with checks counts as done once its checks have passed this long.
+#: A setup step the camera confirms counts as done once its checks have passed this long.
 CHECKS_HOLD_S = 1.0
-#: Camera mode: no pose for longer than this during a movement phase means tracking is lost.
-#: With ticks every 0.1 s the pause comes at most 0.4 s after the last pose seen (I4: ≤ 0.5 s).
-POSE_STALE_S = 0.3
+#: A movement phase whose start is further behind the event being handled than this is
+#: not entered with a move cue: the guide fell behind (no tick came).
+LATE_S = POSE_STALE_MIN_S
 #: At most one "slower, please" per this many seconds.
 SLOWER_EVERY_S = 2.0
-#: Phases in which the pair moves toward the stretch: the camera must see them.
+#: Phases in which the pair moves toward the stretch or holds it: the camera must see them.
 MOVEMENT_PHASES = frozenset({"mobilise", "hold"})
-#: Phases in which the pair is in hold and a jerk or over-limit speed halts (I5); only
-#: `rest`, when the receiver may settle, is free of it.
-HALT_ON_SPEED_PHASES = frozenset({"breathe_in", "exhale_relax", "mobilise", "hold", "release"})
+#: Phases in which a jerk or over-limit speed halts (I5); only `rest`, when the receiver
+#: may settle, is free of it.
+HALT_ON_SPEED_PHASES = frozenset({"breathe_in", "mobilise", "hold", "release"})
+#: Pauses the pair did not cause (issue 12): an attempt they cut short does not count.
+APP_PAUSES = frozenset({"tracking_lost", "camera_lagging", "identity_unsure", "placement"})
 
-Result = tuple["SessionState", tuple[Cue, ...]]
+Result = tuple[SessionState, tuple[Cue, ...]]
 
 
 def caution_limits(limits: Limits, caution: Caution) -> Limits:
@@ -60,20 +61,79 @@ def setup_cue(state: SessionState) -> Cue:
 
 
 def pose_stale(state: SessionState, t: float) -> bool:
-    """Camera mode: is the latest pose too old to trust?"""
+    """Camera mode: is the latest pose too old to trust (older than `state.stale_after`)?"""
     last = state.last_pose
-    return last is None or t - last.t > POSE_STALE_S
+    return last is None or t - last.t > state.stale_after
+
+
+def beyond_range(pose: Pose, limits: Limits) -> bool:
+    return pose.range_deg > limits.max_range_deg
+
+
+def _range_reason(pose: Pose, limits: Limits) -> str:
+    return f"range:{pose.range_deg:.1f}>{limits.max_range_deg:.1f}"
+
+
+def camera_gate(state: SessionState, t: float) -> tuple[str, str] | None:
+    """I3: why the camera does not allow a move cue at `t` (reason, words), or None.
+
+    In camera mode a move needs a fresh, tracked frame of the receiver (not the
+    assistant), from a valid placement, within range of the baseline, still, with
+    the checks passing.
+    """
+    if not state.camera:
+        return None
+    last = state.last_pose
+    if last is None or pose_stale(state, t) or not last.tracked:
+        return "camera_not_ready", wording.CAMERA_NOT_READY
+    if last.identity != "receiver":
+        return "identity_unsure", wording.IDENTITY_UNSURE
+    if not last.placement_ok:
+        return "placement", wording.PLACEMENT
+    if beyond_range(last, state.limits):
+        return _range_reason(last, state.limits), wording.BEYOND_RANGE
+    still = last.speed_deg_s <= state.limits.gentle_speed_deg_s and not last.sudden
+    if not (last.checks_ok and still):
+        return "camera_not_ready", wording.CAMERA_NOT_READY
+    return None
 
 
 def camera_ok(state: SessionState, t: float) -> bool:
-    """I3/I4: in camera mode a movement cue needs a fresh, tracked, still pose, checks passing."""
-    if not state.camera:
-        return True
+    """I3/I4: may a movement cue be given at `t` as far as the camera is concerned?"""
+    return camera_gate(state, t) is None
+
+
+def ready_refusal(state: SessionState, t: float) -> Cue | None:
+    """Camera mode: a `ready` against failing set-up checks is refused, naming the check."""
+    checks = state.current_checks()
+    if not (state.camera and checks):
+        return None
     last = state.last_pose
-    if last is None or pose_stale(state, t):
-        return False
-    still = last.speed_deg_s <= state.limits.gentle_speed_deg_s and not last.sudden
-    return last.tracked and last.checks_ok and still
+    if last is None or pose_stale(state, t) or not last.tracked:
+        return Cue(t, "say", wording.NOT_READY_UNSEEN, reason="not_ready:tracking")
+    if last.identity != "receiver":
+        return Cue(t, "say", wording.IDENTITY_UNSURE, reason="not_ready:identity_unsure")
+    if not last.placement_ok:
+        return Cue(t, "say", wording.PLACEMENT, reason="not_ready:placement")
+    if last.checks_ok:
+        return None
+    failing = [c for c in checks if c in last.failing]
+    if not failing:  # the camera layer did not say which: say what we know
+        return Cue(t, "say", wording.NOT_READY_POSITION, reason="not_ready:checks")
+    text = wording.not_passing(state.technique.check(failing[0]).text)
+    return Cue(t, "say", text, reason=f"not_ready:{failing[0]}")
+
+
+def resume_refusal(state: SessionState, t: float) -> Cue | None:
+    """Camera mode: resuming from a range pause waits until the body is back within range."""
+    if not (state.camera and (state.paused_for or "").startswith("range")):
+        return None
+    last = state.last_pose
+    if last is None or pose_stale(state, t) or not last.tracked:
+        return Cue(t, "say", wording.NOT_READY_UNSEEN, reason="not_ready:range")
+    if beyond_range(last, state.limits):
+        return Cue(t, "say", wording.STILL_BEYOND_RANGE, reason="not_ready:range")
+    return None
 
 
 def enter_phase(state: SessionState, index: int, t: float, now: float | None = None) -> Result:
@@ -81,7 +141,8 @@ def enter_phase(state: SessionState, index: int, t: float, now: float | None = N
 
     `now` is the time of the event being handled (t when the phase starts on time).
     A movement cue is judged at `now`, never in the past: if the phase's start is
-    already more than POSE_STALE_S behind (no tick came), nothing moves (I3, I4).
+    already more than LATE_S behind (no tick came), nothing moves (I3, I4). A gate
+    that holds the move back pauses before the attempt is counted.
     """
     now = t if now is None else now
     technique = state.technique
@@ -99,10 +160,11 @@ def enter_phase(state: SessionState, index: int, t: float, now: float | None = N
         )
     if state.attempts >= state.limits.attempts:  # when rest precedes mobilise (I6 cap)
         return finish(state, t, "completed", (Cue(t, "say", wording.COMPLETED),))
-    if now - t > POSE_STALE_S:
+    if now - t > LATE_S:
         return pause(state, now, "late", wording.LATE)
-    if not camera_ok(state, now):
-        return pause(state, now, "camera_not_ready", wording.CAMERA_NOT_READY)
+    gate = camera_gate(state, now)
+    if gate is not None:
+        return pause(state, now, *gate)
     state = replace(state, attempts=state.attempts + 1)
     text = f"Attempt {state.attempts} of {state.limits.attempts}. {phase.text}"
     move = Cue(t, "move", text, step=phase.id, receiver=receiver, assistant=assistant)
@@ -117,28 +179,46 @@ def next_phase(state: SessionState, t: float, now: float) -> Result:
 
 def pause(state: SessionState, t: float, reason: str, text: str) -> Result:
     """Hold everything; only `resume` goes on (back to set-up, or to rest before a new attempt)."""
-    if state.mode == "setup":
-        new = replace(state, mode="paused", resume_to="setup", checks_since=None)
-    else:
-        new = replace(state, mode="paused", resume_to="attempt", checks_since=None)
+    resume_to: Literal["setup", "attempt"] = "setup" if state.mode == "setup" else "attempt"
+    new = replace(state, mode="paused", resume_to=resume_to, checks_since=None, paused_for=reason)
     return new, (Cue(t, "pause", text, reason=reason),)
 
 
+def cut_short(state: SessionState, t: float, reason: str, text: str) -> Result:
+    """Pause the movement under way; a pause the pair did not cause (APP_PAUSES) gives the
+    attempt back, so it does not count toward the cap (issue 12)."""
+    if reason in APP_PAUSES and state.phase_id in MOVEMENT_PHASES and state.attempts > 0:
+        state = replace(state, attempts=state.attempts - 1)
+        text = f"{text} {wording.NOT_COUNTED}"
+    return pause(state, t, reason, text)
+
+
+def stale_pause(state: SessionState, t: float) -> Result:
+    """No fresh frame during the movement (I4): the camera lagged, or lost the receiver."""
+    last = state.last_pose
+    if last is not None and last.tracked and last.identity == "receiver":
+        return cut_short(state, t, "camera_lagging", wording.CAMERA_LAGGING)
+    return cut_short(state, t, "tracking_lost", wording.TRACKING_LOST)
+
+
 def watch(state: SessionState, pose: Pose) -> Result:
-    """Camera monitors during an attempt: tracking, speed and range limits, posture (I4, I5)."""
+    """Camera monitors during an attempt: tracking, identity, placement, speed, range (I4, I5)."""
     phase = state.technique.phases[state.phase_index].id
     limits = state.limits
     t = pose.t
     if phase in MOVEMENT_PHASES:
         if not pose.tracked:
-            return pause(state, t, "tracking_lost", wording.TRACKING_LOST)
+            return cut_short(state, t, "tracking_lost", wording.TRACKING_LOST)
         if _too_fast(pose, limits):
             return speed_halt(state, pose)
-        if pose.range_deg > limits.max_range_deg:
-            detail = f"range:{pose.range_deg:.1f}>{limits.max_range_deg:.1f}"
-            return pause(state, t, detail, wording.BACK_OFF)
+        if pose.identity != "receiver":
+            return cut_short(state, t, "identity_unsure", wording.IDENTITY_UNSURE)
+        if not pose.placement_ok:
+            return cut_short(state, t, "placement", wording.PLACEMENT)
+        if beyond_range(pose, limits):
+            return cut_short(state, t, _range_reason(pose, limits), wording.BACK_OFF)
         if not pose.checks_ok:
-            return pause(state, t, "position", wording.POSITION_CHANGED)
+            return cut_short(state, t, "position", wording.POSITION_CHANGED)
         if pose.speed_deg_s > limits.gentle_speed_deg_s and _may_say_slower(state, t):
             return replace(state, slower_at=t), (Cue(t, "say", wording.SLOWER, reason="speed"),)
     elif phase in HALT_ON_SPEED_PHASES and pose.tracked and _too_fast(pose, limits):
@@ -163,28 +243,35 @@ def speed_halt(state: SessionState, pose: Pose) -> Result:
     state = replace(state, speed_halts=count)
     if count >= state.limits.speed_halts_to_end:
         return finish(state, t, "speed", (halt, Cue(t, "say", wording.SPEED_END, reason="speed")))
-    return replace(state, mode="halted", resume_to="attempt"), (
+    return replace(state, mode="halted", resume_to="attempt", paused_for=why), (
         halt,
         Cue(t, "say", wording.RELEASE),
     )
 
 
 def symptom_halt(state: SessionState, t: float, symptom: str) -> Result:
-    """I2: a symptom halts for good; aftercare and referral follow, never another movement."""
-    cues = [Cue(t, "halt", "Stop.", reason=f"symptom:{symptom}"), Cue(t, "say", wording.RELEASE)]
+    """I2: a symptom halts for good; referral follows, never another movement.
+
+    The aftercare after a symptom is the referral alone (never "mild soreness is
+    common"); after dizziness it first says to sit or lie down, supported.
+    """
+    why = f"symptom:{symptom}"
+    cues = [Cue(t, "halt", "Stop.", reason=why), Cue(t, "say", wording.RELEASE)]
     refer = (
         wording.REFER_URGENT
         if symptom in ("numbness", "tingling", "weakness")
         else wording.REFER_SYMPTOM
     )
     if symptom in ("chest_pain", "dizziness"):
-        cues.append(Cue(t, "refer", wording.EMERGENCY, reason=f"symptom:{symptom}"))
-    cues.append(Cue(t, "refer", refer, reason=f"symptom:{symptom}"))
+        cues.append(Cue(t, "refer", wording.EMERGENCY, reason=why))
+    cues.append(Cue(t, "refer", refer, reason=why))
+    aftercare = f"{wording.SUPPORTED} {refer}" if symptom == "dizziness" else refer
+    cues.append(Cue(t, "aftercare", aftercare, reason=why))
     state = replace(state, symptom=True)
     if state.mode == "ended":  # felt after the end: still a symptom halt for history (I8)
-        new = replace(state, end_reason="symptom")
-        return new, (*cues, Cue(t, "aftercare", wording.AFTERCARE))
-    return finish(state, t, "symptom", tuple(cues))
+        return replace(state, end_reason="symptom"), tuple(cues)
+    new = replace(state, mode="ended", end_reason="symptom")
+    return new, (*cues, Cue(t, "done", wording.ENDED, reason="symptom"))
 
 
 def finish(state: SessionState, t: float, reason: EndReason, cues: tuple[Cue, ...]) -> Result:

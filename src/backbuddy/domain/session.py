@@ -14,7 +14,7 @@ attempts are capped and a pop ends the work on that region (I6).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Literal
 
 from backbuddy.domain import rules, wording
@@ -25,56 +25,22 @@ from backbuddy.domain.errors import (
     ScreeningRequired,
     TransitionNotAllowed,
 )
-from backbuddy.domain.events import Begin, Event, Pose, Sensation, Stop
+from backbuddy.domain.events import Begin, Event, Pop, Pose, Ready, Sensation, Stop
 from backbuddy.domain.rules import CHECKS_HOLD_S, MOVEMENT_PHASES
 from backbuddy.domain.screening import ScreeningResult
+from backbuddy.domain.state import MODES, EndReason, Mode, SessionState, seen
 from backbuddy.domain.techniques import Limits, Technique
 
-__all__ = ["CHECKS_HOLD_S", "MOVEMENT_PHASES", "SessionState", "new_session", "step"]
-
-Mode = Literal["idle", "setup", "attempt", "paused", "halted", "ended"]
-MODES: tuple[Mode, ...] = ("idle", "setup", "attempt", "paused", "halted", "ended")
-EndReason = Literal["completed", "symptom", "speed", "pop", "ended_by_pair", "stopped"]
-
-
-@dataclass(frozen=True)
-class SessionState:
-    """Everything the machine knows; a new value after every event."""
-
-    technique: Technique
-    limits: Limits
-    screening: ScreeningResult | None
-    mode: Mode = "idle"
-    t: float = 0.0
-    camera: bool = False
-    setup_index: int = 0
-    checks_since: float | None = None
-    phase_index: int = 0
-    phase_started: float = 0.0
-    attempts: int = 0
-    last_pose: Pose | None = None
-    resume_to: Literal["setup", "attempt"] = "setup"
-    speed_halts: int = 0
-    symptom: bool = False
-    slower_at: float | None = None
-    end_reason: EndReason | None = None
-
-    @property
-    def phase_id(self) -> str | None:
-        """The current attempt phase, or None outside the attempt cycle."""
-        if self.mode != "attempt":
-            return None
-        return self.technique.phases[self.phase_index].id
-
-    @property
-    def attempts_left(self) -> int:
-        return max(0, self.limits.attempts - self.attempts)
-
-    def current_checks(self) -> tuple[str, ...]:
-        """The posture checks the camera layer should evaluate now."""
-        if self.mode == "setup":
-            return self.technique.setup[self.setup_index].checks
-        return self.technique.setup[-1].checks
+__all__ = [
+    "CHECKS_HOLD_S",
+    "MODES",
+    "MOVEMENT_PHASES",
+    "EndReason",
+    "Mode",
+    "SessionState",
+    "new_session",
+    "step",
+]
 
 
 Handler = Callable[[SessionState, Event], tuple[SessionState, tuple[Cue, ...]]]
@@ -89,6 +55,7 @@ TRANSITIONS: Mapping[Mode, Mapping[str, tuple[str, tuple[Mode, ...]]]] = {
         "stop": ("stop", ("ended",)),
         "sensation": ("sensation", ("idle", "ended")),
         "pop": ("pop", ("ended",)),
+        "voice": ("wait", ("idle",)),
         "end": ("end", ("ended",)),
     },
     "setup": {
@@ -98,6 +65,7 @@ TRANSITIONS: Mapping[Mode, Mapping[str, tuple[str, tuple[Mode, ...]]]] = {
         "stop": ("stop", ("halted",)),
         "sensation": ("sensation", ("setup", "paused", "ended")),
         "pop": ("pop", ("ended",)),
+        "voice": ("wait", ("setup",)),
         "end": ("end", ("ended",)),
     },
     "attempt": {
@@ -107,6 +75,7 @@ TRANSITIONS: Mapping[Mode, Mapping[str, tuple[str, tuple[Mode, ...]]]] = {
         "sensation": ("sensation", ("attempt", "paused", "ended")),
         "resistance": ("resistance", ("paused",)),
         "pop": ("pop", ("ended",)),
+        "voice": ("voice", ("attempt", "paused")),
         "end": ("end", ("ended",)),
     },
     "paused": {
@@ -116,7 +85,8 @@ TRANSITIONS: Mapping[Mode, Mapping[str, tuple[str, tuple[Mode, ...]]]] = {
         "sensation": ("sensation", ("paused", "ended")),
         "resistance": ("wait", ("paused",)),
         "pop": ("pop", ("ended",)),
-        "resume": ("resume", ("setup", "attempt", "ended")),
+        "voice": ("wait", ("paused",)),
+        "resume": ("resume", ("setup", "attempt", "paused", "ended")),
         "end": ("end", ("ended",)),
     },
     "halted": {
@@ -126,7 +96,8 @@ TRANSITIONS: Mapping[Mode, Mapping[str, tuple[str, tuple[Mode, ...]]]] = {
         "sensation": ("sensation", ("halted", "ended")),
         "resistance": ("wait", ("halted",)),
         "pop": ("pop", ("ended",)),
-        "resume": ("resume", ("setup", "attempt", "ended")),
+        "voice": ("wait", ("halted",)),
+        "resume": ("resume", ("setup", "attempt", "halted", "ended")),
         "end": ("end", ("ended",)),
     },
     "ended": {
@@ -135,7 +106,8 @@ TRANSITIONS: Mapping[Mode, Mapping[str, tuple[str, tuple[Mode, ...]]]] = {
         "stop": ("stop", ("ended",)),
         "sensation": ("sensation", ("ended",)),
         "resistance": ("wait", ("ended",)),
-        "pop": ("wait", ("ended",)),
+        "pop": ("pop", ("ended",)),
+        "voice": ("wait", ("ended",)),
         "end": ("wait", ("ended",)),
     },
 }
@@ -184,7 +156,7 @@ def _wait(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, .
 
 def _note_pose(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
     assert isinstance(event, Pose)
-    return replace(state, last_pose=event, camera=True), ()
+    return seen(state, event), ()
 
 
 def _begin(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
@@ -226,7 +198,13 @@ def _require_screening(state: SessionState, event: Begin) -> None:
 
 
 def _advance_setup(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    """The step is done: by the pair's `ready` (refused in camera mode while a check fails,
+    naming it) or by the camera seeing the step's checks hold."""
     t = event.t
+    if isinstance(event, Ready):
+        refused = rules.ready_refusal(state, t)
+        if refused is not None:
+            return state, (refused,)
     if state.setup_index + 1 < len(state.technique.setup):
         new = replace(state, setup_index=state.setup_index + 1, checks_since=None)
         return new, (rules.setup_cue(new),)
@@ -234,11 +212,14 @@ def _advance_setup(state: SessionState, event: Event) -> tuple[SessionState, tup
 
 
 def _setup_pose(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    """A step the camera can confirm moves on once its checks have held for CHECKS_HOLD_S;
+    a step only the pair can confirm (`confirm: pair`) waits for `ready`."""
     assert isinstance(event, Pose)
-    state = replace(state, last_pose=event, camera=True)
-    if not state.current_checks():
+    state = seen(state, event)
+    step = state.technique.setup[state.setup_index]
+    if not step.checks or step.confirm != "camera":
         return state, ()
-    if not (event.tracked and event.checks_ok):
+    if not (event.tracked and event.checks_ok and event.identity == "receiver"):
         return replace(state, checks_since=None), ()
     since = event.t if state.checks_since is None else state.checks_since
     if event.t - since >= CHECKS_HOLD_S:
@@ -249,14 +230,14 @@ def _setup_pose(state: SessionState, event: Event) -> tuple[SessionState, tuple[
 def _attempt_tick(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
     phase = state.technique.phases[state.phase_index]
     if state.camera and phase.id in MOVEMENT_PHASES and rules.pose_stale(state, event.t):
-        return rules.pause(state, event.t, "tracking_lost", wording.TRACKING_LOST)
+        return rules.stale_pause(state, event.t)
     return _advance_due(state, event.t)
 
 
 def _attempt_pose(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
     """Watch the frame against the current phase first; then let time move the phases on."""
     assert isinstance(event, Pose)
-    state, cues = rules.watch(replace(state, last_pose=event, camera=True), event)
+    state, cues = rules.watch(seen(state, event), event)
     if state.mode != "attempt":
         return state, cues
     state, more = _advance_due(state, event.t)
@@ -279,10 +260,8 @@ def _advance_due(state: SessionState, t: float) -> tuple[SessionState, tuple[Cue
 def _stop(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
     assert isinstance(event, Stop)
     t = event.t
-    cues = (
-        Cue(t, "halt", "Stop.", reason=f"stop:{event.source}"),
-        Cue(t, "say", wording.RELEASE),
-    )
+    why = f"stop:{event.source}"
+    cues = (Cue(t, "halt", "Stop.", reason=why), Cue(t, "say", wording.RELEASE))
     if state.mode == "ended":
         return state, cues
     if state.mode == "idle":
@@ -290,8 +269,9 @@ def _stop(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, .
             *cues,
             Cue(t, "done", wording.ENDED),
         )
-    resume_to = state.resume_to if state.mode in ("paused", "halted") else _resume_target(state)
-    return replace(state, mode="halted", resume_to=resume_to), cues
+    if state.mode in ("paused", "halted"):
+        return replace(state, mode="halted"), cues
+    return replace(state, mode="halted", resume_to=_resume_target(state), paused_for=why), cues
 
 
 def _resume_target(state: SessionState) -> Literal["setup", "attempt"]:
@@ -313,8 +293,20 @@ def _resistance(state: SessionState, event: Event) -> tuple[SessionState, tuple[
     return rules.pause(state, event.t, "resistance", wording.RESISTANCE)
 
 
+def _voice(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    """A voice during the movement pauses it at once (issue 10: "vocalize any sensation")."""
+    if state.phase_id in MOVEMENT_PHASES:
+        return rules.pause(state, event.t, "voice", wording.VOICE_PAUSE)
+    return state, ()
+
+
 def _pop(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
+    """I6: a pop in any mode, even after the end, starts the region's rest from its time."""
+    assert isinstance(event, Pop)
     t = event.t
+    state = replace(state, popped_at=t)
+    if state.mode == "ended":
+        return state, (Cue(t, "say", wording.POP, reason="pop"),)
     cues = (Cue(t, "say", wording.RELEASE), Cue(t, "say", wording.POP, reason="pop"))
     return rules.finish(state, t, "pop", cues)
 
@@ -322,10 +314,13 @@ def _pop(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ..
 def _resume(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
     t = event.t
     if state.resume_to == "setup":
-        new = replace(state, mode="setup", checks_since=None)
+        new = replace(state, mode="setup", checks_since=None, paused_for=None)
         return new, (Cue(t, "say", "Going on. Set up again, gently."), rules.setup_cue(new))
-    rest = state.technique.phases.index(next(p for p in state.technique.phases if p.id == "rest"))
-    new, cues = rules.enter_phase(replace(state, mode="attempt"), rest, t)
+    refused = rules.resume_refusal(state, t)
+    if refused is not None:
+        return state, (refused,)
+    rest = next(i for i, p in enumerate(state.technique.phases) if p.id == "rest")
+    new, cues = rules.enter_phase(replace(state, mode="attempt", paused_for=None), rest, t)
     return new, (Cue(t, "say", wording.RESUMED), *cues)
 
 
@@ -344,6 +339,7 @@ RULES: Mapping[str, Handler] = {
     "stop": _stop,
     "sensation": _sensation,
     "resistance": _resistance,
+    "voice": _voice,
     "pop": _pop,
     "resume": _resume,
     "end": _end,

@@ -25,8 +25,16 @@ from pydantic import (
 from backbuddy.domain.errors import DefinitionError, UnknownTechnique
 
 Region = Literal["thoracic", "lumbar"]
-PhaseKind = Literal["breathe_in", "exhale_relax", "mobilise", "hold", "release", "rest"]
-Breath = Literal["in", "out", "hold"]
+PhaseKind = Literal["breathe_in", "mobilise", "hold", "release", "rest"]
+#: What the breath does in a phase. There is no breath hold: holding the breath is a
+#: reason to stop (clinical-facts §3), so "hold" is a phase (hold the position), not a breath.
+Breath = Literal["in", "out", "gentle", "normal"]
+#: The longest run of phases without an inhale that a movement may span: one comfortable
+#: exhale. Slow paced breathing is ~6 breaths a minute (5 s in, 5 s out; clinical-facts §4);
+#: 8 s leaves room for a slow, relaxed exhale and stays well short of holding the breath.
+MAX_EXHALE_S = 8.0
+#: Phases in which the body moves (toward the stretch, holding it, or back).
+MOVING_PHASES = frozenset({"mobilise", "hold", "release"})
 Role = Literal["receiver", "assistant"]
 
 
@@ -70,6 +78,9 @@ class SetupStep(_Model):
     assistant: Sourced
     checks: tuple[str, ...] = ()
     camera_hint: str | None = None
+    #: Who confirms the step is done: the camera (its checks held for a second) or only the
+    #: pair's `ready` (a step whose checks cannot prove it, e.g. the assistant's position).
+    confirm: Literal["camera", "pair"] = "camera"
 
 
 class Phase(_Model):
@@ -181,6 +192,12 @@ class Technique(_Model):
             raise ValueError("phases need exactly one 'rest' phase (a pause resumes there)")
         if phases[kinds.index("mobilise")].breath != "out":
             raise ValueError("the 'mobilise' phase must be on the exhale (breath: out)")
+        longest = max(exhale_runs(phases), default=0.0)
+        if longest > MAX_EXHALE_S:
+            raise ValueError(
+                f"the movement spans {longest:g} s without breathing in; "
+                f"one comfortable exhale is at most {MAX_EXHALE_S:g} s"
+            )
         return phases
 
     def check(self, check_id: str) -> Check:
@@ -199,6 +216,28 @@ class Technique(_Model):
                 yield phase.receiver
             if phase.assistant:
                 yield phase.assistant
+
+
+def exhale_runs(phases: tuple[Phase, ...]) -> list[float]:
+    """Seconds of each run of consecutive phases without an inhale that contains movement.
+
+    The cycle repeats (rest leads to the next breath in), so a run may wrap around.
+    """
+    n = len(phases)
+    if all(p.breath != "in" for p in phases):  # never an inhale: the whole cycle is one run
+        moving = any(p.id in MOVING_PHASES for p in phases)
+        return [sum(p.seconds for p in phases)] if moving else []
+    starts = [i for i in range(n) if phases[i].breath != "in" and phases[i - 1].breath == "in"]
+    runs: list[float] = []
+    for start in starts:
+        seconds, moving, i = 0.0, False, start
+        while phases[i % n].breath != "in":
+            seconds += phases[i % n].seconds
+            moving = moving or phases[i % n].id in MOVING_PHASES
+            i += 1
+        if moving:
+            runs.append(seconds)
+    return runs
 
 
 def default_dir() -> Path:

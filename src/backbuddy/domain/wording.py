@@ -18,6 +18,8 @@ AFTERCARE = (
     "Mild soreness for up to a day is common after hands-on techniques. If it lasts longer, "
     "gets worse, or you notice numbness or weakness, stop and get checked."
 )
+#: After dizziness, first this; then the referral (never "mild soreness is common").
+SUPPORTED = "Sit or lie down, supported, until the dizziness has passed."
 REFER_SYMPTOM = (
     "Because of what you felt, please don't repeat this routine until you have seen a "
     "physiotherapist, chiropractor or doctor."
@@ -43,8 +45,29 @@ DISCOMFORT = (
     "Press Resume only if you both want to go on."
 )
 TRACKING_LOST = "Paused: the camera can't see the receiver. Hold still and step back into view."
+CAMERA_LAGGING = (
+    "Paused: the camera is lagging, so nothing moves now. Hold still; "
+    "press Resume when the picture runs smoothly again."
+)
+IDENTITY_UNSURE = (
+    "Paused: the camera can't tell the receiver from the assistant. Hold still; "
+    "assistant, keep your head above and behind the receiver's."
+)
+PLACEMENT = (
+    "Paused: from where the camera stands it can't measure this movement. "
+    "Move the camera as the set-up page shows, then press Resume."
+)
+NOT_COUNTED = "This attempt does not count."
+VOICE_PAUSE = "Paused: we heard you. Say 'stop' to stop, or press Resume when you are both ready."
 POSITION_CHANGED = "Paused: the position changed. Release gently and set up again."
 CAMERA_NOT_READY = "Waiting: the camera needs to see the receiver in position before moving."
+BEYOND_RANGE = (
+    "Waiting: the body is still beyond the comfortable range from where it started. "
+    "Ease back to the starting position; nothing moves until then."
+)
+NOT_READY_UNSEEN = "Not yet: the camera can't see the receiver in position."
+NOT_READY_POSITION = "Not yet: the camera does not see the position passing its checks."
+STILL_BEYOND_RANGE = "Not yet: ease back toward the starting position first."
 DISCOMFORT_AT_REST = (
     "Rest in a comfortable position. If the discomfort doesn't ease, don't go on today."
 )
@@ -76,3 +99,8 @@ FORBIDDEN_WORDS = (
     "realign",
     "put it back",
 )
+
+
+def not_passing(check_text: str) -> str:
+    """A refused `ready`: which set-up check the camera does not see passing."""
+    return f"Not yet: '{check_text}' is not passing."

@@ -3,8 +3,9 @@
 `start(...)` gives a `Pair` that has begun a session and (by default) confirmed both
 set-up steps at t=0.5 and t=1. For the seated hug extension the attempt then runs:
 
-    breathe in 1-6 s · exhale 6-11 · mobilise 11-16 (the move cue at 11) · hold 16-19
-    · release 19-24 · rest 24-34 · next attempt breathes in at 34 (a cycle is 33 s)
+    breathe in 1-5 s · mobilise 5-9 (the move cue at 5, on the exhale) · hold 9-12
+    (breathing gently) · release 12-16 (breathing in) · rest 16-26 · next attempt
+    breathes in at 26 (a cycle is 25 s)
 
 `pair.send(*events)` returns the cues those events produced as a `Said` list, whose
 `.kinds` reads like the script of what the pair hears.
@@ -26,6 +27,8 @@ from backbuddy.domain.techniques import Limits, Technique
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TECHNIQUES = techniques.load_all()
 TICK_S = 0.1
+#: When attempt 1's move cue comes (set up at t=1, breathe in 4 s).
+MOVE_AT = 5.0
 
 
 class Said(list[Cue]):
@@ -94,9 +97,9 @@ class Pair:
         return said
 
     def to_mobilise(self) -> Said:
-        """Wait for attempt 1's move cue (t=11 for the seated hug extension)."""
-        said = self.wait_until(11.0)
-        assert said.of("move"), f"no move cue by t=11: {said.kinds}"
+        """Wait for attempt 1's move cue (t=5 for the seated hug extension)."""
+        said = self.wait_until(MOVE_AT)
+        assert said.of("move"), f"no move cue by t={MOVE_AT}: {said.kinds}"
         return said
 
 
@@ -106,6 +109,10 @@ def _readings(pose: Pose) -> dict[str, object]:
         "checks_ok": pose.checks_ok,
         "speed_deg_s": pose.speed_deg_s,
         "range_deg": pose.range_deg,
+        "sudden": pose.sudden,
+        "failing": pose.failing,
+        "placement_ok": pose.placement_ok,
+        "identity": pose.identity,
     }
 
 
@@ -135,13 +142,15 @@ def new_pair(
     if not begun:
         return pair
     pair.send(Begin(0.0, at=NOW, camera=camera))
-    if setup:
+    if setup and camera:  # the camera must see each step in position before `ready`
+        pair.send(Pose(0.4), Ready(0.5), Pose(0.9), Ready(1.0))
+    elif setup:
         pair.send(Ready(0.5), Ready(1.0))
     return pair
 
 
 def reach_mode(mode: str) -> Pair:
-    """A pair in `mode`; from `attempt` on, attempt 1's move cue came at t=11."""
+    """A pair in `mode`; from `attempt` on, attempt 1's move cue came at t=5."""
     if mode == "idle":
         return new_pair(begun=False)
     if mode == "setup":
@@ -149,18 +158,18 @@ def reach_mode(mode: str) -> Pair:
     pair = new_pair()
     pair.to_mobilise()
     if mode == "paused":
-        pair.send(Resistance(11.5))
+        pair.send(Resistance(5.5))
     elif mode == "halted":
-        pair.send(Stop(11.5))
+        pair.send(Stop(5.5))
     elif mode == "ended":
-        pair.send(End(11.5))
+        pair.send(End(5.5))
     assert pair.mode == mode
     return pair
 
 
 @pytest.fixture
 def reach():
-    """`reach(mode)`: a clear-screened pair in that mode (attempt 1 moved at t=11)."""
+    """`reach(mode)`: a clear-screened pair in that mode (attempt 1 moved at t=5)."""
     return reach_mode
 
 

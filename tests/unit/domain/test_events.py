@@ -22,6 +22,7 @@ from backbuddy.domain.events import (
     Sensation,
     Stop,
     Tick,
+    Voice,
     from_dict,
     to_dict,
 )
@@ -103,11 +104,21 @@ EXAMPLES = [
 ]
 
 
+#: The fields the engine added for the camera and audio work (issues 10-12).
+ENGINE_EXAMPLES = [
+    Pose(5.5, checks_ok=False, failing=("arms_crossed", "chin_tucked")),
+    Pose(5.6, placement_ok=False, identity="unsure"),
+    Pop(4.5, source="audio", confidence=0.82),
+    Voice(8.0),
+    Voice(8.5, words="ouch that pulls"),
+]
+
+
 def test_the_examples_cover_every_kind_of_event():
-    assert {e.kind for e in EXAMPLES} == set(EVENT_TYPES)
+    assert {e.kind for e in EXAMPLES + ENGINE_EXAMPLES} == set(EVENT_TYPES)
 
 
-@pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: e.kind)
+@pytest.mark.parametrize("event", EXAMPLES + ENGINE_EXAMPLES, ids=lambda e: e.kind)
 def test_every_event_round_trips_through_json(event):
     raw = to_dict(event)
     assert list(raw)[:2] == ["t", "event"]
@@ -144,3 +155,52 @@ def test_localised_pain_is_a_sensation_that_halts():
 
 def test_zero_speed_and_range_are_accepted_even_as_negative_zero():
     assert from_dict({"event": "pose", "t": 1, "speed_deg_s": -0.0, "range_deg": 0}) == Pose(1.0)
+
+
+def test_new_fields_at_their_defaults_are_left_out_of_the_stored_form():
+    assert to_dict(Pose(1.0)) == {
+        "t": 1.0,
+        "event": "pose",
+        "tracked": True,
+        "checks_ok": True,
+        "speed_deg_s": 0.0,
+        "range_deg": 0.0,
+        "sudden": False,
+    }
+    assert to_dict(Pop(2.0)) == {"t": 2.0, "event": "pop", "source": "reported"}
+    assert to_dict(Voice(3.0)) == {"t": 3.0, "event": "voice"}
+    assert to_dict(Pose(1.0, failing=("arms_crossed",)))["failing"] == ["arms_crossed"]
+
+
+REFUSED_ENGINE_FIELDS = [
+    ({"event": "pose", "t": 1.0, "failing": "arms_crossed"}, "field 'failing' must be a list"),
+    ({"event": "pose", "t": 1.0, "failing": [1]}, "field 'failing' must be a list of check ids"),
+    ({"event": "pose", "t": 1.0, "placement_ok": "no"}, "field 'placement_ok' must be true or"),
+    (
+        {"event": "pose", "t": 1.0, "identity": "assistant"},
+        "event 'pose': unknown identity 'assistant'; known: receiver, unsure",
+    ),
+    (
+        {"event": "pop", "t": 1.0, "source": "button"},
+        "event 'pop': unknown source 'button'; known: reported, audio",
+    ),
+    ({"event": "pop", "t": 1.0, "confidence": 1.5}, "'confidence' must be within 0..1, got 1.5"),
+    ({"event": "pop", "t": 1.0, "confidence": -0.1}, "field 'confidence' must not be negative"),
+    ({"event": "pop", "t": 1.0, "confidence": "high"}, "field 'confidence' must be a number"),
+    ({"event": "pop", "t": 1.0, "confidence": math.nan}, "field 'confidence' must be finite"),
+    ({"event": "voice", "t": 1.0, "words": 7}, "event 'voice': field 'words' must be text"),
+    ({"event": "voice", "t": 1.0, "source": "mic"}, r"unknown field\(s\): source"),
+]
+
+
+@pytest.mark.parametrize(("raw", "message"), REFUSED_ENGINE_FIELDS)
+def test_malformed_engine_fields_are_refused_naming_what_is_wrong(raw, message):
+    with pytest.raises(EventError, match=message):
+        from_dict(raw)
+
+
+def test_a_pop_confidence_outside_0_to_1_is_refused_when_built():
+    with pytest.raises(EventError, match="within 0..1"):
+        Pop(1.0, source="audio", confidence=2.0)
+    assert Pop(1.0, confidence=None).confidence is None
+    assert from_dict({"event": "pop", "t": 1, "confidence": None}) == Pop(1.0)

@@ -101,22 +101,21 @@ def test_ready_walks_the_set_up_steps_then_breathes_in(start):
     assert pair.send(Ready(0.5)).kinds == ["step"]
     said = pair.send(Ready(1.0))
     assert said.kinds == ["pace", "say"]
-    assert (said[0].step, said[0].phase, said[0].seconds) == ("breathe_in", "in", 5)
+    assert (said[0].step, said[0].phase, said[0].seconds) == ("breathe_in", "in", 4)
 
 
 def test_one_attempt_is_paced_by_the_breath_and_moves_only_on_the_exhale(start):
     pair = start()
-    paces = pair.wait_until(34.0).of("pace")
+    paces = pair.wait_until(26.0).of("pace")
     assert [(p.t, p.step, p.phase) for p in paces] == [
-        (6.0, "exhale_relax", "out"),
-        (11.0, "mobilise", "out"),
-        (16.0, "hold", "hold"),
-        (19.0, "release", "in"),
-        (24.0, "rest", "out"),
-        (34.0, "breathe_in", "in"),
+        (5.0, "mobilise", "out"),
+        (9.0, "hold", "gentle"),
+        (12.0, "release", "in"),
+        (16.0, "rest", "normal"),
+        (26.0, "breathe_in", "in"),
     ]
     (move,) = pair.heard.of("move")
-    assert (move.t, move.step) == (11.0, "mobilise")
+    assert (move.t, move.step) == (5.0, "mobilise")
     assert move.text.startswith("Attempt 1 of 3. ")
     assert move.receiver
     assert move.assistant
@@ -127,13 +126,13 @@ def test_attempts_are_capped_at_three_then_the_session_completes(start):
     said = pair.wait_until(200.0)
     moves = said.of("move")
     assert [(m.t, m.text.split(".")[0]) for m in moves] == [
-        (11.0, "Attempt 1 of 3"),
-        (44.0, "Attempt 2 of 3"),
-        (77.0, "Attempt 3 of 3"),
+        (5.0, "Attempt 1 of 3"),
+        (30.0, "Attempt 2 of 3"),
+        (55.0, "Attempt 3 of 3"),
     ]
     assert said.kinds[-3:] == ["say", "aftercare", "done"]
     assert said[-3].text == wording.COMPLETED
-    assert (said[-1].t, said[-1].reason) == (100.0, "completed")
+    assert (said[-1].t, said[-1].reason) == (76.0, "completed")
     assert pair.state.end_reason == "completed"
     assert pair.state.attempts == 3
 
@@ -220,14 +219,14 @@ def test_settings_and_caution_both_narrow(start):
 def test_the_cap_holds_even_when_rest_comes_before_the_movement(start, hug):
     """Resume goes to rest; if rest precedes mobilise, the cap is met at mobilise, not phase 0."""
     by_id = {p.id: p for p in hug.phases}
-    order = ("breathe_in", "rest", "exhale_relax", "mobilise", "hold", "release")
+    order = ("breathe_in", "rest", "mobilise", "hold", "release")
     technique = hug.model_copy(update={"phases": tuple(by_id[i] for i in order)})
     pair = start(technique, limits=limits(attempts=1))
-    # breathe in 1-6, rest 6-16, exhale 16-21, the one move at 21
-    assert len(pair.wait_until(21.0).of("move")) == 1
-    pair.send(Resistance(22.0), Resume(23.0))
-    # rest 23-33, exhale 33-38, then mobilise again at 38: the cap ends the session instead
-    said = pair.wait_until(40.0)
+    # breathe in 1-5, rest 5-15, the one move at 15
+    assert len(pair.wait_until(15.0).of("move")) == 1
+    pair.send(Resistance(16.0), Resume(17.0))
+    # rest 17-27, then mobilise again at 27: the cap ends the session instead
+    said = pair.wait_until(30.0)
     assert said.of("move") == []
     assert said.kinds[-3:] == ["say", "aftercare", "done"]
-    assert (said[-1].t, said[-1].reason) == (38.0, "completed")
+    assert (said[-1].t, said[-1].reason) == (27.0, "completed")

@@ -9,12 +9,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import yaml
 
-from backbuddy.domain import session, techniques
+from backbuddy.domain import rules, session, techniques
 from backbuddy.domain.errors import DefinitionError, UnknownTechnique
 from backbuddy.domain.techniques import Limits, Technique
 
@@ -156,18 +156,39 @@ BROKEN = [
     ),
     (
         "two mobilise phases",
-        _phases(lambda ps: ps.insert(0, dict(ps[2]))),
+        _phases(lambda ps: ps.insert(0, dict(ps[1]))),
         "field phases: .*phases need exactly one 'mobilise' phase",
     ),
     (
         "no mobilise phase",
-        _phases(lambda ps: ps.pop(2)),
+        _phases(lambda ps: ps.pop(1)),
         "field phases: .*phases need exactly one 'mobilise' phase",
     ),
     (
         "mobilise not on the exhale",
-        _set("phases.2.breath", "in"),
+        _set("phases.1.breath", "in"),
         r"field phases: .*the 'mobilise' phase must be on the exhale \(breath: out\)",
+    ),
+    (
+        "a breath hold",
+        _set("phases.2.breath", "hold"),
+        "field phases.2.breath: Input should be 'in', 'out', 'gentle' or 'normal'",
+    ),
+    (
+        "movement and hold longer than one exhale",
+        _set("phases.1.seconds", 6),
+        "field phases: .*the movement spans 9 s without breathing in; "
+        "one comfortable exhale is at most 8 s",
+    ),
+    (
+        "release without an inhale",
+        _set("phases.3.breath", "normal"),
+        "field phases: .*the movement spans 21 s without breathing in",
+    ),
+    (
+        "no inhale at all",
+        lambda d: [p.update(breath="out") for p in d["phases"] if p["id"] != "mobilise"],
+        "field phases: .*the movement spans 25 s without breathing in",
     ),
     ("unknown phase", _set("phases.3.id", "bounce"), "field phases.3.id: Input should be"),
     ("phase too long", _set("phases.0.seconds", 60), "field phases.0.seconds: .*less than or"),
@@ -227,6 +248,75 @@ def test_an_unreadable_file_is_refused(tmp_path):
     path = tmp_path / "missing.yaml"
     with pytest.raises(DefinitionError, match="cannot read technique file"):
         techniques.load_file(path)
+
+
+# ── breathing (issue 11): every phase breathable, the movement within one exhale ─
+
+#: One comfortable exhale: ~6 breaths a minute is 5 s out (clinical-facts §4); 8 s leaves
+#: room for a slow, relaxed exhale and stays well short of holding the breath.
+ONE_EXHALE_S = 8.0
+BREATH_WORDS = {
+    "in": "breathe in",
+    "out": "breathe out",
+    "gentle": "breathing gently",
+    "normal": "breathe normally",
+}
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_no_phase_asks_to_hold_the_breath(path):
+    technique = techniques.load_file(path)
+    assert all(p.breath != "hold" for p in technique.phases)
+    hold = next(p for p in technique.phases if p.id == "hold")
+    assert hold.breath == "gentle"
+    assert "never hold your breath" in hold.text.lower()
+    assert 3 <= hold.seconds <= 5  # clinical-facts §4: hold 3-5 s within one exhale
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_the_movement_and_the_hold_fit_in_one_comfortable_exhale(path):
+    """Every run of consecutive phases without an inhale that contains movement (moving
+    toward the stretch, holding it, coming back) lasts at most ONE_EXHALE_S."""
+    phases = techniques.load_file(path).phases
+    n = len(phases)
+    assert any(p.breath == "in" for p in phases)
+    for i in range(n):
+        if phases[i].breath == "in" or phases[i - 1].breath != "in":
+            continue
+        run, k = [], i
+        while phases[k % n].breath != "in":
+            run.append(phases[k % n])
+            k += 1
+        if {p.id for p in run} & {"mobilise", "hold", "release"}:
+            assert sum(p.seconds for p in run) <= ONE_EXHALE_S, [p.id for p in run]
+    mobilise = next(p for p in phases if p.id == "mobilise")
+    assert mobilise.breath == "out"
+    assert phases[phases.index(mobilise) - 1].breath == "in"  # a fresh breath before moving
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_each_phase_s_breath_label_matches_its_words(path):
+    """The page and the terminal show the breath; the words must say the same."""
+    for phase in techniques.load_file(path).phases:
+        assert BREATH_WORDS[phase.breath] in phase.text.lower(), phase.id
+    rest = next(p for p in techniques.load_file(path).phases if p.id == "rest")
+    assert rest.breath == "normal"
+
+
+def test_the_engine_s_phase_sets_name_only_known_phases():
+    known = set(get_args(techniques.PhaseKind))
+    assert known >= rules.MOVEMENT_PHASES
+    assert known >= rules.HALT_ON_SPEED_PHASES
+    assert known >= techniques.MOVING_PHASES >= rules.MOVEMENT_PHASES
+    assert known - rules.HALT_ON_SPEED_PHASES == {"rest"}
+
+
+def test_the_assistant_s_step_is_confirmed_by_the_pair_not_the_camera():
+    """Issue 11: the checks see only the receiver, so they cannot prove the assistant's hold."""
+    for technique in techniques.load_all().values():
+        first, *rest = technique.setup
+        assert first.confirm == "camera"
+        assert [s.confirm for s in rest] == ["pair"] * len(rest)
 
 
 # ── limits ───────────────────────────────────────────────────────────────────

@@ -1,0 +1,105 @@
+"""The session machine's state: what the engine knows after every event.
+
+Its own module so imports inside the domain run one way (state ← rules ← session);
+an import-linter contract refuses any cycle. Pure data plus a few read-only views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from statistics import median
+from typing import Literal
+
+from backbuddy.domain.events import Pose
+from backbuddy.domain.screening import ScreeningResult
+from backbuddy.domain.techniques import Limits, Technique
+
+Mode = Literal["idle", "setup", "attempt", "paused", "halted", "ended"]
+MODES: tuple[Mode, ...] = ("idle", "setup", "attempt", "paused", "halted", "ended")
+EndReason = Literal["completed", "symptom", "speed", "pop", "ended_by_pair", "stopped"]
+
+#: I4: in camera mode a pause comes within this long of the last good pose.
+I4_PAUSE_S = 0.5
+#: Ticks come at least this often (the live loop and headless runs tick every 0.1 s).
+TICK_ALLOWANCE_S = 0.1
+#: A pose older than the stale limit is not trusted; the limit follows the measured frame
+#: period (STALE_FRAMES periods) but never drops below POSE_STALE_MIN_S (jitter of a
+#: 15–30 fps camera) nor rises above POSE_STALE_MAX_S, so that with the next tick at most
+#: TICK_ALLOWANCE_S later the pause still comes within I4_PAUSE_S of the last pose.
+POSE_STALE_MIN_S = 0.3
+POSE_STALE_MAX_S = I4_PAUSE_S - TICK_ALLOWANCE_S
+STALE_FRAMES = 3
+#: The frame period is the median of this many latest intervals between pose events.
+FRAME_INTERVALS = 5
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """Everything the machine knows; a new value after every event.
+
+    `frame_times` holds the latest distinct pose times (for the frame period);
+    `paused_for` the reason of the current pause or halt; `popped_at` the session
+    time of the latest pop, in any mode (I6: the region rests from then).
+    """
+
+    technique: Technique
+    limits: Limits
+    screening: ScreeningResult | None
+    mode: Mode = "idle"
+    t: float = 0.0
+    camera: bool = False
+    setup_index: int = 0
+    checks_since: float | None = None
+    phase_index: int = 0
+    phase_started: float = 0.0
+    attempts: int = 0
+    last_pose: Pose | None = None
+    frame_times: tuple[float, ...] = ()
+    resume_to: Literal["setup", "attempt"] = "setup"
+    paused_for: str | None = None
+    speed_halts: int = 0
+    symptom: bool = False
+    slower_at: float | None = None
+    popped_at: float | None = None
+    end_reason: EndReason | None = None
+
+    @property
+    def phase_id(self) -> str | None:
+        """The current attempt phase, or None outside the attempt cycle."""
+        if self.mode != "attempt":
+            return None
+        return self.technique.phases[self.phase_index].id
+
+    @property
+    def attempts_left(self) -> int:
+        return max(0, self.limits.attempts - self.attempts)
+
+    @property
+    def frame_period(self) -> float | None:
+        """The camera's measured frame period (s): median of the latest intervals, or None."""
+        times = self.frame_times
+        if len(times) < 2:
+            return None
+        return median(b - a for a, b in zip(times, times[1:], strict=False))
+
+    @property
+    def stale_after(self) -> float:
+        """How old the latest pose may be before it is stale (I4), from the frame period."""
+        period = self.frame_period
+        if period is None:
+            return POSE_STALE_MIN_S
+        return min(POSE_STALE_MAX_S, max(POSE_STALE_MIN_S, STALE_FRAMES * period))
+
+    def current_checks(self) -> tuple[str, ...]:
+        """The posture checks the camera layer should evaluate now."""
+        if self.mode == "setup":
+            return self.technique.setup[self.setup_index].checks
+        return self.technique.setup[-1].checks
+
+
+def seen(state: SessionState, pose: Pose) -> SessionState:
+    """The state with `pose` as the latest frame, its time counted for the frame period."""
+    times = state.frame_times
+    if not times or pose.t > times[-1]:
+        times = (*times, pose.t)[-(FRAME_INTERVALS + 1) :]
+    return replace(state, last_pose=pose, camera=True, frame_times=times)

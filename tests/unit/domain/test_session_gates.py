@@ -1,0 +1,281 @@
+"""The gates added after the safety review (issue 11) and for the camera and audio work
+(issues 10, 12), by example: range at the move, confirming set-up, frame timing, placement
+and identity, voice.
+
+Timeline (seated hug extension, set up by t=1): breathe in 1-5, mobilise 5-9 (move cue at
+5), hold 9-12, release 12-16, rest 16-26. Limits: range 12°, gentle 10 °/s, hard 30 °/s.
+In camera mode `pair.wait_until` sends a frame just before every 0.1 s tick.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from backbuddy.domain import wording
+from backbuddy.domain.events import Pose, Ready, Resume, Stop, Tick, Voice
+from backbuddy.domain.state import POSE_STALE_MAX_S, POSE_STALE_MIN_S
+
+# ── item 1: no move while the body is beyond the range from its baseline ────
+
+
+def test_no_move_cue_while_the_body_is_already_beyond_the_range(start):
+    pair = start(camera=True)
+    said = pair.wait_until(5.0, Pose(0, range_deg=20))
+    assert said.of("move") == []
+    assert said[-1].kind == "pause"
+    assert (said[-1].reason, said[-1].text) == ("range:20.0>12.0", wording.BEYOND_RANGE)
+    assert pair.state.attempts == 0  # held back before it began: not an attempt
+
+
+def test_resume_after_a_range_pause_waits_until_the_body_is_back_within_range(start):
+    pair = start(camera=True)
+    pair.to_mobilise()
+    assert pair.send(Pose(6.0, range_deg=20)).reasons == ["range:20.0>12.0"]
+    said = pair.send(Pose(6.5, range_deg=18), Resume(6.6))
+    assert said.kinds == ["say"]
+    assert (said[0].reason, said[0].text) == ("not_ready:range", wording.STILL_BEYOND_RANGE)
+    assert pair.mode == "paused"
+    said = pair.send(Tick(7.0), Resume(7.05))  # no fresh frame: the camera can't confirm it
+    assert said.reasons == ["not_ready:range"]
+    said = pair.send(Pose(7.5, range_deg=4), Resume(7.6))
+    assert said.kinds == ["say", "pace", "say"]
+    assert pair.mode == "attempt"
+
+
+def test_the_reviewers_loop_beyond_range_never_moves_and_never_uses_an_attempt(start):
+    """Body held 20° from baseline, Resume pressed again and again: no move, no attempt used."""
+    pair = start(camera=True)
+    said = pair.wait_until(5.0, Pose(0, range_deg=20))
+    for k in range(6):
+        t = 6.0 + 30 * k
+        said += pair.send(Pose(t - 0.05, range_deg=20), Resume(t))
+        said += pair.wait_until(t + 29.0, Pose(0, range_deg=20))
+    assert said.of("move") == []
+    assert pair.state.attempts == 0
+    assert pair.mode == "paused"
+
+
+def test_after_a_plain_stop_in_a_range_pause_resume_still_waits_for_the_range(start):
+    pair = start(camera=True)
+    pair.to_mobilise()
+    pair.send(Pose(6.0, range_deg=20), Stop(6.1), Pose(6.2, range_deg=20))
+    assert pair.send(Resume(6.3)).reasons == ["not_ready:range"]
+
+
+# ── item 5: set-up needs the pair's ready; a ready against failing checks is refused ──
+
+
+def test_ready_with_nobody_in_view_is_refused(start):
+    pair = start(camera=True, setup=False)
+    said = pair.send(Ready(0.5))
+    assert said.kinds == ["say"]
+    assert (said[0].reason, said[0].text) == ("not_ready:tracking", wording.NOT_READY_UNSEEN)
+    assert (pair.mode, pair.state.setup_index) == ("setup", 0)
+
+
+def test_ready_against_a_failing_check_names_it(start, hug):
+    pair = start(camera=True, setup=False)
+    pair.send(Pose(0.4, checks_ok=False, failing=("arms_crossed", "chin_tucked")))
+    said = pair.send(Ready(0.5))
+    assert said.kinds == ["say"]
+    assert said[0].reason == "not_ready:arms_crossed"
+    assert (
+        said[0].text == "Not yet: 'Arms crossed, hands on the opposite shoulders' is not passing."
+    )
+    assert said[0].text == wording.not_passing(hug.check("arms_crossed").text)
+    assert pair.state.setup_index == 0
+
+
+def test_ready_against_failing_checks_the_camera_did_not_name_says_so(start):
+    pair = start(camera=True, setup=False)
+    said = pair.send(Pose(0.4, checks_ok=False), Ready(0.5))
+    assert (said[0].reason, said[0].text) == ("not_ready:checks", wording.NOT_READY_POSITION)
+
+
+@pytest.mark.parametrize(
+    ("frame", "reason"),
+    [
+        (Pose(0.1), "not_ready:tracking"),  # 0.4 s old at the ready
+        (Pose(0.4, tracked=False), "not_ready:tracking"),
+        (Pose(0.4, identity="unsure"), "not_ready:identity_unsure"),
+        (Pose(0.4, placement_ok=False), "not_ready:placement"),
+    ],
+    ids=["stale", "untracked", "identity", "placement"],
+)
+def test_ready_is_refused_when_the_camera_cannot_vouch_for_the_position(start, frame, reason):
+    pair = start(camera=True, setup=False)
+    said = pair.send(frame, Ready(0.5))
+    assert said.reasons == [reason]
+    assert pair.mode == "setup"
+
+
+def test_the_assistant_s_step_needs_ready_and_the_receiver_s_checks_passing(start):
+    pair = start(camera=True, setup=False)
+    pair.send(Pose(0.4), Ready(0.5))
+    assert pair.state.setup_index == 1
+    said = pair.send(Pose(0.9, checks_ok=False, failing=("sitting_upright",)), Ready(1.0))
+    assert said.reasons == ["not_ready:sitting_upright"]
+    said = pair.send(Pose(1.1), Ready(1.2))
+    assert said.kinds == ["pace", "say"]
+
+
+def test_without_a_camera_ready_is_taken_at_the_pair_s_word(start):
+    pair = start(setup=False)
+    assert pair.send(Ready(0.5)).kinds == ["step"]
+    assert pair.send(Ready(1.0)).kinds == ["pace", "say"]
+
+
+def test_an_unsure_identity_does_not_confirm_a_set_up_step(start):
+    pair = start(camera=True, setup=False)
+    frames = [Pose(round(0.1 * k, 4), identity="unsure") for k in range(1, 30)]
+    assert pair.send(*frames) == []
+    assert pair.state.setup_index == 0
+
+
+# ── item 6: frame timing ─────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    ("period", "limit"),
+    [(1 / 30, POSE_STALE_MIN_S), (0.12, 0.36), (0.2, POSE_STALE_MAX_S), (1.0, POSE_STALE_MAX_S)],
+)
+def test_the_stale_limit_follows_the_measured_frame_rate_within_bounds(start, period, limit):
+    pair = start(camera=True, setup=False)
+    pair.send(*[Pose(round(period * k, 6)) for k in range(1, 8)])
+    assert pair.state.frame_period == pytest.approx(period, rel=1e-4)
+    assert pair.state.stale_after == pytest.approx(limit)
+    assert POSE_STALE_MAX_S == 0.4  # with the next tick ≤ 0.1 s later: I4's 0.5 s holds
+
+
+def test_frames_that_all_arrive_together_do_not_shrink_the_period(start):
+    pair = start(camera=True, setup=False)
+    pair.send(Pose(0.2), Pose(0.2), Pose(0.4), Pose(0.4), Pose(0.6))
+    assert pair.state.frame_period == pytest.approx(0.2)
+
+
+def test_a_slow_but_steady_camera_moves_without_pausing(start):
+    """A camera at 5 frames/s: the limit grows to 0.4 s, so frames 0.2 s apart never pause."""
+    pair = start(camera=True)
+    said = pair.send(Tick(1.1))
+    t = 1.2
+    while t <= 11.0:
+        said += pair.send(Pose(t), Tick(round(t + 0.1, 6)))
+        t = round(t + 0.2, 6)
+    assert said.of("pause") == []
+    assert [c.t for c in said.of("move")] == [5.0]
+
+
+def test_a_late_frame_with_the_receiver_tracked_says_camera_lagging_and_gives_it_back(start):
+    pair = start(camera=True)
+    pair.to_mobilise()
+    assert pair.state.attempts == 1
+    said = pair.send(Pose(5.4), Tick(5.5), Tick(5.6), Tick(5.7), Tick(5.8))
+    assert said.kinds == ["pause"]
+    assert said[0].t == pytest.approx(5.8)  # 0.4 s after the last frame: within I4's 0.5 s
+    assert said[0].reason == "camera_lagging"
+    assert said[0].text == f"{wording.CAMERA_LAGGING} {wording.NOT_COUNTED}"
+    assert pair.state.attempts == 0
+    pair.send(Resume(6.0))
+    moves = pair.wait_until(20.0).of("move")  # rest 6-16, breathe in 16-20
+    assert [m.text.split(".")[0] for m in moves] == ["Attempt 1 of 3"]
+
+
+def test_pauses_the_pair_did_not_cause_never_use_up_the_three_attempts(start):
+    pair = start(camera=True)
+    for k in range(5):
+        pair.to_mobilise() if k == 0 else pair.wait_until(pair.t + 14.0)
+        assert pair.heard.of("move")[-1].text.startswith("Attempt 1 of 3")
+        pair.send(Pose(round(pair.t + 0.05, 6), tracked=False), Resume(round(pair.t + 0.1, 6)))
+    assert pair.state.attempts == 0
+    assert len(pair.heard.of("move")) == 5
+
+
+@pytest.mark.parametrize(
+    "cause",
+    [lambda t: Pose(t, range_deg=20), lambda t: Pose(t, checks_ok=False), lambda t: Voice(t)],
+    ids=["range", "position", "voice"],
+)
+def test_pauses_the_pair_caused_still_count(start, cause):
+    pair = start(camera=True)
+    pair.to_mobilise()
+    said = pair.send(cause(5.5))
+    assert said.kinds == ["pause"]
+    assert wording.NOT_COUNTED not in said[0].text
+    assert pair.state.attempts == 1
+
+
+# ── item 7: placement and identity gate the move (I3) and pause the movement (I4) ──
+
+
+@pytest.mark.parametrize(
+    ("frame", "reason", "text"),
+    [
+        (Pose(0, placement_ok=False), "placement", wording.PLACEMENT),
+        (Pose(0, identity="unsure"), "identity_unsure", wording.IDENTITY_UNSURE),
+    ],
+    ids=["placement", "identity"],
+)
+def test_no_move_cue_from_a_bad_placement_or_an_unsure_identity(start, frame, reason, text):
+    pair = start(camera=True)
+    said = pair.wait_until(5.0, frame)
+    assert said.of("move") == []
+    assert (said[-1].kind, said[-1].reason, said[-1].text) == ("pause", reason, text)
+    assert pair.state.attempts == 0
+
+
+@pytest.mark.parametrize("at", [5.5, 10.0], ids=["mobilise", "hold"])
+@pytest.mark.parametrize(
+    ("readings", "reason", "text"),
+    [
+        ({"placement_ok": False}, "placement", wording.PLACEMENT),
+        ({"identity": "unsure"}, "identity_unsure", wording.IDENTITY_UNSURE),
+    ],
+    ids=["placement", "identity"],
+)
+def test_a_bad_placement_or_unsure_identity_during_the_movement_pauses(
+    start, at, readings, reason, text
+):
+    pair = start(camera=True)
+    pair.wait_until(at - 0.1)
+    said = pair.send(Pose(at, **readings))
+    assert said.kinds == ["pause"]
+    assert (said[0].reason, said[0].text) == (reason, f"{text} {wording.NOT_COUNTED}")
+    assert pair.state.attempts == 0
+
+
+def test_a_jerk_halts_even_when_the_identity_is_unsure(start):
+    pair = start(camera=True)
+    pair.to_mobilise()
+    said = pair.send(Pose(5.5, identity="unsure", sudden=True))
+    assert said.kinds == ["halt", "say"]
+
+
+# ── item 8: a voice during the movement pauses it ────────────────────────────
+
+
+@pytest.mark.parametrize("at", [5.5, 10.0], ids=["mobilise", "hold"])
+def test_a_voice_during_the_movement_pauses_at_once(start, at):
+    pair = start(camera=True)
+    pair.wait_until(at - 0.1)
+    said = pair.send(Voice(at, words="that pulls a bit"))
+    assert said.kinds == ["pause"]
+    assert (said[0].t, said[0].reason, said[0].text) == (at, "voice", wording.VOICE_PAUSE)
+    assert pair.mode == "paused"
+    assert pair.wait_until(60.0).of("move") == []
+
+
+@pytest.mark.parametrize("until", [1.0, 3.0, 13.0, 20.0], ids=["set-up", "in", "release", "rest"])
+def test_a_voice_outside_the_movement_changes_nothing(start, until):
+    pair = start(setup=until > 1.0)
+    pair.wait_until(until)
+    before = pair.state
+    assert pair.send(Voice(until + 0.05)) == []
+    assert pair.state.mode == before.mode
+    assert pair.state.phase_index == before.phase_index
+
+
+@pytest.mark.parametrize("mode", ["idle", "setup", "paused", "halted", "ended"])
+def test_every_mode_takes_a_voice(reach, mode):
+    pair = reach(mode)
+    assert pair.send(Voice(6.0)) == []
+    assert pair.mode == mode
