@@ -2,17 +2,28 @@
 
 Times only move forward; between the generated events, ticks arrive every
 0.1 s (as the live loop and headless runs deliver them), so sequences reach
-every phase. Pose events carry arbitrary (often bad) camera readings.
+every phase. Pose events carry arbitrary (often bad) camera readings: untracked,
+failing checks (named or not), fast, far from the baseline, a jerk, a placement
+where the measures are not valid, an unsure identity. In camera mode quiet time
+is filled with good frames at a frame rate drawn per sequence (30 down to 3 frames
+a second), so the engine's frame-period estimate meets slow and fast cameras. Voice
+onsets and audio pops (with a confidence) come among the pair's events.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import strategies as st
 
-from backbuddy.domain import techniques
+from backbuddy.domain import session, techniques
+from backbuddy.domain.cues import Cue
+from backbuddy.domain.errors import TransitionNotAllowed
 from backbuddy.domain.events import (
+    IDENTITIES,
     SENSATION_KINDS,
     STOP_SOURCES,
     Begin,
@@ -25,12 +36,15 @@ from backbuddy.domain.events import (
     Resume,
     Sensation,
     Stop,
+    Voice,
 )
 from backbuddy.domain.screening import ScreeningResult
+from backbuddy.domain.state import SessionState
 from backbuddy.services.session_runner import with_ticks
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TECHNIQUES = techniques.load_all()
+CHECK_IDS = sorted({c.id for t in TECHNIQUES.values() for c in t.checks})
 
 
 def screening(technique_id: str, outcome: str = "clear", valid: bool = True) -> ScreeningResult:
@@ -39,26 +53,76 @@ def screening(technique_id: str, outcome: str = "clear", valid: bool = True) -> 
     return ScreeningResult(technique_id, outcome, (), taken, until)  # type: ignore[arg-type]
 
 
+def start(technique_id: str, outcome: str) -> SessionState:
+    return session.new_session(TECHNIQUES[technique_id], screening(technique_id, outcome))
+
+
+@dataclass
+class Step:
+    """One event the engine took: the state before and after, and the cues it gave."""
+
+    before: SessionState
+    event: Event
+    after: SessionState
+    cues: tuple[Cue, ...]
+
+
+def replay(state: SessionState, events: list[Event]) -> Iterator[Step]:
+    """Each event through the engine; one the mode does not take is refused and skipped."""
+    for event in events:
+        try:
+            after, cues = session.step(state, event)
+        except TransitionNotAllowed:
+            continue
+        yield Step(state, event, after, cues)
+        state = after
+
+
+def _pose(**fields: Any) -> tuple[str, dict[str, Any]]:
+    return ("pose", fields)
+
+
 good_poses = st.builds(
-    lambda speed, rng: ("pose", True, True, speed, rng), st.floats(0, 9), st.floats(0, 8)
+    lambda speed, rng: _pose(speed_deg_s=speed, range_deg=rng), st.floats(0, 9), st.floats(0, 8)
 )
 any_poses = st.builds(
-    lambda tracked, ok, speed, rng: ("pose", tracked, ok, speed, rng),
+    lambda tracked, ok, speed, rng, failing: _pose(
+        tracked=tracked,
+        checks_ok=ok,
+        speed_deg_s=speed,
+        range_deg=rng,
+        failing=() if ok else tuple(failing),
+    ),
     st.booleans(),
     st.booleans(),
     st.floats(0, 80),
     st.floats(0, 40),
+    st.lists(st.sampled_from(CHECK_IDS), max_size=2, unique=True),
 )
 fast_or_far = st.builds(
-    lambda speed, rng, sudden: ("pose", True, True, speed, rng, sudden),
+    lambda speed, rng, sudden: _pose(speed_deg_s=speed, range_deg=rng, sudden=sudden),
     st.floats(0, 80),
     st.floats(0, 40),
     st.booleans(),
+)
+#: Readings the camera work of issue 12 will report: a placement outside the valid region,
+#: or an identity the camera layer cannot tell.
+odd_view = st.builds(
+    lambda placement_ok, identity, rng: _pose(
+        placement_ok=placement_ok, identity=identity, range_deg=rng
+    ),
+    st.booleans(),
+    st.sampled_from(IDENTITIES),
+    st.floats(0, 16),
 )
 waits = st.just(("wait",))
 calm = st.sampled_from(
-    [("ready",), ("resume",), ("resistance",), ("pop",), ("end",), ("begin",)]
+    [("ready",), ("resume",), ("resistance",), ("pop",), ("end",), ("begin",), ("voice",)]
     + [("sensation", k) for k in ("comfortable_stretch", "discomfort")]
+)
+audio = st.one_of(
+    st.builds(lambda c: ("pop_audio", c), st.floats(0, 1)),
+    st.builds(lambda w: ("voice", w), st.sampled_from(["ouch", "that pulls", "okay", "go on"])),
 )
 alarms = st.sampled_from(
     [("stop", s) for s in STOP_SOURCES] + [("sensation", k) for k in SENSATION_KINDS]
@@ -73,65 +137,71 @@ camera_specs = st.one_of(
     fast_or_far,
     fast_or_far,
     any_poses,
+    odd_view,
     waits,
     waits,
     calm,
+    audio,
     alarms,
 )
-plain_specs = st.one_of(waits, waits, waits, waits, calm, calm, alarms)
+plain_specs = st.one_of(waits, waits, waits, waits, calm, calm, audio, alarms)
 #: Clean time before the random part: lands the random events in every phase of the cycle
-#: (after set-up at t=1: breathe in 1-6 s, exhale 6-11, mobilise 11-16, hold 16-19, ...).
-leads = st.sampled_from([0.0, 0.0, 5.0, 10.9, 11.5, 13.0, 16.5, 20.0, 26.0, 45.0, 80.0])
+#: (after set-up at t=1: breathe in 1-5 s, mobilise 5-9, hold 9-12, release 12-16, rest
+#: 16-26, the next attempt breathes in at 26).
+leads = st.sampled_from([0.0, 0.0, 3.0, 3.9, 4.5, 6.0, 9.5, 11.0, 13.0, 18.0, 40.0, 70.0])
 #: Gaps between generated events: mostly camera-rate, sometimes long enough for phases to pass.
 gaps = st.one_of(st.just(1 / 30), st.just(1 / 30), st.floats(0, 0.6), st.floats(0, 8))
+#: Frame periods of the quiet frames: 30, 15, 10, 5 and 3 frames a second.
+periods = st.sampled_from([1 / 30, 1 / 15, 1 / 15, 0.1, 0.2, 0.33])
 
 
 @st.composite
 def event_sequences(draw: st.DrawFn, camera: bool | None = None) -> list[Event]:
     use_camera = draw(st.booleans()) if camera is None else camera
+    period = draw(periods)
     specs = draw(
         st.lists(st.tuples(gaps, camera_specs if use_camera else plain_specs), max_size=80)
     )
     raw: list[Event] = [Begin(0.0, at=NOW, camera=use_camera)]
     t = 0.0
     if draw(st.integers(0, 4)):  # usually the pair confirms both set-up steps
-        raw += [Ready(0.5), Ready(1.0)]
+        if use_camera:  # in front of the camera, each `ready` with the receiver in view
+            raw += [Pose(0.4), Ready(0.5), Pose(0.9), Ready(1.0)]
+        else:
+            raw += [Ready(0.5), Ready(1.0)]
         t = 1.0 + draw(leads)
-        raw += _clean_wait(1.0, t, use_camera)
+        raw += _clean_wait(1.0, t, use_camera, period)
     for gap, spec in specs:
         t = round(t + gap, 4)
         if spec[0] != "wait":
             raw.append(_build(t, spec))
         else:
-            raw += _clean_wait(raw[-1].t, t, use_camera)
+            raw += _clean_wait(raw[-1].t, t, use_camera, period)
     if t > raw[-1].t:
         raw.append(Pose(t) if use_camera else Ready(t))
     return list(with_ticks(raw))
 
 
-def _clean_wait(after: float, until: float, camera: bool) -> list[Event]:
-    """Quiet time; in front of a camera that still means a good frame every 1/15 s."""
+def _clean_wait(after: float, until: float, camera: bool, period: float = 1 / 15) -> list[Event]:
+    """Quiet time; in front of a camera that still means a good frame every `period` s."""
     if not camera:
         return []
-    n = int((until - after) * 15)
-    return [Pose(round(until - k / 15, 4)) for k in range(n, -1, -1) if until - k / 15 > after]
+    n = int((until - after) / period)
+    times = (round(until - k * period, 4) for k in range(n, -1, -1))
+    return [Pose(t) for t in times if t > after]
 
 
 def _build(t: float, spec: tuple) -> Event:  # type: ignore[type-arg]
     kind = spec[0]
     if kind == "pose":
-        _, tracked, ok, speed, rng, *sudden = spec
-        return Pose(
-            t,
-            tracked=tracked,
-            checks_ok=ok,
-            speed_deg_s=speed,
-            range_deg=rng,
-            sudden=bool(sudden and sudden[0]),
-        )
+        return Pose(t, **spec[1])
     simple = {"ready": Ready, "resume": Resume, "resistance": Resistance, "pop": Pop, "end": End}
     if kind in simple:
         return simple[kind](t)
+    if kind == "pop_audio":
+        return Pop(t, source="audio", confidence=spec[1])
+    if kind == "voice":
+        return Voice(t, words=spec[1] if len(spec) > 1 else None)
     if kind == "stop":
         return Stop(t, source=spec[1])
     if kind == "sensation":
