@@ -12,7 +12,15 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from session_strategies import TECHNIQUES, event_sequences, replay, screening, start
+from session_strategies import (
+    NOW,
+    TECHNIQUES,
+    any_frames,
+    event_sequences,
+    replay,
+    screening,
+    start,
+)
 
 from backbuddy.domain import session, wording
 from backbuddy.domain.errors import (
@@ -20,7 +28,7 @@ from backbuddy.domain.errors import (
     ScreeningRequired,
     TransitionNotAllowed,
 )
-from backbuddy.domain.events import SYMPTOMS, Pop, Pose, Sensation, Stop, Tick
+from backbuddy.domain.events import SYMPTOMS, Begin, Pop, Pose, Ready, Sensation, Stop, Tick
 from backbuddy.domain.rules import HALT_ON_SPEED_PHASES, MOVEMENT_PHASES
 from backbuddy.domain.state import I4_PAUSE_S, POSE_STALE_MAX_S
 from backbuddy.services.session_runner import TICK_S
@@ -120,6 +128,45 @@ def test_i4_i5_camera_limits_pause_or_halt_at_once(tid, outcome, events):
             assert first is not None, "beyond the range limit must pause"
             assert first.kind == "pause", "beyond the range limit must pause"
             assert wording.BACK_OFF in first.text
+
+
+@settings(max_examples=EXAMPLES)
+@given(technique_ids, outcomes, any_frames, st.floats(0.0, 0.5), st.floats(0.0, 0.29))
+def test_i3_the_move_gate_lets_through_exactly_a_fresh_good_view(tid, outcome, frame, age, lag):
+    """Whatever the last frame before the move says, the move comes if and only if it is
+    fresh, tracked, of the receiver, from a valid placement, within range, still and with
+    the checks passing; otherwise a pause, and the attempt is not counted."""
+    state = start(tid, outcome)
+    setup = [Begin(0.0, at=NOW, camera=True), Pose(0.4), Ready(0.5), Pose(0.9), Ready(1.0)]
+    quiet = [Pose(round(1.0 + k / 15, 4)) for k in range(1, 55)]  # good frames to t≈4.6
+    move_at = 1.0 + state.technique.phases[0].seconds
+    last = Pose(round(move_at - age, 4), **frame)
+    events = [e for e in quiet if e.t < last.t] + [last, Tick(round(move_at + lag, 4))]
+    for event in setup + events[:-2]:
+        state, _ = session.step(state, event)
+    cues: tuple[Cue, ...] = ()
+    for event in events[-2:]:  # the last frame (it may itself start the movement), the tick
+        state, more = session.step(state, event)
+        cues += more
+    limits = state.limits
+    good = (
+        events[-1].t - last.t <= state.stale_after  # how old the frame is when judged
+        and frame["tracked"]
+        and frame["identity"] == "receiver"
+        and frame["placement_ok"]
+        and frame["range_deg"] <= limits.max_range_deg
+        and frame["checks_ok"]
+        and not frame["sudden"]
+        and frame["speed_deg_s"] <= limits.gentle_speed_deg_s
+    )
+    moves = [c for c in cues if c.kind == "move"]
+    if state.mode == "halted":  # a jerk or over-limit speed while breathing in halts first
+        assert frame["sudden"] or frame["speed_deg_s"] > limits.hard_speed_deg_s
+        return
+    assert bool(moves) == good, (frame, age, cues)
+    assert state.attempts == (1 if good else 0)
+    if not good:
+        assert cues[-1].kind == "pause"
 
 
 @settings(max_examples=EXAMPLES)

@@ -138,6 +138,7 @@ camera_specs = st.one_of(
     fast_or_far,
     any_poses,
     odd_view,
+    odd_view,
     waits,
     waits,
     calm,
@@ -153,6 +154,27 @@ leads = st.sampled_from([0.0, 0.0, 3.0, 3.9, 4.5, 6.0, 9.5, 11.0, 13.0, 18.0, 40
 gaps = st.one_of(st.just(1 / 30), st.just(1 / 30), st.floats(0, 0.6), st.floats(0, 8))
 #: Frame periods of the quiet frames: 30, 15, 10, 5 and 3 frames a second.
 periods = st.sampled_from([1 / 30, 1 / 15, 1 / 15, 0.1, 0.2, 0.33])
+
+
+#: Any one frame the camera layer may send: every reading, good or bad.
+any_frames = st.builds(
+    lambda tracked, ok, speed, rng, sudden, placement_ok, identity: {
+        "tracked": tracked,
+        "checks_ok": ok,
+        "speed_deg_s": speed,
+        "range_deg": rng,
+        "sudden": sudden,
+        "placement_ok": placement_ok,
+        "identity": identity,
+    },
+    st.booleans(),
+    st.booleans(),
+    st.floats(0, 40),
+    st.floats(0, 30),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from(IDENTITIES),
+)
 
 
 @st.composite
