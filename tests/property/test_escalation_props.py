@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -125,3 +126,68 @@ def test_a_pop_rests_its_region_for_at_least_20_minutes(
     fact = esc.SessionFact(7, pop.technique, region, popped_at, "completed", 1, popped_at, "pop")
     more = esc.History((*history.sessions, fact), history.aftercare, history.screenings)
     assert "pop_rest" in {n.rule for n in esc.start_blocks(more, NOW, region)}
+
+
+REGIONS = ("thoracic", "lumbar")
+
+
+@given(
+    histories,
+    st.sampled_from(REGIONS),
+    st.integers(min_value=0, max_value=3 * 24 * 60),
+    st.floats(min_value=0, max_value=3 * 3600),
+    st.sampled_from(["completed", "pop", "ended_by_pair", "symptom", "stopped", "speed"]),
+    st.integers(0, 3),
+    st.floats(min_value=0, max_value=1),
+)
+def test_a_pop_at_any_time_rests_its_region_for_20_minutes_and_only_that_region(
+    history: esc.History,
+    region: str,
+    started_ago: int,
+    pop_t: float,
+    end: str,
+    attempts: int,
+    where: float,
+) -> None:
+    """I6 across sessions (issue 11 item 2): a pop stamped on the session clock (start +
+    the pop event's seconds), during the session or after its end, however the session
+    ended, blocks a new session for that region from the session's start until at least
+    20 minutes after the pop; the other region is not rested by it."""
+    started = NOW - timedelta(minutes=started_ago)
+    popped = started + timedelta(seconds=pop_t)
+    plain = esc.SessionFact(
+        77,
+        "seated_hug_extension" if region == "thoracic" else "side_lying_rotation",
+        region,
+        started,
+        STATUS.get(end, "ended_by_pair"),
+        attempts,
+        started + timedelta(seconds=min(pop_t, 60)),
+        end if end != "pop" else "completed",
+    )
+    with_pop = esc.History((*history.sessions, replace(plain, popped_at=popped)), history.aftercare)
+    without = esc.History((*history.sessions, plain), history.aftercare)
+    # any moment from the session's start until 20 minutes after the pop
+    now = started + (popped + esc.DEFAULT_POP_REST - started) * where
+    if now >= popped + esc.DEFAULT_POP_REST:
+        return
+    assert "pop_rest" in {n.rule for n in esc.start_blocks(with_pop, now, region)}
+    other = next(r for r in REGIONS if r != region)
+    assert esc.start_blocks(with_pop, now, other) == esc.start_blocks(without, now, other)
+
+
+@given(st.floats(min_value=0, max_value=10 * 3600), st.integers(19, 120))
+def test_the_rest_lasts_the_longer_of_the_setting_and_20_minutes(pop_t: float, rest: int) -> None:
+    started = NOW - timedelta(hours=12)
+    popped = started + timedelta(seconds=pop_t)
+    fact = esc.SessionFact(1, "side_lying_rotation", "lumbar", started, "completed", 3)
+    history = esc.History((replace(fact, popped_at=popped),))
+    longest = max(timedelta(minutes=rest), esc.DEFAULT_POP_REST)
+
+    def resting(now: datetime) -> bool:
+        blocks = esc.start_blocks(history, now, "lumbar", pop_rest=timedelta(minutes=rest))
+        return any(n.rule == "pop_rest" for n in blocks)
+
+    assert resting(popped)
+    assert resting(popped + longest - timedelta(seconds=1))
+    assert not resting(popped + longest)

@@ -23,6 +23,7 @@ from session_strategies import (
 )
 
 from backbuddy.domain import session, wording
+from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import (
     ScreeningBlocked,
     ScreeningRequired,

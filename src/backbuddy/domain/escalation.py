@@ -104,11 +104,23 @@ class SessionFact:
     ended_at: datetime | None = None
     end_reason: str | None = None
     speed_halts: int = 0
+    #: When the latest pop of the session was heard or reported, in any mode (even after the
+    #: end): the session's start plus the pop event's session time.
+    popped_at: datetime | None = None
 
     @property
     def counts(self) -> bool:
         """Ended by the pair before any attempt: not a session for the frequency rules."""
         return not (self.status == "ended_by_pair" and self.attempts == 0)
+
+    @property
+    def pop_time(self) -> datetime | None:
+        """The latest pop; for a session stored before pops were timed, its end (or start)."""
+        if self.popped_at is not None:
+            return self.popped_at
+        if self.end_reason == "pop":
+            return self.ended_at or self.started_at
+        return None
 
 
 @dataclass(frozen=True)
@@ -194,7 +206,8 @@ def start_blocks(
             f"The next one can start after {_clock(free, tz)}."
         )
         blocks.append(_block("frequency", reason, f"week:{_day(now, tz)}", now))
-    rest = _pop_rest(past, now, region, pop_rest, tz)
+    started = [s for s in history.sessions if s.started_at <= now]  # a pop counts in any session
+    rest = _pop_rest(started, now, region, pop_rest, tz)
     return (*blocks, *rest)
 
 
@@ -361,14 +374,17 @@ def _speed_halts(history: History, now: datetime) -> Notice | None:
 
 
 def _pop_rest(
-    past: list[SessionFact], now: datetime, region: str, rest: timedelta, tz: tzinfo
+    sessions: list[SessionFact], now: datetime, region: str, rest: timedelta, tz: tzinfo
 ) -> tuple[Notice, ...]:
-    """I6 across sessions: after a pop, that region rests at least `rest`."""
+    """I6 across sessions: after a pop, that region rests at least `rest`.
+
+    A pop is stamped on the session's clock (start + the event's seconds), which may run
+    a little ahead of the wall clock `now` (or far ahead, in a simulated run): a pop
+    stamped after `now` rests the region too, until `rest` after the pop.
+    """
     rest = max(rest, DEFAULT_POP_REST)
-    pops = [
-        s.ended_at or s.started_at for s in past if s.end_reason == "pop" and s.region == region
-    ]
-    resting = [p for p in pops if p <= now < p + rest]
+    pops = [s.pop_time for s in sessions if s.region == region]
+    resting = [p for p in pops if p is not None and now < p + rest]
     if not resting:
         return ()
     until = max(resting) + rest

@@ -43,6 +43,9 @@ def load_history(store: HistoryStore) -> esc.History:
         for sid, cue in store.cues_of_kind(["halt"])
         if cue.reason and cue.reason.startswith("speed")
     )
+    # The engine rests the region after every pop it takes, in any mode (I6), so the latest
+    # pop event of a session, on the session's clock, is when its rest began.
+    pops = {sid: event.t for sid, event in store.events_of_kind(["pop"])}
     sessions = tuple(
         esc.SessionFact(
             id=s.id,
@@ -54,6 +57,7 @@ def load_history(store: HistoryStore) -> esc.History:
             ended_at=s.ended_at,
             end_reason=s.end_reason,
             speed_halts=speed[s.id],
+            popped_at=s.started_at + timedelta(seconds=pops[s.id]) if s.id in pops else None,
         )
         for s in store.sessions()
     )
