@@ -7,6 +7,7 @@ Thresholds: clinical-facts.md §3 (proposed defaults, not a clinical standard).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -270,6 +271,66 @@ def test_a_pop_session_without_an_end_time_rests_from_its_start() -> None:
         1, "seated_hug_extension", "thoracic", at("d-0 11:50"), "completed", 1, None, "pop"
     )
     assert "pop_rest" in {n.rule for n in esc.start_blocks(H((pop,)), NOW, "thoracic")}
+
+
+def popped(fact: esc.SessionFact, when: str) -> esc.SessionFact:
+    """The session with a pop at `when` (start + the pop event's session time)."""
+    return replace(fact, popped_at=at(when))
+
+
+# I6 across sessions (issue 11 item 2): a pop in any mode, even after the end, rests its region.
+POP_TABLE: list[tuple[str, esc.History, str, set[str]]] = [
+    (
+        "a pop after a completed session, 10 minutes ago",
+        H((popped(session("d-1 11:00"), "d-0 11:50"),)),
+        "thoracic",
+        {"pop_rest"},
+    ),
+    (
+        "a pop after the pair ended before any attempt, 10 minutes ago",
+        H(
+            (
+                popped(
+                    session("d-0 11:45", status="ended_by_pair", attempts=0, end="ended_by_pair"),
+                    "d-0 11:50",
+                ),
+            )
+        ),
+        "thoracic",
+        {"pop_rest"},
+    ),
+    (
+        "a pop after a symptom halt, 10 minutes ago, in another region",
+        H((popped(session("d-1 11:00", end="symptom", status="halted"), "d-0 11:50"),)),
+        "lumbar",
+        set(),
+    ),
+    (
+        "a pop stamped 5 minutes ahead of now on the session clock",
+        H((popped(session("d-1 11:00"), "d-0 12:05"),)),
+        "thoracic",
+        {"pop_rest"},
+    ),
+    (
+        "a pop after a completed session, 25 minutes ago",
+        H((popped(session("d-1 11:00"), "d-0 11:35"),)),
+        "thoracic",
+        set(),
+    ),
+    (
+        "a pop-ended session whose later pop, 10 minutes ago, rests it longer",
+        H((popped(session("d-1 11:00", end="pop", ended="d-0 11:20"), "d-0 11:50"),)),
+        "thoracic",
+        {"pop_rest"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "history", "region", "rules"), POP_TABLE, ids=[r[0] for r in POP_TABLE]
+)
+def test_pop_rest_table(what: str, history: esc.History, region: str, rules: set[str]) -> None:
+    assert {n.rule for n in esc.start_blocks(history, NOW, region)} == rules
 
 
 # aftercare answer → urgency and what is said first
