@@ -12,10 +12,13 @@ from backbuddy.adapters import sql_migrate
 from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.domain import escalation as esc
 from backbuddy.domain import events as ev
+from backbuddy.domain import screening as scr
+from backbuddy.domain import session, techniques
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import SessionLimitReached, StoreError
 from backbuddy.services import aftercare
 from backbuddy.services.escalation import StartBlocked, check_can_start, current_notices
+from backbuddy.services.session_runner import SessionRunner
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -154,6 +157,26 @@ def test_a_pop_rests_the_region_across_sessions(db_url: str) -> None:
         with pytest.raises(StartBlocked, match="thoracic area had a click") as info:
             check_can_start(store, "seated_hug_extension", T0, tz=UTC)
         assert "rest at least 20 minutes" not in str(info.value)  # the reason says until when
+
+
+def test_a_pop_after_the_end_rests_the_region_from_its_session_time(db_url: str) -> None:
+    """Issue 11 item 2: the engine takes a pop after `end`; the runner stores it; the
+    history reads its time on the session clock (start + t) and rests the region."""
+    technique = techniques.get("seated_hug_extension")
+    result = scr.ScreeningResult(technique.id, "clear", (), T0, T0 + timedelta(hours=2))
+    with SqlStore(db_url) as store:
+        runner = SessionRunner.start(store, session.new_session(technique, result), None, T0)
+        runner.handle(ev.Begin(0.0, at=T0), T0)
+        runner.handle(ev.End(2.0), T0 + timedelta(seconds=2))  # before any attempt
+        cues = runner.handle(ev.Pop(600.0, source="audio", confidence=0.8), T0)
+        assert [c.reason for c in cues] == ["pop"]
+        popped = T0 + timedelta(minutes=10)
+
+        with pytest.raises(StartBlocked, match="thoracic area had a click") as info:
+            check_can_start(store, "seated_hug_extension", popped + timedelta(minutes=19), tz=UTC)
+        assert [n.rule for n in info.value.notices] == ["pop_rest"]
+        assert check_can_start(store, "side_lying_rotation", popped, tz=UTC) == ()
+        assert check_can_start(store, "seated_hug_extension", popped + timedelta(minutes=20)) == ()
 
 
 def test_aftercare_flow_stores_answers_and_returns_referrals(db_url: str) -> None:
