@@ -155,6 +155,15 @@ STOPPED_TEXT = {
 }
 
 
+#: The phase's breath as the screen shows it: never a breath hold (the hold is of the position).
+BREATH_LABELS = {
+    "in": "BREATHE IN",
+    "out": "BREATHE OUT",
+    "gentle": "HOLD THE POSITION, BREATHE GENTLY",
+    "normal": "BREATHE NORMALLY",
+}
+
+
 def _now(s: SessionState) -> list[RenderableType]:
     """What the pair does right now; role instructions only while they apply."""
     if s.mode in STOPPED_TEXT:
@@ -167,7 +176,7 @@ def _now(s: SessionState) -> list[RenderableType]:
     if s.mode != "attempt":
         return [Text("\nStarting…")]
     phase = s.technique.phases[s.phase_index]
-    label = {"in": "BREATHE IN", "out": "BREATHE OUT", "hold": "HOLD"}[phase.breath]
+    label = BREATH_LABELS[phase.breath]
     bar = Table.grid()
     bar.add_row(
         ProgressBar(

@@ -23,7 +23,7 @@ Status = Literal["pass", "low", "high", "not_visible"]
 #: A check hidden for up to this long keeps the verdict it had when last seen, while the
 #: receiver stays tracked: in the seated hug the assistant's hands cover the receiver's
 #: wrists for the whole movement (seen on the rendered truth clips), which must not read
-#: as "arms not crossed". Longer than a mobilise + hold phase (5 + 3 s).
+#: as "arms not crossed". Longer than a mobilise + hold phase (4 + 3 s).
 HOLD_HIDDEN_S = 10.0
 #: Status codes stored per frame, in this order.
 STATUSES: tuple[Status, ...] = ("pass", "low", "high", "not_visible")

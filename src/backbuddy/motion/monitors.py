@@ -16,6 +16,7 @@ monitors below, which fill each frame's `Pose` fields:
   an identity change).
 * sudden: a velocity step above `sudden_step_deg_s` (15 °/s) within 200 ms, once a
   baseline exists; reported to the engine as a camera stop.
+* failing: the active checks not passing on the frame (empty while checks_ok).
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class Trace:
     range: FloatArray
     baseline: FloatArray
     sudden: BoolArray
+    #: The set-up checks that gated `checks_ok` on these frames.
+    active_checks: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -88,7 +91,15 @@ class Trace:
             speed_deg_s=float(self.speed[i]),
             range_deg=float(self.range[i]),
             sudden=bool(self.sudden[i]),
+            failing=self.failing(i),
         )
+
+    def failing(self, i: int) -> tuple[str, ...]:
+        """The active checks not passing on frame `i` (none while `checks_ok`): a refused
+        `ready` names the first."""
+        if self.checks_ok[i]:
+            return ()
+        return tuple(c for c in self.active_checks if not self.checks[c].passed[i])
 
     def events(self, i: int) -> list[Event]:
         """Frame `i` as events: its `pose` (the engine judges a sudden jerk by phase)."""
@@ -176,6 +187,7 @@ class PoseMonitor:
             primary=primary,
             checks=traces,
             **out,
+            active_checks=self.active_checks,
         )
 
     def _view_gain(self, lm: Landmarks, same: BoolArray) -> FloatArray:

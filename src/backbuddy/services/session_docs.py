@@ -32,8 +32,10 @@ not list for the current mode is refused with "can't {event} when the session is
 
 STOP (button, space key, voice, camera, system) and every sensation are taken in every
 mode, and STOP or a symptom (sharp pain, localised pain, numbness, tingling, weakness,
-dizziness, chest pain) always makes `halt` the first cue (I2). The invariants are listed in
-design.md §3.
+dizziness, chest pain) always makes `halt` the first cue (I2). A pop (reported, or heard
+with a confidence) is taken in every mode and always starts the region's rest (I6); a
+voice onset is taken in every mode and pauses only a movement phase. The invariants are
+listed in README.md ("Safety invariants").
 """
 
 #: What each mode means and which invariants it upholds (design.md §3).
@@ -46,24 +48,38 @@ MODE_NOTES: Mapping[str, tuple[str, str]] = {
     ),
     "setup": (
         "The pair gets into position, one set-up step at a time, each with the "
-        "receiver's and the assistant's part. `ready`, or in camera mode the step's "
-        "checks passing for 1 s, moves on; the last step starts attempt 1. No move cue.",
+        "receiver's and the assistant's part. `ready` moves on; in camera mode a step the "
+        "camera can confirm also moves on once its checks have passed for 1 s, while a "
+        "step only the pair can confirm (`confirm: pair`, the assistant's) waits for "
+        "`ready`. In camera mode a `ready` while the receiver is unseen, unsure or "
+        "failing a check is refused with one `say` cue naming why (reason "
+        "`not_ready:<check id>`, `not_ready:tracking`, …). The last step starts "
+        "attempt 1. No move cue; a voice changes nothing.",
         "I2, I3",
     ),
     "attempt": (
-        "Breath-paced phases: breathe in, exhale and relax, mobilise, hold, release, "
-        "rest. The only `move` cue comes on entering mobilise, on the exhale, and in "
-        "camera mode only with a tracked frame at most 0.3 s old whose checks pass "
-        "(otherwise a pause, `camera_not_ready`). In mobilise and hold, lost tracking, "
-        "no frame for over 0.3 s, range beyond the limit or a changed position pause; "
-        "over the gentle speed says slower (at most every 2 s); over the hard speed "
-        "halts, in release too. Resistance or discomfort pauses; a pop ends the session. "
-        "At most 3 attempts (fewer under caution or settings); then the session completes.",
+        "Breath-paced phases: breathe in; mobilise and hold within one exhale (the "
+        "hold keeps the position while breathing gently, never the breath); release on "
+        "the next inhale; rest, breathing normally. The only `move` cue comes on "
+        "entering mobilise, on the exhale, and in camera mode only with a fresh frame "
+        "(no older than the stale limit: 3 measured frame periods, 0.3-0.4 s) of the "
+        "receiver, tracked, still, checks passing, within range of the baseline and "
+        "from a valid placement; otherwise a pause before the attempt is counted "
+        "(`camera_not_ready`, `range:…`, `placement`, `identity_unsure`). In mobilise "
+        "and hold, lost tracking, an unsure identity, a bad placement, no fresh frame "
+        "(`camera_lagging` if the last frame was tracked), range beyond the limit, a "
+        "changed position or a voice pause; a pause the pair did not cause gives the "
+        "attempt back. Over the gentle speed says slower (at most every 2 s); over the "
+        "hard speed halts, in breathe-in and release too. Resistance or discomfort "
+        "pauses; a pop ends the session. At most 3 counted attempts (fewer under "
+        "caution or settings); then the session completes.",
         "I2, I3, I4, I5, I6",
     ),
     "paused": (
         "Everything holds and time passing says nothing. Only `resume` goes on: back to "
-        "the set-up step, or to rest and then a new attempt.",
+        "the set-up step, or to rest and then a new attempt. After a range pause, in "
+        "camera mode, `resume` waits (a `say` cue, `not_ready:range`) until a fresh frame "
+        "shows the body back within range.",
         "I2, I4, I5",
     ),
     "halted": (
@@ -73,8 +89,9 @@ MODE_NOTES: Mapping[str, tuple[str, str]] = {
     ),
     "ended": (
         "Over: completed, stopped, ended by the pair, or ended by a symptom, a pop or "
-        "speed. Nothing moves again; STOP still answers with `halt`, and a symptom "
-        "still halts, refers and gives aftercare.",
+        "speed. Nothing moves again; STOP still answers with `halt`, a symptom still "
+        "halts and refers (the aftercare is then the referral only), and a pop still "
+        "rests the region (recorded as `popped_at`).",
         "I2, I6",
     ),
 }

@@ -5,7 +5,10 @@ const MODE_LABELS = {
   idle: "Getting ready", setup: "Set-up", attempt: "Guided session",
   paused: "Paused", halted: "Stopped", ended: "Session ended",
 };
-const BREATH = { in: "Breathe in", out: "Breathe out", hold: "Hold, gently" };
+// The phase's breath (technique YAML): never a breath hold; "gentle" is the hold of the position.
+const BREATH = {
+  in: "Breathe in", out: "Breathe out", gentle: "Hold the position, breathe gently", normal: "Breathe normally",
+};
 const SPOKEN = new Set(["say", "step", "move", "pause", "halt", "refer", "aftercare"]);
 export const RELEASE_TEXT = "Stop. Release gently and return to a comfortable, neutral position.";
 export const LINK_DOWN_TEXT = "Connection lost: hold still and release gently. The camera watch is off.";
