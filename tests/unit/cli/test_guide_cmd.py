@@ -61,7 +61,7 @@ def test_headless_session_paces_moves_on_exhale_and_halts_on_sharp_pain(tmp_path
     out = cues(result.output)
     kinds = [c["kind"] for c in out]
     move = out[kinds.index("move")]
-    assert move["t"] == 12.0  # after 5 s in and 5 s out, on the exhale
+    assert move["t"] == 6.0  # after 4 s breathing in, as the exhale begins
     pace_before = [c for c in out if c["kind"] == "pace" and c["t"] == move["t"]]
     assert pace_before[0]["phase"] == "out"
     after_pain = out[[c["t"] for c in out].index(14.0) :]
