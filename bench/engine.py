@@ -24,7 +24,8 @@ TECH = "seated_hug_extension"
 
 def camera_session(seconds: float = 100.0, fps: int = 30) -> list[Event]:
     """Begin, set-up, then a frame every 1/fps s and a tick every 0.1 s: a whole session."""
-    events: list[Event] = [Begin(0.0, at=NOW, camera=True), Ready(0.5), Ready(1.0)]
+    events: list[Event] = [Begin(0.0, at=NOW, camera=True)]
+    events += [Pose(0.4), Ready(0.5), Pose(0.9), Ready(1.0)]  # ready with the receiver in view
     frames = [(round(1.0 + k / fps, 4), "pose") for k in range(1, int((seconds - 1) * fps))]
     ticks = [(round(1.0 + k * 0.1, 4), "tick") for k in range(1, int((seconds - 1) * 10))]
     for t, kind in sorted(frames + ticks):

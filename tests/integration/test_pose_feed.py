@@ -30,8 +30,9 @@ def _events(name: str, technique: tech.Technique) -> list[Event]:
 
 
 def test_a_replayed_clip_that_moves_too_fast_halts() -> None:
-    technique = quick(tech.get("seated_hug_extension"), wide=True)
-    events = _events("pose2sim_cam01.mp4", technique)  # a ~40-60 °/s lean in the first second
+    # breathing in until t=0.5: the lean (over 100 °/s from t≈0.37) comes before the exhale
+    technique = quick(tech.get("seated_hug_extension"), breath_s=0.4, wide=True)
+    events = _events("pose2sim_cam01.mp4", technique)  # a ~40-110 °/s lean in the first second
     d = drive(technique, events)
     halt = d.first("halt")
     assert halt is not None
