@@ -63,6 +63,7 @@ GLOSSARY_WORDS = [
     *("receiver", "assistant", "technique", "step", "phase", "screening", "outcome"),
     *("session", "attempt", "event", "cue", "halt", "pause", "baseline", "measure"),
     *("check", "monitor", "red flag", "move cue"),
+    *("camera lagging", "placement", "identity", "voice"),
 ]
 
 
