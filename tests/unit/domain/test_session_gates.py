@@ -9,9 +9,11 @@ In camera mode `pair.wait_until` sends a frame just before every 0.1 s tick.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from backbuddy.domain import wording
+from backbuddy.domain import rules, wording
 from backbuddy.domain.events import Pose, Ready, Resume, Stop, Tick, Voice
 from backbuddy.domain.state import POSE_STALE_MAX_S, POSE_STALE_MIN_S
 
@@ -279,3 +281,27 @@ def test_every_mode_takes_a_voice(reach, mode):
     pair = reach(mode)
     assert pair.send(Voice(6.0)) == []
     assert pair.mode == mode
+
+
+# ── the rules on their own ───────────────────────────────────────────────────
+
+
+def test_camera_ok_is_the_move_gate_range_included(start):
+    pair = start(camera=True)
+    pair.wait_until(4.9)
+    assert rules.camera_ok(pair.state, 5.0)
+    pair.send(Pose(4.95, range_deg=13))
+    assert not rules.camera_ok(pair.state, 5.0)
+    assert rules.camera_gate(pair.state, 5.0) == ("range:13.0>12.0", wording.BEYOND_RANGE)
+    assert rules.camera_ok(start().state, 5.0)  # no camera: nothing to gate
+
+
+def test_a_stale_pause_after_an_untracked_or_missing_frame_says_tracking_lost(start):
+    """The engine pauses on the untracked frame itself, so this reading is the rule's own."""
+    pair = start(camera=True)
+    pair.to_mobilise()
+    unseen = replace(pair.state, last_pose=Pose(5.0, tracked=False))
+    _, cues = rules.stale_pause(unseen, 5.5)
+    assert [c.reason for c in cues] == ["tracking_lost"]
+    _, cues = rules.stale_pause(replace(pair.state, last_pose=None), 5.5)
+    assert [c.reason for c in cues] == ["tracking_lost"]
