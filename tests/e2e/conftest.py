@@ -8,24 +8,20 @@ Screenshots of every page go to `test-artifacts/screenshots/` for a human to loo
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from tests.support.servers import Server, start_server
+
+__all__ = ["BROWSER_ARGS", "CHROMIUM", "CLIP", "Server", "shot", "start_server"]
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIP = ROOT / "tests" / "data" / "pose2sim_cam01.mp4"
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-SERVER = Path(__file__).with_name("app_server.py")
 BROWSER_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -38,42 +34,6 @@ BROWSER_ARGS = [
 ]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen[bytes]
-    db: Path
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(timeout=10)
-
-
-def start_server(tmp: Path, camera: bool = True, grace: float = 5.0) -> Server:
-    port = free_port()
-    db = tmp / f"e2e-{port}.sqlite3"
-    args = [sys.executable, str(SERVER), str(port), str(db), "--grace", str(grace)]
-    process = subprocess.Popen([*args, *(["--camera"] if camera else [])], cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1):
-                return Server(url, process, db)
-        except (urllib.error.URLError, OSError):
-            if process.poll() is not None:
-                raise RuntimeError("the app server exited at start") from None
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the app server did not answer /healthz within 30 s")
 
 
 def need(tool: str) -> None:

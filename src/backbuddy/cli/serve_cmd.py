@@ -1,8 +1,9 @@
 """`backbuddy serve`: the web app on this machine, opened in the browser when there is one.
 
 Loopback needs no token. Any other address is reachable from other machines,
-so a token is required: given with --token, or made up here and printed with
-the address to open.
+so a token is required: given with --token (at least 16 characters, not easy to
+guess: `web.security.token_problem`), or made up here and printed with the
+address to open.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from rich.console import Console
 
 from backbuddy.bootstrap import pose_model_factory
 from backbuddy.cli.options import DbOption
-from backbuddy.config import is_loopback, load_settings
+from backbuddy.config import SettingsError, is_loopback, load_settings
 from backbuddy.web.app import create_app
 from backbuddy.web.camera_watch import decode_jpeg, factory
 from backbuddy.web.frames import MAX_FRAME_BYTES, AnalyzerFactory
+from backbuddy.web.security import token_problem
 
 console = Console()
 #: uvicorn drops a socket message larger than this before the app sees it (close 1009).
@@ -57,6 +59,10 @@ def serve(
     """Start the web app: screening, camera set-up, guided session, history."""
     if token is None and not is_loopback(host):
         token = secrets.token_urlsafe(18)
+    if token is not None and (problem := token_problem(token)):
+        raise SettingsError(
+            f"--token refused: {problem}. Leave --token out and backbuddy makes one up."
+        )
     settings = load_settings(db=db, host=host, port=port, token=token)
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")

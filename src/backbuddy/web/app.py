@@ -8,6 +8,7 @@ run without the camera, and the page says so).
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,7 +27,7 @@ from backbuddy.domain.errors import (
     SessionLimitReached,
 )
 from backbuddy.domain.ports import HistoryStore
-from backbuddy.web import pages, session_pages
+from backbuddy.web import pages, sensations, session_pages
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S
 from backbuddy.web.registry import Registry
@@ -36,11 +37,18 @@ from backbuddy.web.security import (
     host_allowed,
     origin_allowed,
     token_ok,
+    tokens_given,
 )
 from backbuddy.web.socket_gate import serve_socket
+from backbuddy.web.throttle import TokenFailures
 
 HERE = Path(__file__).resolve().parent
 NOT_MEDICAL = "Not a medical device; not a substitute for professional care."
+#: Said wherever a limit (°/s, degrees, attempts) is shown: they are proposals, not standards.
+LIMITS_NOTE = (
+    "These limits are cautious proposals set by backbuddy, not a clinical standard: "
+    "stop earlier whenever it feels like more than a comfortable stretch."
+)
 
 
 def create_app(
@@ -70,7 +78,12 @@ def create_app(
     app = FastAPI(title="backbuddy", version=__version__, lifespan=lifespan, docs_url=None)
     app.state.interrupted_at_start = []
     templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.globals.update(not_medical=NOT_MEDICAL, version=__version__)
+    templates.env.globals.update(
+        not_medical=NOT_MEDICAL,
+        version=__version__,
+        sensation_buttons=sensations.buttons,
+        limits_note=LIMITS_NOTE,
+    )
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
@@ -85,13 +98,16 @@ def create_app(
 
     @app.websocket("/ws/session/{session_id}")
     async def session_socket(websocket: WebSocket, session_id: int) -> None:
-        await serve_socket(websocket, session_id, websocket.app.state.registry)
+        state = websocket.app.state
+        await serve_socket(websocket, session_id, state.registry, state.token_failures)
 
     return app
 
 
 def _guard(app: FastAPI, settings: Settings) -> None:
     """Host, Origin of posts, and (off loopback) the token; sockets check their own."""
+    failures = TokenFailures()
+    app.state.token_failures = failures
 
     @app.middleware("http")
     async def require_token(
@@ -105,19 +121,44 @@ def _guard(app: FastAPI, settings: Settings) -> None:
             return HTMLResponse(
                 "<h1>Refused</h1><p>Forms come from backbuddy's own pages.</p>", 403
             )
+        if settings.token is None:
+            return await call_next(request)
+        client = request.client.host if request.client else None
+        if wait := failures.locked(client):
+            return too_many_tries(wait)
         query = request.query_params.get("token")
         cookie = request.cookies.get(TOKEN_COOKIE)
         header = bearer(request.headers.get("authorization"))
         if not token_ok(settings, query, cookie, header):
-            return HTMLResponse(
-                "<h1>Token needed</h1><p>Open the address that <code>backbuddy serve</code> "
-                "printed, including <code>?token=…</code>.</p>",
-                status_code=401,
-            )
+            return wrong_token(failures, query, cookie, header)
         response = await call_next(request)
-        if settings.token is not None and query and token_ok(settings, query):
+        if query and token_ok(settings, query):
             response.set_cookie(TOKEN_COOKIE, query, httponly=True, samesite="strict")
         return response
+
+
+def too_many_tries(wait: float) -> Response:
+    """429 while the door is locked after too many wrong tokens."""
+    seconds = max(1, math.ceil(wait))
+    return HTMLResponse(
+        "<h1>Too many wrong tokens</h1><p>Someone tried too many wrong tokens, so backbuddy "
+        f"refuses other machines for {seconds} s. On this machine it keeps working.</p>",
+        status_code=429,
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+def wrong_token(failures: TokenFailures, *given: str | None) -> Response:
+    """401; a token that was given (a guess, not a missing one) counts towards the lock-out."""
+    if tokens_given(*given):
+        failures.failed()
+    response = HTMLResponse(
+        "<h1>Token needed</h1><p>Open the address that <code>backbuddy serve</code> "
+        "printed, including <code>?token=…</code>.</p>",
+        status_code=401,
+    )
+    response.delete_cookie(TOKEN_COOKIE)  # a stale cookie from an earlier run: drop it
+    return response
 
 
 def _errors(app: FastAPI, templates: Jinja2Templates) -> None:

@@ -8,9 +8,13 @@ sees the same `Pose` events either way.
 
 from __future__ import annotations
 
+import io
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
+
+from PIL import Image
 
 from backbuddy.domain.events import Pose
 from backbuddy.domain.techniques import Limits, Technique
@@ -21,6 +25,9 @@ MAX_FRAME_BYTES = 256 * 1024
 MAX_FPS = 30.0
 #: Frames arriving faster than this over one second are a misbehaving page.
 FLOOD_FPS = 60.0
+#: The largest frame (either side, pixels) decoded: a small JPEG may claim a huge
+#: image (a "decompression bomb"), so the header's size is read before any pixel.
+MAX_FRAME_SIDE = 1920
 
 
 class FrameRejected(ValueError):
@@ -73,15 +80,42 @@ class LandmarkAnalyzer(Protocol):
 AnalyzerFactory = Callable[[Technique, Limits], FrameAnalyzer]
 
 
-def check_frame(data: bytes) -> bytes:
-    """Refuse anything that is not a plausible JPEG of acceptable size, before decoding."""
+def check_frame(data: bytes) -> tuple[int, int]:
+    """Refuse anything that is not a plausible JPEG of acceptable size, before decoding.
+
+    Returns the frame's (width, height) as its header gives them; only the header
+    is read (Pillow opens lazily), so a bomb costs nothing to refuse.
+    """
     if len(data) > MAX_FRAME_BYTES:
         raise FrameRejected(
             "too_big", f"frame of {len(data)} bytes is over the {MAX_FRAME_BYTES}-byte limit"
         )
     if len(data) < 4 or data[:3] != b"\xff\xd8\xff":
         raise FrameRejected("not_an_image", "binary messages must be JPEG images")
-    return data
+    width, height = frame_size(data)
+    if width > MAX_FRAME_SIDE or height > MAX_FRAME_SIDE:
+        raise FrameRejected(
+            "too_big",
+            f"frame of {width}×{height} pixels is over the "
+            f"{MAX_FRAME_SIDE}×{MAX_FRAME_SIDE} limit; send a smaller image",
+        )
+    return width, height
+
+
+def frame_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from a JPEG's header, without decoding a pixel; FrameRejected if none."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=["JPEG"]) as image:
+                width, height = image.size
+    except Image.DecompressionBombError as err:
+        raise FrameRejected("too_big", f"frame refused: {err}") from None
+    except Exception as err:  # noqa: BLE001 - Pillow raises many kinds for a broken header
+        raise FrameRejected(
+            "not_an_image", f"the frame is not a readable JPEG image ({err})"
+        ) from None
+    return int(width), int(height)
 
 
 class FrameRate:

@@ -2,9 +2,17 @@
 
 A `LiveSession` owns the `SessionRunner` (engine + store, I7) and applies every
 event under one lock, so a stop from the page, a tick and a pose from the camera
-never interleave. It outlives any one socket: when the page goes away the session
-is halted at once (a stop from the system) and, if no page comes back within the
-grace period, recorded as interrupted.
+never interleave. The store is synchronous (SQLAlchemy), so each session steps
+and commits on its own worker thread, one event at a time, in arrival order:
+the event loop stays free, and a session that is slow to record (or a page that
+floods it) never holds up another session's stop or ticks. Cues reach the page
+only after the worker has stored them (I7).
+
+It outlives any one socket: when the page goes away the session is halted at
+once (a stop from the system) and, if no page comes back within the grace
+period, recorded as interrupted. An ended session waits the same grace period
+for its page, so a stop or symptom pressed after the end still reaches the
+engine and counts (I8).
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +33,7 @@ from backbuddy.domain.errors import StoreError
 from backbuddy.services.session_runner import TICK_S, SessionRunner
 from backbuddy.web import schemas
 from backbuddy.web.frames import FrameAnalyzer, FrameResult
+from backbuddy.web.throttle import Turns
 
 #: How long a session waits for its page to come back before it is marked interrupted.
 GRACE_S = 30.0
@@ -50,6 +60,13 @@ class LiveSession:
     #: Pages that have attached so far; the first one hears the opening cues spoken.
     connections: int = 0
     on_gone: Callable[[LiveSession], None] | None = None
+    #: The one thread that steps the engine and writes the store for this session.
+    _worker: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="session")
+    )
+    _gone: bool = False
+    #: Shared by the server's sessions: store writes take turns (see `throttle.Turns`).
+    turns: Turns = field(default_factory=Turns)
 
     @property
     def id(self) -> int:
@@ -71,20 +88,39 @@ class LiveSession:
     def wall(self, t: float) -> datetime:
         return self.started_at + timedelta(seconds=t)
 
-    def apply(self, event: ev.Event, ref: str | None = None) -> tuple[Cue, ...]:
-        """Step the engine and store (I7), then hand the cues to the page; call under `lock`.
+    def apply_now(self, event: ev.Event, ref: str | None = None) -> tuple[Cue, ...]:
+        """Step and store `event` on the calling thread; only before the session is shared."""
+        cues = self._handle(event)
+        self._show(cues, ref)
+        return cues
 
-        `ref` (a page's press id) is echoed with the cues, even when there are none.
+    async def apply(self, event: ev.Event, ref: str | None = None) -> tuple[Cue, ...]:
+        """Step the engine and store (I7) on the worker, then hand the cues to the page.
+
+        Call under `lock`. `ref` (a page's press id) is echoed with the cues, even
+        when there are none. Raises StoreError when the event could not be recorded.
         """
-        cues = self.runner.handle(event, self.wall(event.t))
+        if self._gone:
+            raise StoreError("this session has already been closed")
+        loop = asyncio.get_running_loop()
+        cues = await loop.run_in_executor(self._worker, self._handle, event)
+        self._show(cues, ref)
+        return cues
+
+    def _handle(self, event: ev.Event) -> tuple[Cue, ...]:
+        """On the worker: the engine steps, the store commits, the cues join the history."""
+        with self.turns.turn():
+            cues = self.runner.handle(event, self.wall(event.t))
         self.history.extend(cues)
+        return cues
+
+    def _show(self, cues: tuple[Cue, ...], ref: str | None) -> None:
         if cues or ref is not None:
             out = [cue_codec.to_dict(c) for c in cues]
             self.publish(schemas.CuesOut(cues=out, ref=ref).model_dump())
         self.publish_state()
         if self.runner.state.mode == "ended":
             self.stop_ticking()
-        return cues
 
     def publish(self, message: dict[str, Any]) -> None:
         if self.send is not None:
@@ -149,7 +185,7 @@ class LiveSession:
                     analyze_ms=round(analyze_ms, 2),
                 ).model_dump()
             )
-            self.apply(pose)
+            await self.apply(pose)
 
     # ── time and presence ────────────────────────────────────────────────────
 
@@ -172,7 +208,7 @@ class LiveSession:
                 if self.over:
                     return
                 try:
-                    self.apply(ev.Tick(self.clock()))
+                    await self.apply(ev.Tick(self.clock()))
                 except StoreError as err:
                     self.store_failed(err)
                     return
@@ -188,18 +224,28 @@ class LiveSession:
     async def page_gone(self, reason: str) -> None:
         """The page's socket closed: halt now, and give it `grace_s` to come back."""
         self.send = None
-        async with self.lock:
-            if self.over:
-                self.finish_gone()
-                return
-            if self.runner.state.mode not in ("ended", "halted"):
-                with contextlib.suppress(StoreError):  # unrecordable: next start marks it
-                    self.apply(ev.Stop(self.clock(), source="system"))
+        loop = asyncio.get_running_loop()
+        self._grace = loop.call_later(self.grace_s, self._grace_over, reason)
+        await self.halt()
+
+    def _grace_over(self, reason: str) -> None:
+        """No page came back: an unfinished session was interrupted; an ended one just goes."""
         if self.over:
             self.finish_gone()
-            return
-        loop = asyncio.get_running_loop()
-        self._grace = loop.call_later(self.grace_s, self.interrupt, reason)
+        else:
+            self.interrupt(reason)
+
+    async def halt(self) -> None:
+        """A stop from the system unless already halted or over; finishes even if the caller
+        is cancelled (a closing socket), and a store failure only means the next start marks it."""
+
+        async def stop() -> None:
+            async with self.lock:
+                if not self.over and self.runner.state.mode not in ("ended", "halted"):
+                    with contextlib.suppress(StoreError):
+                        await self.apply(ev.Stop(self.clock(), source="system"))
+
+        await asyncio.shield(asyncio.ensure_future(stop()))
 
     def await_page(self, reason: str = "the session page never opened") -> None:
         """Started but no page yet: if none attaches within `grace_s`, it was interrupted."""
@@ -213,15 +259,39 @@ class LiveSession:
         self.send = send
         self.connections += 1
 
-    def interrupt(self, reason: str) -> None:
-        """Record the session as interrupted (it never reached its end) and let it go."""
-        if not self.over:
-            with contextlib.suppress(StoreError):  # unrecordable: the next start marks it
-                self.runner.close(self.wall(self.clock()), reason)
+    def interrupt(self, reason: str) -> Future[None]:
+        """Record the session as interrupted (it never reached its end) and let it go.
+
+        The record is written by the worker after every event already given to it;
+        the returned future is done once it is (or once it could not be).
+        """
+        done: Future[None]
+        if self._gone:
+            done = Future()
+            done.set_result(None)
+            return done
+        done = self._worker.submit(self._close, reason)
         self.stop_ticking()
         self.finish_gone()
+        return done
+
+    async def interrupt_now(self, reason: str) -> None:
+        """`interrupt`, waiting until the record is written."""
+        await asyncio.wrap_future(self.interrupt(reason))
+
+    def _close(self, reason: str) -> None:
+        if not self.over:
+            with contextlib.suppress(StoreError), self.turns.turn():  # unrecordable: next start
+                self.runner.close(self.wall(self.clock()), reason)
 
     def finish_gone(self) -> None:
+        if self._gone:
+            return
+        self._gone = True
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+        self._worker.shutdown(wait=False)  # work already given still runs, in order
         if self.analyzer is not None:
             with contextlib.suppress(Exception):
                 self.analyzer.close()

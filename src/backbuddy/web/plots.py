@@ -70,7 +70,7 @@ def plot(
         unit=unit,
         points=points,
         limit_y=y(limit) if limit is not None else None,
-        limit_label=f"limit {limit:g} {unit}" if limit is not None else "",
+        limit_label=f"proposed limit {limit:g} {unit}" if limit is not None else "",
         marks=[(x(m.t), m.kind, m.label) for m in marks],
         y_max=round(y_max, 1),
         t_max=round(t_max, 1),

@@ -7,6 +7,7 @@ the only memory of it.
 
 from __future__ import annotations
 
+from concurrent import futures
 from datetime import datetime
 
 from backbuddy.config import Settings
@@ -19,6 +20,7 @@ from backbuddy.services.screening import require_valid_screening
 from backbuddy.services.session_runner import SessionRunner
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S, LiveSession
+from backbuddy.web.throttle import Turns
 
 
 class Registry:
@@ -36,6 +38,7 @@ class Registry:
         self.analyzers = analyzers
         self.grace_s = grace_s
         self.sessions: dict[int, LiveSession] = {}
+        self.turns = Turns()
 
     def get(self, session_id: int) -> LiveSession | None:
         return self.sessions.get(session_id)
@@ -55,10 +58,12 @@ class Registry:
         analyzer = None
         if camera and self.analyzers is not None:
             analyzer = self.analyzers(technique, state.limits)
-        live = LiveSession(runner, started_at=now, analyzer=analyzer, grace_s=self.grace_s)
+        live = LiveSession(
+            runner, started_at=now, analyzer=analyzer, grace_s=self.grace_s, turns=self.turns
+        )
         live.on_gone = self._gone
         try:
-            live.apply(ev.Begin(0.0, at=now, camera=camera))
+            live.apply_now(ev.Begin(0.0, at=now, camera=camera))
         except BaseException:
             live.interrupt("the session could not begin")
             raise
@@ -68,7 +73,8 @@ class Registry:
     def _gone(self, live: LiveSession) -> None:
         self.sessions.pop(live.id, None)
 
-    def shutdown(self) -> None:
-        """Server stopping: every unfinished session is recorded as interrupted."""
-        for live in list(self.sessions.values()):
-            live.interrupt("the server stopped mid-session")
+    def shutdown(self, timeout_s: float = 10.0) -> None:
+        """Server stopping: every unfinished session is recorded as interrupted (waited for)."""
+        running = list(self.sessions.values())
+        pending = [live.interrupt("the server stopped mid-session") for live in running]
+        futures.wait(pending, timeout=timeout_s)

@@ -31,6 +31,7 @@ ErrorCode = Literal[
     "not_supported",
     "camera_failed",
     "store_failed",
+    "too_many_messages",
 ]
 
 

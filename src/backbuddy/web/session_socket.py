@@ -4,9 +4,12 @@ cues, state and overlays out.
 One socket per session. Text messages are versioned JSON (`schemas`); binary
 messages are JPEG frames. Frames go to the camera watch one at a time, newest
 first (a frame that arrives while one is being analysed replaces the waiting one),
-so a slow machine drops frames instead of falling behind. A protocol violation
-gets a clear error, the session is stopped and recorded as interrupted, and the
-socket closes; the server goes on serving everyone else.
+so a slow machine drops frames instead of falling behind. Presses are limited
+per socket (`throttle.MessageRate`), and each is stored by the session's own
+worker (`live`), so one busy page cannot hold up another session. A protocol
+violation (a malformed, deeply nested or too frequent message) gets a clear
+error, the session is stopped and recorded as interrupted, and the socket
+closes; the server goes on serving everyone else.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -35,9 +39,14 @@ from backbuddy.web.frames import (
     check_frame,
 )
 from backbuddy.web.live import LiveSession
+from backbuddy.web.throttle import EVENTS_BURST, EVENTS_PER_S, MessageRate
+
+log = logging.getLogger(__name__)
 
 #: A text message longer than this is refused (the largest real one, landmarks, is ~5 KB).
 MAX_TEXT_BYTES = 16 * 1024
+#: JSON nested deeper than this is refused (real messages are 3 levels deep).
+MAX_DEPTH = 8
 
 
 #: Analyses one waiting frame or set of landmarks for the checks that apply now.
@@ -69,12 +78,37 @@ class Connection:
         self.pending: tuple[Job, int] | None = None
         self.frame_ready = asyncio.Event()
         self.rate = FrameRate()
+        self.presses = MessageRate()
         self.frames_seen = 0
 
     def send(self, message: dict[str, Any]) -> None:
         self.outbox.put_nowait(message)
 
     async def run(self) -> None:
+        live = self.live
+        async with live.lock:  # after any event in flight (a halt as the last page left)
+            self._attach()
+        live.start_ticking()
+        sender = asyncio.create_task(self._sender())
+        watcher = asyncio.create_task(self._watch_frames())
+        violated = False
+        try:
+            await self._receive()
+        except ProtocolViolation as err:
+            violated = True
+            await self._fatal(err)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            watcher.cancel()
+            self.outbox.put_nowait(None)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(sender, timeout=1.0)
+            if not violated:
+                await live.page_gone("the page closed mid-session")
+
+    def _attach(self) -> None:
+        """hello, every cue so far, then the state: the page starts from what is stored."""
         live = self.live
         live.page_back(self.send)
         hello = schemas.Hello(
@@ -89,34 +123,13 @@ class Connection:
         first = live.connections == 1  # the opening cues are new to this page: speak them
         self.send(schemas.CuesOut(cues=replay, replay=not first).model_dump())
         live.publish_state(force=True)
-        live.start_ticking()
-        sender = asyncio.create_task(self._sender())
-        watcher = asyncio.create_task(self._watch_frames())
-        reason = "the page closed mid-session"
-        try:
-            await self._receive()
-        except ProtocolViolation as err:
-            reason = f"protocol error ({err.code}): {err}"
-            await self._fatal(err)
-        except WebSocketDisconnect:
-            pass
-        finally:
-            watcher.cancel()
-            self.outbox.put_nowait(None)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(sender, timeout=1.0)
-            if reason.startswith("protocol error"):
-                live.send = None
-                live.interrupt(reason)
-            else:
-                await live.page_gone(reason)
 
     async def _fatal(self, err: ProtocolViolation) -> None:
-        """Halt the session first, then tell the page, then close."""
+        """Halt the session and record it as interrupted first, then tell the page, then close."""
         live = self.live
-        async with live.lock:
-            if not live.over and live.runner.state.mode not in ("ended", "halted"):
-                live.apply(ev.Stop(live.clock(), source="system"))
+        await live.halt()
+        live.send = None
+        await live.interrupt_now(f"protocol error ({err.code}): {err}")
         self.send(schemas.ErrorOut(code=err.code, message=str(err), fatal=True).model_dump())
         self.outbox.put_nowait(None)
         await asyncio.sleep(0)
@@ -138,7 +151,15 @@ class Connection:
             if message.get("bytes") is not None:
                 self._on_frame(message["bytes"])
             elif message.get("text") is not None:
-                await self._on_text(message["text"])
+                try:
+                    await self._on_text(message["text"])
+                except (ProtocolViolation, WebSocketDisconnect, asyncio.CancelledError):
+                    raise
+                except Exception as err:  # a message nobody foresaw: refuse it, keep serving
+                    log.exception("session %s: unreadable message", self.live.id)
+                    raise ProtocolViolation(
+                        "bad_message", f"the server could not read this message ({err!r:.200})"
+                    ) from None
 
     def _on_frame(self, data: bytes) -> None:
         now = time.monotonic()
@@ -216,23 +237,16 @@ class Connection:
                 return
 
     async def _on_text(self, text: str) -> None:
-        if len(text.encode()) > MAX_TEXT_BYTES:
-            raise ProtocolViolation(
-                "too_big", f"text messages are limited to {MAX_TEXT_BYTES} bytes"
-            )
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ProtocolViolation("bad_message", f"not valid JSON ({err.msg})") from None
-        if not isinstance(raw, dict):
-            raise ProtocolViolation("bad_message", "a message must be a JSON object")
-        if raw.get("v") != schemas.PROTOCOL_VERSION:
-            raise ProtocolViolation(
-                "bad_version", f"protocol version {raw.get('v')!r} is not supported; use 1"
-            )
+        raw = decode(text)
         if raw.get("type") == "landmarks":
             self._on_landmarks(raw)
             return
+        if self.presses.flooded(time.monotonic()):
+            raise ProtocolViolation(
+                "too_many_messages",
+                f"messages are arriving faster than allowed ({EVENTS_BURST} at once, "
+                f"then {EVENTS_PER_S:g} a second)",
+            )
         try:
             message = schemas.EventIn.model_validate(raw)
         except ValidationError as err:
@@ -240,6 +254,7 @@ class Connection:
         await self._on_event(message)
 
     async def _on_event(self, message: schemas.EventIn) -> None:
+        """Every page event goes to the engine, even after the end: the engine decides (I8)."""
         kind = message.event.get("event")
         if kind not in schemas.PAGE_EVENTS:
             known = ", ".join(sorted(schemas.PAGE_EVENTS))
@@ -250,15 +265,51 @@ class Connection:
             raise ProtocolViolation("bad_message", "events carry no 't': the server keeps time")
         live = self.live
         async with live.lock:
-            if live.over:
-                return
             try:
                 event = ev.from_dict({**message.event, "t": live.clock()})
             except EventError as err:
                 raise ProtocolViolation("bad_message", str(err)) from None
             try:
-                live.apply(event, message.ref)
+                await live.apply(event, message.ref)
             except TransitionNotAllowed as err:
                 self.send(schemas.ErrorOut(code="refused_event", message=str(err)).model_dump())
             except StoreError as err:
                 live.store_failed(err)
+
+
+def decode(text: str) -> dict[str, Any]:
+    """A text message as a versioned JSON object, or the ProtocolViolation that says why not."""
+    if len(text.encode()) > MAX_TEXT_BYTES:
+        raise ProtocolViolation("too_big", f"text messages are limited to {MAX_TEXT_BYTES} bytes")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ProtocolViolation("bad_message", f"not valid JSON ({err.msg})") from None
+    except RecursionError:
+        raise ProtocolViolation("bad_message", _too_deep()) from None
+    if not isinstance(raw, dict):
+        raise ProtocolViolation("bad_message", "a message must be a JSON object")
+    if depth(raw) > MAX_DEPTH:
+        raise ProtocolViolation("bad_message", _too_deep())
+    if raw.get("v") != schemas.PROTOCOL_VERSION:
+        raise ProtocolViolation(
+            "bad_version", f"protocol version {raw.get('v')!r} is not supported; use 1"
+        )
+    return raw
+
+
+def depth(value: object) -> int:
+    """How deeply lists and objects nest in a decoded JSON value (a scalar is 0); no recursion."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            todo.extend((child, level + 1) for child in item)
+    return deepest
+
+
+def _too_deep() -> str:
+    return f"the message nests deeper than {MAX_DEPTH} levels"

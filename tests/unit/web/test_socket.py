@@ -21,8 +21,9 @@ from backbuddy.web.app import create_app
 from backbuddy.web.frames import FrameResult
 
 from .conftest import BASE, ORIGIN, WS, make_client, start_session
+from .jpegs import tiny_jpeg
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100 + b"\xff\xd9"
+JPEG = tiny_jpeg()
 
 
 class StillReceiver:

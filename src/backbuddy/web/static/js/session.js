@@ -28,7 +28,10 @@ const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}
 const link = new Link(url, { onMessage, onStatus: (s, code) => view.link(s, closedText(code)) });
 
 function closedText(code) {
-  return { 4404: "This session is over", 4409: "Open in another tab", 4403: "Refused", 4401: "Token needed" }[code];
+  return {
+    4404: "This session is over", 4409: "Open in another tab", 4403: "Refused", 4401: "Token needed",
+    4429: "Too many wrong tokens: retrying",
+  }[code];
 }
 
 function press(event, { halts, started }) {

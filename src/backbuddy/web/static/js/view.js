@@ -142,7 +142,7 @@ export class View {
 
   frame(f, hardLimit) {
     this.el("speed").value = Math.min(f.speed_deg_s, hardLimit);
-    this.el("speed-text").textContent = `${f.speed_deg_s.toFixed(1)} °/s (limit ${Math.round(hardLimit)})`;
+    this.el("speed-text").textContent = `${f.speed_deg_s.toFixed(1)} °/s (proposed limit ${Math.round(hardLimit)})`;
   }
 
   link(status, detail) {

@@ -1,0 +1,24 @@
+"""Small real JPEGs for socket tests, and a "decompression bomb": a tiny file whose header
+claims a huge image (made here with Pillow, then the SOF size bytes patched)."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+
+def tiny_jpeg(width: int = 16, height: int = 16) -> bytes:
+    """A real grey JPEG of the given size."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (128, 128, 128)).save(out, "JPEG", quality=70)
+    return out.getvalue()
+
+
+def claims_size(width: int, height: int) -> bytes:
+    """A ~1 KB JPEG whose start-of-frame header says `width` × `height` pixels."""
+    data = bytearray(tiny_jpeg())
+    sof = data.index(b"\xff\xc0")  # baseline start of frame: FF C0, length, precision, H, W
+    data[sof + 5 : sof + 7] = height.to_bytes(2, "big")
+    data[sof + 7 : sof + 9] = width.to_bytes(2, "big")
+    return bytes(data)
