@@ -4,9 +4,9 @@ The camera watch is the one `backbuddy serve` wires (MediaPipe's bundled model);
 the grace period before a page-less session is recorded as interrupted is a
 parameter so tests need not wait 30 s.
 
-`--live N` starts N sessions at start-up (ids 1..N, no camera; see
-`tests/support/live_sessions.py`), so tests can drive several sessions of one
-server at once.
+`--live N` starts N sessions at start-up (ids 1..N, without the camera watch
+unless `--live-camera`; see `tests/support/live_sessions.py`), so tests and
+benchmarks can drive several sessions of one server at once.
 """
 
 from __future__ import annotations
@@ -28,14 +28,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from live_sessions import start_live  # noqa: E402
 
 
-def with_live_sessions(app: FastAPI, count: int) -> None:
+def with_live_sessions(app: FastAPI, count: int, camera: bool = False) -> None:
     """Start `count` sessions once the app's own start-up (its store, its registry) is done."""
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
         async with inner(a):
-            ids = start_live(a.state.registry, [False] * count)
+            ids = start_live(a.state.registry, [camera] * count)
             if ids != list(range(1, count + 1)):
                 raise RuntimeError(f"--live needs a fresh database: the sessions got ids {ids}")
             yield
@@ -50,11 +50,12 @@ def main() -> None:
     parser.add_argument("--camera", action="store_true")
     parser.add_argument("--grace", type=float, default=5.0)
     parser.add_argument("--live", type=int, default=0)
+    parser.add_argument("--live-camera", action="store_true")
     args = parser.parse_args()
     analyzers = camera_watch() if args.camera else None
     app = create_app(Settings(db=args.db), analyzers=analyzers, grace_s=args.grace)
     if args.live:
-        with_live_sessions(app, args.live)
+        with_live_sessions(app, args.live, camera=args.live_camera)
     uvicorn.run(
         app, host="127.0.0.1", port=args.port, log_level="warning", ws_max_size=WS_MAX_BYTES
     )

@@ -63,6 +63,15 @@ def server(tmp_path: Path) -> Iterator[Server]:
         srv.kill()
 
 
+@pytest.fixture
+def plain_server(tmp_path: Path) -> Iterator[Server]:
+    """A fresh server without the camera watch (no pose model to load: quicker to start)."""
+    srv = start_server(tmp_path, camera=False)
+    yield srv
+    if srv.process.poll() is None:
+        srv.kill()
+
+
 @pytest.fixture(scope="session")
 def browser(clip_y4m: Path) -> Iterator[Browser]:
     need(CHROMIUM)

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from backbuddy.domain.screening import load_questions
+from backbuddy.web import sensations
 
 from .conftest import SHOTS, Server, shot
 from .flows import answer_screening, start_session
@@ -44,10 +45,8 @@ def test_clean_screening_reaches_set_up_with_camera_preview(page: Page, server: 
     page.wait_for_selector("#session[data-mode='setup']")
     page.wait_for_function("document.getElementById('video').videoWidth > 0")
     expect(page.get_by_role("button", name="Stop", exact=True)).to_be_visible()
-    for name in ("Comfortable stretch", "Discomfort", "Sharp pain", "Numbness or tingling"):
-        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
-    for name in ("Weakness", "Dizzy"):
-        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+    for b in sensations.buttons():
+        expect(page.get_by_role("button", name=b.label, exact=True)).to_be_visible()
 
 
 def test_checklist_and_skeleton_react_to_the_clip(page: Page, server: Server) -> None:

@@ -1,5 +1,6 @@
 """In a real browser: Stop, the space bar and each symptom button halt at once, locally,
-before the server answers; then aftercare and referral. A socket killed mid-session
+before the server answers; then aftercare and referral. Stop and every sensation
+button are on screen and big on a laptop and a phone. A socket killed mid-session
 leaves no movement cue on screen."""
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from backbuddy.web import sensations
 
 from .conftest import Server, shot
 from .flows import start_session
@@ -20,7 +23,9 @@ PRESSES: dict[str, Callable[[Page], None]] = {
     "space-bar": lambda p: p.keyboard.press(" "),
     "escape": lambda p: p.keyboard.press("Escape"),
 }
-SYMPTOMS = ("Sharp pain", "Numbness or tingling", "Weakness", "Dizzy")
+#: Every symptom the engine knows, with its button's label (built from the engine's list).
+SYMPTOMS = [(b.kind, b.label) for b in sensations.buttons() if b.halts]
+VIEWPORTS = [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]
 
 
 def last_press(page: Page) -> dict[str, Any]:
@@ -71,34 +76,84 @@ def test_stop_halts_then_aftercare(page: Page, server: Server, how: str) -> None
     expect(page.get_by_text("When to get checked:")).to_be_visible()
 
 
-@pytest.mark.parametrize("symptom", SYMPTOMS)
-def test_symptom_halts_for_good_then_referral(page: Page, server: Server, symptom: str) -> None:
-    start_session(page, server.url, camera=False)
-    page.get_by_role("button", name=symptom, exact=True).click()
+def viewport_of(index: int) -> dict[str, int]:
+    """Laptop and phone in turn: every symptom button is pressed on one or the other."""
+    return VIEWPORTS[index % len(VIEWPORTS)]
+
+
+def expect_in_view_and_big(page: Page, button: Any) -> None:
+    """On screen without scrolling, at least 44 px tall, and nothing covers its middle."""
+    box = button.bounding_box()
+    view = page.viewport_size
+    assert box is not None
+    assert view is not None
+    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
+    assert min(width, height) >= 44, box
+    assert 0 <= left <= left + width <= view["width"], (box, view)
+    assert 0 <= top <= top + height <= view["height"], (box, view)
+    on_top = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.closest('button')?.textContent.trim()",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert on_top == button.text_content().strip()
+
+
+@pytest.mark.parametrize("size", VIEWPORTS, ids=lambda v: f"{v['width']}x{v['height']}")
+def test_stop_and_every_sensation_are_on_screen_and_big(
+    page: Page, plain_server: Server, size: dict[str, int]
+) -> None:
+    page.set_viewport_size(size)
+    start_session(page, plain_server.url, camera=False)
+    expect_in_view_and_big(page, page.get_by_role("button", name="Stop", exact=True))
+    for b in sensations.buttons():
+        expect_in_view_and_big(page, page.get_by_role("button", name=b.label, exact=True))
+    page.mouse.wheel(0, 2000)  # whatever is scrolled, they stay
+    for b in sensations.buttons():
+        expect_in_view_and_big(page, page.get_by_role("button", name=b.label, exact=True))
+    expect(page.locator("#speed-text")).to_contain_text("proposed limit")
+    expect(page.locator("#limits-note")).to_contain_text("not a clinical standard")
+    shot(page, f"05-session-buttons-{size['width']}")
+
+
+@pytest.mark.parametrize(
+    ("index", "kind", "label"),
+    [(i, kind, label) for i, (kind, label) in enumerate(SYMPTOMS)],
+    ids=[kind for kind, _ in SYMPTOMS],
+)
+def test_each_symptom_button_halts_for_good_then_referral(
+    page: Page, plain_server: Server, index: int, kind: str, label: str
+) -> None:
+    page.set_viewport_size(viewport_of(index))
+    start_session(page, plain_server.url, camera=False)
+    page.get_by_role("button", name=label, exact=True).click()
     expect_halted_locally_first(page)
+    referral = page.locator("#refer")
+    expect(referral).to_be_visible()
+    expect(referral).to_contain_text("physiotherapist")
+    if kind in ("chest_pain", "dizziness"):
+        expect(referral).to_contain_text("call emergency services now")
     aftercare = page.get_by_role("link", name="Continue to aftercare check")
     expect(aftercare).to_be_visible()
     expect(page.get_by_role("button", name="Resume")).to_be_hidden()
-    if symptom == "Sharp pain":
-        shot(page, "07-session-symptom-halt")
+    if kind != "sharp_pain":
+        return
+    shot(page, "07-session-symptom-halt")
     aftercare.click()
     expect(page.get_by_role("heading", name="Please get checked")).to_be_visible()
-    if symptom == "Sharp pain":
-        shot(page, "08-aftercare-referral")
+    shot(page, "08-aftercare-referral")
     page.get_by_label("About the same").check()
     page.get_by_label("None").check()
     page.get_by_role("button", name="Save and see what to do").click()
     expect(page.get_by_role("heading", name="Please get checked").first).to_be_visible()
-    if symptom == "Sharp pain":
-        shot(page, "09-aftercare-result")
+    shot(page, "09-aftercare-result")
     page.get_by_role("link", name="See the session summary").click()
     expect(page.get_by_role("heading", name="Session summary")).to_be_visible()
     expect(page.get_by_text("Please get checked")).to_be_visible()
-    if symptom == "Sharp pain":
-        shot(page, "10-summary")
-        page.get_by_role("link", name="History").first.click()
-        expect(page.get_by_role("heading", name="History")).to_be_visible()
-        shot(page, "11-history")
+    expect(page.get_by_text("not a clinical standard")).to_be_visible()
+    shot(page, "10-summary")
+    page.get_by_role("link", name="History").first.click()
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    shot(page, "11-history")
 
 
 def test_socket_killed_mid_session_leaves_no_movement_cue(page: Page, server: Server) -> None:

@@ -37,12 +37,15 @@ class Server:
         self.process.wait(timeout=10)
 
 
-def start_server(tmp: Path, camera: bool = True, grace: float = 5.0, live: int = 0) -> Server:
-    """The app server on a free port over a fresh store; `live` sessions started (ids 1..live)."""
+def start_server(
+    tmp: Path, camera: bool = True, grace: float = 5.0, live: int = 0, live_camera: bool = False
+) -> Server:
+    """The app server on a free port over a fresh store; `live` sessions started (ids 1..live,
+    with the camera watch when `live_camera`)."""
     port = free_port()
     db = tmp / f"e2e-{port}.sqlite3"
     args = [sys.executable, str(SERVER), str(port), str(db), "--grace", str(grace)]
-    args += ["--live", str(live)]
+    args += ["--live", str(live), *(["--live-camera"] if live_camera else [])]
     process = subprocess.Popen([*args, *(["--camera"] if camera else [])], cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

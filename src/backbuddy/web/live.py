@@ -54,6 +54,8 @@ class LiveSession:
     last_frame: FrameResult | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     send: Send | None = None
+    #: Closes the page's socket (after what was sent): a fatal error ends the connection.
+    hangup: Callable[[], None] | None = None
     _last_state: dict[str, Any] | None = None
     _ticker: asyncio.Task[None] | None = None
     _grace: asyncio.TimerHandle | None = None
@@ -220,10 +222,13 @@ class LiveSession:
             schemas.ErrorOut(code="store_failed", message=message, fatal=True).model_dump()
         )
         self.stop_ticking()
+        if self.hangup is not None:
+            self.hangup()
 
     async def page_gone(self, reason: str) -> None:
         """The page's socket closed: halt now, and give it `grace_s` to come back."""
         self.send = None
+        self.hangup = None
         loop = asyncio.get_running_loop()
         self._grace = loop.call_later(self.grace_s, self._grace_over, reason)
         await self.halt()
@@ -252,12 +257,18 @@ class LiveSession:
         loop = asyncio.get_running_loop()
         self._grace = loop.call_later(self.grace_s, self.interrupt, reason)
 
-    def page_back(self, send: Send) -> None:
+    def page_back(self, send: Send, hangup: Callable[[], None] | None = None) -> None:
         if self._grace is not None:
             self._grace.cancel()
             self._grace = None
         self.send = send
+        self.hangup = hangup
         self.connections += 1
+
+    @property
+    def gone(self) -> bool:
+        """Let go by the server (recorded as interrupted, or ended and its page long gone)."""
+        return self._gone
 
     def interrupt(self, reason: str) -> Future[None]:
         """Record the session as interrupted (it never reached its end) and let it go.

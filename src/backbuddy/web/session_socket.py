@@ -84,9 +84,19 @@ class Connection:
     def send(self, message: dict[str, Any]) -> None:
         self.outbox.put_nowait(message)
 
+    def hangup(self) -> None:
+        """Close the socket once everything queued has been sent."""
+        self.outbox.put_nowait(None)
+
     async def run(self) -> None:
         live = self.live
         async with live.lock:  # after any event in flight (a halt as the last page left)
+            if live.gone:  # let go while this socket was being admitted
+                message = f"session {live.id} is not running"
+                error = schemas.ErrorOut(code="unknown_session", message=message, fatal=True)
+                await self.ws.send_text(json.dumps(error.model_dump()))
+                await self.ws.close(code=4404)
+                return
             self._attach()
         live.start_ticking()
         sender = asyncio.create_task(self._sender())
@@ -110,7 +120,7 @@ class Connection:
     def _attach(self) -> None:
         """hello, every cue so far, then the state: the page starts from what is stored."""
         live = self.live
-        live.page_back(self.send)
+        live.page_back(self.send, self.hangup)
         hello = schemas.Hello(
             session=live.id,
             technique=live.runner.state.technique.id,
@@ -128,7 +138,7 @@ class Connection:
         """Halt the session and record it as interrupted first, then tell the page, then close."""
         live = self.live
         await live.halt()
-        live.send = None
+        live.send = live.hangup = None
         await live.interrupt_now(f"protocol error ({err.code}): {err}")
         self.send(schemas.ErrorOut(code=err.code, message=str(err), fatal=True).model_dump())
         self.outbox.put_nowait(None)

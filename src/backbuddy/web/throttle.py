@@ -101,6 +101,12 @@ class Turns:
         self._next = 0
         self._serving = 0
 
+    @property
+    def waiting(self) -> int:
+        """Turns asked for and not yet finished (the one in progress included)."""
+        with self._cond:
+            return self._next - self._serving
+
     @contextmanager
     def turn(self) -> Iterator[None]:
         with self._cond:

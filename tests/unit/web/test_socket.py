@@ -240,4 +240,6 @@ def test_a_store_that_cannot_record_stops_the_page(tmp_path: Path) -> None:
             assert error["code"] == "store_failed"
             assert error["fatal"]
             assert "disk is full" in error["message"]
+            with pytest.raises(WebSocketDisconnect):  # fatal: the socket closes next
+                until(ws, lambda m: False)
     opened.store.close()
