@@ -28,6 +28,7 @@ from typing import Any
 
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as ev
+from backbuddy.domain import session
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
 from backbuddy.services.session_runner import TICK_S, SessionRunner
@@ -110,9 +111,18 @@ class LiveSession:
         return cues
 
     def _handle(self, event: ev.Event) -> tuple[Cue, ...]:
-        """On the worker: the engine steps, the store commits, the cues join the history."""
-        with self.turns.turn():
-            cues = self.runner.handle(event, self.wall(event.t))
+        """On the worker: the engine steps, the store commits, the cues join the history.
+
+        A tick that gives no cue is not stored (`SessionRunner.handle`), so it does not
+        queue for a write turn behind other sessions' writes (the engine is pure: the
+        same step gives the same answer twice).
+        """
+        wall = self.wall(event.t)
+        if isinstance(event, ev.Tick) and not session.step(self.runner.state, event)[1]:
+            cues = self.runner.handle(event, wall)
+        else:
+            with self.turns.turn():
+                cues = self.runner.handle(event, wall)
         self.history.extend(cues)
         return cues
 
