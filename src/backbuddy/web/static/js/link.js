@@ -1,4 +1,5 @@
-// The session socket, kept alive: reconnects with back-off, queues presses while down.
+// The session socket, kept alive: reconnects with back-off, queues presses while down
+// (each different press once).
 // Frames are never queued: a stale frame is worse than none.
 
 const NO_RETRY = new Set([1008, 4401, 4403, 4404, 4409]);
@@ -26,7 +27,7 @@ export class Link {
     ws.onopen = () => {
       this.retryMs = 250;
       this.onStatus("up");
-      for (const text of this.queue.splice(0)) ws.send(text);
+      for (const { text } of this.queue.splice(0)) ws.send(text);
     };
     ws.onmessage = (msg) => {
       if (typeof msg.data === "string") this.onMessage(JSON.parse(msg.data));
@@ -45,8 +46,14 @@ export class Link {
 
   sendEvent(event, ref) {
     const text = JSON.stringify({ v: 1, type: "event", event, ref });
-    if (this.up) this.ws.send(text);
-    else this.queue.push(text);
+    if (this.up) {
+      this.ws.send(text);
+      return;
+    }
+    // Queued while down: the same press twice says nothing new (a Stop pressed again and
+    // again), and a flood of them on reconnect would be refused by the server's rate limit.
+    const key = JSON.stringify(event);
+    if (!this.queue.some((q) => q.key === key)) this.queue.push({ key, text });
   }
 
   sendFrame(buffer) {
