@@ -22,9 +22,11 @@ def answer_screening(page: Any, base: str, yes: tuple[str, ...] = ()) -> None:
 def start_session(page: Any, base: str, camera: bool = True) -> None:
     """Clean screening → outcome → set-up page, with or without the camera watch."""
     answer_screening(page, base)
+    go = page.get_by_role("button", name="Go to set-up")
+    go.wait_for()  # the outcome page is there: only now can the camera box be counted
     box = page.get_by_label("Use the camera watch (recommended)")
     if box.count() and not camera:
         box.uncheck()
-    page.get_by_role("button", name="Go to set-up").click()
+    go.click()
     page.wait_for_selector("#session[data-link='up']")
     page.wait_for_selector("#session[data-mode='setup']")

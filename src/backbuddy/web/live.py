@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -35,6 +36,8 @@ from backbuddy.services.session_runner import TICK_S, SessionRunner
 from backbuddy.web import schemas
 from backbuddy.web.frames import FrameAnalyzer, FrameResult
 from backbuddy.web.throttle import Turns
+
+log = logging.getLogger(__name__)
 
 #: How long a session waits for its page to come back before it is marked interrupted.
 GRACE_S = 30.0
@@ -224,6 +227,22 @@ class LiveSession:
                 except StoreError as err:
                     self.store_failed(err)
                     return
+                except Exception:  # noqa: BLE001 - without ticks nothing notices a lost camera (I4)
+                    log.exception("session %s: a tick failed", self.id)
+                    self.clock_failed()
+                    return
+
+    def clock_failed(self) -> None:
+        """The ticks stopped (a bug): without them no pause comes in time, so the page stops."""
+        message = (
+            "backbuddy's session clock failed, so it cannot watch the time or the camera "
+            "any more: stop and release gently"
+        )
+        self.publish(
+            schemas.ErrorOut(code="server_failed", message=message, fatal=True).model_dump()
+        )
+        if self.hangup is not None:
+            self.hangup()
 
     def store_failed(self, err: StoreError) -> None:
         """Nothing can be recorded (I7), so nothing may go on: the page halts and is told why."""

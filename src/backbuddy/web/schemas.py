@@ -32,6 +32,7 @@ ErrorCode = Literal[
     "camera_failed",
     "store_failed",
     "too_many_messages",
+    "server_failed",
 ]
 
 

@@ -27,7 +27,7 @@ def clean_answers() -> dict[str, str]:
 def make_client(
     tmp_path: Path,
     analyzers: AnalyzerFactory | None = None,
-    grace_s: float = 0.2,
+    grace_s: float = 30.0,
     **settings: object,
 ) -> TestClient:
     app = create_app(

@@ -67,7 +67,7 @@ def test_serve_refuses_a_weak_token_off_loopback(tmp_path: Path) -> None:
 def off_loopback(tmp_path: Path, client: tuple[str, int]) -> TestClient:
     app = create_app(
         Settings(db=str(tmp_path / "web.sqlite3"), host="0.0.0.0", token=TOKEN),  # type: ignore[arg-type]
-        grace_s=0.2,
+        grace_s=30.0,
     )
     return TestClient(app, base_url=BASE, client=client)
 

@@ -190,3 +190,33 @@ def test_a_page_that_comes_back_after_the_end_can_still_report_a_symptom(
         ws.send_json(press("sensation", "late", sensation="numbness"))
         assert until(ws, lambda m: m.get("ref") == "late")["cues"][0]["kind"] == "halt"
     assert status_of(client, sid) == "halted"
+
+
+# ── the ticks must not die silently (I4) ─────────────────────────────────────
+
+
+def test_a_failing_tick_stops_the_page_instead_of_dying_silently(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ticks no tracking-lost pause would come: the page is told and halts."""
+    from backbuddy.domain import events as ev
+    from backbuddy.domain import session
+
+    real_step = session.step
+
+    def broken_on_ticks(state: Any, event: Any) -> Any:
+        if isinstance(event, ev.Tick):
+            raise RuntimeError("a bug in the engine")
+        return real_step(state, event)
+
+    sid = start_session(client)
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        opening(ws)
+        monkeypatch.setattr(session, "step", broken_on_ticks)
+        error = until(ws, lambda m: m["type"] == "error")
+        assert error["code"] == "server_failed"
+        assert error["fatal"]
+        assert "release gently" in error["message"]
+        with pytest.raises(WebSocketDisconnect):
+            until(ws, lambda m: False)
+        monkeypatch.undo()
