@@ -102,8 +102,16 @@ def test_answering_yes_never_makes_the_outcome_less_serious(
 
 @given(answer_sets(), techniques)
 def test_the_worst_question_outcome_wins(answers: dict[str, Answer], technique_id: str) -> None:
+    """The worst answer wins, and three of the receiver's own cautions refer (Downie-2013)."""
     result = evaluate(QUESTIONS, answers, technique_id, NOW)
-    expected = worst(q.outcome(answers[q.id], technique_id) for q in QUESTIONS.questions)
+    own = [q.outcome(answers[q.id], technique_id) for q in QUESTIONS.questions]
+    cautions = [
+        q
+        for q in QUESTIONS.questions
+        if q.role == "receiver" and q.outcome(answers[q.id], technique_id) == "caution"
+    ]
+    several = len(cautions) >= QUESTIONS.combined_cautions.refer_from
+    expected = worst([*own, *(["block_refer"] if several else [])])
     assert result.outcome == expected
     assert (result.outcome == "clear") == (result.reasons == ())
     assert all(severity(r.outcome) <= severity(result.outcome) for r in result.reasons)
@@ -149,3 +157,26 @@ def test_malformed_answers_are_input_errors_naming_the_question(
     else:
         with pytest.raises(ScreeningInputError, match=re.escape(repr(q.id))):
             evaluate(QUESTIONS, bad, technique_id, NOW)
+
+
+@given(answer_sets(), techniques)
+def test_more_cautions_never_give_a_laxer_session(
+    answers: dict[str, Answer], technique_id: str
+) -> None:
+    """Several cautions narrow the engine's limits at least as much as one (issue 11)."""
+    from backbuddy.domain import session
+    from backbuddy.domain import techniques as tech
+    from backbuddy.domain.screening import session_technique
+
+    result = evaluate(QUESTIONS, answers, technique_id, NOW)
+    if result.outcome != "caution":
+        return
+    technique = tech.get(technique_id)
+    one = session.new_session(technique, result).limits
+    combined = session.new_session(session_technique(QUESTIONS, technique, result), result).limits
+    assert combined.max_range_deg <= one.max_range_deg
+    assert combined.hard_speed_deg_s <= one.hard_speed_deg_s
+    assert combined.attempts <= one.attempts
+    if result.cautions >= QUESTIONS.combined_cautions.narrow_from:
+        assert combined.max_range_deg < one.max_range_deg
+        assert combined.attempts == QUESTIONS.combined_cautions.attempts

@@ -62,6 +62,11 @@ def screened(when: str, **answers: object) -> esc.ScreeningFact:
     return esc.ScreeningFact(at(when), answers)
 
 
+def seen(recorded: str, on: str | None = None) -> esc.Seen:
+    """A professional's visit on the day of `on` (default: `recorded`), recorded at `recorded`."""
+    return esc.Seen(at(on or recorded).date(), at(recorded))
+
+
 H = esc.History
 
 # (what happened, history, rules that fire)
@@ -153,8 +158,18 @@ NOTICE_TABLE: list[tuple[str, esc.History, set[str]]] = [
         {"symptom_halt"},
     ),
     (
-        "symptom halt 31 days ago",
+        "symptom halt 29 days ago, seen by a professional since",
+        H((session("d-29 09:00", end="symptom", status="halted"),), seen=(seen("d-20 09:00"),)),
+        {"symptom_halt"},
+    ),
+    (
+        "symptom halt 31 days ago, never seen: it still blocks",
         H((session("d-31 09:00", end="symptom", status="halted"),)),
+        {"symptom_halt"},
+    ),
+    (
+        "symptom halt 31 days ago, seen the next day",
+        H((session("d-31 09:00", end="symptom", status="halted"),), seen=(seen("d-30 09:00"),)),
         set(),
     ),
     # aftercare answers
@@ -171,8 +186,13 @@ NOTICE_TABLE: list[tuple[str, esc.History, set[str]]] = [
     ("after session: felt worse", H(aftercare=(care("d-1 09:00", feel="worse"),)), {"felt_worse"}),
     ("after session: felt better", H(aftercare=(care("d-1 09:00", feel="better"),)), set()),
     (
-        "after session: numbness 31 days ago",
+        "after session: numbness 31 days ago, never seen: it still blocks",
         H(aftercare=(care("d-31 09:00", symptoms=("numbness",)),)),
+        {"aftercare_symptom"},
+    ),
+    (
+        "after session: numbness 31 days ago, seen since",
+        H(aftercare=(care("d-31 09:00", symptoms=("numbness",)),), seen=(seen("d-29 09:00"),)),
         set(),
     ),
     # repeated speed halts: the pair needs a slower approach
@@ -194,10 +214,13 @@ NOTICE_TABLE: list[tuple[str, esc.History, set[str]]] = [
     ("what", "history", "rules"), NOTICE_TABLE, ids=[r[0] for r in NOTICE_TABLE]
 )
 def test_notice_table(what: str, history: esc.History, rules: set[str]) -> None:
+    """A symptom notice blocks (I8) until a professional's visit is recorded; no other does."""
     notices = esc.evaluate(history, NOW)
     assert {n.rule for n in notices} == rules
     for notice in notices:
-        assert not notice.blocks
+        symptom = notice.rule in ("symptom_halt", "aftercare_symptom")
+        assert notice.blocks == (symptom and not history.seen), notice
+        assert ("No new session until" in notice.reason) == notice.blocks
         assert notice.reason
         assert notice.advice
         assert "physiotherapist, chiropractor or doctor" in notice.advice

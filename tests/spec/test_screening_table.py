@@ -2,6 +2,8 @@
 
 Each row of TABLE lists the answers that are not "no" (every other answer is "no")
 and, for each technique, the outcome followed by the reasons, most serious first.
+`several_cautions` is the referral that three or more of the receiver's own caution
+answers give together (Downie-2013; `combined_cautions` in screening.yaml).
 The table is the spec: clinical-facts.md section 1, with the choices documented in
 src/backbuddy/data/screening.yaml.
 """
@@ -39,7 +41,7 @@ age_over_70=yes_cleared                       | caution: age_over_70            
 postmenopausal_over_50                        | caution: postmenopausal_over_50              | caution: postmenopausal_over_50
 long_term_steroids                            | block_refer: long_term_steroids              | block_refer: long_term_steroids
 recent_spinal_surgery                         | block_refer: recent_spinal_surgery           | block_refer: recent_spinal_surgery
-disc_herniation                               | caution: disc_herniation                     | block_refer: disc_herniation
+disc_herniation                               | block_refer: disc_herniation                 | block_refer: disc_herniation
 limb_numbness                                 | block_refer: limb_numbness                   | block_refer: limb_numbness
 anticoagulants                                | caution: anticoagulants                      | block_refer: anticoagulants
 inflammatory_arthritis                        | block_refer: inflammatory_arthritis          | block_refer: inflammatory_arthritis
@@ -51,9 +53,12 @@ cracked_today                                 | block_refer: cracked_today      
 assistant_back_shoulder_wrist                 | caution: assistant_back_shoulder_wrist       | caution: assistant_back_shoulder_wrist
 chronic_pain, postmenopausal_over_50          | caution: postmenopausal_over_50, chronic_pain | caution: postmenopausal_over_50, chronic_pain
 chronic_pain, cancer_history                  | block_refer: cancer_history, chronic_pain    | block_refer: cancer_history, chronic_pain
-pregnancy, disc_herniation                    | caution: disc_herniation, pregnancy          | block_refer: disc_herniation, pregnancy
+pregnancy, disc_herniation                    | block_refer: disc_herniation, pregnancy      | block_refer: disc_herniation, pregnancy
 pregnancy, chronic_pain                       | caution: pregnancy, chronic_pain             | block_refer: pregnancy, chronic_pain
 chest_pain, cancer_history, chronic_pain      | block_emergency: chest_pain                  | block_emergency: chest_pain
+chronic_pain, postmenopausal_over_50, age_over_70=yes_cleared | block_refer: several_cautions, age_over_70, postmenopausal_over_50, chronic_pain | block_refer: several_cautions, age_over_70, postmenopausal_over_50, chronic_pain
+chronic_pain, postmenopausal_over_50, assistant_back_shoulder_wrist | caution: postmenopausal_over_50, chronic_pain, assistant_back_shoulder_wrist | caution: postmenopausal_over_50, chronic_pain, assistant_back_shoulder_wrist
+pregnancy, chronic_pain, anticoagulants       | block_refer: several_cautions, anticoagulants, pregnancy, chronic_pain | block_refer: anticoagulants, pregnancy, chronic_pain
 saddle_numbness, bladder_bowel_change         | block_emergency: saddle_numbness, bladder_bowel_change | block_emergency: saddle_numbness, bladder_bowel_change
 significant_trauma=yes, limb_numbness         | block_refer: significant_trauma, limb_numbness | block_refer: significant_trauma, limb_numbness
 """  # noqa: E501 (a table reads better than wrapped lines)

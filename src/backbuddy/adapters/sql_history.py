@@ -20,7 +20,7 @@ from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as event_codec
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
-from backbuddy.domain.escalation import AftercareFact, Notice
+from backbuddy.domain.escalation import AftercareFact, Notice, Seen
 from backbuddy.domain.events import Event
 from backbuddy.domain.ports import Forgotten, ScreeningRecord
 from backbuddy.domain.screening import Reason
@@ -59,7 +59,7 @@ class HistoryQueries:
                 id=r.id,
                 technique=r.technique,
                 outcome=r.outcome,
-                reasons=tuple(Reason(**x) for x in r.reasons),
+                reasons=tuple(reason_from_json(x) for x in r.reasons),
                 answers=dict(r.answers),
                 role=r.role,
                 taken_at=r.taken_at,
@@ -95,6 +95,22 @@ class HistoryQueries:
             )
             for r in rows
         ]
+
+    def save_seen(self, seen: Seen) -> int:
+        """Store the pair's record that a professional has seen the receiver."""
+        aware(seen.recorded_at)
+        row = {
+            "seen_on": seen.seen_on,
+            "recorded_at": seen.recorded_at,
+            "statement": seen.statement,
+        }
+        with self._transaction("record the professional's visit") as conn:
+            return _new_id(conn.execute(schema.seen.insert().values(row)))
+
+    def seen(self, since: datetime | None = None) -> list[Seen]:
+        """The records that a professional has seen the receiver, oldest first."""
+        rows = self._rows_since(schema.seen, "recorded_at", since, "read professional visits")
+        return [Seen(r.seen_on, r.recorded_at, r.statement) for r in rows]
 
     def record_notices(self, notices: Sequence[Notice], recorded_at: datetime) -> int:
         """Store the notices whose key is new, in one transaction; return how many."""
@@ -173,6 +189,7 @@ class HistoryQueries:
             schema.events,
             schema.aftercare,
             schema.notices,
+            schema.seen,
             schema.sessions,
             schema.screenings,
         )
@@ -206,6 +223,32 @@ class HistoryQueries:
             raise explain(err, "compact the database after deleting", self.where) from err
         finally:
             raw.close()
+
+
+def reason_to_json(reason: Reason) -> dict[str, Any]:
+    """A screening reason as stored: the three fields, plus what an earlier block added."""
+    out: dict[str, Any] = {"id": reason.id, "outcome": reason.outcome, "message": reason.message}
+    if reason.until is not None:
+        out["until"] = reason.until.astimezone(UTC).isoformat()
+    if reason.held_since is not None:
+        out["held_since"] = reason.held_since.astimezone(UTC).isoformat()
+        out["held"] = reason.held
+        out["contradicted"] = reason.contradicted
+    return out
+
+
+def reason_from_json(raw: dict[str, Any]) -> Reason:
+    """A stored reason back; rows written before 0003 have only id, outcome and message."""
+    times = {k: datetime.fromisoformat(raw[k]) for k in ("until", "held_since") if raw.get(k)}
+    return Reason(
+        raw["id"],
+        raw["outcome"],
+        raw["message"],
+        until=times.get("until"),
+        held_since=times.get("held_since"),
+        held=raw.get("held"),
+        contradicted=bool(raw.get("contradicted", False)),
+    )
 
 
 def _running_live(owner: str | None, started_at: datetime, at: datetime) -> bool:

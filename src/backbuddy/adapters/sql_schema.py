@@ -151,3 +151,14 @@ notices = sa.Table(
     sa.UniqueConstraint("key"),
     sa.Index(None, "raised_at"),
 )
+
+# Revision 0003: the pair's records that a professional has seen the receiver (I1, I8).
+seen = sa.Table(
+    "seen",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("seen_on", sa.Date, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Column("statement", sa.Text, nullable=False),
+    sa.Index(None, "recorded_at"),
+)

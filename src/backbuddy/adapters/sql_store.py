@@ -20,14 +20,19 @@ from backbuddy.adapters import process_owner, sql_migrate
 from backbuddy.adapters import sql_schema as schema
 from backbuddy.adapters.sql_engine import WRITE, create_engine
 from backbuddy.adapters.sql_errors import explain, where
-from backbuddy.adapters.sql_history import HistoryQueries, aware
+from backbuddy.adapters.sql_history import (
+    HistoryQueries,
+    aware,
+    reason_from_json,
+    reason_to_json,
+)
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as event_codec
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
 from backbuddy.domain.events import Event
 from backbuddy.domain.ports import SessionEnd, SessionRecord
-from backbuddy.domain.screening import Reason, ScreeningResult
+from backbuddy.domain.screening import ScreeningResult
 
 #: A running session owned by another machine is taken as abandoned after this long.
 OTHER_HOST_STALE = timedelta(hours=12)
@@ -76,7 +81,7 @@ class SqlStore(HistoryQueries):
         self, result: ScreeningResult, answers: Mapping[str, Any], *, role: str = "receiver"
     ) -> int:
         aware(result.taken_at, result.valid_until)
-        reasons = [{"id": r.id, "outcome": r.outcome, "message": r.message} for r in result.reasons]
+        reasons = [reason_to_json(r) for r in result.reasons]
         row = {
             "technique": result.technique,
             "outcome": result.outcome,
@@ -102,7 +107,7 @@ class SqlStore(HistoryQueries):
             row = conn.execute(query).first()
         if row is None:
             return None
-        reasons = tuple(Reason(**r) for r in row.reasons)
+        reasons = tuple(reason_from_json(r) for r in row.reasons)
         result = ScreeningResult(row.technique, row.outcome, reasons, row.taken_at, row.valid_until)
         return row.id, result
 

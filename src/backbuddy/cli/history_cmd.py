@@ -1,4 +1,4 @@
-"""`backbuddy history`: past sessions, newest first, how each one ended, and referral notices."""
+"""`backbuddy history`: past sessions, newest first, how each ended, blocks, visits and notices."""
 
 from __future__ import annotations
 
@@ -15,13 +15,12 @@ from backbuddy.bootstrap import open_store
 from backbuddy.cli.options import DbOption, JsonOption
 from backbuddy.config import load_settings
 from backbuddy.domain import wording
-from backbuddy.domain.escalation import Notice
+from backbuddy.domain.blocks import Block
+from backbuddy.domain.escalation import Notice, Seen
 from backbuddy.domain.ports import SessionRecord
-from backbuddy.services.escalation import current_notices, local_zone
+from backbuddy.services.escalation import current_notices, local_zone, person_blocks
 
 err_console = Console(stderr=True)
-
-ENDINGS = wording.ENDINGS
 
 
 def register(app: typer.Typer) -> None:
@@ -29,12 +28,21 @@ def register(app: typer.Typer) -> None:
 
 
 def history(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """List past sessions: date, technique, attempts, how each ended, camera or not."""
+    """List past sessions: date, technique, attempts, how each ended, camera or not.
+
+    Then what blocks sessions now (red flags, waits, symptom halts) and how each ends,
+    the recorded professional visits, and the notices (referrals, blocks, re-answers
+    that contradicted a block).
+    """
     console = Console()  # per call: the width (COLUMNS) is read when the command runs
     store, interrupted = open_store(load_settings(db=db))
+    now, zone = datetime.now(UTC), local_zone()
     with store:
         records = list(reversed(store.sessions()))
-        notices = current_notices(store, datetime.now(UTC), local_zone()) if records else ()
+        anything = bool(records or store.screenings())
+        notices = current_notices(store, now, zone) if anything else ()
+        blocks = person_blocks(store, now, zone) if anything else ()
+        visits = store.seen()
     for session_id in interrupted:
         err_console.print(
             f"[yellow]session {session_id} was interrupted[/] (backbuddy stopped before it "
@@ -42,20 +50,49 @@ def history(db: DbOption = None, as_json: JsonOption = False) -> None:
         )
     if as_json:
         typer.echo(json.dumps([_as_dict(r) for r in records], indent=2))
-    elif not records:
-        console.print("No sessions yet. Start one with: backbuddy guide TECHNIQUE")
-    else:
+        return
+    if records:
         console.print(_table(records))
-        _print_notices(console, notices)
+    else:
+        console.print("No sessions yet. Start one with: backbuddy guide TECHNIQUE")
+    _print_blocks(console, blocks)
+    _print_visits(console, visits)
+    _print_notices(console, notices)
+
+
+def _print_blocks(console: Console, blocks: tuple[Block, ...]) -> None:
+    """What blocks every session now, and how each block ends."""
+    if not blocks:
+        return
+    console.print("[bold red]Blocking sessions now[/]")
+    for b in blocks:
+        end = (
+            "until a physiotherapist, chiropractor or doctor has seen the receiver "
+            "(then: backbuddy seen --date YYYY-MM-DD)"
+            if b.needs_seen
+            else f"until {_local(b.until)} (a wait, not a referral)"
+        )
+        console.print(f"[red]•[/] {b.what}: blocks {end}.", highlight=False)
+
+
+def _print_visits(console: Console, visits: list[Seen]) -> None:
+    if not visits:
+        return
+    console.print("[bold]Professional visits recorded[/]")
+    for v in visits:
+        console.print(
+            f"• seen on {v.seen_on} (recorded {_local(v.recorded_at)}): {v.statement}",
+            highlight=False,
+        )
 
 
 def _print_notices(console: Console, notices: tuple[Notice, ...]) -> None:
-    """Referral notices the history carries now (I8); each is also recorded."""
+    """The notices the history carries now (I8, blocks); each is also recorded."""
     if not notices:
         return
-    console.print("[bold]Referral notices[/]")
+    console.print("[bold]Notices[/]")
     for n in notices:
-        style = "bold red" if n.urgency != "routine" else "yellow"
+        style = "bold red" if n.urgency != "routine" or n.blocks else "yellow"
         console.print(f"[{style}]•[/] {n.reason} {n.advice}", highlight=False)
 
 
@@ -68,9 +105,7 @@ def _table(records: list[SessionRecord]) -> Table:
     table.add_column("camera")
     table.add_column("how it ended", min_width=12)
     for r in records:
-        ending = ENDINGS[r.status]
-        if r.end_reason and r.status != "interrupted":  # its notice already says why
-            ending += f": {r.end_reason}"
+        ending = wording.ending(r.status, r.end_reason)
         table.add_row(
             str(r.id),
             _local(r.started_at),
@@ -82,8 +117,8 @@ def _table(records: list[SessionRecord]) -> Table:
     return table
 
 
-def _local(when: datetime) -> str:
-    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+def _local(when: datetime | None) -> str:
+    return "" if when is None else when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _as_dict(r: SessionRecord) -> dict[str, Any]:

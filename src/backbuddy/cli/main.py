@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "backbuddy.cli.techniques_cmd",
     "backbuddy.cli.screen_cmd",
     "backbuddy.cli.history_cmd",
+    "backbuddy.cli.seen_cmd",
     "backbuddy.cli.report_cmd",
     "backbuddy.cli.export_cmd",
     "backbuddy.cli.forget_cmd",

@@ -16,7 +16,7 @@ from backbuddy.domain.errors import BackbuddyError
 from backbuddy.reports.data import collect
 from backbuddy.reports.html import render_html, render_pdf
 from backbuddy.reports.output import write_atomic
-from backbuddy.services.escalation import current_notices, local_zone
+from backbuddy.services.escalation import current_notices, local_zone, person_blocks
 
 console = Console()
 
@@ -87,7 +87,7 @@ def report(
     store, _ = open_store(load_settings(db=db), now)
     with store:
         current_notices(store, now, zone)
-        data = collect(store, now, start, name)
+        data = collect(store, now, start, name, person_blocks(store, now, zone))
     if not data.sessions:
         period = f"since {start.date()}" if start else "stored"
         raise NothingToReport(
@@ -99,7 +99,7 @@ def report(
     written = write_atomic(target, content)
     console.print(
         f"Report written to {written} ({len(data.sessions)} sessions, "
-        f"{len(data.notice_groups)} kinds of referral notice).",
+        f"{len(data.notice_groups)} kinds of notice).",
         highlight=False,
         soft_wrap=True,
     )

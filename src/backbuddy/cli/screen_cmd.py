@@ -30,9 +30,10 @@ from backbuddy.domain.screening import (
     Questionnaire,
     ScreeningResult,
     load_questions,
+    session_technique,
 )
 from backbuddy.domain.wording import DISCLAIMER
-from backbuddy.services.screening import take_screening
+from backbuddy.services.screening import HOLDS, take_screening, wait_end
 
 console = Console()
 err_console = Console(stderr=True)
@@ -140,10 +141,21 @@ def _ask_one(q: Question, counter: str, out: Console) -> Answer:
 
 
 def as_json_dict(result: ScreeningResult) -> dict[str, Any]:
+    """The outcome for scripts; a reason held from earlier says since when and whether
+    this screening contradicted it, a wait says when it ends."""
+    reasons: list[dict[str, Any]] = []
+    for r in result.reasons:
+        item: dict[str, Any] = {"id": r.id, "message": r.message}
+        if r.until is not None:
+            item["until"] = r.until.isoformat()
+        if r.held_since is not None:
+            item |= {"held_since": r.held_since.isoformat(), "held": r.held}
+            item["contradicted"] = r.contradicted
+        reasons.append(item)
     return {
         "technique": result.technique,
         "outcome": result.outcome,
-        "reasons": [{"id": r.id, "message": r.message} for r in result.reasons],
+        "reasons": reasons,
         "valid_until": result.valid_until.isoformat(),
     }
 
@@ -154,14 +166,29 @@ def show(
     questions: Questionnaire,
     screening_id: int | None,
 ) -> None:
-    """The outcome in colour and the agreed wording; an emergency shows only its message."""
+    """The outcome in colour and the agreed wording; an emergency shows only its message.
+
+    A reason held from an earlier answer (or a symptom halt) says so first; a wait
+    says when it ends and adds no referral; a block that needs a professional says
+    how it ends.
+    """
     console.print(f"\n{HEADLINES[result.outcome]}  [dim]{escape(technique.name)}[/]")
-    console.print(escape(questions.summaries[result.outcome]))
-    if result.outcome != "block_emergency":
+    own = any(r.held is None for r in result.blocking)
+    console.print(escape(questions.summaries[result.outcome] if own else "Not today."))
+    if result.outcome == "block_emergency":
         for reason in result.reasons:
-            console.print(f" • {escape(reason.message)}")
+            if reason.held:
+                console.print(f" • [bold]{escape(reason.held)}[/]")
+    else:
+        for reason in result.reasons:
+            held = f"[bold]{escape(reason.held)}[/] " if reason.held else ""
+            console.print(f" • {held}{escape(reason.message)}")
+            if reason.until is not None and not result.allows_session:
+                console.print(f"   You can screen again after {wait_end(reason)}.")
+        if result.needs_professional:
+            console.print(escape(HOLDS))
         if result.outcome == "caution":
-            console.print(escape(technique.caution.text))
+            console.print(escape(session_technique(questions, technique, result).caution.text))
         if result.allows_session:
             until = result.valid_until.astimezone().strftime("%H:%M")
             console.print(

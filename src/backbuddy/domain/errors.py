@@ -34,10 +34,12 @@ class ScreeningRequired(BackbuddyError):
 class ScreeningBlocked(BackbuddyError):
     """The screening outcome does not allow this technique today."""
 
-    def __init__(self, message: str, outcome: str) -> None:
+    def __init__(self, message: str, outcome: str, result: object | None = None) -> None:
         super().__init__(message)
         self.outcome = outcome
         self.exit_code = 4 if outcome == "block_emergency" else 3
+        #: The screening result that blocks, when there is one to show (a ScreeningResult).
+        self.result = result
 
 
 class TransitionNotAllowed(BackbuddyError):

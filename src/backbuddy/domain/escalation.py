@@ -7,6 +7,11 @@ region). Every notice states its reason in plain words and refers with the
 clinical-facts §6 wording; none diagnoses. The thresholds are the proposed
 defaults of clinical-facts.md §3, not a clinical standard.
 
+A symptom that stopped a session (or was reported in an aftercare check) blocks
+every later session until the pair records that a professional has seen the
+receiver (`Seen`, `cleared`); its notice says so, and `domain.blocks` applies it
+to every screening.
+
 Which sessions count: every stored session except one the pair ended before any
 attempt (status `ended_by_pair`, 0 attempts). "A day" is a calendar day in the
 time zone given (the receiver's local zone).
@@ -15,7 +20,7 @@ time zone given (the receiver's local zone).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal, get_args
 
@@ -33,6 +38,9 @@ RuleId = Literal[
     "felt_worse",
     "speed_halts",
     "pop_rest",
+    "red_flag",
+    "rest_day",
+    "contradiction",
 ]
 RULES: tuple[str, ...] = get_args(RuleId)
 Urgency = Literal["routine", "today", "emergency"]
@@ -84,6 +92,11 @@ ADVICE: dict[str, str] = {
     ),
     "pop_rest": wording.POP,
 }
+#: Added to a notice whose block waits for a professional's visit (I8).
+SEEN_FIRST = (
+    " No new session until a physiotherapist, chiropractor or doctor has seen the receiver"
+    " and the pair has recorded that visit."
+)
 #: What a frequency block says: a limit, and a referral if more seems needed.
 LIMIT_ADVICE = (
     "backbuddy allows at most 1 session a day and 3 in 7 days. If your back seems to need "
@@ -145,12 +158,27 @@ class ScreeningFact:
 
 
 @dataclass(frozen=True)
+class Seen:
+    """The pair's record that a professional has seen the receiver on `seen_on`.
+
+    It clears every block that needs a professional and was raised on or before
+    `seen_on` (the receiver's calendar day) and before `recorded_at`; a block
+    raised later needs a later record (see `cleared`).
+    """
+
+    seen_on: date
+    recorded_at: datetime
+    statement: str = ""
+
+
+@dataclass(frozen=True)
 class History:
     """Everything the rules read. Order does not matter."""
 
     sessions: tuple[SessionFact, ...] = ()
     aftercare: tuple[AftercareFact, ...] = ()
     screenings: tuple[ScreeningFact, ...] = ()
+    seen: tuple[Seen, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,8 +205,8 @@ def evaluate(history: History, now: datetime, tz: tzinfo = UTC) -> tuple[Notice,
         _frequency(history, now, tz),
         _regular_use(history, now),
         _felt_need(history, now),
-        _symptom_halt(history, now),
-        *_aftercare(history, now),
+        *_symptom_halt(history, now, tz),
+        *_aftercare(history, now, tz),
         _speed_halts(history, now),
     )
     return tuple(n for n in found if n is not None)
@@ -228,6 +256,27 @@ def aftercare_advice(answer: AftercareFact) -> tuple[Urgency, tuple[str, ...]]:
     if answer.felt_need_most_days:
         said.append(ADVICE["felt_need"])
     return "routine", tuple(said)
+
+
+def cleared(seen: Iterable[Seen], since: datetime, now: datetime, tz: tzinfo = UTC) -> bool:
+    """Has a record made by `now` said a professional saw the receiver on or after `since`'s day?"""
+    day = _day(since, tz)
+    return any(since <= s.recorded_at <= now and s.seen_on >= day for s in seen)
+
+
+def symptom_times(history: History, now: datetime) -> list[tuple[datetime, str]]:
+    """When a symptom stopped a session (or was reported after one), up to `now`, with what."""
+    found = [
+        (s.ended_at or s.started_at, f"Session {s.id} stopped for a symptom")
+        for s in history.sessions
+        if s.end_reason == "symptom"
+    ]
+    found += [
+        (a.at, "A new symptom was reported after a session (" + ", ".join(a.symptoms) + ")")
+        for a in history.aftercare
+        if a.symptoms
+    ]
+    return sorted((at, what.replace("_", " ")) for at, what in found if at <= now)
 
 
 def _notice(rule: RuleId, reason: str, anchor: datetime, urgency: Urgency = "routine") -> Notice:
@@ -330,27 +379,44 @@ def _regular_use(history: History, now: datetime) -> Notice | None:
     return _notice("regular_use", reason, first)
 
 
-def _symptom_halt(history: History, now: datetime) -> Notice | None:
-    halts = [
-        s for s in history.sessions if s.end_reason == "symptom" and _recent(s.started_at, now)
-    ]
-    if not halts:
-        return None
-    last = max(halts, key=lambda s: s.started_at)
-    reason = f"Session {last.id} on {last.started_at.date()} stopped for a symptom."
-    return _notice("symptom_halt", reason, last.started_at)
+def _symptom_halt(history: History, now: datetime, tz: tzinfo) -> Iterable[Notice]:
+    """Every symptom halt of the last 30 days, and any older one not yet cleared, is a notice.
+
+    A halt not cleared by a record that a professional has seen the receiver blocks
+    later sessions (I8), and its notice says so.
+    """
+    for s in sorted(history.sessions, key=lambda s: s.started_at):
+        if s.end_reason != "symptom" or s.started_at > now:
+            continue
+        blocking = not cleared(history.seen, s.ended_at or s.started_at, now, tz)
+        if not (blocking or _recent(s.started_at, now)):
+            continue
+        reason = f"Session {s.id} on {s.started_at.date()} stopped for a symptom."
+        if blocking:
+            reason += SEEN_FIRST
+        notice = _notice("symptom_halt", reason, s.started_at)
+        yield replace(notice, blocks=blocking)
 
 
-def _aftercare(history: History, now: datetime) -> Iterable[Notice]:
-    """New symptoms, lasting soreness or feeling worse, reported in the last 30 days."""
-    recent = sorted((a for a in history.aftercare if _recent(a.at, now)), key=lambda a: a.at)
-    symptom = [a for a in recent if a.symptoms]
+def _aftercare(history: History, now: datetime, tz: tzinfo) -> Iterable[Notice]:
+    """New symptoms, lasting soreness or feeling worse, reported in the last 30 days.
+
+    A reported symptom not yet cleared by a professional's visit is reported however
+    old it is, and it blocks (I8).
+    """
+    past = sorted((a for a in history.aftercare if a.at <= now), key=lambda a: a.at)
+    recent = [a for a in past if _recent(a.at, now)]
+    symptom = [a for a in past if a.symptoms]
     if symptom:
         last = symptom[-1]
+        blocking = not cleared(history.seen, last.at, now, tz)
         urgency, _ = aftercare_advice(last)
         named = ", ".join(s.replace("_", " ") for s in last.symptoms)
         reason = f"A new symptom was reported after a session on {last.at.date()}: {named}."
-        yield _notice("aftercare_symptom", reason, last.at, urgency)
+        if blocking or _recent(last.at, now):
+            reason += SEEN_FIRST if blocking else ""
+            notice = _notice("aftercare_symptom", reason, last.at, urgency)
+            yield replace(notice, blocks=blocking)
     sore = [a for a in recent if a.soreness_over_day]
     if sore:
         reason = f"Soreness lasted more than a day (reported {sore[-1].at.date()})."

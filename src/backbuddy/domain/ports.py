@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from backbuddy.domain.cues import Cue
-from backbuddy.domain.escalation import AftercareFact, Notice
+from backbuddy.domain.escalation import AftercareFact, Notice, Seen
 from backbuddy.domain.events import Event
 from backbuddy.domain.screening import Reason, ScreeningResult
 
@@ -106,6 +106,12 @@ class HistoryStore(SessionStore, Protocol):
     def save_aftercare(self, answer: AftercareFact) -> int: ...
 
     def aftercare(self, since: datetime | None = None) -> list[AftercareFact]: ...
+
+    def save_seen(self, seen: Seen) -> int:
+        """Store the pair's record that a professional has seen the receiver."""
+        ...
+
+    def seen(self, since: datetime | None = None) -> list[Seen]: ...
 
     def record_notices(self, notices: Sequence[Notice], recorded_at: datetime) -> int:
         """Store notices not stored before (by key); return how many were new."""

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from backbuddy.domain.errors import DefinitionError, ScreeningInputError, UnknownTechnique
-from backbuddy.domain.techniques import Role
+from backbuddy.domain.techniques import Caution, Role, Technique
 
 Outcome = Literal["clear", "caution", "block_refer", "block_emergency"]
 OUTCOME_ORDER: tuple[Outcome, ...] = ("clear", "caution", "block_refer", "block_emergency")
@@ -49,13 +49,32 @@ def worst(outcomes: Iterable[Outcome]) -> Outcome:
     return max(outcomes, key=severity, default="clear")
 
 
+#: The reason id of the combined-cautions referral (not a question).
+SEVERAL_CAUTIONS = "several_cautions"
+
+
 @dataclass(frozen=True)
 class Reason:
-    """Why an outcome is what it is: the question id and the message a person reads."""
+    """Why an outcome is what it is: the question id and the message a person reads.
+
+    `until`: a wait (the rule's `wait_hours`) ends then, and it is not a referral.
+    `held_since`/`held`: the reason comes from an earlier answer (or a symptom halt)
+    that still holds (domain.blocks), with the sentence that says so;
+    `contradicted`: this screening answered that question differently.
+    """
 
     id: str
     outcome: Outcome
     message: str
+    until: datetime | None = None
+    held_since: datetime | None = None
+    held: str | None = None
+    contradicted: bool = False
+
+    @property
+    def is_wait(self) -> bool:
+        """A block that only asks to wait (no professional needed)."""
+        return self.until is not None
 
 
 @dataclass(frozen=True)
@@ -71,6 +90,21 @@ class ScreeningResult:
     @property
     def allows_session(self) -> bool:
         return self.outcome in ("clear", "caution")
+
+    @property
+    def cautions(self) -> int:
+        """How many distinct answers call for care: more narrow the routine further."""
+        return len({r.id for r in self.reasons if r.outcome == "caution"})
+
+    @property
+    def blocking(self) -> tuple[Reason, ...]:
+        """The reasons that give the outcome (every reason when none blocks)."""
+        return tuple(r for r in self.reasons if r.outcome == self.outcome)
+
+    @property
+    def needs_professional(self) -> bool:
+        """A block that is more than a wait: someone should see a professional first."""
+        return not self.allows_session and any(not r.is_wait for r in self.blocking)
 
     def valid_at(self, at: datetime) -> bool:
         return self.taken_at <= at <= self.valid_until
@@ -98,6 +132,14 @@ class Rule(_Model):
     outcome: RuleOutcome
     message: str = Field(min_length=1)
     source: str | None = Field(default=None, min_length=1)
+    #: A block that only asks to wait this many hours (not a referral).
+    wait_hours: int | None = Field(default=None, ge=1, le=24 * 14)
+
+    @model_validator(mode="after")
+    def _wait_is_a_refer_block(self) -> Rule:
+        if self.wait_hours is not None and self.outcome != "block_refer":
+            raise ValueError("wait_hours belongs to a block_refer rule (a wait, not a referral)")
+        return self
 
     def applies(self, answer: Answer, technique_id: str) -> bool:
         return answer == self.when and (self.techniques is None or technique_id in self.techniques)
@@ -167,12 +209,35 @@ class Question(_Model):
         return worst([r.outcome for r in self.fired(answer, technique_id)])
 
 
+class CombinedCautions(_Model):
+    """Several cautions together (Downie-2013): narrow further, then refer."""
+
+    narrow_from: int = Field(ge=2)
+    refer_from: int = Field(ge=2)
+    attempts: int = Field(ge=1, le=3)
+    text: str = Field(min_length=1)
+    message: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+    def caution(self, caution: Caution, cautions: int) -> Caution:
+        """The technique's caution, applied twice from `narrow_from` distinct cautions on."""
+        if cautions < self.narrow_from:
+            return caution
+        return Caution(
+            range_factor=caution.range_factor**2,
+            speed_factor=caution.speed_factor**2,
+            attempts=min(caution.attempts, self.attempts),
+            text=self.text,
+        )
+
+
 class Questionnaire(_Model):
     """All screening questions, the techniques they were written for, and the wording."""
 
     techniques: tuple[str, ...] = Field(min_length=1)
     summaries: dict[Outcome, str]
     note: str = Field(min_length=1)
+    combined_cautions: CombinedCautions
     questions: tuple[Question, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -194,6 +259,23 @@ class Questionnaire(_Model):
 
     def question(self, question_id: str) -> Question:
         return next(q for q in self.questions if q.id == question_id)
+
+    def find(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def combined(self, reasons: Iterable[Reason]) -> Reason | None:
+        """The referral when the receiver's own cautions reach `refer_from`, else None."""
+        rule = self.combined_cautions
+        own = {
+            r.id
+            for r in reasons
+            if r.outcome == "caution"
+            and (q := self.find(r.id)) is not None
+            and q.role == "receiver"
+        }
+        if len(own) < rule.refer_from:
+            return None
+        return Reason(SEVERAL_CAUTIONS, "block_refer", rule.message)
 
 
 def normalise_answers(questions: Questionnaire, answers: Mapping[str, object]) -> dict[str, Answer]:
@@ -219,7 +301,8 @@ def evaluate(
     Every question needs an answer, except once an answer already gives
     block_emergency (no later answer can lessen it, so nobody is kept answering).
     With block_emergency only the emergency reasons are kept (I1: the emergency
-    message only); otherwise every reason is listed, most serious first.
+    message only); otherwise every reason is listed, most serious first. The
+    receiver's own cautions from `combined_cautions.refer_from` on add a referral.
     """
     if technique_id not in questions.techniques:
         known = ", ".join(questions.techniques)
@@ -228,11 +311,14 @@ def evaluate(
         raise ValueError(f"valid_for must be positive, got {valid_for}")
     given = normalise_answers(questions, answers)
     reasons = [
-        Reason(q.id, rule.outcome, rule.message)
+        Reason(q.id, rule.outcome, rule.message, until=_until(rule, taken_at))
         for q in questions.questions
         if q.id in given
         for rule in q.fired(given[q.id], technique_id)
     ]
+    several = questions.combined(reasons)
+    if several is not None:
+        reasons.append(several)
     outcome = worst([r.outcome for r in reasons])
     missing = [q.id for q in questions.questions if q.id not in given]
     if missing and outcome != "block_emergency":
@@ -250,6 +336,28 @@ def evaluate(
         reasons=tuple(reasons),
         taken_at=taken_at,
         valid_until=taken_at + valid_for,
+    )
+
+
+def _until(rule: Rule, taken_at: datetime) -> datetime | None:
+    return None if rule.wait_hours is None else taken_at + timedelta(hours=rule.wait_hours)
+
+
+def session_technique(
+    questions: Questionnaire, technique: Technique, result: ScreeningResult
+) -> Technique:
+    """The technique as a session under `result` must run it: several cautions narrow more.
+
+    The engine narrows a `caution` session by `technique.caution`; with two or more
+    distinct cautions that caution is the combined, stricter one (no engine change).
+    """
+    if result.outcome != "caution":
+        return technique
+    caution = questions.combined_cautions.caution(technique.caution, result.cautions)
+    return (
+        technique
+        if caution == technique.caution
+        else technique.model_copy(update={"caution": caution})
     )
 
 

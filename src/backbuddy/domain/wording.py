@@ -83,6 +83,30 @@ ENDINGS = {
     "ended_by_pair": "ended by the pair",
     "interrupted": "interrupted",
 }
+#: Why the engine ended a session, in words; None where the status already says it all.
+END_REASONS: dict[str, str | None] = {
+    "completed": None,
+    "ended_by_pair": None,
+    "symptom": "a symptom",
+    "speed": "too fast",
+    "pop": "a click, the area rests",
+    "stopped": "STOP pressed",
+}
+
+
+def ending(status: str, reason: str | None) -> str:
+    """How a session ended, said once: "halted: a symptom", "ended by the pair".
+
+    An interrupted session's reason is left out (its notice says why); a reason the
+    engine does not know is shown as stored.
+    """
+    said = ENDINGS.get(status, status.replace("_", " "))
+    if not reason or status == "interrupted":
+        return said
+    words = END_REASONS.get(reason, reason.replace("_", " "))
+    return said if words is None or words == said else f"{said}: {words}"
+
+
 CAUTION_PREFIX = "Because of your screening answers, today's routine is gentler."
 
 #: Words no cue may use: diagnoses, and pressure to push or chase a pop (I6).

@@ -11,13 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from backbuddy.domain import blocks as blk
 from backbuddy.domain import techniques as tech
 from backbuddy.domain import wording
-from backbuddy.domain.escalation import AftercareFact, Notice
+from backbuddy.domain.escalation import AftercareFact, Notice, Seen
 from backbuddy.domain.events import SYMPTOMS, Pose, Sensation
 from backbuddy.domain.ports import HistoryStore, ScreeningRecord, SessionRecord
-
-ENDINGS = wording.ENDINGS
 
 
 @dataclass(frozen=True)
@@ -33,11 +32,7 @@ class SessionRow:
 
     @property
     def ending(self) -> str:
-        text = ENDINGS[self.record.status]
-        reason = (self.record.end_reason or "").replace("_", " ")
-        if not reason or reason == text or self.record.status == "interrupted":
-            return text
-        return f"{text}: {reason}"
+        return wording.ending(self.record.status, self.record.end_reason)
 
 
 @dataclass(frozen=True)
@@ -67,6 +62,8 @@ class ReportData:
     symptoms: tuple[SymptomRow, ...]
     aftercare: tuple[AftercareFact, ...]
     notices: tuple[Notice, ...]
+    seen: tuple[Seen, ...] = ()
+    blocks: tuple[blk.Block, ...] = ()
 
     @property
     def notice_groups(self) -> tuple[NoticeGroup, ...]:
@@ -91,9 +88,13 @@ class ReportData:
 
 
 def collect(
-    store: HistoryStore, now: datetime, since: datetime | None = None, who: str | None = None
+    store: HistoryStore,
+    now: datetime,
+    since: datetime | None = None,
+    who: str | None = None,
+    blocks: tuple[blk.Block, ...] = (),
 ) -> ReportData:
-    """Everything stored from `since` (all when None) up to now."""
+    """Everything stored from `since` (all when None) up to now; `blocks`: those in force now."""
     techniques = tech.load_all()
     records = store.sessions(since)
     poses: dict[int, list[Pose]] = defaultdict(list)
@@ -121,6 +122,8 @@ def collect(
         symptoms=tuple(sorted(symptoms, key=lambda s: s.at)),
         aftercare=aftercare,
         notices=tuple(store.notices(since)),
+        seen=tuple(store.seen(since)),
+        blocks=blocks,
     )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from backbuddy.domain.ports import SessionRecord
+from backbuddy.domain.screening import Reason
 from backbuddy.reports.data import ReportData
 
 FORMAT_VERSION = 1
@@ -23,9 +24,7 @@ def to_dict(data: ReportData) -> dict[str, Any]:
                 "id": r.id,
                 "technique": r.technique,
                 "outcome": r.outcome,
-                "reasons": [
-                    {"id": x.id, "outcome": x.outcome, "message": x.message} for x in r.reasons
-                ],
+                "reasons": [_reason(x) for x in r.reasons],
                 "answers": dict(r.answers),
                 "role": r.role,
                 "taken_at": _iso(r.taken_at),
@@ -73,7 +72,26 @@ def to_dict(data: ReportData) -> dict[str, Any]:
             }
             for n in data.notices
         ],
+        "seen": [
+            {
+                "seen_on": v.seen_on.isoformat(),
+                "recorded_at": _iso(v.recorded_at),
+                "statement": v.statement,
+            }
+            for v in data.seen
+        ],
     }
+
+
+def _reason(reason: Reason) -> dict[str, Any]:
+    """A screening reason; one held from earlier says since when and if it was contradicted."""
+    out: dict[str, Any] = {"id": reason.id, "outcome": reason.outcome, "message": reason.message}
+    if reason.until is not None:
+        out["until"] = _iso(reason.until)
+    if reason.held_since is not None:
+        out |= {"held_since": _iso(reason.held_since), "held": reason.held}
+        out["contradicted"] = reason.contradicted
+    return out
 
 
 def to_json(data: ReportData) -> str:

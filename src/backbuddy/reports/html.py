@@ -18,6 +18,13 @@ from backbuddy.reports.data import ReportData
 
 TITLE = "backbuddy: home back-mobility sessions, summary for a clinician"
 FEEL = {"better": "better", "same": "about the same", "worse": "worse"}
+#: Headings of notice kinds whose rule id does not read well on its own.
+RULE_TITLES = {
+    "red_flag": "Red flag at a screening",
+    "rest_day": "Rest day (back cracked in the last 24 hours)",
+    "contradiction": "Re-answer that contradicted a block",
+    "pop_rest": "Rest after a click",
+}
 
 
 def _environment(tz: tzinfo) -> jinja2.Environment:
@@ -35,6 +42,9 @@ def _environment(tz: tzinfo) -> jinja2.Environment:
     env.filters["when"] = when
     env.filters["words"] = lambda value: str(value).replace("_", " ")
     env.filters["num"] = lambda value: "–" if value is None else f"{value:.0f}"
+    env.filters["rule_title"] = lambda rule: RULE_TITLES.get(
+        rule, rule.replace("_", " ").capitalize()
+    )
     return env
 
 

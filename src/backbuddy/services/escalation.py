@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta, tzinfo
 
+from backbuddy.domain import blocks as blk
 from backbuddy.domain import escalation as esc
 from backbuddy.domain import techniques as tech
 from backbuddy.domain.errors import SessionLimitReached
+from backbuddy.domain.events import SYMPTOMS, Sensation
 from backbuddy.domain.ports import HistoryStore
+from backbuddy.domain.screening import Questionnaire, load_questions
 
 
 class StartBlocked(SessionLimitReached):
@@ -46,6 +49,12 @@ def load_history(store: HistoryStore) -> esc.History:
     # The engine rests the region after every pop it takes, in any mode (I6), so the latest
     # pop event of a session, on the session's clock, is when its rest began.
     pops = {sid: event.t for sid, event in store.events_of_kind(["pop"])}
+    # A symptom stored before a crash still ended that session for a symptom (I7, I8).
+    felt = {
+        sid
+        for sid, event in store.events_of_kind(["sensation"])
+        if isinstance(event, Sensation) and event.sensation in SYMPTOMS
+    }
     sessions = tuple(
         esc.SessionFact(
             id=s.id,
@@ -55,23 +64,48 @@ def load_history(store: HistoryStore) -> esc.History:
             status=s.status,
             attempts=s.attempts,
             ended_at=s.ended_at,
-            end_reason=s.end_reason,
+            end_reason="symptom" if s.id in felt else s.end_reason,
             speed_halts=speed[s.id],
             popped_at=s.started_at + timedelta(seconds=pops[s.id]) if s.id in pops else None,
         )
         for s in store.sessions()
     )
     screenings = tuple(esc.ScreeningFact(r.taken_at, r.answers) for r in store.screenings())
-    return esc.History(sessions, tuple(store.aftercare()), screenings)
+    return esc.History(sessions, tuple(store.aftercare()), screenings, tuple(store.seen()))
 
 
 def current_notices(
-    store: HistoryStore, now: datetime, tz: tzinfo | None = None
+    store: HistoryStore,
+    now: datetime,
+    tz: tzinfo | None = None,
+    questions: Questionnaire | None = None,
 ) -> tuple[esc.Notice, ...]:
-    """The referral notices the history carries now; recorded (once each) before returning."""
-    notices = esc.evaluate(load_history(store), now, tz or local_zone())
-    store.record_notices(notices, now)
-    return notices
+    """The notices the history carries now, most serious kinds first; recorded once each.
+
+    Referral notices (I8) and block notices (every screening that blocked, every
+    re-answer that contradicted a block) are all recorded, however old, so a report
+    lists them; the ones shown are those of the last 30 days and any whose block holds.
+    """
+    zone = tz or local_zone()
+    qs = questions or load_questions()
+    history = load_history(store)
+    referrals = esc.evaluate(history, now, zone)
+    recorded = blk.notices(qs, history, now, zone)
+    store.record_notices((*recorded, *referrals), now)
+    holding = blk.person_blocks(qs, history, now, zone)
+    shown = [n for n in recorded if blk.current(n, holding, now)]
+    return (*sorted(shown, key=lambda n: n.at, reverse=True), *referrals)
+
+
+def person_blocks(
+    store: HistoryStore,
+    now: datetime,
+    tz: tzinfo | None = None,
+    questions: Questionnaire | None = None,
+) -> tuple[blk.Block, ...]:
+    """The blocks on the person in force now (red flags, waits, symptom halts)."""
+    qs = questions or load_questions()
+    return blk.person_blocks(qs, load_history(store), now, tz or local_zone())
 
 
 def check_can_start(

@@ -25,20 +25,23 @@ from backbuddy.domain import session
 from backbuddy.domain import techniques as tech
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import EventError, TransitionNotAllowed
-from backbuddy.domain.ports import SessionStore
-from backbuddy.domain.screening import ScreeningResult
+from backbuddy.domain.ports import HistoryStore
+from backbuddy.domain.screening import ScreeningResult, load_questions, session_technique
 from backbuddy.services.screening import check_allows, require_valid_screening, take_screening
 from backbuddy.services.session_runner import MAX_SIMULATED_S, SessionRunner, with_ticks
 
 
 def screening_for(
-    store: SessionStore,
+    store: HistoryStore,
     settings: Settings,
     technique: tech.Technique,
     now: datetime,
     answers: Mapping[str, object] | None = None,
 ) -> tuple[int | None, ScreeningResult]:
-    """I1: take a screening from `answers`, or find this sitting's stored one; refuse blocks."""
+    """I1: take a screening from `answers`, or find this sitting's stored one; refuse blocks.
+
+    Either way the result carries every block in force on the person (domain.blocks).
+    """
     if answers is None:
         return require_valid_screening(store, technique.id, now)
     valid_for = timedelta(hours=settings.screening_valid_hours)
@@ -50,7 +53,9 @@ def screening_for(
 def new_state(
     settings: Settings, technique: tech.Technique, screening: ScreeningResult
 ) -> session.SessionState:
-    return session.new_session(technique, screening, settings.limits_for(technique))
+    """The session's start state; several cautions narrow the technique's caution further."""
+    narrowed = session_technique(load_questions(), technique, screening)
+    return session.new_session(narrowed, screening, settings.limits_for(technique))
 
 
 #: Events one headless run may hold: a 30-minute session with a camera pose at

@@ -1,59 +1,141 @@
-"""The screening flow over the SessionStore port: evaluate, store, enforce I1.
+"""The screening flow over the store: evaluate with the blocks that hold, store, enforce I1.
 
-`take_screening` is what `backbuddy screen` and the web page call; any session
-starter calls `require_valid_screening` first, so no guided session starts without
-a screening from this sitting whose outcome allows the technique (invariant I1).
+`take_screening` is what `backbuddy screen`, `guide --screening-answers` and the web
+page call; every session starter calls `require_valid_screening` first, so no
+guided session starts without a screening from this sitting whose outcome allows
+the technique (invariant I1). Both read the stored history: a red flag or a symptom
+halt holds across techniques and re-screens until its own end (domain.blocks), so
+the result they return (and the engine checks at `begin`) already carries it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
-from backbuddy.domain.errors import ScreeningBlocked, ScreeningRequired
-from backbuddy.domain.ports import SessionStore
+from backbuddy.domain import blocks as blk
+from backbuddy.domain.errors import ScreeningBlocked, ScreeningInputError, ScreeningRequired
+from backbuddy.domain.ports import HistoryStore
 from backbuddy.domain.screening import (
     DEFAULT_VALIDITY,
     Questionnaire,
+    Reason,
     ScreeningResult,
     evaluate,
     load_questions,
     normalise_answers,
 )
+from backbuddy.services.escalation import local_zone, person_blocks
+
+#: How a block that needs a professional ends, said with the block.
+HOLDS = (
+    "This holds for both routines, and answering again won't lift it, until a physiotherapist, "
+    "chiropractor or doctor has seen the receiver and you have recorded that visit (on the home "
+    "page, or with `backbuddy seen --date YYYY-MM-DD`)."
+)
 
 
 def take_screening(
-    store: SessionStore | None,
+    store: HistoryStore | None,
     technique_id: str,
     answers: Mapping[str, object],
     now: datetime,
     *,
     questions: Questionnaire | None = None,
     valid_for: timedelta = DEFAULT_VALIDITY,
+    tz: tzinfo | None = None,
 ) -> tuple[int | None, ScreeningResult]:
-    """Evaluate the answers and store the result with them; the id is None without a store.
+    """Evaluate the answers with the blocks in force and store the result with the answers.
 
-    Bad answers raise ScreeningInputError before anything is stored.
+    The id is None without a store (then nothing earlier is known). Bad answers raise
+    ScreeningInputError before anything is stored.
     """
     qs = questions or load_questions()
-    result = evaluate(qs, answers, technique_id, now, valid_for)
     if store is None:
-        return None, result
-    return store.save_screening(result, normalise_answers(qs, answers)), result
+        return None, evaluate(qs, answers, technique_id, now, valid_for)
+    normalised = normalise_answers(qs, answers)
+    zone = tz or local_zone()
+    holding = person_blocks(store, now, zone, qs)
+    result = blk.effective(qs, answers, technique_id, now, holding, now, zone, valid_for)
+    return store.save_screening(result, normalised), result
 
 
 def require_valid_screening(
-    store: SessionStore, technique_id: str, now: datetime
+    store: HistoryStore,
+    technique_id: str,
+    now: datetime,
+    *,
+    tz: tzinfo | None = None,
+    questions: Questionnaire | None = None,
 ) -> tuple[int, ScreeningResult]:
-    """The stored screening that allows `technique_id` now, or ScreeningRequired/Blocked."""
+    """The stored screening that allows `technique_id` now, or ScreeningRequired/Blocked.
+
+    The blocks in force now are applied to it again: a red flag answered in another
+    tab, or a symptom halt, after this screening still refuses the start.
+    """
+    qs = questions or load_questions()
+    zone = tz or local_zone()
+    holding = person_blocks(store, now, zone, qs)
     found = store.latest_screening(technique_id, now)
     if found is None:
+        refuse_what_holds(qs, technique_id, holding, now, zone)
         raise ScreeningRequired(
             f"no screening for {technique_id} in this sitting: "
             f"run `backbuddy screen {technique_id}` first"
         )
-    check_allows(found[1], technique_id, now)
-    return found
+    sid, stored = found
+    answers = next((r.answers for r in store.screenings(stored.taken_at) if r.id == sid), None)
+    try:
+        result = blk.effective(
+            qs,
+            answers,
+            technique_id,
+            stored.taken_at,
+            holding,
+            now,
+            zone,
+            stored.valid_until - stored.taken_at,
+        )
+    except ScreeningInputError:  # stored before a question was added: answer again
+        raise ScreeningRequired(
+            f"the screening for {technique_id} lacks answers asked today: "
+            f"run `backbuddy screen {technique_id}` again"
+        ) from None
+    check_allows(result, technique_id, now, qs)
+    return sid, result
+
+
+def standing_result(
+    store: HistoryStore,
+    technique_id: str,
+    now: datetime,
+    *,
+    tz: tzinfo | None = None,
+    questions: Questionnaire | None = None,
+) -> ScreeningResult | None:
+    """What holds for `technique_id` before any answer is given: None when nothing blocks."""
+    qs = questions or load_questions()
+    zone = tz or local_zone()
+    holding = person_blocks(store, now, zone, qs)
+    if not holding:
+        return None
+    result = blk.effective(qs, None, technique_id, now, holding, now, zone)
+    return None if result.allows_session else result
+
+
+def refuse_what_holds(
+    qs: Questionnaire,
+    technique_id: str,
+    holding: tuple[blk.Block, ...],
+    now: datetime,
+    tz: tzinfo,
+) -> None:
+    """Raise ScreeningBlocked when the blocks in force alone refuse the technique."""
+    if not holding:
+        return
+    result = blk.effective(qs, None, technique_id, now, holding, now, tz)
+    if not result.allows_session:
+        raise ScreeningBlocked(blocked_message(result, qs, tz), result.outcome, result)
 
 
 def check_allows(
@@ -74,14 +156,35 @@ def check_allows(
             f"{result.valid_until:%Y-%m-%d %H:%M}): run `backbuddy screen {technique_id}` again"
         )
     if not result.allows_session:
-        raise ScreeningBlocked(blocked_message(result, questions), result.outcome)
+        raise ScreeningBlocked(blocked_message(result, questions), result.outcome, result)
 
 
-def blocked_message(result: ScreeningResult, questions: Questionnaire | None = None) -> str:
-    """What a blocked person reads: the emergency wording alone, else summary and reasons."""
+def blocked_message(
+    result: ScreeningResult, questions: Questionnaire | None = None, tz: tzinfo | None = None
+) -> str:
+    """What a blocked person reads, on one line.
+
+    An emergency: the emergency wording, and why an earlier answer still holds. Else
+    the summary (or "Not today." when only earlier blocks refuse), each blocking
+    reason, when a wait ends, and how a block that needs a professional ends.
+    """
     qs = questions or load_questions()
-    summary = qs.summaries[result.outcome]
+    blocking = result.blocking
+    held = [r.held for r in blocking if r.held]
     if result.outcome == "block_emergency":
-        return summary
-    blocking = [r.message for r in result.reasons if r.outcome == result.outcome]
-    return " ".join([summary, *blocking])
+        return " ".join([qs.summaries[result.outcome], *held])
+    own = any(r.held is None for r in blocking)
+    parts = [qs.summaries[result.outcome] if own else "Not today."]
+    for reason in blocking:
+        parts += [reason.held or "", reason.message]
+        if reason.until is not None:
+            parts.append(f"You can screen again after {wait_end(reason, tz)}.")
+    if result.needs_professional and blk.SEEN_STEP not in " ".join(parts):
+        parts.append(HOLDS)
+    return " ".join(p for p in parts if p)
+
+
+def wait_end(reason: Reason, tz: tzinfo | None = None) -> str:
+    """When a wait ends, in the receiver's time."""
+    assert reason.until is not None
+    return reason.until.astimezone(tz or local_zone()).strftime("%H:%M on %d %b %Y")

@@ -23,7 +23,8 @@ one marked *assistant*). Every question is yes/no unless it lists choices. For e
 technique the most serious outcome over all answers wins:
 `clear` < `caution` < `block_refer` < `block_emergency`. A block cannot be overridden.
 With `block_emergency` only the emergency message is shown. A screening is valid for
-one sitting (2 hours by default).
+one sitting (2 hours by default). A block is about the person: it holds for both
+techniques and every later screening until its own end (see "Blocks that hold").
 
 These rules are a careful proposal drawn from the sources named below, not a clinical
 standard. backbuddy is not a medical device.
@@ -60,6 +61,77 @@ def _wording(questions: Questionnaire) -> list[str]:
     return [*lines, "", f"Always shown: {questions.note}"]
 
 
+def _combined(questions: Questionnaire) -> list[str]:
+    rule = questions.combined_cautions
+    return [
+        "## Several cautions together",
+        "",
+        "Cautions do not simply merge into one. A session's limits come from the technique's "
+        "`caution` (range and speed factors, attempts); with "
+        f"**{rule.narrow_from} or more** distinct caution answers those factors apply twice "
+        f"(squared) and at most **{rule.attempts}** attempt{'s' if rule.attempts > 1 else ''} "
+        f"is allowed. With **{rule.refer_from} or more** of the receiver's own caution answers "
+        "the outcome is `block_refer`, reason `several_cautions`. The assistant's own back, "
+        "shoulder or wrist narrows the routine but says nothing about the receiver's back, so "
+        "it never counts toward the referral.",
+        "",
+        _row(["when", "outcome", "message", "source"]),
+        _row(["---"] * 4),
+        _row(
+            [
+                f"{rule.narrow_from}+ cautions",
+                "caution (narrower)",
+                _cell(rule.text),
+                _cell(rule.source),
+            ]
+        ),
+        _row(
+            [
+                f"{rule.refer_from}+ receiver cautions",
+                "block_refer",
+                _cell(rule.message),
+                _cell(rule.source),
+            ]
+        ),
+    ]
+
+
+def _holding(questions: Questionnaire) -> list[str]:
+    waits = [
+        f"`{q.id}` ({r.wait_hours} h)" for q in questions.questions for r in q.rules if r.wait_hours
+    ]
+    return [
+        "## Blocks that hold",
+        "",
+        "A block is about the person, not one technique or one form (design.md, I1). An answer "
+        "that gives `block_emergency` or `block_refer` for either technique, and the caution "
+        "answers of a screening that several cautions turned into a referral, are remembered "
+        "for both techniques and every later screening; each technique judges a remembered "
+        "answer by its own rules (blood thinners stay a caution for the seated hug). A later "
+        "screening that answers *no* (or a milder choice) does not lift it: the outcome page, "
+        "`backbuddy history` and the clinician report show the earlier answer as still "
+        "holding, and the re-answer is a notice. A start from an old page, another tab or a "
+        "hand-made request is refused the same way.",
+        "",
+        "How each block ends:",
+        "",
+        "- **A wait** ("
+        + ", ".join(waits)
+        + ") ends that long after the screening that reported it; no professional is needed, "
+        "and nothing but the wait is said.",
+        "- **Every other block**, and every symptom that stopped a session (sharp pain, "
+        "numbness, tingling, weakness, dizziness, chest pain; also one felt after the end) or "
+        "was reported in an aftercare check, holds until the pair records that a "
+        "physiotherapist, chiropractor or doctor has seen the receiver (home page, or "
+        "`backbuddy seen --date YYYY-MM-DD`, which asks for confirmation). One record clears "
+        "every such block raised on or before the day seen and before the record was made; a "
+        "block raised later needs a new visit. A date in the future, or before the oldest "
+        "block it should clear, is refused.",
+        "- The daily and weekly limits and the rest after a click are not blocks on the "
+        "person; a record of a visit does not change them.",
+    ]
+
+
 def _question(q: Question, questions: Questionnaire) -> list[str]:
     lines = [f"### `{q.id}` ({q.role})", "", f"> {q.text}", ""]
     if q.choices is not None:
@@ -69,7 +141,8 @@ def _question(q: Question, questions: Questionnaire) -> list[str]:
         techniques = ", ".join(rule.techniques or questions.techniques)
         answer = _answer(q, rule.when)
         source = rule.source or q.source
-        lines.append(_row([answer, techniques, rule.outcome, _cell(rule.message), _cell(source)]))
+        outcome = rule.outcome + (f" (a wait: {rule.wait_hours} h)" if rule.wait_hours else "")
+        lines.append(_row([answer, techniques, outcome, _cell(rule.message), _cell(source)]))
     return lines
 
 
@@ -79,7 +152,8 @@ def _row(cells: list[str]) -> str:
 
 def render(questions: Questionnaire) -> str:
     """The whole Markdown page: overview table, wording, then every question in detail."""
-    parts = [_INTRO, *_overview(questions), "", *_wording(questions), "", "## Questions", ""]
+    parts = [_INTRO, *_overview(questions), "", *_wording(questions), ""]
+    parts += [*_combined(questions), "", *_holding(questions), "", "## Questions", ""]
     for q in questions.questions:
         parts += [*_question(q, questions), ""]
     return "\n".join(parts)

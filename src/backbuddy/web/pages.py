@@ -2,23 +2,44 @@
 
 Every screening answer goes through `services.screening.take_screening`, the
 same path as `backbuddy screen`; a block is shown with its wording and offers no
-way on (I1). Starting a session goes through `Registry.start`, which checks the
-stored screening again.
+way on (I1). A block is about the person: while one holds, the screening form
+itself says "Not today", and a start from an old page, another tab or a hand-made
+POST is refused by `Registry.start`, which checks the stored screening and every
+block in force again, and shown as the same "Not today" page.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from backbuddy.domain import techniques as tech
-from backbuddy.domain.errors import ScreeningInputError
-from backbuddy.domain.screening import Questionnaire, load_questions
-from backbuddy.services.escalation import check_can_start, current_notices
-from backbuddy.services.screening import blocked_message, take_screening
+from backbuddy.domain import wording
+from backbuddy.domain.errors import ScreeningBlocked, ScreeningInputError
+from backbuddy.domain.ports import HistoryStore
+from backbuddy.domain.screening import (
+    Questionnaire,
+    ScreeningResult,
+    load_questions,
+    session_technique,
+)
+from backbuddy.services import seen as seen_service
+from backbuddy.services.escalation import (
+    check_can_start,
+    current_notices,
+    local_zone,
+    person_blocks,
+)
+from backbuddy.services.screening import (
+    HOLDS,
+    blocked_message,
+    standing_result,
+    take_screening,
+    wait_end,
+)
 from backbuddy.web.deps import RegistryDep, SettingsDep, StoreDep, TemplatesDep
 
 router = APIRouter()
@@ -32,15 +53,60 @@ def now() -> datetime:
 
 @router.get("/")
 def home(request: Request, store: StoreDep, templates: TemplatesDep) -> Response:
-    """Techniques, recent sessions, and the referral notices the history carries (I8)."""
-    recent = store.sessions(since=now() - timedelta(days=RECENT_DAYS))
+    """Techniques, what blocks a session now and how it ends, recent sessions, notices (I8)."""
+    return _home(request, store, templates, {}, None)
+
+
+def _home(
+    request: Request,
+    store: HistoryStore,
+    templates: TemplatesDep,
+    given: dict[str, str],
+    seen_error: str | None,
+) -> Response:
+    at = now()
+    recent = store.sessions(since=at - timedelta(days=RECENT_DAYS))
+    blocks = person_blocks(store, at)
+    waiting = tuple(b for b in blocks if b.needs_seen)
     context = {
         "techniques": list(tech.load_all().values()),
         "recent": sorted(recent, key=lambda s: s.started_at, reverse=True)[:5],
-        "notices": current_notices(store, now()),
+        "notices": current_notices(store, at),
         "interrupted": request.app.state.interrupted_at_start,
+        "blocks": blocks,
+        "waiting": waiting,
+        "seen_form": _seen_form(waiting, at) if waiting else None,
+        "visits": store.seen()[-3:],
+        "given": given,
+        "seen_error": seen_error,
     }
-    return templates.TemplateResponse(request, "home.html", context)
+    status = 422 if seen_error else 200
+    return templates.TemplateResponse(request, "home.html", context, status_code=status)
+
+
+def _seen_form(waiting: tuple[Any, ...], at: datetime) -> dict[str, str]:
+    today = at.astimezone(local_zone()).date()
+    return {
+        "min": seen_service.first_day(waiting).isoformat(),
+        "max": today.isoformat(),
+        "statement": seen_service.statement(waiting),
+    }
+
+
+@router.post("/seen")
+async def seen(request: Request, store: StoreDep, templates: TemplatesDep) -> Response:
+    """The pair records that a professional has seen the receiver: a date and a confirmation."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    try:
+        day = date.fromisoformat(form.get("seen_on", ""))
+    except ValueError:
+        message = "Please give the date of the visit (year-month-day)."
+        return _home(request, store, templates, form, message)
+    try:
+        seen_service.record_seen(store, day, now(), confirmed=form.get("confirm") == "yes")
+    except seen_service.SeenRefused as err:
+        return _home(request, store, templates, form, str(err)[:1].upper() + str(err)[1:] + ".")
+    return RedirectResponse("/", status_code=303)
 
 
 @router.get("/screening/{technique_id}")
@@ -55,7 +121,11 @@ def screening_form(
     technique = tech.get(technique_id)
     rest = settings.limits_for(technique).pop_rest_min
     check_can_start(store, technique.id, now(), pop_rest_min=rest)
-    return _form(request, templates, technique, load_questions(), {}, None)
+    questions = load_questions()
+    held = standing_result(store, technique.id, now(), questions=questions)
+    if held is not None:  # answering again cannot lift a block: say so before the questions
+        return _outcome(request, templates, technique, held, questions, 409)
+    return _form(request, templates, technique, questions, {}, None)
 
 
 def _form(
@@ -109,30 +179,67 @@ async def screening_submit(
             else "One of the answers was not understood; please choose again."
         )
         return _form(request, templates, technique, questions, form, message)
+    return _outcome(request, templates, technique, result, questions, 200)
+
+
+def _outcome(
+    request: Request,
+    templates: TemplatesDep,
+    technique: tech.Technique,
+    result: ScreeningResult,
+    questions: Questionnaire,
+    status: int,
+) -> Response:
+    """The outcome page: go ahead, or "Not today" with every reason, held ones said as such."""
+    own = any(r.held is None for r in result.blocking)
     context: dict[str, Any] = {
         "technique": technique,
         "result": result,
-        "summary": questions.summaries[result.outcome],
+        "summary": questions.summaries[result.outcome] if own else "Not today.",
         "note": questions.note,
         "blocked": None if result.allows_session else blocked_message(result, questions),
+        "holds": HOLDS,
+        "wait_end": wait_end,
+        "caution_text": session_technique(questions, technique, result).caution.text,
         "camera_available": request.app.state.registry.analyzers is not None,
     }
-    return templates.TemplateResponse(request, "outcome.html", context)
+    return templates.TemplateResponse(request, "outcome.html", context, status_code=status)
 
 
 @router.post("/sessions")
 async def start_session(
-    registry: RegistryDep, technique: str = Form(), camera: str = Form(default="")
+    request: Request,
+    registry: RegistryDep,
+    templates: TemplatesDep,
+    technique: str = Form(),
+    camera: str = Form(default=""),
 ) -> Response:
-    """Start the session (I1 and the history rules checked again) and open its page."""
-    live = registry.start(tech.get(technique), camera == "on", now())
+    """Start the session (I1, the blocks on the person and the history rules checked again).
+
+    A start refused by a block (from an old page, another tab or a hand-made POST)
+    shows the same "Not today" page as the screening did, with status 409.
+    """
+    chosen = tech.get(technique)
+    try:
+        live = registry.start(chosen, camera == "on", now())
+    except ScreeningBlocked as err:
+        if not isinstance(err.result, ScreeningResult):
+            raise
+        return _outcome(request, templates, chosen, err.result, load_questions(), 409)
     live.await_page()
     return RedirectResponse(f"/session/{live.id}", status_code=303)
 
 
 @router.get("/history")
 def history(request: Request, store: StoreDep, templates: TemplatesDep) -> Response:
+    """Every session and how it ended, the recorded professional visits, and the notices."""
     sessions = sorted(store.sessions(), key=lambda s: s.started_at, reverse=True)
     names = {t.id: t.name for t in tech.load_all().values()}
-    context = {"sessions": sessions, "names": names}
+    context = {
+        "sessions": sessions,
+        "names": names,
+        "ending": wording.ending,
+        "visits": store.seen(),
+        "notices": current_notices(store, now()) if sessions or store.screenings() else (),
+    }
     return templates.TemplateResponse(request, "history.html", context)

@@ -15,6 +15,7 @@ from backbuddy.domain import events as ev
 from backbuddy.domain import session
 from backbuddy.domain import techniques as tech
 from backbuddy.domain.ports import HistoryStore
+from backbuddy.domain.screening import load_questions, session_technique
 from backbuddy.services.escalation import check_can_start
 from backbuddy.services.screening import require_valid_screening
 from backbuddy.services.session_runner import SessionRunner
@@ -52,7 +53,8 @@ class Registry:
         screening_id, screening = require_valid_screening(self.store, technique.id, now)
         limits = self.settings.limits_for(technique)
         check_can_start(self.store, technique.id, now, pop_rest_min=limits.pop_rest_min)
-        state = session.new_session(technique, screening, limits)
+        narrowed = session_technique(load_questions(), technique, screening)
+        state = session.new_session(narrowed, screening, limits)
         camera = camera and self.analyzers is not None
         runner = SessionRunner.start(self.store, state, screening_id, now, camera)
         analyzer = None

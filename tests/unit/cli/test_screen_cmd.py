@@ -67,7 +67,8 @@ def stored(db: str, technique: str) -> Any:
     [
         (T, {}, 0, "clear"),
         (T, {"chronic_pain": True}, 0, "caution"),
-        (T, {"disc_herniation": True}, 0, "caution"),
+        (T, {"anticoagulants": True}, 0, "caution"),
+        (T, {"disc_herniation": True}, 3, "block_refer"),
         (L, {"disc_herniation": True}, 3, "block_refer"),
         (L, {"cracked_today": True}, 3, "block_refer"),
         (T, {"progressive_leg_weakness": "rapidly_or_both_legs"}, 4, "block_emergency"),
@@ -84,7 +85,9 @@ def test_exit_status_and_json_per_outcome(
     payload = json.loads(result.stdout)
     assert set(payload) == {"technique", "outcome", "reasons", "valid_until"}
     assert (payload["technique"], payload["outcome"]) == (technique, outcome)
-    assert all(set(r) == {"id", "message"} for r in payload["reasons"])
+    assert all(
+        set(r) in ({"id", "message"}, {"id", "message", "until"}) for r in payload["reasons"]
+    )
     valid_until = datetime.fromisoformat(payload["valid_until"])
     assert before + timedelta(hours=2) <= valid_until <= datetime.now(UTC) + timedelta(hours=2)
     assert stored(db, technique)[1].outcome == outcome

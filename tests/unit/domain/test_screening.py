@@ -17,6 +17,7 @@ from backbuddy.domain.screening import (
     ScreeningResult,
     evaluate,
     load_questions,
+    session_technique,
     severity,
     worst,
 )
@@ -83,9 +84,99 @@ def test_an_emergency_answer_needs_no_further_answers(questions: Questionnaire) 
 
 
 def test_outcome_depends_on_the_technique(questions: Questionnaire) -> None:
-    answers = all_no(questions, disc_herniation=True)
+    answers = all_no(questions, anticoagulants=True)
     assert evaluate(questions, answers, T, NOW).outcome == "caution"
     assert evaluate(questions, answers, L, NOW).outcome == "block_refer"
+
+
+def test_a_diagnosed_disc_herniation_blocks_both_techniques_quoting_the_guide(
+    questions: Questionnaire,
+) -> None:
+    """Issue 11 item 5: "Never apply force if … a diagnosed disk herniation"."""
+    answers = all_no(questions, disc_herniation=True)
+    for technique in (T, L):
+        result = evaluate(questions, answers, technique, NOW)
+        assert (result.outcome, [r.id for r in result.reasons]) == (
+            "block_refer",
+            ["disc_herniation"],
+        )
+        assert "see a physiotherapist, chiropractor or doctor" in result.reasons[0].message
+    (rule,) = questions.question("disc_herniation").rules
+    guide = (
+        Path(__file__).parents[3] / "src/backbuddy/data/guide/partner-back-guide.txt"
+    ).read_text()
+    sentence = (
+        "Never apply force if the person receiving the adjustment has a known pre-existing "
+        "condition, such as severe osteoporosis, recent spinal surgery, or a diagnosed disk "
+        "herniation."
+    )
+    assert sentence in guide
+    assert f'Guide: "{sentence}"' in questions.question("disc_herniation").source
+    assert rule.techniques is None
+
+
+def test_a_wait_block_ends_after_its_hours_and_is_not_a_referral(
+    questions: Questionnaire,
+) -> None:
+    result = evaluate(questions, all_no(questions, cracked_today=True), T, NOW)
+    (reason,) = result.reasons
+    assert result.outcome == "block_refer"
+    assert reason.is_wait
+    assert reason.until == NOW + timedelta(hours=24)
+    assert not result.needs_professional
+    other = evaluate(questions, all_no(questions, cracked_today=True, night_pain=True), T, NOW)
+    assert other.needs_professional
+
+
+@pytest.mark.parametrize(
+    ("cautions", "outcome", "several"),
+    [
+        ({"chronic_pain": True}, "caution", False),
+        ({"chronic_pain": True, "postmenopausal_over_50": True}, "caution", False),
+        (
+            {"chronic_pain": True, "postmenopausal_over_50": True, "age_over_70": "yes_cleared"},
+            "block_refer",
+            True,
+        ),
+        # the assistant's own problem narrows the routine but never refers the receiver
+        (
+            {
+                "chronic_pain": True,
+                "postmenopausal_over_50": True,
+                "assistant_back_shoulder_wrist": True,
+            },
+            "caution",
+            False,
+        ),
+    ],
+)
+def test_several_cautions_combine_and_three_of_the_receivers_refer(
+    questions: Questionnaire, cautions: dict[str, object], outcome: str, several: bool
+) -> None:
+    """Downie-2013: several flags together raise the probability sharply (clinical-facts)."""
+    result = evaluate(questions, all_no(questions, **cautions), T, NOW)
+    assert result.outcome == outcome
+    assert ("several_cautions" in [r.id for r in result.reasons]) == several
+    assert result.cautions == len(cautions)
+
+
+def test_two_cautions_give_a_stricter_caution_to_the_engine(questions: Questionnaire) -> None:
+    """No engine change: the session gets the technique with the combined caution."""
+    from backbuddy.domain import session, techniques
+
+    hug = techniques.get(T)
+    one = evaluate(questions, all_no(questions, chronic_pain=True), T, NOW)
+    two = evaluate(questions, all_no(questions, chronic_pain=True, pregnancy=True), T, NOW)
+    assert session_technique(questions, hug, one) is hug
+    stricter = session_technique(questions, hug, two).caution
+    assert stricter.range_factor == pytest.approx(hug.caution.range_factor**2)
+    assert stricter.speed_factor == pytest.approx(hug.caution.speed_factor**2)
+    assert stricter.attempts == 1
+    limits_one = session.new_session(session_technique(questions, hug, one), one).limits
+    limits_two = session.new_session(session_technique(questions, hug, two), two).limits
+    assert limits_two.max_range_deg < limits_one.max_range_deg < hug.limits.max_range_deg
+    assert limits_two.hard_speed_deg_s < limits_one.hard_speed_deg_s
+    assert (limits_one.attempts, limits_two.attempts) == (2, 1)
 
 
 @pytest.mark.parametrize(
@@ -194,6 +285,14 @@ def minimal() -> dict[str, Any]:
             "block_emergency": "call emergency services now",
         },
         "note": "careful",
+        "combined_cautions": {
+            "narrow_from": 2,
+            "refer_from": 3,
+            "attempts": 1,
+            "text": "gentler still",
+            "message": "see someone",
+            "source": "s",
+        },
         "questions": [
             {
                 "id": "q_one",

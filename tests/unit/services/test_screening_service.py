@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
 
 import pytest
 
+from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.domain.errors import ScreeningBlocked, ScreeningInputError, ScreeningRequired
-from backbuddy.domain.screening import ScreeningResult, load_questions
+from backbuddy.domain.screening import load_questions
 from backbuddy.services.screening import (
     blocked_message,
     check_allows,
@@ -23,40 +23,26 @@ NOW = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 QUESTIONS = load_questions()
 
 
-@dataclass
-class FakeStore:
-    """Just the screening half of the SessionStore port, kept in a list."""
-
-    saved: list[tuple[ScreeningResult, dict[str, Any], str]] = field(default_factory=list)
-
-    def save_screening(
-        self, result: ScreeningResult, answers: Mapping[str, Any], *, role: str = "receiver"
-    ) -> int:
-        self.saved.append((result, dict(answers), role))
-        return len(self.saved)
-
-    def latest_screening(self, technique: str, at: datetime) -> tuple[int, ScreeningResult] | None:
-        found = [
-            (i, r)
-            for i, (r, _, _) in enumerate(self.saved, 1)
-            if r.technique == technique and r.valid_at(at)
-        ]
-        return found[-1] if found else None
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqlStore]:
+    """A real SQLite store: the service reads the history through it (no stand-in)."""
+    with SqlStore(f"sqlite:///{tmp_path / 'screening.sqlite3'}") as opened:
+        yield opened
 
 
 def answers(**changes: object) -> dict[str, object]:
     return {q.id: q.negative for q in QUESTIONS.questions} | changes
 
 
-def test_a_screening_is_stored_with_its_normalised_answers() -> None:
-    store = FakeStore()
-    sid, result = take_screening(store, T, answers(age_over_70=False), NOW)
+def test_a_screening_is_stored_with_its_normalised_answers(store: SqlStore) -> None:
+    sid, result = take_screening(store, T, answers(age_over_70=False), NOW, tz=UTC)
     assert sid == 1
     assert result.outcome == "clear"
-    stored_result, stored_answers, role = store.saved[0]
-    assert stored_result == result
-    assert stored_answers["age_over_70"] == "no"
-    assert role == "receiver"
+    (stored,) = store.screenings()
+    assert (stored.outcome, stored.reasons) == (result.outcome, result.reasons)
+    assert stored.answers["age_over_70"] == "no"
+    assert stored.role == "receiver"
+    assert store.latest_screening(T, NOW) == (sid, result)
 
 
 def test_without_a_store_nothing_is_stored_and_the_id_is_none() -> None:
@@ -65,11 +51,10 @@ def test_without_a_store_nothing_is_stored_and_the_id_is_none() -> None:
     assert result.outcome == "caution"
 
 
-def test_bad_answers_store_nothing() -> None:
-    store = FakeStore()
+def test_bad_answers_store_nothing(store: SqlStore) -> None:
     with pytest.raises(ScreeningInputError):
         take_screening(store, T, answers(chest_pain="perhaps"), NOW)
-    assert store.saved == []
+    assert store.screenings() == []
 
 
 def test_validity_comes_from_the_caller() -> None:
@@ -77,35 +62,31 @@ def test_validity_comes_from_the_caller() -> None:
     assert result.valid_until == NOW + timedelta(minutes=45)
 
 
-def test_a_clear_screening_this_sitting_lets_a_session_start() -> None:
-    store = FakeStore()
+def test_a_clear_screening_this_sitting_lets_a_session_start(store: SqlStore) -> None:
     take_screening(store, T, answers(), NOW)
     sid, result = require_valid_screening(store, T, NOW + timedelta(hours=1))
     assert (sid, result.outcome) == (1, "clear")
 
 
-def test_no_screening_means_screening_required() -> None:
+def test_no_screening_means_screening_required(store: SqlStore) -> None:
     with pytest.raises(ScreeningRequired, match="run `backbuddy screen side_lying_rotation` first"):
-        require_valid_screening(FakeStore(), L, NOW)
+        require_valid_screening(store, L, NOW)
 
 
-def test_a_screening_from_an_earlier_sitting_does_not_count() -> None:
-    store = FakeStore()
+def test_a_screening_from_an_earlier_sitting_does_not_count(store: SqlStore) -> None:
     take_screening(store, T, answers(), NOW)
     with pytest.raises(ScreeningRequired):
         require_valid_screening(store, T, NOW + timedelta(hours=2, minutes=1))
 
 
-def test_a_screening_for_the_other_technique_does_not_count() -> None:
-    store = FakeStore()
+def test_a_screening_for_the_other_technique_does_not_count(store: SqlStore) -> None:
     take_screening(store, T, answers(), NOW)
     with pytest.raises(ScreeningRequired):
         require_valid_screening(store, L, NOW)
 
 
-def test_a_refer_block_stops_the_session_with_exit_status_3() -> None:
-    store = FakeStore()
-    take_screening(store, L, answers(disc_herniation=True, chronic_pain=True), NOW)
+def test_a_refer_block_stops_the_session_with_exit_status_3(store: SqlStore) -> None:
+    take_screening(store, L, answers(anticoagulants=True, chronic_pain=True), NOW)
     with pytest.raises(ScreeningBlocked) as err:
         require_valid_screening(store, L, NOW)
     assert err.value.exit_code == 3
@@ -115,8 +96,7 @@ def test_a_refer_block_stops_the_session_with_exit_status_3() -> None:
     assert "12 weeks" not in message  # only the blocking reasons
 
 
-def test_an_emergency_block_shows_the_emergency_message_only() -> None:
-    store = FakeStore()
+def test_an_emergency_block_shows_the_emergency_message_only(store: SqlStore) -> None:
     take_screening(store, T, {"chest_pain": True}, NOW)
     with pytest.raises(ScreeningBlocked) as err:
         require_valid_screening(store, T, NOW)
