@@ -47,7 +47,7 @@ Kind = Literal["answer", "symptom"]
 SYMPTOM = "symptom_halt"
 SEEN_STEP = (
     "When a physiotherapist, chiropractor or doctor has seen the receiver, record it "
-    "(on the home page, or `backbuddy seen --date YYYY-MM-DD`)."
+    "on the home page, or with the command: backbuddy seen --date YYYY-MM-DD."
 )
 REFER_STEP = "Please see a physiotherapist, chiropractor or doctor before any more sessions."
 SYMPTOM_MESSAGE = (
@@ -116,10 +116,10 @@ def effective(
     merged: dict[str, Answer] = {q.id: q.negative for q in questions.questions if answers is None}
     merged.update(given)
     held: dict[str, Block] = {}
-    symptoms: list[Reason] = []
+    felt = [b for b in blocks if b.kind == "symptom"]
+    symptoms = [_symptom_reason(felt, now, tz)] if felt else []
     for block in blocks:
         if block.kind == "symptom":
-            symptoms.append(_symptom_reason(block, now, tz))
             continue
         q = questions.find(block.id)
         if q is None or block.answer is None:
@@ -309,13 +309,15 @@ def _held_text(block: Block, now: datetime, tz: tzinfo, contradicted: bool) -> s
     return text
 
 
-def _symptom_reason(block: Block, now: datetime, tz: tzinfo) -> Reason:
+def _symptom_reason(felt: list[Block], now: datetime, tz: tzinfo) -> Reason:
+    """One reason for every symptom block in force: what was felt, when, and how it ends."""
+    said = "; ".join([felt[0].what, *(b.what[:1].lower() + b.what[1:] for b in felt[1:])])
     return Reason(
         SYMPTOM,
         "block_refer",
         f"{SYMPTOM_MESSAGE} {SEEN_STEP}",
-        held_since=block.since,
-        held=f"{block.what}; that still holds {_until(block, now, tz)}.",
+        held_since=min(b.since for b in felt),
+        held=f"{said}; that still holds {_until(felt[0], now, tz)}.",
     )
 
 

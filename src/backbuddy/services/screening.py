@@ -30,8 +30,8 @@ from backbuddy.services.escalation import local_zone, person_blocks
 #: How a block that needs a professional ends, said with the block.
 HOLDS = (
     "This holds for both routines, and answering again won't lift it, until a physiotherapist, "
-    "chiropractor or doctor has seen the receiver and you have recorded that visit (on the home "
-    "page, or with `backbuddy seen --date YYYY-MM-DD`)."
+    "chiropractor or doctor has seen the receiver and you have recorded that visit: on the home "
+    "page, or with the command: backbuddy seen --date YYYY-MM-DD."
 )
 
 

@@ -2,7 +2,10 @@
 
 Six weeks of sessions for one receiver: screenings (one answering chronic pain),
 camera sessions with pose measures (one over the speed limit), a symptom halt,
-speed halts, aftercare checks, and the referral notices they raise.
+speed halts, aftercare checks, and the referral notices they raise. After the
+symptom halt: a screening that answers "in pain" (blocked), a re-screen that
+answers no to it (a contradiction, still blocked), then a recorded visit to a
+professional, after which sessions go on.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from backbuddy.adapters.sql_store import SqlStore
+from backbuddy.domain import escalation as esc
 from backbuddy.domain import events as ev
 from backbuddy.domain import screening as scr
 from backbuddy.domain.cues import Cue
 from backbuddy.services import aftercare
 from backbuddy.services.escalation import current_notices
+from backbuddy.services.screening import take_screening
 
 NOW = datetime(2026, 6, 12, 18, 0, tzinfo=UTC)
 START = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
@@ -79,6 +84,8 @@ def populate(store: SqlStore, now: datetime = NOW) -> None:
         aftercare.record_after_session(
             store, sid, {"feel": feel, "new_symptoms": symptoms}, day + timedelta(minutes=25), UTC
         )
+        if n == 10:
+            _blocked_then_seen(store, day)
         day += timedelta(days=3, hours=rng.randint(0, 6))
         aftercare.record_next_start(
             store,
@@ -87,6 +94,18 @@ def populate(store: SqlStore, now: datetime = NOW) -> None:
             UTC,
         )
     current_notices(store, now, UTC)
+
+
+def _blocked_then_seen(store: SqlStore, day: datetime) -> None:
+    """After the symptom halt: a red flag, a re-answer that contradicts it, then a visit."""
+    no = {q.id: q.negative for q in scr.load_questions().questions}
+    at = day + timedelta(hours=2)
+    take_screening(store, "side_lying_rotation", no | {"in_pain_or_injured": True}, at, tz=UTC)
+    take_screening(store, "side_lying_rotation", no, at + timedelta(minutes=10), tz=UTC)
+    seen_at = day + timedelta(days=1, hours=2)
+    store.save_seen(
+        esc.Seen(seen_at.date(), seen_at, "A physiotherapist has seen the receiver since then.")
+    )
 
 
 @pytest.fixture

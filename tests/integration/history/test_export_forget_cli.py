@@ -38,7 +38,7 @@ def test_the_fhir_bundle_round_trips_through_the_library(sample_store: SqlStore)
     assert bundle.type == "collection"
     assert kinds["Patient"] == 1
     assert kinds["Questionnaire"] == 2
-    assert kinds["QuestionnaireResponse"] == 12 + 24  # screenings + aftercare checks
+    assert kinds["QuestionnaireResponse"] == 14 + 24  # screenings + aftercare checks
     assert kinds["Procedure"] == 12
     assert kinds["Flag"] == len(sample_store.notices())
     assert kinds["Observation"] == 3 + 6 * 2  # symptoms + max speed and range of 6 camera sessions
@@ -49,7 +49,12 @@ def test_the_fhir_bundle_round_trips_through_the_library(sample_store: SqlStore)
 def test_the_json_dump_holds_everything_stored(sample_store: SqlStore) -> None:
     data = json.loads(dump.to_json(collect(sample_store, NOW)))
     assert (data["format"], data["format_version"]) == ("backbuddy-export", 1)
-    assert [len(data[k]) for k in ("screenings", "sessions", "aftercare")] == [12, 12, 24]
+    assert [len(data[k]) for k in ("screenings", "sessions", "aftercare", "seen")] == [
+        14,
+        12,
+        24,
+        1,
+    ]
     assert data["sessions"][4]["max_speed_deg_s"] > data["sessions"][4]["speed_limit_deg_s"]
     assert {n["rule"] for n in data["notices"]} >= {"symptom_halt", "speed_halts"}
 
@@ -151,5 +156,5 @@ def test_a_damaged_database_gives_one_clear_line(tmp_path: Path) -> None:
 def test_history_shows_the_referral_notices(sample_store: SqlStore) -> None:
     result = backbuddy("history", "--db", sample_store.url)
     assert result.exit_code == 0
-    assert "Referral notices" in result.output
+    assert "Notices" in result.output
     assert "physiotherapist, chiropractor or doctor" in " ".join(result.output.split())

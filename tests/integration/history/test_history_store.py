@@ -72,18 +72,21 @@ def test_forget_deletes_everything_and_says_where(db_url: str) -> None:
         store.finish_session(sid, "completed", T0 + timedelta(minutes=9), 3)
         store.save_aftercare(esc.AftercareFact(T0, "after_session", "same", (), None, None, sid))
         store.record_notices([esc.Notice("frequency", "r", "a", "k", T0)], T0)
+        store.save_seen(esc.Seen(T0.date(), T0, "seen"))
 
         gone = store.forget()
 
         assert gone.where == store.where
         assert gone.counts["sessions"] == 1
-        assert sum(gone.counts.values()) == 5
+        assert gone.counts["seen"] == 1
+        assert sum(gone.counts.values()) == 6
         assert (store.sessions(), store.aftercare(), store.notices(), store.screenings()) == (
             [],
             [],
             [],
             [],
         )
+        assert store.seen() == []
 
 
 def test_forget_refuses_while_a_live_process_runs_a_session(db_url: str) -> None:
@@ -117,8 +120,9 @@ def test_an_old_database_upgrades_from_0001_and_keeps_its_sessions(db_url: str) 
         assert [s.attempts for s in store.sessions()] == [3]
         assert store.aftercare() == []
         assert store.notices() == []
+        assert store.seen() == []
     with engine.connect() as conn:
-        assert sql_migrate.current_revision(conn) == sql_migrate.head_revision() == "0002"
+        assert sql_migrate.current_revision(conn) == sql_migrate.head_revision() == "0003"
     engine.dispose()
 
 
@@ -127,12 +131,27 @@ def test_0002_downgrades_to_0001_and_upgrades_again(db_url: str) -> None:
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:
         command.downgrade(sql_migrate.alembic_config(connection=conn), "0001")
-        assert {"aftercare", "notices"}.isdisjoint(sa.inspect(conn).get_table_names())
+        assert {"aftercare", "notices", "seen"}.isdisjoint(sa.inspect(conn).get_table_names())
     with engine.begin() as conn:  # and applying head twice changes nothing
         command.upgrade(sql_migrate.alembic_config(connection=conn), "head")
         command.upgrade(sql_migrate.alembic_config(connection=conn), "head")
-        assert {"aftercare", "notices"} <= set(sa.inspect(conn).get_table_names())
+        assert {"aftercare", "notices", "seen"} <= set(sa.inspect(conn).get_table_names())
     engine.dispose()
+
+
+def test_0003_keeps_what_0002_stored_and_adds_the_visit_records(db_url: str) -> None:
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        command.upgrade(sql_migrate.alembic_config(connection=conn), "0002")
+        assert "seen" not in sa.inspect(conn).get_table_names()
+    engine.dispose()
+    notice = esc.Notice("symptom_halt", "why", "see a physiotherapist", "k1", T0)
+    with SqlStore(db_url) as store:  # upgrades to 0003
+        store.record_notices([notice], T0)
+        visit = esc.Seen(T0.date(), T0 + timedelta(hours=3), "A doctor has seen the receiver.")
+        store.save_seen(visit)
+        assert store.seen() == [visit]
+        assert store.notices() == [notice]
 
 
 def test_a_second_session_today_is_blocked_and_the_block_recorded(db_url: str) -> None:

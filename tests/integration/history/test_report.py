@@ -42,7 +42,8 @@ def test_a_period_without_anything_still_renders_plainly(sqlite_url: str) -> Non
     with SqlStore(sqlite_url) as store:
         html = render_html(collect(store, NOW, since=NOW), UTC)
     assert "No sessions in this period." in html
-    assert "No referral notices in this period." in html
+    assert "No notices in this period." in html
+    assert "Nothing blocks a session now" in html
 
 
 @pytest.mark.skipif(
