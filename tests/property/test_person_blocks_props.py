@@ -200,13 +200,14 @@ def test_a_symptom_blocks_both_techniques_whatever_is_answered(
     how: str,
     again: dict[str, Answer],
 ) -> None:
-    stored = before(history, at)
     if how == "aftercare":
         felt = esc.AftercareFact(at, "after_session", symptoms=("numbness",))
+        stored = before(history, at)
         stored = replace(stored, aftercare=(*stored.aftercare, felt))
     else:  # a symptom felt after the end: the engine re-ends the session for it
         start = at - timedelta(minutes=30 if how == "after end" else 5)
         halt = esc.SessionFact(sid, "seated_hug_extension", "thoracic", start, "halted", 1, at)
+        stored = before(history, start)
         stored = replace(stored, sessions=(*stored.sessions, replace(halt, end_reason="symptom")))
     now = at + wait
     for technique in QUESTIONS.techniques:

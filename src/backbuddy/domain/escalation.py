@@ -265,9 +265,13 @@ def cleared(seen: Iterable[Seen], since: datetime, now: datetime, tz: tzinfo = U
 
 
 def symptom_times(history: History, now: datetime) -> list[tuple[datetime, str]]:
-    """When a symptom stopped a session (or was reported after one), up to `now`, with what."""
+    """When a symptom stopped a session (or was reported after one), up to `now`, with what.
+
+    A session that ended for a symptom counts from its start: its end may be stamped on
+    the session's own clock (headless runs), and a block must never wait for it.
+    """
     found = [
-        (s.ended_at or s.started_at, f"Session {s.id} stopped for a symptom")
+        (s.started_at, f"Session {s.id} stopped for a symptom")
         for s in history.sessions
         if s.end_reason == "symptom"
     ]
@@ -388,7 +392,7 @@ def _symptom_halt(history: History, now: datetime, tz: tzinfo) -> Iterable[Notic
     for s in sorted(history.sessions, key=lambda s: s.started_at):
         if s.end_reason != "symptom" or s.started_at > now:
             continue
-        blocking = not cleared(history.seen, s.ended_at or s.started_at, now, tz)
+        blocking = not cleared(history.seen, s.started_at, now, tz)
         if not (blocking or _recent(s.started_at, now)):
             continue
         reason = f"Session {s.id} on {s.started_at.date()} stopped for a symptom."
