@@ -33,7 +33,7 @@ from backbuddy.domain.screening import (
     session_technique,
 )
 from backbuddy.domain.wording import DISCLAIMER
-from backbuddy.services.screening import HOLDS, take_screening, wait_end
+from backbuddy.services.screening import HOLDS, summary, take_screening, wait_end
 
 console = Console()
 err_console = Console(stderr=True)
@@ -173,8 +173,7 @@ def show(
     how it ends.
     """
     console.print(f"\n{HEADLINES[result.outcome]}  [dim]{escape(technique.name)}[/]")
-    own = any(r.held is None for r in result.blocking)
-    console.print(escape(questions.summaries[result.outcome] if own else "Not today."))
+    console.print(escape(summary(result, questions)))
     if result.outcome == "block_emergency":
         for reason in result.reasons:
             if reason.held:
@@ -183,7 +182,7 @@ def show(
         for reason in result.reasons:
             held = f"[bold]{escape(reason.held)}[/] " if reason.held else ""
             console.print(f" • {held}{escape(reason.message)}")
-            if reason.until is not None and not result.allows_session:
+            if reason.until is not None and reason.held is None and not result.allows_session:
                 console.print(f"   You can screen again after {wait_end(reason)}.")
         if result.needs_professional:
             console.print(escape(HOLDS))

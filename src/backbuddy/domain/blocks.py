@@ -315,7 +315,7 @@ def _symptom_reason(felt: list[Block], now: datetime, tz: tzinfo) -> Reason:
     return Reason(
         SYMPTOM,
         "block_refer",
-        f"{SYMPTOM_MESSAGE} {SEEN_STEP}",
+        SYMPTOM_MESSAGE,
         held_since=min(b.since for b in felt),
         held=f"{said}; that still holds {_until(felt[0], now, tz)}.",
     )

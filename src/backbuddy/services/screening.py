@@ -27,6 +27,8 @@ from backbuddy.domain.screening import (
 )
 from backbuddy.services.escalation import local_zone, person_blocks
 
+#: The first sentence when only blocks from earlier refuse (nothing answered now).
+HELD_SUMMARY = "What was reported earlier still holds, so this routine isn't suitable today."
 #: How a block that needs a professional ends, said with the block.
 HOLDS = (
     "This holds for both routines, and answering again won't lift it, until a physiotherapist, "
@@ -159,13 +161,20 @@ def check_allows(
         raise ScreeningBlocked(blocked_message(result, questions), result.outcome, result)
 
 
+def summary(result: ScreeningResult, questions: Questionnaire) -> str:
+    """The first sentence of an outcome: the questionnaire's, or `HELD_SUMMARY`."""
+    if result.allows_session or any(r.held is None for r in result.blocking):
+        return questions.summaries[result.outcome]
+    return HELD_SUMMARY
+
+
 def blocked_message(
     result: ScreeningResult, questions: Questionnaire | None = None, tz: tzinfo | None = None
 ) -> str:
     """What a blocked person reads, on one line.
 
     An emergency: the emergency wording, and why an earlier answer still holds. Else
-    the summary (or "Not today." when only earlier blocks refuse), each blocking
+    the summary (or `HELD_SUMMARY` when only earlier blocks refuse), each blocking
     reason, when a wait ends, and how a block that needs a professional ends.
     """
     qs = questions or load_questions()
@@ -173,13 +182,12 @@ def blocked_message(
     held = [r.held for r in blocking if r.held]
     if result.outcome == "block_emergency":
         return " ".join([qs.summaries[result.outcome], *held])
-    own = any(r.held is None for r in blocking)
-    parts = [qs.summaries[result.outcome] if own else "Not today."]
+    parts = [summary(result, qs)]
     for reason in blocking:
         parts += [reason.held or "", reason.message]
-        if reason.until is not None:
+        if reason.until is not None and reason.held is None:  # a held one says its end
             parts.append(f"You can screen again after {wait_end(reason, tz)}.")
-    if result.needs_professional and blk.SEEN_STEP not in " ".join(parts):
+    if result.needs_professional:
         parts.append(HOLDS)
     return " ".join(p for p in parts if p)
 

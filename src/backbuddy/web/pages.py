@@ -37,6 +37,7 @@ from backbuddy.services.screening import (
     HOLDS,
     blocked_message,
     standing_result,
+    summary,
     take_screening,
     wait_end,
 )
@@ -191,11 +192,10 @@ def _outcome(
     status: int,
 ) -> Response:
     """The outcome page: go ahead, or "Not today" with every reason, held ones said as such."""
-    own = any(r.held is None for r in result.blocking)
     context: dict[str, Any] = {
         "technique": technique,
         "result": result,
-        "summary": questions.summaries[result.outcome] if own else "Not today.",
+        "summary": summary(result, questions),
         "note": questions.note,
         "blocked": None if result.allows_session else blocked_message(result, questions),
         "holds": HOLDS,

@@ -21,6 +21,7 @@ from backbuddy.domain.screening import load_questions
 from backbuddy.services import seen as seen_service
 from backbuddy.services.escalation import current_notices, person_blocks
 from backbuddy.services.screening import (
+    HELD_SUMMARY,
     HOLDS,
     blocked_message,
     require_valid_screening,
@@ -79,7 +80,7 @@ def test_a_refer_block_ends_only_with_a_recorded_visit(store: SqlStore) -> None:
     _, again = screen(store, T, day2)
     assert again.outcome == "block_refer"
     text = blocked_message(again, QUESTIONS, UTC)
-    assert text.startswith("Not today. On 20 Nov 2026 at 09:00, you answered “yes”")
+    assert text.startswith(f"{HELD_SUMMARY} On 20 Nov 2026 at 09:00, you answered “yes”")
     assert HOLDS in text
 
     day3 = T0 + timedelta(days=2)
@@ -112,7 +113,7 @@ def test_cracked_today_is_a_wait_of_24_hours_and_not_a_referral(store: SqlStore)
     )
     assert not again.needs_professional
     text = blocked_message(again, QUESTIONS, UTC)
-    assert "You can screen again after 09:00 on 21 Nov 2026." in text
+    assert "that still holds until 09:00 on 21 Nov 2026." in text
     assert "This is not a referral" in text
     assert HOLDS not in text
     assert "Please talk to" not in text
