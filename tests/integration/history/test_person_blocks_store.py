@@ -113,7 +113,7 @@ def test_cracked_today_is_a_wait_of_24_hours_and_not_a_referral(store: SqlStore)
     )
     assert not again.needs_professional
     text = blocked_message(again, QUESTIONS, UTC)
-    assert "that still holds until 09:00 on 21 Nov 2026." in text
+    assert "that still holds until 09:00 today." in text
     assert "This is not a referral" in text
     assert HOLDS not in text
     assert "Please talk to" not in text
