@@ -139,21 +139,27 @@ def effective(
 
 
 def contradictions(
-    questions: Questionnaire, history: esc.History, now: datetime, tz: tzinfo = UTC
+    questions: Questionnaire,
+    history: esc.History,
+    now: datetime,
+    tz: tzinfo = UTC,
+    remembered: list[Block] | None = None,
 ) -> Iterator[tuple[esc.ScreeningFact, Block, Answer]]:
     """Screenings up to `now` that answered a held question more mildly.
 
-    Yields (screening, the block it contradicted, the answer it gave).
+    Yields (screening, the block it contradicted, the answer it gave). Every remembered
+    answer (`remembered`, found here when not given) is checked against each later one.
     """
     ordered = sorted((s for s in history.screenings if s.at <= now), key=lambda s: s.at)
+    if remembered is None:
+        remembered = list(_answer_blocks(questions, history, now, tz))
     for s in ordered:
-        earlier = replace(history, screenings=tuple(x for x in ordered if x.at < s.at))
         given = _tolerant(questions, s.answers)
-        for block in person_blocks(questions, earlier, s.at, tz):
-            q = questions.find(block.id)
-            if block.kind != "answer" or q is None or q.id not in given:
+        for block in remembered:
+            if block.since >= s.at or block.id not in given or block.answer is None:
                 continue
-            if block.answer is not None and _rank(q, given[q.id]) < _rank(q, block.answer):
+            q = questions.question(block.id)
+            if _active(block, history, s.at, tz) and _rank(q, given[q.id]) < _rank(q, block.answer):
                 yield s, block, given[q.id]
 
 
@@ -161,22 +167,17 @@ def held_answers(
     questions: Questionnaire, answers: Mapping[str, object]
 ) -> list[tuple[Question, Answer]]:
     """The answers of one screening that are remembered: red flags, and combined cautions."""
-    given = _tolerant(questions, answers)
-    kept = [
+    reported = [
         (q, a)
-        for q in questions.questions
-        if (a := given.get(q.id, q.negative)) != q.negative
-        and _rank(q, a) >= severity("block_refer")
+        for key, a in _tolerant(questions, answers).items()
+        if (q := questions.question(key)) and a != q.negative
     ]
+    kept = [(q, a) for q, a in reported if _rank(q, a) >= severity("block_refer")]
     for technique_id in questions.techniques:
-        cautions = [
-            Reason(q.id, "caution", "")
-            for q in questions.questions
-            if q.id in given and q.outcome(given[q.id], technique_id) == "caution"
-        ]
-        if questions.combined(cautions) is not None:
-            own = [questions.question(r.id) for r in cautions]
-            kept += [(q, given[q.id]) for q in own if q.role == "receiver"]
+        cautions = [(q, a) for q, a in reported if q.outcome(a, technique_id) == "caution"]
+        reasons = [Reason(q.id, "caution", "") for q, _ in cautions]
+        if questions.combined(reasons) is not None:
+            kept += [(q, a) for q, a in cautions if q.role == "receiver"]
     return list({q.id: (q, a) for q, a in kept}.values())
 
 
@@ -188,25 +189,25 @@ def notices(
     Recorded once each (by key) however old; `current` says which to show now.
     """
     found: list[esc.Notice] = []
+    remembered = list(_answer_blocks(questions, history, now, tz))
     for s in sorted((s for s in history.screenings if s.at <= now), key=lambda s: s.at):
-        held = held_answers(questions, s.answers)
-        if not held:
+        blocks = [b for b in remembered if b.since == s.at]
+        if not blocks:
             continue
-        blocks = list(_answer_blocks(questions, replace(history, screenings=(s,)), now, tz))
-        named = ", ".join(_words(q, a) for q, a in held)
+        named = ", ".join(_words(questions.question(b.id), b.answer) for b in blocks)
         rule: esc.RuleId = "rest_day" if all(not b.needs_seen for b in blocks) else "red_flag"
         reason = f"The screening of {_clock(s.at, tz)} answered: {named}."
         found.append(_block_notice(rule, reason, blocks, questions, s.at, tz, _key(rule, s.at)))
-    for s, block, answer in contradictions(questions, history, now, tz):
+    for s, block, answer in contradictions(questions, history, now, tz, remembered):
         q = questions.question(block.id)
         reason = (
             f"The screening of {_clock(s.at, tz)} answered {_words(q, answer, plain=True)} to "
             f"{q.id.replace('_', ' ')}, but the answer of {_clock(block.since, tz)} "
-            f"({_words(q, block.answer or q.negative, plain=True)}) still held."
+            f"({_words(q, block.answer, plain=True)}) still held."
         )
         key = f"{_key('contradiction', s.at)}:{q.id}"
         found.append(_block_notice("contradiction", reason, [block], questions, s.at, tz, key))
-    return tuple(found)
+    return tuple({n.key: n for n in found}.values())
 
 
 def current(notice: esc.Notice, blocks: Iterable[Block], now: datetime) -> bool:
@@ -349,7 +350,7 @@ def _clock(at: datetime, tz: tzinfo) -> str:
     return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def _words(q: Question, answer: Answer, plain: bool = False) -> str:
+def _words(q: Question, answer: Answer | None, plain: bool = False) -> str:
     """An answer in a notice: 'saddle numbness' (yes), 'age over 70 (yes_not_cleared)'."""
     if plain:
         return ("yes" if answer else "no") if q.choices is None else str(answer).replace("_", " ")

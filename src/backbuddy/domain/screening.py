@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -258,10 +259,14 @@ class Questionnaire(_Model):
         return self
 
     def question(self, question_id: str) -> Question:
-        return next(q for q in self.questions if q.id == question_id)
+        return self._by_id[question_id]
 
     def find(self, question_id: str) -> Question | None:
-        return next((q for q in self.questions if q.id == question_id), None)
+        return self._by_id.get(question_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Question]:
+        return {q.id: q for q in self.questions}
 
     def combined(self, reasons: Iterable[Reason]) -> Reason | None:
         """The referral when the receiver's own cautions reach `refer_from`, else None."""
