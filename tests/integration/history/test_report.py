@@ -73,3 +73,35 @@ def _count(image: Image.Image, rgb: tuple[int, int, int]) -> int:
         for n, colour in image.getcolors(maxcolors=1 << 20) or []
         if all(abs(a - b) <= 6 for a, b in zip(colour, rgb, strict=True))
     )
+
+
+def test_block_screenings_and_contradictions_are_notices_in_the_report(sqlite_url: str) -> None:
+    """Issue 11: urgent-help and refer screenings were listed, yet "No referral notices"."""
+    from datetime import timedelta
+
+    from backbuddy.domain.screening import load_questions
+    from backbuddy.services.escalation import current_notices, person_blocks
+    from backbuddy.services.screening import take_screening
+
+    no = {q.id: q.negative for q in load_questions().questions}
+    day = NOW - timedelta(days=3)
+    with SqlStore(sqlite_url) as store:
+        sid = store.start_session("seated_hug_extension", None, day - timedelta(days=1), False)
+        store.finish_session(sid, "ended_by_pair", day - timedelta(days=1), 1, "ended_by_pair")
+        for at, yes in (
+            (day, {"saddle_numbness": True}),
+            (day + timedelta(minutes=5), {"severe_osteoporosis": True}),
+            (day + timedelta(minutes=9), {}),
+        ):
+            take_screening(store, "side_lying_rotation", no | yes, at, tz=UTC)
+        current_notices(store, NOW, UTC)
+        data = collect(store, NOW, blocks=person_blocks(store, NOW, UTC))
+    html = render_html(data, UTC)
+    assert "No notices in this period." not in html
+    assert html.count("Red flag at a screening (blocked sessions)") == 1  # one group
+    assert [g.count for g in data.notice_groups if g.latest.rule == "red_flag"] == [2]
+    assert "Re-answer that contradicted a block" in html
+    assert "answered no to saddle numbness" in html
+    assert "ended by the pair</td>" in html  # said once, not "ended by the pair: ended by pair"
+    assert "Until a professional has seen the receiver" in html  # blocks in force
+    assert len(data.blocks) == 2
