@@ -25,7 +25,7 @@ from backbuddy.domain import session
 from backbuddy.domain import techniques as tech
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import EventError, TransitionNotAllowed
-from backbuddy.domain.ports import HistoryStore
+from backbuddy.domain.ports import HistoryStore, SessionStore
 from backbuddy.domain.screening import ScreeningResult, load_questions, session_technique
 from backbuddy.services.screening import check_allows, require_valid_screening, take_screening
 from backbuddy.services.session_runner import MAX_SIMULATED_S, SessionRunner, with_ticks
