@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -381,8 +381,21 @@ def _field(raw: Any, loc: tuple[int | str, ...]) -> str:
 
 
 def load_questions(path: Path | None = None) -> Questionnaire:
-    """Load the screening file; any problem becomes a DefinitionError naming file and field."""
+    """Load the screening file; any problem becomes a DefinitionError naming file and field.
+
+    Every start reads it several times (screening, blocks, session), so a file that has
+    not changed (same size and modification time) is parsed once.
+    """
     path = path or default_path()
+    try:
+        stat = path.stat()
+    except OSError as err:
+        raise DefinitionError(f"{path}: cannot read screening file ({err.strerror})") from None
+    return _load_questions(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _load_questions(path: Path, mtime_ns: int, size: int) -> Questionnaire:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:

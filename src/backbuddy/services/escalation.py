@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
 
 from backbuddy.domain import blocks as blk
 from backbuddy.domain import escalation as esc
@@ -38,9 +39,15 @@ def local_zone() -> tzinfo:
     return zone
 
 
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, str]:
+    """Technique id → region, from the shipped technique files (read once)."""
+    return {t.id: t.region for t in tech.load_all().values()}
+
+
 def load_history(store: HistoryStore) -> esc.History:
     """Every stored fact the rules read, from the store."""
-    regions = {t.id: t.region for t in tech.load_all().values()}
+    regions = _regions()
     speed = Counter(
         sid
         for sid, cue in store.cues_of_kind(["halt"])
