@@ -9,7 +9,8 @@ Moments are rising edges of what the monitors saw, in time order:
 * ``too_fast``: speed above the gentle limit (the engine says "slower");
 * ``over_speed_limit``: speed above the hard limit (the engine halts, I5);
 * ``sudden_motion``: a velocity step > 15 °/s within 200 ms (a camera stop);
-* ``over_range``: farther than `max_range_deg` from the baseline (the engine pauses, I5).
+* ``over_range``: farther than `max_range_deg` from the baseline (the engine pauses, I5);
+* ``pop``: a click heard in the clip's sound, away from speech (the attempt would end, I6).
 
 A moment repeats only after its condition has been clear for `REARM_S`.
 """
@@ -30,7 +31,14 @@ from backbuddy.motion.monitors import Trace
 #: A moment of the same kind is flagged again only after this long without it.
 REARM_S = 0.5
 #: Kinds that stop or pause the movement in a session: marked on the plots, shown as snapshots.
-FLAGGED = ("tracking_lost", "identity_jump", "over_speed_limit", "sudden_motion", "over_range")
+FLAGGED = (
+    "tracking_lost",
+    "identity_jump",
+    "over_speed_limit",
+    "sudden_motion",
+    "over_range",
+    "pop",
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,40 @@
+"""From what was heard to engine events, and merging a recording into an event stream on the
+simulated clock (audio time 0 = event time 0)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from backbuddy.audio.heard import Heard, PopHeard, VoiceOnset
+from backbuddy.domain import events as ev
+from backbuddy.services.listen import to_events
+
+
+def test_a_voice_onset_is_a_voice_event_in_every_phase():
+    assert to_events(VoiceOnset(2.0, 1.9), "breathe_in", 2.0) == [ev.Voice(2.0)]
+    assert to_events(VoiceOnset(2.0, 1.9), None, 2.0) == [ev.Voice(2.0)]
+
+
+def test_stop_words_send_stop_from_the_voice_first_then_the_words_for_the_record():
+    heard = Heard(3.0, "Stop, please.", "stop", 2.5, 2.9)
+    assert to_events(heard, "rest", 3.0) == [
+        ev.Stop(3.0, source="voice"),
+        ev.Voice(3.0, words="Stop, please."),
+    ]
+
+
+def test_okay_is_only_recorded_it_never_resumes():
+    out = to_events(Heard(3.0, "okay", "okay", 2.5, 2.9), "mobilise", 3.0)
+    assert out == [ev.Voice(3.0, words="okay")]
+    assert not any(isinstance(e, ev.Resume) for e in out)
+
+
+def test_a_click_is_a_pop_only_during_movement_and_hold():
+    click = PopHeard(5.2, 5.07, 0.8, 20.0)
+    assert to_events(click, "mobilise", 5.2) == [ev.Pop(5.2, source="audio", confidence=0.8)]
+    assert to_events(click, "hold", 5.2) == [ev.Pop(5.2, source="audio", confidence=0.8)]
+    for phase in ("breathe_in", "release", "rest", None):
+        assert to_events(click, phase, 5.2) == []
+
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
