@@ -1,8 +1,9 @@
 """`backbuddy guide --events E.jsonl --audio A.wav`: a recording heard as if live, on the
 simulated clock (audio time 0 = event time 0), through the real CLI, models and store.
 
-Timeline of the seated hug with begin at 0 and two `ready`s at 1 and 2 s: breathe in
-2–6 s, mobilise (movement) 6–10 s, hold 10–13 s, release 13–17 s, rest 17–27 s.
+With begin at 0 and two `ready`s at 1 and 2 s, the attempt starts at 2 s; where its
+movement phase (`mobilise`) starts is read from the technique, and the words are placed
+one second into it (the clips keep 0.3 s before each word).
 """
 
 from __future__ import annotations
@@ -18,12 +19,23 @@ from audio_clips import clip
 from backbuddy.adapters import models
 from backbuddy.adapters.audio_files import write_wav
 from backbuddy.audio.samples import RATE
+from backbuddy.domain import techniques as tech
+from backbuddy.services.listen import ENGINE_HEARS_VOICE
 
 pytestmark = pytest.mark.slow
+#: Until the engine's branch (the `voice` event) is on main: speech cannot pause yet.
+needs_engine = pytest.mark.xfail(
+    not ENGINE_HEARS_VOICE, reason="the engine's voice event is not on main yet", strict=True
+)
 
 DATA = Path(__file__).parents[2] / "data"
 CLEAR = DATA / "screening" / "clear.yaml"
 EVENTS = [{"t": 0, "event": "begin"}, {"t": 1, "event": "ready"}, {"t": 2, "event": "ready"}]
+_PHASES = tech.get("seated_hug_extension").phases
+#: The movement phase starts here (s); the first phase (breathing in) at 2 s.
+MOVING = 2.0 + sum(p.seconds for p in _PHASES[: [p.id for p in _PHASES].index("mobilise")])
+WORD_AT = MOVING + 1.0  # a clip placed here: its word starts 0.3 s later
+assert _PHASES[0].id == "breathe_in"
 
 
 def recording(tmp_path: Path, seconds: float, *words: tuple[float, str]) -> Path:
@@ -51,30 +63,38 @@ def guide(backbuddy, tmp_path: Path, audio: Path):  # type: ignore[no-untyped-de
 
 
 def test_stop_in_a_replayed_recording_halts_the_session(backbuddy, tmp_path):
-    heard = recording(tmp_path, 12.0, (7.0, "speech/joe_stop.wav"))
+    heard = recording(tmp_path, WORD_AT + 3, (WORD_AT, "speech/joe_stop.wav"))
     result, cues, stored = guide(backbuddy, tmp_path, heard)
     assert result.exit_code == 0, result.output
     halts = [c for c in cues if c["kind"] == "halt"]
     assert [h["reason"] for h in halts] == ["stop:voice"]
-    # the word began at 7.3 s (the clip keeps 0.3 s before it): paused at once, then halted
-    pause = next(c for c in cues if c["kind"] == "pause")
+    assert WORD_AT + 0.3 < halts[0]["t"] <= WORD_AT + 1.5
+    assert ("stop", "voice") in [(e["event"], e.get("source")) for e in stored]
+
+
+@needs_engine
+def test_a_voice_pauses_the_movement_at_once_before_the_word_is_known(backbuddy, tmp_path):
+    heard = recording(tmp_path, WORD_AT + 3, (WORD_AT, "speech/joe_stop.wav"))
+    result, cues, stored = guide(backbuddy, tmp_path, heard)
+    assert result.exit_code == 0, result.output
+    pause, halt = (c for c in cues if c["kind"] in ("pause", "halt"))
     assert pause["reason"] == "voice"
-    assert 7.3 <= pause["t"] <= 7.6
-    assert 7.3 < halts[0]["t"] <= 8.5
-    kinds = [(e["event"], e.get("source"), e.get("words")) for e in stored]
-    assert ("stop", "voice", None) in kinds
-    assert ("voice", None, "stop") in [(k, s, (w or "").lower().strip(".!")) for k, s, w in kinds]
+    assert WORD_AT + 0.3 <= pause["t"] <= WORD_AT + 0.6
+    assert halt["t"] > pause["t"]
+    words = [(e.get("words") or "").lower().strip(".!") for e in stored if e["event"] == "voice"]
+    assert "stop" in words  # what was heard is kept with the session
 
 
+@needs_engine
 def test_speech_pauses_the_movement_but_not_the_breathing_in(backbuddy, tmp_path):
     heard = recording(
-        tmp_path, 12.0, (2.8, "speech/real_digits_1.wav"), (7.0, "speech/joe_okay.wav")
+        tmp_path, WORD_AT + 3, (2.5, "speech/real_digits_1.wav"), (WORD_AT, "speech/joe_okay.wav")
     )
     result, cues, stored = guide(backbuddy, tmp_path, heard)
     assert result.exit_code == 0, result.output
     pauses = [c for c in cues if c["kind"] == "pause"]
     assert [p["reason"] for p in pauses] == ["voice"]
-    assert 7.3 <= pauses[0]["t"] <= 7.6  # not at ~3.1 s, when "one" was said while breathing in
+    assert WORD_AT + 0.3 <= pauses[0]["t"] <= WORD_AT + 0.6  # not when "one" was said at 2.8 s
     assert not any(c["kind"] == "halt" for c in cues)
     voices = [e for e in stored if e["event"] == "voice"]
     assert voices[0]["t"] < 4.0  # the voice in the breathing-in phase is recorded, nothing more
@@ -83,7 +103,7 @@ def test_speech_pauses_the_movement_but_not_the_breathing_in(backbuddy, tmp_path
 
 
 def test_stop_halts_outside_the_movement_too(backbuddy, tmp_path):
-    heard = recording(tmp_path, 6.0, (3.0, "speech/espeak_stop.wav"))
+    heard = recording(tmp_path, 6.0, (2.5, "speech/espeak_stop.wav"))  # while breathing in
     result, cues, _ = guide(backbuddy, tmp_path, heard)
     assert result.exit_code == 0, result.output
     assert [c["reason"] for c in cues if c["kind"] in ("pause", "halt")] == ["stop:voice"]
@@ -98,7 +118,7 @@ def test_a_missing_model_gives_one_line_and_the_session_still_runs(
     monkeypatch.setattr(models.sysconfig, "get_paths", lambda: {"purelib": str(empty)})
     models.verified.cache_clear()
     try:
-        heard = recording(tmp_path, 12.0, (7.0, "speech/joe_stop.wav"))
+        heard = recording(tmp_path, WORD_AT + 3, (WORD_AT, "speech/joe_stop.wav"))
         result, cues, _ = guide(backbuddy, tmp_path, heard)
     finally:
         models.verified.cache_clear()
