@@ -83,8 +83,8 @@ def _feed_heard(run: HeadlessRun, item: AudioEvent) -> bool:
     assert runner is not None
     acted = False
     for event in to_events(item, runner.state.phase_id, max(item.t, runner.last_event_t)):
-        if runner.finished and event.kind == "voice":
-            continue
+        if runner.finished and not isinstance(event, ev.Stop | ev.Pop):
+            continue  # after the end only a stop or a pop still means something
         before = runner.state.mode
         run.feed(event)
         acted |= runner.state.mode != before
