@@ -9,7 +9,6 @@ from math import gcd
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import resample_poly
 
 #: The one rate the audio layer works at (Silero VAD and Whisper both want it).
 RATE = 16_000
@@ -34,6 +33,8 @@ def to_mono_16k(samples: NDArray[np.floating], rate: int) -> Samples:
         x = x.mean(axis=1)
     if rate == RATE:
         return x.astype(np.float32, copy=False)
+    from scipy.signal import resample_poly  # scipy loads only when resampling is needed
+
     g = gcd(int(rate), RATE)
     return np.asarray(resample_poly(x, RATE // g, int(rate) // g), dtype=np.float32)
 

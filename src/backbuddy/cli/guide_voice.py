@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,12 +19,13 @@ from rich.text import Text
 
 from backbuddy import bootstrap
 from backbuddy.audio.errors import ListeningUnavailable, SpeechUnavailable
-from backbuddy.audio.heard import AudioEvent
 from backbuddy.domain import events as ev
 from backbuddy.domain.cues import Cue
-from backbuddy.services.cue_speech import CueVoice
-from backbuddy.services.listen import to_events
-from backbuddy.services.listen_run import LiveListening
+
+if TYPE_CHECKING:  # numpy, scipy and the models load only when voice is asked for
+    from backbuddy.audio.heard import AudioEvent
+    from backbuddy.services.cue_speech import CueVoice
+    from backbuddy.services.listen_run import LiveListening
 
 VoiceOption = Annotated[
     bool | None,
@@ -68,6 +69,8 @@ class GuideVoice:
     def poll(self, t: float, phase_id: str | None) -> list[ev.Event]:
         if self.listening is None:
             return []
+        from backbuddy.services.listen import to_events
+
         return [e for item in self.listening.poll() for e in to_events(item, phase_id, t)]
 
     def line(self) -> Text:
@@ -96,6 +99,8 @@ def open_voice(
     session's fixed sentences) are rendered ahead in the background."""
     out = GuideVoice()
     if mic or audio is not None:
+        from backbuddy.services.listen_run import LiveListening
+
         try:
             source = bootstrap.sound_in(audio).__enter__()  # first: no microphone, no models
             out.closers.append(lambda: source.__exit__(None, None, None))
@@ -104,6 +109,8 @@ def open_voice(
         except ListeningUnavailable as err:
             out.notes.append(f"Not listening: {err}. Say stop to your partner, or press space.")
     if speak:
+        from backbuddy.services.cue_speech import CueVoice
+
         try:
             player = bootstrap.speech_out()
             out.closers.append(player.close)
