@@ -76,7 +76,9 @@ def sound_in(recording: Path | None = None) -> Microphone | Replay:
 def speech_out(cache_dir: Path | None = None) -> Player:
     """Piper's joe voice (espeak-ng if it cannot load) through a local player; SpeechUnavailable
     when there is neither a voice nor an audio device."""
+    from backbuddy.adapters.audio_out import working_player
+
+    command = working_player()  # first, and light: no device means no voice to load
     from backbuddy.adapters.speech import Player, SpeechCache, default_voice
 
-    command = Player.probe()  # first: no device means no need to load a voice
     return Player(command, SpeechCache(default_voice(), cache_dir))

@@ -23,10 +23,9 @@ import numpy as np
 import platformdirs
 
 from backbuddy.adapters.audio_files import write_wav
+from backbuddy.adapters.audio_out import working_player
 from backbuddy.audio.errors import SpeechUnavailable
 from backbuddy.audio.samples import Samples
-
-PLAYERS: tuple[tuple[str, list[str]], ...] = (("aplay", ["-q"]), ("paplay", []), ("play", ["-q"]))
 
 
 class Voice(Protocol):
@@ -128,15 +127,6 @@ class SpeechCache:
         return thread
 
 
-def find_player() -> list[str] | None:
-    """The first local player on PATH, as a command prefix."""
-    for name, args in PLAYERS:
-        exe = shutil.which(name)
-        if exe is not None:
-            return [exe, *args]
-    return None
-
-
 class Player:
     """Speaks sentences one after another on a worker thread (rendered through the cache, so a
     cached one starts at once); `cancel()` drops the queue and kills the one playing."""
@@ -153,20 +143,8 @@ class Player:
 
     @staticmethod
     def probe() -> list[str]:
-        """A player command whose device works (it plays 50 ms of silence); SpeechUnavailable
-        if there is none."""
-        command = find_player()
-        if command is None:
-            raise SpeechUnavailable("no audio player found (aplay, paplay or play)")
-        with tempfile.TemporaryDirectory() as tmp:
-            probe = write_wav(Path(tmp) / "silence.wav", np.zeros(800, dtype=np.float32))
-            run = subprocess.run(
-                [*command, str(probe)], capture_output=True, timeout=10, check=False
-            )
-        if run.returncode != 0:
-            why = run.stderr.decode(errors="replace").strip().splitlines()
-            raise SpeechUnavailable(f"no audio output device ({why[-1] if why else 'no sound'})")
-        return command
+        """A player command whose device works; SpeechUnavailable if there is none."""
+        return working_player()
 
     def say(self, text: str) -> None:
         self._queue.put(text)

@@ -10,7 +10,6 @@ thread; `hear_all` does it in line, for replayed recordings on simulated time.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -148,24 +147,6 @@ def hear_all(
     return out
 
 
-#: The engine's `voice` event and the microphone's `pop` fields (issue 10) come with the
-#: engine's branch; until it is on main a voice onset sends nothing and a click is a plain
-#: pop. Remove this bridge (and the xfail marks that test it) once it has landed.
-ENGINE_HEARS_VOICE = hasattr(ev, "Voice")
-_POP_FIELDS = {f.name for f in dataclasses.fields(ev.Pop)}
-
-
-def _voice(t: float, words: str | None = None) -> list[ev.Event]:
-    voice = getattr(ev, "Voice", None)
-    return [] if voice is None else [voice(t, words=words)]
-
-
-def _pop(t: float, confidence: float) -> ev.Event:
-    if "confidence" in _POP_FIELDS:
-        return ev.Pop(t, source="audio", confidence=confidence)  # type: ignore[call-arg, unused-ignore]
-    return ev.Pop(t)
-
-
 def to_events(item: AudioEvent, phase_id: str | None, t: float) -> list[ev.Event]:
     """Engine events for something heard at session time `t` in phase `phase_id`.
 
@@ -175,12 +156,12 @@ def to_events(item: AudioEvent, phase_id: str | None, t: float) -> list[ev.Event
     hold phase, where the engine ends the attempt and rests the region.
     """
     if isinstance(item, VoiceOnset):
-        return _voice(t)
+        return [ev.Voice(t)]
     if isinstance(item, Heard):
-        voice = _voice(t, item.text or None)
+        voice: list[ev.Event] = [ev.Voice(t, words=item.text or None)]
         return [ev.Stop(t, source="voice"), *voice] if item.meaning == "stop" else voice
     if phase_id in MOVEMENT_PHASES:
-        return [_pop(t, item.confidence)]
+        return [ev.Pop(t, source="audio", confidence=item.confidence)]
     return []
 
 

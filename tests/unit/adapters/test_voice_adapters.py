@@ -94,3 +94,11 @@ def test_a_video_sound_track_is_read_and_a_silent_video_says_it_has_none(tmp_pat
         read_audio(DATA / "sports2d_demo.mp4")
     with pytest.raises(AudioError, match="no such audio file"):
         read_audio(tmp_path / "missing.wav")
+
+
+def test_the_probe_plays_a_real_wav_of_50_ms_of_silence(tmp_path):
+    from backbuddy.adapters.audio_out import _silence_wav
+
+    samples = read_audio(_silence_wav(tmp_path / "s.wav"))
+    assert samples.size == 800
+    assert not samples.any()

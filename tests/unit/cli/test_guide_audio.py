@@ -20,13 +20,8 @@ from backbuddy.adapters import models
 from backbuddy.adapters.audio_files import write_wav
 from backbuddy.audio.samples import RATE
 from backbuddy.domain import techniques as tech
-from backbuddy.services.listen import ENGINE_HEARS_VOICE
 
 pytestmark = pytest.mark.slow
-#: Until the engine's branch (the `voice` event) is on main: speech cannot pause yet.
-needs_engine = pytest.mark.xfail(
-    not ENGINE_HEARS_VOICE, reason="the engine's voice event is not on main yet", strict=True
-)
 
 DATA = Path(__file__).parents[2] / "data"
 CLEAR = DATA / "screening" / "clear.yaml"
@@ -72,7 +67,6 @@ def test_stop_in_a_replayed_recording_halts_the_session(backbuddy, tmp_path):
     assert ("stop", "voice") in [(e["event"], e.get("source")) for e in stored]
 
 
-@needs_engine
 def test_a_voice_pauses_the_movement_at_once_before_the_word_is_known(backbuddy, tmp_path):
     heard = recording(tmp_path, WORD_AT + 3, (WORD_AT, "speech/joe_stop.wav"))
     result, cues, stored = guide(backbuddy, tmp_path, heard)
@@ -85,7 +79,6 @@ def test_a_voice_pauses_the_movement_at_once_before_the_word_is_known(backbuddy,
     assert "stop" in words  # what was heard is kept with the session
 
 
-@needs_engine
 def test_speech_pauses_the_movement_but_not_the_breathing_in(backbuddy, tmp_path):
     heard = recording(
         tmp_path, WORD_AT + 3, (2.5, "speech/real_digits_1.wav"), (WORD_AT, "speech/joe_okay.wav")

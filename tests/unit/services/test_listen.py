@@ -3,25 +3,16 @@ simulated clock (audio time 0 = event time 0)."""
 
 from __future__ import annotations
 
-import pytest
-
 from backbuddy.audio.heard import Heard, PopHeard, VoiceOnset
 from backbuddy.domain import events as ev
-from backbuddy.services.listen import ENGINE_HEARS_VOICE, to_events
-
-#: Until the engine's branch (the `voice` event, `Pop.source`/`confidence`) is on main.
-needs_engine = pytest.mark.xfail(
-    not ENGINE_HEARS_VOICE, reason="the engine's voice event is not on main yet", strict=True
-)
+from backbuddy.services.listen import to_events
 
 
-@needs_engine
 def test_a_voice_onset_is_a_voice_event_in_every_phase():
     assert to_events(VoiceOnset(2.0, 1.9), "breathe_in", 2.0) == [ev.Voice(2.0)]
     assert to_events(VoiceOnset(2.0, 1.9), None, 2.0) == [ev.Voice(2.0)]
 
 
-@needs_engine
 def test_stop_words_send_stop_from_the_voice_first_then_the_words_for_the_record():
     heard = Heard(3.0, "Stop, please.", "stop", 2.5, 2.9)
     assert to_events(heard, "rest", 3.0) == [
@@ -30,14 +21,12 @@ def test_stop_words_send_stop_from_the_voice_first_then_the_words_for_the_record
     ]
 
 
-@needs_engine
 def test_okay_is_only_recorded_it_never_resumes():
     out = to_events(Heard(3.0, "okay", "okay", 2.5, 2.9), "mobilise", 3.0)
     assert out == [ev.Voice(3.0, words="okay")]
     assert not any(isinstance(e, ev.Resume) for e in out)
 
 
-@needs_engine
 def test_a_click_is_a_pop_only_during_movement_and_hold():
     click = PopHeard(5.2, 5.07, 0.8, 20.0)
     assert to_events(click, "mobilise", 5.2) == [ev.Pop(5.2, source="audio", confidence=0.8)]
