@@ -1,5 +1,5 @@
-"""From what was heard to engine events, and merging a recording into an event stream on the
-simulated clock (audio time 0 = event time 0)."""
+"""From what was heard to engine events (the merge into a session on the simulated clock is
+tested through the CLI: tests/unit/cli/test_guide_audio.py)."""
 
 from __future__ import annotations
 
