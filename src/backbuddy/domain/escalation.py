@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal, get_args
 
 from backbuddy.domain import wording
@@ -237,6 +237,47 @@ def start_blocks(
     started = [s for s in history.sessions if s.started_at <= now]  # a pop counts in any session
     rest = _pop_rest(started, now, region, pop_rest, tz)
     return (*blocks, *rest)
+
+
+def next_start(
+    history: History,
+    now: datetime,
+    region: str,
+    pop_rest: timedelta = DEFAULT_POP_REST,
+    tz: tzinfo = UTC,
+) -> datetime:
+    """The first moment from `now` at which `start_blocks` lets a session for `region` start.
+
+    The blocks change only at a local midnight (1 a day), when a counted session falls
+    out of the last 7 days (3 a week) or when a pop's rest ends, so those moments are
+    the candidates; each is tried with `start_blocks` itself, the rule that refuses a
+    start. One of them always frees the start: within 8 days every limit has passed.
+    """
+    if not start_blocks(history, now, region, pop_rest, tz):
+        return now
+    rest = max(pop_rest, DEFAULT_POP_REST)
+    candidates = {s.started_at + WEEK for s in history.sessions if s.counts}
+    candidates |= {p + rest for s in history.sessions if (p := s.pop_time) is not None}
+    today = _day(now, tz)
+    candidates |= {
+        datetime.combine(today + timedelta(days=k), time(), tzinfo=tz) for k in range(1, 9)
+    }
+    return next(
+        t
+        for t in sorted(c for c in candidates if c > now)
+        if not start_blocks(history, t, region, pop_rest, tz)
+    )
+
+
+def sessions_today(history: History, now: datetime, tz: tzinfo = UTC) -> tuple[SessionFact, ...]:
+    """The sessions of `now`'s calendar day that count toward the limit of 1 a day, oldest first."""
+    day = _day(now, tz)
+    today = [s for s in history.sessions if s.counts and s.started_at <= now]
+    return tuple(sorted((s for s in today if _day(s.started_at, tz) == day), key=_started))
+
+
+def _started(s: SessionFact) -> datetime:
+    return s.started_at
 
 
 def aftercare_advice(answer: AftercareFact) -> tuple[Urgency, tuple[str, ...]]:

@@ -10,6 +10,8 @@ page. Both record what they find, once per notice key.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 
@@ -138,3 +140,44 @@ def check_can_start(
     if blocks:
         raise StartBlocked(blocks)
     return notices
+
+
+@dataclass(frozen=True)
+class StartStatus:
+    """Whether a technique may start now, by the rule `check_can_start` applies, and when next.
+
+    `today` are the sessions of today that count toward the limit of 1 a day; `blocks`
+    what refuses a start now (empty when it may start); `next_at` the first moment it
+    may start (`now` when it may start now).
+    """
+
+    technique: str
+    today: tuple[esc.SessionFact, ...]
+    blocks: tuple[esc.Notice, ...]
+    next_at: datetime
+
+    @property
+    def can_start(self) -> bool:
+        return not self.blocks
+
+
+def start_status(
+    store: HistoryStore,
+    pop_rest_min: Mapping[str, float],
+    now: datetime,
+    tz: tzinfo | None = None,
+) -> dict[str, StartStatus]:
+    """For each technique id in `pop_rest_min` (its rest after a pop, in minutes): may a
+    session start now, and if not, when. Reads the history once; records nothing."""
+    zone = tz or local_zone()
+    history = load_history(store)
+    today = esc.sessions_today(history, now, zone)
+    regions = _regions()
+    out: dict[str, StartStatus] = {}
+    for technique_id, minutes in pop_rest_min.items():
+        region = regions[technique_id]
+        rest = timedelta(minutes=minutes)
+        blocks = esc.start_blocks(history, now, region, rest, zone)
+        next_at = esc.next_start(history, now, region, rest, zone) if blocks else now
+        out[technique_id] = StartStatus(technique_id, today, blocks, next_at)
+    return out

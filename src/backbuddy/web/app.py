@@ -27,7 +27,7 @@ from backbuddy.domain.errors import (
     SessionLimitReached,
 )
 from backbuddy.domain.ports import HistoryStore
-from backbuddy.web import pages, sensations, session_pages
+from backbuddy.web import data_pages, learn_pages, pages, sensations, session_pages, times
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S
 from backbuddy.web.registry import Registry
@@ -83,11 +83,14 @@ def create_app(
         version=__version__,
         sensation_buttons=sensations.buttons,
         limits_note=LIMITS_NOTE,
+        when=times.when,
     )
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(session_pages.router)
+    app.include_router(data_pages.router)
+    app.include_router(learn_pages.router)
     _guard(app, settings)
     _errors(app, templates)
 

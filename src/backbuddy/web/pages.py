@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from backbuddy.config import Settings
 from backbuddy.domain import techniques as tech
 from backbuddy.domain import wording
 from backbuddy.domain.errors import ScreeningBlocked, ScreeningInputError
@@ -32,6 +33,7 @@ from backbuddy.services.escalation import (
     current_notices,
     local_zone,
     person_blocks,
+    start_status,
 )
 from backbuddy.services.screening import (
     HOLDS,
@@ -69,8 +71,14 @@ def _home(
     recent = store.sessions(since=at - timedelta(days=RECENT_DAYS))
     blocks = person_blocks(store, at)
     waiting = tuple(b for b in blocks if b.needs_seen)
+    techniques = list(tech.load_all().values())
+    settings: Settings = request.app.state.registry.settings
+    rests = {t.id: settings.limits_for(t).pop_rest_min for t in techniques}
     context = {
-        "techniques": list(tech.load_all().values()),
+        "techniques": techniques,
+        "starts": start_status(store, rests, at),
+        "names": {t.id: t.name for t in techniques},
+        "ending": wording.ending,
         "recent": sorted(recent, key=lambda s: s.started_at, reverse=True)[:5],
         "notices": current_notices(store, at),
         "interrupted": request.app.state.interrupted_at_start,
@@ -241,5 +249,6 @@ def history(request: Request, store: StoreDep, templates: TemplatesDep) -> Respo
         "ending": wording.ending,
         "visits": store.seen(),
         "notices": current_notices(store, now()) if sessions or store.screenings() else (),
+        "has_data": bool(store.screenings()),
     }
     return templates.TemplateResponse(request, "history.html", context)

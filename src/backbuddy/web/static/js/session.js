@@ -25,13 +25,23 @@ const countFrames = () => { frameNo += 1; requestAnimationFrame(countFrames); };
 requestAnimationFrame(countFrames);
 
 const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/session/${root.dataset.session}`;
-const link = new Link(url, { onMessage, onStatus: (s, code) => view.link(s, closedText(code)) });
+const link = new Link(url, { onMessage, onStatus });
+
+function onStatus(status, code) {
+  if (status === "closed" && code === 4409) goneHere("other_tab");
+  else if (status === "closed" && code === 4404) goneHere("cut_short");
+  view.link(status, closedText(code));
+}
 
 function closedText(code) {
-  return {
-    4404: "This session is over", 4409: "Open in another tab", 4403: "Refused", 4401: "Token needed",
-    4429: "Too many wrong tokens: retrying",
-  }[code];
+  return { 4403: "Refused", 4401: "Token needed", 4429: "Too many wrong tokens: retrying" }[code];
+}
+
+// This tab cannot act on the session any more (it runs elsewhere, or is over): one state.
+function goneHere(kind, detail = null) {
+  speech.cancel();
+  if (camera) camera.stop();
+  view.gone(kind, detail);
 }
 
 function press(event, { halts, started }) {
@@ -40,6 +50,7 @@ function press(event, { halts, started }) {
   if (halts) {
     root.dataset.halted = "1";
     view.setStep(RELEASE_TEXT);
+    view.restBreath();
     speech.cancel();
     resumeAsked = false;
     const frame0 = frameNo;
@@ -87,12 +98,13 @@ function onMessage(msg) {
       break;
     }
     case "error":
+      // Refused sockets say why before they close; the close code then sets the one state.
+      if (["unknown_session", "already_connected"].includes(msg.code)) break;
       view.caption({ kind: "halt", text: `Error: ${msg.message}` });
       if (msg.fatal) {
         // The server stopped the session for this error: the page stops too, at once.
         root.dataset.halted = "1";
-        speech.cancel();
-        view.setStep(`Stopped: ${msg.message}`);
+        goneHere("cut_short", msg.message);
       }
       break;
     default:
