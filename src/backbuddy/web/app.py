@@ -27,7 +27,7 @@ from backbuddy.domain.errors import (
     SessionLimitReached,
 )
 from backbuddy.domain.ports import HistoryStore
-from backbuddy.web import data_pages, learn_pages, pages, sensations, session_pages, times
+from backbuddy.web import data_pages, learn_page, pages, sensations, session_pages, times
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S
 from backbuddy.web.registry import Registry
@@ -89,8 +89,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(session_pages.router)
+    app.include_router(learn_page.router)
     app.include_router(data_pages.router)
-    app.include_router(learn_pages.router)
     _guard(app, settings)
     _errors(app, templates)
 

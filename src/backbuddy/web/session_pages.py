@@ -17,7 +17,9 @@ from backbuddy.domain import wording
 from backbuddy.domain.errors import BackbuddyError
 from backbuddy.domain.ports import HistoryStore, SessionRecord
 from backbuddy.services import aftercare as aftercare_service
+from backbuddy.domain import learn
 from backbuddy.web import plots
+from backbuddy.web.learn_page import pop_points
 from backbuddy.web.deps import RegistryDep, StoreDep, TemplatesDep
 
 router = APIRouter()
@@ -47,11 +49,17 @@ def live_page(
     if live is None or live.over:
         return RedirectResponse(f"/session/{session_id}/aftercare", status_code=303)
     technique = live.runner.state.technique
+    earlier = [s for s in registry.store.sessions() if s.technique == technique.id]
     context = {
         "session_id": session_id,
         "technique": technique,
         "checks": {c.id: c.text for c in technique.checks},
         "camera": live.camera and live.analyzer is not None,
+        # What the pop is, before the first attempt: always the first time for the technique
+        # (no earlier session stored), then once per technique per device (the page remembers).
+        "first_time": all(s.id == session_id for s in earlier),
+        "pop_title": learn.load().pop.title,
+        "pop_points": pop_points(live.runner.state.limits.pop_rest_min),
     }
     return templates.TemplateResponse(request, "session.html", context)
 

@@ -149,5 +149,15 @@ document.getElementById("resume").addEventListener("click", () => {
   press({ event: "resume" }, {});
 });
 document.getElementById("end").addEventListener("click", () => press({ event: "end" }, {}));
+// What the pop is: shown in set-up the first time a technique is done, and on this device
+// until read; it goes away once the first attempt begins (it was shown before it).
+const popNote = document.getElementById("pop-note");
+const popKey = `backbuddy-pop-read:${popNote.dataset.technique}`;
+const popRead = () => { popNote.hidden = true; localStorage.setItem(popKey, "1"); };
+if (popNote.dataset.first !== "1" && localStorage.getItem(popKey)) popNote.hidden = true;
+document.getElementById("pop-read").addEventListener("click", popRead);
+new MutationObserver(() => {
+  if (!popNote.hidden && !["idle", "setup"].includes(root.dataset.mode)) popRead();
+}).observe(root, { attributes: true, attributeFilter: ["data-mode"] });
 window.addEventListener("pagehide", () => { if (camera) camera.stop(); link.close(); });
 link.connect();
