@@ -140,12 +140,23 @@ def _thin_labels(ax: Axes, n: int) -> None:
         label.set_visible(i % step == 0)
 
 
+#: At most this many date labels on a time axis.
+MAX_DATE_TICKS = 8
+
+
 def _date_axis(ax: Axes, data: ReportData) -> None:
+    """Days along x, one label per tick and each day once: ticks fall on midnights only
+    (an automatic locator put several ticks on one day over a short span, each labelled
+    with the same date: "26 Nov 26 Nov 27 Nov")."""
     starts = [s.record.started_at for s in data.sessions] + [s.at for s in data.symptoms]
     first = data.since or min(starts, default=data.generated_at - timedelta(days=28))
-    ax.set_xlim(_num(first - timedelta(days=1)), _num(data.generated_at + timedelta(days=1)))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))  # type: ignore[no-untyped-call]
+    left, right = first - timedelta(days=1), data.generated_at + timedelta(days=1)
+    ax.set_xlim(_num(left), _num(right))
+    days = max(1, (right - left).days)
+    every = -(-days // MAX_DATE_TICKS)  # ceiling: at most MAX_DATE_TICKS labels
+    shape = "%d %b %y" if days > 180 else "%d %b"  # the year once the span is long
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=every))  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(shape))  # type: ignore[no-untyped-call]
 
 
 def _num(when: datetime) -> float:
