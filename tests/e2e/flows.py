@@ -8,14 +8,22 @@ TECHNIQUE = "seated_hug_extension"
 
 
 def answer_screening(page: Any, base: str, yes: tuple[str, ...] = ()) -> None:
-    """Open the screening for the technique and answer every question (no, unless in `yes`)."""
+    """Open the screening for the technique and answer every question (no, unless in `yes`).
+
+    On a phone the questions come a few a screen: each screen is answered, then Next.
+    """
     page.goto(f"{base}/screening/{TECHNIQUE}")
-    for fieldset in page.locator("fieldset.question").all():
-        qid = fieldset.get_attribute("id").removeprefix("q-")
-        if qid in yes:
-            fieldset.locator("input[type=radio]").last.check()
-        else:
-            fieldset.locator("input[value=no]").check()
+    while True:
+        for fieldset in page.locator("fieldset.question:visible").all():
+            qid = fieldset.get_attribute("id").removeprefix("q-")
+            if qid in yes:
+                fieldset.locator("input[type=radio]").last.check()
+            else:
+                fieldset.locator("input[value=no]").check()
+        following = page.locator("#steps-next:visible")
+        if not following.count():
+            break
+        following.click()
     page.get_by_role("button", name="See the outcome").click()
 
 
