@@ -104,14 +104,18 @@ def _forget_page(
     error: str | None,
     status: int,
 ) -> Response:
-    counts = {
-        "sessions": len(store.sessions()),
-        "screenings": len(store.screenings()),
-        "aftercare checks": len(store.aftercare()),
-        "professional visits": len(store.seen()),
-    }
+    counts = [
+        _count(len(store.sessions()), "session"),
+        _count(len(store.screenings()), "screening"),
+        _count(len(store.aftercare()), "aftercare check"),
+        _count(len(store.seen()), "professional visit"),
+    ]
     context = {"counts": counts, "words": CONFIRM_WORDS, "error": error, "where": store.where}
     return templates.TemplateResponse(request, "forget.html", context, status_code=status)
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 def same_origin(request: Request) -> bool:

@@ -29,6 +29,7 @@ from backbuddy.domain.screening import (
 )
 from backbuddy.services import seen as seen_service
 from backbuddy.services.escalation import (
+    StartStatus,
     check_can_start,
     current_notices,
     local_zone,
@@ -74,9 +75,11 @@ def _home(
     techniques = list(tech.load_all().values())
     settings: Settings = request.app.state.registry.settings
     rests = {t.id: settings.limits_for(t).pop_rest_min for t in techniques}
+    starts = start_status(store, rests, at)
     context = {
         "techniques": techniques,
-        "starts": start_status(store, rests, at),
+        "starts": starts,
+        "start_groups": _start_groups(techniques, starts),
         "names": {t.id: t.name for t in techniques},
         "ending": wording.ending,
         "recent": sorted(recent, key=lambda s: s.started_at, reverse=True)[:5],
@@ -91,6 +94,16 @@ def _home(
     }
     status = 422 if seen_error else 200
     return templates.TemplateResponse(request, "home.html", context, status_code=status)
+
+
+def _start_groups(
+    techniques: list[tech.Technique], starts: dict[str, StartStatus]
+) -> list[tuple[list[tech.Technique], StartStatus]]:
+    """One line for every technique when they may all start at the same moment (the usual
+    case: the day limit is about the person), else a line each (a region resting after a pop)."""
+    if len({starts[t.id].next_at for t in techniques}) == 1:
+        return [(techniques, starts[techniques[0].id])]
+    return [([t], starts[t.id]) for t in techniques]
 
 
 def _seen_form(waiting: tuple[Any, ...], at: datetime) -> dict[str, str]:

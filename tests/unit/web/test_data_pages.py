@@ -94,7 +94,7 @@ def test_deleting_needs_a_post_from_this_page_and_the_typed_words(client: TestCl
     before = stored(client)
     page = client.get("/forget")
     assert "Delete everything?" in page.text
-    assert "1 sessions" in page.text
+    assert "<li>1 session</li>" in page.text
     words = {"confirm": "delete everything"}
     # A bare POST (no Origin, no same-origin mark) and one from another site: refused.
     assert client.post("/forget", data=words).status_code == 403
