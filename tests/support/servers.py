@@ -38,12 +38,21 @@ class Server:
 
 
 def start_server(
-    tmp: Path, camera: bool = True, grace: float = 5.0, live: int = 0, live_camera: bool = False
+    tmp: Path,
+    camera: bool = True,
+    grace: float = 5.0,
+    live: int = 0,
+    live_camera: bool = False,
+    again: Server | None = None,
 ) -> Server:
     """The app server on a free port over a fresh store; `live` sessions started (ids 1..live,
-    with the camera watch when `live_camera`)."""
-    port = free_port()
-    db = tmp / f"e2e-{port}.sqlite3"
+    with the camera watch when `live_camera`). `again`: a restart of that (killed) server,
+    on its port and over its store."""
+    if again is not None:
+        port, db = int(again.url.rsplit(":", 1)[1]), again.db
+    else:
+        port = free_port()
+        db = tmp / f"e2e-{port}.sqlite3"
     args = [sys.executable, str(SERVER), str(port), str(db), "--grace", str(grace)]
     args += ["--live", str(live), *(["--live-camera"] if live_camera else [])]
     process = subprocess.Popen([*args, *(["--camera"] if camera else [])], cwd=ROOT)

@@ -6,7 +6,7 @@ const MODE_LABELS = {
   paused: "Paused", halted: "Stopped", ended: "Session ended",
 };
 // Every pause and halt the pair can go on from says how (issue 13).
-export const CARRY_ON = "When you are both ready, press Resume. To finish, press End session.";
+export const CARRY_ON = "When you are both ready, press Resume.";
 export const CUT_SHORT = "This session was cut short; the receiver should rest.";
 export const OTHER_TAB = "This session is open in another tab.";
 // The phase's breath (technique YAML): never a breath hold; "gentle" is the hold of the position.
