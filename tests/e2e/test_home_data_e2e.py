@@ -77,6 +77,8 @@ def test_home_says_today_is_used_and_when_next_in_the_browsers_zone(
 ) -> None:
     context = context_for(browser, size)
     page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
     try:
         page.goto(plain_server.url)
         today = page.locator("#today")
@@ -121,6 +123,7 @@ def test_home_says_today_is_used_and_when_next_in_the_browsers_zone(
         shot(page, f"42-history-local-times-{size_id(size)}")
     finally:
         context.close()
+    assert not errors, f"the page threw: {errors}"
 
 
 def wait_until_recorded(page: Page, base: str) -> None:
@@ -140,6 +143,8 @@ def test_reports_and_exports_download_and_delete_needs_the_typed_words(
 ) -> None:
     context = context_for(browser, size)
     page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
     base = plain_server.url
     try:
         start_and_leave(page, base)
@@ -196,3 +201,4 @@ def test_reports_and_exports_download_and_delete_needs_the_typed_words(
         expect(page.locator("#today")).to_contain_text("Today's session is not used yet.")
     finally:
         context.close()
+    assert not errors, f"the page threw: {errors}"

@@ -13,10 +13,20 @@ class Steps {
   constructor(root) {
     this.form = root;
     this.questions = [...root.querySelectorAll("fieldset.question")];
+    // As many screens as `per` a screen needs, the questions shared out evenly among them
+    // (25 at 3 a screen: seven screens of 3, two of 2; never a last screen of 1).
     const per = Number(root.dataset.perStep) || 3;
+    const count = Math.ceil(this.questions.length / per);
     this.pages = [];
-    for (let i = 0; i < this.questions.length; i += per) this.pages.push(this.questions.slice(i, i + per));
+    let start = 0;
+    for (let i = 0; i < count; i += 1) {
+      const size = Math.ceil((this.questions.length - start) / (count - i));
+      this.pages.push(this.questions.slice(start, start + size));
+      start += size;
+    }
     this.el = (id) => document.getElementById(id);
+    this.submit = this.el("see-outcome");
+    this.submitHome = this.submit.nextSibling;
     this.index = 0;
     this.on = false;
     this.el("steps-back").addEventListener("click", () => this.go(this.index - 1));
@@ -42,6 +52,9 @@ class Steps {
     this.on = on;
     this.el("steps-bar").hidden = !on;
     this.el("steps-nav").hidden = !on;
+    // On a screen of steps the outcome button sits beside Back; else where the page put it.
+    if (on) this.el("steps-nav").append(this.submit);
+    else this.form.insertBefore(this.submit, this.submitHome);
     if (!on) {
       for (const q of this.questions) q.hidden = false;
       this.el("see-outcome").hidden = false;
@@ -62,8 +75,9 @@ class Steps {
     const to = first + page.length - 1;
     this.el("steps-progress").max = this.pages.length;
     this.el("steps-progress").value = this.index + 1;
+    const which = first === to ? `question ${first}` : `questions ${first}–${to}`;
     this.el("steps-text").textContent =
-      `Step ${this.index + 1} of ${this.pages.length} · questions ${first}–${to} of ${this.questions.length}`;
+      `Step ${this.index + 1} of ${this.pages.length} · ${which} of ${this.questions.length}`;
     this.el("steps-back").disabled = this.index === 0;
     this.el("steps-next").hidden = last;
     this.el("see-outcome").hidden = !last;
