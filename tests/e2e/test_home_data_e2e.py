@@ -113,7 +113,12 @@ def test_home_says_today_is_used_and_when_next_in_the_browsers_zone(
 
         # The start itself is refused by the same rule.
         page.goto(f"{plain_server.url}/screening/seated_hug_extension")
+        expect(page.get_by_role("heading", name="Not now: Seated Hug Extension")).to_be_visible()
         expect(page.get_by_text("the limit is 1 a day")).to_be_visible()
+        iso, text = shown_time(page, ".next-start")
+        assert datetime.fromisoformat(iso) == server_midnight
+        assert f"{local(iso):%H:%M}" in text
+        shot(page, f"47-not-now-{size_id(size)}")
 
         page.goto(f"{plain_server.url}/history")
         iso, text = shown_time(page, "table")

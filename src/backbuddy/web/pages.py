@@ -29,6 +29,7 @@ from backbuddy.domain.screening import (
 )
 from backbuddy.services import seen as seen_service
 from backbuddy.services.escalation import (
+    StartBlocked,
     StartStatus,
     check_can_start,
     current_notices,
@@ -142,12 +143,30 @@ def screening_form(
     """The questions; a session the history forbids now (StartBlocked) is refused before them."""
     technique = tech.get(technique_id)
     rest = settings.limits_for(technique).pop_rest_min
-    check_can_start(store, technique.id, now(), pop_rest_min=rest)
+    try:
+        check_can_start(store, technique.id, now(), pop_rest_min=rest)
+    except StartBlocked as err:
+        return not_now(request, store, settings, templates, technique, err)
     questions = load_questions()
     held = standing_result(store, technique.id, now(), questions=questions)
     if held is not None:  # answering again cannot lift a block: say so before the questions
         return _outcome(request, templates, technique, held, questions, 409)
     return _form(request, templates, technique, questions, {}, None)
+
+
+def not_now(
+    request: Request,
+    store: HistoryStore,
+    settings: Settings,
+    templates: TemplatesDep,
+    technique: tech.Technique,
+    err: StartBlocked,
+) -> Response:
+    """A start the history forbids now (StartBlocked): why, and when the next may start."""
+    at = now()
+    status = start_status(store, {technique.id: settings.limits_for(technique).pop_rest_min}, at)
+    context = {"technique": technique, "message": str(err), "next_at": status[technique.id].next_at}
+    return templates.TemplateResponse(request, "not_now.html", context, status_code=409)
 
 
 def _form(
@@ -243,6 +262,8 @@ async def start_session(
     chosen = tech.get(technique)
     try:
         live = registry.start(chosen, camera == "on", now())
+    except StartBlocked as err:
+        return not_now(request, registry.store, registry.settings, templates, chosen, err)
     except ScreeningBlocked as err:
         if not isinstance(err.result, ScreeningResult):
             raise

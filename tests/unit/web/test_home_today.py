@@ -97,3 +97,18 @@ def test_a_region_resting_after_a_pop_gets_its_own_line(client: TestClient) -> N
     rest_end = datetime.fromisoformat(next_start_times(page)[TECHNIQUE])
     assert abs(rest_end - (started + timedelta(seconds=pop_t, minutes=20))) < timedelta(seconds=1)
     assert page.count(START) == 1
+
+
+def test_a_refused_start_says_why_and_when_the_next_may_start(client: TestClient) -> None:
+    """From an old page or another tab: the questions and the start itself are refused with
+    the same reason and the same next start as the home page shows."""
+    start_session(client)
+    home = next_start_times(client.get("/").text)[BOTH]
+    refused = client.get(f"/screening/{OTHER}")
+    assert refused.status_code == 409
+    assert "Not now: Assisted Side-Lying Rotation" in refused.text
+    assert "the limit is 1 a day" in refused.text
+    assert f'The next session can start from <strong><time datetime="{home}"' in refused.text
+    posted = client.post("/sessions", data={"technique": TECHNIQUE}, follow_redirects=False)
+    assert posted.status_code == 409
+    assert f'<time datetime="{home}"' in posted.text
