@@ -85,7 +85,7 @@ def test_home_says_today_is_used_and_when_next_in_the_browsers_zone(
         expect(today).to_contain_text("Today's session is not used yet.")
         expect(page.get_by_role("link", name="Start with the safety questions")).to_have_count(2)
         no_sideways_scroll(page, size)
-        shot(page, f"40-home-today-free-{size_id(size)}")
+        shot(page, f"60-home-today-free-{size_id(size)}")
 
         start_and_leave(page, plain_server.url)
         expect(today).to_contain_text("Today's session is used: Seated Hug Extension at")
@@ -109,7 +109,7 @@ def test_home_says_today_is_used_and_when_next_in_the_browsers_zone(
         expect(page.get_by_role("link", name="Start with the safety questions")).to_have_count(0)
         expect(page.get_by_text("Next possible start:")).to_have_count(2)
         no_sideways_scroll(page, size)
-        shot(page, f"41-home-today-used-{size_id(size)}")
+        shot(page, f"61-home-today-used-{size_id(size)}")
 
         # The start itself is refused by the same rule.
         page.goto(f"{plain_server.url}/screening/seated_hug_extension")
@@ -118,14 +118,14 @@ def test_home_says_today_is_used_and_when_next_in_the_browsers_zone(
         iso, text = shown_time(page, ".next-start")
         assert datetime.fromisoformat(iso) == server_midnight
         assert f"{local(iso):%H:%M}" in text
-        shot(page, f"47-not-now-{size_id(size)}")
+        shot(page, f"67-not-now-{size_id(size)}")
 
         page.goto(f"{plain_server.url}/history")
         iso, text = shown_time(page, "table")
         assert f"{local(iso):%H:%M}" in text
         assert "UTC" not in text
         no_sideways_scroll(page, size)
-        shot(page, f"42-history-local-times-{size_id(size)}")
+        shot(page, f"62-history-local-times-{size_id(size)}")
     finally:
         context.close()
     assert not errors, f"the page threw: {errors}"
@@ -161,7 +161,7 @@ def test_reports_and_exports_download_and_delete_needs_the_typed_words(
         heading = data.get_by_role("heading", name="For a professional, and your data")
         expect(heading).to_be_visible()
         no_sideways_scroll(page, size)
-        shot(page, f"43-summary-your-data-{size_id(size)}")
+        shot(page, f"63-summary-your-data-{size_id(size)}")
 
         page.get_by_label("Receiver's name on the report (optional)").fill("Alex Doe")
         with page.expect_popup() as popup:
@@ -170,7 +170,7 @@ def test_reports_and_exports_download_and_delete_needs_the_typed_words(
         report.wait_for_load_state()
         expect(report.get_by_text(" ".join(TITLE.split()[:4]), exact=False).first).to_be_visible()
         expect(report.get_by_text("Alex Doe").first).to_be_visible()
-        shot(report, f"44-report-html-{size_id(size)}")
+        shot(report, f"64-report-html-{size_id(size)}")
         report.close()
 
         with page.expect_download() as pdf:
@@ -190,7 +190,7 @@ def test_reports_and_exports_download_and_delete_needs_the_typed_words(
         expect(page.get_by_role("heading", name="Delete everything?")).to_be_visible()
         expect(page.get_by_text("1 session", exact=True)).to_be_visible()
         no_sideways_scroll(page, size)
-        shot(page, f"45-forget-confirm-{size_id(size)}")
+        shot(page, f"65-forget-confirm-{size_id(size)}")
         words = page.get_by_label("To confirm, type delete everything")
         words.fill("yes")
         page.get_by_role("button", name="Delete everything").click()
@@ -199,7 +199,7 @@ def test_reports_and_exports_download_and_delete_needs_the_typed_words(
         words.fill("delete everything")
         page.get_by_role("button", name="Delete everything").click()
         expect(page.get_by_role("heading", name="Everything is deleted")).to_be_visible()
-        shot(page, f"46-forgotten-{size_id(size)}")
+        shot(page, f"66-forgotten-{size_id(size)}")
         page.goto(f"{base}/history")
         expect(page.get_by_text("No sessions yet.")).to_be_visible()
         page.goto(base)

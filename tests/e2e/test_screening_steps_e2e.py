@@ -88,7 +88,7 @@ def test_on_a_phone_the_screening_comes_in_short_steps(
         legends_stay_in_their_boxes(page)
         width = page.evaluate("document.scrollingElement.scrollWidth")
         assert width <= PHONE["width"]
-        shot(page, "50-screening-phone-step-1")
+        shot(page, "70-screening-phone-step-1")
 
         # Next with a question open: it stays, says why, and marks what is missing.
         page.locator("fieldset.question:visible input[value=no]").first.check()
@@ -96,7 +96,7 @@ def test_on_a_phone_the_screening_comes_in_short_steps(
         expect(page.locator("#steps-error")).to_be_visible()
         expect(page.locator("fieldset.question.missing:visible")).to_have_count(PER_STEP - 1)
         assert visible_questions(page)[0] == QUESTIONS[0].id
-        shot(page, "51-screening-phone-missing")
+        shot(page, "71-screening-phone-missing")
 
         answer_visible_no(page)
         page.get_by_role("button", name="Next").click()
@@ -116,13 +116,13 @@ def test_on_a_phone_the_screening_comes_in_short_steps(
                 following.click()
         expect(page.locator("#steps-text")).to_contain_text(f"Step {steps} of {steps}")
         expect(page.get_by_role("button", name="Next")).to_be_hidden()
-        shot(page, "52-screening-phone-last-step")
+        shot(page, "72-screening-phone-last-step")
         assert posts == []
         page.get_by_role("button", name="See the outcome").click()
         expect(page.get_by_role("heading", name="You can go ahead")).to_be_visible()
         assert len(posts) == 1, posts
         assert set(stored_answers(plain_server)) == {q.id for q in QUESTIONS}
-        shot(page, "53-screening-phone-outcome")
+        shot(page, "73-screening-phone-outcome")
     finally:
         context.close()
     assert not errors, f"the page threw: {errors}"
@@ -135,7 +135,7 @@ def test_on_a_laptop_every_question_is_on_one_page(page: Page, plain_server: Ser
     expect(page.locator("#steps-bar")).to_be_hidden()
     expect(page.get_by_role("button", name="Next")).to_be_hidden()
     legends_stay_in_their_boxes(page)
-    shot(page, "54-screening-laptop")
+    shot(page, "74-screening-laptop")
 
 
 def test_a_phone_without_javascript_gets_one_page_that_posts(
@@ -150,7 +150,7 @@ def test_a_phone_without_javascript_gets_one_page_that_posts(
         expect(page.locator("fieldset.question:visible")).to_have_count(len(QUESTIONS))
         expect(page.locator("#steps-bar")).to_be_hidden()
         legends_stay_in_their_boxes(page)
-        shot(page, "55-screening-phone-no-javascript")
+        shot(page, "75-screening-phone-no-javascript")
         answer_visible_no(page)
         page.get_by_role("button", name="See the outcome").click()
         expect(page.get_by_role("heading", name="You can go ahead")).to_be_visible()
