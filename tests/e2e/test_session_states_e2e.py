@@ -140,6 +140,7 @@ def test_paused_and_halted_keep_resume_and_end_beside_stop(
     expect_vitals_visible(page)
     expect(page.locator("#resume")).to_be_hidden()
     expect(page.locator("#end")).to_be_hidden()
+    stop_before = rect(page, "#stop")
     seen_shot(page, f"30-session-movement-{w}")
 
     page.get_by_role("button", name="Felt resistance").click()
@@ -161,6 +162,8 @@ def test_paused_and_halted_keep_resume_and_end_beside_stop(
     expect_resume_and_end_beside_stop(page)
     expect_vitals_visible(page)
     expect(page.locator("#breath-label")).to_have_text("Breathe normally")
+    # Stop neither moved nor changed size: a second press lands on Stop, never on Resume.
+    assert rect(page, "#stop") == stop_before, (stop_before, rect(page, "#stop"))
     seen_shot(page, f"32-session-halted-{w}")
 
     page.get_by_role("button", name="Resume").click()

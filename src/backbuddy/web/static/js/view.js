@@ -276,7 +276,7 @@ export class View {
       this.setStep(View.headline(this.lastState, this.lastHalt));
       this.el("attempts").textContent = this.attemptsText({ ...this.lastState, mode: "ended" });
     }
-    this.carryOn("Next: the aftercare check.");
+    this.carryOn("Release gently and rest. Next: the aftercare check.");
     const link = this.el("to-aftercare");
     if (link.hidden) {
       link.hidden = false;
