@@ -17,7 +17,7 @@ from backbuddy.domain import wording
 from backbuddy.domain.errors import BackbuddyError
 from backbuddy.domain.ports import HistoryStore, SessionRecord
 from backbuddy.services import aftercare as aftercare_service
-from backbuddy.web import plots
+from backbuddy.web import page_pose, plots
 from backbuddy.web.deps import RegistryDep, StoreDep, TemplatesDep
 
 router = APIRouter()
@@ -52,6 +52,7 @@ def live_page(
         "technique": technique,
         "checks": {c.id: c.text for c in technique.checks},
         "camera": live.camera and live.analyzer is not None,
+        "page_pose": page_pose.available(),
     }
     return templates.TemplateResponse(request, "session.html", context)
 

@@ -4,6 +4,7 @@
 import { Camera } from "./camera.js";
 import { Link } from "./link.js";
 import { drawSkeleton } from "./overlay.js";
+import { MIN_FPS, PagePose } from "./pose_page.js";
 import { Speech } from "./speech.js";
 import { RELEASE_TEXT, View } from "./view.js";
 
@@ -14,11 +15,15 @@ const video = document.getElementById("video");
 const overlay = document.getElementById("overlay");
 let hardLimit = 30;
 let camera = null;
+let pagePose = null;
+let lastTracked = false;
 let presses = 0;
 let resumeAsked = false;
 // In-page timings, read by the browser tests and the benchmark (ms, performance.now()).
 const timings = { presses: {}, frames: [] };
-window.backbuddy = { timings, view };
+// Where the pose model runs: "page" (this device) or "server"; read by the browser tests.
+const pose = { where: null, reason: null, stats: null };
+window.backbuddy = { timings, view, pose };
 // Animation frames counted, so a halt can be shown to be painted on the very next one.
 let frameNo = 0;
 const countFrames = () => { frameNo += 1; requestAnimationFrame(countFrames); };
@@ -82,11 +87,16 @@ function onMessage(msg) {
       const rtt = camera ? camera.answered(msg.seq) : null;
       if (rtt !== null) timings.frames.push({ rtt_ms: rtt, analyze_ms: msg.analyze_ms });
       if (timings.frames.length > 2000) timings.frames.shift();
-      drawSkeleton(overlay, video, msg.landmarks, msg.tracked);
+      lastTracked = msg.tracked;
+      if (!pagePose) drawSkeleton(overlay, video, msg.landmarks, msg.tracked);
       view.frame(msg, hardLimit);
       break;
     }
     case "error":
+      if (msg.code === "not_supported" && pagePose) {
+        serverPose("This server cannot take poses worked out in the page.");
+        break;
+      }
       view.caption({ kind: "halt", text: `Error: ${msg.message}` });
       if (msg.fatal) {
         // The server stopped the session for this error: the page stops too, at once.
@@ -100,6 +110,18 @@ function onMessage(msg) {
   }
 }
 
+// ?pose=page|server (or localStorage backbuddy-pose) chooses; by default the page runs
+// the model when it can keep MIN_FPS, and the server does otherwise.
+function poseChoice() {
+  const asked = new URLSearchParams(location.search).get("pose") || localStorage.getItem("backbuddy-pose");
+  return ["page", "server"].includes(asked) ? asked : "auto";
+}
+
+function poseNote(text) {
+  const note = document.getElementById("pose-note");
+  if (note) note.textContent = text;
+}
+
 async function startCamera(maxFps) {
   const asked = new URLSearchParams(location.search).get("fps") || localStorage.getItem("backbuddy-fps");
   const fps = Math.min(Number(asked) || 15, maxFps);
@@ -108,7 +130,40 @@ async function startCamera(maxFps) {
     send: (buf) => link.sendFrame(buf),
     onError: (text) => { document.getElementById("camera-note").textContent = text; },
   });
-  await camera.start();
+  if (!(await camera.open())) return;
+  const choice = poseChoice();
+  if (choice === "server") return serverPose("The camera watch was set to run on the server.");
+  if (root.dataset.pagePose !== "1") return serverPose("This installation has no pose model for the page.");
+  poseNote("Loading the pose model on this device…");
+  pagePose = new PagePose(video, {
+    maxFps,
+    keep: choice === "page",
+    send: (message) => link.sendLandmarks(message),
+    onPose: (p) => drawSkeleton(overlay, video, p.image && p.image.map((q) => [q[0], q[1], q[3]]), lastTracked),
+    onSlow: (rate) => serverPose(rate > 0
+      ? `This device worked out the pose ${rate.toFixed(1)} times a second; the speed watch needs ${MIN_FPS}.`
+      : "The pose model stopped working on this device."),
+  });
+  pose.stats = pagePose.stats;
+  try {
+    const delegate = await pagePose.start();
+    if (!pagePose) return; // fell back while loading
+    Object.assign(pose, { where: "page", reason: null });
+    poseNote(`The pose is worked out on this device (${delegate === "GPU" ? "graphics chip" : "processor"}): `
+      + "camera pictures never leave it; only body landmark positions go to backbuddy.");
+  } catch (err) {
+    serverPose(`The pose model could not start on this device (${err.message}).`);
+  }
+}
+
+// The fallback: frames go to the backbuddy server, which works out the pose itself.
+function serverPose(reason) {
+  if (pagePose) pagePose.stop();
+  pagePose = null;
+  Object.assign(pose, { where: "server", reason });
+  poseNote(`${reason} Camera pictures now go to the backbuddy server to be analysed there; `
+    + "it keeps none of them.");
+  if (camera) camera.startSending();
 }
 
 document.getElementById("stop").addEventListener("click", (e) => stop("button", e.timeStamp));
@@ -137,5 +192,9 @@ document.getElementById("resume").addEventListener("click", () => {
   press({ event: "resume" }, {});
 });
 document.getElementById("end").addEventListener("click", () => press({ event: "end" }, {}));
-window.addEventListener("pagehide", () => { if (camera) camera.stop(); link.close(); });
+window.addEventListener("pagehide", () => {
+  if (pagePose) pagePose.stop();
+  if (camera) camera.stop();
+  link.close();
+});
 link.connect();
