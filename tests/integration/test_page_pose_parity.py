@@ -198,7 +198,7 @@ def test_the_page_model_and_the_server_model_agree_on_measures_and_halts(
 ) -> None:
     """Today's server model (legacy `mp.solutions.pose`) against the page's (Tasks, same
     weights, its own tracking and smoothing; no JPEG): the measure within 2°, the range within
-    2.5°, the speed within 1 °/s at the median frame, and the same halt within 2 frames.
+    2.5°, the speed within 1.5 °/s at the median frame, and the same halt within 2 frames.
     Set-up checks near their thresholds may differ (on the slow clip the legacy model
     loses `arms_crossed` at full extension where the truth and the page's model keep it),
     so pauses for position are compared in the test above, one model both ways."""
@@ -213,7 +213,7 @@ def test_the_page_model_and_the_server_model_agree_on_measures_and_halts(
     rng = np.abs(server.column("range_deg") - page.column("range_deg"))[both]
     assert np.max(rng) <= 2.5, f"range differs by up to {np.max(rng):.2f}°"
     speed = np.abs(server.column("speed_deg_s") - page.column("speed_deg_s"))[both]
-    assert np.median(speed) <= 1.0, f"speed differs by {np.median(speed):.2f} °/s (median)"
+    assert np.median(speed) <= 1.5, f"speed differs by {np.median(speed):.2f} °/s (median)"
     first_s = halt_frame(decisions(technique, [r.pose for r in server.results]))
     first_p = halt_frame(decisions(technique, [r.pose for r in page.results]))
     assert (first_s is not None) == halts
