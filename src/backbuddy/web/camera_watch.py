@@ -54,7 +54,7 @@ class CameraWatch:
         self.technique = technique
         self._estimator: PoseEstimator | None = None
         self._open: Callable[[], PoseEstimator] | None = None
-        if isinstance(estimator, PoseEstimator):
+        if isinstance(estimator, PoseEstimator) and not isinstance(estimator, type):
             self._estimator = estimator
         else:
             self._open = estimator

@@ -133,3 +133,37 @@ def test_bad_landmarks_are_a_protocol_error(
     assert error["code"] == "bad_message"
     assert error["fatal"]
     assert said in error["message"]
+
+
+class Opened:
+    """A pose model class that counts how often it is opened (as `PoseModel` is passed)."""
+
+    count = 0
+
+    def __init__(self) -> None:
+        Opened.count += 1
+
+    def estimate(self, rgb: Any) -> Any:
+        from backbuddy.motion.landmarks import no_person
+
+        return no_person(), no_person()
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_server_opens_a_pose_model_only_when_a_frame_comes() -> None:
+    """A page that runs pose itself never costs the server a model."""
+    from backbuddy.domain import techniques as tech
+    from backbuddy.web.camera_watch import decode_jpeg, factory
+
+    jpeg = (Path(__file__).resolve().parents[2] / "data" / "pose2sim_cam01_frame0.jpg").read_bytes()
+    technique = tech.get("seated_hug_extension")
+    watch = factory(Opened, decode_jpeg)(technique, technique.limits)
+    Opened.count = 0
+    watch.analyze_landmarks(points(), None, (270, 480), 0.0, ())
+    assert Opened.count == 0
+    watch.analyze(jpeg, 0.1, ())
+    watch.analyze(jpeg, 0.2, ())
+    assert Opened.count == 1
+    watch.close()

@@ -29,12 +29,14 @@ export function realWebGL2() {
 export class PagePose {
   // send(message) → bool: hand a landmarks message to the socket.
   // onPose(pose): every pose, for the overlay. onSlow(fps): the rate fell below MIN_FPS.
-  constructor(video, { send, onPose, onSlow, maxFps = 30, keep = false }) {
+  // minFps may only be raised above MIN_FPS (a test makes this machine "too slow" with it).
+  constructor(video, { send, onPose, onSlow, maxFps = 30, minFps = MIN_FPS, keep = false }) {
     this.video = video;
     this.send = send;
     this.onPose = onPose;
     this.onSlow = onSlow;
     this.minGapMs = 1000 / maxFps;
+    this.minFps = Math.max(MIN_FPS, minFps);
     this.keep = keep; // asked for pose in the page whatever the rate
     this.worker = null;
     this.busy = false;
@@ -66,7 +68,7 @@ export class PagePose {
   schedule() {
     if (this.stopped) return;
     if ("requestVideoFrameCallback" in this.video) {
-      this.video.requestVideoFrameCallback((now, meta) => this.frame(meta.captureTime ?? now));
+      this.video.requestVideoFrameCallback((now, meta) => this.frame(meta.captureTime > 0 ? meta.captureTime : now));
     } else {
       setTimeout(() => this.frame(performance.now()), this.minGapMs);
     }
@@ -75,7 +77,7 @@ export class PagePose {
   async frame(ms) {
     const { videoWidth: vw, videoHeight: vh } = this.video;
     if (this.stopped) return;
-    if (this.busy || !vw || ms - this.lastSentMs < this.minGapMs - 1) {
+    if (this.busy || !vw || ms <= this.lastSentMs || ms - this.lastSentMs < this.minGapMs - 1) {
       this.schedule();
       return;
     }
@@ -117,7 +119,7 @@ export class PagePose {
     const span = now - (this.t0 ??= now);
     if (span < WINDOW_MS) return;
     this.stats.fps = (this.times.length - 1) / ((now - this.times[0]) / 1000);
-    if (this.stats.fps < MIN_FPS) this.slow(this.stats.fps);
+    if (this.stats.fps < this.minFps) this.slow(this.stats.fps);
   }
 
   slow(fps) {

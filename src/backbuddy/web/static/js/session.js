@@ -135,13 +135,15 @@ async function startCamera(maxFps) {
   if (choice === "server") return serverPose("The camera watch was set to run on the server.");
   if (root.dataset.pagePose !== "1") return serverPose("This installation has no pose model for the page.");
   poseNote("Loading the pose model on this device…");
+  const minFps = Number(localStorage.getItem("backbuddy-pose-min-fps")) || MIN_FPS;
   pagePose = new PagePose(video, {
     maxFps,
+    minFps,
     keep: choice === "page",
     send: (message) => link.sendLandmarks(message),
     onPose: (p) => drawSkeleton(overlay, video, p.image && p.image.map((q) => [q[0], q[1], q[3]]), lastTracked),
     onSlow: (rate) => serverPose(rate > 0
-      ? `This device worked out the pose ${rate.toFixed(1)} times a second; the speed watch needs ${MIN_FPS}.`
+      ? `This device worked out the pose ${rate.toFixed(1)} times a second; the speed watch needs ${Math.max(MIN_FPS, minFps)}.`
       : "The pose model stopped working on this device."),
   });
   pose.stats = pagePose.stats;
@@ -158,6 +160,8 @@ async function startCamera(maxFps) {
 
 // The fallback: frames go to the backbuddy server, which works out the pose itself.
 function serverPose(reason) {
+  // The server numbers every message it analysed: frames go on from the landmarks sent.
+  if (pagePose && camera) camera.frames = pagePose.stats.sent;
   if (pagePose) pagePose.stop();
   pagePose = null;
   Object.assign(pose, { where: "server", reason });
