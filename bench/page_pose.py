@@ -33,6 +33,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -167,38 +168,39 @@ class PageStats:
     sent: int = 0
     answered: int = 0
     stops: list[float] = field(default_factory=list)
+    pending: dict[str, float] = field(default_factory=dict)
+
+
+async def read(ws: Any, stats: PageStats) -> None:
+    """Count frame answers; time each STOP to the cues that answer it."""
+    async for text in ws:
+        msg = json.loads(text)
+        if msg["type"] == "frame":
+            stats.answered += 1
+        elif msg["type"] == "cues" and msg.get("ref") in stats.pending:
+            sent = stats.pending.pop(msg["ref"])
+            stats.stops.append((time.perf_counter() - sent) * 1000)
+
+
+async def press(ws: Any, stats: PageStats) -> None:
+    """STOP (timed), resume 0.3 s later, again after about a second."""
+    k = 0
+    while True:
+        await asyncio.sleep(random.uniform(0.7, 1.3))
+        k += 1
+        stats.pending[f"s{k}"] = time.perf_counter()
+        await ws.send(event("stop", f"s{k}"))
+        await asyncio.sleep(0.3)
+        await ws.send(event("resume", f"r{k}"))
 
 
 async def page(url: str, sid: int, messages: list[str], seconds: float, stats: PageStats) -> None:
-    """One page: landmarks at RATE; STOP about once a second (then resume), timed."""
+    """One page: landmarks at RATE while pressing STOP about once a second."""
     from websockets.asyncio.client import connect
 
     ws_url = url.replace("http", "ws") + f"/ws/session/{sid}"
     async with connect(ws_url, origin=url, max_size=2**20) as ws:  # type: ignore[arg-type]
-        pending: dict[str, float] = {}
-
-        async def read() -> None:
-            async for text in ws:
-                msg = json.loads(text)
-                if msg["type"] == "frame":
-                    stats.answered += 1
-                elif msg["type"] == "cues" and msg.get("ref") in pending:
-                    sent = pending.pop(msg["ref"])
-                    if msg["ref"].startswith("s"):
-                        stats.stops.append((time.perf_counter() - sent) * 1000)
-
-        async def press() -> None:
-            """STOP, answer timed; resume 0.3 s later; again after about a second."""
-            k = 0
-            while True:
-                await asyncio.sleep(random.uniform(0.7, 1.3))
-                k += 1
-                pending[f"s{k}"] = time.perf_counter()
-                await ws.send(event("stop", f"s{k}"))
-                await asyncio.sleep(0.3)
-                await ws.send(event("resume", f"r{k}"))
-
-        tasks = [asyncio.create_task(read()), asyncio.create_task(press())]
+        tasks = [asyncio.create_task(read(ws, stats)), asyncio.create_task(press(ws, stats))]
         start = time.perf_counter()
         t0_ms = random.uniform(0, 1e6)
         k = 0

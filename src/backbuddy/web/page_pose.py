@@ -128,7 +128,6 @@ class PageClock:
             return now
         if delay < self._delay - MAX_AHEAD_S:
             raise LandmarksRefused(
-                f"frame time ms={ms:g} runs {self._delay - delay:.2f} s ahead of the "
-                "server's clock"
+                f"frame time ms={ms:g} runs {self._delay - delay:.2f} s ahead of the server's clock"
             )
         return ms / 1000.0 + self._delay
