@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 PYTEST_ARGS ?=
-LINT_DIRS := $(wildcard src tests bench)
+LINT_DIRS := $(wildcard src tests bench scripts)
 
 .PHONY: run test lint bench clean system-deps truth-clips vendor
 

@@ -1,8 +1,9 @@
 """Vendor what the session page needs to run pose itself (issue 15); `make` runs this.
 
 1. npm `@mediapipe/tasks-vision` (Apache-2.0): the ES module and the WASM files (the
-   ES-module SIMD build, which a module worker can load), unpacked from the tarball `npm pack` fetches, every file and the
-   tarball itself checked against the sha256 pinned below.
+   ES-module SIMD build, which a module worker can load), unpacked from the tarball
+   `npm pack` fetches, every file and the tarball itself checked against the sha256
+   pinned below.
 2. The PoseLandmarker `.task` bundle, assembled from the installed mediapipe wheel's own
    model files (`backbuddy.adapters.pose_bundle`), checked against its pinned sha256.
 
