@@ -15,6 +15,7 @@ whatever the rate (`backbuddy-pose` = `page`), as a person can.
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -93,8 +94,17 @@ def test_the_page_runs_pose_itself_and_reaches_the_movement_cue(
     # The receiver is seen in position: the set-up checks pass and the steps move on.
     page.wait_for_selector("#checklist li.ok", timeout=30000)
     shot(page, "20-page-pose-setup")
-    move = page.locator("#step-text.cue-move")
-    expect(move).to_contain_text("Attempt 1", timeout=60000)
+    # The movement cue comes (and stays in the captions: on this loaded machine the page's
+    # ~10 poses a second may leave a gap over 0.3 s, and the movement then pauses, I4; a
+    # pause before it, the pair resumes, as people would).
+    move = page.locator("#captions li.move")
+    resume = page.get_by_role("button", name="Resume")
+    deadline = time.monotonic() + 120
+    while not move.count() and time.monotonic() < deadline:
+        if resume.is_visible():
+            resume.click()
+        page.wait_for_timeout(250)
+    expect(move.first).to_contain_text("Attempt 1")
     shot(page, "21-page-pose-movement")
     stats = page.evaluate("() => window.backbuddy.pose.stats")
     assert stats["delegate"] == "CPU"  # headless Chromium's WebGL is software here
