@@ -42,6 +42,8 @@ export class PagePose {
     this.busy = false;
     this.stopped = false;
     this.lastSentMs = -Infinity;
+    this.lastTakenMs = -Infinity;
+    this.held = null;
     this.times = [];
     this.stats = { delegate: null, fps: null, poses: 0, sent: 0, inferMs: [] };
   }
@@ -74,25 +76,38 @@ export class PagePose {
     }
   }
 
+  // Every new camera frame is taken while the model is busy, replacing the one held, so
+  // the model starts on a frame at most one camera frame old the moment it is free.
   async frame(ms) {
+    this.schedule();
     const { videoWidth: vw, videoHeight: vh } = this.video;
-    if (this.stopped) return;
-    if (this.busy || !vw || ms <= this.lastSentMs || ms - this.lastSentMs < this.minGapMs - 1) {
-      this.schedule();
-      return;
-    }
-    this.busy = true;
-    this.lastSentMs = ms;
+    if (this.stopped || !vw || ms <= this.lastTakenMs || ms - this.lastSentMs < this.minGapMs - 1) return;
+    this.lastTakenMs = ms;
     const scale = Math.min(1, MAX_WIDTH / vw);
     const size = [Math.round(vw * scale), Math.round(vh * scale)];
+    let bitmap;
     try {
-      const bitmap = await createImageBitmap(this.video, { resizeWidth: size[0], resizeHeight: size[1] });
-      this.size = size;
-      this.worker.postMessage({ type: "frame", bitmap, ms }, [bitmap]);
+      bitmap = await createImageBitmap(this.video, { resizeWidth: size[0], resizeHeight: size[1] });
     } catch {
-      this.busy = false; // no frame yet (the video is starting): try the next one
+      return; // no frame yet (the video is starting): the next one
     }
-    this.schedule();
+    if (this.stopped) {
+      bitmap.close();
+      return;
+    }
+    if (this.held) this.held.bitmap.close();
+    this.held = { bitmap, ms, size };
+    this.pump();
+  }
+
+  pump() {
+    if (this.busy || !this.held || this.stopped) return;
+    const { bitmap, ms, size } = this.held;
+    this.held = null;
+    this.busy = true;
+    this.lastSentMs = ms;
+    this.size = size;
+    this.worker.postMessage({ type: "frame", bitmap, ms }, [bitmap]);
   }
 
   received(data) {
@@ -110,6 +125,7 @@ export class PagePose {
     if (this.send(message)) stats.sent += 1;
     this.onPose(data);
     this.measure(performance.now());
+    this.pump();
   }
 
   measure(now) {
@@ -130,6 +146,8 @@ export class PagePose {
 
   stop() {
     this.stopped = true;
+    if (this.held) this.held.bitmap.close();
+    this.held = null;
     if (this.worker) this.worker.terminate();
     this.worker = null;
   }
