@@ -30,7 +30,13 @@ const countFrames = () => { frameNo += 1; requestAnimationFrame(countFrames); };
 requestAnimationFrame(countFrames);
 
 const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/session/${root.dataset.session}`;
-const link = new Link(url, { onMessage, onStatus: (s, code) => view.link(s, closedText(code)) });
+const link = new Link(url, {
+  onMessage,
+  onStatus: (s, code) => {
+    if (s === "closed") stopPagePose(); // no server to watch with: the model rests
+    view.link(s, closedText(code));
+  },
+});
 
 function closedText(code) {
   return {
@@ -76,6 +82,7 @@ function onMessage(msg) {
       break;
     case "state":
       hardLimit = msg.hard_speed_deg_s;
+      if (msg.ended) stopPagePose();
       if (resumeAsked && ["setup", "attempt"].includes(msg.mode)) {
         root.dataset.halted = "0";
         resumeAsked = false;
@@ -156,6 +163,10 @@ async function startCamera(maxFps) {
   } catch (err) {
     serverPose(`The pose model could not start on this device (${err.message}).`);
   }
+}
+
+function stopPagePose() {
+  if (pagePose) pagePose.stop();
 }
 
 // The fallback: frames go to the backbuddy server, which works out the pose itself.
