@@ -30,6 +30,12 @@ HUG_CLIP = ROOT / "tests" / "data" / "truth" / "hug_correct_setup_side_front_60_
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
+#: In set-up, every check of the current step is passing (the pair may say "ready").
+ALL_CHECKS_PASS = """() => document.getElementById('session').dataset.mode === 'setup'
+  && document.querySelectorAll('#checklist li').length > 0
+  && [...document.querySelectorAll('#checklist li')].every((li) => li.className === 'ok')"""
+
+
 @pytest.fixture(scope="module")
 def hug_browser(
     playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
@@ -94,16 +100,20 @@ def test_the_page_runs_pose_itself_and_reaches_the_movement_cue(
     # The receiver is seen in position: the set-up checks pass and the steps move on.
     page.wait_for_selector("#checklist li.ok", timeout=30000)
     shot(page, "20-page-pose-setup")
-    # The movement cue comes (and stays in the captions: on this loaded machine the page's
-    # ~10 poses a second may leave a gap over 0.3 s, and the movement then pauses, I4; a
-    # pause before it, the pair resumes, as people would).
+    # The pair confirms the assistant's step once the camera sees it passing; the movement
+    # cue comes (and stays in the captions: on this loaded machine the page's ~10 poses a
+    # second may leave a gap long enough to pause the movement, I4; a pause before it, the
+    # pair resumes, as people would).
     move = page.locator("#captions li.move")
     resume = page.get_by_role("button", name="Resume")
+    ready = page.get_by_role("button", name="We're in position")
     deadline = time.monotonic() + 120
     while not move.count() and time.monotonic() < deadline:
         if resume.is_visible():
             resume.click()
-        page.wait_for_timeout(250)
+        elif page.evaluate(ALL_CHECKS_PASS) and ready.is_visible():
+            ready.click()
+        page.wait_for_timeout(500)
     expect(move.first).to_contain_text("Attempt 1")
     shot(page, "21-page-pose-movement")
     stats = page.evaluate("() => window.backbuddy.pose.stats")

@@ -23,14 +23,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from tests.unit.domain.conftest import NOW, screening
+from tests.unit.domain.conftest import MOVE_AT, new_pair
 
 from backbuddy.adapters import video
 from backbuddy.adapters.mediapipe_pose import PoseModel
 from backbuddy.adapters.pose_bundle import TasksPoseModel
-from backbuddy.domain import session
 from backbuddy.domain import techniques as tech
-from backbuddy.domain.events import Begin, Pose, Ready, Tick
+from backbuddy.domain.events import Pose, Tick
 from backbuddy.web import page_pose, schemas
 from backbuddy.web.camera_watch import CameraWatch, PoseEstimator, decode_jpeg
 from backbuddy.web.frames import FrameResult
@@ -112,29 +111,18 @@ def page_way(
 
 
 def decisions(technique: tech.Technique, poses: list[Pose]) -> list[tuple[int, str, str]]:
-    """Run an attempt from its move cue (t=11) with these poses: (frame, cue kind, reason)."""
-    state = session.new_session(technique, screening(technique.id), None)
-    state, _ = session.step(state, Begin(0.0, at=NOW, camera=True))
-    for t in (0.5, 1.0):
-        state, _ = session.step(state, Ready(t))
-    k, t, moved = 1, 0.0, False
-    while t < 11.0 - 1e-9:  # a good, still frame before every tick, as a live camera gives
-        t = round(1.0 + k * 0.1, 6)
-        for event in (Pose(t), Tick(t)):
-            state, cues = session.step(state, event)
-            moved = moved or any(c.kind == "move" for c in cues)
-        k += 1
-    assert moved, "the attempt did not reach its move cue"
+    """Run an attempt from its move cue with these poses: (frame, cue kind, reason)."""
+    pair = new_pair(technique, camera=True)
+    pair.to_mobilise()
     out = []
-    next_tick = 11.1
+    next_tick = MOVE_AT + 0.1
     for i, pose in enumerate(poses):
-        t = 11.0 + (i + 1) / 30
-        state, cues = session.step(state, replace(pose, t=t))
-        out += [(i, c.kind, c.reason or "") for c in cues if c.kind in ("halt", "pause")]
+        t = MOVE_AT + (i + 1) / 30
+        said = pair.send(replace(pose, t=t))
         if t >= next_tick:
-            state, cues = session.step(state, Tick(t))
-            out += [(i, c.kind, c.reason or "") for c in cues if c.kind in ("halt", "pause")]
+            said += pair.send(Tick(t))
             next_tick += 0.1
+        out += [(i, c.kind, c.reason or "") for c in said if c.kind in ("halt", "pause")]
     return out
 
 
