@@ -43,7 +43,7 @@ from bench import Result, emit  # noqa: E402
 CLIP = ROOT / "tests" / "data" / "truth" / "hug_correct_slow_side_front_60_f71.mp4"
 RATE = 30.0
 STOP_GOAL_MS = 50.0
-STEPS = (5, 10, 15, 20, 30, 50, 75)
+STEPS = (1, 2, 5, 10, 20, 30, 50, 75)
 
 
 # ── the server ────────────────────────────────────────────────────────────────
