@@ -122,6 +122,44 @@ class Limits(_Model):
         )
 
 
+class PlacementRegion(_Model):
+    """Where the camera may stand for this technique's measures to hold (issue 12).
+
+    Generated from the truth run (`tools/calibrate/regions.py`), not written by hand: the
+    azimuth and elevation ranges that hold every truth placement where the measure met its
+    goals, and none where it did not. Degrees: azimuth 0 = straight in front of the
+    receiver's chest, 90 = the receiver's side (+ toward the receiver's left when seated, toward
+    the head when lying); elevation 0 = level, + = the camera looks down on the receiver.
+    `mirrored`: the body is symmetric for this technique, so the region holds for |azimuth|.
+    """
+
+    azimuth_deg: tuple[float, float]
+    elevation_deg: tuple[float, float]
+    mirrored: bool = False
+    evidence: str = Field(min_length=1, description="which truth run the region comes from")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PlacementRegion:
+        for name in ("azimuth_deg", "elevation_deg"):
+            lo, hi = getattr(self, name)
+            if lo > hi:
+                raise ValueError(f"{name}: {lo} is above {hi}")
+        if not (-180 <= self.azimuth_deg[0] and self.azimuth_deg[1] <= 180):
+            raise ValueError("azimuth_deg must lie within [-180, 180]")
+        if not (-90 <= self.elevation_deg[0] and self.elevation_deg[1] <= 90):
+            raise ValueError("elevation_deg must lie within [-90, 90]")
+        return self
+
+    def contains(self, azimuth_deg: float, elevation_deg: float, margin: float = 0.0) -> bool:
+        """Is the placement inside the region shrunk by `margin` (grown when negative)?"""
+        az = abs(azimuth_deg) if self.mirrored else azimuth_deg
+        a_lo, a_hi = self.azimuth_deg
+        e_lo, e_hi = self.elevation_deg
+        return a_lo + margin <= az <= a_hi - margin and e_lo + margin <= elevation_deg <= (
+            e_hi - margin
+        )
+
+
 class Caution(_Model):
     """How a `caution` screening outcome narrows the technique."""
 
@@ -141,6 +179,7 @@ class Technique(_Model):
     source: tuple[str, ...] = Field(min_length=1)
     roles: dict[Role, Sourced]
     camera: str
+    placement: PlacementRegion | None = None
     primary_measure: str
     checks: tuple[Check, ...]
     setup: tuple[SetupStep, ...] = Field(min_length=1)

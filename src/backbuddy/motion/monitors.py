@@ -17,6 +17,8 @@ monitors below, which fill each frame's `Pose` fields:
 * sudden: a velocity step above `sudden_step_deg_s` (15 °/s) within 200 ms, once a
   baseline exists; reported to the engine as a camera stop.
 * failing: the active checks not passing on the frame (empty while checks_ok).
+* placement_ok: the camera's view, read from the still set-up pose, lies where the technique's
+  measures were shown valid (`placement_gate`; issue 12).
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backbuddy.domain.events import Event, Pose
-from backbuddy.domain.techniques import Technique
-from backbuddy.motion import angles, checks, kinematics, tracking
+from backbuddy.domain.techniques import PlacementRegion, Technique
+from backbuddy.motion import angles, checks, kinematics, placement, placement_gate, tracking
 from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, Landmarks
 
 #: Landmarks unseen for longer than this means tracking is lost (issue 4).
@@ -76,8 +78,10 @@ class Trace:
     range: FloatArray
     baseline: FloatArray
     sudden: BoolArray
+    placement: placement_gate.GateTrace
     #: The set-up checks that gated `checks_ok` on these frames.
     active_checks: tuple[str, ...] = ()
+    region: PlacementRegion | None = None
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -92,6 +96,7 @@ class Trace:
             range_deg=float(self.range[i]),
             sudden=bool(self.sudden[i]),
             failing=self.failing(i),
+            placement_ok=bool(self.placement.ok[i]),
         )
 
     def failing(self, i: int) -> tuple[str, ...]:
@@ -100,6 +105,14 @@ class Trace:
         if self.checks_ok[i]:
             return ()
         return tuple(c for c in self.active_checks if not self.checks[c].passed[i])
+
+    def placement_hint(self, i: int) -> str | None:
+        """What to change about the camera on frame `i` (None when its placement is fine)."""
+        az, el = self.placement.azimuth[i], self.placement.elevation[i]
+        if self.placement.ok[i] or not (np.isfinite(az) and np.isfinite(el)):
+            return None
+        lying = bool(np.nan_to_num(self.measures["trunk_incline_deg"][i]) > placement.LYING_INCLINE_DEG)
+        return placement_gate.hint(self.region, (float(az), float(el)), lying)
 
     def events(self, i: int) -> list[Event]:
         """Frame `i` as events: its `pose` (the engine judges a sudden jerk by phase)."""
@@ -142,6 +155,7 @@ class PoseMonitor:
         self.min_visibility = min_visibility
         self.grace_s = grace_s
         self.sudden_step = sudden_step_deg_s
+        self.placement = placement_gate.PlacementGate(technique.placement)
         self._s = _State()
 
     @property
@@ -176,6 +190,13 @@ class PoseMonitor:
         traces = checks.evaluate(self.technique, measures=measures, check_ids=self._all_check_ids())
         held, fresh, s.checks = checks.held_pass(traces, self.active_checks, lm.t, same, s.checks)
         out = self._monitor(lm.t, same, jump, segment, primary, held, fresh)
+        still = (
+            out["tracked"]
+            & (out["speed"] <= self.technique.limits.gentle_speed_deg_s)
+            & (out["range"] <= placement_gate.STILL_RANGE_DEG)
+        )
+        view = placement.estimate_view(lm, min_visibility=self.min_visibility)
+        gate = self.placement.update(view, still & same)
         return Trace(
             t=lm.t,
             detected=lm.detected,
@@ -186,6 +207,8 @@ class PoseMonitor:
             measures=measures,
             primary=primary,
             checks=traces,
+            placement=gate,
+            region=self.technique.placement,
             **out,
             active_checks=self.active_checks,
         )
