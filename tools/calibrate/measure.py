@@ -44,6 +44,10 @@ HARD, GENTLE = 30.0, 10.0
 #: Frames ignored at a clip's start: MediaPipe's tracker settles (the knee drifts by up to 30
 #: px in the first 0.3 s of a clip); a session runs the camera long before any movement.
 WARM_UP = 10
+#: Every motion holds still for its first 0.5-0.6 s (15-18 frames): the placement gate's decision
+#: is read on the last still frame, where a session's movement cue would come; set-up checks
+#: before the motion are read up to here.
+STILL_FRAMES = 15
 
 
 @dataclass
@@ -57,6 +61,7 @@ class ClipResult:
     peak_true: float
     frames: int
     check_agree: dict[str, float] = field(default_factory=dict)
+    check_agree_still: dict[str, float] = field(default_factory=dict)  # before the motion
     measure_err: dict[str, float] = field(default_factory=dict)
     range_err: float = float("nan")
     amp_true: float = float("nan")
@@ -65,12 +70,26 @@ class ClipResult:
     peak_read: float = float("nan")
     halt_latency: float = float("nan")  # frames; inf = never halted
     false_halt: bool = False
+    true_view: tuple[float, float] = (float("nan"), float("nan"))  # azimuth, elevation °
+    est_view: tuple[float, float] = (float("nan"), float("nan"))  # the gate's, at the decision
+    accepted: bool = True  # the placement gate open when the movement would start
+    closed_later: bool = False  # the gate shut after that (a pause in a session)
+    end_view: tuple[float, float] = (float("nan"), float("nan"))  # the gate's, last frame
 
 
 def truth_table(cid: str, truth: Path = TRUTH) -> dict[str, np.ndarray]:
     with open(truth / f"{cid}.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     return {k: np.array([float(r[k]) if r[k] != "" else np.nan for r in rows]) for k in rows[0]}
+
+
+def true_view(cid: str, truth: Path = TRUTH) -> tuple[float, float]:
+    """(azimuth, elevation) of the clip's camera, degrees, in `motion.placement`'s convention:
+    the azimuth as rendered, the elevation of the line from the camera to the body's centre."""
+    cam = json.loads((truth / f"{cid}.json").read_text())["camera"]
+    eye = np.array(cam["camera_to_world"])[:3, 3]
+    d = np.array(cam["look_at"]) - eye
+    return float(cam["azimuth_deg"]), float(np.degrees(np.arctan2(-d[2], np.hypot(d[0], d[1]))))
 
 
 def clips(truth: Path = TRUTH) -> list[dict[str, str]]:
@@ -104,10 +123,19 @@ def measure_clip(
         float(meta["peak_primary_speed_deg_s"]),
         n,
     )
+    r.true_view = true_view(cid, truth)
+    moving_true = np.abs(tr["primary_speed_deg_s"][:n]) > 0.5
+    decide = int(np.argmax(moving_true)) - 1 if moving_true.any() else n - 1
+    r.accepted = bool(trace.placement.ok[decide])
+    r.est_view = (float(trace.placement.azimuth[decide]), float(trace.placement.elevation[decide]))
+    r.end_view = (float(trace.placement.azimuth[n - 1]), float(trace.placement.elevation[n - 1]))
+    r.closed_later = bool(r.accepted and not trace.placement.ok[decide:n].all())
     for check in tech.checks:
         label = tr[check.id][:n] == 1
         passed = trace.checks[check.id].passed[:n]
         r.check_agree[check.id] = float(np.mean(label == passed))
+        still = slice(WARM_UP, min(n, STILL_FRAMES + 3))
+        r.check_agree_still[check.id] = float(np.mean(label[still] == passed[still]))
         col = check.measure
         if col in tr:
             got = trace.checks[check.id].value[:n]

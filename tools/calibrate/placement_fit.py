@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -23,19 +22,11 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from landmarks_cache import TRUTH, landmarks  # noqa: E402
-from measure import WARM_UP, clips  # noqa: E402
+from measure import WARM_UP, clips, true_view  # noqa: E402
 
 from backbuddy.motion import placement  # noqa: E402
 
 IDENTITY = placement.Linear(1.0, 0.0)
-
-
-def true_placement(cid: str, truth: Path = TRUTH) -> tuple[float, float]:
-    """(azimuth, elevation) of the clip's camera, degrees, in the estimator's convention."""
-    cam = json.loads((truth / f"{cid}.json").read_text())["camera"]
-    eye = np.array(cam["camera_to_world"])[:3, 3]
-    d = np.array(cam["look_at"]) - eye
-    return float(cam["azimuth_deg"]), math.degrees(math.atan2(-d[2], math.hypot(d[0], d[1])))
 
 
 def still_frames(meta: dict[str, str], n: int) -> slice:
@@ -73,13 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         new = {p: dict(placement.CALIBRATION[p]) for p in ("seated", "lying")}
         for posture in ("seated", "lying"):
             group = [m for m in metas if (m["technique"] == "side_lying_rotation") == (posture == "lying")]
-            raw = [(reading(m, ident), true_placement(m["id"])) for m in group]
+            raw = [(reading(m, ident), true_view(m["id"])) for m in group]
             az_pairs = [(abs(r[0]), abs(t[0])) for r, t in raw if r and abs(t[0]) <= 90]
             if posture == "lying":
                 az_pairs = [(r[0], t[0]) for r, t in raw if r]
             new[posture]["azimuth"] = fit(az_pairs)
             cal = {posture: {"azimuth": new[posture]["azimuth"], "elevation": IDENTITY}}
-            raw_el = [(reading(m, cal), true_placement(m["id"])) for m in group]
+            raw_el = [(reading(m, cal), true_view(m["id"])) for m in group]
             new[posture]["elevation"] = fit([(r[1], t[1]) for r, t in raw_el if r])
         print("CALIBRATION =", new)
         return 0
@@ -89,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|")
     for m in metas:
         est = reading(m, None)
-        taz, tel = true_placement(m["id"])
+        taz, tel = true_view(m["id"])
         if est is None:
             print(f"| {m['id']} | {taz:.0f} | {tel:.1f} | – | – | – | – |")
             continue

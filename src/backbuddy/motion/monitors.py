@@ -190,11 +190,7 @@ class PoseMonitor:
         traces = checks.evaluate(self.technique, measures=measures, check_ids=self._all_check_ids())
         held, fresh, s.checks = checks.held_pass(traces, self.active_checks, lm.t, same, s.checks)
         out = self._monitor(lm.t, same, jump, segment, primary, held, fresh)
-        still = (
-            out["tracked"]
-            & (out["speed"] <= self.technique.limits.gentle_speed_deg_s)
-            & (out["range"] <= placement_gate.STILL_RANGE_DEG)
-        )
+        still = out["speed"] <= self.technique.limits.gentle_speed_deg_s
         view = placement.estimate_view(lm, min_visibility=self.min_visibility)
         gate = self.placement.update(view, still & same)
         return Trace(

@@ -3,9 +3,9 @@ not, what should the pair change?
 
 `PlacementGate` keeps the last `WINDOW` still frames' view estimates (`placement.estimate_view`)
 and opens only while their median lies inside the technique's `PlacementRegion` (from the truth
-run, in the technique's YAML). Still = tracked, slower than the gentle limit and within
-`STILL_RANGE_DEG` of the baseline: the view is read from the set-up pose, never mid-movement (a
-moving body would read as a moving camera). Hysteresis: it opens `ENTER_MARGIN_DEG` inside the
+run, in the technique's YAML). Still = the same person, the primary measure slower than the
+gentle limit (a fast movement would read as a moving camera); the window is long (3 s) so the
+median follows a moved camera within seconds but not a body's slow movement. Hysteresis: it opens `ENTER_MARGIN_DEG` inside the
 region and closes `EXIT_MARGIN_DEG` outside it, so an estimate near the border does not
 flicker. Until `MIN_SAMPLES` still frames are in, it stays shut (an unknown view is not a valid
 one). A technique without a region is never gated.
@@ -22,16 +22,14 @@ from backbuddy.domain.techniques import PlacementRegion
 from backbuddy.motion.landmarks import BoolArray, FloatArray
 from backbuddy.motion.placement import View
 
-#: Still frames whose median view is used (1 s at 30 fps).
-WINDOW = 30
-#: Still frames needed before the gate can open (0.5 s at 30 fps).
-MIN_SAMPLES = 15
+#: Still frames whose median view is used (3 s at 30 fps).
+WINDOW = 90
+#: Still frames needed before the gate can open (1/3 s at 30 fps).
+MIN_SAMPLES = 10
 #: The median must be this far inside the region to open the gate, degrees.
 ENTER_MARGIN_DEG = 2.0
 #: …and this far outside it to close an open gate.
 EXIT_MARGIN_DEG = 3.0
-#: A frame counts as still when the primary measure is within this of its baseline.
-STILL_RANGE_DEG = 3.0
 
 
 @dataclass

@@ -1,0 +1,191 @@
+"""Valid camera regions per technique, from the truth run: the `placement` block of each
+technique YAML.
+
+    .venv/bin/python tools/calibrate/regions.py            # measure, write regions.json + YAML
+    .venv/bin/python tools/calibrate/regions.py --from-json  # rewrite the YAML from regions.json
+    .venv/bin/python tools/calibrate/regions.py --check      # exit 1 if the YAML is out of date
+
+Each single-person truth placement (technique × camera) is *valid* when the whole pipeline
+(`measure.py`) meets every goal there: check agreement ≥ 0.95 (mean over its clips' checks),
+speed error ≤ 2 °/s (mean over its clips under the gentle limit), every true jerk over the hard
+limit halted within 2 frames, no false halt; and it has the evidence (a slow and a jerk clip).
+Check agreement is over the placement's set-up clips, or where it has none, over the still
+frames before each motion (the set-up pose the engine sees before the movement cue).
+The region is the box (azimuth × elevation, |azimuth| for a mirrored technique) around the
+placement gate's readings (`measure.py`: at the frame a movement cue would come) of the valid
+placements' correct set-up clips, shrunk until no reading of a refused placement lies inside,
+then grown by up to `GROW_DEG` but at most half-way to a refused reading. `regions.json` keeps the figures behind it (the test
+`tests/unit/tools/test_regions.py` checks the YAML against it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+ROOT = HERE.parents[1]
+TECH_DIR = ROOT / "src" / "backbuddy" / "data" / "techniques"
+JSON = HERE / "regions.json"
+GOALS = {"check_agreement": 0.95, "speed_error_deg_s": 2.0, "halt_frames": 2.0, "false_halts": 0}
+#: How far past the outermost valid placement the region may reach (degrees).
+GROW_DEG = 5.0
+MIRRORED = {"seated_hug_extension": True, "side_lying_rotation": False}
+START, END = "# placement:start", "# placement:end"
+
+
+def figures(results: list) -> dict[str, dict]:  # type: ignore[type-arg]
+    """Per `technique/camera`: the goal figures, the true view and the verdict."""
+    groups: dict[str, list] = defaultdict(list)  # type: ignore[type-arg]
+    for r in results:
+        if not r.assistant:
+            groups[f"{r.technique}/{r.camera}"].append(r)
+    out = {}
+    for key, g in sorted(groups.items()):
+        setups = [r for r in g if r.motion == "setup"]
+        agree = [v for r in setups for v in r.check_agree.values()] or [
+            v for r in g for v in r.check_agree_still.values()
+        ]
+        speed = [r.speed_err for r in g if np.isfinite(r.speed_err)]
+        halts = [float(min(r.halt_latency, 99.0)) for r in g if r.peak_true > 30.0]
+        fig = {
+            "check_agreement": float(np.mean(agree)) if agree else None,
+            "speed_error_deg_s": float(np.mean(speed)) if speed else None,
+            "halt_frames": max(halts) if halts else None,
+            "false_halts": int(sum(r.false_halt for r in g)),
+            "view": [round(v, 1) for v in g[0].true_view],
+            "estimates": [
+                [round(v, 1) for v in r.est_view]
+                for r in g
+                if r.setup == "correct" and np.isfinite(r.est_view).all()
+            ],
+            "clips": len(g),
+        }
+        fig["valid"] = bool(
+            speed
+            and halts
+            and fig["check_agreement"] is not None
+            and fig["check_agreement"] >= GOALS["check_agreement"]
+            and fig["speed_error_deg_s"] <= GOALS["speed_error_deg_s"]
+            and fig["halt_frames"] <= GOALS["halt_frames"]
+            and fig["false_halts"] == 0
+        )
+        out[key] = fig
+    return out
+
+
+def region(figs: dict[str, dict], technique: str) -> dict | None:  # type: ignore[type-arg]
+    """The box around where the estimator reads the valid placements that holds no reading of
+    a refused one (the estimator's own bias is then inside the box, and the gate compares
+    estimates with it)."""
+    mirrored = MIRRORED[technique]
+    mine = {k.split("/")[1]: f for k, f in figs.items() if k.startswith(technique + "/")}
+
+    def points(valid: bool) -> list[tuple[float, float]]:
+        return [
+            ((abs(a) if mirrored else a), e)
+            for f in mine.values()
+            if f["valid"] == valid
+            for a, e in f["estimates"]
+        ]
+
+    pts = {k: (0.0, 0.0, f["valid"]) for k, f in mine.items()}
+    good, bad = points(True), points(False)
+    if not good:
+        return None
+    box = [min(a for a, _ in good), max(a for a, _ in good), min(e for _, e in good), max(e for _, e in good)]
+    for _ in range(len(bad) + 1):  # shrink away refused placements inside the box
+        inside = [p for p in bad if box[0] <= p[0] <= box[1] and box[2] <= p[1] <= box[3]]
+        if not inside:
+            break
+        a, e = inside[0]
+        cuts = [  # (side index, new bound, valid placements lost)
+            (0, a + 0.5, sum(g[0] <= a for g in good)),
+            (1, a - 0.5, sum(g[0] >= a for g in good)),
+            (2, e + 0.5, sum(g[1] <= e for g in good)),
+            (3, e - 0.5, sum(g[1] >= e for g in good)),
+        ]
+        side, bound, _ = min(cuts, key=lambda c: c[2])
+        box[side] = bound
+    grown = list(box)
+    for side, sign in ((0, -1), (1, 1), (2, -1), (3, 1)):
+        axis = 0 if side < 2 else 1
+        other = (2, 3) if axis == 0 else (0, 1)
+        blockers = [
+            p[axis]
+            for p in bad
+            if box[other[0]] - GROW_DEG <= p[1 - axis] <= box[other[1]] + GROW_DEG
+            and sign * (p[axis] - box[side]) > 0
+        ]
+        room = min((abs(b - box[side]) / 2 for b in blockers), default=GROW_DEG)
+        grown[side] = box[side] + sign * min(GROW_DEG, room)
+    valid = sorted(k for k, p in pts.items() if p[2])
+    refused = sorted(k for k, p in pts.items() if not p[2])
+    return {
+        "azimuth_deg": [round(grown[0], 1), round(grown[1], 1)],
+        "elevation_deg": [round(grown[2], 1), round(grown[3], 1)],
+        "mirrored": mirrored,
+        "evidence": f"truth run: valid at {', '.join(valid)}; refused at {', '.join(refused)}",
+    }
+
+
+def block(reg: dict | None) -> str:  # type: ignore[type-arg]
+    head = f"{START} (generated by tools/calibrate/regions.py from the truth run; do not edit)\n"
+    if reg is None:
+        return head + "# no truth placement met the goals: every placement is refused\n" + END
+    return (
+        head
+        + "placement:\n"
+        + f"  azimuth_deg: [{reg['azimuth_deg'][0]:g}, {reg['azimuth_deg'][1]:g}]\n"
+        + f"  elevation_deg: [{reg['elevation_deg'][0]:g}, {reg['elevation_deg'][1]:g}]\n"
+        + f"  mirrored: {'true' if reg['mirrored'] else 'false'}\n"
+        + f"  evidence: \"{reg['evidence']}\"\n"
+        + END
+    )
+
+
+def with_block(text: str, reg: dict | None) -> str:  # type: ignore[type-arg]
+    new = block(reg)
+    if START in text:
+        return re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _m: new, text, flags=re.S)
+    return text.replace("\nprimary_measure:", "\n" + new + "\nprimary_measure:", 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--from-json", action="store_true")
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args(argv)
+    if args.from_json or args.check:
+        figs = json.loads(JSON.read_text())
+    else:
+        import measure
+
+        figs = figures(measure.run())
+        JSON.write_text(json.dumps(figs, indent=1) + "\n")
+    stale = []
+    for tech in MIRRORED:
+        path = TECH_DIR / f"{tech}.yaml"
+        text = path.read_text()
+        new = with_block(text, region(figs, tech))
+        if new != text:
+            stale.append(path.name)
+            if not args.check:
+                path.write_text(new)
+        print(tech, region(figs, tech))
+    if args.check and stale:
+        print(f"out of date: {', '.join(stale)} (run tools/calibrate/regions.py --from-json)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
