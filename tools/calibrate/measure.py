@@ -179,6 +179,44 @@ def run(ids: list[str] | None = None, truth: Path = TRUTH) -> list[ClipResult]:
     return out
 
 
+GOALS = {"check_agreement": 0.95, "speed_error_deg_s": 2.0, "halt_frames": 2.0, "false_halts": 0}
+
+
+def goal_figures(group: list[ClipResult]) -> dict[str, float | None]:
+    """One placement's figures against the goals (issue 12), over its clips:
+
+    check agreement over its set-up clips (or, with none, the still frames before each motion);
+    speed error: the mean over its clips under the gentle limit; halt frames: the worst over its
+    jerks (never = 99); false halts: the count. None where the placement has no such clip.
+    """
+    setups = [r for r in group if r.motion == "setup"]
+    agree = [v for r in setups for v in r.check_agree.values()] or [
+        v for r in group for v in r.check_agree_still.values()
+    ]
+    speed = [r.speed_err for r in group if np.isfinite(r.speed_err)]
+    halts = [float(min(r.halt_latency, 99.0)) for r in group if r.peak_true > HARD]
+    return {
+        "check_agreement": float(np.mean(agree)) if agree else None,
+        "speed_error_deg_s": float(np.mean(speed)) if speed else None,
+        "halt_frames": max(halts) if halts else None,
+        "false_halts": int(sum(r.false_halt for r in group)),
+    }
+
+
+def meets_goals(fig: dict[str, float | None]) -> bool:
+    """Every goal met, with the evidence to show it (a slow or limit clip and a jerk)."""
+    agree, speed, halt = fig["check_agreement"], fig["speed_error_deg_s"], fig["halt_frames"]
+    return (
+        agree is not None
+        and speed is not None
+        and halt is not None
+        and agree >= GOALS["check_agreement"]
+        and speed <= GOALS["speed_error_deg_s"]
+        and halt <= GOALS["halt_frames"]
+        and fig["false_halts"] == 0
+    )
+
+
 def _f(x: float, nd: int = 1) -> str:
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return "–"

@@ -9,8 +9,9 @@ Each single-person truth placement (technique × camera) is *valid* when the who
 (`measure.py`) meets every goal there: check agreement ≥ 0.95 (mean over its clips' checks),
 speed error ≤ 2 °/s (mean over its clips under the gentle limit), every true jerk over the hard
 limit halted within 2 frames, no false halt; and it has the evidence (a slow and a jerk clip).
-Check agreement is over the placement's set-up clips, or where it has none, over the still
-frames before each motion (the set-up pose the engine sees before the movement cue).
+(`measure.goal_figures`: check agreement over the placement's set-up clips, or where it has
+none, over the still frames before each motion; speed error the mean over its clips under the
+gentle limit.)
 The region is the box (azimuth × elevation, |azimuth| for a mirrored technique) around the
 placement gate's readings (`measure.py`: at the frame a movement cue would come) of the valid
 placements' correct set-up clips, shrunk until no reading of a refused placement lies inside,
@@ -31,11 +32,11 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import measure  # noqa: E402
 
 ROOT = HERE.parents[1]
 TECH_DIR = ROOT / "src" / "backbuddy" / "data" / "techniques"
 JSON = HERE / "regions.json"
-GOALS = {"check_agreement": 0.95, "speed_error_deg_s": 2.0, "halt_frames": 2.0, "false_halts": 0}
 #: How far past the outermost valid placement the region may reach (degrees).
 GROW_DEG = 5.0
 MIRRORED = {"seated_hug_extension": True, "side_lying_rotation": False}
@@ -50,34 +51,15 @@ def figures(results: list) -> dict[str, dict]:  # type: ignore[type-arg]
             groups[f"{r.technique}/{r.camera}"].append(r)
     out = {}
     for key, g in sorted(groups.items()):
-        setups = [r for r in g if r.motion == "setup"]
-        agree = [v for r in setups for v in r.check_agree.values()] or [
-            v for r in g for v in r.check_agree_still.values()
+        fig: dict = dict(measure.goal_figures(g))  # type: ignore[type-arg]
+        fig["view"] = [round(v, 1) for v in g[0].true_view]
+        fig["estimates"] = [
+            [round(v, 1) for v in r.est_view]
+            for r in g
+            if r.setup == "correct" and np.isfinite(r.est_view).all()
         ]
-        speed = [r.speed_err for r in g if np.isfinite(r.speed_err)]
-        halts = [float(min(r.halt_latency, 99.0)) for r in g if r.peak_true > 30.0]
-        fig = {
-            "check_agreement": float(np.mean(agree)) if agree else None,
-            "speed_error_deg_s": float(np.mean(speed)) if speed else None,
-            "halt_frames": max(halts) if halts else None,
-            "false_halts": int(sum(r.false_halt for r in g)),
-            "view": [round(v, 1) for v in g[0].true_view],
-            "estimates": [
-                [round(v, 1) for v in r.est_view]
-                for r in g
-                if r.setup == "correct" and np.isfinite(r.est_view).all()
-            ],
-            "clips": len(g),
-        }
-        fig["valid"] = bool(
-            speed
-            and halts
-            and fig["check_agreement"] is not None
-            and fig["check_agreement"] >= GOALS["check_agreement"]
-            and fig["speed_error_deg_s"] <= GOALS["speed_error_deg_s"]
-            and fig["halt_frames"] <= GOALS["halt_frames"]
-            and fig["false_halts"] == 0
-        )
+        fig["clips"] = len(g)
+        fig["valid"] = measure.meets_goals(fig)
         out[key] = fig
     return out
 
@@ -167,8 +149,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_json or args.check:
         figs = json.loads(JSON.read_text())
     else:
-        import measure
-
         figs = figures(measure.run())
         JSON.write_text(json.dumps(figs, indent=1) + "\n")
     stale = []
