@@ -14,8 +14,9 @@ none, over the still frames before each motion; speed error the mean over its cl
 gentle limit.)
 The region is the box (azimuth × elevation, |azimuth| for a mirrored technique) around the
 placement gate's readings (`measure.py`: at the frame a movement cue would come) of the valid
-placements' correct set-up clips, shrunk until no reading of a refused placement lies inside,
-then grown by up to `GROW_DEG` but at most half-way to a refused reading. `regions.json` keeps the figures behind it (the test
+placements' correct set-up clips, grown by up to `GROW_DEG` but at most half-way to a refused
+reading, then shrunk until no reading of a refused placement lies inside it or within the gate's
+exit margin of it (cutting the side that loses the fewest valid readings). `regions.json` keeps the figures behind it (the test
 `tests/unit/tools/test_regions.py` checks the YAML against it).
 """
 
@@ -29,6 +30,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+
+from backbuddy.motion.placement_gate import EXIT_MARGIN_DEG
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -84,19 +87,7 @@ def region(figs: dict[str, dict], technique: str) -> dict | None:  # type: ignor
     if not good:
         return None
     box = [min(a for a, _ in good), max(a for a, _ in good), min(e for _, e in good), max(e for _, e in good)]
-    for _ in range(len(bad) + 1):  # shrink away refused placements inside the box
-        inside = [p for p in bad if box[0] <= p[0] <= box[1] and box[2] <= p[1] <= box[3]]
-        if not inside:
-            break
-        a, e = inside[0]
-        cuts = [  # (side index, new bound, valid placements lost)
-            (0, a + 0.5, sum(g[0] <= a for g in good)),
-            (1, a - 0.5, sum(g[0] >= a for g in good)),
-            (2, e + 0.5, sum(g[1] <= e for g in good)),
-            (3, e - 0.5, sum(g[1] >= e for g in good)),
-        ]
-        side, bound, _ = min(cuts, key=lambda c: c[2])
-        box[side] = bound
+    m = EXIT_MARGIN_DEG + 0.5  # a refused reading must stay out even of the gate's exit margin
     grown = list(box)
     for side, sign in ((0, -1), (1, 1), (2, -1), (3, 1)):
         axis = 0 if side < 2 else 1
@@ -104,11 +95,31 @@ def region(figs: dict[str, dict], technique: str) -> dict | None:  # type: ignor
         blockers = [
             p[axis]
             for p in bad
-            if box[other[0]] - GROW_DEG <= p[1 - axis] <= box[other[1]] + GROW_DEG
+            if box[other[0]] - GROW_DEG - m <= p[1 - axis] <= box[other[1]] + GROW_DEG + m
             and sign * (p[axis] - box[side]) > 0
         ]
-        room = min((abs(b - box[side]) / 2 for b in blockers), default=GROW_DEG)
+        room = min(
+            (max(0.0, min(abs(b - box[side]) / 2, abs(b - box[side]) - m)) for b in blockers),
+            default=GROW_DEG,
+        )
         grown[side] = box[side] + sign * min(GROW_DEG, room)
+    box = grown
+    for _ in range(len(bad) + 1):  # shrink away refused readings inside or near the box
+        near = [
+            p for p in bad if box[0] - m <= p[0] <= box[1] + m and box[2] - m <= p[1] <= box[3] + m
+        ]
+        if not near:
+            break
+        a, e = near[0]
+        cuts = [  # (side index, new bound, valid readings lost)
+            (0, a + m, sum(g[0] < a + m for g in good)),
+            (1, a - m, sum(g[0] > a - m for g in good)),
+            (2, e + m, sum(g[1] < e + m for g in good)),
+            (3, e - m, sum(g[1] > e - m for g in good)),
+        ]
+        side, bound, _ = min(cuts, key=lambda c: c[2])
+        box[side] = bound
+    grown = box
     valid = sorted(k for k, p in pts.items() if p[2])
     refused = sorted(k for k, p in pts.items() if not p[2])
     return {

@@ -123,12 +123,30 @@ def _write(out: Path, path: Path, a: Analysis, summary: dict[str, Any]) -> dict[
         raise OutputError(f"--out {out}: cannot write {where} ({err.strerror})") from None
 
 
+def _print_placement(p: dict[str, Any]) -> None:
+    if p["azimuth_deg"] is None:
+        console.print("camera placement: not estimated (the receiver was never seen still)")
+        return
+    where = (
+        f"camera placement: azimuth {p['azimuth_deg']:g}° (0 = in front of the chest, 90 = the "
+        f"side), elevation {p['elevation_deg']:g}° (+ = looking down)"
+    )
+    if p["valid"] is False:
+        console.print(
+            f"[bold red]{where}: the speed and range numbers are NOT valid from here.[/] "
+            f"{p['hint'] or ''}"
+        )
+    else:
+        console.print(where + ("" if p["valid"] is None else ": the measures hold from here."))
+
+
 def _print(s: dict[str, Any]) -> None:
     fps = "still image" if s["fps"] is None else f"{s['fps']:g} fps"
     console.print(
         f"[bold]{s['source']}[/]: {s['frames']} frames ({fps}), person in {s['detected_frames']}, "
         f"processed at {s['processing_fps']:g} frames/s; technique [cyan]{s['technique']}[/]"
     )
+    _print_placement(s["placement"])
     if s["max_speed_deg_s"] is not None:
         console.print(f"highest speed of the primary measure: {s['max_speed_deg_s']:g} °/s")
     table = Table(title="Set-up checks (share of frames with a person that pass)")

@@ -93,6 +93,8 @@ def camera_panel(view: FeedView, limits: Limits, active: tuple[str, ...] = ()) -
         why = "no one in view" if not view.person else "receiver not clearly seen"
         state = Text(f"camera: TRACKING LOST ({why})", style="bold red")
     table.add_row(state)
+    if view.placement_hint:
+        table.add_row(Text(f"camera placement: {view.placement_hint}", style="yellow"))
     speed = view.speed_deg_s
     style = "green" if speed <= limits.gentle_speed_deg_s else "yellow"
     style = "bold red" if speed > limits.hard_speed_deg_s else style

@@ -164,5 +164,23 @@ def summarise(a: Analysis) -> dict[str, Any]:
         "checks": checks,
         "measures": measures,
         "max_speed_deg_s": max_speed,
+        "placement": placement_summary(a),
         "events": [m.to_dict() for m in a.moments],
+    }
+
+
+def placement_summary(a: Analysis) -> dict[str, Any]:
+    """Where the camera was (the placement gate's last estimate) and whether the technique's
+    measures are valid from there (issue 12): numbers read from elsewhere are not to be trusted."""
+    pl = a.trace.placement
+    known = np.flatnonzero(np.isfinite(pl.azimuth))
+    region = a.technique.placement
+    if not known.size:
+        return {"azimuth_deg": None, "elevation_deg": None, "valid": None, "hint": None}
+    i = int(known[-1])
+    return {
+        "azimuth_deg": round(float(pl.azimuth[i]), 1),
+        "elevation_deg": round(float(pl.elevation[i]), 1),
+        "valid": bool(pl.ok[i]) if region is not None else None,
+        "hint": a.trace.placement_hint(i),
     }

@@ -111,6 +111,14 @@ def world_view(lm: Landmarks, lying: bool) -> tuple[FloatArray, FloatArray]:
     return np.asarray(azimuth), np.asarray(elevation)
 
 
+def _mean_seen(pair: list[FloatArray]) -> FloatArray:
+    """Mean of the two sides where both are seen, the one seen otherwise, NaN if neither."""
+    both = np.stack(pair)
+    count = np.isfinite(both).sum(axis=0)
+    total = np.nansum(both, axis=0)
+    return np.asarray(np.where(count > 0, total / np.maximum(count, 1), np.nan))
+
+
 def _seated_cues(lm: Landmarks) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Seated: foreshortening angle |az| (raw, 0–90), and the signed drops D_thigh, D_lines."""
     px, w = lm.pixels(), world(lm)
@@ -123,8 +131,7 @@ def _seated_cues(lm: Landmarks) -> tuple[FloatArray, FloatArray, FloatArray]:
         ok = seen(lm, MIN_VISIBILITY, hip, knee)
         thighs.append(np.where(ok, _length(px[:, hip], px[:, knee]) / length, np.nan))
         drops.append(np.where(ok, (px[:, knee, 1] - px[:, hip, 1]) / length, np.nan))
-    thigh = np.nanmean(np.stack(thighs), axis=0) if np.isfinite(thighs).any() else thighs[0]
-    drop = np.nanmean(np.stack(drops), axis=0) if np.isfinite(drops).any() else drops[0]
+    thigh, drop = _mean_seen(thighs), _mean_seen(drops)
     lines_w = _length(w[:, L.LEFT_SHOULDER], w[:, L.RIGHT_SHOULDER]) + _length(
         w[:, L.LEFT_HIP], w[:, L.RIGHT_HIP]
     )

@@ -31,7 +31,8 @@ from backbuddy.services.analyze import Estimator, FrameLike
 
 @dataclass(frozen=True)
 class FeedView:
-    """The camera's latest reading, for the screen: check ticks, speed, tracking."""
+    """The camera's latest reading, for the screen: check ticks, speed, tracking, and whether the
+    camera's placement is one where the technique's measures hold (with what to change if not)."""
 
     t: float = 0.0
     tracked: bool = False
@@ -41,6 +42,8 @@ class FeedView:
     checks: tuple[CheckResult, ...] = ()
     frames: int = 0
     error: str | None = None
+    placement_ok: bool = False
+    placement_hint: str | None = None
 
 
 @dataclass
@@ -68,6 +71,8 @@ def view_of(trace: Trace, frames: int) -> FeedView:
         range_deg=float(trace.range[0]),
         checks=results,
         frames=frames,
+        placement_ok=bool(trace.placement.ok[0]),
+        placement_hint=trace.placement_hint(0),
     )
 
 

@@ -32,6 +32,7 @@ KEYS = [
     "checks",
     "measures",
     "max_speed_deg_s",
+    "placement",
     "events",
 ]
 

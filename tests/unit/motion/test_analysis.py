@@ -54,6 +54,7 @@ def test_summary_shape(hug: Technique) -> None:
         "checks",
         "measures",
         "max_speed_deg_s",
+        "placement",
         "events",
     ]
     assert s["frames"] == s["detected_frames"] == 240

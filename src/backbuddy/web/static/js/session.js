@@ -76,6 +76,8 @@ function onMessage(msg) {
         resumeAsked = false;
       }
       if (msg.mode === "halted") root.dataset.halted = "1";
+      // What to change about the camera's placement (issue 12), or nothing when it is fine.
+      document.getElementById("placement-note").textContent = msg.placement_hint || "";
       view.state(msg);
       break;
     case "frame": {
