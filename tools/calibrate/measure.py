@@ -35,6 +35,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import degrade  # noqa: E402
 from landmarks_cache import CACHE, TRUTH, landmarks  # noqa: E402
 
 from backbuddy.domain import techniques  # noqa: E402
@@ -103,14 +104,26 @@ def halt_frames(trace, limit: float = HARD) -> np.ndarray:  # type: ignore[no-un
 
 
 def measure_clip(
-    meta: dict[str, str], truth: Path = TRUTH, cache: Path | None = CACHE
+    meta: dict[str, str],
+    truth: Path = TRUTH,
+    cache: Path | None = CACHE,
+    degradation: degrade.Degradation | None = None,
 ) -> ClipResult:
-    """One clip through the pipeline; `cache=None` runs MediaPipe afresh."""
+    """One clip through the pipeline; `cache=None` runs MediaPipe afresh; `degradation` first
+    makes the clip phone-like (its truth rows follow the frames it keeps; latencies are in its
+    own frames)."""
     cid = meta["id"]
     tech = techniques.get(meta["technique"])
-    lm = landmarks(cid, truth, cache)
     tr = truth_table(cid, truth)
-    mon = PoseMonitor(tech, fps=30.0)
+    fps = 30.0
+    if degradation is None:
+        lm = landmarks(cid, truth, cache)
+    else:
+        lm, index = degrade.landmarks(cid, degradation, truth, cache)
+        tr = {k: v[index] for k, v in tr.items()}
+        fps = degradation.fps
+    warm_up = int(round(WARM_UP * fps / 30.0))
+    mon = PoseMonitor(tech, fps=fps)
     trace = mon.update(lm)
     n = min(len(trace), tr["frame"].size)
     r = ClipResult(
@@ -134,7 +147,7 @@ def measure_clip(
         label = tr[check.id][:n] == 1
         passed = trace.checks[check.id].passed[:n]
         r.check_agree[check.id] = float(np.mean(label == passed))
-        still = slice(WARM_UP, min(n, STILL_FRAMES + 3))
+        still = slice(warm_up, min(n, int((STILL_FRAMES + 3) * fps / 30.0)))
         r.check_agree_still[check.id] = float(np.mean(label[still] == passed[still]))
         col = check.measure
         if col in tr:
@@ -158,7 +171,7 @@ def measure_clip(
     if r.peak_true <= GENTLE and measured.any():
         r.speed_err = float(np.mean(np.abs(speed[measured] - true_speed[measured])))
     halts = halt_frames(trace)[:n]
-    halts[:WARM_UP] = False
+    halts[:warm_up] = False
     if r.peak_true > HARD:
         first_true = int(np.argmax(true_speed > HARD))
         moving = int(np.argmax(true_speed > 0.5))  # the motion's first frame

@@ -152,11 +152,51 @@ def with_block(text: str, reg: dict | None) -> str:  # type: ignore[type-arg]
     return text.replace("\nprimary_measure:", "\n" + new + "\nprimary_measure:", 1)
 
 
+def _cell(v: float | None, nd: int = 2) -> str:
+    return "–" if v is None else ("never" if v >= 99 else f"{v:.{nd}f}")
+
+
+def table(figs: dict[str, dict], results: list | None = None) -> str:  # type: ignore[type-arg]
+    """Markdown: per placement, the goal figures, the verdict, and what the gate did.
+
+    Before issue 12 every placement could start a movement; after, only the gate's accepted
+    ones can. `results` (measure.run() output) adds the gate's decisions per clip."""
+    head = (
+        "| technique | placement | azimuth °, elevation ° (true) | gate readings (az, el) "
+        "| check agreement | speed err °/s | halt frames (worst) | false halts | goals "
+        "| before: movement allowed | after: gate |\n|---|---|---|---|---|---|---|---|---|---|---|"
+    )
+    rows = [head]
+    for key, f in figs.items():
+        tech, cam = key.split("/")
+        readings = "; ".join(f"{a:g}, {e:g}" for a, e in f["estimates"]) or "–"
+        gate = "–"
+        if results is not None:
+            mine = [
+                r
+                for r in results
+                if r.technique == tech and r.camera == cam and r.setup == "correct" and not r.assistant
+            ]
+            took = sum(r.accepted for r in mine)
+            gate = f"accepted {took}/{len(mine)}" if took else f"refused {len(mine)}/{len(mine)}"
+        rows.append(
+            f"| {tech} | {cam} | {f['view'][0]:g}, {f['view'][1]:g} | {readings} "
+            f"| {_cell(f['check_agreement'])} | {_cell(f['speed_error_deg_s'])} "
+            f"| {_cell(f['halt_frames'], 0)} | {f['false_halts']} "
+            f"| {'met' if f['valid'] else 'missed'} | yes | {gate} |"
+        )
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--from-json", action="store_true")
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--table", action="store_true", help="print the per-placement table (markdown)")
     args = ap.parse_args(argv)
+    if args.table:
+        print(table(json.loads(JSON.read_text()), measure.run()))
+        return 0
     if args.from_json or args.check:
         figs = json.loads(JSON.read_text())
     else:

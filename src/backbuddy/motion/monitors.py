@@ -155,7 +155,7 @@ class PoseMonitor:
         self.min_visibility = min_visibility
         self.grace_s = grace_s
         self.sudden_step = sudden_step_deg_s
-        self.placement = placement_gate.PlacementGate(technique.placement)
+        self.placement = placement_gate.PlacementGate(technique.placement, fps=fps)
         self._s = _State()
 
     @property

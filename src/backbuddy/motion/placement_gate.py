@@ -1,13 +1,13 @@
 """The placement gate: is the camera where this technique's measures were shown valid? And if
 not, what should the pair change?
 
-`PlacementGate` keeps the last `WINDOW` still frames' view estimates (`placement.estimate_view`)
+`PlacementGate` keeps the last `WINDOW_S` of still frames' view estimates (`placement.estimate_view`)
 and opens only while their median lies inside the technique's `PlacementRegion` (from the truth
 run, in the technique's YAML). Still = the same person, the primary measure slower than the
 gentle limit (a fast movement would read as a moving camera); the window is long (3 s) so the
 median follows a moved camera within seconds but not a body's slow movement. Hysteresis: it opens `ENTER_MARGIN_DEG` inside the
 region and closes `EXIT_MARGIN_DEG` outside it, so an estimate near the border does not
-flicker. Until `MIN_SAMPLES` still frames are in, it stays shut (an unknown view is not a valid
+flicker. Until `MIN_STILL_S` of still frames are in, it stays shut (an unknown view is not a valid
 one). A technique without a region is never gated.
 """
 
@@ -22,10 +22,10 @@ from backbuddy.domain.techniques import PlacementRegion
 from backbuddy.motion.landmarks import BoolArray, FloatArray
 from backbuddy.motion.placement import View
 
-#: Still frames whose median view is used (3 s at 30 fps).
-WINDOW = 90
-#: Still frames needed before the gate can open (1/3 s at 30 fps).
-MIN_SAMPLES = 10
+#: Seconds of still frames whose median view is used.
+WINDOW_S = 3.0
+#: Seconds of still frames needed before the gate can open.
+MIN_STILL_S = 1.0 / 3.0
 #: The median must be this far inside the region to open the gate, degrees.
 ENTER_MARGIN_DEG = 2.0
 #: …and this far outside it to close an open gate.
@@ -34,10 +34,15 @@ EXIT_MARGIN_DEG = 3.0
 
 @dataclass
 class GateState:
-    azimuth: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW))
-    elevation: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW))
+    window: int
+    azimuth: deque[float] = field(init=False)
+    elevation: deque[float] = field(init=False)
     ok: bool = False
     estimate: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        self.azimuth = deque(maxlen=self.window)
+        self.elevation = deque(maxlen=self.window)
 
 
 @dataclass(frozen=True)
@@ -52,9 +57,11 @@ class GateTrace:
 class PlacementGate:
     """Judges the camera's placement for one technique, frame by frame (state carried over)."""
 
-    def __init__(self, region: PlacementRegion | None) -> None:
+    def __init__(self, region: PlacementRegion | None, fps: float = 30.0) -> None:
         self.region = region
-        self._s = GateState()
+        self.window = max(1, round(WINDOW_S * fps))
+        self.min_samples = max(1, round(MIN_STILL_S * fps))
+        self._s = GateState(self.window)
 
     @property
     def estimate(self) -> tuple[float, float] | None:
@@ -72,7 +79,7 @@ class PlacementGate:
             if stills[i] and a == a and e == e:  # NaN != NaN
                 s.azimuth.append(a)
                 s.elevation.append(e)
-                if len(s.azimuth) >= MIN_SAMPLES:
+                if len(s.azimuth) >= self.min_samples:
                     s.estimate = (_median_angle(s.azimuth), float(np.median(s.elevation)))
                     s.ok = self._judge(s.estimate, s.ok)
             if s.estimate is not None:

@@ -23,10 +23,11 @@ def _view(az: float | list[float], el: float | list[float], n: int = 40) -> View
 
 
 def test_it_stays_shut_until_enough_still_frames_are_in() -> None:
-    gate = pg.PlacementGate(HUG)
+    gate = pg.PlacementGate(HUG, fps=30.0)
     out = gate.update(_view(70, 5), np.ones(40, bool))
-    assert not out.ok[: pg.MIN_SAMPLES - 1].any()
-    assert out.ok[pg.MIN_SAMPLES - 1 :].all()
+    assert not out.ok[: gate.min_samples - 1].any()
+    assert out.ok[gate.min_samples - 1 :].all()
+    assert gate.min_samples == 10 and pg.PlacementGate(HUG, fps=15.0).min_samples == 5
     assert np.isnan(out.azimuth[0]) and out.azimuth[-1] == pytest.approx(70)
 
 
@@ -48,16 +49,17 @@ def test_outside_the_region_it_stays_shut(az: float, el: float) -> None:
 
 def test_hysteresis_an_estimate_wandering_at_the_border_does_not_flicker() -> None:
     gate = pg.PlacementGate(HUG)
-    gate.update(_view(60, 5, n=pg.WINDOW), np.ones(pg.WINDOW, bool))
+    w = gate.window
+    gate.update(_view(60, 5, n=w), np.ones(w, bool))
     # the median now drifts to just outside the border (44 < 45) but within the exit margin
-    wobble = [44.0, 46.0] * pg.WINDOW
+    wobble = [44.0, 46.0] * w
     out = gate.update(_view(wobble, 5, n=len(wobble)), np.ones(len(wobble), bool))
     assert out.ok.all()
     # a real move of the camera shuts it
-    out = gate.update(_view(20, 5, n=pg.WINDOW), np.ones(pg.WINDOW, bool))
+    out = gate.update(_view(20, 5, n=w), np.ones(w, bool))
     assert not out.ok[-1]
     # and coming back only just inside does not reopen it (must be ENTER_MARGIN inside)
-    out = gate.update(_view(46, 5, n=pg.WINDOW), np.ones(pg.WINDOW, bool))
+    out = gate.update(_view(46, 5, n=w), np.ones(w, bool))
     assert not out.ok.any()
 
 
