@@ -84,7 +84,8 @@ def test_a_refused_placement_never_opens_the_gate_and_says_what_to_change(
     assert not tr.placement.ok.any()
     assert not any(tr.pose(i).placement_ok for i in range(len(tr)))
     hint = tr.placement_hint(len(tr) - 1)
-    assert hint is not None and words in hint
+    assert hint is not None
+    assert words in hint
 
 
 def test_the_gate_reads_a_clip_frame_by_frame_as_in_one_call() -> None:
@@ -96,7 +97,9 @@ def test_the_gate_reads_a_clip_frame_by_frame_as_in_one_call() -> None:
     parts = [live.update(lm.take(slice(i, i + 1))) for i in range(len(lm))]
     assert np.array_equal(np.concatenate([p.placement.ok for p in parts]), whole.placement.ok)
     assert np.allclose(
-        np.concatenate([p.placement.azimuth for p in parts]), whole.placement.azimuth, equal_nan=True
+        np.concatenate([p.placement.azimuth for p in parts]),
+        whole.placement.azimuth,
+        equal_nan=True,
     )
 
 

@@ -144,9 +144,9 @@ class PlacementRegion(_Model):
             lo, hi = getattr(self, name)
             if lo > hi:
                 raise ValueError(f"{name}: {lo} is above {hi}")
-        if not (-180 <= self.azimuth_deg[0] and self.azimuth_deg[1] <= 180):
+        if not (self.azimuth_deg[0] >= -180 and self.azimuth_deg[1] <= 180):
             raise ValueError("azimuth_deg must lie within [-180, 180]")
-        if not (-90 <= self.elevation_deg[0] and self.elevation_deg[1] <= 90):
+        if not (self.elevation_deg[0] >= -90 and self.elevation_deg[1] <= 90):
             raise ValueError("elevation_deg must lie within [-90, 90]")
         return self
 

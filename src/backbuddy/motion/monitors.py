@@ -111,7 +111,9 @@ class Trace:
         az, el = self.placement.azimuth[i], self.placement.elevation[i]
         if self.placement.ok[i] or not (np.isfinite(az) and np.isfinite(el)):
             return None
-        lying = bool(np.nan_to_num(self.measures["trunk_incline_deg"][i]) > placement.LYING_INCLINE_DEG)
+        lying = bool(
+            np.nan_to_num(self.measures["trunk_incline_deg"][i]) > placement.LYING_INCLINE_DEG
+        )
         return placement_gate.hint(self.region, (float(az), float(el)), lying)
 
     def events(self, i: int) -> list[Event]:

@@ -177,7 +177,9 @@ def estimate_view(
     return View(np.asarray(az), np.where(gate, el, np.nan), per_frame)
 
 
-def _seated(lm: Landmarks, raw_az: FloatArray, cal: dict[str, Linear]) -> tuple[FloatArray, FloatArray]:
+def _seated(
+    lm: Landmarks, raw_az: FloatArray, cal: dict[str, Linear]
+) -> tuple[FloatArray, FloatArray]:
     """Seated azimuth (magnitude from foreshortening, side and front/back from the world
     landmarks) and elevation (from the near ends' drop)."""
     mag, d_thigh, d_lines = _seated_cues(lm)

@@ -1,14 +1,15 @@
 """The placement gate: is the camera where this technique's measures were shown valid? And if
 not, what should the pair change?
 
-`PlacementGate` keeps the last `WINDOW_S` of still frames' view estimates (`placement.estimate_view`)
-and opens only while their median lies inside the technique's `PlacementRegion` (from the truth
-run, in the technique's YAML). Still = the same person, the primary measure slower than the
-gentle limit (a fast movement would read as a moving camera); the window is long (3 s) so the
-median follows a moved camera within seconds but not a body's slow movement. Hysteresis: it opens `ENTER_MARGIN_DEG` inside the
-region and closes `EXIT_MARGIN_DEG` outside it, so an estimate near the border does not
-flicker. Until `MIN_STILL_S` of still frames are in, it stays shut (an unknown view is not a valid
-one). A technique without a region is never gated.
+`PlacementGate` keeps the last `WINDOW_S` of still frames' view estimates
+(`placement.estimate_view`) and opens only while their median lies inside the technique's
+`PlacementRegion` (from the truth run, in the technique's YAML). Still = the same person, the
+primary measure slower than the gentle limit (a fast movement would read as a moving camera);
+the window is long (3 s), so the median follows a moved camera within seconds but barely a
+body's slow movement. Hysteresis: it opens `ENTER_MARGIN_DEG` inside the region and closes
+`EXIT_MARGIN_DEG` outside it, so an estimate near the border does not flicker. Until
+`MIN_STILL_S` of still frames are in, it stays shut (an unknown view is not a valid one). A
+technique without a region is never gated.
 """
 
 from __future__ import annotations

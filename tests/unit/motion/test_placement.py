@@ -87,11 +87,10 @@ def test_lying_azimuth_sign_and_elevation_come_back(azimuth: float, elevation: f
 
 def test_no_person_reads_nan_never_a_guess() -> None:
     lm = _seen(_seated_room(3), 60, 5)
-    blank = Landmarks(
-        np.full_like(lm.image, np.nan), np.full_like(lm.world, np.nan), lm.t, lm.size
-    )
+    blank = Landmarks(np.full_like(lm.image, np.nan), np.full_like(lm.world, np.nan), lm.t, lm.size)
     view = placement.estimate_view(blank)
-    assert np.isnan(view.azimuth).all() and np.isnan(view.elevation).all()
+    assert np.isnan(view.azimuth).all()
+    assert np.isnan(view.elevation).all()
     assert placement.summary(view) is None
 
 

@@ -27,8 +27,10 @@ def test_it_stays_shut_until_enough_still_frames_are_in() -> None:
     out = gate.update(_view(70, 5), np.ones(40, bool))
     assert not out.ok[: gate.min_samples - 1].any()
     assert out.ok[gate.min_samples - 1 :].all()
-    assert gate.min_samples == 10 and pg.PlacementGate(HUG, fps=15.0).min_samples == 5
-    assert np.isnan(out.azimuth[0]) and out.azimuth[-1] == pytest.approx(70)
+    assert gate.min_samples == 10
+    assert pg.PlacementGate(HUG, fps=15.0).min_samples == 5
+    assert np.isnan(out.azimuth[0])
+    assert out.azimuth[-1] == pytest.approx(70)
 
 
 def test_moving_frames_do_not_count() -> None:
@@ -71,18 +73,25 @@ def test_hints_say_what_to_change() -> None:
     assert pg.hint(HUG, (70, 5), lying=False) is None
     assert pg.hint(HUG, None, lying=False) is None
     side = pg.hint(HUG, (5, 5), lying=False)
-    assert side is not None and "further to the receiver's side" in side
+    assert side is not None
+    assert "further to the receiver's side" in side
     behind = pg.hint(HUG, (150, 5), lying=False)
-    assert behind is not None and "not behind" in behind
+    assert behind is not None
+    assert "not behind" in behind
     high = pg.hint(LYING, (0, 25), lying=True)
-    assert high == "Move the camera lower, about half a metre above the mat, level with the receiver."
+    assert (
+        high == "Move the camera lower, about half a metre above the mat, level with the receiver."
+    )
     both = pg.hint(LYING, (-30, 25), lying=True)
-    assert both is not None and both.startswith("Move the camera toward the receiver's head")
+    assert both is not None
+    assert both.startswith("Move the camera toward the receiver's head")
     assert "lower" in both
     feet = pg.hint(LYING, (30, 5), lying=True)
-    assert feet is not None and "toward the receiver's feet" in feet
+    assert feet is not None
+    assert "toward the receiver's feet" in feet
     low = pg.hint(HUG, (70, -20), lying=False)
-    assert low is not None and low.startswith("Raise the camera")
+    assert low is not None
+    assert low.startswith("Raise the camera")
 
 
 def test_a_region_must_be_ordered_and_in_range() -> None:

@@ -46,7 +46,9 @@ def test_the_gate_opens_on_valid_placements_and_never_on_refused_ones(key: str) 
     readings = fig["estimates"]
     if fig["valid"]:
         assert region is not None
-        assert any(region.contains(a, e, margin=placement_gate.ENTER_MARGIN_DEG) for a, e in readings)
+        assert any(
+            region.contains(a, e, margin=placement_gate.ENTER_MARGIN_DEG) for a, e in readings
+        )
     else:
         outside = -placement_gate.EXIT_MARGIN_DEG
         assert region is None or not any(region.contains(a, e, margin=outside) for a, e in readings)
