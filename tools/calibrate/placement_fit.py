@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             if posture == "lying":
                 az_pairs = [(r[0], t[0]) for r, t in raw if r]
             new[posture]["azimuth"] = fit(az_pairs)
-            cal = {posture: {"azimuth": new[posture]["azimuth"], "elevation": IDENTITY}}
+            cal = dict(ident)
+            cal[posture] = {"azimuth": new[posture]["azimuth"], "elevation": IDENTITY}
             raw_el = [(reading(m, cal), true_view(m["id"])) for m in group]
             new[posture]["elevation"] = fit([(r[1], t[1]) for r, t in raw_el if r])
         print("CALIBRATION =", new)

@@ -104,18 +104,19 @@ def region(figs: dict[str, dict], technique: str) -> dict | None:  # type: ignor
         )
         grown[side] = box[side] + sign * min(GROW_DEG, room)
     box = grown
-    for _ in range(len(bad) + 1):  # shrink away refused readings inside or near the box
+    for _ in range(4 * len(bad) + 4):  # shrink away refused readings inside or near the box
         near = [
             p for p in bad if box[0] - m <= p[0] <= box[1] + m and box[2] - m <= p[1] <= box[3] + m
         ]
         if not near:
             break
         a, e = near[0]
+        c = m + 0.1  # just past the margin
         cuts = [  # (side index, new bound, valid readings lost)
-            (0, a + m, sum(g[0] < a + m for g in good)),
-            (1, a - m, sum(g[0] > a - m for g in good)),
-            (2, e + m, sum(g[1] < e + m for g in good)),
-            (3, e - m, sum(g[1] > e - m for g in good)),
+            (0, a + c, sum(g[0] < a + c for g in good)),
+            (1, a - c, sum(g[0] > a - c for g in good)),
+            (2, e + c, sum(g[1] < e + c for g in good)),
+            (3, e - c, sum(g[1] > e - c for g in good)),
         ]
         side, bound, _ = min(cuts, key=lambda c: c[2])
         box[side] = bound

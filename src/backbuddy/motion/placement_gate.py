@@ -130,6 +130,11 @@ def hint(
     return " ".join(p for p in parts if p) or None
 
 
+def _five(deg: float) -> int:
+    """Degrees rounded to 5, for people."""
+    return int(5 * round(deg / 5))
+
+
 def _az_inside(region: PlacementRegion, az: float) -> bool:
     a = abs(az) if region.mirrored else az
     return region.azimuth_deg[0] <= a <= region.azimuth_deg[1]
@@ -143,7 +148,7 @@ def _azimuth_hint(region: PlacementRegion, az: float, lying: bool) -> str:
         return "Move the camera toward the receiver's head, so it faces their chest."
     if abs(az) < lo:
         return (
-            f"Move the camera further to the receiver's side (about {lo:.0f} to {hi:.0f} degrees "
-            "from straight in front)."
+            "Move the camera further to the receiver's side (about "
+            f"{_five(lo)} to {_five(hi)} degrees round from straight in front)."
         )
     return "Move the camera further forward: to the receiver's side, a little in front, not behind."
