@@ -3,8 +3,8 @@
 A seated skeleton (vertical trunk, horizontal thighs) and a side-lying one, built in the
 room and turned so that a level weak-perspective camera sees them from a chosen azimuth and
 elevation (the module's convention; `poses.seen_from`). With identity calibration the raw
-cues must recover the direction; on real MediaPipe landmarks the calibrated errors are measured against the truth
-clips (tests/integration/test_truth_placement.py).
+cues must recover the direction; on real MediaPipe landmarks the calibrated errors are
+measured against the truth clips (tests/integration/test_truth_placement.py).
 """
 
 from __future__ import annotations
