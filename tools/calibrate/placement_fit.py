@@ -22,7 +22,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from landmarks_cache import TRUTH, landmarks  # noqa: E402
-from measure import WARM_UP, clips, true_view  # noqa: E402
+from measure import SETTLE, clips, true_view  # noqa: E402
 
 from backbuddy.motion import placement  # noqa: E402
 
@@ -32,8 +32,8 @@ IDENTITY = placement.Linear(1.0, 0.0)
 def still_frames(meta: dict[str, str], n: int) -> slice:
     """The frames before the motion starts (set-up clips: all), after the warm-up."""
     if meta["motion"] == "setup":
-        return slice(WARM_UP, n)
-    return slice(WARM_UP, min(n, 18))  # every motion holds still for 0.5-0.6 s (15-18 frames)
+        return slice(SETTLE, n)
+    return slice(SETTLE, min(n, 18))  # every motion holds still for 0.5-0.6 s (15-18 frames)
 
 
 def reading(meta: dict[str, str], calibration, truth: Path = TRUTH):  # type: ignore[no-untyped-def]

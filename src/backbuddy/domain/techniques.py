@@ -131,27 +131,39 @@ class PlacementRegion(_Model):
     receiver's chest, 90 = the receiver's side (+ toward the receiver's left when seated, toward
     the head when lying); elevation 0 = level, + = the camera looks down on the receiver.
     `mirrored`: the body is symmetric for this technique, so the region holds for |azimuth|.
+    Both ranges null: no placement of the truth run could be told valid, so every one is refused.
     """
 
-    azimuth_deg: tuple[float, float]
-    elevation_deg: tuple[float, float]
+    azimuth_deg: tuple[float, float] | None
+    elevation_deg: tuple[float, float] | None
     mirrored: bool = False
     evidence: str = Field(min_length=1, description="which truth run the region comes from")
 
     @model_validator(mode="after")
     def _ordered(self) -> PlacementRegion:
-        for name in ("azimuth_deg", "elevation_deg"):
-            lo, hi = getattr(self, name)
+        az, el = self.azimuth_deg, self.elevation_deg
+        if az is None or el is None:
+            if az is not el:
+                raise ValueError("give both azimuth_deg and elevation_deg, or neither (none valid)")
+            return self
+        for name, (lo, hi) in (("azimuth_deg", az), ("elevation_deg", el)):
             if lo > hi:
                 raise ValueError(f"{name}: {lo} is above {hi}")
-        if not (self.azimuth_deg[0] >= -180 and self.azimuth_deg[1] <= 180):
+        if not (az[0] >= -180 and az[1] <= 180):
             raise ValueError("azimuth_deg must lie within [-180, 180]")
-        if not (self.elevation_deg[0] >= -90 and self.elevation_deg[1] <= 90):
+        if not (el[0] >= -90 and el[1] <= 90):
             raise ValueError("elevation_deg must lie within [-90, 90]")
         return self
 
+    @property
+    def none_valid(self) -> bool:
+        """True when the truth run found no placement the gate can accept."""
+        return self.azimuth_deg is None or self.elevation_deg is None
+
     def contains(self, azimuth_deg: float, elevation_deg: float, margin: float = 0.0) -> bool:
         """Is the placement inside the region shrunk by `margin` (grown when negative)?"""
+        if self.azimuth_deg is None or self.elevation_deg is None:
+            return False
         az = abs(azimuth_deg) if self.mirrored else azimuth_deg
         a_lo, a_hi = self.azimuth_deg
         e_lo, e_hi = self.elevation_deg

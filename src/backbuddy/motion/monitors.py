@@ -108,13 +108,12 @@ class Trace:
 
     def placement_hint(self, i: int) -> str | None:
         """What to change about the camera on frame `i` (None when its placement is fine)."""
-        az, el = self.placement.azimuth[i], self.placement.elevation[i]
-        if self.placement.ok[i] or not (np.isfinite(az) and np.isfinite(el)):
+        if self.placement.ok[i]:
             return None
-        lying = bool(
-            np.nan_to_num(self.measures["trunk_incline_deg"][i]) > placement.LYING_INCLINE_DEG
-        )
-        return placement_gate.hint(self.region, (float(az), float(el)), lying)
+        az, el = self.placement.azimuth[i], self.placement.elevation[i]
+        known = (float(az), float(el)) if np.isfinite(az) and np.isfinite(el) else None
+        incline = np.nan_to_num(self.measures["trunk_incline_deg"][i])
+        return placement_gate.hint(self.region, known, incline > placement.LYING_INCLINE_DEG)
 
     def events(self, i: int) -> list[Event]:
         """Frame `i` as events: its `pose` (the engine judges a sudden jerk by phase)."""

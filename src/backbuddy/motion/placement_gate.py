@@ -106,15 +106,24 @@ def _median_angle(values: deque[float]) -> float:
     return float(np.median(arr))
 
 
+#: The hint when the truth run found no placement where the technique's measures hold.
+NONE_VALID = (
+    "From no camera placement tested so far can the camera follow this movement reliably, "
+    "so the movement will not start with the camera watching."
+)
+
+
 def hint(
     region: PlacementRegion | None, estimate: tuple[float, float] | None, lying: bool
 ) -> str | None:
     """What to change, in plain English, when the estimate lies outside the region; else None."""
+    if region is not None and region.none_valid:
+        return NONE_VALID
     if region is None or estimate is None or region.contains(*estimate):
         return None
     az, el = estimate
     parts = [_azimuth_hint(region, az, lying)] if not _az_inside(region, az) else []
-    e_lo, e_hi = region.elevation_deg
+    e_lo, e_hi = region.elevation_deg or (0.0, 0.0)
     if el > e_hi:
         parts.append(
             "Move the camera lower, about half a metre above the mat, level with the receiver."
@@ -136,12 +145,12 @@ def _five(deg: float) -> int:
 
 
 def _az_inside(region: PlacementRegion, az: float) -> bool:
-    a = abs(az) if region.mirrored else az
-    return region.azimuth_deg[0] <= a <= region.azimuth_deg[1]
+    lo, hi = region.azimuth_deg or (0.0, 0.0)
+    return lo <= (abs(az) if region.mirrored else az) <= hi
 
 
 def _azimuth_hint(region: PlacementRegion, az: float, lying: bool) -> str:
-    lo, hi = region.azimuth_deg
+    lo, hi = region.azimuth_deg or (0.0, 0.0)
     if lying:
         if az > hi:
             return "Move the camera toward the receiver's feet, so it faces their chest."
