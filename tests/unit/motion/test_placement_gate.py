@@ -99,3 +99,13 @@ def test_a_region_must_be_ordered_and_in_range() -> None:
         PlacementRegion(azimuth_deg=(50, 40), elevation_deg=(0, 10), evidence="x")
     with pytest.raises(ValueError, match="within"):
         PlacementRegion(azimuth_deg=(0, 200), elevation_deg=(0, 10), evidence="x")
+
+
+def test_a_technique_with_no_valid_placement_never_opens_and_says_so() -> None:
+    none = PlacementRegion(azimuth_deg=None, elevation_deg=None, evidence="nothing met the goals")
+    assert none.none_valid
+    assert not pg.PlacementGate(none).update(_view(0, 7), np.ones(40, bool)).ok.any()
+    assert pg.hint(none, (0, 7), lying=True) == pg.NONE_VALID
+    assert pg.hint(none, None, lying=True) == pg.NONE_VALID
+    with pytest.raises(ValueError, match="or neither"):
+        PlacementRegion(azimuth_deg=(0, 10), elevation_deg=None, evidence="x")
