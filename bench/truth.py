@@ -75,7 +75,11 @@ def run() -> list[Result]:
         share = sum(r.accepted for r in inside) / len(inside)
         out.append(emit("truth_accepted_inside_region", share, "ratio", "info"))
     for tech in sorted({r.technique for r in results}):
-        out += _goal_lines(f"truth_{tech}", [r for r in accepted if r.technique == tech])
+        mine = [r for r in accepted if r.technique == tech]
+        if mine:
+            out += _goal_lines(f"truth_{tech}", mine)
+        else:  # the gate accepts no placement: the technique never moves with the camera on
+            out.append(emit(f"truth_{tech}_accepted_placements", 0.0, "placements", "info"))
         cams = sorted({r.camera for r in results if r.technique == tech})
         for cam in cams:
             group = [r for r in accepted if r.technique == tech and r.camera == cam]

@@ -1,17 +1,17 @@
 """The truth goals on phone-like clips (issue 12, item 5): tools/calibrate/degrade.py.
 
 Every `degrade.PHONE` degradation (JPEG, sensor noise, motion blur, 15/24 fps, 720p/1080p in
-portrait and landscape, and two phones combining them) applied to the correct set-up movement
-clips (slow, limit, jerk) of every placement the gate accepts (as in `bench/truth.py`), plus one
-movement clip of each refused placement. MediaPipe runs once per clip and degradation
-(landmarks cached under tools/calibrate/.cache/degraded; the first run takes a while). Per
-degradation:
+portrait and landscape, and two phones combining them) applied to a slow and a jerk clip (the
+correct set-up) of every placement where the truth run showed the measures valid
+(tools/calibrate/regions.json); and the two combined phones to one movement clip of each refused
+placement. MediaPipe runs once per clip and degradation (landmarks cached under
+tools/calibrate/.cache/degraded; the first run takes about 15 minutes). Per degradation:
 
 * truth_phone_<name>_speed_error_deg_s, _halt_frames (in the degraded clip's own frames),
   _false_halts over the accepted placements' clips: the goals of `bench/truth.py`;
 * truth_phone_<name>_check_agreement: set-up checks before the motion. Goal ≥ 0.95;
-* truth_phone_<name>_refused_outside_region: share of the refused placements' clips the gate
-  still refuses. Goal 1.
+* truth_phone_<name>_refused_outside_region (the two combined phones): share of the refused
+  placements' clips the gate still refuses. Goal 1.
 """
 
 from __future__ import annotations
@@ -31,21 +31,28 @@ from bench import Result, emit  # noqa: E402
 REGIONS = ROOT / "tools" / "calibrate" / "regions.json"
 
 
+#: Degradations applied to the refused placements too (the gate must still refuse them).
+COMBINED = ("phone_24fps_720p", "phone_15fps_1080p_landscape")
+
+
 def selection() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """(movement clips of valid placements, one movement clip per refused placement)."""
+    """(a slow and a jerk clip per valid placement, one movement clip per refused placement)."""
     valid = {k: v["valid"] for k, v in json.loads(REGIONS.read_text()).items()}
     moving = [
         m
         for m in measure.clips()
         if not m["assistant"] and m["setup"] == "correct" and m["motion"] != "setup"
     ]
-    good = [m for m in moving if valid.get(f"{m['technique']}/{m['camera']}", False)]
+    good: dict[tuple[str, str], dict[str, str]] = {}
     bad: dict[str, dict[str, str]] = {}
     for m in moving:
         key = f"{m['technique']}/{m['camera']}"
-        if key in valid and not valid[key]:
+        if valid.get(key, False):
+            kind = "jerk" if float(m["peak_primary_speed_deg_s"]) > measure.HARD else "slow"
+            good.setdefault((key, kind), m)
+        elif key in valid:
             bad.setdefault(key, m)
-    return good, list(bad.values())
+    return list(good.values()), list(bad.values())
 
 
 def run() -> list[Result]:
@@ -65,7 +72,7 @@ def run() -> list[Result]:
         ):
             if fig[key] is not None:
                 out.append(emit(f"truth_phone_{name}_{key}", float(fig[key]), unit, goal))  # type: ignore[arg-type]
-        refused = [measure.measure_clip(m, degradation=d) for m in bad]
+        refused = [measure.measure_clip(m, degradation=d) for m in bad] if name in COMBINED else []
         if refused:
             share = sum(not r.accepted for r in refused) / len(refused)
             out.append(emit(f"truth_phone_{name}_refused_outside_region", share, "ratio", ">=1"))

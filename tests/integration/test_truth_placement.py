@@ -43,11 +43,11 @@ def trace(clip_id: str):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     ("clip_id", "az_tol", "el_tol"),
-    [
-        ("hug_correct_setup_side_front_60_f71", 10.0, 8.0),
-        ("hug_correct_setup_side_m26", 10.0, 8.0),
-        ("side_correct_setup_front_f34", 8.0, 8.0),
-        ("side_correct_setup_high_front_f71", 8.0, 8.0),
+    [  # measured: −1.3/−2.3, 0/−1.3, +3.4/+3.3, −5.8/+0.5 (all clips: docs/accuracy.md)
+        ("hug_correct_setup_side_front_60_f71", 8.0, 6.0),
+        ("hug_correct_setup_side_m26", 8.0, 6.0),
+        ("side_correct_setup_front_f34", 8.0, 6.0),
+        ("side_correct_setup_front_shelf_m26", 8.0, 6.0),  # the phone on a shelf
     ],
 )
 def test_the_camera_placement_is_read_from_the_still_receiver(
@@ -61,7 +61,7 @@ def test_the_camera_placement_is_read_from_the_still_receiver(
 
 
 @pytest.mark.parametrize(
-    "clip_id", ["hug_correct_setup_side_front_60_f71", "side_correct_setup_front_f34"]
+    "clip_id", ["hug_correct_setup_side_front_60_f71", "hug_correct_setup_high_right_45_f34"]
 )
 def test_a_valid_placement_opens_the_gate_and_asks_nothing(clip_id: str) -> None:
     tr = trace(clip_id)
@@ -74,7 +74,9 @@ def test_a_valid_placement_opens_the_gate_and_asks_nothing(clip_id: str) -> None
     ("clip_id", "words"),
     [
         ("hug_correct_setup_front_f34", "further to the receiver's side"),
-        ("side_correct_setup_high_front_f71", "Move the camera lower"),  # a shelf, 1.5 m
+        # the phone on a shelf (1.25 m, looking down 24°): the twist read 66° for 27°;
+        # the side-lying measure is shown valid nowhere the gate can tell apart (accuracy.md)
+        ("side_correct_setup_front_shelf_m26", "will not start with the camera watching"),
     ],
 )
 def test_a_refused_placement_never_opens_the_gate_and_says_what_to_change(
@@ -107,7 +109,7 @@ def test_the_gate_reads_a_clip_frame_by_frame_as_in_one_call() -> None:
     ("clip_id", "degradation"),
     [
         ("hug_correct_jerk_side_front_60_m58", "phone_24fps_720p"),
-        ("side_correct_jerk_front_f71", "phone_15fps_1080p_landscape"),
+        ("hug_correct_jerk_three_quarter_f34", "phone_15fps_1080p_landscape"),
     ],
 )
 def test_on_a_phone_like_clip_the_jerk_still_halts_within_2_frames(
@@ -117,3 +119,7 @@ def test_on_a_phone_like_clip_the_jerk_still_halts_within_2_frames(
     assert r.accepted
     assert r.halt_latency <= 2
     assert not r.false_halt
+
+
+def test_a_refused_placement_stays_refused_on_a_phone_like_clip() -> None:
+    assert not result("hug_correct_jerk_front_f71", "phone_15fps_1080p_landscape").accepted

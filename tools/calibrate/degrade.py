@@ -53,8 +53,6 @@ PHONE: dict[str, Degradation] = {
         Degradation("fps_15", fps=15.0),
         Degradation("fps_24", fps=24.0),
         Degradation("720p_portrait", size=(720, 1280)),
-        Degradation("720p_landscape", size=(1280, 720)),
-        Degradation("1080p_portrait", size=(1080, 1920)),
         Degradation("1080p_landscape", size=(1920, 1080)),
         Degradation(
             "phone_24fps_720p",

@@ -92,6 +92,14 @@ def main(argv: list[str] | None = None) -> int:
                      "true": [taz, tel], "estimate": list(est), "error": [daz, est[1] - tel]})
         print(f"| {m['id']} | {taz:.0f} | {tel:.1f} | {est[0]:.1f} | {est[1]:.1f} | {daz:+.1f} "
               f"| {est[1] - tel:+.1f} |")
+    print("\n| technique | placement | true az °, el ° | clips | azimuth error ° (median / max) "
+          "| elevation error ° (median / max) |\n|---|---|---|---|---|---|")
+    for key in sorted({(r["technique"], r["camera"]) for r in rows}):
+        g = [r for r in rows if (r["technique"], r["camera"]) == key]
+        e = np.abs(np.array([r["error"] for r in g]))
+        t = g[0]["true"]
+        print(f"| {key[0]} | {key[1]} | {t[0]:.0f}, {t[1]:.1f} | {len(g)} | {np.median(e[:, 0]):.1f} / "
+              f"{e[:, 0].max():.1f} | {np.median(e[:, 1]):.1f} / {e[:, 1].max():.1f} |")
     for tech in ("seated_hug_extension", "side_lying_rotation"):
         e = np.array([r["error"] for r in rows if r["technique"] == tech])
         if e.size:

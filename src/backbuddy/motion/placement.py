@@ -56,12 +56,14 @@ class Linear:
         return np.asarray(self.slope * raw + self.offset)
 
 
-#: Raw cue → degrees, per posture: fitted (least squares) on the correct set-up frames of the
-#: truth clips by tools/calibrate/placement_fit.py. Seated azimuth: the foreshortening angle reads
-#: 20–28° from straight in front (the thighs slope and the elevation adds) and 65–77° from the side.
+#: Raw cue → degrees, per posture: fitted (least squares) on the still frames of the 2026-11-26
+#: truth clips' correct set-ups by tools/calibrate/placement_fit.py --fit. Seated azimuth: the
+#: foreshortening angle reads 20–28° from straight in front (the thighs slope and the elevation
+#: adds) and 65–77° from the side. Lying: MediaPipe's world landmarks turn a lying body's up
+#: about 26° toward the camera and shrink turns toward the head or feet.
 CALIBRATION: dict[str, dict[str, Linear]] = {
-    "seated": {"azimuth": Linear(1.85, -44.0), "elevation": Linear(1.0, -3.0)},
-    "lying": {"azimuth": Linear(1.0, 0.0), "elevation": Linear(1.0, -26.0)},
+    "seated": {"azimuth": Linear(1.63, -35.6), "elevation": Linear(0.87, 0.6)},
+    "lying": {"azimuth": Linear(1.85, 7.3), "elevation": Linear(0.82, -17.0)},
 }
 
 
