@@ -26,7 +26,8 @@ def _frame() -> np.ndarray:
 def test_frame_rates_pick_the_nearest_source_frames() -> None:
     assert degrade.picks(61, 15.0).tolist() == list(range(0, 61, 2))
     twenty_four = degrade.picks(61, 24.0)
-    assert len(twenty_four) == 49 and twenty_four[-1] == 60
+    assert len(twenty_four) == 49
+    assert twenty_four[-1] == 60
     assert np.all(np.diff(twenty_four) >= 1)
     assert degrade.picks(61, 30.0).tolist() == list(range(61))
 
