@@ -2,9 +2,9 @@
 
 Every `degrade.PHONE` degradation (JPEG, sensor noise, motion blur, 15/24 fps, 720p/1080p in
 portrait and landscape, and two phones combining them) applied to a slow and a jerk clip (the
-correct set-up) of every placement where the truth run showed the measures valid
-(tools/calibrate/regions.json); and the two combined phones to one movement clip of each refused
-placement. MediaPipe runs once per clip and degradation (landmarks cached under
+correct set-up) of every placement the gate accepts (valid in tools/calibrate/regions.json and
+read inside the technique's region); and the two combined phones to one movement clip of each
+other placement. MediaPipe runs once per clip and degradation (landmarks cached under
 tools/calibrate/.cache/degraded; the first run takes about 15 minutes). Per degradation:
 
 * truth_phone_<name>_speed_error_deg_s, _halt_frames (in the degraded clip's own frames),
@@ -26,6 +26,8 @@ sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
 import degrade  # noqa: E402
 import measure  # noqa: E402
 
+from backbuddy.domain import techniques  # noqa: E402
+from backbuddy.motion.placement_gate import ENTER_MARGIN_DEG  # noqa: E402
 from bench import Result, emit  # noqa: E402
 
 REGIONS = ROOT / "tools" / "calibrate" / "regions.json"
@@ -35,9 +37,19 @@ REGIONS = ROOT / "tools" / "calibrate" / "regions.json"
 COMBINED = ("phone_24fps_720p", "phone_15fps_1080p_landscape")
 
 
+def _accepted(key: str, fig: dict) -> bool:  # type: ignore[type-arg]
+    """A valid placement the gate can accept: one of its readings lies inside the region."""
+    region = techniques.get(key.split("/")[0]).placement
+    inside = region is not None and any(
+        region.contains(a, e, margin=ENTER_MARGIN_DEG) for a, e in fig["estimates"]
+    )
+    return bool(fig["valid"]) and inside
+
+
 def selection() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """(a slow and a jerk clip per valid placement, one movement clip per refused placement)."""
-    valid = {k: v["valid"] for k, v in json.loads(REGIONS.read_text()).items()}
+    """(a slow and a jerk clip per placement the gate accepts, one movement clip per refused
+    placement)."""
+    valid = {k: _accepted(k, v) for k, v in json.loads(REGIONS.read_text()).items()}
     moving = [
         m
         for m in measure.clips()
