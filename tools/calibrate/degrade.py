@@ -47,13 +47,6 @@ class Degradation:
 PHONE: dict[str, Degradation] = {
     d.name: d
     for d in (
-        Degradation("jpeg_q50", jpeg_quality=50),
-        Degradation("noise_8", noise_sigma=8.0),
-        Degradation("blur_5px", blur_px=5),
-        Degradation("fps_15", fps=15.0),
-        Degradation("fps_24", fps=24.0),
-        Degradation("720p_portrait", size=(720, 1280)),
-        Degradation("1080p_landscape", size=(1920, 1080)),
         Degradation(
             "phone_24fps_720p",
             fps=24.0,
@@ -70,6 +63,13 @@ PHONE: dict[str, Degradation] = {
             noise_sigma=6.0,
             jpeg_quality=60,
         ),
+        Degradation("fps_15", fps=15.0),
+        Degradation("jpeg_q50", jpeg_quality=50),
+        Degradation("noise_8", noise_sigma=8.0),
+        Degradation("blur_5px", blur_px=5),
+        Degradation("fps_24", fps=24.0),
+        Degradation("720p_portrait", size=(720, 1280)),
+        Degradation("1080p_landscape", size=(1920, 1080)),
     )
 }
 
@@ -127,7 +127,9 @@ def degrade_frame(rgb: np.ndarray, d: Degradation, rng: np.random.Generator) -> 
     return np.ascontiguousarray(out)
 
 
-def frames(clip_id: str, d: Degradation, truth: Path = TRUTH) -> Iterator[tuple[int, float, np.ndarray]]:
+def frames(
+    clip_id: str, d: Degradation, truth: Path = TRUTH
+) -> Iterator[tuple[int, float, np.ndarray]]:
     """(source frame index, time s, RGB) of the degraded clip, in order."""
     from backbuddy.adapters.video import open_file
 
