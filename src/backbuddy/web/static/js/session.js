@@ -77,7 +77,8 @@ function onMessage(msg) {
       }
       if (msg.mode === "halted") root.dataset.halted = "1";
       // What to change about the camera's placement (issue 12), or nothing when it is fine.
-      document.getElementById("placement-note").textContent = msg.placement_hint || "";
+      const placementNote = document.getElementById("placement-note");
+      if (placementNote) placementNote.textContent = msg.placement_hint || "";
       view.state(msg);
       break;
     case "frame": {
