@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backbuddy.motion import people as P
-from backbuddy.motion.landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, no_person
+from backbuddy.motion.landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER
 from backbuddy.motion.people import pose_is_receiver
 
 F32 = NDArray[np.float32]
@@ -193,9 +193,9 @@ class ReceiverPose:
         self._frame += 1
         if look:
             self._look(rgb, width, height)
-        if self._crop is None:
+        if self._crop is None:  # no receiver yet: MediaPipe on the whole frame, for the view only
             self.identity = "unsure"
-            return no_person(), no_person()
+            return self._pose.estimate(rgb)
         crop = self._crop
         image, world = self._pose.estimate(masked(rgb, crop, self._mask))
         image = to_frame(image, crop, width, height)
@@ -213,8 +213,8 @@ class ReceiverPose:
         found = choice.people
         box = found.boxes[choice.receiver]
         crop = keep_or_move(self._crop, box, width, height)
-        if crop != self._crop and self._crop is not None:
-            self._restart()  # MediaPipe's tracked region belongs to the old crop
+        if crop != self._crop:
+            self._restart()  # MediaPipe's tracked region belongs to the old image
         self._crop = crop
         receiver = (found.keypoints[choice.receiver], box)
         others = [(o.keypoints, o.box) for o in self._role.others]
@@ -242,8 +242,9 @@ class ReceiverPose:
                 self._restart()
 
     def _restart(self) -> None:
-        self._pose.close()
-        self._pose = self.open_pose()
+        """Make MediaPipe look for the person afresh on the next frame. One blank frame drops
+        its tracked region (it finds nobody there); reopening the graph would cost ~0.3 s."""
+        self._pose.estimate(np.full((64, 64, 3), GREY, np.uint8))
 
     def close(self) -> None:
         self._pose.close()

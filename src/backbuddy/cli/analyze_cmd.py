@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -73,9 +74,15 @@ def analyze_cmd(
 def _run(
     source: VideoSource, technique: tech.Technique | None, progress_console: Console
 ) -> Analysis:
-    from backbuddy.adapters import mediapipe_pose, video
+    from backbuddy.adapters import video
+    from backbuddy.bootstrap import pose_model_factory
+    from backbuddy.config import load_settings
+    from backbuddy.domain.errors import PoseModelError
 
     info = source.info
+    open_model = pose_model_factory(load_settings(), still=info.still)
+    if open_model is None:
+        raise PoseModelError("MediaPipe's pose model is not installed: run `make` first")
     columns = (
         TextColumn("[bold]Analysing[/]"),
         BarColumn(),
@@ -85,7 +92,7 @@ def _run(
     )
     with (
         Progress(*columns, console=progress_console, transient=True) as progress,
-        mediapipe_pose.PoseModel(still=info.still) as model,
+        closing(open_model()) as model,
     ):
         task = progress.add_task("analyse", total=info.frames)
         return service.analyze(

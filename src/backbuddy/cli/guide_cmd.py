@@ -100,7 +100,7 @@ def guide_cmd(
 
         runner = SessionRunner.start(store, state, screening_id, now, camera=camera is not None)
         if camera is not None:
-            run_with_camera(runner, console, camera)
+            run_with_camera(runner, console, camera, settings)
         else:
             run_live(runner, console)
         checks.after_session(store, runner.session_id, datetime.now(UTC), console)

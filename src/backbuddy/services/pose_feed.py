@@ -26,7 +26,7 @@ from backbuddy.domain.techniques import Technique
 from backbuddy.motion.checks import CheckResult
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor, Trace
-from backbuddy.services.analyze import Estimator, FrameLike
+from backbuddy.services.analyze import Estimator, FrameLike, identity_unsure
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ class _Step:
     def run(self, frame: FrameLike) -> tuple[Trace, Landmarks]:
         image, world = self.estimator.estimate(frame.rgb)
         h, w = frame.rgb.shape[:2]
-        lm = Landmarks(image[None], world[None], np.array([frame.t]), (w, h))
+        unsure = np.array([identity_unsure(self.estimator)])
+        lm = Landmarks(image[None], world[None], np.array([frame.t]), (w, h), unsure=unsure)
         self.frames += 1
         return self.monitor.update(lm), lm
 
