@@ -70,7 +70,7 @@ class PeopleDetector:
     """One MoveNet interpreter. Not thread-safe."""
 
     def __init__(
-        self, path: Path | None = None, *, input_size: int = INPUT_SIZE, threads: int = 1
+        self, path: Path | None = None, *, input_size: int = INPUT_SIZE, threads: int = 2
     ) -> None:
         self.path = path or model_path()
         check_model(self.path)

@@ -13,10 +13,11 @@ that rule picked the receiver on every frame where both people were found.
 
 Where it cannot hold, the answer is "unsure", never a guess:
 
-* the two highest points are too close (`MIN_MARGIN` of the receiver's box height);
+* the two highest points are too close (`MIN_MARGIN` of the receiver's box height), unless
+  one of the two is clearly where the receiver was at the last sure look;
 * only one person is seen and it is not the receiver seen before (it may be the
   assistant, or both bodies merged into one skeleton);
-* the receiver's box jumped since the last look (`track_matches`), until the new
+* the receiver's box jumped since the last look (`track_cost`), until the new
   place has held for `RELOCK_LOOKS` looks.
 """
 
@@ -49,8 +50,11 @@ DUPLICATE_OVERLAP = 0.85
 MIN_MARGIN = 0.04
 #: A person is the tracked receiver when the boxes overlap this much (IoU)…
 TRACK_IOU = 0.45
-#: …and neither box is more than this factor larger than the other (a merge grows the box).
-TRACK_SCALE = 1.5
+#: …or its centre moved at most this many box heights…
+TRACK_SHIFT = 0.15
+#: …and neither box is more than this factor taller than the other (a merge of both people
+#: reaches up to the assistant's head).
+TRACK_SCALE = 1.3
 #: A receiver seen somewhere new is trusted after this many looks there in a row.
 RELOCK_LOOKS = 4
 #: Someone else is remembered for this many looks after last seen (about 20 s at 7 looks/s):
@@ -180,10 +184,13 @@ def choose(people: People, state: RoleState) -> tuple[Choice, RoleState]:
     assert index is not None
     box = _box(found, index)
     if len(found) > 1 and margin < MIN_MARGIN:
-        why = "two heads at the same height"
-        return Choice(found, None, "unsure", why), _aged(state, found, [])
+        kept = _by_track(state, found)
+        if kept is None:
+            why = "two heads at the same height"
+            return Choice(found, None, "unsure", why), _aged(state, found, [])
+        index, box = kept, _box(found, kept)
     tracked = state.box is not None and track_matches(state.box, box)
-    if len(found) == 1 and not tracked and _is_other(state, box):
+    if len(found) == 1 and _is_other(state, box):
         why = "only the assistant in view"
         return Choice(found, None, "unsure", why, hidden=True), _aged(state, found, [0])
     if len(found) == 1 and tracked and not _head_where_receiver_was(state, found):
@@ -192,9 +199,23 @@ def choose(people: People, state: RoleState) -> tuple[Choice, RoleState]:
         return _candidate(found, index, box, state, "the receiver moved too far at once")
     if state.box is None and len(found) == 1:
         return _candidate(found, index, box, state, "one person: receiver or assistant?")
-    why = "lowest head of two or more" if len(found) > 1 else "the receiver, tracked"
+    why = "the receiver, tracked"
+    if len(found) > 1:
+        why = "lowest head of two or more" if margin >= MIN_MARGIN else "heads level; tracked"
     new = _sure(_aged(state, found, _all_but(found, index), index), found, index)
     return Choice(found, index, "receiver", why), new
+
+
+def _by_track(state: RoleState, found: People) -> int | None:
+    """With the heads level, the one person clearly where the receiver was (the best track
+    cost, under half the next one), else None."""
+    if state.box is None:
+        return None
+    costs = sorted((track_cost(state.box, b), i) for i, b in enumerate(found.boxes))
+    best, index = costs[0]
+    if best == float("inf") or best >= costs[1][0] / 2:
+        return None
+    return index
 
 
 def _sure(state: RoleState, found: People, index: int) -> RoleState:
@@ -205,13 +226,15 @@ def _sure(state: RoleState, found: People, index: int) -> RoleState:
 
 
 def _head_where_receiver_was(state: RoleState, found: People) -> bool:
-    """A lone person's highest point must be nearer where the receiver's was than where anyone
-    else's was: a skeleton merged from both people reaches up to the assistant's head."""
+    """A lone person's highest point must not be clearly nearer (by `MIN_MARGIN` of its box
+    height) where someone else's was than where the receiver's was: a skeleton merged from
+    both people reaches up to the assistant's head."""
     if state.keypoints is None or not state.others:
         return True
     top = float(top_y(found)[0])
+    margin = MIN_MARGIN * float(found.boxes[0, 3] - found.boxes[0, 1])
     mine = abs(top - float(top_y(_one(state.keypoints))[0]))
-    return all(mine < abs(top - float(top_y(_one(o.keypoints))[0])) for o in state.others)
+    return all(mine <= abs(top - float(top_y(_one(o.keypoints))[0])) + margin for o in state.others)
 
 
 def _one(keypoints: F32) -> People:
@@ -219,7 +242,9 @@ def _one(keypoints: F32) -> People:
 
 
 def _is_other(state: RoleState, box: tuple[float, float, float, float]) -> bool:
-    return any(track_matches(o.box, box) for o in state.others)
+    """Is `box` someone else seen lately, more like them than like the receiver?"""
+    mine = float("inf") if state.box is None else track_cost(state.box, box)
+    return any(track_cost(o.box, box) < mine for o in state.others)
 
 
 def _aged(
@@ -270,14 +295,29 @@ def _box(people: People, i: int) -> tuple[float, float, float, float]:
     return x0, y0, x1, y1
 
 
-def track_matches(a: tuple[float, ...] | F32, b: tuple[float, ...] | F32) -> bool:
-    """Is box `b` the same body as box `a` one look later (overlap, no sudden growth)?"""
+def track_cost(a: tuple[float, ...] | F32, b: tuple[float, ...] | F32) -> float:
+    """How unlike box `a` box `b` is one look later (0 = the same box); inf when `b` cannot be
+    the same body: it grew or shrank in height by more than `TRACK_SCALE` (widths swing with
+    arms and legs), or neither overlaps enough
+    (`TRACK_IOU`) nor stayed near enough (`TRACK_SHIFT` box heights: a walk, arms swung out)."""
     aa, bb = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    area_a, area_b = _area(aa), _area(bb)
-    if min(area_a, area_b) <= 0:
-        return False
-    grew = max(area_a, area_b) / min(area_a, area_b)
-    return iou(aa, bb) >= TRACK_IOU and grew <= TRACK_SCALE**2
+    h_a, h_b = aa[3] - aa[1], bb[3] - bb[1]
+    if (
+        min(h_a, h_b, aa[2] - aa[0], bb[2] - bb[0]) <= 0
+        or max(h_a, h_b) / min(h_a, h_b) > TRACK_SCALE
+    ):
+        return float("inf")
+    overlap = iou(aa, bb)
+    height = max(aa[3] - aa[1], bb[3] - bb[1], 1.0)
+    shift = float(np.hypot(*((aa[:2] + aa[2:]) - (bb[:2] + bb[2:])) / 2)) / height
+    if overlap < TRACK_IOU and shift > TRACK_SHIFT:
+        return float("inf")
+    return (1.0 - overlap) + shift
+
+
+def track_matches(a: tuple[float, ...] | F32, b: tuple[float, ...] | F32) -> bool:
+    """Is box `b` the same body as box `a` one look later (`track_cost` finite)?"""
+    return track_cost(a, b) < float("inf")
 
 
 def _area(box: NDArray[np.float64]) -> float:

@@ -178,3 +178,16 @@ def test_without_two_comparable_points_it_cannot_be_told() -> None:
     pose = np.full((5, 2), np.nan)
     pose[0] = _pose_of(RECEIVER)[0]
     assert P.pose_is_receiver(pose, (RECEIVER, box), [ASSISTANT]) is None
+
+
+def test_heads_level_after_a_sure_look_keep_the_person_where_the_receiver_was() -> None:
+    tall_receiver = skeleton(190, 102, 280)  # a tall receiver seated, a short assistant behind
+    short_assistant = skeleton(240, 100, 250)
+    first, state = P.choose(crowd(RECEIVER, ASSISTANT), P.RoleState())
+    assert first.identity == "receiver"
+    # later the receiver sits up so that both heads are level: the box has not moved much
+    choices, _ = looks(state, crowd(skeleton(190, 104, 244), ASSISTANT))
+    assert choices[0].identity == "receiver"
+    assert choices[0].reason == "heads level; tracked"
+    alone, _ = P.choose(crowd(tall_receiver, short_assistant), P.RoleState())
+    assert alone.identity == "unsure"  # no earlier sure look to go by
