@@ -308,7 +308,7 @@ def track_cost(a: tuple[float, ...] | F32, b: tuple[float, ...] | F32) -> float:
     ):
         return float("inf")
     overlap = iou(aa, bb)
-    height = max(aa[3] - aa[1], bb[3] - bb[1], 1.0)
+    height = max(float(h_a), float(h_b), 1.0)
     shift = float(np.hypot(*((aa[:2] + aa[2:]) - (bb[:2] + bb[2:])) / 2)) / height
     if overlap < TRACK_IOU and shift > TRACK_SHIFT:
         return float("inf")
