@@ -40,6 +40,10 @@ UNSURE_AT_MOST = {
     "hug_correct_jerk_three_quarter_m58_with_f34": 0.15,
     "side_correct_slow_front_f34_with_m58": 0.10,
     "side_correct_jerk_high_front_m26_with_f71": 0.10,
+    "hug_correct_slow_side_m26_with_f71": 0.10,  # a short assistant, heads level: 0.051
+    "hug_correct_jerk_side_front_60_f71_with_m58": 0.10,
+    "side_correct_jerk_front_m58_with_f34": 0.10,
+    "side_correct_limit_front_f71_with_m26": 0.10,
 }
 
 
