@@ -95,7 +95,7 @@ EDGES = (
     (5, 6), (5, 7), (7, 9), (6, 8), (8, 10), (5, 11), (6, 12), (11, 12),
     (11, 13), (13, 15), (12, 14), (14, 16), (0, 5), (0, 6),
 )  # fmt: skip
-#: Half-widths of a drawn body, in that person's box heights: limbs, and the head's radius.
+#: Half-widths of a drawn body, in its box's long side: limbs, and the head's radius.
 LIMB, HEAD_R = 0.06, 0.09
 
 
@@ -103,8 +103,8 @@ def body_mask(kp: F32, box: F32, crop: Crop, scale: float = 1.0) -> NDArray[np.b
     """Where a person's body is, in the crop: thick lines along the trusted skeleton edges
     and a disc on the head (sizes × `scale`)."""
     mask = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), np.uint8)
-    height = float(box[3] - box[1])
-    width = max(2, int(round(2 * LIMB * scale * height)))
+    length = float(max(box[2] - box[0], box[3] - box[1]))  # the body's long side, lying or not
+    width = max(2, int(round(2 * LIMB * scale * length)))
     pts = (kp[:, :2] - (crop.x0, crop.y0)).round().astype(np.int32)
     ok = kp[:, 2] >= P.MIN_SCORE
     for a, b in EDGES:
@@ -117,7 +117,7 @@ def body_mask(kp: F32, box: F32, crop: Crop, scale: float = 1.0) -> NDArray[np.b
     if len(seen):
         cx, cy = seen[:, :2].mean(axis=0) - (crop.x0, crop.y0)
         spread = float(np.ptp(seen[:, 0])) if len(seen) > 1 else 0.0
-        radius = max(0.9 * spread, HEAD_R * height) * scale
+        radius = max(0.9 * spread, HEAD_R * length) * scale
         cv2.circle(mask, (int(round(cx)), int(round(cy))), max(2, int(round(radius))), 1, -1)
     return mask.astype(bool)
 
@@ -181,6 +181,7 @@ class ReceiverPose:
         self.identity: P.Identity = "unsure"
         self.choice: P.Choice | None = None
         self.looks = 0
+        self.restarts = 0  # times MediaPipe was made to look afresh (diagnostics)
         self._pose = open_pose()
         self._role = P.RoleState()
         self._crop: Crop | None = None
@@ -244,6 +245,7 @@ class ReceiverPose:
     def _restart(self) -> None:
         """Make MediaPipe look for the person afresh on the next frame. One blank frame drops
         its tracked region (it finds nobody there); reopening the graph would cost ~0.3 s."""
+        self.restarts += 1
         self._pose.estimate(np.full((64, 64, 3), GREY, np.uint8))
 
     def close(self) -> None:
