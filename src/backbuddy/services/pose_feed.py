@@ -36,6 +36,7 @@ class FeedView:
     t: float = 0.0
     tracked: bool = False
     person: bool = False
+    unsure: bool = False  # people in view, but which one is the receiver is not clear
     speed_deg_s: float = 0.0
     range_deg: float = 0.0
     checks: tuple[CheckResult, ...] = ()
@@ -65,6 +66,7 @@ def view_of(trace: Trace, frames: int) -> FeedView:
         t=float(trace.t[0]),
         tracked=bool(trace.tracked[0]),
         person=bool(trace.detected[0]),
+        unsure=bool(trace.unsure[0]),
         speed_deg_s=float(trace.speed[0]),
         range_deg=float(trace.range[0]),
         checks=results,
