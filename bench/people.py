@@ -14,7 +14,8 @@
 * people_live_pipeline_fps: the live pipeline with the two-person step, as `guide --camera`
   runs it (a worker decodes, estimates and runs the monitors, `PoseFeed`; the session thread
   steps the engine and stores every event), on a two-person clip. Goal ≥ 20 frames/s on this
-  2-core machine. Also its CPU ms per frame.
+  2-core machine. Also its CPU ms per frame (all threads), and the rate that CPU time allows on
+  one free core: on this shared machine the wall rate falls with the other sessions' load.
 
 The single-person path's CPU-time ratio against raw MediaPipe is `pose_pipeline_over_raw_cpu`
 (bench/pose.py). Takes about 3 minutes (MoveNet and MediaPipe over ~1,000 frames, twice).
