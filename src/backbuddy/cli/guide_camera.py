@@ -95,10 +95,10 @@ def camera_panel(view: FeedView, limits: Limits, active: tuple[str, ...] = ()) -
         state = Text(f"camera: {view.error}", style="bold red")
     elif view.frames == 0:
         state = Text("camera: starting…", style="yellow")
-    elif view.tracked:
-        state = Text("camera: tracking", style="green")
     elif view.unsure:
         state = Text("camera: WHO IS THE RECEIVER? (cannot tell; nothing moves)", style="bold red")
+    elif view.tracked:
+        state = Text("camera: tracking", style="green")
     else:
         why = "no one in view" if not view.person else "receiver not clearly seen"
         state = Text(f"camera: TRACKING LOST ({why})", style="bold red")

@@ -10,7 +10,8 @@ monitors below, which fill each frame's `Pose` fields:
   than `grace_s` (300 ms) or any identity jump reads as tracking lost.
 * identity: "unsure" on frames where the two-person step could not tell the receiver
   from the assistant (`Landmarks.unsure`); those frames are not measured at all (their
-  landmarks may be the assistant's) and are not tracked.
+  landmarks may be the assistant's: speed 0, no checks, no baseline), and are tracked
+  while someone is in view, so the engine pauses for identity, not for lost tracking.
 * checks_ok: the active set-up checks all pass while tracked (a check hidden for up
   to `checks.HOLD_HIDDEN_S` keeps the verdict it had when last seen).
 * speed_deg_s: |angular velocity| of the primary measure, °/s.
@@ -96,6 +97,7 @@ class Trace:
             range_deg=float(self.range[i]),
             sudden=bool(self.sudden[i]),
             failing=self.failing(i),
+            identity="unsure" if self.unsure[i] else "receiver",
         )
 
     def failing(self, i: int) -> tuple[str, ...]:
@@ -193,8 +195,11 @@ class PoseMonitor:
         )
         traces = checks.evaluate(self.technique, measures=measures, check_ids=self._all_check_ids())
         held, fresh, s.checks = checks.held_pass(traces, self.active_checks, lm.t, same, s.checks)
-        # A frame of unsure identity is not tracked, exactly as one where the torso jumped.
+        # A frame of unsure identity is measured as none: no speed, range, checks or baseline
+        # from it. It counts as tracked while people are in view, so the engine's words say
+        # "who is the receiver?" (identity), not "can't see" (tracking).
         out = self._monitor(lm.t, same, jump | unsure, segment, primary, held, fresh)
+        out["tracked"] = np.where(unsure, detected & ~jump, out["tracked"])
         return Trace(
             t=lm.t,
             detected=detected,

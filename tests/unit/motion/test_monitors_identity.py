@@ -1,5 +1,6 @@
-"""Frames whose identity the two-person step left unsure are not measured and not tracked, so
-the engine pauses as for lost tracking (I4) and measures nothing from the assistant."""
+"""Frames whose identity the two-person step left unsure are not measured, and their pose says
+identity "unsure", so the engine pauses (as for lost tracking, I4) and nothing is measured from
+the assistant."""
 
 from __future__ import annotations
 
@@ -20,12 +21,19 @@ def unsure_on(lm: Landmarks, frames: slice) -> Landmarks:
     return Landmarks(lm.image, lm.world, lm.t, lm.size, unsure=flags)
 
 
-def test_unsure_frames_are_neither_tracked_nor_measured(hug: Technique) -> None:
+def test_unsure_frames_are_not_measured_and_say_so(hug: Technique) -> None:
     lm = unsure_on(poses.rotation(5.0).landmarks, slice(60, 75))
     trace = PoseMonitor(hug).update(lm)
     assert trace.unsure[60:75].all()
-    assert not trace.tracked[60:75].any()
+    assert [trace.pose(i).identity for i in (59, 60, 74, 75)] == [
+        "receiver",
+        "unsure",
+        "unsure",
+        "receiver",
+    ]
     assert np.isnan(trace.primary.value[60:75]).all()
+    assert not trace.checks_ok[60:75].any()
+    assert (trace.speed[60:75] == 0).all()
     assert trace.tracked[:60].all()
     assert trace.tracked[75:].all()
     assert not trace.jump.any()
@@ -60,4 +68,6 @@ def test_unsure_identity_during_the_movement_pauses_within_half_a_second(hug: Te
     pause = next((c for _, c in d.cues if c.kind == "pause" and c.t >= start / FPS), None)
     assert pause is not None
     assert pause.t - start / FPS <= 0.5
+    assert pause.reason is not None
+    assert "identity" in pause.reason
     assert d.first("move") == move  # the same attempt, up to the pause
