@@ -10,14 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from backbuddy.adapters.sql_store import SqlStore
+from backbuddy.audio.errors import ListeningUnavailable
 from backbuddy.config import Settings
 
-if TYPE_CHECKING:  # MediaPipe loads only when a camera watch is asked for: it is slow
+if TYPE_CHECKING:  # MediaPipe and the voice models load only when asked for: they are slow
     from backbuddy.adapters.mediapipe_pose import PoseModel
+    from backbuddy.adapters.microphone import Microphone, Replay
     from backbuddy.adapters.receiver_pose import ReceiverPose
+    from backbuddy.adapters.speech import Player
+    from backbuddy.services.listen import Listener, Recogniser
 
 
 class OpenedStore(NamedTuple):
@@ -71,3 +76,36 @@ def pose_model_factory(
         )
 
     return open_receiver_pose
+
+
+# ── voice (docs/voice.md): models load only when listening or speaking is asked for ──────────
+
+
+def listener_and_words() -> tuple[Listener, Recogniser]:
+    """Silero VAD and Whisper tiny.en from their pinned wheels; ListeningUnavailable if absent."""
+    from backbuddy.adapters.vad import SileroVad
+    from backbuddy.adapters.words import WhisperWords
+    from backbuddy.services.listen import Listener
+
+    try:
+        return Listener(SileroVad()), WhisperWords()
+    except ImportError as err:
+        raise ListeningUnavailable(f"a listening model cannot load ({err})") from None
+
+
+def sound_in(recording: Path | None = None) -> Microphone | Replay:
+    """The live source: the local microphone, or a recording replayed as if live."""
+    from backbuddy.adapters.microphone import Microphone, Replay
+
+    return Replay(recording) if recording is not None else Microphone()
+
+
+def speech_out(cache_dir: Path | None = None) -> Player:
+    """Piper's joe voice (espeak-ng if it cannot load) through a local player; SpeechUnavailable
+    when there is neither a voice nor an audio device."""
+    from backbuddy.adapters.audio_out import working_player
+
+    command = working_player()  # first, and light: no device means no voice to load
+    from backbuddy.adapters.speech import Player, SpeechCache, default_voice
+
+    return Player(command, SpeechCache(default_voice(), cache_dir))

@@ -31,6 +31,7 @@ from backbuddy.services.session_runner import SessionRunner
 
 if TYPE_CHECKING:  # OpenCV and MediaPipe load when the camera is asked for: they are slow
     from backbuddy.adapters.video import VideoSource
+    from backbuddy.cli.guide_voice import GuideVoice
 
 CameraOption = Annotated[
     str | None,
@@ -53,7 +54,11 @@ def open_source(spec: str) -> tuple[VideoSource, bool]:
 
 
 def run_with_camera(
-    runner: SessionRunner, console: Console, spec: str, settings: Settings | None = None
+    runner: SessionRunner,
+    console: Console,
+    spec: str,
+    settings: Settings | None = None,
+    voice: GuideVoice | None = None,
 ) -> None:
     """Run the session in real time with the camera feeding pose events, until it ends."""
     from backbuddy.adapters import video
@@ -68,18 +73,24 @@ def run_with_camera(
             frames = video.paced(source) if is_file else iter(source)
             feed = PoseFeed(frames, runner.state.technique, model, fps=source.info.fps).start()
             try:
-                _loop(runner, console, feed)
+                _loop(runner, console, feed, voice)
             finally:
                 feed.stop()
     runner.close(datetime.now(UTC))
 
 
-def _loop(runner: SessionRunner, console: Console, feed: PoseFeed) -> None:
+def _loop(
+    runner: SessionRunner, console: Console, feed: PoseFeed, voice: GuideVoice | None = None
+) -> None:
     def poll(t: float) -> list[ev.Event]:
         feed.set_checks(runner.state.current_checks())
         return list(feed.poll(t))
 
-    run_loop(runner, console, lambda log, note: _screen(runner, log, note, feed), True, poll)
+    def screen(log: deque[Cue], note: str) -> Group:
+        shown = _screen(runner, log, note, feed)
+        return shown if voice is None else Group(shown, voice.line())
+
+    run_loop(runner, console, screen, True, poll, voice)
 
 
 def _screen(runner: SessionRunner, log: deque[Cue], note: str, feed: PoseFeed) -> Group:

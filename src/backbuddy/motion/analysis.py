@@ -11,7 +11,8 @@ Moments are rising edges of what the monitors saw, in time order:
 * ``too_fast``: speed above the gentle limit (the engine says "slower");
 * ``over_speed_limit``: speed above the hard limit (the engine halts, I5);
 * ``sudden_motion``: a velocity step > 15 °/s within 200 ms (a camera stop);
-* ``over_range``: farther than `max_range_deg` from the baseline (the engine pauses, I5).
+* ``over_range``: farther than `max_range_deg` from the baseline (the engine pauses, I5);
+* ``pop``: a click heard in the clip's sound, away from speech (the attempt would end, I6).
 
 A moment repeats only after its condition has been clear for `REARM_S`.
 """
@@ -39,6 +40,7 @@ FLAGGED = (
     "over_speed_limit",
     "sudden_motion",
     "over_range",
+    "pop",
 )
 
 

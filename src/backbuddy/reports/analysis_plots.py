@@ -41,6 +41,7 @@ MOMENT_COLOURS = {
     "over_speed_limit": "#d62728",
     "sudden_motion": "#ff7f0e",
     "over_range": "#8c564b",
+    "pop": "#e377c2",
 }
 
 

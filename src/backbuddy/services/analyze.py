@@ -6,6 +6,7 @@ MediaPipe adapters, tests can pass fakes), so this module does no I/O itself.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Iterable
@@ -14,11 +15,14 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from backbuddy.audio.heard import PopHeard
+from backbuddy.audio.samples import Samples
 from backbuddy.domain import techniques as tech
 from backbuddy.motion import angles, kinematics
-from backbuddy.motion.analysis import FLAGGED, Analysis, flag_moments
+from backbuddy.motion.analysis import FLAGGED, Analysis, Moment, flag_moments
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor
+from backbuddy.services.listen import Listener, VadModel, chunks_of, hear_all
 
 #: Median trunk incline above which a clip is taken to show the side-lying rotation.
 LYING_INCLINE_DEG = 45.0
@@ -130,6 +134,25 @@ def analyze(
         processing_fps=len(lm) / elapsed,
         moments=tuple(moments),
     )
+
+
+def with_pops(a: Analysis, samples: Samples, vad: VadModel) -> Analysis:
+    """The analysis with a `pop` moment at each click heard in the clip's sound (16 kHz mono),
+    away from speech, as the live listener hears them; at the nearest frame."""
+    heard = hear_all(Listener(vad), None, chunks_of(samples))
+    t = a.trace.t
+    pops = [
+        Moment(
+            h.at,
+            int(np.argmin(np.abs(t - h.at))) if t.size else 0,
+            "pop",
+            f"click, confidence {h.confidence:.2f}",
+        )
+        for h in heard
+        if isinstance(h, PopHeard)
+    ]
+    moments = sorted((*a.moments, *pops), key=lambda m: (m.t, m.kind))
+    return dataclasses.replace(a, moments=tuple(moments))
 
 
 def snapshot_frames(a: Analysis, limit: int = 6) -> list[tuple[int, str]]:
