@@ -8,6 +8,10 @@ monitors below, which fill each frame's `Pose` fields:
 
 * tracked: the primary measure's landmarks seen by the same person; a gap of more
   than `grace_s` (300 ms) or any identity jump reads as tracking lost.
+* identity: "unsure" on frames where the two-person step could not tell the receiver
+  from the assistant (`Landmarks.unsure`); those frames are not measured at all (their
+  landmarks may be the assistant's: speed 0, no checks, no baseline), and are tracked
+  while someone is in view, so the engine pauses for identity, not for lost tracking.
 * checks_ok: the active set-up checks all pass while tracked (a check hidden for up
   to `checks.HOLD_HIDDEN_S` keeps the verdict it had when last seen).
 * speed_deg_s: |angular velocity| of the primary measure, °/s.
@@ -79,6 +83,7 @@ class Trace:
     baseline: FloatArray
     sudden: BoolArray
     placement: placement_gate.GateTrace
+    unsure: BoolArray
     #: The set-up checks that gated `checks_ok` on these frames.
     active_checks: tuple[str, ...] = ()
     region: PlacementRegion | None = None
@@ -97,6 +102,7 @@ class Trace:
             sudden=bool(self.sudden[i]),
             failing=self.failing(i),
             placement_ok=bool(self.placement.ok[i]),
+            identity="unsure" if self.unsure[i] else "receiver",
         )
 
     def failing(self, i: int) -> tuple[str, ...]:
@@ -122,6 +128,17 @@ class Trace:
     def all_events(self) -> Iterator[Event]:
         for i in range(len(self)):
             yield from self.events(i)
+
+
+def _receiver_only(lm: Landmarks, unsure: BoolArray) -> Landmarks:
+    """The landmarks with the frames of unsure identity blanked (no person): they may be the
+    assistant's, so they feed no measure, baseline, speed or identity guard."""
+    if not unsure.any():
+        return lm
+    image, world = lm.image.copy(), lm.world.copy()
+    image[unsure] = np.nan
+    world[unsure] = np.nan
+    return Landmarks(image, world, lm.t, lm.size, lm.person, unsure)
 
 
 class PoseMonitor:
@@ -173,6 +190,9 @@ class PoseMonitor:
     def update(self, lm: Landmarks) -> Trace:
         """Run every stage on the new frames `lm` (one or many) and return their trace."""
         s = self._s
+        unsure = lm.identity_unsure
+        detected = lm.detected
+        lm = _receiver_only(lm, unsure)
         upper, lower, s.swap = tracking.find_swaps(lm, s.swap)
         swapped = upper | lower
         same, segment, s.identity = tracking.guard_identity(lm, s.identity)
@@ -190,13 +210,17 @@ class PoseMonitor:
         )
         traces = checks.evaluate(self.technique, measures=measures, check_ids=self._all_check_ids())
         held, fresh, s.checks = checks.held_pass(traces, self.active_checks, lm.t, same, s.checks)
-        out = self._monitor(lm.t, same, jump, segment, primary, held, fresh)
+        # A frame of unsure identity is measured as none: no speed, range, checks or baseline
+        # from it. It counts as tracked while people are in view, so the engine's words say
+        # "who is the receiver?" (identity), not "can't see" (tracking).
+        out = self._monitor(lm.t, same, jump | unsure, segment, primary, held, fresh)
+        out["tracked"] = np.where(unsure, detected & ~jump, out["tracked"])
         still = out["speed"] <= self.technique.limits.gentle_speed_deg_s
         view = placement.estimate_view(lm, min_visibility=self.min_visibility)
-        gate = self.placement.update(view, still & same)
+        gate = self.placement.update(view, still & same & ~unsure)
         return Trace(
             t=lm.t,
-            detected=lm.detected,
+            detected=detected,
             same_person=same,
             jump=jump,
             swapped=swapped,
@@ -206,6 +230,7 @@ class PoseMonitor:
             checks=traces,
             placement=gate,
             region=self.technique.placement,
+            unsure=unsure,
             **out,
             active_checks=self.active_checks,
         )

@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
+from backbuddy.services.analyze import identity_unsure
 from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult
 
 Rgb = NDArray[np.uint8]
@@ -51,7 +52,8 @@ class CameraWatch:
         rgb = self.decode(jpeg)
         image, world = self.estimator.estimate(rgb)
         height, width = rgb.shape[:2]
-        return self._watch(image, world, (width, height), t, checks)
+        unsure = identity_unsure(self.estimator)
+        return self._watch(image, world, (width, height), t, checks, unsure)
 
     def analyze_landmarks(
         self,
@@ -71,8 +73,15 @@ class CameraWatch:
         size: tuple[int, int],
         t: float,
         checks: tuple[str, ...],
+        unsure: bool = False,
     ) -> FrameResult:
-        lm = Landmarks(image[None], world[None], np.array([t], dtype=np.float64), size)
+        lm = Landmarks(
+            image[None],
+            world[None],
+            np.array([t], dtype=np.float64),
+            size,
+            unsure=np.array([unsure]),
+        )
         if checks and tuple(checks) != self.monitor.active_checks:
             self.monitor.active_checks = tuple(checks)
         trace = self.monitor.update(lm)
