@@ -131,11 +131,16 @@ def test_the_state_message_says_what_to_change_about_the_camera_placement(
         sid = start_session(client, camera=True)
         with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
+            hints = []
             for i in range(len(lm)):
                 image = lm.image[i].astype(float).tolist()
                 world = lm.world[i].astype(float).tolist()
                 ws.send_json(landmarks_message(image=image, world=world, size=list(lm.size)))
-            state = until(
-                ws, lambda m: m["type"] == "state" and m.get("placement_hint") is not None
-            )
+                # as a page does: the next pose once this one is answered (a burst would be
+                # read as a few frames, each waiting one replaced by the newest)
+                while (message := ws.receive_json())["type"] != "frame":
+                    if message["type"] == "state" and message.get("placement_hint"):
+                        hints.append(message)
+            assert hints, "no state message said where to move the camera"
+            state = hints[-1]
             assert "further to the receiver's side" in state["placement_hint"]
