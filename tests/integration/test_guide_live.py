@@ -128,3 +128,32 @@ def test_a_symptom_key_halts_for_good_and_history_keeps_it(tmp_path, key, kind):
         assert record.end_reason == "symptom"
         halts = [c for _, c in store.cues(record.id) if c.kind == "halt"]
         assert halts[0].reason == f"symptom:{kind}"
+
+
+def test_live_guide_without_microphone_or_speakers_says_so_once_and_runs_on_keys(tmp_path):
+    """This machine has no sound devices: --mic and --voice each give one plain line, the
+    screen says to say stop to the partner, and space still halts."""
+    db = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    screened = subprocess.run(
+        [str(BIN), "screen", "seated_hug_extension", "--answers", str(CLEAR), "--db", db],
+        capture_output=True,
+        check=False,
+    )
+    assert screened.returncode == 0
+    term = Terminal("guide", "seated_hug_extension", "--mic", "--voice", "--db", db)
+    term.expect("Not listening: no microphone")
+    term.expect("No spoken cues: no audio output device")
+    term.expect("not listening: say stop to your partner, or press space")
+    term.send("\r")
+    term.expect("Set-up: Assistant steps in behind")
+    term.send(" ")
+    term.expect("HALTED")
+    term.send("q")
+    term.expect("How does the back feel now")
+    term.send("2\r")
+    for _, label in SYMPTOM_LABELS:
+        term.expect(f"{label}?")
+        term.send("n\r")
+    assert term.close() == 0
+    screen = ANSI.sub("", term.seen)
+    assert screen.count("Not listening:") == 1

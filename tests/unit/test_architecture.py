@@ -77,6 +77,28 @@ def test_domain_modules_import_no_io_numpy_framework_or_outer_layer(path):
     assert forbidden_in(imported(path)) == []
 
 
+AUDIO_FILES = sorted((REPO / "src" / "backbuddy" / "audio").glob("*.py"))
+#: The audio layer is numpy and scipy: models, devices, players and outer layers are not.
+AUDIO_FORBIDDEN = (
+    "onnxruntime", "faster_whisper", "ctranslate2", "piper", "sounddevice", "av", "subprocess",
+    "cv2", "mediapipe", "sqlalchemy", "fastapi", "typer", "rich", "backbuddy.motion",
+    "backbuddy.adapters", "backbuddy.services", "backbuddy.reports", "backbuddy.web",
+    "backbuddy.cli", "backbuddy.bootstrap", "backbuddy.config",
+)  # fmt: skip
+
+
+def test_the_audio_layer_has_modules_to_check():
+    names = {p.name for p in AUDIO_FILES}
+    assert {"pops.py", "speech_gate.py", "words.py", "samples.py"} <= names
+
+
+@pytest.mark.parametrize("path", AUDIO_FILES, ids=lambda p: p.name)
+def test_audio_modules_import_only_numpy_scipy_and_the_domain(path):
+    names = imported(path)
+    bad = sorted(n for n in names for f in AUDIO_FORBIDDEN if n == f or n.startswith(f + "."))
+    assert bad == []
+
+
 def test_the_import_reader_sees_every_kind_of_import(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text(

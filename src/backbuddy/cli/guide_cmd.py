@@ -17,6 +17,7 @@ from backbuddy.bootstrap import open_store
 from backbuddy.cli import guide_checks as checks
 from backbuddy.cli.answers_file import read_answers
 from backbuddy.cli.guide_camera import CameraOption
+from backbuddy.cli.guide_voice import AudioOption, MicOption, VoiceOption
 from backbuddy.cli.options import DbOption, JsonOption
 from backbuddy.cli.screen_cmd import ask
 from backbuddy.config import load_settings
@@ -66,6 +67,9 @@ def guide_cmd(
     screening_answers: AnswersOption = None,
     db: DbOption = None,
     camera: CameraOption = None,
+    voice: VoiceOption = None,
+    mic: MicOption = False,
+    audio: AudioOption = None,
 ) -> None:
     """Guide the receiver and the assistant through a technique, paced by the breath.
 
@@ -74,8 +78,11 @@ def guide_cmd(
     Feel: c comfortable stretch · d discomfort. Stop for good: s sharp pain ·
     l localised pain · n numbness · t tingling · w weakness · z dizziness · h chest pain.
 
-    A valid screening from this sitting is required.
+    A valid screening from this sitting is required. With --mic (or --audio) speech
+    pauses the movement and "stop", "ouch" or "pain" stop the session.
     """
+    if mic and (events is not None or audio is not None):
+        raise typer.BadParameter("--mic listens live; to hear a recording use --audio FILE.wav")
     settings = load_settings(db=db)
     technique = tech.get(technique_id or _choose_technique(events))
     answers = read_answers(screening_answers) if screening_answers else None
@@ -93,16 +100,23 @@ def guide_cmd(
             store, technique.id, now, state.limits.pop_rest_min, out, ask=events is None
         )
         if events is not None:
-            _headless(store, state, screening_id, events, as_json, now)
+            _headless(store, state, screening_id, events, as_json, now, audio)
             return
         from backbuddy.cli.guide_camera import run_with_camera
         from backbuddy.cli.guide_live import run_live
+        from backbuddy.cli.guide_voice import open_voice
+        from backbuddy.services.cue_speech import fixed_texts
 
+        texts = fixed_texts(state.technique, state.limits.attempts)
+        spoken = open_voice(voice is not False, mic, audio, console, texts)
         runner = SessionRunner.start(store, state, screening_id, now, camera=camera is not None)
-        if camera is not None:
-            run_with_camera(runner, console, camera)
-        else:
-            run_live(runner, console)
+        try:
+            if camera is not None:
+                run_with_camera(runner, console, camera, settings, spoken)
+            else:
+                run_live(runner, console, spoken)
+        finally:
+            spoken.close()
         checks.after_session(store, runner.session_id, datetime.now(UTC), console)
 
 
@@ -129,7 +143,13 @@ def _offer_screening(store: Any, technique: tech.Technique, now: datetime) -> di
 
 
 def _headless(
-    store: Any, state: Any, screening_id: int | None, source: str, as_json: bool, now: datetime
+    store: Any,
+    state: Any,
+    screening_id: int | None,
+    source: str,
+    as_json: bool,
+    now: datetime,
+    audio: Path | None = None,
 ) -> None:
     """Events run as they are read; a bad line stops there, keeping what came before it."""
     if source == "-":
@@ -138,7 +158,18 @@ def _headless(
         lines = _read_lines(source)
         guide.check_length(lines, source)  # a file too long for one session: refused whole
     run = guide.HeadlessRun(store, state, screening_id, now, lambda c: _print_cue(c, as_json))
-    guide.run_headless(run, guide.EventReader(lines, now))
+    if audio is None:
+        guide.run_headless(run, guide.EventReader(lines, now))
+        return
+    from backbuddy.cli.guide_voice import hear_file
+    from backbuddy.services.listen_run import run_with_audio
+
+    heard, audio_end = hear_file(audio, err_console)
+    run_with_audio(run, guide.EventReader(lines, now), heard, audio_end, _skipped)
+
+
+def _skipped(event: Any, err: Exception) -> None:
+    err_console.print(f"[yellow]skipped {event.kind} at t={event.t:g}: {err}[/]")
 
 
 def _read_lines(path: str) -> list[str]:

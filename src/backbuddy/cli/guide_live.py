@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -31,6 +32,9 @@ from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import TransitionNotAllowed
 from backbuddy.domain.session import SessionState
 from backbuddy.services.session_runner import TICK_S, SessionRunner
+
+if TYPE_CHECKING:
+    from backbuddy.cli.guide_voice import GuideVoice
 
 #: One key per sensation the engine knows (every one in `events.SENSATION_KINDS`).
 SENSATIONS: dict[str, ev.SensationKind] = {
@@ -92,9 +96,14 @@ def read_key(timeout: float) -> str | None:
     return data.decode(errors="ignore").lower() if data else "q"
 
 
-def run_live(runner: SessionRunner, console: Console) -> None:
+def run_live(runner: SessionRunner, console: Console, voice: GuideVoice | None = None) -> None:
     """Run the session in real time until it ends; every cue is stored before it is drawn."""
-    run_loop(runner, console, lambda log, note: render(runner, log, note))
+
+    def screen(log: deque[Cue], note: str) -> RenderableType:
+        panel = render(runner, log, note)
+        return panel if voice is None else Group(panel, voice.line())
+
+    run_loop(runner, console, screen, voice=voice)
     runner.close(datetime.now(UTC))
 
 
@@ -107,18 +116,20 @@ def run_loop(
     screen: Screen,
     camera: bool = False,
     poll: Callable[[float], Iterable[ev.Event]] | None = None,
+    voice: GuideVoice | None = None,
 ) -> None:
     """The real-time loop: a tick every 0.1 s, single keys, and (camera) the frames' events.
 
     `poll(t)` returns the camera's pose events up to session time `t`; they are fed
-    after the key or tick of the same turn, in time order.
+    after the key or tick of the same turn, in time order, then what `voice` heard.
+    Every cue goes to `voice` to be spoken (a halt silences it first).
     """
     started = time.monotonic()
     wall = datetime.now(UTC)
     log: deque[Cue] = deque(maxlen=6)
     note = ""
     with cbreak(), Live(screen(log, note), console=console, refresh_per_second=10) as live:
-        _feed(runner, ev.Begin(0.0, at=wall, camera=camera), wall, log)
+        _feed(runner, ev.Begin(0.0, at=wall, camera=camera), wall, log, voice)
         next_tick = TICK_S
         while runner.state.mode != "ended":
             key = read_key(started + next_tick - time.monotonic())
@@ -131,19 +142,31 @@ def run_loop(
             if poll is not None:
                 stamp = max(t if event is None else event.t, runner.last_event_t)
                 pending += list(poll(stamp))
+            if voice is not None:
+                stamp = max(t if event is None else event.t, runner.last_event_t)
+                pending += voice.poll(stamp, runner.state.phase_id)
             for item in pending:
                 if runner.finished:  # the session ended on an earlier event of this turn
                     break
                 try:
-                    _feed(runner, item, wall, log)
+                    _feed(runner, item, wall, log, voice)
                 except TransitionNotAllowed as err:
                     note = str(err)
             live.update(screen(log, note))
         live.update(screen(log, note))
 
 
-def _feed(runner: SessionRunner, event: ev.Event, wall: datetime, log: deque[Cue]) -> None:
-    for cue in runner.handle(event, wall + timedelta(seconds=event.t)):
+def _feed(
+    runner: SessionRunner,
+    event: ev.Event,
+    wall: datetime,
+    log: deque[Cue],
+    voice: GuideVoice | None = None,
+) -> None:
+    cues = runner.handle(event, wall + timedelta(seconds=event.t))
+    if voice is not None:
+        voice.on_cues(cues)
+    for cue in cues:
         if cue.kind != "pace":
             log.append(cue)
 

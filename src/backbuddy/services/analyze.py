@@ -6,19 +6,23 @@ MediaPipe adapters, tests can pass fakes), so this module does no I/O itself.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
+from backbuddy.audio.heard import PopHeard
+from backbuddy.audio.samples import Samples
 from backbuddy.domain import techniques as tech
 from backbuddy.motion import angles, kinematics
-from backbuddy.motion.analysis import FLAGGED, Analysis, flag_moments
+from backbuddy.motion.analysis import FLAGGED, Analysis, Moment, flag_moments
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor
+from backbuddy.services.listen import Listener, VadModel, chunks_of, hear_all
 
 #: Median trunk incline above which a clip is taken to show the side-lying rotation.
 LYING_INCLINE_DEG = 45.0
@@ -58,6 +62,19 @@ class Estimator(Protocol):
     ) -> tuple[NDArray[np.float32], NDArray[np.float32]]: ...
 
 
+@runtime_checkable
+class KnowsIdentity(Protocol):
+    """An estimator that tells whether the last frame's pose is surely the receiver's (the
+    two-person step: "receiver" or "unsure")."""
+
+    identity: str
+
+
+def identity_unsure(estimator: object) -> bool:
+    """Did the estimator's last frame leave the receiver's identity unsure?"""
+    return isinstance(estimator, KnowsIdentity) and estimator.identity == "unsure"
+
+
 def estimate_all(
     frames: Iterable[FrameLike],
     info: SourceInfo,
@@ -68,17 +85,19 @@ def estimate_all(
     t: list[float] = []
     image: list[NDArray[np.float32]] = []
     world: list[NDArray[np.float32]] = []
+    unsure: list[bool] = []
     for frame in frames:
         a, b = estimator.estimate(frame.rgb)
         t.append(frame.t)
         image.append(a)
         world.append(b)
+        unsure.append(identity_unsure(estimator))
         if on_frame is not None:
             on_frame(frame.index)
     size = (info.width, info.height)
     if not t:
         return Landmarks.empty(size)
-    return Landmarks(np.stack(image), np.stack(world), np.array(t), size)
+    return Landmarks(np.stack(image), np.stack(world), np.array(t), size, unsure=np.array(unsure))
 
 
 def choose_technique(lm: Landmarks) -> tech.Technique:
@@ -115,6 +134,25 @@ def analyze(
         processing_fps=len(lm) / elapsed,
         moments=tuple(moments),
     )
+
+
+def with_pops(a: Analysis, samples: Samples, vad: VadModel) -> Analysis:
+    """The analysis with a `pop` moment at each click heard in the clip's sound (16 kHz mono),
+    away from speech, as the live listener hears them; at the nearest frame."""
+    heard = hear_all(Listener(vad), None, chunks_of(samples))
+    t = a.trace.t
+    pops = [
+        Moment(
+            h.at,
+            int(np.argmin(np.abs(t - h.at))) if t.size else 0,
+            "pop",
+            f"click, confidence {h.confidence:.2f}",
+        )
+        for h in heard
+        if isinstance(h, PopHeard)
+    ]
+    moments = sorted((*a.moments, *pops), key=lambda m: (m.t, m.kind))
+    return dataclasses.replace(a, moments=tuple(moments))
 
 
 def snapshot_frames(a: Analysis, limit: int = 6) -> list[tuple[int, str]]:

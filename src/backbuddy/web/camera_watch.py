@@ -25,6 +25,7 @@ from backbuddy.domain import events as ev
 from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
+from backbuddy.services.analyze import identity_unsure
 from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult
 
 Rgb = NDArray[np.uint8]
@@ -74,7 +75,8 @@ class CameraWatch:
         rgb = self.decode(jpeg)
         image, world = self.estimator.estimate(rgb)
         height, width = rgb.shape[:2]
-        return self._watch(image, world, (width, height), t, checks)
+        unsure = identity_unsure(self.estimator)
+        return self._watch(image, world, (width, height), t, checks, unsure)
 
     def analyze_landmarks(
         self,
@@ -94,10 +96,17 @@ class CameraWatch:
         size: tuple[int, int],
         t: float,
         checks: tuple[str, ...],
+        unsure: bool = False,
     ) -> FrameResult:
         # Frames and page landmarks are timed by different clocks: time never goes back.
         t = self._last_t = max(t, self._last_t)
-        lm = Landmarks(image[None], world[None], np.array([t], dtype=np.float64), size)
+        lm = Landmarks(
+            image[None],
+            world[None],
+            np.array([t], dtype=np.float64),
+            size,
+            unsure=np.array([unsure]),
+        )
         if checks and tuple(checks) != self.monitor.active_checks:
             self.monitor.active_checks = tuple(checks)
         trace = self.monitor.update(lm)
@@ -114,6 +123,7 @@ class CameraWatch:
             },
             hints={cid: r.message for cid, r in results.items() if not r.passed},
             measure=None if math.isnan(value) else round(value, 2),
+            placement_hint=trace.placement_hint(0),
         )
 
     def close(self) -> None:

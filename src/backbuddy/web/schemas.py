@@ -110,6 +110,7 @@ class StateOut(_Message):
     camera: bool
     tracked: bool | None
     checks: list[CheckOut]
+    placement_hint: str | None = None
     gentle_speed_deg_s: float
     hard_speed_deg_s: float
     max_range_deg: float

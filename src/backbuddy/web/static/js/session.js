@@ -88,6 +88,9 @@ function onMessage(msg) {
         resumeAsked = false;
       }
       if (msg.mode === "halted") root.dataset.halted = "1";
+      // What to change about the camera's placement (issue 12), or nothing when it is fine.
+      const placementNote = document.getElementById("placement-note");
+      if (placementNote) placementNote.textContent = msg.placement_hint || "";
       view.state(msg);
       break;
     case "frame": {

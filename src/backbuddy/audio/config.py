@@ -1,0 +1,83 @@
+"""Listening thresholds and pinned models, read from `data/audio.yaml` and validated."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from backbuddy.domain.errors import DefinitionError
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class VadConfig(_Model):
+    """When the voice-activity probabilities mean someone is speaking."""
+
+    start_probability: float = Field(gt=0, lt=1)
+    keep_probability: float = Field(gt=0, lt=1)
+    end_silence_s: float = Field(gt=0)
+    max_utterance_s: float = Field(gt=0)
+    pad_s: float = Field(ge=0)
+    min_utterance_s: float = Field(ge=0)
+
+
+class PopConfig(_Model):
+    """The click detector's recipe (energy above `highpass_hz`, rise and fast fall)."""
+
+    highpass_hz: float = Field(gt=0, lt=8000)
+    frame_ms: float = Field(gt=0)
+    median_s: float = Field(gt=0)
+    rise_db: float = Field(gt=0)
+    fall_db: float = Field(gt=0)
+    fall_within_ms: float = Field(gt=0)
+    min_gap_s: float = Field(ge=0)
+    speech_guard_s: float = Field(ge=0)
+    floor_dbfs: float
+
+
+class WordsConfig(_Model):
+    """Words that stop, words that are only recorded, and the recogniser's hint."""
+
+    stop: tuple[str, ...] = Field(min_length=1)
+    okay: tuple[str, ...]
+    hotwords: str
+
+
+class SayConfig(_Model):
+    """The spoken line about stopping, honest about whether backbuddy listens."""
+
+    listening: str = Field(min_length=1)
+    not_listening: str = Field(min_length=1)
+
+
+class ModelPin(_Model):
+    """A model file inside a pinned wheel: where it is and what its bytes must hash to."""
+
+    package: str
+    version: str
+    file: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    licence: str
+
+
+class AudioConfig(_Model):
+    vad: VadConfig
+    pops: PopConfig
+    words: WordsConfig
+    say: SayConfig
+    models: dict[str, ModelPin]
+
+
+@cache
+def load() -> AudioConfig:
+    """The packaged `audio.yaml`; a malformed file fails naming the field."""
+    path = Path(__file__).resolve().parent.parent / "data" / "audio.yaml"
+    try:
+        return AudioConfig.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (ValidationError, yaml.YAMLError) as err:
+        raise DefinitionError(f"{path}: {err}") from None

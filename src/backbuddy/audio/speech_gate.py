@@ -1,0 +1,59 @@
+"""Speech onsets and utterances from per-window voice-activity probabilities (hysteresis).
+
+A window at or above `start_probability` starts speech (one `VoiceOnset`); speech
+lasts while windows stay at or above `keep_probability`; `end_silence_s` below it
+ends the utterance (an `Utterance` to recognise). An utterance longer than
+`max_utterance_s` is cut into pieces, so a "stop" inside long talk is still heard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from backbuddy.audio.config import VadConfig
+from backbuddy.audio.heard import Utterance, VoiceOnset
+
+#: Silero VAD looks at 512 samples (32 ms at 16 kHz) at a time.
+WINDOW_S = 0.032
+
+
+@dataclass
+class SpeechGate:
+    """Feed one probability per window, in order; get onsets and finished utterances."""
+
+    config: VadConfig
+    window_s: float = WINDOW_S
+    speaking: bool = False
+    start: float = 0.0
+    last_speech_end: float = 0.0
+    _speech_windows: list[tuple[float, float]] = field(default_factory=list)
+
+    def push(self, t_start: float, probability: float) -> list[VoiceOnset | Utterance]:
+        """The window starting at `t_start` had this speech probability."""
+        c = self.config
+        t_end = t_start + self.window_s
+        out: list[VoiceOnset | Utterance] = []
+        if probability >= c.start_probability:
+            self._speech_windows.append((t_start, t_end))
+        if not self.speaking:
+            if probability >= c.start_probability:
+                self.speaking, self.start, self.last_speech_end = True, t_start, t_end
+                out.append(VoiceOnset(t=t_end, onset=t_start))
+            return out
+        if probability >= c.keep_probability:
+            self.last_speech_end = t_end
+            if t_end - self.start >= c.max_utterance_s:
+                out.append(Utterance(t=t_end, start=self.start, end=t_end))
+                self.start = t_end
+        elif t_end - self.last_speech_end >= c.end_silence_s:
+            self.speaking = False
+            out.append(Utterance(t=t_end, start=self.start, end=self.last_speech_end))
+        return out
+
+    def near_speech(self, t: float, guard: float) -> bool:
+        """Was any window within `guard` seconds of `t` confidently speech?"""
+        return any(a - guard <= t <= b + guard for a, b in self._speech_windows)
+
+    def forget_before(self, t: float) -> None:
+        """Drop speech windows that ended before `t` (keeps memory flat in long sessions)."""
+        self._speech_windows = [w for w in self._speech_windows if w[1] >= t]

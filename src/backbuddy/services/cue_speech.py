@@ -1,0 +1,89 @@
+"""Which words each cue speaks, and every fixed sentence a session can speak (to pre-render).
+
+Captions always show the cue itself; speech says the same words, except the line
+about stopping, which says honestly whether backbuddy is listening. A `pace` cue is
+silent: the `say` cue that comes with it carries the words. Speech goes sentence by
+sentence (the engine joins fixed sentences into longer cues), so every sentence can be
+rendered once and cached; a property test runs the engine to prove none is missed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Protocol
+
+from backbuddy.audio.config import load as load_config
+from backbuddy.domain import wording
+from backbuddy.domain.cues import Cue
+from backbuddy.domain.techniques import Technique
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+#: Short lines the engine says that are not in `wording` (session.py, rules.py).
+ENGINE_LINES = ("Stop.", "Going on. Set up again, gently.", "Good. Stay with the breath.")
+
+
+def spoken_parts(cue: Cue, listening: bool) -> list[str]:
+    """The sentences to speak for `cue`, in order (each one cached on its own)."""
+    if cue.kind == "pace":
+        return []
+    if cue.text == wording.STOP_ANY_TIME:
+        say = load_config().say
+        return sentences(say.listening if listening else say.not_listening)
+    parts = sentences(cue.text)
+    if cue.kind == "step" and cue.receiver:
+        parts += sentences(f"Receiver: {cue.receiver}")
+    if cue.kind == "step" and cue.assistant:
+        parts += sentences(f"Assistant: {cue.assistant}")
+    return parts
+
+
+def sentences(text: str) -> list[str]:
+    """`text` cut after each full stop, question or exclamation mark."""
+    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+
+
+def fixed_texts(technique: Technique, attempts: int) -> list[str]:
+    """Every sentence a session of `technique` can speak, the opening ones first."""
+    say = load_config().say
+    phases = technique.phases
+    out = [
+        wording.WELCOME,
+        say.listening,
+        say.not_listening,
+        wording.DISCLAIMER,
+        technique.caution.text,
+    ]
+    for step in technique.setup:
+        out += [step.title, f"Receiver: {step.receiver.text}", f"Assistant: {step.assistant.text}"]
+    out += [p.text for p in phases]
+    mobilise = next((p for p in phases if p.id == "mobilise"), None)
+    if mobilise is not None:
+        out += [f"Attempt {i} of {attempts}. {mobilise.text}" for i in range(1, attempts + 1)]
+    out += ENGINE_LINES
+    out += [v for k, v in vars(wording).items() if k.isupper() and isinstance(v, str)]
+    return list(dict.fromkeys(s for text in out for s in sentences(text)))
+
+
+class Speaker(Protocol):
+    """Speech out: queue a sentence; cancel everything at once."""
+
+    def say(self, text: str) -> None: ...
+    def cancel(self) -> None: ...
+
+
+class CueVoice:
+    """Speaks cues as they come; a halt silences whatever was being said first."""
+
+    def __init__(self, speaker: Speaker, listening: bool) -> None:
+        self.speaker = speaker
+        self.listening = listening
+
+    def on_cues(self, cues: Iterable[Cue]) -> None:
+        cues = tuple(cues)
+        if any(c.kind == "halt" for c in cues):
+            self.speaker.cancel()
+        for cue in cues:
+            for part in spoken_parts(cue, self.listening):
+                self.speaker.say(part)
