@@ -39,10 +39,10 @@ from backbuddy.web.frames import (
     check_frame,
 )
 from backbuddy.web.live import LiveSession
+from backbuddy.web.page_pose import LandmarksRefused, PageClock, admit
 from backbuddy.web.throttle import EVENTS_BURST, EVENTS_PER_S, MessageRate
 
 log = logging.getLogger(__name__)
-from backbuddy.web.page_pose import LandmarksRefused, PageClock, admit
 
 #: A text message longer than this is refused (the largest real one, landmarks, is ~5 KB).
 MAX_TEXT_BYTES = 16 * 1024
