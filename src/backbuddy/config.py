@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     max_range_deg: float | None = Field(default=None, gt=0)
     attempts: int | None = Field(default=None, ge=1)
     pop_rest_min: float | None = Field(default=None, gt=0)
+    #: The two-person step: find every person (MoveNet) and measure only the receiver; off,
+    #: MediaPipe alone follows whichever one person it finds first.
+    two_person: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     token: SecretStr | None = None

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from tests.support.servers import Server, start_server
 
 __all__ = ["BROWSER_ARGS", "CHROMIUM", "CLIP", "Server", "shot", "start_server"]
@@ -73,13 +73,19 @@ def plain_server(tmp_path: Path) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def browser(clip_y4m: Path) -> Iterator[Browser]:
+def playwright() -> Iterator[Playwright]:
+    """One Playwright per test process (a second one at once is refused)."""
     need(CHROMIUM)
     with sync_playwright() as p:
-        args = [*BROWSER_ARGS, f"--use-file-for-fake-video-capture={clip_y4m}"]
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, clip_y4m: Path) -> Iterator[Browser]:
+    args = [*BROWSER_ARGS, f"--use-file-for-fake-video-capture={clip_y4m}"]
+    b = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    yield b
+    b.close()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from backbuddy.bootstrap import open_store
@@ -28,3 +29,29 @@ def test_open_store_marks_sessions_left_by_a_dead_process_and_returns_them(tmp_p
         assert interrupted == [crashed]
         status = {r.id: r.status for r in store.sessions()}
     assert status == {crashed: "interrupted", live: "running"}
+
+
+def test_the_pose_model_is_the_two_person_step_unless_switched_off(tmp_path: Path) -> None:
+    from backbuddy.adapters.mediapipe_pose import PoseModel
+    from backbuddy.adapters.receiver_pose import ReceiverPose
+    from backbuddy.bootstrap import pose_model_factory
+
+    on = pose_model_factory(load_settings(db=str(tmp_path / "b.sqlite3")))
+    off = pose_model_factory(load_settings(db=str(tmp_path / "b.sqlite3"), two_person=False))
+    assert on is not None
+    assert off is not None
+    with on() as two, off() as one:
+        assert isinstance(two, ReceiverPose)
+        assert isinstance(one, PoseModel)
+
+
+def test_a_missing_people_model_is_a_clear_error_not_a_quiet_fall_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backbuddy.adapters import movenet
+    from backbuddy.bootstrap import pose_model_factory
+    from backbuddy.domain.errors import PoseModelError
+
+    monkeypatch.setattr(movenet, "model_path", lambda: tmp_path / "absent.tflite")
+    with pytest.raises(PoseModelError, match="run `make`"):
+        pose_model_factory(load_settings(db=str(tmp_path / "b.sqlite3")))

@@ -94,3 +94,12 @@ def test_a_malformed_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("BACKBUDDY_PORT", "eighty")
     with pytest.raises(SettingsError, match="BACKBUDDY_PORT"):
         load_settings()
+
+
+def test_the_two_person_step_is_on_unless_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().two_person is True
+    monkeypatch.setenv("BACKBUDDY_TWO_PERSON", "false")
+    assert load_settings().two_person is False
+    monkeypatch.setenv("BACKBUDDY_TWO_PERSON", "maybe")
+    with pytest.raises(SettingsError, match="BACKBUDDY_TWO_PERSON"):
+        load_settings()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -84,9 +85,15 @@ def analyze_cmd(
 def _run(
     source: VideoSource, technique: tech.Technique | None, progress_console: Console
 ) -> Analysis:
-    from backbuddy.adapters import mediapipe_pose, video
+    from backbuddy.adapters import video
+    from backbuddy.bootstrap import pose_model_factory
+    from backbuddy.config import load_settings
+    from backbuddy.domain.errors import PoseModelError
 
     info = source.info
+    open_model = pose_model_factory(load_settings(), still=info.still)
+    if open_model is None:
+        raise PoseModelError("MediaPipe's pose model is not installed: run `make` first")
     columns = (
         TextColumn("[bold]Analysing[/]"),
         BarColumn(),
@@ -96,7 +103,7 @@ def _run(
     )
     with (
         Progress(*columns, console=progress_console, transient=True) as progress,
-        mediapipe_pose.PoseModel(still=info.still) as model,
+        closing(open_model()) as model,
     ):
         task = progress.add_task("analyse", total=info.frames)
         return service.analyze(
@@ -158,12 +165,30 @@ def _write(out: Path, path: Path, a: Analysis, summary: dict[str, Any]) -> dict[
         raise OutputError(f"--out {out}: cannot write {where} ({err.strerror})") from None
 
 
+def _print_placement(p: dict[str, Any]) -> None:
+    if p["azimuth_deg"] is None:
+        console.print("camera placement: not estimated (the receiver was never seen still)")
+        return
+    where = (
+        f"camera placement: azimuth {p['azimuth_deg']:g}° (0 = in front of the chest, 90 = the "
+        f"side), elevation {p['elevation_deg']:g}° (+ = looking down)"
+    )
+    if p["valid"] is False:
+        console.print(
+            f"[bold red]{where}: the speed and range numbers are NOT valid from here.[/] "
+            f"{p['hint'] or ''}"
+        )
+    else:
+        console.print(where + ("" if p["valid"] is None else ": the measures hold from here."))
+
+
 def _print(s: dict[str, Any]) -> None:
     fps = "still image" if s["fps"] is None else f"{s['fps']:g} fps"
     console.print(
         f"[bold]{s['source']}[/]: {s['frames']} frames ({fps}), person in {s['detected_frames']}, "
         f"processed at {s['processing_fps']:g} frames/s; technique [cyan]{s['technique']}[/]"
     )
+    _print_placement(s["placement"])
     if s["max_speed_deg_s"] is not None:
         console.print(f"highest speed of the primary measure: {s['max_speed_deg_s']:g} °/s")
     table = Table(title="Set-up checks (share of frames with a person that pass)")

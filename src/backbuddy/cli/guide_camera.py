@@ -11,6 +11,7 @@ limits, the tracking state.
 from __future__ import annotations
 
 from collections import deque
+from contextlib import closing
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,7 +20,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from backbuddy.bootstrap import pose_model_factory
 from backbuddy.cli.guide_live import render, run_loop
+from backbuddy.config import Settings
 from backbuddy.domain import events as ev
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.techniques import Limits
@@ -51,15 +54,22 @@ def open_source(spec: str) -> tuple[VideoSource, bool]:
 
 
 def run_with_camera(
-    runner: SessionRunner, console: Console, spec: str, voice: GuideVoice | None = None
+    runner: SessionRunner,
+    console: Console,
+    spec: str,
+    settings: Settings | None = None,
+    voice: GuideVoice | None = None,
 ) -> None:
     """Run the session in real time with the camera feeding pose events, until it ends."""
     from backbuddy.adapters import video
-    from backbuddy.adapters.mediapipe_pose import PoseModel
+    from backbuddy.domain.errors import PoseModelError
 
+    open_model = pose_model_factory(settings)
+    if open_model is None:
+        raise PoseModelError("MediaPipe's pose model is not installed: run `make` first")
     with video.quiet_stderr():  # MediaPipe's C++ logging would scribble over the screen
         source, is_file = open_source(spec)
-        with source, PoseModel() as model:
+        with source, closing(open_model()) as model:
             frames = video.paced(source) if is_file else iter(source)
             feed = PoseFeed(frames, runner.state.technique, model, fps=source.info.fps).start()
             try:
@@ -96,12 +106,16 @@ def camera_panel(view: FeedView, limits: Limits, active: tuple[str, ...] = ()) -
         state = Text(f"camera: {view.error}", style="bold red")
     elif view.frames == 0:
         state = Text("camera: starting…", style="yellow")
+    elif view.unsure:
+        state = Text("camera: WHO IS THE RECEIVER? (cannot tell; nothing moves)", style="bold red")
     elif view.tracked:
         state = Text("camera: tracking", style="green")
     else:
         why = "no one in view" if not view.person else "receiver not clearly seen"
         state = Text(f"camera: TRACKING LOST ({why})", style="bold red")
     table.add_row(state)
+    if view.placement_hint:
+        table.add_row(Text(f"camera placement: {view.placement_hint}", style="yellow"))
     speed = view.speed_deg_s
     style = "green" if speed <= limits.gentle_speed_deg_s else "yellow"
     style = "bold red" if speed > limits.hard_speed_deg_s else style

@@ -112,7 +112,7 @@ def guide_cmd(
         runner = SessionRunner.start(store, state, screening_id, now, camera=camera is not None)
         try:
             if camera is not None:
-                run_with_camera(runner, console, camera, spoken)
+                run_with_camera(runner, console, camera, settings, spoken)
             else:
                 run_live(runner, console, spoken)
         finally:

@@ -24,7 +24,7 @@ from rich.console import Console
 
 from backbuddy.bootstrap import pose_model_factory
 from backbuddy.cli.options import DbOption
-from backbuddy.config import SettingsError, is_loopback, load_settings
+from backbuddy.config import Settings, SettingsError, is_loopback, load_settings
 from backbuddy.web.app import create_app
 from backbuddy.web.camera_watch import decode_jpeg, factory
 from backbuddy.web.frames import MAX_FRAME_BYTES, AnalyzerFactory
@@ -66,7 +66,7 @@ def serve(
     settings = load_settings(db=db, host=host, port=port, token=token)
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")
-    app = create_app(settings, analyzers=camera_watch())
+    app = create_app(settings, analyzers=camera_watch(settings))
     console.print(f"backbuddy is running at [bold]{url}[/]  (Ctrl+C to stop)")
     console.print("Not a medical device; not a substitute for professional care.")
     if not no_browser:
@@ -74,9 +74,10 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=WS_MAX_BYTES)
 
 
-def camera_watch() -> AnalyzerFactory | None:
-    """MediaPipe's bundled pose model for each session's camera watch, if it is installed."""
-    model = pose_model_factory()
+def camera_watch(settings: Settings | None = None) -> AnalyzerFactory | None:
+    """The pose model bootstrap picks (MediaPipe, with the two-person step unless switched off)
+    for each session's camera watch, if MediaPipe's model is installed."""
+    model = pose_model_factory(settings)
     if model is None:
         console.print("[yellow]No pose model installed: sessions run without the camera watch.[/]")
         return None

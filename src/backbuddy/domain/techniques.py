@@ -122,6 +122,56 @@ class Limits(_Model):
         )
 
 
+class PlacementRegion(_Model):
+    """Where the camera may stand for this technique's measures to hold (issue 12).
+
+    Generated from the truth run (`tools/calibrate/regions.py`), not written by hand: the
+    azimuth and elevation ranges that hold every truth placement where the measure met its
+    goals, and none where it did not. Degrees: azimuth 0 = straight in front of the
+    receiver's chest, 90 = the receiver's side (+ toward the receiver's left when seated, toward
+    the head when lying); elevation 0 = level, + = the camera looks down on the receiver.
+    `mirrored`: the body is symmetric for this technique, so the region holds for |azimuth|.
+    Both ranges null: no placement of the truth run could be told valid, so every one is refused.
+    """
+
+    azimuth_deg: tuple[float, float] | None
+    elevation_deg: tuple[float, float] | None
+    mirrored: bool = False
+    evidence: str = Field(min_length=1, description="which truth run the region comes from")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PlacementRegion:
+        az, el = self.azimuth_deg, self.elevation_deg
+        if az is None or el is None:
+            if az is not el:
+                raise ValueError("give both azimuth_deg and elevation_deg, or neither (none valid)")
+            return self
+        for name, (lo, hi) in (("azimuth_deg", az), ("elevation_deg", el)):
+            if lo > hi:
+                raise ValueError(f"{name}: {lo} is above {hi}")
+        if not (az[0] >= -180 and az[1] <= 180):
+            raise ValueError("azimuth_deg must lie within [-180, 180]")
+        if not (el[0] >= -90 and el[1] <= 90):
+            raise ValueError("elevation_deg must lie within [-90, 90]")
+        return self
+
+    @property
+    def none_valid(self) -> bool:
+        """True when the truth run found no placement the gate can accept."""
+        return self.azimuth_deg is None or self.elevation_deg is None
+
+    def contains(self, azimuth_deg: float, elevation_deg: float, margin: float = 0.0) -> bool:
+        """Is the placement inside the region shrunk by `margin` (grown when negative)?"""
+        if self.azimuth_deg is None or self.elevation_deg is None:
+            return False
+        az = abs(azimuth_deg) if self.mirrored else azimuth_deg
+        a_lo, a_hi = self.azimuth_deg
+        e_lo, e_hi = self.elevation_deg
+        return a_lo + margin <= az <= a_hi - margin and e_lo + margin <= elevation_deg <= (
+            e_hi - margin
+        )
+
+
 class Caution(_Model):
     """How a `caution` screening outcome narrows the technique."""
 
@@ -141,6 +191,7 @@ class Technique(_Model):
     source: tuple[str, ...] = Field(min_length=1)
     roles: dict[Role, Sourced]
     camera: str
+    placement: PlacementRegion | None = None
     primary_measure: str
     checks: tuple[Check, ...]
     setup: tuple[SetupStep, ...] = Field(min_length=1)

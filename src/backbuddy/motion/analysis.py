@@ -4,6 +4,8 @@ Moments are rising edges of what the monitors saw, in time order:
 
 * ``tracking_lost`` / ``tracking_back``: the engine would pause (I4);
 * ``identity_jump``: the tracker followed someone else for a while;
+* ``identity_unsure``: the two-person step could not tell the receiver from the assistant
+  (the engine gives no move cue and pauses a movement);
 * ``left_right_swap``: the model exchanged left and right (not read as motion);
 * ``baseline``: the set-up checks passed; range is measured from here;
 * ``too_fast``: speed above the gentle limit (the engine says "slower");
@@ -34,6 +36,7 @@ REARM_S = 0.5
 FLAGGED = (
     "tracking_lost",
     "identity_jump",
+    "identity_unsure",
     "over_speed_limit",
     "sudden_motion",
     "over_range",
@@ -96,11 +99,20 @@ def flag_moments(trace: Trace, limits: Limits, primary: str) -> list[Moment]:
     t = trace.t
     seen = trace.tracked & np.isfinite(trace.primary.value)
     step = np.nan_to_num(trace.primary.step)
-    lost_why = np.where(trace.jump, "another person in view", "the body is hidden or out of view")
+    lost_why = np.where(
+        trace.unsure,
+        "receiver or assistant? cannot tell",
+        np.where(trace.jump, "another person in view", "the body is hidden or out of view"),
+    )
     rows: list[tuple[str, BoolArray, Any]] = [
         ("tracking_lost", ~trace.tracked & _ever(trace.tracked), lambda i: lost_why[i]),
         ("tracking_back", trace.tracked & _ever(~trace.tracked & _ever(trace.tracked)), None),
         ("identity_jump", trace.jump, lambda i: "a torso jumped faster than a body moves"),
+        (
+            "identity_unsure",
+            trace.unsure,
+            lambda i: "cannot tell the receiver from the assistant",
+        ),
         ("left_right_swap", trace.swapped, lambda i: "left and right landmarks exchanged"),
         (
             "too_fast",
@@ -172,5 +184,23 @@ def summarise(a: Analysis) -> dict[str, Any]:
         "checks": checks,
         "measures": measures,
         "max_speed_deg_s": max_speed,
+        "placement": placement_summary(a),
         "events": [m.to_dict() for m in a.moments],
+    }
+
+
+def placement_summary(a: Analysis) -> dict[str, Any]:
+    """Where the camera was (the placement gate's last estimate) and whether the technique's
+    measures are valid from there (issue 12): numbers read from elsewhere are not to be trusted."""
+    pl = a.trace.placement
+    known = np.flatnonzero(np.isfinite(pl.azimuth))
+    region = a.technique.placement
+    if not known.size:
+        return {"azimuth_deg": None, "elevation_deg": None, "valid": None, "hint": None}
+    i = int(known[-1])
+    return {
+        "azimuth_deg": round(float(pl.azimuth[i]), 1),
+        "elevation_deg": round(float(pl.elevation[i]), 1),
+        "valid": bool(pl.ok[i]) if region is not None else None,
+        "hint": a.trace.placement_hint(i),
     }

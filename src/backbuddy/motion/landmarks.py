@@ -63,7 +63,10 @@ class Landmarks:
     size
         (width, height) of the frames in pixels, to turn image x, y into pixels.
     person
-        Which tracked person these are: 0 is the receiver (two-person tracking later).
+        Which tracked person these are: 0 is the receiver.
+    unsure
+        Shape (T,): True where the two-person step could not tell that these landmarks are
+        the receiver's (identity "unsure": the engine gives no move cue). None: all sure.
     """
 
     image: NDArray[np.float32]
@@ -71,6 +74,7 @@ class Landmarks:
     t: FloatArray
     size: tuple[int, int]
     person: int = 0
+    unsure: BoolArray | None = None
     _pixels: dict[str, FloatArray] = field(default_factory=dict, repr=False, compare=False)  # cache
 
     def __post_init__(self) -> None:
@@ -92,9 +96,18 @@ class Landmarks:
         object.__setattr__(self, "world", world)
         object.__setattr__(self, "t", t)
         object.__setattr__(self, "size", (width, height))
+        unsure = np.zeros(t.shape, bool) if self.unsure is None else np.asarray(self.unsure, bool)
+        if unsure.shape != t.shape:
+            raise ValueError(f"identity flags {unsure.shape} must have one entry per frame")
+        object.__setattr__(self, "unsure", unsure)
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
+
+    @property
+    def identity_unsure(self) -> BoolArray:
+        """Shape (T,): the `unsure` flags as an array (never None after construction)."""
+        return np.asarray(self.unsure, bool)
 
     @property
     def detected(self) -> BoolArray:
@@ -117,7 +130,12 @@ class Landmarks:
     def take(self, index: slice | NDArray[np.intp]) -> Landmarks:
         """A subset of frames (a slice or an index array), as new Landmarks."""
         return Landmarks(
-            self.image[index], self.world[index], self.t[index], self.size, self.person
+            self.image[index],
+            self.world[index],
+            self.t[index],
+            self.size,
+            self.person,
+            self.identity_unsure[index],
         )
 
     def mirrored(
@@ -131,7 +149,7 @@ class Landmarks:
         world = self.world.copy()
         image[frames] = self.image[frames][:, index]
         world[frames] = self.world[frames][:, index]
-        return Landmarks(image, world, self.t, self.size, self.person)
+        return Landmarks(image, world, self.t, self.size, self.person, self.unsure)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays for `np.savez` (the inverse of `from_arrays`)."""
@@ -141,6 +159,7 @@ class Landmarks:
             "t": self.t,
             "size": np.array(self.size, dtype=np.int64),
             "person": np.array(self.person, dtype=np.int64),
+            "identity_unsure": self.identity_unsure,
         }
 
     @classmethod
@@ -148,7 +167,10 @@ class Landmarks:
         """Rebuild from `to_arrays` output (e.g. an opened ``.npz`` file)."""
         size = np.asarray(arrays["size"]).tolist()
         person = int(np.asarray(arrays.get("person", 0)))
-        return cls(arrays["image"], arrays["world"], arrays["t"], (size[0], size[1]), person)
+        unsure = arrays.get("identity_unsure")
+        return cls(
+            arrays["image"], arrays["world"], arrays["t"], (size[0], size[1]), person, unsure
+        )
 
     @classmethod
     def empty(cls, size: tuple[int, int]) -> Landmarks:
@@ -165,12 +187,15 @@ def no_person() -> NDArray[np.float32]:
 def stack(
     frames: Iterable[tuple[float, NDArray[np.float32], NDArray[np.float32]]],
     size: tuple[int, int],
+    unsure: Iterable[bool] | None = None,
 ) -> Landmarks:
-    """Landmarks from per-frame ``(t, image (33, 4), world (33, 4))`` tuples."""
+    """Landmarks from per-frame ``(t, image (33, 4), world (33, 4))`` tuples (and, per frame,
+    whether the receiver's identity was unsure)."""
     items = list(frames)
     if not items:
         return Landmarks.empty(size)
     t = np.array([item[0] for item in items], dtype=np.float64)
     image = np.stack([item[1] for item in items]).astype(np.float32)
     world = np.stack([item[2] for item in items]).astype(np.float32)
-    return Landmarks(image, world, t, size)
+    flags = None if unsure is None else np.fromiter(unsure, bool, count=len(items))
+    return Landmarks(image, world, t, size, unsure=flags)

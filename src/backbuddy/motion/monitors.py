@@ -8,6 +8,10 @@ monitors below, which fill each frame's `Pose` fields:
 
 * tracked: the primary measure's landmarks seen by the same person; a gap of more
   than `grace_s` (300 ms) or any identity jump reads as tracking lost.
+* identity: "unsure" on frames where the two-person step could not tell the receiver
+  from the assistant (`Landmarks.unsure`); those frames are not measured at all (their
+  landmarks may be the assistant's: speed 0, no checks, no baseline), and are tracked
+  while someone is in view, so the engine pauses for identity, not for lost tracking.
 * checks_ok: the active set-up checks all pass while tracked (a check hidden for up
   to `checks.HOLD_HIDDEN_S` keeps the verdict it had when last seen).
 * speed_deg_s: |angular velocity| of the primary measure, °/s.
@@ -17,6 +21,8 @@ monitors below, which fill each frame's `Pose` fields:
 * sudden: a velocity step above `sudden_step_deg_s` (15 °/s) within 200 ms, once a
   baseline exists; reported to the engine as a camera stop.
 * failing: the active checks not passing on the frame (empty while checks_ok).
+* placement_ok: the camera's view, read from the still set-up pose, lies where the technique's
+  measures were shown valid (`placement_gate`; issue 12).
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backbuddy.domain.events import Event, Pose
-from backbuddy.domain.techniques import Technique
-from backbuddy.motion import angles, checks, kinematics, tracking
+from backbuddy.domain.techniques import PlacementRegion, Technique
+from backbuddy.motion import angles, checks, kinematics, placement, placement_gate, tracking
 from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, Landmarks
 
 #: Landmarks unseen for longer than this means tracking is lost (issue 4).
@@ -76,8 +82,11 @@ class Trace:
     range: FloatArray
     baseline: FloatArray
     sudden: BoolArray
+    placement: placement_gate.GateTrace
+    unsure: BoolArray
     #: The set-up checks that gated `checks_ok` on these frames.
     active_checks: tuple[str, ...] = ()
+    region: PlacementRegion | None = None
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -92,6 +101,8 @@ class Trace:
             range_deg=float(self.range[i]),
             sudden=bool(self.sudden[i]),
             failing=self.failing(i),
+            placement_ok=bool(self.placement.ok[i]),
+            identity="unsure" if self.unsure[i] else "receiver",
         )
 
     def failing(self, i: int) -> tuple[str, ...]:
@@ -101,6 +112,15 @@ class Trace:
             return ()
         return tuple(c for c in self.active_checks if not self.checks[c].passed[i])
 
+    def placement_hint(self, i: int) -> str | None:
+        """What to change about the camera on frame `i` (None when its placement is fine)."""
+        if self.placement.ok[i]:
+            return None
+        az, el = self.placement.azimuth[i], self.placement.elevation[i]
+        known = (float(az), float(el)) if np.isfinite(az) and np.isfinite(el) else None
+        incline = np.nan_to_num(self.measures["trunk_incline_deg"][i])
+        return placement_gate.hint(self.region, known, incline > placement.LYING_INCLINE_DEG)
+
     def events(self, i: int) -> list[Event]:
         """Frame `i` as events: its `pose` (the engine judges a sudden jerk by phase)."""
         return [self.pose(i)]
@@ -108,6 +128,17 @@ class Trace:
     def all_events(self) -> Iterator[Event]:
         for i in range(len(self)):
             yield from self.events(i)
+
+
+def _receiver_only(lm: Landmarks, unsure: BoolArray) -> Landmarks:
+    """The landmarks with the frames of unsure identity blanked (no person): they may be the
+    assistant's, so they feed no measure, baseline, speed or identity guard."""
+    if not unsure.any():
+        return lm
+    image, world = lm.image.copy(), lm.world.copy()
+    image[unsure] = np.nan
+    world[unsure] = np.nan
+    return Landmarks(image, world, lm.t, lm.size, lm.person, unsure)
 
 
 class PoseMonitor:
@@ -142,6 +173,7 @@ class PoseMonitor:
         self.min_visibility = min_visibility
         self.grace_s = grace_s
         self.sudden_step = sudden_step_deg_s
+        self.placement = placement_gate.PlacementGate(technique.placement, fps=fps)
         self._s = _State()
 
     @property
@@ -158,6 +190,9 @@ class PoseMonitor:
     def update(self, lm: Landmarks) -> Trace:
         """Run every stage on the new frames `lm` (one or many) and return their trace."""
         s = self._s
+        unsure = lm.identity_unsure
+        detected = lm.detected
+        lm = _receiver_only(lm, unsure)
         upper, lower, s.swap = tracking.find_swaps(lm, s.swap)
         swapped = upper | lower
         same, segment, s.identity = tracking.guard_identity(lm, s.identity)
@@ -175,10 +210,17 @@ class PoseMonitor:
         )
         traces = checks.evaluate(self.technique, measures=measures, check_ids=self._all_check_ids())
         held, fresh, s.checks = checks.held_pass(traces, self.active_checks, lm.t, same, s.checks)
-        out = self._monitor(lm.t, same, jump, segment, primary, held, fresh)
+        # A frame of unsure identity is measured as none: no speed, range, checks or baseline
+        # from it. It counts as tracked while people are in view, so the engine's words say
+        # "who is the receiver?" (identity), not "can't see" (tracking).
+        out = self._monitor(lm.t, same, jump | unsure, segment, primary, held, fresh)
+        out["tracked"] = np.where(unsure, detected & ~jump, out["tracked"])
+        still = out["speed"] <= self.technique.limits.gentle_speed_deg_s
+        view = placement.estimate_view(lm, min_visibility=self.min_visibility)
+        gate = self.placement.update(view, still & same & ~unsure)
         return Trace(
             t=lm.t,
-            detected=lm.detected,
+            detected=detected,
             same_person=same,
             jump=jump,
             swapped=swapped,
@@ -186,6 +228,9 @@ class PoseMonitor:
             measures=measures,
             primary=primary,
             checks=traces,
+            placement=gate,
+            region=self.technique.placement,
+            unsure=unsure,
             **out,
             active_checks=self.active_checks,
         )

@@ -37,6 +37,7 @@ COLOURS = {"left": "#1f77b4", "right": "#d62728", "middle": "#2ca02c"}
 MOMENT_COLOURS = {
     "tracking_lost": "#7f7f7f",
     "identity_jump": "#9467bd",
+    "identity_unsure": "#e377c2",
     "over_speed_limit": "#d62728",
     "sudden_motion": "#ff7f0e",
     "over_range": "#8c564b",

@@ -10,7 +10,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,6 +62,19 @@ class Estimator(Protocol):
     ) -> tuple[NDArray[np.float32], NDArray[np.float32]]: ...
 
 
+@runtime_checkable
+class KnowsIdentity(Protocol):
+    """An estimator that tells whether the last frame's pose is surely the receiver's (the
+    two-person step: "receiver" or "unsure")."""
+
+    identity: str
+
+
+def identity_unsure(estimator: object) -> bool:
+    """Did the estimator's last frame leave the receiver's identity unsure?"""
+    return isinstance(estimator, KnowsIdentity) and estimator.identity == "unsure"
+
+
 def estimate_all(
     frames: Iterable[FrameLike],
     info: SourceInfo,
@@ -72,17 +85,19 @@ def estimate_all(
     t: list[float] = []
     image: list[NDArray[np.float32]] = []
     world: list[NDArray[np.float32]] = []
+    unsure: list[bool] = []
     for frame in frames:
         a, b = estimator.estimate(frame.rgb)
         t.append(frame.t)
         image.append(a)
         world.append(b)
+        unsure.append(identity_unsure(estimator))
         if on_frame is not None:
             on_frame(frame.index)
     size = (info.width, info.height)
     if not t:
         return Landmarks.empty(size)
-    return Landmarks(np.stack(image), np.stack(world), np.array(t), size)
+    return Landmarks(np.stack(image), np.stack(world), np.array(t), size, unsure=np.array(unsure))
 
 
 def choose_technique(lm: Landmarks) -> tech.Technique:

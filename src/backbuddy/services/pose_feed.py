@@ -26,21 +26,25 @@ from backbuddy.domain.techniques import Technique
 from backbuddy.motion.checks import CheckResult
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor, Trace
-from backbuddy.services.analyze import Estimator, FrameLike
+from backbuddy.services.analyze import Estimator, FrameLike, identity_unsure
 
 
 @dataclass(frozen=True)
 class FeedView:
-    """The camera's latest reading, for the screen: check ticks, speed, tracking."""
+    """The camera's latest reading, for the screen: check ticks, speed, tracking, and whether the
+    camera's placement is one where the technique's measures hold (with what to change if not)."""
 
     t: float = 0.0
     tracked: bool = False
     person: bool = False
+    unsure: bool = False  # people in view, but which one is the receiver is not clear
     speed_deg_s: float = 0.0
     range_deg: float = 0.0
     checks: tuple[CheckResult, ...] = ()
     frames: int = 0
     error: str | None = None
+    placement_ok: bool = False
+    placement_hint: str | None = None
 
 
 @dataclass
@@ -52,7 +56,8 @@ class _Step:
     def run(self, frame: FrameLike) -> tuple[Trace, Landmarks]:
         image, world = self.estimator.estimate(frame.rgb)
         h, w = frame.rgb.shape[:2]
-        lm = Landmarks(image[None], world[None], np.array([frame.t]), (w, h))
+        unsure = np.array([identity_unsure(self.estimator)])
+        lm = Landmarks(image[None], world[None], np.array([frame.t]), (w, h), unsure=unsure)
         self.frames += 1
         return self.monitor.update(lm), lm
 
@@ -64,10 +69,13 @@ def view_of(trace: Trace, frames: int) -> FeedView:
         t=float(trace.t[0]),
         tracked=bool(trace.tracked[0]),
         person=bool(trace.detected[0]),
+        unsure=bool(trace.unsure[0]),
         speed_deg_s=float(trace.speed[0]),
         range_deg=float(trace.range[0]),
         checks=results,
         frames=frames,
+        placement_ok=bool(trace.placement.ok[0]),
+        placement_hint=trace.placement_hint(0),
     )
 
 

@@ -9,6 +9,7 @@ run without the camera, and the page says so).
 from __future__ import annotations
 
 import math
+import mimetypes
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -86,6 +87,7 @@ def create_app(
         when=times.when,
     )
     app.state.templates = templates
+    mimetypes.add_type("text/javascript", ".mjs")  # the page's vendored pose model (ES module)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(session_pages.router)

@@ -1,10 +1,13 @@
-"""The camera watch for web sessions: JPEG → pose model → motion monitors → `FrameResult`.
+"""The camera watch for web sessions: JPEG → pose model → motion monitors → `FrameResult`,
+or landmarks the page computed itself → the same monitors → the same `FrameResult`.
 
 The pose model is an adapter, so the entry point (`backbuddy serve`) hands in a
 way to open one; this module decodes the page's JPEG (Pillow, already installed
 with matplotlib) and composes the model with the numpy-only
 `motion.monitors.PoseMonitor`, one per session, fed one frame at a time (the
-monitor carries its state, so frame-by-frame equals whole-clip).
+monitor carries its state, so frame-by-frame equals whole-clip). The model is
+opened on the first frame only: a page that runs pose itself never costs the
+server a model. Every pose passes `events.from_dict`, the one gate for events.
 """
 
 from __future__ import annotations
@@ -12,21 +15,24 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
+from backbuddy.domain import events as ev
 from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
+from backbuddy.services.analyze import identity_unsure
 from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult
 
 Rgb = NDArray[np.uint8]
 Decoder = Callable[[bytes], Rgb]
 
 
+@runtime_checkable
 class PoseEstimator(Protocol):
     """One pose model for one stream: RGB frame → (image, world) landmarks, each 33 × 4."""
 
@@ -39,19 +45,38 @@ class CameraWatch:
     """`FrameAnalyzer` for one session; not thread-safe (its socket sends one frame at a time)."""
 
     def __init__(
-        self, technique: Technique, estimator: PoseEstimator, decode: Decoder, fps: float = MAX_FPS
+        self,
+        technique: Technique,
+        estimator: PoseEstimator | Callable[[], PoseEstimator],
+        decode: Decoder,
+        fps: float = MAX_FPS,
     ) -> None:
+        """`estimator`: a pose model, or a way to open one when the first frame comes."""
         self.technique = technique
-        self.estimator = estimator
+        self._estimator: PoseEstimator | None = None
+        self._open: Callable[[], PoseEstimator] | None = None
+        if isinstance(estimator, PoseEstimator) and not isinstance(estimator, type):
+            self._estimator = estimator
+        else:
+            self._open = estimator
         self.decode = decode
         self.monitor = PoseMonitor(technique, fps=fps)
+        self._last_t = float("-inf")
+
+    @property
+    def estimator(self) -> PoseEstimator:
+        if self._estimator is None:
+            assert self._open is not None
+            self._estimator = self._open()
+        return self._estimator
 
     def analyze(self, jpeg: bytes, t: float, checks: tuple[str, ...]) -> FrameResult:
         """Raises ValueError when the bytes do not decode to an image."""
         rgb = self.decode(jpeg)
         image, world = self.estimator.estimate(rgb)
         height, width = rgb.shape[:2]
-        return self._watch(image, world, (width, height), t, checks)
+        unsure = identity_unsure(self.estimator)
+        return self._watch(image, world, (width, height), t, checks, unsure)
 
     def analyze_landmarks(
         self,
@@ -71,26 +96,39 @@ class CameraWatch:
         size: tuple[int, int],
         t: float,
         checks: tuple[str, ...],
+        unsure: bool = False,
     ) -> FrameResult:
-        lm = Landmarks(image[None], world[None], np.array([t], dtype=np.float64), size)
+        # Frames and page landmarks are timed by different clocks: time never goes back.
+        t = self._last_t = max(t, self._last_t)
+        lm = Landmarks(
+            image[None],
+            world[None],
+            np.array([t], dtype=np.float64),
+            size,
+            unsure=np.array([unsure]),
+        )
         if checks and tuple(checks) != self.monitor.active_checks:
             self.monitor.active_checks = tuple(checks)
         trace = self.monitor.update(lm)
         results = {cid: trace.checks[cid].at(0) for cid in checks if cid in trace.checks}
         value = float(trace.primary.value[0])
         seen = not bool(np.isnan(image).any())
+        pose = ev.from_dict(ev.to_dict(trace.pose(0)))
+        assert isinstance(pose, ev.Pose)
         return FrameResult(
-            pose=trace.pose(0),
+            pose=pose,
             landmarks=_overlay(image) if seen else None,
             checks={
                 cid: None if r.status == "not_visible" else r.passed for cid, r in results.items()
             },
             hints={cid: r.message for cid, r in results.items() if not r.passed},
             measure=None if math.isnan(value) else round(value, 2),
+            placement_hint=trace.placement_hint(0),
         )
 
     def close(self) -> None:
-        self.estimator.close()
+        if self._estimator is not None:
+            self._estimator.close()
 
 
 def _array(points: Sequence[Sequence[float]] | None) -> NDArray[np.float32]:
@@ -106,10 +144,11 @@ def _overlay(image: NDArray[np.float32]) -> list[list[float]]:
 
 
 def factory(open_estimator: Callable[[], PoseEstimator], decode: Decoder) -> AnalyzerFactory:
-    """An `AnalyzerFactory` that gives each session its own pose model and monitor."""
+    """An `AnalyzerFactory` that gives each session its own monitor, and its own pose model
+    when its first frame comes (a page that runs pose itself needs none)."""
 
     def build(technique: Technique, limits: Limits) -> CameraWatch:
-        return CameraWatch(technique, open_estimator(), decode)
+        return CameraWatch(technique, open_estimator, decode)
 
     return build
 

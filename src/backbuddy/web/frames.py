@@ -44,7 +44,9 @@ class FrameResult:
 
     `landmarks` are (x, y, visibility) in 0..1 image coordinates, or None when no
     person was seen; `checks` maps each requested check to pass, fail or None (not
-    visible); `measure` is the technique's primary measure (smoothed, its own units).
+    visible); `measure` is the technique's primary measure (smoothed, its own units);
+    `placement_hint` says what to change about the camera when its placement is not one where
+    the technique's measures hold (None when it is, or before it is known).
     """
 
     pose: Pose
@@ -52,6 +54,7 @@ class FrameResult:
     checks: Mapping[str, bool | None] = field(default_factory=dict)
     hints: Mapping[str, str] = field(default_factory=dict)
     measure: float | None = None
+    placement_hint: str | None = None
 
 
 class FrameAnalyzer(Protocol):

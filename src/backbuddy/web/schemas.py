@@ -63,13 +63,16 @@ class LandmarksIn(_Message):
 
     `image`: 33 × [x, y, z, visibility], x and y in 0..1 of the frame; null when no
     person is in view. `world`: 33 × [x, y, z, visibility] in metres (MediaPipe's
-    world landmarks), or null. `size`: the frame's [width, height] in pixels.
+    world landmarks), or null. `size`: the frame's [width, height] in pixels. `ms`: when
+    the page captured the frame, in milliseconds on its own clock (optional; ranges and
+    time order are checked by `page_pose.admit`).
     """
 
     type: Literal["landmarks"]
     image: list[Point] | None = Field(min_length=33, max_length=33)
     world: list[Point] | None = Field(default=None, min_length=33, max_length=33)
     size: tuple[Annotated[int, Field(gt=0, le=8192)], Annotated[int, Field(gt=0, le=8192)]]
+    ms: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
 
 
 # ── server → page ─────────────────────────────────────────────────────────────
@@ -107,6 +110,7 @@ class StateOut(_Message):
     camera: bool
     tracked: bool | None
     checks: list[CheckOut]
+    placement_hint: str | None = None
     gentle_speed_deg_s: float
     hard_speed_deg_s: float
     max_range_deg: float

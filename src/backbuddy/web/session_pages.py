@@ -18,7 +18,7 @@ from backbuddy.domain.errors import BackbuddyError
 from backbuddy.domain.ports import HistoryStore, SessionRecord
 from backbuddy.services import aftercare as aftercare_service
 from backbuddy.domain import learn
-from backbuddy.web import plots
+from backbuddy.web import page_pose, plots
 from backbuddy.web.learn_page import pop_points
 from backbuddy.web.deps import RegistryDep, StoreDep, TemplatesDep
 
@@ -60,6 +60,7 @@ def live_page(
         "first_time": all(s.id == session_id for s in earlier),
         "pop_title": learn.load().pop.title,
         "pop_points": pop_points(live.runner.state.limits.pop_rest_min),
+        "page_pose": page_pose.available(),
     }
     return templates.TemplateResponse(request, "session.html", context)
 

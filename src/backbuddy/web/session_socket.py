@@ -39,6 +39,7 @@ from backbuddy.web.frames import (
     check_frame,
 )
 from backbuddy.web.live import LiveSession
+from backbuddy.web.page_pose import LandmarksRefused, PageClock, admit
 from backbuddy.web.throttle import EVENTS_BURST, EVENTS_PER_S, MessageRate
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class Connection:
         self.frame_ready = asyncio.Event()
         self.rate = FrameRate()
         self.presses = MessageRate()
+        self.page_clock = PageClock()
         self.frames_seen = 0
 
     def send(self, message: dict[str, Any]) -> None:
@@ -196,8 +198,11 @@ class Connection:
             raise ProtocolViolation("too_many_frames", "frames are arriving faster than allowed")
         try:
             message = schemas.LandmarksIn.model_validate(raw)
+            t = admit(message.image, message.world, message.ms, self.page_clock, self.live.clock())
         except ValidationError as err:
             raise ProtocolViolation("bad_message", _first_error(err)) from None
+        except LandmarksRefused as err:
+            raise ProtocolViolation("bad_message", str(err)) from None
         analyzer = self.live.analyzer
         if not isinstance(analyzer, LandmarkAnalyzer):
             self.send(
@@ -206,7 +211,6 @@ class Connection:
                 ).model_dump()
             )
             return
-        t = self.live.clock()
         self._queue_job(
             lambda checks: analyzer.analyze_landmarks(
                 message.image, message.world, message.size, t, checks

@@ -47,6 +47,7 @@ def test_tracking_speed_and_check_ticks() -> None:
         (FeedView(frames=5, person=False), "TRACKING LOST (no one in view)"),
         (FeedView(frames=5, person=True), "TRACKING LOST (receiver not clearly seen)"),
         (FeedView(frames=5, error="the video ended"), "camera: the video ended"),
+        (FeedView(frames=5, person=True, unsure=True), "WHO IS THE RECEIVER?"),
     ],
 )
 def test_tracking_states(view: FeedView, shown: str) -> None:

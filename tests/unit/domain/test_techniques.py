@@ -199,6 +199,17 @@ BROKEN = [
     ),
     ("pop rest too short", _set("limits.pop_rest_min", 5), "field limits.pop_rest_min: "),
     ("caution widens", _set("caution.range_factor", 1.5), "field caution.range_factor: "),
+    (
+        "placement region upside down",
+        _set("placement.azimuth_deg", [90, 40]),
+        r"field placement: .*azimuth_deg: 90.0 is above 40.0",
+    ),
+    (
+        "placement elevation out of range",
+        _set("placement.elevation_deg", [-100, 10]),
+        "field placement: .*elevation_deg must lie within",
+    ),
+    ("placement without evidence", lambda d: d["placement"].pop("evidence"), "placement.evidence"),
 ]
 
 

@@ -54,6 +54,7 @@ def test_summary_shape(hug: Technique) -> None:
         "checks",
         "measures",
         "max_speed_deg_s",
+        "placement",
         "events",
     ]
     assert s["frames"] == s["detected_frames"] == 240
@@ -64,3 +65,16 @@ def test_summary_shape(hug: Technique) -> None:
     )
     assert 9.0 < s["max_speed_deg_s"] < 12.0
     json.dumps(s, allow_nan=False)
+
+
+def test_analyze_says_when_its_numbers_are_not_valid_for_the_camera_placement(
+    hug: Technique,
+) -> None:
+    """Issue 12: the seated hug seen from straight in front: the extension is not in the image,
+    so the summary says where the camera was and that its numbers do not hold from there."""
+    lm = poses.seen_from("seated", 0, 8, n=40)
+    sc = poses.Scenario("front", lm, np.zeros(len(lm)), np.zeros(len(lm)), hug.id)
+    s = summarise(_analysis(hug, sc))["placement"]
+    assert abs(s["azimuth_deg"]) < 20
+    assert s["valid"] is False
+    assert "further to the receiver's side" in s["hint"]

@@ -47,3 +47,12 @@ def test_a_still_has_no_time_plot() -> None:
     html = analysis_html.render(a, summarise(a), [])
     assert "data:image/png" not in html
     assert "still image" in html
+
+
+def test_the_page_warns_when_the_camera_placement_makes_the_numbers_invalid() -> None:
+    lm = poses.seen_from("seated", 0, 8, n=40)  # straight in front: the hug is not in the image
+    trace = PoseMonitor(HUG).update(lm)
+    a = Analysis("front.mp4", 30.0, False, HUG, lm, trace, 50.0, ())
+    html = analysis_html.render(a, summarise(a), [])
+    assert "not valid from this camera placement" in html
+    assert "further to the receiver" in html

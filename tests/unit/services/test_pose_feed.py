@@ -107,3 +107,17 @@ def test_a_failing_camera_is_shown_not_raised() -> None:
     feed.stop()
     assert feed.view.error == "camera 0 stopped giving pictures"
     assert not feed.view.tracked
+
+
+def test_the_feed_view_says_what_to_change_about_the_camera_placement() -> None:
+    """Issue 12: the seated hug filmed from straight in front is refused, and the screen says
+    where to move the camera; every pose says the placement is not valid."""
+    lm = poses.seen_from("seated", 0, 8, n=30)
+    sc = poses.Scenario("front", lm, np.zeros(len(lm)), np.zeros(len(lm)), HUG.id)
+    feed = PoseFeed(_frames(sc), HUG, Replay(sc)).start()
+    got = _poll_until(feed, lambda g: sum(isinstance(e, Pose) for e in g) == len(sc.t))
+    feed.stop()
+    assert not any(e.placement_ok for e in got if isinstance(e, Pose))
+    assert not feed.view.placement_ok
+    assert feed.view.placement_hint is not None
+    assert "further to the receiver's side" in feed.view.placement_hint

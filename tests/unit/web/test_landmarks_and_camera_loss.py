@@ -117,3 +117,30 @@ def test_camera_going_silent_in_a_movement_phase_pauses_within_half_a_second(
             reason = next(c["reason"] for c in pause["cues"] if c["kind"] == "pause")
             assert reason == "camera_lagging"  # the receiver was tracked in the last frame
             assert waited < 0.5 + 0.2  # I4 bound plus the test's own slack
+
+
+def test_the_state_message_says_what_to_change_about_the_camera_placement(
+    tmp_path: Path,
+) -> None:
+    """Issue 12: a seated receiver seen from straight in front (the hug's extension is not in
+    the image): the state the set-up page shows carries a plain hint where to move the camera."""
+    from tests.fixtures import poses
+
+    lm = poses.seen_from("seated", 0, 8, n=20)
+    with make_client(tmp_path, analyzers=watch) as client:
+        sid = start_session(client, camera=True)
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            hints = []
+            for i in range(len(lm)):
+                image = lm.image[i].astype(float).tolist()
+                world = lm.world[i].astype(float).tolist()
+                ws.send_json(landmarks_message(image=image, world=world, size=list(lm.size)))
+                # as a page does: the next pose once this one is answered (a burst would be
+                # read as a few frames, each waiting one replaced by the newest)
+                while (message := ws.receive_json())["type"] != "frame":
+                    if message["type"] == "state" and message.get("placement_hint"):
+                        hints.append(message)
+            assert hints, "no state message said where to move the camera"
+            state = hints[-1]
+            assert "further to the receiver's side" in state["placement_hint"]

@@ -437,11 +437,11 @@ def main(argv=None) -> int:
     here = Path(__file__).resolve().parents[1]
     ap.add_argument("--scenes", default=str(here / "scenes.yaml"))
     ap.add_argument("--out", default=str(REPO / "tests" / "data" / "truth"))
-    ap.add_argument("--only", default="*", help="glob over clip ids")
+    ap.add_argument("--only", nargs="+", default=["*"], help="globs over clip ids (any matches)")
     ap.add_argument("--list", action="store_true", help="list the clips and exit")
     a = ap.parse_args(argv)
     sc = load(a.scenes)
-    clips = [c for c in sc.clips if fnmatch.fnmatch(c.id, a.only)]
+    clips = [c for c in sc.clips if any(fnmatch.fnmatch(c.id, g) for g in a.only)]
     if a.list:
         for c in clips:
             print(c.id)
@@ -453,7 +453,7 @@ def main(argv=None) -> int:
         size = (out / f"{c.id}.mp4").stat().st_size
         print(f"[{i}/{len(clips)}] {c.id}: {meta['frames']} frames, {size / 1024:.0f} KiB, "
               f"{meta['render_seconds']} s", flush=True)
-    if a.only == "*":
+    if a.only == ["*"]:
         keep = {c.id for c in clips}
         for f in list(out.glob("hug_*")) + list(out.glob("side_*")):
             if f.name.split(".")[0] not in keep:

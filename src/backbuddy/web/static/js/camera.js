@@ -1,4 +1,5 @@
-// The camera: preview in the page, JPEG frames to the server at a capped rate, two in flight.
+// The camera: preview in the page and, when the pose model does not run in the page
+// (pose_page.js), JPEG frames to the server at a capped rate, two in flight.
 
 const MAX_WIDTH = 480;
 const QUALITY = 0.7;
@@ -19,6 +20,14 @@ export class Camera {
   }
 
   async start() {
+    if (!(await this.open())) return false;
+    this.startSending();
+    return true;
+  }
+
+  // The preview only: nothing leaves the page until startSending().
+  async open() {
+    if (this.video.srcObject) return true;
     try {
       const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
       this.video.srcObject = stream;
@@ -27,8 +36,11 @@ export class Camera {
       this.onError(`The camera could not start (${err.name}). Allow the camera and reload the page.`);
       return false;
     }
-    this.timer = setInterval(() => this.capture(), 1000 / this.fps);
     return true;
+  }
+
+  startSending() {
+    if (this.timer === null) this.timer = setInterval(() => this.capture(), 1000 / this.fps);
   }
 
   answered(seq) {
@@ -61,6 +73,7 @@ export class Camera {
 
   stop() {
     clearInterval(this.timer);
+    this.timer = null;
     const stream = this.video.srcObject;
     if (stream) for (const track of stream.getTracks()) track.stop();
   }

@@ -62,6 +62,13 @@ export class Link {
     return true;
   }
 
+  // One frame's landmarks from the page's own pose model; dropped, like a frame, when down.
+  sendLandmarks(message) {
+    if (!this.up || this.ws.bufferedAmount > 64 * 1024) return false;
+    this.ws.send(JSON.stringify(message));
+    return true;
+  }
+
   close() {
     this.stopped = true;
     if (this.ws) this.ws.close(1000);

@@ -4,6 +4,7 @@
 import { Camera } from "./camera.js";
 import { Link } from "./link.js";
 import { drawSkeleton } from "./overlay.js";
+import { MIN_FPS, PagePose } from "./pose_page.js";
 import { Speech } from "./speech.js";
 import { RELEASE_TEXT, View } from "./view.js";
 
@@ -14,11 +15,15 @@ const video = document.getElementById("video");
 const overlay = document.getElementById("overlay");
 let hardLimit = 30;
 let camera = null;
+let pagePose = null;
+let lastTracked = false;
 let presses = 0;
 let resumeAsked = false;
 // In-page timings, read by the browser tests and the benchmark (ms, performance.now()).
 const timings = { presses: {}, frames: [] };
-window.backbuddy = { timings, view };
+// Where the pose model runs: "page" (this device) or "server"; read by the browser tests.
+const pose = { where: null, reason: null, stats: null };
+window.backbuddy = { timings, view, pose };
 // Animation frames counted, so a halt can be shown to be painted on the very next one.
 let frameNo = 0;
 const countFrames = () => { frameNo += 1; requestAnimationFrame(countFrames); };
@@ -28,6 +33,7 @@ const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}
 const link = new Link(url, { onMessage, onStatus });
 
 function onStatus(status, code) {
+  if (status === "closed") stopPagePose(); // no server to watch with: the model rests
   if (status === "closed" && code === 4409) goneHere("other_tab");
   else if (status === "closed" && code === 4404) goneHere("cut_short");
   view.link(status, closedText(code));
@@ -40,6 +46,7 @@ function closedText(code) {
 // This tab cannot act on the session any more (it runs elsewhere, or is over): one state.
 function goneHere(kind, detail = null) {
   speech.cancel();
+  stopPagePose();
   if (camera) camera.stop();
   view.gone(kind, detail);
 }
@@ -82,24 +89,33 @@ function onMessage(msg) {
       break;
     case "state":
       hardLimit = msg.hard_speed_deg_s;
+      if (msg.ended) stopPagePose();
       if (resumeAsked && ["setup", "attempt"].includes(msg.mode)) {
         root.dataset.halted = "0";
         resumeAsked = false;
       }
       if (msg.mode === "halted") root.dataset.halted = "1";
+      // What to change about the camera's placement (issue 12), or nothing when it is fine.
+      const placementNote = document.getElementById("placement-note");
+      if (placementNote) placementNote.textContent = msg.placement_hint || "";
       view.state(msg);
       break;
     case "frame": {
       const rtt = camera ? camera.answered(msg.seq) : null;
       if (rtt !== null) timings.frames.push({ rtt_ms: rtt, analyze_ms: msg.analyze_ms });
       if (timings.frames.length > 2000) timings.frames.shift();
-      drawSkeleton(overlay, video, msg.landmarks, msg.tracked);
+      lastTracked = msg.tracked;
+      if (!pagePose) drawSkeleton(overlay, video, msg.landmarks, msg.tracked);
       view.frame(msg, hardLimit);
       break;
     }
     case "error":
       // Refused sockets say why before they close; the close code then sets the one state.
       if (["unknown_session", "already_connected"].includes(msg.code)) break;
+      if (msg.code === "not_supported" && pagePose) {
+        serverPose("This server cannot take poses worked out in the page.");
+        break;
+      }
       view.caption({ kind: "halt", text: `Error: ${msg.message}` });
       if (msg.fatal) {
         // The server stopped the session for this error: the page stops too, at once.
@@ -112,6 +128,18 @@ function onMessage(msg) {
   }
 }
 
+// ?pose=page|server (or localStorage backbuddy-pose) chooses; by default the page runs
+// the model when it can keep MIN_FPS, and the server does otherwise.
+function poseChoice() {
+  const asked = new URLSearchParams(location.search).get("pose") || localStorage.getItem("backbuddy-pose");
+  return ["page", "server"].includes(asked) ? asked : "auto";
+}
+
+function poseNote(text) {
+  const note = document.getElementById("pose-note");
+  if (note) note.textContent = text;
+}
+
 async function startCamera(maxFps) {
   const asked = new URLSearchParams(location.search).get("fps") || localStorage.getItem("backbuddy-fps");
   const fps = Math.min(Number(asked) || 15, maxFps);
@@ -120,7 +148,48 @@ async function startCamera(maxFps) {
     send: (buf) => link.sendFrame(buf),
     onError: (text) => { document.getElementById("camera-note").textContent = text; },
   });
-  await camera.start();
+  if (!(await camera.open())) return;
+  const choice = poseChoice();
+  if (choice === "server") return serverPose("The camera watch was set to run on the server.");
+  if (root.dataset.pagePose !== "1") return serverPose("This installation has no pose model for the page.");
+  poseNote("Loading the pose model on this device…");
+  const minFps = Number(localStorage.getItem("backbuddy-pose-min-fps")) || MIN_FPS;
+  pagePose = new PagePose(video, {
+    maxFps,
+    minFps,
+    keep: choice === "page",
+    send: (message) => link.sendLandmarks(message),
+    onPose: (p) => drawSkeleton(overlay, video, p.image && p.image.map((q) => [q[0], q[1], q[3]]), lastTracked),
+    onSlow: (rate) => serverPose(rate > 0
+      ? `This device worked out the pose ${rate.toFixed(1)} times a second; the speed watch needs ${Math.max(MIN_FPS, minFps)}.`
+      : "The pose model stopped working on this device."),
+  });
+  pose.stats = pagePose.stats;
+  try {
+    const delegate = await pagePose.start();
+    if (!pagePose) return; // fell back while loading
+    Object.assign(pose, { where: "page", reason: null });
+    poseNote(`The pose is worked out on this device (${delegate === "GPU" ? "graphics chip" : "processor"}): `
+      + "camera pictures never leave it; only body landmark positions go to backbuddy.");
+  } catch (err) {
+    serverPose(`The pose model could not start on this device (${err.message}).`);
+  }
+}
+
+function stopPagePose() {
+  if (pagePose) pagePose.stop();
+}
+
+// The fallback: frames go to the backbuddy server, which works out the pose itself.
+function serverPose(reason) {
+  // The server numbers every message it analysed: frames go on from the landmarks sent.
+  if (pagePose && camera) camera.frames = pagePose.stats.sent;
+  if (pagePose) pagePose.stop();
+  pagePose = null;
+  Object.assign(pose, { where: "server", reason });
+  poseNote(`${reason} Camera pictures now go to the backbuddy server to be analysed there; `
+    + "it keeps none of them.");
+  if (camera) camera.startSending();
 }
 
 document.getElementById("stop").addEventListener("click", (e) => stop("button", e.timeStamp));
@@ -159,5 +228,9 @@ document.getElementById("pop-read").addEventListener("click", popRead);
 new MutationObserver(() => {
   if (!popNote.hidden && !["idle", "setup"].includes(root.dataset.mode)) popRead();
 }).observe(root, { attributes: true, attributeFilter: ["data-mode"] });
-window.addEventListener("pagehide", () => { if (camera) camera.stop(); link.close(); });
+window.addEventListener("pagehide", () => {
+  if (pagePose) pagePose.stop();
+  if (camera) camera.stop();
+  link.close();
+});
 link.connect();

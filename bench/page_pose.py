@@ -1,0 +1,371 @@
+"""Pose in the page (issue 15): what a session costs the server when the page runs the model.
+
+* `pagepose_server_cpu_per_session`: CPU of the server process (user + system, % of one
+  core) while one live camera session's page sends landmarks 30 times a second (real
+  landmarks: MediaPipe Tasks on a rendered truth clip, looped) — goal ≤ 5 %.
+* `pagepose_sessions_held_{sqlite,postgres}`: concurrent simulated sessions one server
+  holds, each page sending landmarks at 30/s and pressing STOP (then resume) about once a
+  second, with STOP → halt cue back p95 ≤ 50 ms and ≥ 90 % of the landmarks answered —
+  goal ≥ 50 on this 2-core machine; the ramp's p95 at every step is printed too.
+  PostgreSQL is a throwaway cluster started here (Debian's binaries, as the integration
+  tests do, fsync on).
+* `pagepose_page_fps`: poses per second the session page keeps in headless Chromium on
+  this CPU (CPU delegate: WebGL is software here) — info; real machines use the GPU.
+
+The server is the real app (`create_app`, the camera watch `backbuddy serve` wires) in a
+subprocess; its sessions are started at start-up through the registry, each after its
+own clean screening and 3 days apart (the history rules allow one a day). The simulated
+pages are asyncio clients in this process. `python -m bench page_pose` runs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import Result, emit  # noqa: E402
+
+CLIP = ROOT / "tests" / "data" / "truth" / "hug_correct_slow_side_front_60_f71.mp4"
+RATE = 30.0
+STOP_GOAL_MS = 50.0
+STEPS = (1, 2, 5, 10, 20, 30, 50, 75)
+
+
+# ── the server ────────────────────────────────────────────────────────────────
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(port: int, db: str, sessions: int) -> None:
+    """The app with `sessions` live camera sessions (ids 1..n), on 127.0.0.1:`port`."""
+    from datetime import UTC, datetime, timedelta
+
+    import uvicorn
+    from fastapi import FastAPI
+
+    from backbuddy.cli.serve_cmd import WS_MAX_BYTES, camera_watch
+    from backbuddy.config import Settings
+    from backbuddy.domain import techniques as tech
+    from backbuddy.domain.screening import load_questions
+    from backbuddy.services.screening import take_screening
+    from backbuddy.web.app import create_app
+
+    app = create_app(Settings(db=db), analyzers=camera_watch(), grace_s=60.0)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
+        async with inner(a):
+            registry = a.state.registry
+            technique = tech.get("seated_hug_extension")
+            answers = {q.id: False for q in load_questions().questions}
+            now = datetime.now(UTC)
+            for k in range(sessions):
+                when = now - timedelta(days=3 * k)
+                take_screening(registry.store, technique.id, answers, when)
+                registry.start(technique, True, when).await_page()
+            yield
+
+    app.router.lifespan_context = lifespan
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws_max_size=WS_MAX_BYTES)
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cpu_s(self) -> float:
+        """User + system CPU seconds the server process has used."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def server(db: str, sessions: int) -> Iterator[Server]:
+    import urllib.request
+
+    port = free_port()
+    cmd = [sys.executable, __file__, "serve", str(port), db, str(sessions)]
+    process = subprocess.Popen(cmd, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the bench server did not start") from None
+                time.sleep(0.2)
+        yield Server(process, port)
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+# ── the simulated pages ──────────────────────────────────────────────────────
+
+
+def page_messages(clip: Path = CLIP) -> list[str]:
+    """The landmarks messages a page sends for each frame of `clip` (ms filled in later)."""
+    from backbuddy.adapters import video
+    from backbuddy.adapters.pose_bundle import TasksPoseModel
+    from backbuddy.web.page_pose import BUNDLE
+
+    out = []
+    model = TasksPoseModel(BUNDLE)
+    try:
+        with video.open_file(clip) as source:
+            for f in source:
+                image, world = model.estimate(f.rgb, round(f.t * 1000))
+                rows = [
+                    [round(float(v), 5) for v in p[:3]] + [round(float(p[3]), 3)] for p in image
+                ]
+                wrows = [
+                    [round(float(v), 5) for v in p[:3]] + [round(float(p[3]), 3)] for p in world
+                ]
+                size = [f.rgb.shape[1], f.rgb.shape[0]]
+                body = {"v": 1, "type": "landmarks", "image": rows, "world": wrows, "size": size}
+                out.append(json.dumps(body)[:-1] + ', "ms": %.3f}')
+    finally:
+        model.close()
+    return out
+
+
+def rounded(points: object) -> list[list[float]]:
+    """As the page's worker rounds them: 5 decimals, visibility 3."""
+    return [[round(float(v), 5) for v in p[:3]] + [round(float(p[3]), 3)] for p in points]  # type: ignore[attr-defined]
+
+
+@dataclass
+class PageStats:
+    sent: int = 0
+    answered: int = 0
+    stops: list[float] = field(default_factory=list)
+    pending: dict[str, float] = field(default_factory=dict)
+
+
+async def read(ws: Any, stats: PageStats) -> None:
+    """Count frame answers; time each STOP to the cues that answer it."""
+    async for text in ws:
+        msg = json.loads(text)
+        if msg["type"] == "frame":
+            stats.answered += 1
+        elif msg["type"] == "cues" and msg.get("ref") in stats.pending:
+            sent = stats.pending.pop(msg["ref"])
+            stats.stops.append((time.perf_counter() - sent) * 1000)
+
+
+async def press(ws: Any, stats: PageStats) -> None:
+    """STOP (timed), resume 0.3 s later, again after about a second."""
+    k = 0
+    while True:
+        await asyncio.sleep(random.uniform(0.7, 1.3))
+        k += 1
+        stats.pending[f"s{k}"] = time.perf_counter()
+        await ws.send(event("stop", f"s{k}"))
+        await asyncio.sleep(0.3)
+        await ws.send(event("resume", f"r{k}"))
+
+
+async def page(url: str, sid: int, messages: list[str], seconds: float, stats: PageStats) -> None:
+    """One page: landmarks at RATE while pressing STOP about once a second."""
+    from websockets.asyncio.client import connect
+
+    ws_url = url.replace("http", "ws") + f"/ws/session/{sid}"
+    async with connect(ws_url, origin=url, max_size=2**20) as ws:  # type: ignore[arg-type]
+        tasks = [asyncio.create_task(read(ws, stats)), asyncio.create_task(press(ws, stats))]
+        start = time.perf_counter()
+        t0_ms = random.uniform(0, 1e6)
+        k = 0
+        while time.perf_counter() - start < seconds:
+            await ws.send(messages[k % len(messages)] % (t0_ms + k * 1000 / RATE))
+            stats.sent += 1
+            k += 1
+            await asyncio.sleep(max(0.0, start + k / RATE - time.perf_counter()))
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def event(kind: str, ref: str) -> str:
+    return json.dumps({"v": 1, "type": "event", "event": {"event": kind}, "ref": ref})
+
+
+def drive(url: str, sessions: int, messages: list[str], seconds: float) -> list[PageStats]:
+    stats = [PageStats() for _ in range(sessions)]
+
+    async def main() -> None:
+        await asyncio.gather(*(page(url, i + 1, messages, seconds, s) for i, s in enumerate(stats)))
+
+    asyncio.run(main())
+    return stats
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return (
+        ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+    )
+
+
+# ── the figures ─────────────────────────────────────────────────────────────────
+
+
+def cpu_per_session(tmp: Path, messages: list[str], seconds: float = 20.0) -> list[Result]:
+    with server(f"sqlite:///{tmp / 'cpu.sqlite3'}", 1) as srv:
+        time.sleep(1.0)
+        before, wall = srv.cpu_s(), time.perf_counter()
+        stats = drive(srv.url, 1, messages, seconds)
+        used, wall = srv.cpu_s() - before, time.perf_counter() - wall
+    rate = stats[0].sent / seconds
+    return [
+        emit("pagepose_server_cpu_per_session", 100 * used / wall, "%core", "<=5"),
+        emit("pagepose_landmarks_rate", rate, "msg/s", "info"),
+    ]
+
+
+def sessions_held(name: str, db_for: dict[int, str], messages: list[str]) -> list[Result]:
+    """Ramp the number of sessions; the largest that kept STOP p95 ≤ 50 ms and its answers."""
+    held, out = 0, []
+    for n in STEPS:
+        with server(db_for[n], n) as srv:
+            time.sleep(1.0)
+            stats = drive(srv.url, n, messages, 12.0)
+        stops = [s for st in stats for s in st.stops]
+        answered = sum(s.answered for s in stats) / max(1, sum(s.sent for s in stats))
+        p95 = pct(stops, 0.95)
+        out.append(emit(f"pagepose_{name}_{n}_sessions_stop_p95", p95, "ms", "info"))
+        out.append(emit(f"pagepose_{name}_{n}_sessions_answered", 100 * answered, "%", "info"))
+        if p95 <= STOP_GOAL_MS and answered >= 0.9:
+            held = n
+        else:
+            break
+    out.append(emit(f"pagepose_sessions_held_{name}", held, "sessions", ">=50"))
+    return out
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster (fsync on); yields its base URL."""
+    import pwd
+    import shutil
+
+    roots = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
+    if not roots:
+        raise RuntimeError("PostgreSQL binaries not found (make system-deps)")
+    bindir, root, port = roots[0].parent, Path(tempfile.mkdtemp(prefix="bench-pg-")), free_port()
+    owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if os.geteuid() == 0:
+        pg = pwd.getpwnam("postgres")
+        os.chown(root, pg.pw_uid, pg.pw_gid)
+    run = {"check": True, "capture_output": True}
+    subprocess.run([*owner, str(bindir / "initdb"), "-D", str(root / "d"), "-U", "postgres"], **run)
+    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=300"
+    ctl = [*owner, str(bindir / "pg_ctl"), "-D", str(root / "d"), "-l", str(root / "log")]
+    subprocess.run([*ctl, "-o", opts, "-w", "start"], **run)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*ctl, "-m", "immediate", "stop"], check=False, capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def create_db(base: str, name: str) -> str:
+    import psycopg
+
+    admin = base.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}"
+
+
+def page_fps(tmp: Path, seconds: float = 15.0) -> list[Result]:
+    """Poses a second the session page keeps in headless Chromium, pose in the page."""
+    from playwright.sync_api import sync_playwright
+    from tests.e2e.conftest import BROWSER_ARGS, CHROMIUM, start_server
+    from tests.e2e.flows import start_session
+
+    clip = tmp / "hug.y4m"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(CLIP), "-pix_fmt", "yuv420p"]
+        + ["-r", "30", str(clip)],
+        check=True,
+    )
+    srv = start_server(tmp, camera=True, grace=30.0)
+    try:
+        with sync_playwright() as p:
+            args = [*BROWSER_ARGS, f"--use-file-for-fake-video-capture={clip}"]
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+            pg = browser.new_context().new_page()
+            pg.goto(srv.url)
+            pg.evaluate("localStorage.setItem('backbuddy-pose', 'page')")
+            start_session(pg, srv.url, camera=True)
+            pg.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
+            pg.wait_for_function("window.backbuddy.pose.stats.poses > 20", timeout=60000)
+            first = pg.evaluate("() => window.backbuddy.pose.stats.poses")
+            time.sleep(seconds)
+            stats = pg.evaluate("() => window.backbuddy.pose.stats")
+            browser.close()
+    finally:
+        srv.kill()
+    infer = sorted(stats["inferMs"])
+    return [
+        emit("pagepose_page_fps", (stats["poses"] - first) / seconds, "poses/s", "info"),
+        emit("pagepose_page_infer_ms_p50", infer[len(infer) // 2], "ms", "info"),
+        emit("pagepose_page_delegate_gpu", float(stats["delegate"] == "GPU"), "bool", "info"),
+    ]
+
+
+def run(only: str = "") -> list[Result]:
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="bench-pagepose-") as name:
+        tmp = Path(name)
+        messages = page_messages()
+        if only in "cpu":
+            results += cpu_per_session(tmp, messages)
+        if only in "sqlite":
+            dbs = {n: f"sqlite:///{tmp / f'held{n}.sqlite3'}" for n in STEPS}
+            results += sessions_held("sqlite", dbs, messages)
+        if only in "postgres":
+            with postgres() as base:
+                dbs = {n: create_db(base, f"held{n}") for n in STEPS}
+                results += sessions_held("postgres", dbs, messages)
+        if only in "page":
+            results += page_fps(tmp)
+    return results
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        serve(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+    else:
+        run(sys.argv[1] if len(sys.argv) > 1 else "")

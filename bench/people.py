@@ -1,0 +1,136 @@
+"""Two people in view (issue 12, item 3): whom the pose is on, and what the two-person step costs.
+
+* On every two-person truth clip (tests/data/truth/*_with_*), the real two-person step
+  (MoveNet MultiPose looks every `EVERY` frames → role rule → crop → MediaPipe) and, for the
+  "before", MediaPipe alone; each frame judged against both true skeletons
+  (tools/calibrate/receiver_truth.py):
+  - people_receiver_measured_share: identity "receiver" and on the receiver (all frames of all
+    two-person clips; info) and the same at the placements the camera can read
+    (`people_readable_…`: hug 60–90°, side-lying low in front);
+  - people_unsure_share: identity "unsure" (the engine gives no move cue; info);
+  - people_wrong_share: identity "receiver" but on the assistant. Goal 0 (receiver measured
+    in 100 % of the frames the app may act on);
+  - people_mediapipe_alone_receiver_share: MediaPipe alone on the receiver (before; info).
+* people_live_pipeline_fps: the live pipeline with the two-person step, as `guide --camera`
+  runs it (a worker decodes, estimates and runs the monitors, `PoseFeed`; the session thread
+  steps the engine and stores every event), on a two-person clip. Goal ≥ 20 frames/s on this
+  2-core machine. Also its CPU ms per frame (all threads), and the rate that CPU time allows on
+  one free core: on this shared machine the wall rate falls with the other sessions' load.
+
+The single-person path's CPU-time ratio against raw MediaPipe is `pose_pipeline_over_raw_cpu`
+(bench/pose.py). Takes about 3 minutes (MoveNet and MediaPipe over ~1,000 frames, twice).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
+
+import receiver_truth  # noqa: E402
+from tests.fixtures.session import AT, clear_screening  # noqa: E402
+
+from backbuddy.adapters import video  # noqa: E402
+from backbuddy.adapters.mediapipe_pose import PoseModel  # noqa: E402
+from backbuddy.adapters.movenet import PeopleDetector  # noqa: E402
+from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose  # noqa: E402
+from backbuddy.adapters.sql_store import SqlStore  # noqa: E402
+from backbuddy.domain import events as ev  # noqa: E402
+from backbuddy.domain import session  # noqa: E402
+from backbuddy.domain import techniques as tech  # noqa: E402
+from backbuddy.services.pose_feed import PoseFeed  # noqa: E402
+from backbuddy.services.session_runner import SessionRunner  # noqa: E402
+from bench import Result, emit  # noqa: E402
+
+#: Placements where the technique's measures are valid (docs/accuracy.md).
+READABLE = ("_side_front_60_", "_side_m", "side_correct_slow_front_", "side_correct_jerk_front_")
+READABLE += ("side_correct_limit_front_",)
+LIVE_CLIP = "hug_correct_slow_side_front_60_f34_with_m26"
+HUG = tech.get("seated_hug_extension")
+
+
+def _share(rows: list[receiver_truth.ClipPeople], field: str) -> float:
+    frames = sum(r.frames for r in rows)
+    return sum(getattr(r, field) * r.frames for r in rows) / frames if frames else float("nan")
+
+
+def identity() -> list[Result]:
+    clips = receiver_truth.two_person_clips()
+    two = [receiver_truth.run_clip(c)[0] for c in clips]
+    alone = [receiver_truth.run_clip(c, single=True)[0] for c in clips]
+    readable = [r for r in two if any(k in r.id for k in READABLE)]
+    for r in two:
+        print(
+            f"# {r.id}: measured {r.measured:.3f} unsure {r.unsure:.3f} wrong {r.wrong:.3f} "
+            f"(strict {r.wrong_strict:.3f})",
+            file=sys.stderr,
+        )
+    return [
+        emit("people_receiver_measured_share", _share(two, "measured"), "ratio", "info"),
+        emit("people_unsure_share", _share(two, "unsure"), "ratio", "info"),
+        emit("people_wrong_share", _share(two, "wrong"), "ratio", "==0"),
+        emit("people_wrong_share_strict", _share(two, "wrong_strict"), "ratio", "info"),
+        emit("people_readable_measured_share", _share(readable, "measured"), "ratio", "info"),
+        emit("people_readable_unsure_share", _share(readable, "unsure"), "ratio", "info"),
+        emit("people_readable_wrong_share", _share(readable, "wrong"), "ratio", "==0"),
+        emit("people_mediapipe_alone_receiver_share", _share(alone, "measured"), "ratio", "info"),
+        emit("people_mediapipe_alone_wrong_share", _share(alone, "wrong"), "ratio", "info"),
+    ]
+
+
+def _frames() -> list[video.Frame]:
+    with video.open_file(receiver_truth.TRUTH / f"{LIVE_CLIP}.mp4") as source:
+        return list(source)
+
+
+def _live(frames: list[video.Frame], db: Path) -> tuple[float, float]:
+    """(frames/s, CPU ms per frame) of the live pipeline with the two-person step."""
+    store = SqlStore(f"sqlite:///{db}")
+    state = session.new_session(HUG, clear_screening(HUG))
+    runner = SessionRunner.start(store, state, None, AT, camera=True)
+    runner.handle(ev.Begin(0.0, at=AT, camera=True), AT)
+    with ReceiverPose(PeopleDetector(), PoseModel, every=EVERY) as model:
+        model.estimate(frames[0].rgb)  # MediaPipe's graph starts on the first frame: not timed
+        wall, cpu = time.perf_counter(), time.process_time()
+        feed = PoseFeed(video.prefetch(iter(frames[1:])), HUG, model).start()
+        t = 0.0
+        while feed.view.error is None:
+            events = feed.poll(t)
+            for event in events:
+                runner.handle(event, AT)
+            t += 1e-3
+            if not events:
+                time.sleep(0.001)
+        n = feed.view.frames
+        fps = n / (time.perf_counter() - wall)
+        cpu_ms = 1000 * (time.process_time() - cpu) / n
+        feed.stop()
+    store.close()
+    return fps, cpu_ms
+
+
+def live_pipeline() -> list[Result]:
+    frames = _frames()
+    with tempfile.TemporaryDirectory(prefix="bench-people-") as tmp:
+        runs = [_live(frames, Path(tmp) / f"s{i}.sqlite3") for i in range(3)]
+    return [
+        emit(
+            "people_live_pipeline_fps", float(np.median([r[0] for r in runs])), "frames/s", ">=20"
+        ),
+        emit("people_live_cpu_ms_per_frame", float(np.median([r[1] for r in runs])), "ms", "info"),
+    ]
+
+
+def run() -> list[Result]:
+    return [*live_pipeline(), *identity()]
+
+
+if __name__ == "__main__":
+    run()

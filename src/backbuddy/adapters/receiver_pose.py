@@ -1,0 +1,258 @@
+"""The receiver's pose with the assistant in view: find everyone, measure only the receiver.
+
+MediaPipe Pose follows one person, and with the assistant behind the receiver it
+followed the assistant in most frames of the rendered two-person clips. So, per
+frame:
+
+1. Every `every`-th frame (a *look*), MoveNet MultiPose finds every person and the
+   role rule (`motion.people.choose`) says which one is the receiver, or "unsure".
+2. The frame is cropped around the receiver (the crop is kept while the receiver
+   stays inside it, so MediaPipe's video-mode tracking and smoothing see a steady
+   image), and every other person's head is greyed out: MediaPipe's person detector
+   starts from a face, and the only face left is the receiver's.
+3. MediaPipe (the same bundled full model as the single-person path) runs on the
+   crop; its 33 landmarks are mapped back to the full frame, its world landmarks
+   (metres, hip-centred) need no mapping.
+4. On a look, MediaPipe's torso must sit on the receiver's MoveNet torso; if it sits
+   on someone else's, the frame is "unsure" and MediaPipe starts afresh.
+
+`identity` says what the last `estimate` saw: "receiver", or "unsure" (the engine
+then gives no move cue and pauses a movement, as for lost tracking).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from backbuddy.motion import people as P
+from backbuddy.motion.landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER
+from backbuddy.motion.people import pose_is_receiver
+
+F32 = NDArray[np.float32]
+Rgb = NDArray[np.uint8]
+#: A look every this many frames (MoveNet costs ~4 MediaPipe frames at 384 px).
+EVERY = 4
+#: The crop adds this much of the receiver's box on each side (above: the head and arms).
+PAD_SIDE, PAD_TOP, PAD_BOTTOM = 0.25, 0.30, 0.15
+GREY = 127
+
+
+class Detector(Protocol):
+    def detect(self, rgb: Rgb) -> P.People: ...
+
+
+class CropEstimator(Protocol):
+    def estimate(self, rgb: Rgb) -> tuple[F32, F32]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Crop:
+    """Integer pixel box x0, y0, x1, y1 (x1, y1 exclusive)."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    def contains(self, box: NDArray[np.float32]) -> bool:
+        return bool(
+            box[0] >= self.x0 and box[1] >= self.y0 and box[2] <= self.x1 and box[3] <= self.y1
+        )
+
+    @property
+    def area(self) -> int:
+        return (self.x1 - self.x0) * (self.y1 - self.y0)
+
+
+def crop_around(box: NDArray[np.float32], width: int, height: int) -> Crop:
+    """The receiver's box, padded, clipped to the frame."""
+    w, h = float(box[2] - box[0]), float(box[3] - box[1])
+    x0 = int(max(0.0, np.floor(box[0] - PAD_SIDE * w)))
+    x1 = int(min(float(width), np.ceil(box[2] + PAD_SIDE * w)))
+    y0 = int(max(0.0, np.floor(box[1] - PAD_TOP * h)))
+    y1 = int(min(float(height), np.ceil(box[3] + PAD_BOTTOM * h)))
+    return Crop(x0, y0, max(x1, x0 + 2), max(y1, y0 + 2))
+
+
+def keep_or_move(current: Crop | None, box: NDArray[np.float32], width: int, height: int) -> Crop:
+    """Keep the crop while the receiver's box stays inside it and it is not far too large."""
+    wanted = crop_around(box, width, height)
+    if current is not None and current.contains(box) and current.area <= 1.8 * wanted.area:
+        return current
+    return wanted
+
+
+#: COCO skeleton edges drawn as limbs when masking a person (shoulders, arms, trunk, legs).
+EDGES = (
+    (5, 6), (5, 7), (7, 9), (6, 8), (8, 10), (5, 11), (6, 12), (11, 12),
+    (11, 13), (13, 15), (12, 14), (14, 16), (0, 5), (0, 6),
+)  # fmt: skip
+#: Half-widths of a drawn body, in its box's long side: limbs, and the head's radius.
+LIMB, HEAD_R = 0.06, 0.09
+
+
+def body_mask(kp: F32, box: F32, crop: Crop, scale: float = 1.0) -> NDArray[np.bool_]:
+    """Where a person's body is, in the crop: thick lines along the trusted skeleton edges
+    and a disc on the head (sizes × `scale`)."""
+    mask = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), np.uint8)
+    length = float(max(box[2] - box[0], box[3] - box[1]))  # the body's long side, lying or not
+    width = max(2, int(round(2 * LIMB * scale * length)))
+    pts = (kp[:, :2] - (crop.x0, crop.y0)).round().astype(np.int32)
+    ok = kp[:, 2] >= P.MIN_SCORE
+    for a, b in EDGES:
+        if ok[a] and ok[b]:
+            cv2.line(
+                mask, (int(pts[a, 0]), int(pts[a, 1])), (int(pts[b, 0]), int(pts[b, 1])), 1, width
+            )
+    head = kp[list(P.HEAD)]
+    seen = head[head[:, 2] >= P.MIN_SCORE]
+    if len(seen):
+        cx, cy = seen[:, :2].mean(axis=0) - (crop.x0, crop.y0)
+        spread = float(np.ptp(seen[:, 0])) if len(seen) > 1 else 0.0
+        radius = max(0.9 * spread, HEAD_R * length) * scale
+        cv2.circle(mask, (int(round(cx)), int(round(cy))), max(2, int(round(radius))), 1, -1)
+    return mask.astype(bool)
+
+
+def others_mask(
+    receiver: tuple[F32, F32], others: list[tuple[F32, F32]], crop: Crop
+) -> NDArray[np.bool_] | None:
+    """Pixels of the crop on someone else's body and not on the receiver's; each person given
+    as (keypoints (17, 3), box (4,))."""
+    if not others:
+        return None
+    theirs = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), bool)
+    for kp, box in others:
+        theirs |= body_mask(kp, box, crop, scale=1.3)
+    return theirs & ~body_mask(*receiver, crop)
+
+
+def masked(image: Rgb, crop: Crop, mask: NDArray[np.bool_] | None) -> Rgb:
+    """The crop, with the masked pixels grey."""
+    out = image[crop.y0 : crop.y1, crop.x0 : crop.x1].copy()
+    if mask is not None:
+        out[mask] = GREY
+    return out
+
+
+def to_frame(image: F32, crop: Crop, width: int, height: int) -> F32:
+    """Landmarks normalised to the crop → normalised to the full frame (z scales with x)."""
+    out = image.copy()
+    cw, ch = crop.x1 - crop.x0, crop.y1 - crop.y0
+    out[:, 0] = (image[:, 0] * cw + crop.x0) / width
+    out[:, 1] = (image[:, 1] * ch + crop.y0) / height
+    out[:, 2] = image[:, 2] * cw / width
+    return out
+
+
+#: MediaPipe's nose, left/right shoulder, left/right hip: the same points as `people.ANCHORS`.
+_MP_ANCHORS = [0, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP]
+
+
+def pose_anchors(image_px: NDArray[np.float64]) -> NDArray[np.float64]:
+    """MediaPipe's anchor points (5, 2) from its landmarks in pixels (33, 2)."""
+    return np.asarray(image_px[_MP_ANCHORS], np.float64)
+
+
+class ReceiverPose:
+    """An `Estimator` (RGB → image, world landmarks) that measures only the receiver.
+
+    Not thread-safe; one per stream. `identity` and `choice` describe the last frame.
+    """
+
+    def __init__(
+        self,
+        detector: Detector,
+        open_pose: Callable[[], CropEstimator],
+        *,
+        every: int = EVERY,
+    ) -> None:
+        self.detector = detector
+        self.open_pose = open_pose
+        self.every = max(1, every)
+        self.identity: P.Identity = "unsure"
+        self.choice: P.Choice | None = None
+        self.looks = 0
+        self.restarts = 0  # times MediaPipe was made to look afresh (diagnostics)
+        self._pose = open_pose()
+        self._role = P.RoleState()
+        self._crop: Crop | None = None
+        self._mask: NDArray[np.bool_] | None = None
+        self._frame = 0
+
+    def estimate(self, rgb: Rgb) -> tuple[F32, F32]:
+        height, width = rgb.shape[:2]
+        look = self._frame % self.every == 0 or self._crop is None
+        self._frame += 1
+        if look:
+            self._look(rgb, width, height)
+        if self._crop is None:  # no receiver yet: MediaPipe on the whole frame, for the view only
+            self.identity = "unsure"
+            return self._pose.estimate(rgb)
+        crop = self._crop
+        image, world = self._pose.estimate(masked(rgb, crop, self._mask))
+        image = to_frame(image, crop, width, height)
+        if look:
+            self._confirm(pose_anchors(image[:, :2].astype(np.float64) * (width, height)))
+        return image, world
+
+    def _look(self, rgb: Rgb, width: int, height: int) -> None:
+        self.looks += 1
+        choice, self._role = P.choose(self.detector.detect(rgb), self._role)
+        self.choice = choice
+        self.identity = choice.identity
+        if choice.receiver is None:
+            return
+        found = choice.people
+        box = found.boxes[choice.receiver]
+        crop = keep_or_move(self._crop, box, width, height)
+        if crop != self._crop:
+            self._restart()  # MediaPipe's tracked region belongs to the old image
+        self._crop = crop
+        receiver = (found.keypoints[choice.receiver], box)
+        others = [(o.keypoints, o.box) for o in self._role.others]
+        self._mask = others_mask(receiver, others, crop)
+
+    def _confirm(self, pose: NDArray[np.float64]) -> None:
+        """On a look: the pose model's reading must sit on the receiver, not on anyone else.
+        It may also show the receiver where the detector only found the assistant."""
+        choice, role = self.choice, self._role
+        if choice is None:
+            return
+        others = [o.keypoints for o in role.others]
+        if choice.identity == "receiver" and choice.receiver is not None:
+            found = choice.people
+            receiver = (found.keypoints[choice.receiver], found.boxes[choice.receiver])
+            if pose_is_receiver(pose, receiver, others) is False:
+                self.identity = "unsure"
+                self._restart()
+        elif choice.hidden and role.keypoints is not None and role.box is not None:
+            last = (role.keypoints, np.asarray(role.box, np.float32))
+            verdict = pose_is_receiver(pose, last, others, scale=2.0)
+            if verdict:
+                self.identity = "receiver"
+            elif verdict is False:
+                self._restart()
+
+    def _restart(self) -> None:
+        """Make MediaPipe look for the person afresh on the next frame. One blank frame drops
+        its tracked region (it finds nobody there); reopening the graph would cost ~0.3 s."""
+        self.restarts += 1
+        self._pose.estimate(np.full((64, 64, 3), GREY, np.uint8))
+
+    def close(self) -> None:
+        self._pose.close()
+
+    def __enter__(self) -> ReceiverPose:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,133 @@
+"""Pose computed in the page (issue 15): whether this install can serve the model, and the
+checks page landmarks pass before they reach the monitors.
+
+The page runs MediaPipe's PoseLandmarker (web/static/js/pose_page.js) on files `make`
+vendors into `static/vendor` (scripts/vendor_pose.py); when they are missing the page
+sends JPEG frames and the server runs the model, as before.
+
+A landmarks message has already passed `schemas.LandmarksIn` (33 finite points of 4,
+or null). Here: every value in its range, and the page's frame time (`ms`, the
+capture time on the page's own clock) strictly increasing, frames at most
+`MIN_GAP_MS` apart, and never gaining on the server's clock (`PageClock`). The
+page's times space the frames on the monitors' time axis (speed is angle over time,
+so the model's varying run time must not read as speed); the engine still gets the
+server's own time. A page that breaks a rule has broken the protocol.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from backbuddy.web.frames import FLOOD_FPS
+
+VENDOR = Path(__file__).resolve().parent / "static" / "vendor"
+#: Files the page loads; the vendoring script writes MANIFEST.json last.
+VENDORED = (
+    "MANIFEST.json",
+    "tasks-vision/vision_bundle.mjs",
+    "tasks-vision/wasm/vision_wasm_module_internal.js",
+    "tasks-vision/wasm/vision_wasm_module_internal.wasm",
+    "pose/pose_landmarker_full.task",
+)
+BUNDLE = VENDOR / "pose" / "pose_landmarker_full.task"
+
+#: Image x, y: fractions of the frame; MediaPipe places joints outside it (a foot below
+#: the bottom edge) but never far. z: depth in units of the frame width.
+IMAGE_XY = (-1.0, 2.0)
+IMAGE_Z = (-10.0, 10.0)
+#: World landmarks: metres from the hips' midpoint; a body is within 2.5 m of it.
+WORLD_XYZ = (-3.0, 3.0)
+#: The page's clock may gain this much on the server's (a quicker frame, not drift).
+MAX_AHEAD_S = 0.25
+#: Page frames get their arrival time this long while the delay is learnt.
+WARMUP_S = 1.0
+#: Page frame times closer than this are a page bug (twice the flood rate).
+MIN_GAP_MS = 1000.0 / (2 * FLOOD_FPS)
+
+
+def available(vendor: Path = VENDOR) -> bool:
+    """Are the page's pose model files vendored (`make` does it)?"""
+    return all((vendor / name).is_file() for name in VENDORED)
+
+
+class LandmarksRefused(ValueError):
+    """Page landmarks outside their ranges or out of time order: a protocol violation."""
+
+
+def check_points(points: Sequence[Sequence[float]] | None, what: str) -> None:
+    """Every coordinate in its range, every visibility in 0..1 (`what`: image or world)."""
+    if points is None:
+        return
+    a = np.asarray(points, dtype=np.float64)
+    if what == "image":
+        bounds = (IMAGE_XY, IMAGE_XY, IMAGE_Z, (0.0, 1.0))
+    else:
+        bounds = (WORLD_XYZ, WORLD_XYZ, WORLD_XYZ, (0.0, 1.0))
+    names = ("x", "y", "z", "visibility")
+    for channel, ((lo, hi), name) in enumerate(zip(bounds, names, strict=True)):
+        bad = np.flatnonzero((a[:, channel] < lo) | (a[:, channel] > hi))
+        if bad.size:
+            i = int(bad[0])
+            raise LandmarksRefused(
+                f"{what}[{i}] {name} = {a[i, channel]:g} is outside {lo:g}..{hi:g}"
+            )
+
+
+def admit(
+    image: Sequence[Sequence[float]] | None,
+    world: Sequence[Sequence[float]] | None,
+    ms: float | None,
+    clock: PageClock,
+    now: float,
+) -> float:
+    """All of the checks above for one landmarks message; its time on the monitors' axis."""
+    if image is None and world is not None:
+        raise LandmarksRefused("world landmarks without image landmarks")
+    check_points(image, "image")
+    check_points(world, "world")
+    return clock.place(ms, now)
+
+
+class PageClock:
+    """Places one page's frame times on the session clock; refuses times out of order.
+
+    A frame reaches the server some time after the page captured it (the model ran in
+    between: 60–500 ms here, the first frames slowest). For its first `WARMUP_S` the
+    page's frames get their arrival time while the clock learns the smallest delay;
+    from then on each frame is placed at its capture time plus that delay, so frames
+    keep the spacing they were filmed with. A page clock that gains more than
+    `MAX_AHEAD_S` on the server's (which would make movements read slower than they
+    are) is refused. Pages that send no time get their arrival time.
+    """
+
+    def __init__(self) -> None:
+        self._started: float | None = None
+        self._delay = math.inf  # smallest (arrival - capture) seen while warming up, s
+        self._placed = False
+        self._last_ms = -math.inf
+
+    def place(self, ms: float | None, now: float) -> float:
+        """Session time for a frame the page captured at `ms`, arriving at `now`."""
+        if ms is None:
+            return now
+        if ms - self._last_ms < MIN_GAP_MS:
+            raise LandmarksRefused(
+                f"frame time ms={ms:g} is not at least {MIN_GAP_MS:.1f} ms after the "
+                f"previous frame's ({self._last_ms:g}): frame times must increase"
+            )
+        self._last_ms = ms
+        delay = now - ms / 1000.0
+        if not self._placed:
+            self._started = now if self._started is None else self._started
+            self._delay = min(self._delay, delay)
+            self._placed = now - self._started >= WARMUP_S
+            return now
+        if delay < self._delay - MAX_AHEAD_S:
+            raise LandmarksRefused(
+                f"frame time ms={ms:g} runs {self._delay - delay:.2f} s ahead of the server's clock"
+            )
+        return ms / 1000.0 + self._delay

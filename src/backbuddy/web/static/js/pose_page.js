@@ -1,0 +1,154 @@
+// Pose in the page (issue 15): the pose model runs on this device, in a worker, and only
+// landmarks go to the server: camera pictures never leave the device. The page measures
+// the rate it keeps; below MIN_FPS the speed watch cannot work, so the caller falls back
+// to sending frames to the server (camera.js), and says so.
+
+// The speed monitor needs at least this many poses a second (issue 15).
+export const MIN_FPS = 15;
+// Poses not counted while the model warms up (graph start, first inferences).
+const WARMUP_POSES = 5;
+// The rate is judged over this span, and again on every pose after it.
+const WINDOW_MS = 4000;
+// The server analyses frames at most this wide; the model is no better for more pixels.
+const MAX_WIDTH = 480;
+
+// A real GPU behind WebGL2? Software renderers (SwiftShader, llvmpipe) are slower than
+// the CPU delegate, so they count as none.
+export function realWebGL2() {
+  try {
+    const gl = document.createElement("canvas").getContext("webgl2");
+    if (!gl) return false;
+    const info = gl.getExtension("WEBGL_debug_renderer_info");
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    return !/swiftshader|llvmpipe|softpipe|software|basic render|microsoft basic/i.test(renderer);
+  } catch {
+    return false;
+  }
+}
+
+export class PagePose {
+  // send(message) → bool: hand a landmarks message to the socket.
+  // onPose(pose): every pose, for the overlay. onSlow(fps): the rate fell below MIN_FPS.
+  // minFps may only be raised above MIN_FPS (a test makes this machine "too slow" with it).
+  constructor(video, { send, onPose, onSlow, maxFps = 30, minFps = MIN_FPS, keep = false }) {
+    this.video = video;
+    this.send = send;
+    this.onPose = onPose;
+    this.onSlow = onSlow;
+    this.minGapMs = 1000 / maxFps;
+    this.minFps = Math.max(MIN_FPS, minFps);
+    this.keep = keep; // asked for pose in the page whatever the rate
+    this.worker = null;
+    this.busy = false;
+    this.stopped = false;
+    this.lastSentMs = -Infinity;
+    this.lastTakenMs = -Infinity;
+    this.held = null;
+    this.times = [];
+    this.stats = { delegate: null, fps: null, poses: 0, sent: 0, inferMs: [] };
+  }
+
+  // Load the model; resolves to the delegate used, or throws when it cannot run here.
+  async start() {
+    const delegate = realWebGL2() ? "GPU" : "CPU";
+    this.worker = new Worker("/static/js/pose_worker.js", { type: "module" });
+    const loaded = new Promise((resolve, reject) => {
+      this.worker.onmessage = ({ data }) => {
+        if (data.type === "loaded") resolve(data.delegate);
+        else if (data.type === "failed") reject(new Error(data.message));
+      };
+      this.worker.onerror = (e) => reject(new Error(e.message || "the pose worker failed"));
+    });
+    this.worker.postMessage({ type: "load", delegate });
+    this.stats.delegate = await loaded;
+    this.worker.onmessage = ({ data }) => this.received(data);
+    this.worker.onerror = () => this.slow(0);
+    this.schedule();
+    return this.stats.delegate;
+  }
+
+  schedule() {
+    if (this.stopped) return;
+    if ("requestVideoFrameCallback" in this.video) {
+      this.video.requestVideoFrameCallback((now, meta) => this.frame(meta.captureTime > 0 ? meta.captureTime : now));
+    } else {
+      setTimeout(() => this.frame(performance.now()), this.minGapMs);
+    }
+  }
+
+  // Every new camera frame is taken while the model is busy, replacing the one held, so
+  // the model starts on a frame at most one camera frame old the moment it is free.
+  async frame(ms) {
+    this.schedule();
+    const { videoWidth: vw, videoHeight: vh } = this.video;
+    if (this.stopped || !vw || ms <= this.lastTakenMs || ms - this.lastSentMs < this.minGapMs - 1) return;
+    this.lastTakenMs = ms;
+    const scale = Math.min(1, MAX_WIDTH / vw);
+    const size = [Math.round(vw * scale), Math.round(vh * scale)];
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(this.video, { resizeWidth: size[0], resizeHeight: size[1] });
+    } catch {
+      return; // no frame yet (the video is starting): the next one
+    }
+    if (this.stopped) {
+      bitmap.close();
+      return;
+    }
+    if (this.held) this.held.bitmap.close();
+    this.held = { bitmap, ms, size };
+    this.pump();
+  }
+
+  pump() {
+    if (this.busy || !this.held || this.stopped) return;
+    const { bitmap, ms, size } = this.held;
+    this.held = null;
+    this.busy = true;
+    this.lastSentMs = ms;
+    this.size = size;
+    this.worker.postMessage({ type: "frame", bitmap, ms }, [bitmap]);
+  }
+
+  received(data) {
+    this.busy = false;
+    if (this.stopped) return;
+    if (data.type === "failed") {
+      this.slow(0);
+      return;
+    }
+    const stats = this.stats;
+    stats.poses += 1;
+    stats.inferMs.push(data.inferMs);
+    if (stats.inferMs.length > 300) stats.inferMs.shift();
+    const message = { v: 1, type: "landmarks", image: data.image, world: data.world, size: this.size, ms: data.ms };
+    if (this.send(message)) stats.sent += 1;
+    this.onPose(data);
+    this.measure(performance.now());
+    this.pump();
+  }
+
+  measure(now) {
+    if (this.stats.poses <= WARMUP_POSES) return;
+    this.times.push(now);
+    while (this.times.length && now - this.times[0] > WINDOW_MS) this.times.shift();
+    const span = now - (this.t0 ??= now);
+    if (span < WINDOW_MS) return;
+    this.stats.fps = (this.times.length - 1) / ((now - this.times[0]) / 1000);
+    if (this.stats.fps < this.minFps) this.slow(this.stats.fps);
+  }
+
+  slow(fps) {
+    if (this.keep && fps > 0) return;
+    this.stop();
+    this.onSlow(fps);
+  }
+
+  stop() {
+    this.stopped = true;
+    if (this.held) this.held.bitmap.close();
+    this.held = null;
+    if (this.worker) this.worker.terminate();
+    this.worker = null;
+  }
+}

@@ -1,0 +1,125 @@
+"""Where the camera is, read from real MediaPipe on rendered truth clips (issue 12).
+
+MediaPipe runs for real on each clip (no landmark cache): the placement estimate against the
+clip's known camera, the gate open where the truth run showed the measures valid and shut with
+a plain hint where it did not, and the goals kept on phone-like versions of the clips
+(tools/calibrate/degrade.py). The full per-clip tables are in docs/accuracy.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backbuddy.domain import techniques
+from backbuddy.motion.monitors import PoseMonitor
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
+
+import degrade  # noqa: E402
+import measure  # noqa: E402
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mediapipe")]
+
+
+@cache
+def result(clip_id: str, degradation: str | None = None) -> measure.ClipResult:
+    meta = next(m for m in measure.clips() if m["id"] == clip_id)
+    d = None if degradation is None else degrade.PHONE[degradation]
+    return measure.measure_clip(meta, cache=None, degradation=d)
+
+
+@cache
+def trace(clip_id: str):  # type: ignore[no-untyped-def]
+    meta = next(m for m in measure.clips() if m["id"] == clip_id)
+    lm = measure.landmarks(clip_id, measure.TRUTH, None)
+    return PoseMonitor(techniques.get(meta["technique"])).update(lm)
+
+
+@pytest.mark.parametrize(
+    ("clip_id", "az_tol", "el_tol"),
+    [  # measured: −1.3/−2.3, 0/−1.3, +3.4/+3.3, −5.8/+0.5 (all clips: docs/accuracy.md)
+        ("hug_correct_setup_side_front_60_f71", 8.0, 6.0),
+        ("hug_correct_setup_side_m26", 8.0, 6.0),
+        ("side_correct_setup_front_f34", 8.0, 6.0),
+        ("side_correct_setup_front_shelf_m26", 8.0, 6.0),  # the issue's phone on a shelf
+    ],
+)
+def test_the_camera_placement_is_read_from_the_still_receiver(
+    clip_id: str, az_tol: float, el_tol: float
+) -> None:
+    r = result(clip_id)
+    mirrored = r.technique == "seated_hug_extension"
+    est_az = abs(r.est_view[0]) if mirrored else r.est_view[0]
+    assert est_az == pytest.approx(abs(r.true_view[0]) if mirrored else r.true_view[0], abs=az_tol)
+    assert r.est_view[1] == pytest.approx(r.true_view[1], abs=el_tol)
+
+
+@pytest.mark.parametrize(
+    "clip_id", ["hug_correct_setup_side_front_60_f71", "hug_correct_setup_high_right_45_f34"]
+)
+def test_a_valid_placement_opens_the_gate_and_asks_nothing(clip_id: str) -> None:
+    tr = trace(clip_id)
+    assert tr.placement.ok[-1]
+    assert tr.placement_hint(len(tr) - 1) is None
+    assert tr.pose(len(tr) - 1).placement_ok
+
+
+@pytest.mark.parametrize(
+    ("clip_id", "words"),
+    [
+        ("hug_correct_setup_front_f34", "further to the receiver's side"),
+        # the issue's phone on a shelf (1.25 m, looking down 24°): the twist read 66° for 27°;
+        # the side-lying measure is shown valid nowhere the gate can tell apart (accuracy.md)
+        ("side_correct_setup_front_shelf_m26", "will not start with the camera watching"),
+    ],
+)
+def test_a_refused_placement_never_opens_the_gate_and_says_what_to_change(
+    clip_id: str, words: str
+) -> None:
+    tr = trace(clip_id)
+    assert not tr.placement.ok.any()
+    assert not any(tr.pose(i).placement_ok for i in range(len(tr)))
+    hint = tr.placement_hint(len(tr) - 1)
+    assert hint is not None
+    assert words in hint
+
+
+def test_the_gate_reads_a_clip_frame_by_frame_as_in_one_call() -> None:
+    clip = "hug_correct_jerk_three_quarter_f34"
+    lm = measure.landmarks(clip, measure.TRUTH, None)
+    tech = techniques.get("seated_hug_extension")
+    whole = PoseMonitor(tech).update(lm)
+    live = PoseMonitor(tech)
+    parts = [live.update(lm.take(slice(i, i + 1))) for i in range(len(lm))]
+    assert np.array_equal(np.concatenate([p.placement.ok for p in parts]), whole.placement.ok)
+    assert np.allclose(
+        np.concatenate([p.placement.azimuth for p in parts]),
+        whole.placement.azimuth,
+        equal_nan=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("clip_id", "degradation"),
+    [
+        ("hug_correct_jerk_side_front_60_m58", "phone_24fps_720p"),
+        ("hug_correct_jerk_three_quarter_f34", "phone_15fps_1080p_landscape"),
+    ],
+)
+def test_on_a_phone_like_clip_the_jerk_still_halts_within_2_frames(
+    clip_id: str, degradation: str
+) -> None:
+    r = result(clip_id, degradation)
+    assert r.accepted
+    assert r.halt_latency <= 2
+    assert not r.false_halt
+
+
+def test_a_refused_placement_stays_refused_on_a_phone_like_clip() -> None:
+    assert not result("hug_correct_jerk_front_f71", "phone_15fps_1080p_landscape").accepted

@@ -1,0 +1,149 @@
+"""Two people in view: the real two-person step (MoveNet MultiPose → role rule → crop →
+MediaPipe) on the rendered two-person truth clips measures the receiver, never the assistant.
+
+Each clip's truth CSV holds both skeletons' exact pixels, so every frame can be judged: the
+landmarks are on the receiver when nose, shoulder-mid and hip-mid each lie nearer the
+receiver's true point than the assistant's and within half a trunk length of it
+(`tools/calibrate/receiver_truth.py`). The app may act on a frame only when the identity is
+"receiver" and the monitors say it is tracked; on every such frame the landmarks must be the
+receiver's. How many frames stay "unsure" is measured per clip (docs/accuracy.md) and held
+here under the figure measured, so a regression shows.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backbuddy.domain import techniques
+from backbuddy.motion.landmarks import Landmarks
+from backbuddy.motion.monitors import PoseMonitor
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
+
+import receiver_truth  # noqa: E402
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mediapipe")]
+
+#: Unsure share allowed per clip: the measured share plus a margin (re-renders move MediaPipe
+#: by hairs). The front hug is a placement the app refuses: the two bodies merge there and
+#: every frame stays unsure, which is the right answer.
+UNSURE_AT_MOST = {
+    "hug_correct_setup_side_front_60_f34_with_m26": 0.10,
+    "hug_correct_slow_side_front_60_f34_with_m26": 0.10,
+    "hug_correct_slow_front_f71_with_m58": 1.0,
+    "hug_correct_jerk_three_quarter_m58_with_f34": 0.15,
+    "side_correct_slow_front_f34_with_m58": 0.10,
+    "side_correct_jerk_high_front_m26_with_f71": 0.10,
+    "hug_correct_slow_side_m26_with_f71": 0.10,  # a short assistant, heads level: 0.051
+    "hug_correct_jerk_side_front_60_f71_with_m58": 0.10,
+    "side_correct_jerk_front_m58_with_f34": 0.10,
+    "side_correct_limit_front_f71_with_m26": 0.10,
+}
+
+
+@cache
+def run(clip_id: str) -> tuple[receiver_truth.ClipPeople, Landmarks, np.ndarray]:
+    return receiver_truth.run_clip(clip_id)  # real decoder, MoveNet and MediaPipe, no cache
+
+
+@pytest.mark.parametrize("clip_id", receiver_truth.two_person_clips())
+def test_frames_the_app_may_act_on_are_the_receivers_never_the_assistants(clip_id: str) -> None:
+    result, lm, on = run(clip_id)
+    technique = techniques.get(
+        "seated_hug_extension" if clip_id.startswith("hug") else "side_lying_rotation"
+    )
+    trace = PoseMonitor(technique).update(lm)
+    n = len(on)
+    allowed = trace.tracked[:n] & ~trace.unsure[:n]
+    assert result.wrong == 0.0, f"identity 'receiver' on the assistant at {result.wrong_frames}"
+    assert on[allowed].all(), f"tracked frames off the receiver: {np.flatnonzero(allowed & ~on)}"
+
+
+@pytest.mark.parametrize("clip_id", sorted(UNSURE_AT_MOST))
+def test_unsure_frames_stay_within_what_was_measured(clip_id: str) -> None:
+    result, _, _ = run(clip_id)
+    assert result.unsure <= UNSURE_AT_MOST[clip_id]
+    if UNSURE_AT_MOST[clip_id] < 1.0:  # placements the camera can read: the receiver measured
+        assert result.measured >= 1.0 - UNSURE_AT_MOST[clip_id]
+
+
+# ---- analyze on a real clip where the measured person changes ---------------------------------
+
+SPORTS2D = ROOT / "tests" / "data" / "sports2d_demo.mp4"
+IDENTITY_MOMENTS = ("identity_unsure", "identity_jump", "tracking_lost")
+
+
+def _people_tracks(frames: list[np.ndarray]) -> list[list[tuple[int, np.ndarray]]]:
+    """MoveNet on every frame, each person given a lasting number by following box centres
+    (nearest within half a box height of where that number was last seen)."""
+    from backbuddy.adapters.movenet import PeopleDetector
+    from backbuddy.motion.people import real_people
+
+    detector = PeopleDetector()
+    last: dict[int, np.ndarray] = {}
+    out: list[list[tuple[int, np.ndarray]]] = []
+    for rgb in frames:
+        found = real_people(detector.detect(rgb))
+        here: list[tuple[int, np.ndarray]] = []
+        for box in found.boxes:
+            centre = (box[:2] + box[2:]) / 2
+            near = [
+                (float(np.linalg.norm(centre - c)), k)
+                for k, c in last.items()
+                if np.linalg.norm(centre - c) < 0.5 * (box[3] - box[1])
+            ]
+            key = min(near)[1] if near else len(last)
+            last[key] = centre
+            here.append((key, box))
+        out.append(here)
+    return out
+
+
+def _whose(lm: Landmarks, tracks: list[list[tuple[int, np.ndarray]]]) -> np.ndarray:
+    """Per frame, the number of the person whose box holds the landmarks' torso (-1: none)."""
+    px = lm.pixels()
+    torso = (px[:, 11] + px[:, 12] + px[:, 23] + px[:, 24]) / 4
+    out = np.full(len(lm), -1)
+    for i, here in enumerate(tracks):
+        for key, box in here:
+            x, y = torso[i]
+            if box[0] <= x <= box[2] and box[1] <= y <= box[3]:
+                out[i] = key
+    return out
+
+
+@pytest.mark.parametrize("two_person", [True, False], ids=["two_person", "mediapipe_alone"])
+def test_analyze_marks_every_change_of_the_measured_person_on_a_real_clip(two_person: bool) -> None:
+    """Sports2D's demo: a jumper on a box, a walker passing in front, then the jumper on the
+    floor. Between any two frames given out as the receiver's but on different people, a
+    moment on the timeline says so."""
+    from contextlib import closing
+
+    from backbuddy.adapters import video
+    from backbuddy.bootstrap import pose_model_factory
+    from backbuddy.config import Settings
+    from backbuddy.services.analyze import analyze
+
+    open_model = pose_model_factory(Settings(two_person=two_person))
+    assert open_model is not None
+    with video.open_file(SPORTS2D) as src:
+        frames = list(src)
+        info = src.info
+    with closing(open_model()) as model:
+        a = analyze(iter(frames), info, model)
+    who = _whose(a.landmarks, _people_tracks([f.rgb for f in frames]))
+    # Frames given out as the receiver: landmarks, identity sure, no jump (from the front the
+    # hug's primary measure is not visible, so `tracked` would leave out the frontal jumper).
+    measured = np.flatnonzero(a.trace.same_person & ~a.trace.unsure & (who >= 0))
+    changes = [(i, j) for i, j in zip(measured[:-1], measured[1:], strict=True) if who[i] != who[j]]
+    marks = [m.t for m in a.moments if m.kind in IDENTITY_MOMENTS]
+    assert changes, "the clip's measured person never changed: nothing was tested"
+    t = a.trace.t
+    unmarked = [(i, j) for i, j in changes if not any(t[i] < m <= t[j] for m in marks)]
+    assert not unmarked, f"silent switches between frames {unmarked}"

@@ -1,0 +1,193 @@
+"""The role rule on keypoint arrays: the receiver is the person whose head is lowest; unsure
+when that cannot be told (heads level, one person of unclear role, a jump, a merged skeleton).
+
+People are drawn as simple upright skeletons (17 COCO keypoints) in a 360×480 frame: a
+seated receiver whose head top is at y = 140 and an assistant standing behind, head at 100,
+as on the rendered two-person clips.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backbuddy.motion import people as P
+
+# Where each COCO keypoint sits on an upright body, as (x offset, y) in body heights from the
+# head top: nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles.
+_LAYOUT = np.array(
+    [
+        (0.00, 0.06),
+        (-0.02, 0.05),
+        (0.02, 0.05),
+        (-0.04, 0.06),
+        (0.04, 0.06),
+        (-0.10, 0.18),
+        (0.10, 0.18),
+        (-0.12, 0.32),
+        (0.12, 0.32),
+        (-0.12, 0.45),
+        (0.12, 0.45),
+        (-0.07, 0.52),
+        (0.07, 0.52),
+        (-0.07, 0.75),
+        (0.07, 0.75),
+        (-0.07, 0.98),
+        (0.07, 0.98),
+    ]
+)
+
+
+def skeleton(x: float, top: float, height: float, score: float = 0.8) -> np.ndarray:
+    kp = np.empty((17, 3), np.float32)
+    kp[:, 0] = x + _LAYOUT[:, 0] * height
+    kp[:, 1] = top + _LAYOUT[:, 1] * height
+    kp[:, 2] = score
+    kp[:, 1] -= 0.05 * height  # the nose, not the box top, is the highest point
+    return kp
+
+
+def crowd(*bodies: np.ndarray) -> P.People:
+    kp = np.stack(bodies).astype(np.float32)
+    boxes = np.stack(
+        [
+            [b[:, 0].min() - 10, b[:, 1].min() - 10, b[:, 0].max() + 10, b[:, 1].max() + 10]
+            for b in bodies
+        ]
+    ).astype(np.float32)
+    return P.People(kp, boxes, np.full(len(bodies), 0.7, np.float32))
+
+
+RECEIVER = skeleton(190, 140, 240)
+ASSISTANT = skeleton(230, 100, 280)
+
+
+def looks(state: P.RoleState, *frames: P.People) -> tuple[list[P.Choice], P.RoleState]:
+    out = []
+    for people in frames:
+        choice, state = P.choose(people, state)
+        out.append(choice)
+    return out, state
+
+
+def receiver_keypoints(choice: P.Choice) -> np.ndarray:
+    assert choice.receiver is not None
+    return choice.people.keypoints[choice.receiver]
+
+
+@pytest.mark.parametrize("order", [(RECEIVER, ASSISTANT), (ASSISTANT, RECEIVER)])
+def test_the_receiver_is_the_person_whose_head_is_lowest(order: tuple[np.ndarray, ...]) -> None:
+    choice, state = P.choose(crowd(*order), P.RoleState())
+    assert choice.identity == "receiver"
+    assert np.array_equal(receiver_keypoints(choice), RECEIVER)
+    assert state.box is not None
+
+
+def test_heads_at_the_same_height_leave_the_role_unsure() -> None:
+    level = skeleton(240, 141, 240)
+    choice, state = P.choose(crowd(RECEIVER, level), P.RoleState())
+    assert choice.identity == "unsure"
+    assert choice.receiver is None
+    assert state.box is None
+
+
+def test_a_duplicate_skeleton_of_one_person_counts_once() -> None:
+    twin = RECEIVER.copy()
+    twin[:, :2] += 3.0  # the detector's second, slightly shifted copy of the same body
+    found = P.real_people(crowd(RECEIVER, twin, ASSISTANT))
+    assert len(found) == 2
+    choice, _ = P.choose(crowd(RECEIVER, twin, ASSISTANT), P.RoleState())
+    assert choice.identity == "receiver"
+
+
+def test_a_faint_partial_detection_is_not_a_person() -> None:
+    faint = skeleton(300, 60, 200, score=0.1)
+    assert len(P.real_people(crowd(RECEIVER, faint))) == 1
+
+
+def test_one_person_alone_is_unsure_until_seen_in_place_for_a_few_looks() -> None:
+    choices, state = looks(P.RoleState(), *[crowd(RECEIVER)] * P.RELOCK_LOOKS)
+    assert [c.identity for c in choices[:-1]] == ["unsure"] * (P.RELOCK_LOOKS - 1)
+    assert choices[-1].identity == "receiver"
+    assert state.box is not None
+
+
+def test_once_both_were_seen_the_receiver_alone_is_still_the_receiver() -> None:
+    choices, _ = looks(P.RoleState(), crowd(RECEIVER, ASSISTANT), crowd(RECEIVER))
+    assert [c.identity for c in choices] == ["receiver", "receiver"]
+
+
+def test_the_assistant_alone_is_never_taken_for_the_receiver() -> None:
+    frames = [crowd(RECEIVER, ASSISTANT), *[crowd(ASSISTANT)] * (3 * P.RELOCK_LOOKS)]
+    choices, _ = looks(P.RoleState(), *frames)
+    assert all(c.identity == "unsure" for c in choices[1:])
+    assert all(c.hidden for c in choices[1:])
+
+
+def test_a_merged_skeleton_of_both_is_unsure() -> None:
+    merged = skeleton(210, 100, 280)  # one body spanning the assistant's head and both
+    merged[11:, 1] += 40  # bodies: taller box than the receiver's
+    choices, _ = looks(P.RoleState(), crowd(RECEIVER, ASSISTANT), *[crowd(merged)] * 6)
+    assert all(c.identity == "unsure" for c in choices[1:])
+
+
+def test_a_receiver_box_that_jumps_is_unsure_until_it_holds_still() -> None:
+    moved = skeleton(60, 240, 200)  # someone low on the left, far from the receiver
+    frames = [crowd(RECEIVER, ASSISTANT), *[crowd(moved, ASSISTANT)] * P.RELOCK_LOOKS]
+    choices, _ = looks(P.RoleState(), *frames)
+    assert [c.identity for c in choices[1:-1]] == ["unsure"] * (P.RELOCK_LOOKS - 1)
+    assert choices[-1].identity == "receiver"
+    assert np.array_equal(receiver_keypoints(choices[-1]), moved)
+
+
+def test_nobody_in_view_is_unsure() -> None:
+    choice, _ = P.choose(P.People.none(), P.RoleState())
+    assert (choice.identity, choice.receiver) == ("unsure", None)
+
+
+def _pose_of(kp: np.ndarray) -> np.ndarray:
+    return kp[list(P.ANCHORS), :2].astype(np.float64)
+
+
+def test_a_pose_reading_on_the_receiver_belongs_to_the_receiver() -> None:
+    box = crowd(RECEIVER).boxes[0]
+    pose = _pose_of(RECEIVER) + 2.0
+    assert P.pose_is_receiver(pose, (RECEIVER, box), [ASSISTANT]) is True
+
+
+def test_a_pose_reading_on_the_assistant_does_not() -> None:
+    box = crowd(RECEIVER).boxes[0]
+    assert P.pose_is_receiver(_pose_of(ASSISTANT), (RECEIVER, box), [ASSISTANT]) is False
+
+
+def test_a_hybrid_with_the_receivers_face_on_the_assistants_torso_does_not() -> None:
+    box = crowd(RECEIVER).boxes[0]
+    pose = _pose_of(ASSISTANT)
+    pose[0] = _pose_of(RECEIVER)[0]
+    assert P.pose_is_receiver(pose, (RECEIVER, box), [ASSISTANT]) is False
+
+
+def test_a_pose_reading_with_left_and_right_crossed_is_still_the_receiver() -> None:
+    box = crowd(RECEIVER).boxes[0]
+    pose = _pose_of(RECEIVER)[[0, 2, 1, 4, 3]]
+    assert P.pose_is_receiver(pose, (RECEIVER, box), [ASSISTANT]) is True
+
+
+def test_without_two_comparable_points_it_cannot_be_told() -> None:
+    box = crowd(RECEIVER).boxes[0]
+    pose = np.full((5, 2), np.nan)
+    pose[0] = _pose_of(RECEIVER)[0]
+    assert P.pose_is_receiver(pose, (RECEIVER, box), [ASSISTANT]) is None
+
+
+def test_heads_level_after_a_sure_look_keep_the_person_where_the_receiver_was() -> None:
+    tall_receiver = skeleton(190, 102, 280)  # a tall receiver seated, a short assistant behind
+    short_assistant = skeleton(240, 100, 250)
+    first, state = P.choose(crowd(RECEIVER, ASSISTANT), P.RoleState())
+    assert first.identity == "receiver"
+    # later the receiver sits up so that both heads are level: the box has not moved much
+    choices, _ = looks(state, crowd(skeleton(190, 104, 244), ASSISTANT))
+    assert choices[0].identity == "receiver"
+    assert choices[0].reason == "heads level; tracked"
+    alone, _ = P.choose(crowd(tall_receiver, short_assistant), P.RoleState())
+    assert alone.identity == "unsure"  # no earlier sure look to go by

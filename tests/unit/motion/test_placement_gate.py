@@ -1,0 +1,111 @@
+"""The placement gate: opens inside the region, shuts outside, does not flicker at the border,
+and says in plain words what to change."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backbuddy.domain.techniques import PlacementRegion
+from backbuddy.motion import placement_gate as pg
+from backbuddy.motion.placement import View
+
+HUG = PlacementRegion(
+    azimuth_deg=(45, 95), elevation_deg=(-5, 12), mirrored=True, evidence="test region"
+)
+LYING = PlacementRegion(azimuth_deg=(-10, 10), elevation_deg=(0, 14), evidence="test region")
+
+
+def _view(az: float | list[float], el: float | list[float], n: int = 40) -> View:
+    a = np.broadcast_to(np.asarray(az, float), (n,)).copy()
+    e = np.broadcast_to(np.asarray(el, float), (n,)).copy()
+    return View(a, e, np.zeros(n, bool))
+
+
+def test_it_stays_shut_until_enough_still_frames_are_in() -> None:
+    gate = pg.PlacementGate(HUG, fps=30.0)
+    out = gate.update(_view(70, 5), np.ones(40, bool))
+    assert not out.ok[: gate.min_samples - 1].any()
+    assert out.ok[gate.min_samples - 1 :].all()
+    assert gate.min_samples == 10
+    assert pg.PlacementGate(HUG, fps=15.0).min_samples == 5
+    assert np.isnan(out.azimuth[0])
+    assert out.azimuth[-1] == pytest.approx(70)
+
+
+def test_moving_frames_do_not_count() -> None:
+    gate = pg.PlacementGate(HUG)
+    out = gate.update(_view(70, 5), np.zeros(40, bool))
+    assert not out.ok.any()
+    assert gate.estimate is None
+
+
+def test_a_mirrored_region_takes_either_side() -> None:
+    assert pg.PlacementGate(HUG).update(_view(-70, 5), np.ones(40, bool)).ok[-1]
+
+
+@pytest.mark.parametrize(("az", "el"), [(10, 5), (30, 5), (150, 5), (70, 25), (70, -15)])
+def test_outside_the_region_it_stays_shut(az: float, el: float) -> None:
+    assert not pg.PlacementGate(HUG).update(_view(az, el), np.ones(40, bool)).ok.any()
+
+
+def test_hysteresis_an_estimate_wandering_at_the_border_does_not_flicker() -> None:
+    gate = pg.PlacementGate(HUG)
+    w = gate.window
+    gate.update(_view(60, 5, n=w), np.ones(w, bool))
+    # the median now drifts to just outside the border (44 < 45) but within the exit margin
+    wobble = [44.0, 46.0] * w
+    out = gate.update(_view(wobble, 5, n=len(wobble)), np.ones(len(wobble), bool))
+    assert out.ok.all()
+    # a real move of the camera shuts it
+    out = gate.update(_view(20, 5, n=w), np.ones(w, bool))
+    assert not out.ok[-1]
+    # and coming back only just inside does not reopen it (must be ENTER_MARGIN inside)
+    out = gate.update(_view(46, 5, n=w), np.ones(w, bool))
+    assert not out.ok.any()
+
+
+def test_a_technique_without_a_region_is_never_gated() -> None:
+    assert pg.PlacementGate(None).update(_view(0, 60), np.zeros(5, bool)).ok.all()
+
+
+def test_hints_say_what_to_change() -> None:
+    assert pg.hint(HUG, (70, 5), lying=False) is None
+    assert pg.hint(HUG, None, lying=False) is None
+    side = pg.hint(HUG, (5, 5), lying=False)
+    assert side is not None
+    assert "further to the receiver's side" in side
+    behind = pg.hint(HUG, (150, 5), lying=False)
+    assert behind is not None
+    assert "not behind" in behind
+    high = pg.hint(LYING, (0, 25), lying=True)
+    assert (
+        high == "Move the camera lower, about half a metre above the mat, level with the receiver."
+    )
+    both = pg.hint(LYING, (-30, 25), lying=True)
+    assert both is not None
+    assert both.startswith("Move the camera toward the receiver's head")
+    assert "lower" in both
+    feet = pg.hint(LYING, (30, 5), lying=True)
+    assert feet is not None
+    assert "toward the receiver's feet" in feet
+    low = pg.hint(HUG, (70, -20), lying=False)
+    assert low is not None
+    assert low.startswith("Raise the camera")
+
+
+def test_a_region_must_be_ordered_and_in_range() -> None:
+    with pytest.raises(ValueError, match="above"):
+        PlacementRegion(azimuth_deg=(50, 40), elevation_deg=(0, 10), evidence="x")
+    with pytest.raises(ValueError, match="within"):
+        PlacementRegion(azimuth_deg=(0, 200), elevation_deg=(0, 10), evidence="x")
+
+
+def test_a_technique_with_no_valid_placement_never_opens_and_says_so() -> None:
+    none = PlacementRegion(azimuth_deg=None, elevation_deg=None, evidence="nothing met the goals")
+    assert none.none_valid
+    assert not pg.PlacementGate(none).update(_view(0, 7), np.ones(40, bool)).ok.any()
+    assert pg.hint(none, (0, 7), lying=True) == pg.NONE_VALID
+    assert pg.hint(none, None, lying=True) == pg.NONE_VALID
+    with pytest.raises(ValueError, match="or neither"):
+        PlacementRegion(azimuth_deg=(0, 10), elevation_deg=None, evidence="x")

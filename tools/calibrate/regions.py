@@ -1,0 +1,245 @@
+"""Valid camera regions per technique, from the truth run: the `placement` block of each
+technique YAML.
+
+    .venv/bin/python tools/calibrate/regions.py            # measure, write regions.json + YAML
+    .venv/bin/python tools/calibrate/regions.py --from-json  # rewrite the YAML from regions.json
+    .venv/bin/python tools/calibrate/regions.py --check      # exit 1 if the YAML is out of date
+
+Each single-person truth placement (technique × camera) is *valid* when the whole pipeline
+(`measure.py`) meets every goal there: check agreement ≥ 0.95 (mean over its clips' checks),
+speed error ≤ 2 °/s (mean over its clips under the gentle limit), every true jerk over the hard
+limit halted within 2 frames, no false halt; and it has the evidence (a slow and a jerk clip).
+(`measure.goal_figures`: check agreement over the placement's set-up clips, or where it has
+none, over the still frames before each motion; speed error the mean over its clips under the
+gentle limit.)
+The region is the box (azimuth × elevation, |azimuth| for a mirrored technique) around the
+placement gate's readings (`measure.py`: at the frame a movement cue would come) of the valid
+placements' correct set-up clips, grown by up to `GROW_DEG` but at most half-way to a refused
+reading, then shrunk until no reading of a refused placement lies inside it or within the gate's
+exit margin of it (cutting the side that loses the fewest valid readings). `regions.json` keeps the figures behind it (the test
+`tests/unit/tools/test_regions.py` checks the YAML against it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from backbuddy.motion.placement_gate import EXIT_MARGIN_DEG
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import measure  # noqa: E402
+
+ROOT = HERE.parents[1]
+TECH_DIR = ROOT / "src" / "backbuddy" / "data" / "techniques"
+JSON = HERE / "regions.json"
+#: How far past the outermost valid placement the region may reach (degrees).
+GROW_DEG = 5.0
+MIRRORED = {"seated_hug_extension": True, "side_lying_rotation": False}
+START, END = "# placement:start", "# placement:end"
+
+
+def figures(results: list) -> dict[str, dict]:  # type: ignore[type-arg]
+    """Per `technique/camera`: the goal figures, the true view and the verdict."""
+    groups: dict[str, list] = defaultdict(list)  # type: ignore[type-arg]
+    for r in results:
+        if not r.assistant:
+            groups[f"{r.technique}/{r.camera}"].append(r)
+    out = {}
+    for key, g in sorted(groups.items()):
+        fig: dict = dict(measure.goal_figures(g))  # type: ignore[type-arg]
+        fig["view"] = [round(v, 1) for v in g[0].true_view]
+        fig["estimates"] = [
+            [round(v, 1) for v in r.est_view]
+            for r in g
+            if r.setup == "correct" and np.isfinite(r.est_view).all()
+        ]
+        fig["clips"] = len(g)
+        fig["valid"] = measure.meets_goals(fig)
+        out[key] = fig
+    return out
+
+
+def region(figs: dict[str, dict], technique: str) -> dict:  # type: ignore[type-arg]
+    """The box around where the estimator reads the valid placements that holds no reading of
+    a refused one (the estimator's own bias is then inside the box, and the gate compares
+    estimates with it)."""
+    mirrored = MIRRORED[technique]
+    mine = {k.split("/")[1]: f for k, f in figs.items() if k.startswith(technique + "/")}
+
+    def points(valid: bool) -> list[tuple[float, float]]:
+        return [
+            ((abs(a) if mirrored else a), e)
+            for f in mine.values()
+            if f["valid"] == valid
+            for a, e in f["estimates"]
+        ]
+
+    pts = {k: (0.0, 0.0, f["valid"]) for k, f in mine.items()}
+    good, bad = points(True), points(False)
+    if not good:
+        refused = ", ".join(sorted(mine))
+        return {
+            "azimuth_deg": None,
+            "elevation_deg": None,
+            "mirrored": mirrored,
+            "evidence": f"truth run: no placement met the goals; refused at {refused}",
+        }
+    box = [min(a for a, _ in good), max(a for a, _ in good), min(e for _, e in good), max(e for _, e in good)]
+    m = EXIT_MARGIN_DEG + 0.5  # a refused reading must stay out even of the gate's exit margin
+    grown = list(box)
+    for side, sign in ((0, -1), (1, 1), (2, -1), (3, 1)):
+        axis = 0 if side < 2 else 1
+        other = (2, 3) if axis == 0 else (0, 1)
+        blockers = [
+            p[axis]
+            for p in bad
+            if box[other[0]] - GROW_DEG - m <= p[1 - axis] <= box[other[1]] + GROW_DEG + m
+            and sign * (p[axis] - box[side]) > 0
+        ]
+        room = min(
+            (max(0.0, min(abs(b - box[side]) / 2, abs(b - box[side]) - m)) for b in blockers),
+            default=GROW_DEG,
+        )
+        grown[side] = box[side] + sign * min(GROW_DEG, room)
+    box = grown
+    for _ in range(4 * len(bad) + 4):  # shrink away refused readings inside or near the box
+        near = [
+            p for p in bad if box[0] - m <= p[0] <= box[1] + m and box[2] - m <= p[1] <= box[3] + m
+        ]
+        if not near:
+            break
+        a, e = near[0]
+        c = m + 0.1  # just past the margin
+        cuts = [  # (side index, new bound, valid readings lost)
+            (0, a + c, sum(g[0] < a + c for g in good)),
+            (1, a - c, sum(g[0] > a - c for g in good)),
+            (2, e + c, sum(g[1] < e + c for g in good)),
+            (3, e - c, sum(g[1] > e - c for g in good)),
+        ]
+        side, bound, _ = min(cuts, key=lambda c: c[2])
+        box[side] = bound
+    grown = box
+    inside = [g for g in good if box[0] <= g[0] <= box[1] and box[2] <= g[1] <= box[3]]
+    valid = sorted(k for k, p in pts.items() if p[2])
+    refused = sorted(k for k, p in pts.items() if not p[2])
+    if box[0] > box[1] or box[2] > box[3] or not inside:  # the gate cannot tell them apart
+        return {
+            "azimuth_deg": None,
+            "elevation_deg": None,
+            "mirrored": mirrored,
+            "evidence": f"truth run: valid at {', '.join(valid)}, but the gate reads it like a "
+            f"refused placement; refused at {', '.join(refused)}",
+        }
+    return {
+        "azimuth_deg": [round(grown[0], 1), round(grown[1], 1)],
+        "elevation_deg": [round(grown[2], 1), round(grown[3], 1)],
+        "mirrored": mirrored,
+        "evidence": f"truth run: valid at {', '.join(valid)}; refused at {', '.join(refused)}",
+    }
+
+
+def block(reg: dict) -> str:  # type: ignore[type-arg]
+    head = f"{START} (generated by tools/calibrate/regions.py from the truth run; do not edit)\n"
+    if reg["azimuth_deg"] is None:
+        return (
+            head
+            + "placement:  # no valid placement: every one is refused\n"
+            + "  azimuth_deg: null\n  elevation_deg: null\n"
+            + f"  mirrored: {'true' if reg['mirrored'] else 'false'}\n"
+            + f"  evidence: \"{reg['evidence']}\"\n"
+            + END
+        )
+    return (
+        head
+        + "placement:\n"
+        + f"  azimuth_deg: [{reg['azimuth_deg'][0]:g}, {reg['azimuth_deg'][1]:g}]\n"
+        + f"  elevation_deg: [{reg['elevation_deg'][0]:g}, {reg['elevation_deg'][1]:g}]\n"
+        + f"  mirrored: {'true' if reg['mirrored'] else 'false'}\n"
+        + f"  evidence: \"{reg['evidence']}\"\n"
+        + END
+    )
+
+
+def with_block(text: str, reg: dict) -> str:  # type: ignore[type-arg]
+    new = block(reg)
+    if START in text:
+        return re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _m: new, text, flags=re.S)
+    return text.replace("\nprimary_measure:", "\n" + new + "\nprimary_measure:", 1)
+
+
+def _cell(v: float | None, nd: int = 2) -> str:
+    return "–" if v is None else ("never" if v >= 99 else f"{v:.{nd}f}")
+
+
+def table(figs: dict[str, dict], results: list | None = None) -> str:  # type: ignore[type-arg]
+    """Markdown: per placement, the goal figures, the verdict, and what the gate did.
+
+    Before issue 12 every placement could start a movement; after, only the gate's accepted
+    ones can. `results` (measure.run() output) adds the gate's decisions per clip."""
+    head = (
+        "| technique | placement | azimuth °, elevation ° (true) | gate readings (az, el) "
+        "| check agreement | speed err °/s | halt frames (worst) | false halts | goals "
+        "| before: movement allowed | after: gate |\n|---|---|---|---|---|---|---|---|---|---|---|"
+    )
+    rows = [head]
+    for key, f in figs.items():
+        tech, cam = key.split("/")
+        readings = "; ".join(f"{a:g}, {e:g}" for a, e in f["estimates"]) or "–"
+        gate = "–"
+        if results is not None:
+            mine = [
+                r
+                for r in results
+                if r.technique == tech and r.camera == cam and r.setup == "correct" and not r.assistant
+            ]
+            took = sum(r.accepted for r in mine)
+            gate = f"accepted {took}/{len(mine)}" if took else f"refused {len(mine)}/{len(mine)}"
+        rows.append(
+            f"| {tech} | {cam} | {f['view'][0]:g}, {f['view'][1]:g} | {readings} "
+            f"| {_cell(f['check_agreement'])} | {_cell(f['speed_error_deg_s'])} "
+            f"| {_cell(f['halt_frames'], 0)} | {f['false_halts']} "
+            f"| {'met' if f['valid'] else 'missed'} | yes | {gate} |"
+        )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--from-json", action="store_true")
+    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--table", action="store_true", help="print the per-placement table (markdown)")
+    args = ap.parse_args(argv)
+    if args.table:
+        print(table(json.loads(JSON.read_text()), measure.run()))
+        return 0
+    if args.from_json or args.check:
+        figs = json.loads(JSON.read_text())
+    else:
+        figs = figures(measure.run())
+        JSON.write_text(json.dumps(figs, indent=1) + "\n")
+    stale = []
+    for tech in MIRRORED:
+        path = TECH_DIR / f"{tech}.yaml"
+        text = path.read_text()
+        new = with_block(text, region(figs, tech))
+        if new != text:
+            stale.append(path.name)
+            if not args.check:
+                path.write_text(new)
+        print(tech, region(figs, tech))
+    if args.check and stale:
+        print(f"out of date: {', '.join(stale)} (run tools/calibrate/regions.py --from-json)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
