@@ -4,7 +4,6 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
-command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 # Voice (docs/voice.md): espeak-ng is the fallback voice, aplay plays cues, PortAudio opens a
 # local microphone, sox builds and checks the audio clip set.

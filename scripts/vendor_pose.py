@@ -2,8 +2,8 @@
 
 1. npm `@mediapipe/tasks-vision` (Apache-2.0): the ES module and the WASM files (the
    ES-module SIMD build, which a module worker can load), unpacked from the tarball
-   `npm pack` fetches, every file and the tarball itself checked against the sha256
-   pinned below.
+   the npm registry serves (fetched by URL: no npm needed), every file and the tarball
+   itself checked against the sha256 pinned below.
 2. The PoseLandmarker `.task` bundle, assembled from the installed mediapipe wheel's own
    model files (`backbuddy.adapters.pose_bundle`), checked against its pinned sha256.
 
@@ -20,11 +20,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,20 +101,22 @@ def up_to_date(dest: Path) -> bool:
     return all((dest / n).is_file() and digest(dest / n) == s for n, s in expected().items())
 
 
+#: The tarball `npm pack` would fetch, read straight from the registry (no npm needed).
+NPM_TARBALL_URL = (
+    f"https://registry.npmjs.org/{NPM_PACKAGE}/-/{NPM_PACKAGE.split('/')[1]}-{NPM_VERSION}.tgz"
+)
+
+
 def npm_pack(workdir: Path) -> Path:
-    npm = shutil.which("npm")
-    if npm is None:
-        raise VendorError("npm is needed to vendor the page's pose model: run `make system-deps`")
-    spec = f"{NPM_PACKAGE}@{NPM_VERSION}"
-    done = subprocess.run(
-        [npm, "pack", spec, "--silent", "--pack-destination", str(workdir)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise VendorError(f"`npm pack {spec}` failed: {done.stderr.strip()[:400]}")
-    tarball = workdir / done.stdout.strip().splitlines()[-1]
+    """The pinned tarball, checked; a fresh machine needs Python only, not npm."""
+    tarball = workdir / f"tasks-vision-{NPM_VERSION}.tgz"
+    try:
+        with urllib.request.urlopen(NPM_TARBALL_URL, timeout=120) as response:
+            tarball.write_bytes(response.read())
+    except (OSError, urllib.error.URLError) as exc:
+        raise VendorError(
+            f"could not fetch {NPM_TARBALL_URL} (make needs the network once): {exc}"
+        ) from exc
     if digest(tarball) != NPM_TARBALL_SHA256:
         raise VendorError(f"{tarball.name}: sha256 {digest(tarball)} is not the pinned one")
     return tarball

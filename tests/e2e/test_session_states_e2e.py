@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from backbuddy.domain.state import EndReason
 
-from .conftest import SHOTS, Server, shot, start_server
+from .conftest import SHOTS, Server, start_server
 from .flows import answer_screening, start_session
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
@@ -33,7 +33,8 @@ RECORDER = """() => { window.seen = {attempts: [], breath: []};
   for (const [id, key] of [['attempts', 'attempts'], ['breath-label', 'breath']]) {
     const el = document.getElementById(id);
     const note = () => window.seen[key].push(el.textContent);
-    note(); new MutationObserver(note).observe(el, {childList: true, characterData: true, subtree: true});
+    note();
+    new MutationObserver(note).observe(el, {childList: true, characterData: true, subtree: true});
   } }"""
 
 
@@ -174,7 +175,9 @@ def test_paused_and_halted_keep_resume_and_end_beside_stop(
     assert not [t for t in seen if "Attempt 0" in t], seen
 
 
-def test_stop_during_the_exhale_stops_the_breath_label_at_once(page: Page, plain_server: Server) -> None:
+def test_stop_during_the_exhale_stops_the_breath_label_at_once(
+    page: Page, plain_server: Server
+) -> None:
     """STOP pressed while the label says "Breathe out": the label changes in the press's own
     task, before the server answers, and never says "Breathe out" again while halted."""
     reach_the_movement(page, plain_server.url)

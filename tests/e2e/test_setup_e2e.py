@@ -48,9 +48,7 @@ def expect_placement_picture(page: Page) -> None:
     expect(page.locator("#placement-figure figcaption")).to_contain_text("60")
 
 
-def test_set_up_on_a_phone_shows_the_camera_and_checklist_first(
-    page: Page, server: Server
-) -> None:
+def test_set_up_on_a_phone_shows_the_camera_and_checklist_first(page: Page, server: Server) -> None:
     start_session(page, server.url)  # camera watch on: the preview plays the fake camera
     page.wait_for_function("document.getElementById('video').videoWidth > 0")
     page.get_by_role("button", name="Got it").click()

@@ -12,15 +12,14 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from backbuddy.domain import learn, wording
 from backbuddy.domain import techniques as tech
-from backbuddy.domain import wording
 from backbuddy.domain.errors import BackbuddyError
 from backbuddy.domain.ports import HistoryStore, SessionRecord
 from backbuddy.services import aftercare as aftercare_service
-from backbuddy.domain import learn
 from backbuddy.web import page_pose, plots
-from backbuddy.web.learn_page import pop_points
 from backbuddy.web.deps import RegistryDep, StoreDep, TemplatesDep
+from backbuddy.web.learn_page import pop_points
 
 router = APIRouter()
 
