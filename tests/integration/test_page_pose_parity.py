@@ -150,7 +150,6 @@ def halt_frame(said: list[tuple[int, str, str]]) -> int | None:
     return next((i for i, kind, _ in said if kind == "halt"), None)
 
 
-
 def hug_without_placement_gate() -> tech.Technique:
     """The clips start at the move cue, before the placement gate has its third of a second
     of still frames; the gate has its own tests (tests/unit/motion/test_placement_gate.py),
