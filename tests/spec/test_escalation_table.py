@@ -240,6 +240,13 @@ BLOCK_TABLE: list[tuple[str, esc.History, str, set[str]]] = [
         set(),
     ),
     (
+        # its attempts are written only when a session finishes: it may have moved
+        "interrupted (the process died) earlier today, 0 attempts written",
+        H((session("d-0 08:00", status="interrupted", attempts=0, end=None),)),
+        "thoracic",
+        {"frequency"},
+    ),
+    (
         "a pop in the same region 10 minutes ago",
         H((session("d-1 11:40", end="pop", ended="d-0 11:50"),)),
         "thoracic",

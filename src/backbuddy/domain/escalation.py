@@ -13,8 +13,10 @@ receiver (`Seen`, `cleared`); its notice says so, and `domain.blocks` applies it
 to every screening.
 
 Which sessions count: every stored session except one the pair ended before any
-attempt (status `ended_by_pair`, 0 attempts). "A day" is a calendar day in the
-time zone given (the receiver's local zone).
+attempt (status `ended_by_pair`, 0 attempts). A session recorded `interrupted` counts
+even with 0 attempts: its attempt count is written only when a session finishes, so a
+process that died mid-session may have moved the receiver. "A day" is a calendar day
+in the time zone given (the receiver's local zone).
 """
 
 from __future__ import annotations
