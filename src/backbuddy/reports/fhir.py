@@ -4,7 +4,8 @@ Resources: one Patient (the receiver, named only if a name is given); a
 Questionnaire for the screening questions and one for the aftercare checks; a
 QuestionnaireResponse per screening and per aftercare check; a Procedure per
 session; an Observation per reported symptom and per measured max speed/range;
-a Flag per referral notice. Ids are stable (UUID v5 of what they describe), so
+a Flag per referral notice; an Observation per professional visit the pair recorded
+(`backbuddy seen`: what lifts the blocks that need one, so a clinician sees it). Ids are stable (UUID v5 of what they describe), so
 exporting the same history twice gives the same file.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 from fhir.resources.R4B.bundle import Bundle
 
 from backbuddy.domain import screening as scr
-from backbuddy.domain.escalation import AftercareFact
+from backbuddy.domain.escalation import AftercareFact, Seen
 from backbuddy.domain.ports import ScreeningRecord
 from backbuddy.reports.data import ReportData, SessionRow, SymptomRow
 
@@ -52,6 +53,7 @@ def build_bundle(data: ReportData) -> Bundle:
         entries += _measures(row)
     entries += [_symptom(i, s) for i, s in enumerate(data.symptoms)]
     entries += [_flag(n.key, n.rule, n.reason, n.advice, n.at) for n in data.notices]
+    entries += [_visit(v) for v in data.seen]
     bundle = {
         "resourceType": "Bundle",
         "id": str(_uid("bundle", data.generated_at.isoformat())),
@@ -280,3 +282,22 @@ def _flag(key: str, rule: str, reason: str, advice: str, at: datetime) -> dict[s
         "subject": _subject(),
         "period": {"start": _iso(at)},
     }
+
+
+def _visit(visit: Seen) -> dict[str, Any]:
+    """Reported by the pair, not by the professional: said so in the code text."""
+    observation: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": str(_uid("seen", visit.seen_on.isoformat(), visit.recorded_at.isoformat())),
+        "status": "final",
+        "code": {
+            "text": "receiver seen by a physiotherapist, chiropractor or doctor "
+            "(recorded by the pair)"
+        },
+        "subject": _subject(),
+        "effectiveDateTime": visit.seen_on.isoformat(),
+        "issued": _iso(visit.recorded_at),
+    }
+    if visit.statement:
+        observation["valueString"] = visit.statement
+    return observation

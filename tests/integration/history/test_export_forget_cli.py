@@ -41,7 +41,16 @@ def test_the_fhir_bundle_round_trips_through_the_library(sample_store: SqlStore)
     assert kinds["QuestionnaireResponse"] == 14 + 24  # screenings + aftercare checks
     assert kinds["Procedure"] == 12
     assert kinds["Flag"] == len(sample_store.notices())
-    assert kinds["Observation"] == 3 + 6 * 2  # symptoms + max speed and range of 6 camera sessions
+    # symptoms + max speed and range of 6 camera sessions + the one recorded visit
+    assert kinds["Observation"] == 3 + 6 * 2 + 1
+    visits = [
+        e.resource
+        for e in bundle.entry
+        if e.resource.get_resource_type() == "Observation" and "seen by" in e.resource.code.text
+    ]
+    assert [str(v.effectiveDateTime) for v in visits] == [
+        v.seen_on.isoformat() for v in sample_store.seen()
+    ]
     assert json.loads(bundle.model_dump_json(exclude_none=True)) == json.loads(text)
     assert fhir.to_json(collect(sample_store, NOW)) == text  # stable ids: same history, same file
 
