@@ -5,8 +5,9 @@ Questionnaire for the screening questions and one for the aftercare checks; a
 QuestionnaireResponse per screening and per aftercare check; a Procedure per
 session; an Observation per reported symptom and per measured max speed/range;
 a Flag per referral notice; an Observation per professional visit the pair
-recorded (`backbuddy seen`: what lifts the blocks that need one). Ids are stable (UUID v5 of what they describe), so
-exporting the same history twice gives the same file.
+recorded (`backbuddy seen`: what lifts the blocks that need one). Ids are stable
+(UUID v5 of what they describe), so exporting the same history twice gives the same
+file.
 """
 
 from __future__ import annotations
