@@ -1,27 +1,36 @@
-"""The one place that picks concrete adapters for the settings given.
+"""The one place that picks concrete adapters for the settings given (the composition root).
 
-Entry points (`cli/`, `web/`) call these functions; nothing else constructs an
-adapter, so swapping SQLite for PostgreSQL (or a camera for a video file) is a
-setting, not a code change.
+Entry points (`cli/`, `web/`) call these functions and hand what they return to the
+services; nothing else constructs an adapter or imports one (import-linter refuses
+`cli`/`web` → `adapters` and `services` → `config`), so swapping SQLite for PostgreSQL
+(or a camera for a video file) is a setting, not a code change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.audio.errors import ListeningUnavailable
 from backbuddy.config import Settings
 
-if TYPE_CHECKING:  # MediaPipe and the voice models load only when asked for: they are slow
+if TYPE_CHECKING:  # OpenCV, MediaPipe and the voice models load only when asked for: they are slow
+    import numpy as np
+    from numpy.typing import NDArray
+
     from backbuddy.adapters.mediapipe_pose import PoseModel
     from backbuddy.adapters.microphone import Microphone, Replay
     from backbuddy.adapters.receiver_pose import ReceiverPose
     from backbuddy.adapters.speech import Player
+    from backbuddy.adapters.vad import SileroVad
+    from backbuddy.adapters.video import Frame, VideoInfo, VideoSource
+    from backbuddy.audio.samples import Samples
     from backbuddy.services.listen import Listener, Recogniser
 
 
@@ -76,6 +85,82 @@ def pose_model_factory(
         )
 
     return open_receiver_pose
+
+
+# ── clips, photos and cameras (OpenCV): loaded when a command watches ─────────────────────────
+
+
+@dataclass(frozen=True)
+class Video:
+    """An opened clip, photo or camera and its frames, read the way the caller needs them.
+
+    Close it (or use it in `with`) to release the file or the camera.
+    """
+
+    source: VideoSource
+    frames: Iterator[Frame]
+
+    @property
+    def info(self) -> VideoInfo:
+        return self.source.info
+
+    def __enter__(self) -> Video:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.source.close()
+
+
+def quiet_native_logs() -> AbstractContextManager[TextIO]:
+    """MediaPipe's, OpenCV's and FFmpeg's C++ logging kept off the terminal for the block;
+    yields the real stderr (for a progress bar)."""
+    from backbuddy.adapters.video import quiet_stderr
+
+    return quiet_stderr()
+
+
+def open_clip(path: str | Path) -> Video:
+    """A video file or a photo to analyse: frames decoded ahead on a thread, so decoding
+    overlaps pose estimation. A missing or unreadable file is a `VideoError` naming it."""
+    from backbuddy.adapters import video
+
+    source = video.open_file(path)
+    return Video(source, video.prefetch(source))
+
+
+def open_source(spec: str) -> tuple[Video, bool]:
+    """`--camera 0|FILE`: a camera for a number, else a video file replayed at its own frame
+    rate, as if live; (video, is_file)."""
+    from backbuddy.adapters import video
+
+    if spec.strip().isdigit():
+        camera = video.open_camera(int(spec))
+        return Video(camera, iter(camera)), False
+    source = video.open_file(spec)
+    return Video(source, video.paced(source)), True
+
+
+def clip_frames(path: str | Path, indices: Iterable[int]) -> dict[int, NDArray[np.uint8]]:
+    """Chosen frames of a file by index (RGB), for report snapshots; missing ones left out."""
+    from backbuddy.adapters.video import read_frames
+
+    return read_frames(path, indices)
+
+
+def read_audio(path: str | Path) -> Samples:
+    """A recording's sound (WAV, or a video's sound track) as 16 kHz mono; `AudioError` when
+    it has none or cannot be read."""
+    from backbuddy.adapters.audio_files import read_audio as read
+
+    return read(path)
+
+
+def voice_activity() -> SileroVad:
+    """Silero VAD from its pinned wheel (speech is told apart from clicks); ListeningUnavailable
+    when it cannot load."""
+    from backbuddy.adapters.vad import SileroVad
+
+    return SileroVad()
 
 
 # ── voice (docs/voice.md): models load only when listening or speaking is asked for ──────────

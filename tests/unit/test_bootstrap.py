@@ -1,4 +1,5 @@
-"""Opening the store through bootstrap reports the sessions a crash left running (I7)."""
+"""The composition root: the store reports the sessions a crash left running (I7), the pose
+model follows the settings, and clips and cameras open the way each command needs them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from backbuddy.bootstrap import open_store
+from backbuddy.bootstrap import open_clip, open_source, open_store
 from backbuddy.config import load_settings
+from backbuddy.domain.errors import CameraError, VideoError
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_open_store_marks_sessions_left_by_a_dead_process_and_returns_them(tmp_path: Path) -> None:
@@ -55,3 +59,21 @@ def test_a_missing_people_model_is_a_clear_error_not_a_quiet_fall_back(
     monkeypatch.setattr(movenet, "model_path", lambda: tmp_path / "absent.tflite")
     with pytest.raises(PoseModelError, match="run `make`"):
         pose_model_factory(load_settings(db=str(tmp_path / "b.sqlite3")))
+
+
+def test_a_number_is_a_camera_and_anything_else_a_file() -> None:
+    with pytest.raises(CameraError):
+        open_source("97")
+    with pytest.raises(VideoError, match="no such file"):
+        open_source("no-such-clip.mp4")
+    source, is_file = open_source(str(DATA / "pose2sim_cam01.mp4"))
+    with source:
+        assert is_file
+        assert source.info.fps == 30.0
+
+
+def test_a_clip_to_analyse_gives_every_frame_in_order() -> None:
+    with open_clip(DATA / "pose2sim_cam01.mp4") as clip:
+        indices = [frame.index for frame in clip.frames]
+    assert indices == list(range(clip.info.frames or 0))
+    assert len(indices) > 1

@@ -6,22 +6,20 @@ import json
 import sys
 from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from backbuddy import bootstrap
 from backbuddy.cli.options import JsonOption
 from backbuddy.domain import techniques as tech
 from backbuddy.domain import wording
 from backbuddy.motion.analysis import FLAGGED, Analysis, summarise
 from backbuddy.reports.output import OutputError
 from backbuddy.services import analyze as service
-
-if TYPE_CHECKING:  # OpenCV, MediaPipe and matplotlib load when the command runs: they are slow
-    from backbuddy.adapters.video import VideoSource
 
 console = Console()
 
@@ -62,15 +60,13 @@ def analyze_cmd(
 ) -> None:
     """Analyse a clip or a photo: posture checks, speed and range against the limits, moments
     (a pop heard in the sound is marked too; it is never the goal)."""
-    from backbuddy.adapters import video
-
     technique = tech.get(technique_id) if technique_id else None
     if out is not None:
         _make_folder(out)  # before minutes of analysis, not after
-    with video.quiet_stderr() as stderr:  # MediaPipe's and FFmpeg's C++ logging
+    with bootstrap.quiet_native_logs() as stderr:  # MediaPipe's and FFmpeg's C++ logging
         progress_console = Console(file=stderr)
-        with video.open_file(path) as source:
-            analysis = _run(source, technique, progress_console)
+        with bootstrap.open_clip(path) as clip:
+            analysis = _run(clip, technique, progress_console)
         analysis = _listen(analysis, path, audio)
         summary = summarise(analysis)
         if out is not None:
@@ -83,15 +79,13 @@ def analyze_cmd(
 
 
 def _run(
-    source: VideoSource, technique: tech.Technique | None, progress_console: Console
+    clip: bootstrap.Video, technique: tech.Technique | None, progress_console: Console
 ) -> Analysis:
-    from backbuddy.adapters import video
-    from backbuddy.bootstrap import pose_model_factory
     from backbuddy.config import load_settings
     from backbuddy.domain.errors import PoseModelError
 
-    info = source.info
-    open_model = pose_model_factory(load_settings(), still=info.still)
+    info = clip.info
+    open_model = bootstrap.pose_model_factory(load_settings(), still=info.still)
     if open_model is None:
         raise PoseModelError("MediaPipe's pose model is not installed: run `make` first")
     columns = (
@@ -107,7 +101,7 @@ def _run(
     ):
         task = progress.add_task("analyse", total=info.frames)
         return service.analyze(
-            video.prefetch(source),
+            clip.frames,
             info,
             model,
             technique,
@@ -129,22 +123,20 @@ def _make_folder(out: Path) -> None:
 
 def _listen(analysis: Analysis, path: Path, audio: Path | None) -> Analysis:
     """Pops from `audio`, or from the clip's own sound track when it has one."""
-    from backbuddy.adapters.audio_files import read_audio
     from backbuddy.audio.errors import AudioError
 
     if audio is None and (analysis.still or path.suffix.lower() in (".jpg", ".jpeg", ".png")):
         return analysis
     try:
-        samples = read_audio(audio or path)
+        samples = bootstrap.read_audio(audio or path)
     except AudioError:
         if audio is not None:
             raise
         return analysis  # a clip without sound: nothing to listen to
-    from backbuddy.adapters.vad import SileroVad
     from backbuddy.audio.errors import ListeningUnavailable
 
     try:
-        vad = SileroVad()
+        vad = bootstrap.voice_activity()
     except ListeningUnavailable as err:
         Console(stderr=True).print(f"[yellow]Not listening for pops: {err}[/]")
         return analysis
@@ -152,11 +144,10 @@ def _listen(analysis: Analysis, path: Path, audio: Path | None) -> Analysis:
 
 
 def _write(out: Path, path: Path, a: Analysis, summary: dict[str, Any]) -> dict[str, Path]:
-    from backbuddy.adapters import video
     from backbuddy.reports import analysis_html
 
     wanted = service.snapshot_frames(a)
-    frames = video.read_frames(path, [i for i, _ in wanted])
+    frames = bootstrap.clip_frames(path, [i for i, _ in wanted])
     shots = [(frames[i], a.landmarks.image[i], caption) for i, caption in wanted if i in frames]
     try:
         return analysis_html.write(out, a, summary, service.arrays(a), shots)

@@ -20,7 +20,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from backbuddy.bootstrap import pose_model_factory
+from backbuddy import bootstrap
 from backbuddy.cli.guide_live import render, run_loop
 from backbuddy.config import Settings
 from backbuddy.domain import events as ev
@@ -29,8 +29,7 @@ from backbuddy.domain.techniques import Limits
 from backbuddy.services.pose_feed import FeedView, PoseFeed
 from backbuddy.services.session_runner import SessionRunner
 
-if TYPE_CHECKING:  # OpenCV and MediaPipe load when the camera is asked for: they are slow
-    from backbuddy.adapters.video import VideoSource
+if TYPE_CHECKING:
     from backbuddy.cli.guide_voice import GuideVoice
 
 CameraOption = Annotated[
@@ -44,15 +43,6 @@ CameraOption = Annotated[
 ]
 
 
-def open_source(spec: str) -> tuple[VideoSource, bool]:
-    """A camera for a number, else a video file; (source, is_file)."""
-    from backbuddy.adapters import video
-
-    if spec.strip().isdigit():
-        return video.open_camera(int(spec)), False
-    return video.open_file(spec), True
-
-
 def run_with_camera(
     runner: SessionRunner,
     console: Console,
@@ -61,17 +51,17 @@ def run_with_camera(
     voice: GuideVoice | None = None,
 ) -> None:
     """Run the session in real time with the camera feeding pose events, until it ends."""
-    from backbuddy.adapters import video
     from backbuddy.domain.errors import PoseModelError
 
-    open_model = pose_model_factory(settings)
+    open_model = bootstrap.pose_model_factory(settings)
     if open_model is None:
         raise PoseModelError("MediaPipe's pose model is not installed: run `make` first")
-    with video.quiet_stderr():  # MediaPipe's C++ logging would scribble over the screen
-        source, is_file = open_source(spec)
+    with bootstrap.quiet_native_logs():  # MediaPipe's C++ logging would scribble over the screen
+        source, _ = bootstrap.open_source(spec)
         with source, closing(open_model()) as model:
-            frames = video.paced(source) if is_file else iter(source)
-            feed = PoseFeed(frames, runner.state.technique, model, fps=source.info.fps).start()
+            feed = PoseFeed(
+                source.frames, runner.state.technique, model, fps=source.info.fps
+            ).start()
             try:
                 _loop(runner, console, feed, voice)
             finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -91,10 +91,11 @@ def guide_cmd(
         err_console.print(f"[yellow]Session {sid} was interrupted; it is marked so in history.[/]")
     with opened.store as store:
         now = datetime.now(UTC)
+        valid_for = timedelta(hours=settings.screening_valid_hours)
         if events is None and answers is None:
-            answers = _offer_screening(store, technique, now)
-        screening_id, result = guide.screening_for(store, settings, technique, now, answers)
-        state = guide.new_state(settings, technique, result)
+            answers = _offer_screening(store, valid_for, technique, now)
+        screening_id, result = guide.screening_for(store, valid_for, technique, now, answers)
+        state = guide.new_state(settings.limits_for(technique), technique, result)
         out = err_console if as_json else console
         checks.before_start(
             store, technique.id, now, state.limits.pop_rest_min, out, ask=events is None
@@ -130,10 +131,12 @@ def _choose_technique(events: str | None) -> str:
     return choices[int(picked) - 1]
 
 
-def _offer_screening(store: Any, technique: tech.Technique, now: datetime) -> dict[str, Any] | None:
+def _offer_screening(
+    store: Any, valid_for: timedelta, technique: tech.Technique, now: datetime
+) -> dict[str, Any] | None:
     """I1 in the terminal: no valid screening yet → offer to take it now."""
     try:
-        guide.screening_for(store, load_settings(), technique, now)
+        guide.screening_for(store, valid_for, technique, now)
     except ScreeningRequired as err:
         console.print(f"[yellow]{err}[/]")
         if not Confirm.ask("Answer the screening questions now?", default=True):

@@ -126,10 +126,9 @@ def open_voice(
 def hear_file(audio: Path, console: Console) -> tuple[list[AudioEvent], float]:
     """Headless: everything the recording says (audio time = event time), and how far the
     simulated clock must run. No model: one line, nothing heard, the session still runs."""
-    from backbuddy.adapters.audio_files import read_audio
     from backbuddy.services.listen_run import audio_end, hear_recording
 
-    samples = read_audio(audio)
+    samples = bootstrap.read_audio(audio)
     try:
         listener, words = bootstrap.listener_and_words()
     except ListeningUnavailable as err:

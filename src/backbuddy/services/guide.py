@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from backbuddy.config import Settings
 from backbuddy.domain import events as ev
 from backbuddy.domain import session
 from backbuddy.domain import techniques as tech
@@ -33,29 +32,30 @@ from backbuddy.services.session_runner import MAX_SIMULATED_S, SessionRunner, wi
 
 def screening_for(
     store: HistoryStore,
-    settings: Settings,
+    valid_for: timedelta,
     technique: tech.Technique,
     now: datetime,
     answers: Mapping[str, object] | None = None,
 ) -> tuple[int | None, ScreeningResult]:
-    """I1: take a screening from `answers`, or find this sitting's stored one; refuse blocks.
+    """I1: take a screening from `answers` (valid for `valid_for`: the settings' validity), or
+    find this sitting's stored one; refuse blocks.
 
     Either way the result carries every block in force on the person (domain.blocks).
     """
     if answers is None:
         return require_valid_screening(store, technique.id, now)
-    valid_for = timedelta(hours=settings.screening_valid_hours)
     sid, result = take_screening(store, technique.id, answers, now, valid_for=valid_for)
     check_allows(result, technique.id, now)
     return sid, result
 
 
 def new_state(
-    settings: Settings, technique: tech.Technique, screening: ScreeningResult
+    limits: tech.Limits, technique: tech.Technique, screening: ScreeningResult
 ) -> session.SessionState:
-    """The session's start state; several cautions narrow the technique's caution further."""
+    """The session's start state under `limits` (the technique's, as the settings tightened
+    them); several cautions narrow the technique's caution further."""
     narrowed = session_technique(load_questions(), technique, screening)
-    return session.new_session(narrowed, screening, settings.limits_for(technique))
+    return session.new_session(narrowed, screening, limits)
 
 
 #: Events one headless run may hold: a 30-minute session with a camera pose at

@@ -6,7 +6,7 @@ session loop never waits for the camera: the loop calls `poll(t)` between ticks
 and gets the events that arrived, stamped with the loop's own time `t` (so they
 never go back in time against ticks and keys), and `view` for the screen.
 
-A replayed file is paced at its own frame rate by the caller (`video.paced`), so
+A replayed file is paced at its own frame rate by the caller (`bootstrap.open_source`), so
 a clip that moves too fast halts the session and a clip where the person walks
 out of view pauses it, exactly as a live camera would.
 """

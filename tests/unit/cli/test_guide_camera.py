@@ -1,20 +1,17 @@
-"""The camera part of the terminal guide: choosing the source and drawing what the camera sees."""
+"""The camera part of the terminal guide: drawing what the camera sees (the source is opened
+by bootstrap: tests/unit/test_bootstrap.py)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from backbuddy.cli.guide_camera import camera_panel, open_source
+from backbuddy.cli.guide_camera import camera_panel
 from backbuddy.domain import techniques as tech
-from backbuddy.domain.errors import CameraError, VideoError
 from backbuddy.motion.checks import CheckResult
 from backbuddy.services.pose_feed import FeedView
 
 LIMITS = tech.get("seated_hug_extension").limits
-DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def _text(view: FeedView, active: tuple[str, ...] = ()) -> str:
@@ -52,14 +49,3 @@ def test_tracking_speed_and_check_ticks() -> None:
 )
 def test_tracking_states(view: FeedView, shown: str) -> None:
     assert shown in _text(view)
-
-
-def test_a_number_is_a_camera_and_anything_else_a_file() -> None:
-    with pytest.raises(CameraError):
-        open_source("97")
-    with pytest.raises(VideoError, match="no such file"):
-        open_source("no-such-clip.mp4")
-    source, is_file = open_source(str(DATA / "pose2sim_cam01.mp4"))
-    with source:
-        assert is_file
-        assert source.info.fps == 30.0
