@@ -28,10 +28,9 @@ if TYPE_CHECKING:  # OpenCV, MediaPipe and the voice models load only when asked
     from backbuddy.adapters.microphone import Microphone, Replay
     from backbuddy.adapters.receiver_pose import ReceiverPose
     from backbuddy.adapters.speech import Player
-    from backbuddy.adapters.vad import SileroVad
     from backbuddy.adapters.video import Frame, VideoInfo, VideoSource
     from backbuddy.audio.samples import Samples
-    from backbuddy.services.listen import Listener, Recogniser
+    from backbuddy.services.listen import Listener, Recogniser, VadModel
 
 
 class OpenedStore(NamedTuple):
@@ -155,7 +154,7 @@ def read_audio(path: str | Path) -> Samples:
     return read(path)
 
 
-def voice_activity() -> SileroVad:
+def voice_activity() -> VadModel:
     """Silero VAD from its pinned wheel (speech is told apart from clicks); ListeningUnavailable
     when it cannot load."""
     from backbuddy.adapters.vad import SileroVad
