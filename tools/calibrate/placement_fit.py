@@ -49,6 +49,42 @@ def fit(pairs: list[tuple[float, float]]) -> placement.Linear:
     return placement.Linear(round(float(slope), 2), round(float(offset), 1))
 
 
+def raw_knee(meta: dict[str, str]) -> float:
+    """Lying: the median raw knee azimuth cue over the still frames."""
+    lm = landmarks(meta["id"])
+    return float(np.nanmedian(placement.knee_azimuth(lm.take(still_frames(meta, len(lm))))))
+
+
+def fit_all(metas: list[dict[str, str]]) -> dict[str, dict[str, placement.Linear]]:
+    """New calibration lines per posture and cue (the lying azimuth: one per cue, averaged)."""
+    ident = {
+        "seated": {"azimuth": IDENTITY, "elevation": IDENTITY},
+        "lying": {"azimuth": IDENTITY, "elevation": IDENTITY},
+    }
+    new = {p: dict(placement.CALIBRATION[p]) for p in ("seated", "lying")}
+    for posture in ("seated", "lying"):
+        lying = posture == "lying"
+        group = [m for m in metas if (m["technique"] == "side_lying_rotation") == lying]
+        truth = [true_view(m["id"]) for m in group]
+        if lying:  # the world cue alone: the knee cue's line made to add nothing
+            cal = {**ident, "lying": {**ident["lying"], "knee_azimuth": placement.Linear(0.0, np.nan)}}
+            raw = [reading(m, cal) for m in group]
+            new[posture]["azimuth"] = fit([(r[0], t[0]) for r, t in zip(raw, truth, strict=True) if r])
+            knee = [raw_knee(m) for m in group]
+            new[posture]["knee_azimuth"] = fit(
+                [(k, t[0]) for k, t in zip(knee, truth, strict=True) if np.isfinite(k)]
+            )
+        else:
+            raw = [reading(m, ident) for m in group]
+            new[posture]["azimuth"] = fit(
+                [(abs(r[0]), abs(t[0])) for r, t in zip(raw, truth, strict=True) if r and abs(t[0]) <= 90]
+            )
+        cal = {**ident, posture: {**new[posture], "elevation": IDENTITY}}
+        raw_el = [reading(m, cal) for m in group]
+        new[posture]["elevation"] = fit([(r[1], t[1]) for r, t in zip(raw_el, truth, strict=True) if r])
+    return new
+
+
 def selected(truth: Path = TRUTH) -> list[dict[str, str]]:
     return [m for m in clips(truth) if not m["assistant"] and m["setup"] == "correct"]
 
@@ -60,20 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     metas = selected()
     if args.fit:
-        ident = {p: {"azimuth": IDENTITY, "elevation": IDENTITY} for p in ("seated", "lying")}
-        new = {p: dict(placement.CALIBRATION[p]) for p in ("seated", "lying")}
-        for posture in ("seated", "lying"):
-            group = [m for m in metas if (m["technique"] == "side_lying_rotation") == (posture == "lying")]
-            raw = [(reading(m, ident), true_view(m["id"])) for m in group]
-            az_pairs = [(abs(r[0]), abs(t[0])) for r, t in raw if r and abs(t[0]) <= 90]
-            if posture == "lying":
-                az_pairs = [(r[0], t[0]) for r, t in raw if r]
-            new[posture]["azimuth"] = fit(az_pairs)
-            cal = dict(ident)
-            cal[posture] = {"azimuth": new[posture]["azimuth"], "elevation": IDENTITY}
-            raw_el = [(reading(m, cal), true_view(m["id"])) for m in group]
-            new[posture]["elevation"] = fit([(r[1], t[1]) for r, t in raw_el if r])
-        print("CALIBRATION =", new)
+        print("CALIBRATION =", fit_all(metas))
         return 0
     rows = []
     print("| clip | true azimuth ° | true elevation ° | estimated azimuth ° | estimated elevation ° "

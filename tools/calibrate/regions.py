@@ -15,8 +15,10 @@ gentle limit.)
 The region is the box (azimuth × elevation, |azimuth| for a mirrored technique) around the
 placement gate's readings (`measure.py`: at the frame a movement cue would come) of the valid
 placements' correct set-up clips, grown by up to `GROW_DEG` but at most half-way to a refused
-reading, then shrunk until no reading of a refused placement lies inside it or within the gate's
-exit margin of it (cutting the side that loses the fewest valid readings). `regions.json` keeps the figures behind it (the test
+reading level with that side (within the exit margin across it: a reading far off in the other
+direction does not stop a side growing), then shrunk until no reading of a refused placement lies
+inside it or within the gate's exit margin of it (cutting the side that loses the fewest valid
+readings). `regions.json` keeps the figures behind it (the test
 `tests/unit/tools/test_regions.py` checks the YAML against it).
 """
 
@@ -101,7 +103,7 @@ def region(figs: dict[str, dict], technique: str) -> dict:  # type: ignore[type-
         blockers = [
             p[axis]
             for p in bad
-            if box[other[0]] - GROW_DEG - m <= p[1 - axis] <= box[other[1]] + GROW_DEG + m
+            if box[other[0]] - m <= p[1 - axis] <= box[other[1]] + m
             and sign * (p[axis] - box[side]) > 0
         ]
         room = min(

@@ -12,14 +12,15 @@ within one or two frames.
 
 Parameters were set by measurement (tests/data/README.md, bench/pose.py):
 MediaPipe's trunk angles jitter by 0.13–0.5° per frame on the real clips, and the
-jitter is estimated as it goes (mean |second difference| over the last 2 s, never
-below 0.1°). Sweeping ``gamma`` over 3–4 and the windows on synthetic rotations
-with 0.15–0.4° of jitter: ``gamma = 4`` with windows of 0.1–1 s at 30 fps reads
-5 and 10 °/s within 0.1–0.6 °/s (mean, rest and movement included), never trips
-the 15 °/s velocity-step monitor in 80 × 20 s of slow motion, and still sees a
-40 °/s movement within 2 frames (``gamma = 3`` gave false velocity steps; more
-windows between 3 and 31 samples only added lag). A velocity step is seen when it
-is large: 40 °/s within 3 frames, 20 °/s within about 6 (the 200 ms the rule spans).
+jitter is estimated as it goes (median |second difference| over the last 2 s, never
+below 0.1°; the median since issue 12, so a transient does not read as jitter).
+Sweeping ``gamma`` over 3–4 and the windows on synthetic rotations with 0.15–0.4° of
+jitter: ``gamma = 4`` with windows of 0.1–1 s at 30 fps reads 5 and 10 °/s within
+0.1–0.6 °/s (mean, rest and movement included), never trips the 15 °/s velocity-step
+monitor in 80 × 20 s of slow motion, and still sees a 40 °/s movement within 2 frames
+(``gamma = 3`` gave false velocity steps; more windows between 3 and 31 samples only
+added lag). A velocity step is seen when it is large: 40 °/s within 3 frames, 20 °/s
+within about 6 (the 200 ms the rule spans).
 Until some window could measure a steady speed to 2 °/s (0.3 s after tracking
 starts for a trunk angle, about 1 s for the noisier twist) no speed is reported.
 
@@ -38,8 +39,9 @@ from numpy.typing import NDArray
 from backbuddy.motion.landmarks import FloatArray
 
 IntArray = NDArray[np.int64]
-#: mean |second difference| of white noise = this × its standard deviation (√6·√(2/π)).
-_ABS_D2_PER_SIGMA = float(np.sqrt(6.0) * np.sqrt(2.0 / np.pi))
+#: median |second difference| of white noise = this × its standard deviation (√6 × the
+#: median of |N(0, 1)|, 0.6745).
+_MEDIAN_ABS_D2_PER_SIGMA = float(np.sqrt(6.0) * 0.6744897501960817)
 
 
 @dataclass(frozen=True)
@@ -139,21 +141,31 @@ def unwrap_deg(values: FloatArray, last: float = float("nan")) -> FloatArray:
 
 
 def _noise(x: FloatArray, seg: IntArray, f: SpeedFilter) -> FloatArray:
-    """Causal jitter estimate from the mean |second difference| over `noise_window` samples."""
+    """Causal jitter estimate from the median |second difference| over `noise_window` samples.
+
+    The median, not the mean: one transient in the window (the tracker settling on a leg in
+    its first half second, a movement's own start and stop) would otherwise read as jitter
+    for the next 2 s, widen the agreement test and slow the filter exactly when a jerk must be
+    seen (issue 12: a side-lying jerk from a table-height camera halted 4 frames late after the
+    tracker's start-up drift; 2 with the median). On white noise both read σ.
+    """
     d2 = np.full(x.shape, np.nan)
     same = np.zeros(x.shape, bool)
     same[2:] = (seg[2:] == seg[1:-1]) & (seg[1:-1] == seg[:-2])
     d2[2:] = np.abs(x[2:] - 2 * x[1:-1] + x[:-2])
     d2[~same] = np.nan
     ok = np.isfinite(d2)
-    csum = np.concatenate([[0.0], np.cumsum(np.where(ok, d2, 0.0))])
     ccount = np.concatenate([[0], np.cumsum(ok)])
     hi = np.arange(1, x.size + 1)
-    lo = np.maximum(hi - f.noise_window, 0)
-    count = ccount[hi] - ccount[lo]
-    mean = (csum[hi] - csum[lo]) / np.maximum(count, 1)
-    sigma = np.maximum(mean / _ABS_D2_PER_SIGMA, f.noise_floor_deg)
-    return np.where(count >= f.min_noise_samples, sigma, f.noise_start_deg)
+    count = ccount[hi] - ccount[np.maximum(hi - f.noise_window, 0)]
+    padded = np.concatenate([np.full(f.noise_window - 1, np.nan), d2])
+    windows = sliding_window_view(padded, f.noise_window)
+    enough = count >= f.min_noise_samples
+    median = np.full(x.shape, np.nan)
+    if enough.any():
+        median[enough] = np.nanmedian(windows[enough], axis=1)
+    sigma = np.maximum(median / _MEDIAN_ABS_D2_PER_SIGMA, f.noise_floor_deg)
+    return np.where(enough, sigma, f.noise_start_deg)
 
 
 def _window_fits(

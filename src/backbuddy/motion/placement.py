@@ -24,7 +24,12 @@ segment *lengths* are the body's own proportions even where their depth is poor)
   ends of those horizontal segments drop in the image: tan e ≈ D_thigh·cos az + D_lines·sin az.
 * lying on the side: the world landmarks' own orientation (MediaPipe's world frame turns with
   the camera): the body's up is the top hip, its forward the chest's normal, its long axis the
-  head direction.
+  head direction. The azimuth averages that with an image cue (issue 12: the world cue read a
+  camera 20° toward the head as 6–12°, among the front's readings): the bent top knee points
+  at a front camera, so from a camera turned toward the head it shows toward the feet along
+  the trunk by (thigh / trunk) · tan(azimuth); the thigh / trunk ratio from world lengths.
+  It assumes the set-up's ~90° top hip (the check allows 70–110°: a hip bent 10° further
+  from 90° reads as about 10° of azimuth, halved by the average).
 
 Every cue is then mapped to degrees by a linear calibration fitted on the rendered truth clips
 (`CALIBRATION`, refitted by `tools/calibrate/placement_fit.py`); their errors per clip are in
@@ -63,8 +68,15 @@ class Linear:
 #: about 26° toward the camera and shrink turns toward the head or feet.
 CALIBRATION: dict[str, dict[str, Linear]] = {
     "seated": {"azimuth": Linear(1.63, -35.6), "elevation": Linear(0.87, 0.6)},
-    "lying": {"azimuth": Linear(1.85, 7.3), "elevation": Linear(0.82, -17.0)},
+    "lying": {
+        "azimuth": Linear(1.85, 7.3),
+        "knee_azimuth": Linear(1.18, -1.6),
+        "elevation": Linear(0.82, -17.0),
+    },
 }
+
+
+IDENTITY = Linear(1.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -149,6 +161,36 @@ def _seated_cues(lm: Landmarks) -> tuple[FloatArray, FloatArray, FloatArray]:
     return np.asarray(az), np.asarray(drop / k), np.asarray(lines_drop / lines_w / k)
 
 
+def _top(lm: Landmarks, left: int, right: int, top_left: BoolArray, xyz: FloatArray) -> FloatArray:
+    return np.asarray(np.where(top_left[:, None], xyz[:, left], xyz[:, right]))
+
+
+def knee_azimuth(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """Lying: the raw azimuth from where the bent top knee shows along the trunk (module doc).
+
+    Degrees, + toward the head; NaN where the top hip or knee is not seen.
+    """
+    px, w = lm.pixels(), world(lm)
+    top_left = px[:, L.LEFT_HIP, 1] < px[:, L.RIGHT_HIP, 1]  # image y points down
+    hip = _top(lm, L.LEFT_HIP, L.RIGHT_HIP, top_left, px)
+    knee = _top(lm, L.LEFT_KNEE, L.RIGHT_KNEE, top_left, px)
+    trunk = trunk_px(lm)
+    length = np.linalg.norm(trunk, axis=1)
+    along = np.einsum("ij,ij->i", knee - hip, trunk) / length**2  # image trunk lengths
+    w_trunk = _length(mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER), mid(w, L.LEFT_HIP, L.RIGHT_HIP))
+    thigh = _length(
+        _top(lm, L.LEFT_HIP, L.RIGHT_HIP, top_left, w),
+        _top(lm, L.LEFT_KNEE, L.RIGHT_KNEE, top_left, w),
+    )
+    az = np.degrees(np.arctan2(-along, thigh / w_trunk))
+    ok = np.where(
+        top_left,
+        seen(lm, min_visibility, L.LEFT_HIP, L.LEFT_KNEE),
+        seen(lm, min_visibility, L.RIGHT_HIP, L.RIGHT_KNEE),
+    )
+    return np.asarray(np.where(ok, az, np.nan))
+
+
 def estimate_view(
     lm: Landmarks,
     lying: bool | None = None,
@@ -171,7 +213,12 @@ def estimate_view(
     raw_az, raw_el = world_view(lm, lying=False)
     seated_az, seated_el = _seated(lm, raw_az, cal["seated"])
     raw_az_l, raw_el_l = world_view(lm, lying=True)
-    lying_az = cal["lying"]["azimuth"](raw_az_l)
+    lying_az = _mean_seen(
+        [
+            cal["lying"]["azimuth"](raw_az_l),
+            cal["lying"].get("knee_azimuth", IDENTITY)(knee_azimuth(lm, min_visibility)),
+        ]
+    )
     lying_el = cal["lying"]["elevation"](raw_el_l)
     az = np.where(per_frame, lying_az, seated_az)
     el = np.where(per_frame, lying_el, seated_el)

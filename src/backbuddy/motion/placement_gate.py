@@ -126,13 +126,13 @@ def hint(
     e_lo, e_hi = region.elevation_deg or (0.0, 0.0)
     if el > e_hi:
         parts.append(
-            "Move the camera lower, about half a metre above the mat, level with the receiver."
+            "Move the camera lower: about half a metre above the mat, or at most table height."
             if lying
             else "Move the camera lower, to about the seated receiver's chest height."
         )
     elif el < e_lo:
         parts.append(
-            "Raise the camera a little, to about half a metre above the mat."
+            "Raise the camera a little, to about half a metre above the mat (or table height)."
             if lying
             else "Raise the camera a little, to about the seated receiver's chest height."
         )

@@ -80,7 +80,7 @@ def test_hints_say_what_to_change() -> None:
     assert "not behind" in behind
     high = pg.hint(LYING, (0, 25), lying=True)
     assert (
-        high == "Move the camera lower, about half a metre above the mat, level with the receiver."
+        high == "Move the camera lower: about half a metre above the mat, or at most table height."
     )
     both = pg.hint(LYING, (-30, 25), lying=True)
     assert both is not None
