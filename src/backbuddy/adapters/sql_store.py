@@ -1,10 +1,13 @@
 """The durable session store (I7) on SQLAlchemy Core: SQLite by default, PostgreSQL by URL.
 
 Every method runs in its own transaction and commits before it returns, so an
-event is on disk before its cues are shown; nothing is buffered in memory
-(SQLite settings: see `sql_engine`). Every database failure becomes a StoreError
-that names the file and what to do; a wrong argument (a naive datetime) is a
-ValueError, a programming mistake rather than a user's problem.
+event is on disk before its cues are shown; nothing is buffered here (the live
+server groups pose events that caused no cue: `services.session_runner`; SQLite
+settings: see `sql_engine`). `append_steps` writes events with the cues they
+caused in one transaction: one commit per step, or per group of steps. Every
+database failure becomes a StoreError that names the file and what to do; a wrong
+argument (a naive datetime) is a ValueError, a programming mistake rather than a
+user's problem.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from backbuddy.domain import events as event_codec
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
 from backbuddy.domain.events import Event
-from backbuddy.domain.ports import SessionEnd, SessionRecord
+from backbuddy.domain.ports import SessionEnd, SessionRecord, StoredStep
 from backbuddy.domain.screening import ScreeningResult
 
 #: A running session owned by another machine is taken as abandoned after this long.
@@ -128,33 +131,27 @@ class SqlStore(HistoryQueries):
             return _new_id(conn.execute(schema.sessions.insert().values(row)))
 
     def append_event(self, session_id: int, seq: int, event: Event) -> None:
-        row = {
-            "session_id": session_id,
-            "seq": seq,
-            "t": event.t,
-            "kind": event.kind,
-            "payload": event_codec.to_dict(event),
-            "recorded_at": datetime.now(UTC),
-        }
         with self._transaction(f"store event {seq} of session {session_id}") as conn:
-            conn.execute(schema.events.insert().values(row))
+            conn.execute(schema.events.insert(), [_event_row(session_id, seq, event)])
 
     def append_cues(self, session_id: int, seq: int, cues: Sequence[Cue]) -> None:
-        rows = [
-            {
-                "session_id": session_id,
-                "seq": seq,
-                "idx": idx,
-                "t": cue.t,
-                "kind": cue.kind,
-                "payload": cue_codec.to_dict(cue),
-            }
-            for idx, cue in enumerate(cues)
-        ]
+        rows = _cue_rows(session_id, seq, cues)
         if not rows:
             return
         with self._transaction(f"store the cues of event {seq} of session {session_id}") as conn:
             conn.execute(schema.cues.insert(), rows)
+
+    def append_steps(self, session_id: int, steps: Sequence[StoredStep]) -> None:
+        """Events and their cues in one transaction (one commit, one fsync): all or none."""
+        if not steps:
+            return
+        events = [_event_row(session_id, s.seq, s.event) for s in steps]
+        cues = [row for s in steps for row in _cue_rows(session_id, s.seq, s.cues)]
+        span = f"{steps[0].seq}" if len(steps) == 1 else f"{steps[0].seq}–{steps[-1].seq}"
+        with self._transaction(f"store event {span} of session {session_id}") as conn:
+            conn.execute(schema.events.insert(), events)
+            if cues:
+                conn.execute(schema.cues.insert(), cues)
 
     def finish_session(
         self,
@@ -257,6 +254,31 @@ class SqlStore(HistoryQueries):
                 yield conn
         except (sa.exc.SQLAlchemyError, OSError) as err:
             raise explain(err, action, self.where) from err
+
+
+def _event_row(session_id: int, seq: int, event: Event) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "seq": seq,
+        "t": event.t,
+        "kind": event.kind,
+        "payload": event_codec.to_dict(event),
+        "recorded_at": datetime.now(UTC),
+    }
+
+
+def _cue_rows(session_id: int, seq: int, cues: Sequence[Cue]) -> list[dict[str, Any]]:
+    return [
+        {
+            "session_id": session_id,
+            "seq": seq,
+            "idx": idx,
+            "t": cue.t,
+            "kind": cue.kind,
+            "payload": cue_codec.to_dict(cue),
+        }
+        for idx, cue in enumerate(cues)
+    ]
 
 
 def _abandoned(owner: str | None, started_at: datetime, at: datetime) -> bool:
