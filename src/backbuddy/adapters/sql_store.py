@@ -12,6 +12,7 @@ user's problem.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from backbuddy.adapters import process_owner, sql_migrate
 from backbuddy.adapters import sql_schema as schema
 from backbuddy.adapters.sql_engine import WRITE, create_engine
 from backbuddy.adapters.sql_errors import explain, where
+from backbuddy.adapters.sql_group import GroupCommit
 from backbuddy.adapters.sql_history import (
     HistoryQueries,
     aware,
@@ -52,6 +54,12 @@ class SqlStore(HistoryQueries):
         except (sa.exc.SQLAlchemyError, OSError, ImportError) as err:
             raise explain(err, "open the database", self.where) from err
         self._writer = self._engine.execution_options(**{WRITE: True})
+        #: This process's writes, one at a time (no busy-waiting on SQLite's lock among
+        #: our own threads); event steps of concurrent sessions share commits.
+        self._write_lock = threading.RLock()
+        self._steps: GroupCommit[tuple[int, Sequence[StoredStep]]] = GroupCommit(
+            self._write_steps, self._write_lock
+        )
         try:
             self._migrate()
         except BaseException:
@@ -142,13 +150,15 @@ class SqlStore(HistoryQueries):
             conn.execute(schema.cues.insert(), rows)
 
     def append_steps(self, session_id: int, steps: Sequence[StoredStep]) -> None:
-        """Events and their cues in one transaction (one commit, one fsync): all or none."""
-        if not steps:
-            return
-        events = [_event_row(session_id, s.seq, s.event) for s in steps]
-        cues = [row for s in steps for row in _cue_rows(session_id, s.seq, s.cues)]
-        span = f"{steps[0].seq}" if len(steps) == 1 else f"{steps[0].seq}–{steps[-1].seq}"
-        with self._transaction(f"store event {span} of session {session_id}") as conn:
+        """Events and their cues in one transaction: all or none. Sessions that write at
+        the same time share one commit (`sql_group`); this returns once they are on disk."""
+        if steps:
+            self._steps.submit((session_id, tuple(steps)))
+
+    def _write_steps(self, batch: Sequence[tuple[int, Sequence[StoredStep]]]) -> None:
+        events = [_event_row(sid, s.seq, s.event) for sid, steps in batch for s in steps]
+        cues = [row for sid, steps in batch for s in steps for row in _cue_rows(sid, s.seq, s.cues)]
+        with self._transaction(_what(batch)) as conn:
             conn.execute(schema.events.insert(), events)
             if cues:
                 conn.execute(schema.cues.insert(), cues)
@@ -248,12 +258,29 @@ class SqlStore(HistoryQueries):
     @contextmanager
     def _transaction(self, action: str, *, write: bool = True) -> Iterator[sa.Connection]:
         """One transaction, committed on leaving; any database failure becomes a StoreError."""
-        engine = self._writer if write else self._engine
+        if not write:
+            with self._begin(self._engine, action) as conn:
+                yield conn
+            return
+        with self._write_lock, self._begin(self._writer, action) as conn:
+            yield conn
+
+    @contextmanager
+    def _begin(self, engine: sa.Engine, action: str) -> Iterator[sa.Connection]:
         try:
             with engine.begin() as conn:
                 yield conn
         except (sa.exc.SQLAlchemyError, OSError) as err:
             raise explain(err, action, self.where) from err
+
+
+def _what(batch: Sequence[tuple[int, Sequence[StoredStep]]]) -> str:
+    """What a step write was doing, for its error: "store event 4–9 of session 2"."""
+    if len(batch) > 1:
+        return "store the events of sessions " + ", ".join(str(sid) for sid, _ in batch)
+    sid, steps = batch[0]
+    span = f"{steps[0].seq}" if len(steps) == 1 else f"{steps[0].seq}–{steps[-1].seq}"
+    return f"store event {span} of session {sid}"
 
 
 def _event_row(session_id: int, seq: int, event: Event) -> dict[str, Any]:

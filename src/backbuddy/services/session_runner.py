@@ -18,8 +18,7 @@ At 30 poses a second this is ~5 commits a second instead of 30.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -66,8 +65,6 @@ class SessionRunner:
     last_event_t: float = 0.0
     #: Group commit window for quiet poses, session seconds; 0: every event committed alone.
     group_s: float = 0.0
-    #: Wraps every store write (the server's sessions take turns: `web.throttle.Turns`).
-    writes: Callable[[], AbstractContextManager[object]] = nullcontext
     _pending: list[StoredStep] = field(default_factory=list)
 
     @classmethod
@@ -130,8 +127,7 @@ class SessionRunner:
 
     def _write(self, steps: list[StoredStep]) -> None:
         try:
-            with self.writes():
-                self.store.append_steps(self.session_id, steps)
+            self.store.append_steps(self.session_id, steps)
         except StoreError as err:
             raise StoreError(
                 "Stop and release gently: backbuddy can no longer record this session, "
@@ -140,14 +136,14 @@ class SessionRunner:
         self._pending.clear()  # every write carries all that was waiting
 
     def close(self, now: datetime, reason: str = "the session was left unfinished") -> None:
-        """Mark a session that never reached its end as interrupted (waiting poses first)."""
+        """Write what is waiting; mark a session that never reached its end as interrupted."""
+        self.flush()
         if not self.finished:
             self._finish(now, "interrupted", reason)
 
     def _finish(self, now: datetime, status: SessionEnd, reason: str | None) -> None:
         self.flush()
-        with self.writes():
-            self.store.finish_session(self.session_id, status, now, self.state.attempts, reason)
+        self.store.finish_session(self.session_id, status, now, self.state.attempts, reason)
         self.finished = True
 
 

@@ -36,7 +36,6 @@ from backbuddy.domain.errors import StoreError
 from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner
 from backbuddy.web import schemas
 from backbuddy.web.frames import FrameAnalyzer, FrameResult
-from backbuddy.web.throttle import Turns
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +91,9 @@ class LiveSession:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="session")
     )
     _gone: bool = False
-    #: Shared by the server's sessions: store writes take turns (see `throttle.Turns`).
-    turns: Turns = field(default_factory=Turns)
 
     def __post_init__(self) -> None:
         self.runner.group_s = GROUP_S
-        self.runner.writes = self.turns.turn
 
     @property
     def id(self) -> int:
@@ -139,9 +135,9 @@ class LiveSession:
         return cues
 
     def _handle(self, event: ev.Event) -> tuple[Cue, ...]:
-        """On the worker: the engine steps, the store commits (in a write turn), the cues
-        join the history. Quiet ticks and quiet poses take no write turn of their own:
-        the poses are written together every `GROUP_S` (`SessionRunner`)."""
+        """On the worker: the engine steps, the store commits, the cues join the history.
+        Quiet ticks are not written; quiet poses are written together every `GROUP_S`
+        (`SessionRunner`); sessions writing at once share a commit (`adapters.sql_group`)."""
         cues = self.runner.handle(event, self.wall(event.t))
         self.history.extend(cues)
         return cues
@@ -356,9 +352,7 @@ class LiveSession:
 
     def _close(self, reason: str) -> None:
         with contextlib.suppress(StoreError):  # unrecordable: the next start marks it
-            self.runner.flush()
-            if not self.over:
-                self.runner.close(self.wall(self.clock()), reason)
+            self.runner.close(self.wall(self.clock()), reason)
 
     def finish_gone(self) -> None:
         if self._gone:
