@@ -43,12 +43,6 @@ log = logging.getLogger(__name__)
 GRACE_S = 30.0
 
 Send = Callable[[dict[str, Any]], None]
-#: Analyses one message for the checks that apply now.
-Watch = Callable[[tuple[str, ...]], FrameResult]
-
-
-class WatchFailed(Exception):
-    """The camera watch failed on a message (not the engine, not the store)."""
 
 
 def _frame_out(result: FrameResult, pose: ev.Pose, seq: int, analyze_ms: float) -> dict[str, Any]:
@@ -203,35 +197,6 @@ class LiveSession:
             pose = replace(result.pose, t=self.clock())
             self.publish(_frame_out(result, pose, seq, analyze_ms))
             await self.apply(pose)
-
-    async def watch_and_apply(self, job: Watch, seq: int) -> None:
-        """Landmarks from the page: the monitors and the step in one job on the worker.
-
-        One thread hop per message instead of two, and the checks are the state's own
-        when the monitors run. Same order on the wire as `apply_frame`: the frame
-        answer, then the cues. Raises WatchFailed when the camera watch failed on the
-        message, StoreError when its pose could not be recorded.
-        """
-        async with self.lock:
-            if self.over:
-                return
-            if self._gone:
-                raise StoreError("this session has already been closed")
-            loop = asyncio.get_running_loop()
-            result, pose, ms, cues = await loop.run_in_executor(self._worker, self._watch, job)
-            self.last_frame = result
-            self.publish(_frame_out(result, pose, seq, ms))
-            self._show(cues, None)
-
-    def _watch(self, job: Watch) -> tuple[FrameResult, ev.Pose, float, tuple[Cue, ...]]:
-        started = time.perf_counter()
-        try:
-            result = job(self.runner.state.current_checks())
-        except Exception as err:  # noqa: BLE001 - handed to the socket, which says so
-            raise WatchFailed(f"{type(err).__name__}: {err}") from err
-        ms = (time.perf_counter() - started) * 1000
-        pose = replace(result.pose, t=self.clock())
-        return result, pose, ms, self._handle(pose)
 
     # ── time and presence ────────────────────────────────────────────────────
 

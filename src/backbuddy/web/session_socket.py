@@ -38,7 +38,7 @@ from backbuddy.web.frames import (
     LandmarkAnalyzer,
     check_frame,
 )
-from backbuddy.web.live import LiveSession, WatchFailed
+from backbuddy.web.live import LiveSession
 from backbuddy.web.page_pose import LandmarksRefused, PageClock, admit
 from backbuddy.web.throttle import EVENTS_BURST, EVENTS_PER_S, MessageRate
 
@@ -52,8 +52,6 @@ MAX_DEPTH = 8
 
 #: Analyses one waiting frame or set of landmarks for the checks that apply now.
 Job = Callable[[tuple[str, ...]], FrameResult]
-#: A waiting job: how to analyse it, its seq, and whether it runs on the session's worker.
-Pending = tuple[Job, int, bool]
 
 
 def _first_error(err: ValidationError) -> str:
@@ -77,8 +75,8 @@ class Connection:
         self.ws = ws
         self.live = live
         self.outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-        #: The newest waiting frame (or page landmarks): see `Pending`.
-        self.pending: Pending | None = None
+        #: The newest waiting frame (or page landmarks): how to analyse it, and its seq.
+        self.pending: tuple[Job, int] | None = None
         self.frame_ready = asyncio.Event()
         self.rate = FrameRate()
         self.presses = MessageRate()
@@ -192,7 +190,7 @@ class Connection:
             )
             return
         analyzer, t = self.live.analyzer, self.live.clock()
-        self._queue_job(lambda checks: analyzer.analyze(data, t, checks), on_worker=False)
+        self._queue_job(lambda checks: analyzer.analyze(data, t, checks))
 
     def _on_landmarks(self, raw: dict[str, Any]) -> None:
         """Landmarks from a page that runs the pose model itself; same path as a frame."""
@@ -216,16 +214,12 @@ class Connection:
         self._queue_job(
             lambda checks: analyzer.analyze_landmarks(
                 message.image, message.world, message.size, t, checks
-            ),
-            on_worker=True,
+            )
         )
 
-    def _queue_job(self, job: Job, *, on_worker: bool) -> None:
-        """`on_worker`: landmarks (~1.5 ms of monitors) are analysed by the session's own
-        worker with their step, one thread hop; a JPEG (a pose model run, tens of ms) goes
-        to a pool thread so the session's stop never waits behind the model."""
+    def _queue_job(self, job: Job) -> None:
         self.frames_seen += 1
-        self.pending = (job, self.frames_seen, on_worker)
+        self.pending = (job, self.frames_seen)
         self.frame_ready.set()
 
     async def _watch_frames(self) -> None:
@@ -236,34 +230,25 @@ class Connection:
             self.frame_ready.clear()
             if self.pending is None or live.analyzer is None or live.over:
                 continue
-            job, seq, on_worker = self.pending
+            job, seq = self.pending
             self.pending = None
+            checks = live.runner.state.current_checks()
+            started = time.perf_counter()
             try:
-                if on_worker:
-                    await live.watch_and_apply(job, seq)
-                else:
-                    await self._watch_elsewhere(job, seq)
-            except WatchFailed as err:
+                result = await asyncio.to_thread(job, checks)
+            except ValueError as err:
+                self.send(schemas.ErrorOut(code="not_an_image", message=str(err)).model_dump())
+                continue
+            except Exception as err:  # noqa: BLE001 - a broken camera watch must not end the socket
                 # No pose reaches the engine now, so a movement phase pauses on its own (I4).
-                message = f"the camera watch failed on a frame ({err})"
+                message = f"the camera watch failed on a frame ({type(err).__name__}: {err})"
                 self.send(schemas.ErrorOut(code="camera_failed", message=message).model_dump())
+                continue
+            try:
+                await live.apply_frame(result, seq, (time.perf_counter() - started) * 1000)
             except StoreError as err:
                 live.store_failed(err)
                 return
-
-    async def _watch_elsewhere(self, job: Job, seq: int) -> None:
-        """A JPEG frame: the pose model on a pool thread, then the step on the worker."""
-        live = self.live
-        checks = live.runner.state.current_checks()
-        started = time.perf_counter()
-        try:
-            result = await asyncio.to_thread(job, checks)
-        except ValueError as err:
-            self.send(schemas.ErrorOut(code="not_an_image", message=str(err)).model_dump())
-            return
-        except Exception as err:  # noqa: BLE001 - a broken camera watch must not end the socket
-            raise WatchFailed(f"{type(err).__name__}: {err}") from err
-        await live.apply_frame(result, seq, (time.perf_counter() - started) * 1000)
 
     async def _on_text(self, text: str) -> None:
         raw = decode(text)
