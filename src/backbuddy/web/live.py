@@ -45,20 +45,6 @@ GRACE_S = 30.0
 Send = Callable[[dict[str, Any]], None]
 
 
-def _frame_out(result: FrameResult, pose: ev.Pose, seq: int, analyze_ms: float) -> dict[str, Any]:
-    return schemas.FrameOut(
-        t=round(pose.t, 3),
-        seq=seq,
-        tracked=pose.tracked,
-        landmarks=[list(p) for p in result.landmarks] if result.landmarks else None,
-        checks=dict(result.checks),
-        measure=result.measure,
-        speed_deg_s=pose.speed_deg_s,
-        range_deg=pose.range_deg,
-        analyze_ms=round(analyze_ms, 2),
-    ).model_dump()
-
-
 @dataclass
 class LiveSession:
     """A session the server is running now; see the module docstring."""
@@ -195,7 +181,19 @@ class LiveSession:
                 return
             self.last_frame = result
             pose = replace(result.pose, t=self.clock())
-            self.publish(_frame_out(result, pose, seq, analyze_ms))
+            self.publish(
+                schemas.FrameOut(
+                    t=round(pose.t, 3),
+                    seq=seq,
+                    tracked=pose.tracked,
+                    landmarks=[list(p) for p in result.landmarks] if result.landmarks else None,
+                    checks=dict(result.checks),
+                    measure=result.measure,
+                    speed_deg_s=pose.speed_deg_s,
+                    range_deg=pose.range_deg,
+                    analyze_ms=round(analyze_ms, 2),
+                ).model_dump()
+            )
             await self.apply(pose)
 
     # ── time and presence ────────────────────────────────────────────────────
