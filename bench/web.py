@@ -206,6 +206,7 @@ def _stop_round_trip(ws: Any, ref: str) -> float:
 
 def flood_latency(tmp: Path, floods: int = 8, gap_s: float = 0.6) -> list[Result]:
     """B's STOP round trip (8 presses a second: a frantic person) while other pages flood."""
+    load = os.getloadavg()[0]
     server = start_server(tmp / "flood", camera=False, grace=60, live=floods + 1)
     try:
         b = _opened(server, 1)
@@ -228,6 +229,7 @@ def flood_latency(tmp: Path, floods: int = 8, gap_s: float = 0.6) -> list[Result
         emit("web_stop_during_flood_p95", pct(busy, 0.95), "ms", "<=50"),
         emit("web_stop_during_flood_max", max(busy), "ms", "info"),
         emit("web_stop_during_flood_presses", len(busy), "presses", "info"),
+        emit("web_stop_during_flood_load_average", (load + os.getloadavg()[0]) / 2, "load", "info"),
     ]
 
 

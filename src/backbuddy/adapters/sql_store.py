@@ -1,14 +1,18 @@
 """The durable session store (I7) on SQLAlchemy Core: SQLite by default, PostgreSQL by URL.
 
 Every method runs in its own transaction and commits before it returns, so an
-event is on disk before its cues are shown; nothing is buffered in memory
-(SQLite settings: see `sql_engine`). Every database failure becomes a StoreError
-that names the file and what to do; a wrong argument (a naive datetime) is a
-ValueError, a programming mistake rather than a user's problem.
+event is on disk before its cues are shown; nothing is buffered here (the live
+server groups pose events that caused no cue: `services.session_runner`; SQLite
+settings: see `sql_engine`). `append_steps` writes events with the cues they
+caused in one transaction: one commit per step, or per group of steps. Every
+database failure becomes a StoreError that names the file and what to do; a wrong
+argument (a naive datetime) is a ValueError, a programming mistake rather than a
+user's problem.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -20,6 +24,7 @@ from backbuddy.adapters import process_owner, sql_migrate
 from backbuddy.adapters import sql_schema as schema
 from backbuddy.adapters.sql_engine import WRITE, create_engine
 from backbuddy.adapters.sql_errors import explain, where
+from backbuddy.adapters.sql_group import GroupCommit
 from backbuddy.adapters.sql_history import (
     HistoryQueries,
     aware,
@@ -31,7 +36,7 @@ from backbuddy.domain import events as event_codec
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
 from backbuddy.domain.events import Event
-from backbuddy.domain.ports import SessionEnd, SessionRecord
+from backbuddy.domain.ports import SessionEnd, SessionRecord, StoredStep
 from backbuddy.domain.screening import ScreeningResult
 
 #: A running session owned by another machine is taken as abandoned after this long.
@@ -49,6 +54,12 @@ class SqlStore(HistoryQueries):
         except (sa.exc.SQLAlchemyError, OSError, ImportError) as err:
             raise explain(err, "open the database", self.where) from err
         self._writer = self._engine.execution_options(**{WRITE: True})
+        #: This process's writes, one at a time (no busy-waiting on SQLite's lock among
+        #: our own threads); event steps of concurrent sessions share commits.
+        self._write_lock = threading.RLock()
+        self._steps: GroupCommit[tuple[int, Sequence[StoredStep]]] = GroupCommit(
+            self._write_steps, self._write_lock
+        )
         try:
             self._migrate()
         except BaseException:
@@ -128,33 +139,29 @@ class SqlStore(HistoryQueries):
             return _new_id(conn.execute(schema.sessions.insert().values(row)))
 
     def append_event(self, session_id: int, seq: int, event: Event) -> None:
-        row = {
-            "session_id": session_id,
-            "seq": seq,
-            "t": event.t,
-            "kind": event.kind,
-            "payload": event_codec.to_dict(event),
-            "recorded_at": datetime.now(UTC),
-        }
         with self._transaction(f"store event {seq} of session {session_id}") as conn:
-            conn.execute(schema.events.insert().values(row))
+            conn.execute(schema.events.insert(), [_event_row(session_id, seq, event)])
 
     def append_cues(self, session_id: int, seq: int, cues: Sequence[Cue]) -> None:
-        rows = [
-            {
-                "session_id": session_id,
-                "seq": seq,
-                "idx": idx,
-                "t": cue.t,
-                "kind": cue.kind,
-                "payload": cue_codec.to_dict(cue),
-            }
-            for idx, cue in enumerate(cues)
-        ]
+        rows = _cue_rows(session_id, seq, cues)
         if not rows:
             return
         with self._transaction(f"store the cues of event {seq} of session {session_id}") as conn:
             conn.execute(schema.cues.insert(), rows)
+
+    def append_steps(self, session_id: int, steps: Sequence[StoredStep]) -> None:
+        """Events and their cues in one transaction: all or none. Sessions that write at
+        the same time share one commit (`sql_group`); this returns once they are on disk."""
+        if steps:
+            self._steps.submit((session_id, tuple(steps)))
+
+    def _write_steps(self, batch: Sequence[tuple[int, Sequence[StoredStep]]]) -> None:
+        events = [_event_row(sid, s.seq, s.event) for sid, steps in batch for s in steps]
+        cues = [row for sid, steps in batch for s in steps for row in _cue_rows(sid, s.seq, s.cues)]
+        with self._transaction(_what(batch)) as conn:
+            conn.execute(schema.events.insert(), events)
+            if cues:
+                conn.execute(schema.cues.insert(), cues)
 
     def finish_session(
         self,
@@ -251,12 +258,54 @@ class SqlStore(HistoryQueries):
     @contextmanager
     def _transaction(self, action: str, *, write: bool = True) -> Iterator[sa.Connection]:
         """One transaction, committed on leaving; any database failure becomes a StoreError."""
-        engine = self._writer if write else self._engine
+        if not write:
+            with self._begin(self._engine, action) as conn:
+                yield conn
+            return
+        with self._write_lock, self._begin(self._writer, action) as conn:
+            yield conn
+
+    @contextmanager
+    def _begin(self, engine: sa.Engine, action: str) -> Iterator[sa.Connection]:
         try:
             with engine.begin() as conn:
                 yield conn
         except (sa.exc.SQLAlchemyError, OSError) as err:
             raise explain(err, action, self.where) from err
+
+
+def _what(batch: Sequence[tuple[int, Sequence[StoredStep]]]) -> str:
+    """What a step write was doing, for its error: "store event 4–9 of session 2"."""
+    if len(batch) > 1:
+        return "store the events of sessions " + ", ".join(str(sid) for sid, _ in batch)
+    sid, steps = batch[0]
+    span = f"{steps[0].seq}" if len(steps) == 1 else f"{steps[0].seq}–{steps[-1].seq}"
+    return f"store event {span} of session {sid}"
+
+
+def _event_row(session_id: int, seq: int, event: Event) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "seq": seq,
+        "t": event.t,
+        "kind": event.kind,
+        "payload": event_codec.to_dict(event),
+        "recorded_at": datetime.now(UTC),
+    }
+
+
+def _cue_rows(session_id: int, seq: int, cues: Sequence[Cue]) -> list[dict[str, Any]]:
+    return [
+        {
+            "session_id": session_id,
+            "seq": seq,
+            "idx": idx,
+            "t": cue.t,
+            "kind": cue.kind,
+            "payload": cue_codec.to_dict(cue),
+        }
+        for idx, cue in enumerate(cues)
+    ]
 
 
 def _abandoned(owner: str | None, started_at: datetime, at: datetime) -> bool:

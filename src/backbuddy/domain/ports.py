@@ -30,6 +30,15 @@ class SessionRecord:
     end_reason: str | None = None
 
 
+@dataclass(frozen=True)
+class StoredStep:
+    """One event as the store keeps it: its number in the session, and the cues it caused."""
+
+    seq: int
+    event: Event
+    cues: tuple[Cue, ...] = ()
+
+
 class SessionStore(Protocol):
     """Durable, append-only record of screenings, sessions, events and cues (I7).
 
@@ -51,6 +60,10 @@ class SessionStore(Protocol):
     def append_event(self, session_id: int, seq: int, event: Event) -> None: ...
 
     def append_cues(self, session_id: int, seq: int, cues: Sequence[Cue]) -> None: ...
+
+    def append_steps(self, session_id: int, steps: Sequence[StoredStep]) -> None:
+        """Each step's event, then its cues, in order, all in one transaction: all or none."""
+        ...
 
     def finish_session(
         self,

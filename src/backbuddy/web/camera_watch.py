@@ -86,8 +86,9 @@ class CameraWatch:
         t: float,
         checks: tuple[str, ...],
     ) -> FrameResult:
-        """Landmarks the page computed itself: the same monitors, the same pose events."""
-        return self._watch(_array(image), _array(world), size, t, checks)
+        """Landmarks the page computed itself: the same monitors, the same pose events; no
+        overlay back (the page draws its own landmarks: half the answer's bytes)."""
+        return self._watch(_array(image), _array(world), size, t, checks, overlay=False)
 
     def _watch(
         self,
@@ -97,6 +98,7 @@ class CameraWatch:
         t: float,
         checks: tuple[str, ...],
         unsure: bool = False,
+        overlay: bool = True,
     ) -> FrameResult:
         # Frames and page landmarks are timed by different clocks: time never goes back.
         t = self._last_t = max(t, self._last_t)
@@ -117,7 +119,7 @@ class CameraWatch:
         assert isinstance(pose, ev.Pose)
         return FrameResult(
             pose=pose,
-            landmarks=_overlay(image) if seen else None,
+            landmarks=_overlay(image) if seen and overlay else None,
             checks={
                 cid: None if r.status == "not_visible" else r.passed for cid, r in results.items()
             },

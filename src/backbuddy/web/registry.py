@@ -21,7 +21,6 @@ from backbuddy.services.screening import require_valid_screening
 from backbuddy.services.session_runner import SessionRunner
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S, LiveSession
-from backbuddy.web.throttle import Turns
 
 
 class Registry:
@@ -39,7 +38,6 @@ class Registry:
         self.analyzers = analyzers
         self.grace_s = grace_s
         self.sessions: dict[int, LiveSession] = {}
-        self.turns = Turns()
 
     def get(self, session_id: int) -> LiveSession | None:
         return self.sessions.get(session_id)
@@ -60,9 +58,7 @@ class Registry:
         analyzer = None
         if camera and self.analyzers is not None:
             analyzer = self.analyzers(technique, state.limits)
-        live = LiveSession(
-            runner, started_at=now, analyzer=analyzer, grace_s=self.grace_s, turns=self.turns
-        )
+        live = LiveSession(runner, started_at=now, analyzer=analyzer, grace_s=self.grace_s)
         live.on_gone = self._gone
         try:
             live.apply_now(ev.Begin(0.0, at=now, camera=camera))

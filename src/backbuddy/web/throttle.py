@@ -1,5 +1,8 @@
 """How fast one client may go: text messages per socket, and failed token attempts per server.
 
+(Store writes of concurrent sessions no longer take turns here: they share commits,
+first come first served, in `adapters.sql_group`.)
+
 A page sends a few presses a second at most; a socket that sends far more is
 misbehaving, and every message costs a store write, so it is cut off (the
 session halts and is recorded) before it can hold up anyone else. Failed
@@ -10,11 +13,8 @@ lock, so guessing it is made slow for everyone, except this machine itself.
 from __future__ import annotations
 
 import ipaddress
-import threading
 import time
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 #: Text messages (presses) one socket may send in a burst, and per second after that.
 EVENTS_BURST = 30
@@ -86,36 +86,3 @@ class TokenFailures:
         if len(self._failures) >= self.limit:
             self._locked_until = now + self.lockout_s
             self._failures.clear()
-
-
-class Turns:
-    """First come, first served across threads: one session's writes at a time, in arrival order.
-
-    SQLite lets one writer in at a time and its busy wait is not fair: a session that
-    commits back to back can keep another session's stop waiting for tens of
-    milliseconds. Taking turns here bounds that wait to the one write in progress.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._next = 0
-        self._serving = 0
-
-    @property
-    def waiting(self) -> int:
-        """Turns asked for and not yet finished (the one in progress included)."""
-        with self._cond:
-            return self._next - self._serving
-
-    @contextmanager
-    def turn(self) -> Iterator[None]:
-        with self._cond:
-            ticket = self._next
-            self._next += 1
-            self._cond.wait_for(lambda: self._serving == ticket)
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._serving += 1
-                self._cond.notify_all()

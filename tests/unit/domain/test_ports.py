@@ -29,7 +29,7 @@ def test_a_list_is_enough_to_be_a_cue_sink():
 
 
 def test_the_store_port_offers_what_the_session_runner_needs_in_i7_order():
-    needed = {"start_session", "append_event", "append_cues", "finish_session"}
+    needed = {"start_session", "append_steps", "finish_session"}
     assert needed | {"mark_interrupted", "latest_screening"} <= set(vars(SessionStore))
 
 

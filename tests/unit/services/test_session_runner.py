@@ -14,6 +14,7 @@ from backbuddy.domain import session
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import EventError, StoreError
 from backbuddy.domain.events import Begin, Event, Ready, Sensation, Tick
+from backbuddy.domain.ports import StoredStep
 from backbuddy.services.session_runner import MAX_SIMULATED_S, SessionRunner, with_ticks
 
 
@@ -36,6 +37,12 @@ class FakeStore:
     def append_cues(self, session_id: int, seq: int, cues: Sequence[Cue]) -> None:
         self.log.append(("cues", (seq, [c.kind for c in cues])))
 
+    def append_steps(self, session_id: int, steps: Sequence[StoredStep]) -> None:
+        """One call is one transaction: logged as one entry."""
+        if self.fail:
+            raise StoreError("database or disk is full")
+        self.log.append(("write", [(s.seq, s.event.kind, [c.kind for c in s.cues]) for s in steps]))
+
     def finish_session(self, session_id: int, status: str, at: datetime, attempts: int,
                        end_reason: str | None = None) -> None:  # fmt: skip
         self.log.append(("finish", (status, attempts, end_reason)))
@@ -47,7 +54,7 @@ def runner(store: FakeStore) -> SessionRunner:
     return SessionRunner.start(store, state, 1, NOW)  # type: ignore[arg-type]
 
 
-def test_each_event_is_stored_before_its_cues_and_quiet_ticks_are_not_stored():
+def test_each_event_is_stored_with_its_cues_in_one_write_and_quiet_ticks_are_not_stored():
     store = FakeStore()
     r = runner(store)
     r.handle(Begin(0.0, at=NOW), NOW)
@@ -55,10 +62,8 @@ def test_each_event_is_stored_before_its_cues_and_quiet_ticks_are_not_stored():
     r.handle(Ready(0.5), NOW)
     assert store.log == [
         ("start", "seated_hug_extension"),
-        ("event", (0, "begin")),
-        ("cues", (0, ["say", "say", "say", "step"])),
-        ("event", (1, "ready")),
-        ("cues", (1, ["step"])),
+        ("write", [(0, "begin", ["say", "say", "say", "step"])]),
+        ("write", [(1, "ready", ["step"])]),
     ]
 
 

@@ -49,10 +49,13 @@ def test_landmarks_from_the_page_take_the_frame_path(tmp_path: Path) -> None:
             opening(ws)
             ws.send_json(landmarks_message())
             frame = until(ws, lambda m: m["type"] == "frame")
-            assert len(frame["landmarks"]) == 33
+            assert frame["tracked"]
+            assert frame["landmarks"] is None  # the page has them: no overlay back
             assert set(frame["checks"]) == {"sitting_upright", "arms_crossed", "chin_tucked"}
             ws.send_json(landmarks_message(image=None))
-            assert until(ws, lambda m: m["type"] == "frame")["landmarks"] is None
+            nobody = until(ws, lambda m: m["type"] == "frame")
+            assert nobody["seq"] == frame["seq"] + 1
+            assert nobody["landmarks"] is None
 
 
 def test_landmarks_to_a_camera_watch_that_takes_none_are_refused_gently(tmp_path: Path) -> None:

@@ -231,10 +231,10 @@ class BrokenDisk:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
 
-    def append_event(self, *args: Any) -> None:
+    def append_steps(self, *args: Any) -> None:
         if self.broken:
             raise StoreError("database or disk is full")
-        self.store.append_event(*args)
+        self.store.append_steps(*args)
 
 
 def test_a_store_that_cannot_record_stops_the_page(tmp_path: Path) -> None:
