@@ -138,8 +138,38 @@ def test_a_server_that_cannot_listen_says_so_plainly(mic_page, tmp_path):
         expect(text).to_contain_text("Say stop to your partner")
         expect(page.get_by_role("button", name="Listen with the microphone")).to_be_hidden()
         # The spoken-and-captioned line about stopping is the honest one.
-        expect(page.locator("#captions")).to_contain_text("say stop to your partner", ignore_case=True)
+        captions = page.locator("#captions")
+        expect(captions).to_contain_text("say stop to your partner", ignore_case=True)
         page.get_by_role("button", name="Stop", exact=True).click()
         expect(page.locator("#session")).to_have_attribute("data-mode", "halted")
+    finally:
+        srv.kill()
+
+
+@pytest.mark.parametrize("mic_page", [SILENT], indirect=True)
+def test_cues_are_spoken_in_the_servers_voice_and_stop_silences_them_in_its_own_task(
+    mic_page, tmp_path
+):
+    srv = start_server(tmp_path, camera=False, extra=("--speak",))
+    try:
+        page = mic_page
+        fetched: list[str] = []
+        page.on("requestfinished", lambda r: "/speech/" in r.url and fetched.append(r.url))
+        start_session(page, srv.url, camera=False)
+        page.wait_for_function("window.backbuddy.speech.speaking", timeout=60_000)
+        assert fetched or page.evaluate("window.backbuddy.speech.audio.src.includes('/speech/')")
+        cancelled = page.evaluate(
+            """() => {
+              document.getElementById("stop").click();
+              const s = window.backbuddy.speech;
+              return s.current === null && s.queue.length === 0 && s.audio.paused;
+            }"""
+        )
+        assert cancelled, "speech went on after the STOP press's own task"
+        # Volume and mute are the pair's, kept on this device.
+        page.locator("#volume").fill("40")
+        assert page.evaluate("window.backbuddy.speech.volume") == pytest.approx(0.4)
+        page.get_by_role("button", name="Voice on").click()
+        expect(page.get_by_role("button", name="Voice off")).to_be_visible()
     finally:
         srv.kill()
