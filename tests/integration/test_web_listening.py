@@ -120,3 +120,24 @@ def test_speech_outside_the_movement_does_not_pause(client) -> None:
         ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r1"})
         until(ws, lambda m: m.get("ref") == "r1")
         assert until(ws, lambda m: m["type"] == "state")["mode"] == "setup"
+
+
+def test_a_click_heard_during_the_movement_is_a_pop_that_rests_the_region(client) -> None:
+    """A loud labelled click (pops_1.wav at 10.198 s, 24 dB over the breathing) in `mobilise`."""
+    sid = start(client)
+    x = clip("pops_1.wav")[round(9.5 * RATE) : round(10.7 * RATE)]
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        ws.receive_json()
+        for n in range(2):
+            ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"r{n}"})
+            until(ws, lambda m, n=n: m.get("ref") == f"r{n}")
+        until(ws, lambda m: m["type"] == "state" and m["phase"] == "mobilise")
+        for i in range(0, x.size, CHUNK):
+            ws.send_bytes(audio_message(x[i : i + CHUNK]))
+        pop = until(ws, lambda m: m["type"] == "heard" and m["kind"] == "pop")
+        assert 0.5 <= pop["confidence"] <= 1.0
+        until(ws, lambda m: m["type"] == "cues" and m.get("ref") == pop["ref"])
+        state = until(ws, lambda m: m["type"] == "state" and m["ended"])
+        assert state["end_reason"] == "pop"
+    pops = [e for e in stored_events(client, sid) if e.kind == "pop"]
+    assert [(p.source, p.confidence is not None) for p in pops] == [("audio", True)]
