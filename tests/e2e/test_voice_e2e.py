@@ -85,7 +85,11 @@ def test_saying_stop_passes_the_check_then_halts_the_session(mic_page, listening
     expect(page.locator("#mic-text")).to_contain_text("backbuddy is listening")
     expect(page.locator("#mic-level")).to_be_visible()
     shot(page, "voice-check-passed")
-    # The file goes on saying "stop": the next one halts, and its caption says what was heard.
+    # The check's "stop" halted like any stop (I2); after Resume the file's next "stop" halts
+    # again, and its caption says what was heard.
+    expect(page.locator("#session")).to_have_attribute("data-mode", "halted")
+    page.get_by_role("button", name="Resume").click()
+    expect(page.locator("#session")).to_have_attribute("data-mode", "setup")
     expect(page.locator("#session")).to_have_attribute("data-mode", "halted", timeout=30_000)
     halt = page.locator("#captions li.halt").first
     expect(halt.locator(".heard")).to_contain_text("heard: “")

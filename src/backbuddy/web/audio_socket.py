@@ -12,13 +12,15 @@ The page says, in each message's flags, when it was speaking a cue: a voice onse
 then is our own voice, not the receiver's, and does not pause; words heard then
 count only if they are a stop word; a cue that itself says "stop" is not listened
 to at all. During set-up the page may run the microphone check: a "stop" heard then
-is recorded as words, confirms the check, and does not halt (no movement has begun).
+confirms the check and halts like any stop (I2): the pair sees what a spoken stop does,
+then presses Resume.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,6 +46,8 @@ from backbuddy.web.audio_in import (
 )
 from backbuddy.web.ears import Ears
 from backbuddy.web.live import LiveSession
+
+log = logging.getLogger(__name__)
 
 #: After the page stops speaking, its voice still rings in the room this long (s).
 ECHO_TAIL_S = 0.3
@@ -125,6 +129,8 @@ class AudioStream:
             except StoreError as err:
                 self.live.store_failed(err)
                 return
+            except Exception:  # noqa: BLE001 - one bad item must not deafen the session
+                log.exception("session %s: what was heard could not be applied", self.live.id)
 
     async def deliver(self, item: AudioEvent) -> None:
         """Tell the page what was heard, then give the engine its events (in arrival order)."""
@@ -143,11 +149,7 @@ class AudioStream:
                 and state.mode in ("idle", "setup")
                 and state.attempts == 0
             )
-            if check:
-                assert isinstance(item, Heard)
-                events: list[ev.Event] = [ev.Voice(t, words=item.text or None)]
-            else:
-                events = to_events(item, state.phase_id, t)
+            events = to_events(item, state.phase_id, t)  # the check's "stop" halts too (I2)
             if live.runner.finished:  # after the end only a stop or a pop still means something
                 events = [e for e in events if isinstance(e, ev.Stop | ev.Pop)]
             self.send(_heard_out(item, ref if events else None, check))

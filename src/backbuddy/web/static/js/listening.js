@@ -11,9 +11,10 @@ const TEXT = {
   offer: "backbuddy can listen: any voice during the movement pauses it, and “stop” stops it at any time. "
     + "The sound goes to the backbuddy server to be listened to; it keeps none of it.",
   asking: "Opening the microphone…",
-  checking: "Microphone check: say “stop” once, out loud. backbuddy shows here that it heard you "
-    + "(this stop does not stop the session).",
-  checked: (heard) => `Heard “${heard}”. backbuddy is listening: say stop out loud at any time.`,
+  checking: "Microphone check: say “stop” once, out loud. backbuddy shows here that it heard you, "
+    + "and stops the session as it would at any time; then press Resume.",
+  checked: (heard) => `Heard “${heard}”. backbuddy is listening: say stop out loud at any time. `
+    + "Press Resume to go on with the set-up.",
   skipped: `The microphone check was skipped, so backbuddy may not hear you. ${NOT_LISTENING}`,
   silent: "The microphone gives only silence: is it muted or unplugged? "
     + `Until backbuddy hears you, ${NOT_LISTENING.toLowerCase()}`,
