@@ -71,7 +71,7 @@ def serve(port: int, db: str, sessions: int) -> None:
     from backbuddy.services.screening import take_screening
     from backbuddy.web.app import create_app
 
-    app = create_app(Settings(db=db), analyzers=camera_watch(), grace_s=60.0)
+    app = create_app(Settings(db=db), analyzers=camera_watch(), grace_s=60.0, speaking=False)
     inner = app.router.lifespan_context
 
     @asynccontextmanager

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # OpenCV, MediaPipe and the voice models load only when asked
     from backbuddy.adapters.mediapipe_pose import PoseModel
     from backbuddy.adapters.microphone import Microphone, Replay
     from backbuddy.adapters.receiver_pose import ReceiverPose
-    from backbuddy.adapters.speech import Player
+    from backbuddy.adapters.speech import Player, SpeechCache
     from backbuddy.adapters.video import Frame, VideoInfo, VideoSource
     from backbuddy.audio.samples import Samples
     from backbuddy.services.listen import Listener, Recogniser, VadModel
@@ -167,14 +167,36 @@ def voice_activity() -> VadModel:
 
 def listener_and_words() -> tuple[Listener, Recogniser]:
     """Silero VAD and Whisper tiny.en from their pinned wheels; ListeningUnavailable if absent."""
+    return new_listener(), words()
+
+
+def new_listener() -> Listener:
+    """One stream's listener over Silero VAD (cheap: one per microphone)."""
     from backbuddy.adapters.vad import SileroVad
-    from backbuddy.adapters.words import WhisperWords
     from backbuddy.services.listen import Listener
 
     try:
-        return Listener(SileroVad()), WhisperWords()
+        return Listener(SileroVad())
     except ImportError as err:
         raise ListeningUnavailable(f"a listening model cannot load ({err})") from None
+
+
+def words() -> Recogniser:
+    """Whisper tiny.en (heavy: load once and share); ListeningUnavailable if absent."""
+    from backbuddy.adapters.words import WhisperWords
+
+    try:
+        return WhisperWords()
+    except ImportError as err:
+        raise ListeningUnavailable(f"a listening model cannot load ({err})") from None
+
+
+def speech_cache(cache_dir: Path | None = None) -> SpeechCache:
+    """Rendered sentences (Piper's joe, espeak-ng if it cannot load) without a local player:
+    the web page plays them. SpeechUnavailable when there is no voice at all."""
+    from backbuddy.adapters.speech import SpeechCache, default_voice
+
+    return SpeechCache(default_voice(), cache_dir)
 
 
 def sound_in(recording: Path | None = None) -> Microphone | Replay:

@@ -51,9 +51,17 @@ def main() -> None:
     parser.add_argument("--grace", type=float, default=5.0)
     parser.add_argument("--live", type=int, default=0)
     parser.add_argument("--live-camera", action="store_true")
+    parser.add_argument("--speak", action="store_true", help="cues spoken by the server's voice")
+    parser.add_argument("--no-listen", action="store_true", help="the server takes no audio")
     args = parser.parse_args()
     analyzers = camera_watch() if args.camera else None
-    app = create_app(Settings(db=args.db), analyzers=analyzers, grace_s=args.grace)
+    app = create_app(
+        Settings(db=args.db),
+        analyzers=analyzers,
+        grace_s=args.grace,
+        listening=not args.no_listen,
+        speaking=args.speak,
+    )
     if args.live:
         with_live_sessions(app, args.live, camera=args.live_camera)
     uvicorn.run(

@@ -44,17 +44,18 @@ def start_server(
     live: int = 0,
     live_camera: bool = False,
     again: Server | None = None,
+    extra: tuple[str, ...] = (),
 ) -> Server:
     """The app server on a free port over a fresh store; `live` sessions started (ids 1..live,
     with the camera watch when `live_camera`). `again`: a restart of that (killed) server,
-    on its port and over its store."""
+    on its port and over its store. `extra`: more app_server options (`--speak`, `--no-listen`)."""
     if again is not None:
         port, db = int(again.url.rsplit(":", 1)[1]), again.db
     else:
         port = free_port()
         db = tmp / f"e2e-{port}.sqlite3"
     args = [sys.executable, str(SERVER), str(port), str(db), "--grace", str(grace)]
-    args += ["--live", str(live), *(["--live-camera"] if live_camera else [])]
+    args += ["--live", str(live), *(["--live-camera"] if live_camera else []), *extra]
     process = subprocess.Popen([*args, *(["--camera"] if camera else [])], cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

@@ -28,7 +28,8 @@ from backbuddy.domain.errors import (
     SessionLimitReached,
 )
 from backbuddy.domain.ports import HistoryStore
-from backbuddy.web import data_pages, learn_page, pages, sensations, session_pages, times
+from backbuddy.web import data_pages, learn_page, pages, sensations, session_pages, spoken, times
+from backbuddy.web.ears import Ears
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S
 from backbuddy.web.registry import Registry
@@ -41,6 +42,7 @@ from backbuddy.web.security import (
     tokens_given,
 )
 from backbuddy.web.socket_gate import serve_socket
+from backbuddy.web.spoken import WebVoice
 from backbuddy.web.throttle import TokenFailures
 
 HERE = Path(__file__).resolve().parent
@@ -58,8 +60,14 @@ def create_app(
     store: HistoryStore | None = None,
     analyzers: AnalyzerFactory | None = None,
     grace_s: float = GRACE_S,
+    listening: bool = True,
+    speaking: bool = True,
 ) -> FastAPI:
-    """The web app over `store` (or the settings' database, opened at start-up)."""
+    """The web app over `store` (or the settings' database, opened at start-up).
+
+    `listening`: the page's microphone may be listened to; `speaking`: cues are spoken
+    with the server's voice (else the browser's). Models load only when first needed.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,7 +76,9 @@ def create_app(
             opened = bootstrap.open_store(settings)
             app.state.interrupted_at_start = opened.interrupted
         own = store if store is not None else opened.store  # type: ignore[union-attr]
-        app.state.registry = Registry(settings, own, analyzers, grace_s)
+        app.state.registry = Registry(
+            settings, own, analyzers, grace_s, Ears(listening), WebVoice(speaking)
+        )
         try:
             yield
         finally:
@@ -93,6 +103,7 @@ def create_app(
     app.include_router(session_pages.router)
     app.include_router(learn_page.router)
     app.include_router(data_pages.router)
+    app.include_router(spoken.router)
     _guard(app, settings)
     _errors(app, templates)
 

@@ -31,6 +31,7 @@ from typing import Any
 
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as ev
+from backbuddy.domain import session, wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
 from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner
@@ -71,6 +72,10 @@ class LiveSession:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="session")
     )
     _gone: bool = False
+    #: The sentences to speak for cues (`spoken.WebVoice.parts`); None: no server voice.
+    speak: Callable[[tuple[Cue, ...], bool], list[dict[str, Any]]] | None = None
+    #: The page's microphone check heard "stop": the line about stopping says it listens.
+    listening: bool = False
 
     def __post_init__(self) -> None:
         self.runner.group_s = GROUP_S
@@ -122,10 +127,19 @@ class LiveSession:
         self.history.extend(cues)
         return cues
 
+    def speech_for(self, cues: tuple[Cue, ...]) -> list[dict[str, Any]] | None:
+        """The sentences to speak for `cues` (docs/voice.md), honest about listening."""
+        return self.speak(cues, self.listening) if self.speak is not None else None
+
+    def spoken_line(self) -> list[dict[str, Any]] | None:
+        """The line about stopping as it stands now (said again once the microphone is checked)."""
+        return self.speech_for((Cue(self.clock(), "say", wording.STOP_ANY_TIME),))
+
     def _show(self, cues: tuple[Cue, ...], ref: str | None) -> None:
         if cues or ref is not None:
             out = [cue_codec.to_dict(c) for c in cues]
-            self.publish(schemas.CuesOut(cues=out, ref=ref).model_dump())
+            speech = self.speech_for(cues)
+            self.publish(schemas.CuesOut(cues=out, ref=ref, speech=speech).model_dump())
         self.publish_state()
         if self.runner.state.mode == "ended":
             self.stop_ticking()

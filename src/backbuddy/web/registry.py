@@ -19,8 +19,10 @@ from backbuddy.domain.screening import load_questions, session_technique
 from backbuddy.services.escalation import check_can_start
 from backbuddy.services.screening import require_valid_screening
 from backbuddy.services.session_runner import SessionRunner
+from backbuddy.web.ears import Ears
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S, LiveSession
+from backbuddy.web.spoken import WebVoice
 
 
 class Registry:
@@ -32,12 +34,17 @@ class Registry:
         store: HistoryStore,
         analyzers: AnalyzerFactory | None,
         grace_s: float = GRACE_S,
+        ears: Ears | None = None,
+        voice: WebVoice | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.analyzers = analyzers
         self.grace_s = grace_s
         self.sessions: dict[int, LiveSession] = {}
+        #: The page's microphone (docs/voice.md) and the server's voice for spoken cues.
+        self.ears = ears or Ears(enabled=False)
+        self.voice = voice or WebVoice(enabled=False)
 
     def get(self, session_id: int) -> LiveSession | None:
         return self.sessions.get(session_id)
@@ -60,6 +67,8 @@ class Registry:
             analyzer = self.analyzers(technique, state.limits)
         live = LiveSession(runner, started_at=now, analyzer=analyzer, grace_s=self.grace_s)
         live.on_gone = self._gone
+        live.speak = self.voice.parts
+        self.voice.warm(technique)
         try:
             live.apply_now(ev.Begin(0.0, at=now, camera=camera))
         except BaseException:
@@ -76,3 +85,4 @@ class Registry:
         running = list(self.sessions.values())
         pending = [live.interrupt("the server stopped mid-session") for live in running]
         futures.wait(pending, timeout=timeout_s)
+        self.ears.close()

@@ -33,6 +33,9 @@ ErrorCode = Literal[
     "store_failed",
     "too_many_messages",
     "server_failed",
+    "bad_audio",
+    "too_much_audio",
+    "not_listening",
 ]
 
 
@@ -87,6 +90,16 @@ class Hello(_Message):
     camera: bool
     max_frame_bytes: int
     max_fps: float
+    #: The server can listen to the page's microphone (`audio_rate` Hz, docs/protocol.md);
+    #: when not, `listen_problem` says why and the page says "say stop to your partner".
+    listening: bool = False
+    listen_problem: str | None = None
+    audio_rate: int = 16_000
+    max_audio_samples: int = 4096
+    #: The honest lines about stopping, for the caption of the engine's "Say stop, …" cue.
+    stop_any_time: str = ""
+    say_listening: str = ""
+    say_not_listening: str = ""
 
 
 class CheckOut(_Message):
@@ -118,13 +131,46 @@ class StateOut(_Message):
     end_reason: str | None
 
 
+class SpokenPart(_Message):
+    """One sentence to speak: `url` of its rendered WAV, or None (the page's own voice says it)."""
+
+    text: str
+    url: str | None = None
+
+
 class CuesOut(_Message):
-    """Cues to show and say, in order, already stored (I7)."""
+    """Cues to show and say, in order, already stored (I7); `speech`: the sentences to speak."""
 
     type: Literal["cues"] = "cues"
     cues: list[dict[str, Any]]
     ref: str | None = None
     replay: bool = False
+    speech: list[SpokenPart] | None = None
+
+
+class HeardOut(_Message):
+    """What the microphone heard: a voice starting, words, or a click (`confidence` 0..1).
+
+    `ref` is echoed on the cues it caused; `check`: the words confirmed the microphone check.
+    """
+
+    type: Literal["heard"] = "heard"
+    kind: Literal["voice", "words", "pop"]
+    text: str | None = None
+    meaning: Literal["stop", "okay", "other"] | None = None
+    confidence: float | None = None
+    ref: str | None = None
+    check: bool = False
+
+
+class ListeningOut(_Message):
+    """Listening changed: the microphone check heard "stop", or the server cannot listen."""
+
+    type: Literal["listening"] = "listening"
+    state: Literal["checked", "unavailable"]
+    heard: str | None = None
+    message: str | None = None
+    speech: list[SpokenPart] | None = None
 
 
 class FrameOut(_Message):

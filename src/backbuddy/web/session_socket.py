@@ -25,10 +25,15 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
+from backbuddy.audio.config import load as load_audio_config
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as ev
+from backbuddy.domain import wording
 from backbuddy.domain.errors import EventError, StoreError, TransitionNotAllowed
 from backbuddy.web import schemas
+from backbuddy.web.audio_in import MAX_AUDIO_SAMPLES, is_audio
+from backbuddy.web.audio_socket import AudioFlooded, AudioStream
+from backbuddy.web.ears import Ears
 from backbuddy.web.frames import (
     MAX_FPS,
     MAX_FRAME_BYTES,
@@ -71,9 +76,12 @@ class ProtocolViolation(Exception):
 class Connection:
     """One page attached to one live session."""
 
-    def __init__(self, ws: WebSocket, live: LiveSession) -> None:
+    def __init__(self, ws: WebSocket, live: LiveSession, ears: Ears | None = None) -> None:
         self.ws = ws
         self.live = live
+        #: The page's microphone, once it sends audio (`audio_socket`).
+        self.ears = ears or Ears(enabled=False)
+        self.audio: AudioStream | None = None
         self.outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         #: The newest waiting frame (or page landmarks): how to analyse it, and its seq.
         self.pending: tuple[Job, int] | None = None
@@ -113,6 +121,8 @@ class Connection:
             pass
         finally:
             watcher.cancel()
+            if self.audio is not None:
+                self.audio.close()
             self.outbox.put_nowait(None)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sender, timeout=1.0)
@@ -129,11 +139,13 @@ class Connection:
             camera=live.camera and live.analyzer is not None,
             max_frame_bytes=MAX_FRAME_BYTES,
             max_fps=MAX_FPS,
+            **listening_hello(self.ears),
         )
         self.send(hello.model_dump())
         replay = [cue_codec.to_dict(c) for c in live.history]
         first = live.connections == 1  # the opening cues are new to this page: speak them
-        self.send(schemas.CuesOut(cues=replay, replay=not first).model_dump())
+        speech = live.speech_for(tuple(live.history)) if first else None
+        self.send(schemas.CuesOut(cues=replay, replay=not first, speech=speech).model_dump())
         live.publish_state(force=True)
 
     async def _fatal(self, err: ProtocolViolation) -> None:
@@ -161,7 +173,10 @@ class Connection:
             if message["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(message.get("code", 1000))
             if message.get("bytes") is not None:
-                self._on_frame(message["bytes"])
+                if is_audio(message["bytes"]):
+                    self._on_audio(message["bytes"])
+                else:
+                    self._on_frame(message["bytes"])
             elif message.get("text") is not None:
                 try:
                     await self._on_text(message["text"])
@@ -172,6 +187,15 @@ class Connection:
                     raise ProtocolViolation(
                         "bad_message", f"the server could not read this message ({err!r:.200})"
                     ) from None
+
+    def _on_audio(self, data: bytes) -> None:
+        """A chunk of the page's microphone: checked here, heard on the stream's own thread."""
+        if self.audio is None:
+            self.audio = AudioStream(self.live, self.ears, self.send)
+        try:
+            self.audio.on_message(data)
+        except AudioFlooded as err:
+            raise ProtocolViolation("too_many_messages", str(err)) from None
 
     def _on_frame(self, data: bytes) -> None:
         now = time.monotonic()
@@ -289,6 +313,19 @@ class Connection:
                 self.send(schemas.ErrorOut(code="refused_event", message=str(err)).model_dump())
             except StoreError as err:
                 live.store_failed(err)
+
+
+def listening_hello(ears: Ears) -> dict[str, Any]:
+    """What `hello` says about listening: can the server listen, and the honest lines."""
+    say = load_audio_config().say
+    return {
+        "listening": ears.problem is None,
+        "listen_problem": ears.problem,
+        "max_audio_samples": MAX_AUDIO_SAMPLES,
+        "stop_any_time": wording.STOP_ANY_TIME,
+        "say_listening": say.listening,
+        "say_not_listening": say.not_listening,
+    }
 
 
 def decode(text: str) -> dict[str, Any]:

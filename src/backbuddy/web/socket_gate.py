@@ -55,7 +55,7 @@ async def serve_socket(
         await refuse(ws, "already_connected", "this session is already open in another tab", 4409)
         return
     await ws.accept()
-    await Connection(ws, live).run()
+    await Connection(ws, live, registry.ears).run()
 
 
 async def _token_passes(ws: WebSocket, settings: Settings, failures: TokenFailures) -> bool:

@@ -28,12 +28,15 @@ def make_client(
     tmp_path: Path,
     analyzers: AnalyzerFactory | None = None,
     grace_s: float = 30.0,
+    speaking: bool = False,
     **settings: object,
 ) -> TestClient:
+    """The app; `speaking`: the server's voice renders cues (Piper loads: slow, so off here)."""
     app = create_app(
         Settings(db=str(tmp_path / "web.sqlite3"), **settings),  # type: ignore[arg-type]
         analyzers=analyzers,
         grace_s=grace_s,
+        speaking=speaking,
     )
     return TestClient(app, base_url=BASE)
 

@@ -68,6 +68,7 @@ def off_loopback(tmp_path: Path, client: tuple[str, int]) -> TestClient:
     app = create_app(
         Settings(db=str(tmp_path / "web.sqlite3"), host="0.0.0.0", token=TOKEN),  # type: ignore[arg-type]
         grace_s=30.0,
+        speaking=False,
     )
     return TestClient(app, base_url=BASE, client=client)
 

@@ -241,7 +241,9 @@ def test_a_store_that_cannot_record_stops_the_page(tmp_path: Path) -> None:
     """I7: nothing goes on unrecorded; the page gets a fatal error and halts itself."""
     opened = open_store(Settings(db=str(tmp_path / "disk.sqlite3")))
     disk = BrokenDisk(opened.store)
-    app = create_app(Settings(db=str(tmp_path / "unused.sqlite3")), store=disk, grace_s=30.0)
+    app = create_app(
+        Settings(db=str(tmp_path / "unused.sqlite3")), store=disk, grace_s=30.0, speaking=False
+    )
     with TestClient(app, base_url=BASE) as client:
         sid = start_session(client)
         with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:

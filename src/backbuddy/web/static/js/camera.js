@@ -8,8 +8,9 @@ const IN_FLIGHT_TIMEOUT_MS = 1000;
 const MAX_IN_FLIGHT = 2;
 
 export class Camera {
-  constructor(video, { fps, send, onError }) {
+  constructor(video, { fps, send, onError, audio = false }) {
     this.video = video;
+    this.audio = audio; // also ask for the microphone (listening.js), in the same request
     this.fps = fps;
     this.send = send;
     this.onError = onError;
@@ -29,7 +30,7 @@ export class Camera {
   async open() {
     if (this.video.srcObject) return true;
     try {
-      const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+      const stream = await this.request();
       this.video.srcObject = stream;
       await this.video.play();
     } catch (err) {
@@ -37,6 +38,19 @@ export class Camera {
       return false;
     }
     return true;
+  }
+
+  // Camera and microphone together when asked; a refused microphone leaves the camera on.
+  async request() {
+    const media = navigator.mediaDevices;
+    if (!this.audio) return media.getUserMedia({ video: true, audio: false });
+    try {
+      const stream = await media.getUserMedia({ video: true, audio: { channelCount: 1, echoCancellation: true } });
+      this.audioTrack = stream.getAudioTracks()[0] || null;
+      return stream;
+    } catch {
+      return media.getUserMedia({ video: true, audio: false });
+    }
   }
 
   startSending() {

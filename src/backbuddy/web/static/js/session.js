@@ -3,14 +3,17 @@
 
 import { Camera } from "./camera.js";
 import { Link } from "./link.js";
+import { Listening } from "./listening.js";
 import { drawSkeleton } from "./overlay.js";
 import { MIN_FPS, PagePose } from "./pose_page.js";
-import { Speech } from "./speech.js";
 import { RELEASE_TEXT, View } from "./view.js";
+import { VoiceOut } from "./voice_out.js";
 
 const root = document.getElementById("session");
-const speech = new Speech(document.getElementById("mute"));
-const view = new View(root, speech);
+// Spoken cues come with each cues message (the server's voice, or the browser's): the view
+// only shows them.
+const speech = new VoiceOut({ mute: document.getElementById("mute"), volume: document.getElementById("volume") });
+const view = new View(root, { say() {}, cancel: () => speech.cancel() });
 const video = document.getElementById("video");
 const overlay = document.getElementById("overlay");
 let hardLimit = 30;
@@ -23,7 +26,7 @@ let resumeAsked = false;
 const timings = { presses: {}, frames: [] };
 // Where the pose model runs: "page" (this device) or "server"; read by the browser tests.
 const pose = { where: null, reason: null, stats: null };
-window.backbuddy = { timings, view, pose };
+window.backbuddy = { timings, view, pose, speech };
 // Animation frames counted, so a halt can be shown to be painted on the very next one.
 let frameNo = 0;
 const countFrames = () => { frameNo += 1; requestAnimationFrame(countFrames); };
@@ -31,6 +34,8 @@ requestAnimationFrame(countFrames);
 
 const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/session/${root.dataset.session}`;
 const link = new Link(url, { onMessage, onStatus });
+const listening = new Listening(root, { link, voice: speech, onCaption: (cue) => view.caption(cue) });
+window.backbuddy.listening = listening.stats;
 
 function onStatus(status, code) {
   if (status === "closed") stopPagePose(); // no server to watch with: the model rests
@@ -47,6 +52,7 @@ function closedText(code) {
 function goneHere(kind, detail = null) {
   speech.cancel();
   stopPagePose();
+  listening.stop();
   if (camera) camera.stop();
   view.gone(kind, detail);
 }
@@ -77,7 +83,14 @@ function stop(source, started) {
 function onMessage(msg) {
   switch (msg.type) {
     case "hello":
+      listening.hello(msg, msg.camera);
       if (msg.camera && !camera) startCamera(msg.max_fps);
+      break;
+    case "heard":
+      listening.heard(msg);
+      break;
+    case "listening":
+      listening.changed(msg);
       break;
     case "cues":
       if (msg.ref && timings.presses[msg.ref]) {
@@ -85,7 +98,10 @@ function onMessage(msg) {
         p.server_ms = performance.now() - p.t0;
         p.halted = msg.cues.some((c) => c.kind === "halt");
       }
+      msg.cues = listening.honest(msg.cues);
       view.cues(msg.cues, { replay: msg.replay });
+      listening.annotate(msg);
+      if (!msg.replay) speech.play(spokenParts(msg), msg.cues.some((c) => c.kind === "halt"));
       break;
     case "state":
       hardLimit = msg.hard_speed_deg_s;
@@ -112,6 +128,14 @@ function onMessage(msg) {
     case "error":
       // Refused sockets say why before they close; the close code then sets the one state.
       if (["unknown_session", "already_connected"].includes(msg.code)) break;
+      if (msg.code === "too_much_audio" && !msg.fatal) {
+        document.getElementById("heard-last").textContent = `Some sound was dropped: ${msg.message}`;
+        break;
+      }
+      if (["bad_audio", "not_listening"].includes(msg.code) && !msg.fatal) {
+        listening.unavailable(msg.message); // the microphone stops; nothing else changes
+        break;
+      }
       if (msg.code === "not_supported" && pagePose) {
         serverPose("This server cannot take poses worked out in the page.");
         break;
@@ -126,6 +150,17 @@ function onMessage(msg) {
     default:
       break;
   }
+}
+
+// The sentences to speak: the server's (with its audio), or, from an older server, the cues'
+// own words for the browser's voice. The honest line about stopping replaces the engine's.
+const SPOKEN_KINDS = new Set(["say", "step", "move", "pause", "halt", "refer", "aftercare"]);
+function spokenParts(msg) {
+  if (Array.isArray(msg.speech)) {
+    return msg.speech.map((p) => (listening.info && p.text === listening.info.say_not_listening && listening.mode === "checked"
+      ? { text: listening.info.say_listening, url: null } : p));
+  }
+  return msg.cues.filter((c) => SPOKEN_KINDS.has(c.kind)).map((c) => ({ text: c.text, url: null }));
 }
 
 // ?pose=page|server (or localStorage backbuddy-pose) chooses; by default the page runs
@@ -145,10 +180,13 @@ async function startCamera(maxFps) {
   const fps = Math.min(Number(asked) || 15, maxFps);
   camera = new Camera(video, {
     fps,
+    audio: listening.withCamera, // the pair agreed to listening before: one request for both
     send: (buf) => link.sendFrame(buf),
     onError: (text) => { document.getElementById("camera-note").textContent = text; },
   });
-  if (!(await camera.open())) return;
+  const opened = await camera.open();
+  listening.cameraOpened(camera.audioTrack || null);
+  if (!opened) return;
   const choice = poseChoice();
   if (choice === "server") return serverPose("The camera watch was set to run on the server.");
   if (root.dataset.pagePose !== "1") return serverPose("This installation has no pose model for the page.");
@@ -231,6 +269,7 @@ new MutationObserver(() => {
 window.addEventListener("pagehide", () => {
   if (pagePose) pagePose.stop();
   if (camera) camera.stop();
+  listening.stop();
   link.close();
 });
 link.connect();

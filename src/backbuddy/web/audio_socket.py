@@ -1,0 +1,250 @@
+"""The page's microphone on the session socket: audio in, what was heard out, engine events.
+
+Each socket that sends audio gets an `AudioStream`. Voice activity and the click
+detector run on the stream's own thread (~1 ms of CPU per 32 ms chunk); finished
+utterances queue for the server's one words thread (`Ears`). What they hear goes
+back to the event loop and, one item at a time, through the same mapping as the
+terminal guide (`services.listen.to_events`) into the session under its lock, so the
+session's own worker steps and stores it in turn with presses, ticks and poses (I7).
+The event loop never waits for a model.
+
+The page says, in each message's flags, when it was speaking a cue: a voice onset
+then is our own voice, not the receiver's, and does not pause; words heard then
+count only if they are a stop word; a cue that itself says "stop" is not listened
+to at all. During set-up the page may run the microphone check: a "stop" heard then
+confirms the check and halts like any stop (I2): the pair sees what a spoken stop does,
+then presses Resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from backbuddy.audio.errors import ListeningUnavailable
+from backbuddy.audio.heard import AudioEvent, Heard, PopHeard, Utterance, VoiceOnset
+from backbuddy.domain import events as ev
+from backbuddy.domain.errors import StoreError, TransitionNotAllowed
+from backbuddy.services.listen import Listener, to_events
+from backbuddy.web import schemas
+from backbuddy.web.audio_in import (
+    CHECKING,
+    SPEAKING,
+    SPEAKING_STOP_WORD,
+    AudioChunk,
+    AudioRate,
+    AudioRejected,
+    parse_audio,
+)
+from backbuddy.web.ears import Ears
+from backbuddy.web.live import LiveSession
+
+log = logging.getLogger(__name__)
+
+#: After the page stops speaking, its voice still rings in the room this long (s).
+ECHO_TAIL_S = 0.3
+#: Chunks waiting for the audio thread beyond this are dropped (the server is overloaded).
+MAX_BACKLOG = 64
+#: The same non-fatal audio error is said at most once per this many seconds.
+TELL_EVERY_S = 5.0
+
+Send = Callable[[dict[str, Any]], None]
+
+
+class AudioFlooded(Exception):
+    """Audio messages arrive faster than any microphone sends them: the page misbehaves."""
+
+
+class AudioStream:
+    """One page's microphone, from its first chunk (audio time 0)."""
+
+    def __init__(self, live: LiveSession, ears: Ears, send: Send) -> None:
+        self.live = live
+        self.ears = ears
+        self.send = send
+        self.rate = AudioRate()
+        self.checking = False
+        self.listener: Listener | None = None
+        self.failed: str | None = None
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="audio")
+        self._backlog = 0
+        self._quiet: list[tuple[float, float]] = []  # audio spans the page was speaking
+        self._told: dict[str, float] = {}
+        self._heard: asyncio.Queue[AudioEvent | None] = asyncio.Queue()
+        self._deliverer: asyncio.Task[None] | None = None
+        self._refs = 0
+
+    # ── on the event loop ────────────────────────────────────────────────────
+
+    def on_message(self, data: bytes) -> None:
+        """Check one audio message and hand it to the audio thread; never waits."""
+        now = time.monotonic()
+        if self.rate.flooded(now):
+            raise AudioFlooded("audio messages are arriving faster than a microphone sends them")
+        try:
+            chunk = parse_audio(data)
+        except AudioRejected as err:
+            self.tell("bad_audio", str(err))
+            return
+        if self.rate.too_fast(now, chunk.seconds):
+            self.tell("too_much_audio", "audio is arriving faster than real time; dropped")
+            return
+        if self.failed is not None:
+            self.tell("not_listening", f"backbuddy cannot listen: {self.failed}")
+            return
+        if self._backlog >= MAX_BACKLOG:
+            self.tell("too_much_audio", "the server cannot keep up with the audio; dropped")
+            return
+        self.checking = bool(chunk.flags & CHECKING)
+        loop = asyncio.get_running_loop()
+        if self._deliverer is None:
+            self._deliverer = loop.create_task(self._deliver_all())
+        self._backlog += 1
+        self._worker.submit(self._hear, chunk, loop)
+
+    def tell(self, code: schemas.ErrorCode, message: str) -> None:
+        """A non-fatal error, said once per TELL_EVERY_S for each code."""
+        now = time.monotonic()
+        if now - self._told.get(code, -TELL_EVERY_S) >= TELL_EVERY_S:
+            self._told[code] = now
+            self.send(schemas.ErrorOut(code=code, message=message).model_dump())
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=False, cancel_futures=True)
+        if self._deliverer is not None:
+            self._deliverer.cancel()
+
+    async def _deliver_all(self) -> None:
+        while (item := await self._heard.get()) is not None:
+            try:
+                await self.deliver(item)
+            except StoreError as err:
+                self.live.store_failed(err)
+                return
+            except Exception:  # noqa: BLE001 - one bad item must not deafen the session
+                log.exception("session %s: what was heard could not be applied", self.live.id)
+
+    async def deliver(self, item: AudioEvent) -> None:
+        """Tell the page what was heard, then give the engine its events (in arrival order)."""
+        live = self.live
+        async with live.lock:
+            if live.gone:
+                return
+            state = live.runner.state
+            t = live.clock()
+            self._refs += 1
+            ref = f"heard{self._refs}"
+            check = (
+                isinstance(item, Heard)
+                and item.meaning == "stop"
+                and self.checking
+                and state.mode in ("idle", "setup")
+                and state.attempts == 0
+            )
+            events = to_events(item, state.phase_id, t)  # the check's "stop" halts too (I2)
+            if live.runner.finished:  # after the end only a stop or a pop still means something
+                events = [e for e in events if isinstance(e, ev.Stop | ev.Pop)]
+            self.send(_heard_out(item, ref if events else None, check))
+            if check:
+                live.listening = True
+                self.send(
+                    schemas.ListeningOut(
+                        state="checked",
+                        heard=item.text if isinstance(item, Heard) else None,
+                        speech=live.spoken_line(),
+                    ).model_dump()
+                )
+            for event in events:
+                with contextlib.suppress(TransitionNotAllowed):
+                    await live.apply(event, ref)
+
+    def _put(self, loop: asyncio.AbstractEventLoop, item: AudioEvent | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has closed: the server is stopping
+            loop.call_soon_threadsafe(self._heard.put_nowait, item)
+
+    def _failed(self, loop: asyncio.AbstractEventLoop, reason: str) -> None:
+        def say() -> None:
+            self.failed = reason
+            self.live.listening = False
+            self.send(schemas.ListeningOut(state="unavailable", message=reason).model_dump())
+
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(say)
+
+    # ── on the audio thread ──────────────────────────────────────────────────
+
+    def _hear(self, chunk: AudioChunk, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            self._hear_chunk(chunk, loop)
+        except ListeningUnavailable as err:
+            self._failed(loop, str(err))
+        except Exception as err:  # noqa: BLE001 - a broken listener must show, not kill the socket
+            self._failed(loop, f"listening stopped ({type(err).__name__}: {err})")
+        finally:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._done_one)
+
+    def _done_one(self) -> None:
+        self._backlog -= 1
+
+    def _hear_chunk(self, chunk: AudioChunk, loop: asyncio.AbstractEventLoop) -> None:
+        if self.listener is None:
+            self.listener = self.ears.listener()
+            self.ears.prepare()
+        listener = self.listener
+        start = listener.t
+        samples = chunk.samples
+        if chunk.flags & SPEAKING_STOP_WORD:
+            samples = np.zeros_like(samples)  # our own "say stop" must not stop anything
+        if chunk.flags & (SPEAKING | SPEAKING_STOP_WORD):
+            self._mark_quiet(start, start + chunk.seconds)
+        for item in listener.push(samples):
+            if isinstance(item, VoiceOnset):
+                if not self._echo(item.onset):
+                    self._put(loop, item)
+            elif isinstance(item, Utterance):
+                echo = self._echo(item.start)
+                future = self.ears.recognise(listener, item, listener.clip(item))
+                future.add_done_callback(partial(self._words_done, loop, echo))
+            else:
+                self._put(loop, item)
+
+    def _words_done(
+        self, loop: asyncio.AbstractEventLoop, echo: bool, future: Future[Heard | None]
+    ) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        heard = future.result()
+        if heard is None and self.ears.problem is not None:
+            self._failed(loop, self.ears.problem)
+        elif heard is not None and (not echo or heard.meaning == "stop"):
+            self._put(loop, heard)
+
+    def _mark_quiet(self, start: float, end: float) -> None:
+        if self._quiet and start - self._quiet[-1][1] < 0.05:
+            self._quiet[-1] = (self._quiet[-1][0], end)
+        else:
+            self._quiet.append((start, end))
+        self._quiet = [q for q in self._quiet if q[1] > end - 10.0]
+
+    def _echo(self, at: float) -> bool:
+        """The page was speaking at audio time `at` (or its voice was still ringing)."""
+        return any(a <= at <= b + ECHO_TAIL_S for a, b in self._quiet)
+
+
+def _heard_out(item: AudioEvent, ref: str | None, check: bool) -> dict[str, Any]:
+    if isinstance(item, VoiceOnset):
+        return schemas.HeardOut(kind="voice", ref=ref).model_dump()
+    if isinstance(item, PopHeard):
+        return schemas.HeardOut(kind="pop", confidence=item.confidence, ref=ref).model_dump()
+    return schemas.HeardOut(
+        kind="words", text=item.text, meaning=item.meaning, ref=ref, check=check
+    ).model_dump()

@@ -1,0 +1,146 @@
+"""The page's microphone through the session socket, with the real models (Silero VAD, Whisper
+tiny.en): "stop" halts, a voice during the movement pauses, the set-up check confirms.
+
+Audio goes over the socket as the page's AudioWorklet sends it (docs/protocol.md, "Audio"):
+16 kHz int16 in 32 ms chunks; the app is the real one, in process, over a SQLite file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from audio_clips import clip
+from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketTestSession
+
+from backbuddy.audio.samples import RATE
+from backbuddy.config import Settings
+from backbuddy.domain.screening import load_questions
+from backbuddy.web.app import create_app
+from backbuddy.web.audio_in import CHECKING, audio_message
+
+pytestmark = pytest.mark.slow
+
+BASE, WS = "http://127.0.0.1:8000", "ws://127.0.0.1:8000"
+ORIGIN = {"origin": BASE}
+CHUNK = 512
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(Settings(db=str(tmp_path / "w.sqlite3")), speaking=False, grace_s=30.0)
+    with TestClient(app, base_url=BASE) as c:
+        yield c
+
+
+def start(client: TestClient) -> int:
+    answers = {q.id: "no" for q in load_questions().questions}
+    assert client.post("/screening/seated_hug_extension", data=answers).status_code == 200
+    r = client.post("/sessions", data={"technique": "seated_hug_extension"}, follow_redirects=False)
+    return int(r.headers["location"].rsplit("/", 1)[1])
+
+
+def say(ws: WebSocketTestSession, name: str, flags: int = 0, after_s: float = 0.6) -> None:
+    """A clip as the page's microphone sends it, with silence after it (the word's end)."""
+    x = np.concatenate([clip(name), np.zeros(round(after_s * RATE))]).astype(np.float32)
+    for i in range(0, x.size, CHUNK):
+        ws.send_bytes(audio_message(x[i : i + CHUNK], flags))
+
+
+def until(ws: WebSocketTestSession, pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    for _ in range(400):
+        msg: dict[str, Any] = ws.receive_json()
+        if pred(msg):
+            return msg
+    raise AssertionError("message never came")
+
+
+def stored_events(client: TestClient, sid: int) -> list[Any]:
+    store = client.app.state.registry.store  # type: ignore[attr-defined]
+    return list(store.events(sid))
+
+
+def test_a_spoken_stop_in_set_up_halts_and_the_page_hears_what_caused_it(client) -> None:
+    sid = start(client)
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        hello = ws.receive_json()
+        assert hello["listening"] is True
+        say(ws, "speech/joe_stop.wav")
+        heard = until(ws, lambda m: m["type"] == "heard" and m["kind"] == "words")
+        assert heard["meaning"] == "stop"
+        assert "stop" in heard["text"].lower()
+        cues = until(ws, lambda m: m["type"] == "cues" and m.get("ref") == heard["ref"])
+        assert cues["cues"][0]["kind"] == "halt"
+        assert until(ws, lambda m: m["type"] == "state")["mode"] == "halted"
+    stops = [e for e in stored_events(client, sid) if e.kind == "stop"]
+    assert [s.source for s in stops][:1] == ["voice"]
+
+
+def test_the_microphone_check_confirms_and_its_stop_halts_like_any_stop(client) -> None:
+    sid = start(client)
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        ws.receive_json()
+        say(ws, "speech/joe_stop.wav", flags=CHECKING)
+        heard = until(ws, lambda m: m["type"] == "heard" and m["kind"] == "words")
+        assert heard["check"] is True
+        checked = until(ws, lambda m: m["type"] == "listening")
+        assert checked["state"] == "checked"
+        assert "stop" in checked["heard"].lower()
+        assert until(ws, lambda m: m["type"] == "state")["mode"] == "halted"  # I2
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "resume"}, "ref": "r1"})
+        until(ws, lambda m: m.get("ref") == "r1")
+        assert until(ws, lambda m: m["type"] == "state")["mode"] == "setup"
+    stops = [e.source for e in stored_events(client, sid) if e.kind == "stop"]
+    assert stops[:1] == ["voice"]  # the check's (then, maybe, the page closing: "system")
+    assert stops.count("voice") == 1
+
+
+def test_a_voice_during_the_movement_pauses_it(client) -> None:
+    sid = start(client)
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        ws.receive_json()
+        for n in range(2):
+            ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"r{n}"})
+            until(ws, lambda m, n=n: m.get("ref") == f"r{n}")
+        until(ws, lambda m: m["type"] == "state" and m["phase"] == "mobilise")
+        say(ws, "speech/real_digits_1.wav", after_s=0.1)
+        voice = until(ws, lambda m: m["type"] == "heard" and m["kind"] == "voice")
+        cues = until(ws, lambda m: m["type"] == "cues" and m.get("ref") == voice["ref"])
+        assert cues["cues"][0]["kind"] == "pause"
+        assert until(ws, lambda m: m["type"] == "state")["mode"] == "paused"
+
+
+def test_speech_outside_the_movement_does_not_pause(client) -> None:
+    sid = start(client)
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        ws.receive_json()
+        say(ws, "speech/real_digits_1.wav")
+        until(ws, lambda m: m["type"] == "heard" and m["kind"] == "words")
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r1"})
+        until(ws, lambda m: m.get("ref") == "r1")
+        assert until(ws, lambda m: m["type"] == "state")["mode"] == "setup"
+
+
+def test_a_click_heard_during_the_movement_is_a_pop_that_rests_the_region(client) -> None:
+    """A loud labelled click (pops_1.wav at 10.198 s, 24 dB over the breathing) in `mobilise`."""
+    sid = start(client)
+    x = clip("pops_1.wav")[round(9.5 * RATE) : round(10.7 * RATE)]
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        ws.receive_json()
+        for n in range(2):
+            ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"r{n}"})
+            until(ws, lambda m, n=n: m.get("ref") == f"r{n}")
+        until(ws, lambda m: m["type"] == "state" and m["phase"] == "mobilise")
+        for i in range(0, x.size, CHUNK):
+            ws.send_bytes(audio_message(x[i : i + CHUNK]))
+        pop = until(ws, lambda m: m["type"] == "heard" and m["kind"] == "pop")
+        assert 0.5 <= pop["confidence"] <= 1.0
+        until(ws, lambda m: m["type"] == "cues" and m.get("ref") == pop["ref"])
+        state = until(ws, lambda m: m["type"] == "state" and m["ended"])
+        assert state["end_reason"] == "pop"
+    pops = [e for e in stored_events(client, sid) if e.kind == "pop"]
+    assert [(p.source, p.confidence is not None) for p in pops] == [("audio", True)]

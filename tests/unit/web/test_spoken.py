@@ -1,0 +1,49 @@
+"""Spoken cues in the web app: each cues message carries the sentences to say, the line about
+stopping is honest about listening, and the server serves rendered sentences it issued only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backbuddy.audio.config import load as load_audio_config
+from backbuddy.web.spoken import WebVoice
+
+from .conftest import ORIGIN, WS, make_client, start_session
+from .test_socket import opening, until
+
+
+def test_the_opening_cues_come_with_their_sentences_and_the_honest_stop_line(tmp_path) -> None:
+    say = load_audio_config().say
+    with make_client(tmp_path) as client:
+        sid = start_session(client)
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            _, replay, _ = opening(ws)
+            texts = [p["text"] for p in replay["speech"]]
+            assert "Say stop out loud" not in " ".join(texts)  # nobody checked the microphone
+            assert say.not_listening.split(". ")[0] + "." in texts
+            assert all(p["url"] is None for p in replay["speech"])  # no server voice: the page's
+            ws.send_json({"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "p1"})
+            halt = until(ws, lambda m: m["type"] == "cues" and m.get("ref") == "p1")
+            assert [p["text"] for p in halt["speech"]][0] == "Stop."
+
+
+def test_only_sentences_the_server_issued_can_be_fetched(tmp_path) -> None:
+    with make_client(tmp_path) as client:
+        assert client.get(f"/speech/{WebVoice.key('anything at all')}.wav").status_code == 404
+        assert client.get("/speech/../../etc/passwd.wav").status_code == 404
+
+
+@pytest.mark.slow
+def test_an_issued_sentence_is_rendered_once_and_served_as_wav(tmp_path: Path) -> None:
+    with make_client(tmp_path) as client:
+        voice = WebVoice(folder=tmp_path / "speech")
+        client.app.state.registry.voice = voice  # type: ignore[attr-defined]
+        part = voice.part("Stop.")
+        first = client.get(part["url"])
+        assert first.status_code == 200, first.text
+        assert first.headers["content-type"] == "audio/wav"
+        assert first.content[:4] == b"RIFF"
+        assert len(list((tmp_path / "speech").glob("*.wav"))) == 1
+        assert client.get(part["url"]).content == first.content  # from the cache
