@@ -73,6 +73,11 @@ class LiveSession:
     _gone: bool = False
     #: Shared by the server's sessions: store writes take turns (see `throttle.Turns`).
     turns: Turns = field(default_factory=Turns)
+    #: A phone as the camera (`web.phone`): none, paired, or streaming (its socket is open).
+    #: While one is paired, only its frames reach the camera watch.
+    phone: str = "none"
+    #: Other listeners (the phone's socket) hear what the page hears.
+    watchers: list[Send] = field(default_factory=list)
 
     @property
     def id(self) -> int:
@@ -140,6 +145,12 @@ class LiveSession:
     def publish(self, message: dict[str, Any]) -> None:
         if self.send is not None:
             self.send(message)
+        for watcher in list(self.watchers):
+            watcher(message)
+
+    def takes_frames_from(self, source: str) -> bool:
+        """Frames count from the phone while one is paired, else from the page."""
+        return source == ("page" if self.phone == "none" else "phone")
 
     def publish_state(self, force: bool = False) -> None:
         """Send the state when something other than the clock changed (or when asked)."""
@@ -179,6 +190,7 @@ class LiveSession:
             max_range_deg=s.limits.max_range_deg,
             ended=s.mode == "ended" or self.runner.finished,
             end_reason=s.end_reason,
+            phone=self.phone,
         ).model_dump()
 
     async def apply_frame(self, result: FrameResult, seq: int, analyze_ms: float) -> None:

@@ -33,6 +33,7 @@ ErrorCode = Literal[
     "store_failed",
     "too_many_messages",
     "server_failed",
+    "unpaired",
 ]
 
 
@@ -116,6 +117,8 @@ class StateOut(_Message):
     max_range_deg: float
     ended: bool
     end_reason: str | None
+    #: A phone as the camera (`web.phone`): none, paired, or streaming.
+    phone: Literal["none", "paired", "streaming"] = "none"
 
 
 class CuesOut(_Message):

@@ -4,6 +4,7 @@
 import { Camera } from "./camera.js";
 import { Link } from "./link.js";
 import { drawSkeleton } from "./overlay.js";
+import { PhonePanel } from "./phone_panel.js";
 import { MIN_FPS, PagePose } from "./pose_page.js";
 import { Speech } from "./speech.js";
 import { RELEASE_TEXT, View } from "./view.js";
@@ -28,6 +29,22 @@ window.backbuddy = { timings, view, pose };
 let frameNo = 0;
 const countFrames = () => { frameNo += 1; requestAnimationFrame(countFrames); };
 requestAnimationFrame(countFrames);
+
+// A phone as the camera (phone_panel.js): this laptop's camera makes way, and comes back after.
+let maxFps = 30;
+const phonePanel = new PhonePanel(root, {
+  onPhone: (paired) => (paired ? releaseCamera() : root.dataset.camera === "1" && startCamera(maxFps)),
+});
+const phoneIsCamera = () => (root.dataset.phone || "none") !== "none";
+
+function releaseCamera() {
+  stopPagePose();
+  pagePose = null;
+  if (camera) camera.stop();
+  camera = null;
+  video.srcObject = null;
+  document.getElementById("camera-note").textContent = "The phone is the camera.";
+}
 
 const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/session/${root.dataset.session}`;
 const link = new Link(url, { onMessage, onStatus });
@@ -77,6 +94,7 @@ function stop(source, started) {
 function onMessage(msg) {
   switch (msg.type) {
     case "hello":
+      maxFps = msg.max_fps;
       if (msg.camera && !camera) startCamera(msg.max_fps);
       break;
     case "cues":
@@ -89,6 +107,7 @@ function onMessage(msg) {
       break;
     case "state":
       hardLimit = msg.hard_speed_deg_s;
+      phonePanel.state(msg.phone);
       if (msg.ended) stopPagePose();
       if (resumeAsked && ["setup", "attempt"].includes(msg.mode)) {
         root.dataset.halted = "0";
@@ -148,7 +167,13 @@ async function startCamera(maxFps) {
     send: (buf) => link.sendFrame(buf),
     onError: (text) => { document.getElementById("camera-note").textContent = text; },
   });
-  if (!(await camera.open())) return;
+  const own = camera;
+  document.getElementById("camera-note").textContent = "";
+  if (!(await own.open())) return;
+  if (phoneIsCamera() || camera !== own) { // a phone was paired meanwhile
+    own.stop();
+    return releaseCamera();
+  }
   const choice = poseChoice();
   if (choice === "server") return serverPose("The camera watch was set to run on the server.");
   if (root.dataset.pagePose !== "1") return serverPose("This installation has no pose model for the page.");
