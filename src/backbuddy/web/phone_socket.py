@@ -133,11 +133,15 @@ class PhoneConnection(Connection):
                 await asyncio.wait_for(sender, timeout=1.0)
 
     async def _fatal(self, err: ProtocolViolation) -> None:
-        """Halt the session, let the phone go, tell the laptop and the phone why."""
+        """Halt the session, let the phone go, tell the phone and the laptop why (before the
+        halt is awaited: the halt is shielded, so it happens even if this socket is gone)."""
         live = self.live
         with contextlib.suppress(ValueError):
             live.watchers.remove(self.hear)
-        await live.halt()
+        self.send(schemas.ErrorOut(code=err.code, message=str(err), fatal=True).model_dump())
+        pairing = self.phones.current(live.id)
+        if pairing is not None:
+            pairing.hangup = None  # this socket closes anyway, with the error above
         self.phones.release(live.id)
         live.phone = "none"
         live.publish(
@@ -147,8 +151,8 @@ class PhoneConnection(Connection):
                 "and the phone was unpaired",
             ).model_dump()
         )
+        await live.halt()
         live.publish_state()
-        self.send(schemas.ErrorOut(code=err.code, message=str(err), fatal=True).model_dump())
 
     async def _on_event(self, message: schemas.EventIn) -> None:
         kind = message.event.get("event")
