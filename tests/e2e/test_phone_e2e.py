@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 
 from backbuddy.web import tls
 
-from .conftest import BROWSER_ARGS, CHROMIUM, ROOT, Server, need, shot, start_server
+from .conftest import BROWSER_ARGS, CHROMIUM, ROOT, SHOTS, Server, need, shot, start_server
 from .flows import start_session
 from .test_page_pose_e2e import ALL_CHECKS_PASS, Watched
 
@@ -98,6 +98,12 @@ def contexts(phone_browser: Browser) -> Iterator[Contexts]:
     assert not made.errors, f"a page threw: {made.errors}"
 
 
+def phone_shot(page: Page, name: str) -> None:
+    """What the phone's screen shows (390×844; Stop is docked at its bottom)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
 def show_code(laptop: Page) -> str:
     """Press "Use a phone as the camera"; the link, read back from the QR code on screen."""
     laptop.get_by_role("button", name="Use a phone as the camera").click()
@@ -116,7 +122,8 @@ def test_the_phone_streams_the_camera_the_laptop_guides_and_the_phones_stop_halt
     laptop.goto(https_server.url)
     start_session(laptop, https_server.url, camera=True)
     link = show_code(laptop)
-    assert link.startswith(f"{https_server.url}/phone/") and "pair=" in link
+    assert link.startswith(f"{https_server.url}/phone/")
+    assert "pair=" in link
     panel = laptop.locator("#phone-panel")
     expect(panel).to_contain_text(certificates.ca_fingerprint)
     expect(panel).to_contain_text("The first time only")
@@ -132,7 +139,7 @@ def test_the_phone_streams_the_camera_the_laptop_guides_and_the_phones_stop_halt
     expect(laptop.locator("#phone-status")).to_contain_text("The phone is the camera")
     assert laptop.evaluate("document.getElementById('video').srcObject === null")
     laptop.wait_for_selector("#checklist li.ok", timeout=60000)  # the phone's pose is seen
-    shot(phone, "81-phone-camera-setup-390")
+    phone_shot(phone, "81-phone-camera-setup-390")
 
     move = laptop.locator("#captions li.move")
     resume = laptop.get_by_role("button", name="Resume")
@@ -145,14 +152,16 @@ def test_the_phone_streams_the_camera_the_laptop_guides_and_the_phones_stop_halt
             ready.click()
         laptop.wait_for_timeout(500)
     expect(move.first).to_contain_text("Attempt 1")
-    assert watched.landmarks > 30 and watched.binary == 0  # pictures stayed on the phone
+    assert watched.landmarks > 30
+    assert watched.binary == 0
+    phone_shot(phone, "82-phone-camera-movement-390")
 
     phone.get_by_role("button", name="Stop").click()
     expect(phone.locator("#phone-state")).to_contain_text("Stopped")
     laptop.wait_for_selector("#session[data-mode='halted']", timeout=10000)
     expect(laptop.get_by_role("button", name="Resume")).to_be_visible()
-    shot(phone, "82-phone-stopped-390")
-    shot(laptop, "83-phone-stopped-laptop")
+    phone_shot(phone, "83-phone-stopped-390")
+    shot(laptop, "84-phone-stopped-laptop")
 
 
 def test_a_second_phone_a_used_code_and_a_wrong_code_are_refused(
@@ -169,7 +178,7 @@ def test_a_second_phone_a_used_code_and_a_wrong_code_are_refused(
     second = contexts.page(PHONE, pose="server", mobile=True)
     second.goto(link)
     expect(second.locator("#refusal")).to_contain_text("Another phone is already the camera")
-    shot(second, "84-phone-second-refused-390")
+    phone_shot(second, "85-phone-second-refused-390")
     sid = link.split("/phone/")[1].split("?")[0]
     second.goto(f"{https_server.url}/phone/{sid}?pair=a-wrong-code-0123456789abcdef")
     expect(second.locator("#refusal")).to_contain_text("is not the one the laptop shows")

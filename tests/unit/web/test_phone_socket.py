@@ -64,9 +64,11 @@ def test_the_panel_gets_a_link_with_the_code_and_its_qr_image(client: TestClient
     body = offer(client, sid)
     assert body["url"].startswith(f"http://127.0.0.1:8000/phone/{sid}?pair=")
     assert len(body["url"].split("pair=")[1]) >= 22  # ≥ 128 bits, base64url
-    assert body["https"] is False and body["reachable"] is False  # plain loopback: says so
+    assert body["https"] is False
+    assert body["reachable"] is False
     svg = base64.b64decode(body["qr"].removeprefix("data:image/svg+xml;base64,")).decode()
-    assert svg.startswith("<svg") and "<path" in svg
+    assert svg.startswith("<svg")
+    assert "<path" in svg
 
 
 def test_a_session_without_the_camera_watch_has_no_phone(tmp_path: Path) -> None:
@@ -86,7 +88,8 @@ def test_the_phone_streams_landmarks_and_its_stop_halts_the_session(client: Test
         assert until(laptop, lambda m: m["type"] == "state")["phone"] == "paired"
         with phone_socket(client, sid, key) as phone:
             hello = phone.receive_json()
-            assert hello["type"] == "hello" and hello["camera"] is True
+            assert hello["type"] == "hello"
+            assert hello["camera"] is True
             assert until(laptop, lambda m: m["type"] == "state")["phone"] == "streaming"
             phone.send_json(landmarks_message(ms=1000.0))
             frame = until(phone, lambda m: m["type"] == "frame")
@@ -94,7 +97,8 @@ def test_the_phone_streams_landmarks_and_its_stop_halts_the_session(client: Test
             assert until(laptop, lambda m: m["type"] == "frame")["seq"] == frame["seq"]
             # The laptop's own camera no longer counts: its frames are dropped quietly.
             laptop.send_bytes(JPEG)
-            phone.send_json({"v": 1, "type": "event", "event": {"event": "stop", "source": "button"}})
+            stop = {"event": "stop", "source": "button"}
+            phone.send_json({"v": 1, "type": "event", "event": stop})
             halt = until(laptop, lambda m: m["type"] == "cues" and m["cues"])
             assert halt["cues"][0]["kind"] == "halt"
             assert until(laptop, lambda m: m["type"] == "state")["mode"] == "halted"
@@ -116,9 +120,11 @@ def test_the_phone_may_only_stop(client: TestClient) -> None:
             phone.receive_json()
             phone.send_json({"v": 1, "type": "event", "event": {"event": "ready"}})
             error = until(phone, lambda m: m["type"] == "error")
-            assert error["code"] == "unknown_event" and error["fatal"]
+            assert error["code"] == "unknown_event"
+            assert error["fatal"]
         told = until(laptop, lambda m: m["type"] == "error")
-        assert "unpaired" in told["message"] and not told["fatal"]
+        assert "unpaired" in told["message"]
+        assert not told["fatal"]
         assert until(laptop, lambda m: m["type"] == "state" and m["phone"] == "none")
     assert client.app.state.phones.status(sid) == "none"  # type: ignore[attr-defined]
 
@@ -132,7 +138,8 @@ def test_the_phones_frames_have_the_laptops_limits(client: TestClient) -> None:
         assert until(phone, lambda m: m["type"] == "error")["code"] == "not_an_image"
         phone.send_json(landmarks_message(image=[[0.5, 0.5, 0.0, 2.0]] * 33))  # visibility 2
         error = until(phone, lambda m: m["type"] == "error")
-        assert error["code"] == "bad_message" and error["fatal"]
+        assert error["code"] == "bad_message"
+        assert error["fatal"]
 
 
 def test_a_phone_flooding_frames_is_cut_off(client: TestClient) -> None:
@@ -151,7 +158,8 @@ def test_the_frame_socket_needs_the_phones_key(client: TestClient) -> None:
     sid = start_session(client, camera=True)
     link = offer(client, sid)["url"]
     error, code = closed_with(phone_socket(client, sid, None))
-    assert code == 4401 and error["code"] == "forbidden"
+    assert code == 4401
+    assert error["code"] == "forbidden"
     token = link.split("pair=")[1]
     assert closed_with(phone_socket(client, sid, token))[1] == 4401  # the code is not a key
     key = pair(client, link)
@@ -167,7 +175,8 @@ def test_one_phone_socket_at_a_time(client: TestClient) -> None:
     with phone_socket(client, sid, key) as first:
         first.receive_json()
         error, code = closed_with(phone_socket(client, sid, key))
-        assert code == 4409 and error["code"] == "already_connected"
+        assert code == 4409
+        assert error["code"] == "already_connected"
 
 
 def test_a_second_phone_and_a_reused_or_wrong_code_are_refused(client: TestClient) -> None:
@@ -180,7 +189,8 @@ def test_a_second_phone_and_a_reused_or_wrong_code_are_refused(client: TestClien
     assert "another phone is already the camera" in second.text.lower()
     assert PHONE_COOKIE not in second.cookies
     r = client.post(f"/session/{sid}/phone", headers=ORIGIN)
-    assert r.status_code == 409 and "already the camera" in r.json()["message"]
+    assert r.status_code == 409
+    assert "already the camera" in r.json()["message"]
     wrong = client.get(f"/phone/{sid}?pair=not-the-code-0123456789abcdef", follow_redirects=False)
     assert wrong.status_code == 403
     assert "not the one the laptop shows" in wrong.text
@@ -196,7 +206,8 @@ def test_unpairing_closes_the_phone_and_frees_the_place(client: TestClient) -> N
         r = client.post(f"/session/{sid}/phone/unpair", headers=ORIGIN)
         assert r.json() == {"unpaired": True}
         error = until(phone, lambda m: m["type"] == "error")
-        assert error["code"] == "unpaired" and error["fatal"]
+        assert error["code"] == "unpaired"
+        assert error["fatal"]
     assert closed_with(phone_socket(client, sid, key))[1] == 4401
     client.cookies.clear()
     assert client.get(link.split("8000", 1)[1], follow_redirects=False).status_code == 403
@@ -226,7 +237,8 @@ def test_off_loopback_a_phone_needs_the_code_not_the_servers_token(tmp_path: Pat
         key = pair(client, link)
         client.cookies.set(PHONE_COOKIE, key)
         page = client.get(f"/phone/{sid}")
-        assert page.status_code == 200 and 'id="stop"' in page.text
+        assert page.status_code == 200
+        assert 'id="stop"' in page.text
         assert client.get("/static/js/phone.js").status_code == 200
         assert client.get("/history").status_code == 401  # nothing else
         with phone_socket(client, sid, key) as phone:

@@ -74,9 +74,13 @@ def test_the_ca_may_sign_only_server_certificates_for_the_home_network(tmp_path:
     certs = made(tmp_path)
     ca = load(certs.ca_cert)
     basic = ca.extensions.get_extension_for_class(x509.BasicConstraints)
-    assert basic.critical and basic.value.ca and basic.value.path_length == 0
+    assert basic.critical
+    assert basic.value.ca
+    assert basic.value.path_length == 0
     usage = ca.extensions.get_extension_for_class(x509.KeyUsage)
-    assert usage.critical and usage.value.key_cert_sign and not usage.value.digital_signature
+    assert usage.critical
+    assert usage.value.key_cert_sign
+    assert not usage.value.digital_signature
     constraints = ca.extensions.get_extension_for_class(x509.NameConstraints)
     assert constraints.critical
     permitted = constraints.value.permitted_subtrees or []

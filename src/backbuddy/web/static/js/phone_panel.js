@@ -41,6 +41,7 @@ export class PhonePanel {
     const qr = document.getElementById("phone-qr");
     qr.src = body.qr;
     qr.hidden = false;
+    document.getElementById("phone-offer").hidden = false;
     document.getElementById("phone-url").textContent = body.url;
     document.getElementById("phone-https").hidden = !body.https;
     document.getElementById("phone-no-https").hidden = body.https;
@@ -67,8 +68,10 @@ export class PhonePanel {
     if (!this.panel) return;
     this.status.textContent = TEXT[phone];
     document.getElementById("phone-unpair").hidden = phone === "none";
-    const qr = document.getElementById("phone-qr");
-    if (phone !== "none") qr.hidden = true; // used: it pairs nobody else
+    document.getElementById("phone-use").hidden = phone !== "none";
+    // The code is spent once a phone is paired: it pairs nobody else, so it goes.
+    document.getElementById("phone-offer").hidden = phone !== "none";
+    if (phone !== "none") document.getElementById("phone-qr").hidden = true;
     if (was === "none" && phone !== "none") this.onPhone(true);
     if (was !== "none" && phone === "none") this.onPhone(false);
   }

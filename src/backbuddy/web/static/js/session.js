@@ -44,6 +44,7 @@ function releaseCamera() {
   camera = null;
   video.srcObject = null;
   document.getElementById("camera-note").textContent = "The phone is the camera.";
+  poseNote("The phone is the camera: its page says where the pose is worked out.");
 }
 
 const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/session/${root.dataset.session}`;
