@@ -97,9 +97,12 @@ def test_the_phone_streams_landmarks_and_its_stop_halts_the_session(client: Test
             assert until(laptop, lambda m: m["type"] == "frame")["seq"] == frame["seq"]
             # The laptop's own camera no longer counts: its frames are dropped quietly.
             laptop.send_bytes(JPEG)
+            # (had it counted, the camera watch here, which takes no pictures, would fail on it)
             stop = {"event": "stop", "source": "button"}
             phone.send_json({"v": 1, "type": "event", "event": stop})
-            halt = until(laptop, lambda m: m["type"] == "cues" and m["cues"])
+            heard: list[dict[str, Any]] = []
+            halt = until(laptop, lambda m: heard.append(m) or (m["type"] == "cues" and m["cues"]))
+            assert not [m for m in heard if m["type"] == "error"]
             assert halt["cues"][0]["kind"] == "halt"
             assert until(laptop, lambda m: m["type"] == "state")["mode"] == "halted"
             assert until(phone, lambda m: m["type"] == "state" and m["mode"] == "halted")
