@@ -5,15 +5,19 @@ and the server's token off loopback (a phone gets the pairing code, never the to
 from __future__ import annotations
 
 import base64
+import ipaddress
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.requests import Request
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from backbuddy.web import tls
 from backbuddy.web.phone import PHONE_COOKIE
+from backbuddy.web.phone_pages import phone_base
 
 from .conftest import ORIGIN, WS, make_client, start_session
 from .test_landmarks_and_camera_loss import landmarks_message, watch
@@ -246,3 +250,27 @@ def test_off_loopback_a_phone_needs_the_code_not_the_servers_token(tmp_path: Pat
         assert client.get("/history").status_code == 401  # nothing else
         with phone_socket(client, sid, key) as phone:
             assert phone.receive_json()["type"] == "hello"
+
+
+def _request(host: str) -> Request:
+    return Request({"type": "http", "headers": [(b"host", host.encode())], "path": "/"})
+
+
+def test_the_link_names_the_address_a_phone_on_the_home_network_can_open(tmp_path: Path) -> None:
+    addresses = [ipaddress.ip_address(a) for a in ("127.0.0.1", "192.168.1.20")]
+    certs = tls.ensure(tmp_path, names=["localhost"], addresses=addresses)
+    # The laptop opened it at its loopback address: the phone gets the home-network one.
+    assert phone_base(_request("127.0.0.1:8000"), "0.0.0.0", certs) == (
+        "https://192.168.1.20:8000",
+        True,
+    )
+    # The laptop opened it at a home-network name: the phone opens the same.
+    assert phone_base(_request("laptop.local:8443"), "0.0.0.0", certs) == (
+        "https://laptop.local:8443",
+        True,
+    )
+    # Listening on loopback only: no phone can reach it, and the panel says so.
+    assert phone_base(_request("127.0.0.1:8000"), "127.0.0.1", None) == (
+        "http://127.0.0.1:8000",
+        False,
+    )
