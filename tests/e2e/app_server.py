@@ -4,6 +4,9 @@ The camera watch is the one `backbuddy serve` wires (MediaPipe's bundled model);
 the grace period before a page-less session is recorded as interrupted is a
 parameter so tests need not wait 30 s.
 
+`--tls DIR` serves HTTPS with the certificates `backbuddy.web.tls` keeps in DIR (made
+there unless already made: a test makes them first to trust them by their key's hash).
+
 `--live N` starts N sessions at start-up (ids 1..N, without the camera watch
 unless `--live-camera`; see `tests/support/live_sessions.py`), so tests and
 benchmarks can drive several sessions of one server at once.
@@ -23,6 +26,7 @@ from fastapi import FastAPI
 from backbuddy.cli.serve_cmd import WS_MAX_BYTES, camera_watch
 from backbuddy.config import Settings
 from backbuddy.web.app import create_app
+from backbuddy.web.tls import ensure
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from live_sessions import start_live  # noqa: E402
@@ -53,19 +57,28 @@ def main() -> None:
     parser.add_argument("--live-camera", action="store_true")
     parser.add_argument("--speak", action="store_true", help="cues spoken by the server's voice")
     parser.add_argument("--no-listen", action="store_true", help="the server takes no audio")
+    parser.add_argument("--tls", type=Path, default=None)
     args = parser.parse_args()
     analyzers = camera_watch() if args.camera else None
+    certs = ensure(args.tls) if args.tls else None
     app = create_app(
         Settings(db=args.db),
         analyzers=analyzers,
         grace_s=args.grace,
         listening=not args.no_listen,
         speaking=args.speak,
+        certificates=certs,
     )
     if args.live:
         with_live_sessions(app, args.live, camera=args.live_camera)
     uvicorn.run(
-        app, host="127.0.0.1", port=args.port, log_level="warning", ws_max_size=WS_MAX_BYTES
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        ws_max_size=WS_MAX_BYTES,
+        ssl_certfile=str(certs.server_cert) if certs else None,
+        ssl_keyfile=str(certs.server_key) if certs else None,
     )
 
 

@@ -1,21 +1,26 @@
 """`backbuddy serve`: the web app on this machine, opened in the browser when there is one.
 
-Loopback needs no token. Any other address is reachable from other machines,
-so a token is required: given with --token (at least 16 characters, not easy to
-guess: `web.security.token_problem`), or made up here and printed with the
-address to open.
+Loopback needs no token and is served as plain HTTP. Any other address
+(`--lan` is `--host 0.0.0.0`) is reachable from other machines, so a token is
+required: given with --token (at least 16 characters, not easy to guess:
+`web.security.token_problem`), or made up here and printed with the address to
+open; and it is served over HTTPS with a certificate made and kept on this
+machine (`web.tls`), which a phone's browser needs to open its camera. Plain
+HTTP off loopback is refused unless `--insecure` says so, with a warning.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import ssl
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 import webbrowser
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -29,6 +34,7 @@ from backbuddy.web.app import create_app
 from backbuddy.web.camera_watch import decode_jpeg, factory
 from backbuddy.web.frames import MAX_FRAME_BYTES, AnalyzerFactory
 from backbuddy.web.security import token_problem
+from backbuddy.web.tls import Certificates, default_folder, ensure
 
 console = Console()
 #: uvicorn drops a socket message larger than this before the app sees it (close 1009).
@@ -55,8 +61,28 @@ def serve(
             "(one is made up and printed if not given).",
         ),
     ] = None,
+    lan: Annotated[
+        bool,
+        typer.Option("--lan", help="Listen on the home network too (HTTPS), e.g. for a phone."),
+    ] = False,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure", help="Off loopback, serve plain HTTP instead of HTTPS (not advised)."
+        ),
+    ] = False,
+    cert_dir: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="BACKBUDDY_CERT_DIR",
+            show_default=False,
+            help="Where the HTTPS certificates are kept (default: tls/ in the user data folder).",
+        ),
+    ] = None,
 ) -> None:
     """Start the web app: screening, camera set-up, guided session, history."""
+    if lan and is_loopback(host):
+        host = "0.0.0.0"
     if token is None and not is_loopback(host):
         token = secrets.token_urlsafe(18)
     if token is not None and (problem := token_problem(token)):
@@ -64,14 +90,45 @@ def serve(
             f"--token refused: {problem}. Leave --token out and backbuddy makes one up."
         )
     settings = load_settings(db=db, host=host, port=port, token=token)
+    certs = None if is_loopback(host) or insecure else ensure(cert_dir or default_folder())
+    if insecure and not is_loopback(host):
+        console.print(
+            "[bold red]WARNING: serving plain HTTP on the network (--insecure): anyone on it "
+            "can read the pages, the token and any camera pictures, and a phone's browser will "
+            "not open its camera. Leave out --insecure to serve HTTPS.[/]"
+        )
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    url = f"http://{shown_host}:{port}/" + (f"?token={token}" if token else "")
-    app = create_app(settings, analyzers=camera_watch(settings))
+    scheme = "https" if certs else "http"
+    url = f"{scheme}://{shown_host}:{port}/" + (f"?token={token}" if token else "")
+    app = create_app(settings, analyzers=camera_watch(settings), certificates=certs)
     console.print(f"backbuddy is running at [bold]{url}[/]  (Ctrl+C to stop)")
+    if certs is not None:
+        _say_certificate(certs, port)
     console.print("Not a medical device; not a substitute for professional care.")
     if not no_browser:
-        threading.Thread(target=_open_when_up, args=(url, port), daemon=True).start()
-    uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=WS_MAX_BYTES)
+        threading.Thread(target=_open_when_up, args=(url, port, certs), daemon=True).start()
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        ws_max_size=WS_MAX_BYTES,
+        ssl_certfile=str(certs.server_cert) if certs else None,
+        ssl_keyfile=str(certs.server_key) if certs else None,
+    )
+
+
+def _say_certificate(certs: Certificates, port: int) -> None:
+    """Where the home network reaches this server, and the CA fingerprint to compare."""
+    lan = [a for a in certs.addresses if a not in ("127.0.0.1", "::1")]
+    for address in lan:
+        shown = f"[{address}]" if ":" in address else address
+        console.print(f"On the home network: https://{shown}:{port}/")
+    console.print(
+        f"HTTPS with backbuddy's own certificate (kept in {certs.folder}); browsers warn "
+        "until they trust it. Its CA's SHA-256 fingerprint:"
+    )
+    console.print(f"  {certs.ca_fingerprint}")
 
 
 def camera_watch(settings: Settings | None = None) -> AnalyzerFactory | None:
@@ -91,12 +148,14 @@ def can_open_browser() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _open_when_up(url: str, port: int) -> None:
+def _open_when_up(url: str, port: int, certs: Certificates | None = None) -> None:
     """Wait for /healthz, then open the page; on a machine without a browser, just say so."""
-    health = f"http://127.0.0.1:{port}/healthz"
+    scheme = "https" if certs else "http"
+    health = f"{scheme}://127.0.0.1:{port}/healthz"
+    context = ssl.create_default_context(cafile=str(certs.ca_cert)) if certs else None
     for _ in range(100):
         try:
-            with urllib.request.urlopen(health, timeout=1):
+            with urllib.request.urlopen(health, timeout=1, context=context):
                 break
         except urllib.error.HTTPError:  # answering (e.g. 401 without the token): it is up
             break

@@ -28,10 +28,21 @@ from backbuddy.domain.errors import (
     SessionLimitReached,
 )
 from backbuddy.domain.ports import HistoryStore
-from backbuddy.web import data_pages, learn_page, pages, sensations, session_pages, spoken, times
+from backbuddy.web import (
+    data_pages,
+    learn_page,
+    pages,
+    phone_pages,
+    sensations,
+    session_pages,
+    spoken,
+    times,
+)
 from backbuddy.web.ears import Ears
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S
+from backbuddy.web.phone import Phones
+from backbuddy.web.phone_socket import serve_phone_socket
 from backbuddy.web.registry import Registry
 from backbuddy.web.security import (
     TOKEN_COOKIE,
@@ -44,6 +55,7 @@ from backbuddy.web.security import (
 from backbuddy.web.socket_gate import serve_socket
 from backbuddy.web.spoken import WebVoice
 from backbuddy.web.throttle import TokenFailures
+from backbuddy.web.tls import Certificates
 
 HERE = Path(__file__).resolve().parent
 NOT_MEDICAL = "Not a medical device; not a substitute for professional care."
@@ -62,11 +74,14 @@ def create_app(
     grace_s: float = GRACE_S,
     listening: bool = True,
     speaking: bool = True,
+    certificates: Certificates | None = None,
 ) -> FastAPI:
     """The web app over `store` (or the settings' database, opened at start-up).
 
     `listening`: the page's microphone may be listened to; `speaking`: cues are spoken
     with the server's voice (else the browser's). Models load only when first needed.
+    `certificates`: the server is served over HTTPS with these (`web.tls`), so a phone on
+    the home network can be the camera (`web.phone`).
     """
 
     @asynccontextmanager
@@ -88,6 +103,8 @@ def create_app(
 
     app = FastAPI(title="backbuddy", version=__version__, lifespan=lifespan, docs_url=None)
     app.state.interrupted_at_start = []
+    app.state.certificates = certificates
+    app.state.phones = Phones(lambda session_id: _running(app, session_id))
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(
         not_medical=NOT_MEDICAL,
@@ -104,6 +121,7 @@ def create_app(
     app.include_router(learn_page.router)
     app.include_router(data_pages.router)
     app.include_router(spoken.router)
+    app.include_router(phone_pages.router)
     _guard(app, settings)
     _errors(app, templates)
 
@@ -117,7 +135,21 @@ def create_app(
         state = websocket.app.state
         await serve_socket(websocket, session_id, state.registry, state.token_failures)
 
+    @app.websocket("/ws/phone/{session_id}")
+    async def phone_socket(websocket: WebSocket, session_id: int) -> None:
+        state = websocket.app.state
+        await serve_phone_socket(
+            websocket, session_id, state.registry, state.phones, state.token_failures
+        )
+
     return app
+
+
+def _running(app: FastAPI, session_id: int) -> bool:
+    """The session still runs (not ended, not let go): a phone may be its camera."""
+    registry: Registry | None = getattr(app.state, "registry", None)
+    live = registry.get(session_id) if registry is not None else None
+    return live is not None and not live.over and live.runner.state.mode != "ended"
 
 
 def _guard(app: FastAPI, settings: Settings) -> None:
@@ -137,7 +169,7 @@ def _guard(app: FastAPI, settings: Settings) -> None:
             return HTMLResponse(
                 "<h1>Refused</h1><p>Forms come from backbuddy's own pages.</p>", 403
             )
-        if settings.token is None:
+        if settings.token is None or phone_pages.own_door(request):
             return await call_next(request)
         client = request.client.host if request.client else None
         if wait := failures.locked(client):

@@ -76,6 +76,11 @@ class LiveSession:
     speak: Callable[[tuple[Cue, ...], bool], list[dict[str, Any]]] | None = None
     #: The page's microphone check heard "stop": the line about stopping says it listens.
     listening: bool = False
+    #: A phone as the camera (`web.phone`): none, paired, or streaming (its socket is open).
+    #: While one is paired, only its frames reach the camera watch.
+    phone: str = "none"
+    #: Other listeners (the phone's socket) hear what the page hears.
+    watchers: list[Send] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.runner.group_s = GROUP_S
@@ -147,6 +152,12 @@ class LiveSession:
     def publish(self, message: dict[str, Any]) -> None:
         if self.send is not None:
             self.send(message)
+        for watcher in list(self.watchers):
+            watcher(message)
+
+    def takes_frames_from(self, source: str) -> bool:
+        """Frames count from the phone while one is paired, else from the page."""
+        return source == ("page" if self.phone == "none" else "phone")
 
     def publish_state(self, force: bool = False) -> None:
         """Send the state when something other than the clock changed (or when asked)."""
@@ -186,6 +197,7 @@ class LiveSession:
             max_range_deg=s.limits.max_range_deg,
             ended=s.mode == "ended" or self.runner.finished,
             end_reason=s.end_reason,
+            phone=self.phone,
         ).model_dump()
 
     async def apply_frame(self, result: FrameResult, seq: int, analyze_ms: float) -> None:

@@ -36,6 +36,7 @@ ErrorCode = Literal[
     "bad_audio",
     "too_much_audio",
     "not_listening",
+    "unpaired",
 ]
 
 
@@ -129,6 +130,8 @@ class StateOut(_Message):
     max_range_deg: float
     ended: bool
     end_reason: str | None
+    #: A phone as the camera (`web.phone`): none, paired, or streaming.
+    phone: Literal["none", "paired", "streaming"] = "none"
 
 
 class SpokenPart(_Message):

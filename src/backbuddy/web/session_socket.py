@@ -76,6 +76,9 @@ class ProtocolViolation(Exception):
 class Connection:
     """One page attached to one live session."""
 
+    #: Whose frames these are: the session page's ("page") or a paired phone's (`phone_socket`).
+    source = "page"
+
     def __init__(self, ws: WebSocket, live: LiveSession, ears: Ears | None = None) -> None:
         self.ws = ws
         self.live = live
@@ -242,6 +245,8 @@ class Connection:
         )
 
     def _queue_job(self, job: Job) -> None:
+        if not self.live.takes_frames_from(self.source):
+            return  # a phone is the camera: this page's own frames do not count
         self.frames_seen += 1
         self.pending = (job, self.frames_seen)
         self.frame_ready.set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -22,11 +23,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_up(url: str) -> int:
+def wait_up(url: str, context: ssl.SSLContext | None = None) -> int:
     """The server's first answer; start-up imports MediaPipe, slow on a loaded 2-core box."""
     for _ in range(600):
         try:
-            with urllib.request.urlopen(url, timeout=1) as r:
+            with urllib.request.urlopen(url, timeout=1, context=context) as r:
                 return int(r.status)
         except urllib.error.HTTPError as err:
             return err.code
@@ -56,18 +57,53 @@ def test_serve_answers_healthz_and_survives_no_browser(tmp_path: Path) -> None:
     assert "No browser could be opened here" in out
 
 
-def test_off_loopback_makes_up_a_token_and_requires_it(tmp_path: Path) -> None:
+def test_off_loopback_makes_up_a_token_and_serves_https_with_its_own_certificate(
+    tmp_path: Path,
+) -> None:
+    """--lan: HTTPS with the certificate made in --cert-dir (the CA's fingerprint printed to
+    compare); plain HTTP is not answered; the token is required."""
     port = free_port()
-    proc = serve(tmp_path, "--host", "0.0.0.0", "--port", str(port), "--no-browser")
+    certs = tmp_path / "tls"
+    proc = serve(tmp_path, "--lan", "--port", str(port), "--no-browser", "--cert-dir", str(certs))
     try:
-        assert wait_up(f"http://127.0.0.1:{port}/healthz") == 401
         assert proc.stdout is not None
-        line = proc.stdout.readline()
+        line = proc.stdout.readline()  # printed once the certificate is made
+        assert f"https://127.0.0.1:{port}/?token=" in line
+        trusted = ssl.create_default_context(cafile=str(certs / "ca.pem"))
+        assert wait_up(f"https://127.0.0.1:{port}/healthz", trusted) == 401
         token = line.split("?token=")[1].split()[0]
-        assert wait_up(f"http://127.0.0.1:{port}/healthz?token={token}") == 200
+        assert wait_up(f"https://127.0.0.1:{port}/healthz?token={token}", trusted) == 200
+        with pytest.raises(OSError):  # plain HTTP gets no page
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz?token={token}", timeout=2)
+        # A client that does not trust the CA is warned.
+        with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+            urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz", timeout=2).close()
     finally:
         proc.terminate()
-        proc.communicate(timeout=10)
+        out, _ = proc.communicate(timeout=10)
+    assert (certs / "ca.pem").exists()
+    fingerprint = ":".join(f"{b:02X}" for b in _sha256_der(certs / "ca.pem"))
+    assert fingerprint in out
+
+
+def _sha256_der(pem: Path) -> bytes:
+    import hashlib
+
+    der = ssl.PEM_cert_to_DER_cert(pem.read_text())
+    return hashlib.sha256(der).digest()
+
+
+def test_plain_http_off_loopback_only_with_insecure_and_a_loud_warning(tmp_path: Path) -> None:
+    port = free_port()
+    args = ("--host", "0.0.0.0", "--port", str(port), "--no-browser", "--insecure")
+    proc = serve(tmp_path, *args, "--cert-dir", str(tmp_path / "tls"))
+    try:
+        assert wait_up(f"http://127.0.0.1:{port}/healthz") == 401
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    assert "WARNING: serving plain HTTP on the network" in " ".join(out.split())
+    assert not (tmp_path / "tls").exists()
 
 
 def test_a_browser_is_only_tried_with_a_display(monkeypatch: pytest.MonkeyPatch) -> None:

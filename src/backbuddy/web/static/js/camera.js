@@ -85,10 +85,12 @@ export class Camera {
     }, "image/jpeg", QUALITY);
   }
 
-  stop() {
+  // keepAudio: the microphone (listening.js) goes on when a phone takes over the camera.
+  stop({ keepAudio = false } = {}) {
     clearInterval(this.timer);
     this.timer = null;
     const stream = this.video.srcObject;
-    if (stream) for (const track of stream.getTracks()) track.stop();
+    if (!stream) return;
+    for (const track of stream.getTracks()) if (!(keepAudio && track.kind === "audio")) track.stop();
   }
 }

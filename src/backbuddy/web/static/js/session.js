@@ -5,6 +5,7 @@ import { Camera } from "./camera.js";
 import { Link } from "./link.js";
 import { Listening } from "./listening.js";
 import { drawSkeleton } from "./overlay.js";
+import { PhonePanel } from "./phone_panel.js";
 import { MIN_FPS, PagePose } from "./pose_page.js";
 import { RELEASE_TEXT, View } from "./view.js";
 import { VoiceOut } from "./voice_out.js";
@@ -31,6 +32,23 @@ window.backbuddy = { timings, view, pose, speech };
 let frameNo = 0;
 const countFrames = () => { frameNo += 1; requestAnimationFrame(countFrames); };
 requestAnimationFrame(countFrames);
+
+// A phone as the camera (phone_panel.js): this laptop's camera makes way, and comes back after.
+let maxFps = 30;
+const phonePanel = new PhonePanel(root, {
+  onPhone: (paired) => (paired ? releaseCamera() : root.dataset.camera === "1" && startCamera(maxFps)),
+});
+const phoneIsCamera = () => (root.dataset.phone || "none") !== "none";
+
+function releaseCamera() {
+  stopPagePose();
+  pagePose = null;
+  if (camera) camera.stop({ keepAudio: true }); // the laptop keeps listening
+  camera = null;
+  video.srcObject = null;
+  document.getElementById("camera-note").textContent = "The phone is the camera.";
+  poseNote("The phone is the camera: its page says where the pose is worked out.");
+}
 
 const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/session/${root.dataset.session}`;
 const link = new Link(url, { onMessage, onStatus });
@@ -84,6 +102,7 @@ function onMessage(msg) {
   switch (msg.type) {
     case "hello":
       listening.hello(msg, msg.camera);
+      maxFps = msg.max_fps;
       if (msg.camera && !camera) startCamera(msg.max_fps);
       break;
     case "heard":
@@ -105,6 +124,7 @@ function onMessage(msg) {
       break;
     case "state":
       hardLimit = msg.hard_speed_deg_s;
+      phonePanel.state(msg.phone);
       if (msg.ended) stopPagePose();
       if (resumeAsked && ["setup", "attempt"].includes(msg.mode)) {
         root.dataset.halted = "0";
@@ -184,9 +204,15 @@ async function startCamera(maxFps) {
     send: (buf) => link.sendFrame(buf),
     onError: (text) => { document.getElementById("camera-note").textContent = text; },
   });
-  const opened = await camera.open();
-  listening.cameraOpened(camera.audioTrack || null);
+  const own = camera;
+  document.getElementById("camera-note").textContent = "";
+  const opened = await own.open();
+  listening.cameraOpened(own.audioTrack || null);
   if (!opened) return;
+  if (phoneIsCamera() || camera !== own) { // a phone was paired meanwhile
+    own.stop({ keepAudio: true });
+    return releaseCamera();
+  }
   const choice = poseChoice();
   if (choice === "server") return serverPose("The camera watch was set to run on the server.");
   if (root.dataset.pagePose !== "1") return serverPose("This installation has no pose model for the page.");

@@ -1,0 +1,195 @@
+"""The phone as the camera, in a real browser (issue 13, item 9), over loopback only.
+
+The server serves HTTPS on 127.0.0.1 with the certificate backbuddy makes
+(`web.tls`, made here first); Debian's Chromium trusts it by its key's hash
+(`--ignore-certificate-errors-spki-list`), as a phone trusts it after comparing the
+fingerprint. Two browser contexts: the laptop (1280×900: the guide, cues, Stop) and the
+phone (390×844, the fake camera playing the rendered truth clip of a receiver set up for
+the Seated Hug Extension, `tests/data/truth/hug_correct_setup_side_front_60_f71.mp4`).
+The laptop shows a QR code; the code read back from its screenshot is the link the
+phone opens. The phone runs the pose in the page (forced on this slow machine, as in
+test_page_pose_e2e.py) and streams landmarks; the laptop reaches the movement cue; the
+phone's Stop halts the session. A second phone, a used code and a wrong code are refused.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+
+from backbuddy.web import tls
+
+from .conftest import BROWSER_ARGS, CHROMIUM, ROOT, SHOTS, Server, need, shot, start_server
+from .flows import start_session
+from .test_page_pose_e2e import ALL_CHECKS_PASS, Watched
+
+HUG_CLIP = ROOT / "tests" / "data" / "truth" / "hug_correct_setup_side_front_60_f71.mp4"
+PHONE = {"width": 390, "height": 844}
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> tls.Certificates:
+    """Made before the browser starts (it trusts the key's hash) for this machine's names and
+    addresses, as `backbuddy serve` makes them; the server finds and reuses them."""
+    return tls.ensure(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="module")
+def phone_browser(
+    playwright: Playwright, tmp_path_factory: pytest.TempPathFactory, certificates: tls.Certificates
+) -> Iterator[Browser]:
+    need("ffmpeg")
+    clip = tmp_path_factory.mktemp("phone-camera") / "hug.y4m"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(HUG_CLIP)]
+        + ["-pix_fmt", "yuv420p", "-r", "30", str(clip)],
+        check=True,
+    )
+    args = [
+        *BROWSER_ARGS,
+        f"--use-file-for-fake-video-capture={clip}",
+        f"--ignore-certificate-errors-spki-list={certificates.server_spki}",
+    ]
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def https_server(tmp_path: Path, certificates: tls.Certificates) -> Iterator[Server]:
+    srv = start_server(tmp_path, tls=certificates.folder)
+    yield srv
+    if srv.process.poll() is None:
+        srv.kill()
+
+
+class Contexts:
+    """Browser contexts of one test, each page checked for errors thrown."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.contexts: list[BrowserContext] = []
+        self.errors: list[str] = []
+
+    def page(self, viewport: dict[str, int], pose: str, mobile: bool = False) -> Page:
+        context = self.browser.new_context(viewport=viewport, is_mobile=mobile, has_touch=mobile)
+        setting = f"localStorage.setItem('backbuddy-pose', '{pose}')"
+        context.add_init_script(f"if (location.protocol === 'https:') {setting}")
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda err: self.errors.append(str(err)))
+        return page
+
+
+@pytest.fixture
+def contexts(phone_browser: Browser) -> Iterator[Contexts]:
+    made = Contexts(phone_browser)
+    yield made
+    for context in made.contexts:
+        context.close()
+    assert not made.errors, f"a page threw: {made.errors}"
+
+
+def phone_shot(page: Page, name: str) -> None:
+    """What the phone's screen shows (390×844; Stop is docked at its bottom)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def show_code(laptop: Page) -> str:
+    """Press "Use a phone as the camera"; the link, read back from the QR code on screen."""
+    laptop.get_by_role("button", name="Use a phone as the camera").click()
+    qr = laptop.locator("#phone-qr")
+    expect(qr).to_be_visible()
+    image = cv2.imdecode(np.frombuffer(qr.screenshot(), np.uint8), cv2.IMREAD_GRAYSCALE)
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    assert text == laptop.locator("#phone-url").inner_text()
+    return str(text)
+
+
+def test_the_phone_streams_the_camera_the_laptop_guides_and_the_phones_stop_halts(
+    contexts: Contexts, https_server: Server, certificates: tls.Certificates
+) -> None:
+    laptop = contexts.page({"width": 1280, "height": 900}, pose="server")
+    laptop.goto(https_server.url)
+    start_session(laptop, https_server.url, camera=True)
+    link = show_code(laptop)
+    assert link.startswith(f"{https_server.url}/phone/")
+    assert "pair=" in link
+    panel = laptop.locator("#phone-panel")
+    expect(panel).to_contain_text(certificates.ca_fingerprint)
+    expect(panel).to_contain_text("The first time only")
+    panel.scroll_into_view_if_needed()
+    shot(laptop, "80-phone-qr-panel")
+
+    phone = contexts.page(PHONE, pose="page", mobile=True)
+    watched = Watched(phone)
+    phone.goto(link)
+    assert "pair=" not in phone.url  # the code is spent and gone from the phone's history
+    phone.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
+    laptop.wait_for_selector("#session[data-phone='streaming']", timeout=30000)
+    expect(laptop.locator("#phone-status")).to_contain_text("The phone is the camera")
+    assert laptop.evaluate("document.getElementById('video').srcObject === null")
+    laptop.wait_for_selector("#checklist li.ok", timeout=60000)  # the phone's pose is seen
+    phone_shot(phone, "81-phone-camera-setup-390")
+
+    move = laptop.locator("#captions li.move")
+    resume = laptop.get_by_role("button", name="Resume")
+    ready = laptop.get_by_role("button", name="We're in position")
+    deadline = time.monotonic() + 150
+    while not move.count() and time.monotonic() < deadline:
+        if resume.is_visible():
+            resume.click()
+        elif laptop.evaluate(ALL_CHECKS_PASS) and ready.is_visible():
+            ready.click()
+        laptop.wait_for_timeout(500)
+    expect(move.first).to_contain_text("Attempt 1")
+    assert watched.landmarks > 30
+    assert watched.binary == 0
+    phone_shot(phone, "82-phone-camera-movement-390")
+
+    phone.get_by_role("button", name="Stop").click()
+    expect(phone.locator("#phone-state")).to_contain_text("Stopped")
+    laptop.wait_for_selector("#session[data-mode='halted']", timeout=10000)
+    expect(laptop.get_by_role("button", name="Resume")).to_be_visible()
+    phone_shot(phone, "83-phone-stopped-390")
+    shot(laptop, "84-phone-stopped-laptop")
+
+
+def test_a_second_phone_a_used_code_and_a_wrong_code_are_refused(
+    contexts: Contexts, https_server: Server
+) -> None:
+    laptop = contexts.page({"width": 1280, "height": 900}, pose="server")
+    laptop.goto(https_server.url)
+    start_session(laptop, https_server.url, camera=True)
+    link = show_code(laptop)
+    phone = contexts.page(PHONE, pose="server", mobile=True)
+    phone.goto(link)
+    laptop.wait_for_selector("#session[data-phone='streaming']", timeout=30000)
+
+    second = contexts.page(PHONE, pose="server", mobile=True)
+    second.goto(link)
+    expect(second.locator("#refusal")).to_contain_text("Another phone is already the camera")
+    phone_shot(second, "85-phone-second-refused-390")
+    sid = link.split("/phone/")[1].split("?")[0]
+    second.goto(f"{https_server.url}/phone/{sid}?pair=a-wrong-code-0123456789abcdef")
+    expect(second.locator("#refusal")).to_contain_text("is not the one the laptop shows")
+    second.goto(f"{https_server.url}/phone/{sid}")
+    expect(second.locator("#refusal")).to_contain_text("not paired")
+
+    # Unpaired on the laptop: the phone is told, the laptop's own camera comes back, and the
+    # spent code pairs nobody.
+    laptop.get_by_role("button", name="Unpair the phone").click()
+    expect(phone.locator("#phone-state")).to_contain_text("no longer the camera")
+    laptop.wait_for_selector("#session[data-phone='none']")
+    laptop.wait_for_function("document.getElementById('video').srcObject !== null")
+    second.goto(link)
+    expect(second.locator("#refusal")).to_contain_text("is not the one the laptop shows")
