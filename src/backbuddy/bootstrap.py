@@ -20,6 +20,7 @@ from backbuddy.config import Settings
 if TYPE_CHECKING:  # MediaPipe and the voice models load only when asked for: they are slow
     from backbuddy.adapters.mediapipe_pose import PoseModel
     from backbuddy.adapters.microphone import Microphone, Replay
+    from backbuddy.adapters.movenet import PeopleDetector
     from backbuddy.adapters.receiver_pose import ReceiverPose
     from backbuddy.adapters.speech import Player
     from backbuddy.services.listen import Listener, Recogniser
@@ -76,6 +77,20 @@ def pose_model_factory(
         )
 
     return open_receiver_pose
+
+
+def people_detector_factory(
+    settings: Settings | None = None,
+) -> Callable[[], PeopleDetector] | None:
+    """How a session whose page runs pose itself opens the two-person step's people detector
+    for its role frames (`web/page_roles.py`); None with the step off. A missing MoveNet file
+    with the step on is a `PoseModelError`, as for `pose_model_factory`."""
+    if settings is not None and not settings.two_person:
+        return None
+    from backbuddy.adapters import movenet
+
+    movenet.check_model(movenet.model_path())
+    return movenet.PeopleDetector
 
 
 # ── voice (docs/voice.md): models load only when listening or speaking is asked for ──────────

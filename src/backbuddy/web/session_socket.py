@@ -40,6 +40,7 @@ from backbuddy.web.frames import (
 )
 from backbuddy.web.live import LiveSession
 from backbuddy.web.page_pose import LandmarksRefused, PageClock, admit
+from backbuddy.web.page_roles import MAX_ROLE_TEXT_BYTES, RoleChannel, RoleFrameRefused, roles_of
 from backbuddy.web.throttle import EVENTS_BURST, EVENTS_PER_S, MessageRate
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,9 @@ class Connection:
         self.presses = MessageRate()
         self.page_clock = PageClock()
         self.frames_seen = 0
+        roles = roles_of(live.analyzer) if live.camera else None
+        #: Role frames (two-person step) when the session's camera watch has one.
+        self.roles = None if roles is None else RoleChannel(roles, self.send)
 
     def send(self, message: dict[str, Any]) -> None:
         self.outbox.put_nowait(message)
@@ -103,6 +107,7 @@ class Connection:
         live.start_ticking()
         sender = asyncio.create_task(self._sender())
         watcher = asyncio.create_task(self._watch_frames())
+        looker = asyncio.create_task(self.roles.run()) if self.roles else None
         violated = False
         try:
             await self._receive()
@@ -113,6 +118,8 @@ class Connection:
             pass
         finally:
             watcher.cancel()
+            if looker is not None:
+                looker.cancel()
             self.outbox.put_nowait(None)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sender, timeout=1.0)
@@ -129,6 +136,7 @@ class Connection:
             camera=live.camera and live.analyzer is not None,
             max_frame_bytes=MAX_FRAME_BYTES,
             max_fps=MAX_FPS,
+            roles=self.roles is not None,
         )
         self.send(hello.model_dump())
         replay = [cue_codec.to_dict(c) for c in live.history]
@@ -203,7 +211,7 @@ class Connection:
             raise ProtocolViolation("bad_message", _first_error(err)) from None
         except LandmarksRefused as err:
             raise ProtocolViolation("bad_message", str(err)) from None
-        analyzer = self.live.analyzer
+        analyzer, roles = self.live.analyzer, self.roles
         if not isinstance(analyzer, LandmarkAnalyzer):
             self.send(
                 schemas.ErrorOut(
@@ -211,11 +219,25 @@ class Connection:
                 ).model_dump()
             )
             return
-        self._queue_job(
-            lambda checks: analyzer.analyze_landmarks(
-                message.image, message.world, message.size, t, checks
+
+        def job(checks: tuple[str, ...]) -> FrameResult:
+            unsure = roles is not None and roles.roles.unsure(
+                message.image, message.size, message.ms, message.role_ms
             )
-        )
+            return analyzer.analyze_landmarks(
+                message.image, message.world, message.size, t, checks, unsure=unsure
+            )
+
+        self._queue_job(job)
+
+    def _on_role_frame(self, raw: dict[str, Any]) -> None:
+        """A small picture for telling who is who (two-person step); refusals are not fatal."""
+        try:
+            if self.roles is None:
+                raise RoleFrameRefused("not_supported", "this session takes no role frames")
+            self.roles.offer(raw)
+        except RoleFrameRefused as err:
+            self.send(schemas.ErrorOut(code=err.code, message=str(err)).model_dump())
 
     def _queue_job(self, job: Job) -> None:
         self.frames_seen += 1
@@ -255,6 +277,9 @@ class Connection:
         if raw.get("type") == "landmarks":
             self._on_landmarks(raw)
             return
+        if raw.get("type") == "role_frame":
+            self._on_role_frame(raw)
+            return
         if self.presses.flooded(time.monotonic()):
             raise ProtocolViolation(
                 "too_many_messages",
@@ -293,8 +318,11 @@ class Connection:
 
 def decode(text: str) -> dict[str, Any]:
     """A text message as a versioned JSON object, or the ProtocolViolation that says why not."""
-    if len(text.encode()) > MAX_TEXT_BYTES:
-        raise ProtocolViolation("too_big", f"text messages are limited to {MAX_TEXT_BYTES} bytes")
+    size = len(text.encode())
+    if size > MAX_ROLE_TEXT_BYTES:
+        raise ProtocolViolation(
+            "too_big", f"text messages are limited to {MAX_ROLE_TEXT_BYTES} bytes (role frames)"
+        )
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as err:
@@ -303,6 +331,8 @@ def decode(text: str) -> dict[str, Any]:
         raise ProtocolViolation("bad_message", _too_deep()) from None
     if not isinstance(raw, dict):
         raise ProtocolViolation("bad_message", "a message must be a JSON object")
+    if size > MAX_TEXT_BYTES and raw.get("type") != "role_frame":
+        raise ProtocolViolation("too_big", f"text messages are limited to {MAX_TEXT_BYTES} bytes")
     if depth(raw) > MAX_DEPTH:
         raise ProtocolViolation("bad_message", _too_deep())
     if raw.get("v") != schemas.PROTOCOL_VERSION:
