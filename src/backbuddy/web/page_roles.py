@@ -182,7 +182,8 @@ class PageRoles:
         choice, self._state = P.choose(self._detector.detect(rgb), self._state)
         self.looks += 1
         found = choice.people
-        others = tuple(_norm(found.keypoints[i], width, height) for i in choice.others)
+        # Everyone else seen lately, not only on this look: the detector blinks, people stay.
+        others = tuple(_norm(o.keypoints, width, height) for o in self._state.others)
         if choice.receiver is None:
             answer = RoleAnswer(ms, "unsure", choice.reason, None, None, others)
         else:
