@@ -112,7 +112,9 @@ class Page:
         self.last_ts = max(round(ms), self.last_ts + 1)
         return self.last_ts
 
-    def pose(self, rgb: np.ndarray, ms: float, answer: dict | None) -> tuple[np.ndarray, np.ndarray, float | None]:
+    def pose(
+        self, rgb: np.ndarray, ms: float, answer: dict | None
+    ) -> tuple[np.ndarray, np.ndarray, float | None]:
         """(image, world, role_ms) for one camera frame given the newest receiver's answer."""
         h, w = rgb.shape[:2]
         if answer is None:
@@ -133,7 +135,9 @@ class Page:
         self.model.close()
 
 
-def message(image: np.ndarray, world: np.ndarray, size: tuple[int, int], ms: float, role_ms: float | None) -> str:
+def message(
+    image: np.ndarray, world: np.ndarray, size: tuple[int, int], ms: float, role_ms: float | None
+) -> str:
     """What pose_page.js sends: 5 decimals for coordinates, 3 for visibility."""
 
     def rows(a: np.ndarray) -> list[list[float]] | None:
@@ -163,7 +167,9 @@ def run_clip(clip: str, technique: tech.Technique, roles_on: bool = True) -> Pag
             ms = 1000.0 * f.t + 5.0
             if roles_on and i % ROLE_EVERY == 0:
                 text = base64.b64encode(role_jpeg(f.rgb)).decode()
-                sent = schemas.RoleFrameIn.model_validate({"v": 1, "type": "role_frame", "ms": ms, "jpeg": text})
+                sent = schemas.RoleFrameIn.model_validate(
+                    {"v": 1, "type": "role_frame", "ms": ms, "jpeg": text}
+                )
                 answer = roles.look(decode_jpeg(decode_role_jpeg(sent.jpeg)), sent.ms)
                 pending.append((i + ANSWER_FRAMES, answer))
             while pending and pending[0][0] <= i:
@@ -176,7 +182,9 @@ def run_clip(clip: str, technique: tech.Technique, roles_on: bool = True) -> Pag
             m = schemas.LandmarksIn.model_validate(raw)
             t = page_pose.admit(m.image, m.world, m.ms, clock, f.t + 0.08)
             unsure = roles_on and roles.unsure(m.image, m.size, m.ms, m.role_ms)
-            run.results.append(watch.analyze_landmarks(m.image, m.world, m.size, t, checks, unsure=unsure))
+            run.results.append(
+                watch.analyze_landmarks(m.image, m.world, m.size, t, checks, unsure=unsure)
+            )
             run.image.append(image)
             run.cropped.append(role_ms is not None)
     finally:

@@ -174,10 +174,15 @@ class PageRoles:
         with self._lock:
             return self._answer
 
-    def look(self, rgb: Rgb, ms: float) -> RoleAnswer:
-        """Everyone in one role frame, and which one is the receiver."""
+    def prepare(self) -> None:
+        """Open the detector now (a worker thread, while the page loads its own model), so
+        its loading does not fall on the page's first frames."""
         if self._detector is None:
             self._detector = self._open()
+
+    def look(self, rgb: Rgb, ms: float) -> RoleAnswer:
+        """Everyone in one role frame, and which one is the receiver."""
+        self.prepare()
         height, width = rgb.shape[:2]
         choice, self._state = P.choose(self._detector.detect(rgb), self._state)
         self.looks += 1
@@ -273,6 +278,11 @@ class RoleChannel:
         self._ready.set()
 
     async def run(self) -> None:
+        try:
+            await asyncio.to_thread(self.roles.prepare)
+        except Exception as err:  # noqa: BLE001 - said on the first role frame's look too
+            message = f"the people detector could not open ({type(err).__name__}: {err})"
+            self.send(schemas.ErrorOut(code="camera_failed", message=message).model_dump())
         while True:
             await self._ready.wait()
             self._ready.clear()

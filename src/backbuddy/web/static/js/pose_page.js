@@ -13,6 +13,8 @@ const WARMUP_POSES = 5;
 const WINDOW_MS = 4000;
 // The server analyses frames at most this wide; the model is no better for more pixels.
 const MAX_WIDTH = 480;
+// The two-person step's role frames start this long after the first pose.
+const ROLES_AFTER_MS = 1500;
 
 // A real GPU behind WebGL2? Software renderers (SwiftShader, llvmpipe) are slower than
 // the CPU delegate, so they count as none.
@@ -79,7 +81,6 @@ export class PagePose {
     this.worker.onmessage = ({ data }) => this.received(data);
     this.worker.onerror = () => this.slow(0);
     this.schedule();
-    if (this.roleFrames) this.roleFrames.start();
     return this.stats.delegate;
   }
 
@@ -135,6 +136,10 @@ export class PagePose {
     }
     const stats = this.stats;
     stats.poses += 1;
+    // Role frames start once the poses have flowed for a while (the server learns the page's
+    // clock from its first second of poses: nothing else should load it then).
+    this.firstPoseAt ??= performance.now();
+    if (this.roleFrames && performance.now() - this.firstPoseAt > ROLES_AFTER_MS) this.roleFrames.start();
     stats.inferMs.push(data.inferMs);
     if (stats.inferMs.length > 300) stats.inferMs.shift();
     const message = { v: 1, type: "landmarks", image: data.image, world: data.world, size: this.size, ms: data.ms };
