@@ -174,17 +174,18 @@ class PageRoles:
         with self._lock:
             return self._answer
 
-    def prepare(self) -> None:
+    def prepare(self) -> Detector:
         """Open the detector now (a worker thread, while the page loads its own model), so
         its loading does not fall on the page's first frames."""
         if self._detector is None:
             self._detector = self._open()
+        return self._detector
 
     def look(self, rgb: Rgb, ms: float) -> RoleAnswer:
         """Everyone in one role frame, and which one is the receiver."""
-        self.prepare()
+        detector = self.prepare()
         height, width = rgb.shape[:2]
-        choice, self._state = P.choose(self._detector.detect(rgb), self._state)
+        choice, self._state = P.choose(detector.detect(rgb), self._state)
         self.looks += 1
         found = choice.people
         # Everyone else seen lately, not only on this look: the detector blinks, people stay.

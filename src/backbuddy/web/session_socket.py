@@ -319,6 +319,7 @@ class Connection:
 def decode(text: str) -> dict[str, Any]:
     """A text message as a versioned JSON object, or the ProtocolViolation that says why not."""
     size = len(text.encode())
+    big = size > MAX_TEXT_BYTES  # only a role frame may be (page_roles)
     if size > MAX_ROLE_TEXT_BYTES:
         raise ProtocolViolation(
             "too_big", f"text messages are limited to {MAX_ROLE_TEXT_BYTES} bytes (role frames)"
@@ -326,13 +327,15 @@ def decode(text: str) -> dict[str, Any]:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ProtocolViolation("bad_message", f"not valid JSON ({err.msg})") from None
+        raise (
+            _too_big() if big else ProtocolViolation("bad_message", f"not valid JSON ({err.msg})")
+        ) from None
     except RecursionError:
         raise ProtocolViolation("bad_message", _too_deep()) from None
+    if big and not (isinstance(raw, dict) and raw.get("type") == "role_frame"):
+        raise _too_big()
     if not isinstance(raw, dict):
         raise ProtocolViolation("bad_message", "a message must be a JSON object")
-    if size > MAX_TEXT_BYTES and raw.get("type") != "role_frame":
-        raise ProtocolViolation("too_big", f"text messages are limited to {MAX_TEXT_BYTES} bytes")
     if depth(raw) > MAX_DEPTH:
         raise ProtocolViolation("bad_message", _too_deep())
     if raw.get("v") != schemas.PROTOCOL_VERSION:
@@ -340,6 +343,10 @@ def decode(text: str) -> dict[str, Any]:
             "bad_version", f"protocol version {raw.get('v')!r} is not supported; use 1"
         )
     return raw
+
+
+def _too_big() -> ProtocolViolation:
+    return ProtocolViolation("too_big", f"text messages are limited to {MAX_TEXT_BYTES} bytes")
 
 
 def depth(value: object) -> int:
