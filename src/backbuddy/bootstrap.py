@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # OpenCV, MediaPipe and the voice models load only when asked
 
     from backbuddy.adapters.mediapipe_pose import PoseModel
     from backbuddy.adapters.microphone import Microphone, Replay
+    from backbuddy.adapters.movenet import PeopleDetector
     from backbuddy.adapters.receiver_pose import ReceiverPose
     from backbuddy.adapters.speech import Player, SpeechCache
     from backbuddy.adapters.video import Frame, VideoInfo, VideoSource
@@ -160,6 +161,20 @@ def voice_activity() -> VadModel:
     from backbuddy.adapters.vad import SileroVad
 
     return SileroVad()
+
+
+def people_detector_factory(
+    settings: Settings | None = None,
+) -> Callable[[], PeopleDetector] | None:
+    """How a session whose page runs pose itself opens the two-person step's people detector
+    for its role frames (`web/page_roles.py`); None with the step off. A missing MoveNet file
+    with the step on is a `PoseModelError`, as for `pose_model_factory`."""
+    if settings is not None and not settings.two_person:
+        return None
+    from backbuddy.adapters import movenet
+
+    movenet.check_model(movenet.model_path())
+    return movenet.PeopleDetector
 
 
 # ── voice (docs/voice.md): models load only when listening or speaking is asked for ──────────

@@ -1,8 +1,9 @@
 """Pose in the page, in a real browser (issue 15): Debian's Chromium runs MediaPipe's
 PoseLandmarker (WASM, in a worker) on a fake camera playing a rendered truth clip of a
 receiver set up for the Seated Hug Extension, and the session reaches its movement cue
-with only landmarks sent: no camera picture leaves the page, and nothing is fetched
-from anywhere but this server. When the page cannot keep the rate the speed watch
+with landmarks sent instead of camera frames (with the two-person step on, the
+default, a small low-rate role frame also goes out: test_page_roles_e2e.py), and nothing
+is fetched from anywhere but this server. When the page cannot keep the rate the speed watch
 needs it says so and sends frames instead.
 
 The clip (`tests/data/truth/hug_correct_setup_side_front_60_f71.mp4`: upright, arms
@@ -96,7 +97,9 @@ def test_the_page_runs_pose_itself_and_reaches_the_movement_cue(
     page.evaluate("localStorage.setItem('backbuddy-pose', 'page')")
     start_session(page, server.url, camera=True)
     page.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
-    expect(page.locator("#pose-note")).to_contain_text("camera pictures never leave it")
+    # With the two-person step on (the default), a small picture for telling who is who also
+    # goes out, and the note says so (tests/e2e/test_page_roles_e2e.py); never a camera frame.
+    expect(page.locator("#pose-note")).to_contain_text("The pose is worked out on this device")
     # The receiver is seen in position: the set-up checks pass and the steps move on.
     page.wait_for_selector("#checklist li.ok", timeout=30000)
     shot(page, "20-page-pose-setup")

@@ -27,7 +27,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from backbuddy.bootstrap import pose_model_factory
+from backbuddy.bootstrap import people_detector_factory, pose_model_factory
 from backbuddy.cli.options import DbOption
 from backbuddy.config import Settings, SettingsError, is_loopback, load_settings
 from backbuddy.web.app import create_app
@@ -133,12 +133,13 @@ def _say_certificate(certs: Certificates, port: int) -> None:
 
 def camera_watch(settings: Settings | None = None) -> AnalyzerFactory | None:
     """The pose model bootstrap picks (MediaPipe, with the two-person step unless switched off)
-    for each session's camera watch, if MediaPipe's model is installed."""
+    for each session's camera watch, if MediaPipe's model is installed; with the step on,
+    the people detector too, for role frames from pages that run pose themselves."""
     model = pose_model_factory(settings)
     if model is None:
         console.print("[yellow]No pose model installed: sessions run without the camera watch.[/]")
         return None
-    return factory(model, decode_jpeg)
+    return factory(model, decode_jpeg, people_detector_factory(settings))
 
 
 def can_open_browser() -> bool:

@@ -27,6 +27,7 @@ from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
 from backbuddy.services.analyze import identity_unsure
 from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult
+from backbuddy.web.page_roles import Detector, PageRoles
 
 Rgb = NDArray[np.uint8]
 Decoder = Callable[[bytes], Rgb]
@@ -50,9 +51,12 @@ class CameraWatch:
         estimator: PoseEstimator | Callable[[], PoseEstimator],
         decode: Decoder,
         fps: float = MAX_FPS,
+        roles: PageRoles | None = None,
     ) -> None:
-        """`estimator`: a pose model, or a way to open one when the first frame comes."""
+        """`estimator`: a pose model, or a way to open one when the first frame comes;
+        `roles`: who is who for landmarks from the page (the two-person step), or None."""
         self.technique = technique
+        self.roles = roles
         self._estimator: PoseEstimator | None = None
         self._open: Callable[[], PoseEstimator] | None = None
         if isinstance(estimator, PoseEstimator) and not isinstance(estimator, type):
@@ -85,10 +89,14 @@ class CameraWatch:
         size: tuple[int, int],
         t: float,
         checks: tuple[str, ...],
+        unsure: bool = False,
     ) -> FrameResult:
         """Landmarks the page computed itself: the same monitors, the same pose events; no
-        overlay back (the page draws its own landmarks: half the answer's bytes)."""
-        return self._watch(_array(image), _array(world), size, t, checks, overlay=False)
+        overlay back (the page draws its own landmarks: half the answer's bytes). `unsure`:
+        the two-person step could not say they are the receiver's (`page_roles`)."""
+        return self._watch(
+            _array(image), _array(world), size, t, checks, unsure=unsure, overlay=False
+        )
 
     def _watch(
         self,
@@ -145,12 +153,19 @@ def _overlay(image: NDArray[np.float32]) -> list[list[float]]:
     return [[round(float(p[0]), 4), round(float(p[1]), 4), round(float(p[3]), 3)] for p in image]
 
 
-def factory(open_estimator: Callable[[], PoseEstimator], decode: Decoder) -> AnalyzerFactory:
+def factory(
+    open_estimator: Callable[[], PoseEstimator],
+    decode: Decoder,
+    open_detector: Callable[[], Detector] | None = None,
+) -> AnalyzerFactory:
     """An `AnalyzerFactory` that gives each session its own monitor, and its own pose model
-    when its first frame comes (a page that runs pose itself needs none)."""
+    when its first frame comes (a page that runs pose itself needs none). `open_detector`
+    (the two-person step's people detector) gives each session role keeping for landmarks
+    from the page, opened on its first role frame."""
 
     def build(technique: Technique, limits: Limits) -> CameraWatch:
-        return CameraWatch(technique, open_estimator, decode)
+        roles = None if open_detector is None else PageRoles(open_detector, decode)
+        return CameraWatch(technique, open_estimator, decode, roles=roles)
 
     return build
 

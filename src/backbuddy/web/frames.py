@@ -76,6 +76,7 @@ class LandmarkAnalyzer(Protocol):
         size: tuple[int, int],
         t: float,
         checks: tuple[str, ...],
+        unsure: bool = False,
     ) -> FrameResult: ...
 
 

@@ -77,6 +77,25 @@ class LandmarksIn(_Message):
     world: list[Point] | None = Field(default=None, min_length=33, max_length=33)
     size: tuple[Annotated[int, Field(gt=0, le=8192)], Annotated[int, Field(gt=0, le=8192)]]
     ms: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    #: With the two-person step: the page-time `ms` of the role answer whose receiver's box
+    #: the page cropped to; null when it had none (the whole frame: the identity is unsure).
+    role_ms: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+
+
+#: A role frame's JPEG as base64 text: at most this many characters (~70 KB of JPEG; a
+#: 384-pixel frame at quality 0.7 is 10–25 KB).
+MAX_ROLE_JPEG_CHARS = 96 * 1024
+
+
+class RoleFrameIn(_Message):
+    """With the two-person step (`hello.roles`), while the page runs the pose model itself: a
+    small JPEG (at most 384 px on its long side) a few times a second, for telling the
+    receiver from the assistant only (`page_roles`); the server keeps none of them. `ms`:
+    when the page captured it, on the same clock as the landmarks' `ms`."""
+
+    type: Literal["role_frame"]
+    ms: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    jpeg: str = Field(min_length=4, max_length=MAX_ROLE_JPEG_CHARS)
 
 
 # ── server → page ─────────────────────────────────────────────────────────────
@@ -101,6 +120,8 @@ class Hello(_Message):
     stop_any_time: str = ""
     say_listening: str = ""
     say_not_listening: str = ""
+    #: The two-person step is on: a page that runs the pose model sends role frames.
+    roles: bool = False
 
 
 class CheckOut(_Message):
@@ -189,6 +210,24 @@ class FrameOut(_Message):
     speed_deg_s: float
     range_deg: float
     analyze_ms: float
+
+
+Keypoints = list[Annotated[list[float], Field(min_length=3, max_length=3)]]
+
+
+class RoleOut(_Message):
+    """The answer to one role frame (`ms`: its page time): the receiver's box (x0, y0, x1, y1)
+    and 17 keypoints (x, y, score), everyone else's keypoints, all in 0..1 of the frame; or
+    `identity` "unsure" with no box (the page then crops to nothing and its landmarks are
+    unsure)."""
+
+    type: Literal["role"] = "role"
+    ms: float
+    identity: Literal["receiver", "unsure"]
+    reason: str
+    box: tuple[float, float, float, float] | None
+    receiver: Keypoints | None
+    others: list[Keypoints]
 
 
 class ErrorOut(_Message):

@@ -17,7 +17,7 @@ from backbuddy.domain import techniques as tech
 from backbuddy.domain.errors import BackbuddyError
 from backbuddy.domain.ports import HistoryStore, SessionRecord
 from backbuddy.services import aftercare as aftercare_service
-from backbuddy.web import page_pose, plots
+from backbuddy.web import page_pose, page_roles, plots
 from backbuddy.web.deps import RegistryDep, StoreDep, TemplatesDep
 from backbuddy.web.learn_page import pop_points
 
@@ -60,6 +60,8 @@ def live_page(
         "pop_title": learn.load().pop.title,
         "pop_points": pop_points(live.runner.state.limits.pop_rest_min),
         "page_pose": page_pose.available(),
+        # The two-person step: a small picture goes to this server now and then (page_roles).
+        "roles": page_roles.roles_of(live.analyzer) is not None,
     }
     return templates.TemplateResponse(request, "session.html", context)
 

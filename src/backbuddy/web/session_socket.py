@@ -45,6 +45,7 @@ from backbuddy.web.frames import (
 )
 from backbuddy.web.live import LiveSession
 from backbuddy.web.page_pose import LandmarksRefused, PageClock, admit
+from backbuddy.web.page_roles import MAX_ROLE_TEXT_BYTES, RoleChannel, RoleFrameRefused, roles_of
 from backbuddy.web.throttle import EVENTS_BURST, EVENTS_PER_S, MessageRate
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,9 @@ class Connection:
         self.presses = MessageRate()
         self.page_clock = PageClock()
         self.frames_seen = 0
+        roles = roles_of(live.analyzer) if live.camera else None
+        #: Role frames (two-person step) when the session's camera watch has one.
+        self.roles = None if roles is None else RoleChannel(roles, self.send)
 
     def send(self, message: dict[str, Any]) -> None:
         self.outbox.put_nowait(message)
@@ -114,6 +118,7 @@ class Connection:
         live.start_ticking()
         sender = asyncio.create_task(self._sender())
         watcher = asyncio.create_task(self._watch_frames())
+        looker = asyncio.create_task(self.roles.run()) if self.roles else None
         violated = False
         try:
             await self._receive()
@@ -126,6 +131,8 @@ class Connection:
             watcher.cancel()
             if self.audio is not None:
                 self.audio.close()
+            if looker is not None:
+                looker.cancel()
             self.outbox.put_nowait(None)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sender, timeout=1.0)
@@ -143,6 +150,7 @@ class Connection:
             max_frame_bytes=MAX_FRAME_BYTES,
             max_fps=MAX_FPS,
             **listening_hello(self.ears),
+            roles=self.roles is not None,
         )
         self.send(hello.model_dump())
         replay = [cue_codec.to_dict(c) for c in live.history]
@@ -230,7 +238,7 @@ class Connection:
             raise ProtocolViolation("bad_message", _first_error(err)) from None
         except LandmarksRefused as err:
             raise ProtocolViolation("bad_message", str(err)) from None
-        analyzer = self.live.analyzer
+        analyzer, roles = self.live.analyzer, self.roles
         if not isinstance(analyzer, LandmarkAnalyzer):
             self.send(
                 schemas.ErrorOut(
@@ -238,11 +246,25 @@ class Connection:
                 ).model_dump()
             )
             return
-        self._queue_job(
-            lambda checks: analyzer.analyze_landmarks(
-                message.image, message.world, message.size, t, checks
+
+        def job(checks: tuple[str, ...]) -> FrameResult:
+            unsure = roles is not None and roles.roles.unsure(
+                message.image, message.size, message.ms, message.role_ms
             )
-        )
+            return analyzer.analyze_landmarks(
+                message.image, message.world, message.size, t, checks, unsure=unsure
+            )
+
+        self._queue_job(job)
+
+    def _on_role_frame(self, raw: dict[str, Any]) -> None:
+        """A small picture for telling who is who (two-person step); refusals are not fatal."""
+        try:
+            if self.roles is None:
+                raise RoleFrameRefused("not_supported", "this session takes no role frames")
+            self.roles.offer(raw)
+        except RoleFrameRefused as err:
+            self.send(schemas.ErrorOut(code=err.code, message=str(err)).model_dump())
 
     def _queue_job(self, job: Job) -> None:
         if not self.live.takes_frames_from(self.source):
@@ -283,6 +305,9 @@ class Connection:
         raw = decode(text)
         if raw.get("type") == "landmarks":
             self._on_landmarks(raw)
+            return
+        if raw.get("type") == "role_frame":
+            self._on_role_frame(raw)
             return
         if self.presses.flooded(time.monotonic()):
             raise ProtocolViolation(
@@ -335,14 +360,22 @@ def listening_hello(ears: Ears) -> dict[str, Any]:
 
 def decode(text: str) -> dict[str, Any]:
     """A text message as a versioned JSON object, or the ProtocolViolation that says why not."""
-    if len(text.encode()) > MAX_TEXT_BYTES:
-        raise ProtocolViolation("too_big", f"text messages are limited to {MAX_TEXT_BYTES} bytes")
+    size = len(text.encode())
+    big = size > MAX_TEXT_BYTES  # only a role frame may be (page_roles)
+    if size > MAX_ROLE_TEXT_BYTES:
+        raise ProtocolViolation(
+            "too_big", f"text messages are limited to {MAX_ROLE_TEXT_BYTES} bytes (role frames)"
+        )
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ProtocolViolation("bad_message", f"not valid JSON ({err.msg})") from None
+        raise (
+            _too_big() if big else ProtocolViolation("bad_message", f"not valid JSON ({err.msg})")
+        ) from None
     except RecursionError:
         raise ProtocolViolation("bad_message", _too_deep()) from None
+    if big and not (isinstance(raw, dict) and raw.get("type") == "role_frame"):
+        raise _too_big()
     if not isinstance(raw, dict):
         raise ProtocolViolation("bad_message", "a message must be a JSON object")
     if depth(raw) > MAX_DEPTH:
@@ -352,6 +385,10 @@ def decode(text: str) -> dict[str, Any]:
             "bad_version", f"protocol version {raw.get('v')!r} is not supported; use 1"
         )
     return raw
+
+
+def _too_big() -> ProtocolViolation:
+    return ProtocolViolation("too_big", f"text messages are limited to {MAX_TEXT_BYTES} bytes")
 
 
 def depth(value: object) -> int:

@@ -3,6 +3,8 @@
 // the rate it keeps; below MIN_FPS the speed watch cannot work, so the caller falls back
 // to sending frames to the server (camera.js), and says so.
 
+import { RoleFrames } from "./roles.js";
+
 // The speed monitor needs at least this many poses a second (issue 15).
 export const MIN_FPS = 15;
 // Poses not counted while the model warms up (graph start, first inferences).
@@ -11,6 +13,8 @@ const WARMUP_POSES = 5;
 const WINDOW_MS = 4000;
 // The server analyses frames at most this wide; the model is no better for more pixels.
 const MAX_WIDTH = 480;
+// The two-person step's role frames start this long after the first pose.
+const ROLES_AFTER_MS = 1500;
 
 // A real GPU behind WebGL2? Software renderers (SwiftShader, llvmpipe) are slower than
 // the CPU delegate, so they count as none.
@@ -30,7 +34,9 @@ export class PagePose {
   // send(message) → bool: hand a landmarks message to the socket.
   // onPose(pose): every pose, for the overlay. onSlow(fps): the rate fell below MIN_FPS.
   // minFps may only be raised above MIN_FPS (a test makes this machine "too slow" with it).
-  constructor(video, { send, onPose, onSlow, maxFps = 30, minFps = MIN_FPS, keep = false }) {
+  // roles: the two-person step is on (hello.roles): role frames go out, and the model runs
+  // on the receiver's crop once the server has said where the receiver is (roles.js).
+  constructor(video, { send, onPose, onSlow, maxFps = 30, minFps = MIN_FPS, keep = false, roles = false }) {
     this.video = video;
     this.send = send;
     this.onPose = onPose;
@@ -45,7 +51,18 @@ export class PagePose {
     this.lastTakenMs = -Infinity;
     this.held = null;
     this.times = [];
-    this.stats = { delegate: null, fps: null, poses: 0, sent: 0, inferMs: [] };
+    this.stats = { delegate: null, fps: null, poses: 0, sent: 0, inferMs: [], cropped: 0 };
+    this.roleFrames = roles ? new RoleFrames(video, send) : null;
+    this.receiver = null; // the newest role answer that found the receiver
+    if (this.roleFrames) this.stats.roles = this.roleFrames.stats;
+  }
+
+  // A `role` message from the server: where the receiver is (or unsure: the last place kept;
+  // the server then marks the landmarks unsure).
+  role(msg) {
+    if (!this.roleFrames) return;
+    this.roleFrames.answered(msg);
+    if (msg.identity === "receiver" && msg.box && (!this.receiver || msg.ms > this.receiver.ms)) this.receiver = msg;
   }
 
   // Load the model; resolves to the delegate used, or throws when it cannot run here.
@@ -107,7 +124,7 @@ export class PagePose {
     this.busy = true;
     this.lastSentMs = ms;
     this.size = size;
-    this.worker.postMessage({ type: "frame", bitmap, ms }, [bitmap]);
+    this.worker.postMessage({ type: "frame", bitmap, ms, role: this.receiver }, [bitmap]);
   }
 
   received(data) {
@@ -119,9 +136,15 @@ export class PagePose {
     }
     const stats = this.stats;
     stats.poses += 1;
+    // Role frames start once the poses have flowed for a while (the server learns the page's
+    // clock from its first second of poses: nothing else should load it then).
+    this.firstPoseAt ??= performance.now();
+    if (this.roleFrames && performance.now() - this.firstPoseAt > ROLES_AFTER_MS) this.roleFrames.start();
     stats.inferMs.push(data.inferMs);
     if (stats.inferMs.length > 300) stats.inferMs.shift();
     const message = { v: 1, type: "landmarks", image: data.image, world: data.world, size: this.size, ms: data.ms };
+    if (this.roleFrames) message.role_ms = data.roleMs;
+    if (data.roleMs !== null && data.roleMs !== undefined) stats.cropped += 1;
     if (this.send(message)) stats.sent += 1;
     this.onPose(data);
     this.measure(performance.now());
@@ -146,6 +169,7 @@ export class PagePose {
 
   stop() {
     this.stopped = true;
+    if (this.roleFrames) this.roleFrames.stop();
     if (this.held) this.held.bitmap.close();
     this.held = null;
     if (this.worker) this.worker.terminate();

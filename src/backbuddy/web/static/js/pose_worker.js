@@ -3,12 +3,16 @@
 // mediapipe wheel. Every file comes from this server's /static/vendor; nothing is downloaded.
 
 import { FilesetResolver, PoseLandmarker } from "/static/vendor/tasks-vision/vision_bundle.mjs";
+import { cropFor, paintOthers, toFrame } from "./roles.js";
 
 const WASM = "/static/vendor/tasks-vision/wasm";
 const BUNDLE = "/static/vendor/pose/pose_landmarker_full.task";
 
 let landmarker = null;
 let lastTs = 0;
+// The two-person step (roles.js): the crop around the receiver kept between frames, and the
+// grey over everyone else, painted once per role answer.
+const cropped = { crop: null, roleMs: null, canvas: null, mask: null, masked: false };
 
 function options(delegate) {
   return {
@@ -40,20 +44,58 @@ const rows = (points) => (points
   ? points.map((p) => [round(p.x, 1e5), round(p.y, 1e5), round(p.z, 1e5), round(p.visibility ?? 0, 1e3)])
   : null);
 
-function detect({ bitmap, ms }) {
+// The landmarker wants strictly increasing whole milliseconds.
+function stamp(ms) {
+  lastTs = Math.max(Math.round(ms), lastTs + 1);
+  return lastTs;
+}
+
+// The receiver's crop of this frame with the others greyed out, or null (no receiver yet:
+// the whole frame, and the landmarks go out marked unsure). A new crop makes the model
+// look afresh: one blank picture drops the region it was tracking.
+function receiverCrop(bitmap, ms, role) {
+  if (!role || !role.box) return null;
+  const { width: w, height: h } = bitmap;
+  const crop = cropFor(cropped.crop, role.box, w, h);
+  const cw = crop.x1 - crop.x0, ch = crop.y1 - crop.y0;
+  if (crop !== cropped.crop) {
+    landmarker.detectForVideo(grey64(), stamp(ms - 1));
+    cropped.canvas = new OffscreenCanvas(cw, ch);
+    cropped.mask = new OffscreenCanvas(cw, ch);
+    cropped.roleMs = null;
+  }
+  if (role.ms !== cropped.roleMs) cropped.masked = paintOthers(cropped.mask, role, crop, w, h);
+  cropped.crop = crop;
+  cropped.roleMs = role.ms;
+  const ctx = cropped.canvas.getContext("2d");
+  ctx.drawImage(bitmap, crop.x0, crop.y0, cw, ch, 0, 0, cw, ch);
+  if (cropped.masked) ctx.drawImage(cropped.mask, 0, 0);
+  return crop;
+}
+
+function grey64() {
+  const data = new ImageData(64, 64);
+  data.data.fill(127);
+  for (let i = 3; i < data.data.length; i += 4) data.data[i] = 255;
+  return data;
+}
+
+function detect({ bitmap, ms, role }) {
   const started = performance.now();
-  // The landmarker wants strictly increasing whole milliseconds.
-  const ts = Math.max(Math.round(ms), lastTs + 1);
-  lastTs = ts;
-  let result;
+  const { width: w, height: h } = bitmap;
+  let result, crop = null;
   try {
-    result = landmarker.detectForVideo(bitmap, ts);
+    crop = receiverCrop(bitmap, ms, role);
+    result = landmarker.detectForVideo(crop ? cropped.canvas : bitmap, stamp(ms));
   } finally {
     bitmap.close();
   }
-  const image = rows(result.landmarks && result.landmarks[0]);
+  let points = result.landmarks && result.landmarks[0];
+  if (crop) points = toFrame(points, crop, w, h);
+  const image = rows(points);
   const world = image ? rows(result.worldLandmarks && result.worldLandmarks[0]) : null;
-  return { type: "pose", ms, image, world, inferMs: performance.now() - started };
+  const roleMs = crop ? role.ms : null;
+  return { type: "pose", ms, image, world, roleMs, inferMs: performance.now() - started };
 }
 
 self.onmessage = async ({ data }) => {

@@ -35,8 +35,9 @@ requestAnimationFrame(countFrames);
 
 // A phone as the camera (phone_panel.js): this laptop's camera makes way, and comes back after.
 let maxFps = 30;
+let roles = false; // the two-person step: the page sends role frames (roles.js)
 const phonePanel = new PhonePanel(root, {
-  onPhone: (paired) => (paired ? releaseCamera() : root.dataset.camera === "1" && startCamera(maxFps)),
+  onPhone: (paired) => (paired ? releaseCamera() : root.dataset.camera === "1" && startCamera(maxFps, roles)),
 });
 const phoneIsCamera = () => (root.dataset.phone || "none") !== "none";
 
@@ -103,7 +104,11 @@ function onMessage(msg) {
     case "hello":
       listening.hello(msg, msg.camera);
       maxFps = msg.max_fps;
-      if (msg.camera && !camera) startCamera(msg.max_fps);
+      roles = Boolean(msg.roles);
+      if (msg.camera && !camera) startCamera(msg.max_fps, msg.roles);
+      break;
+    case "role": // where the receiver is (two-person step, roles.js)
+      if (pagePose) pagePose.role(msg);
       break;
     case "heard":
       listening.heard(msg);
@@ -195,7 +200,7 @@ function poseNote(text) {
   if (note) note.textContent = text;
 }
 
-async function startCamera(maxFps) {
+async function startCamera(maxFps, roles = false) {
   const asked = new URLSearchParams(location.search).get("fps") || localStorage.getItem("backbuddy-fps");
   const fps = Math.min(Number(asked) || 15, maxFps);
   camera = new Camera(video, {
@@ -222,6 +227,7 @@ async function startCamera(maxFps) {
     maxFps,
     minFps,
     keep: choice === "page",
+    roles,
     send: (message) => link.sendLandmarks(message),
     onPose: (p) => drawSkeleton(overlay, video, p.image && p.image.map((q) => [q[0], q[1], q[3]]), lastTracked),
     onSlow: (rate) => serverPose(rate > 0
@@ -233,8 +239,11 @@ async function startCamera(maxFps) {
     const delegate = await pagePose.start();
     if (!pagePose) return; // fell back while loading
     Object.assign(pose, { where: "page", reason: null });
-    poseNote(`The pose is worked out on this device (${delegate === "GPU" ? "graphics chip" : "processor"}): `
-      + "camera pictures never leave it; only body landmark positions go to backbuddy.");
+    const where = `The pose is worked out on this device (${delegate === "GPU" ? "graphics chip" : "processor"})`;
+    poseNote(roles
+      ? `${where}; body landmark positions go to backbuddy. To tell the receiver from the assistant, `
+        + "a small, low-rate picture (about 2 a second) also goes to the backbuddy server; it keeps none of them."
+      : `${where}: camera pictures never leave it; only body landmark positions go to backbuddy.`);
   } catch (err) {
     serverPose(`The pose model could not start on this device (${err.message}).`);
   }

@@ -1,0 +1,323 @@
+"""Who is who when pose runs in the page (issue 15, item 2): role frames and the unsure rules.
+
+The page's pose model (MediaPipe PoseLandmarker, one person) follows whoever its
+detector finds first, and with the assistant in view that is often the assistant. So,
+with the two-person step on, the page also sends a small JPEG a few times a second
+(`schemas.RoleFrameIn`, at most `ROLE_MAX_SIDE` px on its long side). The server runs
+the people detector (MoveNet MultiPose) and the role rule (`motion.people.choose`) on
+it, off the event loop, and answers (`schemas.RoleOut`) with the receiver's box and
+keypoints and everyone else's keypoints, or "unsure", for the frame time it refers to.
+The page then runs its model on a crop around the receiver with the others greyed out
+(`static/js/roles.js`, the page's twin of `adapters/receiver_pose.py`). Role frames are
+used for this answer only and are not kept.
+
+`PageRoles.unsure` then judges each landmarks message: its identity is "unsure" (the
+engine gives no movement cue and pauses a movement, as for lost tracking: I3, I4) when
+
+* the page says it had no receiver's box to crop to (`role_ms` missing), or
+* the newest role answer is more than `STALE_MS` of page time from the landmarks'
+  frame, or there is none, or
+* the newest role answer was "unsure", or
+* the page's skeleton does not lie inside the receiver's box (padded as the crop is),
+  or its nose and torso sit nearer someone else than the receiver
+  (`people.pose_is_receiver`, with the tolerance doubled for the time between the two
+  frames).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backbuddy.motion import people as P
+from backbuddy.web import schemas
+from backbuddy.web.frames import FrameRate, FrameRejected, check_frame
+
+Rgb = NDArray[np.uint8]
+#: A landmarks frame is judged against a role answer at most this far away in page time.
+STALE_MS = 1000.0
+#: Role frames are at most this many pixels on their long side (MoveNet's own input size:
+#: a larger frame gains nothing, a much smaller one loses people).
+ROLE_MAX_SIDE = 384
+#: The server refuses role frames larger than this on either side (a misbehaving page).
+ROLE_REFUSE_SIDE = 640
+#: A role frame's message (base64 JPEG inside JSON) may be this long; other text messages
+#: keep the socket's 16 KiB limit.
+MAX_ROLE_TEXT_BYTES = schemas.MAX_ROLE_JPEG_CHARS + 1024
+#: Role frames the page sends a second (its rate; `FLOOD` a second are refused).
+ROLE_FPS = 2.5
+ROLE_FLOOD = 8.0
+#: The receiver's box grows this much on each side before the skeleton is held to it (the
+#: crop's own padding: the page's landmarks cannot come from outside the crop).
+PAD_SIDE, PAD_TOP, PAD_BOTTOM = 0.25, 0.30, 0.15
+#: The tolerance of `pose_is_receiver` is scaled by this: the two frames are up to
+#: `STALE_MS` apart, and a slow movement moves the nose a little in that time.
+DRIFT_SCALE = 2.0
+#: MediaPipe's nose, shoulders and hips (the points `people.ANCHORS` names, in its numbering).
+MP_ANCHORS = (0, 11, 12, 23, 24)
+#: A landmark is held to the box when its visibility is at least this.
+MIN_VISIBILITY = 0.5
+
+
+class RoleFrameRefused(ValueError):
+    """A role frame the server will not look at; `code` is the protocol error code (non-fatal)."""
+
+    def __init__(self, code: schemas.ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code: schemas.ErrorCode = code
+
+
+class Detector(Protocol):
+    def detect(self, rgb: Rgb) -> P.People: ...
+
+
+@dataclass(frozen=True)
+class RoleAnswer:
+    """One role frame's verdict, normalised to the frame (0..1): the receiver's box
+    (x0, y0, x1, y1) and keypoints (17 × x, y, score), the others' keypoints, or none."""
+
+    ms: float
+    identity: P.Identity
+    reason: str
+    box: tuple[float, float, float, float] | None
+    receiver: tuple[tuple[float, float, float], ...] | None
+    others: tuple[tuple[tuple[float, float, float], ...], ...]
+
+    def message(self) -> dict[str, Any]:
+        """The `role` message (schemas.RoleOut) the page gets."""
+        box = None if self.box is None else tuple(round(v, 4) for v in self.box)
+        return schemas.RoleOut(
+            ms=self.ms,
+            identity=self.identity,
+            reason=self.reason,
+            box=box,
+            receiver=_rows(self.receiver),
+            others=[_rows(o) or [] for o in self.others],
+        ).model_dump()
+
+
+def _rows(kp: tuple[tuple[float, float, float], ...] | None) -> list[list[float]] | None:
+    return None if kp is None else [[round(x, 4), round(y, 4), round(s, 3)] for x, y, s in kp]
+
+
+def _norm(kp: NDArray[np.float32], w: int, h: int) -> tuple[tuple[float, float, float], ...]:
+    return tuple((float(x) / w, float(y) / h, float(s)) for x, y, s in kp)
+
+
+def decode_role_jpeg(data: str) -> bytes:
+    """The JPEG bytes of a role frame's base64 text; RoleFrameRefused when it is not one we
+    take (the same size and header checks as camera frames, and a smaller side limit)."""
+    try:
+        jpeg = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise RoleFrameRefused("bad_message", "role_frame.jpeg is not base64 text") from None
+    try:
+        width, height = check_frame(jpeg)
+    except FrameRejected as err:
+        code: schemas.ErrorCode = "too_big" if err.code == "too_big" else "not_an_image"
+        raise RoleFrameRefused(code, f"role frame refused: {err}") from None
+    if max(width, height) > ROLE_REFUSE_SIDE:
+        raise RoleFrameRefused(
+            "too_big",
+            f"role frame of {width}×{height} pixels is over the {ROLE_REFUSE_SIDE}-pixel "
+            f"limit; send at most {ROLE_MAX_SIDE} pixels on the long side",
+        )
+    return jpeg
+
+
+class RoleRate:
+    """Refuses role frames beyond `ROLE_FLOOD` a second (non-fatal: they are dropped, the
+    answer goes stale and the landmarks turn unsure, which is the safe side)."""
+
+    def __init__(self) -> None:
+        self._rate = FrameRate(ROLE_FLOOD)
+
+    def check(self, now: float) -> None:
+        if self._rate.flooded(now):
+            raise RoleFrameRefused(
+                "too_many_frames",
+                f"role frames are arriving faster than {ROLE_FLOOD:g} a second; "
+                f"this one was dropped (send about {ROLE_FPS:g} a second)",
+            )
+
+
+class PageRoles:
+    """The receiver's place for one session whose page runs pose itself.
+
+    `look` runs on a worker thread (one at a time: its caller queues role frames);
+    `unsure` may run on another thread at the same time, so the newest answer is
+    swapped under a lock. The detector opens on the first role frame.
+    """
+
+    def __init__(
+        self, open_detector: Callable[[], Detector], decode: Callable[[bytes], Rgb]
+    ) -> None:
+        self._open = open_detector
+        self.decode = decode
+        self._detector: Detector | None = None
+        self._state = P.RoleState()
+        self._lock = threading.Lock()
+        self._answer: RoleAnswer | None = None
+        self.looks = 0
+
+    @property
+    def answer(self) -> RoleAnswer | None:
+        with self._lock:
+            return self._answer
+
+    def prepare(self) -> Detector:
+        """Open the detector now (a worker thread, while the page loads its own model), so
+        its loading does not fall on the page's first frames."""
+        if self._detector is None:
+            self._detector = self._open()
+        return self._detector
+
+    def look(self, rgb: Rgb, ms: float) -> RoleAnswer:
+        """Everyone in one role frame, and which one is the receiver."""
+        detector = self.prepare()
+        height, width = rgb.shape[:2]
+        choice, self._state = P.choose(detector.detect(rgb), self._state)
+        self.looks += 1
+        found = choice.people
+        # Everyone else seen lately, not only on this look: the detector blinks, people stay.
+        others = tuple(_norm(o.keypoints, width, height) for o in self._state.others)
+        if choice.receiver is None:
+            answer = RoleAnswer(ms, "unsure", choice.reason, None, None, others)
+        else:
+            x0, y0, x1, y1 = (float(v) for v in found.boxes[choice.receiver])
+            box = (x0 / width, y0 / height, x1 / width, y1 / height)
+            kp = _norm(found.keypoints[choice.receiver], width, height)
+            answer = RoleAnswer(ms, "receiver", choice.reason, box, kp, others)
+        with self._lock:
+            if self._answer is None or ms > self._answer.ms:
+                self._answer = answer
+        return answer
+
+    def unsure(
+        self,
+        image: Sequence[Sequence[float]] | None,
+        size: tuple[int, int],
+        ms: float | None,
+        role_ms: float | None,
+    ) -> bool:
+        """Is this landmarks message's identity unsure (the rules in the module docstring)?"""
+        answer = self.answer
+        if image is None:
+            return False  # nobody in view: tracking is lost, which pauses on its own
+        if role_ms is None or ms is None or answer is None:
+            return True
+        if abs(ms - answer.ms) > STALE_MS or answer.identity != "receiver":
+            return True
+        return not skeleton_is_receivers(np.asarray(image, np.float64), answer, size)
+
+
+def skeleton_is_receivers(
+    image: NDArray[np.float64], answer: RoleAnswer, size: tuple[int, int]
+) -> bool:
+    """Do the page's landmarks (33 × x, y, z, visibility, 0..1) lie inside the receiver's
+    padded box, and sit nearer the receiver than anyone else?"""
+    assert answer.box is not None
+    assert answer.receiver is not None
+    points = image[list(MP_ANCHORS)]
+    seen = points[:, 3] >= MIN_VISIBILITY
+    if not seen.any():
+        return False
+    x0, y0, x1, y1 = answer.box
+    w, h = x1 - x0, y1 - y0
+    inside = (
+        (points[:, 0] >= x0 - PAD_SIDE * w)
+        & (points[:, 0] <= x1 + PAD_SIDE * w)
+        & (points[:, 1] >= y0 - PAD_TOP * h)
+        & (points[:, 1] <= y1 + PAD_BOTTOM * h)
+    )
+    if not inside[seen].all():
+        return False
+    scale = np.array(size, np.float64)  # judged in pixels: trunk lengths need true proportions
+    pose = np.where(seen[:, None], points[:, :2] * scale, np.nan)
+    receiver = _pixels(answer.receiver, scale)
+    box = np.array(answer.box, np.float32) * np.tile(scale, 2).astype(np.float32)
+    others = [_pixels(o, scale) for o in answer.others]
+    return P.pose_is_receiver(pose, (receiver, box), others, scale=DRIFT_SCALE) is not False
+
+
+def _pixels(kp: tuple[tuple[float, float, float], ...], scale: NDArray[np.float64]) -> P.F32:
+    a = np.array(kp, np.float32)
+    a[:, :2] *= scale.astype(np.float32)
+    return a
+
+
+class RoleChannel:
+    """The socket's side of role frames: each is checked as it arrives (a refused one is a
+    non-fatal error), the newest waits, and one at a time is looked at on a worker thread
+    (never on the event loop, and never on the session's engine thread, so a look cannot
+    delay a stop); the answer goes to the page."""
+
+    def __init__(self, roles: PageRoles, send: Callable[[dict[str, Any]], None]) -> None:
+        self.roles = roles
+        self.send = send
+        self.rate = RoleRate()
+        self._waiting: tuple[bytes, float] | None = None
+        self._ready = asyncio.Event()
+
+    def offer(self, raw: dict[str, Any]) -> None:
+        """Take one `role_frame` message; RoleFrameRefused says why not (nothing is kept)."""
+        self.rate.check(time.monotonic())
+        try:
+            message = schemas.RoleFrameIn.model_validate(raw)
+        except ValueError as err:
+            raise RoleFrameRefused("bad_message", f"role frame refused: {_first(err)}") from None
+        self._waiting = (decode_role_jpeg(message.jpeg), message.ms)
+        self._ready.set()
+
+    async def run(self) -> None:
+        try:
+            await asyncio.to_thread(self.roles.prepare)
+        except Exception as err:  # noqa: BLE001 - said on the first role frame's look too
+            message = f"the people detector could not open ({type(err).__name__}: {err})"
+            self.send(schemas.ErrorOut(code="camera_failed", message=message).model_dump())
+        while True:
+            await self._ready.wait()
+            self._ready.clear()
+            if self._waiting is None:
+                continue
+            jpeg, ms = self._waiting
+            self._waiting = None
+            try:
+                answer = await asyncio.to_thread(self._look, jpeg, ms)
+            except ValueError as err:  # the bytes passed the header check but do not decode
+                self.send(schemas.ErrorOut(code="not_an_image", message=str(err)).model_dump())
+                continue
+            except Exception as err:  # noqa: BLE001 - no answer: the landmarks turn unsure
+                message = (
+                    f"the people detector failed on a role frame ({type(err).__name__}: {err})"
+                )
+                self.send(schemas.ErrorOut(code="camera_failed", message=message).model_dump())
+                continue
+            self.send(answer.message())
+
+    def _look(self, jpeg: bytes, ms: float) -> RoleAnswer:
+        return self.roles.look(self.roles.decode(jpeg), ms)
+
+
+def _first(err: ValueError) -> str:
+    errors = getattr(err, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "message"
+        return f"{where}: {first['msg']}"
+    return str(err)
+
+
+def roles_of(analyzer: object) -> PageRoles | None:
+    """The session's role keeper, when its camera watch has the two-person step."""
+    roles = getattr(analyzer, "roles", None)
+    return roles if isinstance(roles, PageRoles) else None

@@ -1,0 +1,193 @@
+"""A stand-in for the session page with two people in view (issue 15, item 2), in Python.
+
+What the browser does (web/static/js/roles.js, pose_page.js, pose_worker.js), step for step,
+with the same model (MediaPipe Tasks PoseLandmarker on the page's own `.task` bundle) and
+the server's real code for everything the server does:
+
+* every `ROLE_EVERY`-th camera frame (2.5 a second at 30 frames/s) becomes a role frame:
+  scaled to 384 px on its long side, JPEG at quality 0.7, base64 in a `role_frame` message
+  through `schemas.RoleFrameIn` and `page_roles.decode_role_jpeg`, looked at by
+  `PageRoles.look` (real MoveNet + the role rule); its answer reaches the page
+  `ANSWER_FRAMES` frames later (the detector's run time and the round trip);
+* every camera frame, the page's model runs on the crop around the newest receiver's box
+  (kept while the receiver stays inside it, a grey picture first when it moves), with
+  everyone else's body greyed out, and the landmarks are mapped back to the whole frame;
+  before the first box, on the whole frame with `role_ms` null;
+* the landmarks message passes `schemas.LandmarksIn`, `page_pose.admit`, then
+  `PageRoles.unsure` and `CameraWatch.analyze_landmarks`, as on the socket.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from backbuddy.adapters import video
+from backbuddy.adapters.movenet import PeopleDetector
+from backbuddy.adapters.pose_bundle import TasksPoseModel
+from backbuddy.adapters.receiver_pose import GREY, Crop, body_mask, keep_or_move, masked, to_frame
+from backbuddy.domain import techniques as tech
+from backbuddy.motion import people as P
+from backbuddy.web import page_pose, schemas
+from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
+from backbuddy.web.frames import FrameResult
+from backbuddy.web.page_roles import ROLE_MAX_SIDE, PageRoles, RoleAnswer, decode_role_jpeg
+
+ROOT = Path(__file__).resolve().parents[2]
+TRUTH = ROOT / "tests" / "data" / "truth"
+#: A role frame every this many camera frames (30 frames/s → 2.5 a second).
+ROLE_EVERY = 12
+#: A role answer reaches the page this many camera frames after its role frame (~100 ms).
+ANSWER_FRAMES = 3
+
+
+@dataclass
+class PageRun:
+    """One clip through the page's path: per frame, the landmarks sent (33 × 4, NaN when
+    nobody), whether they were cropped to the receiver, and the camera watch's result."""
+
+    image: list[np.ndarray] = field(default_factory=list)
+    cropped: list[bool] = field(default_factory=list)
+    results: list[FrameResult] = field(default_factory=list)
+    looks: int = 0
+
+    def pixels(self, size: tuple[int, int]) -> np.ndarray:
+        return np.stack(self.image)[:, :, :2] * np.array(size, np.float64)
+
+
+def role_jpeg(rgb: np.ndarray) -> bytes:
+    """The page's role frame: long side 384 px, JPEG quality 0.7 (roles.js)."""
+    h, w = rgb.shape[:2]
+    scale = min(1.0, ROLE_MAX_SIDE / max(w, h))
+    small = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    out = io.BytesIO()
+    Image.fromarray(small).save(out, format="JPEG", quality=70)
+    return out.getvalue()
+
+
+def _kp_px(rows: list[list[float]], w: int, h: int) -> np.ndarray:
+    a = np.array(rows, np.float32)
+    a[:, :2] *= (w, h)
+    return a
+
+
+def _extent(kp: np.ndarray) -> np.ndarray:
+    """A person's box from its trusted keypoints (the page gets no box for the others)."""
+    seen = kp[kp[:, 2] >= P.MIN_SCORE]
+    if not len(seen):
+        return np.zeros(4, np.float32)
+    return np.array([*seen[:, :2].min(axis=0), *seen[:, :2].max(axis=0)], np.float32)
+
+
+def others_mask(answer: dict, crop: Crop, w: int, h: int) -> np.ndarray | None:
+    """roles.js `paintOthers`: the others' bodies (×1.3) minus the receiver's, in the crop."""
+    if not answer["others"]:
+        return None
+    theirs = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), bool)
+    for rows in answer["others"]:
+        kp = _kp_px(rows, w, h)
+        theirs |= body_mask(kp, _extent(kp), crop, scale=1.3)
+    mine = _kp_px(answer["receiver"], w, h)
+    return theirs & ~body_mask(mine, _extent(mine), crop)
+
+
+class Page:
+    """The page's pose worker with the two-person step (pose_worker.js + roles.js)."""
+
+    def __init__(self) -> None:
+        self.model = TasksPoseModel(page_pose.BUNDLE)
+        self.crop: Crop | None = None
+        self.crop_ms: float | None = None
+        self.mask: np.ndarray | None = None
+        self.last_ts = 0
+
+    def _stamp(self, ms: float) -> int:
+        self.last_ts = max(round(ms), self.last_ts + 1)
+        return self.last_ts
+
+    def pose(
+        self, rgb: np.ndarray, ms: float, answer: dict | None
+    ) -> tuple[np.ndarray, np.ndarray, float | None]:
+        """(image, world, role_ms) for one camera frame given the newest receiver's answer."""
+        h, w = rgb.shape[:2]
+        if answer is None:
+            image, world = self.model.estimate(rgb, self._stamp(ms))
+            return image, world, None
+        box = np.array(answer["box"], np.float32) * (w, h, w, h)
+        crop = keep_or_move(self.crop, box, w, h)
+        if crop != self.crop:
+            self.model.estimate(np.full((64, 64, 3), GREY, np.uint8), self._stamp(ms - 1))
+            self.crop_ms = None
+        if answer["ms"] != self.crop_ms:
+            self.mask = others_mask(answer, crop, w, h)
+        self.crop, self.crop_ms = crop, answer["ms"]
+        image, world = self.model.estimate(masked(rgb, crop, self.mask), self._stamp(ms))
+        return to_frame(image, crop, w, h), world, float(answer["ms"])
+
+    def close(self) -> None:
+        self.model.close()
+
+
+def message(
+    image: np.ndarray, world: np.ndarray, size: tuple[int, int], ms: float, role_ms: float | None
+) -> str:
+    """What pose_page.js sends: 5 decimals for coordinates, 3 for visibility."""
+
+    def rows(a: np.ndarray) -> list[list[float]] | None:
+        if np.isnan(a).any():
+            return None
+        return [[round(float(v), 5) for v in p[:3]] + [round(float(p[3]), 3)] for p in a]
+
+    body = {"v": 1, "type": "landmarks", "image": rows(image), "world": rows(world)}
+    return json.dumps(body | {"size": list(size), "ms": ms, "role_ms": role_ms})
+
+
+def run_clip(clip: str, technique: tech.Technique, roles_on: bool = True) -> PageRun:
+    """One clip through the page's path (module docstring); `roles_on` False: today's page
+    without the two-person step (the whole frame, nothing unsure)."""
+    with video.open_file(TRUTH / f"{clip}.mp4") as source:
+        frames = list(source)
+    roles = PageRoles(PeopleDetector, decode_jpeg)
+    watch = CameraWatch(technique, lambda: None, decode_jpeg, roles=roles)  # type: ignore[arg-type,return-value]
+    clock = page_pose.PageClock()
+    page = Page()
+    pending: list[tuple[int, RoleAnswer]] = []
+    newest: dict | None = None
+    run = PageRun()
+    checks = technique.setup[-1].checks
+    try:
+        for i, f in enumerate(frames):
+            ms = 1000.0 * f.t + 5.0
+            if roles_on and i % ROLE_EVERY == 0:
+                text = base64.b64encode(role_jpeg(f.rgb)).decode()
+                sent = schemas.RoleFrameIn.model_validate(
+                    {"v": 1, "type": "role_frame", "ms": ms, "jpeg": text}
+                )
+                answer = roles.look(decode_jpeg(decode_role_jpeg(sent.jpeg)), sent.ms)
+                pending.append((i + ANSWER_FRAMES, answer))
+            while pending and pending[0][0] <= i:
+                out = schemas.RoleOut.model_validate(pending.pop(0)[1].message()).model_dump()
+                if out["identity"] == "receiver":
+                    newest = out
+            image, world, role_ms = page.pose(f.rgb, ms, newest if roles_on else None)
+            h, w = f.rgb.shape[:2]
+            raw = json.loads(message(image, world, (w, h), ms, role_ms))
+            m = schemas.LandmarksIn.model_validate(raw)
+            t = page_pose.admit(m.image, m.world, m.ms, clock, f.t + 0.08)
+            unsure = roles_on and roles.unsure(m.image, m.size, m.ms, m.role_ms)
+            run.results.append(
+                watch.analyze_landmarks(m.image, m.world, m.size, t, checks, unsure=unsure)
+            )
+            run.image.append(image)
+            run.cropped.append(role_ms is not None)
+    finally:
+        page.close()
+    run.looks = roles.looks
+    return run
