@@ -31,7 +31,7 @@ from typing import Any
 
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as ev
-from backbuddy.domain import session, wording
+from backbuddy.domain import wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
 from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner

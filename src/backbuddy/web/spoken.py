@@ -17,19 +17,24 @@ import hashlib
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
 
 from backbuddy import bootstrap
-from backbuddy.adapters.speech import SpeechCache
 from backbuddy.audio.errors import SpeechUnavailable
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.techniques import Technique
 from backbuddy.services.cue_speech import fixed_texts, spoken_parts
 
 router = APIRouter()
+
+
+class RenderedSpeech(Protocol):
+    """What the page's voice needs of the speech cache `bootstrap.speech_cache` builds."""
+
+    def get(self, text: str) -> Path: ...
 
 
 class WebVoice:
@@ -40,7 +45,7 @@ class WebVoice:
         self.folder = folder
         self.texts: dict[str, str] = {}
         self.problem: str | None = None if enabled else "spoken cues from the server are off"
-        self._cache: SpeechCache | None = None
+        self._cache: RenderedSpeech | None = None
         self._lock = threading.Lock()
 
     @staticmethod
