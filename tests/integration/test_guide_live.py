@@ -37,7 +37,9 @@ class Terminal:
         os.close(slave)
         self.seen = ""
 
-    def expect(self, text: str, timeout: float = 20.0) -> None:
+    # Generous: a wait for output, not a speed check (probing for a microphone and a voice
+    # took over 20 s on the shared 2-core machine under load).
+    def expect(self, text: str, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         while text not in ANSI.sub("", self.seen):
             left = deadline - time.monotonic()
