@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,26 @@ def test_a_stuck_write_on_one_session_does_not_hold_up_another_sessions_stop(
             await live.interrupt_now("the test is over")
 
     try:
-        asyncio.run(main())
+        run_apart(main)
     finally:
         disk.release.set()
         opened.store.close()
+
+
+def run_apart(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """`asyncio.run(main())` on a thread of its own: a fresh event loop, whatever loop an
+    earlier test left set on this one."""
+    failed: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as err:  # noqa: BLE001 - re-raised on the test's thread
+            failed.append(err)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive(), "the sessions did not finish"
+    if failed:
+        raise failed[0]
