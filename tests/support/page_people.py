@@ -34,7 +34,6 @@ from backbuddy.adapters.movenet import PeopleDetector
 from backbuddy.adapters.pose_bundle import TasksPoseModel
 from backbuddy.adapters.receiver_pose import GREY, Crop, body_mask, keep_or_move, masked, to_frame
 from backbuddy.domain import techniques as tech
-from backbuddy.motion import people as P
 from backbuddy.web import page_pose, schemas
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
 from backbuddy.web.frames import FrameResult
@@ -78,24 +77,17 @@ def _kp_px(rows: list[list[float]], w: int, h: int) -> np.ndarray:
     return a
 
 
-def _extent(kp: np.ndarray) -> np.ndarray:
-    """A person's box from its trusted keypoints (the page gets no box for the others)."""
-    seen = kp[kp[:, 2] >= P.MIN_SCORE]
-    if not len(seen):
-        return np.zeros(4, np.float32)
-    return np.array([*seen[:, :2].min(axis=0), *seen[:, :2].max(axis=0)], np.float32)
-
-
 def others_mask(answer: dict, crop: Crop, w: int, h: int) -> np.ndarray | None:
-    """roles.js `paintOthers`: the others' bodies (×1.3) minus the receiver's, in the crop."""
+    """roles.js `paintOthers`: the others' bodies (×1.3) minus the receiver's, in the crop,
+    each drawn to the size of its box (as adapters/receiver_pose.py `others_mask`)."""
     if not answer["others"]:
         return None
     theirs = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), bool)
-    for rows in answer["others"]:
-        kp = _kp_px(rows, w, h)
-        theirs |= body_mask(kp, _extent(kp), crop, scale=1.3)
+    scale = np.array([w, h, w, h], np.float32)
+    for rows, box in zip(answer["others"], answer["others_boxes"], strict=True):
+        theirs |= body_mask(_kp_px(rows, w, h), np.array(box, np.float32) * scale, crop, scale=1.3)
     mine = _kp_px(answer["receiver"], w, h)
-    return theirs & ~body_mask(mine, _extent(mine), crop)
+    return theirs & ~body_mask(mine, np.array(answer["box"], np.float32) * scale, crop)
 
 
 class Page:

@@ -91,6 +91,7 @@ class RoleAnswer:
     box: tuple[float, float, float, float] | None
     receiver: tuple[tuple[float, float, float], ...] | None
     others: tuple[tuple[tuple[float, float, float], ...], ...]
+    others_boxes: tuple[tuple[float, float, float, float], ...] = ()
 
     def message(self) -> dict[str, Any]:
         """The `role` message (schemas.RoleOut) the page gets."""
@@ -102,6 +103,7 @@ class RoleAnswer:
             box=box,
             receiver=_rows(self.receiver),
             others=[_rows(o) or [] for o in self.others],
+            others_boxes=[tuple(round(v, 4) for v in b) for b in self.others_boxes],
         ).model_dump()
 
 
@@ -190,13 +192,18 @@ class PageRoles:
         found = choice.people
         # Everyone else seen lately, not only on this look: the detector blinks, people stay.
         others = tuple(_norm(o.keypoints, width, height) for o in self._state.others)
+        scale = np.array([width, height, width, height], np.float64)
+        boxes = tuple(
+            tuple(float(v) for v in np.asarray(o.box, np.float64) / scale)
+            for o in self._state.others
+        )
         if choice.receiver is None:
-            answer = RoleAnswer(ms, "unsure", choice.reason, None, None, others)
+            answer = RoleAnswer(ms, "unsure", choice.reason, None, None, others, boxes)  # type: ignore[arg-type]
         else:
             x0, y0, x1, y1 = (float(v) for v in found.boxes[choice.receiver])
             box = (x0 / width, y0 / height, x1 / width, y1 / height)
             kp = _norm(found.keypoints[choice.receiver], width, height)
-            answer = RoleAnswer(ms, "receiver", choice.reason, box, kp, others)
+            answer = RoleAnswer(ms, "receiver", choice.reason, box, kp, others, boxes)  # type: ignore[arg-type]
         with self._lock:
             if self._answer is None or ms > self._answer.ms:
                 self._answer = answer

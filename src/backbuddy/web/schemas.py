@@ -228,6 +228,8 @@ class RoleOut(_Message):
     box: tuple[float, float, float, float] | None
     receiver: Keypoints | None
     others: list[Keypoints]
+    #: Their boxes, in the same order (a body's size sets how wide the page greys it).
+    others_boxes: list[tuple[float, float, float, float]] = Field(default_factory=list)
 
 
 class ErrorOut(_Message):

@@ -158,6 +158,7 @@ def test_the_answer_names_the_receivers_box_and_everyone_elses_keypoints() -> No
     assert message.box == pytest.approx(tuple(RECEIVER[1] / [W, H, W, H]), abs=1e-4)
     assert message.receiver is not None
     assert len(message.others) == 1
+    assert message.others_boxes[0] == pytest.approx(tuple(ASSISTANT[1] / [W, H, W, H]), abs=1e-4)
     assert message.others[0][0][1] == pytest.approx(ASSISTANT[0][0, 1] / H, abs=1e-4)
 
 

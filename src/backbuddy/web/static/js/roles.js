@@ -96,13 +96,10 @@ export function cropFor(current, box, w, h) {
 }
 
 // One person's body on a 2D context, in crop pixels: thick lines along the trusted skeleton
-// edges and a disc on the head (sizes × scale).
-function drawBody(ctx, kp, crop, w, h, scale) {
+// edges and a disc on the head (sizes × scale, in the long side of the person's box).
+function drawBody(ctx, kp, box, crop, w, h, scale) {
   const pts = kp.map(([x, y, s]) => [x * w - crop.x0, y * h - crop.y0, s]);
-  const xs = pts.filter((p) => p[2] >= MIN_SCORE);
-  if (!xs.length) return;
-  const length = Math.max(Math.max(...xs.map((p) => p[0])) - Math.min(...xs.map((p) => p[0])),
-    Math.max(...xs.map((p) => p[1])) - Math.min(...xs.map((p) => p[1])));
+  const length = Math.max((box[2] - box[0]) * w, (box[3] - box[1]) * h);
   ctx.lineWidth = Math.max(2, Math.round(2 * LIMB * scale * length));
   ctx.lineCap = "round";
   ctx.beginPath();
@@ -132,10 +129,10 @@ export function paintOthers(mask, role, crop, w, h) {
   if (!role.others.length) return false;
   ctx.globalCompositeOperation = "source-over";
   ctx.fillStyle = ctx.strokeStyle = GREY;
-  for (const kp of role.others) drawBody(ctx, kp, crop, w, h, 1.3);
+  role.others.forEach((kp, i) => drawBody(ctx, kp, role.others_boxes[i], crop, w, h, 1.3));
   ctx.globalCompositeOperation = "destination-out";
   ctx.fillStyle = ctx.strokeStyle = "#000";
-  drawBody(ctx, role.receiver, crop, w, h, 1.0);
+  drawBody(ctx, role.receiver, role.box, crop, w, h, 1.0);
   ctx.globalCompositeOperation = "source-over";
   return true;
 }
