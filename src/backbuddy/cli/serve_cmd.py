@@ -36,7 +36,8 @@ from backbuddy.web.frames import MAX_FRAME_BYTES, AnalyzerFactory
 from backbuddy.web.security import token_problem
 from backbuddy.web.tls import Certificates, default_folder, ensure
 
-console = Console()
+# No emoji codes: a fingerprint like "…:CD:…" must print as it is, not as a disc.
+console = Console(emoji=False)
 #: uvicorn drops a socket message larger than this before the app sees it (close 1009).
 WS_MAX_BYTES = 2 * MAX_FRAME_BYTES
 
@@ -123,12 +124,12 @@ def _say_certificate(certs: Certificates, port: int) -> None:
     lan = [a for a in certs.addresses if a not in ("127.0.0.1", "::1")]
     for address in lan:
         shown = f"[{address}]" if ":" in address else address
-        console.print(f"On the home network: https://{shown}:{port}/")
+        console.print(f"On the home network: https://{shown}:{port}/", markup=False)
     console.print(
         f"HTTPS with backbuddy's own certificate (kept in {certs.folder}); browsers warn "
         "until they trust it. Its CA's SHA-256 fingerprint:"
     )
-    console.print(f"  {certs.ca_fingerprint}")
+    console.print(f"  {certs.ca_fingerprint}", markup=False, highlight=False)
 
 
 def camera_watch(settings: Settings | None = None) -> AnalyzerFactory | None:

@@ -5,7 +5,7 @@ rate limits, one-at-a-time analysis and `pose` events), with three differences:
 
 * it is admitted by the phone's device key (`web.phone`), not the page's token, after
   the same Host and Origin checks and the same lock-out after wrong keys;
-* a phone may send landmarks, frames and `stop`, nothing else: a STOP on the phone
+* a phone may send landmarks, frames, role frames and `stop`, nothing else: a STOP on the phone
   halts the session exactly as the laptop's does; the laptop keeps every other press;
 * the phone going away does not halt the session (the laptop page is still there):
   without fresh frames a movement pauses by itself (I4). A protocol violation on the
@@ -110,11 +110,14 @@ class PhoneConnection(Connection):
                 camera=live.analyzer is not None,
                 max_frame_bytes=MAX_FRAME_BYTES,
                 max_fps=MAX_FPS,
+                roles=self.roles is not None,
             )
             self.send(hello.model_dump())
             live.publish_state(force=True)
         sender = asyncio.create_task(self._sender())
         watcher = asyncio.create_task(self._watch_frames())
+        # The two-person step: the phone's page sends role frames as the laptop's would.
+        looker = asyncio.create_task(self.roles.run()) if self.roles else None
         try:
             await self._receive()
         except ProtocolViolation as err:
@@ -123,6 +126,8 @@ class PhoneConnection(Connection):
             pass
         finally:
             watcher.cancel()
+            if looker is not None:
+                looker.cancel()
             with contextlib.suppress(ValueError):
                 live.watchers.remove(self.hear)
             if live.phone == "streaming":

@@ -113,3 +113,23 @@ def test_a_browser_is_only_tried_with_a_display(monkeypatch: pytest.MonkeyPatch)
     assert serve_cmd.can_open_browser() is False
     monkeypatch.setenv("DISPLAY", ":0")
     assert serve_cmd.can_open_browser() is True
+
+
+def test_the_fingerprint_and_addresses_print_exactly_as_they_are(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A fingerprint holding ":CD:" once printed as a disc emoji, and an IPv6 address in
+    brackets reads like console markup: both must reach the terminal unchanged."""
+    from types import SimpleNamespace
+
+    fingerprint = "8E:ED:9F:F3:FF:21:B6:76:E1:21:9F:2A:7C:E1:2E:CD:C5:44:82:28"
+    certs = SimpleNamespace(
+        addresses=("127.0.0.1", "192.168.1.20", "fe80::1"),
+        folder=tmp_path,
+        ca_fingerprint=fingerprint,
+    )
+    serve_cmd._say_certificate(certs, 8443)  # type: ignore[arg-type]
+    out = capsys.readouterr().out
+    assert fingerprint in out
+    assert "https://192.168.1.20:8443/" in out
+    assert "https://[fe80::1]:8443/" in out

@@ -60,7 +60,10 @@ function finish(text) {
 function onMessage(msg) {
   switch (msg.type) {
     case "hello":
-      if (msg.camera && !camera) startCamera(msg.max_fps);
+      if (msg.camera && !camera) startCamera(msg.max_fps, Boolean(msg.roles));
+      break;
+    case "role": // where the receiver is (two-person step, roles.js)
+      if (pagePose) pagePose.role(msg);
       break;
     case "state":
       root.dataset.mode = msg.mode;
@@ -103,7 +106,7 @@ function poseNote(text) {
   document.getElementById("pose-note").textContent = text;
 }
 
-async function startCamera(maxFps) {
+async function startCamera(maxFps, roles = false) {
   const fps = Math.min(Number(localStorage.getItem("backbuddy-fps")) || 15, maxFps);
   camera = new Camera(video, {
     fps,
@@ -120,6 +123,7 @@ async function startCamera(maxFps) {
     maxFps,
     minFps,
     keep: choice === "page",
+    roles,
     send: (message) => link.sendLandmarks(message),
     onPose: (p) => drawSkeleton(overlay, video, p.image && p.image.map((q) => [q[0], q[1], q[3]]), lastTracked),
     onSlow: (rate) => serverPose(rate > 0
@@ -131,8 +135,11 @@ async function startCamera(maxFps) {
     const delegate = await pagePose.start();
     if (!pagePose) return;
     Object.assign(pose, { where: "page", reason: null });
-    poseNote(`The pose is worked out on this phone (${delegate === "GPU" ? "graphics chip" : "processor"}): `
-      + "camera pictures never leave it; only body landmark positions go to backbuddy.");
+    const where = `The pose is worked out on this phone (${delegate === "GPU" ? "graphics chip" : "processor"})`;
+    poseNote(roles
+      ? `${where}; body landmark positions go to backbuddy. To tell the receiver from the assistant, `
+        + "a small, low-rate picture (about 2 a second) also goes to the backbuddy server on the laptop; it keeps none of them."
+      : `${where}: camera pictures never leave it; only body landmark positions go to backbuddy.`);
   } catch (err) {
     serverPose(`The pose model could not start on this phone (${err.message}).`);
   }
