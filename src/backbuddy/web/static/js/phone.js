@@ -6,7 +6,7 @@
 import { Camera } from "./camera.js";
 import { Link } from "./link.js";
 import { drawSkeleton } from "./overlay.js";
-import { MIN_FPS, PagePose } from "./pose_page.js";
+import { newPagePose, pagePoseNote } from "./pose_page.js";
 
 const root = document.getElementById("main");
 const video = document.getElementById("video");
@@ -118,28 +118,21 @@ async function startCamera(maxFps, roles = false) {
   if (choice === "server") return serverPose("The camera watch was set to run on the server.");
   if (root.dataset.pagePose !== "1") return serverPose("This installation has no pose model for the page.");
   poseNote("Loading the pose model on this phone…");
-  const minFps = Number(localStorage.getItem("backbuddy-pose-min-fps")) || MIN_FPS;
-  pagePose = new PagePose(video, {
+  pagePose = newPagePose(video, {
+    device: "phone",
     maxFps,
-    minFps,
     keep: choice === "page",
     roles,
     send: (message) => link.sendLandmarks(message),
     onPose: (p) => drawSkeleton(overlay, video, p.image && p.image.map((q) => [q[0], q[1], q[3]]), lastTracked),
-    onSlow: (rate) => serverPose(rate > 0
-      ? `This phone worked out the pose ${rate.toFixed(1)} times a second; the speed watch needs ${Math.max(MIN_FPS, minFps)}.`
-      : "The pose model stopped working on this phone."),
+    fallback: serverPose,
   });
   pose.stats = pagePose.stats;
   try {
     const delegate = await pagePose.start();
     if (!pagePose) return;
     Object.assign(pose, { where: "page", reason: null });
-    const where = `The pose is worked out on this phone (${delegate === "GPU" ? "graphics chip" : "processor"})`;
-    poseNote(roles
-      ? `${where}; body landmark positions go to backbuddy. To tell the receiver from the assistant, `
-        + "a small, low-rate picture (about 2 a second) also goes to the backbuddy server on the laptop; it keeps none of them."
-      : `${where}: camera pictures never leave it; only body landmark positions go to backbuddy.`);
+    poseNote(pagePoseNote("phone", delegate, roles, "the backbuddy server on the laptop"));
   } catch (err) {
     serverPose(`The pose model could not start on this phone (${err.message}).`);
   }

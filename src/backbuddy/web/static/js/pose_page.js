@@ -176,3 +176,30 @@ export class PagePose {
     this.worker = null;
   }
 }
+
+// One page's pose model, as the session page and the phone's page both start it: the least
+// rate it must keep (MIN_FPS, or more from localStorage backbuddy-pose-min-fps), and what to
+// say when it falls short. `device` names the device in that sentence ("device", "phone").
+export function newPagePose(video, { device, maxFps, keep, roles, send, onPose, fallback }) {
+  const minFps = Number(localStorage.getItem("backbuddy-pose-min-fps")) || MIN_FPS;
+  return new PagePose(video, {
+    maxFps,
+    minFps,
+    keep,
+    roles,
+    send,
+    onPose,
+    onSlow: (rate) => fallback(rate > 0
+      ? `This ${device} worked out the pose ${rate.toFixed(1)} times a second; the speed watch needs ${Math.max(MIN_FPS, minFps)}.`
+      : `The pose model stopped working on this ${device}.`),
+  });
+}
+
+// The privacy line once the model runs in the page; `server` names where role frames go.
+export function pagePoseNote(device, delegate, roles, server) {
+  const where = `The pose is worked out on this ${device} (${delegate === "GPU" ? "graphics chip" : "processor"})`;
+  return roles
+    ? `${where}; body landmark positions go to backbuddy. To tell the receiver from the assistant, `
+      + `a small, low-rate picture (about 2 a second) also goes to ${server}; it keeps none of them.`
+    : `${where}: camera pictures never leave it; only body landmark positions go to backbuddy.`;
+}
