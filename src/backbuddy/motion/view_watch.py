@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 from backbuddy.motion.landmarks import BoolArray, FloatArray
 
 #: A torso middle further than this from the reference (trunk lengths) is a moved camera.
-SHIFT_TRUNKS = 0.15
+SHIFT_TRUNKS = 0.1
 #: …or a recent azimuth this far from the reference, degrees.
 AZIMUTH_TOL_DEG = 25.0
 #: The recent view is the median over this many seconds.
