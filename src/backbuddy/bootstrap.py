@@ -56,14 +56,17 @@ def open_store(settings: Settings, now: datetime | None = None) -> OpenedStore:
 
 
 def pose_model_factory(
-    settings: Settings | None = None, *, still: bool = False
+    settings: Settings | None = None, *, still: bool = False, live: bool = False
 ) -> Callable[[], PoseModel | ReceiverPose] | None:
     """How each camera watch opens its pose model; None when MediaPipe's bundled model is not
     installed (nothing is ever downloaded).
 
     With the two-person step (`settings.two_person`, on by default) MoveNet finds every person
     and MediaPipe measures only the receiver (`ReceiverPose`); off, MediaPipe alone. `still`:
-    each frame on its own (photos). A missing MoveNet file with the step on is a
+    each frame on its own (photos). `live`: a camera in real time, where the people detector
+    runs on its own thread so MediaPipe never waits for it (`adapters/looks.py`; frames with
+    roles too old are "unsure"); a file read for `analyze` keeps it in line, frame-exact.
+    A missing MoveNet file with the step on is a
     `PoseModelError` that says how to get it, not a quiet fall-back to one person.
     """
     from backbuddy.adapters.mediapipe_pose import PoseModel, bundled_model_present
@@ -73,6 +76,7 @@ def pose_model_factory(
     if settings is not None and not settings.two_person:
         return partial(PoseModel, still=still)
     from backbuddy.adapters import movenet
+    from backbuddy.adapters.looks import InLine, Threaded
     from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
 
     movenet.check_model(movenet.model_path())
@@ -82,6 +86,7 @@ def pose_model_factory(
             movenet.PeopleDetector(),
             partial(PoseModel, still=still),
             every=1 if still else EVERY,
+            looks=Threaded if live and not still else InLine,
         )
 
     return open_receiver_pose

@@ -41,6 +41,7 @@ def test_set_up_moves_on_only_with_the_camera_s_agreement(tid, outcome, events):
                 and last.checks_ok
                 and last.identity == "receiver"
                 and last.placement_ok
+                and not last.camera_moved
             )
             if fine:
                 assert moved_on
@@ -50,7 +51,12 @@ def test_set_up_moves_on_only_with_the_camera_s_agreement(tid, outcome, events):
                 assert s.cues[0].kind == "say"
                 assert (s.cues[0].reason or "").startswith("not_ready:")
                 failing = [c for c in step.checks if last is not None and c in last.failing]
-                named = last is not None and last.tracked and last.placement_ok
+                named = (
+                    last is not None
+                    and last.tracked
+                    and last.placement_ok
+                    and not last.camera_moved
+                )
                 if failing and named and last.identity == "receiver":
                     assert s.cues[0].reason == f"not_ready:{failing[0]}"
         elif isinstance(s.event, Pose) and moved_on:

@@ -67,7 +67,8 @@ def test_i2_stop_or_symptom_makes_halt_the_next_cue_then_never_move(tid, outcome
 def test_i3_i4_move_only_on_exhale_with_a_live_correct_view(tid, outcome, events):
     """I3: a move only on the exhale and, in camera mode, only with a fresh frame of the
     receiver (not the assistant), tracked, still, checks passing, within range, from a
-    valid placement. I4: movement never continues unseen for more than 0.5 s."""
+    valid placement whose view is not being re-read after a camera move. I4: movement never
+    continues unseen for more than 0.5 s."""
     last_pose: Pose | None = None
     for s in replay(start(tid, outcome), events):
         if isinstance(s.event, Pose):
@@ -86,6 +87,7 @@ def test_i3_i4_move_only_on_exhale_with_a_live_correct_view(tid, outcome, events
                 assert last_pose.speed_deg_s <= s.after.limits.gentle_speed_deg_s
                 assert last_pose.range_deg <= s.after.limits.max_range_deg, "beyond range"
                 assert last_pose.placement_ok
+                assert not last_pose.camera_moved
                 assert last_pose.identity == "receiver"
                 assert cue.t - last_pose.t <= s.after.stale_after <= POSE_STALE_MAX_S
         # I4: movement never continues unseen for more than 0.5 s in camera mode.
@@ -95,6 +97,7 @@ def test_i3_i4_move_only_on_exhale_with_a_live_correct_view(tid, outcome, events
             assert last_pose.tracked
             assert last_pose.identity == "receiver"
             assert last_pose.placement_ok
+            assert not last_pose.camera_moved
             assert s.event.t - last_pose.t <= s.after.stale_after + TICK_S + 1e-6
             assert s.after.stale_after + TICK_S <= I4_PAUSE_S + 1e-9
 
@@ -122,6 +125,10 @@ def test_i4_i5_camera_limits_pause_or_halt_at_once(tid, outcome, events):
         elif phase in MOVEMENT_PHASES and pose.identity != "receiver":
             assert first is not None, "an unsure identity must pause as lost tracking"
             assert (first.kind, first.reason) == ("pause", "identity_unsure")
+        elif phase in MOVEMENT_PHASES and pose.camera_moved:
+            assert first is not None, "a camera moved during the movement must pause first"
+            assert (first.kind, first.reason) == ("pause", "camera_moved")
+            assert wording.CAMERA_MOVED in first.text
         elif phase in MOVEMENT_PHASES and not pose.placement_ok:
             assert first is not None, "a placement outside the valid region must pause"
             assert (first.kind, first.reason) == ("pause", "placement")
@@ -155,6 +162,7 @@ def test_i3_the_move_gate_lets_through_exactly_a_fresh_good_view(tid, outcome, f
         and frame["tracked"]
         and frame["identity"] == "receiver"
         and frame["placement_ok"]
+        and not frame["camera_moved"]
         and frame["range_deg"] <= limits.max_range_deg
         and frame["checks_ok"]
         and not frame["sudden"]

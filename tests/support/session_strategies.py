@@ -106,14 +106,15 @@ fast_or_far = st.builds(
     st.booleans(),
 )
 #: Readings the camera work of issue 12 will report: a placement outside the valid region,
-#: or an identity the camera layer cannot tell.
+#: an identity the camera layer cannot tell, a camera that moved (its view being re-read).
 odd_view = st.builds(
-    lambda placement_ok, identity, rng: _pose(
-        placement_ok=placement_ok, identity=identity, range_deg=rng
+    lambda placement_ok, identity, rng, moved: _pose(
+        placement_ok=placement_ok, identity=identity, range_deg=rng, camera_moved=moved
     ),
     st.booleans(),
     st.sampled_from(IDENTITIES),
     st.floats(0, 16),
+    st.booleans(),
 )
 waits = st.just(("wait",))
 calm = st.sampled_from(
@@ -158,7 +159,7 @@ periods = st.sampled_from([1 / 30, 1 / 15, 1 / 15, 0.1, 0.2, 0.33])
 
 #: Any one frame the camera layer may send: every reading, good or bad.
 any_frames = st.builds(
-    lambda tracked, ok, speed, rng, sudden, placement_ok, identity: {
+    lambda tracked, ok, speed, rng, sudden, placement_ok, identity, moved: {
         "tracked": tracked,
         "checks_ok": ok,
         "speed_deg_s": speed,
@@ -166,6 +167,7 @@ any_frames = st.builds(
         "sudden": sudden,
         "placement_ok": placement_ok,
         "identity": identity,
+        "camera_moved": moved,
     },
     st.booleans(),
     st.booleans(),
@@ -174,6 +176,7 @@ any_frames = st.builds(
     st.booleans(),
     st.booleans(),
     st.sampled_from(IDENTITIES),
+    st.booleans(),
 )
 
 

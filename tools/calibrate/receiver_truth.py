@@ -93,9 +93,11 @@ def on_receiver(px: np.ndarray, tr: dict[str, np.ndarray], strict: bool = False)
     return np.asarray(ok.all(axis=1))
 
 
-def estimate(cid: str, single: bool = False, truth: Path = TRUTH, every: int | None = None):  # type: ignore[no-untyped-def]
+def estimate(cid: str, single: bool = False, truth: Path = TRUTH, every: int | None = None, lag: int = 0):  # type: ignore[no-untyped-def]
     """(Landmarks with their identity flags, looks, seconds) of one clip through the real
-    decoder and the two-person estimator (or MediaPipe alone with `single`)."""
+    decoder and the two-person estimator (or MediaPipe alone with `single`); `lag`: each
+    look's answer used that many frames late, as a detector on its own thread gives it."""
+    from backbuddy.adapters.looks import InLine, Late
     from backbuddy.adapters.mediapipe_pose import PoseModel
     from backbuddy.adapters.movenet import PeopleDetector
     from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
@@ -110,7 +112,8 @@ def estimate(cid: str, single: bool = False, truth: Path = TRUTH, every: int | N
         if single:
             model = PoseModel()
         else:
-            model = ReceiverPose(PeopleDetector(), PoseModel, every=every or EVERY)
+            looks = (lambda d: Late(d, lag)) if lag else InLine
+            model = ReceiverPose(PeopleDetector(), PoseModel, every=every or EVERY, looks=looks)
         for frame in src:
             image, world = model.estimate(frame.rgb)
             rows.append((frame.t, image, world))
@@ -144,9 +147,9 @@ def judge(cid: str, lm, looks: int = 0, seconds: float = 0.0, truth: Path = TRUT
     return result, on
 
 
-def run_clip(cid: str, single: bool = False, truth: Path = TRUTH, every: int | None = None):  # type: ignore[no-untyped-def]
+def run_clip(cid: str, single: bool = False, truth: Path = TRUTH, every: int | None = None, lag: int = 0):  # type: ignore[no-untyped-def]
     """(ClipPeople, Landmarks, on the receiver per frame) for one clip."""
-    lm, looks, seconds = estimate(cid, single, truth, every)
+    lm, looks, seconds = estimate(cid, single, truth, every, lag)
     result, on = judge(cid, lm, looks, seconds, truth)
     return result, lm, on
 

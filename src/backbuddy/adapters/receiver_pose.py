@@ -15,6 +15,10 @@ frame:
    (metres, hip-centred) need no mapping.
 4. On a look, MediaPipe's torso must sit on the receiver's MoveNet torso; if it sits
    on someone else's, the frame is "unsure" and MediaPipe starts afresh.
+5. Where the detector runs is `looks` (`adapters/looks.py`): in line (files, photos) or on
+   its own thread (a live camera: MediaPipe never waits for it). Either way a frame is
+   "unsure" when the roles it is measured by are older than `max_age` frames, or when
+   MediaPipe's torso has left the crop (the receiver moved beyond what it covers).
 
 `identity` says what the last `estimate` saw: "receiver", or "unsure" (the engine
 then gives no move cue and pauses a movement, as for lost tracking).
@@ -30,6 +34,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from backbuddy.adapters.looks import InLine, Looks
 from backbuddy.motion import people as P
 from backbuddy.motion.landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER
 from backbuddy.motion.people import pose_is_receiver
@@ -38,6 +43,8 @@ F32 = NDArray[np.float32]
 Rgb = NDArray[np.uint8]
 #: A look every this many frames (MoveNet costs ~4 MediaPipe frames at 384 px).
 EVERY = 4
+#: Roles older than this many look periods make a frame "unsure".
+MAX_AGE_LOOKS = 3
 #: The crop adds this much of the receiver's box on each side (above: the head and arms).
 PAD_SIDE, PAD_TOP, PAD_BOTTOM = 0.25, 0.30, 0.15
 GREY = 127
@@ -45,6 +52,10 @@ GREY = 127
 
 class Detector(Protocol):
     def detect(self, rgb: Rgb) -> P.People: ...
+
+
+class LooksFactory(Protocol):
+    def __call__(self, detector: Detector, /) -> Looks: ...
 
 
 class CropEstimator(Protocol):
@@ -174,11 +185,15 @@ class ReceiverPose:
         open_pose: Callable[[], CropEstimator],
         *,
         every: int = EVERY,
+        looks: LooksFactory = InLine,
+        max_age: int | None = None,
     ) -> None:
         self.detector = detector
         self.open_pose = open_pose
         self.every = max(1, every)
+        self.max_age = max_age if max_age is not None else MAX_AGE_LOOKS * self.every
         self.identity: P.Identity = "unsure"
+        self.stale = 0  # frames made "unsure" by old roles or a receiver outside the crop
         self.choice: P.Choice | None = None
         self.looks = 0
         self.restarts = 0  # times MediaPipe was made to look afresh (diagnostics)
@@ -187,28 +202,42 @@ class ReceiverPose:
         self._crop: Crop | None = None
         self._mask: NDArray[np.bool_] | None = None
         self._frame = 0
+        self._looks = looks(detector)
+        self._looked_at = -1  # the frame of the roles in use
+        self._roles: P.Identity = "unsure"  # what the last look (and its check) said
 
     def estimate(self, rgb: Rgb) -> tuple[F32, F32]:
         height, width = rgb.shape[:2]
-        look = self._frame % self.every == 0 or self._crop is None
+        frame = self._frame
         self._frame += 1
-        if look:
-            self._look(rgb, width, height)
+        if frame % self.every == 0 or self._crop is None:
+            self._looks.submit(rgb, frame)
+        answer = self._looks.ready(frame)
+        if answer is not None:
+            self._look(answer, width, height)
         if self._crop is None:  # no receiver yet: MediaPipe on the whole frame, for the view only
             self.identity = "unsure"
             return self._pose.estimate(rgb)
         crop = self._crop
         image, world = self._pose.estimate(masked(rgb, crop, self._mask))
         image = to_frame(image, crop, width, height)
-        if look:
-            self._confirm(pose_anchors(image[:, :2].astype(np.float64) * (width, height)))
+        anchors = pose_anchors(image[:, :2].astype(np.float64) * (width, height))
+        if answer is not None:
+            self._confirm(anchors)
+        self.identity = self._roles
+        if self._roles == "receiver" and (
+            frame - self._looked_at > self.max_age or not _inside(anchors, crop)
+        ):
+            self.identity = "unsure"
+            self.stale += 1
         return image, world
 
-    def _look(self, rgb: Rgb, width: int, height: int) -> None:
+    def _look(self, answer: tuple[int, P.People], width: int, height: int) -> None:
         self.looks += 1
-        choice, self._role = P.choose(self.detector.detect(rgb), self._role)
+        self._looked_at, found_people = answer
+        choice, self._role = P.choose(found_people, self._role)
         self.choice = choice
-        self.identity = choice.identity
+        self._roles = choice.identity
         if choice.receiver is None:
             return
         found = choice.people
@@ -232,13 +261,13 @@ class ReceiverPose:
             found = choice.people
             receiver = (found.keypoints[choice.receiver], found.boxes[choice.receiver])
             if pose_is_receiver(pose, receiver, others) is False:
-                self.identity = "unsure"
+                self._roles = "unsure"
                 self._restart()
         elif choice.hidden and role.keypoints is not None and role.box is not None:
             last = (role.keypoints, np.asarray(role.box, np.float32))
             verdict = pose_is_receiver(pose, last, others, scale=2.0)
             if verdict:
-                self.identity = "receiver"
+                self._roles = "receiver"
             elif verdict is False:
                 self._restart()
 
@@ -249,6 +278,7 @@ class ReceiverPose:
         self._pose.estimate(np.full((64, 64, 3), GREY, np.uint8))
 
     def close(self) -> None:
+        self._looks.close()
         self._pose.close()
 
     def __enter__(self) -> ReceiverPose:
@@ -256,3 +286,12 @@ class ReceiverPose:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _inside(anchors: NDArray[np.float64], crop: Crop) -> bool:
+    """Do MediaPipe's seen anchor points (pixels) lie inside the crop?"""
+    seen = anchors[np.isfinite(anchors).all(axis=1)]
+    return bool(
+        ((seen[:, 0] >= crop.x0) & (seen[:, 0] <= crop.x1)).all()
+        and ((seen[:, 1] >= crop.y0) & (seen[:, 1] <= crop.y1)).all()
+    )

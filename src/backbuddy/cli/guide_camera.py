@@ -53,7 +53,7 @@ def run_with_camera(
     """Run the session in real time with the camera feeding pose events, until it ends."""
     from backbuddy.domain.errors import PoseModelError
 
-    open_model = bootstrap.pose_model_factory(settings)
+    open_model = bootstrap.pose_model_factory(settings, live=True)
     if open_model is None:
         raise PoseModelError("MediaPipe's pose model is not installed: run `make` first")
     with bootstrap.quiet_native_logs():  # MediaPipe's C++ logging would scribble over the screen

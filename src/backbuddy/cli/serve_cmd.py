@@ -136,7 +136,7 @@ def camera_watch(settings: Settings | None = None) -> AnalyzerFactory | None:
     """The pose model bootstrap picks (MediaPipe, with the two-person step unless switched off)
     for each session's camera watch, if MediaPipe's model is installed; with the step on,
     the people detector too, for role frames from pages that run pose themselves."""
-    model = pose_model_factory(settings)
+    model = pose_model_factory(settings, live=True)
     if model is None:
         console.print("[yellow]No pose model installed: sessions run without the camera watch.[/]")
         return None

@@ -127,8 +127,10 @@ class Pose:
     `failing` names the current step's checks that do not pass (empty when they
     do); `placement_ok` is False when the camera stands where the technique's
     measures are not valid; `identity` is "unsure" when the camera layer cannot
-    tell the receiver from the assistant. Each defaults to the permissive value so
-    a camera layer that does not measure it yet changes nothing.
+    tell the receiver from the assistant; `camera_moved` is True while the camera
+    layer re-reads the view (view gain, baseline, placement) after the camera moved.
+    Each defaults to the permissive value so a camera layer that does not measure it
+    yet changes nothing.
     """
 
     t: float
@@ -140,6 +142,7 @@ class Pose:
     failing: tuple[str, ...] = ()
     placement_ok: bool = True
     identity: Identity = "receiver"
+    camera_moved: bool = False
     kind: Literal["pose"] = "pose"
 
 
@@ -182,6 +185,7 @@ _QUIET_DEFAULTS = {
     "failing": (),
     "placement_ok": True,
     "identity": "receiver",
+    "camera_moved": False,
     "confidence": None,
     "words": None,
 }
@@ -321,6 +325,7 @@ _ENGINE_FIELDS: dict[tuple[str, str], Callable[[str, str, Any], Any]] = {
     ("pose", "failing"): _failing,
     ("pose", "placement_ok"): _flag,
     ("pose", "identity"): _one_of(IDENTITIES),
+    ("pose", "camera_moved"): _flag,
     ("pop", "source"): _one_of(POP_SOURCES),
     ("pop", "confidence"): _confidence,
     ("voice", "words"): _words,

@@ -31,7 +31,9 @@ MOVEMENT_PHASES = frozenset({"mobilise", "hold"})
 #: may settle, is free of it.
 HALT_ON_SPEED_PHASES = frozenset({"breathe_in", "mobilise", "hold", "release"})
 #: Pauses the pair did not cause (issue 12): an attempt they cut short does not count.
-APP_PAUSES = frozenset({"tracking_lost", "camera_lagging", "identity_unsure", "placement"})
+APP_PAUSES = frozenset(
+    {"tracking_lost", "camera_lagging", "identity_unsure", "camera_moved", "placement"}
+)
 
 Result = tuple[SessionState, tuple[Cue, ...]]
 
@@ -78,8 +80,8 @@ def camera_gate(state: SessionState, t: float) -> tuple[str, str] | None:
     """I3: why the camera does not allow a move cue at `t` (reason, words), or None.
 
     In camera mode a move needs a fresh, tracked frame of the receiver (not the
-    assistant), from a valid placement, within range of the baseline, still, with
-    the checks passing.
+    assistant), from a valid placement whose view is read (not re-read after the camera
+    moved), within range of the baseline, still, with the checks passing.
     """
     if not state.camera:
         return None
@@ -88,6 +90,8 @@ def camera_gate(state: SessionState, t: float) -> tuple[str, str] | None:
         return "camera_not_ready", wording.CAMERA_NOT_READY
     if last.identity != "receiver":
         return "identity_unsure", wording.IDENTITY_UNSURE
+    if last.camera_moved:
+        return "camera_moved", wording.CAMERA_MOVED
     if not last.placement_ok:
         return "placement", wording.PLACEMENT
     if beyond_range(last, state.limits):
@@ -113,6 +117,8 @@ def ready_refusal(state: SessionState, t: float) -> Cue | None:
         return Cue(t, "say", wording.NOT_READY_UNSEEN, reason="not_ready:tracking")
     if last.identity != "receiver":
         return Cue(t, "say", wording.IDENTITY_UNSURE, reason="not_ready:identity_unsure")
+    if last.camera_moved:
+        return Cue(t, "say", wording.CAMERA_MOVED, reason="not_ready:camera_moved")
     if not last.placement_ok:
         return Cue(t, "say", wording.PLACEMENT, reason="not_ready:placement")
     if last.checks_ok:
@@ -125,7 +131,10 @@ def ready_refusal(state: SessionState, t: float) -> Cue | None:
 
 
 def resume_refusal(state: SessionState, t: float) -> Cue | None:
-    """Camera mode: resuming from a range pause waits until the body is back within range."""
+    """Camera mode: resuming from a range pause waits until the body is back within range,
+    and from a moved camera's pause until the camera layer has read the new view."""
+    if state.camera and state.paused_for == "camera_moved":
+        return _moved_refusal(state, t)
     if not (state.camera and (state.paused_for or "").startswith("range")):
         return None
     last = state.last_pose
@@ -133,6 +142,13 @@ def resume_refusal(state: SessionState, t: float) -> Cue | None:
         return Cue(t, "say", wording.NOT_READY_UNSEEN, reason="not_ready:range")
     if beyond_range(last, state.limits):
         return Cue(t, "say", wording.STILL_BEYOND_RANGE, reason="not_ready:range")
+    return None
+
+
+def _moved_refusal(state: SessionState, t: float) -> Cue | None:
+    last = state.last_pose
+    if last is None or pose_stale(state, t) or last.camera_moved:
+        return Cue(t, "say", wording.CAMERA_MOVED, reason="not_ready:camera_moved")
     return None
 
 
@@ -211,10 +227,9 @@ def watch(state: SessionState, pose: Pose) -> Result:
             return cut_short(state, t, "tracking_lost", wording.TRACKING_LOST)
         if _too_fast(pose, limits):
             return speed_halt(state, pose)
-        if pose.identity != "receiver":
-            return cut_short(state, t, "identity_unsure", wording.IDENTITY_UNSURE)
-        if not pose.placement_ok:
-            return cut_short(state, t, "placement", wording.PLACEMENT)
+        view = _view_pause(pose)
+        if view is not None:
+            return cut_short(state, t, *view)
         if beyond_range(pose, limits):
             return cut_short(state, t, _range_reason(pose, limits), wording.BACK_OFF)
         if not pose.checks_ok:
@@ -224,6 +239,18 @@ def watch(state: SessionState, pose: Pose) -> Result:
     elif phase in HALT_ON_SPEED_PHASES and pose.tracked and _too_fast(pose, limits):
         return speed_halt(state, pose)
     return state, ()
+
+
+def _view_pause(pose: Pose) -> tuple[str, str] | None:
+    """Who or where the camera sees is in doubt: an unsure identity, a camera that moved
+    (its view being read again), a placement outside the valid region (reason, words)."""
+    if pose.identity != "receiver":
+        return "identity_unsure", wording.IDENTITY_UNSURE
+    if pose.camera_moved:
+        return "camera_moved", wording.CAMERA_MOVED
+    if not pose.placement_ok:
+        return "placement", wording.PLACEMENT
+    return None
 
 
 def _too_fast(pose: Pose, limits: Limits) -> bool:

@@ -57,6 +57,10 @@ PLACEMENT = (
     "Paused: from where the camera stands it can't measure this movement. "
     "Move the camera as the set-up page shows, then press Resume."
 )
+CAMERA_MOVED = (
+    "Paused: the camera moved. Hold still while I look again; "
+    "press Resume when the camera note says it is ready."
+)
 NOT_COUNTED = "This attempt does not count."
 VOICE_PAUSE = "Paused: we heard you. Say 'stop' to stop, or press Resume when you are both ready."
 POSITION_CHANGED = "Paused: the position changed. Release gently and set up again."

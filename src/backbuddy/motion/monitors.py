@@ -23,6 +23,9 @@ monitors below, which fill each frame's `Pose` fields:
 * failing: the active checks not passing on the frame (empty while checks_ok).
 * placement_ok: the camera's view, read from the still set-up pose, lies where the technique's
   measures were shown valid (`placement_gate`; issue 12).
+* camera_moved: the camera moved and its view is being read again (`view_watch`): the view
+  gain, the baseline and the placement are taken afresh from the new still pose, and the
+  speed fit restarts, so nothing compares readings from two views.
 """
 
 from __future__ import annotations
@@ -36,7 +39,16 @@ from numpy.typing import NDArray
 
 from backbuddy.domain.events import Event, Pose
 from backbuddy.domain.techniques import PlacementRegion, Technique
-from backbuddy.motion import angles, checks, kinematics, placement, placement_gate, tracking
+from backbuddy.motion import (
+    angles,
+    checks,
+    kinematics,
+    placement,
+    placement_gate,
+    tracking,
+    view_watch,
+)
+from backbuddy.motion import landmarks as L
 from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, Landmarks
 
 #: Landmarks unseen for longer than this means tracking is lost (issue 4).
@@ -44,7 +56,7 @@ GRACE_S = 0.3
 #: A velocity change larger than this within 200 ms is sudden motion (clinical-facts §4).
 SUDDEN_STEP_DEG_S = 15.0
 #: Frames on which the camera's view angle is read before the view gain is kept (0.5 s).
-VIEW_FRAMES = 15
+VIEW_FRAMES = view_watch.VIEW_FRAMES
 
 
 @dataclass
@@ -60,7 +72,6 @@ class _State:
     baseline: float = float("nan")
     baseline_segment: int = -1
     sudden: bool = False
-    view: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,7 @@ class Trace:
     sudden: BoolArray
     placement: placement_gate.GateTrace
     unsure: BoolArray
+    camera_moved: BoolArray
     #: The set-up checks that gated `checks_ok` on these frames.
     active_checks: tuple[str, ...] = ()
     region: PlacementRegion | None = None
@@ -103,6 +115,7 @@ class Trace:
             failing=self.failing(i),
             placement_ok=bool(self.placement.ok[i]),
             identity="unsure" if self.unsure[i] else "receiver",
+            camera_moved=bool(self.camera_moved[i]),
         )
 
     def failing(self, i: int) -> tuple[str, ...]:
@@ -116,10 +129,17 @@ class Trace:
         """What to change about the camera on frame `i` (None when its placement is fine)."""
         if self.placement.ok[i]:
             return None
+        return placement_gate.hint(self.region, *self._view_at(i))
+
+    def placement_picture(self, i: int) -> str | None:
+        """The set-up page's picture for frame `i` (`placement_gate.picture`)."""
+        return placement_gate.picture(self.region, *self._view_at(i), ok=bool(self.placement.ok[i]))
+
+    def _view_at(self, i: int) -> tuple[tuple[float, float] | None, bool]:
         az, el = self.placement.azimuth[i], self.placement.elevation[i]
         known = (float(az), float(el)) if np.isfinite(az) and np.isfinite(el) else None
         incline = np.nan_to_num(self.measures["trunk_incline_deg"][i])
-        return placement_gate.hint(self.region, known, incline > placement.LYING_INCLINE_DEG)
+        return known, bool(incline > placement.LYING_INCLINE_DEG)
 
     def events(self, i: int) -> list[Event]:
         """Frame `i` as events: its `pose` (the engine judges a sudden jerk by phase)."""
@@ -174,6 +194,7 @@ class PoseMonitor:
         self.grace_s = grace_s
         self.sudden_step = sudden_step_deg_s
         self.placement = placement_gate.PlacementGate(technique.placement, fps=fps)
+        self.view_watch = view_watch.ViewWatch(fps=fps)
         self._s = _State()
 
     @property
@@ -198,12 +219,17 @@ class PoseMonitor:
         same, segment, s.identity = tracking.guard_identity(lm, s.identity)
         hip, shoulder = tracking.torso_points(lm)
         jump = np.isfinite(hip + shoulder).all(axis=1) & ~same
+        view = placement.estimate_view(lm, min_visibility=self.min_visibility)
+        watch = self._watch(lm, same, segment, hip, shoulder, view)
+        # A moved camera's re-read starts a new epoch: a new speed fit and a new baseline.
+        # Both counters only grow, so their sum changes exactly when either does.
+        epoch_segment = segment + watch.epoch
         measures = self._measures(lm, same)
-        gain = self._view_gain(lm, same)
+        gain = self._view_gain(watch.cos)
         primary, s.history = kinematics.track(
             measures[self.base] * gain,
             lm.t,
-            segment,
+            epoch_segment,
             periodic=self.base in angles.PERIODIC,
             filt=self.filter,
             history=s.history,
@@ -213,11 +239,10 @@ class PoseMonitor:
         # A frame of unsure identity is measured as none: no speed, range, checks or baseline
         # from it. It counts as tracked while people are in view, so the engine's words say
         # "who is the receiver?" (identity), not "can't see" (tracking).
-        out = self._monitor(lm.t, same, jump | unsure, segment, primary, held, fresh)
+        out = self._monitor(lm.t, same, jump | unsure, epoch_segment, primary, held, fresh)
         out["tracked"] = np.where(unsure, detected & ~jump, out["tracked"])
         still = out["speed"] <= self.technique.limits.gentle_speed_deg_s
-        view = placement.estimate_view(lm, min_visibility=self.min_visibility)
-        gate = self.placement.update(view, still & same & ~unsure)
+        gate = self.placement.update(view, still & same & ~unsure, forget=watch.moved)
         return Trace(
             t=lm.t,
             detected=detected,
@@ -231,34 +256,53 @@ class PoseMonitor:
             placement=gate,
             region=self.technique.placement,
             unsure=unsure,
+            camera_moved=watch.relooking,
             **out,
             active_checks=self.active_checks,
         )
 
-    def _view_gain(self, lm: Landmarks, same: BoolArray) -> FloatArray:
+    def _watch(
+        self,
+        lm: Landmarks,
+        same: BoolArray,
+        segment: NDArray[np.int64],
+        hip: FloatArray,
+        shoulder: FloatArray,
+        view: placement.View,
+    ) -> view_watch.WatchTrace:
+        """The camera-move watch over these frames (`view_watch`)."""
+        length = np.hypot(*(shoulder - hip).T)
+        cos = np.where(same, angles.view_cos(lm, self.min_visibility), np.nan)
+        px = lm.pixels()
+        sides = np.concatenate([px[:, L.LEFT_SHOULDER], px[:, L.RIGHT_SHOULDER]], axis=1)
+        frames = [
+            view_watch.Frame(t, sm, sg, (hx, hy), ln, az, el, c, tuple(sh))
+            for t, sm, sg, hx, hy, ln, az, el, c, sh in zip(
+                lm.t.tolist(),
+                same.tolist(),
+                segment.tolist(),
+                hip[:, 0].tolist(),
+                hip[:, 1].tolist(),
+                length.tolist(),
+                view.azimuth.tolist(),
+                view.elevation.tolist(),
+                cos.tolist(),
+                sides.tolist(),
+                strict=True,
+            )
+        ]
+        return self.view_watch.scan(frames)
+
+    def _view_gain(self, cos: FloatArray) -> FloatArray:
         """Per frame, the gain that undoes the view's shrinking of a sagittal primary measure.
 
         1 for other measures. The view is read on the first `VIEW_FRAMES` frames where the
-        torso is seen (the median so far), then kept: the camera does not move during a
-        session, and a gain that changed during the movement would read as speed.
+        torso is seen (the median so far), then kept until the camera moves (`view_watch`:
+        a gain that changed during the movement would read as speed).
         """
-        n = len(lm)
         if self.base not in angles.SAGITTAL:
-            return np.ones(n)
-        view = self._s.view
-        if len(view) >= VIEW_FRAMES:
-            return np.full(n, angles.view_gain(float(np.median(view))))
-        # Only the frames up to the last sample still needed are read (then the gain is kept).
-        cos = np.where(same, angles.view_cos(lm, self.min_visibility), np.nan)
-        out = np.empty(n)
-        for i, c in enumerate(cos.tolist()):
-            if c == c:
-                view.append(c)
-            out[i] = angles.view_gain(float(np.median(view))) if view else 1.0
-            if len(view) >= VIEW_FRAMES:
-                out[i + 1 :] = angles.view_gain(float(np.median(view)))
-                break
-        return out
+            return np.ones(cos.shape[0])
+        return np.array([angles.view_gain(c) if c == c else 1.0 for c in cos.tolist()])
 
     def _all_check_ids(self) -> tuple[str, ...]:
         return checks.technique_check_ids(self.technique)

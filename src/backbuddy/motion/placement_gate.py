@@ -69,13 +69,18 @@ class PlacementGate:
         """The current median (azimuth, elevation), degrees, or None before enough frames."""
         return self._s.estimate
 
-    def update(self, view: View, still: BoolArray) -> GateTrace:
+    def update(self, view: View, still: BoolArray, forget: BoolArray | None = None) -> GateTrace:
+        """The gate on each frame; `forget` marks frames where the camera was seen to move
+        (`view_watch`): the views read before them are dropped and the gate shuts."""
         s = self._s
         n = still.shape[0]
         ok = np.zeros(n, bool)
         az_out, el_out = np.full(n, np.nan), np.full(n, np.nan)
         azs, els, stills = view.azimuth.tolist(), view.elevation.tolist(), still.tolist()
+        forgets = [False] * n if forget is None else forget.tolist()
         for i in range(n):
+            if forgets[i]:
+                s = self._s = GateState(self.window)
             a, e = azs[i], els[i]
             if stills[i] and a == a and e == e:  # NaN != NaN
                 s.azimuth.append(a)
@@ -113,30 +118,60 @@ NONE_VALID = (
 )
 
 
+#: What each picture of the set-up page shows (static/img/camera-<kind>.svg): the change a hint
+#: asks for, or `accepted` when the placement is one where the measures hold.
+PICTURES = ("lower", "raise", "side", "forward", "toward_feet", "toward_head", "accepted")
+
+
 def hint(
     region: PlacementRegion | None, estimate: tuple[float, float] | None, lying: bool
 ) -> str | None:
     """What to change, in plain English, when the estimate lies outside the region; else None."""
+    parts = hint_parts(region, estimate, lying)
+    return " ".join(text for _, text in parts) or None
+
+
+def picture(
+    region: PlacementRegion | None, estimate: tuple[float, float] | None, lying: bool, ok: bool
+) -> str | None:
+    """The set-up page's picture for this hint: the first change asked for, `accepted` when the
+    gate is open, None when nothing is known yet or no placement is valid (`PICTURES`)."""
+    if ok:
+        return "accepted"
+    parts = hint_parts(region, estimate, lying)
+    return parts[0][0] if parts and parts[0][0] in PICTURES else None
+
+
+def hint_parts(
+    region: PlacementRegion | None, estimate: tuple[float, float] | None, lying: bool
+) -> list[tuple[str, str]]:
+    """The changes to ask for, each as (picture kind, words); empty when nothing is to change."""
     if region is not None and region.none_valid:
-        return NONE_VALID
+        return [("none_valid", NONE_VALID)]
     if region is None or estimate is None or region.contains(*estimate):
-        return None
+        return []
     az, el = estimate
-    parts = [_azimuth_hint(region, az, lying)] if not _az_inside(region, az) else []
+    parts = [] if _az_inside(region, az) else [_azimuth_hint(region, az, lying)]
     e_lo, e_hi = region.elevation_deg or (0.0, 0.0)
     if el > e_hi:
         parts.append(
-            "Move the camera lower: about half a metre above the mat, or at most table height."
-            if lying
-            else "Move the camera lower, to about the seated receiver's chest height."
+            (
+                "lower",
+                "Move the camera lower: about half a metre above the mat, or at most table height."
+                if lying
+                else "Move the camera lower, to about the seated receiver's chest height.",
+            )
         )
     elif el < e_lo:
         parts.append(
-            "Raise the camera a little, to about half a metre above the mat (or table height)."
-            if lying
-            else "Raise the camera a little, to about the seated receiver's chest height."
+            (
+                "raise",
+                "Raise the camera a little, to about half a metre above the mat (or table height)."
+                if lying
+                else "Raise the camera a little, to about the seated receiver's chest height.",
+            )
         )
-    return " ".join(p for p in parts if p) or None
+    return parts
 
 
 def _five(deg: float) -> int:
@@ -149,15 +184,25 @@ def _az_inside(region: PlacementRegion, az: float) -> bool:
     return lo <= (abs(az) if region.mirrored else az) <= hi
 
 
-def _azimuth_hint(region: PlacementRegion, az: float, lying: bool) -> str:
+def _azimuth_hint(region: PlacementRegion, az: float, lying: bool) -> tuple[str, str]:
     lo, hi = region.azimuth_deg or (0.0, 0.0)
     if lying:
         if az > hi:
-            return "Move the camera toward the receiver's feet, so it faces their chest."
-        return "Move the camera toward the receiver's head, so it faces their chest."
+            return (
+                "toward_feet",
+                "Move the camera toward the receiver's feet, so it faces their chest.",
+            )
+        return (
+            "toward_head",
+            "Move the camera toward the receiver's head, so it faces their chest.",
+        )
     if abs(az) < lo:
         return (
+            "side",
             "Move the camera further to the receiver's side (about "
-            f"{_five(lo)} to {_five(hi)} degrees round from straight in front)."
+            f"{_five(lo)} to {_five(hi)} degrees round from straight in front).",
         )
-    return "Move the camera further forward: to the receiver's side, a little in front, not behind."
+    return (
+        "forward",
+        "Move the camera further forward: to the receiver's side, a little in front, not behind.",
+    )

@@ -64,9 +64,10 @@ MODE_NOTES: Mapping[str, tuple[str, str]] = {
         "entering mobilise, on the exhale, and in camera mode only with a fresh frame "
         "(no older than the stale limit: 3 measured frame periods, 0.3-0.4 s) of the "
         "receiver, tracked, still, checks passing, within range of the baseline and "
-        "from a valid placement; otherwise a pause before the attempt is counted "
-        "(`camera_not_ready`, `range:…`, `placement`, `identity_unsure`). In mobilise "
-        "and hold, lost tracking, an unsure identity, a bad placement, no fresh frame "
+        "from a valid placement whose view is read; otherwise a pause before the attempt "
+        "is counted (`camera_not_ready`, `range:…`, `placement`, `identity_unsure`, "
+        "`camera_moved`). In mobilise and hold, lost tracking, an unsure identity, a "
+        "camera that moved (its view is read again), a bad placement, no fresh frame "
         "(`camera_lagging` if the last frame was tracked), range beyond the limit, a "
         "changed position or a voice pause; a pause the pair did not cause gives the "
         "attempt back. Over the gentle speed says slower (at most every 2 s); over the "
@@ -79,7 +80,8 @@ MODE_NOTES: Mapping[str, tuple[str, str]] = {
         "Everything holds and time passing says nothing. Only `resume` goes on: back to "
         "the set-up step, or to rest and then a new attempt. After a range pause, in "
         "camera mode, `resume` waits (a `say` cue, `not_ready:range`) until a fresh frame "
-        "shows the body back within range.",
+        "shows the body back within range; after the camera moved, until a fresh frame "
+        "shows the new view read (`not_ready:camera_moved`).",
         "I2, I4, I5",
     ),
     "halted": (

@@ -134,6 +134,7 @@ class CameraWatch:
             hints={cid: r.message for cid, r in results.items() if not r.passed},
             measure=None if math.isnan(value) else round(value, 2),
             placement_hint=trace.placement_hint(0),
+            placement_picture=trace.placement_picture(0),
         )
 
     def close(self) -> None:

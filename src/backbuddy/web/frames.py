@@ -46,7 +46,9 @@ class FrameResult:
     person was seen; `checks` maps each requested check to pass, fail or None (not
     visible); `measure` is the technique's primary measure (smoothed, its own units);
     `placement_hint` says what to change about the camera when its placement is not one where
-    the technique's measures hold (None when it is, or before it is known).
+    the technique's measures hold (None when it is, or before it is known);
+    `placement_picture` names the set-up page's picture of that change
+    (`placement_gate.PICTURES`: `accepted` when the placement is fine).
     """
 
     pose: Pose
@@ -55,6 +57,7 @@ class FrameResult:
     hints: Mapping[str, str] = field(default_factory=dict)
     measure: float | None = None
     placement_hint: str | None = None
+    placement_picture: str | None = None
 
 
 class FrameAnalyzer(Protocol):

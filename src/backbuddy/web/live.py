@@ -192,6 +192,7 @@ class LiveSession:
             tracked=s.last_pose.tracked if s.last_pose else None,
             checks=checks,
             placement_hint=frame.placement_hint if frame else None,
+            placement_picture=frame.placement_picture if frame else None,
             gentle_speed_deg_s=s.limits.gentle_speed_deg_s,
             hard_speed_deg_s=s.limits.hard_speed_deg_s,
             max_range_deg=s.limits.max_range_deg,

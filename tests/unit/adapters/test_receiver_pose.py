@@ -5,9 +5,12 @@ MoveNet and MediaPipe run on the truth clips in tests/integration/test_two_peopl
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from tests.unit.motion.test_people import ASSISTANT, RECEIVER, crowd
 
+from backbuddy.adapters import looks as L
 from backbuddy.adapters import receiver_pose as R
 from backbuddy.motion import people as P
 from backbuddy.motion.landmarks import N_LANDMARKS
@@ -109,3 +112,113 @@ def test_mediapipe_on_the_assistant_makes_the_identity_unsure_and_looks_afresh()
     est = _run(ASSISTANT)
     assert est.identity == "unsure"
     assert est.restarts >= 1
+
+
+# ── issue 12, item 3: the detector off MediaPipe's path, never at the price of identity ──
+
+
+class FollowingPose(Pose):
+    """The fake pose model reading the estimator's current crop itself (as MediaPipe is shown
+    the cropped image), so the check on a look sees the receiver where she is."""
+
+    est: R.ReceiverPose | None = None
+
+    def estimate(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.est is not None and rgb.shape[0] != 64:
+            self.crop = self.est._crop
+        return super().estimate(rgb)
+
+
+def _estimator(on: np.ndarray, **kw: object) -> tuple[R.ReceiverPose, FollowingPose]:
+    pose = FollowingPose(on)
+    est = R.ReceiverPose(CountingDetector(crowd(RECEIVER, ASSISTANT)), lambda: pose, **kw)  # type: ignore[arg-type]
+    pose.est = est
+    return est, pose
+
+
+class CountingDetector(Detector):
+    def __init__(self, people: P.People) -> None:
+        super().__init__(people)
+        self.calls = 0
+
+    def detect(self, rgb: np.ndarray) -> P.People:
+        self.calls += 1
+        return self.people
+
+
+def _late_run(lag: int, frames: int, *, max_age: int | None = None) -> list[tuple[str, int]]:
+    """(identity, age of the roles) per frame with the looks' answers `lag` frames late
+    (`looks.Late`)."""
+    est, _ = _estimator(RECEIVER, every=4, looks=lambda d: L.Late(d, lag), max_age=max_age)
+    frame = np.zeros((H, W, 3), np.uint8)
+    out = []
+    for i in range(frames):
+        est.estimate(frame)
+        out.append((est.identity, i - est._looked_at))
+    return out
+
+
+def test_late_looks_measure_the_receiver_once_the_roles_arrive() -> None:
+    ids = [identity for identity, _ in _late_run(lag=3, frames=24)]
+    assert ids[:3] == ["unsure"] * 3  # no roles yet: nobody is the receiver
+    assert set(ids[3:]) == {"receiver"}
+
+
+def test_roles_older_than_the_limit_make_the_frame_unsure() -> None:
+    """A detector that falls behind (answers 5 frames late, the limit 6): between answers
+    the roles grow too old, and those frames are unsure; one that answers later than the
+    limit leaves every frame unsure."""
+    frames = _late_run(lag=5, frames=40, max_age=6)
+    assert {"receiver", "unsure"} <= {identity for identity, _ in frames[5:]}
+    assert all(age <= 6 for identity, age in frames if identity == "receiver")
+    assert {identity for identity, _ in _late_run(lag=10, frames=40, max_age=6)} == {"unsure"}
+
+
+def test_a_receiver_outside_the_crop_makes_the_frame_unsure() -> None:
+    est, pose = _estimator(RECEIVER, every=4)
+    frame = np.zeros((H, W, 3), np.uint8)
+    est.estimate(frame)
+    est.estimate(frame)
+    assert est.identity == "receiver"
+    assert est._crop is not None
+    pose.on = RECEIVER.copy()
+    pose.on[:, 0] += est._crop.x1 - est._crop.x0  # the receiver moved out of the crop
+    est.estimate(frame)  # not a look frame: the roles are fresh, the crop no longer covers
+    assert est.identity == "unsure"
+    assert est.stale == 1
+
+
+def test_threaded_looks_answer_without_holding_up_the_frames() -> None:
+    est, _ = _estimator(RECEIVER, every=4, looks=L.Threaded, max_age=10**6)
+    det = est.detector
+    assert isinstance(det, CountingDetector)
+    with est:
+        frame = np.zeros((H, W, 3), np.uint8)
+        for _ in range(2000):  # until the worker's first answer is in (no timing asserted)
+            est.estimate(frame)
+            if est.identity == "receiver":
+                break
+            time.sleep(0.002)
+        assert est.identity == "receiver"
+        assert est.looks >= 1
+        assert det.calls >= est.looks
+
+
+def test_a_threaded_detector_error_reaches_the_caller() -> None:
+    class Broken:
+        def detect(self, rgb: np.ndarray) -> P.People:
+            raise RuntimeError("the detector broke")
+
+    looks = L.Threaded(Broken())
+    assert looks.submit(np.zeros((4, 4, 3), np.uint8), 0)
+    raised = None
+    for _ in range(2000):
+        try:
+            looks.ready(1)
+        except RuntimeError as exc:
+            raised = exc
+            break
+        time.sleep(0.002)
+    looks.close()
+    assert raised is not None
+    assert "broke" in str(raised)

@@ -113,6 +113,7 @@ def _readings(pose: Pose) -> dict[str, object]:
         "failing": pose.failing,
         "placement_ok": pose.placement_ok,
         "identity": pose.identity,
+        "camera_moved": pose.camera_moved,
     }
 
 

@@ -101,8 +101,9 @@ def test_ready_against_failing_checks_the_camera_did_not_name_says_so(start):
         (Pose(0.4, tracked=False), "not_ready:tracking"),
         (Pose(0.4, identity="unsure"), "not_ready:identity_unsure"),
         (Pose(0.4, placement_ok=False), "not_ready:placement"),
+        (Pose(0.4, camera_moved=True), "not_ready:camera_moved"),
     ],
-    ids=["stale", "untracked", "identity", "placement"],
+    ids=["stale", "untracked", "identity", "placement", "camera moved"],
 )
 def test_ready_is_refused_when_the_camera_cannot_vouch_for_the_position(start, frame, reason):
     pair = start(camera=True, setup=False)
@@ -214,8 +215,9 @@ def test_pauses_the_pair_caused_still_count(start, cause):
     [
         (Pose(0, placement_ok=False), "placement", wording.PLACEMENT),
         (Pose(0, identity="unsure"), "identity_unsure", wording.IDENTITY_UNSURE),
+        (Pose(0, camera_moved=True), "camera_moved", wording.CAMERA_MOVED),
     ],
-    ids=["placement", "identity"],
+    ids=["placement", "identity", "camera moved"],
 )
 def test_no_move_cue_from_a_bad_placement_or_an_unsure_identity(start, frame, reason, text):
     pair = start(camera=True)
@@ -231,8 +233,9 @@ def test_no_move_cue_from_a_bad_placement_or_an_unsure_identity(start, frame, re
     [
         ({"placement_ok": False}, "placement", wording.PLACEMENT),
         ({"identity": "unsure"}, "identity_unsure", wording.IDENTITY_UNSURE),
+        ({"camera_moved": True}, "camera_moved", wording.CAMERA_MOVED),
     ],
-    ids=["placement", "identity"],
+    ids=["placement", "identity", "camera moved"],
 )
 def test_a_bad_placement_or_unsure_identity_during_the_movement_pauses(
     start, at, readings, reason, text
@@ -243,6 +246,21 @@ def test_a_bad_placement_or_unsure_identity_during_the_movement_pauses(
     assert said.kinds == ["pause"]
     assert (said[0].reason, said[0].text) == (reason, f"{text} {wording.NOT_COUNTED}")
     assert pair.state.attempts == 0
+
+
+def test_after_the_camera_moved_the_movement_resumes_once_the_view_is_read_again(start):
+    """Issue 12: the camera moved during the movement → a pause (the attempt given back);
+    Resume while the view is still being re-read is refused with the same words, and the
+    next attempt's move comes once the camera layer has read the new view."""
+    pair = start(camera=True)
+    pair.wait_until(5.4)
+    assert pair.send(Pose(5.5, camera_moved=True)).reasons == ["camera_moved"]
+    refused = pair.send(Pose(6.0, camera_moved=True), Resume(6.1))
+    assert (refused.reasons, refused[0].text) == (["not_ready:camera_moved"], wording.CAMERA_MOVED)
+    assert pair.mode == "paused"
+    assert pair.wait_until(12.0, Pose(0, camera_moved=True)).of("move") == []
+    assert pair.send(Pose(12.0), Resume(12.1)).reasons[0] != "not_ready:camera_moved"
+    assert pair.wait_until(40.0).of("move"), "the view read again: the movement may come"
 
 
 def test_a_jerk_halts_even_when_the_identity_is_unsure(start):

@@ -109,3 +109,15 @@ def test_a_technique_with_no_valid_placement_never_opens_and_says_so() -> None:
     assert pg.hint(none, None, lying=True) == pg.NONE_VALID
     with pytest.raises(ValueError, match="or neither"):
         PlacementRegion(azimuth_deg=(0, 10), elevation_deg=None, evidence="x")
+
+
+def test_each_hint_has_its_picture_and_a_valid_placement_the_tick() -> None:
+    """Issue 12: the set-up page shows a picture of the first change a hint asks for."""
+    assert pg.picture(HUG, (70, 5), lying=False, ok=True) == "accepted"
+    assert pg.picture(HUG, (5, 5), lying=False, ok=False) == "side"
+    assert pg.picture(HUG, (150, 5), lying=False, ok=False) == "forward"
+    assert pg.picture(LYING, (0, 25), lying=True, ok=False) == "lower"
+    assert pg.picture(HUG, (70, -20), lying=False, ok=False) == "raise"
+    assert pg.picture(LYING, (30, 5), lying=True, ok=False) == "toward_feet"
+    assert pg.picture(LYING, (-30, 25), lying=True, ok=False) == "toward_head"  # then lower
+    assert pg.picture(HUG, None, lying=False, ok=False) is None  # nothing known yet

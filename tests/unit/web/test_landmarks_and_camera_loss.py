@@ -147,3 +147,4 @@ def test_the_state_message_says_what_to_change_about_the_camera_placement(
             assert hints, "no state message said where to move the camera"
             state = hints[-1]
             assert "further to the receiver's side" in state["placement_hint"]
+            assert state["placement_picture"] == "side"  # the set-up page's picture of it

@@ -6,6 +6,7 @@ import { Link } from "./link.js";
 import { Listening } from "./listening.js";
 import { drawSkeleton } from "./overlay.js";
 import { PhonePanel } from "./phone_panel.js";
+import { showPlacementPicture } from "./placement_picture.js";
 import { newPagePose, pagePoseNote } from "./pose_page.js";
 import { RELEASE_TEXT, View } from "./view.js";
 import { VoiceOut } from "./voice_out.js";
@@ -139,6 +140,7 @@ function onMessage(msg) {
       // What to change about the camera's placement (issue 12), or nothing when it is fine.
       const placementNote = document.getElementById("placement-note");
       if (placementNote) placementNote.textContent = msg.placement_hint || "";
+      showPlacementPicture(msg.placement_picture, msg.placement_hint);
       view.state(msg);
       break;
     case "frame": {

@@ -1,0 +1,226 @@
+"""Has the camera moved? If so, read its view again before anything is measured from it.
+
+The view gain and the baseline the monitors compare with belong to one view (issue 12): a
+camera moved from a table to low in front, or turned a little round the receiver, stays a
+valid placement but reads the same body differently, so a range measured against the old
+baseline, or a speed through the old gain, is a reading from another view.
+
+`ViewWatch.scan` runs before the measures, frame by frame with its state carried over (a clip
+read whole and frame by frame give the same numbers). Once the view is settled (the first
+`VIEW_FRAMES` frames with the torso seen), it keeps a reference: where the torso's middle lies
+in the image, how long the trunk is there, and the camera's view (`placement.estimate_view`).
+The camera moved when the torso's middle and both shoulders have held still in the image
+for `RECENT_S` (a camera moved and set down; a body moving changes shape) and, for
+`PERSIST_S`, either
+
+* the hips' middle lies more than `SHIFT_TRUNKS` trunk lengths from the reference (on the
+  rendered receivers' own movements, slow, at the limit or jerky: at most 0.03; not the
+  trunk's image length, which a held extension changes as much as a camera moved closer),
+  or
+* the azimuth read over those `RECENT_S` differs from the reference by more than
+  `AZIMUTH_TOL_DEG` (the same movements: up to 8°, but 22° seen from the side and high,
+  where the seated azimuth is least sure). Not the elevation: a lying body twisting its
+  shoulders turns the world landmarks' frame the elevation is read from by 15° (synthetic
+  twist of 20°), and a camera raised or lowered usually moves the body in the image,
+
+or when the identity guard starts a new segment (the torso jumped and settled elsewhere).
+
+Then the watch re-reads: the old view gain is kept (a gain that changed under a measure
+would read as speed) while `VIEW_FRAMES` new samples come in and the torso holds still
+(within `STILL_TRUNKS` over `STILL_S`); then the new gain, reference and view take over.
+Each move and each finished re-read starts a new `epoch`: the monitors restart the speed
+fit and take a new baseline there, and the placement gate forgets the old view.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backbuddy.motion.landmarks import BoolArray, FloatArray
+
+#: A torso middle further than this from the reference (trunk lengths) is a moved camera.
+SHIFT_TRUNKS = 0.1
+#: …or a recent azimuth this far from the reference, degrees.
+AZIMUTH_TOL_DEG = 25.0
+#: The recent view is the median over this many seconds.
+RECENT_S = 0.5
+#: A displacement counts once it has lasted this long (a passing arm or a jitter does not).
+PERSIST_S = 0.2
+#: The re-read ends once the torso has held within this many trunk lengths for `STILL_S`.
+STILL_TRUNKS = 0.05
+STILL_S = 0.5
+#: Samples of the view that make a view gain (as `monitors.VIEW_FRAMES`).
+VIEW_FRAMES = 15
+
+
+@dataclass
+class _Ref:
+    hip: tuple[float, float]
+    length: float
+    azimuth: float
+    elevation: float
+
+
+@dataclass
+class WatchState:
+    """The settled view, a re-read under way, and the samples each needs."""
+
+    ref: _Ref | None = None
+    gain_samples: list[float] = field(default_factory=list)
+    settle: list[tuple[float, float, float, float, float]] = field(default_factory=list)
+    relooking: bool = False
+    displaced_since: float = math.nan
+    recent: deque[tuple[float, ...]] = field(default_factory=lambda: deque(maxlen=15))
+    torso: deque[tuple[float, float, float, float]] = field(
+        default_factory=lambda: deque(maxlen=15)
+    )
+    segment: int = -1
+    epoch: int = 0
+
+
+@dataclass(frozen=True)
+class WatchTrace:
+    """Per frame: re-reading a moved camera's view (shape (T,)), the view-gain cosine to use
+    (NaN = not yet known), the epoch, and the frames where the camera was seen to move."""
+
+    relooking: BoolArray
+    cos: FloatArray
+    epoch: NDArray[np.int64]
+    moved: BoolArray
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame's inputs: time, same person, segment, torso middle, trunk length, view."""
+
+    t: float
+    same: bool
+    segment: int
+    hip: tuple[float, float]
+    length: float
+    azimuth: float
+    elevation: float
+    cos: float
+    shoulders: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+
+
+class ViewWatch:
+    """Watches for a moved camera and re-reads its view (module doc)."""
+
+    def __init__(self, fps: float = 30.0) -> None:
+        rate = fps if math.isfinite(fps) and fps > 0 else 30.0
+        self.persist = PERSIST_S
+        self._s = WatchState()
+        self._s.recent = deque(maxlen=max(3, round(RECENT_S * rate)))
+        self._s.torso = deque(maxlen=max(3, round(STILL_S * rate)))
+
+    @property
+    def relooking(self) -> bool:
+        return self._s.relooking
+
+    def scan(self, frames: list[Frame]) -> WatchTrace:
+        n = len(frames)
+        relook, moved = np.zeros(n, bool), np.zeros(n, bool)
+        cos, epoch = np.full(n, np.nan), np.zeros(n, np.int64)
+        for i, f in enumerate(frames):
+            moved[i] = self._step(f)
+            relook[i] = self._s.relooking
+            cos[i] = self._gain_cos()
+            epoch[i] = self._s.epoch
+        return WatchTrace(relook, cos, epoch, moved)
+
+    def _gain_cos(self) -> float:
+        s = self._s
+        if s.ref is None and not s.gain_samples:
+            return math.nan
+        return float(np.median(s.gain_samples)) if s.gain_samples else math.nan
+
+    def _step(self, f: Frame) -> bool:
+        s = self._s
+        new_segment = f.same and s.segment >= 0 and f.segment != s.segment
+        if f.same:
+            s.segment = f.segment
+        if not (f.same and math.isfinite(f.length) and f.length > 0):
+            return False
+        if s.ref is None or s.relooking:
+            self._collect(f)
+            return False
+        if new_segment or self._displaced(f):
+            self._start_relook()
+            self._collect(f)
+            return True
+        return False
+
+    def _displaced(self, f: Frame) -> bool:
+        s = self._s
+        ref = s.ref
+        assert ref is not None
+        s.recent.append((f.azimuth, *f.hip, *f.shoulders))
+        off = False
+        recent = np.asarray(s.recent)
+        if len(s.recent) == s.recent.maxlen and _still(recent[:, 1:], ref.length):
+            off = (
+                math.hypot(f.hip[0] - ref.hip[0], f.hip[1] - ref.hip[1]) > SHIFT_TRUNKS * ref.length
+            )
+            az = recent[:, 0][np.isfinite(recent[:, 0])]
+            if az.size:
+                turn = abs((float(np.median(az)) - ref.azimuth + 180.0) % 360.0 - 180.0)
+                off |= turn > AZIMUTH_TOL_DEG
+        if not off:
+            s.displaced_since = math.nan
+            return False
+        if math.isnan(s.displaced_since):
+            s.displaced_since = f.t
+        return f.t - s.displaced_since >= self.persist - 1e-9
+
+    def _start_relook(self) -> None:
+        s = self._s
+        s.relooking = True
+        s.settle = []
+        s.torso.clear()
+        s.recent.clear()
+        s.displaced_since = math.nan
+        s.epoch += 1
+
+    def _collect(self, f: Frame) -> None:
+        """Samples for the (re-)read; the first read keeps the gain's growing median, as
+        before issue 12; a re-read keeps the old gain until it is done."""
+        s = self._s
+        s.torso.append((f.hip[0], f.hip[1], f.length, f.t))
+        if math.isfinite(f.cos) and len(s.settle) < VIEW_FRAMES:
+            s.settle.append((f.cos, f.azimuth, f.elevation, f.hip[0], f.hip[1]))
+            if s.ref is None:
+                s.gain_samples = [c for c, *_ in s.settle]
+        if len(s.settle) >= VIEW_FRAMES and self._torso_still():
+            self._settle(f)
+
+    def _torso_still(self) -> bool:
+        s = self._s
+        if len(s.torso) < (s.torso.maxlen or 1):
+            return False
+        arr = np.asarray(s.torso)
+        return _still(arr[:, :2], float(np.median(arr[:, 2])))
+
+    def _settle(self, f: Frame) -> None:
+        s = self._s
+        arr = np.asarray(s.settle)
+        view = arr[np.isfinite(arr[:, 1]) & np.isfinite(arr[:, 2])]
+        az = float(np.median(view[:, 1])) if len(view) else math.nan
+        el = float(np.median(view[:, 2])) if len(view) else math.nan
+        s.ref = _Ref(f.hip, f.length, az, el)
+        s.gain_samples = list(arr[:, 0])
+        if s.relooking:
+            s.relooking = False
+            s.epoch += 1
+        s.recent.clear()
+
+
+def _still(points: FloatArray, length: float) -> bool:
+    """Did every (x, y) pair of columns stay within `STILL_TRUNKS` trunk lengths?"""
+    spans = np.ptp(points, axis=0).reshape(-1, 2)
+    return bool(np.hypot(spans[:, 0], spans[:, 1]).max() <= STILL_TRUNKS * length)

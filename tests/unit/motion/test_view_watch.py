@@ -1,0 +1,51 @@
+"""The moved-camera watch on synthetic receivers (issue 12): a camera nudged sideways during
+the still set-up is seen, the view re-read once the body holds still, and nothing else is."""
+
+from __future__ import annotations
+
+import numpy as np
+from tests.fixtures import poses
+
+from backbuddy.domain.techniques import Technique
+from backbuddy.motion.landmarks import Landmarks
+from backbuddy.motion.monitors import PoseMonitor
+from backbuddy.motion.view_watch import PERSIST_S, RECENT_S, VIEW_FRAMES
+
+
+def _nudged(lm: Landmarks, at: int, dx: float) -> Landmarks:
+    """The camera moved sideways at frame `at`: every later image point shifts by `dx`
+    (a fraction of the width); the body and its world landmarks are unchanged."""
+    image = lm.image.copy()
+    image[at:, :, 0] += dx
+    return Landmarks(image, lm.world, lm.t, lm.size)
+
+
+def test_a_body_moving_within_its_range_never_reads_as_a_moved_camera(hug: Technique) -> None:
+    """Still, 5 and 10 °/s. (The synthetic 40 °/s sequence leans back 112°, far past any
+    range limit; its view estimate means nothing there.)"""
+    for speed in (0.0, 5.0, 10.0):
+        trace = PoseMonitor(hug).update(poses.rotation(speed).landmarks)
+        assert not trace.camera_moved.any(), speed
+
+
+def test_a_camera_nudged_sideways_is_seen_and_its_view_read_again(hug: Technique) -> None:
+    lm = _nudged(poses.rotation(0.0).landmarks, at=45, dx=0.05)  # 0.2 trunk lengths
+    trace = PoseMonitor(hug).update(lm)
+    moved = np.flatnonzero(trace.camera_moved)
+    assert moved.size, "the move is seen"
+    assert moved[0] - 45 <= round((RECENT_S + PERSIST_S) * 30) + 1
+    assert not trace.camera_moved[moved[-1] + 1 :].any(), "the re-read ends"
+    assert moved.size >= VIEW_FRAMES - 1
+    assert all(trace.pose(int(i)).camera_moved for i in moved)
+    assert np.isfinite(trace.baseline[-1])
+    assert not trace.sudden.any()
+
+
+def test_the_watch_reads_frame_by_frame_as_in_one_call(hug: Technique) -> None:
+    lm = _nudged(poses.rotation(5.0).landmarks, at=45, dx=0.05)
+    whole = PoseMonitor(hug).update(lm)
+    live = PoseMonitor(hug)
+    parts = [live.update(lm.take(slice(i, i + 1))) for i in range(len(lm))]
+    assert np.array_equal(np.concatenate([p.camera_moved for p in parts]), whole.camera_moved)
+    assert np.array_equal(np.concatenate([p.range for p in parts]), whole.range)
+    assert np.array_equal(np.concatenate([p.speed for p in parts]), whole.speed)
