@@ -59,5 +59,7 @@ def test_the_next_start_is_the_first_moment_the_start_rule_allows(
     if found > NOW:
         assert esc.start_blocks(history, NOW, region, rest, tz)
         assert esc.start_blocks(history, found - timedelta(seconds=1), region, rest, tz)
-        between = NOW + (found - NOW) * fraction
+        # timedelta * float rounds to the microsecond: a fraction just below 1 can land on
+        # `found` itself, which is allowed by definition; stay strictly before it.
+        between = min(NOW + (found - NOW) * fraction, found - timedelta(microseconds=1))
         assert esc.start_blocks(history, between, region, rest, tz)
