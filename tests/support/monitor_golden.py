@@ -77,7 +77,8 @@ def _rounded(points: np.ndarray) -> np.ndarray:
 def replay(clip: str) -> list[dict[str, Any]]:
     """Every frame of the recorded `clip` through the live path: what comes out, per frame."""
     technique = tech.get(CLIPS[clip])
-    data = np.load(DATA / f"{clip}.npz")
+    with np.load(DATA / f"{clip}.npz") as stored:
+        data = {name: stored[name] for name in stored.files}
     size = (int(data["size"][0]), int(data["size"][1]))
     no_model = lambda: (_ for _ in ()).throw(AssertionError("no frame may reach a model"))  # noqa: E731
     watch = CameraWatch(technique, no_model, lambda b: np.zeros((1, 1, 3), np.uint8))

@@ -216,8 +216,8 @@ class PoseMonitor:
         out = self._monitor(lm.t, same, jump | unsure, segment, primary, held, fresh)
         out["tracked"] = np.where(unsure, detected & ~jump, out["tracked"])
         still = out["speed"] <= self.technique.limits.gentle_speed_deg_s
-        view = placement.estimate_view(lm, min_visibility=self.min_visibility)
-        gate = self.placement.update(view, still & same & ~unsure)
+        usable = still & same & ~unsure
+        gate = self.placement.update(self._view(lm, usable), usable)
         return Trace(
             t=lm.t,
             detected=detected,
@@ -234,6 +234,19 @@ class PoseMonitor:
             **out,
             active_checks=self.active_checks,
         )
+
+    def _view(self, lm: Landmarks, usable: BoolArray) -> placement.View:
+        """The camera's view on the frames the placement gate reads (`usable`); NaN elsewhere.
+        Each frame is read on its own, so skipping the others changes no value."""
+        if usable.all():
+            return placement.estimate_view(lm, min_visibility=self.min_visibility)
+        n = len(lm)
+        az, el = np.full(n, np.nan), np.full(n, np.nan)
+        idx = np.flatnonzero(usable)
+        if idx.size:
+            view = placement.estimate_view(lm.take(idx), min_visibility=self.min_visibility)
+            az[idx], el[idx] = view.azimuth, view.elevation
+        return placement.View(az, el, np.zeros(n, bool))
 
     def _view_gain(self, lm: Landmarks, same: BoolArray) -> FloatArray:
         """Per frame, the gain that undoes the view's shrinking of a sagittal primary measure.
