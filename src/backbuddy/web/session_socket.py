@@ -400,7 +400,8 @@ def depth(value: object) -> int:
             item = list(item.values())
         if isinstance(item, list):
             deepest = max(deepest, level)
-            todo.extend((child, level + 1) for child in item)
+            # Only containers can nest deeper: a landmarks message's 264 numbers are skipped.
+            todo.extend((c, level + 1) for c in item if isinstance(c, dict | list))
     return deepest
 
 
