@@ -43,7 +43,7 @@ from backbuddy.web.frames import (
     LandmarkAnalyzer,
     check_frame,
 )
-from backbuddy.web.live import LiveSession
+from backbuddy.web.live import FrameFailed, LiveSession
 from backbuddy.web.page_pose import LandmarksRefused, PageClock, admit
 from backbuddy.web.page_roles import MAX_ROLE_TEXT_BYTES, RoleChannel, RoleFrameRefused, roles_of
 from backbuddy.web.throttle import EVENTS_BURST, EVENTS_PER_S, MessageRate
@@ -283,20 +283,18 @@ class Connection:
                 continue
             job, seq = self.pending
             self.pending = None
-            checks = live.runner.state.current_checks()
-            started = time.perf_counter()
             try:
-                result = await asyncio.to_thread(job, checks)
-            except ValueError as err:
-                self.send(schemas.ErrorOut(code="not_an_image", message=str(err)).model_dump())
-                continue
-            except Exception as err:  # noqa: BLE001 - a broken camera watch must not end the socket
-                # No pose reaches the engine now, so a movement phase pauses on its own (I4).
+                await live.watch_frame(job, seq)
+            except FrameFailed as failed:
+                err = failed.cause
+                if isinstance(err, ValueError):
+                    self.send(schemas.ErrorOut(code="not_an_image", message=str(err)).model_dump())
+                    continue
+                # A broken camera watch must not end the socket: no pose reaches the engine
+                # now, so a movement phase pauses on its own (I4).
                 message = f"the camera watch failed on a frame ({type(err).__name__}: {err})"
                 self.send(schemas.ErrorOut(code="camera_failed", message=message).model_dump())
                 continue
-            try:
-                await live.apply_frame(result, seq, (time.perf_counter() - started) * 1000)
             except StoreError as err:
                 live.store_failed(err)
                 return
