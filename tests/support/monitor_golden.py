@@ -62,7 +62,10 @@ def record(clip: str) -> None:
     finally:
         model.close()
     np.savez_compressed(
-        DATA / f"{clip}.npz", image=np.array(image), world=np.array(world), t=np.array(t),
+        DATA / f"{clip}.npz",
+        image=np.array(image),
+        world=np.array(world),
+        t=np.array(t),
         size=np.array(size),
     )
 
@@ -129,7 +132,9 @@ if __name__ == "__main__":
     else:
         golden = {name: exact(replay(name)) for name in CLIPS}
         lines = [
-            f"{json.dumps(name)}: [\n" + ",\n".join(json.dumps(f, sort_keys=True) for f in frames) + "\n]"
+            f"{json.dumps(name)}: [\n"
+            + ",\n".join(json.dumps(f, sort_keys=True) for f in frames)
+            + "\n]"
             for name, frames in golden.items()
         ]
         GOLDEN.write_text("{\n" + ",\n".join(lines) + "\n}\n")

@@ -287,7 +287,9 @@ class PoseMonitor:
     def _measure_names(self) -> tuple[str, ...]:
         if not self.live:
             return self.measure_names
-        return tuple(angles.base_measure(self.technique.check(c).measure) for c in self.active_checks)
+        return tuple(
+            angles.base_measure(self.technique.check(c).measure) for c in self.active_checks
+        )
 
     def _measures(self, lm: Landmarks, same: BoolArray) -> dict[str, FloatArray]:
         thr = self.min_visibility

@@ -66,6 +66,7 @@ def frame_out(result: FrameResult, pose: ev.Pose, seq: int, analyze_ms: float) -
         analyze_ms=round(analyze_ms, 2),
     ).model_dump()
 
+
 #: How long a session waits for its page to come back before it is marked interrupted.
 GRACE_S = 30.0
 
