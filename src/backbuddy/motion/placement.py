@@ -212,7 +212,8 @@ def estimate_view(
         per_frame = np.full(len(lm), lying)
     # Each frame is read on its own: only the posture(s) present are computed (a live camera
     # sends one frame at a time, seated or lying).
-    if not per_frame.all():
+    all_lying = per_frame.size > 0 and bool(per_frame.all())
+    if not all_lying:
         raw_az, _ = world_view(lm, lying=False)
         az, el = _seated(lm, raw_az, cal["seated"])
     if per_frame.any():
@@ -224,7 +225,7 @@ def estimate_view(
             ]
         )
         lying_el = cal["lying"]["elevation"](raw_el_l)
-        if per_frame.all():
+        if all_lying:
             az, el = lying_az, lying_el
         else:
             az, el = np.where(per_frame, lying_az, az), np.where(per_frame, lying_el, el)
