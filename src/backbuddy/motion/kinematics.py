@@ -140,6 +140,14 @@ def unwrap_deg(values: FloatArray, last: float = float("nan")) -> FloatArray:
     return out
 
 
+def _windows(a: np.ndarray, w: int, start: int) -> np.ndarray:
+    """Rows `start` on of `sliding_window_view(a, w)` (a view); one row, the live case, by a
+    plain slice (the same numbers, without the general function's cost)."""
+    if a.size - w + 1 - start == 1:
+        return a[a.size - w :][None, :]
+    return sliding_window_view(a[start:], w)
+
+
 def _noise(x: FloatArray, seg: IntArray, f: SpeedFilter, start: int = 0) -> FloatArray:
     """Causal jitter estimate from the median |second difference| over `noise_window` samples.
 
@@ -160,7 +168,7 @@ def _noise(x: FloatArray, seg: IntArray, f: SpeedFilter, start: int = 0) -> Floa
     hi = np.arange(start + 1, x.size + 1)
     count = ccount[hi] - ccount[np.maximum(hi - f.noise_window, 0)]
     padded = np.concatenate([np.full(f.noise_window - 1, np.nan), d2])
-    windows = sliding_window_view(padded, f.noise_window)[start:]
+    windows = _windows(padded, f.noise_window, start)
     enough = count >= f.min_noise_samples
     median = np.full(hi.shape, np.nan)
     for i in np.flatnonzero(enough).tolist():
@@ -178,9 +186,9 @@ def _window_fits(
     arrays of shape (K, N - start). Earlier samples serve only as history."""
     wmax = f.windows[-1]
     pad = wmax - 1
-    tw = sliding_window_view(np.concatenate([np.full(pad, np.nan), t]), wmax)[start:]
-    xw = sliding_window_view(np.concatenate([np.full(pad, np.nan), x]), wmax)[start:]
-    sw = sliding_window_view(np.concatenate([np.full(pad, -1, np.int64), seg]), wmax)[start:]
+    tw = _windows(np.concatenate([np.full(pad, np.nan), t]), wmax, start)
+    xw = _windows(np.concatenate([np.full(pad, np.nan), x]), wmax, start)
+    sw = _windows(np.concatenate([np.full(pad, -1, np.int64), seg]), wmax, start)
     t, x, seg = t[start:], x[start:], seg[start:]
     mask = np.isfinite(xw) & (sw == seg[:, None])
     tc = np.where(mask, tw - t[:, None], 0.0)
