@@ -238,6 +238,8 @@ class LiveSession:
         async with self.lock:
             if self.over:
                 return
+            if self._gone:
+                raise StoreError("this session has already been closed")
             loop = asyncio.get_running_loop()
             result, pose, cues, analyze_ms = await loop.run_in_executor(
                 self._worker, self._frame_step, job
