@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal, get_args
 
@@ -193,7 +193,9 @@ _QUIET_DEFAULTS = {
 
 def to_dict(event: Event) -> dict[str, Any]:
     """JSON-ready form: `{"t": ..., "event": kind, ...fields}`."""
-    data = asdict(event)
+    # Fields hold numbers, flags, text, a datetime or a tuple of text (immutable): a shallow
+    # copy is what `dataclasses.asdict` gives, without its deep copy (a pose every frame).
+    data = {f.name: getattr(event, f.name) for f in fields(event)}
     kind = data.pop("kind")
     if isinstance(data.get("at"), datetime):
         data["at"] = data["at"].isoformat()

@@ -166,7 +166,10 @@ class PoseMonitor:
 
     `active_checks` are the set-up checks that gate `checks_ok` and the baseline
     (default: the technique's first set-up step); a live session sets them from the
-    engine's current step. `fps` sizes the filter windows.
+    engine's current step. `fps` sizes the filter windows. `live`: only what a live session's
+    pose events need, frame by frame (issue 15: a server serves many): the active checks
+    alone are evaluated, and left/right swaps are not looked for (`Trace.swapped` stays
+    False; reports of recorded clips are made with `live=False`). The pose events are the same.
     """
 
     def __init__(
@@ -178,6 +181,7 @@ class PoseMonitor:
         min_visibility: float = MIN_VISIBILITY,
         grace_s: float = GRACE_S,
         sudden_step_deg_s: float = SUDDEN_STEP_DEG_S,
+        live: bool = False,
     ) -> None:
         self.technique = technique
         self.primary = technique.primary_measure
@@ -195,6 +199,7 @@ class PoseMonitor:
         self.sudden_step = sudden_step_deg_s
         self.placement = placement_gate.PlacementGate(technique.placement, fps=fps)
         self.view_watch = view_watch.ViewWatch(fps=fps)
+        self.live = live
         self._s = _State()
 
     @property
@@ -214,8 +219,11 @@ class PoseMonitor:
         unsure = lm.identity_unsure
         detected = lm.detected
         lm = _receiver_only(lm, unsure)
-        upper, lower, s.swap = tracking.find_swaps(lm, s.swap)
-        swapped = upper | lower
+        if self.live:
+            swapped = np.zeros(len(lm), bool)
+        else:
+            upper, lower, s.swap = tracking.find_swaps(lm, s.swap)
+            swapped = upper | lower
         same, segment, s.identity = tracking.guard_identity(lm, s.identity)
         hip, shoulder = tracking.torso_points(lm)
         jump = np.isfinite(hip + shoulder).all(axis=1) & ~same
@@ -305,7 +313,14 @@ class PoseMonitor:
         return np.array([angles.view_gain(c) if c == c else 1.0 for c in cos.tolist()])
 
     def _all_check_ids(self) -> tuple[str, ...]:
-        return checks.technique_check_ids(self.technique)
+        return self.active_checks if self.live else checks.technique_check_ids(self.technique)
+
+    def _measure_names(self) -> tuple[str, ...]:
+        if not self.live:
+            return self.measure_names
+        return tuple(
+            angles.base_measure(self.technique.check(c).measure) for c in self.active_checks
+        )
 
     def _measures(self, lm: Landmarks, same: BoolArray) -> dict[str, FloatArray]:
         thr = self.min_visibility
@@ -316,7 +331,7 @@ class PoseMonitor:
         if known.size:
             self._s.facing = float(known[-1])
         out: dict[str, FloatArray] = {}
-        for name in dict.fromkeys(("trunk_incline_deg", *self.measure_names)):
+        for name in dict.fromkeys(("trunk_incline_deg", self.base, *self._measure_names())):
             if name == "trunk_lean_deg":
                 values = angles.trunk_lean_deg(lm, thr, facing=facing)
             else:

@@ -210,18 +210,25 @@ def estimate_view(
         per_frame = np.degrees(np.arctan2(np.abs(trunk[:, 0]), -trunk[:, 1])) > LYING_INCLINE_DEG
     else:
         per_frame = np.full(len(lm), lying)
-    raw_az, raw_el = world_view(lm, lying=False)
-    seated_az, seated_el = _seated(lm, raw_az, cal["seated"])
-    raw_az_l, raw_el_l = world_view(lm, lying=True)
-    lying_az = _mean_seen(
-        [
-            cal["lying"]["azimuth"](raw_az_l),
-            cal["lying"].get("knee_azimuth", IDENTITY)(knee_azimuth(lm, min_visibility)),
-        ]
-    )
-    lying_el = cal["lying"]["elevation"](raw_el_l)
-    az = np.where(per_frame, lying_az, seated_az)
-    el = np.where(per_frame, lying_el, seated_el)
+    # Each frame is read on its own: only the posture(s) present are computed (a live camera
+    # sends one frame at a time, seated or lying).
+    all_lying = per_frame.size > 0 and bool(per_frame.all())
+    if not all_lying:
+        raw_az, _ = world_view(lm, lying=False)
+        az, el = _seated(lm, raw_az, cal["seated"])
+    if per_frame.any():
+        raw_az_l, raw_el_l = world_view(lm, lying=True)
+        lying_az = _mean_seen(
+            [
+                cal["lying"]["azimuth"](raw_az_l),
+                cal["lying"].get("knee_azimuth", IDENTITY)(knee_azimuth(lm, min_visibility)),
+            ]
+        )
+        lying_el = cal["lying"]["elevation"](raw_el_l)
+        if all_lying:
+            az, el = lying_az, lying_el
+        else:
+            az, el = np.where(per_frame, lying_az, az), np.where(per_frame, lying_el, el)
     az = np.where(gate, (az + 180.0) % 360.0 - 180.0, np.nan)
     return View(np.asarray(az), np.where(gate, el, np.nan), per_frame)
 

@@ -64,7 +64,7 @@ class CameraWatch:
         else:
             self._open = estimator
         self.decode = decode
-        self.monitor = PoseMonitor(technique, fps=fps)
+        self.monitor = PoseMonitor(technique, fps=fps, live=True)
         self._last_t = float("-inf")
 
     @property

@@ -40,6 +40,33 @@ from backbuddy.web.frames import FrameAnalyzer, FrameResult
 
 log = logging.getLogger(__name__)
 
+#: Analyses one waiting frame or set of landmarks for the checks that apply now.
+FrameJob = Callable[[tuple[str, ...]], FrameResult]
+
+
+class FrameFailed(Exception):
+    """The camera watch failed on a frame (`cause`): no pose was stepped for it."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def frame_out(result: FrameResult, pose: ev.Pose, seq: int, analyze_ms: float) -> dict[str, Any]:
+    """The page's overlay for one frame."""
+    return schemas.FrameOut(
+        t=round(pose.t, 3),
+        seq=seq,
+        tracked=pose.tracked,
+        landmarks=[list(p) for p in result.landmarks] if result.landmarks else None,
+        checks=dict(result.checks),
+        measure=result.measure,
+        speed_deg_s=pose.speed_deg_s,
+        range_deg=pose.range_deg,
+        analyze_ms=round(analyze_ms, 2),
+    ).model_dump()
+
+
 #: How long a session waits for its page to come back before it is marked interrupted.
 GRACE_S = 30.0
 
@@ -201,27 +228,37 @@ class LiveSession:
             phone=self.phone,
         ).model_dump()
 
-    async def apply_frame(self, result: FrameResult, seq: int, analyze_ms: float) -> None:
-        """A frame's pose event, stamped now (time only goes forwards), then its overlay."""
+    async def watch_frame(self, job: FrameJob, seq: int) -> None:
+        """Analyse a waiting frame (or page landmarks) and step its pose, in one trip to the
+        worker (the server's cost per frame: issue 15), under `lock`: a STOP that comes
+        meanwhile is stepped next, after this one pose. Then the overlay, then the cues.
+
+        Raises FrameFailed when the camera watch failed on it (nothing was stepped), and
+        StoreError when the pose could not be recorded.
+        """
         async with self.lock:
             if self.over:
                 return
-            self.last_frame = result
-            pose = replace(result.pose, t=self.clock())
-            self.publish(
-                schemas.FrameOut(
-                    t=round(pose.t, 3),
-                    seq=seq,
-                    tracked=pose.tracked,
-                    landmarks=[list(p) for p in result.landmarks] if result.landmarks else None,
-                    checks=dict(result.checks),
-                    measure=result.measure,
-                    speed_deg_s=pose.speed_deg_s,
-                    range_deg=pose.range_deg,
-                    analyze_ms=round(analyze_ms, 2),
-                ).model_dump()
+            if self._gone:
+                raise StoreError("this session has already been closed")
+            loop = asyncio.get_running_loop()
+            result, pose, cues, analyze_ms = await loop.run_in_executor(
+                self._worker, self._frame_step, job
             )
-            await self.apply(pose)
+            self.publish(frame_out(result, pose, seq, analyze_ms))
+            self._show(cues, None)
+
+    def _frame_step(self, job: FrameJob) -> tuple[FrameResult, ev.Pose, tuple[Cue, ...], float]:
+        """On the worker: the camera watch for the engine's current checks, then the pose."""
+        started = time.perf_counter()
+        try:
+            result = job(self.runner.state.current_checks())
+        except Exception as err:  # noqa: BLE001 - handed back to the socket, which says so
+            raise FrameFailed(err) from err
+        analyze_ms = (time.perf_counter() - started) * 1000
+        self.last_frame = result
+        pose = replace(result.pose, t=self.clock())
+        return result, pose, self._handle(pose), analyze_ms
 
     # ── time and presence ────────────────────────────────────────────────────
 

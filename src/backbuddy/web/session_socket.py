@@ -20,7 +20,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
@@ -43,7 +43,7 @@ from backbuddy.web.frames import (
     LandmarkAnalyzer,
     check_frame,
 )
-from backbuddy.web.live import LiveSession
+from backbuddy.web.live import FrameFailed, LiveSession
 from backbuddy.web.page_pose import LandmarksRefused, PageClock, admit
 from backbuddy.web.page_roles import MAX_ROLE_TEXT_BYTES, RoleChannel, RoleFrameRefused, roles_of
 from backbuddy.web.throttle import EVENTS_BURST, EVENTS_PER_S, MessageRate
@@ -239,7 +239,7 @@ class Connection:
         except LandmarksRefused as err:
             raise ProtocolViolation("bad_message", str(err)) from None
         analyzer, roles = self.live.analyzer, self.roles
-        if not isinstance(analyzer, LandmarkAnalyzer):
+        if not takes_landmarks(analyzer):
             self.send(
                 schemas.ErrorOut(
                     code="not_supported", message="this session's camera watch takes no landmarks"
@@ -283,20 +283,18 @@ class Connection:
                 continue
             job, seq = self.pending
             self.pending = None
-            checks = live.runner.state.current_checks()
-            started = time.perf_counter()
             try:
-                result = await asyncio.to_thread(job, checks)
-            except ValueError as err:
-                self.send(schemas.ErrorOut(code="not_an_image", message=str(err)).model_dump())
-                continue
-            except Exception as err:  # noqa: BLE001 - a broken camera watch must not end the socket
-                # No pose reaches the engine now, so a movement phase pauses on its own (I4).
+                await live.watch_frame(job, seq)
+            except FrameFailed as failed:
+                err = failed.cause
+                if isinstance(err, ValueError):
+                    self.send(schemas.ErrorOut(code="not_an_image", message=str(err)).model_dump())
+                    continue
+                # A broken camera watch must not end the socket: no pose reaches the engine
+                # now, so a movement phase pauses on its own (I4).
                 message = f"the camera watch failed on a frame ({type(err).__name__}: {err})"
                 self.send(schemas.ErrorOut(code="camera_failed", message=message).model_dump())
                 continue
-            try:
-                await live.apply_frame(result, seq, (time.perf_counter() - started) * 1000)
             except StoreError as err:
                 live.store_failed(err)
                 return
@@ -345,6 +343,18 @@ class Connection:
                 live.store_failed(err)
 
 
+def takes_landmarks(analyzer: object) -> TypeGuard[LandmarkAnalyzer]:
+    """Does this camera watch take page landmarks? (A protocol `isinstance` costs ~20 µs; the
+    answer per class is kept.)"""
+    kind = type(analyzer)
+    if kind not in _TAKES_LANDMARKS:
+        _TAKES_LANDMARKS[kind] = isinstance(analyzer, LandmarkAnalyzer)
+    return _TAKES_LANDMARKS[kind]
+
+
+_TAKES_LANDMARKS: dict[type, bool] = {}
+
+
 def listening_hello(ears: Ears) -> dict[str, Any]:
     """What `hello` says about listening: can the server listen, and the honest lines."""
     say = load_audio_config().say
@@ -378,7 +388,9 @@ def decode(text: str) -> dict[str, Any]:
         raise _too_big()
     if not isinstance(raw, dict):
         raise ProtocolViolation("bad_message", "a message must be a JSON object")
-    if depth(raw) > MAX_DEPTH:
+    # Landmarks (30 a second) skip the walk: their schema (`schemas.LandmarksIn`: fixed fields,
+    # lists of lists of numbers, nothing else) refuses any deeper nesting as a bad message.
+    if raw.get("type") != "landmarks" and depth(raw) > MAX_DEPTH:
         raise ProtocolViolation("bad_message", _too_deep())
     if raw.get("v") != schemas.PROTOCOL_VERSION:
         raise ProtocolViolation(
@@ -400,7 +412,8 @@ def depth(value: object) -> int:
             item = list(item.values())
         if isinstance(item, list):
             deepest = max(deepest, level)
-            todo.extend((child, level + 1) for child in item)
+            # Only containers can nest deeper: a landmarks message's 264 numbers are skipped.
+            todo.extend((c, level + 1) for c in item if isinstance(c, dict | list))
     return deepest
 
 

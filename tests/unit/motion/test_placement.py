@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from tests.fixtures import poses
+from tests.support.monitor_golden import DATA
 
 from backbuddy.motion import placement
 from backbuddy.motion.landmarks import Landmarks
@@ -62,3 +63,30 @@ def test_frame_by_frame_equals_the_whole_clip() -> None:
     parts = [placement.estimate_view(lm.take(slice(i, i + 1))) for i in range(len(lm))]
     assert np.allclose(np.concatenate([p.azimuth for p in parts]), whole.azimuth)
     assert np.allclose(np.concatenate([p.elevation for p in parts]), whole.elevation)
+
+
+def test_a_batch_mixing_seated_and_lying_frames_reads_each_frame_as_alone() -> None:
+    """Only the posture(s) present are computed (issue 15), so a frame reads the same in a
+    mixed batch, alone, or in a batch of its own posture; no frames give no estimates."""
+    clips = ("hug_correct_slow_side_front_60_f71", "side_correct_jerk_front_f71")
+    image, world = [], []
+    for clip in clips:
+        with np.load(DATA / f"{clip}.npz") as data:
+            image += list(data["image"][40:44])
+            world += list(data["world"][40:44])
+    order = [0, 4, 1, 5, 2, 6, 3, 7]
+    lm = Landmarks(
+        np.array([image[i] for i in order]),
+        np.array([world[i] for i in order]),
+        np.arange(8) / 30,
+        (360, 640),
+    )
+    mixed = placement.estimate_view(lm)
+    assert mixed.lying.tolist() == [False, True] * 4
+    for i in range(8):
+        alone = placement.estimate_view(lm.take(np.array([i])))
+        np.testing.assert_array_equal(alone.azimuth, mixed.azimuth[i : i + 1])
+        np.testing.assert_array_equal(alone.elevation, mixed.elevation[i : i + 1])
+    empty = placement.estimate_view(lm.take(np.array([], dtype=np.intp)))
+    assert empty.azimuth.shape == (0,)
+    assert empty.elevation.shape == (0,)
