@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backbuddy.domain.events import Event, Pose
-from backbuddy.domain.techniques import PlacementRegion, Technique
+from backbuddy.domain.techniques import PlacementRegion, Technique, VideoNeeds
 from backbuddy.motion import angles, checks, kinematics, placement, placement_gate, tracking
 from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, Landmarks
 
@@ -87,6 +87,7 @@ class Trace:
     #: The set-up checks that gated `checks_ok` on these frames.
     active_checks: tuple[str, ...] = ()
     region: PlacementRegion | None = None
+    video: VideoNeeds = VideoNeeds()
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -119,7 +120,11 @@ class Trace:
         az, el = self.placement.azimuth[i], self.placement.elevation[i]
         known = (float(az), float(el)) if np.isfinite(az) and np.isfinite(el) else None
         incline = np.nan_to_num(self.measures["trunk_incline_deg"][i])
-        return placement_gate.hint(self.region, known, incline > placement.LYING_INCLINE_DEG)
+        gate = self.placement
+        rate = float(gate.rate[i]) if gate.rate is not None else float("nan")
+        video = placement_gate.video_hint(self.video, rate, gate.landscape)
+        lying = bool(incline > placement.LYING_INCLINE_DEG)
+        return placement_gate.hint(self.region, known, lying, video)
 
     def events(self, i: int) -> list[Event]:
         """Frame `i` as events: its `pose` (the engine judges a sudden jerk by phase)."""
@@ -173,7 +178,9 @@ class PoseMonitor:
         self.min_visibility = min_visibility
         self.grace_s = grace_s
         self.sudden_step = sudden_step_deg_s
-        self.placement = placement_gate.PlacementGate(technique.placement, fps=fps)
+        self.placement = placement_gate.PlacementGate(
+            technique.placement, fps=fps, video=technique.video
+        )
         self._s = _State()
 
     @property
@@ -217,7 +224,7 @@ class PoseMonitor:
         out["tracked"] = np.where(unsure, detected & ~jump, out["tracked"])
         still = out["speed"] <= self.technique.limits.gentle_speed_deg_s
         view = placement.estimate_view(lm, min_visibility=self.min_visibility)
-        gate = self.placement.update(view, still & same & ~unsure)
+        gate = self.placement.update(view, still & same & ~unsure, lm.t, lm.size)
         return Trace(
             t=lm.t,
             detected=detected,
@@ -230,6 +237,7 @@ class PoseMonitor:
             checks=traces,
             placement=gate,
             region=self.technique.placement,
+            video=self.technique.video,
             unsure=unsure,
             **out,
             active_checks=self.active_checks,
