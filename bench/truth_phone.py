@@ -45,6 +45,14 @@ from bench import Result, emit  # noqa: E402
 REGIONS = ROOT / "tools" / "calibrate" / "regions.json"
 #: Conditions per clip in the default subset (rotated over the matrix).
 PER_CLIP = {"seated_hug_extension": 2, "side_lying_rotation": 3}
+#: The page before issue 12 (width capped at 480: a landscape phone sent 480×270), on a few
+#: clips, for the before/after of that change.
+BEFORE_CONDITIONS = ("old_page_15fps_1080p_landscape", "old_page_30fps_1080p_landscape")
+BEFORE_CLIPS = (
+    "hug_correct_jerk_three_quarter_f34",
+    "hug_correct_slow_side_front_60_f71",
+    "side_correct_jerk_front_table_f71",
+)
 GOALS = (
     ("check_agreement", "ratio", ">=0.95"),
     ("speed_error_deg_s", "deg/s", "<=2"),
@@ -98,6 +106,8 @@ def plan(full: bool) -> list[tuple[dict[str, str], str]]:
             chosen = [names[(turn[tech] + j) % len(names)] for j in range(k)]
             turn[tech] += k
         pairs += [(m, "render")] + [(m, n) for n in chosen]
+    ids = {m["id"]: m for m in good}
+    pairs += [(ids[c], n) for c in BEFORE_CLIPS if c in ids for n in BEFORE_CONDITIONS]
     return pairs
 
 
@@ -125,10 +135,10 @@ def run() -> list[Result]:
     for m, name in plan(full):
         r = measure.measure_clip(m, degradation=degrade.PHONE[name])
         by_condition[name].append(r)
-        if name != "render":
+        if name in degrade.MATRIX:
             by_tech[r.technique].append(r)
     out: list[Result] = []
-    for name in ["render", *degrade.MATRIX]:
+    for name in ["render", *degrade.MATRIX, *BEFORE_CONDITIONS]:
         if by_condition[name]:
             out += _lines(f"truth_phone_{name}", by_condition[name])
     for tech, results in sorted(by_tech.items()):

@@ -21,8 +21,11 @@ table, in the order a real phone and the app's page do it:
 4. **Sensor noise**: Gaussian read noise plus shot noise that grows with brightness
    (σ² = read² + shot_gain · level), per sensor pixel.
 5. **The phone's compression** (JPEG `camera_quality`, 70–85: a stand-in for its video codec).
-6. **The app's page** (`web/static/js/camera.js`): scaled to at most `send_width` (480) pixels
-   wide and JPEG-encoded at `send_quality` (0.7 → 70) before it goes to the server.
+6. **The app's page** (`web/static/js/camera.js`): scaled so its shorter side is at most
+   `send_side` (480) pixels and JPEG-encoded at `send_quality` (0.7 → 70) before it goes to
+   the server. (Until issue 12 the page capped the *width* at 480: a landscape phone gave
+   480×270, where a seated receiver is 270 px tall; `send_width` keeps that rule for the
+   before/after comparison.)
 
 Every degraded clip starts with `PRE_ROLL_S` of its first (still) frame, as a session's set-up
 does: MediaPipe's tracker settles in its first half second (the top leg drifts by tens of
@@ -44,7 +47,7 @@ import hashlib
 import itertools
 import sys
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +57,7 @@ sys.path.insert(0, str(HERE))
 from landmarks_cache import CACHE, TRUTH, _key  # noqa: E402
 
 #: Bump when the pixels a degradation makes change (the landmark cache keys on it).
-VERSION = 3
+VERSION = 4
 #: Seconds of the clip's first frame shown before it (fresh noise on every frame): a session's
 #: set-up, where the receiver holds still for far longer before any movement cue, so the
 #: tracker has settled and the filter is warm when the movement starts. Index −1.
@@ -62,8 +65,8 @@ PRE_ROLL_S = 2.0
 SOURCE_FPS = 30.0
 #: Short side in pixels of each phone resolution.
 RESOLUTIONS = {"720p": 720, "1080p": 1080}
-#: The page's frame to the server (web/static/js/camera.js: MAX_WIDTH, QUALITY).
-PAGE_WIDTH, PAGE_QUALITY = 480, 70
+#: The page's frame to the server (web/static/js/camera.js: MAX_SHORT_SIDE, QUALITY).
+PAGE_SIDE, PAGE_QUALITY = 480, 70
 #: Margin kept round the receiver's true joints when the frame is cut, as a share of the body's
 #: larger extent (a head or a foot is wider than its joint).
 BODY_MARGIN = 0.15
@@ -82,6 +85,7 @@ class Degradation:
     noise_sigma: float = 0.0
     shot_gain: float = 0.0
     camera_quality: int | None = None
+    send_side: int | None = None
     send_width: int | None = None
     send_quality: int | None = None
     seed: int = 42
@@ -107,7 +111,7 @@ class Degradation:
 def phone(fps: float, resolution: str, portrait: bool) -> Degradation:
     """A phone on a table indoors: its frame rate and frame, blur over a full frame period,
     read noise σ 3 plus shot noise (σ ≈ 5 grey levels at mid-grey), its compression at JPEG 80,
-    then the app's page (480 px wide, JPEG 70)."""
+    then the app's page (shorter side 480 px, JPEG 70)."""
     shape = "portrait" if portrait else "landscape"
     return Degradation(
         f"phone_{int(fps)}fps_{resolution}_{shape}",
@@ -118,7 +122,7 @@ def phone(fps: float, resolution: str, portrait: bool) -> Degradation:
         noise_sigma=3.0,
         shot_gain=0.15,
         camera_quality=80,
-        send_width=PAGE_WIDTH,
+        send_side=PAGE_SIDE,
         send_quality=PAGE_QUALITY,
     )
 
@@ -144,8 +148,18 @@ SINGLE: dict[str, Degradation] = {
         Degradation("jpeg_70", camera_quality=70),
         Degradation("noise_6", noise_sigma=6.0),
         Degradation("blur_frame", exposure_s=None),
-        Degradation("page_1080p_landscape", resolution="1080p", send_width=PAGE_WIDTH),
-        Degradation("page_720p_portrait", resolution="720p", portrait=True, send_width=PAGE_WIDTH),
+        Degradation("page_1080p_landscape", resolution="1080p", send_side=PAGE_SIDE),
+        Degradation("page_720p_portrait", resolution="720p", portrait=True, send_side=PAGE_SIDE),
+        # the page before issue 12 (width capped at 480), on two of the phones
+        *(
+            replace(
+                phone(fps, "1080p", False),
+                name=f"old_page_{int(fps)}fps_1080p_landscape",
+                send_side=None,
+                send_width=PAGE_SIDE,
+            )
+            for fps in (15.0, 30.0)
+        ),
         # a dim room: the worst of the phone's own parts together, no app step
         Degradation(
             "dim_room",
@@ -288,14 +302,20 @@ def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
     return np.asarray(cv2.imdecode(buf, cv2.IMREAD_COLOR)[:, :, ::-1])
 
 
-def page_frame(rgb: np.ndarray, width: int | None) -> np.ndarray:
-    """The page's canvas: scaled down to at most `width` pixels wide (never up)."""
+def page_frame(rgb: np.ndarray, side: int | None, width: int | None = None) -> np.ndarray:
+    """The page's canvas: scaled down (never up) so its shorter side is at most `side`
+    pixels, or (the page before issue 12) its width at most `width`."""
     import cv2
 
     h, w = rgb.shape[:2]
-    if width is None or w <= width:
+    scale = 1.0
+    if side is not None:
+        scale = min(scale, side / min(w, h))
+    if width is not None:
+        scale = min(scale, width / w)
+    if scale >= 1.0:
         return rgb
-    size = (int(width), int(round(h * width / w)))
+    size = (int(round(w * scale)), int(round(h * scale)))
     return np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
 
 
@@ -320,7 +340,7 @@ def degrade_frame(
     out = sensor_noise(out, d.noise_sigma, d.shot_gain, rng)
     if d.camera_quality is not None:
         out = jpeg(out, d.camera_quality)
-    out = page_frame(out, d.send_width)
+    out = page_frame(out, d.send_side, d.send_width)
     if d.send_quality is not None:
         out = jpeg(out, d.send_quality)
     return np.ascontiguousarray(out)

@@ -39,7 +39,7 @@ ENTER_MARGIN_DEG = 2.0
 EXIT_MARGIN_DEG = 3.0
 #: Seconds of frames over which the frame rate is read, and the least span that reads it.
 RATE_WINDOW_S = 2.0
-RATE_MIN_SPAN_S = 1.0
+RATE_MIN_SPAN_S = MIN_STILL_S
 #: A measured rate this share of `VideoNeeds.min_fps` meets it (a dropped frame now and then).
 RATE_TOLERANCE = 0.95
 

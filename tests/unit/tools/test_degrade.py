@@ -33,7 +33,7 @@ def test_the_matrix_is_every_frame_rate_resolution_and_orientation() -> None:
     for d in degrade.MATRIX.values():
         assert d.camera_quality is not None
         assert 70 <= d.camera_quality <= 85
-        assert (d.send_width, d.send_quality) == (480, 70)  # the page's own (camera.js)
+        assert (d.send_side, d.send_quality) == (480, 70)  # the page's own (camera.js)
         assert d.exposure == pytest.approx(1 / d.fps)
 
 
@@ -102,9 +102,11 @@ def test_jpeg_quality_costs_detail_in_order() -> None:
     assert 0 < err[85] < err[70]
 
 
-def test_the_page_scales_down_to_480_wide_and_never_up() -> None:
+def test_the_page_scales_the_shorter_side_down_to_480_and_never_up() -> None:
     big = np.zeros((1080, 1920, 3), np.uint8)
-    assert degrade.page_frame(big, 480).shape == (270, 480, 3)
+    assert degrade.page_frame(big, 480).shape == (480, 853, 3)
+    assert degrade.page_frame(big.transpose(1, 0, 2), 480).shape == (853, 480, 3)
+    assert degrade.page_frame(big, None, width=480).shape == (270, 480, 3)  # the old page
     small = np.zeros((360, 300, 3), np.uint8)
     assert degrade.page_frame(small, 480).shape == small.shape
 
@@ -137,5 +139,5 @@ def test_a_real_clip_degrades_the_same_way_twice_after_a_still_pre_roll() -> Non
     assert (index[pre:] >= 0).all()
     assert np.allclose(np.diff(t), 1 / 15)  # the pre-roll runs into the clip's first frame
     assert t[pre] == 0.0
-    assert first[-1][2].shape == (270, 480, 3)
+    assert first[-1][2].shape == (480, 853, 3)
     assert all(np.array_equal(a[2], b[2]) for a, b in zip(first, second, strict=True))
