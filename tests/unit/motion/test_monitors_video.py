@@ -5,11 +5,11 @@ the hint says what to change; the hug, which has no such needs, is not held to t
 from __future__ import annotations
 
 import numpy as np
+from tests.fixtures.poses import seen_from
 
 from backbuddy.domain.techniques import Technique
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor
-from tests.fixtures.poses import seen_from
 
 
 def _still(posture: str, fps: float, size: tuple[int, int], n: int = 90) -> Landmarks:
