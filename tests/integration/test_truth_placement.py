@@ -2,8 +2,8 @@
 
 MediaPipe runs for real on each clip (no landmark cache): the placement estimate against the
 clip's known camera, the gate open where the truth run showed the measures valid and shut with
-a plain hint where it did not, and the goals kept on phone-like versions of the clips
-(tools/calibrate/degrade.py). The full per-clip tables are in docs/accuracy.md.
+a plain hint where it did not. Phone-like versions of the clips: test_truth_phone.py. The full
+per-clip tables are in docs/accuracy.md.
 """
 
 from __future__ import annotations
@@ -22,17 +22,15 @@ from backbuddy.motion.monitors import PoseMonitor
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
 
-import degrade  # noqa: E402
 import measure  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mediapipe")]
 
 
 @cache
-def result(clip_id: str, degradation: str | None = None) -> measure.ClipResult:
+def result(clip_id: str) -> measure.ClipResult:
     meta = next(m for m in measure.clips() if m["id"] == clip_id)
-    d = None if degradation is None else degrade.PHONE[degradation]
-    return measure.measure_clip(meta, cache=None, degradation=d)
+    return measure.measure_clip(meta, cache=None)
 
 
 @cache
@@ -108,26 +106,6 @@ def test_the_gate_reads_a_clip_frame_by_frame_as_in_one_call() -> None:
         whole.placement.azimuth,
         equal_nan=True,
     )
-
-
-@pytest.mark.parametrize(
-    ("clip_id", "degradation"),
-    [
-        ("hug_correct_jerk_side_front_60_m58", "phone_24fps_720p"),
-        ("hug_correct_jerk_three_quarter_f34", "phone_15fps_1080p_landscape"),
-    ],
-)
-def test_on_a_phone_like_clip_the_jerk_still_halts_within_2_frames(
-    clip_id: str, degradation: str
-) -> None:
-    r = result(clip_id, degradation)
-    assert r.accepted
-    assert r.halt_latency <= 2
-    assert not r.false_halt
-
-
-def test_a_refused_placement_stays_refused_on_a_phone_like_clip() -> None:
-    assert not result("hug_correct_jerk_front_f71", "phone_15fps_1080p_landscape").accepted
 
 
 @pytest.mark.parametrize(

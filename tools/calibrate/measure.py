@@ -81,6 +81,7 @@ class ClipResult:
     accepted: bool = True  # the placement gate open when the movement would start
     closed_later: bool = False  # the gate shut after that (a pause in a session)
     end_view: tuple[float, float] = (float("nan"), float("nan"))  # the gate's, last frame
+    still_speed: float = float("nan")  # mean speed read over the pre-roll's last second, °/s
 
 
 def truth_table(cid: str, truth: Path = TRUTH) -> dict[str, np.ndarray]:
@@ -113,23 +114,33 @@ def measure_clip(
     truth: Path = TRUTH,
     cache: Path | None = CACHE,
     degradation: degrade.Degradation | None = None,
+    technique: techniques.Technique | None = None,
 ) -> ClipResult:
     """One clip through the pipeline; `cache=None` runs MediaPipe afresh; `degradation` first
     makes the clip phone-like (its truth rows follow the frames it keeps; latencies are in its
-    own frames)."""
+    own frames); `technique` replaces the clip's own (e.g. without its video needs)."""
     cid = meta["id"]
-    tech = techniques.get(meta["technique"])
+    tech = technique or techniques.get(meta["technique"])
     tr = truth_table(cid, truth)
     fps = 30.0
+    mon = PoseMonitor(tech, fps=fps)
+    still_speed = float("nan")
     if degradation is None:
         lm = landmarks(cid, truth, cache)
+        warm_up = WARM_UP
     else:
         lm, index = degrade.landmarks(cid, degradation, truth, cache)
-        tr = {k: v[index] for k, v in tr.items()}
         fps = degradation.fps
-    warm_up = int(round(WARM_UP * fps / 30.0))
+        mon = PoseMonitor(tech, fps=fps)
+        pre = int(np.sum(index < 0))
+        if pre:  # the set-up before the clip: tracker and filter warm, placement read
+            setup = mon.update(lm.take(slice(0, pre)))
+            last = setup.speed[-int(round(fps)) :]
+            still_speed = float(np.nanmean(last)) if np.isfinite(last).any() else float("nan")
+            lm, index = lm.take(slice(pre, None)), index[pre:]
+        tr = {k: v[index] for k, v in tr.items()}
+        warm_up = 0 if pre else int(round(WARM_UP * fps / 30.0))
     settle = int(round(SETTLE * fps / 30.0))
-    mon = PoseMonitor(tech, fps=fps)
     trace = mon.update(lm)
     n = min(len(trace), tr["frame"].size)
     r = ClipResult(
@@ -143,6 +154,7 @@ def measure_clip(
         n,
     )
     r.true_view = true_view(cid, truth)
+    r.still_speed = still_speed
     moving_true = np.abs(tr["primary_speed_deg_s"][:n]) > 0.5
     decide = int(np.argmax(moving_true)) - 1 if moving_true.any() else n - 1
     r.accepted = bool(trace.placement.ok[decide])

@@ -172,6 +172,20 @@ class PlacementRegion(_Model):
         )
 
 
+class VideoNeeds(_Model):
+    """What the camera's video must give for this technique's measures to hold (issue 12, item 5).
+
+    Measured on phone-like versions of the truth clips (`bench/truth_phone.py`,
+    docs/accuracy.md), not guessed: `min_fps`, the frame rate (read from the frames' own times)
+    below which a true jerk was not stopped within 2 frames or a slow movement read too fast;
+    `landscape`, True when an upright (portrait) picture lost the receiver. Zero / False: no need.
+    """
+
+    min_fps: float = Field(default=0.0, ge=0, le=60)
+    landscape: bool = False
+    evidence: str = ""
+
+
 class Caution(_Model):
     """How a `caution` screening outcome narrows the technique."""
 
@@ -192,6 +206,7 @@ class Technique(_Model):
     roles: dict[Role, Sourced]
     camera: str
     placement: PlacementRegion | None = None
+    video: VideoNeeds = VideoNeeds()
     primary_measure: str
     checks: tuple[Check, ...]
     setup: tuple[SetupStep, ...] = Field(min_length=1)

@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backbuddy.domain.events import Event, Pose
-from backbuddy.domain.techniques import PlacementRegion, Technique
+from backbuddy.domain.techniques import PlacementRegion, Technique, VideoNeeds
 from backbuddy.motion import (
     angles,
     checks,
@@ -99,6 +99,7 @@ class Trace:
     #: The set-up checks that gated `checks_ok` on these frames.
     active_checks: tuple[str, ...] = ()
     region: PlacementRegion | None = None
+    video: VideoNeeds = VideoNeeds()
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -129,7 +130,7 @@ class Trace:
         """What to change about the camera on frame `i` (None when its placement is fine)."""
         if self.placement.ok[i]:
             return None
-        return placement_gate.hint(self.region, *self._view_at(i))
+        return placement_gate.hint(self.region, *self._view_at(i), self._video_at(i))
 
     def placement_picture(self, i: int) -> str | None:
         """The set-up page's picture for frame `i` (`placement_gate.picture`)."""
@@ -140,6 +141,12 @@ class Trace:
         known = (float(az), float(el)) if np.isfinite(az) and np.isfinite(el) else None
         incline = np.nan_to_num(self.measures["trunk_incline_deg"][i])
         return known, bool(incline > placement.LYING_INCLINE_DEG)
+
+    def _video_at(self, i: int) -> str | None:
+        """What to change about the camera's picture or frame rate on frame `i`, if anything."""
+        gate = self.placement
+        rate = float(gate.rate[i]) if gate.rate is not None else float("nan")
+        return placement_gate.video_hint(self.video, rate, gate.landscape)
 
     def events(self, i: int) -> list[Event]:
         """Frame `i` as events: its `pose` (the engine judges a sudden jerk by phase)."""
@@ -197,7 +204,9 @@ class PoseMonitor:
         self.min_visibility = min_visibility
         self.grace_s = grace_s
         self.sudden_step = sudden_step_deg_s
-        self.placement = placement_gate.PlacementGate(technique.placement, fps=fps)
+        self.placement = placement_gate.PlacementGate(
+            technique.placement, fps=fps, video=technique.video
+        )
         self.view_watch = view_watch.ViewWatch(fps=fps)
         self.live = live
         self._s = _State()
@@ -250,7 +259,9 @@ class PoseMonitor:
         out = self._monitor(lm.t, same, jump | unsure, epoch_segment, primary, held, fresh)
         out["tracked"] = np.where(unsure, detected & ~jump, out["tracked"])
         still = out["speed"] <= self.technique.limits.gentle_speed_deg_s
-        gate = self.placement.update(view, still & same & ~unsure, forget=watch.moved)
+        gate = self.placement.update(
+            view, still & same & ~unsure, lm.t, lm.size, forget=watch.moved
+        )
         return Trace(
             t=lm.t,
             detected=detected,
@@ -263,6 +274,7 @@ class PoseMonitor:
             checks=traces,
             placement=gate,
             region=self.technique.placement,
+            video=self.technique.video,
             unsure=unsure,
             camera_moved=watch.relooking,
             **out,

@@ -10,6 +10,12 @@ body's slow movement. Hysteresis: it opens `ENTER_MARGIN_DEG` inside the region 
 `EXIT_MARGIN_DEG` outside it, so an estimate near the border does not flicker. Until
 `MIN_STILL_S` of still frames are in, it stays shut (an unknown view is not a valid one). A
 technique without a region is never gated.
+
+The technique's `VideoNeeds` are judged on every frame too (issue 12, item 5: measured on
+phone-like truth clips): the frame rate read from the frames' own times over the last
+`RATE_WINDOW_S` (unknown, so shut, until `RATE_MIN_SPAN_S` of frames are in), and a landscape
+picture where the technique needs one. Where they are not met the gate is shut whatever the
+view, and the hint says what to change first.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backbuddy.domain.techniques import PlacementRegion
+from backbuddy.domain.techniques import PlacementRegion, VideoNeeds
 from backbuddy.motion.landmarks import BoolArray, FloatArray
 from backbuddy.motion.placement import View
 
@@ -31,6 +37,11 @@ MIN_STILL_S = 1.0 / 3.0
 ENTER_MARGIN_DEG = 2.0
 #: …and this far outside it to close an open gate.
 EXIT_MARGIN_DEG = 3.0
+#: Seconds of frames over which the frame rate is read, and the least span that reads it.
+RATE_WINDOW_S = 2.0
+RATE_MIN_SPAN_S = MIN_STILL_S
+#: A measured rate this share of `VideoNeeds.min_fps` meets it (a dropped frame now and then).
+RATE_TOLERANCE = 0.95
 
 
 @dataclass
@@ -40,6 +51,7 @@ class GateState:
     elevation: deque[float] = field(init=False)
     ok: bool = False
     estimate: tuple[float, float] | None = None
+    times: deque[float] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         self.azimuth = deque(maxlen=self.window)
@@ -48,18 +60,26 @@ class GateState:
 
 @dataclass(frozen=True)
 class GateTrace:
-    """Per frame: the gate (shape (T,)) and the median view behind it (NaN before any)."""
+    """Per frame: the gate (shape (T,)), the median view behind it (NaN before any), the
+    frame rate read (frames/s, NaN until known) and whether the video met the technique's
+    needs; `landscape`: the picture is at least as wide as it is high."""
 
     ok: BoolArray
     azimuth: FloatArray
     elevation: FloatArray
+    rate: FloatArray | None = None
+    video_ok: BoolArray | None = None
+    landscape: bool = True
 
 
 class PlacementGate:
     """Judges the camera's placement for one technique, frame by frame (state carried over)."""
 
-    def __init__(self, region: PlacementRegion | None, fps: float = 30.0) -> None:
+    def __init__(
+        self, region: PlacementRegion | None, fps: float = 30.0, video: VideoNeeds | None = None
+    ) -> None:
         self.region = region
+        self.video = video or VideoNeeds()
         self.window = max(1, round(WINDOW_S * fps))
         self.min_samples = max(1, round(MIN_STILL_S * fps))
         self._s = GateState(self.window)
@@ -69,18 +89,30 @@ class PlacementGate:
         """The current median (azimuth, elevation), degrees, or None before enough frames."""
         return self._s.estimate
 
-    def update(self, view: View, still: BoolArray, forget: BoolArray | None = None) -> GateTrace:
-        """The gate on each frame; `forget` marks frames where the camera was seen to move
-        (`view_watch`): the views read before them are dropped and the gate shuts."""
+    def update(
+        self,
+        view: View,
+        still: BoolArray,
+        t: FloatArray | None = None,
+        size: tuple[int, int] | None = None,
+        forget: BoolArray | None = None,
+    ) -> GateTrace:
+        """`t`: the frames' times (s) and `size`: the picture (width, height), for the
+        technique's `VideoNeeds`; without them a technique that has needs stays shut.
+        `forget` marks frames where the camera was seen to move (`view_watch`): the views
+        read before them are dropped and the gate shuts."""
         s = self._s
         n = still.shape[0]
         ok = np.zeros(n, bool)
         az_out, el_out = np.full(n, np.nan), np.full(n, np.nan)
+        rate = self._rates(t, n)
+        landscape = size is not None and size[0] >= size[1]
+        video_ok = self._video_ok(rate, landscape)
         azs, els, stills = view.azimuth.tolist(), view.elevation.tolist(), still.tolist()
         forgets = [False] * n if forget is None else forget.tolist()
         for i in range(n):
             if forgets[i]:
-                s = self._s = GateState(self.window)
+                s = self._s = GateState(self.window, times=s.times)  # the rate still holds
             a, e = azs[i], els[i]
             if stills[i] and a == a and e == e:  # NaN != NaN
                 s.azimuth.append(a)
@@ -90,8 +122,32 @@ class PlacementGate:
                     s.ok = self._judge(s.estimate, s.ok)
             if s.estimate is not None:
                 az_out[i], el_out[i] = s.estimate
-            ok[i] = s.ok if self.region is not None else True
-        return GateTrace(ok, az_out, el_out)
+            ok[i] = (s.ok if self.region is not None else True) and bool(video_ok[i])
+        return GateTrace(ok, az_out, el_out, rate, video_ok, landscape)
+
+    def _rates(self, t: FloatArray | None, n: int) -> FloatArray:
+        """Frames per second over the last `RATE_WINDOW_S`, per frame (NaN until known)."""
+        out = np.full(n, np.nan)
+        if t is None:
+            return out
+        times = self._s.times
+        for i, ti in enumerate(np.asarray(t, float).tolist()):
+            times.append(ti)
+            while times[-1] - times[0] > RATE_WINDOW_S + 1e-9:
+                times.popleft()
+            span = times[-1] - times[0]
+            if span >= RATE_MIN_SPAN_S - 1e-9:
+                out[i] = (len(times) - 1) / span
+        return out
+
+    def _video_ok(self, rate: FloatArray, landscape: bool) -> BoolArray:
+        need = self.video
+        shape_ok = landscape or not need.landscape
+        if need.min_fps <= 0:
+            return np.full(rate.shape, shape_ok)
+        with np.errstate(invalid="ignore"):
+            fast = rate >= need.min_fps * RATE_TOLERANCE
+        return np.asarray(fast & shape_ok)
 
     def _judge(self, estimate: tuple[float, float], was_ok: bool) -> bool:
         if self.region is None:
@@ -123,12 +179,32 @@ NONE_VALID = (
 PICTURES = ("lower", "raise", "side", "forward", "toward_feet", "toward_head", "accepted")
 
 
+def video_hint(video: VideoNeeds, rate: float, landscape: bool) -> str | None:
+    """What to change about the camera's picture or frame rate, in plain English; else None."""
+    if video.landscape and not landscape:
+        return (
+            "Turn the camera sideways, for a wide picture: lying down, the receiver is too "
+            "small for the camera to follow in an upright one."
+        )
+    if video.min_fps > 0 and rate == rate and rate < video.min_fps * RATE_TOLERANCE:
+        return (
+            f"The camera sends about {round(rate)} pictures a second; this movement needs at "
+            f"least {round(video.min_fps)} to be stopped in time. Add light (cameras slow down "
+            "in the dark), close other apps on the phone, or use another camera."
+        )
+    return None
+
+
 def hint(
-    region: PlacementRegion | None, estimate: tuple[float, float] | None, lying: bool
+    region: PlacementRegion | None,
+    estimate: tuple[float, float] | None,
+    lying: bool,
+    video: str | None = None,
 ) -> str | None:
-    """What to change, in plain English, when the estimate lies outside the region; else None."""
-    parts = hint_parts(region, estimate, lying)
-    return " ".join(text for _, text in parts) or None
+    """What to change, in plain English, when the estimate lies outside the region (after
+    `video`, the picture's own hint, when there is one); else None."""
+    place = " ".join(text for _, text in hint_parts(region, estimate, lying))
+    return " ".join(p for p in (video, place) if p) or None
 
 
 def picture(

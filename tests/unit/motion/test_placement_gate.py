@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backbuddy.domain.techniques import PlacementRegion
+from backbuddy.domain.techniques import PlacementRegion, VideoNeeds
 from backbuddy.motion import placement_gate as pg
 from backbuddy.motion.placement import View
 
@@ -121,3 +121,68 @@ def test_each_hint_has_its_picture_and_a_valid_placement_the_tick() -> None:
     assert pg.picture(LYING, (30, 5), lying=True, ok=False) == "toward_feet"
     assert pg.picture(LYING, (-30, 25), lying=True, ok=False) == "toward_head"  # then lower
     assert pg.picture(HUG, None, lying=False, ok=False) is None  # nothing known yet
+
+
+NEEDS = VideoNeeds(min_fps=24, landscape=True, evidence="test needs")
+
+
+def _times(fps: float, n: int, start: float = 0.0) -> np.ndarray:
+    return start + np.arange(n) / fps
+
+
+def test_a_camera_too_slow_for_the_technique_keeps_the_gate_shut_and_says_so() -> None:
+    n = 90
+    slow = pg.PlacementGate(LYING, fps=15.0, video=NEEDS)
+    out = slow.update(_view(0, 7, n), np.ones(n, bool), _times(15, n), (480, 270))
+    assert not out.ok.any()
+    assert out.rate is not None
+    assert out.rate[-1] == pytest.approx(15.0)
+    words = pg.video_hint(NEEDS, float(out.rate[-1]), out.landscape)
+    assert words is not None
+    assert "about 15 pictures a second" in words
+    assert "at least 24" in words
+    fast = pg.PlacementGate(LYING, fps=24.0, video=NEEDS)
+    out = fast.update(_view(0, 7, n), np.ones(n, bool), _times(24, n), (480, 270))
+    assert out.ok[-1]
+    assert not out.ok[: int(24 * pg.RATE_MIN_SPAN_S) - 1].any()  # the rate is not known yet
+    assert pg.video_hint(NEEDS, float(out.rate[-1]), out.landscape) is None
+
+
+def test_frames_dropped_now_and_then_still_meet_the_rate() -> None:
+    t = np.arange(0, 3, 1 / 30)[np.arange(90) % 5 != 4]  # 30 fps with one in five dropped: 24
+    out = pg.PlacementGate(LYING, video=NEEDS).update(
+        _view(0, 7, t.size), np.ones(t.size, bool), t, (480, 270)
+    )
+    assert out.ok[-1]
+
+
+def test_a_camera_that_slows_down_shuts_the_gate_within_the_rate_window() -> None:
+    gate = pg.PlacementGate(LYING, video=NEEDS)
+    gate.update(_view(0, 7, 60), np.ones(60, bool), _times(30, 60), (480, 270))
+    later = _times(10, 30, start=2.0)
+    out = gate.update(_view(0, 7, 30), np.ones(30, bool), later, (480, 270))
+    assert not out.ok[later - 2.0 >= pg.RATE_WINDOW_S].any()
+
+
+def test_an_upright_picture_is_refused_where_the_technique_needs_a_wide_one() -> None:
+    n = 60
+    out = pg.PlacementGate(LYING, video=NEEDS).update(
+        _view(0, 7, n), np.ones(n, bool), _times(30, n), (270, 480)
+    )
+    assert not out.ok.any()
+    assert not out.landscape
+    words = pg.video_hint(NEEDS, 30.0, landscape=False)
+    assert words is not None
+    assert words.startswith("Turn the camera sideways")
+    # the picture's hint comes first, then where to move the camera
+    both = pg.hint(LYING, (0, 25), lying=True, video=words)
+    assert both is not None
+    assert both.startswith("Turn the camera sideways")
+    assert "Move the camera lower" in both
+    # a technique without needs takes an upright picture and any frame rate
+    plain = pg.PlacementGate(HUG).update(_view(70, 5, n), np.ones(n, bool), _times(10, n), (9, 16))
+    assert plain.ok[-1]
+
+
+def test_without_frame_times_a_technique_with_needs_stays_shut() -> None:
+    assert not pg.PlacementGate(LYING, video=NEEDS).update(_view(0, 7), np.ones(40, bool)).ok.any()

@@ -1,7 +1,9 @@
 // The camera: preview in the page and, when the pose model does not run in the page
 // (pose_page.js), JPEG frames to the server at a capped rate, two in flight.
 
-const MAX_WIDTH = 480;
+// The picture's shorter side at most (issue 12: capping the width gave a landscape camera
+// 270 px of height, where a seated receiver read shifted views and late halts).
+const MAX_SHORT_SIDE = 480;
 const QUALITY = 0.7;
 const IN_FLIGHT_TIMEOUT_MS = 1000;
 // Two frames in flight: the next one is encoded and sent while the server analyses one.
@@ -70,7 +72,7 @@ export class Camera {
     if (this.inFlight.size + (this.encoding ? 1 : 0) >= MAX_IN_FLIGHT) return;
     const { videoWidth: vw, videoHeight: vh } = this.video;
     if (!vw || !vh) return;
-    const scale = Math.min(1, MAX_WIDTH / vw);
+    const scale = Math.min(1, MAX_SHORT_SIDE / Math.min(vw, vh));
     this.canvas.width = Math.round(vw * scale);
     this.canvas.height = Math.round(vh * scale);
     this.canvas.getContext("2d").drawImage(this.video, 0, 0, this.canvas.width, this.canvas.height);

@@ -12,7 +12,9 @@ const WARMUP_POSES = 5;
 // The rate is judged over this span, and again on every pose after it.
 const WINDOW_MS = 4000;
 // The server analyses frames at most this wide; the model is no better for more pixels.
-const MAX_WIDTH = 480;
+// The picture's shorter side at most (issue 12: capping the width gave a landscape camera
+// 270 px of height, where a seated receiver read shifted views and late halts).
+const MAX_SHORT_SIDE = 480;
 // The two-person step's role frames start this long after the first pose.
 const ROLES_AFTER_MS = 1500;
 
@@ -100,7 +102,7 @@ export class PagePose {
     const { videoWidth: vw, videoHeight: vh } = this.video;
     if (this.stopped || !vw || ms <= this.lastTakenMs || ms - this.lastSentMs < this.minGapMs - 1) return;
     this.lastTakenMs = ms;
-    const scale = Math.min(1, MAX_WIDTH / vw);
+    const scale = Math.min(1, MAX_SHORT_SIDE / Math.min(vw, vh));
     const size = [Math.round(vw * scale), Math.round(vh * scale)];
     let bitmap;
     try {
