@@ -102,7 +102,9 @@ def serve(
     scheme = "https" if certs else "http"
     url = f"{scheme}://{shown_host}:{port}/" + (f"?token={token}" if token else "")
     app = create_app(settings, analyzers=camera_watch(settings), certificates=certs)
-    console.print(f"backbuddy is running at [bold]{url}[/]  (Ctrl+C to stop)")
+    # soft_wrap: an address, token or fingerprint is never broken over lines (a pipe or a log
+    # is 80 columns to Rich), so it can be copied and compared whole.
+    console.print(f"backbuddy is running at [bold]{url}[/]  (Ctrl+C to stop)", soft_wrap=True)
     if certs is not None:
         _say_certificate(certs, port)
     console.print("Not a medical device; not a substitute for professional care.")
@@ -124,12 +126,12 @@ def _say_certificate(certs: Certificates, port: int) -> None:
     lan = [a for a in certs.addresses if a not in ("127.0.0.1", "::1")]
     for address in lan:
         shown = f"[{address}]" if ":" in address else address
-        console.print(f"On the home network: https://{shown}:{port}/", markup=False)
+        console.print(f"On the home network: https://{shown}:{port}/", markup=False, soft_wrap=True)
     console.print(
         f"HTTPS with backbuddy's own certificate (kept in {certs.folder}); browsers warn "
         "until they trust it. Its CA's SHA-256 fingerprint:"
     )
-    console.print(f"  {certs.ca_fingerprint}", markup=False, highlight=False)
+    console.print(f"  {certs.ca_fingerprint}", markup=False, highlight=False, soft_wrap=True)
 
 
 def camera_watch(settings: Settings | None = None) -> AnalyzerFactory | None:

@@ -39,7 +39,11 @@ def wait_up(url: str, context: ssl.SSLContext | None = None) -> int:
 def serve(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     cmd = [sys.executable, "-m", "backbuddy.cli.main", "serve", "--db", str(tmp_path / "s.db")]
-    return subprocess.Popen([*cmd, *args], env=env, stdout=subprocess.PIPE, text=True)
+    # No terminal anywhere (as under a service manager or in CI): output is 80 columns wide.
+    env.pop("COLUMNS", None)
+    return subprocess.Popen(
+        [*cmd, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True
+    )
 
 
 def test_serve_answers_healthz_and_survives_no_browser(tmp_path: Path) -> None:
