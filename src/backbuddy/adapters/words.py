@@ -73,10 +73,17 @@ class WhisperWords:
             return self._hear(features, FULL_FRAMES)
 
     def glance(self, samples: NDArray[np.float32]) -> str:
-        """Only the short window (for measuring it)."""
+        """Only the short window (tests and benches measure it)."""
+        return self._only(samples, self._glance)
+
+    def full(self, samples: NDArray[np.float32]) -> str:
+        """Only the full 30 s window, as before the glance (tests and benches compare it)."""
+        return self._only(samples, FULL_FRAMES)
+
+    def _only(self, samples: NDArray[np.float32], frames: int) -> str:
         with self._lock:
             features = self._model.feature_extractor(np.asarray(samples, dtype=np.float32))
-            return self._hear(features, self._glance)
+            return self._hear(features, frames)
 
     def _hear(self, features: NDArray[np.float32], frames: int) -> str:
         import ctranslate2
