@@ -46,6 +46,8 @@ class WordsConfig(_Model):
     stop: tuple[str, ...] = Field(min_length=1)
     okay: tuple[str, ...]
     hotwords: str
+    #: The quick look (docs/voice.md): Whisper's encoder over this much audio, not its 30 s.
+    glance_s: float = Field(gt=0, le=30)
 
 
 class SayConfig(_Model):
