@@ -80,10 +80,26 @@ def playwright() -> Iterator[Playwright]:
         yield p
 
 
+def camera_y4m(source: Path, dest: Path) -> Path:
+    """`source` as the raw 30 frames/s y4m that Chromium's fake camera plays, at `dest`."""
+    need("ffmpeg")
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(source)]
+        + ["-pix_fmt", "yuv420p", "-r", "30", str(dest)],
+        check=True,
+    )
+    return dest
+
+
+def camera_browser(playwright: Playwright, y4m: Path) -> Browser:
+    """Headless Chromium whose fake camera plays `y4m` (looped)."""
+    args = [*BROWSER_ARGS, f"--use-file-for-fake-video-capture={y4m}"]
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+
+
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright, clip_y4m: Path) -> Iterator[Browser]:
-    args = [*BROWSER_ARGS, f"--use-file-for-fake-video-capture={clip_y4m}"]
-    b = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    b = camera_browser(playwright, clip_y4m)
     yield b
     b.close()
 

@@ -15,7 +15,6 @@ whatever the rate (`backbuddy-pose` = `page`), as a person can.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -24,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
-from .conftest import BROWSER_ARGS, CHROMIUM, ROOT, Server, need, shot
+from .conftest import ROOT, Server, camera_browser, camera_y4m, shot
 from .flows import start_session
 
 HUG_CLIP = ROOT / "tests" / "data" / "truth" / "hug_correct_setup_side_front_60_f71.mp4"
@@ -41,15 +40,8 @@ ALL_CHECKS_PASS = """() => document.getElementById('session').dataset.mode === '
 def hug_browser(
     playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Browser]:
-    need("ffmpeg")
-    clip = tmp_path_factory.mktemp("hug-camera") / "hug.y4m"
-    subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(HUG_CLIP)]
-        + ["-pix_fmt", "yuv420p", "-r", "30", str(clip)],
-        check=True,
-    )
-    args = [*BROWSER_ARGS, f"--use-file-for-fake-video-capture={clip}"]
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    clip = camera_y4m(HUG_CLIP, tmp_path_factory.mktemp("hug-camera") / "hug.y4m")
+    browser = camera_browser(playwright, clip)
     yield browser
     browser.close()
 

@@ -18,7 +18,6 @@ and the set-up page says what leaves the device.
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
-from .conftest import BROWSER_ARGS, CHROMIUM, ROOT, Server, need, shot
+from .conftest import ROOT, Server, camera_browser, camera_y4m, shot
 from .flows import start_session
 from .test_page_pose_e2e import ALL_CHECKS_PASS
 
@@ -40,15 +39,8 @@ CANT_TELL = "can't tell the receiver from the assistant"
 def two_browser(
     playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Browser]:
-    need("ffmpeg")
-    clip = tmp_path_factory.mktemp("two-camera") / "two.y4m"
-    subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(CLIP)]
-        + ["-pix_fmt", "yuv420p", "-r", "30", str(clip)],
-        check=True,
-    )
-    args = [*BROWSER_ARGS, f"--use-file-for-fake-video-capture={clip}"]
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    clip = camera_y4m(CLIP, tmp_path_factory.mktemp("two-camera") / "two.y4m")
+    browser = camera_browser(playwright, clip)
     yield browser
     browser.close()
 

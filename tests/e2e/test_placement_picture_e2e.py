@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
-from .conftest import BROWSER_ARGS, CHROMIUM, ROOT, Server, need, shot
+from .conftest import ROOT, Server, camera_browser, need, shot
 from .flows import start_session
 
 TRUTH = ROOT / "tests" / "data" / "truth"
@@ -39,8 +39,7 @@ def moved_camera(
         + ["-pix_fmt", "yuv420p", "-r", "30", str(clip)],
         check=True,
     )
-    args = [*BROWSER_ARGS, f"--use-file-for-fake-video-capture={clip}"]
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    browser = camera_browser(playwright, clip)
     yield browser
     browser.close()
 
