@@ -88,12 +88,9 @@ def camera_gate(state: SessionState, t: float) -> tuple[str, str] | None:
     last = state.last_pose
     if last is None or pose_stale(state, t) or not last.tracked:
         return "camera_not_ready", wording.CAMERA_NOT_READY
-    if last.identity != "receiver":
-        return "identity_unsure", wording.IDENTITY_UNSURE
-    if last.camera_moved:
-        return "camera_moved", wording.CAMERA_MOVED
-    if not last.placement_ok:
-        return "placement", wording.PLACEMENT
+    view = _view_pause(last)
+    if view is not None:
+        return view
     if beyond_range(last, state.limits):
         return _range_reason(last, state.limits), wording.BEYOND_RANGE
     still = last.speed_deg_s <= state.limits.gentle_speed_deg_s and not last.sudden
