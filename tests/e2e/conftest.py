@@ -104,8 +104,8 @@ def browser(playwright: Playwright, clip_y4m: Path) -> Iterator[Browser]:
     b.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def checked_page(browser: Browser) -> Iterator[Page]:
+    """A 1280×900 page of `browser` that fails the test if its script threw (for fixtures)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     errors: list[str] = []
@@ -113,6 +113,11 @@ def page(browser: Browser) -> Iterator[Page]:
     yield pg
     context.close()
     assert not errors, f"the page threw: {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    yield from checked_page(browser)
 
 
 def shot(page: Page, name: str) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
-from .conftest import ROOT, Server, camera_browser, need, shot
+from .conftest import ROOT, Server, camera_browser, checked_page, need, shot
 from .flows import start_session
 
 TRUTH = ROOT / "tests" / "data" / "truth"
@@ -46,13 +46,7 @@ def moved_camera(
 
 @pytest.fixture
 def page(moved_camera: Browser) -> Iterator[Page]:
-    context = moved_camera.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    yield page
-    context.close()
-    assert not errors, f"the page threw: {errors}"
+    yield from checked_page(moved_camera)
 
 
 def _picture_shown(page: Page, kind: str) -> None:
