@@ -84,7 +84,11 @@ def test_off_loopback_makes_up_a_token_and_serves_https_with_its_own_certificate
             urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz", timeout=2).close()
     finally:
         proc.terminate()
-        out, _ = proc.communicate(timeout=10)
+        proc.wait(timeout=10)
+    # Not communicate(): it reads the pipe beneath proc.stdout, so whatever readline() had
+    # already buffered past the first line (often the fingerprint) would be lost.
+    assert proc.stdout is not None
+    out = proc.stdout.read()
     assert (certs / "ca.pem").exists()
     fingerprint = ":".join(f"{b:02X}" for b in _sha256_der(certs / "ca.pem"))
     assert fingerprint in out
