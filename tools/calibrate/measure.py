@@ -385,7 +385,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path)
     ap.add_argument("--clips", nargs="*")
-    ap.add_argument("--cold", action="store_true", help="no still pre-roll (the tracker starts cold)")
+    ap.add_argument(
+        "--cold", action="store_true", help="no still pre-roll (the tracker starts cold)"
+    )
     args = ap.parse_args(argv)
     results = run(args.clips, warm=not args.cold)
     print(tables(results))

@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="rewrite the table in docs/accuracy.md")
     args = ap.parse_args(argv)
     if args.save_before:
-        BEFORE.write_text(json.dumps(with_gate(measure.run(warm=False, single=True)), indent=1) + "\n")
+        BEFORE.write_text(
+            json.dumps(with_gate(measure.run(warm=False, single=True)), indent=1) + "\n"
+        )
         return 0
     text = table(json.loads(BEFORE.read_text()), with_gate(measure.run(single=True)))
     print(text)
