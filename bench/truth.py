@@ -1,8 +1,10 @@
 """Camera layer against the rendered truth clips (issues 7 and 12): tools/calibrate/measure.py.
 
 The real pipeline (MediaPipe full model → PoseMonitor, with the placement gate) on every
-single-person truth clip in tests/data/truth, landmarks cached per clip under
-tools/calibrate/.cache (the first run takes a few minutes of MediaPipe, later runs seconds).
+single-person truth clip in tests/data/truth, each fed after 2 s of its own still first frame
+(a warm tracker, as after a session's set-up: `measure.WARM`), landmarks cached per clip under
+tools/calibrate/.cache/degraded (the first run takes 10-20 minutes of MediaPipe, later runs
+seconds).
 A clip is *accepted* when the placement gate was open on the frame where a movement cue would
 come (the last still frame before the clip's motion; the end of a set-up clip); a placement is
 accepted when any of its correct set-up clips is. Over every clip of the accepted placements
@@ -60,7 +62,7 @@ def accepted_placements(results: list[measure.ClipResult]) -> set[tuple[str, str
 
 
 def run() -> list[Result]:
-    results = [r for r in measure.run() if not r.assistant]
+    results = measure.run(single=True)
     valid = {k: v["valid"] for k, v in json.loads(REGIONS.read_text()).items()}
     places = accepted_placements(results)
     accepted = [r for r in results if (r.technique, r.camera) in places]

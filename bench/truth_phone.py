@@ -2,7 +2,7 @@
 
 Clips: the movement clips of every placement the gate accepts (valid in
 tools/calibrate/regions.json and read inside the technique's region): a slow and a jerk clip per
-hug placement, every side-lying movement clip at its two placements (its measure is the one at
+hug placement, every side-lying movement clip at its accepted placements (its measure is the one at
 the edge); and one slow clip of every refused placement. Conditions: `degrade.MATRIX`, phones at
 15/24/30 fps × 720p/1080p × portrait/landscape (blur over a frame period, sensor noise, JPEG 80,
 then the page's 480 px and JPEG 70), each clip after a 2 s still pre-roll; and `render`, the

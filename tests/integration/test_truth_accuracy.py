@@ -1,36 +1,23 @@
 """The real camera pipeline on rendered truth clips (tests/data/truth): MediaPipe → PoseMonitor.
 
-A small representative subset (8 clips, ~25 s of MediaPipe on 2 cores) holds the figures that
-tools/calibrate/measure.py reaches on the whole set (docs/accuracy.md, "After calibration"), so
-they cannot silently regress: a true jerk over the hard limit halts within 2 frames from the
-recommended hug placements, a slow motion never trips the hard limit, set-up checks agree with
-the truth labels, and the slow speed is read within 2 °/s.
+A small representative subset (10 clips, each after 2 s of its still first frame: a warm
+tracker, as after a session's set-up; `tests/support/truth_runs.py`) holds the figures that
+tools/calibrate/measure.py reaches on the whole set (docs/accuracy.md), so they cannot silently
+regress: a true jerk over the hard limit halts within 2 frames from the recommended hug
+placements, a slow motion never trips the hard limit, set-up checks agree with the truth
+labels, and the slow speed is read within 2 °/s.
 """
 
 from __future__ import annotations
 
-import sys
-from functools import cache
-from pathlib import Path
-
 import numpy as np
 import pytest
+from truth_runs import clip_landmarks, measure, result
 
 from backbuddy.domain import techniques
 from backbuddy.motion.monitors import PoseMonitor
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
-
-import measure  # noqa: E402
-
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mediapipe")]
-
-
-@cache
-def result(clip_id: str) -> measure.ClipResult:
-    meta = next(m for m in measure.clips() if m["id"] == clip_id)
-    return measure.measure_clip(meta, cache=None)  # MediaPipe for real, no landmark cache
 
 
 @pytest.mark.parametrize(
@@ -94,7 +81,7 @@ def test_wrong_set_ups_are_told_apart_from_the_truth(clip_id: str) -> None:
 def test_the_view_gain_gives_the_same_numbers_frame_by_frame_as_in_one_call() -> None:
     """The view is read on the first frames and then kept: a live camera fed one frame at a
     time must read the jerk exactly as `analyze` does on the whole clip."""
-    lm = measure.landmarks("hug_correct_jerk_three_quarter_f34", measure.TRUTH, None)
+    lm = clip_landmarks("hug_correct_jerk_three_quarter_f34")
     tech = techniques.get("seated_hug_extension")
     whole = PoseMonitor(tech).update(lm)
     live = PoseMonitor(tech)

@@ -11,7 +11,10 @@ every output the engine and the page get.
     .venv/bin/python -m tests.support.monitor_golden golden   # golden outputs from this code
 
 The golden file was written by the code before the speed work (commit b662013 on main);
-`tests/unit/web/test_monitor_golden.py` compares today's outputs with it.
+`tests/unit/web/test_monitor_golden.py` compares today's outputs with it. Rewritten 2026-11-27
+for a data change only (the side-lying valid region redrawn from the warm-tracker truth run):
+on `side_correct_jerk_front_f71`, 44 frames' `placement_ok` (true → false: the low front is
+refused now) and 45 frames' `placement_hint`; nothing else moved, on any clip.
 """
 
 from __future__ import annotations

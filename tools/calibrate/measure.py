@@ -16,7 +16,16 @@ engine acts on, compared frame by frame with the clip's truth CSV:
   to the first frame that would halt (speed over the hard limit, or `sudden`), counting
   halts from the motion's first frame (negative = before the true speed crossed 30 °/s);
 * false halt: a halt frame in a clip whose true speed never exceeds the gentle limit, or
-  before the motion starts in a jerk clip. The first `WARM_UP` frames (0.6 s) are not counted.
+  before the motion starts in a jerk clip.
+
+**Warm tracker** (the default since 2026-11-27): each clip is fed after `degrade.PRE_ROLL_S`
+(2 s) of its own first, still frame at the clip's frame rate (`degrade.SINGLE["render"]`), as
+a session's set-up does: MediaPipe's tracker and landmark smoothing, the speed filter's jitter
+estimate and the placement gate have all run on the still receiver before the movement starts,
+and halts count from the clip's first frame. A clip starting cold (`--cold`, `warm=False`:
+the figures of issues 7 and 12 before this) lets MediaPipe's start-up drift move the filter
+before the movement, which made a late halt look early; there the first `WARM_UP` frames
+(0.6 s) are not counted.
 
 Two-person clips are reported apart (identity, not calibration, decides them).
 """
@@ -109,16 +118,26 @@ def halt_frames(trace, limit: float = HARD) -> np.ndarray:  # type: ignore[no-un
     return np.asarray(trace.sudden | (trace.speed > limit))
 
 
+#: The still set-up before each clip (module doc): the clean render after its pre-roll.
+WARM = degrade.SINGLE["render"]
+
+
 def measure_clip(
     meta: dict[str, str],
     truth: Path = TRUTH,
     cache: Path | None = CACHE,
     degradation: degrade.Degradation | None = None,
     technique: techniques.Technique | None = None,
+    warm: bool = True,
+    source: tuple | None = None,  # type: ignore[type-arg]
 ) -> ClipResult:
     """One clip through the pipeline; `cache=None` runs MediaPipe afresh; `degradation` first
     makes the clip phone-like (its truth rows follow the frames it keeps; latencies are in its
-    own frames); `technique` replaces the clip's own (e.g. without its video needs)."""
+    own frames); `technique` replaces the clip's own (e.g. without its video needs). Without a
+    degradation the clip is fed after a still pre-roll (`WARM`) unless `warm` is False.
+    `source`: the degraded clip's (landmarks, source frame indices) when already estimated."""
+    if degradation is None and warm:
+        degradation = WARM
     cid = meta["id"]
     tech = technique or techniques.get(meta["technique"])
     tr = truth_table(cid, truth)
@@ -129,7 +148,7 @@ def measure_clip(
         lm = landmarks(cid, truth, cache)
         warm_up = WARM_UP
     else:
-        lm, index = degrade.landmarks(cid, degradation, truth, cache)
+        lm, index = source or degrade.landmarks(cid, degradation, truth, cache)
         fps = degradation.fps
         mon = PoseMonitor(tech, fps=fps)
         pre = int(np.sum(index < 0))
@@ -201,12 +220,15 @@ def measure_clip(
     return r
 
 
-def run(ids: list[str] | None = None, truth: Path = TRUTH) -> list[ClipResult]:
+def run(
+    ids: list[str] | None = None, truth: Path = TRUTH, warm: bool = True, single: bool = False
+) -> list[ClipResult]:
+    """Every clip (or `ids`) through `measure_clip`; `single`: one-person clips only."""
     out = []
     for meta in clips(truth):
-        if ids and meta["id"] not in ids:
+        if (ids and meta["id"] not in ids) or (single and meta["assistant"]):
             continue
-        out.append(measure_clip(meta, truth))
+        out.append(measure_clip(meta, truth, warm=warm))
     return out
 
 
@@ -363,8 +385,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path)
     ap.add_argument("--clips", nargs="*")
+    ap.add_argument(
+        "--cold", action="store_true", help="no still pre-roll (the tracker starts cold)"
+    )
     args = ap.parse_args(argv)
-    results = run(args.clips)
+    results = run(args.clips, warm=not args.cold)
     print(tables(results))
     summ = summary(results)
     print(

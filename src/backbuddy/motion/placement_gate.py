@@ -233,7 +233,8 @@ def hint_parts(
         parts.append(
             (
                 "lower",
-                "Move the camera lower: about half a metre above the mat, or at most table height."
+                "Move the camera lower: stand it on the floor in front of the receiver, facing "
+                "their chest (a camera higher up cannot see a sudden twist in time)."
                 if lying
                 else "Move the camera lower, to about the seated receiver's chest height.",
             )
@@ -242,7 +243,8 @@ def hint_parts(
         parts.append(
             (
                 "raise",
-                "Raise the camera a little, to about half a metre above the mat (or table height)."
+                "Raise the camera a little, to the height of the mat the receiver lies on, in "
+                "front of them."
                 if lying
                 else "Raise the camera a little, to about the seated receiver's chest height.",
             )

@@ -60,25 +60,30 @@ def test_the_hug_is_watched_from_most_placements_where_it_is_valid() -> None:
     assert sum(_opens(k) for k in valid) >= len(valid) - 1
 
 
-@pytest.mark.parametrize("placement", ["front", "front_table"])
-def test_side_lying_is_watched_low_in_front_and_from_a_phone_on_a_table(placement: str) -> None:
-    """The places people put a camera for side-lying (mat + 0.5 m, a table at 0.75 m) meet the
-    goals with the median jitter estimate and open the gate, told apart from a camera turned
-    20° toward the head by the top knee's image cue (docs/accuracy.md)."""
-    key = f"side_lying_rotation/{placement}"
-    assert FIGURES[key]["valid"]
-    assert _opens(key)
+def test_side_lying_is_watched_only_from_the_floor_with_a_warm_tracker() -> None:
+    """With 2 s of still set-up before each clip (a warm tracker, as in a session), a phone on a
+    table (0.75 m) halts a true jerk 5 frames late: refused. Low in front (0.55 m) still meets
+    the goals, but the gate reads it like the table (elevations 9.6-11.6 against 10.9-13.8), so
+    it is given up too (safety first). The floor (0.15 m) meets every goal and opens the gate
+    (docs/accuracy.md, "A warm tracker")."""
+    lying = "side_lying_rotation"
+    assert FIGURES[f"{lying}/front_floor"]["valid"]
+    assert _opens(f"{lying}/front_floor")
+    assert not FIGURES[f"{lying}/front_table"]["valid"]
+    assert FIGURES[f"{lying}/front_table"]["halt_frames"] > measure.GOALS["halt_frames"]
+    assert FIGURES[f"{lying}/front"]["valid"]
+    assert not _opens(f"{lying}/front")
 
 
 @pytest.mark.parametrize(
-    "placement", ["front_floor", "front_shelf", "high_front", "head_20", "feet_20"]
+    "placement", ["front", "front_table", "front_shelf", "high_front", "head_20", "feet_20"]
 )
 def test_a_refused_side_lying_placement_gets_a_hint_toward_the_accepted_ones(
     placement: str,
 ) -> None:
-    """From every refused placement near the valid ones, the hint's direction moves the gate's
-    reading toward the region: lower from a shelf, higher from the floor, round toward the
-    chest from the head or the feet side."""
+    """From every refused placement near the accepted one, the hint's direction moves the
+    gate's reading toward the region: lower from low in front, a table or a shelf, round toward
+    the chest from the head or the feet side."""
     region = techniques.get("side_lying_rotation").placement
     assert region is not None
     lo_az, hi_az = region.azimuth_deg or (0.0, 0.0)
