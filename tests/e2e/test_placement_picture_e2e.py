@@ -49,28 +49,34 @@ def page(moved_camera: Browser) -> Iterator[Page]:
     yield from checked_page(moved_camera)
 
 
-def _picture_shown(page: Page, kind: str) -> None:
-    page.wait_for_selector(f"#placement-live[data-picture='{kind}']", timeout=90000)
-    figure = page.locator("#placement-live")
-    expect(figure).to_be_visible()
-    img = figure.locator("img")
-    page.wait_for_function(
-        "() => { const i = document.querySelector('#placement-live img');"
-        " return i.complete && i.naturalWidth > 0; }"
-    )
-    assert f"camera-{kind}.svg" in (img.get_attribute("src") or "")
-    assert (img.get_attribute("alt") or "").startswith("Picture")
+def _picture_shown(page: Page, kind: str) -> dict[str, str]:
+    """Waits until the figure shows `kind`'s picture, loaded, with alt text, and returns the
+    picture's words as they stood at that moment (one read of the state and the image together:
+    the looping camera may move on between two separate checks)."""
+    seen = page.wait_for_function(
+        "(kind) => { const f = document.querySelector('#placement-live');"
+        " const i = f && f.querySelector('img');"
+        " const ok = f && f.dataset.picture === kind && i && i.complete && i.naturalWidth > 0"
+        " && i.getAttribute('src').includes(`camera-${kind}.svg`)"
+        " && (i.getAttribute('alt') || '').startsWith('Picture');"
+        " return ok && { caption: f.querySelector('figcaption').textContent,"
+        " alt: i.getAttribute('alt'),"
+        " note: document.querySelector('#placement-note').textContent }; }",
+        arg=kind,
+        timeout=90000,
+    ).json_value()
+    expect(page.locator("#placement-live")).to_be_visible()
+    return {k: str(v) for k, v in seen.items()}
 
 
 def test_the_set_up_picture_follows_the_live_camera_hint(page: Page, server: Server) -> None:
     start_session(page, server.url, camera=True)
-    _picture_shown(page, "side")
-    caption = page.locator("#placement-live figcaption")
-    expect(caption).to_contain_text("further to the receiver's side")
-    expect(page.locator("#placement-note")).to_contain_text("further to the receiver's side")
+    side = _picture_shown(page, "side")
+    assert "further to the receiver's side" in side["caption"]
+    assert "further to the receiver's side" in side["note"]
     shot(page, "50-placement-picture-side")
-    _picture_shown(page, "accepted")  # the camera now stands at the side: the tick
-    expect(caption).to_contain_text("can follow this movement")
-    assert "well placed" in (page.locator("#placement-live img").get_attribute("alt") or "")
+    accepted = _picture_shown(page, "accepted")  # the camera now stands at the side: the tick
+    assert "can follow this movement" in accepted["caption"]
+    assert "well placed" in accepted["alt"]
     shot(page, "51-placement-picture-accepted")
     _picture_shown(page, "side")  # and back in front (the clip loops): the hint again
