@@ -109,6 +109,12 @@ def show_code(laptop: Page) -> str:
     laptop.get_by_role("button", name="Use a phone as the camera").click()
     qr = laptop.locator("#phone-qr")
     expect(qr).to_be_visible()
+    # Visible is not yet painted: on a loaded machine the first screenshot can show the box
+    # before the image has decoded, so wait for the image itself.
+    laptop.wait_for_function(
+        "() => { const i = document.getElementById('phone-qr'); return i.complete"
+        " && i.naturalWidth > 0 && document.getElementById('phone-url').textContent; }"
+    )
     image = cv2.imdecode(np.frombuffer(qr.screenshot(), np.uint8), cv2.IMREAD_GRAYSCALE)
     text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
     assert text == laptop.locator("#phone-url").inner_text()
