@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from audio_clips import NOISE_LEVELS, POP_FILES, clip, score_pops, speech, word_in_noise
+from heard_words import shared_words
 
 from backbuddy.adapters.vad import SileroVad
 from backbuddy.adapters.words import WhisperWords
@@ -18,12 +19,13 @@ from backbuddy.audio.heard import Heard, PopHeard, Utterance, VoiceOnset
 from backbuddy.audio.words import meaning
 from backbuddy.services.listen import Listener, chunks_of, hear_all
 
-pytestmark = pytest.mark.slow
+# One worker for the module: its tests share one Whisper and what it heard (heard_words).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("whisper")]
 
 
 @pytest.fixture(scope="module")
 def words() -> WhisperWords:
-    return WhisperWords()
+    return shared_words()
 
 
 def onsets(x: np.ndarray) -> list[VoiceOnset]:

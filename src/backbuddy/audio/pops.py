@@ -15,7 +15,6 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.signal import butter, sosfilt, sosfilt_zi
 
 from backbuddy.audio.config import PopConfig
 from backbuddy.audio.samples import RATE, Samples
@@ -50,6 +49,10 @@ class PopDetector:
     _last_click: float = -math.inf
 
     def __post_init__(self) -> None:
+        # scipy (~1 CPU-s to import) loads with the first detector, not with every process
+        # that imports the listener (the server, the CLI).
+        from scipy.signal import butter, sosfilt_zi
+
         c = self.config
         self._frame = max(1, round(self.rate * c.frame_ms / 1000))
         self._sos = butter(4, c.highpass_hz, btype="highpass", fs=self.rate, output="sos")
@@ -59,6 +62,8 @@ class PopDetector:
 
     def push(self, chunk: Samples) -> list[Click]:
         """Feed the next samples; clicks whose fall has been seen are returned."""
+        from scipy.signal import sosfilt  # loaded by __post_init__ already
+
         filtered, self._zi = sosfilt(self._sos, chunk, zi=self._zi)
         x = np.concatenate([self._rest, filtered.astype(np.float32)])
         n = x.size // self._frame

@@ -14,7 +14,6 @@ from backbuddy.cli.options import DbOption, ForceOption, refuse_overwrite
 from backbuddy.config import load_settings
 from backbuddy.domain.errors import BackbuddyError
 from backbuddy.reports.data import collect
-from backbuddy.reports.html import render_html, render_pdf
 from backbuddy.reports.output import write_atomic
 from backbuddy.services.escalation import current_notices, local_zone, person_blocks
 
@@ -94,6 +93,9 @@ def report(
             f"no sessions {period} in {store.where}; nothing was written. "
             "Try an earlier --since, or check --db."
         )
+    # matplotlib and weasyprint (~1 CPU-s to import) load for a report only, not for every command.
+    from backbuddy.reports.html import render_html, render_pdf
+
     html = render_html(data, zone)
     content = render_pdf(html) if kind == ".pdf" else html.encode("utf-8")
     written = write_atomic(target, content)

@@ -7,13 +7,12 @@ one way: state ← rules ← session.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Literal
 
 from backbuddy.domain import wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.events import SYMPTOMS, Pose
-from backbuddy.domain.state import POSE_STALE_MIN_S, EndReason, SessionState
+from backbuddy.domain.state import POSE_STALE_MIN_S, EndReason, SessionState, replace
 from backbuddy.domain.techniques import Caution, Limits
 
 __all__ = ["SYMPTOMS"]

@@ -14,7 +14,6 @@ attempts are capped and a pop ends the work on that region (I6).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import Literal
 
 from backbuddy.domain import rules, wording
@@ -28,7 +27,7 @@ from backbuddy.domain.errors import (
 from backbuddy.domain.events import Begin, Event, Pop, Pose, Ready, Sensation, Stop
 from backbuddy.domain.rules import CHECKS_HOLD_S, MOVEMENT_PHASES
 from backbuddy.domain.screening import ScreeningResult
-from backbuddy.domain.state import MODES, EndReason, Mode, SessionState, seen
+from backbuddy.domain.state import MODES, EndReason, Mode, SessionState, replace, seen
 from backbuddy.domain.techniques import Limits, Technique
 
 __all__ = [

@@ -6,9 +6,10 @@ an import-linter contract refuses any cycle. Pure data plus a few read-only view
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import dataclasses
+from dataclasses import dataclass
 from statistics import median
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from backbuddy.domain.events import Pose
 from backbuddy.domain.screening import ScreeningResult
@@ -95,6 +96,26 @@ class SessionState:
         if self.mode == "setup":
             return self.technique.setup[self.setup_index].checks
         return self.technique.setup[-1].checks
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(SessionState))
+_NAMES = frozenset(_FIELDS)
+
+if TYPE_CHECKING:  # mypy checks every call's names and types as for dataclasses.replace
+    from dataclasses import replace as replace
+else:
+
+    def replace(obj: Any, /, **changes: Any) -> Any:
+        """`dataclasses.replace`, ~5x quicker for the session state (two or three a step, a
+        step every camera frame): its fields copied, the changed ones set, nothing run, as
+        SessionState has no __post_init__. Any other object, or a name that is not a field
+        (TypeError), goes to dataclasses.replace."""
+        if type(obj) is not SessionState or not changes.keys() <= _NAMES:
+            return dataclasses.replace(obj, **changes)
+        new = object.__new__(SessionState)
+        old = obj.__dict__
+        new.__dict__.update({name: old[name] for name in _FIELDS}, **changes)
+        return new
 
 
 def seen(state: SessionState, pose: Pose) -> SessionState:

@@ -20,7 +20,6 @@ from backbuddy.domain.errors import BackbuddyError, StoreError
 from backbuddy.domain.ports import HistoryStore
 from backbuddy.reports import dump, fhir
 from backbuddy.reports.data import ReportData, collect
-from backbuddy.reports.html import render_html, render_pdf
 from backbuddy.services.escalation import current_notices, local_zone, person_blocks
 from backbuddy.web.deps import RegistryDep, StoreDep, TemplatesDep
 from backbuddy.web.security import origin_allowed
@@ -67,6 +66,9 @@ async def report(
     store: StoreDep, format: Literal["html", "pdf"] = "html", name: str | None = None
 ) -> Response:
     """The clinician report: HTML to read in the browser (or save), PDF to download."""
+    # matplotlib and weasyprint (~1 CPU-s to import) load with the first report, not at start-up.
+    from backbuddy.reports.html import render_html, render_pdf
+
     data = await run_in_threadpool(_data, store, name, True)
     if not data.sessions:
         raise NothingStored("there are no sessions to report yet; the report needs one")
