@@ -24,6 +24,10 @@ class VadConfig(_Model):
     max_utterance_s: float = Field(gt=0)
     pad_s: float = Field(ge=0)
     min_utterance_s: float = Field(ge=0)
+    #: The early look (docs/voice.md): speech this long whose probability falls below this.
+    early_after_s: float = Field(ge=0)
+    early_below_probability: float = Field(gt=0, lt=1)
+    early_looks: int = Field(ge=0)
 
 
 class PopConfig(_Model):
