@@ -140,8 +140,8 @@ class _Counted:
     def transcribe(self, samples: np.ndarray) -> str:
         return self._timed(self.words.transcribe, samples)
 
-    def glance(self, samples: np.ndarray) -> str:
-        return self._timed(self.words.glance, samples)
+    def look_early(self, samples: np.ndarray) -> str:
+        return self._timed(self.words.look_early, samples)
 
 
 def stop_decisions(words: WhisperWords) -> list[Result]:

@@ -52,6 +52,8 @@ class WordsConfig(_Model):
     hotwords: str
     #: The quick look (docs/voice.md): Whisper's encoder over this much audio, not its 30 s.
     glance_s: float = Field(gt=0, le=30)
+    #: An early look's stop counts only at or above this average log-probability.
+    early_min_logprob: float = Field(le=0)
 
 
 class SayConfig(_Model):

@@ -5,7 +5,7 @@ the chunk and returns, in time order, voice onsets, utterances ready to be recog
 (`Utterance`), and clicks that no speech came near (`PopHeard`); with `early=True` also
 `SpeechSoFar`, an early look while the end of speech is still being decided.
 `Recognition` turns those into `Heard` words with a `Recogniser`: an utterance through
-`transcribe`, an early look through the recogniser's quick `glance`, which counts only
+`transcribe`, an early look through the recogniser's quick `look_early`, which counts only
 when it hears a stop (then the rest of that utterance needs no recognising). The live
 guide does that on its own thread; `hear_all` does it in line, for replayed recordings
 on simulated time.
@@ -49,10 +49,10 @@ class Recogniser(Protocol):
 
 
 @runtime_checkable
-class Glancer(Protocol):
-    """A recogniser with a quicker, less thorough look (Whisper's short window)."""
+class EarlyLooker(Protocol):
+    """A recogniser that can look quickly at speech not yet ended (Whisper's short window)."""
 
-    def glance(self, samples: Samples) -> str: ...
+    def look_early(self, samples: Samples) -> str: ...
 
 
 @dataclass
@@ -142,11 +142,11 @@ def recognise(
 def look_early(
     item: SpeechSoFar, samples: Samples, recogniser: Recogniser, config: AudioConfig
 ) -> Heard | None:
-    """A stop in the words so far (the recogniser's glance), or None: an early look that
+    """A stop in the words so far (the recogniser's quick look), or None: an early look that
     hears no stop decides nothing, the whole utterance is heard when it ends."""
-    if not isinstance(recogniser, Glancer):
+    if not isinstance(recogniser, EarlyLooker):
         return None
-    text = recogniser.glance(samples)
+    text = recogniser.look_early(samples)
     if word_meaning.meaning(text, config.words) != "stop":
         return None
     return Heard(item.t, text, "stop", item.start, item.end)

@@ -16,15 +16,15 @@ CONFIG = load()
 
 
 class Words:
-    """A recogniser that says what it is told: `glance` for early looks, `transcribe` at ends."""
+    """A recogniser that says what it is told: `early` for early looks, `transcribe` at ends."""
 
-    def __init__(self, glance: str, transcribe: str) -> None:
-        self.said = {"glance": glance, "transcribe": transcribe}
+    def __init__(self, early: str, transcribe: str) -> None:
+        self.said = {"early": early, "transcribe": transcribe}
         self.calls: list[str] = []
 
-    def glance(self, samples: np.ndarray) -> str:
-        self.calls.append("glance")
-        return self.said["glance"]
+    def look_early(self, samples: np.ndarray) -> str:
+        self.calls.append("early")
+        return self.said["early"]
 
     def transcribe(self, samples: np.ndarray) -> str:
         self.calls.append("transcribe")
@@ -41,29 +41,29 @@ SAMPLES = np.zeros(RATE // 2, dtype=np.float32)
 
 
 def test_a_stop_in_an_early_look_is_heard_at_once_and_the_end_adds_nothing():
-    words = Words(glance="stop", transcribe="stop")
+    words = Words(early="stop", transcribe="stop")
     recognition = Recognition(words, CONFIG)
     assert recognition.hear(SO_FAR, SAMPLES) == Heard(1.4, "stop", "stop", 1.0, 1.4)
     assert recognition.hear(END, SAMPLES) is None
-    assert words.calls == ["glance"]
+    assert words.calls == ["early"]
 
 
 def test_an_early_look_without_a_stop_decides_nothing_the_end_is_heard_as_before():
-    words = Words(glance="top", transcribe="stop please")
+    words = Words(early="top", transcribe="stop please")
     recognition = Recognition(words, CONFIG)
     assert recognition.hear(SO_FAR, SAMPLES) is None
     assert recognition.hear(END, SAMPLES) == Heard(1.6, "stop please", "stop", 1.0, 1.45)
-    assert words.calls == ["glance", "transcribe"]
+    assert words.calls == ["early", "transcribe"]
 
 
 def test_okay_words_in_an_early_look_count_for_nothing():
-    words = Words(glance="okay go on", transcribe="okay go on")
+    words = Words(early="okay go on", transcribe="okay go on")
     recognition = Recognition(words, CONFIG)
     assert recognition.hear(SO_FAR, SAMPLES) is None
     assert recognition.hear(END, SAMPLES) == Heard(1.6, "okay go on", "okay", 1.0, 1.45)
 
 
-def test_a_recogniser_without_a_glance_only_decides_at_the_end():
+def test_a_recogniser_that_cannot_look_early_only_decides_at_the_end():
     recognition = Recognition(OnlyTranscribe(), CONFIG)
     assert recognition.hear(SO_FAR, SAMPLES) is None
     assert recognition.hear(END, SAMPLES) is not None
