@@ -43,8 +43,10 @@ from audio_clips import (  # noqa: E402
 
 from backbuddy.adapters.vad import SileroVad  # noqa: E402
 from backbuddy.adapters.words import WhisperWords  # noqa: E402
+from backbuddy.audio.config import load as load_config  # noqa: E402
 from backbuddy.audio.heard import Heard, PopHeard  # noqa: E402
 from backbuddy.audio.samples import RATE  # noqa: E402
+from backbuddy.audio.words import meaning  # noqa: E402
 from backbuddy.domain import events as ev  # noqa: E402
 from backbuddy.domain import session  # noqa: E402
 from backbuddy.domain import techniques as tech  # noqa: E402
@@ -125,17 +127,19 @@ def live_latency(words: WhisperWords) -> list[Result]:
 
 
 class _Counted:
-    """The recogniser, counting the CPU seconds (process: all threads) of each look."""
+    """The recogniser, counting the CPU seconds (process: all threads) of its looks until the
+    first one that heard a stop (`cpu`: what that decision cost, earlier utterances included)."""
 
     def __init__(self, words: WhisperWords) -> None:
-        self.words, self.cpu = words, 0.0
+        self.words, self.spent, self.cpu = words, 0.0, float("nan")
 
     def _timed(self, hear, samples):  # type: ignore[no-untyped-def]
         cpu = time.process_time()
-        try:
-            return hear(samples)
-        finally:
-            self.cpu += time.process_time() - cpu
+        text = hear(samples)
+        self.spent += time.process_time() - cpu
+        if self.cpu != self.cpu and meaning(text, load_config().words) == "stop":
+            self.cpu = self.spent
+        return text
 
     def transcribe(self, samples: np.ndarray) -> str:
         return self._timed(self.words.transcribe, samples)
@@ -147,8 +151,9 @@ class _Counted:
 def stop_decisions(words: WhisperWords) -> list[Result]:
     """The stop clips of the live trials on audio time (deterministic): how long after the
     word's end the listener hands over what decides the stop (the early look or the end of
-    speech), and Whisper's CPU seconds spent on that utterance until the stop was known. Their
-    sum is the stop → halt latency of an idle machine; the wall figures add waiting for CPU."""
+    speech), and Whisper's CPU seconds spent on the clip until the stop was known (a phrase's
+    earlier utterance included). Their sum is about the stop → halt latency of an idle machine
+    (one core for Whisper); the wall figures add waiting for a shared CPU."""
     bed = clip("noise_breathing.wav")
     delay, cpu = [], []
     for label in speech("joe")[:10] + speech("espeak")[:10]:
