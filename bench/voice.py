@@ -43,8 +43,10 @@ from audio_clips import (  # noqa: E402
 
 from backbuddy.adapters.vad import SileroVad  # noqa: E402
 from backbuddy.adapters.words import WhisperWords  # noqa: E402
+from backbuddy.audio.config import load as load_config  # noqa: E402
 from backbuddy.audio.heard import Heard, PopHeard  # noqa: E402
 from backbuddy.audio.samples import RATE  # noqa: E402
+from backbuddy.audio.words import meaning  # noqa: E402
 from backbuddy.domain import events as ev  # noqa: E402
 from backbuddy.domain import session  # noqa: E402
 from backbuddy.domain import techniques as tech  # noqa: E402
@@ -80,14 +82,19 @@ def _paced(x: np.ndarray, started: float):  # type: ignore[no-untyped-def]
 
 
 def _live_trial(x: np.ndarray, words: WhisperWords, want: str) -> float:
-    """Seconds from the recording's start to the first cue of kind `want` (pause or halt)."""
+    """Seconds from the recording's start to the first cue of kind `want` (pause or halt).
+
+    As the terminal guide: the listener looks early, and the loop turns every 0.1 s or
+    the moment something is heard, whichever comes first."""
     state = _moving_state()
     started = time.perf_counter()
-    live = LiveListening(_paced(x, started), Listener(SileroVad()), words).start()
+    live = LiveListening(_paced(x, started), Listener(SileroVad(), early=True), words).start()
     t_session = state.t
+    next_tick = started + 0.1
     try:
         while time.perf_counter() - started < x.size / RATE + 3.0:
-            time.sleep(0.1)  # the guide's loop turns every 0.1 s
+            if not live.wait(next_tick - time.perf_counter()):
+                next_tick += 0.1
             for item in live.poll():
                 t_session = max(t_session, state.t)
                 for event in to_events(item, state.phase_id, t_session):
@@ -95,7 +102,7 @@ def _live_trial(x: np.ndarray, words: WhisperWords, want: str) -> float:
                     if any(c.kind == want for c in cues):
                         return time.perf_counter() - started
     finally:
-        live.stop()
+        live.close()
     return float("nan")
 
 
@@ -119,12 +126,70 @@ def live_latency(words: WhisperWords) -> list[Result]:
     ]
 
 
+class _Counted:
+    """The recogniser, counting the CPU seconds (process: all threads) of its looks until the
+    first one that heard a stop (`cpu`: what that decision cost, earlier utterances included)."""
+
+    def __init__(self, words: WhisperWords) -> None:
+        self.words, self.spent, self.cpu = words, 0.0, float("nan")
+
+    def _timed(self, hear, samples):  # type: ignore[no-untyped-def]
+        cpu = time.process_time()
+        text = hear(samples)
+        self.spent += time.process_time() - cpu
+        if self.cpu != self.cpu and meaning(text, load_config().words) == "stop":
+            self.cpu = self.spent
+        return text
+
+    def transcribe(self, samples: np.ndarray) -> str:
+        return self._timed(self.words.transcribe, samples)
+
+    def look_early(self, samples: np.ndarray) -> str:
+        return self._timed(self.words.look_early, samples)
+
+
+def stop_decisions(words: WhisperWords) -> list[Result]:
+    """The stop clips of the live trials on audio time (deterministic): how long after the
+    word's end the listener hands over what decides the stop (the early look or the end of
+    speech), and Whisper's CPU seconds spent on the clip until the stop was known (a phrase's
+    earlier utterance included). Their sum is about the stop → halt latency of an idle machine
+    (one core for Whisper); the wall figures add waiting for a shared CPU."""
+    bed = clip("noise_breathing.wav")
+    delay, cpu = [], []
+    for label in speech("joe")[:10] + speech("espeak")[:10]:
+        if label.expect != "stop":
+            continue
+        word = clip(label.file)
+        x = np.concatenate([np.resize(bed, round(LEAD_S * RATE)), word + np.resize(bed, word.size),
+                            np.resize(bed, round(1.5 * RATE))]).astype(np.float32)  # fmt: skip
+        end = LEAD_S + word.size / RATE - 0.3
+        counted = _Counted(words)
+        stops = [e for e in hear_all(Listener(SileroVad(), early=True), counted, chunks_of(x))
+                 if isinstance(e, Heard) and e.meaning == "stop"]  # fmt: skip
+        if stops:
+            delay.append(1000 * (stops[0].t - end))
+            cpu.append(counted.cpu)
+    p = lambda v, q: float(np.percentile(v, q))  # noqa: E731
+    return [
+        emit("voice_stop_end_to_decision_audio_p50", p(delay, 50), "ms", "info"),
+        emit("voice_stop_end_to_decision_audio_p95", p(delay, 95), "ms", "info"),
+        emit("voice_words_cpu_per_stop_p50", p(cpu, 50), "s", "info"),
+        emit("voice_words_cpu_per_stop_p95", p(cpu, 95), "s", "info"),
+        emit(
+            "voice_stop_idle_estimate_p95",
+            p(np.add(delay, np.multiply(cpu, 1000)), 95),
+            "ms",
+            "info",
+        ),  # fmt: skip
+    ]
+
+
 def word_accuracy(words: WhisperWords) -> list[Result]:
     stops = hits = others = false = 0
     for label in speech():
         for snr, bed in NOISE_LEVELS:
             x, _ = word_in_noise(label, snr, bed)
-            heard = [e for e in hear_all(Listener(SileroVad()), words, chunks_of(x))
+            heard = [e for e in hear_all(Listener(SileroVad(), early=True), words, chunks_of(x))
                      if isinstance(e, Heard)]  # fmt: skip
             stopped = any(h.meaning == "stop" for h in heard)
             if label.expect == "stop":
@@ -181,7 +246,7 @@ def cpu_beside_camera(words: WhisperWords) -> list[Result]:
     x = clip("pops_2.wav")
     seconds = x.size / RATE
     cpu = time.process_time()
-    hear_all(Listener(SileroVad()), words, chunks_of(x))
+    hear_all(Listener(SileroVad(), early=True), words, chunks_of(x))
     audio_cpu = (time.process_time() - cpu) / seconds
     cpu = time.process_time()
     hear_all(Listener(SileroVad()), None, chunks_of(x))
@@ -189,10 +254,11 @@ def cpu_beside_camera(words: WhisperWords) -> list[Result]:
 
     before = _camera(4.0)
     cpu = time.process_time()
-    live = LiveListening(_paced(x, time.perf_counter()), Listener(SileroVad()), words).start()
+    live = LiveListening(_paced(x, time.perf_counter()), Listener(SileroVad(), early=True), words)
+    live.start()
     beside_fps, _ = _camera(seconds)
     beside_cpu = time.process_time() - cpu
-    live.stop()
+    live.close()
     after = _camera(4.0)
     alone_fps = (before[0] + after[0]) / 2
     alone_cpu = (before[1] + after[1]) / 2
@@ -247,7 +313,8 @@ def speech_out() -> list[Result]:
 def run() -> list[Result]:
     started = time.perf_counter()
     words = WhisperWords()
-    results = [*speech_out(), *pops(), *live_latency(words), *words_cpu(words)]
+    results = [*speech_out(), *pops(), *live_latency(words), *stop_decisions(words)]
+    results += words_cpu(words)
     results += cpu_beside_camera(words)
     results += word_accuracy(words)
     print(f"# bench.voice took {time.perf_counter() - started:.0f} s", file=sys.stderr)

@@ -186,17 +186,19 @@ def people_detector_factory(
 
 
 def listener_and_words() -> tuple[Listener, Recogniser]:
-    """Silero VAD and Whisper tiny.en from their pinned wheels; ListeningUnavailable if absent."""
-    return new_listener(), words()
+    """Silero VAD and Whisper tiny.en from their pinned wheels; ListeningUnavailable if absent.
+    The terminal guide's listener looks early (a stop heard before the end is decided)."""
+    return new_listener(early=True), words()
 
 
-def new_listener() -> Listener:
-    """One stream's listener over Silero VAD (cheap: one per microphone)."""
+def new_listener(early: bool = False) -> Listener:
+    """One stream's listener over Silero VAD (cheap: one per microphone); `early`: it also
+    hands over the speech so far while the end is being decided (docs/voice.md)."""
     from backbuddy.adapters.vad import SileroVad
     from backbuddy.services.listen import Listener
 
     try:
-        return Listener(SileroVad())
+        return Listener(SileroVad(), early=early)
     except ImportError as err:
         raise ListeningUnavailable(f"a listening model cannot load ({err})") from None
 

@@ -11,6 +11,10 @@ set 72 of the 75 stops the full window hears, and no stop the full window does n
 take). So the glance decides a stop at once, and only what it does not hear as a stop
 is heard again over the full 30 s, as before: stops come ~4x sooner, and what stops
 is what stopped before.
+
+The terminal guide also looks early (`look_early`): the glance at the speech so far while
+the voice-activity model still decides whether it ended, counted only when it hears a stop
+and is sure of it (docs/voice.md).
 """
 
 from __future__ import annotations
@@ -76,6 +80,15 @@ class WhisperWords:
         """Only the short window (tests and benches measure it)."""
         return self._only(samples, self._glance)
 
+    def look_early(self, samples: NDArray[np.float32]) -> str:
+        """The glance at speech whose end is not yet decided, only where Whisper is sure of
+        it (average log-probability ≥ `words.early_min_logprob`), else "": a cut word is
+        easier to mishear ("shop" cut before its "p" came back as "stop", unsure)."""
+        with self._lock:
+            features = self._model.feature_extractor(np.asarray(samples, dtype=np.float32))
+            text, logprob = self._look(features, self._glance)
+        return text if logprob >= self._words.early_min_logprob else ""
+
     def full(self, samples: NDArray[np.float32]) -> str:
         """Only the full 30 s window, as before the glance (tests and benches compare it)."""
         return self._only(samples, FULL_FRAMES)
@@ -86,6 +99,10 @@ class WhisperWords:
             return self._hear(features, frames)
 
     def _hear(self, features: NDArray[np.float32], frames: int) -> str:
+        return self._look(features, frames)[0]
+
+    def _look(self, features: NDArray[np.float32], frames: int) -> tuple[str, float]:
+        """The words and their average log-probability (faster-whisper's `avg_logprob`)."""
         import ctranslate2
 
         x = features[:, :frames]
@@ -105,5 +122,5 @@ class WhisperWords:
         tokens = result.sequences_ids[0]
         logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
         if result.no_speech_prob > NO_SPEECH_PROB and logprob < LOW_LOGPROB:
-            return ""
-        return str(self._decode(tokens)).strip()
+            return "", logprob
+        return str(self._decode(tokens)).strip(), logprob

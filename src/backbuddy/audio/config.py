@@ -24,6 +24,10 @@ class VadConfig(_Model):
     max_utterance_s: float = Field(gt=0)
     pad_s: float = Field(ge=0)
     min_utterance_s: float = Field(ge=0)
+    #: The early look (docs/voice.md): speech this long whose probability falls below this.
+    early_after_s: float = Field(ge=0)
+    early_below_probability: float = Field(gt=0, lt=1)
+    early_looks: int = Field(ge=0)
 
 
 class PopConfig(_Model):
@@ -48,6 +52,8 @@ class WordsConfig(_Model):
     hotwords: str
     #: The quick look (docs/voice.md): Whisper's encoder over this much audio, not its 30 s.
     glance_s: float = Field(gt=0, le=30)
+    #: An early look's stop counts only at or above this average log-probability.
+    early_min_logprob: float = Field(le=0)
 
 
 class SayConfig(_Model):

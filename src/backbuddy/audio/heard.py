@@ -31,6 +31,16 @@ class Utterance:
 
 
 @dataclass(frozen=True)
+class SpeechSoFar:
+    """Speech still going on whose voice-activity probability has started to fall: an early,
+    speculative look at the words so far (a stop there halts at once; nothing else counts)."""
+
+    t: float
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
 class Heard:
     """The words recognised in an utterance and what they mean for the session."""
 

@@ -88,9 +88,13 @@ def cbreak() -> Iterator[None]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-def read_key(timeout: float) -> str | None:
-    ready, _, _ = select.select([sys.stdin], [], [], max(0.0, timeout))
-    if not ready:
+def read_key(timeout: float, wake: int | None = None) -> str | None:
+    """A key pressed within `timeout` seconds; None at the timeout or as soon as the
+    descriptor `wake` becomes readable (the microphone heard something)."""
+    ready, _, _ = select.select(
+        [sys.stdin, *([] if wake is None else [wake])], [], [], max(0.0, timeout)
+    )
+    if sys.stdin not in ready:
         return None
     data = os.read(sys.stdin.fileno(), 1)
     return data.decode(errors="ignore").lower() if data else "q"
@@ -122,7 +126,9 @@ def run_loop(
 
     `poll(t)` returns the camera's pose events up to session time `t`; they are fed
     after the key or tick of the same turn, in time order, then what `voice` heard.
-    Every cue goes to `voice` to be spoken (a halt silences it first).
+    The loop also wakes the moment `voice` hears something (a turn without a key or a
+    tick), so a spoken stop waits for no tick. Every cue goes to `voice` to be spoken
+    (a halt silences it first).
     """
     started = time.monotonic()
     wall = datetime.now(UTC)
@@ -131,11 +137,15 @@ def run_loop(
     with cbreak(), Live(screen(log, note), console=console, refresh_per_second=10) as live:
         _feed(runner, ev.Begin(0.0, at=wall, camera=camera), wall, log, voice)
         next_tick = TICK_S
+        wake = None if voice is None else voice.fileno()
         while runner.state.mode != "ended":
-            key = read_key(started + next_tick - time.monotonic())
+            key = read_key(started + next_tick - time.monotonic(), wake)
             t = round(time.monotonic() - started, 3)
-            event = key_event(key, t, runner.state.mode) if key else ev.Tick(max(t, next_tick))
-            if key is None:
+            event: ev.Event | None = None
+            if key:
+                event = key_event(key, t, runner.state.mode)
+            elif t >= next_tick - 0.002:  # the timeout, not a wake-up (ms rounding aside)
+                event = ev.Tick(max(t, next_tick))
                 next_tick += TICK_S
             note = ""
             pending = [] if event is None else [event]

@@ -73,6 +73,10 @@ class GuideVoice:
 
         return [e for item in self.listening.poll() for e in to_events(item, phase_id, t)]
 
+    def fileno(self) -> int | None:
+        """Readable the moment something was heard (the guide's loop wakes on it)."""
+        return None if self.listening is None else self.listening.fileno()
+
     def line(self) -> Text:
         """One line for the screen: is backbuddy listening, how loud, what it heard."""
         if self.listening is None:
@@ -87,7 +91,7 @@ class GuideVoice:
 
     def close(self) -> None:
         if self.listening is not None:
-            self.listening.stop()
+            self.listening.close()
         for closer in reversed(self.closers):
             closer()
 

@@ -2,9 +2,13 @@
 
 `Listener.push(chunk)` runs voice activity (a `VadModel`) and the click detector over
 the chunk and returns, in time order, voice onsets, utterances ready to be recognised
-(`Utterance`), and clicks that no speech came near (`PopHeard`). `recognise` turns an
-utterance into `Heard` words with a `Recogniser`. The live guide does that on its own
-thread; `hear_all` does it in line, for replayed recordings on simulated time.
+(`Utterance`), and clicks that no speech came near (`PopHeard`); with `early=True` also
+`SpeechSoFar`, an early look while the end of speech is still being decided.
+`Recognition` turns those into `Heard` words with a `Recogniser`: an utterance through
+`transcribe`, an early look through the recogniser's quick `look_early`, which counts only
+when it hears a stop (then the rest of that utterance needs no recognising). The live
+guide does that on its own thread; `hear_all` does it in line, for replayed recordings
+on simulated time.
 `to_events` maps what was heard onto engine events; the engine decides what they mean.
 """
 
@@ -12,14 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from backbuddy.audio import words as word_meaning
 from backbuddy.audio.config import AudioConfig
 from backbuddy.audio.config import load as load_config
-from backbuddy.audio.heard import AudioEvent, Heard, PopHeard, Utterance, VoiceOnset
+from backbuddy.audio.heard import AudioEvent, Heard, PopHeard, SpeechSoFar, Utterance, VoiceOnset
 from backbuddy.audio.pops import Click, PopDetector
 from backbuddy.audio.samples import RATE, Samples
 from backbuddy.audio.speech_gate import WINDOW_S, SpeechGate
@@ -44,12 +48,20 @@ class Recogniser(Protocol):
     def transcribe(self, samples: Samples) -> str: ...
 
 
+@runtime_checkable
+class EarlyLooker(Protocol):
+    """A recogniser that can look quickly at speech not yet ended (Whisper's short window)."""
+
+    def look_early(self, samples: Samples) -> str: ...
+
+
 @dataclass
 class Listener:
     """One stream of audio, from its first sample (audio time 0)."""
 
     vad: VadModel
     config: AudioConfig = field(default_factory=load_config)
+    early: bool = False
     _gate: SpeechGate = field(init=False)
     _pops: PopDetector = field(init=False)
     _buffer: Samples = field(init=False)
@@ -59,7 +71,7 @@ class Listener:
     _clicks: list[Click] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._gate = SpeechGate(self.config.vad)
+        self._gate = SpeechGate(self.config.vad, early=self.early)
         self._pops = PopDetector(self.config.pops)
         self._buffer = np.zeros(0, dtype=np.float32)
 
@@ -72,11 +84,11 @@ class Listener:
     def speaking(self) -> bool:
         return self._gate.speaking
 
-    def push(self, chunk: Samples) -> list[VoiceOnset | Utterance | PopHeard]:
+    def push(self, chunk: Samples) -> list[VoiceOnset | Utterance | SpeechSoFar | PopHeard]:
         """Feed the next samples; return what became known, in time order."""
         chunk = np.asarray(chunk, dtype=np.float32)
         self._keep(chunk)
-        out: list[VoiceOnset | Utterance | PopHeard] = []
+        out: list[VoiceOnset | Utterance | SpeechSoFar | PopHeard] = []
         for p in self.vad.push(chunk):
             out.extend(self._gate.push(self._windows * WINDOW_S, p))
             self._windows += 1
@@ -108,7 +120,7 @@ class Listener:
         self._gate.forget_before(seen - self.config.vad.max_utterance_s - KEEP_S)
         return out
 
-    def clip(self, utterance: Utterance) -> Samples:
+    def clip(self, utterance: Utterance | SpeechSoFar) -> Samples:
         """The utterance's samples, with `pad_s` of audio on each side where still kept."""
         pad = self.config.vad.pad_s
         a = max(round((utterance.start - pad) * RATE) - self._buffer_start, 0)
@@ -127,19 +139,48 @@ def recognise(
     return Heard(utterance.t, text, meaning, utterance.start, utterance.end)
 
 
+def look_early(
+    item: SpeechSoFar, samples: Samples, recogniser: Recogniser, config: AudioConfig
+) -> Heard | None:
+    """A stop in the words so far (the recogniser's quick look), or None: an early look that
+    hears no stop decides nothing, the whole utterance is heard when it ends."""
+    if not isinstance(recogniser, EarlyLooker):
+        return None
+    text = recogniser.look_early(samples)
+    if word_meaning.meaning(text, config.words) != "stop":
+        return None
+    return Heard(item.t, text, "stop", item.start, item.end)
+
+
+@dataclass
+class Recognition:
+    """Words for what a listener hands over, in the order it did (early looks, utterances)."""
+
+    recogniser: Recogniser
+    config: AudioConfig
+    _stopped: float | None = None  # start of the utterance an early look already stopped
+
+    def hear(self, item: Utterance | SpeechSoFar, samples: Samples) -> Heard | None:
+        if isinstance(item, SpeechSoFar):
+            heard = look_early(item, samples, self.recogniser, self.config)
+            if heard is not None:
+                self._stopped = item.start
+            return heard
+        if item.start == self._stopped:
+            return None  # its early look stopped already; nothing it says can add to that
+        return recognise(item, samples, self.recogniser, self.config)
+
+
 def hear_all(
     listener: Listener, recogniser: Recogniser | None, chunks: Iterable[Samples]
 ) -> list[AudioEvent]:
     """Everything heard in a stream, recognising each utterance in line (simulated time)."""
+    words = None if recogniser is None else Recognition(recogniser, listener.config)
     out: list[AudioEvent] = []
     for chunk in chunks:
         for item in listener.push(chunk):
-            if isinstance(item, Utterance):
-                heard = (
-                    recognise(item, listener.clip(item), recogniser, listener.config)
-                    if (recogniser is not None)
-                    else None
-                )
+            if isinstance(item, Utterance | SpeechSoFar):
+                heard = None if words is None else words.hear(item, listener.clip(item))
                 if heard is not None:
                     out.append(heard)
             else:

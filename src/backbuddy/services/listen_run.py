@@ -5,17 +5,22 @@ of the recording is heard first (`hear_all`, deterministic), then what was heard
 merged into the event stream at the time it was decided, mapped onto the session's
 phase at that moment (`run_with_audio`). Live (`--mic`, or `--audio` without `--events`): one thread
 runs voice activity and the click detector on each chunk as it arrives, a second
-recognises finished utterances, and the guide's loop polls what they heard.
+recognises finished utterances, and the guide's loop drains what they heard as soon as
+it is heard: `LiveListening.fileno()` becomes readable then (a pipe the loop selects on
+beside the keyboard), so a stop waits for no tick.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
+import select
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from backbuddy.audio.heard import AudioEvent, Heard, Utterance
+from backbuddy.audio.heard import AudioEvent, Heard, SpeechSoFar, Utterance
 from backbuddy.audio.samples import RATE, Samples, level_dbfs
 from backbuddy.domain import events as ev
 from backbuddy.domain.errors import EventError, TransitionNotAllowed
@@ -23,9 +28,9 @@ from backbuddy.services.guide import HeadlessRun
 from backbuddy.services.listen import (
     Listener,
     Recogniser,
+    Recognition,
     chunks_of,
     hear_all,
-    recognise,
     to_events,
 )
 from backbuddy.services.session_runner import with_ticks
@@ -103,6 +108,14 @@ def hear_recording(
     return hear_all(listener, recogniser, chunks_of(samples))
 
 
+def _pipe() -> tuple[int, int]:
+    """A non-blocking pipe: a write never blocks the listening threads, a read never the loop."""
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    os.set_blocking(w, False)
+    return r, w
+
+
 @dataclass
 class LiveView:
     """What the screen shows about listening: level, speaking, the last words heard."""
@@ -115,16 +128,22 @@ class LiveView:
 
 @dataclass
 class LiveListening:
-    """Two threads over a live source of `(t, chunk)`; `poll()` drains what they heard."""
+    """Two threads over a live source of `(t, chunk)`; `poll()` drains what they heard, and
+    `fileno()` is readable (select) whenever something is waiting there."""
 
     source: Iterable[tuple[float, Samples]]
     listener: Listener
     recogniser: Recogniser
     view: LiveView = field(default_factory=LiveView)
     _heard: queue.Queue[AudioEvent] = field(default_factory=queue.Queue)
-    _utterances: queue.Queue[tuple[Utterance, Samples] | None] = field(default_factory=queue.Queue)
+    _utterances: queue.Queue[tuple[Utterance | SpeechSoFar, Samples] | None] = field(
+        default_factory=queue.Queue
+    )
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
+    _wake: tuple[int, int] = field(default_factory=lambda: _pipe())
+    _wake_lock: threading.Lock = field(default_factory=threading.Lock)
+    _closed: bool = False
 
     def start(self) -> LiveListening:
         for target, name in ((self._listen, "listen"), (self._recognise, "words")):
@@ -137,7 +156,28 @@ class LiveListening:
         self._stop.set()
         self._utterances.put(None)
 
+    def fileno(self) -> int:
+        """A descriptor that select() finds readable while heard items wait for `poll`."""
+        return self._wake[0]
+
+    def close(self) -> None:
+        """Stop listening and release the wake-up pipe."""
+        self.stop()
+        with self._wake_lock:  # no late write may land on a reused descriptor
+            if not self._closed:
+                self._closed = True
+                os.close(self._wake[0])
+                os.close(self._wake[1])
+
+    def wait(self, timeout: float) -> bool:
+        """Block until something was heard or `timeout` passed; True if something was heard."""
+        ready, _, _ = select.select([self._wake[0]], [], [], max(0.0, timeout))
+        return bool(ready)
+
     def poll(self) -> list[AudioEvent]:
+        with self._wake_lock, contextlib.suppress(BlockingIOError):
+            while not self._closed and os.read(self._wake[0], 64):
+                pass  # the pipe only wakes the loop; the queue holds the items
         out: list[AudioEvent] = []
         while True:
             try:
@@ -147,6 +187,9 @@ class LiveListening:
 
     def _put(self, item: AudioEvent) -> None:
         self._heard.put(item)
+        with self._wake_lock, contextlib.suppress(BlockingIOError):  # full: it wakes already
+            if not self._closed:
+                os.write(self._wake[1], b"!")
 
     def _listen(self) -> None:
         try:
@@ -155,7 +198,7 @@ class LiveListening:
                     break
                 self.view.level_dbfs = level_dbfs(chunk)
                 for item in self.listener.push(chunk):
-                    if isinstance(item, Utterance):
+                    if isinstance(item, Utterance | SpeechSoFar):
                         self._utterances.put((item, self.listener.clip(item)))
                     else:
                         self._put(item)
@@ -166,9 +209,12 @@ class LiveListening:
             self._utterances.put(None)
 
     def _recognise(self) -> None:
+        words = Recognition(self.recogniser, self.listener.config)
         while (job := self._utterances.get()) is not None:
-            utterance, samples = job
-            heard = recognise(utterance, samples, self.recogniser, self.listener.config)
+            item, samples = job
+            if isinstance(item, SpeechSoFar) and not self._utterances.empty():
+                continue  # the end is already known: an early look would only delay it
+            heard = words.hear(item, samples)
             if isinstance(heard, Heard):
                 self.view.last_heard = heard.text
                 self._put(heard)

@@ -214,7 +214,7 @@ class AudioStream:
                 echo = self._echo(item.start)
                 future = self.ears.recognise(listener, item, listener.clip(item))
                 future.add_done_callback(partial(self._words_done, loop, echo))
-            else:
+            elif isinstance(item, PopHeard):  # (SpeechSoFar: this listener never looks early)
                 self._put(loop, item)
 
     def _words_done(

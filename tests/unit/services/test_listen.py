@@ -3,9 +3,92 @@ tested through the CLI: tests/unit/cli/test_guide_audio.py)."""
 
 from __future__ import annotations
 
-from backbuddy.audio.heard import Heard, PopHeard, VoiceOnset
+import numpy as np
+
+from backbuddy.audio.config import load
+from backbuddy.audio.heard import Heard, PopHeard, SpeechSoFar, Utterance, VoiceOnset
+from backbuddy.audio.samples import RATE
 from backbuddy.domain import events as ev
-from backbuddy.services.listen import to_events
+from backbuddy.services.listen import Listener, Recognition, to_events
+from backbuddy.services.listen_run import LiveListening
+
+CONFIG = load()
+
+
+class Words:
+    """A recogniser that says what it is told: `early` for early looks, `transcribe` at ends."""
+
+    def __init__(self, early: str, transcribe: str) -> None:
+        self.said = {"early": early, "transcribe": transcribe}
+        self.calls: list[str] = []
+
+    def look_early(self, samples: np.ndarray) -> str:
+        self.calls.append("early")
+        return self.said["early"]
+
+    def transcribe(self, samples: np.ndarray) -> str:
+        self.calls.append("transcribe")
+        return self.said["transcribe"]
+
+
+class OnlyTranscribe:
+    def transcribe(self, samples: np.ndarray) -> str:
+        return "stop"
+
+
+SO_FAR, END = SpeechSoFar(1.4, 1.0, 1.4), Utterance(1.6, 1.0, 1.45)
+SAMPLES = np.zeros(RATE // 2, dtype=np.float32)
+
+
+def test_a_stop_in_an_early_look_is_heard_at_once_and_the_end_adds_nothing():
+    words = Words(early="stop", transcribe="stop")
+    recognition = Recognition(words, CONFIG)
+    assert recognition.hear(SO_FAR, SAMPLES) == Heard(1.4, "stop", "stop", 1.0, 1.4)
+    assert recognition.hear(END, SAMPLES) is None
+    assert words.calls == ["early"]
+
+
+def test_an_early_look_without_a_stop_decides_nothing_the_end_is_heard_as_before():
+    words = Words(early="top", transcribe="stop please")
+    recognition = Recognition(words, CONFIG)
+    assert recognition.hear(SO_FAR, SAMPLES) is None
+    assert recognition.hear(END, SAMPLES) == Heard(1.6, "stop please", "stop", 1.0, 1.45)
+    assert words.calls == ["early", "transcribe"]
+
+
+def test_okay_words_in_an_early_look_count_for_nothing():
+    words = Words(early="okay go on", transcribe="okay go on")
+    recognition = Recognition(words, CONFIG)
+    assert recognition.hear(SO_FAR, SAMPLES) is None
+    assert recognition.hear(END, SAMPLES) == Heard(1.6, "okay go on", "okay", 1.0, 1.45)
+
+
+def test_a_recogniser_that_cannot_look_early_only_decides_at_the_end():
+    recognition = Recognition(OnlyTranscribe(), CONFIG)
+    assert recognition.hear(SO_FAR, SAMPLES) is None
+    assert recognition.hear(END, SAMPLES) is not None
+
+
+class Vad:
+    """Speech in every window from the 10th on."""
+
+    def __init__(self) -> None:
+        self.windows = 0
+
+    def push(self, chunk: np.ndarray) -> list[float]:
+        self.windows += 1
+        return [0.9 if self.windows > 10 else 0.0]
+
+
+def test_the_live_listener_wakes_its_reader_the_moment_it_hears_a_voice():
+    chunks = ((i * 0.032, np.zeros(512, dtype=np.float32)) for i in range(20))
+    live = LiveListening(chunks, Listener(Vad(), CONFIG), Words("", "")).start()
+    try:
+        assert live.wait(10.0)  # the onset, in window 11 (no tick needed)
+        assert [type(e) for e in live.poll()] == [VoiceOnset]
+        assert not live.wait(0.0)  # drained: nothing else was heard
+    finally:
+        live.close()
 
 
 def test_a_voice_onset_is_a_voice_event_in_every_phase():
