@@ -82,7 +82,7 @@ def guard_identity(
     s = state or IdentityState()
     hips, shoulders = torso_points(lm)
     if len(lm) == 1:  # a live frame: the loop below on its one frame, without the arrays
-        hx, hy, sx, sy = (*hips[0].tolist(), *shoulders[0].tolist())
+        (hx, hy), (sx, sy) = hips[0].tolist(), shoulders[0].tolist()
         same_one = False
         if all(math.isfinite(v) for v in (hx, hy, sx, sy)):
             same_one, s = _step(s, float(lm.t[0]), hx, hy, sx, sy)
