@@ -168,13 +168,12 @@ class ViewWatch:
         s.recent.append((f.azimuth, *f.hip, *f.shoulders))
         off = False
         if len(s.recent) == s.recent.maxlen and _still_rows(s.recent, ref.length):
-            recent = np.asarray(s.recent)
             off = (
                 math.hypot(f.hip[0] - ref.hip[0], f.hip[1] - ref.hip[1]) > SHIFT_TRUNKS * ref.length
             )
-            az = recent[:, 0][np.isfinite(recent[:, 0])]
-            if az.size:
-                turn = abs((float(np.median(az)) - ref.azimuth + 180.0) % 360.0 - 180.0)
+            az = sorted(row[0] for row in s.recent if math.isfinite(row[0]))
+            if az:
+                turn = abs((_sorted_median(az) - ref.azimuth + 180.0) % 360.0 - 180.0)
                 off |= turn > AZIMUTH_TOL_DEG
         if not off:
             s.displaced_since = math.nan
@@ -223,6 +222,13 @@ class ViewWatch:
             s.relooking = False
             s.epoch += 1
         s.recent.clear()
+
+
+def _sorted_median(ordered: list[float]) -> float:
+    """`np.median` of sorted finite values, bit for bit: the middle one or the middle two's mean."""
+    n = len(ordered)
+    mid = n // 2
+    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def _still_rows(rows: deque[tuple[float, ...]], length: float) -> bool:

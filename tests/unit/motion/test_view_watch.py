@@ -66,3 +66,12 @@ def test_the_still_test_on_recent_rows_is_the_array_one() -> None:
         length = 10.0 * STILL_TRUNKS**-1 * float(rng.uniform(0.001, 0.02))
         recent = deque(map(tuple, rows.tolist()), maxlen=15)
         assert _still_rows(recent, length) == _still(rows[:, 1:], length)
+
+
+def test_the_recent_azimuths_median_is_numpys() -> None:
+    from backbuddy.motion.view_watch import _sorted_median
+
+    rng = np.random.default_rng(3)
+    for n in range(1, 16):
+        values = np.round(rng.normal(30, 40, n), 1)
+        assert _sorted_median(sorted(values.tolist())) == float(np.median(values))
