@@ -16,6 +16,10 @@ import numpy as np
 
 from backbuddy.motion import kinematics as K
 
+#: What a one-frame path may raise on a degenerate frame (a zero length divides): numpy says
+#: NaN or inf there, so the caller falls back to the vectorised code for that frame.
+ONE_FRAME_FAILS = (ArithmeticError, ValueError)
+
 
 def track_one(
     value: float,
