@@ -131,6 +131,10 @@ def view_cos(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArra
     side. Measured on the rendered seated receivers: 0.94–1.13 at 0°, 0.71–0.88 at 45°,
     0.49–0.79 at 60°, 0.09–0.24 at 90°. NaN where the shoulders or hips are not seen.
     """
+    if len(lm) == 1:  # a live frame: on floats, bit for bit (angles_one)
+        one = _one_frame("view_cos", lm, min_visibility)
+        if one is not None:
+            return one
     px = lm.pixels()
     w = world(lm)
     image = np.linalg.norm(

@@ -131,3 +131,17 @@ def wrist_to_opposite_shoulder_ratio(f: One, thr: float) -> float:
     right = right if shoulders and vis[L.RIGHT_WRIST] >= thr else math.nan
     seen = [v for v in (left, right) if not math.isnan(v)]
     return max(seen) if seen else math.nan
+
+
+def view_cos(f: One, thr: float) -> float:
+    """`angles.view_cos` on one frame: the shoulder line's image-to-world foreshortening."""
+    px, w = f.px, f.w
+
+    def length(a: list[float], b: list[float]) -> float:
+        return _norm(tuple(p - q for p, q in zip(a, b, strict=True)))
+
+    image = length(px[L.RIGHT_SHOULDER], px[L.LEFT_SHOULDER]) / _norm(f.trunk_px())
+    ls, rs, lh, rh = (w[i] for i in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP))
+    axis = tuple((a + b) / 2 - (c + d) / 2 for a, b, c, d in zip(ls, rs, lh, rh, strict=True))
+    body = length(rs, ls) / _norm(axis)
+    return image / body if f.torso_seen(thr) else math.nan
