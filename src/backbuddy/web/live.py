@@ -156,7 +156,15 @@ class LiveSession:
     def _handle(self, event: ev.Event) -> tuple[Cue, ...]:
         """On the worker: the engine steps, the store commits, the cues join the history.
         Quiet ticks are not written; quiet poses are written together every `GROUP_S`
-        (`SessionRunner`); sessions writing at once share a commit (`adapters.sql_group`)."""
+        (`SessionRunner`); sessions writing at once share a commit (`adapters.sql_group`).
+
+        An event stamped on the loop (a STOP, a tick, the system's stop when the page left)
+        can come after a frame step that stamped a later pose on this worker meanwhile (its
+        wait was cancelled as the page went, so the lock no longer held it off): the server's
+        clock never goes back, so such an event takes the latest time instead of being
+        refused as out of order (a refused system stop would leave the session unhalted)."""
+        if event.t < self.runner.last_event_t:
+            event = replace(event, t=self.runner.last_event_t)
         cues = self.runner.handle(event, self.wall(event.t))
         self.history.extend(cues)
         return cues
