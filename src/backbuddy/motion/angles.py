@@ -53,6 +53,10 @@ def trunk_incline_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> 
     The trunk is hip-mid → shoulder-mid in image pixels; 0 = upright, 90 = lying
     (horizontal in the frame), 180 = upside down. Assumes a level camera.
     """
+    if len(lm) == 1:  # a live frame: on floats, bit for bit (angles_one)
+        one = _one_frame("trunk_incline_deg", lm, min_visibility)
+        if one is not None:
+            return one
     trunk = trunk_px(lm)
     up = np.broadcast_to(np.array([0.0, -1.0]), trunk.shape)
     return gated(angle_between(trunk, up), torso_seen(lm, min_visibility))
@@ -65,6 +69,10 @@ def facing_sign(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatA
     must exceed `FACING_MIN_OFFSET` trunk lengths (a side or oblique view); the
     last known facing is carried forward over frames that do not show it.
     """
+    if len(lm) == 1:  # a live frame: on floats, bit for bit (angles_one)
+        one = _one_frame("facing_sign", lm, min_visibility)
+        if one is not None:
+            return one
     px = lm.pixels()
     vis = lm.visibility()
     ears = np.stack([vis[:, L.LEFT_EAR], vis[:, L.RIGHT_EAR]], axis=1) >= min_visibility
@@ -76,6 +84,18 @@ def facing_sign(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatA
     sure = (vis[:, L.NOSE] >= min_visibility) & (n_ears > 0)
     sure &= np.abs(offset) >= FACING_MIN_OFFSET * trunk_len
     return carry_forward(np.where(sure, np.sign(offset), np.nan))
+
+
+def _one_frame(name: str, lm: Landmarks, min_visibility: float) -> FloatArray | None:
+    """Measure `name` on the one frame of `lm` by `angles_one`; None on a degenerate frame
+    (a zero length), which the vectorised code then reads as numpy does."""
+    from backbuddy.motion import angles_one
+
+    try:
+        value = getattr(angles_one, name)(angles_one.One(lm), min_visibility)
+    except angles_one.ONE_FRAME_FAILS:
+        return None
+    return np.array([value])
 
 
 def carry_forward(values: FloatArray) -> FloatArray:
@@ -111,6 +131,10 @@ def view_cos(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArra
     side. Measured on the rendered seated receivers: 0.94–1.13 at 0°, 0.71–0.88 at 45°,
     0.49–0.79 at 60°, 0.09–0.24 at 90°. NaN where the shoulders or hips are not seen.
     """
+    if len(lm) == 1:  # a live frame: on floats, bit for bit (angles_one)
+        one = _one_frame("view_cos", lm, min_visibility)
+        if one is not None:
+            return one
     px = lm.pixels()
     w = world(lm)
     image = np.linalg.norm(
@@ -175,6 +199,10 @@ def wrist_to_opposite_shoulder_ratio(
     0.9–1.06 from the front (MediaPipe misjudges the far arm's depth); arms hanging
     read 1.8 (true values 0.37–0.5 and 1.84).
     """
+    if len(lm) == 1:  # a live frame: on floats, bit for bit (angles_one)
+        one = _one_frame("wrist_to_opposite_shoulder_ratio", lm, min_visibility)
+        if one is not None:
+            return one
     w = world(lm)
     width = np.linalg.norm(w[:, L.RIGHT_SHOULDER] - w[:, L.LEFT_SHOULDER], axis=1)
     left = np.linalg.norm(w[:, L.LEFT_WRIST] - w[:, L.RIGHT_SHOULDER], axis=1) / width
@@ -196,6 +224,10 @@ def chin_tuck_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> Floa
     positive = nose lower than the ears (chin toward the chest); a neutral head
     reads about 10–15; negative = chin up.
     """
+    if len(lm) == 1:  # a live frame: on floats, bit for bit (angles_one)
+        one = _one_frame("chin_tuck_deg", lm, min_visibility)
+        if one is not None:
+            return one
     w = world(lm)
     vis = lm.visibility()
     axis = mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - mid(w, L.LEFT_HIP, L.RIGHT_HIP)

@@ -172,6 +172,8 @@ def held_pass(
     """
     mem = memory or Memory()
     n = t.shape[0]
+    if n == 1:  # a live frame: the same rules on scalars (numpy's per-call cost dominates)
+        return _held_pass_one(traces, ids, float(t[0]), bool(person[0]), mem, hold_s)
     held, fresh = np.ones(n, bool), np.ones(n, bool)
     seen_now = dict(mem.seen)
     for cid in ids:
@@ -187,3 +189,26 @@ def held_pass(
         if n and last[-1] >= 0:
             seen_now[cid] = (bool(trace.passed[last[-1]]), float(t[last[-1]]))
     return held, fresh, Memory(seen_now)
+
+
+def _held_pass_one(
+    traces: Mapping[str, CheckTrace],
+    ids: Sequence[str],
+    t: float,
+    person: bool,
+    mem: Memory,
+    hold_s: float,
+) -> tuple[BoolArray, BoolArray, Memory]:
+    """`held_pass` for one frame at time `t`, in plain Python (same verdicts)."""
+    held = fresh = True
+    seen_now = dict(mem.seen)
+    for cid in ids:
+        status = int(traces[cid].status[0])
+        passed = status == PASS
+        seen = status != NOT_VISIBLE and person
+        verdict, when = (passed, t) if seen else mem.seen.get(cid, (False, -np.inf))
+        held = held and verdict and t - when <= hold_s
+        fresh = fresh and seen and passed
+        if seen:
+            seen_now[cid] = (passed, t)
+    return np.array([held]), np.array([fresh]), Memory(seen_now)

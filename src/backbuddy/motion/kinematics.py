@@ -265,6 +265,13 @@ def track(
         empty = np.zeros(0)
         return Track(empty, empty, empty, np.zeros(0, np.int64), empty), h
     seg = np.zeros(values.shape, np.int64) if segment is None else np.asarray(segment, np.int64)
+    if values.size == 1:  # a live camera's frame: the same numbers on floats (kinematics_one)
+        from backbuddy.motion.kinematics_one import ONE_FRAME_FAILS, track_one
+
+        try:
+            return track_one(float(values[0]), float(t[0]), int(seg[0]), periodic, f, h)
+        except ONE_FRAME_FAILS:
+            pass  # a degenerate sample: the general code below gives numpy's NaN or inf
     x = unwrap_deg(values, h.last_valid) if periodic else np.asarray(values, np.float64)
     n0 = h.t.size
     tt = np.concatenate([h.t, np.asarray(t, np.float64)])

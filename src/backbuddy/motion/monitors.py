@@ -134,7 +134,9 @@ class Trace:
 
     def placement_picture(self, i: int) -> str | None:
         """The set-up page's picture for frame `i` (`placement_gate.picture`)."""
-        return placement_gate.picture(self.region, *self._view_at(i), ok=bool(self.placement.ok[i]))
+        if self.placement.ok[i]:
+            return "accepted"  # what `picture` says for an open gate, without the view
+        return placement_gate.picture(self.region, *self._view_at(i), ok=False)
 
     def _view_at(self, i: int) -> tuple[tuple[float, float] | None, bool]:
         az, el = self.placement.azimuth[i], self.placement.elevation[i]

@@ -203,6 +203,15 @@ def estimate_view(
     above `LYING_INCLINE_DEG`), so a clip read whole and frame by frame give the same numbers;
     `calibration` replaces `CALIBRATION` (the fitting tool passes identity maps).
     """
+    if len(lm) == 1 and lying is None and calibration is None:  # a live frame: on floats
+        from backbuddy.motion.kinematics_one import ONE_FRAME_FAILS
+        from backbuddy.motion.placement_one import estimate_view_one
+
+        try:
+            az1, el1, lying1 = estimate_view_one(lm, min_visibility)
+            return View(np.array([az1]), np.array([el1]), np.array([lying1]))
+        except ONE_FRAME_FAILS:
+            pass  # a degenerate frame (a zero length): numpy's NaN below
     cal = calibration or CALIBRATION
     gate = torso_seen(lm, min_visibility)
     if lying is None:

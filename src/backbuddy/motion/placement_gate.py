@@ -20,6 +20,7 @@ view, and the hint says what to change first.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -46,16 +47,39 @@ RATE_TOLERANCE = 0.95
 
 @dataclass
 class GateState:
+    """The window of still views (in arrival order, and each kept sorted for its median: a
+    live frame adds one sample, so sorting 90 again each frame is wasted work)."""
+
     window: int
     azimuth: deque[float] = field(init=False)
     elevation: deque[float] = field(init=False)
     ok: bool = False
     estimate: tuple[float, float] | None = None
     times: deque[float] = field(default_factory=deque)
+    sorted_az: list[float] = field(default_factory=list)
+    sorted_el: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.azimuth = deque(maxlen=self.window)
         self.elevation = deque(maxlen=self.window)
+
+    def add(self, azimuth: float, elevation: float) -> None:
+        """One still frame's view (finite), the oldest dropped once the window is full."""
+        for values, ordered, v in (
+            (self.azimuth, self.sorted_az, azimuth),
+            (self.elevation, self.sorted_el, elevation),
+        ):
+            if len(values) == values.maxlen:
+                del ordered[bisect_left(ordered, values[0])]
+            values.append(v)
+            insort(ordered, v)
+
+    def median(self) -> tuple[float, float]:
+        """(azimuth, elevation) medians of the window, as `np.median` gives them."""
+        az = self.sorted_az
+        if az[-1] - az[0] > 180.0:  # straddles ±180 (behind the receiver): the general way
+            return _median_angle(self.azimuth), _sorted_median(self.sorted_el)
+        return _sorted_median(az), _sorted_median(self.sorted_el)
 
 
 @dataclass(frozen=True)
@@ -115,10 +139,9 @@ class PlacementGate:
                 s = self._s = GateState(self.window, times=s.times)  # the rate still holds
             a, e = azs[i], els[i]
             if stills[i] and a == a and e == e:  # NaN != NaN
-                s.azimuth.append(a)
-                s.elevation.append(e)
+                s.add(a, e)
                 if len(s.azimuth) >= self.min_samples:
-                    s.estimate = (_median_angle(s.azimuth), float(np.median(s.elevation)))
+                    s.estimate = s.median()
                     s.ok = self._judge(s.estimate, s.ok)
             if s.estimate is not None:
                 az_out[i], el_out[i] = s.estimate
@@ -154,6 +177,14 @@ class PlacementGate:
             return True
         margin = -EXIT_MARGIN_DEG if was_ok else ENTER_MARGIN_DEG
         return self.region.contains(*estimate, margin=margin)
+
+
+def _sorted_median(ordered: list[float]) -> float:
+    """The median of sorted finite values: the middle one, or the mean of the middle two (as
+    `np.median`, bit for bit)."""
+    n = len(ordered)
+    mid = n // 2
+    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def _median_angle(values: deque[float]) -> float:

@@ -81,6 +81,12 @@ def guard_identity(
     """
     s = state or IdentityState()
     hips, shoulders = torso_points(lm)
+    if len(lm) == 1:  # a live frame: the loop below on its one frame, without the arrays
+        (hx, hy), (sx, sy) = hips[0].tolist(), shoulders[0].tolist()
+        same_one = False
+        if all(math.isfinite(v) for v in (hx, hy, sx, sy)):
+            same_one, s = _step(s, float(lm.t[0]), hx, hy, sx, sy)
+        return np.array([same_one]), np.array([s.segment], np.int64), s
     seen = np.isfinite(hips).all(axis=1) & np.isfinite(shoulders).all(axis=1)
     idx = np.flatnonzero(seen)
     easy = _easy_steps(hips[idx], shoulders[idx], lm.t[idx])  # vs the previous seen frame

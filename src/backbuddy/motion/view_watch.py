@@ -118,6 +118,7 @@ class ViewWatch:
         self._s = WatchState()
         self._s.recent = deque(maxlen=max(3, round(RECENT_S * rate)))
         self._s.torso = deque(maxlen=max(3, round(STILL_S * rate)))
+        self._gain_memo: tuple[list[float] | None, float] = (None, math.nan)
 
     @property
     def relooking(self) -> bool:
@@ -136,9 +137,13 @@ class ViewWatch:
 
     def _gain_cos(self) -> float:
         s = self._s
-        if s.ref is None and not s.gain_samples:
+        if not s.gain_samples:
             return math.nan
-        return float(np.median(s.gain_samples)) if s.gain_samples else math.nan
+        # The samples change only when a (re-)read takes new ones, always as a new list:
+        # its median is kept until then (a live frame asks on every frame).
+        if self._gain_memo[0] is not s.gain_samples:
+            self._gain_memo = (s.gain_samples, float(np.median(s.gain_samples)))
+        return self._gain_memo[1]
 
     def _step(self, f: Frame) -> bool:
         s = self._s
@@ -162,14 +167,13 @@ class ViewWatch:
         assert ref is not None
         s.recent.append((f.azimuth, *f.hip, *f.shoulders))
         off = False
-        recent = np.asarray(s.recent)
-        if len(s.recent) == s.recent.maxlen and _still(recent[:, 1:], ref.length):
+        if len(s.recent) == s.recent.maxlen and _still_rows(s.recent, ref.length):
             off = (
                 math.hypot(f.hip[0] - ref.hip[0], f.hip[1] - ref.hip[1]) > SHIFT_TRUNKS * ref.length
             )
-            az = recent[:, 0][np.isfinite(recent[:, 0])]
-            if az.size:
-                turn = abs((float(np.median(az)) - ref.azimuth + 180.0) % 360.0 - 180.0)
+            az = sorted(row[0] for row in s.recent if math.isfinite(row[0]))
+            if az:
+                turn = abs((_sorted_median(az) - ref.azimuth + 180.0) % 360.0 - 180.0)
                 off |= turn > AZIMUTH_TOL_DEG
         if not off:
             s.displaced_since = math.nan
@@ -218,6 +222,23 @@ class ViewWatch:
             s.relooking = False
             s.epoch += 1
         s.recent.clear()
+
+
+def _sorted_median(ordered: list[float]) -> float:
+    """`np.median` of sorted finite values, bit for bit: the middle one or the middle two's mean."""
+    n = len(ordered)
+    mid = n // 2
+    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _still_rows(rows: deque[tuple[float, ...]], length: float) -> bool:
+    """`_still` of the recent rows' (x, y) columns after the first, without an array of them
+    (`np.ptp` is max − min; the same `np.hypot`)."""
+    columns = list(zip(*rows, strict=True))[1:]
+    if any(v != v for c in columns for v in c):  # NaN != NaN: a NaN span is never still
+        return False
+    spans = [max(c) - min(c) for c in columns]
+    return bool(np.hypot(spans[0::2], spans[1::2]).max() <= STILL_TRUNKS * length)
 
 
 def _still(points: FloatArray, length: float) -> bool:

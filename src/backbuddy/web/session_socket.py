@@ -227,12 +227,17 @@ class Connection:
         analyzer, t = self.live.analyzer, self.live.clock()
         self._queue_job(lambda checks: analyzer.analyze(data, t, checks))
 
-    def _on_landmarks(self, raw: dict[str, Any]) -> None:
-        """Landmarks from a page that runs the pose model itself; same path as a frame."""
+    def _on_landmarks(self, raw: dict[str, Any] | schemas.LandmarksIn) -> None:
+        """Landmarks from a page that runs the pose model itself; same path as a frame.
+        `raw`: the decoded message, or one `landmarks_message` already read and validated."""
         if self.rate.flooded(time.monotonic()):
             raise ProtocolViolation("too_many_frames", "frames are arriving faster than allowed")
         try:
-            message = schemas.LandmarksIn.model_validate(raw)
+            message = (
+                raw
+                if isinstance(raw, schemas.LandmarksIn)
+                else schemas.LandmarksIn.model_validate(raw)
+            )
             t = admit(message.image, message.world, message.ms, self.page_clock, self.live.clock())
         except ValidationError as err:
             raise ProtocolViolation("bad_message", _first_error(err)) from None
@@ -300,6 +305,10 @@ class Connection:
                 return
 
     async def _on_text(self, text: str) -> None:
+        landmarks = landmarks_message(text)
+        if landmarks is not None:
+            self._on_landmarks(landmarks)
+            return
         raw = decode(text)
         if raw.get("type") == "landmarks":
             self._on_landmarks(raw)
@@ -366,6 +375,21 @@ def listening_hello(ears: Ears) -> dict[str, Any]:
         "say_listening": say.listening,
         "say_not_listening": say.not_listening,
     }
+
+
+def landmarks_message(text: str) -> schemas.LandmarksIn | None:
+    """A valid landmarks message read straight from its text (pydantic parses and checks in
+    one pass: ~20 µs, where `decode` then the model took ~70 µs, 30 times a second per
+    session); None for anything else, which then takes the general way (`decode`) and gets
+    the same errors as ever. Valid here means valid there too: within `MAX_TEXT_BYTES`, an
+    object, the version given, the schema's fixed shape (so no deeper nesting)."""
+    if '"landmarks"' not in text or len(text.encode()) > MAX_TEXT_BYTES:
+        return None
+    try:
+        message = schemas.LandmarksIn.model_validate_json(text)
+    except ValidationError:
+        return None
+    return message if "v" in message.model_fields_set else None
 
 
 def decode(text: str) -> dict[str, Any]:

@@ -118,3 +118,37 @@ def test_a_check_hidden_too_long_or_never_seen_does_not_pass(hug: Technique) -> 
     hidden = type(lm)(image, later.world, later.t, later.size)
     assert not _held(hug, hidden, memory)[0].any()
     assert not _held(hug, hidden)[0].any()  # never seen at all
+
+
+def test_one_frame_at_a_time_holds_exactly_as_the_whole_sequence(hug: Technique) -> None:
+    """The live camera's one-frame path gives the whole sequence's verdicts and memory: checks
+    passing, failing, hidden (held, then hidden too long) and the receiver out of view."""
+    lm = poses.seated_hug(np.concatenate([np.zeros(60), np.full(30, 40.0), np.zeros(60)]))
+    image = lm.image.copy()
+    image[20:40, [15, 16], 3] = 0.1  # wrists covered
+    image[100:, [15, 16], 3] = 0.1  # covered again, past HOLD_HIDDEN_S with the late times
+    t = lm.t + np.where(np.arange(lm.t.size) >= 120, checks.HOLD_HIDDEN_S, 0.0)
+    lm = type(lm)(image, lm.world, t, lm.size)
+    person = lm.detected.copy()
+    person[70:75] = False
+    ids = ("sitting_upright", "arms_crossed")
+    traces = checks.evaluate(hug, lm)
+    held, fresh, memory = checks.held_pass(traces, ids, lm.t, person)
+    one_memory, one_held, one_fresh = None, [], []
+    for i in range(len(lm)):
+        frame = {
+            cid: checks.CheckTrace(tr.check, tr.value[i : i + 1], tr.status[i : i + 1])
+            for cid, tr in traces.items()
+        }
+        h, f, one_memory = checks.held_pass(
+            frame, ids, lm.t[i : i + 1], person[i : i + 1], one_memory
+        )
+        one_held.append(bool(h[0]))
+        one_fresh.append(bool(f[0]))
+    assert one_held == held.tolist()
+    assert one_fresh == fresh.tolist()
+    assert one_memory == memory
+    assert held.any()
+    assert not held.all()
+    assert fresh.any()
+    assert not fresh.all()

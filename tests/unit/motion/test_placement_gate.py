@@ -185,3 +185,36 @@ def test_an_upright_picture_is_refused_where_the_technique_needs_a_wide_one() ->
 
 def test_without_frame_times_a_technique_with_needs_stays_shut() -> None:
     assert not pg.PlacementGate(LYING, video=NEEDS).update(_view(0, 7), np.ones(40, bool)).ok.any()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_medians_are_numpys_over_the_window_frame_by_frame(seed: int) -> None:
+    """The sorted window a live frame updates gives `np.median` of the last still views, bit
+    for bit: odd and even counts, repeated values, moving frames skipped, views straddling
+    ±180 (behind) and a forgotten view after a camera move."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    az = np.round(rng.normal(60, 20, n), 1)  # rounded: repeated values
+    az[250:320] = rng.choice([-178.0, 179.5, 176.0, -175.5], 70)
+    el = rng.normal(5, 4, n)
+    el[rng.random(n) < 0.05] = np.nan
+    still = rng.random(n) < 0.8
+    forget = np.zeros(n, bool)
+    forget[330] = True
+    gate = pg.PlacementGate(HUG, fps=30.0)
+    got = [
+        gate.update(_view(az[i], el[i], 1), still[i : i + 1], forget=forget[i : i + 1])
+        for i in range(n)
+    ]
+    window: list[tuple[float, float]] = []
+    for i in range(n):
+        if forget[i]:
+            window = []
+        if still[i] and np.isfinite(el[i]):
+            window = [*window, (az[i], el[i])][-gate.window :]
+        if len(window) < gate.min_samples:
+            continue
+        a = np.array([w[0] for w in window])
+        want_az = pg._median_angle(a) if np.ptp(a) > 180 else float(np.median(a))
+        want_el = float(np.median([w[1] for w in window]))
+        assert (got[i].azimuth[0], got[i].elevation[0]) == (want_az, want_el)

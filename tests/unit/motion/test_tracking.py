@@ -43,14 +43,22 @@ def test_frames_without_a_person_are_not_the_same_person_but_not_a_jump() -> Non
 
 
 def test_identity_state_carries_over_one_frame_at_a_time() -> None:
-    lm = poses.other_person(poses.rotation(0.0).landmarks, slice(60, 240))
-    whole, _, _ = tracking.guard_identity(lm)
+    """The live camera's one-frame path: the same verdicts, segments and final state as the
+    whole clip, through a jump, a relock and frames without anyone."""
+    lm = poses.drop(
+        poses.other_person(poses.rotation(0.0).landmarks, slice(60, 240)), slice(20, 26)
+    )
+    whole, whole_segment, whole_state = tracking.guard_identity(lm)
     state = None
-    live = []
+    live, segments = [], []
     for i in range(len(lm)):
-        same, _, state = tracking.guard_identity(lm.take(slice(i, i + 1)), state)
+        same, segment, state = tracking.guard_identity(lm.take(slice(i, i + 1)), state)
         live.append(bool(same[0]))
+        segments.append(int(segment[0]))
     assert live == whole.tolist()
+    assert segments == whole_segment.tolist()
+    assert state == whole_state
+    assert max(segments) == 1
 
 
 def test_a_swap_and_its_return_are_two_events() -> None:

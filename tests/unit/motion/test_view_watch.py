@@ -49,3 +49,29 @@ def test_the_watch_reads_frame_by_frame_as_in_one_call(hug: Technique) -> None:
     assert np.array_equal(np.concatenate([p.camera_moved for p in parts]), whole.camera_moved)
     assert np.array_equal(np.concatenate([p.range for p in parts]), whole.range)
     assert np.array_equal(np.concatenate([p.speed for p in parts]), whole.speed)
+
+
+def test_the_still_test_on_recent_rows_is_the_array_one() -> None:
+    """`_still_rows` (a live frame's deque, no array) decides as `_still` on the same numbers:
+    spans just under, at and over the limit, and a NaN."""
+    from collections import deque
+
+    from backbuddy.motion.view_watch import STILL_TRUNKS, _still, _still_rows
+
+    rng = np.random.default_rng(7)
+    for k in range(300):
+        rows = rng.normal(0, 1, (15, 7)) * rng.choice([1e-3, 0.05, 0.5])
+        if k % 50 == 0:
+            rows[3, 4] = np.nan
+        length = 10.0 * STILL_TRUNKS**-1 * float(rng.uniform(0.001, 0.02))
+        recent = deque(map(tuple, rows.tolist()), maxlen=15)
+        assert _still_rows(recent, length) == _still(rows[:, 1:], length)
+
+
+def test_the_recent_azimuths_median_is_numpys() -> None:
+    from backbuddy.motion.view_watch import _sorted_median
+
+    rng = np.random.default_rng(3)
+    for n in range(1, 16):
+        values = np.round(rng.normal(30, 40, n), 1)
+        assert _sorted_median(sorted(values.tolist())) == float(np.median(values))

@@ -92,3 +92,30 @@ def run_apart(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     assert not thread.is_alive(), "the sessions did not finish"
     if failed:
         raise failed[0]
+
+
+def test_a_stop_stamped_before_a_pose_the_worker_stepped_meanwhile_still_halts(
+    tmp_path: Path,
+) -> None:
+    """The page left while a frame step was on the worker (its wait cancelled, so the lock
+    let the system's stop in, stamped a moment before the pose the step then stamped): the
+    stop is stepped at the latest time and halts, never refused as time going backwards."""
+    settings = Settings(db=str(tmp_path / "web.sqlite3"))
+    opened = open_store(settings)
+    registry = Registry(settings, opened.store, None, grace_s=30.0)  # type: ignore[arg-type]
+
+    async def main() -> None:
+        (sid,) = start_live(registry, [False])
+        live = registry.sessions[sid]
+        await live.apply(ev.Ready(live.clock()))
+        early = live.clock()
+        await live.apply(ev.Pose(early + 0.5))  # the worker's later pose
+        cues = await live.apply(ev.Stop(early, source="system"))
+        assert cues[0].kind == "halt"
+        assert live.runner.state.t == early + 0.5
+        await live.interrupt_now("the test is over")
+
+    try:
+        run_apart(main)
+    finally:
+        opened.store.close()

@@ -1,0 +1,147 @@
+"""Measures a live session reads on every frame, for one frame on floats (issue 15).
+
+`angles` computes each measure over T frames with numpy; on the live camera's one frame its
+per-call cost is most of the work. These repeat the same arithmetic in the same order (numpy's
+own arcsin and dot product where Python's `math` rounds differently), so every value is bit for
+bit the vectorised one (`tests/unit/motion/test_angles_one.py`). Each takes the frame's pixels,
+world points (float tuples) and visibilities (`One`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from backbuddy.motion import landmarks as L
+from backbuddy.motion.geometry import world
+from backbuddy.motion.kinematics_one import ONE_FRAME_FAILS
+from backbuddy.motion.landmarks import Landmarks
+
+Vec = tuple[float, ...]
+_DEG = 180.0 / math.pi
+#: As `angles.FACING_MIN_OFFSET` (imported from there would be a cycle).
+FACING_MIN_OFFSET = 0.1
+__all__ = ["ONE_FRAME_FAILS", "One"]
+
+
+class One:
+    """One frame's landmarks as floats: pixels (x, y), world (x, y, z), visibility."""
+
+    def __init__(self, lm: Landmarks) -> None:
+        self.px: list[list[float]] = lm.pixels()[0].tolist()
+        self.w: list[list[float]] = world(lm)[0].tolist()
+        self.vis: list[float] = lm.visibility()[0].tolist()
+
+    def pair_seen(self, thr: float, left: int, right: int) -> bool:
+        return (self.vis[left] + self.vis[right]) / 2 >= thr
+
+    def torso_seen(self, thr: float) -> bool:
+        return self.pair_seen(thr, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) and self.pair_seen(
+            thr, L.LEFT_HIP, L.RIGHT_HIP
+        )
+
+    def trunk_px(self) -> tuple[float, float]:
+        px = self.px
+        ls, rs = px[L.LEFT_SHOULDER], px[L.RIGHT_SHOULDER]
+        lh, rh = px[L.LEFT_HIP], px[L.RIGHT_HIP]
+        return (
+            (ls[0] + rs[0]) / 2 - (lh[0] + rh[0]) / 2,
+            (ls[1] + rs[1]) / 2 - (lh[1] + rh[1]) / 2,
+        )
+
+
+def _norm(v: Vec) -> float:
+    """`np.linalg.norm` of a short vector (its sum runs left to right)."""
+    total = v[0] * v[0]
+    for c in v[1:]:
+        total = total + c * c
+    return math.sqrt(total)
+
+
+def _dot(u: Vec, v: Vec) -> float:
+    """As `np.einsum` sums it."""
+    return float(np.einsum("i,i->", np.array(u), np.array(v)))
+
+
+def _sign(x: float) -> float:
+    """`np.sign`: 1, -1, 0 (for either zero), NaN for NaN."""
+    if x > 0:
+        return 1.0
+    if x < 0:
+        return -1.0
+    return 0.0 if x == 0 else x
+
+
+def facing_sign(f: One, thr: float) -> float:
+    """`angles.facing_sign` on one frame (before carrying a facing forward)."""
+    px, vis = f.px, f.vis
+    left, right = vis[L.LEFT_EAR] >= thr, vis[L.RIGHT_EAR] >= thr
+    n_ears = int(left) + int(right)
+    ears_x = (px[L.LEFT_EAR][0] if left else 0.0) + (px[L.RIGHT_EAR][0] if right else 0.0)
+    mean_ear_x = ears_x / max(n_ears, 1)
+    offset = px[L.NOSE][0] - mean_ear_x
+    trunk_len = _norm(f.trunk_px())
+    sure = vis[L.NOSE] >= thr and n_ears > 0 and abs(offset) >= FACING_MIN_OFFSET * trunk_len
+    return _sign(offset) if sure else math.nan
+
+
+def trunk_incline_deg(f: One, thr: float) -> float:
+    """`angles.trunk_incline_deg` on one frame: the trunk's angle from image-up."""
+    trunk = f.trunk_px()
+    cross = abs(trunk[0] * -1.0 - trunk[1] * 0.0)
+    dot = float(np.einsum("i,i->", np.array(trunk), np.array((0.0, -1.0))))
+    angle = float(np.arctan2(cross, dot)) * _DEG
+    return angle if f.torso_seen(thr) else math.nan
+
+
+def chin_tuck_deg(f: One, thr: float) -> float:
+    """`angles.chin_tuck_deg` on one frame."""
+    w, vis = f.w, f.vis
+    ls, rs, lh, rh = (w[i] for i in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP))
+    axis = tuple((a + b) / 2 - (c + d) / 2 for a, b, c, d in zip(ls, rs, lh, rh, strict=True))
+    n = _norm(axis)
+    axis = tuple(c / n for c in axis)
+    left, right = vis[L.LEFT_EAR] >= thr, vis[L.RIGHT_EAR] >= thr
+    n_ears = int(left) + int(right)
+    ear = tuple(
+        ((a if left else 0.0) + (b if right else 0.0)) / max(n_ears, 1)
+        for a, b in zip(w[L.LEFT_EAR], w[L.RIGHT_EAR], strict=True)
+    )
+    head = tuple(a - b for a, b in zip(w[L.NOSE], ear, strict=True))
+    n = _norm(head)
+    head = tuple(c / n for c in head)
+    tuck = float(np.arcsin(min(max(-_dot(head, axis), -1.0), 1.0))) * _DEG
+    seen = f.torso_seen(thr) and vis[L.NOSE] >= thr and n_ears > 0
+    return tuck if seen else math.nan
+
+
+def wrist_to_opposite_shoulder_ratio(f: One, thr: float) -> float:
+    """`angles.wrist_to_opposite_shoulder_ratio` on one frame."""
+    w, vis = f.w, f.vis
+
+    def dist(a: int, b: int) -> float:
+        return _norm(tuple(p - q for p, q in zip(w[a], w[b], strict=True)))
+
+    width = dist(L.RIGHT_SHOULDER, L.LEFT_SHOULDER)
+    shoulders = f.pair_seen(thr, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    left = dist(L.LEFT_WRIST, L.RIGHT_SHOULDER) / width
+    right = dist(L.RIGHT_WRIST, L.LEFT_SHOULDER) / width
+    left = left if shoulders and vis[L.LEFT_WRIST] >= thr else math.nan
+    right = right if shoulders and vis[L.RIGHT_WRIST] >= thr else math.nan
+    seen = [v for v in (left, right) if not math.isnan(v)]
+    return max(seen) if seen else math.nan
+
+
+def view_cos(f: One, thr: float) -> float:
+    """`angles.view_cos` on one frame: the shoulder line's image-to-world foreshortening."""
+    px, w = f.px, f.w
+
+    def length(a: list[float], b: list[float]) -> float:
+        return _norm(tuple(p - q for p, q in zip(a, b, strict=True)))
+
+    image = length(px[L.RIGHT_SHOULDER], px[L.LEFT_SHOULDER]) / _norm(f.trunk_px())
+    ls, rs, lh, rh = (w[i] for i in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP))
+    axis = tuple((a + b) / 2 - (c + d) / 2 for a, b, c, d in zip(ls, rs, lh, rh, strict=True))
+    body = length(rs, ls) / _norm(axis)
+    return image / body if f.torso_seen(thr) else math.nan

@@ -1,0 +1,161 @@
+"""`kinematics.track` for one new frame, in plain Python: the live camera's case (issue 15).
+
+A live session feeds the filter one frame at a time; the vectorised code then spends its
+time in numpy's per-call cost on arrays of one (0.4 ms a frame, a fifth of a session's server
+CPU). This does the same arithmetic on floats, in the same order (the fits' sums run from the
+newest sample back, as the cumulative sums do; masked samples add 0.0 as there), so every
+number is bit for bit the vectorised one's: `tests/unit/motion/test_kinematics_one.py` and
+the golden monitor output compare them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from backbuddy.motion import kinematics as K
+
+#: What a one-frame path may raise on a degenerate frame (a zero length divides): numpy says
+#: NaN or inf there, so the caller falls back to the vectorised code for that frame.
+ONE_FRAME_FAILS = (ArithmeticError, ValueError)
+
+
+def track_one(
+    value: float,
+    t: float,
+    segment: int,
+    periodic: bool,
+    f: K.SpeedFilter,
+    h: K.History,
+) -> tuple[K.Track, K.History]:
+    """The filter's output for one new sample (`kinematics.track` with T = 1)."""
+    x = _unwrap_one(value, h.last_valid) if periodic else value
+    ts = [*h.t.tolist(), t]
+    xs = [*h.x.tolist(), x]
+    ss = [*h.segment.tolist(), segment]
+    sigma = _noise_one(xs, ss, f)
+    slopes, fits, invs = _fits_one(ts, xs, ss, f)
+    velocity, fitted, idx = _choose_one(slopes, fits, invs, sigma, f.gamma)
+    settle = f.settle_se_deg_s
+    pairs = zip(slopes, invs, strict=True)
+    precise = any(math.isfinite(s) and i * sigma <= settle for s, i in pairs)
+    if not precise:
+        velocity = math.nan
+    if not math.isfinite(fitted):
+        fitted = x
+    vs = [*h.velocity.tolist(), velocity]
+    step = _step_one(ts, vs, ss, f) if math.isfinite(slopes[-1]) else math.nan
+    keep = f.history
+    seen = math.isfinite(x)
+    last = x if seen else h.last_valid
+    new = K.History(
+        np.array(ts[-keep:]),
+        np.array(xs[-keep:]),
+        np.array(ss[-keep:], np.int64),
+        np.array(vs[-keep:]),
+        last,
+    )
+    out = K.Track(
+        value=np.array([fitted]),
+        velocity=np.array([velocity]),
+        noise=np.array([sigma if seen else math.nan]),
+        window=np.array([f.windows[idx] if idx >= 0 else 0], np.int64),
+        step=np.array([step]),
+    )
+    return out, new
+
+
+def _unwrap_one(value: float, last: float) -> float:
+    """`unwrap_deg` of one value after `last` (rounded half to even and signed, as `np.round`)."""
+    if not (math.isfinite(value) and math.isfinite(last)):
+        return value
+    turns = (value - last) / 360.0
+    return value - 360.0 * math.copysign(float(round(turns)), turns)
+
+
+def _noise_one(xs: list[float], ss: list[int], f: K.SpeedFilter) -> float:
+    """`kinematics._noise` for the newest sample: the median |second difference| over the
+    last `noise_window` samples, as jitter."""
+    n = len(xs)
+    d2 = []
+    for j in range(max(2, n - f.noise_window), n):
+        if ss[j] == ss[j - 1] and ss[j - 1] == ss[j - 2]:
+            d = abs(xs[j] - 2 * xs[j - 1] + xs[j - 2])
+            if math.isfinite(d):
+                d2.append(d)
+    if len(d2) < f.min_noise_samples:
+        return f.noise_start_deg
+    d2.sort()
+    mid = len(d2) // 2
+    median = d2[mid] if len(d2) % 2 else (d2[mid - 1] + d2[mid]) / 2
+    return max(median / K._MEDIAN_ABS_D2_PER_SIGMA, f.noise_floor_deg)
+
+
+def _fits_one(
+    ts: list[float], xs: list[float], ss: list[int], f: K.SpeedFilter
+) -> tuple[list[float], list[float], list[float]]:
+    """`kinematics._window_fits` for the newest sample: per window, slope, end value, 1/√Stt."""
+    n = len(xs)
+    t0, x0, s0 = ts[-1], xs[-1], ss[-1]
+    ends = {w: k for k, w in enumerate(f.windows)}
+    slopes, fits, invs = [math.nan] * len(ends), [math.nan] * len(ends), [math.nan] * len(ends)
+    cnt = st = sx = stt_raw = stx_raw = 0.0
+    finite = math.isfinite(x0)
+    for back in range(f.windows[-1]):
+        j = n - 1 - back
+        if j >= 0 and ss[j] == s0 and math.isfinite(xs[j]):
+            m, tc, xm = 1.0, ts[j] - t0, xs[j]
+        else:
+            m = tc = xm = 0.0
+        if back == 0:  # a cumulative sum starts with its first element, not 0.0 + it
+            cnt, st, sx, stt_raw, stx_raw = m, tc, xm, tc * tc, tc * xm
+        else:
+            cnt += m
+            st += tc
+            sx += xm
+            stt_raw += tc * tc
+            stx_raw += tc * xm
+        k = ends.get(back + 1)
+        if k is None:
+            continue
+        w = back + 1
+        nn = max(cnt, 1.0)
+        stt = stt_raw - st * st / nn
+        stx = stx_raw - st * sx / nn
+        if cnt >= max(2, (w + 1) // 2) and stt > 1e-12 and finite:
+            b = stx / stt
+            slopes[k], fits[k], invs[k] = b, sx / nn - b * st / nn, 1.0 / math.sqrt(stt)
+    return slopes, fits, invs
+
+
+def _choose_one(
+    slopes: list[float], fits: list[float], invs: list[float], sigma: float, gamma: float
+) -> tuple[float, float, int]:
+    """`kinematics._choose` for one sample: the longest window agreeing with every shorter."""
+    lo_max, hi_min, agree = -math.inf, math.inf, 0
+    for slope, inv in zip(slopes, invs, strict=True):
+        half = gamma * sigma * inv
+        finite = math.isfinite(slope)
+        lo_max = max(lo_max, slope - half if finite else math.inf)
+        hi_min = min(hi_min, slope + half if finite else -math.inf)
+        agree += lo_max <= hi_min
+    idx = agree - 1
+    if idx < 0:
+        return math.nan, math.nan, idx
+    return slopes[idx], fits[idx], idx
+
+
+def _step_one(ts: list[float], vs: list[float], ss: list[int], f: K.SpeedFilter) -> float:
+    """`kinematics._steps` for the newest sample: its largest velocity change within
+    `step_window_s` of the same segment."""
+    n = len(vs)
+    i = n - 1
+    step = 0.0
+    for lag in range(1, f.step_lags + 1):
+        if lag >= n:
+            break
+        d = abs(vs[i] - vs[i - lag])
+        near = ts[i] - ts[i - lag] <= f.step_window_s + 1e-9 and ss[i] == ss[i - lag]
+        step = max(step, d if near and math.isfinite(d) else 0.0)
+    return step if math.isfinite(vs[i]) else math.nan
