@@ -18,8 +18,8 @@ out of view pauses it, exactly as a live camera would.
 from __future__ import annotations
 
 import math
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -118,7 +118,9 @@ class PoseFeed:
     technique: Technique
     estimator: Estimator
     fps: float = 30.0
-    _queue: queue.Queue[tuple[Trace | None, str | None]] = field(default_factory=queue.Queue)
+    #: Worker → loop hand-off. A deque's append and popleft are atomic, so the loop's check
+    #: for new frames (many times a frame) takes no lock and raises nothing when empty.
+    _queue: deque[tuple[Trace | None, str | None]] = field(default_factory=deque)
     _checks: tuple[str, ...] | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -142,19 +144,16 @@ class PoseFeed:
                 if self._checks is not None:
                     step.monitor.active_checks = self._checks
                 trace, _ = step.run(frame)
-                self._queue.put((trace, None))
-            self._queue.put((None, "the video ended"))
+                self._queue.append((trace, None))
+            self._queue.append((None, "the video ended"))
         except Exception as err:  # the camera failed: the loop shows it and the engine pauses
-            self._queue.put((None, str(err) or type(err).__name__))
+            self._queue.append((None, str(err) or type(err).__name__))
 
     def poll(self, t: float) -> list[Event]:
         """Events for the frames that arrived since the last poll, all stamped `t`."""
         out: list[Event] = []
-        while True:
-            try:
-                trace, error = self._queue.get_nowait()
-            except queue.Empty:
-                return out
+        while self._queue:
+            trace, error = self._queue.popleft()
             if trace is None:
                 self.view = replace(self.view, error=error, tracked=False)
                 continue
@@ -163,6 +162,7 @@ class PoseFeed:
                 if isinstance(event, Stop) and any(isinstance(e, Stop) for e in out):
                     continue
                 out.append(replace(event, t=t))
+        return out
 
     def stop(self) -> None:
         self._stop.set()
