@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 from numpy.typing import NDArray
@@ -235,7 +236,9 @@ def _still_rows(rows: deque[tuple[float, ...]], length: float) -> bool:
     """`_still` of the recent rows' (x, y) columns after the first, without an array of them
     (`np.ptp` is max − min; the same `np.hypot`)."""
     columns = list(zip(*rows, strict=True))[1:]
-    if any(v != v for c in columns for v in c):  # NaN != NaN: a NaN span is never still
+    # A NaN span is never still, and neither is one with an infinity (its span, and so its
+    # hypot, is inf or NaN): any value that is not finite says "not still" at once.
+    if not all(map(math.isfinite, chain.from_iterable(columns))):
         return False
     spans = [max(c) - min(c) for c in columns]
     return bool(np.hypot(spans[0::2], spans[1::2]).max() <= STILL_TRUNKS * length)

@@ -53,7 +53,7 @@ def test_the_watch_reads_frame_by_frame_as_in_one_call(hug: Technique) -> None:
 
 def test_the_still_test_on_recent_rows_is_the_array_one() -> None:
     """`_still_rows` (a live frame's deque, no array) decides as `_still` on the same numbers:
-    spans just under, at and over the limit, and a NaN."""
+    spans just under, at and over the limit, a NaN, an infinity, and a NaN azimuth (not a span)."""
     from collections import deque
 
     from backbuddy.motion.view_watch import STILL_TRUNKS, _still, _still_rows
@@ -63,9 +63,17 @@ def test_the_still_test_on_recent_rows_is_the_array_one() -> None:
         rows = rng.normal(0, 1, (15, 7)) * rng.choice([1e-3, 0.05, 0.5])
         if k % 50 == 0:
             rows[3, 4] = np.nan
+        if k % 50 == 10:
+            rows[5, 2] = np.inf
+        if k % 50 == 20:
+            rows[:, 6] = -np.inf
+        if k % 50 == 30:
+            rows[2, 0] = np.nan
         length = 10.0 * STILL_TRUNKS**-1 * float(rng.uniform(0.001, 0.02))
         recent = deque(map(tuple, rows.tolist()), maxlen=15)
-        assert _still_rows(recent, length) == _still(rows[:, 1:], length)
+        with np.errstate(invalid="ignore"):  # the reference's inf - inf
+            want = _still(rows[:, 1:], length)
+        assert _still_rows(recent, length) == want
 
 
 def test_the_recent_azimuths_median_is_numpys() -> None:
