@@ -192,9 +192,29 @@ def _median_angle(ordered: list[float]) -> float:
     of the circle where they cluster. Plain floats, as `np.median` of `values % 360` gives it,
     bit for bit (Python's `%` on floats is numpy's), without numpy's cost on every frame."""
     if ordered[-1] - ordered[0] > 180.0:
-        m = _sorted_median(sorted(v % 360.0 for v in ordered))
+        m = _median_mod_360(ordered)
         return (m + 180.0) % 360.0 - 180.0
     return _sorted_median(ordered)
+
+
+def _median_mod_360(ordered: list[float]) -> float:
+    """`_sorted_median(sorted(v % 360 for v in ordered))` without building that list: when the
+    values lie in [-360, 360), `% 360` keeps those from 0 up as they are and moves the negative
+    ones (in order) above them, so the middle ones are picked by index. Otherwise, sorted."""
+    n, k = len(ordered), bisect_left(ordered, 0.0)
+    high = n - k  # values from 0 up: first after `% 360`
+    if (
+        ordered[0] >= -360.0
+        and ordered[-1] < 360.0
+        and (k in (0, n) or ordered[-1] <= ordered[0] % 360.0)
+    ):
+
+        def at(p: int) -> float:
+            return (ordered[k + p] if p < high else ordered[p - high]) % 360.0
+
+        mid = n // 2
+        return at(mid) if n % 2 else (at(mid - 1) + at(mid)) / 2
+    return _sorted_median(sorted(v % 360.0 for v in ordered))
 
 
 #: The hint when the truth run found no placement where the technique's measures hold.

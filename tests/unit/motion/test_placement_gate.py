@@ -223,3 +223,23 @@ def test_the_medians_are_numpys_over_the_window_frame_by_frame(seed: int) -> Non
         want_az = _numpy_median_angle(a) if np.ptp(a) > 180 else float(np.median(a))
         want_el = float(np.median([w[1] for w in window]))
         assert (got[i].azimuth[0], got[i].elevation[0]) == (want_az, want_el)
+
+
+def test_the_straddling_median_picked_by_index_is_the_sorted_one_bit_for_bit() -> None:
+    """Views behind the receiver: the median of `v % 360` picked from the sorted window equals
+    the median of the re-sorted values, exactly, with signed zeros, ±180, -360 and views out
+    of range (which take the sorting way)."""
+    rng = np.random.default_rng(11)
+    edges = [-360.0, -180.0, -0.0, 0.0, 180.0, 359.9999]
+    for _ in range(3000):
+        n = int(rng.integers(1, 47))
+        values = np.where(
+            rng.random(n) < 0.2,
+            rng.choice(edges, n),
+            np.round(rng.uniform(-185, 185, n), int(rng.integers(0, 3))),
+        )
+        if rng.random() < 0.05:
+            values[0] = rng.uniform(-400, 400)
+        ordered = sorted(values.tolist())
+        want = pg._sorted_median(sorted(v % 360.0 for v in ordered))
+        assert pg._median_mod_360(ordered).hex() == want.hex()
