@@ -101,7 +101,8 @@ class SessionState:
 _FIELDS = tuple(f.name for f in dataclasses.fields(SessionState))
 _NAMES = frozenset(_FIELDS)
 # The quick replace below runs no __init__: it is only right while there is nothing to run.
-assert not hasattr(SessionState, "__post_init__") and not hasattr(SessionState, "__slots__")
+assert not hasattr(SessionState, "__post_init__")
+assert not hasattr(SessionState, "__slots__")
 
 if TYPE_CHECKING:  # mypy checks every call's names and types as for dataclasses.replace
     from dataclasses import replace as replace

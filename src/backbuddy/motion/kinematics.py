@@ -192,7 +192,8 @@ def _row_medians(rows: FloatArray) -> FloatArray:
     pick = np.arange(ordered.shape[0])
     upper = ordered[pick, n // 2]
     lower = ordered[pick, np.maximum(n - 1, 0) // 2]
-    return np.where(n % 2 == 1, upper, (lower + upper) / 2.0)
+    middle: FloatArray = np.where(n % 2 == 1, upper, (lower + upper) / 2.0)
+    return middle
 
 
 def _window_fits(
