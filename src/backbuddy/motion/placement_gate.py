@@ -78,7 +78,7 @@ class GateState:
         """(azimuth, elevation) medians of the window, as `np.median` gives them."""
         az = self.sorted_az
         if az[-1] - az[0] > 180.0:  # straddles ±180 (behind the receiver): the general way
-            return _median_angle(self.azimuth), _sorted_median(self.sorted_el)
+            return _median_angle(az), _sorted_median(self.sorted_el)
         return _sorted_median(az), _sorted_median(self.sorted_el)
 
 
@@ -187,15 +187,34 @@ def _sorted_median(ordered: list[float]) -> float:
     return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def _median_angle(values: deque[float]) -> float:
-    """Median of azimuths that may straddle ±180 (behind the receiver): taken on the side of
-    the circle where they cluster."""
-    arr = np.asarray(values)
-    if np.ptp(arr) > 180.0:
-        arr = arr % 360.0
-        m = float(np.median(arr))
+def _median_angle(ordered: list[float]) -> float:
+    """Median of sorted azimuths that may straddle ±180 (behind the receiver): taken on the side
+    of the circle where they cluster. Plain floats, as `np.median` of `values % 360` gives it,
+    bit for bit (Python's `%` on floats is numpy's), without numpy's cost on every frame."""
+    if ordered[-1] - ordered[0] > 180.0:
+        m = _median_mod_360(ordered)
         return (m + 180.0) % 360.0 - 180.0
-    return float(np.median(arr))
+    return _sorted_median(ordered)
+
+
+def _median_mod_360(ordered: list[float]) -> float:
+    """`_sorted_median(sorted(v % 360 for v in ordered))` without building that list: when the
+    values lie in [-360, 360), `% 360` keeps those from 0 up as they are and moves the negative
+    ones (in order) above them, so the middle ones are picked by index. Otherwise, sorted."""
+    n, k = len(ordered), bisect_left(ordered, 0.0)
+    high = n - k  # values from 0 up: first after `% 360`
+    if (
+        ordered[0] >= -360.0
+        and ordered[-1] < 360.0
+        and (k in (0, n) or ordered[-1] <= ordered[0] % 360.0)
+    ):
+
+        def at(p: int) -> float:
+            return (ordered[k + p] if p < high else ordered[p - high]) % 360.0
+
+        mid = n // 2
+        return at(mid) if n % 2 else (at(mid - 1) + at(mid)) / 2
+    return _sorted_median(sorted(v % 360.0 for v in ordered))
 
 
 #: The hint when the truth run found no placement where the technique's measures hold.

@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 from numpy.typing import NDArray
@@ -207,8 +209,10 @@ class ViewWatch:
         s = self._s
         if len(s.torso) < (s.torso.maxlen or 1):
             return False
-        arr = np.asarray(s.torso)
-        return _still(arr[:, :2], float(np.median(arr[:, 2])))
+        # Plain floats, as for the recent rows: the lengths are finite (`_step` checks), so
+        # their sorted median is `np.median`'s, and `_still_rows` skips the leading time.
+        length = _sorted_median(sorted(row[2] for row in s.torso))
+        return _still_rows([(t, x, y) for x, y, _, t in s.torso], length)
 
     def _settle(self, f: Frame) -> None:
         s = self._s
@@ -231,11 +235,13 @@ def _sorted_median(ordered: list[float]) -> float:
     return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def _still_rows(rows: deque[tuple[float, ...]], length: float) -> bool:
+def _still_rows(rows: Iterable[tuple[float, ...]], length: float) -> bool:
     """`_still` of the recent rows' (x, y) columns after the first, without an array of them
     (`np.ptp` is max − min; the same `np.hypot`)."""
     columns = list(zip(*rows, strict=True))[1:]
-    if any(v != v for c in columns for v in c):  # NaN != NaN: a NaN span is never still
+    # A NaN span is never still, and neither is one with an infinity (its span, and so its
+    # hypot, is inf or NaN): any value that is not finite says "not still" at once.
+    if not all(map(math.isfinite, chain.from_iterable(columns))):
         return False
     spans = [max(c) - min(c) for c in columns]
     return bool(np.hypot(spans[0::2], spans[1::2]).max() <= STILL_TRUNKS * length)

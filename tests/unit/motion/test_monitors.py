@@ -148,3 +148,16 @@ def test_moving_the_other_way_reads_as_a_positive_range_that_passes_the_event_ga
     assert (trace.speed >= 0).all()
     for event in trace.all_events():
         assert from_dict(to_dict(event)) == event
+
+
+def test_the_live_form_gives_the_same_pose_events_as_the_full_monitor(hug: Technique) -> None:
+    """`live=True` (the camera feeds: fewer checks evaluated, no swap search) decides exactly as
+    the full monitor, frame by frame, through a jerk, a dropout and a change of set-up step."""
+    sc = poses.with_frames(poses.jerk(), slice(40, 55), poses.drop, "jerk_and_dropout")
+    full, live = PoseMonitor(hug), PoseMonitor(hug, live=True)
+    later = hug.setup[-1].checks
+    for i in range(len(sc.landmarks)):
+        if i == len(sc.landmarks) // 2:
+            full.active_checks = live.active_checks = later
+        frame = sc.landmarks.take(slice(i, i + 1))
+        assert live.update(frame).events(0) == full.update(frame).events(0), f"frame {i}"

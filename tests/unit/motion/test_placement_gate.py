@@ -187,6 +187,11 @@ def test_without_frame_times_a_technique_with_needs_stays_shut() -> None:
     assert not pg.PlacementGate(LYING, video=NEEDS).update(_view(0, 7), np.ones(40, bool)).ok.any()
 
 
+def _numpy_median_angle(a: np.ndarray) -> float:
+    """The reference: numpy's median on the side of the circle where straddling views cluster."""
+    return (float(np.median(a % 360.0)) + 180.0) % 360.0 - 180.0
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_the_medians_are_numpys_over_the_window_frame_by_frame(seed: int) -> None:
     """The sorted window a live frame updates gives `np.median` of the last still views, bit
@@ -215,6 +220,26 @@ def test_the_medians_are_numpys_over_the_window_frame_by_frame(seed: int) -> Non
         if len(window) < gate.min_samples:
             continue
         a = np.array([w[0] for w in window])
-        want_az = pg._median_angle(a) if np.ptp(a) > 180 else float(np.median(a))
+        want_az = _numpy_median_angle(a) if np.ptp(a) > 180 else float(np.median(a))
         want_el = float(np.median([w[1] for w in window]))
         assert (got[i].azimuth[0], got[i].elevation[0]) == (want_az, want_el)
+
+
+def test_the_straddling_median_picked_by_index_is_the_sorted_one_bit_for_bit() -> None:
+    """Views behind the receiver: the median of `v % 360` picked from the sorted window equals
+    the median of the re-sorted values, exactly, with signed zeros, ±180, -360 and views out
+    of range (which take the sorting way)."""
+    rng = np.random.default_rng(11)
+    edges = [-360.0, -180.0, -0.0, 0.0, 180.0, 359.9999]
+    for _ in range(3000):
+        n = int(rng.integers(1, 47))
+        values = np.where(
+            rng.random(n) < 0.2,
+            rng.choice(edges, n),
+            np.round(rng.uniform(-185, 185, n), int(rng.integers(0, 3))),
+        )
+        if rng.random() < 0.05:
+            values[0] = rng.uniform(-400, 400)
+        ordered = sorted(values.tolist())
+        want = pg._sorted_median(sorted(v % 360.0 for v in ordered))
+        assert pg._median_mod_360(ordered).hex() == want.hex()

@@ -53,7 +53,7 @@ def test_the_watch_reads_frame_by_frame_as_in_one_call(hug: Technique) -> None:
 
 def test_the_still_test_on_recent_rows_is_the_array_one() -> None:
     """`_still_rows` (a live frame's deque, no array) decides as `_still` on the same numbers:
-    spans just under, at and over the limit, and a NaN."""
+    spans just under, at and over the limit, a NaN, an infinity, and a NaN azimuth (not a span)."""
     from collections import deque
 
     from backbuddy.motion.view_watch import STILL_TRUNKS, _still, _still_rows
@@ -63,9 +63,17 @@ def test_the_still_test_on_recent_rows_is_the_array_one() -> None:
         rows = rng.normal(0, 1, (15, 7)) * rng.choice([1e-3, 0.05, 0.5])
         if k % 50 == 0:
             rows[3, 4] = np.nan
+        if k % 50 == 10:
+            rows[5, 2] = np.inf
+        if k % 50 == 20:
+            rows[:, 6] = -np.inf
+        if k % 50 == 30:
+            rows[2, 0] = np.nan
         length = 10.0 * STILL_TRUNKS**-1 * float(rng.uniform(0.001, 0.02))
         recent = deque(map(tuple, rows.tolist()), maxlen=15)
-        assert _still_rows(recent, length) == _still(rows[:, 1:], length)
+        with np.errstate(invalid="ignore"):  # the reference's inf - inf
+            want = _still(rows[:, 1:], length)
+        assert _still_rows(recent, length) == want
 
 
 def test_the_recent_azimuths_median_is_numpys() -> None:
@@ -75,3 +83,21 @@ def test_the_recent_azimuths_median_is_numpys() -> None:
     for n in range(1, 16):
         values = np.round(rng.normal(30, 40, n), 1)
         assert _sorted_median(sorted(values.tolist())) == float(np.median(values))
+
+
+def test_the_torso_still_test_in_plain_floats_is_the_array_one() -> None:
+    """The settle's torso test (hip x, y spans against the median trunk length) decides as the
+    array form: `np.median` of the lengths and `_still` of the hip columns."""
+    from backbuddy.motion.view_watch import _sorted_median, _still, _still_rows
+
+    rng = np.random.default_rng(3)
+    for k in range(300):
+        rows = rng.normal(0, 1, (15, 4)) * rng.choice([1e-3, 0.05, 0.5])
+        rows[:, 2] = rng.uniform(0.5, 1.5, 15) * (1.0 if k % 2 else 0.01)
+        if k % 30 == 0:
+            rows[7:, 2] = rows[0, 2]  # repeated lengths
+        torso = [tuple(r) for r in rows.tolist()]
+        length = _sorted_median(sorted(r[2] for r in torso))
+        assert length == float(np.median(rows[:, 2]))
+        got = _still_rows([(t, x, y) for x, y, _, t in torso], length)
+        assert got == _still(rows[:, :2], float(np.median(rows[:, 2])))
