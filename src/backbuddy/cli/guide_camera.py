@@ -80,7 +80,7 @@ def _loop(
         shown = _screen(runner, log, note, feed)
         return shown if voice is None else Group(shown, voice.line())
 
-    run_loop(runner, console, screen, True, poll, voice)
+    run_loop(runner, console, screen, True, poll, voice, seen=feed.fileno())
 
 
 def _screen(runner: SessionRunner, log: deque[Cue], note: str, feed: PoseFeed) -> Group:

@@ -14,7 +14,7 @@ import termios
 import time
 import tty
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -88,12 +88,10 @@ def cbreak() -> Iterator[None]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-def read_key(timeout: float, wake: int | None = None) -> str | None:
-    """A key pressed within `timeout` seconds; None at the timeout or as soon as the
-    descriptor `wake` becomes readable (the microphone heard something)."""
-    ready, _, _ = select.select(
-        [sys.stdin, *([] if wake is None else [wake])], [], [], max(0.0, timeout)
-    )
+def read_key(timeout: float, wake: Sequence[int] = ()) -> str | None:
+    """A key pressed within `timeout` seconds; None at the timeout or as soon as a
+    descriptor in `wake` becomes readable (the microphone heard, the camera saw something)."""
+    ready, _, _ = select.select([sys.stdin, *wake], [], [], max(0.0, timeout))
     if sys.stdin not in ready:
         return None
     data = os.read(sys.stdin.fileno(), 1)
@@ -121,13 +119,15 @@ def run_loop(
     camera: bool = False,
     poll: Callable[[float], Iterable[ev.Event]] | None = None,
     voice: GuideVoice | None = None,
+    seen: int | None = None,
 ) -> None:
     """The real-time loop: a tick every 0.1 s, single keys, and (camera) the frames' events.
 
     `poll(t)` returns the camera's pose events up to session time `t`; they are fed
     after the key or tick of the same turn, in time order, then what `voice` heard.
-    The loop also wakes the moment `voice` hears something (a turn without a key or a
-    tick), so a spoken stop waits for no tick. Every cue goes to `voice` to be spoken
+    The loop also wakes the moment `voice` hears something or the camera's descriptor
+    `seen` becomes readable (a turn without a key or a tick), so neither a spoken stop nor
+    a jerk the camera saw waits for a tick. Every cue goes to `voice` to be spoken
     (a halt silences it first).
     """
     started = time.monotonic()
@@ -137,7 +137,7 @@ def run_loop(
     with cbreak(), Live(screen(log, note), console=console, refresh_per_second=10) as live:
         _feed(runner, ev.Begin(0.0, at=wall, camera=camera), wall, log, voice)
         next_tick = TICK_S
-        wake = None if voice is None else voice.fileno()
+        wake = [fd for fd in (None if voice is None else voice.fileno(), seen) if fd is not None]
         while runner.state.mode != "ended":
             key = read_key(started + next_tick - time.monotonic(), wake)
             t = round(time.monotonic() - started, 3)

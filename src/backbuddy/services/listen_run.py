@@ -12,8 +12,6 @@ beside the keyboard), so a stop waits for no tick.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import queue
 import select
 import threading
@@ -34,6 +32,7 @@ from backbuddy.services.listen import (
     to_events,
 )
 from backbuddy.services.session_runner import with_ticks
+from backbuddy.services.wake import Wake
 
 Skipped = Callable[[ev.Event, TransitionNotAllowed], None]
 
@@ -108,14 +107,6 @@ def hear_recording(
     return hear_all(listener, recogniser, chunks_of(samples))
 
 
-def _pipe() -> tuple[int, int]:
-    """A non-blocking pipe: a write never blocks the listening threads, a read never the loop."""
-    r, w = os.pipe()
-    os.set_blocking(r, False)
-    os.set_blocking(w, False)
-    return r, w
-
-
 @dataclass
 class LiveView:
     """What the screen shows about listening: level, speaking, the last words heard."""
@@ -141,9 +132,7 @@ class LiveListening:
     )
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
-    _wake: tuple[int, int] = field(default_factory=lambda: _pipe())
-    _wake_lock: threading.Lock = field(default_factory=threading.Lock)
-    _closed: bool = False
+    _wake: Wake = field(default_factory=Wake)
 
     def start(self) -> LiveListening:
         for target, name in ((self._listen, "listen"), (self._recognise, "words")):
@@ -158,26 +147,20 @@ class LiveListening:
 
     def fileno(self) -> int:
         """A descriptor that select() finds readable while heard items wait for `poll`."""
-        return self._wake[0]
+        return self._wake.fileno()
 
     def close(self) -> None:
         """Stop listening and release the wake-up pipe."""
         self.stop()
-        with self._wake_lock:  # no late write may land on a reused descriptor
-            if not self._closed:
-                self._closed = True
-                os.close(self._wake[0])
-                os.close(self._wake[1])
+        self._wake.close()
 
     def wait(self, timeout: float) -> bool:
         """Block until something was heard or `timeout` passed; True if something was heard."""
-        ready, _, _ = select.select([self._wake[0]], [], [], max(0.0, timeout))
+        ready, _, _ = select.select([self._wake.fileno()], [], [], max(0.0, timeout))
         return bool(ready)
 
     def poll(self) -> list[AudioEvent]:
-        with self._wake_lock, contextlib.suppress(BlockingIOError):
-            while not self._closed and os.read(self._wake[0], 64):
-                pass  # the pipe only wakes the loop; the queue holds the items
+        self._wake.clear()  # the pipe only wakes the loop; the queue holds the items
         out: list[AudioEvent] = []
         while True:
             try:
@@ -187,9 +170,7 @@ class LiveListening:
 
     def _put(self, item: AudioEvent) -> None:
         self._heard.put(item)
-        with self._wake_lock, contextlib.suppress(BlockingIOError):  # full: it wakes already
-            if not self._closed:
-                os.write(self._wake[1], b"!")
+        self._wake.set()
 
     def _listen(self) -> None:
         try:

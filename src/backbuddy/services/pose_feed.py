@@ -31,6 +31,7 @@ from backbuddy.motion.checks import CheckResult
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor, Trace
 from backbuddy.services.analyze import Estimator, FrameLike, identity_unsure
+from backbuddy.services.wake import Wake
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,13 @@ class PoseFeed:
     _checks: tuple[str, ...] | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    #: Readable as soon as a frame's events wait: the loop need not wait for its tick.
+    _wake: Wake = field(default_factory=Wake)
     view: FeedView = field(default_factory=FeedView)
+
+    def fileno(self) -> int:
+        """A descriptor that select() finds readable while frames wait for `poll`."""
+        return self._wake.fileno()
 
     def start(self) -> PoseFeed:
         self._thread = threading.Thread(target=self._work, name="backbuddy-camera", daemon=True)
@@ -145,12 +152,15 @@ class PoseFeed:
                     step.monitor.active_checks = self._checks
                 trace, _ = step.run(frame)
                 self._queue.append((trace, None))
+                self._wake.set()
             self._queue.append((None, "the video ended"))
         except Exception as err:  # the camera failed: the loop shows it and the engine pauses
             self._queue.append((None, str(err) or type(err).__name__))
+        self._wake.set()
 
     def poll(self, t: float) -> list[Event]:
         """Events for the frames that arrived since the last poll, all stamped `t`."""
+        self._wake.clear()  # before draining: a frame queued after this wakes the loop again
         out: list[Event] = []
         while self._queue:
             trace, error = self._queue.popleft()
@@ -168,3 +178,4 @@ class PoseFeed:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2.0)
+        self._wake.close()  # a worker still finishing finds it closed and writes nothing

@@ -3,6 +3,8 @@ the session loop polls, and the camera's failure shown rather than crashing the 
 
 from __future__ import annotations
 
+import select
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -121,3 +123,30 @@ def test_the_feed_view_says_what_to_change_about_the_camera_placement() -> None:
     assert not feed.view.placement_ok
     assert feed.view.placement_hint is not None
     assert "further to the receiver's side" in feed.view.placement_hint
+
+
+def test_a_frame_s_events_wake_the_loop_and_a_poll_quiets_it_until_the_next_frame() -> None:
+    """The terminal guide sleeps in select() between ticks: each frame analysed makes the
+    feed's descriptor readable, so a jerk seen is fed at once rather than at the next tick;
+    a poll takes the frame and the descriptor is quiet until another frame arrives."""
+    sc = poses.jerk()
+    release = threading.Semaphore(0)
+
+    def frames() -> Iterator[Frame]:
+        for frame in _frames(sc):
+            release.acquire()
+            yield frame
+
+    feed = PoseFeed(frames(), HUG, Replay(sc)).start()
+    try:
+        assert select.select([feed.fileno()], [], [], 0.3)[0] == []  # nothing yet
+        for _ in range(3):
+            release.release()
+            assert select.select([feed.fileno()], [], [], 10.0)[0] == [feed.fileno()]
+            got = feed.poll(1.0)
+            assert [type(e) for e in got] == [Pose]
+            assert select.select([feed.fileno()], [], [], 0.0)[0] == []
+    finally:
+        for _ in range(len(sc.t)):
+            release.release()
+        feed.stop()
