@@ -23,11 +23,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import degrade  # noqa: E402
+import doc_tables  # noqa: E402
 import measure  # noqa: E402
+from bench import truth_phone  # noqa: E402
 
 from backbuddy.domain import techniques  # noqa: E402
 from backbuddy.domain.techniques import VideoNeeds  # noqa: E402
-from bench import truth_phone  # noqa: E402
 
 DOC = ROOT / "docs" / "accuracy.md"
 START, END = "<!-- phone:start -->", "<!-- phone:end -->"
@@ -95,10 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     text = table(args.full)
     print(text)
     if args.write:
-        doc = DOC.read_text()
-        head, rest = doc.split(START, 1)
-        _, tail = rest.split(END, 1)
-        DOC.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+        doc_tables.write_between(DOC, START, END, text)
     return 0
 
 

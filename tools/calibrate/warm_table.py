@@ -22,6 +22,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import doc_tables  # noqa: E402
 import measure  # noqa: E402
 import regions  # noqa: E402
 
@@ -90,10 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     text = table(json.loads(BEFORE.read_text()), with_gate(measure.run(single=True)))
     print(text)
     if args.write:
-        doc = DOC.read_text()
-        head, rest = doc.split(START, 1)
-        _, tail = rest.split(END, 1)
-        DOC.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+        doc_tables.write_between(DOC, START, END, text)
     return 0
 
 
