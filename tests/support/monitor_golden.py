@@ -29,6 +29,7 @@ import numpy as np
 
 from backbuddy.domain import events as ev
 from backbuddy.domain import techniques as tech
+from backbuddy.motion.landmarks import Landmarks
 from backbuddy.web.camera_watch import CameraWatch
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "page_pose"
@@ -141,3 +142,22 @@ if __name__ == "__main__":
             for name, frames in golden.items()
         ]
         GOLDEN.write_text("{\n" + ",\n".join(lines) + "\n}\n")
+
+
+def with_gaps(clip: str, seed: int, hidden: tuple[int, ...]) -> Landmarks:
+    """A golden clip roughened for the one-frame paths' bit-for-bit tests: the `hidden` joints
+    unsure now and then (15 %), a few frames with nobody (5 %), a few with every point at one
+    place (3 %: zero lengths, numpy's NaN)."""
+    with np.load(DATA / f"{clip}.npz") as stored:
+        image, world, t = stored["image"].copy(), stored["world"].copy(), stored["t"]
+        size = (int(stored["size"][0]), int(stored["size"][1]))
+    rng = np.random.default_rng(seed)
+    n = len(t)
+    for joint in hidden:
+        image[rng.random(n) < 0.15, joint, 3] = 0.05
+    image[rng.random(n) < 0.05] = np.nan
+    world[np.isnan(image[:, :, 0])] = np.nan
+    flat = rng.random(n) < 0.03
+    image[flat, :, :3] = 0.5
+    world[flat, :, :3] = 0.0
+    return Landmarks(image, world, t, size)

@@ -19,19 +19,9 @@ MEASURES = ("trunk_incline_deg", "wrist_to_opposite_shoulder_ratio", "chin_tuck_
 
 
 def _clip(name: str, seed: int) -> Landmarks:
-    with np.load(golden.DATA / f"{name}.npz") as stored:
-        image, world, t = stored["image"].copy(), stored["world"].copy(), stored["t"]
-        size = (int(stored["size"][0]), int(stored["size"][1]))
-    rng = np.random.default_rng(seed)
-    n = len(t)
-    for joint in (L.LEFT_EAR, L.RIGHT_EAR, L.NOSE, L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_HIP):
-        image[rng.random(n) < 0.15, joint, 3] = 0.05
-    image[rng.random(n) < 0.05] = np.nan
-    world[np.isnan(image[:, :, 0])] = np.nan
-    flat = rng.random(n) < 0.03  # every point at one place: zero lengths
-    image[flat, :, :3] = 0.5
-    world[flat, :, :3] = 0.0
-    return Landmarks(image, world, t, size)
+    return golden.with_gaps(
+        name, seed, (L.LEFT_EAR, L.RIGHT_EAR, L.NOSE, L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_HIP)
+    )
 
 
 def _exact(a: np.ndarray) -> bytes:

@@ -16,22 +16,8 @@ from backbuddy.motion.landmarks import Landmarks
 
 
 def _clip(name: str, seed: int) -> Landmarks:
-    with np.load(golden.DATA / f"{name}.npz") as stored:
-        image, world, t = stored["image"].copy(), stored["world"].copy(), stored["t"]
-        size = (int(stored["size"][0]), int(stored["size"][1]))
-    rng = np.random.default_rng(seed)
-    n = len(t)
-    # Hide a hip, a knee or a shoulder now and then (each branch that reads visibility), and
-    # send a few frames with nobody.
-    for joint in (L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_HIP, L.RIGHT_SHOULDER):
-        hidden = rng.random(n) < 0.15
-        image[hidden, joint, 3] = 0.05
-    image[rng.random(n) < 0.05] = np.nan
-    world[np.isnan(image[:, :, 0])] = np.nan
-    flat = rng.random(n) < 0.03  # every point at one place: zero lengths (numpy's NaN)
-    image[flat, :, :3] = 0.5
-    world[flat, :, :3] = 0.0
-    return Landmarks(image, world, t, size)
+    """Golden clip `name` with gaps; the hip, knee, shoulder: each branch that reads visibility."""
+    return golden.with_gaps(name, seed, (L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_HIP, L.RIGHT_SHOULDER))
 
 
 def _bits(view: placement.View) -> tuple[bytes, bytes, bytes]:
