@@ -213,13 +213,7 @@ def table(figs: dict[str, dict], results: list | None = None) -> str:  # type: i
         readings = "; ".join(f"{a:g}, {e:g}" for a, e in f["estimates"]) or "–"
         gate = "–"
         if results is not None:
-            mine = [
-                r
-                for r in results
-                if r.technique == tech and r.camera == cam and r.setup == "correct" and not r.assistant
-            ]
-            took = sum(r.accepted for r in mine)
-            gate = f"accepted {took}/{len(mine)}" if took else f"refused {len(mine)}/{len(mine)}"
+            gate = gate_text(gate_decisions(results, tech, cam))
         rows.append(
             f"| {tech} | {cam} | {f['view'][0]:g}, {f['view'][1]:g} | {readings} "
             f"| {_cell(f['check_agreement'])} | {_cell(f['speed_error_deg_s'])} "
@@ -228,6 +222,21 @@ def table(figs: dict[str, dict], results: list | None = None) -> str:  # type: i
         )
     return "\n".join(rows)
 
+
+
+def gate_decisions(results: list[measure.ClipResult], tech: str, cam: str) -> list[int]:
+    """[accepted, clips]: the gate's decisions on one placement's correct single-person clips."""
+    mine = [
+        r
+        for r in results
+        if r.technique == tech and r.camera == cam and r.setup == "correct" and not r.assistant
+    ]
+    return [sum(r.accepted for r in mine), len(mine)]
+
+
+def gate_text(decisions: list[int]) -> str:
+    took, clips = decisions
+    return f"accepted {took}/{clips}" if took else f"refused {clips}/{clips}"
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -37,22 +37,12 @@ def with_gate(results: list[measure.ClipResult]) -> dict[str, dict]:  # type: ig
     ([accepted, clips]) under the region the technique YAML holds now."""
     figs = regions.figures(results)
     for key, fig in figs.items():
-        tech, cam = key.split("/")
-        mine = [
-            r
-            for r in results
-            if r.technique == tech and r.camera == cam and r.setup == "correct" and not r.assistant
-        ]
-        fig["gate"] = [sum(r.accepted for r in mine), len(mine)]
+        fig["gate"] = regions.gate_decisions(results, *key.split("/"))
     return figs
 
 
 def _pair(a: str, b: str) -> str:
     return a if a == b else f"{a} → **{b}**"
-
-
-def _gate(g: list[int]) -> str:
-    return f"accepted {g[0]}/{g[1]}" if g[0] else f"refused {g[1]}/{g[1]}"
 
 
 def table(before: dict, after: dict) -> str:  # type: ignore[type-arg]
@@ -73,7 +63,7 @@ def table(before: dict, after: dict) -> str:  # type: ignore[type-arg]
             f"| {_pair(cell(b['speed_error_deg_s']), cell(a['speed_error_deg_s']))} "
             f"| {_pair(cell(b['halt_frames'], 0), cell(a['halt_frames'], 0))} "
             f"| {_pair(str(b['false_halts']), str(a['false_halts']))} "
-            f"| {_pair(*goals)} | {_pair(_gate(b['gate']), _gate(a['gate']))} |"
+            f"| {_pair(*goals)} | {_pair(regions.gate_text(b['gate']), regions.gate_text(a['gate']))} |"
         )
     return "\n".join(rows)
 
