@@ -17,7 +17,7 @@ from backbuddy import bootstrap
 from backbuddy.cli.options import JsonOption
 from backbuddy.domain import techniques as tech
 from backbuddy.domain import wording
-from backbuddy.motion.analysis import FLAGGED, Analysis, summarise
+from backbuddy.motion.analysis import FLAGGED, Analysis, cut_short_text, summarise
 from backbuddy.reports.output import OutputError
 from backbuddy.services import analyze as service
 
@@ -179,6 +179,8 @@ def _print(s: dict[str, Any]) -> None:
         f"[bold]{s['source']}[/]: {s['frames']} frames ({fps}), person in {s['detected_frames']}, "
         f"processed at {s['processing_fps']:g} frames/s; technique [cyan]{s['technique']}[/]"
     )
+    if s["cut_short"]:
+        console.print(f"[bold yellow]{cut_short_text(s)}[/]")
     _print_placement(s["placement"])
     if s["max_speed_deg_s"] is not None:
         console.print(f"highest speed of the primary measure: {s['max_speed_deg_s']:g} °/s")

@@ -69,6 +69,15 @@ class Analysis:
     trace: Trace
     processing_fps: float
     moments: tuple[Moment, ...]
+    #: How many frames the file's header promised (None: a still, a camera, or not said).
+    header_frames: int | None = None
+
+    @property
+    def cut_short(self) -> bool:
+        """The file ended well before its header said: cut off in a copy, or damaged.
+        (Headers estimate a little; a tenth and at least 3 frames missing is not an estimate.)"""
+        n, promised = len(self.trace), self.header_frames
+        return promised is not None and promised - n >= max(3, 0.1 * promised)
 
     @property
     def primary_values(self) -> np.ndarray:
@@ -178,6 +187,8 @@ def summarise(a: Analysis) -> dict[str, Any]:
         "source": a.source,
         "technique": a.technique.id,
         "frames": len(tr),
+        "header_frames": a.header_frames,
+        "cut_short": a.cut_short,
         "fps": None if a.fps is None or not math.isfinite(a.fps) else round(a.fps, 3),
         "detected_frames": n_detected,
         "processing_fps": round(a.processing_fps, 1),
@@ -187,6 +198,15 @@ def summarise(a: Analysis) -> dict[str, Any]:
         "placement": placement_summary(a),
         "events": [m.to_dict() for m in a.moments],
     }
+
+
+def cut_short_text(summary: dict[str, Any]) -> str:
+    """The warning for a file that ended early: what was read, so nobody trusts the rest."""
+    return (
+        f"The file says it has {summary['header_frames']} frames but only {summary['frames']} "
+        "could be read: it is cut short or damaged. Everything here covers those "
+        f"{summary['frames']} frames only."
+    )
 
 
 def placement_summary(a: Analysis) -> dict[str, Any]:

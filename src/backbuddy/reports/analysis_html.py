@@ -12,7 +12,7 @@ import jinja2
 import numpy as np
 from numpy.typing import NDArray
 
-from backbuddy.motion.analysis import FLAGGED, Analysis
+from backbuddy.motion.analysis import FLAGGED, Analysis, cut_short_text
 from backbuddy.reports import analysis_plots
 
 _ENV = jinja2.Environment(
@@ -51,6 +51,7 @@ def render(
         plot=plot,
         shots=shots,
         flagged=FLAGGED,
+        cut_short=cut_short_text(dict(summary)) if summary.get("cut_short") else None,
     )
 
 

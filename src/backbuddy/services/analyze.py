@@ -52,6 +52,8 @@ class SourceInfo(Protocol):
     def height(self) -> int: ...
     @property
     def still(self) -> bool: ...
+    @property
+    def frames(self) -> int | None: ...
 
 
 class Estimator(Protocol):
@@ -136,6 +138,7 @@ def analyze(
         trace=trace,
         processing_fps=len(lm) / elapsed,
         moments=tuple(moments),
+        header_frames=None if info.still else info.frames,
     )
 
 

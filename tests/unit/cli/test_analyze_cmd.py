@@ -26,6 +26,8 @@ KEYS = [
     "source",
     "technique",
     "frames",
+    "header_frames",
+    "cut_short",
     "fps",
     "detected_frames",
     "processing_fps",
@@ -82,6 +84,7 @@ def test_json_summary_of_a_clip(backbuddy: Callable[..., Result]) -> None:
     s = _json(backbuddy("analyze", str(CLIP), "--json"))
     assert list(s) == KEYS
     assert (s["frames"], s["fps"], s["detected_frames"]) == (50, 30.0, 50)
+    assert (s["header_frames"], s["cut_short"]) == (50, False)
     assert s["technique"] == "seated_hug_extension"
     assert set(s["checks"]) == {"sitting_upright", "arms_crossed", "chin_tucked"}
     assert all(0.0 <= v <= 1.0 for v in s["checks"].values())
@@ -101,6 +104,7 @@ def test_a_named_technique(backbuddy: Callable[..., Result]) -> None:
 def test_a_still_has_one_frame_and_checks_of_one_or_zero(backbuddy: Callable[..., Result]) -> None:
     s = _json(backbuddy("analyze", str(STILL), "--json"))
     assert (s["frames"], s["fps"], s["max_speed_deg_s"]) == (1, None, None)
+    assert (s["header_frames"], s["cut_short"]) == (None, False)
     assert set(s["checks"].values()) <= {0.0, 1.0}
 
 
@@ -120,6 +124,24 @@ def test_out_writes_summary_landmarks_and_report(
     assert "over speed limit" in html
     assert "(cautious proposals, not a clinical standard)" in html
     assert "Seated Hug Extension" in html
+
+
+def test_a_clip_cut_short_says_so_in_the_table_the_json_and_the_report(
+    backbuddy: Callable[..., Result], tmp_path: Path
+) -> None:
+    """A copy cut off part-way still decodes, as fewer frames than its header promises: the
+    analysis must not pass as the whole clip."""
+    data = CLIP.read_bytes()
+    cut = _write(tmp_path / "cut.mp4", data[: len(data) * 6 // 10])  # ~17 of 50 frames
+    s = _json(backbuddy("analyze", str(cut), "--out", str(tmp_path / "out"), "--json"))
+    assert s["cut_short"] is True
+    assert s["header_frames"] == 50
+    assert 0 < s["frames"] < 45
+    text = " ".join(backbuddy("analyze", str(cut)).output.split())
+    warning = f"The file says it has 50 frames but only {s['frames']} could be read"
+    assert warning in text
+    assert "cut short or damaged" in text
+    assert warning in (tmp_path / "out" / "report.html").read_text()
 
 
 def test_the_table_for_people(backbuddy: Callable[..., Result]) -> None:

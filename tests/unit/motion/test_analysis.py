@@ -48,6 +48,8 @@ def test_summary_shape(hug: Technique) -> None:
         "source",
         "technique",
         "frames",
+        "header_frames",
+        "cut_short",
         "fps",
         "detected_frames",
         "processing_fps",

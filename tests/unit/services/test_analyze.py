@@ -19,6 +19,7 @@ class Info:
     width: int = 640
     height: int = 480
     still: bool = False
+    frames: int | None = None
 
 
 @dataclass(frozen=True)
