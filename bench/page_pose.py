@@ -88,7 +88,7 @@ def serve(port: int, db: str, sessions: int) -> None:
             yield
 
     app.router.lifespan_context = lifespan
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws_max_size=WS_MAX_BYTES)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws_max_size=WS_MAX_BYTES, ws_per_message_deflate=os.environ.get("DEFLATE", "1") == "1")
 
 
 @dataclass
