@@ -16,7 +16,6 @@ from backbuddy.web.page_landmarks import (
     HEADER,
     MAGIC,
     MAX_BYTES,
-    POINTS_BYTES,
     PageLandmarks,
     encode,
     is_landmarks,
@@ -38,7 +37,8 @@ def test_a_message_reads_back_as_the_page_wrote_it() -> None:
     assert got.size == (640, 480)
     assert got.ms == 81234.5
     assert got.role_ms == 81200.25
-    assert got.image is not None and got.world is not None
+    assert got.image is not None
+    assert got.world is not None
     assert np.array_equal(got.image, np.asarray(points(), np.float32))
     assert np.array_equal(got.world, np.asarray(WORLD, np.float32))
 
@@ -48,7 +48,8 @@ def test_no_person_no_world_and_no_role_answer_are_said_by_the_flags() -> None:
     assert (nobody.image, nobody.world, nobody.role_ms) == (None, None, None)
     assert len(encode(None, None, (270, 480), 5.0)) == HEADER.size
     image_only = read(encode(points(), None, (270, 480), 5.0))
-    assert image_only.image is not None and image_only.world is None
+    assert image_only.image is not None
+    assert image_only.world is None
 
 
 def _raw(flags: int = 3, size: tuple[int, int] = (640, 480), ms: float = 1.0, **over: Any) -> bytes:
@@ -124,7 +125,11 @@ def _read_or_refused(data: bytes) -> None:
     try:
         got = read(data)
     except LandmarksRefused as err:
-        assert str(err)
+        said: str | None = str(err)
+    else:
+        said = None
+    if said is not None:
+        assert said  # a sentence, never an empty error
         return
     # Whatever passes keeps every rule the monitors rely on.
     assert isinstance(got, PageLandmarks)
@@ -134,8 +139,10 @@ def _read_or_refused(data: bytes) -> None:
             assert bool(np.isfinite(arr).all())
             assert float(np.abs(arr).max()) <= bound
             assert arr.flags.writeable
-    assert got.ms is not None and got.ms >= 0
-    assert 0 < got.size[0] <= 8192 and 0 < got.size[1] <= 8192
+    assert got.ms is not None
+    assert got.ms >= 0
+    assert 0 < got.size[0] <= 8192
+    assert 0 < got.size[1] <= 8192
 
 
 def test_only_messages_that_start_bbl1_are_landmarks() -> None:
