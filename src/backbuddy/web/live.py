@@ -282,14 +282,9 @@ class LiveSession:
             if self._gone:
                 raise StoreError("this session has already been closed")
             loop = asyncio.get_running_loop()
-            import os
-
-            if os.environ.get("INLINE") == "1":
-                result, pose, cues, analyze_ms = self._frame_step(job)
-            else:
-                result, pose, cues, analyze_ms = await loop.run_in_executor(
-                    self._worker, self._frame_step, job
-                )
+            result, pose, cues, analyze_ms = await loop.run_in_executor(
+                self._worker, self._frame_step, job
+            )
             self.publish(frame_out(result, pose, seq, analyze_ms))
             self._show(cues, None)
 

@@ -65,10 +65,10 @@ export class Link {
   }
 
   // One frame's landmarks from the page's own pose model, as the binary message
-  // (landmarks_bin.js); dropped, like a frame, when down.
+  // (landmarks_bin.js), or a role frame (JSON); dropped, like a frame, when down.
   sendLandmarks(message) {
     if (!this.up || this.ws.bufferedAmount > 64 * 1024) return false;
-    this.ws.send(encodeLandmarks(message));
+    this.ws.send(message.type === "landmarks" ? encodeLandmarks(message) : JSON.stringify(message));
     return true;
   }
 
