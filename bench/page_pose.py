@@ -332,7 +332,7 @@ def cpu_per_session(
     import threading
 
     load = load_average()
-    with server(f"sqlite:///{tmp / 'cpu.sqlite3'}", 1) as srv:
+    with server(f"sqlite:///{tmp / f'cpu{int(roles)}.sqlite3'}", 1) as srv:
         time.sleep(1.0)
         box: dict[str, list[PageStats]] = {}
         pages = threading.Thread(

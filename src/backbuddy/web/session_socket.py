@@ -2,7 +2,8 @@
 cues, state and overlays out.
 
 One socket per session. Text messages are versioned JSON (`schemas`); binary
-messages are JPEG frames. Frames go to the camera watch one at a time, newest
+messages are the page's landmarks (`page_landmarks`, `BBL1`), its microphone
+(`audio_in`, `BBA1`) or JPEG frames. Frames go to the camera watch one at a time, newest
 first (a frame that arrives while one is being analysed replaces the waiting one),
 so a slow machine drops frames instead of falling behind. Presses are limited
 per socket (`throttle.MessageRate`), and each is stored by the session's own
