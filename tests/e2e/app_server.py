@@ -23,7 +23,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
-from backbuddy.cli.serve_cmd import WS_MAX_BYTES, camera_watch
+from backbuddy.cli.serve_cmd import WS_DEFLATE, WS_MAX_BYTES, camera_watch
 from backbuddy.config import Settings
 from backbuddy.web.app import create_app
 from backbuddy.web.tls import ensure
@@ -77,6 +77,7 @@ def main() -> None:
         port=args.port,
         log_level="warning",
         ws_max_size=WS_MAX_BYTES,
+        ws_per_message_deflate=WS_DEFLATE,
         ssl_certfile=str(certs.server_cert) if certs else None,
         ssl_keyfile=str(certs.server_key) if certs else None,
     )

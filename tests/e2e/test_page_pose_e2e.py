@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
+from backbuddy.web.page_landmarks import is_landmarks
+
 from .conftest import ROOT, Server, camera_browser, camera_y4m, shot
 from .flows import start_session
 
@@ -61,8 +63,10 @@ class Watched:
         ws.on("framesent", self._sent)
 
     def _sent(self, payload: str | bytes) -> None:
-        if isinstance(payload, bytes):
-            self.binary += 1
+        if isinstance(payload, bytes) and is_landmarks(payload):
+            self.landmarks += 1  # the binary landmarks message (web/page_landmarks.py)
+        elif isinstance(payload, bytes):
+            self.binary += 1  # a camera frame
         elif '"type":"landmarks"' in payload:
             self.landmarks += 1
 

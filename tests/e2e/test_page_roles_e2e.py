@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
+from backbuddy.web.page_landmarks import is_landmarks, read
+
 from .conftest import ROOT, Server, camera_browser, camera_y4m, shot
 from .flows import start_session
 from .test_page_pose_e2e import ALL_CHECKS_PASS
@@ -60,6 +62,12 @@ class Socket:
         ws.on("framereceived", self._got)
 
     def _sent(self, payload: str | bytes) -> None:
+        if isinstance(payload, bytes) and is_landmarks(payload):  # web/page_landmarks.py
+            self.sent["landmarks"] = self.sent.get("landmarks", 0) + 1
+            message = read(payload)
+            if message.image is not None and message.role_ms is not None:
+                self.noses.append((float(message.image[0][0]), float(message.image[0][1])))
+            return
         if isinstance(payload, bytes):
             self.binary += 1
             return

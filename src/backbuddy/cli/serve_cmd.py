@@ -40,6 +40,10 @@ from backbuddy.web.tls import Certificates, default_folder, ensure
 console = Console(emoji=False)
 #: uvicorn drops a socket message larger than this before the app sees it (close 1009).
 WS_MAX_BYTES = 2 * MAX_FRAME_BYTES
+#: No permessage-deflate on the sockets: a landmarks message is ~1 KB of float32 (deflate
+#: gains little on it) and 30 a second per session; inflating and deflating every message
+#: and answer cost the server CPU for bandwidth a home network does not lack (issue 15).
+WS_DEFLATE = False
 
 
 def register(app: typer.Typer) -> None:
@@ -116,6 +120,7 @@ def serve(
         port=port,
         log_level="warning",
         ws_max_size=WS_MAX_BYTES,
+        ws_per_message_deflate=WS_DEFLATE,
         ssl_certfile=str(certs.server_cert) if certs else None,
         ssl_keyfile=str(certs.server_key) if certs else None,
     )

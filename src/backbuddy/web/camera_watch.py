@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -26,7 +26,7 @@ from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
 from backbuddy.services.analyze import identity_unsure
-from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult
+from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult, Points
 from backbuddy.web.page_roles import Detector, PageRoles
 
 Rgb = NDArray[np.uint8]
@@ -84,8 +84,8 @@ class CameraWatch:
 
     def analyze_landmarks(
         self,
-        image: Sequence[Sequence[float]] | None,
-        world: Sequence[Sequence[float]] | None,
+        image: Points | None,
+        world: Points | None,
         size: tuple[int, int],
         t: float,
         checks: tuple[str, ...],
@@ -142,7 +142,7 @@ class CameraWatch:
             self._estimator.close()
 
 
-def _array(points: Sequence[Sequence[float]] | None) -> NDArray[np.float32]:
+def _array(points: Points | None) -> NDArray[np.float32]:
     """33 × 4 float32, all NaN for "no person" (never a guess)."""
     if points is None:
         return no_person()

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+import numpy as np
+from numpy.typing import NDArray
 from PIL import Image
 
 from backbuddy.domain.events import Pose
@@ -28,6 +30,8 @@ FLOOD_FPS = 60.0
 #: The largest frame (either side, pixels) decoded: a small JPEG may claim a huge
 #: image (a "decompression bomb"), so the header's size is read before any pixel.
 MAX_FRAME_SIDE = 1920
+#: Page landmarks, 33 x [x, y, z, visibility]: rows of numbers (JSON) or float32 (binary).
+Points = Sequence[Sequence[float]] | NDArray[np.float32]
 
 
 class FrameRejected(ValueError):
@@ -74,8 +78,8 @@ class LandmarkAnalyzer(Protocol):
 
     def analyze_landmarks(
         self,
-        image: Sequence[Sequence[float]] | None,
-        world: Sequence[Sequence[float]] | None,
+        image: Points | None,
+        world: Points | None,
         size: tuple[int, int],
         t: float,
         checks: tuple[str, ...],

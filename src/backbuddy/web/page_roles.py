@@ -31,7 +31,7 @@ import base64
 import binascii
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 
 from backbuddy.motion import people as P
 from backbuddy.web import schemas
-from backbuddy.web.frames import FrameRate, FrameRejected, check_frame
+from backbuddy.web.frames import FrameRate, FrameRejected, Points, check_frame
 
 Rgb = NDArray[np.uint8]
 #: A landmarks frame is judged against a role answer at most this far away in page time.
@@ -211,7 +211,7 @@ class PageRoles:
 
     def unsure(
         self,
-        image: Sequence[Sequence[float]] | None,
+        image: Points | None,
         size: tuple[int, int],
         ms: float | None,
         role_ms: float | None,

@@ -64,6 +64,8 @@ Point = Annotated[list[Finite], Field(min_length=4, max_length=4)]
 
 class LandmarksIn(_Message):
     """For pages that run the pose model themselves: one frame's landmarks, not its pixels.
+    The page sends them as the binary message (`page_landmarks`); this JSON form is still
+    accepted, with the same checks.
 
     `image`: 33 × [x, y, z, visibility], x and y in 0..1 of the frame; null when no
     person is in view. `world`: 33 × [x, y, z, visibility] in metres (MediaPipe's

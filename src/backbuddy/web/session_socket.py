@@ -2,7 +2,8 @@
 cues, state and overlays out.
 
 One socket per session. Text messages are versioned JSON (`schemas`); binary
-messages are JPEG frames. Frames go to the camera watch one at a time, newest
+messages are the page's landmarks (`page_landmarks`, `BBL1`), its microphone
+(`audio_in`, `BBA1`) or JPEG frames. Frames go to the camera watch one at a time, newest
 first (a frame that arrives while one is being analysed replaces the waiting one),
 so a slow machine drops frames instead of falling behind. Presses are limited
 per socket (`throttle.MessageRate`), and each is stored by the session's own
@@ -20,8 +21,10 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+import numpy as np
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
@@ -30,7 +33,7 @@ from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as ev
 from backbuddy.domain import wording
 from backbuddy.domain.errors import EventError, StoreError, TransitionNotAllowed
-from backbuddy.web import schemas
+from backbuddy.web import page_landmarks, schemas
 from backbuddy.web.audio_in import MAX_AUDIO_SAMPLES, is_audio
 from backbuddy.web.audio_socket import AudioFlooded, AudioStream
 from backbuddy.web.ears import Ears
@@ -44,6 +47,7 @@ from backbuddy.web.frames import (
     check_frame,
 )
 from backbuddy.web.live import FrameFailed, LiveSession
+from backbuddy.web.page_landmarks import PageLandmarks, is_landmarks
 from backbuddy.web.page_pose import LandmarksRefused, PageClock, admit
 from backbuddy.web.page_roles import MAX_ROLE_TEXT_BYTES, RoleChannel, RoleFrameRefused, roles_of
 from backbuddy.web.throttle import EVENTS_BURST, EVENTS_PER_S, MessageRate
@@ -186,6 +190,8 @@ class Connection:
             if message.get("bytes") is not None:
                 if is_audio(message["bytes"]):
                     self._on_audio(message["bytes"])
+                elif is_landmarks(message["bytes"]):
+                    self._on_landmarks(message["bytes"])
                 else:
                     self._on_frame(message["bytes"])
             elif message.get("text") is not None:
@@ -227,18 +233,14 @@ class Connection:
         analyzer, t = self.live.analyzer, self.live.clock()
         self._queue_job(lambda checks: analyzer.analyze(data, t, checks))
 
-    def _on_landmarks(self, raw: dict[str, Any] | schemas.LandmarksIn) -> None:
+    def _on_landmarks(self, raw: bytes | dict[str, Any] | schemas.LandmarksIn) -> None:
         """Landmarks from a page that runs the pose model itself; same path as a frame.
-        `raw`: the decoded message, or one `landmarks_message` already read and validated."""
+        `raw`: the binary message (`page_landmarks`, what the page sends), or a JSON one
+        decoded, or one `landmarks_message` already read and validated."""
         if self.rate.flooded(time.monotonic()):
             raise ProtocolViolation("too_many_frames", "frames are arriving faster than allowed")
         try:
-            message = (
-                raw
-                if isinstance(raw, schemas.LandmarksIn)
-                else schemas.LandmarksIn.model_validate(raw)
-            )
-            t = admit(message.image, message.world, message.ms, self.page_clock, self.live.clock())
+            message = self._read_landmarks(raw)
         except ValidationError as err:
             raise ProtocolViolation("bad_message", _first_error(err)) from None
         except LandmarksRefused as err:
@@ -251,16 +253,29 @@ class Connection:
                 ).model_dump()
             )
             return
+        t = message.t
 
         def job(checks: tuple[str, ...]) -> FrameResult:
-            unsure = roles is not None and roles.roles.unsure(
-                message.image, message.size, message.ms, message.role_ms
-            )
-            return analyzer.analyze_landmarks(
-                message.image, message.world, message.size, t, checks, unsure=unsure
-            )
+            m = message.landmarks
+            unsure = roles is not None and roles.roles.unsure(m.image, m.size, m.ms, m.role_ms)
+            return analyzer.analyze_landmarks(m.image, m.world, m.size, t, checks, unsure=unsure)
 
         self._queue_job(job)
+
+    def _read_landmarks(self, raw: bytes | dict[str, Any] | schemas.LandmarksIn) -> _Placed:
+        """Checked landmarks and their time on the monitors' axis (`page_pose.PageClock`)."""
+        now = self.live.clock()
+        if isinstance(raw, bytes):
+            read = page_landmarks.read(raw)
+            return _Placed(read, self.page_clock.place(read.ms, now))
+        message = (
+            raw if isinstance(raw, schemas.LandmarksIn) else schemas.LandmarksIn.model_validate(raw)
+        )
+        t = admit(message.image, message.world, message.ms, self.page_clock, now)
+        image = None if message.image is None else np.asarray(message.image, np.float32)
+        world = None if message.world is None else np.asarray(message.world, np.float32)
+        read = PageLandmarks(image, world, message.size, message.ms, message.role_ms)
+        return _Placed(read, t)
 
     def _on_role_frame(self, raw: dict[str, Any]) -> None:
         """A small picture for telling who is who (two-person step); refusals are not fatal."""
@@ -350,6 +365,14 @@ class Connection:
                 self.send(schemas.ErrorOut(code="refused_event", message=str(err)).model_dump())
             except StoreError as err:
                 live.store_failed(err)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """Checked page landmarks and the time they take on the monitors' axis."""
+
+    landmarks: PageLandmarks
+    t: float
 
 
 def takes_landmarks(analyzer: object) -> TypeGuard[LandmarkAnalyzer]:

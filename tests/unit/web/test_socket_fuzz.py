@@ -27,6 +27,7 @@ from starlette.websockets import WebSocketDisconnect
 from tests.support.live_sessions import start_live
 
 from backbuddy.domain.events import SENSATION_KINDS, STOP_SOURCES
+from backbuddy.web.page_landmarks import MAGIC, encode
 from backbuddy.web.schemas import PAGE_EVENTS
 
 from .conftest import ORIGIN, WS, make_client
@@ -54,6 +55,7 @@ events = st.fixed_dictionaries(
     },
 )
 points = st.lists(st.lists(st.floats(), min_size=4, max_size=4), min_size=33, max_size=33)
+points32 = st.lists(st.lists(st.floats(width=32), min_size=4, max_size=4), min_size=33, max_size=33)
 envelopes = st.fixed_dictionaries(
     {
         "v": st.sampled_from([1, 1, 1, 2, "1", None]),
@@ -73,6 +75,15 @@ frames = (
     | st.binary(max_size=120).map(lambda b: b"\xff\xd8\xff" + b)
     | st.just(tiny_jpeg())
     | st.builds(claims_size, st.integers(1, 65535), st.integers(1, 65535))
+    | st.binary(max_size=1100).map(lambda b: MAGIC + b)  # landmarks, binary (page_landmarks)
+    | st.builds(
+        encode,
+        points32 | st.none(),
+        points32 | st.none(),
+        st.tuples(st.integers(1, 8192), st.integers(1, 8192)),
+        st.floats(width=64),
+        st.none() | st.floats(width=64),
+    )
 )
 messages = st.lists(
     texts.map(lambda t: ("text", t)) | frames.map(lambda b: ("bytes", b)),

@@ -2,6 +2,8 @@
 // (each different press once).
 // Frames are never queued: a stale frame is worse than none.
 
+import { encodeLandmarks } from "./landmarks_bin.js";
+
 const NO_RETRY = new Set([1008, 4401, 4403, 4404, 4409]);
 
 export class Link {
@@ -62,10 +64,11 @@ export class Link {
     return true;
   }
 
-  // One frame's landmarks from the page's own pose model; dropped, like a frame, when down.
+  // One frame's landmarks from the page's own pose model, as the binary message
+  // (landmarks_bin.js), or a role frame (JSON); dropped, like a frame, when down.
   sendLandmarks(message) {
     if (!this.up || this.ws.bufferedAmount > 64 * 1024) return false;
-    this.ws.send(JSON.stringify(message));
+    this.ws.send(message.type === "landmarks" ? encodeLandmarks(message) : JSON.stringify(message));
     return true;
   }
 
