@@ -93,16 +93,16 @@ def test_the_frame_rate_is_read_from_the_phone_frames_times() -> None:
     assert (index[: int(degrade.PRE_ROLL_S * 24)] == -1).all()
 
 
-def test_on_a_landscape_phone_from_the_floor_a_slow_twist_is_not_halted() -> None:
-    """The floor (the accepted side-lying placement), a 30 fps 1080p landscape phone: against the
-    top hip alone the top ankle's drift read as a velocity step (a false halt) and the slow twist
-    4.35 °/s fast; against the top hip and the bottom ankle no halt, 3.07 °/s (docs/accuracy.md,
-    "One ankle landmark"). Still over the 2 °/s goal: the bound here holds the gain."""
-    r = result("side_correct_slow_front_floor_f71", "phone_30fps_1080p_landscape")
+@pytest.mark.parametrize("condition", ["noise_6", "phone_24fps_720p_landscape"])
+def test_on_a_noisy_picture_the_still_receiver_on_the_floor_reads_still(condition: str) -> None:
+    """The floor (the accepted side-lying placement), the receiver still: against the top hip
+    alone MediaPipe's drifting leg landmarks read 3.51 °/s (sensor noise σ 6) and 2.13 °/s (a
+    24 fps 720p landscape phone) of twist; against the top hip and the bottom ankle 1.15 and 1.20
+    (docs/accuracy.md, "One ankle landmark")."""
+    r = result("side_correct_setup_front_floor_m26", condition)
     assert r.accepted
+    assert r.speed_err <= 2.0
     assert not r.false_halt
-    assert r.peak_read < measure.HARD
-    assert r.speed_err <= 3.5
 
 
 def test_under_sensor_noise_a_floor_jerk_still_halts_within_2_frames_and_only_then() -> None:

@@ -18,7 +18,8 @@ refused now) and 45 frames' `placement_hint`; nothing else moved, on any clip. R
 2026-11-27 for a measure change (the side-lying twist's top ankle read against the top hip and
 the bottom ankle, not the top hip alone: docs/accuracy.md, "One ankle landmark"): on
 `side_correct_jerk_front_f71` only, the measure (its value moved by the new reference, e.g.
-68.8 → 18.3 on frame 20), its baseline, range and speed, and the camera estimate on 17 frames
+68.8 → 21.7 on frame 20), its baseline, range and speed (peak 82.0 → 75.2 °/s, a halt
+both), and the camera estimate on 43 frames
 (the gate reads the view on still frames, and "still" follows the speed); tracked, checks,
 placement_ok, sudden and hints are unchanged; the two hug clips are unchanged bit for bit.
 """

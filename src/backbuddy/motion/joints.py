@@ -98,14 +98,14 @@ def bottom_knee_flexion_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILIT
     return _by_top_side(lm, knee_flexion_deg, False, min_visibility)
 
 
-#: Twist (°) per trunk length the top ankle drops in the image, across the trunk, from the
-#: advised front camera (0°, mat height + 0.5 m): fitted on the rendered truth clips
-#: (tools/calibrate/measure.py; 4 bodies: 119–220 ° per trunk length, where the pelvis turns
-#: half the twist). The largest fitted value, so the estimate errs toward reading the motion
-#: faster (up to 1.8× for the tall slim body), never slower. Against the still reference of
-#: `top_leg_drop` (since 2026-11-27) the warm truth clips fit 132–201 at the floor (the accepted
-#: placement) and 178–253 at the low front and the table (one late table jerk: 391).
-LEG_DROP_TWIST_DEG = 220.0
+#: Twist (°) per trunk length the top ankle drops in the image against its still reference
+#: (`top_leg_drop`), across the trunk, from a front camera: fitted on the warm rendered truth
+#: clips (tools/calibrate/measure.py; per clip 132–201 at the floor, the accepted placement, and
+#: 178–253 at the low front and the table; one table jerk that MediaPipe lagged, 391). Set above
+#: every floor fit, so the estimate errs toward reading the motion faster, never slower: at 220
+#: (the top-hip reference's value) a floor jerk on the landscape page halted 3 frames late, at
+#: 260 within 2 (docs/accuracy.md, "One ankle landmark").
+LEG_DROP_TWIST_DEG = 260.0
 #: The top leg's point followed: the ankle. With the knee bent at a right angle it is as far
 #: forward of the rolling pelvis as the knee, and MediaPipe places it with about half the
 #: knee's jitter on the truth clips (knee: jerks halted 3–6 frames late, a false halt).
