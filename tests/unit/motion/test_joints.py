@@ -50,7 +50,8 @@ def test_a_drift_of_both_legs_reads_half_the_twist_a_drop_of_the_top_leg_reads()
     still = joints.leg_drop_twist_deg(lm)
     drift = joints.leg_drop_twist_deg(_lower_body_moved(lm, legs, 2.0, slice(10, 20)))
     drop = joints.leg_drop_twist_deg(_lower_body_moved(lm, top_leg, 2.0, slice(10, 20)))
-    assert np.allclose(drift[:10], still[:10]) and np.allclose(drop[:10], still[:10])
+    assert np.allclose(drift[:10], still[:10])
+    assert np.allclose(drop[:10], still[:10])
     read_drift, read_drop = drift[15] - still[15], drop[15] - still[15]
     assert read_drop > 0  # the top leg going down the frame is more twist
     assert read_drift == pytest.approx(read_drop / 2, rel=0.05)
@@ -64,4 +65,5 @@ def test_the_twist_is_not_read_without_the_bottom_ankle() -> None:
     image[5:, 27, 3] = 0.1  # the left (bottom) ankle
     hidden = type(lm)(image, lm.world, lm.t, lm.size)
     twist = joints.leg_drop_twist_deg(hidden)
-    assert np.isfinite(twist[:5]).all() and np.isnan(twist[5:]).all()
+    assert np.isfinite(twist[:5]).all()
+    assert np.isnan(twist[5:]).all()
