@@ -91,3 +91,24 @@ def test_the_frame_rate_is_read_from_the_phone_frames_times() -> None:
     assert trace.placement.rate is not None
     assert np.nanmedian(trace.placement.rate) == pytest.approx(24.0, abs=0.5)
     assert (index[: int(degrade.PRE_ROLL_S * 24)] == -1).all()
+
+
+@pytest.mark.parametrize("condition", ["noise_6", "phone_24fps_720p_landscape"])
+def test_on_a_noisy_picture_the_still_receiver_on_the_floor_reads_still(condition: str) -> None:
+    """The floor (the accepted side-lying placement), the receiver still: against the top hip
+    alone MediaPipe's drifting leg landmarks read 3.51 °/s (sensor noise σ 6) and 2.13 °/s (a
+    24 fps 720p landscape phone) of twist; against the top hip and the bottom ankle 1.15 and 1.20
+    (docs/accuracy.md, "One ankle landmark")."""
+    r = result("side_correct_setup_front_floor_m26", condition)
+    assert r.accepted
+    assert r.speed_err <= 2.0
+    assert not r.false_halt
+
+
+def test_under_sensor_noise_a_floor_jerk_still_halts_within_2_frames_and_only_then() -> None:
+    """Sensor noise σ 6 on the floor jerk `f71`: the old measure false-halted while the receiver
+    was still and then halted the jerk 3 frames late; now it halts within 2, and only the jerk."""
+    r = result("side_correct_jerk_front_floor_f71", "noise_6")
+    assert r.accepted
+    assert r.halt_latency <= 2
+    assert not r.false_halt

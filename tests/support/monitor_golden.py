@@ -14,7 +14,14 @@ The golden file was written by the code before the speed work (commit b662013 on
 `tests/unit/web/test_monitor_golden.py` compares today's outputs with it. Rewritten 2026-11-27
 for a data change only (the side-lying valid region redrawn from the warm-tracker truth run):
 on `side_correct_jerk_front_f71`, 44 frames' `placement_ok` (true → false: the low front is
-refused now) and 45 frames' `placement_hint`; nothing else moved, on any clip.
+refused now) and 45 frames' `placement_hint`; nothing else moved, on any clip. Rewritten again
+2026-11-27 for a measure change (the side-lying twist's top ankle read against the top hip and
+the bottom ankle, not the top hip alone: docs/accuracy.md, "One ankle landmark"): on
+`side_correct_jerk_front_f71` only, the measure (its value moved by the new reference, e.g.
+68.8 → 21.7 on frame 20), its baseline, range and speed (peak 82.0 → 75.2 °/s, a halt
+both), and the camera estimate on 43 frames
+(the gate reads the view on still frames, and "still" follows the speed); tracked, checks,
+placement_ok, sudden and hints are unchanged; the two hug clips are unchanged bit for bit.
 """
 
 from __future__ import annotations

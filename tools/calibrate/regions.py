@@ -26,6 +26,7 @@ readings). `regions.json` keeps the figures behind it (the test
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import sys
@@ -73,15 +74,39 @@ def figures(results: list) -> dict[str, dict]:  # type: ignore[type-arg]
 def region(figs: dict[str, dict], technique: str) -> dict:  # type: ignore[type-arg]
     """The box around where the estimator reads the valid placements that holds no reading of
     a refused one (the estimator's own bias is then inside the box, and the gate compares
-    estimates with it)."""
+    estimates with it).
+
+    When no box holds every valid placement without a refused reading (two valid placements with
+    refused ones read between them), the valid placements are tried in smaller groups and the box
+    that holds the most valid readings is kept; the others are given up (refused, and named so).
+    """
+    whole = _region(figs, technique, None)
+    mine = [k.split("/")[1] for k, f in figs.items() if k.startswith(technique + "/") and f["valid"]]
+    if whole["azimuth_deg"] is not None or len(mine) < 2:
+        return whole
+    best: tuple[int, int, dict] | None = None  # type: ignore[type-arg]
+    for size in range(len(mine) - 1, 0, -1):
+        for keep in itertools.combinations(sorted(mine), size):
+            reg = _region(figs, technique, set(keep))
+            if reg["azimuth_deg"] is None:
+                continue
+            held = reg.pop("_held")
+            if best is None or (held, size) > best[:2]:
+                best = (held, size, reg)
+    return whole if best is None else best[2]
+
+
+def _region(figs: dict[str, dict], technique: str, keep: set[str] | None) -> dict:  # type: ignore[type-arg]
+    """`region` for the valid placements in `keep` (all when None); the other valid placements
+    neither grow nor block the box."""
     mirrored = MIRRORED[technique]
     mine = {k.split("/")[1]: f for k, f in figs.items() if k.startswith(technique + "/")}
 
     def points(valid: bool) -> list[tuple[float, float]]:
         return [
             ((abs(a) if mirrored else a), e)
-            for f in mine.values()
-            if f["valid"] == valid
+            for k, f in mine.items()
+            if f["valid"] == valid and (not valid or keep is None or k in keep)
             for a, e in f["estimates"]
         ]
 
@@ -155,13 +180,16 @@ def region(figs: dict[str, dict], technique: str) -> dict:  # type: ignore[type-
         if given_up
         else ""
     )
-    return {
+    out = {
         "azimuth_deg": [round(grown[0], 1), round(grown[1], 1)],
         "elevation_deg": [round(grown[2], 1), round(grown[3], 1)],
         "mirrored": mirrored,
         "evidence": f"truth run (warm tracker): valid at {', '.join(kept)}{also}; "
         f"refused at {', '.join(refused)}",
     }
+    if keep is not None:
+        out["_held"] = len(inside)
+    return out
 
 
 def block(reg: dict) -> str:  # type: ignore[type-arg]

@@ -282,7 +282,8 @@ MIN_VIEW_SIN = 0.6
 #: the camera's angle from the front: the monitor divides it out (`view_gain`).
 SAGITTAL: frozenset[str] = frozenset({"trunk_lean_deg"})
 #: Measures read from a short image distance, whose jitter is at least this (units): the
-#: speed filter's noise floor for them (a 1-pixel step of the ankle is about 2° of twist).
+#: speed filter's noise floor for them (a 1-pixel step of the ankle is about 2–4° of twist;
+#: raised further, jerks halted late: docs/accuracy.md, "One ankle landmark").
 NOISE_FLOOR: dict[str, float] = {"leg_drop_twist_deg": 0.2}
 #: Signed angles that can wrap at ±180 and are unwrapped over time.
 PERIODIC: frozenset[str] = frozenset({"trunk_lean_deg"})

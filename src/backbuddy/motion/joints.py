@@ -98,12 +98,14 @@ def bottom_knee_flexion_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILIT
     return _by_top_side(lm, knee_flexion_deg, False, min_visibility)
 
 
-#: Twist (°) per trunk length the top ankle drops in the image, across the trunk, from the
-#: advised front camera (0°, mat height + 0.5 m): fitted on the rendered truth clips
-#: (tools/calibrate/measure.py; 4 bodies: 119–220 ° per trunk length, where the pelvis turns
-#: half the twist). The largest fitted value, so the estimate errs toward reading the motion
-#: faster (up to 1.8× for the tall slim body), never slower.
-LEG_DROP_TWIST_DEG = 220.0
+#: Twist (°) per trunk length the top ankle drops in the image against its still reference
+#: (`top_leg_drop`), across the trunk, from a front camera: fitted on the warm rendered truth
+#: clips (tools/calibrate/measure.py; per clip 132–201 at the floor, the accepted placement, and
+#: 178–253 at the low front and the table; one table jerk that MediaPipe lagged, 391). Set above
+#: every floor fit, so the estimate errs toward reading the motion faster, never slower: at 220
+#: (the top-hip reference's value) a floor jerk on the landscape page halted 3 frames late, at
+#: 260 within 2 (docs/accuracy.md, "One ankle landmark").
+LEG_DROP_TWIST_DEG = 260.0
 #: The top leg's point followed: the ankle. With the knee bent at a right angle it is as far
 #: forward of the rolling pelvis as the knee, and MediaPipe places it with about half the
 #: knee's jitter on the truth clips (knee: jerks halted 3–6 frames late, a false halt).
@@ -111,26 +113,39 @@ LEG = (L.LEFT_ANKLE, L.RIGHT_ANKLE)
 
 
 def top_leg_drop(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
-    """How far the top ankle is below the top hip in the image, across the trunk, in trunk lengths.
+    """How far the top ankle is below its still reference in the image, across the trunk, in
+    trunk lengths.
 
-    Image pixels: the component of top hip → top ankle along the trunk's perpendicular that
+    Image pixels: the component of reference → top ankle along the trunk's perpendicular that
     points down the frame, divided by the image trunk length. Lying on the side with the top
     knee pulled up toward a front camera, the pelvis rolling forward moves the bent leg down the
     frame: first order in the roll angle, where the shoulder–hip twist itself happens in depth.
+
+    The reference is the midpoint of the top hip and the bottom ankle: two points a true twist
+    leaves where they are (the pelvis rolls about the hips, the straight bottom leg lies on the
+    mat), read by MediaPipe from the same lower body as the top ankle. On a phone's noisy or
+    compressed picture MediaPipe's leg landmarks drift and jump *together* (top knee, ankle and
+    heel by the same pixels; the bottom leg and hips with them): measured against the top hip
+    alone that drift read as twist (false halts; docs/accuracy.md, "One ankle landmark"), against
+    the two still points half of it cancels. NaN where the top hip, the top ankle or the bottom
+    ankle is not seen.
     """
     px = lm.pixels()
     side = top_side(lm, min_visibility)
-    hip = np.where((side > 0)[:, None], px[:, L.LEFT_HIP], px[:, L.RIGHT_HIP])
-    leg = np.where((side > 0)[:, None], px[:, LEG[0]], px[:, LEG[1]])
+    top_left = (side > 0)[:, None]
+    hip = np.where(top_left, px[:, L.LEFT_HIP], px[:, L.RIGHT_HIP])
+    leg = np.where(top_left, px[:, LEG[0]], px[:, LEG[1]])
+    bottom = np.where(top_left, px[:, LEG[1]], px[:, LEG[0]])
+    reference = (hip + bottom) / 2
     trunk = trunk_px(lm)
     length = np.linalg.norm(trunk, axis=1)
     perp = np.stack([-trunk[:, 1], trunk[:, 0]], axis=1) / length[:, None]
     perp *= np.where(perp[:, 1] < 0, -1.0, 1.0)[:, None]  # pointing down the frame
-    drop = np.einsum("ij,ij->i", leg - hip, perp) / length
+    drop = np.einsum("ij,ij->i", leg - reference, perp) / length
     leg_seen = np.where(
         side > 0,
-        seen(lm, min_visibility, L.LEFT_HIP, LEG[0]),
-        seen(lm, min_visibility, L.RIGHT_HIP, LEG[1]),
+        seen(lm, min_visibility, L.LEFT_HIP, LEG[0], LEG[1]),
+        seen(lm, min_visibility, L.RIGHT_HIP, LEG[1], LEG[0]),
     )
     return np.where(np.isnan(side) | ~leg_seen, np.nan, drop)
 

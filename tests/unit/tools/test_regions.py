@@ -62,17 +62,20 @@ def test_the_hug_is_watched_from_most_placements_where_it_is_valid() -> None:
 
 def test_side_lying_is_watched_only_from_the_floor_with_a_warm_tracker() -> None:
     """With 2 s of still set-up before each clip (a warm tracker, as in a session), a phone on a
-    table (0.75 m) halts a true jerk 5 frames late: refused. Low in front (0.55 m) still meets
-    the goals, but the gate reads it like the table (elevations 9.6-11.6 against 10.9-13.8), so
-    it is given up too (safety first). The floor (0.15 m) meets every goal and opens the gate
-    (docs/accuracy.md, "A warm tracker")."""
+    table (0.75 m) halts a true jerk 5 frames late: refused. Low in front (0.55 m) false-halts a
+    slow twist since the twist is read against the top hip and the bottom ankle (× 260): refused.
+    From 1.5 m high in front the jerks now halt within 2 frames, but the gate reads it like the
+    shelf, so it is given up (safety first). The floor (0.15 m) meets every goal and opens the
+    gate (docs/accuracy.md, "A warm tracker" and "One ankle landmark")."""
     lying = "side_lying_rotation"
     assert FIGURES[f"{lying}/front_floor"]["valid"]
     assert _opens(f"{lying}/front_floor")
     assert not FIGURES[f"{lying}/front_table"]["valid"]
     assert FIGURES[f"{lying}/front_table"]["halt_frames"] > measure.GOALS["halt_frames"]
-    assert FIGURES[f"{lying}/front"]["valid"]
+    assert not FIGURES[f"{lying}/front"]["valid"]
     assert not _opens(f"{lying}/front")
+    assert FIGURES[f"{lying}/high_front"]["valid"]
+    assert not _opens(f"{lying}/high_front")
 
 
 @pytest.mark.parametrize(
