@@ -6,12 +6,15 @@ valid placement but reads the same body differently, so a range measured against
 baseline, or a speed through the old gain, is a reading from another view.
 
 `ViewWatch.scan` runs before the measures, frame by frame with its state carried over (a clip
-read whole and frame by frame give the same numbers). Once the view is settled (the first
-`VIEW_FRAMES` frames with the torso seen), it keeps a reference: where the torso's middle lies
-in the image, how long the trunk is there, and the camera's view (`placement.estimate_view`).
-The camera moved when the torso's middle and both shoulders have held still in the image
-for `RECENT_S` (a camera moved and set down; a body moving changes shape) and, for
-`PERSIST_S`, either
+read whole and frame by frame give the same numbers). `scan_columns` is the same watch on a
+clip's columns: the settled stretches between moves are read in array form
+(`view_watch_arrays`), bit for bit as frame by frame, and only the re-reads step one by one.
+
+Once the view is settled (the first `VIEW_FRAMES` frames with the torso seen), it keeps a
+reference: where the torso's middle lies in the image, how long the trunk is there, and the
+camera's view (`placement.estimate_view`). The camera moved when the torso's middle and both
+shoulders have held still in the image for `RECENT_S` (a camera moved and set down; a body
+moving changes shape) and, for `PERSIST_S`, either
 
 * the hips' middle lies more than `SHIFT_TRUNKS` trunk lengths from the reference (on the
   rendered receivers' own movements, slow, at the limit or jerky: at most 0.03; not the
@@ -43,6 +46,7 @@ from itertools import chain
 import numpy as np
 from numpy.typing import NDArray
 
+from backbuddy.motion import view_watch_arrays as arrays
 from backbuddy.motion.landmarks import BoolArray, FloatArray
 
 #: A torso middle further than this from the reference (trunk lengths) is a moved camera.
@@ -58,6 +62,8 @@ STILL_TRUNKS = 0.05
 STILL_S = 0.5
 #: Samples of the view that make a view gain (as `monitors.VIEW_FRAMES`).
 VIEW_FRAMES = 15
+#: `scan_columns` steps fewer frames than this one by one (a live frame): arrays cost more.
+ARRAY_MIN = 64
 
 
 @dataclass
@@ -111,6 +117,55 @@ class Frame:
     shoulders: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
 
+@dataclass(frozen=True)
+class Columns:
+    """A clip's inputs as columns (shape (T,), `hip` (T, 2), `shoulders` (T, 4))."""
+
+    t: FloatArray
+    same: BoolArray
+    segment: NDArray[np.int64]
+    hip: FloatArray
+    length: FloatArray
+    azimuth: FloatArray
+    elevation: FloatArray
+    cos: FloatArray
+    shoulders: FloatArray
+
+    def frames(self, lo: int = 0, hi: int | None = None) -> list[Frame]:
+        """Frames `lo`…`hi` as the frame-by-frame watch reads them (plain floats)."""
+        part = slice(lo, hi)
+        return [
+            Frame(t, sm, sg, (hx, hy), ln, az, el, c, tuple(sh))
+            for t, sm, sg, hx, hy, ln, az, el, c, sh in zip(
+                self.t[part].tolist(),
+                self.same[part].tolist(),
+                self.segment[part].tolist(),
+                self.hip[part, 0].tolist(),
+                self.hip[part, 1].tolist(),
+                self.length[part].tolist(),
+                self.azimuth[part].tolist(),
+                self.elevation[part].tolist(),
+                self.cos[part].tolist(),
+                self.shoulders[part].tolist(),
+                strict=True,
+            )
+        ]
+
+
+@dataclass
+class _Block:
+    """A re-read's frames, made from the columns a block at a time (one at a time costs more)."""
+
+    cols: Columns
+    lo: int = 0
+    frames: list[Frame] = field(default_factory=list)
+
+    def frame(self, i: int) -> Frame:
+        if not self.lo <= i < self.lo + len(self.frames):
+            self.lo, self.frames = i, self.cols.frames(i, i + 32)
+        return self.frames[i - self.lo]
+
+
 class ViewWatch:
     """Watches for a moved camera and re-reads its view (module doc)."""
 
@@ -136,6 +191,77 @@ class ViewWatch:
             cos[i] = self._gain_cos()
             epoch[i] = self._s.epoch
         return WatchTrace(relook, cos, epoch, moved)
+
+    def scan_columns(self, cols: Columns, *, in_arrays: bool | None = None) -> WatchTrace:
+        """`scan` of the frames in `cols`; settled stretches in array form (module doc), unless
+        fewer than `ARRAY_MIN` frames (or `in_arrays` says which)."""
+        n = len(cols.t)
+        if not (n >= ARRAY_MIN if in_arrays is None else in_arrays):
+            return self.scan(cols.frames())
+        relook, moved = np.zeros(n, bool), np.zeros(n, bool)
+        cos, epoch = np.full(n, np.nan), np.zeros(n, np.int64)
+        t = np.asarray(cols.t, np.float64)
+        length = np.asarray(cols.length, np.float64)
+        with np.errstate(invalid="ignore"):
+            valid = cols.same & np.isfinite(length) & (length > 0)
+        rows = np.column_stack([cols.azimuth, cols.hip, cols.shoulders]).astype(np.float64)
+        s, i, block = self._s, 0, _Block(cols)
+        while i < n:
+            if s.ref is None or s.relooking:  # a (re-)read: frame by frame
+                moved[i] = self._step(block.frame(i))
+            else:
+                part = slice(i, n)
+                stop = i + self._settled(
+                    t[part], cols.same[part], cols.segment[part], valid[part], rows[part]
+                )
+                cos[i:stop], epoch[i:stop] = self._gain_cos(), s.epoch
+                if stop == n:
+                    break
+                i = stop
+                moved[i] = self._step(block.frame(i))  # the move, stepped as ever
+            relook[i], cos[i], epoch[i] = s.relooking, self._gain_cos(), s.epoch
+            i += 1
+        return WatchTrace(relook, cos, epoch, moved)
+
+    def _settled(
+        self,
+        t: FloatArray,
+        same: BoolArray,
+        segment: NDArray[np.int64],
+        valid: BoolArray,
+        rows: FloatArray,
+    ) -> int:
+        """Read a settled stretch in arrays up to the next move; its index (or the length).
+
+        In growing chunks, the state carried from one to the next: a move comes early on
+        a clip that moves often, and nothing is read twice."""
+        s, lo, size = self._s, 0, ARRAY_MIN
+        assert s.ref is not None
+        while lo < len(t):
+            hi = lo + size
+            recent = np.array(list(s.recent), np.float64).reshape(-1, rows.shape[1])
+            window = s.recent.maxlen or 1
+            ref = arrays.Settled(
+                s.ref.hip, s.ref.length, s.ref.azimuth, recent, window, s.displaced_since, s.segment
+            )
+            run = arrays.settled_run(
+                ref,
+                t=t[lo:hi],
+                same=same[lo:hi],
+                segment=segment[lo:hi],
+                valid=valid[lo:hi],
+                rows=rows[lo:hi],
+                persist=self.persist,
+                shift_trunks=SHIFT_TRUNKS,
+                still_trunks=STILL_TRUNKS,
+                azimuth_tol=AZIMUTH_TOL_DEG,
+            )
+            s.recent = deque(map(tuple, run.recent.tolist()), maxlen=window)
+            s.displaced_since, s.segment = run.displaced_since, run.segment
+            if lo + run.stop < min(hi, len(t)):
+                return lo + run.stop
+            lo, size = hi, size * 2
+        return len(t)
 
     def _gain_cos(self) -> float:
         s = self._s
