@@ -311,7 +311,7 @@ class PoseMonitor:
         """
         if self.base not in angles.SAGITTAL:
             return np.ones(cos.shape[0])
-        return np.array([angles.view_gain(c) if c == c else 1.0 for c in cos.tolist()])
+        return angles.view_gains(cos)
 
     def _all_check_ids(self) -> tuple[str, ...]:
         return self.active_checks if self.live else checks.technique_check_ids(self.technique)

@@ -200,20 +200,21 @@ class ViewWatch:
             return self.scan(cols.frames())
         relook, moved = np.zeros(n, bool), np.zeros(n, bool)
         cos, epoch = np.full(n, np.nan), np.zeros(n, np.int64)
-        t = np.asarray(cols.t, np.float64)
         length = np.asarray(cols.length, np.float64)
         with np.errstate(invalid="ignore"):
             valid = cols.same & np.isfinite(length) & (length > 0)
         rows = np.column_stack([cols.azimuth, cols.hip, cols.shoulders]).astype(np.float64)
         s, i, block = self._s, 0, _Block(cols)
+        recent = np.array(list(s.recent), np.float64).reshape(-1, rows.shape[1])
+        window = s.recent.maxlen or 1
+        c = arrays.clip(
+            np.asarray(cols.t, np.float64), cols.same, cols.segment, valid, rows, recent, window
+        )
         while i < n:
             if s.ref is None or s.relooking:  # a (re-)read: frame by frame
                 moved[i] = self._step(block.frame(i))
             else:
-                part = slice(i, n)
-                stop = i + self._settled(
-                    t[part], cols.same[part], cols.segment[part], valid[part], rows[part]
-                )
+                stop = self._settled(c, i)
                 cos[i:stop], epoch[i:stop] = self._gain_cos(), s.epoch
                 if stop == n:
                     break
@@ -223,45 +224,27 @@ class ViewWatch:
             i += 1
         return WatchTrace(relook, cos, epoch, moved)
 
-    def _settled(
-        self,
-        t: FloatArray,
-        same: BoolArray,
-        segment: NDArray[np.int64],
-        valid: BoolArray,
-        rows: FloatArray,
-    ) -> int:
-        """Read a settled stretch in arrays up to the next move; its index (or the length).
+    def _settled(self, c: arrays.Clip, lo: int) -> int:
+        """Read a settled stretch from frame `lo` up to the next move; its index (or the end).
 
-        In growing chunks, the state carried from one to the next: a move comes early on
-        a clip that moves often, and nothing is read twice."""
-        s, lo, size = self._s, 0, ARRAY_MIN
+        In growing chunks, the state carried from one to the next: on a clip that moves
+        often the next move comes early, and nothing is compared twice."""
+        s, size, n = self._s, ARRAY_MIN, len(c.t)
         assert s.ref is not None
-        while lo < len(t):
-            hi = lo + size
-            recent = np.array(list(s.recent), np.float64).reshape(-1, rows.shape[1])
-            window = s.recent.maxlen or 1
+        limits = arrays.Limits(self.persist, SHIFT_TRUNKS, STILL_TRUNKS, AZIMUTH_TOL_DEG)
+        while lo < n:
+            hi = min(lo + size, n)
+            recent = np.array(list(s.recent), np.float64).reshape(-1, c.rows.shape[1])
             ref = arrays.Settled(
-                s.ref.hip, s.ref.length, s.ref.azimuth, recent, window, s.displaced_since, s.segment
+                s.ref.hip, s.ref.length, s.ref.azimuth, recent, s.displaced_since, s.segment
             )
-            run = arrays.settled_run(
-                ref,
-                t=t[lo:hi],
-                same=same[lo:hi],
-                segment=segment[lo:hi],
-                valid=valid[lo:hi],
-                rows=rows[lo:hi],
-                persist=self.persist,
-                shift_trunks=SHIFT_TRUNKS,
-                still_trunks=STILL_TRUNKS,
-                azimuth_tol=AZIMUTH_TOL_DEG,
-            )
-            s.recent = deque(map(tuple, run.recent.tolist()), maxlen=window)
+            run = arrays.settled_run(ref, c, lo, hi, limits)
+            s.recent = deque(map(tuple, run.recent.tolist()), maxlen=c.window)
             s.displaced_since, s.segment = run.displaced_since, run.segment
-            if lo + run.stop < min(hi, len(t)):
-                return lo + run.stop
+            if run.stop < hi:
+                return run.stop
             lo, size = hi, size * 2
-        return len(t)
+        return n
 
     def _gain_cos(self) -> float:
         s = self._s

@@ -1,12 +1,14 @@
-"""The camera-move watch's settled stretch in array form (`view_watch.ViewWatch.scan`).
+"""The camera-move watch's settled stretches in array form (`view_watch.ViewWatch.scan_columns`).
 
-While a view is settled and no re-read is under way, the watch's only state carried from
-frame to frame is the window of recent rows, the time the torso was first seen displaced,
-and the last segment: all three are windows or runs over the frames, so a whole clip's
-stretch is read at once here and only the frame where the camera is seen to move is stepped
-one by one again. Every decision repeats the frame-by-frame arithmetic (`_still_rows`,
-`_sorted_median`, Python's `%`, `math.hypot` at the threshold), so the scan is bit for bit
-the frame-by-frame one (tests/unit/motion/test_view_watch_arrays.py).
+While a view is settled and no re-read is under way, the watch carries only the window of
+recent rows (azimuth, hip middle, shoulders of the last frames read), the time the torso was
+first seen displaced, and the last segment from frame to frame. The window is always the last
+rows read since it was cleared, so its statistics (how far the torso moved, the median
+azimuth) are computed once per clip for every frame (`Clip`); a settled stretch then only
+compares them with its reference (`settled_run`), and the frame where the camera is seen to
+move is stepped one by one again. Every decision repeats the frame-by-frame arithmetic
+(`_still_rows`, `_sorted_median`, Python's `%`, `math.hypot` at the threshold), so the scan is
+bit for bit the frame-by-frame one (tests/unit/motion/test_view_watch_arrays.py).
 """
 
 from __future__ import annotations
@@ -24,24 +26,73 @@ IntArray = NDArray[np.int64]
 
 
 @dataclass(frozen=True)
+class Clip:
+    """A scan's frames, and per row of `rows` the statistics of the window ending there.
+
+    `rows`: the rows already in the window when the scan began (`head` of them), then one
+    per frame the watch reads (`read`: their indices). `reach`: the largest span of the hip
+    middle or a shoulder over the window; `finite`: no value in it is NaN or infinite;
+    `median`: its finite azimuths' median (NaN: none). Rows before a full window: NaN/False.
+    """
+
+    t: FloatArray
+    same: BoolArray
+    segment: IntArray
+    read: IntArray
+    rows: FloatArray
+    head: int
+    window: int
+    reach: FloatArray
+    finite: BoolArray
+    median: FloatArray
+
+
+def clip(
+    t: FloatArray,
+    same: BoolArray,
+    segment: IntArray,
+    valid: BoolArray,
+    rows: FloatArray,
+    recent: FloatArray,
+    window: int,
+) -> Clip:
+    """The window statistics of every frame the watch reads (`valid`), after `recent`."""
+    read = np.flatnonzero(valid)
+    full = np.concatenate([recent, rows[read]])
+    n, m = len(full), window
+    reach, finite, median = np.full(n, np.nan), np.zeros(n, bool), np.full(n, np.nan)
+    k = n - m + 1  # windows that are full: they end at full[m - 1:]
+    if k > 0:
+        points = full[:, 1:]
+        hi, lo = points[m - 1 :].copy(), points[m - 1 :].copy()
+        for j in range(m - 1):  # max and min over each window, exact in any order
+            np.maximum(hi, points[j : j + k], out=hi)
+            np.minimum(lo, points[j : j + k], out=lo)
+        bad = np.concatenate([[0], np.cumsum(~np.isfinite(points).all(axis=1))])
+        finite[m - 1 :] = (bad[m:] - bad[:k]) == 0
+        with np.errstate(invalid="ignore"):
+            spans = hi - lo
+            reach[m - 1 :] = np.hypot(spans[:, 0::2], spans[:, 1::2]).max(axis=1)
+        median[m - 1 :] = _window_median(sliding_window_view(full[:, 0], m))
+    return Clip(t, same, segment, read, full, len(recent), m, reach, finite, median)
+
+
+@dataclass(frozen=True)
 class Settled:
-    """What the settled view compares with, and the state carried in (`WatchState`)."""
+    """The settled view's reference, and the state carried in (`WatchState`)."""
 
     hip: tuple[float, float]
     length: float
     azimuth: float
-    recent: FloatArray  # (r, 7) rows already in the window: azimuth, hip x, y, shoulders
-    window: int  # the window's length (`WatchState.recent.maxlen`)
+    recent: FloatArray  # (r, 7) rows in the window now
     displaced_since: float
     segment: int
 
 
 @dataclass(frozen=True)
 class Run:
-    """Where the settled stretch ends and the state carried out of it.
-
-    `stop`: the first frame where the camera is seen to move (or the number of frames);
-    `recent`, `displaced_since`, `segment`: the state just before `stop`."""
+    """Where the settled stretch ends (`stop`: the frame where the camera is seen to move, or
+    the end) and the state just before it."""
 
     stop: int
     recent: FloatArray
@@ -49,77 +100,58 @@ class Run:
     segment: int
 
 
-def settled_run(
-    ref: Settled,
-    *,
-    t: FloatArray,
-    same: BoolArray,
-    segment: IntArray,
-    valid: BoolArray,
-    rows: FloatArray,
-    persist: float,
-    shift_trunks: float,
-    still_trunks: float,
-    azimuth_tol: float,
-) -> Run:
-    """Read the frames (all from one index on) as the settled watch would, up to a move."""
-    n = len(t)
-    # A new segment on a valid frame is a move; the segment follows every same-person frame.
-    same_at = np.flatnonzero(same)
-    segs = segment[same_at]
+@dataclass(frozen=True)
+class Limits:
+    """`view_watch`'s thresholds: persistence (s), shift and stillness (trunks), turn (°)."""
+
+    persist: float
+    shift_trunks: float
+    still_trunks: float
+    azimuth_tol: float
+
+
+def settled_run(ref: Settled, c: Clip, lo: int, hi: int, limits: Limits) -> Run:
+    """Read frames `lo`…`hi` of the clip as the settled watch would, up to a move."""
+    # A new segment on a frame read is a move; the segment follows every same-person frame.
+    same_at = lo + np.flatnonzero(c.same[lo:hi])
+    segs = c.segment[same_at]
     before = np.concatenate([[ref.segment], segs[:-1]]).astype(np.int64)
-    new_seg = np.zeros(n, bool)
-    new_seg[same_at] = (before >= 0) & (segs != before)
-    at = np.flatnonzero(valid)  # the frames the watch reads
-    off = _off(ref, rows[at], still_trunks, shift_trunks, azimuth_tol)
-    since = _since(off, t[at], ref.displaced_since)
+    new_seg = np.zeros(hi - lo, bool)
+    new_seg[same_at - lo] = (before >= 0) & (segs != before)
+    first, last = np.searchsorted(c.read, [lo, hi])
+    at = c.read[first:last]  # the frames read
+    g = c.head + np.arange(first, last)  # their rows
+    off = _off(ref, c, g, limits)
+    t = c.t[at]
+    since = _since(off, t, ref.displaced_since)
     with np.errstate(invalid="ignore"):
-        moved = new_seg[at] | (off & (t[at] - since >= persist - 1e-9))
+        moved = new_seg[at - lo] | (off & (t - since >= limits.persist - 1e-9))
     hits = np.flatnonzero(moved)
-    p = int(hits[0]) if hits.size else len(at)  # valid frames read before the move
-    stop = int(at[p]) if hits.size else n
-    kept = np.concatenate([ref.recent, rows[at[:p]]])[-ref.window :]
+    p = int(hits[0]) if hits.size else len(at)  # frames read before the move
+    stop = int(at[p]) if hits.size else hi
+    kept = np.concatenate([ref.recent, c.rows[g[:p]]])[-c.window :]
     ds = ref.displaced_since if p == 0 else (float(since[p - 1]) if off[p - 1] else math.nan)
     same_before = same_at[same_at < stop]
-    seg = int(segment[same_before[-1]]) if same_before.size else ref.segment
+    seg = int(c.segment[same_before[-1]]) if same_before.size else ref.segment
     return Run(stop, kept, ds, seg)
 
 
-def _off(
-    ref: Settled, rows: FloatArray, still_trunks: float, shift_trunks: float, tol: float
-) -> BoolArray:
-    """Per read frame: is the torso displaced (`ViewWatch._displaced`'s `off`)?"""
-    m, r0 = ref.window, len(ref.recent)
-    full = np.concatenate([ref.recent, rows])
-    off = np.zeros(len(rows), bool)
-    if len(full) < m:
-        return off
-    k = len(full) - m + 1  # full windows, ending at full[m - 1:]
-    skip = max(0, r0 - m + 1)  # windows that end on rows already read before
-    first = len(rows) - (k - skip)  # read frames before the window is full: never off
-    points = full[:, 1:]
-    hi, lo = points[m - 1 :].copy(), points[m - 1 :].copy()
-    for j in range(m - 1):  # max and min over each window, exact in any order
-        np.maximum(hi, points[j : j + k], out=hi)
-        np.minimum(lo, points[j : j + k], out=lo)
-    bad = np.concatenate([[0], np.cumsum(~np.isfinite(points).all(axis=1))])
-    finite = (bad[m:] - bad[:k]) == 0
+def _off(ref: Settled, c: Clip, g: IntArray, limits: Limits) -> BoolArray:
+    """Per frame read (its row `g`): is the torso displaced (`ViewWatch._displaced`'s `off`)?"""
+    full = len(ref.recent) + np.arange(1, len(g) + 1) >= c.window  # the window is full
     with np.errstate(invalid="ignore"):
-        spans = hi - lo
-        reach = np.hypot(spans[:, 0::2], spans[:, 1::2]).max(axis=1)
-    still = (finite & (reach <= still_trunks * ref.length))[skip:]
-    here = rows[first:]
-    limit = shift_trunks * ref.length
-    dist = np.hypot(here[:, 1] - ref.hip[0], here[:, 2] - ref.hip[1])
+        still = full & c.finite[g] & (c.reach[g] <= limits.still_trunks * ref.length)
+    rows = c.rows[g]
+    limit = limits.shift_trunks * ref.length
+    dist = np.hypot(rows[:, 1] - ref.hip[0], rows[:, 2] - ref.hip[1])
     shift = dist > limit
     near = np.flatnonzero(still & np.isclose(dist, limit, rtol=1e-9, atol=0.0))
     for i in near.tolist():  # at the threshold, Python's hypot decides (its rounding)
-        shift[i] = math.hypot(here[i, 1] - ref.hip[0], here[i, 2] - ref.hip[1]) > limit
-    median = _window_median(sliding_window_view(full[:, 0], m)[skip:])
+        shift[i] = math.hypot(rows[i, 1] - ref.hip[0], rows[i, 2] - ref.hip[1]) > limit
+    median = c.median[g]
     with np.errstate(invalid="ignore"):
-        turn = np.abs(np.remainder(median - ref.azimuth + 180.0, 360.0) - 180.0) > tol
-    off[first:] = still & (shift | (np.isfinite(median) & turn))
-    return off
+        turn = np.abs(np.remainder(median - ref.azimuth + 180.0, 360.0) - 180.0)
+        return still & (shift | (np.isfinite(median) & (turn > limits.azimuth_tol)))
 
 
 def _window_median(az: FloatArray) -> FloatArray:
@@ -138,10 +170,11 @@ def _window_median(az: FloatArray) -> FloatArray:
 def _since(off: BoolArray, t: FloatArray, carried: float) -> FloatArray:
     """Per read frame, when its run of displaced frames began (`displaced_since`)."""
     k = len(off)
+    if k == 0:
+        return np.zeros(0)
     starts = off & ~np.concatenate([[False], off[:-1]])
-    begin = np.maximum.accumulate(np.where(starts, np.arange(k), 0)) if k else np.zeros(0, int)
-    since = t[begin] if k else np.zeros(0)
-    if k and off[0] and not math.isnan(carried):
-        first_run = np.arange(k) < (np.argmin(off) if not off.all() else k)
+    since = t[np.maximum.accumulate(np.where(starts, np.arange(k), 0))]
+    if off[0] and not math.isnan(carried):
+        first_run = np.arange(k) < (k if off.all() else int(np.argmin(off)))
         since = np.where(first_run, carried, since)
     return np.where(off, since, np.nan)
