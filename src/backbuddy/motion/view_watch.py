@@ -162,7 +162,7 @@ class _Block:
 
     def frame(self, i: int) -> Frame:
         if not self.lo <= i < self.lo + len(self.frames):
-            self.lo, self.frames = i, self.cols.frames(i, i + 32)
+            self.lo, self.frames = i, self.cols.frames(i, i + 8)
         return self.frames[i - self.lo]
 
 
@@ -206,13 +206,31 @@ class ViewWatch:
         rows = np.column_stack([cols.azimuth, cols.hip, cols.shoulders]).astype(np.float64)
         s, i, block = self._s, 0, _Block(cols)
         recent = np.array(list(s.recent), np.float64).reshape(-1, rows.shape[1])
-        window = s.recent.maxlen or 1
         c = arrays.clip(
-            np.asarray(cols.t, np.float64), cols.same, cols.segment, valid, rows, recent, window
+            np.asarray(cols.t, np.float64),
+            cols.same,
+            cols.segment,
+            valid,
+            rows,
+            recent,
+            s.recent.maxlen or 1,
+            STILL_TRUNKS,
+            cos=np.asarray(cols.cos, np.float64),
+            elevation=np.asarray(cols.elevation, np.float64),
+            length=length,
+            torso=np.array(list(s.torso), np.float64).reshape(-1, 4),
+            torso_window=s.torso.maxlen or 1,
         )
         while i < n:
-            if s.ref is None or s.relooking:  # a (re-)read: frame by frame
+            if s.ref is None:  # the first read (its gain grows frame by frame): one by one
                 moved[i] = self._step(block.frame(i))
+            elif s.relooking:
+                stop = self._reread(c, i)
+                relook[i:stop], cos[i:stop], epoch[i:stop] = True, self._gain_cos(), s.epoch
+                if stop == n:
+                    break
+                i = stop
+                moved[i] = self._step(block.frame(i))  # the view settles, stepped as ever
             else:
                 stop = self._settled(c, i)
                 cos[i:stop], epoch[i:stop] = self._gain_cos(), s.epoch
@@ -246,6 +264,22 @@ class ViewWatch:
             lo, size = hi, size * 2
         return n
 
+    def _reread(self, c: arrays.Clip, lo: int) -> int:
+        """Read a re-read's frames from `lo` up to the one where the view settles; its index
+        (or the end). In growing chunks, as `_settled`."""
+        s, size, n = self._s, ARRAY_MIN, len(c.t)
+        while lo < n:
+            hi = min(lo + size, n)
+            torso = np.array(list(s.torso), np.float64).reshape(-1, 4)
+            run = arrays.reread_run(c, lo, hi, torso, len(s.settle), s.segment, VIEW_FRAMES)
+            s.torso = deque(map(tuple, run.torso.tolist()), maxlen=c.torso_window)
+            s.settle = [*s.settle, *run.samples]
+            s.segment = run.segment
+            if run.stop < hi:
+                return run.stop
+            lo, size = hi, size * 2
+        return n
+
     def _gain_cos(self) -> float:
         s = self._s
         if not s.gain_samples:
@@ -253,7 +287,8 @@ class ViewWatch:
         # The samples change only when a (re-)read takes new ones, always as a new list:
         # its median is kept until then (a live frame asks on every frame).
         if self._gain_memo[0] is not s.gain_samples:
-            self._gain_memo = (s.gain_samples, float(np.median(s.gain_samples)))
+            # finite cosines (`_collect` takes no other): `np.median` in plain floats
+            self._gain_memo = (s.gain_samples, _sorted_median(sorted(s.gain_samples)))
         return self._gain_memo[1]
 
     def _step(self, f: Frame) -> bool:
@@ -325,12 +360,12 @@ class ViewWatch:
 
     def _settle(self, f: Frame) -> None:
         s = self._s
-        arr = np.asarray(s.settle)
-        view = arr[np.isfinite(arr[:, 1]) & np.isfinite(arr[:, 2])]
-        az = float(np.median(view[:, 1])) if len(view) else math.nan
-        el = float(np.median(view[:, 2])) if len(view) else math.nan
+        # `np.median` of the samples whose view is known, in plain floats (`_sorted_median`)
+        view = [(a, e) for _, a, e, *_ in s.settle if math.isfinite(a) and math.isfinite(e)]
+        az = _sorted_median(sorted(a for a, _ in view)) if view else math.nan
+        el = _sorted_median(sorted(e for _, e in view)) if view else math.nan
         s.ref = _Ref(f.hip, f.length, az, el)
-        s.gain_samples = list(arr[:, 0])
+        s.gain_samples = [c for c, *_ in s.settle]
         if s.relooking:
             s.relooking = False
             s.epoch += 1

@@ -45,6 +45,12 @@ class Clip:
     reach: FloatArray
     finite: BoolArray
     median: FloatArray
+    cos: FloatArray
+    elevation: FloatArray
+    torso: FloatArray
+    torso_head: int
+    torso_window: int
+    torso_still: BoolArray
 
 
 def clip(
@@ -55,9 +61,19 @@ def clip(
     rows: FloatArray,
     recent: FloatArray,
     window: int,
+    still_trunks: float,
+    *,
+    cos: FloatArray,
+    elevation: FloatArray,
+    length: FloatArray,
+    torso: FloatArray,
+    torso_window: int,
 ) -> Clip:
-    """The window statistics of every frame the watch reads (`valid`), after `recent`."""
+    """The window statistics of every frame the watch reads (`valid`), after `recent` (the
+    settled watch's window) and `torso` (a re-read's: hip x, y, trunk length, time)."""
     read = np.flatnonzero(valid)
+    more = np.column_stack([rows[read, 1], rows[read, 2], length[read], t[read]])
+    torso_rows = np.concatenate([torso, more])
     full = np.concatenate([recent, rows[read]])
     n, m = len(full), window
     reach, finite, median = np.full(n, np.nan), np.zeros(n, bool), np.full(n, np.nan)
@@ -74,7 +90,46 @@ def clip(
             spans = hi - lo
             reach[m - 1 :] = np.hypot(spans[:, 0::2], spans[:, 1::2]).max(axis=1)
         median[m - 1 :] = _window_median(sliding_window_view(full[:, 0], m))
-    return Clip(t, same, segment, read, full, len(recent), m, reach, finite, median)
+    return Clip(
+        t,
+        same,
+        segment,
+        read,
+        full,
+        len(recent),
+        m,
+        reach,
+        finite,
+        median,
+        cos,
+        elevation,
+        torso_rows,
+        len(torso),
+        torso_window,
+        _torso_still(torso_rows, torso_window, still_trunks),
+    )
+
+
+def _torso_still(rows: FloatArray, m: int, still_trunks: float) -> BoolArray:
+    """Per row, `ViewWatch._torso_still` of the window ending there: the hip's x, y spans
+    within `still_trunks` of the window's median trunk length (False before a full window)."""
+    n = len(rows)
+    out = np.zeros(n, bool)
+    k = n - m + 1
+    if k <= 0:
+        return out
+    xy = rows[:, :2]
+    hi, lo = xy[m - 1 :].copy(), xy[m - 1 :].copy()
+    for j in range(m - 1):
+        np.maximum(hi, xy[j : j + k], out=hi)
+        np.minimum(lo, xy[j : j + k], out=lo)
+    bad = np.concatenate([[0], np.cumsum(~np.isfinite(xy).all(axis=1))])
+    length = _window_median(sliding_window_view(rows[:, 2], m))
+    with np.errstate(invalid="ignore"):
+        spans = hi - lo
+        reach = np.hypot(spans[:, 0], spans[:, 1])
+        out[m - 1 :] = ((bad[m:] - bad[:k]) == 0) & (reach <= still_trunks * length)
+    return out
 
 
 @dataclass(frozen=True)
@@ -134,6 +189,49 @@ def settled_run(ref: Settled, c: Clip, lo: int, hi: int, limits: Limits) -> Run:
     same_before = same_at[same_at < stop]
     seg = int(c.segment[same_before[-1]]) if same_before.size else ref.segment
     return Run(stop, kept, ds, seg)
+
+
+@dataclass(frozen=True)
+class Reread:
+    """Where a re-read's frames end (`stop`: the frame where the view settles, or the end),
+    and its state just before it: the torso window, the new view samples, the segment."""
+
+    stop: int
+    torso: FloatArray
+    samples: list[tuple[float, float, float, float, float]]
+    segment: int
+
+
+def reread_run(
+    c: Clip, lo: int, hi: int, torso: FloatArray, samples: int, segment: int, needed: int
+) -> Reread:
+    """Read frames `lo`…`hi` as a re-read would (`ViewWatch._collect`), up to the frame whose
+    samples settle the view: `needed` samples with a finite view cosine (`samples` taken
+    already) and the torso still over a full window (`torso`: its rows so far)."""
+    first, last = np.searchsorted(c.read, [lo, hi])
+    at = c.read[first:last]
+    g = c.torso_head + np.arange(first, last)  # their torso rows
+    full = len(torso) + np.arange(1, len(at) + 1) >= c.torso_window
+    taken = samples + np.cumsum(np.isfinite(c.cos[at]))
+    settles = np.flatnonzero(full & c.torso_still[g] & (taken >= needed))
+    p = int(settles[0]) if settles.size else len(at)  # frames read before the settle
+    stop = int(at[p]) if settles.size else hi
+    kept = np.concatenate([torso, c.torso[g[:p]]])[-c.torso_window :]
+    took = np.flatnonzero(np.isfinite(c.cos[at[:p]]))[: max(0, needed - samples)]
+    row = c.rows[c.head + first + took]  # azimuth, hip x, y
+    taken_rows = list(
+        zip(
+            c.cos[at[took]].tolist(),
+            row[:, 0].tolist(),
+            c.elevation[at[took]].tolist(),
+            row[:, 1].tolist(),
+            row[:, 2].tolist(),
+            strict=True,
+        )
+    )
+    same_at = lo + np.flatnonzero(c.same[lo:stop])
+    seg = int(c.segment[same_at[-1]]) if same_at.size else segment
+    return Reread(stop, kept, taken_rows, seg)
 
 
 def _off(ref: Settled, c: Clip, g: IntArray, limits: Limits) -> BoolArray:
