@@ -198,11 +198,15 @@ class ViewWatch:
         n = len(cols.t)
         if not (n >= ARRAY_MIN if in_arrays is None else in_arrays):
             return self.scan(cols.frames())
+        with np.errstate(invalid="ignore"):  # NaN and infinities are read as frame by frame
+            return self._scan_arrays(cols)
+
+    def _scan_arrays(self, cols: Columns) -> WatchTrace:
+        n = len(cols.t)
         relook, moved = np.zeros(n, bool), np.zeros(n, bool)
         cos, epoch = np.full(n, np.nan), np.zeros(n, np.int64)
         length = np.asarray(cols.length, np.float64)
-        with np.errstate(invalid="ignore"):
-            valid = cols.same & np.isfinite(length) & (length > 0)
+        valid = cols.same & np.isfinite(length) & (length > 0)
         rows = np.column_stack([cols.azimuth, cols.hip, cols.shoulders]).astype(np.float64)
         s, i, block = self._s, 0, _Block(cols)
         recent = np.array(list(s.recent), np.float64).reshape(-1, rows.shape[1])

@@ -8,7 +8,8 @@ azimuth) are computed once per clip for every frame (`Clip`); a settled stretch 
 compares them with its reference (`settled_run`), and the frame where the camera is seen to
 move is stepped one by one again. Every decision repeats the frame-by-frame arithmetic
 (`_still_rows`, `_sorted_median`, Python's `%`, `math.hypot` at the threshold), so the scan is
-bit for bit the frame-by-frame one (tests/unit/motion/test_view_watch_arrays.py).
+bit for bit the frame-by-frame one (tests/unit/motion/test_view_watch_arrays.py). NaN and
+infinite inputs are expected here: the caller quiets numpy's warnings once for a whole scan.
 """
 
 from __future__ import annotations
@@ -86,9 +87,8 @@ def clip(
             np.minimum(lo, points[j : j + k], out=lo)
         bad = np.concatenate([[0], np.cumsum(~np.isfinite(points).all(axis=1))])
         finite[m - 1 :] = (bad[m:] - bad[:k]) == 0
-        with np.errstate(invalid="ignore"):
-            spans = hi - lo
-            reach[m - 1 :] = np.hypot(spans[:, 0::2], spans[:, 1::2]).max(axis=1)
+        spans = hi - lo
+        reach[m - 1 :] = np.hypot(spans[:, 0::2], spans[:, 1::2]).max(axis=1)
         median[m - 1 :] = _window_median(sliding_window_view(full[:, 0], m))
     return Clip(
         t,
@@ -125,10 +125,9 @@ def _torso_still(rows: FloatArray, m: int, still_trunks: float) -> BoolArray:
         np.minimum(lo, xy[j : j + k], out=lo)
     bad = np.concatenate([[0], np.cumsum(~np.isfinite(xy).all(axis=1))])
     length = _window_median(sliding_window_view(rows[:, 2], m))
-    with np.errstate(invalid="ignore"):
-        spans = hi - lo
-        reach = np.hypot(spans[:, 0], spans[:, 1])
-        out[m - 1 :] = ((bad[m:] - bad[:k]) == 0) & (reach <= still_trunks * length)
+    spans = hi - lo
+    reach = np.hypot(spans[:, 0], spans[:, 1])
+    out[m - 1 :] = ((bad[m:] - bad[:k]) == 0) & (reach <= still_trunks * length)
     return out
 
 
@@ -179,8 +178,7 @@ def settled_run(ref: Settled, c: Clip, lo: int, hi: int, limits: Limits) -> Run:
     off = _off(ref, c, g, limits)
     t = c.t[at]
     since = _since(off, t, ref.displaced_since)
-    with np.errstate(invalid="ignore"):
-        moved = new_seg[at - lo] | (off & (t - since >= limits.persist - 1e-9))
+    moved = new_seg[at - lo] | (off & (t - since >= limits.persist - 1e-9))
     hits = np.flatnonzero(moved)
     p = int(hits[0]) if hits.size else len(at)  # frames read before the move
     stop = int(at[p]) if hits.size else hi
@@ -237,19 +235,17 @@ def reread_run(
 def _off(ref: Settled, c: Clip, g: IntArray, limits: Limits) -> BoolArray:
     """Per frame read (its row `g`): is the torso displaced (`ViewWatch._displaced`'s `off`)?"""
     full = len(ref.recent) + np.arange(1, len(g) + 1) >= c.window  # the window is full
-    with np.errstate(invalid="ignore"):
-        still = full & c.finite[g] & (c.reach[g] <= limits.still_trunks * ref.length)
+    still = full & c.finite[g] & (c.reach[g] <= limits.still_trunks * ref.length)
     rows = c.rows[g]
     limit = limits.shift_trunks * ref.length
     dist = np.hypot(rows[:, 1] - ref.hip[0], rows[:, 2] - ref.hip[1])
     shift = dist > limit
-    near = np.flatnonzero(still & np.isclose(dist, limit, rtol=1e-9, atol=0.0))
+    near = np.flatnonzero(still & (np.abs(dist - limit) <= 1e-9 * limit))
     for i in near.tolist():  # at the threshold, Python's hypot decides (its rounding)
         shift[i] = math.hypot(rows[i, 1] - ref.hip[0], rows[i, 2] - ref.hip[1]) > limit
     median = c.median[g]
-    with np.errstate(invalid="ignore"):
-        turn = np.abs(np.remainder(median - ref.azimuth + 180.0, 360.0) - 180.0)
-        return still & (shift | (np.isfinite(median) & (turn > limits.azimuth_tol)))
+    turn = np.abs(np.remainder(median - ref.azimuth + 180.0, 360.0) - 180.0)
+    return still & (shift | (np.isfinite(median) & (turn > limits.azimuth_tol)))
 
 
 def _window_median(az: FloatArray) -> FloatArray:
@@ -260,8 +256,7 @@ def _window_median(az: FloatArray) -> FloatArray:
     rows = np.arange(len(az))
     hi = ordered[rows, np.minimum(mid, az.shape[1] - 1)]
     lo = ordered[rows, np.maximum(mid - 1, 0)]
-    with np.errstate(invalid="ignore"):
-        out = np.where(count % 2 == 1, hi, (lo + hi) / 2)
+    out = np.where(count % 2 == 1, hi, (lo + hi) / 2)
     return np.where(count > 0, out, np.nan)
 
 
