@@ -8,9 +8,13 @@
   the product drives it: it sleeps in select() on the feed's wake-up descriptor until a
   frame's events wait or the next 0.1 s tick is due (no polling), stamps events with the
   session clock, and stores quiet poses by the same group commit (`GROUP_S`) while every
-  other event is committed before it takes effect. Goal ≥ 0.9. Also the CPU-time ratio
-  (all threads), which a busy machine disturbs less.
-* kinematics + checks + monitors on precomputed landmarks, frames/s. Goal ≥ 100,000.
+  other event is committed before it takes effect. The video file is opened and the pose
+  graph started before either clock starts (a session pays them once); decoding each frame
+  is timed. Goal ≥ 0.9. Also the CPU-time ratio (all threads), which a busy machine disturbs
+  less.
+* kinematics + checks + monitors on precomputed landmarks, frames per CPU second (process
+  time: the monitor runs on one thread, and the shared machine's other work would otherwise
+  be counted). Goal ≥ 100,000.
 * halt latency on the synthetic sequences: frames from the first frame whose true
   speed exceeds the hard limit to the engine's `halt` cue. Goal ≤ 2 at 30 fps.
 * speed error on the slow (5, 10 °/s) sequences, mean |measured − true| once tracking
@@ -27,7 +31,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,11 +79,6 @@ def _rates(n: int, wall: float, cpu: float) -> tuple[float, float]:
     return n / (time.perf_counter() - wall), (time.process_time() - cpu) / n
 
 
-def _first_frames(limit: int) -> Iterator[video.Frame]:
-    with video.open_file(CLIP) as source:
-        yield from (f for f, _ in zip(source, range(limit), strict=False))
-
-
 def _pipeline(limit: int, db: Path) -> tuple[float, float]:
     """(frames/s, CPU seconds per frame) of the live pipeline as `guide --camera` runs it
     (module doc): the camera worker (`PoseFeed`) and `run_loop`'s turns without a screen."""
@@ -89,10 +87,13 @@ def _pipeline(limit: int, db: Path) -> tuple[float, float]:
     runner = SessionRunner.start(store, state, None, AT, camera=True)
     runner.group_s = GROUP_S  # as `run_loop` sets it
     runner.handle(ev.Begin(0.0, at=AT, camera=True), AT)
-    with PoseModel() as model:
+    # The camera is opened and the graph started before the clock, as for raw MediaPipe: a
+    # session pays them once, not on each of these 100 frames. Decoding every frame is timed.
+    with video.open_file(CLIP) as source, PoseModel() as model:
         model.estimate(_decoded(1)[0].rgb)
+        frames = (f for f, _ in zip(source, range(limit), strict=False))
         wall, cpu = time.perf_counter(), time.process_time()
-        feed = PoseFeed(video.prefetch(_first_frames(limit)), HUG, model).start()
+        feed = PoseFeed(video.prefetch(frames), HUG, model).start()
         started, next_tick = time.monotonic(), TICK_S
         while feed.view.error is None:
             select.select([feed.fileno()], [], [], max(0.0, started + next_tick - time.monotonic()))
@@ -139,15 +140,15 @@ def motion_throughput() -> list[Result]:
     lm = poses.seated_hug(angle)
     best = 0.0
     for _ in range(3):
-        started = time.perf_counter()
+        started = time.process_time()
         PoseMonitor(HUG).update(lm)
-        best = max(best, len(lm) / (time.perf_counter() - started))
+        best = max(best, len(lm) / (time.process_time() - started))
     one = PoseMonitor(HUG)
     frames = [lm.take(slice(i, i + 1)) for i in range(300)]
-    started = time.perf_counter()
+    started = time.process_time()
     for frame in frames:
         one.update(frame)
-    per_frame_ms = 1000 * (time.perf_counter() - started) / len(frames)
+    per_frame_ms = 1000 * (time.process_time() - started) / len(frames)
     return [
         emit("motion_batch_fps", best, "frames/s", ">=100000"),
         emit("motion_live_ms_per_frame", per_frame_ms, "ms", "<=5"),
