@@ -135,14 +135,9 @@ class _Told:
         raise AssertionError(f"never came: {self.lines[-5:]}")
 
 
-def test_sigkill_of_the_terminal_guide_loses_only_the_last_group_of_poses(tmp_path) -> None:
-    db = f"sqlite:///{tmp_path / 'terminal.sqlite3'}"
-    child = subprocess.Popen(
-        [sys.executable, "-c", TERMINAL, db, str(CLIP)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+def _drive_and_kill(child: subprocess.Popen[str]) -> _Told:
+    """STOP, resume, a sensation, ten more poses and a few waiting: then SIGKILL. Returns all
+    the child said, to the last line it wrote before it died."""
     assert child.stdin is not None
     assert child.stdout is not None
     told = _Told(child)
@@ -164,6 +159,23 @@ def test_sigkill_of_the_terminal_guide_loses_only_the_last_group_of_poses(tmp_pa
     child.wait(timeout=10)
     rest = child.stdout.read()  # what it had said before it died
     told.lines += [json.loads(line) for line in rest.splitlines() if line.strip()]
+    return told
+
+
+def test_sigkill_of_the_terminal_guide_loses_only_the_last_group_of_poses(tmp_path) -> None:
+    db = f"sqlite:///{tmp_path / 'terminal.sqlite3'}"
+    child = subprocess.Popen(
+        [sys.executable, "-c", TERMINAL, db, str(CLIP)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        told = _drive_and_kill(child)
+    finally:
+        if child.poll() is None:  # a failed step above: leave no child behind
+            child.kill()
+            child.wait(timeout=10)
 
     # What the child applied and must have stored: every event but the quiet ticks.
     applied = [(x["kind"], x["t"]) for x in told.lines if x["kind"] != "tick" or x["cues"]]
@@ -182,4 +194,5 @@ def test_sigkill_of_the_terminal_guide_loses_only_the_last_group_of_poses(tmp_pa
     assert all(t > last_t - GROUP_S for _, t in lost), (lost, last_t)  # the last 0.2 s only
     assert any(x["waiting"] > 0 for x in told.lines)  # poses were really grouped
     assert {"begin", "stop", "resume", "sensation"} <= {kind for kind, _ in stored}
-    assert cues[: len(shown := [k for x in told.lines for k in x["cues"]])] == shown
+    shown = [kind for x in told.lines for kind in x["cues"]]
+    assert cues[: len(shown)] == shown  # every cue handed back was stored before
