@@ -15,7 +15,7 @@ import time
 import tty
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -29,9 +29,9 @@ from rich.text import Text
 from backbuddy.domain import events as ev
 from backbuddy.domain import wording
 from backbuddy.domain.cues import Cue
-from backbuddy.domain.errors import TransitionNotAllowed
+from backbuddy.domain.errors import StoreError, TransitionNotAllowed
 from backbuddy.domain.session import SessionState
-from backbuddy.services.session_runner import TICK_S, SessionRunner
+from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner
 
 if TYPE_CHECKING:
     from backbuddy.cli.guide_voice import GuideVoice
@@ -129,7 +129,29 @@ def run_loop(
     `seen` becomes readable (a turn without a key or a tick), so neither a spoken stop nor
     a jerk the camera saw waits for a tick. Every cue goes to `voice` to be spoken
     (a halt silences it first).
+
+    Quiet poses are stored as the web app's live session stores them: together, every
+    `GROUP_S` (`SessionRunner` group commit); every other event is committed before its cues
+    are shown, as always. A loop left by an error writes the poses still waiting.
     """
+    runner.group_s = GROUP_S
+    try:
+        _turns(runner, console, screen, camera, poll, voice, seen)
+    finally:
+        with suppress(StoreError):  # a store that failed has said so already
+            runner.flush()
+
+
+def _turns(
+    runner: SessionRunner,
+    console: Console,
+    screen: Screen,
+    camera: bool,
+    poll: Callable[[float], Iterable[ev.Event]] | None,
+    voice: GuideVoice | None,
+    seen: int | None,
+) -> None:
+    """`run_loop`'s turns until the session ends."""
     started = time.monotonic()
     wall = datetime.now(UTC)
     log: deque[Cue] = deque(maxlen=6)

@@ -155,6 +155,17 @@ def view_gain(cos: float) -> float:
     return 1.0 / max(sin, MIN_VIEW_SIN)
 
 
+def view_gains(cos: FloatArray) -> FloatArray:
+    """`view_gain` of each reading, NaN (no view read yet) giving 1. The monitor's readings
+    are the view's median, which changes only when the view is read again: each distinct one
+    is computed once (Python's `**`, whose rounding numpy's power does not share)."""
+    if len(cos) < 8:  # a live frame: sorting out the distinct ones costs more
+        return np.array([view_gain(c) if c == c else 1.0 for c in cos.tolist()], np.float64)
+    values, inverse = np.unique(cos, return_inverse=True)
+    gains = [view_gain(c) if c == c else 1.0 for c in values.tolist()]
+    return np.asarray(gains, np.float64)[inverse.reshape(-1)]
+
+
 def shoulder_hip_twist_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
     """Rotation of the shoulder line against the hip line about the trunk, degrees in (-90, 90].
 

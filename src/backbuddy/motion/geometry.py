@@ -29,7 +29,8 @@ def mid(xyz: FloatArray, left: int, right: int) -> FloatArray:
 
 
 def world(lm: Landmarks) -> FloatArray:
-    return lm.world[:, :, :3].astype(np.float64)
+    """World x, y, z, float64 (the frames' one cached copy: read-only)."""
+    return lm.world_xyz()
 
 
 def angle_between(u: FloatArray, v: FloatArray) -> FloatArray:

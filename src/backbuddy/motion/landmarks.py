@@ -121,6 +121,14 @@ class Landmarks:
             self._pixels["xy"] = self.image[:, :, :2].astype(np.float64) * scale
         return self._pixels["xy"]
 
+    def world_xyz(self) -> FloatArray:
+        """World x, y, z in metres, shape (T, 33, 3), float64 (cached: read-only, shared)."""
+        if "world" not in self._pixels:
+            xyz = self.world[:, :, :3].astype(np.float64)
+            xyz.flags.writeable = False  # every measure reads the one copy
+            self._pixels["world"] = xyz
+        return self._pixels["world"]
+
     def visibility(self) -> FloatArray:
         """Shape (T, 33), float64; NaN (no person) reads as 0 (cached)."""
         if "vis" not in self._pixels:

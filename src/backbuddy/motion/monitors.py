@@ -297,23 +297,10 @@ class PoseMonitor:
         cos = np.where(same, angles.view_cos(lm, self.min_visibility), np.nan)
         px = lm.pixels()
         sides = np.concatenate([px[:, L.LEFT_SHOULDER], px[:, L.RIGHT_SHOULDER]], axis=1)
-        frames = [
-            view_watch.Frame(t, sm, sg, (hx, hy), ln, az, el, c, tuple(sh))
-            for t, sm, sg, hx, hy, ln, az, el, c, sh in zip(
-                lm.t.tolist(),
-                same.tolist(),
-                segment.tolist(),
-                hip[:, 0].tolist(),
-                hip[:, 1].tolist(),
-                length.tolist(),
-                view.azimuth.tolist(),
-                view.elevation.tolist(),
-                cos.tolist(),
-                sides.tolist(),
-                strict=True,
-            )
-        ]
-        return self.view_watch.scan(frames)
+        columns = view_watch.Columns(
+            lm.t, same, segment, hip, length, view.azimuth, view.elevation, cos, sides
+        )
+        return self.view_watch.scan_columns(columns)
 
     def _view_gain(self, cos: FloatArray) -> FloatArray:
         """Per frame, the gain that undoes the view's shrinking of a sagittal primary measure.
@@ -324,7 +311,7 @@ class PoseMonitor:
         """
         if self.base not in angles.SAGITTAL:
             return np.ones(cos.shape[0])
-        return np.array([angles.view_gain(c) if c == c else 1.0 for c in cos.tolist()])
+        return angles.view_gains(cos)
 
     def _all_check_ids(self) -> tuple[str, ...]:
         return self.active_checks if self.live else checks.technique_check_ids(self.technique)

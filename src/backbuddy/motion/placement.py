@@ -106,9 +106,12 @@ def world_view(lm: Landmarks, lying: bool) -> tuple[FloatArray, FloatArray]:
     MediaPipe's world frame: x right, y down, z away from the camera; turned here to y up and
     z toward the camera, so the direction to the camera is +z.
     """
-    w = world(lm) * np.array([1.0, -1.0, -1.0])
-    axis = _unit(mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - mid(w, L.LEFT_HIP, L.RIGHT_HIP))
-    left = (w[:, L.LEFT_HIP] - w[:, L.RIGHT_HIP]) + (w[:, L.LEFT_SHOULDER] - w[:, L.RIGHT_SHOULDER])
+    # Only the shoulders and hips are read: turned alone, not all 33 points of every frame.
+    ls, rs, lh, rh = 0, 1, 2, 3
+    torso = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
+    w = world(lm)[:, torso] * np.array([1.0, -1.0, -1.0])
+    axis = _unit(mid(w, ls, rs) - mid(w, lh, rh))
+    left = (w[:, lh] - w[:, rh]) + (w[:, ls] - w[:, rs])
     if lying:
         up = _unit(left)
         px = lm.pixels()

@@ -20,6 +20,7 @@ view, and the hint says what to change first.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, insort
 from collections import deque
 from dataclasses import dataclass, field
@@ -127,13 +128,15 @@ class PlacementGate:
         read before them are dropped and the gate shuts."""
         s = self._s
         n = still.shape[0]
-        ok = np.zeros(n, bool)
-        az_out, el_out = np.full(n, np.nan), np.full(n, np.nan)
         rate = self._rates(t, n)
         landscape = size is not None and size[0] >= size[1]
         video_ok = self._video_ok(rate, landscape)
         azs, els, stills = view.azimuth.tolist(), view.elevation.tolist(), still.tolist()
         forgets = [False] * n if forget is None else forget.tolist()
+        # Plain lists in the loop (a numpy item costs more than the frame's own work).
+        ok, videos = [False] * n, video_ok.tolist()
+        az_out, el_out = [math.nan] * n, [math.nan] * n
+        judged = self.region is not None
         for i in range(n):
             if forgets[i]:
                 s = self._s = GateState(self.window, times=s.times)  # the rate still holds
@@ -145,23 +148,29 @@ class PlacementGate:
                     s.ok = self._judge(s.estimate, s.ok)
             if s.estimate is not None:
                 az_out[i], el_out[i] = s.estimate
-            ok[i] = (s.ok if self.region is not None else True) and bool(video_ok[i])
-        return GateTrace(ok, az_out, el_out, rate, video_ok, landscape)
+            ok[i] = (s.ok or not judged) and videos[i]
+        return GateTrace(
+            np.array(ok, bool),
+            np.array(az_out, np.float64),
+            np.array(el_out, np.float64),
+            rate,
+            video_ok,
+            landscape,
+        )
 
     def _rates(self, t: FloatArray | None, n: int) -> FloatArray:
         """Frames per second over the last `RATE_WINDOW_S`, per frame (NaN until known)."""
-        out = np.full(n, np.nan)
         if t is None:
-            return out
-        times = self._s.times
+            return np.full(n, np.nan)
+        times, out = self._s.times, [math.nan] * n
         for i, ti in enumerate(np.asarray(t, float).tolist()):
             times.append(ti)
-            while times[-1] - times[0] > RATE_WINDOW_S + 1e-9:
+            while ti - times[0] > RATE_WINDOW_S + 1e-9:
                 times.popleft()
-            span = times[-1] - times[0]
+            span = ti - times[0]
             if span >= RATE_MIN_SPAN_S - 1e-9:
                 out[i] = (len(times) - 1) / span
-        return out
+        return np.array(out, np.float64)
 
     def _video_ok(self, rate: FloatArray, landscape: bool) -> BoolArray:
         need = self.video

@@ -6,12 +6,15 @@ valid placement but reads the same body differently, so a range measured against
 baseline, or a speed through the old gain, is a reading from another view.
 
 `ViewWatch.scan` runs before the measures, frame by frame with its state carried over (a clip
-read whole and frame by frame give the same numbers). Once the view is settled (the first
-`VIEW_FRAMES` frames with the torso seen), it keeps a reference: where the torso's middle lies
-in the image, how long the trunk is there, and the camera's view (`placement.estimate_view`).
-The camera moved when the torso's middle and both shoulders have held still in the image
-for `RECENT_S` (a camera moved and set down; a body moving changes shape) and, for
-`PERSIST_S`, either
+read whole and frame by frame give the same numbers). `scan_columns` is the same watch on a
+clip's columns: the settled stretches between moves are read in array form
+(`view_watch_arrays`), bit for bit as frame by frame, and only the re-reads step one by one.
+
+Once the view is settled (the first `VIEW_FRAMES` frames with the torso seen), it keeps a
+reference: where the torso's middle lies in the image, how long the trunk is there, and the
+camera's view (`placement.estimate_view`). The camera moved when the torso's middle and both
+shoulders have held still in the image for `RECENT_S` (a camera moved and set down; a body
+moving changes shape) and, for `PERSIST_S`, either
 
 * the hips' middle lies more than `SHIFT_TRUNKS` trunk lengths from the reference (on the
   rendered receivers' own movements, slow, at the limit or jerky: at most 0.03; not the
@@ -43,6 +46,7 @@ from itertools import chain
 import numpy as np
 from numpy.typing import NDArray
 
+from backbuddy.motion import view_watch_arrays as arrays
 from backbuddy.motion.landmarks import BoolArray, FloatArray
 
 #: A torso middle further than this from the reference (trunk lengths) is a moved camera.
@@ -58,6 +62,8 @@ STILL_TRUNKS = 0.05
 STILL_S = 0.5
 #: Samples of the view that make a view gain (as `monitors.VIEW_FRAMES`).
 VIEW_FRAMES = 15
+#: `scan_columns` steps fewer frames than this one by one (a live frame): arrays cost more.
+ARRAY_MIN = 64
 
 
 @dataclass
@@ -111,6 +117,55 @@ class Frame:
     shoulders: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
 
+@dataclass(frozen=True)
+class Columns:
+    """A clip's inputs as columns (shape (T,), `hip` (T, 2), `shoulders` (T, 4))."""
+
+    t: FloatArray
+    same: BoolArray
+    segment: NDArray[np.int64]
+    hip: FloatArray
+    length: FloatArray
+    azimuth: FloatArray
+    elevation: FloatArray
+    cos: FloatArray
+    shoulders: FloatArray
+
+    def frames(self, lo: int = 0, hi: int | None = None) -> list[Frame]:
+        """Frames `lo`…`hi` as the frame-by-frame watch reads them (plain floats)."""
+        part = slice(lo, hi)
+        return [
+            Frame(t, sm, sg, (hx, hy), ln, az, el, c, tuple(sh))
+            for t, sm, sg, hx, hy, ln, az, el, c, sh in zip(
+                self.t[part].tolist(),
+                self.same[part].tolist(),
+                self.segment[part].tolist(),
+                self.hip[part, 0].tolist(),
+                self.hip[part, 1].tolist(),
+                self.length[part].tolist(),
+                self.azimuth[part].tolist(),
+                self.elevation[part].tolist(),
+                self.cos[part].tolist(),
+                self.shoulders[part].tolist(),
+                strict=True,
+            )
+        ]
+
+
+@dataclass
+class _Block:
+    """A re-read's frames, made from the columns a block at a time (one at a time costs more)."""
+
+    cols: Columns
+    lo: int = 0
+    frames: list[Frame] = field(default_factory=list)
+
+    def frame(self, i: int) -> Frame:
+        if not self.lo <= i < self.lo + len(self.frames):
+            self.lo, self.frames = i, self.cols.frames(i, i + 8)
+        return self.frames[i - self.lo]
+
+
 class ViewWatch:
     """Watches for a moved camera and re-reads its view (module doc)."""
 
@@ -137,6 +192,98 @@ class ViewWatch:
             epoch[i] = self._s.epoch
         return WatchTrace(relook, cos, epoch, moved)
 
+    def scan_columns(self, cols: Columns, *, in_arrays: bool | None = None) -> WatchTrace:
+        """`scan` of the frames in `cols`; settled stretches in array form (module doc), unless
+        fewer than `ARRAY_MIN` frames (or `in_arrays` says which)."""
+        n = len(cols.t)
+        if not (n >= ARRAY_MIN if in_arrays is None else in_arrays):
+            return self.scan(cols.frames())
+        with np.errstate(invalid="ignore"):  # NaN and infinities are read as frame by frame
+            return self._scan_arrays(cols)
+
+    def _scan_arrays(self, cols: Columns) -> WatchTrace:
+        n = len(cols.t)
+        relook, moved = np.zeros(n, bool), np.zeros(n, bool)
+        cos, epoch = np.full(n, np.nan), np.zeros(n, np.int64)
+        length = np.asarray(cols.length, np.float64)
+        valid = cols.same & np.isfinite(length) & (length > 0)
+        rows = np.column_stack([cols.azimuth, cols.hip, cols.shoulders]).astype(np.float64)
+        s, i, block = self._s, 0, _Block(cols)
+        recent = np.array(list(s.recent), np.float64).reshape(-1, rows.shape[1])
+        c = arrays.clip(
+            np.asarray(cols.t, np.float64),
+            cols.same,
+            cols.segment,
+            valid,
+            rows,
+            recent,
+            s.recent.maxlen or 1,
+            STILL_TRUNKS,
+            cos=np.asarray(cols.cos, np.float64),
+            elevation=np.asarray(cols.elevation, np.float64),
+            length=length,
+            torso=np.array(list(s.torso), np.float64).reshape(-1, 4),
+            torso_window=s.torso.maxlen or 1,
+        )
+        while i < n:
+            if s.ref is None:  # the first read (its gain grows frame by frame): one by one
+                moved[i] = self._step(block.frame(i))
+            elif s.relooking:
+                stop = self._reread(c, i)
+                relook[i:stop], cos[i:stop], epoch[i:stop] = True, self._gain_cos(), s.epoch
+                if stop == n:
+                    break
+                i = stop
+                moved[i] = self._step(block.frame(i))  # the view settles, stepped as ever
+            else:
+                stop = self._settled(c, i)
+                cos[i:stop], epoch[i:stop] = self._gain_cos(), s.epoch
+                if stop == n:
+                    break
+                i = stop
+                moved[i] = self._step(block.frame(i))  # the move, stepped as ever
+            relook[i], cos[i], epoch[i] = s.relooking, self._gain_cos(), s.epoch
+            i += 1
+        return WatchTrace(relook, cos, epoch, moved)
+
+    def _settled(self, c: arrays.Clip, lo: int) -> int:
+        """Read a settled stretch from frame `lo` up to the next move; its index (or the end).
+
+        In growing chunks, the state carried from one to the next: on a clip that moves
+        often the next move comes early, and nothing is compared twice."""
+        s, size, n = self._s, ARRAY_MIN, len(c.t)
+        assert s.ref is not None
+        limits = arrays.Limits(self.persist, SHIFT_TRUNKS, STILL_TRUNKS, AZIMUTH_TOL_DEG)
+        while lo < n:
+            hi = min(lo + size, n)
+            recent = np.array(list(s.recent), np.float64).reshape(-1, c.rows.shape[1])
+            ref = arrays.Settled(
+                s.ref.hip, s.ref.length, s.ref.azimuth, recent, s.displaced_since, s.segment
+            )
+            run = arrays.settled_run(ref, c, lo, hi, limits)
+            s.recent = deque(map(tuple, run.recent.tolist()), maxlen=c.window)
+            s.displaced_since, s.segment = run.displaced_since, run.segment
+            if run.stop < hi:
+                return run.stop
+            lo, size = hi, size * 2
+        return n
+
+    def _reread(self, c: arrays.Clip, lo: int) -> int:
+        """Read a re-read's frames from `lo` up to the one where the view settles; its index
+        (or the end). In growing chunks, as `_settled`."""
+        s, size, n = self._s, ARRAY_MIN, len(c.t)
+        while lo < n:
+            hi = min(lo + size, n)
+            torso = np.array(list(s.torso), np.float64).reshape(-1, 4)
+            run = arrays.reread_run(c, lo, hi, torso, len(s.settle), s.segment, VIEW_FRAMES)
+            s.torso = deque(map(tuple, run.torso.tolist()), maxlen=c.torso_window)
+            s.settle = [*s.settle, *run.samples]
+            s.segment = run.segment
+            if run.stop < hi:
+                return run.stop
+            lo, size = hi, size * 2
+        return n
+
     def _gain_cos(self) -> float:
         s = self._s
         if not s.gain_samples:
@@ -144,7 +291,8 @@ class ViewWatch:
         # The samples change only when a (re-)read takes new ones, always as a new list:
         # its median is kept until then (a live frame asks on every frame).
         if self._gain_memo[0] is not s.gain_samples:
-            self._gain_memo = (s.gain_samples, float(np.median(s.gain_samples)))
+            # finite cosines (`_collect` takes no other): `np.median` in plain floats
+            self._gain_memo = (s.gain_samples, _sorted_median(sorted(s.gain_samples)))
         return self._gain_memo[1]
 
     def _step(self, f: Frame) -> bool:
@@ -216,12 +364,12 @@ class ViewWatch:
 
     def _settle(self, f: Frame) -> None:
         s = self._s
-        arr = np.asarray(s.settle)
-        view = arr[np.isfinite(arr[:, 1]) & np.isfinite(arr[:, 2])]
-        az = float(np.median(view[:, 1])) if len(view) else math.nan
-        el = float(np.median(view[:, 2])) if len(view) else math.nan
+        # `np.median` of the samples whose view is known, in plain floats (`_sorted_median`)
+        view = [(a, e) for _, a, e, *_ in s.settle if math.isfinite(a) and math.isfinite(e)]
+        az = _sorted_median(sorted(a for a, _ in view)) if view else math.nan
+        el = _sorted_median(sorted(e for _, e in view)) if view else math.nan
         s.ref = _Ref(f.hip, f.length, az, el)
-        s.gain_samples = list(arr[:, 0])
+        s.gain_samples = [c for c, *_ in s.settle]
         if s.relooking:
             s.relooking = False
             s.epoch += 1

@@ -5,15 +5,15 @@ its cues (one transaction), and only then hand the cues back to be shown. A cras
 loses at most the event in flight; a session never finished is marked interrupted
 at next start.
 
-Group commit (the live server, `group_s > 0`): a pose event that caused no cue and
-left the mode as it was carries a measurement, not a decision, so it waits in
-memory and is written with the next step that must be stored, or once the oldest
-waiting pose is `group_s` session seconds old (a quiet tick checks too). Every
-other event — stop, symptom, pop, ready, resume, end, any halt, pause or cue — is
-committed at once, with everything waiting before it, in order, before its cues
-are returned. So a crash can lose only poses of the last `group_s` (+ one tick)
-that changed nothing anyone was told; never a stop, a halt, a symptom or a pause.
-At 30 poses a second this is ~5 commits a second instead of 30.
+Group commit (the live server and the live terminal guide, `group_s > 0`): a pose
+event that caused no cue and left the mode as it was carries a measurement, not a
+decision, so it waits in memory and is written with the next step that must be
+stored, or once the oldest waiting pose is `group_s` session seconds old (a quiet
+tick checks too). Every other event — stop, symptom, pop, ready, resume, end, any
+halt, pause or cue — is committed at once, with everything waiting before it, in
+order, before its cues are returned. So a crash can lose only poses of the last
+`group_s` (+ one tick) that changed nothing anyone was told; never a stop, a halt,
+a symptom or a pause. At 30 poses a second this is ~5 commits a second instead of 30.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ TICK_S = 0.1
 #: real one, so a later `t` is a mistake. It also bounds the ticks a run can make.
 MAX_SIMULATED_S = 6 * 3600.0
 MAX_TICKS = round(MAX_SIMULATED_S / TICK_S)
-#: The live server's group commit window for quiet poses (session seconds; see above).
+#: The live loops' group commit window for quiet poses, server and terminal (session
+#: seconds; see above).
 GROUP_S = 0.2
 
 #: What a pose changes in the state by being seen: the last pose and its timing

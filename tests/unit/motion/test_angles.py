@@ -112,3 +112,15 @@ def test_carry_forward_keeps_leading_nans() -> None:
     out = angles.carry_forward(np.array([np.nan, 1.0, np.nan, -1.0, np.nan]))
     assert np.isnan(out[0])
     assert out[1:].tolist() == [1.0, 1.0, -1.0, -1.0]
+
+
+def test_the_view_gains_of_a_clip_are_each_frames_view_gain() -> None:
+    """The array form the monitor uses gives each reading's `view_gain` bit for bit (1 for a
+    view not read yet): readings all over, at and past the ends, infinities included."""
+    rng = np.random.default_rng(5)
+    cos = np.concatenate(
+        [rng.uniform(-1.2, 1.2, 2000), [0.0, 0.8, 1.0, -1.0, 1.5, np.inf, -np.inf, np.nan]]
+    )
+    want = [angles.view_gain(c) if c == c else 1.0 for c in cos.tolist()]
+    assert angles.view_gains(cos).tolist() == want
+    assert angles.view_gains(cos[-3:]).tolist() == want[-3:]  # a few frames: one at a time
