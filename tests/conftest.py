@@ -1,4 +1,5 @@
-"""Suite-wide settings: hypothesis is derandomised in CI so a run is repeatable.
+"""Suite-wide settings: hypothesis is derandomised in CI so a run is repeatable; app servers
+are forked (tests/support/servers.py).
 
 Rich consoles read COLUMNS when they are built (at import), so it is fixed here,
 before any backbuddy module loads: output wraps the same on every machine.
@@ -21,3 +22,9 @@ settings.register_profile(
     "dev", deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# Each test's app server is its own process, forked from one that imported the app once
+# (tests/support/servers.py): the imports were most of a start.
+from tests.support import servers  # noqa: E402
+
+servers.FORKED = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from backbuddy.reports.html import TITLE
 
-from .conftest import Server, shot
+from .conftest import Server, shot, start_server
 from .flows import answer_screening
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
@@ -31,6 +32,16 @@ SIZES = [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]
 
 def size_id(size: dict[str, int]) -> str:
     return f"{size['width']}x{size['height']}"
+
+
+@pytest.fixture
+def quick_grace_server(tmp_path: Path) -> Iterator[Server]:
+    """A fresh server without the camera watch whose left sessions are recorded as
+    interrupted after 1 s, not 5 s: the report test waits for that record."""
+    srv = start_server(tmp_path, camera=False, grace=1.0)
+    yield srv
+    if srv.process.poll() is None:
+        srv.kill()
 
 
 def context_for(browser: Browser, size: dict[str, int]) -> BrowserContext:
@@ -132,7 +143,7 @@ def test_home_says_today_is_used_and_when_next_in_the_browsers_zone(
 
 
 def wait_until_recorded(page: Page, base: str) -> None:
-    """The left session is marked interrupted after the server's grace period (5 s)."""
+    """The left session is marked interrupted after the server's grace period."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         page.goto(f"{base}/history")
@@ -144,13 +155,13 @@ def wait_until_recorded(page: Page, base: str) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=size_id)
 def test_reports_and_exports_download_and_delete_needs_the_typed_words(
-    browser: Browser, plain_server: Server, size: dict[str, int]
+    browser: Browser, quick_grace_server: Server, size: dict[str, int]
 ) -> None:
     context = context_for(browser, size)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    base = plain_server.url
+    base = quick_grace_server.url
     try:
         start_and_leave(page, base)
         wait_until_recorded(page, base)
