@@ -115,8 +115,15 @@ def show_code(laptop: Page) -> str:
         "() => { const i = document.getElementById('phone-qr'); return i.complete"
         " && i.naturalWidth > 0 && document.getElementById('phone-url').textContent; }"
     )
-    image = cv2.imdecode(np.frombuffer(qr.screenshot(), np.uint8), cv2.IMREAD_GRAYSCALE)
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    # Loaded and painted can still differ by a frame or two (seen once at load 11: the
+    # screenshot decoded to ''), so read the screen again until it shows a code, for a while.
+    deadline = time.monotonic() + 10.0
+    while True:
+        image = cv2.imdecode(np.frombuffer(qr.screenshot(), np.uint8), cv2.IMREAD_GRAYSCALE)
+        text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+        if text or time.monotonic() > deadline:
+            break
+        laptop.wait_for_timeout(200)
     assert text == laptop.locator("#phone-url").inner_text()
     return str(text)
 
