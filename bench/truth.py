@@ -16,7 +16,9 @@ accepted when any of its correct set-up clips is. Over every clip of the accepte
   limit (set-up, 5 and 10 °/s). Goal ≤ 2.
 * truth_halt_frames: the worst frames from a true speed over 30 °/s to the halt (never halted
   counts as 99). Goal ≤ 2.
-* truth_false_halts: halts on clips whose true speed stays under the gentle limit. Goal 0.
+* truth_false_halts: clips with a halt while no jerk was under way: any halt on a clip whose
+  true speed stays under the hard limit, or a halt before a jerk's own rise (a still receiver
+  or a slow movement halted; `tools/calibrate/halts.py`). Goal 0.
 * truth_refused_outside_region: share of correct set-up clips at placements where the truth run
   showed the measure not valid (tools/calibrate/regions.json) that the gate refused. Goal 1.
 * truth_accepted_inside_region: share of correct set-up clips at valid placements that the gate

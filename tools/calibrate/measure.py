@@ -12,11 +12,13 @@ engine acts on, compared frame by frame with the clip's truth CSV:
 * primary range error: median |range − |true primary − true primary at the baseline frame||;
 * speed error (motions under the gentle limit: `slow`, `limit`): mean |speed − |true speed||
   over the frames where a speed is reported, movement and rest included;
-* halt latency: frames from the first frame whose true speed exceeds the hard limit (30 °/s)
-  to the first frame that would halt (speed over the hard limit, or `sudden`), counting
-  halts from the motion's first frame (negative = before the true speed crossed 30 °/s);
-* false halt: a halt frame in a clip whose true speed never exceeds the gentle limit, or
-  before the motion starts in a jerk clip.
+* halt latency (`halts.halt_outcome`): frames from the first frame whose true speed exceeds
+  the hard limit (30 °/s) to the first frame that would halt (speed over the hard limit, or
+  `sudden`), counting halts from the jerk's own rise (after the last frame at or under the
+  gentle limit before it; negative = on the rise, before the true speed crossed 30 °/s);
+* false halt: a halt frame in a clip whose true speed never exceeds the hard limit, or before
+  the jerk's rise in a jerk clip (a still receiver or a slow, gentle movement halted). Before
+  2026-11-27 a halt anywhere after the motion's first frame counted as the jerk's.
 
 **Warm tracker** (the default since 2026-11-27): each clip is fed after `degrade.PRE_ROLL_S`
 (2 s) of its own first, still frame at the clip's frame rate (`degrade.SINGLE["render"]`), as
@@ -45,12 +47,12 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import degrade  # noqa: E402
+from halts import GENTLE, HARD, halt_outcome  # noqa: E402
 from landmarks_cache import CACHE, TRUTH, landmarks  # noqa: E402
 
 from backbuddy.domain import techniques  # noqa: E402
 from backbuddy.motion.monitors import PoseMonitor  # noqa: E402
 
-HARD, GENTLE = 30.0, 10.0
 #: Frames ignored at a clip's start: MediaPipe's tracker settles (the knee drifts by up to 30
 #: px in the first 0.3 s of a clip, and on the 2026-11-26 clips speeds from that drift read up to
 #: 36 °/s as late as frame 17); a session runs the camera through the whole set-up (where the
@@ -209,14 +211,10 @@ def measure_clip(
         r.speed_err = float(np.mean(np.abs(speed[measured] - true_speed[measured])))
     halts = halt_frames(trace)[:n]
     halts[:warm_up] = False
+    judged = halt_outcome(true_speed, halts)  # one definition: tools/calibrate/halts.py
+    r.false_halt = judged.false_halt
     if r.peak_true > HARD:
-        first_true = int(np.argmax(true_speed > HARD))
-        moving = int(np.argmax(true_speed > 0.5))  # the motion's first frame
-        after = np.flatnonzero(halts[moving:]) + moving - first_true
-        r.halt_latency = float(after[0]) if after.size else float("inf")
-        r.false_halt = bool(halts[:moving].any())  # a halt while still (before the jerk)
-    else:
-        r.false_halt = bool(halts.any())
+        r.halt_latency = judged.latency
     return r
 
 
@@ -299,7 +297,7 @@ def summary(results: list[ClipResult]) -> dict[str, dict[str, float]]:
             "halt_frames_max": float(np.max(halts)) if halts else float("nan"),
             "jerks": float(len(halts)),
             "false_halts": float(sum(r.false_halt for r in g)),
-            "slow_clips": float(sum(r.peak_true <= GENTLE for r in g)),
+            "clips": float(len(g)),
         }
     return out
 
@@ -323,7 +321,7 @@ def tables(results: list[ClipResult]) -> str:
             + " | ".join(f"`{c}` measure err" for c in check_ids)
             + " | range err ° (median) | speed err °/s (set-up, slow, limit clips) "
             "| halt frames (jerks) "
-            "| false halts / clips under the gentle limit |"
+            "| false halts / clips |"
         )
         lines.append("|" + "---|" * (6 + 2 * len(check_ids)))
         for cam, g in by.items():
@@ -344,8 +342,7 @@ def tables(results: list[ClipResult]) -> str:
             cells.append(" / ".join(_f(v) for v in serr) if serr else "–")
             halts = [r.halt_latency for r in g if r.peak_true > HARD]
             cells.append(", ".join(_f(v, 0) for v in halts) if halts else "–")
-            slow = [r for r in g if r.peak_true <= GENTLE]
-            cells.append(f"{sum(r.false_halt for r in slow)} / {len(slow)}" if slow else "–")
+            cells.append(f"{sum(r.false_halt for r in g)} / {len(g)}")
             lines.append("| " + " | ".join(cells) + " |")
         mv = [r for r in rs if r.motion != "setup"]
         lines.append(f"\n#### {tech}: movements (primary measure, after the pipeline)\n")
@@ -394,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     summ = summary(results)
     print(
         "\n| group | check agreement (mean / min) | speed err °/s (mean / max) | halt frames max "
-        "(jerks) | false halts / clips under the gentle limit |"
+        "(jerks) | false halts / clips |"
     )
     print("|---|---|---|---|---|")
     for k, v in sorted(summ.items()):
@@ -402,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
             f"| {k} | {_f(v['check_agreement'], 3)} / {_f(v['check_agreement_min'], 2)} "
             f"| {_f(v['speed_error_deg_s'], 2)} / {_f(v['speed_error_max_deg_s'], 2)} "
             f"| {_f(v['halt_frames_max'], 0)} ({v['jerks']:.0f}) "
-            f"| {v['false_halts']:.0f} / {v['slow_clips']:.0f} |"
+            f"| {v['false_halts']:.0f} / {v['clips']:.0f} |"
         )
     if args.json:
         args.json.write_text(

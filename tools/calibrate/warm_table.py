@@ -45,12 +45,13 @@ def _pair(a: str, b: str) -> str:
     return a if a == b else f"{a} → **{b}**"
 
 
-def table(before: dict, after: dict) -> str:  # type: ignore[type-arg]
+def table(before: dict, after: dict, names: str = "cold → warm") -> str:  # type: ignore[type-arg]
+    """Per placement, `before` → `after` figures (`with_gate`); `names` heads each column."""
     cell = regions._cell  # noqa: SLF001 - the same cells as the regions table
     rows = [
-        "| technique | placement (az °, el ° true) | check agreement cold → warm "
-        "| speed err °/s cold → warm | halt frames (worst) cold → warm "
-        "| false halts cold → warm | goals cold → warm | gate cold → warm |",
+        f"| technique | placement (az °, el ° true) | check agreement {names} "
+        f"| speed err °/s {names} | halt frames (worst) {names} "
+        f"| false halts {names} | goals {names} | gate {names} |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for key, a in after.items():
