@@ -16,7 +16,8 @@ def _png_claiming(path: Path, width: int, height: int) -> Path:
     """A ~100-byte PNG whose header claims width × height pixels (its data is cut short)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     body = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
@@ -36,5 +37,7 @@ def test_an_image_claiming_a_huge_size_is_one_red_line(
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ")
-    assert "bomb.png" in lines[0] and "smaller copy" in lines[0]
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
+    assert "bomb.png" in lines[0]
+    assert "smaller copy" in lines[0]
