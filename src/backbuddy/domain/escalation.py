@@ -307,8 +307,9 @@ def cleared(seen: Iterable[Seen], since: datetime, now: datetime, tz: tzinfo = U
     return any(since <= s.recorded_at <= now and s.seen_on >= day for s in seen)
 
 
-def symptom_times(history: History, now: datetime) -> list[tuple[datetime, str]]:
-    """When a symptom stopped a session (or was reported after one), up to `now`, with what.
+def symptom_times(history: History) -> list[tuple[datetime, str]]:
+    """When a symptom stopped a session (or was reported after one), with what; one stamped
+    later than now counts too (the clock was set back since: a symptom still blocks, I8).
 
     A session that ended for a symptom counts from its start: its end may be stamped on
     the session's own clock (headless runs), and a block must never wait for it.
@@ -323,7 +324,7 @@ def symptom_times(history: History, now: datetime) -> list[tuple[datetime, str]]
         for a in history.aftercare
         if a.symptoms
     ]
-    return sorted((at, what.replace("_", " ")) for at, what in found if at <= now)
+    return sorted((at, what.replace("_", " ")) for at, what in found)
 
 
 def _notice(rule: RuleId, reason: str, anchor: datetime, urgency: Urgency = "routine") -> Notice:
