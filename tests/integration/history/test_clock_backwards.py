@@ -20,7 +20,7 @@ from backbuddy.domain import session
 from backbuddy.domain import techniques as tech
 from backbuddy.domain.errors import ScreeningBlocked
 from backbuddy.domain.screening import load_questions
-from backbuddy.services.escalation import person_blocks
+from backbuddy.services.escalation import StartBlocked, check_can_start, person_blocks
 from backbuddy.services.screening import require_valid_screening, take_screening
 from backbuddy.services.session_runner import SessionRunner
 
@@ -65,3 +65,18 @@ def test_a_symptom_halt_before_the_clock_went_back_still_blocks(store: SqlStore)
     assert [b.kind for b in person_blocks(store, BACK, UTC)] == ["symptom"]
     _, again = take_screening(store, T, answers(), BACK, tz=UTC)
     assert again.outcome == "block_refer"
+
+
+def test_a_session_before_the_clock_went_back_still_counts_and_its_pop_still_rests(
+    store: SqlStore,
+) -> None:
+    """I8 (1 a day) and I6 (a pop rests the region ≥ 20 min) across a clock set back."""
+    _, clear = take_screening(store, T, answers(), T0 - timedelta(minutes=5), tz=UTC)
+    runner = SessionRunner.start(store, session.new_session(tech.get(T), clear), None, T0)
+    for event in [ev.Begin(0.0, at=T0), ev.Pop(3.0), ev.End(4.0)]:
+        runner.handle(event, T0 + timedelta(seconds=event.t))
+    _, again = take_screening(store, T, answers(), BACK, tz=UTC)
+    assert again.allows_session
+    with pytest.raises(StartBlocked) as refused:
+        check_can_start(store, T, BACK + timedelta(minutes=1), tz=UTC)
+    assert {b.rule for b in refused.value.notices} >= {"frequency", "pop_rest"}
