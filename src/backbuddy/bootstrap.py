@@ -55,6 +55,12 @@ def open_store(settings: Settings, now: datetime | None = None) -> OpenedStore:
     return OpenedStore(store, interrupted)
 
 
+def check_store(settings: Settings) -> None:
+    """StoreError naming the problem unless the store opens (created or upgraded if need be);
+    running sessions are left for `open_store` to judge."""
+    SqlStore(settings.db).close()
+
+
 def pose_model_factory(
     settings: Settings | None = None, *, still: bool = False, live: bool = False
 ) -> Callable[[], PoseModel | ReceiverPose] | None:

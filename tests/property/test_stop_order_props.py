@@ -41,7 +41,9 @@ from backbuddy.web.registry import Registry
 from backbuddy.web.session_socket import Connection
 
 POINT = [0.5, 0.5, 0.0, 0.9]
-_days = itertools.count(0, 3)  # one session a day at most (I8): each example its own day
+# One session a day at most (I8): each example its own day, 3 days after the one before
+# (not before it: a session stamped later than "now" still counts, as after a clock set back).
+_days = itertools.count(0, -3)
 
 
 class Log:

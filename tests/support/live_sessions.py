@@ -1,9 +1,11 @@
 """Several running sessions in one server, for tests that drive more than one page at once.
 
-The history rules allow one session a day (I8), so session k is started k × 3 days
-before now, each after its own clean screening taken at that moment: every one
-is a real session, started through the registry with I1 and the history rules
-checked. Call it on the app's event loop (a session waits there for its page).
+The history rules allow one session a day and three in seven (I8), so the sessions are
+started 3 days apart, oldest first (the last one now), each after its own clean
+screening taken at that moment: every one is a real session, started through the
+registry with I1 and the history rules checked. (Going back in time instead no longer
+works: a session stamped later than "now" still counts, as after a clock set back.)
+Call it on the app's event loop (a session waits there for its page).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def start_live(registry: Registry, cameras: Sequence[bool], days_back: int = 0) 
     answers = {q.id: False for q in load_questions().questions}
     ids = []
     for k, camera in enumerate(cameras):
-        when = now - timedelta(days=3 * k)
+        when = now - timedelta(days=3 * (len(cameras) - 1 - k))
         take_screening(registry.store, TECHNIQUE, answers, when)
         live = registry.start(technique, camera, when)
         live.await_page()

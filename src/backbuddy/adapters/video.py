@@ -14,6 +14,7 @@ import queue
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +23,15 @@ from typing import Any, TextIO, TypeVar
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 
 from backbuddy.domain.errors import CameraError, VideoError
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
 MAX_SIDE = 640
+#: A still larger than this is refused before decoding (a phone photo is 12–50 MP; 100 MP
+#: of RGB is 300 MB of memory).
+MAX_IMAGE_PIXELS = 100_000_000
 #: FFmpeg's decoding threads for a file. One costs the least CPU per frame (frame threading
 #: adds hand-offs; a 640-pixel frame decodes in well under a millisecond anyway), and
 #: `prefetch` already overlaps decoding with pose estimation. The frames are the same.
@@ -132,12 +137,35 @@ def open_file(path: str | Path, max_side: int = MAX_SIDE) -> VideoSource:
 
 
 def _open_image(p: Path, max_side: int) -> VideoSource:
-    bgr = cv2.imread(str(p), cv2.IMREAD_COLOR)
+    width, height = _image_size(p)
+    if width * height > MAX_IMAGE_PIXELS:
+        raise VideoError(
+            f"{p}: an image of {width}×{height} pixels is over the "
+            f"{MAX_IMAGE_PIXELS // 1_000_000} megapixel limit; use a smaller copy"
+        )
+    try:
+        bgr = cv2.imread(str(p), cv2.IMREAD_COLOR)
+    except cv2.error:  # OpenCV refuses some files by assertion instead of returning None
+        bgr = None
     if bgr is None:
         raise VideoError(f"{p}: not an image OpenCV can read (corrupt, or an unsupported format)")
     rgb = _scaled(bgr, max_side)
     info = VideoInfo(str(p), float("nan"), 1, rgb.shape[1], rgb.shape[0], still=True)
     return VideoSource(info, lambda: iter([Frame(0, 0.0, rgb)]))
+
+
+def _image_size(p: Path) -> tuple[int, int]:
+    """(width, height) from the file's header, without decoding a pixel ((0, 0) when Pillow
+    cannot read it: OpenCV then decides). A 200-byte PNG can claim 60000×60000 pixels."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(p) as image:
+                return int(image.size[0]), int(image.size[1])
+    except Image.DecompressionBombError as err:  # Pillow's own limit, past ours
+        raise VideoError(f"{p}: {str(err).rstrip('.')}; use a smaller copy") from None
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds for a file it cannot read
+        return (0, 0)
 
 
 def _open_video(p: Path, max_side: int) -> VideoSource:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import ssl
 import sys
 import threading
@@ -27,7 +28,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from backbuddy.bootstrap import people_detector_factory, pose_model_factory
+from backbuddy.bootstrap import check_store, people_detector_factory, pose_model_factory
 from backbuddy.cli.options import DbOption
 from backbuddy.config import Settings, SettingsError, is_loopback, load_settings
 from backbuddy.web.app import create_app
@@ -105,6 +106,7 @@ def serve(
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     scheme = "https" if certs else "http"
     url = f"{scheme}://{shown_host}:{port}/" + (f"?token={token}" if token else "")
+    _check_can_serve(settings, host, port)
     app = create_app(settings, analyzers=camera_watch(settings), certificates=certs)
     # soft_wrap: an address, token or fingerprint is never broken over lines (a pipe or a log
     # is 80 columns to Rich), so it can be copied and compared whole.
@@ -124,6 +126,22 @@ def serve(
         ssl_certfile=str(certs.server_cert) if certs else None,
         ssl_keyfile=str(certs.server_key) if certs else None,
     )
+
+
+def _check_can_serve(settings: Settings, host: str, port: int) -> None:
+    """One red line before "running" is said: the store must open (a read-only or full
+    folder, a bad file) and the port must be free (another backbuddy, another server)."""
+    check_store(settings)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise SettingsError(
+                f"cannot listen on {host}:{port} ({err.strerror or err}): another program "
+                "(backbuddy already running?) may hold it; stop it, or choose another --port"
+            ) from None
 
 
 def _say_certificate(certs: Certificates, port: int) -> None:

@@ -221,9 +221,9 @@ def current(notice: esc.Notice, blocks: Iterable[Block], now: datetime) -> bool:
 def _answer_blocks(
     questions: Questionnaire, history: esc.History, now: datetime, tz: tzinfo
 ) -> Iterator[Block]:
+    # Every stored screening, even one stamped after `now`: the clock was set back since,
+    # and a block must never be lifted by a clock (I1).
     for s in history.screenings:
-        if s.at > now:
-            continue
         for q, answer in held_answers(questions, s.answers):
             fired = [r for t in questions.techniques for r in q.fired(answer, t)]
             waits = [r.wait_hours for r in fired if r.wait_hours is not None]
@@ -237,13 +237,13 @@ def _answer_blocks(
 
 
 def _symptom_blocks(history: esc.History, now: datetime, tz: tzinfo) -> Iterator[Block]:
-    for at, what in esc.symptom_times(history, now):
+    for at, what in esc.symptom_times(history):
         yield Block("symptom", SYMPTOM, at, f"{_when(at, now, tz)} {what[:1].lower()}{what[1:]}")
 
 
 def _active(block: Block, history: esc.History, now: datetime, tz: tzinfo) -> bool:
     if block.until is not None:
-        return block.since <= now < block.until
+        return now < block.until  # from its record on; one stamped later still holds
     return not esc.cleared(history.seen, block.since, now, tz)
 
 
@@ -366,7 +366,7 @@ def _what(q: Question, answer: Answer, at: datetime, now: datetime, tz: tzinfo) 
 def _when(at: datetime, now: datetime, tz: tzinfo) -> str:
     local, today = at.astimezone(tz), now.astimezone(tz)
     if local.date() == today.date():
-        return f"Earlier today, at {local:%H:%M},"
+        return f"{'Earlier today' if at <= now else 'Today'}, at {local:%H:%M},"
     return f"On {local:%d %b %Y} at {local:%H:%M},"
 
 

@@ -222,7 +222,9 @@ def start_blocks(
     tz: tzinfo = UTC,
 ) -> tuple[Notice, ...]:
     """What forbids starting a session for `region` at `now`: empty when it may start."""
-    past = [s for s in history.sessions if s.counts and s.started_at <= now]
+    # Every stored session, even one stamped after `now`: the clock was set back since, and
+    # a limit or a rest must never be lifted by a clock (I6, I8).
+    past = [s for s in history.sessions if s.counts]
     today = [s for s in past if _day(s.started_at, tz) == _day(now, tz)]
     week = sorted(s.started_at for s in past if now - s.started_at < WEEK)
     blocks: list[Notice] = []
@@ -236,8 +238,7 @@ def start_blocks(
             f"The next one can start after {_clock(free, tz)}."
         )
         blocks.append(_block("frequency", reason, f"week:{_day(now, tz)}", now))
-    started = [s for s in history.sessions if s.started_at <= now]  # a pop counts in any session
-    rest = _pop_rest(started, now, region, pop_rest, tz)
+    rest = _pop_rest(list(history.sessions), now, region, pop_rest, tz)  # a pop in any session
     return (*blocks, *rest)
 
 
@@ -307,8 +308,9 @@ def cleared(seen: Iterable[Seen], since: datetime, now: datetime, tz: tzinfo = U
     return any(since <= s.recorded_at <= now and s.seen_on >= day for s in seen)
 
 
-def symptom_times(history: History, now: datetime) -> list[tuple[datetime, str]]:
-    """When a symptom stopped a session (or was reported after one), up to `now`, with what.
+def symptom_times(history: History) -> list[tuple[datetime, str]]:
+    """When a symptom stopped a session (or was reported after one), with what; one stamped
+    later than now counts too (the clock was set back since: a symptom still blocks, I8).
 
     A session that ended for a symptom counts from its start: its end may be stamped on
     the session's own clock (headless runs), and a block must never wait for it.
@@ -323,7 +325,7 @@ def symptom_times(history: History, now: datetime) -> list[tuple[datetime, str]]
         for a in history.aftercare
         if a.symptoms
     ]
-    return sorted((at, what.replace("_", " ")) for at, what in found if at <= now)
+    return sorted((at, what.replace("_", " ")) for at, what in found)
 
 
 def _notice(rule: RuleId, reason: str, anchor: datetime, urgency: Urgency = "routine") -> Notice:
@@ -433,7 +435,7 @@ def _symptom_halt(history: History, now: datetime, tz: tzinfo) -> Iterable[Notic
     later sessions (I8), and its notice says so.
     """
     for s in sorted(history.sessions, key=lambda s: s.started_at):
-        if s.end_reason != "symptom" or s.started_at > now:
+        if s.end_reason != "symptom":  # one stamped after `now` too (the clock set back)
             continue
         blocking = not cleared(history.seen, s.started_at, now, tz)
         if not (blocking or _recent(s.started_at, now)):

@@ -21,6 +21,13 @@ def write_atomic(path: Path, content: bytes) -> Path:
         raise OutputError(
             f"{target} is a folder; give a file name, such as {target / 'report.html'}"
         )
+    if target.exists() and not target.is_file():
+        # A device, a pipe or a socket (`--out /dev/stdout` resolves to the terminal): the
+        # rename below would put a file in its place, and as root that replaces the device.
+        raise OutputError(
+            f"{target} is not a regular file (a device, pipe or socket); nothing was written. "
+            "Give a file name, such as report.html"
+        )
     folder = target.parent
     if not folder.is_dir():
         raise OutputError(f"cannot write {target}: the folder {folder} does not exist")

@@ -9,11 +9,14 @@ page. Both record what they find, once per notice key.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from backbuddy.domain import blocks as blk
 from backbuddy.domain import escalation as esc
@@ -35,10 +38,27 @@ class StartBlocked(SessionLimitReached):
 
 
 def local_zone() -> tzinfo:
-    """The receiver's time zone: "a day" is their calendar day."""
+    """The receiver's time zone: "a day" is their calendar day, on both sides of a
+    daylight-saving change. The named zone (TZ, else /etc/localtime) carries the rules;
+    today's offset alone would put a session at 00:30 on the night the clocks go back on
+    the day before, and allow a second session that day (I8). Without a name: the offset."""
+    name = os.environ.get("TZ", "").removeprefix(":")
+    if not name:
+        with contextlib.suppress(OSError):
+            path = os.path.realpath(LOCALTIME)
+            name = path.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in path else ""
+    if name:
+        # Unknown names (a POSIX rule such as "CET-1CEST") raise ZoneInfoNotFoundError, a
+        # KeyError; malformed ones ValueError.
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            return ZoneInfo(name)
     zone = datetime.now().astimezone().tzinfo
     assert zone is not None
     return zone
+
+
+#: The system's zone file (a link into the zone database names the zone).
+LOCALTIME = "/etc/localtime"
 
 
 @lru_cache(maxsize=1)

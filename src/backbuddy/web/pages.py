@@ -260,6 +260,10 @@ async def start_session(
     shows the same "Not today" page as the screening did, with status 409.
     """
     chosen = tech.get(technique)
+    if (running := registry.running(chosen.id, now())) is not None:
+        # A double click, the back button or a second tab: the same sitting's session,
+        # not a refusal for "a session already today" and that session lost.
+        return RedirectResponse(f"/session/{running.id}", status_code=303)
     try:
         live = registry.start(chosen, camera == "on", now())
     except StartBlocked as err:

@@ -14,6 +14,7 @@ from backbuddy.config import Settings
 from backbuddy.domain import events as ev
 from backbuddy.domain import session
 from backbuddy.domain import techniques as tech
+from backbuddy.domain.errors import ScreeningBlocked, ScreeningRequired
 from backbuddy.domain.ports import HistoryStore
 from backbuddy.domain.screening import load_questions, session_technique
 from backbuddy.services.escalation import check_can_start
@@ -48,6 +49,20 @@ class Registry:
 
     def get(self, session_id: int) -> LiveSession | None:
         return self.sessions.get(session_id)
+
+    def running(self, technique_id: str, now: datetime) -> LiveSession | None:
+        """The unfinished session of this technique still held here (its page is open, or
+        may come back), if any: a second start in the same sitting goes back to it. None
+        when the screening no longer lets a session start (I1: a block answered since is
+        shown, not stepped around)."""
+        for live in self.sessions.values():
+            if not (live.over or live.gone) and live.runner.state.technique.id == technique_id:
+                try:
+                    require_valid_screening(self.store, technique_id, now)
+                except (ScreeningRequired, ScreeningBlocked):
+                    return None
+                return live
+        return None
 
     def start(self, technique: tech.Technique, camera: bool, now: datetime) -> LiveSession:
         """Start a stored session and apply `begin`.

@@ -102,13 +102,16 @@ def test_a_region_resting_after_a_pop_gets_its_own_line(client: TestClient) -> N
 def test_a_refused_start_says_why_and_when_the_next_may_start(client: TestClient) -> None:
     """From an old page or another tab: the questions and the start itself are refused with
     the same reason and the same next start as the home page shows."""
-    start_session(client)
+    sid = start_session(client)
     home = next_start_times(client.get("/").text)[BOTH]
     refused = client.get(f"/screening/{OTHER}")
     assert refused.status_code == 409
     assert "Not now: Assisted Side-Lying Rotation" in refused.text
     assert "the limit is 1 a day" in refused.text
     assert f'The next session can start from <strong><time datetime="{home}"' in refused.text
+    # Once it is over (while it runs, a second start goes back to it: test_start_twice.py).
+    live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+    live.interrupt("test: ended").result(timeout=10)
     posted = client.post("/sessions", data={"technique": TECHNIQUE}, follow_redirects=False)
     assert posted.status_code == 409
     assert f'<time datetime="{home}"' in posted.text

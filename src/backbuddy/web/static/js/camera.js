@@ -20,6 +20,18 @@ export class Camera {
     this.inFlight = new Map();
     this.timer = null;
     this.encoding = false;
+    // Pictures the camera has delivered, and the one last sent: a frozen camera (a stalled
+    // device, a paused track) leaves the video showing its last picture, and sending that
+    // again and again would show the server a receiver perfectly still while they move (I4).
+    this.presented = 0;
+    this.sentPicture = -1;
+    if ("requestVideoFrameCallback" in video) {
+      const count = () => {
+        this.presented += 1;
+        video.requestVideoFrameCallback(count);
+      };
+      video.requestVideoFrameCallback(count);
+    }
   }
 
   async start() {
@@ -72,6 +84,9 @@ export class Camera {
     if (this.inFlight.size + (this.encoding ? 1 : 0) >= MAX_IN_FLIGHT) return;
     const { videoWidth: vw, videoHeight: vh } = this.video;
     if (!vw || !vh) return;
+    const rvfc = "requestVideoFrameCallback" in this.video;
+    if (rvfc && this.presented === this.sentPicture) return; // no new picture: send nothing
+    this.sentPicture = this.presented;
     const scale = Math.min(1, MAX_SHORT_SIDE / Math.min(vw, vh));
     this.canvas.width = Math.round(vw * scale);
     this.canvas.height = Math.round(vh * scale);

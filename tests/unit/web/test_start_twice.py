@@ -1,0 +1,45 @@
+"""Starting a session twice in one sitting (a double click on "Go to set-up", the back
+button, a second tab) goes back to the running session.
+
+It used to start nothing and show "Not now: there has already been 1 session today"
+while the first session, whose page was never opened, was recorded as interrupted after
+the grace period: the day's session lost, and an interrupted one in the history.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.unit.web.conftest import TECHNIQUE, clean_answers, make_client, start_session
+
+
+def test_a_second_start_goes_back_to_the_running_session(tmp_path: Path) -> None:
+    with make_client(tmp_path) as client:
+        first = start_session(client)
+        again = client.post("/sessions", data={"technique": TECHNIQUE}, follow_redirects=False)
+        assert again.status_code == 303, again.text
+        assert again.headers["location"] == f"/session/{first}"
+        store = client.app.state.registry.store  # type: ignore[attr-defined]
+        assert [s.id for s in store.sessions()] == [first]
+
+
+def test_an_ended_session_is_not_gone_back_to(tmp_path: Path) -> None:
+    """Once the session is over the day's limit holds as before (I8)."""
+    with make_client(tmp_path) as client:
+        first = start_session(client)
+        live = client.app.state.registry.get(first)  # type: ignore[attr-defined]
+        live.interrupt("test: the session ended").result(timeout=10)
+        again = client.post("/sessions", data={"technique": TECHNIQUE}, follow_redirects=False)
+        assert again.status_code == 409
+        assert "Not now" in again.text
+
+
+def test_a_red_flag_answered_since_is_shown_not_stepped_around(tmp_path: Path) -> None:
+    """I1: after a red flag in another tab, a second start shows the block, not the session."""
+    with make_client(tmp_path) as client:
+        start_session(client)
+        flagged = {**clean_answers(), "chest_pain": "yes"}
+        assert client.post(f"/screening/{TECHNIQUE}", data=flagged).status_code == 200
+        again = client.post("/sessions", data={"technique": TECHNIQUE}, follow_redirects=False)
+        assert again.status_code == 409
+        assert "location" not in again.headers
