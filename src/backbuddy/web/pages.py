@@ -220,6 +220,8 @@ async def screening_submit(
             else "One of the answers was not understood; please choose again."
         )
         return _form(request, templates, technique, questions, form, message)
+    if not result.allows_session:
+        await request.app.state.registry.halt_where_blocked(now())
     return _outcome(request, templates, technique, result, questions, 200)
 
 

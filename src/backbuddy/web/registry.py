@@ -64,6 +64,21 @@ class Registry:
                 return live
         return None
 
+    async def halt_where_blocked(self, now: datetime) -> list[int]:
+        """Halt every running session the screening no longer allows (I1 during a session, not
+        only at its start): a red flag answered in another tab, or on the phone, mid-session.
+        Returns the ids halted."""
+        halted = []
+        for live in list(self.sessions.values()):
+            if live.over:
+                continue
+            try:
+                require_valid_screening(self.store, live.runner.state.technique.id, now)
+            except (ScreeningRequired, ScreeningBlocked):
+                await live.halt()
+                halted.append(live.id)
+        return halted
+
     def start(self, technique: tech.Technique, camera: bool, now: datetime) -> LiveSession:
         """Start a stored session and apply `begin`.
 

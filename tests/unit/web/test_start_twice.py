@@ -43,3 +43,26 @@ def test_a_red_flag_answered_since_is_shown_not_stepped_around(tmp_path: Path) -
         again = client.post("/sessions", data={"technique": TECHNIQUE}, follow_redirects=False)
         assert again.status_code == 409
         assert "location" not in again.headers
+
+
+def test_a_red_flag_answered_during_a_session_halts_it(tmp_path: Path) -> None:
+    """I1 holds during a session too: a red flag answered in another tab halts the running
+    session at once (it used to go on, with its movement cues, until it ended)."""
+    with make_client(tmp_path) as client:
+        first = start_session(client)
+        live = client.app.state.registry.get(first)  # type: ignore[attr-defined]
+        assert live.runner.state.mode not in ("halted", "ended")
+        flagged = {**clean_answers(), "chest_pain": "yes"}
+        assert client.post(f"/screening/{TECHNIQUE}", data=flagged).status_code == 200
+        assert live.runner.state.mode == "halted"
+        store = client.app.state.registry.store  # type: ignore[attr-defined]
+        stops = [e for e in store.events(first) if e.kind == "stop"]
+        assert [e.source for e in stops] == ["system"]
+
+
+def test_a_clear_screening_during_a_session_leaves_it_running(tmp_path: Path) -> None:
+    with make_client(tmp_path) as client:
+        first = start_session(client)
+        live = client.app.state.registry.get(first)  # type: ignore[attr-defined]
+        assert client.post(f"/screening/{TECHNIQUE}", data=clean_answers()).status_code == 200
+        assert live.runner.state.mode not in ("halted", "ended")
