@@ -34,7 +34,10 @@ STOP (button, space key, voice, camera, system) and every sensation are taken in
 mode, and STOP or a symptom (sharp pain, localised pain, numbness, tingling, weakness,
 dizziness, chest pain) always makes `halt` the first cue (I2). A pop (reported, or heard
 with a confidence) is taken in every mode and always starts the region's rest (I6); a
-voice onset is taken in every mode and pauses only a movement phase. The invariants are
+voice onset is taken in every mode and pauses only a movement phase. A system STOP also
+comes when a screening answered during a session (another tab, the phone) no longer allows
+it: the web app halts every running session that screening blocks (I1 holds during a
+session, not only at its start). The invariants are
 listed in README.md ("Safety invariants").
 """
 
