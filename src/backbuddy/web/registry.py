@@ -57,11 +57,7 @@ class Registry:
         shown, not stepped around)."""
         for live in self.sessions.values():
             if not (live.over or live.gone) and live.runner.state.technique.id == technique_id:
-                try:
-                    require_valid_screening(self.store, technique_id, now)
-                except (ScreeningRequired, ScreeningBlocked):
-                    return None
-                return live
+                return live if self._screening_allows(technique_id, now) else None
         return None
 
     async def halt_where_blocked(self, now: datetime) -> list[int]:
@@ -70,14 +66,18 @@ class Registry:
         Returns the ids halted."""
         halted = []
         for live in list(self.sessions.values()):
-            if live.over:
-                continue
-            try:
-                require_valid_screening(self.store, live.runner.state.technique.id, now)
-            except (ScreeningRequired, ScreeningBlocked):
+            if not live.over and not self._screening_allows(live.runner.state.technique.id, now):
                 await live.halt()
                 halted.append(live.id)
         return halted
+
+    def _screening_allows(self, technique_id: str, now: datetime) -> bool:
+        """I1 now: a valid screening stands and no block holds."""
+        try:
+            require_valid_screening(self.store, technique_id, now)
+        except (ScreeningRequired, ScreeningBlocked):
+            return False
+        return True
 
     def start(self, technique: tech.Technique, camera: bool, now: datetime) -> LiveSession:
         """Start a stored session and apply `begin`.
