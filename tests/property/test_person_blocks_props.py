@@ -251,3 +251,21 @@ def test_every_symptom_block_in_force_has_a_blocking_notice(
         assert any(n.blocks and n.rule in ("symptom_halt", "aftercare_symptom") for n in notices)
     for b in holding:
         assert not clears(history.seen, b.since, now)
+
+
+@given(histories, st.sampled_from(REFERRING), times, later, answer_sets())
+def test_a_red_flag_holds_when_the_clock_is_set_back_to_before_it(
+    history: esc.History,
+    flag: tuple[Question, Answer],
+    at: datetime,
+    back: timedelta,
+    again: dict[str, Answer],
+) -> None:
+    """I1: a clock set back (by hand, a dead battery, a time zone change) never lifts a block:
+    the flag stamped at `at` holds at any earlier `now`, with a clear re-screen or none."""
+    q, answer = flag
+    stored = before(with_flag(history, q, answer, at), at)
+    for technique in QUESTIONS.techniques:
+        if severity(q.outcome(answer, technique)) >= severity("block_refer"):
+            assert not effective(stored, again, technique, at - back).allows_session
+            assert not effective(stored, None, technique, at - back).allows_session
