@@ -44,6 +44,8 @@ RATE_WINDOW_S = 2.0
 RATE_MIN_SPAN_S = MIN_STILL_S
 #: A measured rate this share of `VideoNeeds.min_fps` meets it (a dropped frame now and then).
 RATE_TOLERANCE = 0.95
+#: From this many frames at once (a clip read whole) the rate is read in array form.
+RATE_ARRAY_MIN = 16
 
 
 @dataclass
@@ -66,14 +68,14 @@ class GateState:
 
     def add(self, azimuth: float, elevation: float) -> None:
         """One still frame's view (finite), the oldest dropped once the window is full."""
-        for values, ordered, v in (
-            (self.azimuth, self.sorted_az, azimuth),
-            (self.elevation, self.sorted_el, elevation),
-        ):
-            if len(values) == values.maxlen:
-                del ordered[bisect_left(ordered, values[0])]
-            values.append(v)
-            insort(ordered, v)
+        az, el = self.azimuth, self.elevation
+        if len(az) == az.maxlen:
+            del self.sorted_az[bisect_left(self.sorted_az, az[0])]
+            del self.sorted_el[bisect_left(self.sorted_el, el[0])]
+        az.append(azimuth)
+        el.append(elevation)
+        insort(self.sorted_az, azimuth)
+        insort(self.sorted_el, elevation)
 
     def median(self) -> tuple[float, float]:
         """(azimuth, elevation) medians of the window, as `np.median` gives them."""
@@ -133,19 +135,28 @@ class PlacementGate:
         video_ok = self._video_ok(rate, landscape)
         azs, els, stills = view.azimuth.tolist(), view.elevation.tolist(), still.tolist()
         forgets = [False] * n if forget is None else forget.tolist()
-        # Plain lists in the loop (a numpy item costs more than the frame's own work).
+        # Plain lists and locals in the loop (a numpy item, an attribute or a call costs more
+        # than the frame's own work: a whole clip runs this loop once per frame).
         ok, videos = [False] * n, video_ok.tolist()
         az_out, el_out = [math.nan] * n, [math.nan] * n
         judged = self.region is not None
+        bounds = (self._bounds(ENTER_MARGIN_DEG), self._bounds(-EXIT_MARGIN_DEG))
+        mirrored = judged and bool(self.region and self.region.mirrored)
+        min_samples = self.min_samples
         for i in range(n):
             if forgets[i]:
                 s = self._s = GateState(self.window, times=s.times)  # the rate still holds
             a, e = azs[i], els[i]
             if stills[i] and a == a and e == e:  # NaN != NaN
                 s.add(a, e)
-                if len(s.azimuth) >= self.min_samples:
-                    s.estimate = s.median()
-                    s.ok = self._judge(s.estimate, s.ok)
+                if len(s.azimuth) >= min_samples:
+                    s.estimate = est = s.median()
+                    box = bounds[s.ok]  # hysteresis: `region.contains` with the margin
+                    if box is None:
+                        s.ok = not judged
+                    else:
+                        az = abs(est[0]) if mirrored else est[0]
+                        s.ok = box[0] <= az <= box[1] and box[2] <= est[1] <= box[3]
             if s.estimate is not None:
                 az_out[i], el_out[i] = s.estimate
             ok[i] = (s.ok or not judged) and videos[i]
@@ -162,6 +173,8 @@ class PlacementGate:
         """Frames per second over the last `RATE_WINDOW_S`, per frame (NaN until known)."""
         if t is None:
             return np.full(n, np.nan)
+        if n >= RATE_ARRAY_MIN:
+            return self._rates_array(np.asarray(t, np.float64))
         times, out = self._s.times, [math.nan] * n
         for i, ti in enumerate(np.asarray(t, float).tolist()):
             times.append(ti)
@@ -172,6 +185,25 @@ class PlacementGate:
                 out[i] = (len(times) - 1) / span
         return np.array(out, np.float64)
 
+    def _rates_array(self, t: FloatArray) -> FloatArray:
+        """`_rates` of many frames at once, bit for bit: each frame's window starts at the first
+        time `ti - tj <= RATE_WINDOW_S + 1e-9` holds (the same subtraction and comparison as the
+        loop's; t never decreases, so those times are a suffix, found by a search and then
+        stepped to exactly)."""
+        times = np.concatenate([np.array(self._s.times, np.float64), t])
+        now = times[times.shape[0] - t.shape[0] :]
+        limit = RATE_WINDOW_S + 1e-9
+        j = np.searchsorted(times, now - limit, side="left")
+        while (back := (j > 0) & (now - times[np.maximum(j - 1, 0)] <= limit)).any():
+            j -= back
+        while (ahead := now - times[j] > limit).any():
+            j += ahead
+        span = now - times[j]
+        count = np.arange(times.shape[0] - t.shape[0], times.shape[0]) - j
+        self._s.times = deque(times[j[-1] :].tolist())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(span >= RATE_MIN_SPAN_S - 1e-9, count / span, np.nan)
+
     def _video_ok(self, rate: FloatArray, landscape: bool) -> BoolArray:
         need = self.video
         shape_ok = landscape or not need.landscape
@@ -181,11 +213,14 @@ class PlacementGate:
             fast = rate >= need.min_fps * RATE_TOLERANCE
         return np.asarray(fast & shape_ok)
 
-    def _judge(self, estimate: tuple[float, float], was_ok: bool) -> bool:
-        if self.region is None:
-            return True
-        margin = -EXIT_MARGIN_DEG if was_ok else ENTER_MARGIN_DEG
-        return self.region.contains(*estimate, margin=margin)
+    def _bounds(self, margin: float) -> tuple[float, float, float, float] | None:
+        """The region shrunk by `margin` (grown when negative) as `PlacementRegion.contains`
+        computes it (the same sums, so the same floats); None when nothing is inside."""
+        region = self.region
+        if region is None or region.azimuth_deg is None or region.elevation_deg is None:
+            return None
+        (a_lo, a_hi), (e_lo, e_hi) = region.azimuth_deg, region.elevation_deg
+        return a_lo + margin, a_hi - margin, e_lo + margin, e_hi - margin
 
 
 def _sorted_median(ordered: list[float]) -> float:
@@ -217,12 +252,12 @@ def _median_mod_360(ordered: list[float]) -> float:
         and ordered[-1] < 360.0
         and (k in (0, n) or ordered[-1] <= ordered[0] % 360.0)
     ):
-
-        def at(p: int) -> float:
-            return (ordered[k + p] if p < high else ordered[p - high]) % 360.0
-
-        mid = n // 2
-        return at(mid) if n % 2 else (at(mid - 1) + at(mid)) / 2
+        mid = n // 2  # position p after `% 360` is ordered[k + p] (p < high), or ordered[p - high]
+        upper = (ordered[k + mid] if mid < high else ordered[mid - high]) % 360.0
+        if n % 2:
+            return upper
+        p = mid - 1
+        return ((ordered[k + p] if p < high else ordered[p - high]) % 360.0 + upper) / 2
     return _sorted_median(sorted(v % 360.0 for v in ordered))
 
 
