@@ -200,20 +200,37 @@ def _window_fits(
     t: FloatArray, x: FloatArray, seg: IntArray, f: SpeedFilter, start: int = 0
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Slopes, fitted end values and 1/sqrt(Stt) for every window, for samples `start` on:
-    arrays of shape (K, N - start). Earlier samples serve only as history."""
-    wmax = f.windows[-1]
+    arrays of shape (K, N - start). Earlier samples serve only as history.
+
+    The sums over the last w samples run from the newest back, one sample a step over all
+    frames at once (as a cumulative sum adds them, so the same floats as `kinematics_one`),
+    and are kept at each window's length: no (frames × longest window) arrays are built.
+    """
+    wmax, size = f.windows[-1], t.size
     pad = wmax - 1
-    tw = _windows(np.concatenate([np.full(pad, np.nan), t]), wmax, start)
-    xw = _windows(np.concatenate([np.full(pad, np.nan), x]), wmax, start)
-    sw = _windows(np.concatenate([np.full(pad, -1, np.int64), seg]), wmax, start)
+    tp = np.concatenate([np.full(pad, np.nan), t])
+    xp = np.concatenate([np.full(pad, np.nan), x])
+    sp = np.concatenate([np.full(pad, -1, np.int64), seg])
     t, x, seg = t[start:], x[start:], seg[start:]
-    mask = np.isfinite(xw) & (sw == seg[:, None])
-    tc = np.where(mask, tw - t[:, None], 0.0)
-    xm = np.where(mask, xw, 0.0)
-    # Sums over the last w samples for every w at once: cumulative sums from the newest.
-    parts = np.stack([mask.astype(np.float64), tc, xm, tc * tc, tc * xm])[..., ::-1]
-    sums = np.cumsum(parts, axis=-1)[..., [w - 1 for w in f.windows]]  # (5, N, K)
-    n, st, sx, stt_raw, stx_raw = (sums[i].T for i in range(5))  # each (K, N)
+    ends = {w - 1: k for k, w in enumerate(f.windows)}
+    n, st, sx, stt_raw, stx_raw = np.empty((5, len(f.windows), t.size))
+    for back in range(wmax):
+        lo, hi = pad + start - back, pad + size - back  # the samples `back` before each frame
+        xb = xp[lo:hi]
+        mask = np.isfinite(xb) & (sp[lo:hi] == seg)
+        tc = np.where(mask, tp[lo:hi] - t, 0.0)
+        xm = np.where(mask, xb, 0.0)
+        if back == 0:  # a cumulative sum starts with its first element, not 0.0 + it
+            c_n, c_t, c_x, c_tt, c_tx = mask.astype(np.float64), tc, xm, tc * tc, tc * xm
+        else:
+            c_n += mask
+            c_t += tc
+            c_x += xm
+            c_tt += tc * tc
+            c_tx += tc * xm
+        k = ends.get(back)
+        if k is not None:
+            n[k], st[k], sx[k], stt_raw[k], stx_raw[k] = c_n, c_t, c_x, c_tt, c_tx
     nn = np.maximum(n, 1.0)
     stt = stt_raw - st * st / nn
     stx = stx_raw - st * sx / nn
