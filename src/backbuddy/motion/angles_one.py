@@ -4,7 +4,7 @@
 per-call cost is most of the work. These repeat the same arithmetic in the same order (numpy's
 own arcsin and dot product where Python's `math` rounds differently), so every value is bit for
 bit the vectorised one (`tests/unit/motion/test_angles_one.py`). Each takes the frame's pixels,
-world points (float tuples) and visibilities (`One`).
+world points and visibilities as plain floats (`One`, converted once a frame).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import math
 import numpy as np
 
 from backbuddy.motion import landmarks as L
-from backbuddy.motion.geometry import world
 from backbuddy.motion.kinematics_one import ONE_FRAME_FAILS
 from backbuddy.motion.landmarks import Landmarks
 
@@ -29,9 +28,8 @@ class One:
     """One frame's landmarks as floats: pixels (x, y), world (x, y, z), visibility."""
 
     def __init__(self, lm: Landmarks) -> None:
-        self.px: list[list[float]] = lm.pixels()[0].tolist()
-        self.w: list[list[float]] = world(lm)[0].tolist()
-        self.vis: list[float] = lm.visibility()[0].tolist()
+        # converted once a frame, shared by every measure and the view (read-only)
+        self.px, self.w, self.vis = lm.frame_floats()
 
     def pair_seen(self, thr: float, left: int, right: int) -> bool:
         return (self.vis[left] + self.vis[right]) / 2 >= thr

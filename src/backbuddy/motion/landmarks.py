@@ -22,6 +22,8 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
+#: One frame's pixels (x, y), world points (x, y, z) and visibilities as plain floats.
+FrameFloats = tuple[list[list[float]], list[list[float]], list[float]]
 
 N_LANDMARKS = 33
 NOSE = 0
@@ -76,6 +78,7 @@ class Landmarks:
     person: int = 0
     unsure: BoolArray | None = None
     _pixels: dict[str, FloatArray] = field(default_factory=dict, repr=False, compare=False)  # cache
+    _floats: list[FrameFloats] = field(default_factory=list, repr=False, compare=False)  # cache
 
     def __post_init__(self) -> None:
         image = np.asarray(self.image, dtype=np.float32)
@@ -134,6 +137,15 @@ class Landmarks:
         if "vis" not in self._pixels:
             self._pixels["vis"] = np.nan_to_num(self.image[:, :, 3].astype(np.float64), nan=0.0)
         return self._pixels["vis"]
+
+    def frame_floats(self) -> FrameFloats:
+        """The first frame's pixels (x, y), world points (x, y, z) and visibilities as plain
+        floats (cached): a live frame's one-frame measures and view (`angles_one`,
+        `placement_one`) all read the same numbers, converted once. Read-only."""
+        if not self._floats:
+            px, xyz, vis = self.pixels()[0], self.world_xyz()[0], self.visibility()[0]
+            self._floats.append((px.tolist(), xyz.tolist(), vis.tolist()))
+        return self._floats[0]
 
     def take(self, index: slice | NDArray[np.intp]) -> Landmarks:
         """A subset of frames (a slice or an index array), as new Landmarks."""

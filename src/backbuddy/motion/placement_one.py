@@ -11,15 +11,17 @@ roundings), so every number is bit for bit the vectorised one's
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from backbuddy.motion import landmarks as L
-from backbuddy.motion.geometry import world
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.placement import CALIBRATION, IDENTITY, LYING_INCLINE_DEG, Linear
 
 Vec = tuple[float, ...]
+#: A point as read (a list from `Landmarks.frame_floats`) or as computed (a tuple).
+Point = Sequence[float]
 _DEG = 180.0 / math.pi
 _RAD = math.pi / 180.0
 
@@ -66,15 +68,15 @@ def _clip(x: float, lo: float, hi: float) -> float:
     return min(max(x, lo), hi)
 
 
-def _mid(a: Vec, b: Vec) -> Vec:
+def _mid(a: Point, b: Point) -> Vec:
     return tuple((p + q) / 2 for p, q in zip(a, b, strict=True))
 
 
-def _sub(a: Vec, b: Vec) -> Vec:
+def _sub(a: Point, b: Point) -> Vec:
     return tuple(p - q for p, q in zip(a, b, strict=True))
 
 
-def _norm(v: Vec) -> float:
+def _norm(v: Point) -> float:
     """`np.linalg.norm` of a 2- or 3-vector (its sum runs left to right)."""
     total = v[0] * v[0]
     for c in v[1:]:
@@ -82,32 +84,31 @@ def _norm(v: Vec) -> float:
     return math.sqrt(total)
 
 
-def _unit(v: Vec) -> Vec:
+def _unit(v: Point) -> Vec:
     n = _norm(v)
     return tuple(c / n for c in v)
 
 
-def _dot(u: Vec, v: Vec) -> float:
+def _dot(u: Point, v: Point) -> float:
     """As `np.einsum` sums it (not the plain left-to-right sum)."""
     return float(np.einsum("i,i->", np.array(u), np.array(v)))
 
 
-def _cross(a: Vec, b: Vec) -> Vec:
+def _cross(a: Point, b: Point) -> Vec:
     return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
 
 
-def _reject(v: Vec, axis: Vec) -> Vec:
+def _reject(v: Point, axis: Point) -> Vec:
     d = _dot(v, axis)
     return _unit(tuple(c - d * a for c, a in zip(v, axis, strict=True)))
 
 
 class _Frame:
-    """One frame's pixels, world points and visibilities as float tuples."""
+    """One frame's pixels, world points and visibilities as plain floats."""
 
     def __init__(self, lm: Landmarks) -> None:
-        self.px: list[Vec] = [tuple(p) for p in lm.pixels()[0].tolist()]
-        self.w: list[Vec] = [tuple(p) for p in world(lm)[0].tolist()]
-        self.vis: list[float] = lm.visibility()[0].tolist()
+        # converted once a frame, shared with the one-frame measures (read-only)
+        self.px, self.w, self.vis = lm.frame_floats()
 
     def pair_seen(self, thr: float, left: int, right: int) -> bool:
         return (self.vis[left] + self.vis[right]) / 2 >= thr
