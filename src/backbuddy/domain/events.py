@@ -180,6 +180,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.__dataclass_fields__["kind"].default: cls  # type: ignore[misc]
     for cls in (Begin, Tick, Ready, Stop, Sensation, Resistance, Pop, Pose, Voice, Resume, End)
 }
+#: Each event type's field names, in order, and those `from_dict` takes (all but `kind`):
+#: `dataclasses.fields` builds them anew on every call, and a live camera sends a pose a frame.
+_FIELD_NAMES = {cls: tuple(f.name for f in fields(cls)) for cls in EVENT_TYPES.values()}
+_ALLOWED = {kind: frozenset(_FIELD_NAMES[cls]) - {"kind"} for kind, cls in EVENT_TYPES.items()}
 #: Optional fields left out of `to_dict` while they hold their default (smaller stored rows).
 _QUIET_DEFAULTS = {
     "failing": (),
@@ -195,7 +199,7 @@ def to_dict(event: Event) -> dict[str, Any]:
     """JSON-ready form: `{"t": ..., "event": kind, ...fields}`."""
     # Fields hold numbers, flags, text, a datetime or a tuple of text (immutable): a shallow
     # copy is what `dataclasses.asdict` gives, without its deep copy (a pose every frame).
-    data = {f.name: getattr(event, f.name) for f in fields(event)}
+    data = {name: getattr(event, name) for name in _FIELD_NAMES[type(event)]}
     kind = data.pop("kind")
     if isinstance(data.get("at"), datetime):
         data["at"] = data["at"].isoformat()
@@ -218,7 +222,7 @@ def from_dict(raw: Mapping[str, Any]) -> Event:
         known = ", ".join(EVENT_TYPES)
         raise EventError(f"unknown event {kind!r}; known events: {known}")
     cls = EVENT_TYPES[kind]
-    allowed = {f.name: f for f in fields(cls) if f.name != "kind"}
+    allowed = _ALLOWED[kind]
     extra = sorted(str(name) for name in raw if name not in allowed and name != "event")
     if extra:
         raise EventError(f"event {kind!r} has unknown field(s): {', '.join(extra)}")
