@@ -30,7 +30,7 @@ exactly what one call over the whole sequence gives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -85,6 +85,10 @@ class SpeedFilter:
         return max(self.windows[-1], self.noise_window + 2, self.step_lags + 1)
 
 
+#: t, x, segment, velocity and |second difference| per sample, as plain lists.
+HistoryFloats = tuple[list[float], list[float], list[int], list[float], list[float]]
+
+
 @dataclass(frozen=True)
 class History:
     """The last samples seen: times, values (unwrapped), segments and velocities."""
@@ -94,6 +98,10 @@ class History:
     segment: IntArray
     velocity: FloatArray
     last_valid: float = float("nan")
+    #: The same samples as plain floats with each sample's |second difference| (NaN where it
+    #: is not one: `kinematics_one`), kept by the one-frame filter for the next frame; None
+    #: after the vectorised filter (then worked out from the arrays).
+    floats: HistoryFloats | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def empty(cls) -> History:

@@ -31,10 +31,10 @@ def track_one(
 ) -> tuple[K.Track, K.History]:
     """The filter's output for one new sample (`kinematics.track` with T = 1)."""
     x = _unwrap_one(value, h.last_valid) if periodic else value
-    ts = [*h.t.tolist(), t]
-    xs = [*h.x.tolist(), x]
-    ss = [*h.segment.tolist(), segment]
-    sigma = _noise_one(xs, ss, f)
+    t0, x0, s0, v0, d0 = h.floats if h.floats is not None else _floats(h)
+    ts, xs, ss = [*t0, t], [*x0, x], [*s0, segment]
+    d2 = [*d0, _d2(xs, ss, len(xs) - 1)]
+    sigma = _noise_one(d2, f)
     slopes, fits, invs = _fits_one(ts, xs, ss, f)
     velocity, fitted, idx = _choose_one(slopes, fits, invs, sigma, f.gamma)
     settle = f.settle_se_deg_s
@@ -44,17 +44,19 @@ def track_one(
         velocity = math.nan
     if not math.isfinite(fitted):
         fitted = x
-    vs = [*h.velocity.tolist(), velocity]
+    vs = [*v0, velocity]
     step = _step_one(ts, vs, ss, f) if math.isfinite(slopes[-1]) else math.nan
     keep = f.history
     seen = math.isfinite(x)
     last = x if seen else h.last_valid
+    kept = (ts[-keep:], xs[-keep:], ss[-keep:], vs[-keep:], d2[-keep:])
     new = K.History(
-        np.array(ts[-keep:]),
-        np.array(xs[-keep:]),
-        np.array(ss[-keep:], np.int64),
-        np.array(vs[-keep:]),
+        np.array(kept[0]),
+        np.array(kept[1]),
+        np.array(kept[2], np.int64),
+        np.array(kept[3]),
         last,
+        kept,
     )
     out = K.Track(
         value=np.array([fitted]),
@@ -74,16 +76,29 @@ def _unwrap_one(value: float, last: float) -> float:
     return value - 360.0 * math.copysign(float(round(turns)), turns)
 
 
-def _noise_one(xs: list[float], ss: list[int], f: K.SpeedFilter) -> float:
+def _floats(h: K.History) -> K.HistoryFloats:
+    """The history as plain floats, with each sample's |second difference| (`_d2`)."""
+    xs, ss = h.x.tolist(), h.segment.tolist()
+    d2 = [_d2(xs, ss, j) for j in range(len(xs))]
+    return h.t.tolist(), xs, ss, h.velocity.tolist(), d2
+
+
+def _d2(xs: list[float], ss: list[int], j: int) -> float:
+    """|second difference| at sample `j` as `kinematics._noise` reads it: NaN where the three
+    samples are not all of one segment or it is not finite. Earlier samples never change, so
+    it is worked out once per sample and kept with the history."""
+    if j >= 2 and ss[j] == ss[j - 1] and ss[j - 1] == ss[j - 2]:
+        d = abs(xs[j] - 2 * xs[j - 1] + xs[j - 2])
+        if math.isfinite(d):
+            return d
+    return math.nan
+
+
+def _noise_one(d2s: list[float], f: K.SpeedFilter) -> float:
     """`kinematics._noise` for the newest sample: the median |second difference| over the
     last `noise_window` samples, as jitter."""
-    n = len(xs)
-    d2 = []
-    for j in range(max(2, n - f.noise_window), n):
-        if ss[j] == ss[j - 1] and ss[j - 1] == ss[j - 2]:
-            d = abs(xs[j] - 2 * xs[j - 1] + xs[j - 2])
-            if math.isfinite(d):
-                d2.append(d)
+    n = len(d2s)
+    d2 = [d for d in d2s[max(2, n - f.noise_window) :] if d == d]  # NaN != NaN
     if len(d2) < f.min_noise_samples:
         return f.noise_start_deg
     d2.sort()
