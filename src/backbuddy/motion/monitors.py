@@ -141,8 +141,9 @@ class Trace:
     def _view_at(self, i: int) -> tuple[tuple[float, float] | None, bool]:
         az, el = self.placement.azimuth[i], self.placement.elevation[i]
         known = (float(az), float(el)) if np.isfinite(az) and np.isfinite(el) else None
-        incline = np.nan_to_num(self.measures["trunk_incline_deg"][i])
-        return known, bool(incline > placement.LYING_INCLINE_DEG)
+        # NaN (not seen) reads as upright, as `np.nan_to_num` makes it: NaN > x is False too
+        incline = float(self.measures["trunk_incline_deg"][i])
+        return known, incline > placement.LYING_INCLINE_DEG
 
     def _video_at(self, i: int) -> str | None:
         """What to change about the camera's picture or frame rate on frame `i`, if anything."""
