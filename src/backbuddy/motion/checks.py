@@ -8,6 +8,7 @@ measure needs are hidden) and the measured value, so the pair can be told
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -74,12 +75,23 @@ class CheckResult:
 
 def status_of(check: Check, values: FloatArray) -> NDArray[np.int8]:
     """Status code per frame for `values` of the check's measure (NaN → not visible)."""
+    if values.shape == (1,):  # a live frame: the same code from a float (numpy costs more)
+        return np.array([_status_one(check, float(values[0]))], np.int8)
     status = np.full(values.shape, PASS, dtype=np.int8)
     with np.errstate(invalid="ignore"):
         status[values < check.min] = LOW
         status[values > check.max] = HIGH
     status[~np.isfinite(values)] = NOT_VISIBLE
     return status
+
+
+def _status_one(check: Check, v: float) -> int:
+    """`status_of` for one value; its later rules win: not visible, then high, then low."""
+    if not math.isfinite(v):
+        return NOT_VISIBLE
+    if v > check.max:
+        return HIGH
+    return LOW if v < check.min else PASS
 
 
 def _fmt(check: Check, value: float) -> str:

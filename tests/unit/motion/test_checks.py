@@ -152,3 +152,17 @@ def test_one_frame_at_a_time_holds_exactly_as_the_whole_sequence(hug: Technique)
     assert not held.all()
     assert fresh.any()
     assert not fresh.all()
+
+
+def test_a_live_frame_gets_the_same_status_as_in_a_sequence(hug: Technique) -> None:
+    """One value at a time (the live path, on a float) gives each value's status within a
+    sequence: at and beyond both limits, not seen (NaN) and infinite."""
+    check = hug.checks[0]
+    values = np.array(
+        [check.min, check.max, check.min - 1e-9, check.max + 1e-9, (check.min + check.max) / 2]
+        + [np.nan, np.inf, -np.inf, -1e9, 1e9]
+    )
+    whole = checks.status_of(check, values)
+    one = [int(checks.status_of(check, values[i : i + 1])[0]) for i in range(values.size)]
+    assert one == whole.tolist()
+    assert set(one) == {PASS, LOW, HIGH, NOT_VISIBLE}
