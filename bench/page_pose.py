@@ -96,8 +96,10 @@ def serve(port: int, db: str, sessions: int) -> None:
             technique = tech.get("seated_hug_extension")
             answers = {q.id: False for q in load_questions().questions}
             now = datetime.now(UTC)
+            # Oldest first: the history rules count every session already stored, later
+            # ones too (a clock set back), so each start must come after the ones before it.
             for k in range(sessions):
-                when = now - timedelta(days=3 * k)
+                when = now - timedelta(days=3 * (sessions - 1 - k))
                 take_screening(registry.store, technique.id, answers, when)
                 registry.start(technique, True, when).await_page()
             yield
