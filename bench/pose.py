@@ -12,7 +12,8 @@
   graph started before either clock starts (a session pays them once); decoding each frame
   is timed. Goal ≥ 0.9. Also the CPU-time ratio (all threads), which a busy machine disturbs
   less.
-* kinematics + checks + monitors on precomputed landmarks, frames per CPU second (process
+* kinematics + checks + monitors on precomputed landmarks of a 600 s session (a 12°
+  extension every 6 s), frames per CPU second (process
   time: the monitor runs on one thread, and the shared machine's other work would otherwise
   be counted). Goal ≥ 100,000.
 * halt latency on the synthetic sequences: frames from the first frame whose true
@@ -140,9 +141,22 @@ def live_pipeline() -> list[Result]:
     ]
 
 
+def _attempts(duration_s: float = 600.0) -> np.ndarray:
+    """A long session's shape: 12° extensions at 10 °/s, held, returned, rested, every 6 s.
+
+    Not one 300 s extension: that bends the synthetic body through 3000° (an impossible body
+    whose view the camera-move watch keeps re-reading, 192 times), while a real hug stays
+    within the technique's 12° range (the range monitor halts beyond it).
+    """
+    cycle = np.array([0.0, 1.0, 1.2, 2.2, 2.4, 3.8, 4.0, 5.0, 5.2, 6.0])
+    speed = np.array([0.0, 0.0, 10.0, 10.0, 0.0, 0.0, -10.0, -10.0, 0.0, 0.0])
+    t = np.arange(int(round(duration_s * poses.FPS))) / poses.FPS
+    velocity = np.interp(t % cycle[-1], cycle, speed)
+    return np.concatenate([[0.0], np.cumsum((velocity[1:] + velocity[:-1]) / 2) / poses.FPS])
+
+
 def motion_throughput() -> list[Result]:
-    t, angle, _ = poses.profile(10.0, duration_s=600.0, move_s=300.0)  # 18,000 frames
-    lm = poses.seated_hug(angle)
+    lm = poses.seated_hug(_attempts())  # 18,000 frames
     best = 0.0
     for _ in range(3):
         started = time.process_time()
