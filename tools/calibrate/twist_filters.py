@@ -134,6 +134,38 @@ class Median3:
         return out
 
 
+class OneEuro:
+    """The measure through a One Euro filter (Casiez et al. 2012) before the speed filter: a
+    low-pass whose cutoff rises with the measure's own speed, `min_cutoff` Hz at rest plus `beta`
+    Hz per °/s (derivative smoothed at 1 Hz); state carried across `update` calls."""
+
+    def __init__(self, min_cutoff: float, beta: float) -> None:
+        self.min_cutoff, self.beta = min_cutoff, beta
+        self.x = self.dx = self.t = float("nan")
+
+    @staticmethod
+    def _alpha(cutoff: float, dt: float) -> float:
+        r = 2 * np.pi * cutoff * dt
+        return r / (r + 1)
+
+    def __call__(self, lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+        raw = joints.leg_drop_twist_deg(lm, min_visibility)
+        out = raw.copy()
+        for i, (v, t) in enumerate(zip(raw.tolist(), lm.t.tolist(), strict=True)):
+            if not np.isfinite(v):
+                continue
+            if not np.isfinite(self.x) or t <= self.t:
+                self.x, self.dx, self.t = v, 0.0, t
+                continue
+            dt = t - self.t
+            dx = (v - self.x) / dt
+            self.dx += self._alpha(1.0, dt) * (dx - self.dx)
+            self.x += self._alpha(self.min_cutoff + self.beta * abs(self.dx), dt) * (v - self.x)
+            self.t = t
+            out[i] = self.x
+        return out
+
+
 @dataclass(frozen=True)
 class Candidate:
     name: str
@@ -146,6 +178,16 @@ CANDIDATES = (
     Candidate("as is", "speed over 30 °/s or a velocity step over 15 °/s in 200 ms"),
     Candidate("persist 2 frames", persist_2.__doc__ or "", halts=persist_2),
     Candidate("median of 3 first", Median3.__doc__ or "", measure=Median3),
+    Candidate(
+        "One Euro 1 Hz, β 0.05 first",
+        "One Euro (`OneEuro`) before the speed filter: 1 Hz at rest, +0.05 Hz per °/s.",
+        measure=lambda: OneEuro(1.0, 0.05),
+    ),
+    Candidate(
+        "One Euro 3 Hz, β 0.2 first",
+        "One Euro before the speed filter: 3 Hz at rest, +0.2 Hz per °/s (quicker).",
+        measure=lambda: OneEuro(3.0, 0.2),
+    ),
     Candidate("rising steps only", rising_step.__doc__ or "", halts=rising_step),
     Candidate("moved ≥ 2° in 0.3 s", moved_at_least(2.0).__doc__ or "", halts=moved_at_least(2.0)),
     Candidate("moved ≥ 3° in 0.3 s", moved_at_least(3.0).__doc__ or "", halts=moved_at_least(3.0)),

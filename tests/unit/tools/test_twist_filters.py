@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
@@ -53,3 +54,15 @@ def test_rising_steps_ignore_a_fall_in_speed_but_not_a_rise() -> None:
     rising = trace([0, 0, 0, 20, 20, 20])
     assert not twist_filters.rising_step(falling).any()
     assert twist_filters.rising_step(rising)[3]
+
+
+def test_one_euro_passes_a_still_reading_and_lags_a_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its state carries across calls, as the pre-roll and the clip are fed apart."""
+    f = twist_filters.OneEuro(1.0, 0.05)
+    f.x, f.dx, f.t = 5.0, 0.0, 0.0  # as after a still pre-roll reading 5°
+    readings = np.array([5.0, 15.0, 15.0])
+    monkeypatch.setattr(twist_filters.joints, "leg_drop_twist_deg", lambda _lm, _v: readings)
+    out = f(SimpleNamespace(t=np.arange(1, 4) / 30.0))  # type: ignore[arg-type]
+    assert out[0] == 5.0
+    assert 5.0 < out[1] < 15.0
+    assert out[1] < out[2] < 15.0
