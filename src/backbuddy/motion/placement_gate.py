@@ -263,8 +263,8 @@ def video_hint(
     if size is not None and not _large_enough(video, size):
         return (
             f"The camera's picture is {size[0]}×{size[1]} pixels; this technique needs at least "
-            f"{video.min_short_side_px} on its shorter side to see the hands and arms. Choose a "
-            "higher video resolution for the camera, or use another camera."
+            f"{video.min_short_side_px} on its shorter side for the camera to see the joints it "
+            "checks. Choose a higher video resolution for the camera, or use another camera."
         )
     if video.min_fps > 0 and rate == rate and rate < video.min_fps * RATE_TOLERANCE:
         return (
