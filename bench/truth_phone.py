@@ -53,6 +53,15 @@ BEFORE_CLIPS = (
     "hug_correct_slow_side_front_60_f71",
     "side_correct_jerk_front_table_f71",
 )
+#: Every phone of the matrix the side-lying rotation's video needs accept (landscape, at least
+#: its `min_fps`): its slow clips run under all of them. The rotation alone put the floor's slow
+#: twist only under phones it refuses (15 fps, portrait), so the subset said nothing about its
+#: false halts on the phones it accepts (2026-11-27).
+SIDE_LYING_PHONES = tuple(
+    name
+    for name, d in degrade.MATRIX.items()
+    if not d.portrait and d.fps >= techniques.get("side_lying_rotation").video.min_fps
+)
 GOALS = (
     ("check_agreement", "ratio", ">=0.95"),
     ("speed_error_deg_s", "deg/s", "<=2"),
@@ -105,6 +114,8 @@ def plan(full: bool) -> list[tuple[dict[str, str], str]]:
             k = PER_CLIP[tech]
             chosen = [names[(turn[tech] + j) % len(names)] for j in range(k)]
             turn[tech] += k
+        if tech == "side_lying_rotation" and float(m["peak_primary_speed_deg_s"]) <= measure.GENTLE:
+            chosen = list(dict.fromkeys([*chosen, *SIDE_LYING_PHONES]))
         pairs += [(m, "render")] + [(m, n) for n in chosen]
     ids = {m["id"]: m for m in good}
     pairs += [(ids[c], n) for c in BEFORE_CLIPS if c in ids for n in BEFORE_CONDITIONS]

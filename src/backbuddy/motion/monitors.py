@@ -149,7 +149,7 @@ class Trace:
         """What to change about the camera's picture or frame rate on frame `i`, if anything."""
         gate = self.placement
         rate = float(gate.rate[i]) if gate.rate is not None else float("nan")
-        return placement_gate.video_hint(self.video, rate, gate.landscape)
+        return placement_gate.video_hint(self.video, rate, gate.landscape, gate.size)
 
     def events(self, i: int) -> list[Event]:
         """Frame `i` as events: its `pose` (the engine judges a sudden jerk by phase)."""

@@ -13,9 +13,9 @@ technique without a region is never gated.
 
 The technique's `VideoNeeds` are judged on every frame too (issue 12, item 5: measured on
 phone-like truth clips): the frame rate read from the frames' own times over the last
-`RATE_WINDOW_S` (unknown, so shut, until `RATE_MIN_SPAN_S` of frames are in), and a landscape
-picture where the technique needs one. Where they are not met the gate is shut whatever the
-view, and the hint says what to change first.
+`RATE_WINDOW_S` (unknown, so shut, until `RATE_MIN_SPAN_S` of frames are in), a landscape
+picture where the technique needs one, and a picture large enough for its checks. Where they
+are not met the gate is shut whatever the view, and the hint says what to change first.
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ class GateState:
 class GateTrace:
     """Per frame: the gate (shape (T,)), the median view behind it (NaN before any), the
     frame rate read (frames/s, NaN until known) and whether the video met the technique's
-    needs; `landscape`: the picture is at least as wide as it is high."""
+    needs; `landscape`: the picture is at least as wide as it is high; `size`: the picture
+    (width, height), None when not known."""
 
     ok: BoolArray
     azimuth: FloatArray
@@ -97,6 +98,7 @@ class GateTrace:
     rate: FloatArray | None = None
     video_ok: BoolArray | None = None
     landscape: bool = True
+    size: tuple[int, int] | None = None
 
 
 class PlacementGate:
@@ -132,7 +134,7 @@ class PlacementGate:
         n = still.shape[0]
         rate = self._rates(t, n)
         landscape = size is not None and size[0] >= size[1]
-        video_ok = self._video_ok(rate, landscape)
+        video_ok = self._video_ok(rate, landscape, size)
         azs, els, stills = view.azimuth.tolist(), view.elevation.tolist(), still.tolist()
         forgets = [False] * n if forget is None else forget.tolist()
         # Plain lists and locals in the loop (a numpy item, an attribute or a call costs more
@@ -167,6 +169,7 @@ class PlacementGate:
             rate,
             video_ok,
             landscape,
+            size,
         )
 
     def _rates(self, t: FloatArray | None, n: int) -> FloatArray:
@@ -204,9 +207,11 @@ class PlacementGate:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(span >= RATE_MIN_SPAN_S - 1e-9, count / span, np.nan)
 
-    def _video_ok(self, rate: FloatArray, landscape: bool) -> BoolArray:
+    def _video_ok(
+        self, rate: FloatArray, landscape: bool, size: tuple[int, int] | None
+    ) -> BoolArray:
         need = self.video
-        shape_ok = landscape or not need.landscape
+        shape_ok = (landscape or not need.landscape) and _large_enough(need, size)
         if need.min_fps <= 0:
             return np.full(rate.shape, shape_ok)
         with np.errstate(invalid="ignore"):
@@ -273,12 +278,28 @@ NONE_VALID = (
 PICTURES = ("lower", "raise", "side", "forward", "toward_feet", "toward_head", "accepted")
 
 
-def video_hint(video: VideoNeeds, rate: float, landscape: bool) -> str | None:
-    """What to change about the camera's picture or frame rate, in plain English; else None."""
+def _large_enough(need: VideoNeeds, size: tuple[int, int] | None) -> bool:
+    """The picture's shorter side meets `need.min_short_side_px` (an unknown size does not)."""
+    if need.min_short_side_px <= 0:
+        return True
+    return size is not None and min(size) >= need.min_short_side_px
+
+
+def video_hint(
+    video: VideoNeeds, rate: float, landscape: bool, size: tuple[int, int] | None = None
+) -> str | None:
+    """What to change about the camera's picture or frame rate, in plain English; else None.
+    `size`: the picture (width, height), for a technique that needs a large enough one."""
     if video.landscape and not landscape:
         return (
             "Turn the camera sideways, for a wide picture: lying down, the receiver is too "
             "small for the camera to follow in an upright one."
+        )
+    if size is not None and not _large_enough(video, size):
+        return (
+            f"The camera's picture is {size[0]}×{size[1]} pixels; this technique needs at least "
+            f"{video.min_short_side_px} on its shorter side for the camera to see the joints it "
+            "checks. Choose a higher video resolution for the camera, or use another camera."
         )
     if video.min_fps > 0 and rate == rate and rate < video.min_fps * RATE_TOLERANCE:
         return (

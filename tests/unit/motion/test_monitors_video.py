@@ -1,6 +1,7 @@
 """The technique's video needs reach the engine and the set-up page (issue 12, item 5): a
 side-lying receiver filmed upright, or at 15 frames a second, never gets `placement_ok`, and
-the hint says what to change; the hug, which has no such needs, is not held to them."""
+the hint says what to change; the hug, which needs neither, is not held to them, but needs a
+picture large enough to see the hands on the shoulders."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor
 
 
-def _still(posture: str, fps: float, size: tuple[int, int], n: int = 90) -> Landmarks:
-    lm = seen_from(posture, 3.0, 10.0, n=n)
+def _still(
+    posture: str, fps: float, size: tuple[int, int], n: int = 90, azimuth: float = 3.0
+) -> Landmarks:
+    lm = seen_from(posture, azimuth, 10.0, n=n)
     return Landmarks(lm.image, lm.world, np.arange(n) / fps, size)
 
 
@@ -44,9 +47,32 @@ def test_side_lying_at_30_frames_a_second_in_a_wide_picture_meets_the_video_need
     assert hint is None or "pictures a second" not in hint
 
 
-def test_the_hug_has_no_video_needs(hug: Technique) -> None:
+def test_the_hug_needs_no_frame_rate_or_wide_picture(hug: Technique) -> None:
     assert hug.video.min_fps == 0
     assert not hug.video.landscape
     trace = PoseMonitor(hug, fps=15.0).update(_still("seated", 15.0, (480, 853)))
     assert trace.placement.video_ok is not None
     assert trace.placement.video_ok.all()
+
+
+def test_the_hug_in_a_480_by_270_picture_is_refused_and_told_the_picture_is_too_small(
+    hug: Technique,
+) -> None:
+    """At 480x270 (the page before issue 12 with a landscape camera) MediaPipe lost the wrists
+    and the arms-crossed check read wrongly on every truth run: refused, with what to change."""
+    trace = PoseMonitor(hug).update(_still("seated", 30.0, (480, 270), azimuth=45.0))
+    assert not any(trace.pose(i).placement_ok for i in range(len(trace)))
+    hint = trace.placement_hint(len(trace) - 1)
+    assert hint is not None
+    assert hint.startswith("The camera's picture is 480×270 pixels")
+    assert "at least 360" in hint
+    assert "higher video resolution" in hint
+
+
+def test_the_hug_in_the_pages_480_picture_meets_its_video_needs(hug: Technique) -> None:
+    for size in ((853, 480), (480, 853), (480, 360)):
+        trace = PoseMonitor(hug).update(_still("seated", 30.0, size, azimuth=45.0))
+        assert trace.placement.video_ok is not None
+        assert trace.placement.video_ok.all()
+        assert trace.pose(len(trace) - 1).placement_ok  # a view the hug accepts (45° off)
+        assert trace.placement_hint(len(trace) - 1) is None

@@ -183,6 +183,29 @@ def test_an_upright_picture_is_refused_where_the_technique_needs_a_wide_one() ->
     assert plain.ok[-1]
 
 
+def test_a_picture_too_small_for_the_checks_keeps_the_gate_shut_and_says_so() -> None:
+    needs = VideoNeeds(min_short_side_px=360, evidence="test needs")
+    n = 60
+    small = pg.PlacementGate(HUG, video=needs).update(
+        _view(70, 5, n), np.ones(n, bool), _times(30, n), (480, 270)
+    )
+    assert not small.ok.any()
+    assert small.size == (480, 270)
+    words = pg.video_hint(needs, 30.0, small.landscape, small.size)
+    assert words is not None
+    assert "480×270" in words
+    assert "at least 360" in words
+    for size in ((480, 360), (360, 640)):
+        out = pg.PlacementGate(HUG, video=needs).update(
+            _view(70, 5, n), np.ones(n, bool), _times(30, n), size
+        )
+        assert out.ok[-1]
+        assert pg.video_hint(needs, 30.0, out.landscape, out.size) is None
+    # an unknown picture size does not meet the need
+    unknown = pg.PlacementGate(HUG, video=needs).update(_view(70, 5, n), np.ones(n, bool))
+    assert not unknown.ok.any()
+
+
 def test_without_frame_times_a_technique_with_needs_stays_shut() -> None:
     assert not pg.PlacementGate(LYING, video=NEEDS).update(_view(0, 7), np.ones(40, bool)).ok.any()
 
