@@ -260,9 +260,9 @@ class PageRoles:
             ms is not None
             and self.chain.frame(None if image is None else np.asarray(image, np.float64), size, ms)
         )
-        if image is None:
-            return False  # nobody in view: tracking is lost, which pauses on its own
-        return role_ms is None or not carried
+        # Nobody in view breaks the chain too (whoever the model finds next must be placed
+        # again); unsure with nobody seen reads as tracking lost, at once (monitors).
+        return image is None or role_ms is None or not carried
 
     def wanted(self) -> str | None:
         """Why the server wants a role frame now (a break, a drift, an old chain), or None."""

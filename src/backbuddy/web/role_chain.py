@@ -89,9 +89,12 @@ class RoleChain:
                 self._last = None
                 return False
             body = C.body(image, size, ms / 1000.0)
-            why = C.break_between(self._last, body)
-            if why is not None and self._last is not None:
-                self._break(ms, why)
+            if self._last is not None:
+                since = max(ms - 1000.0 * C.WINDOW_S, self._broken_at)  # this segment's
+                window = [r[2] for r in self._recent if r[0] >= since]
+                why = C.break_within(window, body)
+                if why is not None:
+                    self._break(ms, why)
             self._last = body
             self._remember(ms, image, body)
             self._match()

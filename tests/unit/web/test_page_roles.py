@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from backbuddy.domain.techniques import Limits, Technique
+from backbuddy.domain.techniques import Limits, Technique, get
 from backbuddy.motion.people import N_KEYPOINTS, People
 from backbuddy.web import schemas
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
@@ -290,10 +290,16 @@ def test_a_skeleton_inside_the_box_but_on_the_assistants_head_is_unsure() -> Non
     assert all(frames(roles, kp, 1000.0, 1300.0))
 
 
-def test_nobody_in_view_is_lost_tracking_not_identity() -> None:
+def test_nobody_in_view_breaks_the_chain_and_reads_as_tracking_lost() -> None:
     roles = looked()
-    assert not roles.unsure(None, (W, H), 1000.0, 1000.0)
+    frames(roles, RECEIVER[0], 1000.0, 1200.0)
+    watch = CameraWatch(get("seated_hug_extension"), NoModel(), decode_jpeg, roles=roles)
+    unsure = roles.unsure(None, (W, H), 1233.0, 1000.0)
+    assert unsure
+    pose = watch.analyze_landmarks(None, None, (W, H), 1.233, (), unsure=unsure).pose
+    assert not pose.tracked  # the engine pauses for lost tracking, at once
     assert roles.wanted() == "nobody in view"
+    assert all(frames(roles, RECEIVER[0], 1266.0, 1500.0))  # whoever comes back: placed again
 
 
 # ---- on the socket ---------------------------------------------------------------------------
