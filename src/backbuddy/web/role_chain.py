@@ -91,8 +91,8 @@ class RoleChain:
             body = C.body(image, size, ms / 1000.0)
             if self._last is not None:
                 since = max(ms - 1000.0 * C.WINDOW_S, self._broken_at)  # this segment's
-                window = [r[2] for r in self._recent if r[0] >= since]
-                why = C.break_within(window, body)
+                window = [r[2] for r in self._recent if r[0] >= since and r[2] is not self._last]
+                why = C.break_within([*window, self._last], body)
                 if why is not None:
                     self._break(ms, why)
             self._last = body

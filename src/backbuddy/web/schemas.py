@@ -208,6 +208,8 @@ class FrameOut(_Message):
     t: float
     seq: int
     tracked: bool
+    #: "unsure" when the two-person step could not say this pose is the receiver's.
+    identity: Literal["receiver", "unsure"] = "receiver"
     landmarks: list[list[float]] | None
     checks: dict[str, bool | None]
     measure: float | None
