@@ -188,7 +188,7 @@ def page_messages(clip: Path = CLIP) -> Clip:
     model = TasksPoseModel(BUNDLE)
     try:
         with video.open_file(clip) as source:
-            for k, f in enumerate(source):
+            for f in source:
                 image, world = model.estimate(f.rgb, round(f.t * 1000))
                 size = (f.rgb.shape[1], f.rgb.shape[0])
                 landmarks.append(encode(rounded(image), rounded(world), size, 0.0))

@@ -5,7 +5,8 @@ Debian's Chromium plays a rendered two-person truth clip as its camera
 the assistant standing behind with hands on her forearms; filmed from the advised 60°;
 2 s, looped by Chromium). The page runs the pose model itself and, with the two-person
 step on (the default), sends a small picture when the server wants one as `role_frame`
-messages (a few at the start, then one every 2 s, at once when the landmarks jump); the server answers with the receiver's box (`role`), and the page's model
+messages (a few at the start, then one every 2 s, at once when the landmarks jump); the
+server answers with the receiver's box (`role`), and the page's model
 runs on the crop around the receiver: the landmarks it sends are the receiver's. The
 session then reaches its movement cue, or pauses saying it cannot tell the receiver from
 the assistant, or stays in set-up saying what is wrong (on this clip the page's model

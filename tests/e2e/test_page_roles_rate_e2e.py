@@ -46,7 +46,15 @@ def _trunk_px() -> float:
     with TRUTH.open() as f:
         row = next(csv.DictReader(f))
     pt = {k: float(row[k]) for k in row if k.endswith(("_u", "_v")) and not k.startswith("ass")}
-    sh = np.array([pt["left_shoulder_u"] + pt["right_shoulder_u"], pt["left_shoulder_v"] + pt["right_shoulder_v"]]) / 2
+    sh = (
+        np.array(
+            [
+                pt["left_shoulder_u"] + pt["right_shoulder_u"],
+                pt["left_shoulder_v"] + pt["right_shoulder_v"],
+            ]
+        )
+        / 2
+    )
     hip = np.array([pt["left_hip_u"] + pt["right_hip_u"], pt["left_hip_v"] + pt["right_hip_v"]]) / 2
     return float(np.hypot(*(sh - hip)))
 
@@ -59,7 +67,9 @@ def jumping_y4m(dest: Path) -> Path:
         width, height = source.info.width, source.info.height
     shift = 0.4 * _trunk_px()
     move = np.float32([[1, 0, 0.8 * shift], [0, 1, 0.6 * shift]])
-    moved = [cv2.warpAffine(f, move, (width, height), borderMode=cv2.BORDER_REPLICATE) for f in frames]
+    moved = [
+        cv2.warpAffine(f, move, (width, height), borderMode=cv2.BORDER_REPLICATE) for f in frames
+    ]
     still_n, moved_n = int(STILL_S * 30), int(MOVED_S * 30)
     sequence = [frames[i % len(frames)] for i in range(still_n)]
     sequence += [moved[i % len(moved)] for i in range(moved_n)]
@@ -125,7 +135,9 @@ def test_settled_role_frames_are_few_and_a_jump_asks_for_one_at_once(
         page.evaluate("localStorage.setItem('backbuddy-pose', 'page')")  # this CPU: ~10 poses/s
         start_session(page, server.url, camera=True)
         page.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
-        page.wait_for_function("(window.backbuddy.pose.stats.roles || {}).receiver > 0", timeout=60000)
+        page.wait_for_function(
+            "(window.backbuddy.pose.stats.roles || {}).receiver > 0", timeout=60000
+        )
         began = time.monotonic()
         page.wait_for_timeout(WATCH_S * 1000)
         stats = page.evaluate("() => window.backbuddy.pose.stats")
@@ -145,7 +157,8 @@ def test_settled_role_frames_are_few_and_a_jump_asks_for_one_at_once(
         for a, b in zip(sent, sent[1:], strict=False)
         if not any(a - 1.0 <= w <= b + 0.5 for w in wanted)
     ]
-    assert calm and float(np.median(calm)) >= 1.8, (
+    assert calm, f"role frames at {sent}; asked at {wanted}"
+    assert float(np.median(calm)) >= 1.8, (
         f"role frames at {sent}; asked at {wanted} for {timeline.reasons}"
     )
     # Far fewer than 2.5 a second in all.

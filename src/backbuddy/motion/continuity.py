@@ -70,7 +70,7 @@ def body(image: NDArray[np.float32] | NDArray[np.float64], size: tuple[int, int]
 
 def torso_seen(image: NDArray[np.float32] | NDArray[np.float64]) -> bool:
     """Does the model see the torso (mean visibility of shoulders and hips)?"""
-    return float(np.mean(np.asarray(image)[list(TORSO), 3])) >= MIN_TORSO_VISIBILITY
+    return float(np.asarray(image, np.float64)[list(TORSO), 3].mean()) >= MIN_TORSO_VISIBILITY
 
 
 def displacement(a: Body, b: Body) -> float:

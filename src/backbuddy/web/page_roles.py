@@ -50,7 +50,6 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from backbuddy.motion import continuity as C
 from backbuddy.motion import people as P
 from backbuddy.web import schemas
 from backbuddy.web.frames import FrameRate, FrameRejected, Points, check_frame
@@ -77,7 +76,13 @@ RECENT_MS = 3000.0
 #: a larger frame gains nothing, a much smaller one loses people).
 ROLE_MAX_SIDE = 384
 TIMING = Timing(
-    MATCH_MS, SETTLE_MS, SETTLE_ANSWERS, KEEPALIVE_MS, MAX_ANCHOR_MS, DRIFT_ASK, DRIFT_UNSURE,
+    MATCH_MS,
+    SETTLE_MS,
+    SETTLE_ANSWERS,
+    KEEPALIVE_MS,
+    MAX_ANCHOR_MS,
+    DRIFT_ASK,
+    DRIFT_UNSURE,
     RECENT_MS,
 )
 #: The server refuses role frames larger than this on either side (a misbehaving page).
@@ -256,9 +261,8 @@ class PageRoles:
     ) -> bool:
         """Is this landmarks message's identity unsure (the rules in the module docstring)?
         Every message with a time goes through the chain, so its continuity is judged."""
-        carried = (
-            ms is not None
-            and self.chain.frame(None if image is None else np.asarray(image, np.float64), size, ms)
+        carried = ms is not None and self.chain.frame(
+            None if image is None else np.asarray(image, np.float64), size, ms
         )
         # Nobody in view breaks the chain too (whoever the model finds next must be placed
         # again); unsure with nobody seen reads as tracking lost, at once (monitors).

@@ -25,11 +25,11 @@ from backbuddy.web import schemas
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
 from backbuddy.web.frames import FrameResult
 from backbuddy.web.page_roles import (
-    ROLE_FLOOD,
-    ROLE_MAX_SIDE,
     KEEPALIVE_MS,
     MATCH_MS,
     MAX_ANCHOR_MS,
+    ROLE_FLOOD,
+    ROLE_MAX_SIDE,
     SETTLE_ANSWERS,
     SETTLE_MS,
     PageRoles,
@@ -177,7 +177,9 @@ def test_with_nobody_found_the_answer_is_unsure_and_has_no_box() -> None:
 # ---- the unsure rules: a chain anchored by an answer, carried while continuous ---------------
 
 
-def frames(roles: PageRoles, kp: np.ndarray, start: float, stop: float, every: float = 33.0) -> list[bool]:
+def frames(
+    roles: PageRoles, kp: np.ndarray, start: float, stop: float, every: float = 33.0
+) -> list[bool]:
     """Page landmarks of `kp` from `start` to `stop` ms (cropped to the answer at 1000 ms):
     whether each is unsure."""
     return [
