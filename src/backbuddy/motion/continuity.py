@@ -9,10 +9,15 @@ what the measured motion allows) means the pose model may now follow someone els
 the identity is unsure until a new role frame says again where the receiver is.
 
 Measured on the ten rendered two-person truth clips (page path: the page's model on the
-receiver's crop; `tools/calibrate/role_switches.py`): between consecutive frames at
-30 frames/s the receiver's nose, shoulders and hips moved on average at most 0.067
-trunk lengths (0.106 over 3 frames, 0.124 over 5), while a switch onto the assistant
-moved them 0.088 or more (0.2 or more in 9 of the 10 clips). Arrays are normalised
+receiver's crop; `tools/calibrate/role_switches.py`): between frames at 30 poses/s the
+receiver's nose, shoulders and hips moved on average at most 0.067 trunk lengths (0.089
+over 2 frames, 0.094 over 3), while a switch onto the assistant moved them 0.088 or more
+(0.116 or more in 99 % of cases; the closest in the pure side view of the seated hug,
+a short assistant right behind a tall receiver). With the limits below the rules broke
+the chain on every switch at 30 and 15 poses/s (591/591, 584/584) and missed 1 of 577 at
+10 poses/s (below the 15 the page needs, where it falls back to server-side pose), and
+broke the receiver's own stream on 1 of 818, 7 of 809 and 0 of 800 steps (each a pause
+until the next role answer, the safe side). Arrays are normalised
 image landmarks (33 × x, y, z, visibility; x right, y down, 0..1 of the frame) and the
 frame's size in pixels; distances are judged in pixels, in trunk lengths.
 """
@@ -31,10 +36,10 @@ from backbuddy.motion.landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT
 POINTS = (0, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP)
 TORSO = (LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP)
 #: A step may move the points (their mean, trunk lengths) this much, plus `JUMP_PER_S` for
-#: every second between the two frames: at 30 frames/s 0.087 (the receiver's largest was
-#: 0.067, the nearest switch 0.088), at 10 frames/s 0.110 (largest over 3 frames: 0.106).
+#: every second between the two frames: at 30 poses/s 0.082 (the receiver's largest step
+#: was 0.067, the nearest switch 0.088), at 15 poses/s 0.088, at 10 poses/s 0.095.
 JUMP_BASE = 0.075
-JUMP_PER_S = 0.35
+JUMP_PER_S = 0.2
 #: The trunk's length may change by this factor (log), plus `SIZE_PER_S` a second: the
 #: receiver's changed by at most 0.086 a frame (log), 0.13 over 3 frames.
 SIZE_BASE = 0.10

@@ -63,7 +63,7 @@ def test_a_switch_smoothed_over_three_frames_breaks_within_the_window() -> None:
 
 
 def test_a_trunk_that_grows_at_once_breaks() -> None:
-    a, b = body(0.0), body(1 / 30, y=300.0 + 0.1 * TRUNK, trunk=TRUNK * 1.2)
+    a, b = body(0.0), body(1 / 30, y=300.0 + 0.08 * TRUNK, trunk=TRUNK * 1.16)
     assert (C.break_between(a, b) or "").startswith("the trunk's length changed")
 
 
