@@ -2,7 +2,7 @@
 
 The page's pose model (MediaPipe PoseLandmarker, one person) follows whoever its
 detector finds first, and with the assistant in view that is often the assistant. So,
-with the two-person step on, the page also sends a small JPEG a few times a second
+with the two-person step on, the page also sends a small JPEG now and then
 (`schemas.RoleFrameIn`, at most `ROLE_MAX_SIDE` px on its long side). The server runs
 the people detector (MoveNet MultiPose) and the role rule (`motion.people.choose`) on
 it, off the event loop, and answers (`schemas.RoleOut`) with the receiver's box and
