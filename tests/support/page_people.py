@@ -210,7 +210,7 @@ def run_clip(
     page = Page()
     pending: list[tuple[int, RoleAnswer]] = []
     newest: dict | None = None
-    due, waiting = 0.0, False
+    due, waiting, asked = 0.0, False, False
     run = PageRun()
     checks = technique.setup[-1].checks
     try:
@@ -228,7 +228,9 @@ def run_clip(
                 waiting = True
             while pending and pending[0][0] <= i:
                 out = schemas.RoleOut.model_validate(pending.pop(0)[1].message()).model_dump()
-                waiting, due = False, ms + (out["next_ms"] or 0.0)
+                # roles.js: a role_wanted that came while this answer was awaited still counts.
+                waiting, due = False, ms + (0.0 if asked else out["next_ms"] or 0.0)
+                asked = False
                 if out["identity"] == "receiver":
                     newest = out
             if switch_at is not None and i >= switch_at:
@@ -244,7 +246,7 @@ def run_clip(
             unsure = roles_on and roles.unsure(m.image, m.size, m.ms, m.role_ms)
             if roles_on and (why := roles.wanted()) is not None:
                 run.wanted.append((i, why))
-                due = 0.0  # role_wanted reaches the page for its next frame
+                due, asked = 0.0, waiting  # role_wanted reaches the page for its next frame
             run.results.append(
                 watch.analyze_landmarks(m.image, m.world, m.size, t, checks, unsure=unsure)
             )

@@ -44,6 +44,7 @@ class Timing:
     drift_ask: float
     drift_unsure: float
     recent_ms: float
+    after_break_ms: float
 
 
 class RoleChain:
@@ -57,7 +58,8 @@ class RoleChain:
         self._broken_at = -np.inf  # page ms of the newest break (s in Body.t, ms here)
         self._anchor: Anchor | None = None
         self._answer: tuple[float, bool, Judge | None] | None = None  # ms, receiver?, judge
-        self._used: float | None = None  # the answer ms already matched
+        #: Answers whose moment's landmarks are not all here yet, oldest first.
+        self._pending: deque[tuple[float, bool, Judge | None]] = deque()
         self._streak = 0
         self._want: str | None = None
         self._asked = False
@@ -71,13 +73,15 @@ class RoleChain:
             if self._answer is not None and ms <= self._answer[0]:
                 return self.timing.settle_ms
             self._answer = (ms, receiver, judge)
+            self._pending.append(self._answer)
             self._streak = self._streak + 1 if receiver else 0
             self._asked = False
             if not receiver:
                 self._anchor = None
                 return self.timing.settle_ms
-            if ms < self._broken_at:
-                return 0.0  # taken before the newest break: it cannot anchor; another now
+            settled_at = self._broken_at + self.timing.after_break_ms
+            if ms < settled_at:  # too near the newest break to anchor: another once past it
+                return max(0.0, settled_at - ms)
             settled = self._streak >= self.timing.settle_answers and self._anchor is not None
             return self.timing.keepalive_ms if settled else self.timing.settle_ms
 
@@ -122,29 +126,30 @@ class RoleChain:
             self._recent.popleft()
 
     def _match(self) -> None:
-        """Anchor a chain on the newest answer, once its moment's landmarks are here."""
-        if self._answer is None or self._answer[0] == self._used:
-            return
-        ms, receiver, judge = self._answer
-        if not receiver or judge is None or ms < self._broken_at:
-            self._used = ms  # none, or taken before the newest break: `answered` asked again
-            return
+        """Anchor a chain on each answer, in order, once the landmarks of its whole moment
+        (every frame within `match_ms` of it, at least two) are here and all lie on its
+        receiver: the check's margin is small where the assistant stands right behind the
+        receiver, and one frame that passes by chance must not start a chain."""
+        while self._pending:
+            ms, receiver, judge = self._pending[0]
+            settled_at = self._broken_at + self.timing.after_break_ms
+            if receiver and judge is not None and ms >= settled_at:
+                if not self._recent or self._recent[-1][0] < ms + self.timing.match_ms:
+                    return  # its moment's landmarks are not all here yet
+                self._anchor_on(ms, judge, settled_at)
+            self._pending.popleft()  # matched, unsure, or too near a break (asked again)
+
+    def _anchor_on(self, ms: float, judge: Judge, settled_at: float) -> None:
         near = [r for r in self._recent if abs(r[0] - ms) <= self.timing.match_ms]
-        if not near:
-            if self._recent and self._recent[-1][0] > ms + self.timing.match_ms:
-                self._used = ms  # its moment passed with no landmarks: it cannot anchor
-            return
-        if near[-1][0] < ms and self._recent[-1][0] - ms <= self.timing.match_ms:
-            return  # a nearer frame may still come
-        at, image, body = min(near, key=lambda r: abs(r[0] - ms))
-        self._used = ms
-        if at < self._broken_at:
-            return  # a break since: the chain from that frame is not continuous
-        if judge(image):
-            self._anchor = Anchor(ms, body)
+        if len(near) < 2 or near[0][0] < settled_at:
+            self._want = "no steady landmarks at the role frame's moment"
+        elif all(judge(image) for _, image, _ in near):
+            body = min(near, key=lambda r: abs(r[0] - ms))[2]
+            if self._answer is not None and self._answer[1]:  # the newest is not unsure
+                self._anchor = Anchor(ms, body)
         else:
             self._anchor = None
-            self.breaks.append((at, "the landmarks are not on the receiver"))
+            self.breaks.append((ms, "the landmarks are not on the receiver"))
             self._want = "the landmarks are not on the receiver"
 
     def _carried(self, body: C.Body, ms: float) -> bool:

@@ -37,6 +37,7 @@ export class RoleFrames {
     this.timer = null;
     this.waiting = null; // { ms, at } of the frame awaiting its answer
     this.dueAt = 0; // performance.now() from which the next role frame is wanted
+    this.asked = false; // role_wanted came while a role frame awaited its answer
     this.stats = { sent: 0, answered: 0, receiver: 0, bytes: 0, wanted: 0 };
   }
 
@@ -54,7 +55,10 @@ export class RoleFrames {
     if (msg.identity === "receiver") this.stats.receiver += 1;
     if (this.waiting && msg.ms >= this.waiting.ms) {
       this.waiting = null;
-      this.dueAt = performance.now() + (msg.next_ms ?? 1000 / ROLE_FPS);
+      // A role_wanted that came while this answer was awaited still counts: its picture
+      // may have been taken before the jump the server saw.
+      this.dueAt = this.asked ? 0 : performance.now() + (msg.next_ms ?? 1000 / ROLE_FPS);
+      this.asked = false;
     }
   }
 
@@ -62,6 +66,7 @@ export class RoleFrames {
   wanted() {
     this.stats.wanted += 1;
     this.dueAt = 0;
+    this.asked = this.waiting !== null;
     if (this.timer !== null) this.tick();
   }
 
