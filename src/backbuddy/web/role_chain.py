@@ -141,8 +141,10 @@ class RoleChain:
 
     def _anchor_on(self, ms: float, judge: Judge, settled_at: float) -> None:
         near = [r for r in self._recent if abs(r[0] - ms) <= self.timing.match_ms]
+        # A failed match asks for nothing at once: the next role frame comes at the settling
+        # rate (`answered`), or a view where the check never passes would cost one a frame.
         if len(near) < 2 or near[0][0] < settled_at:
-            self._want = "no steady landmarks at the role frame's moment"
+            self.breaks.append((ms, "no steady landmarks at the role frame's moment"))
         elif all(judge(image) for _, image, _ in near):
             body = min(near, key=lambda r: abs(r[0] - ms))[2]
             if self._answer is not None and self._answer[1]:  # the newest is not unsure
@@ -150,7 +152,6 @@ class RoleChain:
         else:
             self._anchor = None
             self.breaks.append((ms, "the landmarks are not on the receiver"))
-            self._want = "the landmarks are not on the receiver"
 
     def _carried(self, body: C.Body, ms: float) -> bool:
         anchor = self._anchor
