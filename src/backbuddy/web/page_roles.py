@@ -15,7 +15,10 @@ How often (the server decides; each `role` answer says when the next role frame 
 wanted, `next_ms`): every `SETTLE_MS` while the roles are not settled, then one every
 `KEEPALIVE_MS`, and at once (`role_wanted`) when the landmarks break their continuity.
 One role frame costs the server ~58 ms of CPU (MoveNet at 384 px), so the settled rate is
-what a session costs.
+what a session costs. (Measured 2026-11-27: one interpreter thread instead of two costs the
+same CPU, 60 ms; 320 px costs 45 ms and 256 px 27 ms but finds the receiver far less often,
+51 % at 256 px; MoveNet in the page needs `@litertjs/core`, which is not vendored, and
+would cost the page ~2.25 × its 93–106 ms at 256 px, where the page keeps ~10 poses/s.)
 
 `PageRoles.unsure` then judges each landmarks message. Its identity is "receiver" only
 along a *chain*: a role answer that found the receiver is matched with the page's
