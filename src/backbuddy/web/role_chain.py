@@ -127,8 +127,8 @@ class RoleChain:
 
     def _match(self) -> None:
         """Anchor a chain on each answer, in order, once the landmarks of its whole moment
-        (every frame within `match_ms` of it, at least two) are here and all lie on its
-        receiver: the check's margin is small where the assistant stands right behind the
+        (every frame within `match_ms` of it and not too near a break, at least two) are here
+        and all lie on its receiver: the check's margin is small where the assistant stands right behind the
         receiver, and one frame that passes by chance must not start a chain."""
         while self._pending:
             ms, receiver, judge = self._pending[0]
@@ -140,10 +140,12 @@ class RoleChain:
             self._pending.popleft()  # matched, unsure, or too near a break (asked again)
 
     def _anchor_on(self, ms: float, judge: Judge, settled_at: float) -> None:
-        near = [r for r in self._recent if abs(r[0] - ms) <= self.timing.match_ms]
+        near = [
+            r for r in self._recent if abs(r[0] - ms) <= self.timing.match_ms and r[0] >= settled_at
+        ]
         # A failed match asks for nothing at once: the next role frame comes at the settling
         # rate (`answered`), or a view where the check never passes would cost one a frame.
-        if len(near) < 2 or near[0][0] < settled_at:
+        if len(near) < 2:
             self.breaks.append((ms, "no steady landmarks at the role frame's moment"))
         elif all(judge(image) for _, image, _ in near):
             body = min(near, key=lambda r: abs(r[0] - ms))[2]
