@@ -128,8 +128,8 @@ class RoleChain:
     def _match(self) -> None:
         """Anchor a chain on each answer, in order, once the landmarks of its whole moment
         (every frame within `match_ms` of it and not too near a break, at least two) are here
-        and all lie on its receiver: the check's margin is small where the assistant stands right behind the
-        receiver, and one frame that passes by chance must not start a chain."""
+        and all lie on its receiver: the check's margin is small where the assistant stands
+        right behind the receiver, and one frame that passes by chance must not start a chain."""
         while self._pending:
             ms, receiver, judge = self._pending[0]
             settled_at = self._broken_at + self.timing.after_break_ms
