@@ -1,16 +1,19 @@
 """Two people in view with pose in the page (issue 15, item 2): whom the page path measures.
 
 The page stand-in (`tests/support/page_people.py`: the page's own model and bundle, its crop
-and grey-out, role frames at 2.5 a second answered ~100 ms later, through the server's real
-role and unsure code) runs over the two-person truth clips at placements the camera can read;
-each frame is judged against both true skeletons (tools/calibrate/receiver_truth.py):
+and grey-out, role frames when the server wants them, answered ~100 ms later, through the
+server's real role and unsure code) runs over the two-person truth clips at placements the
+camera can read; each frame is judged against both true skeletons
+(tools/calibrate/receiver_truth.py):
 
 * page_people_receiver_measured_share: tracked, identity "receiver" and on the receiver (the
   frames the app may act on, and right; info);
 * page_people_wrong_share: tracked, identity "receiver" but not on the receiver. Goal 0;
 * page_people_unsure_share: identity "unsure" (no movement cue; info);
 * page_people_alone_wrong_share: the page's model alone (today's page path without role
-  frames): tracked frames not on the receiver (before; info).
+  frames): tracked frames not on the receiver (before; info);
+* page_people_role_frames_rate: role frames a second over the clips (5.2 s or shorter, so
+  mostly the settling at the start; a fixed 2.5 a second before; info).
 
 Takes about three and a half minutes on this shared machine.
 """
@@ -44,8 +47,8 @@ CLIPS = (
 )
 
 
-def _judge(clip: str, roles_on: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per frame: acted on (tracked, receiver), on the receiver, unsure."""
+def _judge(clip: str, roles_on: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Per frame: acted on (tracked, receiver), on the receiver, unsure; and the role frames."""
     technique = tech.get(
         "seated_hug_extension" if clip.startswith("hug") else "side_lying_rotation"
     )
@@ -58,20 +61,21 @@ def _judge(clip: str, roles_on: bool) -> tuple[np.ndarray, np.ndarray, np.ndarra
     poses = [r.pose for r in run.results[:n]]
     acted = np.array([p.tracked and p.identity == "receiver" for p in poses])
     unsure = np.array([p.identity == "unsure" for p in poses])
-    return acted, on, unsure
+    return acted, on, unsure, run.looks
 
 
 def run() -> list[Result]:
-    acted, on, unsure, alone_wrong = [], [], [], []
+    acted, on, unsure, alone_wrong, looks = [], [], [], [], 0
     for clip in CLIPS:
-        a, o, u = _judge(clip, True)
+        a, o, u, n = _judge(clip, True)
+        looks += n
         print(
             f"# {clip}: measured {np.mean(a & o):.3f} wrong {np.mean(a & ~o):.3f} "
             f"unsure {np.mean(u):.3f}",
             file=sys.stderr,
         )
         acted.append(a), on.append(o), unsure.append(u)
-        a1, o1, _ = _judge(clip, False)
+        a1, o1, _, _ = _judge(clip, False)
         alone_wrong.append(a1 & ~o1)
     a, o, u = np.concatenate(acted), np.concatenate(on), np.concatenate(unsure)
     return [
@@ -84,6 +88,7 @@ def run() -> list[Result]:
             "ratio",
             "info",
         ),
+        emit("page_people_role_frames_rate", looks / (len(a) / 30.0), "frames/s", "info"),
     ]
 
 

@@ -7,8 +7,13 @@
   opening the session cost (its people detector, the first frames) beyond that:
   `pagepose_server_cpu_opening_s`.
 * `pagepose_roles_server_cpu_per_session`: the same with the page as a real page with the
-  two-person step on (the default): role frames (a 384-px JPEG, ~2.5 a second, each
-  answered by the server's people detector) and `role_ms` on the landmarks — info.
+  two-person step on (the default): role frames (a 384-px JPEG of the frame the landmarks
+  came from, each answered by the server's people detector) when the server wants them
+  (each answer's `next_ms`: every 0.4 s until settled, then one every 2 s; at once on
+  `role_wanted`), and `role_ms` on the landmarks — info. The clip plays forwards then
+  backwards, so the landmarks never jump (a jump asks for a role frame).
+  `pagepose_roles_fixed_…`: the same with a role frame every 0.4 s whatever the server
+  says (the rate before the server set it; "before").
 * `pagepose_sessions_held_{sqlite,postgres}`: concurrent simulated sessions one server
   holds, each page sending landmarks at 30/s and pressing STOP (then resume) about once a
   second, with STOP → halt cue back p95 ≤ 50 ms and ≥ 90 % of the landmarks answered —
@@ -56,7 +61,7 @@ STEPS = (1, 2, 5, 10, 20, 30, 50, 75)
 #: session (its people detector, the first frames) is a one-time cost, reported apart.
 WARM_S = 3.0
 #: Role frames (two-person step) as the page sends them: from this long after the first
-#: pose, one every this many seconds (static/js/roles.js; `page_roles.ROLE_FPS`).
+#: pose, when the server wants one (static/js/roles.js), or every `ROLE_EVERY_S` ("fixed").
 ROLES_AFTER_S = 1.5
 ROLE_EVERY_S = 0.4
 
@@ -167,8 +172,9 @@ class Clip:
 
 def page_messages(clip: Path = CLIP) -> Clip:
     """The binary landmarks messages (`web.page_landmarks`) a page sends for each frame of
-    `clip`, rounded as the page's worker rounds them, and a role frame (at most
-    `ROLE_MAX_SIDE` px, JPEG quality 0.7, as `static/js/roles.js`) every 12th frame."""
+    `clip`, rounded as the page's worker rounds them, and each frame's role frame (at most
+    `ROLE_MAX_SIDE` px, JPEG quality 0.7, as `static/js/roles.js`); forwards, then
+    backwards (a looped clip would jump at its end)."""
     import base64
     import io
 
@@ -184,19 +190,18 @@ def page_messages(clip: Path = CLIP) -> Clip:
     model = TasksPoseModel(BUNDLE)
     try:
         with video.open_file(clip) as source:
-            for k, f in enumerate(source):
+            for f in source:
                 image, world = model.estimate(f.rgb, round(f.t * 1000))
                 size = (f.rgb.shape[1], f.rgb.shape[0])
                 landmarks.append(encode(rounded(image), rounded(world), size, 0.0))
-                if k % 12 == 0:
-                    picture = Image.fromarray(f.rgb)
-                    picture.thumbnail((ROLE_MAX_SIDE, ROLE_MAX_SIDE))
-                    out = io.BytesIO()
-                    picture.save(out, "JPEG", quality=70)
-                    jpegs.append(base64.b64encode(out.getvalue()).decode())
+                picture = Image.fromarray(f.rgb)
+                picture.thumbnail((ROLE_MAX_SIDE, ROLE_MAX_SIDE))
+                out = io.BytesIO()
+                picture.save(out, "JPEG", quality=70)
+                jpegs.append(base64.b64encode(out.getvalue()).decode())
     finally:
         model.close()
-    return Clip(landmarks, jpegs)
+    return Clip(landmarks + landmarks[-2:0:-1], jpegs + jpegs[-2:0:-1])
 
 
 def stamp(message: bytes, ms: float, role_ms: float | None = None) -> bytes:
@@ -228,6 +233,9 @@ class PageStats:
     role_ms: float | None = None
     role_frames: int = 0
     role_answers: int = 0
+    role_wanted: int = 0
+    #: perf_counter time from which the server wants the next role frame.
+    role_due: float = 0.0
 
 
 async def read(ws: Any, stats: PageStats) -> None:
@@ -238,8 +246,12 @@ async def read(ws: Any, stats: PageStats) -> None:
             stats.answered += 1
         elif msg["type"] == "role":
             stats.role_answers += 1
+            stats.role_due = time.perf_counter() + (msg.get("next_ms") or 0.0) / 1000
             if msg["identity"] == "receiver":
                 stats.role_ms = msg["ms"]
+        elif msg["type"] == "role_wanted":
+            stats.role_wanted += 1
+            stats.role_due = 0.0
         elif msg["type"] == "cues" and msg.get("ref") in stats.pending:
             sent = stats.pending.pop(msg["ref"])
             stats.stops.append((time.perf_counter() - sent) * 1000)
@@ -258,11 +270,12 @@ async def press(ws: Any, stats: PageStats) -> None:
 
 
 async def page(
-    url: str, sid: int, clip: Clip, seconds: float, stats: PageStats, roles: bool = False
+    url: str, sid: int, clip: Clip, seconds: float, stats: PageStats, roles: str = ""
 ) -> None:
-    """One page: landmarks at RATE while pressing STOP about once a second; with `roles`, a
-    role frame every `ROLE_EVERY_S` from `ROLES_AFTER_S` on (each once the last was answered,
-    or 2 s on), its answer's `ms` then carried as the landmarks' `role_ms`, as the page does."""
+    """One page: landmarks at RATE while pressing STOP about once a second; with `roles`
+    ("server" or "fixed"), role frames from `ROLES_AFTER_S` on, one awaiting its answer at a
+    time (or 2 s), when the server wants one or every `ROLE_EVERY_S`; the newest answer's
+    `ms` is carried as the landmarks' `role_ms`, as the page does."""
     from websockets.asyncio.client import connect
 
     ws_url = url.replace("http", "ws") + f"/ws/session/{sid}"
@@ -274,11 +287,13 @@ async def page(
         while (now := time.perf_counter()) - start < seconds:
             ms = t0_ms + k * 1000 / RATE
             answered = stats.role_answers >= stats.role_frames or now - role_sent_at > 2.0
-            if roles and now >= next_role and answered:
-                jpeg = clip.role_jpegs[stats.role_frames % len(clip.role_jpegs)]
+            due = now >= next_role and (roles == "fixed" or now >= stats.role_due)
+            if roles and due and answered:
+                jpeg = clip.role_jpegs[k % len(clip.role_jpegs)]
                 await ws.send(json.dumps({"v": 1, "type": "role_frame", "ms": ms, "jpeg": jpeg}))
                 stats.role_frames += 1
-                next_role, role_sent_at = now + ROLE_EVERY_S, now
+                role_sent_at = now
+                next_role = now + ROLE_EVERY_S if roles == "fixed" else next_role
             lm = clip.landmarks[k % len(clip.landmarks)]
             await ws.send(stamp(lm, ms, stats.role_ms if roles else None))
             stats.sent += 1
@@ -295,9 +310,7 @@ def event(kind: str, ref: str) -> str:
     return json.dumps({"v": 1, "type": "event", "event": {"event": kind}, "ref": ref})
 
 
-def drive(
-    url: str, sessions: int, clip: Clip, seconds: float, roles: bool = False
-) -> list[PageStats]:
+def drive(url: str, sessions: int, clip: Clip, seconds: float, roles: str = "") -> list[PageStats]:
     stats = [PageStats() for _ in range(sessions)]
 
     async def main() -> None:
@@ -324,9 +337,7 @@ def load_average() -> float:
     return os.getloadavg()[0]
 
 
-def cpu_per_session(
-    tmp: Path, clip: Clip, seconds: float = 20.0, roles: bool = False
-) -> list[Result]:
+def cpu_per_session(tmp: Path, clip: Clip, seconds: float = 20.0, roles: str = "") -> list[Result]:
     """Server CPU for one session's page at 30 landmarks/s, from `WARM_S` after it connected
     (what a live session costs; opening it, the people detector included, is reported on its
     own). CPU time (not wall time) per message hardly depends on the machine's load; the %
@@ -334,7 +345,7 @@ def cpu_per_session(
     import threading
 
     load = load_average()
-    with server(f"sqlite:///{tmp / f'cpu{int(roles)}.sqlite3'}", 1) as srv:
+    with server(f"sqlite:///{tmp / f'cpu{roles}.sqlite3'}", 1) as srv:
         time.sleep(1.0)
         box: dict[str, list[PageStats]] = {}
         pages = threading.Thread(
@@ -348,7 +359,7 @@ def cpu_per_session(
         used, wall = srv.cpu_s() - before, time.perf_counter() - wall
     stats = box["s"][0]
     sent = stats.sent * seconds / (WARM_S + seconds)
-    name = "pagepose_roles" if roles else "pagepose"
+    name = {"": "pagepose", "server": "pagepose_roles", "fixed": "pagepose_roles_fixed"}[roles]
     out = [
         emit(
             f"{name}_server_cpu_per_session", 100 * used / wall, "%core", "info" if roles else "<=5"
@@ -361,6 +372,7 @@ def cpu_per_session(
     if roles:
         rate = stats.role_answers / (WARM_S + seconds - ROLES_AFTER_S)
         out.append(emit(f"{name}_role_answers_rate", rate, "answers/s", "info"))
+        out.append(emit(f"{name}_role_wanted", stats.role_wanted, "messages", "info"))
     return out
 
 
@@ -478,7 +490,9 @@ def run(only: str = "") -> list[Result]:
         if only in "cpu":
             results += cpu_per_session(tmp, messages)
         if only in "cpu_roles":
-            results += cpu_per_session(tmp, messages, roles=True)
+            results += cpu_per_session(tmp, messages, roles="server")
+        if only in "cpu_roles_fixed":
+            results += cpu_per_session(tmp, messages, roles="fixed")
         if only in "sqlite":
             dbs = {n: f"sqlite:///{tmp / f'held{n}.sqlite3'}" for n in STEPS}
             results += sessions_held("sqlite", dbs, messages)

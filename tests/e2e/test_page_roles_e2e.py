@@ -4,8 +4,9 @@ Debian's Chromium plays a rendered two-person truth clip as its camera
 (`hug_correct_setup_side_front_60_f34_with_m26`: the receiver seated for the Seated Hug,
 the assistant standing behind with hands on her forearms; filmed from the advised 60°;
 2 s, looped by Chromium). The page runs the pose model itself and, with the two-person
-step on (the default), sends a small picture a few times a second as `role_frame`
-messages; the server answers with the receiver's box (`role`), and the page's model
+step on (the default), sends a small picture when the server wants one as `role_frame`
+messages (a few at the start, then one every 2 s, at once when the landmarks jump); the
+server answers with the receiver's box (`role`), and the page's model
 runs on the crop around the receiver: the landmarks it sends are the receiver's. The
 session then reaches its movement cue, or pauses saying it cannot tell the receiver from
 the assistant, or stays in set-up saying what is wrong (on this clip the page's model
@@ -107,7 +108,7 @@ def test_role_frames_flow_and_the_session_moves_on_the_receiver_or_pauses_honest
     start_session(page, server.url, camera=True)
     page.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
     note = page.locator("#pose-note")
-    expect(note).to_contain_text("a small, low-rate picture")
+    expect(note).to_contain_text("now and then")
     expect(note).to_contain_text("keeps none of them")
     # Role frames go out and come back answered with the receiver's box; the page's model
     # then runs on the receiver's crop.

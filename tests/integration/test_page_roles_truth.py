@@ -72,7 +72,9 @@ def test_with_role_frames_the_page_path_acts_only_on_the_receiver(clip: str) -> 
     wrong = np.flatnonzero(allowed & ~on)
     assert not wrong.size, f"frames acted on with the assistant measured: {wrong.tolist()}"
     assert allowed.mean() >= MEASURED_AT_LEAST, f"receiver measured on {allowed.mean():.0%}"
-    assert result.looks >= len(result.results) // page_people.ROLE_EVERY
+    # Role frames when the server wants them: settling, then one every 2 s (5.2 s clips).
+    fixed = len(result.results) // page_people.ROLE_EVERY
+    assert 3 <= result.looks <= fixed, result.looks_at
 
 
 def test_without_role_frames_the_page_model_alone_acts_on_the_assistant() -> None:

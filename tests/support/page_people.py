@@ -4,11 +4,14 @@ What the browser does (web/static/js/roles.js, pose_page.js, pose_worker.js), st
 with the same model (MediaPipe Tasks PoseLandmarker on the page's own `.task` bundle) and
 the server's real code for everything the server does:
 
-* every `ROLE_EVERY`-th camera frame (2.5 a second at 30 frames/s) becomes a role frame:
-  scaled to 384 px on its long side, JPEG at quality 0.7, base64 in a `role_frame` message
-  through `schemas.RoleFrameIn` and `page_roles.decode_role_jpeg`, looked at by
-  `PageRoles.look` (real MoveNet + the role rule); its answer reaches the page
-  `ANSWER_FRAMES` frames later (the detector's run time and the round trip);
+* a camera frame becomes a role frame when the server wants one (`policy="server"`, as
+  roles.js: the answer's `next_ms` after each answer, at once on `role_wanted`; one awaits
+  its answer at a time) or, with `policy="fixed"`, every `ROLE_EVERY`-th frame (2.5 a
+  second, the rate before the server set it): scaled to 384 px on its long side, JPEG at
+  quality 0.7, base64 in a `role_frame` message through `schemas.RoleFrameIn` and
+  `page_roles.decode_role_jpeg`, looked at by `PageRoles.look` (real MoveNet + the role
+  rule); its answer reaches the page `ANSWER_FRAMES` frames later (the detector's run time
+  and the round trip);
 * every camera frame, the page's model runs on the crop around the newest receiver's box
   (kept while the receiver stays inside it, a grey picture first when it moves), with
   everyone else's body greyed out, and the landmarks are mapped back to the whole frame;
@@ -32,7 +35,15 @@ from PIL import Image
 from backbuddy.adapters import video
 from backbuddy.adapters.movenet import PeopleDetector
 from backbuddy.adapters.pose_bundle import TasksPoseModel
-from backbuddy.adapters.receiver_pose import GREY, Crop, body_mask, keep_or_move, masked, to_frame
+from backbuddy.adapters.receiver_pose import (
+    GREY,
+    Crop,
+    body_mask,
+    crop_around,
+    keep_or_move,
+    masked,
+    to_frame,
+)
 from backbuddy.domain import techniques as tech
 from backbuddy.web import page_pose, schemas
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
@@ -56,6 +67,13 @@ class PageRun:
     cropped: list[bool] = field(default_factory=list)
     results: list[FrameResult] = field(default_factory=list)
     looks: int = 0
+    #: Frame indices at which the server asked for a role frame (`role_wanted`), and why.
+    wanted: list[tuple[int, str]] = field(default_factory=list)
+    #: Frame indices that became role frames.
+    looks_at: list[int] = field(default_factory=list)
+
+    def looks_before(self, index: int) -> int:
+        return sum(1 for i in self.looks_at if i < index)
 
     def pixels(self, size: tuple[int, int]) -> np.ndarray:
         return np.stack(self.image)[:, :, :2] * np.array(size, np.float64)
@@ -123,8 +141,37 @@ class Page:
         image, world = self.model.estimate(masked(rgb, crop, self.mask), self._stamp(ms))
         return to_frame(image, crop, w, h), world, float(answer["ms"])
 
+    def pose_on(
+        self, rgb: np.ndarray, ms: float, box: np.ndarray, role_ms: float | None
+    ) -> tuple[np.ndarray, np.ndarray, float | None]:
+        """A page whose model follows someone else: on a crop around `box` (px), no grey, sent
+        as if cropped to the answer of `role_ms` (a switch the page cannot see)."""
+        h, w = rgb.shape[:2]
+        crop = crop_around(box, w, h)
+        image, world = self.model.estimate(masked(rgb, crop, None), self._stamp(ms))
+        return to_frame(image, crop, w, h), world, role_ms
+
     def close(self) -> None:
         self.model.close()
+
+
+def assistant_box(clip: str, i: int) -> np.ndarray:
+    """The assistant's true joints' box (px) in frame `i` of a two-person truth clip."""
+    tr = _truth(clip)
+    u = np.array([tr[k][i] for k in tr if k.startswith("assistant_") and k.endswith("_u")])
+    v = np.array([tr[k][i] for k in tr if k.startswith("assistant_") and k.endswith("_v")])
+    return np.array([np.nanmin(u), np.nanmin(v), np.nanmax(u), np.nanmax(v)], np.float32)
+
+
+def _truth(clip: str) -> dict[str, np.ndarray]:
+    from measure import truth_table  # tools/calibrate, on the path of the tests using this
+
+    if clip not in _TRUTH:
+        _TRUTH[clip] = truth_table(clip)
+    return _TRUTH[clip]
+
+
+_TRUTH: dict[str, dict[str, np.ndarray]] = {}
 
 
 def message(
@@ -141,39 +188,65 @@ def message(
     return json.dumps(body | {"size": list(size), "ms": ms, "role_ms": role_ms})
 
 
-def run_clip(clip: str, technique: tech.Technique, roles_on: bool = True) -> PageRun:
+def run_clip(
+    clip: str,
+    technique: tech.Technique,
+    roles_on: bool = True,
+    policy: str = "server",
+    frames: list[video.Frame] | None = None,
+    switch_at: int | None = None,
+) -> PageRun:
     """One clip through the page's path (module docstring); `roles_on` False: today's page
-    without the two-person step (the whole frame, nothing unsure)."""
-    with video.open_file(TRUTH / f"{clip}.mp4") as source:
-        frames = list(source)
+    without the two-person step (the whole frame, nothing unsure). `frames`: these camera
+    frames instead of the clip's. `switch_at`: from this frame on, the page's model follows
+    the assistant (a crop around the assistant's true joints) while the page believes it
+    is on the receiver: an identity switch as the server sees it."""
+    if frames is None:
+        with video.open_file(TRUTH / f"{clip}.mp4") as source:
+            frames = list(source)
     roles = PageRoles(PeopleDetector, decode_jpeg)
     watch = CameraWatch(technique, lambda: None, decode_jpeg, roles=roles)  # type: ignore[arg-type,return-value]
     clock = page_pose.PageClock()
     page = Page()
     pending: list[tuple[int, RoleAnswer]] = []
     newest: dict | None = None
+    due, waiting, asked = 0.0, False, False
     run = PageRun()
     checks = technique.setup[-1].checks
     try:
         for i, f in enumerate(frames):
             ms = 1000.0 * f.t + 5.0
-            if roles_on and i % ROLE_EVERY == 0:
+            wanted = ms >= due and not waiting if policy == "server" else i % ROLE_EVERY == 0
+            if roles_on and wanted:
                 text = base64.b64encode(role_jpeg(f.rgb)).decode()
                 sent = schemas.RoleFrameIn.model_validate(
                     {"v": 1, "type": "role_frame", "ms": ms, "jpeg": text}
                 )
                 answer = roles.look(decode_jpeg(decode_role_jpeg(sent.jpeg)), sent.ms)
                 pending.append((i + ANSWER_FRAMES, answer))
+                run.looks_at.append(i)
+                waiting = True
             while pending and pending[0][0] <= i:
                 out = schemas.RoleOut.model_validate(pending.pop(0)[1].message()).model_dump()
+                # roles.js: a role_wanted that came while this answer was awaited still counts.
+                waiting, due = False, ms + (0.0 if asked else out["next_ms"] or 0.0)
+                asked = False
                 if out["identity"] == "receiver":
                     newest = out
-            image, world, role_ms = page.pose(f.rgb, ms, newest if roles_on else None)
+            if switch_at is not None and i >= switch_at:
+                role_ms = None if newest is None else float(newest["ms"])
+                box = assistant_box(clip, i)
+                image, world, role_ms = page.pose_on(f.rgb, ms, box, role_ms)
+            else:
+                image, world, role_ms = page.pose(f.rgb, ms, newest if roles_on else None)
             h, w = f.rgb.shape[:2]
             raw = json.loads(message(image, world, (w, h), ms, role_ms))
             m = schemas.LandmarksIn.model_validate(raw)
             t = page_pose.admit(m.image, m.world, m.ms, clock, f.t + 0.08)
             unsure = roles_on and roles.unsure(m.image, m.size, m.ms, m.role_ms)
+            if roles_on and (why := roles.wanted()) is not None:
+                run.wanted.append((i, why))
+                due, asked = 0.0, waiting  # role_wanted reaches the page for its next frame
             run.results.append(
                 watch.analyze_landmarks(m.image, m.world, m.size, t, checks, unsure=unsure)
             )

@@ -58,6 +58,7 @@ def frame_out(result: FrameResult, pose: ev.Pose, seq: int, analyze_ms: float) -
         t=round(pose.t, 3),
         seq=seq,
         tracked=pose.tracked,
+        identity=pose.identity,
         landmarks=[list(p) for p in result.landmarks] if result.landmarks else None,
         checks=dict(result.checks),
         measure=result.measure,

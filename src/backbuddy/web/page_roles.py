@@ -2,7 +2,7 @@
 
 The page's pose model (MediaPipe PoseLandmarker, one person) follows whoever its
 detector finds first, and with the assistant in view that is often the assistant. So,
-with the two-person step on, the page also sends a small JPEG a few times a second
+with the two-person step on, the page also sends a small JPEG now and then
 (`schemas.RoleFrameIn`, at most `ROLE_MAX_SIDE` px on its long side). The server runs
 the people detector (MoveNet MultiPose) and the role rule (`motion.people.choose`) on
 it, off the event loop, and answers (`schemas.RoleOut`) with the receiver's box and
@@ -11,17 +11,33 @@ The page then runs its model on a crop around the receiver with the others greye
 (`static/js/roles.js`, the page's twin of `adapters/receiver_pose.py`). Role frames are
 used for this answer only and are not kept.
 
-`PageRoles.unsure` then judges each landmarks message: its identity is "unsure" (the
-engine gives no movement cue and pauses a movement, as for lost tracking: I3, I4) when
+How often (the server decides; each `role` answer says when the next role frame is
+wanted, `next_ms`): every `SETTLE_MS` while the roles are not settled, then one every
+`KEEPALIVE_MS`, and at once (`role_wanted`) when the landmarks break their continuity.
+One role frame costs the server ~58 ms of CPU (MoveNet at 384 px), so the settled rate is
+what a session costs. (Measured 2026-11-27: one interpreter thread instead of two costs the
+same CPU, 60 ms; 320 px costs 45 ms and 256 px 27 ms but finds the receiver far less often,
+51 % at 256 px; MoveNet in the page needs `@litertjs/core`, which is not vendored, and
+would cost the page ~2.25 × its 93–106 ms at 256 px, where the page keeps ~10 poses/s.)
+
+`PageRoles.unsure` then judges each landmarks message. Its identity is "receiver" only
+along a *chain*: a role answer that found the receiver is matched with the page's
+landmarks of (nearly) the same moment (`MATCH_MS`), which must lie on the receiver
+(`skeleton_is_receivers`: inside the receiver's padded box, nose and torso nearer the
+receiver than anyone else); from that frame on, the identity is carried frame by frame
+while the landmarks stay continuous (`motion.continuity`). It is "unsure" (the engine
+gives no movement cue and pauses a movement, as for lost tracking: I3, I4) when
 
 * the page says it had no receiver's box to crop to (`role_ms` missing), or
-* the newest role answer is more than `STALE_MS` of page time from the landmarks'
-  frame, or there is none, or
-* the newest role answer was "unsure", or
-* the page's skeleton does not lie inside the receiver's box (padded as the crop is),
-  or its nose and torso sit nearer someone else than the receiver
-  (`people.pose_is_receiver`, with the tolerance doubled for the time between the two
-  frames).
+* no answer has anchored the chain, or the newest answer was "unsure", or the newest
+  answer's frame did not lie on the receiver, or
+* the landmarks broke their continuity since the anchoring frame (a jump, a gap, the
+  torso unseen, nobody): a role frame is asked for at once, and the identity stays
+  unsure until an answer for a frame taken at least `AFTER_BREAK_MS` after the break
+  anchors a new chain, or
+* the anchoring answer is older than `MAX_ANCHOR_MS` of page time (the page stopped
+  sending role frames), or the landmarks drifted more than `DRIFT_UNSURE` trunk lengths
+  from the anchoring frame (a slow slide; beyond `DRIFT_ASK` a new role frame is asked for).
 """
 
 from __future__ import annotations
@@ -32,7 +48,7 @@ import binascii
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -41,10 +57,25 @@ from numpy.typing import NDArray
 from backbuddy.motion import people as P
 from backbuddy.web import schemas
 from backbuddy.web.frames import FrameRate, FrameRejected, Points, check_frame
+from backbuddy.web.role_chain import RoleChain, Timing
 
 Rgb = NDArray[np.uint8]
-#: A landmarks frame is judged against a role answer at most this far away in page time.
-STALE_MS = 1000.0
+#: A role answer is matched with the page's landmarks at most this far away in page time.
+MATCH_MS = 150.0
+#: Role frames every this many ms (page time) while the roles are not settled…
+SETTLE_MS = 400.0
+#: …settled after this many answers in a row found the receiver and one anchored a chain…
+SETTLE_ANSWERS = 3
+#: …then one every this many ms, to bound the chain's age.
+KEEPALIVE_MS = 2000.0
+#: A chain is trusted this long after its anchoring answer (the keep-alive and a late answer).
+MAX_ANCHOR_MS = 3500.0
+#: Drift from the anchoring frame (trunk lengths) that asks for a new role frame, and that
+#: makes the identity unsure (the receiver drifted at most 0.15 over 3.5 s on the truth clips).
+DRIFT_ASK = 0.12
+DRIFT_UNSURE = 0.3
+#: The page's landmarks kept for matching with a late answer (page ms).
+RECENT_MS = 3000.0
 #: Role frames are at most this many pixels on their long side (MoveNet's own input size:
 #: a larger frame gains nothing, a much smaller one loses people).
 ROLE_MAX_SIDE = 384
@@ -53,15 +84,32 @@ ROLE_REFUSE_SIDE = 640
 #: A role frame's message (base64 JPEG inside JSON) may be this long; other text messages
 #: keep the socket's 16 KiB limit.
 MAX_ROLE_TEXT_BYTES = schemas.MAX_ROLE_JPEG_CHARS + 1024
-#: Role frames the page sends a second (its rate; `FLOOD` a second are refused).
-ROLE_FPS = 2.5
+#: Role frames a second at most (the settling rate; `FLOOD` a second are refused).
+ROLE_FPS = 1000.0 / SETTLE_MS
 ROLE_FLOOD = 8.0
 #: The receiver's box grows this much on each side before the skeleton is held to it (the
 #: crop's own padding: the page's landmarks cannot come from outside the crop).
 PAD_SIDE, PAD_TOP, PAD_BOTTOM = 0.25, 0.30, 0.15
-#: The tolerance of `pose_is_receiver` is scaled by this: the two frames are up to
-#: `STALE_MS` apart, and a slow movement moves the nose a little in that time.
-DRIFT_SCALE = 2.0
+#: The tolerance of `pose_is_receiver` is scaled by this (answer and landmarks at most
+#: `MATCH_MS` apart). Measured with answers of the same frame on the ten two-person truth
+#: clips: 2.0 accepted 98.7 % of the receiver's frames and 53 of 1,324 frames of the page's
+#: model on the assistant; 1.5 accepted 98.3 % and 28; 1.0 86.6 % and 28.
+DRIFT_SCALE = 1.5
+#: After a break, a chain is anchored only on landmarks this long after it: the page's model
+#: smooths its landmarks, so for a few frames after a switch they lie between the two people
+#: (on the seated hug the assistant's frames 1–4 after the switch passed the check).
+AFTER_BREAK_MS = 250.0
+TIMING = Timing(
+    MATCH_MS,
+    SETTLE_MS,
+    SETTLE_ANSWERS,
+    KEEPALIVE_MS,
+    MAX_ANCHOR_MS,
+    DRIFT_ASK,
+    DRIFT_UNSURE,
+    RECENT_MS,
+    AFTER_BREAK_MS,
+)
 #: MediaPipe's nose, shoulders and hips (the points `people.ANCHORS` names, in its numbering).
 MP_ANCHORS = (0, 11, 12, 23, 24)
 #: A landmark is held to the box when its visibility is at least this.
@@ -92,6 +140,8 @@ class RoleAnswer:
     receiver: tuple[tuple[float, float, float], ...] | None
     others: tuple[tuple[tuple[float, float, float], ...], ...]
     others_boxes: tuple[tuple[float, float, float, float], ...] = ()
+    #: Page ms until the server wants the next role frame (`RoleChain.answered`).
+    next_ms: float = SETTLE_MS
 
     def message(self) -> dict[str, Any]:
         """The `role` message (schemas.RoleOut) the page gets."""
@@ -104,6 +154,7 @@ class RoleAnswer:
             receiver=_rows(self.receiver),
             others=[_rows(o) or [] for o in self.others],
             others_boxes=[tuple(round(v, 4) for v in b) for b in self.others_boxes],
+            next_ms=self.next_ms,
         ).model_dump()
 
 
@@ -169,6 +220,7 @@ class PageRoles:
         self._state = P.RoleState()
         self._lock = threading.Lock()
         self._answer: RoleAnswer | None = None
+        self.chain = RoleChain(TIMING)
         self.looks = 0
 
     @property
@@ -207,7 +259,9 @@ class PageRoles:
         with self._lock:
             if self._answer is None or ms > self._answer.ms:
                 self._answer = answer
-        return answer
+        judge = None if answer.box is None else _judge(answer, (width, height))
+        wait = self.chain.answered(ms, answer.identity == "receiver", judge)
+        return replace(answer, next_ms=wait)
 
     def unsure(
         self,
@@ -216,15 +270,28 @@ class PageRoles:
         ms: float | None,
         role_ms: float | None,
     ) -> bool:
-        """Is this landmarks message's identity unsure (the rules in the module docstring)?"""
-        answer = self.answer
-        if image is None:
-            return False  # nobody in view: tracking is lost, which pauses on its own
-        if role_ms is None or ms is None or answer is None:
-            return True
-        if abs(ms - answer.ms) > STALE_MS or answer.identity != "receiver":
-            return True
-        return not skeleton_is_receivers(np.asarray(image, np.float64), answer, size)
+        """Is this landmarks message's identity unsure (the rules in the module docstring)?
+        Every message with a time goes through the chain, so its continuity is judged."""
+        carried = ms is not None and self.chain.frame(
+            None if image is None else np.asarray(image, np.float64), size, ms
+        )
+        # Nobody in view breaks the chain too (whoever the model finds next must be placed
+        # again); unsure with nobody seen reads as tracking lost, at once (monitors).
+        return image is None or role_ms is None or not carried
+
+    def wanted(self) -> str | None:
+        """Why the server wants a role frame now (a break, a drift, an old chain), or None."""
+        return self.chain.take_want()
+
+
+def _judge(answer: RoleAnswer, size: tuple[int, int]) -> Callable[[NDArray[np.float64]], bool]:
+    """Does a frame's landmarks (33 × 4, 0..1) lie on the receiver of `answer`? The frame
+    must have the answer's size (the page's landmarks and its role frame share the frame)."""
+
+    def judge(image: NDArray[np.float64]) -> bool:
+        return skeleton_is_receivers(image, answer, size)
+
+    return judge
 
 
 def skeleton_is_receivers(

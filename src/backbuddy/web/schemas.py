@@ -208,6 +208,8 @@ class FrameOut(_Message):
     t: float
     seq: int
     tracked: bool
+    #: "unsure" when the two-person step could not say this pose is the receiver's.
+    identity: Literal["receiver", "unsure"] = "receiver"
     landmarks: list[list[float]] | None
     checks: dict[str, bool | None]
     measure: float | None
@@ -234,6 +236,18 @@ class RoleOut(_Message):
     others: list[Keypoints]
     #: Their boxes, in the same order (a body's size sets how wide the page greys it).
     others_boxes: list[tuple[float, float, float, float]] = Field(default_factory=list)
+    #: Page ms after this answer when the server wants the next role frame (few while the
+    #: roles settle, then a keep-alive every 2 s; 0: at once).
+    next_ms: float | None = None
+
+
+class RoleWantedOut(_Message):
+    """The server wants a role frame now: the page's landmarks broke their continuity (a jump,
+    a gap, the torso unseen) or drifted, so who is who must be looked at again; until an
+    answer comes, the landmarks' identity is unsure (`page_roles`)."""
+
+    type: Literal["role_wanted"] = "role_wanted"
+    reason: str
 
 
 class ErrorOut(_Message):

@@ -253,11 +253,14 @@ class Connection:
                 ).model_dump()
             )
             return
-        t = message.t
+        t, m = message.t, message.landmarks
+        # Judged as it arrives (a few µs): the chain must see every frame, not only the
+        # newest one the camera watch gets to (`page_roles`).
+        unsure = roles is not None and roles.roles.unsure(m.image, m.size, m.ms, m.role_ms)
+        if roles is not None and (why := roles.roles.wanted()) is not None:
+            self.send(schemas.RoleWantedOut(reason=why).model_dump())
 
         def job(checks: tuple[str, ...]) -> FrameResult:
-            m = message.landmarks
-            unsure = roles is not None and roles.roles.unsure(m.image, m.size, m.ms, m.role_ms)
             return analyzer.analyze_landmarks(m.image, m.world, m.size, t, checks, unsure=unsure)
 
         self._queue_job(job)

@@ -1,6 +1,7 @@
 """Who is who when pose runs in the page (issue 15, item 2): role frames are checked like
 camera frames (a bad one is a clear, non-fatal error), answered with the receiver's box, and
-page landmarks are "unsure" unless a recent answer puts them on the receiver.
+page landmarks are "unsure" unless an answer put them on the receiver at its moment and
+they stayed continuous since (and the server asks for a role frame when they break).
 
 The people detector here is a hand-written fake that reports two fixed people (the real
 MoveNet on a real two-person clip: tests/integration/test_page_roles_truth.py)."""
@@ -18,15 +19,20 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from backbuddy.domain.techniques import Limits, Technique
+from backbuddy.domain.techniques import Limits, Technique, get
 from backbuddy.motion.people import N_KEYPOINTS, People
 from backbuddy.web import schemas
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
 from backbuddy.web.frames import FrameResult
 from backbuddy.web.page_roles import (
+    AFTER_BREAK_MS,
+    KEEPALIVE_MS,
+    MATCH_MS,
+    MAX_ANCHOR_MS,
     ROLE_FLOOD,
     ROLE_MAX_SIDE,
-    STALE_MS,
+    SETTLE_ANSWERS,
+    SETTLE_MS,
     PageRoles,
     RoleChannel,
     RoleFrameRefused,
@@ -169,43 +175,140 @@ def test_with_nobody_found_the_answer_is_unsure_and_has_no_box() -> None:
     assert answer.box is None
 
 
-# ---- the unsure rules ------------------------------------------------------------------------
+# ---- the unsure rules: a chain anchored by an answer, carried while continuous ---------------
 
 
-def test_the_receivers_skeleton_with_a_recent_answer_is_sure() -> None:
+def frames(
+    roles: PageRoles, kp: np.ndarray, start: float, stop: float, every: float = 33.0
+) -> list[bool]:
+    """Page landmarks of `kp` from `start` to `stop` ms (cropped to the answer at 1000 ms):
+    whether each is unsure."""
+    return [
+        roles.unsure(skeleton_on(kp), (W, H), ms, 1000.0) for ms in np.arange(start, stop, every)
+    ]
+
+
+def anchor(roles: PageRoles, at: float = 1000.0) -> float:
+    """The receiver's landmarks over the whole moment of the answer at `at` (the chain waits
+    for every frame within MATCH_MS of it): the page time from which it carries."""
+    start, stop = at - 99.0, at + MATCH_MS + 34.0
+    unsure = frames(roles, RECEIVER[0], start, stop)
+    assert all(unsure[:-1])
+    assert not unsure[-1]
+    return float(np.arange(start, stop, 33.0)[-1] + 33.0)
+
+
+def test_the_receivers_skeleton_at_the_answers_moment_anchors_and_is_carried() -> None:
     roles = looked()
-    assert not roles.unsure(skeleton_on(RECEIVER[0]), (W, H), 1300.0, 1000.0)
+    assert not any(frames(roles, RECEIVER[0], anchor(roles), 3000.0))
+
+
+def test_every_frame_of_the_answers_moment_must_lie_on_the_receiver() -> None:
+    """One frame of the moment off the receiver (its nose 18 px, 0.2 trunk lengths, away: a
+    step the continuity rules allow) and the answer anchors nothing."""
+    roles = looked()
+    off = RECEIVER[0].copy()
+    off[0, 0] += 18.0
+    assert all(frames(roles, RECEIVER[0], 901.0, 1066.0))
+    assert all(frames(roles, off, 1066.0, 1067.0))
+    assert all(frames(roles, RECEIVER[0], 1099.0, 1600.0))
+    assert roles.chain.breaks[-1][1] == "the landmarks are not on the receiver"
 
 
 def test_without_any_role_answer_landmarks_are_unsure() -> None:
     roles = PageRoles(TwoPeople, decode_jpeg)
     assert roles.unsure(skeleton_on(RECEIVER[0]), (W, H), 1300.0, None)
+    assert roles.unsure(skeleton_on(RECEIVER[0]), (W, H), 1333.0, 1000.0)
 
 
 def test_landmarks_from_the_whole_frame_are_unsure() -> None:
     """The page had no receiver's box to crop to (role_ms null)."""
-    assert looked().unsure(skeleton_on(RECEIVER[0]), (W, H), 1300.0, None)
+    assert looked().unsure(skeleton_on(RECEIVER[0]), (W, H), 1000.0, None)
 
 
-@pytest.mark.parametrize("gap", [STALE_MS + 1, -(STALE_MS + 1)], ids=["older", "newer"])
-def test_a_role_answer_more_than_a_second_away_is_too_old_to_trust(gap: float) -> None:
+def test_an_answer_with_no_landmarks_of_its_moment_cannot_anchor() -> None:
     roles = looked(ms=1000.0)
-    assert roles.unsure(skeleton_on(RECEIVER[0]), (W, H), 1000.0 + gap, 1000.0)
-    assert not roles.unsure(skeleton_on(RECEIVER[0]), (W, H), 1000.0 + gap / 2, 1000.0)
+    assert all(frames(roles, RECEIVER[0], 1000.0 + MATCH_MS + 1, 1600.0))
+
+
+def test_the_chain_is_trusted_for_a_bounded_time_after_its_answer() -> None:
+    roles = looked(ms=1000.0)
+    start = anchor(roles)
+    carried = frames(roles, RECEIVER[0], start, 1000.0 + MAX_ANCHOR_MS + 200)
+    assert not any(carried[: int((1000.0 + MAX_ANCHOR_MS - start) // 33)])
+    assert carried[-1]
+    assert roles.wanted() == "the last role frame is too old"
+
+
+def test_a_jump_onto_the_assistant_breaks_the_chain_and_asks_for_a_role_frame_once() -> None:
+    roles = looked()
+    assert not any(frames(roles, RECEIVER[0], anchor(roles), 1500.0))
+    assert roles.wanted() is None
+    assert all(frames(roles, ASSISTANT[0], 1500.0, 1600.0))
+    assert roles.wanted() is not None
+    assert roles.wanted() is None  # asked once until the next answer
+    # Back on the receiver, the identity stays unsure: only a new answer re-anchors it.
+    assert all(frames(roles, RECEIVER[0], 1600.0, 2000.0))
+
+
+def test_after_a_break_only_an_answer_taken_well_after_it_re_anchors() -> None:
+    roles = looked()
+    frames(roles, RECEIVER[0], anchor(roles), 1500.0)
+    frames(roles, ASSISTANT[0], 1500.0, 1540.0)  # the break at 1500
+    late = roles.look(np.zeros((H, W, 3), np.uint8), 1450.0)  # taken before it
+    assert late.next_ms == pytest.approx(1500.0 + AFTER_BREAK_MS - 1450.0)
+    back = 1540.0  # back on the receiver: a break too
+    assert all(frames(roles, RECEIVER[0], back, back + AFTER_BREAK_MS))
+    too_soon = roles.look(np.zeros((H, W, 3), np.uint8), back + AFTER_BREAK_MS - 50.0)
+    assert too_soon.next_ms == pytest.approx(50.0)
+    fresh_ms = back + AFTER_BREAK_MS + MATCH_MS + 50  # its whole moment after the break
+    assert all(frames(roles, RECEIVER[0], back + AFTER_BREAK_MS, fresh_ms))
+    fresh = roles.look(np.zeros((H, W, 3), np.uint8), fresh_ms)
+    assert fresh.identity == "receiver"
+    settling = frames(roles, RECEIVER[0], fresh_ms, fresh_ms + MATCH_MS + 34.0)
+    assert settling[-1] is False
+    assert not any(frames(roles, RECEIVER[0], fresh_ms + MATCH_MS + 34.0, 2400.0))
+
+
+def test_a_gap_in_the_landmarks_breaks_the_chain() -> None:
+    roles = looked()
+    assert not any(frames(roles, RECEIVER[0], anchor(roles), 1400.0))
+    assert all(frames(roles, RECEIVER[0], 1400.0 + 400.0, 2000.0))
+
+
+def test_the_torso_unseen_breaks_the_chain() -> None:
+    roles = looked()
+    frames(roles, RECEIVER[0], 1000.0, 1200.0)
+    hidden = skeleton_on(RECEIVER[0])
+    for i in (11, 12, 23, 24):
+        hidden[i][3] = 0.1
+    assert roles.unsure(hidden, (W, H), 1233.0, 1000.0)
+    assert all(frames(roles, RECEIVER[0], 1266.0, 1500.0))
+
+
+def test_the_role_frames_settle_then_keep_alive() -> None:
+    roles = PageRoles(TwoPeople, decode_jpeg)
+    waits = []
+    for k in range(5):
+        ms = 1000.0 + k * SETTLE_MS
+        waits.append(roles.look(np.zeros((H, W, 3), np.uint8), ms).next_ms)
+        frames(roles, RECEIVER[0], ms, ms + SETTLE_MS)
+    settling = SETTLE_ANSWERS - 1
+    assert waits == [SETTLE_MS] * settling + [KEEPALIVE_MS] * (len(waits) - settling)
 
 
 def test_an_unsure_role_answer_makes_the_landmarks_unsure() -> None:
     roles = looked()
-    roles.look(np.zeros((H, W, 3), np.uint8), 1400.0)  # sure, then a look that finds nobody
-    roles._open = Nobody  # noqa: SLF001 - the detector opens once; swap what it sees
-    roles._detector = Nobody()  # noqa: SLF001
-    roles.look(np.zeros((H, W, 3), np.uint8), 1800.0)
-    assert roles.unsure(skeleton_on(RECEIVER[0]), (W, H), 1900.0, 1400.0)
+    frames(roles, RECEIVER[0], 1000.0, 1400.0)
+    roles._detector = Nobody()  # noqa: SLF001 - swap what the detector sees
+    answer = roles.look(np.zeros((H, W, 3), np.uint8), 1400.0)
+    assert answer.next_ms == SETTLE_MS
+    assert all(frames(roles, RECEIVER[0], 1400.0, 1600.0))
 
 
 def test_the_assistants_skeleton_is_unsure() -> None:
     """The page's model followed the assistant: the skeleton is outside the receiver's box."""
-    assert looked().unsure(skeleton_on(ASSISTANT[0]), (W, H), 1300.0, 1000.0)
+    assert all(frames(looked(), ASSISTANT[0], 1000.0, 1300.0))
 
 
 def test_a_skeleton_inside_the_box_but_on_the_assistants_head_is_unsure() -> None:
@@ -217,11 +320,19 @@ def test_a_skeleton_inside_the_box_but_on_the_assistants_head_is_unsure() -> Non
     assert roles.answer is not None
     x0, y0, x1, y1 = roles.answer.box or (0, 0, 0, 0)
     assert x0 - 0.25 * (x1 - x0) < 188 / W < x1 + 0.25 * (x1 - x0)
-    assert roles.unsure(skeleton_on(kp), (W, H), 1300.0, 1000.0)
+    assert all(frames(roles, kp, 1000.0, 1300.0))
 
 
-def test_nobody_in_view_is_lost_tracking_not_identity() -> None:
-    assert not looked().unsure(None, (W, H), 1300.0, 1000.0)
+def test_nobody_in_view_breaks_the_chain_and_reads_as_tracking_lost() -> None:
+    roles = looked()
+    frames(roles, RECEIVER[0], 1000.0, 1200.0)
+    watch = CameraWatch(get("seated_hug_extension"), NoModel(), decode_jpeg, roles=roles)
+    unsure = roles.unsure(None, (W, H), 1233.0, 1000.0)
+    assert unsure
+    pose = watch.analyze_landmarks(None, None, (W, H), 1.233, (), unsure=unsure).pose
+    assert not pose.tracked  # the engine pauses for lost tracking, at once
+    assert roles.wanted() == "nobody in view"
+    assert all(frames(roles, RECEIVER[0], 1266.0, 1500.0))  # whoever comes back: placed again
 
 
 # ---- on the socket ---------------------------------------------------------------------------
@@ -278,9 +389,10 @@ def test_role_frames_are_answered_and_decide_whose_landmarks_count(tmp_path: Pat
         messages=[
             page_landmarks(RECEIVER[0], 900.0, None),  # before any answer: unsure
             role_frame(ms=1000.0),
-            page_landmarks(RECEIVER[0], 1100.0, 1000.0),  # the receiver: sure
+            # the receiver: sure once every frame of the answer's moment is in
+            *(page_landmarks(RECEIVER[0], ms, 1000.0) for ms in (1000.0, 1066.0, 1133.0, 1166.0)),
             page_landmarks(ASSISTANT[0], 1200.0, 1000.0),  # the assistant: unsure
-            page_landmarks(RECEIVER[0], 2200.0, 1000.0),  # the answer is 1.2 s old: unsure
+            page_landmarks(RECEIVER[0], 2200.0, 1000.0),  # after a 1 s gap: unsure
         ],
     )
     assert offered
@@ -288,7 +400,8 @@ def test_role_frames_are_answered_and_decide_whose_landmarks_count(tmp_path: Pat
     assert role["type"] == "role"
     assert role["ms"] == 1000.0
     assert role["identity"] == "receiver"
-    assert [r.pose.identity for r in results] == ["unsure", "receiver", "unsure", "unsure"]
+    identities = [r.pose.identity for r in results]
+    assert identities == ["unsure"] * 4 + ["receiver", "unsure", "unsure"]
 
 
 def test_a_bad_role_frame_is_a_non_fatal_error_and_the_session_goes_on(tmp_path: Path) -> None:
@@ -300,12 +413,12 @@ def test_a_bad_role_frame_is_a_non_fatal_error_and_the_session_goes_on(tmp_path:
             role_frame(ms=-5.0),
             role_frame(ms=1000.0),
         ]
-        + [page_landmarks(RECEIVER[0], 1100.0, 1000.0)],
+        + [page_landmarks(RECEIVER[0], ms, 1000.0) for ms in (1000.0, 1100.0, 1166.0)],
     )
     assert [a.get("code") for a in answers[:2]] == ["not_an_image", "bad_message"]
     assert not any(a.get("fatal") for a in answers[:2])
     assert answers[2]["type"] == "role"
-    assert [r.pose.identity for r in results] == ["receiver"]
+    assert [r.pose.identity for r in results][-1] == "receiver"
 
 
 def test_with_the_two_person_step_off_landmarks_count_as_today(tmp_path: Path) -> None:
@@ -316,7 +429,7 @@ def test_with_the_two_person_step_off_landmarks_count_as_today(tmp_path: Path) -
     assert not offered
     assert answers[0]["code"] == "not_supported"
     assert not answers[0]["fatal"]
-    assert [r.pose.identity for r in results] == ["receiver"]
+    assert [r.pose.identity for r in results][-1] == "receiver"
 
 
 def noisy_jpeg() -> bytes:

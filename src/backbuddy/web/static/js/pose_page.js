@@ -63,6 +63,10 @@ export class PagePose {
   // the server then marks the landmarks unsure).
   role(msg) {
     if (!this.roleFrames) return;
+    if (msg.type === "role_wanted") {
+      this.roleFrames.wanted();
+      return;
+    }
     this.roleFrames.answered(msg);
     if (msg.identity === "receiver" && msg.box && (!this.receiver || msg.ms > this.receiver.ms)) this.receiver = msg;
   }
@@ -202,6 +206,7 @@ export function pagePoseNote(device, delegate, roles, server) {
   const where = `The pose is worked out on this ${device} (${delegate === "GPU" ? "graphics chip" : "processor"})`;
   return roles
     ? `${where}; body landmark positions go to backbuddy. To tell the receiver from the assistant, `
-      + `a small, low-rate picture (about 2 a second) also goes to ${server}; it keeps none of them.`
+      + `a small picture also goes to ${server} now and then (a few at the start, then about one every 2 seconds, `
+      + `and when the body seems to jump); it keeps none of them.`
     : `${where}: camera pictures never leave it; only body landmark positions go to backbuddy.`;
 }

@@ -1,18 +1,22 @@
 // Who is who when pose runs in the page (issue 15, item 2; server side: web/page_roles.py).
 // The page's pose model follows one person, often the assistant. So, with the two-person
-// step on (hello.roles), a small picture goes to the backbuddy server a few times a second
-// (RoleFrames, main thread); the server answers with the receiver's box and everyone's
-// keypoints (a `role` message), and the pose worker runs the model on a crop around the
+// step on (hello.roles), a small picture goes to the backbuddy server when the server
+// wants one (RoleFrames, main thread): each answer (a `role` message) says when the next
+// is wanted (`next_ms`: a few at the start, then one every 2 s), and a `role_wanted`
+// message asks for one at once (the landmarks jumped). The answer carries the receiver's
+// box and everyone's keypoints, and the pose worker runs the model on a crop around the
 // receiver with the others greyed out (cropFor, paintOthers: the page's twin of
 // adapters/receiver_pose.py), mapping the landmarks back to the whole frame (toFrame).
 
 // A role frame is at most this many pixels on its long side (the people detector's input).
 export const ROLE_MAX_SIDE = 384;
-// Role frames a second (the server refuses more than 8).
+// Role frames a second before the server has said otherwise (its settling rate).
 export const ROLE_FPS = 2.5;
 const QUALITY = 0.7;
 // A role frame unanswered after this long no longer holds the next one back.
 const ANSWER_TIMEOUT_MS = 2000;
+// How often the page checks whether a role frame is due.
+const TICK_MS = 50;
 
 // The crop adds this much of the receiver's box on each side (above: the head and arms).
 const PAD_SIDE = 0.25, PAD_TOP = 0.3, PAD_BOTTOM = 0.15;
@@ -23,7 +27,8 @@ const EDGES = [[5, 6], [5, 7], [7, 9], [6, 8], [8, 10], [5, 11], [6, 12], [11, 1
 const MIN_SCORE = 0.3;
 const LIMB = 0.06, HEAD_R = 0.09;
 
-// Sends role frames while the page runs pose itself; one waits for its answer at a time.
+// Sends role frames while the page runs pose itself, when the server wants them; one waits
+// for its answer at a time.
 export class RoleFrames {
   constructor(video, send) {
     this.video = video;
@@ -31,11 +36,13 @@ export class RoleFrames {
     this.canvas = document.createElement("canvas");
     this.timer = null;
     this.waiting = null; // { ms, at } of the frame awaiting its answer
-    this.stats = { sent: 0, answered: 0, receiver: 0, bytes: 0 };
+    this.dueAt = 0; // performance.now() from which the next role frame is wanted
+    this.asked = false; // role_wanted came while a role frame awaited its answer
+    this.stats = { sent: 0, answered: 0, receiver: 0, bytes: 0, wanted: 0 };
   }
 
   start() {
-    if (this.timer === null) this.timer = setInterval(() => this.capture(), 1000 / ROLE_FPS);
+    if (this.timer === null) this.timer = setInterval(() => this.tick(), TICK_MS);
   }
 
   stop() {
@@ -46,7 +53,28 @@ export class RoleFrames {
   answered(msg) {
     this.stats.answered += 1;
     if (msg.identity === "receiver") this.stats.receiver += 1;
-    if (this.waiting && msg.ms >= this.waiting.ms) this.waiting = null;
+    if (this.waiting && msg.ms >= this.waiting.ms) {
+      this.waiting = null;
+      // A role_wanted that came while this answer was awaited still counts: its picture
+      // may have been taken before the jump the server saw.
+      this.dueAt = this.asked ? 0 : performance.now() + (msg.next_ms ?? 1000 / ROLE_FPS);
+      this.asked = false;
+    }
+  }
+
+  // The server wants a role frame now (role_wanted); one in flight answers first.
+  wanted() {
+    this.stats.wanted += 1;
+    this.dueAt = 0;
+    this.asked = this.waiting !== null;
+    if (this.timer !== null) this.tick();
+  }
+
+  tick() {
+    const now = performance.now();
+    if (now < this.dueAt) return;
+    if (this.waiting && now - this.waiting.at < ANSWER_TIMEOUT_MS) return;
+    this.capture();
   }
 
   capture() {

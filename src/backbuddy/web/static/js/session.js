@@ -109,6 +109,7 @@ function onMessage(msg) {
       if (msg.camera && !camera) startCamera(msg.max_fps, msg.roles);
       break;
     case "role": // where the receiver is (two-person step, roles.js)
+    case "role_wanted": // the server wants a role frame now (the landmarks jumped)
       if (pagePose) pagePose.role(msg);
       break;
     case "heard":

@@ -1,0 +1,126 @@
+"""Is this pose the same body as the last one? The page's landmarks, frame to frame.
+
+With pose in the page, the server learns who is who from role frames (`web/page_roles`),
+and between them it carries the receiver's identity along the stream of landmarks
+only while that stream stays continuous: the same body moves by at most what a body
+moves in the time between two frames. A break (no person, a gap in time, the torso
+turned unseen, or a jump of the nose/shoulders/hips or of the trunk's length beyond
+what the measured motion allows) means the pose model may now follow someone else:
+the identity is unsure until a new role frame says again where the receiver is.
+
+Measured on the ten rendered two-person truth clips (page path: the page's model on the
+receiver's crop; `tools/calibrate/role_switches.py`): between frames at 30 poses/s the
+receiver's nose, shoulders and hips moved on average at most 0.067 trunk lengths (0.089
+over 2 frames, 0.094 over 3), while a switch onto the assistant moved them 0.088 or more
+(0.116 or more in 99 % of cases; the closest in the pure side view of the seated hug,
+a short assistant right behind a tall receiver). With the limits below the rules broke
+the chain on every switch at 30 and 15 poses/s (591/591, 584/584) and missed 1 of 577 at
+10 poses/s (below the 15 the page needs, where it falls back to server-side pose), and
+broke the receiver's own stream on 1 of 818, 7 of 809 and 0 of 800 steps (each a pause
+until the next role answer, the safe side). Arrays are normalised
+image landmarks (33 × x, y, z, visibility; x right, y down, 0..1 of the frame) and the
+frame's size in pixels; distances are judged in pixels, in trunk lengths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backbuddy.motion.landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER
+
+#: The points followed: nose, left/right shoulder, left/right hip (MediaPipe numbering).
+POINTS = (0, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP)
+TORSO = (LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP)
+#: A step may move the points (their mean, trunk lengths) this much, plus `JUMP_PER_S` for
+#: every second between the two frames: at 30 poses/s 0.082 (the receiver's largest step
+#: was 0.067, the nearest switch 0.088), at 15 poses/s 0.088, at 10 poses/s 0.095.
+JUMP_BASE = 0.075
+JUMP_PER_S = 0.2
+#: The trunk's length may change by this factor (log), plus `SIZE_PER_S` a second: the
+#: receiver's changed by at most 0.086 a frame (log), 0.13 over 3 frames.
+SIZE_BASE = 0.10
+SIZE_PER_S = 0.5
+#: Frames further apart than this cannot be judged continuous (the page stalled).
+MAX_GAP_S = 0.3
+#: The jump rule holds between this frame and every frame of the last `WINDOW_S`, not only
+#: the one before: the pose model smooths its landmarks, so a switch onto the assistant
+#: can spread over 2–3 frames of 0.05–0.1 trunk lengths each (measured: 0.085, 0.054,
+#: 0.099 on the seated hug), each under the one-frame limit, together far beyond it.
+WINDOW_S = 0.25
+#: The torso's mean visibility below this: the model is guessing where it is.
+MIN_TORSO_VISIBILITY = 0.5
+
+
+@dataclass(frozen=True)
+class Body:
+    """The followed points of one frame in pixels (5, 2), the trunk length in px, the time."""
+
+    points: NDArray[np.float64]
+    trunk: float
+    t: float
+
+
+def body(image: NDArray[np.float32] | NDArray[np.float64], size: tuple[int, int], t: float) -> Body:
+    """The followed points of one frame's image landmarks (33 × 4, 0..1) at time `t` (s)."""
+    px = np.asarray(image, np.float64)[:, :2] * np.asarray(size, np.float64)
+    shoulders = (px[LEFT_SHOULDER] + px[RIGHT_SHOULDER]) / 2
+    hips = (px[LEFT_HIP] + px[RIGHT_HIP]) / 2
+    trunk = max(float(np.hypot(*(shoulders - hips))), 1.0)
+    return Body(px[list(POINTS)], trunk, t)
+
+
+def torso_seen(image: NDArray[np.float32] | NDArray[np.float64]) -> bool:
+    """Does the model see the torso (mean visibility of shoulders and hips)?"""
+    return float(np.asarray(image, np.float64)[list(TORSO), 3].mean()) >= MIN_TORSO_VISIBILITY
+
+
+def displacement(a: Body, b: Body) -> float:
+    """Mean distance of the followed points from `a` to `b`, in trunk lengths (the larger of
+    the two); each left/right pair may be crossed (a turn swaps which side the model calls
+    left), so each point takes the nearer of the two."""
+    d = np.linalg.norm(b.points - a.points, axis=1)
+    for i, j in ((1, 2), (3, 4)):
+        di = min(d[i], float(np.linalg.norm(b.points[i] - a.points[j])))
+        dj = min(d[j], float(np.linalg.norm(b.points[j] - a.points[i])))
+        d[i], d[j] = di, dj
+    return float(d.mean()) / max(a.trunk, b.trunk)
+
+
+def break_between(a: Body | None, b: Body) -> str | None:
+    """Why `b` may not be the same body as `a` one frame earlier, or None when it may."""
+    if a is None:
+        return "no pose before this one"
+    dt = b.t - a.t
+    if dt > MAX_GAP_S or dt < 0:
+        return f"{dt:.2f} s since the last pose"
+    return _moved(a, b)
+
+
+def break_within(before: Sequence[Body], b: Body) -> str | None:
+    """Why `b` may not be the same body as the frames `before` it (oldest first; the last
+    is the frame just before), or None when it may: the one-frame rules, then the jump and
+    size rules against every frame of the last `WINDOW_S`."""
+    why = break_between(before[-1] if before else None, b)
+    if why is not None:
+        return why
+    for a in reversed(before[:-1]):
+        if b.t - a.t > WINDOW_S:
+            break
+        why = _moved(a, b)
+        if why is not None:
+            return why
+    return None
+
+
+def _moved(a: Body, b: Body) -> str | None:
+    dt = b.t - a.t
+    jump = displacement(a, b)
+    if jump > JUMP_BASE + JUMP_PER_S * dt:
+        return f"the body jumped {jump:.2f} trunk lengths"
+    if abs(np.log(b.trunk / a.trunk)) > SIZE_BASE + SIZE_PER_S * dt:
+        return f"the trunk's length changed from {a.trunk:.0f} to {b.trunk:.0f} px"
+    return None

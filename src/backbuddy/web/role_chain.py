@@ -1,0 +1,168 @@
+"""The receiver's identity carried between role frames (issue 15, item 2; `page_roles`).
+
+A role answer says where the receiver was at one page moment. `RoleChain` matches it
+with the page's landmarks of that moment (they must lie on the receiver), then carries
+the identity frame by frame while the landmarks stay continuous (`motion.continuity`),
+and says when the next role frame is wanted: soon while unsettled, at the keep-alive
+rate once settled, at once after a break. The rules and their figures are in the
+`page_roles` docstring. Thread-safe: answers arrive on the role thread, landmarks on
+the session's frame thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from backbuddy.motion import continuity as C
+
+Judge = Callable[[NDArray[np.float64]], bool]
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The answer (its page ms) that started the chain, and the landmarks it vouched for."""
+
+    answer_ms: float
+    body: C.Body
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The rule figures (page ms, trunk lengths); `page_roles` holds the values."""
+
+    match_ms: float
+    settle_ms: float
+    settle_answers: int
+    keepalive_ms: float
+    max_anchor_ms: float
+    drift_ask: float
+    drift_unsure: float
+    recent_ms: float
+    after_break_ms: float
+
+
+class RoleChain:
+    """One session's chain: the newest answer, the page's recent landmarks, the anchor."""
+
+    def __init__(self, timing: Timing) -> None:
+        self.timing = timing
+        self._lock = threading.Lock()
+        self._recent: deque[tuple[float, NDArray[np.float64], C.Body]] = deque()
+        self._last: C.Body | None = None
+        self._broken_at = -np.inf  # page ms of the newest break (s in Body.t, ms here)
+        self._anchor: Anchor | None = None
+        self._answer: tuple[float, bool, Judge | None] | None = None  # ms, receiver?, judge
+        #: Answers whose moment's landmarks are not all here yet, oldest first.
+        self._pending: deque[tuple[float, bool, Judge | None]] = deque()
+        self._streak = 0
+        self._want: str | None = None
+        self._asked = False
+        #: Why the chain broke, newest last (for tests and the bench), bounded.
+        self.breaks: deque[tuple[float, str]] = deque(maxlen=64)
+
+    def answered(self, ms: float, receiver: bool, judge: Judge | None) -> float:
+        """A new answer (`judge`: does a frame's landmarks lie on that receiver?); the page
+        time until the next role frame is wanted."""
+        with self._lock:
+            if self._answer is not None and ms <= self._answer[0]:
+                return self.timing.settle_ms
+            self._answer = (ms, receiver, judge)
+            self._pending.append(self._answer)
+            self._streak = self._streak + 1 if receiver else 0
+            self._asked = False
+            if not receiver:
+                self._anchor = None
+                return self.timing.settle_ms
+            settled_at = self._broken_at + self.timing.after_break_ms
+            if ms < settled_at:  # too near the newest break to anchor: another once past it
+                return max(0.0, settled_at - ms)
+            settled = self._streak >= self.timing.settle_answers and self._anchor is not None
+            return self.timing.keepalive_ms if settled else self.timing.settle_ms
+
+    def frame(self, image: NDArray[np.float64] | None, size: tuple[int, int], ms: float) -> bool:
+        """One landmarks frame (page ms); is its identity carried by the chain?"""
+        with self._lock:
+            if image is None or not C.torso_seen(image):
+                self._break(ms, "nobody in view" if image is None else "the torso is unseen")
+                self._last = None
+                return False
+            body = C.body(image, size, ms / 1000.0)
+            if self._last is not None:
+                since = max(ms - 1000.0 * C.WINDOW_S, self._broken_at)  # this segment's
+                window = [r[2] for r in self._recent if r[0] >= since and r[2] is not self._last]
+                why = C.break_within([*window, self._last], body)
+                if why is not None:
+                    self._break(ms, why)
+            self._last = body
+            self._remember(ms, image, body)
+            self._match()
+            return self._carried(body, ms)
+
+    def take_want(self) -> str | None:
+        """Why a role frame is wanted now (once per answer awaited), or None."""
+        with self._lock:
+            want, self._want = self._want, None
+            if want is None or self._asked:
+                return None
+            self._asked = True
+            return want
+
+    def _break(self, ms: float, why: str) -> None:
+        if self._anchor is not None or self._broken_at < ms:
+            self.breaks.append((ms, why))
+        self._broken_at = max(self._broken_at, ms)
+        self._anchor = None
+        self._want = why
+
+    def _remember(self, ms: float, image: NDArray[np.float64], body: C.Body) -> None:
+        self._recent.append((ms, image, body))
+        while self._recent and ms - self._recent[0][0] > self.timing.recent_ms:
+            self._recent.popleft()
+
+    def _match(self) -> None:
+        """Anchor a chain on each answer, in order, once the landmarks of its whole moment
+        (every frame within `match_ms` of it and not too near a break, at least two) are here
+        and all lie on its receiver: the check's margin is small where the assistant stands
+        right behind the receiver, and one frame that passes by chance must not start a chain."""
+        while self._pending:
+            ms, receiver, judge = self._pending[0]
+            settled_at = self._broken_at + self.timing.after_break_ms
+            if receiver and judge is not None and ms >= settled_at:
+                if not self._recent or self._recent[-1][0] < ms + self.timing.match_ms:
+                    return  # its moment's landmarks are not all here yet
+                self._anchor_on(ms, judge, settled_at)
+            self._pending.popleft()  # matched, unsure, or too near a break (asked again)
+
+    def _anchor_on(self, ms: float, judge: Judge, settled_at: float) -> None:
+        near = [
+            r for r in self._recent if abs(r[0] - ms) <= self.timing.match_ms and r[0] >= settled_at
+        ]
+        # A failed match asks for nothing at once: the next role frame comes at the settling
+        # rate (`answered`), or a view where the check never passes would cost one a frame.
+        if len(near) < 2:
+            self.breaks.append((ms, "no steady landmarks at the role frame's moment"))
+        elif all(judge(image) for _, image, _ in near):
+            body = min(near, key=lambda r: abs(r[0] - ms))[2]
+            if self._answer is not None and self._answer[1]:  # the newest is not unsure
+                self._anchor = Anchor(ms, body)
+        else:
+            self._anchor = None
+            self.breaks.append((ms, "the landmarks are not on the receiver"))
+
+    def _carried(self, body: C.Body, ms: float) -> bool:
+        anchor = self._anchor
+        if anchor is None or self._answer is None or not self._answer[1]:
+            return False
+        if ms - anchor.answer_ms > self.timing.max_anchor_ms:
+            self._want = "the last role frame is too old"
+            return False
+        drift = C.displacement(anchor.body, body)
+        if drift > self.timing.drift_ask:
+            self._want = f"drifted {drift:.2f} trunk lengths"
+        return drift <= self.timing.drift_unsure

@@ -1,0 +1,175 @@
+"""Role frames at the server's rate, and a jump of the body in the page's landmarks, in a
+real browser (issue 15, item 2).
+
+Debian's Chromium plays a rendered two-person clip as its camera: the Seated Hug's set-up
+from the advised 60° (receiver seated, assistant standing behind, both still), 16 s as
+filmed, then 4 s with the whole picture moved by 0.4 of the receiver's trunk length
+(looped by Chromium, so it jumps back too). The page runs the pose model itself (real
+MediaPipe in WebAssembly) and sends role frames when the server wants them; the server
+runs MoveNet on them. Once the roles have settled, role frames come one every 2 s, not
+2.5 a second (on this shared machine the page also stalls now and then, which breaks the
+chain as a jump does: the test asks for far fewer in all, and for keep-alive gaps). At
+each jump the server says `role_wanted`, the page sends a role frame at once, and the
+landmarks' identity is unsure until a role frame taken after the jump has placed the
+receiver again (the `frame` answers say so).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+from playwright.sync_api import Browser, Page, Playwright
+
+from backbuddy.adapters import video
+from backbuddy.web.page_landmarks import is_landmarks
+
+from .conftest import ROOT, Server, camera_browser
+from .flows import start_session
+
+CLIP = ROOT / "tests" / "data" / "truth" / "hug_correct_setup_side_front_60_f34_with_m26.mp4"
+TRUTH = CLIP.with_suffix(".csv")
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+#: Seconds as filmed, then moved.
+STILL_S, MOVED_S = 16.0, 4.0
+#: How long the test watches once the role frames flow.
+WATCH_S = 40.0
+
+
+def _trunk_px() -> float:
+    import csv
+
+    with TRUTH.open() as f:
+        row = next(csv.DictReader(f))
+    pt = {k: float(row[k]) for k in row if k.endswith(("_u", "_v")) and not k.startswith("ass")}
+    sh = (
+        np.array(
+            [
+                pt["left_shoulder_u"] + pt["right_shoulder_u"],
+                pt["left_shoulder_v"] + pt["right_shoulder_v"],
+            ]
+        )
+        / 2
+    )
+    hip = np.array([pt["left_hip_u"] + pt["right_hip_u"], pt["left_hip_v"] + pt["right_hip_v"]]) / 2
+    return float(np.hypot(*(sh - hip)))
+
+
+def jumping_y4m(dest: Path) -> Path:
+    """The clip as filmed for `STILL_S`, then moved by 0.4 trunk lengths for `MOVED_S`, as a
+    30 frames/s y4m (what Chromium's fake camera plays)."""
+    with video.open_file(CLIP) as source:
+        frames = [f.rgb for f in source]
+        width, height = source.info.width, source.info.height
+    shift = 0.4 * _trunk_px()
+    move = np.float32([[1, 0, 0.8 * shift], [0, 1, 0.6 * shift]])
+    moved = [
+        cv2.warpAffine(f, move, (width, height), borderMode=cv2.BORDER_REPLICATE) for f in frames
+    ]
+    still_n, moved_n = int(STILL_S * 30), int(MOVED_S * 30)
+    sequence = [frames[i % len(frames)] for i in range(still_n)]
+    sequence += [moved[i % len(moved)] for i in range(moved_n)]
+    with dest.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode())
+        for rgb in sequence:
+            out.write(b"FRAME\n" + cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420).tobytes())
+    return dest
+
+
+@pytest.fixture(scope="module")
+def jump_browser(
+    playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Browser]:
+    browser = camera_browser(playwright, jumping_y4m(tmp_path_factory.mktemp("jump") / "j.y4m"))
+    yield browser
+    browser.close()
+
+
+class Timeline:
+    """When the page sent role frames and got `role_wanted`, and each `frame` answer's
+    identity, on the test's clock."""
+
+    def __init__(self, page: Page) -> None:
+        self.role_frames: list[float] = []
+        self.wanted: list[float] = []
+        self.reasons: list[str] = []
+        self.frames: list[tuple[float, str, bool]] = []  # (when, identity, tracked)
+        self.binary = 0
+        page.on("websocket", self._watch)
+
+    def _watch(self, ws: Any) -> None:
+        ws.on("framesent", self._sent)
+        ws.on("framereceived", self._got)
+
+    def _sent(self, payload: str | bytes) -> None:
+        if isinstance(payload, bytes):
+            self.binary += 0 if is_landmarks(payload) else 1
+        elif '"type":"role_frame"' in payload:
+            self.role_frames.append(time.monotonic())
+
+    def _got(self, payload: str | bytes) -> None:
+        if not isinstance(payload, str):
+            return
+        message = json.loads(payload)
+        if message.get("type") == "role_wanted":
+            self.wanted.append(time.monotonic())
+            self.reasons.append(message["reason"])
+        elif message.get("type") == "frame":
+            self.frames.append((time.monotonic(), message["identity"], message["tracked"]))
+
+
+def test_settled_role_frames_are_few_and_a_jump_asks_for_one_at_once(
+    jump_browser: Browser, server: Server
+) -> None:
+    context = jump_browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    timeline = Timeline(page)
+    try:
+        page.goto(server.url)
+        page.evaluate("localStorage.setItem('backbuddy-pose', 'page')")  # this CPU: ~10 poses/s
+        start_session(page, server.url, camera=True)
+        page.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
+        page.wait_for_function(
+            "(window.backbuddy.pose.stats.roles || {}).receiver > 0", timeout=60000
+        )
+        began = time.monotonic()
+        page.wait_for_timeout(WATCH_S * 1000)
+        stats = page.evaluate("() => window.backbuddy.pose.stats")
+    finally:
+        context.close()
+    assert not errors, f"the page threw: {errors}"
+    sent = [t - began for t in timeline.role_frames if t >= began]
+    wanted = [t - began for t in timeline.wanted if t >= began]
+    # The picture jumps at 16 s and 20 s of every 20 (moved, and back at the loop): the
+    # server asked for a role frame at once.
+    assert len(wanted) >= 2, f"role_wanted at {wanted}; role frames at {sent}"
+    for w in wanted:
+        assert any(0 <= s - w <= 1.5 for s in sent), f"no role frame within 1.5 s of {w:.1f} s"
+    # Settled, one every 2 s: the gaps between role frames away from the breaks (the jumps,
+    # and on this shared 2-core machine the page's own stalls over 0.3 s, which break the
+    # chain too) come at the keep-alive.
+    calm = [
+        b - a
+        for a, b in zip(sent, sent[1:], strict=False)
+        if not any(a - 1.0 <= w <= b + 0.5 for w in wanted)
+    ]
+    assert calm, f"role frames at {sent}; asked at {wanted}"
+    assert max(calm) >= 1.8, f"role frames at {sent}; asked at {wanted} for {timeline.reasons}"
+    # Far fewer than 2.5 a second in all.
+    assert len(sent) <= 0.4 * 2.5 * WATCH_S, f"{len(sent)} role frames in {WATCH_S:.0f} s"
+    # After each jump the identity went unsure before it came back.
+    frames = [(t - began, i) for t, i, tracked in timeline.frames if t >= began and tracked]
+    for w in wanted:
+        after = [i for t, i in frames if w - 0.5 <= t <= w + 1.0]
+        assert "unsure" in after, f"no unsure frame around the jump at {w:.1f} s"
+    assert any(i == "receiver" for _, i in frames[-60:]), "the receiver was never placed again"
+    assert stats["roles"]["wanted"] >= len(wanted) - 1
+    assert timeline.binary == 0, "a camera frame was sent as a binary message"

@@ -1,0 +1,85 @@
+"""Is this pose the same body as the last one? Hand-built skeletons (the measured figures
+behind the limits: tools/calibrate/role_switches.py on the two-person truth clips)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backbuddy.motion import continuity as C
+
+SIZE = (360, 640)
+TRUNK = 160.0  # px
+
+
+def skeleton(
+    x: float = 180.0, y: float = 300.0, trunk: float = TRUNK, vis: float = 0.95
+) -> np.ndarray:
+    """33 × 4 image landmarks (0..1): shoulders `trunk` px above the hips, nose above them."""
+    points = np.zeros((33, 4), np.float64)
+    points[:, 3] = vis
+    px = {
+        0: (x, y - trunk - 40),
+        11: (x - 30, y - trunk),
+        12: (x + 30, y - trunk),
+        23: (x - 20, y),
+        24: (x + 20, y),
+    }
+    for i, (u, v) in px.items():
+        points[i, :2] = (u / SIZE[0], v / SIZE[1])
+    return points
+
+
+def body(t: float, **kw: float) -> C.Body:
+    return C.body(skeleton(**kw), SIZE, t)
+
+
+def stream(dx_per_s: float, fps: float, seconds: float = 1.0) -> list[C.Body]:
+    n = int(seconds * fps)
+    return [body(k / fps, x=180.0 + dx_per_s * k / fps) for k in range(n)]
+
+
+@pytest.mark.parametrize("fps", [30.0, 15.0, 10.0])
+def test_a_slow_movement_stays_continuous_at_any_page_rate(fps: float) -> None:
+    """0.3 trunk lengths a second: faster than the receiver's torso moved on any clip."""
+    frames = stream(0.3 * TRUNK, fps)
+    for k in range(1, len(frames)):
+        assert C.break_within(frames[max(0, k - 8) : k], frames[k]) is None
+
+
+def test_a_jump_onto_someone_else_breaks() -> None:
+    a, b = body(0.0), body(1 / 30, x=180.0 + 0.2 * TRUNK)
+    assert (C.break_between(a, b) or "").startswith("the body jumped")
+
+
+def test_a_switch_smoothed_over_three_frames_breaks_within_the_window() -> None:
+    """Each step under the one-frame limit (0.087 trunk lengths at 30 frames/s), together far
+    beyond it: what the page's model did on the seated hug."""
+    steps = [0.0, 0.08, 0.08, 0.08]
+    frames = [body(k / 30, x=180.0 + TRUNK * sum(steps[: k + 1])) for k in range(4)]
+    for k in range(1, 4):
+        assert C.break_between(frames[k - 1], frames[k]) is None
+    assert C.break_within(frames[:3], frames[3]) is not None
+
+
+def test_a_trunk_that_grows_at_once_breaks() -> None:
+    a, b = body(0.0), body(1 / 30, y=300.0 + 0.08 * TRUNK, trunk=TRUNK * 1.16)
+    assert (C.break_between(a, b) or "").startswith("the trunk's length changed")
+
+
+def test_a_gap_between_poses_breaks() -> None:
+    assert C.break_between(body(0.0), body(0.4)) == "0.40 s since the last pose"
+
+
+def test_left_and_right_swapped_is_the_same_body() -> None:
+    a = body(0.0)
+    swapped = a.points.copy()
+    swapped[[1, 2]] = swapped[[2, 1]]
+    swapped[[3, 4]] = swapped[[4, 3]]
+    b = C.Body(swapped, a.trunk, 1 / 30)
+    assert C.displacement(a, b) == pytest.approx(0.0)
+
+
+def test_a_torso_the_model_guesses_is_not_seen() -> None:
+    assert C.torso_seen(skeleton())
+    assert not C.torso_seen(skeleton(vis=0.3))
