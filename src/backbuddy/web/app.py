@@ -8,6 +8,7 @@ run without the camera, and the page says so).
 
 from __future__ import annotations
 
+import asyncio
 import math
 import mimetypes
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -91,13 +92,16 @@ def create_app(
             opened = bootstrap.open_store(settings)
             app.state.interrupted_at_start = opened.interrupted
         own = store if store is not None else opened.store  # type: ignore[union-attr]
-        app.state.registry = Registry(
-            settings, own, analyzers, grace_s, Ears(listening), WebVoice(speaking)
-        )
+        registry = Registry(settings, own, analyzers, grace_s, Ears(listening), WebVoice(speaking))
+        app.state.registry = registry
+        # A red flag stored by any process (a terminal's `backbuddy screen`, another worker)
+        # halts the sessions running here (I1).
+        watch = asyncio.get_running_loop().create_task(registry.watch_screenings())
         try:
             yield
         finally:
-            app.state.registry.shutdown()
+            watch.cancel()
+            registry.shutdown()
             if opened is not None:
                 opened.store.close()
 
