@@ -118,18 +118,19 @@ def start_server(
     extra: tuple[str, ...] = (),
     tls: Path | None = None,
     db: str | None = None,
+    port: int | None = None,
 ) -> Server:
     """The app server on a free port over a fresh store; `live` sessions started (ids 1..live,
     with the camera watch when `live_camera`). `again`: a restart of that (killed) server,
     on its port and over its store. `extra`: more app_server options (`--speak`, `--no-listen`).
     `tls`: served over HTTPS with the certificates kept there (`backbuddy.web.tls`), trusted
     here by their CA. `db`: a database URL (an empty PostgreSQL database) instead of a fresh
-    SQLite file."""
+    SQLite file. `port`: this port instead of a free one (one of several workers)."""
     store: Path | str
     if again is not None:
         port, store = int(again.url.rsplit(":", 1)[1]), again.db
     else:
-        port = free_port()
+        port = port or free_port()
         store = db or tmp / f"e2e-{port}.sqlite3"
     args = [str(port), str(store), "--grace", str(grace)]
     args += ["--live", str(live), *(["--live-camera"] if live_camera else []), *extra]

@@ -123,6 +123,10 @@ class Registry:
             except StoreError as err:
                 log.warning("could not look for new screenings: %s", err)
 
+    def allows(self, technique_id: str) -> bool:
+        """I1 now: a session of this technique may run (a valid screening, no block)."""
+        return self._screening_allows(technique_id, datetime.now(UTC))
+
     def _screening_allows(self, technique_id: str, now: datetime) -> bool:
         """I1 now: a valid screening stands and no block holds."""
         try:
