@@ -79,9 +79,9 @@ class Registry:
         return None
 
     async def halt_where_blocked(self, now: datetime) -> list[int]:
-        """Halt and end every running session the screening no longer allows (I1 during a
-        session, not only at its start): a red flag answered in another tab, on the phone, or
-        by another process (`watch_screenings`). Ended, not only halted: a halt can be resumed.
+        """Halt and end every running session a block now refuses (I1 during a session, not
+        only at its start): a red flag answered in another tab, on the phone, or by another
+        process (`watch_screenings`). Ended, not only halted: a halt can be resumed.
         The store is read off the event loop. Returns the ids halted."""
         running = [live for live in self.sessions.values() if not live.over]
         techniques = {live.runner.state.technique.id for live in running}
@@ -99,11 +99,21 @@ class Registry:
         return halted
 
     def _refused(self, techniques: set[str], now: datetime) -> set[str]:
-        return {t for t in techniques if not self._screening_allows(t, now)}
+        """The techniques a block refuses now. A screening merely grown old (or none for the
+        technique) stops no running session: I1 asks for one at the start."""
+        refused = set()
+        for technique_id in techniques:
+            try:
+                require_valid_screening(self.store, technique_id, now)
+            except ScreeningBlocked:
+                refused.add(technique_id)
+            except ScreeningRequired:
+                pass
+        return refused
 
     async def check_screenings(self, now: datetime) -> list[int]:
         """If any process stored (or forgot) a screening since the last look, halt the running
-        sessions it no longer allows. One indexed read when nothing changed."""
+        sessions a block now refuses. One indexed read when nothing changed."""
         mark = await asyncio.to_thread(self.store.screenings_mark)
         if mark == self._screenings_seen:
             return []
