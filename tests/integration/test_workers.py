@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -214,3 +215,47 @@ def test_serve_with_two_workers_restarts_a_dead_one_and_stops_on_ctrl_c(tmp_path
     assert "2 worker processes" in out
     assert not healthy(port)
     assert not healthy(port + 1)
+
+
+def test_workers_on_the_home_network_find_each_other_over_https_with_the_token(
+    tmp_path: Path,
+) -> None:
+    """`serve --lan --workers 2`: HTTPS with the token on both ports; a start on worker 1
+    finds the session running on worker 0 through their own calls (TLS, token-free)."""
+    port = next_two_free()
+    certs = tmp_path / "tls"
+    cli = Path(sys.executable).with_name("backbuddy")
+    command = [str(cli), "serve", "--lan", "--workers", "2", "--port", str(port)]
+    command += ["--no-browser", "--cert-dir", str(certs), "--db", str(tmp_path / "w.sqlite3")]
+    serve = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert serve.stdout is not None
+        line = serve.stdout.readline()
+        token = line.split("?token=")[1].split()[0]
+        first, second = (f"https://127.0.0.1:{p}" for p in (port, port + 1))
+        ca = ssl.create_default_context(cafile=str(certs / "ca.pem"))
+
+        def up() -> bool:
+            try:
+                return all(
+                    httpx.get(f"{u}/healthz?token={token}", verify=ca).is_success
+                    for u in (first, second)
+                )
+            except httpx.HTTPError:
+                return False
+
+        assert wait_until(up), "workers never answered"
+        answers = {q.id: "no" for q in load_questions().questions}
+        with httpx.Client(verify=ca, headers={"origin": first}, timeout=30) as http:
+            assert http.get(f"{first}/?token={token}").status_code == 200  # the cookie
+            assert http.post(f"{first}/screening/{SEATED}", data=answers).status_code == 200
+            started = http.post(f"{first}/sessions", data={"technique": SEATED})
+            assert started.headers["location"] == "/session/1"  # the least loaded: here
+            http.headers["origin"] = second
+            again = http.post(f"{second}/sessions", data={"technique": SEATED})
+            assert (again.status_code, again.headers["location"]) == (303, f"{first}/session/1")
+            # Without the token a worker's door stays shut, the siblings' calls too.
+            assert httpx.get(f"{second}/workers/sessions", verify=ca).status_code == 401
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.communicate(timeout=60)
