@@ -20,6 +20,11 @@
   goal ≥ 50 on this 2-core machine; the ramp's p95 at every step is printed too.
   PostgreSQL is a throwaway cluster started here (Debian's binaries, as the integration
   tests do, fsync on).
+* `pagepose_sessions_held_w2_{sqlite,postgres}`: the same with `serve --workers 2`: the
+  sessions shared out between two worker processes over one store, each page talking to
+  its session's worker (BENCH_WORKERS picks the worker counts; default 1 and 2). The
+  simulated pages run on the same 2 cores as the server, so this understates a server
+  whose pages run on other machines.
 * `pagepose_page_fps`: poses per second the session page keeps in headless Chromium on
   this CPU (CPU delegate: WebGL is software here) — info; real machines use the GPU.
 
@@ -64,6 +69,9 @@ WARM_S = 3.0
 #: pose, when the server wants one (static/js/roles.js), or every `ROLE_EVERY_S` ("fixed").
 ROLES_AFTER_S = 1.5
 ROLE_EVERY_S = 0.4
+#: Worker processes (`serve --workers`) the sessions-held ramp runs with, each in turn
+#: (BENCH_WORKERS="1,2" by default; the simulated pages share the same 2 cores).
+WORKERS = tuple(int(w) for w in os.environ.get("BENCH_WORKERS", "1,2").split(","))
 
 
 # ── the server ────────────────────────────────────────────────────────────────
@@ -77,8 +85,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(port: int, db: str, sessions: int) -> None:
-    """The app with `sessions` live camera sessions (ids 1..n), on 127.0.0.1:`port`."""
+#: The workers' shared secret in a bench run (`web.workers`); never used outside it.
+SECRET = "bench-worker-secret-0123456789"
+
+
+def serve(
+    port: int, db: str, sessions: int, first: int = 0, total: int = 0, worker: str = ""
+) -> None:
+    """The app with `sessions` live camera sessions on 127.0.0.1:`port`: sessions `first`..
+    of `total` (all workers'), 3 days apart, oldest first, the last one now (the history
+    allows one a day and 3 in 7, counting later ones too); `worker` ("INDEX:PORTS"): one
+    worker of several (`serve --workers`)."""
     from datetime import UTC, datetime, timedelta
 
     import uvicorn
@@ -90,8 +107,15 @@ def serve(port: int, db: str, sessions: int) -> None:
     from backbuddy.domain.screening import load_questions
     from backbuddy.services.screening import take_screening
     from backbuddy.web.app import create_app
+    from backbuddy.web.workers import Workers
 
-    app = create_app(Settings(db=db), analyzers=camera_watch(), grace_s=60.0, speaking=False)
+    workers = None
+    if worker:
+        index, ports = worker.split(":")
+        workers = Workers(tuple(int(p) for p in ports.split(",")), int(index), SECRET)
+    app = create_app(
+        Settings(db=db), analyzers=camera_watch(), grace_s=60.0, speaking=False, workers=workers
+    )
     inner = app.router.lifespan_context
 
     @asynccontextmanager
@@ -101,10 +125,8 @@ def serve(port: int, db: str, sessions: int) -> None:
             technique = tech.get("seated_hug_extension")
             answers = {q.id: False for q in load_questions().questions}
             now = datetime.now(UTC)
-            # Oldest first: the history rules count every session already stored, later
-            # ones too (a clock set back), so each start must come after the ones before it.
-            for k in range(sessions):
-                when = now - timedelta(days=3 * (sessions - 1 - k))
+            for k in range(first, first + sessions):
+                when = now - timedelta(days=3 * (max(total, sessions) - 1 - k))
                 take_screening(registry.store, technique.id, answers, when)
                 registry.start(technique, True, when).await_page()
             yield
@@ -122,40 +144,67 @@ def serve(port: int, db: str, sessions: int) -> None:
 
 @dataclass
 class Server:
-    process: subprocess.Popen[bytes]
-    port: int
+    """One server of `workers` processes; session ids 1..n, each worker a run of them."""
+
+    processes: list[subprocess.Popen[bytes]]
+    ports: list[int]
+    #: The first session id each worker holds (ascending), for `url_of`.
+    firsts: list[int]
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://127.0.0.1:{self.ports[0]}"
+
+    def url_of(self, session_id: int) -> str:
+        """The address of the worker whose engine runs `session_id` (session-affine)."""
+        k = max(i for i, first in enumerate(self.firsts) if first <= session_id)
+        return f"http://127.0.0.1:{self.ports[k]}"
 
     def cpu_s(self) -> float:
-        """User + system CPU seconds the server process has used."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU seconds the server's processes have used."""
+        total = 0.0
+        for process in self.processes:
+            stat = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+
+def _wait_up(process: subprocess.Popen[bytes], port: int) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the bench server did not start") from None
+            time.sleep(0.2)
 
 
 @contextmanager
-def server(db: str, sessions: int) -> Iterator[Server]:
-    import urllib.request
-
-    port = free_port()
-    cmd = [sys.executable, __file__, "serve", str(port), db, str(sessions)]
-    process = subprocess.Popen(cmd, cwd=ROOT)
+def server(db: str, sessions: int, workers: int = 1) -> Iterator[Server]:
+    """The server over `db` with `sessions` live sessions, shared out evenly among `workers`
+    processes (`serve --workers`): each started after the one before is up, so the
+    sessions' ids and dates run on from one worker to the next."""
+    ports = [free_port() for _ in range(workers)]
+    shares = [sessions // workers + (k < sessions % workers) for k in range(workers)]
+    firsts = [1 + sum(shares[:k]) for k in range(workers)]
+    processes: list[subprocess.Popen[bytes]] = []
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the bench server did not start") from None
-                time.sleep(0.2)
-        yield Server(process, port)
+        for k, port in enumerate(ports):
+            cmd = [sys.executable, __file__, "serve", str(port), db, str(shares[k])]
+            cmd += [str(firsts[k] - 1), str(sessions)]
+            if workers > 1:
+                cmd += [f"{k}:{','.join(map(str, ports))}"]
+            processes.append(subprocess.Popen(cmd, cwd=ROOT))
+            _wait_up(processes[-1], port)
+        yield Server(processes, ports, firsts)
     finally:
-        process.kill()
-        process.wait(timeout=10)
+        for process in processes:
+            process.kill()
+            process.wait(timeout=10)
 
 
 # ── the simulated pages ──────────────────────────────────────────────────────
@@ -310,12 +359,15 @@ def event(kind: str, ref: str) -> str:
     return json.dumps({"v": 1, "type": "event", "event": {"event": kind}, "ref": ref})
 
 
-def drive(url: str, sessions: int, clip: Clip, seconds: float, roles: str = "") -> list[PageStats]:
+def drive(
+    srv: Server, sessions: int, clip: Clip, seconds: float, roles: str = ""
+) -> list[PageStats]:
+    """Every session's page, each on its session's worker."""
     stats = [PageStats() for _ in range(sessions)]
 
     async def main() -> None:
         await asyncio.gather(
-            *(page(url, i + 1, clip, seconds, s, roles) for i, s in enumerate(stats))
+            *(page(srv.url_of(i + 1), i + 1, clip, seconds, s, roles) for i, s in enumerate(stats))
         )
 
     asyncio.run(main())
@@ -349,7 +401,7 @@ def cpu_per_session(tmp: Path, clip: Clip, seconds: float = 20.0, roles: str = "
         time.sleep(1.0)
         box: dict[str, list[PageStats]] = {}
         pages = threading.Thread(
-            target=lambda: box.setdefault("s", drive(srv.url, 1, clip, WARM_S + seconds, roles))
+            target=lambda: box.setdefault("s", drive(srv, 1, clip, WARM_S + seconds, roles))
         )
         opened = srv.cpu_s()
         pages.start()
@@ -376,16 +428,20 @@ def cpu_per_session(tmp: Path, clip: Clip, seconds: float = 20.0, roles: str = "
     return out
 
 
-def sessions_held(name: str, db_for: dict[int, str], clip: Clip) -> list[Result]:
-    """Ramp the number of sessions; the largest that kept STOP p95 ≤ 50 ms and its answers."""
+def sessions_held(name: str, db_for: dict[int, str], clip: Clip, workers: int = 1) -> list[Result]:
+    """Ramp the number of sessions; the largest that kept STOP p95 ≤ 50 ms and its answers.
+    With `workers` > 1 the figures are named `…_w{workers}_…` (one process: as before)."""
     held, out = 0, []
+    if workers > 1:
+        name = f"w{workers}_{name}"
     for n in STEPS:
         load = load_average()
-        with server(db_for[n], n) as srv:
+        with server(db_for[n], n, workers) as srv:
             time.sleep(1.0)
-            before, wall = srv.cpu_s(), time.perf_counter()
-            stats = drive(srv.url, n, clip, 12.0)
+            before, wall, pages = srv.cpu_s(), time.perf_counter(), time.process_time()
+            stats = drive(srv, n, clip, 12.0)
             used, wall = srv.cpu_s() - before, time.perf_counter() - wall
+            pages = time.process_time() - pages
         stops = [s for st in stats for s in st.stops]
         answered = sum(s.answered for s in stats) / max(1, sum(s.sent for s in stats))
         p95 = pct(stops, 0.95)
@@ -393,6 +449,10 @@ def sessions_held(name: str, db_for: dict[int, str], clip: Clip) -> list[Result]
         out.append(emit(f"pagepose_{name}_{n}_sessions_answered", 100 * answered, "%", "info"))
         out.append(
             emit(f"pagepose_{name}_{n}_sessions_server_cpu", 100 * used / wall, "%core", "info")
+        )
+        # The simulated pages share the machine's cores with the server.
+        out.append(
+            emit(f"pagepose_{name}_{n}_sessions_pages_cpu", 100 * pages / wall, "%core", "info")
         )
         out.append(
             emit(
@@ -493,13 +553,14 @@ def run(only: str = "") -> list[Result]:
             results += cpu_per_session(tmp, messages, roles="server")
         if only in "cpu_roles_fixed":
             results += cpu_per_session(tmp, messages, roles="fixed")
-        if only in "sqlite":
-            dbs = {n: f"sqlite:///{tmp / f'held{n}.sqlite3'}" for n in STEPS}
-            results += sessions_held("sqlite", dbs, messages)
-        if only in "postgres":
-            with postgres() as base:
-                dbs = {n: create_db(base, f"held{n}") for n in STEPS}
-                results += sessions_held("postgres", dbs, messages)
+        for workers in WORKERS:
+            if only in "sqlite":
+                dbs = {n: f"sqlite:///{tmp / f'held{workers}-{n}.sqlite3'}" for n in STEPS}
+                results += sessions_held("sqlite", dbs, messages, workers)
+            if only in "postgres":
+                with postgres() as base:
+                    dbs = {n: create_db(base, f"held{workers}_{n}") for n in STEPS}
+                    results += sessions_held("postgres", dbs, messages, workers)
         if only in "page":
             results += page_fps(tmp)
     return results
@@ -507,6 +568,7 @@ def run(only: str = "") -> list[Result]:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "serve":
-        serve(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+        first, total = int(sys.argv[5]), int(sys.argv[6])
+        serve(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), first, total, *sys.argv[7:])
     else:
         run(sys.argv[1] if len(sys.argv) > 1 else "")

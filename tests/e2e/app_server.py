@@ -7,8 +7,10 @@ parameter so tests need not wait 30 s.
 `--tls DIR` serves HTTPS with the certificates `backbuddy.web.tls` keeps in DIR (made
 there unless already made: a test makes them first to trust them by their key's hash).
 
-`--live N` starts N sessions at start-up (ids 1..N, without the camera watch
-unless `--live-camera`; see `tests/support/live_sessions.py`), so tests and
+`--worker INDEX:PORTS:SECRET` makes it one of several workers (`backbuddy.web.workers`),
+as `backbuddy serve --workers N` starts them. `--live N` starts N sessions at start-up
+(ids 1..N, without the camera watch unless `--live-camera`, the last one
+`--live-days-back` days ago; see `tests/support/live_sessions.py`), so tests and
 benchmarks can drive several sessions of one server at once.
 """
 
@@ -27,24 +29,30 @@ from backbuddy.cli.serve_cmd import WS_DEFLATE, WS_MAX_BYTES, camera_watch
 from backbuddy.config import Settings
 from backbuddy.web.app import create_app
 from backbuddy.web.tls import ensure
+from backbuddy.web.workers import Workers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from live_sessions import start_live  # noqa: E402
 
 
-def with_live_sessions(app: FastAPI, count: int, camera: bool = False) -> None:
-    """Start `count` sessions once the app's own start-up (its store, its registry) is done."""
+def with_live_sessions(app: FastAPI, count: int, camera: bool = False, days_back: int = 0) -> None:
+    """Start `count` sessions once the app's own start-up (its store, its registry) is done
+    (the last one `days_back` days ago)."""
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
         async with inner(a):
-            ids = start_live(a.state.registry, [camera] * count)
+            ids = start_live(a.state.registry, [camera] * count, days_back)
             if ids != list(range(1, count + 1)):
                 raise RuntimeError(f"--live needs a fresh database: the sessions got ids {ids}")
             yield
 
     app.router.lifespan_context = lifespan
+
+
+def certs_ca(folder: Path | None) -> Path | None:
+    return ensure(folder).ca_cert if folder else None
 
 
 def main() -> None:
@@ -58,7 +66,16 @@ def main() -> None:
     parser.add_argument("--speak", action="store_true", help="cues spoken by the server's voice")
     parser.add_argument("--no-listen", action="store_true", help="the server takes no audio")
     parser.add_argument("--tls", type=Path, default=None)
+    parser.add_argument("--live-days-back", type=int, default=0)
+    parser.add_argument(
+        "--worker", default=None, help="INDEX:PORT,PORT,…:SECRET — one of several workers"
+    )
     args = parser.parse_args()
+    workers = None
+    if args.worker:
+        index, ports, secret = args.worker.split(":")
+        ca = certs_ca(args.tls)
+        workers = Workers(tuple(int(p) for p in ports.split(",")), int(index), secret, ca)
     analyzers = camera_watch() if args.camera else None
     certs = ensure(args.tls) if args.tls else None
     app = create_app(
@@ -68,9 +85,10 @@ def main() -> None:
         listening=not args.no_listen,
         speaking=args.speak,
         certificates=certs,
+        workers=workers,
     )
     if args.live:
-        with_live_sessions(app, args.live, camera=args.live_camera)
+        with_live_sessions(app, args.live, args.live_camera, args.live_days_back)
     uvicorn.run(
         app,
         host="127.0.0.1",

@@ -96,7 +96,8 @@ def _fork(argv: list[str]) -> Forked:
 class Server:
     url: str
     process: subprocess.Popen[bytes] | Forked
-    db: Path
+    #: A SQLite file, or a database URL (PostgreSQL) when one was given.
+    db: Path | str
 
     @property
     def ws(self) -> str:
@@ -116,18 +117,22 @@ def start_server(
     again: Server | None = None,
     extra: tuple[str, ...] = (),
     tls: Path | None = None,
+    db: str | None = None,
+    port: int | None = None,
 ) -> Server:
     """The app server on a free port over a fresh store; `live` sessions started (ids 1..live,
     with the camera watch when `live_camera`). `again`: a restart of that (killed) server,
     on its port and over its store. `extra`: more app_server options (`--speak`, `--no-listen`).
     `tls`: served over HTTPS with the certificates kept there (`backbuddy.web.tls`), trusted
-    here by their CA."""
+    here by their CA. `db`: a database URL (an empty PostgreSQL database) instead of a fresh
+    SQLite file. `port`: this port instead of a free one (one of several workers)."""
+    store: Path | str
     if again is not None:
-        port, db = int(again.url.rsplit(":", 1)[1]), again.db
+        port, store = int(again.url.rsplit(":", 1)[1]), again.db
     else:
-        port = free_port()
-        db = tmp / f"e2e-{port}.sqlite3"
-    args = [str(port), str(db), "--grace", str(grace)]
+        port = port or free_port()
+        store = db or tmp / f"e2e-{port}.sqlite3"
+    args = [str(port), str(store), "--grace", str(grace)]
     args += ["--live", str(live), *(["--live-camera"] if live_camera else []), *extra]
     args += ["--tls", str(tls)] if tls else []
     args += ["--camera"] if camera else []
@@ -141,7 +146,7 @@ def start_server(
         try:
             context = ssl.create_default_context(cafile=str(tls / "ca.pem")) if tls else None
             with urllib.request.urlopen(f"{url}/healthz", timeout=1, context=context):
-                return Server(url, process, db)
+                return Server(url, process, store)
         except (urllib.error.URLError, OSError):
             if process.poll() is not None:
                 raise RuntimeError("the app server exited at start") from None

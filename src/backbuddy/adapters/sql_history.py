@@ -67,6 +67,16 @@ class HistoryQueries:
             for r in rows
         ]
 
+    def screenings_mark(self) -> tuple[int, int]:
+        """(count, highest id) of the stored screenings: one indexed read that changes
+        whenever any process stores (or forgets) a screening, so a running server can
+        notice a red flag answered elsewhere (I1 during a session) without reading them."""
+        c = schema.screenings.c
+        query = sa.select(sa.func.count(c.id), sa.func.coalesce(sa.func.max(c.id), 0))
+        with self._transaction("read screenings", write=False) as conn:
+            count, top = conn.execute(query).one()
+        return int(count), int(top)
+
     def save_aftercare(self, answer: AftercareFact) -> int:
         aware(answer.at)
         row = {

@@ -29,6 +29,7 @@ import uvicorn
 from rich.console import Console
 
 from backbuddy.bootstrap import check_store, people_detector_factory, pose_model_factory
+from backbuddy.cli import serve_workers
 from backbuddy.cli.options import DbOption
 from backbuddy.config import Settings, SettingsError, is_loopback, load_settings
 from backbuddy.web.app import create_app
@@ -45,6 +46,8 @@ WS_MAX_BYTES = 2 * MAX_FRAME_BYTES
 #: gains little on it) and 30 a second per session; inflating and deflating every message
 #: and answer cost the server CPU for bandwidth a home network does not lack (issue 15).
 WS_DEFLATE = False
+#: More workers than this would only queue for the same cores (and each holds its own models).
+MAX_WORKERS = 16
 
 
 def register(app: typer.Typer) -> None:
@@ -85,6 +88,15 @@ def serve(
             help="Where the HTTPS certificates are kept (default: tls/ in the user data folder).",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=MAX_WORKERS,
+            help="Worker processes (each on its own port: --port, --port + 1, …) for many "
+            "sessions at once; 1 is enough for a household.",
+        ),
+    ] = 1,
 ) -> None:
     """Start the web app: screening, camera set-up, guided session, history."""
     if lan and is_loopback(host):
@@ -106,8 +118,8 @@ def serve(
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     scheme = "https" if certs else "http"
     url = f"{scheme}://{shown_host}:{port}/" + (f"?token={token}" if token else "")
-    _check_can_serve(settings, host, port)
-    app = create_app(settings, analyzers=camera_watch(settings), certificates=certs)
+    for k in range(workers):
+        _check_can_serve(settings, host, port + k)
     # soft_wrap: an address, token or fingerprint is never broken over lines (a pipe or a log
     # is 80 columns to Rich), so it can be copied and compared whole.
     console.print(f"backbuddy is running at [bold]{url}[/]  (Ctrl+C to stop)", soft_wrap=True)
@@ -116,6 +128,16 @@ def serve(
     console.print("Not a medical device; not a substitute for professional care.")
     if not no_browser:
         threading.Thread(target=_open_when_up, args=(url, port, certs), daemon=True).start()
+    if workers > 1:
+        console.print(f"{workers} worker processes, on ports {port}–{port + workers - 1}.")
+        folder = (cert_dir or default_folder()) if certs is not None else None
+        camera_watch(settings)  # a missing model is said here once, not by every worker
+        plan = serve_workers.plan(settings.db, host, port, workers, token, folder)
+        serve_workers.supervise(
+            plan, lambda line: console.print(f"[bold red]{line}[/]", soft_wrap=True)
+        )
+        return
+    app = create_app(settings, analyzers=camera_watch(settings), certificates=certs)
     uvicorn.run(
         app,
         host=host,

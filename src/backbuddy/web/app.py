@@ -8,6 +8,7 @@ run without the camera, and the page says so).
 
 from __future__ import annotations
 
+import asyncio
 import math
 import mimetypes
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -38,6 +39,7 @@ from backbuddy.web import (
     spoken,
     times,
 )
+from backbuddy.web import workers as web_workers
 from backbuddy.web.ears import Ears
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S
@@ -56,6 +58,7 @@ from backbuddy.web.socket_gate import serve_socket
 from backbuddy.web.spoken import WebVoice
 from backbuddy.web.throttle import TokenFailures
 from backbuddy.web.tls import Certificates
+from backbuddy.web.workers import Workers
 
 HERE = Path(__file__).resolve().parent
 NOT_MEDICAL = "Not a medical device; not a substitute for professional care."
@@ -75,13 +78,15 @@ def create_app(
     listening: bool = True,
     speaking: bool = True,
     certificates: Certificates | None = None,
+    workers: Workers | None = None,
 ) -> FastAPI:
     """The web app over `store` (or the settings' database, opened at start-up).
 
     `listening`: the page's microphone may be listened to; `speaking`: cues are spoken
     with the server's voice (else the browser's). Models load only when first needed.
     `certificates`: the server is served over HTTPS with these (`web.tls`), so a phone on
-    the home network can be the camera (`web.phone`).
+    the home network can be the camera (`web.phone`). `workers`: this app is one of several
+    worker processes of one server (`web.workers`).
     """
 
     @asynccontextmanager
@@ -91,19 +96,23 @@ def create_app(
             opened = bootstrap.open_store(settings)
             app.state.interrupted_at_start = opened.interrupted
         own = store if store is not None else opened.store  # type: ignore[union-attr]
-        app.state.registry = Registry(
-            settings, own, analyzers, grace_s, Ears(listening), WebVoice(speaking)
-        )
+        registry = Registry(settings, own, analyzers, grace_s, Ears(listening), WebVoice(speaking))
+        app.state.registry = registry
+        # A red flag stored by any process (a terminal's `backbuddy screen`, another worker)
+        # halts the sessions running here (I1).
+        watch = asyncio.get_running_loop().create_task(registry.watch_screenings())
         try:
             yield
         finally:
-            app.state.registry.shutdown()
+            watch.cancel()
+            registry.shutdown()
             if opened is not None:
                 opened.store.close()
 
     app = FastAPI(title="backbuddy", version=__version__, lifespan=lifespan, docs_url=None)
     app.state.interrupted_at_start = []
     app.state.certificates = certificates
+    app.state.workers = workers
     app.state.phones = Phones(lambda session_id: _running(app, session_id))
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(
@@ -122,6 +131,7 @@ def create_app(
     app.include_router(data_pages.router)
     app.include_router(spoken.router)
     app.include_router(phone_pages.router)
+    app.include_router(web_workers.router)
     _guard(app, settings)
     _errors(app, templates)
 
@@ -169,7 +179,7 @@ def _guard(app: FastAPI, settings: Settings) -> None:
             return HTMLResponse(
                 "<h1>Refused</h1><p>Forms come from backbuddy's own pages.</p>", 403
             )
-        if settings.token is None or phone_pages.own_door(request):
+        if settings.token is None or phone_pages.own_door(request) or web_workers.own_door(request):
             return await call_next(request)
         client = request.client.host if request.client else None
         if wait := failures.locked(client):

@@ -380,6 +380,19 @@ class LiveSession:
 
         await asyncio.shield(asyncio.ensure_future(stop()))
 
+    async def end_for_block(self) -> None:
+        """A screening answered since refuses this session (I1): the system's stop, then the
+        engine's end, so no resume can bring a movement cue back (a stop alone is resumable)."""
+        await self.halt()
+
+        async def end() -> None:
+            async with self.lock:
+                if not self.over and self.runner.state.mode != "ended":
+                    with contextlib.suppress(StoreError):
+                        await self.apply(ev.End(self.clock()))
+
+        await asyncio.shield(asyncio.ensure_future(end()))
+
     def await_page(self, reason: str = "the session page never opened") -> None:
         """Started but no page yet: if none attaches within `grace_s`, it was interrupted."""
         loop = asyncio.get_running_loop()

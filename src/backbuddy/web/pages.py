@@ -45,6 +45,7 @@ from backbuddy.services.screening import (
     take_screening,
     wait_end,
 )
+from backbuddy.web import workers
 from backbuddy.web.deps import RegistryDep, SettingsDep, StoreDep, TemplatesDep
 
 router = APIRouter()
@@ -262,6 +263,9 @@ async def start_session(
     shows the same "Not today" page as the screening did, with status 409.
     """
     chosen = tech.get(technique)
+    if (elsewhere := await workers.place(request, registry, chosen.id, camera == "on")) is not None:
+        # Several workers serve (`serve --workers`): the session runs on a sibling.
+        return RedirectResponse(elsewhere, status_code=303)
     if (running := registry.running(chosen.id, now())) is not None:
         # A double click, the back button or a second tab: the same sitting's session,
         # not a refusal for "a session already today" and that session lost.

@@ -7,23 +7,38 @@ the only memory of it.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from concurrent import futures
-from datetime import datetime
+from datetime import UTC, datetime
 
 from backbuddy.config import Settings
 from backbuddy.domain import events as ev
 from backbuddy.domain import session
 from backbuddy.domain import techniques as tech
-from backbuddy.domain.errors import ScreeningBlocked, ScreeningRequired
+from backbuddy.domain.errors import ScreeningBlocked, ScreeningRequired, StoreError
 from backbuddy.domain.ports import HistoryStore
 from backbuddy.domain.screening import load_questions, session_technique
 from backbuddy.services.escalation import check_can_start
 from backbuddy.services.screening import require_valid_screening
 from backbuddy.services.session_runner import SessionRunner
+from backbuddy.web import schemas
 from backbuddy.web.ears import Ears
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S, LiveSession
 from backbuddy.web.spoken import WebVoice
+
+log = logging.getLogger(__name__)
+
+#: How often the store is asked whether a screening was stored since, by any process
+#: (`watch_screenings`): a red flag answered in a terminal halts a session within this.
+WATCH_S = 1.0
+#: Told to a session's page when a screening answered since halted it.
+BLOCKED_MESSAGE = (
+    "A screening answered since (on another page, in a terminal or on another device) "
+    "says this routine isn't suitable now, so the session has stopped and ended. Release "
+    "gently, and read that screening's outcome on the home page."
+)
 
 
 class Registry:
@@ -46,6 +61,9 @@ class Registry:
         #: The page's microphone (docs/voice.md) and the server's voice for spoken cues.
         self.ears = ears or Ears(enabled=False)
         self.voice = voice or WebVoice(enabled=False)
+        #: The store's screenings as last seen (`screenings_mark`); read before any session
+        #: starts, so a screening stored after a session's start is always noticed.
+        self._screenings_seen = store.screenings_mark()
 
     def get(self, session_id: int) -> LiveSession | None:
         return self.sessions.get(session_id)
@@ -61,15 +79,63 @@ class Registry:
         return None
 
     async def halt_where_blocked(self, now: datetime) -> list[int]:
-        """Halt every running session the screening no longer allows (I1 during a session, not
-        only at its start): a red flag answered in another tab, or on the phone, mid-session.
-        Returns the ids halted."""
+        """Halt and end every running session a block now refuses (I1 during a session, not
+        only at its start): a red flag answered in another tab, on the phone, or by another
+        process (`watch_screenings`). Ended, not only halted: a halt can be resumed.
+        The store is read off the event loop. Returns the ids halted."""
+        running = [live for live in self.sessions.values() if not live.over]
+        techniques = {live.runner.state.technique.id for live in running}
+        if not techniques:
+            return []
+        refused = await asyncio.to_thread(self._refused, techniques, now)
         halted = []
-        for live in list(self.sessions.values()):
-            if not live.over and not self._screening_allows(live.runner.state.technique.id, now):
-                await live.halt()
+        for live in running:
+            if live.runner.state.technique.id in refused and not live.over:
+                await live.end_for_block()
+                live.publish(
+                    schemas.ErrorOut(code="screening_blocked", message=BLOCKED_MESSAGE).model_dump()
+                )
                 halted.append(live.id)
         return halted
+
+    def _refused(self, techniques: set[str], now: datetime) -> set[str]:
+        """The techniques a block refuses now. A screening merely grown old (or none for the
+        technique) stops no running session: I1 asks for one at the start."""
+        refused = set()
+        for technique_id in techniques:
+            try:
+                require_valid_screening(self.store, technique_id, now)
+            except ScreeningBlocked:
+                refused.add(technique_id)
+            except ScreeningRequired:
+                pass
+        return refused
+
+    async def check_screenings(self, now: datetime) -> list[int]:
+        """If any process stored (or forgot) a screening since the last look, halt the running
+        sessions a block now refuses. One indexed read when nothing changed."""
+        mark = await asyncio.to_thread(self.store.screenings_mark)
+        if mark == self._screenings_seen:
+            return []
+        self._screenings_seen = mark
+        return await self.halt_where_blocked(now)
+
+    async def watch_screenings(self, every_s: float = WATCH_S) -> None:
+        """Runs for the server's life: `check_screenings` every `every_s` while a session
+        runs. A store that cannot be read is retried next time (the sessions' own writes
+        fail and stop them if it stays so)."""
+        while True:
+            await asyncio.sleep(every_s)
+            if not any(not live.over for live in self.sessions.values()):
+                continue
+            try:
+                await self.check_screenings(datetime.now(UTC))
+            except StoreError as err:
+                log.warning("could not look for new screenings: %s", err)
+
+    def allows(self, technique_id: str) -> bool:
+        """I1 now: a session of this technique may run (a valid screening, no block)."""
+        return self._screening_allows(technique_id, datetime.now(UTC))
 
     def _screening_allows(self, technique_id: str, now: datetime) -> bool:
         """I1 now: a valid screening stands and no block holds."""

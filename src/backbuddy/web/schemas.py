@@ -37,6 +37,7 @@ ErrorCode = Literal[
     "too_much_audio",
     "not_listening",
     "unpaired",
+    "screening_blocked",
 ]
 
 

@@ -17,7 +17,7 @@ from backbuddy.domain import techniques as tech
 from backbuddy.domain.errors import BackbuddyError
 from backbuddy.domain.ports import HistoryStore, SessionRecord
 from backbuddy.services import aftercare as aftercare_service
-from backbuddy.web import page_pose, page_roles, plots
+from backbuddy.web import page_pose, page_roles, plots, workers
 from backbuddy.web.deps import RegistryDep, StoreDep, TemplatesDep
 from backbuddy.web.learn_page import pop_points
 
@@ -41,10 +41,12 @@ def record(store: HistoryStore, session_id: int) -> SessionRecord:
 
 
 @router.get("/session/{session_id}")
-def live_page(
+async def live_page(
     request: Request, session_id: int, registry: RegistryDep, templates: TemplatesDep
 ) -> Response:
     live = registry.get(session_id)
+    if live is None and (owner := await workers.owner_of(request, session_id)) is not None:
+        return RedirectResponse(owner, status_code=303)  # it runs on another worker
     if live is None or live.over:
         return RedirectResponse(f"/session/{session_id}/aftercare", status_code=303)
     technique = live.runner.state.technique

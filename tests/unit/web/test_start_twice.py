@@ -8,9 +8,27 @@ the grace period: the day's session lost, and an interrupted one in the history.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from tests.unit.web.conftest import TECHNIQUE, clean_answers, make_client, start_session
+from starlette.testclient import WebSocketTestSession
+from tests.unit.web.conftest import (
+    ORIGIN,
+    TECHNIQUE,
+    WS,
+    clean_answers,
+    make_client,
+    start_session,
+)
+
+
+def until(ws: WebSocketTestSession, pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    for _ in range(50):
+        message: dict[str, Any] = ws.receive_json()
+        if pred(message):
+            return message
+    raise AssertionError("no such message")
 
 
 def test_a_second_start_goes_back_to_the_running_session(tmp_path: Path) -> None:
@@ -54,10 +72,30 @@ def test_a_red_flag_answered_during_a_session_halts_it(tmp_path: Path) -> None:
         assert live.runner.state.mode not in ("halted", "ended")
         flagged = {**clean_answers(), "chest_pain": "yes"}
         assert client.post(f"/screening/{TECHNIQUE}", data=flagged).status_code == 200
-        assert live.runner.state.mode == "halted"
         store = client.app.state.registry.store  # type: ignore[attr-defined]
-        stops = [e for e in store.events(first) if e.kind == "stop"]
-        assert [e.source for e in stops] == ["system"]
+        kinds = [(e.kind, getattr(e, "source", None)) for e in store.events(first)]
+        assert kinds[-2:] == [("stop", "system"), ("end", None)]
+        # Ended, not only halted: a halt could be resumed into movement cues again.
+        assert live.runner.state.mode == "ended"
+        assert store.sessions()[-1].status != "running"
+
+
+def test_a_session_halted_by_a_red_flag_cannot_be_resumed(tmp_path: Path) -> None:
+    """I1: the page's "resume" after a red flag halted the session brings no movement back."""
+    with make_client(tmp_path) as client:
+        first = start_session(client)
+        flagged = {**clean_answers(), "chest_pain": "yes"}
+        with client.websocket_connect(f"{WS}/ws/session/{first}", headers=ORIGIN) as ws:
+            for _ in range(3):  # hello, replay, state
+                ws.receive_json()
+            assert client.post(f"/screening/{TECHNIQUE}", data=flagged).status_code == 200
+            told = until(ws, lambda m: m["type"] == "error")
+            assert told["code"] == "screening_blocked"
+            ws.send_json({"v": 1, "type": "event", "event": {"event": "resume"}, "ref": "r"})
+            answer = until(ws, lambda m: m["type"] == "error" or m.get("ref") == "r")
+            assert answer.get("code") == "refused_event"
+        live = client.app.state.registry.get(first)  # type: ignore[attr-defined]
+        assert live is None or live.runner.state.mode == "ended"
 
 
 def test_a_clear_screening_during_a_session_leaves_it_running(tmp_path: Path) -> None:

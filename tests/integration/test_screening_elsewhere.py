@@ -1,0 +1,116 @@
+"""I1 during a session, across processes: a red flag answered in a terminal
+(`backbuddy screen`, its own process) halts the session a real web server is running
+over the same store, SQLite file or PostgreSQL database.
+
+The server looks at the store's screenings about once a second (`Registry.watch_screenings`);
+the session's page hears the system's STOP and why, and the store holds the stop.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from tests.support.servers import Server, start_server
+from websockets.sync.client import ClientConnection, connect
+
+from backbuddy.adapters.sql_store import SqlStore
+from backbuddy.config import db_url
+from backbuddy.domain.screening import load_questions
+
+pytestmark = pytest.mark.slow
+
+TECHNIQUE = "seated_hug_extension"
+#: Generous for a loaded 2-core box: the server looks once a second.
+WITHIN_S = 20.0
+
+
+@contextmanager
+def page(server: Server, session_id: int) -> Iterator[ClientConnection]:
+    """The session page's socket, past its opening messages (hello, replay, state)."""
+    url = f"{server.ws}/ws/session/{session_id}"
+    with connect(url, additional_headers={"Origin": server.url}, open_timeout=10) as ws:
+        for _ in range(3):
+            ws.recv(timeout=10)
+        yield ws
+
+
+def wait_for(ws: ClientConnection, pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    deadline = time.monotonic() + WITHIN_S
+    while (left := deadline - time.monotonic()) > 0:
+        message: dict[str, Any] = json.loads(ws.recv(timeout=left))
+        if pred(message):
+            return message
+    raise AssertionError(f"no such message within {WITHIN_S} s")
+
+
+def screen_in_a_terminal(url: str, tmp: Path, **answers: str) -> subprocess.CompletedProcess[str]:
+    """`backbuddy screen` in its own process, answering from a file."""
+    given = {q.id: "no" for q in load_questions().questions} | answers
+    file = tmp / "answers.yaml"
+    file.write_text(yaml.safe_dump(given))
+    cli = Path(sys.executable).with_name("backbuddy")
+    command = [str(cli), "screen", TECHNIQUE, "--answers", str(file), "--db", url]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+def halted_by_a_red_flag_elsewhere(server: Server, url: str, tmp: Path) -> None:
+    with page(server, 1) as ws:
+        done = screen_in_a_terminal(url, tmp, chest_pain="yes")
+        assert done.returncode != 0, done.stdout  # the terminal shows the emergency message
+        halt = wait_for(ws, lambda m: m["type"] == "cues" and m["cues"][:1] != [])
+        assert halt["cues"][0]["kind"] == "halt"
+        told = wait_for(ws, lambda m: m["type"] == "error")
+        assert told["code"] == "screening_blocked"
+        assert "isn't suitable" in told["message"]
+        assert not told["fatal"]
+    with SqlStore(url) as store:
+        stops = [e for e in store.events(1) if e.kind == "stop"]
+    assert stops[0].source == "system"
+
+
+def left_running_by_a_clear_one_elsewhere(server: Server, url: str, tmp: Path) -> None:
+    with page(server, 1) as ws:
+        done = screen_in_a_terminal(url, tmp)
+        assert done.returncode == 0, done.stderr
+        time.sleep(3.0)  # past the server's next looks at the store
+        ws.send(json.dumps({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r"}))
+        answer = wait_for(ws, lambda m: m.get("ref") == "r")
+        assert all(c["kind"] != "halt" for c in answer["cues"])
+    with SqlStore(url) as store:
+        assert [e.kind for e in store.events(1)][:2] == ["begin", "ready"]
+
+
+def test_a_red_flag_answered_in_a_terminal_halts_the_web_session(tmp_path: Path) -> None:
+    server = start_server(tmp_path, camera=False, grace=30.0, live=1)
+    try:
+        halted_by_a_red_flag_elsewhere(server, db_url(server.db), tmp_path)
+    finally:
+        server.kill()
+
+
+def test_a_clear_screening_in_a_terminal_leaves_the_web_session_running(tmp_path: Path) -> None:
+    server = start_server(tmp_path, camera=False, grace=30.0, live=1)
+    try:
+        left_running_by_a_clear_one_elsewhere(server, db_url(server.db), tmp_path)
+    finally:
+        server.kill()
+
+
+@pytest.mark.postgres
+def test_a_red_flag_answered_in_a_terminal_halts_the_web_session_on_postgres(
+    tmp_path: Path, pg_url: str
+) -> None:
+    server = start_server(tmp_path, camera=False, grace=30.0, live=1, db=pg_url)
+    try:
+        halted_by_a_red_flag_elsewhere(server, pg_url, tmp_path)
+    finally:
+        server.kill()
