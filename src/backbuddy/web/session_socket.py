@@ -50,6 +50,7 @@ from backbuddy.web.live import FrameFailed, LiveSession
 from backbuddy.web.page_landmarks import PageLandmarks, is_landmarks
 from backbuddy.web.page_pose import LandmarksRefused, PageClock, admit
 from backbuddy.web.page_roles import MAX_ROLE_TEXT_BYTES, RoleChannel, RoleFrameRefused, roles_of
+from backbuddy.web.role_views import view_of
 from backbuddy.web.throttle import EVENTS_BURST, EVENTS_PER_S, MessageRate
 
 log = logging.getLogger(__name__)
@@ -99,8 +100,10 @@ class Connection:
         self.page_clock = PageClock()
         self.frames_seen = 0
         roles = roles_of(live.analyzer) if live.camera else None
-        #: Role frames (two-person step) when the session's camera watch has one.
-        self.roles = None if roles is None else RoleChannel(roles, self.send)
+        #: Role frames (two-person step) when the session's camera watch has one; this
+        #: socket's device has its own view (`role_views`): another device's answers never
+        #: judge these landmarks.
+        self.roles = None if roles is None else RoleChannel(view_of(roles), self.send)
 
     def send(self, message: dict[str, Any]) -> None:
         self.outbox.put_nowait(message)
