@@ -30,6 +30,7 @@ ErrorCode = Literal[
     "forbidden",
     "not_supported",
     "camera_failed",
+    "camera_frozen",
     "store_failed",
     "too_many_messages",
     "server_failed",
