@@ -139,3 +139,24 @@ def test_a_visit_cannot_be_recorded_when_nothing_waits_for_one(client: TestClien
     r = client.post("/seen", data={"seen_on": today, "confirm": "yes"})
     assert r.status_code == 422
     assert "Nothing waits for a professional" in r.text
+
+
+def test_a_red_flag_sent_twice_with_a_no_after_it_is_not_read_as_no(client: TestClient) -> None:
+    """Red-team review: an edited form that sends one question twice ("yes", then "no") was
+    read by its last value, so the red flag disappeared and the session could start. Two
+    different answers to one question are not understood: the form asks again, and no
+    screening is stored."""
+    form = [*clean_answers().items()]
+    form = [(k, v) for k, v in form if k != "cancer_history"]
+    form += [("cancer_history", "yes"), ("cancer_history", "no")]
+    body = "&".join(f"{k}={v}" for k, v in form)
+    r = client.post(
+        f"/screening/{TECHNIQUE}",
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert "Go to set-up" not in r.text
+    assert "not understood" in r.text
+    assert list(client.app.state.registry.store.screenings()) == []  # type: ignore[attr-defined]
+    started = client.post("/sessions", data={"technique": TECHNIQUE}, follow_redirects=False)
+    assert started.status_code != 303
