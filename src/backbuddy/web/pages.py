@@ -46,6 +46,7 @@ from backbuddy.services.screening import (
     wait_end,
 )
 from backbuddy.web.deps import RegistryDep, SettingsDep, StoreDep, TemplatesDep
+from backbuddy.web.rescreen import end_where_newly_careful
 
 router = APIRouter()
 #: How far back the home page lists recent sessions.
@@ -230,6 +231,9 @@ async def screening_submit(
         return _form(request, templates, technique, questions, form, message)
     if not result.allows_session:
         await request.app.state.registry.halt_where_blocked(now())
+    else:
+        sessions = list(request.app.state.registry.sessions.values())
+        await end_where_newly_careful(sessions, result)
     return _outcome(request, templates, technique, result, questions, 200)
 
 

@@ -31,6 +31,7 @@ ErrorCode = Literal[
     "not_supported",
     "camera_failed",
     "camera_frozen",
+    "screening_changed",
     "store_failed",
     "too_many_messages",
     "server_failed",
