@@ -247,10 +247,11 @@ class Connection:
     def _frozen(self, data: bytes, now: float) -> bool:
         """Has exactly this frame (or these landmarks) been coming for longer than the stale
         limit (`repeats`: a frozen camera)? The page is told once per freeze."""
-        if not self.repeats.frozen(data, now):
+        if not self.live.takes_frames_from(self.source) or not self.repeats.frozen(data, now):
             return False
         if (words := self.repeats.tell(now)) is not None:
-            self.send(schemas.ErrorOut(code="camera_frozen", message=words).model_dump())
+            # Everyone is told: with a phone as the camera, the laptop shows why it paused.
+            self.live.publish(schemas.ErrorOut(code="camera_frozen", message=words).model_dump())
         return True
 
     def _on_landmarks(self, raw: bytes | dict[str, Any] | schemas.LandmarksIn) -> None:

@@ -103,3 +103,25 @@ def test_a_new_comment_on_the_same_picture_is_no_new_picture() -> None:
     assert repeats.tell(0.31) is not None
     assert repeats.tell(0.5) is None  # told once per freeze
     assert not repeats.frozen(next(moving_jpegs()), 0.6)  # the picture moves again
+
+
+def test_a_frozen_phone_camera_is_said_on_the_laptop_too(tmp_path: Path) -> None:
+    """The phone is the camera: the laptop, where the pair reads the cues, says why."""
+    from .test_phone_socket import offer, pair, phone_socket
+
+    with make_client(tmp_path, analyzers=watch) as client:
+        sid = start_session(client, camera=True)
+        link = offer(client, sid)["url"]
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as laptop:
+            opening(laptop)
+            key = pair(client, link)
+            with phone_socket(client, sid, key) as phone:
+                phone.receive_json()
+                phone.send_json(landmarks_message())
+                until(phone, lambda m: m["type"] == "frame")
+                time.sleep(0.4)
+                phone.send_json(landmarks_message())
+                assert until(phone, lambda m: m["type"] == "frame")["tracked"] is False
+                told = until(laptop, lambda m: m["type"] == "error")
+                assert told["code"] == "camera_frozen"
+                assert not told["fatal"]
