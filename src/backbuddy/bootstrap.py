@@ -55,6 +55,17 @@ def open_store(settings: Settings, now: datetime | None = None) -> OpenedStore:
     return OpenedStore(store, interrupted)
 
 
+def open_reader(settings: Settings, now: datetime | None = None) -> OpenedStore:
+    """The store for commands that only read (history, report, export): as `open_store`,
+    but a SQLite file this process cannot write (a read-only medium) is opened read-only
+    (`sql_readonly`): nothing is marked or recorded, everything stored can be read."""
+    from backbuddy.adapters.sql_readonly import ReadOnlyStore, cannot_write
+
+    if cannot_write(settings.db):
+        return OpenedStore(ReadOnlyStore(settings.db), [])
+    return open_store(settings, now)
+
+
 def check_store(settings: Settings) -> None:
     """StoreError naming the problem unless the store opens (created or upgraded if need be);
     running sessions are left for `open_store` to judge."""

@@ -177,3 +177,45 @@ def test_cues_are_spoken_in_the_servers_voice_and_stop_silences_them_in_its_own_
         expect(page.get_by_role("button", name="Voice off")).to_be_visible()
     finally:
         srv.kill()
+
+
+#: Keeps every stream the page opens, so the test can reach its microphone's track.
+KEEP_STREAMS = """(() => {
+  const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  window.__streams = [];
+  navigator.mediaDevices.getUserMedia = async (c) => {
+    const s = await open(c);
+    window.__streams.push(s);
+    return s;
+  };
+})()"""
+QUIET_AFTER_STOP = wav_param("stop-then-quiet", [(2.0, "speech/joe_stop.wav"), (90.0, None)])
+
+
+@pytest.mark.parametrize("mic_page", [QUIET_AFTER_STOP], indirect=True)
+def test_a_microphone_that_ends_mid_movement_pauses_it_and_says_so(mic_page, listening_server):
+    """Red-team review: the check passed, so the pair counts on a spoken stop; during the
+    movement the microphone goes away (unplugged: its track ends). The page used to keep
+    saying "Listening" while sending silence, and the movement went on. Now the page stops
+    sending, says it is not listening, and the server pauses the movement."""
+    page = mic_page
+    page.add_init_script(KEEP_STREAMS)
+    start_session(page, listening_server.url, camera=False)
+    page.get_by_role("button", name="Listen with the microphone").click()
+    expect(page.locator("#session")).to_have_attribute("data-listening", "checked", timeout=30_000)
+    page.get_by_role("button", name="Resume").click()
+    expect(page.locator("#session")).to_have_attribute("data-mode", "setup")
+    for _ in range(2):
+        page.get_by_role("button", name="We're in position").click()
+        page.wait_for_timeout(300)
+    page.wait_for_function(
+        "window.backbuddy.view.lastState && window.backbuddy.view.lastState.phase === 'mobilise'",
+        timeout=30_000,
+    )
+    # The browser ends a track whose device went away ("ended"); stop() would not fire it.
+    page.evaluate("window.__streams.at(-1).getAudioTracks()[0].dispatchEvent(new Event('ended'))")
+    expect(page.locator("#session")).to_have_attribute("data-listening", "unavailable")
+    expect(page.locator("#mic-text")).to_contain_text("say stop to your partner", ignore_case=True)
+    expect(page.locator("#session")).to_have_attribute("data-mode", "paused", timeout=10_000)
+    expect(page.locator("#captions li.pause").first).to_contain_text("microphone stopped")
+    shot(page, "voice-microphone-lost")

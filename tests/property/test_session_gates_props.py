@@ -113,7 +113,8 @@ def test_a_voice_during_the_movement_pauses_at_once_and_nothing_moves_until_resu
 ):
     """Issue 10 item 2 (engine side): a voice onset in a movement phase is followed by a
     pause at the same time; no move cue comes until the pair resumes. Outside the
-    movement phases a voice changes nothing."""
+    movement phases a voice changes nothing. A microphone lost while listening (`lost`)
+    pauses the same way, saying so, and gives the attempt back (red-team review)."""
     held = False
     for s in replay(start(tid, outcome), events):
         if isinstance(s.event, Resume):
@@ -123,8 +124,10 @@ def test_a_voice_during_the_movement_pauses_at_once_and_nothing_moves_until_resu
         if not isinstance(s.event, Voice):
             continue
         if s.before.mode == "attempt" and s.before.phase_id in MOVEMENT_PHASES:
-            assert [(c.kind, c.t, c.reason) for c in s.cues] == [("pause", s.event.t, "voice")]
-            assert s.cues[0].text == wording.VOICE_PAUSE
+            why = "listening_lost" if s.event.lost else "voice"
+            assert [(c.kind, c.t, c.reason) for c in s.cues] == [("pause", s.event.t, why)]
+            said = wording.LISTENING_LOST if s.event.lost else wording.VOICE_PAUSE
+            assert s.cues[0].text.startswith(said)
             assert s.after.mode == "paused"
             held = True
         else:

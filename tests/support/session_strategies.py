@@ -119,6 +119,7 @@ odd_view = st.builds(
 waits = st.just(("wait",))
 calm = st.sampled_from(
     [("ready",), ("resume",), ("resistance",), ("pop",), ("end",), ("begin",), ("voice",)]
+    + [("voice_lost",)]  # the microphone stopped while listening (red-team review)
     + [("sensation", k) for k in ("comfortable_stretch", "discomfort")]
 )
 audio = st.one_of(
@@ -227,6 +228,8 @@ def _build(t: float, spec: tuple) -> Event:  # type: ignore[type-arg]
         return Pop(t, source="audio", confidence=spec[1])
     if kind == "voice":
         return Voice(t, words=spec[1] if len(spec) > 1 else None)
+    if kind == "voice_lost":
+        return Voice(t, lost=True)
     if kind == "stop":
         return Stop(t, source=spec[1])
     if kind == "sensation":

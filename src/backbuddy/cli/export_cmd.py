@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from backbuddy.bootstrap import open_store
+from backbuddy.bootstrap import open_reader
 from backbuddy.cli.options import DbOption, ForceOption, refuse_overwrite
 from backbuddy.config import load_settings
 from backbuddy.domain.errors import BackbuddyError
@@ -59,7 +59,7 @@ def export(
     """
     refuse_overwrite(out, force)
     now = datetime.now(UTC)
-    store, _ = open_store(load_settings(db=db), now)
+    store, _ = open_reader(load_settings(db=db), now)
     with store:
         if store.sessions() or store.screenings():
             current_notices(store, now, local_zone())

@@ -11,7 +11,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from backbuddy.bootstrap import open_store
+from backbuddy.bootstrap import open_reader
 from backbuddy.cli.options import DbOption, JsonOption
 from backbuddy.config import load_settings
 from backbuddy.domain import wording
@@ -35,7 +35,7 @@ def history(db: DbOption = None, as_json: JsonOption = False) -> None:
     that contradicted a block).
     """
     console = Console()  # per call: the width (COLUMNS) is read when the command runs
-    store, interrupted = open_store(load_settings(db=db))
+    store, interrupted = open_reader(load_settings(db=db))
     now, zone = datetime.now(UTC), local_zone()
     with store:
         records = list(reversed(store.sessions()))

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from backbuddy.bootstrap import open_store
+from backbuddy.bootstrap import open_reader
 from backbuddy.cli.options import DbOption, ForceOption, refuse_overwrite
 from backbuddy.config import load_settings
 from backbuddy.domain.errors import BackbuddyError
@@ -83,7 +83,7 @@ def report(
     if kind not in (".html", ".htm", ".pdf"):
         raise BackbuddyError(f"--out must end in .html or .pdf, got {target.name!r}")
     refuse_overwrite(target, force)
-    store, _ = open_store(load_settings(db=db), now)
+    store, _ = open_reader(load_settings(db=db), now)
     with store:
         current_notices(store, now, zone)
         data = collect(store, now, start, name, person_blocks(store, now, zone))

@@ -151,10 +151,14 @@ class Voice:
     """The microphone heard a voice start (issue 10); `words` as recognised, if any.
 
     Recognised stop words arrive as `Stop(source="voice")`; the words are kept for the record.
+    `lost`: instead, nothing can be heard any more (the microphone went quiet mid-session).
     """
 
     t: float
     words: str | None = None
+    #: The microphone's sound stopped coming while backbuddy was listening: a spoken stop
+    #: can no longer be heard (the web server's audio watch; red-team review).
+    lost: bool = False
     kind: Literal["voice"] = "voice"
 
 
@@ -192,6 +196,7 @@ _QUIET_DEFAULTS = {
     "camera_moved": False,
     "confidence": None,
     "words": None,
+    "lost": False,
 }
 
 
@@ -335,4 +340,5 @@ _ENGINE_FIELDS: dict[tuple[str, str], Callable[[str, str, Any], Any]] = {
     ("pop", "source"): _one_of(POP_SOURCES),
     ("pop", "confidence"): _confidence,
     ("voice", "words"): _words,
+    ("voice", "lost"): _flag,
 }

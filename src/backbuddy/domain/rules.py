@@ -31,7 +31,14 @@ MOVEMENT_PHASES = frozenset({"mobilise", "hold"})
 HALT_ON_SPEED_PHASES = frozenset({"breathe_in", "mobilise", "hold", "release"})
 #: Pauses the pair did not cause (issue 12): an attempt they cut short does not count.
 APP_PAUSES = frozenset(
-    {"tracking_lost", "camera_lagging", "identity_unsure", "camera_moved", "placement"}
+    {
+        "tracking_lost",
+        "camera_lagging",
+        "identity_unsure",
+        "camera_moved",
+        "placement",
+        "listening_lost",
+    }
 )
 
 Result = tuple[SessionState, tuple[Cue, ...]]

@@ -24,7 +24,7 @@ from backbuddy.domain.errors import (
     ScreeningRequired,
     TransitionNotAllowed,
 )
-from backbuddy.domain.events import Begin, Event, Pop, Pose, Ready, Sensation, Stop
+from backbuddy.domain.events import Begin, Event, Pop, Pose, Ready, Sensation, Stop, Voice
 from backbuddy.domain.rules import CHECKS_HOLD_S, MOVEMENT_PHASES
 from backbuddy.domain.screening import ScreeningResult
 from backbuddy.domain.state import MODES, EndReason, Mode, SessionState, replace, seen
@@ -293,8 +293,12 @@ def _resistance(state: SessionState, event: Event) -> tuple[SessionState, tuple[
 
 
 def _voice(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
-    """A voice during the movement pauses it at once (issue 10: "vocalize any sensation")."""
+    """A voice during the movement pauses it at once (issue 10: "vocalize any sensation");
+    so does a microphone that stopped while listening: a spoken stop would not be heard."""
+    assert isinstance(event, Voice)
     if state.phase_id in MOVEMENT_PHASES:
+        if event.lost:
+            return rules.cut_short(state, event.t, "listening_lost", wording.LISTENING_LOST)
         return rules.pause(state, event.t, "voice", wording.VOICE_PAUSE)
     return state, ()
 

@@ -62,6 +62,10 @@ CAMERA_MOVED = (
     "press Resume when the camera note says it is ready."
 )
 NOT_COUNTED = "This attempt does not count."
+LISTENING_LOST = (
+    "Paused: the microphone stopped, so backbuddy cannot hear a spoken stop. Say stop to "
+    "your partner, or press STOP or the space bar; press Resume when you are both ready."
+)
 VOICE_PAUSE = "Paused: we heard you. Say 'stop' to stop, or press Resume when you are both ready."
 POSITION_CHANGED = "Paused: the position changed. Release gently and set up again."
 CAMERA_NOT_READY = "Waiting: the camera needs to see the receiver in position before moving."

@@ -10,7 +10,9 @@ page. Both record what they find, once per notice key.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import struct
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,7 +43,9 @@ def local_zone() -> tzinfo:
     """The receiver's time zone: "a day" is their calendar day, on both sides of a
     daylight-saving change. The named zone (TZ, else /etc/localtime) carries the rules;
     today's offset alone would put a session at 00:30 on the night the clocks go back on
-    the day before, and allow a second session that day (I8). Without a name: the offset."""
+    the day before, and allow a second session that day (I8). TZ may also be a POSIX rule
+    ("CET-1CEST,M3.5.0,M10.5.0/3") or a zone file's path (":/path"): both keep their rules
+    too. Without a name, or with one that reads as neither: today's offset."""
     name = os.environ.get("TZ", "").removeprefix(":")
     if not name:
         with contextlib.suppress(OSError):
@@ -52,9 +56,29 @@ def local_zone() -> tzinfo:
         # KeyError; malformed ones ValueError.
         with contextlib.suppress(KeyError, ValueError, OSError):
             return ZoneInfo(name)
+        with contextlib.suppress(ValueError, OSError):
+            return _zone_file(name) if name.startswith("/") else _rule_zone(name)
     zone = datetime.now().astimezone().tzinfo
     assert zone is not None
     return zone
+
+
+def _zone_file(path: str) -> ZoneInfo:
+    with open(path, "rb") as file:
+        return ZoneInfo.from_file(file, key=path)
+
+
+def _rule_zone(rule: str) -> ZoneInfo:
+    """A zone that follows a POSIX TZ rule at every date: a zone file with no transitions
+    whose footer is the rule (RFC 8536), read by the standard library's own zoneinfo, which
+    parses the rule and raises ValueError for a malformed one."""
+    if not rule.isascii() or "\n" in rule:
+        raise ValueError(f"not a POSIX TZ rule: {rule!r}")
+    counts = struct.pack(">6l", 0, 0, 0, 0, 1, 4)  # one local time type, 4 bytes of names
+    header = b"TZif2" + bytes(15) + counts
+    body = struct.pack(">lBB", 0, 0, 0) + b"UTC\0"
+    data = header + body + header + body + b"\n" + rule.encode() + b"\n"
+    return ZoneInfo.from_file(io.BytesIO(data), key=rule)
 
 
 #: The system's zone file (a link into the zone database names the zone).

@@ -14,6 +14,13 @@ count only if they are a stop word; a cue that itself says "stop" is not listene
 to at all. During set-up the page may run the microphone check: a "stop" heard then
 confirms the check and halts like any stop (I2): the pair sees what a spoken stop does,
 then presses Resume.
+
+Once the check has passed the pair may count on a spoken stop (during the movement nobody
+has a free hand), so the stream watches that sound keeps coming: when no audio arrives for
+`AUDIO_GAP_S` (the microphone was unplugged, the browser suspended it, the page stalled)
+the session is no longer listening, the page is told (`listening: unavailable`, so it says
+"say stop to your partner"), and a movement under way pauses (`Voice(lost=True)`,
+reason `listening_lost`). Sound that comes back is heard again (a stop still stops).
 """
 
 from __future__ import annotations
@@ -55,6 +62,10 @@ ECHO_TAIL_S = 0.3
 MAX_BACKLOG = 64
 #: The same non-fatal audio error is said at most once per this many seconds.
 TELL_EVERY_S = 5.0
+#: Listening is lost when no audio has arrived for this long (the page sends every 32 ms).
+AUDIO_GAP_S = 1.0
+#: How often the stream looks for that gap.
+GAP_CHECK_S = 0.1
 
 Send = Callable[[dict[str, Any]], None]
 
@@ -80,15 +91,19 @@ class AudioStream:
         self._told: dict[str, float] = {}
         self._heard: asyncio.Queue[AudioEvent | None] = asyncio.Queue()
         self._deliverer: asyncio.Task[None] | None = None
+        self._gap_watch: asyncio.Task[None] | None = None
+        self._last_chunk = time.monotonic()
         self._refs = 0
 
     # ── on the event loop ────────────────────────────────────────────────────
 
     def on_message(self, data: bytes) -> None:
         """Check one audio message and hand it to the audio thread; never waits."""
-        now = time.monotonic()
+        now = self._last_chunk = time.monotonic()
         if self.rate.flooded(now):
             raise AudioFlooded("audio messages are arriving faster than a microphone sends them")
+        if self._gap_watch is None:
+            self._gap_watch = asyncio.get_running_loop().create_task(self._watch_gap())
         try:
             chunk = parse_audio(data)
         except AudioRejected as err:
@@ -118,9 +133,40 @@ class AudioStream:
             self.send(schemas.ErrorOut(code=code, message=message).model_dump())
 
     def close(self) -> None:
+        """The page's socket closed: nobody hears this session until a page listens again
+        (a reloaded page that does not open its microphone must not pass for listening)."""
+        self.live.listening = False
         self._worker.shutdown(wait=False, cancel_futures=True)
         if self._deliverer is not None:
             self._deliverer.cancel()
+        if self._gap_watch is not None:
+            self._gap_watch.cancel()
+
+    async def _watch_gap(self) -> None:
+        """While the session listens (its check passed), no audio for AUDIO_GAP_S means a
+        spoken stop cannot be heard: say so, and pause a movement under way."""
+        while not self.live.gone:
+            await asyncio.sleep(GAP_CHECK_S)
+            if self.live.listening and time.monotonic() - self._last_chunk > AUDIO_GAP_S:
+                await self.lost(f"no sound has come from the microphone for {AUDIO_GAP_S:g} s")
+
+    async def lost(self, why: str) -> None:
+        """Listening stopped: the page says "say stop to your partner"; a movement pauses."""
+        live = self.live
+        async with live.lock:
+            if live.gone or not live.listening:
+                return
+            live.listening = False
+            message = f"{why}, so backbuddy cannot hear a spoken stop"
+            self.send(schemas.ListeningOut(state="unavailable", message=message).model_dump())
+            if live.runner.finished:
+                return
+            try:
+                await live.apply(ev.Voice(live.clock(), lost=True), "listening_lost")
+            except TransitionNotAllowed:
+                pass
+            except StoreError as err:
+                live.store_failed(err)
 
     async def _deliver_all(self) -> None:
         while (item := await self._heard.get()) is not None:

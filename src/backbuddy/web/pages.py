@@ -47,6 +47,7 @@ from backbuddy.services.screening import (
 )
 from backbuddy.web import workers
 from backbuddy.web.deps import RegistryDep, SettingsDep, StoreDep, TemplatesDep
+from backbuddy.web.rescreen import end_where_newly_careful
 
 router = APIRouter()
 #: How far back the home page lists recent sessions.
@@ -207,8 +208,16 @@ async def screening_submit(
 ) -> Response:
     technique = tech.get(technique_id)
     questions = load_questions()
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    sent = (await request.form()).multi_items()
+    form = {k: str(v) for k, v in sent}
     valid_for = timedelta(hours=settings.screening_valid_hours)
+    doubled = {k for k, v in sent if str(v) != form[k]}
+    if doubled:
+        # One question answered twice, differently (an edited form): the last value would
+        # win, and a red flag answered "yes" then "no" would vanish. Ask it again instead.
+        message = "One of the answers was not understood (given twice); please choose again."
+        kept = {k: v for k, v in form.items() if k not in doubled}
+        return _form(request, templates, technique, questions, kept, message)
     try:
         _, result = take_screening(
             store, technique.id, answers_from_form(questions, form), now(), valid_for=valid_for
@@ -223,6 +232,9 @@ async def screening_submit(
         return _form(request, templates, technique, questions, form, message)
     if not result.allows_session:
         await request.app.state.registry.halt_where_blocked(now())
+    else:
+        sessions = list(request.app.state.registry.sessions.values())
+        await end_where_newly_careful(sessions, result)
     return _outcome(request, templates, technique, result, questions, 200)
 
 

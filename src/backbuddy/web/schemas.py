@@ -30,6 +30,8 @@ ErrorCode = Literal[
     "forbidden",
     "not_supported",
     "camera_failed",
+    "camera_frozen",
+    "screening_changed",
     "store_failed",
     "too_many_messages",
     "server_failed",

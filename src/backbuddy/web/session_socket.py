@@ -50,6 +50,8 @@ from backbuddy.web.live import FrameFailed, LiveSession
 from backbuddy.web.page_landmarks import PageLandmarks, is_landmarks
 from backbuddy.web.page_pose import LandmarksRefused, PageClock, admit
 from backbuddy.web.page_roles import MAX_ROLE_TEXT_BYTES, RoleChannel, RoleFrameRefused, roles_of
+from backbuddy.web.repeats import Repeats
+from backbuddy.web.role_views import view_of
 from backbuddy.web.throttle import EVENTS_BURST, EVENTS_PER_S, MessageRate
 
 log = logging.getLogger(__name__)
@@ -98,9 +100,13 @@ class Connection:
         self.presses = MessageRate()
         self.page_clock = PageClock()
         self.frames_seen = 0
+        #: A frozen camera: exact repeats of the last frame or landmarks (`repeats`).
+        self.repeats = Repeats()
         roles = roles_of(live.analyzer) if live.camera else None
-        #: Role frames (two-person step) when the session's camera watch has one.
-        self.roles = None if roles is None else RoleChannel(roles, self.send)
+        #: Role frames (two-person step) when the session's camera watch has one; this
+        #: socket's device has its own view (`role_views`): another device's answers never
+        #: judge these landmarks.
+        self.roles = None if roles is None else RoleChannel(view_of(roles), self.send)
 
     def send(self, message: dict[str, Any]) -> None:
         self.outbox.put_nowait(message)
@@ -231,7 +237,22 @@ class Connection:
             )
             return
         analyzer, t = self.live.analyzer, self.live.clock()
+        if self._frozen(data, t):
+            if takes_landmarks(analyzer):  # nobody seen: tracking lost, a movement pauses
+                size = check_frame(data)
+                self._queue_job(lambda c: analyzer.analyze_landmarks(None, None, size, t, c))
+            return  # otherwise dropped: no fresh pose, a movement pauses at the stale limit
         self._queue_job(lambda checks: analyzer.analyze(data, t, checks))
+
+    def _frozen(self, data: bytes, now: float) -> bool:
+        """Has exactly this frame (or these landmarks) been coming for longer than the stale
+        limit (`repeats`: a frozen camera)? The page is told once per freeze."""
+        if not self.live.takes_frames_from(self.source) or not self.repeats.frozen(data, now):
+            return False
+        if (words := self.repeats.tell(now)) is not None:
+            # Everyone is told: with a phone as the camera, the laptop shows why it paused.
+            self.live.publish(schemas.ErrorOut(code="camera_frozen", message=words).model_dump())
+        return True
 
     def _on_landmarks(self, raw: bytes | dict[str, Any] | schemas.LandmarksIn) -> None:
         """Landmarks from a page that runs the pose model itself; same path as a frame.
@@ -254,6 +275,7 @@ class Connection:
             )
             return
         t, m = message.t, message.landmarks
+        frozen = m.image is not None and self._frozen(_points_bytes(m), self.live.clock())
         # Judged as it arrives (a few µs): the chain must see every frame, not only the
         # newest one the camera watch gets to (`page_roles`).
         unsure = roles is not None and roles.roles.unsure(m.image, m.size, m.ms, m.role_ms)
@@ -261,6 +283,8 @@ class Connection:
             self.send(schemas.RoleWantedOut(reason=why).model_dump())
 
         def job(checks: tuple[str, ...]) -> FrameResult:
+            if frozen:  # the same numbers for too long: nobody seen (`repeats`)
+                return analyzer.analyze_landmarks(None, None, m.size, t, checks)
             return analyzer.analyze_landmarks(m.image, m.world, m.size, t, checks, unsure=unsure)
 
         self._queue_job(job)
@@ -368,6 +392,12 @@ class Connection:
                 self.send(schemas.ErrorOut(code="refused_event", message=str(err)).model_dump())
             except StoreError as err:
                 live.store_failed(err)
+
+
+def _points_bytes(m: PageLandmarks) -> bytes:
+    """The landmarks' numbers as bytes (image, then world), to spot an exact repeat."""
+    image = np.asarray(m.image, np.float32).tobytes()
+    return image if m.world is None else image + np.asarray(m.world, np.float32).tobytes()
 
 
 @dataclass(frozen=True)

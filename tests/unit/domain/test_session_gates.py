@@ -323,3 +323,26 @@ def test_a_stale_pause_after_an_untracked_or_missing_frame_says_tracking_lost(st
     assert [c.reason for c in cues] == ["tracking_lost"]
     _, cues = rules.stale_pause(replace(pair.state, last_pose=None), 5.5)
     assert [c.reason for c in cues] == ["tracking_lost"]
+
+
+# ── red-team review: the microphone stops while the pair counts on a spoken stop ─────
+
+
+@pytest.mark.parametrize("at", [5.5, 10.0], ids=["mobilise", "hold"])
+def test_a_microphone_lost_during_the_movement_pauses_and_gives_the_attempt_back(start, at):
+    pair = start(camera=True)
+    pair.to_mobilise()
+    pair.wait_until(at - 0.1)
+    said = pair.send(Voice(at, lost=True))
+    assert said.kinds == ["pause"]
+    assert said[0].reason == "listening_lost"
+    assert said[0].text.startswith(wording.LISTENING_LOST)
+    assert pair.mode == "paused"
+    assert pair.state.attempts == 0  # the pair did not cause it
+
+
+@pytest.mark.parametrize("until", [1.0, 3.0, 13.0, 20.0], ids=["set-up", "in", "release", "rest"])
+def test_a_microphone_lost_outside_the_movement_changes_nothing(start, until):
+    pair = start(setup=until > 1.0)
+    pair.wait_until(until)
+    assert pair.send(Voice(until + 0.05, lost=True)) == []

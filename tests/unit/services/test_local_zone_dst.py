@@ -2,7 +2,9 @@
 
 `local_zone` used to be today's fixed offset: in winter (CET, +1) a session at 00:30 CEST
 on the night the clocks go back (25 Oct 2026, Europe/Berlin) read as 23:30 the day before,
-so a second session on that same calendar day was allowed.
+so a second session on that same calendar day was allowed. The same held when TZ is a
+POSIX rule ("CET-1CEST,M3.5.0,M10.5.0/3", as embedded systems and some containers set it)
+rather than a zone name (red-team review, leftover 4).
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ FIRST = datetime(2026, 10, 24, 22, 30, tzinfo=UTC)
 SECOND = datetime(2026, 10, 25, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def berlin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "Europe/Berlin")
+@pytest.fixture(params=["Europe/Berlin", "CET-1CEST,M3.5.0,M10.5.0/3"], ids=["name", "rule"])
+def berlin(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[None]:
+    monkeypatch.setenv("TZ", request.param)
     time.tzset()
     yield
     monkeypatch.undo()
@@ -58,3 +60,31 @@ def test_two_sessions_on_the_night_the_clocks_go_back_are_one_day(
         runner.close(FIRST + timedelta(minutes=10), "the page closed")  # interrupted: counts
         with pytest.raises(StartBlocked, match="1 a day"):
             check_can_start(store, T, SECOND, tz=local_zone())
+
+
+def test_the_rule_gives_the_named_zones_local_times(berlin: None) -> None:
+    """Around both changes of 2026, every UTC instant reads the same wall time and offset."""
+    from zoneinfo import ZoneInfo
+
+    zone, named = local_zone(), ZoneInfo("Europe/Berlin")
+    for start in (datetime(2026, 3, 28, 23, tzinfo=UTC), datetime(2026, 10, 24, 23, tzinfo=UTC)):
+        for minutes in range(0, 4 * 60, 15):
+            at = start + timedelta(minutes=minutes)
+            mine, theirs = at.astimezone(zone), at.astimezone(named)
+            assert (mine.replace(tzinfo=None), mine.utcoffset()) == (
+                theirs.replace(tzinfo=None),
+                theirs.utcoffset(),
+            )
+
+
+@pytest.mark.parametrize("rule", ["not a zone!", "CET-1CEST,M13.5.0,M10.5.0/3"])
+def test_a_malformed_rule_falls_back_to_the_offset(
+    monkeypatch: pytest.MonkeyPatch, rule: str
+) -> None:
+    monkeypatch.setenv("TZ", rule)
+    time.tzset()
+    try:
+        assert local_zone().utcoffset(datetime(2026, 1, 15, 12)) is not None
+    finally:
+        monkeypatch.undo()
+        time.tzset()

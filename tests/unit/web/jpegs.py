@@ -4,6 +4,8 @@ claims a huge image (made here with Pillow, then the SOF size bytes patched)."""
 from __future__ import annotations
 
 import io
+import itertools
+from collections.abc import Iterator
 
 from PIL import Image
 
@@ -22,3 +24,12 @@ def claims_size(width: int, height: int) -> bytes:
     data[sof + 5 : sof + 7] = height.to_bytes(2, "big")
     data[sof + 7 : sof + 9] = width.to_bytes(2, "big")
     return bytes(data)
+
+
+def moving_jpegs(width: int = 16, height: int = 16) -> Iterator[bytes]:
+    """Real JPEGs that differ from one to the next, as a live camera's do (the server drops
+    a frame that repeats the previous one exactly: a frozen camera, `web.repeats`)."""
+    for k in itertools.count():
+        out = io.BytesIO()
+        Image.new("RGB", (width, height), (k % 256, 128, 128)).save(out, "JPEG", quality=70)
+        yield out.getvalue()

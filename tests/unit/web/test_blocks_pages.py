@@ -139,3 +139,71 @@ def test_a_visit_cannot_be_recorded_when_nothing_waits_for_one(client: TestClien
     r = client.post("/seen", data={"seen_on": today, "confirm": "yes"})
     assert r.status_code == 422
     assert "Nothing waits for a professional" in r.text
+
+
+def test_a_red_flag_sent_twice_with_a_no_after_it_is_not_read_as_no(client: TestClient) -> None:
+    """Red-team review: an edited form that sends one question twice ("yes", then "no") was
+    read by its last value, so the red flag disappeared and the session could start. Two
+    different answers to one question are not understood: the form asks again, and no
+    screening is stored."""
+    form = [*clean_answers().items()]
+    form = [(k, v) for k, v in form if k != "cancer_history"]
+    form += [("cancer_history", "yes"), ("cancer_history", "no")]
+    body = "&".join(f"{k}={v}" for k, v in form)
+    r = client.post(
+        f"/screening/{TECHNIQUE}",
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert "Go to set-up" not in r.text
+    assert "not understood" in r.text
+    assert list(client.app.state.registry.store.screenings()) == []  # type: ignore[attr-defined]
+    started = client.post("/sessions", data={"technique": TECHNIQUE}, follow_redirects=False)
+    assert started.status_code != 303
+
+
+def test_a_caution_answered_mid_session_ends_the_session_started_without_it(
+    client: TestClient,
+) -> None:
+    """Red-team review: the pair started under a clear screening; in another tab the receiver
+    answers again, now with blood thinners (a caution for this technique: lighter pressure,
+    gentler limits). The running session went on with the clear limits, and "start" led
+    back to it. It now ends (a system stop first), the page is told why, and the next start
+    is a new session under the caution."""
+    sid = start_session(client)
+    live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        for _ in range(3):
+            ws.receive_json()
+        page = screen(client, anticoagulants="yes")
+        assert "blood thinners" in page
+        told = _until(ws, lambda m: m["type"] == "error")
+        assert "answered again" in told["message"]
+        cues = _until(ws, lambda m: m["type"] == "cues" and m["cues"])
+        assert cues["cues"][0]["kind"] == "halt"
+        assert _until(ws, lambda m: m["type"] == "state" and m["mode"] == "ended")
+    assert live.runner.state.mode == "ended"
+    r = client.post("/sessions", data={"technique": TECHNIQUE}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    new = int(r.headers["location"].rsplit("/", 1)[1])
+    assert new != sid
+    state = client.app.state.registry.get(new).runner.state  # type: ignore[attr-defined]
+    assert state.screening is not None
+    assert state.screening.outcome == "caution"
+
+
+def test_the_same_caution_answered_again_leaves_the_session_alone(client: TestClient) -> None:
+    screen(client, anticoagulants="yes")
+    r = client.post("/sessions", data={"technique": TECHNIQUE}, follow_redirects=False)
+    sid = int(r.headers["location"].rsplit("/", 1)[1])
+    screen(client, anticoagulants="yes")
+    live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+    assert live.runner.state.mode not in ("halted", "ended")
+
+
+def _until(ws: object, pred: object) -> dict[str, object]:
+    for _ in range(50):
+        msg = ws.receive_json()  # type: ignore[attr-defined]
+        if pred(msg):  # type: ignore[operator]
+            return msg  # type: ignore[no-any-return]
+    raise AssertionError("message never came")

@@ -14,7 +14,8 @@ from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
 
 from .conftest import ORIGIN, WS, make_client, start_session
-from .test_socket import JPEG, opening, still, until
+from .jpegs import moving_jpegs
+from .test_socket import opening, still, until
 
 
 class NoModel:
@@ -95,10 +96,11 @@ def test_camera_going_silent_in_a_movement_phase_pauses_within_half_a_second(
     with make_client(tmp_path, analyzers=still) as client:
         sid = start_session(client, camera=True)
         live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+        frames = moving_jpegs()
         with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
             for _ in range(2):  # in camera mode `ready` needs the receiver seen in position
-                ws.send_bytes(JPEG)
+                ws.send_bytes(next(frames))
                 until(ws, lambda m: m["type"] == "frame")
                 ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r"})
                 until(ws, lambda m: m.get("ref") == "r")
@@ -106,7 +108,7 @@ def test_camera_going_silent_in_a_movement_phase_pauses_within_half_a_second(
             deadline = time.monotonic() + 3
             moved = None
             while moved is None and time.monotonic() < deadline:
-                ws.send_bytes(JPEG)
+                ws.send_bytes(next(frames))
                 msg = until(ws, lambda m: m["type"] in ("frame", "cues"))
                 if msg["type"] == "cues" and any(c["kind"] == "move" for c in msg["cues"]):
                     moved = msg

@@ -377,7 +377,10 @@ def socket_run(
 
 
 def page_landmarks(kp: np.ndarray, ms: float, role_ms: float | None) -> dict[str, Any]:
-    return {"v": 1, "type": "landmarks", "image": skeleton_on(kp), "size": [W, H], "ms": ms} | {
+    """Landmarks as the page sends them; a live camera's never repeat exactly (the server
+    counts exact repeats as a frozen camera: `web.repeats`), so each moves by ~ms × 1e-8."""
+    image = [[x + ms * 1e-8, y, z, v] for x, y, z, v in skeleton_on(kp)]
+    return {"v": 1, "type": "landmarks", "image": image, "size": [W, H], "ms": ms} | {
         "role_ms": role_ms
     }
 

@@ -88,6 +88,7 @@ export class Listening {
       send: (buf) => { this.stats.chunks += 1; return this.link.sendAudio(buf); },
       flags: () => this.flags(),
       onLevel: (db) => this.level(db),
+      onEnded: () => this.unavailable("the microphone stopped (unplugged or switched off)"),
     });
     try {
       await mic.open(track);

@@ -14,10 +14,12 @@ const CONSTRAINTS = { channelCount: 1, echoCancellation: true, noiseSuppression:
 
 export class Mic {
   // send(ArrayBuffer) → bool; flags() → header flags now; onLevel(dBFS) per chunk.
-  constructor({ send, flags, onLevel }) {
+  // onEnded(): the microphone went away (unplugged, switched off, taken by the system).
+  constructor({ send, flags, onLevel, onEnded = () => {} }) {
     this.send = send;
     this.flags = flags;
     this.onLevel = onLevel;
+    this.onEnded = onEnded;
     this.stream = null;
     this.ctx = null;
     this.chunks = 0;
@@ -38,6 +40,9 @@ export class Mic {
       const why = { NotAllowedError: "the microphone was not allowed", NotFoundError: "no microphone was found" }[err.name];
       throw new Error(why || `the microphone could not start (${err.name})`);
     }
+    // An ended track gives the worklet silence forever: stop sending instead, so the server
+    // sees the sound stop and pauses a movement that counted on a spoken stop.
+    for (const t of this.stream.getAudioTracks()) t.addEventListener("ended", () => this.onEnded());
     try {
       this.ctx = new AudioContext({ sampleRate: RATE });
     } catch {

@@ -1,0 +1,59 @@
+"""A frozen camera seen from the server: the same picture (or the same landmarks) again.
+
+A stalled camera keeps the browser's video element on its last picture; a client that
+grabs that element on a timer sends the same JPEG, byte for byte, over and over, and to
+the camera watch that is a receiver perfectly still and tracked while they may be moving
+(I4). Our own page stops sending when its camera stalls; any other client (an old page, a
+phone app, a script) is held to the same rule here. A live camera never gives the same
+picture twice for long (sensor noise alone changes the JPEG), nor the same 132 landmark
+numbers, so once one socket's frames (or landmarks) have repeated exactly for longer than
+the stale limit, each further repeat counts as nobody seen: tracking is lost, and a
+movement pauses at once (I4), until the picture changes. A short run of repeats (a page
+whose timer is faster than its camera) is analysed as usual. A JPEG is compared from its
+scan on (the picture's coded pixels), so a changed comment or header is no new picture.
+The page is told once per freeze, in words it can show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from backbuddy.domain.state import POSE_STALE_MIN_S
+
+
+class Repeats:
+    """Spots exact repeats on one socket."""
+
+    def __init__(self, limit_s: float = POSE_STALE_MIN_S) -> None:
+        self.limit_s = limit_s
+        self._digest: bytes | None = None
+        self._since = 0.0
+        self._told = False
+
+    def frozen(self, data: bytes, now: float) -> bool:
+        """Has this exact frame (`data`) been coming for longer than the limit? `now`:
+        server time, seconds."""
+        digest = hashlib.blake2b(pixels_part(data), digest_size=16).digest()
+        if digest != self._digest:
+            self._digest, self._since, self._told = digest, now, False
+            return False
+        return now - self._since > self.limit_s
+
+    def tell(self, now: float) -> str | None:
+        """The words for the page the first time a freeze is found (then None)."""
+        if self._told:
+            return None
+        self._told = True
+        return (
+            f"the camera's picture has not changed for {now - self._since:.1f} s: the camera "
+            "may be frozen. Movement pauses until the picture moves again; check the camera "
+            "or reload the page."
+        )
+
+
+def pixels_part(data: bytes) -> bytes:
+    """A JPEG's bytes from its first start-of-scan marker (FF DA) on; other data whole."""
+    if data[:3] != b"\xff\xd8\xff":
+        return data
+    scan = data.find(b"\xff\xda")
+    return data if scan < 0 else data[scan:]

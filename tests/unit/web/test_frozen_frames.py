@@ -1,0 +1,127 @@
+"""A frozen camera on a client other than our page (red-team review, leftover 2; I4).
+
+Our page stops sending when its camera stalls (tests/e2e/test_frozen_camera_e2e.py); a
+client that grabs a stalled video element on a timer instead sends the same JPEG byte for
+byte, and the server took each as a fresh sight of a perfectly still receiver: the
+movement went on unseen. The server now holds every socket to the rule itself (`repeats`).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from backbuddy.web.repeats import Repeats
+
+from .conftest import ORIGIN, WS, make_client, start_session
+from .jpegs import moving_jpegs
+from .test_landmarks_and_camera_loss import landmarks_message, points, watch
+from .test_socket import opening, still, until
+
+
+def _to_movement(ws: Any, live: Any, frames: Any) -> None:
+    """Set-up steps confirmed with the camera watching, then frames until the move cue."""
+    for _ in range(2):
+        ws.send_bytes(next(frames))
+        until(ws, lambda m: m["type"] == "frame")
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r"})
+        until(ws, lambda m: m.get("ref") == "r")
+    live.t0 -= 3.8  # skip most of the 4 s breathe-in
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        ws.send_bytes(next(frames))
+        msg = until(ws, lambda m: m["type"] in ("frame", "cues"))
+        if msg["type"] == "cues" and any(c["kind"] == "move" for c in msg["cues"]):
+            return
+        time.sleep(0.03)
+    raise AssertionError("the movement cue never came with the camera watching")
+
+
+def test_a_frame_repeated_byte_for_byte_pauses_the_movement(tmp_path: Path) -> None:
+    """After the move cue the client keeps sending one picture 30 times a second: the
+    movement pauses although frames keep coming, and the page is told the camera may be
+    frozen (non-fatal)."""
+    with make_client(tmp_path, analyzers=still) as client:
+        sid = start_session(client, camera=True)
+        live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+        frames = moving_jpegs()
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            _to_movement(ws, live, frames)
+            frozen = next(frames)
+            heard: list[dict[str, Any]] = []
+            deadline = time.monotonic() + 3
+            paused = None
+            while paused is None and time.monotonic() < deadline:
+                ws.send_bytes(frozen)
+                msg = until(ws, lambda m: m["type"] in ("frame", "cues", "error"))
+                heard.append(msg)
+                if msg["type"] == "cues":
+                    paused = next((c for c in msg["cues"] if c["kind"] == "pause"), None)
+                time.sleep(0.03)
+            assert paused is not None, "the movement went on with the camera frozen"
+            errors = [m for m in heard if m["type"] == "error"]
+            assert [e["code"] for e in errors] == ["camera_frozen"]
+            assert "frozen" in errors[0]["message"]
+            assert not errors[0]["fatal"]
+
+
+def test_landmarks_repeated_exactly_count_as_nobody_seen(tmp_path: Path) -> None:
+    """The same 132 numbers for longer than the stale limit: tracking is lost (a movement
+    pauses at once), until they change again."""
+    with make_client(tmp_path, analyzers=watch) as client:
+        sid = start_session(client, camera=True)
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            ws.send_json(landmarks_message())
+            assert until(ws, lambda m: m["type"] == "frame")["tracked"] is True
+            time.sleep(0.4)  # longer than the stale limit (0.3 s)
+            ws.send_json(landmarks_message())
+            said = until(ws, lambda m: m["type"] == "error")
+            assert said["code"] == "camera_frozen"
+            assert until(ws, lambda m: m["type"] == "frame")["tracked"] is False
+            ws.send_json(landmarks_message(image=points(seed=7)))
+            assert until(ws, lambda m: m["type"] == "frame")["tracked"] is True
+
+
+def _jpeg(comment: bytes = b"") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (90, 90, 90)).save(out, "JPEG", quality=70, comment=comment)
+    return out.getvalue()
+
+
+def test_a_new_comment_on_the_same_picture_is_no_new_picture() -> None:
+    repeats = Repeats(limit_s=0.3)
+    assert _jpeg(b"a") != _jpeg(b"b")
+    assert not repeats.frozen(_jpeg(b"a"), 0.0)
+    assert not repeats.frozen(_jpeg(b"b"), 0.2)  # a short run of repeats is analysed
+    assert repeats.frozen(_jpeg(b"c"), 0.31)
+    assert repeats.tell(0.31) is not None
+    assert repeats.tell(0.5) is None  # told once per freeze
+    assert not repeats.frozen(next(moving_jpegs()), 0.6)  # the picture moves again
+
+
+def test_a_frozen_phone_camera_is_said_on_the_laptop_too(tmp_path: Path) -> None:
+    """The phone is the camera: the laptop, where the pair reads the cues, says why."""
+    from .test_phone_socket import offer, pair, phone_socket
+
+    with make_client(tmp_path, analyzers=watch) as client:
+        sid = start_session(client, camera=True)
+        link = offer(client, sid)["url"]
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as laptop:
+            opening(laptop)
+            key = pair(client, link)
+            with phone_socket(client, sid, key) as phone:
+                phone.receive_json()
+                phone.send_json(landmarks_message())
+                until(phone, lambda m: m["type"] == "frame")
+                time.sleep(0.4)
+                phone.send_json(landmarks_message())
+                assert until(phone, lambda m: m["type"] == "frame")["tracked"] is False
+                told = until(laptop, lambda m: m["type"] == "error")
+                assert told["code"] == "camera_frozen"
+                assert not told["fatal"]

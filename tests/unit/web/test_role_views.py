@@ -1,0 +1,85 @@
+"""Each device's view has its own role answer (red-team review, leftover 1).
+
+With the two-person step on, the laptop's page and a paired phone's page both send role
+frames. They film the room from different places, so the receiver's box found in the
+laptop's picture says nothing about the phone's: judging the phone's landmarks against the
+laptop's newest answer could call the assistant the receiver (I3). Each socket keeps its own
+answer (and its own role rule state); the people detector is still opened once per session.
+
+The detector is a hand-written fake that tells the two views apart by their colour (the
+real MoveNet on a real clip: tests/integration/test_page_roles_truth.py)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from backbuddy.domain.techniques import Limits, Technique
+from backbuddy.motion.people import People
+from backbuddy.web.camera_watch import decode_jpeg
+from backbuddy.web.page_roles import ROLE_MAX_SIDE, PageRoles
+
+from .conftest import ORIGIN, WS, make_client, start_session
+from .test_page_roles import RECEIVER, RecordingWatch, TwoPeople, page_landmarks
+from .test_phone_socket import offer, pair, phone_socket
+from .test_socket import opening, until
+
+
+class ByColour:
+    """The laptop's picture (light) shows both people; the phone's (dark: the phone faces a
+    corner) shows nobody. Counts how often it was opened."""
+
+    opened = 0
+
+    def __init__(self) -> None:
+        ByColour.opened += 1
+
+    def detect(self, rgb: np.ndarray) -> People:
+        return People.none() if rgb.mean() < 30 else TwoPeople().detect(rgb)
+
+
+def role_frame(ms: float, shade: int) -> dict[str, Any]:
+    out = io.BytesIO()
+    Image.new("RGB", (288, ROLE_MAX_SIDE), (shade,) * 3).save(out, format="JPEG", quality=70)
+    text = base64.b64encode(out.getvalue()).decode()
+    return {"v": 1, "type": "role_frame", "ms": ms, "jpeg": text}
+
+
+def test_the_phones_landmarks_are_not_judged_by_the_laptops_role_answer(tmp_path: Path) -> None:
+    """The phone's own newest answer is "unsure" (nobody in its picture); the laptop's,
+    100 ms later in page time, has the receiver where the phone's skeleton happens to be.
+    The phone's landmarks stay unsure: a movement would pause, not go on."""
+    watches: list[RecordingWatch] = []
+    ByColour.opened = 0
+
+    def build(technique: Technique, limits: Limits) -> RecordingWatch:
+        watches.append(RecordingWatch(technique, PageRoles(ByColour, decode_jpeg)))
+        return watches[-1]
+
+    with make_client(tmp_path, analyzers=build) as client:
+        sid = start_session(client, camera=True)
+        link = offer(client, sid)["url"]
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as laptop:
+            opening(laptop)
+            key = pair(client, link)
+            with phone_socket(client, sid, key) as phone:
+                assert phone.receive_json()["roles"] is True
+                phone.send_text(json.dumps(role_frame(1000.0, shade=5)))
+                assert until(phone, lambda m: m["type"] == "role")["identity"] == "unsure"
+                laptop.send_text(json.dumps(role_frame(1100.0, shade=200)))
+                assert until(laptop, lambda m: m["type"] == "role")["identity"] == "receiver"
+                phone.send_text(json.dumps(page_landmarks(RECEIVER[0], 1150.0, 1100.0)))
+                until(phone, lambda m: m["type"] == "frame")
+                # The laptop's own view still counts for the laptop's answer.
+                phone.send_text(json.dumps(role_frame(1200.0, shade=200)))
+                assert until(phone, lambda m: m["type"] == "role")["identity"] == "receiver"
+                phone.send_text(json.dumps(page_landmarks(RECEIVER[0], 1250.0, 1200.0)))
+                until(phone, lambda m: m["type"] == "frame")
+    assert [r.pose.identity for r in watches[0].results] == ["unsure", "receiver"]
+    assert ByColour.opened == 1  # one detector for the session, shared by both views
