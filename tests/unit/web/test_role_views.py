@@ -54,13 +54,20 @@ def role_frame(ms: float, shade: int) -> dict[str, Any]:
 def test_the_phones_landmarks_are_not_judged_by_the_laptops_role_answer(tmp_path: Path) -> None:
     """The phone's own newest answer is "unsure" (nobody in its picture); the laptop's,
     100 ms later in page time, has the receiver where the phone's skeleton happens to be.
-    The phone's landmarks stay unsure: a movement would pause, not go on."""
+    The phone's landmarks around the laptop's answer stay unsure (a movement would pause,
+    not go on); around the phone's own answer they become the receiver's."""
     watches: list[RecordingWatch] = []
     ByColour.opened = 0
 
     def build(technique: Technique, limits: Limits) -> RecordingWatch:
         watches.append(RecordingWatch(technique, PageRoles(ByColour, decode_jpeg)))
         return watches[-1]
+
+    def moment(socket: Any, at: float) -> None:
+        # Every frame of the answer's moment (the chain waits for all of them: page_roles).
+        for ms in (at, at + 66.0, at + 133.0, at + 166.0):
+            socket.send_text(json.dumps(page_landmarks(RECEIVER[0], ms, at)))
+            until(socket, lambda m: m["type"] == "frame")
 
     with make_client(tmp_path, analyzers=build) as client:
         sid = start_session(client, camera=True)
@@ -74,12 +81,10 @@ def test_the_phones_landmarks_are_not_judged_by_the_laptops_role_answer(tmp_path
                 assert until(phone, lambda m: m["type"] == "role")["identity"] == "unsure"
                 laptop.send_text(json.dumps(role_frame(1100.0, shade=200)))
                 assert until(laptop, lambda m: m["type"] == "role")["identity"] == "receiver"
-                phone.send_text(json.dumps(page_landmarks(RECEIVER[0], 1150.0, 1100.0)))
-                until(phone, lambda m: m["type"] == "frame")
-                # The laptop's own view still counts for the laptop's answer.
-                phone.send_text(json.dumps(role_frame(1200.0, shade=200)))
+                moment(phone, 1100.0)  # judged by the laptop's answer, it would anchor
+                # The phone's own answer counts for the phone.
+                phone.send_text(json.dumps(role_frame(1300.0, shade=200)))
                 assert until(phone, lambda m: m["type"] == "role")["identity"] == "receiver"
-                phone.send_text(json.dumps(page_landmarks(RECEIVER[0], 1250.0, 1200.0)))
-                until(phone, lambda m: m["type"] == "frame")
-    assert [r.pose.identity for r in watches[0].results] == ["unsure", "receiver"]
+                moment(phone, 1300.0)
+    assert [r.pose.identity for r in watches[0].results] == ["unsure"] * 7 + ["receiver"]
     assert ByColour.opened == 1  # one detector for the session, shared by both views
