@@ -1,5 +1,5 @@
-"""I1 during a session, across processes: a red flag answered in a terminal
-(`backbuddy screen`, its own process) halts the session a real web server is running
+"""I1 during a session, across processes: a red flag (or a new caution) answered in a
+terminal (`backbuddy screen`, its own process) ends the session a real web server is running
 over the same store, SQLite file or PostgreSQL database.
 
 The server looks at the store's screenings about once a second (`Registry.watch_screenings`);
@@ -66,15 +66,43 @@ def halted_by_a_red_flag_elsewhere(server: Server, url: str, tmp: Path) -> None:
     with page(server, 1) as ws:
         done = screen_in_a_terminal(url, tmp, chest_pain="yes")
         assert done.returncode != 0, done.stdout  # the terminal shows the emergency message
-        halt = wait_for(ws, lambda m: m["type"] == "cues" and m["cues"][:1] != [])
-        assert halt["cues"][0]["kind"] == "halt"
-        told = wait_for(ws, lambda m: m["type"] == "error")
+        seen: dict[str, dict[str, Any]] = {}
+
+        def both(m: dict[str, Any]) -> bool:  # the reason is told, then the halt comes
+            if m["type"] == "error" or (m["type"] == "cues" and m["cues"][:1] != []):
+                seen.setdefault(m["type"], m)
+            return len(seen) == 2
+
+        wait_for(ws, both)
+        assert seen["cues"]["cues"][0]["kind"] == "halt"
+        told = seen["error"]
         assert told["code"] == "screening_blocked"
         assert "isn't suitable" in told["message"]
         assert not told["fatal"]
     with SqlStore(url) as store:
         stops = [e for e in store.events(1) if e.kind == "stop"]
     assert stops[0].source == "system"
+
+
+def ended_by_a_new_caution_elsewhere(server: Server, url: str, tmp: Path) -> None:
+    with page(server, 1) as ws:
+        done = screen_in_a_terminal(url, tmp, anticoagulants="yes")
+        assert done.returncode == 0, done.stderr  # a caution: a gentler session may start
+        told = wait_for(ws, lambda m: m["type"] == "error")
+        assert told["code"] == "screening_changed"
+        assert "answered again" in told["message"]
+        wait_for(ws, lambda m: m["type"] == "state" and m["mode"] == "ended")
+    with SqlStore(url) as store:
+        ended = store.sessions()[-1]
+    assert (ended.status, ended.end_reason) == ("ended_by_pair", "screening")
+    history = subprocess.run(
+        [str(Path(sys.executable).with_name("backbuddy")), "history", "--db", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "ended by backbuddy" in history.stdout
 
 
 def left_running_by_a_clear_one_elsewhere(server: Server, url: str, tmp: Path) -> None:
@@ -93,6 +121,19 @@ def test_a_red_flag_answered_in_a_terminal_halts_the_web_session(tmp_path: Path)
     server = start_server(tmp_path, camera=False, grace=30.0, live=1)
     try:
         halted_by_a_red_flag_elsewhere(server, db_url(server.db), tmp_path)
+    finally:
+        server.kill()
+
+
+def test_a_caution_answered_in_a_terminal_ends_the_web_session_set_up_without_it(
+    tmp_path: Path,
+) -> None:
+    """Red-team review: a new caution (blood thinners: lighter pressure, gentler limits)
+    answered in another process ended nothing; the session went on with its wider limits.
+    It ends now, says why, and history says who ended it (not "ended by the pair")."""
+    server = start_server(tmp_path, camera=False, grace=30.0, live=1)
+    try:
+        ended_by_a_new_caution_elsewhere(server, db_url(server.db), tmp_path)
     finally:
         server.kill()
 

@@ -47,6 +47,9 @@ STOP_SOURCES: tuple[str, ...] = get_args(StopSource)
 PopSource = Literal["reported", "audio"]
 POP_SOURCES: tuple[str, ...] = get_args(PopSource)
 Identity = Literal["receiver", "unsure"]
+#: Who ended a session: the pair, or a screening answered since that no longer allows it.
+EndWhy = Literal["pair", "screening"]
+END_WHYS: tuple[str, ...] = get_args(EndWhy)
 IDENTITIES: tuple[str, ...] = get_args(Identity)
 
 
@@ -172,9 +175,11 @@ class Resume:
 
 @dataclass(frozen=True)
 class End:
-    """The pair ends the session."""
+    """The session ends: the pair ends it, or (`why="screening"`, from the server only) a
+    screening answered since refuses or narrows it."""
 
     t: float
+    why: EndWhy = "pair"
     kind: Literal["end"] = "end"
 
 
@@ -197,6 +202,7 @@ _QUIET_DEFAULTS = {
     "confidence": None,
     "words": None,
     "lost": False,
+    "why": "pair",
 }
 
 
@@ -341,4 +347,5 @@ _ENGINE_FIELDS: dict[tuple[str, str], Callable[[str, str, Any], Any]] = {
     ("pop", "confidence"): _confidence,
     ("voice", "words"): _words,
     ("voice", "lost"): _flag,
+    ("end", "why"): _one_of(END_WHYS),
 }

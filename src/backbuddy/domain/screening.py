@@ -410,3 +410,12 @@ def _load_questions(path: Path, mtime_ns: int, size: int) -> Questionnaire:
         first = err.errors()[0]
         field = _field(raw, tuple(first["loc"]))
         raise DefinitionError(f"{path}: field {field}: {first['msg']}") from None
+
+
+def new_cautions(started: ScreeningResult | None, now: ScreeningResult) -> tuple[str, ...]:
+    """The caution reasons of `now` that the screening a session started under did not have:
+    a session set up without them (wider limits, no caution message) must not go on."""
+    if now.outcome != "caution":
+        return ()
+    had = {r.id for r in started.reasons} if started is not None else set()
+    return tuple(r.id for r in now.reasons if r.outcome == "caution" and r.id not in had)

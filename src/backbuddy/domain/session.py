@@ -24,7 +24,7 @@ from backbuddy.domain.errors import (
     ScreeningRequired,
     TransitionNotAllowed,
 )
-from backbuddy.domain.events import Begin, Event, Pop, Pose, Ready, Sensation, Stop, Voice
+from backbuddy.domain.events import Begin, End, Event, Pop, Pose, Ready, Sensation, Stop, Voice
 from backbuddy.domain.rules import CHECKS_HOLD_S, MOVEMENT_PHASES
 from backbuddy.domain.screening import ScreeningResult
 from backbuddy.domain.state import MODES, EndReason, Mode, SessionState, replace, seen
@@ -328,7 +328,9 @@ def _resume(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue,
 
 
 def _end(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
-    return rules.finish(state, event.t, "ended_by_pair", (Cue(event.t, "say", wording.RELEASE),))
+    assert isinstance(event, End)
+    reason: EndReason = "screening" if event.why == "screening" else "ended_by_pair"
+    return rules.finish(state, event.t, reason, (Cue(event.t, "say", wording.RELEASE),))
 
 
 RULES: Mapping[str, Handler] = {

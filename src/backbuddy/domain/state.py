@@ -17,7 +17,7 @@ from backbuddy.domain.techniques import Limits, Technique
 
 Mode = Literal["idle", "setup", "attempt", "paused", "halted", "ended"]
 MODES: tuple[Mode, ...] = ("idle", "setup", "attempt", "paused", "halted", "ended")
-EndReason = Literal["completed", "symptom", "speed", "pop", "ended_by_pair", "stopped"]
+EndReason = Literal["completed", "symptom", "speed", "pop", "ended_by_pair", "stopped", "screening"]
 
 #: I4: in camera mode a pause comes within this long of the last good pose.
 I4_PAUSE_S = 0.5

@@ -99,7 +99,10 @@ END_REASONS: dict[str, str | None] = {
     "speed": "too fast",
     "pop": "a click, the area rests",
     "stopped": "STOP pressed",
+    "screening": "a screening answered since no longer allowed it",
 }
+#: Endings whose reason says who ended it better than the status does.
+REASON_ENDINGS = {"screening": "ended by backbuddy"}
 
 
 def ending(status: str, reason: str | None) -> str:
@@ -109,6 +112,8 @@ def ending(status: str, reason: str | None) -> str:
     engine does not know is shown as stored.
     """
     said = ENDINGS.get(status, status.replace("_", " "))
+    if reason in REASON_ENDINGS and status != "interrupted":
+        said = REASON_ENDINGS[reason]
     if not reason or status == "interrupted":
         return said
     words = END_REASONS.get(reason, reason.replace("_", " "))

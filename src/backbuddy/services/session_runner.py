@@ -51,6 +51,8 @@ _STATUS: dict[str, SessionEnd] = {
     "speed": "halted",
     "ended_by_pair": "ended_by_pair",
     "stopped": "ended_by_pair",
+    # Ended before its end, like the pair's end (an end with no attempt does not count).
+    "screening": "ended_by_pair",
 }
 
 

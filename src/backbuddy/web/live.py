@@ -380,16 +380,17 @@ class LiveSession:
 
         await asyncio.shield(asyncio.ensure_future(stop()))
 
-    async def end_for_block(self) -> None:
-        """A screening answered since refuses this session (I1): the system's stop, then the
-        engine's end, so no resume can bring a movement cue back (a stop alone is resumable)."""
+    async def end_for_screening(self) -> None:
+        """A screening answered since refuses or narrows this session (I1): the system's stop,
+        then the engine's end, so no resume can bring a movement cue back (a stop alone is
+        resumable); the end says why (`End.why`), not "ended by the pair"."""
         await self.halt()
 
         async def end() -> None:
             async with self.lock:
                 if not self.over and self.runner.state.mode != "ended":
                     with contextlib.suppress(StoreError):
-                        await self.apply(ev.End(self.clock()))
+                        await self.apply(ev.End(self.clock(), why="screening"))
 
         await asyncio.shield(asyncio.ensure_future(end()))
 

@@ -47,7 +47,6 @@ from backbuddy.services.screening import (
 )
 from backbuddy.web import workers
 from backbuddy.web.deps import RegistryDep, SettingsDep, StoreDep, TemplatesDep
-from backbuddy.web.rescreen import end_where_newly_careful
 
 router = APIRouter()
 #: How far back the home page lists recent sessions.
@@ -230,11 +229,7 @@ async def screening_submit(
             else "One of the answers was not understood; please choose again."
         )
         return _form(request, templates, technique, questions, form, message)
-    if not result.allows_session:
-        await request.app.state.registry.halt_where_blocked(now())
-    else:
-        sessions = list(request.app.state.registry.sessions.values())
-        await end_where_newly_careful(sessions, result)
+    await request.app.state.registry.halt_where_blocked(now())
     return _outcome(request, templates, technique, result, questions, 200)
 
 

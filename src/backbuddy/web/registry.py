@@ -18,7 +18,12 @@ from backbuddy.domain import session
 from backbuddy.domain import techniques as tech
 from backbuddy.domain.errors import ScreeningBlocked, ScreeningRequired, StoreError
 from backbuddy.domain.ports import HistoryStore
-from backbuddy.domain.screening import load_questions, session_technique
+from backbuddy.domain.screening import (
+    ScreeningResult,
+    load_questions,
+    new_cautions,
+    session_technique,
+)
 from backbuddy.services.escalation import check_can_start
 from backbuddy.services.screening import require_valid_screening
 from backbuddy.services.session_runner import SessionRunner
@@ -39,6 +44,13 @@ BLOCKED_MESSAGE = (
     "says this routine isn't suitable now, so the session has stopped and ended. Release "
     "gently, and read that screening's outcome on the home page."
 )
+#: Told when a screening answered since adds a caution the session was set up without.
+NARROWED_MESSAGE = (
+    "The screening was answered again with something new to take care of ({what}), so this "
+    "session, set up without it, has ended. Start a new session: it follows the new answers."
+)
+#: What a screening answered since says of a technique: blocked, or the result standing.
+Verdict = ScreeningResult | None
 
 
 class Registry:
@@ -79,37 +91,46 @@ class Registry:
         return None
 
     async def halt_where_blocked(self, now: datetime) -> list[int]:
-        """Halt and end every running session a block now refuses (I1 during a session, not
-        only at its start): a red flag answered in another tab, on the phone, or by another
-        process (`watch_screenings`). Ended, not only halted: a halt can be resumed.
-        The store is read off the event loop. Returns the ids halted."""
+        """End every running session the screening now refuses or narrows (I1 during a
+        session, not only at its start): a red flag, or a new caution the session was set up
+        without (blood thinners: lighter limits and their message), answered in another tab,
+        on the phone, or by another process (`watch_screenings`). Ended, not only halted: a
+        halt can be resumed. The store is read off the event loop. Returns the ids ended."""
         running = [live for live in self.sessions.values() if not live.over]
         techniques = {live.runner.state.technique.id for live in running}
         if not techniques:
             return []
-        refused = await asyncio.to_thread(self._refused, techniques, now)
-        halted = []
+        verdicts = await asyncio.to_thread(self._verdicts, techniques, now)
+        ended = []
         for live in running:
-            if live.runner.state.technique.id in refused and not live.over:
-                await live.end_for_block()
-                live.publish(
-                    schemas.ErrorOut(code="screening_blocked", message=BLOCKED_MESSAGE).model_dump()
-                )
-                halted.append(live.id)
-        return halted
+            state = live.runner.state
+            if live.over or state.technique.id not in verdicts:
+                continue
+            verdict = verdicts[state.technique.id]
+            if verdict is None:
+                code, message = "screening_blocked", BLOCKED_MESSAGE
+            elif new := new_cautions(state.screening, verdict):
+                code, message = "screening_changed", NARROWED_MESSAGE.format(what=", ".join(new))
+            else:
+                continue
+            live.publish(schemas.ErrorOut(code=code, message=message).model_dump())
+            await live.end_for_screening()
+            live.publish_state()
+            ended.append(live.id)
+        return ended
 
-    def _refused(self, techniques: set[str], now: datetime) -> set[str]:
-        """The techniques a block refuses now. A screening merely grown old (or none for the
-        technique) stops no running session: I1 asks for one at the start."""
-        refused = set()
+    def _verdicts(self, techniques: set[str], now: datetime) -> dict[str, Verdict]:
+        """Each technique's standing screening (None: a block refuses it). A screening merely
+        grown old (or none) is left out: it stops no running session, I1 asks at the start."""
+        verdicts: dict[str, Verdict] = {}
         for technique_id in techniques:
             try:
-                require_valid_screening(self.store, technique_id, now)
+                verdicts[technique_id] = require_valid_screening(self.store, technique_id, now)[1]
             except ScreeningBlocked:
-                refused.add(technique_id)
+                verdicts[technique_id] = None
             except ScreeningRequired:
                 pass
-        return refused
+        return verdicts
 
     async def check_screenings(self, now: datetime) -> list[int]:
         """If any process stored (or forgot) a screening since the last look, halt the running

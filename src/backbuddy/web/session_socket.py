@@ -380,6 +380,10 @@ class Connection:
             )
         if "t" in message.event:
             raise ProtocolViolation("bad_message", "events carry no 't': the server keeps time")
+        if "why" in message.event:
+            raise ProtocolViolation(
+                "bad_message", "an 'end' carries no 'why': only the server ends for a screening"
+            )
         live = self.live
         async with live.lock:
             try:

@@ -13,6 +13,11 @@ from backbuddy.domain import wording
         ("ended_by_pair", "ended_by_pair", "ended by the pair"),
         ("ended_by_pair", "stopped", "ended by the pair: STOP pressed"),
         ("ended_by_pair", None, "ended by the pair"),
+        (
+            "ended_by_pair",
+            "screening",
+            "ended by backbuddy: a screening answered since no longer allowed it",
+        ),
         ("completed", "completed", "completed"),
         ("completed", "pop", "completed: a click, the area rests"),
         ("halted", "symptom", "halted: a symptom"),

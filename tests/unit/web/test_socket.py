@@ -83,6 +83,9 @@ def test_hello_replay_state_then_stop_halts(client: TestClient) -> None:
         ('{"v": 1, "type": "event", "event": {"event": "explode"}}', "unknown_event"),
         ('{"v": 1, "type": "event", "event": {"event": "tick"}}', "unknown_event"),
         ('{"v": 1, "type": "event", "event": {"event": "stop", "t": 5}}', "bad_message"),
+        # Only the server ends a session for a screening (history would say "ended by
+        # backbuddy" for a page's own end).
+        ('{"v": 1, "type": "event", "event": {"event": "end", "why": "screening"}}', "bad_message"),
         (
             '{"v": 1, "type": "event", "event": {"event": "sensation", "sensation": "x"}}',
             "bad_message",

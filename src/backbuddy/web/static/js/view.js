@@ -39,6 +39,7 @@ export class View {
       case "symptom": return "Ended: symptom — see a professional";
       case "pop": return "Ended: a click — that area rests now";
       case "stopped": return "Stopped by the receiver";
+      case "screening": return "Ended: the screening answered since does not allow it";
       case "ended_by_pair":
         return lastHalt && lastHalt.startsWith("stop:") && lastHalt !== "stop:system"
           ? "Stopped by the receiver" : "Ended by the pair";
