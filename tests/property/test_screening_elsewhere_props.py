@@ -19,6 +19,7 @@ from pathlib import Path
 from history_strategies import QUESTIONS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.support.apart import run_apart
 
 from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.config import Settings
@@ -80,4 +81,4 @@ async def scenario(db: Path, plan: list[list[tuple[str, list[tuple[str, object]]
 @given(plan=rounds)
 def test_a_screening_stored_elsewhere_ends_a_session_it_refuses(plan) -> None:  # type: ignore[no-untyped-def]
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(scenario(Path(tmp) / "b.sqlite3", plan))
+        run_apart(lambda: scenario(Path(tmp) / "b.sqlite3", plan))

@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.support.apart import run_apart
 from tests.support.live_sessions import start_live
 
 from backbuddy.bootstrap import open_store
@@ -161,21 +162,8 @@ def run(store: Any, kinds: list[str], delays: list[float], yields: list[int]) ->
         await Connection(page, live).run()  # type: ignore[arg-type]
         await live.interrupt_now("the test is over")
 
-    failed: list[BaseException] = []
-    thread = threading.Thread(target=lambda: _run(main, failed))
-    thread.start()
-    thread.join(timeout=120)
-    assert not thread.is_alive()
-    if failed:
-        raise failed[0]
+    run_apart(main)
     return log
-
-
-def _run(main: Any, failed: list[BaseException]) -> None:
-    try:
-        asyncio.run(main())
-    except BaseException as err:  # noqa: BLE001 - re-raised on the test's thread
-        failed.append(err)
 
 
 page_messages = st.lists(

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tests.support.apart import run_apart
 from tests.support.live_sessions import start_live
 
 from backbuddy.bootstrap import open_store
@@ -73,25 +74,6 @@ def test_a_stuck_write_on_one_session_does_not_hold_up_another_sessions_stop(
     finally:
         disk.release.set()
         opened.store.close()
-
-
-def run_apart(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """`asyncio.run(main())` on a thread of its own: a fresh event loop, whatever loop an
-    earlier test left set on this one."""
-    failed: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(main())
-        except BaseException as err:  # noqa: BLE001 - re-raised on the test's thread
-            failed.append(err)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=120)
-    assert not thread.is_alive(), "the sessions did not finish"
-    if failed:
-        raise failed[0]
 
 
 def test_a_stop_stamped_before_a_pose_the_worker_stepped_meanwhile_still_halts(
