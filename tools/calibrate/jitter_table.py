@@ -109,7 +109,8 @@ def _why(r: measure.ClipResult) -> str:
     if np.isfinite(r.speed_err):
         parts.append(f"{r.speed_err:.2f} °/s")
     if r.peak_true > HARD:
-        parts.append("never halted" if r.halt_latency == float("inf") else f"halt {r.halt_latency:.0f}")
+        never = r.halt_latency == float("inf")
+        parts.append("never halted" if never else f"halt {r.halt_latency:.0f}")
     if r.false_halt:
         parts.append("**false halt**")
     return ", ".join(parts)
@@ -157,15 +158,17 @@ def table() -> str:
             lines.append(
                 f"| `{r.clip.removeprefix('side_correct_')}` | {r.condition} | {label} "
                 f"| {r.jitter:.3f} | {_why(r.before)} "
-                f"| {_verdict(r.before.accepted, r.goals)} | {_verdict(r.after.accepted, r.goals)} |"
+                f"| {_verdict(r.before.accepted, r.goals)} "
+                f"| {_verdict(r.after.accepted, r.goals)} |"
             )
+    paused = [r for r in chosen + held if r.after.closed_later]
     lines += [
         "",
         f"* chosen on ({len(chosen)} runs), limit {limit:g}°: before: {_count_before(chosen)}; "
         f"after: {_count(chosen)}.",
         f"* held out ({len(held)} runs): before: {_count_before(held)}; after: {_count(held)}.",
         "* runs that start and then shut (a pause mid-movement) after: "
-        + (", ".join(f"`{r.clip}` {r.condition}" for r in chosen + held if r.after.closed_later) or "none")
+        + (", ".join(f"`{r.clip}` {r.condition}" for r in paused) or "none")
         + ".",
     ]
     return "\n".join(lines)

@@ -281,17 +281,20 @@ def test_a_picture_too_unsteady_for_small_movements_keeps_the_gate_shut_and_says
     gate = pg.PlacementGate(LYING, video=STEADY)
     out = gate.update(_view(0, 7, n), np.ones(n, bool), _times(30, n), (853, 480), measure=shaky)
     assert not out.ok.any()
-    assert out.jitter is not None and out.jitter[-1] > 0.3
+    assert out.jitter is not None
+    assert out.jitter[-1] > 0.3
     words = pg.video_hint(STEADY, 30.0, True, (853, 480), float(out.jitter[-1]))
     assert words == pg.UNSTEADY
-    assert "add light" in words and "closer" in words
+    assert "add light" in words
+    assert "closer" in words
     assert pg.hint(LYING, (0, 7), lying=True, video=words) == pg.UNSTEADY  # placement is fine
 
     calm = pg.PlacementGate(LYING, video=STEADY).update(
         _view(0, 7, n), np.ones(n, bool), _times(30, n), (853, 480), measure=np.zeros(n)
     )
     assert calm.ok[-1]
-    assert pg.video_hint(STEADY, 30.0, True, (853, 480), float(calm.jitter[-1])) is None  # type: ignore[index]
+    assert calm.jitter is not None
+    assert pg.video_hint(STEADY, 30.0, True, (853, 480), float(calm.jitter[-1])) is None
 
     unknown = pg.PlacementGate(LYING, video=STEADY).update(
         _view(0, 7, n), np.ones(n, bool), _times(30, n), (853, 480)
