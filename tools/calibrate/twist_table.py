@@ -134,7 +134,9 @@ def table() -> str:
             floor = "floor" in clip
             groups.setdefault(("before", floor), []).append(old)
             groups.setdefault(("after", floor), []).append(new)
-            refused = "" if new.accepted else f" ({_refusal(new) if floor else 'refused placement'})"
+            refused = (
+                "" if new.accepted else f" ({_refusal(new) if floor else 'refused placement'})"
+            )
             short = clip.removeprefix("side_correct_")
             lines.append(f"| `{short}`{refused} | {condition} | {cell(old)} | {cell(new)} |")
     lines.append("")
