@@ -93,6 +93,7 @@ class ClipResult:
     closed_later: bool = False  # the gate shut after that (a pause in a session)
     end_view: tuple[float, float] = (float("nan"), float("nan"))  # the gate's, last frame
     still_speed: float = float("nan")  # mean speed read over the pre-roll's last second, °/s
+    still_jitter: float = float("nan")  # the gate's still-jitter reading at the decision (units)
 
 
 def truth_table(cid: str, truth: Path = TRUTH) -> dict[str, np.ndarray]:
@@ -179,6 +180,8 @@ def measure_clip(
     moving_true = np.abs(tr["primary_speed_deg_s"][:n]) > 0.5
     decide = int(np.argmax(moving_true)) - 1 if moving_true.any() else n - 1
     r.accepted = bool(trace.placement.ok[decide])
+    if trace.placement.jitter is not None:
+        r.still_jitter = float(trace.placement.jitter[decide])
     r.est_view = (float(trace.placement.azimuth[decide]), float(trace.placement.elevation[decide]))
     r.end_view = (float(trace.placement.azimuth[n - 1]), float(trace.placement.elevation[n - 1]))
     r.closed_later = bool(r.accepted and not trace.placement.ok[decide:n].all())

@@ -55,6 +55,17 @@ CONDITIONS = (
 NAME = "leg_drop_twist_deg"
 
 
+def _refusal(r: measure.ClipResult) -> str:
+    """Why the gate refused a run: the still receiver's twist jittered over the technique's
+    limit (`video.max_still_jitter_deg`, 2026-11-27: `jitter_table.py`), or the placement."""
+    from backbuddy.domain import techniques
+
+    limit = techniques.get("side_lying_rotation").video.max_still_jitter_deg
+    if limit > 0 and r.still_jitter > limit:
+        return "refused: unsteady picture"
+    return "refused placement"
+
+
 def before(lm: Landmarks, min_visibility: float = L.MIN_VISIBILITY) -> FloatArray:
     """The measure until 2026-11-27: the top ankle's drop below the top hip × 220."""
     px = lm.pixels()
@@ -123,7 +134,9 @@ def table() -> str:
             floor = "floor" in clip
             groups.setdefault(("before", floor), []).append(old)
             groups.setdefault(("after", floor), []).append(new)
-            refused = "" if new.accepted else " (refused placement)"
+            refused = (
+                "" if new.accepted else f" ({_refusal(new) if floor else 'refused placement'})"
+            )
             short = clip.removeprefix("side_correct_")
             lines.append(f"| `{short}`{refused} | {condition} | {cell(old)} | {cell(new)} |")
     lines.append("")

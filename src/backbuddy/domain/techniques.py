@@ -179,13 +179,16 @@ class VideoNeeds(_Model):
     docs/accuracy.md), not guessed: `min_fps`, the frame rate (read from the frames' own times)
     below which a true jerk was not stopped within 2 frames or a slow movement read too fast;
     `landscape`, True when an upright (portrait) picture lost the receiver; `min_short_side_px`,
-    the picture's shorter side (pixels) below which MediaPipe lost the joints a check needs.
-    Zero / False: no need.
+    the picture's shorter side (pixels) below which MediaPipe lost the joints a check needs;
+    `max_still_jitter_deg`, the primary measure's jitter on a still receiver (a robust standard
+    deviation, its own units: `motion.still_jitter`) above which a slow movement false-halted
+    or read too fast. Zero / False: no need.
     """
 
     min_fps: float = Field(default=0.0, ge=0, le=60)
     landscape: bool = False
     min_short_side_px: int = Field(default=0, ge=0, le=2160)
+    max_still_jitter_deg: float = Field(default=0.0, ge=0, le=10)
     evidence: str = ""
 
 

@@ -37,7 +37,12 @@ from backbuddy.motion.joints import (
     leg_drop_twist_deg,
     top_hip_flexion_deg,
 )
-from backbuddy.motion.landmarks import MIN_VISIBILITY, FloatArray, Landmarks
+from backbuddy.motion.landmarks import (
+    MIN_VISIBILITY,
+    WRIST_MIN_VISIBILITY,
+    FloatArray,
+    Landmarks,
+)
 
 Measure = Callable[[Landmarks, float], FloatArray]
 #: Facing is known when the nose is this far (in trunk lengths) in front of the ears.
@@ -208,7 +213,8 @@ def wrist_to_opposite_shoulder_ratio(
     be there), the one seen otherwise. On rendered receivers with known poses, hands
     on the opposite shoulders read 0.4–0.75 from the side or three-quarter view and
     0.9–1.06 from the front (MediaPipe misjudges the far arm's depth); arms hanging
-    read 1.8 (true values 0.37–0.5 and 1.84).
+    read 1.8 (true values 0.37–0.5 and 1.84). A wrist counts from `WRIST_MIN_VISIBILITY` (0.3),
+    the shoulders from `min_visibility`.
     """
     if len(lm) == 1:  # a live frame: on floats, bit for bit (angles_one)
         one = _one_frame("wrist_to_opposite_shoulder_ratio", lm, min_visibility)
@@ -219,8 +225,9 @@ def wrist_to_opposite_shoulder_ratio(
     left = np.linalg.norm(w[:, L.LEFT_WRIST] - w[:, L.RIGHT_SHOULDER], axis=1) / width
     right = np.linalg.norm(w[:, L.RIGHT_WRIST] - w[:, L.LEFT_SHOULDER], axis=1) / width
     shoulders = pair_seen(lm, min_visibility, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-    left = gated(left, shoulders & seen(lm, min_visibility, L.LEFT_WRIST))
-    right = gated(right, shoulders & seen(lm, min_visibility, L.RIGHT_WRIST))
+    hands = min(min_visibility, WRIST_MIN_VISIBILITY)  # a dim wrist is placed right (its doc)
+    left = gated(left, shoulders & seen(lm, hands, L.LEFT_WRIST))
+    right = gated(right, shoulders & seen(lm, hands, L.RIGHT_WRIST))
     both = np.stack([left, right], axis=1)
     out = np.full(len(lm), np.nan)
     any_seen = np.isfinite(both).any(axis=1)

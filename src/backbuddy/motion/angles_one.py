@@ -125,8 +125,9 @@ def wrist_to_opposite_shoulder_ratio(f: One, thr: float) -> float:
     shoulders = f.pair_seen(thr, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
     left = dist(L.LEFT_WRIST, L.RIGHT_SHOULDER) / width
     right = dist(L.RIGHT_WRIST, L.LEFT_SHOULDER) / width
-    left = left if shoulders and vis[L.LEFT_WRIST] >= thr else math.nan
-    right = right if shoulders and vis[L.RIGHT_WRIST] >= thr else math.nan
+    hands = min(thr, L.WRIST_MIN_VISIBILITY)
+    left = left if shoulders and vis[L.LEFT_WRIST] >= hands else math.nan
+    right = right if shoulders and vis[L.RIGHT_WRIST] >= hands else math.nan
     seen = [v for v in (left, right) if not math.isnan(v)]
     return max(seen) if seen else math.nan
 

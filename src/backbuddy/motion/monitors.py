@@ -149,7 +149,8 @@ class Trace:
         """What to change about the camera's picture or frame rate on frame `i`, if anything."""
         gate = self.placement
         rate = float(gate.rate[i]) if gate.rate is not None else float("nan")
-        return placement_gate.video_hint(self.video, rate, gate.landscape, gate.size)
+        jitter = float(gate.jitter[i]) if gate.jitter is not None else float("nan")
+        return placement_gate.video_hint(self.video, rate, gate.landscape, gate.size, jitter)
 
     def events(self, i: int) -> list[Event]:
         """Frame `i` as events: its `pose` (the engine judges a sudden jerk by phase)."""
@@ -246,8 +247,9 @@ class PoseMonitor:
         epoch_segment = segment + watch.epoch
         measures = self._measures(lm, same)
         gain = self._view_gain(watch.cos)
+        read = measures[self.base] * gain
         primary, s.history = kinematics.track(
-            measures[self.base] * gain,
+            read,
             lm.t,
             epoch_segment,
             periodic=self.base in angles.PERIODIC,
@@ -263,7 +265,7 @@ class PoseMonitor:
         out["tracked"] = np.where(unsure, detected & ~jump, out["tracked"])
         still = out["speed"] <= self.technique.limits.gentle_speed_deg_s
         gate = self.placement.update(
-            view, still & same & ~unsure, lm.t, lm.size, forget=watch.moved
+            view, still & same & ~unsure, lm.t, lm.size, forget=watch.moved, measure=read
         )
         return Trace(
             t=lm.t,

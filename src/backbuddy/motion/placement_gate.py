@@ -14,8 +14,10 @@ technique without a region is never gated.
 The technique's `VideoNeeds` are judged on every frame too (issue 12, item 5: measured on
 phone-like truth clips): the frame rate read from the frames' own times over the last
 `RATE_WINDOW_S` (unknown, so shut, until `RATE_MIN_SPAN_S` of frames are in), a landscape
-picture where the technique needs one, and a picture large enough for its checks. Where they
-are not met the gate is shut whatever the view, and the hint says what to change first.
+picture where the technique needs one, a picture large enough for its checks, and a picture
+steady enough on the still receiver for the primary measure to read small movements
+(`still_jitter`). Where they are not met the gate is shut whatever the view, and the hint says
+what to change first.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import numpy as np
 from backbuddy.domain.techniques import PlacementRegion, VideoNeeds
 from backbuddy.motion.landmarks import BoolArray, FloatArray
 from backbuddy.motion.placement import View
+from backbuddy.motion.still_jitter import JitterWatch
 
 #: Seconds of still frames whose median view is used.
 WINDOW_S = 3.0
@@ -90,7 +93,8 @@ class GateTrace:
     """Per frame: the gate (shape (T,)), the median view behind it (NaN before any), the
     frame rate read (frames/s, NaN until known) and whether the video met the technique's
     needs; `landscape`: the picture is at least as wide as it is high; `size`: the picture
-    (width, height), None when not known."""
+    (width, height), None when not known; `jitter`: the still receiver's jitter of the primary
+    measure (NaN until known; None where the technique sets no limit) and `jitter_limit`."""
 
     ok: BoolArray
     azimuth: FloatArray
@@ -99,6 +103,8 @@ class GateTrace:
     video_ok: BoolArray | None = None
     landscape: bool = True
     size: tuple[int, int] | None = None
+    jitter: FloatArray | None = None
+    jitter_limit: float = 0.0
 
 
 class PlacementGate:
@@ -112,6 +118,8 @@ class PlacementGate:
         self.window = max(1, round(WINDOW_S * fps))
         self.min_samples = max(1, round(MIN_STILL_S * fps))
         self._s = GateState(self.window)
+        limit = self.video.max_still_jitter_deg
+        self._jitter = JitterWatch(limit, fps) if limit > 0 else None
 
     @property
     def estimate(self) -> tuple[float, float] | None:
@@ -125,16 +133,22 @@ class PlacementGate:
         t: FloatArray | None = None,
         size: tuple[int, int] | None = None,
         forget: BoolArray | None = None,
+        measure: FloatArray | None = None,
     ) -> GateTrace:
-        """`t`: the frames' times (s) and `size`: the picture (width, height), for the
-        technique's `VideoNeeds`; without them a technique that has needs stays shut.
-        `forget` marks frames where the camera was seen to move (`view_watch`): the views
-        read before them are dropped and the gate shuts."""
+        """`t`: the frames' times (s), `size`: the picture (width, height) and `measure`: the
+        primary measure per frame, for the technique's `VideoNeeds`; without them a technique
+        that has needs stays shut. `forget` marks frames where the camera was seen to move
+        (`view_watch`): the views read before them are dropped and the gate shuts."""
         s = self._s
         n = still.shape[0]
         rate = self._rates(t, n)
         landscape = size is not None and size[0] >= size[1]
         video_ok = self._video_ok(rate, landscape, size)
+        jitter = None
+        if self._jitter is not None:
+            seen = np.full(n, np.nan) if measure is None else measure
+            watched = self._jitter.update(seen, still, forget)
+            jitter, video_ok = watched.sigma, video_ok & watched.steady
         azs, els, stills = view.azimuth.tolist(), view.elevation.tolist(), still.tolist()
         forgets = [False] * n if forget is None else forget.tolist()
         # Plain lists and locals in the loop (a numpy item, an attribute or a call costs more
@@ -170,6 +184,8 @@ class PlacementGate:
             video_ok,
             landscape,
             size,
+            jitter,
+            self.video.max_still_jitter_deg,
         )
 
     def _rates(self, t: FloatArray | None, n: int) -> FloatArray:
@@ -285,11 +301,23 @@ def _large_enough(need: VideoNeeds, size: tuple[int, int] | None) -> bool:
     return size is not None and min(size) >= need.min_short_side_px
 
 
+#: The hint when the still receiver's measure jitters more than the technique allows.
+UNSTEADY = (
+    "The picture is too unsteady to read small movements: add light, hold the camera still "
+    "(stand it on something firm), or move it closer to the receiver."
+)
+
+
 def video_hint(
-    video: VideoNeeds, rate: float, landscape: bool, size: tuple[int, int] | None = None
+    video: VideoNeeds,
+    rate: float,
+    landscape: bool,
+    size: tuple[int, int] | None = None,
+    jitter: float = math.nan,
 ) -> str | None:
     """What to change about the camera's picture or frame rate, in plain English; else None.
-    `size`: the picture (width, height), for a technique that needs a large enough one."""
+    `size`: the picture (width, height), for a technique that needs a large enough one;
+    `jitter`: the still receiver's jitter of the primary measure (NaN: not known yet)."""
     if video.landscape and not landscape:
         return (
             "Turn the camera sideways, for a wide picture: lying down, the receiver is too "
@@ -307,6 +335,8 @@ def video_hint(
             f"least {round(video.min_fps)} to be stopped in time. Add light (cameras slow down "
             "in the dark), close other apps on the phone, or use another camera."
         )
+    if video.max_still_jitter_deg > 0 and jitter > video.max_still_jitter_deg:
+        return UNSTEADY
     return None
 
 

@@ -83,6 +83,28 @@ def test_one_hidden_wrist_still_gives_the_ratio_from_the_other() -> None:
     assert np.isnan(angles.wrist_to_opposite_shoulder_ratio(both)).all()
 
 
+def _dim(lm: Landmarks, points: tuple[int, ...], visibility: float) -> Landmarks:
+    image = lm.image.copy()
+    image[:, list(points), 3] = visibility
+    return Landmarks(image, lm.world.copy(), lm.t, lm.size)
+
+
+def test_dim_wrists_still_read_the_arms_crossed_but_unseen_ones_do_not() -> None:
+    """Seen from high at the side, MediaPipe gives a hand on the far shoulder visibility
+    0.35-0.49 yet places it right (truth run): a wrist counts from 0.3, not from 0.5, so the
+    check is read there; a wrist under 0.3 is still not seen. The shoulders keep 0.5."""
+    wrists = (L.LEFT_WRIST, L.RIGHT_WRIST)
+    crossed = poses.seated_hug(_static(0.0))
+    dim = angles.wrist_to_opposite_shoulder_ratio(_dim(crossed, wrists, 0.4))
+    assert np.isfinite(dim).all()
+    assert np.median(dim) < 0.4
+    assert np.isnan(angles.wrist_to_opposite_shoulder_ratio(_dim(crossed, wrists, 0.25))).all()
+    hanging = poses.seated_hug(_static(0.0), arms="hanging")
+    assert np.median(angles.wrist_to_opposite_shoulder_ratio(_dim(hanging, wrists, 0.4))) > 1.0
+    shoulders = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    assert np.isnan(angles.wrist_to_opposite_shoulder_ratio(_dim(crossed, shoulders, 0.4))).all()
+
+
 @pytest.mark.parametrize("tuck", [0.0, 15.0, 35.0])
 def test_chin_tuck_reads_the_head_pitch_against_the_trunk(tuck: float) -> None:
     lm = poses.seated_hug(_static(0.0, 60), tuck_deg=tuck)

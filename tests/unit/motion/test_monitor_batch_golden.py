@@ -7,7 +7,11 @@ gate's view and frame rate.
 
     .venv/bin/python -m tests.unit.motion.test_monitor_batch_golden   # rewrite from this code
 
-The golden file was written by the code at main fd7eebd, before the batch work.
+The golden file was written by the code at main fd7eebd, before the batch work. Rewritten
+2026-11-27 for the still-jitter need of the side-lying rotation (`motion.still_jitter`): on
+`side_correct_jerk_front_f71` (both runs) `video_ok` went true → false on frames 10–53, the
+1.5 s before the still receiver's jitter is known; nothing else moved (`placement_ok` was
+already false there: the low front is refused), on any clip.
 """
 
 from __future__ import annotations

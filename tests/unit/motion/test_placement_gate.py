@@ -266,3 +266,37 @@ def test_the_straddling_median_picked_by_index_is_the_sorted_one_bit_for_bit() -
         ordered = sorted(values.tolist())
         want = pg._sorted_median(sorted(v % 360.0 for v in ordered))
         assert pg._median_mod_360(ordered).hex() == want.hex()
+
+
+STEADY = VideoNeeds(max_still_jitter_deg=0.12, evidence="test needs")
+
+
+def test_a_picture_too_unsteady_for_small_movements_keeps_the_gate_shut_and_says_so() -> None:
+    """Issue 12: the still receiver's movement measure jitters over the technique's limit (a
+    dim room, a noisy sensor): the gate stays shut inside the region, and the hint says what to
+    change; a steady measure opens it; without the measure a technique that has the need is
+    never opened (unknown is not valid)."""
+    n = 90
+    shaky = np.random.default_rng(5).normal(0.0, 0.5, n)
+    gate = pg.PlacementGate(LYING, video=STEADY)
+    out = gate.update(_view(0, 7, n), np.ones(n, bool), _times(30, n), (853, 480), measure=shaky)
+    assert not out.ok.any()
+    assert out.jitter is not None
+    assert out.jitter[-1] > 0.3
+    words = pg.video_hint(STEADY, 30.0, True, (853, 480), float(out.jitter[-1]))
+    assert words == pg.UNSTEADY
+    assert "add light" in words
+    assert "closer" in words
+    assert pg.hint(LYING, (0, 7), lying=True, video=words) == pg.UNSTEADY  # placement is fine
+
+    calm = pg.PlacementGate(LYING, video=STEADY).update(
+        _view(0, 7, n), np.ones(n, bool), _times(30, n), (853, 480), measure=np.zeros(n)
+    )
+    assert calm.ok[-1]
+    assert calm.jitter is not None
+    assert pg.video_hint(STEADY, 30.0, True, (853, 480), float(calm.jitter[-1])) is None
+
+    unknown = pg.PlacementGate(LYING, video=STEADY).update(
+        _view(0, 7, n), np.ones(n, bool), _times(30, n), (853, 480)
+    )
+    assert not unknown.ok.any()
