@@ -4,9 +4,10 @@ A server's registry runs a session over a SQLite file; another connection to the
 file (as a terminal's `backbuddy screen` or another worker holds) stores arbitrary
 screenings for either technique, with arbitrary answers, at arbitrary moments between
 the server's looks at the store (`Registry.check_screenings`). After every look: the
-session is still running exactly when a new start of it would be allowed now (I1 at a
-start: no block refuses it), and a session once refused is ended for good (no resume brings
-movement back).
+session is still running exactly when the screening standing now would let it go on as it
+was set up (no block refuses it, and no caution it started without narrows it: the session
+started under an all-clear screening), and a session once ended is ended for good (no resume
+brings movement back).
 """
 
 from __future__ import annotations
@@ -46,12 +47,13 @@ rounds = st.lists(st.lists(screenings, max_size=3), min_size=1, max_size=4)
 
 
 def allowed(store: SqlStore, now: datetime) -> bool:
-    """A new start would not be refused by a block (the session's own screening is valid)."""
+    """The session, set up under an all-clear screening, may go on as it is: no block
+    refuses it and no caution narrows it (the session's own screening is valid)."""
     try:
-        require_valid_screening(store, TECHNIQUE, now)
+        _, standing = require_valid_screening(store, TECHNIQUE, now)
     except ScreeningBlocked:
         return False
-    return True
+    return standing.outcome == "clear"
 
 
 async def scenario(db: Path, plan: list[list[tuple[str, list[tuple[str, object]]]]]) -> None:
