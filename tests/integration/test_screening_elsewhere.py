@@ -12,15 +12,13 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from tests.support.page_socket import page, wait_for
 from tests.support.servers import Server, start_server
-from websockets.sync.client import ClientConnection, connect
 
 from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.config import db_url
@@ -29,27 +27,6 @@ from backbuddy.domain.screening import load_questions
 pytestmark = pytest.mark.slow
 
 TECHNIQUE = "seated_hug_extension"
-#: Generous for a loaded 2-core box: the server looks once a second.
-WITHIN_S = 20.0
-
-
-@contextmanager
-def page(server: Server, session_id: int) -> Iterator[ClientConnection]:
-    """The session page's socket, past its opening messages (hello, replay, state)."""
-    url = f"{server.ws}/ws/session/{session_id}"
-    with connect(url, additional_headers={"Origin": server.url}, open_timeout=10) as ws:
-        for _ in range(3):
-            ws.recv(timeout=10)
-        yield ws
-
-
-def wait_for(ws: ClientConnection, pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    deadline = time.monotonic() + WITHIN_S
-    while (left := deadline - time.monotonic()) > 0:
-        message: dict[str, Any] = json.loads(ws.recv(timeout=left))
-        if pred(message):
-            return message
-    raise AssertionError(f"no such message within {WITHIN_S} s")
 
 
 def screen_in_a_terminal(url: str, tmp: Path, **answers: str) -> subprocess.CompletedProcess[str]:

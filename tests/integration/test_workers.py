@@ -19,14 +19,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from tests.support.page_socket import page, wait_for
 from tests.support.servers import Server, free_port, start_server
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
 from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.config import db_url
@@ -36,7 +36,6 @@ pytestmark = pytest.mark.slow
 
 SEATED, LYING = "seated_hug_extension", "side_lying_rotation"
 SECRET = "test-worker-secret-0123456789"
-WITHIN_S = 20.0
 
 
 @pytest.fixture
@@ -86,24 +85,6 @@ def start(server: Server, technique: str) -> str:
         answer = http.post("/sessions", data={"technique": technique})
     assert answer.status_code == 303, answer.text
     return answer.headers["location"]
-
-
-@contextmanager
-def page(server: Server, session_id: int) -> Iterator[ClientConnection]:
-    url = f"{server.ws}/ws/session/{session_id}"
-    with connect(url, additional_headers={"Origin": server.url}, open_timeout=10) as ws:
-        for _ in range(3):  # hello, replay, state
-            ws.recv(timeout=10)
-        yield ws
-
-
-def wait_for(ws: ClientConnection, pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    deadline = time.monotonic() + WITHIN_S
-    while (left := deadline - time.monotonic()) > 0:
-        message: dict[str, Any] = json.loads(ws.recv(timeout=left))
-        if pred(message):
-            return message
-    raise AssertionError(f"no such message within {WITHIN_S} s")
 
 
 def stop(ws: ClientConnection, ref: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from rich.console import Console
 
 from backbuddy.bootstrap import check_store, people_detector_factory, pose_model_factory
@@ -138,6 +139,12 @@ def serve(
         )
         return
     app = create_app(settings, analyzers=camera_watch(settings), certificates=certs)
+    run_app(app, host, port, certs)
+
+
+def run_app(app: FastAPI, host: str, port: int, certs: Certificates | None) -> None:
+    """Serve the app until stopped, one worker's or the only one's: the same socket limits
+    and TLS either way."""
     uvicorn.run(
         app,
         host=host,

@@ -50,9 +50,7 @@ def plan(
 
 def run_worker(worker: WorkerPlan, index: int) -> None:
     """In the worker process: the app for this worker, served on its port until stopped."""
-    import uvicorn
-
-    from backbuddy.cli.serve_cmd import WS_DEFLATE, WS_MAX_BYTES, camera_watch
+    from backbuddy.cli.serve_cmd import camera_watch, run_app
     from backbuddy.config import load_settings
     from backbuddy.web.app import create_app
     from backbuddy.web.tls import ensure
@@ -65,16 +63,7 @@ def run_worker(worker: WorkerPlan, index: int) -> None:
     app = create_app(
         settings, analyzers=camera_watch(settings), certificates=certs, workers=siblings
     )
-    uvicorn.run(
-        app,
-        host=worker.host,
-        port=port,
-        log_level="warning",
-        ws_max_size=WS_MAX_BYTES,
-        ws_per_message_deflate=WS_DEFLATE,
-        ssl_certfile=str(certs.server_cert) if certs else None,
-        ssl_keyfile=str(certs.server_key) if certs else None,
-    )
+    run_app(app, worker.host, port, certs)
 
 
 def supervise(worker: WorkerPlan, say: Callable[[str], None]) -> None:

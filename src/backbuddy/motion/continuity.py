@@ -103,17 +103,41 @@ def break_between(a: Body | None, b: Body) -> str | None:
 def break_within(before: Sequence[Body], b: Body) -> str | None:
     """Why `b` may not be the same body as the frames `before` it (oldest first; the last
     is the frame just before), or None when it may: the one-frame rules, then the jump and
-    size rules against every frame of the last `WINDOW_S`."""
+    size rules against every frame of the last `WINDOW_S`, newest first (the first broken
+    one is named). The window is judged in one pass over its arrays (every landmarks
+    message runs this: frame by frame it cost ~0.3 ms a message)."""
     why = break_between(before[-1] if before else None, b)
     if why is not None:
         return why
+    window = []
     for a in reversed(before[:-1]):
         if b.t - a.t > WINDOW_S:
             break
-        why = _moved(a, b)
-        if why is not None:
-            return why
-    return None
+        window.append(a)
+    if not window:
+        return None
+    points = np.stack([a.points for a in window])  # (k, 5, 2), newest first
+    trunks = np.array([a.trunk for a in window])
+    dt = b.t - np.array([a.t for a in window])
+    # As `displacement`: each left/right pair may be crossed; each point the nearer.
+    d = np.minimum(
+        np.linalg.norm(b.points - points, axis=2),
+        np.linalg.norm(b.points - points[:, _CROSSED], axis=2),
+    )
+    jumps = d.mean(axis=1) / np.maximum(trunks, b.trunk)
+    jumped = jumps > JUMP_BASE + JUMP_PER_S * dt
+    resized = np.abs(np.log(b.trunk / trunks)) > SIZE_BASE + SIZE_PER_S * dt
+    broken = np.flatnonzero(jumped | resized)
+    if broken.size == 0:
+        return None
+    k = int(broken[0])
+    if jumped[k]:
+        return f"the body jumped {float(jumps[k]):.2f} trunk lengths"
+    return f"the trunk's length changed from {trunks[k]:.0f} to {b.trunk:.0f} px"
+
+
+#: The followed points with each left/right pair swapped (nose, R/L shoulder, R/L hip).
+_CROSSED = [0, 2, 1, 4, 3]
 
 
 def _moved(a: Body, b: Body) -> str | None:

@@ -83,3 +83,39 @@ def test_left_and_right_swapped_is_the_same_body() -> None:
 def test_a_torso_the_model_guesses_is_not_seen() -> None:
     assert C.torso_seen(skeleton())
     assert not C.torso_seen(skeleton(vis=0.3))
+
+
+def _frame_by_frame(before: list[C.Body], b: C.Body) -> str | None:
+    """The window rule as first written: each earlier frame in turn, newest first."""
+    why = C.break_between(before[-1] if before else None, b)
+    for a in reversed(before[:-1]):
+        if why is not None or b.t - a.t > C.WINDOW_S:
+            break
+        dt = b.t - a.t
+        jump = C.displacement(a, b)
+        if jump > C.JUMP_BASE + C.JUMP_PER_S * dt:
+            why = f"the body jumped {jump:.2f} trunk lengths"
+        elif abs(np.log(b.trunk / a.trunk)) > C.SIZE_BASE + C.SIZE_PER_S * dt:
+            why = f"the trunk's length changed from {a.trunk:.0f} to {b.trunk:.0f} px"
+    return why
+
+
+def test_the_window_judged_at_once_names_the_same_break_as_frame_by_frame() -> None:
+    """`break_within` reads the window in one pass (every landmarks message runs it): on
+    random walks with jumps, crossed sides and trunk changes it decides, and names the
+    break, exactly as judging each earlier frame in turn."""
+    rng = np.random.default_rng(7)
+    decided = []
+    for _ in range(3000):
+        t, points, trunk, bodies = 0.0, rng.uniform(100, 500, (5, 2)), 120.0, []
+        for _ in range(int(rng.integers(2, 14))):
+            t += float(rng.choice([1 / 30, 1 / 15, 0.05]))
+            points = points + rng.normal(0, float(rng.choice([0.2, 1, 2, 6])), (5, 2))
+            if rng.random() < 0.1:
+                points = points[[0, 2, 1, 4, 3]]
+            trunk *= float(np.exp(rng.normal(0, float(rng.choice([0.002, 0.01, 0.05])))))
+            bodies.append(C.Body(points.copy(), trunk, t))
+        want = _frame_by_frame(bodies[:-1], bodies[-1])
+        assert C.break_within(bodies[:-1], bodies[-1]) == want
+        decided.append(want is None)
+    assert 0.2 < np.mean(decided) < 0.95  # both outcomes well represented
