@@ -101,6 +101,7 @@ class Timeline:
         self.wanted: list[float] = []
         self.reasons: list[str] = []
         self.frames: list[tuple[float, str, bool]] = []  # (when, identity, tracked)
+        self.answers: list[tuple[float, float]] = []  # (when, the server's next_ms)
         self.binary = 0
         page.on("websocket", self._watch)
 
@@ -121,6 +122,8 @@ class Timeline:
         if message.get("type") == "role_wanted":
             self.wanted.append(time.monotonic())
             self.reasons.append(message["reason"])
+        elif message.get("type") == "role" and message.get("next_ms") is not None:
+            self.answers.append((time.monotonic(), float(message["next_ms"])))
         elif message.get("type") == "frame":
             self.frames.append((time.monotonic(), message["identity"], message["tracked"]))
 
@@ -154,16 +157,21 @@ def test_settled_role_frames_are_few_and_a_jump_asks_for_one_at_once(
     assert len(wanted) >= 2, f"role_wanted at {wanted}; role frames at {sent}"
     for w in wanted:
         assert any(0 <= s - w <= 1.5 for s in sent), f"no role frame within 1.5 s of {w:.1f} s"
-    # Settled, one every 2 s: the gaps between role frames away from the breaks (the jumps,
-    # and on this shared 2-core machine the page's own stalls over 0.3 s, which break the
-    # chain too) come at the keep-alive.
-    calm = [
-        b - a
-        for a, b in zip(sent, sent[1:], strict=False)
-        if not any(a - 1.0 <= w <= b + 0.5 for w in wanted)
-    ]
-    assert calm, f"role frames at {sent}; asked at {wanted}"
-    assert max(calm) >= 1.8, f"role frames at {sent}; asked at {wanted} for {timeline.reasons}"
+    # The page keeps the server's schedule: after each answer, no role frame before the
+    # answer's `next_ms` (0.4 s settling, 2 s once settled) unless the server asked for one
+    # (`role_wanted`) in between. The page's own stalls on this shared box break the chain
+    # and the server asks again, so how long the calm stretches last is the unit tests'
+    # business (`tests/unit/web/test_page_roles.py::test_the_role_frames_settle_then_keep_alive`).
+    assert timeline.answers, "no role answer carried next_ms"
+    assert max(n for _, n in timeline.answers) >= 2000, "the server never settled to 2 s"
+    for a, b in zip(timeline.role_frames, timeline.role_frames[1:], strict=False):
+        answered = [(t, n) for t, n in timeline.answers if a <= t <= b]
+        asked = any(answered[0][0] <= w <= b for w in timeline.wanted) if answered else True
+        if answered and not asked:
+            when, next_ms = answered[0]
+            assert b - when >= next_ms / 1000 - 0.15, (
+                f"a role frame {b - when:.2f} s after an answer that said {next_ms:.0f} ms"
+            )
     # Far fewer than 2.5 a second in all (0.4 of it measured at load 2; the page's own
     # stalls on a loaded box each cost one more: 42 in 40 s seen at load 5).
     assert len(sent) <= 0.6 * 2.5 * WATCH_S, f"{len(sent)} role frames in {WATCH_S:.0f} s"
