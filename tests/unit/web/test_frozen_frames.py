@@ -107,21 +107,17 @@ def test_a_new_comment_on_the_same_picture_is_no_new_picture() -> None:
 
 def test_a_frozen_phone_camera_is_said_on_the_laptop_too(tmp_path: Path) -> None:
     """The phone is the camera: the laptop, where the pair reads the cues, says why."""
-    from .test_phone_socket import offer, pair, phone_socket
+    from .test_phone_socket import laptop_and_phone
 
     with make_client(tmp_path, analyzers=watch) as client:
         sid = start_session(client, camera=True)
-        link = offer(client, sid)["url"]
-        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as laptop:
-            opening(laptop)
-            key = pair(client, link)
-            with phone_socket(client, sid, key) as phone:
-                phone.receive_json()
-                phone.send_json(landmarks_message())
-                until(phone, lambda m: m["type"] == "frame")
-                time.sleep(0.4)
-                phone.send_json(landmarks_message())
-                assert until(phone, lambda m: m["type"] == "frame")["tracked"] is False
-                told = until(laptop, lambda m: m["type"] == "error")
-                assert told["code"] == "camera_frozen"
-                assert not told["fatal"]
+        with laptop_and_phone(client, sid) as (laptop, phone):
+            phone.receive_json()
+            phone.send_json(landmarks_message())
+            until(phone, lambda m: m["type"] == "frame")
+            time.sleep(0.4)
+            phone.send_json(landmarks_message())
+            assert until(phone, lambda m: m["type"] == "frame")["tracked"] is False
+            told = until(laptop, lambda m: m["type"] == "error")
+            assert told["code"] == "camera_frozen"
+            assert not told["fatal"]

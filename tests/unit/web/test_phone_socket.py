@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,20 @@ def pair(client: TestClient, link: str) -> str:
 def phone_socket(client: TestClient, sid: int, key: str | None) -> WebSocketTestSession:
     cookie = {"cookie": f"{PHONE_COOKIE}={key}"} if key else {}
     return client.websocket_connect(f"{WS}/ws/phone/{sid}", headers={**ORIGIN, **cookie})
+
+
+@contextmanager
+def laptop_and_phone(
+    client: TestClient, sid: int
+) -> Iterator[tuple[WebSocketTestSession, WebSocketTestSession]]:
+    """The session's laptop page (past its opening) and a phone paired to it, connected; the
+    phone's `hello` is left for the caller."""
+    link = offer(client, sid)["url"]
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as laptop:
+        opening(laptop)
+        key = pair(client, link)
+        with phone_socket(client, sid, key) as phone:
+            yield laptop, phone
 
 
 def closed_with(ws_cm: Any) -> tuple[dict[str, Any], int]:

@@ -25,10 +25,10 @@ from backbuddy.motion.people import People
 from backbuddy.web.camera_watch import decode_jpeg
 from backbuddy.web.page_roles import ROLE_MAX_SIDE, PageRoles
 
-from .conftest import ORIGIN, WS, make_client, start_session
+from .conftest import make_client, start_session
 from .test_page_roles import RECEIVER, RecordingWatch, TwoPeople, page_landmarks
-from .test_phone_socket import offer, pair, phone_socket
-from .test_socket import opening, until
+from .test_phone_socket import laptop_and_phone
+from .test_socket import until
 
 
 class ByColour:
@@ -71,20 +71,16 @@ def test_the_phones_landmarks_are_not_judged_by_the_laptops_role_answer(tmp_path
 
     with make_client(tmp_path, analyzers=build) as client:
         sid = start_session(client, camera=True)
-        link = offer(client, sid)["url"]
-        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as laptop:
-            opening(laptop)
-            key = pair(client, link)
-            with phone_socket(client, sid, key) as phone:
-                assert phone.receive_json()["roles"] is True
-                phone.send_text(json.dumps(role_frame(1000.0, shade=5)))
-                assert until(phone, lambda m: m["type"] == "role")["identity"] == "unsure"
-                laptop.send_text(json.dumps(role_frame(1100.0, shade=200)))
-                assert until(laptop, lambda m: m["type"] == "role")["identity"] == "receiver"
-                moment(phone, 1100.0)  # judged by the laptop's answer, it would anchor
-                # The phone's own answer counts for the phone.
-                phone.send_text(json.dumps(role_frame(1300.0, shade=200)))
-                assert until(phone, lambda m: m["type"] == "role")["identity"] == "receiver"
-                moment(phone, 1300.0)
+        with laptop_and_phone(client, sid) as (laptop, phone):
+            assert phone.receive_json()["roles"] is True
+            phone.send_text(json.dumps(role_frame(1000.0, shade=5)))
+            assert until(phone, lambda m: m["type"] == "role")["identity"] == "unsure"
+            laptop.send_text(json.dumps(role_frame(1100.0, shade=200)))
+            assert until(laptop, lambda m: m["type"] == "role")["identity"] == "receiver"
+            moment(phone, 1100.0)  # judged by the laptop's answer, it would anchor
+            # The phone's own answer counts for the phone.
+            phone.send_text(json.dumps(role_frame(1300.0, shade=200)))
+            assert until(phone, lambda m: m["type"] == "role")["identity"] == "receiver"
+            moment(phone, 1300.0)
     assert [r.pose.identity for r in watches[0].results] == ["unsure"] * 7 + ["receiver"]
     assert ByColour.opened == 1  # one detector for the session, shared by both views
