@@ -120,6 +120,7 @@ waits = st.just(("wait",))
 calm = st.sampled_from(
     [("ready",), ("resume",), ("resistance",), ("pop",), ("end",), ("begin",), ("voice",)]
     + [("voice_lost",)]  # the microphone stopped while listening (red-team review)
+    + [("end_screening",)]  # the server ends it: a screening answered since refuses it
     + [("sensation", k) for k in ("comfortable_stretch", "discomfort")]
 )
 audio = st.one_of(
@@ -228,6 +229,8 @@ def _build(t: float, spec: tuple) -> Event:  # type: ignore[type-arg]
         return Pop(t, source="audio", confidence=spec[1])
     if kind == "voice":
         return Voice(t, words=spec[1] if len(spec) > 1 else None)
+    if kind == "end_screening":
+        return End(t, why="screening")
     if kind == "voice_lost":
         return Voice(t, lost=True)
     if kind == "stop":
