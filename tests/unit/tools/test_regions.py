@@ -52,12 +52,31 @@ def _opens(key: str) -> bool:
     return region is not None and any(region.contains(a, e, margin=margin) for a, e in readings)
 
 
-def test_the_hug_is_watched_from_most_placements_where_it_is_valid() -> None:
-    """A valid placement that reads like a refused one is given up (safety first); for the hug
-    that costs one of eight (the 60° table reads like the floor), no more."""
+def test_the_hug_is_watched_from_every_placement_where_it_is_valid() -> None:
+    """Since the arms-crossed check reads dim wrists (from visibility 0.3), the floor at 75° and
+    behind at 120° meet every goal too; with them valid, the 60° table no longer reads like a
+    refused placement, so every one of the ten valid hug placements opens the gate (was eight
+    valid, seven opening: docs/accuracy.md, "The regions redrawn with the current measures")."""
     valid = [k for k, f in FIGURES.items() if f["valid"] and k.startswith("seated_hug_extension")]
-    assert len(valid) >= 8
-    assert sum(_opens(k) for k in valid) >= len(valid) - 1
+    assert len(valid) >= 10
+    assert all(_opens(k) for k in valid)
+
+
+@pytest.mark.parametrize("placement", ["side_75_floor", "back_120"])
+def test_the_hug_from_the_floor_at_75_and_from_behind_at_120_is_accepted_on_its_figures(
+    placement: str,
+) -> None:
+    """Each meets every goal on its own figures (not only on the verdict stored beside them) and
+    the gate opens there; the front, 30° and the table in front still miss and stay refused."""
+    fig = FIGURES[f"seated_hug_extension/{placement}"]
+    assert fig["check_agreement"] >= measure.GOALS["check_agreement"]
+    assert fig["speed_error_deg_s"] <= measure.GOALS["speed_error_deg_s"]
+    assert fig["halt_frames"] <= measure.GOALS["halt_frames"]
+    assert fig["false_halts"] == 0
+    assert _opens(f"seated_hug_extension/{placement}")
+    for refused in ("front", "front_30", "front_table"):
+        assert not FIGURES[f"seated_hug_extension/{refused}"]["valid"]
+        assert not _opens(f"seated_hug_extension/{refused}")
 
 
 def test_side_lying_is_watched_only_from_the_floor_with_a_warm_tracker() -> None:
