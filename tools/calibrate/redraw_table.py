@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help="rewrite the table in docs/accuracy.md")
     args = ap.parse_args(argv)
-    text = warm_table.table(before(), warm_table.with_gate(measure.run(single=True)), "before → after")
+    after = warm_table.with_gate(measure.run(single=True))
+    text = warm_table.table(before(), after, "before → after")
     print(text)
     if args.write:
         doc_tables.write_between(DOC, START, END, text)
