@@ -12,6 +12,7 @@ Real models (Silero VAD, Whisper tiny.en), the real app in process, audio as the
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -95,6 +96,16 @@ def test_a_stop_in_sound_the_server_dropped_pauses_the_movement_and_the_page_is_
                 ws.send_bytes(audio_message(burst[i : i + MAX_AUDIO_SAMPLES]))
             seen: list[dict[str, Any]] = []
             end = pause_or_release(ws, seen)
+            # Once: Resume goes on, and the same burst again pauses nothing (no loop).
+            ws.send_json({"v": 1, "type": "event", "event": {"event": "resume"}, "ref": "go"})
+            until_seen(ws, lambda m: m["type"] == "state" and m["mode"] == "attempt")
+            for i in range(0, burst.size, MAX_AUDIO_SAMPLES):
+                ws.send_bytes(audio_message(burst[i : i + MAX_AUDIO_SAMPLES]))
+            ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "sync"})
+            after = until_seen(ws, lambda m: m.get("ref") == "sync" or m["type"] == "cues")
+            time.sleep(0.3)  # a second `lost` would have run by now (in process)
+            assert live.runner.state.mode == "attempt"
+    assert after.get("ref") == "sync" or not any(c["kind"] == "pause" for c in after["cues"])
     dropped = [m for m in seen if m["type"] == "error" and m["code"] == "too_much_audio"]
     assert dropped
     assert not dropped[0].get("fatal")

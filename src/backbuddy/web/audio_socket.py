@@ -56,6 +56,7 @@ from backbuddy.services.listen import Listener, to_events
 from backbuddy.web import schemas
 from backbuddy.web.audio_in import (
     AUDIO_AHEAD_S,
+    AUDIO_SPEED,
     CHECKING,
     SPEAKING,
     SPEAKING_STOP_WORD,
@@ -71,13 +72,14 @@ log = logging.getLogger(__name__)
 
 #: After the page stops speaking, its voice still rings in the room this long (s).
 ECHO_TAIL_S = 0.3
-#: Audio waiting for the audio thread beyond this (s) is dropped (the server is overloaded).
-#: Above what the page may send at once (AUDIO_AHEAD_S): a page alone cannot fill it.
-MAX_BACKLOG_S = AUDIO_AHEAD_S + 1.0
 #: The same non-fatal audio error is said at most once per this many seconds.
 TELL_EVERY_S = 5.0
 #: Listening is lost when no audio has arrived for this long (the page sends every 32 ms).
 AUDIO_GAP_S = 1.0
+#: Audio waiting for the audio thread beyond this (s) is dropped (the server is overloaded):
+#: more than a page within its rate (`AudioRate`) can send before a chunk has waited
+#: AUDIO_GAP_S, when the stream has already stopped listening. A page alone cannot fill it.
+MAX_BACKLOG_S = AUDIO_AHEAD_S + AUDIO_SPEED * AUDIO_GAP_S
 #: How often the stream looks for that gap.
 GAP_CHECK_S = 0.1
 
