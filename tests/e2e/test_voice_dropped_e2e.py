@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .flows import start_session
-from .test_voice_e2e import QUIET_AFTER_STOP, listening_server, mic_page
+from .test_voice_e2e import QUIET_AFTER_STOP, STOP, listening_server, mic_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -65,3 +65,22 @@ def test_sound_dropped_mid_movement_pauses_it_and_the_page_says_it_is_not_listen
     expect(pause).to_contain_text("does not count")  # a pause the pair did not cause
     page.get_by_role("button", name="Resume").click()
     expect(session).not_to_have_attribute("data-mode", "paused", timeout=10_000)
+
+
+@pytest.mark.parametrize("mic_page", [STOP], indirect=True)
+def test_the_microphone_check_passes_in_the_step_where_the_assistant_holds(
+    mic_page, listening_server
+):
+    """There a voice pauses at once (the assistant's hands are on): the check's own "stop"
+    first pauses, then still confirms the check (and halts, as any stop)."""
+    page = mic_page
+    start_session(page, listening_server.url, camera=False)
+    page.get_by_role("button", name="We're in position").click()
+    expect(page.locator("#captions")).to_contain_text("Assistant steps in behind")
+    page.get_by_role("button", name="Listen with the microphone").click()
+    session = page.locator("#session")
+    expect(session).to_have_attribute("data-listening", "checked", timeout=30_000)
+    expect(page.locator("#captions li.pause").first).to_contain_text("we heard you")
+    expect(session).to_have_attribute("data-mode", "halted")
+    page.get_by_role("button", name="Resume").click()
+    expect(session).to_have_attribute("data-mode", "setup")
