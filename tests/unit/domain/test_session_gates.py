@@ -311,6 +311,7 @@ def test_a_voice_where_the_hands_are_on_pauses_at_once_too(start, where):
     said = pair.send(Voice(at + 0.05))
     assert [(c.kind, c.reason, c.text) for c in said] == [("pause", "voice", wording.VOICE_PAUSE)]
     assert pair.mode == "paused"
+    assert not rules.hands_on(pair.state)  # paused already: a voice changes nothing more
     assert pair.wait_until(60.0).of("move") == []
 
 
