@@ -105,7 +105,8 @@ def test_a_voice_during_the_movement_pauses_it(mic_page, listening_server):
     expect(page.locator("#session")).to_have_attribute("data-listening", "checking")
     page.get_by_role("button", name="Not now").click()
     expect(page.locator("#mic-text")).to_contain_text("say stop to your partner", ignore_case=True)
-    # Talk in set-up is recorded, and never pauses anything.
+    # Talk in the receiver's own set-up step (the assistant out of view) is recorded, and
+    # pauses nothing.
     page.wait_for_function("window.backbuddy.listening.heard.some((h) => h.kind === 'words')")
     expect(page.locator("#session")).to_have_attribute("data-mode", "setup")
     for _ in range(2):

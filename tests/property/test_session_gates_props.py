@@ -106,15 +106,23 @@ def test_an_attempt_cut_short_by_the_app_does_not_count(tid, outcome, events):
         assert s.after.attempts >= 0
 
 
+def hands_on(state) -> bool:
+    """The technique's own word for the step or phase under way (its YAML `hands_on`)."""
+    if state.mode == "setup":
+        return state.technique.setup[state.setup_index].hands_on
+    return state.mode == "attempt" and state.technique.phases[state.phase_index].hands_on
+
+
 @settings(max_examples=EXAMPLES)
 @given(technique_ids, outcomes, event_sequences())
 def test_a_voice_during_the_movement_pauses_at_once_and_nothing_moves_until_resume(
     tid, outcome, events
 ):
-    """Issue 10 item 2 (engine side): a voice onset in a movement phase is followed by a
-    pause at the same time; no move cue comes until the pair resumes. Outside the
-    movement phases a voice changes nothing. A microphone lost while listening (`lost`)
-    pauses the same way, saying so, and gives the attempt back (red-team review)."""
+    """Issue 10 item 2 (engine side): a voice onset where the assistant's hands are on the
+    receiver (the movement phases and the technique's other `hands_on` steps and phases) is
+    followed by a pause at the same time; no move cue comes until the pair resumes.
+    Elsewhere a voice changes nothing. A microphone lost while listening (`lost`) pauses the
+    same way, saying so, and gives the attempt back in a movement phase (red-team review)."""
     held = False
     for s in replay(start(tid, outcome), events):
         if isinstance(s.event, Resume):
@@ -124,6 +132,8 @@ def test_a_voice_during_the_movement_pauses_at_once_and_nothing_moves_until_resu
         if not isinstance(s.event, Voice):
             continue
         if s.before.mode == "attempt" and s.before.phase_id in MOVEMENT_PHASES:
+            assert hands_on(s.before)
+        if hands_on(s.before):
             why = "listening_lost" if s.event.lost else "voice"
             assert [(c.kind, c.t, c.reason) for c in s.cues] == [("pause", s.event.t, why)]
             said = wording.LISTENING_LOST if s.event.lost else wording.VOICE_PAUSE

@@ -68,6 +68,17 @@ def setup_cue(state: SessionState) -> Cue:
     )
 
 
+def hands_on(state: SessionState) -> bool:
+    """Are the assistant's hands on the receiver now (the technique's `hands_on` steps and
+    phases, always `mobilise` and `hold`)? There a voice pauses at once, and so does a
+    microphone that stopped being heard: nobody has a free hand, the voice is the brake."""
+    if state.mode == "setup":
+        return state.technique.setup[state.setup_index].hands_on
+    if state.mode == "attempt":
+        return state.technique.phases[state.phase_index].hands_on
+    return False
+
+
 def pose_stale(state: SessionState, t: float) -> bool:
     """Camera mode: is the latest pose too old to trust (older than `state.stale_after`)?"""
     last = state.last_pose

@@ -64,7 +64,7 @@ TRANSITIONS: Mapping[Mode, Mapping[str, tuple[str, tuple[Mode, ...]]]] = {
         "stop": ("stop", ("halted",)),
         "sensation": ("sensation", ("setup", "paused", "ended")),
         "pop": ("pop", ("ended",)),
-        "voice": ("wait", ("setup",)),
+        "voice": ("voice", ("setup", "paused")),
         "end": ("end", ("ended",)),
     },
     "attempt": {
@@ -293,10 +293,11 @@ def _resistance(state: SessionState, event: Event) -> tuple[SessionState, tuple[
 
 
 def _voice(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
-    """A voice during the movement pauses it at once (issue 10: "vocalize any sensation");
-    so does a microphone that stopped while listening: a spoken stop would not be heard."""
+    """A voice while the assistant's hands are on the receiver (the movement, and the steps
+    around it: `rules.hands_on`) pauses at once (issue 10: "vocalize any sensation"); so
+    does a microphone that stopped being heard while listening: a spoken stop would not be."""
     assert isinstance(event, Voice)
-    if state.phase_id in MOVEMENT_PHASES:
+    if rules.hands_on(state):
         if event.lost:
             return rules.cut_short(state, event.t, "listening_lost", wording.LISTENING_LOST)
         return rules.pause(state, event.t, "voice", wording.VOICE_PAUSE)

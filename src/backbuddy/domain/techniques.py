@@ -81,6 +81,9 @@ class SetupStep(_Model):
     #: Who confirms the step is done: the camera (its checks held for a second) or only the
     #: pair's `ready` (a step whose checks cannot prove it, e.g. the assistant's position).
     confirm: Literal["camera", "pair"] = "camera"
+    #: The assistant's hands are on the receiver in this step: a voice pauses it at once
+    #: (nobody waits for the words), as in the movement (docs/voice.md "Hands on").
+    hands_on: bool = False
 
 
 class Phase(_Model):
@@ -92,6 +95,9 @@ class Phase(_Model):
     text: str
     receiver: Sourced | None = None
     assistant: Sourced | None = None
+    #: The assistant's hands are on the receiver (or moving them) in this phase: a voice
+    #: pauses it at once. `mobilise` and `hold` always are (validated).
+    hands_on: bool = False
 
 
 class Limits(_Model):
@@ -262,6 +268,8 @@ class Technique(_Model):
             raise ValueError("phases need exactly one 'mobilise' phase")
         if kinds.count("rest") != 1:
             raise ValueError("phases need exactly one 'rest' phase (a pause resumes there)")
+        if any(p.id in ("mobilise", "hold") and not p.hands_on for p in phases):
+            raise ValueError("the 'mobilise' and 'hold' phases are hands-on (hands_on: true)")
         if phases[kinds.index("mobilise")].breath != "out":
             raise ValueError("the 'mobilise' phase must be on the exhale (breath: out)")
         longest = max(exhale_runs(phases), default=0.0)

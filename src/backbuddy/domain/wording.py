@@ -63,7 +63,8 @@ CAMERA_MOVED = (
 )
 NOT_COUNTED = "This attempt does not count."
 LISTENING_LOST = (
-    "Paused: the microphone stopped, so backbuddy cannot hear a spoken stop. Say stop to "
+    "Paused: the microphone stopped or its sound was dropped, so backbuddy cannot hear a "
+    "spoken stop. Say stop to "
     "your partner, or press STOP or the space bar; press Resume when you are both ready."
 )
 VOICE_PAUSE = "Paused: we heard you. Say 'stop' to stop, or press Resume when you are both ready."

@@ -21,6 +21,16 @@ has a free hand), so the stream watches that sound keeps coming: when no audio a
 the session is no longer listening, the page is told (`listening: unavailable`, so it says
 "say stop to your partner"), and a movement under way pauses (`Voice(lost=True)`,
 reason `listening_lost`). Sound that comes back is heard again (a stop still stops).
+
+The same holds when sound arrives but is not heard in time: audio dropped (the server
+fell behind by more than `MAX_BACKLOG_S` of audio, or the page sent it faster than real
+time) or a chunk waiting more than `AUDIO_GAP_S` for the audio thread (a stalled server)
+makes the session not listening, says so, and pauses a movement (the steps where hands
+are on the receiver, `rules.hands_on`) with the attempt given back, as for a silent
+microphone. It happens once: the session is then not listening (the pages say "say stop to
+your partner") until a new microphone check, so a page cannot hold the session in a loop of
+pauses; Resume goes on as after any pause. A page within its rate (`AudioRate`: at most
+`AUDIO_AHEAD_S` of audio at once) cannot fill the backlog by itself.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -40,9 +51,12 @@ from backbuddy.audio.errors import ListeningUnavailable
 from backbuddy.audio.heard import AudioEvent, Heard, PopHeard, Utterance, VoiceOnset
 from backbuddy.domain import events as ev
 from backbuddy.domain.errors import StoreError, TransitionNotAllowed
+from backbuddy.domain.state import SessionState
 from backbuddy.services.listen import Listener, to_events
 from backbuddy.web import schemas
 from backbuddy.web.audio_in import (
+    AUDIO_AHEAD_S,
+    AUDIO_SPEED,
     CHECKING,
     SPEAKING,
     SPEAKING_STOP_WORD,
@@ -58,12 +72,14 @@ log = logging.getLogger(__name__)
 
 #: After the page stops speaking, its voice still rings in the room this long (s).
 ECHO_TAIL_S = 0.3
-#: Chunks waiting for the audio thread beyond this are dropped (the server is overloaded).
-MAX_BACKLOG = 64
 #: The same non-fatal audio error is said at most once per this many seconds.
 TELL_EVERY_S = 5.0
 #: Listening is lost when no audio has arrived for this long (the page sends every 32 ms).
 AUDIO_GAP_S = 1.0
+#: Audio waiting for the audio thread beyond this (s) is dropped (the server is overloaded):
+#: more than a page within its rate (`AudioRate`) can send before a chunk has waited
+#: AUDIO_GAP_S, when the stream has already stopped listening. A page alone cannot fill it.
+MAX_BACKLOG_S = AUDIO_AHEAD_S + AUDIO_SPEED * AUDIO_GAP_S
 #: How often the stream looks for that gap.
 GAP_CHECK_S = 0.1
 
@@ -86,7 +102,8 @@ class AudioStream:
         self.listener: Listener | None = None
         self.failed: str | None = None
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="audio")
-        self._backlog = 0
+        self._backlog = 0.0  # seconds of audio waiting for the audio thread
+        self._waiting: deque[float] = deque()  # when each waiting chunk arrived (monotonic)
         self._quiet: list[tuple[float, float]] = []  # audio spans the page was speaking
         self._told: dict[str, float] = {}
         self._heard: asyncio.Queue[AudioEvent | None] = asyncio.Queue()
@@ -94,6 +111,7 @@ class AudioStream:
         self._gap_watch: asyncio.Task[None] | None = None
         self._last_chunk = time.monotonic()
         self._refs = 0
+        self._losing = False  # a `lost` is under way
 
     # ── on the event loop ────────────────────────────────────────────────────
 
@@ -110,20 +128,36 @@ class AudioStream:
             self.tell("bad_audio", str(err))
             return
         if self.rate.too_fast(now, chunk.seconds):
-            self.tell("too_much_audio", "audio is arriving faster than real time; dropped")
+            self.dropped("audio is arriving faster than real time; dropped")
             return
         if self.failed is not None:
             self.tell("not_listening", f"backbuddy cannot listen: {self.failed}")
             return
-        if self._backlog >= MAX_BACKLOG:
-            self.tell("too_much_audio", "the server cannot keep up with the audio; dropped")
+        if self._backlog + chunk.seconds > MAX_BACKLOG_S:
+            self.dropped("the server cannot keep up with the audio; dropped")
             return
         self.checking = bool(chunk.flags & CHECKING)
         loop = asyncio.get_running_loop()
         if self._deliverer is None:
             self._deliverer = loop.create_task(self._deliver_all())
-        self._backlog += 1
+        self._backlog += chunk.seconds
+        self._waiting.append(now)
         self._worker.submit(self._hear, chunk, loop)
+
+    def dropped(self, why: str) -> None:
+        """Audio was dropped: a stop inside it is lost, so a session that listens stops
+        listening (said once; a movement pauses), and the page is told what was dropped."""
+        self.tell("too_much_audio", why)
+        self._lose(f"some sound from the microphone was dropped ({why.split(';')[0]})")
+
+    def _lose(self, why: str) -> None:
+        if self.live.listening and not self._losing:
+            self._losing = True
+            task = asyncio.get_running_loop().create_task(self.lost(why))
+            task.add_done_callback(self._lost_done)
+
+    def _lost_done(self, _task: asyncio.Task[None]) -> None:
+        self._losing = False
 
     def tell(self, code: schemas.ErrorCode, message: str) -> None:
         """A non-fatal error, said once per TELL_EVERY_S for each code."""
@@ -147,8 +181,11 @@ class AudioStream:
         spoken stop cannot be heard: say so, and pause a movement under way."""
         while not self.live.gone:
             await asyncio.sleep(GAP_CHECK_S)
-            if self.live.listening and time.monotonic() - self._last_chunk > AUDIO_GAP_S:
+            now = time.monotonic()
+            if self.live.listening and now - self._last_chunk > AUDIO_GAP_S:
                 await self.lost(f"no sound has come from the microphone for {AUDIO_GAP_S:g} s")
+            elif self.live.listening and self._waiting and now - self._waiting[0] > AUDIO_GAP_S:
+                await self.lost(f"the server is more than {AUDIO_GAP_S:g} s behind on the sound")
 
     async def lost(self, why: str) -> None:
         """Listening stopped: the page says "say stop to your partner"; a movement pauses."""
@@ -192,7 +229,7 @@ class AudioStream:
                 isinstance(item, Heard)
                 and item.meaning == "stop"
                 and self.checking
-                and state.mode in ("idle", "setup")
+                and in_setup(state)
                 and state.attempts == 0
             )
             events = to_events(item, state.phase_id, t)  # the check's "stop" halts too (I2)
@@ -236,10 +273,12 @@ class AudioStream:
             self._failed(loop, f"listening stopped ({type(err).__name__}: {err})")
         finally:
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._done_one)
+                loop.call_soon_threadsafe(self._done_one, chunk.seconds)
 
-    def _done_one(self) -> None:
-        self._backlog -= 1
+    def _done_one(self, seconds: float) -> None:
+        self._backlog = max(self._backlog - seconds, 0.0)
+        if self._waiting:
+            self._waiting.popleft()
 
     def _hear_chunk(self, chunk: AudioChunk, loop: asyncio.AbstractEventLoop) -> None:
         if self.listener is None:
@@ -284,6 +323,14 @@ class AudioStream:
     def _echo(self, at: float) -> bool:
         """The page was speaking at audio time `at` (or its voice was still ringing)."""
         return any(a <= at <= b + ECHO_TAIL_S for a, b in self._quiet)
+
+
+def in_setup(state: SessionState) -> bool:
+    """Before the first attempt's movement, where the microphone check belongs: set-up, or
+    its pause by the check's own voice onset (a hands-on set-up step pauses on a voice)."""
+    if state.mode in ("idle", "setup"):
+        return True
+    return state.mode == "paused" and state.resume_to == "setup" and state.paused_for == "voice"
 
 
 def _heard_out(item: AudioEvent, ref: str | None, check: bool) -> dict[str, Any]:

@@ -284,12 +284,44 @@ def test_a_voice_during_the_movement_pauses_at_once(start, at):
     assert pair.wait_until(60.0).of("move") == []
 
 
-@pytest.mark.parametrize("until", [1.0, 3.0, 13.0, 20.0], ids=["set-up", "in", "release", "rest"])
-def test_a_voice_outside_the_movement_changes_nothing(start, until):
-    pair = start(setup=until > 1.0)
-    pair.wait_until(until)
+def _at(start, where: str):
+    """A pair where the assistant's hands are on (`hands_on`) or off, just before t."""
+    if where == "set-up, receiver alone":
+        return start(setup=False), 0.3
+    if where == "set-up, assistant holds":
+        pair = start(setup=False)
+        pair.send(Ready(0.5))
+        return pair, 0.8
+    pair = start()
+    return pair, {"in": 3.0, "release": 13.0, "rest": 20.0}[where]
+
+
+HANDS_ON = ["set-up, assistant holds", "in", "release"]
+HANDS_OFF = ["set-up, receiver alone", "rest"]
+
+
+@pytest.mark.parametrize("where", HANDS_ON)
+def test_a_voice_where_the_hands_are_on_pauses_at_once_too(start, where):
+    """Voice review: in the set-up step where the assistant takes hold, the breath-in before
+    the movement and the release, nobody has a free hand either: a voice pauses at once
+    instead of waiting for Whisper's words; nothing moves until Resume."""
+    pair, at = _at(start, where)
+    pair.wait_until(at)
+    assert rules.hands_on(pair.state)
+    said = pair.send(Voice(at + 0.05))
+    assert [(c.kind, c.reason, c.text) for c in said] == [("pause", "voice", wording.VOICE_PAUSE)]
+    assert pair.mode == "paused"
+    assert not rules.hands_on(pair.state)  # paused already: a voice changes nothing more
+    assert pair.wait_until(60.0).of("move") == []
+
+
+@pytest.mark.parametrize("where", HANDS_OFF)
+def test_a_voice_where_the_hands_are_off_changes_nothing(start, where):
+    pair, at = _at(start, where)
+    pair.wait_until(at)
     before = pair.state
-    assert pair.send(Voice(until + 0.05)) == []
+    assert not rules.hands_on(before)
+    assert pair.send(Voice(at + 0.05)) == []
     assert pair.state.mode == before.mode
     assert pair.state.phase_index == before.phase_index
 
@@ -341,8 +373,24 @@ def test_a_microphone_lost_during_the_movement_pauses_and_gives_the_attempt_back
     assert pair.state.attempts == 0  # the pair did not cause it
 
 
-@pytest.mark.parametrize("until", [1.0, 3.0, 13.0, 20.0], ids=["set-up", "in", "release", "rest"])
-def test_a_microphone_lost_outside_the_movement_changes_nothing(start, until):
-    pair = start(setup=until > 1.0)
-    pair.wait_until(until)
-    assert pair.send(Voice(until + 0.05, lost=True)) == []
+@pytest.mark.parametrize("where", HANDS_ON)
+def test_a_microphone_lost_where_the_hands_are_on_pauses_and_counts_only_a_finished_movement(
+    start, where
+):
+    """Outside mobilise/hold nothing is cut short: before the movement the attempt is not
+    counted yet; in the release its movement was made, so it still counts (I6)."""
+    pair, at = _at(start, where)
+    pair.wait_until(at)
+    attempts = pair.state.attempts
+    said = pair.send(Voice(at + 0.05, lost=True))
+    assert [(c.kind, c.reason) for c in said] == [("pause", "listening_lost")]
+    assert said[0].text == wording.LISTENING_LOST
+    assert pair.mode == "paused"
+    assert pair.state.attempts == attempts == (1 if where == "release" else 0)
+
+
+@pytest.mark.parametrize("where", HANDS_OFF)
+def test_a_microphone_lost_where_the_hands_are_off_changes_nothing(start, where):
+    pair, at = _at(start, where)
+    pair.wait_until(at)
+    assert pair.send(Voice(at + 0.05, lost=True)) == []

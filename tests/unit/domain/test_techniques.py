@@ -170,6 +170,11 @@ BROKEN = [
         r"field phases: .*the 'mobilise' phase must be on the exhale \(breath: out\)",
     ),
     (
+        "the hold without the assistant's hands on",
+        _set("phases.2.hands_on", False),
+        r"field phases: .*the 'mobilise' and 'hold' phases are hands-on \(hands_on: true\)",
+    ),
+    (
         "a breath hold",
         _set("phases.2.breath", "hold"),
         "field phases.2.breath: Input should be 'in', 'out', 'gentle' or 'normal'",

@@ -129,7 +129,9 @@ export class Listening {
     let f = 0;
     if (this.voice.speaking) f |= SPEAKING;
     if (this.voice.speakingStopWord) f |= SPEAKING_STOP_WORD;
-    if (this.mode === "checking" && ["idle", "setup"].includes(this.root.dataset.mode)) f |= CHECKING;
+    // "paused": in the set-up step where the assistant's hands are on, the check's own
+    // voice pauses first (the server takes the check only before the first attempt).
+    if (this.mode === "checking" && ["idle", "setup", "paused"].includes(this.root.dataset.mode)) f |= CHECKING;
     return f;
   }
 
