@@ -240,3 +240,34 @@ def test_workers_on_the_home_network_find_each_other_over_https_with_the_token(
     finally:
         serve.send_signal(signal.SIGINT)
         serve.communicate(timeout=60)
+
+
+def test_a_symptom_on_one_worker_halts_the_session_on_the_other_and_refuses_a_new_start(
+    two_workers: tuple[Server, Server],
+) -> None:
+    """Red-team leftover 1: numbness felt in the seated technique (worker 0) stopped nothing
+    on worker 1, where the lying technique went on for the same receiver, and a new start
+    was sent to it. Now worker 1's session stops with its referral within the watch's look,
+    and a start anywhere is refused until a professional has seen the receiver (I8)."""
+    busy, idle = two_workers
+    screen(busy, SEATED)
+    screen(busy, LYING)
+    assert start(busy, LYING) == f"{idle.url}/session/2"
+    with page(busy, 1) as one, page(idle, 2) as two:
+        felt = {"event": "sensation", "sensation": "numbness"}
+        one.send(json.dumps({"v": 1, "type": "event", "event": felt, "ref": "n"}))
+        assert wait_for(one, lambda m: m.get("ref") == "n")["cues"][0]["kind"] == "halt"
+        told = wait_for(two, lambda m: m["type"] == "error")
+        assert told["code"] == "symptom_elsewhere"
+        assert "session 1" in told["message"]
+        halt = wait_for(two, lambda m: m["type"] == "cues" and bool(m["cues"]))
+        assert [c["kind"] for c in halt["cues"]][:1] == ["halt"]
+        assert "refer" in [c["kind"] for c in halt["cues"]]
+    with SqlStore(db_url(busy.db)) as store:
+        ended = {s.id: (s.status, s.end_reason) for s in store.sessions()}
+    assert ended == {1: ("halted", "symptom"), 2: ("halted", "symptom")}
+    for server in (busy, idle):
+        with browser(server) as http:
+            refused = http.post("/sessions", data={"technique": LYING})
+        assert refused.status_code == 409
+        assert "has seen the receiver" in refused.text
