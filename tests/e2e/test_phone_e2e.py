@@ -206,3 +206,38 @@ def test_a_second_phone_a_used_code_and_a_wrong_code_are_refused(
     laptop.wait_for_function("document.getElementById('video').srcObject !== null")
     second.goto(link)
     expect(second.locator("#refusal")).to_contain_text("is not the one the laptop shows")
+
+
+#: The phone's camera keeps delivering pictures, all the same one (a capture pipeline that
+#: repeats its last picture): the page cannot tell, so it keeps sending the same JPEG.
+STILL = """() => {
+  const video = document.getElementById('video');
+  const canvas = Object.assign(document.createElement('canvas'), { width: 270, height: 480 });
+  const g = canvas.getContext('2d');
+  const paint = () => { g.fillStyle = '#777'; g.fillRect(0, 0, 270, 480); };
+  paint();
+  setInterval(paint, 50);  // repainted: new frames, every one the same picture
+  video.srcObject = canvas.captureStream(20);
+  return video.play();
+}"""
+
+
+def test_a_frozen_phone_camera_is_shown_on_the_phone_itself(
+    contexts: Contexts, https_server: Server
+) -> None:
+    """Red-team leftover 4: the server told the laptop and the phone "camera_frozen", but the
+    phone page dropped it; the person holding the phone saw nothing. It says it now."""
+    laptop = contexts.page({"width": 1280, "height": 900}, pose="server")
+    laptop.goto(https_server.url)
+    start_session(laptop, https_server.url, camera=True)
+    link = show_code(laptop)
+    phone = contexts.page(PHONE, pose="server", mobile=True)
+    phone.goto(link)
+    laptop.wait_for_selector("#session[data-phone='streaming']", timeout=30000)
+    phone.wait_for_function("window.backbuddy.timings.frames > 3", timeout=60000)
+    phone.evaluate(STILL)
+    expect(phone.locator("#main")).to_contain_text("has not changed", timeout=30000)
+    alert = phone.locator("#phone-alert")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("Camera frozen")
+    phone_shot(phone, "86-phone-camera-frozen-390")
