@@ -12,7 +12,9 @@ from backbuddy.domain.escalation import AftercareFact, Notice, Seen
 from backbuddy.domain.events import Event
 from backbuddy.domain.screening import Reason, ScreeningResult
 
-SessionEnd = Literal["running", "completed", "halted", "ended_by_pair", "interrupted"]
+SessionEnd = Literal[
+    "running", "completed", "halted", "ended_by_pair", "interrupted", "screened_out"
+]
 
 
 @dataclass(frozen=True)
