@@ -241,3 +241,40 @@ def test_a_frozen_phone_camera_is_shown_on_the_phone_itself(
     expect(alert).to_be_visible()
     expect(alert).to_contain_text("Camera frozen")
     phone_shot(phone, "86-phone-camera-frozen-390")
+
+
+#: The camera keeps delivering its last picture of the receiver (a stalled capture pipeline):
+#: the picture of the person as it was, repainted, every frame the same pixels.
+FREEZE_PERSON = """() => {
+  const video = document.getElementById('video');
+  const canvas = Object.assign(document.createElement('canvas'),
+    { width: video.videoWidth, height: video.videoHeight });
+  const g = canvas.getContext('2d');
+  g.drawImage(video, 0, 0);
+  const still = g.getImageData(0, 0, canvas.width, canvas.height);
+  setInterval(() => g.putImageData(still, 0, 0), 50);
+  video.srcObject = canvas.captureStream(20);
+  return video.play();
+}"""
+
+
+def test_a_camera_repeating_its_last_picture_is_seen_as_frozen_with_the_pose_in_the_page(
+    contexts: Contexts, https_server: Server
+) -> None:
+    """Red team: with the pose worked out in the page, the model answers a repeated picture
+    with landmarks that drift by 1e-5..1e-4 (no two alike), so the server's exact-repeat
+    check never fired: the receiver stayed "seen", all set-up checks passing, on a frozen
+    picture. The page now gives the same picture the same numbers, and the server says the
+    camera is frozen (tracking lost: a movement pauses, I4), on the phone and the laptop."""
+    laptop = contexts.page({"width": 1280, "height": 900}, pose="server")
+    laptop.goto(https_server.url)
+    start_session(laptop, https_server.url, camera=True)
+    link = show_code(laptop)
+    phone = contexts.page(PHONE, pose="page", mobile=True)
+    phone.goto(link)
+    phone.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
+    laptop.wait_for_selector("#checklist li.ok", timeout=60000)  # the receiver is seen
+    phone.evaluate(FREEZE_PERSON)
+    expect(phone.locator("#phone-alert")).to_contain_text("Camera frozen", timeout=30000)
+    expect(laptop.locator("#captions")).to_contain_text("has not changed")
+    assert phone.evaluate("window.backbuddy.pose.where") == "page"
