@@ -401,7 +401,7 @@ class LiveSession:
         await asyncio.shield(asyncio.ensure_future(end()))
 
     async def feel(self, sensation: ev.SensationKind) -> None:
-        """A symptom felt in another session for the same receiver (`web.felt_elsewhere`):
+        """A symptom felt in another session for the same receiver (`services.felt_elsewhere`):
         the engine steps it here too (halt, referral, aftercare); finishes even if the
         caller is cancelled. A store failure is the next start's to mark."""
 

@@ -24,10 +24,11 @@ from backbuddy.domain.screening import (
     new_cautions,
     session_technique,
 )
+from backbuddy.services import felt_elsewhere
 from backbuddy.services.escalation import check_can_start
 from backbuddy.services.screening import require_valid_screening
 from backbuddy.services.session_runner import SessionRunner
-from backbuddy.web import felt_elsewhere, schemas
+from backbuddy.web import schemas
 from backbuddy.web.ears import Ears
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S, LiveSession
@@ -154,7 +155,7 @@ class Registry:
     async def halt_for_symptoms(self, now: datetime) -> list[int]:
         """A symptom felt in another session for the same receiver, or reported in an
         aftercare check, stops every running session with the same sensation (I2: halt,
-        referral, aftercare, never a movement cue again; `web.felt_elsewhere`). Returns the
+        referral, aftercare, never a movement cue again; `services.felt_elsewhere`). Returns the
         ids stopped."""
         running = [live for live in self.sessions.values() if not live.over]
         if not running:

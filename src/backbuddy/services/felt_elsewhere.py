@@ -10,6 +10,8 @@ The server looks at the store's symptom halts each time its screening watch does
 (`Registry.watch_screenings`, `HistoryStore.symptoms_mark`) and at once after one of its
 own sessions felt one. Each other running session gets the same sensation stepped by the
 engine: its halt, its referral and aftercare (never a movement cue again), recorded.
+The terminal guide looks the same way once a second (`StoreWatch`): a symptom, a red flag
+or a new caution stored by the web app (or another terminal) stops it too.
 """
 
 from __future__ import annotations
@@ -20,8 +22,19 @@ from typing import cast
 
 from backbuddy.domain import escalation as esc
 from backbuddy.domain import events as ev
+from backbuddy.domain.errors import ScreeningBlocked, ScreeningRequired
 from backbuddy.domain.ports import HistoryStore
+from backbuddy.domain.screening import ScreeningResult, new_cautions
 from backbuddy.services.escalation import local_zone
+from backbuddy.services.screening import require_valid_screening
+
+#: How often the terminal guide looks at the store (session seconds), as the server does.
+WATCH_S = 1.0
+#: Told in the terminal when a screening answered elsewhere refuses or narrows the session.
+SCREENING_MESSAGE = (
+    "A screening answered since (in the browser or another terminal) no longer allows this "
+    "session, so it has ended. Release gently, and read that screening's outcome."
+)
 
 #: Told to a session's page when a symptom felt elsewhere stopped it.
 MESSAGE = (
@@ -78,3 +91,42 @@ def for_session(felt: list[Felt], session_id: int) -> Felt | None:
     instant of its start)."""
     others = [f for f in felt if not (f.in_session and f.session_id == session_id)]
     return others[-1] if others else None
+
+
+@dataclass
+class StoreWatch:
+    """The terminal guide's look at the store (`WATCH_S`): the events that stop its session
+    when another process stored a symptom (the same sensation), or a screening that refuses
+    or narrows it (the system's stop, then the end for a screening), and what to say."""
+
+    store: HistoryStore
+    session_id: int
+    technique_id: str
+    screening: ScreeningResult | None
+    next_t: float = WATCH_S
+    marks: tuple[object, object] | None = None
+
+    def __post_init__(self) -> None:
+        self.marks = (self.store.screenings_mark(), self.store.symptoms_mark())
+
+    def poll(self, t: float, now: datetime) -> tuple[list[ev.Event], str]:
+        if t < self.next_t:
+            return [], ""
+        self.next_t = t + WATCH_S
+        marks = (self.store.screenings_mark(), self.store.symptoms_mark())
+        if marks == self.marks:
+            return [], ""
+        self.marks = marks
+        found = for_session(holding(self.store, now), self.session_id)
+        if found is not None and found.sensation is not None:
+            return [ev.Sensation(t, sensation=found.sensation)], found.message()
+        try:
+            verdict = require_valid_screening(self.store, self.technique_id, now)[1]
+        except ScreeningBlocked:
+            verdict = None
+        except ScreeningRequired:
+            return [], ""
+        narrowed = self.screening is not None and verdict is not None
+        if verdict is None or (narrowed and new_cautions(self.screening, verdict)):
+            return [ev.Stop(t, source="system"), ev.End(t, why="screening")], SCREENING_MESSAGE
+        return [], ""
