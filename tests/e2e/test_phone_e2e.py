@@ -206,3 +206,75 @@ def test_a_second_phone_a_used_code_and_a_wrong_code_are_refused(
     laptop.wait_for_function("document.getElementById('video').srcObject !== null")
     second.goto(link)
     expect(second.locator("#refusal")).to_contain_text("is not the one the laptop shows")
+
+
+#: The phone's camera keeps delivering pictures, all the same one (a capture pipeline that
+#: repeats its last picture): the page cannot tell, so it keeps sending the same JPEG.
+STILL = """() => {
+  const video = document.getElementById('video');
+  const canvas = Object.assign(document.createElement('canvas'), { width: 270, height: 480 });
+  const g = canvas.getContext('2d');
+  const paint = () => { g.fillStyle = '#777'; g.fillRect(0, 0, 270, 480); };
+  paint();
+  setInterval(paint, 50);  // repainted: new frames, every one the same picture
+  video.srcObject = canvas.captureStream(20);
+  return video.play();
+}"""
+
+
+def test_a_frozen_phone_camera_is_shown_on_the_phone_itself(
+    contexts: Contexts, https_server: Server
+) -> None:
+    """Red-team leftover 4: the server told the laptop and the phone "camera_frozen", but the
+    phone page dropped it; the person holding the phone saw nothing. It says it now."""
+    laptop = contexts.page({"width": 1280, "height": 900}, pose="server")
+    laptop.goto(https_server.url)
+    start_session(laptop, https_server.url, camera=True)
+    link = show_code(laptop)
+    phone = contexts.page(PHONE, pose="server", mobile=True)
+    phone.goto(link)
+    laptop.wait_for_selector("#session[data-phone='streaming']", timeout=30000)
+    phone.wait_for_function("window.backbuddy.timings.frames > 3", timeout=60000)
+    phone.evaluate(STILL)
+    expect(phone.locator("#main")).to_contain_text("has not changed", timeout=30000)
+    alert = phone.locator("#phone-alert")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("Camera frozen")
+    phone_shot(phone, "86-phone-camera-frozen-390")
+
+
+#: The camera keeps delivering its last picture of the receiver (a stalled capture pipeline):
+#: the picture of the person as it was, repainted, every frame the same pixels.
+FREEZE_PERSON = """() => {
+  const video = document.getElementById('video');
+  const canvas = Object.assign(document.createElement('canvas'),
+    { width: video.videoWidth, height: video.videoHeight });
+  const g = canvas.getContext('2d');
+  g.drawImage(video, 0, 0);
+  const still = g.getImageData(0, 0, canvas.width, canvas.height);
+  setInterval(() => g.putImageData(still, 0, 0), 50);
+  video.srcObject = canvas.captureStream(20);
+  return video.play();
+}"""
+
+
+def test_a_camera_repeating_its_last_picture_is_seen_as_frozen_with_the_pose_in_the_page(
+    contexts: Contexts, https_server: Server
+) -> None:
+    """Red team: with the pose worked out in the page, the model answers a repeated picture
+    with landmarks that drift by 1e-5..1e-4 (no two alike), so the server's exact-repeat
+    check never fired: the receiver stayed "seen", all set-up checks passing, on a frozen
+    picture. The page now gives the same picture the same numbers, and the server says the
+    camera is frozen (tracking lost: a movement pauses, I4), on the phone and the laptop."""
+    laptop = contexts.page({"width": 1280, "height": 900}, pose="server")
+    laptop.goto(https_server.url)
+    start_session(laptop, https_server.url, camera=True)
+    link = show_code(laptop)
+    phone = contexts.page(PHONE, pose="page", mobile=True)
+    phone.goto(link)
+    phone.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
+    laptop.wait_for_selector("#checklist li.ok", timeout=60000)  # the receiver is seen
+    phone.evaluate(FREEZE_PERSON)
+    expect(phone.locator("#phone-alert")).to_contain_text("Camera frozen", timeout=30000)
+    expect(laptop.locator("#captions")).to_contain_text("has not changed")
+    assert phone.evaluate("window.backbuddy.pose.where") == "page"

@@ -159,3 +159,70 @@ def test_live_guide_without_microphone_or_speakers_says_so_once_and_runs_on_keys
     assert term.close() == 0
     screen = ANSI.sub("", term.seen)
     assert screen.count("Not listening:") == 1
+
+
+def _screened_terminal(tmp_path: Path) -> tuple[str, Terminal]:
+    db = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    screened = subprocess.run(
+        [str(BIN), "screen", "seated_hug_extension", "--answers", str(CLEAR), "--db", db],
+        capture_output=True,
+        check=False,
+    )
+    assert screened.returncode == 0
+    term = Terminal("guide", "seated_hug_extension", "--db", db)
+    term.expect("Set-up: Receiver sits and crosses the arms")
+    return db, term
+
+
+def _answer_aftercare(term: Terminal) -> None:
+    term.expect("How does the back feel now")
+    term.send("2\r")
+    for _, label in SYMPTOM_LABELS:
+        term.expect(f"{label}?")
+        term.send("n\r")
+    assert term.close() == 0
+
+
+def test_a_symptom_felt_in_another_session_ends_the_terminal_guide_with_its_referral(
+    tmp_path: Path,
+) -> None:
+    """Red team: the web app stopped its sessions for a symptom felt elsewhere, but the
+    terminal guide looked at nothing: tingling felt in a browser session (another process,
+    the same store) left the terminal's session running. It ends now, with the referral."""
+    from datetime import UTC, datetime
+
+    from backbuddy.domain import events as ev
+
+    db, term = _screened_terminal(tmp_path)
+    now = datetime.now(UTC)
+    with SqlStore(db) as store:  # the browser's session, as the server stores it
+        other = store.start_session("side_lying_rotation", None, now, camera=False)
+        store.append_event(other, 0, ev.Begin(0.0))
+        store.append_event(other, 1, ev.Sensation(1.0, sensation="tingling"))
+        store.finish_session(other, "halted", now, 0, "symptom")
+    term.expect("Tingling was reported in session 2")
+    term.expect("Session over")
+    assert term.close() == 0  # the aftercare check is the newest session's (the browser's)
+    with SqlStore(db) as store:
+        mine = store.sessions()[0]
+        assert (mine.status, mine.end_reason) == ("halted", "symptom")
+        refers = [c for _, c in store.cues(mine.id) if c.kind == "refer"]
+        assert refers
+
+
+def test_a_red_flag_answered_in_another_process_ends_the_terminal_guide(tmp_path: Path) -> None:
+    db, term = _screened_terminal(tmp_path)
+    answers = tmp_path / "red.yaml"
+    answers.write_text(CLEAR.read_text().replace("chest_pain: false", "chest_pain: true"))
+    assert "chest_pain: true" in answers.read_text()
+    subprocess.run(
+        [str(BIN), "screen", "seated_hug_extension", "--answers", str(answers), "--db", db],
+        capture_output=True,
+        check=False,
+    )
+    term.expect("no longer allows this session")
+    term.expect("Session over")
+    _answer_aftercare(term)
+    with SqlStore(db) as store:
+        mine = store.sessions()[0]
+        assert (mine.status, mine.end_reason) == ("screened_out", "screening")

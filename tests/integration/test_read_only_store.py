@@ -105,3 +105,32 @@ def test_a_write_on_a_read_only_medium_is_one_clear_line(tmp_path: Path) -> None
     assert seen.returncode == 2, seen.stdout + seen.stderr
     assert "Traceback" not in seen.stderr
     assert "cannot be written" in seen.stderr or "read-only" in seen.stderr
+
+
+def test_a_store_of_schema_0003_on_a_read_only_medium_still_reads(tmp_path: Path) -> None:
+    """Schema 0004 (red-team leftover 2) gave the sessions backbuddy ended for a screening
+    their own status; a read-only store cannot be upgraded, so one written before is read as
+    it is, that session under its new name, instead of being refused."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from backbuddy.adapters import sql_migrate
+
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    engine = sa.create_engine(f"sqlite:///{folder / 'h.sqlite3'}")
+    with engine.begin() as conn:
+        command.upgrade(sql_migrate.alembic_config(connection=conn), "0003")
+        conn.execute(
+            sa.text(
+                "INSERT INTO sessions (technique, started_at, ended_at, status, attempts, "
+                "camera, end_reason) VALUES ('seated_hug_extension', :at, :at, "
+                "'ended_by_pair', 0, false, 'screening')"
+            ),
+            {"at": T0.replace(tzinfo=None)},
+        )
+    engine.dispose()
+    db = str(tmp_path / "ro" / "h.sqlite3")
+    (history,) = on_read_only_medium(folder, ["history", "--db", db, "--json"])
+    assert history.returncode == 0, history.stderr
+    assert '"screened_out"' in history.stdout

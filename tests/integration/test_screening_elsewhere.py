@@ -71,7 +71,7 @@ def ended_by_a_new_caution_elsewhere(server: Server, url: str, tmp: Path) -> Non
         wait_for(ws, lambda m: m["type"] == "state" and m["mode"] == "ended")
     with SqlStore(url) as store:
         ended = store.sessions()[-1]
-    assert (ended.status, ended.end_reason) == ("ended_by_pair", "screening")
+    assert (ended.status, ended.end_reason) == ("screened_out", "screening")
     history = subprocess.run(
         [str(Path(sys.executable).with_name("backbuddy")), "history", "--db", url],
         capture_output=True,

@@ -33,7 +33,7 @@ def _revision(url: str) -> str | None:
 def test_a_fresh_database_is_created_at_the_newest_schema(db_url: str) -> None:
     SqlStore(db_url).close()
 
-    assert _revision(db_url) == sql_migrate.head_revision() == "0003"
+    assert _revision(db_url) == sql_migrate.head_revision() == "0004"
 
 
 def test_opening_twice_and_upgrading_again_is_harmless(db_url: str) -> None:

@@ -240,3 +240,87 @@ def test_workers_on_the_home_network_find_each_other_over_https_with_the_token(
     finally:
         serve.send_signal(signal.SIGINT)
         serve.communicate(timeout=60)
+
+
+def test_a_symptom_on_one_worker_halts_the_session_on_the_other_and_refuses_a_new_start(
+    two_workers: tuple[Server, Server],
+) -> None:
+    """Red-team leftover 1: numbness felt in the seated technique (worker 0) stopped nothing
+    on worker 1, where the lying technique went on for the same receiver, and a new start
+    was sent to it. Now worker 1's session stops with its referral within the watch's look,
+    and a start anywhere is refused until a professional has seen the receiver (I8)."""
+    busy, idle = two_workers
+    screen(busy, SEATED)
+    screen(busy, LYING)
+    assert start(busy, LYING) == f"{idle.url}/session/2"
+    with page(busy, 1) as one, page(idle, 2) as two:
+        felt = {"event": "sensation", "sensation": "numbness"}
+        one.send(json.dumps({"v": 1, "type": "event", "event": felt, "ref": "n"}))
+        assert wait_for(one, lambda m: m.get("ref") == "n")["cues"][0]["kind"] == "halt"
+        told = wait_for(two, lambda m: m["type"] == "error")
+        assert told["code"] == "symptom_elsewhere"
+        assert "session 1" in told["message"]
+        halt = wait_for(two, lambda m: m["type"] == "cues" and bool(m["cues"]))
+        assert [c["kind"] for c in halt["cues"]][:1] == ["halt"]
+        assert "refer" in [c["kind"] for c in halt["cues"]]
+    with SqlStore(db_url(busy.db)) as store:
+        ended = {s.id: (s.status, s.end_reason) for s in store.sessions()}
+    assert ended == {1: ("halted", "symptom"), 2: ("halted", "symptom")}
+    for server in (busy, idle):
+        with browser(server) as http:
+            refused = http.post("/sessions", data={"technique": LYING})
+        assert refused.status_code == 409
+        assert "has seen the receiver" in refused.text
+
+
+def own_address() -> str | None:
+    """This machine's address on its network (not loopback): a client coming from it is
+    "another machine" to the lock-out. A UDP socket only picks the route; nothing is sent."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+        except OSError:
+            return None
+        found = str(probe.getsockname()[0])
+    return None if found.startswith("127.") or found == "0.0.0.0" else found
+
+
+def test_wrong_tokens_at_two_workers_count_together_towards_the_lock_out(
+    tmp_path: Path,
+) -> None:
+    """Red-team leftover 3: each worker counted only the wrong tokens it saw, so with
+    `--workers 2` a machine on the home network could guess twice as fast (10 a minute at
+    each port). Five wrong tokens at each worker now lock both doors for other machines."""
+    from backbuddy.web.throttle import MAX_FAILURES
+
+    lan = own_address()
+    if lan is None:
+        pytest.skip("this machine has no address but loopback to come from")
+    port = next_two_free()
+    certs = tmp_path / "tls"
+    cli = Path(sys.executable).with_name("backbuddy")
+    command = [str(cli), "serve", "--lan", "--workers", "2", "--port", str(port)]
+    command += ["--no-browser", "--cert-dir", str(certs), "--db", str(tmp_path / "w.sqlite3")]
+    serve = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert serve.stdout is not None
+        token = serve.stdout.readline().split("?token=")[1].split()[0]
+        ca = ssl.create_default_context(cafile=str(certs / "ca.pem"))
+        ca.check_hostname = False  # the certificate names this machine; we come by address
+        doors = [f"https://{lan}:{p}/healthz" for p in (port, port + 1)]
+
+        def status(url: str, given: str) -> int:
+            try:
+                return httpx.get(f"{url}?token={given}", verify=ca, timeout=5).status_code
+            except httpx.HTTPError:
+                return 0
+
+        assert wait_until(lambda: all(status(d, token) == 200 for d in doors)), "no answer"
+        for n in range(MAX_FAILURES):  # alternately at each worker: half the limit each
+            assert status(doors[n % 2], f"wrong-guess-{n:04d}-abcdefghij") == 401
+        assert wait_until(lambda: all(status(d, token) == 429 for d in doors), within=10.0), [
+            status(d, token) for d in doors
+        ]
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.communicate(timeout=60)

@@ -14,8 +14,16 @@ NOW = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
 SPAN_MIN = 90 * 24 * 60
 
 minutes_ago = st.integers(min_value=0, max_value=SPAN_MIN)
-END = st.sampled_from(["completed", "symptom", "speed", "pop", "ended_by_pair", "stopped"])
-STATUS = {"completed": "completed", "symptom": "halted", "speed": "halted", "pop": "completed"}
+END = st.sampled_from(
+    ["completed", "symptom", "speed", "pop", "ended_by_pair", "stopped", "screening"]
+)
+STATUS = {
+    "completed": "completed",
+    "symptom": "halted",
+    "speed": "halted",
+    "pop": "completed",
+    "screening": "screened_out",
+}
 
 
 @st.composite

@@ -25,10 +25,17 @@ END_REASONS = (
     "pop",
     "ended_by_pair",
     "stopped",
+    "screening",
     None,
     "backbuddy stopped before the session ended",
 )
-STATUS = {"completed": "completed", "pop": "completed", "symptom": "halted", "speed": "halted"}
+STATUS = {
+    "completed": "completed",
+    "pop": "completed",
+    "symptom": "halted",
+    "speed": "halted",
+    "screening": "screened_out",
+}
 
 minutes_before = st.integers(min_value=0, max_value=SPAN_MIN)
 times = minutes_before.map(lambda m: NOW - timedelta(minutes=m))

@@ -77,6 +77,21 @@ class HistoryQueries:
             count, top = conn.execute(query).one()
         return int(count), int(top)
 
+    def symptoms_mark(self) -> tuple[int, int, int, int]:
+        """(count, highest id) of the sessions that ended for a symptom, then of the aftercare
+        checks: one cheap read that changes whenever any process stores a symptom halt (or an
+        aftercare answer, which may report one), so a running server stops its other sessions
+        for the same receiver (I2, I8) without reading the history every second."""
+        s, a = schema.sessions.c, schema.aftercare.c
+        felt = sa.select(sa.func.count(s.id), sa.func.coalesce(sa.func.max(s.id), 0)).where(
+            s.end_reason == "symptom"
+        )
+        told = sa.select(sa.func.count(a.id), sa.func.coalesce(sa.func.max(a.id), 0))
+        with self._transaction("read symptom halts", write=False) as conn:
+            halts, top_halt = conn.execute(felt).one()
+            checks, top_check = conn.execute(told).one()
+        return int(halts), int(top_halt), int(checks), int(top_check)
+
     def save_aftercare(self, answer: AftercareFact) -> int:
         aware(answer.at)
         row = {

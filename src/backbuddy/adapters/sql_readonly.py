@@ -8,8 +8,9 @@ file "cannot be written": nothing could be read at all. `ReadOnlyStore` opens th
 read-only (SQLite `mode=ro`; `immutable=1` when the medium cannot even hold SQLite's
 shared-memory file and no write-ahead log is waiting), writes nothing, and keeps the
 notices it would have recorded in memory, so a report still lists them. A store whose
-schema is older or newer than this backbuddy's is refused in one clear line (it could
-only be read after an upgrade, which is a write). Nothing stored is changed or lost.
+schema is newer than this backbuddy's, or older than it can read as it is
+(`READS_AS_HEAD`), is refused in one clear line (it could only be read after an upgrade,
+which is a write). Nothing stored is changed or lost.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class ReadOnlyStore(SqlStore):
     def _check_schema(self) -> None:
         with self._transaction("open the database", write=False) as conn:
             current = sql_migrate.current_revision(conn)
-        if current != sql_migrate.head_revision():
+        if current != sql_migrate.head_revision() and current not in READS_AS_HEAD:
             raise StoreError(
                 f"{self.where}: the file cannot be written, and its records are kept in another "
                 f"version of backbuddy's format (schema {current}); copy it to a folder that can "
@@ -102,6 +103,11 @@ class ReadOnlyStore(SqlStore):
     def notices(self, since: datetime | None = None) -> list[Notice]:
         kept = [n for n in self._recorded.values() if since is None or n.at >= since]
         return sorted([*super().notices(since), *kept], key=lambda n: n.at)
+
+
+#: Older schemas this backbuddy reads unchanged, without the upgrade (a write): 0004 only
+#: widened the status check and renamed a status, which `SqlStore.sessions` reads either way.
+READS_AS_HEAD = frozenset({"0003"})
 
 
 def _open(path: Path, place: str) -> sa.Engine:

@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-STATUSES = ("running", "completed", "halted", "ended_by_pair", "interrupted")
+#: Revision 0004 added `screened_out`: ended by backbuddy for a screening answered since.
+STATUSES = ("running", "completed", "halted", "ended_by_pair", "interrupted", "screened_out")
 
 metadata = sa.MetaData(
     naming_convention={

@@ -226,7 +226,7 @@ class SqlStore(HistoryQueries):
                 technique=r.technique,
                 started_at=r.started_at,
                 ended_at=r.ended_at,
-                status=r.status,
+                status=_status(r.status, r.end_reason),
                 attempts=r.attempts,
                 camera=bool(r.camera),
                 screening_id=r.screening_id,
@@ -319,3 +319,11 @@ def _new_id(result: sa.CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def _status(stored: str, end_reason: str | None) -> SessionEnd:
+    """A session's status as this backbuddy names it: a store read without its upgrade to
+    0004 (read-only) still holds backbuddy's end for a screening as `ended_by_pair`."""
+    if stored == "ended_by_pair" and end_reason == "screening":
+        return "screened_out"
+    return stored  # type: ignore[return-value]

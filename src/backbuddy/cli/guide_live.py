@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -30,7 +30,9 @@ from backbuddy.domain import events as ev
 from backbuddy.domain import wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError, TransitionNotAllowed
+from backbuddy.domain.ports import HistoryStore
 from backbuddy.domain.session import SessionState
+from backbuddy.services.felt_elsewhere import StoreWatch
 from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner
 
 if TYPE_CHECKING:
@@ -160,6 +162,7 @@ def _turns(
         _feed(runner, ev.Begin(0.0, at=wall, camera=camera), wall, log, voice)
         next_tick = TICK_S
         wake = [fd for fd in (None if voice is None else voice.fileno(), seen) if fd is not None]
+        watch = _store_watch(runner)
         while runner.state.mode != "ended":
             key = read_key(started + next_tick - time.monotonic(), wake)
             t = round(time.monotonic() - started, 3)
@@ -177,6 +180,12 @@ def _turns(
             if voice is not None:
                 stamp = max(t if event is None else event.t, runner.last_event_t)
                 pending += voice.poll(stamp, runner.state.phase_id)
+            if watch is not None:  # a symptom, a red flag or a caution stored elsewhere
+                stamp = max(t if event is None else event.t, runner.last_event_t)
+                with suppress(StoreError):  # unreadable now: the next look tries again
+                    found, said = watch.poll(stamp, datetime.now(UTC))
+                    pending += found
+                    note = said or note
             for item in pending:
                 if runner.finished:  # the session ended on an earlier event of this turn
                     break
@@ -186,6 +195,17 @@ def _turns(
                     note = str(err)
             live.update(screen(log, note))
         live.update(screen(log, note))
+
+
+def _store_watch(runner: SessionRunner) -> StoreWatch | None:
+    """The look at the store (`services.felt_elsewhere.StoreWatch`), for a store that keeps
+    screenings and symptom halts (the real one)."""
+    store = runner.store
+    if not (hasattr(store, "symptoms_mark") and hasattr(store, "screenings_mark")):
+        return None
+    state = runner.state
+    history = cast(HistoryStore, store)
+    return StoreWatch(history, runner.session_id, state.technique.id, state.screening)
 
 
 def _feed(

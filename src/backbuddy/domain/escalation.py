@@ -13,7 +13,8 @@ receiver (`Seen`, `cleared`); its notice says so, and `domain.blocks` applies it
 to every screening.
 
 Which sessions count: every stored session except one the pair ended before any
-attempt (status `ended_by_pair`, 0 attempts). A session recorded `interrupted` counts
+attempt (status `ended_by_pair`, or `screened_out`: ended by backbuddy for a screening
+answered since; 0 attempts). A session recorded `interrupted` counts
 even with 0 attempts: its attempt count is written only when a session finishes, so a
 process that died mid-session may have moved the receiver. "A day" is a calendar day
 in the time zone given (the receiver's local zone).
@@ -125,8 +126,9 @@ class SessionFact:
 
     @property
     def counts(self) -> bool:
-        """Ended by the pair before any attempt: not a session for the frequency rules."""
-        return not (self.status == "ended_by_pair" and self.attempts == 0)
+        """Ended before any attempt, by the pair or by backbuddy for a screening answered
+        since: not a session for the frequency rules."""
+        return not (self.status in ("ended_by_pair", "screened_out") and self.attempts == 0)
 
     @property
     def pop_time(self) -> datetime | None:

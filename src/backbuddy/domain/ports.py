@@ -12,7 +12,9 @@ from backbuddy.domain.escalation import AftercareFact, Notice, Seen
 from backbuddy.domain.events import Event
 from backbuddy.domain.screening import Reason, ScreeningResult
 
-SessionEnd = Literal["running", "completed", "halted", "ended_by_pair", "interrupted"]
+SessionEnd = Literal[
+    "running", "completed", "halted", "ended_by_pair", "interrupted", "screened_out"
+]
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,11 @@ class HistoryStore(SessionStore, Protocol):
 
     def screenings_mark(self) -> tuple[int, int]:
         """(count, highest id) of the stored screenings: changes when any process stores one."""
+        ...
+
+    def symptoms_mark(self) -> tuple[int, int, int, int]:
+        """(count, highest id) of symptom-halted sessions, then of aftercare checks: changes
+        when any process stores a symptom halt or an aftercare answer."""
         ...
 
     def save_aftercare(self, answer: AftercareFact) -> int: ...

@@ -91,6 +91,7 @@ ENDINGS = {
     "halted": "halted",
     "ended_by_pair": "ended by the pair",
     "interrupted": "interrupted",
+    "screened_out": "ended by backbuddy",
 }
 #: Why the engine ended a session, in words; None where the status already says it all.
 END_REASONS: dict[str, str | None] = {

@@ -39,6 +39,7 @@ _PROCEDURE_STATUS = {
     "completed": "completed",
     "halted": "stopped",
     "ended_by_pair": "stopped",
+    "screened_out": "stopped",
     "interrupted": "stopped",
 }
 

@@ -51,8 +51,9 @@ _STATUS: dict[str, SessionEnd] = {
     "speed": "halted",
     "ended_by_pair": "ended_by_pair",
     "stopped": "ended_by_pair",
-    # Ended before its end, like the pair's end (an end with no attempt does not count).
-    "screening": "ended_by_pair",
+    # Ended by backbuddy: a screening answered since refuses or narrows it (I1). Its own
+    # status; like the pair's end, one with no attempt does not count (`escalation`).
+    "screening": "screened_out",
 }
 
 

@@ -133,6 +133,8 @@ def create_app(
     app.include_router(phone_pages.router)
     app.include_router(web_workers.router)
     _guard(app, settings)
+    if workers is not None:  # the lock-out counts the guesses made at every worker
+        web_workers.share_failures(app.state.token_failures, workers)
     _errors(app, templates)
 
     @app.get("/healthz")

@@ -111,6 +111,8 @@ class LiveSession:
     phone: str = "none"
     #: Other listeners (the phone's socket) hear what the page hears.
     watchers: list[Send] = field(default_factory=list)
+    #: Told (on the event loop) after a symptom this session felt is stored and shown.
+    on_symptom: Callable[[LiveSession], None] | None = None
 
     def __post_init__(self) -> None:
         self.runner.group_s = GROUP_S
@@ -186,6 +188,10 @@ class LiveSession:
         self.publish_state()
         if self.runner.state.mode == "ended":
             self.stop_ticking()
+        felt = any(c.reason and c.reason.startswith("symptom:") for c in cues)
+        if felt and self.on_symptom is not None:
+            with contextlib.suppress(RuntimeError):  # no running loop: the watch looks soon
+                self.on_symptom(self)
 
     def publish(self, message: dict[str, Any]) -> None:
         if self.send is not None:
@@ -393,6 +399,19 @@ class LiveSession:
                         await self.apply(ev.End(self.clock(), why="screening"))
 
         await asyncio.shield(asyncio.ensure_future(end()))
+
+    async def feel(self, sensation: ev.SensationKind) -> None:
+        """A symptom felt in another session for the same receiver (`services.felt_elsewhere`):
+        the engine steps it here too (halt, referral, aftercare); finishes even if the
+        caller is cancelled. A store failure is the next start's to mark."""
+
+        async def step() -> None:
+            async with self.lock:
+                if not self.over:
+                    with contextlib.suppress(StoreError):
+                        await self.apply(ev.Sensation(self.clock(), sensation=sensation))
+
+        await asyncio.shield(asyncio.ensure_future(step()))
 
     def await_page(self, reason: str = "the session page never opened") -> None:
         """Started but no page yet: if none attaches within `grace_s`, it was interrupted."""

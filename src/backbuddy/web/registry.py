@@ -24,6 +24,7 @@ from backbuddy.domain.screening import (
     new_cautions,
     session_technique,
 )
+from backbuddy.services import felt_elsewhere
 from backbuddy.services.escalation import check_can_start
 from backbuddy.services.screening import require_valid_screening
 from backbuddy.services.session_runner import SessionRunner
@@ -76,6 +77,11 @@ class Registry:
         #: The store's screenings as last seen (`screenings_mark`); read before any session
         #: starts, so a screening stored after a session's start is always noticed.
         self._screenings_seen = store.screenings_mark()
+        #: The store's symptom halts and aftercare checks as last seen (`symptoms_mark`).
+        self._symptoms_seen = store.symptoms_mark()
+        #: One look at the store at a time (the watch, and a look right after a symptom).
+        self._looking = asyncio.Lock()
+        self._tasks: set[asyncio.Task[list[int]]] = set()
 
     def get(self, session_id: int) -> LiveSession | None:
         return self.sessions.get(session_id)
@@ -133,13 +139,45 @@ class Registry:
         return verdicts
 
     async def check_screenings(self, now: datetime) -> list[int]:
-        """If any process stored (or forgot) a screening since the last look, halt the running
-        sessions a block now refuses. One indexed read when nothing changed."""
-        mark = await asyncio.to_thread(self.store.screenings_mark)
-        if mark == self._screenings_seen:
+        """If any process stored (or forgot) a screening, or stored a symptom halt or an
+        aftercare check, since the last look: a symptom felt elsewhere stops the running
+        sessions (`halt_for_symptoms`), then a block now refusing ends what is left. Two
+        indexed reads when nothing changed."""
+        async with self._looking:
+            mark = await asyncio.to_thread(self.store.screenings_mark)
+            felt = await asyncio.to_thread(self.store.symptoms_mark)
+            if (mark, felt) == (self._screenings_seen, self._symptoms_seen):
+                return []
+            self._screenings_seen, self._symptoms_seen = mark, felt
+            ended = await self.halt_for_symptoms(now)
+            return ended + await self.halt_where_blocked(now)
+
+    async def halt_for_symptoms(self, now: datetime) -> list[int]:
+        """A symptom felt in another session for the same receiver, or reported in an
+        aftercare check, stops every running session with the same sensation (I2: halt,
+        referral, aftercare, never a movement cue again; `services.felt_elsewhere`). Returns the
+        ids stopped."""
+        running = [live for live in self.sessions.values() if not live.over]
+        if not running:
             return []
-        self._screenings_seen = mark
-        return await self.halt_where_blocked(now)
+        felt = await asyncio.to_thread(felt_elsewhere.holding, self.store, now)
+        ended = []
+        for live in running:
+            found = felt_elsewhere.for_session(felt, live.id)
+            if live.over or found is None or found.sensation is None:
+                continue  # one named by no sensation is a block: `halt_where_blocked` ends it
+            message = found.message()
+            live.publish(schemas.ErrorOut(code="symptom_elsewhere", message=message).model_dump())
+            await live.feel(found.sensation)
+            ended.append(live.id)
+        return ended
+
+    def _symptom_felt(self, live: LiveSession) -> None:
+        """One of this server's sessions felt a symptom (stored): look at once, not at the
+        watch's next turn, so the other sessions stop now."""
+        task = asyncio.get_running_loop().create_task(self.check_screenings(datetime.now(UTC)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def watch_screenings(self, every_s: float = WATCH_S) -> None:
         """Runs for the server's life: `check_screenings` every `every_s` while a session
@@ -184,6 +222,7 @@ class Registry:
             analyzer = self.analyzers(technique, state.limits)
         live = LiveSession(runner, started_at=now, analyzer=analyzer, grace_s=self.grace_s)
         live.on_gone = self._gone
+        live.on_symptom = self._symptom_felt
         live.speak = self.voice.parts
         self.voice.warm(technique)
         try:

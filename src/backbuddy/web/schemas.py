@@ -40,6 +40,7 @@ ErrorCode = Literal[
     "not_listening",
     "unpaired",
     "screening_blocked",
+    "symptom_elsewhere",
 ]
 
 

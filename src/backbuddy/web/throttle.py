@@ -7,7 +7,9 @@ A page sends a few presses a second at most; a socket that sends far more is
 misbehaving, and every message costs a store write, so it is cut off (the
 session halts and is recorded) before it can hold up anyone else. Failed
 tokens are counted across all clients: off loopback the token is the only
-lock, so guessing it is made slow for everyone, except this machine itself.
+lock, so guessing it is made slow for everyone, except this machine itself. Under
+`serve --workers N` every worker tells its siblings of each failure (`web.workers`), so
+the limit holds for the server as a whole, not N times over.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections import deque
+from collections.abc import Callable
 
 #: Text messages (presses) one socket may send in a burst, and per second after that.
 EVENTS_BURST = 30
@@ -69,6 +72,8 @@ class TokenFailures:
         self.lockout_s = lockout_s
         self._failures: deque[float] = deque()
         self._locked_until = 0.0
+        #: Told of each failure counted here (the siblings under `serve --workers`).
+        self.on_failed: Callable[[], None] | None = None
 
     def locked(self, client: str | None, now: float | None = None) -> float:
         """Seconds until `client` may try again (0: it may); loopback is never locked out."""
@@ -77,9 +82,12 @@ class TokenFailures:
         now = time.monotonic() if now is None else now
         return max(0.0, self._locked_until - now)
 
-    def failed(self, now: float | None = None) -> None:
-        """One more wrong or missing token; the limit reached locks the door."""
+    def failed(self, now: float | None = None, *, tell: bool = True) -> None:
+        """One more wrong or missing token; the limit reached locks the door. `tell`: pass it
+        on (`on_failed`); False for one a sibling worker counted and passed on here."""
         now = time.monotonic() if now is None else now
+        if tell and self.on_failed is not None:
+            self.on_failed()
         self._failures.append(now)
         while self._failures and now - self._failures[0] > self.window_s:
             self._failures.popleft()

@@ -14,6 +14,10 @@ secret the workers share — and the browser is sent to that worker's session pa
 is taken as gone and skipped; its sessions read back as interrupted (the store keeps
 everything they recorded) when the supervisor restarts it.
 
+A wrong token counted by one worker is passed to its siblings (`POST /workers/failed`),
+so the lock-out after too many wrong tokens (`throttle.TokenFailures`) counts the guesses
+made at every worker, not N times as many.
+
 Each worker looks at the store's screenings every second, so a red flag answered on
 any worker (or in a terminal) halts sessions on every worker (`Registry.watch_screenings`).
 """
@@ -27,6 +31,7 @@ import logging
 import ssl
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +44,7 @@ from fastapi.responses import JSONResponse
 from backbuddy.domain import techniques as tech
 from backbuddy.domain.errors import BackbuddyError
 from backbuddy.web.registry import Registry
+from backbuddy.web.throttle import TokenFailures
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +185,33 @@ async def start(request: Request) -> Response:
         return JSONResponse({"error": type(err).__name__}, 409)
     live.await_page()
     return JSONResponse({"id": live.id})
+
+
+def share_failures(failures: TokenFailures, workers: Workers) -> None:
+    """Pass every wrong token counted here to the siblings, off the event loop, in order
+    (one thread: at most `throttle.MAX_FAILURES` calls per sibling before the door locks)."""
+    if not workers.siblings:
+        return
+    teller = ThreadPoolExecutor(1, thread_name_prefix="worker-failures")
+
+    def tell() -> None:
+        for port in workers.siblings:
+            _ask(workers, port, "/workers/failed", {})
+
+    def on_failed() -> None:
+        teller.submit(tell)
+
+    failures.on_failed = on_failed
+
+
+@router.post("/workers/failed")
+def failed(request: Request) -> Response:
+    """For a sibling: a wrong token it counted counts here too (not passed on again)."""
+    workers = workers_of(request)
+    if workers is None or not workers.trusts(request.headers.get(SECRET_HEADER)):
+        return JSONResponse({"error": "not a worker"}, 403)
+    request.app.state.token_failures.failed(tell=False)
+    return JSONResponse({"counted": True})
 
 
 async def place(request: Request, registry: Registry, technique: str, camera: bool) -> str | None:

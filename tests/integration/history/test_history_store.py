@@ -122,7 +122,7 @@ def test_an_old_database_upgrades_from_0001_and_keeps_its_sessions(db_url: str) 
         assert store.notices() == []
         assert store.seen() == []
     with engine.connect() as conn:
-        assert sql_migrate.current_revision(conn) == sql_migrate.head_revision() == "0003"
+        assert sql_migrate.current_revision(conn) == sql_migrate.head_revision() == "0004"
     engine.dispose()
 
 
@@ -152,6 +152,79 @@ def test_0003_keeps_what_0002_stored_and_adds_the_visit_records(db_url: str) -> 
         store.save_seen(visit)
         assert store.seen() == [visit]
         assert store.notices() == [notice]
+
+
+def _stored_at_0003(db_url: str) -> None:
+    """A store at 0003 (written as 0003 wrote it) holding a session backbuddy ended for a
+    screening answered since (stored then as `ended_by_pair`, end reason `screening`), with
+    an event and a cue, and one the pair ended."""
+    engine = sa.create_engine(db_url)
+    at = T0.replace(tzinfo=None) if engine.dialect.name == "sqlite" else T0
+    with engine.begin() as conn:
+        command.upgrade(sql_migrate.alembic_config(connection=conn), "0003")
+        for sid, why in ((1, "screening"), (2, "ended_by_pair")):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO sessions (technique, started_at, ended_at, status, "
+                    "attempts, camera, end_reason) VALUES ('seated_hug_extension', :at, "
+                    ":at, 'ended_by_pair', 0, false, :why)"
+                ),
+                {"at": at, "why": why},  # ids 1 and 2 in a fresh store
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO events (session_id, seq, t, kind, payload, recorded_at) "
+                    "VALUES (:sid, 0, 0.0, 'begin', :payload, :at)"
+                ).bindparams(sa.bindparam("payload", type_=sa.JSON)),
+                {"sid": sid, "at": at, "payload": {"t": 0.0, "event": "begin"}},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO cues (session_id, seq, idx, t, kind, payload) "
+                    "VALUES (:sid, 0, 0, 0.0, 'say', :payload)"
+                ).bindparams(sa.bindparam("payload", type_=sa.JSON)),
+                {"sid": sid, "payload": {"t": 0.0, "kind": "say", "text": "Hello."}},
+            )
+    engine.dispose()
+
+
+def test_0004_gives_a_session_ended_for_a_screening_its_own_status_and_loses_nothing(
+    db_url: str,
+) -> None:
+    """Red-team leftover 2: such a session read "ended by the pair". The upgrade (SQLite
+    rewrites the status check in place, no table rebuild that would cascade-delete the
+    events) gives it `screened_out`; the events and cues stay; the check still refuses
+    a status nobody knows."""
+    _stored_at_0003(db_url)
+    with SqlStore(db_url) as store:  # upgrades to 0004
+        assert [(s.status, s.end_reason) for s in store.sessions()] == [
+            ("screened_out", "screening"),
+            ("ended_by_pair", "ended_by_pair"),
+        ]
+        for sid in (1, 2):
+            assert [e.kind for e in store.events(sid)] == ["begin"]
+            assert [c.kind for _, c in store.cues(sid)] == ["say"]
+        sid = store.start_session("side_lying_rotation", None, T0, camera=False)
+        store.finish_session(sid, "screened_out", T0, 0, "screening")
+        with pytest.raises(StoreError):
+            store.finish_session(sid, "vanished", T0, 0, "screening")  # type: ignore[arg-type]
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        assert sql_migrate.current_revision(conn) == "0004"
+    engine.dispose()
+
+
+def test_0004_downgrades_to_0003_giving_the_old_status_back(db_url: str) -> None:
+    _stored_at_0003(db_url)
+    SqlStore(db_url).close()
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        command.downgrade(sql_migrate.alembic_config(connection=conn), "0003")
+        rows = conn.execute(sa.text("SELECT status FROM sessions ORDER BY id")).all()
+        assert [r[0] for r in rows] == ["ended_by_pair", "ended_by_pair"]
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(sa.text("UPDATE sessions SET status = 'screened_out' WHERE id = 1"))
+    engine.dispose()
 
 
 def test_a_second_session_today_is_blocked_and_the_block_recorded(db_url: str) -> None:

@@ -105,3 +105,42 @@ def test_block_screenings_and_contradictions_are_notices_in_the_report(sqlite_ur
     assert "ended by the pair</td>" in html  # said once, not "ended by the pair: ended by pair"
     assert "Until a professional has seen the receiver" in html  # blocks in force
     assert len(data.blocks) == 2
+
+
+def test_a_session_backbuddy_ended_for_a_screening_reads_so_everywhere(sqlite_url: str) -> None:
+    """Red-team leftover 2: stored as `ended_by_pair`, the export said the pair ended it.
+    Ended through the real runner (the server's end for a screening answered since), it is
+    `screened_out` in the store and the export, "ended by backbuddy" in the report and the
+    history, and a stopped Procedure in the FHIR bundle (which validates)."""
+    import json
+    from datetime import timedelta
+
+    from fhir.resources.R4B.bundle import Bundle
+
+    from backbuddy.domain import events as ev
+    from backbuddy.domain import session, techniques
+    from backbuddy.domain.screening import evaluate, load_questions
+    from backbuddy.reports import dump, fhir
+    from backbuddy.services.session_runner import SessionRunner
+
+    at = NOW - timedelta(days=1)
+    questions = load_questions()
+    no = {q.id: q.negative for q in questions.questions}
+    result = evaluate(questions, no, "seated_hug_extension", at)
+    with SqlStore(sqlite_url) as store:
+        sid = store.save_screening(result, no)
+        state = session.new_session(techniques.get("seated_hug_extension"), result)
+        runner = SessionRunner.start(store, state, sid, at)
+        runner.handle(ev.Begin(0.0, at=at), at)
+        runner.handle(ev.End(1.0, why="screening"), at + timedelta(seconds=1))
+        assert [(s.status, s.end_reason) for s in store.sessions()] == [
+            ("screened_out", "screening")
+        ]
+        data = collect(store, NOW)
+    html = render_html(data, UTC)
+    assert "ended by backbuddy: a screening answered since no longer allowed it" in html
+    assert "ended by the pair" not in html
+    assert json.loads(dump.to_json(data))["sessions"][0]["status"] == "screened_out"
+    bundle = Bundle.model_validate_json(fhir.to_json(data))
+    procedures = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "Procedure"]
+    assert [p.status for p in procedures] == ["stopped"]

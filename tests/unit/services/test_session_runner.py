@@ -13,7 +13,7 @@ from session_strategies import NOW, TECHNIQUES, screening
 from backbuddy.domain import session
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import EventError, StoreError
-from backbuddy.domain.events import Begin, Event, Ready, Sensation, Tick
+from backbuddy.domain.events import Begin, End, Event, Ready, Sensation, Tick
 from backbuddy.domain.ports import StoredStep
 from backbuddy.services.session_runner import MAX_SIMULATED_S, SessionRunner, with_ticks
 
@@ -75,6 +75,18 @@ def test_a_symptom_finishes_the_session_as_halted_once():
     r.close(NOW)
     finishes = [entry for kind, entry in store.log if kind == "finish"]
     assert finishes == [("halted", 0, "symptom")]
+
+
+def test_an_end_for_a_screening_answered_since_is_stored_as_screened_out_not_the_pairs():
+    """Red-team leftover 2: backbuddy's end for a screening answered since was stored as
+    `ended_by_pair`; the record said the pair ended a session they did not."""
+    store = FakeStore()
+    r = runner(store)
+    for event in (Begin(0.0, at=NOW), End(1.0, why="screening")):
+        r.handle(event, NOW + timedelta(seconds=event.t))
+    r.handle(End(2.0), NOW)  # the pair's own end after it changes nothing
+    finishes = [entry for kind, entry in store.log if kind == "finish"]
+    assert finishes == [("screened_out", 0, "screening")]
 
 
 def test_close_marks_an_unfinished_session_interrupted():

@@ -48,6 +48,25 @@ function onStatus(status, code) {
     : over ? MODES.ended : "This phone is no longer the camera. Scan the code on the laptop to pair again.");
 }
 
+// What the server says the person at the phone must know: the camera's picture stopped
+// changing (camera_frozen: movement pauses until it moves again), or the session was stopped
+// elsewhere (a screening answered since, a symptom felt in another session). Shown here, not
+// only on the laptop: the phone is what they look at while it films.
+function showAlert(msg) {
+  const box = document.getElementById("phone-alert");
+  box.textContent = msg.code === "camera_frozen" ? `Camera frozen: ${msg.message}` : msg.message;
+  box.hidden = false;
+  root.dataset.alert = msg.code;
+}
+
+function clearFrozen() {
+  if (root.dataset.alert !== "camera_frozen") return;
+  const box = document.getElementById("phone-alert");
+  box.textContent = "";
+  box.hidden = true;
+  root.dataset.alert = "";
+}
+
 function finish(text) {
   if (pagePose) pagePose.stop();
   pagePose = null;
@@ -82,6 +101,7 @@ function onMessage(msg) {
       timings.frames += 1;
       if (camera) camera.answered(msg.seq);
       lastTracked = msg.tracked;
+      if (msg.tracked) clearFrozen(); // a pose seen again: the picture moves
       if (!pagePose) drawSkeleton(overlay, video, msg.landmarks, msg.tracked);
       break;
     case "cues":
@@ -92,6 +112,7 @@ function onMessage(msg) {
     case "error":
       if (msg.code === "not_supported" && pagePose) serverPose("This server cannot take poses worked out in the page.");
       else if (msg.fatal) finish(msg.code === "unpaired" && over ? MODES.ended : `Stopped: ${msg.message}`);
+      else if (msg.message) showAlert(msg);
       break;
     default:
       break;

@@ -1,0 +1,90 @@
+"""A symptom felt in one session stops the other sessions running for the same receiver
+(I2, I8; red-team leftover 1): the store is one household's, so a sharp pain in the seated
+technique on the laptop stops the lying technique running on another device as well, with
+its referral and aftercare, never another movement cue. Across processes:
+tests/integration/test_workers.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.support.apart import run_apart
+from tests.support.live_sessions import start_live
+
+from backbuddy.bootstrap import open_store
+from backbuddy.config import Settings
+from backbuddy.domain import events as ev
+from backbuddy.domain.errors import TransitionNotAllowed
+from backbuddy.domain.escalation import AftercareFact
+from backbuddy.web.registry import Registry
+
+MOVEMENT = {"move", "step", "pace"}
+
+
+def test_a_symptom_in_one_session_halts_the_other_running_one_with_its_referral(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(db=str(tmp_path / "web.sqlite3"))
+    opened = open_store(settings)
+    registry = Registry(settings, opened.store, None, grace_s=30.0)
+    heard: list[dict[str, Any]] = []
+
+    async def main() -> None:
+        a_id, b_id = start_live(registry, [False, False])
+        a, b = registry.sessions[a_id], registry.sessions[b_id]
+        b.send = heard.append
+        await b.apply(ev.Ready(b.clock()))
+        await a.apply(ev.Sensation(a.clock(), sensation="numbness"), "felt")
+        for _ in range(200):  # the look the symptom set off runs on the loop
+            if b.over:
+                break
+            await asyncio.sleep(0.05)
+        assert b.over
+        assert b.runner.state.end_reason == "symptom"
+        told = [m for m in heard if m["type"] == "error"]
+        assert told[0]["code"] == "symptom_elsewhere"
+        assert "Numbness" in told[0]["message"]
+        assert f"session {a_id}" in told[0]["message"]
+        kinds = [c["kind"] for m in heard if m["type"] == "cues" for c in m["cues"]]
+        after = kinds[kinds.index("halt") :]  # the engine's symptom halt, then its referral
+        assert {"refer", "aftercare"} <= set(after)
+        assert not MOVEMENT & set(after)
+        with pytest.raises(TransitionNotAllowed):  # nothing brings it back
+            await b.apply(ev.Resume(b.clock()))
+        for live in (a, b):
+            await live.interrupt_now("the test is over")
+
+    try:
+        run_apart(main)
+        stored = {s.id: (s.status, s.end_reason) for s in opened.store.sessions()}
+        assert set(stored.values()) == {("halted", "symptom")}
+    finally:
+        opened.store.close()
+
+
+def test_a_symptom_reported_in_an_aftercare_check_stops_a_running_session(
+    tmp_path: Path,
+) -> None:
+    """An aftercare check answered on another page (the earlier session's) with a new
+    weakness: the running session stops too (the watch sees the check, as a terminal's)."""
+    settings = Settings(db=str(tmp_path / "web.sqlite3"))
+    opened = open_store(settings)
+    registry = Registry(settings, opened.store, None, grace_s=30.0)
+
+    async def main() -> None:
+        (b_id,) = start_live(registry, [False])
+        b = registry.sessions[b_id]
+        check = AftercareFact(at=b.started_at, check="after_session", symptoms=("weakness",))
+        opened.store.save_aftercare(check)
+        assert await registry.check_screenings(b.started_at) == [b_id]
+        assert (b.over, b.runner.state.end_reason) == (True, "symptom")
+        await b.interrupt_now("the test is over")
+
+    try:
+        run_apart(main)
+    finally:
+        opened.store.close()
