@@ -68,6 +68,12 @@ def frame_out(result: FrameResult, pose: ev.Pose, seq: int, analyze_ms: float) -
     ).model_dump()
 
 
+#: Page landmarks are analysed on the event loop while the last one took at most this long
+#: (wall time, ms; the GIL's switch interval, which a worker thread holding it would keep
+#: the loop waiting anyway); a slower one (a slow or overloaded machine) sends the next to
+#: the worker, so the loop goes on reading the sockets (a STOP overtakes piled-up landmarks).
+HERE_MAX_MS = 5.0
+
 #: How long a session waits for its page to come back before it is marked interrupted.
 GRACE_S = 30.0
 
@@ -111,6 +117,8 @@ class LiveSession:
     phone: str = "none"
     #: Other listeners (the phone's socket) hear what the page hears.
     watchers: list[Send] = field(default_factory=list)
+    #: How long the last page landmarks took to analyse, ms (`watch_frame`, `HERE_MAX_MS`).
+    _here_ms: float = 0.0
 
     def __post_init__(self) -> None:
         self.runner.group_s = GROUP_S
@@ -269,10 +277,17 @@ class LiveSession:
             phone=self.phone,
         ).model_dump()
 
-    async def watch_frame(self, job: FrameJob, seq: int) -> None:
+    async def watch_frame(self, job: FrameJob, seq: int, here: bool = False) -> None:
         """Analyse a waiting frame (or page landmarks) and step its pose, in one trip to the
         worker (the server's cost per frame: issue 15), under `lock`: a STOP that comes
         meanwhile is stepped next, after this one pose. Then the overlay, then the cues.
+
+        `here`: the job is quick pure computing (page landmarks through the monitors, under
+        a millisecond), so it runs on the calling thread while the last one took at most
+        `HERE_MAX_MS`, and so does the engine's step when the pose writes nothing
+        (`SessionRunner.handle_quiet`); only a pose that must be written goes to the worker.
+        The GIL runs one thread's Python at a time anyway, and the round trip between
+        threads cost ~0.5 ms a landmarks message (issue 15).
 
         Raises FrameFailed when the camera watch failed on it (nothing was stepped), and
         StoreError when the pose could not be recorded.
@@ -283,14 +298,27 @@ class LiveSession:
             if self._gone:
                 raise StoreError("this session has already been closed")
             loop = asyncio.get_running_loop()
-            result, pose, cues, analyze_ms = await loop.run_in_executor(
-                self._worker, self._frame_step, job
-            )
+            cues: tuple[Cue, ...] = ()
+            if here and self._here_ms <= HERE_MAX_MS:
+                result, pose, analyze_ms = self._analyse(job)
+                if not self._quiet_step(pose):
+                    cues = await loop.run_in_executor(self._worker, self._handle, pose)
+            else:
+                result, pose, cues, analyze_ms = await loop.run_in_executor(
+                    self._worker, self._frame_step, job
+                )
+            if here:
+                self._here_ms = analyze_ms
             self.publish(frame_out(result, pose, seq, analyze_ms))
             self._show(cues, None)
 
     def _frame_step(self, job: FrameJob) -> tuple[FrameResult, ev.Pose, tuple[Cue, ...], float]:
         """On the worker: the camera watch for the engine's current checks, then the pose."""
+        result, pose, analyze_ms = self._analyse(job)
+        return result, pose, self._handle(pose), analyze_ms
+
+    def _analyse(self, job: FrameJob) -> tuple[FrameResult, ev.Pose, float]:
+        """The camera watch for the engine's current checks, and its pose at the time now."""
         started = time.perf_counter()
         try:
             result = job(self.runner.state.current_checks())
@@ -298,8 +326,14 @@ class LiveSession:
             raise FrameFailed(err) from err
         analyze_ms = (time.perf_counter() - started) * 1000
         self.last_frame = result
-        pose = replace(result.pose, t=self.clock())
-        return result, pose, self._handle(pose), analyze_ms
+        return result, replace(result.pose, t=self.clock()), analyze_ms
+
+    def _quiet_step(self, pose: ev.Pose) -> bool:
+        """Step a pose that writes nothing, here (`SessionRunner.handle_quiet`); False when it
+        must go to the worker (`_handle`). The pose's time as `_handle` takes it."""
+        if pose.t < self.runner.last_event_t:
+            pose = replace(pose, t=self.runner.last_event_t)
+        return self.runner.handle_quiet(pose)
 
     # ── time and presence ────────────────────────────────────────────────────
 
