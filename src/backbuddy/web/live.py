@@ -328,12 +328,12 @@ class LiveSession:
         self.last_frame = result
         return result, replace(result.pose, t=self.clock()), analyze_ms
 
-    def _quiet_step(self, pose: ev.Pose) -> bool:
-        """Step a pose that writes nothing, here (`SessionRunner.handle_quiet`); False when it
-        must go to the worker (`_handle`). The pose's time as `_handle` takes it."""
-        if pose.t < self.runner.last_event_t:
-            pose = replace(pose, t=self.runner.last_event_t)
-        return self.runner.handle_quiet(pose)
+    def _quiet_step(self, event: ev.Pose | ev.Tick) -> bool:
+        """Step a pose or tick that writes nothing, here (`SessionRunner.handle_quiet`);
+        False when it must go to the worker (`_handle`). Its time as `_handle` takes it."""
+        if event.t < self.runner.last_event_t:
+            event = replace(event, t=self.runner.last_event_t)
+        return self.runner.handle_quiet(event)
 
     # ── time and presence ────────────────────────────────────────────────────
 
@@ -356,7 +356,11 @@ class LiveSession:
                 if self.over:
                     return
                 try:
-                    await self.apply(ev.Tick(self.clock()))
+                    tick = ev.Tick(self.clock())
+                    if not self._gone and self._quiet_step(tick):
+                        self._show((), None)  # nothing to write: no trip to the worker
+                    else:
+                        await self.apply(tick)
                 except StoreError as err:
                     self.store_failed(err)
                     return
