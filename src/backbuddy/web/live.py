@@ -9,6 +9,12 @@ floods it) never holds up another session's stop or ticks. Cues reach the page
 only after the worker has stored them, with every event before them (I7); poses
 that caused no cue are written together every `GROUP_S` (group commit,
 `services.session_runner`), so a camera session costs ~5 commits a second, not 30.
+A pose from page landmarks, or a tick, that writes nothing (most of them) is
+stepped on the event loop under the same lock (`SessionRunner.handle_quiet`),
+and page landmarks are analysed there too while that stays quick (`HERE_MAX_MS`):
+a trip to the worker and back for each of 40 events a second cost a session more
+server CPU than anything else it did (issue 15). Anything that writes still goes
+to the worker, in order.
 
 It outlives any one socket: when the page goes away the session is halted at
 once (a stop from the system) and, if no page comes back within the grace
