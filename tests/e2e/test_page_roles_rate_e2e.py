@@ -164,7 +164,8 @@ def test_settled_role_frames_are_few_and_a_jump_asks_for_one_at_once(
     # (`role_wanted`) in between, or while the frame before awaited its answer (that want
     # still counts once the answer comes: static/js/roles.js). The page's own stalls on this
     # shared box break the chain and the server asks again, so how long the calm stretches
-    # last is the unit tests' business (`tests/unit/web/test_page_roles.py::test_the_role_frames_settle_then_keep_alive`).
+    # last is the unit tests' business
+    # (`tests/unit/web/test_page_roles.py::test_the_role_frames_settle_then_keep_alive`).
     assert timeline.answers, "no role answer carried next_ms"
     assert max(n for _, n in timeline.answers) >= 2000, "the server never settled to 2 s"
     for a, b in zip(timeline.role_frames, timeline.role_frames[1:], strict=False):
