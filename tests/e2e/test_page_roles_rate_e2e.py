@@ -156,17 +156,21 @@ def test_settled_role_frames_are_few_and_a_jump_asks_for_one_at_once(
     # server asked for a role frame at once.
     assert len(wanted) >= 2, f"role_wanted at {wanted}; role frames at {sent}"
     for w in wanted:
+        if w > WATCH_S - 1.5:  # the watch ends before its 1.5 s are up (seen at 24.7 s)
+            continue
         assert any(0 <= s - w <= 1.5 for s in sent), f"no role frame within 1.5 s of {w:.1f} s"
     # The page keeps the server's schedule: after each answer, no role frame before the
     # answer's `next_ms` (0.4 s settling, 2 s once settled) unless the server asked for one
-    # (`role_wanted`) in between. The page's own stalls on this shared box break the chain
-    # and the server asks again, so how long the calm stretches last is the unit tests'
-    # business (`tests/unit/web/test_page_roles.py::test_the_role_frames_settle_then_keep_alive`).
+    # (`role_wanted`) in between, or while the frame before awaited its answer (that want
+    # still counts once the answer comes: static/js/roles.js). The page's own stalls on this
+    # shared box break the chain and the server asks again, so how long the calm stretches
+    # last is the unit tests' business
+    # (`tests/unit/web/test_page_roles.py::test_the_role_frames_settle_then_keep_alive`).
     assert timeline.answers, "no role answer carried next_ms"
     assert max(n for _, n in timeline.answers) >= 2000, "the server never settled to 2 s"
     for a, b in zip(timeline.role_frames, timeline.role_frames[1:], strict=False):
         answered = [(t, n) for t, n in timeline.answers if a <= t <= b]
-        asked = any(answered[0][0] <= w <= b for w in timeline.wanted) if answered else True
+        asked = any(a <= w <= b for w in timeline.wanted) if answered else True
         if answered and not asked:
             when, next_ms = answered[0]
             assert b - when >= next_ms / 1000 - 0.15, (

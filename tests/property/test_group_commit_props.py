@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from session_strategies import NOW, TECHNIQUES, event_sequences, start
 
 from backbuddy.domain.errors import TransitionNotAllowed
-from backbuddy.domain.events import Event, Pose
+from backbuddy.domain.events import Event, Pose, Tick
 from backbuddy.domain.ports import StoredStep
 from backbuddy.services.session_runner import GROUP_S, SessionRunner
 
@@ -104,3 +104,39 @@ def test_each_step_is_one_transaction_with_only_waiting_quiet_poses_before_it(
         assert all(quiet_pose(s) for s in tx[:-1])
     seqs = [s.seq for tx in journal.transactions for s in tx]
     assert len(seqs) == len(set(seqs))  # no step written twice
+
+
+@given(technique_ids, event_sequences(camera=True))
+@settings(max_examples=EXAMPLES // 3, deadline=None)
+def test_a_pose_stepped_where_it_was_analysed_leaves_all_as_the_writer_would(
+    technique_id: str, events: list[Event]
+) -> None:
+    """The live server steps a pose or tick on the event loop when it writes nothing
+    (`handle_quiet`), else hands it to the writer (`handle`): after every event the state,
+    the waiting poses and every transaction are the same as with `handle` alone, and an
+    event stepped there never had a cue to give."""
+    runners = []
+    for _ in range(2):
+        runner = SessionRunner.start(Journal(), start(technique_id, "clear"), None, NOW)  # type: ignore[arg-type]
+        runner.group_s = GROUP_S
+        runners.append(runner)
+    writer, here = runners
+    quiet = 0
+    for event in events:
+        try:
+            cues = writer.handle(event, NOW)
+        except TransitionNotAllowed:
+            continue
+        if isinstance(event, Pose | Tick) and here.handle_quiet(event):
+            assert cues == ()
+            quiet += 1
+        else:
+            assert here.handle(event, NOW) == cues
+        assert here.state == writer.state
+        assert (here.seq, here.pending, here.finished, here.last_event_t) == (
+            writer.seq,
+            writer.pending,
+            writer.finished,
+            writer.last_event_t,
+        )
+        assert here.store.transactions == writer.store.transactions  # type: ignore[attr-defined]

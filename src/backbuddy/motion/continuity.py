@@ -66,16 +66,18 @@ class Body:
 
 def body(image: NDArray[np.float32] | NDArray[np.float64], size: tuple[int, int], t: float) -> Body:
     """The followed points of one frame's image landmarks (33 × 4, 0..1) at time `t` (s)."""
-    px = np.asarray(image, np.float64)[:, :2] * np.asarray(size, np.float64)
-    shoulders = (px[LEFT_SHOULDER] + px[RIGHT_SHOULDER]) / 2
-    hips = (px[LEFT_HIP] + px[RIGHT_HIP]) / 2
+    px = np.asarray(image, np.float64)[_POINTS, :2] * np.asarray(size, np.float64)
+    shoulders = (px[1] + px[2]) / 2
+    hips = (px[3] + px[4]) / 2
     trunk = max(float(np.hypot(*(shoulders - hips))), 1.0)
-    return Body(px[list(POINTS)], trunk, t)
+    return Body(px, trunk, t)
 
 
 def torso_seen(image: NDArray[np.float32] | NDArray[np.float64]) -> bool:
     """Does the model see the torso (mean visibility of shoulders and hips)?"""
-    return float(np.asarray(image, np.float64)[list(TORSO), 3].mean()) >= MIN_TORSO_VISIBILITY
+    # The mean as `ndarray.mean` takes it (sum, then / 4) without its Python overhead.
+    seen = np.add.reduce(np.asarray(image, np.float64)[_TORSO, 3]) / len(TORSO)
+    return float(seen) >= MIN_TORSO_VISIBILITY
 
 
 def displacement(a: Body, b: Body) -> float:
@@ -102,31 +104,34 @@ def break_between(a: Body | None, b: Body) -> str | None:
 
 def break_within(before: Sequence[Body], b: Body) -> str | None:
     """Why `b` may not be the same body as the frames `before` it (oldest first; the last
-    is the frame just before), or None when it may: the one-frame rules, then the jump and
-    size rules against every frame of the last `WINDOW_S`, newest first (the first broken
-    one is named). The window is judged in one pass over its arrays (every landmarks
-    message runs this: frame by frame it cost ~0.3 ms a message)."""
-    why = break_between(before[-1] if before else None, b)
-    if why is not None:
-        return why
-    window = []
+    is the frame just before), or None when it may: the gap to the frame just before, then
+    the jump and size rules against it and every frame of the last `WINDOW_S`, newest first
+    (the first broken one is named; the frame just before is judged first, as
+    `break_between` would). The frames are judged in one pass over their arrays (every
+    landmarks message runs this: frame by frame it cost ~0.3 ms a message)."""
+    if not before:
+        return "no pose before this one"
+    dt = b.t - before[-1].t
+    if dt > MAX_GAP_S or dt < 0:
+        return f"{dt:.2f} s since the last pose"
+    window = [before[-1]]  # newest first
     for a in reversed(before[:-1]):
         if b.t - a.t > WINDOW_S:
             break
         window.append(a)
-    if not window:
-        return None
-    points = np.stack([a.points for a in window])  # (k, 5, 2), newest first
+    points = np.stack([a.points for a in window])  # (k, 5, 2)
     trunks = np.array([a.trunk for a in window])
-    dt = b.t - np.array([a.t for a in window])
-    # As `displacement`: each left/right pair may be crossed; each point the nearer.
+    dts = b.t - np.array([a.t for a in window])
+    # As `displacement`: each left/right pair may be crossed; each point the nearer. The
+    # distances as `np.linalg.norm` takes them along an axis (sqrt of the summed squares).
+    straight, crossed = b.points - points, b.points - points[:, _CROSSED]
     d = np.minimum(
-        np.linalg.norm(b.points - points, axis=2),
-        np.linalg.norm(b.points - points[:, _CROSSED], axis=2),
+        np.sqrt(np.add.reduce(straight * straight, axis=2)),
+        np.sqrt(np.add.reduce(crossed * crossed, axis=2)),
     )
-    jumps = d.mean(axis=1) / np.maximum(trunks, b.trunk)
-    jumped = jumps > JUMP_BASE + JUMP_PER_S * dt
-    resized = np.abs(np.log(b.trunk / trunks)) > SIZE_BASE + SIZE_PER_S * dt
+    jumps = np.add.reduce(d, axis=1) / d.shape[1] / np.maximum(trunks, b.trunk)
+    jumped = jumps > JUMP_BASE + JUMP_PER_S * dts
+    resized = np.abs(np.log(b.trunk / trunks)) > SIZE_BASE + SIZE_PER_S * dts
     broken = np.flatnonzero(jumped | resized)
     if broken.size == 0:
         return None
@@ -138,6 +143,8 @@ def break_within(before: Sequence[Body], b: Body) -> str | None:
 
 #: The followed points with each left/right pair swapped (nose, R/L shoulder, R/L hip).
 _CROSSED = [0, 2, 1, 4, 3]
+_POINTS = list(POINTS)
+_TORSO = list(TORSO)
 
 
 def _moved(a: Body, b: Body) -> str | None:

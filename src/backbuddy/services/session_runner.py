@@ -116,6 +116,32 @@ class SessionRunner:
             self._finish(now, _STATUS[new.end_reason or "ended_by_pair"], new.end_reason)
         return cues
 
+    def handle_quiet(self, event: Pose | Tick) -> bool:
+        """Step a pose or tick when it writes nothing now: it causes no cue, ends nothing,
+        the group commit is not due, and a pose changes nothing but what was seen
+        (`_waits`). Then the runner is as `handle` would have left it (the pose waiting to
+        be written, the tick not stored), and True; otherwise nothing changed, False, and
+        the event must take `handle`. For the live server, which steps such an event on its
+        event loop instead of handing it to the writer thread (a round trip between threads
+        for every pose and tick: issue 15)."""
+        new, cues = session.step(self.state, event)
+        ends = new.mode == "ended" and (
+            not self.finished or new.end_reason != self.state.end_reason
+        )
+        if cues or ends:
+            return False
+        first_t = self._pending[0].event.t if self._pending else event.t
+        if isinstance(event, Pose):
+            if not self._waits(event, cues, new) or event.t - first_t >= self.group_s:
+                return False
+            self._pending.append(StoredStep(self.seq, event))
+            self.seq += 1
+        elif event.t - first_t >= self.group_s:  # a quiet tick that writes what waits
+            return False
+        self.state = new
+        self.last_event_t = event.t
+        return True
+
     def _waits(self, event: Event, cues: tuple[Cue, ...], new: SessionState) -> bool:
         """A pose that told nobody anything and changed nothing but what it saw may wait."""
         if self.group_s <= 0 or not isinstance(event, Pose) or cues:

@@ -9,6 +9,12 @@ floods it) never holds up another session's stop or ticks. Cues reach the page
 only after the worker has stored them, with every event before them (I7); poses
 that caused no cue are written together every `GROUP_S` (group commit,
 `services.session_runner`), so a camera session costs ~5 commits a second, not 30.
+A pose from page landmarks, or a tick, that writes nothing (most of them) is
+stepped on the event loop under the same lock (`SessionRunner.handle_quiet`),
+and page landmarks are analysed there too while that stays quick (`HERE_MAX_MS`):
+a trip to the worker and back for each of 40 events a second cost a session more
+server CPU than anything else it did (issue 15). Anything that writes still goes
+to the worker, in order.
 
 It outlives any one socket: when the page goes away the session is halted at
 once (a stop from the system) and, if no page comes back within the grace
@@ -68,6 +74,12 @@ def frame_out(result: FrameResult, pose: ev.Pose, seq: int, analyze_ms: float) -
     ).model_dump()
 
 
+#: Page landmarks are analysed on the event loop while the last one took at most this long
+#: (wall time, ms; the GIL's switch interval, which a worker thread holding it would keep
+#: the loop waiting anyway); a slower one (a slow or overloaded machine) sends the next to
+#: the worker, so the loop goes on reading the sockets (a STOP overtakes piled-up landmarks).
+HERE_MAX_MS = 5.0
+
 #: How long a session waits for its page to come back before it is marked interrupted.
 GRACE_S = 30.0
 
@@ -113,6 +125,8 @@ class LiveSession:
     watchers: list[Send] = field(default_factory=list)
     #: Told (on the event loop) after a symptom this session felt is stored and shown.
     on_symptom: Callable[[LiveSession], None] | None = None
+    #: How long the last page landmarks took to analyse, ms (`watch_frame`, `HERE_MAX_MS`).
+    _here_ms: float = 0.0
 
     def __post_init__(self) -> None:
         self.runner.group_s = GROUP_S
@@ -275,10 +289,17 @@ class LiveSession:
             phone=self.phone,
         ).model_dump()
 
-    async def watch_frame(self, job: FrameJob, seq: int) -> None:
+    async def watch_frame(self, job: FrameJob, seq: int, here: bool = False) -> None:
         """Analyse a waiting frame (or page landmarks) and step its pose, in one trip to the
         worker (the server's cost per frame: issue 15), under `lock`: a STOP that comes
         meanwhile is stepped next, after this one pose. Then the overlay, then the cues.
+
+        `here`: the job is quick pure computing (page landmarks through the monitors, under
+        a millisecond), so it runs on the calling thread while the last one took at most
+        `HERE_MAX_MS`, and so does the engine's step when the pose writes nothing
+        (`SessionRunner.handle_quiet`); only a pose that must be written goes to the worker.
+        The GIL runs one thread's Python at a time anyway, and the round trip between
+        threads cost ~0.5 ms a landmarks message (issue 15).
 
         Raises FrameFailed when the camera watch failed on it (nothing was stepped), and
         StoreError when the pose could not be recorded.
@@ -289,14 +310,27 @@ class LiveSession:
             if self._gone:
                 raise StoreError("this session has already been closed")
             loop = asyncio.get_running_loop()
-            result, pose, cues, analyze_ms = await loop.run_in_executor(
-                self._worker, self._frame_step, job
-            )
+            cues: tuple[Cue, ...] = ()
+            if here and self._here_ms <= HERE_MAX_MS:
+                result, pose, analyze_ms = self._analyse(job)
+                if not self._quiet_step(pose):
+                    cues = await loop.run_in_executor(self._worker, self._handle, pose)
+            else:
+                result, pose, cues, analyze_ms = await loop.run_in_executor(
+                    self._worker, self._frame_step, job
+                )
+            if here:
+                self._here_ms = analyze_ms
             self.publish(frame_out(result, pose, seq, analyze_ms))
             self._show(cues, None)
 
     def _frame_step(self, job: FrameJob) -> tuple[FrameResult, ev.Pose, tuple[Cue, ...], float]:
         """On the worker: the camera watch for the engine's current checks, then the pose."""
+        result, pose, analyze_ms = self._analyse(job)
+        return result, pose, self._handle(pose), analyze_ms
+
+    def _analyse(self, job: FrameJob) -> tuple[FrameResult, ev.Pose, float]:
+        """The camera watch for the engine's current checks, and its pose at the time now."""
         started = time.perf_counter()
         try:
             result = job(self.runner.state.current_checks())
@@ -304,8 +338,14 @@ class LiveSession:
             raise FrameFailed(err) from err
         analyze_ms = (time.perf_counter() - started) * 1000
         self.last_frame = result
-        pose = replace(result.pose, t=self.clock())
-        return result, pose, self._handle(pose), analyze_ms
+        return result, replace(result.pose, t=self.clock()), analyze_ms
+
+    def _quiet_step(self, event: ev.Pose | ev.Tick) -> bool:
+        """Step a pose or tick that writes nothing, here (`SessionRunner.handle_quiet`);
+        False when it must go to the worker (`_handle`). Its time as `_handle` takes it."""
+        if event.t < self.runner.last_event_t:
+            event = replace(event, t=self.runner.last_event_t)
+        return self.runner.handle_quiet(event)
 
     # ── time and presence ────────────────────────────────────────────────────
 
@@ -328,7 +368,11 @@ class LiveSession:
                 if self.over:
                     return
                 try:
-                    await self.apply(ev.Tick(self.clock()))
+                    tick = ev.Tick(self.clock())
+                    if not self._gone and self._quiet_step(tick):
+                        self._show((), None)  # nothing to write: no trip to the worker
+                    else:
+                        await self.apply(tick)
                 except StoreError as err:
                     self.store_failed(err)
                     return

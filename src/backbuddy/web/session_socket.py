@@ -93,8 +93,9 @@ class Connection:
         self.ears = ears or Ears(enabled=False)
         self.audio: AudioStream | None = None
         self.outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-        #: The newest waiting frame (or page landmarks): how to analyse it, and its seq.
-        self.pending: tuple[Job, int] | None = None
+        #: The newest waiting frame (or page landmarks): how to analyse it, its seq, and
+        #: whether it is quick enough to analyse on the event loop (`LiveSession.watch_frame`).
+        self.pending: tuple[Job, int, bool] | None = None
         self.frame_ready = asyncio.Event()
         self.rate = FrameRate()
         self.presses = MessageRate()
@@ -287,7 +288,7 @@ class Connection:
                 return analyzer.analyze_landmarks(None, None, m.size, t, checks)
             return analyzer.analyze_landmarks(m.image, m.world, m.size, t, checks, unsure=unsure)
 
-        self._queue_job(job)
+        self._queue_job(job, here=True)
 
     def _read_landmarks(self, raw: bytes | dict[str, Any] | schemas.LandmarksIn) -> _Placed:
         """Checked landmarks and their time on the monitors' axis (`page_pose.PageClock`)."""
@@ -313,11 +314,13 @@ class Connection:
         except RoleFrameRefused as err:
             self.send(schemas.ErrorOut(code=err.code, message=str(err)).model_dump())
 
-    def _queue_job(self, job: Job) -> None:
+    def _queue_job(self, job: Job, here: bool = False) -> None:
+        """`here`: page landmarks (quick: analysed on the event loop); a JPEG goes to the
+        session's worker (the pose model takes tens of milliseconds)."""
         if not self.live.takes_frames_from(self.source):
             return  # a phone is the camera: this page's own frames do not count
         self.frames_seen += 1
-        self.pending = (job, self.frames_seen)
+        self.pending = (job, self.frames_seen, here)
         self.frame_ready.set()
 
     async def _watch_frames(self) -> None:
@@ -328,10 +331,10 @@ class Connection:
             self.frame_ready.clear()
             if self.pending is None or live.analyzer is None or live.over:
                 continue
-            job, seq = self.pending
+            job, seq, here = self.pending
             self.pending = None
             try:
-                await live.watch_frame(job, seq)
+                await live.watch_frame(job, seq, here)
             except FrameFailed as failed:
                 err = failed.cause
                 if isinstance(err, ValueError):
