@@ -1,5 +1,5 @@
 """Suite-wide settings: hypothesis is derandomised in CI so a run is repeatable; app servers
-are forked (tests/support/servers.py).
+are forked (tests/support/servers.py); `--dist loadgroup` groups (tests/support/xdist_groups.py).
 
 Rich consoles read COLUMNS when they are built (at import), so it is fixed here,
 before any backbuddy module loads: output wraps the same on every machine.
@@ -28,3 +28,7 @@ settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHES
 from tests.support import servers  # noqa: E402
 
 servers.FORKED = True
+
+# `xdist_group` marks keep their tests on one worker again under pytest 9.2 (the hook's
+# docstring says why they did not).
+from tests.support.xdist_groups import pytest_collection_modifyitems  # noqa: E402, F401

@@ -33,7 +33,9 @@ BROWSER_ARGS = [
     "--use-fake-ui-for-media-stream",
 ]
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+# No `xdist_group` for browser tests: they share nothing costly across modules (each worker
+# launches its own Chromium, once), and on one worker they would be a chain of most of the
+# suite's wall time; spread over both workers, their waits on the page overlap other tests.
 
 
 def need(tool: str) -> None:

@@ -17,7 +17,7 @@ from backbuddy.adapters.sql_store import SqlStore
 from .conftest import Server, shot, start_server
 from .flows import answer_screening
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 OTHER = "side_lying_rotation"
 
 

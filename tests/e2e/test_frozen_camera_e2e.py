@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page
 from tests.e2e.conftest import Server
 from tests.e2e.flows import start_session
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 FREEZE = """() => {
   const video = document.getElementById('video');

@@ -23,7 +23,7 @@ from backbuddy.reports.html import TITLE
 from .conftest import Server, shot, start_server
 from .flows import answer_screening
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 #: UTC+14 all year: the browser's day and clock are far from the server's UTC.
 ZONE = "Pacific/Kiritimati"

@@ -29,7 +29,7 @@ from .conftest import ROOT, Server, camera_browser, camera_y4m, shot
 from .flows import start_session
 
 HUG_CLIP = ROOT / "tests" / "data" / "truth" / "hug_correct_setup_side_front_60_f71.mp4"
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 #: In set-up, every check of the current step is passing (the pair may say "ready").

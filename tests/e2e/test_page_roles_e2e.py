@@ -33,7 +33,7 @@ from .flows import start_session
 from .test_page_pose_e2e import ALL_CHECKS_PASS
 
 CLIP = ROOT / "tests" / "data" / "truth" / "hug_correct_setup_side_front_60_f34_with_m26.mp4"
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 #: The engine's words for a pause over who is who (domain/wording.py IDENTITY_UNSURE).
 CANT_TELL = "can't tell the receiver from the assistant"
 

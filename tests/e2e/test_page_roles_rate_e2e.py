@@ -35,7 +35,7 @@ from .flows import start_session
 
 CLIP = ROOT / "tests" / "data" / "truth" / "hug_correct_setup_side_front_60_f34_with_m26.mp4"
 TRUTH = CLIP.with_suffix(".csv")
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 #: Seconds as filmed, then moved.
 STILL_S, MOVED_S = 16.0, 4.0
 #: How long the test watches once the role frames flow: at least two jumps and one calm

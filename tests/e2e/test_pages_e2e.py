@@ -14,7 +14,7 @@ from backbuddy.web import sensations
 from .conftest import SHOTS, Server, shot
 from .flows import answer_screening, start_session
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 
 def test_home_and_screening_pages(page: Page, server: Server) -> None:

@@ -32,7 +32,7 @@ from .test_page_pose_e2e import ALL_CHECKS_PASS, Watched
 
 HUG_CLIP = ROOT / "tests" / "data" / "truth" / "hug_correct_setup_side_front_60_f71.mp4"
 PHONE = {"width": 390, "height": 844}
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from .flows import start_session
 TRUTH = ROOT / "tests" / "data" / "truth"
 FRONT = TRUTH / "hug_correct_setup_front_f34.mp4"  # refused: the extension is edge-on
 SIDE = TRUTH / "hug_correct_setup_side_front_60_f71.mp4"  # the advised placement
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from backbuddy.domain.screening import load_questions
 from .conftest import Server, shot
 from .flows import TECHNIQUE
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 800}

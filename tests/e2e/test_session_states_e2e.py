@@ -21,7 +21,7 @@ from backbuddy.domain.state import EndReason
 from .conftest import SHOTS, Server, start_server
 from .flows import answer_screening, start_session
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}

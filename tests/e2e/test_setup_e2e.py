@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from .conftest import SHOTS, Server, start_server
 from .flows import TECHNIQUE, start_session
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}

@@ -17,7 +17,7 @@ from backbuddy.web import sensations
 from .conftest import Server, shot
 from .flows import start_session
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 PRESSES: dict[str, Callable[[Page], None]] = {
     "stop-button": lambda p: p.get_by_role("button", name="Stop", exact=True).click(),

@@ -22,7 +22,7 @@ from backbuddy.audio.samples import RATE
 from .conftest import BROWSER_ARGS, CHROMIUM, Server, shot, start_server
 from .flows import start_session
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def loop_file(tmp: Path, name: str, parts: list[tuple[float, str | None]]) -> Path:

@@ -23,7 +23,7 @@ from backbuddy.motion.landmarks import Landmarks
 from backbuddy.services import analyze as service
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-pytestmark = pytest.mark.xdist_group("mediapipe")
+pytestmark = pytest.mark.xdist_group("mediapipe_pose")
 
 
 def _landmarks(name: str) -> tuple[Landmarks, video.VideoInfo]:

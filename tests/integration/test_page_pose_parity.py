@@ -35,7 +35,7 @@ from backbuddy.web.camera_watch import CameraWatch, PoseEstimator, decode_jpeg
 from backbuddy.web.frames import FrameResult
 
 TRUTH = Path(__file__).resolve().parents[1] / "data" / "truth"
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mediapipe")]
+pytestmark = [pytest.mark.slow]
 
 
 @dataclass

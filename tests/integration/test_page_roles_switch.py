@@ -35,7 +35,7 @@ import page_people  # noqa: E402
 import receiver_truth  # noqa: E402
 from measure import truth_table  # noqa: E402
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mediapipe")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("page_roles_switch")]
 
 #: One clip per technique at the advised placement, each 5.2 s; the switch 3 s in, once the
 #: role frames have settled to their keep-alive rate.

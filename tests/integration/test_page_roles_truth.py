@@ -32,7 +32,7 @@ import page_people  # noqa: E402
 import receiver_truth  # noqa: E402
 from measure import truth_table  # noqa: E402
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mediapipe")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("page_roles_truth")]
 
 #: One clip per technique, the assistant in contact, at a placement the app accepted when they were
 #: rendered (the side-lying low front is refused since 2026-11-27: it reads like a table; the

@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from backbuddy.adapters import pose_bundle, video
 from backbuddy.adapters.mediapipe_pose import PoseModel
@@ -18,7 +17,6 @@ from backbuddy.web import page_pose
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIP = ROOT / "tests" / "data" / "pose2sim_cam01.mp4"
-pytestmark = pytest.mark.xdist_group("mediapipe")
 
 
 def vendoring():  # type: ignore[no-untyped-def]

@@ -24,7 +24,7 @@ from backbuddy.domain.techniques import Limits, Technique, VideoNeeds
 from backbuddy.services.pose_feed import iter_pose_events
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mediapipe")]
+pytestmark = [pytest.mark.slow]
 
 
 def _events(name: str, technique: tech.Technique) -> list[Event]:

@@ -17,7 +17,7 @@ from truth_runs import clip_landmarks, measure, result
 from backbuddy.domain import techniques
 from backbuddy.motion.monitors import PoseMonitor
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mediapipe")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("truth")]
 
 
 @pytest.mark.parametrize(

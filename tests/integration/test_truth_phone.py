@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
 import degrade  # noqa: E402
 import measure  # noqa: E402
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mediapipe")]
+pytestmark = [pytest.mark.slow]
 
 
 def _meta(clip_id: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from backbuddy.domain import techniques
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mediapipe")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("truth")]
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
 
 import receiver_truth  # noqa: E402
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mediapipe")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("two_people")]
 
 #: Unsure share allowed per clip: the measured share plus a margin (re-renders move MediaPipe
 #: by hairs). The front hug is a placement the app refuses: the two bodies merge there and

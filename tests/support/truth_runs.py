@@ -4,7 +4,7 @@ A session films the receiver's still set-up for seconds before any movement: Med
 tracker and smoothing, the speed filter and the placement gate are warm when the movement
 starts. So every truth integration test feeds a clip after `degrade.PRE_ROLL_S` (2 s) of its
 own first frame (`measure.WARM`), as `tools/calibrate/measure.py` and the bench do. The
-truth tests run in one xdist group (one process), so a clip used by several tests, or by
+truth tests run in one xdist group, "truth" (one process), so a clip used by several tests, or by
 several truth test modules, is estimated once (no landmark cache on disk: MediaPipe for real).
 """
 
