@@ -63,9 +63,10 @@ class AnswerPacer:
         """Count one analysed message; 0: answer it now, else seconds until an answer is due
         (hold the newest until then)."""
         self.analysed += 1
-        if showing != self._shown or now - self._at >= self.gap_s:
+        due = self._at + self.gap_s
+        if showing != self._shown or now >= due:
             return 0.0
-        return self._at + self.gap_s - now
+        return due - now
 
     def answered(self, showing: tuple[Any, ...], now: float) -> int:
         """An answer went out now for `showing`: how many messages it covers."""

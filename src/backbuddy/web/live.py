@@ -133,7 +133,7 @@ class LiveSession:
     _here_ms: float = 0.0
     #: When page landmarks are answered (`frame_answers`), and the newest one held back
     #: (its `frame_out` arguments and what it shows) until its answer is due.
-    _pacer: AnswerPacer = field(default_factory=AnswerPacer)
+    answers: AnswerPacer = field(default_factory=AnswerPacer)
     _held: tuple[FrameResult, ev.Pose, int, float, tuple[Any, ...]] | None = None
     _held_timer: asyncio.TimerHandle | None = None
 
@@ -341,7 +341,7 @@ class LiveSession:
         s = self.runner.state
         showing = shown(result, pose, s.mode, s.limits.gentle_speed_deg_s)
         now = time.monotonic()
-        wait = self._pacer.offer(showing, now)
+        wait = self.answers.offer(showing, now)
         if at_once or wait <= 0:
             self._send_answer(result, pose, seq, analyze_ms, showing, now)
             return
@@ -362,7 +362,7 @@ class LiveSession:
         if self._held_timer is not None:
             self._held_timer.cancel()
             self._held_timer = None
-        analysed = self._pacer.answered(showing, now)
+        analysed = self.answers.answered(showing, now)
         self.publish(frame_out(result, pose, seq, analyze_ms, analysed))
 
     def _answer_held(self) -> None:
@@ -516,7 +516,7 @@ class LiveSession:
         self.send = send
         self.hangup = hangup
         self.connections += 1
-        self._pacer.reset()  # the new page hears the next landmarks' answer at once
+        self.answers.reset()  # the new page hears the next landmarks' answer at once
 
     @property
     def gone(self) -> bool:

@@ -98,7 +98,7 @@ function onMessage(msg) {
       }
       break;
     case "frame":
-      timings.frames += 1;
+      timings.frames += msg.analysed || 1; // one answer may stand for several page landmarks
       if (camera) camera.answered(msg.seq);
       lastTracked = msg.tracked;
       if (msg.tracked) clearFrozen(); // a pose seen again: the picture moves
