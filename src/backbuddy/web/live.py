@@ -14,7 +14,9 @@ stepped on the event loop under the same lock (`SessionRunner.handle_quiet`),
 and page landmarks are analysed there too while that stays quick (`HERE_MAX_MS`):
 a trip to the worker and back for each of 40 events a second cost a session more
 server CPU than anything else it did (issue 15). Anything that writes still goes
-to the worker, in order.
+to the worker, in order. Page landmarks are answered (`frame`) at once when what the page
+shows from the answer changes, else at most 10 a second (`frame_answers`); camera frames,
+cues and state are never held.
 
 It outlives any one socket: when the page goes away the session is halted at
 once (a stop from the system) and, if no page comes back within the grace
