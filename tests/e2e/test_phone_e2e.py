@@ -292,4 +292,4 @@ def test_a_camera_repeating_its_last_picture_is_seen_as_frozen_with_the_pose_in_
     phone.wait_for_timeout(1500)
     expect(phone.locator("#phone-alert")).to_contain_text("Camera frozen")
     phone.evaluate(UNFREEZE)
-    expect(phone.locator("#phone-alert")).to_be_hidden(timeout=30000)
+    expect(phone.locator("#phone-alert")).to_be_hidden(timeout=60000)
