@@ -252,8 +252,17 @@ FREEZE_PERSON = """() => {
   const g = canvas.getContext('2d');
   g.drawImage(video, 0, 0);
   const still = g.getImageData(0, 0, canvas.width, canvas.height);
-  setInterval(() => g.putImageData(still, 0, 0), 50);
+  window.frozenRepaint = setInterval(() => g.putImageData(still, 0, 0), 50);
+  window.liveCamera = video.srcObject;
   video.srcObject = canvas.captureStream(20);
+  return video.play();
+}"""
+
+#: The camera comes back: the live picture again.
+UNFREEZE = """() => {
+  clearInterval(window.frozenRepaint);
+  const video = document.getElementById('video');
+  video.srcObject = window.liveCamera;
   return video.play();
 }"""
 
@@ -278,3 +287,9 @@ def test_a_camera_repeating_its_last_picture_is_seen_as_frozen_with_the_pose_in_
     expect(phone.locator("#phone-alert")).to_contain_text("Camera frozen", timeout=30000)
     expect(laptop.locator("#captions")).to_contain_text("has not changed")
     assert phone.evaluate("window.backbuddy.pose.where") == "page"
+    # The alert stays while the picture is frozen (the server's "tracked" grace after the
+    # freeze does not clear it), and goes once the receiver is seen moving again.
+    phone.wait_for_timeout(1500)
+    expect(phone.locator("#phone-alert")).to_contain_text("Camera frozen")
+    phone.evaluate(UNFREEZE)
+    expect(phone.locator("#phone-alert")).to_be_hidden(timeout=60000)

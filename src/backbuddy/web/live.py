@@ -14,7 +14,9 @@ stepped on the event loop under the same lock (`SessionRunner.handle_quiet`),
 and page landmarks are analysed there too while that stays quick (`HERE_MAX_MS`):
 a trip to the worker and back for each of 40 events a second cost a session more
 server CPU than anything else it did (issue 15). Anything that writes still goes
-to the worker, in order.
+to the worker, in order. Page landmarks are answered (`frame`) at once when what the page
+shows from the answer changes, else at most 10 a second (`frame_answers`); camera frames,
+cues and state are never held.
 
 It outlives any one socket: when the page goes away the session is halted at
 once (a stop from the system) and, if no page comes back within the grace
@@ -42,6 +44,7 @@ from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
 from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner
 from backbuddy.web import schemas
+from backbuddy.web.frame_answers import AnswerPacer, shown
 from backbuddy.web.frames import FrameAnalyzer, FrameResult
 
 log = logging.getLogger(__name__)
@@ -58,8 +61,10 @@ class FrameFailed(Exception):
         self.cause = cause
 
 
-def frame_out(result: FrameResult, pose: ev.Pose, seq: int, analyze_ms: float) -> dict[str, Any]:
-    """The page's overlay for one frame."""
+def frame_out(
+    result: FrameResult, pose: ev.Pose, seq: int, analyze_ms: float, analysed: int = 1
+) -> dict[str, Any]:
+    """The page's overlay for one frame (`analysed`: frames it answers, `frame_answers`)."""
     return schemas.FrameOut(
         t=round(pose.t, 3),
         seq=seq,
@@ -71,6 +76,7 @@ def frame_out(result: FrameResult, pose: ev.Pose, seq: int, analyze_ms: float) -
         speed_deg_s=pose.speed_deg_s,
         range_deg=pose.range_deg,
         analyze_ms=round(analyze_ms, 2),
+        analysed=analysed,
     ).model_dump()
 
 
@@ -127,6 +133,11 @@ class LiveSession:
     on_symptom: Callable[[LiveSession], None] | None = None
     #: How long the last page landmarks took to analyse, ms (`watch_frame`, `HERE_MAX_MS`).
     _here_ms: float = 0.0
+    #: When page landmarks are answered (`frame_answers`), and the newest one held back
+    #: (its `frame_out` arguments and what it shows) until its answer is due.
+    answers: AnswerPacer = field(default_factory=AnswerPacer)
+    _held: tuple[FrameResult, ev.Pose, int, float, tuple[Any, ...]] | None = None
+    _held_timer: asyncio.TimerHandle | None = None
 
     def __post_init__(self) -> None:
         self.runner.group_s = GROUP_S
@@ -321,8 +332,46 @@ class LiveSession:
                 )
             if here:
                 self._here_ms = analyze_ms
-            self.publish(frame_out(result, pose, seq, analyze_ms))
+            self._answer(result, pose, seq, analyze_ms, at_once=not here or bool(cues))
             self._show(cues, None)
+
+    def _answer(
+        self, result: FrameResult, pose: ev.Pose, seq: int, analyze_ms: float, at_once: bool
+    ) -> None:
+        """The `frame` answer: now, or (page landmarks showing nothing new) the newest one
+        when its gap is over (`frame_answers`). `at_once`: a camera frame, or cues came."""
+        s = self.runner.state
+        showing = shown(result, pose, s.mode, s.limits.gentle_speed_deg_s)
+        now = time.monotonic()
+        wait = self.answers.offer(showing, now)
+        if at_once or wait <= 0:
+            self._send_answer(result, pose, seq, analyze_ms, showing, now)
+            return
+        self._held = (result, pose, seq, analyze_ms, showing)
+        if self._held_timer is None:
+            self._held_timer = asyncio.get_running_loop().call_later(wait, self._answer_held)
+
+    def _send_answer(
+        self,
+        result: FrameResult,
+        pose: ev.Pose,
+        seq: int,
+        analyze_ms: float,
+        showing: tuple[Any, ...],
+        now: float,
+    ) -> None:
+        self._held = None
+        if self._held_timer is not None:
+            self._held_timer.cancel()
+            self._held_timer = None
+        analysed = self.answers.answered(showing, now)
+        self.publish(frame_out(result, pose, seq, analyze_ms, analysed))
+
+    def _answer_held(self) -> None:
+        """The held answer's gap is over: send it (unless the session let go meanwhile)."""
+        self._held_timer = None
+        if self._held is not None and not self._gone:
+            self._send_answer(*self._held, time.monotonic())
 
     def _frame_step(self, job: FrameJob) -> tuple[FrameResult, ev.Pose, tuple[Cue, ...], float]:
         """On the worker: the camera watch for the engine's current checks, then the pose."""
@@ -469,6 +518,7 @@ class LiveSession:
         self.send = send
         self.hangup = hangup
         self.connections += 1
+        self.answers.reset()  # the new page hears the next landmarks' answer at once
 
     @property
     def gone(self) -> bool:

@@ -220,6 +220,10 @@ class FrameOut(_Message):
     speed_deg_s: float
     range_deg: float
     analyze_ms: float
+    #: Frames or landmarks messages analysed since the previous answer, this one included:
+    #: page landmarks that change nothing shown are answered at most 10 a second
+    #: (`frame_answers`), so one answer may stand for several.
+    analysed: int = 1
 
 
 Keypoints = list[Annotated[list[float], Field(min_length=3, max_length=3)]]
