@@ -16,11 +16,8 @@ receiver again (the `frame` answers say so).
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -92,9 +89,38 @@ def jump_browser(
     browser.close()
 
 
+#: Installed before the page's scripts: logs, on the page's own clock (`performance.now()`,
+#: the clock its role-frame schedule runs on), each role frame sent and each `role`,
+#: `role_wanted` and `frame` message received. Timed from this test process instead
+#: (Playwright's websocket events), the lag of event delivery on a loaded box broke the
+#: schedule check now and then (0.25 s seen for a 400 ms answer).
+PAGE_LOG = """(() => {
+  const log = (window.__roleLog = []);
+  const Socket = window.WebSocket;
+  window.WebSocket = class extends Socket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (e) => {
+        if (typeof e.data !== "string") return;
+        const m = JSON.parse(e.data);
+        const now = performance.now();
+        if (m.type === "role_wanted") log.push(["wanted", now, m.reason]);
+        else if (m.type === "role" && m.next_ms != null) log.push(["answer", now, m.next_ms]);
+        else if (m.type === "frame") log.push(["frame", now, [m.identity, m.tracked]]);
+      });
+    }
+    send(data) {
+      const role = typeof data === "string" && data.includes('"type":"role_frame"');
+      if (role) log.push(["sent", performance.now(), null]);
+      return super.send(data);
+    }
+  };
+})();"""
+
+
 class Timeline:
-    """When the page sent role frames and got `role_wanted`, and each `frame` answer's
-    identity, on the test's clock."""
+    """When the page sent role frames and got `role_wanted`, each `frame` answer's identity,
+    and each role answer's `next_ms`, on the page's clock in seconds (`PAGE_LOG`)."""
 
     def __init__(self, page: Page) -> None:
         self.role_frames: list[float] = []
@@ -103,29 +129,26 @@ class Timeline:
         self.frames: list[tuple[float, str, bool]] = []  # (when, identity, tracked)
         self.answers: list[tuple[float, float]] = []  # (when, the server's next_ms)
         self.binary = 0
-        page.on("websocket", self._watch)
-
-    def _watch(self, ws: Any) -> None:
-        ws.on("framesent", self._sent)
-        ws.on("framereceived", self._got)
+        page.add_init_script(PAGE_LOG)
+        page.on("websocket", lambda ws: ws.on("framesent", self._sent))
 
     def _sent(self, payload: str | bytes) -> None:
         if isinstance(payload, bytes):
             self.binary += 0 if is_landmarks(payload) else 1
-        elif '"type":"role_frame"' in payload:
-            self.role_frames.append(time.monotonic())
 
-    def _got(self, payload: str | bytes) -> None:
-        if not isinstance(payload, str):
-            return
-        message = json.loads(payload)
-        if message.get("type") == "role_wanted":
-            self.wanted.append(time.monotonic())
-            self.reasons.append(message["reason"])
-        elif message.get("type") == "role" and message.get("next_ms") is not None:
-            self.answers.append((time.monotonic(), float(message["next_ms"])))
-        elif message.get("type") == "frame":
-            self.frames.append((time.monotonic(), message["identity"], message["tracked"]))
+    def read(self, page: Page) -> None:
+        """Take the page's log (call before the page closes)."""
+        for kind, ms, value in page.evaluate("window.__roleLog"):
+            t = ms / 1000
+            if kind == "sent":
+                self.role_frames.append(t)
+            elif kind == "wanted":
+                self.wanted.append(t)
+                self.reasons.append(value)
+            elif kind == "answer":
+                self.answers.append((t, float(value)))
+            else:
+                self.frames.append((t, value[0], value[1]))
 
 
 def test_settled_role_frames_are_few_and_a_jump_asks_for_one_at_once(
@@ -144,9 +167,10 @@ def test_settled_role_frames_are_few_and_a_jump_asks_for_one_at_once(
         page.wait_for_function(
             "(window.backbuddy.pose.stats.roles || {}).receiver > 0", timeout=60000
         )
-        began = time.monotonic()
+        began = page.evaluate("performance.now()") / 1000
         page.wait_for_timeout(WATCH_S * 1000)
         stats = page.evaluate("() => window.backbuddy.pose.stats")
+        timeline.read(page)
     finally:
         context.close()
     assert not errors, f"the page threw: {errors}"
@@ -173,11 +197,9 @@ def test_settled_role_frames_are_few_and_a_jump_asks_for_one_at_once(
         asked = any(a <= w <= b for w in timeline.wanted) if answered else True
         if answered and not asked:
             when, next_ms = answered[0]
-            # The test's clock is when Playwright hands the event to this process, which
-            # lags the page on a loaded box (1.82 s seen for a 2000 ms answer at load 15,
-            # 0.10 s for 134 ms): the larger of 0.15 s and a quarter of the wait is slack,
-            # which still tells 2 s from the 0.4 s settling rate.
-            slack = max(0.15, 0.25 * next_ms / 1000)
+            # On the page's clock the schedule is exact: its timer starts when the answer
+            # arrives, after this log's entry (20 ms for rounding).
+            slack = 0.02
             assert b - when >= next_ms / 1000 - slack, (
                 f"a role frame {b - when:.2f} s after an answer that said {next_ms:.0f} ms"
             )
