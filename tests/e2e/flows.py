@@ -38,3 +38,20 @@ def start_session(page: Any, base: str, camera: bool = True) -> None:
     go.click()
     page.wait_for_selector("#session[data-link='up']")
     page.wait_for_selector("#session[data-mode='setup']")
+
+
+def into_the_movement_listening(page: Any, base: str) -> None:
+    """A session without the camera whose microphone check passes (the clip's "stop" pauses
+    the set-up; Resume), then both set-up steps, until the first movement (mobilise)."""
+    start_session(page, base, camera=False)
+    page.get_by_role("button", name="Listen with the microphone").click()
+    page.wait_for_selector("#session[data-listening='checked']", timeout=30_000)
+    page.get_by_role("button", name="Resume").click()
+    page.wait_for_selector("#session[data-mode='setup']")
+    for _ in range(2):
+        page.get_by_role("button", name="We're in position").click()
+        page.wait_for_timeout(300)
+    page.wait_for_function(
+        "window.backbuddy.view.lastState && window.backbuddy.view.lastState.phase === 'mobilise'",
+        timeout=30_000,
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .flows import start_session
+from .flows import into_the_movement_listening, start_session
 from .test_voice_e2e import QUIET_AFTER_STOP, STOP, listening_server, mic_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -42,18 +42,7 @@ def test_sound_dropped_mid_movement_pauses_it_and_the_page_says_it_is_not_listen
 ):
     page = mic_page
     page.add_init_script(KEEP_SOCKET)
-    start_session(page, listening_server.url, camera=False)
-    page.get_by_role("button", name="Listen with the microphone").click()
-    expect(page.locator("#session")).to_have_attribute("data-listening", "checked", timeout=30_000)
-    page.get_by_role("button", name="Resume").click()
-    expect(page.locator("#session")).to_have_attribute("data-mode", "setup")
-    for _ in range(2):
-        page.get_by_role("button", name="We're in position").click()
-        page.wait_for_timeout(300)
-    page.wait_for_function(
-        "window.backbuddy.view.lastState && window.backbuddy.view.lastState.phase === 'mobilise'",
-        timeout=30_000,
-    )
+    into_the_movement_listening(page, listening_server.url)
     page.evaluate(BURST)
     session = page.locator("#session")
     expect(session).to_have_attribute("data-listening", "unavailable", timeout=10_000)

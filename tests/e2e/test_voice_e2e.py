@@ -22,7 +22,7 @@ from backbuddy.adapters.audio_files import write_wav
 from backbuddy.audio.samples import RATE
 
 from .conftest import BROWSER_ARGS, CHROMIUM, Server, shot, start_server
-from .flows import start_session
+from .flows import into_the_movement_listening, start_session
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -209,18 +209,7 @@ def test_a_microphone_that_ends_mid_movement_pauses_it_and_says_so(mic_page, lis
     sending, says it is not listening, and the server pauses the movement."""
     page = mic_page
     page.add_init_script(KEEP_STREAMS)
-    start_session(page, listening_server.url, camera=False)
-    page.get_by_role("button", name="Listen with the microphone").click()
-    expect(page.locator("#session")).to_have_attribute("data-listening", "checked", timeout=30_000)
-    page.get_by_role("button", name="Resume").click()
-    expect(page.locator("#session")).to_have_attribute("data-mode", "setup")
-    for _ in range(2):
-        page.get_by_role("button", name="We're in position").click()
-        page.wait_for_timeout(300)
-    page.wait_for_function(
-        "window.backbuddy.view.lastState && window.backbuddy.view.lastState.phase === 'mobilise'",
-        timeout=30_000,
-    )
+    into_the_movement_listening(page, listening_server.url)
     # The browser ends a track whose device went away ("ended"); stop() would not fire it.
     page.evaluate("window.__streams.at(-1).getAudioTracks()[0].dispatchEvent(new Event('ended'))")
     expect(page.locator("#session")).to_have_attribute("data-listening", "unavailable")
