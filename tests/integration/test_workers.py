@@ -10,6 +10,7 @@ said so, and Ctrl+C stops them all.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -198,11 +199,10 @@ def test_serve_with_two_workers_restarts_a_dead_one_and_stops_on_ctrl_c(tmp_path
     assert not healthy(port + 1)
 
 
-def test_workers_on_the_home_network_find_each_other_over_https_with_the_token(
-    tmp_path: Path,
-) -> None:
-    """`serve --lan --workers 2`: HTTPS with the token on both ports; a start on worker 1
-    finds the session running on worker 0 through their own calls (TLS, token-free)."""
+@contextlib.contextmanager
+def lan_workers(tmp_path: Path) -> Iterator[tuple[int, Path, str]]:
+    """The real `serve --lan --workers 2` on two free ports: (the first port, the TLS
+    directory, the token it printed); stopped with Ctrl+C after."""
     port = next_two_free()
     certs = tmp_path / "tls"
     cli = Path(sys.executable).with_name("backbuddy")
@@ -211,8 +211,19 @@ def test_workers_on_the_home_network_find_each_other_over_https_with_the_token(
     serve = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert serve.stdout is not None
-        line = serve.stdout.readline()
-        token = line.split("?token=")[1].split()[0]
+        token = serve.stdout.readline().split("?token=")[1].split()[0]
+        yield port, certs, token
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.communicate(timeout=60)
+
+
+def test_workers_on_the_home_network_find_each_other_over_https_with_the_token(
+    tmp_path: Path,
+) -> None:
+    """`serve --lan --workers 2`: HTTPS with the token on both ports; a start on worker 1
+    finds the session running on worker 0 through their own calls (TLS, token-free)."""
+    with lan_workers(tmp_path) as (port, certs, token):
         first, second = (f"https://127.0.0.1:{p}" for p in (port, port + 1))
         ca = ssl.create_default_context(cafile=str(certs / "ca.pem"))
 
@@ -237,9 +248,6 @@ def test_workers_on_the_home_network_find_each_other_over_https_with_the_token(
             assert (again.status_code, again.headers["location"]) == (303, f"{first}/session/1")
             # Without the token a worker's door stays shut, the siblings' calls too.
             assert httpx.get(f"{second}/workers/sessions", verify=ca).status_code == 401
-    finally:
-        serve.send_signal(signal.SIGINT)
-        serve.communicate(timeout=60)
 
 
 def test_a_symptom_on_one_worker_halts_the_session_on_the_other_and_refuses_a_new_start(
@@ -296,15 +304,7 @@ def test_wrong_tokens_at_two_workers_count_together_towards_the_lock_out(
     lan = own_address()
     if lan is None:
         pytest.skip("this machine has no address but loopback to come from")
-    port = next_two_free()
-    certs = tmp_path / "tls"
-    cli = Path(sys.executable).with_name("backbuddy")
-    command = [str(cli), "serve", "--lan", "--workers", "2", "--port", str(port)]
-    command += ["--no-browser", "--cert-dir", str(certs), "--db", str(tmp_path / "w.sqlite3")]
-    serve = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert serve.stdout is not None
-        token = serve.stdout.readline().split("?token=")[1].split()[0]
+    with lan_workers(tmp_path) as (port, certs, token):
         ca = ssl.create_default_context(cafile=str(certs / "ca.pem"))
         ca.check_hostname = False  # the certificate names this machine; we come by address
         doors = [f"https://{lan}:{p}/healthz" for p in (port, port + 1)]
@@ -321,6 +321,3 @@ def test_wrong_tokens_at_two_workers_count_together_towards_the_lock_out(
         assert wait_until(lambda: all(status(d, token) == 429 for d in doors), within=10.0), [
             status(d, token) for d in doors
         ]
-    finally:
-        serve.send_signal(signal.SIGINT)
-        serve.communicate(timeout=60)
