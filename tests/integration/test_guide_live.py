@@ -62,7 +62,8 @@ class Terminal:
             os.close(self.master)
 
 
-def test_live_guide_keys_drive_the_session_and_space_halts(tmp_path):
+def _screened_db(tmp_path: Path) -> str:
+    """A store whose receiver answered the screening clear (`backbuddy screen`), by URL."""
     db = f"sqlite:///{tmp_path / 'live.sqlite3'}"
     screened = subprocess.run(
         [str(BIN), "screen", "seated_hug_extension", "--answers", str(CLEAR), "--db", db],
@@ -70,6 +71,11 @@ def test_live_guide_keys_drive_the_session_and_space_halts(tmp_path):
         check=False,
     )
     assert screened.returncode == 0
+    return db
+
+
+def test_live_guide_keys_drive_the_session_and_space_halts(tmp_path):
+    db = _screened_db(tmp_path)
     term = Terminal("guide", "seated_hug_extension", "--db", db)
     term.expect("Set-up: Receiver sits and crosses the arms")
     term.send("\r")
@@ -103,13 +109,7 @@ def test_live_guide_keys_drive_the_session_and_space_halts(tmp_path):
     ("key", "kind"), [("h", "chest_pain"), ("l", "localised_pain"), ("t", "tingling")]
 )
 def test_a_symptom_key_halts_for_good_and_history_keeps_it(tmp_path, key, kind):
-    db = f"sqlite:///{tmp_path / 'live.sqlite3'}"
-    screened = subprocess.run(
-        [str(BIN), "screen", "seated_hug_extension", "--answers", str(CLEAR), "--db", db],
-        capture_output=True,
-        check=False,
-    )
-    assert screened.returncode == 0
+    db = _screened_db(tmp_path)
     term = Terminal("guide", "seated_hug_extension", "--db", db)
     term.expect(f"[{key}] {kind.replace('_', ' ')}")  # the key is on the screen
     term.send("\r")
@@ -135,13 +135,7 @@ def test_a_symptom_key_halts_for_good_and_history_keeps_it(tmp_path, key, kind):
 def test_live_guide_without_microphone_or_speakers_says_so_once_and_runs_on_keys(tmp_path):
     """This machine has no sound devices: --mic and --voice each give one plain line, the
     screen says to say stop to the partner, and space still halts."""
-    db = f"sqlite:///{tmp_path / 'live.sqlite3'}"
-    screened = subprocess.run(
-        [str(BIN), "screen", "seated_hug_extension", "--answers", str(CLEAR), "--db", db],
-        capture_output=True,
-        check=False,
-    )
-    assert screened.returncode == 0
+    db = _screened_db(tmp_path)
     term = Terminal("guide", "seated_hug_extension", "--mic", "--voice", "--db", db)
     term.expect("Not listening: no microphone")
     term.expect("No spoken cues: no audio output device")
@@ -162,13 +156,7 @@ def test_live_guide_without_microphone_or_speakers_says_so_once_and_runs_on_keys
 
 
 def _screened_terminal(tmp_path: Path) -> tuple[str, Terminal]:
-    db = f"sqlite:///{tmp_path / 'live.sqlite3'}"
-    screened = subprocess.run(
-        [str(BIN), "screen", "seated_hug_extension", "--answers", str(CLEAR), "--db", db],
-        capture_output=True,
-        check=False,
-    )
-    assert screened.returncode == 0
+    db = _screened_db(tmp_path)
     term = Terminal("guide", "seated_hug_extension", "--db", db)
     term.expect("Set-up: Receiver sits and crosses the arms")
     return db, term
