@@ -128,13 +128,19 @@ def show_code(laptop: Page) -> str:
     return str(text)
 
 
+def laptop_showing_the_code(contexts: Contexts, base: str) -> tuple[Page, str]:
+    """A laptop page with a session started (camera watch on, pose on the server) showing
+    its phone code; the laptop and the link read from the code."""
+    laptop = contexts.page({"width": 1280, "height": 900}, pose="server")
+    laptop.goto(base)
+    start_session(laptop, base, camera=True)
+    return laptop, show_code(laptop)
+
+
 def test_the_phone_streams_the_camera_the_laptop_guides_and_the_phones_stop_halts(
     contexts: Contexts, https_server: Server, certificates: tls.Certificates
 ) -> None:
-    laptop = contexts.page({"width": 1280, "height": 900}, pose="server")
-    laptop.goto(https_server.url)
-    start_session(laptop, https_server.url, camera=True)
-    link = show_code(laptop)
+    laptop, link = laptop_showing_the_code(contexts, https_server.url)
     assert link.startswith(f"{https_server.url}/phone/")
     assert "pair=" in link
     panel = laptop.locator("#phone-panel")
@@ -180,10 +186,7 @@ def test_the_phone_streams_the_camera_the_laptop_guides_and_the_phones_stop_halt
 def test_a_second_phone_a_used_code_and_a_wrong_code_are_refused(
     contexts: Contexts, https_server: Server
 ) -> None:
-    laptop = contexts.page({"width": 1280, "height": 900}, pose="server")
-    laptop.goto(https_server.url)
-    start_session(laptop, https_server.url, camera=True)
-    link = show_code(laptop)
+    laptop, link = laptop_showing_the_code(contexts, https_server.url)
     phone = contexts.page(PHONE, pose="server", mobile=True)
     phone.goto(link)
     laptop.wait_for_selector("#session[data-phone='streaming']", timeout=30000)
@@ -227,10 +230,7 @@ def test_a_frozen_phone_camera_is_shown_on_the_phone_itself(
 ) -> None:
     """Red-team leftover 4: the server told the laptop and the phone "camera_frozen", but the
     phone page dropped it; the person holding the phone saw nothing. It says it now."""
-    laptop = contexts.page({"width": 1280, "height": 900}, pose="server")
-    laptop.goto(https_server.url)
-    start_session(laptop, https_server.url, camera=True)
-    link = show_code(laptop)
+    laptop, link = laptop_showing_the_code(contexts, https_server.url)
     phone = contexts.page(PHONE, pose="server", mobile=True)
     phone.goto(link)
     laptop.wait_for_selector("#session[data-phone='streaming']", timeout=30000)
@@ -275,10 +275,7 @@ def test_a_camera_repeating_its_last_picture_is_seen_as_frozen_with_the_pose_in_
     check never fired: the receiver stayed "seen", all set-up checks passing, on a frozen
     picture. The page now gives the same picture the same numbers, and the server says the
     camera is frozen (tracking lost: a movement pauses, I4), on the phone and the laptop."""
-    laptop = contexts.page({"width": 1280, "height": 900}, pose="server")
-    laptop.goto(https_server.url)
-    start_session(laptop, https_server.url, camera=True)
-    link = show_code(laptop)
+    laptop, link = laptop_showing_the_code(contexts, https_server.url)
     phone = contexts.page(PHONE, pose="page", mobile=True)
     phone.goto(link)
     phone.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
