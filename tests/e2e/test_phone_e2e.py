@@ -104,6 +104,17 @@ def phone_shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
+def read_qr(image: np.ndarray) -> str:
+    """The text of the QR code in `image`, '' if none can be read. OpenCV's classic detector
+    misses about 2 in 100 of our pairing codes at 220 px however often it looks (CI stop 22:
+    ten seconds of screenshots, none read); the ArUco-based detector read 400 of 400."""
+    for detector in (cv2.QRCodeDetectorAruco(), cv2.QRCodeDetector()):
+        text, _, _ = detector.detectAndDecode(image)
+        if text:
+            return str(text)
+    return ""
+
+
 def show_code(laptop: Page) -> str:
     """Press "Use a phone as the camera"; the link, read back from the QR code on screen."""
     laptop.get_by_role("button", name="Use a phone as the camera").click()
@@ -120,7 +131,7 @@ def show_code(laptop: Page) -> str:
     deadline = time.monotonic() + 10.0
     while True:
         image = cv2.imdecode(np.frombuffer(qr.screenshot(), np.uint8), cv2.IMREAD_GRAYSCALE)
-        text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+        text = read_qr(image)
         if text or time.monotonic() > deadline:
             break
         laptop.wait_for_timeout(200)
@@ -135,6 +146,25 @@ def laptop_showing_the_code(contexts: Contexts, base: str) -> tuple[Page, str]:
     laptop.goto(base)
     start_session(laptop, base, camera=True)
     return laptop, show_code(laptop)
+
+
+def test_the_code_reader_reads_every_pairing_code_the_server_can_make() -> None:
+    """The helper the phone tests read the laptop's code with: 300 pairing links of the real
+    shape (seeded), drawn at the page's 220 px. OpenCV's classic detector alone misses some of
+    them (CI stop 22 failed so)."""
+    import random
+
+    import qrcode
+
+    rng = random.Random(22)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for _ in range(300):
+        url = "https://127.0.0.1:42001/phone/1?pair=" + "".join(rng.choices(alphabet, k=32))
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+        code.add_data(url)
+        code.make()
+        cells = np.where(np.array(code.get_matrix()), 0, 255).astype(np.uint8)
+        assert read_qr(cv2.resize(cells, (220, 220), interpolation=cv2.INTER_AREA)) == url
 
 
 def test_the_phone_streams_the_camera_the_laptop_guides_and_the_phones_stop_halts(
