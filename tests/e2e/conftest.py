@@ -82,11 +82,15 @@ def playwright() -> Iterator[Playwright]:
         yield p
 
 
-def camera_y4m(source: Path, dest: Path) -> Path:
-    """`source` as the raw 30 frames/s y4m that Chromium's fake camera plays, at `dest`."""
+def camera_y4m(source: Path, dest: Path, *, noise: bool = False) -> Path:
+    """`source` as the raw 30 frames/s y4m that Chromium's fake camera plays, at `dest`.
+    `noise`: a little temporal noise, as a real sensor gives (a rendered clip repeats identical
+    frames, which the app reads as a frozen camera after 0.3 s); off where a test compares the
+    page's numbers with the server's on the clip itself."""
     need("ffmpeg")
     subprocess.run(
         ["ffmpeg", "-loglevel", "error", "-y", "-i", str(source)]
+        + (["-vf", "noise=alls=3:allf=t"] if noise else [])
         + ["-pix_fmt", "yuv420p", "-r", "30", str(dest)],
         check=True,
     )

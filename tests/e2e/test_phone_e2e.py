@@ -14,7 +14,6 @@ phone's Stop halts the session. A second phone, a used code and a wrong code are
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,16 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 
 from backbuddy.web import tls
 
-from .conftest import BROWSER_ARGS, CHROMIUM, ROOT, SHOTS, Server, need, shot, start_server
+from .conftest import (
+    BROWSER_ARGS,
+    CHROMIUM,
+    ROOT,
+    SHOTS,
+    Server,
+    camera_y4m,
+    shot,
+    start_server,
+)
 from .flows import start_session
 from .test_page_pose_e2e import ALL_CHECKS_PASS, Watched
 
@@ -46,17 +54,10 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> tls.Certificates:
 def phone_browser(
     playwright: Playwright, tmp_path_factory: pytest.TempPathFactory, certificates: tls.Certificates
 ) -> Iterator[Browser]:
-    need("ffmpeg")
-    clip = tmp_path_factory.mktemp("phone-camera") / "hug.y4m"
-    # A real sensor never gives the same picture twice; the rendered set-up clip does (runs of
-    # up to 17 identical frames, 0.57 s, longer than the 0.3 s after which the app calls a
-    # picture frozen), so the "live" camera itself read as frozen now and then and the frozen
-    # test's alert came back after the camera did. A little temporal noise makes it a camera.
-    subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-i", str(HUG_CLIP)]
-        + ["-vf", "noise=alls=3:allf=t", "-pix_fmt", "yuv420p", "-r", "30", str(clip)],
-        check=True,
-    )
+    # The rendered set-up clip repeats identical frames for up to 0.57 s (longer than the 0.3 s
+    # after which the app calls a picture frozen), so without a sensor's noise the "live" camera
+    # itself read as frozen now and then, and the frozen test's alert came back after it.
+    clip = camera_y4m(HUG_CLIP, tmp_path_factory.mktemp("phone-camera") / "hug.y4m", noise=True)
     args = [
         *BROWSER_ARGS,
         f"--use-file-for-fake-video-capture={clip}",

@@ -29,15 +29,24 @@ class Repeats:
         self._digest: bytes | None = None
         self._since = 0.0
         self._told = False
+        self._thawed = False
 
     def frozen(self, data: bytes, now: float) -> bool:
         """Has this exact frame (`data`) been coming for longer than the limit? `now`:
         server time, seconds."""
         digest = hashlib.blake2b(pixels_part(data), digest_size=16).digest()
         if digest != self._digest:
+            self._thawed = self._told
             self._digest, self._since, self._told = digest, now, False
             return False
         return now - self._since > self.limit_s
+
+    def thawed(self) -> bool:
+        """Did the picture just move after a freeze the page was told of? True once per
+        freeze: the page takes its alert down on this word, not by guessing from "tracked"
+        (which a re-run of the model on the frozen picture could set, then hold)."""
+        thawed, self._thawed = self._thawed, False
+        return thawed
 
     def tell(self, now: float) -> str | None:
         """The words for the page the first time a freeze is found (then None)."""

@@ -258,6 +258,12 @@ class RoleWantedOut(_Message):
     reason: str
 
 
+class CameraMovingOut(_Message):
+    """The camera's picture moves again after a `camera_frozen` error: its alert can go."""
+
+    type: Literal["camera_moving"] = "camera_moving"
+
+
 class ErrorOut(_Message):
     """Something the page sent was refused; `fatal` means the socket closes next."""
 

@@ -248,7 +248,11 @@ class Connection:
     def _frozen(self, data: bytes, now: float) -> bool:
         """Has exactly this frame (or these landmarks) been coming for longer than the stale
         limit (`repeats`: a frozen camera)? The page is told once per freeze."""
-        if not self.live.takes_frames_from(self.source) or not self.repeats.frozen(data, now):
+        if not self.live.takes_frames_from(self.source):
+            return False
+        if not self.repeats.frozen(data, now):
+            if self.repeats.thawed():
+                self.live.publish(schemas.CameraMovingOut().model_dump())
             return False
         if (words := self.repeats.tell(now)) is not None:
             # Everyone is told: with a phone as the camera, the laptop shows why it paused.

@@ -85,6 +85,7 @@ def test_landmarks_repeated_exactly_count_as_nobody_seen(tmp_path: Path) -> None
             assert said["code"] == "camera_frozen"
             assert until(ws, lambda m: m["type"] == "frame")["tracked"] is False
             ws.send_json(landmarks_message(image=points(seed=7)))
+            assert until(ws, lambda m: m["type"] == "camera_moving")  # the alert can go
             assert until(ws, lambda m: m["type"] == "frame")["tracked"] is True
 
 
@@ -102,7 +103,20 @@ def test_a_new_comment_on_the_same_picture_is_no_new_picture() -> None:
     assert repeats.frozen(_jpeg(b"c"), 0.31)
     assert repeats.tell(0.31) is not None
     assert repeats.tell(0.5) is None  # told once per freeze
+    assert not repeats.thawed()  # still frozen
     assert not repeats.frozen(next(moving_jpegs()), 0.6)  # the picture moves again
+    assert repeats.thawed()
+    assert not repeats.thawed()  # said once
+
+
+def test_a_short_run_of_repeats_nobody_was_told_of_is_no_thaw() -> None:
+    """Only a freeze the page was told of is taken back: a page whose timer is faster than
+    its camera repeats a picture briefly, and no alert went up to come down."""
+    repeats = Repeats(limit_s=0.3)
+    assert not repeats.frozen(_jpeg(b"a"), 0.0)
+    assert not repeats.frozen(_jpeg(b"a"), 0.2)
+    assert not repeats.frozen(next(moving_jpegs()), 0.25)
+    assert not repeats.thawed()
 
 
 def test_a_frozen_phone_camera_is_said_on_the_laptop_too(tmp_path: Path) -> None:

@@ -15,10 +15,6 @@ const stateText = document.getElementById("phone-state");
 let camera = null;
 let pagePose = null;
 let lastTracked = false;
-// Since the camera_frozen alert: has a frame answer said nobody is seen? The server answers
-// a frozen picture (or frozen landmarks) as nobody seen but keeps "tracked" for its 300 ms
-// grace for a missed pose, so only a pose seen again after that means the picture moves.
-let lostSinceFrozen = false;
 let presses = 0;
 let over = false;
 // Read by the browser tests: where the pose runs, and what was sent.
@@ -61,7 +57,6 @@ function showAlert(msg) {
   box.textContent = msg.code === "camera_frozen" ? `Camera frozen: ${msg.message}` : msg.message;
   box.hidden = false;
   root.dataset.alert = msg.code;
-  lostSinceFrozen = false;
 }
 
 function clearFrozen() {
@@ -87,6 +82,9 @@ function onMessage(msg) {
       if (msg.camera && !camera) startCamera(msg.max_fps, Boolean(msg.roles));
       break;
     case "role": // where the receiver is (two-person step, roles.js)
+    case "camera_moving": // the picture moves again after camera_frozen
+      clearFrozen();
+      break;
     case "role_wanted": // the server wants a role frame now (the landmarks jumped)
       if (pagePose) pagePose.role(msg);
       break;
@@ -106,8 +104,6 @@ function onMessage(msg) {
       timings.frames += msg.analysed || 1; // one answer may stand for several page landmarks
       if (camera) camera.answered(msg.seq);
       lastTracked = msg.tracked;
-      if (!msg.tracked) lostSinceFrozen = true;
-      else if (lostSinceFrozen) clearFrozen(); // a pose seen again: the picture moves
       if (!pagePose) drawSkeleton(overlay, video, msg.landmarks, msg.tracked);
       break;
     case "cues":

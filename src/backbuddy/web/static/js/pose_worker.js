@@ -100,7 +100,11 @@ function pixelsKey(bitmap, role) {
     a = Math.imul(a ^ words[i], 0x01000193);
     b = Math.imul(b ^ words[i], 0x85ebca6b) ^ (b >>> 13);
   }
-  return `${w}x${h}:${a >>> 0}:${b >>> 0}:${role && role.box ? role.ms : ""}`;
+  // The crop and the greyed others follow the role answer's geometry, not its time: a frozen
+  // picture's role frames get the same answer each time, so a new answer alone must not make
+  // the model run again (new, drifting numbers would read to the server as a moving picture).
+  const where = role && role.box ? JSON.stringify([role.box, role.others_boxes, role.receiver, role.others]) : "";
+  return `${w}x${h}:${a >>> 0}:${b >>> 0}:${where}`;
 }
 
 function detect({ bitmap, ms, role }) {
