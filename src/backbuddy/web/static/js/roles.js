@@ -102,6 +102,81 @@ export class RoleFrames {
   }
 }
 
+// The same schedule, but the people detector runs here (people_worker.js, MoveNet on
+// @litertjs/core): the picture stays on this device and only the people found go to the
+// server (`role_people`), which applies its own role rule to them and answers as for a role
+// frame. `load()` rejects when the runtime or model cannot start here: the caller then falls
+// back to RoleFrames (pictures to the server) and says so.
+export class RolePeople extends RoleFrames {
+  constructor(video, send) {
+    super(video, send);
+    this.worker = null;
+    this.busy = false;
+    this.stats.inferMs = [];
+    this.stats.where = "page";
+  }
+
+  async load() {
+    this.worker = new Worker("/static/js/people_worker.js");
+    const loaded = new Promise((resolve, reject) => {
+      this.worker.onmessage = ({ data }) => (data.type === "loaded" ? resolve() : reject(new Error(data.message)));
+      this.worker.onerror = (e) => reject(new Error(e.message || "the people worker failed"));
+    });
+    this.worker.postMessage({ type: "load", longSide: ROLE_MAX_SIDE });
+    try {
+      await loaded;
+    } catch (err) {
+      this.stop();
+      throw err;
+    }
+    this.worker.onmessage = ({ data }) => this.found(data);
+    this.worker.onerror = () => { this.busy = false; };
+  }
+
+  stop() {
+    super.stop();
+    if (this.worker) this.worker.terminate();
+    this.worker = null;
+  }
+
+  async capture() {
+    const now = performance.now();
+    if (this.busy || !this.worker || (this.waiting && now - this.waiting.at < ANSWER_TIMEOUT_MS)) return;
+    const { videoWidth: vw, videoHeight: vh } = this.video;
+    if (!vw || !vh) return;
+    const scale = Math.min(1, ROLE_MAX_SIDE / Math.max(vw, vh));
+    const ms = Math.round(now * 10) / 10;
+    this.busy = true;
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(this.video, {
+        resizeWidth: Math.round(vw * scale), resizeHeight: Math.round(vh * scale), resizeQuality: "medium",
+      });
+    } catch {
+      this.busy = false;
+      return;
+    }
+    if (!this.worker) return bitmap.close();
+    this.waiting = { ms, at: now };
+    this.worker.postMessage({ type: "frame", bitmap, ms }, [bitmap]);
+  }
+
+  found(data) {
+    this.busy = false;
+    if (this.timer === null) return;
+    if (data.type !== "people") {
+      this.stats.failed = data.message;
+      this.waiting = null;
+      return;
+    }
+    this.stats.inferMs.push(Math.round(data.inferMs));
+    if (this.stats.inferMs.length > 100) this.stats.inferMs.shift();
+    const r = (v) => Math.round(v * 1e4) / 1e4;
+    const people = data.people.map(([kp, box, score]) => [kp.map(([x, y, s]) => [r(x), r(y), r(s)]), box.map(r), r(score)]);
+    if (this.send({ v: 1, type: "role_people", ms: data.ms, size: data.size, people })) this.stats.sent += 1;
+  }
+}
+
 // The receiver's box (0..1) padded, in the frame's pixels, clipped to it.
 function cropAround(box, w, h) {
   const bw = (box[2] - box[0]) * w, bh = (box[3] - box[1]) * h;
