@@ -10,8 +10,9 @@ model. The message passes the same gate as a role frame (the role-frame rate, at
 `ROLE_FLOOD` a second for both kinds together), then:
 
 * its shape: at most six people of 17 keypoints [x, y, score], a box and a score (schema);
-* its ranges: x and y within `XY` of the frame (the page pads its input up to a multiple of
-  32 px, so a point may lie a little past the edge), scores in 0..1, boxes not inverted;
+* its ranges: x and y within `XY` of the frame (MoveNet places points a little past its
+  input, and the page pads the input up to a multiple of 32 px), scores in 0..1, boxes not
+  inverted;
 * its time: strictly after the previous role message's `ms` (frame or people), and not
   ahead of the server's clock as the page's landmarks place it (`PageClock.ahead`).
 
@@ -28,8 +29,10 @@ import numpy as np
 from backbuddy.motion import people as P
 from backbuddy.web import schemas
 
-#: x and y of keypoints and boxes, in fractions of the frame.
-XY = (-0.05, 1.5)
+#: x and y of keypoints and boxes, in fractions of the frame. MoveNet's rows reach a little
+#: past its input (−0.063..1.008 seen on the two-person truth clips, people under the noise
+#: score included), and the input is the frame padded up to a multiple of 32 (up to ×1.4).
+XY = (-0.5, 1.5)
 
 
 class PeopleRefused(ValueError):
