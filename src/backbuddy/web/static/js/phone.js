@@ -162,6 +162,7 @@ async function startCamera(maxFps, roles = false) {
     if (!pagePose) return;
     Object.assign(pose, { where: "page", reason: null });
     poseNote(pagePoseNote("phone", delegate, roles, "the backbuddy server on the laptop", pagePose.peopleProblem));
+    pagePose.onPeopleProblem = (why) => poseNote(pagePoseNote("phone", delegate, roles, "the backbuddy server on the laptop", why));
   } catch (err) {
     serverPose(`The pose model could not start on this phone (${err.message}).`);
   }

@@ -70,14 +70,25 @@ export class PagePose {
       // localStorage backbuddy-people=server: role frames as before (a choice, and for tests).
       if (localStorage.getItem("backbuddy-people") === "server") throw new Error("it was set to run on the server");
       await this.roleFrames.load();
+      this.roleFrames.onBroken = (why) => this.framesInstead(`it failed: ${why}`);
       return null;
     } catch (err) {
-      this.roleFrames = new RoleFrames(this.video, this.send);
-      this.roleFrames.stats.where = "server";
-      this.roleFrames.stats.problem = err.message;
-      this.stats.roles = this.roleFrames.stats;
+      this.framesInstead(err.message);
       return err.message;
     }
+  }
+
+  // Role frames instead of the page's people detector (it could not start, or broke);
+  // onPeopleProblem(why) lets the caller say so.
+  framesInstead(why) {
+    const running = this.roleFrames && this.roleFrames.timer !== null;
+    if (this.roleFrames) this.roleFrames.stop();
+    this.roleFrames = new RoleFrames(this.video, this.send);
+    Object.assign(this.roleFrames.stats, { where: "server", problem: why });
+    this.stats.roles = this.roleFrames.stats;
+    this.peopleProblem = why;
+    if (running && !this.stopped) this.roleFrames.start();
+    if (this.onPeopleProblem) this.onPeopleProblem(why);
   }
 
   // A `role` message from the server: where the receiver is (or unsure: the last place kept;

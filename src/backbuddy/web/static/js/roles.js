@@ -17,6 +17,8 @@ const QUALITY = 0.7;
 const ANSWER_TIMEOUT_MS = 2000;
 // How often the page checks whether a role frame is due.
 const TICK_MS = 50;
+// The page's people detector failing this many times in a row: role frames instead.
+const BROKEN_AFTER = 3;
 
 // The crop adds this much of the receiver's box on each side (above: the head and arms).
 const PAD_SIDE = 0.25, PAD_TOP = 0.3, PAD_BOTTOM = 0.15;
@@ -165,10 +167,16 @@ export class RolePeople extends RoleFrames {
     this.busy = false;
     if (this.timer === null) return;
     if (data.type !== "people") {
+      // Retried at the settling rate; after BROKEN_AFTER failures in a row the caller falls
+      // back to role frames (onBroken). Meanwhile no answer comes: the landmarks turn unsure.
       this.stats.failed = data.message;
+      this.failures = (this.failures || 0) + 1;
       this.waiting = null;
+      this.dueAt = performance.now() + 1000 / ROLE_FPS;
+      if (this.failures >= BROKEN_AFTER && this.onBroken) this.onBroken(data.message);
       return;
     }
+    this.failures = 0;
     this.stats.inferMs.push(Math.round(data.inferMs));
     if (this.stats.inferMs.length > 100) this.stats.inferMs.shift();
     const r = (v) => Math.round(v * 1e4) / 1e4;

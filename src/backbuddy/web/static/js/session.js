@@ -241,6 +241,7 @@ async function startCamera(maxFps, roles = false) {
     if (!pagePose) return; // fell back while loading
     Object.assign(pose, { where: "page", reason: null });
     poseNote(pagePoseNote("device", delegate, roles, "the backbuddy server", pagePose.peopleProblem));
+    pagePose.onPeopleProblem = (why) => poseNote(pagePoseNote("device", delegate, roles, "the backbuddy server", why));
   } catch (err) {
     serverPose(`The pose model could not start on this device (${err.message}).`);
   }
