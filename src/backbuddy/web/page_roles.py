@@ -2,10 +2,13 @@
 
 The page's pose model (MediaPipe PoseLandmarker, one person) follows whoever its
 detector finds first, and with the assistant in view that is often the assistant. So,
-with the two-person step on, the page also sends a small JPEG now and then
-(`schemas.RoleFrameIn`, at most `ROLE_MAX_SIDE` px on its long side). The server runs
-the people detector (MoveNet MultiPose) and the role rule (`motion.people.choose`) on
-it, off the event loop, and answers (`schemas.RoleOut`) with the receiver's box and
+with the two-person step on, the page also runs the people detector (MoveNet MultiPose
+on `@litertjs/core`, `static/js/people_worker.js`) now and then and sends the people it
+found (`schemas.RolePeopleIn`, checked by `role_people`; `PageRoles.place`). Where that
+detector cannot run, it sends a small JPEG instead (`schemas.RoleFrameIn`, at most
+`ROLE_MAX_SIDE` px on its long side), and the server runs the same detector on it, off
+the event loop (`PageRoles.look`). Either way the server applies its role rule
+(`motion.people.choose`) and answers (`schemas.RoleOut`) with the receiver's box and
 keypoints and everyone else's keypoints, or "unsure", for the frame time it refers to.
 The page then runs its model on a crop around the receiver with the others greyed out
 (`static/js/roles.js`, the page's twin of `adapters/receiver_pose.py`). Role frames are
@@ -14,11 +17,10 @@ used for this answer only and are not kept.
 How often (the server decides; each `role` answer says when the next role frame is
 wanted, `next_ms`): every `SETTLE_MS` while the roles are not settled, then one every
 `KEEPALIVE_MS`, and at once (`role_wanted`) when the landmarks break their continuity.
-One role frame costs the server ~58 ms of CPU (MoveNet at 384 px), so the settled rate is
-what a session costs. (Measured 2026-11-27: one interpreter thread instead of two costs the
-same CPU, 60 ms; 320 px costs 45 ms and 256 px 27 ms but finds the receiver far less often,
-51 % at 256 px; MoveNet in the page needs `@litertjs/core`, which is not vendored, and
-would cost the page ~2.25 × its 93–106 ms at 256 px, where the page keeps ~10 poses/s.)
+One role frame costs the server ~52–58 ms of CPU (MoveNet at 384 px); the page's people
+cost it ~0.3 ms (checks and the role rule). (Measured 2026-11-27: one interpreter thread
+instead of two costs the same CPU, 60 ms; 320 px costs 45 ms and 256 px 27 ms but finds
+the receiver far less often, 51 % at 256 px; so the page runs 384 px too.)
 
 `PageRoles.unsure` then judges each landmarks message. Its identity is "receiver" only
 along a *chain*: a role answer that found the receiver is matched with the page's

@@ -1,7 +1,8 @@
 // Who is who when pose runs in the page (issue 15, item 2; server side: web/page_roles.py).
 // The page's pose model follows one person, often the assistant. So, with the two-person
-// step on (hello.roles), a small picture goes to the backbuddy server when the server
-// wants one (RoleFrames, main thread): each answer (a `role` message) says when the next
+// step on (hello.roles), the page runs the people detector itself when the server wants
+// to know who is who and sends the people found (RolePeople), or, where that detector
+// cannot run, a small picture goes to the backbuddy server (RoleFrames, main thread): each answer (a `role` message) says when the next
 // is wanted (`next_ms`: a few at the start, then one every 2 s), and a `role_wanted`
 // message asks for one at once (the landmarks jumped). The answer carries the receiver's
 // box and everyone's keypoints, and the pose worker runs the model on a crop around the
