@@ -2,9 +2,10 @@
 // The page's pose model follows one person, often the assistant. So, with the two-person
 // step on (hello.roles), the page runs the people detector itself when the server wants
 // to know who is who and sends the people found (RolePeople), or, where that detector
-// cannot run, a small picture goes to the backbuddy server (RoleFrames, main thread): each answer (a `role` message) says when the next
-// is wanted (`next_ms`: a few at the start, then one every 2 s), and a `role_wanted`
-// message asks for one at once (the landmarks jumped). The answer carries the receiver's
+// cannot run, a small picture goes to the backbuddy server (RoleFrames, main thread):
+// each answer (a `role` message) says when the next is wanted (`next_ms`: a few at the
+// start, then one every 2 s), and a `role_wanted` message asks for one at once (the
+// landmarks jumped). The answer carries the receiver's
 // box and everyone's keypoints, and the pose worker runs the model on a crop around the
 // receiver with the others greyed out (cropFor, paintOthers: the page's twin of
 // adapters/receiver_pose.py), mapping the landmarks back to the whole frame (toFrame).
@@ -20,6 +21,8 @@ const ANSWER_TIMEOUT_MS = 2000;
 const TICK_MS = 50;
 // The page's people detector failing this many times in a row: role frames instead.
 const BROKEN_AFTER = 3;
+// …or not loaded within this long (the pose model waits for it to start).
+const LOAD_TIMEOUT_MS = 20000;
 
 // The crop adds this much of the receiver's box on each side (above: the head and arms).
 const PAD_SIDE = 0.25, PAD_TOP = 0.3, PAD_BOTTOM = 0.15;
@@ -124,6 +127,7 @@ export class RolePeople extends RoleFrames {
     const loaded = new Promise((resolve, reject) => {
       this.worker.onmessage = ({ data }) => (data.type === "loaded" ? resolve() : reject(new Error(data.message)));
       this.worker.onerror = (e) => reject(new Error(e.message || "the people worker failed"));
+      setTimeout(() => reject(new Error("it took too long to load")), LOAD_TIMEOUT_MS);
     });
     this.worker.postMessage({ type: "load", longSide: ROLE_MAX_SIDE });
     try {
@@ -133,7 +137,7 @@ export class RolePeople extends RoleFrames {
       throw err;
     }
     this.worker.onmessage = ({ data }) => this.found(data);
-    this.worker.onerror = () => { this.busy = false; };
+    this.worker.onerror = (e) => this.found({ type: "failed", message: e.message || "the people worker failed" });
   }
 
   stop() {
