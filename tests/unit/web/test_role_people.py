@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from backbuddy.domain.techniques import Limits, Technique
-from backbuddy.web import schemas
+from backbuddy.web import page_pose, schemas
 from backbuddy.web.camera_watch import decode_jpeg
 from backbuddy.web.page_pose import MAX_AHEAD_S, PageClock, people_available
 from backbuddy.web.page_roles import ROLE_FLOOD, PageRoles, RoleChannel, RoleFrameRefused
@@ -196,3 +196,18 @@ def test_the_session_page_offers_the_pages_people_detector_and_serves_its_files(
         assert wasm.headers["content-type"] == "application/wasm"
         manifest = client.get("/static/vendor/movenet/MANIFEST.json").json()
         assert [224, 384] in manifest["shapes"]
+
+
+def test_without_the_people_files_the_session_page_says_pictures_go_to_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(page_pose, "people_available", lambda vendor=None: False)
+
+    def build(technique: Technique, limits: Limits) -> RecordingWatch:
+        return RecordingWatch(technique, PageRoles(TwoPeople, decode_jpeg))
+
+    with make_client(tmp_path, analyzers=build) as client:
+        html = client.get(f"/session/{start_session(client, camera=True)}").text
+    assert 'data-page-people="0"' in html
+    assert "a small picture goes to the backbuddy server now and then" in html
+    assert "never leave" not in html
