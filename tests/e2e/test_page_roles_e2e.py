@@ -72,7 +72,7 @@ class Socket:
         if isinstance(payload, bytes):
             self.binary += 1
             return
-        for kind in ("role_frame", "landmarks", "event"):
+        for kind in ("role_frame", "role_people", "landmarks", "event"):
             if f'"type":"{kind}"' in payload:
                 self.sent[kind] = self.sent.get(kind, 0) + 1
         if '"type":"landmarks"' in payload:
@@ -105,9 +105,13 @@ def test_role_frames_flow_and_the_session_moves_on_the_receiver_or_pauses_honest
     page, socket = two_page
     page.goto(server.url)
     page.evaluate("localStorage.setItem('backbuddy-pose', 'page')")  # this CPU: ~10 poses/s
+    # The fallback for a page whose people detector cannot run: role frames (the page's own
+    # detector: test_page_people_e2e.py).
+    page.evaluate("localStorage.setItem('backbuddy-people', 'server')")
     start_session(page, server.url, camera=True)
     page.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
     note = page.locator("#pose-note")
+    expect(note).to_contain_text("could not run on this device")
     expect(note).to_contain_text("now and then")
     expect(note).to_contain_text("keeps none of them")
     # Role frames go out and come back answered with the receiver's box; the page's model

@@ -162,6 +162,7 @@ def test_settled_role_frames_are_few_and_a_jump_asks_for_one_at_once(
     try:
         page.goto(server.url)
         page.evaluate("localStorage.setItem('backbuddy-pose', 'page')")  # this CPU: ~10 poses/s
+        page.evaluate("localStorage.setItem('backbuddy-people', 'server')")  # role frames
         start_session(page, server.url, camera=True)
         page.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
         page.wait_for_function(

@@ -25,14 +25,12 @@ from numpy.typing import NDArray
 
 from backbuddy.adapters.video import quiet_stderr
 from backbuddy.domain.errors import PoseModelError
-from backbuddy.motion.people import N_KEYPOINTS, People
+from backbuddy.motion.people import MIN_PERSON_SCORE, N_KEYPOINTS, People
 
 MODEL_FILE = "movenet_multipose_lightning.tflite"
 #: SHA-256 of Google's unmodified file (also checked by `scripts/fetch_movenet.py`).
 MODEL_SHA256 = "d4489f89e6bd6777a8b9a1a16189832131f84ff90d82fae729e670b84d7948dd"
 INPUT_SIZE = 384
-#: Below this the detector's own person score is noise.
-MIN_PERSON_SCORE = 0.15
 _STRIDE = 32
 
 

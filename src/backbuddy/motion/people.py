@@ -37,6 +37,8 @@ NOSE, LEFT_EAR, RIGHT_EAR = 0, 3, 4
 HEAD = (0, 1, 2, 3, 4)
 LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP = 5, 6, 11, 12
 TORSO = (LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP)
+#: Below this the detector's own person score is noise (MoveNet, on the server or the page).
+MIN_PERSON_SCORE = 0.15
 #: A keypoint scored at least this is trusted (MoveNet's own demos use 0.3).
 MIN_SCORE = 0.3
 #: A person needs this many trusted keypoints, two of them on the torso.

@@ -52,6 +52,22 @@ def available(vendor: Path = VENDOR) -> bool:
     return all((vendor / name).is_file() for name in VENDORED)
 
 
+#: The page's people detector (issue 15, item 2; scripts/vendor_movenet.py writes its
+#: MANIFEST.json last): without it the page sends role frames.
+PEOPLE_VENDORED = (
+    "movenet/MANIFEST.json",
+    "litertjs/core/dist/index.js",
+    "litertjs/wasm-utils/dist/index.js",
+    "litertjs/core/wasm/litert_wasm_internal.wasm",
+    "litertjs/core/wasm/litert_wasm_compat_internal.wasm",
+)
+
+
+def people_available(vendor: Path = VENDOR) -> bool:
+    """Can the page run the two-person step's people detector itself?"""
+    return all((vendor / name).is_file() for name in PEOPLE_VENDORED)
+
+
 class LandmarksRefused(ValueError):
     """Page landmarks outside their ranges or out of time order: a protocol violation."""
 
@@ -106,6 +122,11 @@ class PageClock:
         self._delay = math.inf  # smallest (arrival - capture) seen while warming up, s
         self._placed = False
         self._last_ms = -math.inf
+
+    def ahead(self, ms: float, now: float) -> bool:
+        """Would a page time `ms` (another message's: role people) lie more than
+        `MAX_AHEAD_S` ahead of the server's clock? False while the delay is being learnt."""
+        return self._placed and now - ms / 1000.0 < self._delay - MAX_AHEAD_S
 
     def place(self, ms: float | None, now: float) -> float:
         """Session time for a frame the page captured at `ms`, arriving at `now`."""

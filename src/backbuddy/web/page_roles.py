@@ -2,10 +2,13 @@
 
 The page's pose model (MediaPipe PoseLandmarker, one person) follows whoever its
 detector finds first, and with the assistant in view that is often the assistant. So,
-with the two-person step on, the page also sends a small JPEG now and then
-(`schemas.RoleFrameIn`, at most `ROLE_MAX_SIDE` px on its long side). The server runs
-the people detector (MoveNet MultiPose) and the role rule (`motion.people.choose`) on
-it, off the event loop, and answers (`schemas.RoleOut`) with the receiver's box and
+with the two-person step on, the page also runs the people detector (MoveNet MultiPose
+on `@litertjs/core`, `static/js/people_worker.js`) now and then and sends the people it
+found (`schemas.RolePeopleIn`, checked by `role_people`; `PageRoles.place`). Where that
+detector cannot run, it sends a small JPEG instead (`schemas.RoleFrameIn`, at most
+`ROLE_MAX_SIDE` px on its long side), and the server runs the same detector on it, off
+the event loop (`PageRoles.look`). Either way the server applies its role rule
+(`motion.people.choose`) and answers (`schemas.RoleOut`) with the receiver's box and
 keypoints and everyone else's keypoints, or "unsure", for the frame time it refers to.
 The page then runs its model on a crop around the receiver with the others greyed out
 (`static/js/roles.js`, the page's twin of `adapters/receiver_pose.py`). Role frames are
@@ -14,11 +17,10 @@ used for this answer only and are not kept.
 How often (the server decides; each `role` answer says when the next role frame is
 wanted, `next_ms`): every `SETTLE_MS` while the roles are not settled, then one every
 `KEEPALIVE_MS`, and at once (`role_wanted`) when the landmarks break their continuity.
-One role frame costs the server ~58 ms of CPU (MoveNet at 384 px), so the settled rate is
-what a session costs. (Measured 2026-11-27: one interpreter thread instead of two costs the
-same CPU, 60 ms; 320 px costs 45 ms and 256 px 27 ms but finds the receiver far less often,
-51 % at 256 px; MoveNet in the page needs `@litertjs/core`, which is not vendored, and
-would cost the page ~2.25 × its 93–106 ms at 256 px, where the page keeps ~10 poses/s.)
+One role frame costs the server ~52–58 ms of CPU (MoveNet at 384 px); the page's people
+cost it ~0.3 ms (checks and the role rule). (Measured 2026-11-27: one interpreter thread
+instead of two costs the same CPU, 60 ms; 320 px costs 45 ms and 256 px 27 ms but finds
+the receiver far less often, 51 % at 256 px; so the page runs 384 px too.)
 
 `PageRoles.unsure` then judges each landmarks message. Its identity is "receiver" only
 along a *chain*: a role answer that found the receiver is matched with the page's
@@ -58,6 +60,7 @@ from backbuddy.motion import people as P
 from backbuddy.web import schemas
 from backbuddy.web.frames import FrameRate, FrameRejected, Points, check_frame
 from backbuddy.web.role_chain import RoleChain, Timing
+from backbuddy.web.role_people import PeopleRefused, RoleTimes, parse, to_people
 
 Rgb = NDArray[np.uint8]
 #: A role answer is matched with the page's landmarks at most this far away in page time.
@@ -239,7 +242,13 @@ class PageRoles:
         """Everyone in one role frame, and which one is the receiver."""
         detector = self.prepare()
         height, width = rgb.shape[:2]
-        choice, self._state = P.choose(detector.detect(rgb), self._state)
+        return self.place(detector.detect(rgb), (width, height), ms)
+
+    def place(self, people: P.People, size: tuple[int, int], ms: float) -> RoleAnswer:
+        """Which of `people` (found in a frame of `size` px at page `ms`, by the server's
+        detector or the page's own: `role_people`) is the receiver, by the role rule."""
+        width, height = size
+        choice, self._state = P.choose(people, self._state)
         self.looks += 1
         found = choice.people
         # Everyone else seen lately, not only on this look: the detector blinks, people stay.
@@ -339,8 +348,11 @@ class RoleChannel:
         self.roles = roles
         self.send = send
         self.rate = RoleRate()
-        self._waiting: tuple[bytes, float] | None = None
+        self.times = RoleTimes()
+        self._waiting: Callable[[], RoleAnswer] | None = None
         self._ready = asyncio.Event()
+        #: Role messages answered, by kind (`role_frame`, `role_people`).
+        self.taken = {"role_frame": 0, "role_people": 0}
 
     def offer(self, raw: dict[str, Any]) -> None:
         """Take one `role_frame` message; RoleFrameRefused says why not (nothing is kept)."""
@@ -349,7 +361,30 @@ class RoleChannel:
             message = schemas.RoleFrameIn.model_validate(raw)
         except ValueError as err:
             raise RoleFrameRefused("bad_message", f"role frame refused: {_first(err)}") from None
-        self._waiting = (decode_role_jpeg(message.jpeg), message.ms)
+        jpeg, ms = decode_role_jpeg(message.jpeg), message.ms
+        self._waiting = lambda: self._look(jpeg, ms)
+        self.taken["role_frame"] += 1
+        self._ready.set()
+
+    def offer_people(self, raw: dict[str, Any], ahead: Callable[[float], bool]) -> None:
+        """Take one `role_people` message (the page ran the people detector): the same rate
+        as role frames, then its shape, ranges and time (`role_people`); `ahead(ms)`: does
+        that page time lie ahead of the server's clock? RoleFrameRefused says why not."""
+        self.rate.check(time.monotonic())
+        try:
+            message = parse(raw)
+            people = to_people(message)
+            if ahead(message.ms):
+                raise PeopleRefused(
+                    "bad_message",
+                    f"role people at ms={message.ms:g} are ahead of the server's clock",
+                )
+            self.times.check(message.ms)
+        except PeopleRefused as err:
+            raise RoleFrameRefused(err.code, str(err)) from None
+        size, ms = message.size, message.ms
+        self._waiting = lambda: self.roles.place(people, size, ms)
+        self.taken["role_people"] += 1
         self._ready.set()
 
     async def run(self) -> None:
@@ -363,10 +398,9 @@ class RoleChannel:
             self._ready.clear()
             if self._waiting is None:
                 continue
-            jpeg, ms = self._waiting
-            self._waiting = None
+            job, self._waiting = self._waiting, None
             try:
-                answer = await asyncio.to_thread(self._look, jpeg, ms)
+                answer = await asyncio.to_thread(job)
             except ValueError as err:  # the bytes passed the header check but do not decode
                 self.send(schemas.ErrorOut(code="not_an_image", message=str(err)).model_dump())
                 continue

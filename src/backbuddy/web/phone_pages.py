@@ -196,6 +196,7 @@ async def phone_page(
         "session_id": session_id,
         "technique": live.runner.state.technique if live else None,
         "page_pose": page_pose.available(),
+        "page_people": page_pose.people_available(),
     }
     return templates.TemplateResponse(request, "phone.html", context)
 

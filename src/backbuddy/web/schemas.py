@@ -104,6 +104,30 @@ class RoleFrameIn(_Message):
     jpeg: str = Field(min_length=4, max_length=MAX_ROLE_JPEG_CHARS)
 
 
+#: One person the page's people detector found: 17 COCO keypoints [x, y, score] (x, y in
+#: fractions of the frame), the box [x0, y0, x1, y1] (fractions), the person's score.
+Keypoint = Annotated[list[Finite], Field(min_length=3, max_length=3)]
+PersonRow = tuple[
+    Annotated[list[Keypoint], Field(min_length=17, max_length=17)],
+    Annotated[list[Finite], Field(min_length=4, max_length=4)],
+    Finite,
+]
+
+
+class RolePeopleIn(_Message):
+    """With the two-person step, while the page runs the people detector itself (MoveNet
+    MultiPose through `@litertjs/core`): everyone it found in one camera frame, instead of
+    the frame (`role_people`). The server applies its own role rule to them and answers
+    as for a role frame (`RoleOut`). `ms`: when the page captured the frame, on the clock of
+    the landmarks' `ms`; `size`: the frame's [width, height]; at most six people (MoveNet's
+    rows). Ranges and time order: `role_people.check`."""
+
+    type: Literal["role_people"]
+    ms: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    size: tuple[Annotated[int, Field(gt=0, le=8192)], Annotated[int, Field(gt=0, le=8192)]]
+    people: list[PersonRow] = Field(max_length=6)
+
+
 # ── server → page ─────────────────────────────────────────────────────────────
 
 
@@ -126,7 +150,8 @@ class Hello(_Message):
     stop_any_time: str = ""
     say_listening: str = ""
     say_not_listening: str = ""
-    #: The two-person step is on: a page that runs the pose model sends role frames.
+    #: The two-person step is on: a page that runs the pose model sends role frames, or,
+    #: when it runs the people detector too, the people it found (`role_people`).
     roles: bool = False
 
 

@@ -62,6 +62,7 @@ async def live_page(
         "pop_title": learn.load().pop.title,
         "pop_points": pop_points(live.runner.state.limits.pop_rest_min),
         "page_pose": page_pose.available(),
+        "page_people": page_pose.people_available(),
         # The two-person step: a small picture goes to this server now and then (page_roles).
         "roles": page_roles.roles_of(live.analyzer) is not None,
     }

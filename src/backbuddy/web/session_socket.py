@@ -318,6 +318,16 @@ class Connection:
         except RoleFrameRefused as err:
             self.send(schemas.ErrorOut(code=err.code, message=str(err)).model_dump())
 
+    def _on_role_people(self, raw: dict[str, Any]) -> None:
+        """The people the page's own detector found (two-person step); refusals not fatal."""
+        try:
+            if self.roles is None:
+                raise RoleFrameRefused("not_supported", "this session takes no role people")
+            clock, now = self.page_clock, self.live.clock()
+            self.roles.offer_people(raw, lambda ms: clock.ahead(ms, now))
+        except RoleFrameRefused as err:
+            self.send(schemas.ErrorOut(code=err.code, message=str(err)).model_dump())
+
     def _queue_job(self, job: Job, here: bool = False) -> None:
         """`here`: page landmarks (quick: analysed on the event loop); a JPEG goes to the
         session's worker (the pose model takes tens of milliseconds)."""
@@ -364,6 +374,9 @@ class Connection:
             return
         if raw.get("type") == "role_frame":
             self._on_role_frame(raw)
+            return
+        if raw.get("type") == "role_people":
+            self._on_role_people(raw)
             return
         if self.presses.flooded(time.monotonic()):
             raise ProtocolViolation(

@@ -147,6 +147,7 @@ async function startCamera(maxFps, roles = false) {
     maxFps,
     keep: choice === "page",
     roles,
+    people: root.dataset.pagePeople === "1",
     send: (message) => link.sendLandmarks(message),
     onPose: (p) => drawSkeleton(overlay, video, p.image && p.image.map((q) => [q[0], q[1], q[3]]), lastTracked),
     fallback: serverPose,
@@ -156,7 +157,8 @@ async function startCamera(maxFps, roles = false) {
     const delegate = await pagePose.start();
     if (!pagePose) return;
     Object.assign(pose, { where: "page", reason: null });
-    poseNote(pagePoseNote("phone", delegate, roles, "the backbuddy server on the laptop"));
+    poseNote(pagePoseNote("phone", delegate, roles, "the backbuddy server on the laptop", pagePose.peopleProblem));
+    pagePose.onPeopleProblem = (why) => poseNote(pagePoseNote("phone", delegate, roles, "the backbuddy server on the laptop", why));
   } catch (err) {
     serverPose(`The pose model could not start on this phone (${err.message}).`);
   }

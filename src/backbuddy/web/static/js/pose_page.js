@@ -3,7 +3,7 @@
 // the rate it keeps; below MIN_FPS the speed watch cannot work, so the caller falls back
 // to sending frames to the server (camera.js), and says so.
 
-import { RoleFrames } from "./roles.js";
+import { RoleFrames, RolePeople } from "./roles.js";
 
 // The speed monitor needs at least this many poses a second (issue 15).
 export const MIN_FPS = 15;
@@ -38,7 +38,8 @@ export class PagePose {
   // minFps may only be raised above MIN_FPS (a test makes this machine "too slow" with it).
   // roles: the two-person step is on (hello.roles): role frames go out, and the model runs
   // on the receiver's crop once the server has said where the receiver is (roles.js).
-  constructor(video, { send, onPose, onSlow, maxFps = 30, minFps = MIN_FPS, keep = false, roles = false }) {
+  // people: the page may run the people detector itself (the install vendored it).
+  constructor(video, { send, onPose, onSlow, maxFps = 30, minFps = MIN_FPS, keep = false, roles = false, people = false }) {
     this.video = video;
     this.send = send;
     this.onPose = onPose;
@@ -54,9 +55,40 @@ export class PagePose {
     this.held = null;
     this.times = [];
     this.stats = { delegate: null, fps: null, poses: 0, sent: 0, inferMs: [], cropped: 0 };
-    this.roleFrames = roles ? new RoleFrames(video, send) : null;
+    // The people detector runs here when it can (RolePeople), else pictures go (RoleFrames).
+    this.roleFrames = roles ? new RolePeople(video, send) : null;
+    this.people = people;
     this.receiver = null; // the newest role answer that found the receiver
     if (this.roleFrames) this.stats.roles = this.roleFrames.stats;
+  }
+
+  // Start the page's people detector; when it cannot run here, role frames instead.
+  async startPeople() {
+    if (!this.roleFrames) return null;
+    try {
+      if (!this.people) throw new Error("this installation has no people detector for the page");
+      // localStorage backbuddy-people=server: role frames as before (a choice, and for tests).
+      if (localStorage.getItem("backbuddy-people") === "server") throw new Error("it was set to run on the server");
+      await this.roleFrames.load();
+      this.roleFrames.onBroken = (why) => this.framesInstead(`it failed: ${why}`);
+      return null;
+    } catch (err) {
+      this.framesInstead(err.message);
+      return err.message;
+    }
+  }
+
+  // Role frames instead of the page's people detector (it could not start, or broke);
+  // onPeopleProblem(why) lets the caller say so.
+  framesInstead(why) {
+    const running = this.roleFrames && this.roleFrames.timer !== null;
+    if (this.roleFrames) this.roleFrames.stop();
+    this.roleFrames = new RoleFrames(this.video, this.send);
+    Object.assign(this.roleFrames.stats, { where: "server", problem: why });
+    this.stats.roles = this.roleFrames.stats;
+    this.peopleProblem = why;
+    if (running && !this.stopped) this.roleFrames.start();
+    if (this.onPeopleProblem) this.onPeopleProblem(why);
   }
 
   // A `role` message from the server: where the receiver is (or unsure: the last place kept;
@@ -84,6 +116,7 @@ export class PagePose {
     });
     this.worker.postMessage({ type: "load", delegate });
     this.stats.delegate = await loaded;
+    this.peopleProblem = await this.startPeople();
     this.worker.onmessage = ({ data }) => this.received(data);
     this.worker.onerror = () => this.slow(0);
     this.schedule();
@@ -186,13 +219,14 @@ export class PagePose {
 // One page's pose model, as the session page and the phone's page both start it: the least
 // rate it must keep (MIN_FPS, or more from localStorage backbuddy-pose-min-fps), and what to
 // say when it falls short. `device` names the device in that sentence ("device", "phone").
-export function newPagePose(video, { device, maxFps, keep, roles, send, onPose, fallback }) {
+export function newPagePose(video, { device, maxFps, keep, roles, people, send, onPose, fallback }) {
   const minFps = Number(localStorage.getItem("backbuddy-pose-min-fps")) || MIN_FPS;
   return new PagePose(video, {
     maxFps,
     minFps,
     keep,
     roles,
+    people,
     send,
     onPose,
     onSlow: (rate) => fallback(rate > 0
@@ -202,11 +236,17 @@ export function newPagePose(video, { device, maxFps, keep, roles, send, onPose, 
 }
 
 // The privacy line once the model runs in the page; `server` names where role frames go.
-export function pagePoseNote(device, delegate, roles, server) {
+// `peopleProblem`: why the people detector could not run here (role frames instead), or null.
+export function pagePoseNote(device, delegate, roles, server, peopleProblem = null) {
   const where = `The pose is worked out on this ${device} (${delegate === "GPU" ? "graphics chip" : "processor"})`;
-  return roles
-    ? `${where}; body landmark positions go to backbuddy. To tell the receiver from the assistant, `
+  if (roles && peopleProblem) {
+    return `${where}; body landmark positions go to backbuddy. The people detector that tells the receiver `
+      + `from the assistant could not run on this ${device} (${peopleProblem}), so `
       + `a small picture also goes to ${server} now and then (a few at the start, then about one every 2 seconds, `
-      + `and when the body seems to jump); it keeps none of them.`
+      + `and when the body seems to jump); it keeps none of them.`;
+  }
+  return roles
+    ? `${where}, and so is who is the receiver and who the assistant: camera pictures never leave it; `
+      + "only body landmark positions and the people's outlines go to backbuddy."
     : `${where}: camera pictures never leave it; only body landmark positions go to backbuddy.`;
 }

@@ -1,9 +1,11 @@
 // Who is who when pose runs in the page (issue 15, item 2; server side: web/page_roles.py).
 // The page's pose model follows one person, often the assistant. So, with the two-person
-// step on (hello.roles), a small picture goes to the backbuddy server when the server
-// wants one (RoleFrames, main thread): each answer (a `role` message) says when the next
-// is wanted (`next_ms`: a few at the start, then one every 2 s), and a `role_wanted`
-// message asks for one at once (the landmarks jumped). The answer carries the receiver's
+// step on (hello.roles), the page runs the people detector itself when the server wants
+// to know who is who and sends the people found (RolePeople), or, where that detector
+// cannot run, a small picture goes to the backbuddy server (RoleFrames, main thread):
+// each answer (a `role` message) says when the next is wanted (`next_ms`: a few at the
+// start, then one every 2 s), and a `role_wanted` message asks for one at once (the
+// landmarks jumped). The answer carries the receiver's
 // box and everyone's keypoints, and the pose worker runs the model on a crop around the
 // receiver with the others greyed out (cropFor, paintOthers: the page's twin of
 // adapters/receiver_pose.py), mapping the landmarks back to the whole frame (toFrame).
@@ -17,6 +19,10 @@ const QUALITY = 0.7;
 const ANSWER_TIMEOUT_MS = 2000;
 // How often the page checks whether a role frame is due.
 const TICK_MS = 50;
+// The page's people detector failing this many times in a row: role frames instead.
+const BROKEN_AFTER = 3;
+// …or not loaded within this long (the pose model waits for it to start).
+const LOAD_TIMEOUT_MS = 20000;
 
 // The crop adds this much of the receiver's box on each side (above: the head and arms).
 const PAD_SIDE = 0.25, PAD_TOP = 0.3, PAD_BOTTOM = 0.15;
@@ -99,6 +105,88 @@ export class RoleFrames {
         this.stats.bytes = bytes.length;
       }
     }, "image/jpeg", QUALITY);
+  }
+}
+
+// The same schedule, but the people detector runs here (people_worker.js, MoveNet on
+// @litertjs/core): the picture stays on this device and only the people found go to the
+// server (`role_people`), which applies its own role rule to them and answers as for a role
+// frame. `load()` rejects when the runtime or model cannot start here: the caller then falls
+// back to RoleFrames (pictures to the server) and says so.
+export class RolePeople extends RoleFrames {
+  constructor(video, send) {
+    super(video, send);
+    this.worker = null;
+    this.busy = false;
+    this.stats.inferMs = [];
+    this.stats.where = "page";
+  }
+
+  async load() {
+    this.worker = new Worker("/static/js/people_worker.js");
+    const loaded = new Promise((resolve, reject) => {
+      this.worker.onmessage = ({ data }) => (data.type === "loaded" ? resolve() : reject(new Error(data.message)));
+      this.worker.onerror = (e) => reject(new Error(e.message || "the people worker failed"));
+      setTimeout(() => reject(new Error("it took too long to load")), LOAD_TIMEOUT_MS);
+    });
+    this.worker.postMessage({ type: "load", longSide: ROLE_MAX_SIDE });
+    try {
+      await loaded;
+    } catch (err) {
+      this.stop();
+      throw err;
+    }
+    this.worker.onmessage = ({ data }) => this.found(data);
+    this.worker.onerror = (e) => this.found({ type: "failed", message: e.message || "the people worker failed" });
+  }
+
+  stop() {
+    super.stop();
+    if (this.worker) this.worker.terminate();
+    this.worker = null;
+  }
+
+  async capture() {
+    const now = performance.now();
+    if (this.busy || !this.worker || (this.waiting && now - this.waiting.at < ANSWER_TIMEOUT_MS)) return;
+    const { videoWidth: vw, videoHeight: vh } = this.video;
+    if (!vw || !vh) return;
+    const scale = Math.min(1, ROLE_MAX_SIDE / Math.max(vw, vh));
+    const ms = Math.round(now * 10) / 10;
+    this.busy = true;
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(this.video, {
+        resizeWidth: Math.round(vw * scale), resizeHeight: Math.round(vh * scale), resizeQuality: "medium",
+      });
+    } catch {
+      this.busy = false;
+      return;
+    }
+    if (!this.worker) return bitmap.close();
+    this.waiting = { ms, at: now };
+    this.worker.postMessage({ type: "frame", bitmap, ms }, [bitmap]);
+  }
+
+  found(data) {
+    this.busy = false;
+    if (this.timer === null) return;
+    if (data.type !== "people") {
+      // Retried at the settling rate; after BROKEN_AFTER failures in a row the caller falls
+      // back to role frames (onBroken). Meanwhile no answer comes: the landmarks turn unsure.
+      this.stats.failed = data.message;
+      this.failures = (this.failures || 0) + 1;
+      this.waiting = null;
+      this.dueAt = performance.now() + 1000 / ROLE_FPS;
+      if (this.failures >= BROKEN_AFTER && this.onBroken) this.onBroken(data.message);
+      return;
+    }
+    this.failures = 0;
+    this.stats.inferMs.push(Math.round(data.inferMs));
+    if (this.stats.inferMs.length > 100) this.stats.inferMs.shift();
+    const r = (v) => Math.round(v * 1e4) / 1e4;
+    const people = data.people.map(([kp, box, score]) => [kp.map(([x, y, s]) => [r(x), r(y), r(s)]), box.map(r), r(score)]);
+    if (this.send({ v: 1, type: "role_people", ms: data.ms, size: data.size, people })) this.stats.sent += 1;
   }
 }
 

@@ -230,6 +230,7 @@ async function startCamera(maxFps, roles = false) {
     maxFps,
     keep: choice === "page",
     roles,
+    people: root.dataset.pagePeople === "1",
     send: (message) => link.sendLandmarks(message),
     onPose: (p) => drawSkeleton(overlay, video, p.image && p.image.map((q) => [q[0], q[1], q[3]]), lastTracked),
     fallback: serverPose,
@@ -239,7 +240,8 @@ async function startCamera(maxFps, roles = false) {
     const delegate = await pagePose.start();
     if (!pagePose) return; // fell back while loading
     Object.assign(pose, { where: "page", reason: null });
-    poseNote(pagePoseNote("device", delegate, roles, "the backbuddy server"));
+    poseNote(pagePoseNote("device", delegate, roles, "the backbuddy server", pagePose.peopleProblem));
+    pagePose.onPeopleProblem = (why) => poseNote(pagePoseNote("device", delegate, roles, "the backbuddy server", why));
   } catch (err) {
     serverPose(`The pose model could not start on this device (${err.message}).`);
   }

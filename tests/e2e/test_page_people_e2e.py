@@ -1,0 +1,98 @@
+"""Two people in view with both models in the page, in a real browser (issue 15, items 2, 4).
+
+Debian's Chromium plays the rendered two-person truth clip of test_page_roles_e2e (the
+receiver seated for the Seated Hug, the assistant standing behind her) as its camera. The
+page runs the pose model (MediaPipe) and the people detector (MoveNet MultiPose on
+`@litertjs/core`, vendored by `make`) itself: when the server wants to know who is who it
+gets the people the page found (`role_people`), never a picture, applies its own role rule
+and answers with the receiver's box as for a role frame. No camera picture goes over the
+socket at all (no `role_frame`, no binary frame other than landmarks), the receiver is
+found, the page's landmarks are hers, and the session reaches its movement cue, pauses
+saying it cannot tell who is who, or stays in set-up saying what is wrong; it never moves
+on unseen.
+"""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import Page, expect
+
+from .conftest import Server, shot
+from .flows import start_session
+from .test_page_pose_e2e import ALL_CHECKS_PASS
+from .test_page_roles_e2e import CANT_TELL, Socket, two_browser, two_page
+
+__all__ = ["two_browser", "two_page"]  # the fixtures, shared with test_page_roles_e2e
+
+
+def test_the_page_finds_the_people_itself_and_no_picture_leaves_it(
+    two_page: tuple[Page, Socket], server: Server
+) -> None:
+    page, socket = two_page
+    page.goto(server.url)
+    page.evaluate("localStorage.setItem('backbuddy-pose', 'page')")  # this CPU: ~10 poses/s
+    start_session(page, server.url, camera=True)
+    page.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
+    assert page.evaluate("window.backbuddy.pose.stats.roles.where") == "page"
+    note = page.locator("#pose-note")
+    expect(note).to_contain_text("camera pictures never leave it")
+    page.wait_for_function("(window.backbuddy.pose.stats.roles || {}).receiver > 0", timeout=90000)
+    page.wait_for_function("window.backbuddy.pose.stats.cropped > 10", timeout=60000)
+    move = page.locator("#captions li.move")
+    cant_tell = page.locator("#captions li", has_text=CANT_TELL)
+    resume = page.get_by_role("button", name="Resume")
+    ready = page.get_by_role("button", name="We're in position")
+    # Set-up, then the breath before the first movement cue (slow on a loaded box).
+    deadline = time.monotonic() + 75
+    while not (move.count() or cant_tell.count()) and time.monotonic() < deadline:
+        if resume.is_visible():
+            resume.click()
+        elif page.evaluate(ALL_CHECKS_PASS) and ready.is_visible():
+            ready.click()
+        page.wait_for_timeout(500)
+    shot(page, "24-page-people-two-people")
+    if move.count():
+        expect(move.first).to_contain_text("Attempt 1")
+    elif not cant_tell.count():  # still in set-up: it says what is wrong, and never moved on
+        assert page.evaluate("document.getElementById('session').dataset.mode") == "setup"
+        failing = page.locator("#checklist li:not(.ok)").count()
+        hint = page.locator("#placement-note").inner_text().strip()
+        assert failing or hint, "set-up neither moved on nor said what is wrong"
+    stats = page.evaluate("() => window.backbuddy.pose.stats")
+    # Nothing but landmarks and people's outlines went out: no picture of any kind.
+    assert socket.sent.get("role_frame", 0) == 0, "a role frame (a picture) was sent"
+    assert socket.binary == 0, "a camera frame was sent as a binary message"
+    assert socket.sent.get("role_people", 0) >= 3
+    assert socket.sent.get("landmarks", 0) > 30
+    assert stats["roles"]["inferMs"], "the page's people detector never ran"
+    answers = [m for m in socket.got if m["identity"] == "receiver"]
+    assert answers, "no role answer named the receiver"
+    # The landmarks sent are the receiver's: her nose inside her box, never on the assistant.
+    x0, y0, x1, y1 = answers[-1]["box"]
+    recent = socket.noses[-20:]
+    assert recent
+    inside = [x0 <= x <= x1 and y0 <= y <= y1 for x, y in recent]
+    assert sum(inside) >= 0.9 * len(recent), (recent, answers[-1]["box"])
+
+
+def test_a_people_detector_that_breaks_in_the_page_falls_back_to_role_frames_and_says_so(
+    two_page: tuple[Page, Socket], server: Server
+) -> None:
+    """The runtime loads but the model never arrives (its file refused): after three
+    failures in a row the page sends role frames instead, and the set-up page says so."""
+    page, socket = two_page
+    page.context.route("**/vendor/movenet/movenet_*.tflite", lambda route: route.abort())
+    page.goto(server.url)
+    page.evaluate("localStorage.setItem('backbuddy-pose', 'page')")
+    start_session(page, server.url, camera=True)
+    page.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
+    page.wait_for_function(
+        "(window.backbuddy.pose.stats.roles || {}).where === 'server'", timeout=60000
+    )
+    note = page.locator("#pose-note")
+    expect(note).to_contain_text("could not run on this device (it failed")
+    expect(note).to_contain_text("a small picture also goes")
+    page.wait_for_function("(window.backbuddy.pose.stats.roles || {}).receiver > 0", timeout=60000)
+    assert socket.sent.get("role_frame", 0) >= 1
+    assert socket.sent.get("role_people", 0) == 0  # the broken detector sent nothing
