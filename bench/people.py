@@ -11,6 +11,13 @@
   - people_wrong_share: identity "receiver" but on the assistant. Goal 0 (receiver measured
     in 100 % of the frames the app may act on);
   - people_mediapipe_alone_receiver_share: MediaPipe alone on the receiver (before; info).
+* the whole pipeline after each clip's still pre-roll (`receiver_truth.measures`, as after a
+  session's set-up; landmarks cached under tools/calibrate/.cache/degraded/*.people.npz):
+  people_allowed_assistant_frames, frames where a movement may run (tracked, identity sure,
+  placement gate open) whose landmarks are the assistant's (goal 0: the receiver measured in
+  100 % of them), and people_allowed_receiver_share; over the clips whose placement the gate
+  accepts, the truth goals with the assistant in contact (`people_two_…`: check agreement,
+  speed error, halt frames, false halts; `measure.goal_figures`).
 * people_live_pipeline_fps: the live pipeline with the two-person step, as `guide --camera`
   runs it (a worker decodes, estimates and runs the monitors, `PoseFeed`; the session thread
   steps the engine and stores every event), on a two-person clip. Goal ≥ 20 frames/s on this
@@ -53,7 +60,7 @@ from bench import Result, emit  # noqa: E402
 
 #: Placements where the technique's measures are valid (docs/accuracy.md).
 READABLE = ("_side_front_60_", "_side_m", "side_correct_slow_front_", "side_correct_jerk_front_")
-READABLE += ("side_correct_limit_front_",)
+READABLE += ("side_correct_limit_front_", "_side_75_floor_")  # _side_front_60_: its table too
 LIVE_CLIP = "hug_correct_slow_side_front_60_f34_with_m26"
 HUG = tech.get("seated_hug_extension")
 #: The live pipeline as `serve` and `guide --camera` run it: the detector on its own thread.
@@ -88,6 +95,38 @@ def identity() -> list[Result]:
         emit("people_mediapipe_alone_receiver_share", _share(alone, "measured"), "ratio", "info"),
         emit("people_mediapipe_alone_wrong_share", _share(alone, "wrong"), "ratio", "info"),
     ]
+
+
+def allowed() -> list[Result]:
+    """The frames where a movement may run, and the truth goals with two people in view."""
+    import measure
+
+    runs = [
+        receiver_truth.measures(c, cache=receiver_truth.CACHE)
+        for c in receiver_truth.two_person_clips()
+    ]
+    frames = sum(m.allowed for m in runs)
+    wrong = sum(len(m.allowed_off) for m in runs)
+    for m in runs:
+        print(
+            f"# {m.id}: gate {'open' if m.accepted else 'refused'}, {m.allowed} frames "
+            f"allowed, {len(m.allowed_off)} of them not the receiver",
+            file=sys.stderr,
+        )
+    out = [
+        emit("people_allowed_assistant_frames", float(wrong), "frames", "==0"),
+        emit("people_allowed_receiver_share", 1 - wrong / max(frames, 1), "ratio", ">=1"),
+    ]
+    fig = measure.goal_figures([m.result for m in runs if m.accepted])
+    for key, unit, goal in (
+        ("check_agreement", "ratio", ">=0.95"),
+        ("speed_error_deg_s", "deg/s", "<=2"),
+        ("halt_frames", "frames", "<=2"),
+        ("false_halts", "clips", "==0"),
+    ):
+        if fig[key] is not None:
+            out.append(emit(f"people_two_{key}", float(fig[key]), unit, goal))
+    return out
 
 
 def _frames() -> list[video.Frame]:
@@ -159,7 +198,7 @@ def live_pipeline() -> list[Result]:
 
 
 def run() -> list[Result]:
-    return [*live_pipeline(), *identity()]
+    return [*live_pipeline(), *identity(), *allowed()]
 
 
 if __name__ == "__main__":

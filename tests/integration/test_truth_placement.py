@@ -230,26 +230,38 @@ def test_without_a_move_the_view_is_never_re_read() -> None:
 
 
 @pytest.mark.parametrize(
-    ("clip_id", "max_frames"),
-    [  # measured 2 (the velocity step; speed alone would halt in 4), 0, 0 frames
-        ("hug_correct_jerk_side_75_floor_f71", 2),  # a camera on the floor at 75°, dim room
-        ("hug_correct_jerk_side_75_floor_m26", 2),
-        ("hug_correct_jerk_back_120_m26", 2),  # behind and to the side, 120°
+    ("clip_id", "max_frames", "accepted"),
+    [  # measured 2 (the velocity step; speed alone would halt in 4), 0 frames
+        # a camera on the floor at 75°, dim room: read at 90°, like the merged view from behind
+        # (120°) where the assistant was measured, so refused since (test_two_people.py)
+        ("hug_correct_jerk_side_75_floor_f71", 2, False),
+        ("hug_correct_jerk_side_75_floor_m26", 2, True),
     ],
 )
-def test_the_hug_from_the_floor_at_75_or_behind_at_120_is_accepted_and_a_jerk_halts_within_2_frames(
-    clip_id: str, max_frames: int
+def test_the_hug_from_the_floor_at_75_is_accepted_and_a_jerk_halts_within_2_frames(
+    clip_id: str, max_frames: int, accepted: bool
 ) -> None:
     """Refused until the regions were redrawn with the dim-wrist arms-crossed check (its set-up
     never passed there, so no baseline and no velocity-step halt: the floor jerk `f71` halted 4
-    frames late); now the gate is open where the movement cue comes and stays open, the set-up
-    checks agree with the truth on the still frames, and the jerk halts in time."""
+    frames late); now the gate is open where the movement cue comes and stays open (but where it
+    reads the view at 90°), the set-up checks agree with the truth on the still frames, and the
+    jerk halts in time."""
     r = result(clip_id)
-    assert r.accepted
+    assert r.accepted is accepted
     assert not r.closed_later
     assert min(r.check_agree_still.values()) >= 0.95
     assert r.halt_latency <= max_frames
     assert not r.false_halt
+
+
+def test_the_hug_from_behind_at_120_is_refused_even_alone() -> None:
+    """Alone the receiver is read there within every goal (the jerk halts in 0 frames), but
+    with the assistant behind, in contact, the app measured the assistant, and the gate cannot
+    tell that view from the receiver alone: the gate stays shut (tests/integration/
+    test_two_people.py holds the two-person clips)."""
+    r = result("hug_correct_jerk_back_120_m26")
+    assert not r.accepted
+    assert r.halt_latency <= 2
 
 
 def test_the_hug_slow_extension_from_the_floor_at_75_is_accepted_and_read_within_2_deg_s() -> None:

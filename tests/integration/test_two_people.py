@@ -42,9 +42,23 @@ UNSURE_AT_MOST = {
     "side_correct_jerk_high_front_m26_with_f71": 0.10,
     "hug_correct_slow_side_m26_with_f71": 0.10,  # a short assistant, heads level: 0.051
     "hug_correct_jerk_side_front_60_f71_with_m58": 0.10,
+    # the placements the redrawn hug region took in (2026-11-27): measured 0.0, 0.019, 0.0,
+    # 0.019 (the table's slow clip, the floor's slow clip, cold)
+    "hug_correct_jerk_side_75_floor_f71_with_m58": 0.10,
+    "hug_correct_slow_side_75_floor_m26_with_f71": 0.10,
+    "hug_correct_slow_side_front_60_table_m26_with_f71": 0.10,
     "side_correct_jerk_front_m58_with_f34": 0.10,
     "side_correct_limit_front_f71_with_m26": 0.10,
 }
+
+
+#: The hug from behind at 120° (issue 12, item 3; 2026-11-27): the assistant, behind the
+#: receiver, stands between camera and receiver; MoveNet finds one person, both bodies merged
+#: (the receiver's head, the assistant's shoulders), the role rule trusts it once it has held,
+#: and MediaPipe's shoulders are the assistant's on 94-98 % of frames. The identity cannot be
+#: told there, so the placement is refused for the hug (tools/calibrate/regions.py); these
+#: clips are held to that instead: no frame where a movement may run.
+BEHIND = ("hug_correct_jerk_back_120_m26_with_f71", "hug_correct_slow_back_120_f71_with_m58")
 
 
 @cache
@@ -52,25 +66,51 @@ def run(clip_id: str) -> tuple[receiver_truth.ClipPeople, Landmarks, np.ndarray]
     return receiver_truth.run_clip(clip_id)  # real decoder, MoveNet and MediaPipe, no cache
 
 
+@cache
+def run_warm(clip_id: str) -> receiver_truth.ClipMeasures:
+    """The whole pipeline after the clip's still pre-roll, as after a session's set-up."""
+    return receiver_truth.measures(clip_id)  # real decoder, MoveNet and MediaPipe, no cache
+
+
 def _assert_only_the_receiver_is_measured(
-    clip_id: str, result: receiver_truth.ClipPeople, lm: Landmarks, on: np.ndarray
+    clip_id: str,
+    result: receiver_truth.ClipPeople,
+    lm: Landmarks,
+    on: np.ndarray,
+    start: int = 0,
 ) -> None:
-    """No frame says 'receiver' on the assistant, and every frame the monitors track (not
-    unsure) is on the receiver."""
+    """No frame (from `start`) says 'receiver' on the assistant, and every frame the monitors
+    track (not unsure) is on the receiver."""
     technique = techniques.get(
         "seated_hug_extension" if clip_id.startswith("hug") else "side_lying_rotation"
     )
     trace = PoseMonitor(technique).update(lm)
     n = len(on)
     allowed = trace.tracked[:n] & ~trace.unsure[:n]
-    assert result.wrong == 0.0, f"identity 'receiver' on the assistant at {result.wrong_frames}"
+    allowed[:start] = False
+    wrong = [i for i in result.wrong_frames if i >= start]
+    assert not wrong, f"identity 'receiver' on the assistant at {wrong}"
     assert on[allowed].all(), f"tracked frames off the receiver: {np.flatnonzero(allowed & ~on)}"
 
 
-@pytest.mark.parametrize("clip_id", receiver_truth.two_person_clips())
+#: Frames at a cold start (the camera's first frames, no set-up before them) where the identity
+#: said "receiver" on the assistant, measured: from the floor at 75° a short assistant behind a
+#: tall receiver merges with him in MoveNet's eyes (one skeleton), and MediaPipe's shoulders
+#: start between the two, nearer the assistant's, for frames 3-11 (0.3 s), then settle on the
+#: receiver's. No movement can come that early (set-up and the placement gate first); after a
+#: set-up (the still pre-roll, `run_warm`) no frame acted on is the assistant's.
+COLD_START_WRONG = {"hug_correct_slow_side_75_floor_m26_with_f71": 12}
+
+
+@pytest.mark.parametrize(
+    "clip_id", [c for c in receiver_truth.two_person_clips() if c not in BEHIND]
+)
 def test_frames_the_app_may_act_on_are_the_receivers_never_the_assistants(clip_id: str) -> None:
     result, lm, on = run(clip_id)
-    _assert_only_the_receiver_is_measured(clip_id, result, lm, on)
+    start = COLD_START_WRONG.get(clip_id, 0)
+    _assert_only_the_receiver_is_measured(clip_id, result, lm, on, start)
+    if start:
+        assert run_warm(clip_id).acted_off == []
 
 
 @pytest.mark.parametrize("clip_id", sorted(UNSURE_AT_MOST))
@@ -79,6 +119,44 @@ def test_unsure_frames_stay_within_what_was_measured(clip_id: str) -> None:
     assert result.unsure <= UNSURE_AT_MOST[clip_id]
     if UNSURE_AT_MOST[clip_id] < 1.0:  # placements the camera can read: the receiver measured
         assert result.measured >= 1.0 - UNSURE_AT_MOST[clip_id]
+
+
+@pytest.mark.parametrize("clip_id", BEHIND)
+def test_the_hug_from_behind_where_the_assistant_hides_the_receiver_never_lets_a_movement_run(
+    clip_id: str,
+) -> None:
+    """From behind (120°) the app reads the assistant as the receiver; before the fix the gate
+    opened there (the view of the merged bodies reads 90°, like the side) and every frame
+    measured was the assistant's. Now the gate refuses: no movement cue, and no frame on which
+    a movement may run."""
+    m = run_warm(clip_id)
+    assert not m.accepted
+    assert m.allowed == 0
+
+
+@pytest.mark.parametrize(
+    "clip_id",
+    [
+        "hug_correct_jerk_side_75_floor_f71_with_m58",
+        "hug_correct_slow_side_75_floor_m26_with_f71",
+        "hug_correct_slow_side_front_60_table_m26_with_f71",
+    ],
+)
+def test_at_the_floor_and_table_placements_only_the_receiver_is_measured_while_moving(
+    clip_id: str,
+) -> None:
+    """Placements the redrawn hug region accepts: the gate opens for the movement, and every
+    frame the app acts on, the gate open, is the receiver's."""
+    m = run_warm(clip_id)
+    assert m.accepted
+    assert m.allowed > 0  # the floor's slow clip: the gate shut after 70 of 157 (a pause)
+    assert m.acted_off == []
+
+
+def test_a_jerk_with_the_assistant_in_contact_from_the_floor_halts_within_2_frames() -> None:
+    r = run_warm("hug_correct_jerk_side_75_floor_f71_with_m58").result
+    assert r.halt_latency <= 2  # measured 2
+    assert not r.false_halt
 
 
 # ---- analyze on a real clip where the measured person changes ---------------------------------

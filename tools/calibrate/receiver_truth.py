@@ -32,8 +32,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from landmarks_cache import TRUTH  # noqa: E402
-from measure import clips, truth_table  # noqa: E402
+from landmarks_cache import CACHE, TRUTH  # noqa: E402, F401  (CACHE: for callers)
+from measure import ClipResult, clips, truth_table  # noqa: E402
 
 #: A point within this many true trunk lengths of the receiver's, and nearer it, is on it…
 NEAR = 0.5
@@ -93,7 +93,9 @@ def on_receiver(px: np.ndarray, tr: dict[str, np.ndarray], strict: bool = False)
     return np.asarray(ok.all(axis=1))
 
 
-def estimate(cid: str, single: bool = False, truth: Path = TRUTH, every: int | None = None, lag: int = 0):  # type: ignore[no-untyped-def]
+def estimate(
+    cid: str, single: bool = False, truth: Path = TRUTH, every: int | None = None, lag: int = 0
+):  # type: ignore[no-untyped-def]
     """(Landmarks with their identity flags, looks, seconds) of one clip through the real
     decoder and the two-person estimator (or MediaPipe alone with `single`); `lag`: each
     look's answer used that many frames late, as a detector on its own thread gives it."""
@@ -147,11 +149,133 @@ def judge(cid: str, lm, looks: int = 0, seconds: float = 0.0, truth: Path = TRUT
     return result, on
 
 
-def run_clip(cid: str, single: bool = False, truth: Path = TRUTH, every: int | None = None, lag: int = 0):  # type: ignore[no-untyped-def]
+def run_clip(
+    cid: str, single: bool = False, truth: Path = TRUTH, every: int | None = None, lag: int = 0
+):  # type: ignore[no-untyped-def]
     """(ClipPeople, Landmarks, on the receiver per frame) for one clip."""
     lm, looks, seconds = estimate(cid, single, truth, every, lag)
     result, on = judge(cid, lm, looks, seconds, truth)
     return result, lm, on
+
+
+@dataclass
+class ClipMeasures:
+    """The whole pipeline on one two-person clip through the two-person estimator, warm (the
+    clip after 2 s of its own still first frame, as after a session's set-up: `measure.WARM`),
+    scored by `measure.measure_clip` (check agreement, speed error, halts, false halts, the
+    placement gate), and judged against both true skeletons on the frames the app acts on."""
+
+    id: str
+    camera: str
+    accepted: bool  # the placement gate open where the movement cue would come
+    acted: int  # frames the monitors track with the identity sure (the app may act on them)
+    allowed: int  # …of those, with the placement gate open (a movement may run)
+    acted_off: list[int]  # frames acted on whose landmarks are not the receiver's
+    allowed_off: list[
+        int
+    ]  # …of those, with the gate open: a movement measured on them (goal: none)
+    unsure: float  # share of the clip's frames "unsure" (a pause)
+    stop_frames: float  # a jerk's rise → a halt or a pause (unsure/untracked); nan: no jerk
+    result: ClipResult
+
+
+#: The two-person step's sources: a change to any of them re-runs the cached clips.
+STEP_SOURCES = ("motion/people.py", "adapters/receiver_pose.py", "adapters/movenet.py")
+
+
+def _step_key(cid: str, truth: Path) -> str:
+    import hashlib
+
+    from landmarks_cache import _key
+    from measure import WARM
+
+    import backbuddy
+
+    src = Path(backbuddy.__file__).parent
+    digest = hashlib.sha1(b"".join((src / f).read_bytes() for f in STEP_SOURCES)).hexdigest()
+    return f"{_key(truth / f'{cid}.mp4')}-{WARM.key()}-{digest[:12]}"
+
+
+def warm_estimate(cid: str, truth: Path = TRUTH, cache: Path | None = None):  # type: ignore[no-untyped-def]
+    """(Landmarks with identity flags, source frame index; −1 = the pre-roll) of the clip
+    after its still pre-roll, through the two-person estimator with the look in line;
+    `cache`: a folder where they are kept (keyed by the clip, the pre-roll and the two-person
+    step's sources)."""
+    from backbuddy.motion.landmarks import Landmarks
+
+    path = None if cache is None else cache / "degraded" / f"{cid}.people.npz"
+    key = _step_key(cid, truth)
+    if path is not None and path.exists():
+        z = np.load(path)
+        if str(z["key"]) == key:
+            return Landmarks.from_arrays(dict(z)), z["index"]
+    lm, index = _warm_estimate(cid, truth)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path, key=key, index=index, **lm.to_arrays())
+    return lm, index
+
+
+def _warm_estimate(cid: str, truth: Path):  # type: ignore[no-untyped-def]
+    from degrade import frames
+    from measure import WARM
+
+    from backbuddy.adapters.looks import InLine
+    from backbuddy.adapters.mediapipe_pose import PoseModel
+    from backbuddy.adapters.movenet import PeopleDetector
+    from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
+    from backbuddy.motion.landmarks import stack
+    from backbuddy.services.analyze import identity_unsure
+
+    rows, unsure, index = [], [], []
+    size = (0, 0)
+    with ReceiverPose(PeopleDetector(), PoseModel, every=EVERY, looks=InLine) as model:
+        for i, t, rgb in frames(cid, WARM, truth):
+            image, world = model.estimate(rgb)
+            rows.append((t, image, world))
+            unsure.append(identity_unsure(model))
+            index.append(i)
+            size = (rgb.shape[1], rgb.shape[0])
+    return stack(rows, size, unsure), np.array(index)
+
+
+def measures(cid: str, truth: Path = TRUTH, cache: Path | None = None) -> ClipMeasures:
+    """`ClipMeasures` of one two-person clip (`cache`: as `warm_estimate`)."""
+    from halts import HARD, halt_outcome
+    from measure import WARM, halt_frames, measure_clip
+
+    from backbuddy.domain import techniques
+    from backbuddy.motion.monitors import PoseMonitor
+
+    meta = next(m for m in clips(truth) if m["id"] == cid)
+    lm, index = warm_estimate(cid, truth, cache)
+    result = measure_clip(meta, truth, degradation=WARM, source=(lm, index))
+    mon = PoseMonitor(techniques.get(meta["technique"]), fps=WARM.fps)
+    pre = int(np.sum(index < 0))
+    mon.update(lm.take(slice(0, pre)))
+    live = lm.take(slice(pre, None))
+    trace = mon.update(live)
+    tr = truth_table(cid, truth)
+    n = min(len(trace), tr["frame"].size)
+    on = on_receiver(live.pixels()[:n], tr)
+    acted = trace.tracked[:n] & ~trace.unsure[:n]
+    allowed = acted & trace.placement.ok[:n]
+    stop_frames = float("nan")
+    if result.peak_true > HARD:
+        stops = halt_frames(trace)[:n] | ~acted
+        stop_frames = halt_outcome(np.abs(tr["primary_speed_deg_s"][:n]), stops).latency
+    return ClipMeasures(
+        cid,
+        meta["camera"],
+        result.accepted,
+        int(acted.sum()),
+        int(allowed.sum()),
+        np.flatnonzero(acted & ~on).tolist(),
+        np.flatnonzero(allowed & ~on).tolist(),
+        float(np.mean(trace.unsure[:n])),
+        stop_frames,
+        result,
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -10,6 +10,12 @@ Each single-person truth placement (technique × camera) is *valid* when the who
 set-up; `measure.WARM`) meets every goal there: check agreement ≥ 0.95 (mean over its clips' checks),
 speed error ≤ 2 °/s (mean over its clips under the gentle limit), every true jerk over the hard
 limit halted within 2 frames, no false halt; and it has the evidence (a slow and a jerk clip).
+A placement with two-person truth clips (`*_with_*`, the assistant in contact) is also refused
+when, on any of them, the two-person pipeline (`receiver_truth.measures`: MoveNet → role rule →
+crop → MediaPipe, warm) acts on a frame whose landmarks are the assistant's; their gate readings
+count among the placement's (so a refused placement's two-person readings keep the box away
+too). Their check, speed and halt figures do not decide (docs/accuracy.md, "Two people where the
+hug's region grew").
 (`measure.goal_figures`: check agreement over the placement's set-up clips, or where it has
 none, over the still frames before each motion; speed error the mean over its clips under the
 gentle limit.)
@@ -50,25 +56,43 @@ MIRRORED = {"seated_hug_extension": True, "side_lying_rotation": False}
 START, END = "# placement:start", "# placement:end"
 
 
-def figures(results: list) -> dict[str, dict]:  # type: ignore[type-arg]
-    """Per `technique/camera`: the goal figures, the true view and the verdict."""
+def figures(results: list, people: list | None = None) -> dict[str, dict]:  # type: ignore[type-arg]
+    """Per `technique/camera`: the goal figures, the true view and the verdict; `people`
+    (`receiver_truth.measures` of the two-person clips) adds each placement's two-person
+    evidence: the gate's readings there and the frames the app acted on with the assistant's
+    landmarks (any such frame refuses the placement: `valid`)."""
     groups: dict[str, list] = defaultdict(list)  # type: ignore[type-arg]
     for r in results:
         if not r.assistant:
             groups[f"{r.technique}/{r.camera}"].append(r)
+    two: dict[str, list] = defaultdict(list)  # type: ignore[type-arg]
+    for p in people or []:
+        two[f"{p.result.technique}/{p.camera}"].append(p)
     out = {}
     for key, g in sorted(groups.items()):
         fig: dict = dict(measure.goal_figures(g))  # type: ignore[type-arg]
         fig["view"] = [round(v, 1) for v in g[0].true_view]
         fig["estimates"] = [
             [round(v, 1) for v in r.est_view]
-            for r in g
+            for r in g + [p.result for p in two[key]]
             if r.setup == "correct" and np.isfinite(r.est_view).all()
         ]
         fig["clips"] = len(g)
-        fig["valid"] = measure.meets_goals(fig)
+        if two[key]:
+            fig["two_people"] = {
+                "clips": len(two[key]),
+                "assistant_frames": sum(len(p.acted_off) for p in two[key]),
+            }
+        fig["valid"] = valid(fig)
         out[key] = fig
     return out
+
+
+def valid(fig: dict) -> bool:  # type: ignore[type-arg]
+    """Every goal met on the single-person clips (`measure.meets_goals`), and no frame the app
+    acted on was the assistant's on the two-person clips there (the hug's assistant is always
+    behind the receiver: from behind, both bodies read as one, the assistant's)."""
+    return measure.meets_goals(fig) and fig.get("two_people", {}).get("assistant_frames", 0) == 0
 
 
 def region(figs: dict[str, dict], technique: str) -> dict:  # type: ignore[type-arg]
@@ -81,7 +105,9 @@ def region(figs: dict[str, dict], technique: str) -> dict:  # type: ignore[type-
     that holds the most valid readings is kept; the others are given up (refused, and named so).
     """
     whole = _region(figs, technique, None)
-    mine = [k.split("/")[1] for k, f in figs.items() if k.startswith(technique + "/") and f["valid"]]
+    mine = [
+        k.split("/")[1] for k, f in figs.items() if k.startswith(technique + "/") and f["valid"]
+    ]
     if whole["azimuth_deg"] is not None or len(mine) < 2:
         return whole
     best: tuple[int, int, dict] | None = None  # type: ignore[type-arg]
@@ -120,7 +146,12 @@ def _region(figs: dict[str, dict], technique: str, keep: set[str] | None) -> dic
             "mirrored": mirrored,
             "evidence": f"truth run: no placement met the goals; refused at {refused}",
         }
-    box = [min(a for a, _ in good), max(a for a, _ in good), min(e for _, e in good), max(e for _, e in good)]
+    box = [
+        min(a for a, _ in good),
+        max(a for a, _ in good),
+        min(e for _, e in good),
+        max(e for _, e in good),
+    ]
     m = EXIT_MARGIN_DEG + 0.5  # a refused reading must stay out even of the gate's exit margin
     grown = list(box)
     for side, sign in ((0, -1), (1, 1), (2, -1), (3, 1)):
@@ -200,7 +231,7 @@ def block(reg: dict) -> str:  # type: ignore[type-arg]
             + "placement:  # no valid placement: every one is refused\n"
             + "  azimuth_deg: null\n  elevation_deg: null\n"
             + f"  mirrored: {'true' if reg['mirrored'] else 'false'}\n"
-            + f"  evidence: \"{reg['evidence']}\"\n"
+            + f'  evidence: "{reg["evidence"]}"\n'
             + END
         )
     return (
@@ -209,7 +240,7 @@ def block(reg: dict) -> str:  # type: ignore[type-arg]
         + f"  azimuth_deg: [{reg['azimuth_deg'][0]:g}, {reg['azimuth_deg'][1]:g}]\n"
         + f"  elevation_deg: [{reg['elevation_deg'][0]:g}, {reg['elevation_deg'][1]:g}]\n"
         + f"  mirrored: {'true' if reg['mirrored'] else 'false'}\n"
-        + f"  evidence: \"{reg['evidence']}\"\n"
+        + f'  evidence: "{reg["evidence"]}"\n'
         + END
     )
 
@@ -251,7 +282,6 @@ def table(figs: dict[str, dict], results: list | None = None) -> str:  # type: i
     return "\n".join(rows)
 
 
-
 def gate_decisions(results: list[measure.ClipResult], tech: str, cam: str) -> list[int]:
     """[accepted, clips]: the gate's decisions on one placement's correct single-person clips."""
     mine = [
@@ -266,6 +296,7 @@ def gate_text(decisions: list[int]) -> str:
     took, clips = decisions
     return f"accepted {took}/{clips}" if took else f"refused {clips}/{clips}"
 
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--from-json", action="store_true")
@@ -278,7 +309,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_json or args.check:
         figs = json.loads(JSON.read_text())
     else:
-        figs = figures(measure.run(single=True))
+        import receiver_truth
+
+        people = [
+            receiver_truth.measures(c, cache=receiver_truth.CACHE)
+            for c in receiver_truth.two_person_clips()
+        ]
+        figs = figures(measure.run(single=True), people)
         JSON.write_text(json.dumps(figs, indent=1) + "\n")
     stale = []
     for tech in MIRRORED:

@@ -32,7 +32,19 @@ def test_the_yaml_regions_are_the_ones_drawn_from_the_truth_figures() -> None:
 @pytest.mark.parametrize("key", sorted(FIGURES))
 def test_a_placement_is_valid_exactly_when_its_figures_meet_every_goal(key: str) -> None:
     fig = FIGURES[key]
-    assert fig["valid"] == measure.meets_goals(fig)
+    assert fig["valid"] == regions.valid(fig)
+    if fig["valid"]:
+        assert measure.meets_goals(fig)
+        assert fig.get("two_people", {}).get("assistant_frames", 0) == 0
+
+
+def test_a_placement_where_two_people_read_as_the_assistant_is_refused_on_good_figures() -> None:
+    """The rule itself: every single-person goal met, but one frame the app acted on with the
+    assistant's landmarks on a two-person clip there refuses the placement."""
+    good = {"check_agreement": 1.0, "speed_error_deg_s": 0.5, "halt_frames": 1.0, "false_halts": 0}
+    assert regions.valid(good)
+    assert regions.valid({**good, "two_people": {"clips": 2, "assistant_frames": 0}})
+    assert not regions.valid({**good, "two_people": {"clips": 2, "assistant_frames": 1}})
 
 
 @pytest.mark.parametrize("key", sorted(k for k, f in FIGURES.items() if not f["valid"]))
@@ -52,31 +64,49 @@ def _opens(key: str) -> bool:
     return region is not None and any(region.contains(a, e, margin=margin) for a, e in readings)
 
 
-def test_the_hug_is_watched_from_every_placement_where_it_is_valid() -> None:
+def test_the_hug_is_watched_from_every_placement_where_it_is_valid_but_the_side() -> None:
     """Since the arms-crossed check reads dim wrists (from visibility 0.3), the floor at 75° and
-    behind at 120° meet every goal too; with them valid, the 60° table no longer reads like a
-    refused placement, so every one of the ten valid hug placements opens the gate (was eight
-    valid, seven opening: docs/accuracy.md, "The regions redrawn with the current measures")."""
+    the 60° table meet every goal and open the gate (docs/accuracy.md, "The regions redrawn with
+    the current measures"). The side (90°) is valid, but the gate reads it at 90°, the
+    estimator's saturation, as it reads the assistant and receiver merged from behind (120°,
+    where the assistant was measured): it cannot open any more ("Two people where the hug's
+    region grew")."""
     valid = [k for k, f in FIGURES.items() if f["valid"] and k.startswith("seated_hug_extension")]
-    assert len(valid) >= 10
-    assert all(_opens(k) for k in valid)
+    assert len(valid) >= 9
+    assert [k for k in valid if not _opens(k)] == ["seated_hug_extension/side"]
 
 
-@pytest.mark.parametrize("placement", ["side_75_floor", "back_120"])
-def test_the_hug_from_the_floor_at_75_and_from_behind_at_120_is_accepted_on_its_figures(
+@pytest.mark.parametrize("placement", ["side_75_floor", "side_front_60_table"])
+def test_the_hug_from_the_floor_at_75_and_a_table_at_60_is_accepted_on_its_figures(
     placement: str,
 ) -> None:
-    """Each meets every goal on its own figures (not only on the verdict stored beside them) and
-    the gate opens there; the front, 30° and the table in front still miss and stay refused."""
+    """Each meets every goal on its own figures (not only on the verdict stored beside them),
+    with two people no frame acted on was the assistant's, and the gate opens there; the front,
+    30° and the table in front still miss and stay refused."""
     fig = FIGURES[f"seated_hug_extension/{placement}"]
     assert fig["check_agreement"] >= measure.GOALS["check_agreement"]
     assert fig["speed_error_deg_s"] <= measure.GOALS["speed_error_deg_s"]
     assert fig["halt_frames"] <= measure.GOALS["halt_frames"]
     assert fig["false_halts"] == 0
+    assert fig["two_people"]["clips"] >= 1
+    assert fig["two_people"]["assistant_frames"] == 0
     assert _opens(f"seated_hug_extension/{placement}")
     for refused in ("front", "front_30", "front_table"):
         assert not FIGURES[f"seated_hug_extension/{refused}"]["valid"]
         assert not _opens(f"seated_hug_extension/{refused}")
+
+
+def test_the_hug_from_behind_at_120_is_refused_for_the_assistant_it_measured() -> None:
+    """Alone, the receiver is read there within every goal; with the assistant behind, in
+    contact, both bodies merge and the assistant was measured on every frame acted on (two
+    clips), so the placement is refused and none of its readings, the two-person ones at 90°
+    included, opens the gate."""
+    fig = FIGURES["seated_hug_extension/back_120"]
+    assert measure.meets_goals(fig)
+    assert fig["two_people"]["assistant_frames"] > 0
+    assert not fig["valid"]
+    assert not _opens("seated_hug_extension/back_120")
+    assert sum(a == 90.0 for a, _ in fig["estimates"]) >= 2
 
 
 def test_side_lying_is_watched_only_from_the_floor_with_a_warm_tracker() -> None:
