@@ -99,7 +99,7 @@ def _pipeline(limit: int, db: Path) -> tuple[float, float]:
         model.estimate(_decoded(1)[0].rgb)
         frames = (f for f, _ in zip(source, range(limit), strict=False))
         wall, cpu = time.perf_counter(), time.process_time()
-        feed = PoseFeed(video.prefetch(frames), HUG, model).start()
+        feed = PoseFeed(frames, HUG, model).start()  # decoded on the worker, as by a camera
         started, next_tick = time.monotonic(), TICK_S
         while feed.view.error is None:
             select.select([feed.fileno()], [], [], max(0.0, started + next_tick - time.monotonic()))

@@ -31,6 +31,7 @@ exactly what one call over the whole sequence gives.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -91,12 +92,15 @@ HistoryFloats = tuple[list[float], list[float], list[int], list[float], list[flo
 
 @dataclass(frozen=True)
 class History:
-    """The last samples seen: times, values (unwrapped), segments and velocities."""
+    """The last samples seen: times, values (unwrapped), segments and velocities.
 
-    t: FloatArray
-    x: FloatArray
-    segment: IntArray
-    velocity: FloatArray
+    Two forms of the same samples: numpy arrays (`t`, `x`, `segment`, `velocity`, which the
+    vectorised filter reads) and plain lists (`floats`, which the one-frame filter reads and
+    keeps). Each is made from the other only when it is read: a live camera feeds one frame at
+    a time and never reads the arrays, so it never pays for them (26 µs a frame).
+    """
+
+    arrays: tuple[FloatArray, FloatArray, IntArray, FloatArray] | None
     last_valid: float = float("nan")
     #: The same samples as plain floats with each sample's |second difference| (NaN where it
     #: is not one: `kinematics_one`), kept by the one-frame filter for the next frame; None
@@ -105,7 +109,31 @@ class History:
 
     @classmethod
     def empty(cls) -> History:
-        return cls(np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0))
+        return cls((np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0)))
+
+    @cached_property
+    def _made(self) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
+        if self.arrays is not None:
+            return self.arrays
+        assert self.floats is not None, "a history has its arrays or its floats"
+        t, x, segment, velocity, _ = self.floats
+        return np.array(t), np.array(x), np.array(segment, np.int64), np.array(velocity)
+
+    @property
+    def t(self) -> FloatArray:
+        return self._made[0]
+
+    @property
+    def x(self) -> FloatArray:
+        return self._made[1]
+
+    @property
+    def segment(self) -> IntArray:
+        return self._made[2]
+
+    @property
+    def velocity(self) -> FloatArray:
+        return self._made[3]
 
 
 @dataclass(frozen=True)
@@ -332,7 +360,7 @@ def track(
     keep = f.history
     finite = x[np.isfinite(x)]
     last = float(finite[-1]) if finite.size else h.last_valid
-    new = History(tt[-keep:], xx[-keep:], ss[-keep:], vv[-keep:], last)
+    new = History((tt[-keep:], xx[-keep:], ss[-keep:], vv[-keep:]), last)
     seen = np.isfinite(x)
     out = Track(
         value=value,

@@ -162,16 +162,21 @@ class PoseFeed:
         """Events for the frames that arrived since the last poll, all stamped `t`."""
         self._wake.clear()  # before draining: a frame queued after this wakes the loop again
         out: list[Event] = []
+        newest, frames = None, self.view.frames
         while self._queue:
             trace, error = self._queue.popleft()
             if trace is None:
+                if newest is not None:
+                    self.view, newest = view_of(newest, frames), None
                 self.view = replace(self.view, error=error, tracked=False)
                 continue
-            self.view = view_of(trace, self.view.frames + 1)
+            newest, frames = trace, frames + 1
             for event in trace.events(0):
                 if isinstance(event, Stop) and any(isinstance(e, Stop) for e in out):
                     continue
                 out.append(replace(event, t=t))
+        if newest is not None:  # the screen shows the newest frame: only its view is made
+            self.view = view_of(newest, frames)
         return out
 
     def stop(self) -> None:
