@@ -30,7 +30,7 @@ exactly what one call over the whole sequence gives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -89,23 +89,75 @@ class SpeedFilter:
 HistoryFloats = tuple[list[float], list[float], list[int], list[float], list[float]]
 
 
-@dataclass(frozen=True)
 class History:
-    """The last samples seen: times, values (unwrapped), segments and velocities."""
+    """The last samples seen: times, values (unwrapped), segments and velocities (read-only).
 
-    t: FloatArray
-    x: FloatArray
-    segment: IntArray
-    velocity: FloatArray
-    last_valid: float = float("nan")
-    #: The same samples as plain floats with each sample's |second difference| (NaN where it
-    #: is not one: `kinematics_one`), kept by the one-frame filter for the next frame; None
-    #: after the vectorised filter (then worked out from the arrays).
-    floats: HistoryFloats | None = field(default=None, repr=False, compare=False)
+    `floats`: the same samples as plain floats with each sample's |second difference| (NaN
+    where it is not one: `kinematics_one`), kept by the one-frame filter for the next frame;
+    None after the vectorised filter (then worked out from the arrays). A history the
+    one-frame filter made (`of_floats`) makes its arrays only when something reads them (the
+    vectorised filter, after a degenerate frame): a live frame's four arrays of ~60 samples
+    were made for nobody, 30 times a second (issue 15).
+    """
+
+    __slots__ = ("_arrays", "last_valid", "floats")
+
+    def __init__(
+        self,
+        t: FloatArray,
+        x: FloatArray,
+        segment: IntArray,
+        velocity: FloatArray,
+        last_valid: float = float("nan"),
+        floats: HistoryFloats | None = None,
+    ) -> None:
+        self._arrays: tuple[FloatArray, FloatArray, IntArray, FloatArray] | None = (
+            t,
+            x,
+            segment,
+            velocity,
+        )
+        self.last_valid = last_valid
+        self.floats = floats
+
+    @classmethod
+    def of_floats(cls, floats: HistoryFloats, last_valid: float) -> History:
+        """The history of these samples; its arrays are made when first read."""
+        h = cls.__new__(cls)
+        h._arrays, h.last_valid, h.floats = None, last_valid, floats
+        return h
 
     @classmethod
     def empty(cls) -> History:
         return cls(np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0))
+
+    def _get(self) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
+        if self._arrays is None:
+            assert self.floats is not None
+            t, x, segment, velocity, _ = self.floats
+            self._arrays = (
+                np.array(t),
+                np.array(x),
+                np.array(segment, np.int64),
+                np.array(velocity),
+            )
+        return self._arrays
+
+    @property
+    def t(self) -> FloatArray:
+        return self._get()[0]
+
+    @property
+    def x(self) -> FloatArray:
+        return self._get()[1]
+
+    @property
+    def segment(self) -> IntArray:
+        return self._get()[2]
+
+    @property
+    def velocity(self) -> FloatArray:
+        return self._get()[3]
 
 
 @dataclass(frozen=True)

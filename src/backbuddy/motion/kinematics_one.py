@@ -50,14 +50,7 @@ def track_one(
     seen = math.isfinite(x)
     last = x if seen else h.last_valid
     kept = (ts[-keep:], xs[-keep:], ss[-keep:], vs[-keep:], d2[-keep:])
-    new = K.History(
-        np.array(kept[0]),
-        np.array(kept[1]),
-        np.array(kept[2], np.int64),
-        np.array(kept[3]),
-        last,
-        kept,
-    )
+    new = K.History.of_floats(kept, last)
     out = K.Track(
         value=np.array([fitted]),
         velocity=np.array([velocity]),
