@@ -100,10 +100,9 @@ def serve(
     worker of several (`serve --workers`)."""
     from datetime import UTC, datetime, timedelta
 
-    import uvicorn
     from fastapi import FastAPI
 
-    from backbuddy.cli.serve_cmd import WS_DEFLATE, WS_MAX_BYTES, camera_watch
+    from backbuddy.cli.serve_cmd import camera_watch, run_app
     from backbuddy.config import Settings
     from backbuddy.domain import techniques as tech
     from backbuddy.domain.screening import load_questions
@@ -134,14 +133,7 @@ def serve(
             yield
 
     app.router.lifespan_context = lifespan
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws_max_size=WS_MAX_BYTES,
-        ws_per_message_deflate=WS_DEFLATE,
-    )
+    run_app(app, "127.0.0.1", port, None)  # as `backbuddy serve` runs it
 
 
 @dataclass

@@ -32,6 +32,7 @@ from rich.console import Console
 from backbuddy.bootstrap import check_store, people_detector_factory, pose_model_factory
 from backbuddy.cli import serve_workers
 from backbuddy.cli.options import DbOption
+from backbuddy.cli.serve_heap import frozen_after_startup
 from backbuddy.config import Settings, SettingsError, is_loopback, load_settings
 from backbuddy.web.app import create_app
 from backbuddy.web.camera_watch import decode_jpeg, factory
@@ -144,9 +145,12 @@ def serve(
 
 def run_app(app: FastAPI, host: str, port: int, certs: Certificates | None) -> None:
     """Serve the app until stopped, one worker's or the only one's: the same socket limits
-    and TLS either way."""
+    and TLS either way, and the start-up heap set aside from the collector (`serve_heap`).
+    uvicorn's own choices stay on "auto": uvloop, httptools and websockets' sans-I/O
+    protocol, all installed with `uvicorn[standard]` (measured: the quickest here, issue 15),
+    with asyncio and h11 should one be missing."""
     uvicorn.run(
-        app,
+        frozen_after_startup(app),
         host=host,
         port=port,
         log_level="warning",

@@ -64,20 +64,26 @@ class FrameFailed(Exception):
 def frame_out(
     result: FrameResult, pose: ev.Pose, seq: int, analyze_ms: float, analysed: int = 1
 ) -> dict[str, Any]:
-    """The page's overlay for one frame (`analysed`: frames it answers, `frame_answers`)."""
-    return schemas.FrameOut(
-        t=round(pose.t, 3),
-        seq=seq,
-        tracked=pose.tracked,
-        identity=pose.identity,
-        landmarks=[list(p) for p in result.landmarks] if result.landmarks else None,
-        checks=dict(result.checks),
-        measure=result.measure,
-        speed_deg_s=pose.speed_deg_s,
-        range_deg=pose.range_deg,
-        analyze_ms=round(analyze_ms, 2),
-        analysed=analysed,
-    ).model_dump()
+    """The page's overlay for one frame (`analysed`: frames it answers, `frame_answers`):
+    `schemas.FrameOut` as a dict, built directly (its fields come typed from the camera
+    watch and the event gate; pydantic's construct and dump cost ~70 µs an answer, up to 30
+    a second per session: issue 15). `tests/unit/web/test_frame_out.py` holds it equal to
+    the model's own dump."""
+    return {
+        "v": schemas.PROTOCOL_VERSION,
+        "type": "frame",
+        "t": round(pose.t, 3),
+        "seq": seq,
+        "tracked": pose.tracked,
+        "identity": pose.identity,
+        "landmarks": [list(p) for p in result.landmarks] if result.landmarks else None,
+        "checks": dict(result.checks),
+        "measure": result.measure,
+        "speed_deg_s": pose.speed_deg_s,
+        "range_deg": pose.range_deg,
+        "analyze_ms": round(analyze_ms, 2),
+        "analysed": analysed,
+    }
 
 
 #: Page landmarks are analysed on the event loop while the last one took at most this long

@@ -50,6 +50,9 @@ _IMAGE_LO = np.array([IMAGE_XY[0], IMAGE_XY[0], IMAGE_Z[0], 0.0], np.float32)
 _IMAGE_HI = np.array([IMAGE_XY[1], IMAGE_XY[1], IMAGE_Z[1], 1.0], np.float32)
 _WORLD_LO = np.array([WORLD_XYZ[0]] * 3 + [0.0], np.float32)
 _WORLD_HI = np.array([WORLD_XYZ[1]] * 3 + [1.0], np.float32)
+#: Per set (image, world): the bounds of every channel, shaped to compare with the points.
+_LO = np.stack([_IMAGE_LO, _WORLD_LO])[:, None, :]
+_HI = np.stack([_IMAGE_HI, _WORLD_HI])[:, None, :]
 
 Points = NDArray[np.float32]
 
@@ -101,11 +104,20 @@ def read(data: bytes) -> PageLandmarks:
         _time("role_ms", role_ms)
     elif role_ms != 0.0:
         raise LandmarksRefused("role_ms must be 0 when flag 4 (role_ms given) is not set")
+    image, world = _points(data, sets)
+    return PageLandmarks(image, world, (width, height), ms, role_ms if flags & ROLE_MS else None)
+
+
+def _points(data: bytes, sets: int) -> tuple[Points | None, Points | None]:
+    """The image and world points after the header (None: not sent), every value checked."""
     points = np.frombuffer(data, "<f4", sets * N_LANDMARKS * 4, HEADER.size)
     points = points.reshape(sets, N_LANDMARKS, 4).astype(np.float32)  # a writable copy
-    image = _checked(points[0], "image", _IMAGE_LO, _IMAGE_HI) if sets else None
-    world = _checked(points[1], "world", _WORLD_LO, _WORLD_HI) if sets == 2 else None
-    return PageLandmarks(image, world, (width, height), ms, role_ms if flags & ROLE_MS else None)
+    # Both sets in one pass (NaN fails both sides); only a refused message is looked at set
+    # by set, for the sentence naming the first bad value.
+    if sets and not ((points >= _LO[:sets]) & (points <= _HI[:sets])).all():
+        _checked(points[0], "image", _IMAGE_LO, _IMAGE_HI)
+        _checked(points[1], "world", _WORLD_LO, _WORLD_HI)
+    return (points[0] if sets else None), (points[1] if sets == 2 else None)
 
 
 def _time(name: str, value: float) -> None:

@@ -59,3 +59,21 @@ def test_other_frame_rates_and_a_still_measure_match_too() -> None:
     x[70:] = 12.5 - 0.0  # still
     seg = np.zeros(t.size, np.int64)
     assert _same_bits(_one_by_one(x, t, seg, filt=filt), _whole(x, t, seg, filt=filt))
+
+
+def test_a_one_frame_history_read_by_the_vectorised_filter_is_the_same() -> None:
+    """The one-frame filter's history makes its arrays only when read (`History(None, …)`):
+    a batch of frames after a stretch of single frames (the vectorised filter reading that
+    history) gives bit for bit what the whole sequence gives."""
+    rng = np.random.default_rng(5)
+    t, angle, _ = profile(10.0, duration_s=6.0, move_s=2.0)
+    x = angle + rng.normal(0, 0.3, t.size)
+    seg = np.zeros(t.size, np.int64)
+    history = History.empty()
+    for i in range(90):  # single frames: the one-frame filter
+        _, history = track(x[i : i + 1], t[i : i + 1], seg[i : i + 1], history=history)
+    assert history.t.tolist() == t[:90][-history.t.size :].tolist()
+    out, _ = track(x[90:], t[90:], seg[90:], history=history)  # then a batch
+    whole = _whole(x, t, seg)[90:]
+    batch = np.stack([out.value, out.velocity, out.noise, out.window, out.step], axis=1)
+    assert _same_bits(batch, whole)
