@@ -36,8 +36,10 @@ gives no movement cue and pauses a movement, as for lost tracking: I3, I4) when
   unsure until an answer for a frame taken at least `AFTER_BREAK_MS` after the break
   anchors a new chain, or
 * the anchoring answer is older than `MAX_ANCHOR_MS` of page time (the page stopped
-  sending role frames), or the landmarks drifted more than `DRIFT_UNSURE` trunk lengths
-  from the anchoring frame (a slow slide; beyond `DRIFT_ASK` a new role frame is asked for).
+  sending role frames), or of server time since its role frame arrived (a page whose
+  clock runs slow cannot stretch the limit), or the landmarks drifted more than
+  `DRIFT_UNSURE` trunk lengths from the anchoring frame (a slow slide; beyond `DRIFT_ASK`
+  a new role frame is asked for).
 """
 
 from __future__ import annotations
@@ -212,7 +214,10 @@ class PageRoles:
     """
 
     def __init__(
-        self, open_detector: Callable[[], Detector], decode: Callable[[bytes], Rgb]
+        self,
+        open_detector: Callable[[], Detector],
+        decode: Callable[[bytes], Rgb],
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._open = open_detector
         self.decode = decode
@@ -220,7 +225,7 @@ class PageRoles:
         self._state = P.RoleState()
         self._lock = threading.Lock()
         self._answer: RoleAnswer | None = None
-        self.chain = RoleChain(TIMING)
+        self.chain = RoleChain(TIMING, clock)
         self.looks = 0
 
     @property
@@ -235,8 +240,9 @@ class PageRoles:
             self._detector = self._open()
         return self._detector
 
-    def look(self, rgb: Rgb, ms: float) -> RoleAnswer:
-        """Everyone in one role frame, and which one is the receiver."""
+    def look(self, rgb: Rgb, ms: float, arrived_s: float | None = None) -> RoleAnswer:
+        """Everyone in one role frame, and which one is the receiver (`arrived_s`: the
+        server's clock when the frame arrived, now if None; the chain's age counts from it)."""
         detector = self.prepare()
         height, width = rgb.shape[:2]
         choice, self._state = P.choose(detector.detect(rgb), self._state)
@@ -260,7 +266,7 @@ class PageRoles:
             if self._answer is None or ms > self._answer.ms:
                 self._answer = answer
         judge = None if answer.box is None else _judge(answer, (width, height))
-        wait = self.chain.answered(ms, answer.identity == "receiver", judge)
+        wait = self.chain.answered(ms, answer.identity == "receiver", judge, arrived_s)
         return replace(answer, next_ms=wait)
 
     def unsure(
@@ -339,17 +345,18 @@ class RoleChannel:
         self.roles = roles
         self.send = send
         self.rate = RoleRate()
-        self._waiting: tuple[bytes, float] | None = None
+        self._waiting: tuple[bytes, float, float] | None = None  # jpeg, page ms, arrived
         self._ready = asyncio.Event()
 
     def offer(self, raw: dict[str, Any]) -> None:
         """Take one `role_frame` message; RoleFrameRefused says why not (nothing is kept)."""
-        self.rate.check(time.monotonic())
+        arrived = time.monotonic()
+        self.rate.check(arrived)
         try:
             message = schemas.RoleFrameIn.model_validate(raw)
         except ValueError as err:
             raise RoleFrameRefused("bad_message", f"role frame refused: {_first(err)}") from None
-        self._waiting = (decode_role_jpeg(message.jpeg), message.ms)
+        self._waiting = (decode_role_jpeg(message.jpeg), message.ms, arrived)
         self._ready.set()
 
     async def run(self) -> None:
@@ -363,10 +370,10 @@ class RoleChannel:
             self._ready.clear()
             if self._waiting is None:
                 continue
-            jpeg, ms = self._waiting
+            jpeg, ms, arrived = self._waiting
             self._waiting = None
             try:
-                answer = await asyncio.to_thread(self._look, jpeg, ms)
+                answer = await asyncio.to_thread(self._look, jpeg, ms, arrived)
             except ValueError as err:  # the bytes passed the header check but do not decode
                 self.send(schemas.ErrorOut(code="not_an_image", message=str(err)).model_dump())
                 continue
@@ -378,8 +385,8 @@ class RoleChannel:
                 continue
             self.send(answer.message())
 
-    def _look(self, jpeg: bytes, ms: float) -> RoleAnswer:
-        return self.roles.look(self.roles.decode(jpeg), ms)
+    def _look(self, jpeg: bytes, ms: float, arrived: float) -> RoleAnswer:
+        return self.roles.look(self.roles.decode(jpeg), ms, arrived)
 
 
 def _first(err: ValueError) -> str:

@@ -240,6 +240,25 @@ def test_the_chain_is_trusted_for_a_bounded_time_after_its_answer() -> None:
     assert roles.wanted() == "the last role frame is too old"
 
 
+def test_a_page_clock_running_slow_cannot_stretch_the_chains_trusted_time() -> None:
+    """The page's clock runs at a third of the server's: 3.5 s of page time would be 10.5 s
+    of real time with no role frame. The chain's age is held to MAX_ANCHOR_MS on the
+    server's clock (from its role frame's arrival) too."""
+    server = [0.0]
+    roles = PageRoles(TwoPeople, decode_jpeg, clock=lambda: server[0])
+    roles.look(np.zeros((H, W, 3), np.uint8), 1000.0, arrived_s=0.0)
+    start = anchor(roles)
+    carried: list[tuple[float, bool]] = []
+    for ms in np.arange(start, start + 1600.0, 33.0):  # 1.6 s of page time …
+        server[0] = 3.0 * (ms - 1000.0) / 1000.0  # … is 3 × as long on the server
+        carried.append((server[0], roles.unsure(skeleton_on(RECEIVER[0]), (W, H), ms, 1000.0)))
+    assert not any(unsure for s, unsure in carried if s <= MAX_ANCHOR_MS / 1000.0)
+    late = [unsure for s, unsure in carried if s > MAX_ANCHOR_MS / 1000.0]
+    assert late
+    assert all(late)
+    assert roles.wanted() == "the last role frame is too old"
+
+
 def test_a_jump_onto_the_assistant_breaks_the_chain_and_asks_for_a_role_frame_once() -> None:
     roles = looked()
     assert not any(frames(roles, RECEIVER[0], anchor(roles), 1500.0))
