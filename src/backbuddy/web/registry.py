@@ -168,7 +168,7 @@ class Registry:
                 continue  # one named by no sensation is a block: `halt_where_blocked` ends it
             message = found.message()
             live.publish(schemas.ErrorOut(code="symptom_elsewhere", message=message).model_dump())
-            await live.feel(found.sensation)
+            await live.feel(found.sensation, found.where)
             ended.append(live.id)
         return ended
 
