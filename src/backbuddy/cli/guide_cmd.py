@@ -26,6 +26,7 @@ from backbuddy.domain import techniques as tech
 from backbuddy.domain.errors import ScreeningRequired
 from backbuddy.domain.screening import load_questions
 from backbuddy.services import guide
+from backbuddy.services.screening import recheck_start
 from backbuddy.services.session_runner import MAX_SIMULATED_S, SessionRunner
 
 console = Console()
@@ -110,7 +111,8 @@ def guide_cmd(
 
         texts = fixed_texts(state.technique, state.limits.attempts)
         spoken = open_voice(voice is not False, mic, audio, console, texts)
-        runner = SessionRunner.start(store, state, screening_id, now, camera=camera is not None)
+        again = recheck_start(store, technique.id, now, state.limits.pop_rest_min)
+        runner = SessionRunner.start(store, state, screening_id, now, camera is not None, again)
         try:
             if camera is not None:
                 run_with_camera(runner, console, camera, settings, spoken)
@@ -160,7 +162,10 @@ def _headless(
     else:
         lines = _read_lines(source)
         guide.check_length(lines, source)  # a file too long for one session: refused whole
-    run = guide.HeadlessRun(store, state, screening_id, now, lambda c: _print_cue(c, as_json))
+    again = recheck_start(store, state.technique.id, now, state.limits.pop_rest_min)
+    run = guide.HeadlessRun(
+        store, state, screening_id, now, lambda c: _print_cue(c, as_json), recheck=again
+    )
     if audio is None:
         guide.run_headless(run, guide.EventReader(lines, now))
         return

@@ -186,6 +186,25 @@ def check_can_start(
     return notices
 
 
+def refuse_start(
+    store: HistoryStore,
+    technique_id: str,
+    now: datetime,
+    *,
+    pop_rest_min: float | None = None,
+    tz: tzinfo | None = None,
+) -> None:
+    """`check_can_start`'s refusal alone (StartBlocked), recording nothing: the re-check a
+    start makes under the store's start lock, where a write would wait for that lock."""
+    technique = tech.get(technique_id)
+    rest = pop_rest_min if pop_rest_min is not None else technique.limits.pop_rest_min
+    history = load_history(store)
+    zone = tz or local_zone()
+    blocks = esc.start_blocks(history, now, technique.region, timedelta(minutes=rest), zone)
+    if blocks:
+        raise StartBlocked(blocks)
+
+
 @dataclass(frozen=True)
 class StartStatus:
     """Whether a technique may start now, by the rule `check_can_start` applies, and when next.

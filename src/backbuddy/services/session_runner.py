@@ -18,7 +18,7 @@ a symptom or a pause. At 30 poses a second this is ~5 commits a second instead o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -82,8 +82,11 @@ class SessionRunner:
         screening_id: int | None,
         started_at: datetime,
         camera: bool = False,
+        recheck: Callable[[], object] | None = None,
     ) -> SessionRunner:
-        sid = store.start_session(state.technique.id, screening_id, started_at, camera)
+        """Store a new running session; `recheck`: the start rules again, under the store's
+        start lock (`SessionStore.start_session`), so racing starts start one."""
+        sid = store.start_session(state.technique.id, screening_id, started_at, camera, recheck)
         return cls(store=store, state=state, session_id=sid)
 
     @property

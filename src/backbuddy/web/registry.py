@@ -26,7 +26,7 @@ from backbuddy.domain.screening import (
 )
 from backbuddy.services import felt_elsewhere
 from backbuddy.services.escalation import check_can_start
-from backbuddy.services.screening import require_valid_screening
+from backbuddy.services.screening import recheck_start, require_valid_screening
 from backbuddy.services.session_runner import SessionRunner
 from backbuddy.web import schemas
 from backbuddy.web.ears import Ears
@@ -216,7 +216,8 @@ class Registry:
         narrowed = session_technique(load_questions(), technique, screening)
         state = session.new_session(narrowed, screening, limits)
         camera = camera and self.analyzers is not None
-        runner = SessionRunner.start(self.store, state, screening_id, now, camera)
+        again = recheck_start(self.store, technique.id, now, limits.pop_rest_min)
+        runner = SessionRunner.start(self.store, state, screening_id, now, camera, again)
         analyzer = None
         if camera and self.analyzers is not None:
             analyzer = self.analyzers(technique, state.limits)
