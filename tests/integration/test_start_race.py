@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing as mp
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from backbuddy.adapters.sql_store import SqlStore
