@@ -195,12 +195,14 @@ def refuse_start(
     tz: tzinfo | None = None,
 ) -> None:
     """`check_can_start`'s refusal alone (StartBlocked), recording nothing: the re-check a
-    start makes under the store's start lock, where a write would wait for that lock."""
-    technique = tech.get(technique_id)
-    rest = pop_rest_min if pop_rest_min is not None else technique.limits.pop_rest_min
+    start makes under the store's start lock, where a write would wait for that lock (so the
+    technique's region comes from the cached table, not its file)."""
+    if pop_rest_min is None:
+        pop_rest_min = tech.get(technique_id).limits.pop_rest_min
     history = load_history(store)
     zone = tz or local_zone()
-    blocks = esc.start_blocks(history, now, technique.region, timedelta(minutes=rest), zone)
+    region = _regions()[technique_id]
+    blocks = esc.start_blocks(history, now, region, timedelta(minutes=pop_rest_min), zone)
     if blocks:
         raise StartBlocked(blocks)
 

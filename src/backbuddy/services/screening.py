@@ -62,18 +62,35 @@ def take_screening(
     return store.save_screening(result, normalised), result
 
 
+#: A session stamped this long before a start is still read by its rules (7 days and today).
+RECENT = timedelta(days=8)
+
+
 def recheck_start(
     store: HistoryStore, technique_id: str, now: datetime, pop_rest_min: float
 ) -> Callable[[], None]:
     """The start rules read again (I1's screening and block, then the history's limits:
     `refuse_start`), to run under the store's start lock (`SessionStore.start_session`):
-    two processes starting at once both passed the first check, and one must be refused."""
+    two processes starting at once both passed the first check, and one must be refused.
+
+    Call it before the first check: it notes what the store holds then (the recent sessions,
+    the screenings' and symptoms' marks: three indexed reads). Under the lock, when none of
+    that changed, the first check stands and nothing more is read, so the lock (on SQLite
+    every writer waits for it) is held for those reads only; otherwise the rules run again."""
+    before = _start_marks(store, now)
 
     def recheck() -> None:
+        if _start_marks(store, now) == before:
+            return
         require_valid_screening(store, technique_id, now)
         refuse_start(store, technique_id, now, pop_rest_min=pop_rest_min)
 
     return recheck
+
+
+def _start_marks(store: HistoryStore, now: datetime) -> tuple[object, ...]:
+    recent = tuple((s.id, s.status) for s in store.sessions(now - RECENT))
+    return recent, store.screenings_mark(), store.symptoms_mark()
 
 
 def require_valid_screening(

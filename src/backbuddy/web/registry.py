@@ -210,13 +210,13 @@ class Registry:
         Refuses without a valid screening (I1, ScreeningRequired/Blocked) and when the
         history forbids a session now (I6/I8, StartBlocked); both are shown as pages.
         """
-        screening_id, screening = require_valid_screening(self.store, technique.id, now)
         limits = self.settings.limits_for(technique)
+        again = recheck_start(self.store, technique.id, now, limits.pop_rest_min)  # first
+        screening_id, screening = require_valid_screening(self.store, technique.id, now)
         check_can_start(self.store, technique.id, now, pop_rest_min=limits.pop_rest_min)
         narrowed = session_technique(load_questions(), technique, screening)
         state = session.new_session(narrowed, screening, limits)
         camera = camera and self.analyzers is not None
-        again = recheck_start(self.store, technique.id, now, limits.pop_rest_min)
         runner = SessionRunner.start(self.store, state, screening_id, now, camera, again)
         analyzer = None
         if camera and self.analyzers is not None:
