@@ -193,7 +193,7 @@ def test_a_symptom_felt_in_another_session_ends_the_terminal_guide_with_its_refe
     assert term.close() == 0  # the aftercare check is the newest session's (the browser's)
     with SqlStore(db) as store:
         mine = store.sessions()[0]
-        assert (mine.status, mine.end_reason) == ("halted", "symptom")
+        assert (mine.status, mine.end_reason) == ("halted", "symptom_elsewhere")
         refers = [c for _, c in store.cues(mine.id) if c.kind == "refer"]
         assert refers
 

@@ -273,7 +273,7 @@ def test_a_symptom_on_one_worker_halts_the_session_on_the_other_and_refuses_a_ne
         assert "refer" in [c["kind"] for c in halt["cues"]]
     with SqlStore(db_url(busy.db)) as store:
         ended = {s.id: (s.status, s.end_reason) for s in store.sessions()}
-    assert ended == {1: ("halted", "symptom"), 2: ("halted", "symptom")}
+    assert ended == {1: ("halted", "symptom"), 2: ("halted", "symptom_elsewhere")}
     for server in (busy, idle):
         with browser(server) as http:
             refused = http.post("/sessions", data={"technique": LYING})

@@ -34,7 +34,9 @@ class Journal:
         #: Every committed step in order (the transactions, flattened as they come).
         self.committed: list[StoredStep] = []
 
-    def start_session(self, technique: str, screening_id: int | None, at: datetime, camera: bool):
+    def start_session(
+        self, technique: str, screening_id: int | None, at: datetime, camera: bool, recheck=None
+    ):
         return 1
 
     def append_steps(self, session_id: int, steps: Sequence[StoredStep]) -> None:

@@ -13,7 +13,7 @@ user's problem.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,6 +41,9 @@ from backbuddy.domain.screening import ScreeningResult
 
 #: A running session owned by another machine is taken as abandoned after this long.
 OTHER_HOST_STALE = timedelta(hours=12)
+#: PostgreSQL advisory lock key every session start takes (`start_session`); the schema
+#: migration takes 20260701.
+START_LOCK = 20261127
 
 
 class SqlStore(HistoryQueries):
@@ -49,6 +52,12 @@ class SqlStore(HistoryQueries):
     def __init__(self, url: str) -> None:
         self.url = url
         self.where = where(url)
+        parsed = sa.make_url(url)
+        self._memory = parsed.get_backend_name() == "sqlite" and parsed.database in (
+            None,
+            "",
+            ":memory:",
+        )
         try:
             self._engine = create_engine(url)
         except (sa.exc.SQLAlchemyError, OSError, ImportError) as err:
@@ -123,8 +132,20 @@ class SqlStore(HistoryQueries):
         return row.id, result
 
     def start_session(
-        self, technique: str, screening_id: int | None, started_at: datetime, camera: bool
+        self,
+        technique: str,
+        screening_id: int | None,
+        started_at: datetime,
+        camera: bool,
+        recheck: Callable[[], object] | None = None,
     ) -> int:
+        """A new running session. With `recheck` the start is atomic across processes (two
+        workers, a terminal guide beside the browser): it runs holding the start lock, then
+        the insert in the same transaction. SQLite: the write lock (BEGIN IMMEDIATE) is taken
+        first, so no other process commits until this one has, and `recheck` reads what every
+        start before committed (WAL readers on other connections); PostgreSQL: a transaction
+        advisory lock that every start takes. `recheck` must only read (a write would wait
+        for this very lock)."""
         aware(started_at)
         row = {
             "technique": technique,
@@ -135,7 +156,18 @@ class SqlStore(HistoryQueries):
             "camera": camera,
             "owner": process_owner.current(),
         }
+        if recheck is not None and self._memory:
+            # Only this process sees an in-memory store: its own write lock is enough (and
+            # its one connection cannot read inside a transaction it holds).
+            with self._write_lock:
+                recheck()
+                with self._transaction("start the session") as conn:
+                    return _new_id(conn.execute(schema.sessions.insert().values(row)))
         with self._transaction("start the session") as conn:
+            if recheck is not None:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({START_LOCK})"))
+                recheck()
             return _new_id(conn.execute(schema.sessions.insert().values(row)))
 
     def append_event(self, session_id: int, seq: int, event: Event) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,6 +26,7 @@ from backbuddy.domain import techniques as tech
 from backbuddy.domain.errors import ScreeningRequired
 from backbuddy.domain.screening import load_questions
 from backbuddy.services import guide
+from backbuddy.services.screening import recheck_start
 from backbuddy.services.session_runner import MAX_SIMULATED_S, SessionRunner
 
 console = Console()
@@ -94,6 +95,9 @@ def guide_cmd(
         valid_for = timedelta(hours=settings.screening_valid_hours)
         if events is None and answers is None:
             answers = _offer_screening(store, valid_for, technique, now)
+        # Before the first check: the start re-checks under the store's lock if anything
+        # stored since could change it (a start racing in another process).
+        again = recheck_start(store, technique.id, now, settings.limits_for(technique).pop_rest_min)
         screening_id, result = guide.screening_for(store, valid_for, technique, now, answers)
         state = guide.new_state(settings.limits_for(technique), technique, result)
         out = err_console if as_json else console
@@ -101,7 +105,7 @@ def guide_cmd(
             store, technique.id, now, state.limits.pop_rest_min, out, ask=events is None
         )
         if events is not None:
-            _headless(store, state, screening_id, events, as_json, now, audio)
+            _headless(store, state, screening_id, events, as_json, now, audio, again)
             return
         from backbuddy.cli.guide_camera import run_with_camera
         from backbuddy.cli.guide_live import run_live
@@ -110,7 +114,7 @@ def guide_cmd(
 
         texts = fixed_texts(state.technique, state.limits.attempts)
         spoken = open_voice(voice is not False, mic, audio, console, texts)
-        runner = SessionRunner.start(store, state, screening_id, now, camera=camera is not None)
+        runner = SessionRunner.start(store, state, screening_id, now, camera is not None, again)
         try:
             if camera is not None:
                 run_with_camera(runner, console, camera, settings, spoken)
@@ -153,14 +157,18 @@ def _headless(
     as_json: bool,
     now: datetime,
     audio: Path | None = None,
+    again: Callable[[], object] | None = None,
 ) -> None:
-    """Events run as they are read; a bad line stops there, keeping what came before it."""
+    """Events run as they are read; a bad line stops there, keeping what came before it
+    (`again`: the start rules re-read under the store's start lock)."""
     if source == "-":
         lines: Iterable[str] = sys.stdin
     else:
         lines = _read_lines(source)
         guide.check_length(lines, source)  # a file too long for one session: refused whole
-    run = guide.HeadlessRun(store, state, screening_id, now, lambda c: _print_cue(c, as_json))
+    run = guide.HeadlessRun(
+        store, state, screening_id, now, lambda c: _print_cue(c, as_json), recheck=again
+    )
     if audio is None:
         guide.run_headless(run, guide.EventReader(lines, now))
         return

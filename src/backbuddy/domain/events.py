@@ -90,10 +90,17 @@ class Stop:
 
 @dataclass(frozen=True)
 class Sensation:
-    """The receiver reports what they feel."""
+    """The receiver reports what they feel.
+
+    `elsewhere`: felt in another session for the same receiver (where, in words: "in
+    session 12", "in an aftercare check"), stepped here by the server so this session
+    stops too (`services.felt_elsewhere`); the engine takes it as the same symptom. Only
+    the server sets it: a page may not (`web.session_socket`).
+    """
 
     t: float
     sensation: SensationKind = "comfortable_stretch"
+    elsewhere: str | None = None
     kind: Literal["sensation"] = "sensation"
 
 
@@ -203,6 +210,7 @@ _QUIET_DEFAULTS = {
     "words": None,
     "lost": False,
     "why": "pair",
+    "elsewhere": None,
 }
 
 
@@ -336,6 +344,23 @@ def _words(kind: str, name: str, value: Any) -> str | None:
     return value
 
 
+#: `Sensation.elsewhere` is a short place in words ("in session 12").
+MAX_WHERE_CHARS = 80
+
+
+def _where(kind: str, name: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_WHERE_CHARS:
+        raise EventError(
+            f"event {kind!r}: field {name!r} must be where it was felt, in words of at most "
+            f"{MAX_WHERE_CHARS} characters, got {_shown(value)}"
+        )
+    if not value.isprintable():
+        raise EventError(f"event {kind!r}: field {name!r} must be printable text")
+    return value
+
+
 #: The fields of the pose, pop and voice events that the session engine added for the camera
 #: and audio layers (issues 10–12), checked apart from the older fields above.
 _ENGINE_FIELDS: dict[tuple[str, str], Callable[[str, str, Any], Any]] = {
@@ -348,4 +373,5 @@ _ENGINE_FIELDS: dict[tuple[str, str], Callable[[str, str, Any], Any]] = {
     ("voice", "words"): _words,
     ("voice", "lost"): _flag,
     ("end", "why"): _one_of(END_WHYS),
+    ("sensation", "elsewhere"): _where,
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -56,8 +56,17 @@ class SessionStore(Protocol):
         ...
 
     def start_session(
-        self, technique: str, screening_id: int | None, started_at: datetime, camera: bool
-    ) -> int: ...
+        self,
+        technique: str,
+        screening_id: int | None,
+        started_at: datetime,
+        camera: bool,
+        recheck: Callable[[], object] | None = None,
+    ) -> int:
+        """A new running session's id. `recheck` (the start rules, read-only) is called
+        holding the store's start lock, which every process's start takes: what it raises
+        starts nothing, and no other start can slip in between it and the insert."""
+        ...
 
     def append_event(self, session_id: int, seq: int, event: Event) -> None: ...
 

@@ -98,6 +98,8 @@ END_REASONS: dict[str, str | None] = {
     "completed": None,
     "ended_by_pair": None,
     "symptom": "a symptom",
+    # Stored (not the engine's): the same symptom, felt in another session for the receiver.
+    "symptom_elsewhere": "a symptom felt in another session",
     "speed": "too fast",
     "pop": "a click, the area rests",
     "stopped": "STOP pressed",

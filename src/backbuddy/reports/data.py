@@ -8,7 +8,7 @@ technique's own (settings may have tightened them during the session).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from backbuddy.domain import blocks as blk
@@ -29,9 +29,14 @@ class SessionRow:
     max_range_deg: float | None
     speed_limit_deg_s: float | None
     range_limit_deg: float | None
+    #: A symptom felt in another session stopped this one: what and where ("numbness felt in
+    #: session 12"); that symptom is listed once, where it was felt.
+    felt_elsewhere: str | None = None
 
     @property
     def ending(self) -> str:
+        if self.felt_elsewhere and self.record.end_reason == "symptom_elsewhere":
+            return f"{wording.ending(self.record.status, None)}: {self.felt_elsewhere}"
         return wording.ending(self.record.status, self.record.end_reason)
 
 
@@ -99,10 +104,14 @@ def collect(
     records = store.sessions(since)
     poses: dict[int, list[Pose]] = defaultdict(list)
     symptoms: list[SymptomRow] = []
+    elsewhere: dict[int, str] = {}
     starts = {r.id: r.started_at for r in records}
     for sid, event in store.events_of_kind(["pose", "sensation"], since):
         if isinstance(event, Pose) and event.tracked:
             poses[sid].append(event)
+        elif isinstance(event, Sensation) and event.elsewhere and event.sensation in SYMPTOMS:
+            # The same symptom, stepped here to stop this session: not felt here.
+            elsewhere.setdefault(sid, f"{_words(event.sensation)} felt {event.elsewhere}")
         elif isinstance(event, Sensation) and event.sensation in SYMPTOMS and sid in starts:
             at = starts[sid] + timedelta(seconds=event.t)
             symptoms.append(SymptomRow(at, "during session", _words(event.sensation), sid))
@@ -110,7 +119,13 @@ def collect(
     for sid, cue in store.cues_of_kind(["halt"], since):
         if cue.reason and cue.reason.startswith("speed"):
             speed[sid] += 1
-    rows = tuple(_row(r, techniques.get(r.technique), poses[r.id], speed[r.id]) for r in records)
+    rows = tuple(
+        replace(
+            _row(r, techniques.get(r.technique), poses[r.id], speed[r.id]),
+            felt_elsewhere=elsewhere.get(r.id),
+        )
+        for r in records
+    )
     aftercare = tuple(store.aftercare(since))
     symptoms += [_aftercare_row(a) for a in aftercare if _noteworthy(a)]
     return ReportData(

@@ -41,6 +41,7 @@ def to_dict(data: ReportData) -> dict[str, Any]:
                 "max_range_deg": s.max_range_deg,
                 "speed_limit_deg_s": s.speed_limit_deg_s,
                 "range_limit_deg": s.range_limit_deg,
+                "felt_elsewhere": s.felt_elsewhere,
             }
             for s in data.sessions
         ],

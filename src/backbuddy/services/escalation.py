@@ -186,6 +186,27 @@ def check_can_start(
     return notices
 
 
+def refuse_start(
+    store: HistoryStore,
+    technique_id: str,
+    now: datetime,
+    *,
+    pop_rest_min: float | None = None,
+    tz: tzinfo | None = None,
+) -> None:
+    """`check_can_start`'s refusal alone (StartBlocked), recording nothing: the re-check a
+    start makes under the store's start lock, where a write would wait for that lock (so the
+    technique's region comes from the cached table, not its file)."""
+    if pop_rest_min is None:
+        pop_rest_min = tech.get(technique_id).limits.pop_rest_min
+    history = load_history(store)
+    zone = tz or local_zone()
+    region = _regions()[technique_id]
+    blocks = esc.start_blocks(history, now, region, timedelta(minutes=pop_rest_min), zone)
+    if blocks:
+        raise StartBlocked(blocks)
+
+
 @dataclass(frozen=True)
 class StartStatus:
     """Whether a technique may start now, by the rule `check_can_start` applies, and when next.

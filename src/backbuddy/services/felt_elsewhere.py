@@ -74,7 +74,9 @@ def holding(store: HistoryStore, now: datetime) -> list[Felt]:
         if sid not in started:
             continue
         at = started[sid]
-        found.append(Felt(sid, event.sensation, at, f"in session {sid}"))
+        # One stepped here for a symptom felt elsewhere names where it was felt.
+        where = event.elsewhere or f"in session {sid}"
+        found.append(Felt(sid, event.sensation, at, where))
     for check in store.aftercare():
         if check.symptoms:
             named = next((s for s in check.symptoms if s in ev.SYMPTOMS), None)
@@ -119,7 +121,8 @@ class StoreWatch:
         self.marks = marks
         found = for_session(holding(self.store, now), self.session_id)
         if found is not None and found.sensation is not None:
-            return [ev.Sensation(t, sensation=found.sensation)], found.message()
+            felt = ev.Sensation(t, sensation=found.sensation, elsewhere=found.where)
+            return [felt], found.message()
         try:
             verdict = require_valid_screening(self.store, self.technique_id, now)[1]
         except ScreeningBlocked:

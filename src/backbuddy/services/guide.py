@@ -130,6 +130,8 @@ class HeadlessRun:
     screening_id: int | None
     started_at: datetime
     show: Callable[[Cue], None]
+    #: The start rules again under the store's start lock (`screening.recheck_start`).
+    recheck: Callable[[], object] | None = None
     runner: SessionRunner | None = None
     stored: int = 0
     current: ev.Event | None = None
@@ -148,7 +150,11 @@ class HeadlessRun:
             if isinstance(event, ev.Tick):
                 return
             self.runner = SessionRunner.start(
-                self.store, self.state, self.screening_id, self.started_at
+                self.store,
+                self.state,
+                self.screening_id,
+                self.started_at,
+                recheck=self.recheck,
             )
             todo, self._waiting = self._waiting, []
         else:

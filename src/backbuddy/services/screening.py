@@ -10,7 +10,7 @@ the result they return (and the engine checks at `begin`) already carries it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, tzinfo
 
 from backbuddy.domain import blocks as blk
@@ -25,7 +25,7 @@ from backbuddy.domain.screening import (
     load_questions,
     normalise_answers,
 )
-from backbuddy.services.escalation import local_zone, person_blocks
+from backbuddy.services.escalation import local_zone, person_blocks, refuse_start
 
 #: The first sentence when only blocks from earlier refuse (nothing answered now).
 HELD_SUMMARY = "What was reported earlier still holds, so this routine isn't suitable today."
@@ -60,6 +60,37 @@ def take_screening(
     holding = person_blocks(store, now, zone, qs)
     result = blk.effective(qs, answers, technique_id, now, holding, now, zone, valid_for)
     return store.save_screening(result, normalised), result
+
+
+#: A session stamped this long before a start is still read by its rules (7 days and today).
+RECENT = timedelta(days=8)
+
+
+def recheck_start(
+    store: HistoryStore, technique_id: str, now: datetime, pop_rest_min: float
+) -> Callable[[], None]:
+    """The start rules read again (I1's screening and block, then the history's limits:
+    `refuse_start`), to run under the store's start lock (`SessionStore.start_session`):
+    two processes starting at once both passed the first check, and one must be refused.
+
+    Call it before the first check: it notes what the store holds then (the recent sessions,
+    the screenings' and symptoms' marks: three indexed reads). Under the lock, when none of
+    that changed, the first check stands and nothing more is read, so the lock (on SQLite
+    every writer waits for it) is held for those reads only; otherwise the rules run again."""
+    before = _start_marks(store, now)
+
+    def recheck() -> None:
+        if _start_marks(store, now) == before:
+            return
+        require_valid_screening(store, technique_id, now)
+        refuse_start(store, technique_id, now, pop_rest_min=pop_rest_min)
+
+    return recheck
+
+
+def _start_marks(store: HistoryStore, now: datetime) -> tuple[object, ...]:
+    recent = tuple((s.id, s.status) for s in store.sessions(now - RECENT))
+    return recent, store.screenings_mark(), store.symptoms_mark()
 
 
 def require_valid_screening(

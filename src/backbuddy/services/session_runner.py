@@ -18,14 +18,14 @@ a symptom or a pause. At 30 poses a second this is ~5 commits a second instead o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from backbuddy.domain import session
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import EventError, StoreError
-from backbuddy.domain.events import Event, Pose, Tick
+from backbuddy.domain.events import SYMPTOMS, Event, Pose, Sensation, Tick
 from backbuddy.domain.ports import SessionEnd, SessionStore, StoredStep
 from backbuddy.domain.session import SessionState
 
@@ -69,6 +69,9 @@ class SessionRunner:
     last_event_t: float = 0.0
     #: Group commit window for quiet poses, session seconds; 0: every event committed alone.
     group_s: float = 0.0
+    #: The end reason as stored: the engine's, but "symptom_elsewhere" for a symptom felt in
+    #: another session (`Sensation.elsewhere`) until one is felt here too.
+    stored_reason: str | None = None
     _pending: list[StoredStep] = field(default_factory=list)
 
     @classmethod
@@ -79,8 +82,11 @@ class SessionRunner:
         screening_id: int | None,
         started_at: datetime,
         camera: bool = False,
+        recheck: Callable[[], object] | None = None,
     ) -> SessionRunner:
-        sid = store.start_session(state.technique.id, screening_id, started_at, camera)
+        """Store a new running session; `recheck`: the start rules again, under the store's
+        start lock (`SessionStore.start_session`), so racing starts start one."""
+        sid = store.start_session(state.technique.id, screening_id, started_at, camera, recheck)
         return cls(store=store, state=state, session_id=sid)
 
     @property
@@ -108,13 +114,23 @@ class SessionRunner:
         else:
             self._write([*self._pending, StoredStep(self.seq, event, cues)])
             self.seq += 1
-        reason_changed = new.end_reason != self.state.end_reason
         self.state = new
         self.last_event_t = event.t
-        if new.mode == "ended" and (not self.finished or reason_changed):
+        reason = self._reason(event, new.end_reason)
+        if new.mode == "ended" and (not self.finished or reason != self.stored_reason):
             # A symptom felt after the end still counts as a symptom halt (I8).
-            self._finish(now, _STATUS[new.end_reason or "ended_by_pair"], new.end_reason)
+            self._finish(now, _STATUS[new.end_reason or "ended_by_pair"], reason)
         return cues
+
+    def _reason(self, event: Event, engine: str | None) -> str | None:
+        """The end reason to store: the engine's, told apart for a symptom felt elsewhere
+        (the history says where it was felt; the rules read both as a symptom halt)."""
+        if engine != "symptom":
+            return engine
+        felt_here = self.stored_reason == "symptom"
+        if isinstance(event, Sensation) and event.sensation in SYMPTOMS and not felt_here:
+            return "symptom_elsewhere" if event.elsewhere else "symptom"
+        return self.stored_reason if self.stored_reason == "symptom_elsewhere" else "symptom"
 
     def handle_quiet(self, event: Pose | Tick) -> bool:
         """Step a pose or tick when it writes nothing now: it causes no cue, ends nothing,
@@ -175,6 +191,7 @@ class SessionRunner:
         self.flush()
         self.store.finish_session(self.session_id, status, now, self.state.attempts, reason)
         self.finished = True
+        self.stored_reason = reason
 
 
 def with_ticks(

@@ -499,7 +499,7 @@ class LiveSession:
 
         await asyncio.shield(asyncio.ensure_future(end()))
 
-    async def feel(self, sensation: ev.SensationKind) -> None:
+    async def feel(self, sensation: ev.SensationKind, where: str) -> None:
         """A symptom felt in another session for the same receiver (`services.felt_elsewhere`):
         the engine steps it here too (halt, referral, aftercare); finishes even if the
         caller is cancelled. A store failure is the next start's to mark."""
@@ -508,7 +508,8 @@ class LiveSession:
             async with self.lock:
                 if not self.over:
                     with contextlib.suppress(StoreError):
-                        await self.apply(ev.Sensation(self.clock(), sensation=sensation))
+                        felt = ev.Sensation(self.clock(), sensation=sensation, elsewhere=where)
+                        await self.apply(felt)
 
         await asyncio.shield(asyncio.ensure_future(step()))
 

@@ -38,8 +38,10 @@ gives no movement cue and pauses a movement, as for lost tracking: I3, I4) when
   unsure until an answer for a frame taken at least `AFTER_BREAK_MS` after the break
   anchors a new chain, or
 * the anchoring answer is older than `MAX_ANCHOR_MS` of page time (the page stopped
-  sending role frames), or the landmarks drifted more than `DRIFT_UNSURE` trunk lengths
-  from the anchoring frame (a slow slide; beyond `DRIFT_ASK` a new role frame is asked for).
+  sending role frames), or of server time since its role frame arrived (a page whose
+  clock runs slow cannot stretch the limit), or the landmarks drifted more than
+  `DRIFT_UNSURE` trunk lengths from the anchoring frame (a slow slide; beyond `DRIFT_ASK`
+  a new role frame is asked for).
 """
 
 from __future__ import annotations
@@ -215,7 +217,10 @@ class PageRoles:
     """
 
     def __init__(
-        self, open_detector: Callable[[], Detector], decode: Callable[[bytes], Rgb]
+        self,
+        open_detector: Callable[[], Detector],
+        decode: Callable[[bytes], Rgb],
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._open = open_detector
         self.decode = decode
@@ -223,7 +228,7 @@ class PageRoles:
         self._state = P.RoleState()
         self._lock = threading.Lock()
         self._answer: RoleAnswer | None = None
-        self.chain = RoleChain(TIMING)
+        self.chain = RoleChain(TIMING, clock)
         self.looks = 0
 
     @property
@@ -238,15 +243,19 @@ class PageRoles:
             self._detector = self._open()
         return self._detector
 
-    def look(self, rgb: Rgb, ms: float) -> RoleAnswer:
-        """Everyone in one role frame, and which one is the receiver."""
+    def look(self, rgb: Rgb, ms: float, arrived_s: float | None = None) -> RoleAnswer:
+        """Everyone in one role frame, and which one is the receiver (`arrived_s`: the
+        server's clock when the frame arrived, now if None; the chain's age counts from it)."""
         detector = self.prepare()
         height, width = rgb.shape[:2]
-        return self.place(detector.detect(rgb), (width, height), ms)
+        return self.place(detector.detect(rgb), (width, height), ms, arrived_s)
 
-    def place(self, people: P.People, size: tuple[int, int], ms: float) -> RoleAnswer:
+    def place(
+        self, people: P.People, size: tuple[int, int], ms: float, arrived_s: float | None = None
+    ) -> RoleAnswer:
         """Which of `people` (found in a frame of `size` px at page `ms`, by the server's
-        detector or the page's own: `role_people`) is the receiver, by the role rule."""
+        detector or the page's own: `role_people`) is the receiver, by the role rule
+        (`arrived_s`: as for `look`)."""
         width, height = size
         choice, self._state = P.choose(people, self._state)
         self.looks += 1
@@ -269,7 +278,7 @@ class PageRoles:
             if self._answer is None or ms > self._answer.ms:
                 self._answer = answer
         judge = None if answer.box is None else _judge(answer, (width, height))
-        wait = self.chain.answered(ms, answer.identity == "receiver", judge)
+        wait = self.chain.answered(ms, answer.identity == "receiver", judge, arrived_s)
         return replace(answer, next_ms=wait)
 
     def unsure(
@@ -356,13 +365,14 @@ class RoleChannel:
 
     def offer(self, raw: dict[str, Any]) -> None:
         """Take one `role_frame` message; RoleFrameRefused says why not (nothing is kept)."""
-        self.rate.check(time.monotonic())
+        arrived = time.monotonic()
+        self.rate.check(arrived)
         try:
             message = schemas.RoleFrameIn.model_validate(raw)
         except ValueError as err:
             raise RoleFrameRefused("bad_message", f"role frame refused: {_first(err)}") from None
         jpeg, ms = decode_role_jpeg(message.jpeg), message.ms
-        self._waiting = lambda: self._look(jpeg, ms)
+        self._waiting = lambda: self._look(jpeg, ms, arrived)
         self.taken["role_frame"] += 1
         self._ready.set()
 
@@ -370,7 +380,8 @@ class RoleChannel:
         """Take one `role_people` message (the page ran the people detector): the same rate
         as role frames, then its shape, ranges and time (`role_people`); `ahead(ms)`: does
         that page time lie ahead of the server's clock? RoleFrameRefused says why not."""
-        self.rate.check(time.monotonic())
+        arrived = time.monotonic()
+        self.rate.check(arrived)
         try:
             message = parse(raw)
             people = to_people(message)
@@ -383,7 +394,7 @@ class RoleChannel:
         except PeopleRefused as err:
             raise RoleFrameRefused(err.code, str(err)) from None
         size, ms = message.size, message.ms
-        self._waiting = lambda: self.roles.place(people, size, ms)
+        self._waiting = lambda: self.roles.place(people, size, ms, arrived)
         self.taken["role_people"] += 1
         self._ready.set()
 
@@ -412,8 +423,8 @@ class RoleChannel:
                 continue
             self.send(answer.message())
 
-    def _look(self, jpeg: bytes, ms: float) -> RoleAnswer:
-        return self.roles.look(self.roles.decode(jpeg), ms)
+    def _look(self, jpeg: bytes, ms: float, arrived: float) -> RoleAnswer:
+        return self.roles.look(self.roles.decode(jpeg), ms, arrived)
 
 
 def _first(err: ValueError) -> str:

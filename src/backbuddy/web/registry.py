@@ -26,7 +26,7 @@ from backbuddy.domain.screening import (
 )
 from backbuddy.services import felt_elsewhere
 from backbuddy.services.escalation import check_can_start
-from backbuddy.services.screening import require_valid_screening
+from backbuddy.services.screening import recheck_start, require_valid_screening
 from backbuddy.services.session_runner import SessionRunner
 from backbuddy.web import schemas
 from backbuddy.web.ears import Ears
@@ -168,7 +168,7 @@ class Registry:
                 continue  # one named by no sensation is a block: `halt_where_blocked` ends it
             message = found.message()
             live.publish(schemas.ErrorOut(code="symptom_elsewhere", message=message).model_dump())
-            await live.feel(found.sensation)
+            await live.feel(found.sensation, found.where)
             ended.append(live.id)
         return ended
 
@@ -210,13 +210,14 @@ class Registry:
         Refuses without a valid screening (I1, ScreeningRequired/Blocked) and when the
         history forbids a session now (I6/I8, StartBlocked); both are shown as pages.
         """
-        screening_id, screening = require_valid_screening(self.store, technique.id, now)
         limits = self.settings.limits_for(technique)
+        again = recheck_start(self.store, technique.id, now, limits.pop_rest_min)  # first
+        screening_id, screening = require_valid_screening(self.store, technique.id, now)
         check_can_start(self.store, technique.id, now, pop_rest_min=limits.pop_rest_min)
         narrowed = session_technique(load_questions(), technique, screening)
         state = session.new_session(narrowed, screening, limits)
         camera = camera and self.analyzers is not None
-        runner = SessionRunner.start(self.store, state, screening_id, now, camera)
+        runner = SessionRunner.start(self.store, state, screening_id, now, camera, again)
         analyzer = None
         if camera and self.analyzers is not None:
             analyzer = self.analyzers(technique, state.limits)

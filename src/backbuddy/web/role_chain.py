@@ -12,6 +12,7 @@ the session's frame thread.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from numpy.typing import NDArray
 from backbuddy.motion import continuity as C
 
 Judge = Callable[[NDArray[np.float64]], bool]
+#: An answer: its page ms, whether it found the receiver, its judge, the server s it arrived.
+Answer = tuple[float, bool, Judge | None, float]
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,9 @@ class Anchor:
 
     answer_ms: float
     body: C.Body
+    #: The server's clock (s) when the answer's role frame arrived: a page whose clock runs
+    #: slow must not stretch `max_anchor_ms`, so the age is bounded on both clocks.
+    arrived_s: float = float("-inf")
 
 
 @dataclass(frozen=True)
@@ -50,29 +56,35 @@ class Timing:
 class RoleChain:
     """One session's chain: the newest answer, the page's recent landmarks, the anchor."""
 
-    def __init__(self, timing: Timing) -> None:
+    def __init__(self, timing: Timing, clock: Callable[[], float] = time.monotonic) -> None:
         self.timing = timing
+        #: The server's own clock (s): the chain's age is held to `max_anchor_ms` on it too.
+        self.clock = clock
         self._lock = threading.Lock()
         self._recent: deque[tuple[float, NDArray[np.float64], C.Body]] = deque()
         self._last: C.Body | None = None
         self._broken_at = -np.inf  # page ms of the newest break (s in Body.t, ms here)
         self._anchor: Anchor | None = None
-        self._answer: tuple[float, bool, Judge | None] | None = None  # ms, receiver?, judge
+        self._answer: Answer | None = None  # page ms, receiver?, judge, server s of arrival
         #: Answers whose moment's landmarks are not all here yet, oldest first.
-        self._pending: deque[tuple[float, bool, Judge | None]] = deque()
+        self._pending: deque[Answer] = deque()
         self._streak = 0
         self._want: str | None = None
         self._asked = False
         #: Why the chain broke, newest last (for tests and the bench), bounded.
         self.breaks: deque[tuple[float, str]] = deque(maxlen=64)
 
-    def answered(self, ms: float, receiver: bool, judge: Judge | None) -> float:
-        """A new answer (`judge`: does a frame's landmarks lie on that receiver?); the page
-        time until the next role frame is wanted."""
+    def answered(
+        self, ms: float, receiver: bool, judge: Judge | None, arrived_s: float | None = None
+    ) -> float:
+        """A new answer (`judge`: does a frame's landmarks lie on that receiver?; `arrived_s`:
+        the server's clock when its role frame arrived, now if None); the page time until the
+        next role frame is wanted."""
+        arrived = self.clock() if arrived_s is None else arrived_s
         with self._lock:
             if self._answer is not None and ms <= self._answer[0]:
                 return self.timing.settle_ms
-            self._answer = (ms, receiver, judge)
+            self._answer = (ms, receiver, judge, arrived)
             self._pending.append(self._answer)
             self._streak = self._streak + 1 if receiver else 0
             self._asked = False
@@ -131,15 +143,15 @@ class RoleChain:
         and all lie on its receiver: the check's margin is small where the assistant stands
         right behind the receiver, and one frame that passes by chance must not start a chain."""
         while self._pending:
-            ms, receiver, judge = self._pending[0]
+            ms, receiver, judge, arrived = self._pending[0]
             settled_at = self._broken_at + self.timing.after_break_ms
             if receiver and judge is not None and ms >= settled_at:
                 if not self._recent or self._recent[-1][0] < ms + self.timing.match_ms:
                     return  # its moment's landmarks are not all here yet
-                self._anchor_on(ms, judge, settled_at)
+                self._anchor_on(ms, judge, settled_at, arrived)
             self._pending.popleft()  # matched, unsure, or too near a break (asked again)
 
-    def _anchor_on(self, ms: float, judge: Judge, settled_at: float) -> None:
+    def _anchor_on(self, ms: float, judge: Judge, settled_at: float, arrived: float) -> None:
         near = [
             r for r in self._recent if abs(r[0] - ms) <= self.timing.match_ms and r[0] >= settled_at
         ]
@@ -150,7 +162,7 @@ class RoleChain:
         elif all(judge(image) for _, image, _ in near):
             body = min(near, key=lambda r: abs(r[0] - ms))[2]
             if self._answer is not None and self._answer[1]:  # the newest is not unsure
-                self._anchor = Anchor(ms, body)
+                self._anchor = Anchor(ms, body, arrived)
         else:
             self._anchor = None
             self.breaks.append((ms, "the landmarks are not on the receiver"))
@@ -159,7 +171,10 @@ class RoleChain:
         anchor = self._anchor
         if anchor is None or self._answer is None or not self._answer[1]:
             return False
-        if ms - anchor.answer_ms > self.timing.max_anchor_ms:
+        # Old on the page's clock, or on the server's (a page clock running slow would
+        # otherwise stretch the limit: the identity carried unseen for longer than measured).
+        server_ms = 1000.0 * (self.clock() - anchor.arrived_s)
+        if max(ms - anchor.answer_ms, server_ms) > self.timing.max_anchor_ms:
             self._want = "the last role frame is too old"
             return False
         drift = C.displacement(anchor.body, body)

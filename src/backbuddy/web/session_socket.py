@@ -404,6 +404,12 @@ class Connection:
             raise ProtocolViolation(
                 "bad_message", "an 'end' carries no 'why': only the server ends for a screening"
             )
+        if "elsewhere" in message.event:
+            raise ProtocolViolation(
+                "bad_message",
+                "a 'sensation' carries no 'elsewhere': only the server steps a symptom felt "
+                "in another session",
+            )
         live = self.live
         async with live.lock:
             try:

@@ -144,3 +144,77 @@ def test_a_session_backbuddy_ended_for_a_screening_reads_so_everywhere(sqlite_ur
     bundle = Bundle.model_validate_json(fhir.to_json(data))
     procedures = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "Procedure"]
     assert [p.status for p in procedures] == ["stopped"]
+
+
+def test_a_symptom_felt_in_another_session_reads_as_felt_there_everywhere(
+    sqlite_url: str,
+) -> None:
+    """Red-team leftover of session 8: the session stopped by a symptom felt in another one
+    stored the sensation as if felt in it, so its history, the report and the export said
+    the receiver felt numbness twice, once in each. Stopped through the real runners and the
+    real look at the store (`StoreWatch`, a second connection as another process holds it),
+    the other session now stores where it was felt: `symptom_elsewhere` in the store and the
+    export, "numbness felt in session 1" in the report and the FHIR outcome, one symptom in
+    the report's list; the rules still read a symptom halt (no new start until seen)."""
+    import json
+    from datetime import timedelta
+
+    from fhir.resources.R4B.bundle import Bundle
+
+    from backbuddy.domain import events as ev
+    from backbuddy.domain import session, techniques
+    from backbuddy.domain.errors import ScreeningBlocked
+    from backbuddy.domain.screening import evaluate, load_questions
+    from backbuddy.reports import dump, fhir
+    from backbuddy.services.felt_elsewhere import WATCH_S, StoreWatch
+    from backbuddy.services.screening import require_valid_screening, take_screening
+    from backbuddy.services.session_runner import SessionRunner
+
+    at = NOW - timedelta(hours=1)
+    questions = load_questions()
+    no = {q.id: q.negative for q in questions.questions}
+    with SqlStore(sqlite_url) as here, SqlStore(sqlite_url) as there:
+        runners = []
+        for store, tid in ((here, "seated_hug_extension"), (there, "side_lying_rotation")):
+            result = evaluate(questions, no, tid, at)
+            sid = store.save_screening(result, no)
+            state = session.new_session(techniques.get(tid), result)
+            runners.append(SessionRunner.start(store, state, sid, at))
+            runners[-1].handle(ev.Begin(0.0, at=at), at)
+        felt, other = runners
+        watch = StoreWatch(there, other.session_id, "side_lying_rotation", None)
+        felt.handle(ev.Sensation(0.5, sensation="numbness"), at)
+        found, said = watch.poll(WATCH_S, at + timedelta(seconds=WATCH_S))
+        assert found == [
+            ev.Sensation(WATCH_S, "numbness", elsewhere=f"in session {felt.session_id}")
+        ]
+        assert f"in session {felt.session_id}" in said
+        for event in found:
+            other.handle(event, at + timedelta(seconds=WATCH_S))
+        assert other.state.end_reason == "symptom"  # the engine's own symptom halt
+        assert [(s.id, s.status, s.end_reason) for s in here.sessions()] == [
+            (felt.session_id, "halted", "symptom"),
+            (other.session_id, "halted", "symptom_elsewhere"),
+        ]
+        take_screening(here, "seated_hug_extension", no, NOW)
+        with pytest.raises(ScreeningBlocked):  # I8: a symptom halt blocks until seen
+            require_valid_screening(here, "seated_hug_extension", NOW)
+        data = collect(here, NOW)
+    assert [(s.session_id, s.what) for s in data.symptoms] == [(felt.session_id, "numbness")]
+    where = f"halted: numbness felt in session {felt.session_id}"
+    assert [s.ending for s in data.sessions] == ["halted: a symptom", where]
+    html = render_html(data, UTC)
+    assert where in html
+    exported = json.loads(dump.to_json(data))
+    assert [s["end_reason"] for s in exported["sessions"]] == ["symptom", "symptom_elsewhere"]
+    assert (
+        exported["sessions"][1]["felt_elsewhere"] == f"numbness felt in session {felt.session_id}"
+    )
+    assert len(exported["symptoms"]) == 1
+    bundle = Bundle.model_validate_json(fhir.to_json(data))
+    outcomes = [
+        e.resource.outcome.text
+        for e in bundle.entry
+        if e.resource.get_resource_type() == "Procedure"
+    ]
+    assert outcomes == ["halted: a symptom", where]

@@ -25,7 +25,9 @@ class FakeStore:
         self.log: list[tuple[str, Any]] = []
         self.fail = False
 
-    def start_session(self, technique: str, screening_id: Any, at: datetime, camera: bool) -> int:
+    def start_session(
+        self, technique: str, screening_id: Any, at: datetime, camera: bool, recheck: Any = None
+    ) -> int:
         self.log.append(("start", technique))
         return 7
 

@@ -240,6 +240,51 @@ def test_the_chain_is_trusted_for_a_bounded_time_after_its_answer() -> None:
     assert roles.wanted() == "the last role frame is too old"
 
 
+def test_a_page_clock_running_slow_cannot_stretch_the_chains_trusted_time() -> None:
+    """The page's clock runs at a third of the server's: 3.5 s of page time would be 10.5 s
+    of real time with no role frame. The chain's age is held to MAX_ANCHOR_MS on the
+    server's clock (from its role frame's arrival) too."""
+    server = [0.0]
+    roles = PageRoles(TwoPeople, decode_jpeg, clock=lambda: server[0])
+    roles.look(np.zeros((H, W, 3), np.uint8), 1000.0, arrived_s=0.0)
+    start = anchor(roles)
+    carried: list[tuple[float, bool]] = []
+    for ms in np.arange(start, start + 1600.0, 33.0):  # 1.6 s of page time …
+        server[0] = 3.0 * (ms - 1000.0) / 1000.0  # … is 3 × as long on the server
+        carried.append((server[0], roles.unsure(skeleton_on(RECEIVER[0]), (W, H), ms, 1000.0)))
+    assert not any(unsure for s, unsure in carried if s <= MAX_ANCHOR_MS / 1000.0)
+    late = [unsure for s, unsure in carried if s > MAX_ANCHOR_MS / 1000.0]
+    assert late
+    assert all(late)
+    assert roles.wanted() == "the last role frame is too old"
+
+
+@pytest.mark.parametrize(
+    ("receiver_ms", "assistant_ms"),
+    [
+        ([1300.0] * 10, [1300.0] * 5),  # a frozen page clock
+        (list(np.arange(1600.0, 1300.0, -33.0)), list(np.arange(1300.0, 1200.0, -33.0))),
+        (list(np.arange(1300.0, 1600.0, 33.0)), [10.0, 11.0, 12.0]),  # far back
+        (list(np.arange(1300.0, 1303.0, 0.3)), list(np.arange(1303.0, 1304.0, 0.3))),
+        (list(np.arange(1300.0, 1600.0, 33.0)), [1600.0 + 1e9, 1633.0 + 1e9]),  # far ahead
+    ],
+    ids=["frozen", "backwards", "far_back", "tiny_steps", "far_ahead"],
+)
+def test_no_page_clock_carries_the_chain_onto_the_assistant(
+    receiver_ms: list[float], assistant_ms: list[float]
+) -> None:
+    """Red team (session 9): page times that stand still, run backwards or jump never let a
+    switch onto the assistant pass as the receiver."""
+    roles = looked(ms=1000.0)
+    anchor(roles)
+    for ms in receiver_ms:
+        roles.unsure(skeleton_on(RECEIVER[0]), (W, H), ms, 1000.0)
+    on_assistant = [
+        roles.unsure(skeleton_on(ASSISTANT[0]), (W, H), ms, 1000.0) for ms in assistant_ms
+    ]
+    assert all(on_assistant)
+
+
 def test_a_jump_onto_the_assistant_breaks_the_chain_and_asks_for_a_role_frame_once() -> None:
     roles = looked()
     assert not any(frames(roles, RECEIVER[0], anchor(roles), 1500.0))

@@ -86,6 +86,12 @@ def test_hello_replay_state_then_stop_halts(client: TestClient) -> None:
         # Only the server ends a session for a screening (history would say "ended by
         # backbuddy" for a page's own end).
         ('{"v": 1, "type": "event", "event": {"event": "end", "why": "screening"}}', "bad_message"),
+        # Only the server steps a symptom felt in another session (the history says where).
+        (
+            '{"v": 1, "type": "event", "event": {"event": "sensation", "sensation": "numbness",'
+            ' "elsewhere": "in session 1"}}',
+            "bad_message",
+        ),
         (
             '{"v": 1, "type": "event", "event": {"event": "sensation", "sensation": "x"}}',
             "bad_message",

@@ -60,8 +60,14 @@ def test_a_symptom_in_one_session_halts_the_other_running_one_with_its_referral(
 
     try:
         run_apart(main)
-        stored = {s.id: (s.status, s.end_reason) for s in opened.store.sessions()}
-        assert set(stored.values()) == {("halted", "symptom")}
+        a, b = opened.store.sessions()
+        # The second stores where it was felt (the history, report and export say so).
+        assert [(s.status, s.end_reason) for s in (a, b)] == [
+            ("halted", "symptom"),
+            ("halted", "symptom_elsewhere"),
+        ]
+        told = [e for e in opened.store.events(b.id) if isinstance(e, ev.Sensation)]
+        assert [(e.sensation, e.elsewhere) for e in told] == [("numbness", f"in session {a.id}")]
     finally:
         opened.store.close()
 
