@@ -8,6 +8,7 @@ verbatim in the guide). A malformed file fails with its path, field and reason.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -325,11 +326,22 @@ def default_dir() -> Path:
 
 
 def load_file(path: Path) -> Technique:
-    """Load one technique file; any problem becomes a DefinitionError naming file and field."""
+    """Load one technique file; any problem becomes a DefinitionError naming file and field.
+    A text parsed before is not parsed again: every session start reads both techniques, and
+    parsing and validating them took 70–150 ms of the web server's event loop each time."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise DefinitionError(f"{path}: cannot read technique file ({err.strerror})") from None
+    return _parsed(path, text)
+
+
+@lru_cache(maxsize=16)
+def _parsed(path: Path, text: str) -> Technique:
+    """`load_file` for one text of a file (the key; a Technique is frozen, so sharing one is
+    safe). Errors are not cached."""
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise DefinitionError(f"{path}: not valid YAML ({err})") from None
     if not isinstance(raw, dict):

@@ -105,6 +105,23 @@ def test_a_third_technique_is_one_more_file(tmp_path):
     assert session.new_session(technique, None).technique.name == "Gentle Hug"
 
 
+def test_a_technique_file_changed_in_place_is_read_anew(tmp_path):
+    """Parsed techniques are kept (a session start read both files each time, 70–150 ms of
+    the server's event loop), but by their text: an edit of the same length, made at once,
+    is what the next load gives; a file broken in place is refused, and mended, read again."""
+    path = write(tmp_path, raw() | {"name": "Hug A"})
+    assert techniques.load_file(path).name == "Hug A"
+    assert techniques.load_file(path) is techniques.load_file(path)  # kept, not parsed again
+    path.write_text(path.read_text(encoding="utf-8").replace("Hug A", "Hug B"), encoding="utf-8")
+    assert techniques.load_file(path).name == "Hug B"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("name: Hug B", "name: [Hug B"), encoding="utf-8")
+    with pytest.raises(DefinitionError, match="not valid YAML"):
+        techniques.load_file(path)
+    path.write_text(good, encoding="utf-8")
+    assert techniques.load_file(path).name == "Hug B"
+
+
 def test_an_empty_folder_has_no_techniques(tmp_path):
     assert techniques.load_all(tmp_path) == {}
 
