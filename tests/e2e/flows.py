@@ -7,12 +7,14 @@ from typing import Any
 TECHNIQUE = "seated_hug_extension"
 
 
-def answer_screening(page: Any, base: str, yes: tuple[str, ...] = ()) -> None:
-    """Open the screening for the technique and answer every question (no, unless in `yes`).
+def answer_screening(
+    page: Any, base: str, yes: tuple[str, ...] = (), technique: str = TECHNIQUE
+) -> None:
+    """Open the screening for `technique` and answer every question (no, unless in `yes`).
 
     On a phone the questions come a few a screen: each screen is answered, then Next.
     """
-    page.goto(f"{base}/screening/{TECHNIQUE}")
+    page.goto(f"{base}/screening/{technique}")
     while True:
         for fieldset in page.locator("fieldset.question:visible").all():
             qid = fieldset.get_attribute("id").removeprefix("q-")
@@ -27,9 +29,10 @@ def answer_screening(page: Any, base: str, yes: tuple[str, ...] = ()) -> None:
     page.get_by_role("button", name="See the outcome").click()
 
 
-def start_session(page: Any, base: str, camera: bool = True) -> None:
-    """Clean screening → outcome → set-up page, with or without the camera watch."""
-    answer_screening(page, base)
+def start_session(page: Any, base: str, camera: bool = True, technique: str = TECHNIQUE) -> None:
+    """Clean screening → outcome → set-up page of `technique`, with or without the camera
+    watch."""
+    answer_screening(page, base, technique=technique)
     go = page.get_by_role("button", name="Go to set-up")
     go.wait_for()  # the outcome page is there: only now can the camera box be counted
     box = page.get_by_label("Use the camera watch (recommended)")

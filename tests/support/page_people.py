@@ -48,7 +48,13 @@ from backbuddy.domain import techniques as tech
 from backbuddy.web import page_pose, schemas
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
 from backbuddy.web.frames import FrameResult
-from backbuddy.web.page_roles import ROLE_MAX_SIDE, PageRoles, RoleAnswer, decode_role_jpeg
+from backbuddy.web.page_roles import (
+    ROLE_MAX_SIDE,
+    PageRoles,
+    RoleAnswer,
+    decode_role_jpeg,
+    receiver_lies,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TRUTH = ROOT / "tests" / "data" / "truth"
@@ -204,7 +210,7 @@ def run_clip(
     if frames is None:
         with video.open_file(TRUTH / f"{clip}.mp4") as source:
             frames = list(source)
-    roles = PageRoles(PeopleDetector, decode_jpeg)
+    roles = PageRoles(PeopleDetector, decode_jpeg, lying=receiver_lies(technique))
     watch = CameraWatch(technique, lambda: None, decode_jpeg, roles=roles)  # type: ignore[arg-type,return-value]
     clock = page_pose.PageClock()
     page = Page()

@@ -3,7 +3,9 @@
 The same picture goes to both detectors: a truth clip's frame scaled as the page scales a
 role picture (384 px on its long side), handed to the page's people worker
 (`static/js/people_worker.js`: MoveNet on `@litertjs/core` in real Chromium, served by the
-real app) and to the server's (`adapters.movenet.PeopleDetector`, LiteRT in Python). Each
+real app, which passes it through JPEG at quality 0.7 as a role frame is) and, as the role
+frame the page would send (JPEG at quality 0.7, `ROLE_QUALITY`), to the server's
+(`adapters.movenet.PeopleDetector`, LiteRT in Python). Each
 side's people then go through the server's own role rule, frame after frame, in a
 `PageRoles` of its own (`place`, as `role_people` and role frames reach it), and the two
 answers are compared: identity and the receiver's box. Used by
@@ -121,12 +123,25 @@ def compare(
             {"type": "role_people", "ms": ms, "size": list(size), "people": result["people"]}
         )
         mine: RoleAnswer = on_page.place(to_people(message), size, ms)
-        theirs: RoleAnswer = on_server.place(detector.detect(rgb), size, ms)
+        theirs: RoleAnswer = on_server.place(detector.detect(as_role_frame(rgb)), size, ms)
         parity.identities.append((mine.identity, theirs.identity))
         if mine.box is not None and theirs.box is not None:
             parity.ious.append(_iou(mine.box, theirs.box))
         parity.page_ms.append(float(result["inferMs"]))
     return parity
+
+
+def as_role_frame(rgb: np.ndarray) -> np.ndarray:
+    """The picture as the server gets it in a role frame: JPEG at `ROLE_QUALITY`, decoded."""
+    ok, jpeg = cv2.imencode(
+        ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, ROLE_QUALITY]
+    )
+    assert ok
+    return decode_jpeg(jpeg.tobytes())
+
+
+#: roles.js QUALITY (role frames) and people_worker.js QUALITY, in cv2's 0..100.
+ROLE_QUALITY = 70
 
 
 def _no_detector() -> PeopleDetector:

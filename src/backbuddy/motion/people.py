@@ -16,7 +16,10 @@ Where it cannot hold, the answer is "unsure", never a guess:
 * the two highest points are too close (`MIN_MARGIN` of the receiver's box height), unless
   one of the two is clearly where the receiver was at the last sure look;
 * only one person is seen and it is not the receiver seen before (it may be the
-  assistant, or both bodies merged into one skeleton);
+  assistant, or both bodies merged into one skeleton); a lone person is trusted only after
+  `RELOCK_LOOKS` looks in place with nobody else seen lately, and, where the receiver lies
+  (`RoleState.lying`: the side-lying rotation), only when it lies (`lies`): the kneeling
+  assistant is the one the detector finds when it misses the lying receiver;
 * the receiver's box jumped since the last look (`track_cost`), until the new
   place has held for `RELOCK_LOOKS` looks.
 """
@@ -59,6 +62,9 @@ TRACK_SHIFT = 0.15
 TRACK_SCALE = 1.3
 #: A receiver seen somewhere new is trusted after this many looks there in a row.
 RELOCK_LOOKS = 4
+#: A person lies when its shoulders-to-hips line is at least this many degrees from upright
+#: (the side-lying receiver's is near 90°, the kneeling assistant's near 0°).
+MIN_LYING_DEG = 45.0
 #: Someone else is remembered for this many looks after last seen (about 20 s at 7 looks/s):
 #: people in these set-ups stay put, while the detector blinks.
 REMEMBER_LOOKS = 150
@@ -125,6 +131,8 @@ class RoleState:
     candidate: tuple[float, float, float, float] | None = None
     candidate_looks: int = 0
     others: tuple[Other, ...] = ()
+    #: The technique's receiver lies (side-lying): a lone upright person is never trusted.
+    lying: bool = False
 
 
 def real_people(people: People) -> People:
@@ -281,15 +289,29 @@ def _candidate(
     found: People, index: int, box: tuple[float, float, float, float], state: RoleState, why: str
 ) -> tuple[Choice, RoleState]:
     """Not sure yet: count looks at this place; after `RELOCK_LOOKS` in a row, trust it, but
-    a lone person only while nobody else has been seen lately (it may be the assistant)."""
+    a lone person only while nobody else has been seen lately (it may be the assistant), and
+    where the receiver lies, only a lying one."""
     same = state.candidate is not None and track_matches(state.candidate, box)
     looks = state.candidate_looks + 1 if same else 1
     alone = len(found) == 1
     aged = _aged(state, found, _all_but(found, index), index)
-    if looks >= RELOCK_LOOKS and not (alone and aged.others):
+    upright = state.lying and not lies(found.keypoints[index])
+    if looks >= RELOCK_LOOKS and not (alone and (aged.others or upright)):
         new = _sure(aged, found, index)
         return Choice(found, index, "receiver", "held still long enough"), new
     return Choice(found, None, "unsure", why), replace(aged, candidate=box, candidate_looks=looks)
+
+
+def lies(keypoints: F32) -> bool:
+    """Does this skeleton (17, 3) lie: its trusted shoulders' middle and hips' middle at least
+    `MIN_LYING_DEG` from one above the other? Not when either is not trusted (unknown)."""
+    trusted = keypoints[:, 2] >= MIN_SCORE
+    shoulders = [i for i in (LEFT_SHOULDER, RIGHT_SHOULDER) if trusted[i]]
+    hips = [i for i in (LEFT_HIP, RIGHT_HIP) if trusted[i]]
+    if not shoulders or not hips:
+        return False
+    dx, dy = keypoints[shoulders, :2].mean(axis=0) - keypoints[hips, :2].mean(axis=0)
+    return bool(np.degrees(np.arctan2(abs(float(dx)), abs(float(dy)))) >= MIN_LYING_DEG)
 
 
 def _box(people: People, i: int) -> tuple[float, float, float, float]:

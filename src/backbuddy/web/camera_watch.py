@@ -27,7 +27,7 @@ from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
 from backbuddy.services.analyze import identity_unsure
 from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult, Points
-from backbuddy.web.page_roles import Detector, PageRoles
+from backbuddy.web.page_roles import Detector, PageRoles, receiver_lies
 
 Rgb = NDArray[np.uint8]
 Decoder = Callable[[bytes], Rgb]
@@ -165,7 +165,11 @@ def factory(
     from the page, opened on its first role frame."""
 
     def build(technique: Technique, limits: Limits) -> CameraWatch:
-        roles = None if open_detector is None else PageRoles(open_detector, decode)
+        roles = (
+            None
+            if open_detector is None
+            else PageRoles(open_detector, decode, lying=receiver_lies(technique))
+        )
         return CameraWatch(technique, open_estimator, decode, roles=roles)
 
     return build

@@ -58,6 +58,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from backbuddy.domain.techniques import Technique
 from backbuddy.motion import people as P
 from backbuddy.web import schemas
 from backbuddy.web.frames import FrameRate, FrameRejected, Points, check_frame
@@ -221,11 +222,16 @@ class PageRoles:
         open_detector: Callable[[], Detector],
         decode: Callable[[bytes], Rgb],
         clock: Callable[[], float] = time.monotonic,
+        *,
+        lying: bool = False,
     ) -> None:
+        """`lying`: the technique's receiver lies (`receiver_lies`; the role rule then never
+        trusts a lone upright person, `people.RoleState.lying`)."""
         self._open = open_detector
         self.decode = decode
+        self.lying = lying
         self._detector: Detector | None = None
-        self._state = P.RoleState()
+        self._state = P.RoleState(lying=lying)
         self._lock = threading.Lock()
         self._answer: RoleAnswer | None = None
         self.chain = RoleChain(TIMING, clock)
@@ -434,6 +440,16 @@ def _first(err: ValueError) -> str:
         where = ".".join(str(p) for p in first["loc"]) or "message"
         return f"{where}: {first['msg']}"
     return str(err)
+
+
+def receiver_lies(technique: Technique) -> bool:
+    """Does the technique's receiver lie for its movement (its set-up checks her lying on
+    her side)?"""
+    return any(LYING_CHECK in step.checks for step in technique.setup)
+
+
+#: The set-up check that says the receiver lies (side_lying_rotation.yaml).
+LYING_CHECK = "lying_on_side"
 
 
 def roles_of(analyzer: object) -> PageRoles | None:

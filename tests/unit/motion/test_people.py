@@ -191,3 +191,45 @@ def test_heads_level_after_a_sure_look_keep_the_person_where_the_receiver_was() 
     assert choices[0].reason == "heads level; tracked"
     alone, _ = P.choose(crowd(tall_receiver, short_assistant), P.RoleState())
     assert alone.identity == "unsure"  # no earlier sure look to go by
+
+
+def lying_skeleton(head_x: float, y: float, length: float, score: float = 0.8) -> np.ndarray:
+    """A body lying on its side across the frame, head to the left at `head_x`."""
+    kp = np.empty((17, 3), np.float32)
+    kp[:, 0] = head_x + _LAYOUT[:, 1] * length
+    kp[:, 1] = y + _LAYOUT[:, 0] * length
+    kp[:, 2] = score
+    return kp
+
+
+# The side-lying set-up: the receiver along the mat, the assistant kneeling behind her.
+LYING_RECEIVER = lying_skeleton(60, 300, 280)
+KNEELING_ASSISTANT = skeleton(230, 120, 200)
+
+
+def test_a_lying_body_lies_and_an_upright_one_does_not() -> None:
+    assert P.lies(LYING_RECEIVER)
+    assert not P.lies(KNEELING_ASSISTANT)
+    unseen = LYING_RECEIVER.copy()
+    unseen[[P.LEFT_HIP, P.RIGHT_HIP], 2] = 0.1  # no trusted hip: not known to lie
+    assert not P.lies(unseen)
+
+
+def test_where_the_receiver_lies_a_lone_upright_person_is_never_taken_for_her() -> None:
+    # The detector misses the lying receiver and finds only the assistant kneeling still.
+    frames = [crowd(KNEELING_ASSISTANT)] * (3 * P.RELOCK_LOOKS)
+    choices, state = looks(P.RoleState(lying=True), *frames)
+    assert all(c.identity == "unsure" for c in choices)
+    assert state.box is None
+
+
+def test_where_the_receiver_lies_a_lone_lying_person_is_trusted_after_a_few_looks() -> None:
+    choices, _ = looks(P.RoleState(lying=True), *[crowd(LYING_RECEIVER)] * P.RELOCK_LOOKS)
+    assert [c.identity for c in choices[:-1]] == ["unsure"] * (P.RELOCK_LOOKS - 1)
+    assert choices[-1].identity == "receiver"
+
+
+def test_where_the_receiver_lies_both_in_view_still_name_her_by_the_lower_head() -> None:
+    choice, _ = P.choose(crowd(LYING_RECEIVER, KNEELING_ASSISTANT), P.RoleState(lying=True))
+    assert choice.identity == "receiver"
+    assert choice.receiver == 0

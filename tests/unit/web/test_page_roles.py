@@ -497,3 +497,33 @@ def test_only_role_frames_may_be_longer_than_other_text_messages(tmp_path: Path)
     assert answers[0]["type"] == "role"
     assert answers[1]["code"] == "too_big"
     assert answers[1]["fatal"]
+
+
+@pytest.mark.parametrize(
+    ("technique", "lying"), [("side_lying_rotation", True), ("seated_hug_extension", False)]
+)
+def test_a_sessions_role_keeping_knows_whether_its_receiver_lies(
+    technique: str, lying: bool
+) -> None:
+    from backbuddy.web.camera_watch import factory
+    from backbuddy.web.role_views import view_of
+
+    chosen = get(technique)
+    watch = factory(NoModel, decode_jpeg, open_detector=lambda: None)(chosen, chosen.limits)  # type: ignore[arg-type, return-value]
+    assert watch.roles is not None
+    assert watch.roles.lying is lying
+    assert view_of(watch.roles).lying is lying  # a second socket's view keeps it
+
+
+def test_where_the_receiver_lies_a_lone_upright_person_found_by_the_page_stays_unsure() -> None:
+    # A lone upright person (the assistant kneeling, the lying receiver missed), still for
+    # many looks: never the side-lying receiver, always the receiver of the seated hug.
+    kp = np.zeros((N_KEYPOINTS, 3), np.float32)
+    kp[:, 0] = np.linspace(150, 170, N_KEYPOINTS)
+    kp[:, 1] = np.linspace(60, 300, N_KEYPOINTS)
+    kp[:, 2] = 0.8
+    people = People(kp[None], np.array([[140, 50, 180, 310]], np.float32), np.ones(1, np.float32))
+    for lying in (True, False):
+        roles = PageRoles(lambda: None, decode_jpeg, lying=lying)  # type: ignore[arg-type, return-value]
+        answers = [roles.place(people, (480, 360), 100.0 * (i + 1)).identity for i in range(12)]
+        assert ("receiver" in answers) is not lying, answers
