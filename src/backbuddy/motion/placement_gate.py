@@ -366,15 +366,20 @@ def picture(
 def hint_parts(
     region: PlacementRegion | None, estimate: tuple[float, float] | None, lying: bool
 ) -> list[tuple[str, str]]:
-    """The changes to ask for, each as (picture kind, words); empty when nothing is to change."""
+    """The changes to ask for, each as (picture kind, words); empty when nothing is to change.
+
+    A reading inside the region by less than `ENTER_MARGIN_DEG` cannot open the gate either, so
+    it is told what to change as one outside is (before, the gate stayed shut there and said
+    nothing: the hug's high 45° placement reads at the region's edge)."""
     if region is not None and region.none_valid:
         return [("none_valid", NONE_VALID)]
-    if region is None or estimate is None or region.contains(*estimate):
+    m = ENTER_MARGIN_DEG
+    if region is None or estimate is None or region.contains(*estimate, margin=m):
         return []
     az, el = estimate
-    parts = [] if _az_inside(region, az) else [_azimuth_hint(region, az, lying)]
+    parts = [] if _az_inside(region, az, m) else [_azimuth_hint(region, az, lying)]
     e_lo, e_hi = region.elevation_deg or (0.0, 0.0)
-    if el > e_hi:
+    if el > e_hi - m:
         parts.append(
             (
                 "lower",
@@ -384,7 +389,7 @@ def hint_parts(
                 else "Move the camera lower, to about the seated receiver's chest height.",
             )
         )
-    elif el < e_lo:
+    elif el < e_lo + m:
         parts.append(
             (
                 "raise",
@@ -402,15 +407,18 @@ def _five(deg: float) -> int:
     return int(5 * round(deg / 5))
 
 
-def _az_inside(region: PlacementRegion, az: float) -> bool:
+def _az_inside(region: PlacementRegion, az: float, margin: float = 0.0) -> bool:
     lo, hi = region.azimuth_deg or (0.0, 0.0)
-    return lo <= (abs(az) if region.mirrored else az) <= hi
+    return lo + margin <= (abs(az) if region.mirrored else az) <= hi - margin
 
 
 def _azimuth_hint(region: PlacementRegion, az: float, lying: bool) -> tuple[str, str]:
+    """Toward the region from the side of its middle the reading is on (outside the region, or
+    inside it by less than the gate's entry margin)."""
     lo, hi = region.azimuth_deg or (0.0, 0.0)
+    low = (abs(az) if region.mirrored else az) < (lo + hi) / 2
     if lying:
-        if az > hi:
+        if not low:
             return (
                 "toward_feet",
                 "Move the camera toward the receiver's feet, so it faces their chest.",
@@ -419,7 +427,7 @@ def _azimuth_hint(region: PlacementRegion, az: float, lying: bool) -> tuple[str,
             "toward_head",
             "Move the camera toward the receiver's head, so it faces their chest.",
         )
-    if abs(az) < lo:
+    if low:
         return (
             "side",
             "Move the camera further to the receiver's side (about "
