@@ -368,14 +368,15 @@ def hint_parts(
 ) -> list[tuple[str, str]]:
     """The changes to ask for, each as (picture kind, words); empty when nothing is to change.
 
-    A reading inside the region by less than `ENTER_MARGIN_DEG` cannot open the gate either, so
-    it is told what to change as one outside is (before, the gate stayed shut there and said
-    nothing: the hug's high 45° placement reads at the region's edge)."""
+    A reading inside the region by less than `ENTER_MARGIN_DEG` cannot open the gate either:
+    there, each side it is too near is named (before, the gate stayed shut there and said
+    nothing: the hug's high 45° placement reads at the region's edge). A reading outside is
+    told only the sides it is outside of."""
     if region is not None and region.none_valid:
         return [("none_valid", NONE_VALID)]
-    m = ENTER_MARGIN_DEG
-    if region is None or estimate is None or region.contains(*estimate, margin=m):
+    if region is None or estimate is None or region.contains(*estimate, margin=ENTER_MARGIN_DEG):
         return []
+    m = ENTER_MARGIN_DEG if region.contains(*estimate) else 0.0
     az, el = estimate
     parts = [] if _az_inside(region, az, m) else [_azimuth_hint(region, az, lying)]
     e_lo, e_hi = region.elevation_deg or (0.0, 0.0)

@@ -168,10 +168,8 @@ def test_a_refused_side_lying_placement_gets_a_hint_toward_the_accepted_ones(
     the chest from the head or the feet side."""
     region = techniques.get("side_lying_rotation").placement
     assert region is not None
-    m = placement_gate.ENTER_MARGIN_DEG  # the gate opens only this far inside
     lo_az, hi_az = region.azimuth_deg or (0.0, 0.0)
     lo_el, hi_el = region.elevation_deg or (0.0, 0.0)
-    lo_az, hi_az, lo_el, hi_el = lo_az + m, hi_az - m, lo_el + m, hi_el - m
     for az, el in FIGURES[f"side_lying_rotation/{placement}"]["estimates"]:
         said = placement_gate.hint(region, (az, el), lying=True) or ""
         assert ("lower" in said) == (el > hi_el)
