@@ -25,7 +25,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("truth")]
     [
         ("hug_correct_jerk_side_front_60_m58", 2),  # the advised placement
         ("hug_correct_jerk_side_m26", 2),
-        ("hug_correct_jerk_three_quarter_f34", 2),  # 45°: only with the view gain (was 3)
+        # 45°: only with the view gain (was 3); alone it halts, but the gate refuses 45° since a
+        # two-person jerk there was never halted (test_two_people.py)
+        ("hug_correct_jerk_three_quarter_f34", 2),
         # a slow 5 °/s extension, then the jerk: no halt before the jerk's rise (a halt there is
         # a false halt, tools/calibrate/halts.py), the jerk halted in 2 (measured 2)
         ("hug_correct_slow_then_jerk_three_quarter_m26", 2),

@@ -38,19 +38,20 @@ def result(clip_id: str, condition: str) -> measure.ClipResult:
 
 
 @pytest.mark.parametrize(
-    ("clip_id", "condition"),
+    ("clip_id", "condition", "accepted"),
     [
         # a landscape phone at 24 fps: before issue 12's page change (width capped at 480, the
-        # seated receiver 270 px tall) the view read 5° low and the check agreement fell to 0
-        ("hug_correct_jerk_three_quarter_f34", "phone_24fps_1080p_landscape"),
-        ("hug_correct_jerk_side_front_60_m58", "phone_30fps_720p_portrait"),
+        # seated receiver 270 px tall) the view read 5° low and the check agreement fell to 0.
+        # 45° is refused since a two-person jerk there was never halted (test_two_people.py)
+        ("hug_correct_jerk_three_quarter_f34", "phone_24fps_1080p_landscape", False),
+        ("hug_correct_jerk_side_front_60_m58", "phone_30fps_720p_portrait", True),
     ],
 )
 def test_on_a_phone_the_hug_starts_and_a_true_jerk_halts_within_2_frames(
-    clip_id: str, condition: str
+    clip_id: str, condition: str, accepted: bool
 ) -> None:
     r = result(clip_id, condition)
-    assert r.accepted
+    assert r.accepted == accepted
     assert r.halt_latency <= 2  # in the phone's own frames
     assert not r.false_halt
     assert min(r.check_agree_still.values()) >= 0.95

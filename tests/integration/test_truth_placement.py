@@ -40,7 +40,7 @@ def test_the_camera_placement_is_read_from_the_still_receiver(
 
 
 @pytest.mark.parametrize(
-    "clip_id", ["hug_correct_setup_side_front_60_f71", "hug_correct_setup_high_right_45_f34"]
+    "clip_id", ["hug_correct_setup_side_front_60_f71", "hug_correct_setup_side_front_60_table_m26"]
 )
 def test_a_valid_placement_opens_the_gate_and_asks_nothing(clip_id: str) -> None:
     tr = trace(clip_id)
@@ -53,6 +53,11 @@ def test_a_valid_placement_opens_the_gate_and_asks_nothing(clip_id: str) -> None
     ("clip_id", "words"),
     [
         ("hug_correct_setup_front_f34", "further to the receiver's side"),
+        # 45° at seat height and high: with the assistant in contact a true jerk at 45° was never
+        # halted (test_two_people.py); alone, both meet every goal. High, the reading lies inside
+        # the region by less than the gate's entry margin: before, no hint at all
+        ("hug_correct_setup_three_quarter_m58", "further to the receiver's side"),
+        ("hug_correct_setup_high_right_45_f34", "further to the receiver's side"),
         # the phone on a shelf (1.25 m, looking down 24°): the twist read 66° for 27°;
         # the top leg's drop is not followed from there (jerks never halted, accuracy.md)
         ("side_correct_setup_front_shelf_m26", "Move the camera lower"),

@@ -159,6 +159,23 @@ def test_a_jerk_with_the_assistant_in_contact_from_the_floor_halts_within_2_fram
     assert not r.false_halt
 
 
+#: The two-person jerk clips: a true jerk over the hard limit with the assistant in contact.
+JERKS = [c for c in receiver_truth.two_person_clips() if "_jerk_" in c]
+
+
+@pytest.mark.parametrize("clip_id", JERKS)
+def test_wherever_the_gate_lets_a_movement_start_a_two_person_jerk_stops_within_2_frames(
+    clip_id: str,
+) -> None:
+    """A true jerk with the assistant in contact is halted (or paused) within 2 frames, or the
+    placement is refused before any movement. At 45° (`three_quarter`) the landmarks lag (a true
+    45 °/s read as 18 °/s, never halted) and the gate was open there; the region now counts a
+    missed two-person jerk against its placement (tools/calibrate/regions.py)."""
+    m = run_warm(clip_id)
+    assert m.result.peak_true > 30
+    assert not m.accepted or m.stop_frames <= 2, f"gate open, stopped after {m.stop_frames}"
+
+
 # ---- analyze on a real clip where the measured person changes ---------------------------------
 
 SPORTS2D = ROOT / "tests" / "data" / "sports2d_demo.mp4"

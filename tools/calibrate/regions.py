@@ -7,15 +7,19 @@ technique YAML.
 
 Each single-person truth placement (technique × camera) is *valid* when the whole pipeline
 (`measure.py`, each clip after a 2 s still pre-roll: a warm tracker, as after a session's
-set-up; `measure.WARM`) meets every goal there: check agreement ≥ 0.95 (mean over its clips' checks),
-speed error ≤ 2 °/s (mean over its clips under the gentle limit), every true jerk over the hard
-limit halted within 2 frames, no false halt; and it has the evidence (a slow and a jerk clip).
+set-up; `measure.WARM`) meets every goal there: check agreement ≥ 0.95 (mean over its clips'
+checks), speed error ≤ 2 °/s (mean over its clips under the gentle limit), every true jerk
+over the hard limit halted within 2 frames, no false halt; and it has the evidence (a slow and
+a jerk clip).
 A placement with two-person truth clips (`*_with_*`, the assistant in contact) is also refused
 when, on any of them, the two-person pipeline (`receiver_truth.measures`: MoveNet → role rule →
 crop → MediaPipe, warm) acts on a frame whose landmarks are the assistant's; their gate readings
 count among the placement's (so a refused placement's two-person readings keep the box away
-too). Their check, speed and halt figures do not decide (docs/accuracy.md, "Two people where the
-hug's region grew").
+too). It is refused, too, when a true jerk over the hard limit on any of them is not stopped
+(halted, or paused for an unsure identity or lost tracking) within 2 frames: a missed jerk is
+unsafe wherever it happens (docs/accuracy.md, "A jerk missed at 45° with two people"). Their
+check agreement, speed error and false halts do not decide (those errors stop needlessly, on
+the safe side; docs/accuracy.md, "Two people where the hug's region grew").
 (`measure.goal_figures`: check agreement over the placement's set-up clips, or where it has
 none, over the still frames before each motion; speed error the mean over its clips under the
 gentle limit.)
@@ -82,17 +86,37 @@ def figures(results: list, people: list | None = None) -> dict[str, dict]:  # ty
             fig["two_people"] = {
                 "clips": len(two[key]),
                 "assistant_frames": sum(len(p.acted_off) for p in two[key]),
+                "halt_frames": two_person_halt(two[key]),
             }
         fig["valid"] = valid(fig)
         out[key] = fig
     return out
 
 
+def two_person_halt(people: list) -> float | None:  # type: ignore[type-arg]
+    """The worst frames from a true jerk's rise over the hard limit to the app's halt or pause
+    over a placement's two-person jerk clips (99: never; None: no such clip)."""
+    stops = [
+        float(min(p.stop_frames, 99.0))
+        for p in people
+        if p.result.peak_true > measure.HARD and not np.isnan(p.stop_frames)
+    ]
+    return max(stops) if stops else None
+
+
 def valid(fig: dict) -> bool:  # type: ignore[type-arg]
-    """Every goal met on the single-person clips (`measure.meets_goals`), and no frame the app
-    acted on was the assistant's on the two-person clips there (the hug's assistant is always
-    behind the receiver: from behind, both bodies read as one, the assistant's)."""
-    return measure.meets_goals(fig) and fig.get("two_people", {}).get("assistant_frames", 0) == 0
+    """Every goal met on the single-person clips (`measure.meets_goals`); on the two-person
+    clips there, no frame the app acted on was the assistant's (the hug's assistant is always
+    behind the receiver: from behind, both bodies read as one, the assistant's), and every true
+    jerk over the hard limit stopped (halt or pause) within the goal's frames (at 45° with the
+    assistant in contact the landmarks lag: a true 45 °/s jerk read as 18 °/s, never halted)."""
+    two = fig.get("two_people", {})
+    halt = two.get("halt_frames")
+    return (
+        measure.meets_goals(fig)
+        and two.get("assistant_frames", 0) == 0
+        and (halt is None or halt <= measure.GOALS["halt_frames"])
+    )
 
 
 def region(figs: dict[str, dict], technique: str) -> dict:  # type: ignore[type-arg]

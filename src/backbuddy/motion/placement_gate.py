@@ -366,15 +366,21 @@ def picture(
 def hint_parts(
     region: PlacementRegion | None, estimate: tuple[float, float] | None, lying: bool
 ) -> list[tuple[str, str]]:
-    """The changes to ask for, each as (picture kind, words); empty when nothing is to change."""
+    """The changes to ask for, each as (picture kind, words); empty when nothing is to change.
+
+    A reading inside the region by less than `ENTER_MARGIN_DEG` cannot open the gate either:
+    there, each side it is too near is named (before, the gate stayed shut there and said
+    nothing: the hug's high 45° placement reads at the region's edge). A reading outside is
+    told only the sides it is outside of."""
     if region is not None and region.none_valid:
         return [("none_valid", NONE_VALID)]
-    if region is None or estimate is None or region.contains(*estimate):
+    if region is None or estimate is None or region.contains(*estimate, margin=ENTER_MARGIN_DEG):
         return []
+    m = ENTER_MARGIN_DEG if region.contains(*estimate) else 0.0
     az, el = estimate
-    parts = [] if _az_inside(region, az) else [_azimuth_hint(region, az, lying)]
+    parts = [] if _az_inside(region, az, m) else [_azimuth_hint(region, az, lying)]
     e_lo, e_hi = region.elevation_deg or (0.0, 0.0)
-    if el > e_hi:
+    if el > e_hi - m:
         parts.append(
             (
                 "lower",
@@ -384,7 +390,7 @@ def hint_parts(
                 else "Move the camera lower, to about the seated receiver's chest height.",
             )
         )
-    elif el < e_lo:
+    elif el < e_lo + m:
         parts.append(
             (
                 "raise",
@@ -402,15 +408,18 @@ def _five(deg: float) -> int:
     return int(5 * round(deg / 5))
 
 
-def _az_inside(region: PlacementRegion, az: float) -> bool:
+def _az_inside(region: PlacementRegion, az: float, margin: float = 0.0) -> bool:
     lo, hi = region.azimuth_deg or (0.0, 0.0)
-    return lo <= (abs(az) if region.mirrored else az) <= hi
+    return lo + margin <= (abs(az) if region.mirrored else az) <= hi - margin
 
 
 def _azimuth_hint(region: PlacementRegion, az: float, lying: bool) -> tuple[str, str]:
+    """Toward the region from the side of its middle the reading is on (outside the region, or
+    inside it by less than the gate's entry margin)."""
     lo, hi = region.azimuth_deg or (0.0, 0.0)
+    low = (abs(az) if region.mirrored else az) < (lo + hi) / 2
     if lying:
-        if az > hi:
+        if not low:
             return (
                 "toward_feet",
                 "Move the camera toward the receiver's feet, so it faces their chest.",
@@ -419,7 +428,7 @@ def _azimuth_hint(region: PlacementRegion, az: float, lying: bool) -> tuple[str,
             "toward_head",
             "Move the camera toward the receiver's head, so it faces their chest.",
         )
-    if abs(az) < lo:
+    if low:
         return (
             "side",
             "Move the camera further to the receiver's side (about "

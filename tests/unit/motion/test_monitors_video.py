@@ -95,12 +95,22 @@ def test_the_hug_needs_no_frame_rate_or_wide_picture(hug: Technique) -> None:
     assert trace.placement.jitter is None
 
 
+def _at_45(hug: Technique) -> Technique:
+    """The hug with a region holding the synthetic seated pose's view at 45°: it reads 37.8° in
+    every picture (in a portrait one never above 45°: the fixture ignores the aspect), and the
+    hug's own region no longer takes 45° (a two-person jerk there was never halted). Only the
+    video needs are under test here."""
+    assert hug.placement is not None
+    region = hug.placement.model_copy(update={"azimuth_deg": (30.0, 86.4)})
+    return hug.model_copy(update={"placement": region})
+
+
 def test_the_hug_in_a_480_by_270_picture_is_refused_and_told_the_picture_is_too_small(
     hug: Technique,
 ) -> None:
     """At 480x270 (the page before issue 12 with a landscape camera) MediaPipe lost the wrists
     and the arms-crossed check read wrongly on every truth run: refused, with what to change."""
-    trace = PoseMonitor(hug).update(_still("seated", 30.0, (480, 270), azimuth=45.0))
+    trace = PoseMonitor(_at_45(hug)).update(_still("seated", 30.0, (480, 270), azimuth=45.0))
     assert not any(trace.pose(i).placement_ok for i in range(len(trace)))
     hint = trace.placement_hint(len(trace) - 1)
     assert hint is not None
@@ -111,8 +121,8 @@ def test_the_hug_in_a_480_by_270_picture_is_refused_and_told_the_picture_is_too_
 
 def test_the_hug_in_the_pages_480_picture_meets_its_video_needs(hug: Technique) -> None:
     for size in ((853, 480), (480, 853), (480, 360)):
-        trace = PoseMonitor(hug).update(_still("seated", 30.0, size, azimuth=45.0))
+        trace = PoseMonitor(_at_45(hug)).update(_still("seated", 30.0, size, azimuth=45.0))
         assert trace.placement.video_ok is not None
         assert trace.placement.video_ok.all()
-        assert trace.pose(len(trace) - 1).placement_ok  # a view the hug accepts (45° off)
+        assert trace.pose(len(trace) - 1).placement_ok  # a view the region accepts (45° off)
         assert trace.placement_hint(len(trace) - 1) is None

@@ -93,6 +93,38 @@ def test_hints_say_what_to_change() -> None:
     assert low.startswith("Raise the camera")
 
 
+@pytest.mark.parametrize(
+    ("az", "el", "words"),
+    [
+        (46.0, 5.0, "further to the receiver's side"),  # 1° inside the low azimuth edge
+        (94.0, 5.0, "not behind"),
+        (70.0, 11.0, "Move the camera lower"),
+        (70.0, -4.0, "Raise the camera"),
+    ],
+)
+def test_a_reading_just_inside_the_edge_keeps_the_gate_shut_and_says_what_to_change(
+    az: float, el: float, words: str
+) -> None:
+    """Inside the region by less than the entry margin the gate never opens; before, it said
+    nothing there either (the hug's high 45° placement reads at the region's edge)."""
+    out = pg.PlacementGate(HUG).update(_view(az, el), np.ones(40, bool))
+    assert not out.ok.any()
+    said = pg.hint(HUG, (az, el), lying=False)
+    assert said is not None
+    assert words in said
+    assert pg.picture(HUG, (az, el), lying=False, ok=False) is not None
+
+
+def test_a_reading_outside_one_edge_is_told_only_that_edge_not_the_ones_it_is_near() -> None:
+    """Too high and 1° inside the far azimuth edge: lower the camera, nothing about moving it
+    round (a table in front of the side-lying receiver reads 5.9° of a 7.2° edge: it is told to
+    go lower, not toward the feet)."""
+    said = pg.hint(HUG, (94.0, 20.0), lying=False)
+    assert said is not None
+    assert said.startswith("Move the camera lower")
+    assert "behind" not in said
+
+
 def test_a_region_must_be_ordered_and_in_range() -> None:
     with pytest.raises(ValueError, match="above"):
         PlacementRegion(azimuth_deg=(50, 40), elevation_deg=(0, 10), evidence="x")

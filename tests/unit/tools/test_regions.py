@@ -35,7 +35,9 @@ def test_a_placement_is_valid_exactly_when_its_figures_meet_every_goal(key: str)
     assert fig["valid"] == regions.valid(fig)
     if fig["valid"]:
         assert measure.meets_goals(fig)
-        assert fig.get("two_people", {}).get("assistant_frames", 0) == 0
+        two = fig.get("two_people", {})
+        assert two.get("assistant_frames", 0) == 0
+        assert (two.get("halt_frames") or 0) <= measure.GOALS["halt_frames"]
 
 
 def test_a_placement_where_two_people_read_as_the_assistant_is_refused_on_good_figures() -> None:
@@ -45,6 +47,29 @@ def test_a_placement_where_two_people_read_as_the_assistant_is_refused_on_good_f
     assert regions.valid(good)
     assert regions.valid({**good, "two_people": {"clips": 2, "assistant_frames": 0}})
     assert not regions.valid({**good, "two_people": {"clips": 2, "assistant_frames": 1}})
+
+
+def test_a_placement_where_a_two_person_jerk_is_not_stopped_in_time_is_refused() -> None:
+    """The rule: every single-person goal met, but a true jerk with the assistant in contact
+    not halted (or paused) within 2 frames refuses the placement; 2 frames is within the goal."""
+    good = {"check_agreement": 1.0, "speed_error_deg_s": 0.5, "halt_frames": 1.0, "false_halts": 0}
+    two = {"clips": 1, "assistant_frames": 0}
+    assert regions.valid({**good, "two_people": {**two, "halt_frames": 2.0}})
+    assert regions.valid({**good, "two_people": {**two, "halt_frames": None}})
+    assert not regions.valid({**good, "two_people": {**two, "halt_frames": 3.0}})
+    assert not regions.valid({**good, "two_people": {**two, "halt_frames": 99.0}})
+
+
+def test_the_hug_at_45_degrees_is_refused_for_the_two_person_jerk_it_never_halted() -> None:
+    """At three-quarter (45°) the receiver alone meets every goal, but with the assistant in
+    contact a true 45 °/s jerk read as ~18 °/s and was never halted: the placement is refused,
+    and none of its readings (35-40°) opens the gate."""
+    fig = FIGURES["seated_hug_extension/three_quarter"]
+    assert measure.meets_goals(fig)
+    assert fig["two_people"]["assistant_frames"] == 0
+    assert fig["two_people"]["halt_frames"] > measure.GOALS["halt_frames"]
+    assert not fig["valid"]
+    assert not _opens("seated_hug_extension/three_quarter")
 
 
 @pytest.mark.parametrize("key", sorted(k for k, f in FIGURES.items() if not f["valid"]))
@@ -64,16 +89,21 @@ def _opens(key: str) -> bool:
     return region is not None and any(region.contains(a, e, margin=margin) for a, e in readings)
 
 
-def test_the_hug_is_watched_from_every_placement_where_it_is_valid_but_the_side() -> None:
+def test_the_hug_opens_wherever_it_is_valid_but_the_side_and_high_at_45() -> None:
     """Since the arms-crossed check reads dim wrists (from visibility 0.3), the floor at 75° and
     the 60° table meet every goal and open the gate (docs/accuracy.md, "The regions redrawn with
     the current measures"). The side (90°) is valid, but the gate reads it at 90°, the
     estimator's saturation, as it reads the assistant and receiver merged from behind (120°,
     where the assistant was measured): it cannot open any more ("Two people where the hug's
-    region grew")."""
+    region grew"). High at 45° is valid, but the gate reads it at 39-43°, where it reads the
+    three-quarter placement refused for its missed two-person jerk: it cannot open either ("A
+    jerk missed at 45° with two people")."""
     valid = [k for k, f in FIGURES.items() if f["valid"] and k.startswith("seated_hug_extension")]
-    assert len(valid) >= 9
-    assert [k for k in valid if not _opens(k)] == ["seated_hug_extension/side"]
+    assert len(valid) >= 8
+    assert [k for k in valid if not _opens(k)] == [
+        "seated_hug_extension/high_right_45",
+        "seated_hug_extension/side",
+    ]
 
 
 @pytest.mark.parametrize("placement", ["side_75_floor", "side_front_60_table"])
