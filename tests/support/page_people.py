@@ -45,6 +45,7 @@ from backbuddy.adapters.receiver_pose import (
     to_frame,
 )
 from backbuddy.domain import techniques as tech
+from backbuddy.motion.people import receiver_lies
 from backbuddy.web import page_pose, schemas
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
 from backbuddy.web.frames import FrameResult
@@ -53,7 +54,6 @@ from backbuddy.web.page_roles import (
     PageRoles,
     RoleAnswer,
     decode_role_jpeg,
-    receiver_lies,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from backbuddy.domain import techniques as tech
+from backbuddy.motion.people import receiver_lies
 from backbuddy.web import page_landmarks, page_pose
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
 from backbuddy.web.frames import FrameResult
-from backbuddy.web.page_roles import PageRoles, receiver_lies
+from backbuddy.web.page_roles import PageRoles
 from backbuddy.web.role_people import parse, to_people
 
 #: A landmarks message reaches the server this long after the page's capture time (s).

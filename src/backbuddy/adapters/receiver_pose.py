@@ -206,6 +206,12 @@ class ReceiverPose:
         self._looked_at = -1  # the frame of the roles in use
         self._roles: P.Identity = "unsure"  # what the last look (and its check) said
 
+    def receiver_lies(self, lying: bool) -> None:
+        """Say whether the technique's receiver lies (the side-lying rotation): the role rule
+        then never trusts a lone upright person (`people.RoleState.lying`: the kneeling
+        assistant is who the detector finds when it misses the lying receiver)."""
+        self._role = P.RoleState(lying=lying)
+
     def estimate(self, rgb: Rgb) -> tuple[F32, F32]:
         height, width = rgb.shape[:2]
         frame = self._frame

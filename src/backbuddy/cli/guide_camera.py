@@ -26,6 +26,7 @@ from backbuddy.config import Settings
 from backbuddy.domain import events as ev
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.techniques import Limits
+from backbuddy.motion.people import tell_lying
 from backbuddy.services.pose_feed import FeedView, PoseFeed
 from backbuddy.services.session_runner import SessionRunner
 
@@ -59,6 +60,7 @@ def run_with_camera(
     with bootstrap.quiet_native_logs():  # MediaPipe's C++ logging would scribble over the screen
         source, _ = bootstrap.open_source(spec)
         with source, closing(open_model()) as model:
+            tell_lying(model, runner.state.technique)  # the two-person step: does she lie?
             feed = PoseFeed(
                 source.frames, runner.state.technique, model, fps=source.info.fps
             ).start()

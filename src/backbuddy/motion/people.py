@@ -27,10 +27,13 @@ Where it cannot hold, the answer is "unsure", never a guess:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from backbuddy.domain.techniques import Technique
 
 Identity = Literal["receiver", "unsure"]
 F32 = NDArray[np.float32]
@@ -435,3 +438,21 @@ def pose_is_receiver(
         if nearer[0] or (torso and 2 * int(nearer[1:].sum()) >= torso):
             return False
     return True
+
+
+#: The set-up check that says the receiver lies (side_lying_rotation.yaml).
+LYING_CHECK = "lying_on_side"
+
+
+def receiver_lies(technique: Technique) -> bool:
+    """Does the technique's receiver lie for its movement (its set-up checks her lying on
+    her side)? Then the role rule never trusts a lone upright person (`RoleState.lying`)."""
+    return any(LYING_CHECK in step.checks for step in technique.setup)
+
+
+def tell_lying(estimator: object, technique: Technique) -> None:
+    """Tell a pose estimator that keeps roles itself (the two-person step on the server,
+    `ReceiverPose.receiver_lies`) whether this technique's receiver lies; others ignore it."""
+    tell = getattr(estimator, "receiver_lies", None)
+    if callable(tell):
+        tell(receiver_lies(technique))

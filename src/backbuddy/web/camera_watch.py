@@ -25,9 +25,10 @@ from backbuddy.domain import events as ev
 from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
+from backbuddy.motion.people import receiver_lies, tell_lying
 from backbuddy.services.analyze import identity_unsure
 from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult, Points
-from backbuddy.web.page_roles import Detector, PageRoles, receiver_lies
+from backbuddy.web.page_roles import Detector, PageRoles
 
 Rgb = NDArray[np.uint8]
 Decoder = Callable[[bytes], Rgb]
@@ -72,6 +73,9 @@ class CameraWatch:
         if self._estimator is None:
             assert self._open is not None
             self._estimator = self._open()
+            # The two-person step on the server is told, as the page's role keeping is,
+            # whether the receiver lies: then no lone upright person is her.
+            tell_lying(self._estimator, self.technique)
         return self._estimator
 
     def analyze(self, jpeg: bytes, t: float, checks: tuple[str, ...]) -> FrameResult:

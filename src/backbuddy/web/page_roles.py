@@ -58,7 +58,6 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from backbuddy.domain.techniques import Technique
 from backbuddy.motion import people as P
 from backbuddy.web import schemas
 from backbuddy.web.frames import FrameRate, FrameRejected, Points, check_frame
@@ -440,16 +439,6 @@ def _first(err: ValueError) -> str:
         where = ".".join(str(p) for p in first["loc"]) or "message"
         return f"{where}: {first['msg']}"
     return str(err)
-
-
-def receiver_lies(technique: Technique) -> bool:
-    """Does the technique's receiver lie for its movement (its set-up checks her lying on
-    her side)?"""
-    return any(LYING_CHECK in step.checks for step in technique.setup)
-
-
-#: The set-up check that says the receiver lies (side_lying_rotation.yaml).
-LYING_CHECK = "lying_on_side"
 
 
 def roles_of(analyzer: object) -> PageRoles | None:

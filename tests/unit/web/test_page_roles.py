@@ -527,3 +527,45 @@ def test_where_the_receiver_lies_a_lone_upright_person_found_by_the_page_stays_u
         roles = PageRoles(lambda: None, decode_jpeg, lying=lying)  # type: ignore[arg-type, return-value]
         answers = [roles.place(people, (480, 360), 100.0 * (i + 1)).identity for i in range(12)]
         assert ("receiver" in answers) is not lying, answers
+
+
+@pytest.mark.parametrize(
+    ("technique", "lying"), [("side_lying_rotation", True), ("seated_hug_extension", False)]
+)
+def test_the_servers_own_two_person_step_is_told_whether_the_receiver_lies(
+    technique: str, lying: bool
+) -> None:
+    """Pose on the server (frames, not page landmarks): its `ReceiverPose` keeps roles itself
+    and must be told as the page's role keeping is, or a lone kneeling assistant is taken for
+    the lying receiver there (found for the page path; the server path had the same hole)."""
+    from backbuddy.adapters.receiver_pose import ReceiverPose
+    from backbuddy.web.camera_watch import factory
+
+    kp = np.zeros((N_KEYPOINTS, 3), np.float32)
+    kp[:, 0] = np.linspace(150, 170, N_KEYPOINTS)
+    kp[:, 1] = np.linspace(60, 300, N_KEYPOINTS)
+    kp[:, 2] = 0.8
+    upright = People(kp[None], np.array([[140, 50, 180, 310]], np.float32), np.ones(1, np.float32))
+
+    class Lone:
+        def detect(self, rgb: np.ndarray) -> People:
+            return upright
+
+    class Blind:
+        def estimate(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            nothing = np.full((33, 4), np.nan, np.float32)
+            return nothing, nothing.copy()
+
+        def close(self) -> None:
+            return None
+
+    chosen = get(technique)
+    watch = factory(lambda: ReceiverPose(Lone(), Blind, every=1), decode_jpeg)(  # type: ignore[arg-type]
+        chosen, chosen.limits
+    )
+    pose = watch.estimator
+    assert isinstance(pose, ReceiverPose)
+    frame = np.zeros((360, 480, 3), np.uint8)
+    for _ in range(12):
+        pose.estimate(frame)
+    assert (pose.choice is not None and pose.choice.identity == "receiver") is not lying
