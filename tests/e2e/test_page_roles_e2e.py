@@ -129,11 +129,14 @@ def test_role_frames_flow_and_the_session_moves_on_the_receiver_or_pauses_honest
         elif page.evaluate(ALL_CHECKS_PASS) and ready.is_visible():
             ready.click()
         page.wait_for_timeout(500)
+    if not (move.count() or cant_tell.count()) and mode(page) == "attempt":
+        # In position by the deadline: the attempt's breath-in comes before its movement cue.
+        expect(move.or_(cant_tell).first).to_be_visible(timeout=30000)
     shot(page, "23-page-roles-two-people")
     if move.count():
         expect(move.first).to_contain_text("Attempt 1")
     elif not cant_tell.count():  # still in set-up: it says what is wrong, and never moved on
-        assert page.evaluate("document.getElementById('session').dataset.mode") == "setup"
+        assert mode(page) == "setup"
         failing = page.locator("#checklist li:not(.ok)").count()
         hint = page.locator("#placement-note").inner_text().strip()
         assert failing or hint, "set-up neither moved on nor said what is wrong"
@@ -153,3 +156,8 @@ def test_role_frames_flow_and_the_session_moves_on_the_receiver_or_pauses_honest
     assert sum(inside) >= 0.9 * len(recent), (recent, answers[-1]["box"])
     assert stats["roles"]["sent"] >= 3
     assert socket.binary == 0, "a camera frame was sent as a binary message"
+
+
+def mode(page: Page) -> str:
+    """The session's mode as the page shows it (setup, attempt, paused, …)."""
+    return str(page.evaluate("document.getElementById('session').dataset.mode"))
