@@ -86,14 +86,7 @@ class Contexts:
 
     def page(self, viewport: dict[str, int], pose: str, mobile: bool = False) -> Page:
         context = self.browser.new_context(viewport=viewport, is_mobile=mobile, has_touch=mobile)
-        # The people detector as the fallback (role frames): these tests are about the phone
-        # as the camera; both models in one page on this 2-core box (with another browser
-        # test alongside) drop the pose rate under the identity chain's gap limit, so the
-        # receiver is never placed (the page's own detector: test_page_people_e2e.py).
-        setting = (
-            f"localStorage.setItem('backbuddy-pose', '{pose}');"
-            " localStorage.setItem('backbuddy-people', 'server')"
-        )
+        setting = f"localStorage.setItem('backbuddy-pose', '{pose}')"
         context.add_init_script(f"if (location.protocol === 'https:') {setting}")
         self.contexts.append(context)
         page = context.new_page()

@@ -81,10 +81,10 @@ function onMessage(msg) {
     case "hello":
       if (msg.camera && !camera) startCamera(msg.max_fps, Boolean(msg.roles));
       break;
-    case "role": // where the receiver is (two-person step, roles.js)
     case "camera_moving": // the picture moves again after camera_frozen
       clearFrozen();
       break;
+    case "role": // where the receiver is (two-person step, roles.js)
     case "role_wanted": // the server wants a role frame now (the landmarks jumped)
       if (pagePose) pagePose.role(msg);
       break;
