@@ -52,16 +52,16 @@ class SqlStore(HistoryQueries):
     def __init__(self, url: str) -> None:
         self.url = url
         self.where = where(url)
-        parsed = sa.make_url(url)
+        try:
+            self._engine = create_engine(url)
+        except (sa.exc.SQLAlchemyError, OSError, ImportError) as err:
+            raise explain(err, "open the database", self.where) from err
+        parsed = self._engine.url
         self._memory = parsed.get_backend_name() == "sqlite" and parsed.database in (
             None,
             "",
             ":memory:",
         )
-        try:
-            self._engine = create_engine(url)
-        except (sa.exc.SQLAlchemyError, OSError, ImportError) as err:
-            raise explain(err, "open the database", self.where) from err
         self._writer = self._engine.execution_options(**{WRITE: True})
         #: This process's writes, one at a time (no busy-waiting on SQLite's lock among
         #: our own threads); event steps of concurrent sessions share commits.
