@@ -81,7 +81,9 @@ def test_starts_racing_in_several_processes_start_one_session(db_url: str) -> No
     said = race(db_url)
     for k, told in said.items():
         assert told.count("started") == 1, (k, told)
+        # Refused by a start rule: which one depends on the moment (the winner's session still
+        # running, or already counted for the day: seen both ways), never by anything else.
         refused = [s for s in told if s != "started"]
-        assert all("StartBlocked" in s and "limit is 1 a day" in s for s in refused), (k, told)
+        assert all(s.startswith("refused: StartBlocked: ") for s in refused), "\n".join(told)
     with SqlStore(db_url) as store:
         assert len(store.sessions()) == ROUNDS

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from backbuddy.adapters import process_owner
 from backbuddy.adapters import sql_schema as schema
@@ -160,9 +161,10 @@ class HistoryQueries:
                 for n in {n.key: n for n in notices}.values()
                 if n.key not in known
             ]
-            if rows:
-                conn.execute(schema.notices.insert(), rows)
-        return len(rows)
+            # Another process may raise the same notice between the look and the insert (two
+            # refused starts racing: a unique-key error came back instead of the refusal), so
+            # a key already stored is skipped by the database itself where it can.
+            return sum(_insert_new(conn, schema.notices, row, "key") for row in rows)
 
     def notices(self, since: datetime | None = None) -> list[Notice]:
         rows = self._rows_since(schema.notices, "raised_at", since, "read referral notices")
@@ -299,3 +301,20 @@ def aware(*times: datetime) -> None:
     """Refuse naive times: the store keeps UTC and compares time-zone-aware values."""
     for value in times:
         _utc(value)
+
+
+def _insert_new(conn: sa.Connection, table: sa.Table, row: dict[str, Any], key: str) -> int:
+    """Insert `row` unless its `key` is stored already (INSERT … ON CONFLICT DO NOTHING on
+    SQLite and PostgreSQL, a plain insert elsewhere); 1 if inserted, else 0."""
+    name = conn.dialect.name
+    if name in ("postgresql", "sqlite"):
+        dialect = postgresql if name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(table)
+            .values(**row)
+            .on_conflict_do_nothing(index_elements=[key])
+            .returning(table.c[key])  # a row back only if inserted (rowcount may say -1)
+        )
+        return 0 if conn.execute(statement).first() is None else 1
+    conn.execute(table.insert(), [row])
+    return 1

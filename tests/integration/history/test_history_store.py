@@ -47,6 +47,58 @@ def test_notices_are_recorded_once_per_key(db_url: str) -> None:
         assert store.notices(since=T0 + timedelta(seconds=1)) == []
 
 
+def test_a_notice_another_process_stores_meanwhile_is_not_an_error(db_url: str) -> None:
+    """Two refused starts raising the same notice at once (six processes racing a start): one
+    writes it between the other's look and its insert. That was a unique-key StoreError in
+    place of the refusal; now the second insert skips the key (returns 0)."""
+    import threading
+
+    from backbuddy.adapters import sql_schema as schema
+
+    notice = esc.Notice("frequency", "why", "see a physiotherapist", "k-race", T0, urgency="soon")
+    with SqlStore(db_url) as store:
+        other = sa.create_engine(db_url)
+        if other.dialect.name == "sqlite":  # one writer at a time: the race cannot happen
+            other.dispose()
+            assert store.record_notices([notice], T0) == 1
+            return
+        told: list[object] = []
+        with other.connect() as conn:
+            conn.begin()
+            conn.execute(
+                schema.notices.insert(),
+                [
+                    {
+                        "key": "k-race",
+                        "rule": "frequency",
+                        "reason": "why",
+                        "advice": "a",
+                        "urgency": "soon",
+                        "blocks": False,
+                        "raised_at": T0,
+                        "recorded_at": T0,
+                    }
+                ],
+            )  # not committed: the store's look does not see it; its insert waits on it
+            worker = threading.Thread(
+                target=lambda: told.append(_or_error(store.record_notices, [notice], T0))
+            )
+            worker.start()
+            worker.join(timeout=1.0)
+            conn.commit()
+        worker.join(timeout=30)
+        other.dispose()
+        assert told == [0]
+        assert [n.key for n in store.notices()] == ["k-race"]
+
+
+def _or_error(call: object, *args: object) -> object:
+    try:
+        return call(*args)  # type: ignore[operator]
+    except StoreError as err:
+        return err
+
+
 def test_events_and_cues_of_a_kind_come_with_their_session(db_url: str) -> None:
     with SqlStore(db_url) as store:
         sid = store.start_session("seated_hug_extension", None, T0, camera=True)
