@@ -3,13 +3,13 @@ detector files `make` vendored (`scripts/vendor_movenet.py`), issue 15 item 2.""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from tests.support.scripts import load_script
 
 from backbuddy.adapters import movenet
 from backbuddy.adapters.movenet_shape import ShapeError, fixed_shape
@@ -20,14 +20,7 @@ CLIP = ROOT / "tests" / "data" / "truth" / "hug_correct_setup_side_front_60_f34_
 
 
 def vendoring():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "vendor_movenet", ROOT / "scripts" / "vendor_movenet.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("vendor_movenet")
 
 
 def test_make_vendored_every_pinned_file_and_the_page_can_load_them() -> None:

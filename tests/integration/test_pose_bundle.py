@@ -3,11 +3,11 @@ reproducible, and a working pose model offline, close to the server's legacy one
 
 from __future__ import annotations
 
-import importlib.util
 import zipfile
 from pathlib import Path
 
 import numpy as np
+from tests.support.scripts import load_script
 
 from backbuddy.adapters import pose_bundle, video
 from backbuddy.adapters.mediapipe_pose import PoseModel
@@ -20,14 +20,7 @@ CLIP = ROOT / "tests" / "data" / "pose2sim_cam01.mp4"
 
 
 def vendoring():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "vendor_pose", ROOT / "scripts" / "vendor_pose.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("vendor_pose")
 
 
 def test_make_vendored_every_pinned_file_and_the_page_can_load_them() -> None:
