@@ -14,14 +14,11 @@ on unseen.
 
 from __future__ import annotations
 
-import time
-
 from playwright.sync_api import Page, expect
 
-from .conftest import Server, shot
+from .conftest import Server
 from .flows import start_session
-from .test_page_pose_e2e import ALL_CHECKS_PASS
-from .test_page_roles_e2e import CANT_TELL, Socket, two_browser, two_page
+from .test_page_roles_e2e import Socket, to_the_first_move_or_an_honest_pause, two_browser, two_page
 
 __all__ = ["two_browser", "two_page"]  # the fixtures, shared with test_page_roles_e2e
 
@@ -39,26 +36,8 @@ def test_the_page_finds_the_people_itself_and_no_picture_leaves_it(
     expect(note).to_contain_text("camera pictures never leave it")
     page.wait_for_function("(window.backbuddy.pose.stats.roles || {}).receiver > 0", timeout=90000)
     page.wait_for_function("window.backbuddy.pose.stats.cropped > 10", timeout=60000)
-    move = page.locator("#captions li.move")
-    cant_tell = page.locator("#captions li", has_text=CANT_TELL)
-    resume = page.get_by_role("button", name="Resume")
-    ready = page.get_by_role("button", name="We're in position")
     # Set-up, then the breath before the first movement cue (slow on a loaded box).
-    deadline = time.monotonic() + 75
-    while not (move.count() or cant_tell.count()) and time.monotonic() < deadline:
-        if resume.is_visible():
-            resume.click()
-        elif page.evaluate(ALL_CHECKS_PASS) and ready.is_visible():
-            ready.click()
-        page.wait_for_timeout(500)
-    shot(page, "24-page-people-two-people")
-    if move.count():
-        expect(move.first).to_contain_text("Attempt 1")
-    elif not cant_tell.count():  # still in set-up: it says what is wrong, and never moved on
-        assert page.evaluate("document.getElementById('session').dataset.mode") == "setup"
-        failing = page.locator("#checklist li:not(.ok)").count()
-        hint = page.locator("#placement-note").inner_text().strip()
-        assert failing or hint, "set-up neither moved on nor said what is wrong"
+    to_the_first_move_or_an_honest_pause(page, 75, "24-page-people-two-people")
     stats = page.evaluate("() => window.backbuddy.pose.stats")
     # Nothing but landmarks and people's outlines went out: no picture of any kind.
     assert socket.sent.get("role_frame", 0) == 0, "a role frame (a picture) was sent"

@@ -118,28 +118,7 @@ def test_role_frames_flow_and_the_session_moves_on_the_receiver_or_pauses_honest
     # then runs on the receiver's crop.
     page.wait_for_function("(window.backbuddy.pose.stats.roles || {}).receiver > 0", timeout=60000)
     page.wait_for_function("window.backbuddy.pose.stats.cropped > 10", timeout=60000)
-    move = page.locator("#captions li.move")
-    cant_tell = page.locator("#captions li", has_text=CANT_TELL)
-    resume = page.get_by_role("button", name="Resume")
-    ready = page.get_by_role("button", name="We're in position")
-    deadline = time.monotonic() + 60
-    while not (move.count() or cant_tell.count()) and time.monotonic() < deadline:
-        if resume.is_visible():
-            resume.click()
-        elif page.evaluate(ALL_CHECKS_PASS) and ready.is_visible():
-            ready.click()
-        page.wait_for_timeout(500)
-    if not (move.count() or cant_tell.count()) and mode(page) == "attempt":
-        # In position by the deadline: the attempt's breath-in comes before its movement cue.
-        expect(move.or_(cant_tell).first).to_be_visible(timeout=30000)
-    shot(page, "23-page-roles-two-people")
-    if move.count():
-        expect(move.first).to_contain_text("Attempt 1")
-    elif not cant_tell.count():  # still in set-up: it says what is wrong, and never moved on
-        assert mode(page) == "setup"
-        failing = page.locator("#checklist li:not(.ok)").count()
-        hint = page.locator("#placement-note").inner_text().strip()
-        assert failing or hint, "set-up neither moved on nor said what is wrong"
+    to_the_first_move_or_an_honest_pause(page, 60, "23-page-roles-two-people")
     stats = page.evaluate("() => window.backbuddy.pose.stats")
     assert socket.sent.get("role_frame", 0) >= 3
     assert socket.sent.get("landmarks", 0) > 30
@@ -161,3 +140,32 @@ def test_role_frames_flow_and_the_session_moves_on_the_receiver_or_pauses_honest
 def mode(page: Page) -> str:
     """The session's mode as the page shows it (setup, attempt, paused, …)."""
     return str(page.evaluate("document.getElementById('session').dataset.mode"))
+
+
+def to_the_first_move_or_an_honest_pause(page: Page, wait_s: float, name: str) -> None:
+    """Through set-up (Resume, "We're in position" once every check passes) to the first
+    movement cue or the "can't tell" pause, for up to `wait_s`; an attempt begun by then gets
+    30 s more (its breath-in comes before its movement cue). Then, as the screen shows it
+    (`name`): the movement is "Attempt 1", or the pause said why, or set-up still says what
+    is wrong and never moved on."""
+    move = page.locator("#captions li.move")
+    cant_tell = page.locator("#captions li", has_text=CANT_TELL)
+    resume = page.get_by_role("button", name="Resume")
+    ready = page.get_by_role("button", name="We're in position")
+    deadline = time.monotonic() + wait_s
+    while not (move.count() or cant_tell.count()) and time.monotonic() < deadline:
+        if resume.is_visible():
+            resume.click()
+        elif page.evaluate(ALL_CHECKS_PASS) and ready.is_visible():
+            ready.click()
+        page.wait_for_timeout(500)
+    if not (move.count() or cant_tell.count()) and mode(page) == "attempt":
+        expect(move.or_(cant_tell).first).to_be_visible(timeout=30000)
+    shot(page, name)
+    if move.count():
+        expect(move.first).to_contain_text("Attempt 1")
+    elif not cant_tell.count():  # still in set-up: it says what is wrong, and never moved on
+        assert mode(page) == "setup"
+        failing = page.locator("#checklist li:not(.ok)").count()
+        hint = page.locator("#placement-note").inner_text().strip()
+        assert failing or hint, "set-up neither moved on nor said what is wrong"
