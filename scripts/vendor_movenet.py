@@ -19,15 +19,13 @@ downloaded at run time. Idempotent (`movenet/MANIFEST.json`), a mismatch is an e
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import sys
-import tarfile
 import tempfile
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+import npm_vendor
+from npm_vendor import VendorError, digest
 
 ROOT = Path(__file__).resolve().parents[1]
 DEST = ROOT / "src" / "backbuddy" / "web" / "static" / "vendor"
@@ -90,14 +88,6 @@ NOTICE = f"""# Vendored by scripts/vendor_movenet.py: do not edit, not in git
 """
 
 
-class VendorError(Exception):
-    """Something to vendor is missing or is not what was pinned."""
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def model_name(width: int, height: int) -> str:
     return f"movenet/movenet_{width}x{height}.tflite"
 
@@ -124,55 +114,25 @@ def manifest() -> dict[str, object]:
 
 
 def up_to_date(dest: Path) -> bool:
-    try:
-        if json.loads((dest / "movenet" / "MANIFEST.json").read_text()) != manifest():
-            return False
-    except (OSError, ValueError):
-        return False
-    return all(
-        (dest / n).is_file() and digest((dest / n).read_bytes()) == s for n, s in expected().items()
-    )
+    return npm_vendor.up_to_date(dest, dest / "movenet" / "MANIFEST.json", manifest(), expected())
 
 
-def tarball_url(package: str) -> str:
-    return f"https://registry.npmjs.org/{package}/-/{package.split('/')[1]}-{VERSION}.tgz"
-
-
-def fetch(package: str, workdir: Path) -> Path:
-    """The pinned tarball, checked; a fresh machine needs Python only, not npm."""
-    url = tarball_url(package)
-    tarball = workdir / f"{package.split('/')[1]}-{VERSION}.tgz"
-    try:
-        with urllib.request.urlopen(url, timeout=180) as response:
-            tarball.write_bytes(response.read())
-    except (OSError, urllib.error.URLError) as exc:
-        raise VendorError(f"could not fetch {url} (make needs the network once): {exc}") from exc
-    if digest(tarball.read_bytes()) != PACKAGES[package][0]:
-        raise VendorError(f"{tarball.name}: not the pinned tarball (sha256 differs)")
-    return tarball
+def relative_import(name: str, data: bytes) -> bytes:
+    """core's bare import of wasm-utils made a relative path (a worker has no import map)."""
+    if name != "dist/index.js":
+        return data
+    text = data.decode()
+    if text.count(IMPORT_FROM[0]) != 1:
+        raise VendorError(f"@litertjs/core: {name} does not import wasm-utils once")
+    return text.replace(*IMPORT_FROM).encode()
 
 
 def unpack(package: str, tarball: Path, dest: Path) -> None:
     """Only the pinned members, each checked, under dest/litertjs/<name>/."""
     short = package.split("/")[1]
-    with tarfile.open(tarball, "r:gz") as tar:
-        for name, sha in PACKAGES[package][1].items():
-            member = tar.getmember(f"package/{name}")
-            if not member.isfile():
-                raise VendorError(f"{package}: package/{name} is not a regular file")
-            source = tar.extractfile(member)
-            assert source is not None
-            data = source.read()
-            if package == "@litertjs/core" and name == "dist/index.js":
-                text = data.decode()
-                if text.count(IMPORT_FROM[0]) != 1:
-                    raise VendorError(f"{package}: {name} does not import wasm-utils once")
-                data = text.replace(*IMPORT_FROM).encode()
-            if digest(data) != sha:
-                raise VendorError(f"{package}: package/{name} is not the pinned file")
-            out = dest / "litertjs" / short / name
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(data)
+    change = relative_import if package == "@litertjs/core" else lambda _n, data: data
+    for name, data in npm_vendor.members(package, tarball, PACKAGES[package][1], change):
+        npm_vendor.write(dest / "litertjs" / short / name, data)
 
 
 def build_models(dest: Path) -> None:
@@ -188,9 +148,7 @@ def build_models(dest: Path) -> None:
         data = fixed_shape(model, w, h)
         if digest(data) != sha:
             raise VendorError(f"{model_name(w, h)}: sha256 {digest(data)} is not the pinned one")
-        out = dest / model_name(w, h)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
+        npm_vendor.write(dest / model_name(w, h), data)
 
 
 def vendor(dest: Path) -> str:
@@ -198,8 +156,8 @@ def vendor(dest: Path) -> str:
         return "up to date"
     build_models(dest)
     with tempfile.TemporaryDirectory() as tmp:
-        for package in PACKAGES:
-            unpack(package, fetch(package, Path(tmp)), dest)
+        for package, (tarball_sha, _) in PACKAGES.items():
+            unpack(package, npm_vendor.fetch(package, VERSION, tarball_sha, Path(tmp)), dest)
     (dest / "litertjs" / "README.md").write_text(NOTICE)
     (dest / "movenet" / "README.md").write_text(NOTICE)
     (dest / "movenet" / "MANIFEST.json").write_text(json.dumps(manifest(), indent=2) + "\n")
@@ -207,22 +165,15 @@ def vendor(dest: Path) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dest", type=Path, default=DEST)
-    parser.add_argument("--check", action="store_true", help="only say whether it is up to date")
-    args = parser.parse_args()
-    if args.check:
-        ok = up_to_date(args.dest)
-        print(f"{args.dest}: {'up to date' if ok else 'missing or changed'}")
-        return 0 if ok else 1
-    try:
-        what = vendor(args.dest)
-    except VendorError as err:
-        print(f"vendor_movenet: {err}", file=sys.stderr)
-        return 1
-    (args.dest / "movenet" / "MANIFEST.json").touch()  # make sees it newer than this script
-    print(f"page people detector (@litertjs {VERSION} + MoveNet, {len(SHAPES)} shapes): {what}")
-    return 0
+    return npm_vendor.run(
+        "vendor_movenet",
+        __doc__.splitlines()[0],
+        DEST,
+        up_to_date,
+        vendor,
+        lambda dest: dest / "movenet" / "MANIFEST.json",
+        f"page people detector (@litertjs {VERSION} + MoveNet, {len(SHAPES)} shapes)",
+    )
 
 
 if __name__ == "__main__":

@@ -17,15 +17,13 @@ file (a changed package or wheel must be looked at, then pinned here on purpose)
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import sys
-import tarfile
 import tempfile
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+import npm_vendor
+from npm_vendor import VendorError
 
 ROOT = Path(__file__).resolve().parents[1]
 DEST = ROOT / "src" / "backbuddy" / "web" / "static" / "vendor"
@@ -64,18 +62,6 @@ NOTICE = f"""# Vendored by scripts/vendor_pose.py: do not edit, not in git
 """
 
 
-class VendorError(Exception):
-    """Something to vendor is missing or is not what was pinned."""
-
-
-def digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def expected() -> dict[str, str]:
     """Every vendored file (relative to the vendor folder) → its pinned sha256."""
     files = {f"tasks-vision/{name}": sha for name, sha in NPM_FILES.items()}
@@ -93,50 +79,7 @@ def manifest() -> dict[str, object]:
 
 
 def up_to_date(dest: Path) -> bool:
-    try:
-        if json.loads((dest / "MANIFEST.json").read_text()) != manifest():
-            return False
-    except (OSError, ValueError):
-        return False
-    return all((dest / n).is_file() and digest(dest / n) == s for n, s in expected().items())
-
-
-#: The tarball `npm pack` would fetch, read straight from the registry (no npm needed).
-NPM_TARBALL_URL = (
-    f"https://registry.npmjs.org/{NPM_PACKAGE}/-/{NPM_PACKAGE.split('/')[1]}-{NPM_VERSION}.tgz"
-)
-
-
-def npm_pack(workdir: Path) -> Path:
-    """The pinned tarball, checked; a fresh machine needs Python only, not npm."""
-    tarball = workdir / f"tasks-vision-{NPM_VERSION}.tgz"
-    try:
-        with urllib.request.urlopen(NPM_TARBALL_URL, timeout=120) as response:
-            tarball.write_bytes(response.read())
-    except (OSError, urllib.error.URLError) as exc:
-        raise VendorError(
-            f"could not fetch {NPM_TARBALL_URL} (make needs the network once): {exc}"
-        ) from exc
-    if digest(tarball) != NPM_TARBALL_SHA256:
-        raise VendorError(f"{tarball.name}: sha256 {digest(tarball)} is not the pinned one")
-    return tarball
-
-
-def unpack(tarball: Path, dest: Path) -> None:
-    """Only the pinned members, each checked, written under dest/tasks-vision/."""
-    with tarfile.open(tarball, "r:gz") as tar:
-        for name, sha in NPM_FILES.items():
-            member = tar.getmember(f"package/{name}")
-            if not member.isfile():
-                raise VendorError(f"{NPM_PACKAGE}: package/{name} is not a regular file")
-            source = tar.extractfile(member)
-            assert source is not None
-            data = source.read()
-            if hashlib.sha256(data).hexdigest() != sha:
-                raise VendorError(f"{NPM_PACKAGE}: package/{name} is not the pinned file")
-            out = dest / "tasks-vision" / name
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(data)
+    return npm_vendor.up_to_date(dest, dest / "MANIFEST.json", manifest(), expected())
 
 
 def vendor(dest: Path) -> str:
@@ -147,7 +90,9 @@ def vendor(dest: Path) -> str:
 
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        unpack(npm_pack(Path(tmp)), dest)
+        tarball = npm_vendor.fetch(NPM_PACKAGE, NPM_VERSION, NPM_TARBALL_SHA256, Path(tmp), 120)
+        for name, data in npm_vendor.members(NPM_PACKAGE, tarball, NPM_FILES):
+            npm_vendor.write(dest / "tasks-vision" / name, data)
     sha = write_bundle(dest / BUNDLE)
     if sha != BUNDLE_SHA256:
         raise VendorError(
@@ -160,22 +105,15 @@ def vendor(dest: Path) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dest", type=Path, default=DEST)
-    parser.add_argument("--check", action="store_true", help="only say whether it is up to date")
-    args = parser.parse_args()
-    if args.check:
-        ok = up_to_date(args.dest)
-        print(f"{args.dest}: {'up to date' if ok else 'missing or changed'}")
-        return 0 if ok else 1
-    try:
-        what = vendor(args.dest)
-    except VendorError as err:
-        print(f"vendor_pose: {err}", file=sys.stderr)
-        return 1
-    (args.dest / "MANIFEST.json").touch()  # make sees it newer than this script
-    print(f"page pose model ({NPM_PACKAGE}@{NPM_VERSION} + {BUNDLE}): {what}")
-    return 0
+    return npm_vendor.run(
+        "vendor_pose",
+        __doc__.splitlines()[0],
+        DEST,
+        up_to_date,
+        vendor,
+        lambda dest: dest / "MANIFEST.json",
+        f"page pose model ({NPM_PACKAGE}@{NPM_VERSION} + {BUNDLE})",
+    )
 
 
 if __name__ == "__main__":
