@@ -235,7 +235,9 @@ def test_where_the_receiver_lies_both_in_view_still_name_her_by_the_lower_head()
     assert choice.receiver == 0
 
 
-def test_where_the_receiver_lies_an_upright_person_is_not_newly_taken_for_her_beside_another() -> None:
+def test_where_the_receiver_lies_an_upright_person_is_not_newly_taken_for_her_beside_another() -> (
+    None
+):
     """Red team (session 10): the receiver, tracked lying, sits up mid-session with her head
     higher than the kneeling assistant's (sitting back on the heels). By the lower head the
     assistant is now the candidate; before, four looks made the upright assistant the
