@@ -314,7 +314,8 @@ class Connection:
         try:
             if self.roles is None:
                 raise RoleFrameRefused("not_supported", "this session takes no role frames")
-            self.roles.offer(raw)
+            clock, now = self.page_clock, self.live.clock()
+            self.roles.offer(raw, lambda ms: clock.ahead(ms, now))
         except RoleFrameRefused as err:
             self.send(schemas.ErrorOut(code=err.code, message=str(err)).model_dump())
 
