@@ -9,6 +9,7 @@ movement went on unseen. The server now holds every socket to the rule itself (`
 from __future__ import annotations
 
 import io
+import itertools
 import time
 from pathlib import Path
 from typing import Any
@@ -166,3 +167,18 @@ def test_a_frozen_alert_comes_down_when_the_phone_moves_after_it_reconnected(
                 heard: list[str] = []
                 until(phone, lambda m: heard.append(m["type"]) or m["type"] == "frame")
                 assert "camera_moving" in heard, heard
+
+
+def test_a_frozen_camera_that_cycles_through_a_few_old_pictures_is_frozen() -> None:
+    """Red team (session 10): a client that sends from two (or a few) buffers in turn sends
+    A, B, A, B … once its camera stalls. Only a repeat of the one last picture counted, so the
+    receiver read as present and still for as long as the camera stayed frozen (I4)."""
+    pictures = iter(dict.fromkeys(itertools.islice(moving_jpegs(), 40)))  # distinct ones
+    stale = [next(pictures) for _ in range(3)]
+    repeats = Repeats(limit_s=0.3)
+    frozen = [repeats.frozen(stale[k % 3], 0.05 * k) for k in range(12)]
+    assert not any(frozen[:7])  # the three are new, then repeated for under the limit
+    assert all(frozen[9:]), frozen
+    assert repeats.tell(0.6) is not None
+    assert not repeats.frozen(next(pictures), 0.65)  # a new picture: the camera moves
+    assert repeats.thawed()
