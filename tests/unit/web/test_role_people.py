@@ -111,6 +111,12 @@ def shifted(what: int, value: Any) -> list[Any]:
         (bad(rows=[[[[2.0, 0.5, 0.9]] * 17, [0.1, 0.1, 0.5, 0.9], 0.9]]), "keypoint x, y"),
         (bad(rows=[[[[0.5, 0.5, -0.1]] * 17, [0.1, 0.1, 0.5, 0.9], 0.9]]), "keypoint score"),
         (bad(extra=1), "extra"),
+        # Red team (session 10): numbers that are not numbers were taken for them (a size of
+        # [true, 480] made a frame 1 px wide, in which every person stands in one column).
+        (bad(size=[True, 480]), "size.0"),
+        (bad(ms=True), "ms"),
+        (bad(rows=[[[[0.5, "0.5", 0.9]] * 17, [0.1, 0.1, 0.5, 0.9], 0.9]]), "people.0.0.0.1"),
+        (bad(rows=shifted(2, False)), "people.0.2"),
     ],
 )
 def test_malformed_role_people_are_refused_with_a_reason(raw: dict[str, Any], said: str) -> None:
