@@ -10,9 +10,9 @@ numbers, so once one device's frames (or landmarks) have brought no picture unse
 its last `RECENT` for longer than the stale limit, each further repeat counts as nobody
 seen: tracking is lost, and a movement pauses at once (I4), until a new picture comes (a
 client sending from a few buffers in turn repeats a cycle, not one picture). A short run
-of repeats (a page whose timer is faster than its camera) is analysed as usual. A JPEG is compared from its
-scan on (the picture's coded pixels), so a changed comment or header is no new picture.
-The page is told once per freeze, in words it can show.
+of repeats (a page whose timer is faster than its camera) is analysed as usual. A JPEG is
+compared from its scan on (the picture's coded pixels), so a changed comment or header is
+no new picture. The page is told once per freeze, in words it can show.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 
 from backbuddy.domain.state import POSE_STALE_MIN_S
-
 
 #: Pictures remembered: one seen again among these is no new picture.
 RECENT = 8
