@@ -20,6 +20,8 @@ Where it cannot hold, the answer is "unsure", never a guess:
   `RELOCK_LOOKS` looks in place with nobody else seen lately, and, where the receiver lies
   (`RoleState.lying`: the side-lying rotation), only when it lies (`lies`): the kneeling
   assistant is the one the detector finds when it misses the lying receiver;
+* where the receiver lies, a person in a new place is trusted only when it lies, even beside
+  someone else (a receiver who sat up may hold her head above the kneeling assistant's);
 * the receiver's box jumped since the last look (`track_cost`), until the new
   place has held for `RELOCK_LOOKS` looks.
 """
@@ -134,7 +136,7 @@ class RoleState:
     candidate: tuple[float, float, float, float] | None = None
     candidate_looks: int = 0
     others: tuple[Other, ...] = ()
-    #: The technique's receiver lies (side-lying): a lone upright person is never trusted.
+    #: The technique's receiver lies (side-lying): an upright person is never newly trusted.
     lying: bool = False
 
 
@@ -293,13 +295,14 @@ def _candidate(
 ) -> tuple[Choice, RoleState]:
     """Not sure yet: count looks at this place; after `RELOCK_LOOKS` in a row, trust it, but
     a lone person only while nobody else has been seen lately (it may be the assistant), and
-    where the receiver lies, only a lying one."""
+    where the receiver lies, only a lying one, alone or not (a receiver who sat up can have
+    her head above the kneeling assistant's: the lower head is then the assistant's)."""
     same = state.candidate is not None and track_matches(state.candidate, box)
     looks = state.candidate_looks + 1 if same else 1
     alone = len(found) == 1
     aged = _aged(state, found, _all_but(found, index), index)
     upright = state.lying and not lies(found.keypoints[index])
-    if looks >= RELOCK_LOOKS and not (alone and (aged.others or upright)):
+    if looks >= RELOCK_LOOKS and not upright and not (alone and aged.others):
         new = _sure(aged, found, index)
         return Choice(found, index, "receiver", "held still long enough"), new
     return Choice(found, None, "unsure", why), replace(aged, candidate=box, candidate_looks=looks)

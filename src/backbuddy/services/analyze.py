@@ -22,6 +22,7 @@ from backbuddy.motion import angles, kinematics
 from backbuddy.motion.analysis import FLAGGED, Analysis, Moment, flag_moments
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor
+from backbuddy.motion.people import tell_lying
 from backbuddy.services.listen import Listener, VadModel, chunks_of, hear_all
 
 #: Median trunk incline above which a clip is taken to show the side-lying rotation.
@@ -122,6 +123,8 @@ def analyze(
 ) -> Analysis:
     """Analyse a clip (or a still) for a technique (chosen from the posture when None)."""
     started = time.perf_counter()
+    if technique is not None:  # the two-person step keeps roles: does the receiver lie?
+        tell_lying(estimator, technique)
     lm = estimate_all(frames, info, estimator, on_frame)
     chosen = technique or choose_technique(lm)
     fps = info.fps if math.isfinite(info.fps) and info.fps > 0 else None

@@ -106,10 +106,10 @@ class StoreWatch:
     technique_id: str
     screening: ScreeningResult | None
     next_t: float = WATCH_S
+    #: The store's marks at the last look; None until the first, which reads everything: the
+    #: guide opens its camera between the start and its first look, and a symptom or a red
+    #: flag stored meanwhile must stop the session too (marks taken then hid it).
     marks: tuple[object, object] | None = None
-
-    def __post_init__(self) -> None:
-        self.marks = (self.store.screenings_mark(), self.store.symptoms_mark())
 
     def poll(self, t: float, now: datetime) -> tuple[list[ev.Event], str]:
         if t < self.next_t:

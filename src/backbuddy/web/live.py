@@ -46,6 +46,7 @@ from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner
 from backbuddy.web import schemas
 from backbuddy.web.frame_answers import AnswerPacer, shown
 from backbuddy.web.frames import FrameAnalyzer, FrameResult
+from backbuddy.web.repeats import Repeats
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,9 @@ class LiveSession:
     answers: AnswerPacer = field(default_factory=AnswerPacer)
     _held: tuple[FrameResult, ev.Pose, int, float, tuple[Any, ...]] | None = None
     _held_timer: asyncio.TimerHandle | None = None
+    #: A frozen camera's repeats, by whose frames they are ("page", "phone"): kept across that
+    #: device's sockets, so a freeze it was told of is taken back after its page reconnects.
+    repeats: dict[str, Repeats] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.runner.group_s = GROUP_S

@@ -368,15 +368,18 @@ class RoleChannel:
         #: Role messages answered, by kind (`role_frame`, `role_people`).
         self.taken = {"role_frame": 0, "role_people": 0}
 
-    def offer(self, raw: dict[str, Any]) -> None:
-        """Take one `role_frame` message; RoleFrameRefused says why not (nothing is kept)."""
+    def offer(self, raw: dict[str, Any], ahead: Callable[[float], bool] = lambda ms: False) -> None:
+        """Take one `role_frame` message; RoleFrameRefused says why not (nothing is kept).
+        Its time as for role people (`offer_people`): after every role message's, and not
+        ahead of the server's clock."""
         arrived = time.monotonic()
         self.rate.check(arrived)
         try:
             message = schemas.RoleFrameIn.model_validate(raw)
         except ValueError as err:
             raise RoleFrameRefused("bad_message", f"role frame refused: {_first(err)}") from None
-        jpeg, ms = decode_role_jpeg(message.jpeg), message.ms
+        jpeg = decode_role_jpeg(message.jpeg)
+        ms = self._in_order(message.ms, ahead, "role frame")
         self._waiting = lambda: self._look(jpeg, ms, arrived)
         self.taken["role_frame"] += 1
         self._ready.set()
@@ -390,18 +393,25 @@ class RoleChannel:
         try:
             message = parse(raw)
             people = to_people(message)
-            if ahead(message.ms):
-                raise PeopleRefused(
-                    "bad_message",
-                    f"role people at ms={message.ms:g} are ahead of the server's clock",
-                )
-            self.times.check(message.ms)
         except PeopleRefused as err:
             raise RoleFrameRefused(err.code, str(err)) from None
-        size, ms = message.size, message.ms
+        size, ms = message.size, self._in_order(message.ms, ahead, "role people")
         self._waiting = lambda: self.roles.place(people, size, ms, arrived)
         self.taken["role_people"] += 1
         self._ready.set()
+
+    def _in_order(self, ms: float, ahead: Callable[[float], bool], what: str) -> float:
+        """`ms` when it lies after the previous role message's (frame or people) and not
+        ahead of the server's clock; RoleFrameRefused otherwise (nothing moves)."""
+        try:
+            if ahead(ms):
+                raise PeopleRefused(
+                    "bad_message", f"the {what} at ms={ms:g} lie ahead of the server's clock"
+                )
+            self.times.check(ms)
+        except PeopleRefused as err:
+            raise RoleFrameRefused(err.code, str(err)) from None
+        return ms
 
     async def run(self) -> None:
         try:

@@ -6,12 +6,13 @@ the camera watch that is a receiver perfectly still and tracked while they may b
 (I4). Our own page stops sending when its camera stalls; any other client (an old page, a
 phone app, a script) is held to the same rule here. A live camera never gives the same
 picture twice for long (sensor noise alone changes the JPEG), nor the same 132 landmark
-numbers, so once one socket's frames (or landmarks) have repeated exactly for longer than
-the stale limit, each further repeat counts as nobody seen: tracking is lost, and a
-movement pauses at once (I4), until the picture changes. A short run of repeats (a page
-whose timer is faster than its camera) is analysed as usual. A JPEG is compared from its
-scan on (the picture's coded pixels), so a changed comment or header is no new picture.
-The page is told once per freeze, in words it can show.
+numbers, so once one device's frames (or landmarks) have brought no picture unseen among
+its last `RECENT` for longer than the stale limit, each further repeat counts as nobody
+seen: tracking is lost, and a movement pauses at once (I4), until a new picture comes (a
+client sending from a few buffers in turn repeats a cycle, not one picture). A short run
+of repeats (a page whose timer is faster than its camera) is analysed as usual. A JPEG is
+compared from its scan on (the picture's coded pixels), so a changed comment or header is
+no new picture. The page is told once per freeze, in words it can show.
 """
 
 from __future__ import annotations
@@ -20,24 +21,30 @@ import hashlib
 
 from backbuddy.domain.state import POSE_STALE_MIN_S
 
+#: Pictures remembered: one seen again among these is no new picture.
+RECENT = 8
+
 
 class Repeats:
-    """Spots exact repeats on one socket."""
+    """Spots exact repeats from one device."""
 
     def __init__(self, limit_s: float = POSE_STALE_MIN_S) -> None:
         self.limit_s = limit_s
-        self._digest: bytes | None = None
-        self._since = 0.0
+        self._seen: dict[bytes, None] = {}  # the last `RECENT` pictures' digests, oldest first
+        self._since = 0.0  # when the newest new picture came
         self._told = False
         self._thawed = False
 
     def frozen(self, data: bytes, now: float) -> bool:
-        """Has this exact frame (`data`) been coming for longer than the limit? `now`:
-        server time, seconds."""
+        """Has no picture (`data`) unseen among the last few come for longer than the limit?
+        `now`: server time, seconds."""
         digest = hashlib.blake2b(pixels_part(data), digest_size=16).digest()
-        if digest != self._digest:
+        if digest not in self._seen:
+            self._seen[digest] = None
+            if len(self._seen) > RECENT:
+                del self._seen[next(iter(self._seen))]
             self._thawed = self._told
-            self._digest, self._since, self._told = digest, now, False
+            self._since, self._told = now, False
             return False
         return now - self._since > self.limit_s
 

@@ -83,7 +83,7 @@ def to_people(message: schemas.RolePeopleIn) -> P.People:
 
 
 class RoleTimes:
-    """One socket's role messages in page time: strictly increasing."""
+    """One socket's role messages (frames and people) in page time: strictly increasing."""
 
     def __init__(self) -> None:
         self.last_ms = -np.inf
@@ -92,7 +92,7 @@ class RoleTimes:
         if ms <= self.last_ms:
             raise PeopleRefused(
                 "bad_message",
-                f"role people at ms={ms:g} are not after the previous role message "
+                f"a role message at ms={ms:g} is not after the previous one "
                 f"({self.last_ms:g}): times must increase",
             )
         self.last_ms = ms

@@ -105,12 +105,15 @@ class RoleFrameIn(_Message):
 
 
 #: One person the page's people detector found: 17 COCO keypoints [x, y, score] (x, y in
-#: fractions of the frame), the box [x0, y0, x1, y1] (fractions), the person's score.
-Keypoint = Annotated[list[Finite], Field(min_length=3, max_length=3)]
+#: fractions of the frame), the box [x0, y0, x1, y1] (fractions), the person's score. Numbers
+#: only (strict: `true` or "0.5" is no coordinate), as are its time and the frame's sides.
+Number = Annotated[float, Field(allow_inf_nan=False, strict=True)]
+Side = Annotated[int, Field(gt=0, le=8192, strict=True)]
+Keypoint = Annotated[list[Number], Field(min_length=3, max_length=3)]
 PersonRow = tuple[
     Annotated[list[Keypoint], Field(min_length=17, max_length=17)],
-    Annotated[list[Finite], Field(min_length=4, max_length=4)],
-    Finite,
+    Annotated[list[Number], Field(min_length=4, max_length=4)],
+    Number,
 ]
 
 
@@ -123,8 +126,8 @@ class RolePeopleIn(_Message):
     rows). Ranges and time order: `role_people.check`."""
 
     type: Literal["role_people"]
-    ms: Annotated[float, Field(ge=0, allow_inf_nan=False)]
-    size: tuple[Annotated[int, Field(gt=0, le=8192)], Annotated[int, Field(gt=0, le=8192)]]
+    ms: Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+    size: tuple[Side, Side]
     people: list[PersonRow] = Field(max_length=6)
 
 

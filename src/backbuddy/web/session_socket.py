@@ -101,8 +101,9 @@ class Connection:
         self.presses = MessageRate()
         self.page_clock = PageClock()
         self.frames_seen = 0
-        #: A frozen camera: exact repeats of the last frame or landmarks (`repeats`).
-        self.repeats = Repeats()
+        #: A frozen camera: exact repeats of the last frame or landmarks (`repeats`), this
+        #: device's across its sockets (a page that reconnects was told of a freeze).
+        self.repeats = live.repeats.setdefault(self.source, Repeats())
         roles = roles_of(live.analyzer) if live.camera else None
         #: Role frames (two-person step) when the session's camera watch has one; this
         #: socket's device has its own view (`role_views`): another device's answers never
@@ -314,7 +315,8 @@ class Connection:
         try:
             if self.roles is None:
                 raise RoleFrameRefused("not_supported", "this session takes no role frames")
-            self.roles.offer(raw)
+            clock, now = self.page_clock, self.live.clock()
+            self.roles.offer(raw, lambda ms: clock.ahead(ms, now))
         except RoleFrameRefused as err:
             self.send(schemas.ErrorOut(code=err.code, message=str(err)).model_dump())
 

@@ -233,3 +233,26 @@ def test_where_the_receiver_lies_both_in_view_still_name_her_by_the_lower_head()
     choice, _ = P.choose(crowd(LYING_RECEIVER, KNEELING_ASSISTANT), P.RoleState(lying=True))
     assert choice.identity == "receiver"
     assert choice.receiver == 0
+
+
+def test_where_the_receiver_lies_an_upright_person_is_not_newly_taken_for_her_beside_another() -> (
+    None
+):
+    """Red team (session 10): the receiver, tracked lying, sits up mid-session with her head
+    higher than the kneeling assistant's (sitting back on the heels). By the lower head the
+    assistant is now the candidate; before, four looks made the upright assistant the
+    side-lying receiver because someone else was in view (only a *lone* upright person was
+    refused). Where the receiver lies, no upright person is newly trusted; lying down again
+    where she was, she is the receiver at once."""
+    state = P.RoleState(lying=True)
+    first, state = looks(state, *[crowd(LYING_RECEIVER, KNEELING_ASSISTANT)] * 2)
+    assert [c.identity for c in first] == ["receiver", "receiver"]
+    sat_up, low_assistant = skeleton(120, 110, 200), skeleton(230, 150, 170)
+    choices, state = looks(state, *[crowd(sat_up, low_assistant)] * (3 * P.RELOCK_LOOKS))
+    assert all(c.identity == "unsure" for c in choices), [c.reason for c in choices]
+    back, _ = looks(state, crowd(LYING_RECEIVER, KNEELING_ASSISTANT))
+    assert back[0].identity == "receiver"
+    assert back[0].receiver == 0
+    # The seated hug's receiver sits upright: the same looks there settle on the lower head.
+    hug, _ = looks(P.RoleState(), *[crowd(sat_up, low_assistant)] * P.RELOCK_LOOKS)
+    assert hug[-1].identity == "receiver"

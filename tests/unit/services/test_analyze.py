@@ -93,3 +93,44 @@ def test_arrays_for_the_npz_file() -> None:
     for key in (*keys, "measure_chin_tuck_deg", "speed_chin_tuck_deg", "speed_trunk_lean_deg"):
         assert key in arrays
     assert arrays["image"].shape == (len(sc.t), 33, 4)
+
+
+def test_a_side_lying_clip_named_so_never_takes_a_lone_kneeling_assistant_for_her() -> None:
+    """Red team (session 10): `analyze --technique side_lying_rotation` with the two-person
+    step (`ReceiverPose`) was never told that the receiver lies (the web and terminal guide
+    were): where MoveNet missed the lying receiver and found only the kneeling assistant,
+    still, four looks made her the receiver and every later frame was measured on her."""
+    from backbuddy.adapters.receiver_pose import ReceiverPose, crop_around
+    from backbuddy.motion.people import N_KEYPOINTS, People
+
+    kp = np.zeros((N_KEYPOINTS, 3), np.float32)
+    kp[:, 0] = np.linspace(150, 170, N_KEYPOINTS)
+    kp[:, 1] = np.linspace(60, 300, N_KEYPOINTS)
+    kp[:, 2] = 0.8
+    kneeling = People(kp[None], np.array([[140, 50, 180, 310]], np.float32), np.ones(1, np.float32))
+
+    class Lone:
+        def detect(self, rgb: np.ndarray) -> People:
+            return kneeling
+
+    crop = crop_around(kneeling.boxes[0], 480, 360)
+    sc = poses.rotation(0.0)
+    image = sc.landmarks.image[0].copy()
+    for mp, coco in ((0, 0), (11, 5), (12, 6), (23, 11), (24, 12)):  # on her nose, torso
+        image[mp, 0] = (kp[coco, 0] - crop.x0) / (crop.x1 - crop.x0)
+        image[mp, 1] = (kp[coco, 1] - crop.y0) / (crop.y1 - crop.y0)
+
+    class Upright:
+        """MediaPipe on the crop: the kneeling assistant's nose and torso."""
+
+        def estimate(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return image.copy(), sc.landmarks.world[0].copy()
+
+        def close(self) -> None:
+            return None
+
+    frames = [Frame(i, i / 30.0, np.zeros((360, 480, 3), np.uint8)) for i in range(12)]
+    for technique, measured in (("side_lying_rotation", False), ("seated_hug_extension", True)):
+        pose = ReceiverPose(Lone(), Upright, every=1)
+        a = service.analyze(frames, Info(width=480, height=360), pose, tech.get(technique))
+        assert bool((~a.landmarks.unsure).any()) is measured, technique

@@ -9,6 +9,7 @@ movement went on unseen. The server now holds every socket to the rule itself (`
 from __future__ import annotations
 
 import io
+import itertools
 import time
 from pathlib import Path
 from typing import Any
@@ -135,3 +136,49 @@ def test_a_frozen_phone_camera_is_said_on_the_laptop_too(tmp_path: Path) -> None
             told = until(laptop, lambda m: m["type"] == "error")
             assert told["code"] == "camera_frozen"
             assert not told["fatal"]
+
+
+def test_a_frozen_alert_comes_down_when_the_phone_moves_after_it_reconnected(
+    tmp_path: Path,
+) -> None:
+    """Red team (session 10): the phone is told its camera froze, its link drops (a tab sent
+    to the background stalls both) and its page reconnects with the alert still up. Each
+    socket kept its own repeats, so the new one had told nobody of a freeze and never said
+    the picture moves again: the phone showed "Camera frozen" for the rest of the session."""
+    from .test_phone_socket import offer, pair, phone_socket
+
+    with make_client(tmp_path, analyzers=watch) as client:
+        sid = start_session(client, camera=True)
+        link = offer(client, sid)["url"]
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as laptop:
+            opening(laptop)
+            key = pair(client, link)
+            with phone_socket(client, sid, key) as phone:
+                phone.receive_json()  # hello
+                phone.send_json(landmarks_message())
+                until(phone, lambda m: m["type"] == "frame")
+                time.sleep(0.4)
+                phone.send_json(landmarks_message())
+                assert until(phone, lambda m: m["type"] == "error")["code"] == "camera_frozen"
+                until(phone, lambda m: m["type"] == "frame")
+            with phone_socket(client, sid, key) as phone:  # the page's link reconnects
+                phone.receive_json()  # hello
+                phone.send_json(landmarks_message(image=points(seed=7)))
+                heard: list[str] = []
+                until(phone, lambda m: heard.append(m["type"]) or m["type"] == "frame")
+                assert "camera_moving" in heard, heard
+
+
+def test_a_frozen_camera_that_cycles_through_a_few_old_pictures_is_frozen() -> None:
+    """Red team (session 10): a client that sends from two (or a few) buffers in turn sends
+    A, B, A, B … once its camera stalls. Only a repeat of the one last picture counted, so the
+    receiver read as present and still for as long as the camera stayed frozen (I4)."""
+    pictures = iter(dict.fromkeys(itertools.islice(moving_jpegs(), 40)))  # distinct ones
+    stale = [next(pictures) for _ in range(3)]
+    repeats = Repeats(limit_s=0.3)
+    frozen = [repeats.frozen(stale[k % 3], 0.05 * k) for k in range(12)]
+    assert not any(frozen[:7])  # the three are new, then repeated for under the limit
+    assert all(frozen[9:]), frozen
+    assert repeats.tell(0.6) is not None
+    assert not repeats.frozen(next(pictures), 0.65)  # a new picture: the camera moves
+    assert repeats.thawed()

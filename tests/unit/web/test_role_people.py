@@ -111,6 +111,12 @@ def shifted(what: int, value: Any) -> list[Any]:
         (bad(rows=[[[[2.0, 0.5, 0.9]] * 17, [0.1, 0.1, 0.5, 0.9], 0.9]]), "keypoint x, y"),
         (bad(rows=[[[[0.5, 0.5, -0.1]] * 17, [0.1, 0.1, 0.5, 0.9], 0.9]]), "keypoint score"),
         (bad(extra=1), "extra"),
+        # Red team (session 10): numbers that are not numbers were taken for them (a size of
+        # [true, 480] made a frame 1 px wide, in which every person stands in one column).
+        (bad(size=[True, 480]), "size.0"),
+        (bad(ms=True), "ms"),
+        (bad(rows=[[[[0.5, "0.5", 0.9]] * 17, [0.1, 0.1, 0.5, 0.9], 0.9]]), "people.0.0.0.1"),
+        (bad(rows=shifted(2, False)), "people.0.2"),
     ],
 )
 def test_malformed_role_people_are_refused_with_a_reason(raw: dict[str, Any], said: str) -> None:
@@ -141,8 +147,8 @@ def test_role_people_times_must_increase_and_not_run_ahead_of_the_servers_clock(
 def test_role_people_and_role_frames_share_one_flood_limit() -> None:
     channel = RoleChannel(PageRoles(TwoPeople, decode_jpeg), lambda m: None)
     for k in range(int(ROLE_FLOOD) // 2):
-        channel.offer(role_frame(ms=1000.0 + k))
-        channel.offer_people(role_people(2000.0 + k), never_ahead)
+        channel.offer(role_frame(ms=1000.0 + 2 * k))
+        channel.offer_people(role_people(1001.0 + 2 * k), never_ahead)
     with pytest.raises(RoleFrameRefused, match="faster than") as refused:
         channel.offer_people(role_people(3000.0), never_ahead)
     assert refused.value.code == "too_many_frames"
@@ -211,3 +217,23 @@ def test_without_the_people_files_the_session_page_says_pictures_go_to_the_serve
     assert 'data-page-people="0"' in html
     assert "a small picture goes to the backbuddy server now and then" in html
     assert "never leave" not in html
+
+
+def test_role_frames_and_role_people_keep_one_time_order_and_the_servers_clock() -> None:
+    """Red team (session 10): the module said a role message's time must be after the
+    previous role message's, frame or people, and not ahead of the server's clock; role
+    frames were held to neither (a role frame at 2000 ms let people at 1900 ms through to
+    the role rule, a look back in time counted as a new look; a role frame from another
+    clock was looked at and its answer waited for landmarks that never came)."""
+    channel = RoleChannel(PageRoles(TwoPeople, decode_jpeg), lambda m: None)
+    channel.offer(role_frame(ms=2000.0))
+    with pytest.raises(RoleFrameRefused, match="times must increase") as refused:
+        channel.offer_people(role_people(1900.0), never_ahead)
+    assert refused.value.code == "bad_message"
+    channel.offer_people(role_people(2100.0), never_ahead)
+    with pytest.raises(RoleFrameRefused, match="times must increase"):
+        channel.offer(role_frame(ms=2050.0))
+    with pytest.raises(RoleFrameRefused, match="ahead of the server's clock"):
+        channel.offer(role_frame(ms=9000.0), lambda ms: ms > 5000.0)
+    channel.offer(role_frame(ms=2200.0), lambda ms: ms > 5000.0)  # a refusal moved nothing
+    assert channel.taken == {"role_frame": 2, "role_people": 1}
