@@ -4,8 +4,11 @@
   core) while one live camera session's page sends landmarks 30 times a second (real
   landmarks: MediaPipe Tasks on a rendered truth clip, looped; the binary message the page
   sends, `web.page_landmarks`), from `WARM_S` after it connected — goal ≤ 5 %. What
-  opening the session cost (its people detector, the first frames) beyond that:
-  `pagepose_server_cpu_opening_s`.
+  opening the session cost (the first frames; the people detector only where the server
+  opens one) beyond that: `pagepose_server_cpu_opening_s`. The server has the two-person
+  step on (the default) and this page sends no role messages, so every landmarks message
+  is of unsure identity (measured as nobody in view): the cheaper path since 2026-11-27
+  (no measure computed for such a frame); `pagepose_people_…` below is a real page's case.
 * `pagepose_roles_server_cpu_per_session`: the same with the page as a real page with the
   two-person step on (the default): role frames (a 384-px JPEG of the frame the landmarks
   came from, each answered by the server's people detector) when the server wants them
