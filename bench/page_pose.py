@@ -4,8 +4,11 @@
   core) while one live camera session's page sends landmarks 30 times a second (real
   landmarks: MediaPipe Tasks on a rendered truth clip, looped; the binary message the page
   sends, `web.page_landmarks`), from `WARM_S` after it connected — goal ≤ 5 %. What
-  opening the session cost (its people detector, the first frames) beyond that:
-  `pagepose_server_cpu_opening_s`.
+  opening the session cost (the first frames; the people detector only where the server
+  opens one) beyond that: `pagepose_server_cpu_opening_s`. The server has the two-person
+  step on (the default) and this page sends no role messages, so every landmarks message
+  is of unsure identity (measured as nobody in view): the cheaper path since 2026-11-27
+  (no measure computed for such a frame); `pagepose_people_…` below is a real page's case.
 * `pagepose_roles_server_cpu_per_session`: the same with the page as a real page with the
   two-person step on (the default): role frames (a 384-px JPEG of the frame the landmarks
   came from, each answered by the server's people detector) when the server wants them
@@ -14,6 +17,12 @@
   backwards, so the landmarks never jump (a jump asks for a role frame).
   `pagepose_roles_fixed_…`: the same with a role frame every 0.4 s whatever the server
   says (the rate before the server set it; "before").
+* `pagepose_people_server_cpu_per_session`: the same as `pagepose_roles_…` with the page
+  running the people detector itself (what the session page does where `@litertjs/core`
+  runs): on the same schedule it sends the people it found (`role_people`: MoveNet's people
+  on the frame the landmarks came from, worked out here once per frame by the server's own
+  detector) instead of the picture, and the server opens no people detector — info; the
+  real page's usual case.
 * `pagepose_sessions_held_{sqlite,postgres}`: concurrent simulated sessions one server
   holds, each page sending landmarks at 30/s and pressing STOP (then resume) about once a
   second, with STOP → halt cue back p95 ≤ 50 ms and ≥ 90 % of the landmarks analysed (the
@@ -211,6 +220,10 @@ class Clip:
 
     landmarks: list[bytes]
     role_jpegs: list[str]
+    #: Each frame's people as the page's detector sends them (`role_people`'s rows) and the
+    #: frame's size.
+    role_people: list[list[Any]] = field(default_factory=list)
+    size: tuple[int, int] = (0, 0)
 
 
 def page_messages(clip: Path = CLIP) -> Clip:
@@ -221,16 +234,19 @@ def page_messages(clip: Path = CLIP) -> Clip:
     import base64
     import io
 
+    import numpy as np
     from PIL import Image
 
     from backbuddy.adapters import video
+    from backbuddy.adapters.movenet import PeopleDetector
     from backbuddy.adapters.pose_bundle import TasksPoseModel
     from backbuddy.web.page_landmarks import encode
     from backbuddy.web.page_pose import BUNDLE
     from backbuddy.web.page_roles import ROLE_MAX_SIDE
 
-    landmarks, jpegs = [], []
-    model = TasksPoseModel(BUNDLE)
+    landmarks, jpegs, people = [], [], []
+    model, detector = TasksPoseModel(BUNDLE), PeopleDetector()
+    size = (0, 0)
     try:
         with video.open_file(clip) as source:
             for f in source:
@@ -242,9 +258,27 @@ def page_messages(clip: Path = CLIP) -> Clip:
                 out = io.BytesIO()
                 picture.save(out, "JPEG", quality=70)
                 jpegs.append(base64.b64encode(out.getvalue()).decode())
+                people.append(people_rows(detector.detect(np.asarray(picture)), picture.size))
     finally:
         model.close()
-    return Clip(landmarks + landmarks[-2:0:-1], jpegs + jpegs[-2:0:-1])
+    back = slice(-2, 0, -1)
+    return Clip(landmarks + landmarks[back], jpegs + jpegs[back], people + people[back], size)
+
+
+def people_rows(found: Any, size: tuple[int, int]) -> list[Any]:
+    """MoveNet's people as the page's people worker sends them: keypoints [x, y, score] and
+    box [x0, y0, x1, y1] in fractions of the frame, the person's score (4 decimals)."""
+    w, h = size
+    rows = []
+    for kp, box, score in zip(found.keypoints, found.boxes, found.scores, strict=True):
+        keypoints = [
+            [round(float(x) / w, 4), round(float(y) / h, 4), round(float(c), 4)] for x, y, c in kp
+        ]
+        frac = [float(box[0]) / w, float(box[1]) / h, float(box[2]) / w, float(box[3]) / h]
+        rows.append(
+            [keypoints, [round(min(max(v, 0.0), 1.0), 4) for v in frac], round(float(score), 4)]
+        )
+    return rows
 
 
 def stamp(message: bytes, ms: float, role_ms: float | None = None) -> bytes:
@@ -321,7 +355,8 @@ async def page(
     """One page: landmarks at RATE while pressing STOP about once a second; with `roles`
     ("server" or "fixed"), role frames from `ROLES_AFTER_S` on, one awaiting its answer at a
     time (or 2 s), when the server wants one or every `ROLE_EVERY_S`; the newest answer's
-    `ms` is carried as the landmarks' `role_ms`, as the page does."""
+    `ms` is carried as the landmarks' `role_ms`, as the page does. "people": as "server",
+    with the frame's people (`role_people`) in place of its picture."""
     from websockets.asyncio.client import connect
 
     ws_url = url.replace("http", "ws") + f"/ws/session/{sid}"
@@ -335,15 +370,23 @@ async def page(
             answered = stats.role_answers >= stats.role_frames or now - role_sent_at > 2.0
             due = now >= next_role and (roles == "fixed" or now >= stats.role_due)
             if roles and due and answered:
-                jpeg = clip.role_jpegs[k % len(clip.role_jpegs)]
-                await ws.send(json.dumps({"v": 1, "type": "role_frame", "ms": ms, "jpeg": jpeg}))
+                frame = k % len(clip.role_jpegs)
+                if roles == "people":
+                    size, people = list(clip.size), clip.role_people[frame]
+                    role = {"type": "role_people", "ms": ms, "size": size, "people": people}
+                else:
+                    role = {"type": "role_frame", "ms": ms, "jpeg": clip.role_jpegs[frame]}
+                await ws.send(json.dumps({"v": 1, **role}))
                 stats.role_frames += 1
                 role_sent_at = now
                 next_role = now + ROLE_EVERY_S if roles == "fixed" else next_role
             lm = clip.landmarks[k % len(clip.landmarks)]
             await ws.send(stamp(lm, ms, stats.role_ms if roles else None))
             stats.sent += 1
-            k += 1
+            # A page that fell behind (this process starved on a loaded machine) skips the
+            # frames it missed, as a camera page does, rather than sending them in a burst
+            # (60 in one second is a flood the server refuses).
+            k = max(k + 1, int((time.perf_counter() - start) * RATE))
             await asyncio.sleep(max(0.0, start + k / RATE - time.perf_counter()))
         for task in tasks:
             task.cancel()
@@ -386,6 +429,15 @@ def load_average() -> float:
     return os.getloadavg()[0]
 
 
+#: The figures' names per role variant (`page`'s `roles`).
+NAMES = {
+    "": "pagepose",
+    "server": "pagepose_roles",
+    "fixed": "pagepose_roles_fixed",
+    "people": "pagepose_people",
+}
+
+
 def cpu_per_session(tmp: Path, clip: Clip, seconds: float = 20.0, roles: str = "") -> list[Result]:
     """Server CPU for one session's page at 30 landmarks/s, from `WARM_S` after it connected
     (what a live session costs; opening it, the people detector included, is reported on its
@@ -408,7 +460,7 @@ def cpu_per_session(tmp: Path, clip: Clip, seconds: float = 20.0, roles: str = "
         used, wall = srv.cpu_s() - before, time.perf_counter() - wall
     stats = box["s"][0]
     sent = stats.sent * seconds / (WARM_S + seconds)
-    name = {"": "pagepose", "server": "pagepose_roles", "fixed": "pagepose_roles_fixed"}[roles]
+    name = NAMES[roles]
     out = [
         emit(
             f"{name}_server_cpu_per_session", 100 * used / wall, "%core", "info" if roles else "<=5"
@@ -552,6 +604,8 @@ def run(only: str = "") -> list[Result]:
             results += cpu_per_session(tmp, messages, roles="server")
         if only in "cpu_roles_fixed":
             results += cpu_per_session(tmp, messages, roles="fixed")
+        if only in "cpu_people":
+            results += cpu_per_session(tmp, messages, roles="people")
         for workers in WORKERS:
             if only in "sqlite":
                 dbs = {n: f"sqlite:///{tmp / f'held{workers}-{n}.sqlite3'}" for n in STEPS}

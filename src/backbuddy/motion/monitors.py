@@ -297,7 +297,12 @@ class PoseMonitor:
     ) -> view_watch.WatchTrace:
         """The camera-move watch over these frames (`view_watch`)."""
         length = np.hypot(*(shoulder - hip).T)
-        cos = np.where(same, angles.view_cos(lm, self.min_visibility), np.nan)
+        # NaN wherever the person is not the same one: not computed when that is every frame.
+        cos = (
+            np.where(same, angles.view_cos(lm, self.min_visibility), np.nan)
+            if same.any()
+            else np.full(same.shape, np.nan)
+        )
         px = lm.pixels()
         sides = np.concatenate([px[:, L.LEFT_SHOULDER], px[:, L.RIGHT_SHOULDER]], axis=1)
         columns = view_watch.Columns(
@@ -335,7 +340,13 @@ class PoseMonitor:
         if known.size:
             self._s.facing = float(known[-1])
         out: dict[str, FloatArray] = {}
-        for name in dict.fromkeys(("trunk_incline_deg", self.base, *self._measure_names())):
+        names = dict.fromkeys(("trunk_incline_deg", self.base, *self._measure_names()))
+        if not same.any():
+            # No frame of the same person (nobody, an unsure identity blanked, a jump): every
+            # measure reads NaN whatever it computes (below), so none is computed (the facing
+            # above is still read and carried: it is kept across frames).
+            return {name: np.full(same.shape, np.nan) for name in names}
+        for name in names:
             if name == "trunk_lean_deg":
                 values = angles.trunk_lean_deg(lm, thr, facing=facing)
             else:

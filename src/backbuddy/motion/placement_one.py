@@ -36,6 +36,8 @@ def estimate_view_one(lm: Landmarks, min_visibility: float) -> tuple[float, floa
     )
     trunk = f.trunk_px()
     lying = float(np.arctan2(abs(trunk[0]), -trunk[1])) * _DEG > LYING_INCLINE_DEG
+    if not gate:  # the torso unseen (nobody, an unsure frame blanked): no view to read
+        return math.nan, math.nan, lying
     if lying:
         cal = CALIBRATION["lying"]
         raw_az, raw_el = f.world_view(lying=True)
@@ -47,8 +49,6 @@ def estimate_view_one(lm: Landmarks, min_visibility: float) -> tuple[float, floa
     else:
         raw_az, _ = f.world_view(lying=False)
         az, el = f.seated(raw_az, CALIBRATION["seated"])
-    if not gate:
-        return math.nan, math.nan, lying
     return (az + 180.0) % 360.0 - 180.0, el, lying
 
 

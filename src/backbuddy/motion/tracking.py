@@ -64,11 +64,16 @@ class IdentityState:
 
 
 def torso_points(lm: Landmarks) -> tuple[FloatArray, FloatArray]:
-    """Hip-mid and shoulder-mid in pixels, shape (T, 2) each (NaN without a person)."""
-    px = lm.pixels()
-    hip = (px[:, L.LEFT_HIP] + px[:, L.RIGHT_HIP]) / 2
-    shoulder = (px[:, L.LEFT_SHOULDER] + px[:, L.RIGHT_SHOULDER]) / 2
-    return hip, shoulder
+    """Hip-mid and shoulder-mid in pixels, shape (T, 2) each (NaN without a person); kept
+    with the landmarks' other cached arrays (the identity guard and the monitors both read
+    them, once a live frame)."""
+    cache = lm._pixels
+    if "hip" not in cache:
+        px = lm.pixels()
+        cache["hip"] = (px[:, L.LEFT_HIP] + px[:, L.RIGHT_HIP]) / 2
+        cache["shoulder"] = (px[:, L.LEFT_SHOULDER] + px[:, L.RIGHT_SHOULDER]) / 2
+        cache["hip"].flags.writeable = cache["shoulder"].flags.writeable = False  # shared
+    return cache["hip"], cache["shoulder"]
 
 
 def guard_identity(

@@ -358,9 +358,17 @@ class RoleChannel:
     (never on the event loop, and never on the session's engine thread, so a look cannot
     delay a stop); the answer goes to the page."""
 
-    def __init__(self, roles: PageRoles, send: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(
+        self, roles: PageRoles, send: Callable[[dict[str, Any]], None], *, early: bool = True
+    ) -> None:
+        """`early`: open the people detector as the socket opens (while the page loads its own
+        model), for a page that will send role frames; False when the page runs the detector
+        itself (`page_pose.people_available`) or pose at all on the server: the detector then
+        opens on the first role frame only (a page's fallback), and a socket that never sends
+        one costs the server no people detector (~memory and a model load per session)."""
         self.roles = roles
         self.send = send
+        self.early = early
         self.rate = RoleRate()
         self.times = RoleTimes()
         self._waiting: Callable[[], RoleAnswer] | None = None
@@ -414,11 +422,12 @@ class RoleChannel:
         return ms
 
     async def run(self) -> None:
-        try:
-            await asyncio.to_thread(self.roles.prepare)
-        except Exception as err:  # noqa: BLE001 - said on the first role frame's look too
-            message = f"the people detector could not open ({type(err).__name__}: {err})"
-            self.send(schemas.ErrorOut(code="camera_failed", message=message).model_dump())
+        if self.early:
+            try:
+                await asyncio.to_thread(self.roles.prepare)
+            except Exception as err:  # noqa: BLE001 - said on the first role frame's look too
+                message = f"the people detector could not open ({type(err).__name__}: {err})"
+                self.send(schemas.ErrorOut(code="camera_failed", message=message).model_dump())
         while True:
             await self._ready.wait()
             self._ready.clear()

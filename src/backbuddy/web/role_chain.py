@@ -107,14 +107,26 @@ class RoleChain:
             body = C.body(image, size, ms / 1000.0)
             if self._last is not None:
                 since = max(ms - 1000.0 * C.WINDOW_S, self._broken_at)  # this segment's
-                window = [r[2] for r in self._recent if r[0] >= since and r[2] is not self._last]
-                why = C.break_within([*window, self._last], body)
+                why = C.break_within([*self._window(since), self._last], body)
                 if why is not None:
                     self._break(ms, why)
             self._last = body
             self._remember(ms, image, body)
             self._match()
             return self._carried(body, ms)
+
+    def _window(self, since: float) -> list[C.Body]:
+        """The remembered bodies from page ms `since` on, oldest first, bar the last one's:
+        read from the newest back (the frames' times only grow), so a message costs the
+        window's ~8 frames, not the `recent_ms` (~90) kept for matching answers."""
+        window: list[C.Body] = []
+        for ms, _, body in reversed(self._recent):
+            if ms < since:
+                break
+            if body is not self._last:
+                window.append(body)
+        window.reverse()
+        return window
 
     def take_want(self) -> str | None:
         """Why a role frame is wanted now (once per answer awaited), or None."""

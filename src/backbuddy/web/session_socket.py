@@ -33,7 +33,7 @@ from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as ev
 from backbuddy.domain import wording
 from backbuddy.domain.errors import EventError, StoreError, TransitionNotAllowed
-from backbuddy.web import page_landmarks, schemas
+from backbuddy.web import page_landmarks, page_pose, schemas
 from backbuddy.web.audio_in import MAX_AUDIO_SAMPLES, is_audio
 from backbuddy.web.audio_socket import AudioFlooded, AudioStream
 from backbuddy.web.ears import Ears
@@ -108,7 +108,10 @@ class Connection:
         #: Role frames (two-person step) when the session's camera watch has one; this
         #: socket's device has its own view (`role_views`): another device's answers never
         #: judge these landmarks.
-        self.roles = None if roles is None else RoleChannel(view_of(roles), self.send)
+        # The people detector opens ahead only for a page that will send role frames: one
+        # that runs pose itself without the people detector (`RoleChannel.early`).
+        early = page_pose.available() and not page_pose.people_available()
+        self.roles = None if roles is None else RoleChannel(view_of(roles), self.send, early=early)
 
     def send(self, message: dict[str, Any]) -> None:
         self.outbox.put_nowait(message)

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from backbuddy.domain.techniques import Limits, Technique, get
 from backbuddy.motion.people import N_KEYPOINTS, People
-from backbuddy.web import schemas
+from backbuddy.web import page_pose, schemas
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
 from backbuddy.web.frames import FrameResult
 from backbuddy.web.page_roles import (
@@ -569,3 +569,46 @@ def test_the_servers_own_two_person_step_is_told_whether_the_receiver_lies(
     for _ in range(12):
         pose.estimate(frame)
     assert (pose.choice is not None and pose.choice.identity == "receiver") is not lying
+
+
+def test_a_socket_whose_page_runs_the_people_detector_opens_none_until_a_role_frame(
+    tmp_path: Path,
+) -> None:
+    """The page runs MoveNet itself (vendored here by `make`), so the server's detector (a
+    model load and its memory, per session) opens only for the page's fallback, a role frame;
+    landmarks and role people never open it."""
+    assert page_pose.people_available(), "make vendor puts the page's people detector in place"
+    opened: list[int] = []
+
+    def counted() -> TwoPeople:
+        opened.append(1)
+        return TwoPeople()
+
+    def build(technique: Technique, limits: Limits) -> RecordingWatch:
+        return RecordingWatch(technique, PageRoles(counted, decode_jpeg))
+
+    with make_client(tmp_path, analyzers=build) as client:
+        sid = start_session(client, camera=True)
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            assert ws.receive_json()["roles"]
+            for ms in (900.0, 966.0):
+                ws.send_text(json.dumps(page_landmarks(RECEIVER[0], ms, None)))
+                until(ws, lambda m: m["type"] == "frame")
+            people = [
+                [
+                    [[float(x) / W, float(y) / H, float(s)] for x, y, s in kp],
+                    [float(v) for v in box / [W, H, W, H]],
+                    0.9,
+                ]
+                for kp, box in (RECEIVER, ASSISTANT)
+            ]
+            ws.send_text(
+                json.dumps(
+                    {"v": 1, "type": "role_people", "ms": 1000.0, "size": [W, H], "people": people}
+                )
+            )
+            assert until(ws, lambda m: m["type"] in ("role", "error"))["type"] == "role"
+            assert opened == []
+            ws.send_text(json.dumps(role_frame(ms=1100.0)))
+            assert until(ws, lambda m: m["type"] in ("role", "error"))["type"] == "role"
+    assert opened == [1]
