@@ -1,17 +1,19 @@
 """Camera-layer benchmarks (issue 4), each a ratio or count measured in this one run.
 
-* live pipeline ÷ raw MediaPipe, frames/s on the same frames of a real clip: raw is
-  `PoseModel.estimate` on frames already decoded; the pipeline is `guide --camera`'s:
-  a worker decodes, estimates and runs the monitors frame by frame (`PoseFeed`), the
-  session thread steps the engine and stores the events (SQLite). The session thread here
-  is a stand-in for the terminal guide's `run_loop` without its screen and keys, driven as
-  the product drives it: it sleeps in select() on the feed's wake-up descriptor until a
-  frame's events wait or the next 0.1 s tick is due (no polling), stamps events with the
-  session clock, and stores quiet poses by the same group commit (`GROUP_S`) while every
-  other event is committed before it takes effect. The video file is opened and the pose
-  graph started before either clock starts (a session pays them once); decoding each frame
-  is timed. Goal ≥ 0.9. Also the CPU-time ratio (all threads), which a busy machine disturbs
-  less.
+* live pipeline ÷ raw MediaPipe, by CPU time (process time, all threads) and frames/s, on the
+  same frames of a real clip: raw is `PoseModel.estimate` on frames already decoded; the pipeline
+  is `guide --camera`'s: a worker decodes, estimates and runs the monitors frame by frame
+  (`PoseFeed`), the session thread steps the engine and stores the events (SQLite). The session
+  thread here is `run_loop` without its screen and keys, driven as the product drives it: it
+  sleeps in select() on the feed's wake-up descriptor until a frame's events wait, takes each
+  0.1 s tick due as a turn of its own, stamps events with the session clock, stores quiet poses
+  by the same group commit (`GROUP_S`) while every other event is committed before it takes
+  effect, and looks at the store for a symptom or screening stored elsewhere (`StoreWatch`,
+  once a second), all on the camera's clock (`_pipeline`). The video file is opened and the
+  pose graph started before either clock starts (a session pays them once); decoding each
+  frame is timed. A shared machine's load moves MediaPipe's own cost by more than the pipeline
+  adds, so the two arms run in `ROUNDS` rounds, each arm first in every other round, and the
+  figure is the median of the rounds' ratios (the lowest round is printed too). Goal ≥ 0.9.
 * kinematics + checks + monitors on precomputed landmarks of a 600 s session (a 12°
   extension every 6 s), frames per CPU second (process
   time: the monitor runs on one thread, and the shared machine's other work would otherwise
@@ -24,7 +26,7 @@
   has settled, movement and rest included (lag counts). Goal ≤ 1 °/s.
 * `analyze` throughput as a multiple of real time on a 30 fps clip.
 
-Seeds: the synthetic sequences use seeds 42…51. Runs in about half a minute.
+Seeds: the synthetic sequences use seeds 42…51. Runs in about a minute.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,12 +58,15 @@ from backbuddy.domain import session  # noqa: E402
 from backbuddy.domain import techniques as tech  # noqa: E402
 from backbuddy.motion.monitors import PoseMonitor  # noqa: E402
 from backbuddy.services import analyze as service  # noqa: E402
+from backbuddy.services.felt_elsewhere import StoreWatch  # noqa: E402
 from backbuddy.services.pose_feed import PoseFeed  # noqa: E402
 from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner  # noqa: E402
 from bench import Result, emit  # noqa: E402
 
 CLIP = ROOT / "tests" / "data" / "sports2d_demo.mp4"  # 480×270, 30 fps, real people
 FRAMES = 100
+#: Rounds of the two arms (odd: the median is one round's ratio).
+ROUNDS = 7
 SEEDS = range(42, 52)
 HUG = tech.get("seated_hug_extension")
 HARD, GENTLE = HUG.limits.hard_speed_deg_s, HUG.limits.gentle_speed_deg_s
@@ -87,31 +93,50 @@ def _rates(n: int, wall: float, cpu: float) -> tuple[float, float]:
 
 def _pipeline(limit: int, db: Path) -> tuple[float, float]:
     """(frames/s, CPU seconds per frame) of the live pipeline as `guide --camera` runs it
-    (module doc): the camera worker (`PoseFeed`) and `run_loop`'s turns without a screen."""
+    (module doc): the camera worker (`PoseFeed`) and `run_loop`'s turns without a screen.
+
+    The session clock is the camera's (frame i at i/30 s, read as the worker takes the frame),
+    so ticks, group commits and looks at the store come as often per frame as in a session
+    filmed at 30 frames/s, whatever this machine's speed: on the wall clock a fast run would
+    pay fewer of them per frame and a loaded one more.
+    """
     store = SqlStore(f"sqlite:///{db}")
     state = session.new_session(HUG, clear_screening(HUG))
     runner = SessionRunner.start(store, state, None, AT, camera=True)
     runner.group_s = GROUP_S  # as `run_loop` sets it
     runner.handle(ev.Begin(0.0, at=AT, camera=True), AT)
+    watch = StoreWatch(store, runner.session_id, HUG.id, state.screening)  # as `run_loop` has
+    clock = [0.0]
+
+    def camera(source: Iterable[video.Frame]) -> Iterator[video.Frame]:
+        for frame, _ in zip(source, range(limit), strict=False):
+            clock[0] = frame.t
+            yield frame
+
+    def turn(tick: ev.Tick | None, t: float) -> None:
+        """One of `run_loop`'s turns: the tick due, the frames' events, the store's look."""
+        pending: list[ev.Event] = [] if tick is None else [tick]
+        feed.set_checks(runner.state.current_checks())
+        stamp = max(t, runner.last_event_t)
+        pending += feed.poll(stamp)
+        pending += watch.poll(stamp, AT)[0]
+        for event in pending:
+            runner.handle(event, AT)
+
     # The camera is opened and the graph started before the clock, as for raw MediaPipe: a
     # session pays them once, not on each of these 100 frames. Decoding every frame is timed.
     with video.open_file(CLIP) as source, PoseModel() as model:
         model.estimate(_decoded(1)[0].rgb)
-        frames = (f for f, _ in zip(source, range(limit), strict=False))
         wall, cpu = time.perf_counter(), time.process_time()
-        feed = PoseFeed(frames, HUG, model).start()  # decoded on the worker, as by a camera
-        started, next_tick = time.monotonic(), TICK_S
+        feed = PoseFeed(camera(source), HUG, model).start()  # decoded on the worker
+        next_tick = TICK_S
         while feed.view.error is None:
-            select.select([feed.fileno()], [], [], max(0.0, started + next_tick - time.monotonic()))
-            t = round(time.monotonic() - started, 3)
-            pending: list[ev.Event] = []
-            if t >= next_tick - 0.002:  # the timeout, not a wake-up
-                pending.append(ev.Tick(max(t, next_tick)))
-                next_tick += TICK_S
-            feed.set_checks(runner.state.current_checks())
-            pending += feed.poll(max(pending[0].t if pending else t, runner.last_event_t))
-            for event in pending:
-                runner.handle(event, AT)
+            select.select([feed.fileno()], [], [], 1.0)  # until a frame's events wait
+            t = clock[0]
+            while next_tick <= t:  # each tick due is a turn of its own, as a timeout is
+                turn(ev.Tick(next_tick), next_tick)
+                next_tick = round(next_tick + TICK_S, 6)
+            turn(None, t)
         rates = _rates(feed.view.frames, wall, cpu)
         feed.stop()
     runner.close(AT)
@@ -120,24 +145,32 @@ def _pipeline(limit: int, db: Path) -> tuple[float, float]:
 
 
 def live_pipeline() -> list[Result]:
-    """Interleaved pairs on a shared machine: the median of the per-pair ratios, and the
-    ratio of CPU time per frame (all threads), which other processes hardly disturb."""
+    """`ROUNDS` rounds of both arms on the same frames, the order alternating (a drift in the
+    machine's load favours neither); each figure is the median over the rounds."""
     frames = _decoded(FRAMES)
-    pairs = []
+    rounds = []
     with tempfile.TemporaryDirectory(prefix="bench-pose-") as tmp:
-        for i in range(3):
-            pairs.append((_raw(frames), _pipeline(FRAMES, Path(tmp) / f"s{i}.sqlite3")))
-    raw_fps = statistics.median(r[0] for r, _ in pairs)
-    pipe_fps = statistics.median(p[0] for _, p in pairs)
-    ratio = statistics.median(p[0] / r[0] for r, p in pairs)
-    cpu_ratio = statistics.median(r[1] for r, _ in pairs) / statistics.median(
-        p[1] for _, p in pairs
-    )
+        for i in range(ROUNDS):
+            db = Path(tmp) / f"s{i}.sqlite3"
+            if i % 2:
+                pipe = _pipeline(FRAMES, db)
+                raw = _raw(frames)
+            else:
+                raw = _raw(frames)
+                pipe = _pipeline(FRAMES, db)
+            rounds.append((raw, pipe))
+    cpu = [r[1] / p[1] for r, p in rounds]  # CPU seconds per frame: raw's over the pipeline's
+    med = statistics.median
+    raw_fps, pipe_fps = med(r[0] for r, _ in rounds), med(p[0] for _, p in rounds)
+    raw_ms, pipe_ms = 1000 * med(r[1] for r, _ in rounds), 1000 * med(p[1] for _, p in rounds)
     return [
         emit("pose_raw_mediapipe_fps", raw_fps, "frames/s", "info"),
         emit("pose_live_pipeline_fps", pipe_fps, "frames/s", "info"),
-        emit("pose_pipeline_over_raw", ratio, "ratio", ">=0.9"),
-        emit("pose_pipeline_over_raw_cpu", cpu_ratio, "ratio", ">=0.9"),
+        emit("pose_raw_mediapipe_cpu_ms", raw_ms, "ms", "info"),
+        emit("pose_live_pipeline_cpu_ms", pipe_ms, "ms", "info"),
+        emit("pose_pipeline_over_raw", med(p[0] / r[0] for r, p in rounds), "ratio", ">=0.9"),
+        emit("pose_pipeline_over_raw_cpu", med(cpu), "ratio", ">=0.9"),
+        emit("pose_pipeline_over_raw_cpu_lowest", min(cpu), "ratio", "info"),
     ]
 
 

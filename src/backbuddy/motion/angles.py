@@ -142,14 +142,15 @@ def view_cos(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArra
             return one
     px = lm.pixels()
     w = world(lm)
-    image = np.linalg.norm(
-        px[:, L.RIGHT_SHOULDER] - px[:, L.LEFT_SHOULDER], axis=1
-    ) / np.linalg.norm(trunk_px(lm), axis=1)
     w_axis = mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - mid(w, L.LEFT_HIP, L.RIGHT_HIP)
-    body = np.linalg.norm(w[:, L.RIGHT_SHOULDER] - w[:, L.LEFT_SHOULDER], axis=1) / np.linalg.norm(
-        w_axis, axis=1
-    )
-    return gated(image / body, torso_seen(lm, min_visibility))
+    with np.errstate(invalid="ignore"):  # zero lengths (points at one place): NaN, as meant
+        image = np.linalg.norm(
+            px[:, L.RIGHT_SHOULDER] - px[:, L.LEFT_SHOULDER], axis=1
+        ) / np.linalg.norm(trunk_px(lm), axis=1)
+        body = np.linalg.norm(
+            w[:, L.RIGHT_SHOULDER] - w[:, L.LEFT_SHOULDER], axis=1
+        ) / np.linalg.norm(w_axis, axis=1)
+        return gated(image / body, torso_seen(lm, min_visibility))
 
 
 def view_gain(cos: float) -> float:
@@ -222,8 +223,9 @@ def wrist_to_opposite_shoulder_ratio(
             return one
     w = world(lm)
     width = np.linalg.norm(w[:, L.RIGHT_SHOULDER] - w[:, L.LEFT_SHOULDER], axis=1)
-    left = np.linalg.norm(w[:, L.LEFT_WRIST] - w[:, L.RIGHT_SHOULDER], axis=1) / width
-    right = np.linalg.norm(w[:, L.RIGHT_WRIST] - w[:, L.LEFT_SHOULDER], axis=1) / width
+    with np.errstate(invalid="ignore"):  # a zero shoulder width reads NaN, as meant
+        left = np.linalg.norm(w[:, L.LEFT_WRIST] - w[:, L.RIGHT_SHOULDER], axis=1) / width
+        right = np.linalg.norm(w[:, L.RIGHT_WRIST] - w[:, L.LEFT_SHOULDER], axis=1) / width
     shoulders = pair_seen(lm, min_visibility, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
     hands = min(min_visibility, WRIST_MIN_VISIBILITY)  # a dim wrist is placed right (its doc)
     left = gated(left, shoulders & seen(lm, hands, L.LEFT_WRIST))
@@ -249,13 +251,15 @@ def chin_tuck_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> Floa
     w = world(lm)
     vis = lm.visibility()
     axis = mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - mid(w, L.LEFT_HIP, L.RIGHT_HIP)
-    axis /= np.linalg.norm(axis, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):  # zero lengths (points at one place): NaN, as meant
+        axis /= np.linalg.norm(axis, axis=1, keepdims=True)
     ears = np.stack([vis[:, L.LEFT_EAR], vis[:, L.RIGHT_EAR]], axis=1) >= min_visibility
     ear_xyz = np.stack([w[:, L.LEFT_EAR], w[:, L.RIGHT_EAR]], axis=1)
     n_ears = ears.sum(axis=1)
     ear = np.where(ears[:, :, None], ear_xyz, 0.0).sum(axis=1) / np.maximum(n_ears, 1)[:, None]
     head = w[:, L.NOSE] - ear
-    head /= np.linalg.norm(head, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        head /= np.linalg.norm(head, axis=1, keepdims=True)
     tuck = np.degrees(np.arcsin(np.clip(-np.einsum("ij,ij->i", head, axis), -1.0, 1.0)))
     seen = torso_seen(lm, min_visibility) & (vis[:, L.NOSE] >= min_visibility) & (n_ears > 0)
     return gated(tuck, seen)

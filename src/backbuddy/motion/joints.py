@@ -139,7 +139,8 @@ def top_leg_drop(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> Float
     reference = (hip + bottom) / 2
     trunk = trunk_px(lm)
     length = np.linalg.norm(trunk, axis=1)
-    perp = np.stack([-trunk[:, 1], trunk[:, 0]], axis=1) / length[:, None]
+    with np.errstate(invalid="ignore"):  # a zero trunk length reads NaN, as meant
+        perp = np.stack([-trunk[:, 1], trunk[:, 0]], axis=1) / length[:, None]
     perp *= np.where(perp[:, 1] < 0, -1.0, 1.0)[:, None]  # pointing down the frame
     drop = np.einsum("ij,ij->i", leg - reference, perp) / length
     leg_seen = np.where(

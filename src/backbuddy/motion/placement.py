@@ -89,7 +89,8 @@ class View:
 
 
 def _unit(v: FloatArray) -> FloatArray:
-    return np.asarray(v / np.linalg.norm(v, axis=-1, keepdims=True))
+    with np.errstate(invalid="ignore"):  # a zero vector (points at one place): NaN, as meant
+        return np.asarray(v / np.linalg.norm(v, axis=-1, keepdims=True))
 
 
 def _reject(v: FloatArray, axis: FloatArray) -> FloatArray:
@@ -138,30 +139,32 @@ def _mean_seen(pair: list[FloatArray]) -> FloatArray:
 
 def _seated_cues(lm: Landmarks) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Seated: foreshortening angle |az| (raw, 0–90), and the signed drops D_thigh, D_lines."""
-    px, w = lm.pixels(), world(lm)
-    k = _length(mid(px, L.LEFT_SHOULDER, L.RIGHT_SHOULDER), mid(px, L.LEFT_HIP, L.RIGHT_HIP))
-    k = k / _length(mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER), mid(w, L.LEFT_HIP, L.RIGHT_HIP))
-    thighs = []
-    drops = []
-    for hip, knee in ((L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE)):
-        length = _length(w[:, hip], w[:, knee])
-        ok = seen(lm, MIN_VISIBILITY, hip, knee)
-        thighs.append(np.where(ok, _length(px[:, hip], px[:, knee]) / length, np.nan))
-        drops.append(np.where(ok, (px[:, knee, 1] - px[:, hip, 1]) / length, np.nan))
-    thigh, drop = _mean_seen(thighs), _mean_seen(drops)
-    lines_w = _length(w[:, L.LEFT_SHOULDER], w[:, L.RIGHT_SHOULDER]) + _length(
-        w[:, L.LEFT_HIP], w[:, L.RIGHT_HIP]
-    )
-    lines_px = _length(px[:, L.LEFT_SHOULDER], px[:, L.RIGHT_SHOULDER]) + _length(
-        px[:, L.LEFT_HIP], px[:, L.RIGHT_HIP]
-    )
-    lines_drop = (
-        px[:, L.LEFT_SHOULDER, 1] - px[:, L.RIGHT_SHOULDER, 1] + px[:, L.LEFT_HIP, 1]
-    ) - px[:, L.RIGHT_HIP, 1]
-    a = (thigh / k) ** 2
-    b = (lines_px / lines_w / k) ** 2
-    az = 0.5 * np.degrees(np.arccos(np.clip(b - a, -1.0, 1.0)))
-    return np.asarray(az), np.asarray(drop / k), np.asarray(lines_drop / lines_w / k)
+    # zero lengths (every point at one place) read NaN, as meant: no warning
+    with np.errstate(invalid="ignore"):
+        px, w = lm.pixels(), world(lm)
+        k = _length(mid(px, L.LEFT_SHOULDER, L.RIGHT_SHOULDER), mid(px, L.LEFT_HIP, L.RIGHT_HIP))
+        k = k / _length(mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER), mid(w, L.LEFT_HIP, L.RIGHT_HIP))
+        thighs = []
+        drops = []
+        for hip, knee in ((L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE)):
+            length = _length(w[:, hip], w[:, knee])
+            ok = seen(lm, MIN_VISIBILITY, hip, knee)
+            thighs.append(np.where(ok, _length(px[:, hip], px[:, knee]) / length, np.nan))
+            drops.append(np.where(ok, (px[:, knee, 1] - px[:, hip, 1]) / length, np.nan))
+        thigh, drop = _mean_seen(thighs), _mean_seen(drops)
+        lines_w = _length(w[:, L.LEFT_SHOULDER], w[:, L.RIGHT_SHOULDER]) + _length(
+            w[:, L.LEFT_HIP], w[:, L.RIGHT_HIP]
+        )
+        lines_px = _length(px[:, L.LEFT_SHOULDER], px[:, L.RIGHT_SHOULDER]) + _length(
+            px[:, L.LEFT_HIP], px[:, L.RIGHT_HIP]
+        )
+        lines_drop = (
+            px[:, L.LEFT_SHOULDER, 1] - px[:, L.RIGHT_SHOULDER, 1] + px[:, L.LEFT_HIP, 1]
+        ) - px[:, L.RIGHT_HIP, 1]
+        a = (thigh / k) ** 2
+        b = (lines_px / lines_w / k) ** 2
+        az = 0.5 * np.degrees(np.arccos(np.clip(b - a, -1.0, 1.0)))
+        return np.asarray(az), np.asarray(drop / k), np.asarray(lines_drop / lines_w / k)
 
 
 def _top(lm: Landmarks, left: int, right: int, top_left: BoolArray, xyz: FloatArray) -> FloatArray:
@@ -179,13 +182,15 @@ def knee_azimuth(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> Float
     knee = _top(lm, L.LEFT_KNEE, L.RIGHT_KNEE, top_left, px)
     trunk = trunk_px(lm)
     length = np.linalg.norm(trunk, axis=1)
-    along = np.einsum("ij,ij->i", knee - hip, trunk) / length**2  # image trunk lengths
+    with np.errstate(invalid="ignore"):  # a zero trunk length reads NaN, as meant
+        along = np.einsum("ij,ij->i", knee - hip, trunk) / length**2  # image trunk lengths
     w_trunk = _length(mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER), mid(w, L.LEFT_HIP, L.RIGHT_HIP))
     thigh = _length(
         _top(lm, L.LEFT_HIP, L.RIGHT_HIP, top_left, w),
         _top(lm, L.LEFT_KNEE, L.RIGHT_KNEE, top_left, w),
     )
-    az = np.degrees(np.arctan2(-along, thigh / w_trunk))
+    with np.errstate(invalid="ignore"):
+        az = np.degrees(np.arctan2(-along, thigh / w_trunk))
     ok = np.where(
         top_left,
         seen(lm, min_visibility, L.LEFT_HIP, L.LEFT_KNEE),
