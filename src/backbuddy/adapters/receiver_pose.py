@@ -194,7 +194,9 @@ class MaskBasis:
     def same_drawing(self, other: MaskBasis) -> bool:
         return len(self.others) == len(other.others) and all(
             np.array_equal(a.keypoints, b.keypoints) and np.array_equal(a.box, b.box)
-            for a, b in zip((self.receiver, *self.others), (other.receiver, *other.others))
+            for a, b in zip(
+                (self.receiver, *self.others), (other.receiver, *other.others), strict=True
+            )
         )
 
 

@@ -286,7 +286,9 @@ def test_a_still_pair_gives_mediapipe_a_steady_picture_through_the_detectors_jit
         est.estimate(frame)
         ids.append(est.identity)
     assert set(ids) == {"receiver"}
-    steps = [int(np.abs(b - a).max()) for a, b in zip(pose.images[1:], pose.images[2:])]
+    steps = [
+        int(np.abs(b - a).max()) for a, b in zip(pose.images[1:], pose.images[2:], strict=False)
+    ]
     assert max(steps) <= 20, f"the picture jumped by {max(steps)} grey levels in one frame"
 
 
@@ -317,7 +319,7 @@ def test_a_keypoint_that_drops_under_the_threshold_is_kept_for_a_while_then_forg
     blink[9, 2] = P.MIN_SCORE - 0.01  # a wrist's score flickers under the threshold
     for _ in range(R.MASK_FORGET_LOOKS - 1):
         drawn = R.steady_person(drawn, blink, box)
-        assert drawn.keypoints is not None and drawn.keypoints[9, 2] >= P.MIN_SCORE
+        assert drawn.keypoints[9, 2] >= P.MIN_SCORE
     drawn = R.steady_person(drawn, blink, box)
     assert drawn.keypoints[9, 2] < P.MIN_SCORE
 
@@ -326,7 +328,8 @@ def test_a_redrawn_mask_fades_in_over_a_few_frames() -> None:
     old = np.zeros((4, 4), bool)
     new = np.ones((4, 4), bool)
     half = R.faded(old, new, R.FADE_FRAMES // 2)
-    assert half is not None and np.allclose(half, 0.5)
+    assert half is not None
+    assert np.allclose(half, 0.5)
     assert R.faded(old, new, R.FADE_FRAMES) is new
     assert R.faded(None, new, 1) is new
     out = R.masked(np.full((4, 4, 3), 255, np.uint8), R.Crop(0, 0, 4, 4), half)
