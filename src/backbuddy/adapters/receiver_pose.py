@@ -13,7 +13,9 @@ frame:
    steady too (`steady_basis`): it is redrawn only where a keypoint truly moved, not on
    every look's detector jitter or a keypoint's score flickering across the threshold
    (a redrawn mask changes MediaPipe's image, and its landmarks jumped by up to 2.4°
-   of trunk lean on a still receiver: a false halt, docs/accuracy.md).
+   of trunk lean on a still receiver: a false halt, docs/accuracy.md); new grey fades in
+   over a few frames (`faded`), and the receiver's body is kept clear of it with room to
+   move (`RECEIVER_CLEAR`), so a jerk is never held back by the grey.
 3. MediaPipe (the same bundled full model as the single-person path) runs on the
    crop; its 33 landmarks are mapped back to the full frame, its world landmarks
    (metres, hip-centred) need no mapping.
@@ -144,6 +146,10 @@ def body_mask(kp: F32, box: F32, crop: Crop, scale: float = 1.0) -> NDArray[np.b
 #: receiver's back, so a mask that follows the assistant's every move makes the receiver's
 #: landmarks jump (docs/accuracy.md, "Two people: the speed read with the assistant in contact").
 MASK_SLACK_HEAD, MASK_SLACK_BODY = 0.05, 0.15
+#: The receiver's keypoints (the mask is cut away around them) move with less slack: the
+#: receiver's moving body must not be greyed (with the body's slack, a 60° jerk with the
+#: assistant in contact was read 5 frames late: the trunk moved into the old grey).
+MASK_SLACK_RECEIVER = 0.06
 _SLACK = np.array([MASK_SLACK_HEAD if k in P.HEAD else MASK_SLACK_BODY for k in range(17)])
 #: A mask keypoint unseen (score under `people.MIN_SCORE`) for this many looks is dropped.
 MASK_FORGET_LOOKS = 8
@@ -163,7 +169,9 @@ class Drawn:
         return cls(keypoints, box, np.zeros(len(keypoints), np.int64))
 
 
-def steady_person(drawn: Drawn, keypoints: F32, box: F32) -> Drawn:
+def steady_person(
+    drawn: Drawn, keypoints: F32, box: F32, slack: NDArray[np.float64] | float | None = None
+) -> Drawn:
     """`drawn` updated by a look's `keypoints`: a trusted keypoint within its slack of where
     it is drawn stays put; one that moved further, or was not drawn, takes its new place; one
     no longer trusted keeps its last place for `MASK_FORGET_LOOKS`. The same object when
@@ -172,7 +180,8 @@ def steady_person(drawn: Drawn, keypoints: F32, box: F32) -> Drawn:
     length = float(max(drawn.box[2] - drawn.box[0], drawn.box[3] - drawn.box[1]))
     now_ok = keypoints[:, 2] >= P.MIN_SCORE
     was_ok = old[:, 2] >= P.MIN_SCORE
-    moved = np.hypot(*(keypoints[:, :2] - old[:, :2]).T) > _SLACK[: len(old)] * length
+    slack = _SLACK[: len(old)] if slack is None else slack
+    moved = np.hypot(*(keypoints[:, :2] - old[:, :2]).T) > slack * length
     take = now_ok & (~was_ok | moved)
     unseen = np.where(now_ok, 0, drawn.unseen + 1)
     drop = ~now_ok & was_ok & (unseen >= MASK_FORGET_LOOKS)
@@ -215,7 +224,7 @@ def steady_basis(
         if _centre_gap(left[j].box, box) > 0.5:
             return MaskBasis(Drawn.fresh(*receiver), tuple(Drawn.fresh(*o) for o in others))
         pairs.append(steady_person(left.pop(j), kp, box))
-    return MaskBasis(steady_person(kept.receiver, *receiver), tuple(pairs))
+    return MaskBasis(steady_person(kept.receiver, *receiver, MASK_SLACK_RECEIVER), tuple(pairs))
 
 
 def _centre_gap(a: F32, b: F32) -> float:
@@ -223,6 +232,13 @@ def _centre_gap(a: F32, b: F32) -> float:
     length = float(max(a[2] - a[0], a[3] - a[1], 1.0))
     gap = np.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2)
     return float(gap) / length
+
+
+#: The receiver's body is kept clear of the grey this much wider than `body_mask` draws it, so
+#: the receiver can move by `MASK_SLACK_RECEIVER` before the mask follows and the grey never
+#: borders the trunk MediaPipe reads (1.0 before: the 60° slow hug read 2.9 °/s off, false
+#: halts where a redraw moved the grey along the receiver's back).
+RECEIVER_CLEAR = 1.5
 
 
 def others_mask(
@@ -235,7 +251,7 @@ def others_mask(
     theirs = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), bool)
     for kp, box in others:
         theirs |= body_mask(kp, box, crop, scale=1.3)
-    return theirs & ~body_mask(*receiver, crop)
+    return theirs & ~body_mask(*receiver, crop, scale=RECEIVER_CLEAR)
 
 
 def masked(image: Rgb, crop: Crop, mask: NDArray[np.bool_] | NDArray[np.float32] | None) -> Rgb:
@@ -258,11 +274,13 @@ FADE_FRAMES = 8
 def faded(
     old: NDArray[np.bool_] | NDArray[np.float32] | None, new: NDArray[np.bool_] | None, step: int
 ) -> NDArray[np.bool_] | NDArray[np.float32] | None:
-    """The mask shown `step` frames (1, 2, …) after `old` was redrawn as `new`."""
+    """The mask shown `step` frames (1, 2, …) after `old` was redrawn as `new`: new grey fades
+    in; grey the new mask leaves off (where the receiver moved to) is cleared at once."""
     if step >= FADE_FRAMES or old is None or new is None or old.shape != new.shape:
         return new
     a = np.float32(step / FADE_FRAMES)
-    return old.astype(np.float32) * (1 - a) + new.astype(np.float32) * a
+    grey = new.astype(np.float32)
+    return (old.astype(np.float32) * (1 - a) + a) * grey  # what is no longer grey clears at once
 
 
 def to_frame(image: F32, crop: Crop, width: int, height: int) -> F32:

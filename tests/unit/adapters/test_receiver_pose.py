@@ -331,6 +331,9 @@ def test_a_redrawn_mask_fades_in_over_a_few_frames() -> None:
     assert half is not None
     assert np.allclose(half, 0.5)
     assert R.faded(old, new, R.FADE_FRAMES) is new
+    cleared = R.faded(new, old, 1)  # where the receiver moved to: no grey left at once
+    assert cleared is not None
+    assert not cleared.any()
     assert R.faded(None, new, 1) is new
     out = R.masked(np.full((4, 4, 3), 255, np.uint8), R.Crop(0, 0, 4, 4), half)
     assert (out == round(255 * 0.5 + R.GREY * 0.5)).all()
