@@ -13,9 +13,8 @@ frame:
    steady too (`steady_basis`): it is redrawn only where a keypoint truly moved, not on
    every look's detector jitter or a keypoint's score flickering across the threshold
    (a redrawn mask changes MediaPipe's image, and its landmarks jumped by up to 2.4°
-   of trunk lean on a still receiver: a false halt, docs/accuracy.md); new grey fades in
-   over a few frames (`faded`), and the receiver's body is kept clear of it with room to
-   move (`RECEIVER_CLEAR`), so a jerk is never held back by the grey.
+   of trunk lean on a still receiver: a false halt, docs/accuracy.md). New grey fades in
+   over a few frames (`faded`); grey where the receiver moved to clears at once.
 3. MediaPipe (the same bundled full model as the single-person path) runs on the
    crop; its 33 landmarks are mapped back to the full frame, its world landmarks
    (metres, hip-centred) need no mapping.
@@ -139,18 +138,12 @@ def body_mask(kp: F32, box: F32, crop: Crop, scale: float = 1.0) -> NDArray[np.b
     return mask.astype(bool)
 
 
-#: A person's mask keypoint is moved when MoveNet puts it more than this share of the
-#: person's box (long side) away: a head point by more than `MASK_SLACK_HEAD` (its disc, at
-#: least 0.12 of the box, still covers it), any other by more than `MASK_SLACK_BODY`. MoveNet's
-#: jitter on a still person is ≤ 0.016; every redraw changes MediaPipe's image next to the
-#: receiver's back, so a mask that follows the assistant's every move makes the receiver's
-#: landmarks jump (docs/accuracy.md, "Two people: the speed read with the assistant in contact").
-MASK_SLACK_HEAD, MASK_SLACK_BODY = 0.05, 0.15
-#: The receiver's keypoints (the mask is cut away around them) move with less slack: the
-#: receiver's moving body must not be greyed (with the body's slack, a 60° jerk with the
-#: assistant in contact was read 5 frames late: the trunk moved into the old grey).
-MASK_SLACK_RECEIVER = 0.06
-_SLACK = np.array([MASK_SLACK_HEAD if k in P.HEAD else MASK_SLACK_BODY for k in range(17)])
+#: A mask keypoint is moved when MoveNet puts it more than this share of the person's box
+#: (long side) away. MoveNet's jitter on a still person is ≤ 0.016 of it; every redraw changes
+#: MediaPipe's image next to the receiver's back. Wider slack (0.15) kept the slow hug's speed
+#: better but held the mask still while the receiver jerked: the 60° jerk with the assistant in
+#: contact was read 5 frames late (docs/accuracy.md, "The grey mask made the landmarks jump").
+MASK_SLACK = 0.03
 #: A mask keypoint unseen (score under `people.MIN_SCORE`) for this many looks is dropped.
 MASK_FORGET_LOOKS = 8
 
@@ -169,9 +162,7 @@ class Drawn:
         return cls(keypoints, box, np.zeros(len(keypoints), np.int64))
 
 
-def steady_person(
-    drawn: Drawn, keypoints: F32, box: F32, slack: NDArray[np.float64] | float | None = None
-) -> Drawn:
+def steady_person(drawn: Drawn, keypoints: F32, box: F32) -> Drawn:
     """`drawn` updated by a look's `keypoints`: a trusted keypoint within its slack of where
     it is drawn stays put; one that moved further, or was not drawn, takes its new place; one
     no longer trusted keeps its last place for `MASK_FORGET_LOOKS`. The same object when
@@ -180,8 +171,7 @@ def steady_person(
     length = float(max(drawn.box[2] - drawn.box[0], drawn.box[3] - drawn.box[1]))
     now_ok = keypoints[:, 2] >= P.MIN_SCORE
     was_ok = old[:, 2] >= P.MIN_SCORE
-    slack = _SLACK[: len(old)] if slack is None else slack
-    moved = np.hypot(*(keypoints[:, :2] - old[:, :2]).T) > slack * length
+    moved = np.hypot(*(keypoints[:, :2] - old[:, :2]).T) > MASK_SLACK * length
     take = now_ok & (~was_ok | moved)
     unseen = np.where(now_ok, 0, drawn.unseen + 1)
     drop = ~now_ok & was_ok & (unseen >= MASK_FORGET_LOOKS)
@@ -224,7 +214,7 @@ def steady_basis(
         if _centre_gap(left[j].box, box) > 0.5:
             return MaskBasis(Drawn.fresh(*receiver), tuple(Drawn.fresh(*o) for o in others))
         pairs.append(steady_person(left.pop(j), kp, box))
-    return MaskBasis(steady_person(kept.receiver, *receiver, MASK_SLACK_RECEIVER), tuple(pairs))
+    return MaskBasis(steady_person(kept.receiver, *receiver), tuple(pairs))
 
 
 def _centre_gap(a: F32, b: F32) -> float:
@@ -232,13 +222,6 @@ def _centre_gap(a: F32, b: F32) -> float:
     length = float(max(a[2] - a[0], a[3] - a[1], 1.0))
     gap = np.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2)
     return float(gap) / length
-
-
-#: The receiver's body is kept clear of the grey this much wider than `body_mask` draws it, so
-#: the receiver can move by `MASK_SLACK_RECEIVER` before the mask follows and the grey never
-#: borders the trunk MediaPipe reads (1.0 before: the 60° slow hug read 2.9 °/s off, false
-#: halts where a redraw moved the grey along the receiver's back).
-RECEIVER_CLEAR = 1.5
 
 
 def others_mask(
@@ -251,7 +234,7 @@ def others_mask(
     theirs = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), bool)
     for kp, box in others:
         theirs |= body_mask(kp, box, crop, scale=1.3)
-    return theirs & ~body_mask(*receiver, crop, scale=RECEIVER_CLEAR)
+    return theirs & ~body_mask(*receiver, crop)
 
 
 def masked(image: Rgb, crop: Crop, mask: NDArray[np.bool_] | NDArray[np.float32] | None) -> Rgb:
