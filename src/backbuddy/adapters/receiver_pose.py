@@ -144,8 +144,9 @@ def body_mask(kp: F32, box: F32, crop: Crop, scale: float = 1.0) -> NDArray[np.b
 #: better but held the mask still while the receiver jerked: the 60° jerk with the assistant in
 #: contact was read 5 frames late (docs/accuracy.md, "The grey mask made the landmarks jump").
 MASK_SLACK = 0.03
-#: A mask keypoint unseen (score under `people.MIN_SCORE`) for this many looks is dropped.
-MASK_FORGET_LOOKS = 8
+#: A mask keypoint unseen (score under `people.MIN_SCORE`) for this many looks (about 4 s) is
+#: dropped: people in these set-ups stay put, and a dropped limb clears its grey at once.
+MASK_FORGET_LOOKS = 30
 
 
 @dataclass(frozen=True)
