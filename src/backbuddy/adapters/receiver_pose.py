@@ -8,8 +8,13 @@ frame:
    role rule (`motion.people.choose`) says which one is the receiver, or "unsure".
 2. The frame is cropped around the receiver (the crop is kept while the receiver
    stays inside it, so MediaPipe's video-mode tracking and smoothing see a steady
-   image), and every other person's head is greyed out: MediaPipe's person detector
-   starts from a face, and the only face left is the receiver's.
+   image), and every other person's body is greyed out: MediaPipe's person detector
+   starts from a face, and the only face left is the receiver's. The grey mask is
+   steady too (`steady_basis`): it is redrawn only where a keypoint truly moved, not on
+   every look's detector jitter or a keypoint's score flickering across the threshold
+   (a redrawn mask changes MediaPipe's image, and its landmarks jumped by up to 2.4°
+   of trunk lean on a still receiver: a false halt, docs/accuracy.md). New grey fades in
+   over a few frames (`faded`); grey where the receiver moved to clears at once.
 3. MediaPipe (the same bundled full model as the single-person path) runs on the
    crop; its 33 landmarks are mapped back to the full frame, its world landmarks
    (metres, hip-centred) need no mapping.
@@ -27,7 +32,7 @@ then gives no move cue and pauses a movement, as for lost tracking).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import cv2
@@ -133,6 +138,93 @@ def body_mask(kp: F32, box: F32, crop: Crop, scale: float = 1.0) -> NDArray[np.b
     return mask.astype(bool)
 
 
+#: A mask keypoint is moved when MoveNet puts it more than this share of the person's box
+#: (long side) away. MoveNet's jitter on a still person is ≤ 0.016 of it; every redraw changes
+#: MediaPipe's image next to the receiver's back. Wider slack (0.15) kept the slow hug's speed
+#: better but held the mask still while the receiver jerked: the 60° jerk with the assistant in
+#: contact was read 5 frames late (docs/accuracy.md, "The grey mask made the landmarks jump").
+MASK_SLACK = 0.03
+#: A mask keypoint unseen (score under `people.MIN_SCORE`) for this many looks (about 4 s) is
+#: dropped: people in these set-ups stay put, and a dropped limb clears its grey at once.
+MASK_FORGET_LOOKS = 30
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One person as the mask draws them: keypoints (17, 3), box (4,), and per keypoint the
+    looks since MoveNet last trusted it."""
+
+    keypoints: F32
+    box: F32
+    unseen: NDArray[np.int64]
+
+    @classmethod
+    def fresh(cls, keypoints: F32, box: F32) -> Drawn:
+        return cls(keypoints, box, np.zeros(len(keypoints), np.int64))
+
+
+def steady_person(drawn: Drawn, keypoints: F32, box: F32) -> Drawn:
+    """`drawn` updated by a look's `keypoints`: a trusted keypoint within its slack of where
+    it is drawn stays put; one that moved further, or was not drawn, takes its new place; one
+    no longer trusted keeps its last place for `MASK_FORGET_LOOKS`. The same object when
+    nothing changed (the mask need not be redrawn)."""
+    old = drawn.keypoints
+    length = float(max(drawn.box[2] - drawn.box[0], drawn.box[3] - drawn.box[1]))
+    now_ok = keypoints[:, 2] >= P.MIN_SCORE
+    was_ok = old[:, 2] >= P.MIN_SCORE
+    moved = np.hypot(*(keypoints[:, :2] - old[:, :2]).T) > MASK_SLACK * length
+    take = now_ok & (~was_ok | moved)
+    unseen = np.where(now_ok, 0, drawn.unseen + 1)
+    drop = ~now_ok & was_ok & (unseen >= MASK_FORGET_LOOKS)
+    if not (take.any() or drop.any()):
+        return replace(drawn, unseen=unseen)
+    out = old.copy()
+    out[take] = keypoints[take]
+    out[drop, 2] = 0.0
+    return Drawn(out, box, unseen)
+
+
+@dataclass(frozen=True)
+class MaskBasis:
+    """The people a crop's grey mask is drawn from: the receiver and everyone else."""
+
+    receiver: Drawn
+    others: tuple[Drawn, ...]
+
+    def same_drawing(self, other: MaskBasis) -> bool:
+        return len(self.others) == len(other.others) and all(
+            np.array_equal(a.keypoints, b.keypoints) and np.array_equal(a.box, b.box)
+            for a, b in zip(
+                (self.receiver, *self.others), (other.receiver, *other.others), strict=True
+            )
+        )
+
+
+def steady_basis(
+    kept: MaskBasis | None, receiver: tuple[F32, F32], others: list[tuple[F32, F32]]
+) -> MaskBasis:
+    """The mask's people after a look (each as keypoints, box): every person kept steady
+    (`steady_person`) while the same people are seen; afresh when someone comes or goes or
+    moves by more than half their size."""
+    if kept is None or len(kept.others) != len(others):
+        return MaskBasis(Drawn.fresh(*receiver), tuple(Drawn.fresh(*o) for o in others))
+    pairs = []
+    left = list(kept.others)
+    for kp, box in others:
+        j = min(range(len(left)), key=lambda k: _centre_gap(left[k].box, box))
+        if _centre_gap(left[j].box, box) > 0.5:
+            return MaskBasis(Drawn.fresh(*receiver), tuple(Drawn.fresh(*o) for o in others))
+        pairs.append(steady_person(left.pop(j), kp, box))
+    return MaskBasis(steady_person(kept.receiver, *receiver), tuple(pairs))
+
+
+def _centre_gap(a: F32, b: F32) -> float:
+    """Distance between two boxes' centres in units of the first box's long side."""
+    length = float(max(a[2] - a[0], a[3] - a[1], 1.0))
+    gap = np.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2)
+    return float(gap) / length
+
+
 def others_mask(
     receiver: tuple[F32, F32], others: list[tuple[F32, F32]], crop: Crop
 ) -> NDArray[np.bool_] | None:
@@ -146,12 +238,33 @@ def others_mask(
     return theirs & ~body_mask(*receiver, crop)
 
 
-def masked(image: Rgb, crop: Crop, mask: NDArray[np.bool_] | None) -> Rgb:
-    """The crop, with the masked pixels grey."""
+def masked(image: Rgb, crop: Crop, mask: NDArray[np.bool_] | NDArray[np.float32] | None) -> Rgb:
+    """The crop, with the masked pixels grey (a float mask: blended toward grey by it)."""
     out = image[crop.y0 : crop.y1, crop.x0 : crop.x1].copy()
-    if mask is not None:
+    if mask is None:
+        return out
+    if mask.dtype == np.bool_:
         out[mask] = GREY
-    return out
+        return out
+    alpha = mask[..., None]
+    return np.rint(out * (1.0 - alpha) + GREY * alpha).astype(np.uint8)
+
+
+#: A redrawn mask replaces the old one over this many frames, blended (0.27 s at 30 frames/s):
+#: MediaPipe's landmarks then follow the change as a slow drift, not a step that reads as a jerk.
+FADE_FRAMES = 8
+
+
+def faded(
+    old: NDArray[np.bool_] | NDArray[np.float32] | None, new: NDArray[np.bool_] | None, step: int
+) -> NDArray[np.bool_] | NDArray[np.float32] | None:
+    """The mask shown `step` frames (1, 2, …) after `old` was redrawn as `new`: new grey fades
+    in; grey the new mask leaves off (where the receiver moved to) is cleared at once."""
+    if step >= FADE_FRAMES or old is None or new is None or old.shape != new.shape:
+        return new
+    a = np.float32(step / FADE_FRAMES)
+    grey = new.astype(np.float32)
+    return (old.astype(np.float32) * (1 - a) + a) * grey  # what is no longer grey clears at once
 
 
 def to_frame(image: F32, crop: Crop, width: int, height: int) -> F32:
@@ -201,6 +314,11 @@ class ReceiverPose:
         self._role = P.RoleState()
         self._crop: Crop | None = None
         self._mask: NDArray[np.bool_] | None = None
+        self._basis: MaskBasis | None = None
+        self._shown: NDArray[np.bool_] | NDArray[np.float32] | None = None  # on the last frame
+        self._old_mask: NDArray[np.bool_] | NDArray[np.float32] | None = None  # fading from
+        self._fade = FADE_FRAMES  # frames since the last redraw (FADE_FRAMES: done)
+        self.redraws = 0  # times the grey mask was drawn (diagnostics)
         self._frame = 0
         self._looks = looks(detector)
         self._looked_at = -1  # the frame of the roles in use
@@ -225,7 +343,9 @@ class ReceiverPose:
             self.identity = "unsure"
             return self._pose.estimate(rgb)
         crop = self._crop
-        image, world = self._pose.estimate(masked(rgb, crop, self._mask))
+        self._fade = min(self._fade + 1, FADE_FRAMES)
+        self._shown = faded(self._old_mask, self._mask, self._fade)
+        image, world = self._pose.estimate(masked(rgb, crop, self._shown))
         image = to_frame(image, crop, width, height)
         anchors = pose_anchors(image[:, :2].astype(np.float64) * (width, height))
         if answer is not None:
@@ -249,12 +369,20 @@ class ReceiverPose:
         found = choice.people
         box = found.boxes[choice.receiver]
         crop = keep_or_move(self._crop, box, width, height)
-        if crop != self._crop:
+        moved = crop != self._crop
+        if moved:
             self._restart()  # MediaPipe's tracked region belongs to the old image
         self._crop = crop
         receiver = (found.keypoints[choice.receiver], box)
         others = [(o.keypoints, o.box) for o in self._role.others]
-        self._mask = others_mask(receiver, others, crop)
+        basis = steady_basis(self._basis, receiver, others)
+        if moved or self._basis is None or not basis.same_drawing(self._basis):
+            drawn = [(o.keypoints, o.box) for o in basis.others]
+            self._old_mask = None if moved else self._shown  # a new crop: MediaPipe restarts
+            self._fade = 0
+            self._mask = others_mask((basis.receiver.keypoints, basis.receiver.box), drawn, crop)
+            self.redraws += 1
+        self._basis = basis
 
     def _confirm(self, pose: NDArray[np.float64]) -> None:
         """On a look: the pose model's reading must sit on the receiver, not on anyone else.
@@ -281,6 +409,7 @@ class ReceiverPose:
         """Make MediaPipe look for the person afresh on the next frame. One blank frame drops
         its tracked region (it finds nobody there); reopening the graph would cost ~0.3 s."""
         self.restarts += 1
+        self._fade = FADE_FRAMES  # MediaPipe looks afresh: the whole mask from now on
         self._pose.estimate(np.full((64, 64, 3), GREY, np.uint8))
 
     def close(self) -> None:
