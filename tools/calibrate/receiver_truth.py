@@ -60,6 +60,17 @@ def two_person_clips(truth: Path = TRUTH) -> list[str]:
     return [m["id"] for m in clips(truth) if m["assistant"]]
 
 
+def lies(cid: str, truth: Path = TRUTH) -> bool:
+    """Does the clip's receiver lie (the side-lying rotation)? The app tells its two-person step
+    so (`people.tell_lying`): a lone upright person is then never taken for the receiver. Before
+    2026-11-27 these tools ran the step without it, a configuration the app never runs."""
+    from backbuddy.domain import techniques
+    from backbuddy.motion.people import receiver_lies
+
+    meta = next(m for m in clips(truth) if m["id"] == cid)
+    return receiver_lies(techniques.get(meta["technique"]))
+
+
 def _points(tr: dict[str, np.ndarray], prefix: str, n: int) -> np.ndarray:
     """(n, 3, 2): nose, shoulder-mid, hip-mid in pixels from the truth table."""
 
@@ -116,6 +127,7 @@ def estimate(
         else:
             looks = (lambda d: Late(d, lag)) if lag else InLine
             model = ReceiverPose(PeopleDetector(), PoseModel, every=every or EVERY, looks=looks)
+            model.receiver_lies(lies(cid, truth))  # as the app tells it (`people.tell_lying`)
         for frame in src:
             image, world = model.estimate(frame.rgb)
             rows.append((frame.t, image, world))
@@ -193,7 +205,8 @@ def _step_key(cid: str, truth: Path) -> str:
 
     src = Path(backbuddy.__file__).parent
     digest = hashlib.sha1(b"".join((src / f).read_bytes() for f in STEP_SOURCES)).hexdigest()
-    return f"{_key(truth / f'{cid}.mp4')}-{WARM.key()}-{digest[:12]}"
+    lying = "-lying" if lies(cid, truth) else ""
+    return f"{_key(truth / f'{cid}.mp4')}-{WARM.key()}-{digest[:12]}{lying}"
 
 
 def warm_estimate(cid: str, truth: Path = TRUTH, cache: Path | None = None):  # type: ignore[no-untyped-def]
@@ -230,6 +243,7 @@ def _warm_estimate(cid: str, truth: Path):  # type: ignore[no-untyped-def]
     rows, unsure, index = [], [], []
     size = (0, 0)
     with ReceiverPose(PeopleDetector(), PoseModel, every=EVERY, looks=InLine) as model:
+        model.receiver_lies(lies(cid, truth))  # as the app tells it (`people.tell_lying`)
         for i, t, rgb in frames(cid, WARM, truth):
             image, world = model.estimate(rgb)
             rows.append((t, image, world))
