@@ -232,3 +232,69 @@ def test_settled_role_frames_are_few_and_a_jump_asks_for_one_at_once(
     assert any(i == "receiver" for _, i in frames[-60:]), "the receiver was never placed again"
     assert stats["roles"]["wanted"] >= len(wanted) - 1
     assert timeline.binary == 0, "a camera frame was sent as a binary message"
+
+
+#: The page's role-frame scheduler (static/js/roles.js `RoleFrames`) on a clock the test
+#: sets (`performance.now` replaced) and ticks given by hand: returns when each frame was
+#: taken (its `ms`) after each step. Steps: ["tick", t], ["want", t], ["answer", t, ms,
+#: next_ms].
+SCHEDULE = """async (steps) => {
+  const { RoleFrames } = await import("/static/js/roles.js");
+  let now = 0;
+  performance.now = () => now;
+  const video = document.createElement("canvas");
+  Object.defineProperties(video, { videoWidth: { value: 8 }, videoHeight: { value: 8 } });
+  const frames = new RoleFrames(video, () => true);
+  const taken = [];
+  for (const [kind, t, ms, next_ms] of steps) {
+    now = t;
+    const before = frames.waiting;
+    if (kind === "tick") frames.tick();
+    else if (kind === "want") { frames.wanted(); frames.tick(); }
+    else frames.answered({ ms, next_ms, identity: "receiver" });
+    if (frames.waiting && frames.waiting !== before) taken.push(frames.waiting.ms);
+  }
+  return taken;
+}"""
+
+
+def test_the_pages_role_frame_schedule_follows_next_ms_and_each_want_once(
+    browser: Browser,
+) -> None:
+    """No camera, no server: roles.js alone, its clock and ticks set by the test. The next
+    frame comes `next_ms` after the answer; a want while one awaits its answer sends one as
+    soon as the answer comes; a frame that timed out unanswered is replaced at once by a
+    want, and that new frame serves the want: its answer's `next_ms` holds (before, the
+    want was served a second time, a frame at once after that answer)."""
+    js = ROOT / "src" / "backbuddy" / "web" / "static" / "js" / "roles.js"
+    context = browser.new_context()
+    page = context.new_page()
+    page.route(
+        "http://roles.test/**",
+        lambda route: route.fulfill(
+            body=js.read_text() if route.request.url.endswith("roles.js") else "<html></html>",
+            content_type="text/javascript" if route.request.url.endswith(".js") else "text/html",
+        ),
+    )
+    try:
+        page.goto("http://roles.test/")
+        steps = [
+            ["tick", 1000],  # the first frame: taken at once
+            ["answer", 1100, 1000, 400],
+            ["tick", 1499],  # not yet: 400 ms after the answer is 1500
+            ["tick", 1500],  # taken
+            ["want", 1550],  # while 1500 awaits its answer: held…
+            ["tick", 1600],
+            ["answer", 1650, 1500, 2000],  # …until its answer, then at once
+            ["tick", 1650],  # taken
+            ["want", 3700],  # 1650 unanswered for over 2 s: a new frame at once
+            ["answer", 3750, 1650, 400],  # the late answer to 1650: ignored
+            ["answer", 3800, 3700, 400],  # the new frame's answer: 400 ms from now
+            ["tick", 3850],
+            ["tick", 4199],
+            ["tick", 4200],  # taken
+        ]
+        taken = page.evaluate(SCHEDULE, steps)
+    finally:
+        context.close()
+    assert taken == [1000, 1500, 1650, 3700, 4200]
