@@ -9,7 +9,8 @@ and answers with the receiver's box as for a role frame. No camera picture goes 
 socket at all (no `role_frame`, no binary frame other than landmarks), the receiver is
 found, the page's landmarks are hers, and the session reaches its movement cue, pauses
 saying it cannot tell who is who, or stays in set-up saying what is wrong; it never moves
-on unseen.
+on unseen. A detector that breaks in the page falls back to role frames and says so:
+test_page_roles_rate_e2e.py.
 """
 
 from __future__ import annotations
@@ -53,25 +54,3 @@ def test_the_page_finds_the_people_itself_and_no_picture_leaves_it(
     assert recent
     inside = [x0 <= x <= x1 and y0 <= y <= y1 for x, y in recent]
     assert sum(inside) >= 0.9 * len(recent), (recent, answers[-1]["box"])
-
-
-def test_a_people_detector_that_breaks_in_the_page_falls_back_to_role_frames_and_says_so(
-    two_page: tuple[Page, Socket], server: Server
-) -> None:
-    """The runtime loads but the model never arrives (its file refused): after three
-    failures in a row the page sends role frames instead, and the set-up page says so."""
-    page, socket = two_page
-    page.context.route("**/vendor/movenet/movenet_*.tflite", lambda route: route.abort())
-    page.goto(server.url)
-    page.evaluate("localStorage.setItem('backbuddy-pose', 'page')")
-    start_session(page, server.url, camera=True)
-    page.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
-    page.wait_for_function(
-        "(window.backbuddy.pose.stats.roles || {}).where === 'server'", timeout=60000
-    )
-    note = page.locator("#pose-note")
-    expect(note).to_contain_text("could not run on this device (it failed")
-    expect(note).to_contain_text("a small picture also goes")
-    page.wait_for_function("(window.backbuddy.pose.stats.roles || {}).receiver > 0", timeout=60000)
-    assert socket.sent.get("role_frame", 0) >= 1
-    assert socket.sent.get("role_people", 0) == 0  # the broken detector sent nothing

@@ -43,7 +43,7 @@ export class RoleFrames {
     this.timer = null;
     this.waiting = null; // { ms, at } of the frame awaiting its answer
     this.dueAt = 0; // performance.now() from which the next role frame is wanted
-    this.asked = false; // role_wanted came while a role frame awaited its answer
+    this.asked = false; // role_wanted came while a role frame was taken or awaited its answer
     this.stats = { sent: 0, answered: 0, receiver: 0, bytes: 0, wanted: 0 };
   }
 
@@ -68,11 +68,13 @@ export class RoleFrames {
     }
   }
 
-  // The server wants a role frame now (role_wanted); one in flight answers first.
+  // The server wants a role frame now (role_wanted); one in flight answers first. A role
+  // frame taken after the want serves it (capture clears `asked`), so a want is never
+  // served twice (one that timed out waiting is replaced at once by a new frame).
   wanted() {
     this.stats.wanted += 1;
     this.dueAt = 0;
-    this.asked = this.waiting !== null;
+    this.asked = this.waiting !== null || Boolean(this.busy);
     if (this.timer !== null) this.tick();
   }
 
@@ -95,6 +97,7 @@ export class RoleFrames {
     // The frame's time on the clock the landmarks' `ms` use (performance.now()).
     const ms = Math.round(now * 10) / 10;
     this.waiting = { ms, at: now };
+    this.asked = false; // this picture is taken after every want so far
     this.canvas.toBlob(async (blob) => {
       if (!blob || this.timer === null) return;
       const bytes = new Uint8Array(await blob.arrayBuffer());
@@ -154,6 +157,7 @@ export class RolePeople extends RoleFrames {
     const scale = Math.min(1, ROLE_MAX_SIDE / Math.max(vw, vh));
     const ms = Math.round(now * 10) / 10;
     this.busy = true;
+    this.asked = false; // this picture is taken after every want so far
     let bitmap;
     try {
       bitmap = await createImageBitmap(this.video, {
