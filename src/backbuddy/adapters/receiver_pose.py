@@ -144,9 +144,11 @@ def body_mask(kp: F32, box: F32, crop: Crop, scale: float = 1.0) -> NDArray[np.b
 #: better but held the mask still while the receiver jerked: the 60° jerk with the assistant in
 #: contact was read 5 frames late (docs/accuracy.md, "The grey mask made the landmarks jump").
 MASK_SLACK = 0.03
-#: A mask keypoint unseen (score under `people.MIN_SCORE`) for this many looks (about 4 s) is
-#: dropped: people in these set-ups stay put, and a dropped limb clears its grey at once.
-MASK_FORGET_LOOKS = 30
+#: A mask keypoint unseen (score under `people.MIN_SCORE`) for this long is dropped: people in
+#: these set-ups stay put, and a dropped limb clears its grey at once.
+MASK_FORGET_S = 4.0
+#: …in looks, at the camera's 30 frames/s (this side counts frames; the page counts its clock).
+MASK_FORGET_LOOKS = round(MASK_FORGET_S * 30 / EVERY)
 
 
 @dataclass(frozen=True)
@@ -265,6 +267,12 @@ def faded(
     a = np.float32(step / FADE_FRAMES)
     grey = new.astype(np.float32)
     return (old.astype(np.float32) * (1 - a) + a) * grey  # what is no longer grey clears at once
+
+
+def mask_rule() -> dict[str, float | int]:
+    """The steady mask's figures, as the page's twin (`static/js/mask.js`) gets them with every
+    role answer (`schemas.RoleOut.mask`): one place for both, so they cannot drift apart."""
+    return {"slack": MASK_SLACK, "forget_ms": MASK_FORGET_S * 1000.0, "fade_frames": FADE_FRAMES}
 
 
 def to_frame(image: F32, crop: Crop, width: int, height: int) -> F32:

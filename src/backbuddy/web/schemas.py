@@ -254,6 +254,18 @@ class FrameOut(_Message):
 Keypoints = list[Annotated[list[float], Field(min_length=3, max_length=3)]]
 
 
+class MaskRule(BaseModel):
+    """How the page keeps its grey over the others steady (`static/js/mask.js`), the server's
+    own figures (`receiver_pose.mask_rule`): a keypoint moves past `slack` of the person's
+    size, an untrusted one is kept `forget_ms`, new grey fades in over `fade_frames`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    slack: float
+    forget_ms: float
+    fade_frames: int
+
+
 class RoleOut(_Message):
     """The answer to one role frame (`ms`: its page time): the receiver's box (x0, y0, x1, y1)
     and 17 keypoints (x, y, score), everyone else's keypoints, all in 0..1 of the frame; or
@@ -272,6 +284,8 @@ class RoleOut(_Message):
     #: Page ms after this answer when the server wants the next role frame (few while the
     #: roles settle, then a keep-alive every 2 s; 0: at once).
     next_ms: float | None = None
+    #: The steady mask's figures (the server's, so page and server grey alike).
+    mask: MaskRule | None = None
 
 
 class RoleWantedOut(_Message):
