@@ -15,10 +15,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 from playwright.sync_api import Browser
-from tests.unit.adapters.test_receiver_pose import H, LOOKS_60, W, Replay, Seen
+from tests.unit.adapters.test_receiver_pose import LOOKS_60, H, Replay, Seen, W
 
 from backbuddy.adapters import receiver_pose as R
 from backbuddy.motion import people as P
+from backbuddy.motion.grey_mask import mask_rule
 from backbuddy.web.page_roles import PageRoles
 
 JS = Path(__file__).resolve().parents[2] / "src" / "backbuddy" / "web" / "static" / "js"
@@ -48,7 +49,9 @@ PAGE = """async ({ answers, w, h, scene }) => {
     const red = new Uint8Array(cw * ch);
     for (let i = 0; i < red.length; i++) red[i] = rgba[4 * i];
     let text = "";
-    for (let i = 0; i < red.length; i += 0x8000) text += String.fromCharCode(...red.subarray(i, i + 0x8000));
+    for (let i = 0; i < red.length; i += 0x8000) {
+      text += String.fromCharCode(...red.subarray(i, i + 0x8000));
+    }
     out.push({ crop: [crop.x0, crop.y0, crop.x1, crop.y1], red: btoa(text) });
   }
   return { frames: out, redraws: mask.redraws };
@@ -96,7 +99,8 @@ def test_the_pages_grey_over_the_assistant_matches_the_servers_frame_by_frame(
     figures the server sends with each answer; the answer's scores are rounded down (a 0.2999
     read 0.3 on the page and greyed a limb the server did not)."""
     answers = _answers()
-    assert answers[0] is not None and answers[0]["mask"] == R.mask_rule()
+    assert answers[0] is not None
+    assert answers[0]["mask"] == mask_rule()
     server, crops, redraws = _server()
     context = browser.new_context()
     page = context.new_page()

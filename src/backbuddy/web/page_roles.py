@@ -59,8 +59,8 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from backbuddy.adapters.receiver_pose import mask_rule
 from backbuddy.motion import people as P
+from backbuddy.motion.grey_mask import mask_rule
 from backbuddy.web import schemas
 from backbuddy.web.frames import FrameRate, FrameRejected, Points, check_frame
 from backbuddy.web.role_chain import RoleChain, Timing

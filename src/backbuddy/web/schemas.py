@@ -255,15 +255,21 @@ Keypoints = list[Annotated[list[float], Field(min_length=3, max_length=3)]]
 
 
 class MaskRule(BaseModel):
-    """How the page keeps its grey over the others steady (`static/js/mask.js`), the server's
-    own figures (`receiver_pose.mask_rule`): a keypoint moves past `slack` of the person's
-    size, an untrusted one is kept `forget_ms`, new grey fades in over `fade_frames`."""
+    """How the page draws and keeps its grey over the others (`static/js/mask.js`): the
+    server's own figures (`motion.grey_mask`): a keypoint trusted from `min_score`, moved past
+    `slack` of the person's size, an untrusted one kept `forget_ms`, new grey faded in over
+    `fade_frames`; limbs `limb`, the head `head_r` of the body's long side, the others drawn
+    × `others_scale`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     slack: float
     forget_ms: float
     fade_frames: int
+    min_score: float
+    limb: float
+    head_r: float
+    others_scale: float
 
 
 class RoleOut(_Message):

@@ -7,21 +7,20 @@
 // a mask keypoint moves only when the detector puts it more than `slack` of the person's size
 // away; one no longer trusted keeps its place for `forget_ms`; new grey fades in over
 // `fade_frames` frames; grey where the receiver moved to clears at once.
-// The rule's figures come with every role answer (`role.mask`, page_roles.MASK_RULE, from
-// receiver_pose.py), so page and server cannot drift apart.
+// The rule's figures come with every role answer (`role.mask`, from motion/grey_mask.py,
+// which the server's mask reads too), so page and server cannot drift apart.
 
 const GREY = "rgb(127,127,127)";
 // COCO skeleton edges drawn as limbs when masking a person; head keypoints 0..4.
 const EDGES = [[5, 6], [5, 7], [7, 9], [6, 8], [8, 10], [5, 11], [6, 12], [11, 12],
   [11, 13], [13, 15], [12, 14], [14, 16], [0, 5], [0, 6]];
-const MIN_SCORE = 0.3;
-const LIMB = 0.06, HEAD_R = 0.09;
-// Used only when an answer carries no rule (a server from before it sent one).
-export const DEFAULT_RULE = { slack: 0.03, forget_ms: 4000, fade_frames: 8 };
+// Used only until an answer brings the server's rule (motion/grey_mask.py).
+export const DEFAULT_RULE = {
+  slack: 0.03, forget_ms: 4000, fade_frames: 8, min_score: 0.3, limb: 0.06, head_r: 0.09, others_scale: 1.3,
+};
 
 // A person's long side in pixels (lying or not).
 const sideOf = (box, w, h) => Math.max((box[2] - box[0]) * w, (box[3] - box[1]) * h, 1);
-const trusted = (p) => p[2] >= MIN_SCORE;
 
 // One person as the mask draws them: keypoints (0..1, score), box, and per keypoint the
 // page ms at which the detector last trusted it.
@@ -35,6 +34,7 @@ function fresh(kp, box, ms) {
 // changed (the mask need not be redrawn).
 export function steadyPerson(drawn, kp, box, ms, w, h, rule) {
   const length = sideOf(drawn.box, w, h);
+  const trusted = (p) => p[2] >= rule.min_score;
   const seen = kp.map((p, i) => (trusted(p) ? ms : drawn.seen[i]));
   let changed = false;
   const out = drawn.kp.map((old, i) => {
@@ -90,10 +90,11 @@ function sameDrawing(a, b) {
 
 // One person's body on a 2D context, in crop pixels: thick lines along the trusted skeleton
 // edges and a disc on the head (sizes × scale, in the long side of the person's box).
-function drawBody(ctx, kp, box, crop, w, h, scale) {
+function drawBody(ctx, kp, box, crop, w, h, scale, rule) {
+  const trusted = (p) => p[2] >= rule.min_score;
   const pts = kp.map(([x, y, s]) => [x * w - crop.x0, y * h - crop.y0, s]);
   const length = sideOf(box, w, h);
-  ctx.lineWidth = Math.max(2, Math.round(2 * LIMB * scale * length));
+  ctx.lineWidth = Math.max(2, Math.round(2 * rule.limb * scale * length));
   ctx.lineCap = "round";
   ctx.beginPath();
   for (const [a, b] of EDGES) {
@@ -109,23 +110,23 @@ function drawBody(ctx, kp, box, crop, w, h, scale) {
     const cy = head.reduce((s, p) => s + p[1], 0) / head.length;
     const spread = head.length > 1 ? Math.max(...head.map((p) => p[0])) - Math.min(...head.map((p) => p[0])) : 0;
     ctx.beginPath();
-    ctx.arc(cx, cy, Math.max(2, Math.max(0.9 * spread, HEAD_R * length) * scale), 0, 2 * Math.PI);
+    ctx.arc(cx, cy, Math.max(2, Math.max(0.9 * spread, rule.head_r * length) * scale), 0, 2 * Math.PI);
     ctx.fill();
   }
 }
 
-// Grey over the others' bodies (×1.3) but not over the receiver's, on `canvas` (the crop's
+// Grey over the others' bodies (wider) but not over the receiver's, on `canvas` (the crop's
 // size); false when there is nobody else.
-function paint(canvas, basis, crop, w, h) {
+function paint(canvas, basis, crop, w, h, rule) {
   const ctx = canvas.getContext("2d");
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   if (!basis.others.length) return false;
   ctx.globalCompositeOperation = "source-over";
   ctx.fillStyle = ctx.strokeStyle = GREY;
-  for (const o of basis.others) drawBody(ctx, o.kp, o.box, crop, w, h, 1.3);
+  for (const o of basis.others) drawBody(ctx, o.kp, o.box, crop, w, h, rule.others_scale, rule);
   ctx.globalCompositeOperation = "destination-out";
   ctx.fillStyle = ctx.strokeStyle = "#000";
-  drawBody(ctx, basis.receiver.kp, basis.receiver.box, crop, w, h, 1.0);
+  drawBody(ctx, basis.receiver.kp, basis.receiver.box, crop, w, h, 1.0, rule);
   ctx.globalCompositeOperation = "source-over";
   return true;
 }
@@ -157,7 +158,7 @@ export class SteadyMask {
   // A role answer that found the receiver (`role.ms`: its page time), with the crop in use
   // (a new crop: the model looks afresh, so the whole new mask at once).
   answer(role, crop, w, h) {
-    this.rule = role.mask || DEFAULT_RULE;
+    this.rule = role.mask ? { ...DEFAULT_RULE, ...role.mask } : DEFAULT_RULE;
     const moved = crop !== this.crop;
     const basis = steadyBasis(this.basis, role, role.ms, w, h, this.rule);
     if (moved || !this.basis || !sameDrawing(basis, this.basis)) {
@@ -170,7 +171,7 @@ export class SteadyMask {
         octx.drawImage(this.last, 0, 0);
       }
       const canvas = moved || !this.drawn ? canvasOf(cw, ch) : this.drawn;
-      this.drawn = paint(canvas, basis, crop, w, h) ? canvas : null;
+      this.drawn = paint(canvas, basis, crop, w, h, this.rule) ? canvas : null;
       this.fade = 0;
       this.redraws += 1;
     }
