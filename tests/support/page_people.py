@@ -14,7 +14,8 @@ the server's real code for everything the server does:
   and the round trip);
 * every camera frame, the page's model runs on the crop around the newest receiver's box
   (kept while the receiver stays inside it, a grey picture first when it moves), with
-  everyone else's body greyed out, and the landmarks are mapped back to the whole frame;
+  everyone else's body greyed out (kept steady and faded in, as mask.js and the server do),
+  and the landmarks are mapped back to the whole frame;
   before the first box, on the whole frame with `role_ms` null;
 * the landmarks message passes `schemas.LandmarksIn`, `page_pose.admit`, then
   `PageRoles.unsure` and `CameraWatch.analyze_landmarks`, as on the socket.
@@ -38,13 +39,17 @@ from backbuddy.adapters.pose_bundle import TasksPoseModel
 from backbuddy.adapters.receiver_pose import (
     GREY,
     Crop,
-    body_mask,
+    MaskBasis,
     crop_around,
+    faded,
     keep_or_move,
     masked,
+    others_mask,
+    steady_basis,
     to_frame,
 )
 from backbuddy.domain import techniques as tech
+from backbuddy.motion.grey_mask import FADE_FRAMES
 from backbuddy.motion.people import receiver_lies
 from backbuddy.web import page_pose, schemas
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
@@ -101,17 +106,15 @@ def _kp_px(rows: list[list[float]], w: int, h: int) -> np.ndarray:
     return a
 
 
-def others_mask(answer: dict, crop: Crop, w: int, h: int) -> np.ndarray | None:
-    """roles.js `paintOthers`: the others' bodies (×1.3) minus the receiver's, in the crop,
-    each drawn to the size of its box (as adapters/receiver_pose.py `others_mask`)."""
-    if not answer["others"]:
-        return None
-    theirs = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), bool)
+def _people(answer: dict, w: int, h: int) -> tuple[tuple, list[tuple]]:
+    """The answer's receiver and others as (keypoints px (17, 3), box px (4,))."""
     scale = np.array([w, h, w, h], np.float32)
-    for rows, box in zip(answer["others"], answer["others_boxes"], strict=True):
-        theirs |= body_mask(_kp_px(rows, w, h), np.array(box, np.float32) * scale, crop, scale=1.3)
-    mine = _kp_px(answer["receiver"], w, h)
-    return theirs & ~body_mask(mine, np.array(answer["box"], np.float32) * scale, crop)
+    receiver = (_kp_px(answer["receiver"], w, h), np.array(answer["box"], np.float32) * scale)
+    others = [
+        (_kp_px(rows, w, h), np.array(box, np.float32) * scale)
+        for rows, box in zip(answer["others"], answer["others_boxes"], strict=True)
+    ]
+    return receiver, others
 
 
 class Page:
@@ -121,7 +124,13 @@ class Page:
         self.model = TasksPoseModel(page_pose.BUNDLE)
         self.crop: Crop | None = None
         self.crop_ms: float | None = None
+        # mask.js SteadyMask, by the server's own steps (its forget time counts answers here,
+        # 30 of them, where the page counts 4 s of its clock: longer than these clips).
+        self.basis: MaskBasis | None = None
         self.mask: np.ndarray | None = None
+        self.old: np.ndarray | None = None
+        self.shown: np.ndarray | None = None
+        self.fade = FADE_FRAMES
         self.last_ts = 0
 
     def _stamp(self, ms: float) -> int:
@@ -138,13 +147,22 @@ class Page:
             return image, world, None
         box = np.array(answer["box"], np.float32) * (w, h, w, h)
         crop = keep_or_move(self.crop, box, w, h)
-        if crop != self.crop:
+        moved = crop != self.crop
+        if moved:
             self.model.estimate(np.full((64, 64, 3), GREY, np.uint8), self._stamp(ms - 1))
-            self.crop_ms = None
-        if answer["ms"] != self.crop_ms:
-            self.mask = others_mask(answer, crop, w, h)
+        if moved or answer["ms"] != self.crop_ms:
+            basis = steady_basis(self.basis, *_people(answer, w, h))
+            if moved or self.basis is None or not basis.same_drawing(self.basis):
+                receiver = (basis.receiver.keypoints, basis.receiver.box)
+                drawn = [(o.keypoints, o.box) for o in basis.others]
+                self.mask = others_mask(receiver, drawn, crop)
+                self.old = None if moved else self.shown
+                self.fade = 0
+            self.basis = basis
         self.crop, self.crop_ms = crop, answer["ms"]
-        image, world = self.model.estimate(masked(rgb, crop, self.mask), self._stamp(ms))
+        self.fade = min(self.fade + 1, FADE_FRAMES)
+        self.shown = faded(self.old, self.mask, self.fade)
+        image, world = self.model.estimate(masked(rgb, crop, self.shown), self._stamp(ms))
         return to_frame(image, crop, w, h), world, float(answer["ms"])
 
     def pose_on(

@@ -41,6 +41,14 @@ from numpy.typing import NDArray
 
 from backbuddy.adapters.looks import InLine, Looks
 from backbuddy.motion import people as P
+from backbuddy.motion.grey_mask import (
+    FADE_FRAMES,
+    HEAD_R,
+    LIMB,
+    MASK_FORGET_S,
+    MASK_SLACK,
+    OTHERS_SCALE,
+)
 from backbuddy.motion.landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER
 from backbuddy.motion.people import pose_is_receiver
 
@@ -111,8 +119,6 @@ EDGES = (
     (5, 6), (5, 7), (7, 9), (6, 8), (8, 10), (5, 11), (6, 12), (11, 12),
     (11, 13), (13, 15), (12, 14), (14, 16), (0, 5), (0, 6),
 )  # fmt: skip
-#: Half-widths of a drawn body, in its box's long side: limbs, and the head's radius.
-LIMB, HEAD_R = 0.06, 0.09
 
 
 def body_mask(kp: F32, box: F32, crop: Crop, scale: float = 1.0) -> NDArray[np.bool_]:
@@ -138,15 +144,9 @@ def body_mask(kp: F32, box: F32, crop: Crop, scale: float = 1.0) -> NDArray[np.b
     return mask.astype(bool)
 
 
-#: A mask keypoint is moved when MoveNet puts it more than this share of the person's box
-#: (long side) away. MoveNet's jitter on a still person is ≤ 0.016 of it; every redraw changes
-#: MediaPipe's image next to the receiver's back. Wider slack (0.15) kept the slow hug's speed
-#: better but held the mask still while the receiver jerked: the 60° jerk with the assistant in
-#: contact was read 5 frames late (docs/accuracy.md, "The grey mask made the landmarks jump").
-MASK_SLACK = 0.03
-#: A mask keypoint unseen (score under `people.MIN_SCORE`) for this many looks (about 4 s) is
-#: dropped: people in these set-ups stay put, and a dropped limb clears its grey at once.
-MASK_FORGET_LOOKS = 30
+#: Mask keypoints unseen for `grey_mask.MASK_FORGET_S` are dropped: that many looks at the
+#: camera's 30 frames/s (this side counts frames; the page counts its clock).
+MASK_FORGET_LOOKS = round(MASK_FORGET_S * 30 / EVERY)
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,7 @@ def others_mask(
         return None
     theirs = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), bool)
     for kp, box in others:
-        theirs |= body_mask(kp, box, crop, scale=1.3)
+        theirs |= body_mask(kp, box, crop, scale=OTHERS_SCALE)
     return theirs & ~body_mask(*receiver, crop)
 
 
@@ -248,11 +248,6 @@ def masked(image: Rgb, crop: Crop, mask: NDArray[np.bool_] | NDArray[np.float32]
         return out
     alpha = mask[..., None]
     return np.rint(out * (1.0 - alpha) + GREY * alpha).astype(np.uint8)
-
-
-#: A redrawn mask replaces the old one over this many frames, blended (0.27 s at 30 frames/s):
-#: MediaPipe's landmarks then follow the change as a slow drift, not a step that reads as a jerk.
-FADE_FRAMES = 8
 
 
 def faded(

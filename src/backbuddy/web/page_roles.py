@@ -49,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -59,6 +60,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backbuddy.motion import people as P
+from backbuddy.motion.grey_mask import mask_rule
 from backbuddy.web import schemas
 from backbuddy.web.frames import FrameRate, FrameRejected, Points, check_frame
 from backbuddy.web.role_chain import RoleChain, Timing
@@ -160,11 +162,16 @@ class RoleAnswer:
             others=[_rows(o) or [] for o in self.others],
             others_boxes=[tuple(round(v, 4) for v in b) for b in self.others_boxes],
             next_ms=self.next_ms,
+            mask=schemas.MaskRule(**mask_rule()),
         ).model_dump()
 
 
 def _rows(kp: tuple[tuple[float, float, float], ...] | None) -> list[list[float]] | None:
-    return None if kp is None else [[round(x, 4), round(y, 4), round(s, 3)] for x, y, s in kp]
+    """Keypoints for the page, scores rounded *down*: rounded to the nearest, a score of
+    0.2999 read 0.3 and the page greyed a limb the server does not trust (`people.MIN_SCORE`)."""
+    if kp is None:
+        return None
+    return [[round(x, 4), round(y, 4), math.floor(s * 1000) / 1000] for x, y, s in kp]
 
 
 def _norm(kp: NDArray[np.float32], w: int, h: int) -> tuple[tuple[float, float, float], ...]:

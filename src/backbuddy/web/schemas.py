@@ -257,6 +257,24 @@ class FrameOut(_Message):
 Keypoints = list[Annotated[list[float], Field(min_length=3, max_length=3)]]
 
 
+class MaskRule(BaseModel):
+    """How the page draws and keeps its grey over the others (`static/js/mask.js`): the
+    server's own figures (`motion.grey_mask`): a keypoint trusted from `min_score`, moved past
+    `slack` of the person's size, an untrusted one kept `forget_ms`, new grey faded in over
+    `fade_frames`; limbs `limb`, the head `head_r` of the body's long side, the others drawn
+    × `others_scale`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    slack: float
+    forget_ms: float
+    fade_frames: int
+    min_score: float
+    limb: float
+    head_r: float
+    others_scale: float
+
+
 class RoleOut(_Message):
     """The answer to one role frame (`ms`: its page time): the receiver's box (x0, y0, x1, y1)
     and 17 keypoints (x, y, score), everyone else's keypoints, all in 0..1 of the frame; or
@@ -275,6 +293,8 @@ class RoleOut(_Message):
     #: Page ms after this answer when the server wants the next role frame (few while the
     #: roles settle, then a keep-alive every 2 s; 0: at once).
     next_ms: float | None = None
+    #: The steady mask's figures (the server's, so page and server grey alike).
+    mask: MaskRule | None = None
 
 
 class RoleWantedOut(_Message):

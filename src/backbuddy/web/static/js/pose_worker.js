@@ -3,7 +3,8 @@
 // mediapipe wheel. Every file comes from this server's /static/vendor; nothing is downloaded.
 
 import { FilesetResolver, PoseLandmarker } from "/static/vendor/tasks-vision/vision_bundle.mjs";
-import { cropFor, paintOthers, toFrame } from "./roles.js";
+import { SteadyMask } from "./mask.js";
+import { cropFor, toFrame } from "./roles.js";
 
 const WASM = "/static/vendor/tasks-vision/wasm";
 const BUNDLE = "/static/vendor/pose/pose_landmarker_full.task";
@@ -11,8 +12,8 @@ const BUNDLE = "/static/vendor/pose/pose_landmarker_full.task";
 let landmarker = null;
 let lastTs = 0;
 // The two-person step (roles.js): the crop around the receiver kept between frames, and the
-// grey over everyone else, painted once per role answer.
-const cropped = { crop: null, roleMs: null, canvas: null, mask: null, masked: false };
+// grey over everyone else, steady between role answers and faded in (mask.js).
+const cropped = { crop: null, canvas: null, mask: new SteadyMask() };
 
 function options(delegate) {
   return {
@@ -61,15 +62,12 @@ function receiverCrop(bitmap, ms, role) {
   if (crop !== cropped.crop) {
     landmarker.detectForVideo(grey64(), stamp(ms - 1));
     cropped.canvas = new OffscreenCanvas(cw, ch);
-    cropped.mask = new OffscreenCanvas(cw, ch);
-    cropped.roleMs = null;
   }
-  if (role.ms !== cropped.roleMs) cropped.masked = paintOthers(cropped.mask, role, crop, w, h);
   cropped.crop = crop;
-  cropped.roleMs = role.ms;
   const ctx = cropped.canvas.getContext("2d");
   ctx.drawImage(bitmap, crop.x0, crop.y0, cw, ch, 0, 0, cw, ch);
-  if (cropped.masked) ctx.drawImage(cropped.mask, 0, 0);
+  const grey = cropped.mask.grey(role, crop, w, h);
+  if (grey) ctx.drawImage(grey, 0, 0);
   return crop;
 }
 

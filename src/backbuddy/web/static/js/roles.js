@@ -7,8 +7,8 @@
 // start, then one every 2 s), and a `role_wanted` message asks for one at once (the
 // landmarks jumped). The answer carries the receiver's
 // box and everyone's keypoints, and the pose worker runs the model on a crop around the
-// receiver with the others greyed out (cropFor, paintOthers: the page's twin of
-// adapters/receiver_pose.py), mapping the landmarks back to the whole frame (toFrame).
+// receiver with the others greyed out (cropFor here, the steady grey in mask.js: the page's
+// twin of adapters/receiver_pose.py), mapping the landmarks back to the whole frame (toFrame).
 
 // A role frame is at most this many pixels on its long side (the people detector's input).
 export const ROLE_MAX_SIDE = 384;
@@ -26,12 +26,6 @@ const LOAD_TIMEOUT_MS = 20000;
 
 // The crop adds this much of the receiver's box on each side (above: the head and arms).
 const PAD_SIDE = 0.25, PAD_TOP = 0.3, PAD_BOTTOM = 0.15;
-const GREY = "rgb(127,127,127)";
-// COCO skeleton edges drawn as limbs when masking a person; head keypoints 0..4.
-const EDGES = [[5, 6], [5, 7], [7, 9], [6, 8], [8, 10], [5, 11], [6, 12], [11, 12],
-  [11, 13], [13, 15], [12, 14], [14, 16], [0, 5], [0, 6]];
-const MIN_SCORE = 0.3;
-const LIMB = 0.06, HEAD_R = 0.09;
 
 // Sends role frames while the page runs pose itself, when the server wants them; one waits
 // for its answer at a time.
@@ -213,48 +207,6 @@ export function cropFor(current, box, w, h) {
   if (current && box[0] * w >= current.x0 && box[1] * h >= current.y0 && box[2] * w <= current.x1
     && box[3] * h <= current.y1 && area(current) <= 1.8 * area(wanted)) return current;
   return wanted;
-}
-
-// One person's body on a 2D context, in crop pixels: thick lines along the trusted skeleton
-// edges and a disc on the head (sizes × scale, in the long side of the person's box).
-function drawBody(ctx, kp, box, crop, w, h, scale) {
-  const pts = kp.map(([x, y, s]) => [x * w - crop.x0, y * h - crop.y0, s]);
-  const length = Math.max((box[2] - box[0]) * w, (box[3] - box[1]) * h);
-  ctx.lineWidth = Math.max(2, Math.round(2 * LIMB * scale * length));
-  ctx.lineCap = "round";
-  ctx.beginPath();
-  for (const [a, b] of EDGES) {
-    if (pts[a][2] >= MIN_SCORE && pts[b][2] >= MIN_SCORE) {
-      ctx.moveTo(pts[a][0], pts[a][1]);
-      ctx.lineTo(pts[b][0], pts[b][1]);
-    }
-  }
-  ctx.stroke();
-  const head = pts.slice(0, 5).filter((p) => p[2] >= MIN_SCORE);
-  if (head.length) {
-    const cx = head.reduce((s, p) => s + p[0], 0) / head.length;
-    const cy = head.reduce((s, p) => s + p[1], 0) / head.length;
-    const spread = head.length > 1 ? Math.max(...head.map((p) => p[0])) - Math.min(...head.map((p) => p[0])) : 0;
-    ctx.beginPath();
-    ctx.arc(cx, cy, Math.max(2, Math.max(0.9 * spread, HEAD_R * length) * scale), 0, 2 * Math.PI);
-    ctx.fill();
-  }
-}
-
-// Grey over everyone else's body in the crop, but not over the receiver's: `mask` is an
-// OffscreenCanvas of the crop's size, painted once per role answer and crop.
-export function paintOthers(mask, role, crop, w, h) {
-  const ctx = mask.getContext("2d");
-  ctx.clearRect(0, 0, mask.width, mask.height);
-  if (!role.others.length) return false;
-  ctx.globalCompositeOperation = "source-over";
-  ctx.fillStyle = ctx.strokeStyle = GREY;
-  role.others.forEach((kp, i) => drawBody(ctx, kp, role.others_boxes[i], crop, w, h, 1.3));
-  ctx.globalCompositeOperation = "destination-out";
-  ctx.fillStyle = ctx.strokeStyle = "#000";
-  drawBody(ctx, role.receiver, role.box, crop, w, h, 1.0);
-  ctx.globalCompositeOperation = "source-over";
-  return true;
 }
 
 // Landmarks normalised to the crop → normalised to the whole frame (z scales with x).

@@ -1,0 +1,39 @@
+"""The figures of the grey over everyone but the receiver (the two-person step), in one place
+for both sides that draw it: the server's `adapters/receiver_pose.py` and the page's
+`web/static/js/mask.js`, which gets them with every role answer (`schemas.RoleOut.mask`), so
+the two cannot drift apart (docs/accuracy.md, "The grey mask made the landmarks jump").
+"""
+
+from __future__ import annotations
+
+from backbuddy.motion.people import MIN_SCORE
+
+#: Half-widths of a drawn body, in its box's long side: limbs, and the head's radius.
+LIMB, HEAD_R = 0.06, 0.09
+#: Everyone else's body is drawn this much wider than the receiver's cut-out.
+OTHERS_SCALE = 1.3
+#: A mask keypoint is moved when the detector puts it more than this share of the person's box
+#: (long side) away. MoveNet's jitter on a still person is ≤ 0.016 of it; every redraw changes
+#: the pose model's image next to the receiver's back. Wider slack (0.15) kept the slow hug's
+#: speed better but held the mask still while the receiver jerked: the 60° jerk with the
+#: assistant in contact was read 5 frames late.
+MASK_SLACK = 0.03
+#: A mask keypoint unseen (score under `people.MIN_SCORE`) for this long is dropped: people in
+#: these set-ups stay put, and a dropped limb clears its grey at once.
+MASK_FORGET_S = 4.0
+#: A redrawn mask replaces the old one over this many frames, blended (0.27 s at 30 frames/s):
+#: the landmarks then follow the change as a slow drift, not a step that reads as a jerk.
+FADE_FRAMES = 8
+
+
+def mask_rule() -> dict[str, float]:
+    """The figures as the page gets them (`schemas.MaskRule`)."""
+    return {
+        "slack": MASK_SLACK,
+        "forget_ms": MASK_FORGET_S * 1000.0,
+        "fade_frames": float(FADE_FRAMES),
+        "min_score": MIN_SCORE,
+        "limb": LIMB,
+        "head_r": HEAD_R,
+        "others_scale": OTHERS_SCALE,
+    }
