@@ -15,14 +15,14 @@ from datetime import datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from session_strategies import NOW, TECHNIQUES, event_sequences, start
+from session_strategies import NOW, TECHNIQUES, event_sequences, examples, start
 
 from backbuddy.domain.errors import TransitionNotAllowed
 from backbuddy.domain.events import Event, Pose, Tick
 from backbuddy.domain.ports import StoredStep
 from backbuddy.services.session_runner import GROUP_S, SessionRunner
 
-EXAMPLES = 1500
+EXAMPLES = examples(600)
 technique_ids = st.sampled_from(sorted(TECHNIQUES))
 
 

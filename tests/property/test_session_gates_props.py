@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from session_strategies import TECHNIQUES, event_sequences, replay, start
+from session_strategies import TECHNIQUES, event_sequences, examples, replay, start
 
 from backbuddy.domain import wording
 from backbuddy.domain.events import Pose, Ready, Resume, Tick, Voice
@@ -19,7 +19,7 @@ from backbuddy.domain.state import POSE_STALE_MAX_S, POSE_STALE_MIN_S
 
 technique_ids = st.sampled_from(sorted(TECHNIQUES))
 outcomes = st.sampled_from(["clear", "caution"])
-EXAMPLES = 1500
+EXAMPLES = examples(600)
 
 
 @settings(max_examples=EXAMPLES)

@@ -17,6 +17,7 @@ from session_strategies import (
     TECHNIQUES,
     any_frames,
     event_sequences,
+    examples,
     replay,
     screening,
     start,
@@ -34,7 +35,7 @@ from backbuddy.domain.rules import HALT_ON_SPEED_PHASES, MOVEMENT_PHASES
 from backbuddy.domain.state import I4_PAUSE_S, POSE_STALE_MAX_S
 from backbuddy.services.session_runner import TICK_S
 
-EXAMPLES = 2500
+EXAMPLES = examples(1000)
 technique_ids = st.sampled_from(sorted(TECHNIQUES))
 outcomes = st.sampled_from(["clear", "caution"])
 
@@ -221,7 +222,7 @@ def test_i6_attempts_capped_pop_rests_the_region_no_pressure(tid, outcome, event
     assert counted <= state.limits.attempts
 
 
-@settings(max_examples=1000)
+@settings(max_examples=examples(500))
 @given(
     technique_ids,
     st.sampled_from(["clear", "caution", "block_refer", "block_emergency"]),

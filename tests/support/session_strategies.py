@@ -12,6 +12,7 @@ onsets and audio pops (with a confidence) come among the pair's events.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -45,6 +46,13 @@ from backbuddy.services.session_runner import with_ticks
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TECHNIQUES = techniques.load_all()
 CHECK_IDS = sorted({c.id for t in TECHNIQUES.values() for c in t.checks})
+
+
+def examples(default: int) -> int:
+    """A property's example count: the suite's default (sized to keep `make test` inside
+    CI's budget on 2 cores), scaled by BACKBUDDY_PROPERTY_SCALE for a deeper run
+    (`BACKBUDDY_PROPERTY_SCALE=3 make test`: the counts of 2026-11-27 and more)."""
+    return max(1, round(default * float(os.environ.get("BACKBUDDY_PROPERTY_SCALE", "1"))))
 
 
 def screening(technique_id: str, outcome: str = "clear", valid: bool = True) -> ScreeningResult:
