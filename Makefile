@@ -58,11 +58,16 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-## test: lint, then every test (unit, spec, property, integration, browser)
-test: $(STAMP) $(MOVENET) system-deps $(VENDOR_STAMP) $(PEOPLE_STAMP) lint
+## test: lint and every test (unit, spec, property, integration, browser); either failing fails it
+test: $(STAMP) $(MOVENET) system-deps $(VENDOR_STAMP) $(PEOPLE_STAMP)
+	@# lint runs beside pytest (a cold mypy is ~30 s of one core, much of the suite waits on
+	@# browsers and clips in real time); its output is printed when both are done.
 	@# pytest exits 5 when it collected nothing: that is a failure here, said plainly.
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
-	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
+	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
+	  $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
+	  wait $$lint; lrc=$$?; echo "== make lint (ran beside the tests):"; cat $(VENV)/lint.log; \
+	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	  if [ $$lrc -ne 0 ]; then echo "make test: lint failed (above)" >&2; exit $$lrc; fi; exit $$rc
 
 ## bench: benchmarks; prints BENCH lines and writes bench/results.json
 bench: $(STAMP) $(MOVENET) system-deps $(VENDOR_STAMP) $(PEOPLE_STAMP)
