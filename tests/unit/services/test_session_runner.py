@@ -48,7 +48,8 @@ class FakeStore:
         self.log.append(("write", [(s.seq, s.event.kind, [c.kind for c in s.cues]) for s in steps]))
 
     def finish_session(self, session_id: int, status: str, at: datetime, attempts: int,
-                       end_reason: str | None = None, steps: Sequence[StoredStep] = ()) -> None:  # fmt: skip
+                       end_reason: str | None = None,
+                       steps: Sequence[StoredStep] = ()) -> None:  # fmt: skip
         """The steps and the finish are one transaction: logged as one entry."""
         if self.fail:
             raise StoreError("database or disk is full")
