@@ -69,9 +69,7 @@ class Segment:
 
     @property
     def duration(self) -> float:
-        return (
-            self.seconds if self.kind == "hold" else 2 * abs(self.amplitude_deg) / self.peak_deg_s
-        )
+        return self.seconds if self.kind == "hold" else 2 * abs(self.amplitude_deg) / self.peak_deg_s
 
 
 @dataclass(frozen=True)
@@ -131,10 +129,8 @@ def load(path: str | Path) -> Scenes:
     for tech, cams in raw["cameras"].items():
         if tech not in TECHNIQUES:
             raise ValueError(f"cameras: unknown technique {tech!r}")
-        sc.cameras[tech] = {
-            cid: CameraSpec(id=cid, **_fields(CameraSpec, c, f"camera {cid}"))
-            for cid, c in cams.items()
-        }
+        sc.cameras[tech] = {cid: CameraSpec(id=cid, **_fields(CameraSpec, c, f"camera {cid}"))
+                            for cid, c in cams.items()}
     for lid, li in raw["lights"].items():
         sc.lights[lid] = LightSpec(id=lid, **_fields(LightSpec, li, f"light {lid}"))
     motions = raw.get("motions", {})
@@ -164,19 +160,9 @@ def load(path: str | Path) -> Scenes:
         if cid in seen:
             raise ValueError(f"duplicate clip id {cid}")
         seen.add(cid)
-        sc.clips.append(
-            ClipSpec(
-                id=cid,
-                technique=tech,
-                setup=c["setup"],
-                body=c["body"],
-                camera=c["camera"],
-                light=c["light"],
-                motion=tuple(_segment(s) for s in motion),
-                motion_name=mname,
-                assistant=c.get("assistant"),
-                note=c.get("note", ""),
-                size=tuple(c["size"]) if "size" in c else None,
-            )
-        )
+        sc.clips.append(ClipSpec(id=cid, technique=tech, setup=c["setup"], body=c["body"],
+                                 camera=c["camera"], light=c["light"],
+                                 motion=tuple(_segment(s) for s in motion), motion_name=mname,
+                                 assistant=c.get("assistant"), note=c.get("note", ""),
+                                 size=tuple(c["size"]) if "size" in c else None))
     return sc
