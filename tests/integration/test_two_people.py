@@ -239,6 +239,7 @@ def test_analyze_marks_every_change_of_the_measured_person_on_a_real_clip(two_pe
     from backbuddy.adapters import video
     from backbuddy.bootstrap import pose_model_factory
     from backbuddy.config import Settings
+    from backbuddy.domain.techniques import get
     from backbuddy.services.analyze import analyze
 
     open_model = pose_model_factory(Settings(two_person=two_person))
@@ -247,7 +248,9 @@ def test_analyze_marks_every_change_of_the_measured_person_on_a_real_clip(two_pe
         frames = list(src)
         info = src.info
     with closing(open_model()) as model:
-        a = analyze(iter(frames), info, model)
+        # Named: with none, a lone upright person is never trusted (`analyze`), and this
+        # clip's people are lone and upright most of the time.
+        a = analyze(iter(frames), info, model, get("seated_hug_extension"))
     who = _whose(a.landmarks, _people_tracks([f.rgb for f in frames]))
     # Frames given out as the receiver: landmarks, identity sure, no jump (from the front the
     # hug's primary measure is not visible, so `tracked` would leave out the frontal jumper).

@@ -43,8 +43,13 @@ class Journal:
         self.transactions.append(list(steps))
         self.committed.extend(steps)
 
-    def finish_session(self, *args: object, **kwargs: object) -> None:
-        pass
+    def finish_session(
+        self, *args: object, steps: Sequence[StoredStep] = (), **kwargs: object
+    ) -> None:
+        if len(args) > 5:
+            steps = args[5]  # type: ignore[assignment]
+        if steps:
+            self.append_steps(0, steps)
 
 
 def quiet_pose(step: StoredStep) -> bool:

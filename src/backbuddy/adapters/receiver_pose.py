@@ -319,10 +319,11 @@ class ReceiverPose:
         self._looked_at = -1  # the frame of the roles in use
         self._roles: P.Identity = "unsure"  # what the last look (and its check) said
 
-    def receiver_lies(self, lying: bool) -> None:
+    def receiver_lies(self, lying: bool | None) -> None:
         """Say whether the technique's receiver lies (the side-lying rotation): the role rule
         then never trusts a lone upright person (`people.RoleState.lying`: the kneeling
-        assistant is who the detector finds when it misses the lying receiver)."""
+        assistant is who the detector finds when it misses the lying receiver). None: not
+        known, so a lone upright person is not trusted either."""
         self._role = P.RoleState(lying=lying)
 
     def estimate(self, rgb: Rgb) -> tuple[F32, F32]:

@@ -202,7 +202,11 @@ class SqlStore(HistoryQueries):
         ended_at: datetime,
         attempts: int,
         end_reason: str | None = None,
+        steps: Sequence[StoredStep] = (),
     ) -> None:
+        """The steps and the finish in one transaction, outside the group commit (an end
+        is rare): a process that dies after the ending event was stored has stored its end
+        reason too, so every other process's watch sees a symptom halt (I2, I8)."""
         aware(ended_at)
         if status == "running":
             raise ValueError("finish_session needs a final status, not 'running'")
@@ -212,7 +216,13 @@ class SqlStore(HistoryQueries):
             "attempts": attempts,
             "end_reason": end_reason,
         }
+        events = [_event_row(session_id, s.seq, s.event) for s in steps]
+        cues = [row for s in steps for row in _cue_rows(session_id, s.seq, s.cues)]
         with self._transaction(f"finish session {session_id}") as conn:
+            if events:
+                conn.execute(schema.events.insert(), events)
+            if cues:
+                conn.execute(schema.cues.insert(), cues)
             done = conn.execute(
                 schema.sessions.update().where(schema.sessions.c.id == session_id).values(values)
             )

@@ -83,7 +83,12 @@ class SessionStore(Protocol):
         ended_at: datetime,
         attempts: int,
         end_reason: str | None = None,
-    ) -> None: ...
+        steps: Sequence[StoredStep] = (),
+    ) -> None:
+        """Finish the session, writing `steps` (the step that ended it, with what waited)
+        in the same transaction: the ending event and the end reason other processes
+        watch for (`HistoryStore.symptoms_mark`) are stored together or not at all."""
+        ...
 
     def mark_interrupted(self, at: datetime) -> list[int]:
         """Mark sessions still 'running' whose process has ended as 'interrupted'; return ids.

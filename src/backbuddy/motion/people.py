@@ -137,7 +137,10 @@ class RoleState:
     candidate_looks: int = 0
     others: tuple[Other, ...] = ()
     #: The technique's receiver lies (side-lying): an upright person is never newly trusted.
-    lying: bool = False
+    #: None: the technique is not known (`analyze` without one): a *lone* upright person is
+    #: never newly trusted (she may be the kneeling assistant of a side-lying receiver the
+    #: detector missed); beside another, as the hug (the lowest head decides).
+    lying: bool | None = False
 
 
 def real_people(people: People) -> People:
@@ -301,7 +304,8 @@ def _candidate(
     looks = state.candidate_looks + 1 if same else 1
     alone = len(found) == 1
     aged = _aged(state, found, _all_but(found, index), index)
-    upright = state.lying and not lies(found.keypoints[index])
+    unsafe = state.lying or (state.lying is None and alone)
+    upright = bool(unsafe) and not lies(found.keypoints[index])
     if looks >= RELOCK_LOOKS and not upright and not (alone and aged.others):
         new = _sure(aged, found, index)
         return Choice(found, index, "receiver", "held still long enough"), new
@@ -453,9 +457,10 @@ def receiver_lies(technique: Technique) -> bool:
     return any(LYING_CHECK in step.checks for step in technique.setup)
 
 
-def tell_lying(estimator: object, technique: Technique) -> None:
+def tell_lying(estimator: object, technique: Technique | None) -> None:
     """Tell a pose estimator that keeps roles itself (the two-person step on the server,
-    `ReceiverPose.receiver_lies`) whether this technique's receiver lies; others ignore it."""
+    `ReceiverPose.receiver_lies`) whether this technique's receiver lies (None: the technique
+    is not known, `RoleState.lying`); others ignore it."""
     tell = getattr(estimator, "receiver_lies", None)
     if callable(tell):
-        tell(receiver_lies(technique))
+        tell(None if technique is None else receiver_lies(technique))

@@ -121,10 +121,18 @@ def analyze(
     technique: tech.Technique | None = None,
     on_frame: Callable[[int], None] | None = None,
 ) -> Analysis:
-    """Analyse a clip (or a still) for a technique (chosen from the posture when None)."""
+    """Analyse a clip (or a still) for a technique (chosen from the posture when None).
+
+    The two-person step keeps roles as the frames come, so it must know before the first
+    whether the receiver lies (`people.RoleState.lying`). With no technique named, it is
+    only chosen from the posture after every estimate, so the step runs on the safe side
+    of both: a lone upright person is never trusted as the receiver (the side-lying
+    receiver's kneeling assistant, when the detector misses the receiver, looks exactly
+    like the hug's lone receiver); beside another person the lowest head decides, as for
+    both techniques. A clip of the hug's receiver alone then stays unsure: name the
+    technique (`--technique`) to measure it (red team, session 10)."""
     started = time.perf_counter()
-    if technique is not None:  # the two-person step keeps roles: does the receiver lie?
-        tell_lying(estimator, technique)
+    tell_lying(estimator, technique)  # the two-person step keeps roles: does she lie?
     lm = estimate_all(frames, info, estimator, on_frame)
     chosen = technique or choose_technique(lm)
     fps = info.fps if math.isfinite(info.fps) and info.fps > 0 else None

@@ -1,7 +1,9 @@
 """Runs one guided session against a store: the engine decides, the store remembers.
 
 Order for every event (I7): step the pure engine, commit the event together with
-its cues (one transaction), and only then hand the cues back to be shown. A crash
+its cues (one transaction; the step that ends the session, with its finish and end
+reason, which other processes watch for a symptom halt), and only then hand the cues
+back to be shown. A crash
 loses at most the event in flight; a session never finished is marked interrupted
 at next start.
 
@@ -103,6 +105,20 @@ class SessionRunner:
         the caller must halt.
         """
         new, cues = session.step(self.state, event)
+        reason = self._reason(event, new.end_reason)
+        # A symptom felt after the end still counts as a symptom halt (I8).
+        ends = new.mode == "ended" and (not self.finished or reason != self.stored_reason)
+        if ends:
+            # The ending step and the finish in one transaction: other processes notice a
+            # symptom halt by the stored end reason, so it must not lag the event.
+            stored = not isinstance(event, Tick) or bool(cues)  # a quiet tick is not (above)
+            ending = [*self._pending, *([StoredStep(self.seq, event, cues)] if stored else [])]
+            status = _STATUS[new.end_reason or "ended_by_pair"]
+            self._finish(now, status, reason, ending, new.attempts)
+            self.seq += stored
+            self.state = new
+            self.last_event_t = event.t
+            return cues
         if isinstance(event, Tick) and not cues:
             if self._pending and event.t - self._pending[0].event.t >= self.group_s:
                 self.flush()
@@ -116,10 +132,6 @@ class SessionRunner:
             self.seq += 1
         self.state = new
         self.last_event_t = event.t
-        reason = self._reason(event, new.end_reason)
-        if new.mode == "ended" and (not self.finished or reason != self.stored_reason):
-            # A symptom felt after the end still counts as a symptom halt (I8).
-            self._finish(now, _STATUS[new.end_reason or "ended_by_pair"], reason)
         return cues
 
     def _reason(self, event: Event, engine: str | None) -> str | None:
@@ -183,13 +195,28 @@ class SessionRunner:
 
     def close(self, now: datetime, reason: str = "the session was left unfinished") -> None:
         """Write what is waiting; mark a session that never reached its end as interrupted."""
-        self.flush()
-        if not self.finished:
-            self._finish(now, "interrupted", reason)
+        if self.finished:
+            self.flush()
+        else:
+            self._finish(now, "interrupted", reason, list(self._pending), self.state.attempts)
 
-    def _finish(self, now: datetime, status: SessionEnd, reason: str | None) -> None:
-        self.flush()
-        self.store.finish_session(self.session_id, status, now, self.state.attempts, reason)
+    def _finish(
+        self,
+        now: datetime,
+        status: SessionEnd,
+        reason: str | None,
+        steps: list[StoredStep],
+        attempts: int,
+    ) -> None:
+        """Store `steps` and the finish in one transaction (`SessionStore.finish_session`)."""
+        try:
+            self.store.finish_session(self.session_id, status, now, attempts, reason, steps)
+        except StoreError as err:
+            raise StoreError(
+                "Stop and release gently: backbuddy can no longer record this session, "
+                f"so it cannot guide it ({err})"
+            ) from err
+        self._pending.clear()  # what waited was in `steps`
         self.finished = True
         self.stored_reason = reason
 

@@ -43,6 +43,9 @@ WORLD_XYZ = (-3.0, 3.0)
 MAX_AHEAD_S = 0.25
 #: Page frames get their arrival time this long while the delay is learnt.
 WARMUP_S = 1.0
+#: While the delay is learnt (the first frames are the slowest), a role time may lie this
+#: far ahead of it (`PageClock.role_time`): a far-future one is refused from the start.
+WARMUP_AHEAD_S = 1.0
 #: Page frame times closer than this are a page bug (twice the flood rate).
 MIN_GAP_MS = 1000.0 / (2 * FLOOD_FPS)
 
@@ -127,6 +130,24 @@ class PageClock:
         """Would a page time `ms` (another message's: role people) lie more than
         `MAX_AHEAD_S` ahead of the server's clock? False while the delay is being learnt."""
         return self._placed and now - ms / 1000.0 < self._delay - MAX_AHEAD_S
+
+    def role_time(self, ms: float, now: float) -> str | None:
+        """Why a role message's page time `ms` cannot be taken now, or None when it can.
+
+        Not before the page's first landmarks time (nothing to place it against), and not
+        ahead of the server's clock: by `MAX_AHEAD_S` once the clock is placed, by
+        `WARMUP_AHEAD_S` of the delay learnt so far while it learns. `ahead` alone said
+        nothing while learning, so one role message at ms=1e308 (or `Date.now()`) was taken
+        there and every later one, not after it, refused for the socket's life: its
+        landmarks unsure for good (red team, session 10). Now such a time locks nothing for
+        longer than that bound. (The page itself sends role messages only after 1.5 s of
+        poses, `pose_page.js`, when the clock is placed.)"""
+        if math.isinf(self._delay):
+            return "came before any landmarks time: the page's clock cannot place it yet"
+        margin = MAX_AHEAD_S if self._placed else WARMUP_AHEAD_S
+        if now - ms / 1000.0 < self._delay - margin:
+            return "lie ahead of the server's clock"
+        return None
 
     def place(self, ms: float | None, now: float) -> float:
         """Session time for a frame the page captured at `ms`, arriving at `now`."""

@@ -383,10 +383,12 @@ class RoleChannel:
         #: Role messages answered, by kind (`role_frame`, `role_people`).
         self.taken = {"role_frame": 0, "role_people": 0}
 
-    def offer(self, raw: dict[str, Any], ahead: Callable[[float], bool] = lambda ms: False) -> None:
+    def offer(
+        self, raw: dict[str, Any], why_not: Callable[[float], str | None] = lambda ms: None
+    ) -> None:
         """Take one `role_frame` message; RoleFrameRefused says why not (nothing is kept).
-        Its time as for role people (`offer_people`): after every role message's, and not
-        ahead of the server's clock."""
+        Its time as for role people (`offer_people`): after every role message's, and one
+        the page's clock can place (`why_not`)."""
         arrived = time.monotonic()
         self.rate.check(arrived)
         try:
@@ -394,15 +396,16 @@ class RoleChannel:
         except ValueError as err:
             raise RoleFrameRefused("bad_message", f"role frame refused: {_first(err)}") from None
         jpeg = decode_role_jpeg(message.jpeg)
-        ms = self._in_order(message.ms, ahead, "role frame")
+        ms = self._in_order(message.ms, why_not, "role frame")
         self._waiting = lambda: self._look(jpeg, ms, arrived)
         self.taken["role_frame"] += 1
         self._ready.set()
 
-    def offer_people(self, raw: dict[str, Any], ahead: Callable[[float], bool]) -> None:
+    def offer_people(self, raw: dict[str, Any], why_not: Callable[[float], str | None]) -> None:
         """Take one `role_people` message (the page ran the people detector): the same rate
-        as role frames, then its shape, ranges and time (`role_people`); `ahead(ms)`: does
-        that page time lie ahead of the server's clock? RoleFrameRefused says why not."""
+        as role frames, then its shape, ranges and time (`role_people`); `why_not(ms)`: why
+        the page's clock cannot place that page time (`PageClock.role_time`: not yet placed,
+        or ahead of the server's clock), None when it can. RoleFrameRefused says why not."""
         arrived = time.monotonic()
         self.rate.check(arrived)
         try:
@@ -410,19 +413,18 @@ class RoleChannel:
             people = to_people(message)
         except PeopleRefused as err:
             raise RoleFrameRefused(err.code, str(err)) from None
-        size, ms = message.size, self._in_order(message.ms, ahead, "role people")
+        size, ms = message.size, self._in_order(message.ms, why_not, "role people")
         self._waiting = lambda: self.roles.place(people, size, ms, arrived)
         self.taken["role_people"] += 1
         self._ready.set()
 
-    def _in_order(self, ms: float, ahead: Callable[[float], bool], what: str) -> float:
-        """`ms` when it lies after the previous role message's (frame or people) and not
-        ahead of the server's clock; RoleFrameRefused otherwise (nothing moves)."""
+    def _in_order(self, ms: float, why_not: Callable[[float], str | None], what: str) -> float:
+        """`ms` when it lies after the previous role message's (frame or people) and the
+        page's clock can place it; RoleFrameRefused otherwise (nothing moves)."""
         try:
-            if ahead(ms):
-                raise PeopleRefused(
-                    "bad_message", f"the {what} at ms={ms:g} lie ahead of the server's clock"
-                )
+            reason = why_not(ms)
+            if reason is not None:
+                raise PeopleRefused("bad_message", f"the {what} at ms={ms:g} {reason}")
             self.times.check(ms)
         except PeopleRefused as err:
             raise RoleFrameRefused(err.code, str(err)) from None

@@ -319,7 +319,7 @@ class Connection:
             if self.roles is None:
                 raise RoleFrameRefused("not_supported", "this session takes no role frames")
             clock, now = self.page_clock, self.live.clock()
-            self.roles.offer(raw, lambda ms: clock.ahead(ms, now))
+            self.roles.offer(raw, lambda ms: clock.role_time(ms, now))
         except RoleFrameRefused as err:
             self.send(schemas.ErrorOut(code=err.code, message=str(err)).model_dump())
 
@@ -329,7 +329,7 @@ class Connection:
             if self.roles is None:
                 raise RoleFrameRefused("not_supported", "this session takes no role people")
             clock, now = self.page_clock, self.live.clock()
-            self.roles.offer_people(raw, lambda ms: clock.ahead(ms, now))
+            self.roles.offer_people(raw, lambda ms: clock.role_time(ms, now))
         except RoleFrameRefused as err:
             self.send(schemas.ErrorOut(code=err.code, message=str(err)).model_dump())
 

@@ -134,3 +134,8 @@ def test_a_side_lying_clip_named_so_never_takes_a_lone_kneeling_assistant_for_he
         pose = ReceiverPose(Lone(), Upright, every=1)
         a = service.analyze(frames, Info(width=480, height=360), pose, tech.get(technique))
         assert bool((~a.landmarks.unsure).any()) is measured, technique
+    # Red team (session 10, left over): with no technique named, the step ran without the
+    # lying rule; the technique is chosen only after the estimates, so the safe side of both.
+    pose = ReceiverPose(Lone(), Upright, every=1)
+    a = service.analyze(frames, Info(width=480, height=360), pose, None)
+    assert a.landmarks.unsure.all()

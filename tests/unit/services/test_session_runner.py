@@ -24,6 +24,8 @@ class FakeStore:
     def __init__(self) -> None:
         self.log: list[tuple[str, Any]] = []
         self.fail = False
+        #: The steps written in each finish's own transaction.
+        self.with_finish: list[list[Any]] = []
 
     def start_session(
         self, technique: str, screening_id: Any, at: datetime, camera: bool, recheck: Any = None
@@ -46,8 +48,14 @@ class FakeStore:
         self.log.append(("write", [(s.seq, s.event.kind, [c.kind for c in s.cues]) for s in steps]))
 
     def finish_session(self, session_id: int, status: str, at: datetime, attempts: int,
-                       end_reason: str | None = None) -> None:  # fmt: skip
+                       end_reason: str | None = None,
+                       steps: Sequence[StoredStep] = ()) -> None:  # fmt: skip
+        """The steps and the finish are one transaction: logged as one entry."""
+        if self.fail:
+            raise StoreError("database or disk is full")
+        written = [(s.seq, s.event.kind, [c.kind for c in s.cues]) for s in steps]
         self.log.append(("finish", (status, attempts, end_reason)))
+        self.with_finish.append(written)
 
 
 def runner(store: FakeStore) -> SessionRunner:
@@ -77,6 +85,19 @@ def test_a_symptom_finishes_the_session_as_halted_once():
     r.close(NOW)
     finishes = [entry for kind, entry in store.log if kind == "finish"]
     assert finishes == [("halted", 0, "symptom")]
+
+
+def test_the_step_that_ends_a_session_is_written_in_the_finishs_own_transaction():
+    """Red team, session 10: the symptom was committed, then the session finished in a
+    second transaction; other processes notice a symptom halt only by the end reason, so a
+    process dying between the two hid the symptom from them. Now the one transaction."""
+    store = FakeStore()
+    r = runner(store)
+    r.handle(Begin(0.0, at=NOW), NOW)
+    r.handle(Sensation(1.0, sensation="numbness"), NOW)
+    assert [kind for kind, _ in store.log] == ["start", "write", "finish"]
+    assert [[kind for _, kind, _ in w] for w in store.with_finish] == [["sensation"]]
+    assert r.seq == 2
 
 
 def test_an_end_for_a_screening_answered_since_is_stored_as_screened_out_not_the_pairs():

@@ -457,15 +457,16 @@ def test_a_bad_role_frame_is_a_non_fatal_error_and_the_session_goes_on(tmp_path:
         tmp_path,
         roles=True,
         messages=[
+            page_landmarks(RECEIVER[0], 950.0, None),  # role times are placed after landmarks'
             role_frame(data=b"GIF89a" + bytes(64)),
             role_frame(ms=-5.0),
             role_frame(ms=1000.0),
         ]
         + [page_landmarks(RECEIVER[0], ms, 1000.0) for ms in (1000.0, 1100.0, 1166.0)],
     )
-    assert [a.get("code") for a in answers[:2]] == ["not_an_image", "bad_message"]
-    assert not any(a.get("fatal") for a in answers[:2])
-    assert answers[2]["type"] == "role"
+    assert [a.get("code") for a in answers[1:3]] == ["not_an_image", "bad_message"]
+    assert not any(a.get("fatal") for a in answers[1:3])
+    assert answers[3]["type"] == "role"
     assert [r.pose.identity for r in results][-1] == "receiver"
 
 
@@ -493,10 +494,11 @@ def test_only_role_frames_may_be_longer_than_other_text_messages(tmp_path: Path)
     big = role_frame(data=noisy_jpeg())
     assert len(json.dumps(big)) > MAX_TEXT_BYTES
     padded = page_landmarks(RECEIVER[0], 1100.0, None) | {"pad": "x" * MAX_TEXT_BYTES}
-    answers, _, _ = socket_run(tmp_path, roles=True, messages=[big, padded])
-    assert answers[0]["type"] == "role"
-    assert answers[1]["code"] == "too_big"
-    assert answers[1]["fatal"]
+    first = page_landmarks(RECEIVER[0], 950.0, None)  # role times are placed after landmarks'
+    answers, _, _ = socket_run(tmp_path, roles=True, messages=[first, big, padded])
+    assert answers[1]["type"] == "role"
+    assert answers[2]["code"] == "too_big"
+    assert answers[2]["fatal"]
 
 
 @pytest.mark.parametrize(

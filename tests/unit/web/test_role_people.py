@@ -42,8 +42,12 @@ def role_people(ms: float = 1000.0, people: list[Any] | None = None, **over: Any
     return {"v": 1, "type": "role_people", "ms": ms, "size": [W, H], "people": rows} | over
 
 
-def never_ahead(ms: float) -> bool:
-    return False
+def never_ahead(ms: float) -> str | None:
+    return None
+
+
+def far(ms: float) -> str | None:
+    return "lie ahead of the server's clock" if ms > 5000.0 else None
 
 
 def answered(raw: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +145,7 @@ def test_role_people_times_must_increase_and_not_run_ahead_of_the_servers_clock(
     assert not clock.ahead(1000.0 + 33.0 * 39, now)
     assert clock.ahead(1000.0 + 33.0 * 39 + 1000.0 * (MAX_AHEAD_S + 0.1), now)
     with pytest.raises(RoleFrameRefused, match="ahead of the server's clock"):
-        channel.offer_people(role_people(9000.0), lambda ms: clock.ahead(ms, now))
+        channel.offer_people(role_people(9000.0), lambda ms: clock.role_time(ms, now))
 
 
 def test_role_people_and_role_frames_share_one_flood_limit() -> None:
@@ -219,6 +223,32 @@ def test_without_the_people_files_the_session_page_says_pictures_go_to_the_serve
     assert "never leave" not in html
 
 
+def test_one_far_future_role_time_in_the_page_clocks_first_second_cannot_lock_the_roles() -> None:
+    """Red team (session 10): while the page clock was learning its delay, `ahead` said
+    False, so one role message at ms=1e308 (or Date.now()) was taken, and every later one,
+    not after it, refused for the socket's life: its landmarks unsure for good. Now a role
+    time is placed against the delay learnt so far (none before any landmarks), and each
+    refusal says why (the page shows it)."""
+    channel = RoleChannel(PageRoles(TwoPeople, decode_jpeg), lambda m: None)
+    clock = PageClock()
+    with pytest.raises(RoleFrameRefused, match="before any landmarks time"):
+        channel.offer_people(role_people(900.0), lambda ms: clock.role_time(ms, 49.9))
+    clock.place(1000.0, 50.0)  # the page's first landmarks
+    for far_ms in (1e308, 1.8e12, 3000.0):
+        with pytest.raises(RoleFrameRefused, match="ahead of the server's clock") as refused:
+            channel.offer_people(role_people(far_ms), lambda ms: clock.role_time(ms, 50.1))
+        assert refused.value.code == "bad_message"
+    channel.offer(role_frame(ms=1050.0), lambda ms: clock.role_time(ms, 50.1))  # warm-up
+    for k in range(1, 40):  # the clock learns its delay, then is placed
+        clock.place(1000.0 + 33.0 * k, 50.0 + 0.033 * k)
+    now = 50.0 + 0.033 * 39
+    with pytest.raises(RoleFrameRefused, match="ahead of the server's clock"):
+        channel.offer(role_frame(ms=1e308), lambda ms: clock.role_time(ms, now))
+    channel.offer_people(role_people(1000.0 + 33.0 * 39), lambda ms: clock.role_time(ms, now))
+    channel.offer(role_frame(ms=1000.0 + 33.0 * 40), lambda ms: clock.role_time(ms, now + 0.033))
+    assert channel.taken == {"role_frame": 2, "role_people": 1}
+
+
 def test_role_frames_and_role_people_keep_one_time_order_and_the_servers_clock() -> None:
     """Red team (session 10): the module said a role message's time must be after the
     previous role message's, frame or people, and not ahead of the server's clock; role
@@ -234,6 +264,6 @@ def test_role_frames_and_role_people_keep_one_time_order_and_the_servers_clock()
     with pytest.raises(RoleFrameRefused, match="times must increase"):
         channel.offer(role_frame(ms=2050.0))
     with pytest.raises(RoleFrameRefused, match="ahead of the server's clock"):
-        channel.offer(role_frame(ms=9000.0), lambda ms: ms > 5000.0)
-    channel.offer(role_frame(ms=2200.0), lambda ms: ms > 5000.0)  # a refusal moved nothing
+        channel.offer(role_frame(ms=9000.0), far)
+    channel.offer(role_frame(ms=2200.0), far)  # a refusal moved nothing
     assert channel.taken == {"role_frame": 2, "role_people": 1}

@@ -73,6 +73,9 @@ def test_the_phones_landmarks_are_not_judged_by_the_laptops_role_answer(tmp_path
         sid = start_session(client, camera=True)
         with laptop_and_phone(client, sid) as (laptop, phone):
             assert phone.receive_json()["roles"] is True
+            # Each socket's page clock is learnt from its landmarks: role times come after.
+            laptop.send_text(json.dumps(page_landmarks(RECEIVER[0], 1050.0, None)))
+            phone.send_text(json.dumps(page_landmarks(RECEIVER[0], 950.0, None)))
             phone.send_text(json.dumps(role_frame(1000.0, shade=5)))
             assert until(phone, lambda m: m["type"] == "role")["identity"] == "unsure"
             laptop.send_text(json.dumps(role_frame(1100.0, shade=200)))
@@ -82,5 +85,5 @@ def test_the_phones_landmarks_are_not_judged_by_the_laptops_role_answer(tmp_path
             phone.send_text(json.dumps(role_frame(1300.0, shade=200)))
             assert until(phone, lambda m: m["type"] == "role")["identity"] == "receiver"
             moment(phone, 1300.0)
-    assert [r.pose.identity for r in watches[0].results] == ["unsure"] * 7 + ["receiver"]
+    assert [r.pose.identity for r in watches[0].results] == ["unsure"] * 8 + ["receiver"]
     assert ByColour.opened == 1  # one detector for the session, shared by both views

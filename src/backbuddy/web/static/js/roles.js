@@ -23,6 +23,9 @@ const TICK_MS = 50;
 const BROKEN_AFTER = 3;
 // …or not loaded within this long (the pose model waits for it to start).
 const LOAD_TIMEOUT_MS = 20000;
+// The page's people detector not answering a frame within this long has hung (it neither
+// replies nor fails, and would be sent nothing more): role frames instead, at once.
+export const HANG_MS = 5000;
 
 // The crop adds this much of the receiver's box on each side (above: the head and arms).
 const PAD_SIDE = 0.25, PAD_TOP = 0.3, PAD_BOTTOM = 0.15;
@@ -115,6 +118,7 @@ export class RolePeople extends RoleFrames {
     super(video, send);
     this.worker = null;
     this.busy = false;
+    this.busySince = 0; // performance.now() when the frame being worked on was taken
     this.stats.inferMs = [];
     this.stats.where = "page";
   }
@@ -145,6 +149,12 @@ export class RolePeople extends RoleFrames {
 
   async capture() {
     const now = performance.now();
+    if (this.busy && now - this.busySince >= HANG_MS) {
+      // A hung worker answers nothing more: broken now, not after BROKEN_AFTER more frames.
+      this.failures = BROKEN_AFTER - 1;
+      this.found({ type: "failed", message: `it did not answer within ${HANG_MS / 1000} s` });
+      return;
+    }
     if (this.busy || !this.worker || (this.waiting && now - this.waiting.at < ANSWER_TIMEOUT_MS)) return;
     const { videoWidth: vw, videoHeight: vh } = this.video;
     if (!vw || !vh) return;
@@ -152,6 +162,7 @@ export class RolePeople extends RoleFrames {
     const ms = Math.round(now * 10) / 10;
     this.busy = true;
     this.asked = false; // this picture is taken after every want so far
+    this.busySince = now;
     let bitmap;
     try {
       bitmap = await createImageBitmap(this.video, {
