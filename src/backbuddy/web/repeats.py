@@ -21,8 +21,12 @@ import hashlib
 
 from backbuddy.domain.state import POSE_STALE_MIN_S
 
-#: Pictures remembered: one seen again among these is no new picture.
+#: Pictures remembered: one seen again among these, within `RECENT_S` of its last showing, is
+#: no new picture. A stalled client cycling a few buffers shows each again within a fraction
+#: of a second; a looping video (a test's fake camera, a slide show) only after its length,
+#: which at a low sending rate can still fall among the last eight.
 RECENT = 8
+RECENT_S = 1.0
 
 
 class Repeats:
@@ -30,7 +34,7 @@ class Repeats:
 
     def __init__(self, limit_s: float = POSE_STALE_MIN_S) -> None:
         self.limit_s = limit_s
-        self._seen: dict[bytes, None] = {}  # the last `RECENT` pictures' digests, oldest first
+        self._seen: dict[bytes, float] = {}  # the last `RECENT` pictures' digests → last seen
         self._since = 0.0  # when the newest new picture came
         self._told = False
         self._thawed = False
@@ -39,10 +43,12 @@ class Repeats:
         """Has no picture (`data`) unseen among the last few come for longer than the limit?
         `now`: server time, seconds."""
         digest = hashlib.blake2b(pixels_part(data), digest_size=16).digest()
-        if digest not in self._seen:
-            self._seen[digest] = None
-            if len(self._seen) > RECENT:
-                del self._seen[next(iter(self._seen))]
+        again = next(reversed(self._seen), None) == digest  # the very last picture, however late
+        last = self._seen.pop(digest, None)
+        self._seen[digest] = now  # newest last
+        if len(self._seen) > RECENT:
+            del self._seen[next(iter(self._seen))]
+        if not again and (last is None or now - last > RECENT_S):
             self._thawed = self._told
             self._since, self._told = now, False
             return False

@@ -182,3 +182,16 @@ def test_a_frozen_camera_that_cycles_through_a_few_old_pictures_is_frozen() -> N
     assert repeats.tell(0.6) is not None
     assert not repeats.frozen(next(pictures), 0.65)  # a new picture: the camera moves
     assert repeats.thawed()
+
+
+def test_a_looping_video_sent_slowly_is_no_frozen_camera_but_one_picture_is_however_slow() -> None:
+    """A fake camera looping a 2 s clip, sent at 4 pictures a second (a loaded page), shows
+    each picture again after 2 s: among the last eight, but no stalled buffer cycle (those come
+    back within a fraction of a second), so it is read as moving. The one same picture sent
+    every 1.5 s is still a frozen camera."""
+    loop = Repeats()
+    pictures = [bytes([i]) * 64 for i in range(8)]  # a 2 s loop at 4 a second
+    frozen = [loop.frozen(pictures[i % 8], i * 0.25) for i in range(48)]
+    assert not any(frozen)
+    same = Repeats()
+    assert [same.frozen(b"A" * 64, i * 1.5) for i in range(4)] == [False, True, True, True]
