@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,29 @@ def checked_page(browser: Browser) -> Iterator[Page]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     yield from checked_page(browser)
+
+
+@contextmanager
+def modules_alone(browser: Browser, origin: str) -> Iterator[Page]:
+    """A blank page at `origin` that serves the app's own `static/js` modules by file name:
+    one module tested alone, on a clock the test sets, with no server and no camera."""
+    js = ROOT / "src" / "backbuddy" / "web" / "static" / "js"
+    context = browser.new_context()
+    page = context.new_page()
+    page.route(
+        f"{origin}/**",
+        lambda route: route.fulfill(
+            body=(js / route.request.url.rsplit("/", 1)[-1]).read_text()
+            if route.request.url.endswith(".js")
+            else "<html></html>",
+            content_type="text/javascript" if route.request.url.endswith(".js") else "text/html",
+        ),
+    )
+    try:
+        page.goto(f"{origin}/")
+        yield page
+    finally:
+        context.close()
 
 
 def shot(page: Page, name: str) -> None:

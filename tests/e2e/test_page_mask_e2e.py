@@ -10,7 +10,6 @@ server's `ReceiverPose` fed the same looks gives the picture its MediaPipe would
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -22,7 +21,8 @@ from backbuddy.motion import people as P
 from backbuddy.motion.grey_mask import mask_rule
 from backbuddy.web.page_roles import PageRoles
 
-JS = Path(__file__).resolve().parents[2] / "src" / "backbuddy" / "web" / "static" / "js"
+from .conftest import modules_alone
+
 FPS = 30.0
 SCENE = 200  # the still scene's grey level: only the mask can change a pixel
 
@@ -102,22 +102,8 @@ def test_the_pages_grey_over_the_assistant_matches_the_servers_frame_by_frame(
     assert answers[0] is not None
     assert answers[0]["mask"] == mask_rule()
     server, crops, redraws = _server()
-    context = browser.new_context()
-    page = context.new_page()
-    page.route(
-        "http://mask.test/**",
-        lambda route: route.fulfill(
-            body=(JS / route.request.url.rsplit("/", 1)[-1]).read_text()
-            if route.request.url.endswith(".js")
-            else "<html></html>",
-            content_type="text/javascript" if route.request.url.endswith(".js") else "text/html",
-        ),
-    )
-    try:
-        page.goto("http://mask.test/")
+    with modules_alone(browser, "http://mask.test") as page:
         got = page.evaluate(PAGE, {"answers": answers, "w": W, "h": H, "scene": SCENE})
-    finally:
-        context.close()
     assert len(got["frames"]) == len(server)
     worst = []
     for f, (shown, crop, theirs) in enumerate(zip(got["frames"], crops, server, strict=True)):

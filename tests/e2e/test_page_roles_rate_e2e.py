@@ -30,7 +30,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 from backbuddy.adapters import video
 from backbuddy.web.page_landmarks import is_landmarks
 
-from .conftest import ROOT, Server, camera_browser
+from .conftest import ROOT, Server, camera_browser, modules_alone
 from .flows import start_session
 
 CLIP = ROOT / "tests" / "data" / "truth" / "hug_correct_setup_side_front_60_f34_with_m26.mp4"
@@ -302,18 +302,7 @@ def test_the_pages_role_frame_schedule_follows_next_ms_and_each_want_once(
     soon as the answer comes; a frame that timed out unanswered is replaced at once by a
     want, and that new frame serves the want: its answer's `next_ms` holds (before, the
     want was served a second time, a frame at once after that answer)."""
-    js = ROOT / "src" / "backbuddy" / "web" / "static" / "js" / "roles.js"
-    context = browser.new_context()
-    page = context.new_page()
-    page.route(
-        "http://roles.test/**",
-        lambda route: route.fulfill(
-            body=js.read_text() if route.request.url.endswith("roles.js") else "<html></html>",
-            content_type="text/javascript" if route.request.url.endswith(".js") else "text/html",
-        ),
-    )
-    try:
-        page.goto("http://roles.test/")
+    with modules_alone(browser, "http://roles.test") as page:
         steps = [
             ["tick", 1000],  # the first frame: taken at once
             ["answer", 1100, 1000, 400],
@@ -331,6 +320,4 @@ def test_the_pages_role_frame_schedule_follows_next_ms_and_each_want_once(
             ["tick", 4200],  # taken
         ]
         taken = page.evaluate(SCHEDULE, steps)
-    finally:
-        context.close()
     assert taken == [1000, 1500, 1650, 3700, 4200]

@@ -12,11 +12,9 @@ camera, no server, no model.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from playwright.sync_api import Browser
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import modules_alone
 
 #: Steps: the page clock (ms) at which `capture()` runs; returns the frames the worker got
 #: and the reasons `onBroken` was given, after each step.
@@ -46,21 +44,8 @@ HANG = """async (times) => {
 def test_a_hung_people_detector_counts_as_broken_and_role_frames_take_over(
     browser: Browser,
 ) -> None:
-    js = ROOT / "src" / "backbuddy" / "web" / "static" / "js" / "roles.js"
-    context = browser.new_context()
-    page = context.new_page()
-    page.route(
-        "http://roles.test/**",
-        lambda route: route.fulfill(
-            body=js.read_text() if route.request.url.endswith("roles.js") else "<html></html>",
-            content_type="text/javascript" if route.request.url.endswith(".js") else "text/html",
-        ),
-    )
-    try:
-        page.goto("http://roles.test/")
+    with modules_alone(browser, "http://roles.test") as page:
         after = page.evaluate(HANG, [1000, 2500, 5999, 6000])
-    finally:
-        context.close()
     assert after[0] == [1, []]  # the frame went to the worker
     assert after[1] == [1, []]  # still working on it: nothing more, nothing said
     assert after[2] == [1, []]  # just under 5 s: not yet
