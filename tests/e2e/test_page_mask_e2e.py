@@ -14,10 +14,9 @@ import base64
 import cv2
 import numpy as np
 from playwright.sync_api import Browser
-from tests.unit.adapters.test_receiver_pose import LOOKS_60, H, Replay, Seen, W
+from tests.unit.adapters.test_receiver_pose import LOOKS_60, H, Replay, W, replayed_step
 
 from backbuddy.adapters import receiver_pose as R
-from backbuddy.motion import people as P
 from backbuddy.motion.grey_mask import mask_rule
 from backbuddy.web.page_roles import PageRoles
 
@@ -61,12 +60,7 @@ PAGE = """async ({ answers, w, h, scene }) => {
 def _server() -> tuple[list[np.ndarray], list[R.Crop], int]:
     """The picture the server's MediaPipe is shown on each frame, the crop, and how many
     times the mask was drawn."""
-    detector = Replay(LOOKS_60)
-    first, _ = P.choose(detector.looks[0], P.RoleState())
-    assert first.receiver is not None
-    pose = Seen(first.people.keypoints[first.receiver])
-    est = R.ReceiverPose(detector, lambda: pose, every=4)  # type: ignore[arg-type]
-    pose.est = est
+    detector, pose, est = replayed_step()
     frame = np.full((H, W, 3), SCENE, np.uint8)
     crops = []
     for _ in range(4 * len(detector.looks)):

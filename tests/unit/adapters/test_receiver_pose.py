@@ -269,17 +269,24 @@ class Seen(FollowingPose):
         return super().estimate(rgb)
 
 
-def test_a_still_pair_gives_mediapipe_a_steady_picture_through_the_detectors_jitter() -> None:
-    """Before: every look redrew the grey mask from that look's keypoints, so on a still scene
-    the picture MediaPipe saw changed by whole grey limbs every 4th frame (a pixel from 200 to
-    127 at once), and its landmarks jumped by up to 2.4° of trunk lean: a false halt on a still
-    receiver. Now the mask stays while nobody truly moves, and a redraw fades in."""
+def replayed_step() -> tuple[Replay, Seen, R.ReceiverPose]:
+    """The server's two-person step on MoveNet's recorded looks at 60° (a look every 4th
+    frame), its MediaPipe a stand-in that records the picture it is shown."""
     detector = Replay(LOOKS_60)
     first, _ = P.choose(detector.looks[0], P.RoleState())
     assert first.receiver is not None
     pose = Seen(first.people.keypoints[first.receiver])
     est = R.ReceiverPose(detector, lambda: pose, every=4)  # type: ignore[arg-type]
     pose.est = est
+    return detector, pose, est
+
+
+def test_a_still_pair_gives_mediapipe_a_steady_picture_through_the_detectors_jitter() -> None:
+    """Before: every look redrew the grey mask from that look's keypoints, so on a still scene
+    the picture MediaPipe saw changed by whole grey limbs every 4th frame (a pixel from 200 to
+    127 at once), and its landmarks jumped by up to 2.4° of trunk lean: a false halt on a still
+    receiver. Now the mask stays while nobody truly moves, and a redraw fades in."""
+    detector, pose, est = replayed_step()
     frame = np.full((H, W, 3), 200, np.uint8)  # a still scene: only the mask can change it
     ids = []
     for _ in range(4 * len(detector.looks)):
