@@ -133,7 +133,7 @@ class PhoneConnection(Connection):
             if live.phone == "streaming":
                 live.phone = "paired" if self.phones.current(live.id) else "none"
                 live.publish_state()
-            self.outbox.put_nowait(None)
+            self.outbox.put(None)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sender, timeout=1.0)
 

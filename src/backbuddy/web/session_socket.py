@@ -47,6 +47,7 @@ from backbuddy.web.frames import (
     check_frame,
 )
 from backbuddy.web.live import FrameFailed, LiveSession
+from backbuddy.web.outbox import STALL_S, Outbox
 from backbuddy.web.page_landmarks import PageLandmarks, is_landmarks
 from backbuddy.web.page_pose import LandmarksRefused, PageClock, admit
 from backbuddy.web.page_roles import MAX_ROLE_TEXT_BYTES, RoleChannel, RoleFrameRefused, roles_of
@@ -92,7 +93,12 @@ class Connection:
         #: The page's microphone, once it sends audio (`audio_socket`).
         self.ears = ears or Ears(enabled=False)
         self.audio: AudioStream | None = None
-        self.outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        #: What waits to be sent, bounded (`outbox`: frame answers coalesce; a page that
+        #: reads nothing for `STALL_S` is let go).
+        self.outbox = Outbox()
+        #: The event loop's time since when the message being sent has waited (None: none).
+        self._sending_since: float | None = None
+        self.stalled = False
         #: The newest waiting frame (or page landmarks): how to analyse it, its seq, and
         #: whether it is quick enough to analyse on the event loop (`LiveSession.watch_frame`).
         self.pending: tuple[Job, int, bool] | None = None
@@ -114,11 +120,11 @@ class Connection:
         self.roles = None if roles is None else RoleChannel(view_of(roles), self.send, early=early)
 
     def send(self, message: dict[str, Any]) -> None:
-        self.outbox.put_nowait(message)
+        self.outbox.put(message)
 
     def hangup(self) -> None:
         """Close the socket once everything queued has been sent."""
-        self.outbox.put_nowait(None)
+        self.outbox.put(None)
 
     async def run(self) -> None:
         live = self.live
@@ -134,6 +140,9 @@ class Connection:
         sender = asyncio.create_task(self._sender())
         watcher = asyncio.create_task(self._watch_frames())
         looker = asyncio.create_task(self.roles.run()) if self.roles else None
+        running = asyncio.current_task()
+        assert running is not None
+        guard = asyncio.create_task(self._guard_sending(sender, running))
         violated = False
         try:
             await self._receive()
@@ -142,17 +151,24 @@ class Connection:
             await self._fatal(err)
         except WebSocketDisconnect:
             pass
+        except asyncio.CancelledError:
+            if not self.stalled:  # the server is stopping: not this page's doing
+                raise
+            running.uncancel()  # the guard's own cancel, taken: the socket ends as lost
         finally:
+            guard.cancel()
             watcher.cancel()
             if self.audio is not None:
                 self.audio.close()
             if looker is not None:
                 looker.cancel()
-            self.outbox.put_nowait(None)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(sender, timeout=1.0)
+            self.outbox.put(None)
+            if not self.stalled:  # (the guard cancelled a stalled page's sender)
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(sender, timeout=1.0)
             if not violated:
-                await live.page_gone("the page closed mid-session")
+                why = "the page stopped reading" if self.stalled else "the page closed"
+                await live.page_gone(f"{why} mid-session")
 
     def _attach(self) -> None:
         """hello, every cue so far, then the state: the page starts from what is stored."""
@@ -181,17 +197,36 @@ class Connection:
         live.send = live.hangup = None
         await live.interrupt_now(f"protocol error ({err.code}): {err}")
         self.send(schemas.ErrorOut(code=err.code, message=str(err), fatal=True).model_dump())
-        self.outbox.put_nowait(None)
+        self.outbox.put(None)
         await asyncio.sleep(0)
 
     async def _sender(self) -> None:
+        loop = asyncio.get_running_loop()
         while (message := await self.outbox.get()) is not None:
+            self._sending_since = loop.time()
             try:
                 await self.ws.send_text(json.dumps(message))
             except (WebSocketDisconnect, RuntimeError):
                 return
+            finally:
+                self._sending_since = None
         with contextlib.suppress(Exception):
             await self.ws.close(code=1008)
+
+    async def _guard_sending(self, sender: asyncio.Task[None], running: asyncio.Task[Any]) -> None:
+        """Let go of a page that reads nothing: a send that has waited `STALL_S` (the
+        buffers to the page are full) ends the socket, and the session halts and waits for
+        its page as for a lost one (`outbox`). Looked at a few times per `STALL_S`."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(STALL_S / 4)
+            since = self._sending_since
+            if since is not None and loop.time() - since >= STALL_S:
+                log.warning("session %s: the page read nothing for %g s", self.live.id, STALL_S)
+                self.stalled = True
+                sender.cancel()
+                running.cancel()  # `run` takes it as the page lost
+                return
 
     async def _receive(self) -> None:
         while True:
