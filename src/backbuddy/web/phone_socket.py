@@ -118,13 +118,23 @@ class PhoneConnection(Connection):
         watcher = asyncio.create_task(self._watch_frames())
         # The two-person step: the phone's page sends role frames as the laptop's would.
         looker = asyncio.create_task(self.roles.run()) if self.roles else None
+        running = asyncio.current_task()
+        assert running is not None
+        # A phone that reads nothing is let go as the laptop's page is (`outbox`): its frames
+        # stop, so a movement pauses for the stale camera.
+        guard = asyncio.create_task(self._guard_sending(sender, running))
         try:
             await self._receive()
         except ProtocolViolation as err:
             await self._fatal(err)
         except WebSocketDisconnect:
             pass
+        except asyncio.CancelledError:
+            if not self.stalled:
+                raise
+            running.uncancel()
         finally:
+            guard.cancel()
             watcher.cancel()
             if looker is not None:
                 looker.cancel()
@@ -134,8 +144,9 @@ class PhoneConnection(Connection):
                 live.phone = "paired" if self.phones.current(live.id) else "none"
                 live.publish_state()
             self.outbox.put(None)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(sender, timeout=1.0)
+            if not self.stalled:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(sender, timeout=1.0)
 
     async def _fatal(self, err: ProtocolViolation) -> None:
         """Halt the session, let the phone go, tell the phone and the laptop why (before the

@@ -26,6 +26,8 @@ from backbuddy.web import session_socket
 from backbuddy.web.frames import FrameResult
 from backbuddy.web.outbox import Outbox
 from backbuddy.web.page_landmarks import encode
+from backbuddy.web.phone import Phones
+from backbuddy.web.phone_socket import PhoneConnection
 from backbuddy.web.registry import Registry
 from backbuddy.web.session_socket import Connection
 
@@ -129,3 +131,25 @@ def test_a_page_that_reads_nothing_is_let_go_and_its_session_halts(
     frames = [m for m in seen["waiting"] if m["type"] == "frame"]
     assert len(frames) <= 1
     assert len(seen["waiting"]) < 20
+
+
+def test_a_phone_that_reads_nothing_is_let_go(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(session_socket, "STALL_S", 0.3)
+
+    def watch(technique: Technique, limits: Limits) -> Watch:
+        return Watch()
+
+    registry = Registry(Settings(db="unused"), store, watch, grace_s=30.0)  # type: ignore[arg-type]
+    seen: dict[str, Any] = {}
+
+    async def main() -> None:
+        (sid,) = start_live(registry, [True], days_back=3)
+        live = registry.sessions[sid]
+        phone = PhoneConnection(DeafPage(60), live, Phones(lambda _: True))  # type: ignore[arg-type]
+        await asyncio.wait_for(phone.run(), timeout=10.0)  # let go, not hung
+        seen["stalled"], seen["phone"] = phone.stalled, live.phone
+        await live.interrupt_now("the test is over")
+
+    run_apart(main)
+    # Let go: its frames no longer reach the camera watch (a movement pauses for them).
+    assert seen == {"stalled": True, "phone": "none"}
