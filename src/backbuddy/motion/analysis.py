@@ -219,10 +219,10 @@ def technique_hint(a: Analysis) -> str | None:
     if not n:
         return None
     return (
-        f"No technique was named, so an upright person alone is never taken for the receiver "
-        f"(she may be the side-lying receiver's kneeling assistant): {n} of {len(lm)} frames "
-        "were not measured. If the clip shows the seated hug's receiver, add "
-        "`--technique seated_hug_extension`."
+        "No technique was named: without it an upright person is not taken for the receiver "
+        "(she may be a side-lying receiver's kneeling assistant), so "
+        f"{n} of {len(lm)} frames were not measured. If the clip shows the seated hug's "
+        "receiver, add `--technique seated_hug_extension`."
     )
 
 
