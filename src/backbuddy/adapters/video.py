@@ -37,6 +37,8 @@ MAX_IMAGE_PIXELS = 100_000_000
 #: adds hand-offs; a 640-pixel frame decodes in well under a millisecond anyway), and
 #: `prefetch` already overlaps decoding with pose estimation. The frames are the same.
 DECODE_THREADS = 1
+#: A frame's presentation time this close to `index / fps` is that time (rounding only).
+SAME_TIME_S = 1e-6
 #: Frame rate assumed when a file does not state one.
 DEFAULT_FPS = 30.0
 
@@ -231,7 +233,9 @@ class FrameTimes:
         if self.origin is not None and ms is not None and math.isfinite(ms):
             own = (ms - self.origin) / 1000.0
             if own > self.t:
-                t = own
+                # a constant rate's time is `index / fps` to the bit, as before (the
+                # presentation time in ms differs from it by rounding only)
+                t = index / self.fps if abs(own - index / self.fps) < SAME_TIME_S else own
         self.index, self.t = index, t
         return t
 
