@@ -188,7 +188,7 @@ def _open_video(p: Path, max_side: int) -> VideoSource:
     count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     w, h = _scaled_size(first.shape[1], first.shape[0], max_side)
     info = VideoInfo(str(p), fps, count if count > 0 else None, w, h)
-    state = {"first": first, "first_ms": cap.get(cv2.CAP_PROP_POS_MSEC)}
+    state: dict[str, Any] = {"first": first, "first_ms": cap.get(cv2.CAP_PROP_POS_MSEC)}
 
     def frames() -> Iterator[Frame]:
         bgr = state.pop("first", None)
@@ -226,10 +226,8 @@ class FrameTimes:
 
     def at(self, index: int, ms: float | None) -> float:
         """The time of frame `index`, whose presentation time OpenCV gave as `ms`."""
-        if self.index < 0:
-            t = index / self.fps
-        else:
-            t = self.t + (index - self.index) / self.fps
+        # without a time of its own: a frame after the last one timed (or from the start)
+        t = index / self.fps if self.index < 0 else self.t + (index - self.index) / self.fps
         if self.origin is not None and ms is not None and math.isfinite(ms):
             own = (ms - self.origin) / 1000.0
             if own > self.t:

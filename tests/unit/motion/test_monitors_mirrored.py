@@ -24,7 +24,9 @@ CLIP = Path(__file__).resolve().parents[2] / "data" / "mirrored"
 JERK_FRAME = 52
 
 
-def test_a_receiver_lying_on_the_side_the_truth_run_never_showed_is_refused_and_told_which() -> None:
+def test_a_receiver_lying_on_the_side_the_truth_run_never_showed_is_refused_and_told_which() -> (
+    None
+):
     z = np.load(CLIP / "side_correct_jerk_front_floor_m26_mirrored.npz")
     lm = Landmarks(z["image"], z["world"], z["t"], (int(z["size"][0]), int(z["size"][1])))
     tech = techniques.get("side_lying_rotation")

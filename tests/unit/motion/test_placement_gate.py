@@ -349,9 +349,11 @@ def test_a_lying_region_opens_only_for_its_side_and_asks_for_it() -> None:
     assert pg.PlacementGate(LEFT).update(view, still, side=np.full(40, -1.0)).ok[-1]
     right = pg.PlacementGate(LEFT).update(view, still, side=np.full(40, 1.0))
     assert not right.ok.any()
-    assert right.side is not None and right.side[-1] == 1.0
+    assert right.side is not None
+    assert right.side[-1] == 1.0
     words = pg.hint(LEFT, (0.0, 7.0), True, side=1.0)
-    assert words is not None and "Lie on your left side" in words
+    assert words is not None
+    assert "Lie on your left side" in words
     assert pg.hint(LEFT, (30.0, 7.0), True, side=1.0) == words  # not "toward the feet"
     assert not pg.PlacementGate(LEFT).update(view, still).ok.any()  # never seen: shut
     unseen = np.full(40, np.nan)
