@@ -31,7 +31,7 @@ from backbuddy.domain.errors import (
     TransitionNotAllowed,
 )
 from backbuddy.domain.events import SYMPTOMS, Begin, Pop, Pose, Ready, Sensation, Stop, Tick
-from backbuddy.domain.rules import HALT_ON_SPEED_PHASES, MOVEMENT_PHASES
+from backbuddy.domain.rules import GIVEN_BACK_MAX, HALT_ON_SPEED_PHASES, MOVEMENT_PHASES
 from backbuddy.domain.state import I4_PAUSE_S, POSE_STALE_MAX_S
 from backbuddy.services.session_runner import TICK_S
 
@@ -200,7 +200,7 @@ def test_i3_no_move_beyond_range_and_such_loops_never_use_an_attempt(tid, outcom
 @given(technique_ids, outcomes, event_sequences())
 def test_i6_attempts_capped_pop_rests_the_region_no_pressure(tid, outcome, events):
     state = start(tid, outcome)
-    counted = 0
+    counted = moves = 0
     popped = False
     for s in replay(state, events):
         for cue in s.cues:
@@ -210,6 +210,9 @@ def test_i6_attempts_capped_pop_rests_the_region_no_pressure(tid, outcome, event
                 assert not popped, "no movement after a pop (region rests ≥ 20 min)"
         counted += sum(c.kind == "move" for c in s.cues)
         counted -= sum(c.kind == "pause" and wording.NOT_COUNTED in c.text for c in s.cues)
+        # attempts given back (cut short by the app) are bounded too: no endless movement
+        moves += sum(c.kind == "move" for c in s.cues)
+        assert moves <= state.limits.attempts + GIVEN_BACK_MAX
         if isinstance(s.event, Pop):
             # I6: a pop in any mode, even after the end, starts the region's rest
             popped = True

@@ -57,6 +57,10 @@ JSON = HERE / "regions.json"
 #: How far past the outermost valid placement the region may reach (degrees).
 GROW_DEG = 5.0
 MIRRORED = {"seated_hug_extension": True, "side_lying_rotation": False}
+#: The side every truth receiver lies on (tools/render_truth: "lying on the left side"): the
+#: region holds for it only (`PlacementRegion.lying_side`; a receiver on the other side is the
+#: mirror image, which MediaPipe reads differently: docs/accuracy.md, "The other side").
+LYING_SIDE = {"seated_hug_extension": None, "side_lying_rotation": "left"}
 START, END = "# placement:start", "# placement:end"
 
 
@@ -168,6 +172,7 @@ def _region(figs: dict[str, dict], technique: str, keep: set[str] | None) -> dic
             "azimuth_deg": None,
             "elevation_deg": None,
             "mirrored": mirrored,
+            "lying_side": LYING_SIDE[technique],
             "evidence": f"truth run: no placement met the goals; refused at {refused}",
         }
     box = [
@@ -218,6 +223,7 @@ def _region(figs: dict[str, dict], technique: str, keep: set[str] | None) -> dic
             "azimuth_deg": None,
             "elevation_deg": None,
             "mirrored": mirrored,
+            "lying_side": LYING_SIDE[technique],
             "evidence": f"truth run: valid at {', '.join(valid)}, but the gate reads it like a "
             f"refused placement; refused at {', '.join(refused)}",
         }
@@ -239,6 +245,7 @@ def _region(figs: dict[str, dict], technique: str, keep: set[str] | None) -> dic
         "azimuth_deg": [round(grown[0], 1), round(grown[1], 1)],
         "elevation_deg": [round(grown[2], 1), round(grown[3], 1)],
         "mirrored": mirrored,
+        "lying_side": LYING_SIDE[technique],
         "evidence": f"truth run (warm tracker): valid at {', '.join(kept)}{also}; "
         f"refused at {', '.join(refused)}",
     }
@@ -255,6 +262,7 @@ def block(reg: dict) -> str:  # type: ignore[type-arg]
             + "placement:  # no valid placement: every one is refused\n"
             + "  azimuth_deg: null\n  elevation_deg: null\n"
             + f"  mirrored: {'true' if reg['mirrored'] else 'false'}\n"
+            + _side(reg)
             + f'  evidence: "{reg["evidence"]}"\n'
             + END
         )
@@ -264,9 +272,16 @@ def block(reg: dict) -> str:  # type: ignore[type-arg]
         + f"  azimuth_deg: [{reg['azimuth_deg'][0]:g}, {reg['azimuth_deg'][1]:g}]\n"
         + f"  elevation_deg: [{reg['elevation_deg'][0]:g}, {reg['elevation_deg'][1]:g}]\n"
         + f"  mirrored: {'true' if reg['mirrored'] else 'false'}\n"
+        + _side(reg)
         + f'  evidence: "{reg["evidence"]}"\n'
         + END
     )
+
+
+def _side(reg: dict) -> str:  # type: ignore[type-arg]
+    """The region's `lying_side` line, for a lying technique."""
+    side = reg.get("lying_side")
+    return "" if side is None else f"  lying_side: {side}\n"
 
 
 def with_block(text: str, reg: dict) -> str:  # type: ignore[type-arg]

@@ -182,6 +182,8 @@ def _print(s: dict[str, Any]) -> None:
     if s["cut_short"]:
         console.print(f"[bold yellow]{cut_short_text(s)}[/]")
     _print_placement(s["placement"])
+    if s["hint"]:
+        console.print(f"[bold yellow]{s['hint']}[/]")
     if s["max_speed_deg_s"] is not None:
         console.print(f"highest speed of the primary measure: {s['max_speed_deg_s']:g} °/s")
     table = Table(title="Set-up checks (share of frames with a person that pass)")

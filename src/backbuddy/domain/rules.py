@@ -41,6 +41,11 @@ APP_PAUSES = frozenset(
     }
 )
 
+#: At most this many attempts a session are given back (I6): without a bound, a camera that
+#: failed in every movement let the receiver be moved again and again, each one "not counted"
+#: (red team, session 11). After them an attempt cut short by the app counts.
+GIVEN_BACK_MAX = 2
+
 Result = tuple[SessionState, tuple[Cue, ...]]
 
 
@@ -216,9 +221,15 @@ def pause(state: SessionState, t: float, reason: str, text: str) -> Result:
 
 def cut_short(state: SessionState, t: float, reason: str, text: str) -> Result:
     """Pause the movement under way; a pause the pair did not cause (APP_PAUSES) gives the
-    attempt back, so it does not count toward the cap (issue 12)."""
-    if reason in APP_PAUSES and state.phase_id in MOVEMENT_PHASES and state.attempts > 0:
-        state = replace(state, attempts=state.attempts - 1)
+    attempt back, so it does not count toward the cap (issue 12), up to `GIVEN_BACK_MAX` times
+    a session (I6: the movement is never repeated without end)."""
+    if (
+        reason in APP_PAUSES
+        and state.phase_id in MOVEMENT_PHASES
+        and state.attempts > 0
+        and state.given_back < GIVEN_BACK_MAX
+    ):
+        state = replace(state, attempts=state.attempts - 1, given_back=state.given_back + 1)
         text = f"{text} {wording.NOT_COUNTED}"
     return pause(state, t, reason, text)
 

@@ -54,6 +54,8 @@ class SessionState:
     phase_index: int = 0
     phase_started: float = 0.0
     attempts: int = 0
+    #: Attempts given back so far (cut short by a pause the pair did not cause; I6 caps them).
+    given_back: int = 0
     last_pose: Pose | None = None
     frame_times: tuple[float, ...] = ()
     resume_to: Literal["setup", "attempt"] = "setup"

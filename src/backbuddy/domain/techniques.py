@@ -138,12 +138,16 @@ class PlacementRegion(_Model):
     receiver's chest, 90 = the receiver's side (+ toward the receiver's left when seated, toward
     the head when lying); elevation 0 = level, + = the camera looks down on the receiver.
     `mirrored`: the body is symmetric for this technique, so the region holds for |azimuth|.
+    `lying_side`: the side every truth receiver lay on ("left": the right hip on top); the region
+    holds for that side only (the other is the mirror image, and MediaPipe does not read a
+    mirrored picture the same: red team, session 11). None: not a lying technique.
     Both ranges null: no placement of the truth run could be told valid, so every one is refused.
     """
 
     azimuth_deg: tuple[float, float] | None
     elevation_deg: tuple[float, float] | None
     mirrored: bool = False
+    lying_side: Literal["left", "right"] | None = None
     evidence: str = Field(min_length=1, description="which truth run the region comes from")
 
     @model_validator(mode="after")

@@ -29,6 +29,7 @@ from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.motion import angles
 from backbuddy.motion.landmarks import BoolArray, Landmarks
 from backbuddy.motion.monitors import Trace
+from backbuddy.motion.placement import LYING_INCLINE_DEG
 
 #: A moment of the same kind is flagged again only after this long without it.
 REARM_S = 0.5
@@ -71,6 +72,8 @@ class Analysis:
     moments: tuple[Moment, ...]
     #: How many frames the file's header promised (None: a still, a camera, or not said).
     header_frames: int | None = None
+    #: The technique was named (`--technique`), not chosen from the posture afterwards.
+    technique_named: bool = True
 
     @property
     def cut_short(self) -> bool:
@@ -196,8 +199,31 @@ def summarise(a: Analysis) -> dict[str, Any]:
         "measures": measures,
         "max_speed_deg_s": max_speed,
         "placement": placement_summary(a),
+        "hint": technique_hint(a),
         "events": [m.to_dict() for m in a.moments],
     }
+
+
+def technique_hint(a: Analysis) -> str | None:
+    """What to add when no technique was named and the two-person step left upright people
+    unmeasured: without the technique it never trusts a lone upright person (she may be a
+    side-lying receiver's kneeling assistant), so a clip of the hug's receiver alone reads as
+    nobody measured, and nothing said why (red team, session 11). None when nothing to add."""
+    if a.technique_named:
+        return None
+    lm = a.landmarks
+    incline = angles.trunk_incline_deg(lm)
+    with np.errstate(invalid="ignore"):
+        upright = lm.identity_unsure & np.isfinite(incline) & (incline <= LYING_INCLINE_DEG)
+    n = int(upright.sum())
+    if not n:
+        return None
+    return (
+        "No technique was named: without it an upright person is not taken for the receiver "
+        "(she may be a side-lying receiver's kneeling assistant), so "
+        f"{n} of {len(lm)} frames were not measured. If the clip shows the seated hug's "
+        "receiver, add `--technique seated_hug_extension`."
+    )
 
 
 def cut_short_text(summary: dict[str, Any]) -> str:

@@ -42,6 +42,7 @@ from backbuddy.domain.techniques import PlacementRegion, Technique, VideoNeeds
 from backbuddy.motion import (
     angles,
     checks,
+    joints,
     kinematics,
     placement,
     placement_gate,
@@ -130,13 +131,20 @@ class Trace:
         """What to change about the camera on frame `i` (None when its placement is fine)."""
         if self.placement.ok[i]:
             return None
-        return placement_gate.hint(self.region, *self._view_at(i), self._video_at(i))
+        return placement_gate.hint(
+            self.region, *self._view_at(i), self._video_at(i), self._side_at(i)
+        )
 
     def placement_picture(self, i: int) -> str | None:
         """The set-up page's picture for frame `i` (`placement_gate.picture`)."""
         if self.placement.ok[i]:
             return "accepted"  # what `picture` says for an open gate, without the view
-        return placement_gate.picture(self.region, *self._view_at(i), ok=False)
+        return placement_gate.picture(self.region, *self._view_at(i), False, self._side_at(i))
+
+    def _side_at(self, i: int) -> float:
+        """The receiver's top side as the gate last saw it on frame `i` (NaN: not asked)."""
+        side = self.placement.side
+        return float("nan") if side is None else float(side[i])
 
     def _view_at(self, i: int) -> tuple[tuple[float, float] | None, bool]:
         az, el = self.placement.azimuth[i], self.placement.elevation[i]
@@ -264,8 +272,17 @@ class PoseMonitor:
         out = self._monitor(lm.t, same, jump | unsure, epoch_segment, primary, held, fresh)
         out["tracked"] = np.where(unsure, detected & ~jump, out["tracked"])
         still = out["speed"] <= self.technique.limits.gentle_speed_deg_s
+        side = None
+        if placement_gate.top_side_of(self.technique.placement) is not None:
+            side = joints.top_side(lm, self.min_visibility)
         gate = self.placement.update(
-            view, still & same & ~unsure, lm.t, lm.size, forget=watch.moved, measure=read
+            view,
+            still & same & ~unsure,
+            lm.t,
+            lm.size,
+            forget=watch.moved,
+            measure=read,
+            side=side,
         )
         return Trace(
             t=lm.t,

@@ -18,6 +18,12 @@ picture where the technique needs one, a picture large enough for its checks, an
 steady enough on the still receiver for the primary measure to read small movements
 (`still_jitter`). Where they are not met the gate is shut whatever the view, and the hint says
 what to change first.
+
+A lying technique's region holds for the side its truth receivers lay on (`lying_side`): the
+gate stays shut until the still receiver is seen on that side (`joints.top_side`, carried over
+frames where it is not seen), and the hint asks for it (red team, session 11: every side-lying
+truth clip lies on the left side; the same clips mirrored, as a receiver on the right side looks,
+read a true 45 °/s jerk at 24 °/s, halted 5 frames late, from the one accepted placement).
 """
 
 from __future__ import annotations
@@ -64,6 +70,8 @@ class GateState:
     times: deque[float] = field(default_factory=deque)
     sorted_az: list[float] = field(default_factory=list)
     sorted_el: list[float] = field(default_factory=list)
+    #: The still receiver's top side as last seen (`joints.top_side`: +1 left hip on top).
+    side: float = math.nan
 
     def __post_init__(self) -> None:
         self.azimuth = deque(maxlen=self.window)
@@ -105,6 +113,9 @@ class GateTrace:
     size: tuple[int, int] | None = None
     jitter: FloatArray | None = None
     jitter_limit: float = 0.0
+    #: The receiver's top side as last seen (+1 left hip on top, −1 right, NaN unknown); None
+    #: where the region does not depend on it.
+    side: FloatArray | None = None
 
 
 class PlacementGate:
@@ -134,11 +145,14 @@ class PlacementGate:
         size: tuple[int, int] | None = None,
         forget: BoolArray | None = None,
         measure: FloatArray | None = None,
+        side: FloatArray | None = None,
     ) -> GateTrace:
         """`t`: the frames' times (s), `size`: the picture (width, height) and `measure`: the
         primary measure per frame, for the technique's `VideoNeeds`; without them a technique
         that has needs stays shut. `forget` marks frames where the camera was seen to move
-        (`view_watch`): the views read before them are dropped and the gate shuts."""
+        (`view_watch`): the views read before them are dropped and the gate shuts. `side`: the
+        receiver's top side per frame (`joints.top_side`), for a region with a `lying_side`;
+        without it such a region stays shut."""
         s = self._s
         n = still.shape[0]
         rate = self._rates(t, n)
@@ -159,10 +173,16 @@ class PlacementGate:
         bounds = (self._bounds(ENTER_MARGIN_DEG), self._bounds(-EXIT_MARGIN_DEG))
         mirrored = judged and bool(self.region and self.region.mirrored)
         min_samples = self.min_samples
+        want = top_side_of(self.region)
+        sides = [math.nan] * n if side is None or want is None else side.tolist()
+        side_out = [math.nan] * n
         for i in range(n):
             if forgets[i]:
                 s = self._s = GateState(self.window, times=s.times)  # the rate still holds
             a, e = azs[i], els[i]
+            if stills[i] and sides[i] == sides[i]:
+                s.side = sides[i]
+            side_out[i] = s.side
             if stills[i] and a == a and e == e:  # NaN != NaN
                 s.add(a, e)
                 if len(s.azimuth) >= min_samples:
@@ -175,7 +195,7 @@ class PlacementGate:
                         s.ok = box[0] <= az <= box[1] and box[2] <= est[1] <= box[3]
             if s.estimate is not None:
                 az_out[i], el_out[i] = s.estimate
-            ok[i] = (s.ok or not judged) and videos[i]
+            ok[i] = (s.ok or not judged) and videos[i] and (want is None or s.side == want)
         return GateTrace(
             np.array(ok, bool),
             np.array(az_out, np.float64),
@@ -186,6 +206,7 @@ class PlacementGate:
             size,
             jitter,
             self.video.max_still_jitter_deg,
+            None if want is None else np.array(side_out, np.float64),
         )
 
     def _rates(self, t: FloatArray | None, n: int) -> FloatArray:
@@ -244,6 +265,14 @@ class PlacementGate:
         return a_lo + margin, a_hi - margin, e_lo + margin, e_hi - margin
 
 
+def top_side_of(region: PlacementRegion | None) -> float | None:
+    """The `joints.top_side` reading of a receiver on the region's `lying_side` (lying on the
+    left side, the right hip is on top: −1); None when the region does not depend on it."""
+    if region is None or region.lying_side is None or region.none_valid:
+        return None
+    return -1.0 if region.lying_side == "left" else 1.0
+
+
 def _sorted_median(ordered: list[float]) -> float:
     """The median of sorted finite values: the middle one, or the mean of the middle two (as
     `np.median`, bit for bit)."""
@@ -286,6 +315,13 @@ def _median_mod_360(ordered: list[float]) -> float:
 NONE_VALID = (
     "From no camera placement tested so far can the camera follow this movement reliably, "
     "so the movement will not start with the camera watching."
+)
+
+
+#: The hint when the receiver lies on the side the region does not hold for.
+OTHER_SIDE = (
+    "Lie on your {side} side, facing the camera: the camera has been shown to follow this "
+    "movement only that way round so far."
 )
 
 
@@ -345,26 +381,35 @@ def hint(
     estimate: tuple[float, float] | None,
     lying: bool,
     video: str | None = None,
+    side: float = math.nan,
 ) -> str | None:
     """What to change, in plain English, when the estimate lies outside the region (after
-    `video`, the picture's own hint, when there is one); else None."""
-    place = " ".join(text for _, text in hint_parts(region, estimate, lying))
+    `video`, the picture's own hint, when there is one) or the receiver lies on the side the
+    region does not hold for (`side`: `joints.top_side` as last seen); else None."""
+    place = " ".join(text for _, text in hint_parts(region, estimate, lying, side))
     return " ".join(p for p in (video, place) if p) or None
 
 
 def picture(
-    region: PlacementRegion | None, estimate: tuple[float, float] | None, lying: bool, ok: bool
+    region: PlacementRegion | None,
+    estimate: tuple[float, float] | None,
+    lying: bool,
+    ok: bool,
+    side: float = math.nan,
 ) -> str | None:
     """The set-up page's picture for this hint: the first change asked for, `accepted` when the
     gate is open, None when nothing is known yet or no placement is valid (`PICTURES`)."""
     if ok:
         return "accepted"
-    parts = hint_parts(region, estimate, lying)
+    parts = hint_parts(region, estimate, lying, side)
     return parts[0][0] if parts and parts[0][0] in PICTURES else None
 
 
 def hint_parts(
-    region: PlacementRegion | None, estimate: tuple[float, float] | None, lying: bool
+    region: PlacementRegion | None,
+    estimate: tuple[float, float] | None,
+    lying: bool,
+    side: float = math.nan,
 ) -> list[tuple[str, str]]:
     """The changes to ask for, each as (picture kind, words); empty when nothing is to change.
 
@@ -374,6 +419,10 @@ def hint_parts(
     told only the sides it is outside of."""
     if region is not None and region.none_valid:
         return [("none_valid", NONE_VALID)]
+    want = top_side_of(region)
+    if want is not None and side == -want and region is not None:
+        # the views read are of the other side's picture: only the side is worth saying
+        return [("other_side", OTHER_SIDE.format(side=region.lying_side))]
     if region is None or estimate is None or region.contains(*estimate, margin=ENTER_MARGIN_DEG):
         return []
     m = ENTER_MARGIN_DEG if region.contains(*estimate) else 0.0

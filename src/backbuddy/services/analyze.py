@@ -150,6 +150,7 @@ def analyze(
         processing_fps=len(lm) / elapsed,
         moments=tuple(moments),
         header_frames=None if info.still else info.frames,
+        technique_named=technique is not None,
     )
 
 

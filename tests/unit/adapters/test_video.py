@@ -126,3 +126,18 @@ def test_quiet_stderr_hides_fd_2_and_gives_back_the_real_stream(
     captured = capfd.readouterr()
     assert "chatter" not in captured.err
     assert "progress" in captured.err
+
+
+def test_a_variable_frame_rate_clip_keeps_each_frames_own_time() -> None:
+    """Red team (session 11): phones record at a variable frame rate and the file states the
+    average (here 21.4 fps: 10 frames at 15 fps, then 20 at 30). Timed `index / fps`, the
+    30 fps stretch was spaced 47 ms instead of 33 and every speed there read at 0.71 of the
+    truth (a 40 °/s jerk at 28, under the hard limit)."""
+    clip = Path(__file__).resolve().parents[2] / "data" / "vfr_15_then_30fps.mp4"
+    with video.open_file(clip) as source:
+        assert source.info.fps == pytest.approx(150 / 7)  # the average the file states
+        times = [f.t for f in source]
+        again = [f.t for f in source]  # iterated again: the same times
+    want = [i * 2 / 30 for i in range(10)] + [(i + 10) / 30 for i in range(10, 30)]
+    assert times == pytest.approx(want, abs=1e-3)
+    assert again == pytest.approx(want, abs=1e-3)

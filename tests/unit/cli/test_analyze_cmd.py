@@ -35,6 +35,7 @@ KEYS = [
     "measures",
     "max_speed_deg_s",
     "placement",
+    "hint",
     "events",
 ]
 
@@ -142,6 +143,29 @@ def test_a_clip_cut_short_says_so_in_the_table_the_json_and_the_report(
     assert warning in text
     assert "cut short or damaged" in text
     assert warning in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_unsure_upright_frames_without_a_technique_say_what_to_add(
+    backbuddy: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Red team (session 11): without `--technique` the two-person step never trusts a lone
+    upright person, so a clip of the hug's receiver alone was measured nowhere and `analyze`
+    said nothing of why; now it names the option to add (and says nothing once it is named)."""
+
+    class Unsure(ReplayModel):
+        identity = "unsure"  # as the two-person step says of a lone upright person, unnamed
+
+    monkeypatch.setattr(mediapipe_pose, "PoseModel", Unsure)
+    s = _json(backbuddy("analyze", str(CLIP), "--json"))
+    assert s["hint"] is not None
+    assert "--technique seated_hug_extension" in s["hint"]
+    assert "50 of 50 frames were not measured" in s["hint"]
+    result = backbuddy("analyze", str(CLIP))
+    assert "--technique seated_hug_extension" in " ".join(result.output.split())
+    named = _json(backbuddy("analyze", str(CLIP), "--technique", "seated_hug_extension", "--json"))
+    assert named["hint"] is None
+    monkeypatch.setattr(mediapipe_pose, "PoseModel", ReplayModel)  # sure of the receiver
+    assert _json(backbuddy("analyze", str(CLIP), "--json"))["hint"] is None
 
 
 def test_the_table_for_people(backbuddy: Callable[..., Result]) -> None:

@@ -32,6 +32,7 @@ CHANGES = {
     "phase_index": 2,
     "phase_started": 11.0,
     "attempts": 2,
+    "given_back": 1,
     "last_pose": Pose(12.4),
     "frame_times": (12.3, 12.4),
     "resume_to": "attempt",

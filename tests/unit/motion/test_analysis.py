@@ -57,6 +57,7 @@ def test_summary_shape(hug: Technique) -> None:
         "measures",
         "max_speed_deg_s",
         "placement",
+        "hint",
         "events",
     ]
     assert s["frames"] == s["detected_frames"] == 240

@@ -332,3 +332,36 @@ def test_a_picture_too_unsteady_for_small_movements_keeps_the_gate_shut_and_says
         _view(0, 7, n), np.ones(n, bool), _times(30, n), (853, 480)
     )
     assert not unknown.ok.any()
+
+
+LEFT = PlacementRegion(
+    azimuth_deg=(-10, 10), elevation_deg=(0, 14), lying_side="left", evidence="test region"
+)
+
+
+def test_a_lying_region_opens_only_for_its_side_and_asks_for_it() -> None:
+    """Red team (session 11): every side-lying truth clip lies on the left side; on the right
+    (their mirror image) MediaPipe read a true jerk late from the accepted placement. Lying on
+    the left (the right hip on top: `joints.top_side` −1) the gate opens; on the right it stays
+    shut and the hint asks for the left side (the view's words would be about the wrong
+    picture); unseen, it waits; rolled over, it shuts again."""
+    view, still = _view(0, 7), np.ones(40, bool)
+    assert pg.PlacementGate(LEFT).update(view, still, side=np.full(40, -1.0)).ok[-1]
+    right = pg.PlacementGate(LEFT).update(view, still, side=np.full(40, 1.0))
+    assert not right.ok.any()
+    assert right.side is not None
+    assert right.side[-1] == 1.0
+    words = pg.hint(LEFT, (0.0, 7.0), True, side=1.0)
+    assert words is not None
+    assert "Lie on your left side" in words
+    assert pg.hint(LEFT, (30.0, 7.0), True, side=1.0) == words  # not "toward the feet"
+    assert not pg.PlacementGate(LEFT).update(view, still).ok.any()  # never seen: shut
+    unseen = np.full(40, np.nan)
+    unseen[:3] = -1.0  # seen on the left, then the hips hidden: still the left
+    assert pg.PlacementGate(LEFT).update(view, still, side=unseen).ok[-1]
+    gate = pg.PlacementGate(LEFT)
+    gate.update(view, still, side=np.full(40, -1.0))
+    assert not gate.update(view, still, side=np.full(40, 1.0)).ok.any()
+    # a region without a side (the hug, or LYING) never asks for one
+    assert pg.PlacementGate(LYING).update(view, still, side=np.full(40, 1.0)).ok[-1]
+    assert pg.hint(LYING, (0.0, 7.0), True, side=1.0) is None
