@@ -20,13 +20,14 @@ three readings' check agreement and wrong passes.)
   thigh length from the world skeleton's proportions) and `hybrid` (the thigh's image-plane
   components from pixels, its depth from the bone length with the world's sign, the trunk's
   depth from the world). Not used by the app: the figures behind docs/accuracy.md
-  ("The top knee under the assistant's hand").
+  ("The top knee under the assistant's hand, frame by frame").
 
 `--mask`: the two-person floor clips through the whole pipeline (as `receiver_truth.measures`)
-twice: as the app runs the two-person step, and with its grey mask over everyone but the
-receiver left off (`receiver_pose.masked` given no mask; an experiment, not a configuration the
-app has): check agreement, speed error, peak speed read, halt and halt-or-pause frames, false
-halt, share of frames unsure, frames acted on that are not the receiver's.
+as the app runs the two-person step, and with its grey mask over everyone but the receiver
+changed (`VARIANTS`: left off, drawn once, the receiver's cut-out wider; experiments, not
+configurations the app has): the top knee's 2D error, check agreement, speed error, peak speed
+read, halt and halt-or-pause frames, false halt, share of frames unsure, frames acted on that
+are not the receiver's.
 """
 
 from __future__ import annotations
@@ -166,8 +167,39 @@ HEADER = (
 )
 
 
-def unmasked_estimate(cid: str):  # type: ignore[no-untyped-def]
-    """As `receiver_truth.warm_estimate`, the grey mask left off (not cached)."""
+def _off(receiver_pose):  # type: ignore[no-untyped-def]
+    """The grey mask left off: every crop goes to MediaPipe as it is."""
+    masked = receiver_pose.masked
+    return "masked", lambda image, crop, mask: masked(image, crop, None)
+
+
+def _once(receiver_pose):  # type: ignore[no-untyped-def]
+    """The grey mask drawn once and never redrawn (unless the crop moves)."""
+    return "MaskBasis.same_drawing", lambda self, other: True
+
+
+def _wide_cutout(receiver_pose):  # type: ignore[no-untyped-def]
+    """The receiver's cut-out from the grey drawn twice as wide."""
+    body_mask = receiver_pose.body_mask
+
+    def others_mask(receiver, others, crop):  # type: ignore[no-untyped-def]
+        if not others:
+            return None
+        theirs = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), bool)
+        for kp, box in others:
+            theirs |= body_mask(kp, box, crop, scale=receiver_pose.OTHERS_SCALE)
+        return theirs & ~body_mask(*receiver, crop, scale=2.0)
+
+    return "others_mask", others_mask
+
+
+#: The grey mask's variants tried (`--mask`): the row's label → what is replaced in
+#: `adapters/receiver_pose.py` for the run (an experiment, not a configuration of the app).
+VARIANTS = {"off": _off, "drawn once": _once, "receiver cut-out ×2": _wide_cutout}
+
+
+def variant_estimate(cid: str, variant: str):  # type: ignore[no-untyped-def]
+    """As `receiver_truth.warm_estimate`, with one of `VARIANTS` (not cached)."""
     from degrade import frames
 
     from backbuddy.adapters import receiver_pose
@@ -177,8 +209,12 @@ def unmasked_estimate(cid: str):  # type: ignore[no-untyped-def]
     from backbuddy.motion.landmarks import stack
     from backbuddy.services.analyze import identity_unsure
 
-    masked = receiver_pose.masked
-    receiver_pose.masked = lambda image, crop, mask: masked(image, crop, None)
+    name, replacement = VARIANTS[variant](receiver_pose)
+    owner, attr = (
+        (receiver_pose.MaskBasis, "same_drawing") if "." in name else (receiver_pose, name)
+    )
+    saved = getattr(owner, attr)
+    setattr(owner, attr, replacement)
     rows, unsure, index, size = [], [], [], (0, 0)
     try:
         with receiver_pose.ReceiverPose(
@@ -192,7 +228,7 @@ def unmasked_estimate(cid: str):  # type: ignore[no-untyped-def]
                 index.append(i)
                 size = (rgb.shape[1], rgb.shape[0])
     finally:
-        receiver_pose.masked = masked
+        setattr(owner, attr, saved)
     return stack(rows, size, unsure), np.array(index)
 
 
@@ -253,7 +289,9 @@ def main(argv: list[str]) -> int:
         for cid in (c for c in ids if "_with_" in c):
             lm, index = receiver_truth.warm_estimate(cid, cache=CACHE)
             print(f"| `{cid}` | on (the app) | {pipeline(cid, lm, index)}", flush=True)
-            print(f"| | off | {pipeline(cid, *unmasked_estimate(cid))}", flush=True)
+            for variant in VARIANTS:
+                cells = pipeline(cid, *variant_estimate(cid, variant))
+                print(f"| | {variant} | {cells}", flush=True)
         return 0
     print(HEADER)
     for cid in ids:
