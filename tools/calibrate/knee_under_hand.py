@@ -193,9 +193,39 @@ def _wide_cutout(receiver_pose):  # type: ignore[no-untyped-def]
     return "others_mask", others_mask
 
 
+def _others(receiver_pose, scale: float, skip: frozenset[tuple[int, int]]):  # type: ignore[no-untyped-def]
+    """Everyone else's grey drawn at `scale` without the skeleton edges `skip`."""
+    body_mask = receiver_pose.body_mask
+
+    def others_mask(receiver, others, crop):  # type: ignore[no-untyped-def]
+        if not others:
+            return None
+        theirs = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), bool)
+        edges = receiver_pose.EDGES
+        receiver_pose.EDGES = tuple(e for e in edges if e not in skip)
+        try:
+            for kp, box in others:
+                theirs |= body_mask(kp, box, crop, scale=scale)
+        finally:
+            receiver_pose.EDGES = edges
+        return theirs & ~body_mask(*receiver, crop)
+
+    return "others_mask", others_mask
+
+
+#: The assistant's arms (COCO shoulder–elbow–wrist edges).
+ARMS = frozenset({(5, 7), (7, 9), (6, 8), (8, 10)})
+
+
 #: The grey mask's variants tried (`--mask`): the row's label → what is replaced in
 #: `adapters/receiver_pose.py` for the run (an experiment, not a configuration of the app).
-VARIANTS = {"off": _off, "drawn once": _once, "receiver cut-out ×2": _wide_cutout}
+VARIANTS = {
+    "off": _off,
+    "drawn once": _once,
+    "receiver cut-out ×2": _wide_cutout,
+    "others without arms": lambda rp: _others(rp, rp.OTHERS_SCALE, ARMS),
+    "others ×1.0": lambda rp: _others(rp, 1.0, frozenset()),
+}
 
 
 def variant_estimate(cid: str, variant: str):  # type: ignore[no-untyped-def]
