@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
+from paced import quick_techniques
 from playwright.sync_api import Browser, Page, expect
 
 from backbuddy.domain.state import EndReason
@@ -239,9 +240,22 @@ def test_end_for_a_click(page: Page, plain_server: Server) -> None:
     end_state(page, "Ended: a click — that area rests now", "36-end-pop")
 
 
-def test_done_after_every_attempt(page: Page, plain_server: Server) -> None:
+@pytest.fixture
+def quick_server(tmp_path: Path) -> Iterator[Server]:
+    """`plain_server` over the app's techniques with 1 s phases (`paced.quick_techniques`):
+    a whole session's pacing in about 10 s instead of 50."""
+    folder = quick_techniques(tmp_path / "techniques", seconds=1.0)
+    srv = start_server(tmp_path, camera=False, extra=("--techniques", str(folder)))
+    yield srv
+    if srv.process.poll() is None:
+        srv.kill()
+
+
+def test_done_after_every_attempt(page: Page, quick_server: Server) -> None:
     """A gentler session (a caution answer: 2 attempts) runs to its end on the breath pacing
-    alone (about 50 s): "Done — 2 attempts", never "Attempt 0", never a stale step."""
+    alone: "Done — 2 attempts", never "Attempt 0", never a stale step. Its phases last 1 s
+    each (`quick_server`): the page follows the engine's cues, whatever their length."""
+    plain_server = quick_server
     answer_screening(page, plain_server.url, yes=("postmenopausal_over_50",))
     expect(page.get_by_role("heading", name="Go ahead, gently")).to_be_visible()
     page.get_by_role("button", name="Go to set-up").click()  # this server has no camera watch
