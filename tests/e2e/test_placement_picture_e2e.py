@@ -2,10 +2,20 @@
 
 Debian's Chromium plays, as its camera, a rendered truth clip of the Seated Hug filmed
 straight from the front (a placement the gate refuses: "move the camera further to the
-receiver's side") for 6 s, then the same set-up filmed from the advised 60° (accepted) for
-6 s, looped: a camera moved round to the side and back. The picture beside the hint follows:
+receiver's side") for 12 s, then the same set-up filmed from the advised 60° (accepted) for
+12 s, looped: a camera moved round to the side and back. The picture beside the hint follows:
 the "round to the side" picture with its words while the camera is in front, the tick once
 it stands at the side; each with alt text, each loaded.
+
+Each stretch is long enough for the gate to settle within it however few frames the server
+gets: its windows count frames (sized for 30 a second), so after a cut the picture changed
+1.8 s into a stretch at 15 frames/s, 3.8 s at 7 and over 6 s at 4 (the server's camera watch
+on this clip, offline), and in a browser at load ~17 the tick-to-hint change took 6.7-8.7 s.
+With 6 s stretches a loaded run missed a stretch and waited a whole loop for the next (93 s;
+once a 90 s timeout). Pose runs on the server (`backbuddy-pose` = `server`): the picture is
+the server's gate whichever side runs the model, and this machine's page falls back to the
+server anyway, after loading its model and measuring itself for 4 s (that fallback is
+test_page_pose_e2e.py's).
 """
 
 from __future__ import annotations
@@ -33,8 +43,8 @@ def moved_camera(
     clip = tmp_path_factory.mktemp("moved-camera") / "moved.y4m"
     scale = "scale=360:480,setsar=1"
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-stream_loop", "2", "-i", str(FRONT)]
-        + ["-stream_loop", "2", "-i", str(SIDE), "-filter_complex"]
+        ["ffmpeg", "-loglevel", "error", "-y", "-stream_loop", "5", "-i", str(FRONT)]
+        + ["-stream_loop", "5", "-i", str(SIDE), "-filter_complex"]
         + [f"[0:v]{scale}[a];[1:v]{scale}[b];[a][b]concat=n=2:v=1[v]", "-map", "[v]"]
         + ["-pix_fmt", "yuv420p", "-r", "30", str(clip)],
         check=True,
@@ -70,6 +80,8 @@ def _picture_shown(page: Page, kind: str) -> dict[str, str]:
 
 
 def test_the_set_up_picture_follows_the_live_camera_hint(page: Page, server: Server) -> None:
+    page.goto(server.url)
+    page.evaluate("localStorage.setItem('backbuddy-pose', 'server')")
     start_session(page, server.url, camera=True)
     side = _picture_shown(page, "side")
     assert "further to the receiver's side" in side["caption"]
