@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
-from paced import quick_techniques
+from paced import QUICK_BREATH_IN, quick_techniques
 from playwright.sync_api import Browser, Page, expect
 
 from backbuddy.domain.state import EndReason
@@ -50,10 +50,18 @@ def size_id(size: dict[str, int]) -> str:
     return f"{size['width']}x{size['height']}"
 
 
+def quick_breath_in(tmp_path: Path) -> tuple[str, ...]:
+    """app_server options for the techniques with a 1 s breath-in (`paced.QUICK_BREATH_IN`):
+    these tests reach the movement cue, and need not wait the real 4 s breath for it."""
+    folder = quick_techniques(tmp_path / "techniques", QUICK_BREATH_IN)
+    return ("--techniques", str(folder))
+
+
 @pytest.fixture
 def plain_server(tmp_path: Path) -> Iterator[Server]:
-    """No camera watch: sessions pace on time and the pair confirms each set-up step."""
-    srv = start_server(tmp_path, camera=False)
+    """No camera watch: sessions pace on time and the pair confirms each set-up step. The
+    breath-in before a movement lasts 1 s (`quick_breath_in`), every other phase as written."""
+    srv = start_server(tmp_path, camera=False, extra=quick_breath_in(tmp_path))
     yield srv
     if srv.process.poll() is None:
         srv.kill()
@@ -295,13 +303,14 @@ def test_every_way_the_engine_ends_has_its_own_words(page: Page, plain_server: S
 def test_a_restart_mid_session_shows_one_state_and_its_aftercare(
     page: Page, tmp_path: Path, size: dict[str, int]
 ) -> None:
-    server = start_server(tmp_path, camera=False)
+    quick = quick_breath_in(tmp_path)
+    server = start_server(tmp_path, camera=False, extra=quick)
     again = None
     try:
         reach_the_movement(page, server.url)
         page.set_viewport_size(size)
         server.kill()
-        again = start_server(tmp_path, camera=False, again=server)
+        again = start_server(tmp_path, camera=False, again=server, extra=quick)
         expect(page.locator("#session")).to_have_attribute("data-mode", "gone", timeout=15000)
         to_top(page)
         expect(page.locator("#step-text")).to_have_text(CUT_SHORT)
