@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
-from paced import QUICK_BREATH_IN, quick_techniques
+from paced import quick_breath_in, quick_techniques
 from playwright.sync_api import Browser, Page, expect
 
 from backbuddy.domain.state import EndReason
@@ -48,13 +48,6 @@ def seen_shot(page: Page, name: str) -> None:
 
 def size_id(size: dict[str, int]) -> str:
     return f"{size['width']}x{size['height']}"
-
-
-def quick_breath_in(tmp_path: Path) -> tuple[str, ...]:
-    """app_server options for the techniques with a 1 s breath-in (`paced.QUICK_BREATH_IN`):
-    these tests reach the movement cue, and need not wait the real 4 s breath for it."""
-    folder = quick_techniques(tmp_path / "techniques", QUICK_BREATH_IN)
-    return ("--techniques", str(folder))
 
 
 @pytest.fixture

@@ -32,3 +32,10 @@ def quick_techniques(folder: Path, seconds: float | Mapping[str, float] = 1.0) -
     loaded = techniques.load_all(folder)
     assert loaded.keys() == techniques.load_all().keys()
     return folder
+
+
+def quick_breath_in(tmp: Path) -> tuple[str, ...]:
+    """`start_server(extra=...)` options for the techniques with a 1 s breath-in
+    (`QUICK_BREATH_IN`), written under `tmp`: for a test that reaches the movement cue and
+    need not wait the real 4 s breath for it."""
+    return ("--techniques", str(quick_techniques(tmp / "techniques", QUICK_BREATH_IN)))
