@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from paced import quick_breath_in
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from tests.support.paced import quick_breath_in
 from tests.support.servers import Server, start_server
 
 __all__ = ["BROWSER_ARGS", "CHROMIUM", "CLIP", "Server", "shot", "start_server"]
