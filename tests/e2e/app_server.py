@@ -12,6 +12,10 @@ as `backbuddy serve --workers N` starts them. `--live N` starts N sessions at st
 (ids 1..N, without the camera watch unless `--live-camera`, the last one
 `--live-days-back` days ago; see `tests/support/live_sessions.py`), so tests and
 benchmarks can drive several sessions of one server at once.
+
+`--techniques DIR` reads the techniques from DIR instead of the package's data (through the
+same loader and validation): a test that needs a whole session's pacing but not its real
+length gives copies with short phases (`tests/support/paced.py`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from fastapi import FastAPI
 
 from backbuddy.cli.serve_cmd import WS_DEFLATE, WS_MAX_BYTES, camera_watch
 from backbuddy.config import Settings
+from backbuddy.domain import techniques
 from backbuddy.web.app import create_app
 from backbuddy.web.tls import ensure
 from backbuddy.web.workers import Workers
@@ -67,10 +72,15 @@ def main() -> None:
     parser.add_argument("--no-listen", action="store_true", help="the server takes no audio")
     parser.add_argument("--tls", type=Path, default=None)
     parser.add_argument("--live-days-back", type=int, default=0)
+    parser.add_argument("--techniques", type=Path, default=None, help="technique YAMLs' folder")
     parser.add_argument(
         "--worker", default=None, help="INDEX:PORT,PORT,…:SECRET — one of several workers"
     )
     args = parser.parse_args()
+    if args.techniques:
+        folder = args.techniques.resolve()
+        techniques.load_all(folder)  # a bad file fails the start, with its error
+        techniques.default_dir = lambda: folder  # this process only: every reader goes there
     workers = None
     if args.worker:
         index, ports, secret = args.worker.split(":")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from tests.support.paced import quick_breath_in
 from tests.support.servers import Server, start_server
 
 __all__ = ["BROWSER_ARGS", "CHROMIUM", "CLIP", "Server", "shot", "start_server"]
@@ -61,6 +62,16 @@ def clip_y4m(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(tmp_path: Path) -> Iterator[Server]:
     """A fresh server and store per test: the history rules allow one session a day."""
     srv = start_server(tmp_path)
+    yield srv
+    if srv.process.poll() is None:
+        srv.kill()
+
+
+@pytest.fixture
+def quick_server(tmp_path: Path) -> Iterator[Server]:
+    """`server` over the app's techniques with a 1 s breath-in before each movement
+    (`paced.quick_breath_in`), for tests that only need to reach the movement cue."""
+    srv = start_server(tmp_path, extra=quick_breath_in(tmp_path))
     yield srv
     if srv.process.poll() is None:
         srv.kill()

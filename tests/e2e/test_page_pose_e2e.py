@@ -86,8 +86,9 @@ def watched(hug_browser: Browser) -> Iterator[Watched]:
 
 
 def test_the_page_runs_pose_itself_and_reaches_the_movement_cue(
-    watched: Watched, server: Server
+    watched: Watched, quick_server: Server
 ) -> None:
+    server = quick_server  # a 1 s breath-in before the movement cue (conftest)
     page = watched.page
     page.goto(server.url)
     page.evaluate("localStorage.setItem('backbuddy-pose', 'page')")

@@ -21,6 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from paced import quick_breath_in
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
 from backbuddy.web import tls
@@ -70,7 +71,9 @@ def phone_browser(
 
 @pytest.fixture
 def https_server(tmp_path: Path, certificates: tls.Certificates) -> Iterator[Server]:
-    srv = start_server(tmp_path, tls=certificates.folder)
+    # A 1 s breath-in before the movement cue (paced.quick_breath_in): the streaming test
+    # reaches it; the others never start a movement.
+    srv = start_server(tmp_path, tls=certificates.folder, extra=quick_breath_in(tmp_path))
     yield srv
     if srv.process.poll() is None:
         srv.kill()

@@ -2,10 +2,20 @@
 
 Debian's Chromium plays, as its camera, a rendered truth clip of the Seated Hug filmed
 straight from the front (a placement the gate refuses: "move the camera further to the
-receiver's side") for 6 s, then the same set-up filmed from the advised 60° (accepted) for
-6 s, looped: a camera moved round to the side and back. The picture beside the hint follows:
-the "round to the side" picture with its words while the camera is in front, the tick once
-it stands at the side; each with alt text, each loaded.
+receiver's side") for 8 s, then the same set-up filmed from the advised 60° (accepted) for
+12 s, then from the front again for 12 s, looped: a camera moved round to the side and back.
+The picture beside the hint follows: the "round to the side" picture with its words while
+the camera is in front, the tick once it stands at the side; each with alt text, each loaded.
+
+Each stretch after a move is long enough for the gate to settle within it however few frames
+the server gets: its windows count frames (sized for 30 a second), so after a cut the picture
+changed 1.8 s into a stretch at 15 frames/s, 3.8 s at 7 and over 6 s at 4 (the server's
+camera watch on this clip, offline), and in a browser at load ~17 the tick-to-hint change
+took 6.7-8.7 s. With 6 s stretches a loaded run missed a stretch and waited a whole loop for
+the next (93 s; once a 90 s timeout). Pose runs on the server (`backbuddy-pose` = `server`):
+the picture is the server's gate whichever side runs the model, and this machine's page falls
+back to the server anyway, after loading its model and measuring itself for 4 s (that
+fallback is test_page_pose_e2e.py's).
 """
 
 from __future__ import annotations
@@ -32,11 +42,16 @@ def moved_camera(
     need("ffmpeg")
     clip = tmp_path_factory.mktemp("moved-camera") / "moved.y4m"
     scale = "scale=360:480,setsar=1"
+    # Front 8 s (the first reading, from an empty window, is quick), side 12 s, front 12 s:
+    # looped, the front runs 20 s and the side 12 s (each clip is 2 s; -stream_loop k plays
+    # it k + 1 times).
+    plays = [(3, FRONT), (5, SIDE), (5, FRONT)]
+    inputs = [a for k, src in plays for a in ("-stream_loop", str(k), "-i", str(src))]
+    scaled = "".join(f"[{i}:v]{scale}[v{i}];" for i in range(len(plays)))
+    joined = "".join(f"[v{i}]" for i in range(len(plays))) + f"concat=n={len(plays)}:v=1[v]"
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-stream_loop", "2", "-i", str(FRONT)]
-        + ["-stream_loop", "2", "-i", str(SIDE), "-filter_complex"]
-        + [f"[0:v]{scale}[a];[1:v]{scale}[b];[a][b]concat=n=2:v=1[v]", "-map", "[v]"]
-        + ["-pix_fmt", "yuv420p", "-r", "30", str(clip)],
+        ["ffmpeg", "-loglevel", "error", "-y", *inputs, "-filter_complex", scaled + joined]
+        + ["-map", "[v]", "-pix_fmt", "yuv420p", "-r", "30", str(clip)],
         check=True,
     )
     browser = camera_browser(playwright, clip)
@@ -70,6 +85,8 @@ def _picture_shown(page: Page, kind: str) -> dict[str, str]:
 
 
 def test_the_set_up_picture_follows_the_live_camera_hint(page: Page, server: Server) -> None:
+    page.goto(server.url)
+    page.evaluate("localStorage.setItem('backbuddy-pose', 'server')")
     start_session(page, server.url, camera=True)
     side = _picture_shown(page, "side")
     assert "further to the receiver's side" in side["caption"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
+from paced import quick_breath_in, quick_techniques
 from playwright.sync_api import Browser, Page, expect
 
 from backbuddy.domain.state import EndReason
@@ -51,8 +52,9 @@ def size_id(size: dict[str, int]) -> str:
 
 @pytest.fixture
 def plain_server(tmp_path: Path) -> Iterator[Server]:
-    """No camera watch: sessions pace on time and the pair confirms each set-up step."""
-    srv = start_server(tmp_path, camera=False)
+    """No camera watch: sessions pace on time and the pair confirms each set-up step. The
+    breath-in before a movement lasts 1 s (`quick_breath_in`), every other phase as written."""
+    srv = start_server(tmp_path, camera=False, extra=quick_breath_in(tmp_path))
     yield srv
     if srv.process.poll() is None:
         srv.kill()
@@ -239,9 +241,22 @@ def test_end_for_a_click(page: Page, plain_server: Server) -> None:
     end_state(page, "Ended: a click — that area rests now", "36-end-pop")
 
 
-def test_done_after_every_attempt(page: Page, plain_server: Server) -> None:
+@pytest.fixture
+def quick_server(tmp_path: Path) -> Iterator[Server]:
+    """`plain_server` over the app's techniques with 1 s phases (`paced.quick_techniques`):
+    a whole session's pacing in about 10 s instead of 50."""
+    folder = quick_techniques(tmp_path / "techniques", seconds=1.0)
+    srv = start_server(tmp_path, camera=False, extra=("--techniques", str(folder)))
+    yield srv
+    if srv.process.poll() is None:
+        srv.kill()
+
+
+def test_done_after_every_attempt(page: Page, quick_server: Server) -> None:
     """A gentler session (a caution answer: 2 attempts) runs to its end on the breath pacing
-    alone (about 50 s): "Done — 2 attempts", never "Attempt 0", never a stale step."""
+    alone: "Done — 2 attempts", never "Attempt 0", never a stale step. Its phases last 1 s
+    each (`quick_server`): the page follows the engine's cues, whatever their length."""
+    plain_server = quick_server
     answer_screening(page, plain_server.url, yes=("postmenopausal_over_50",))
     expect(page.get_by_role("heading", name="Go ahead, gently")).to_be_visible()
     page.get_by_role("button", name="Go to set-up").click()  # this server has no camera watch
@@ -281,13 +296,14 @@ def test_every_way_the_engine_ends_has_its_own_words(page: Page, plain_server: S
 def test_a_restart_mid_session_shows_one_state_and_its_aftercare(
     page: Page, tmp_path: Path, size: dict[str, int]
 ) -> None:
-    server = start_server(tmp_path, camera=False)
+    quick = quick_breath_in(tmp_path)
+    server = start_server(tmp_path, camera=False, extra=quick)
     again = None
     try:
         reach_the_movement(page, server.url)
         page.set_viewport_size(size)
         server.kill()
-        again = start_server(tmp_path, camera=False, again=server)
+        again = start_server(tmp_path, camera=False, again=server, extra=quick)
         expect(page.locator("#session")).to_have_attribute("data-mode", "gone", timeout=15000)
         to_top(page)
         expect(page.locator("#step-text")).to_have_text(CUT_SHORT)

@@ -159,8 +159,9 @@ def test_each_symptom_button_halts_for_good_then_referral(
     shot(page, "11-history")
 
 
-def test_socket_killed_mid_session_leaves_no_movement_cue(page: Page, server: Server) -> None:
+def test_socket_killed_mid_session_leaves_no_movement_cue(page: Page, quick_server: Server) -> None:
     """Reach a movement cue (no camera watch: the cue comes on time), then kill the server."""
+    server = quick_server
     start_session(page, server.url, camera=False)
     page.get_by_role("button", name="We're in position").click()
     page.get_by_role("button", name="We're in position").click()
@@ -180,9 +181,10 @@ def test_socket_killed_mid_session_leaves_no_movement_cue(page: Page, server: Se
 
 
 def test_the_assistant_reports_resistance_and_the_movement_pauses(
-    page: Page, server: Server
+    page: Page, quick_server: Server
 ) -> None:
     """'Stop at the first resistance': the assistant's button pauses the attempt and holds."""
+    server = quick_server
     start_session(page, server.url, camera=False)
     page.get_by_role("button", name="We're in position").click()
     page.get_by_role("button", name="We're in position").click()

@@ -25,7 +25,9 @@ sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
 import degrade  # noqa: E402
 import measure  # noqa: E402
 
-pytestmark = [pytest.mark.slow]
+# One worker for the module: a clip's MediaPipe run under one condition is made once and
+# shared by the tests that read it (`phone_landmarks`).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("truth_phone")]
 
 
 def _meta(clip_id: str) -> dict[str, str]:
@@ -33,8 +35,19 @@ def _meta(clip_id: str) -> dict[str, str]:
 
 
 @cache
+def phone_landmarks(clip_id: str, condition: str):  # type: ignore[no-untyped-def]
+    """(Landmarks, source frame indices) of the clip made phone-like, MediaPipe run afresh."""
+    return degrade.landmarks(clip_id, degrade.PHONE[condition], cache=None)
+
+
+@cache
 def result(clip_id: str, condition: str) -> measure.ClipResult:
-    return measure.measure_clip(_meta(clip_id), cache=None, degradation=degrade.PHONE[condition])
+    return measure.measure_clip(
+        _meta(clip_id),
+        cache=None,
+        degradation=degrade.PHONE[condition],
+        source=phone_landmarks(clip_id, condition),
+    )
 
 
 @pytest.mark.parametrize(
@@ -85,10 +98,10 @@ def test_a_refused_placement_stays_refused_on_a_phone() -> None:
 
 
 def test_the_frame_rate_is_read_from_the_phone_frames_times() -> None:
-    lm, index = degrade.landmarks(
-        "hug_correct_jerk_side_front_60_m58", degrade.PHONE["phone_24fps_720p_portrait"]
-    )
-    trace = PoseMonitor(techniques.get("seated_hug_extension"), fps=24.0).update(lm)
+    """On the 24 fps phone's run that the noisy-floor test below reads too (one MediaPipe run
+    for both; the rate is read from the frames' times, whatever the clip)."""
+    lm, index = phone_landmarks("side_correct_setup_front_floor_m26", "phone_24fps_720p_landscape")
+    trace = PoseMonitor(techniques.get("side_lying_rotation"), fps=24.0).update(lm)
     assert trace.placement.rate is not None
     assert np.nanmedian(trace.placement.rate) == pytest.approx(24.0, abs=0.5)
     assert (index[: int(degrade.PRE_ROLL_S * 24)] == -1).all()
@@ -121,9 +134,7 @@ def test_under_sensor_noise_a_floor_jerk_still_halts_within_2_frames_and_only_th
 
 def _floor_setup(condition: str):  # type: ignore[no-untyped-def]
     """The still receiver on the mat, from the floor, after the 2 s still pre-roll."""
-    lm, _ = degrade.landmarks(
-        "side_correct_setup_front_floor_m26", degrade.PHONE[condition], cache=None
-    )
+    lm, _ = phone_landmarks("side_correct_setup_front_floor_m26", condition)
     return PoseMonitor(techniques.get("side_lying_rotation"), fps=30.0).update(lm)
 
 

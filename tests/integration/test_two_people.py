@@ -216,6 +216,16 @@ def _people_tracks(frames: list[np.ndarray]) -> list[list[tuple[int, np.ndarray]
     return out
 
 
+@cache
+def _sports2d_tracks() -> list[list[tuple[int, np.ndarray]]]:
+    """`_people_tracks` of the Sports2D demo, found once for both runs of the test below (the
+    same decoded frames through the same MoveNet give the same tracks: ~10 s of CPU each)."""
+    from backbuddy.adapters import video
+
+    with video.open_file(SPORTS2D) as src:
+        return _people_tracks([f.rgb for f in src])
+
+
 def _whose(lm: Landmarks, tracks: list[list[tuple[int, np.ndarray]]]) -> np.ndarray:
     """Per frame, the number of the person whose box holds the landmarks' torso (-1: none)."""
     px = lm.pixels()
@@ -251,7 +261,7 @@ def test_analyze_marks_every_change_of_the_measured_person_on_a_real_clip(two_pe
         # Named: with none, a lone upright person is never trusted (`analyze`), and this
         # clip's people are lone and upright most of the time.
         a = analyze(iter(frames), info, model, get("seated_hug_extension"))
-    who = _whose(a.landmarks, _people_tracks([f.rgb for f in frames]))
+    who = _whose(a.landmarks, _sports2d_tracks())
     # Frames given out as the receiver: landmarks, identity sure, no jump (from the front the
     # hug's primary measure is not visible, so `tracked` would leave out the frontal jumper).
     measured = np.flatnonzero(a.trace.same_person & ~a.trace.unsure & (who >= 0))

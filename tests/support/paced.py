@@ -1,0 +1,41 @@
+"""The app's own techniques with shorter breath phases, for browser tests that need a
+session's pacing (a phase, every attempt, the end) but not its real length (about 25 s an
+attempt). Only the phases' `seconds` change; the copies go through the same loader and
+validation as the package's files (`app_server.py --techniques DIR`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+
+from backbuddy.domain import techniques
+
+#: The breath-in before each movement: 1 s instead of 4, the rest as written. For tests that
+#: only need to reach the movement cue (the exhale it comes on keeps its 4 s).
+QUICK_BREATH_IN = {"breathe_in": 1.0}
+
+
+def quick_techniques(folder: Path, seconds: float | Mapping[str, float] = 1.0) -> Path:
+    """Copies of every technique file in `folder` whose phases last `seconds` (every phase),
+    or `seconds[phase id]` for the phases it names; validated as the app validates them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in sorted(techniques.default_dir().glob("*.yaml")):
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+        for phase in raw["phases"]:
+            if not isinstance(seconds, Mapping):
+                phase["seconds"] = seconds
+            elif phase["id"] in seconds:
+                phase["seconds"] = seconds[phase["id"]]
+        (folder / source.name).write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    loaded = techniques.load_all(folder)
+    assert loaded.keys() == techniques.load_all().keys()
+    return folder
+
+
+def quick_breath_in(tmp: Path) -> tuple[str, ...]:
+    """`start_server(extra=...)` options for the techniques with a 1 s breath-in
+    (`QUICK_BREATH_IN`), written under `tmp`: for a test that reaches the movement cue and
+    need not wait the real 4 s breath for it."""
+    return ("--techniques", str(quick_techniques(tmp / "techniques", QUICK_BREATH_IN)))
