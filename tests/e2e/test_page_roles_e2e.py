@@ -34,6 +34,9 @@ CLIP = ROOT / "tests" / "data" / "truth" / "hug_correct_setup_side_front_60_f34_
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 #: The engine's words for a pause over who is who (domain/wording.py IDENTITY_UNSURE).
 CANT_TELL = "can't tell the receiver from the assistant"
+#: …and for a move held back because the page's poses come too late (CAMERA_LAGGING): on a
+#: loaded box the page works out 3-5 poses a second, up to 1 s late (flaky11, 2026-11-27).
+LAGGING = "the camera is lagging"
 
 
 @pytest.fixture(scope="module")
@@ -104,28 +107,38 @@ def mode(page: Page) -> str:
 
 def to_the_first_move_or_an_honest_pause(page: Page, wait_s: float, name: str) -> None:
     """Through set-up (Resume, "We're in position" once every check passes) to the first
-    movement cue or the "can't tell" pause, for up to `wait_s`; an attempt begun by then gets
-    30 s more (its breath-in comes before its movement cue). Then, as the screen shows it
-    (`name`): the movement is "Attempt 1", or the pause said why, or set-up still says what
-    is wrong and never moved on."""
+    movement cue or an honest pause (the "can't tell" pause, or the camera lagging on a
+    loaded box), for up to `wait_s`; once the attempt cycle has begun, 30 s more (its
+    breath-in comes before its movement cue, and another pause is resumed). The receiver
+    sits still in this clip, so a halt is a false halt and fails at once. Then, as the
+    screen shows it (`name`): the movement is "Attempt 1", or the pause said why, or set-up
+    still says what is wrong and never moved on."""
     move = page.locator("#captions li.move")
-    cant_tell = page.locator("#captions li", has_text=CANT_TELL)
+    halt = page.locator("#captions li.halt")
+    honest = page.locator("#captions li", has_text=CANT_TELL).or_(
+        page.locator("#captions li", has_text=LAGGING)
+    )
     resume = page.get_by_role("button", name="Resume")
     ready = page.get_by_role("button", name="We're in position")
-    deadline = time.monotonic() + wait_s
-    while not (move.count() or cant_tell.count()) and time.monotonic() < deadline:
+    deadline, begun = time.monotonic() + wait_s, False
+    while not (move.count() or honest.count()):
+        assert not halt.count(), f"a still receiver was halted: {halt.all_inner_texts()}"
+        if not begun and mode(page) != "setup":  # the attempt cycle began: 30 s from now
+            begun, deadline = True, max(deadline, time.monotonic() + 30)
+        if time.monotonic() > deadline:
+            break
         if resume.is_visible():
             resume.click()
         elif page.evaluate(ALL_CHECKS_PASS) and ready.is_visible():
             ready.click()
         page.wait_for_timeout(500)
-    if not (move.count() or cant_tell.count()) and mode(page) == "attempt":
-        expect(move.or_(cant_tell).first).to_be_visible(timeout=30000)
     shot(page, name)
+    assert not halt.count(), f"a still receiver was halted: {halt.all_inner_texts()}"
     if move.count():
         expect(move.first).to_contain_text("Attempt 1")
-    elif not cant_tell.count():  # still in set-up: it says what is wrong, and never moved on
-        assert mode(page) == "setup"
+    elif not honest.count():  # still in set-up: it says what is wrong, and never moved on
+        captions = page.locator("#captions li").all_inner_texts()
+        assert mode(page) == "setup", f"neither a move nor an honest pause: {captions}"
         failing = page.locator("#checklist li:not(.ok)").count()
         hint = page.locator("#placement-note").inner_text().strip()
         assert failing or hint, "set-up neither moved on nor said what is wrong"

@@ -103,13 +103,17 @@ def camera_gate(state: SessionState, t: float) -> tuple[str, str] | None:
 
     In camera mode a move needs a fresh, tracked frame of the receiver (not the
     assistant), from a valid placement whose view is read (not re-read after the camera
-    moved), within range of the baseline, still, with the checks passing.
+    moved), within range of the baseline, still, with the checks passing. A last frame that
+    saw the pair but is too old says the camera lags (issue 12, item 4: a loaded laptop's page
+    sends 4 poses a second, up to 1 s late), not that it needs to see the receiver.
     """
     if not state.camera:
         return None
     last = state.last_pose
-    if last is None or pose_stale(state, t) or not last.tracked:
+    if last is None or not last.tracked:
         return "camera_not_ready", wording.CAMERA_NOT_READY
+    if pose_stale(state, t):
+        return "camera_lagging", wording.CAMERA_LAGGING
     view = _view_pause(last)
     if view is not None:
         return view

@@ -67,7 +67,6 @@ def test_a_fresh_good_frame_lets_the_move_cue_through(start):
 @pytest.mark.parametrize(
     "frames",
     [
-        pytest.param(lambda pair: pair.wait_until(4.5), id="stale: last frame 0.5 s old"),
         pytest.param(lambda pair: pair.wait_until(5.0, Pose(0, tracked=False)), id="untracked"),
         pytest.param(lambda pair: pair.wait_until(5.0, Pose(0, checks_ok=False)), id="checks"),
     ],
@@ -82,9 +81,22 @@ def test_the_move_is_withheld_when_the_camera_is_not_ready(start, frames):
     assert pair.state.attempts == 0
 
 
+@pytest.mark.parametrize("identity", ["receiver", "unsure"])
+def test_a_frame_too_old_at_the_move_says_the_camera_lags(start, identity):
+    """Issue 12, item 4: the last frame saw the pair but is older than the stale limit (a
+    loaded laptop's page sends 4 poses a second, up to 1 s late): the move is withheld in
+    words that say the camera lags, not that it must see the receiver in position."""
+    pair = start(camera=True)
+    said = pair.wait_until(4.5, Pose(0, identity=identity)) + pair.send(Tick(5.0))
+    assert said.of("move") == []
+    assert (said[-1].kind, said[-1].reason) == ("pause", "camera_lagging")
+    assert said[-1].text == wording.CAMERA_LAGGING
+    assert pair.state.attempts == 0
+
+
 def test_after_camera_not_ready_resume_rests_and_tries_the_same_attempt_again(start):
     pair = start(camera=True)
-    pair.wait_until(4.5)
+    pair.wait_until(5.0, Pose(0, checks_ok=False))
     pair.send(Tick(5.0))
     assert pair.send(Resume(6.0)).kinds == ["say", "pace", "say"]
     # rest 6-16, breathe in 16-20, mobilise at 20
@@ -98,7 +110,7 @@ def test_one_frame_turns_the_camera_on_for_the_rest_of_the_session(start):
     assert pair.state.camera
     said = pair.wait_until(5.0, frames=False)
     assert said.of("move") == []
-    assert said[-1].reason == "camera_not_ready"
+    assert said[-1].reason == "camera_lagging"  # it saw the receiver once, then nothing came
 
 
 # ── I4: movement never continues unseen ──────────────────────────────────────
@@ -132,7 +144,7 @@ def test_outside_movement_phases_a_missing_camera_only_matters_at_the_next_move(
     assert pair.send(Tick(2.0), Tick(3.0), Tick(4.9)) == []
     said = pair.send(Tick(5.0))
     assert said.kinds == ["pause"]
-    assert said[0].reason == "camera_not_ready"
+    assert said[0].reason == "camera_lagging"  # its last frame, in set-up, saw the receiver
 
 
 # ── I5: speed and range ──────────────────────────────────────────────────────
