@@ -29,8 +29,10 @@ makes the session not listening, says so, and pauses a movement (the steps where
 are on the receiver, `rules.hands_on`) with the attempt given back, as for a silent
 microphone. It happens once: the session is then not listening (the pages say "say stop to
 your partner") until a new microphone check, so a page cannot hold the session in a loop of
-pauses; Resume goes on as after any pause. A page within its rate (`AudioRate`: at most
-`AUDIO_AHEAD_S` of audio at once) cannot fill the backlog by itself.
+pauses; Resume goes on as after any pause. A listening model that breaks while the session
+listens (the voice-activity model raising: this stream then hears nothing more; Whisper failing
+on one utterance: a stop in it is lost) is listening lost in the same way. A page within its
+rate (`AudioRate`: at most `AUDIO_AHEAD_S` of audio at once) cannot fill the backlog by itself.
 """
 
 from __future__ import annotations
@@ -254,10 +256,27 @@ class AudioStream:
             loop.call_soon_threadsafe(self._heard.put_nowait, item)
 
     def _failed(self, loop: asyncio.AbstractEventLoop, reason: str) -> None:
+        """A listening model broke: this stream hears nothing more. While the session listens
+        that is listening lost like a silent microphone (`lost`: said, a movement pauses)."""
+
         def say() -> None:
             self.failed = reason
-            self.live.listening = False
-            self.send(schemas.ListeningOut(state="unavailable", message=reason).model_dump())
+            if self.live.listening:
+                self._lose(reason)
+            else:
+                self.send(schemas.ListeningOut(state="unavailable", message=reason).model_dump())
+
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(say)
+
+    def _unheard(self, loop: asyncio.AbstractEventLoop, err: BaseException) -> None:
+        """Whisper failed on one utterance: a stop in it is lost, as in dropped sound (said
+        once, a movement pauses); later utterances are heard again."""
+        why = f"some speech could not be recognised ({type(err).__name__}: {err})"
+
+        def say() -> None:
+            self.tell("not_listening", f"backbuddy {why}")
+            self._lose(why)
 
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(say)
@@ -305,7 +324,10 @@ class AudioStream:
     def _words_done(
         self, loop: asyncio.AbstractEventLoop, echo: bool, future: Future[Heard | None]
     ) -> None:
-        if future.cancelled() or future.exception() is not None:
+        if future.cancelled():
+            return
+        if (err := future.exception()) is not None:
+            self._unheard(loop, err)
             return
         heard = future.result()
         if heard is None and self.ears.problem is not None:

@@ -129,11 +129,20 @@ class Connection:
     async def run(self) -> None:
         live = self.live
         async with live.lock:  # after any event in flight (a halt as the last page left)
-            if live.gone:  # let go while this socket was being admitted
-                message = f"session {live.id} is not running"
-                error = schemas.ErrorOut(code="unknown_session", message=message, fatal=True)
+            # Let go, or another tab attached while this socket was being admitted (both
+            # passed the gate's check before either attached): one page per session.
+            refusal = (
+                ("unknown_session", f"session {live.id} is not running", 4404)
+                if live.gone
+                else ("already_connected", "this session is already open in another tab", 4409)
+                if live.send is not None
+                else None
+            )
+            if refusal is not None:
+                code, message, close = refusal
+                error = schemas.ErrorOut(code=code, message=message, fatal=True)
                 await self.ws.send_text(json.dumps(error.model_dump()))
-                await self.ws.close(code=4404)
+                await self.ws.close(code=close)
                 return
             self._attach()
         live.start_ticking()

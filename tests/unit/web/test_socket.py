@@ -130,6 +130,32 @@ def test_second_socket_is_refused_first_keeps_going(client: TestClient) -> None:
         assert until(first, lambda m: m.get("ref") == "r")["type"] == "cues"
 
 
+def test_two_tabs_opening_at_once_one_is_refused_and_closing_it_leaves_the_other_going(
+    client: TestClient,
+) -> None:
+    """Both sockets are let in while the session's lock is held (an event in flight as two
+    tabs open it): each passed the gate's "nobody attached" before either attached. Before,
+    both attached; the first to close then took the page from the session (its cues went
+    nowhere, a system stop, and the session was interrupted after the grace period while the
+    other tab was still open and pressing)."""
+    sid = start_session(client)
+    live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+    portal = client.portal  # type: ignore[attr-defined]
+    portal.call(live.lock.acquire)
+    url = f"{WS}/ws/session/{sid}"
+    with client.websocket_connect(url, headers=ORIGIN) as one:
+        with client.websocket_connect(url, headers=ORIGIN) as two:
+            portal.call(live.lock.release)
+            assert one.receive_json()["type"] == "hello"  # first in line for the lock
+            refused = two.receive_json()
+            assert refused["code"] == "already_connected", refused
+        # The refused tab is closed, as a user closes a duplicate; the first goes on.
+        one.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r"})
+        assert until(one, lambda m: m.get("ref") == "r")["type"] == "cues"
+        assert live.send is not None
+        assert live.runner.state.mode not in ("halted", "ended")
+
+
 def test_foreign_origin_is_refused(client: TestClient) -> None:
     sid = start_session(client)
     headers = {"origin": "http://evil.example"}
