@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,10 @@ def drained(box: Outbox) -> list[dict[str, Any] | None]:
     async def read() -> list[dict[str, Any] | None]:
         return [await box.get() for _ in range(len(box))]
 
-    return asyncio.run(read())
+    # Its own thread: a browser test earlier in this worker may leave an event loop running
+    # in the main thread (Playwright's sync API), where asyncio.run refuses to start.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, read()).result()
 
 
 def test_waiting_frame_answers_coalesce_and_nothing_else_is_dropped() -> None:
