@@ -10,11 +10,13 @@ frame:
    stays inside it, so MediaPipe's video-mode tracking and smoothing see a steady
    image), and every other person's body is greyed out: MediaPipe's person detector
    starts from a face, and the only face left is the receiver's. The grey mask is
-   steady too (`steady_basis`): it is redrawn only where a keypoint truly moved, not on
-   every look's detector jitter or a keypoint's score flickering across the threshold
-   (a redrawn mask changes MediaPipe's image, and its landmarks jumped by up to 2.4°
-   of trunk lean on a still receiver: a false halt, docs/accuracy.md). New grey fades in
-   over a few frames (`faded`); grey where the receiver moved to clears at once.
+   steady too (`steady_basis`): everyone else is redrawn only where a keypoint truly
+   moved, not on every look's detector jitter or a keypoint's score flickering across the
+   threshold (a redrawn mask changes MediaPipe's image, and its landmarks jumped by up to
+   2.4° of trunk lean on a still receiver: a false halt, docs/accuracy.md); the receiver's
+   cut-out follows the receiver smoothly (`follow_person`: held by the slack, it moved in
+   steps along the grey at the receiver's back, and so did the landmarks). New grey fades
+   in over a few frames (`faded`); grey where the receiver moved to clears at once.
 3. MediaPipe (the same bundled full model as the single-person path) runs on the
    crop; its 33 landmarks are mapped back to the full frame, its world landmarks
    (metres, hip-centred) need no mapping.
@@ -43,6 +45,7 @@ from backbuddy.adapters.looks import InLine, Looks
 from backbuddy.motion import people as P
 from backbuddy.motion.grey_mask import (
     FADE_FRAMES,
+    FOLLOW_S,
     HEAD_R,
     LIMB,
     MASK_FORGET_S,
@@ -184,6 +187,31 @@ def steady_person(drawn: Drawn, keypoints: F32, box: F32) -> Drawn:
     return Drawn(out, box, unseen)
 
 
+#: The share of the way the receiver's cut-out moves toward a look's keypoints (`FOLLOW_S` at
+#: 30 frames/s, a look every `EVERY` frames: 0.30).
+FOLLOW_SHARE = float(1.0 - np.exp(-EVERY / 30.0 / FOLLOW_S))
+
+
+def follow_person(drawn: Drawn, keypoints: F32, box: F32) -> Drawn:
+    """The receiver's cut-out after a look: a keypoint trusted now and drawn moves
+    `FOLLOW_SHARE` of the way to its new place (a slow movement then moves the cut-out a
+    little each look, not in slack-sized steps; the detector's jitter is damped); one newly
+    trusted takes its place; one no longer trusted keeps its place for `MASK_FORGET_LOOKS`.
+    The box follows alike."""
+    old = drawn.keypoints
+    now_ok = keypoints[:, 2] >= P.MIN_SCORE
+    was_ok = old[:, 2] >= P.MIN_SCORE
+    unseen = np.where(now_ok, 0, drawn.unseen + 1)
+    out = old.copy()
+    both = now_ok & was_ok
+    out[both, :2] += np.float32(FOLLOW_SHARE) * (keypoints[both, :2] - old[both, :2])
+    out[now_ok, 2] = keypoints[now_ok, 2]
+    out[now_ok & ~was_ok] = keypoints[now_ok & ~was_ok]
+    out[~now_ok & was_ok & (unseen >= MASK_FORGET_LOOKS), 2] = 0.0
+    followed = drawn.box + np.float32(FOLLOW_SHARE) * (box - drawn.box)
+    return Drawn(out, followed.astype(np.float32), unseen)
+
+
 @dataclass(frozen=True)
 class MaskBasis:
     """The people a crop's grey mask is drawn from: the receiver and everyone else."""
@@ -203,9 +231,9 @@ class MaskBasis:
 def steady_basis(
     kept: MaskBasis | None, receiver: tuple[F32, F32], others: list[tuple[F32, F32]]
 ) -> MaskBasis:
-    """The mask's people after a look (each as keypoints, box): every person kept steady
-    (`steady_person`) while the same people are seen; afresh when someone comes or goes or
-    moves by more than half their size."""
+    """The mask's people after a look (each as keypoints, box): everyone else kept steady
+    (`steady_person`) and the receiver's cut-out following (`follow_person`) while the same
+    people are seen; afresh when someone comes or goes or moves by more than half their size."""
     if kept is None or len(kept.others) != len(others):
         return MaskBasis(Drawn.fresh(*receiver), tuple(Drawn.fresh(*o) for o in others))
     pairs = []
@@ -215,7 +243,7 @@ def steady_basis(
         if _centre_gap(left[j].box, box) > 0.5:
             return MaskBasis(Drawn.fresh(*receiver), tuple(Drawn.fresh(*o) for o in others))
         pairs.append(steady_person(left.pop(j), kp, box))
-    return MaskBasis(steady_person(kept.receiver, *receiver), tuple(pairs))
+    return MaskBasis(follow_person(kept.receiver, *receiver), tuple(pairs))
 
 
 def _centre_gap(a: F32, b: F32) -> float:

@@ -24,6 +24,13 @@ MASK_FORGET_S = 4.0
 #: A redrawn mask replaces the old one over this many frames, blended (0.27 s at 30 frames/s):
 #: the landmarks then follow the change as a slow drift, not a step that reads as a jerk.
 FADE_FRAMES = 8
+#: The receiver's own cut-out is not held by the slack: it follows each look's keypoints
+#: smoothly, this far behind (the time constant of an exponential follow). Held, it moved in
+#: slack-sized steps while the receiver moved slowly (16 of the slow 60° hug's 19 redraws were
+#: the receiver's own keypoints), the grey bordering the receiver's back stepped with it, and
+#: MediaPipe's landmarks stepped too: a false halt on a true 5 °/s lean. 0.37 s: 0.3 of the
+#: way per look at 30 frames/s, a look every 4 frames (the slow hug then read 1.9 °/s off).
+FOLLOW_S = 0.37
 
 
 def mask_rule() -> dict[str, float]:
@@ -32,6 +39,7 @@ def mask_rule() -> dict[str, float]:
         "slack": MASK_SLACK,
         "forget_ms": MASK_FORGET_S * 1000.0,
         "fade_frames": float(FADE_FRAMES),
+        "follow_ms": FOLLOW_S * 1000.0,
         "min_score": MIN_SCORE,
         "limb": LIMB,
         "head_r": HEAD_R,

@@ -285,7 +285,10 @@ def test_a_still_pair_gives_mediapipe_a_steady_picture_through_the_detectors_jit
     """Before: every look redrew the grey mask from that look's keypoints, so on a still scene
     the picture MediaPipe saw changed by whole grey limbs every 4th frame (a pixel from 200 to
     127 at once), and its landmarks jumped by up to 2.4° of trunk lean: a false halt on a still
-    receiver. Now the mask stays while nobody truly moves, and a redraw fades in."""
+    receiver: up to 12 % of the grey (1,160 pixels) changed by a whole step in one frame. Now the
+    others' grey stays while nobody truly moves and a redraw fades in; the receiver's cut-out
+    follows the detector's (damped) jitter, so its edge may shift by a pixel: at most 1.3 %
+    of the grey here, a line along the receiver's outline, never a limb."""
     detector, pose, est = replayed_step()
     frame = np.full((H, W, 3), 200, np.uint8)  # a still scene: only the mask can change it
     ids = []
@@ -293,10 +296,11 @@ def test_a_still_pair_gives_mediapipe_a_steady_picture_through_the_detectors_jit
         est.estimate(frame)
         ids.append(est.identity)
     assert set(ids) == {"receiver"}
-    steps = [
-        int(np.abs(b - a).max()) for a, b in zip(pose.images[1:], pose.images[2:], strict=False)
-    ]
-    assert max(steps) <= 20, f"the picture jumped by {max(steps)} grey levels in one frame"
+    shares = []
+    for a, b in zip(pose.images[1:], pose.images[2:], strict=False):
+        grey = max(1, int((a[..., 0] < 192).sum()))
+        shares.append(float((np.abs(b - a).max(axis=2) > 20).sum()) / grey)
+    assert max(shares) <= 0.03, f"{max(shares):.1%} of the grey jumped in one frame"
 
 
 def _person() -> tuple[np.ndarray, np.ndarray]:
@@ -317,6 +321,30 @@ def test_a_keypoint_is_redrawn_only_when_it_moved_past_its_slack() -> None:
     moved = R.steady_person(drawn, head, box)
     assert moved.keypoints[P.NOSE, 0] == head[P.NOSE, 0]
     assert np.array_equal(moved.keypoints[P.NOSE + 5 :], kp[P.NOSE + 5 :])
+
+
+def test_the_receivers_cut_out_follows_a_slow_movement_a_little_each_look() -> None:
+    """Held by the slack like everyone else's, the receiver's cut-out stood still, then jumped
+    by over 3 % of the body at once: the grey bordering the receiver's back stepped, and so did
+    MediaPipe's landmarks (a false halt on the slow 60° hug). Now it follows each look: on a
+    lean of 0.5 % of the body per look it moves at most about that much per look, and it keeps
+    up (never over 2 % behind, past the first looks)."""
+    kp, box = _person()
+    length = float(max(box[2] - box[0], box[3] - box[1]))
+    kept = R.steady_basis(None, (kp, box), [(kp, box)])
+    steps, behind = [], []
+    for look in range(1, 40):
+        now = kp.copy()
+        now[:, 0] += 0.005 * length * look  # a slow, steady lean
+        basis = R.steady_basis(kept, (now, box), [(kp, box)])
+        steps.append(
+            float(np.abs(basis.receiver.keypoints[:, 0] - kept.receiver.keypoints[:, 0]).max())
+        )
+        behind.append(float(np.abs(now[:, 0] - basis.receiver.keypoints[:, 0]).max()))
+        kept = basis
+    assert max(steps) <= 0.006 * length, f"the cut-out jumped {max(steps) / length:.1%} in one look"
+    assert max(behind[10:]) <= 0.02 * length
+    assert kept.others[0].keypoints is not None and np.array_equal(kept.others[0].keypoints, kp)
 
 
 def test_a_keypoint_that_drops_under_the_threshold_is_kept_for_a_while_then_forgotten() -> None:
