@@ -5,9 +5,9 @@
 // landmarks on the receiver jumped with it (on the server: a still receiver false-halted at
 // 60°, docs/accuracy.md "The grey mask made the landmarks jump"). So, as the server does:
 // a mask keypoint moves only when the detector puts it more than `slack` of the person's size
-// away; one no longer trusted keeps its place for `forget_ms`; the receiver's own cut-out
-// follows each answer smoothly (time constant `follow_ms`; held by the slack, it moved in steps
-// along the grey at the receiver's back); new grey fades in over `fade_frames` frames; grey
+// away; one no longer trusted keeps its place for `forget_ms`; the receiver's own cut-out moves
+// past the smaller `follow_slack`, part of the way per answer (time constant `follow_ms`; held
+// by the slack, it moved in steps along the grey at the receiver's back); new grey fades in over `fade_frames` frames; grey
 // where the receiver moved to clears at once.
 // The rule's figures come with every role answer (`role.mask`, from motion/grey_mask.py,
 // which the server's mask reads too), so page and server cannot drift apart.
@@ -18,8 +18,8 @@ const EDGES = [[5, 6], [5, 7], [7, 9], [6, 8], [8, 10], [5, 11], [6, 12], [11, 1
   [11, 13], [13, 15], [12, 14], [14, 16], [0, 5], [0, 6]];
 // Used only until an answer brings the server's rule (motion/grey_mask.py).
 export const DEFAULT_RULE = {
-  slack: 0.03, forget_ms: 4000, fade_frames: 8, follow_ms: 370, min_score: 0.3, limb: 0.06, head_r: 0.09,
-  others_scale: 1.3,
+  slack: 0.03, forget_ms: 4000, fade_frames: 8, follow_slack: 0.02, follow_ms: 370, min_score: 0.3,
+  limb: 0.06, head_r: 0.09, others_scale: 1.3,
 };
 
 // A person's long side in pixels (lying or not).
@@ -32,10 +32,10 @@ function fresh(kp, box, ms) {
 }
 
 // `drawn` after an answer's keypoints (receiver_pose.steady_person): a trusted keypoint within
-// `slack` of where it is drawn stays; one further, or not drawn, takes its new place; one no
-// longer trusted keeps its place for `forget_ms`. The same keypoints and box when nothing
-// changed (the mask need not be redrawn).
-export function steadyPerson(drawn, kp, box, ms, w, h, rule) {
+// `slack` of where it is drawn stays; one further moves `share` of the way to its new place;
+// one not drawn takes its place; one no longer trusted keeps its place for `forget_ms`. The
+// same keypoints and box when nothing changed (the mask need not be redrawn).
+export function steadyPerson(drawn, kp, box, ms, w, h, rule, slack = rule.slack, share = 1) {
   const length = sideOf(drawn.box, w, h);
   const trusted = (p) => p[2] >= rule.min_score;
   const seen = kp.map((p, i) => (trusted(p) ? ms : drawn.seen[i]));
@@ -43,10 +43,14 @@ export function steadyPerson(drawn, kp, box, ms, w, h, rule) {
   const out = drawn.kp.map((old, i) => {
     const now = kp[i];
     if (trusted(now)) {
-      const moved = Math.hypot((now[0] - old[0]) * w, (now[1] - old[1]) * h) > rule.slack * length;
-      if (!trusted(old) || moved) {
+      if (!trusted(old)) {
         changed = true;
         return now.slice();
+      }
+      if (Math.hypot((now[0] - old[0]) * w, (now[1] - old[1]) * h) > slack * length) {
+        changed = true;
+        if (share >= 1) return now.slice();
+        return [old[0] + share * (now[0] - old[0]), old[1] + share * (now[1] - old[1]), now[2]];
       }
     } else if (trusted(old) && ms - seen[i] >= rule.forget_ms) {
       changed = true;
@@ -57,24 +61,13 @@ export function steadyPerson(drawn, kp, box, ms, w, h, rule) {
   return changed ? { kp: out, box: box.slice(), seen, ms } : { ...drawn, seen, ms };
 }
 
-// The receiver's cut-out after an answer (receiver_pose.follow_person): a keypoint trusted now
-// and drawn moves 1 − e^(−Δt/follow_ms) of the way to its new place (Δt since the last answer:
-// 0.30 at the server's look every 4 frames at 30 frames/s); one newly trusted takes its place;
-// one no longer trusted keeps its place for `forget_ms`. The box follows alike.
-export function followPerson(drawn, kp, box, ms, rule) {
+// The receiver's cut-out after an answer (receiver_pose.follow_person): past `follow_slack`,
+// a keypoint moves 1 − e^(−Δt/follow_ms) of the way (Δt since the last answer: 0.30 at the
+// server's look every 4 frames at 30 frames/s), so a slow movement moves it a little each
+// answer, not in `slack`-sized steps along the grey that borders the receiver.
+export function followPerson(drawn, kp, box, ms, w, h, rule) {
   const share = 1 - Math.exp(-Math.max(0, ms - drawn.ms) / rule.follow_ms);
-  const trusted = (p) => p[2] >= rule.min_score;
-  const seen = kp.map((p, i) => (trusted(p) ? ms : drawn.seen[i]));
-  const out = drawn.kp.map((old, i) => {
-    const now = kp[i];
-    if (trusted(now)) {
-      if (!trusted(old)) return now.slice();
-      return [old[0] + share * (now[0] - old[0]), old[1] + share * (now[1] - old[1]), now[2]];
-    }
-    if (trusted(old) && ms - seen[i] >= rule.forget_ms) return [old[0], old[1], 0];
-    return old;
-  });
-  return { kp: out, box: drawn.box.map((v, i) => v + share * (box[i] - v)), seen, ms };
+  return steadyPerson(drawn, kp, box, ms, w, h, rule, rule.follow_slack, share);
 }
 
 // Distance between two boxes' centres in units of the first box's long side.
@@ -101,7 +94,7 @@ export function steadyBasis(kept, role, ms, w, h, rule) {
     if (centreGap(left[j].box, box, w, h) > 0.5) return afresh();
     pairs.push(steadyPerson(left.splice(j, 1)[0], kp, box, ms, w, h, rule));
   }
-  return { receiver: followPerson(kept.receiver, role.receiver, role.box, ms, rule), others: pairs };
+  return { receiver: followPerson(kept.receiver, role.receiver, role.box, ms, w, h, rule), others: pairs };
 }
 
 const samePerson = (a, b) => a.box.every((v, i) => v === b.box[i])
