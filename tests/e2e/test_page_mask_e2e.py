@@ -13,6 +13,7 @@ import base64
 
 import cv2
 import numpy as np
+import pytest
 from playwright.sync_api import Browser
 from tests.unit.adapters.test_receiver_pose import LOOKS_60, H, Replay, W, replayed_step
 
@@ -57,10 +58,10 @@ PAGE = """async ({ answers, w, h, scene }) => {
 }"""
 
 
-def _server() -> tuple[list[np.ndarray], list[R.Crop], int]:
+def _server(lean: float) -> tuple[list[np.ndarray], list[R.Crop], int]:
     """The picture the server's MediaPipe is shown on each frame, the crop, and how many
     times the mask was drawn."""
-    detector, pose, est = replayed_step()
+    detector, pose, est = replayed_step(lean)
     frame = np.full((H, W, 3), SCENE, np.uint8)
     crops = []
     for _ in range(4 * len(detector.looks)):
@@ -70,20 +71,21 @@ def _server() -> tuple[list[np.ndarray], list[R.Crop], int]:
     return [i[..., 0] for i in pose.images], crops, est.redraws
 
 
-def _answers() -> list[dict | None]:
+def _answers(lean: float) -> list[dict | None]:
     """The `role` message the page has on each frame: the server's answer to each look (page
     ms on a 30 frames/s clock), as `PageRoles.place` makes it."""
     roles = PageRoles(lambda: None, lambda b: np.zeros((1, 1, 3), np.uint8))  # type: ignore[arg-type,return-value]
     out: list[dict | None] = []
-    for i, people in enumerate(Replay(LOOKS_60).looks):
+    for i, people in enumerate(Replay(LOOKS_60, lean).looks):
         ms = 4 * i * 1000.0 / FPS
         out.append(roles.place(people, (W, H), ms).message())
         out.extend([None] * 3)
     return out
 
 
+@pytest.mark.parametrize("lean", [0.0, 0.004], ids=["still", "leaning"])
 def test_the_pages_grey_over_the_assistant_matches_the_servers_frame_by_frame(
-    browser: Browser,
+    browser: Browser, lean: float
 ) -> None:
     """Before, the page repainted its grey from each answer's keypoints at full strength, so a
     still pair's grey jumped with the detector's jitter and score flicker (the server's fix,
@@ -91,11 +93,13 @@ def test_the_pages_grey_over_the_assistant_matches_the_servers_frame_by_frame(
     a different picture from the server's (9 % of the grey off by a whole limb's fade, 12
     redraws for the server's 2). Now both keep the mask steady and fade new grey in, by the
     figures the server sends with each answer; the answer's scores are rounded down (a 0.2999
-    read 0.3 on the page and greyed a limb the server did not)."""
-    answers = _answers()
+    read 0.3 on the page and greyed a limb the server did not). Leaning: the receiver moving
+    slowly (0.4 % of her size per look), so the receiver's cut-out follows her on both sides
+    (`follow_person`, `followPerson`): part of the way per look, by the page's clock."""
+    answers = _answers(lean)
     assert answers[0] is not None
     assert answers[0]["mask"] == mask_rule()
-    server, crops, redraws = _server()
+    server, crops, redraws = _server(lean)
     with modules_alone(browser, "http://mask.test") as page:
         got = page.evaluate(PAGE, {"answers": answers, "w": W, "h": H, "scene": SCENE})
     assert len(got["frames"]) == len(server)

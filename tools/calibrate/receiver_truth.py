@@ -192,7 +192,12 @@ class ClipMeasures:
 
 
 #: The two-person step's sources: a change to any of them re-runs the cached clips.
-STEP_SOURCES = ("motion/people.py", "adapters/receiver_pose.py", "adapters/movenet.py")
+STEP_SOURCES = (
+    "motion/people.py",
+    "motion/grey_mask.py",
+    "adapters/receiver_pose.py",
+    "adapters/movenet.py",
+)
 
 
 def _step_key(cid: str, truth: Path) -> str:

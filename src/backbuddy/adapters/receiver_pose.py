@@ -10,11 +10,13 @@ frame:
    stays inside it, so MediaPipe's video-mode tracking and smoothing see a steady
    image), and every other person's body is greyed out: MediaPipe's person detector
    starts from a face, and the only face left is the receiver's. The grey mask is
-   steady too (`steady_basis`): it is redrawn only where a keypoint truly moved, not on
-   every look's detector jitter or a keypoint's score flickering across the threshold
-   (a redrawn mask changes MediaPipe's image, and its landmarks jumped by up to 2.4°
-   of trunk lean on a still receiver: a false halt, docs/accuracy.md). New grey fades in
-   over a few frames (`faded`); grey where the receiver moved to clears at once.
+   steady too (`steady_basis`): everyone else is redrawn only where a keypoint truly
+   moved, not on every look's detector jitter or a keypoint's score flickering across the
+   threshold (a redrawn mask changes MediaPipe's image, and its landmarks jumped by up to
+   2.4° of trunk lean on a still receiver: a false halt, docs/accuracy.md); the receiver's
+   cut-out follows the receiver in small moves (`follow_person`: held by the slack, it moved
+   in steps along the grey at the receiver's back, and so did the landmarks). New grey fades
+   in over a few frames (`faded`); grey where the receiver moved to clears at once.
 3. MediaPipe (the same bundled full model as the single-person path) runs on the
    crop; its 33 landmarks are mapped back to the full frame, its world landmarks
    (metres, hip-centred) need no mapping.
@@ -43,6 +45,8 @@ from backbuddy.adapters.looks import InLine, Looks
 from backbuddy.motion import people as P
 from backbuddy.motion.grey_mask import (
     FADE_FRAMES,
+    FOLLOW_S,
+    FOLLOW_SLACK,
     HEAD_R,
     LIMB,
     MASK_FORGET_S,
@@ -163,25 +167,44 @@ class Drawn:
         return cls(keypoints, box, np.zeros(len(keypoints), np.int64))
 
 
-def steady_person(drawn: Drawn, keypoints: F32, box: F32) -> Drawn:
-    """`drawn` updated by a look's `keypoints`: a trusted keypoint within its slack of where
-    it is drawn stays put; one that moved further, or was not drawn, takes its new place; one
-    no longer trusted keeps its last place for `MASK_FORGET_LOOKS`. The same object when
-    nothing changed (the mask need not be redrawn)."""
+def steady_person(
+    drawn: Drawn, keypoints: F32, box: F32, slack: float = MASK_SLACK, share: float = 1.0
+) -> Drawn:
+    """`drawn` updated by a look's `keypoints`: a trusted keypoint within its `slack` of where
+    it is drawn stays put; one that moved further moves `share` of the way to its new place;
+    one not drawn takes its place; one no longer trusted keeps its last place for
+    `MASK_FORGET_LOOKS`. The same object when nothing changed (the mask need not be redrawn)."""
     old = drawn.keypoints
     length = float(max(drawn.box[2] - drawn.box[0], drawn.box[3] - drawn.box[1]))
     now_ok = keypoints[:, 2] >= P.MIN_SCORE
     was_ok = old[:, 2] >= P.MIN_SCORE
-    moved = np.hypot(*(keypoints[:, :2] - old[:, :2]).T) > MASK_SLACK * length
-    take = now_ok & (~was_ok | moved)
+    moved = now_ok & was_ok & (np.hypot(*(keypoints[:, :2] - old[:, :2]).T) > slack * length)
+    take = now_ok & ~was_ok
     unseen = np.where(now_ok, 0, drawn.unseen + 1)
     drop = ~now_ok & was_ok & (unseen >= MASK_FORGET_LOOKS)
-    if not (take.any() or drop.any()):
+    if not (take.any() or moved.any() or drop.any()):
         return replace(drawn, unseen=unseen)
     out = old.copy()
+    if share >= 1.0:
+        out[moved] = keypoints[moved]
+    else:
+        out[moved, :2] += np.float32(share) * (keypoints[moved, :2] - old[moved, :2])
+        out[moved, 2] = keypoints[moved, 2]
     out[take] = keypoints[take]
     out[drop, 2] = 0.0
     return Drawn(out, box, unseen)
+
+
+#: The share of the way the receiver's cut-out moves per look (`FOLLOW_S` at 30 frames/s, a
+#: look every `EVERY` frames: 0.30).
+FOLLOW_SHARE = float(1.0 - np.exp(-EVERY / 30.0 / FOLLOW_S))
+
+
+def follow_person(drawn: Drawn, keypoints: F32, box: F32) -> Drawn:
+    """The receiver's cut-out after a look (`steady_person` with `FOLLOW_SLACK`, moving
+    `FOLLOW_SHARE` of the way): a slow movement moves it a little each look, not in 3 % steps
+    along the grey that borders the receiver; a still receiver's jitter does not move it."""
+    return steady_person(drawn, keypoints, box, FOLLOW_SLACK, FOLLOW_SHARE)
 
 
 @dataclass(frozen=True)
@@ -203,9 +226,9 @@ class MaskBasis:
 def steady_basis(
     kept: MaskBasis | None, receiver: tuple[F32, F32], others: list[tuple[F32, F32]]
 ) -> MaskBasis:
-    """The mask's people after a look (each as keypoints, box): every person kept steady
-    (`steady_person`) while the same people are seen; afresh when someone comes or goes or
-    moves by more than half their size."""
+    """The mask's people after a look (each as keypoints, box): everyone else kept steady
+    (`steady_person`) and the receiver's cut-out following (`follow_person`) while the same
+    people are seen; afresh when someone comes or goes or moves by more than half their size."""
     if kept is None or len(kept.others) != len(others):
         return MaskBasis(Drawn.fresh(*receiver), tuple(Drawn.fresh(*o) for o in others))
     pairs = []
@@ -215,7 +238,7 @@ def steady_basis(
         if _centre_gap(left[j].box, box) > 0.5:
             return MaskBasis(Drawn.fresh(*receiver), tuple(Drawn.fresh(*o) for o in others))
         pairs.append(steady_person(left.pop(j), kp, box))
-    return MaskBasis(steady_person(kept.receiver, *receiver), tuple(pairs))
+    return MaskBasis(follow_person(kept.receiver, *receiver), tuple(pairs))
 
 
 def _centre_gap(a: F32, b: F32) -> float:

@@ -24,6 +24,17 @@ MASK_FORGET_S = 4.0
 #: A redrawn mask replaces the old one over this many frames, blended (0.27 s at 30 frames/s):
 #: the landmarks then follow the change as a slow drift, not a step that reads as a jerk.
 FADE_FRAMES = 8
+#: The receiver's own cut-out is not moved in slack-sized steps: a keypoint past this smaller
+#: slack (above MoveNet's ≤ 0.016 jitter on a still person) moves part of the way each look,
+#: the part set by the time constant `FOLLOW_S` (0.30 of the way per look at 30 frames/s, a
+#: look every 4 frames). Held by `MASK_SLACK` like everyone else's, the cut-out moved in 3 %
+#: steps while the receiver moved slowly (16 of the slow 60° hug's 19 redraws were the
+#: receiver's own keypoints), the grey bordering the receiver's back stepped with it, and so
+#: did MediaPipe's landmarks: a false halt on a true 5 °/s lean. Following every look with no
+#: slack fixed that too, but redrew on every look's jitter, and the side-lying twist on the
+#: floor read 37.7 °/s off (7.7 held); a slack of 0.01 or 0.03 still false-halted the hug.
+FOLLOW_SLACK = 0.02
+FOLLOW_S = 0.37
 
 
 def mask_rule() -> dict[str, float]:
@@ -32,6 +43,8 @@ def mask_rule() -> dict[str, float]:
         "slack": MASK_SLACK,
         "forget_ms": MASK_FORGET_S * 1000.0,
         "fade_frames": float(FADE_FRAMES),
+        "follow_slack": FOLLOW_SLACK,
+        "follow_ms": FOLLOW_S * 1000.0,
         "min_score": MIN_SCORE,
         "limb": LIMB,
         "head_r": HEAD_R,

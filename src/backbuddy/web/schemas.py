@@ -261,14 +261,17 @@ class MaskRule(BaseModel):
     """How the page draws and keeps its grey over the others (`static/js/mask.js`): the
     server's own figures (`motion.grey_mask`): a keypoint trusted from `min_score`, moved past
     `slack` of the person's size, an untrusted one kept `forget_ms`, new grey faded in over
-    `fade_frames`; limbs `limb`, the head `head_r` of the body's long side, the others drawn
-    × `others_scale`."""
+    `fade_frames`; the receiver's own cut-out moves past `follow_slack` instead, part of the
+    way per answer (time constant `follow_ms`); limbs `limb`, the head `head_r` of the body's
+    long side, the others drawn × `others_scale`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     slack: float
     forget_ms: float
     fade_frames: int
+    follow_slack: float
+    follow_ms: float
     min_score: float
     limb: float
     head_r: float

@@ -5,8 +5,10 @@
 // landmarks on the receiver jumped with it (on the server: a still receiver false-halted at
 // 60°, docs/accuracy.md "The grey mask made the landmarks jump"). So, as the server does:
 // a mask keypoint moves only when the detector puts it more than `slack` of the person's size
-// away; one no longer trusted keeps its place for `forget_ms`; new grey fades in over
-// `fade_frames` frames; grey where the receiver moved to clears at once.
+// away; one no longer trusted keeps its place for `forget_ms`; the receiver's own cut-out moves
+// past the smaller `follow_slack`, part of the way per answer (time constant `follow_ms`; held
+// by the slack, it moved in steps along the grey at the receiver's back); new grey fades in over `fade_frames` frames; grey
+// where the receiver moved to clears at once.
 // The rule's figures come with every role answer (`role.mask`, from motion/grey_mask.py,
 // which the server's mask reads too), so page and server cannot drift apart.
 
@@ -16,23 +18,24 @@ const EDGES = [[5, 6], [5, 7], [7, 9], [6, 8], [8, 10], [5, 11], [6, 12], [11, 1
   [11, 13], [13, 15], [12, 14], [14, 16], [0, 5], [0, 6]];
 // Used only until an answer brings the server's rule (motion/grey_mask.py).
 export const DEFAULT_RULE = {
-  slack: 0.03, forget_ms: 4000, fade_frames: 8, min_score: 0.3, limb: 0.06, head_r: 0.09, others_scale: 1.3,
+  slack: 0.03, forget_ms: 4000, fade_frames: 8, follow_slack: 0.02, follow_ms: 370, min_score: 0.3,
+  limb: 0.06, head_r: 0.09, others_scale: 1.3,
 };
 
 // A person's long side in pixels (lying or not).
 const sideOf = (box, w, h) => Math.max((box[2] - box[0]) * w, (box[3] - box[1]) * h, 1);
 
-// One person as the mask draws them: keypoints (0..1, score), box, and per keypoint the
-// page ms at which the detector last trusted it.
+// One person as the mask draws them: keypoints (0..1, score), box, per keypoint the page ms
+// at which the detector last trusted it, and the page ms of the answer it was last updated by.
 function fresh(kp, box, ms) {
-  return { kp: kp.map((p) => p.slice()), box: box.slice(), seen: kp.map(() => ms) };
+  return { kp: kp.map((p) => p.slice()), box: box.slice(), seen: kp.map(() => ms), ms };
 }
 
 // `drawn` after an answer's keypoints (receiver_pose.steady_person): a trusted keypoint within
-// `slack` of where it is drawn stays; one further, or not drawn, takes its new place; one no
-// longer trusted keeps its place for `forget_ms`. The same keypoints and box when nothing
-// changed (the mask need not be redrawn).
-export function steadyPerson(drawn, kp, box, ms, w, h, rule) {
+// `slack` of where it is drawn stays; one further moves `share` of the way to its new place;
+// one not drawn takes its place; one no longer trusted keeps its place for `forget_ms`. The
+// same keypoints and box when nothing changed (the mask need not be redrawn).
+export function steadyPerson(drawn, kp, box, ms, w, h, rule, slack = rule.slack, share = 1) {
   const length = sideOf(drawn.box, w, h);
   const trusted = (p) => p[2] >= rule.min_score;
   const seen = kp.map((p, i) => (trusted(p) ? ms : drawn.seen[i]));
@@ -40,10 +43,14 @@ export function steadyPerson(drawn, kp, box, ms, w, h, rule) {
   const out = drawn.kp.map((old, i) => {
     const now = kp[i];
     if (trusted(now)) {
-      const moved = Math.hypot((now[0] - old[0]) * w, (now[1] - old[1]) * h) > rule.slack * length;
-      if (!trusted(old) || moved) {
+      if (!trusted(old)) {
         changed = true;
         return now.slice();
+      }
+      if (Math.hypot((now[0] - old[0]) * w, (now[1] - old[1]) * h) > slack * length) {
+        changed = true;
+        if (share >= 1) return now.slice();
+        return [old[0] + share * (now[0] - old[0]), old[1] + share * (now[1] - old[1]), now[2]];
       }
     } else if (trusted(old) && ms - seen[i] >= rule.forget_ms) {
       changed = true;
@@ -51,7 +58,16 @@ export function steadyPerson(drawn, kp, box, ms, w, h, rule) {
     }
     return old;
   });
-  return changed ? { kp: out, box: box.slice(), seen } : { ...drawn, seen };
+  return changed ? { kp: out, box: box.slice(), seen, ms } : { ...drawn, seen, ms };
+}
+
+// The receiver's cut-out after an answer (receiver_pose.follow_person): past `follow_slack`,
+// a keypoint moves 1 − e^(−Δt/follow_ms) of the way (Δt since the last answer: 0.30 at the
+// server's look every 4 frames at 30 frames/s), so a slow movement moves it a little each
+// answer, not in `slack`-sized steps along the grey that borders the receiver.
+export function followPerson(drawn, kp, box, ms, w, h, rule) {
+  const share = 1 - Math.exp(-Math.max(0, ms - drawn.ms) / rule.follow_ms);
+  return steadyPerson(drawn, kp, box, ms, w, h, rule, rule.follow_slack, share);
 }
 
 // Distance between two boxes' centres in units of the first box's long side.
@@ -60,8 +76,9 @@ function centreGap(a, b, w, h) {
   return Math.hypot(dx, dy) / sideOf(a, w, h);
 }
 
-// The mask's people after an answer (receiver_pose.steady_basis): each kept steady while
-// the same people are seen; afresh when someone comes or goes or moves by over half their size.
+// The mask's people after an answer (receiver_pose.steady_basis): everyone else kept steady and
+// the receiver's cut-out following while the same people are seen; afresh when someone comes
+// or goes or moves by over half their size.
 export function steadyBasis(kept, role, ms, w, h, rule) {
   const others = role.others.map((kp, i) => [kp, role.others_boxes[i]]);
   const afresh = () => ({
@@ -77,7 +94,7 @@ export function steadyBasis(kept, role, ms, w, h, rule) {
     if (centreGap(left[j].box, box, w, h) > 0.5) return afresh();
     pairs.push(steadyPerson(left.splice(j, 1)[0], kp, box, ms, w, h, rule));
   }
-  return { receiver: steadyPerson(kept.receiver, role.receiver, role.box, ms, w, h, rule), others: pairs };
+  return { receiver: followPerson(kept.receiver, role.receiver, role.box, ms, w, h, rule), others: pairs };
 }
 
 const samePerson = (a, b) => a.box.every((v, i) => v === b.box[i])
