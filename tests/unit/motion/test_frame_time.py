@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from backbuddy.domain import techniques
-from backbuddy.motion import frame_time, placement, placement_gate, still_jitter
+from backbuddy.motion import frame_time, monitors, placement, placement_gate, still_jitter
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.placement import View
 
@@ -120,3 +120,31 @@ def test_a_gap_in_the_frames_counts_as_one_slow_frame() -> None:
     gap itself (I4)."""
     periods = frame_time.periods_us([0.0, 1 / 30, 3.0 + 1 / 30, 3.0 + 2 / 30], 4, np.nan, 33_333)
     assert periods == [33_333, 33_333, round(frame_time.MAX_PERIOD_S * 1e6), 33_333]
+
+
+def test_the_live_monitor_at_5_frames_a_second_shuts_the_gate_within_the_stated_seconds() -> None:
+    """The whole live path (`PoseMonitor`, made for 30 frames/s as the camera watch makes it),
+    frame by frame: 6 s of the valid view's frames at 5 a second, then the camera in front.
+    Before, the picture still said "accepted" 3 s after the move (until the camera-move watch,
+    whose windows still count frames, saw it)."""
+    fps, hug = 5.0, techniques.get("seated_hug_extension")
+    image, world = [], []
+    for clip in (VALID, REFUSED):
+        z = np.load(DATA / f"{clip}.npz")
+        pick = np.resize(np.arange(0, len(z["t"]), 6), 30)
+        image.append(z["image"][pick].astype(np.float64))
+        world.append(z["world"][pick].astype(np.float64))
+    im, wo = np.concatenate(image), np.concatenate(world)
+    monitor = monitors.PoseMonitor(hug, fps=30.0, live=True)
+    ok = [
+        bool(
+            monitor.update(
+                Landmarks(im[i : i + 1], wo[i : i + 1], np.array([i / fps]), (360, 480))
+            ).placement.ok[0]
+        )
+        for i in range(len(im))
+    ]
+    assert ok[29], "open on the valid view"
+    shut = ok.index(False, 30) - 30
+    assert shut / fps <= placement_gate.WINDOW_S / 2 + 1.0 / fps
+    assert not any(ok[30 + shut :])
