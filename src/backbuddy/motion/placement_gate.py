@@ -2,7 +2,8 @@
 not, what should the pair change?
 
 `PlacementGate` keeps the last `WINDOW_S` of still frames' view estimates
-(`placement.estimate_view`) and opens only while their median lies inside the technique's
+(`placement.estimate_view`; seconds of the frames' own periods, `frame_time`, so they hold at
+any frame rate) and opens only while their median lies inside the technique's
 `PlacementRegion` (from the truth run, in the technique's YAML). Still = the same person, the
 primary measure slower than the gentle limit (a fast movement would read as a moving camera);
 the window is long (3 s), so the median follows a moved camera within seconds but barely a
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from backbuddy.domain.techniques import PlacementRegion, VideoNeeds
+from backbuddy.motion import frame_time
 from backbuddy.motion.landmarks import BoolArray, FloatArray
 from backbuddy.motion.placement import View
 from backbuddy.motion.still_jitter import JitterWatch
@@ -60,11 +62,13 @@ RATE_ARRAY_MIN = 16
 @dataclass
 class GateState:
     """The window of still views (in arrival order, and each kept sorted for its median: a
-    live frame adds one sample, so sorting 90 again each frame is wasted work)."""
+    live frame adds one sample, so sorting 90 again each frame is wasted work), each with its
+    frame's period (µs, `frame_time`): they add up to at most `WINDOW_S`."""
 
-    window: int
-    azimuth: deque[float] = field(init=False)
-    elevation: deque[float] = field(init=False)
+    azimuth: deque[float] = field(default_factory=deque)
+    elevation: deque[float] = field(default_factory=deque)
+    periods: deque[int] = field(default_factory=deque)
+    total_us: int = 0
     ok: bool = False
     estimate: tuple[float, float] | None = None
     times: deque[float] = field(default_factory=deque)
@@ -73,20 +77,24 @@ class GateState:
     #: The still receiver's top side as last seen (`joints.top_side`: +1 left hip on top).
     side: float = math.nan
 
-    def __post_init__(self) -> None:
-        self.azimuth = deque(maxlen=self.window)
-        self.elevation = deque(maxlen=self.window)
-
-    def add(self, azimuth: float, elevation: float) -> None:
-        """One still frame's view (finite), the oldest dropped once the window is full."""
-        az, el = self.azimuth, self.elevation
-        if len(az) == az.maxlen:
-            del self.sorted_az[bisect_left(self.sorted_az, az[0])]
-            del self.sorted_el[bisect_left(self.sorted_el, el[0])]
+    def add(self, azimuth: float, elevation: float, period_us: int) -> None:
+        """One still frame's view (finite) and period, the oldest dropped while the window
+        holds more than `WINDOW_S` (never the newest)."""
+        az, el, periods = self.azimuth, self.elevation, self.periods
         az.append(azimuth)
         el.append(elevation)
+        periods.append(period_us)
+        self.total_us += period_us
         insort(self.sorted_az, azimuth)
         insort(self.sorted_el, elevation)
+        while len(az) > 1 and frame_time.over(self.total_us, period_us, WINDOW_S):
+            del self.sorted_az[bisect_left(self.sorted_az, az.popleft())]
+            del self.sorted_el[bisect_left(self.sorted_el, el.popleft())]
+            self.total_us -= periods.popleft()
+
+    def enough(self, period_us: int) -> bool:
+        """Are `MIN_STILL_S` of still frames in (`period_us`: the newest one's)?"""
+        return frame_time.reaches(self.total_us, period_us, MIN_STILL_S)
 
     def median(self) -> tuple[float, float]:
         """(azimuth, elevation) medians of the window, as `np.median` gives them."""
@@ -126,9 +134,13 @@ class PlacementGate:
     ) -> None:
         self.region = region
         self.video = video or VideoNeeds()
+        #: The window and the least still frames at `fps` with even times (the windows are
+        #: seconds: at another rate they hold another count, `frame_time`).
         self.window = max(1, round(WINDOW_S * fps))
         self.min_samples = max(1, round(MIN_STILL_S * fps))
-        self._s = GateState(self.window)
+        self._nominal_us = frame_time.nominal_us(fps)
+        self._last_t = math.nan
+        self._s = GateState()
         limit = self.video.max_still_jitter_deg
         self._jitter = JitterWatch(limit, fps) if limit > 0 else None
 
@@ -156,12 +168,17 @@ class PlacementGate:
         s = self._s
         n = still.shape[0]
         rate = self._rates(t, n)
+        times = None if t is None else np.asarray(t, np.float64).tolist()
+        periods = frame_time.periods_us(times, n, self._last_t, self._nominal_us)
+        if times:
+            finite = [x for x in times if math.isfinite(x)]
+            self._last_t = finite[-1] if finite else self._last_t
         landscape = size is not None and size[0] >= size[1]
         video_ok = self._video_ok(rate, landscape, size)
         jitter = None
         if self._jitter is not None:
             seen = np.full(n, np.nan) if measure is None else measure
-            watched = self._jitter.update(seen, still, forget)
+            watched = self._jitter.update(seen, still, forget, periods)
             jitter, video_ok = watched.sigma, video_ok & watched.steady
         azs, els, stills = view.azimuth.tolist(), view.elevation.tolist(), still.tolist()
         forgets = [False] * n if forget is None else forget.tolist()
@@ -172,20 +189,19 @@ class PlacementGate:
         judged = self.region is not None
         bounds = (self._bounds(ENTER_MARGIN_DEG), self._bounds(-EXIT_MARGIN_DEG))
         mirrored = judged and bool(self.region and self.region.mirrored)
-        min_samples = self.min_samples
         want = top_side_of(self.region)
         sides = [math.nan] * n if side is None or want is None else side.tolist()
         side_out = [math.nan] * n
         for i in range(n):
             if forgets[i]:
-                s = self._s = GateState(self.window, times=s.times)  # the rate still holds
+                s = self._s = GateState(times=s.times)  # the rate still holds
             a, e = azs[i], els[i]
             if stills[i] and sides[i] == sides[i]:
                 s.side = sides[i]
             side_out[i] = s.side
             if stills[i] and a == a and e == e:  # NaN != NaN
-                s.add(a, e)
-                if len(s.azimuth) >= min_samples:
+                s.add(a, e, periods[i])
+                if s.enough(periods[i]):
                     s.estimate = est = s.median()
                     box = bounds[s.ok]  # hysteresis: `region.contains` with the margin
                     if box is None:
