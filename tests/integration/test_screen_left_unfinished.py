@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -78,11 +79,17 @@ def test_a_red_flag_then_leaving_keeps_the_block_and_no_everywhere_stays_blocked
         first.stdin.flush()
         # The block is stored when answered, before the next question: read up to the
         # line that says so, then press Ctrl-C at the next prompt.
+        # A process that never says so is killed (a bound, not a timing), and this fails.
+        guard = threading.Timer(60, first.kill)
+        guard.start()
         seen = []
-        while not seen or "The remaining questions follow." not in seen[-1]:
-            line = first.stdout.readline()
-            assert line, "".join(seen)
-            seen.append(line)
+        try:
+            while not seen or "The remaining questions follow." not in seen[-1]:
+                line = first.stdout.readline()
+                assert line, "".join(seen)
+                seen.append(line)
+        finally:
+            guard.cancel()
         first.send_signal(signal.SIGINT)
         rest, _ = first.communicate(timeout=120)
         out = "".join(seen) + rest
