@@ -33,7 +33,15 @@ from hypothesis import strategies as st
 
 from backbuddy.domain import blocks as blk
 from backbuddy.domain import escalation as esc
-from backbuddy.domain.screening import Answer, Question, severity
+from backbuddy.domain.errors import ScreeningInputError
+from backbuddy.domain.screening import (
+    Answer,
+    Question,
+    evaluate,
+    is_block,
+    outcome_so_far,
+    severity,
+)
 
 #: (question, answer) pairs that give a block for some technique: the red flags.
 RED_FLAGS = [
@@ -269,3 +277,68 @@ def test_a_red_flag_holds_when_the_clock_is_set_back_to_before_it(
         if severity(q.outcome(answer, technique)) >= severity("block_refer"):
             assert not effective(stored, again, technique, at - back).allows_session
             assert not effective(stored, None, technique, at - back).allows_session
+
+
+# ── a red flag answered and then left (Ctrl-C, end of input, a partial form) ──
+#: Before the wait of the shortest wait ends (cracked_today: 24 h).
+within_a_wait = st.integers(min_value=0, max_value=23 * 60).map(lambda m: timedelta(minutes=m))
+
+
+def asked_one_at_a_time(
+    order: list[Question], answers: dict[str, Answer], cut: int, technique: str, at: datetime
+) -> list[esc.ScreeningFact]:
+    """What the asker stores when the questions, in `order`, stop after `cut` answers:
+    the answers so far as soon as they block (kept), then what was given when it ended,
+    each only if the screening rule accepts it (an unfinished screening that does not
+    block is an input error: nothing stored)."""
+    stored: list[esc.ScreeningFact] = []
+    given: dict[str, Answer] = {}
+    for q in order[:cut]:
+        given[q.id] = answers[q.id]
+        if not stored and is_block(outcome_so_far(QUESTIONS, given, technique)):
+            stored.append(esc.ScreeningFact(at, dict(given)))
+    try:
+        evaluate(QUESTIONS, given, technique, at)
+    except ScreeningInputError:
+        return stored
+    return [*stored, esc.ScreeningFact(at, dict(given))]
+
+
+@given(
+    histories,
+    st.permutations(QUESTIONS.questions),
+    answer_sets(negative_weight=4),
+    st.integers(min_value=0, max_value=len(QUESTIONS.questions)),
+    st.sampled_from(QUESTIONS.techniques),
+    times,
+    within_a_wait,
+    answer_sets(),
+)
+def test_a_red_flag_answered_then_left_is_never_followed_by_a_clear_screening(
+    history: esc.History,
+    order: list[Question],
+    answers: dict[str, Answer],
+    cut: int,
+    technique: str,
+    at: datetime,
+    wait: timedelta,
+    again: dict[str, Answer],
+) -> None:
+    """Any answer order, any cut-off point: once the answers given block the technique,
+    that block is stored, and no later screening (any answers) lets a session start;
+    an unfinished screening with nothing that blocks stores nothing."""
+    given = {q.id: answers[q.id] for q in order[:cut]}
+    blocked = is_block(outcome_so_far(QUESTIONS, given, technique))
+    kept = asked_one_at_a_time(order, answers, cut, technique, at)
+    if cut < len(order) and not blocked:
+        assert kept == []
+        return
+    for fact in kept:
+        stored = evaluate(QUESTIONS, fact.answers, technique, at)
+        assert is_block(stored.outcome) or len(fact.answers) == len(order)
+    if not blocked:
+        return
+    assert kept, "a red flag answered was not stored"
+    history = before(replace(history, screenings=(*history.screenings, *kept)), at)
+    assert not effective(history, again, technique, at + wait).allows_session
+    assert not effective(history, None, technique, at + wait).allows_session

@@ -19,7 +19,7 @@ from backbuddy.cli.answers_file import read_answers
 from backbuddy.cli.guide_camera import CameraOption
 from backbuddy.cli.guide_voice import AudioOption, MicOption, VoiceOption
 from backbuddy.cli.options import DbOption, JsonOption
-from backbuddy.cli.screen_cmd import ask
+from backbuddy.cli.screen_cmd import ask, keeper
 from backbuddy.config import load_settings
 from backbuddy.domain import cues as cue_mod
 from backbuddy.domain import techniques as tech
@@ -145,7 +145,7 @@ def _offer_screening(
         console.print(f"[yellow]{err}[/]")
         if not Confirm.ask("Answer the screening questions now?", default=True):
             raise
-        return dict(ask(load_questions(), technique, console))
+        return dict(ask(load_questions(), technique, console, keeper(store, technique, valid_for)))
     return None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,12 +25,15 @@ from backbuddy.cli.options import DbOption, JsonOption
 from backbuddy.config import load_settings
 from backbuddy.domain import techniques as tech
 from backbuddy.domain.errors import ScreeningInputError
+from backbuddy.domain.ports import HistoryStore
 from backbuddy.domain.screening import (
     Answer,
     Question,
     Questionnaire,
     ScreeningResult,
+    is_block,
     load_questions,
+    outcome_so_far,
     session_technique,
 )
 from backbuddy.domain.wording import DISCLAIMER
@@ -85,15 +89,13 @@ def screen(
     questions = load_questions()
     answers = read_answers(answers_file, questions) if answers_file is not None else None
     with open_store(settings).store as store:  # opened before asking: a bad --db fails fast
+        valid_for = timedelta(hours=settings.screening_valid_hours)
         if answers is None:
-            answers = dict(ask(questions, technique, err_console if as_json else console))
+            out = err_console if as_json else console
+            answers = dict(ask(questions, technique, out, keeper(store, technique, valid_for)))
+        now = datetime.now(UTC)
         screening_id, result = take_screening(
-            store,
-            technique.id,
-            answers,
-            datetime.now(UTC),
-            questions=questions,
-            valid_for=timedelta(hours=settings.screening_valid_hours),
+            store, technique.id, answers, now, questions=questions, valid_for=valid_for
         )
     if as_json:
         typer.echo(json.dumps(as_json_dict(result)))
@@ -104,27 +106,72 @@ def screen(
     sys.exit(EXIT_CODES[result.outcome])
 
 
-def ask(questions: Questionnaire, technique: tech.Technique, out: Console) -> dict[str, Answer]:
-    """Ask one question at a time; an emergency answer ends the questions at once."""
+#: A block kept while the questions go on (never a diagnosis; says what to do).
+KEPT_REFER = (
+    "Your answer is kept: this routine isn't suitable today, and answering again won't "
+    "change that. Please see a physiotherapist, chiropractor or doctor. "
+    "The remaining questions follow."
+)
+KEPT_WAIT = "Your answer is kept: no session until {end}. The remaining questions follow."
+LEFT = "The questions were left unfinished; the answers given are kept."
+
+#: Stores the answers given so far (they block) and returns the stored result.
+Keep = Callable[[dict[str, Answer]], ScreeningResult]
+
+
+def ask(
+    questions: Questionnaire, technique: tech.Technique, out: Console, keep: Keep | None = None
+) -> dict[str, Answer]:
+    """Ask one question at a time; an emergency answer ends the questions at once.
+
+    As soon as the answers given block the technique, `keep` stores them (a red flag
+    answered and then left, by Ctrl-C or end of input, must not disappear) and the
+    questions go on: a later answer may make it an emergency. Input that ends after
+    that returns the answers so far, which block; before it, it is an input error.
+    """
     total = len(questions.questions)
     out.print(f"[bold]Screening for {escape(technique.name)}[/]: {total} questions.")
     out.print(f"[dim]{escape(questions.note)}[/]")
     answers: dict[str, Answer] = {}
     role = ""
-    for number, q in enumerate(questions.questions, 1):
-        if q.role != role:
-            role = q.role
-            out.print(f"\n[bold]{ROLE_HEADINGS[role]}[/]")
-        try:
-            answers[q.id] = _ask_one(q, f"{number}/{total}", out)
-        except EOFError:
-            out.print()
-            raise ScreeningInputError(
-                f"no answer for {q.id!r}: input ended; answer each question, or pass --answers FILE"
-            ) from None
-        if q.outcome(answers[q.id], technique.id) == "block_emergency":
-            break
+    kept = left = False
+    try:
+        for number, q in enumerate(questions.questions, 1):
+            if q.role != role:
+                role = q.role
+                out.print(f"\n[bold]{ROLE_HEADINGS[role]}[/]")
+            try:
+                answers[q.id] = _ask_one(q, f"{number}/{total}", out)
+            except EOFError:
+                if kept:
+                    left = True
+                    break
+                out.print()
+                raise ScreeningInputError(
+                    f"no answer for {q.id!r}: input ended; "
+                    "answer each question, or pass --answers FILE"
+                ) from None
+            outcome = outcome_so_far(questions, answers, technique.id)
+            if outcome == "block_emergency":
+                break
+            if keep is not None and not kept and is_block(outcome):
+                kept = True  # from here on, leaving stores what was given (it blocks)
+                out.print(f"[bold red]{escape(kept_line(keep(dict(answers))))}[/]")
+    except KeyboardInterrupt:  # Ctrl-C: leaving, kept when it blocks
+        if not kept:
+            raise
+        left = True
+    if left:
+        out.print(f"\n[bold]{LEFT}[/]")
     return answers
+
+
+def kept_line(result: ScreeningResult) -> str:
+    """What the receiver reads when a block is kept before the questions end."""
+    if result.needs_professional or result.allows_session:
+        return KEPT_REFER
+    end = max(r.until for r in result.blocking if r.until is not None)
+    return KEPT_WAIT.format(end=end.astimezone().strftime("%H:%M on %d %b %Y"))
 
 
 def _ask_one(q: Question, counter: str, out: Console) -> Answer:
@@ -138,6 +185,16 @@ def _ask_one(q: Question, counter: str, out: Console) -> Answer:
         "   Choose", choices=[str(i) for i in range(1, len(q.choices) + 1)], console=out
     )
     return q.choices[int(picked) - 1].id
+
+
+def keeper(store: HistoryStore, technique: tech.Technique, valid_for: timedelta) -> Keep:
+    """Store the answers given so far through the same path as a finished screening."""
+
+    def keep(answers: dict[str, Answer]) -> ScreeningResult:
+        now = datetime.now(UTC)
+        return take_screening(store, technique.id, answers, now, valid_for=valid_for)[1]
+
+    return keep
 
 
 def as_json_dict(result: ScreeningResult) -> dict[str, Any]:

@@ -303,30 +303,22 @@ def evaluate(
 ) -> ScreeningResult:
     """The outcome for one technique: the most serious outcome over all rules wins.
 
-    Every question needs an answer, except once an answer already gives
-    block_emergency (no later answer can lessen it, so nobody is kept answering).
+    Every question needs an answer, except once the answers given already block the
+    technique (block_refer or block_emergency): no later answer can lessen a block,
+    so a screening left unfinished after a red flag is that block (and is stored as
+    such; a red flag answered and then abandoned must not disappear), never clear.
     With block_emergency only the emergency reasons are kept (I1: the emergency
     message only); otherwise every reason is listed, most serious first. The
     receiver's own cautions from `combined_cautions.refer_from` on add a referral.
     """
-    if technique_id not in questions.techniques:
-        known = ", ".join(questions.techniques)
-        raise UnknownTechnique(f"unknown technique {technique_id!r}; known techniques: {known}")
+    _known(questions, technique_id)
     if valid_for <= timedelta(0):
         raise ValueError(f"valid_for must be positive, got {valid_for}")
     given = normalise_answers(questions, answers)
-    reasons = [
-        Reason(q.id, rule.outcome, rule.message, until=_until(rule, taken_at))
-        for q in questions.questions
-        if q.id in given
-        for rule in q.fired(given[q.id], technique_id)
-    ]
-    several = questions.combined(reasons)
-    if several is not None:
-        reasons.append(several)
+    reasons = _reasons(questions, given, technique_id, taken_at)
     outcome = worst([r.outcome for r in reasons])
     missing = [q.id for q in questions.questions if q.id not in given]
-    if missing and outcome != "block_emergency":
+    if missing and not is_block(outcome):
         first = questions.question(missing[0])
         more = f" (and {len(missing) - 1} more: {', '.join(missing[1:])})" if missing[1:] else ""
         raise ScreeningInputError(
@@ -344,8 +336,51 @@ def evaluate(
     )
 
 
-def _until(rule: Rule, taken_at: datetime) -> datetime | None:
-    return None if rule.wait_hours is None else taken_at + timedelta(hours=rule.wait_hours)
+def is_block(outcome: Outcome) -> bool:
+    """A block (refer, a wait, or emergency): no session, and no later answer lifts it."""
+    return severity(outcome) >= severity("block_refer")
+
+
+def outcome_so_far(
+    questions: Questionnaire, answers: Mapping[str, object], technique_id: str
+) -> Outcome:
+    """The outcome the answers given so far reach (any subset; later answers only add).
+
+    One question at a time, the asker stores the screening as soon as this blocks.
+    """
+    _known(questions, technique_id)
+    given = normalise_answers(questions, answers)
+    return worst(r.outcome for r in _reasons(questions, given, technique_id, None))
+
+
+def _known(questions: Questionnaire, technique_id: str) -> None:
+    if technique_id not in questions.techniques:
+        known = ", ".join(questions.techniques)
+        raise UnknownTechnique(f"unknown technique {technique_id!r}; known techniques: {known}")
+
+
+def _reasons(
+    questions: Questionnaire,
+    given: Mapping[str, Answer],
+    technique_id: str,
+    taken_at: datetime | None,
+) -> list[Reason]:
+    reasons = [
+        Reason(q.id, rule.outcome, rule.message, until=_until(rule, taken_at))
+        for q in questions.questions
+        if q.id in given
+        for rule in q.fired(given[q.id], technique_id)
+    ]
+    several = questions.combined(reasons)
+    if several is not None:
+        reasons.append(several)
+    return reasons
+
+
+def _until(rule: Rule, taken_at: datetime | None) -> datetime | None:
+    if rule.wait_hours is None or taken_at is None:
+        return None
+    return taken_at + timedelta(hours=rule.wait_hours)
 
 
 def session_technique(

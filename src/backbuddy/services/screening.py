@@ -50,11 +50,14 @@ def take_screening(
     """Evaluate the answers with the blocks in force and store the result with the answers.
 
     The id is None without a store (then nothing earlier is known). Bad answers raise
-    ScreeningInputError before anything is stored.
+    ScreeningInputError before anything is stored. Unfinished answers are stored only
+    when they themselves block (a red flag answered, then the questions left): a block
+    held from earlier does not make a partial form a screening.
     """
     qs = questions or load_questions()
+    own = evaluate(qs, answers, technique_id, now, valid_for)
     if store is None:
-        return None, evaluate(qs, answers, technique_id, now, valid_for)
+        return None, own
     normalised = normalise_answers(qs, answers)
     zone = tz or local_zone()
     holding = person_blocks(store, now, zone, qs)

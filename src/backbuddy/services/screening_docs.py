@@ -113,6 +113,18 @@ def _holding(questions: Questionnaire) -> list[str]:
         "holding, and the re-answer is a notice. A start from an old page, another tab or a "
         "hand-made request is refused the same way.",
         "",
+        "A red flag answered and then left is not lost. Every question needs an answer, "
+        "except once the answers given already block the technique (`block_refer`, a wait, "
+        "or `block_emergency`): no later answer can lift a block. Asked one at a time "
+        "(`backbuddy screen`, `backbuddy guide`), the answers are stored as soon as they "
+        "block, with one line saying the answer is kept and what to do, and the questions "
+        "go on (a later answer may make it an emergency, which ends them). Left then (Ctrl-C, "
+        "end of input), or sent as a partial form, the screening is stored as that block, "
+        "never as clear, and every reader sees it at once (a running session ends). A "
+        "screening left unfinished with nothing that blocks stores nothing; an answer that "
+        "only blocks the other technique (blood thinners while screening for the seated "
+        "hug) does not end the need to answer the rest.",
+        "",
         "How each block ends:",
         "",
         "- **A wait** ("

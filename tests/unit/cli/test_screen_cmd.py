@@ -204,6 +204,44 @@ def test_input_ending_early_is_one_line_and_stores_nothing(db: str) -> None:
     assert stored(db, T) is None
 
 
+def all_stored(db: str) -> list[Any]:
+    with SqlStore(db) as store:
+        return store.screenings()
+
+
+def test_a_referral_is_kept_at_once_and_a_later_answer_can_make_it_an_emergency(
+    db: str,
+) -> None:
+    """The slowly weakening leg (3rd) is stored when answered; chest pain (4th) then
+    makes the screening an emergency, which ends the questions."""
+    result = screen(db, T, stdin="n\nn\n2\ny\n")
+    assert result.exit_code == 4, result.output
+    assert "Your answer is kept" in result.stdout
+    assert "call emergency services now" in result.stdout
+    assert [s.outcome for s in all_stored(db)] == ["block_refer", "block_emergency"]
+
+
+def test_input_ending_after_a_referral_stores_every_answer_given(db: str) -> None:
+    typed = typed_answers(cancer_history="y", weight_loss="y").splitlines(keepends=True)
+    result = screen(db, T, stdin="".join(typed[:8]))  # up to weight_loss, then nothing
+    assert result.exit_code == 3, result.output
+    assert "The questions were left unfinished; the answers given are kept." in result.stdout
+    assert "see a physiotherapist, chiropractor or doctor" in result.stdout
+    kept, last = all_stored(db)
+    assert set(kept.answers) == {q.id for q in QUESTIONS.questions[:6]}
+    assert last.outcome == "block_refer"
+    assert {r.id for r in last.reasons} >= {"cancer_history", "weight_loss"}
+
+
+def test_a_wait_answered_then_left_says_when_it_ends_not_to_see_anyone(db: str) -> None:
+    typed = typed_answers(cracked_today="y").splitlines(keepends=True)
+    ends_at = [q.id for q in QUESTIONS.questions].index("cracked_today") + 1
+    result = screen(db, L, stdin="".join(typed[:ends_at]))
+    assert result.exit_code == 3, result.output
+    assert "Your answer is kept: no session until" in result.stdout
+    assert "physiotherapist" not in result.stdout.split("Your answer is kept")[1].split("\n")[0]
+
+
 # --- bad input --------------------------------------------------------------------------
 
 

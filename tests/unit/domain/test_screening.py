@@ -17,6 +17,7 @@ from backbuddy.domain.screening import (
     ScreeningResult,
     evaluate,
     load_questions,
+    outcome_so_far,
     session_technique,
     severity,
     worst,
@@ -231,11 +232,53 @@ def test_several_missing_answers_name_the_first_and_count_the_rest(
     )
 
 
-def test_missing_answers_still_matter_when_only_refer_was_answered(
+def test_an_unfinished_screening_with_a_referral_is_that_block_not_an_input_error(
+    questions: Questionnaire,
+) -> None:
+    """A red flag answered, then the questions left: no later answer could lift the block,
+    so the screening is that block (stored as such), never an error that stores nothing."""
+    result = evaluate(questions, {"cancer_history": True}, T, NOW)
+    assert result.outcome == "block_refer"
+    assert [r.id for r in result.reasons] == ["cancer_history"]
+    assert result.needs_professional
+
+
+def test_an_unfinished_screening_with_only_a_wait_is_that_wait(questions: Questionnaire) -> None:
+    result = evaluate(questions, {"cracked_today": True}, T, NOW)
+    assert result.outcome == "block_refer"
+    assert not result.needs_professional
+
+
+def test_an_unfinished_screening_whose_answers_only_block_the_other_technique_is_an_error(
+    questions: Questionnaire,
+) -> None:
+    """Blood thinners: a caution for the seated hug, so the hug's screening must go on."""
+    assert evaluate(questions, {"anticoagulants": True}, L, NOW).outcome == "block_refer"
+    with pytest.raises(ScreeningInputError, match="missing answer"):
+        evaluate(questions, {"anticoagulants": True}, T, NOW)
+
+
+def test_an_unfinished_screening_with_cautions_only_is_still_an_input_error(
     questions: Questionnaire,
 ) -> None:
     with pytest.raises(ScreeningInputError, match="missing answer"):
-        evaluate(questions, {"cancer_history": True}, T, NOW)
+        evaluate(questions, {"chronic_pain": True, "postmenopausal_over_50": True}, T, NOW)
+
+
+def test_three_cautions_so_far_refer_and_end_the_need_for_more_answers(
+    questions: Questionnaire,
+) -> None:
+    three = {"chronic_pain": True, "postmenopausal_over_50": True, "age_over_70": "yes_cleared"}
+    assert outcome_so_far(questions, three, T) == "block_refer"
+    assert evaluate(questions, three, T, NOW).outcome == "block_refer"
+
+
+def test_outcome_so_far_reads_any_subset(questions: Questionnaire) -> None:
+    assert outcome_so_far(questions, {}, T) == "clear"
+    assert outcome_so_far(questions, {"chronic_pain": True}, T) == "caution"
+    assert outcome_so_far(questions, {"chest_pain": True}, L) == "block_emergency"
+    with pytest.raises(ScreeningInputError, match="'chest_pain'"):
+        outcome_so_far(questions, {"chest_pain": "maybe"}, T)
 
 
 @pytest.mark.parametrize(

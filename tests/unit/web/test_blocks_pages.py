@@ -207,3 +207,30 @@ def _until(ws: object, pred: object) -> dict[str, object]:
         if pred(msg):  # type: ignore[operator]
             return msg  # type: ignore[no-any-return]
     raise AssertionError("message never came")
+
+
+def test_a_partial_form_with_a_red_flag_is_kept_and_answering_no_everywhere_is_not_today(
+    client: TestClient,
+) -> None:
+    """A tampered or old form that leaves questions out: a red flag in it is not lost."""
+    partial = {"saddle_numbness": "no", "limb_numbness": "yes"}
+    page = client.post(f"/screening/{TECHNIQUE}", data=partial)
+    assert page.status_code == 200, page.text
+    assert "Not today" in page.text
+    assert "see a physiotherapist, chiropractor or doctor" in page.text
+    assert "Go to set-up" not in page.text
+    again = screen(client)
+    assert "Not today" in again
+    assert "Answering differently now does not lift it." in again
+    for technique in (TECHNIQUE, OTHER):
+        r = client.post("/sessions", data={"technique": technique}, follow_redirects=False)
+        assert r.status_code == 409, r.text
+    assert stored_sessions(client) == []
+
+
+def test_a_partial_form_without_a_red_flag_stores_nothing(client: TestClient) -> None:
+    r = client.post(f"/screening/{TECHNIQUE}", data={"chronic_pain": "yes"})
+    assert r.status_code == 422
+    assert "Please answer every question" in r.text
+    assert client.app.state.registry.store.screenings() == []  # type: ignore[attr-defined]
+    assert "Go to set-up" in screen(client)

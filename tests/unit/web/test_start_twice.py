@@ -9,6 +9,7 @@ the grace period: the day's session lost, and an interrupted one in the history.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,10 @@ from tests.unit.web.conftest import (
     make_client,
     start_session,
 )
+
+from backbuddy.adapters.sql_store import SqlStore
+from backbuddy.cli.screen_cmd import keeper
+from backbuddy.domain import techniques as tech
 
 
 def until(ws: WebSocketTestSession, pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
@@ -104,3 +109,31 @@ def test_a_clear_screening_during_a_session_leaves_it_running(tmp_path: Path) ->
         live = client.app.state.registry.get(first)  # type: ignore[attr-defined]
         assert client.post(f"/screening/{TECHNIQUE}", data=clean_answers()).status_code == 200
         assert live.runner.state.mode not in ("halted", "ended")
+
+
+def test_a_partial_form_with_a_red_flag_during_a_session_halts_it(tmp_path: Path) -> None:
+    """A form that leaves questions out (tampered, or an old page) still carries its red
+    flag: it is stored as that block, and the running session ends at once."""
+    with make_client(tmp_path) as client:
+        first = start_session(client)
+        r = client.post(f"/screening/{TECHNIQUE}", data={"fever_unwell": "yes"})
+        assert r.status_code == 200, r.text
+        live = client.app.state.registry.get(first)  # type: ignore[attr-defined]
+        assert live is None or live.runner.state.mode == "ended"
+        store = client.app.state.registry.store  # type: ignore[attr-defined]
+        assert store.sessions()[-1].status != "running"
+
+
+def test_a_red_flag_kept_by_a_terminal_left_unfinished_ends_the_web_session(
+    tmp_path: Path,
+) -> None:
+    """`backbuddy screen` stores a red flag when it is answered (before the questions end),
+    through its own store handle: the server's session watch sees it and ends the session."""
+    with make_client(tmp_path) as client:
+        first = start_session(client)
+        registry = client.app.state.registry  # type: ignore[attr-defined]
+        with SqlStore(f"sqlite:///{tmp_path / 'web.sqlite3'}") as terminal:
+            keep = keeper(terminal, tech.get(TECHNIQUE), timedelta(hours=2))
+            assert not keep({"saddle_numbness": False, "weight_loss": True}).allows_session
+        ended = client.portal.call(registry.check_screenings, datetime.now(UTC))  # type: ignore[union-attr]
+        assert ended == [first]
