@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +37,13 @@ def frame(analysed: int, seq: int) -> dict[str, Any]:
 
 
 def drained(box: Outbox) -> list[dict[str, Any] | None]:
-    async def read() -> list[dict[str, Any] | None]:
-        return [await box.get() for _ in range(len(box))]
+    got: list[dict[str, Any] | None] = []
 
-    # Its own thread: a browser test earlier in this worker may leave an event loop running
-    # in the main thread (Playwright's sync API), where asyncio.run refuses to start.
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, read()).result()
+    async def read() -> None:
+        got.extend([await box.get() for _ in range(len(box))])
+
+    run_apart(read)
+    return got
 
 
 def test_waiting_frame_answers_coalesce_and_nothing_else_is_dropped() -> None:
@@ -107,15 +106,20 @@ def store() -> Iterator[Any]:
         opened.store.close()
 
 
-def test_a_page_that_reads_nothing_is_let_go_and_its_session_halts(
-    store: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def deaf_registry(store: Any, monkeypatch: pytest.MonkeyPatch) -> Registry:
+    """A registry whose sockets let a page go after 0.3 s of full buffers."""
     monkeypatch.setattr(session_socket, "STALL_S", 0.3)
 
     def watch(technique: Technique, limits: Limits) -> Watch:
         return Watch()
 
-    registry = Registry(Settings(db="unused"), store, watch, grace_s=30.0)  # type: ignore[arg-type]
+    return Registry(Settings(db="unused"), store, watch, grace_s=30.0)  # type: ignore[arg-type]
+
+
+def test_a_page_that_reads_nothing_is_let_go_and_its_session_halts(
+    store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = deaf_registry(store, monkeypatch)
     seen: dict[str, Any] = {}
 
     async def main() -> None:
@@ -138,12 +142,7 @@ def test_a_page_that_reads_nothing_is_let_go_and_its_session_halts(
 
 
 def test_a_phone_that_reads_nothing_is_let_go(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(session_socket, "STALL_S", 0.3)
-
-    def watch(technique: Technique, limits: Limits) -> Watch:
-        return Watch()
-
-    registry = Registry(Settings(db="unused"), store, watch, grace_s=30.0)  # type: ignore[arg-type]
+    registry = deaf_registry(store, monkeypatch)
     seen: dict[str, Any] = {}
 
     async def main() -> None:
