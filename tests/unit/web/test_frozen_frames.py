@@ -145,14 +145,11 @@ def test_a_frozen_alert_comes_down_when_the_phone_moves_after_it_reconnected(
     to the background stalls both) and its page reconnects with the alert still up. Each
     socket kept its own repeats, so the new one had told nobody of a freeze and never said
     the picture moves again: the phone showed "Camera frozen" for the rest of the session."""
-    from .test_phone_socket import offer, pair, phone_socket
+    from .test_phone_socket import paired_laptop, phone_socket
 
     with make_client(tmp_path, analyzers=watch) as client:
         sid = start_session(client, camera=True)
-        link = offer(client, sid)["url"]
-        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as laptop:
-            opening(laptop)
-            key = pair(client, link)
+        with paired_laptop(client, sid) as (_laptop, key):
             with phone_socket(client, sid, key) as phone:
                 phone.receive_json()  # hello
                 phone.send_json(landmarks_message())

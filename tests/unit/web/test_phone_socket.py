@@ -52,17 +52,23 @@ def phone_socket(client: TestClient, sid: int, key: str | None) -> WebSocketTest
 
 
 @contextmanager
+def paired_laptop(client: TestClient, sid: int) -> Iterator[tuple[WebSocketTestSession, str]]:
+    """The session's laptop page (past its opening) and the key of a phone paired to it (the
+    phone not yet connected: a test may connect it more than once)."""
+    link = offer(client, sid)["url"]
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as laptop:
+        opening(laptop)
+        yield laptop, pair(client, link)
+
+
+@contextmanager
 def laptop_and_phone(
     client: TestClient, sid: int
 ) -> Iterator[tuple[WebSocketTestSession, WebSocketTestSession]]:
     """The session's laptop page (past its opening) and a phone paired to it, connected; the
     phone's `hello` is left for the caller."""
-    link = offer(client, sid)["url"]
-    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as laptop:
-        opening(laptop)
-        key = pair(client, link)
-        with phone_socket(client, sid, key) as phone:
-            yield laptop, phone
+    with paired_laptop(client, sid) as (laptop, key), phone_socket(client, sid, key) as phone:
+        yield laptop, phone
 
 
 def closed_with(ws_cm: Any) -> tuple[dict[str, Any], int]:
