@@ -8,8 +8,9 @@ gets the people the page found (`role_people`), never a picture, applies its own
 and answers with the receiver's box as for a role frame. No camera picture goes over the
 socket at all (no `role_frame`, no binary frame other than landmarks), the receiver is
 found, the page's landmarks are hers, and the session reaches its movement cue, pauses
-saying it cannot tell who is who or that the camera lags (a loaded box), or stays in set-up
-saying what is wrong; it never moves on unseen, and never halts the still receiver. A
+saying it cannot tell who is who or that the camera lags (a loaded box), holds its movement
+cue back saying the camera needs to see the receiver in position, or stays in set-up saying
+what is wrong; it never moves on unseen, and never halts the still receiver. A
 detector that breaks in the page falls back to role frames and says so:
 test_page_roles_rate_e2e.py.
 """
