@@ -9,8 +9,9 @@ and answers with the receiver's box as for a role frame. No camera picture goes 
 socket at all (no `role_frame`, no binary frame other than landmarks), the receiver is
 found, the page's landmarks are hers, and the session reaches its movement cue, pauses
 saying it cannot tell who is who or that the camera lags (a loaded box), holds its movement
-cue back saying the camera needs to see the receiver in position, or stays in set-up saying
-what is wrong; it never moves on unseen, and never halts the still receiver. A
+cue back saying which check the camera does not see passing (the arms, at load: the page's
+grey redrawn per role answer moves its arm landmarks across the limit, issue 12), or stays in
+set-up saying what is wrong; it never moves on unseen, and never halts the still receiver. A
 detector that breaks in the page falls back to role frames and says so:
 test_page_roles_rate_e2e.py.
 """

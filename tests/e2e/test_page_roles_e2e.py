@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import warnings
 from collections.abc import Iterator
@@ -43,9 +44,14 @@ LAGGING = "the camera is lagging"
 #: Chromium's fake camera can stall that long (merged full run, 2026-11-27: the only failure).
 FROZEN = "the camera may be frozen"
 #: …and for a move cue held back because the last pose did not show the receiver still, in
-#: position, with her checks passing (CAMERA_NOT_READY): CI at load, 2026-11-28, the page's
-#: two-person landmarks of the still receiver (issue 12). The engine retries each breath.
-HELD = "the camera needs to see the receiver in position before moving"
+#: position, with her checks passing (CAMERA_NOT_READY, HELD_MOVING, held_for(check),
+#: HELD_CHECKS): CI at load, 2026-11-28, the page's two-person landmarks of the still receiver
+#: read her arms as not crossed after a role answer redrew the page's grey (issue 12;
+#: tests/unit/web/test_page_people_held.py). The engine retries each breath.
+HELD = re.compile(
+    r"Waiting: (the camera needs to see the receiver in position|the camera does not see"
+    r"|the receiver is moving)"
+)
 
 
 @pytest.fixture(scope="module")

@@ -119,10 +119,22 @@ def camera_gate(state: SessionState, t: float) -> tuple[str, str] | None:
         return view
     if beyond_range(last, state.limits):
         return _range_reason(last, state.limits), wording.BEYOND_RANGE
-    still = last.speed_deg_s <= state.limits.gentle_speed_deg_s and not last.sudden
-    if not (last.checks_ok and still):
-        return "camera_not_ready", wording.CAMERA_NOT_READY
+    if last.speed_deg_s > state.limits.gentle_speed_deg_s or last.sudden:
+        return "camera_not_ready", wording.HELD_MOVING
+    if not last.checks_ok:
+        return "camera_not_ready", _held_words(state, last)
     return None
+
+
+def _held_words(state: SessionState, last: Pose) -> str:
+    """A held move names the check the camera does not see passing, as a refused `ready`
+    does: "needs to see the receiver in position" hid which part of the gate held it (a
+    still receiver, seen and in position, whose page landmarks read the arms as not
+    crossed: CI 2026-11-28, `tests/unit/web/test_page_people_held.py`)."""
+    failing = [c for c in state.current_checks() if c in last.failing]
+    if not failing:
+        return wording.HELD_CHECKS
+    return wording.held_for(state.technique.check(failing[0]).text)
 
 
 def camera_ok(state: SessionState, t: float) -> bool:

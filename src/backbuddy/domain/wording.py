@@ -70,6 +70,10 @@ LISTENING_LOST = (
 VOICE_PAUSE = "Paused: we heard you. Say 'stop' to stop, or press Resume when you are both ready."
 POSITION_CHANGED = "Paused: the position changed. Release gently and set up again."
 CAMERA_NOT_READY = "Waiting: the camera needs to see the receiver in position before moving."
+#: A move held back because the last frame shows the receiver moving (I3: still first).
+HELD_MOVING = "Waiting: the receiver is moving. Hold still; nothing moves until the camera sees it."
+#: …because a check fails and the camera layer did not say which.
+HELD_CHECKS = "Waiting: the camera does not see the position passing its checks; nothing moves yet."
 BEYOND_RANGE = (
     "Waiting: the body is still beyond the comfortable range from where it started. "
     "Ease back to the starting position; nothing moves until then."
@@ -140,6 +144,11 @@ FORBIDDEN_WORDS = (
     "realign",
     "put it back",
 )
+
+
+def held_for(check_text: str) -> str:
+    """A move held back (I3): the set-up check the camera does not see passing now."""
+    return f"Waiting: the camera does not see '{check_text}' passing; nothing moves yet."
 
 
 def not_passing(check_text: str) -> str:

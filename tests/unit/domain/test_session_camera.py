@@ -64,20 +64,32 @@ def test_a_fresh_good_frame_lets_the_move_cue_through(start):
     assert said.of("move")[0].t == 5.0
 
 
+ARMS = "Arms crossed, hands on the opposite shoulders"
+
+
 @pytest.mark.parametrize(
-    "frames",
+    ("pose", "words"),
     [
-        pytest.param(lambda pair: pair.wait_until(5.0, Pose(0, tracked=False)), id="untracked"),
-        pytest.param(lambda pair: pair.wait_until(5.0, Pose(0, checks_ok=False)), id="checks"),
+        pytest.param(Pose(0, tracked=False), wording.CAMERA_NOT_READY, id="untracked"),
+        pytest.param(Pose(0, checks_ok=False), wording.HELD_CHECKS, id="checks"),
+        pytest.param(
+            Pose(0, checks_ok=False, failing=("arms_crossed",)),
+            wording.held_for(ARMS),
+            id="arms_crossed",
+        ),
+        pytest.param(Pose(0, speed_deg_s=12), wording.HELD_MOVING, id="moving"),
     ],
 )
-def test_the_move_is_withheld_when_the_camera_is_not_ready(start, frames):
+def test_the_move_is_withheld_when_the_camera_is_not_ready_saying_which_part(start, pose, words):
+    """I3, and what the pair is told: unseen, moving, or the check that does not pass (a
+    still receiver whose arms the page read as not crossed heard "needs to see the receiver
+    in position", which named none of it: CI 2026-11-28)."""
     pair = start(camera=True)
-    said = frames(pair) + pair.send(Tick(5.0))
+    said = pair.wait_until(5.0, pose) + pair.send(Tick(5.0))
     assert said.of("move") == []
     assert said[-1].kind == "pause"
     assert said[-1].reason == "camera_not_ready"
-    assert said[-1].text == wording.CAMERA_NOT_READY
+    assert said[-1].text == words
     assert pair.state.attempts == 0
 
 
@@ -216,6 +228,7 @@ def test_no_move_cue_while_the_body_is_still_moving_fast(start):
     said = pair.send(Tick(5.0))
     assert said.of("move") == []
     assert said[-1].reason == "camera_not_ready"
+    assert said[-1].text == wording.HELD_MOVING
 
 
 def test_range_beyond_the_limit_pauses_with_a_back_off_cue(start):
