@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -99,3 +100,54 @@ def test_a_bad_write_in_a_shared_commit_fails_only_its_own_session(db_url: str) 
         assert set(errors) == {bad}
         assert f"session {bad}" in str(errors[bad])
         assert [c.text for _, c in store.cues(good)] == ["stop"]
+
+
+def test_the_group_commit_stores_what_core_stores_byte_for_byte(db_url: str) -> None:
+    """The group commit's lean insert (`sql_rows`: issue 15) writes the same SQL values as
+    SQLAlchemy Core's insert: JSON text, times, floats and words outside ASCII alike."""
+    from backbuddy.adapters import sql_schema as schema
+    from backbuddy.adapters.sql_store import _cue_rows, _event_row
+
+    steps = [
+        StoredStep(0, ev.Pose(0.1, True, True, 1.25, 3.5, False, ("arms_crossed",))),
+        StoredStep(1, ev.Ready(1 / 3), (Cue(1 / 3, "say", "breathe in — slowly, «gently»"),)),
+        StoredStep(2, ev.Stop(2.0), (Cue(2.0, "halt", "stop"), Cue(2.0, "say", "release"))),
+    ]
+    with SqlStore(db_url) as store:
+        lean = store.start_session("seated_hug_extension", None, NOW, camera=True)
+        core = store.start_session("seated_hug_extension", None, NOW, camera=True)
+        event_values, cue_values = _values(lean, steps)
+        with store._transaction("write both ways") as conn:
+            store._event_rows.insert(conn, event_values)
+            store._cue_rows.insert(conn, cue_values)
+            events = [{**_event_row(core, s.seq, s.event), "recorded_at": NOW} for s in steps]
+            conn.execute(schema.events.insert(), events)
+            cues = [row for s in steps for row in _cue_rows(core, s.seq, s.cues)]
+            conn.execute(schema.cues.insert(), cues)
+        text = "TEXT" if store._engine.dialect.name == "sqlite" else "text"
+        with store._engine.connect() as conn:
+            rows = {
+                table: {
+                    sid: conn.exec_driver_sql(
+                        f"SELECT {', '.join(f'CAST({c} AS {text})' for c in columns)} "
+                        f"FROM {table} WHERE session_id = {sid} ORDER BY seq, {columns[1]}"
+                    ).all()
+                    for sid in (lean, core)
+                }
+                for table, columns in (
+                    ("events", ("seq", "t", "kind", "payload", "recorded_at")),
+                    ("cues", ("seq", "idx", "t", "kind", "payload")),
+                )
+            }
+        assert rows["events"][lean] == rows["events"][core]
+        assert len(rows["events"][lean]) == 3
+        assert rows["cues"][lean] == rows["cues"][core]
+        assert len(rows["cues"][lean]) == 3
+        assert store.events(lean) == store.events(core) == [s.event for s in steps]
+
+
+def _values(sid: int, steps: list[StoredStep]) -> tuple[list[Any], list[Any]]:
+    from backbuddy.adapters.sql_store import _cue_values, _event_values
+
+    events = [_event_values(sid, s.seq, s.event, NOW) for s in steps]
+    return events, [v for s in steps for v in _cue_values(sid, s.seq, s.cues)]
