@@ -148,9 +148,11 @@ class Registry:
             felt = await asyncio.to_thread(self.store.symptoms_mark)
             if (mark, felt) == (self._screenings_seen, self._symptoms_seen):
                 return []
-            self._screenings_seen, self._symptoms_seen = mark, felt
             ended = await self.halt_for_symptoms(now)
-            return ended + await self.halt_where_blocked(now)
+            ended += await self.halt_where_blocked(now)
+            # Kept only once acted on: a look that failed (StoreError) is made again next turn.
+            self._screenings_seen, self._symptoms_seen = mark, felt
+            return ended
 
     async def halt_for_symptoms(self, now: datetime) -> list[int]:
         """A symptom felt in another session for the same receiver, or reported in an

@@ -18,7 +18,7 @@ from tests.support.live_sessions import start_live
 from backbuddy.bootstrap import open_store
 from backbuddy.config import Settings
 from backbuddy.domain import events as ev
-from backbuddy.domain.errors import TransitionNotAllowed
+from backbuddy.domain.errors import StoreError, TransitionNotAllowed
 from backbuddy.domain.escalation import AftercareFact
 from backbuddy.web.registry import Registry
 
@@ -86,6 +86,46 @@ def test_a_symptom_reported_in_an_aftercare_check_stops_a_running_session(
         b = registry.sessions[b_id]
         check = AftercareFact(at=b.started_at, check="after_session", symptoms=("weakness",))
         opened.store.save_aftercare(check)
+        assert await registry.check_screenings(b.started_at) == [b_id]
+        assert (b.over, b.runner.state.end_reason) == (True, "symptom")
+        await b.interrupt_now("the test is over")
+
+    try:
+        run_apart(main)
+    finally:
+        opened.store.close()
+
+
+def test_a_look_that_fails_after_the_marks_moved_is_made_again_next_turn(
+    tmp_path: Path,
+) -> None:
+    """Red team, session 12: the watch kept the new marks before it read what they marked,
+    so a read failing in between (a locked file, a restarting PostgreSQL server; the watch
+    logs it and "retries next time") left every later turn seeing nothing new: the running
+    session never stopped for a symptom another session stored."""
+    settings = Settings(db=str(tmp_path / "web.sqlite3"))
+    opened = open_store(settings)
+    registry = Registry(settings, opened.store, None, grace_s=30.0)
+    failing = {"left": 0}
+    real = opened.store.aftercare
+
+    def fails_once(since: Any = None) -> Any:  # the hook of this test: one failed read
+        if failing["left"]:
+            failing["left"] -= 1
+            raise StoreError(f"{opened.store.where}: cannot read aftercare checks: busy")
+        return real(since)
+
+    opened.store.aftercare = fails_once  # type: ignore[method-assign]
+
+    async def main() -> None:
+        (b_id,) = start_live(registry, [False])
+        b = registry.sessions[b_id]
+        check = AftercareFact(at=b.started_at, check="after_session", symptoms=("weakness",))
+        opened.store.save_aftercare(check)
+        failing["left"] = 1
+        with pytest.raises(StoreError):
+            await registry.check_screenings(b.started_at)
+        assert not b.over
         assert await registry.check_screenings(b.started_at) == [b_id]
         assert (b.over, b.runner.state.end_reason) == (True, "symptom")
         await b.interrupt_now("the test is over")
