@@ -453,7 +453,11 @@ class LiveSession:
             self.hangup()
 
     def store_failed(self, err: StoreError) -> None:
-        """Nothing can be recorded (I7), so nothing may go on: the page halts and is told why."""
+        """Nothing can be recorded (I7), so nothing may go on: the page halts and is told why,
+        and the session is over here (recorded as interrupted once the store takes it). Not
+        kept for a page coming back: the stop that failed to be stored left the engine where
+        it was, mid-movement, and a reload once the disk had room again went on from there
+        with movement cues nobody had resumed (red team, session 12)."""
         message = f"backbuddy cannot record this session, so it has stopped: {err}"
         self.publish(
             schemas.ErrorOut(code="store_failed", message=message, fatal=True).model_dump()
@@ -461,6 +465,7 @@ class LiveSession:
         self.stop_ticking()
         if self.hangup is not None:
             self.hangup()
+        self.interrupt(f"backbuddy could not record the session: {err}")
 
     async def page_gone(self, reason: str) -> None:
         """The page's socket closed: halt now, and give it `grace_s` to come back."""
