@@ -96,7 +96,8 @@ async def main():
         ]
         await back.interrupt_now("the test is over")
     else:
-        await asyncio.sleep(0.5)  # the interrupted record, written by the worker
+        await asyncio.sleep(0.5)  # the session's worker tried its interrupted record: refused
+        out["unrecorded_left"] = registry.record_unrecorded()  # the watch's next turn
     take_screening(opened.store, "seated_hug_extension", answers, datetime.now(UTC))
     try:
         check_can_start(opened.store, "seated_hug_extension", datetime.now(UTC))
@@ -154,5 +155,7 @@ def test_a_full_disk_stops_the_session_clearly_and_the_server_serves_on(small_di
     assert seen["reattach"] is None, seen.get("cues_after_reload")
     # The store writes again, and the cut-short session still counts (I8).
     assert seen["start_after"].startswith("blocked: There has already been 1 session today")
-    # Recorded interrupted by the next start (I7); this server could not record it meanwhile.
-    assert seen["status"] == "running"
+    # Recorded interrupted once there is room (before: "running" for the server's life).
+    assert seen["unrecorded_left"] == 0
+    assert seen["status"] == "interrupted"
+    assert "could not record the session" in seen["end_reason"]

@@ -122,6 +122,10 @@ class LiveSession:
     #: Pages that have attached so far; the first one hears the opening cues spoken.
     connections: int = 0
     on_gone: Callable[[LiveSession], None] | None = None
+    #: Told (on the session's worker thread) when its interrupted record could not be written
+    #: (the store failing: a full disk, a database server down), with the reason and time, so
+    #: the server writes it once the store takes it (`Registry.record_unrecorded`).
+    on_unrecorded: Callable[[LiveSession, str, datetime], None] | None = None
     #: The one thread that steps the engine and writes the store for this session.
     _worker: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="session")
@@ -562,8 +566,12 @@ class LiveSession:
         await asyncio.wrap_future(self.interrupt(reason))
 
     def _close(self, reason: str) -> None:
-        with contextlib.suppress(StoreError):  # unrecordable: the next start marks it
-            self.runner.close(self.wall(self.clock()), reason)
+        at = self.wall(self.clock())
+        try:
+            self.runner.close(at, reason)
+        except StoreError:  # unrecordable now: written later, or marked by the next start
+            if self.on_unrecorded is not None:
+                self.on_unrecorded(self, reason, at)
 
     def finish_gone(self) -> None:
         if self._gone:
