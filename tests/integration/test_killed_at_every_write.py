@@ -95,9 +95,8 @@ print(json.dumps(runs), flush=True)
 """
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
-    work = tmp_path_factory.mktemp("killed")
+def _kill_at_every_commit(work: Path) -> list[dict[str, object]]:
+    """Each run: the commit it was killed at, before or after it, its database and output."""
     events = work / "events.jsonl"
     events.write_text("".join(json.dumps(e) + "\n" for e in EVENTS))
     done = subprocess.run(
@@ -111,16 +110,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
     return found
 
 
-def test_every_commit_of_a_session_was_a_kill_point(runs: list[dict[str, object]]) -> None:
-    killed = [r for r in runs if r["killed"]]
-    assert not runs[-1]["killed"]  # the last point was past the session's last commit
-    points = {r["at"] for r in killed if r["after"]}
-    assert len(points) >= 9, [(r["at"], r["after"]) for r in runs]  # store, screening, steps
-
-
 def test_what_was_shown_is_stored_the_store_opens_and_a_stored_symptom_blocks(
-    runs: list[dict[str, object]],
+    tmp_path: Path,
 ) -> None:
+    runs = _kill_at_every_commit(tmp_path)
+    points = {r["at"] for r in runs if r["killed"] and r["after"]}
+    assert not runs[-1]["killed"]  # the last point was past the session's last commit
+    assert len(points) >= 9, [(r["at"], r["after"]) for r in runs]  # store, screening, steps
     answers = {q.id: False for q in load_questions().questions}
     for run in runs:
         where = f"killed at commit {run['at']} ({'after' if run['after'] else 'before'})"
