@@ -16,16 +16,6 @@ import sqlalchemy as sa
 
 #: Execution option marking a connection that will write (SQLite: BEGIN IMMEDIATE).
 WRITE = "backbuddy_write"
-#: Execution option: how long a write waits for SQLite's write lock, in ms (default BUSY_MS).
-WAIT = "backbuddy_wait_ms"
-#: A write waits this long for another program holding the file (a backup, a second
-#: process's migration) before it fails.
-BUSY_MS = 10_000
-#: A running session's writes wait much less: each cue waits for its event's commit (I7), so
-#: a halt or a pause (I4: within 0.5 s) would wait as long as the lock is held. Failing
-#: instead stops the session at once and says why (`web.live.LiveSession.store_failed`);
-#: other processes hold the lock for milliseconds per commit.
-SESSION_WAIT_MS = 300
 
 
 def create_engine(url: str) -> sa.Engine:
@@ -47,7 +37,7 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
     for pragma in (
-        f"busy_timeout = {BUSY_MS}",
+        "busy_timeout = 10000",
         "foreign_keys = ON",
         "journal_mode = WAL",
         "synchronous = FULL",
@@ -58,10 +48,5 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: sa.Connection) -> None:
     """Writers take the write lock up front, so they wait their turn instead of failing."""
-    options = conn.get_execution_options()
-    if not options.get(WRITE, False):
-        conn.exec_driver_sql("BEGIN")
-        return
-    # Set on every write: the pooled connection keeps it for whichever write comes next.
-    conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(options.get(WAIT, BUSY_MS))}")
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    write = conn.get_execution_options().get(WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

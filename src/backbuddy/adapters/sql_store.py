@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from backbuddy.adapters import process_owner, sql_migrate
 from backbuddy.adapters import sql_schema as schema
-from backbuddy.adapters.sql_engine import SESSION_WAIT_MS, WAIT, WRITE, create_engine
+from backbuddy.adapters.sql_engine import WRITE, create_engine
 from backbuddy.adapters.sql_errors import explain, where
 from backbuddy.adapters.sql_group import GroupCommit
 from backbuddy.adapters.sql_history import (
@@ -63,10 +63,6 @@ class SqlStore(HistoryQueries):
             ":memory:",
         )
         self._writer = self._engine.execution_options(**{WRITE: True})
-        #: A running session's own writes: they wait little for another program's lock.
-        self._session_writer = self._engine.execution_options(
-            **{WRITE: True, WAIT: SESSION_WAIT_MS}
-        )
         #: This process's writes, one at a time (no busy-waiting on SQLite's lock among
         #: our own threads); event steps of concurrent sessions share commits.
         self._write_lock = threading.RLock()
@@ -175,16 +171,14 @@ class SqlStore(HistoryQueries):
             return _new_id(conn.execute(schema.sessions.insert().values(row)))
 
     def append_event(self, session_id: int, seq: int, event: Event) -> None:
-        with self._transaction(f"store event {seq} of session {session_id}", session=True) as conn:
+        with self._transaction(f"store event {seq} of session {session_id}") as conn:
             conn.execute(schema.events.insert(), [_event_row(session_id, seq, event)])
 
     def append_cues(self, session_id: int, seq: int, cues: Sequence[Cue]) -> None:
         rows = _cue_rows(session_id, seq, cues)
         if not rows:
             return
-        with self._transaction(
-            f"store the cues of event {seq} of session {session_id}", session=True
-        ) as conn:
+        with self._transaction(f"store the cues of event {seq} of session {session_id}") as conn:
             conn.execute(schema.cues.insert(), rows)
 
     def append_steps(self, session_id: int, steps: Sequence[StoredStep]) -> None:
@@ -196,7 +190,7 @@ class SqlStore(HistoryQueries):
     def _write_steps(self, batch: Sequence[tuple[int, Sequence[StoredStep]]]) -> None:
         events = [_event_row(sid, s.seq, s.event) for sid, steps in batch for s in steps]
         cues = [row for sid, steps in batch for s in steps for row in _cue_rows(sid, s.seq, s.cues)]
-        with self._transaction(_what(batch), session=True) as conn:
+        with self._transaction(_what(batch)) as conn:
             conn.execute(schema.events.insert(), events)
             if cues:
                 conn.execute(schema.cues.insert(), cues)
@@ -224,7 +218,7 @@ class SqlStore(HistoryQueries):
         }
         events = [_event_row(session_id, s.seq, s.event) for s in steps]
         cues = [row for s in steps for row in _cue_rows(session_id, s.seq, s.cues)]
-        with self._transaction(f"finish session {session_id}", session=True) as conn:
+        with self._transaction(f"finish session {session_id}") as conn:
             if events:
                 conn.execute(schema.events.insert(), events)
             if cues:
@@ -304,17 +298,13 @@ class SqlStore(HistoryQueries):
         return [(r.seq, cue_codec.from_dict(r.payload)) for r in rows]
 
     @contextmanager
-    def _transaction(
-        self, action: str, *, write: bool = True, session: bool = False
-    ) -> Iterator[sa.Connection]:
-        """One transaction, committed on leaving; any database failure becomes a StoreError.
-        `session`: a running session's write (`SESSION_WAIT_MS`)."""
+    def _transaction(self, action: str, *, write: bool = True) -> Iterator[sa.Connection]:
+        """One transaction, committed on leaving; any database failure becomes a StoreError."""
         if not write:
             with self._begin(self._engine, action) as conn:
                 yield conn
             return
-        writer = self._session_writer if session else self._writer
-        with self._write_lock, self._begin(writer, action) as conn:
+        with self._write_lock, self._begin(self._writer, action) as conn:
             yield conn
 
     @contextmanager
