@@ -486,15 +486,26 @@ class LiveSession:
         else:
             self.interrupt(reason)
 
+    async def _system(self, event: ev.Event) -> None:
+        """Apply the system's own stop, end or symptom (call holding the lock). One that
+        cannot be recorded leaves the engine where it was, perhaps mid-movement, and a
+        later write that succeeds would go on from there: the session stops instead
+        (`store_failed`; red team, session 12: a red flag answered while the store failed
+        left the session resumable, even moving)."""
+        try:
+            await self.apply(event)
+        except StoreError as err:
+            if not self._gone:
+                self.store_failed(err)
+
     async def halt(self) -> None:
         """A stop from the system unless already halted or over; finishes even if the caller
-        is cancelled (a closing socket), and a store failure only means the next start marks it."""
+        is cancelled (a closing socket); one that cannot be recorded stops the session."""
 
         async def stop() -> None:
             async with self.lock:
                 if not self.over and self.runner.state.mode not in ("ended", "halted"):
-                    with contextlib.suppress(StoreError):
-                        await self.apply(ev.Stop(self.clock(), source="system"))
+                    await self._system(ev.Stop(self.clock(), source="system"))
 
         await asyncio.shield(asyncio.ensure_future(stop()))
 
@@ -507,22 +518,20 @@ class LiveSession:
         async def end() -> None:
             async with self.lock:
                 if not self.over and self.runner.state.mode != "ended":
-                    with contextlib.suppress(StoreError):
-                        await self.apply(ev.End(self.clock(), why="screening"))
+                    await self._system(ev.End(self.clock(), why="screening"))
 
         await asyncio.shield(asyncio.ensure_future(end()))
 
     async def feel(self, sensation: ev.SensationKind, where: str) -> None:
         """A symptom felt in another session for the same receiver (`services.felt_elsewhere`):
         the engine steps it here too (halt, referral, aftercare); finishes even if the
-        caller is cancelled. A store failure is the next start's to mark."""
+        caller is cancelled; one that cannot be recorded stops the session."""
 
         async def step() -> None:
             async with self.lock:
                 if not self.over:
-                    with contextlib.suppress(StoreError):
-                        felt = ev.Sensation(self.clock(), sensation=sensation, elsewhere=where)
-                        await self.apply(felt)
+                    felt = ev.Sensation(self.clock(), sensation=sensation, elsewhere=where)
+                    await self._system(felt)
 
         await asyncio.shield(asyncio.ensure_future(step()))
 
