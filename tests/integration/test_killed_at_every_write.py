@@ -3,10 +3,10 @@
 One process imports backbuddy once and forks a `guide --events -` run per kill point, so a
 run costs a fork, not an interpreter: each child counts the database commits it makes
 (SQLAlchemy's own commit and check-in events; backbuddy's code is untouched) and kills
-itself with SIGKILL just after the Nth write commit (before its caller gets control back, so
-before anything is shown), or just before it. N runs over every commit a whole session makes:
-the store created, the screening stored, the session begun, each step, the symptom halt
-with the finish. After each kill the store must open, pass SQLite's integrity check, hold
+itself with SIGKILL just after the Nth write commit (before its caller gets control back,
+so before anything is shown), or just before the first. N runs over every commit a whole
+session makes: the store created, the screening stored, the session begun, each step, the
+symptom halt with the finish. After each kill the store must open, pass SQLite's integrity check, hold
 every cue the child had printed (what was acknowledged), read the session back as
 interrupted once the next start marks it (or as finished when its finish was committed),
 and, when the symptom was stored, block the next session (I8).
@@ -67,9 +67,9 @@ sa.event.listen(sa.pool.Pool, "checkin", on_checkin)
 runs = []
 for at in range(1, 200):
     finished = False
-    # Just after every commit; just before every third (a commit not made is one not made:
-    # SQLite rolls it back; the point is the cost of a fork per kill).
-    for after in (True,) if at % 3 else (False, True):
+    # Just after every commit; just before the first (the store's creation) too. Before any
+    # later one is after the one before it, as far as anything stored or shown goes.
+    for after in (False, True) if at == 1 else (True,):
         db = f"{work}/{at}{'b' if after else 'a'}.sqlite3"
         said = f"{db}.out"
         pid = os.fork()
