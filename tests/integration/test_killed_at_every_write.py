@@ -6,8 +6,8 @@ run costs a fork, not an interpreter: each child counts the database commits it 
 itself with SIGKILL just after the Nth write commit (before its caller gets control back,
 so before anything is shown), or just before the first. N runs over every commit a whole
 session makes: the store created, the screening stored, the session begun, each step, the
-symptom halt with the finish. After each kill the store must open, pass SQLite's integrity check, hold
-every cue the child had printed (what was acknowledged), read the session back as
+symptom halt with the finish. After each kill the store must open, pass SQLite's integrity
+check, hold every cue the child had printed (what was acknowledged), read the session back as
 interrupted once the next start marks it (or as finished when its finish was committed),
 and, when the symptom was stored, block the next session (I8).
 """
