@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -35,9 +36,30 @@ def _as_owner(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
 
 
+@dataclass(frozen=True)
+class PgCluster:
+    """The test run's PostgreSQL server, which a test may stop and start again (a restart
+    mid-session); its URL and port stay the same."""
+
+    url: str
+    ctl: list[str]
+
+    def stop(self) -> None:
+        subprocess.run([*self.ctl, "-m", "fast", "-w", "stop"], check=True, capture_output=True)
+
+    def start(self) -> None:
+        subprocess.run([*self.ctl, "-w", "start"], check=True, capture_output=True)
+
+
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[str]:
+def pg_server(pg_cluster: PgCluster) -> str:
     """Base URL (no database name) of a PostgreSQL server that lives for this test run."""
+    return pg_cluster.url
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """The PostgreSQL server of `pg_server`, to stop and start."""
     if not PG_ROOTS:
         pytest.skip("PostgreSQL binaries not found under /usr/lib/postgresql (make system-deps)")
     bin_dir = PG_ROOTS[0].parent
@@ -57,8 +79,9 @@ def pg_server() -> Iterator[str]:
         _as_owner([ctl, "-D", str(data), "-l", str(root / "log"), "-o", options, "-w", "start"]),
         **run,
     )
+    again = [ctl, "-D", str(data), "-l", str(root / "log"), "-o", options]
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+        yield PgCluster(f"postgresql+psycopg://postgres@127.0.0.1:{port}", _as_owner(again))
     finally:
         subprocess.run(_as_owner([ctl, "-D", str(data), "-m", "immediate", "stop"]), check=False)
         shutil.rmtree(root, ignore_errors=True)

@@ -66,7 +66,7 @@ def context(data: ReportData, tz: tzinfo) -> dict[str, Any]:
         "measured": [s for s in data.sessions if s.max_speed_deg_s is not None],
         "feel": FEEL,
         "plots": {
-            "weeks": plots.sessions_per_week(data),
+            "weeks": plots.sessions_per_week(data, tz),
             "symptoms": plots.symptoms_over_time(data),
             "measures": plots.measures_per_session(data),
         },

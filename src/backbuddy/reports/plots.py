@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 import matplotlib
@@ -36,10 +36,17 @@ OVER = "#C44E52"
 LIMIT = "#333333"
 
 
-def sessions_per_week(data: ReportData) -> str:
+def weekly_counts(data: ReportData, tz: tzinfo = UTC) -> list[tuple[date, int]]:
+    """Sessions started in each week (Monday first) of the receiver's calendar in `tz`: a
+    session at 00:30 on a Monday belongs to that week, not to the UTC date's (Sunday's)."""
+    weeks = _weeks(data, tz)
+    starts = [_monday(s.record.started_at, tz) for s in data.sessions]
+    return [(w, starts.count(w)) for w in weeks]
+
+
+def sessions_per_week(data: ReportData, tz: tzinfo = UTC) -> str:
     """Bars: sessions started in each week (Monday first), with the 3-a-week limit line."""
-    weeks = _weeks(data)
-    counts = [sum(1 for s in data.sessions if _monday(s.record.started_at) == w) for w in weeks]
+    weeks, counts = zip(*weekly_counts(data, tz), strict=True)
     with plt.rc_context(STYLE):  # type: ignore[arg-type]
         fig, ax = plt.subplots(figsize=(6.4, 2.4))
         colors = [OVER if c > 3 else BAR for c in counts]
@@ -116,10 +123,10 @@ def measures_per_session(data: ReportData) -> str:
         return _svg(fig)
 
 
-def _weeks(data: ReportData) -> list[date]:
-    starts = [s.record.started_at for s in data.sessions]
-    first = _monday(data.since) if data.since else min(map(_monday, starts), default=None)
-    last = _monday(data.generated_at)
+def _weeks(data: ReportData, tz: tzinfo) -> list[date]:
+    starts = [_monday(s.record.started_at, tz) for s in data.sessions]
+    first = _monday(data.since, tz) if data.since else min(starts, default=None)
+    last = _monday(data.generated_at, tz)
     if first is None or first > last:
         first = last
     weeks, week = [], first
@@ -129,8 +136,8 @@ def _weeks(data: ReportData) -> list[date]:
     return weeks
 
 
-def _monday(when: datetime) -> date:
-    day = when.date()
+def _monday(when: datetime, tz: tzinfo) -> date:
+    day = when.astimezone(tz).date()
     return day - timedelta(days=day.weekday())
 
 

@@ -118,7 +118,13 @@ class StoreWatch:
         marks = (self.store.screenings_mark(), self.store.symptoms_mark())
         if marks == self.marks:
             return [], ""
+        found = self._look(t, now)
+        # Kept only once read: a look that failed (StoreError) is made again next time.
         self.marks = marks
+        return found
+
+    def _look(self, t: float, now: datetime) -> tuple[list[ev.Event], str]:
+        """What the store holds now that stops the session, and what to say."""
         found = for_session(holding(self.store, now), self.session_id)
         if found is not None and found.sensation is not None:
             felt = ev.Sensation(t, sensation=found.sensation, elsewhere=found.where)

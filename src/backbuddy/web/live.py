@@ -122,6 +122,10 @@ class LiveSession:
     #: Pages that have attached so far; the first one hears the opening cues spoken.
     connections: int = 0
     on_gone: Callable[[LiveSession], None] | None = None
+    #: Told (on the session's worker thread) when its interrupted record could not be written
+    #: (the store failing: a full disk, a database server down), with the reason and time, so
+    #: the server writes it once the store takes it (`Registry.record_unrecorded`).
+    on_unrecorded: Callable[[LiveSession, str, datetime], None] | None = None
     #: The one thread that steps the engine and writes the store for this session.
     _worker: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="session")
@@ -453,7 +457,11 @@ class LiveSession:
             self.hangup()
 
     def store_failed(self, err: StoreError) -> None:
-        """Nothing can be recorded (I7), so nothing may go on: the page halts and is told why."""
+        """Nothing can be recorded (I7), so nothing may go on: the page halts and is told why,
+        and the session is over here (recorded as interrupted once the store takes it). Not
+        kept for a page coming back: the stop that failed to be stored left the engine where
+        it was, mid-movement, and a reload once the disk had room again went on from there
+        with movement cues nobody had resumed (red team, session 12)."""
         message = f"backbuddy cannot record this session, so it has stopped: {err}"
         self.publish(
             schemas.ErrorOut(code="store_failed", message=message, fatal=True).model_dump()
@@ -461,6 +469,7 @@ class LiveSession:
         self.stop_ticking()
         if self.hangup is not None:
             self.hangup()
+        self.interrupt(f"backbuddy could not record the session: {err}")
 
     async def page_gone(self, reason: str) -> None:
         """The page's socket closed: halt now, and give it `grace_s` to come back."""
@@ -477,15 +486,26 @@ class LiveSession:
         else:
             self.interrupt(reason)
 
+    async def _system(self, event: ev.Event) -> None:
+        """Apply the system's own stop, end or symptom (call holding the lock). One that
+        cannot be recorded leaves the engine where it was, perhaps mid-movement, and a
+        later write that succeeds would go on from there: the session stops instead
+        (`store_failed`; red team, session 12: a red flag answered while the store failed
+        left the session resumable, even moving)."""
+        try:
+            await self.apply(event)
+        except StoreError as err:
+            if not self._gone:
+                self.store_failed(err)
+
     async def halt(self) -> None:
         """A stop from the system unless already halted or over; finishes even if the caller
-        is cancelled (a closing socket), and a store failure only means the next start marks it."""
+        is cancelled (a closing socket); one that cannot be recorded stops the session."""
 
         async def stop() -> None:
             async with self.lock:
                 if not self.over and self.runner.state.mode not in ("ended", "halted"):
-                    with contextlib.suppress(StoreError):
-                        await self.apply(ev.Stop(self.clock(), source="system"))
+                    await self._system(ev.Stop(self.clock(), source="system"))
 
         await asyncio.shield(asyncio.ensure_future(stop()))
 
@@ -498,22 +518,20 @@ class LiveSession:
         async def end() -> None:
             async with self.lock:
                 if not self.over and self.runner.state.mode != "ended":
-                    with contextlib.suppress(StoreError):
-                        await self.apply(ev.End(self.clock(), why="screening"))
+                    await self._system(ev.End(self.clock(), why="screening"))
 
         await asyncio.shield(asyncio.ensure_future(end()))
 
     async def feel(self, sensation: ev.SensationKind, where: str) -> None:
         """A symptom felt in another session for the same receiver (`services.felt_elsewhere`):
         the engine steps it here too (halt, referral, aftercare); finishes even if the
-        caller is cancelled. A store failure is the next start's to mark."""
+        caller is cancelled; one that cannot be recorded stops the session."""
 
         async def step() -> None:
             async with self.lock:
                 if not self.over:
-                    with contextlib.suppress(StoreError):
-                        felt = ev.Sensation(self.clock(), sensation=sensation, elsewhere=where)
-                        await self.apply(felt)
+                    felt = ev.Sensation(self.clock(), sensation=sensation, elsewhere=where)
+                    await self._system(felt)
 
         await asyncio.shield(asyncio.ensure_future(step()))
 
@@ -557,8 +575,12 @@ class LiveSession:
         await asyncio.wrap_future(self.interrupt(reason))
 
     def _close(self, reason: str) -> None:
-        with contextlib.suppress(StoreError):  # unrecordable: the next start marks it
-            self.runner.close(self.wall(self.clock()), reason)
+        at = self.wall(self.clock())
+        try:
+            self.runner.close(at, reason)
+        except StoreError:  # unrecordable now: written later, or marked by the next start
+            if self.on_unrecorded is not None:
+                self.on_unrecorded(self, reason, at)
 
     def finish_gone(self) -> None:
         if self._gone:

@@ -82,6 +82,8 @@ class Registry:
         #: One look at the store at a time (the watch, and a look right after a symptom).
         self._looking = asyncio.Lock()
         self._tasks: set[asyncio.Task[list[int]]] = set()
+        #: Sessions let go whose interrupted record the store refused (`record_unrecorded`).
+        self._unrecorded: list[tuple[LiveSession, str, datetime]] = []
 
     def get(self, session_id: int) -> LiveSession | None:
         return self.sessions.get(session_id)
@@ -148,9 +150,11 @@ class Registry:
             felt = await asyncio.to_thread(self.store.symptoms_mark)
             if (mark, felt) == (self._screenings_seen, self._symptoms_seen):
                 return []
-            self._screenings_seen, self._symptoms_seen = mark, felt
             ended = await self.halt_for_symptoms(now)
-            return ended + await self.halt_where_blocked(now)
+            ended += await self.halt_where_blocked(now)
+            # Kept only once acted on: a look that failed (StoreError) is made again next turn.
+            self._screenings_seen, self._symptoms_seen = mark, felt
+            return ended
 
     async def halt_for_symptoms(self, now: datetime) -> list[int]:
         """A symptom felt in another session for the same receiver, or reported in an
@@ -185,12 +189,31 @@ class Registry:
         fail and stop them if it stays so)."""
         while True:
             await asyncio.sleep(every_s)
+            if self._unrecorded:
+                await asyncio.to_thread(self.record_unrecorded)
             if not any(not live.over for live in self.sessions.values()):
                 continue
             try:
                 await self.check_screenings(datetime.now(UTC))
             except StoreError as err:
                 log.warning("could not look for new screenings: %s", err)
+
+    def record_unrecorded(self) -> int:
+        """Write the interrupted records the store refused when their sessions were let go
+        (a full disk, a database server restarting): while they read "running", the history
+        is wrong and `forget` refuses (this process is alive, so no start marks them). Those
+        still refused wait for the next turn. Returns how many are still waiting."""
+        waiting = []
+        for live, reason, at in list(self._unrecorded):
+            try:
+                live.runner.close(at, reason)
+            except StoreError:
+                waiting.append((live, reason, at))
+        self._unrecorded = waiting
+        return len(waiting)
+
+    def _unrecorded_left(self, live: LiveSession, reason: str, at: datetime) -> None:
+        self._unrecorded.append((live, reason, at))  # from a session's worker thread
 
     def allows(self, technique_id: str) -> bool:
         """I1 now: a session of this technique may run (a valid screening, no block)."""
@@ -223,6 +246,7 @@ class Registry:
             analyzer = self.analyzers(technique, state.limits)
         live = LiveSession(runner, started_at=now, analyzer=analyzer, grace_s=self.grace_s)
         live.on_gone = self._gone
+        live.on_unrecorded = self._unrecorded_left
         live.on_symptom = self._symptom_felt
         live.speak = self.voice.parts
         self.voice.warm(technique)
@@ -242,4 +266,5 @@ class Registry:
         running = list(self.sessions.values())
         pending = [live.interrupt("the server stopped mid-session") for live in running]
         futures.wait(pending, timeout=timeout_s)
+        self.record_unrecorded()  # a last try; what is left, the next start marks
         self.ears.close()
