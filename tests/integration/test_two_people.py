@@ -13,11 +13,13 @@ here under the figure measured, so a regression shows.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.support.remembered_people import RememberingDetector
 
 from backbuddy.domain import techniques
 from backbuddy.motion.landmarks import Landmarks
@@ -29,6 +31,16 @@ sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
 import receiver_truth  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("two_people")]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _people_detected_once() -> Iterator[None]:
+    """The runs below share MoveNet's people for a picture already seen: a clip's frames go
+    through the estimator cold, warm and with late looks (tests/support/remembered_people.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(receiver_truth, "people_detector", RememberingDetector)
+        yield
+
 
 #: Unsure share allowed per clip: the measured share plus a margin (re-renders move MediaPipe
 #: by hairs). The front hug is a placement the app refuses: the two bodies merge there and

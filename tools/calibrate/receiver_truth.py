@@ -42,6 +42,18 @@ NOISE = 0.15
 _MP = {"nose": 0, "left_shoulder": 11, "right_shoulder": 12, "left_hip": 23, "right_hip": 24}
 
 
+def _movenet():  # type: ignore[no-untyped-def]
+    from backbuddy.adapters.movenet import PeopleDetector
+
+    return PeopleDetector()
+
+
+#: Makes each run's people detector: the real MoveNet. The two-person truth tests run the same
+#: clips' frames through it several times (cold, warm after the pre-roll, looks answered
+#: late) and give one that detects each distinct picture once (tests/support/remembered_people.py).
+people_detector = _movenet
+
+
 @dataclass
 class ClipPeople:
     id: str
@@ -112,7 +124,6 @@ def estimate(
     look's answer used that many frames late, as a detector on its own thread gives it."""
     from backbuddy.adapters.looks import InLine, Late
     from backbuddy.adapters.mediapipe_pose import PoseModel
-    from backbuddy.adapters.movenet import PeopleDetector
     from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
     from backbuddy.adapters.video import open_file
     from backbuddy.motion.landmarks import stack
@@ -126,7 +137,7 @@ def estimate(
             model = PoseModel()
         else:
             looks = (lambda d: Late(d, lag)) if lag else InLine
-            model = ReceiverPose(PeopleDetector(), PoseModel, every=every or EVERY, looks=looks)
+            model = ReceiverPose(people_detector(), PoseModel, every=every or EVERY, looks=looks)
             model.receiver_lies(lies(cid, truth))  # as the app tells it (`people.tell_lying`)
         for frame in src:
             image, world = model.estimate(frame.rgb)
@@ -240,14 +251,13 @@ def _warm_estimate(cid: str, truth: Path):  # type: ignore[no-untyped-def]
 
     from backbuddy.adapters.looks import InLine
     from backbuddy.adapters.mediapipe_pose import PoseModel
-    from backbuddy.adapters.movenet import PeopleDetector
     from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
     from backbuddy.motion.landmarks import stack
     from backbuddy.services.analyze import identity_unsure
 
     rows, unsure, index = [], [], []
     size = (0, 0)
-    with ReceiverPose(PeopleDetector(), PoseModel, every=EVERY, looks=InLine) as model:
+    with ReceiverPose(people_detector(), PoseModel, every=EVERY, looks=InLine) as model:
         model.receiver_lies(lies(cid, truth))  # as the app tells it (`people.tell_lying`)
         for i, t, rgb in frames(cid, WARM, truth):
             image, world = model.estimate(rgb)
