@@ -231,7 +231,11 @@ def run_clip(
     if frames is None:
         with video.open_file(TRUTH / f"{clip}.mp4") as source:
             frames = list(source)
-    roles = PageRoles(PeopleDetector, decode_jpeg, lying=receiver_lies(technique))
+    # The server's clock in this replay is the clip's own (the frame's time plus the 80 ms
+    # the page's pose takes, as `admit` below): on the wall clock a replay running slower
+    # than real time (a loaded box) aged every role answer and asked for extra role frames.
+    now = [0.0]
+    roles = PageRoles(PeopleDetector, decode_jpeg, lambda: now[0], lying=receiver_lies(technique))
     watch = CameraWatch(technique, lambda: None, decode_jpeg, roles=roles)  # type: ignore[arg-type,return-value]
     clock = page_pose.PageClock()
     page = Page()
@@ -242,6 +246,7 @@ def run_clip(
     checks = technique.setup[-1].checks
     try:
         for i, f in enumerate(frames):
+            now[0] = f.t + 0.08
             ms = 1000.0 * f.t + 5.0
             wanted = ms >= due and not waiting if policy == "server" else i % ROLE_EVERY == 0
             if roles_on and wanted:
