@@ -9,7 +9,7 @@ from tests.fixtures import poses
 from backbuddy.domain.techniques import Technique
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor
-from backbuddy.motion.view_watch import PERSIST_S, RECENT_S, VIEW_FRAMES
+from backbuddy.motion.view_watch import PERSIST_S, RECENT_S, VIEW_S
 
 
 def _nudged(lm: Landmarks, at: int, dx: float) -> Landmarks:
@@ -35,7 +35,7 @@ def test_a_camera_nudged_sideways_is_seen_and_its_view_read_again(hug: Technique
     assert moved.size, "the move is seen"
     assert moved[0] - 45 <= round((RECENT_S + PERSIST_S) * 30) + 1
     assert not trace.camera_moved[moved[-1] + 1 :].any(), "the re-read ends"
-    assert moved.size >= VIEW_FRAMES - 1
+    assert moved.size >= round(VIEW_S * 30) - 1
     assert all(trace.pose(int(i)).camera_moved for i in moved)
     assert np.isfinite(trace.baseline[-1])
     assert not trace.sudden.any()
