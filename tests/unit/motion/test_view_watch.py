@@ -4,6 +4,7 @@ the still set-up is seen, the view re-read once the body holds still, and nothin
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from tests.fixtures import poses
 
 from backbuddy.domain.techniques import Technique
@@ -101,3 +102,22 @@ def test_the_torso_still_test_in_plain_floats_is_the_array_one() -> None:
         assert length == float(np.median(rows[:, 2]))
         got = _still_rows([(t, x, y) for x, y, _, t in torso], length)
         assert got == _still(rows[:, :2], float(np.median(rows[:, 2])))
+
+
+@pytest.mark.parametrize("fps", [4.0, 5.0, 7.0, 10.0, 15.0])
+def test_a_moved_camera_is_seen_within_the_same_seconds_at_any_rate(
+    hug: Technique, fps: float
+) -> None:
+    """The watch's windows are seconds (`frame_time`): a page sending 4 frames/s sees the
+    camera nudged within `RECENT_S + PERSIST_S` and one frame, as at 30 (counted in frames
+    at 30 a second it took 3.7 s), and reads the new view within `VIEW_S` more."""
+    still = poses.rotation(0.0, duration_s=20.0).landmarks
+    lm = still.take(np.arange(0, len(still), 30 / fps).round().astype(int))
+    at = int(np.searchsorted(lm.t, 8.0))
+    trace = PoseMonitor(hug).update(_nudged(lm, at=at, dx=0.05))
+    moved = np.flatnonzero(trace.camera_moved)
+    period = 1.0 / fps
+    assert moved.size and moved[0] >= at, "the move is seen, and nothing before it"
+    assert lm.t[moved[0]] - lm.t[at] <= RECENT_S + PERSIST_S + period + 1e-9
+    assert lm.t[moved[-1]] - lm.t[at] <= RECENT_S + PERSIST_S + VIEW_S + 2 * period + 1e-9
+    assert not trace.camera_moved[moved[-1] + 1 :].any(), "the re-read ends"
