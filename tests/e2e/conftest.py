@@ -70,7 +70,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
 @pytest.fixture
 def quick_server(tmp_path: Path) -> Iterator[Server]:
     """`server` over the app's techniques with a 1 s breath-in before each movement
-    (`paced.quick_breath_in`), for tests that only need to reach the movement cue."""
+    and this box's frame rate (`paced.quick_breath_in`, `paced.BOX_MIN_FPS`), for tests that
+    only need to reach the movement cue."""
     srv = start_server(tmp_path, extra=quick_breath_in(tmp_path))
     yield srv
     if srv.process.poll() is None:

@@ -32,8 +32,8 @@ from backbuddy.domain.errors import (
 )
 from backbuddy.domain.events import SYMPTOMS, Begin, Pop, Pose, Ready, Sensation, Stop, Tick
 from backbuddy.domain.rules import GIVEN_BACK_MAX, HALT_ON_SPEED_PHASES, MOVEMENT_PHASES
-from backbuddy.domain.techniques import RATE_TOLERANCE
 from backbuddy.domain.state import I4_PAUSE_S, POSE_STALE_MAX_S
+from backbuddy.domain.techniques import RATE_TOLERANCE
 from backbuddy.services.session_runner import TICK_S
 
 EXAMPLES = examples(1000)

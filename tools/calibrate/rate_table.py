@@ -233,9 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.check:
         low = check(table)
         for tech in low:
-            print(
-                f"{tech}: video.min_fps {yaml_min_fps(tech):g} lets {failing(table[tech]):g} through"
-            )
+            need, miss = yaml_min_fps(tech), failing(table[tech])
+            print(f"{tech}: video.min_fps {need:g} lets {miss:g} through")
         return 1 if low else 0
     if a.json:
         a.json.write_text(json.dumps(table, indent=1) + "\n")

@@ -158,6 +158,9 @@ def ready_refusal(state: SessionState, t: float) -> Cue | None:
         return Cue(t, "say", wording.IDENTITY_UNSURE, reason="not_ready:identity_unsure")
     if last.camera_moved:
         return Cue(t, "say", wording.CAMERA_MOVED, reason="not_ready:camera_moved")
+    if not last.placement_ok and state.frame_rate is not None and too_slow(state):
+        # a rate measured too low: the camera layer's gate shuts for it, not for where it is
+        return Cue(t, "say", wording.CAMERA_SLOW, reason="not_ready:camera_slow")
     if not last.placement_ok:
         return Cue(t, "say", wording.PLACEMENT, reason="not_ready:placement")
     if last.checks_ok:

@@ -456,3 +456,14 @@ def test_a_camera_slowing_during_the_movement_pauses_and_gives_the_attempt_back(
     assert [p.reason for p in pause] == ["camera_slow"]
     assert pause[0].text == f"{wording.CAMERA_SLOW} {wording.NOT_COUNTED}"
     assert pair.state.attempts == 0
+
+
+def test_ready_at_a_rate_too_low_is_refused_naming_the_rate_not_the_placement(start):
+    """In set-up the camera layer's gate shuts for the rate too (`placement_ok` False): the
+    refusal says the camera is too slow, not where to put it."""
+    pair = start(camera=True, setup=False)
+    need = pair.state.technique.video.min_fps
+    frames = [Pose(round(0.1 + k / (need / 2), 6), placement_ok=False) for k in range(8)]
+    said = pair.send(*frames, Ready(frames[-1].t + 0.01))
+    assert said.kinds == ["say"]
+    assert (said[0].reason, said[0].text) == ("not_ready:camera_slow", wording.CAMERA_SLOW)

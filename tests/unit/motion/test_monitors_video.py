@@ -93,7 +93,8 @@ def test_the_hug_needs_its_frame_rate_but_no_wide_picture(hug: Technique) -> Non
     trace = PoseMonitor(hug, fps=15.0).update(_still("seated", 15.0, (480, 853)))
     assert trace.placement.video_ok is not None
     read = np.isfinite(trace.placement.rate)  # the rate is read after a third of a second
-    assert read[-1] and trace.placement.video_ok[read].all()
+    assert read[-1]
+    assert trace.placement.video_ok[read].all()
     slow = PoseMonitor(hug, fps=10.0).update(_still("seated", 10.0, (480, 853)))
     assert slow.placement.video_ok is not None
     assert not slow.placement.video_ok[-1]
@@ -131,6 +132,7 @@ def test_the_hug_in_the_pages_480_picture_meets_its_video_needs(hug: Technique) 
         trace = PoseMonitor(_at_45(hug)).update(_still("seated", 30.0, size, azimuth=45.0))
         assert trace.placement.video_ok is not None
         read = np.isfinite(trace.placement.rate)  # the rate (its minimum) is read by then
-        assert read[-1] and trace.placement.video_ok[read].all()
+        assert read[-1]
+        assert trace.placement.video_ok[read].all()
         assert trace.pose(len(trace) - 1).placement_ok  # a view the region accepts (45° off)
         assert trace.placement_hint(len(trace) - 1) is None
