@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
-from tests.support.paced import quick_breath_in
+from tests.support.paced import BOX_MIN_FPS, quick_breath_in, quick_techniques
 from tests.support.servers import Server, start_server
 
 __all__ = ["BROWSER_ARGS", "CHROMIUM", "CLIP", "Server", "shot", "start_server"]
@@ -70,8 +70,21 @@ def server(tmp_path: Path) -> Iterator[Server]:
 @pytest.fixture
 def quick_server(tmp_path: Path) -> Iterator[Server]:
     """`server` over the app's techniques with a 1 s breath-in before each movement
-    (`paced.quick_breath_in`), for tests that only need to reach the movement cue."""
+    and this box's frame rate (`paced.quick_breath_in`, `paced.BOX_MIN_FPS`), for tests that
+    only need to reach the movement cue."""
     srv = start_server(tmp_path, extra=quick_breath_in(tmp_path))
+    yield srv
+    if srv.process.poll() is None:
+        srv.kill()
+
+
+@pytest.fixture
+def box_rate_server(tmp_path: Path) -> Iterator[Server]:
+    """`server` over the app's techniques as written but for their least frame rate, this
+    box's (`paced.BOX_MIN_FPS`): for a set-up test whose placement gate must open although
+    the loaded box analyses 3-5 frames a second (under it the gate shuts for the rate)."""
+    folder = quick_techniques(tmp_path / "techniques", {}, min_fps=BOX_MIN_FPS)
+    srv = start_server(tmp_path, extra=("--techniques", str(folder)))
     yield srv
     if srv.process.poll() is None:
         srv.kill()

@@ -84,7 +84,13 @@ def _picture_shown(page: Page, kind: str) -> dict[str, str]:
     return {k: str(v) for k, v in seen.items()}
 
 
-def test_the_set_up_picture_follows_the_live_camera_hint(page: Page, server: Server) -> None:
+def test_the_set_up_picture_follows_the_live_camera_hint(
+    page: Page, box_rate_server: Server
+) -> None:
+    """The pictures follow the view; the server's techniques carry this box's frame rate
+    (`box_rate_server`): the tick needs the gate open, which the hug's own 15 frames a second
+    would keep shut on a loaded box (the rate hint then leads the note)."""
+    server = box_rate_server
     page.goto(server.url)
     page.evaluate("localStorage.setItem('backbuddy-pose', 'server')")
     start_session(page, server.url, camera=True)

@@ -152,9 +152,12 @@ def halt_frame(said: list[tuple[int, str, str]]) -> int | None:
 
 def hug_without_placement_gate() -> tech.Technique:
     """The clips start at the move cue, before the placement gate has its third of a second
-    of still frames; the gate has its own tests (tests/unit/motion/test_placement_gate.py),
-    here the two model paths are compared."""
-    return tech.get("seated_hug_extension").model_copy(update={"placement": None})
+    of still frames, and before it has read the frame rate its `video.min_fps` needs (the
+    same third of a second); the gate has its own tests (tests/unit/motion/
+    test_placement_gate.py, test_monitors_video.py), here the two model paths are compared."""
+    hug = tech.get("seated_hug_extension")
+    video = hug.video.model_copy(update={"min_fps": 0.0})
+    return hug.model_copy(update={"placement": None, "video": video})
 
 
 @pytest.mark.parametrize(("clip", "halts"), CLIPS)

@@ -33,6 +33,7 @@ from backbuddy.domain.errors import (
 from backbuddy.domain.events import SYMPTOMS, Begin, Pop, Pose, Ready, Sensation, Stop, Tick
 from backbuddy.domain.rules import GIVEN_BACK_MAX, HALT_ON_SPEED_PHASES, MOVEMENT_PHASES
 from backbuddy.domain.state import I4_PAUSE_S, POSE_STALE_MAX_S
+from backbuddy.domain.techniques import RATE_TOLERANCE
 from backbuddy.services.session_runner import TICK_S
 
 EXAMPLES = examples(1000)
@@ -68,8 +69,9 @@ def test_i2_stop_or_symptom_makes_halt_the_next_cue_then_never_move(tid, outcome
 def test_i3_i4_move_only_on_exhale_with_a_live_correct_view(tid, outcome, events):
     """I3: a move only on the exhale and, in camera mode, only with a fresh frame of the
     receiver (not the assistant), tracked, still, checks passing, within range, from a
-    valid placement whose view is not being re-read after a camera move. I4: movement never
-    continues unseen for more than 0.5 s."""
+    valid placement whose view is not being re-read after a camera move, from a camera whose
+    measured frame rate is at least the technique's minimum (`video.min_fps`). I4: movement
+    never continues unseen for more than 0.5 s, nor with frames too few a second."""
     last_pose: Pose | None = None
     for s in replay(start(tid, outcome), events):
         if isinstance(s.event, Pose):
@@ -91,6 +93,7 @@ def test_i3_i4_move_only_on_exhale_with_a_live_correct_view(tid, outcome, events
                 assert not last_pose.camera_moved
                 assert last_pose.identity == "receiver"
                 assert cue.t - last_pose.t <= s.after.stale_after <= POSE_STALE_MAX_S
+                assert fast_enough(s.after), (s.after.frame_rate, s.after.technique.video)
         # I4: movement never continues unseen for more than 0.5 s in camera mode.
         moving = s.after.mode == "attempt" and s.after.phase_id in MOVEMENT_PHASES
         if moving and s.after.camera:
@@ -101,6 +104,14 @@ def test_i3_i4_move_only_on_exhale_with_a_live_correct_view(tid, outcome, events
             assert not last_pose.camera_moved
             assert s.event.t - last_pose.t <= s.after.stale_after + TICK_S + 1e-6
             assert s.after.stale_after + TICK_S <= I4_PAUSE_S + 1e-9
+            assert fast_enough(s.after), (s.after.frame_rate, s.after.technique.video)
+
+
+def fast_enough(state) -> bool:  # type: ignore[no-untyped-def]
+    """The camera's measured rate meets the technique's minimum (none: any rate)."""
+    need = state.technique.video.min_fps
+    rate = state.frame_rate
+    return need <= 0 or (rate is not None and rate >= need * RATE_TOLERANCE)
 
 
 @settings(max_examples=EXAMPLES)
@@ -123,6 +134,10 @@ def test_i4_i5_camera_limits_pause_or_halt_at_once(tid, outcome, events):
         ):
             assert first is not None, "a jerk or speed over the hard limit must halt"
             assert first.kind == "halt", "a jerk or speed over the hard limit must halt"
+        elif phase in MOVEMENT_PHASES and not fast_enough(s.after):
+            assert first is not None, "frames too few a second for the speed watch must pause"
+            assert (first.kind, first.reason) == ("pause", "camera_slow")
+            assert wording.CAMERA_SLOW in first.text
         elif phase in MOVEMENT_PHASES and pose.identity != "receiver":
             assert first is not None, "an unsure identity must pause as lost tracking"
             assert (first.kind, first.reason) == ("pause", "identity_unsure")
@@ -140,14 +155,24 @@ def test_i4_i5_camera_limits_pause_or_halt_at_once(tid, outcome, events):
 
 
 @settings(max_examples=EXAMPLES)
-@given(technique_ids, outcomes, any_frames, st.floats(0.0, 0.5), st.floats(0.0, 0.29))
-def test_i3_the_move_gate_lets_through_exactly_a_fresh_good_view(tid, outcome, frame, age, lag):
+@given(
+    technique_ids,
+    outcomes,
+    any_frames,
+    st.floats(0.0, 0.5),
+    st.floats(0.0, 0.29),
+    st.sampled_from([30, 24, 15, 10, 7, 5]),
+)
+def test_i3_the_move_gate_lets_through_exactly_a_fresh_good_view(
+    tid, outcome, frame, age, lag, fps
+):
     """Whatever the last frame before the move says, the move comes if and only if it is
     fresh, tracked, of the receiver, from a valid placement, within range, still and with
-    the checks passing; otherwise a pause, and the attempt is not counted."""
+    the checks passing, from a camera sending at least the technique's minimum frames a
+    second (`video.min_fps`); otherwise a pause, and the attempt is not counted."""
     state = start(tid, outcome)
     setup = [Begin(0.0, at=NOW, camera=True), Pose(0.4), Ready(0.5), Pose(0.9), Ready(1.0)]
-    quiet = [Pose(round(1.0 + k / 15, 4)) for k in range(1, 55)]  # good frames to t≈4.6
+    quiet = [Pose(round(1.0 + k / fps, 4)) for k in range(1, 4 * fps)]  # good frames to t≈5
     move_at = 1.0 + state.technique.phases[0].seconds
     last = Pose(round(move_at - age, 4), **frame)
     events = [e for e in quiet if e.t < last.t] + [last, Tick(round(move_at + lag, 4))]
@@ -168,6 +193,7 @@ def test_i3_the_move_gate_lets_through_exactly_a_fresh_good_view(tid, outcome, f
         and frame["checks_ok"]
         and not frame["sudden"]
         and frame["speed_deg_s"] <= limits.gentle_speed_deg_s
+        and fast_enough(state)
     )
     moves = [c for c in cues if c.kind == "move"]
     if state.mode == "halted":  # a jerk or over-limit speed while breathing in halts first

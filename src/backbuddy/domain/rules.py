@@ -13,7 +13,7 @@ from backbuddy.domain import wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.events import SYMPTOMS, Pose
 from backbuddy.domain.state import POSE_STALE_MIN_S, EndReason, SessionState, replace
-from backbuddy.domain.techniques import Caution, Limits
+from backbuddy.domain.techniques import RATE_TOLERANCE, Caution, Limits
 
 __all__ = ["SYMPTOMS"]
 
@@ -34,6 +34,7 @@ APP_PAUSES = frozenset(
     {
         "tracking_lost",
         "camera_lagging",
+        "camera_slow",
         "identity_unsure",
         "camera_moved",
         "placement",
@@ -90,6 +91,18 @@ def pose_stale(state: SessionState, t: float) -> bool:
     return last is None or t - last.t > state.stale_after
 
 
+def too_slow(state: SessionState) -> bool:
+    """Camera mode: does the camera send fewer frames a second than the technique's speed
+    watch needs (`video.min_fps`, measured on the truth clips: below it a true jerk was not
+    halted in time or a slow movement read too fast; docs/accuracy.md "Frame rate")? The
+    rate is the engine's own (`SessionState.frame_rate`); not yet known counts as too slow."""
+    need = state.technique.video.min_fps
+    if need <= 0:
+        return False
+    rate = state.frame_rate
+    return rate is None or rate < need * RATE_TOLERANCE
+
+
 def beyond_range(pose: Pose, limits: Limits) -> bool:
     return pose.range_deg > limits.max_range_deg
 
@@ -105,7 +118,8 @@ def camera_gate(state: SessionState, t: float) -> tuple[str, str] | None:
     assistant), from a valid placement whose view is read (not re-read after the camera
     moved), within range of the baseline, still, with the checks passing. A last frame that
     saw the pair but is too old says the camera lags (issue 12, item 4: a loaded laptop's page
-    sends 4 poses a second, up to 1 s late), not that it needs to see the receiver.
+    sends 4 poses a second, up to 1 s late), not that it needs to see the receiver. Fresh
+    frames too few a second for the technique's speed watch say so (`too_slow`).
     """
     if not state.camera:
         return None
@@ -114,6 +128,8 @@ def camera_gate(state: SessionState, t: float) -> tuple[str, str] | None:
         return "camera_not_ready", wording.CAMERA_NOT_READY
     if pose_stale(state, t):
         return "camera_lagging", wording.CAMERA_LAGGING
+    if too_slow(state):
+        return "camera_slow", wording.CAMERA_SLOW
     view = _view_pause(last)
     if view is not None:
         return view
@@ -154,6 +170,9 @@ def ready_refusal(state: SessionState, t: float) -> Cue | None:
         return Cue(t, "say", wording.IDENTITY_UNSURE, reason="not_ready:identity_unsure")
     if last.camera_moved:
         return Cue(t, "say", wording.CAMERA_MOVED, reason="not_ready:camera_moved")
+    if not last.placement_ok and state.frame_rate is not None and too_slow(state):
+        # a rate measured too low: the camera layer's gate shuts for it, not for where it is
+        return Cue(t, "say", wording.CAMERA_SLOW, reason="not_ready:camera_slow")
     if not last.placement_ok:
         return Cue(t, "say", wording.PLACEMENT, reason="not_ready:placement")
     if last.checks_ok:
@@ -268,6 +287,8 @@ def watch(state: SessionState, pose: Pose) -> Result:
             return cut_short(state, t, "tracking_lost", wording.TRACKING_LOST)
         if _too_fast(pose, limits):
             return speed_halt(state, pose)
+        if too_slow(state):  # the speed watch cannot stop a jerk in time at this rate
+            return cut_short(state, t, "camera_slow", wording.CAMERA_SLOW)
         view = _view_pause(pose)
         if view is not None:
             return cut_short(state, t, *view)

@@ -86,6 +86,12 @@ class SessionState:
         return median(b - a for a, b in zip(times, times[1:], strict=False))
 
     @property
+    def frame_rate(self) -> float | None:
+        """The camera's measured frame rate (frames/s) from `frame_period`, or None."""
+        period = self.frame_period
+        return None if period is None or period <= 0 else 1.0 / period
+
+    @property
     def stale_after(self) -> float:
         """How old the latest pose may be before it is stale (I4), from the frame period."""
         period = self.frame_period

@@ -183,12 +183,19 @@ class PlacementRegion(_Model):
         )
 
 
+#: A measured frame rate this share of `VideoNeeds.min_fps` meets it (a dropped frame now and
+#: then): the camera layer's gate and the engine read the rate against the same figure.
+RATE_TOLERANCE = 0.95
+
+
 class VideoNeeds(_Model):
     """What the camera's video must give for this technique's measures to hold (issue 12, item 5).
 
     Measured on phone-like versions of the truth clips (`bench/truth_phone.py`,
     docs/accuracy.md), not guessed: `min_fps`, the frame rate (read from the frames' own times)
-    below which a true jerk was not stopped within 2 frames or a slow movement read too fast;
+    below which a true jerk was not stopped in time or a slow movement read too fast
+    (`tools/calibrate/rate_table.py` on the clean truth clips, docs/accuracy.md "Frame rate";
+    the engine refuses a move cue and pauses a movement below it, `rules.too_slow`);
     `landscape`, True when an upright (portrait) picture lost the receiver; `min_short_side_px`,
     the picture's shorter side (pixels) below which MediaPipe lost the joints a check needs;
     `max_still_jitter_deg`, the primary measure's jitter on a still receiver (a robust standard

@@ -49,6 +49,11 @@ CAMERA_LAGGING = (
     "Paused: the camera is lagging, so nothing moves now. Hold still; "
     "press Resume when the picture runs smoothly again."
 )
+CAMERA_SLOW = (
+    "Paused: the camera sends too few pictures a second to stop a fast movement in time, "
+    "so nothing moves now. Hold still; add light or close other apps, "
+    "then press Resume when the camera note says the picture is quick enough."
+)
 IDENTITY_UNSURE = (
     "Paused: the camera can't tell the receiver from the assistant. Hold still; "
     "assistant, keep your head above and behind the receiver's."

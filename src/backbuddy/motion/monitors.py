@@ -56,8 +56,6 @@ from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, La
 GRACE_S = 0.3
 #: A velocity change larger than this within 200 ms is sudden motion (clinical-facts §4).
 SUDDEN_STEP_DEG_S = 15.0
-#: Frames on which the camera's view angle is read before the view gain is kept (0.5 s).
-VIEW_FRAMES = view_watch.VIEW_FRAMES
 
 
 @dataclass
@@ -330,7 +328,7 @@ class PoseMonitor:
     def _view_gain(self, cos: FloatArray) -> FloatArray:
         """Per frame, the gain that undoes the view's shrinking of a sagittal primary measure.
 
-        1 for other measures. The view is read on the first `VIEW_FRAMES` frames where the
+        1 for other measures. The view is read on the first `view_watch.VIEW_S` of frames where the
         torso is seen (the median so far), then kept until the camera moves (`view_watch`:
         a gain that changed during the movement would read as speed).
         """

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backbuddy.domain.techniques import PlacementRegion, VideoNeeds
+from backbuddy.domain.techniques import RATE_TOLERANCE, PlacementRegion, VideoNeeds
 from backbuddy.motion import frame_time
 from backbuddy.motion.landmarks import BoolArray, FloatArray
 from backbuddy.motion.placement import View
@@ -53,8 +53,6 @@ EXIT_MARGIN_DEG = 3.0
 #: Seconds of frames over which the frame rate is read, and the least span that reads it.
 RATE_WINDOW_S = 2.0
 RATE_MIN_SPAN_S = MIN_STILL_S
-#: A measured rate this share of `VideoNeeds.min_fps` meets it (a dropped frame now and then).
-RATE_TOLERANCE = 0.95
 #: From this many frames at once (a clip read whole) the rate is read in array form.
 RATE_ARRAY_MIN = 16
 

@@ -10,7 +10,7 @@ read whole and frame by frame give the same numbers). `scan_columns` is the same
 clip's columns: the settled stretches between moves are read in array form
 (`view_watch_arrays`), bit for bit as frame by frame, and only the re-reads step one by one.
 
-Once the view is settled (the first `VIEW_FRAMES` frames with the torso seen), it keeps a
+Once the view is settled (the first `VIEW_S` of frames with the torso seen), it keeps a
 reference: where the torso's middle lies in the image, how long the trunk is there, and the
 camera's view (`placement.estimate_view`). The camera moved when the torso's middle and both
 shoulders have held still in the image for `RECENT_S` (a camera moved and set down; a body
@@ -29,10 +29,15 @@ moving changes shape) and, for `PERSIST_S`, either
 or when the identity guard starts a new segment (the torso jumped and settled elsewhere).
 
 Then the watch re-reads: the old view gain is kept (a gain that changed under a measure
-would read as speed) while `VIEW_FRAMES` new samples come in and the torso holds still
+would read as speed) while `VIEW_S` of new samples come in and the torso holds still
 (within `STILL_TRUNKS` over `STILL_S`); then the new gain, reference and view take over.
 Each move and each finished re-read starts a new `epoch`: the monitors restart the speed
 fit and take a new baseline there, and the placement gate forgets the old view.
+
+Every window is seconds of the frames' own periods (`frame_time`; at least `MIN_ROWS`
+samples): counted in frames at 30 a second, a page sending 4 frames/s saw a moved camera
+3.75 s late (engineer gatetime11, session 11). At an even rate a window holds
+`round(seconds × rate)` samples, the count it had, so at 30 frames/s nothing changed.
 """
 
 from __future__ import annotations
@@ -42,10 +47,12 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from backbuddy.motion import frame_time
 from backbuddy.motion import view_watch_arrays as arrays
 from backbuddy.motion.landmarks import BoolArray, FloatArray
 
@@ -60,8 +67,10 @@ PERSIST_S = 0.2
 #: The re-read ends once the torso has held within this many trunk lengths for `STILL_S`.
 STILL_TRUNKS = 0.05
 STILL_S = 0.5
-#: Samples of the view that make a view gain (as `monitors.VIEW_FRAMES`).
-VIEW_FRAMES = 15
+#: Seconds of view samples that make a view gain (15 at 30 frames/s).
+VIEW_S = 0.5
+#: Every window holds at least this many samples, however slow the frames.
+MIN_ROWS = arrays.MIN_ROWS
 #: `scan_columns` steps fewer frames than this one by one (a live frame): arrays cost more.
 ARRAY_MIN = 64
 
@@ -81,14 +90,16 @@ class WatchState:
     ref: _Ref | None = None
     gain_samples: list[float] = field(default_factory=list)
     settle: list[tuple[float, float, float, float, float]] = field(default_factory=list)
+    settle_us: list[int] = field(default_factory=list)
     relooking: bool = False
     displaced_since: float = math.nan
-    recent: deque[tuple[float, ...]] = field(default_factory=lambda: deque(maxlen=15))
-    torso: deque[tuple[float, float, float, float]] = field(
-        default_factory=lambda: deque(maxlen=15)
-    )
+    recent: deque[tuple[float, ...]] = field(default_factory=deque)
+    recent_us: deque[int] = field(default_factory=deque)
+    torso: deque[tuple[float, float, float, float]] = field(default_factory=deque)
+    torso_us: deque[int] = field(default_factory=deque)
     segment: int = -1
     epoch: int = 0
+    last_t: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -170,23 +181,30 @@ class ViewWatch:
     """Watches for a moved camera and re-reads its view (module doc)."""
 
     def __init__(self, fps: float = 30.0) -> None:
-        rate = fps if math.isfinite(fps) and fps > 0 else 30.0
         self.persist = PERSIST_S
         self._s = WatchState()
-        self._s.recent = deque(maxlen=max(3, round(RECENT_S * rate)))
-        self._s.torso = deque(maxlen=max(3, round(STILL_S * rate)))
+        #: A frame's period when its time says nothing (the first, or not after the last).
+        self._nominal_us = frame_time.nominal_us(fps)
         self._gain_memo: tuple[list[float] | None, float] = (None, math.nan)
 
     @property
     def relooking(self) -> bool:
         return self._s.relooking
 
+    def _periods(self, t: list[float]) -> list[int]:
+        """Each frame's period (µs, `frame_time`), the last time carried to the next call."""
+        s = self._s
+        out = frame_time.periods_us(t, len(t), s.last_t, self._nominal_us)
+        s.last_t = next((x for x in reversed(t) if math.isfinite(x)), s.last_t)
+        return out
+
     def scan(self, frames: list[Frame]) -> WatchTrace:
         n = len(frames)
         relook, moved = np.zeros(n, bool), np.zeros(n, bool)
         cos, epoch = np.full(n, np.nan), np.zeros(n, np.int64)
+        periods = self._periods([f.t for f in frames])
         for i, f in enumerate(frames):
-            moved[i] = self._step(f)
+            moved[i] = self._step(f, periods[i])
             relook[i] = self._s.relooking
             cos[i] = self._gain_cos()
             epoch[i] = self._s.epoch
@@ -209,39 +227,44 @@ class ViewWatch:
         valid = cols.same & np.isfinite(length) & (length > 0)
         rows = np.column_stack([cols.azimuth, cols.hip, cols.shoulders]).astype(np.float64)
         s, i, block = self._s, 0, _Block(cols)
+        t = np.asarray(cols.t, np.float64)
+        us = np.array(self._periods(t.tolist()), np.int64)
         recent = np.array(list(s.recent), np.float64).reshape(-1, rows.shape[1])
         c = arrays.clip(
-            np.asarray(cols.t, np.float64),
+            t,
+            us,
             cols.same,
             cols.segment,
             valid,
             rows,
-            recent,
-            s.recent.maxlen or 1,
+            arrays.Carried(recent, np.array(list(s.recent_us), np.int64), RECENT_S),
             STILL_TRUNKS,
             cos=np.asarray(cols.cos, np.float64),
             elevation=np.asarray(cols.elevation, np.float64),
             length=length,
-            torso=np.array(list(s.torso), np.float64).reshape(-1, 4),
-            torso_window=s.torso.maxlen or 1,
+            torso=arrays.Carried(
+                np.array(list(s.torso), np.float64).reshape(-1, 4),
+                np.array(list(s.torso_us), np.int64),
+                STILL_S,
+            ),
         )
         while i < n:
             if s.ref is None:  # the first read (its gain grows frame by frame): one by one
-                moved[i] = self._step(block.frame(i))
+                moved[i] = self._step(block.frame(i), int(us[i]))
             elif s.relooking:
                 stop = self._reread(c, i)
                 relook[i:stop], cos[i:stop], epoch[i:stop] = True, self._gain_cos(), s.epoch
                 if stop == n:
                     break
                 i = stop
-                moved[i] = self._step(block.frame(i))  # the view settles, stepped as ever
+                moved[i] = self._step(block.frame(i), int(us[i]))  # the view settles
             else:
                 stop = self._settled(c, i)
                 cos[i:stop], epoch[i:stop] = self._gain_cos(), s.epoch
                 if stop == n:
                     break
                 i = stop
-                moved[i] = self._step(block.frame(i))  # the move, stepped as ever
+                moved[i] = self._step(block.frame(i), int(us[i]))  # the move, stepped as ever
             relook[i], cos[i], epoch[i] = s.relooking, self._gain_cos(), s.epoch
             i += 1
         return WatchTrace(relook, cos, epoch, moved)
@@ -256,12 +279,13 @@ class ViewWatch:
         limits = arrays.Limits(self.persist, SHIFT_TRUNKS, STILL_TRUNKS, AZIMUTH_TOL_DEG)
         while lo < n:
             hi = min(lo + size, n)
-            recent = np.array(list(s.recent), np.float64).reshape(-1, c.rows.shape[1])
             ref = arrays.Settled(
-                s.ref.hip, s.ref.length, s.ref.azimuth, recent, s.displaced_since, s.segment
+                s.ref.hip, s.ref.length, s.ref.azimuth, len(s.recent), s.displaced_since, s.segment
             )
             run = arrays.settled_run(ref, c, lo, hi, limits)
-            s.recent = deque(map(tuple, run.recent.tolist()), maxlen=c.window)
+            if run.kept is not None:  # the window now: rows `kept` of the clip's
+                s.recent = deque(map(tuple, c.rows[run.kept].tolist()))
+                s.recent_us = deque(c.rows_us[run.kept].tolist())
             s.displaced_since, s.segment = run.displaced_since, run.segment
             if run.stop < hi:
                 return run.stop
@@ -274,10 +298,13 @@ class ViewWatch:
         s, size, n = self._s, ARRAY_MIN, len(c.t)
         while lo < n:
             hi = min(lo + size, n)
-            torso = np.array(list(s.torso), np.float64).reshape(-1, 4)
-            run = arrays.reread_run(c, lo, hi, torso, len(s.settle), s.segment, VIEW_FRAMES)
-            s.torso = deque(map(tuple, run.torso.tolist()), maxlen=c.torso_window)
+            taken = arrays.Taken(len(s.settle_us), sum(s.settle_us), _newest(s.settle_us))
+            run = arrays.reread_run(c, lo, hi, len(s.torso), taken, s.segment, VIEW_S)
+            if run.kept is not None:
+                s.torso = deque(map(tuple, c.torso[run.kept].tolist()))
+                s.torso_us = deque(c.torso_us[run.kept].tolist())
             s.settle = [*s.settle, *run.samples]
+            s.settle_us = [*s.settle_us, *run.samples_us]
             s.segment = run.segment
             if run.stop < hi:
                 return run.stop
@@ -295,7 +322,7 @@ class ViewWatch:
             self._gain_memo = (s.gain_samples, _sorted_median(sorted(s.gain_samples)))
         return self._gain_memo[1]
 
-    def _step(self, f: Frame) -> bool:
+    def _step(self, f: Frame, us: int) -> bool:
         s = self._s
         new_segment = f.same and s.segment >= 0 and f.segment != s.segment
         if f.same:
@@ -303,21 +330,21 @@ class ViewWatch:
         if not (f.same and math.isfinite(f.length) and f.length > 0):
             return False
         if s.ref is None or s.relooking:
-            self._collect(f)
+            self._collect(f, us)
             return False
-        if new_segment or self._displaced(f):
+        if new_segment or self._displaced(f, us):
             self._start_relook()
-            self._collect(f)
+            self._collect(f, us)
             return True
         return False
 
-    def _displaced(self, f: Frame) -> bool:
+    def _displaced(self, f: Frame, us: int) -> bool:
         s = self._s
         ref = s.ref
         assert ref is not None
-        s.recent.append((f.azimuth, *f.hip, *f.shoulders))
+        _push(s.recent, s.recent_us, (f.azimuth, *f.hip, *f.shoulders), us, RECENT_S)
         off = False
-        if len(s.recent) == s.recent.maxlen and _still_rows(s.recent, ref.length):
+        if _full(s.recent_us, RECENT_S) and _still_rows(s.recent, ref.length):
             off = (
                 math.hypot(f.hip[0] - ref.hip[0], f.hip[1] - ref.hip[1]) > SHIFT_TRUNKS * ref.length
             )
@@ -335,27 +362,30 @@ class ViewWatch:
     def _start_relook(self) -> None:
         s = self._s
         s.relooking = True
-        s.settle = []
+        s.settle, s.settle_us = [], []
         s.torso.clear()
+        s.torso_us.clear()
         s.recent.clear()
+        s.recent_us.clear()
         s.displaced_since = math.nan
         s.epoch += 1
 
-    def _collect(self, f: Frame) -> None:
+    def _collect(self, f: Frame, us: int) -> None:
         """Samples for the (re-)read; the first read keeps the gain's growing median, as
         before issue 12; a re-read keeps the old gain until it is done."""
         s = self._s
-        s.torso.append((f.hip[0], f.hip[1], f.length, f.t))
-        if math.isfinite(f.cos) and len(s.settle) < VIEW_FRAMES:
+        _push(s.torso, s.torso_us, (f.hip[0], f.hip[1], f.length, f.t), us, STILL_S)
+        if math.isfinite(f.cos) and not _enough(s.settle_us):
             s.settle.append((f.cos, f.azimuth, f.elevation, f.hip[0], f.hip[1]))
+            s.settle_us.append(us)
             if s.ref is None:
                 s.gain_samples = [c for c, *_ in s.settle]
-        if len(s.settle) >= VIEW_FRAMES and self._torso_still():
+        if _enough(s.settle_us) and self._torso_still():
             self._settle(f)
 
     def _torso_still(self) -> bool:
         s = self._s
-        if len(s.torso) < (s.torso.maxlen or 1):
+        if not _full(s.torso_us, STILL_S):
             return False
         # Plain floats, as for the recent rows: the lengths are finite (`_step` checks), so
         # their sorted median is `np.median`'s, and `_still_rows` skips the leading time.
@@ -374,6 +404,32 @@ class ViewWatch:
             s.relooking = False
             s.epoch += 1
         s.recent.clear()
+        s.recent_us.clear()
+
+
+def _push(rows: deque[Any], us: deque[int], row: Any, period: int, span_s: float) -> None:
+    """Add a sample to a window of `span_s` seconds (`frame_time`) and drop the oldest that
+    no longer fit, keeping at least `MIN_ROWS`."""
+    rows.append(row)
+    us.append(period)
+    total = sum(us)
+    while len(us) > MIN_ROWS and frame_time.over(total, period, span_s):
+        total -= us.popleft()
+        rows.popleft()
+
+
+def _full(us: deque[int], span_s: float) -> bool:
+    """Does the window hold its `span_s` seconds (and at least `MIN_ROWS` samples)?"""
+    return len(us) >= MIN_ROWS and frame_time.reaches(sum(us), us[-1], span_s)
+
+
+def _enough(us: list[int]) -> bool:
+    """Do the view samples taken (their frames' periods) make `VIEW_S`?"""
+    return len(us) >= MIN_ROWS and frame_time.reaches(sum(us), us[-1], VIEW_S)
+
+
+def _newest(us: list[int]) -> int:
+    return us[-1] if us else 0
 
 
 def _sorted_median(ordered: list[float]) -> float:

@@ -110,6 +110,7 @@ class PhoneConnection(Connection):
                 camera=live.analyzer is not None,
                 max_frame_bytes=MAX_FRAME_BYTES,
                 max_fps=MAX_FPS,
+                min_fps=live.runner.state.technique.video.min_fps,
                 roles=self.roles is not None,
             )
             self.send(hello.model_dump())

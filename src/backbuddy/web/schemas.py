@@ -143,6 +143,10 @@ class Hello(_Message):
     camera: bool
     max_frame_bytes: int
     max_fps: float
+    #: The least frames a second the technique's speed watch needs (`video.min_fps`; 0: the
+    #: page's own floor): the camera asks for at least this, the page's pose model falls back
+    #: to the server below it, and the engine pauses below it (`rules.too_slow`).
+    min_fps: float = 0.0
     #: The server can listen to the page's microphone (`audio_rate` Hz, docs/protocol.md);
     #: when not, `listen_problem` says why and the page says "say stop to your partner".
     listening: bool = False

@@ -189,6 +189,7 @@ class Connection:
             camera=live.camera and live.analyzer is not None,
             max_frame_bytes=MAX_FRAME_BYTES,
             max_fps=MAX_FPS,
+            min_fps=live.runner.state.technique.video.min_fps,
             **listening_hello(self.ears),
             roles=self.roles is not None,
         )

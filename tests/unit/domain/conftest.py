@@ -31,6 +31,10 @@ TICK_S = 0.1
 MOVE_AT = 5.0
 
 
+#: Frames a tick in camera mode (`Pair.wait_until`): 20 a second with ticks every 0.1 s.
+FRAMES_PER_TICK = 2
+
+
 class Said(list[Cue]):
     """The cues of one or more events, in order."""
 
@@ -81,17 +85,19 @@ class Pair:
     ) -> Said:
         """Let time pass with a tick every 0.1 s up to `until` (inclusive).
 
-        In camera mode (or with `frames=True`) a frame comes just before each tick:
-        a good one (tracked, checks passing, slow, at the baseline) unless `pose`
-        gives other readings. `frames=False` sends ticks only: the camera sees nothing.
+        In camera mode (or with `frames=True`) frames come `FRAMES_PER_TICK` to a tick, the
+        last just before it (20 a second: over every technique's minimum, `video.min_fps`):
+        good ones (tracked, checks passing, slow, at the baseline) unless `pose` gives other
+        readings. `frames=False` sends ticks only: the camera sees nothing.
         """
         said = Said()
         k = 1
         start = self.t
         while (t := round(start + k * TICK_S, 6)) <= until + 1e-9:
             if self.state.camera if frames is None else frames:
-                frame = Pose(t) if pose is None else Pose(t, **_readings(pose))
-                said += self.send(frame)
+                for j in range(FRAMES_PER_TICK - 1, -1, -1):
+                    at = round(t - j * TICK_S / FRAMES_PER_TICK, 6)
+                    said += self.send(Pose(at) if pose is None else Pose(at, **_readings(pose)))
             said += self.send(Tick(t))
             k += 1
         return said

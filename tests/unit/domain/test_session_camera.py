@@ -162,15 +162,23 @@ def test_outside_movement_phases_a_missing_camera_only_matters_at_the_next_move(
 # ── I5: speed and range ──────────────────────────────────────────────────────
 
 
+def _frames(first: float, last: float, **readings: float) -> list[Pose]:
+    """Frames 20 a second from `first` to `last` (over every technique's `video.min_fps`)."""
+    return [
+        Pose(round(first + k * 0.05, 6), **readings)
+        for k in range(round((last - first) / 0.05) + 1)
+    ]
+
+
 def test_over_the_gentle_speed_says_slower_at_most_every_two_seconds(start):
     pair = start(camera=True)
     pair.to_mobilise()
-    assert pair.send(Pose(5.25, speed_deg_s=10)) == []  # at the limit is not over it
-    said = pair.send(Pose(5.5, speed_deg_s=15))
+    assert pair.send(*_frames(5.05, 5.25, speed_deg_s=10)) == []  # at the limit is not over it
+    said = pair.send(*_frames(5.3, 5.5, speed_deg_s=15))
     assert said.kinds == ["say"]
-    assert (said[0].reason, said[0].text) == ("speed", wording.SLOWER)
-    assert pair.send(Pose(6.0, speed_deg_s=15), Pose(7.25, speed_deg_s=15)) == []
-    assert pair.send(Pose(7.5, speed_deg_s=15)).kinds == ["say"]
+    assert (said[0].t, said[0].reason, said[0].text) == (5.3, "speed", wording.SLOWER)
+    assert pair.send(*_frames(5.55, 7.25, speed_deg_s=15)) == []
+    assert pair.send(*_frames(7.3, 7.5, speed_deg_s=15)).kinds == ["say"]
     assert pair.mode == "attempt"
 
 

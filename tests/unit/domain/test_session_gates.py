@@ -16,6 +16,9 @@ import pytest
 from backbuddy.domain import rules, wording
 from backbuddy.domain.events import Pose, Ready, Resume, Stop, Tick, Voice
 from backbuddy.domain.state import POSE_STALE_MAX_S, POSE_STALE_MIN_S
+from backbuddy.domain.techniques import load_all
+
+TECHNIQUES = load_all()
 
 # ── item 1: no move while the body is beyond the range from its baseline ────
 
@@ -156,9 +159,16 @@ def test_frames_that_all_arrive_together_do_not_shrink_the_period(start):
     assert pair.state.frame_period == pytest.approx(0.2)
 
 
+def _any_rate(technique_id: str = "seated_hug_extension"):
+    """The technique with no minimum frame rate: for the stale limit's own behaviour."""
+    tech = TECHNIQUES[technique_id]
+    return tech.model_copy(update={"video": tech.video.model_copy(update={"min_fps": 0.0})})
+
+
 def test_a_slow_but_steady_camera_moves_without_pausing(start):
-    """A camera at 5 frames/s: the limit grows to 0.4 s, so frames 0.2 s apart never pause."""
-    pair = start(camera=True)
+    """A camera at 5 frames/s: the limit grows to 0.4 s, so frames 0.2 s apart never pause
+    (a technique naming no minimum rate; with one, `test_frames_too_few_a_second_...`)."""
+    pair = start(camera=True, technique=_any_rate())
     said = pair.send(Tick(1.1))
     t = 1.2
     while t <= 11.0:
@@ -405,3 +415,55 @@ def test_a_microphone_lost_where_the_hands_are_off_changes_nothing(start, where)
     pair, at = _at(start, where)
     pair.wait_until(at)
     assert pair.send(Voice(at + 0.05, lost=True)) == []
+
+
+# ── issue 12 item 4: the speed watch's minimum frame rate (`video.min_fps`) ────
+
+
+@pytest.mark.parametrize("technique", sorted(TECHNIQUES))
+def test_frames_too_few_a_second_hold_the_move_back_and_say_so(start, technique):
+    """A steady camera under the technique's minimum (the truth clips re-timed: below it a
+    jerk was not halted in time, docs/accuracy.md "Frame rate"): no move cue, the words say
+    the camera is too slow, and nothing is counted; at the minimum the move comes."""
+    need = TECHNIQUES[technique].video.min_fps
+    assert need > 0, "every technique names its minimum rate"
+    for fps, moves in ((need * 0.8, False), (need, True)):
+        pair = start(technique, camera=True)
+        said = pair.send(Tick(1.0))
+        t, period = 1.0, 1.0 / fps
+        while t <= 5.3:
+            said += pair.send(Pose(round(t, 6)), Tick(round(t + period / 2, 6)))
+            t += period
+        assert bool(said.of("move")) == moves, (technique, fps)
+        if not moves:
+            assert said[-1].kind == "pause"
+            assert (said[-1].reason, said[-1].text) == ("camera_slow", wording.CAMERA_SLOW)
+            assert pair.state.attempts == 0
+
+
+def test_a_camera_slowing_during_the_movement_pauses_and_gives_the_attempt_back(start):
+    """Frames 30 a second to the move, then fewer than the minimum (each still within the
+    stale limit): a pause that says why, and the attempt does not count."""
+    pair = start(camera=True)
+    pair.to_mobilise()
+    assert pair.state.attempts == 1
+    need = pair.state.technique.video.min_fps
+    said, t = pair.send(Tick(5.0)), 5.0
+    while not said.of("pause") and t < 7.0:
+        t = round(t + 0.9 / need * 1.25, 6)  # under the minimum, over the stale limit's floor
+        said += pair.send(Pose(t))
+    pause = said.of("pause")
+    assert [p.reason for p in pause] == ["camera_slow"]
+    assert pause[0].text == f"{wording.CAMERA_SLOW} {wording.NOT_COUNTED}"
+    assert pair.state.attempts == 0
+
+
+def test_ready_at_a_rate_too_low_is_refused_naming_the_rate_not_the_placement(start):
+    """In set-up the camera layer's gate shuts for the rate too (`placement_ok` False): the
+    refusal says the camera is too slow, not where to put it."""
+    pair = start(camera=True, setup=False)
+    need = pair.state.technique.video.min_fps
+    frames = [Pose(round(0.1 + k / (need / 2), 6), placement_ok=False) for k in range(8)]
+    said = pair.send(*frames, Ready(frames[-1].t + 0.01))
+    assert said.kinds == ["say"]
+    assert (said[0].reason, said[0].text) == ("not_ready:camera_slow", wording.CAMERA_SLOW)

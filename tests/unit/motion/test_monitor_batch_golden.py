@@ -11,7 +11,10 @@ The golden file was written by the code at main fd7eebd, before the batch work. 
 2026-11-27 for the still-jitter need of the side-lying rotation (`motion.still_jitter`): on
 `side_correct_jerk_front_f71` (both runs) `video_ok` went true → false on frames 10–53, the
 1.5 s before the still receiver's jitter is known; nothing else moved (`placement_ok` was
-already false there: the low front is refused), on any clip.
+already false there: the low front is refused), on any clip. Rewritten 2026-11-28 for the
+Seated Hug's minimum frame rate (`video.min_fps` 15, tools/calibrate/rate_table.py): on both
+hug clips (all runs) `video_ok` went true → false on frames 0–9, before the rate is read
+(a third of a second), and `placement_ok` true → false on frame 9; nothing else moved.
 """
 
 from __future__ import annotations

@@ -85,12 +85,20 @@ def test_side_lying_in_a_steady_picture_is_not_held_by_the_jitter(lying: Techniq
     assert "unsteady" not in (trace.placement_hint(len(trace) - 1) or "")
 
 
-def test_the_hug_needs_no_frame_rate_or_wide_picture(hug: Technique) -> None:
-    assert hug.video.min_fps == 0
+def test_the_hug_needs_its_frame_rate_but_no_wide_picture(hug: Technique) -> None:
+    """Its minimum rate (tools/calibrate/rate_table.py): at it an upright picture does; under
+    it the camera layer says how many pictures a second it sends and needs."""
+    assert hug.video.min_fps == 15
     assert not hug.video.landscape
     trace = PoseMonitor(hug, fps=15.0).update(_still("seated", 15.0, (480, 853)))
     assert trace.placement.video_ok is not None
-    assert trace.placement.video_ok.all()
+    read = np.isfinite(trace.placement.rate)  # the rate is read after a third of a second
+    assert read[-1]
+    assert trace.placement.video_ok[read].all()
+    slow = PoseMonitor(hug, fps=10.0).update(_still("seated", 10.0, (480, 853)))
+    assert slow.placement.video_ok is not None
+    assert not slow.placement.video_ok[-1]
+    assert "needs at least 15" in (slow.placement_hint(len(slow) - 1) or "")
     assert hug.video.max_still_jitter_deg == 0  # no truth run of the hug missed from jitter
     assert trace.placement.jitter is None
 
@@ -123,6 +131,8 @@ def test_the_hug_in_the_pages_480_picture_meets_its_video_needs(hug: Technique) 
     for size in ((853, 480), (480, 853), (480, 360)):
         trace = PoseMonitor(_at_45(hug)).update(_still("seated", 30.0, size, azimuth=45.0))
         assert trace.placement.video_ok is not None
-        assert trace.placement.video_ok.all()
+        read = np.isfinite(trace.placement.rate)  # the rate (its minimum) is read by then
+        assert read[-1]
+        assert trace.placement.video_ok[read].all()
         assert trace.pose(len(trace) - 1).placement_ok  # a view the region accepts (45° off)
         assert trace.placement_hint(len(trace) - 1) is None

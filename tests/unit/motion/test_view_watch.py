@@ -4,12 +4,13 @@ the still set-up is seen, the view re-read once the body holds still, and nothin
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from tests.fixtures import poses
 
 from backbuddy.domain.techniques import Technique
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor
-from backbuddy.motion.view_watch import PERSIST_S, RECENT_S, VIEW_FRAMES
+from backbuddy.motion.view_watch import PERSIST_S, RECENT_S, VIEW_S
 
 
 def _nudged(lm: Landmarks, at: int, dx: float) -> Landmarks:
@@ -35,7 +36,7 @@ def test_a_camera_nudged_sideways_is_seen_and_its_view_read_again(hug: Technique
     assert moved.size, "the move is seen"
     assert moved[0] - 45 <= round((RECENT_S + PERSIST_S) * 30) + 1
     assert not trace.camera_moved[moved[-1] + 1 :].any(), "the re-read ends"
-    assert moved.size >= VIEW_FRAMES - 1
+    assert moved.size >= round(VIEW_S * 30) - 1
     assert all(trace.pose(int(i)).camera_moved for i in moved)
     assert np.isfinite(trace.baseline[-1])
     assert not trace.sudden.any()
@@ -101,3 +102,23 @@ def test_the_torso_still_test_in_plain_floats_is_the_array_one() -> None:
         assert length == float(np.median(rows[:, 2]))
         got = _still_rows([(t, x, y) for x, y, _, t in torso], length)
         assert got == _still(rows[:, :2], float(np.median(rows[:, 2])))
+
+
+@pytest.mark.parametrize("fps", [4.0, 5.0, 7.0, 10.0, 15.0])
+def test_a_moved_camera_is_seen_within_the_same_seconds_at_any_rate(
+    hug: Technique, fps: float
+) -> None:
+    """The watch's windows are seconds (`frame_time`): a page sending 4 frames/s sees the
+    camera nudged within `RECENT_S + PERSIST_S` and one frame, as at 30 (counted in frames
+    at 30 a second it took 3.7 s), and reads the new view within `VIEW_S` more."""
+    still = poses.rotation(0.0, duration_s=20.0).landmarks
+    lm = still.take(np.arange(0, len(still), 30 / fps).round().astype(int))
+    at = int(np.searchsorted(lm.t, 8.0))
+    trace = PoseMonitor(hug).update(_nudged(lm, at=at, dx=0.05))
+    moved = np.flatnonzero(trace.camera_moved)
+    period = 1.0 / fps
+    assert moved.size, "the move is seen"
+    assert moved[0] >= at, "nothing before it"
+    assert lm.t[moved[0]] - lm.t[at] <= RECENT_S + PERSIST_S + period + 1e-9
+    assert lm.t[moved[-1]] - lm.t[at] <= RECENT_S + PERSIST_S + VIEW_S + 2 * period + 1e-9
+    assert not trace.camera_moved[moved[-1] + 1 :].any(), "the re-read ends"

@@ -1,7 +1,8 @@
 """The camera-move watch read in arrays (`ViewWatch.scan_columns`) returns exactly what the
 frame-by-frame watch (`ViewWatch.scan`) returns: on the recorded real-model clips as they are,
 roughened (`monitor_golden.with_gaps`: unsure joints, frames with nobody, collapsed frames),
-and with the camera moved mid-clip (once or twice), whole or in parts."""
+and with the camera moved mid-clip (once or twice), whole or in parts; at 30 frames/s, at
+5 and 15, and at uneven times with gaps (the windows are seconds, `frame_time`)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,34 @@ def _cases() -> list[tuple[str, str, Landmarks]]:
             out.append((f"{clip} rough {seed} moved twice", technique, twice))
     synthetic = poses.rotation(5.0, duration_s=20.0).landmarks
     out.append(("synthetic moved", "seated_hug_extension", _moved(synthetic, (100, 400), 0.05)))
+    # Windows are seconds of each frame's own period: slow and uneven frames too.
+    for clip, technique in golden.CLIPS.items():
+        rough = golden.with_gaps(clip, 3, HIDDEN)
+        for fps in (5.0, 15.0):
+            slow = rough.take(np.arange(0, len(rough), round(30 / fps)))
+            moved = _moved(slow, (len(slow) // 4, 2 * len(slow) // 3), 0.05)
+            out.append((f"{clip} rough at {fps:g} fps moved twice", technique, moved))
+        uneven = _uneven(_moved(rough, (len(rough) // 4, 2 * len(rough) // 3), 0.05))
+        out.append((f"{clip} rough uneven moved twice", technique, uneven))
+    hug = "seated_hug_extension"
+    for fps in (5.0, 15.0):
+        slow = synthetic.take(np.arange(0, len(synthetic), round(30 / fps)))
+        moved = _moved(slow, (len(slow) // 6, len(slow) // 2), 0.05)
+        out.append((f"synthetic at {fps:g} fps moved twice", hug, moved))
+    out.append(("synthetic uneven moved twice", hug, _uneven(_moved(synthetic, (100, 400), 0.05))))
     return out
+
+
+def _uneven(lm: Landmarks) -> Landmarks:
+    """The same frames at uneven times: periods of 8 ms to 0.6 s (a gap), mostly 33–67 ms."""
+    rng = np.random.default_rng(5)
+    periods = rng.choice(
+        [1 / 120, 1 / 30, 1 / 24, 1 / 15, 0.2, 0.6],
+        len(lm),
+        p=np.array([5, 50, 20, 20, 4, 1]) / 100,
+    )
+    t = lm.t[0] + np.cumsum(periods) - periods[0]
+    return Landmarks(lm.image, lm.world, t, lm.size, unsure=lm.unsure)
 
 
 CASES = _cases()
@@ -79,9 +107,11 @@ def test_the_array_scan_is_the_frame_by_frame_scan(
     _same(WatchTrace(*(np.concatenate([getattr(p, f) for p in parts]) for f in vars(want))), want)
 
 
-def test_the_cases_hold_moves_re_reads_and_settled_stretches() -> None:
+@pytest.mark.parametrize("kind", ["", " at 5 fps", " at 15 fps", " uneven"])
+def test_the_cases_hold_moves_re_reads_and_settled_stretches(kind: str) -> None:
     """Moves seen (several), and a view settled: the comparison is not of empty traces."""
-    traces = [ViewWatch().scan(_columns(t, lm).frames()) for _, t, lm in CASES]
-    assert sum(int(tr.moved.sum()) for tr in traces) >= 5
-    assert sum(int(tr.epoch.max()) >= 2 for tr in traces) >= 5  # a re-read finished
+    cases = [(t, lm) for name, t, lm in CASES if kind in name and (kind or "rough" in name)]
+    traces = [ViewWatch().scan(_columns(t, lm).frames()) for t, lm in cases]
+    assert sum(int(tr.moved.sum()) for tr in traces) >= 4
+    assert sum(int(tr.epoch.max()) >= 4 for tr in traces) >= 2  # two re-reads finished
     assert all(np.isfinite(tr.cos).any() for tr in traces)

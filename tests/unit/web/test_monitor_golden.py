@@ -1,6 +1,8 @@
 """The monitors decide exactly as before the speed work (issue 15): recorded page landmarks of
 three rendered clips, replayed frame by frame through the live path, give the golden outputs
-the earlier code wrote, bit for bit (tests/support/monitor_golden.py)."""
+the earlier code wrote, bit for bit (tests/support/monitor_golden.py). Rewritten 2026-11-28
+for the Seated Hug's minimum frame rate (`video.min_fps`): on both hug clips `placement_ok`
+went true → false on frame 9 (the rate is read from frame 10 on); nothing else moved."""
 
 from __future__ import annotations
 

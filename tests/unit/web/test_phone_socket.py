@@ -116,6 +116,7 @@ def test_the_phone_streams_landmarks_and_its_stop_halts_the_session(client: Test
             hello = phone.receive_json()
             assert hello["type"] == "hello"
             assert hello["camera"] is True
+            assert hello["min_fps"] == 15  # the hug's `video.min_fps`: the phone keeps that rate
             assert until(laptop, lambda m: m["type"] == "state")["phone"] == "streaming"
             phone.send_json(landmarks_message(ms=1000.0))
             frame = until(phone, lambda m: m["type"] == "frame")

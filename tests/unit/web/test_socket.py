@@ -66,6 +66,7 @@ def test_hello_replay_state_then_stop_halts(client: TestClient) -> None:
         hello, replay, state = opening(ws)
         assert hello["type"] == "hello"
         assert hello["camera"] is False
+        assert hello["min_fps"] == 15  # the hug's `video.min_fps`: the page keeps that rate
         assert replay["replay"] is False  # first page: the opening cues are spoken
         assert any(c["kind"] == "step" for c in replay["cues"])
         assert state["mode"] == "setup"

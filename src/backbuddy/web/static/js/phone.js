@@ -6,7 +6,7 @@
 import { Camera } from "./camera.js";
 import { Link } from "./link.js";
 import { drawSkeleton } from "./overlay.js";
-import { newPagePose, pagePoseNote } from "./pose_page.js";
+import { cameraFps, newPagePose, pagePoseNote } from "./pose_page.js";
 
 const root = document.getElementById("main");
 const video = document.getElementById("video");
@@ -17,6 +17,7 @@ let pagePose = null;
 let lastTracked = false;
 let presses = 0;
 let over = false;
+let needFps = 0; // the technique's least frames a second (hello.min_fps; 0: none)
 // Read by the browser tests: where the pose runs, and what was sent.
 const pose = { where: null, reason: null, stats: null };
 const timings = { presses: {}, frames: 0 };
@@ -79,6 +80,7 @@ function finish(text) {
 function onMessage(msg) {
   switch (msg.type) {
     case "hello":
+      needFps = msg.min_fps || 0;
       if (msg.camera && !camera) startCamera(msg.max_fps, Boolean(msg.roles));
       break;
     case "camera_moving": // the picture moves again after camera_frozen
@@ -131,7 +133,7 @@ function poseNote(text) {
 }
 
 async function startCamera(maxFps, roles = false) {
-  const fps = Math.min(Number(localStorage.getItem("backbuddy-fps")) || 15, maxFps);
+  const fps = cameraFps(localStorage.getItem("backbuddy-fps"), needFps, maxFps);
   camera = new Camera(video, {
     fps,
     send: (buf) => link.sendFrame(buf),
@@ -145,6 +147,7 @@ async function startCamera(maxFps, roles = false) {
   pagePose = newPagePose(video, {
     device: "phone",
     maxFps,
+    needFps,
     keep: choice === "page",
     roles,
     people: root.dataset.pagePeople === "1",

@@ -1,11 +1,13 @@
 // Pose in the page (issue 15): the pose model runs on this device, in a worker, and only
 // landmarks go to the server: camera pictures never leave the device. The page measures
-// the rate it keeps; below MIN_FPS the speed watch cannot work, so the caller falls back
-// to sending frames to the server (camera.js), and says so.
+// the rate it keeps; below the technique's minimum (hello.min_fps, the figure the engine
+// pauses below; MIN_FPS when it has none) the speed watch cannot work, so the caller falls
+// back to sending frames to the server (camera.js), and says so.
 
 import { RoleFrames, RolePeople } from "./roles.js";
 
-// The speed monitor needs at least this many poses a second (issue 15).
+// The speed monitor needs at least this many poses a second (issue 15) when the technique
+// names no minimum of its own (hello.min_fps).
 export const MIN_FPS = 15;
 // Poses not counted while the model warms up (graph start, first inferences).
 const WARMUP_POSES = 5;
@@ -34,8 +36,7 @@ export function realWebGL2() {
 
 export class PagePose {
   // send(message) → bool: hand a landmarks message to the socket.
-  // onPose(pose): every pose, for the overlay. onSlow(fps): the rate fell below MIN_FPS.
-  // minFps may only be raised above MIN_FPS (a test makes this machine "too slow" with it).
+  // onPose(pose): every pose, for the overlay. onSlow(fps): the rate fell below minFps.
   // roles: the two-person step is on (hello.roles): role frames go out, and the model runs
   // on the receiver's crop once the server has said where the receiver is (roles.js).
   // people: the page may run the people detector itself (the install vendored it).
@@ -45,7 +46,7 @@ export class PagePose {
     this.onPose = onPose;
     this.onSlow = onSlow;
     this.minGapMs = 1000 / maxFps;
-    this.minFps = Math.max(MIN_FPS, minFps);
+    this.minFps = minFps;
     this.keep = keep; // asked for pose in the page whatever the rate
     this.worker = null;
     this.busy = false;
@@ -217,10 +218,12 @@ export class PagePose {
 }
 
 // One page's pose model, as the session page and the phone's page both start it: the least
-// rate it must keep (MIN_FPS, or more from localStorage backbuddy-pose-min-fps), and what to
-// say when it falls short. `device` names the device in that sentence ("device", "phone").
-export function newPagePose(video, { device, maxFps, keep, roles, people, send, onPose, fallback }) {
-  const minFps = Number(localStorage.getItem("backbuddy-pose-min-fps")) || MIN_FPS;
+// rate it must keep (the technique's `needFps`, MIN_FPS when it names none; only ever raised,
+// by localStorage backbuddy-pose-min-fps), and what to say when it falls short. `device`
+// names the device in that sentence ("device", "phone").
+export function newPagePose(video, { device, maxFps, needFps, keep, roles, people, send, onPose, fallback }) {
+  const need = needFps > 0 ? needFps : MIN_FPS;
+  const minFps = Math.max(need, Number(localStorage.getItem("backbuddy-pose-min-fps")) || 0);
   return new PagePose(video, {
     maxFps,
     minFps,
@@ -230,9 +233,15 @@ export function newPagePose(video, { device, maxFps, keep, roles, people, send, 
     send,
     onPose,
     onSlow: (rate) => fallback(rate > 0
-      ? `This ${device} worked out the pose ${rate.toFixed(1)} times a second; the speed watch needs ${Math.max(MIN_FPS, minFps)}.`
+      ? `This ${device} worked out the pose ${rate.toFixed(1)} times a second; the speed watch needs ${minFps}.`
       : `The pose model stopped working on this ${device}.`),
   });
+}
+
+// The frames a second the camera is asked for: `asked` (the fps setting) or 15, at least the
+// technique's need (a slower camera could never be watched), at most the server's `maxFps`.
+export function cameraFps(asked, needFps, maxFps) {
+  return Math.min(Number(asked) || Math.max(15, Math.ceil(needFps || 0)), maxFps);
 }
 
 // The privacy line once the model runs in the page; `server` names where role frames go.

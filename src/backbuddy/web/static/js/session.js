@@ -7,7 +7,7 @@ import { Listening } from "./listening.js";
 import { drawSkeleton } from "./overlay.js";
 import { PhonePanel } from "./phone_panel.js";
 import { showPlacementPicture } from "./placement_picture.js";
-import { newPagePose, pagePoseNote } from "./pose_page.js";
+import { cameraFps, newPagePose, pagePoseNote } from "./pose_page.js";
 import { RELEASE_TEXT, View } from "./view.js";
 import { VoiceOut } from "./voice_out.js";
 
@@ -36,6 +36,7 @@ requestAnimationFrame(countFrames);
 
 // A phone as the camera (phone_panel.js): this laptop's camera makes way, and comes back after.
 let maxFps = 30;
+let needFps = 0; // the technique's least frames a second (hello.min_fps; 0: none)
 let roles = false; // the two-person step: the page sends role frames (roles.js)
 const phonePanel = new PhonePanel(root, {
   onPhone: (paired) => (paired ? releaseCamera() : root.dataset.camera === "1" && startCamera(maxFps, roles)),
@@ -105,6 +106,7 @@ function onMessage(msg) {
     case "hello":
       listening.hello(msg, msg.camera);
       maxFps = msg.max_fps;
+      needFps = msg.min_fps || 0;
       roles = Boolean(msg.roles);
       if (msg.camera && !camera) startCamera(msg.max_fps, msg.roles);
       break;
@@ -205,7 +207,7 @@ function poseNote(text) {
 
 async function startCamera(maxFps, roles = false) {
   const asked = new URLSearchParams(location.search).get("fps") || localStorage.getItem("backbuddy-fps");
-  const fps = Math.min(Number(asked) || 15, maxFps);
+  const fps = cameraFps(asked, needFps, maxFps);
   camera = new Camera(video, {
     fps,
     audio: listening.withCamera, // the pair agreed to listening before: one request for both
@@ -228,6 +230,7 @@ async function startCamera(maxFps, roles = false) {
   pagePose = newPagePose(video, {
     device: "device",
     maxFps,
+    needFps,
     keep: choice === "page",
     roles,
     people: root.dataset.pagePeople === "1",
