@@ -159,6 +159,10 @@ def main(argv: list[str]) -> int:
         "frames": n,
         "acted_share": round(float(sure.mean()), 2),
         "assistant_frames": int(np.sum(sure & ~on)),
+        "assistant_at": [int(k) for k in np.flatnonzero(sure & ~on)],
+        "placement_ok_at_those": [
+            bool(res[k].pose.placement_ok) for k in np.flatnonzero(sure & ~on)
+        ],
         "checks_pass_fail": checks,
         "ratio_median": round(float(np.nanmedian(ratios)), 2) if ratios else None,
         "speed_err_mean": round(float(np.mean(np.abs(speed - true_speed)[slow])), 2)
