@@ -66,11 +66,17 @@ def load(path: Path) -> Recording:
     return Recording(clip, technique, messages)
 
 
-def replay(recording: Recording, technique: str | None = None) -> list[Step]:
+def replay(recording: Recording, technique: str | tech.Technique | None = None) -> list[Step]:
     """Every landmarks message of `recording` through the server (module docstring), in a
-    session of `technique` (default: the one recorded)."""
-    chosen = tech.get(technique or recording.technique)
-    roles = PageRoles(lambda: None, decode_jpeg, lying=receiver_lies(chosen))  # type: ignore[arg-type, return-value]
+    session of `technique` (an id or a changed copy; default: the one recorded). The
+    server's clock is the recording's (each message's capture time plus DELAY_S), not the
+    wall clock, so role answers age as they did in the walk however fast the replay runs."""
+    if isinstance(technique, tech.Technique):
+        chosen = technique
+    else:
+        chosen = tech.get(technique or recording.technique)
+    now = [0.0]
+    roles = PageRoles(lambda: None, decode_jpeg, lambda: now[0], lying=receiver_lies(chosen))  # type: ignore[arg-type, return-value]
     watch = CameraWatch(chosen, lambda: None, decode_jpeg, roles=roles)  # type: ignore[arg-type, return-value]
     clock = page_pose.PageClock()
     checks = chosen.setup[-1].checks
@@ -78,10 +84,12 @@ def replay(recording: Recording, technique: str | None = None) -> list[Step]:
     for message in recording.messages:
         if isinstance(message, dict):
             people = parse(message)
+            now[0] = max(now[0], people.ms / 1000.0 + DELAY_S)
             roles.place(to_people(people), people.size, people.ms)
             continue
         m = page_landmarks.read(message)
-        t = clock.place(m.ms, m.ms / 1000.0 + DELAY_S)
+        now[0] = max(now[0], m.ms / 1000.0 + DELAY_S)
+        t = clock.place(m.ms, now[0])
         unsure = roles.unsure(m.image, m.size, m.ms, m.role_ms)
         roles.wanted()
         result = watch.analyze_landmarks(m.image, m.world, m.size, t, checks, unsure=unsure)

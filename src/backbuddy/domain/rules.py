@@ -103,6 +103,20 @@ def too_slow(state: SessionState) -> bool:
     return rate is None or rate < need * RATE_TOLERANCE
 
 
+def slow_on_average(state: SessionState) -> bool:
+    """Camera mode: do the latest frames come fewer a second, counted over the time they span
+    (as the placement gate counts them), than the technique's `video.min_fps`? Only chooses
+    the words when the camera layer shut its placement gate: a page delivering its poses in
+    bursts (two 33 ms apart, then 170 ms without) has a median period of 30 a second while the
+    gate counts 10 and shuts for it, not for where the camera stands (a recorded page walk,
+    tests/unit/web/test_page_people_held.py)."""
+    need = state.technique.video.min_fps
+    times = state.frame_times
+    if need <= 0 or len(times) < 2 or times[-1] <= times[0]:
+        return False
+    return (len(times) - 1) / (times[-1] - times[0]) < need * RATE_TOLERANCE
+
+
 def beyond_range(pose: Pose, limits: Limits) -> bool:
     return pose.range_deg > limits.max_range_deg
 
@@ -130,7 +144,7 @@ def camera_gate(state: SessionState, t: float) -> tuple[str, str] | None:
         return "camera_lagging", wording.CAMERA_LAGGING
     if too_slow(state):
         return "camera_slow", wording.CAMERA_SLOW
-    view = _view_pause(last)
+    view = _view_pause(state, last)
     if view is not None:
         return view
     if beyond_range(last, state.limits):
@@ -170,7 +184,8 @@ def ready_refusal(state: SessionState, t: float) -> Cue | None:
         return Cue(t, "say", wording.IDENTITY_UNSURE, reason="not_ready:identity_unsure")
     if last.camera_moved:
         return Cue(t, "say", wording.CAMERA_MOVED, reason="not_ready:camera_moved")
-    if not last.placement_ok and state.frame_rate is not None and too_slow(state):
+    slow = state.frame_rate is not None and too_slow(state)
+    if not last.placement_ok and (slow or slow_on_average(state)):
         # a rate measured too low: the camera layer's gate shuts for it, not for where it is
         return Cue(t, "say", wording.CAMERA_SLOW, reason="not_ready:camera_slow")
     if not last.placement_ok:
@@ -289,7 +304,7 @@ def watch(state: SessionState, pose: Pose) -> Result:
             return speed_halt(state, pose)
         if too_slow(state):  # the speed watch cannot stop a jerk in time at this rate
             return cut_short(state, t, "camera_slow", wording.CAMERA_SLOW)
-        view = _view_pause(pose)
+        view = _view_pause(state, pose)
         if view is not None:
             return cut_short(state, t, *view)
         if beyond_range(pose, limits):
@@ -303,14 +318,17 @@ def watch(state: SessionState, pose: Pose) -> Result:
     return state, ()
 
 
-def _view_pause(pose: Pose) -> tuple[str, str] | None:
+def _view_pause(state: SessionState, pose: Pose) -> tuple[str, str] | None:
     """Who or where the camera sees is in doubt: an unsure identity, a camera that moved
-    (its view being read again), a placement outside the valid region (reason, words)."""
+    (its view being read again), a placement outside the valid region, or shut for frames
+    too few a second counted as the gate counts them (reason, words)."""
     if pose.identity != "receiver":
         return "identity_unsure", wording.IDENTITY_UNSURE
     if pose.camera_moved:
         return "camera_moved", wording.CAMERA_MOVED
     if not pose.placement_ok:
+        if slow_on_average(state):
+            return "camera_slow", wording.CAMERA_SLOW
         return "placement", wording.PLACEMENT
     return None
 
