@@ -44,6 +44,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -319,7 +320,9 @@ class AudioStream:
                 future = self.ears.recognise(listener, item, listener.clip(item))
                 future.add_done_callback(partial(self._words_done, loop, echo))
             elif isinstance(item, PopHeard):  # (SpeechSoFar: this listener never looks early)
-                self._put(loop, item)
+                # Inside the page's own speech a click may be its sound: still a pop (a real
+                # one must not be lost, I6), said and stored as uncertain.
+                self._put(loop, replace(item, during_speech=self._echo(item.at)))
 
     def _words_done(
         self, loop: asyncio.AbstractEventLoop, echo: bool, future: Future[Heard | None]
@@ -359,7 +362,9 @@ def _heard_out(item: AudioEvent, ref: str | None, check: bool) -> dict[str, Any]
     if isinstance(item, VoiceOnset):
         return schemas.HeardOut(kind="voice", ref=ref).model_dump()
     if isinstance(item, PopHeard):
-        return schemas.HeardOut(kind="pop", confidence=item.confidence, ref=ref).model_dump()
+        return schemas.HeardOut(
+            kind="pop", confidence=item.confidence, during_speech=item.during_speech, ref=ref
+        ).model_dump()
     return schemas.HeardOut(
         kind="words", text=item.text, meaning=item.meaning, ref=ref, check=check
     ).model_dump()
