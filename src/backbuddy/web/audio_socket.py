@@ -232,8 +232,7 @@ class AudioStream:
                 isinstance(item, Heard)
                 and item.meaning == "stop"
                 and self.checking
-                and in_setup(state)
-                and state.attempts == 0
+                and can_check(state)
             )
             events = to_events(item, state.phase_id, t)  # the check's "stop" halts too (I2)
             if live.runner.finished:  # after the end only a stop or a pop still means something
@@ -348,6 +347,13 @@ class AudioStream:
     def _echo(self, at: float) -> bool:
         """The page was speaking at audio time `at` (or its voice was still ringing)."""
         return any(a <= at <= b + ECHO_TAIL_S for a, b in self._quiet)
+
+
+def can_check(state: SessionState) -> bool:
+    """Where the microphone check may pass: set-up before the first attempt, or any pause or
+    halt (nothing moves). After listening was lost, or a page reloaded, the same check in a
+    pause confirms listening again, so the gap watch guards the rest of the session."""
+    return (in_setup(state) and state.attempts == 0) or state.mode in ("paused", "halted")
 
 
 def in_setup(state: SessionState) -> bool:
