@@ -91,3 +91,41 @@ def test_a_microphone_that_stops_mid_movement_pauses_it_and_the_page_is_told(
     pause = next(c for c in end["cues"] if c["kind"] == "pause")
     assert pause["reason"] == "listening_lost"
     assert live.listening is False
+
+
+def test_after_listening_is_lost_the_check_in_the_pause_restores_the_guard(
+    client: TestClient,
+) -> None:
+    """The microphone stops mid-movement (listening lost, the movement pauses). The page
+    opens it again in the pause and the receiver says "stop" for the check: listening is
+    confirmed again, and a second drop is caught by the gap watch as the first was. Before,
+    the check passed only before the first attempt: no "checked", and nothing guarded the
+    rest of the session (the page said "say stop to your partner" to the end)."""
+    sid = start(client)
+    live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        ws.receive_json()
+        say(ws, "speech/joe_stop.wav", flags=CHECKING)
+        with Microphone(ws, CHECKING) as mic:
+            assert until(ws, lambda m: m["type"] == "listening")["state"] == "checked"
+            mic.flags = 0
+            ws.send_json({"v": 1, "type": "event", "event": {"event": "resume"}, "ref": "r"})
+            until(ws, lambda m: m.get("ref") == "r")
+            for n in range(2):
+                ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"r{n}"})
+                until(ws, lambda m, n=n: m.get("ref") == f"r{n}")
+            live.t0 -= 3.5
+            until(ws, lambda m: m["type"] == "state" and m["phase"] == "mobilise")
+        assert until(ws, lambda m: m["type"] == "listening")["state"] == "unavailable"
+        until(ws, lambda m: m["type"] == "state" and m["mode"] == "paused")
+        assert live.listening is False
+        say(ws, "speech/joe_stop.wav", flags=CHECKING)  # the page's microphone, opened again
+        with Microphone(ws, CHECKING):
+            words = until(ws, lambda m: m["type"] == "heard" and m["kind"] == "words")
+            assert words["check"], "the check in the pause did not pass"
+            checked = until(ws, lambda m: m["type"] == "listening")
+        assert checked["state"] == "checked"
+        assert live.listening is True
+        # and the gap watch guards again: the microphone stops a second time
+        assert until(ws, lambda m: m["type"] == "listening")["state"] == "unavailable"
+        assert live.listening is False

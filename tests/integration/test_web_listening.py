@@ -21,7 +21,7 @@ from backbuddy.audio.samples import RATE
 from backbuddy.config import Settings
 from backbuddy.domain.screening import load_questions
 from backbuddy.web.app import create_app
-from backbuddy.web.audio_in import CHECKING, audio_message
+from backbuddy.web.audio_in import CHECKING, SPEAKING, audio_message
 
 pytestmark = pytest.mark.slow
 
@@ -125,6 +125,33 @@ def test_speech_outside_the_movement_does_not_pause(client) -> None:
         assert until(ws, lambda m: m["type"] == "state")["mode"] == "setup"
 
 
+def test_a_click_while_the_page_speaks_is_still_a_pop_said_and_stored_as_uncertain(
+    client,
+) -> None:
+    """The same labelled click, sent while the page speaks a cue (flag SPEAKING): it may be
+    the page's own sound, but a real pop must not be lost, so it ends the movement and rests
+    the region as any pop; the page, the spoken cue and the stored event say it is uncertain.
+    Before: passed on as a sure pop, stored as one (a false pop in the history)."""
+    sid = start(client)
+    x = clip("pops_1.wav")[round(9.5 * RATE) : round(10.7 * RATE)]
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        ws.receive_json()
+        for n in range(2):
+            ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"r{n}"})
+            until(ws, lambda m, n=n: m.get("ref") == f"r{n}")
+        until(ws, lambda m: m["type"] == "state" and m["phase"] == "mobilise")
+        for i in range(0, x.size, CHUNK):
+            ws.send_bytes(audio_message(x[i : i + CHUNK], SPEAKING))
+        pop = until(ws, lambda m: m["type"] == "heard" and m["kind"] == "pop")
+        assert pop["during_speech"] is True
+        cues = until(ws, lambda m: m["type"] == "cues" and m.get("ref") == pop["ref"])
+        assert any("may have been my own sound" in c["text"] for c in cues["cues"])
+        state = until(ws, lambda m: m["type"] == "state" and m["ended"])
+        assert state["end_reason"] == "pop"
+    pops = [e for e in stored_events(client, sid) if e.kind == "pop"]
+    assert [(p.source, p.during_speech) for p in pops] == [("audio", True)]
+
+
 def test_a_click_heard_during_the_movement_is_a_pop_that_rests_the_region(client) -> None:
     """A loud labelled click (pops_1.wav at 10.198 s, 24 dB over the breathing) in `mobilise`."""
     sid = start(client)
@@ -139,6 +166,7 @@ def test_a_click_heard_during_the_movement_is_a_pop_that_rests_the_region(client
             ws.send_bytes(audio_message(x[i : i + CHUNK]))
         pop = until(ws, lambda m: m["type"] == "heard" and m["kind"] == "pop")
         assert 0.5 <= pop["confidence"] <= 1.0
+        assert pop["during_speech"] is False
         until(ws, lambda m: m["type"] == "cues" and m.get("ref") == pop["ref"])
         state = until(ws, lambda m: m["type"] == "state" and m["ended"])
         assert state["end_reason"] == "pop"

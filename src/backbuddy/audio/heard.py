@@ -56,12 +56,15 @@ class PopHeard:
     """A click away from speech, at audio time `at`; `confidence` in (0, 1] grows with its rise.
 
     `t` is later than `at`: a click is only sure once no speech came near it.
+    `during_speech`: heard while the page itself was speaking (or its voice still rang), so
+    it may be the page's own sound; it is still a pop (a real one must not be lost).
     """
 
     t: float
     at: float
     confidence: float
     rise_db: float
+    during_speech: bool = False
 
 
 AudioEvent = VoiceOnset | Heard | PopHeard

@@ -145,7 +145,7 @@ def _offer_screening(
         console.print(f"[yellow]{err}[/]")
         if not Confirm.ask("Answer the screening questions now?", default=True):
             raise
-        return dict(ask(load_questions(), technique, console, keeper(store, technique, valid_for)))
+        return dict(ask(load_questions(), technique, console, keeper(store, valid_for)))
     return None
 
 

@@ -31,13 +31,19 @@ from backbuddy.domain.screening import (
     Question,
     Questionnaire,
     ScreeningResult,
-    is_block,
+    kept_for,
     load_questions,
     outcome_so_far,
     session_technique,
 )
 from backbuddy.domain.wording import DISCLAIMER
-from backbuddy.services.screening import HOLDS, summary, take_screening, wait_end
+from backbuddy.services.screening import (
+    HOLDS,
+    KEPT_ELSEWHERE,
+    summary,
+    take_screening,
+    wait_end,
+)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -92,7 +98,7 @@ def screen(
         valid_for = timedelta(hours=settings.screening_valid_hours)
         if answers is None:
             out = err_console if as_json else console
-            answers = dict(ask(questions, technique, out, keeper(store, technique, valid_for)))
+            answers = dict(ask(questions, technique, out, keeper(store, valid_for)))
         now = datetime.now(UTC)
         screening_id, result = take_screening(
             store, technique.id, answers, now, questions=questions, valid_for=valid_for
@@ -114,9 +120,11 @@ KEPT_REFER = (
 )
 KEPT_WAIT = "Your answer is kept: no session until {end}. The remaining questions follow."
 LEFT = "The questions were left unfinished; the answers given are kept."
+FOLLOW = " The remaining questions follow."
 
-#: Stores the answers given so far (they block) and returns the stored result.
-Keep = Callable[[dict[str, Answer]], ScreeningResult]
+#: Stores the answers given so far as a screening of the technique they block (the one
+#: screened, or else the other) and returns the stored result.
+Keep = Callable[[dict[str, Answer], str], ScreeningResult]
 
 
 def ask(
@@ -124,17 +132,21 @@ def ask(
 ) -> dict[str, Answer]:
     """Ask one question at a time; an emergency answer ends the questions at once.
 
-    As soon as the answers given block the technique, `keep` stores them (a red flag
-    answered and then left, by Ctrl-C or end of input, must not disappear) and the
-    questions go on: a later answer may make it an emergency. Input that ends after
-    that returns the answers so far, which block; before it, it is an input error.
+    As soon as the answers given block the technique, or the other one (blood thinners
+    in a seated hug screening: `kept_for`), `keep` stores them (a red flag answered and
+    then left, by Ctrl-C or end of input, must not disappear) and the questions go on: a
+    later answer may make it an emergency. Input that ends after that returns the answers
+    so far (the screening service stores them again, every answer given, and refuses
+    them as unfinished when they block only the other technique); before it, it is an
+    input error.
     """
     total = len(questions.questions)
     out.print(f"[bold]Screening for {escape(technique.name)}[/]: {total} questions.")
     out.print(f"[dim]{escape(questions.note)}[/]")
     answers: dict[str, Answer] = {}
     role = ""
-    kept = left = False
+    kept: set[str] = set()
+    left = False
     try:
         for number, q in enumerate(questions.questions, 1):
             if q.role != role:
@@ -154,9 +166,16 @@ def ask(
             outcome = outcome_so_far(questions, answers, technique.id)
             if outcome == "block_emergency":
                 break
-            if keep is not None and not kept and is_block(outcome):
-                kept = True  # from here on, leaving stores what was given (it blocks)
-                out.print(f"[bold red]{escape(kept_line(keep(dict(answers))))}[/]")
+            where = None if keep is None else kept_for(questions, answers, technique.id)
+            if keep is not None and where is not None and where not in kept:
+                kept.add(where)  # from here on, leaving stores what was given (it blocks)
+                stored = keep(dict(answers), where)
+                line = (
+                    kept_line(stored)
+                    if where == technique.id
+                    else KEPT_ELSEWHERE.format(other=tech.get(where).name) + FOLLOW
+                )
+                out.print(f"[bold red]{escape(line)}[/]")
     except KeyboardInterrupt:  # Ctrl-C: leaving, kept when it blocks
         if not kept:
             raise
@@ -187,12 +206,12 @@ def _ask_one(q: Question, counter: str, out: Console) -> Answer:
     return q.choices[int(picked) - 1].id
 
 
-def keeper(store: HistoryStore, technique: tech.Technique, valid_for: timedelta) -> Keep:
+def keeper(store: HistoryStore, valid_for: timedelta) -> Keep:
     """Store the answers given so far through the same path as a finished screening."""
 
-    def keep(answers: dict[str, Answer]) -> ScreeningResult:
+    def keep(answers: dict[str, Answer], technique_id: str) -> ScreeningResult:
         now = datetime.now(UTC)
-        return take_screening(store, technique.id, answers, now, valid_for=valid_for)[1]
+        return take_screening(store, technique_id, answers, now, valid_for=valid_for)[1]
 
     return keep
 

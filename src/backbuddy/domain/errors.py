@@ -27,6 +27,15 @@ class ScreeningInputError(BackbuddyError):
     """Screening answers are missing, unknown or of the wrong type."""
 
 
+class ScreeningUnfinished(ScreeningInputError):
+    """Answers are missing, but those given block another technique (`kept`: its id) and
+    were stored as its screening, so the red flag is not lost (domain.screening.kept_for)."""
+
+    def __init__(self, message: str, kept: str) -> None:
+        super().__init__(message)
+        self.kept = kept
+
+
 class ScreeningRequired(BackbuddyError):
     """No valid screening for this technique in this sitting (invariant I1)."""
 

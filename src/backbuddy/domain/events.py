@@ -117,11 +117,14 @@ class Pop:
     """An audible pop or click happened: reported by the pair, or heard by the microphone.
 
     `confidence` (0..1) is the audio detector's; None for a reported pop.
+    `during_speech`: heard while the page was speaking, so it may have been the page's own
+    sound; still a pop (I6: a real one is never lost), said and stored as uncertain.
     """
 
     t: float
     source: PopSource = "reported"
     confidence: float | None = None
+    during_speech: bool = False
     kind: Literal["pop"] = "pop"
 
     def __post_init__(self) -> None:
@@ -207,6 +210,7 @@ _QUIET_DEFAULTS = {
     "identity": "receiver",
     "camera_moved": False,
     "confidence": None,
+    "during_speech": False,
     "words": None,
     "lost": False,
     "why": "pair",
@@ -370,6 +374,7 @@ _ENGINE_FIELDS: dict[tuple[str, str], Callable[[str, str, Any], Any]] = {
     ("pose", "camera_moved"): _flag,
     ("pop", "source"): _one_of(POP_SOURCES),
     ("pop", "confidence"): _confidence,
+    ("pop", "during_speech"): _flag,
     ("voice", "words"): _words,
     ("voice", "lost"): _flag,
     ("end", "why"): _one_of(END_WHYS),

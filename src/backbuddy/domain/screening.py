@@ -353,6 +353,27 @@ def outcome_so_far(
     return worst(r.outcome for r in _reasons(questions, given, technique_id, None))
 
 
+def kept_for(
+    questions: Questionnaire, answers: Mapping[str, object], technique_id: str
+) -> str | None:
+    """The technique the answers given so far must be stored under now, or None.
+
+    A red flag is about the person, not the technique being screened: the screened
+    technique when the answers block it; else the first technique they block (blood
+    thinners or pregnancy answered in a seated hug screening block the side-lying
+    rotation), stored as that technique's screening, which `evaluate` accepts unfinished,
+    so leaving the questions then (Ctrl-C, end of input, a partial form) loses nothing
+    and every later screening of either technique holds it (domain.blocks). None when
+    nothing given blocks any technique: an unfinished screening then stores nothing.
+    """
+    _known(questions, technique_id)
+    others = [t for t in questions.techniques if t != technique_id]
+    for t in (technique_id, *others):
+        if is_block(outcome_so_far(questions, answers, t)):
+            return t
+    return None
+
+
 def _known(questions: Questionnaire, technique_id: str) -> None:
     if technique_id not in questions.techniques:
         known = ", ".join(questions.techniques)

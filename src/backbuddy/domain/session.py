@@ -309,9 +309,10 @@ def _pop(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ..
     assert isinstance(event, Pop)
     t = event.t
     state = replace(state, popped_at=t)
+    said = wording.POP_DURING_SPEECH if event.during_speech else wording.POP
     if state.mode == "ended":
-        return state, (Cue(t, "say", wording.POP, reason="pop"),)
-    cues = (Cue(t, "say", wording.RELEASE), Cue(t, "say", wording.POP, reason="pop"))
+        return state, (Cue(t, "say", said, reason="pop"),)
+    cues = (Cue(t, "say", wording.RELEASE), Cue(t, "say", said, reason="pop"))
     return rules.finish(state, t, "pop", cues)
 
 

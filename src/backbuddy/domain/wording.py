@@ -14,6 +14,11 @@ STOP_ANY_TIME = "Say stop, press STOP or the space bar at any time. You need no 
 RELEASE = "Stop. Release gently and return to a comfortable, neutral position."
 NO_POP_GOAL = "A click may or may not happen, and it isn't the goal."
 POP = f"{NO_POP_GOAL} That is enough for this area today; let it rest at least 20 minutes."
+#: A click heard while backbuddy itself was speaking: maybe its own sound, a pop to be safe.
+POP_DURING_SPEECH = (
+    "A click was heard while I was speaking. It may have been my own sound, but to be safe "
+    f"we treat it as a click from the back. {POP}"
+)
 AFTERCARE = (
     "Mild soreness for up to a day is common after hands-on techniques. If it lasts longer, "
     "gets worse, or you notice numbness or weakness, stop and get checked."

@@ -202,7 +202,9 @@ def to_events(item: AudioEvent, phase_id: str | None, t: float) -> list[ev.Event
         voice: list[ev.Event] = [ev.Voice(t, words=item.text or None)]
         return [ev.Stop(t, source="voice"), *voice] if item.meaning == "stop" else voice
     if phase_id in MOVEMENT_PHASES:
-        return [ev.Pop(t, source="audio", confidence=item.confidence)]
+        return [
+            ev.Pop(t, source="audio", confidence=item.confidence, during_speech=item.during_speech)
+        ]
     return []
 
 

@@ -14,7 +14,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, tzinfo
 
 from backbuddy.domain import blocks as blk
-from backbuddy.domain.errors import ScreeningBlocked, ScreeningInputError, ScreeningRequired
+from backbuddy.domain.errors import (
+    ScreeningBlocked,
+    ScreeningInputError,
+    ScreeningRequired,
+    ScreeningUnfinished,
+)
 from backbuddy.domain.ports import HistoryStore
 from backbuddy.domain.screening import (
     DEFAULT_VALIDITY,
@@ -22,6 +27,7 @@ from backbuddy.domain.screening import (
     Reason,
     ScreeningResult,
     evaluate,
+    kept_for,
     load_questions,
     normalise_answers,
 )
@@ -34,6 +40,12 @@ HOLDS = (
     "This holds for both routines, and answering again won't lift it, until a physiotherapist, "
     "chiropractor or doctor has seen the receiver and you have recorded that visit: on the home "
     "page, or with the command: backbuddy seen --date YYYY-MM-DD."
+)
+
+#: Said when answers that block only the other technique are kept before the questions end.
+KEPT_ELSEWHERE = (
+    "Your answers so far are kept: they rule out the {other} today, and answering again "
+    "won't change that."
 )
 
 
@@ -52,12 +64,37 @@ def take_screening(
     The id is None without a store (then nothing earlier is known). Bad answers raise
     ScreeningInputError before anything is stored. Unfinished answers are stored only
     when they themselves block (a red flag answered, then the questions left): a block
-    held from earlier does not make a partial form a screening.
+    held from earlier does not make a partial form a screening. When they block only the
+    other technique (blood thinners in a seated hug screening), they are stored as that
+    technique's screening and ScreeningUnfinished says so: this technique still needs
+    every answer, and the red flag is not lost (`kept_for`).
     """
     qs = questions or load_questions()
-    own = evaluate(qs, answers, technique_id, now, valid_for)
+    try:
+        own = evaluate(qs, answers, technique_id, now, valid_for)
+    except ScreeningInputError as err:
+        other = None if store is None else kept_for(qs, answers, technique_id)
+        if store is None or other is None:
+            raise
+        sid, _ = _store(store, qs, other, answers, now, valid_for, tz)
+        raise ScreeningUnfinished(
+            f"{err}; the answers given rule out {other} today and are kept (screening #{sid})",
+            other,
+        ) from None
     if store is None:
         return None, own
+    return _store(store, qs, technique_id, answers, now, valid_for, tz)
+
+
+def _store(
+    store: HistoryStore,
+    qs: Questionnaire,
+    technique_id: str,
+    answers: Mapping[str, object],
+    now: datetime,
+    valid_for: timedelta,
+    tz: tzinfo | None,
+) -> tuple[int, ScreeningResult]:
     normalised = normalise_answers(qs, answers)
     zone = tz or local_zone()
     holding = person_blocks(store, now, zone, qs)

@@ -121,9 +121,11 @@ def _holding(questions: Questionnaire) -> list[str]:
         "go on (a later answer may make it an emergency, which ends them). Left then (Ctrl-C, "
         "end of input), or sent as a partial form, the screening is stored as that block, "
         "never as clear, and every reader sees it at once (a running session ends). A "
-        "screening left unfinished with nothing that blocks stores nothing; an answer that "
-        "only blocks the other technique (blood thinners while screening for the seated "
-        "hug) does not end the need to answer the rest.",
+        "screening left unfinished with nothing that blocks stores nothing. An answer that "
+        "blocks only the other technique (blood thinners or pregnancy while screening for "
+        "the seated hug) is kept the same way, at once, as a screening of the technique it "
+        "blocks, so a screening of that technique right after holds it; it does not end the "
+        "need to answer the rest (left unfinished, the seated hug has no screening).",
         "",
         "How each block ends:",
         "",

@@ -44,6 +44,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -231,8 +232,7 @@ class AudioStream:
                 isinstance(item, Heard)
                 and item.meaning == "stop"
                 and self.checking
-                and in_setup(state)
-                and state.attempts == 0
+                and can_check(state)
             )
             events = to_events(item, state.phase_id, t)  # the check's "stop" halts too (I2)
             if live.runner.finished:  # after the end only a stop or a pop still means something
@@ -319,7 +319,9 @@ class AudioStream:
                 future = self.ears.recognise(listener, item, listener.clip(item))
                 future.add_done_callback(partial(self._words_done, loop, echo))
             elif isinstance(item, PopHeard):  # (SpeechSoFar: this listener never looks early)
-                self._put(loop, item)
+                # Inside the page's own speech a click may be its sound: still a pop (a real
+                # one must not be lost, I6), said and stored as uncertain.
+                self._put(loop, replace(item, during_speech=self._echo(item.at)))
 
     def _words_done(
         self, loop: asyncio.AbstractEventLoop, echo: bool, future: Future[Heard | None]
@@ -347,6 +349,13 @@ class AudioStream:
         return any(a <= at <= b + ECHO_TAIL_S for a, b in self._quiet)
 
 
+def can_check(state: SessionState) -> bool:
+    """Where the microphone check may pass: set-up before the first attempt, or any pause or
+    halt (nothing moves). After listening was lost, or a page reloaded, the same check in a
+    pause confirms listening again, so the gap watch guards the rest of the session."""
+    return (in_setup(state) and state.attempts == 0) or state.mode in ("paused", "halted")
+
+
 def in_setup(state: SessionState) -> bool:
     """Before the first attempt's movement, where the microphone check belongs: set-up, or
     its pause by the check's own voice onset (a hands-on set-up step pauses on a voice)."""
@@ -359,7 +368,9 @@ def _heard_out(item: AudioEvent, ref: str | None, check: bool) -> dict[str, Any]
     if isinstance(item, VoiceOnset):
         return schemas.HeardOut(kind="voice", ref=ref).model_dump()
     if isinstance(item, PopHeard):
-        return schemas.HeardOut(kind="pop", confidence=item.confidence, ref=ref).model_dump()
+        return schemas.HeardOut(
+            kind="pop", confidence=item.confidence, during_speech=item.during_speech, ref=ref
+        ).model_dump()
     return schemas.HeardOut(
         kind="words", text=item.text, meaning=item.meaning, ref=ref, check=check
     ).model_dump()

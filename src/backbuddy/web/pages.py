@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse
 from backbuddy.config import Settings
 from backbuddy.domain import techniques as tech
 from backbuddy.domain import wording
-from backbuddy.domain.errors import ScreeningBlocked, ScreeningInputError
+from backbuddy.domain.errors import ScreeningBlocked, ScreeningInputError, ScreeningUnfinished
 from backbuddy.domain.ports import HistoryStore
 from backbuddy.domain.screening import (
     Questionnaire,
@@ -39,6 +39,7 @@ from backbuddy.services.escalation import (
 )
 from backbuddy.services.screening import (
     HOLDS,
+    KEPT_ELSEWHERE,
     blocked_message,
     standing_result,
     summary,
@@ -221,13 +222,16 @@ async def screening_submit(
         _, result = take_screening(
             store, technique.id, answers_from_form(questions, form), now(), valid_for=valid_for
         )
-    except ScreeningInputError:
+    except ScreeningInputError as err:
         missing = [q for q in questions.questions if not form.get(q.id)]
         message = (
             f"Please answer every question ({len(missing)} still open)."
             if missing
             else "One of the answers was not understood; please choose again."
         )
+        if isinstance(err, ScreeningUnfinished):  # a red flag for the other technique: kept
+            message += f" {KEPT_ELSEWHERE.format(other=tech.get(err.kept).name)}"
+            await request.app.state.registry.halt_where_blocked(now())
         return _form(request, templates, technique, questions, form, message)
     await request.app.state.registry.halt_where_blocked(now())
     return _outcome(request, templates, technique, result, questions, 200)

@@ -223,6 +223,8 @@ class HeardOut(_Message):
     text: str | None = None
     meaning: Literal["stop", "okay", "other"] | None = None
     confidence: float | None = None
+    #: A click heard while the page spoke: maybe the page's own sound (still a pop).
+    during_speech: bool = False
     ref: str | None = None
     check: bool = False
 

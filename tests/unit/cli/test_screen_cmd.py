@@ -242,6 +242,45 @@ def test_a_wait_answered_then_left_says_when_it_ends_not_to_see_anyone(db: str) 
     assert "physiotherapist" not in result.stdout.split("Your answer is kept")[1].split("\n")[0]
 
 
+@pytest.mark.parametrize("flag", ["anticoagulants", "pregnancy"])
+@pytest.mark.parametrize("how", ["end of input", "Ctrl-C"])
+def test_an_answer_that_blocks_only_the_other_technique_is_kept_when_the_questions_are_left(
+    db: str, flag: str, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blood thinners or pregnancy, a caution for the seated hug and a block for the
+    side-lying rotation, answered in a seated hug screening that is then left: the answer
+    is stored at once (as a side-lying screening), and a side-lying screening answering
+    "no" everywhere right after is not today. Before: nothing stored, and it was clear."""
+    typed = typed_answers(**{flag: "y"}).splitlines(keepends=True)
+    upto = [q.id for q in QUESTIONS.questions].index(flag) + 1
+    if how == "Ctrl-C":
+        from backbuddy.cli import screen_cmd
+
+        real, calls = screen_cmd._ask_one, iter(range(upto + 1))
+
+        def ask_one(q: Any, counter: str, out: Any) -> Any:
+            if next(calls) == upto:
+                raise KeyboardInterrupt
+            return real(q, counter, out)
+
+        monkeypatch.setattr(screen_cmd, "_ask_one", ask_one)
+    result = screen(db, T, stdin="".join(typed[:upto]) if how == "end of input" else "".join(typed))
+    assert result.exit_code == 2, result.output
+    assert "they rule out the Assisted Side-Lying Rotation today" in result.stdout
+    assert "are kept" in result.stderr
+    assert stored(db, T) is None  # the seated hug still needs every answer
+    monkeypatch.undo()
+    again = screen(db, L, "--json", stdin=typed_answers())
+    assert again.exit_code == 3, again.output
+    out = json.loads(again.stdout)
+    assert out["outcome"] == "block_refer"
+    (reason,) = [r for r in out["reasons"] if r["id"] == flag]
+    assert reason["contradicted"] is True
+    hug = screen(db, T, "--json", stdin=typed_answers())
+    assert hug.exit_code == 0, hug.output
+    assert json.loads(hug.stdout)["outcome"] == "caution"  # the hug judges it by its rules
+
+
 # --- bad input --------------------------------------------------------------------------
 
 

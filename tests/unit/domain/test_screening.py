@@ -16,6 +16,8 @@ from backbuddy.domain.screening import (
     Questionnaire,
     ScreeningResult,
     evaluate,
+    is_block,
+    kept_for,
     load_questions,
     outcome_so_far,
     session_technique,
@@ -449,3 +451,25 @@ def test_malformed_file_names_file_field_and_reason(
         DefinitionError, match=r"screening\.yaml: field .*?" + message.removeprefix("field ")
     ):
         load_questions(write(tmp_path, broken(change)))
+
+
+@pytest.mark.parametrize(
+    ("answers", "technique", "kept_as"),
+    [
+        ({}, "seated_hug_extension", None),
+        ({"chronic_pain": True}, "seated_hug_extension", None),
+        ({"limb_numbness": True}, "seated_hug_extension", "seated_hug_extension"),
+        ({"anticoagulants": True}, "seated_hug_extension", "side_lying_rotation"),
+        ({"pregnancy": True}, "seated_hug_extension", "side_lying_rotation"),
+        ({"anticoagulants": True}, "side_lying_rotation", "side_lying_rotation"),
+    ],
+)
+def test_an_unfinished_screening_is_kept_under_the_technique_it_blocks(
+    answers: dict[str, object], technique: str, kept_as: str | None
+) -> None:
+    """A red flag for the other technique (blood thinners in a seated hug screening) is
+    kept too, as that technique's screening, which `evaluate` accepts unfinished."""
+    questions = load_questions()
+    assert kept_for(questions, answers, technique) == kept_as
+    if kept_as is not None:
+        assert is_block(evaluate(questions, answers, kept_as, NOW).outcome)

@@ -228,6 +228,27 @@ def test_a_partial_form_with_a_red_flag_is_kept_and_answering_no_everywhere_is_n
     assert stored_sessions(client) == []
 
 
+def test_a_partial_form_with_an_answer_that_blocks_only_the_other_technique_keeps_it(
+    client: TestClient,
+) -> None:
+    """Blood thinners answered "yes" in a partial seated hug form (a caution for the hug, a
+    block for the side-lying rotation): the hug still needs every answer, and the answer is
+    kept, so a side-lying screening answering "no" everywhere is not today. Before: nothing
+    was stored, and the side-lying screening was clear."""
+    partial = {"saddle_numbness": "no", "anticoagulants": "yes"}
+    page = client.post(f"/screening/{TECHNIQUE}", data=partial)
+    assert page.status_code == 422, page.text
+    assert "Please answer every question" in page.text
+    assert "they rule out the Assisted Side-Lying Rotation today" in page.text
+    other = screen(client, OTHER)
+    assert "Not today" in other
+    assert "Because you take blood thinners" in other
+    r = client.post("/sessions", data={"technique": OTHER}, follow_redirects=False)
+    assert r.status_code == 409, r.text
+    assert "Go to set-up" in screen(client)  # the seated hug: a caution, by its own rules
+    assert stored_sessions(client) == []
+
+
 def test_a_partial_form_without_a_red_flag_stores_nothing(client: TestClient) -> None:
     r = client.post(f"/screening/{TECHNIQUE}", data={"chronic_pain": "yes"})
     assert r.status_code == 422

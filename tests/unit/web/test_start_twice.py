@@ -25,7 +25,6 @@ from tests.unit.web.conftest import (
 
 from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.cli.screen_cmd import keeper
-from backbuddy.domain import techniques as tech
 
 
 def until(ws: WebSocketTestSession, pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
@@ -124,6 +123,19 @@ def test_a_partial_form_with_a_red_flag_during_a_session_halts_it(tmp_path: Path
         assert store.sessions()[-1].status != "running"
 
 
+def test_a_partial_form_with_a_red_flag_for_the_other_technique_during_a_session_ends_it(
+    tmp_path: Path,
+) -> None:
+    """Blood thinners in a partial seated hug form: kept as a side-lying block, a new
+    caution for the running seated hug (lighter limits it was not set up with): it ends."""
+    with make_client(tmp_path) as client:
+        first = start_session(client)
+        r = client.post(f"/screening/{TECHNIQUE}", data={"anticoagulants": "yes"})
+        assert r.status_code == 422, r.text
+        live = client.app.state.registry.get(first)  # type: ignore[attr-defined]
+        assert live is None or live.runner.state.mode == "ended"
+
+
 def test_a_red_flag_kept_by_a_terminal_left_unfinished_ends_the_web_session(
     tmp_path: Path,
 ) -> None:
@@ -133,7 +145,8 @@ def test_a_red_flag_kept_by_a_terminal_left_unfinished_ends_the_web_session(
         first = start_session(client)
         registry = client.app.state.registry  # type: ignore[attr-defined]
         with SqlStore(f"sqlite:///{tmp_path / 'web.sqlite3'}") as terminal:
-            keep = keeper(terminal, tech.get(TECHNIQUE), timedelta(hours=2))
-            assert not keep({"saddle_numbness": False, "weight_loss": True}).allows_session
+            keep = keeper(terminal, timedelta(hours=2))
+            answers = {"saddle_numbness": False, "weight_loss": True}
+            assert not keep(answers, TECHNIQUE).allows_session
         ended = client.portal.call(registry.check_screenings, datetime.now(UTC))  # type: ignore[union-attr]
         assert ended == [first]

@@ -98,8 +98,10 @@ export class Listening {
     }
     this.mic = mic;
     if (this.mode === "asking") {
-      const setup = ["idle", "setup"].includes(this.root.dataset.mode);
-      this.set(setup ? "checking" : "skipped", setup ? TEXT.checking : TEXT.skipped);
+      // The check: in set-up, or again in a pause or halt (after listening was lost or
+      // the page reloaded), where the server takes it too (audio_socket.can_check).
+      const check = ["idle", "setup", "paused", "halted"].includes(this.root.dataset.mode);
+      this.set(check ? "checking" : "skipped", check ? TEXT.checking : TEXT.skipped);
     }
     setTimeout(() => {
       if (this.mic && this.mic.loudest <= SILENT_DBFS && this.mode !== "checked") {
@@ -130,8 +132,8 @@ export class Listening {
     if (this.voice.speaking) f |= SPEAKING;
     if (this.voice.speakingStopWord) f |= SPEAKING_STOP_WORD;
     // "paused": in the set-up step where the assistant's hands are on, the check's own
-    // voice pauses first (the server takes the check only before the first attempt).
-    if (this.mode === "checking" && ["idle", "setup", "paused"].includes(this.root.dataset.mode)) f |= CHECKING;
+    // voice pauses first; a pause or halt later is where the check is taken again.
+    if (this.mode === "checking" && ["idle", "setup", "paused", "halted"].includes(this.root.dataset.mode)) f |= CHECKING;
     return f;
   }
 
