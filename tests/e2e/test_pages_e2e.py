@@ -57,7 +57,9 @@ def test_checklist_and_skeleton_react_to_the_clip(page: Page, server: Server) ->
     first = {i.get_attribute("class") for i in page.locator("#checklist li").all()}
     assert first <= {""}, f"verdicts before any frame: {first}"
     seen: dict[str, set[str]] = {}
-    deadline = time.monotonic() + 25
+    # A flip comes within ~10 s here quiet; at load 9 (a full run, 2026-11-28) none came in
+    # 25 s: the wait is for the behaviour, not a speed goal.
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         for item in page.locator("#checklist li").all():
             seen.setdefault(item.get_attribute("data-check") or "", set()).add(
