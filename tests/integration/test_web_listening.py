@@ -59,6 +59,22 @@ def until(ws: WebSocketTestSession, pred: Callable[[dict[str, Any]], bool]) -> d
     raise AssertionError("message never came")
 
 
+def to_the_movement(ws: WebSocketTestSession) -> None:
+    """From the socket's opening through both set-up steps (`ready`) to `mobilise`."""
+    ws.receive_json()
+    for n in range(2):
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"r{n}"})
+        until(ws, lambda m, n=n: m.get("ref") == f"r{n}")
+    until(ws, lambda m: m["type"] == "state" and m["phase"] == "mobilise")
+
+
+def click(ws: WebSocketTestSession, flags: int = 0) -> None:
+    """A loud labelled click (pops_1.wav at 10.198 s, 24 dB over the breathing), streamed."""
+    x = clip("pops_1.wav")[round(9.5 * RATE) : round(10.7 * RATE)]
+    for i in range(0, x.size, CHUNK):
+        ws.send_bytes(audio_message(x[i : i + CHUNK], flags))
+
+
 def stored_events(client: TestClient, sid: int) -> list[Any]:
     store = client.app.state.registry.store  # type: ignore[attr-defined]
     return list(store.events(sid))
@@ -102,11 +118,7 @@ def test_the_microphone_check_confirms_and_its_stop_halts_like_any_stop(client) 
 def test_a_voice_during_the_movement_pauses_it(client) -> None:
     sid = start(client)
     with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
-        ws.receive_json()
-        for n in range(2):
-            ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"r{n}"})
-            until(ws, lambda m, n=n: m.get("ref") == f"r{n}")
-        until(ws, lambda m: m["type"] == "state" and m["phase"] == "mobilise")
+        to_the_movement(ws)
         say(ws, "speech/real_digits_1.wav", after_s=0.1)
         voice = until(ws, lambda m: m["type"] == "heard" and m["kind"] == "voice")
         cues = until(ws, lambda m: m["type"] == "cues" and m.get("ref") == voice["ref"])
@@ -133,15 +145,9 @@ def test_a_click_while_the_page_speaks_is_still_a_pop_said_and_stored_as_uncerta
     the region as any pop; the page, the spoken cue and the stored event say it is uncertain.
     Before: passed on as a sure pop, stored as one (a false pop in the history)."""
     sid = start(client)
-    x = clip("pops_1.wav")[round(9.5 * RATE) : round(10.7 * RATE)]
     with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
-        ws.receive_json()
-        for n in range(2):
-            ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"r{n}"})
-            until(ws, lambda m, n=n: m.get("ref") == f"r{n}")
-        until(ws, lambda m: m["type"] == "state" and m["phase"] == "mobilise")
-        for i in range(0, x.size, CHUNK):
-            ws.send_bytes(audio_message(x[i : i + CHUNK], SPEAKING))
+        to_the_movement(ws)
+        click(ws, SPEAKING)
         pop = until(ws, lambda m: m["type"] == "heard" and m["kind"] == "pop")
         assert pop["during_speech"] is True
         cues = until(ws, lambda m: m["type"] == "cues" and m.get("ref") == pop["ref"])
@@ -155,15 +161,9 @@ def test_a_click_while_the_page_speaks_is_still_a_pop_said_and_stored_as_uncerta
 def test_a_click_heard_during_the_movement_is_a_pop_that_rests_the_region(client) -> None:
     """A loud labelled click (pops_1.wav at 10.198 s, 24 dB over the breathing) in `mobilise`."""
     sid = start(client)
-    x = clip("pops_1.wav")[round(9.5 * RATE) : round(10.7 * RATE)]
     with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
-        ws.receive_json()
-        for n in range(2):
-            ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"r{n}"})
-            until(ws, lambda m, n=n: m.get("ref") == f"r{n}")
-        until(ws, lambda m: m["type"] == "state" and m["phase"] == "mobilise")
-        for i in range(0, x.size, CHUNK):
-            ws.send_bytes(audio_message(x[i : i + CHUNK]))
+        to_the_movement(ws)
+        click(ws)
         pop = until(ws, lambda m: m["type"] == "heard" and m["kind"] == "pop")
         assert 0.5 <= pop["confidence"] <= 1.0
         assert pop["during_speech"] is False
