@@ -53,6 +53,20 @@ class Microphone:
         self.thread.join()
 
 
+def checked_to_the_movement(ws: Any, live: Any, mic: Microphone) -> None:
+    """The microphone check passed ("stop" said with CHECKING), then Resume, both set-up
+    steps, most of the breath-in skipped, and the movement (`mobilise`)."""
+    assert until(ws, lambda m: m["type"] == "listening")["state"] == "checked"
+    mic.flags = 0
+    ws.send_json({"v": 1, "type": "event", "event": {"event": "resume"}, "ref": "r"})
+    until(ws, lambda m: m.get("ref") == "r")
+    for n in range(2):
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"r{n}"})
+        until(ws, lambda m, n=n: m.get("ref") == f"r{n}")
+    live.t0 -= 3.5  # most of the breathe-in
+    until(ws, lambda m: m["type"] == "state" and m["phase"] == "mobilise")
+
+
 def test_a_microphone_that_stops_mid_movement_pauses_it_and_the_page_is_told(
     client: TestClient,
 ) -> None:
@@ -62,15 +76,7 @@ def test_a_microphone_that_stops_mid_movement_pauses_it_and_the_page_is_told(
         ws.receive_json()
         say(ws, "speech/joe_stop.wav", flags=CHECKING)
         with Microphone(ws, CHECKING) as mic:  # the page's microphone goes on sending the room
-            assert until(ws, lambda m: m["type"] == "listening")["state"] == "checked"
-            mic.flags = 0
-            ws.send_json({"v": 1, "type": "event", "event": {"event": "resume"}, "ref": "r"})
-            until(ws, lambda m: m.get("ref") == "r")
-            for n in range(2):
-                ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"r{n}"})
-                until(ws, lambda m, n=n: m.get("ref") == f"r{n}")
-            live.t0 -= 3.5  # most of the breathe-in
-            until(ws, lambda m: m["type"] == "state" and m["phase"] == "mobilise")
+            checked_to_the_movement(ws, live, mic)
             mic.dead.set()  # the microphone is unplugged: no more audio, the socket stays
             heard: list[dict[str, Any]] = []
             # Without the watch the movement would run on to hold, release and rest.
@@ -107,15 +113,7 @@ def test_after_listening_is_lost_the_check_in_the_pause_restores_the_guard(
         ws.receive_json()
         say(ws, "speech/joe_stop.wav", flags=CHECKING)
         with Microphone(ws, CHECKING) as mic:
-            assert until(ws, lambda m: m["type"] == "listening")["state"] == "checked"
-            mic.flags = 0
-            ws.send_json({"v": 1, "type": "event", "event": {"event": "resume"}, "ref": "r"})
-            until(ws, lambda m: m.get("ref") == "r")
-            for n in range(2):
-                ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"r{n}"})
-                until(ws, lambda m, n=n: m.get("ref") == f"r{n}")
-            live.t0 -= 3.5
-            until(ws, lambda m: m["type"] == "state" and m["phase"] == "mobilise")
+            checked_to_the_movement(ws, live, mic)
         assert until(ws, lambda m: m["type"] == "listening")["state"] == "unavailable"
         until(ws, lambda m: m["type"] == "state" and m["mode"] == "paused")
         assert live.listening is False
