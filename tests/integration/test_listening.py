@@ -34,16 +34,28 @@ def onsets(x: np.ndarray) -> list[VoiceOnset]:
     ]
 
 
+def first_onset(x: np.ndarray) -> VoiceOnset | None:
+    """The first voice onset in `x`, as `onsets(x)[0]` (the same listener, the same chunks),
+    without hearing the rest of the clip: what follows an onset cannot change it."""
+    listener = Listener(SileroVad())
+    for chunk in chunks_of(x):
+        for item in listener.push(chunk):  # in time order, as `hear_all` gives them
+            if isinstance(item, VoiceOnset):
+                return item
+    return None
+
+
 def test_every_word_is_heard_starting_within_300_ms_of_audio_at_every_noise_level():
     """Speak-to-pause: the onset is decided within 0.3 s of the speech starting (audio time;
-    measured: median 0.064 s, max 0.16 s over 64 clips × 4 noise levels)."""
+    measured: median 0.064 s, max 0.16 s over 64 clips × 4 noise levels). Only the first
+    onset is judged, so each clip is heard up to it (256 clips: about half the audio)."""
     late = []
     for label in speech():
         for snr, bed in NOISE_LEVELS:
             x, start = word_in_noise(label, snr, bed)
-            found = onsets(x)
-            if not found or not 0 <= found[0].t - start <= 0.3:
-                late.append((label.file, snr, [round(o.t - start, 3) for o in found]))
+            found = first_onset(x)
+            if found is None or not 0 <= found.t - start <= 0.3:
+                late.append((label.file, snr, None if found is None else round(found.t - start, 3)))
     assert late == []
 
 
