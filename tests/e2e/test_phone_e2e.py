@@ -197,6 +197,9 @@ def test_the_phone_streams_the_camera_the_laptop_guides_and_the_phones_stop_halt
     assert laptop.evaluate("document.getElementById('video').srcObject === null")
     laptop.wait_for_selector("#checklist li.ok", timeout=60000)  # the phone's pose is seen
     phone_shot(phone, "81-phone-camera-setup-390")
+    # The same walk as far as here (the code, the phone's page pose, the receiver seen) is the
+    # frozen-camera red-team check's: it is made here, on this session, then the walk goes on.
+    a_repeated_picture_is_seen_as_frozen_until_the_camera_comes_back(laptop, phone)
 
     move = laptop.locator("#captions li.move")
     resume = laptop.get_by_role("button", name="Resume")
@@ -238,6 +241,8 @@ def test_a_second_phone_a_used_code_and_a_wrong_code_are_refused(
     expect(second.locator("#refusal")).to_contain_text("is not the one the laptop shows")
     second.goto(f"{https_server.url}/phone/{sid}")
     expect(second.locator("#refusal")).to_contain_text("not paired")
+    # The paired phone (pose on the server) as far as the frozen-camera check needs it.
+    a_frozen_phone_camera_is_shown_on_the_phone_itself(phone)
 
     # Unpaired on the laptop: the phone is told, the laptop's own camera comes back, and the
     # spent code pairs nobody.
@@ -263,15 +268,10 @@ STILL = """() => {
 }"""
 
 
-def test_a_frozen_phone_camera_is_shown_on_the_phone_itself(
-    contexts: Contexts, https_server: Server
-) -> None:
+def a_frozen_phone_camera_is_shown_on_the_phone_itself(phone: Page) -> None:
     """Red-team leftover 4: the server told the laptop and the phone "camera_frozen", but the
-    phone page dropped it; the person holding the phone saw nothing. It says it now."""
-    laptop, link = laptop_showing_the_code(contexts, https_server.url)
-    phone = contexts.page(PHONE, pose="server", mobile=True)
-    phone.goto(link)
-    laptop.wait_for_selector("#session[data-phone='streaming']", timeout=30000)
+    phone page dropped it; the person holding the phone saw nothing. It says it now. Called
+    by the second-phone test on its paired phone (pose on the server, streaming)."""
     phone.wait_for_function("window.backbuddy.timings.frames > 3", timeout=60000)
     phone.evaluate(STILL)
     expect(phone.locator("#main")).to_contain_text("has not changed", timeout=30000)
@@ -305,19 +305,15 @@ UNFREEZE = """() => {
 }"""
 
 
-def test_a_camera_repeating_its_last_picture_is_seen_as_frozen_with_the_pose_in_the_page(
-    contexts: Contexts, https_server: Server
+def a_repeated_picture_is_seen_as_frozen_until_the_camera_comes_back(
+    laptop: Page, phone: Page
 ) -> None:
     """Red team: with the pose worked out in the page, the model answers a repeated picture
     with landmarks that drift by 1e-5..1e-4 (no two alike), so the server's exact-repeat
     check never fired: the receiver stayed "seen", all set-up checks passing, on a frozen
     picture. The page now gives the same picture the same numbers, and the server says the
-    camera is frozen (tracking lost: a movement pauses, I4), on the phone and the laptop."""
-    laptop, link = laptop_showing_the_code(contexts, https_server.url)
-    phone = contexts.page(PHONE, pose="page", mobile=True)
-    phone.goto(link)
-    phone.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
-    laptop.wait_for_selector("#checklist li.ok", timeout=60000)  # the receiver is seen
+    camera is frozen (tracking lost: a movement pauses, I4), on the phone and the laptop.
+    Called by the streaming test once the receiver is seen (the phone's pose in the page)."""
     phone.evaluate(FREEZE_PERSON)
     expect(phone.locator("#phone-alert")).to_contain_text("Camera frozen", timeout=30000)
     expect(laptop.locator("#captions")).to_contain_text("has not changed")
