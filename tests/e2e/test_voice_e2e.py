@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from audio_clips import clip
+from paced import quick_breath_in
 from playwright.sync_api import Browser, Page, Playwright, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -41,7 +42,9 @@ def loop_file(tmp: Path, name: str, parts: list[tuple[float, str | None]]) -> Pa
 
 @pytest.fixture
 def listening_server(tmp_path: Path) -> Iterator[Server]:
-    srv = start_server(tmp_path, camera=False)
+    """No camera watch; the breath-in before a movement lasts 1 s (`quick_breath_in`), every
+    other phase as written: the tests that reach the movement need not wait the real 4 s."""
+    srv = start_server(tmp_path, camera=False, extra=quick_breath_in(tmp_path))
     yield srv
     if srv.process.poll() is None:
         srv.kill()
