@@ -96,7 +96,7 @@ def body(image: NDArray[np.float32] | NDArray[np.float64], size: tuple[int, int]
 def torso_seen(image: NDArray[np.float32] | NDArray[np.float64]) -> bool:
     """Does the model see the torso (mean visibility of shoulders and hips)?"""
     # Summed left to right, then / 4: as numpy's mean of four takes it.
-    v = image[_TORSO, 3].tolist()
+    v: list[float] = image[_TORSO, 3].tolist()
     return (v[0] + v[1] + v[2] + v[3]) / len(TORSO) >= MIN_TORSO_VISIBILITY
 
 
