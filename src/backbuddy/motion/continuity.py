@@ -84,7 +84,7 @@ def body(image: NDArray[np.float32] | NDArray[np.float64], size: tuple[int, int]
     """The followed points of one frame's image landmarks (33 × 4, 0..1) at time `t` (s)."""
     w, h = float(size[0]), float(size[1])
     xy: list[float] = []
-    for x, y, _, _ in image[_POINTS].tolist():  # float32 or float64: the same float64 values
+    for x, y, _, _ in image.take(_POINTS, 0).tolist():  # float32 or 64: the same float64s
         xy += (x * w, y * h)
     # shoulders' and hips' midpoints, then the trunk as numpy's hypot takes it
     dx = (xy[2] + xy[4]) / 2 - (xy[6] + xy[8]) / 2
@@ -96,8 +96,9 @@ def body(image: NDArray[np.float32] | NDArray[np.float64], size: tuple[int, int]
 def torso_seen(image: NDArray[np.float32] | NDArray[np.float64]) -> bool:
     """Does the model see the torso (mean visibility of shoulders and hips)?"""
     # Summed left to right, then / 4: as numpy's mean of four takes it.
-    v: list[float] = image[_TORSO, 3].tolist()
-    return (v[0] + v[1] + v[2] + v[3]) / len(TORSO) >= MIN_TORSO_VISIBILITY
+    v: list[float] = image[:, 3].tolist()
+    seen = v[LEFT_SHOULDER] + v[RIGHT_SHOULDER] + v[LEFT_HIP] + v[RIGHT_HIP]
+    return seen / len(TORSO) >= MIN_TORSO_VISIBILITY
 
 
 def _jump(a: Body, b: Body) -> float:
@@ -178,8 +179,7 @@ def break_within(before: Sequence[Body], b: Body) -> str | None:
     return None
 
 
-_POINTS = list(POINTS)
-_TORSO = list(TORSO)
+_POINTS = np.array(POINTS, np.intp)
 
 
 def _moved(a: Body, b: Body) -> str | None:
