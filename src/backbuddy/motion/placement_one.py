@@ -135,8 +135,7 @@ class _Frame:
         """`placement.world_view` (y up and z toward the camera)."""
         # the four points read, flipped (not all 33: this runs every live frame)
         ls, rs, lh, rh = (
-            (p[0] * 1.0, p[1] * -1.0, p[2] * -1.0)
-            for p in (self.w[i] for i in _WORLD_VIEW_POINTS)
+            (p[0] * 1.0, p[1] * -1.0, p[2] * -1.0) for p in (self.w[i] for i in _WORLD_VIEW_POINTS)
         )
         axis = _unit(_sub(_mid(ls, rs), _mid(lh, rh)))
         hips = _sub(lh, rh)
