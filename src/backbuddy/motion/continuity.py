@@ -24,6 +24,7 @@ frame's size in pixels; distances are judged in pixels, in trunk lengths.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,39 +58,86 @@ MIN_TORSO_VISIBILITY = 0.5
 
 @dataclass(frozen=True)
 class Body:
-    """The followed points of one frame in pixels (5, 2), the trunk length in px, the time."""
+    """The followed points of one frame in pixels, flat (x0, y0, … x4, y4), the trunk length
+    in px, the time; `finite`: every coordinate is a number. Plain floats: every landmarks
+    message judges the newest body against ~8 earlier ones, and numpy's cost per call on
+    arrays of five points was most of it (issue 15)."""
 
-    points: NDArray[np.float64]
+    xy: tuple[float, ...]
     trunk: float
     t: float
+    finite: bool = True
+
+    @classmethod
+    def of(cls, points: NDArray[np.float64], trunk: float, t: float) -> Body:
+        """A body from its points as an array (5, 2)."""
+        xy = tuple(np.asarray(points, np.float64).ravel().tolist())
+        return cls(xy, trunk, t, all(map(math.isfinite, xy)))
+
+    @property
+    def points(self) -> NDArray[np.float64]:
+        """The points as an array (5, 2)."""
+        return np.array(self.xy, np.float64).reshape(len(POINTS), 2)
 
 
 def body(image: NDArray[np.float32] | NDArray[np.float64], size: tuple[int, int], t: float) -> Body:
     """The followed points of one frame's image landmarks (33 × 4, 0..1) at time `t` (s)."""
-    px = np.asarray(image, np.float64)[_POINTS, :2] * np.asarray(size, np.float64)
-    shoulders = (px[1] + px[2]) / 2
-    hips = (px[3] + px[4]) / 2
-    trunk = max(float(np.hypot(*(shoulders - hips))), 1.0)
-    return Body(px, trunk, t)
+    w, h = float(size[0]), float(size[1])
+    xy: list[float] = []
+    for x, y, _, _ in image.take(_POINTS, 0).tolist():  # float32 or 64: the same float64s
+        xy += (x * w, y * h)
+    # shoulders' and hips' midpoints, then the trunk as numpy's hypot takes it
+    dx = (xy[2] + xy[4]) / 2 - (xy[6] + xy[8]) / 2
+    dy = (xy[3] + xy[5]) / 2 - (xy[7] + xy[9]) / 2
+    trunk = max(float(np.hypot(dx, dy)), 1.0)
+    return Body(tuple(xy), trunk, t, all(map(math.isfinite, xy)))
 
 
 def torso_seen(image: NDArray[np.float32] | NDArray[np.float64]) -> bool:
     """Does the model see the torso (mean visibility of shoulders and hips)?"""
-    # The mean as `ndarray.mean` takes it (sum, then / 4) without its Python overhead.
-    seen = np.add.reduce(np.asarray(image, np.float64)[_TORSO, 3]) / len(TORSO)
-    return float(seen) >= MIN_TORSO_VISIBILITY
+    # Summed left to right, then / 4: as numpy's mean of four takes it.
+    v: list[float] = image[:, 3].tolist()
+    seen = v[LEFT_SHOULDER] + v[RIGHT_SHOULDER] + v[LEFT_HIP] + v[RIGHT_HIP]
+    return seen / len(TORSO) >= MIN_TORSO_VISIBILITY
+
+
+def _jump(a: Body, b: Body) -> float:
+    """Mean distance of the followed points from `a` to `b`, in trunk lengths (the larger of
+    the two); NaN when a point or a trunk is not a number. Each left/right pair may be
+    crossed (a turn swaps which side the model calls left): each point takes the nearer of
+    its straight and crossed distance. Written out on locals (the window's ~8 bodies cost
+    this 8 times a message); summed left to right, as numpy's sum of five."""
+    if not (a.finite and b.finite):
+        return math.nan
+    sqrt = math.sqrt
+    p0, q0, p1, q1, p2, q2, p3, q3, p4, q4 = a.xy
+    x0, y0, x1, y1, x2, y2, x3, y3, x4, y4 = b.xy
+    d0 = sqrt((x0 - p0) * (x0 - p0) + (y0 - q0) * (y0 - q0))  # the nose: never crossed
+    s = sqrt((x1 - p1) * (x1 - p1) + (y1 - q1) * (y1 - q1))
+    c = sqrt((x1 - p2) * (x1 - p2) + (y1 - q2) * (y1 - q2))
+    d1 = c if c < s else s
+    s = sqrt((x2 - p2) * (x2 - p2) + (y2 - q2) * (y2 - q2))
+    c = sqrt((x2 - p1) * (x2 - p1) + (y2 - q1) * (y2 - q1))
+    d2 = c if c < s else s
+    s = sqrt((x3 - p3) * (x3 - p3) + (y3 - q3) * (y3 - q3))
+    c = sqrt((x3 - p4) * (x3 - p4) + (y3 - q4) * (y3 - q4))
+    d3 = c if c < s else s
+    s = sqrt((x4 - p4) * (x4 - p4) + (y4 - q4) * (y4 - q4))
+    c = sqrt((x4 - p3) * (x4 - p3) + (y4 - q3) * (y4 - q3))
+    d4 = c if c < s else s
+    return (d0 + d1 + d2 + d3 + d4) / len(POINTS) / _larger(a.trunk, b.trunk)
+
+
+def _larger(x: float, y: float) -> float:
+    """`np.maximum` of two floats (NaN if either is)."""
+    return x if x >= y or x != x else y
 
 
 def displacement(a: Body, b: Body) -> float:
     """Mean distance of the followed points from `a` to `b`, in trunk lengths (the larger of
     the two); each left/right pair may be crossed (a turn swaps which side the model calls
     left), so each point takes the nearer of the two."""
-    d = np.linalg.norm(b.points - a.points, axis=1)
-    for i, j in ((1, 2), (3, 4)):
-        di = min(d[i], float(np.linalg.norm(b.points[i] - a.points[j])))
-        dj = min(d[j], float(np.linalg.norm(b.points[j] - a.points[i])))
-        d[i], d[j] = di, dj
-    return float(d.mean()) / max(a.trunk, b.trunk)
+    return _jump(a, b)
 
 
 def break_between(a: Body | None, b: Body) -> str | None:
@@ -107,8 +155,8 @@ def break_within(before: Sequence[Body], b: Body) -> str | None:
     is the frame just before), or None when it may: the gap to the frame just before, then
     the jump and size rules against it and every frame of the last `WINDOW_S`, newest first
     (the first broken one is named; the frame just before is judged first, as
-    `break_between` would). The frames are judged in one pass over their arrays (every
-    landmarks message runs this: frame by frame it cost ~0.3 ms a message)."""
+    `break_between` would). Every landmarks message runs this: on plain floats, with the
+    array form's numbers bit for bit (`tests/unit/motion/test_continuity.py`)."""
     if not before:
         return "no pose before this one"
     dt = b.t - before[-1].t
@@ -119,32 +167,19 @@ def break_within(before: Sequence[Body], b: Body) -> str | None:
         if b.t - a.t > WINDOW_S:
             break
         window.append(a)
-    points = np.stack([a.points for a in window])  # (k, 5, 2)
-    trunks = np.array([a.trunk for a in window])
-    dts = b.t - np.array([a.t for a in window])
-    # As `displacement`: each left/right pair may be crossed; each point the nearer. The
-    # distances as `np.linalg.norm` takes them along an axis (sqrt of the summed squares).
-    straight, crossed = b.points - points, b.points - points[:, _CROSSED]
-    d = np.minimum(
-        np.sqrt(np.add.reduce(straight * straight, axis=2)),
-        np.sqrt(np.add.reduce(crossed * crossed, axis=2)),
-    )
-    jumps = np.add.reduce(d, axis=1) / d.shape[1] / np.maximum(trunks, b.trunk)
-    jumped = jumps > JUMP_BASE + JUMP_PER_S * dts
-    resized = np.abs(np.log(b.trunk / trunks)) > SIZE_BASE + SIZE_PER_S * dts
-    broken = np.flatnonzero(jumped | resized)
-    if broken.size == 0:
-        return None
-    k = int(broken[0])
-    if jumped[k]:
-        return f"the body jumped {float(jumps[k]):.2f} trunk lengths"
-    return f"the trunk's length changed from {trunks[k]:.0f} to {b.trunk:.0f} px"
+    # The size rule's logs in one call, as numpy takes them for an array this long.
+    sizes = np.abs(np.log(b.trunk / np.array([a.trunk for a in window]))).tolist()
+    for a, size in zip(window, sizes, strict=True):
+        dt = b.t - a.t
+        jump = _jump(a, b)
+        if jump > JUMP_BASE + JUMP_PER_S * dt:
+            return f"the body jumped {jump:.2f} trunk lengths"
+        if size > SIZE_BASE + SIZE_PER_S * dt:
+            return f"the trunk's length changed from {a.trunk:.0f} to {b.trunk:.0f} px"
+    return None
 
 
-#: The followed points with each left/right pair swapped (nose, R/L shoulder, R/L hip).
-_CROSSED = [0, 2, 1, 4, 3]
-_POINTS = list(POINTS)
-_TORSO = list(TORSO)
+_POINTS = np.array(POINTS, np.intp)
 
 
 def _moved(a: Body, b: Body) -> str | None:

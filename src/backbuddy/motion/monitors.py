@@ -220,6 +220,8 @@ class PoseMonitor:
         self.view_watch = view_watch.ViewWatch(fps=fps)
         self.live = live
         self._s = _State()
+        #: The measures `_measures` computes, per tuple of active checks.
+        self._names: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     @property
     def baseline(self) -> float | None:
@@ -355,7 +357,10 @@ class PoseMonitor:
         if known.size:
             self._s.facing = float(known[-1])
         out: dict[str, FloatArray] = {}
-        names = dict.fromkeys(("trunk_incline_deg", self.base, *self._measure_names()))
+        names = self._names.get(self.active_checks)
+        if names is None:  # once per set of active checks (a live session: per step)
+            names = tuple(dict.fromkeys(("trunk_incline_deg", self.base, *self._measure_names())))
+            self._names[self.active_checks] = names
         if not same.any():
             # No frame of the same person (nobody, an unsure identity blanked, a jump): every
             # measure reads NaN whatever it computes (below), so none is computed (the facing

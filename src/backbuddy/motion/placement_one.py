@@ -25,6 +25,8 @@ Vec = tuple[float, ...]
 Point = Sequence[float]
 _DEG = 180.0 / math.pi
 _RAD = math.pi / 180.0
+#: The world points `world_view` reads (left/right shoulder, left/right hip).
+_WORLD_VIEW_POINTS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
 
 
 def estimate_view_one(lm: Landmarks, min_visibility: float) -> tuple[float, float, bool]:
@@ -131,12 +133,13 @@ class _Frame:
 
     def world_view(self, lying: bool) -> tuple[float, float]:
         """`placement.world_view` (y up and z toward the camera)."""
-        w = [(p[0] * 1.0, p[1] * -1.0, p[2] * -1.0) for p in self.w]
-        axis = _unit(
-            _sub(_mid(w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER]), _mid(w[L.LEFT_HIP], w[L.RIGHT_HIP]))
+        # the four points read, flipped (not all 33: this runs every live frame)
+        ls, rs, lh, rh = (
+            (p[0] * 1.0, p[1] * -1.0, p[2] * -1.0) for p in (self.w[i] for i in _WORLD_VIEW_POINTS)
         )
-        hips = _sub(w[L.LEFT_HIP], w[L.RIGHT_HIP])
-        shoulders = _sub(w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER])
+        axis = _unit(_sub(_mid(ls, rs), _mid(lh, rh)))
+        hips = _sub(lh, rh)
+        shoulders = _sub(ls, rs)
         left = tuple(h + s for h, s in zip(hips, shoulders, strict=True))
         if lying:
             sign = 1.0 if self.px[L.LEFT_HIP][1] < self.px[L.RIGHT_HIP][1] else -1.0

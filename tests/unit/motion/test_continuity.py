@@ -3,10 +3,15 @@ behind the limits: tools/calibrate/role_switches.py on the two-person truth clip
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from backbuddy.motion import continuity as C
+from backbuddy.web import page_landmarks
+
+PAGE_RUNS = Path(__file__).resolve().parents[2] / "data" / "page_pose"
 
 SIZE = (360, 640)
 TRUNK = 160.0  # px
@@ -76,7 +81,7 @@ def test_left_and_right_swapped_is_the_same_body() -> None:
     swapped = a.points.copy()
     swapped[[1, 2]] = swapped[[2, 1]]
     swapped[[3, 4]] = swapped[[4, 3]]
-    b = C.Body(swapped, a.trunk, 1 / 30)
+    b = C.Body.of(swapped, a.trunk, 1 / 30)
     assert C.displacement(a, b) == pytest.approx(0.0)
 
 
@@ -114,8 +119,63 @@ def test_the_window_judged_at_once_names_the_same_break_as_frame_by_frame() -> N
             if rng.random() < 0.1:
                 points = points[[0, 2, 1, 4, 3]]
             trunk *= float(np.exp(rng.normal(0, float(rng.choice([0.002, 0.01, 0.05])))))
-            bodies.append(C.Body(points.copy(), trunk, t))
+            bodies.append(C.Body.of(points, trunk, t))
         want = _frame_by_frame(bodies[:-1], bodies[-1])
         assert C.break_within(bodies[:-1], bodies[-1]) == want
         decided.append(want is None)
     assert 0.2 < np.mean(decided) < 0.95  # both outcomes well represented
+
+
+def _numpy_body(image: np.ndarray, size: tuple[int, int], t: float) -> tuple[np.ndarray, float]:
+    """`body` as it was written on arrays (before its plain-float form): points and trunk."""
+    px = np.asarray(image, np.float64)[list(C.POINTS), :2] * np.asarray(size, np.float64)
+    shoulders, hips = (px[1] + px[2]) / 2, (px[3] + px[4]) / 2
+    return px, max(float(np.hypot(*(shoulders - hips))), 1.0)
+
+
+def _numpy_jumps(window: list[C.Body], b: C.Body) -> list[float]:
+    """`break_within`'s jumps as it computed them on arrays (newest first, as `window`)."""
+    points = np.stack([a.points for a in window])
+    trunks = np.array([a.trunk for a in window])
+    straight, crossed = b.points - points, b.points - points[:, [0, 2, 1, 4, 3]]
+    d = np.minimum(
+        np.sqrt(np.add.reduce(straight * straight, axis=2)),
+        np.sqrt(np.add.reduce(crossed * crossed, axis=2)),
+    )
+    return (np.add.reduce(d, axis=1) / d.shape[1] / np.maximum(trunks, b.trunk)).tolist()
+
+
+def _page_frames() -> list[tuple[np.ndarray, tuple[int, int], float]]:
+    """Every landmarks message of the recorded page runs (real two-person page pose)."""
+    frames = []
+    for path in sorted(PAGE_RUNS.glob("*page_people*.npz")):
+        with np.load(path) as data:
+            blob, ends, marks = data["blob"].tobytes(), data["ends"], data["landmarks"]
+        for a, b, mark in zip([0, *ends[:-1]], ends, marks, strict=True):
+            m = page_landmarks.read(blob[a:b]) if mark else None
+            if m is not None and m.image is not None and m.ms is not None:
+                frames.append((m.image.astype(np.float64), m.size, m.ms / 1000.0))
+    return frames
+
+
+def test_the_plain_float_bodies_and_jumps_are_the_arrays_bit_for_bit() -> None:
+    """Every landmarks message runs `body`, `torso_seen` and `break_within` (issue 15: on
+    plain floats, no longer on arrays of five points). On the recorded page runs' frames
+    (with their real gaps and switches) each number is the array form's, bit for bit."""
+    frames = _page_frames()
+    bodies = []
+    for image, size, t in frames:
+        new = C.body(image, size, t)
+        px, trunk = _numpy_body(image, size, t)
+        assert new.xy == tuple(px.ravel().tolist())
+        assert new.trunk == trunk
+        seen = float(np.asarray(image, np.float64)[list(C.TORSO), 3].mean())
+        assert C.torso_seen(image) == (seen >= C.MIN_TORSO_VISIBILITY)
+        bodies.append(new)
+    breaks = 0
+    for k in range(1, len(bodies)):
+        window = bodies[max(0, k - 8) : k][::-1]
+        assert [C.displacement(a, bodies[k]) for a in window] == _numpy_jumps(window, bodies[k])
+        breaks += C.break_within(bodies[max(0, k - 8) : k], bodies[k]) is not None
+    assert len(frames) > 500
+    assert breaks > 10
