@@ -370,3 +370,15 @@ def test_techniques_are_frozen():
     hug: Technique = techniques.get("seated_hug_extension")
     with pytest.raises(ValueError, match="frozen"):
         hug.name = "Other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("technique", techniques.load_all().values(), ids=lambda t: t.id)
+def test_where_to_put_the_camera_names_the_side_a_lying_region_holds_for(technique: Technique):
+    """The set-up page's "Where to put the camera" tells the pair which side to lie on before
+    they lie down: the placement gate refuses the other side (docs/accuracy.md, "The other
+    side"), and until this said it only the refusal did."""
+    side = None if technique.placement is None else technique.placement.lying_side
+    if side is None:
+        assert "lies on the" not in technique.camera
+    else:
+        assert f"lies on the {side} side, facing the camera" in technique.camera
