@@ -42,7 +42,7 @@ from backbuddy.domain import events as ev
 from backbuddy.domain import wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
-from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner
+from backbuddy.services.session_runner import GROUP_S, TICK_S, UNRECORDABLE, SessionRunner
 from backbuddy.web import schemas
 from backbuddy.web.frame_answers import AnswerPacer, shown
 from backbuddy.web.frames import FrameAnalyzer, FrameResult
@@ -462,14 +462,18 @@ class LiveSession:
         kept for a page coming back: the stop that failed to be stored left the engine where
         it was, mid-movement, and a reload once the disk had room again went on from there
         with movement cues nobody had resumed (red team, session 12)."""
-        message = f"backbuddy cannot record this session, so it has stopped: {err}"
+        said = str(err)  # the runner's words already say what to do: not said twice
+        cause = said
+        if said.startswith(f"{UNRECORDABLE} (") and said.endswith(")"):
+            cause = said[len(UNRECORDABLE) + 2 : -1]
+        message = f"{UNRECORDABLE} ({cause})"
         self.publish(
             schemas.ErrorOut(code="store_failed", message=message, fatal=True).model_dump()
         )
         self.stop_ticking()
         if self.hangup is not None:
             self.hangup()
-        self.interrupt(f"backbuddy could not record the session: {err}")
+        self.interrupt(f"backbuddy could not record the session: {cause}")
 
     async def page_gone(self, reason: str) -> None:
         """The page's socket closed: halt now, and give it `grace_s` to come back."""
