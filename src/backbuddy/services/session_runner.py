@@ -44,8 +44,7 @@ GROUP_S = 0.2
 
 #: Said when the store fails under a session (the page's and the terminal's words alike).
 UNRECORDABLE = (
-    "Stop and release gently: backbuddy can no longer record this session, "
-    "so it cannot guide it"
+    "Stop and release gently: backbuddy can no longer record this session, so it cannot guide it"
 )
 
 #: What a pose changes in the state by being seen: the last pose and its timing

@@ -38,4 +38,3 @@ def test_a_server_restarting_or_starting_is_said_in_plain_words(said: str, hint:
     assert hint in message
     assert "wait a moment, then try again" in message or "check that it is running" in message
     assert f"(database said: {said.splitlines()[0]})" in message  # the driver's first line too
-
