@@ -18,11 +18,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from tests.integration.conftest import PgCluster
 from tests.support.apart import run_apart
 from tests.support.live_sessions import start_live
-
-import sqlalchemy as sa
 
 from backbuddy.adapters.sql_errors import explain
 from backbuddy.adapters.sql_store import SqlStore
