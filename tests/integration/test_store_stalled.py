@@ -26,8 +26,10 @@ from tests.support.live_sessions import start_live
 from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.config import Settings
 from backbuddy.domain import events as ev
+from backbuddy.domain import rules
 from backbuddy.domain.errors import StoreError
 from backbuddy.web.registry import Registry
+from backbuddy.web.store_wait import STALL_S
 
 #: Takes the write lock on a first line on stdin and holds it until a second (or 30 s).
 HOLDER = """
@@ -117,3 +119,55 @@ def test_a_voice_stop_held_by_a_locked_file_stops_the_page_at_once_and_is_stored
         store.close()
         with sqlite3.connect(str(path)) as raw:
             assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_session_at_rest_waits_for_a_held_file_as_before(tmp_path: Path) -> None:
+    """Nobody moving (the first set-up step): a write held longer than the bound still goes
+    through and its cues come, rather than ending the session (a slow store is not cut
+    short where nothing is at stake: session 12's starved red-flag end)."""
+    path = tmp_path / "backbuddy.sqlite3"
+    url = f"sqlite:///{path}"
+    store = SqlStore(url)
+    registry = Registry(Settings(db=url), store, None, grace_s=30.0)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    seen: dict[str, Any] = {}
+
+    async def main() -> None:
+        (sid,) = start_live(registry, [False])
+        live = registry.sessions[sid]
+        live.page_back(lambda m: None, lambda: None)
+        assert live.runner.state.mode == "setup"
+        assert not rules.hands_on(live.runner.state)
+        assert holder.stdin is not None
+        assert holder.stdout is not None
+        holder.stdin.write("take\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline() == "held\n"
+
+        def let_go() -> None:  # after the bound has passed, well within the busy timeout
+            assert holder.stdin is not None
+            holder.stdin.write("go\n")
+            holder.stdin.close()
+
+        asyncio.get_running_loop().call_later(2 * STALL_S, let_go)
+        said = time.monotonic()
+        async with live.lock:
+            seen["cues"] = [c.kind for c in await live.apply(ev.Ready(live.clock()))]
+        seen["waited_s"] = time.monotonic() - said
+        seen["live"] = registry.get(sid) is not None
+
+    try:
+        run_apart(main)
+        holder.wait(timeout=30)
+        assert seen["waited_s"] >= STALL_S  # it really waited past the bound …
+        assert seen["cues"] == ["step"]  # … and was answered, not stopped
+        assert seen["live"]
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        store.close()
