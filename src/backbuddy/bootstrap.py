@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
+from backbuddy.adapters.sql_errors import where
 from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.audio.errors import ListeningUnavailable
 from backbuddy.config import Settings
@@ -53,6 +54,11 @@ def open_store(settings: Settings, now: datetime | None = None) -> OpenedStore:
         store.close()
         raise
     return OpenedStore(store, interrupted)
+
+
+def store_place(settings: Settings) -> str:
+    """The store as a person would name it in an error: the file's path, or the URL unsecret."""
+    return where(str(settings.db))
 
 
 def open_reader(settings: Settings, now: datetime | None = None) -> OpenedStore:

@@ -18,10 +18,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from tests.integration.conftest import PgCluster
 from tests.support.apart import run_apart
 from tests.support.live_sessions import start_live
 
+from backbuddy.adapters.sql_errors import explain
 from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.config import Settings
 from backbuddy.domain import events as ev
@@ -79,8 +81,29 @@ def test_a_restart_between_events_goes_unnoticed_and_one_during_a_write_stops_th
         (error,) = [m for m in heard if m["type"] == "error"]
         assert (error["code"], error["fatal"]) == ("store_failed", True)
         assert "cannot reach the database server" in error["message"], error["message"]
+        # Said once (before: "…so it has stopped: Stop and release gently: backbuddy can no
+        # longer record…", the runner's words inside the page's own).
+        assert error["message"].startswith("Stop and release gently: backbuddy can no longer")
+        assert error["message"].count("record this session") == 1, error["message"]
         (record,) = store.sessions()
         assert record.status == "interrupted"
         assert "could not record" in str(record.end_reason)
+        assert "Stop and release" not in str(record.end_reason)  # the cause, not the advice
     finally:
         store.close()
+
+
+def test_a_connection_the_server_terminated_gets_the_hint(pg_url: str) -> None:
+    """The real driver's error after the real server ended the connection (the admin's command)."""
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            with engine.connect() as admin:
+                admin.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+            with pytest.raises(sa.exc.OperationalError) as failed:
+                conn.exec_driver_sql("SELECT 1")
+        message = str(explain(failed.value, "record the event", "here"))
+        assert "the database server stopped, restarted or dropped the connection" in message
+    finally:
+        engine.dispose()

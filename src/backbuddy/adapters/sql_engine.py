@@ -14,6 +14,23 @@ from typing import Any
 
 import sqlalchemy as sa
 
+#: libpq's limits for a PostgreSQL server that stops answering without closing the
+#: connection (a dead host, a dark network: no RST). By default a write sent there waits
+#: until the kernel gives up retransmitting (`tcp_retries2` = 15: ~15 minutes) and a
+#: connect waits for ever. Here: data unacknowledged for 10 s fails the connection
+#: (`tcp_user_timeout`, ms), a connect gives up after 5 s, and an idle pooled connection
+#: to a dead host is found by keepalives within 10 + 3 x 3 s, so the pool's ping does not
+#: hang on it. A live session in movement does not wait for these: its own bound is 1 s
+#: (`web.store_wait`). A URL's own values win (`?connect_timeout=2`).
+PG_TIMEOUTS = {
+    "connect_timeout": "5",
+    "tcp_user_timeout": "10000",
+    "keepalives": "1",
+    "keepalives_idle": "10",
+    "keepalives_interval": "3",
+    "keepalives_count": "3",
+}
+
 #: Execution option marking a connection that will write (SQLite: BEGIN IMMEDIATE).
 WRITE = "backbuddy_write"
 
@@ -22,6 +39,11 @@ def create_engine(url: str) -> sa.Engine:
     """An engine for `url`; for SQLite, its folder is created and durability settings applied."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if parsed.get_backend_name() == "postgresql":
+            given = parsed.query
+            parsed = parsed.update_query_dict(
+                {k: v for k, v in PG_TIMEOUTS.items() if k not in given}
+            )
         return sa.create_engine(parsed, pool_pre_ping=True)
     memory = parsed.database in (None, "", ":memory:")
     if not memory:

@@ -30,6 +30,21 @@ _HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
         "another program is holding the database; close other backbuddy windows and try again",
     ),
     (
+        ("the database system is starting up", "the database system is shutting down"),
+        "the database server is starting up or shutting down; wait a moment, then try again",
+    ),
+    (
+        (
+            "terminating connection due to administrator command",
+            "server closed the connection unexpectedly",
+            "consuming input failed",
+            "the connection is closed",
+            "the connection is lost",
+        ),
+        "the database server stopped, restarted or dropped the connection; check that it is "
+        "running, then try again",
+    ),
+    (
         ("connection refused", "could not translate host", "timeout expired", "password"),
         "cannot reach the database server; check that it is running and that the URL, "
         "user and password are right",

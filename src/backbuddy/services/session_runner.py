@@ -42,6 +42,11 @@ MAX_TICKS = round(MAX_SIMULATED_S / TICK_S)
 #: seconds; see above).
 GROUP_S = 0.2
 
+#: Said when the store fails under a session (the page's and the terminal's words alike).
+UNRECORDABLE = (
+    "Stop and release gently: backbuddy can no longer record this session, so it cannot guide it"
+)
+
 #: What a pose changes in the state by being seen: the last pose and its timing
 #: (`session.seen`), and since when the set-up checks have held.
 _SEEN = ("t", "last_pose", "frame_times", "checks_since")
@@ -187,10 +192,7 @@ class SessionRunner:
         try:
             self.store.append_steps(self.session_id, steps)
         except StoreError as err:
-            raise StoreError(
-                "Stop and release gently: backbuddy can no longer record this session, "
-                f"so it cannot guide it ({err})"
-            ) from err
+            raise StoreError(f"{UNRECORDABLE} ({err})") from err
         self._pending.clear()  # every write carries all that was waiting
 
     def close(self, now: datetime, reason: str = "the session was left unfinished") -> None:
@@ -212,10 +214,7 @@ class SessionRunner:
         try:
             self.store.finish_session(self.session_id, status, now, attempts, reason, steps)
         except StoreError as err:
-            raise StoreError(
-                "Stop and release gently: backbuddy can no longer record this session, "
-                f"so it cannot guide it ({err})"
-            ) from err
+            raise StoreError(f"{UNRECORDABLE} ({err})") from err
         self._pending.clear()  # what waited was in `steps`
         self.finished = True
         self.stored_reason = reason

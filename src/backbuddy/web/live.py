@@ -35,20 +35,22 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as ev
-from backbuddy.domain import wording
+from backbuddy.domain import rules, wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
-from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner
+from backbuddy.services.session_runner import GROUP_S, TICK_S, UNRECORDABLE, SessionRunner
 from backbuddy.web import schemas
 from backbuddy.web.frame_answers import AnswerPacer, shown
 from backbuddy.web.frames import FrameAnalyzer, FrameResult
 from backbuddy.web.repeats import Repeats
+from backbuddy.web.store_wait import within_bound
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Analyses one waiting frame or set of landmarks for the checks that apply now.
 FrameJob = Callable[[tuple[str, ...]], FrameResult]
@@ -153,6 +155,11 @@ class LiveSession:
     #: device's sockets, so a freeze it was told of is taken back after its page reconnects.
     repeats: dict[str, Repeats] = field(default_factory=dict)
 
+    #: The store as named in errors (`bootstrap.store_place`).
+    place: str = "the database"
+    #: When the worker began the write now in progress (monotonic; None between writes).
+    _writing_since: float | None = None
+
     def __post_init__(self) -> None:
         self.runner.group_s = GROUP_S
 
@@ -191,9 +198,19 @@ class LiveSession:
         if self._gone:
             raise StoreError("this session has already been closed")
         loop = asyncio.get_running_loop()
-        cues = await loop.run_in_executor(self._worker, self._handle, event)
+        cues = await self._stored(loop.run_in_executor(self._worker, self._handle, event))
         self._show(cues, ref)
         return cues
+
+    async def _stored(self, job: asyncio.Future[T]) -> T:
+        """The worker's `job`, waited for at most `STALL_S` of commit while people move
+        (`web.store_wait`): a longer wait raises StoreError and the caller stops the session."""
+        return await within_bound(job, lambda: self._writing_since, self._moving, self.place)
+
+    def _moving(self) -> bool:
+        """A movement under way or the assistant's hands on the receiver (`rules.hands_on`)."""
+        state = self.runner.state
+        return state.mode == "attempt" or rules.hands_on(state)
 
     def _handle(self, event: ev.Event) -> tuple[Cue, ...]:
         """On the worker: the engine steps, the store commits, the cues join the history.
@@ -207,7 +224,11 @@ class LiveSession:
         refused as out of order (a refused system stop would leave the session unhalted)."""
         if event.t < self.runner.last_event_t:
             event = replace(event, t=self.runner.last_event_t)
-        cues = self.runner.handle(event, self.wall(event.t))
+        self._writing_since = time.monotonic()
+        try:
+            cues = self.runner.handle(event, self.wall(event.t))
+        finally:
+            self._writing_since = None
         self.history.extend(cues)
         return cues
 
@@ -339,10 +360,12 @@ class LiveSession:
             if here and self._here_ms <= HERE_MAX_MS:
                 result, pose, analyze_ms = self._analyse(job)
                 if not self._quiet_step(pose):
-                    cues = await loop.run_in_executor(self._worker, self._handle, pose)
+                    cues = await self._stored(
+                        loop.run_in_executor(self._worker, self._handle, pose)
+                    )
             else:
-                result, pose, cues, analyze_ms = await loop.run_in_executor(
-                    self._worker, self._frame_step, job
+                result, pose, cues, analyze_ms = await self._stored(
+                    loop.run_in_executor(self._worker, self._frame_step, job)
                 )
             if here:
                 self._here_ms = analyze_ms
@@ -462,14 +485,18 @@ class LiveSession:
         kept for a page coming back: the stop that failed to be stored left the engine where
         it was, mid-movement, and a reload once the disk had room again went on from there
         with movement cues nobody had resumed (red team, session 12)."""
-        message = f"backbuddy cannot record this session, so it has stopped: {err}"
+        said = str(err)  # the runner's words already say what to do: not said twice
+        cause = said
+        if said.startswith(f"{UNRECORDABLE} (") and said.endswith(")"):
+            cause = said[len(UNRECORDABLE) + 2 : -1]
+        message = f"{UNRECORDABLE} ({cause})"
         self.publish(
             schemas.ErrorOut(code="store_failed", message=message, fatal=True).model_dump()
         )
         self.stop_ticking()
         if self.hangup is not None:
             self.hangup()
-        self.interrupt(f"backbuddy could not record the session: {err}")
+        self.interrupt(f"backbuddy could not record the session: {cause}")
 
     async def page_gone(self, reason: str) -> None:
         """The page's socket closed: halt now, and give it `grace_s` to come back."""

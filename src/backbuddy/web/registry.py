@@ -12,6 +12,7 @@ import logging
 from concurrent import futures
 from datetime import UTC, datetime
 
+from backbuddy.bootstrap import store_place
 from backbuddy.config import Settings
 from backbuddy.domain import events as ev
 from backbuddy.domain import session
@@ -245,6 +246,7 @@ class Registry:
         if camera and self.analyzers is not None:
             analyzer = self.analyzers(technique, state.limits)
         live = LiveSession(runner, started_at=now, analyzer=analyzer, grace_s=self.grace_s)
+        live.place = store_place(self.settings)
         live.on_gone = self._gone
         live.on_unrecorded = self._unrecorded_left
         live.on_symptom = self._symptom_felt
