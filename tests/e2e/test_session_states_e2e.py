@@ -9,6 +9,7 @@ band, not under it.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, get_args
@@ -323,6 +324,33 @@ def test_a_restart_mid_session_shows_one_state_and_its_aftercare(
         for srv in (server, again):
             if srv is not None and srv.process.poll() is None:
                 srv.kill()
+
+
+#: Keeps every sentence the page is asked to say (the fake browser has no voice to hear).
+HEAR_SPEECH = """() => {
+  const s = window.backbuddy.speech;
+  const play = s.play.bind(s);
+  window.__said = [];
+  s.play = (parts, urgent) => { window.__said.push(...(parts || []).map((p) => p.text)); play(parts, urgent); };
+}"""
+
+
+def test_a_store_that_stalls_mid_movement_stops_the_page_aloud(page: Page, tmp_path: Path) -> None:
+    """Red team, session 13: with the hands on, a store that cannot record ends the session
+    within a second, and the page used to cancel its speech and go silent; a pair that
+    stopped by voice, looking at each other and not at the screen, heard nothing more."""
+    server = start_server(tmp_path, camera=False, extra=quick_breath_in(tmp_path))
+    holder = sqlite3.connect(str(server.db), isolation_level=None, timeout=30)
+    try:
+        reach_the_movement(page, server.url)
+        page.evaluate(HEAR_SPEECH)
+        holder.execute("BEGIN EXCLUSIVE")  # another program takes the file's write lock
+        expect(page.locator("#session")).to_have_attribute("data-mode", "gone", timeout=30000)
+        assert "Stop and release gently." in page.evaluate("window.__said")
+        expect(page.locator("#captions li.halt").last).to_contain_text("can no longer record")
+    finally:
+        holder.close()
+        server.kill()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=size_id)

@@ -20,8 +20,17 @@ from backbuddy.domain.techniques import Technique
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
-#: Short lines the engine says that are not in `wording` (session.py, rules.py).
-ENGINE_LINES = ("Stop.", "Going on. Set up again, gently.", "Good. Stay with the breath.")
+#: Said when the server can no longer guide the session (a fatal error ends the page's session).
+STOP_RELEASE = "Stop and release gently."
+
+#: Short lines the engine says that are not in `wording` (session.py, rules.py), and the one
+#: the web page says on a fatal error.
+ENGINE_LINES = (
+    "Stop.",
+    "Going on. Set up again, gently.",
+    "Good. Stay with the breath.",
+    STOP_RELEASE,
+)
 
 
 def spoken_parts(cue: Cue, listening: bool) -> list[str]:

@@ -42,6 +42,7 @@ from backbuddy.domain import events as ev
 from backbuddy.domain import rules, wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
+from backbuddy.services.cue_speech import STOP_RELEASE
 from backbuddy.services.session_runner import GROUP_S, TICK_S, UNRECORDABLE, SessionRunner
 from backbuddy.web import schemas
 from backbuddy.web.frame_answers import AnswerPacer, shown
@@ -473,8 +474,15 @@ class LiveSession:
             "backbuddy's session clock failed, so it cannot watch the time or the camera "
             "any more: stop and release gently"
         )
+        self._fatal("server_failed", message)
+
+    def _fatal(self, code: schemas.ErrorCode, message: str) -> None:
+        """Ends the page's session for `code`, said aloud as well as shown: the pair's hands
+        are on and nobody looks at the screen (red team, session 13: the page cancelled its
+        speech and went silent, so a pair that stopped by voice heard nothing more)."""
+        speech = self.speech_for((Cue(self.clock(), "halt", STOP_RELEASE),))
         self.publish(
-            schemas.ErrorOut(code="server_failed", message=message, fatal=True).model_dump()
+            schemas.ErrorOut(code=code, message=message, fatal=True, speech=speech).model_dump()
         )
         if self.hangup is not None:
             self.hangup()
@@ -490,12 +498,8 @@ class LiveSession:
         if said.startswith(f"{UNRECORDABLE} (") and said.endswith(")"):
             cause = said[len(UNRECORDABLE) + 2 : -1]
         message = f"{UNRECORDABLE} ({cause})"
-        self.publish(
-            schemas.ErrorOut(code="store_failed", message=message, fatal=True).model_dump()
-        )
         self.stop_ticking()
-        if self.hangup is not None:
-            self.hangup()
+        self._fatal("store_failed", message)
         self.interrupt(f"backbuddy could not record the session: {cause}")
 
     async def page_gone(self, reason: str) -> None:

@@ -328,3 +328,5 @@ class ErrorOut(_Message):
     code: ErrorCode
     message: str
     fatal: bool = False
+    #: A fatal error the pair must hear (their hands are on): the sentences to speak.
+    speech: list[SpokenPart] | None = None

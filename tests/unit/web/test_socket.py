@@ -290,6 +290,8 @@ def test_a_store_that_cannot_record_stops_the_page(tmp_path: Path) -> None:
             assert error["code"] == "store_failed"
             assert error["fatal"]
             assert "disk is full" in error["message"]
+            # Hands are on and nobody looks at the screen: the page is given the stop to say.
+            assert [p["text"] for p in error["speech"]] == ["Stop and release gently."]
             with pytest.raises(WebSocketDisconnect):  # fatal: the socket closes next
                 until(ws, lambda m: False)
     opened.store.close()

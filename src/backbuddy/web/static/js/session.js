@@ -175,6 +175,8 @@ function onMessage(msg) {
         // The server stopped the session for this error: the page stops too, at once.
         root.dataset.halted = "1";
         goneHere("cut_short", msg.message);
+        // Hands are on and nobody looks at the screen: the stop is said aloud too.
+        if (Array.isArray(msg.speech)) speech.play(msg.speech, true);
       }
       break;
     default:
