@@ -358,6 +358,7 @@ class ReceiverPose:
         self.looks += 1
         self._looked_at, found_people = answer
         choice, self._role = P.choose(found_people, self._role)
+        relocked = self._roles == "unsure" and choice.reason == P.RELOCKED
         self.choice = choice
         self._roles = choice.identity
         if choice.receiver is None:
@@ -366,8 +367,8 @@ class ReceiverPose:
         box = found.boxes[choice.receiver]
         crop = keep_or_move(self._crop, box, width, height)
         moved = crop != self._crop
-        if moved:
-            self._restart()  # MediaPipe's tracked region belongs to the old image
+        if moved or relocked:  # MediaPipe's tracked region belongs to the old image, or to
+            self._restart()  # a scene the roles were unsure of: it looks afresh
         self._crop = crop
         receiver = (found.keypoints[choice.receiver], box)
         others = [(o.keypoints, o.box) for o in self._role.others]
