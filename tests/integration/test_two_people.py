@@ -313,4 +313,5 @@ def test_late_looks_never_measure_the_assistant_and_keep_the_receiver(clip_id: s
     _assert_only_the_receiver_is_measured(clip_id, result, lm, on)
     n = len(on)
     in_line, _, _ = run(clip_id)
-    assert result.unsure <= UNSURE_AT_MOST[clip_id] + LAG / n  # only the first answer comes later
+    # only the first answer comes later (and MediaPipe settles on its first crop after it)
+    assert result.unsure <= allowed_unsure(clip_id, n) + LAG / n
