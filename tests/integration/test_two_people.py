@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from tests.support.remembered_people import RememberingDetector
 
+from backbuddy.adapters.receiver_pose import SETTLE_FRAMES
 from backbuddy.domain import techniques
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor
@@ -43,8 +44,9 @@ def _people_detected_once() -> Iterator[None]:
 
 
 #: Unsure share allowed per clip: the measured share plus a margin (re-renders move MediaPipe
-#: by hairs). The front hug is a placement the app refuses: the two bodies merge there and
-#: every frame stays unsure, which is the right answer.
+#: by hairs), and on top (`allowed_unsure`) the `SETTLE_FRAMES` after MediaPipe starts on its
+#: first crop (a cold start: the camera's first frames). The front hug is a placement the app
+#: refuses: the two bodies merge there and every frame stays unsure, which is the right answer.
 UNSURE_AT_MOST = {
     "hug_correct_setup_side_front_60_f34_with_m26": 0.10,
     "hug_correct_slow_side_front_60_f34_with_m26": 0.10,
@@ -52,7 +54,9 @@ UNSURE_AT_MOST = {
     "hug_correct_jerk_three_quarter_m58_with_f34": 0.15,
     "side_correct_slow_front_f34_with_m58": 0.10,
     "side_correct_jerk_high_front_m26_with_f71": 0.10,
-    "hug_correct_slow_side_m26_with_f71": 0.10,  # a short assistant, heads level: 0.051
+    # a short assistant, heads level: 0.051; 0.178 since MediaPipe settles after each restart
+    # (the check on a look restarts it off the receiver; 0.076 of that is the cold start)
+    "hug_correct_slow_side_m26_with_f71": 0.15,
     "hug_correct_jerk_side_front_60_f71_with_m58": 0.10,
     # the placements the redrawn hug region took in (2026-11-27): measured 0.0, 0.019, 0.0,
     # 0.019 (the table's slow clip, the floor's slow clip, cold)
@@ -113,32 +117,30 @@ def _assert_only_the_receiver_is_measured(
     assert on[allowed].all(), f"tracked frames off the receiver: {np.flatnonzero(allowed & ~on)}"
 
 
-#: Frames at a cold start (the camera's first frames, no set-up before them) where the identity
-#: said "receiver" on the assistant, measured: from the floor at 75° a short assistant behind a
-#: tall receiver merges with him in MoveNet's eyes (one skeleton), and MediaPipe's shoulders
-#: start between the two, nearer the assistant's, for frames 3-11 (0.3 s), then settle on the
-#: receiver's. No movement can come that early (set-up and the placement gate first); after a
-#: set-up (the still pre-roll, `run_warm`) no frame acted on is the assistant's.
-COLD_START_WRONG = {"hug_correct_slow_side_75_floor_m26_with_f71": 12}
+def allowed_unsure(clip_id: str, frames: int) -> float:
+    """The unsure share a cold run may have: `UNSURE_AT_MOST` and MediaPipe's first crop."""
+    return UNSURE_AT_MOST[clip_id] + SETTLE_FRAMES / frames
 
 
 @pytest.mark.parametrize(
     "clip_id", [c for c in receiver_truth.two_person_clips() if c not in BEHIND]
 )
 def test_frames_the_app_may_act_on_are_the_receivers_never_the_assistants(clip_id: str) -> None:
+    """From a cold start too. Before `SETTLE_FRAMES`, from the floor at 75° (a short assistant
+    hidden behind a tall receiver: one skeleton to MoveNet) MediaPipe's hips started between
+    the two people's, nearer the assistant's, on frames 3-11 (its first 9 on the crop), and
+    those frames said "receiver"."""
     result, lm, on = run(clip_id)
-    start = COLD_START_WRONG.get(clip_id, 0)
-    _assert_only_the_receiver_is_measured(clip_id, result, lm, on, start)
-    if start:
-        assert run_warm(clip_id).acted_off == []
+    _assert_only_the_receiver_is_measured(clip_id, result, lm, on)
 
 
 @pytest.mark.parametrize("clip_id", sorted(UNSURE_AT_MOST))
 def test_unsure_frames_stay_within_what_was_measured(clip_id: str) -> None:
     result, _, _ = run(clip_id)
-    assert result.unsure <= UNSURE_AT_MOST[clip_id]
+    most = allowed_unsure(clip_id, result.frames)
+    assert result.unsure <= most
     if UNSURE_AT_MOST[clip_id] < 1.0:  # placements the camera can read: the receiver measured
-        assert result.measured >= 1.0 - UNSURE_AT_MOST[clip_id]
+        assert result.measured >= 1.0 - most
 
 
 @pytest.mark.parametrize("clip_id", BEHIND)
@@ -311,4 +313,5 @@ def test_late_looks_never_measure_the_assistant_and_keep_the_receiver(clip_id: s
     _assert_only_the_receiver_is_measured(clip_id, result, lm, on)
     n = len(on)
     in_line, _, _ = run(clip_id)
-    assert result.unsure <= UNSURE_AT_MOST[clip_id] + LAG / n  # only the first answer comes later
+    # only the first answer comes later (and MediaPipe settles on its first crop after it)
+    assert result.unsure <= allowed_unsure(clip_id, n) + LAG / n

@@ -205,6 +205,7 @@ class ClipMeasures:
 #: The two-person step's sources: a change to any of them re-runs the cached clips.
 STEP_SOURCES = (
     "motion/people.py",
+    "motion/crop.py",
     "motion/grey_mask.py",
     "adapters/receiver_pose.py",
     "adapters/movenet.py",

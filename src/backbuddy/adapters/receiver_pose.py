@@ -43,6 +43,8 @@ from numpy.typing import NDArray
 
 from backbuddy.adapters.looks import InLine, Looks
 from backbuddy.motion import people as P
+from backbuddy.motion.crop import Crop, keep_or_move
+from backbuddy.motion.crop import crop_around as crop_around  # its callers import it here
 from backbuddy.motion.grey_mask import (
     FADE_FRAMES,
     FOLLOW_S,
@@ -62,8 +64,14 @@ Rgb = NDArray[np.uint8]
 EVERY = 4
 #: Roles older than this many look periods make a frame "unsure".
 MAX_AGE_LOOKS = 3
-#: The crop adds this much of the receiver's box on each side (above: the head and arms).
-PAD_SIDE, PAD_TOP, PAD_BOTTOM = 0.25, 0.30, 0.15
+#: After MediaPipe looks afresh (the first crop, a moved crop, a restart) its landmarks are
+#: "unsure" for this many frames: they start where its detector put the body and settle over
+#: its smoothing. Where the assistant stands right behind the receiver (the hug from the floor
+#: at 75°, a short assistant hidden behind a tall receiver, one skeleton to MoveNet) its hips
+#: started between the two people's, nearer the assistant's, for the first 9 frames after the
+#: restart (frames 3-11 of `hug_correct_slow_side_75_floor_m26_with_f71`), then settled on the
+#: receiver's; 12 leaves 3 frames' margin (0.4 s at 30 frames/s; a pause, as for lost tracking).
+SETTLE_FRAMES = 12
 GREY = 127
 
 
@@ -79,43 +87,6 @@ class CropEstimator(Protocol):
     def estimate(self, rgb: Rgb) -> tuple[F32, F32]: ...
 
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class Crop:
-    """Integer pixel box x0, y0, x1, y1 (x1, y1 exclusive)."""
-
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-
-    def contains(self, box: NDArray[np.float32]) -> bool:
-        return bool(
-            box[0] >= self.x0 and box[1] >= self.y0 and box[2] <= self.x1 and box[3] <= self.y1
-        )
-
-    @property
-    def area(self) -> int:
-        return (self.x1 - self.x0) * (self.y1 - self.y0)
-
-
-def crop_around(box: NDArray[np.float32], width: int, height: int) -> Crop:
-    """The receiver's box, padded, clipped to the frame."""
-    w, h = float(box[2] - box[0]), float(box[3] - box[1])
-    x0 = int(max(0.0, np.floor(box[0] - PAD_SIDE * w)))
-    x1 = int(min(float(width), np.ceil(box[2] + PAD_SIDE * w)))
-    y0 = int(max(0.0, np.floor(box[1] - PAD_TOP * h)))
-    y1 = int(min(float(height), np.ceil(box[3] + PAD_BOTTOM * h)))
-    return Crop(x0, y0, max(x1, x0 + 2), max(y1, y0 + 2))
-
-
-def keep_or_move(current: Crop | None, box: NDArray[np.float32], width: int, height: int) -> Crop:
-    """Keep the crop while the receiver's box stays inside it and it is not far too large."""
-    wanted = crop_around(box, width, height)
-    if current is not None and current.contains(box) and current.area <= 1.8 * wanted.area:
-        return current
-    return wanted
 
 
 #: COCO skeleton edges drawn as limbs when masking a person (shoulders, arms, trunk, legs).
@@ -325,6 +296,8 @@ class ReceiverPose:
         self.max_age = max_age if max_age is not None else MAX_AGE_LOOKS * self.every
         self.identity: P.Identity = "unsure"
         self.stale = 0  # frames made "unsure" by old roles or a receiver outside the crop
+        self.settling = 0  # frames made "unsure" while MediaPipe settles after a restart
+        self._fresh = 0  # frames still to settle after the last restart
         self.choice: P.Choice | None = None
         self.looks = 0
         self.restarts = 0  # times MediaPipe was made to look afresh (diagnostics)
@@ -375,12 +348,17 @@ class ReceiverPose:
         ):
             self.identity = "unsure"
             self.stale += 1
+        elif self._roles == "receiver" and self._fresh > 0:
+            self.identity = "unsure"
+            self.settling += 1
+        self._fresh = max(0, self._fresh - 1)
         return image, world
 
     def _look(self, answer: tuple[int, P.People], width: int, height: int) -> None:
         self.looks += 1
         self._looked_at, found_people = answer
         choice, self._role = P.choose(found_people, self._role)
+        relocked = self._roles == "unsure" and choice.reason == P.RELOCKED
         self.choice = choice
         self._roles = choice.identity
         if choice.receiver is None:
@@ -389,8 +367,8 @@ class ReceiverPose:
         box = found.boxes[choice.receiver]
         crop = keep_or_move(self._crop, box, width, height)
         moved = crop != self._crop
-        if moved:
-            self._restart()  # MediaPipe's tracked region belongs to the old image
+        if moved or relocked:  # MediaPipe's tracked region belongs to the old image, or to
+            self._restart()  # a scene the roles were unsure of: it looks afresh
         self._crop = crop
         receiver = (found.keypoints[choice.receiver], box)
         others = [(o.keypoints, o.box) for o in self._role.others]
@@ -428,6 +406,7 @@ class ReceiverPose:
         """Make MediaPipe look for the person afresh on the next frame. One blank frame drops
         its tracked region (it finds nobody there); reopening the graph would cost ~0.3 s."""
         self.restarts += 1
+        self._fresh = SETTLE_FRAMES
         self._fade = FADE_FRAMES  # MediaPipe looks afresh: the whole mask from now on
         self._pose.estimate(np.full((64, 64, 3), GREY, np.uint8))
 

@@ -33,6 +33,10 @@ from backbuddy.motion.placement import LYING_INCLINE_DEG
 
 #: A moment of the same kind is flagged again only after this long without it.
 REARM_S = 0.5
+#: Identity moments re-arm at once: a stretch measured between two unsure ones may be someone
+#: else's (Sports2D's demo: the measured person changed inside an unsure stretch that began
+#: 0.3 s after the last, unmarked once the pose model's settling made such stretches common).
+REARM_IDENTITY_S = 0.0
 #: Kinds that stop or pause the movement in a session: marked on the plots, shown as snapshots.
 FLAGGED = (
     "tracking_lost",
@@ -146,7 +150,7 @@ def flag_moments(trace: Trace, limits: Limits, primary: str) -> list[Moment]:
     moments = [
         Moment(float(t[i]), i, kind, describe(i) if describe else "")
         for kind, mask, describe in rows
-        for i in _edges(mask, t)
+        for i in _edges(mask, t, REARM_IDENTITY_S if kind == "identity_unsure" else REARM_S)
     ]
     base = np.flatnonzero(np.isfinite(trace.baseline))
     if base.size:

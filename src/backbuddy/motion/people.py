@@ -70,6 +70,10 @@ RELOCK_LOOKS = 4
 #: A person lies when its shoulders-to-hips line is at least this many degrees from upright
 #: (the side-lying receiver's is near 90°, the kneeling assistant's near 0°).
 MIN_LYING_DEG = 45.0
+#: The reason a candidate place becomes the receiver's (`Choice.reason`).
+RELOCKED = "held still long enough"
+#: A skeleton faces one way when its nose is this many trunk lengths beside its shoulders.
+MIN_FACING = 0.15
 #: Someone else is remembered for this many looks after last seen (about 20 s at 7 looks/s):
 #: people in these set-ups stay put, while the detector blinks.
 REMEMBER_LOOKS = 150
@@ -217,6 +221,8 @@ def choose(people: People, state: RoleState) -> tuple[Choice, RoleState]:
         return _candidate(found, index, box, state, "the receiver moved too far at once")
     if state.box is None and len(found) == 1:
         return _candidate(found, index, box, state, "one person: receiver or assistant?")
+    if tracked and state.keypoints is not None and turned(state.keypoints, found.keypoints[index]):
+        return _candidate(found, index, box, state, "the receiver turned round at once")
     why = "the receiver, tracked"
     if len(found) > 1:
         why = "lowest head of two or more" if margin >= MIN_MARGIN else "heads level; tracked"
@@ -308,8 +314,31 @@ def _candidate(
     upright = bool(unsafe) and not lies(found.keypoints[index])
     if looks >= RELOCK_LOOKS and not upright and not (alone and aged.others):
         new = _sure(aged, found, index)
-        return Choice(found, index, "receiver", "held still long enough"), new
+        return Choice(found, index, "receiver", RELOCKED), new
     return Choice(found, None, "unsure", why), replace(aged, candidate=box, candidate_looks=looks)
+
+
+def facing(keypoints: F32) -> float | None:
+    """Which way a skeleton (17, 3) faces in the image: its nose's x from its trusted
+    shoulders' middle, in trunk lengths (+ right); None when the nose, the shoulders or the
+    hips are not trusted."""
+    trusted = keypoints[:, 2] >= MIN_SCORE
+    shoulders = [i for i in (LEFT_SHOULDER, RIGHT_SHOULDER) if trusted[i]]
+    hips = [i for i in (LEFT_HIP, RIGHT_HIP) if trusted[i]]
+    if not trusted[NOSE] or not shoulders or not hips:
+        return None
+    mid = keypoints[shoulders, :2].mean(axis=0)
+    trunk = float(np.hypot(*(mid - keypoints[hips, :2].mean(axis=0))))
+    return float(keypoints[NOSE, 0] - mid[0]) / max(trunk, 1.0)
+
+
+def turned(before: F32, now: F32) -> bool:
+    """Did the skeleton turn round between two looks: facing clearly one way (`MIN_FACING`
+    trunk lengths) and then clearly the other? A seated or lying receiver does not, in a
+    look's span; a merged pair whose two people changed places does (the tracked box barely
+    moves, and the pose model read a skeleton between the two: tools/calibrate/room_attacks.py)."""
+    a, b = facing(before), facing(now)
+    return a is not None and b is not None and a * b < 0 and min(abs(a), abs(b)) >= MIN_FACING
 
 
 def lies(keypoints: F32) -> bool:

@@ -60,6 +60,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backbuddy.motion import people as P
+from backbuddy.motion.crop import PAD_BOTTOM, PAD_SIDE, PAD_TOP, Crop, keep_or_move
 from backbuddy.motion.grey_mask import mask_rule
 from backbuddy.web import schemas
 from backbuddy.web.frames import FrameRate, FrameRejected, Points, check_frame
@@ -94,9 +95,10 @@ MAX_ROLE_TEXT_BYTES = schemas.MAX_ROLE_JPEG_CHARS + 1024
 #: Role frames a second at most (the settling rate; `FLOOD` a second are refused).
 ROLE_FPS = 1000.0 / SETTLE_MS
 ROLE_FLOOD = 8.0
-#: The receiver's box grows this much on each side before the skeleton is held to it (the
-#: crop's own padding: the page's landmarks cannot come from outside the crop).
-PAD_SIDE, PAD_TOP, PAD_BOTTOM = 0.25, 0.30, 0.15
+#: The receiver's box grows by the crop's own padding (`motion.crop.PAD_SIDE`…) before the
+#: skeleton is held to it: the page's landmarks cannot come from outside the crop.
+#: Receiver answers whose box is remembered (the page crops to the newest it got).
+SENT_KEPT = 32
 #: The tolerance of `pose_is_receiver` is scaled by this (answer and landmarks at most
 #: `MATCH_MS` apart). Measured with answers of the same frame on the ten two-person truth
 #: clips: 2.0 accepted 98.7 % of the receiver's frames and 53 of 1,324 frames of the page's
@@ -242,6 +244,11 @@ class PageRoles:
         self._answer: RoleAnswer | None = None
         self.chain = RoleChain(TIMING, clock)
         self.looks = 0
+        #: Page ms → the receiver's box as sent (0..1), for the answers that found one.
+        self._sent: dict[float, tuple[float, ...]] = {}
+        self._page_crop: Crop | None = None  # where the page crops, followed from `role_ms`
+        self._role_ms: float | None = None
+        self._settled_at = -math.inf  # page ms: the page's model settled after a new crop
 
     @property
     def answer(self) -> RoleAnswer | None:
@@ -289,6 +296,10 @@ class PageRoles:
         with self._lock:
             if self._answer is None or ms > self._answer.ms:
                 self._answer = answer
+            if answer.box is not None:
+                self._sent[ms] = tuple(round(v, 4) for v in answer.box)  # as `message` sends it
+                while len(self._sent) > SENT_KEPT:
+                    del self._sent[min(self._sent)]
         judge = None if answer.box is None else _judge(answer, (width, height))
         wait = self.chain.answered(ms, answer.identity == "receiver", judge, arrived_s)
         return replace(answer, next_ms=wait)
@@ -302,12 +313,34 @@ class PageRoles:
     ) -> bool:
         """Is this landmarks message's identity unsure (the rules in the module docstring)?
         Every message with a time goes through the chain, so its continuity is judged."""
+        if role_ms is not None and role_ms != self._role_ms and ms is not None:
+            self._follow_crop(role_ms, size, ms)
         carried = ms is not None and self.chain.frame(
             None if image is None else np.asarray(image, np.float64), size, ms
         )
         # Nobody in view breaks the chain too (whoever the model finds next must be placed
         # again); unsure with nobody seen reads as tracking lost, at once (monitors).
-        return image is None or role_ms is None or not carried
+        settling = ms is not None and bool(ms < self._settled_at)
+        return image is None or role_ms is None or not carried or settling
+
+    def _follow_crop(self, role_ms: float, size: tuple[int, int], ms: float) -> None:
+        """The page crops to the answer of `role_ms` now (roles.js `cropFor`, the same rule as
+        the server's, `motion.crop`); where that moves its crop, its model looks afresh, and
+        its first landmarks start where its detector put the body and settle over a few
+        frames (on the hug from the floor at 75°, a short assistant hidden behind the
+        receiver, its hips sat between the two people's, nearer the assistant's, on the first
+        two frames at 10 and 15 frames/s). Those frames are unsure for `AFTER_BREAK_MS`."""
+        with self._lock:
+            box = self._sent.get(role_ms)
+        self._role_ms = role_ms
+        if box is None:  # an answer this server did not give: the chain judges it as it is
+            return
+        width, height = size
+        px = np.asarray(box, np.float64) * (width, height, width, height)
+        crop = keep_or_move(self._page_crop, px, width, height)
+        if crop != self._page_crop:
+            self._page_crop = crop
+            self._settled_at = ms + AFTER_BREAK_MS
 
     def wanted(self) -> str | None:
         """Why the server wants a role frame now (a break, a drift, an old chain), or None."""

@@ -256,3 +256,34 @@ def test_where_the_receiver_lies_an_upright_person_is_not_newly_taken_for_her_be
     # The seated hug's receiver sits upright: the same looks there settle on the lower head.
     hug, _ = looks(P.RoleState(), *[crowd(sat_up, low_assistant)] * P.RELOCK_LOOKS)
     assert hug[-1].identity == "receiver"
+
+
+def _facing(kp: np.ndarray, side: float) -> np.ndarray:
+    """The skeleton seen from the side: its nose 0.3 trunk lengths to the `side` (±1)."""
+    out = kp.copy()
+    trunk = float(out[11, 1] - out[5, 1])
+    out[P.NOSE, 0] = out[5:7, 0].mean() + side * 0.3 * trunk
+    return out
+
+
+def test_a_tracked_lone_skeleton_that_turns_round_at_once_is_unsure_until_it_holds() -> None:
+    """A merged pair changing places (the receiver and the assistant behind her, one skeleton
+    to MoveNet) keeps its box, so the track matched and the pose model's reading between the
+    two people was measured (tools/calibrate/room_attacks.py `swap`: 20 frames acted on off
+    the receiver, the gate open). A skeleton facing clearly the other way one look later is
+    now a new place to prove (`RELOCK_LOOKS`), and the pose model looks afresh."""
+    right = crowd(_facing(RECEIVER, +1))
+    left = crowd(_facing(RECEIVER, -1))
+    seen, state = looks(P.RoleState(), *[right] * P.RELOCK_LOOKS)
+    assert seen[-1].identity == "receiver"
+    turned, _ = looks(state, *[left] * P.RELOCK_LOOKS)
+    assert [c.identity for c in turned] == ["unsure"] * (P.RELOCK_LOOKS - 1) + ["receiver"]
+    assert turned[0].reason == "the receiver turned round at once"
+    assert turned[-1].reason == P.RELOCKED
+
+
+def test_a_skeleton_facing_the_camera_never_counts_as_turned() -> None:
+    """A front view's nose sits between the shoulders: its jitter across them is no turn."""
+    assert not P.turned(_facing(RECEIVER, 0.05), _facing(RECEIVER, -0.05))
+    assert P.turned(_facing(RECEIVER, 1), _facing(RECEIVER, -1))
+    assert P.facing(RECEIVER) is not None

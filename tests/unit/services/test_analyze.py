@@ -100,7 +100,7 @@ def test_a_side_lying_clip_named_so_never_takes_a_lone_kneeling_assistant_for_he
     step (`ReceiverPose`) was never told that the receiver lies (the web and terminal guide
     were): where MoveNet missed the lying receiver and found only the kneeling assistant,
     still, four looks made her the receiver and every later frame was measured on her."""
-    from backbuddy.adapters.receiver_pose import ReceiverPose, crop_around
+    from backbuddy.adapters.receiver_pose import SETTLE_FRAMES, ReceiverPose, crop_around
     from backbuddy.motion.people import N_KEYPOINTS, People
 
     kp = np.zeros((N_KEYPOINTS, 3), np.float32)
@@ -129,7 +129,9 @@ def test_a_side_lying_clip_named_so_never_takes_a_lone_kneeling_assistant_for_he
         def close(self) -> None:
             return None
 
-    frames = [Frame(i, i / 30.0, np.zeros((360, 480, 3), np.uint8)) for i in range(12)]
+    # 12 frames, and those the pose model settles on its first crop
+    n = 12 + SETTLE_FRAMES
+    frames = [Frame(i, i / 30.0, np.zeros((360, 480, 3), np.uint8)) for i in range(n)]
     for technique, measured in (("side_lying_rotation", False), ("seated_hug_extension", True)):
         pose = ReceiverPose(Lone(), Upright, every=1)
         a = service.analyze(frames, Info(width=480, height=360), pose, tech.get(technique))

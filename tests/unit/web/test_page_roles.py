@@ -437,10 +437,14 @@ def test_role_frames_are_answered_and_decide_whose_landmarks_count(tmp_path: Pat
         messages=[
             page_landmarks(RECEIVER[0], 900.0, None),  # before any answer: unsure
             role_frame(ms=1000.0),
-            # the receiver: sure once every frame of the answer's moment is in
-            *(page_landmarks(RECEIVER[0], ms, 1000.0) for ms in (1000.0, 1066.0, 1133.0, 1166.0)),
-            page_landmarks(ASSISTANT[0], 1200.0, 1000.0),  # the assistant: unsure
-            page_landmarks(RECEIVER[0], 2200.0, 1000.0),  # after a 1 s gap: unsure
+            # the receiver: sure once every frame of the answer's moment is in and the page's
+            # model has settled on its new crop (AFTER_BREAK_MS after its first frame there)
+            *(
+                page_landmarks(RECEIVER[0], ms, 1000.0)
+                for ms in (1000.0, 1066.0, 1133.0, 1166.0, 1200.0, 1250.0)
+            ),
+            page_landmarks(ASSISTANT[0], 1283.0, 1000.0),  # the assistant: unsure
+            page_landmarks(RECEIVER[0], 2283.0, 1000.0),  # after a 1 s gap: unsure
         ],
     )
     assert offered
@@ -449,7 +453,7 @@ def test_role_frames_are_answered_and_decide_whose_landmarks_count(tmp_path: Pat
     assert role["ms"] == 1000.0
     assert role["identity"] == "receiver"
     identities = [r.pose.identity for r in results]
-    assert identities == ["unsure"] * 4 + ["receiver", "unsure", "unsure"]
+    assert identities == ["unsure"] * 6 + ["receiver", "unsure", "unsure"]
 
 
 def test_a_bad_role_frame_is_a_non_fatal_error_and_the_session_goes_on(tmp_path: Path) -> None:
@@ -462,7 +466,11 @@ def test_a_bad_role_frame_is_a_non_fatal_error_and_the_session_goes_on(tmp_path:
             role_frame(ms=-5.0),
             role_frame(ms=1000.0),
         ]
-        + [page_landmarks(RECEIVER[0], ms, 1000.0) for ms in (1000.0, 1100.0, 1166.0)],
+        # the receiver's moment, then the page's model settled on its new crop (AFTER_BREAK_MS)
+        + [
+            page_landmarks(RECEIVER[0], ms, 1000.0)
+            for ms in (1000.0, 1100.0, 1166.0, 1200.0, 1250.0)
+        ],
     )
     assert [a.get("code") for a in answers[1:3]] == ["not_an_image", "bad_message"]
     assert not any(a.get("fatal") for a in answers[1:3])

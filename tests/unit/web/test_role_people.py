@@ -165,8 +165,13 @@ def test_role_people_are_answered_and_decide_whose_landmarks_count(tmp_path: Pat
         messages=[
             page_landmarks(RECEIVER[0], 900.0, None),  # before any answer: unsure
             role_people(ms=1000.0),
-            *(page_landmarks(RECEIVER[0], ms, 1000.0) for ms in (1000.0, 1066.0, 1133.0, 1166.0)),
-            page_landmarks(ASSISTANT[0], 1200.0, 1000.0),  # the assistant: unsure
+            # sure once the answer's moment is in and the page's model has settled on its new
+            # crop (AFTER_BREAK_MS after its first frame there)
+            *(
+                page_landmarks(RECEIVER[0], ms, 1000.0)
+                for ms in (1000.0, 1066.0, 1133.0, 1166.0, 1200.0, 1250.0)
+            ),
+            page_landmarks(ASSISTANT[0], 1283.0, 1000.0),  # the assistant: unsure
             role_people(ms=1000.0),  # not after the previous: refused, not fatal
         ],
     )
@@ -174,7 +179,7 @@ def test_role_people_are_answered_and_decide_whose_landmarks_count(tmp_path: Pat
     assert answers[1]["type"] == "role"
     assert answers[1]["identity"] == "receiver"
     assert schemas.RoleOut.model_validate(answers[1]).box is not None
-    assert [r.pose.identity for r in results] == ["unsure"] * 4 + ["receiver", "unsure"]
+    assert [r.pose.identity for r in results] == ["unsure"] * 6 + ["receiver", "unsure"]
     assert answers[-1]["code"] == "bad_message"
     assert not answers[-1]["fatal"]
 

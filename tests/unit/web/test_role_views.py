@@ -63,9 +63,10 @@ def test_the_phones_landmarks_are_not_judged_by_the_laptops_role_answer(tmp_path
         watches.append(RecordingWatch(technique, PageRoles(ByColour, decode_jpeg)))
         return watches[-1]
 
-    def moment(socket: Any, at: float) -> None:
-        # Every frame of the answer's moment (the chain waits for all of them: page_roles).
-        for ms in (at, at + 66.0, at + 133.0, at + 166.0):
+    def moment(socket: Any, at: float, settled: tuple[float, ...] = ()) -> None:
+        # Every frame of the answer's moment (the chain waits for all of them: page_roles);
+        # `settled`: more, the page's model settling on its new crop (AFTER_BREAK_MS).
+        for ms in (at, at + 66.0, at + 133.0, at + 166.0, *settled):
             socket.send_text(json.dumps(page_landmarks(RECEIVER[0], ms, at)))
             until(socket, lambda m: m["type"] == "frame")
 
@@ -84,6 +85,6 @@ def test_the_phones_landmarks_are_not_judged_by_the_laptops_role_answer(tmp_path
             # The phone's own answer counts for the phone.
             phone.send_text(json.dumps(role_frame(1300.0, shade=200)))
             assert until(phone, lambda m: m["type"] == "role")["identity"] == "receiver"
-            moment(phone, 1300.0)
-    assert [r.pose.identity for r in watches[0].results] == ["unsure"] * 8 + ["receiver"]
+            moment(phone, 1300.0, settled=(1500.0, 1550.0))
+    assert [r.pose.identity for r in watches[0].results] == ["unsure"] * 10 + ["receiver"]
     assert ByColour.opened == 1  # one detector for the session, shared by both views
