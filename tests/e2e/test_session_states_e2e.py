@@ -331,7 +331,10 @@ HEAR_SPEECH = """() => {
   const s = window.backbuddy.speech;
   const play = s.play.bind(s);
   window.__said = [];
-  s.play = (parts, urgent) => { window.__said.push(...(parts || []).map((p) => p.text)); play(parts, urgent); };
+  s.play = (parts, urgent) => {
+    window.__said.push(...(parts || []).map((p) => p.text));
+    play(parts, urgent);
+  };
 }"""
 
 
