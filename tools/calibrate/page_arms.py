@@ -110,6 +110,12 @@ def patch(variant: str) -> list:  # type: ignore[type-arg]  # noqa: C901
     return world
 
 
+def _q(values: list[float], q: float) -> float | None:
+    """A percentile of the finite values, rounded; None when there are none."""
+    finite = [v for v in values if math.isfinite(v)]
+    return round(float(np.percentile(finite, q)), 2) if finite else None
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("variant", choices=sorted(VARIANTS))
@@ -137,17 +143,13 @@ def main(argv: list[str]) -> int:
         c: [round(float(np.mean([r.checks.get(c) is v for r in res])), 2) for v in (True, False)]
         for c in technique.setup[-1].checks
     }
-    ratios = [
-        float(
-            angles.wrist_to_opposite_shoulder_ratio(
-                Landmarks(
-                    run.image[k][None], np.asarray(world[k], np.float32)[None], np.zeros(1), size
-                )
-            )[0]
-        )
+    acted = [
+        Landmarks(run.image[k][None], np.asarray(world[k], np.float32)[None], np.zeros(1), size)
         for k in range(n)
         if sure[k] and np.isfinite(px[k, 0, 0])
     ]
+    ratios = [float(angles.wrist_to_opposite_shoulder_ratio(lm)[0]) for lm in acted]
+    image_ratios = [float(angles.wrist_to_opposite_shoulder_image_ratio(lm)[0]) for lm in acted]
     speed = np.array([r.pose.speed_deg_s for r in res])
     true_speed = np.abs(tr["primary_speed_deg_s"][index[:n]])
     gentle = technique.limits.gentle_speed_deg_s
@@ -165,6 +167,9 @@ def main(argv: list[str]) -> int:
         ],
         "checks_pass_fail": checks,
         "ratio_median": round(float(np.nanmedian(ratios)), 2) if ratios else None,
+        "image_ratio_median": _q(image_ratios, 50),
+        "image_ratio_p95": _q(image_ratios, 95),
+        "image_ratio_max": _q(image_ratios, 100),
         "speed_err_mean": round(float(np.mean(np.abs(speed - true_speed)[slow])), 2)
         if slow.any()
         else None,
