@@ -122,8 +122,19 @@ def _assert_only_the_receiver_is_measured(
 COLD_START_WRONG = {"hug_correct_slow_side_75_floor_m26_with_f71": 12}
 
 
+#: The wrong-arms set-ups with the assistant (session 13) are read for the arms check on recorded
+#: landmarks (`tests/unit/motion/test_checks_two_people.py`); their identity passed here once
+#: (2 passed, 7.7 s at load ~6) and is left out to keep the suite's time.
+WRONG_ARMS = "hug_arms_hanging_"
+
+
 @pytest.mark.parametrize(
-    "clip_id", [c for c in receiver_truth.two_person_clips() if c not in BEHIND]
+    "clip_id",
+    [
+        c
+        for c in receiver_truth.two_person_clips()
+        if c not in BEHIND and not c.startswith(WRONG_ARMS)
+    ],
 )
 def test_frames_the_app_may_act_on_are_the_receivers_never_the_assistants(clip_id: str) -> None:
     result, lm, on = run(clip_id)

@@ -97,30 +97,9 @@ class ClipResult:
 
 
 def truth_table(cid: str, truth: Path = TRUTH) -> dict[str, np.ndarray]:
-    """The clip's truth CSV as columns, with the image measures the CSV does not carry
-    derived from its keypoints' image points (`image_columns`)."""
     with open(truth / f"{cid}.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    table = {k: np.array([float(r[k]) if r[k] != "" else np.nan for r in rows]) for k in rows[0]}
-    return {**image_columns(table), **table}
-
-
-def image_columns(tr: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """True `wrist_to_opposite_shoulder_image_ratio` from the keypoints' image points (the
-    render's measures.py computes it the same way for its labels)."""
-    if "left_wrist_u" not in tr:
-        return {}
-
-    def uv(name: str) -> np.ndarray:
-        return np.stack([tr[f"{name}_u"], tr[f"{name}_v"]], axis=1)
-
-    def mid(a: str, b: str) -> np.ndarray:
-        return (uv(a) + uv(b)) / 2
-
-    trunk = np.linalg.norm(mid("left_shoulder", "right_shoulder") - mid("left_hip", "right_hip"), axis=1)
-    left = np.linalg.norm(uv("left_wrist") - uv("right_shoulder"), axis=1)
-    right = np.linalg.norm(uv("right_wrist") - uv("left_shoulder"), axis=1)
-    return {"wrist_to_opposite_shoulder_image_ratio": np.maximum(left, right) / trunk}
+    return {k: np.array([float(r[k]) if r[k] != "" else np.nan for r in rows]) for k in rows[0]}
 
 
 def true_view(cid: str, truth: Path = TRUTH) -> tuple[float, float]:

@@ -237,43 +237,6 @@ def wrist_to_opposite_shoulder_ratio(
     return out
 
 
-def wrist_to_opposite_shoulder_image_ratio(
-    lm: Landmarks, min_visibility: float = MIN_VISIBILITY
-) -> FloatArray:
-    """How far the hands are from the opposite shoulders in the image, in image trunk lengths.
-
-    As `wrist_to_opposite_shoulder_ratio` (each seen wrist to the other side's shoulder, the
-    larger of the two when both are seen), but in image pixels over the image trunk (hip-mid
-    to shoulder-mid): a hand resting on a shoulder is next to it in the image from any view,
-    and a hand hanging at the hip is about a trunk away, so no depth is needed. MediaPipe's
-    depth is what misread the arms: with the assistant's arms around the receiver's
-    (the seated hug with two people) her far wrist's world point sat 1.1 shoulder widths from
-    her shoulder for a true 0.44, where the 3D measure's limit is 1.2; from in front the 3D
-    measure read crossed arms as 0.9-1.2. Measured on the rendered truth clips through the
-    real pipeline (docs/accuracy.md, "The arms check in the image"): crossed arms read at most
-    0.67 with one person and 0.91 with the assistant in contact, arms hanging at least 1.21.
-    A wrist counts from `WRIST_MIN_VISIBILITY`, the torso from `min_visibility`.
-    """
-    if len(lm) == 1:  # a live frame: on floats, bit for bit (angles_one)
-        one = _one_frame("wrist_to_opposite_shoulder_image_ratio", lm, min_visibility)
-        if one is not None:
-            return one
-    px = lm.pixels()
-    with np.errstate(invalid="ignore", divide="ignore"):  # a zero trunk reads NaN or inf
-        trunk = np.linalg.norm(trunk_px(lm), axis=1)
-        left = np.linalg.norm(px[:, L.LEFT_WRIST] - px[:, L.RIGHT_SHOULDER], axis=1) / trunk
-        right = np.linalg.norm(px[:, L.RIGHT_WRIST] - px[:, L.LEFT_SHOULDER], axis=1) / trunk
-    torso = torso_seen(lm, min_visibility)
-    hands = min(min_visibility, WRIST_MIN_VISIBILITY)
-    left = gated(left, torso & seen(lm, hands, L.LEFT_WRIST))
-    right = gated(right, torso & seen(lm, hands, L.RIGHT_WRIST))
-    both = np.stack([left, right], axis=1)
-    out = np.full(len(lm), np.nan)
-    any_seen = np.isfinite(both).any(axis=1)
-    out[any_seen] = np.nanmax(both[any_seen], axis=1)
-    return out
-
-
 def chin_tuck_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
     """How far the chin is tucked, degrees in [-90, 90], world landmarks.
 
@@ -315,7 +278,6 @@ MEASURES: dict[str, Measure] = {
     "trunk_lean_deg": trunk_lean_deg,
     "shoulder_hip_twist_deg": shoulder_hip_twist_deg,
     "wrist_to_opposite_shoulder_ratio": wrist_to_opposite_shoulder_ratio,
-    "wrist_to_opposite_shoulder_image_ratio": wrist_to_opposite_shoulder_image_ratio,
     "chin_tuck_deg": chin_tuck_deg,
     "top_hip_flexion_deg": top_hip_flexion_deg,
     "bottom_knee_flexion_deg": bottom_knee_flexion_deg,

@@ -132,24 +132,6 @@ def wrist_to_opposite_shoulder_ratio(f: One, thr: float) -> float:
     return max(seen) if seen else math.nan
 
 
-def wrist_to_opposite_shoulder_image_ratio(f: One, thr: float) -> float:
-    """`angles.wrist_to_opposite_shoulder_image_ratio` on one frame."""
-    px, vis = f.px, f.vis
-
-    def dist(a: int, b: int) -> float:
-        return _norm(tuple(p - q for p, q in zip(px[a], px[b], strict=True)))
-
-    trunk = _norm(f.trunk_px())
-    torso = f.torso_seen(thr)
-    left = dist(L.LEFT_WRIST, L.RIGHT_SHOULDER) / trunk
-    right = dist(L.RIGHT_WRIST, L.LEFT_SHOULDER) / trunk
-    hands = min(thr, L.WRIST_MIN_VISIBILITY)
-    left = left if torso and vis[L.LEFT_WRIST] >= hands else math.nan
-    right = right if torso and vis[L.RIGHT_WRIST] >= hands else math.nan
-    seen = [v for v in (left, right) if not math.isnan(v)]
-    return max(seen) if seen else math.nan
-
-
 def view_cos(f: One, thr: float) -> float:
     """`angles.view_cos` on one frame: the shoulder line's image-to-world foreshortening."""
     px, w = f.px, f.w

@@ -105,30 +105,6 @@ def test_dim_wrists_still_read_the_arms_crossed_but_unseen_ones_do_not() -> None
     assert np.isnan(angles.wrist_to_opposite_shoulder_ratio(_dim(crossed, shoulders, 0.4))).all()
 
 
-def test_the_arms_in_the_image_read_crossed_arms_under_the_hugs_limit_and_hanging_over() -> None:
-    """The arms check's measure: wrists next to the opposite shoulders in the image read
-    a small share of the trunk, hanging wrists about a trunk away; the hug's limit (1.05)
-    lies between."""
-    limit = 1.05
-    crossed = angles.wrist_to_opposite_shoulder_image_ratio(poses.seated_hug(_static(0.0)))
-    hanging = angles.wrist_to_opposite_shoulder_image_ratio(
-        poses.seated_hug(_static(0.0), arms="hanging")
-    )
-    assert np.median(crossed) < 0.5 < limit < np.median(hanging)
-
-
-def test_the_arms_in_the_image_need_the_trunk_and_a_wrist_from_0_3() -> None:
-    """A wrist counts from visibility 0.3 (as in 3D), one seen wrist gives the reading, and
-    without the hips there is no trunk to measure in: not visible, not a guess."""
-    crossed = poses.seated_hug(_static(0.0))
-    wrists = (L.LEFT_WRIST, L.RIGHT_WRIST)
-    measure = angles.wrist_to_opposite_shoulder_image_ratio
-    assert np.isfinite(measure(_dim(crossed, wrists, 0.4))).all()
-    assert np.isnan(measure(_dim(crossed, wrists, 0.25))).all()
-    assert np.isfinite(measure(_hidden(crossed, (L.RIGHT_WRIST,)))).all()
-    assert np.isnan(measure(_dim(crossed, (L.LEFT_HIP, L.RIGHT_HIP), 0.4))).all()
-
-
 @pytest.mark.parametrize("tuck", [0.0, 15.0, 35.0])
 def test_chin_tuck_reads_the_head_pitch_against_the_trunk(tuck: float) -> None:
     lm = poses.seated_hug(_static(0.0, 60), tuck_deg=tuck)

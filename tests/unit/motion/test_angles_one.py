@@ -15,13 +15,7 @@ from backbuddy.motion import angles
 from backbuddy.motion import landmarks as L
 from backbuddy.motion.landmarks import Landmarks
 
-MEASURES = (
-    "trunk_incline_deg",
-    "wrist_to_opposite_shoulder_ratio",
-    "wrist_to_opposite_shoulder_image_ratio",
-    "chin_tuck_deg",
-    "view_cos",
-)
+MEASURES = ("trunk_incline_deg", "wrist_to_opposite_shoulder_ratio", "chin_tuck_deg", "view_cos")
 
 
 def _clip(name: str, seed: int) -> Landmarks:

@@ -284,9 +284,7 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
     ratio = M.wrist_to_opposite_shoulder_ratio(kps)
     hl = kps[:, KP["left_hip"]] - kps[:, KP["right_hip"]]
     hip_line_from_vertical = np.degrees(np.arccos(np.abs(hl[:, 2]) / np.linalg.norm(hl, axis=1)))
-    image_ratio = M.wrist_to_opposite_shoulder_image_ratio(np.stack([cam.project(k)[0] for k in kps]))
-    check_values = dict(m_now, wrist_to_opposite_shoulder_ratio=ratio,
-                        wrist_to_opposite_shoulder_image_ratio=image_ratio)
+    check_values = dict(m_now, wrist_to_opposite_shoulder_ratio=ratio)
     labels = {}
     checks = technique_checks(clip.technique)
     for chk in checks:

@@ -106,16 +106,6 @@ def wrist_to_opposite_shoulder_ratio(k: np.ndarray) -> np.ndarray:
     return np.maximum(dl, dr) / w
 
 
-def wrist_to_opposite_shoulder_image_ratio(uv: np.ndarray) -> np.ndarray:
-    """The app's `wrist_to_opposite_shoulder_image_ratio` on the true keypoints' image points
-    (..., K, 2): the larger, over both arms, of |wrist - opposite shoulder| over the image
-    trunk (hip-mid to shoulder-mid), all in pixels."""
-    trunk = np.linalg.norm(mid(uv, "left_shoulder", "right_shoulder") - mid(uv, "left_hip", "right_hip"), axis=-1)
-    dl = np.linalg.norm(_p(uv, "left_wrist") - _p(uv, "right_shoulder"), axis=-1)
-    dr = np.linalg.norm(_p(uv, "right_wrist") - _p(uv, "left_shoulder"), axis=-1)
-    return np.maximum(dl, dr) / trunk
-
-
 def chin_tuck_deg(k: np.ndarray) -> np.ndarray:
     """Angle of the ear-mid -> nose line below the plane square to the trunk axis, degrees:
     + = nose lower than the ears (chin toward the chest), a neutral head reads about 10-15,
