@@ -44,6 +44,7 @@ from numpy.typing import NDArray
 from backbuddy.adapters.looks import InLine, Looks
 from backbuddy.motion import people as P
 from backbuddy.motion.grey_mask import (
+    EDGES,
     FADE_FRAMES,
     FOLLOW_S,
     FOLLOW_SLACK,
@@ -53,6 +54,7 @@ from backbuddy.motion.grey_mask import (
     MASK_SLACK,
     OTHERS_SCALE,
 )
+from backbuddy.motion.arms_cover import wrists_covered
 from backbuddy.motion.landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER
 from backbuddy.motion.people import pose_is_receiver
 
@@ -118,11 +120,6 @@ def keep_or_move(current: Crop | None, box: NDArray[np.float32], width: int, hei
     return wanted
 
 
-#: COCO skeleton edges drawn as limbs when masking a person (shoulders, arms, trunk, legs).
-EDGES = (
-    (5, 6), (5, 7), (7, 9), (6, 8), (8, 10), (5, 11), (6, 12), (11, 12),
-    (11, 13), (13, 15), (12, 14), (14, 16), (0, 5), (0, 6),
-)  # fmt: skip
 
 
 def body_mask(kp: F32, box: F32, crop: Crop, scale: float = 1.0) -> NDArray[np.bool_]:
@@ -324,6 +321,8 @@ class ReceiverPose:
         self.every = max(1, every)
         self.max_age = max_age if max_age is not None else MAX_AGE_LOOKS * self.every
         self.identity: P.Identity = "unsure"
+        #: Both wrists of the last frame's receiver on someone else's drawn body (`arms_cover`).
+        self.covered = False
         self.stale = 0  # frames made "unsure" by old roles or a receiver outside the crop
         self.choice: P.Choice | None = None
         self.looks = 0
@@ -358,6 +357,7 @@ class ReceiverPose:
         answer = self._looks.ready(frame)
         if answer is not None:
             self._look(answer, width, height)
+        self.covered = False
         if self._crop is None:  # no receiver yet: MediaPipe on the whole frame, for the view only
             self.identity = "unsure"
             return self._pose.estimate(rgb)
@@ -375,6 +375,11 @@ class ReceiverPose:
         ):
             self.identity = "unsure"
             self.stale += 1
+        # the others as the grey draws them (held still within `MASK_SLACK`), as measured
+        others = [] if self._basis is None else [(o.keypoints, o.box) for o in self._basis.others]
+        self.covered = self.identity == "receiver" and wrists_covered(
+            image[:, :2].astype(np.float64) * (width, height), others
+        )
         return image, world
 
     def _look(self, answer: tuple[int, P.People], width: int, height: int) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -20,15 +20,17 @@ from backbuddy.domain.techniques import Check, Technique
 from backbuddy.motion import angles
 from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, Landmarks
 
-Status = Literal["pass", "low", "high", "not_visible"]
+Status = Literal["pass", "low", "high", "not_visible", "covered"]
 #: A check hidden for up to this long keeps the verdict it had when last seen, while the
 #: receiver stays tracked: in the seated hug the assistant's hands cover the receiver's
 #: wrists for the whole movement (seen on the rendered truth clips), which must not read
 #: as "arms not crossed". Longer than a mobilise + hold phase (4 + 3 s).
 HOLD_HIDDEN_S = 10.0
-#: Status codes stored per frame, in this order.
-STATUSES: tuple[Status, ...] = ("pass", "low", "high", "not_visible")
-PASS, LOW, HIGH, NOT_VISIBLE = range(4)
+#: Status codes stored per frame, in this order. "covered": a check read from the receiver's
+#: hands while they lie on the assistant's body, with no pass seen while she was alone
+#: (`cover`): the image cannot tell, so it does not pass.
+STATUSES: tuple[Status, ...] = ("pass", "low", "high", "not_visible", "covered")
+PASS, LOW, HIGH, NOT_VISIBLE, COVERED = range(5)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,12 @@ def describe(check: Check, value: float, status: Status) -> str:
     aim = f"aim {_fmt(check, check.min)}–{_fmt(check, check.max)}".replace("°–", "–")
     if status == "not_visible":
         return f"{check.text}: the camera cannot see this; keep the whole body in view."
+    if status == "covered":
+        return (
+            f"{check.text}: the camera cannot check this while the assistant's arms are around "
+            "the receiver's. Assistant, let go for a moment so the camera can see the receiver "
+            "alone, then take hold again."
+        )
     now = f"(now {_fmt(check, value)}, {aim})"
     if status == "pass":
         return f"{check.text}: good {now}"
@@ -224,3 +232,61 @@ def _held_pass_one(
         if seen:
             seen_now[cid] = (passed, t)
     return np.array([held]), np.array([fresh]), Memory(seen_now)
+
+
+@dataclass(frozen=True)
+class Alone:
+    """A `read_alone` check's verdict as last read with the receiver alone (her wrists off the
+    assistant's body): passed, its value, the identity segment, and when she was last seen."""
+
+    passed: bool
+    value: float
+    segment: int
+    seen_t: float
+
+
+def cover(
+    traces: Mapping[str, CheckTrace],
+    covered: BoolArray,
+    person: BoolArray,
+    segment: NDArray[np.int64],
+    t: FloatArray,
+    memory: Mapping[str, Alone],
+    forget_s: float,
+) -> tuple[dict[str, CheckTrace], dict[str, Alone]]:
+    """The traces with each `read_alone` check's frames of covered wrists read as seen with
+    the receiver alone: a pass seen then passes (its value shown), anything else is
+    "covered" and does not pass (I3: no movement cue on arms the camera never saw crossed).
+
+    The alone verdict is kept while the receiver stays the same tracked person: it is
+    forgotten when she is unseen for longer than `forget_s` (tracking lost), on another
+    identity segment, and with the memory (a new monitor: a new session). Returns the new
+    traces and the memory to carry on.
+    """
+    out = dict(traces)
+    mem = dict(memory)
+    cov, seen_l, seg_l = covered.tolist(), person.tolist(), segment.tolist()
+    for cid, trace in traces.items():
+        if not trace.check.read_alone:
+            continue
+        value, status = trace.value.copy(), trace.status.copy()
+        alone = mem.get(cid)
+        for i, ti in enumerate(t.tolist()):
+            if alone is not None and (seg_l[i] != alone.segment or ti - alone.seen_t > forget_s):
+                alone = None
+            if not seen_l[i]:
+                continue
+            if not cov[i] and status[i] != NOT_VISIBLE:
+                alone = Alone(bool(status[i] == PASS), float(value[i]), seg_l[i], ti)
+            elif alone is not None:
+                alone = replace(alone, seen_t=ti)
+            if cov[i]:
+                held = alone is not None and alone.passed
+                status[i] = PASS if held else COVERED
+                value[i] = alone.value if held and alone is not None else np.nan
+        if alone is None:
+            mem.pop(cid, None)
+        else:
+            mem[cid] = alone
+        out[cid] = CheckTrace(trace.check, value, status)
+    return out, mem
