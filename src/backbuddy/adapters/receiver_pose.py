@@ -43,6 +43,7 @@ from numpy.typing import NDArray
 
 from backbuddy.adapters.looks import InLine, Looks
 from backbuddy.motion import people as P
+from backbuddy.motion.arms_cover import wrists_covered
 from backbuddy.motion.grey_mask import (
     EDGES,
     FADE_FRAMES,
@@ -54,7 +55,6 @@ from backbuddy.motion.grey_mask import (
     MASK_SLACK,
     OTHERS_SCALE,
 )
-from backbuddy.motion.arms_cover import wrists_covered
 from backbuddy.motion.landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER
 from backbuddy.motion.people import pose_is_receiver
 
@@ -118,8 +118,6 @@ def keep_or_move(current: Crop | None, box: NDArray[np.float32], width: int, hei
     if current is not None and current.contains(box) and current.area <= 1.8 * wanted.area:
         return current
     return wanted
-
-
 
 
 def body_mask(kp: F32, box: F32, crop: Crop, scale: float = 1.0) -> NDArray[np.bool_]:

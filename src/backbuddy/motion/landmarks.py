@@ -114,7 +114,7 @@ class Landmarks:
         if unsure.shape != t.shape:
             raise ValueError(f"identity flags {unsure.shape} must have one entry per frame")
         object.__setattr__(self, "unsure", unsure)
-        covered = np.zeros(t.shape, bool) if self.covered is None else np.asarray(self.covered, bool)
+        covered = np.asarray(np.zeros(t.shape) if self.covered is None else self.covered, bool)
         if covered.shape != t.shape:
             raise ValueError(f"covered flags {covered.shape} must have one entry per frame")
         object.__setattr__(self, "covered", covered)

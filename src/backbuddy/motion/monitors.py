@@ -54,6 +54,7 @@ from backbuddy.motion import (
     view_watch,
 )
 from backbuddy.motion import landmarks as L
+from backbuddy.motion.checks import Alone
 from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, Landmarks
 
 #: Landmarks unseen for longer than this means tracking is lost (issue 4).
@@ -70,7 +71,7 @@ class _State:
     history: kinematics.History = field(default_factory=kinematics.History.empty)
     last_seen: float = float("-inf")
     checks: checks.Memory = field(default_factory=checks.Memory)
-    alone: dict[str, checks.Alone] = field(default_factory=dict)
+    alone: dict[str, Alone] = field(default_factory=dict)
     speed: float = 0.0
     range: float = 0.0
     baseline: float = float("nan")

@@ -386,3 +386,47 @@ def test_a_redrawn_mask_fades_in_over_a_few_frames() -> None:
     assert R.faded(None, new, 1) is new
     out = R.masked(np.full((4, 4, 3), 255, np.uint8), R.Crop(0, 0, 4, 4), half)
     assert (out == round(255 * 0.5 + R.GREY * 0.5)).all()
+
+
+# ── session 13: her wrists on the assistant's drawn body (`arms_cover`) ──
+
+
+class WristsPose(Pose):
+    """The receiver's anchors, and both wrists at `wrists` (frame pixels)."""
+
+    wrists = np.zeros((2, 2))
+
+    def estimate(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        image, world = super().estimate(rgb)
+        if rgb.shape[0] != 64:
+            x0, y0 = (0, 0) if self.crop is None else (self.crop.x0, self.crop.y0)
+            h, w = rgb.shape[:2]
+            for mp, (x, y) in zip((15, 16), self.wrists, strict=True):
+                image[mp] = ((x - x0) / w, (y - y0) / h, 0.0, 1.0)
+        return image, world
+
+
+def _covered(wrists: np.ndarray) -> R.ReceiverPose:
+    pose = WristsPose(RECEIVER)
+    pose.wrists = wrists
+    est = R.ReceiverPose(Detector(crowd(RECEIVER, ASSISTANT)), lambda: pose, every=4)
+    frame = np.zeros((H, W, 3), np.uint8)
+    est.estimate(frame)
+    pose.crop = est._crop
+    for _ in range(4):
+        est.estimate(frame)
+    return est
+
+
+def test_wrists_on_the_assistants_forearms_are_covered() -> None:
+    """Both wrists on the assistant's forearms (his elbows): the frame is marked covered, so a
+    check read from her hands is not read from it (`motion.checks.cover`)."""
+    est = _covered(ASSISTANT[[7, 8], :2].astype(np.float64))
+    assert est.identity == "receiver"
+    assert est.covered
+
+
+def test_one_wrist_off_the_assistant_is_not_covered() -> None:
+    wrists = ASSISTANT[[7, 8], :2].astype(np.float64)
+    wrists[1] = (5.0, 5.0)  # a corner: on nobody
+    assert not _covered(wrists).covered

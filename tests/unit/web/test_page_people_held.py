@@ -25,10 +25,17 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+
 from backbuddy.domain import session, wording
 from backbuddy.domain import techniques as tech
 from backbuddy.domain.events import Begin, Pose, Ready, Tick
 from backbuddy.domain.screening import ScreeningResult
+from backbuddy.motion.people import MIN_SCORE
+from backbuddy.web import page_landmarks
+from backbuddy.web.camera_watch import decode_jpeg
+from backbuddy.web.page_roles import PageRoles
+from backbuddy.web.role_people import parse, to_people
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
@@ -116,3 +123,36 @@ def test_at_this_walks_rate_the_hug_holds_the_move_saying_the_camera_is_too_slow
 
 def _at(pose: Pose, t: float) -> Pose:
     return replace(pose, t=round(t, 4))
+
+
+def _last_answer_and_landmarks() -> tuple[PageRoles, np.ndarray, tuple[int, int]]:
+    """The walk's role answers placed as the server placed them, and its last landmarks."""
+    roles = PageRoles(lambda: None, decode_jpeg)  # type: ignore[arg-type, return-value]
+    image, size = None, (0, 0)
+    for message in page_replay.load(HELD).messages:
+        if isinstance(message, dict):
+            people = parse(message)
+            roles.place(to_people(people), people.size, people.ms)
+        else:
+            m = page_landmarks.read(message)
+            image, size = (image if m.image is None else np.asarray(m.image)), m.size
+    assert image is not None
+    return roles, np.array(image, np.float64).reshape(-1, 4), size
+
+
+def test_on_this_walk_her_wrists_never_lie_on_the_assistant_as_the_page_drew_him() -> None:
+    """Session 13's hold of the alone verdict (`motion.checks.cover`) needs her wrists on the
+    assistant's drawn body. The page's people detector scored his forearms 0.26-0.30 here,
+    under the grey's `people.MIN_SCORE` (0.3), so his forearms are not drawn and her wrists lie
+    on nobody: the arms check is still read from the page's image (the held move above). Put on
+    his upper arm (scored 0.82-0.83), both wrists are covered."""
+    roles, image, size = _last_answer_and_landmarks()
+    assert not roles.covered(image, size)
+    answer = roles.answer
+    assert answer is not None
+    assert len(answer.others) == 1
+    his = np.array(answer.others[0])
+    assert his[9, 2] < MIN_SCORE  # his near wrist
+    on_arm = image.copy()
+    on_arm[[15, 16], :2] = (his[5, :2] + his[7, :2]) / 2  # between his shoulder and elbow
+    assert roles.covered(on_arm, size)
