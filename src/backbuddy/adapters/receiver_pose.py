@@ -319,7 +319,7 @@ class ReceiverPose:
         self.every = max(1, every)
         self.max_age = max_age if max_age is not None else MAX_AGE_LOOKS * self.every
         self.identity: P.Identity = "unsure"
-        #: Both wrists of the last frame's receiver on someone else's drawn body (`arms_cover`).
+        #: A wrist of the last frame's receiver near someone else's drawn body (`arms_cover`).
         self.covered = False
         self.stale = 0  # frames made "unsure" by old roles or a receiver outside the crop
         self.choice: P.Choice | None = None

@@ -76,7 +76,7 @@ class Landmarks:
         Shape (T,): True where the two-person step could not tell that these landmarks are
         the receiver's (identity "unsure": the engine gives no move cue). None: all sure.
     covered
-        Shape (T,): True where both of the receiver's wrists lie on the assistant's drawn body
+        Shape (T,): True where a wrist of the receiver's lies near the assistant's drawn body
         (`arms_cover`): checks read from her hands are not read from the image there.
         None: nowhere.
     """

@@ -14,7 +14,7 @@ monitors below, which fill each frame's `Pose` fields:
   while someone is in view, so the engine pauses for identity, not for lost tracking.
 * checks_ok: the active set-up checks all pass while tracked (a check hidden for up
   to `checks.HOLD_HIDDEN_S` keeps the verdict it had when last seen). A check read from the
-  receiver's hands (`read_alone`) is not read on frames where both her wrists lie on the
+  receiver's hands (`read_alone`) is not read on frames where a wrist of hers lies near the
   assistant's body (`Landmarks.covered`, `arms_cover`): the verdict seen with her alone
   counts there while she stays tracked, and without a pass seen then it does not pass
   (`checks.cover`).

@@ -311,7 +311,7 @@ class PageRoles:
         return image is None or role_ms is None or not carried
 
     def covered(self, image: Points | None, size: tuple[int, int]) -> bool:
-        """Do both wrists of this landmarks message lie on someone else's body as the newest
+        """Does a wrist of this landmarks message lie near someone else's body as the newest
         role answer drew it (the page's grey, `motion.arms_cover`)? Then checks read from the
         receiver's hands are not read from this frame (`motion.checks.cover`)."""
         answer = self.answer

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from tests.unit.motion.test_people import ASSISTANT, RECEIVER, crowd
+from tests.unit.motion.test_people import ASSISTANT, RECEIVER, crowd, skeleton
 
 from backbuddy.adapters import looks as L
 from backbuddy.adapters import receiver_pose as R
@@ -388,7 +388,7 @@ def test_a_redrawn_mask_fades_in_over_a_few_frames() -> None:
     assert (out == round(255 * 0.5 + R.GREY * 0.5)).all()
 
 
-# ── session 13: her wrists on the assistant's drawn body (`arms_cover`) ──
+# ── session 13: her arms near the assistant's drawn body (`arms_cover`) ──
 
 
 class WristsPose(Pose):
@@ -406,10 +406,10 @@ class WristsPose(Pose):
         return image, world
 
 
-def _covered(wrists: np.ndarray) -> R.ReceiverPose:
+def _covered(assistant: np.ndarray, wrists: np.ndarray) -> R.ReceiverPose:
     pose = WristsPose(RECEIVER)
     pose.wrists = wrists
-    est = R.ReceiverPose(Detector(crowd(RECEIVER, ASSISTANT)), lambda: pose, every=4)
+    est = R.ReceiverPose(Detector(crowd(RECEIVER, assistant)), lambda: pose, every=4)
     frame = np.zeros((H, W, 3), np.uint8)
     est.estimate(frame)
     pose.crop = est._crop
@@ -419,14 +419,16 @@ def _covered(wrists: np.ndarray) -> R.ReceiverPose:
 
 
 def test_wrists_on_the_assistants_forearms_are_covered() -> None:
-    """Both wrists on the assistant's forearms (his elbows): the frame is marked covered, so a
+    """Her wrists on the assistant's forearms (his elbows): the frame is marked covered, so a
     check read from her hands is not read from it (`motion.checks.cover`)."""
-    est = _covered(ASSISTANT[[7, 8], :2].astype(np.float64))
+    est = _covered(ASSISTANT, ASSISTANT[[7, 8], :2].astype(np.float64))
     assert est.identity == "receiver"
     assert est.covered
 
 
-def test_one_wrist_off_the_assistant_is_not_covered() -> None:
-    wrists = ASSISTANT[[7, 8], :2].astype(np.float64)
-    wrists[1] = (5.0, 5.0)  # a corner: on nobody
-    assert not _covered(wrists).covered
+def test_crossed_arms_with_the_assistant_standing_apart_are_not_covered() -> None:
+    """The assistant in view but apart (set-up step 1): her crossed arms are read."""
+    apart = skeleton(330, 100, 280)
+    est = _covered(apart, RECEIVER[[6, 5], :2].astype(np.float64))  # hands on opposite shoulders
+    assert est.identity == "receiver"
+    assert not est.covered

@@ -1,6 +1,6 @@
-"""The arms check while the assistant's arms are around hers (issue 12, session 13): her
-wrists on the assistant's drawn body make the check "covered", and only a pass seen with her
-alone counts there (I3: no movement cue on arms the camera never saw crossed while alone).
+"""The arms check while the assistant's arms are around hers (issue 12, session 13): her arms
+near the assistant's drawn body make the check "covered", and only a pass seen with her
+apart counts there (I3: no movement cue on arms the camera never saw crossed while alone).
 
 Recorded data, no model runs: `tests/data/server_pose/*_server.npz` hold the server's
 two-person landmarks of three rendered set-ups and, per frame, the other people as the grey
@@ -33,7 +33,7 @@ HOLD_CHECKS = HUG.setup[1].checks
 
 
 def _load(clip: str) -> tuple[Landmarks, np.ndarray]:
-    """The clip's landmarks and, per frame, both wrists on the assistant's drawn body."""
+    """The clip's landmarks and, per frame, her arms near the assistant's drawn body."""
     with np.load(DATA / f"{clip}_server.npz") as z:
         arrays = dict(z)
     lm = Landmarks.from_arrays(arrays)
@@ -63,18 +63,21 @@ def _watch(lm: Landmarks) -> tuple[np.ndarray, checks.CheckTrace]:
     return trace.checks_ok, trace.checks["arms_crossed"]
 
 
-def test_her_wrists_lie_on_the_assistant_when_he_holds_her_crossed_arms() -> None:
+def test_her_arms_lie_near_the_assistant_on_every_frame_he_holds_her_crossed_arms() -> None:
     _, covered = _load(CROSSED)
-    assert covered.mean() >= 0.9, covered.mean()
+    assert covered.all()
 
 
-@pytest.mark.parametrize("clip", HANGING)
-def test_hanging_arms_are_not_covered_so_they_are_still_read_and_fail(clip: str) -> None:
+@pytest.mark.parametrize(("clip", "near"), [(HANGING[0], True), (HANGING[1], False)])
+def test_hanging_arms_with_the_assistant_never_pass(clip: str, near: bool) -> None:
+    """At 60° MoveNet finds him apart and her arms lie near him on every frame: covered, with
+    no pass seen alone. From the floor it finds one person: her arms are read, and fail."""
     lm, covered = _load(clip)
-    assert not covered.any()
+    assert covered.all() if near else not covered.any()
     ok, arms = _watch(_with(lm, covered))
     assert not ok.any()
-    assert set(arms.status.tolist()) <= {checks.LOW, checks.HIGH}
+    read = {checks.COVERED} if near else {checks.HIGH}  # hands far from the shoulders
+    assert set(arms.status.tolist()) == read
 
 
 def test_crossed_arms_held_never_seen_alone_do_not_pass_and_the_words_say_why() -> None:

@@ -31,7 +31,6 @@ from backbuddy.domain import session, wording
 from backbuddy.domain import techniques as tech
 from backbuddy.domain.events import Begin, Pose, Ready, Tick
 from backbuddy.domain.screening import ScreeningResult
-from backbuddy.motion.people import MIN_SCORE
 from backbuddy.web import page_landmarks
 from backbuddy.web.camera_watch import decode_jpeg
 from backbuddy.web.page_roles import PageRoles
@@ -140,19 +139,15 @@ def _last_answer_and_landmarks() -> tuple[PageRoles, np.ndarray, tuple[int, int]
     return roles, np.array(image, np.float64).reshape(-1, 4), size
 
 
-def test_on_this_walk_her_wrists_never_lie_on_the_assistant_as_the_page_drew_him() -> None:
-    """Session 13's hold of the alone verdict (`motion.checks.cover`) needs her wrists on the
-    assistant's drawn body. The page's people detector scored his forearms 0.26-0.30 here,
-    under the grey's `people.MIN_SCORE` (0.3), so his forearms are not drawn and her wrists lie
-    on nobody: the arms check is still read from the page's image (the held move above). Put on
-    his upper arm (scored 0.82-0.83), both wrists are covered."""
+def test_on_this_walk_her_arms_lie_near_the_assistant_so_the_arms_check_is_not_read() -> None:
+    """Session 13's hold (`motion.checks.cover`): her arms near the assistant's body as the
+    page's people drew him, on every frame of this walk (he holds her from behind: she is never
+    alone here), so the page's image is not read for the arms (it read them across the limit
+    both ways, 1.07-1.43, as its grey was redrawn); with no pass seen while she was alone they do
+    not pass, and the move is held (above). His upper arm drawn, she is near it; moved away by
+    a frame's width, she is not."""
     roles, image, size = _last_answer_and_landmarks()
-    assert not roles.covered(image, size)
-    answer = roles.answer
-    assert answer is not None
-    assert len(answer.others) == 1
-    his = np.array(answer.others[0])
-    assert his[9, 2] < MIN_SCORE  # his near wrist
-    on_arm = image.copy()
-    on_arm[[15, 16], :2] = (his[5, :2] + his[7, :2]) / 2  # between his shoulder and elbow
-    assert roles.covered(on_arm, size)
+    assert roles.covered(image, size)
+    away = image.copy()
+    away[:, 0] -= 1.0  # a frame's width to the left: off everyone
+    assert not roles.covered(away, size)
