@@ -145,7 +145,8 @@ class CameraWatch:
             pose=pose,
             landmarks=_overlay(image) if seen and overlay else None,
             checks={
-                cid: None if r.status in ("not_visible", "covered") else r.passed
+                # covered: not passing, and its words (why, what to do) shown with it
+                cid: None if r.status == "not_visible" else r.passed
                 for cid, r in results.items()
             },
             hints={cid: r.message for cid, r in results.items() if not r.passed},
