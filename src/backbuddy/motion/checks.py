@@ -236,48 +236,56 @@ def _held_pass_one(
 
 @dataclass(frozen=True)
 class Alone:
-    """A `read_alone` check's verdict as last read with the receiver alone (her wrists off the
-    assistant's body): passed, its value, the identity segment, and when she was last seen."""
+    """A `read_alone` check's verdict as last read with the receiver apart (her arms away from
+    everyone else's body): passed, its value, the identity segment, when she was last seen as
+    herself, and when anyone was last in view."""
 
     passed: bool
     value: float
     segment: int
     seen_t: float
+    present_t: float
 
 
 def cover(
     traces: Mapping[str, CheckTrace],
     covered: BoolArray,
     person: BoolArray,
+    present: BoolArray,
     segment: NDArray[np.int64],
     t: FloatArray,
     memory: Mapping[str, Alone],
     forget_s: float,
+    hold_s: float = HOLD_HIDDEN_S,
 ) -> tuple[dict[str, CheckTrace], dict[str, Alone]]:
-    """The traces with each `read_alone` check's frames of covered wrists read as seen with
-    the receiver alone: a pass seen then passes (its value shown), anything else is
-    "covered" and does not pass (I3: no movement cue on arms the camera never saw crossed).
+    """The traces with each `read_alone` check's covered frames (her arms near the assistant)
+    read as seen with the receiver apart: a pass seen then passes (its value shown), anything
+    else is "covered" and does not pass (I3: no movement cue on arms the camera never saw
+    crossed with her apart).
 
-    The alone verdict is kept while the receiver stays the same tracked person: it is
-    forgotten when she is unseen for longer than `forget_s` (tracking lost), on another
-    identity segment, and with the memory (a new monitor: a new session). Returns the new
-    traces and the memory to carry on.
+    `person`: frames where she is seen as herself; `present`: frames where anyone is in view
+    (her identity may be unsure there). The verdict is kept while she stays the same person:
+    it is forgotten when nobody is in view for longer than `forget_s` (she left: tracking
+    lost), when she is not seen as herself for longer than `hold_s` (an unsure identity while
+    the assistant steps in is tolerated that long, as a hidden check is), on another identity
+    segment, and with the memory (a new monitor: a new session). Returns the new traces and
+    the memory to carry on.
     """
     out = dict(traces)
     mem = dict(memory)
     cov, seen_l, seg_l = covered.tolist(), person.tolist(), segment.tolist()
+    present_l = present.tolist()
     for cid, trace in traces.items():
         if not trace.check.read_alone:
             continue
         value, status = trace.value.copy(), trace.status.copy()
         alone = mem.get(cid)
         for i, ti in enumerate(t.tolist()):
-            if alone is not None and (seg_l[i] != alone.segment or ti - alone.seen_t > forget_s):
-                alone = None
+            alone = _kept(alone, ti, seg_l[i], present_l[i], forget_s, hold_s)
             if not seen_l[i]:
                 continue
             if not cov[i] and status[i] != NOT_VISIBLE:
-                alone = Alone(bool(status[i] == PASS), float(value[i]), seg_l[i], ti)
+                alone = Alone(bool(status[i] == PASS), float(value[i]), seg_l[i], ti, ti)
             elif alone is not None:
                 alone = replace(alone, seen_t=ti)
             if cov[i]:
@@ -290,3 +298,14 @@ def cover(
             mem[cid] = alone
         out[cid] = CheckTrace(trace.check, value, status)
     return out, mem
+
+
+def _kept(
+    alone: Alone | None, t: float, segment: int, present: bool, forget_s: float, hold_s: float
+) -> Alone | None:
+    """The alone verdict as it stands at time `t` (None: forgotten, by `cover`'s rules)."""
+    if alone is None:
+        return None
+    if segment != alone.segment or t - alone.present_t > forget_s or t - alone.seen_t > hold_s:
+        return None
+    return replace(alone, present_t=t) if present else alone

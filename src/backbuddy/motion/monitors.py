@@ -270,7 +270,7 @@ class PoseMonitor:
         )
         traces = checks.evaluate(self.technique, measures=measures, check_ids=self._all_check_ids())
         traces, s.alone = checks.cover(
-            traces, lm.wrists_covered, same, segment, lm.t, s.alone, self.grace_s
+            traces, lm.wrists_covered, same, detected, segment, lm.t, s.alone, self.grace_s
         )
         held, fresh, s.checks = checks.held_pass(traces, self.active_checks, lm.t, same, s.checks)
         # A frame of unsure identity is measured as none: no speed, range, checks or baseline
