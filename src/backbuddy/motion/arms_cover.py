@@ -42,31 +42,41 @@ ARMS = (
 )  # fmt: skip
 
 
-def _to_segment(p: NDArray[np.float64], a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
-    """Distance from `p` to the segment a-b."""
+_A = np.array([a for a, _ in EDGES])
+_B = np.array([b for _, b in EDGES])
+
+
+def _distances(points: NDArray[np.float64], kp: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(P, E): each point's distance to each drawn edge of `kp` (inf where an end is unseen).
+    One numpy pass: it runs on every landmarks message of the page path (issue 15's budget)."""
+    a, b = kp[_A, :2], kp[_B, :2]
     ab = b - a
-    t = float(np.clip(np.dot(p - a, ab) / max(float(np.dot(ab, ab)), 1e-9), 0.0, 1.0))
-    return float(np.linalg.norm(p - (a + t * ab)))
+    ap = points[:, None, :] - a[None]
+    t = np.clip((ap * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-9), 0.0, 1.0)
+    d = np.hypot(*(ap - t[..., None] * ab).transpose(2, 0, 1))
+    drawn = (kp[_A, 2] >= MIN_SCORE) & (kp[_B, 2] >= MIN_SCORE)
+    return np.where(drawn[None], d, np.inf)
 
 
-def near_body(point: NDArray[np.float64], person: Person, near: float = NEAR) -> bool:
-    """Does `point` (pixels) lie within `near` half-widths of the person's limbs as the grey
-    mask draws them (1: on them)?"""
+def near_body(points: NDArray[np.float64], person: Person, near: float = NEAR) -> bool:
+    """Does any of `points` (P, 2; pixels) lie within `near` half-widths of the person's limbs
+    as the grey mask draws them (1: on them)? Unseen (NaN) points lie near nobody."""
     kp = np.asarray(person[0], np.float64)
     box = np.asarray(person[1], np.float64)
-    if not (np.isfinite(point).all() and np.isfinite(box).all()):
+    pts = np.asarray(points, np.float64).reshape(-1, 2)
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if not (pts.size and np.isfinite(box).all()):
         return False
     reach = near * LIMB * OTHERS_SCALE * float(max(box[2] - box[0], box[3] - box[1]))
-    ok = kp[:, 2] >= MIN_SCORE
-    return any(
-        ok[a] and ok[b] and _to_segment(point, kp[a, :2], kp[b, :2]) <= reach for a, b in EDGES
-    )
+    with np.errstate(invalid="ignore"):
+        return bool((_distances(pts, kp) <= reach).any())
 
 
 def wrists_covered(image_px: NDArray[np.floating], others: Sequence[Person]) -> bool:
-    """Does a wrist of the receiver's (MediaPipe image landmarks, pixels) lie near someone
-    else's drawn body? Either wrist: a frame is taken as hers alone only when neither does."""
+    """Does a wrist, elbow or shoulder of the receiver's (MediaPipe image landmarks, pixels) lie
+    near someone else's drawn body? Any of them: a frame is read as hers alone only when none
+    does."""
     if not others:
         return False
     points = np.asarray(image_px, np.float64)[list(ARMS), :2]
-    return any(near_body(w, o) for w in points for o in others)
+    return any(near_body(points, o) for o in others)
