@@ -122,8 +122,19 @@ def allowed_unsure(clip_id: str, frames: int) -> float:
     return UNSURE_AT_MOST[clip_id] + SETTLE_FRAMES / frames
 
 
+#: The wrong-arms set-ups with the assistant (session 13) are read for the arms check on recorded
+#: landmarks (`tests/unit/motion/test_checks_two_people.py`); their identity passed here once
+#: (2 passed, 7.7 s at load ~6) and is left out to keep the suite's time.
+WRONG_ARMS = "hug_arms_hanging_"
+
+
 @pytest.mark.parametrize(
-    "clip_id", [c for c in receiver_truth.two_person_clips() if c not in BEHIND]
+    "clip_id",
+    [
+        c
+        for c in receiver_truth.two_person_clips()
+        if c not in BEHIND and not c.startswith(WRONG_ARMS)
+    ],
 )
 def test_frames_the_app_may_act_on_are_the_receivers_never_the_assistants(clip_id: str) -> None:
     """From a cold start too. Before `SETTLE_FRAMES`, from the floor at 75° (a short assistant

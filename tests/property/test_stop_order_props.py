@@ -70,7 +70,14 @@ class FakeWatch:
         raise AssertionError("only landmarks are sent")
 
     def analyze_landmarks(
-        self, image: Any, world: Any, size: Any, t: float, checks: Any, unsure: bool = False
+        self,
+        image: Any,
+        world: Any,
+        size: Any,
+        t: float,
+        checks: Any,
+        unsure: bool = False,
+        covered: bool = False,
     ) -> FrameResult:
         k = round(image[0][0] * 1e4)  # the message's number, carried in its first x
         time.sleep(self.delays[k % len(self.delays)])

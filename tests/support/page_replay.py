@@ -91,7 +91,10 @@ def replay(recording: Recording, technique: str | tech.Technique | None = None) 
         now[0] = max(now[0], m.ms / 1000.0 + DELAY_S)
         t = clock.place(m.ms, now[0])
         unsure = roles.unsure(m.image, m.size, m.ms, m.role_ms)
+        covered = not unsure and roles.covered(m.image, m.size)
         roles.wanted()
-        result = watch.analyze_landmarks(m.image, m.world, m.size, t, checks, unsure=unsure)
+        result = watch.analyze_landmarks(
+            m.image, m.world, m.size, t, checks, unsure=unsure, covered=covered
+        )
         steps.append(Step(m.image, m.size, m.role_ms, result))
     return steps

@@ -6,7 +6,8 @@ server's real code) on a two-person truth clip at 30, 15 or 10 frames/s (every 1
 frame; `--loops` repeats the clip, as a still set-up lasts longer than the 6 s clip), with the
 receiver's cut-out drawn by one of these rules (`VARIANTS`), and prints one JSON line: the
 `arms_crossed` pass/fail shares over all frames, the median wrist-to-opposite-shoulder ratio on
-the frames acted on (limit 1.2; truth 0.44 on the set-up clip), the speed error against truth,
+the frames acted on (limit 1.2; truth 0.44 on the set-up clip) with its 95th percentile and
+maximum, the not-shipped image reading (`image_ratio`), the speed error against truth,
 frames read over the gentle limit or sudden (false halts on a correct clip), and frames acted on
 with the assistant measured (identity; goal 0).
 
@@ -37,6 +38,7 @@ import backbuddy.adapters.receiver_pose as rp  # noqa: E402
 from backbuddy.adapters import video  # noqa: E402
 from backbuddy.domain import techniques as tech  # noqa: E402
 from backbuddy.motion import angles  # noqa: E402
+from backbuddy.motion import landmarks as L  # noqa: E402
 from backbuddy.motion.landmarks import Landmarks  # noqa: E402
 from backbuddy.motion.people import MIN_SCORE  # noqa: E402
 
@@ -110,6 +112,28 @@ def patch(variant: str) -> list:  # type: ignore[type-arg]  # noqa: C901
     return world
 
 
+def image_ratio(lm: Landmarks) -> np.ndarray:
+    """A candidate measured and not shipped (session 13, arms13): the arms reading in the image,
+    each seen wrist (visibility ≥ 0.3) to the opposite shoulder over the image trunk (hip-mid to
+    shoulder-mid), the larger of the two. It reads crossed arms with the assistant's arms around
+    hers at 0.7-0.8 on both paths, but the same with her arms hanging (docs/accuracy.md, "The
+    arms check with the assistant's arms around hers")."""
+    px, vis = lm.pixels(), lm.visibility()
+    shoulders = (px[:, L.LEFT_SHOULDER] + px[:, L.RIGHT_SHOULDER]) / 2
+    trunk = np.linalg.norm(shoulders - (px[:, L.LEFT_HIP] + px[:, L.RIGHT_HIP]) / 2, axis=1)
+    left = np.linalg.norm(px[:, L.LEFT_WRIST] - px[:, L.RIGHT_SHOULDER], axis=1) / trunk
+    right = np.linalg.norm(px[:, L.RIGHT_WRIST] - px[:, L.LEFT_SHOULDER], axis=1) / trunk
+    left[vis[:, L.LEFT_WRIST] < L.WRIST_MIN_VISIBILITY] = np.nan
+    right[vis[:, L.RIGHT_WRIST] < L.WRIST_MIN_VISIBILITY] = np.nan
+    return np.asarray(np.fmax(left, right))
+
+
+def _q(values: list[float], q: float) -> float | None:
+    """A percentile of the finite values, rounded; None when there are none."""
+    finite = [v for v in values if math.isfinite(v)]
+    return round(float(np.percentile(finite, q)), 2) if finite else None
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("variant", choices=sorted(VARIANTS))
@@ -137,17 +161,13 @@ def main(argv: list[str]) -> int:
         c: [round(float(np.mean([r.checks.get(c) is v for r in res])), 2) for v in (True, False)]
         for c in technique.setup[-1].checks
     }
-    ratios = [
-        float(
-            angles.wrist_to_opposite_shoulder_ratio(
-                Landmarks(
-                    run.image[k][None], np.asarray(world[k], np.float32)[None], np.zeros(1), size
-                )
-            )[0]
-        )
+    acted = [
+        Landmarks(run.image[k][None], np.asarray(world[k], np.float32)[None], np.zeros(1), size)
         for k in range(n)
         if sure[k] and np.isfinite(px[k, 0, 0])
     ]
+    ratios = [float(angles.wrist_to_opposite_shoulder_ratio(lm)[0]) for lm in acted]
+    image_ratios = [float(image_ratio(lm)[0]) for lm in acted]
     speed = np.array([r.pose.speed_deg_s for r in res])
     true_speed = np.abs(tr["primary_speed_deg_s"][index[:n]])
     gentle = technique.limits.gentle_speed_deg_s
@@ -165,6 +185,11 @@ def main(argv: list[str]) -> int:
         ],
         "checks_pass_fail": checks,
         "ratio_median": round(float(np.nanmedian(ratios)), 2) if ratios else None,
+        "ratio_p95": _q(ratios, 95),
+        "ratio_max": _q(ratios, 100),
+        "image_ratio_median": _q(image_ratios, 50),
+        "image_ratio_p95": _q(image_ratios, 95),
+        "image_ratio_max": _q(image_ratios, 100),
         "speed_err_mean": round(float(np.mean(np.abs(speed - true_speed)[slow])), 2)
         if slow.any()
         else None,

@@ -43,9 +43,11 @@ from numpy.typing import NDArray
 
 from backbuddy.adapters.looks import InLine, Looks
 from backbuddy.motion import people as P
+from backbuddy.motion.arms_cover import wrists_covered
 from backbuddy.motion.crop import Crop, keep_or_move
 from backbuddy.motion.crop import crop_around as crop_around  # its callers import it here
 from backbuddy.motion.grey_mask import (
+    EDGES,
     FADE_FRAMES,
     FOLLOW_S,
     FOLLOW_SLACK,
@@ -87,13 +89,6 @@ class CropEstimator(Protocol):
     def estimate(self, rgb: Rgb) -> tuple[F32, F32]: ...
 
     def close(self) -> None: ...
-
-
-#: COCO skeleton edges drawn as limbs when masking a person (shoulders, arms, trunk, legs).
-EDGES = (
-    (5, 6), (5, 7), (7, 9), (6, 8), (8, 10), (5, 11), (6, 12), (11, 12),
-    (11, 13), (13, 15), (12, 14), (14, 16), (0, 5), (0, 6),
-)  # fmt: skip
 
 
 def body_mask(kp: F32, box: F32, crop: Crop, scale: float = 1.0) -> NDArray[np.bool_]:
@@ -295,6 +290,8 @@ class ReceiverPose:
         self.every = max(1, every)
         self.max_age = max_age if max_age is not None else MAX_AGE_LOOKS * self.every
         self.identity: P.Identity = "unsure"
+        #: A wrist of the last frame's receiver near someone else's drawn body (`arms_cover`).
+        self.covered = False
         self.stale = 0  # frames made "unsure" by old roles or a receiver outside the crop
         self.settling = 0  # frames made "unsure" while MediaPipe settles after a restart
         self._fresh = 0  # frames still to settle after the last restart
@@ -331,6 +328,7 @@ class ReceiverPose:
         answer = self._looks.ready(frame)
         if answer is not None:
             self._look(answer, width, height)
+        self.covered = False
         if self._crop is None:  # no receiver yet: MediaPipe on the whole frame, for the view only
             self.identity = "unsure"
             return self._pose.estimate(rgb)
@@ -352,6 +350,11 @@ class ReceiverPose:
             self.identity = "unsure"
             self.settling += 1
         self._fresh = max(0, self._fresh - 1)
+        # the others as the grey draws them (held still within `MASK_SLACK`), as measured
+        others = [] if self._basis is None else [(o.keypoints, o.box) for o in self._basis.others]
+        self.covered = self.identity == "receiver" and wrists_covered(
+            image[:, :2].astype(np.float64) * (width, height), others
+        )
         return image, world
 
     def _look(self, answer: tuple[int, P.People], width: int, height: int) -> None:

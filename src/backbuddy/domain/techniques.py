@@ -62,6 +62,10 @@ class Check(_Model):
     hint_low: str = Field(min_length=1, description="what to say when the value is below min")
     hint_high: str = Field(min_length=1, description="what to say when the value is above max")
     source: str = Field(min_length=1)
+    #: Read from the receiver's hands, which the assistant's hold covers: while both her
+    #: wrists lie on the assistant's body the image cannot read it, and the verdict seen with
+    #: her alone counts (`motion.checks.cover`; docs/accuracy.md).
+    read_alone: bool = False
 
     @model_validator(mode="after")
     def _range(self) -> Check:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -20,15 +20,17 @@ from backbuddy.domain.techniques import Check, Technique
 from backbuddy.motion import angles
 from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, Landmarks
 
-Status = Literal["pass", "low", "high", "not_visible"]
+Status = Literal["pass", "low", "high", "not_visible", "covered"]
 #: A check hidden for up to this long keeps the verdict it had when last seen, while the
 #: receiver stays tracked: in the seated hug the assistant's hands cover the receiver's
 #: wrists for the whole movement (seen on the rendered truth clips), which must not read
 #: as "arms not crossed". Longer than a mobilise + hold phase (4 + 3 s).
 HOLD_HIDDEN_S = 10.0
-#: Status codes stored per frame, in this order.
-STATUSES: tuple[Status, ...] = ("pass", "low", "high", "not_visible")
-PASS, LOW, HIGH, NOT_VISIBLE = range(4)
+#: Status codes stored per frame, in this order. "covered": a check read from the receiver's
+#: hands while they lie on the assistant's body, with no pass seen while she was alone
+#: (`cover`): the image cannot tell, so it does not pass.
+STATUSES: tuple[Status, ...] = ("pass", "low", "high", "not_visible", "covered")
+PASS, LOW, HIGH, NOT_VISIBLE, COVERED = range(5)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,12 @@ def describe(check: Check, value: float, status: Status) -> str:
     aim = f"aim {_fmt(check, check.min)}–{_fmt(check, check.max)}".replace("°–", "–")
     if status == "not_visible":
         return f"{check.text}: the camera cannot see this; keep the whole body in view."
+    if status == "covered":
+        return (
+            f"{check.text}: the camera cannot check this while the assistant's arms are around "
+            "the receiver's. Assistant, let go for a moment so the camera can see the receiver "
+            "alone, then take hold again."
+        )
     now = f"(now {_fmt(check, value)}, {aim})"
     if status == "pass":
         return f"{check.text}: good {now}"
@@ -224,3 +232,80 @@ def _held_pass_one(
         if seen:
             seen_now[cid] = (passed, t)
     return np.array([held]), np.array([fresh]), Memory(seen_now)
+
+
+@dataclass(frozen=True)
+class Alone:
+    """A `read_alone` check's verdict as last read with the receiver apart (her arms away from
+    everyone else's body): passed, its value, the identity segment, when she was last seen as
+    herself, and when anyone was last in view."""
+
+    passed: bool
+    value: float
+    segment: int
+    seen_t: float
+    present_t: float
+
+
+def cover(
+    traces: Mapping[str, CheckTrace],
+    covered: BoolArray,
+    person: BoolArray,
+    present: BoolArray,
+    segment: NDArray[np.int64],
+    t: FloatArray,
+    memory: Mapping[str, Alone],
+    forget_s: float,
+    hold_s: float = HOLD_HIDDEN_S,
+) -> tuple[dict[str, CheckTrace], dict[str, Alone]]:
+    """The traces with each `read_alone` check's covered frames (her arms near the assistant)
+    read as seen with the receiver apart: a pass seen then passes (its value shown), anything
+    else is "covered" and does not pass (I3: no movement cue on arms the camera never saw
+    crossed with her apart).
+
+    `person`: frames where she is seen as herself; `present`: frames where anyone is in view
+    (her identity may be unsure there). The verdict is kept while she stays the same person:
+    it is forgotten when nobody is in view for longer than `forget_s` (she left: tracking
+    lost), when she is not seen as herself for longer than `hold_s` (an unsure identity while
+    the assistant steps in is tolerated that long, as a hidden check is), on another identity
+    segment, and with the memory (a new monitor: a new session). Returns the new traces and
+    the memory to carry on.
+    """
+    out = dict(traces)
+    mem = dict(memory)
+    cov, seen_l, seg_l = covered.tolist(), person.tolist(), segment.tolist()
+    present_l = present.tolist()
+    for cid, trace in traces.items():
+        if not trace.check.read_alone:
+            continue
+        value, status = trace.value.copy(), trace.status.copy()
+        alone = mem.get(cid)
+        for i, ti in enumerate(t.tolist()):
+            alone = _kept(alone, ti, seg_l[i], present_l[i], forget_s, hold_s)
+            if not seen_l[i]:
+                continue
+            if not cov[i] and status[i] != NOT_VISIBLE:
+                alone = Alone(bool(status[i] == PASS), float(value[i]), seg_l[i], ti, ti)
+            elif alone is not None:
+                alone = replace(alone, seen_t=ti)
+            if cov[i]:
+                held = alone is not None and alone.passed
+                status[i] = PASS if held else COVERED
+                value[i] = alone.value if held and alone is not None else np.nan
+        if alone is None:
+            mem.pop(cid, None)
+        else:
+            mem[cid] = alone
+        out[cid] = CheckTrace(trace.check, value, status)
+    return out, mem
+
+
+def _kept(
+    alone: Alone | None, t: float, segment: int, present: bool, forget_s: float, hold_s: float
+) -> Alone | None:
+    """The alone verdict as it stands at time `t` (None: forgotten, by `cover`'s rules)."""
+    if alone is None:
+        return None
+    if segment != alone.segment or t - alone.present_t > forget_s or t - alone.seen_t > hold_s:
+        return None
+    return replace(alone, present_t=t) if present else alone

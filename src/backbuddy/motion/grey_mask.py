@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from backbuddy.motion.people import MIN_SCORE
 
+#: COCO skeleton edges drawn as limbs when masking a person (shoulders, arms, trunk, legs).
+EDGES = (
+    (5, 6), (5, 7), (7, 9), (6, 8), (8, 10), (5, 11), (6, 12), (11, 12),
+    (11, 13), (13, 15), (12, 14), (14, 16), (0, 5), (0, 6),
+)  # fmt: skip
 #: Half-widths of a drawn body, in its box's long side: limbs, and the head's radius.
 LIMB, HEAD_R = 0.06, 0.09
 #: Everyone else's body is drawn this much wider than the receiver's cut-out.

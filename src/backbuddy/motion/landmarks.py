@@ -75,6 +75,10 @@ class Landmarks:
     unsure
         Shape (T,): True where the two-person step could not tell that these landmarks are
         the receiver's (identity "unsure": the engine gives no move cue). None: all sure.
+    covered
+        Shape (T,): True where a wrist of the receiver's lies near the assistant's drawn body
+        (`arms_cover`): checks read from her hands are not read from the image there.
+        None: nowhere.
     """
 
     image: NDArray[np.float32]
@@ -83,6 +87,7 @@ class Landmarks:
     size: tuple[int, int]
     person: int = 0
     unsure: BoolArray | None = None
+    covered: BoolArray | None = None
     _pixels: dict[str, FloatArray] = field(default_factory=dict, repr=False, compare=False)  # cache
     _floats: list[FrameFloats] = field(default_factory=list, repr=False, compare=False)  # cache
 
@@ -109,6 +114,10 @@ class Landmarks:
         if unsure.shape != t.shape:
             raise ValueError(f"identity flags {unsure.shape} must have one entry per frame")
         object.__setattr__(self, "unsure", unsure)
+        covered = np.asarray(np.zeros(t.shape) if self.covered is None else self.covered, bool)
+        if covered.shape != t.shape:
+            raise ValueError(f"covered flags {covered.shape} must have one entry per frame")
+        object.__setattr__(self, "covered", covered)
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -117,6 +126,11 @@ class Landmarks:
     def identity_unsure(self) -> BoolArray:
         """Shape (T,): the `unsure` flags as an array (never None after construction)."""
         return np.asarray(self.unsure, bool)
+
+    @property
+    def wrists_covered(self) -> BoolArray:
+        """Shape (T,): the `covered` flags as an array (never None after construction)."""
+        return np.asarray(self.covered, bool)
 
     @property
     def detected(self) -> BoolArray:
@@ -166,6 +180,7 @@ class Landmarks:
             self.size,
             self.person,
             self.identity_unsure[index],
+            self.wrists_covered[index],
         )
 
     def mirrored(
@@ -179,7 +194,7 @@ class Landmarks:
         world = self.world.copy()
         image[frames] = self.image[frames][:, index]
         world[frames] = self.world[frames][:, index]
-        return Landmarks(image, world, self.t, self.size, self.person, self.unsure)
+        return Landmarks(image, world, self.t, self.size, self.person, self.unsure, self.covered)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays for `np.savez` (the inverse of `from_arrays`)."""
@@ -190,6 +205,7 @@ class Landmarks:
             "size": np.array(self.size, dtype=np.int64),
             "person": np.array(self.person, dtype=np.int64),
             "identity_unsure": self.identity_unsure,
+            "wrists_covered": self.wrists_covered,
         }
 
     @classmethod
@@ -198,8 +214,15 @@ class Landmarks:
         size = np.asarray(arrays["size"]).tolist()
         person = int(np.asarray(arrays.get("person", 0)))
         unsure = arrays.get("identity_unsure")
+        covered = arrays.get("wrists_covered")
         return cls(
-            arrays["image"], arrays["world"], arrays["t"], (size[0], size[1]), person, unsure
+            arrays["image"],
+            arrays["world"],
+            arrays["t"],
+            (size[0], size[1]),
+            person,
+            unsure,
+            covered,
         )
 
     @classmethod

@@ -13,7 +13,11 @@ monitors below, which fill each frame's `Pose` fields:
   landmarks may be the assistant's: speed 0, no checks, no baseline), and are tracked
   while someone is in view, so the engine pauses for identity, not for lost tracking.
 * checks_ok: the active set-up checks all pass while tracked (a check hidden for up
-  to `checks.HOLD_HIDDEN_S` keeps the verdict it had when last seen).
+  to `checks.HOLD_HIDDEN_S` keeps the verdict it had when last seen). A check read from the
+  receiver's hands (`read_alone`) is not read on frames where a wrist of hers lies near the
+  assistant's body (`Landmarks.covered`, `arms_cover`): the verdict seen with her alone
+  counts there while she stays tracked, and without a pass seen then it does not pass
+  (`checks.cover`).
 * speed_deg_s: |angular velocity| of the primary measure, °/s.
 * range_deg: |primary measure − baseline|, the baseline being the primary measure
   on the first frame where the active checks are all seen and pass (recaptured after
@@ -50,6 +54,7 @@ from backbuddy.motion import (
     view_watch,
 )
 from backbuddy.motion import landmarks as L
+from backbuddy.motion.checks import Alone
 from backbuddy.motion.landmarks import MIN_VISIBILITY, BoolArray, FloatArray, Landmarks
 
 #: Landmarks unseen for longer than this means tracking is lost (issue 4).
@@ -66,6 +71,7 @@ class _State:
     history: kinematics.History = field(default_factory=kinematics.History.empty)
     last_seen: float = float("-inf")
     checks: checks.Memory = field(default_factory=checks.Memory)
+    alone: dict[str, Alone] = field(default_factory=dict)
     speed: float = 0.0
     range: float = 0.0
     baseline: float = float("nan")
@@ -175,7 +181,7 @@ def _receiver_only(lm: Landmarks, unsure: BoolArray) -> Landmarks:
     image, world = lm.image.copy(), lm.world.copy()
     image[unsure] = np.nan
     world[unsure] = np.nan
-    return Landmarks(image, world, lm.t, lm.size, lm.person, unsure)
+    return Landmarks(image, world, lm.t, lm.size, lm.person, unsure, lm.covered)
 
 
 class PoseMonitor:
@@ -265,6 +271,9 @@ class PoseMonitor:
             history=s.history,
         )
         traces = checks.evaluate(self.technique, measures=measures, check_ids=self._all_check_ids())
+        traces, s.alone = checks.cover(
+            traces, lm.wrists_covered, same, detected, segment, lm.t, s.alone, self.grace_s
+        )
         held, fresh, s.checks = checks.held_pass(traces, self.active_checks, lm.t, same, s.checks)
         # A frame of unsure identity is measured as none: no speed, range, checks or baseline
         # from it. It counts as tracked while people are in view, so the engine's words say

@@ -81,6 +81,12 @@ def identity_unsure(estimator: object) -> bool:
     return getattr(estimator, "identity", None) == "unsure"
 
 
+def wrists_covered(estimator: object) -> bool:
+    """Did the estimator's last frame find both of the receiver's wrists on the assistant's
+    body (`adapters.receiver_pose.ReceiverPose.covered`; False for one-person estimators)?"""
+    return bool(getattr(estimator, "covered", False))
+
+
 def estimate_all(
     frames: Iterable[FrameLike],
     info: SourceInfo,
@@ -92,18 +98,27 @@ def estimate_all(
     image: list[NDArray[np.float32]] = []
     world: list[NDArray[np.float32]] = []
     unsure: list[bool] = []
+    covered: list[bool] = []
     for frame in frames:
         a, b = estimator.estimate(frame.rgb)
         t.append(frame.t)
         image.append(a)
         world.append(b)
         unsure.append(identity_unsure(estimator))
+        covered.append(wrists_covered(estimator))
         if on_frame is not None:
             on_frame(frame.index)
     size = (info.width, info.height)
     if not t:
         return Landmarks.empty(size)
-    return Landmarks(np.stack(image), np.stack(world), np.array(t), size, unsure=np.array(unsure))
+    return Landmarks(
+        np.stack(image),
+        np.stack(world),
+        np.array(t),
+        size,
+        unsure=np.array(unsure),
+        covered=np.array(covered),
+    )
 
 
 def choose_technique(lm: Landmarks) -> tech.Technique:

@@ -30,7 +30,7 @@ from backbuddy.domain.techniques import Technique
 from backbuddy.motion.checks import CheckResult
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor, Trace
-from backbuddy.services.analyze import Estimator, FrameLike, identity_unsure
+from backbuddy.services.analyze import Estimator, FrameLike, identity_unsure, wrists_covered
 from backbuddy.services.wake import Wake
 
 
@@ -62,7 +62,10 @@ class _Step:
         image, world = self.estimator.estimate(frame.rgb)
         h, w = frame.rgb.shape[:2]
         unsure = np.array([identity_unsure(self.estimator)])
-        lm = Landmarks(image[None], world[None], np.array([frame.t]), (w, h), unsure=unsure)
+        covered = np.array([wrists_covered(self.estimator)])
+        lm = Landmarks(
+            image[None], world[None], np.array([frame.t]), (w, h), unsure=unsure, covered=covered
+        )
         self.frames += 1
         return self.monitor.update(lm), lm
 

@@ -26,7 +26,7 @@ from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
 from backbuddy.motion.people import receiver_lies, tell_lying
-from backbuddy.services.analyze import identity_unsure
+from backbuddy.services.analyze import identity_unsure, wrists_covered
 from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult, Points
 from backbuddy.web.page_roles import Detector, PageRoles
 
@@ -84,7 +84,8 @@ class CameraWatch:
         image, world = self.estimator.estimate(rgb)
         height, width = rgb.shape[:2]
         unsure = identity_unsure(self.estimator)
-        return self._watch(image, world, (width, height), t, checks, unsure)
+        covered = wrists_covered(self.estimator)
+        return self._watch(image, world, (width, height), t, checks, unsure, covered=covered)
 
     def analyze_landmarks(
         self,
@@ -94,12 +95,21 @@ class CameraWatch:
         t: float,
         checks: tuple[str, ...],
         unsure: bool = False,
+        covered: bool = False,
     ) -> FrameResult:
         """Landmarks the page computed itself: the same monitors, the same pose events; no
         overlay back (the page draws its own landmarks: half the answer's bytes). `unsure`:
-        the two-person step could not say they are the receiver's (`page_roles`)."""
+        the two-person step could not say they are the receiver's; `covered`: her wrists lie
+        on the assistant's body as the last role answer drew it (`page_roles`)."""
         return self._watch(
-            _array(image), _array(world), size, t, checks, unsure=unsure, overlay=False
+            _array(image),
+            _array(world),
+            size,
+            t,
+            checks,
+            unsure=unsure,
+            covered=covered,
+            overlay=False,
         )
 
     def _watch(
@@ -110,6 +120,7 @@ class CameraWatch:
         t: float,
         checks: tuple[str, ...],
         unsure: bool = False,
+        covered: bool = False,
         overlay: bool = True,
     ) -> FrameResult:
         # Frames and page landmarks are timed by different clocks: time never goes back.
@@ -120,6 +131,7 @@ class CameraWatch:
             np.array([t], dtype=np.float64),
             size,
             unsure=np.array([unsure]),
+            covered=np.array([covered]),
         )
         if checks and tuple(checks) != self.monitor.active_checks:
             self.monitor.active_checks = tuple(checks)
@@ -133,7 +145,9 @@ class CameraWatch:
             pose=pose,
             landmarks=_overlay(image) if seen and overlay else None,
             checks={
-                cid: None if r.status == "not_visible" else r.passed for cid, r in results.items()
+                # covered: not passing, and its words (why, what to do) shown with it
+                cid: None if r.status == "not_visible" else r.passed
+                for cid, r in results.items()
             },
             hints={cid: r.message for cid, r in results.items() if not r.passed},
             measure=None if math.isnan(value) else round(value, 2),

@@ -84,6 +84,7 @@ class LandmarkAnalyzer(Protocol):
         t: float,
         checks: tuple[str, ...],
         unsure: bool = False,
+        covered: bool = False,
     ) -> FrameResult: ...
 
 

@@ -60,6 +60,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backbuddy.motion import people as P
+from backbuddy.motion.arms_cover import wrists_covered
 from backbuddy.motion.crop import PAD_BOTTOM, PAD_SIDE, PAD_TOP, Crop, keep_or_move
 from backbuddy.motion.grey_mask import mask_rule
 from backbuddy.web import schemas
@@ -341,6 +342,19 @@ class PageRoles:
         if crop != self._page_crop:
             self._page_crop = crop
             self._settled_at = ms + AFTER_BREAK_MS
+
+    def covered(self, image: Points | None, size: tuple[int, int]) -> bool:
+        """Does a wrist of this landmarks message lie near someone else's body as the newest
+        role answer drew it (the page's grey, `motion.arms_cover`)? Then checks read from the
+        receiver's hands are not read from this frame (`motion.checks.cover`)."""
+        answer = self.answer
+        if image is None or answer is None or not answer.others:
+            return False
+        scale = np.array(size, np.float64)
+        boxes = np.array(answer.others_boxes, np.float64).reshape(-1, 4) * np.tile(scale, 2)
+        others = [(_pixels(o, scale), b) for o, b in zip(answer.others, boxes, strict=False) if o]
+        points = np.asarray(image, np.float64).reshape(-1, 4)[:, :2] * scale
+        return wrists_covered(points, others)
 
     def wanted(self) -> str | None:
         """Why the server wants a role frame now (a break, a drift, an old chain), or None."""

@@ -333,13 +333,16 @@ class Connection:
         # Judged as it arrives (a few µs): the chain must see every frame, not only the
         # newest one the camera watch gets to (`page_roles`).
         unsure = roles is not None and roles.roles.unsure(m.image, m.size, m.ms, m.role_ms)
+        covered = roles is not None and not unsure and roles.roles.covered(m.image, m.size)
         if roles is not None and (why := roles.roles.wanted()) is not None:
             self.send(schemas.RoleWantedOut(reason=why).model_dump())
 
         def job(checks: tuple[str, ...]) -> FrameResult:
             if frozen:  # the same numbers for too long: nobody seen (`repeats`)
                 return analyzer.analyze_landmarks(None, None, m.size, t, checks)
-            return analyzer.analyze_landmarks(m.image, m.world, m.size, t, checks, unsure=unsure)
+            return analyzer.analyze_landmarks(
+                m.image, m.world, m.size, t, checks, unsure=unsure, covered=covered
+            )
 
         self._queue_job(job, here=True)
 

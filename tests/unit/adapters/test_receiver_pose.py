@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from tests.unit.motion.test_people import ASSISTANT, RECEIVER, crowd
+from tests.unit.motion.test_people import ASSISTANT, RECEIVER, crowd, skeleton
 
 from backbuddy.adapters import looks as L
 from backbuddy.adapters import receiver_pose as R
@@ -406,3 +406,49 @@ def test_a_redrawn_mask_fades_in_over_a_few_frames() -> None:
     assert R.faded(None, new, 1) is new
     out = R.masked(np.full((4, 4, 3), 255, np.uint8), R.Crop(0, 0, 4, 4), half)
     assert (out == round(255 * 0.5 + R.GREY * 0.5)).all()
+
+
+# ── session 13: her arms near the assistant's drawn body (`arms_cover`) ──
+
+
+class WristsPose(Pose):
+    """The receiver's anchors, and both wrists at `wrists` (frame pixels)."""
+
+    wrists = np.zeros((2, 2))
+
+    def estimate(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        image, world = super().estimate(rgb)
+        if rgb.shape[0] != 64:
+            x0, y0 = (0, 0) if self.crop is None else (self.crop.x0, self.crop.y0)
+            h, w = rgb.shape[:2]
+            for mp, (x, y) in zip((15, 16), self.wrists, strict=True):
+                image[mp] = ((x - x0) / w, (y - y0) / h, 0.0, 1.0)
+        return image, world
+
+
+def _covered(assistant: np.ndarray, wrists: np.ndarray) -> R.ReceiverPose:
+    pose = WristsPose(RECEIVER)
+    pose.wrists = wrists
+    est = R.ReceiverPose(Detector(crowd(RECEIVER, assistant)), lambda: pose, every=4)
+    frame = np.zeros((H, W, 3), np.uint8)
+    est.estimate(frame)
+    pose.crop = est._crop
+    for _ in range(R.SETTLE_FRAMES + 4):  # past the frames MediaPipe settles on a new crop
+        est.estimate(frame)
+    return est
+
+
+def test_wrists_on_the_assistants_forearms_are_covered() -> None:
+    """Her wrists on the assistant's forearms (his elbows): the frame is marked covered, so a
+    check read from her hands is not read from it (`motion.checks.cover`)."""
+    est = _covered(ASSISTANT, ASSISTANT[[7, 8], :2].astype(np.float64))
+    assert est.identity == "receiver"
+    assert est.covered
+
+
+def test_crossed_arms_with_the_assistant_standing_apart_are_not_covered() -> None:
+    """The assistant in view but apart (set-up step 1): her crossed arms are read."""
+    apart = skeleton(330, 100, 280)
+    est = _covered(apart, RECEIVER[[6, 5], :2].astype(np.float64))  # hands on opposite shoulders
+    assert est.identity == "receiver"
+    assert not est.covered

@@ -38,3 +38,29 @@ def test_real_frame_gives_landmarks_and_check_verdicts() -> None:
     assert set(result.checks) == set(checks)
     assert result.checks["arms_crossed"] is False  # a standing person, arms at the sides
     assert result.hints["arms_crossed"]
+
+
+def test_arms_covered_by_the_assistant_show_as_not_passing_with_the_words_why() -> None:
+    """Page landmarks of her crossed arms in the assistant's hold (the server's two-person
+    landmarks of the 60° set-up), covered, with no pass read while she was apart: the checklist
+    gets a failing arms check and the words (`motion.checks.cover`), not a pass from the image."""
+    import numpy as np
+
+    from backbuddy.motion.landmarks import Landmarks
+
+    data = Path(__file__).resolve().parents[2] / "data" / "server_pose"
+    with np.load(data / "hug_correct_setup_side_front_60_f34_with_m26_server.npz") as z:
+        lm = Landmarks.from_arrays(dict(z))
+    hug = tech.get("seated_hug_extension")
+    watch = CameraWatch(hug, lambda: None, decode_jpeg)  # type: ignore[arg-type, return-value]
+    step2 = hug.setup[1].checks
+    image, world = lm.image[0].tolist(), lm.world[0].tolist()
+    read = watch.analyze_landmarks(image, world, lm.size, 0.0, step2)
+    assert read.checks["arms_crossed"] is True  # the image, read: 1.1 shoulder widths
+    held = CameraWatch(hug, lambda: None, decode_jpeg)  # type: ignore[arg-type, return-value]
+    out = held.analyze_landmarks(
+        lm.image[0].tolist(), lm.world[0].tolist(), lm.size, 0.0, step2, covered=True
+    )
+    assert out.checks["arms_crossed"] is False
+    assert "let go for a moment" in out.hints["arms_crossed"]
+    assert not out.pose.checks_ok

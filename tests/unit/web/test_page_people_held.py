@@ -25,10 +25,16 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+
 from backbuddy.domain import session, wording
 from backbuddy.domain import techniques as tech
 from backbuddy.domain.events import Begin, Pose, Ready, Tick
 from backbuddy.domain.screening import ScreeningResult
+from backbuddy.web import page_landmarks
+from backbuddy.web.camera_watch import decode_jpeg
+from backbuddy.web.page_roles import PageRoles
+from backbuddy.web.role_people import parse, to_people
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
@@ -116,3 +122,32 @@ def test_at_this_walks_rate_the_hug_holds_the_move_saying_the_camera_is_too_slow
 
 def _at(pose: Pose, t: float) -> Pose:
     return replace(pose, t=round(t, 4))
+
+
+def _last_answer_and_landmarks() -> tuple[PageRoles, np.ndarray, tuple[int, int]]:
+    """The walk's role answers placed as the server placed them, and its last landmarks."""
+    roles = PageRoles(lambda: None, decode_jpeg)  # type: ignore[arg-type, return-value]
+    image, size = None, (0, 0)
+    for message in page_replay.load(HELD).messages:
+        if isinstance(message, dict):
+            people = parse(message)
+            roles.place(to_people(people), people.size, people.ms)
+        else:
+            m = page_landmarks.read(message)
+            image, size = (image if m.image is None else np.asarray(m.image)), m.size
+    assert image is not None
+    return roles, np.array(image, np.float64).reshape(-1, 4), size
+
+
+def test_on_this_walk_her_arms_lie_near_the_assistant_so_the_arms_check_is_not_read() -> None:
+    """Session 13's hold (`motion.checks.cover`): her arms near the assistant's body as the
+    page's people drew him, on every frame of this walk (he holds her from behind: she is never
+    alone here), so the page's image is not read for the arms (it read them across the limit
+    both ways, 1.07-1.43, as its grey was redrawn); with no pass seen while she was alone they do
+    not pass, and the move is held (above). His upper arm drawn, she is near it; moved away by
+    a frame's width, she is not."""
+    roles, image, size = _last_answer_and_landmarks()
+    assert roles.covered(image, size)
+    away = image.copy()
+    away[:, 0] -= 1.0  # a frame's width to the left: off everyone
+    assert not roles.covered(away, size)
