@@ -97,6 +97,27 @@ def test_hello_replay_state_then_stop_halts(client: TestClient) -> None:
             '{"v": 1, "type": "event", "event": {"event": "sensation", "sensation": "x"}}',
             "bad_message",
         ),
+        # Only the server's microphone hears a pop (red team, session 13): a page's own pop
+        # told as heard would make the history say the microphone heard a pressed one.
+        (
+            '{"v": 1, "type": "event", "event": {"event": "pop", "source": "audio",'
+            ' "confidence": 0.9, "during_speech": true}}',
+            "bad_message",
+        ),
+        ('{"v": 1, "type": "event", "event": {"event": "pop", "confidence": 0.9}}', "bad_message"),
+        # A page's stop comes from its button or key, never the system, camera or a voice.
+        (
+            '{"v": 1, "type": "event", "event": {"event": "stop", "source": "system"}}',
+            "bad_message",
+        ),
+        ('{"v": 1, "type": "event", "event": {"event": "stop", "source": "voice"}}', "bad_message"),
+        # Unhashable values where a name belongs reached the last-resort handler (TypeError).
+        ('{"v": 1, "type": "event", "event": {"event": ["stop"]}}', "unknown_event"),
+        ('{"v": 1, "type": "event", "event": {"event": "stop", "source": ["key"]}}', "bad_message"),
+        (
+            '{"v": 1, "type": "event", "event": {"event": "sensation", "sensation": {}}}',
+            "bad_message",
+        ),
         ('{"v": 1, "type": "dance"}', "bad_message"),
         ("x" * 20000, "too_big"),
     ],
@@ -112,6 +133,7 @@ def test_protocol_violation_errors_stops_and_interrupts(
         assert error["code"] == code
         assert error["fatal"]
         assert error["message"]
+        assert "could not read" not in error["message"]  # foreseen, not the last resort
         with pytest.raises(WebSocketDisconnect):
             until(ws, lambda m: False)
     assert status_of(client, sid) == "interrupted"
