@@ -62,7 +62,7 @@ def test_the_pops_microphone_fields_are_refused():
 @pytest.mark.parametrize("source", SERVER_SOURCES)
 def test_a_stop_from_the_server_side_sources_is_refused(source: str) -> None:
     why = refusal({"event": "stop", "source": source})
-    assert why is not None and "button or key" in why
+    assert "button or key" in str(why)
 
 
 @pytest.mark.parametrize(
