@@ -51,6 +51,9 @@ class SessionState:
     camera: bool = False
     setup_index: int = 0
     checks_since: float | None = None
+    #: What broke the set-up checks' hold last (a check id, or "unseen", "identity"):
+    #: the words of a `ready` refused as not yet steady name it.
+    unsteady: str | None = None
     phase_index: int = 0
     phase_started: float = 0.0
     attempts: int = 0

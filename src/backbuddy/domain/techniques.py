@@ -233,6 +233,10 @@ class Technique(_Model):
     video: VideoNeeds = VideoNeeds()
     primary_measure: str
     checks: tuple[Check, ...]
+    #: Seconds (camera clock) the set-up checks must pass in a row, seen frame after frame,
+    #: before the step counts as done, by the camera or by the pair's `ready`: one lucky frame
+    #: of a reading that flickers across its limit is not a position (red team, session 13).
+    checks_hold_s: float = Field(default=1.0, ge=0.3, le=5.0)
     setup: tuple[SetupStep, ...] = Field(min_length=1)
     phases: tuple[Phase, ...] = Field(min_length=1)
     limits: Limits

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 import page_replay  # noqa: E402
+from session_strategies import CAMERA_SET_UP  # noqa: E402
 
 HELD = (
     ROOT
@@ -75,7 +76,7 @@ def _to_the_move(hug: tech.Technique, recorded: tuple[Pose, ...]) -> tuple[list,
     taken = NOW - timedelta(minutes=10)
     screened = ScreeningResult(hug.id, "clear", (), taken, taken + timedelta(hours=2))
     state = session.new_session(hug, screened, None)
-    for event in (Begin(0.0, at=NOW, camera=True), Pose(0.4), Ready(0.5), Pose(0.9), Ready(1.0)):
+    for event in (Begin(0.0, at=NOW, camera=True), *CAMERA_SET_UP):
         state, _ = session.step(state, event)
     end = recorded[-1].t
     said = []
