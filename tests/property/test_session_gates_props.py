@@ -63,7 +63,11 @@ def check_set_up_step(s: Step, held: HeldChecks) -> None:
             assert (s.cues[0].reason or "").startswith("not_ready:")
             failing = [c for c in step.checks if last is not None and c in last.failing]
             named = (
-                last is not None and last.tracked and last.placement_ok and not last.camera_moved
+                last is not None
+                and s.event.t - last.t <= s.before.stale_after  # a stale frame names nothing
+                and last.tracked
+                and last.placement_ok
+                and not last.camera_moved
             )
             if failing and named and last.identity == "receiver":
                 assert s.cues[0].reason == f"not_ready:{failing[0]}"

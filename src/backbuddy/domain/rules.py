@@ -13,7 +13,13 @@ from backbuddy.domain import wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.events import SYMPTOMS, Pose
 from backbuddy.domain.state import POSE_STALE_MIN_S, EndReason, SessionState, replace
-from backbuddy.domain.techniques import RATE_TOLERANCE, Caution, Limits
+from backbuddy.domain.techniques import (
+    RATE_MIN_SPAN_S,
+    RATE_TOLERANCE,
+    RATE_WINDOW_S,
+    Caution,
+    Limits,
+)
 
 __all__ = ["SYMPTOMS"]
 
@@ -107,12 +113,20 @@ def slow_on_average(state: SessionState) -> bool:
     the words when the camera layer shut its placement gate: a page delivering its poses in
     bursts (two 33 ms apart, then 170 ms without) has a median period of 30 a second while the
     gate counts 10 and shuts for it, not for where the camera stands (a recorded page walk,
-    tests/unit/web/test_page_people_held.py)."""
+    tests/unit/web/test_page_people_held.py). Counted over the gate's own window
+    (`RATE_WINDOW_S`): over the latest 6 frames only, a rate the gate counted too low was read
+    as enough, and the pair was told to move the camera (red team, session 13,
+    tests/property/test_rate_agreement_props.py)."""
     need = state.technique.video.min_fps
     times = state.frame_times
-    if need <= 0 or len(times) < 2 or times[-1] <= times[0]:
+    if need <= 0 or len(times) < 2:
         return False
-    return (len(times) - 1) / (times[-1] - times[0]) < need * RATE_TOLERANCE
+    last = times[-1]
+    window = [x for x in times if last - x <= RATE_WINDOW_S + 1e-9]
+    span = last - window[0]
+    if span < RATE_MIN_SPAN_S - 1e-9:  # not yet read (as the gate: it reads no rate yet)
+        return False
+    return (len(window) - 1) / span < need * RATE_TOLERANCE
 
 
 def beyond_range(pose: Pose, limits: Limits) -> bool:

@@ -186,6 +186,11 @@ class PlacementRegion(_Model):
 #: A measured frame rate this share of `VideoNeeds.min_fps` meets it (a dropped frame now and
 #: then): the camera layer's gate and the engine read the rate against the same figure.
 RATE_TOLERANCE = 0.95
+#: The frame rate the speed watch gets is the frames counted over the latest this many seconds
+#: (an average, as bursty delivery leaves the gaps it leaves), read once they span at least
+#: `RATE_MIN_SPAN_S`: the camera layer's placement gate and the engine read it alike.
+RATE_WINDOW_S = 2.0
+RATE_MIN_SPAN_S = 1.0 / 3.0
 
 
 class VideoNeeds(_Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -74,6 +75,27 @@ def test_hello_replay_state_then_stop_halts(client: TestClient) -> None:
         cues = until(ws, lambda m: m["type"] == "cues" and m.get("ref") == "p1")
         assert cues["cues"][0]["kind"] == "halt"
         assert until(ws, lambda m: m["type"] == "state")["mode"] == "halted"
+
+
+def held_in_view(ws: WebSocketTestSession, frames: Any, seconds: float = 1.2) -> None:
+    """Set-up in front of the camera: frames 20 a second for `seconds` (the position held
+    for the technique's `checks_hold_s`: the camera confirms the receiver's step), then the
+    pair's `ready` for the assistant's, again after more frames while it is refused as not
+    yet held (a loaded machine answers frames late: a gap restarts the hold)."""
+    deadline = time.monotonic() + 15
+    end = time.monotonic() + seconds
+    for n in itertools.count():
+        while time.monotonic() < end:
+            ws.send_bytes(next(frames))
+            until(ws, lambda m: m["type"] == "frame")
+            time.sleep(0.05)
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"h{n}"})
+        answer = until(ws, lambda m, n=n: m.get("ref") == f"h{n}")
+        refused = [c for c in answer["cues"] if (c.get("reason") or "").startswith("not_ready")]
+        if not refused:
+            return
+        assert time.monotonic() < deadline, refused
+        end = time.monotonic() + 0.4
 
 
 @pytest.mark.parametrize(
