@@ -53,7 +53,7 @@ def frame_times(pattern: list[tuple[int, float, float]], until: float) -> list[f
                 times.append(round(t, 4))
                 t += spacing
             t += gap
-    return sorted(set(x for x in times if x < until))
+    return sorted({x for x in times if x < until})
 
 
 @settings(max_examples=examples(60), deadline=None)

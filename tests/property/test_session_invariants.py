@@ -31,7 +31,7 @@ from backbuddy.domain.errors import (
     ScreeningRequired,
     TransitionNotAllowed,
 )
-from backbuddy.domain.events import SYMPTOMS, Begin, Pop, Pose, Ready, Sensation, Stop, Tick
+from backbuddy.domain.events import SYMPTOMS, Begin, Pop, Pose, Sensation, Stop, Tick
 from backbuddy.domain.rules import GIVEN_BACK_MAX, HALT_ON_SPEED_PHASES, MOVEMENT_PHASES
 from backbuddy.domain.state import I4_PAUSE_S, POSE_STALE_MAX_S
 from backbuddy.domain.techniques import RATE_TOLERANCE

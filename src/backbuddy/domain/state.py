@@ -7,8 +7,8 @@ an import-linter contract refuses any cycle. Pure data plus a few read-only view
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from bisect import bisect_left
+from dataclasses import dataclass
 from statistics import median
 from typing import TYPE_CHECKING, Any, Literal
 

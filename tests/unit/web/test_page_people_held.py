@@ -27,7 +27,7 @@ from pathlib import Path
 
 from backbuddy.domain import session, wording
 from backbuddy.domain import techniques as tech
-from backbuddy.domain.events import Begin, Pose, Ready, Tick
+from backbuddy.domain.events import Begin, Pose, Tick
 from backbuddy.domain.screening import ScreeningResult
 
 ROOT = Path(__file__).resolve().parents[3]
