@@ -165,6 +165,8 @@ def camera_gate(state: SessionState, t: float) -> tuple[str, str] | None:
         return "camera_not_ready", wording.HELD_MOVING
     if not last.checks_ok:
         return "camera_not_ready", _held_words(state, last)
+    if not checks_held(state, last.t):  # one lucky frame among failing ones is no position
+        return "camera_not_ready", _unsteady_words(state)
     return None
 
 

@@ -211,7 +211,8 @@ def _advance_setup(state: SessionState, event: Event) -> tuple[SessionState, tup
         since = state.checks_since if kept else None
         new = replace(state, setup_index=state.setup_index + 1, checks_since=since)
         return new, (rules.setup_cue(new),)
-    return rules.enter_phase(replace(state, mode="attempt", checks_since=None), 0, t)
+    # The attempt watches the last step's checks: their hold goes on into it (`camera_gate`).
+    return rules.enter_phase(replace(state, mode="attempt"), 0, t)
 
 
 def _setup_pose(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
@@ -238,7 +239,7 @@ def _attempt_tick(state: SessionState, event: Event) -> tuple[SessionState, tupl
 def _attempt_pose(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
     """Watch the frame against the current phase first; then let time move the phases on."""
     assert isinstance(event, Pose)
-    state, cues = rules.watch(seen(state, event), event)
+    state, cues = rules.watch(rules.hold_checks(state, seen(state, event), event), event)
     if state.mode != "attempt":
         return state, cues
     state, more = _advance_due(state, event.t)

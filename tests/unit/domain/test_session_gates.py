@@ -138,6 +138,19 @@ def test_the_assistant_s_step_needs_ready_and_the_receiver_s_checks_held(start, 
     assert said.kinds == ["pace", "say"]
 
 
+def test_the_move_waits_for_the_checks_to_hold_not_one_lucky_frame(start, hug):
+    """I3 at the move: the arms flickered out of position all through the breath in, and the
+    one frame before the move passed: no move, a pause naming the check (red team, 13)."""
+    pair = start(camera=True)
+    flicker = Pose(0, checks_ok=False, failing=("arms_crossed",))
+    said = pair.wait_until(4.9, flicker) + pair.send(Pose(4.95), Tick(5.0))
+    assert said.of("move") == []
+    assert said[-1].kind == "pause"
+    assert said[-1].reason == "camera_not_ready"
+    assert said[-1].text == wording.not_steady(hug.check("arms_crossed").text, 1.0)
+    assert pair.state.attempts == 0
+
+
 def test_a_gap_between_frames_restarts_the_hold(start):
     """The position was not seen all along: frames 0.5 s apart (over the stale limit)."""
     pair = start(camera=True, setup=False)
