@@ -27,8 +27,8 @@ from .test_socket import held_in_view, opening, still, until
 def _to_movement(ws: Any, live: Any, frames: Any) -> None:
     """Set-up steps confirmed with the camera watching, then frames until the move cue."""
     held_in_view(ws, frames)
-    live.t0 -= 3.8  # skip most of the 4 s breathe-in
-    deadline = time.monotonic() + 5
+    live.t0 -= 2.5  # skip part of the breathe-in (the frames after it hold the checks 1 s)
+    deadline = time.monotonic() + 8
     while time.monotonic() < deadline:
         ws.send_bytes(next(frames))
         msg = until(ws, lambda m: m["type"] in ("frame", "cues"))
