@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from session_strategies import TECHNIQUES, event_sequences, examples, replay, start
+from session_strategies import TECHNIQUES, Step, event_sequences, examples, replay, start
 
 from backbuddy.domain import wording
 from backbuddy.domain.events import Pose, Ready, Resume, Tick, Voice
@@ -26,44 +26,94 @@ EXAMPLES = examples(600)
 @given(technique_ids, outcomes, event_sequences(camera=True))
 def test_set_up_moves_on_only_with_the_camera_s_agreement(tid, outcome, events):
     """Issue 11: in camera mode a `ready` against a failing (or unseen) position is refused
-    with one cue naming why; a step only the pair can confirm never moves on by itself."""
+    with one cue naming why; a step only the pair can confirm never moves on by itself; and
+    (red team, session 13) a step moves on only once its checks have passed on every frame,
+    none further apart than the stale limit, for the technique's `checks_hold_s`."""
+    held = HeldChecks()
     for s in replay(start(tid, outcome), events):
-        if s.before.mode != "setup":
-            continue
-        step = s.before.technique.setup[s.before.setup_index]
-        moved_on = s.after.mode != "setup" or s.after.setup_index != s.before.setup_index
-        if isinstance(s.event, Ready):
-            last = s.before.last_pose
-            fine = (
+        held.see_pose(s)
+        if s.before.mode == "setup":
+            check_set_up_step(s, held)
+        held.see_modes(s)
+
+
+def check_set_up_step(s: Step, held: HeldChecks) -> None:
+    """Issue 11 and red team, session 13: one set-up step against the camera's view, and the
+    checks held on every frame for `checks_hold_s` (the oracle: `HeldChecks`)."""
+    step = s.before.technique.setup[s.before.setup_index]
+    moved_on = s.after.mode != "setup" or s.after.setup_index != s.before.setup_index
+    if isinstance(s.event, Ready):
+        last = s.before.last_pose
+        fine = (
+            last is not None
+            and s.event.t - last.t <= s.before.stale_after
+            and last.tracked
+            and last.checks_ok
+            and last.identity == "receiver"
+            and last.placement_ok
+            and not last.camera_moved
+            and (not step.checks or held.held(last.t, s.before.technique.checks_hold_s))
+        )
+        if fine:
+            assert moved_on
+        else:
+            assert not moved_on
+            assert len(s.cues) == 1
+            assert s.cues[0].kind == "say"
+            assert (s.cues[0].reason or "").startswith("not_ready:")
+            failing = [c for c in step.checks if last is not None and c in last.failing]
+            named = (
                 last is not None
-                and s.event.t - last.t <= s.before.stale_after
+                and s.event.t - last.t <= s.before.stale_after  # a stale frame names nothing
                 and last.tracked
-                and last.checks_ok
-                and last.identity == "receiver"
                 and last.placement_ok
                 and not last.camera_moved
             )
-            if fine:
-                assert moved_on
-            else:
-                assert not moved_on
-                assert len(s.cues) == 1
-                assert s.cues[0].kind == "say"
-                assert (s.cues[0].reason or "").startswith("not_ready:")
-                failing = [c for c in step.checks if last is not None and c in last.failing]
-                named = (
-                    last is not None
-                    and last.tracked
-                    and last.placement_ok
-                    and not last.camera_moved
-                )
-                if failing and named and last.identity == "receiver":
-                    assert s.cues[0].reason == f"not_ready:{failing[0]}"
-        elif isinstance(s.event, Pose) and moved_on:
-            assert step.confirm == "camera", "only the pair can confirm this step"
-            assert s.event.tracked
-            assert s.event.checks_ok
-            assert s.event.identity == "receiver"
+            if failing and named and last.identity == "receiver":
+                assert s.cues[0].reason == f"not_ready:{failing[0]}"
+    elif isinstance(s.event, Pose) and moved_on:
+        assert step.confirm == "camera", "only the pair can confirm this step"
+        assert s.event.tracked
+        assert s.event.checks_ok
+        assert s.event.identity == "receiver"
+        assert held.held(s.event.t, s.before.technique.checks_hold_s)
+
+
+class HeldChecks:
+    """The oracle for "the set-up checks held" (red team, session 13), from the stream alone:
+    the good frames (tracked, the receiver, checks passing) seen in set-up since its latest
+    entry or a step whose checks are new, each within the stale limit of the one before."""
+
+    def __init__(self) -> None:
+        self.run: list[float] = []  # times of the latest unbroken run of good frames
+
+    def see_modes(self, s: Step) -> None:
+        """After the event: leaving set-up, or a step with new checks, ends the run."""
+        before, after = s.before, s.after
+        if after.mode != "setup" or before.mode != "setup":
+            self.run = []
+            return
+        new = after.technique.setup[after.setup_index].checks
+        old = before.technique.setup[before.setup_index].checks
+        if after.setup_index != before.setup_index and not set(new) <= set(old):
+            self.run = []
+
+    def see_pose(self, s: Step) -> None:
+        """A frame in set-up: a good one extends the run (unless after a gap), a bad one
+        ends it."""
+        before, e = s.before, s.event
+        if not isinstance(e, Pose) or before.mode != "setup":
+            return
+        good = e.tracked and e.checks_ok and e.identity == "receiver"
+        if not good:
+            self.run = []
+        elif self.run and e.t - self.run[-1] > before.stale_after:
+            self.run = [e.t]
+        elif not self.run or e.t > self.run[-1]:
+            self.run.append(e.t)
+
+    def held(self, t: float, hold_s: float) -> bool:
+        return bool(self.run) and t - self.run[0] >= hold_s - 1e-9
 
 
 @settings(max_examples=EXAMPLES)

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from session_strategies import (
+    CAMERA_SET_UP,
     NOW,
     TECHNIQUES,
     any_frames,
@@ -30,7 +31,7 @@ from backbuddy.domain.errors import (
     ScreeningRequired,
     TransitionNotAllowed,
 )
-from backbuddy.domain.events import SYMPTOMS, Begin, Pop, Pose, Ready, Sensation, Stop, Tick
+from backbuddy.domain.events import SYMPTOMS, Begin, Pop, Pose, Sensation, Stop, Tick
 from backbuddy.domain.rules import GIVEN_BACK_MAX, HALT_ON_SPEED_PHASES, MOVEMENT_PHASES
 from backbuddy.domain.state import I4_PAUSE_S, POSE_STALE_MAX_S
 from backbuddy.domain.techniques import RATE_TOLERANCE
@@ -171,7 +172,7 @@ def test_i3_the_move_gate_lets_through_exactly_a_fresh_good_view(
     the checks passing, from a camera sending at least the technique's minimum frames a
     second (`video.min_fps`); otherwise a pause, and the attempt is not counted."""
     state = start(tid, outcome)
-    setup = [Begin(0.0, at=NOW, camera=True), Pose(0.4), Ready(0.5), Pose(0.9), Ready(1.0)]
+    setup = [Begin(0.0, at=NOW, camera=True), *CAMERA_SET_UP]
     quiet = [Pose(round(1.0 + k / fps, 4)) for k in range(1, 4 * fps)]  # good frames to t≈5
     move_at = 1.0 + state.technique.phases[0].seconds
     last = Pose(round(move_at - age, 4), **frame)

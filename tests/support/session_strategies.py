@@ -190,6 +190,12 @@ any_frames = st.builds(
 )
 
 
+#: Set-up in front of the camera, t=0 to 1: the position held a second at 15 frames/s (the
+#: technique's `checks_hold_s`), so the camera confirms the receiver's step, then the pair's
+#: `ready` the assistant's.
+CAMERA_SET_UP: tuple[Event, ...] = (*(Pose(round(k / 15, 4)) for k in range(16)), Ready(1.0))
+
+
 @st.composite
 def event_sequences(draw: st.DrawFn, camera: bool | None = None) -> list[Event]:
     use_camera = draw(st.booleans()) if camera is None else camera
@@ -200,8 +206,8 @@ def event_sequences(draw: st.DrawFn, camera: bool | None = None) -> list[Event]:
     raw: list[Event] = [Begin(0.0, at=NOW, camera=use_camera)]
     t = 0.0
     if draw(st.integers(0, 4)):  # usually the pair confirms both set-up steps
-        if use_camera:  # in front of the camera, each `ready` with the receiver in view
-            raw += [Pose(0.4), Ready(0.5), Pose(0.9), Ready(1.0)]
+        if use_camera:  # in front of the camera: the position held a second, then `ready`
+            raw += list(CAMERA_SET_UP)
         else:
             raw += [Ready(0.5), Ready(1.0)]
         t = 1.0 + draw(leads)

@@ -13,12 +13,16 @@ from backbuddy.domain import wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.events import SYMPTOMS, Pose
 from backbuddy.domain.state import POSE_STALE_MIN_S, EndReason, SessionState, replace
-from backbuddy.domain.techniques import RATE_TOLERANCE, Caution, Limits
+from backbuddy.domain.techniques import (
+    RATE_MIN_SPAN_S,
+    RATE_TOLERANCE,
+    RATE_WINDOW_S,
+    Caution,
+    Limits,
+)
 
 __all__ = ["SYMPTOMS"]
 
-#: A setup step the camera confirms counts as done once its checks have passed this long.
-CHECKS_HOLD_S = 1.0
 #: A movement phase whose start is further behind the event being handled than this is
 #: not entered with a move cue: the guide fell behind (no tick came).
 LATE_S = POSE_STALE_MIN_S
@@ -109,12 +113,20 @@ def slow_on_average(state: SessionState) -> bool:
     the words when the camera layer shut its placement gate: a page delivering its poses in
     bursts (two 33 ms apart, then 170 ms without) has a median period of 30 a second while the
     gate counts 10 and shuts for it, not for where the camera stands (a recorded page walk,
-    tests/unit/web/test_page_people_held.py)."""
+    tests/unit/web/test_page_people_held.py). Counted over the gate's own window
+    (`RATE_WINDOW_S`): over the latest 6 frames only, a rate the gate counted too low was read
+    as enough, and the pair was told to move the camera (red team, session 13,
+    tests/property/test_rate_agreement_props.py)."""
     need = state.technique.video.min_fps
     times = state.frame_times
-    if need <= 0 or len(times) < 2 or times[-1] <= times[0]:
+    if need <= 0 or len(times) < 2:
         return False
-    return (len(times) - 1) / (times[-1] - times[0]) < need * RATE_TOLERANCE
+    last = times[-1]
+    window = [x for x in times if last - x <= RATE_WINDOW_S + 1e-9]
+    span = last - window[0]
+    if span < RATE_MIN_SPAN_S - 1e-9:  # not yet read (as the gate: it reads no rate yet)
+        return False
+    return (len(window) - 1) / span < need * RATE_TOLERANCE
 
 
 def beyond_range(pose: Pose, limits: Limits) -> bool:
@@ -153,6 +165,8 @@ def camera_gate(state: SessionState, t: float) -> tuple[str, str] | None:
         return "camera_not_ready", wording.HELD_MOVING
     if not last.checks_ok:
         return "camera_not_ready", _held_words(state, last)
+    if not checks_held(state, last.t):  # one lucky frame among failing ones is no position
+        return "camera_not_ready", _unsteady_words(state)
     return None
 
 
@@ -191,12 +205,51 @@ def ready_refusal(state: SessionState, t: float) -> Cue | None:
     if not last.placement_ok:
         return Cue(t, "say", wording.PLACEMENT, reason="not_ready:placement")
     if last.checks_ok:
-        return None
+        if checks_held(state, last.t):
+            return None
+        return Cue(t, "say", _unsteady_words(state), reason="not_ready:steady")
     failing = [c for c in checks if c in last.failing]
     if not failing:  # the camera layer did not say which: say what we know
         return Cue(t, "say", wording.NOT_READY_POSITION, reason="not_ready:checks")
     text = wording.not_passing(state.technique.check(failing[0]).text)
     return Cue(t, "say", text, reason=f"not_ready:{failing[0]}")
+
+
+def hold_checks(before: SessionState, state: SessionState, pose: Pose) -> SessionState:
+    """Since when the set-up checks have passed on every frame (`checks_since`), and what
+    broke that last (`unsteady`): a frame unseen, unsure of who it is, or failing a check
+    ends the hold, and so does a gap between frames longer than the stale limit (the camera
+    did not see the position all along). `state` is `before` with `pose` seen."""
+    if not pose.tracked:
+        return replace(state, checks_since=None, unsteady="unseen")
+    if pose.identity != "receiver":
+        return replace(state, checks_since=None, unsteady="identity")
+    if not pose.checks_ok:
+        failing = [c for c in state.current_checks() if c in pose.failing]
+        return replace(state, checks_since=None, unsteady=failing[0] if failing else "checks")
+    last = before.last_pose
+    if last is not None and pose.t - last.t > before.stale_after:
+        return replace(state, checks_since=pose.t, unsteady="unseen")
+    if state.checks_since is None:
+        return replace(state, checks_since=pose.t)
+    return state
+
+
+def checks_held(state: SessionState, t: float) -> bool:
+    """Have the set-up checks passed frame after frame for the technique's `checks_hold_s`
+    by camera time `t`?"""
+    since = state.checks_since
+    return since is not None and t - since >= state.technique.checks_hold_s
+
+
+def _unsteady_words(state: SessionState) -> str:
+    """A `ready` refused while the checks pass but have not held long: what broke them last."""
+    what = state.unsteady
+    known = {c.id: c.text for c in state.technique.checks}
+    hold = state.technique.checks_hold_s
+    if what in known:
+        return wording.not_steady(known[what], hold)
+    return wording.not_steady(None, hold)
 
 
 def resume_refusal(state: SessionState, t: float) -> Cue | None:

@@ -25,13 +25,12 @@ from backbuddy.domain.errors import (
     TransitionNotAllowed,
 )
 from backbuddy.domain.events import Begin, End, Event, Pop, Pose, Ready, Sensation, Stop, Voice
-from backbuddy.domain.rules import CHECKS_HOLD_S, MOVEMENT_PHASES
+from backbuddy.domain.rules import MOVEMENT_PHASES
 from backbuddy.domain.screening import ScreeningResult
 from backbuddy.domain.state import MODES, EndReason, Mode, SessionState, replace, seen
 from backbuddy.domain.techniques import Limits, Technique
 
 __all__ = [
-    "CHECKS_HOLD_S",
     "MODES",
     "MOVEMENT_PHASES",
     "EndReason",
@@ -204,26 +203,30 @@ def _advance_setup(state: SessionState, event: Event) -> tuple[SessionState, tup
         refused = rules.ready_refusal(state, t)
         if refused is not None:
             return state, (refused,)
-    if state.setup_index + 1 < len(state.technique.setup):
-        new = replace(state, setup_index=state.setup_index + 1, checks_since=None)
+    setup = state.technique.setup
+    if state.setup_index + 1 < len(setup):
+        # The next step's checks among this one's (the receiver keeps the position): the
+        # frames that held them count on; other checks start their hold afresh.
+        kept = set(setup[state.setup_index + 1].checks) <= set(setup[state.setup_index].checks)
+        since = state.checks_since if kept else None
+        new = replace(state, setup_index=state.setup_index + 1, checks_since=since)
         return new, (rules.setup_cue(new),)
-    return rules.enter_phase(replace(state, mode="attempt", checks_since=None), 0, t)
+    # The attempt watches the last step's checks: their hold goes on into it (`camera_gate`).
+    return rules.enter_phase(replace(state, mode="attempt"), 0, t)
 
 
 def _setup_pose(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
-    """A step the camera can confirm moves on once its checks have held for CHECKS_HOLD_S;
-    a step only the pair can confirm (`confirm: pair`) waits for `ready`."""
+    """The step's checks are held frame after frame (`rules.hold_checks`); a step the camera
+    can confirm moves on once they have held for the technique's `checks_hold_s`, a step
+    only the pair can confirm (`confirm: pair`) waits for `ready` (refused until then)."""
     assert isinstance(event, Pose)
-    state = seen(state, event)
     step = state.technique.setup[state.setup_index]
-    if not step.checks or step.confirm != "camera":
-        return state, ()
-    if not (event.tracked and event.checks_ok and event.identity == "receiver"):
-        return replace(state, checks_since=None), ()
-    since = event.t if state.checks_since is None else state.checks_since
-    if event.t - since >= CHECKS_HOLD_S:
+    if not step.checks:
+        return seen(state, event), ()
+    state = rules.hold_checks(state, seen(state, event), event)
+    if step.confirm == "camera" and rules.checks_held(state, event.t):
         return _advance_setup(state, event)
-    return replace(state, checks_since=since), ()
+    return state, ()
 
 
 def _attempt_tick(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
@@ -236,7 +239,7 @@ def _attempt_tick(state: SessionState, event: Event) -> tuple[SessionState, tupl
 def _attempt_pose(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
     """Watch the frame against the current phase first; then let time move the phases on."""
     assert isinstance(event, Pose)
-    state, cues = rules.watch(seen(state, event), event)
+    state, cues = rules.watch(rules.hold_checks(state, seen(state, event), event), event)
     if state.mode != "attempt":
         return state, cues
     state, more = _advance_due(state, event.t)

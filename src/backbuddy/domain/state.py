@@ -7,13 +7,14 @@ an import-linter contract refuses any cycle. Pure data plus a few read-only view
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_left
 from dataclasses import dataclass
 from statistics import median
 from typing import TYPE_CHECKING, Any, Literal
 
 from backbuddy.domain.events import Pose
 from backbuddy.domain.screening import ScreeningResult
-from backbuddy.domain.techniques import Limits, Technique
+from backbuddy.domain.techniques import RATE_WINDOW_S, Limits, Technique
 
 Mode = Literal["idle", "setup", "attempt", "paused", "halted", "ended"]
 MODES: tuple[Mode, ...] = ("idle", "setup", "attempt", "paused", "halted", "ended")
@@ -32,6 +33,10 @@ POSE_STALE_MAX_S = I4_PAUSE_S - TICK_ALLOWANCE_S
 STALE_FRAMES = 3
 #: The frame period is the median of this many latest intervals between pose events.
 FRAME_INTERVALS = 5
+#: At most this many pose times are kept: the latest `RATE_WINDOW_S` of them (for the rate
+#: counted as the placement gate counts it, `rules.slow_on_average`), and never fewer than
+#: FRAME_INTERVALS + 1.
+MAX_FRAME_TIMES = 256
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,9 @@ class SessionState:
     camera: bool = False
     setup_index: int = 0
     checks_since: float | None = None
+    #: What broke the set-up checks' hold last (a check id, or "unseen", "identity"):
+    #: the words of a `ready` refused as not yet steady name it.
+    unsteady: str | None = None
     phase_index: int = 0
     phase_started: float = 0.0
     attempts: int = 0
@@ -80,7 +88,7 @@ class SessionState:
     @property
     def frame_period(self) -> float | None:
         """The camera's measured frame period (s): median of the latest intervals, or None."""
-        times = self.frame_times
+        times = self.frame_times[-(FRAME_INTERVALS + 1) :]
         if len(times) < 2:
             return None
         return median(b - a for a, b in zip(times, times[1:], strict=False))
@@ -133,5 +141,13 @@ def seen(state: SessionState, pose: Pose) -> SessionState:
     """The state with `pose` as the latest frame, its time counted for the frame period."""
     times = state.frame_times
     if not times or pose.t > times[-1]:
-        times = (*times, pose.t)[-(FRAME_INTERVALS + 1) :]
+        # The times within RATE_WINDOW_S of this one (as the placement gate keeps them: its
+        # subtraction and comparison), and the latest FRAME_INTERVALS + 1 whatever their age.
+        first = bisect_left(times, pose.t - RATE_WINDOW_S - 1e-6)
+        while first > 0 and pose.t - times[first - 1] <= RATE_WINDOW_S + 1e-9:
+            first -= 1
+        while first < len(times) and pose.t - times[first] > RATE_WINDOW_S + 1e-9:
+            first += 1
+        keep = max(0, min(first, len(times) - FRAME_INTERVALS), len(times) + 1 - MAX_FRAME_TIMES)
+        times = (*times[keep:], pose.t)
     return replace(state, last_pose=pose, camera=True, frame_times=times)

@@ -190,6 +190,11 @@ class PlacementRegion(_Model):
 #: A measured frame rate this share of `VideoNeeds.min_fps` meets it (a dropped frame now and
 #: then): the camera layer's gate and the engine read the rate against the same figure.
 RATE_TOLERANCE = 0.95
+#: The frame rate the speed watch gets is the frames counted over the latest this many seconds
+#: (an average, as bursty delivery leaves the gaps it leaves), read once they span at least
+#: `RATE_MIN_SPAN_S`: the camera layer's placement gate and the engine read it alike.
+RATE_WINDOW_S = 2.0
+RATE_MIN_SPAN_S = 1.0 / 3.0
 
 
 class VideoNeeds(_Model):
@@ -237,6 +242,10 @@ class Technique(_Model):
     video: VideoNeeds = VideoNeeds()
     primary_measure: str
     checks: tuple[Check, ...]
+    #: Seconds (camera clock) the set-up checks must pass in a row, seen frame after frame,
+    #: before the step counts as done, by the camera or by the pair's `ready`: one lucky frame
+    #: of a reading that flickers across its limit is not a position (red team, session 13).
+    checks_hold_s: float = Field(default=1.0, ge=0.3, le=5.0)
     setup: tuple[SetupStep, ...] = Field(min_length=1)
     phases: tuple[Phase, ...] = Field(min_length=1)
     limits: Limits

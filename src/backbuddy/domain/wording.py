@@ -161,6 +161,17 @@ def held_for(check_text: str) -> str:
     return f"Waiting: the camera does not see '{check_text}' passing; nothing moves yet."
 
 
+def not_steady(check_text: str | None, hold_s: float) -> str:
+    """A refused `ready`: the checks pass now, but not yet for `hold_s` seconds in a row."""
+    span = "a second" if hold_s == 1 else f"{hold_s:g} seconds"
+    if check_text is None:
+        return f"Nearly: hold the position. The camera needs to see it for {span} in a row first."
+    return (
+        f"Nearly: hold the position. '{check_text}' passed only a moment ago; the camera "
+        f"needs to see it for {span} in a row."
+    )
+
+
 def not_passing(check_text: str) -> str:
     """A refused `ready`: which set-up check the camera does not see passing."""
     return f"Not yet: '{check_text}' is not passing."

@@ -36,7 +36,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backbuddy.domain.techniques import RATE_TOLERANCE, PlacementRegion, VideoNeeds
+from backbuddy.domain.techniques import (
+    RATE_MIN_SPAN_S,
+    RATE_TOLERANCE,
+    RATE_WINDOW_S,
+    PlacementRegion,
+    VideoNeeds,
+)
 from backbuddy.motion import frame_time
 from backbuddy.motion.landmarks import BoolArray, FloatArray
 from backbuddy.motion.placement import View
@@ -50,9 +56,9 @@ MIN_STILL_S = 1.0 / 3.0
 ENTER_MARGIN_DEG = 2.0
 #: …and this far outside it to close an open gate.
 EXIT_MARGIN_DEG = 3.0
-#: Seconds of frames over which the frame rate is read, and the least span that reads it.
-RATE_WINDOW_S = 2.0
-RATE_MIN_SPAN_S = MIN_STILL_S
+#: Seconds of frames over which the frame rate is read, and the least span that reads it
+#: (`techniques.RATE_WINDOW_S`, `RATE_MIN_SPAN_S`: the engine reads it alike).
+assert RATE_MIN_SPAN_S == MIN_STILL_S
 #: From this many frames at once (a clip read whole) the rate is read in array form.
 RATE_ARRAY_MIN = 16
 

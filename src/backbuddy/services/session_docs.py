@@ -52,11 +52,15 @@ MODE_NOTES: Mapping[str, tuple[str, str]] = {
     "setup": (
         "The pair gets into position, one set-up step at a time, each with the "
         "receiver's and the assistant's part. `ready` moves on; in camera mode a step the "
-        "camera can confirm also moves on once its checks have passed for 1 s, while a "
-        "step only the pair can confirm (`confirm: pair`, the assistant's) waits for "
-        "`ready`. In camera mode a `ready` while the receiver is unseen, unsure or "
-        "failing a check is refused with one `say` cue naming why (reason "
-        "`not_ready:<check id>`, `not_ready:tracking`, …). The last step starts "
+        "camera can confirm also moves on once its checks have passed on every frame for "
+        "the technique's `checks_hold_s` (1 s, camera clock; a gap between frames over "
+        "the stale limit starts it again), while a step only the pair can confirm "
+        "(`confirm: pair`, the assistant's) waits for `ready`. In camera mode a `ready` "
+        "while the receiver is unseen, unsure or failing a check is refused with one "
+        "`say` cue naming why (reason `not_ready:<check id>`, `not_ready:tracking`, …), "
+        "and so is one before the checks have held for `checks_hold_s` "
+        "(`not_ready:steady`, naming the check that last flickered): one lucky frame of a "
+        "reading that flickers across its limit is not a position. The last step starts "
         "attempt 1. No move cue; a voice changes nothing.",
         "I2, I3",
     ),

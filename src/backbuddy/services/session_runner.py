@@ -49,7 +49,7 @@ UNRECORDABLE = (
 
 #: What a pose changes in the state by being seen: the last pose and its timing
 #: (`session.seen`), and since when the set-up checks have held.
-_SEEN = ("t", "last_pose", "frame_times", "checks_since")
+_SEEN = ("t", "last_pose", "frame_times", "checks_since", "unsteady")
 
 _STATUS: dict[str, SessionEnd] = {
     "completed": "completed",

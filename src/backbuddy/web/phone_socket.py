@@ -173,8 +173,8 @@ class PhoneConnection(Connection):
 
     async def _on_event(self, message: schemas.EventIn) -> None:
         kind = message.event.get("event")
-        if kind not in PHONE_EVENTS:
+        if not isinstance(kind, str) or kind not in PHONE_EVENTS:
             raise ProtocolViolation(
-                "unknown_event", f"the phone page may send stop only, not {kind!r}"
+                "unknown_event", f"the phone page may send stop only, not {kind!r:.40}"
             )
         await super()._on_event(message)

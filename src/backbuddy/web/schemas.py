@@ -12,11 +12,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backbuddy.web.page_events import PAGE_FIELDS
+
 PROTOCOL_VERSION: Literal[1] = 1
-#: Event kinds a page may send; begin, tick and pose come from the server only.
-PAGE_EVENTS: frozenset[str] = frozenset(
-    {"ready", "stop", "sensation", "resistance", "pop", "resume", "end"}
-)
+#: Event kinds a page may send; begin, tick, pose and voice come from the server only. The
+#: fields it may set in each: `page_events.PAGE_FIELDS`.
+PAGE_EVENTS: frozenset[str] = frozenset(PAGE_FIELDS)
 ErrorCode = Literal[
     "bad_message",
     "bad_version",

@@ -33,7 +33,7 @@ from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as ev
 from backbuddy.domain import wording
 from backbuddy.domain.errors import EventError, StoreError, TransitionNotAllowed
-from backbuddy.web import page_landmarks, page_pose, schemas
+from backbuddy.web import page_events, page_landmarks, page_pose, schemas
 from backbuddy.web.audio_in import MAX_AUDIO_SAMPLES, is_audio
 from backbuddy.web.audio_socket import AudioFlooded, AudioStream
 from backbuddy.web.ears import Ears
@@ -446,23 +446,14 @@ class Connection:
     async def _on_event(self, message: schemas.EventIn) -> None:
         """Every page event goes to the engine, even after the end: the engine decides (I8)."""
         kind = message.event.get("event")
-        if kind not in schemas.PAGE_EVENTS:
+        if not isinstance(kind, str) or kind not in schemas.PAGE_EVENTS:
             known = ", ".join(sorted(schemas.PAGE_EVENTS))
             raise ProtocolViolation(
-                "unknown_event", f"unknown event {kind!r}; a page may send {known}"
+                "unknown_event", f"unknown event {kind!r:.40}; a page may send {known}"
             )
-        if "t" in message.event:
-            raise ProtocolViolation("bad_message", "events carry no 't': the server keeps time")
-        if "why" in message.event:
-            raise ProtocolViolation(
-                "bad_message", "an 'end' carries no 'why': only the server ends for a screening"
-            )
-        if "elsewhere" in message.event:
-            raise ProtocolViolation(
-                "bad_message",
-                "a 'sensation' carries no 'elsewhere': only the server steps a symptom felt "
-                "in another session",
-            )
+        refused = page_events.refusal(message.event)
+        if refused is not None:
+            raise ProtocolViolation("bad_message", refused)
         live = self.live
         async with live.lock:
             try:

@@ -149,8 +149,9 @@ def new_pair(
     if not begun:
         return pair
     pair.send(Begin(0.0, at=NOW, camera=camera))
-    if setup and camera:  # the camera must see each step in position before `ready`
-        pair.send(Pose(0.4), Ready(0.5), Pose(0.9), Ready(1.0))
+    if setup and camera:  # the camera sees the position held a second (20 frames/s): step 1
+        # moves on by itself at t=1, step 2 (the pair's) on `ready`
+        pair.send(*(Pose(round(k / 20, 4)) for k in range(21)), Ready(1.0))
     elif setup:
         pair.send(Ready(0.5), Ready(1.0))
     return pair

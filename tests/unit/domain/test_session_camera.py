@@ -17,9 +17,14 @@ from backbuddy.domain.events import Pose, Ready, Resistance, Resume, Tick
 # ── set-up: checks held for 1 s advance by themselves ───────────────────────
 
 
+def frames(a: float, b: float, **readings: object) -> list[Pose]:
+    """The camera's frames from `a` to `b` inclusive, 20 a second."""
+    return [Pose(round(a + k / 20, 4), **readings) for k in range(round((b - a) * 20) + 1)]  # type: ignore[arg-type]
+
+
 def test_set_up_advances_once_the_checks_have_held_for_one_second(start):
     pair = start(camera=True, setup=False)
-    assert pair.send(Pose(0.25), Pose(0.75)) == []
+    assert pair.send(*frames(0.25, 1.2)) == []
     said = pair.send(Pose(1.25))
     assert said.kinds == ["step"]
     assert said[0].step == "assistant_position"
@@ -28,10 +33,10 @@ def test_set_up_advances_once_the_checks_have_held_for_one_second(start):
 def test_a_step_the_camera_cannot_confirm_waits_for_ready(start):
     """Issue 11: the assistant's step never completes on the receiver's checks alone."""
     pair = start(camera=True, setup=False)
-    pair.send(Pose(0.25), Pose(1.25))
+    pair.send(*frames(0.25, 1.25))
     assert pair.state.technique.setup[1].confirm == "pair"
-    frames = [Pose(round(1.25 + k / 15, 4)) for k in range(1, 150)]
-    assert pair.send(*frames) == []
+    later = [Pose(round(1.25 + k / 15, 4)) for k in range(1, 150)]
+    assert pair.send(*later) == []
     assert pair.mode == "setup"
     said = pair.send(Ready(11.2))
     assert said.kinds == ["pace", "say"]
@@ -43,9 +48,8 @@ def test_a_step_the_camera_cannot_confirm_waits_for_ready(start):
 )
 def test_a_failing_or_unseen_frame_restarts_the_second(start, bad):
     pair = start(camera=True, setup=False)
-    assert pair.send(Pose(0.25), bad, Pose(1.25)) == []
-    assert pair.send(Pose(2.0)) == []
-    assert pair.send(Pose(2.25)).kinds == ["step"]
+    assert pair.send(*frames(0.25, 0.7), bad, *frames(0.8, 1.75)) == []
+    assert pair.send(Pose(1.8)).kinds == ["step"]  # 1 s after the first good frame past it
 
 
 def test_a_set_up_step_without_checks_waits_for_ready(start, hug):

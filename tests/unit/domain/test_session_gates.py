@@ -115,14 +115,49 @@ def test_ready_is_refused_when_the_camera_cannot_vouch_for_the_position(start, f
     assert pair.mode == "setup"
 
 
-def test_the_assistant_s_step_needs_ready_and_the_receiver_s_checks_passing(start):
+def frames(a: float, b: float, **readings: object) -> list[Pose]:
+    """The camera's frames from `a` to `b` inclusive, 20 a second."""
+    return [Pose(round(a + k / 20, 4), **readings) for k in range(round((b - a) * 20) + 1)]  # type: ignore[arg-type]
+
+
+def test_the_assistant_s_step_needs_ready_and_the_receiver_s_checks_held(start, hug):
+    """Red team, session 13: a check that flickers across its limit passes on one frame now
+    and then; a `ready` on that one frame was taken. The checks must have passed on every
+    frame for the technique's `checks_hold_s` (1 s), and the refusal names what flickered."""
     pair = start(camera=True, setup=False)
-    pair.send(Pose(0.4), Ready(0.5))
-    assert pair.state.setup_index == 1
-    said = pair.send(Pose(0.9, checks_ok=False, failing=("sitting_upright",)), Ready(1.0))
+    pair.send(*frames(0.0, 1.0))
+    assert pair.state.setup_index == 1  # the camera confirmed the receiver's step
+    said = pair.send(Pose(1.05, checks_ok=False, failing=("sitting_upright",)), Ready(1.1))
     assert said.reasons == ["not_ready:sitting_upright"]
-    said = pair.send(Pose(1.1), Ready(1.2))
+    said = pair.send(Pose(1.15), Ready(1.2))  # one lucky frame
+    assert said.reasons == ["not_ready:steady"]
+    assert said[0].text == wording.not_steady(hug.check("sitting_upright").text, 1.0)
+    said = pair.send(*frames(1.2, 2.1), Ready(2.1))  # not yet a second since 1.15
+    assert said.reasons == ["not_ready:steady"]
+    said = pair.send(Pose(2.15), Ready(2.2))
     assert said.kinds == ["pace", "say"]
+
+
+def test_the_move_waits_for_the_checks_to_hold_not_one_lucky_frame(start, hug):
+    """I3 at the move: the arms flickered out of position all through the breath in, and the
+    one frame before the move passed: no move, a pause naming the check (red team, 13)."""
+    pair = start(camera=True)
+    flicker = Pose(0, checks_ok=False, failing=("arms_crossed",))
+    said = pair.wait_until(4.9, flicker) + pair.send(Pose(4.95), Tick(5.0))
+    assert said.of("move") == []
+    assert said[-1].kind == "pause"
+    assert said[-1].reason == "camera_not_ready"
+    assert said[-1].text == wording.not_steady(hug.check("arms_crossed").text, 1.0)
+    assert pair.state.attempts == 0
+
+
+def test_a_gap_between_frames_restarts_the_hold(start):
+    """The position was not seen all along: frames 0.5 s apart (over the stale limit)."""
+    pair = start(camera=True, setup=False)
+    pair.send(*frames(0.0, 1.0))
+    said = pair.send(*frames(1.5, 2.4), Ready(2.4))
+    assert said.reasons == ["not_ready:steady"]
+    assert pair.send(Pose(2.5), Ready(2.5)).kinds == ["pace", "say"]
 
 
 def test_without_a_camera_ready_is_taken_at_the_pair_s_word(start):

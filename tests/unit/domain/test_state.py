@@ -29,6 +29,7 @@ CHANGES = {
     "camera": True,
     "setup_index": 1,
     "checks_since": 3.0,
+    "unsteady": "arms_crossed",
     "phase_index": 2,
     "phase_started": 11.0,
     "attempts": 2,

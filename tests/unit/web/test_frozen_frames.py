@@ -21,18 +21,14 @@ from backbuddy.web.repeats import Repeats
 from .conftest import ORIGIN, WS, make_client, start_session
 from .jpegs import moving_jpegs
 from .test_landmarks_and_camera_loss import landmarks_message, points, watch
-from .test_socket import opening, still, until
+from .test_socket import held_in_view, opening, still, until
 
 
 def _to_movement(ws: Any, live: Any, frames: Any) -> None:
     """Set-up steps confirmed with the camera watching, then frames until the move cue."""
-    for _ in range(2):
-        ws.send_bytes(next(frames))
-        until(ws, lambda m: m["type"] == "frame")
-        ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r"})
-        until(ws, lambda m: m.get("ref") == "r")
-    live.t0 -= 3.8  # skip most of the 4 s breathe-in
-    deadline = time.monotonic() + 5
+    held_in_view(ws, frames)
+    live.t0 -= 2.5  # skip part of the breathe-in (the frames after it hold the checks 1 s)
+    deadline = time.monotonic() + 8
     while time.monotonic() < deadline:
         ws.send_bytes(next(frames))
         msg = until(ws, lambda m: m["type"] in ("frame", "cues"))

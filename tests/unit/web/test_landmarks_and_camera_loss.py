@@ -15,7 +15,7 @@ from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
 
 from .conftest import ORIGIN, WS, make_client, start_session
 from .jpegs import moving_jpegs
-from .test_socket import opening, still, until
+from .test_socket import held_in_view, opening, still, until
 
 
 class NoModel:
@@ -99,13 +99,9 @@ def test_camera_going_silent_in_a_movement_phase_pauses_within_half_a_second(
         frames = moving_jpegs()
         with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
-            for _ in range(2):  # in camera mode `ready` needs the receiver seen in position
-                ws.send_bytes(next(frames))
-                until(ws, lambda m: m["type"] == "frame")
-                ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r"})
-                until(ws, lambda m: m.get("ref") == "r")
-            live.t0 -= 3.8  # skip most of the 4 s breathe-in instead of waiting
-            deadline = time.monotonic() + 3
+            held_in_view(ws, frames)  # in camera mode `ready` needs the position held
+            live.t0 -= 2.5  # skip part of the breathe-in (the frames after it hold the checks 1 s)
+            deadline = time.monotonic() + 6
             moved = None
             while moved is None and time.monotonic() < deadline:
                 ws.send_bytes(next(frames))

@@ -29,7 +29,7 @@ import numpy as np
 
 from backbuddy.domain import session, wording
 from backbuddy.domain import techniques as tech
-from backbuddy.domain.events import Begin, Pose, Ready, Tick
+from backbuddy.domain.events import Begin, Pose, Tick
 from backbuddy.domain.screening import ScreeningResult
 from backbuddy.web import page_landmarks
 from backbuddy.web.camera_watch import decode_jpeg
@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 import page_replay  # noqa: E402
+from session_strategies import CAMERA_SET_UP  # noqa: E402
 
 HELD = (
     ROOT
@@ -81,7 +82,7 @@ def _to_the_move(hug: tech.Technique, recorded: tuple[Pose, ...]) -> tuple[list,
     taken = NOW - timedelta(minutes=10)
     screened = ScreeningResult(hug.id, "clear", (), taken, taken + timedelta(hours=2))
     state = session.new_session(hug, screened, None)
-    for event in (Begin(0.0, at=NOW, camera=True), Pose(0.4), Ready(0.5), Pose(0.9), Ready(1.0)):
+    for event in (Begin(0.0, at=NOW, camera=True), *CAMERA_SET_UP):
         state, _ = session.step(state, event)
     end = recorded[-1].t
     said = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -76,6 +77,27 @@ def test_hello_replay_state_then_stop_halts(client: TestClient) -> None:
         assert until(ws, lambda m: m["type"] == "state")["mode"] == "halted"
 
 
+def held_in_view(ws: WebSocketTestSession, frames: Any, seconds: float = 1.2) -> None:
+    """Set-up in front of the camera: frames 20 a second for `seconds` (the position held
+    for the technique's `checks_hold_s`: the camera confirms the receiver's step), then the
+    pair's `ready` for the assistant's, again after more frames while it is refused as not
+    yet held (a loaded machine answers frames late: a gap restarts the hold)."""
+    deadline = time.monotonic() + 15
+    end = time.monotonic() + seconds
+    for n in itertools.count():
+        while time.monotonic() < end:
+            ws.send_bytes(next(frames))
+            until(ws, lambda m: m["type"] == "frame")
+            time.sleep(0.05)
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"h{n}"})
+        answer = until(ws, lambda m, n=n: m.get("ref") == f"h{n}")
+        refused = [c for c in answer["cues"] if (c.get("reason") or "").startswith("not_ready")]
+        if not refused:
+            return
+        assert time.monotonic() < deadline, refused
+        end = time.monotonic() + 0.4
+
+
 @pytest.mark.parametrize(
     ("message", "code"),
     [
@@ -97,6 +119,27 @@ def test_hello_replay_state_then_stop_halts(client: TestClient) -> None:
             '{"v": 1, "type": "event", "event": {"event": "sensation", "sensation": "x"}}',
             "bad_message",
         ),
+        # Only the server's microphone hears a pop (red team, session 13): a page's own pop
+        # told as heard would make the history say the microphone heard a pressed one.
+        (
+            '{"v": 1, "type": "event", "event": {"event": "pop", "source": "audio",'
+            ' "confidence": 0.9, "during_speech": true}}',
+            "bad_message",
+        ),
+        ('{"v": 1, "type": "event", "event": {"event": "pop", "confidence": 0.9}}', "bad_message"),
+        # A page's stop comes from its button or key, never the system, camera or a voice.
+        (
+            '{"v": 1, "type": "event", "event": {"event": "stop", "source": "system"}}',
+            "bad_message",
+        ),
+        ('{"v": 1, "type": "event", "event": {"event": "stop", "source": "voice"}}', "bad_message"),
+        # Unhashable values where a name belongs reached the last-resort handler (TypeError).
+        ('{"v": 1, "type": "event", "event": {"event": ["stop"]}}', "unknown_event"),
+        ('{"v": 1, "type": "event", "event": {"event": "stop", "source": ["key"]}}', "bad_message"),
+        (
+            '{"v": 1, "type": "event", "event": {"event": "sensation", "sensation": {}}}',
+            "bad_message",
+        ),
         ('{"v": 1, "type": "dance"}', "bad_message"),
         ("x" * 20000, "too_big"),
     ],
@@ -112,6 +155,7 @@ def test_protocol_violation_errors_stops_and_interrupts(
         assert error["code"] == code
         assert error["fatal"]
         assert error["message"]
+        assert "could not read" not in error["message"]  # foreseen, not the last resort
         with pytest.raises(WebSocketDisconnect):
             until(ws, lambda m: False)
     assert status_of(client, sid) == "interrupted"
