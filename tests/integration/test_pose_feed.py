@@ -39,7 +39,9 @@ def _hug() -> Technique:
 
 def test_a_replayed_clip_that_moves_too_fast_halts() -> None:
     # breathing in until t=0.5: the lean (over 100 °/s from t≈0.37) comes before the exhale
-    technique = quick(_hug(), breath_s=0.4, wide=True)
+    # The set-up hold at its shortest (0.3 s): the lean begins at t≈0.37, and with the
+    # default 1 s hold the assistant's step (hands on, where speed halts) starts only after it.
+    technique = quick(_hug(), breath_s=0.4, wide=True).model_copy(update={"checks_hold_s": 0.3})
     events = _events("pose2sim_cam01.mp4", technique)  # a ~40-110 °/s lean in the first second
     d = drive(technique, events)
     halt = d.first("halt")
