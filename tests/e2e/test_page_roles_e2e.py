@@ -56,6 +56,8 @@ HELD = re.compile(
 #: than the hug's speed watch needs (CAMERA_SLOW, `video.min_fps` 15): this box's page works
 #: out 3-5 two-person poses a second when loaded (issue 12 item 4, 2026-11-28).
 SLOW = "the camera sends too few pictures a second"
+#: A check read from her hands while the assistant's arms are around hers (motion/checks.py).
+COVERED = "the camera cannot check this while the assistant's arms are around"
 
 
 @pytest.fixture(scope="module")
@@ -152,8 +154,13 @@ def to_the_first_move_or_an_honest_pause(page: Page, wait_s: float, name: str) -
     )
     resume = page.get_by_role("button", name="Resume")
     ready = page.get_by_role("button", name="We're in position")
+    # The hug's arms under the assistant's, never seen apart (every two-person clip): set-up
+    # says so and waits for the assistant to let go, which a clip never does (issue 12).
+    covered = page.get_by_text(COVERED)
     deadline, begun = time.monotonic() + wait_s, False
     while not (move.count() or honest.count() or false_halt.count()):
+        if not begun and covered.count():
+            break
         if not begun and mode(page) != "setup":  # the attempt cycle began: 45 s from now
             begun, deadline = True, max(deadline, time.monotonic() + 45)
         if time.monotonic() > deadline:
