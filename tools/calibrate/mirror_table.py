@@ -34,7 +34,7 @@ import degrade  # noqa: E402
 import measure  # noqa: E402
 
 from backbuddy.domain import techniques  # noqa: E402
-from backbuddy.motion.landmarks import LEFT_RIGHT_PAIRS, N_LANDMARKS, Landmarks  # noqa: E402
+from backbuddy.motion.landmarks import Landmarks  # noqa: E402
 
 FLOOR = (
     "side_correct_setup_front_floor_m26",
@@ -42,17 +42,6 @@ FLOOR = (
     "side_correct_jerk_front_floor_m26",
     "side_correct_jerk_front_floor_f71",
 )
-
-
-def flip(lm: Landmarks) -> Landmarks:
-    """`lm` as a mirror-symmetric pose model would read the mirror image."""
-    index = np.arange(N_LANDMARKS)
-    for left, right in LEFT_RIGHT_PAIRS:
-        index[left], index[right] = right, left
-    image, world = lm.image[:, index].copy(), lm.world[:, index].copy()
-    image[..., 0] = 1.0 - image[..., 0]
-    world[..., 0] = -world[..., 0]
-    return Landmarks(image, world, lm.t, lm.size, lm.person, lm.unsure)
 
 
 def mirrored(cid: str) -> tuple[Landmarks, np.ndarray]:
@@ -110,7 +99,7 @@ def main(argv: list[str]) -> int:
             )
         runs = {
             "left": (left, on_side("left")),
-            "flipped": ((flip(left[0]), left[1]), on_side("right")),
+            "flipped": ((left[0].flipped(), left[1]), on_side("right")),
             "mirrored": (right, on_side("right")),
         }
         out[cid] = {}

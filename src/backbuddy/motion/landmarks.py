@@ -196,6 +196,16 @@ class Landmarks:
         world[frames] = self.world[frames][:, index]
         return Landmarks(image, world, self.t, self.size, self.person, self.unsure, self.covered)
 
+    def flipped(self) -> Landmarks:
+        """The pose as a mirror-symmetric model would read the picture flipped left to right
+        (image x → 1 − x, world x → −x, left and right exchanged): a receiver on her right side
+        made from one on her left, to show the measures assume neither side."""
+        swapped = self.mirrored(np.ones(len(self.t), dtype=bool))
+        image, world = swapped.image, swapped.world
+        image[..., 0] = 1.0 - image[..., 0]
+        world[..., 0] = -world[..., 0]
+        return swapped
+
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays for `np.savez` (the inverse of `from_arrays`)."""
         return {

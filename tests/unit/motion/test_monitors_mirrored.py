@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from backbuddy.domain import techniques
-from backbuddy.motion.landmarks import LEFT_RIGHT_PAIRS, N_LANDMARKS, Landmarks
+from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor
 
 CLIP = Path(__file__).resolve().parents[2] / "data" / "mirrored"
@@ -41,18 +41,6 @@ def test_a_receiver_lying_on_the_side_the_truth_run_never_showed_is_refused_and_
     assert "Lie on your left side" in hint
 
 
-def _flipped(lm: Landmarks) -> Landmarks:
-    """`lm` as a mirror-symmetric pose model would read the mirror image: image x → 1 − x,
-    world x → −x, each left landmark exchanged with its right twin."""
-    index = np.arange(N_LANDMARKS)
-    for left, right in LEFT_RIGHT_PAIRS:
-        index[left], index[right] = right, left
-    image, world = lm.image[:, index].copy(), lm.world[:, index].copy()
-    image[..., 0] = 1.0 - image[..., 0]
-    world[..., 0] = -world[..., 0]
-    return Landmarks(image, world, lm.t, lm.size)
-
-
 def _on_side(side: str) -> techniques.Technique:
     tech = techniques.get("side_lying_rotation")
     assert tech.placement is not None
@@ -69,7 +57,7 @@ def test_the_monitor_reads_a_receiver_on_either_side_alike() -> None:
     z = np.load(CLIP / "side_correct_jerk_front_floor_m26_mirrored.npz")
     right = Landmarks(z["image"], z["world"], z["t"], (int(z["size"][0]), int(z["size"][1])))
     a = PoseMonitor(_on_side("right")).update(right)
-    b = PoseMonitor(_on_side("left")).update(_flipped(right))
+    b = PoseMonitor(_on_side("left")).update(right.flipped())
     assert a.placement.ok.any()  # the gate opens for the right side when the region says so
     for i in range(len(a)):
         pa, pb = a.pose(i), b.pose(i)
