@@ -32,7 +32,12 @@ from backbuddy.domain.errors import (
     TransitionNotAllowed,
 )
 from backbuddy.domain.events import SYMPTOMS, Begin, Pop, Pose, Sensation, Stop, Tick
-from backbuddy.domain.rules import GIVEN_BACK_MAX, HALT_ON_SPEED_PHASES, MOVEMENT_PHASES
+from backbuddy.domain.rules import (
+    GIVEN_BACK_MAX,
+    HALT_ON_SPEED_PHASES,
+    MOVEMENT_PHASES,
+    slow_on_average,
+)
 from backbuddy.domain.state import I4_PAUSE_S, POSE_STALE_MAX_S
 from backbuddy.domain.techniques import RATE_TOLERANCE
 from backbuddy.services.session_runner import TICK_S
@@ -148,7 +153,11 @@ def test_i4_i5_camera_limits_pause_or_halt_at_once(tid, outcome, events):
             assert wording.CAMERA_MOVED in first.text
         elif phase in MOVEMENT_PHASES and not pose.placement_ok:
             assert first is not None, "a placement outside the valid region must pause"
-            assert (first.kind, first.reason) == ("pause", "placement")
+            # the gate shut with frames too few a second over its own 2 s window: the camera
+            # is slow, not badly placed (rules.slow_on_average; found by this property on
+            # bursty 15 a second frames, session 13)
+            said = "camera_slow" if slow_on_average(s.after) else "placement"
+            assert (first.kind, first.reason) == ("pause", said)
         elif phase in MOVEMENT_PHASES and pose.range_deg > limits.max_range_deg:
             assert first is not None, "beyond the range limit must pause"
             assert first.kind == "pause", "beyond the range limit must pause"
