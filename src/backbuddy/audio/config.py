@@ -42,6 +42,9 @@ class PopConfig(_Model):
     min_gap_s: float = Field(ge=0)
     speech_guard_s: float = Field(ge=0)
     floor_dbfs: float
+    #: Frames quieter than this are digital silence, not a background (no microphone's own
+    #: noise is this low: int16 sound cannot go under about -101 dBFS unless it is zeros).
+    silence_dbfs: float = Field(le=-90)
 
 
 class WordsConfig(_Model):

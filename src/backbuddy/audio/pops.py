@@ -6,6 +6,9 @@ onset of a voice rises but does not fall again within milliseconds. Per frame of
 `median_s`: a rise of at least `rise_db` opens a candidate, which becomes a click only
 if the energy falls `fall_db` below its peak within `fall_within_ms`. Speech plosives
 ("p", "t") look the same, so the service drops clicks near speech (`speech_guard_s`).
+Frames of digital silence (below `silence_dbfs`: a muted track, sound the server dropped, a
+page's padding) are no background: they never enter the median, so the room's own noise
+coming back after them is not a rise.
 """
 
 from __future__ import annotations
@@ -83,7 +86,11 @@ class PopDetector:
             click = self._step(e, background)
             if click is not None:
                 out.append(click)
-            self._history.append(e)
+            if e > self.config.silence_dbfs:
+                # Red team (session 14): after 0.25 s of zeros the median sat on the floor,
+                # and quiet room noise (~ -61 dBFS above 2 kHz) coming back rose 10.2 dB over
+                # it: a pop mid-movement that ended the session.
+                self._history.append(e)
             self._index += 1
         return out
 
