@@ -29,6 +29,11 @@ from tests.support import servers  # noqa: E402
 
 servers.FORKED = True
 
+# A socket test waits at most `RECEIVE_DEADLINE_S` for a message, never for ever.
+from tests.support import socket_deadline  # noqa: E402
+
+socket_deadline.install()
+
 # `xdist_group` marks keep their tests on one worker again under pytest 9.2 (the hook's
 # docstring says why they did not).
 from tests.support.xdist_groups import pytest_collection_modifyitems  # noqa: E402, F401
