@@ -94,6 +94,9 @@ class ClipResult:
     end_view: tuple[float, float] = (float("nan"), float("nan"))  # the gate's, last frame
     still_speed: float = float("nan")  # mean speed read over the pre-roll's last second, °/s
     still_jitter: float = float("nan")  # the gate's still-jitter reading at the decision (units)
+    # the set-up checks all passed where the movement would start (I3: else no movement cue; a
+    # two-person hug whose arms were never seen with her alone waits in set-up: `checks.cover`)
+    cued: bool = True
 
 
 def truth_table(cid: str, truth: Path = TRUTH) -> dict[str, np.ndarray]:
@@ -180,6 +183,7 @@ def measure_clip(
     moving_true = np.abs(tr["primary_speed_deg_s"][:n]) > 0.5
     decide = int(np.argmax(moving_true)) - 1 if moving_true.any() else n - 1
     r.accepted = bool(trace.placement.ok[decide])
+    r.cued = bool(trace.checks_ok[decide])
     if trace.placement.jitter is not None:
         r.still_jitter = float(trace.placement.jitter[decide])
     r.est_view = (float(trace.placement.azimuth[decide]), float(trace.placement.elevation[decide]))
