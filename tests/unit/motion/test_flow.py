@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from backbuddy.motion.landmarks import Landmarks
+from backbuddy.motion.monitors import PoseMonitor
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
@@ -29,14 +30,16 @@ CLIP = "hug_flow_{}_side_front_60_f34_with_m26"
 PATHS = ("server", "page")
 
 
-@cache
-def flow(kind: str, path: str) -> flow_truth.FlowResult:
-    cid = CLIP.format(kind)
-    stored = np.load(DATA / f"{cid}_{path}.npz")  # landmarks stored as float16 (size)
-    lm = Landmarks.from_arrays(
+def landmarks(kind: str, path: str) -> Landmarks:
+    stored = np.load(DATA / f"{CLIP.format(kind)}_{path}.npz")  # stored as float16 (size)
+    return Landmarks.from_arrays(
         {k: v.astype(np.float32) if v.dtype == np.float16 else v for k, v in stored.items()}
     )
-    return flow_truth.from_landmarks(cid, lm, path)
+
+
+@cache
+def flow(kind: str, path: str) -> flow_truth.FlowResult:
+    return flow_truth.from_landmarks(CLIP.format(kind), landmarks(kind, path), path)
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -44,9 +47,11 @@ def test_the_pass_read_with_her_alone_is_held_once_he_takes_hold(path: str) -> N
     """Her arms lie at his body from about his arrival on; the arms check read with her alone
     counts on every such frame, so the movement cue may come before the extension starts."""
     r = flow("slow", path)
-    assert r.first_covered is not None and r.first_covered >= r.arrival - 15
+    assert r.first_covered is not None
+    assert r.first_covered >= r.arrival - 15
     assert r.covered >= 0.5 * (r.frames - r.arrival)
-    assert r.waiting == 0 and r.held == r.covered
+    assert r.waiting == 0
+    assert r.held == r.covered
     assert r.cue, f"no cue by frame {r.decide} (cue possible at {r.cue_frame})"
 
 
@@ -85,13 +90,6 @@ def test_arms_let_down_under_his_hold_are_not_passed_on_the_verdict_seen_alone(p
     the check waits for him to let go. Without that rule both paths passed the hanging arms to
     the clip's end."""
     r = flow("arms_drop_late", path)
-    cid = CLIP.format("arms_drop_late")
-    lm = Landmarks.from_arrays(
-        {
-            k: v.astype(np.float32) if v.dtype == np.float16 else v
-            for k, v in np.load(DATA / f"{cid}_{path}.npz").items()
-        }
-    )
-    trace = flow_truth.PoseMonitor(flow_truth.TECH, fps=30.0).update(lm)
+    trace = PoseMonitor(flow_truth.TECH, fps=30.0).update(landmarks("arms_drop_late", path))
     assert r.waiting > 0
     assert not trace.checks_ok[-6:].any(), "the hanging arms still pass at the clip's end"
