@@ -16,7 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from backbuddy.motion import checks
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor
 
@@ -93,3 +96,48 @@ def test_arms_let_down_under_his_hold_are_not_passed_on_the_verdict_seen_alone(p
     trace = PoseMonitor(flow_truth.TECH, fps=30.0).update(landmarks("arms_drop_late", path))
     assert r.waiting > 0
     assert not trace.checks_ok[-6:].any(), "the hanging arms still pass at the clip's end"
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_i3_no_pass_on_the_alone_verdict_after_covered_readings_said_the_arms_moved(
+    data: st.DataObject,
+) -> None:
+    """I3 with the forgetting rule: whatever the covered, unseen and unsure frames of the late
+    drop (either path), a covered frame passes the arms check on the verdict read apart only
+    if no half-second of covered readings since that read (spanning 0.4 s or more) had a
+    median above `covered_fails_above`."""
+    path = data.draw(st.sampled_from(PATHS))
+    lm = landmarks("arms_drop_late", path)
+    n = len(lm)
+    few = st.sets(st.integers(0, n - 1), max_size=12)  # frames flipped, unseen, unsure
+
+    def marked(frames: set[int]) -> np.ndarray:
+        out = np.zeros(n, bool)
+        out[list(frames)] = True
+        return out
+
+    covered = (np.arange(n) >= data.draw(st.integers(1, n - 1))) ^ marked(data.draw(few))
+    unseen, unsure = marked(data.draw(few)), marked(data.draw(few))
+    image, world = lm.image.copy(), lm.world.copy()
+    image[unseen], world[unseen] = np.nan, np.nan
+    trace = PoseMonitor(flow_truth.TECH).update(
+        Landmarks(image, world, lm.t, lm.size, unsure=unsure, covered=covered)
+    )
+    arms = trace.checks["arms_crossed"]
+    raw = checks.evaluate(flow_truth.TECH, measures=trace.measures, check_ids=["arms_crossed"])
+    value = raw["arms_crossed"].value
+    limit = flow_truth.TECH.check("arms_crossed").covered_fails_above
+    assert limit is not None
+    seen = ~unseen & ~unsure
+    for i in np.flatnonzero(covered & seen & arms.passed):
+        apart = [
+            j for j in range(i) if seen[j] and not covered[j] and raw["arms_crossed"].visible[j]
+        ]
+        j = apart[-1]
+        read = [k for k in range(j + 1, i + 1) if covered[k] and seen[k] and np.isfinite(value[k])]
+        for k in read:
+            window = [m for m in read if m <= k and lm.t[k] - lm.t[m] < checks.COVERED_MEDIAN_S]
+            span = lm.t[window[-1]] - lm.t[window[0]]
+            if span >= 0.8 * checks.COVERED_MEDIAN_S:
+                assert np.median(value[window]) <= limit, (i, j, k)
