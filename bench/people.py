@@ -117,7 +117,14 @@ def allowed() -> list[Result]:
         emit("people_allowed_assistant_frames", float(wrong), "frames", "==0"),
         emit("people_allowed_receiver_share", 1 - wrong / max(frames, 1), "ratio", ">=1"),
     ]
-    fig = measure.goal_figures([m.result for m in runs if m.accepted])
+    held = [m for m in runs if m.accepted and not m.result.cued]
+    for m in held:
+        print(f"# {m.id}: held in set-up (her arms never seen with her apart)", file=sys.stderr)
+    out.append(emit("people_two_held_in_setup_clips", float(len(held)), "clips", "info"))
+    # the truth goals where a movement cue may come: the placement accepted and the set-up
+    # checks passing, the covered arms on a verdict read with her alone (session 14: before,
+    # the harness read the arms under the assistant's as if she were alone)
+    fig = measure.goal_figures([m.result for m in runs if m.accepted and m.result.cued])
     for key, unit, goal in (
         ("check_agreement", "ratio", ">=0.95"),
         ("speed_error_deg_s", "deg/s", "<=2"),

@@ -126,6 +126,9 @@ def allowed_unsure(clip_id: str, frames: int) -> float:
 #: landmarks (`tests/unit/motion/test_checks_two_people.py`); their identity passed here once
 #: (2 passed, 7.7 s at load ~6) and is left out to keep the suite's time.
 WRONG_ARMS = "hug_arms_hanging_"
+#: The whole-flow clips (session 14: her alone, then the assistant steps in) are judged on
+#: recorded landmarks of both paths (`tests/unit/motion/test_flow.py`); not run again here.
+FLOW = "hug_flow_"
 
 
 @pytest.mark.parametrize(
@@ -133,7 +136,7 @@ WRONG_ARMS = "hug_arms_hanging_"
     [
         c
         for c in receiver_truth.two_person_clips()
-        if c not in BEHIND and not c.startswith(WRONG_ARMS)
+        if c not in BEHIND and not c.startswith((WRONG_ARMS, FLOW))
     ],
 )
 def test_frames_the_app_may_act_on_are_the_receivers_never_the_assistants(clip_id: str) -> None:
@@ -186,14 +189,20 @@ def test_at_the_floor_and_table_placements_only_the_receiver_is_measured_while_m
     assert m.acted_off == []
 
 
-def test_a_jerk_with_the_assistant_in_contact_from_the_floor_halts_within_2_frames() -> None:
+def test_a_jerk_from_the_floor_with_her_arms_never_seen_alone_gets_no_movement_cue() -> None:
+    """The clip shows the assistant holding her from its first frame: her crossed arms lie at
+    his body and were never read with her apart, so the set-up waits (`checks.cover`) and no
+    movement cue comes. Before the truth harness passed the covered flags (session 14) this
+    clip was read as if the set-up had passed, and its jerk halted in 2 frames; with them the
+    speed alone halts it in 3 (no baseline, so no `sudden`). The whole flow, her alone first,
+    is judged in tests/unit/motion/test_flow.py (60°; not rendered from the floor)."""
     r = run_warm("hug_correct_jerk_side_75_floor_f71_with_m58").result
-    assert r.halt_latency <= 2  # measured 2
+    assert not r.cued
     assert not r.false_halt
 
 
 #: The two-person jerk clips: a true jerk over the hard limit with the assistant in contact.
-JERKS = [c for c in receiver_truth.two_person_clips() if "_jerk_" in c]
+JERKS = [c for c in receiver_truth.two_person_clips() if "_jerk_" in c and not c.startswith(FLOW)]
 
 
 @pytest.mark.parametrize("clip_id", JERKS)
@@ -203,10 +212,13 @@ def test_wherever_the_gate_lets_a_movement_start_a_two_person_jerk_stops_within_
     """A true jerk with the assistant in contact is halted (or paused) within 2 frames, or the
     placement is refused before any movement. At 45° (`three_quarter`) the landmarks lag (a true
     45 °/s read as 18 °/s, never halted) and the gate was open there; the region now counts a
-    missed two-person jerk against its placement (tools/calibrate/regions.py)."""
+    missed two-person jerk against its placement (tools/calibrate/regions.py). A clip whose
+    crossed arms were never seen with her apart gets no movement cue (`ClipResult.cued`): no
+    attempt runs there (the whole flow: tests/unit/motion/test_flow.py)."""
     m = run_warm(clip_id)
     assert m.result.peak_true > 30
-    assert not m.accepted or m.stop_frames <= 2, f"gate open, stopped after {m.stop_frames}"
+    if m.accepted and m.result.cued:
+        assert m.stop_frames <= 2, f"gate open, stopped after {m.stop_frames}"
 
 
 # ---- analyze on a real clip where the measured person changes ---------------------------------

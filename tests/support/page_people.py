@@ -75,7 +75,12 @@ class PageRun:
     nobody), whether they were cropped to the receiver, and the camera watch's result."""
 
     image: list[np.ndarray] = field(default_factory=list)
+    world: list[np.ndarray] = field(default_factory=list)
+    #: The landmarks' time as the server admitted it (`page_pose.admit`), seconds.
+    t: list[float] = field(default_factory=list)
     cropped: list[bool] = field(default_factory=list)
+    #: Her arms at someone else's drawn body (`PageRoles.covered`, as the socket works it out).
+    covered: list[bool] = field(default_factory=list)
     results: list[FrameResult] = field(default_factory=list)
     looks: int = 0
     #: Frame indices at which the server asked for a role frame (`role_wanted`), and why.
@@ -276,14 +281,21 @@ def run_clip(
             m = schemas.LandmarksIn.model_validate(raw)
             t = page_pose.admit(m.image, m.world, m.ms, clock, f.t + 0.08)
             unsure = roles_on and roles.unsure(m.image, m.size, m.ms, m.role_ms)
+            # as session_socket: her arms at someone else's drawn body, by the newest answer
+            covered = roles_on and not unsure and roles.covered(m.image, m.size)
             if roles_on and (why := roles.wanted()) is not None:
                 run.wanted.append((i, why))
                 due, asked = 0.0, waiting  # role_wanted reaches the page for its next frame
             run.results.append(
-                watch.analyze_landmarks(m.image, m.world, m.size, t, checks, unsure=unsure)
+                watch.analyze_landmarks(
+                    m.image, m.world, m.size, t, checks, unsure=unsure, covered=covered
+                )
             )
             run.image.append(image)
+            run.world.append(world)
+            run.t.append(t)
             run.cropped.append(role_ms is not None)
+            run.covered.append(bool(covered))
     finally:
         page.close()
     run.looks = roles.looks

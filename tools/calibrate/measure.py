@@ -94,6 +94,9 @@ class ClipResult:
     end_view: tuple[float, float] = (float("nan"), float("nan"))  # the gate's, last frame
     still_speed: float = float("nan")  # mean speed read over the pre-roll's last second, °/s
     still_jitter: float = float("nan")  # the gate's still-jitter reading at the decision (units)
+    # the set-up checks all passed where the movement would start (I3: else no movement cue; a
+    # two-person hug whose arms were never seen with her alone waits in set-up: `checks.cover`)
+    cued: bool = True
 
 
 def truth_table(cid: str, truth: Path = TRUTH) -> dict[str, np.ndarray]:
@@ -180,6 +183,7 @@ def measure_clip(
     moving_true = np.abs(tr["primary_speed_deg_s"][:n]) > 0.5
     decide = int(np.argmax(moving_true)) - 1 if moving_true.any() else n - 1
     r.accepted = bool(trace.placement.ok[decide])
+    r.cued = bool(trace.checks_ok[decide])
     if trace.placement.jitter is not None:
         r.still_jitter = float(trace.placement.jitter[decide])
     r.est_view = (float(trace.placement.azimuth[decide]), float(trace.placement.elevation[decide]))
@@ -214,11 +218,24 @@ def measure_clip(
         r.speed_err = float(np.mean(np.abs(speed[measured] - true_speed[measured])))
     halts = halt_frames(trace)[:n]
     halts[:warm_up] = False
+    halts[tr["frame"][:n] < setup_frames(cid, tech, truth)] = False  # the clip's own set-up
     judged = halt_outcome(true_speed, halts)  # one definition: tools/calibrate/halts.py
     r.false_halt = judged.false_halt
     if r.peak_true > HARD:
         r.halt_latency = judged.latency
     return r
+
+
+def setup_frames(cid: str, tech: techniques.Technique, truth: Path = TRUTH) -> int:
+    """Source frames of the clip that are its set-up (0 for most): in a whole-flow clip the
+    assistant steps in and takes hold, then the checks must hold `checks_hold_s` before a
+    movement cue; the engine halts only in an attempt, so nothing before that is judged (his
+    arrival jolts the receiver's landmarks: 28-59 °/s read on a still receiver, session 14)."""
+    meta = json.loads((truth / f"{cid}.json").read_text())
+    enters = (meta.get("assistant") or {}).get("enters")
+    if not enters:
+        return 0
+    return int(round((enters["alone_s"] + enters["step_s"] + tech.checks_hold_s) * meta["fps"]))
 
 
 def run(

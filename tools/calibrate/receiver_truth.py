@@ -127,9 +127,9 @@ def estimate(
     from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
     from backbuddy.adapters.video import open_file
     from backbuddy.motion.landmarks import stack
-    from backbuddy.services.analyze import identity_unsure
+    from backbuddy.services.analyze import identity_unsure, wrists_covered
 
-    rows, unsure = [], []
+    rows, unsure, covered = [], [], []
     started = time.perf_counter()
     with open_file(truth / f"{cid}.mp4") as src:
         size = (src.info.width, src.info.height)
@@ -143,9 +143,10 @@ def estimate(
             image, world = model.estimate(frame.rgb)
             rows.append((frame.t, image, world))
             unsure.append(identity_unsure(model))
+            covered.append(wrists_covered(model))
         looks = getattr(model, "looks", 0)
         model.close()
-    return stack(rows, size, unsure), looks, time.perf_counter() - started
+    return stack(rows, size, unsure, covered), looks, time.perf_counter() - started
 
 
 def judge(cid: str, lm, looks: int = 0, seconds: float = 0.0, truth: Path = TRUTH):  # type: ignore[no-untyped-def]
@@ -209,6 +210,7 @@ STEP_SOURCES = (
     "motion/grey_mask.py",
     "adapters/receiver_pose.py",
     "adapters/movenet.py",
+    "motion/arms_cover.py",  # the covered flags (session 14: the cache before them had none)
 )
 
 
@@ -254,9 +256,9 @@ def _warm_estimate(cid: str, truth: Path):  # type: ignore[no-untyped-def]
     from backbuddy.adapters.mediapipe_pose import PoseModel
     from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
     from backbuddy.motion.landmarks import stack
-    from backbuddy.services.analyze import identity_unsure
+    from backbuddy.services.analyze import identity_unsure, wrists_covered
 
-    rows, unsure, index = [], [], []
+    rows, unsure, covered, index = [], [], [], []
     size = (0, 0)
     with ReceiverPose(people_detector(), PoseModel, every=EVERY, looks=InLine) as model:
         model.receiver_lies(lies(cid, truth))  # as the app tells it (`people.tell_lying`)
@@ -264,9 +266,10 @@ def _warm_estimate(cid: str, truth: Path):  # type: ignore[no-untyped-def]
             image, world = model.estimate(rgb)
             rows.append((t, image, world))
             unsure.append(identity_unsure(model))
+            covered.append(wrists_covered(model))  # as the app's pose feed passes it
             index.append(i)
             size = (rgb.shape[1], rgb.shape[0])
-    return stack(rows, size, unsure), np.array(index)
+    return stack(rows, size, unsure, covered), np.array(index)
 
 
 def measures(cid: str, truth: Path = TRUTH, cache: Path | None = None) -> ClipMeasures:

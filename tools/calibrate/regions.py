@@ -99,11 +99,13 @@ def figures(results: list, people: list | None = None) -> dict[str, dict]:  # ty
 
 def two_person_halt(people: list) -> float | None:  # type: ignore[type-arg]
     """The worst frames from a true jerk's rise over the hard limit to the app's halt or pause
-    over a placement's two-person jerk clips (99: never; None: no such clip)."""
+    over a placement's two-person jerk clips (99: never; None: no such clip). A clip whose
+    set-up never lets the movement cue come (`ClipResult.cued`: its crossed arms never seen with
+    the receiver apart, session 14) is no evidence either way: no attempt runs there."""
     stops = [
         float(min(p.stop_frames, 99.0))
         for p in people
-        if p.result.peak_true > measure.HARD and not np.isnan(p.stop_frames)
+        if p.result.peak_true > measure.HARD and p.result.cued and not np.isnan(p.stop_frames)
     ]
     return max(stops) if stops else None
 

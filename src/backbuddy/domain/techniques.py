@@ -66,11 +66,19 @@ class Check(_Model):
     #: wrists lie on the assistant's body the image cannot read it, and the verdict seen with
     #: her alone counts (`motion.checks.cover`; docs/accuracy.md).
     read_alone: bool = False
+    #: With `read_alone`: read while covered, a median over `COVERED_MEDIAN_S` above this says
+    #: the hands moved away under the assistant's (the hug: arms let down after she was seen
+    #: with them crossed), and the verdict seen with her alone is forgotten.
+    covered_fails_above: float | None = None
 
     @model_validator(mode="after")
     def _range(self) -> Check:
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        if self.covered_fails_above is not None and not (
+            self.read_alone and self.covered_fails_above > self.max
+        ):
+            raise ValueError("covered_fails_above needs read_alone and must lie above max")
         return self
 
 

@@ -26,6 +26,9 @@ Status = Literal["pass", "low", "high", "not_visible", "covered"]
 #: wrists for the whole movement (seen on the rendered truth clips), which must not read
 #: as "arms not crossed". Longer than a mobilise + hold phase (4 + 3 s).
 HOLD_HIDDEN_S = 10.0
+#: A covered check's readings over this long (their median) may say the hands moved away under
+#: the assistant's (`Check.covered_fails_above`): one frame of a hand drawn on his arm does not.
+COVERED_MEDIAN_S = 0.5
 #: Status codes stored per frame, in this order. "covered": a check read from the receiver's
 #: hands while they lie on the assistant's body, with no pass seen while she was alone
 #: (`cover`): the image cannot tell, so it does not pass.
@@ -238,13 +241,15 @@ def _held_pass_one(
 class Alone:
     """A `read_alone` check's verdict as last read with the receiver apart (her arms away from
     everyone else's body): passed, its value, the identity segment, when she was last seen as
-    herself, and when anyone was last in view."""
+    herself, and when anyone was last in view; `covered`: the readings (time, value) of the
+    covered frames since, over the last `COVERED_MEDIAN_S`."""
 
     passed: bool
     value: float
     segment: int
     seen_t: float
     present_t: float
+    covered: tuple[tuple[float, float], ...] = ()
 
 
 def cover(
@@ -288,6 +293,8 @@ def cover(
                 alone = Alone(bool(status[i] == PASS), float(value[i]), seg_l[i], ti, ti)
             elif alone is not None:
                 alone = replace(alone, seen_t=ti)
+            if cov[i] and alone is not None and alone.passed:
+                alone = _moved_away(trace.check, alone, ti, float(value[i]))
             if cov[i]:
                 held = alone is not None and alone.passed
                 status[i] = PASS if held else COVERED
@@ -298,6 +305,25 @@ def cover(
             mem[cid] = alone
         out[cid] = CheckTrace(trace.check, value, status)
     return out, mem
+
+
+def _moved_away(check: Check, alone: Alone, t: float, value: float) -> Alone:
+    """The alone verdict after a covered reading `value` at `t`: a pass is forgotten (passed
+    False, so the frame is "covered" and the pair is asked to let go) once the readings over
+    the last `COVERED_MEDIAN_S`, spanning most of it, have a median above the check's
+    `covered_fails_above`. The guide's assistant grasps the receiver's crossed forearms: arms
+    let down under his hold are a wrong set-up that a pass seen earlier must not hide."""
+    limit = check.covered_fails_above
+    if limit is None:
+        return alone
+    recent = tuple((u, v) for u, v in alone.covered if t - u < COVERED_MEDIAN_S)
+    if math.isfinite(value):
+        recent += ((t, value),)
+    alone = replace(alone, covered=recent)
+    span = recent[-1][0] - recent[0][0] if recent else 0.0
+    if span >= 0.8 * COVERED_MEDIAN_S and float(np.median([v for _, v in recent])) > limit:
+        return replace(alone, passed=False, value=math.nan)
+    return alone
 
 
 def _kept(

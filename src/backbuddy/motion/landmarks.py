@@ -251,9 +251,11 @@ def stack(
     frames: Iterable[tuple[float, NDArray[np.float32], NDArray[np.float32]]],
     size: tuple[int, int],
     unsure: Iterable[bool] | None = None,
+    covered: Iterable[bool] | None = None,
 ) -> Landmarks:
     """Landmarks from per-frame ``(t, image (33, 4), world (33, 4))`` tuples (and, per frame,
-    whether the receiver's identity was unsure)."""
+    whether the receiver's identity was unsure and whether her arms lay at someone else's
+    body: `Landmarks.covered`)."""
     items = list(frames)
     if not items:
         return Landmarks.empty(size)
@@ -261,4 +263,5 @@ def stack(
     image = np.stack([item[1] for item in items]).astype(np.float32)
     world = np.stack([item[2] for item in items]).astype(np.float32)
     flags = None if unsure is None else np.fromiter(unsure, bool, count=len(items))
-    return Landmarks(image, world, t, size, unsure=flags)
+    cover = None if covered is None else np.fromiter(covered, bool, count=len(items))
+    return Landmarks(image, world, t, size, unsure=flags, covered=cover)

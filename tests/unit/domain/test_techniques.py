@@ -161,6 +161,16 @@ BROKEN = [
     ("missing role", lambda d: d["roles"].pop("assistant"), "field roles: .*missing role"),
     ("min above max", _set("checks.0.min", 50), r"field checks\.0: .*min \(50.0\) is above max"),
     (
+        "a covered reading's limit on a check read from the image alone",
+        _set("checks.0.covered_fails_above", 40),
+        r"field checks\.0: .*covered_fails_above needs read_alone",
+    ),
+    (
+        "a covered reading's limit inside the check's range",
+        _set("checks.1.covered_fails_above", 1.0),
+        r"field checks\.1: .*must lie above max",
+    ),
+    (
         "check ids repeat",
         _set("checks.1.id", "sitting_upright"),
         "field checks: .*check ids must be unique",

@@ -85,6 +85,12 @@ class ClipSpec:
     assistant: str | None = None  # a body id: the assistant behind the receiver
     note: str = ""
     size: tuple[int, int] | None = None
+    # the whole flow (issue 12): the assistant out of view for `alone` seconds, then walking in
+    # over `step` seconds to where he takes hold; the receiver is alone on camera first
+    assistant_enters: tuple[float, float] | None = None  # (alone_s, step_s)
+    # the receiver's arms go from crossed to hanging over (start_s, seconds): a wrong set-up that
+    # only begins once she has been seen right
+    arms_drop: tuple[float, float] | None = None
 
 
 @dataclass
@@ -152,6 +158,13 @@ def load(path: str | Path) -> Scenes:
         mname = c["motion"] if isinstance(c["motion"], str) else "custom"
         short = {"seated_hug_extension": "hug", "side_lying_rotation": "side"}[tech]
         cid = c.get("id") or f"{short}_{c['setup']}_{mname}_{c['camera']}_{c['body']}"
+        for key in ("assistant_enters", "arms_drop"):
+            if key in c and (len(c[key]) != 2 or min(c[key]) < 0):
+                raise ValueError(f"clip {cid}: {key} is [start or alone seconds, seconds], got {c[key]}")
+        if c.get("assistant_enters") and not c.get("assistant"):
+            raise ValueError(f"clip {cid}: assistant_enters needs an assistant")
+        if c.get("arms_drop") and (tech != "seated_hug_extension" or c["setup"] != "correct"):
+            raise ValueError(f"clip {cid}: arms_drop is for a correct seated hug set-up")
         if c.get("assistant"):
             if c["assistant"] not in sc.bodies:
                 raise ValueError(f"clip {cid}: unknown assistant body {c['assistant']!r}")
@@ -164,5 +177,7 @@ def load(path: str | Path) -> Scenes:
                                  camera=c["camera"], light=c["light"],
                                  motion=tuple(_segment(s) for s in motion), motion_name=mname,
                                  assistant=c.get("assistant"), note=c.get("note", ""),
-                                 size=tuple(c["size"]) if "size" in c else None))
+                                 size=tuple(c["size"]) if "size" in c else None,
+                                 assistant_enters=tuple(c["assistant_enters"]) if "assistant_enters" in c else None,
+                                 arms_drop=tuple(c["arms_drop"]) if "arms_drop" in c else None))
     return sc
