@@ -4,11 +4,16 @@ pytest-timeout (session 14: a session that ended on a false pop sent nothing mor
 test's `receive_json` waited 600 s of a 15-minute budget).
 
 Starlette's `WebSocketTestSession.receive` blocks on its portal with no limit; this wraps the
-same call in `anyio.fail_after`. Installed for the whole suite by tests/conftest.py.
+same call in `anyio.fail_after`. On the deadline every task of the app's event loop prints
+where it waits (the app runs on the portal's loop), so a flaky hang leaves its cause in the
+test's captured output. Installed for the whole suite by tests/conftest.py.
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
+import sys
 from typing import Any
 
 import anyio
@@ -18,16 +23,32 @@ from starlette.testclient import WebSocketTestSession
 RECEIVE_DEADLINE_S = 90.0
 
 
+def _tasks_now() -> str:
+    out = io.StringIO()
+    for task in asyncio.all_tasks():
+        print(f"--- {task!r:.200}", file=out)
+        task.print_stack(limit=12, file=out)
+    return out.getvalue()
+
+
 def _receive_within(self: WebSocketTestSession) -> Any:
     async def receive() -> Any:
-        with anyio.fail_after(RECEIVE_DEADLINE_S):
-            return await self._send_rx.receive()
+        try:
+            with anyio.fail_after(RECEIVE_DEADLINE_S):
+                return await self._send_rx.receive()
+        except TimeoutError:
+            print(
+                f"app tasks after {RECEIVE_DEADLINE_S:g} s of quiet:\n{_tasks_now()}",
+                file=sys.stderr,
+            )
+            raise
 
     try:
         return self.portal.call(receive)
     except TimeoutError:
         raise AssertionError(
-            f"the server sent nothing on this socket for {RECEIVE_DEADLINE_S:g} s"
+            f"the server sent nothing on this socket for {RECEIVE_DEADLINE_S:g} s "
+            "(where each app task waits: the test's captured stderr)"
         ) from None
 
 
