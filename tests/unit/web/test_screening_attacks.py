@@ -4,9 +4,15 @@ update, an edited form) with a red flag among its answers."""
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import contextlib
+from datetime import UTC, datetime
 
-from .conftest import TECHNIQUE, clean_answers
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from backbuddy.services.escalation import person_blocks
+
+from .conftest import ORIGIN, TECHNIQUE, WS, clean_answers, start_session
 
 OTHER = "side_lying_rotation"
 
@@ -48,3 +54,35 @@ def test_a_red_flag_beside_a_question_sent_twice_is_kept(client: TestClient) -> 
     form += [("night_pain", "yes"), ("chest_pain", "no"), ("chest_pain", "yes")]
     post(client, form)
     refused_everywhere(client)
+
+
+def ended_session(client: TestClient) -> int:
+    sid = start_session(client)
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        for _ in range(3):
+            ws.receive_json()
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "end", "why": "pair"}})
+        with contextlib.suppress(WebSocketDisconnect):
+            while ws.receive_json().get("mode") != "ended":
+                pass
+    store = client.app.state.registry.store  # type: ignore[attr-defined]
+    assert next(s for s in store.sessions() if s.id == sid).status != "running"
+    return sid
+
+
+def test_a_symptom_ticked_in_an_aftercare_form_refused_for_another_answer_is_kept(
+    client: TestClient,
+) -> None:
+    """Numbness ticked, the "how do you feel" left out (or a stale form's old value): the
+    form comes back to be finished, and if the pair leave it there, or finish it with
+    "none", the numbness must still block the next session until the receiver is seen."""
+    sid = ended_session(client)
+    r = client.post(f"/session/{sid}/aftercare", data={"new_symptoms": ["numbness"]})
+    assert r.status_code == 422
+    r = client.post(f"/session/{sid}/aftercare", data={"feel": "worse_x", "new_symptoms": "old"})
+    assert r.status_code == 422
+    client.post(f"/session/{sid}/aftercare", data={"feel": "same", "new_symptoms": ["none"]})
+    store = client.app.state.registry.store  # type: ignore[attr-defined]
+    blocks = person_blocks(store, datetime.now(UTC))
+    assert [b.kind for b in blocks] == ["symptom"]
+    assert "numbness" in blocks[0].what
