@@ -5,12 +5,14 @@ update, an edited form) with a red flag among its answers."""
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from backbuddy.domain.screening import load_questions
 from backbuddy.services.escalation import person_blocks
+from backbuddy.services.screening import take_screening
 
 from .conftest import ORIGIN, TECHNIQUE, WS, clean_answers, start_session
 
@@ -86,3 +88,21 @@ def test_a_symptom_ticked_in_an_aftercare_form_refused_for_another_answer_is_kep
     blocks = person_blocks(store, datetime.now(UTC))
     assert [b.kind for b in blocks] == ["symptom"]
     assert "numbness" in blocks[0].what
+
+
+def test_a_start_needs_this_sittings_screening_for_this_technique(client: TestClient) -> None:
+    """Held: no screening, one for the other technique, one from an earlier sitting."""
+    r = client.post("/sessions", data={"technique": TECHNIQUE}, follow_redirects=False)
+    assert r.status_code != 303
+    client.post(f"/screening/{OTHER}", data=clean_answers())
+    r = client.post("/sessions", data={"technique": TECHNIQUE}, follow_redirects=False)
+    assert r.status_code != 303
+    store = client.app.state.registry.store  # type: ignore[attr-defined]
+    take_screening(store, TECHNIQUE, clean_answers_bool(), datetime.now(UTC) - timedelta(hours=3))
+    r = client.post("/sessions", data={"technique": TECHNIQUE}, follow_redirects=False)
+    assert r.status_code != 303
+    assert store.sessions() == []
+
+
+def clean_answers_bool() -> dict[str, object]:
+    return {q.id: False for q in load_questions().questions}
