@@ -27,7 +27,6 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 
 from backbuddy.domain import escalation as esc
-from backbuddy.domain.errors import ScreeningInputError
 from backbuddy.domain.screening import (
     DEFAULT_VALIDITY,
     Answer,
@@ -39,6 +38,7 @@ from backbuddy.domain.screening import (
     evaluate,
     normalise_answers,
     severity,
+    understood,
     worst,
 )
 
@@ -249,16 +249,7 @@ def _active(block: Block, history: esc.History, now: datetime, tz: tzinfo) -> bo
 
 def _tolerant(questions: Questionnaire, answers: Mapping[str, object]) -> dict[str, Answer]:
     """Stored answers as the questions read them; an answer no question knows is skipped."""
-    out: dict[str, Answer] = {}
-    for key, value in answers.items():
-        q = questions.find(str(key))
-        if q is None:
-            continue
-        try:
-            out[q.id] = q.normalise(value)
-        except ScreeningInputError:
-            continue
-    return out
+    return understood(questions, answers)
 
 
 def _rank(q: Question, answer: Answer) -> int:

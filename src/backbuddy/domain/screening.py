@@ -294,6 +294,42 @@ def normalise_answers(questions: Questionnaire, answers: Mapping[str, object]) -
     return {q.id: q.normalise(answers[q.id]) for q in questions.questions if q.id in answers}
 
 
+def understood(questions: Questionnaire, answers: Mapping[str, object]) -> dict[str, Answer]:
+    """The answers the questions can read, normalised; an unknown id or value is skipped.
+
+    What a broken form still says (a stale page's old choice, an edited value): a red flag
+    among them is given, and is kept even though the form as a whole is refused.
+    """
+    out: dict[str, Answer] = {}
+    for key, value in answers.items():
+        q = questions.find(str(key))
+        if q is None:
+            continue
+        try:
+            out[q.id] = q.normalise(value)
+        except ScreeningInputError:
+            continue
+    return out
+
+
+def most_serious(q: Question, values: Iterable[object]) -> Answer | None:
+    """Of several values sent for one question, the answer with the worst outcome over every
+    technique (a "yes" then a "no": the yes); None when none is understood."""
+    read: list[Answer] = []
+    for value in values:
+        try:
+            read.append(q.normalise(value))
+        except ScreeningInputError:
+            continue
+
+    def rank(answer: Answer) -> int:
+        if answer == q.negative:
+            return -1
+        return max((severity(r.outcome) for r in q.rules if r.when == answer), default=0)
+
+    return max(read, key=rank, default=None)
+
+
 def evaluate(
     questions: Questionnaire,
     answers: Mapping[str, object],

@@ -115,7 +115,7 @@ def record_after_session(
     tz: tzinfo | None = None,
 ) -> AftercareResult:
     """Store the after-session check of `session_id`; return what to tell the receiver."""
-    return _record(store, parse_answers("after_session", answers, now, session_id), now, tz)
+    return _record(store, _parse_or_keep(store, "after_session", answers, now, session_id), now, tz)
 
 
 def record_next_start(
@@ -123,7 +123,38 @@ def record_next_start(
 ) -> AftercareResult:
     """Store the next-start check (about the time since the last session)."""
     last = last_session_id(store)
-    return _record(store, parse_answers("next_start", answers, now, last), now, tz)
+    return _record(store, _parse_or_keep(store, "next_start", answers, now, last), now, tz)
+
+
+#: Added to the error of a refused check that reported a symptom: it was stored all the same.
+SYMPTOMS_KEPT = (
+    "The new symptoms ticked are kept: they stop further sessions until the receiver is seen."
+)
+
+
+def _parse_or_keep(
+    store: HistoryStore,
+    check: esc.Check,
+    answers: Mapping[str, object],
+    now: datetime,
+    session_id: int | None,
+) -> esc.AftercareFact:
+    """The checked answers, or AftercareInputError; a refused check's known symptoms are
+    stored first (numbness ticked with the feel left out must block all the same, I8:
+    the pair may leave the form there, or finish it with "none")."""
+    try:
+        return parse_answers(check, answers, now, session_id)
+    except AftercareInputError as err:
+        raw = answers.get(_NEW_SYMPTOMS.id)
+        items = [raw] if isinstance(raw, str) else raw if isinstance(raw, list | tuple) else []
+        known = {c[0] for c in SYMPTOM_LABELS}
+        felt = tuple(dict.fromkeys(str(x) for x in items if x in known))
+        if not felt:
+            raise
+        store.save_aftercare(
+            esc.AftercareFact(at=now, check=check, symptoms=felt, session_id=session_id)
+        )
+        raise AftercareInputError(f"{err}. {SYMPTOMS_KEPT}") from None
 
 
 def next_start_due(store: HistoryStore) -> bool:

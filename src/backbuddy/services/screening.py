@@ -30,6 +30,7 @@ from backbuddy.domain.screening import (
     kept_for,
     load_questions,
     normalise_answers,
+    understood,
 )
 from backbuddy.services.escalation import local_zone, person_blocks, refuse_start
 
@@ -73,10 +74,14 @@ def take_screening(
     try:
         own = evaluate(qs, answers, technique_id, now, valid_for)
     except ScreeningInputError as err:
-        other = None if store is None else kept_for(qs, answers, technique_id)
-        if store is None or other is None:
+        kept = (
+            None
+            if store is None
+            else keep_blocking(store, technique_id, answers, now, qs, valid_for, tz)
+        )
+        if kept is None:
             raise
-        sid, _ = _store(store, qs, other, answers, now, valid_for, tz)
+        other, sid = kept
         raise ScreeningUnfinished(
             f"{err}; the answers given rule out {other} today and are kept (screening #{sid})",
             other,
@@ -84,6 +89,31 @@ def take_screening(
     if store is None:
         return None, own
     return _store(store, qs, technique_id, answers, now, valid_for, tz)
+
+
+def keep_blocking(
+    store: HistoryStore,
+    technique_id: str,
+    answers: Mapping[str, object],
+    now: datetime,
+    questions: Questionnaire | None = None,
+    valid_for: timedelta = DEFAULT_VALIDITY,
+    tz: tzinfo | None = None,
+) -> tuple[str, int] | None:
+    """Store the answers of a refused form that block a technique: (that technique, the id).
+
+    A form refused as a whole (unfinished, a value not understood, a question sent twice)
+    still gave the answers it gave: a red flag among them is kept, stored as a screening of
+    the technique it blocks (`kept_for`), so answering again cannot lose it (I1). None when
+    nothing understood blocks either technique: then nothing is stored.
+    """
+    qs = questions or load_questions()
+    readable = understood(qs, answers)
+    kept = kept_for(qs, readable, technique_id)
+    if kept is None:
+        return None
+    sid, _ = _store(store, qs, kept, readable, now, valid_for, tz)
+    return kept, sid
 
 
 def _store(

@@ -20,6 +20,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from backbuddy.domain.state import POSE_STALE_MAX_S
 from backbuddy.web.frames import FLOOD_FPS
 
 VENDOR = Path(__file__).resolve().parent / "static" / "vendor"
@@ -46,6 +47,10 @@ WARMUP_S = 1.0
 #: While the delay is learnt (the first frames are the slowest), a role time may lie this
 #: far ahead of it (`PageClock.role_time`): a far-future one is refused from the start.
 WARMUP_AHEAD_S = 1.0
+#: A frame that took this much longer than the page's best delay to arrive shows the
+#: receiver as they were longer ago than a pose may be trusted (the engine's largest stale
+#: limit, I4): it is no sight of them now (`PageClock.late_s`).
+LATE_S = POSE_STALE_MAX_S
 #: Page frame times closer than this are a page bug (twice the flood rate).
 MIN_GAP_MS = 1000.0 / (2 * FLOOD_FPS)
 
@@ -125,6 +130,8 @@ class PageClock:
         self._delay = math.inf  # smallest (arrival - capture) seen while warming up, s
         self._placed = False
         self._last_ms = -math.inf
+        #: How much longer than the best delay the latest frame took to arrive, s.
+        self.late_s = 0.0
 
     def ahead(self, ms: float, now: float) -> bool:
         """Would a page time `ms` (another message's: role people) lie more than
@@ -160,6 +167,7 @@ class PageClock:
             )
         self._last_ms = ms
         delay = now - ms / 1000.0
+        self.late_s = max(0.0, delay - self._delay) if self._placed else 0.0
         if not self._placed:
             self._started = now if self._started is None else self._started
             self._delay = min(self._delay, delay)

@@ -25,6 +25,7 @@ from backbuddy.domain.screening import (
     Questionnaire,
     ScreeningResult,
     load_questions,
+    most_serious,
     session_technique,
 )
 from backbuddy.services import seen as seen_service
@@ -41,6 +42,7 @@ from backbuddy.services.screening import (
     HOLDS,
     KEPT_ELSEWHERE,
     blocked_message,
+    keep_blocking,
     standing_result,
     summary,
     take_screening,
@@ -214,9 +216,21 @@ async def screening_submit(
     doubled = {k for k, v in sent if str(v) != form[k]}
     if doubled:
         # One question answered twice, differently (an edited form): the last value would
-        # win, and a red flag answered "yes" then "no" would vanish. Ask it again instead.
+        # win, and a red flag answered "yes" then "no" would vanish. Ask it again instead,
+        # and keep what blocks: the most serious of the doubled values, and every other
+        # answer (a red flag sent is given, whatever else the form got wrong).
         message = "One of the answers was not understood (given twice); please choose again."
         kept = {k: v for k, v in form.items() if k not in doubled}
+        given = answers_from_form(questions, kept)
+        for key in doubled:
+            values = [answers_from_form(questions, {k: str(v)}).get(k) for k, v in sent if k == key]
+            q = questions.find(key)
+            if q is not None and (serious := most_serious(q, values)) is not None:
+                given[key] = serious
+        held = keep_blocking(store, technique.id, given, now(), questions, valid_for)
+        if held is not None:
+            message += f" {KEPT_ELSEWHERE.format(other=tech.get(held[0]).name)}"
+            await request.app.state.registry.halt_where_blocked(now())
         return _form(request, templates, technique, questions, kept, message)
     try:
         _, result = take_screening(

@@ -32,6 +32,7 @@ ErrorCode = Literal[
     "not_supported",
     "camera_failed",
     "camera_frozen",
+    "camera_late",
     "screening_changed",
     "store_failed",
     "too_many_messages",

@@ -49,7 +49,7 @@ from backbuddy.web.frames import (
 from backbuddy.web.live import FrameFailed, LiveSession
 from backbuddy.web.outbox import STALL_S, Outbox
 from backbuddy.web.page_landmarks import PageLandmarks, is_landmarks
-from backbuddy.web.page_pose import LandmarksRefused, PageClock, admit
+from backbuddy.web.page_pose import LATE_S, LandmarksRefused, PageClock, admit
 from backbuddy.web.page_roles import MAX_ROLE_TEXT_BYTES, RoleChannel, RoleFrameRefused, roles_of
 from backbuddy.web.repeats import Repeats
 from backbuddy.web.role_views import view_of
@@ -320,6 +320,15 @@ class Connection:
             raise ProtocolViolation("bad_message", _first_error(err)) from None
         except LandmarksRefused as err:
             raise ProtocolViolation("bad_message", str(err)) from None
+        if (late := self.page_clock.late_s) > LATE_S:
+            # Captured well before it could arrive (the page's model backed up): a view of
+            # the receiver older than a pose may be; taken, it would read as tracking now (I4).
+            said = (
+                f"the camera's view is arriving {late:.1f} s late; "
+                "movement waits until it is live again"
+            )
+            self.send(schemas.ErrorOut(code="camera_late", message=said).model_dump())
+            return
         analyzer, roles = self.live.analyzer, self.roles
         if not takes_landmarks(analyzer):
             self.send(

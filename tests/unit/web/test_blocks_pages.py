@@ -144,8 +144,9 @@ def test_a_visit_cannot_be_recorded_when_nothing_waits_for_one(client: TestClien
 def test_a_red_flag_sent_twice_with_a_no_after_it_is_not_read_as_no(client: TestClient) -> None:
     """Red-team review: an edited form that sends one question twice ("yes", then "no") was
     read by its last value, so the red flag disappeared and the session could start. Two
-    different answers to one question are not understood: the form asks again, and no
-    screening is stored."""
+    different answers to one question are not understood: the form asks again, and the
+    most serious of them (the yes) is kept as given (red team, session 14: a red flag sent
+    must not disappear when the pair then answers "no")."""
     form = [*clean_answers().items()]
     form = [(k, v) for k, v in form if k != "cancer_history"]
     form += [("cancer_history", "yes"), ("cancer_history", "no")]
@@ -157,7 +158,9 @@ def test_a_red_flag_sent_twice_with_a_no_after_it_is_not_read_as_no(client: Test
     )
     assert "Go to set-up" not in r.text
     assert "not understood" in r.text
-    assert list(client.app.state.registry.store.screenings()) == []  # type: ignore[attr-defined]
+    kept = client.app.state.registry.store.screenings()  # type: ignore[attr-defined]
+    assert [r.answers.get("cancer_history") for r in kept] == [True]
+    client.post(f"/screening/{TECHNIQUE}", data=clean_answers())
     started = client.post("/sessions", data={"technique": TECHNIQUE}, follow_redirects=False)
     assert started.status_code != 303
 

@@ -1,0 +1,61 @@
+"""Red team (session 14): page landmarks that arrive late are not a sight of the receiver now.
+
+The page's pose model backs up (a throttled phone, a Wi-Fi stall that delivers a queue at
+once): frames captured well over the I4 bound ago still arrive, each stamped with the
+server's time when applied. Taken as fresh, they kept tracking "live" on a view seconds old,
+so a movement could go on unseen (I4). A frame later than `page_pose.LATE_S` beyond the
+best delay the page showed is now dropped with a named, non-fatal `camera_late`; the
+engine then pauses for a lagging camera as it does when frames stop.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backbuddy.web.page_pose import LATE_S, WARMUP_S, PageClock
+
+from .conftest import ORIGIN, WS, make_client, start_session
+from .test_landmarks_and_camera_loss import landmarks_message, watch
+from .test_socket import opening, until
+
+
+def test_the_clock_says_how_late_a_frame_is_beyond_the_best_delay() -> None:
+    clock = PageClock()
+    for k in range(12):  # 1.1 s of frames 0.1 s apart, each arriving 0.1 s after capture
+        clock.place(1000.0 + 100.0 * k, 1.1 + 0.1 * k)
+    assert clock.late_s == 0.0
+    clock.place(2200.0, 2.3 + 0.05)  # 50 ms slower than the best: model jitter
+    assert clock.late_s == pytest.approx(0.05)
+    clock.place(2300.0, 2.4 + 1.2)  # captured 1.3 s before it arrived: a backlog
+    assert clock.late_s == pytest.approx(1.2)
+    assert clock.late_s > LATE_S
+
+
+def test_a_frame_from_a_backed_up_page_is_dropped_and_named(tmp_path: Path) -> None:
+    with make_client(tmp_path, analyzers=watch) as client:
+        sid = start_session(client, camera=True)
+        live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            ms = 1000.0
+            for _ in range(3):
+                ws.send_json(landmarks_message(ms=ms))
+                until(ws, lambda m: m["type"] == "frame")
+                ms += 40.0
+            live.t0 -= WARMUP_S + 0.1  # the page's first second is over
+            ms += 1000.0 * (WARMUP_S + 0.1)
+            ws.send_json(landmarks_message(ms=ms))  # placed: arrival time, delay learnt
+            until(ws, lambda m: m["type"] == "frame")
+            seen = live.runner.state.last_pose
+            live.t0 -= 2.0  # two seconds pass; the next frame was captured 40 ms later
+            ws.send_json(landmarks_message(ms=ms + 40.0))
+            told = until(ws, lambda m: m["type"] in ("frame", "error"))
+            assert told["type"] == "error", told
+            assert told["code"] == "camera_late"
+            assert not told["fatal"]
+            assert live.runner.state.last_pose == seen  # not taken as a sight now
+            # On time again (captured just now): taken.
+            ws.send_json(landmarks_message(ms=ms + 2000.0))
+            assert until(ws, lambda m: m["type"] in ("frame", "error"))["type"] == "frame"
