@@ -9,6 +9,7 @@ writers take the write lock up front instead of failing mid-transaction.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,16 @@ PG_TIMEOUTS = {
     "keepalives_count": "3",
 }
 
+#: How long a SQLite write waits for another program's lock before it fails (seconds).
+BUSY_S = 10.0
+
 #: Execution option marking a connection that will write (SQLite: BEGIN IMMEDIATE).
 WRITE = "backbuddy_write"
 
 
-def create_engine(url: str) -> sa.Engine:
-    """An engine for `url`; for SQLite, its folder is created and durability settings applied."""
+def create_engine(url: str, busy_s: float = BUSY_S) -> sa.Engine:
+    """An engine for `url`; for SQLite, its folder is created and durability settings applied
+    (`busy_s`: how long a write waits for another program's lock)."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
         if parsed.get_backend_name() == "postgresql":
@@ -49,17 +54,17 @@ def create_engine(url: str) -> sa.Engine:
     if not memory:
         Path(str(parsed.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(parsed, poolclass=sa.StaticPool if memory else None)
-    sa.event.listen(engine, "connect", _sqlite_connect)
+    sa.event.listen(engine, "connect", partial(_sqlite_connect, busy_ms=round(busy_s * 1000)))
     sa.event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_conn: Any, _record: Any, *, busy_ms: int) -> None:
     """Per connection: we issue BEGIN ourselves, so DDL and migrations are transactional too."""
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
     for pragma in (
-        "busy_timeout = 10000",
+        f"busy_timeout = {busy_ms}",
         "foreign_keys = ON",
         "journal_mode = WAL",
         "synchronous = FULL",
