@@ -374,8 +374,8 @@ class SqlStore(HistoryQueries):
         try:
             yield
         except StoreError as err:
-            if err.__cause__ is None or self._journal is None:
-                raise  # not the database's failure (a wrong session id), or nowhere to keep
+            if not _refused(err.__cause__) or self._journal is None:
+                raise  # a mistake (a wrong session id, a step stored twice), or nowhere to keep
             for write in writes:
                 try:
                     self._journal.append(write)
@@ -410,7 +410,10 @@ def journal_for(url: str, given: Path | None) -> Journal | None:
     None for a store in memory (it is gone with the process anyway)."""
     if given is not None:
         return Journal(given)
-    parsed = sa.make_url(url)
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        return None  # not a URL: opening the engine says so
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     path = Path(str(parsed.database)).expanduser()
@@ -444,6 +447,14 @@ def _replay(conn: sa.Connection, write: Unstored) -> None:
             .where(sessions.id == sid, sessions.status.in_(["running", "interrupted"]))
             .values(values)
         )
+
+
+def _refused(cause: BaseException | None) -> bool:
+    """The database (or its disk, or its server) could not take a write it would take
+    later: not a write it refuses for what it is (a constraint, a wrong argument)."""
+    if isinstance(cause, sa.exc.IntegrityError | sa.exc.ProgrammingError | sa.exc.DataError):
+        return False
+    return isinstance(cause, sa.exc.SQLAlchemyError | OSError)
 
 
 def _what(batch: Sequence[tuple[int, Sequence[StoredStep]]]) -> str:
