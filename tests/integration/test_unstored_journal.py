@@ -82,6 +82,8 @@ def test_a_symptom_the_locked_file_never_took_blocks_the_next_start_then_is_stor
             1,
         )
         assert "symptom" in _blocked(again, later)
+        again.forget()  # the privacy note: forget deletes the journal too
+    assert not (path.parent / "backbuddy.sqlite3.unstored").exists()
 
 
 def _numb_then_killed(url: str, path: str, began: datetime) -> None:

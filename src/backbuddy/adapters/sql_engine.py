@@ -35,6 +35,12 @@ PG_TIMEOUTS = {
 #: How long a SQLite write waits for another program's lock before it fails (seconds).
 BUSY_S = 10.0
 
+#: PostgreSQL server settings per connection: a row or table lock held by another program
+#: (a `psql` left in a transaction, a backup) fails a statement after 10 s, as SQLite's busy
+#: timeout does, instead of holding a request for ever; no statement runs over a minute.
+#: Added to the URL's `options`, unless it sets them itself (`?options=-c lock_timeout=2s`).
+PG_SETTINGS = {"lock_timeout": "10s", "statement_timeout": "60s"}
+
 #: Execution option marking a connection that will write (SQLite: BEGIN IMMEDIATE).
 WRITE = "backbuddy_write"
 
@@ -47,7 +53,7 @@ def create_engine(url: str, busy_s: float = BUSY_S) -> sa.Engine:
         if parsed.get_backend_name() == "postgresql":
             given = parsed.query
             parsed = parsed.update_query_dict(
-                {k: v for k, v in PG_TIMEOUTS.items() if k not in given}
+                {k: v for k, v in PG_TIMEOUTS.items() if k not in given} | _options(given)
             )
         return sa.create_engine(parsed, pool_pre_ping=True)
     memory = parsed.database in (None, "", ":memory:")
@@ -57,6 +63,14 @@ def create_engine(url: str, busy_s: float = BUSY_S) -> sa.Engine:
     sa.event.listen(engine, "connect", partial(_sqlite_connect, busy_ms=round(busy_s * 1000)))
     sa.event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _options(given: Any) -> dict[str, str]:
+    """libpq's `options` with `PG_SETTINGS` added where the URL's own do not set them."""
+    own = given.get("options", "")
+    own = " ".join(own) if isinstance(own, tuple) else str(own)
+    added = [f"-c {k}={v}" for k, v in PG_SETTINGS.items() if k not in own]
+    return {"options": " ".join([own, *added]).strip()} if added else {}
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any, *, busy_ms: int) -> None:
