@@ -32,12 +32,12 @@ from backbuddy.adapters.sql_history import (
     reason_from_json,
     reason_to_json,
 )
-from backbuddy.adapters.sql_journal import Finish, Journal, JournalError, Unstored, steps_of
+from backbuddy.adapters.sql_journal import Finish, Journal, Unstored, steps_of
 from backbuddy.adapters.sql_rows import Rows
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as event_codec
 from backbuddy.domain.cues import Cue
-from backbuddy.domain.errors import StoreError
+from backbuddy.domain.errors import JournalError, StoreError
 from backbuddy.domain.events import Event
 from backbuddy.domain.ports import Forgotten, SessionEnd, SessionRecord, StoredStep
 from backbuddy.domain.screening import ScreeningResult
