@@ -8,6 +8,7 @@ services; nothing else constructs an adapter or imports one (import-linter refus
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO
 from backbuddy.adapters.sql_errors import where
 from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.audio.errors import ListeningUnavailable
-from backbuddy.config import Settings
+from backbuddy.config import Settings, default_db_path
 
 if TYPE_CHECKING:  # OpenCV, MediaPipe and the voice models load only when asked for: they are slow
     import numpy as np
@@ -47,7 +48,7 @@ def open_store(settings: Settings, now: datetime | None = None) -> OpenedStore:
 
     The caller owns the store: close it, or use it as a context manager.
     """
-    store = SqlStore(settings.db)
+    store = SqlStore(settings.db, journal=journal_path(settings.db))
     try:
         interrupted = store.mark_interrupted(now or datetime.now(UTC))
     except BaseException:
@@ -75,7 +76,16 @@ def open_reader(settings: Settings, now: datetime | None = None) -> OpenedStore:
 def check_store(settings: Settings) -> None:
     """StoreError naming the problem unless the store opens (created or upgraded if need be);
     running sessions are left for `open_store` to judge."""
-    SqlStore(settings.db).close()
+    SqlStore(settings.db, journal=journal_path(settings.db)).close()
+
+
+def journal_path(url: str) -> Path | None:
+    """Where writes a database server refused are kept: the data folder, one file per
+    server and database (`adapters.sql_journal`); None for SQLite (beside its file)."""
+    if url.startswith("sqlite"):
+        return None
+    name = hashlib.sha256(where(url).split("?")[0].encode()).hexdigest()[:16]
+    return default_db_path().parent / f"unstored-{name}.jsonl"
 
 
 def pose_model_factory(

@@ -26,6 +26,16 @@ _HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
         "place with --db or BACKBUDDY_DB",
     ),
     (
+        ("lock timeout",),
+        "another program is holding the records it needs (another backbuddy, a psql window "
+        "left in a transaction, a backup); close it, or wait, and try again",
+    ),
+    (
+        ("statement timeout",),
+        "the database server took more than a minute to answer; check that it is not "
+        "overloaded, then try again",
+    ),
+    (
         ("database is locked", "database is busy"),
         "another program is holding the database; close other backbuddy windows and try again",
     ),

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from backbuddy.adapters import sql_migrate
 from backbuddy.adapters.sql_errors import explain, where
 from backbuddy.adapters.sql_group import GroupCommit
-from backbuddy.adapters.sql_store import SqlStore
+from backbuddy.adapters.sql_store import SqlStore, journal_for
 from backbuddy.domain.errors import StoreError
 from backbuddy.domain.escalation import Notice
 from backbuddy.domain.ports import StoredStep
@@ -64,6 +64,7 @@ class ReadOnlyStore(SqlStore):
         self.url = url
         self.where = where(url)
         self._recorded: dict[str, Notice] = {}
+        self._journal = journal_for(url, None)
         self._write_lock = threading.RLock()
         self._steps: GroupCommit[tuple[int, Sequence[StoredStep]]] = GroupCommit(
             self._refuse, self._write_lock

@@ -16,13 +16,14 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from backbuddy.adapters import process_owner, sql_migrate
 from backbuddy.adapters import sql_schema as schema
-from backbuddy.adapters.sql_engine import WRITE, create_engine
+from backbuddy.adapters.sql_engine import BUSY_S, WRITE, create_engine
 from backbuddy.adapters.sql_errors import explain, where
 from backbuddy.adapters.sql_group import GroupCommit
 from backbuddy.adapters.sql_history import (
@@ -31,13 +32,14 @@ from backbuddy.adapters.sql_history import (
     reason_from_json,
     reason_to_json,
 )
+from backbuddy.adapters.sql_journal import Finish, Journal, Unstored, steps_of
 from backbuddy.adapters.sql_rows import Rows
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as event_codec
 from backbuddy.domain.cues import Cue
-from backbuddy.domain.errors import StoreError
+from backbuddy.domain.errors import JournalError, StoreError
 from backbuddy.domain.events import Event
-from backbuddy.domain.ports import SessionEnd, SessionRecord, StoredStep
+from backbuddy.domain.ports import Forgotten, SessionEnd, SessionRecord, StoredStep
 from backbuddy.domain.screening import ScreeningResult
 
 #: A running session owned by another machine is taken as abandoned after this long.
@@ -50,11 +52,14 @@ START_LOCK = 20261127
 class SqlStore(HistoryQueries):
     """`domain.ports.SessionStore` over any SQLAlchemy URL; opening it migrates the schema."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, journal: Path | None = None, busy_s: float = BUSY_S) -> None:
+        """`journal`: where writes the database refused are kept (`sql_journal`); beside
+        a SQLite file by default. `busy_s`: how long a write waits for a SQLite lock."""
         self.url = url
         self.where = where(url)
+        self._journal = journal_for(url, journal)
         try:
-            self._engine = create_engine(url)
+            self._engine = create_engine(url, busy_s)
         except (sa.exc.SQLAlchemyError, OSError, ImportError) as err:
             raise explain(err, "open the database", self.where) from err
         parsed = self._engine.url
@@ -79,6 +84,25 @@ class SqlStore(HistoryQueries):
         except BaseException:
             self._engine.dispose()
             raise
+        self.replay()
+
+    def replay(self) -> bool:
+        """Store the writes the journal kept, skipping any step already stored; True when
+        the journal is empty after. A database that still refuses leaves them kept (reads
+        include them); a journal that cannot be read raises JournalError."""
+        if self._journal is None:
+            return True
+        try:
+            with self._journal.replaying() as kept:
+                if kept:
+                    with self._transaction("store the events kept while it failed") as conn:
+                        for write in kept:
+                            _replay(conn, write)
+        except JournalError:
+            raise
+        except StoreError:
+            return False
+        return True
 
     def _migrate(self) -> None:
         """Create or upgrade the schema; one process at a time, all or nothing."""
@@ -176,7 +200,9 @@ class SqlStore(HistoryQueries):
             return _new_id(conn.execute(schema.sessions.insert().values(row)))
 
     def append_event(self, session_id: int, seq: int, event: Event) -> None:
-        with self._transaction(f"store event {seq} of session {session_id}") as conn:
+        kept = [Unstored(session_id, (StoredStep(seq, event),))]
+        action = f"store event {seq} of session {session_id}"
+        with self._keeping(kept), self._transaction(action) as conn:
             conn.execute(schema.events.insert(), [_event_row(session_id, seq, event)])
 
     def append_cues(self, session_id: int, seq: int, cues: Sequence[Cue]) -> None:
@@ -201,7 +227,8 @@ class SqlStore(HistoryQueries):
             for s in steps
             for values in _cue_values(sid, s.seq, s.cues)
         ]
-        with self._transaction(_what(batch)) as conn:
+        kept = [Unstored(sid, tuple(steps)) for sid, steps in batch]
+        with self._keeping(kept), self._transaction(_what(batch)) as conn:
             self._event_rows.insert(conn, events)
             self._cue_rows.insert(conn, cues)
 
@@ -228,7 +255,11 @@ class SqlStore(HistoryQueries):
         }
         events = [_event_row(session_id, s.seq, s.event) for s in steps]
         cues = [row for s in steps for row in _cue_rows(session_id, s.seq, s.cues)]
-        with self._transaction(f"finish session {session_id}") as conn:
+        end = Finish(status, ended_at, attempts, end_reason)
+        with (
+            self._keeping([Unstored(session_id, tuple(steps), end)]),
+            self._transaction(f"finish session {session_id}") as conn,
+        ):
             if events:
                 conn.execute(schema.events.insert(), events)
             if cues:
@@ -287,7 +318,7 @@ class SqlStore(HistoryQueries):
             for r in rows
         ]
 
-    def events(self, session_id: int) -> list[Event]:
+    def _stored_events(self, session_id: int) -> list[Event]:
         query = (
             sa.select(schema.events.c.payload)
             .where(schema.events.c.session_id == session_id)
@@ -307,6 +338,54 @@ class SqlStore(HistoryQueries):
             rows = conn.execute(query).all()
         return [(r.seq, cue_codec.from_dict(r.payload)) for r in rows]
 
+    def events_of_kind(
+        self, kinds: Sequence[str], since: datetime | None = None
+    ) -> list[tuple[int, Event]]:
+        """The stored events of `kinds`, then the journal's not stored yet (any `since`:
+        a symptom the database could not take still blocks, I8)."""
+        found = super().events_of_kind(kinds, since)
+        stored = list(found)
+        for sid, step in self._kept():
+            if step.event.kind in kinds and (sid, step.event) not in stored:
+                found.append((sid, step.event))
+        return found
+
+    def events(self, session_id: int) -> list[Event]:
+        """The session's stored events, then the journal's not stored yet."""
+        found = self._stored_events(session_id)
+        for sid, step in self._kept():
+            if sid == session_id and step.event not in found:
+                found.append(step.event)
+        return found
+
+    def forget(self) -> Forgotten:
+        """Every record, and the journal's."""
+        gone = super().forget()
+        if self._journal is not None:
+            self._journal.path.unlink(missing_ok=True)
+        return gone
+
+    def _kept(self) -> list[tuple[int, StoredStep]]:
+        return [] if self._journal is None else list(steps_of(self._journal.entries()))
+
+    @contextmanager
+    def _keeping(self, writes: Sequence[Unstored]) -> Iterator[None]:
+        """Run a write; if the database fails it, keep `writes` in the journal first."""
+        try:
+            yield
+        except StoreError as err:
+            if not _refused(err.__cause__) or self._journal is None:
+                raise  # a mistake (a wrong session id, a step stored twice), or nowhere to keep
+            for write in writes:
+                try:
+                    self._journal.append(write)
+                except JournalError as lost:
+                    raise JournalError(f"{err} and {lost}") from err
+            raise StoreError(
+                f"{err}; what it carried is kept in {self._journal.path} and stored when "
+                "the database takes it"
+            ) from err
+
     @contextmanager
     def _transaction(self, action: str, *, write: bool = True) -> Iterator[sa.Connection]:
         """One transaction, committed on leaving; any database failure becomes a StoreError."""
@@ -324,6 +403,58 @@ class SqlStore(HistoryQueries):
                 yield conn
         except (sa.exc.SQLAlchemyError, OSError) as err:
             raise explain(err, action, self.where) from err
+
+
+def journal_for(url: str, given: Path | None) -> Journal | None:
+    """The journal of refused writes: `given`, else beside a SQLite file (`<file>.unstored`);
+    None for a store in memory (it is gone with the process anyway)."""
+    if given is not None:
+        return Journal(given)
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        return None  # not a URL: opening the engine says so
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(str(parsed.database)).expanduser()
+    return Journal(path.with_name(path.name + ".unstored"))
+
+
+def _replay(conn: sa.Connection, write: Unstored) -> None:
+    """One kept write into the database: the steps not stored yet, and the end if the
+    session has none yet (a crash since marked it interrupted: the kept end is the truth)."""
+    sid = write.session_id
+    sessions, events = schema.sessions.c, schema.events.c
+    if conn.execute(sa.select(sessions.id).where(sessions.id == sid)).first() is None:
+        return  # forgotten since
+    have = set(conn.execute(sa.select(events.seq).where(events.session_id == sid)).scalars())
+    steps = [s for s in write.steps if s.seq not in have]
+    if steps:
+        conn.execute(schema.events.insert(), [_event_row(sid, s.seq, s.event) for s in steps])
+        cues = [row for s in steps for row in _cue_rows(sid, s.seq, s.cues)]
+        if cues:
+            conn.execute(schema.cues.insert(), cues)
+    end = write.finish
+    if end is not None:
+        values = {
+            "status": end.status,
+            "ended_at": end.ended_at,
+            "attempts": end.attempts,
+            "end_reason": end.end_reason,
+        }
+        conn.execute(
+            schema.sessions.update()
+            .where(sessions.id == sid, sessions.status.in_(["running", "interrupted"]))
+            .values(values)
+        )
+
+
+def _refused(cause: BaseException | None) -> bool:
+    """The database (or its disk, or its server) could not take a write it would take
+    later: not a write it refuses for what it is (a constraint, a wrong argument)."""
+    if isinstance(cause, sa.exc.IntegrityError | sa.exc.ProgrammingError | sa.exc.DataError):
+        return False
+    return isinstance(cause, sa.exc.SQLAlchemyError | OSError)
 
 
 def _what(batch: Sequence[tuple[int, Sequence[StoredStep]]]) -> str:

@@ -65,6 +65,11 @@ class StoreError(BackbuddyError):
     """The session store cannot be opened, read or written."""
 
 
+class JournalError(StoreError):
+    """The journal of writes the database refused cannot be read or written: what it keeps
+    (a symptom, perhaps) is unknown, so nothing may start (`adapters.sql_journal`)."""
+
+
 class VideoError(BackbuddyError):
     """A video or image file cannot be opened or decoded (names the file and what to try)."""
 

@@ -192,7 +192,7 @@ class SessionRunner:
         try:
             self.store.append_steps(self.session_id, steps)
         except StoreError as err:
-            raise StoreError(f"{UNRECORDABLE} ({err})") from err
+            raise type(err)(f"{UNRECORDABLE} ({err})") from err  # a JournalError stays one
         self._pending.clear()  # every write carries all that was waiting
 
     def close(self, now: datetime, reason: str = "the session was left unfinished") -> None:
@@ -214,7 +214,7 @@ class SessionRunner:
         try:
             self.store.finish_session(self.session_id, status, now, attempts, reason, steps)
         except StoreError as err:
-            raise StoreError(f"{UNRECORDABLE} ({err})") from err
+            raise type(err)(f"{UNRECORDABLE} ({err})") from err  # a JournalError stays one
         self._pending.clear()  # what waited was in `steps`
         self.finished = True
         self.stored_reason = reason
