@@ -50,7 +50,6 @@ from backbuddy.motion.grey_mask import (
     EDGES,
     FADE_FRAMES,
     FOLLOW_MAX_SHARE,
-    FOLLOW_S,
     FOLLOW_SLACK,
     HEAD_R,
     LIMB,
