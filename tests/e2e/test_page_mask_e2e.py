@@ -18,6 +18,7 @@ from playwright.sync_api import Browser
 from tests.unit.adapters.test_receiver_pose import LOOKS_60, H, Replay, W, replayed_step
 
 from backbuddy.adapters import receiver_pose as R
+from backbuddy.motion import people as P
 from backbuddy.motion.grey_mask import mask_rule
 from backbuddy.web.page_roles import PageRoles
 
@@ -123,3 +124,53 @@ def test_the_pages_grey_over_the_assistant_matches_the_servers_frame_by_frame(
         f"(per frame: {[round(w[0], 3) for w in worst]})"
     )
     assert got["redraws"] == redraws, f"grey drawn {got['redraws']} times, the server's {redraws}"
+
+
+#: The page's cut-out after each answer (mask.js `followPerson`), given the answers' receiver
+#: keypoints (0..1, score), boxes and page ms.
+FOLLOW = """async ({ answers, w, h, rule }) => {
+  const { followPerson } = await import("/js/mask.js");
+  const [first, ...rest] = answers;
+  let drawn = { kp: first.kp, box: first.box, seen: first.kp.map(() => first.ms), ms: first.ms };
+  const out = [];
+  for (const a of rest) {
+    drawn = followPerson(drawn, a.kp, a.box, a.ms, w, h, rule);
+    out.push(drawn.kp);
+  }
+  return out;
+}"""
+
+
+def test_the_pages_cut_out_follows_a_lean_as_the_servers_does_when_answers_come_2_s_apart(
+    browser: Browser,
+) -> None:
+    """Once the roles settle, the page gets an answer every `KEEPALIVE_MS` (2 s), and the
+    receiver's cut-out moved 1 − e^(−2 s/0.37 s) = 99.6 % of the way on each: the grey she had
+    leaned into cleared at once and MediaPipe's lean stepped 2.7° in one frame, a `sudden` halt
+    on the correct slow 60° hug at 10, 15 and 30 frames/s (tools/calibrate/page_arms.py, the
+    page's clock rule). Now it moves at most the server's share of one look (0.30), so on the
+    recorded looks with the receiver leaning 1 % of her size per answer the page's torso
+    cut-out is where the server's `follow_person` puts it, answer by answer."""
+    looks = Replay(LOOKS_60, 0.01).looks[:12]
+    state = P.RoleState()
+    answers, server = [], None
+    torso = list(P.TORSO)
+    want = []
+    for i, people in enumerate(looks):
+        choice, state = P.choose(people, state)
+        assert choice.receiver is not None
+        kp = choice.people.keypoints[choice.receiver]
+        box = choice.people.boxes[choice.receiver]
+        norm = kp.copy()
+        norm[:, :2] /= (W, H)
+        answers.append(
+            {"kp": norm.tolist(), "box": (box / (W, H, W, H)).tolist(), "ms": 2000.0 * i}
+        )
+        server = R.Drawn.fresh(kp, box) if server is None else R.follow_person(server, kp, box)
+        if i:
+            want.append(server.keypoints[torso, :2] / (W, H))
+    with modules_alone(browser, "http://mask.test") as page:
+        got = page.evaluate(FOLLOW, {"answers": answers, "w": W, "h": H, "rule": mask_rule()})
+    for i, (mine, theirs) in enumerate(zip(got, want, strict=True), start=1):
+        off = np.abs(np.array(mine)[torso, :2] - theirs).max() * H
+        assert off <= 0.5, f"answer {i}: the page's torso cut-out is {off:.1f} px off the server's"

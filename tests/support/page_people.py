@@ -132,8 +132,8 @@ class Page:
         # mask.js SteadyMask, by the server's own steps (its forget time counts answers here,
         # 30 of them, where the page counts 4 s of its clock: longer than these clips; the
         # receiver's cut-out moves 0.30 of the way per answer, where the page takes
-        # 1 − e^(−Δt/0.37 s) by its clock: the same at an answer every 4 frames, more per
-        # answer when answers come further apart).
+        # 1 − e^(−Δt/0.37 s) by its clock, at most 0.30 (`grey_mask.FOLLOW_MAX_SHARE`): the
+        # same at an answer every 4 frames or further apart, less when answers come closer).
         self.basis: MaskBasis | None = None
         self.mask: np.ndarray | None = None
         self.old: np.ndarray | None = None

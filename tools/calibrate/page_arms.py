@@ -44,11 +44,12 @@ from backbuddy.motion.people import MIN_SCORE  # noqa: E402
 
 #: The receiver's cut-out rules measured. The stand-in draws with the server's rule (a share of
 #: 0.30 per answer, a keypoint forgotten after 30 answers); the page (mask.js) follows by its
-#: clock (1 − e^(−Δt/0.37 s) per answer: 0.996 at answers 2 s apart) and forgets after 4 s.
+#: clock (1 − e^(−Δt/0.37 s) per answer, since 2026-11-28 at most 0.30: `steady`; before, 0.996
+#: at answers 2 s apart: `clock`, a false `sudden` on the slow 60° hug) and forgets after 4 s.
 VARIANTS = {
     "base": "the stand-in as it is: the server's per-look rule, per answer",
-    "clock": "the page's rule (mask.js followPerson): share and forgetting by the clock",
-    "steady": "share 0.30 per answer whatever the rate; forgotten after 4 s of the clock",
+    "clock": "the page's rule until 2026-11-28: share (uncapped) and forgetting by the clock",
+    "steady": "the page's rule now: at most 0.30 per answer; forgotten after 4 s of the clock",
     "cover": "steady, and her elbows/wrists, once drawn unseen inside the assistant's box, "
     "stay covered while the same people are seen",
     "nocut": "steady, and her elbows/wrists never cut out of the grey",

@@ -49,7 +49,7 @@ from backbuddy.motion.crop import crop_around as crop_around  # its callers impo
 from backbuddy.motion.grey_mask import (
     EDGES,
     FADE_FRAMES,
-    FOLLOW_S,
+    FOLLOW_MAX_SHARE,
     FOLLOW_SLACK,
     HEAD_R,
     LIMB,
@@ -162,8 +162,8 @@ def steady_person(
 
 
 #: The share of the way the receiver's cut-out moves per look (`FOLLOW_S` at 30 frames/s, a
-#: look every `EVERY` frames: 0.30).
-FOLLOW_SHARE = float(1.0 - np.exp(-EVERY / 30.0 / FOLLOW_S))
+#: look every `EVERY` frames: 0.30; the page's most per answer, `FOLLOW_MAX_SHARE`).
+FOLLOW_SHARE = FOLLOW_MAX_SHARE
 
 
 def follow_person(drawn: Drawn, keypoints: F32, box: F32) -> Drawn:

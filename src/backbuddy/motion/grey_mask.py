@@ -6,6 +6,8 @@ the two cannot drift apart (docs/accuracy.md, "The grey mask made the landmarks 
 
 from __future__ import annotations
 
+import math
+
 from backbuddy.motion.people import MIN_SCORE
 
 #: COCO skeleton edges drawn as limbs when masking a person (shoulders, arms, trunk, legs).
@@ -40,6 +42,13 @@ FADE_FRAMES = 8
 #: floor read 37.7 °/s off (7.7 held); a slack of 0.01 or 0.03 still false-halted the hug.
 FOLLOW_SLACK = 0.02
 FOLLOW_S = 0.37
+#: …and at most this share of the way on one answer, however long since the last: the share of
+#: one server look (4 frames at 30 frames/s, 0.30). The page's answers come `KEEPALIVE_MS` (2 s)
+#: apart once the roles settle, and 1 − e^(−2 s/0.37 s) is 0.996: the cut-out jumped all the way
+#: on each, the grey she had leaned into cleared at once, and MediaPipe's lean stepped 2.7° in one
+#: frame (a `sudden` halt on the correct slow 60° hug at 10, 15 and 30 frames/s; docs/accuracy.md
+#: "The page's cut-out jumped after a quiet answer gap").
+FOLLOW_MAX_SHARE = 1.0 - math.exp(-(4 / 30.0) / FOLLOW_S)
 
 
 def mask_rule() -> dict[str, float]:
@@ -50,6 +59,7 @@ def mask_rule() -> dict[str, float]:
         "fade_frames": float(FADE_FRAMES),
         "follow_slack": FOLLOW_SLACK,
         "follow_ms": FOLLOW_S * 1000.0,
+        "follow_max": FOLLOW_MAX_SHARE,
         "min_score": MIN_SCORE,
         "limb": LIMB,
         "head_r": HEAD_R,

@@ -270,8 +270,8 @@ class MaskRule(BaseModel):
     server's own figures (`motion.grey_mask`): a keypoint trusted from `min_score`, moved past
     `slack` of the person's size, an untrusted one kept `forget_ms`, new grey faded in over
     `fade_frames`; the receiver's own cut-out moves past `follow_slack` instead, part of the
-    way per answer (time constant `follow_ms`); limbs `limb`, the head `head_r` of the body's
-    long side, the others drawn × `others_scale`."""
+    way per answer (time constant `follow_ms`, at most `follow_max` of it); limbs `limb`, the
+    head `head_r` of the body's long side, the others drawn × `others_scale`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -280,6 +280,7 @@ class MaskRule(BaseModel):
     fade_frames: int
     follow_slack: float
     follow_ms: float
+    follow_max: float
     min_score: float
     limb: float
     head_r: float

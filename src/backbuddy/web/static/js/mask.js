@@ -18,7 +18,7 @@ const EDGES = [[5, 6], [5, 7], [7, 9], [6, 8], [8, 10], [5, 11], [6, 12], [11, 1
   [11, 13], [13, 15], [12, 14], [14, 16], [0, 5], [0, 6]];
 // Used only until an answer brings the server's rule (motion/grey_mask.py).
 export const DEFAULT_RULE = {
-  slack: 0.03, forget_ms: 4000, fade_frames: 8, follow_slack: 0.02, follow_ms: 370, min_score: 0.3,
+  slack: 0.03, forget_ms: 4000, fade_frames: 8, follow_slack: 0.02, follow_ms: 370, follow_max: 0.3026, min_score: 0.3,
   limb: 0.06, head_r: 0.09, others_scale: 1.3,
 };
 
@@ -64,9 +64,11 @@ export function steadyPerson(drawn, kp, box, ms, w, h, rule, slack = rule.slack,
 // The receiver's cut-out after an answer (receiver_pose.follow_person): past `follow_slack`,
 // a keypoint moves 1 − e^(−Δt/follow_ms) of the way (Δt since the last answer: 0.30 at the
 // server's look every 4 frames at 30 frames/s), so a slow movement moves it a little each
-// answer, not in `slack`-sized steps along the grey that borders the receiver.
+// answer, not in `slack`-sized steps along the grey that borders the receiver; at most
+// `follow_max` (the server's share per look): with answers 2 s apart the cut-out jumped all the
+// way, the grey she had leaned into cleared at once and the lean read a false `sudden`.
 export function followPerson(drawn, kp, box, ms, w, h, rule) {
-  const share = 1 - Math.exp(-Math.max(0, ms - drawn.ms) / rule.follow_ms);
+  const share = Math.min(1 - Math.exp(-Math.max(0, ms - drawn.ms) / rule.follow_ms), rule.follow_max);
   return steadyPerson(drawn, kp, box, ms, w, h, rule, rule.follow_slack, share);
 }
 
