@@ -18,6 +18,8 @@ test_page_roles_rate_e2e.py.
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import Page, expect
 
 from .conftest import Server
@@ -46,6 +48,12 @@ def test_the_page_finds_the_people_itself_and_no_picture_leaves_it(
     # Nothing but landmarks and people's outlines went out: no picture of any kind.
     assert socket.sent.get("role_frame", 0) == 0, "a role frame (a picture) was sent"
     assert socket.binary == 0, "a camera frame was sent as a binary message"
+    # The walk may end early (set-up says the arms are under the assistant's): the outlines
+    # keep coming every 2 s once roles settle, so wait for a third (2 sent was a full run's
+    # flake, session 14).
+    deadline = time.monotonic() + 30
+    while socket.sent.get("role_people", 0) < 3 and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
     assert socket.sent.get("role_people", 0) >= 3
     assert socket.sent.get("landmarks", 0) > 30
     assert stats["roles"]["inferMs"], "the page's people detector never ran"
