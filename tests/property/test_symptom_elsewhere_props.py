@@ -20,7 +20,6 @@ every event's moment, as the guide does between keys and ticks. Then:
 
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ import pytest
 from history_strategies import QUESTIONS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from memory_dir import MEMORY_DIR
 from session_strategies import event_sequences, start
 
 from backbuddy.adapters.sql_store import SqlStore
@@ -49,11 +49,6 @@ CLEAR = {q.id: q.negative for q in QUESTIONS.questions}
 MOVEMENT = {"move", "step", "pace"}
 #: The events of one sequence are at most this far apart (ticks every 0.1 s: `with_ticks`).
 TICK_S = 0.1
-#: Where the shared file lives: in memory-backed /dev/shm when there is one. It is the same
-#: SQLite file, with the same two connections and file locks; only the disk's fsync on each of
-#: the ~200 commits per example goes (half this test's time), and durability is not what it checks.
-SHM = Path("/dev/shm")
-TMP_DIR = str(SHM) if SHM.is_dir() and os.access(SHM, os.W_OK) else None
 
 
 @dataclass
@@ -187,5 +182,5 @@ def check_store(store: SqlStore, sides: tuple[Side, Side], now: datetime) -> Non
 def test_a_symptom_in_either_session_stops_the_other_until_the_receiver_is_seen(
     techniques: tuple[str, str], first: list[ev.Event], second: list[ev.Event]
 ) -> None:
-    with tempfile.TemporaryDirectory(dir=TMP_DIR) as tmp:
+    with tempfile.TemporaryDirectory(dir=MEMORY_DIR) as tmp:
         run(Path(tmp) / "two.sqlite3", techniques, (first, second))
