@@ -6,7 +6,6 @@ before any backbuddy module loads: output wraps the same on every machine.
 """
 
 import os
-import shutil
 
 os.environ["COLUMNS"] = "200"
 
@@ -35,28 +34,6 @@ from tests.support import socket_deadline  # noqa: E402
 
 socket_deadline.install()
 
-import pytest  # noqa: E402
-from tests.support.memory_dir import memory_basetemp  # noqa: E402
-
 # `xdist_group` marks keep their tests on one worker again under pytest 9.2 (the hook's
 # docstring says why they did not).
 from tests.support.xdist_groups import pytest_collection_modifyitems  # noqa: E402, F401
-
-# `tmp_path` lives in /dev/shm when there is room (tests/support/memory_dir.py): the SQLite
-# files of the app servers and stores under test commit without the disk's fsync. xdist
-# workers take their base under this one (`popen-gwN`); it is removed when the run ends.
-
-_MADE = pytest.StashKey[str | None]()
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_configure(config: pytest.Config) -> None:
-    if config.option.basetemp is None and not hasattr(config, "workerinput"):
-        config.option.basetemp = memory_basetemp()
-        config.stash[_MADE] = config.option.basetemp
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    made = config.stash.get(_MADE, None)
-    if made is not None:
-        shutil.rmtree(made, ignore_errors=True)

@@ -9,21 +9,9 @@ there. None (the default temporary directory) where there is no /dev/shm.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 SHM = Path("/dev/shm")
 
 #: `dir=` for `tempfile.TemporaryDirectory`.
 MEMORY_DIR: str | None = str(SHM) if SHM.is_dir() and os.access(SHM, os.W_OK) else None
-
-#: Room /dev/shm must have for a whole run's `tmp_path`s (a container's 64 MB is not enough).
-ROOM = 2 * 1024**3
-
-
-def memory_basetemp() -> str | None:
-    """A fresh pytest base temporary directory in /dev/shm, or None (pytest's default)."""
-    if MEMORY_DIR is None or shutil.disk_usage(MEMORY_DIR).free < ROOM:
-        return None
-    return tempfile.mkdtemp(prefix="backbuddy-tests-", dir=MEMORY_DIR)
