@@ -20,6 +20,7 @@ from pathlib import Path
 from history_strategies import QUESTIONS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from memory_dir import MEMORY_DIR
 from tests.support.apart import run_apart
 
 from backbuddy.adapters.sql_store import SqlStore
@@ -82,5 +83,5 @@ async def scenario(db: Path, plan: list[list[tuple[str, list[tuple[str, object]]
 @settings(max_examples=25, deadline=None)
 @given(plan=rounds)
 def test_a_screening_stored_elsewhere_ends_a_session_it_refuses(plan) -> None:  # type: ignore[no-untyped-def]
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=MEMORY_DIR) as tmp:
         run_apart(lambda: scenario(Path(tmp) / "b.sqlite3", plan))

@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.support.apart import run_apart
 from tests.support.live_sessions import start_live
+from tests.support.memory_dir import MEMORY_DIR
 
 from backbuddy.bootstrap import open_store
 from backbuddy.config import Settings
@@ -128,7 +129,7 @@ def press(kind: str) -> str:
 
 @pytest.fixture(scope="module")
 def store() -> Iterator[Any]:
-    with tempfile.TemporaryDirectory() as name:
+    with tempfile.TemporaryDirectory(dir=MEMORY_DIR) as name:
         opened = open_store(Settings(db=str(Path(name) / "order.sqlite3")))
         yield opened.store
         opened.store.close()

@@ -29,6 +29,7 @@ import pytest
 from history_strategies import QUESTIONS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from memory_dir import MEMORY_DIR
 from session_strategies import event_sequences, start
 
 from backbuddy.adapters.sql_store import SqlStore
@@ -181,5 +182,5 @@ def check_store(store: SqlStore, sides: tuple[Side, Side], now: datetime) -> Non
 def test_a_symptom_in_either_session_stops_the_other_until_the_receiver_is_seen(
     techniques: tuple[str, str], first: list[ev.Event], second: list[ev.Event]
 ) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=MEMORY_DIR) as tmp:
         run(Path(tmp) / "two.sqlite3", techniques, (first, second))
