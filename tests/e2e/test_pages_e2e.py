@@ -70,7 +70,7 @@ def test_checklist_and_skeleton_react_to_the_clip(page: Page, server: Server) ->
         if any({"ok", "no"} <= states for states in seen.values()):
             break
         time.sleep(0.1)
-    assert any({"ok", "no"} <= states for states in seen.values()), seen
+    assert any({"ok", "no"} <= states for states in seen.values()), (seen, _pose_state(page))
     assert "ok" not in seen["arms_crossed"], seen
     drawn = page.evaluate(
         """() => { const c = document.getElementById('overlay');
@@ -80,6 +80,16 @@ def test_checklist_and_skeleton_react_to_the_clip(page: Page, server: Server) ->
     assert drawn > 100, "no skeleton drawn over the preview"
     page.wait_for_selector("#checklist li.ok", timeout=15000)
     shot(page, "05-setup-camera")
+
+
+def _pose_state(page: Page) -> object:
+    """Where pose ran and what the page said about it (for a failure's message)."""
+    return page.evaluate(
+        """() => ({ where: window.backbuddy.pose.where, reason: window.backbuddy.pose.reason,
+        stats: window.backbuddy.pose.stats, mode: document.getElementById('session').dataset.mode,
+        pose_note: (document.getElementById('pose-note') || {}).textContent,
+        camera_note: (document.getElementById('camera-note') || {}).textContent })"""
+    )
 
 
 def test_phone_width_keeps_stop_on_screen(browser: Browser, server: Server) -> None:

@@ -154,7 +154,7 @@ def contradictions(
     if remembered is None:
         remembered = list(_answer_blocks(questions, history, now, tz))
     for s in ordered:
-        given = _tolerant(questions, s.answers)
+        given = understood(questions, s.answers)
         for block in remembered:
             if block.since >= s.at or block.id not in given or block.answer is None:
                 continue
@@ -169,7 +169,7 @@ def held_answers(
     """The answers of one screening that are remembered: red flags, and combined cautions."""
     reported = [
         (q, a)
-        for key, a in _tolerant(questions, answers).items()
+        for key, a in understood(questions, answers).items()
         if (q := questions.question(key)) and a != q.negative
     ]
     kept = [(q, a) for q, a in reported if _rank(q, a) >= severity("block_refer")]
@@ -245,11 +245,6 @@ def _active(block: Block, history: esc.History, now: datetime, tz: tzinfo) -> bo
     if block.until is not None:
         return now < block.until  # from its record on; one stamped later still holds
     return not esc.cleared(history.seen, block.since, now, tz)
-
-
-def _tolerant(questions: Questionnaire, answers: Mapping[str, object]) -> dict[str, Answer]:
-    """Stored answers as the questions read them; an answer no question knows is skipped."""
-    return understood(questions, answers)
 
 
 def _rank(q: Question, answer: Answer) -> int:
