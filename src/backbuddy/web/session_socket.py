@@ -106,7 +106,13 @@ class Connection:
         self.rate = FrameRate()
         self.presses = MessageRate()
         self.page_clock = PageClock()
-        self.frames_seen = 0
+        #: Camera messages (JPEG frames and page landmarks) received on this socket: each
+        #: one's number is its `seq`, the page's own count of what it sent on this socket
+        #: (`link.js`). Numbered as they arrive, refused or not: numbered only when queued,
+        #: a landmarks message refused as late left every later answer one behind the
+        #: page's count, its frames were never acknowledged, and a page that fell back to
+        #: server pose sent one frame a second.
+        self.camera_messages = 0
         #: A frozen camera: exact repeats of the last frame or landmarks (`repeats`), this
         #: device's across its sockets (a page that reconnects was told of a freeze).
         self.repeats = live.repeats.setdefault(self.source, Repeats())
@@ -271,6 +277,7 @@ class Connection:
             raise ProtocolViolation("too_many_messages", str(err)) from None
 
     def _on_frame(self, data: bytes) -> None:
+        self.camera_messages += 1
         now = time.monotonic()
         if self.rate.flooded(now):
             raise ProtocolViolation("too_many_frames", "frames are arriving faster than allowed")
@@ -312,6 +319,7 @@ class Connection:
         """Landmarks from a page that runs the pose model itself; same path as a frame.
         `raw`: the binary message (`page_landmarks`, what the page sends), or a JSON one
         decoded, or one `landmarks_message` already read and validated."""
+        self.camera_messages += 1
         if self.rate.flooded(time.monotonic()):
             raise ProtocolViolation("too_many_frames", "frames are arriving faster than allowed")
         try:
@@ -395,8 +403,7 @@ class Connection:
         session's worker (the pose model takes tens of milliseconds)."""
         if not self.live.takes_frames_from(self.source):
             return  # a phone is the camera: this page's own frames do not count
-        self.frames_seen += 1
-        self.pending = (job, self.frames_seen, here)
+        self.pending = (job, self.camera_messages, here)
         self.frame_ready.set()
 
     async def _watch_frames(self) -> None:

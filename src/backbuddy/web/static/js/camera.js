@@ -95,10 +95,8 @@ export class Camera {
     this.canvas.toBlob(async (blob) => {
       const data = blob ? await blob.arrayBuffer() : null;
       this.encoding = false;
-      if (data && this.send(data)) {
-        this.frames = (this.frames || 0) + 1;
-        this.inFlight.set(this.frames, now);
-      }
+      const seq = data ? this.send(data) : 0; // its number on the socket (link.js)
+      if (seq) this.inFlight.set(seq, now);
     }, "image/jpeg", QUALITY);
   }
 

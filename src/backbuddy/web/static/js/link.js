@@ -28,6 +28,9 @@ export class Link {
     this.ws = ws;
     ws.onopen = () => {
       this.retryMs = 250;
+      // Camera messages (frames, landmarks) sent on this socket: the server numbers them
+      // the same way, from 1 on each socket, and answers a frame with its number.
+      this.cameraMessages = 0;
       this.onStatus("up");
       for (const { text } of this.queue.splice(0)) ws.send(text);
     };
@@ -58,18 +61,24 @@ export class Link {
     if (!this.queue.some((q) => q.key === key)) this.queue.push({ key, text });
   }
 
+  // Returns the frame's number on this socket (the server's `seq` for it), 0 when dropped.
   sendFrame(buffer) {
-    if (!this.up || this.ws.bufferedAmount > 256 * 1024) return false;
+    if (!this.up || this.ws.bufferedAmount > 256 * 1024) return 0;
     this.ws.send(buffer);
-    return true;
+    return ++this.cameraMessages;
   }
 
   // One frame's landmarks from the page's own pose model, as the binary message
   // (landmarks_bin.js), or a role frame (JSON); dropped, like a frame, when down.
+  // Landmarks are numbered with the frames (returns the number, 0 when dropped).
   sendLandmarks(message) {
-    if (!this.up || this.ws.bufferedAmount > 64 * 1024) return false;
-    this.ws.send(message.type === "landmarks" ? encodeLandmarks(message) : JSON.stringify(message));
-    return true;
+    if (!this.up || this.ws.bufferedAmount > 64 * 1024) return 0;
+    if (message.type !== "landmarks") {
+      this.ws.send(JSON.stringify(message));
+      return 1;
+    }
+    this.ws.send(encodeLandmarks(message));
+    return ++this.cameraMessages;
   }
 
   // 32 ms of the microphone (mic.js); dropped, like a frame, when down or backed up.

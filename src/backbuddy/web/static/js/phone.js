@@ -169,7 +169,6 @@ async function startCamera(maxFps, roles = false) {
 
 // The fallback: frames go to the backbuddy server on the laptop, which works out the pose.
 function serverPose(reason) {
-  if (pagePose && camera) camera.frames = pagePose.stats.sent;
   if (pagePose) pagePose.stop();
   pagePose = null;
   Object.assign(pose, { where: "server", reason });

@@ -258,8 +258,6 @@ function stopPagePose() {
 
 // The fallback: frames go to the backbuddy server, which works out the pose itself.
 function serverPose(reason) {
-  // The server numbers every message it analysed: frames go on from the landmarks sent.
-  if (pagePose && camera) camera.frames = pagePose.stats.sent;
   if (pagePose) pagePose.stop();
   pagePose = null;
   Object.assign(pose, { where: "server", reason });
