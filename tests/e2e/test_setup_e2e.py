@@ -40,10 +40,20 @@ def seen_shot(page: Page, name: str, full: bool = False) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 
 
+def loaded(page: Page, selector: str) -> None:
+    """Every image `selector` finds has loaded a picture (a broken one never does): waited
+    for, as a loaded box may still be fetching it (a run at load 16 read one half-way)."""
+    page.wait_for_function(
+        "s => [...document.querySelectorAll(s)].every(i => i.complete && i.naturalWidth > 0)",
+        arg=selector,
+        timeout=30000,
+    )
+
+
 def expect_placement_picture(page: Page) -> None:
     picture = page.locator("#placement-figure img")
     expect(picture).to_be_visible()
-    assert picture.evaluate("img => img.complete && img.naturalWidth > 0"), "picture not loaded"
+    loaded(page, "#placement-figure img")
     assert "placement-seated_hug_extension.svg" in (picture.get_attribute("src") or "")
     expect(page.locator("#placement-figure figcaption")).to_contain_text("60")
 
@@ -129,8 +139,7 @@ def test_learn_more_says_what_the_pop_is_and_where_the_camera_goes(
     expect(page.get_by_role("heading", name='What the "pop" is')).to_be_visible()
     expect(page.locator("#pop")).to_contain_text("cavitation")
     expect(page.locator("#camera img")).to_have_count(2)
-    for img in page.locator("#camera img").all():
-        assert img.evaluate("i => i.complete && i.naturalWidth > 0")
+    loaded(page, "#camera img")
     seen_shot(page, "42-learn-1280", full=True)
     page.set_viewport_size(PHONE)
     seen_shot(page, "42-learn-390", full=True)
