@@ -11,6 +11,8 @@ real MoveNet on a real clip: tests/integration/test_page_roles_truth.py)."""
 
 from __future__ import annotations
 
+import pytest
+
 import base64
 import io
 import json
@@ -51,6 +53,7 @@ def role_frame(ms: float, shade: int) -> dict[str, Any]:
     return {"v": 1, "type": "role_frame", "ms": ms, "jpeg": text}
 
 
+@pytest.mark.usefixtures("page_people_allowed")
 def test_the_phones_landmarks_are_not_judged_by_the_laptops_role_answer(tmp_path: Path) -> None:
     """The phone's own newest answer is "unsure" (nobody in its picture); the laptop's,
     100 ms later in page time, has the receiver where the phone's skeleton happens to be.
