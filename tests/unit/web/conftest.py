@@ -63,8 +63,9 @@ def page_people_allowed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     the page's own pose with the two-person step (role keeping, the people's outlines), which
     the Seated Hug refuses (its page path stopped a jerk too late: tools/calibrate/page_halts.py).
     The techniques are read from a copy, as `tests/e2e/app_server.py --techniques` does."""
-    from backbuddy.domain import techniques
     from tests.support.paced import quick_techniques
+
+    from backbuddy.domain import techniques
 
     folder = quick_techniques(tmp_path / "techniques", {}, page_two_people=True)
     monkeypatch.setattr(techniques, "default_dir", lambda: folder)

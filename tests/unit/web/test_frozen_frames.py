@@ -8,14 +8,13 @@ movement went on unseen. The server now holds every socket to the rule itself (`
 
 from __future__ import annotations
 
-import pytest
-
 import io
 import itertools
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from backbuddy.web.repeats import Repeats

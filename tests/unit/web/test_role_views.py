@@ -11,8 +11,6 @@ real MoveNet on a real clip: tests/integration/test_page_roles_truth.py)."""
 
 from __future__ import annotations
 
-import pytest
-
 import base64
 import io
 import json
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from backbuddy.domain.techniques import Limits, Technique
