@@ -155,3 +155,22 @@ def test_pose_on_the_server_when_asked(watched: Watched, server: Server) -> None
     page.wait_for_function("window.backbuddy.pose.where === 'server'", timeout=30000)
     expect(page.locator("#pose-note")).to_contain_text("go to the backbuddy server")
     page.wait_for_function("window.backbuddy.timings.frames.length > 5", timeout=30000)
+
+
+def test_the_hug_with_two_people_runs_its_pose_on_the_server_and_says_why(
+    watched: Watched, server: Server
+) -> None:
+    """The techniques as written: with the two-person step on (the default), the Seated Hug's
+    pose is refused in the page (`video.page_two_people`: its page path stopped a jerk too late,
+    docs/accuracy.md "Two-person jerks on the page's path"), even when the page is asked to run
+    it; frames go to the server and the note says why. No landmarks ever leave the page."""
+    page = watched.page
+    page.goto(server.url)
+    page.evaluate("localStorage.setItem('backbuddy-pose', 'page')")
+    start_session(page, server.url, camera=True)
+    page.wait_for_function("window.backbuddy.pose.where === 'server'", timeout=30000)
+    note = page.locator("#pose-note")
+    expect(note).to_contain_text("With two people in view, this movement's camera watch runs")
+    expect(note).to_contain_text("Camera pictures now go to the backbuddy server")
+    page.wait_for_function("window.backbuddy.timings.frames.length > 5", timeout=30000)
+    assert watched.landmarks == 0
