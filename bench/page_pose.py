@@ -132,7 +132,12 @@ def serve(
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
         async with inner(a):
             registry = a.state.registry
-            technique = tech.get("seated_hug_extension")
+            # The page path's cost, so the hug's refusal of it with two people in view is
+            # lifted here (`video.page_two_people`: the server would refuse every landmarks
+            # message unread, a cost of nothing); side-lying runs this path as it is.
+            hug = tech.get("seated_hug_extension")
+            video = hug.video.model_copy(update={"page_two_people": True})
+            technique = hug.model_copy(update={"video": video})
             answers = {q.id: False for q in load_questions().questions}
             now = datetime.now(UTC)
             for k in range(first, first + sessions):

@@ -79,6 +79,18 @@ def quick_server(tmp_path: Path) -> Iterator[Server]:
 
 
 @pytest.fixture
+def page_people_server(tmp_path: Path) -> Iterator[Server]:
+    """`server` over the app's techniques as written but for `video.page_two_people` (True):
+    for tests of the page's own pose with the two-person step, which the Seated Hug refuses
+    (its page path stopped a jerk too late: tools/calibrate/page_halts.py, measured there)."""
+    folder = quick_techniques(tmp_path / "techniques", {}, page_two_people=True)
+    srv = start_server(tmp_path, extra=("--techniques", str(folder)))
+    yield srv
+    if srv.process.poll() is None:
+        srv.kill()
+
+
+@pytest.fixture
 def box_rate_server(tmp_path: Path) -> Iterator[Server]:
     """`server` over the app's techniques as written but for their least frame rate, this
     box's (`paced.BOX_MIN_FPS`): for a set-up test whose placement gate must open although

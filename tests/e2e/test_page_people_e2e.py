@@ -30,12 +30,12 @@ __all__ = ["two_browser", "two_page"]  # the fixtures, shared with test_page_rol
 
 
 def test_the_page_finds_the_people_itself_and_no_picture_leaves_it(
-    two_page: tuple[Page, Socket], server: Server
+    two_page: tuple[Page, Socket], page_people_server: Server
 ) -> None:
     page, socket = two_page
-    page.goto(server.url)
+    page.goto(page_people_server.url)
     page.evaluate("localStorage.setItem('backbuddy-pose', 'page')")  # this CPU: ~10 poses/s
-    start_session(page, server.url, camera=True)
+    start_session(page, page_people_server.url, camera=True)
     page.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
     assert page.evaluate("window.backbuddy.pose.stats.roles.where") == "page"
     note = page.locator("#pose-note")

@@ -125,14 +125,16 @@ def test_the_page_runs_pose_itself_and_reaches_the_movement_cue(
 
 
 def test_a_page_too_slow_for_the_speed_watch_says_so_and_sends_frames(
-    watched: Watched, server: Server
+    watched: Watched, page_people_server: Server
 ) -> None:
     """The rate needed is raised out of reach (a test knob that can only raise it), so any
-    machine is "too slow": the page measures itself, falls back, and tells the pair."""
+    machine is "too slow": the page measures itself, falls back, and tells the pair. (The
+    techniques as written but for the page's own pose allowed with two people in view: the
+    Seated Hug refuses it, `video.page_two_people`.)"""
     page = watched.page
-    page.goto(server.url)
+    page.goto(page_people_server.url)
     page.evaluate("localStorage.setItem('backbuddy-pose-min-fps', '1000')")
-    start_session(page, server.url, camera=True)
+    start_session(page, page_people_server.url, camera=True)
     page.wait_for_function("window.backbuddy.pose.where === 'server'", timeout=60000)
     note = page.locator("#pose-note")
     expect(note).to_contain_text("the speed watch needs 1000")
@@ -153,3 +155,22 @@ def test_pose_on_the_server_when_asked(watched: Watched, server: Server) -> None
     page.wait_for_function("window.backbuddy.pose.where === 'server'", timeout=30000)
     expect(page.locator("#pose-note")).to_contain_text("go to the backbuddy server")
     page.wait_for_function("window.backbuddy.timings.frames.length > 5", timeout=30000)
+
+
+def test_the_hug_with_two_people_runs_its_pose_on_the_server_and_says_why(
+    watched: Watched, server: Server
+) -> None:
+    """The techniques as written: with the two-person step on (the default), the Seated Hug's
+    pose is refused in the page (`video.page_two_people`: its page path stopped a jerk too late,
+    docs/accuracy.md "Two-person jerks on the page's path"), even when the page is asked to run
+    it; frames go to the server and the note says why. No landmarks ever leave the page."""
+    page = watched.page
+    page.goto(server.url)
+    page.evaluate("localStorage.setItem('backbuddy-pose', 'page')")
+    start_session(page, server.url, camera=True)
+    page.wait_for_function("window.backbuddy.pose.where === 'server'", timeout=30000)
+    note = page.locator("#pose-note")
+    expect(note).to_contain_text("With two people in view, this movement's camera watch runs")
+    expect(note).to_contain_text("Camera pictures now go to the backbuddy server")
+    page.wait_for_function("window.backbuddy.timings.frames.length > 5", timeout=30000)
+    assert watched.landmarks == 0

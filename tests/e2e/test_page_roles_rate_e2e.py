@@ -167,7 +167,7 @@ class Timeline:
 
 
 def test_settled_role_frames_are_few_and_a_jump_asks_for_one_at_once(
-    jump_browser: Browser, server: Server
+    jump_browser: Browser, page_people_server: Server
 ) -> None:
     """Also the fallback when the page's people detector breaks (its model file refused:
     three failures in a row), and role frames' answers placing the receiver for the page's
@@ -179,9 +179,9 @@ def test_settled_role_frames_are_few_and_a_jump_asks_for_one_at_once(
     page.on("pageerror", lambda err: errors.append(str(err)))
     timeline = Timeline(page)
     try:
-        page.goto(server.url)
+        page.goto(page_people_server.url)
         page.evaluate("localStorage.setItem('backbuddy-pose', 'page')")  # this CPU: ~10 poses/s
-        start_session(page, server.url, camera=True)
+        start_session(page, page_people_server.url, camera=True)
         page.wait_for_function("window.backbuddy.pose.where === 'page'", timeout=60000)
         page.wait_for_function(
             "(window.backbuddy.pose.stats.roles || {}).where === 'server'", timeout=60000

@@ -25,16 +25,22 @@ BOX_MIN_FPS = 2.0
 
 
 def quick_techniques(
-    folder: Path, seconds: float | Mapping[str, float] = 1.0, min_fps: float | None = None
+    folder: Path,
+    seconds: float | Mapping[str, float] = 1.0,
+    min_fps: float | None = None,
+    page_two_people: bool | None = None,
 ) -> Path:
     """Copies of every technique file in `folder` whose phases last `seconds` (every phase),
-    or `seconds[phase id]` for the phases it names, and with `video.min_fps` = `min_fps`
-    when given; validated as the app validates them."""
+    or `seconds[phase id]` for the phases it names, with `video.min_fps` = `min_fps` and
+    `video.page_two_people` = `page_two_people` when given; validated as the app validates
+    them."""
     folder.mkdir(parents=True, exist_ok=True)
     for source in sorted(techniques.default_dir().glob("*.yaml")):
         raw = yaml.safe_load(source.read_text(encoding="utf-8"))
         if min_fps is not None:
             raw.setdefault("video", {})["min_fps"] = min_fps
+        if page_two_people is not None:
+            raw.setdefault("video", {})["page_two_people"] = page_two_people
         for phase in raw["phases"]:
             if not isinstance(seconds, Mapping):
                 phase["seconds"] = seconds
@@ -49,6 +55,11 @@ def quick_techniques(
 def quick_breath_in(tmp: Path) -> tuple[str, ...]:
     """`start_server(extra=...)` options for the techniques with a 1 s breath-in
     (`QUICK_BREATH_IN`) and this box's frame rate (`BOX_MIN_FPS`), written under `tmp`: for a
-    test that reaches the movement cue and need not wait the real 4 s breath for it."""
-    folder = quick_techniques(tmp / "techniques", QUICK_BREATH_IN, min_fps=BOX_MIN_FPS)
+    test that reaches the movement cue and need not wait the real 4 s breath for it. The page
+    may run its own pose with two people in view (`video.page_two_people`), as these tests walk
+    the page's path: its jerk halts are measured on truth clips (tools/calibrate/page_halts.py),
+    not in a browser on this box."""
+    folder = quick_techniques(
+        tmp / "techniques", QUICK_BREATH_IN, min_fps=BOX_MIN_FPS, page_two_people=True
+    )
     return ("--techniques", str(folder))

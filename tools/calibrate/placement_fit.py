@@ -39,7 +39,9 @@ def still_frames(meta: dict[str, str], n: int) -> slice:
 def reading(meta: dict[str, str], calibration, truth: Path = TRUTH):  # type: ignore[no-untyped-def]
     lm = landmarks(meta["id"], truth)
     lying = meta["technique"] == "side_lying_rotation"
-    view = placement.estimate_view(lm.take(still_frames(meta, len(lm))), lying, calibration=calibration)
+    view = placement.estimate_view(
+        lm.take(still_frames(meta, len(lm))), lying, calibration=calibration
+    )
     return placement.summary(view)
 
 
@@ -67,9 +69,14 @@ def fit_all(metas: list[dict[str, str]]) -> dict[str, dict[str, placement.Linear
         group = [m for m in metas if (m["technique"] == "side_lying_rotation") == lying]
         truth = [true_view(m["id"]) for m in group]
         if lying:  # the world cue alone: the knee cue's line made to add nothing
-            cal = {**ident, "lying": {**ident["lying"], "knee_azimuth": placement.Linear(0.0, np.nan)}}
+            cal = {
+                **ident,
+                "lying": {**ident["lying"], "knee_azimuth": placement.Linear(0.0, np.nan)},
+            }
             raw = [reading(m, cal) for m in group]
-            new[posture]["azimuth"] = fit([(r[0], t[0]) for r, t in zip(raw, truth, strict=True) if r])
+            new[posture]["azimuth"] = fit(
+                [(r[0], t[0]) for r, t in zip(raw, truth, strict=True) if r]
+            )
             knee = [raw_knee(m) for m in group]
             new[posture]["knee_azimuth"] = fit(
                 [(k, t[0]) for k, t in zip(knee, truth, strict=True) if np.isfinite(k)]
@@ -77,11 +84,17 @@ def fit_all(metas: list[dict[str, str]]) -> dict[str, dict[str, placement.Linear
         else:
             raw = [reading(m, ident) for m in group]
             new[posture]["azimuth"] = fit(
-                [(abs(r[0]), abs(t[0])) for r, t in zip(raw, truth, strict=True) if r and abs(t[0]) <= 90]
+                [
+                    (abs(r[0]), abs(t[0]))
+                    for r, t in zip(raw, truth, strict=True)
+                    if r and abs(t[0]) <= 90
+                ]
             )
         cal = {**ident, posture: {**new[posture], "elevation": IDENTITY}}
         raw_el = [reading(m, cal) for m in group]
-        new[posture]["elevation"] = fit([(r[1], t[1]) for r, t in zip(raw_el, truth, strict=True) if r])
+        new[posture]["elevation"] = fit(
+            [(r[1], t[1]) for r, t in zip(raw_el, truth, strict=True) if r]
+        )
     return new
 
 
@@ -99,8 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         print("CALIBRATION =", fit_all(metas))
         return 0
     rows = []
-    print("| clip | true azimuth ° | true elevation ° | estimated azimuth ° | estimated elevation ° "
-          "| azimuth error ° | elevation error ° |")
+    print(
+        "| clip | true azimuth ° | true elevation ° | estimated azimuth ° | estimated elevation ° "
+        "| azimuth error ° | elevation error ° |"
+    )
     print("|---|---|---|---|---|---|---|")
     for m in metas:
         est = reading(m, None)
@@ -111,24 +126,40 @@ def main(argv: list[str] | None = None) -> int:
         mirrored = m["technique"] == "seated_hug_extension"
         eaz = abs(est[0]) if mirrored else est[0]
         daz = eaz - (abs(taz) if mirrored else taz)
-        rows.append({"id": m["id"], "technique": m["technique"], "camera": m["camera"],
-                     "true": [taz, tel], "estimate": list(est), "error": [daz, est[1] - tel]})
-        print(f"| {m['id']} | {taz:.0f} | {tel:.1f} | {est[0]:.1f} | {est[1]:.1f} | {daz:+.1f} "
-              f"| {est[1] - tel:+.1f} |")
-    print("\n| technique | placement | true az °, el ° | clips | azimuth error ° (median / max) "
-          "| elevation error ° (median / max) |\n|---|---|---|---|---|---|")
+        rows.append(
+            {
+                "id": m["id"],
+                "technique": m["technique"],
+                "camera": m["camera"],
+                "true": [taz, tel],
+                "estimate": list(est),
+                "error": [daz, est[1] - tel],
+            }
+        )
+        print(
+            f"| {m['id']} | {taz:.0f} | {tel:.1f} | {est[0]:.1f} | {est[1]:.1f} | {daz:+.1f} "
+            f"| {est[1] - tel:+.1f} |"
+        )
+    print(
+        "\n| technique | placement | true az °, el ° | clips | azimuth error ° (median / max) "
+        "| elevation error ° (median / max) |\n|---|---|---|---|---|---|"
+    )
     for key in sorted({(r["technique"], r["camera"]) for r in rows}):
         g = [r for r in rows if (r["technique"], r["camera"]) == key]
         e = np.abs(np.array([r["error"] for r in g]))
         t = g[0]["true"]
-        print(f"| {key[0]} | {key[1]} | {t[0]:.0f}, {t[1]:.1f} | {len(g)} | {np.median(e[:, 0]):.1f} / "
-              f"{e[:, 0].max():.1f} | {np.median(e[:, 1]):.1f} / {e[:, 1].max():.1f} |")
+        print(
+            f"| {key[0]} | {key[1]} | {t[0]:.0f}, {t[1]:.1f} | {len(g)} | {np.median(e[:, 0]):.1f} / "
+            f"{e[:, 0].max():.1f} | {np.median(e[:, 1]):.1f} / {e[:, 1].max():.1f} |"
+        )
     for tech in ("seated_hug_extension", "side_lying_rotation"):
         e = np.array([r["error"] for r in rows if r["technique"] == tech])
         if e.size:
-            print(f"\n{tech}: |azimuth error| median {np.median(np.abs(e[:, 0])):.1f}, max "
-                  f"{np.max(np.abs(e[:, 0])):.1f}; |elevation error| median "
-                  f"{np.median(np.abs(e[:, 1])):.1f}, max {np.max(np.abs(e[:, 1])):.1f}")
+            print(
+                f"\n{tech}: |azimuth error| median {np.median(np.abs(e[:, 0])):.1f}, max "
+                f"{np.max(np.abs(e[:, 0])):.1f}; |elevation error| median "
+                f"{np.median(np.abs(e[:, 1])):.1f}, max {np.max(np.abs(e[:, 1])):.1f}"
+            )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 0

@@ -72,7 +72,9 @@ def tracks(clip: str, cache: Path) -> dict[str, np.ndarray]:
         image, _ = model.estimate(rgb, int(1000 * f.t) + 5)
         ast.append(to_frame(image, crop, *size))
     model.close()
-    technique = tech.get("seated_hug_extension" if clip.startswith("hug") else "side_lying_rotation")
+    technique = tech.get(
+        "seated_hug_extension" if clip.startswith("hug") else "side_lying_rotation"
+    )
     on = np.stack(page_people.run_clip(clip, technique).image)[:n]
     px = np.array(size, np.float64)
     out = {

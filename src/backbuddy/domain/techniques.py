@@ -224,6 +224,12 @@ class VideoNeeds(_Model):
     landscape: bool = False
     min_short_side_px: int = Field(default=0, ge=0, le=2160)
     max_still_jitter_deg: float = Field(default=0.0, ge=0, le=10)
+    #: The page's own pose model may run while the two-person step is on. False where, with
+    #: the assistant in view, the page's path (its model on the grey-masked crop between role
+    #: answers) stopped a true jerk later than the goal where the server's path did not
+    #: (`tools/calibrate/page_halts.py`, docs/accuracy.md): the camera watch then runs on
+    #: the server.
+    page_two_people: bool = True
     evidence: str = ""
 
 

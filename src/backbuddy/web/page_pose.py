@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from backbuddy.domain.state import POSE_STALE_MAX_S
+from backbuddy.domain.techniques import Technique
 from backbuddy.web.frames import FLOOD_FPS
 
 VENDOR = Path(__file__).resolve().parent / "static" / "vendor"
@@ -53,6 +54,21 @@ WARMUP_AHEAD_S = 1.0
 LATE_S = POSE_STALE_MAX_S
 #: Page frame times closer than this are a page bug (twice the flood rate).
 MIN_GAP_MS = 1000.0 / (2 * FLOOD_FPS)
+
+
+#: Why the page may not run its own pose model for a technique with two people in view.
+TWO_PEOPLE_REFUSED = (
+    "With two people in view, this movement's camera watch runs on the backbuddy server: "
+    "worked out on this device, a fast movement was stopped too late."
+)
+
+
+def refusal(technique: Technique, roles: bool) -> str | None:
+    """Why the page's own pose model may not run for `technique` (`roles`: the two-person step
+    is on), or None when it may (`VideoNeeds.page_two_people`)."""
+    if roles and not technique.video.page_two_people:
+        return TWO_PEOPLE_REFUSED
+    return None
 
 
 def available(vendor: Path = VENDOR) -> bool:

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from backbuddy.config import is_loopback
-from backbuddy.web import page_pose
+from backbuddy.web import page_pose, page_roles
 from backbuddy.web.deps import RegistryDep, TemplatesDep
 from backbuddy.web.live import LiveSession
 from backbuddy.web.phone import PHONE_COOKIE, PairingRefused, Phones
@@ -192,10 +192,12 @@ async def phone_page(
         message = "This phone is not paired with a running session. Scan the code the laptop shows."
         return _refused(templates, request, message, 403)
     live = registry.get(session_id)
+    roles = live is not None and page_roles.roles_of(live.analyzer) is not None
+    refused = live is not None and page_pose.refusal(live.runner.state.technique, roles)
     context = {
         "session_id": session_id,
         "technique": live.runner.state.technique if live else None,
-        "page_pose": page_pose.available(),
+        "page_pose": page_pose.available() and not refused,
         "page_people": page_pose.people_available(),
     }
     return templates.TemplateResponse(request, "phone.html", context)

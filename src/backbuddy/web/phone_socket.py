@@ -112,6 +112,7 @@ class PhoneConnection(Connection):
                 max_fps=MAX_FPS,
                 min_fps=live.runner.state.technique.video.min_fps,
                 roles=self.roles is not None,
+                page_pose_refused=self.page_pose_refused,
             )
             self.send(hello.model_dump())
             live.publish_state(force=True)

@@ -162,6 +162,10 @@ class Hello(_Message):
     #: The two-person step is on: a page that runs the pose model sends role frames, or,
     #: when it runs the people detector too, the people it found (`role_people`).
     roles: bool = False
+    #: Why the page must not run its own pose model in this session (`page_pose.refusal`:
+    #: the technique's two-person path was measured to stop a jerk too late there), or None.
+    #: The page then sends frames; the server refuses landmarks (`not_supported`).
+    page_pose_refused: str | None = None
 
 
 class CheckOut(_Message):

@@ -51,6 +51,7 @@ async def live_page(
         return RedirectResponse(f"/session/{session_id}/aftercare", status_code=303)
     technique = live.runner.state.technique
     earlier = [s for s in registry.store.sessions() if s.technique == technique.id]
+    roles = page_roles.roles_of(live.analyzer) is not None
     context = {
         "session_id": session_id,
         "technique": technique,
@@ -61,10 +62,11 @@ async def live_page(
         "first_time": all(s.id == session_id for s in earlier),
         "pop_title": learn.load().pop.title,
         "pop_points": pop_points(live.runner.state.limits.pop_rest_min),
-        "page_pose": page_pose.available(),
+        # Not where the technique's two-person path must run on the server (`page_pose.refusal`).
+        "page_pose": page_pose.available() and page_pose.refusal(technique, roles) is None,
         "page_people": page_pose.people_available(),
         # The two-person step: a small picture goes to this server now and then (page_roles).
-        "roles": page_roles.roles_of(live.analyzer) is not None,
+        "roles": roles,
     }
     return templates.TemplateResponse(request, "session.html", context)
 

@@ -124,6 +124,10 @@ class Connection:
         # that runs pose itself without the people detector (`RoleChannel.early`).
         early = page_pose.available() and not page_pose.people_available()
         self.roles = None if roles is None else RoleChannel(view_of(roles), self.send, early=early)
+        #: Why this session takes no page landmarks (None: it does), `page_pose.refusal`.
+        self.page_pose_refused = page_pose.refusal(
+            live.runner.state.technique, self.roles is not None
+        )
 
     def send(self, message: dict[str, Any]) -> None:
         self.outbox.put(message)
@@ -198,6 +202,7 @@ class Connection:
             min_fps=live.runner.state.technique.video.min_fps,
             **listening_hello(self.ears),
             roles=self.roles is not None,
+            page_pose_refused=self.page_pose_refused,
         )
         self.send(hello.model_dump())
         replay = [cue_codec.to_dict(c) for c in live.history]
@@ -338,6 +343,10 @@ class Connection:
             self.send(schemas.ErrorOut(code="camera_late", message=said).model_dump())
             return
         analyzer, roles = self.live.analyzer, self.roles
+        if self.page_pose_refused is not None:  # an old page, or one that ignored hello
+            said = self.page_pose_refused
+            self.send(schemas.ErrorOut(code="not_supported", message=said).model_dump())
+            return
         if not takes_landmarks(analyzer):
             self.send(
                 schemas.ErrorOut(

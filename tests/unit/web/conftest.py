@@ -55,3 +55,18 @@ def start_session(client: TestClient, camera: bool = False) -> int:
     r = client.post("/sessions", data=data, follow_redirects=False)
     assert r.status_code == 303, r.text
     return int(r.headers["location"].rsplit("/", 1)[1])
+
+
+@pytest.fixture
+def page_people_allowed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app's techniques as written but for `video.page_two_people` (True): for tests of
+    the page's own pose with the two-person step (role keeping, the people's outlines), which
+    the Seated Hug refuses (its page path stopped a jerk too late: tools/calibrate/page_halts.py).
+    The techniques are read from a copy, as `tests/e2e/app_server.py --techniques` does."""
+    from tests.support.paced import quick_techniques
+
+    from backbuddy.domain import techniques
+
+    folder = quick_techniques(tmp_path / "techniques", {}, page_two_people=True)
+    monkeypatch.setattr(techniques, "default_dir", lambda: folder)
+    return folder

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from backbuddy.web.repeats import Repeats
@@ -40,6 +41,7 @@ def _to_movement(ws: Any, live: Any, frames: Any) -> None:
     raise AssertionError("the movement cue never came with the camera watching")
 
 
+@pytest.mark.usefixtures("page_people_allowed")
 def test_a_frame_repeated_byte_for_byte_pauses_the_movement(tmp_path: Path) -> None:
     """After the move cue the client keeps sending one picture 30 times a second: the
     movement pauses although frames keep coming, and the page is told the camera may be

@@ -430,6 +430,7 @@ def page_landmarks(kp: np.ndarray, ms: float, role_ms: float | None) -> dict[str
     }
 
 
+@pytest.mark.usefixtures("page_people_allowed")
 def test_role_frames_are_answered_and_decide_whose_landmarks_count(tmp_path: Path) -> None:
     answers, results, offered = socket_run(
         tmp_path,
@@ -456,6 +457,7 @@ def test_role_frames_are_answered_and_decide_whose_landmarks_count(tmp_path: Pat
     assert identities == ["unsure"] * 6 + ["receiver", "unsure", "unsure"]
 
 
+@pytest.mark.usefixtures("page_people_allowed")
 def test_a_bad_role_frame_is_a_non_fatal_error_and_the_session_goes_on(tmp_path: Path) -> None:
     answers, results, _ = socket_run(
         tmp_path,
@@ -581,6 +583,7 @@ def test_the_servers_own_two_person_step_is_told_whether_the_receiver_lies(
     assert (pose.choice is not None and pose.choice.identity == "receiver") is not lying
 
 
+@pytest.mark.usefixtures("page_people_allowed")
 def test_a_socket_whose_page_runs_the_people_detector_opens_none_until_a_role_frame(
     tmp_path: Path,
 ) -> None:

@@ -158,6 +158,7 @@ def test_role_people_and_role_frames_share_one_flood_limit() -> None:
     assert refused.value.code == "too_many_frames"
 
 
+@pytest.mark.usefixtures("page_people_allowed")
 def test_role_people_are_answered_and_decide_whose_landmarks_count(tmp_path: Path) -> None:
     answers, results, offered = socket_run(
         tmp_path,
@@ -191,6 +192,7 @@ def test_with_the_two_person_step_off_role_people_are_refused(tmp_path: Path) ->
     assert not answers[0]["fatal"]
 
 
+@pytest.mark.usefixtures("page_people_allowed")
 def test_the_session_page_offers_the_pages_people_detector_and_serves_its_files(
     tmp_path: Path,
 ) -> None:
@@ -213,6 +215,7 @@ def test_the_session_page_offers_the_pages_people_detector_and_serves_its_files(
         assert [224, 384] in manifest["shapes"]
 
 
+@pytest.mark.usefixtures("page_people_allowed")
 def test_without_the_people_files_the_session_page_says_pictures_go_to_the_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from backbuddy.domain.techniques import Limits, Technique
@@ -51,6 +52,7 @@ def role_frame(ms: float, shade: int) -> dict[str, Any]:
     return {"v": 1, "type": "role_frame", "ms": ms, "jpeg": text}
 
 
+@pytest.mark.usefixtures("page_people_allowed")
 def test_the_phones_landmarks_are_not_judged_by_the_laptops_role_answer(tmp_path: Path) -> None:
     """The phone's own newest answer is "unsure" (nobody in its picture); the laptop's,
     100 ms later in page time, has the receiver where the phone's skeleton happens to be.

@@ -42,11 +42,14 @@ def receiver_back_vertex(body: Body) -> int:
     return _region_vertex(body, ("spine02", "spine01", "spine03"), "back")
 
 
-def hug_assistant_frames(a: Body, r_verts: np.ndarray, r_kps: np.ndarray, back_vertex: int,
-                         ik_iters: int = 15) -> tuple[np.ndarray, np.ndarray, dict]:
+def hug_assistant_frames(
+    a: Body, r_verts: np.ndarray, r_kps: np.ndarray, back_vertex: int, ik_iters: int = 15
+) -> tuple[np.ndarray, np.ndarray, dict]:
     """World vertices (T x V x 3) and keypoints (T x K x 3) of the assistant for the receiver's
     world vertices/keypoints per frame, and a description for the clip's JSON."""
-    chest = _region_vertex(a, ("spine02", "spine01", "spine03", "clavicle.L", "clavicle.R"), "front")
+    chest = _region_vertex(
+        a, ("spine02", "spine01", "spine03", "clavicle.L", "clavicle.R"), "front"
+    )
     back0 = r_verts[0, back_vertex]
     # knee bend so that the chest meets the receiver's mid-back height (feet on the floor);
     # a tall assistant stops at a deep squat (110 deg) with the chest a little higher
@@ -79,8 +82,15 @@ def hug_assistant_frames(a: Body, r_verts: np.ndarray, r_kps: np.ndarray, back_v
         for side, sx in (("left", 1.0), ("right", -1.0)):
             fore = (r_kps[t, KP[f"{side}_elbow"]] + r_kps[t, KP[f"{side}_wrist"]]) / 2
             elbow = r_kps[t, KP[f"{side}_shoulder"]] + np.array([sx * 0.09, 0.06, -0.17])
-            pose = a.solve_arm(pose, side, wrist_target=R.T @ (fore - trans), elbow_target=R.T @ (elbow - trans),
-                               iters=300 if t == 0 else ik_iters, init=state.get(side), state=state)
+            pose = a.solve_arm(
+                pose,
+                side,
+                wrist_target=R.T @ (fore - trans),
+                elbow_target=R.T @ (elbow - trans),
+                iters=300 if t == 0 else ik_iters,
+                init=state.get(side),
+                state=state,
+            )
         poses.append(pose)
         transforms.append((R, trans))
     verts, kps = [], []
@@ -90,8 +100,12 @@ def hug_assistant_frames(a: Body, r_verts: np.ndarray, r_kps: np.ndarray, back_v
             R, trans = transforms[i + j]
             verts.append(vb[j] @ R.T + trans)
             kps.append(kb[j] @ R.T + trans)
-    info = {"knee_bend_deg": knee, "lean_back_deg": [round(min(leans), 2), round(max(leans), 2)],
-            "hands": "on the receiver's mid-forearms", "chest": "on the receiver's mid-back"}
+    info = {
+        "knee_bend_deg": knee,
+        "lean_back_deg": [round(min(leans), 2), round(max(leans), 2)],
+        "hands": "on the receiver's mid-forearms",
+        "chest": "on the receiver's mid-back",
+    }
     return np.array(verts), np.array(kps), info
 
 
@@ -102,14 +116,21 @@ def _kneel(lean: float) -> dict:
         r[f"upperleg01.{s}"] = rot("x", -10)
         r[f"lowerleg01.{s}"] = rot("x", 100)
         r[f"foot.{s}"] = rot("x", 50)  # toes pointing back
-    for b, w in {"spine05": 0.15, "spine04": 0.2, "spine03": 0.25, "spine02": 0.2, "spine01": 0.2}.items():
+    for b, w in {
+        "spine05": 0.15,
+        "spine04": 0.2,
+        "spine03": 0.25,
+        "spine02": 0.2,
+        "spine01": 0.2,
+    }.items():
         r[b] = rot("x", lean * w)
     r["neck01"] = rot("x", -lean * 0.3)  # looking at the receiver, not at the floor
     return r
 
 
-def side_assistant_frames(a: Body, r_verts: np.ndarray, r_kps: np.ndarray, lean: float = 50.0,
-                          ik_iters: int = 15) -> tuple[np.ndarray, np.ndarray, dict]:
+def side_assistant_frames(
+    a: Body, r_verts: np.ndarray, r_kps: np.ndarray, lean: float = 50.0, ik_iters: int = 15
+) -> tuple[np.ndarray, np.ndarray, dict]:
     """The assistant kneeling behind the receiver lying on the left side (facing the receiver's
     back, i.e. world -Y), leaning over: the left hand on the receiver's top (right) shoulder, the
     right hand on the outside of the top (right) knee. Arms re-solved every frame."""
@@ -118,30 +139,48 @@ def side_assistant_frames(a: Body, r_verts: np.ndarray, r_kps: np.ndarray, lean:
     v0 = v0[0]
     back_y = r_verts[0][:, 1].max()  # the receiver's back (world +Y side)
     sh, kn = r_kps[0, KP["right_shoulder"]], r_kps[0, KP["right_knee"]]
-    knees = np.array([n.startswith(("lowerleg", "foot", "toe")) for n in (a.labels[i] for i in a.vertex_bone)])
-    t = np.array([(sh[0] + kn[0]) / 2 - 0.05,  # between the shoulder and the knee along the body
-                  back_y + 0.06 - v0[knees, 1].min(),  # knees just behind the receiver's back
-                  -v0[knees, 2].min()])  # knees and shins on the floor
+    knees = np.array(
+        [n.startswith(("lowerleg", "foot", "toe")) for n in (a.labels[i] for i in a.vertex_bone)]
+    )
+    t = np.array(
+        [
+            (sh[0] + kn[0]) / 2 - 0.05,  # between the shoulder and the knee along the body
+            back_y + 0.06 - v0[knees, 1].min(),  # knees just behind the receiver's back
+            -v0[knees, 2].min(),
+        ]
+    )  # knees and shins on the floor
     T = len(r_verts)
     poses = []
     state: dict = {}
     for i in range(T):
         pose = dict(base)
-        targets = (("left", r_kps[i, KP["right_shoulder"]] + np.array([0.0, 0.03, 0.07])),
-                   ("right", r_kps[i, KP["right_knee"]] + np.array([0.0, 0.0, 0.08])))
+        targets = (
+            ("left", r_kps[i, KP["right_shoulder"]] + np.array([0.0, 0.03, 0.07])),
+            ("right", r_kps[i, KP["right_knee"]] + np.array([0.0, 0.0, 0.08])),
+        )
         for side, target in targets:
             sx = 1.0 if side == "left" else -1.0
             shoulder = a.rest_heads[a.index[f"upperarm01.{'L' if side == 'left' else 'R'}"]]
             tb = target - t
             elbow = shoulder + 0.5 * (tb - shoulder) + np.array([sx * 0.12, 0.10, 0.0])
-            pose = a.solve_arm(pose, side, wrist_target=tb, elbow_target=elbow, elbow_weight=0.1,
-                               iters=300 if i == 0 else ik_iters, init=state.get(side), state=state)
+            pose = a.solve_arm(
+                pose,
+                side,
+                wrist_target=tb,
+                elbow_target=elbow,
+                elbow_weight=0.1,
+                iters=300 if i == 0 else ik_iters,
+                init=state.get(side),
+                state=state,
+            )
         poses.append(pose)
     verts, kps = [], []
     for i in range(0, T, 32):
         vb, kb = a.skin(a.pose_tensor(poses[i : i + 32]))
         verts += list(vb + t)
         kps += list(kb + t)
-    info = {"posture": f"kneeling behind the receiver, trunk leaning {lean:g} deg",
-            "hands": "left on the receiver's top shoulder, right on the outside of the top knee"}
+    info = {
+        "posture": f"kneeling behind the receiver, trunk leaning {lean:g} deg",
+        "hands": "left on the receiver's top shoulder, right on the outside of the top knee",
+    }
     return np.array(verts), np.array(kps), info

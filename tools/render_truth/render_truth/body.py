@@ -67,7 +67,9 @@ def age_param(years: float) -> float:
 def rot(axis: str | np.ndarray, deg: float) -> np.ndarray:
     """3x3 rotation by `deg` degrees about a body-frame axis ('x', 'y', 'z' or a vector)."""
     if isinstance(axis, str):
-        axis = {"x": np.array([1.0, 0, 0]), "y": np.array([0, 1.0, 0]), "z": np.array([0, 0, 1.0])}[axis]
+        axis = {"x": np.array([1.0, 0, 0]), "y": np.array([0, 1.0, 0]), "z": np.array([0, 0, 1.0])}[
+            axis
+        ]
     a = np.asarray(axis, float)
     a = a / np.linalg.norm(a)
     t = math.radians(deg)
@@ -125,7 +127,9 @@ class Body:
             out = m(pose_parameters=ident, phenotype_kwargs=phenotype.kwargs())
         self.rest_vertices = out["rest_vertices"]
         self.rest_bone_poses = out["rest_bone_poses"]
-        self.rest_heads = out["bone_poses"][0, :, :3, 3].numpy().copy()  # identity pose = rest A-pose
+        self.rest_heads = (
+            out["bone_poses"][0, :, :3, 3].numpy().copy()
+        )  # identity pose = rest A-pose
         self.rest_verts_np = out["vertices"][0].numpy().copy()
         self.kp_regressor = KeypointsRegressor.coco(m, labels=KP_NAMES)
         anth = Anthropometry(m)(out["rest_vertices"])
@@ -182,13 +186,19 @@ class Body:
         the two arm rotations. `init` warm-starts (shoulder rotation vector in radians, elbow
         flexion in radians); when `state` is a dict, the solution is stored in state[side]."""
         s = "L" if side == "left" else "R"
-        ua, la, wr = self.index[f"upperarm01.{s}"], self.index[f"lowerarm01.{s}"], self.index[f"wrist.{s}"]
+        ua, la, wr = (
+            self.index[f"upperarm01.{s}"],
+            self.index[f"lowerarm01.{s}"],
+            self.index[f"wrist.{s}"],
+        )
         upper_dir = self.rest_heads[la] - self.rest_heads[ua]
         upper_dir /= np.linalg.norm(upper_dir)
         hinge = np.cross(upper_dir, np.array([0.0, -1.0, 0.0]))
         hinge = torch.as_tensor(hinge / np.linalg.norm(hinge), dtype=torch.float32)
         base_pose = self.pose_tensor([base])
-        sv = torch.tensor(np.asarray(init[0], np.float32) if init else np.zeros(3, np.float32), requires_grad=True)
+        sv = torch.tensor(
+            np.asarray(init[0], np.float32) if init else np.zeros(3, np.float32), requires_grad=True
+        )
         flex = torch.tensor([float(init[1]) if init else 0.8], requires_grad=True)
         wt = torch.as_tensor(wrist_target, dtype=torch.float32)
         et = None if elbow_target is None else torch.as_tensor(elbow_target, dtype=torch.float32)
@@ -198,8 +208,10 @@ class Body:
             th = torch.linalg.norm(v) + 1e-9
             k = v / th
             K = torch.zeros(3, 3)
-            K = K.index_put((torch.tensor([0, 0, 1, 1, 2, 2]), torch.tensor([1, 2, 0, 2, 0, 1])),
-                            torch.stack([-k[2], k[1], k[2], -k[0], -k[1], k[0]]))
+            K = K.index_put(
+                (torch.tensor([0, 0, 1, 1, 2, 2]), torch.tensor([1, 2, 0, 2, 0, 1])),
+                torch.stack([-k[2], k[1], k[2], -k[0], -k[1], k[0]]),
+            )
             return torch.eye(3) + torch.sin(th) * K + (1 - torch.cos(th)) * K @ K
 
         for _ in range(iters):

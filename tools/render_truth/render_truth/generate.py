@@ -85,7 +85,9 @@ def profile(segments, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if seg.kind == "move":
             A, T = seg.amplitude_deg, d
             inside = (t > start) & (t < start + d)
-            pos = np.where(t >= start, level + A * (tau / T - np.sin(2 * np.pi * tau / T) / (2 * np.pi)), pos)
+            pos = np.where(
+                t >= start, level + A * (tau / T - np.sin(2 * np.pi * tau / T) / (2 * np.pi)), pos
+            )
             vel = np.where(inside, (A / T) * (1 - np.cos(2 * np.pi * tau / T)), vel)
             level += A
         else:
@@ -139,7 +141,10 @@ def vertex_colors(body: Body, look: Look) -> np.ndarray:
     eye_z = body.rest_heads[body.index["eye.L"]][2]
     head_y = body.rest_heads[body.index["head"]][1]
     headish = has("head", "neck03")
-    col[headish & ((v[:, 2] > eye_z + 0.035) | ((v[:, 1] > head_y + 0.03) & (v[:, 2] > eye_z - 0.07)))] = hair
+    col[
+        headish
+        & ((v[:, 2] > eye_z + 0.035) | ((v[:, 1] > head_y + 0.03) & (v[:, 2] > eye_z - 0.07)))
+    ] = hair
     rgba = np.concatenate([col, np.ones((len(col), 1))], 1)
     return (np.clip(rgba, 0, 1) * 255).astype(np.uint8)
 
@@ -148,15 +153,24 @@ def light_nodes(light, cam_pose: np.ndarray, target: np.ndarray):
     eye = cam_pose[:3, 3]
     base_az = math.atan2(eye[1] - target[1], eye[0] - target[0])
     out = []
-    for intensity, daz, el in ((light.key, light.key_azimuth_deg, light.key_elevation_deg),
-                               (light.fill, -light.key_azimuth_deg * 1.5, 15.0)):
+    for intensity, daz, el in (
+        (light.key, light.key_azimuth_deg, light.key_elevation_deg),
+        (light.fill, -light.key_azimuth_deg * 1.5, 15.0),
+    ):
         if intensity <= 0:
             continue
         az = base_az + math.radians(daz)
-        d = np.array([math.cos(az) * math.cos(math.radians(el)), math.sin(az) * math.cos(math.radians(el)),
-                      math.sin(math.radians(el))])
+        d = np.array(
+            [
+                math.cos(az) * math.cos(math.radians(el)),
+                math.sin(az) * math.cos(math.radians(el)),
+                math.sin(math.radians(el)),
+            ]
+        )
         pose = look_at(target + 3 * d, target)
-        out.append((pyrender.DirectionalLight(color=np.array(light.color), intensity=intensity), pose))
+        out.append(
+            (pyrender.DirectionalLight(color=np.array(light.color), intensity=intensity), pose)
+        )
     return out
 
 
@@ -220,8 +234,12 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
         v, k = body.skin(body.pose_tensor([motion_fn(b, s) for b, s in zip(bs, s_now[sl])]))
         verts.append(v)
         kps.append(k)
-        kps_m.append(body.skin(body.pose_tensor([motion_fn(b, s) for b, s in zip(bs, s_minus[sl])]))[1])
-        kps_p.append(body.skin(body.pose_tensor([motion_fn(b, s) for b, s in zip(bs, s_plus[sl])]))[1])
+        kps_m.append(
+            body.skin(body.pose_tensor([motion_fn(b, s) for b, s in zip(bs, s_minus[sl])]))[1]
+        )
+        kps_p.append(
+            body.skin(body.pose_tensor([motion_fn(b, s) for b, s in zip(bs, s_plus[sl])]))[1]
+        )
     verts = np.concatenate(verts) @ R.T
     kps, kps_m, kps_p = (np.concatenate(a) @ R.T for a in (kps, kps_m, kps_p))
 
@@ -260,7 +278,9 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
     if clip.assistant:
         abody = get_body(scenes.bodies[clip.assistant].phenotype)
         if hug:
-            a_verts, a_kps, a_info = hug_assistant_frames(abody, verts, kps, receiver_back_vertex(body))
+            a_verts, a_kps, a_info = hug_assistant_frames(
+                abody, verts, kps, receiver_back_vertex(body)
+            )
         else:
             a_verts, a_kps, a_info = side_assistant_frames(abody, verts, kps)
         a_colors = vertex_colors(abody, scenes.bodies[clip.assistant].look)
@@ -277,16 +297,31 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
         side = np.array([math.cos(az), math.sin(az), 0.0])  # the camera's image-right, on the floor
         if side[1] < 0:
             side = -side  # the side that is behind the receiver
-        off = (1.0 - smooth01((t - alone) / max(step, 1e-6)))[:, None] * (2.6 * side + np.array([0, 0.4, 0]))
+        off = (1.0 - smooth01((t - alone) / max(step, 1e-6)))[:, None] * (
+            2.6 * side + np.array([0, 0.4, 0])
+        )
         for i in range(arrive):
             a_verts[i] = a_verts[arrive] + off[i]
             a_kps[i] = a_kps[arrive] + off[i]
-        a_info = a_info | {"enters": {"alone_s": alone, "step_s": step, "from_m": np.round(off[0], 3).tolist(),
-                                      "note": "out of view, then a rigid glide in the pose he takes hold in"}}
-    eye = np.array([bb[0] + cspec.distance_m * math.sin(az), bb[1] - cspec.distance_m * math.cos(az),
-                    cspec.height_m])
+        a_info = a_info | {
+            "enters": {
+                "alone_s": alone,
+                "step_s": step,
+                "from_m": np.round(off[0], 3).tolist(),
+                "note": "out of view, then a rigid glide in the pose he takes hold in",
+            }
+        }
+    eye = np.array(
+        [
+            bb[0] + cspec.distance_m * math.sin(az),
+            bb[1] - cspec.distance_m * math.cos(az),
+            cspec.height_m,
+        ]
+    )
     cam = Camera(W, H, cspec.yfov_deg, look_at(eye, bb))
-    renderer = Renderer(cam, props, light_nodes(light, cam.pose, bb), light.ambient, light.background)
+    renderer = Renderer(
+        cam, props, light_nodes(light, cam.pose, bb), light.ambient, light.background
+    )
     colors = vertex_colors(body, bspec.look)
 
     # true measures at t and t +- h
@@ -317,10 +352,14 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
     speeds = {c: (m_plus[c] - m_minus[c]) / (2 * h) for c in ANGLE_COLUMNS}
     err = np.abs(m_now["primary_deg"] - target).max()
     serr = np.abs(speeds["primary_deg"] - target_speed).max()
-    if clip.arms_drop:  # the arms moving shifts the surface keypoints a little: record it, truth stays exact
+    if (
+        clip.arms_drop
+    ):  # the arms moving shifts the surface keypoints a little: record it, truth stays exact
         a_info = a_info or {}
     elif err > 0.02 or serr > 0.05:
-        raise RuntimeError(f"{clip.id}: primary profile not reproduced (err {err:.3f} deg, {serr:.3f} deg/s)")
+        raise RuntimeError(
+            f"{clip.id}: primary profile not reproduced (err {err:.3f} deg, {serr:.3f} deg/s)"
+        )
 
     ratio = M.wrist_to_opposite_shoulder_ratio(kps)
     hl = kps[:, KP["left_hip"]] - kps[:, KP["right_hip"]]
@@ -330,8 +369,10 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
     checks = technique_checks(clip.technique)
     for chk in checks:
         if chk["measure"] not in check_values:
-            raise RuntimeError(f"{clip.technique}.yaml check {chk['id']} reads {chk['measure']!r}, "
-                               f"which the renderer does not compute; add it to measures.py")
+            raise RuntimeError(
+                f"{clip.technique}.yaml check {chk['id']} reads {chk['measure']!r}, "
+                f"which the renderer does not compute; add it to measures.py"
+            )
         val = check_values[chk["measure"]]
         ok = (val >= chk["min"]) & (val <= chk["max"])
         if chk["id"] == "lying_on_side":
@@ -353,9 +394,11 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
         if a_verts is None:
             rgb, zbuf = renderer.render(verts[i], body.faces, colors)
         else:
-            rgb, zbuf = renderer.render(np.concatenate([verts[i], a_verts[i]]),
-                                        np.concatenate([body.faces, abody.faces + len(verts[i])]),
-                                        np.concatenate([colors, a_colors]))
+            rgb, zbuf = renderer.render(
+                np.concatenate([verts[i], a_verts[i]]),
+                np.concatenate([body.faces, abody.faces + len(verts[i])]),
+                np.concatenate([colors, a_colors]),
+            )
         writer.write(rgb)
         uv, depth = cam.project(kps[i])
         px = np.clip(np.floor(uv).astype(int), [0, 0], [W - 1, H - 1])
@@ -374,17 +417,25 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
     uv_all, depth_all, occl_all = np.array(uv_all), np.array(depth_all), np.array(occl_all)
     a_uv = None if a_kps is None else cam.project(a_kps)[0]
     if a_uv is not None:
-        seen = ((a_uv[..., 0] >= 0) & (a_uv[..., 0] < W) & (a_uv[..., 1] >= 0) & (a_uv[..., 1] < H)).any(1)
+        seen = (
+            (a_uv[..., 0] >= 0) & (a_uv[..., 0] < W) & (a_uv[..., 1] >= 0) & (a_uv[..., 1] < H)
+        ).any(1)
         a_info = a_info | {"first_frame_in_view": int(np.argmax(seen)) if seen.any() else None}
     img_incline = M.image_trunk_incline_deg(uv_all)
     img_lean = M.image_trunk_lean_deg(uv_all, back_sign)
-    out_of_frame = ~((uv_all[..., 0] >= 0) & (uv_all[..., 0] < W) & (uv_all[..., 1] >= 0) & (uv_all[..., 1] < H))
+    out_of_frame = ~(
+        (uv_all[..., 0] >= 0) & (uv_all[..., 0] < W) & (uv_all[..., 1] >= 0) & (uv_all[..., 1] < H)
+    )
 
     # CSV
     header = ["frame", "t_s", "s_param_deg"]
     header += ANGLE_COLUMNS + [c.replace("_deg", "_speed_deg_s") for c in ANGLE_COLUMNS]
-    header += ["wrist_to_opposite_shoulder_ratio", "neck_flexion_applied_deg", "image_trunk_incline_deg",
-               "image_trunk_lean_deg"]
+    header += [
+        "wrist_to_opposite_shoulder_ratio",
+        "neck_flexion_applied_deg",
+        "image_trunk_incline_deg",
+        "image_trunk_lean_deg",
+    ]
     header += [c["id"] for c in checks]
     for name in KP_NAMES:
         header += [f"{name}_u", f"{name}_v", f"{name}_depth_m", f"{name}_occluded"]
@@ -401,8 +452,12 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
             row += [num(ratio[i], 4), f"{tuck:.1f}", num(img_incline[i]), num(img_lean[i])]
             row += [int(labels[c["id"]][i]) for c in checks]
             for j in range(len(KP_NAMES)):
-                row += [f"{uv_all[i, j, 0]:.2f}", f"{uv_all[i, j, 1]:.2f}", f"{depth_all[i, j]:.3f}",
-                        int(occl_all[i, j])]
+                row += [
+                    f"{uv_all[i, j, 0]:.2f}",
+                    f"{uv_all[i, j, 1]:.2f}",
+                    f"{depth_all[i, j]:.3f}",
+                    int(occl_all[i, j]),
+                ]
             if a_uv is not None:
                 for j in range(len(KP_NAMES)):
                     row += [f"{a_uv[i, j, 0]:.2f}", f"{a_uv[i, j, 1]:.2f}"]
@@ -415,42 +470,81 @@ def render_clip(clip: ClipSpec, scenes: Scenes, out_dir: Path) -> dict:
         "technique": clip.technique,
         "setup": clip.setup,
         "motion_name": clip.motion_name,
-        "motion": [{"kind": s.kind, "seconds": round(s.duration, 4), "amplitude_deg": s.amplitude_deg,
-                    "peak_deg_s": s.peak_deg_s} for s in clip.motion],
+        "motion": [
+            {
+                "kind": s.kind,
+                "seconds": round(s.duration, 4),
+                "amplitude_deg": s.amplitude_deg,
+                "peak_deg_s": s.peak_deg_s,
+            }
+            for s in clip.motion
+        ],
         "peak_primary_speed_deg_s": max([s.peak_deg_s for s in moves], default=0.0),
-        "primary_measure": "trunk_extension_deg" if hug else "shoulder_hip_twist_deg (change, + = more twist)",
+        "primary_measure": "trunk_extension_deg"
+        if hug
+        else "shoulder_hip_twist_deg (change, + = more twist)",
         "frames": n,
         "fps": fps,
         "size": [W, H],
-        "body": {"id": bspec.id,
-                 "phenotype": vars(bspec.phenotype) | {"anny_age": round(body.phenotype.kwargs()["age"], 4)},
-                 "height_m": round(body.height_m, 3), "mass_kg_est": round(body.mass_kg, 1),
-                 "bmi_est": round(body.bmi, 1), "look": vars(bspec.look), "note": bspec.note},
-        "camera": {"placement": cspec.id, "azimuth_deg": cspec.azimuth_deg, "height_m": cspec.height_m,
-                   "distance_m": cspec.distance_m, "yfov_deg": cspec.yfov_deg,
-                   "K": np.round(cam.K, 4).tolist(), "camera_to_world": np.round(cam.pose, 6).tolist(),
-                   "look_at": np.round(bb, 4).tolist(), "back_faces_image": "right" if back_sign > 0 else "left"},
+        "body": {
+            "id": bspec.id,
+            "phenotype": vars(bspec.phenotype)
+            | {"anny_age": round(body.phenotype.kwargs()["age"], 4)},
+            "height_m": round(body.height_m, 3),
+            "mass_kg_est": round(body.mass_kg, 1),
+            "bmi_est": round(body.bmi, 1),
+            "look": vars(bspec.look),
+            "note": bspec.note,
+        },
+        "camera": {
+            "placement": cspec.id,
+            "azimuth_deg": cspec.azimuth_deg,
+            "height_m": cspec.height_m,
+            "distance_m": cspec.distance_m,
+            "yfov_deg": cspec.yfov_deg,
+            "K": np.round(cam.K, 4).tolist(),
+            "camera_to_world": np.round(cam.pose, 6).tolist(),
+            "look_at": np.round(bb, 4).tolist(),
+            "back_faces_image": "right" if back_sign > 0 else "left",
+        },
         "light": vars(light),
         "support": support,
         "assistant": a_info,
         "neck_flexion_applied_deg": tuck,
-        "arms_drop": None if not clip.arms_drop else {"start_s": clip.arms_drop[0], "seconds": clip.arms_drop[1],
-                                                     "primary_err_deg": round(float(err), 3)},
+        "arms_drop": None
+        if not clip.arms_drop
+        else {
+            "start_s": clip.arms_drop[0],
+            "seconds": clip.arms_drop[1],
+            "primary_err_deg": round(float(err), 3),
+        },
         "labels_all_frames": {k: bool(v.all()) for k, v in labels.items()},
         "labels_any_frame": {k: bool(v.any()) for k, v in labels.items()},
-        "ranges": {c: [round(float(m_now[c].min()), 3), round(float(m_now[c].max()), 3)]
-                   for c in ANGLE_COLUMNS if np.isfinite(m_now[c]).all()},
-        "max_abs_speed_deg_s": {c: round(float(np.abs(speeds[c]).max()), 3)
-                                for c in ANGLE_COLUMNS if np.isfinite(speeds[c]).all()},
-        "wrist_to_opposite_shoulder_ratio": [round(float(ratio.min()), 4), round(float(ratio.max()), 4)],
+        "ranges": {
+            c: [round(float(m_now[c].min()), 3), round(float(m_now[c].max()), 3)]
+            for c in ANGLE_COLUMNS
+            if np.isfinite(m_now[c]).all()
+        },
+        "max_abs_speed_deg_s": {
+            c: round(float(np.abs(speeds[c]).max()), 3)
+            for c in ANGLE_COLUMNS
+            if np.isfinite(speeds[c]).all()
+        },
+        "wrist_to_opposite_shoulder_ratio": [
+            round(float(ratio.min()), 4),
+            round(float(ratio.max()), 4),
+        ],
         "keypoints_out_of_frame": sorted({KP_NAMES[j] for j in np.nonzero(out_of_frame.any(0))[0]}),
-        "keypoint_occluded_fraction": {name: round(float(occl_all[:, j].mean()), 3)
-                                       for j, name in enumerate(KP_NAMES)},
+        "keypoint_occluded_fraction": {
+            name: round(float(occl_all[:, j].mean()), 3) for j, name in enumerate(KP_NAMES)
+        },
         "mediapipe_index": dict(KEYPOINTS),
         "note": clip.note,
     }
     (out_dir / f"{clip.id}.json").write_text(json.dumps(meta, indent=1, default=float) + "\n")
-    return meta | {"render_seconds": round(time.time() - t0, 1)}  # printed, not stored: keeps re-renders identical
+    return meta | {
+        "render_seconds": round(time.time() - t0, 1)
+    }  # printed, not stored: keeps re-renders identical
 
 
 def write_clip_table(out: Path, rows: list[dict]) -> None:
@@ -459,8 +553,11 @@ def write_clip_table(out: Path, rows: list[dict]) -> None:
     start, end = "<!-- clips:start -->", "<!-- clips:end -->"
     if not readme.exists() or start not in readme.read_text():
         return
-    lines = ["| clip | set-up | motion (peak °/s) | camera (azimuth °, height m) | body | light | s | KiB | "
-             "true labels (all frames) |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| clip | set-up | motion (peak °/s) | camera (azimuth °, height m) | body | light | s | KiB | "
+        "true labels (all frames) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for m in rows:
         size = (out / f"{m['id']}.mp4").stat().st_size / 1024
         cam = m["camera"]
@@ -471,7 +568,8 @@ def write_clip_table(out: Path, rows: list[dict]) -> None:
             f"{cam['placement']} ({cam['azimuth_deg']:g}, {cam['height_m']:g}) | {m['body']['id']}"
             f"{' + assistant ' + m['assistant']['body'] if m.get('assistant') else ''} | "
             f"{m['light']['id']} | {m['frames'] / m['fps']:.2f} | {size:.0f} | "
-            f"{'all pass' if not bad else 'fail: ' + ', '.join(bad)} |")
+            f"{'all pass' if not bad else 'fail: ' + ', '.join(bad)} |"
+        )
     text = readme.read_text()
     head, rest = text.split(start, 1)
     tail = rest.split(end, 1)[1]
@@ -479,7 +577,9 @@ def write_clip_table(out: Path, rows: list[dict]) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     here = Path(__file__).resolve().parents[1]
     ap.add_argument("--scenes", default=str(here / "scenes.yaml"))
     ap.add_argument("--out", default=str(REPO / "tests" / "data" / "truth"))
@@ -497,25 +597,59 @@ def main(argv=None) -> int:
     for i, c in enumerate(clips, 1):
         meta = render_clip(c, sc, out)
         size = (out / f"{c.id}.mp4").stat().st_size
-        print(f"[{i}/{len(clips)}] {c.id}: {meta['frames']} frames, {size / 1024:.0f} KiB, "
-              f"{meta['render_seconds']} s", flush=True)
+        print(
+            f"[{i}/{len(clips)}] {c.id}: {meta['frames']} frames, {size / 1024:.0f} KiB, "
+            f"{meta['render_seconds']} s",
+            flush=True,
+        )
     if a.only == ["*"]:
         keep = {c.id for c in clips}
         for f in list(out.glob("hug_*")) + list(out.glob("side_*")):
             if f.name.split(".")[0] not in keep:
                 f.unlink()  # a clip no longer in scenes.yaml
     # the manifest and the README's table cover every clip of scenes.yaml already rendered
-    rows = [json.loads((out / f"{c.id}.json").read_text()) for c in sc.clips if (out / f"{c.id}.json").exists()]
+    rows = [
+        json.loads((out / f"{c.id}.json").read_text())
+        for c in sc.clips
+        if (out / f"{c.id}.json").exists()
+    ]
     with open(out / "clips.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["id", "technique", "setup", "motion", "peak_primary_speed_deg_s", "camera", "azimuth_deg",
-                    "body", "assistant", "light", "frames", "seconds", "labels_all_frames"])
+        w.writerow(
+            [
+                "id",
+                "technique",
+                "setup",
+                "motion",
+                "peak_primary_speed_deg_s",
+                "camera",
+                "azimuth_deg",
+                "body",
+                "assistant",
+                "light",
+                "frames",
+                "seconds",
+                "labels_all_frames",
+            ]
+        )
         for m in rows:
-            w.writerow([m["id"], m["technique"], m["setup"], m["motion_name"], m["peak_primary_speed_deg_s"],
-                        m["camera"]["placement"], m["camera"]["azimuth_deg"], m["body"]["id"],
-                        (m.get("assistant") or {}).get("body", ""), m["light"]["id"], m["frames"],
-                        round(m["frames"] / m["fps"], 2),
-                        " ".join(f"{k}={int(v)}" for k, v in m["labels_all_frames"].items())])
+            w.writerow(
+                [
+                    m["id"],
+                    m["technique"],
+                    m["setup"],
+                    m["motion_name"],
+                    m["peak_primary_speed_deg_s"],
+                    m["camera"]["placement"],
+                    m["camera"]["azimuth_deg"],
+                    m["body"]["id"],
+                    (m.get("assistant") or {}).get("body", ""),
+                    m["light"]["id"],
+                    m["frames"],
+                    round(m["frames"] / m["fps"], 2),
+                    " ".join(f"{k}={int(v)}" for k, v in m["labels_all_frames"].items()),
+                ]
+            )
     write_clip_table(out, rows)
     print(f"done: {len(clips)} clips in {time.time() - t_all:.0f} s")
     return 0

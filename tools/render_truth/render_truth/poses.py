@@ -44,7 +44,9 @@ def hug_setup(body: Body, variant: str) -> tuple[dict, float]:
     """Bone rotations of the seated receiver, and the applied chin-tuck (neck+head flexion
     relative to the thorax, degrees)."""
     if variant not in HUG_SETUPS:
-        raise ValueError(f"unknown seated_hug_extension set-up {variant!r}; choose from {HUG_SETUPS}")
+        raise ValueError(
+            f"unknown seated_hug_extension set-up {variant!r}; choose from {HUG_SETUPS}"
+        )
     r: dict = {}
     for s, sign in (("L", 1), ("R", -1)):
         # hips flexed ~88 deg with the thighs a little apart, knees ~92 deg, feet flat
@@ -56,21 +58,35 @@ def hug_setup(body: Body, variant: str) -> tuple[dict, float]:
             r[b] = rot("x", a)
     tuck = {"correct": 22.0, "arms_hanging": 22.0, "slouched": 22.0, "chin_up": -14.0}[variant]
     if variant == "slouched":
-        tuck = 10.0  # the head comes partly back up to look ahead; still a tuck relative to the thorax
+        tuck = (
+            10.0  # the head comes partly back up to look ahead; still a tuck relative to the thorax
+        )
     _neck(r, tuck)
     heads = body.bone_heads(body.pose_tensor([r]))[0].detach().numpy()
     sh_l, sh_r = heads[body.index["upperarm01.L"]], heads[body.index["upperarm01.R"]]
     if variant == "arms_hanging":
         for side, sh, sx in (("left", sh_l, 1), ("right", sh_r, -1)):
-            r = body.solve_arm(r, side, wrist_target=sh + np.array([sx * 0.06, 0.03, -0.50]),
-                               elbow_target=sh + np.array([sx * 0.04, 0.04, -0.26]))
+            r = body.solve_arm(
+                r,
+                side,
+                wrist_target=sh + np.array([sx * 0.06, 0.03, -0.50]),
+                elbow_target=sh + np.array([sx * 0.04, 0.04, -0.26]),
+            )
     else:
         # arms crossed, each hand on the opposite shoulder; left forearm in front of the right
         fwd = np.array([0.0, -1.0, 0.0])
-        r = body.solve_arm(r, "left", wrist_target=sh_r + np.array([0.05, -0.085, -0.04]),
-                           elbow_target=(sh_l + sh_r) / 2 + np.array([0.11, 0, -0.17]) + 0.26 * fwd)
-        r = body.solve_arm(r, "right", wrist_target=sh_l + np.array([-0.05, -0.065, -0.025]),
-                           elbow_target=(sh_l + sh_r) / 2 + np.array([-0.11, 0, -0.22]) + 0.22 * fwd)
+        r = body.solve_arm(
+            r,
+            "left",
+            wrist_target=sh_r + np.array([0.05, -0.085, -0.04]),
+            elbow_target=(sh_l + sh_r) / 2 + np.array([0.11, 0, -0.17]) + 0.26 * fwd,
+        )
+        r = body.solve_arm(
+            r,
+            "right",
+            wrist_target=sh_l + np.array([-0.05, -0.065, -0.025]),
+            elbow_target=(sh_l + sh_r) / 2 + np.array([-0.11, 0, -0.22]) + 0.22 * fwd,
+        )
     return r, tuck
 
 
@@ -85,7 +101,9 @@ def side_setup(body: Body, variant: str) -> tuple[dict, float]:
     """Bone rotations of the receiver lying on the LEFT side (body +x will point down), and the
     applied chin-tuck (0: head in line)."""
     if variant not in SIDE_SETUPS:
-        raise ValueError(f"unknown side_lying_rotation set-up {variant!r}; choose from {SIDE_SETUPS}")
+        raise ValueError(
+            f"unknown side_lying_rotation set-up {variant!r}; choose from {SIDE_SETUPS}"
+        )
     top_hip, top_knee, bottom_hip, bottom_knee = {
         "correct": (90, 90, 12, 4),
         "legs_straight": (12, 6, 8, 4),
@@ -107,10 +125,18 @@ def side_setup(body: Body, variant: str) -> tuple[dict, float]:
     heads = body.bone_heads(body.pose_tensor([r]))[0].detach().numpy()
     sh_l, sh_r = heads[body.index["upperarm01.L"]], heads[body.index["upperarm01.R"]]
     # bottom (left) arm forward along the mat, forearm toward the head; top arm resting in front
-    r = body.solve_arm(r, "left", wrist_target=sh_l + np.array([0.02, -0.40, 0.16]),
-                       elbow_target=sh_l + np.array([0.02, -0.30, -0.05]))
-    r = body.solve_arm(r, "right", wrist_target=sh_r + np.array([0.24, -0.32, -0.22]),
-                       elbow_target=sh_r + np.array([0.10, -0.24, -0.05]))
+    r = body.solve_arm(
+        r,
+        "left",
+        wrist_target=sh_l + np.array([0.02, -0.40, 0.16]),
+        elbow_target=sh_l + np.array([0.02, -0.30, -0.05]),
+    )
+    r = body.solve_arm(
+        r,
+        "right",
+        wrist_target=sh_r + np.array([0.24, -0.32, -0.22]),
+        elbow_target=sh_r + np.array([0.10, -0.24, -0.05]),
+    )
     return r, 8.0
 
 

@@ -65,8 +65,9 @@ class Camera:
 def box(extents, center, color) -> pyrender.Mesh:
     m = trimesh.creation.box(extents=extents)
     m.apply_translation(center)
-    mat = pyrender.MetallicRoughnessMaterial(baseColorFactor=list(color) + [1.0], metallicFactor=0.0,
-                                             roughnessFactor=0.9)
+    mat = pyrender.MetallicRoughnessMaterial(
+        baseColorFactor=list(color) + [1.0], metallicFactor=0.0, roughnessFactor=0.9
+    )
     return pyrender.Mesh.from_trimesh(m, material=mat, smooth=False)
 
 
@@ -77,20 +78,33 @@ class _ProgramCache(pyrender.shader_program.ShaderProgramCache):
 
     def get_program(self, vertex_shader, fragment_shader, geometry_shader=None, defines=None):
         defines = defines or {}
-        names = [os.path.split(f)[1] for f in (vertex_shader, fragment_shader, geometry_shader) if f]
+        names = [
+            os.path.split(f)[1] for f in (vertex_shader, fragment_shader, geometry_shader) if f
+        ]
         key = tuple(sorted([(n, 1) for n in names] + list(defines.items())))
         if key not in self._program_cache:
             files = [os.path.join(self.shader_dir, n) for n in names] + [None] * (3 - len(names))
             self._program_cache[key] = pyrender.shader_program.ShaderProgram(
-                vertex_shader=files[0], fragment_shader=files[1], geometry_shader=files[2], defines=defines)
+                vertex_shader=files[0],
+                fragment_shader=files[1],
+                geometry_shader=files[2],
+                defines=defines,
+            )
         return self._program_cache[key]
 
 
 class Renderer:
     """Holds one pyrender scene: static props, lights and camera; the body mesh is swapped per frame."""
 
-    def __init__(self, camera: Camera, props: list[pyrender.Mesh], lights: list[tuple], ambient: float,
-                 background=(0.9, 0.9, 0.88), supersample: int = 2):
+    def __init__(
+        self,
+        camera: Camera,
+        props: list[pyrender.Mesh],
+        lights: list[tuple],
+        ambient: float,
+        background=(0.9, 0.9, 0.88),
+        supersample: int = 2,
+    ):
         self.camera = camera
         self.ss = supersample
         self.scene = pyrender.Scene(ambient_light=[ambient] * 3, bg_color=list(background) + [1.0])
@@ -98,14 +112,20 @@ class Renderer:
             self.scene.add(p)
         for light, pose in lights:
             self.scene.add(light, pose=pose)
-        cam = pyrender.PerspectiveCamera(yfov=np.radians(camera.yfov_deg),
-                                         aspectRatio=camera.width / camera.height, znear=0.05, zfar=30.0)
+        cam = pyrender.PerspectiveCamera(
+            yfov=np.radians(camera.yfov_deg),
+            aspectRatio=camera.width / camera.height,
+            znear=0.05,
+            zfar=30.0,
+        )
         self.scene.add(cam, pose=camera.pose)
         self.renderer = pyrender.OffscreenRenderer(camera.width * self.ss, camera.height * self.ss)
         self.renderer._renderer._program_cache = _ProgramCache()
         self.body_node = None
 
-    def render(self, vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def render(
+        self, vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """RGB uint8 (H x W x 3) and depth (H x W, metres along the optical axis, 0 = background)."""
         if self.body_node is not None:
             self.scene.remove_node(self.body_node)
@@ -114,7 +134,9 @@ class Renderer:
         self.body_node = self.scene.add(mesh)
         rgb, depth = self.renderer.render(self.scene)
         if self.ss > 1:
-            img = Image.fromarray(rgb).resize((self.camera.width, self.camera.height), Image.Resampling.BOX)
+            img = Image.fromarray(rgb).resize(
+                (self.camera.width, self.camera.height), Image.Resampling.BOX
+            )
             rgb = np.asarray(img)
             depth = depth[self.ss // 2 :: self.ss, self.ss // 2 :: self.ss]
         return rgb, depth
@@ -128,10 +150,36 @@ class Mp4Writer:
 
     def __init__(self, path: str, width: int, height: int, fps: int, crf: int = 20):
         self.proc = subprocess.Popen(
-            ["ffmpeg", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
-             "-s", f"{width}x{height}", "-r", str(fps), "-i", "-", "-an", "-c:v", "libx264",
-             "-preset", "slow", "-crf", str(crf), "-pix_fmt", "yuv420p", "-movflags", "+faststart",
-             "-metadata", "comment=backbuddy truth renderer (anny body, pyrender/OSMesa)", path],
+            [
+                "ffmpeg",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "rgb24",
+                "-s",
+                f"{width}x{height}",
+                "-r",
+                str(fps),
+                "-i",
+                "-",
+                "-an",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "slow",
+                "-crf",
+                str(crf),
+                "-pix_fmt",
+                "yuv420p",
+                "-movflags",
+                "+faststart",
+                "-metadata",
+                "comment=backbuddy truth renderer (anny body, pyrender/OSMesa)",
+                path,
+            ],
             stdin=subprocess.PIPE,
         )
 

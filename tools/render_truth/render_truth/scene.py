@@ -69,7 +69,9 @@ class Segment:
 
     @property
     def duration(self) -> float:
-        return self.seconds if self.kind == "hold" else 2 * abs(self.amplitude_deg) / self.peak_deg_s
+        return (
+            self.seconds if self.kind == "hold" else 2 * abs(self.amplitude_deg) / self.peak_deg_s
+        )
 
 
 @dataclass(frozen=True)
@@ -135,8 +137,10 @@ def load(path: str | Path) -> Scenes:
     for tech, cams in raw["cameras"].items():
         if tech not in TECHNIQUES:
             raise ValueError(f"cameras: unknown technique {tech!r}")
-        sc.cameras[tech] = {cid: CameraSpec(id=cid, **_fields(CameraSpec, c, f"camera {cid}"))
-                            for cid, c in cams.items()}
+        sc.cameras[tech] = {
+            cid: CameraSpec(id=cid, **_fields(CameraSpec, c, f"camera {cid}"))
+            for cid, c in cams.items()
+        }
     for lid, li in raw["lights"].items():
         sc.lights[lid] = LightSpec(id=lid, **_fields(LightSpec, li, f"light {lid}"))
     motions = raw.get("motions", {})
@@ -160,7 +164,9 @@ def load(path: str | Path) -> Scenes:
         cid = c.get("id") or f"{short}_{c['setup']}_{mname}_{c['camera']}_{c['body']}"
         for key in ("assistant_enters", "arms_drop"):
             if key in c and (len(c[key]) != 2 or min(c[key]) < 0):
-                raise ValueError(f"clip {cid}: {key} is [start or alone seconds, seconds], got {c[key]}")
+                raise ValueError(
+                    f"clip {cid}: {key} is [start or alone seconds, seconds], got {c[key]}"
+                )
         if c.get("assistant_enters") and not c.get("assistant"):
             raise ValueError(f"clip {cid}: assistant_enters needs an assistant")
         if c.get("arms_drop") and (tech != "seated_hug_extension" or c["setup"] != "correct"):
@@ -173,11 +179,21 @@ def load(path: str | Path) -> Scenes:
         if cid in seen:
             raise ValueError(f"duplicate clip id {cid}")
         seen.add(cid)
-        sc.clips.append(ClipSpec(id=cid, technique=tech, setup=c["setup"], body=c["body"],
-                                 camera=c["camera"], light=c["light"],
-                                 motion=tuple(_segment(s) for s in motion), motion_name=mname,
-                                 assistant=c.get("assistant"), note=c.get("note", ""),
-                                 size=tuple(c["size"]) if "size" in c else None,
-                                 assistant_enters=tuple(c["assistant_enters"]) if "assistant_enters" in c else None,
-                                 arms_drop=tuple(c["arms_drop"]) if "arms_drop" in c else None))
+        sc.clips.append(
+            ClipSpec(
+                id=cid,
+                technique=tech,
+                setup=c["setup"],
+                body=c["body"],
+                camera=c["camera"],
+                light=c["light"],
+                motion=tuple(_segment(s) for s in motion),
+                motion_name=mname,
+                assistant=c.get("assistant"),
+                note=c.get("note", ""),
+                size=tuple(c["size"]) if "size" in c else None,
+                assistant_enters=tuple(c["assistant_enters"]) if "assistant_enters" in c else None,
+                arms_drop=tuple(c["arms_drop"]) if "arms_drop" in c else None,
+            )
+        )
     return sc

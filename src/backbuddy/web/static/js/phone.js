@@ -18,6 +18,7 @@ let lastTracked = false;
 let presses = 0;
 let over = false;
 let needFps = 0; // the technique's least frames a second (hello.min_fps; 0: none)
+let pageRefused = null; // why this session's pose must run on the server (hello.page_pose_refused)
 // Read by the browser tests: where the pose runs, and what was sent.
 const pose = { where: null, reason: null, stats: null };
 const timings = { presses: {}, frames: 0 };
@@ -81,6 +82,7 @@ function onMessage(msg) {
   switch (msg.type) {
     case "hello":
       needFps = msg.min_fps || 0;
+      pageRefused = msg.page_pose_refused || null;
       if (msg.camera && !camera) startCamera(msg.max_fps, Boolean(msg.roles));
       break;
     case "camera_moving": // the picture moves again after camera_frozen
@@ -114,7 +116,7 @@ function onMessage(msg) {
       }
       break;
     case "error":
-      if (msg.code === "not_supported" && pagePose) serverPose("This server cannot take poses worked out in the page.");
+      if (msg.code === "not_supported" && pagePose) serverPose(msg.message || "This server cannot take poses worked out in the page.");
       else if (msg.fatal) finish(msg.code === "unpaired" && over ? MODES.ended : `Stopped: ${msg.message}`);
       else if (msg.message) showAlert(msg);
       break;
@@ -142,6 +144,7 @@ async function startCamera(maxFps, roles = false) {
   if (!(await camera.open())) return;
   const choice = poseChoice();
   if (choice === "server") return serverPose("The camera watch was set to run on the server.");
+  if (pageRefused) return serverPose(pageRefused);
   if (root.dataset.pagePose !== "1") return serverPose("This installation has no pose model for the page.");
   poseNote("Loading the pose model on this phone…");
   pagePose = newPagePose(video, {

@@ -37,6 +37,7 @@ requestAnimationFrame(countFrames);
 // A phone as the camera (phone_panel.js): this laptop's camera makes way, and comes back after.
 let maxFps = 30;
 let needFps = 0; // the technique's least frames a second (hello.min_fps; 0: none)
+let pageRefused = null; // why this session's pose must run on the server (hello.page_pose_refused)
 let roles = false; // the two-person step: the page sends role frames (roles.js)
 const phonePanel = new PhonePanel(root, {
   onPhone: (paired) => (paired ? releaseCamera() : root.dataset.camera === "1" && startCamera(maxFps, roles)),
@@ -108,6 +109,7 @@ function onMessage(msg) {
       maxFps = msg.max_fps;
       needFps = msg.min_fps || 0;
       roles = Boolean(msg.roles);
+      pageRefused = msg.page_pose_refused || null;
       if (msg.camera && !camera) startCamera(msg.max_fps, msg.roles);
       break;
     case "role": // where the receiver is (two-person step, roles.js)
@@ -167,7 +169,7 @@ function onMessage(msg) {
         break;
       }
       if (msg.code === "not_supported" && pagePose) {
-        serverPose("This server cannot take poses worked out in the page.");
+        serverPose(msg.message || "This server cannot take poses worked out in the page.");
         break;
       }
       view.caption({ kind: "halt", text: `Error: ${msg.message}` });
@@ -227,6 +229,7 @@ async function startCamera(maxFps, roles = false) {
   }
   const choice = poseChoice();
   if (choice === "server") return serverPose("The camera watch was set to run on the server.");
+  if (pageRefused) return serverPose(pageRefused);
   if (root.dataset.pagePose !== "1") return serverPose("This installation has no pose model for the page.");
   poseNote("Loading the pose model on this device…");
   pagePose = newPagePose(video, {

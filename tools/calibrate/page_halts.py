@@ -1,0 +1,238 @@
+"""Two-person jerks on the page's path and the server's, judged by `halts.halt_outcome` (issue
+12/15; session 15, jerk15). A measurement script, not a test.
+
+    .venv/bin/python tools/calibrate/page_halts.py [--path page|server] [--fps 30 15 10] [--cued]
+        [--json OUT] [CLIP ...]
+
+Each two-person truth clip whose true speed passes the hard limit (every `*_jerk_*` clip with
+an assistant) runs after 2 s of its own still first frame (`degrade.PRE_ROLL_S`, as a session's
+set-up; `measure.WARM`), re-timed to 30, 15 or 10 frames/s (`degrade.picks`; each frame keeps
+its own time), through
+
+* `page`: the page stand-in (tests/support/page_people.py: the page's own model on the crop
+  with the grey mask, role frames through the server's real code, the landmarks message through
+  `schemas`, `page_pose.admit`, `PageRoles.unsure` and `CameraWatch.analyze_landmarks`);
+* `server`: the server's two-person estimator (`ReceiverPose`, real MoveNet and MediaPipe, the
+  look in line) and a live `PoseMonitor` (30 frames/s, as `CameraWatch` builds it whatever the
+  camera sends).
+
+A stop is what `receiver_truth.measures` counts on the server at 30 frames/s: a halt (`sudden`,
+or the speed over the hard limit: `rules.watch`) or a pause (untracked, the identity unsure).
+Latency: frames (of that rate) from the first frame over the hard limit to the first stop on or
+after the jerk's rise; `halt` the same for halts alone; `false`: a stop before the rise.
+The placement gate's decision at the movement and whether the rate is under the technique's
+`video.min_fps` (the engine pauses then: no attempt runs) are printed beside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "support"))
+sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
+
+import degrade  # noqa: E402
+import receiver_truth  # noqa: E402
+from halts import HARD, halt_outcome  # noqa: E402
+from measure import clips, setup_frames, truth_table  # noqa: E402
+
+from backbuddy.adapters import video  # noqa: E402
+from backbuddy.domain import techniques as tech  # noqa: E402
+from backbuddy.motion.landmarks import Landmarks, stack  # noqa: E402
+
+TRUTH = receiver_truth.TRUTH
+
+
+def jerk_clips() -> list[str]:
+    return [
+        m["id"]
+        for m in clips(TRUTH)
+        if m["assistant"] and float(m["peak_primary_speed_deg_s"]) > HARD
+    ]
+
+
+def technique_of(cid: str, cued: bool = False) -> tech.Technique:
+    """The clip's technique; `cued`: without the arms check in its last set-up step, as a
+    session where her crossed arms were seen before the assistant took hold (the older
+    two-person clips show him holding her from their first frame: their set-up never passes,
+    so no baseline is taken and no `sudden` can come; the whole-flow clips show the cue)."""
+    meta = next(m for m in clips(TRUTH) if m["id"] == cid)
+    technique = tech.get(meta["technique"])
+    if not cued:
+        return technique
+    last = technique.setup[-1]
+    last = last.model_copy(update={"checks": tuple(c for c in last.checks if c != "arms_crossed")})
+    return technique.model_copy(update={"setup": (*technique.setup[:-1], last)})
+
+
+def warm_frames(cid: str, fps: float) -> tuple[list[video.Frame], np.ndarray]:
+    """The clip after its still pre-roll, re-timed to `fps` (`degrade.picks`: each frame keeps
+    its source frame's own time); source index (−1: pre-roll)."""
+    with video.open_file(TRUTH / f"{cid}.mp4") as source:
+        base = list(source)
+    dt = base[1].t - base[0].t
+    pre = int(round(degrade.PRE_ROLL_S / dt))
+    seq = [dataclasses.replace(base[0], t=j * dt) for j in range(pre)]
+    seq += [dataclasses.replace(f, t=f.t + pre * dt) for f in base]
+    index = np.array([-1] * pre + list(range(len(base))))
+    keep = degrade.picks(len(seq), fps)
+    return [seq[k] for k in keep], index[keep]
+
+
+@dataclasses.dataclass
+class Trace:
+    """Per frame of the rate run: the engine's halt, its pause (untracked/unsure), the speed
+    read, the gate open."""
+
+    halt: np.ndarray
+    pause: np.ndarray
+    speed: np.ndarray
+    gate: np.ndarray
+    #: The landmarks the monitors got, with the identity and covered flags (`--save`).
+    landmarks: Landmarks
+
+
+#: Measured variants of the page (not the product): `every4`, role frames every 4th frame (the
+#: server's look cadence) instead of when the server asks; `follow1`: the receiver's cut-out
+#: moves all the way to each answer (`receiver_pose.FOLLOW_SHARE` 1.0).
+VARIANT: set[str] = set()
+
+
+def page_trace(cid: str, technique: tech.Technique, frames: list[video.Frame]) -> Trace:
+    import page_people as pp
+
+    import backbuddy.adapters.receiver_pose as rp
+
+    if "follow1" in VARIANT:
+        rp.FOLLOW_SHARE = 1.0
+    policy = "server"
+    if "every4" in VARIANT:
+        policy, pp.ROLE_EVERY = "fixed", 4
+    run = pp.run_clip(cid, technique, roles_on=True, frames=frames, policy=policy)
+    res = run.results
+    hard = technique.limits.hard_speed_deg_s
+    size = (frames[0].rgb.shape[1], frames[0].rgb.shape[0])
+    unsure = [r.pose.identity != "receiver" for r in res]
+    return Trace(
+        np.array([r.pose.sudden or r.pose.speed_deg_s > hard for r in res]),
+        np.array([not (r.pose.tracked and r.pose.identity == "receiver") for r in res]),
+        np.array([r.pose.speed_deg_s for r in res]),
+        np.array([bool(r.pose.placement_ok) for r in res]),
+        stack(zip(run.t, run.image, run.world, strict=True), size, unsure, run.covered),
+    )
+
+
+def server_trace(cid: str, technique: tech.Technique, frames: list[video.Frame]) -> Trace:
+    from backbuddy.adapters.looks import InLine
+    from backbuddy.adapters.mediapipe_pose import PoseModel
+    from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
+    from backbuddy.motion.monitors import PoseMonitor
+    from backbuddy.services.analyze import identity_unsure, wrists_covered
+
+    rows, unsure, covered = [], [], []
+    size = (frames[0].rgb.shape[1], frames[0].rgb.shape[0])
+    with ReceiverPose(
+        receiver_truth.people_detector(), PoseModel, every=EVERY, looks=InLine
+    ) as model:
+        model.receiver_lies(receiver_truth.lies(cid, TRUTH))
+        for f in frames:
+            image, world = model.estimate(f.rgb)
+            rows.append((f.t, image, world))
+            unsure.append(identity_unsure(model))
+            covered.append(wrists_covered(model))
+    lm = stack(rows, size, unsure, covered)
+    mon = PoseMonitor(technique, fps=30.0, live=True)
+    mon.active_checks = tuple(technique.setup[-1].checks)  # as the page's `CameraWatch`
+    trace = mon.update(lm)
+    hard = technique.limits.hard_speed_deg_s
+    return Trace(
+        np.asarray(trace.sudden | (trace.speed > hard)),
+        np.asarray(~trace.tracked | trace.unsure),
+        np.asarray(trace.speed),
+        np.asarray(trace.placement.ok),
+        lm,
+    )
+
+
+def judge(cid: str, technique: tech.Technique, t: Trace, index: np.ndarray, fps: float) -> dict:  # type: ignore[type-arg]
+    tr = truth_table(cid)
+    live = index >= 0
+    src = index[live]
+    true = np.abs(tr["primary_speed_deg_s"][src])
+    halt, pause = t.halt[live].copy(), t.pause[live].copy()
+    before = src < setup_frames(cid, technique, TRUTH)
+    halt[before] = pause[before] = False
+    stops = halt_outcome(true, halt | pause)
+    halts = halt_outcome(true, halt)
+    moving = np.abs(tr["primary_speed_deg_s"][src]) > 0.5
+    decide = max(int(np.argmax(moving)) - 1, 0)
+    mn = technique.video.min_fps
+    full = np.abs(tr["primary_speed_deg_s"])
+    crossing = int(np.argmax(full > HARD))  # the first truth frame (30 a second) over the limit
+    seconds = float("inf")
+    if stops.rise is not None and math.isfinite(stops.latency):
+        first = int(np.argmax(true > HARD))
+        seconds = round((src[first + int(stops.latency)] - crossing) / 30.0, 3)
+    return {
+        "clip": cid,
+        "fps": fps,
+        "stop": stops.latency,
+        "stop_s": seconds,
+        "halt": halts.latency,
+        "false": stops.false_halt,
+        "gate_open": bool(t.gate[live][decide]),
+        "under_min_fps": bool(mn and fps < mn),
+        "speed_max": round(float(np.nanmax(t.speed[live])), 1),
+        "paused_from_rise": int(pause[stops.rise :].sum()) if stops.rise is not None else 0,
+    }
+
+
+def _fmt(x: float) -> str:
+    return "never" if math.isinf(x) else ("–" if math.isnan(x) else f"{x:.0f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("clips", nargs="*")
+    ap.add_argument("--path", choices=("page", "server"), default="page")
+    ap.add_argument("--fps", type=float, nargs="+", default=[30.0, 15.0, 10.0])
+    ap.add_argument("--json", type=Path, help="append one JSON line per run")
+    ap.add_argument("--variant", nargs="*", default=[], help="page variants (VARIANT)")
+    ap.add_argument("--save", type=Path, help="write <clip>_<path>_<fps>.npz here (tests/data)")
+    ap.add_argument("--cued", action="store_true", help="the arms check dropped (technique_of)")
+    a = ap.parse_args(argv)
+    VARIANT.update(a.variant)
+    for cid in a.clips or jerk_clips():
+        technique = technique_of(cid, a.cued)
+        for fps in a.fps:
+            frames, index = warm_frames(cid, fps)
+            run = page_trace if a.path == "page" else server_trace
+            trace = run(cid, technique, frames)
+            out = {"path": a.path, "cued": a.cued, "variant": a.variant}
+            out |= judge(cid, technique, trace, index, fps)
+            if a.save:
+                true = truth_table(cid)["primary_speed_deg_s"]
+                np.savez_compressed(
+                    a.save / f"{cid}_{a.path}_{fps:g}.npz",
+                    index=index,
+                    true_speed=np.where(index >= 0, true[np.maximum(index, 0)], 0.0),
+                    **trace.landmarks.to_arrays(),
+                )
+            line = json.dumps(out)
+            print(line, flush=True)
+            if a.json:
+                with a.json.open("a") as f:
+                    f.write(line + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
