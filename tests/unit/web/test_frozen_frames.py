@@ -14,34 +14,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PIL import Image
 
 from backbuddy.web.repeats import Repeats
 
 from .conftest import ORIGIN, WS, make_client, start_session
 from .jpegs import moving_jpegs
-from .test_landmarks_and_camera_loss import landmarks_message, points, watch
-from .test_socket import held_in_view, opening, still, until
+from .test_landmarks_and_camera_loss import landmarks_message, points, to_the_movement, watch
+from .test_socket import opening, still, until
 
 
-def _to_movement(ws: Any, live: Any, frames: Any) -> None:
-    """Set-up steps confirmed with the camera watching, then frames until the move cue."""
-    held_in_view(ws, frames)
-    live.t0 -= 2.5  # skip part of the breathe-in (the frames after it hold the checks 1 s)
-    # Waits for the behaviour, not a speed: 8 s was not enough on a loaded box (a run
-    # beside browser tests, load 8, session 15; a flaky hang there in session 14).
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline:
-        ws.send_bytes(next(frames))
-        msg = until(ws, lambda m: m["type"] in ("frame", "cues"))
-        if msg["type"] == "cues" and any(c["kind"] == "move" for c in msg["cues"]):
-            return
-        time.sleep(0.03)
-    raise AssertionError("the movement cue never came with the camera watching")
-
-
-@pytest.mark.usefixtures("page_people_allowed")
 def test_a_frame_repeated_byte_for_byte_pauses_the_movement(tmp_path: Path) -> None:
     """After the move cue the client keeps sending one picture 30 times a second: the
     movement pauses although frames keep coming, and the page is told the camera may be
@@ -52,7 +34,7 @@ def test_a_frame_repeated_byte_for_byte_pauses_the_movement(tmp_path: Path) -> N
         frames = moving_jpegs()
         with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
-            _to_movement(ws, live, frames)
+            to_the_movement(ws, live, frames)
             frozen = next(frames)
             heard: list[dict[str, Any]] = []
             deadline = time.monotonic() + 3
