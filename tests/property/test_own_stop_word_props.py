@@ -17,10 +17,12 @@ from session_strategies import TECHNIQUES, event_sequences, examples, replay, st
 
 from backbuddy.audio.config import load
 from backbuddy.audio.words import meaning
+from backbuddy.domain.events import Event
 from backbuddy.services.cue_speech import spoken_parts
 from backbuddy.web.audio_socket import own_stop_erased
 
 WORDS = load().words
+OUTCOMES = ["clear", "caution"]
 
 
 def _said_stop(sentence: str) -> bool:
@@ -28,9 +30,9 @@ def _said_stop(sentence: str) -> bool:
 
 
 @settings(max_examples=examples(150), deadline=None)
-@given(st.sampled_from(sorted(TECHNIQUES)), st.sampled_from(["clear", "caution"]), event_sequences())
+@given(st.sampled_from(sorted(TECHNIQUES)), st.sampled_from(OUTCOMES), event_sequences())
 def test_no_stop_word_is_said_where_the_microphone_hears_through_our_own_voice(
-    technique: str, outcome: str, events: list
+    technique: str, outcome: str, events: list[Event]
 ) -> None:
     for step in replay(start(technique, outcome), events):
         if own_stop_erased(step.after):
