@@ -218,5 +218,5 @@ def test_a_microphone_that_ends_mid_movement_pauses_it_and_says_so(mic_page, lis
     expect(page.locator("#session")).to_have_attribute("data-listening", "unavailable")
     expect(page.locator("#mic-text")).to_contain_text("say stop to your partner", ignore_case=True)
     expect(page.locator("#session")).to_have_attribute("data-mode", "paused", timeout=10_000)
-    expect(page.locator("#captions li.pause").first).to_contain_text("microphone stopped")
+    expect(page.locator("#captions li.pause").first).to_contain_text("microphone went silent")
     shot(page, "voice-microphone-lost")

@@ -21,7 +21,7 @@ from backbuddy.audio.samples import RATE
 from backbuddy.config import Settings
 from backbuddy.domain.screening import load_questions
 from backbuddy.web.app import create_app
-from backbuddy.web.audio_in import CHECKING, SPEAKING, audio_message
+from backbuddy.web.audio_in import CHECKING, SPEAKING, SPEAKING_STOP_WORD, audio_message
 
 pytestmark = pytest.mark.slow
 
@@ -172,3 +172,64 @@ def test_a_click_heard_during_the_movement_is_a_pop_that_rests_the_region(client
         assert state["end_reason"] == "pop"
     pops = [e for e in stored_events(client, sid) if e.kind == "pop"]
     assert [(p.source, p.confidence is not None) for p in pops] == [("audio", True)]
+
+
+def test_a_stop_said_while_a_pause_speaks_of_stopping_still_halts(client) -> None:
+    """Red team (session 14): the page pauses the movement and speaks a sentence that itself
+    says "stop" ("Say 'stop' to stop, or press Resume…", after a voice); the page's audio
+    during such a sentence was erased so our own word could not stop anything, and the
+    receiver's "stop" said over it was lost: the assistant could press Resume and go on.
+    Now nothing is erased in a pause (`own_stop_erased`): a stop heard there, even over our own
+    voice, halts; and no sentence said in a pause has a stop word left for our echo to be
+    heard as one (tests/property/test_own_stop_word_props.py). Before: no words heard at all."""
+    sid = start(client)
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        to_the_movement(ws)
+        event = {"event": "sensation", "sensation": "discomfort"}
+        ws.send_json({"v": 1, "type": "event", "event": event, "ref": "d"})
+        until(ws, lambda m: m["type"] == "state" and m["mode"] == "paused")
+        say(ws, "speech/joe_stop.wav", flags=SPEAKING | SPEAKING_STOP_WORD)
+        heard = until(ws, lambda m: m["type"] == "heard" and m["kind"] == "words")
+        assert heard["meaning"] == "stop"
+        assert until(ws, lambda m: m["type"] == "state")["mode"] == "halted"
+    stops = [e.source for e in stored_events(client, sid) if e.kind == "stop"]
+    assert stops[:1] == ["voice"]
+
+
+def test_a_stop_said_while_the_assistant_takes_hold_is_heard_over_our_voice(client) -> None:
+    """The set-up step where the assistant takes hold (hands on) used to speak "Say stop at any
+    time" and erase the microphone meanwhile: a "stop" said as the hands went on was lost (no
+    voice, no words). Now it halts there too; and, heard over our own voice (it may be our echo),
+    it halts without confirming the microphone check."""
+    sid = start(client)
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        ws.receive_json()
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r0"})
+        until(ws, lambda m: m["type"] == "state" and m["setup_step"] == "assistant_position")
+        say(ws, "speech/joe_stop.wav", flags=SPEAKING | SPEAKING_STOP_WORD | CHECKING)
+        heard = until(ws, lambda m: m["type"] == "heard" and m["kind"] == "words")
+        assert (heard["meaning"], heard["during_speech"], heard["check"]) == ("stop", True, False)
+        after = until(ws, lambda m: m["type"] in ("listening", "state"))
+        assert after["type"] == "state", after  # no "checked": our echo must not pass for her
+        assert after["mode"] == "halted"
+    stops = [e.source for e in stored_events(client, sid) if e.kind == "stop"]
+    assert stops[:1] == ["voice"]
+
+
+def test_our_own_stop_word_before_the_hands_go_on_neither_halts_nor_passes_the_check(
+    client,
+) -> None:
+    """Where a stop would change nothing the pair relies on (here the receiver's own set-up
+    step, where the opening lines say "say stop") the page's own stop word is still erased: it
+    neither halts nor passes the check. The receiver's words after it are the first heard."""
+    sid = start(client)
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        ws.receive_json()
+        say(ws, "speech/joe_stop.wav", flags=SPEAKING | SPEAKING_STOP_WORD | CHECKING)
+        say(ws, "speech/real_digits_1.wav", flags=CHECKING)
+        heard = until(ws, lambda m: m["type"] == "listening" or m.get("kind") == "words")
+        assert (heard["type"], heard["meaning"]) == ("heard", "other"), heard
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r1"})
+        until(ws, lambda m: m.get("ref") == "r1")
+        assert until(ws, lambda m: m["type"] == "state")["mode"] == "setup"
+    assert not [e for e in stored_events(client, sid) if e.kind == "stop" and e.source == "voice"]

@@ -42,13 +42,19 @@ class SpeechSoFar:
 
 @dataclass(frozen=True)
 class Heard:
-    """The words recognised in an utterance and what they mean for the session."""
+    """The words recognised in an utterance and what they mean for the session.
+
+    `during_speech`: the utterance began while the page itself was speaking (or its voice
+    still rang), so the words may be its own echo: a stop still halts, but never confirms
+    the microphone check.
+    """
 
     t: float
     text: str
     meaning: Meaning
     start: float
     end: float
+    during_speech: bool = False
 
 
 @dataclass(frozen=True)

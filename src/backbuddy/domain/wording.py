@@ -2,6 +2,10 @@
 
 They refer and never diagnose. A test checks that no cue ever uses a diagnosis
 word or asks for more force or another try for a pop (I6).
+
+No sentence said in a pause, the movement or a hands-on set-up step has a stop word in it
+(stop, ouch, ow, pain, hurt: `audio.yaml`): there the microphone hears a stop even over
+our own voice, so our own word must not be one (tests/property/test_own_stop_word_props.py).
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ SPEED_END = (
     "if slow is hard to find, a physiotherapist can show you."
 )
 BACK_OFF = "Ease off a little, back to where it felt comfortable, and hold still."
-RESISTANCE = "Stop there at the first resistance. Hold gently, then release slowly."
+RESISTANCE = "That is the first resistance: go no further. Hold gently, then release slowly."
 DISCOMFORT = (
     "Ease off gently, back to where it was comfortable. "
     "Press Resume only if you both want to go on."
@@ -55,7 +59,7 @@ CAMERA_LAGGING = (
     "press Resume when the picture runs smoothly again."
 )
 CAMERA_SLOW = (
-    "Paused: the camera sends too few pictures a second to stop a fast movement in time, "
+    "Paused: the camera sends too few pictures a second to catch a fast movement in time, "
     "so nothing moves now. Hold still; add light or close other apps, "
     "then press Resume when the camera note says the picture is quick enough."
 )
@@ -73,11 +77,11 @@ CAMERA_MOVED = (
 )
 NOT_COUNTED = "This attempt does not count."
 LISTENING_LOST = (
-    "Paused: the microphone stopped or its sound was dropped, so backbuddy cannot hear a "
-    "spoken stop. Say stop to "
-    "your partner, or press STOP or the space bar; press Resume when you are both ready."
+    "Paused: the microphone went silent or its sound was dropped, so backbuddy cannot hear "
+    "the receiver now. Receiver, speak up to your partner, or press the space bar to halt at "
+    "once; press Resume when you are both ready."
 )
-VOICE_PAUSE = "Paused: we heard you. Say 'stop' to stop, or press Resume when you are both ready."
+VOICE_PAUSE = "Paused: we heard you. Nothing moves now; press Resume only when you are both ready."
 POSITION_CHANGED = "Paused: the position changed. Release gently and set up again."
 CAMERA_NOT_READY = "Waiting: the camera needs to see the receiver in position before moving."
 #: A move held back because the last frame shows the receiver moving (I3: still first).

@@ -10,10 +10,14 @@ The event loop never waits for a model.
 
 The page says, in each message's flags, when it was speaking a cue: a voice onset
 then is our own voice, not the receiver's, and does not pause; words heard then
-count only if they are a stop word; a cue that itself says "stop" is not listened
-to at all. During set-up the page may run the microphone check: a "stop" heard then
-confirms the check and halts like any stop (I2): the pair sees what a spoken stop does,
-then presses Resume.
+count only if they are a stop word. A cue that itself says "stop" is erased (not listened
+to) only where a stop would change nothing the pair relies on (`own_stop_erased`: set-up
+before the hands go on, halted, ended); in a pause, the movement and a hands-on set-up
+step a stop is heard even over our own voice, and the engine says no stop word there
+(tests/property/test_own_stop_word_props.py), so its echo has nothing to halt. During set-up
+the page may run the microphone check: a "stop" heard then confirms the check and halts like
+any stop (I2): the pair sees what a spoken stop does, then presses Resume. A stop heard over
+our own voice halts but never confirms the check (it may be our echo).
 
 Once the check has passed the pair may count on a spoken stop (during the movement nobody
 has a free hand), so the stream watches that sound keeps coming: when no audio arrives for
@@ -53,6 +57,7 @@ import numpy as np
 from backbuddy.audio.errors import ListeningUnavailable
 from backbuddy.audio.heard import AudioEvent, Heard, PopHeard, Utterance, VoiceOnset
 from backbuddy.domain import events as ev
+from backbuddy.domain import rules
 from backbuddy.domain.errors import StoreError, TransitionNotAllowed
 from backbuddy.domain.state import SessionState
 from backbuddy.services.listen import Listener, to_events
@@ -231,6 +236,7 @@ class AudioStream:
             check = (
                 isinstance(item, Heard)
                 and item.meaning == "stop"
+                and not item.during_speech  # our own echo must not pass for her voice
                 and self.checking
                 and can_check(state)
             )
@@ -306,7 +312,7 @@ class AudioStream:
         listener = self.listener
         start = listener.t
         samples = chunk.samples
-        if chunk.flags & SPEAKING_STOP_WORD:
+        if chunk.flags & SPEAKING_STOP_WORD and own_stop_erased(self.live.runner.state):
             samples = np.zeros_like(samples)  # our own "say stop" must not stop anything
         if chunk.flags & (SPEAKING | SPEAKING_STOP_WORD):
             self._mark_quiet(start, start + chunk.seconds)
@@ -335,7 +341,7 @@ class AudioStream:
         if heard is None and self.ears.problem is not None:
             self._failed(loop, self.ears.problem)
         elif heard is not None and (not echo or heard.meaning == "stop"):
-            self._put(loop, heard)
+            self._put(loop, replace(heard, during_speech=echo))
 
     def _mark_quiet(self, start: float, end: float) -> None:
         if self._quiet and start - self._quiet[-1][1] < 0.05:
@@ -356,6 +362,20 @@ def can_check(state: SessionState) -> bool:
     return (in_setup(state) and state.attempts == 0) or state.mode in ("paused", "halted")
 
 
+def own_stop_erased(state: SessionState) -> bool:
+    """Where the page's own spoken stop word is erased from its microphone (flag 2): where a
+    stop heard would change nothing the pair relies on. In set-up before the assistant's
+    hands are on nothing touches the receiver (the opening lines say "say stop", and must not
+    halt or pass the check); halted or ended, a stop is already in force (our "Stop." must not
+    answer itself). Everywhere else (a pause, the movement, a hands-on set-up step) the
+    receiver's stop said over our sentence must be heard (red team, session 14: a "stop" over
+    "Say 'stop' to stop…" in a pause was erased, and Resume went on), so nothing is erased
+    there, and the engine says no stop word there for our echo to be heard as one."""
+    if state.mode in ("idle", "halted", "ended"):
+        return True
+    return state.mode == "setup" and not rules.hands_on(state)
+
+
 def in_setup(state: SessionState) -> bool:
     """Before the first attempt's movement, where the microphone check belongs: set-up, or
     its pause by the check's own voice onset (a hands-on set-up step pauses on a voice)."""
@@ -372,5 +392,10 @@ def _heard_out(item: AudioEvent, ref: str | None, check: bool) -> dict[str, Any]
             kind="pop", confidence=item.confidence, during_speech=item.during_speech, ref=ref
         ).model_dump()
     return schemas.HeardOut(
-        kind="words", text=item.text, meaning=item.meaning, ref=ref, check=check
+        kind="words",
+        text=item.text,
+        meaning=item.meaning,
+        during_speech=item.during_speech,
+        ref=ref,
+        check=check,
     ).model_dump()

@@ -229,7 +229,8 @@ class HeardOut(_Message):
     text: str | None = None
     meaning: Literal["stop", "okay", "other"] | None = None
     confidence: float | None = None
-    #: A click heard while the page spoke: maybe the page's own sound (still a pop).
+    #: Heard while the page spoke: maybe the page's own sound (a click is still a pop; a
+    #: stop still halts but does not confirm the microphone check).
     during_speech: bool = False
     ref: str | None = None
     check: bool = False
