@@ -1,7 +1,7 @@
 """A symptom the database never took still blocks the next session (red team, session 14; I7, I8).
 
 While a movement runs, a held write ends the session and goes on in the background
-(`web.store_wait`); when it finally failed (the SQLite file locked past the busy timeout,
+(`services.store_wait`); when it finally failed (the SQLite file locked past the busy timeout,
 a dead PostgreSQL host, a full disk) the numbness it carried was gone: the next start was
 allowed and the history showed nothing. Now the refused write is kept in a journal beside
 the file (`adapters.sql_journal`), read with the stored events, and replayed into the

@@ -1,7 +1,7 @@
 """Writes the database could not take, kept on this machine until it can (I7, I8).
 
 While a movement runs, a write held longer than a second ends the session
-(`web.store_wait`) and goes on in the background. If it never succeeds (the SQLite
+(`services.store_wait`) and goes on in the background. If it never succeeds (the SQLite
 file locked past the busy timeout, a PostgreSQL host gone past `tcp_user_timeout`, a
 full disk), what it carried was gone: a numbness or sharp pain felt then did not block
 the next screening, and the history showed nothing. Now the failed write (its events,
