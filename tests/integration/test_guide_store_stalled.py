@@ -16,17 +16,19 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from session_strategies import NOW, start
-from tests.support.terminal import ANSI, Terminal, screened_db
+from tests.support.terminal import ANSI, CLEAR, Terminal
 
 from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.domain import events as ev
 from backbuddy.domain import rules
 from backbuddy.domain.errors import StoreError
+from backbuddy.services.screening import take_screening
 from backbuddy.services.session_runner import GROUP_S, SessionRunner
 from backbuddy.services.store_wait import STALL_S, StoreWorker, moving
 
@@ -49,11 +51,21 @@ def _flat(text: str) -> str:
     return re.sub(r"[\s│╭╮╰╯─]+", " ", ANSI.sub("", text))
 
 
+def _screened(path: Path) -> str:
+    """A store whose receiver answered the screening clear just now, by URL (in this
+    process: `backbuddy screen` in its own would cost seconds of start-up)."""
+    db = f"sqlite:///{path}"
+    with SqlStore(db) as store:
+        answers = yaml.safe_load(CLEAR.read_text())
+        take_screening(store, "seated_hug_extension", answers, datetime.now(UTC))
+    return db
+
+
 def test_a_stop_held_by_a_locked_file_stops_the_terminal_guide_at_the_bound(
     tmp_path: Path,
 ) -> None:
-    db = screened_db(tmp_path)
-    path = Path(db.removeprefix("sqlite:///"))
+    path = tmp_path / "live.sqlite3"
+    db = _screened(path)
     term = Terminal("guide", "seated_hug_extension", "--no-voice", "--db", db)
     try:
         term.expect("Set-up: Receiver sits and crosses the arms")
@@ -139,7 +151,7 @@ def test_the_worker_lets_a_session_at_rest_wait_for_a_held_file_as_before(
         with _locked(path) as other:
 
             def let_go_after_the_bound() -> None:
-                time.sleep(2 * STALL_S)
+                time.sleep(1.5 * STALL_S)
                 other.execute("ROLLBACK")
 
             letting_go = threading.Thread(target=let_go_after_the_bound)
