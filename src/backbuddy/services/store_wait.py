@@ -115,12 +115,12 @@ class StoreWorker:
         self.place = place
         self._pool = cf.ThreadPoolExecutor(1, thread_name_prefix="store")
         self._since: float | None = None
-        self._held: cf.Future[object] | None = None
+        self._stalled = False
 
     def call(self, fn: Callable[[], T]) -> T:
         """`fn()` on the worker; StoreError (`stalled`) once it has waited `STALL_S` while
         people move, and then for every later call (the session cannot be recorded)."""
-        if self._held is not None:
+        if self._stalled:
             raise stalled(self.place)
         job = self._pool.submit(self._timed, fn)
         while True:
@@ -130,7 +130,7 @@ class StoreWorker:
             try:
                 check(self._since, self._moving, self.place)
             except StoreError:
-                self._held = job  # type: ignore[assignment]
+                self._stalled = True
                 job.add_done_callback(_settle)
                 raise
 
@@ -144,7 +144,7 @@ class StoreWorker:
     @property
     def stalled(self) -> bool:
         """A call was cut short by the bound (its write may still be going on)."""
-        return self._held is not None
+        return self._stalled
 
     def settle(self) -> None:
         """Wait for the write in hand (bounded by the store's own timeouts), then stop."""
