@@ -275,10 +275,8 @@ def _feed(
     voice: GuideVoice | None,
     worker: StoreWorker,
 ) -> None:
-    """Step `event`: a quiet pose or tick on this thread (nothing to write), anything else on
-    the store's worker, waited for within the bound (`StoreWorker`)."""
-    if isinstance(event, ev.Pose | ev.Tick) and runner.handle_quiet(event):
-        return
+    """Step and store `event` on the store's worker, waited for within the bound
+    (`StoreWorker`; a quiet pose or tick writes nothing and comes straight back)."""
     cues = worker.call(partial(runner.handle, event, wall + timedelta(seconds=event.t)))
     if voice is not None:
         voice.on_cues(cues)
