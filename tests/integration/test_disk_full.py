@@ -159,3 +159,64 @@ def test_a_full_disk_stops_the_session_clearly_and_the_server_serves_on(small_di
     assert seen["unrecorded_left"] == 0
     assert seen["status"] == "interrupted"
     assert "could not record the session" in seen["end_reason"]
+
+
+#: Keeps a numbness write in the journal, fills the disk but for two pages, then tries to
+#: keep a sharp pain whose line is larger than that.
+JOURNAL_CHILD = r"""
+import json, os, sys
+from pathlib import Path
+sys.path[:0] = [sys.argv[1]]
+from backbuddy.adapters.sql_journal import Journal, Unstored
+from backbuddy.domain import events as ev
+from backbuddy.domain.cues import Cue
+from backbuddy.domain.errors import JournalError
+from backbuddy.domain.ports import StoredStep
+
+disk = sys.argv[2]
+size = os.statvfs(disk).f_blocks * os.statvfs(disk).f_frsize
+if not os.path.ismount(disk) or size > 2 << 20:
+    sys.exit(f"{disk} is not a small disk of its own ({size} bytes): refusing to fill it")
+journal = Journal(Path(disk) / "backbuddy.sqlite3.unstored")
+journal.append(Unstored(1, (StoredStep(1, ev.Sensation(1.0, sensation="numbness")),)))
+kept = journal.path.read_bytes()
+filler = f"{disk}/filler"
+with open(filler, "wb", buffering=0) as f:
+    try:
+        for _ in range(1024):  # at most 4 MiB: the disk has 1
+            f.write(b"\0" * 4096)
+    except OSError:
+        pass
+os.truncate(filler, os.path.getsize(filler) - 8192)
+pain = Cue(2.0, "halt", "x" * 65536, reason="symptom:sharp_pain")
+big = Unstored(2, (StoredStep(1, ev.Sensation(2.0, sensation="sharp_pain"), (pain,)),))
+out = {}
+try:
+    journal.append(big)
+    out["error"] = None
+except JournalError as err:
+    out["error"] = str(err)
+out["whole_lines"] = journal.path.read_bytes() == kept
+try:
+    out["entries"] = [w.session_id for w in journal.entries()]
+except JournalError as err:
+    out["entries"] = str(err)
+print(json.dumps(out), flush=True)
+"""
+
+
+def test_a_journal_line_the_disk_filled_mid_way_is_an_error_and_is_cut_back(
+    small_disk: Path,
+) -> None:
+    """Before: a short write (the disk full part-way through the line) was taken for
+    success: the store said the symptom was kept when only part of its line was, and the
+    torn line then stopped the store from opening."""
+    (small_disk / "run").mkdir()
+    run = _in_a_small_disk(small_disk / "run", sys.executable, "-c", JOURNAL_CHILD, str(ROOT))
+    assert run.returncode == 0, run.stderr[-3000:]
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["error"] is not None, seen
+    assert "cannot keep what the database did not take (session 2)" in seen["error"]
+    assert "No space left on device" in seen["error"]
+    assert seen["whole_lines"]  # the part written was cut back off
+    assert seen["entries"] == [1]  # the numbness kept before is still read

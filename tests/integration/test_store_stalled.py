@@ -28,8 +28,8 @@ from backbuddy.config import Settings
 from backbuddy.domain import events as ev
 from backbuddy.domain import rules
 from backbuddy.domain.errors import StoreError
+from backbuddy.services.store_wait import STALL_S
 from backbuddy.web.registry import Registry
-from backbuddy.web.store_wait import STALL_S
 
 #: Takes the write lock on a first line on stdin and holds it until a second (or 30 s).
 HOLDER = """

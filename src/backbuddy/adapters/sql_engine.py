@@ -22,7 +22,7 @@ import sqlalchemy as sa
 #: (`tcp_user_timeout`, ms), a connect gives up after 5 s, and an idle pooled connection
 #: to a dead host is found by keepalives within 10 + 3 x 3 s, so the pool's ping does not
 #: hang on it. A live session in movement does not wait for these: its own bound is 1 s
-#: (`web.store_wait`). A URL's own values win (`?connect_timeout=2`).
+#: (`services.store_wait`). A URL's own values win (`?connect_timeout=2`).
 PG_TIMEOUTS = {
     "connect_timeout": "5",
     "tcp_user_timeout": "10000",

@@ -1,7 +1,7 @@
 """Writes the database could not take, kept on this machine until it can (I7, I8).
 
 While a movement runs, a write held longer than a second ends the session
-(`web.store_wait`) and goes on in the background. If it never succeeds (the SQLite
+(`services.store_wait`) and goes on in the background. If it never succeeds (the SQLite
 file locked past the busy timeout, a PostgreSQL host gone past `tcp_user_timeout`, a
 full disk), what it carried was gone: a numbness or sharp pain felt then did not block
 the next screening, and the history showed nothing. Now the failed write (its events,
@@ -13,15 +13,27 @@ replays it (idempotently: a step already stored is skipped) when it opens again.
 A journal that cannot be read, or written, is a `JournalError`: never a silent pass.
 The file sits beside the SQLite file (`<file>.unstored`), or in the data folder for
 another database.
+
+One damage is expected and tolerated (session 15): a last line cut off, with no newline,
+which is what a crash mid-append leaves (SIGKILL stops a write between pages; a power
+cut before the fsync; a disk that filled mid-line, which `append` also undoes itself).
+That line was never acknowledged, so the complete lines before it are all that was
+kept: they are read as always, and under the file lock (`replaying` at open, or the next
+`append`) the torn bytes are moved to `<journal>.torn` (fsynced before the journal is cut
+back) with a warning on the log, so nothing is dropped unseen. A line cut off that still
+reads as a whole kept write (only its newline lost) is kept. Any other damage — a broken
+line that is not the last, a whole line that is not a kept write — still refuses.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
+import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +46,8 @@ from backbuddy.domain.ports import SessionEnd, StoredStep
 
 #: The journal line's format version.
 VERSION = 1
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,17 +75,30 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    @property
+    def torn_path(self) -> Path:
+        """Where the bytes of a last line cut off by a crash are set aside."""
+        return self.path.with_name(self.path.name + ".torn")
+
     def append(self, write: Unstored) -> None:
-        """Put `write` on disk (fsynced) or raise JournalError."""
-        line = json.dumps(_to_dict(write), separators=(",", ":")) + "\n"
+        """Put `write` on disk (fsynced) or raise JournalError; a line only partly written
+        (the disk filled mid-line) is cut back off, so the journal stays whole lines."""
+        line = (json.dumps(_to_dict(write), separators=(",", ":")) + "\n").encode()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             new = not self.path.exists()
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
-                os.write(fd, line.encode())
-                os.fsync(fd)
+                self._mend(fd)  # a crash's torn line first: this one must start a line
+                end = os.fstat(fd).st_size
+                try:
+                    _write_all(fd, line)
+                    os.fsync(fd)
+                except OSError:
+                    with suppress(OSError):  # else left torn: the next open sets it aside
+                        os.ftruncate(fd, end)
+                    raise
             finally:
                 os.close(fd)
             if new:
@@ -85,26 +112,28 @@ class Journal:
             ) from err
 
     def entries(self) -> list[Unstored]:
-        """Every kept write, oldest first; [] when there is none."""
+        """Every kept write, oldest first; [] when there is none. Read under a shared lock,
+        so an append in progress is never mistaken for a torn line."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
             return []
-        except (OSError, UnicodeDecodeError) as err:
-            raise self._unreadable(f"cannot be read ({err})") from err
-        found = []
-        for number, line in enumerate(text.splitlines(keepends=True), 1):
-            if not line.endswith("\n"):
-                raise self._unreadable(f"line {number} was cut off")
-            try:
-                found.append(_from_dict(json.loads(line)))
-            except (ValueError, KeyError, TypeError) as err:
-                raise self._unreadable(f"line {number} is not a kept write ({err})") from err
+        except OSError as err:
+            raise self._unreadable(f"cannot be read ({err.strerror})") from err
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            data = _read_all(fd)
+        except OSError as err:
+            raise self._unreadable(f"cannot be read ({err.strerror})") from err
+        finally:
+            os.close(fd)
+        found, _ = self._parse(data)
         return found
 
     @contextmanager
     def replaying(self) -> Iterator[list[Unstored]]:
-        """The kept writes, held against new appends; emptied when the block exits cleanly."""
+        """The kept writes, held against new appends; emptied when the block exits cleanly.
+        A last line cut off by a crash is set aside first (`_mend`)."""
         try:
             fd = os.open(self.path, os.O_RDWR)
         except FileNotFoundError:
@@ -114,7 +143,8 @@ class Journal:
             raise self._unreadable(f"cannot be opened ({err.strerror})") from err
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            found = self.entries()
+            self._mend(fd)
+            found, _ = self._parse(_read_all(fd))
             yield found
             if found:
                 os.ftruncate(fd, 0)
@@ -122,12 +152,118 @@ class Journal:
         finally:
             os.close(fd)
 
+    def _parse(self, data: bytes) -> tuple[list[Unstored], bytes]:
+        """The kept writes in `data`, and a torn last line's bytes (b"" if none). A torn
+        line that reads as a whole write is kept; any other damage raises JournalError."""
+        *lines, tail = data.split(b"\n")
+        found = [self._line(number, line) for number, line in enumerate(lines, 1)]
+        if tail:
+            whole = _whole(tail)
+            if whole is None:
+                return found, tail
+            found.append(whole)
+        return found, b""
+
+    def _line(self, number: int, line: bytes) -> Unstored:
+        try:
+            return _from_dict(json.loads(line.decode("utf-8")))
+        except (ValueError, KeyError, TypeError) as err:  # UnicodeDecodeError is a ValueError
+            raise self._unreadable(f"line {number} is not a kept write ({err})") from err
+
+    def _mend(self, fd: int) -> None:
+        """Under the exclusive lock: a last line cut off by a crash (its writer is gone, as
+        an append holds the lock until it is fsynced) is set aside — copied to `torn_path`
+        and fsynced, then cut off here — and said on the log. A torn line that still reads
+        as a whole write gets its newline. Lines before it are not judged here."""
+        size = os.fstat(fd).st_size
+        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+            return
+        data = _read_all(fd)
+        torn = data[data.rfind(b"\n") + 1 :]
+        if _whole(torn) is not None:
+            os.pwrite(fd, b"\n", size)  # at the end (this descriptor may not append)
+            os.fsync(fd)
+            return
+        try:
+            self._set_aside(torn)
+            os.ftruncate(fd, len(data) - len(torn))
+            os.fsync(fd)
+        except OSError as err:
+            raise self._unreadable(
+                f"ends in a line cut off that cannot be set aside in {self.torn_path} "
+                f"({err.strerror})"
+            ) from err
+        log.warning(
+            "%s: its last line was cut off (backbuddy stopped while writing it%s): its %d "
+            "bytes are set aside in %s and the %d whole line(s) before it are kept. That "
+            "write was never finished; if a symptom was felt in that session, tell a "
+            "physiotherapist, chiropractor or doctor before the next one",
+            self.path,
+            _session_of(torn),
+            len(torn),
+            self.torn_path,
+            data.count(b"\n"),
+        )
+
+    def _set_aside(self, torn: bytes) -> None:
+        new = not self.torn_path.exists()
+        fd = os.open(self.torn_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            _write_all(fd, torn + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if new:
+            _fsync_dir(self.torn_path.parent)
+
     def _unreadable(self, why: str) -> JournalError:
         return JournalError(
             f"{self.path}: the record of events the database could not take {why}; it may "
             "hold a symptom, so no session starts until it is read: restore the file from "
             "a backup, or ask a physiotherapist, chiropractor or doctor before moving it aside"
         )
+
+
+def _whole(tail: bytes) -> Unstored | None:
+    """A last line without its newline that is still a whole kept write, else None."""
+    try:
+        return _from_dict(json.loads(tail.decode("utf-8")))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _session_of(torn: bytes) -> str:
+    """ ", a write of session N" when the torn line got that far."""
+    began = _SESSION.match(torn)
+    return f", a write of session {int(began[1])}" if began else ""
+
+
+_SESSION = re.compile(rb'\{"v":\d+,"session_id":(\d+),')
+
+
+def _read_all(fd: int) -> bytes:
+    """The whole file from its start (an O_APPEND descriptor still reads from any offset)."""
+    size = os.fstat(fd).st_size
+    chunks = []
+    offset = 0
+    while offset < size:
+        chunk = os.pread(fd, size - offset, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Every byte of `data`, or OSError: a short write (a disk filling up) is carried on,
+    and the error it then meets raised, never taken for success."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(28, "No space left on device")
+        view = view[written:]
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -359,10 +359,11 @@ class SqlStore(HistoryQueries):
         return found
 
     def forget(self) -> Forgotten:
-        """Every record, and the journal's."""
+        """Every record, and the journal's (with any torn line it set aside)."""
         gone = super().forget()
         if self._journal is not None:
             self._journal.path.unlink(missing_ok=True)
+            self._journal.torn_path.unlink(missing_ok=True)
         return gone
 
     def _kept(self) -> list[tuple[int, StoredStep]]:

@@ -65,14 +65,19 @@ def run_with_camera(
                 source.frames, runner.state.technique, model, fps=source.info.fps
             ).start()
             try:
-                _loop(runner, console, feed, voice)
+                place = bootstrap.store_place(settings) if settings else "the database"
+                _loop(runner, console, feed, voice, place)
             finally:
                 feed.stop()
     runner.close(datetime.now(UTC))
 
 
 def _loop(
-    runner: SessionRunner, console: Console, feed: PoseFeed, voice: GuideVoice | None = None
+    runner: SessionRunner,
+    console: Console,
+    feed: PoseFeed,
+    voice: GuideVoice | None = None,
+    place: str = "the database",
 ) -> None:
     def poll(t: float) -> list[ev.Event]:
         feed.set_checks(runner.state.current_checks())
@@ -82,7 +87,7 @@ def _loop(
         shown = _screen(runner, log, note, feed)
         return shown if voice is None else Group(shown, voice.line())
 
-    run_loop(runner, console, screen, True, poll, voice, seen=feed.fileno())
+    run_loop(runner, console, screen, True, poll, voice, seen=feed.fileno(), place=place)
 
 
 def _screen(runner: SessionRunner, log: deque[Cue], note: str, feed: PoseFeed) -> Group:

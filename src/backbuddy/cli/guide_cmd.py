@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.prompt import Confirm, Prompt
 
-from backbuddy.bootstrap import open_store
+from backbuddy.bootstrap import open_store, store_place
 from backbuddy.cli import guide_checks as checks
 from backbuddy.cli.answers_file import read_answers
 from backbuddy.cli.guide_camera import CameraOption
@@ -119,7 +119,7 @@ def guide_cmd(
             if camera is not None:
                 run_with_camera(runner, console, camera, settings, spoken)
             else:
-                run_live(runner, console, spoken)
+                run_live(runner, console, spoken, store_place(settings))
         finally:
             spoken.close()
         checks.after_session(store, runner.session_id, datetime.now(UTC), console)

@@ -17,7 +17,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from functools import partial
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -32,8 +33,10 @@ from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError, TransitionNotAllowed
 from backbuddy.domain.ports import HistoryStore
 from backbuddy.domain.session import SessionState
+from backbuddy.services.cue_speech import STOP_RELEASE
 from backbuddy.services.felt_elsewhere import StoreWatch
 from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner
+from backbuddy.services.store_wait import StoreWorker, moving, unrecordable
 
 if TYPE_CHECKING:
     from backbuddy.cli.guide_voice import GuideVoice
@@ -100,14 +103,19 @@ def read_key(timeout: float, wake: Sequence[int] = ()) -> str | None:
     return data.decode(errors="ignore").lower() if data else "q"
 
 
-def run_live(runner: SessionRunner, console: Console, voice: GuideVoice | None = None) -> None:
+def run_live(
+    runner: SessionRunner,
+    console: Console,
+    voice: GuideVoice | None = None,
+    place: str = "the database",
+) -> None:
     """Run the session in real time until it ends; every cue is stored before it is drawn."""
 
     def screen(log: deque[Cue], note: str) -> RenderableType:
         panel = render(runner, log, note)
         return panel if voice is None else Group(panel, voice.line())
 
-    run_loop(runner, console, screen, voice=voice)
+    run_loop(runner, console, screen, voice=voice, place=place)
     runner.close(datetime.now(UTC))
 
 
@@ -122,6 +130,7 @@ def run_loop(
     poll: Callable[[float], Iterable[ev.Event]] | None = None,
     voice: GuideVoice | None = None,
     seen: int | None = None,
+    place: str = "the database",
 ) -> None:
     """The real-time loop: a tick every 0.1 s, single keys, and (camera) the frames' events.
 
@@ -135,11 +144,20 @@ def run_loop(
     Quiet poses are stored as the web app's live session stores them: together, every
     `GROUP_S` (`SessionRunner` group commit); every other event is committed before its cues
     are shown, as always. A loop left by an error writes the poses still waiting.
+
+    The store is called on a worker thread (`services.store_wait.StoreWorker`, `place`
+    naming the database): while the hands are on or a movement runs, a write or a look
+    held `STALL_S` (a file locked by another program, a slow disk, a server gone quiet)
+    stops the guide at once, as a write that failed does: the screen and the voice say to
+    stop and release, the held write is waited for (what it carried is stored, or kept in
+    the journal), the session is recorded interrupted and StoreError ends the command.
     """
     runner.group_s = GROUP_S
+    worker = StoreWorker(lambda: moving(runner.state), place)
     try:
-        _turns(runner, console, screen, camera, poll, voice, seen)
+        _turns(runner, console, screen, camera, poll, voice, seen, worker)
     finally:
+        worker.settle()
         with suppress(StoreError):  # a store that failed has said so already
             runner.flush()
 
@@ -152,49 +170,90 @@ def _turns(
     poll: Callable[[float], Iterable[ev.Event]] | None,
     voice: GuideVoice | None,
     seen: int | None,
+    worker: StoreWorker,
 ) -> None:
-    """`run_loop`'s turns until the session ends."""
+    """`run_loop`'s turns until the session ends; a store failure stops them (`_unrecordable`)."""
     started = time.monotonic()
     wall = datetime.now(UTC)
     log: deque[Cue] = deque(maxlen=6)
     note = ""
     with cbreak(), Live(screen(log, note), console=console, refresh_per_second=10) as live:
-        _feed(runner, ev.Begin(0.0, at=wall, camera=camera), wall, log, voice)
-        next_tick = TICK_S
-        wake = [fd for fd in (None if voice is None else voice.fileno(), seen) if fd is not None]
-        watch = _store_watch(runner)
-        while runner.state.mode != "ended":
-            key = read_key(started + next_tick - time.monotonic(), wake)
-            t = round(time.monotonic() - started, 3)
-            event: ev.Event | None = None
-            if key:
-                event = key_event(key, t, runner.state.mode)
-            elif t >= next_tick - 0.002:  # the timeout, not a wake-up (ms rounding aside)
-                event = ev.Tick(max(t, next_tick))
-                next_tick += TICK_S
-            note = ""
-            pending = [] if event is None else [event]
-            if poll is not None:
+        try:
+            _feed(runner, ev.Begin(0.0, at=wall, camera=camera), wall, log, voice, worker)
+            next_tick = TICK_S
+            wake = [f for f in (None if voice is None else voice.fileno(), seen) if f is not None]
+            watch = _store_watch(runner)
+            while runner.state.mode != "ended":
+                key = read_key(started + next_tick - time.monotonic(), wake)
+                t = round(time.monotonic() - started, 3)
+                event: ev.Event | None = None
+                if key:
+                    event = key_event(key, t, runner.state.mode)
+                elif t >= next_tick - 0.002:  # the timeout, not a wake-up (ms rounding aside)
+                    event = ev.Tick(max(t, next_tick))
+                    next_tick += TICK_S
                 stamp = max(t if event is None else event.t, runner.last_event_t)
-                pending += list(poll(stamp))
-            if voice is not None:
-                stamp = max(t if event is None else event.t, runner.last_event_t)
-                pending += voice.poll(stamp, runner.state.phase_id)
-            if watch is not None:  # a symptom, a red flag or a caution stored elsewhere
-                stamp = max(t if event is None else event.t, runner.last_event_t)
-                with suppress(StoreError):  # unreadable now: the next look tries again
-                    found, said = watch.poll(stamp, datetime.now(UTC))
-                    pending += found
-                    note = said or note
-            for item in pending:
-                if runner.finished:  # the session ended on an earlier event of this turn
-                    break
-                try:
-                    _feed(runner, item, wall, log, voice)
-                except TransitionNotAllowed as err:
-                    note = str(err)
+                pending = [] if event is None else [event]
+                if poll is not None:
+                    pending += list(poll(stamp))
+                if voice is not None:
+                    pending += voice.poll(stamp, runner.state.phase_id)
+                found, note = _look(watch, stamp, worker)
+                pending += found
+                for item in pending:
+                    if runner.finished:  # the session ended on an earlier event of this turn
+                        break
+                    try:
+                        _feed(runner, item, wall, log, voice, worker)
+                    except TransitionNotAllowed as err:
+                        note = str(err)
+                live.update(screen(log, note))
             live.update(screen(log, note))
-        live.update(screen(log, note))
+        except StoreError as err:
+            _unrecordable(runner, err, worker, live, voice, time.monotonic() - started)
+
+
+def _look(
+    watch: StoreWatch | None, stamp: float, worker: StoreWorker
+) -> tuple[list[ev.Event], str]:
+    """A symptom, a red flag or a caution stored elsewhere, and what to say about it, looked
+    for on the store's worker (only a look held past the bound while people move stops the
+    guide)."""
+    if watch is None or stamp < watch.next_t:  # not due: no look, no trip to the worker
+        return [], ""
+
+    def look() -> tuple[list[ev.Event], str]:
+        try:
+            found, said = watch.poll(stamp, datetime.now(UTC))
+        except StoreError:  # unreadable now: the next look tries again
+            return [], ""
+        return list(found), said or ""
+
+    return worker.call(look)
+
+
+def _unrecordable(
+    runner: SessionRunner,
+    err: StoreError,
+    worker: StoreWorker,
+    live: Live,
+    voice: GuideVoice | None,
+    t: float,
+) -> NoReturn:
+    """Nothing can be recorded (I7), so nothing may go on: say so on the screen and aloud at
+    once, wait for the write in hand (it keeps its turn: what it carried is stored, or kept in
+    the journal), record the session interrupted if the store takes it, and end."""
+    message, cause = unrecordable(err)
+    if voice is not None:
+        voice.on_cues((Cue(t, "halt", STOP_RELEASE, reason="store_failed"),))
+    shown = Text(f"\nSTOPPED. {message}", style="bold red")
+    waiting = Text("\nWaiting for the database to take what it was given…", style="dim")
+    live.update(Panel(Group(shown, waiting), title="backbuddy", border_style="red"))
+    worker.settle()
+    with suppress(StoreError):  # still refused: the next start marks it interrupted
+        runner.close(datetime.now(UTC), f"backbuddy could not record the session: {cause}")
+    live.update(Panel(shown, title="backbuddy", border_style="red"))
+    raise StoreError(message) from err
 
 
 def _store_watch(runner: SessionRunner) -> StoreWatch | None:
@@ -213,9 +272,12 @@ def _feed(
     event: ev.Event,
     wall: datetime,
     log: deque[Cue],
-    voice: GuideVoice | None = None,
+    voice: GuideVoice | None,
+    worker: StoreWorker,
 ) -> None:
-    cues = runner.handle(event, wall + timedelta(seconds=event.t))
+    """Step and store `event` on the store's worker, waited for within the bound
+    (`StoreWorker`; a quiet pose or tick writes nothing and comes straight back)."""
+    cues = worker.call(partial(runner.handle, event, wall + timedelta(seconds=event.t)))
     if voice is not None:
         voice.on_cues(cues)
     for cue in cues:

@@ -39,16 +39,16 @@ from typing import Any, TypeVar
 
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as ev
-from backbuddy.domain import rules, wording
+from backbuddy.domain import wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
 from backbuddy.services.cue_speech import STOP_RELEASE
-from backbuddy.services.session_runner import GROUP_S, TICK_S, UNRECORDABLE, SessionRunner
+from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner
+from backbuddy.services.store_wait import moving, unrecordable, within_bound
 from backbuddy.web import schemas
 from backbuddy.web.frame_answers import AnswerPacer, shown
 from backbuddy.web.frames import FrameAnalyzer, FrameResult
 from backbuddy.web.repeats import Repeats
-from backbuddy.web.store_wait import within_bound
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -205,13 +205,12 @@ class LiveSession:
 
     async def _stored(self, job: asyncio.Future[T]) -> T:
         """The worker's `job`, waited for at most `STALL_S` of commit while people move
-        (`web.store_wait`): a longer wait raises StoreError and the caller stops the session."""
+        (`services.store_wait`): a longer wait raises StoreError; the caller stops the session."""
         return await within_bound(job, lambda: self._writing_since, self._moving, self.place)
 
     def _moving(self) -> bool:
         """A movement under way or the assistant's hands on the receiver (`rules.hands_on`)."""
-        state = self.runner.state
-        return state.mode == "attempt" or rules.hands_on(state)
+        return moving(self.runner.state)
 
     def _handle(self, event: ev.Event) -> tuple[Cue, ...]:
         """On the worker: the engine steps, the store commits, the cues join the history.
@@ -493,11 +492,7 @@ class LiveSession:
         kept for a page coming back: the stop that failed to be stored left the engine where
         it was, mid-movement, and a reload once the disk had room again went on from there
         with movement cues nobody had resumed (red team, session 12)."""
-        said = str(err)  # the runner's words already say what to do: not said twice
-        cause = said
-        if said.startswith(f"{UNRECORDABLE} (") and said.endswith(")"):
-            cause = said[len(UNRECORDABLE) + 2 : -1]
-        message = f"{UNRECORDABLE} ({cause})"
+        message, cause = unrecordable(err)  # the runner's words are not said twice
         self.stop_ticking()
         self._fatal("store_failed", message)
         self.interrupt(f"backbuddy could not record the session: {cause}")
