@@ -240,11 +240,15 @@ def choose(people: People, state: RoleState) -> tuple[Choice, RoleState]:
         return _candidate(found, index, box, state, "one person: receiver or assistant?")
     if tracked and state.keypoints is not None and turned(state.keypoints, found.keypoints[index]):
         return _candidate(found, index, box, state, "the receiver turned round at once")
-    why = "the receiver, tracked"
-    if len(found) > 1:
-        why = "lowest head of two or more" if margin >= MIN_MARGIN else "heads level; tracked"
+    why = _sure_why(len(found), margin)
     new = _sure(_aged(state, found, _all_but(found, index), index), found, index)
     return Choice(found, index, "receiver", why), new
+
+
+def _sure_why(count: int, margin: float) -> str:
+    if count == 1:
+        return "the receiver, tracked"
+    return "lowest head of two or more" if margin >= MIN_MARGIN else "heads level; tracked"
 
 
 def _by_track(state: RoleState, found: People) -> int | None:
@@ -314,11 +318,15 @@ def _is_other(state: RoleState, box: tuple[float, float, float, float]) -> bool:
     return any(track_cost(o.box, box) < mine for o in state.others)
 
 
-def _aged(state: RoleState, found: People, others: list[int], *receiver: int | None) -> RoleState:
+def _aged(
+    state: RoleState, found: People, others: list[int], *receiver: int | None, whole: bool = False
+) -> RoleState:
     """Remember `others` (indices into `found`) as seen now; anyone remembered whom this look
     found again (never as a `receiver`: the one chosen, or the one still at her place) is
-    refreshed; the rest age and are forgotten after `REMEMBER_LOOKS`."""
-    now = [Other(found.keypoints[i], found.boxes[i]) for i in others]
+    refreshed; the rest age and are forgotten after `REMEMBER_LOOKS`. `whole` (a look while a
+    new place proves itself): someone found only in part, inside the box they were remembered
+    with, keeps that box (`_seen_again`)."""
+    now = [_seen_again(state, found, i, whole) for i in others]
     kept: list[Other] = []
     for o in state.others:
         if any(track_matches(o.box, n.box) for n in now):
@@ -334,6 +342,22 @@ def _aged(state: RoleState, found: People, others: list[int], *receiver: int | N
         elif o.age + 1 < REMEMBER_LOOKS:
             kept.append(replace(o, age=o.age + 1))
     return replace(state, others=tuple(now + kept))
+
+
+def _seen_again(state: RoleState, found: People, i: int, whole: bool) -> Other:
+    """Person `i` as remembered from now on. With `whole`, when they lie inside (by
+    `DUPLICATE_OVERLAP`) the larger box of someone remembered, that memory is kept, seen now:
+    a passer-by in front of the assistant cuts his box down, and the grey drawn from that cut box
+    (`receiver_pose.others_mask`) would leave most of him in the receiver's crop once they left
+    (tools/calibrate/room_attacks.py, `walker`: the camera's view then read 90° for 68°)."""
+    box = found.boxes[i]
+    if whole:
+        for o in state.others:
+            inside = overlap_of_smaller(o.box, box) >= DUPLICATE_OVERLAP
+            smaller = _area(np.asarray(box, np.float64)) < _area(np.asarray(o.box, np.float64))
+            if track_matches(o.box, box) and inside and smaller:
+                return replace(o, age=0)
+    return Other(found.keypoints[i], box)
 
 
 def _all_but(found: People, index: int) -> list[int]:
@@ -364,7 +388,7 @@ def _candidate(
     others = [i for i in _all_but(found, index) if i != at]
     followed = state.candidate_box is not None and track_matches(state.candidate_box, box)
     newcomer = newcomer and (at is not None or followed)
-    aged = _aged(state, found, others, index, at)
+    aged = _aged(state, found, others, index, at, whole=True)
     unsafe = state.lying or (state.lying is None and alone)
     upright = bool(unsafe) and not lies(found.keypoints[index])
     if looks >= RELOCK_LOOKS and not upright and not (alone and aged.others):
