@@ -225,7 +225,7 @@ def choose(people: People, state: RoleState) -> tuple[Choice, RoleState]:
             return Choice(found, None, "unsure", why), _aged(state, found, [])
         index, box = kept, _box(found, kept)
     tracked = state.box is not None and track_matches(state.box, box)
-    if tracked and _newcomer(state, found, index):
+    if _newcomer(state, found, index):
         why = "someone new where the receiver was"
         return _candidate(found, index, box, state, why, newcomer=True)
     if len(found) == 1 and _is_other(state, box):
@@ -265,8 +265,10 @@ def _by_track(state: RoleState, found: People) -> int | None:
 
 def _newcomer(state: RoleState, found: People, index: int) -> bool:
     """Is person `index` the newcomer of the last look (`RoleState.newcomer`: the best match
-    to its box) come to the receiver's place? Someone walking in front of the pair reaches her
-    box step by step, hiding her: the track must not pass to them."""
+    to its box)? Then they are neither the receiver nor anyone remembered: someone walking in
+    front of the pair reaches her box step by step, hiding her, and the track must not pass to
+    them; nor, alone in view over the assistant's place, may they take his memory with them
+    (the grey would then follow them out, and leave him in her crop)."""
     if not state.newcomer or state.candidate_box is None:
         return False
     costs = [track_cost(state.candidate_box, b) for b in found.boxes]
