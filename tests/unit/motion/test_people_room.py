@@ -57,7 +57,8 @@ def _run(name: str) -> tuple[list[P.Choice], np.ndarray, int, float]:
     looks, rate = _looks(name)
     choices, _ = _replay(looks)
     first = choices[0]
-    assert first.receiver is not None and len(first.people) == 2
+    assert first.receiver is not None
+    assert len(first.people) == 2
     pair = [first.people.boxes[i] for i in range(2)]
     crossed = [k for k, c in enumerate(choices) if _passer_by_seen(c, pair)]
     assert crossed, "the recording shows no passer-by"
