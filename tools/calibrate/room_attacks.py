@@ -206,6 +206,7 @@ class LookRecorder:
 
 
 SCENES = {
+    "base": base_scene,
     "hidden": hidden,
     "child": lambda: crossing(0.6),
     "walker": lambda: crossing(1.0),
