@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, Locator, Page, Playwright, expect
 
 from backbuddy.web.page_landmarks import is_landmarks
 
@@ -124,6 +124,20 @@ def test_the_page_runs_pose_itself_and_reaches_the_movement_cue(
     assert watched.hosts() == {urlsplit(server.url).netloc}, watched.hosts()
 
 
+def on_the_server(page: Page, server: Server, key: str, value: str) -> Locator:
+    """A camera session started with localStorage `key` = `value`, its pose gone to the
+    server: the page says camera pictures now go there, and frames are answered. Returns the
+    pose note."""
+    page.goto(server.url)
+    page.evaluate("([k, v]) => localStorage.setItem(k, v)", [key, value])
+    start_session(page, server.url, camera=True)
+    page.wait_for_function("window.backbuddy.pose.where === 'server'", timeout=60000)
+    note = page.locator("#pose-note")
+    expect(note).to_contain_text("Camera pictures now go to the backbuddy server")
+    page.wait_for_function("window.backbuddy.timings.frames.length > 5", timeout=30000)
+    return note
+
+
 def test_a_page_too_slow_for_the_speed_watch_says_so_and_sends_frames(
     watched: Watched, page_people_server: Server
 ) -> None:
@@ -132,15 +146,9 @@ def test_a_page_too_slow_for_the_speed_watch_says_so_and_sends_frames(
     techniques as written but for the page's own pose allowed with two people in view: the
     Seated Hug refuses it, `video.page_two_people`.)"""
     page = watched.page
-    page.goto(page_people_server.url)
-    page.evaluate("localStorage.setItem('backbuddy-pose-min-fps', '1000')")
-    start_session(page, page_people_server.url, camera=True)
-    page.wait_for_function("window.backbuddy.pose.where === 'server'", timeout=60000)
-    note = page.locator("#pose-note")
+    note = on_the_server(page, page_people_server, "backbuddy-pose-min-fps", "1000")
     expect(note).to_contain_text("the speed watch needs 1000")
-    expect(note).to_contain_text("Camera pictures now go to the backbuddy server")
     assert watched.landmarks > 0  # it ran in the page first
-    page.wait_for_function("window.backbuddy.timings.frames.length > 5", timeout=30000)
     assert watched.binary > 5
     shot(page, "22-page-pose-fallback")
     page.wait_for_selector("#checklist li.ok", timeout=30000)
@@ -148,13 +156,8 @@ def test_a_page_too_slow_for_the_speed_watch_says_so_and_sends_frames(
 
 def test_pose_on_the_server_when_asked(watched: Watched, server: Server) -> None:
     """`backbuddy-pose` = `server` (or `?pose=server`): frames, and the note says so."""
-    page = watched.page
-    page.goto(server.url)
-    page.evaluate("localStorage.setItem('backbuddy-pose', 'server')")
-    start_session(page, server.url, camera=True)
-    page.wait_for_function("window.backbuddy.pose.where === 'server'", timeout=30000)
-    expect(page.locator("#pose-note")).to_contain_text("go to the backbuddy server")
-    page.wait_for_function("window.backbuddy.timings.frames.length > 5", timeout=30000)
+    note = on_the_server(watched.page, server, "backbuddy-pose", "server")
+    expect(note).to_contain_text("set to run on the server")
 
 
 def test_the_hug_with_two_people_runs_its_pose_on_the_server_and_says_why(
@@ -164,13 +167,6 @@ def test_the_hug_with_two_people_runs_its_pose_on_the_server_and_says_why(
     pose is refused in the page (`video.page_two_people`: its page path stopped a jerk too late,
     docs/accuracy.md "Two-person jerks on the page's path"), even when the page is asked to run
     it; frames go to the server and the note says why. No landmarks ever leave the page."""
-    page = watched.page
-    page.goto(server.url)
-    page.evaluate("localStorage.setItem('backbuddy-pose', 'page')")
-    start_session(page, server.url, camera=True)
-    page.wait_for_function("window.backbuddy.pose.where === 'server'", timeout=30000)
-    note = page.locator("#pose-note")
+    note = on_the_server(watched.page, server, "backbuddy-pose", "page")
     expect(note).to_contain_text("With two people in view, this movement's camera watch runs")
-    expect(note).to_contain_text("Camera pictures now go to the backbuddy server")
-    page.wait_for_function("window.backbuddy.timings.frames.length > 5", timeout=30000)
     assert watched.landmarks == 0
