@@ -206,7 +206,6 @@ class LookRecorder:
 
 
 SCENES = {
-    "base": base_scene,
     "hidden": hidden,
     "child": lambda: crossing(0.6),
     "walker": lambda: crossing(1.0),

@@ -86,9 +86,6 @@ MIN_FACING = 0.15
 #: Someone else is remembered for this many looks after last seen (about 20 s at 7 looks/s):
 #: people in these set-ups stay put, while the detector blinks.
 REMEMBER_LOOKS = 150
-#: …and is not aged at all while at least this share of their box lies under someone found
-#: now: they may be behind them, or merged into their skeleton (`_aged`).
-COVERED_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -328,8 +325,7 @@ def _aged(
 ) -> RoleState:
     """Remember `others` (indices into `found`) as seen now; anyone remembered whom this look
     found again (never as a `receiver`: the one chosen, or the one still at her place) is
-    refreshed; the rest age, unless `_covered` by someone found now, and are forgotten after
-    `REMEMBER_LOOKS`. `whole` (a look while a
+    refreshed; the rest age and are forgotten after `REMEMBER_LOOKS`. `whole` (a look while a
     new place proves itself): someone found only in part, inside the box they were remembered
     with, keeps that box (`_seen_again`)."""
     now = [_seen_again(state, found, i, whole) for i in others]
@@ -345,26 +341,9 @@ def _aged(
         if again:
             i = max(again)[1]
             kept.append(Other(found.keypoints[i], found.boxes[i]))
-        elif _covered(o.box, found):
-            kept.append(o)
         elif o.age + 1 < REMEMBER_LOOKS:
             kept.append(replace(o, age=o.age + 1))
     return replace(state, others=tuple(now + kept))
-
-
-def _covered(box: F32, found: People) -> bool:
-    """Does someone found now cover `COVERED_SHARE` of `box`? Then whoever was remembered there
-    may be hidden behind them or merged into their skeleton, and is not aged: while MoveNet
-    sees the still pair as one skeleton, the assistant's memory is what greys him out of the
-    receiver's crop; forgotten after `REMEMBER_LOOKS`, the server's pose model drifted onto him
-    and was acted on with the gate open (tools/calibrate/room_attacks.py --tail 25: up to 19
-    frames), then stayed on him, unsure, for as long as the pair stayed still."""
-    area = _area(np.asarray(box, np.float64))
-    return area > 0 and any(
-        _intersection(np.asarray(box, np.float64), np.asarray(b, np.float64))
-        >= COVERED_SHARE * area
-        for b in found.boxes
-    )
 
 
 def _seen_again(state: RoleState, found: People, i: int, whole: bool) -> Other:
