@@ -23,13 +23,8 @@ skeleton in view (the receiver, the assistant, the third person moved as pasted)
 receiver when nose, shoulder-mid and hip-mid are each within half a trunk length of hers and
 nearer hers than anyone else's (or within 0.15 trunk lengths). Printed per scenario: frames
 acted on (tracked, identity sure), those not on the receiver, and those with the gate open
-(a movement could run); unsure frames during the event. `--tail S`: the clip's last frame
-held still for S seconds more (the pair stays put after the event), and printed also the
-unsure frames after the event and the first sure frame after it (frames from the event's
-end; None: unsure to the end). `--save DIR` keeps each run's landmarks, identity flags and
-judgement as a small npz for tests; `--looks DIR` the people each look of the role rule was
-given (`people.choose`'s input, on either path), as `record_looks.py` writes them, for
-tests/unit/motion/test_people_room.py.
+(a movement could run); unsure frames during the event. `--save DIR` keeps each run's
+landmarks, identity flags and judgement as a small npz for tests.
 """
 
 from __future__ import annotations
@@ -150,61 +145,6 @@ def swap() -> Scene:
     return s
 
 
-def held(scene: Scene, seconds: float) -> Scene:
-    """The scene with its last frame held still `seconds` more (30 frames/s): the receiver
-    and the assistant stay put, a passer-by is gone."""
-    n = round(30 * seconds)
-    if n <= 0:
-        return scene
-    last = [np.repeat(a[-1:], n, 0) for a in (scene.receiver, scene.others[0])]
-    others = [np.concatenate([scene.others[0], last[1]])] + [
-        np.concatenate([o, np.full((n, *o.shape[1:]), np.nan)]) for o in scene.others[1:]
-    ]
-    return Scene(
-        scene.frames + [scene.frames[-1]] * n,
-        np.concatenate([scene.receiver, last[0]]),
-        others,
-        np.concatenate([scene.event, np.zeros(n, bool)]),
-    )
-
-
-class LookRecorder:
-    """Keeps the people every `people.choose` call is given, on either path."""
-
-    def __init__(self) -> None:
-        from backbuddy.motion import people
-
-        self.module, self.choose = people, people.choose
-        self.looks: list[object] = []
-
-    def __enter__(self) -> LookRecorder:
-        def spy(found, state):  # type: ignore[no-untyped-def]
-            self.looks.append(found)
-            return self.choose(found, state)
-
-        self.module.choose = spy  # type: ignore[assignment]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.module.choose = self.choose  # type: ignore[assignment]
-
-    def save(self, out: Path, frames: int) -> None:
-        """Writes the looks as `record_looks.py` does, and `frames`: the camera frames the
-        looks were taken over (the pre-roll's included), for their rate."""
-        looks = self.looks
-        n = max(1, max(len(p) for p in looks))  # type: ignore[arg-type]
-        kp = np.full((len(looks), n, 17, 3), np.nan, np.float32)
-        box = np.full((len(looks), n, 4), np.nan, np.float32)
-        score = np.full((len(looks), n), np.nan, np.float32)
-        for k, p in enumerate(looks):
-            m = len(p)  # type: ignore[arg-type]
-            kp[k, :m], box[k, :m], score[k, :m] = p.keypoints, p.boxes, p.scores  # type: ignore[attr-defined]
-        count = np.array([len(p) for p in looks])  # type: ignore[arg-type]
-        np.savez_compressed(
-            out, keypoints=kp, boxes=box, scores=score, count=count, frames=np.array(frames)
-        )
-
-
 SCENES = {
     "hidden": hidden,
     "child": lambda: crossing(0.6),
@@ -279,13 +219,10 @@ def main(argv: list[str]) -> int:
     ap.add_argument("scenes", nargs="*", default=list(SCENES))
     ap.add_argument("--page", action="store_true")
     ap.add_argument("--save", type=Path)
-    ap.add_argument("--looks", type=Path)
-    ap.add_argument("--tail", type=float, default=0.0)
     a = ap.parse_args(argv)
     for name in a.scenes:
-        scene = held(SCENES[name](), a.tail)
-        with LookRecorder() as recorder:
-            px, acted, gate, unsure = (run_page if a.page else run_server)(scene)
+        scene = SCENES[name]()
+        px, acted, gate, unsure = (run_page if a.page else run_server)(scene)
         on = judge(px, scene)
         seen = np.isfinite(px[:, 0, 0])
         off = acted & seen & ~on
@@ -302,14 +239,7 @@ def main(argv: list[str]) -> int:
             "event_acted_on_receiver": int((acted & on & ev).sum()),
             "gate_open": int(gate.sum()),
         }
-        if ev.any():
-            after = unsure[int(np.flatnonzero(ev)[-1]) + 1 :]
-            out["unsure_after_event"] = int(after.sum())
-            out["first_sure_after_event"] = int(np.argmax(~after)) if (~after).any() else None
         print(json.dumps(out), flush=True)
-        if a.looks:
-            a.looks.mkdir(parents=True, exist_ok=True)
-            recorder.save(a.looks / f"looks_{name}_{out['path']}.npz", PRE_ROLL + len(scene.frames))
         if a.save:
             a.save.mkdir(parents=True, exist_ok=True)
             np.savez_compressed(
