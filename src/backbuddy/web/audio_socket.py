@@ -8,17 +8,18 @@ terminal guide (`services.listen.to_events`) into the session under its lock, so
 session's own worker steps and stores it in turn with presses, ticks and poses (I7).
 The event loop never waits for a model.
 
-The page says, in each message's flags, when it was speaking a cue: a voice onset
-then is our own voice, not the receiver's, and does not pause, unless it is clearly louder
-than our echo (double talk, `audio.own_voice`: the echo's level is learned where a voice
-changes nothing, `learns_echo`); words heard then count only if they are a stop word. A
-cue that itself says "stop" is erased (not listened to) only where a stop would change
-nothing the pair relies on (`own_stop_erased`: set-up before the hands go on, halted, ended); in a pause, the movement and a hands-on set-up
-step a stop is heard even over our own voice, and the engine says no stop word there
-(tests/property/test_own_stop_word_props.py), so its echo has nothing to halt. During set-up
-the page may run the microphone check: a "stop" heard then confirms the check and halts like
-any stop (I2): the pair sees what a spoken stop does, then presses Resume. A stop heard over
-our own voice halts but never confirms the check (it may be our echo).
+The page says, in each message's flags, when it was speaking a cue: a voice onset then is
+our own voice, not the receiver's, and does not pause, unless it is clearly louder than our
+echo (double talk, `audio.own_voice`: the echo's level is learned where a voice changes
+nothing, `learns_echo`); words heard then count only if they are a stop word. A cue that
+itself says "stop" is erased (not listened to) only where a stop would change nothing the
+pair relies on (`own_stop_erased`: set-up before the hands go on, halted, ended); in a
+pause, the movement and a hands-on set-up step a stop is heard even over our own voice, and
+the engine says no stop word there (tests/property/test_own_stop_word_props.py), so its echo
+has nothing to halt. During set-up the page may run the microphone check: a "stop" heard
+then confirms the check and halts like any stop (I2): the pair sees what a spoken stop does,
+then presses Resume. A stop heard over our own voice halts but never confirms the check (it
+may be our echo).
 
 Once the check has passed the pair may count on a spoken stop (during the movement nobody
 has a free hand), so the stream watches that sound keeps coming: when no audio arrives for
