@@ -150,7 +150,10 @@ class AudioStream:
             self._deliverer = loop.create_task(self._deliver_all())
         self._backlog += chunk.seconds
         self._waiting.append(now)
-        self._worker.submit(self._hear, chunk, loop)
+        # Our echo's level is learned where a voice changes nothing, judged as the sound
+        # arrives (the audio thread may hear it after the state has moved on).
+        learn = learns_echo(self.live.runner.state) and not chunk.flags & CHECKING
+        self._worker.submit(self._hear, chunk, learn, loop)
 
     def dropped(self, why: str) -> None:
         """Audio was dropped: a stop inside it is lost, so a session that listens stops
@@ -289,9 +292,9 @@ class AudioStream:
 
     # ── on the audio thread ──────────────────────────────────────────────────
 
-    def _hear(self, chunk: AudioChunk, loop: asyncio.AbstractEventLoop) -> None:
+    def _hear(self, chunk: AudioChunk, learn: bool, loop: asyncio.AbstractEventLoop) -> None:
         try:
-            self._hear_chunk(chunk, loop)
+            self._hear_chunk(chunk, learn, loop)
         except ListeningUnavailable as err:
             self._failed(loop, str(err))
         except Exception as err:  # noqa: BLE001 - a broken listener must show, not kill the socket
@@ -305,7 +308,7 @@ class AudioStream:
         if self._waiting:
             self._waiting.popleft()
 
-    def _hear_chunk(self, chunk: AudioChunk, loop: asyncio.AbstractEventLoop) -> None:
+    def _hear_chunk(self, chunk: AudioChunk, learn: bool, loop: asyncio.AbstractEventLoop) -> None:
         if self.listener is None:
             self.listener = self.ears.listener()
             self.ears.prepare()
@@ -317,7 +320,7 @@ class AudioStream:
             self.own,
             chunk.samples,
             speaking=speaking,
-            learn=learns_echo(state) and not chunk.flags & CHECKING,
+            learn=learn,
             erase=bool(chunk.flags & SPEAKING_STOP_WORD) and own_stop_erased(state),
         ):
             if isinstance(item, Utterance):
