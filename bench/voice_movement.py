@@ -66,6 +66,15 @@ PEOPLE = (
 )
 TRIALS = 3  # random times per clip and echo level
 MOVEMENT = ("mobilise", "hold", "release")
+#: "Leave silence", measured only: one short line per phase, the pace on screen (not adopted).
+SHORT = {
+    "breathe_in": ["Breathe in."],
+    "mobilise": ["Attempt 1 of 3.", "Breathe out, and lean back."],
+    "hold": ["Hold, and keep breathing."],
+    "release": ["Release."],
+}
+#: Our echo in the movement this much louder than where it was learned (the volume turned up).
+LOUDER_DB = (3.0, 6.0, 10.0)
 
 
 def _rendered(cache: SpeechCache, text: str) -> np.ndarray:
@@ -209,6 +218,11 @@ def run() -> list[Result]:  # noqa: C901 - the table, echo level by echo level
     ours, spans, phases, start = timeline(cache, phase_lines, lead)
     results = [Result("voice_movement_coverage", coverage(spans, phases), "ratio", "info")]
     emit(*results[-1])
+    short = [(pid, sec, SHORT[pid]) for pid, sec, _ in phase_lines]
+    _, s_spans, s_phases, _ = timeline(cache, short, lead)
+    results.append(
+        emit("voice_movement_coverage_short_lines", coverage(s_spans, s_phases), "ratio", "info")
+    )
     noise = clip("noise_breathing.wav")
     vad = SileroVad()
     whisper = WhisperWords()
@@ -260,6 +274,19 @@ def run() -> list[Result]:  # noqa: C901 - the table, echo level by echo level
                         t["nothing"].append(1.0)
                     t["false"].append(float(r["false"] or 0))
         quiet = trial(vad, None, base, spans, start, None, None)
+        for up in LOUDER_DB if echo_db is not None else ():
+            louder = base + echo * (np.arange(echo.size) >= round(start * RATE)) * (
+                10 ** (up / 20) - 1
+            )
+            got = trial(vad, None, louder.astype(np.float32), spans, start, None, None)
+            results.append(
+                emit(
+                    f"voice_movement_{tag}_louder_{up:.0f}dB_false_pauses_per_attempt",
+                    float(got["double_talk"]["false"] or 0),
+                    "count",
+                    "info",
+                )
+            )
         for rule in quiet:
             falses[rule] = float(quiet[rule]["false"] or 0)
         for rule, t in tally.items():

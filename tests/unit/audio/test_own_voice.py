@@ -43,7 +43,8 @@ def test_an_onset_while_we_are_silent_is_always_hers_and_one_over_our_voice_is_o
     own.mark(30.0, 31.0)
     echo = VoiceOnset(t=30.5, onset=30.468)
     assert own.voices([echo], 30.468, 30.5, -46.0, speech=True) == []
-    assert own.echo(31.0 + CONFIG.echo_tail_s) and not own.echo(31.0 + CONFIG.echo_tail_s + 0.01)
+    assert own.echo(31.0 + CONFIG.echo_tail_s)
+    assert not own.echo(31.0 + CONFIG.echo_tail_s + 0.01)
 
 
 def test_nothing_is_told_apart_before_enough_of_our_speech_was_heard():
@@ -58,3 +59,16 @@ def test_the_echo_level_follows_the_last_keep_s_of_our_speech():
     for _ in range(round(CONFIG.keep_s / W) + 1):
         own.learn(-30.0)  # the volume was turned up
     assert own.ceiling_db == -30.0
+
+
+def test_after_the_volume_is_turned_up_one_pause_line_teaches_the_louder_echo():
+    """Turned up 10 dB after set-up, our echo may pause the movement once (the safe side); the
+    pause line that follows is learned (a pause changes nothing), so the next cue does not."""
+    own = learned(-46.0, seconds=CONFIG.keep_s)
+    own.mark(100.0, 100.032)
+    assert own.voices([], 100.0, 100.032, -36.0, speech=True) != []  # the one false pause
+    for _ in range(round(3.0 / W)):  # "Paused: we heard you. …" (≈ 3 s), learned
+        own.learn(-36.0)
+    assert own.voices([], 105.0, 105.032, -70.0, speech=False) == []  # her stretch ended
+    own.mark(110.0, 110.032)
+    assert own.voices([], 110.0, 110.032, -36.0, speech=True) == []
