@@ -242,11 +242,14 @@ def test_a_voice_louder_than_our_own_cue_pauses_the_movement_while_the_page_spea
     a voice onset then used to be taken for our own echo, so a "wait" said there paused
     nothing. Our echo's level is learned from the opening lines (set-up, receiver's step);
     her voice, 20 dB above our echo, pauses the movement while the page still speaks."""
-    ours = 0.1 * clip("speech/joe_one__two__three__four.wav")[: round(1.2 * RATE)]
-    moving = 0.1 * clip("speech/joe_breathe_in.wav")
+    # 2.94 s of audio in all: within what a page may send at once (AUDIO_AHEAD_S), so none
+    # is dropped however fast the test runs.
+    ours = 0.1 * clip("speech/joe_one__two__three__four.wav")[: round(1.05 * RATE)]
     her = clip("speech/espeak_hold_on.wav")
-    x = np.concatenate([moving, np.zeros(her.size)]).astype(np.float32)
-    x[round(0.4 * RATE) : round(0.4 * RATE) + her.size] += her
+    x = np.zeros(round(0.3 * RATE) + her.size + round(0.2 * RATE), dtype=np.float32)
+    moving = 0.1 * clip("speech/joe_breathe_in.wav")[: x.size]
+    x[: moving.size] += moving
+    x[round(0.3 * RATE) : round(0.3 * RATE) + her.size] += her
     sid = start(client)
     with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
         for i in range(0, ours.size, CHUNK):  # the opening lines, heard in set-up
