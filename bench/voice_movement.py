@@ -160,13 +160,13 @@ def trial(  # noqa: C901 - one take, both rules, every outcome
         for rule, o in own.items():
             if speaking:
                 o.mark(t0, t1)
-                if t0 < learn_until:
-                    o.learn(level)
             onsets = [x for x in items if isinstance(x, VoiceOnset)]
             if rule == "before":
                 got = [x for x in onsets if not o.echo(x.onset)]
             else:
                 got = o.voices(onsets, t0, t1, level, listener.speaking)
+            if speaking and t0 < learn_until:
+                o.learn(level)  # (as `listen.hear_over_own_voice` does)
             pauses[rule] += [x.t for x in got]
         for item in items:
             if not isinstance(item, Utterance) or person is None or whisper is None or halt:

@@ -1,15 +1,16 @@
 """Our own voice in the microphone: when we were speaking, and a person's voice over it.
 
 The page (or the terminal guide) knows when it plays a cue. A voice onset then is taken for
-our own echo and does not pause; but the cues cover most of the movement, where nobody has
-a free hand and the voice is the brake. So this also tells a person from our echo by level
+our own echo and does not pause; but the cues cover most of the movement, where nobody has a
+free hand and the voice is the brake. So this also tells a person from our echo by level
 (double talk): the level our own speech reaches in the microphone is learned where a voice
-changes nothing (set-up before the hands go on, the rest, a pause: `learn`), and while we
-speak, speech windows clearly louder than it (`margin_db` over the `percentile` of what was
-learned) are a person, not our echo: a voice onset. Our echo alone stays below its own
-high percentile plus the margin, so it never pauses; a person quieter than our echo is not
-told apart (then only a recognised stop halts, as before). Until enough of our speech was
-heard (`learn_min_s`) nothing is told apart.
+changes nothing (set-up before the hands go on, the rest, a pause: `learn`; not while
+someone who began speaking while we were silent talks on), and while we speak, speech
+windows clearly louder than it (`margin_db` over the `percentile` of what was learned) are a
+person, not our echo: a voice onset. Our echo alone stays below its own high percentile plus
+the margin, so it never pauses; a person quieter than our echo is not told apart (then only
+a recognised stop halts, as before). Until enough of our speech was heard (`learn_min_s`)
+nothing is told apart.
 
 Pure and on the audio clock (seconds from the listener's first sample).
 """
@@ -37,6 +38,7 @@ class OwnVoice:
     _spans: list[tuple[float, float]] = field(default_factory=list)
     _levels: deque[float] = field(default_factory=deque)
     _told: bool = False  # a person was already reported in this stretch of speech
+    _theirs: bool = False  # this stretch of speech began while we were silent: a person's
 
     def mark(self, start: float, end: float) -> None:
         """We were speaking from `start` to `end` (audio time)."""
@@ -51,7 +53,11 @@ class OwnVoice:
         return any(a <= at <= b + self.config.echo_tail_s for a, b in self._spans)
 
     def learn(self, level_db: float) -> None:
-        """The microphone's level (dBFS) in a window where we spoke and a voice changed nothing."""
+        """The microphone's level (dBFS) in a window where we spoke and a voice changed nothing;
+        not while a stretch of speech goes on that began while we were silent (a person talking
+        on over our line, as in a pause: her level is not our echo's)."""
+        if self._theirs:
+            return
         self._levels.append(level_db)
         keep = round(self.config.keep_s / self.window_s)
         while len(self._levels) > keep:
@@ -73,10 +79,10 @@ class OwnVoice:
         `speech`: the voice-activity gate is in speech at the chunk's end."""
         theirs = [o for o in onsets if not self.echo(o.onset)]
         if theirs:
-            self._told = True
+            self._told = self._theirs = True
             return theirs
         if not speech and not onsets:
-            self._told = False
+            self._told = self._theirs = False
             return []
         ceiling = self.ceiling_db
         if self._told or ceiling is None or not self.echo(t0):

@@ -156,11 +156,11 @@ def hear_over_own_voice(
     level = level_dbfs(chunk)
     if speaking:
         own.mark(start, end)
-        if learn:
-            own.learn(level)  # (before any erasure: it is our echo's level)
     items = listener.push(np.zeros_like(chunk) if erase else chunk)
     onsets = [i for i in items if isinstance(i, VoiceOnset)]
     out: Sorted = [(o, False) for o in own.voices(onsets, start, end, level, listener.speaking)]
+    if speaking and learn:
+        own.learn(level)  # (the level before any erasure: it is our echo's)
     for item in items:
         if isinstance(item, Utterance | SpeechSoFar):
             out.append((item, own.echo(item.start)))

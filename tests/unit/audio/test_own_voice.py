@@ -72,3 +72,22 @@ def test_after_the_volume_is_turned_up_one_pause_line_teaches_the_louder_echo():
     assert own.voices([], 105.0, 105.032, -70.0, speech=False) == []  # her stretch ended
     own.mark(110.0, 110.032)
     assert own.voices([], 110.0, 110.032, -36.0, speech=True) == []
+
+
+def test_a_person_talking_on_over_our_line_is_not_learned_as_our_echo():
+    """In a pause she began speaking while we were silent and talks on over our pause line:
+    her level is not our echo's, so it must not raise what a person must be louder than."""
+    own = learned(-46.0)
+    before = own.ceiling_db
+    her = VoiceOnset(t=50.032, onset=50.0)
+    assert own.voices([her], 50.0, 50.032, -26.0, speech=True) == [her]
+    for i in range(1, 60):  # our pause line starts; she talks on (the gate stays in speech)
+        t = 50.0 + i * W
+        own.mark(t, t + W)
+        assert own.voices([], t, t + W, -26.0, speech=True) == []
+        own.learn(-26.0)
+    assert own.ceiling_db == before
+    assert own.voices([], 60.0, 60.032, -70.0, speech=False) == []  # her stretch ended
+    own.mark(60.032, 60.064)
+    own.learn(-46.0)  # our line alone again: learned
+    assert len(own._levels) == round(3.0 / W) + 1
