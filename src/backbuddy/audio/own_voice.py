@@ -84,10 +84,10 @@ class OwnVoice:
         if not speech and not onsets:
             self._told = self._theirs = False
             return []
-        ceiling = self.ceiling_db
-        if self._told or ceiling is None or not self.echo(t0):
+        if self._told or not self.echo(t0):
             return []
-        if level_db < ceiling + self.config.margin_db:
+        ceiling = self.ceiling_db
+        if ceiling is None or level_db < ceiling + self.config.margin_db:
             return []
         self._told = True
         return [VoiceOnset(t=t1, onset=t0)]
