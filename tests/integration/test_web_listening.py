@@ -233,3 +233,39 @@ def test_our_own_stop_word_before_the_hands_go_on_neither_halts_nor_passes_the_c
         until(ws, lambda m: m.get("ref") == "r1")
         assert until(ws, lambda m: m["type"] == "state")["mode"] == "setup"
     assert not [e for e in stored_events(client, sid) if e.kind == "stop" and e.source == "voice"]
+
+
+def test_a_voice_louder_than_our_own_cue_pauses_the_movement_while_the_page_speaks(
+    client,
+) -> None:
+    """The page speaks through the whole movement (its cues cover 100 % of it) and flags it;
+    a voice onset then used to be taken for our own echo, so a "wait" said there paused
+    nothing. Our echo's level is learned from the opening lines (set-up, receiver's step);
+    her voice, 20 dB above our echo, pauses the movement while the page still speaks."""
+    # 2.94 s of audio in all: within what a page may send at once (AUDIO_AHEAD_S), so none
+    # is dropped however fast the test runs.
+    ours = 0.1 * clip("speech/joe_one__two__three__four.wav")[: round(1.05 * RATE)]
+    her = clip("speech/espeak_hold_on.wav")
+    x = np.zeros(round(0.3 * RATE) + her.size + round(0.2 * RATE), dtype=np.float32)
+    moving = 0.1 * clip("speech/joe_breathe_in.wav")[: x.size]
+    x[: moving.size] += moving
+    x[round(0.3 * RATE) : round(0.3 * RATE) + her.size] += her
+    sid = start(client)
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        for i in range(0, ours.size, CHUNK):  # the opening lines, heard in set-up
+            ws.send_bytes(audio_message(ours[i : i + CHUNK], SPEAKING))
+        to_the_movement(ws)
+        for i in range(0, x.size, CHUNK):
+            ws.send_bytes(audio_message(x[i : i + CHUNK], SPEAKING))
+        got = until(
+            ws,
+            lambda m: (
+                (m["type"] == "heard" and m["kind"] == "voice")
+                or (m["type"] == "state" and m["phase"] not in ("mobilise", None))
+            ),
+        )
+        assert got["type"] == "heard", f"her voice over our cue paused nothing: {got}"
+        cues = until(ws, lambda m: m["type"] == "cues" and m.get("ref") == got["ref"])
+        assert cues["cues"][0]["kind"] == "pause"
+    voices = [e for e in stored_events(client, sid) if e.kind == "voice"]
+    assert voices, "the pause's voice was not stored"

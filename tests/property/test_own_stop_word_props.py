@@ -1,5 +1,5 @@
 """Our own spoken stop word is erased from the microphone only where a stop would change
-nothing (`audio_socket.own_stop_erased`); everywhere else a stop said over our voice is heard.
+nothing (`rules.own_stop_erased`); everywhere else a stop said over our voice is heard.
 
 Red team, session 14: in a pause the page said "Say 'stop' to stop, or press Resume…"; its
 microphone audio was erased for the whole sentence (so our own word could not halt), and a

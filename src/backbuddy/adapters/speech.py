@@ -138,6 +138,7 @@ class Player:
         self._current: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self._generation = 0
+        self._saying: str | None = None
         self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
         self._thread.start()
 
@@ -148,6 +149,10 @@ class Player:
 
     def say(self, text: str) -> None:
         self._queue.put(text)
+
+    def saying(self) -> str | None:
+        """The sentence coming out of the speakers now (the microphone hears it too), or None."""
+        return self._saying
 
     def cancel(self) -> None:
         """Drop everything queued and stop the sentence being played, now."""
@@ -176,4 +181,10 @@ class Player:
                     [*self.command, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
                 )
                 current = self._current
-            current.wait()
+                self._saying = text
+            try:
+                current.wait()
+            finally:
+                with self._lock:
+                    if self._current is current:
+                        self._saying = None

@@ -59,6 +59,17 @@ class WordsConfig(_Model):
     early_min_logprob: float = Field(le=0)
 
 
+class OwnVoiceConfig(_Model):
+    """Our own voice in the microphone (audio/own_voice.py): its echo tail, and how much
+    louder than our echo a voice must be to be a person's (double talk)."""
+
+    echo_tail_s: float = Field(ge=0)
+    percentile: float = Field(gt=0, le=100)
+    margin_db: float = Field(gt=0)
+    learn_min_s: float = Field(gt=0)
+    keep_s: float = Field(gt=0)
+
+
 class SayConfig(_Model):
     """The spoken line about stopping, honest about whether backbuddy listens."""
 
@@ -80,6 +91,7 @@ class AudioConfig(_Model):
     vad: VadConfig
     pops: PopConfig
     words: WordsConfig
+    own_voice: OwnVoiceConfig
     say: SayConfig
     models: dict[str, ModelPin]
 

@@ -197,7 +197,7 @@ def _turns(
                 if poll is not None:
                     pending += list(poll(stamp))
                 if voice is not None:
-                    pending += voice.poll(stamp, runner.state.phase_id)
+                    pending += voice.poll(stamp, runner.state)
                 found, note = _look(watch, stamp, worker)
                 pending += found
                 for item in pending:

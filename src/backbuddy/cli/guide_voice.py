@@ -21,6 +21,7 @@ from backbuddy import bootstrap
 from backbuddy.audio.errors import ListeningUnavailable, SpeechUnavailable
 from backbuddy.domain import events as ev
 from backbuddy.domain.cues import Cue
+from backbuddy.domain.state import SessionState
 
 if TYPE_CHECKING:  # numpy, scipy and the models load only when voice is asked for
     from backbuddy.audio.heard import AudioEvent
@@ -66,12 +67,16 @@ class GuideVoice:
         if self.voice is not None:
             self.voice.on_cues(cues)
 
-    def poll(self, t: float, phase_id: str | None) -> list[ev.Event]:
+    def poll(self, t: float, state: SessionState) -> list[ev.Event]:
+        """What was heard, as events at `t`; the listening threads learn the session's state
+        (where our own spoken stop word is not listened to, where our echo's level is learned)."""
         if self.listening is None:
             return []
         from backbuddy.services.listen import to_events
 
-        return [e for item in self.listening.poll() for e in to_events(item, phase_id, t)]
+        self.listening.state = state
+        items = self.listening.poll()
+        return [e for item in items for e in to_events(item, state.phase_id, t)]
 
     def fileno(self) -> int | None:
         """Readable the moment something was heard (the guide's loop wakes on it)."""
@@ -120,6 +125,8 @@ def open_voice(
             out.closers.append(player.close)
             player.cache.warm(texts or [])
             out.voice = CueVoice(player, listening=out.listening is not None)
+            if out.listening is not None:
+                out.listening.saying = player.saying  # our own voice is marked, as in the page
         except SpeechUnavailable as err:
             out.notes.append(f"No spoken cues: {err}. The guide goes on with captions.")
     for note in out.notes:

@@ -439,3 +439,24 @@ def finish(state: SessionState, t: float, reason: EndReason, cues: tuple[Cue, ..
     new = replace(state, mode="ended", end_reason=reason)
     tail = (Cue(t, "aftercare", wording.AFTERCARE), Cue(t, "done", wording.ENDED, reason=reason))
     return new, (*cues, *tail)
+
+
+def own_stop_erased(state: SessionState) -> bool:
+    """Where the page's own spoken stop word is erased from its microphone (flag 2): where a
+    stop heard would change nothing the pair relies on. In set-up before the assistant's
+    hands are on nothing touches the receiver (the opening lines say "say stop", and must not
+    halt or pass the check); halted or ended, a stop is already in force (our "Stop." must not
+    answer itself). Everywhere else (a pause, the movement, a hands-on set-up step) the
+    receiver's stop said over our sentence must be heard (red team, session 14: a "stop" over
+    "Say 'stop' to stop…" in a pause was erased, and Resume went on), so nothing is erased
+    there, and the engine says no stop word there for our echo to be heard as one."""
+    if state.mode in ("idle", "halted", "ended"):
+        return True
+    return state.mode == "setup" and not hands_on(state)
+
+
+def learns_echo(state: SessionState) -> bool:
+    """Where our own speech's level in the microphone is learned (`OwnVoice.learn`): where a
+    voice changes nothing, so the pair rarely speaks over us (set-up before the hands go on,
+    the rest, a pause or halt); never where the hands are on, whose voices it must tell apart."""
+    return not hands_on(state) and state.mode != "ended"

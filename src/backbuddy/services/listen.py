@@ -15,7 +15,7 @@ on simulated time.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -24,8 +24,9 @@ from backbuddy.audio import words as word_meaning
 from backbuddy.audio.config import AudioConfig
 from backbuddy.audio.config import load as load_config
 from backbuddy.audio.heard import AudioEvent, Heard, PopHeard, SpeechSoFar, Utterance, VoiceOnset
+from backbuddy.audio.own_voice import OwnVoice
 from backbuddy.audio.pops import Click, PopDetector
-from backbuddy.audio.samples import RATE, Samples
+from backbuddy.audio.samples import RATE, Samples, level_dbfs
 from backbuddy.audio.speech_gate import WINDOW_S, SpeechGate
 from backbuddy.domain import events as ev
 from backbuddy.domain.rules import MOVEMENT_PHASES
@@ -126,6 +127,47 @@ class Listener:
         a = max(round((utterance.start - pad) * RATE) - self._buffer_start, 0)
         b = max(round((utterance.end + pad) * RATE) - self._buffer_start, 0)
         return self._buffer[a:b].copy()
+
+
+#: What a chunk gave, once our own voice is accounted for: voice onsets that are a person's,
+#: utterances and early looks with whether they began over our own voice, clicks (marked).
+Sorted = list[tuple[VoiceOnset | Utterance | SpeechSoFar | PopHeard, bool]]
+
+
+def hear_over_own_voice(
+    listener: Listener,
+    own: OwnVoice,
+    chunk: Samples,
+    *,
+    speaking: bool,
+    learn: bool,
+    erase: bool,
+) -> Sorted:
+    """One chunk through `listener`, knowing whether we were speaking while it was heard.
+
+    `speaking`: our own cue was playing; `learn`: a voice here changes nothing, so the
+    chunk's level teaches `own` our echo's level; `erase`: our cue said a stop word where a
+    stop changes nothing, so the chunk is not listened to (zeros). A voice onset over our
+    own speech is dropped as our echo unless it is clearly louder than our echo
+    (`OwnVoice.voices`); an utterance is marked when it began over our voice (its words then
+    count only if they stop), a click too (still a pop, said as uncertain)."""
+    start = listener.t
+    end = start + chunk.size / RATE
+    level = level_dbfs(chunk)
+    if speaking:
+        own.mark(start, end)
+    items = listener.push(np.zeros_like(chunk) if erase else chunk)
+    onsets = [i for i in items if isinstance(i, VoiceOnset)]
+    out: Sorted = [(o, False) for o in own.voices(onsets, start, end, level, listener.speaking)]
+    if speaking and learn:
+        own.learn(level)  # (the level before any erasure: it is our echo's)
+    for item in items:
+        if isinstance(item, Utterance | SpeechSoFar):
+            out.append((item, own.echo(item.start)))
+        elif isinstance(item, PopHeard):
+            echo = own.echo(item.at)
+            out.append((replace(item, during_speech=echo), echo))
+    return out
 
 
 def recognise(

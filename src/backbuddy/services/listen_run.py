@@ -16,19 +16,25 @@ import queue
 import select
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from backbuddy.audio import words as word_meaning
 from backbuddy.audio.heard import AudioEvent, Heard, SpeechSoFar, Utterance
+from backbuddy.audio.own_voice import OwnVoice
 from backbuddy.audio.samples import RATE, Samples, level_dbfs
 from backbuddy.domain import events as ev
 from backbuddy.domain.errors import EventError, TransitionNotAllowed
+from backbuddy.domain.rules import learns_echo, own_stop_erased
+from backbuddy.domain.state import SessionState
 from backbuddy.services.guide import HeadlessRun
 from backbuddy.services.listen import (
     Listener,
     Recogniser,
     Recognition,
+    Sorted,
     chunks_of,
     hear_all,
+    hear_over_own_voice,
     to_events,
 )
 from backbuddy.services.session_runner import with_ticks
@@ -120,14 +126,24 @@ class LiveView:
 @dataclass
 class LiveListening:
     """Two threads over a live source of `(t, chunk)`; `poll()` drains what they heard, and
-    `fileno()` is readable (select) whenever something is waiting there."""
+    `fileno()` is readable (select) whenever something is waiting there.
+
+    Our own voice: `saying()` gives the sentence our speaker is playing now (None when quiet)
+    and the guide keeps `state` current. As in the web page (`web.audio_socket`), a voice
+    onset over our own speech is our echo unless clearly louder than it (`OwnVoice`), words
+    heard over it count only if they stop, and a sentence of ours that says a stop word is
+    not listened to where a stop changes nothing (`rules.own_stop_erased`): the guide's own
+    "Say stop out loud…" through the speakers must not halt it."""
 
     source: Iterable[tuple[float, Samples]]
     listener: Listener
     recogniser: Recogniser
     view: LiveView = field(default_factory=LiveView)
+    saying: Callable[[], str | None] | None = None
+    state: SessionState | None = None
+    own: OwnVoice | None = None
     _heard: queue.Queue[AudioEvent] = field(default_factory=queue.Queue)
-    _utterances: queue.Queue[tuple[Utterance | SpeechSoFar, Samples] | None] = field(
+    _utterances: queue.Queue[tuple[Utterance | SpeechSoFar, Samples, bool] | None] = field(
         default_factory=queue.Queue
     )
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -144,6 +160,11 @@ class LiveListening:
     def stop(self) -> None:
         self._stop.set()
         self._utterances.put(None)
+
+    def join(self, timeout: float) -> None:
+        """Wait for both threads to end (a recording heard to its end)."""
+        for thread in self._threads:
+            thread.join(timeout)
 
     def fileno(self) -> int:
         """A descriptor that select() finds readable while heard items wait for `poll`."""
@@ -173,14 +194,15 @@ class LiveListening:
         self._wake.set()
 
     def _listen(self) -> None:
+        own = self.own if self.own is not None else OwnVoice(self.listener.config.own_voice)
         try:
             for _t, chunk in self.source:
                 if self._stop.is_set():
                     break
                 self.view.level_dbfs = level_dbfs(chunk)
-                for item in self.listener.push(chunk):
+                for item, echo in self._hear(own, chunk):
                     if isinstance(item, Utterance | SpeechSoFar):
-                        self._utterances.put((item, self.listener.clip(item)))
+                        self._utterances.put((item, self.listener.clip(item), echo))
                     else:
                         self._put(item)
                 self.view.speaking = self.listener.speaking
@@ -189,13 +211,29 @@ class LiveListening:
         finally:
             self._utterances.put(None)
 
+    def _hear(self, own: OwnVoice, chunk: Samples) -> Sorted:
+        saying = None if self.saying is None else self.saying()
+        state = self.state
+        stop_word = saying is not None and self._says_stop(saying)
+        return hear_over_own_voice(
+            self.listener,
+            own,
+            chunk,
+            speaking=saying is not None,
+            learn=state is None or learns_echo(state),
+            erase=stop_word and (state is None or own_stop_erased(state)),
+        )
+
+    def _says_stop(self, text: str) -> bool:
+        return word_meaning.meaning(text, self.listener.config.words) == "stop"
+
     def _recognise(self) -> None:
         words = Recognition(self.recogniser, self.listener.config)
         while (job := self._utterances.get()) is not None:
-            item, samples = job
+            item, samples, echo = job
             if isinstance(item, SpeechSoFar) and not self._utterances.empty():
                 continue  # the end is already known: an early look would only delay it
             heard = words.hear(item, samples)
-            if isinstance(heard, Heard):
+            if isinstance(heard, Heard) and (not echo or heard.meaning == "stop"):
                 self.view.last_heard = heard.text
-                self._put(heard)
+                self._put(replace(heard, during_speech=echo))

@@ -5,7 +5,7 @@ an 8-byte header (docs/protocol.md, "Audio"):
 
     bytes 0-3  b"BBA1"
     byte  4    flags: 1 = the page was speaking a cue, 2 = that cue contains a stop word
-               (not listened to where a stop changes nothing: `audio_socket.own_stop_erased`),
+               (not listened to where a stop changes nothing: `rules.own_stop_erased`),
                4 = the microphone check is waiting
     byte  5    0
     bytes 6-7  sample rate, uint16 little-endian: must be 16000

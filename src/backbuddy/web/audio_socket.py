@@ -8,16 +8,18 @@ terminal guide (`services.listen.to_events`) into the session under its lock, so
 session's own worker steps and stores it in turn with presses, ticks and poses (I7).
 The event loop never waits for a model.
 
-The page says, in each message's flags, when it was speaking a cue: a voice onset
-then is our own voice, not the receiver's, and does not pause; words heard then
-count only if they are a stop word. A cue that itself says "stop" is erased (not listened
-to) only where a stop would change nothing the pair relies on (`own_stop_erased`: set-up
-before the hands go on, halted, ended); in a pause, the movement and a hands-on set-up
-step a stop is heard even over our own voice, and the engine says no stop word there
-(tests/property/test_own_stop_word_props.py), so its echo has nothing to halt. During set-up
-the page may run the microphone check: a "stop" heard then confirms the check and halts like
-any stop (I2): the pair sees what a spoken stop does, then presses Resume. A stop heard over
-our own voice halts but never confirms the check (it may be our echo).
+The page says, in each message's flags, when it was speaking a cue: a voice onset then is
+our own voice, not the receiver's, and does not pause, unless it is clearly louder than our
+echo (double talk, `audio.own_voice`: the echo's level is learned where a voice changes
+nothing, `learns_echo`); words heard then count only if they are a stop word. A cue that
+itself says "stop" is erased (not listened to) only where a stop would change nothing the
+pair relies on (`own_stop_erased`: set-up before the hands go on, halted, ended); in a
+pause, the movement and a hands-on set-up step a stop is heard even over our own voice, and
+the engine says no stop word there (tests/property/test_own_stop_word_props.py), so its echo
+has nothing to halt. During set-up the page may run the microphone check: a "stop" heard
+then confirms the check and halts like any stop (I2): the pair sees what a spoken stop does,
+then presses Resume. A stop heard over our own voice halts but never confirms the check (it
+may be our echo).
 
 Once the check has passed the pair may count on a spoken stop (during the movement nobody
 has a free hand), so the stream watches that sound keeps coming: when no audio arrives for
@@ -52,15 +54,15 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-import numpy as np
-
+from backbuddy.audio.config import load as load_audio_config
 from backbuddy.audio.errors import ListeningUnavailable
 from backbuddy.audio.heard import AudioEvent, Heard, PopHeard, Utterance, VoiceOnset
+from backbuddy.audio.own_voice import OwnVoice
 from backbuddy.domain import events as ev
-from backbuddy.domain import rules
 from backbuddy.domain.errors import StoreError, TransitionNotAllowed
+from backbuddy.domain.rules import learns_echo, own_stop_erased
 from backbuddy.domain.state import SessionState
-from backbuddy.services.listen import Listener, to_events
+from backbuddy.services.listen import Listener, hear_over_own_voice, to_events
 from backbuddy.web import schemas
 from backbuddy.web.audio_in import (
     AUDIO_AHEAD_S,
@@ -78,8 +80,6 @@ from backbuddy.web.live import LiveSession
 
 log = logging.getLogger(__name__)
 
-#: After the page stops speaking, its voice still rings in the room this long (s).
-ECHO_TAIL_S = 0.3
 #: The same non-fatal audio error is said at most once per this many seconds.
 TELL_EVERY_S = 5.0
 #: Listening is lost when no audio has arrived for this long (the page sends every 32 ms).
@@ -112,7 +112,7 @@ class AudioStream:
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="audio")
         self._backlog = 0.0  # seconds of audio waiting for the audio thread
         self._waiting: deque[float] = deque()  # when each waiting chunk arrived (monotonic)
-        self._quiet: list[tuple[float, float]] = []  # audio spans the page was speaking
+        self.own = OwnVoice(load_audio_config().own_voice)  # when the page spoke; its echo's level
         self._told: dict[str, float] = {}
         self._heard: asyncio.Queue[AudioEvent | None] = asyncio.Queue()
         self._deliverer: asyncio.Task[None] | None = None
@@ -150,7 +150,10 @@ class AudioStream:
             self._deliverer = loop.create_task(self._deliver_all())
         self._backlog += chunk.seconds
         self._waiting.append(now)
-        self._worker.submit(self._hear, chunk, loop)
+        # Our echo's level is learned where a voice changes nothing, judged as the sound
+        # arrives (the audio thread may hear it after the state has moved on).
+        learn = learns_echo(self.live.runner.state) and not chunk.flags & CHECKING
+        self._worker.submit(self._hear, chunk, learn, loop)
 
     def dropped(self, why: str) -> None:
         """Audio was dropped: a stop inside it is lost, so a session that listens stops
@@ -289,9 +292,9 @@ class AudioStream:
 
     # ── on the audio thread ──────────────────────────────────────────────────
 
-    def _hear(self, chunk: AudioChunk, loop: asyncio.AbstractEventLoop) -> None:
+    def _hear(self, chunk: AudioChunk, learn: bool, loop: asyncio.AbstractEventLoop) -> None:
         try:
-            self._hear_chunk(chunk, loop)
+            self._hear_chunk(chunk, learn, loop)
         except ListeningUnavailable as err:
             self._failed(loop, str(err))
         except Exception as err:  # noqa: BLE001 - a broken listener must show, not kill the socket
@@ -305,29 +308,28 @@ class AudioStream:
         if self._waiting:
             self._waiting.popleft()
 
-    def _hear_chunk(self, chunk: AudioChunk, loop: asyncio.AbstractEventLoop) -> None:
+    def _hear_chunk(self, chunk: AudioChunk, learn: bool, loop: asyncio.AbstractEventLoop) -> None:
         if self.listener is None:
             self.listener = self.ears.listener()
             self.ears.prepare()
         listener = self.listener
-        start = listener.t
-        samples = chunk.samples
-        if chunk.flags & SPEAKING_STOP_WORD and own_stop_erased(self.live.runner.state):
-            samples = np.zeros_like(samples)  # our own "say stop" must not stop anything
-        if chunk.flags & (SPEAKING | SPEAKING_STOP_WORD):
-            self._mark_quiet(start, start + chunk.seconds)
-        for item in listener.push(samples):
-            if isinstance(item, VoiceOnset):
-                if not self._echo(item.onset):
-                    self._put(loop, item)
-            elif isinstance(item, Utterance):
-                echo = self._echo(item.start)
+        state = self.live.runner.state
+        speaking = bool(chunk.flags & (SPEAKING | SPEAKING_STOP_WORD))
+        for item, echo in hear_over_own_voice(
+            listener,
+            self.own,
+            chunk.samples,
+            speaking=speaking,
+            learn=learn,
+            erase=bool(chunk.flags & SPEAKING_STOP_WORD) and own_stop_erased(state),
+        ):
+            if isinstance(item, Utterance):
                 future = self.ears.recognise(listener, item, listener.clip(item))
                 future.add_done_callback(partial(self._words_done, loop, echo))
-            elif isinstance(item, PopHeard):  # (SpeechSoFar: this listener never looks early)
-                # Inside the page's own speech a click may be its sound: still a pop (a real
-                # one must not be lost, I6), said and stored as uncertain.
-                self._put(loop, replace(item, during_speech=self._echo(item.at)))
+            elif isinstance(item, VoiceOnset | PopHeard):  # (SpeechSoFar: never looks early)
+                # A click inside our own speech may be our sound: still a pop (a real one must
+                # not be lost, I6), said and stored as uncertain (`during_speech`).
+                self._put(loop, item)
 
     def _words_done(
         self, loop: asyncio.AbstractEventLoop, echo: bool, future: Future[Heard | None]
@@ -343,37 +345,12 @@ class AudioStream:
         elif heard is not None and (not echo or heard.meaning == "stop"):
             self._put(loop, replace(heard, during_speech=echo))
 
-    def _mark_quiet(self, start: float, end: float) -> None:
-        if self._quiet and start - self._quiet[-1][1] < 0.05:
-            self._quiet[-1] = (self._quiet[-1][0], end)
-        else:
-            self._quiet.append((start, end))
-        self._quiet = [q for q in self._quiet if q[1] > end - 10.0]
-
-    def _echo(self, at: float) -> bool:
-        """The page was speaking at audio time `at` (or its voice was still ringing)."""
-        return any(a <= at <= b + ECHO_TAIL_S for a, b in self._quiet)
-
 
 def can_check(state: SessionState) -> bool:
     """Where the microphone check may pass: set-up before the first attempt, or any pause or
     halt (nothing moves). After listening was lost, or a page reloaded, the same check in a
     pause confirms listening again, so the gap watch guards the rest of the session."""
     return (in_setup(state) and state.attempts == 0) or state.mode in ("paused", "halted")
-
-
-def own_stop_erased(state: SessionState) -> bool:
-    """Where the page's own spoken stop word is erased from its microphone (flag 2): where a
-    stop heard would change nothing the pair relies on. In set-up before the assistant's
-    hands are on nothing touches the receiver (the opening lines say "say stop", and must not
-    halt or pass the check); halted or ended, a stop is already in force (our "Stop." must not
-    answer itself). Everywhere else (a pause, the movement, a hands-on set-up step) the
-    receiver's stop said over our sentence must be heard (red team, session 14: a "stop" over
-    "Say 'stop' to stop…" in a pause was erased, and Resume went on), so nothing is erased
-    there, and the engine says no stop word there for our echo to be heard as one."""
-    if state.mode in ("idle", "halted", "ended"):
-        return True
-    return state.mode == "setup" and not rules.hands_on(state)
 
 
 def in_setup(state: SessionState) -> bool:
