@@ -364,7 +364,17 @@ class SqlStore(HistoryQueries):
         if self._journal is not None:
             self._journal.path.unlink(missing_ok=True)
             self._journal.torn_path.unlink(missing_ok=True)
+            self._journal.seen_path.unlink(missing_ok=True)
         return gone
+
+    def set_aside(self) -> list[str]:
+        """What the home page says of each journal line cut off by a crash, until read."""
+        return [] if self._journal is None else [a.notice() for a in self._journal.set_aside()]
+
+    def set_aside_read(self) -> None:
+        """The lines set aside so far have been read on the home page: not said again."""
+        if self._journal is not None:
+            self._journal.mark_seen()
 
     def _kept(self) -> list[tuple[int, StoredStep]]:
         return [] if self._journal is None else list(steps_of(self._journal.entries()))
