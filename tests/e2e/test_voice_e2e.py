@@ -14,15 +14,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from audio_clips import clip
 from paced import quick_breath_in
 from playwright.sync_api import Browser, Page, Playwright, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from backbuddy.adapters.audio_files import write_wav
+from backbuddy.audio.config import load as load_audio_config
 from backbuddy.audio.samples import RATE
+from backbuddy.audio.words import meaning
 
-from .conftest import BROWSER_ARGS, CHROMIUM, Server, shot, start_server
+from .conftest import BROWSER_ARGS, CHROMIUM, ROOT, Server, modules_alone, shot, start_server
 from .flows import into_the_movement_listening, start_session
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -220,3 +223,53 @@ def test_a_microphone_that_ends_mid_movement_pauses_it_and_says_so(mic_page, lis
     expect(page.locator("#session")).to_have_attribute("data-mode", "paused", timeout=10_000)
     expect(page.locator("#captions li.pause").first).to_contain_text("microphone went silent")
     shot(page, "voice-microphone-lost")
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [t for v in node.values() for t in _strings(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in _strings(v)]
+    return []
+
+
+def test_the_page_flags_a_stop_word_exactly_where_the_server_would_hear_one(
+    browser: Browser,
+) -> None:
+    """The page marks the cue it is speaking as saying a stop word (flag 2: its echo may be
+    erased) with the server's own list and the server's rule (`audio.words.meaning`): every
+    sentence of the techniques and the audio data, and the edge cases, judged alike."""
+    data = ROOT / "src" / "backbuddy" / "data"
+    files = [data / "audio.yaml", *sorted((data / "techniques").glob("*.yaml"))]
+    said = [t for f in files for t in _strings(yaml.safe_load(f.read_text(encoding="utf-8")))]
+    edges = [
+        "Stopped.",
+        "STOP!",
+        "top, shop, stomp",
+        "Owen",
+        "ow!",
+        "it hurts",
+        "don’t stop",
+        "painfully",
+        "stop-start",
+        "go on",
+        "it hurt",
+        "stopping now",
+        "",
+    ]
+    words = load_audio_config().words
+    with modules_alone(browser, "http://voice.test") as page:
+        flagged = page.evaluate(
+            """async ([texts, stop]) => {
+                const { saysStopWord } = await import("/voice_out.js");
+                return texts.map((t) => saysStopWord(t, stop));
+            }""",
+            [said + edges, list(words.stop)],
+        )
+    server = [meaning(t, words) == "stop" for t in said + edges]
+    assert sum(server) >= 5  # the corpus holds stop words to agree on
+    assert flagged == server, [
+        t for t, a, b in zip(said + edges, flagged, server, strict=False) if a != b
+    ]

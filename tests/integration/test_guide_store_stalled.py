@@ -5,7 +5,8 @@ terminal guide called the store on its own thread, so another program holding th
 file's write lock froze it mid-movement for the busy timeout (10 s) with no halt: a STOP
 pressed then reached nobody. Now the guide calls the store on a worker thread and stops
 at the bound (`services.store_wait.StoreWorker`). A second connection really holds the
-file's write lock here; the guide really runs on a pseudo-terminal.
+file's write lock here (on PostgreSQL: an exclusive lock on the events table, as another
+program's open transaction would); the guide really runs on a pseudo-terminal.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
+import sqlalchemy as sa
 import yaml
 from session_strategies import NOW, start
 from tests.support.terminal import ANSI, CLEAR, Terminal
@@ -46,15 +49,32 @@ def _locked(path: Path) -> Iterator[sqlite3.Connection]:
         other.close()
 
 
+@contextmanager
+def _held(url: str) -> Iterator[None]:
+    """Another program holding the store's writes (readers still read): the SQLite file's
+    write lock, or PostgreSQL's events table locked by another connection's transaction."""
+    plain = sa.make_url(url).set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(plain) as other:
+        other.execute("LOCK TABLE events IN EXCLUSIVE MODE")  # inserts wait; selects do not
+        try:
+            yield
+        finally:
+            other.rollback()
+
+
+def _holding(url: str) -> AbstractContextManager[object]:
+    path = sa.make_url(url).database
+    return _locked(Path(str(path))) if url.startswith("sqlite") else _held(url)
+
+
 def _flat(text: str) -> str:
     """The screen's words in one line: no colours, borders or line breaks."""
     return re.sub(r"[\s│╭╮╰╯─]+", " ", ANSI.sub("", text))
 
 
-def _screened(path: Path) -> str:
+def _screened(db: str) -> str:
     """A store whose receiver answered the screening clear just now, by URL (in this
     process: `backbuddy screen` in its own would cost seconds of start-up)."""
-    db = f"sqlite:///{path}"
     with SqlStore(db) as store:
         answers = yaml.safe_load(CLEAR.read_text())
         take_screening(store, "seated_hug_extension", answers, datetime.now(UTC))
@@ -65,7 +85,21 @@ def test_a_stop_held_by_a_locked_file_stops_the_terminal_guide_at_the_bound(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "live.sqlite3"
-    db = _screened(path)
+    _guide_stopped_at_the_bound(_screened(f"sqlite:///{path}"))
+    assert not (tmp_path / "live.sqlite3.unstored").exists()  # nothing left unstored
+    with sqlite3.connect(str(path)) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.postgres
+def test_a_stop_held_by_a_locked_table_stops_the_terminal_guide_at_the_bound_on_postgres(
+    pg_url: str,
+) -> None:
+    """The same bound on PostgreSQL, where a held write waited for `lock_timeout` (10 s)."""
+    _guide_stopped_at_the_bound(_screened(pg_url))
+
+
+def _guide_stopped_at_the_bound(db: str) -> None:
     term = Terminal("guide", "seated_hug_extension", "--no-voice", "--db", db)
     try:
         term.expect("Set-up: Receiver sits and crosses the arms")
@@ -73,7 +107,7 @@ def test_a_stop_held_by_a_locked_file_stops_the_terminal_guide_at_the_bound(
         term.expect("Set-up: Assistant steps in behind")
         term.send("\r")
         term.expect("BREATHE IN")  # moving, the hands on
-        with _locked(path):
+        with _holding(db):
             term.send(" ")  # STOP: its write waits for the lock
             term.expect("STOPPED. Stop and release gently")
             # Said while the other program still holds the file (before: nothing for the
@@ -94,9 +128,6 @@ def test_a_stop_held_by_a_locked_file_stops_the_terminal_guide_at_the_bound(
         assert "could not record the session" in record.end_reason
         paced = [c for _, c in store.cues(record.id) if c.kind == "pace"]
         assert paced  # the attempt really was under way
-    assert not (tmp_path / "live.sqlite3.unstored").exists()  # nothing left unstored
-    with sqlite3.connect(str(path)) as raw:
-        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
 def _moving_runner(store: SqlStore) -> SessionRunner:
@@ -113,15 +144,15 @@ def _moving_runner(store: SqlStore) -> SessionRunner:
 
 
 def test_the_worker_stops_a_moving_session_at_the_bound_and_its_write_lands_later(
-    tmp_path: Path,
+    db_url: str,
 ) -> None:
-    path = tmp_path / "backbuddy.sqlite3"
-    with SqlStore(f"sqlite:///{path}") as store:
+    """On a SQLite file and on PostgreSQL (`db_url`)."""
+    with SqlStore(db_url) as store:
         runner = _moving_runner(store)
-        worker = StoreWorker(lambda: moving(runner.state), str(path))
+        worker = StoreWorker(lambda: moving(runner.state), store.where)
         stop = ev.Stop(runner.last_event_t + 1.0, source="key")
         now = NOW + timedelta(seconds=stop.t)
-        with _locked(path):
+        with _holding(db_url):
             said = time.monotonic()
             with pytest.raises(StoreError, match="within 1 s while the hands were on"):
                 worker.call(lambda: runner.handle(stop, now))

@@ -106,7 +106,7 @@ def test_the_group_commit_stores_what_core_stores_byte_for_byte(db_url: str) -> 
     """The group commit's lean insert (`sql_rows`: issue 15) writes the same SQL values as
     SQLAlchemy Core's insert: JSON text, times, floats and words outside ASCII alike."""
     from backbuddy.adapters import sql_schema as schema
-    from backbuddy.adapters.sql_store import _cue_rows, _event_row
+    from backbuddy.adapters.sql_rows import cue_rows, event_row
 
     steps = [
         StoredStep(0, ev.Pose(0.1, True, True, 1.25, 3.5, False, ("arms_crossed",))),
@@ -120,9 +120,9 @@ def test_the_group_commit_stores_what_core_stores_byte_for_byte(db_url: str) -> 
         with store._transaction("write both ways") as conn:
             store._event_rows.insert(conn, event_values)
             store._cue_rows.insert(conn, cue_values)
-            events = [{**_event_row(core, s.seq, s.event), "recorded_at": NOW} for s in steps]
+            events = [{**event_row(core, s.seq, s.event), "recorded_at": NOW} for s in steps]
             conn.execute(schema.events.insert(), events)
-            cues = [row for s in steps for row in _cue_rows(core, s.seq, s.cues)]
+            cues = [row for s in steps for row in cue_rows(core, s.seq, s.cues)]
             conn.execute(schema.cues.insert(), cues)
         text = "TEXT" if store._engine.dialect.name == "sqlite" else "text"
         with store._engine.connect() as conn:
@@ -147,7 +147,7 @@ def test_the_group_commit_stores_what_core_stores_byte_for_byte(db_url: str) -> 
 
 
 def _values(sid: int, steps: list[StoredStep]) -> tuple[list[Any], list[Any]]:
-    from backbuddy.adapters.sql_store import _cue_values, _event_values
+    from backbuddy.adapters.sql_rows import cue_values, event_values
 
-    events = [_event_values(sid, s.seq, s.event, NOW) for s in steps]
-    return events, [v for s in steps for v in _cue_values(sid, s.seq, s.cues)]
+    events = [event_values(sid, s.seq, s.event, NOW) for s in steps]
+    return events, [v for s in steps for v in cue_values(sid, s.seq, s.cues)]

@@ -22,7 +22,9 @@ kept: they are read as always, and under the file lock (`replaying` at open, or 
 `append`) the torn bytes are moved to `<journal>.torn` (fsynced before the journal is cut
 back) with a warning on the log, so nothing is dropped unseen. A line cut off that still
 reads as a whole kept write (only its newline lost) is kept. Any other damage — a broken
-line that is not the last, a whole line that is not a kept write — still refuses.
+line that is not the last, a whole line that is not a kept write — still refuses. A line
+set aside is also said on the web home page (`set_aside`) until someone marks it read
+(`mark_seen`: how far into `<journal>.torn` has been read, in `<journal>.torn.seen`).
 """
 
 from __future__ import annotations
@@ -69,6 +71,24 @@ class Unstored:
     finish: Finish | None = None
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """A last line cut off by a crash, set aside in `where`: that write was never finished."""
+
+    session_id: int | None
+    where: Path
+
+    def notice(self) -> str:
+        """What the home page says of it (never a diagnosis: who to tell)."""
+        whose = f"session {self.session_id}" if self.session_id is not None else "a session"
+        return (
+            f"backbuddy stopped while keeping a record of {whose} that the database had not "
+            f"taken: that record was never finished, and what was written of it is set aside "
+            f"in {self.where}. If a symptom was felt in {whose}, tell a physiotherapist, "
+            "chiropractor or doctor before the next session."
+        )
+
+
 class Journal:
     """An append-only, fsynced file of `Unstored` writes."""
 
@@ -79,6 +99,44 @@ class Journal:
     def torn_path(self) -> Path:
         """Where the bytes of a last line cut off by a crash are set aside."""
         return self.path.with_name(self.path.name + ".torn")
+
+    @property
+    def seen_path(self) -> Path:
+        """How many bytes of `torn_path` have been read on the home page (`mark_seen`)."""
+        return self.path.with_name(self.path.name + ".torn.seen")
+
+    def set_aside(self) -> list[SetAside]:
+        """The lines set aside not yet marked read, oldest first. A file of them that cannot
+        be read is still said (one entry naming no session), never passed over."""
+        try:
+            torn = self.torn_path.read_bytes()
+        except FileNotFoundError:
+            return []
+        except OSError:
+            return [SetAside(None, self.torn_path)]
+        try:
+            seen = int(self.seen_path.read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            seen = 0
+        lines = torn[seen if 0 <= seen <= len(torn) else 0 :].split(b"\n")
+        return [SetAside(_session_id(line), self.torn_path) for line in lines if line]
+
+    def mark_seen(self) -> None:
+        """Every line set aside so far has been read (the home page's button): not said again.
+        Written whole (a temporary file renamed) or JournalError."""
+        try:
+            size = self.torn_path.stat().st_size
+            part = self.seen_path.with_name(self.seen_path.name + ".part")
+            part.write_text(str(size), encoding="ascii")
+            part.chmod(0o600)
+            os.replace(part, self.seen_path)
+        except FileNotFoundError:
+            return
+        except OSError as err:
+            raise JournalError(
+                f"{self.seen_path}: cannot note that the lines set aside were read "
+                f"({err.strerror or err})"
+            ) from err
 
     def append(self, write: Unstored) -> None:
         """Put `write` on disk (fsynced) or raise JournalError; a line only partly written
@@ -234,8 +292,14 @@ def _whole(tail: bytes) -> Unstored | None:
 
 def _session_of(torn: bytes) -> str:
     """ ", a write of session N" when the torn line got that far."""
+    session_id = _session_id(torn)
+    return f", a write of session {session_id}" if session_id is not None else ""
+
+
+def _session_id(torn: bytes) -> int | None:
+    """The session a torn line was a write of, when it got that far."""
     began = _SESSION.match(torn)
-    return f", a write of session {int(began[1])}" if began else ""
+    return int(began[1]) if began else None
 
 
 _SESSION = re.compile(rb'\{"v":\d+,"session_id":(\d+),')

@@ -28,7 +28,8 @@ import sqlalchemy as sa
 from backbuddy.adapters import sql_migrate
 from backbuddy.adapters.sql_errors import explain, where
 from backbuddy.adapters.sql_group import GroupCommit
-from backbuddy.adapters.sql_store import SqlStore, journal_for
+from backbuddy.adapters.sql_kept import journal_for
+from backbuddy.adapters.sql_store import SqlStore
 from backbuddy.domain.errors import StoreError
 from backbuddy.domain.escalation import Notice
 from backbuddy.domain.ports import StoredStep

@@ -11,14 +11,23 @@ same columns' own bind processing (JSON text, UTC datetimes), and the driver's
 `executemany` runs it through `Connection.exec_driver_sql`: the same SQL text and the
 same values as Core's, so what is stored is the same byte for byte, and the
 transaction, its events and its errors stay SQLAlchemy's.
+
+Also here: a stored step as the rows of `events` and `cues` (as dicts for Core, as tuples
+in the columns' order for `Rows`), the one place that shape is written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+
+from backbuddy.domain import cues as cue_codec
+from backbuddy.domain import events as event_codec
+from backbuddy.domain.cues import Cue
+from backbuddy.domain.events import Event
 
 
 class Rows:
@@ -53,3 +62,46 @@ class Rows:
             order = self._order
             params = [tuple(row[i] for i in order) for row in done]
         conn.exec_driver_sql(self.sql, params)
+
+
+#: The columns the group commit writes (`event_values`, `cue_values`), in their order.
+EVENT_COLUMNS = ("session_id", "seq", "t", "kind", "payload", "recorded_at")
+CUE_COLUMNS = ("session_id", "seq", "idx", "t", "kind", "payload")
+
+
+def event_values(session_id: int, seq: int, event: Event, now: datetime) -> tuple[Any, ...]:
+    """`event_row` as a tuple in `EVENT_COLUMNS` order; `now`: when the batch is written."""
+    return (session_id, seq, event.t, event.kind, event_codec.to_dict(event), now)
+
+
+def cue_values(session_id: int, seq: int, cues: Sequence[Cue]) -> list[tuple[Any, ...]]:
+    """`cue_rows` as tuples in `CUE_COLUMNS` order."""
+    return [
+        (session_id, seq, idx, cue.t, cue.kind, cue_codec.to_dict(cue))
+        for idx, cue in enumerate(cues)
+    ]
+
+
+def event_row(session_id: int, seq: int, event: Event) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "seq": seq,
+        "t": event.t,
+        "kind": event.kind,
+        "payload": event_codec.to_dict(event),
+        "recorded_at": datetime.now(UTC),
+    }
+
+
+def cue_rows(session_id: int, seq: int, cues: Sequence[Cue]) -> list[dict[str, Any]]:
+    return [
+        {
+            "session_id": session_id,
+            "seq": seq,
+            "idx": idx,
+            "t": cue.t,
+            "kind": cue.kind,
+            "payload": cue_codec.to_dict(cue),
+        }
+        for idx, cue in enumerate(cues)
+    ]

@@ -7,7 +7,8 @@ settings: see `sql_engine`). `append_steps` writes events with the cues they
 caused in one transaction: one commit per step, or per group of steps. Every
 database failure becomes a StoreError that names the file and what to do; a wrong
 argument (a naive datetime) is a ValueError, a programming mistake rather than a
-user's problem.
+user's problem. The journal of writes the database refused is `sql_kept`'s; a stored
+step's rows are `sql_rows`'s; the history side is `sql_history`'s.
 """
 
 from __future__ import annotations
@@ -32,12 +33,21 @@ from backbuddy.adapters.sql_history import (
     reason_from_json,
     reason_to_json,
 )
-from backbuddy.adapters.sql_journal import Finish, Journal, Unstored, steps_of
-from backbuddy.adapters.sql_rows import Rows
+from backbuddy.adapters.sql_journal import Finish, Unstored
+from backbuddy.adapters.sql_kept import KeptWrites, journal_for
+from backbuddy.adapters.sql_rows import (
+    CUE_COLUMNS,
+    EVENT_COLUMNS,
+    Rows,
+    cue_rows,
+    cue_values,
+    event_row,
+    event_values,
+)
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as event_codec
 from backbuddy.domain.cues import Cue
-from backbuddy.domain.errors import JournalError, StoreError
+from backbuddy.domain.errors import StoreError
 from backbuddy.domain.events import Event
 from backbuddy.domain.ports import Forgotten, SessionEnd, SessionRecord, StoredStep
 from backbuddy.domain.screening import ScreeningResult
@@ -49,7 +59,7 @@ OTHER_HOST_STALE = timedelta(hours=12)
 START_LOCK = 20261127
 
 
-class SqlStore(HistoryQueries):
+class SqlStore(KeptWrites, HistoryQueries):
     """`domain.ports.SessionStore` over any SQLAlchemy URL; opening it migrates the schema."""
 
     def __init__(self, url: str, *, journal: Path | None = None, busy_s: float = BUSY_S) -> None:
@@ -85,24 +95,6 @@ class SqlStore(HistoryQueries):
             self._engine.dispose()
             raise
         self.replay()
-
-    def replay(self) -> bool:
-        """Store the writes the journal kept, skipping any step already stored; True when
-        the journal is empty after. A database that still refuses leaves them kept (reads
-        include them); a journal that cannot be read raises JournalError."""
-        if self._journal is None:
-            return True
-        try:
-            with self._journal.replaying() as kept:
-                if kept:
-                    with self._transaction("store the events kept while it failed") as conn:
-                        for write in kept:
-                            _replay(conn, write)
-        except JournalError:
-            raise
-        except StoreError:
-            return False
-        return True
 
     def _migrate(self) -> None:
         """Create or upgrade the schema; one process at a time, all or nothing."""
@@ -203,10 +195,10 @@ class SqlStore(HistoryQueries):
         kept = [Unstored(session_id, (StoredStep(seq, event),))]
         action = f"store event {seq} of session {session_id}"
         with self._keeping(kept), self._transaction(action) as conn:
-            conn.execute(schema.events.insert(), [_event_row(session_id, seq, event)])
+            conn.execute(schema.events.insert(), [event_row(session_id, seq, event)])
 
     def append_cues(self, session_id: int, seq: int, cues: Sequence[Cue]) -> None:
-        rows = _cue_rows(session_id, seq, cues)
+        rows = cue_rows(session_id, seq, cues)
         if not rows:
             return
         with self._transaction(f"store the cues of event {seq} of session {session_id}") as conn:
@@ -220,12 +212,12 @@ class SqlStore(HistoryQueries):
 
     def _write_steps(self, batch: Sequence[tuple[int, Sequence[StoredStep]]]) -> None:
         now = datetime.now(UTC)
-        events = [_event_values(sid, s.seq, s.event, now) for sid, steps in batch for s in steps]
+        events = [event_values(sid, s.seq, s.event, now) for sid, steps in batch for s in steps]
         cues = [
             values
             for sid, steps in batch
             for s in steps
-            for values in _cue_values(sid, s.seq, s.cues)
+            for values in cue_values(sid, s.seq, s.cues)
         ]
         kept = [Unstored(sid, tuple(steps)) for sid, steps in batch]
         with self._keeping(kept), self._transaction(_what(batch)) as conn:
@@ -253,8 +245,8 @@ class SqlStore(HistoryQueries):
             "attempts": attempts,
             "end_reason": end_reason,
         }
-        events = [_event_row(session_id, s.seq, s.event) for s in steps]
-        cues = [row for s in steps for row in _cue_rows(session_id, s.seq, s.cues)]
+        events = [event_row(session_id, s.seq, s.event) for s in steps]
+        cues = [row for s in steps for row in cue_rows(session_id, s.seq, s.cues)]
         end = Finish(status, ended_at, attempts, end_reason)
         with (
             self._keeping([Unstored(session_id, tuple(steps), end)]),
@@ -364,28 +356,8 @@ class SqlStore(HistoryQueries):
         if self._journal is not None:
             self._journal.path.unlink(missing_ok=True)
             self._journal.torn_path.unlink(missing_ok=True)
+            self._journal.seen_path.unlink(missing_ok=True)
         return gone
-
-    def _kept(self) -> list[tuple[int, StoredStep]]:
-        return [] if self._journal is None else list(steps_of(self._journal.entries()))
-
-    @contextmanager
-    def _keeping(self, writes: Sequence[Unstored]) -> Iterator[None]:
-        """Run a write; if the database fails it, keep `writes` in the journal first."""
-        try:
-            yield
-        except StoreError as err:
-            if not _refused(err.__cause__) or self._journal is None:
-                raise  # a mistake (a wrong session id, a step stored twice), or nowhere to keep
-            for write in writes:
-                try:
-                    self._journal.append(write)
-                except JournalError as lost:
-                    raise JournalError(f"{err} and {lost}") from err
-            raise StoreError(
-                f"{err}; what it carried is kept in {self._journal.path} and stored when "
-                "the database takes it"
-            ) from err
 
     @contextmanager
     def _transaction(self, action: str, *, write: bool = True) -> Iterator[sa.Connection]:
@@ -406,58 +378,6 @@ class SqlStore(HistoryQueries):
             raise explain(err, action, self.where) from err
 
 
-def journal_for(url: str, given: Path | None) -> Journal | None:
-    """The journal of refused writes: `given`, else beside a SQLite file (`<file>.unstored`);
-    None for a store in memory (it is gone with the process anyway)."""
-    if given is not None:
-        return Journal(given)
-    try:
-        parsed = sa.make_url(url)
-    except sa.exc.ArgumentError:
-        return None  # not a URL: opening the engine says so
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    path = Path(str(parsed.database)).expanduser()
-    return Journal(path.with_name(path.name + ".unstored"))
-
-
-def _replay(conn: sa.Connection, write: Unstored) -> None:
-    """One kept write into the database: the steps not stored yet, and the end if the
-    session has none yet (a crash since marked it interrupted: the kept end is the truth)."""
-    sid = write.session_id
-    sessions, events = schema.sessions.c, schema.events.c
-    if conn.execute(sa.select(sessions.id).where(sessions.id == sid)).first() is None:
-        return  # forgotten since
-    have = set(conn.execute(sa.select(events.seq).where(events.session_id == sid)).scalars())
-    steps = [s for s in write.steps if s.seq not in have]
-    if steps:
-        conn.execute(schema.events.insert(), [_event_row(sid, s.seq, s.event) for s in steps])
-        cues = [row for s in steps for row in _cue_rows(sid, s.seq, s.cues)]
-        if cues:
-            conn.execute(schema.cues.insert(), cues)
-    end = write.finish
-    if end is not None:
-        values = {
-            "status": end.status,
-            "ended_at": end.ended_at,
-            "attempts": end.attempts,
-            "end_reason": end.end_reason,
-        }
-        conn.execute(
-            schema.sessions.update()
-            .where(sessions.id == sid, sessions.status.in_(["running", "interrupted"]))
-            .values(values)
-        )
-
-
-def _refused(cause: BaseException | None) -> bool:
-    """The database (or its disk, or its server) could not take a write it would take
-    later: not a write it refuses for what it is (a constraint, a wrong argument)."""
-    if isinstance(cause, sa.exc.IntegrityError | sa.exc.ProgrammingError | sa.exc.DataError):
-        return False
-    return isinstance(cause, sa.exc.SQLAlchemyError | OSError)
-
-
 def _what(batch: Sequence[tuple[int, Sequence[StoredStep]]]) -> str:
     """What a step write was doing, for its error: "store event 4–9 of session 2"."""
     if len(batch) > 1:
@@ -465,49 +385,6 @@ def _what(batch: Sequence[tuple[int, Sequence[StoredStep]]]) -> str:
     sid, steps = batch[0]
     span = f"{steps[0].seq}" if len(steps) == 1 else f"{steps[0].seq}–{steps[-1].seq}"
     return f"store event {span} of session {sid}"
-
-
-#: The columns the group commit writes (`_event_values`, `_cue_values`), in their order.
-EVENT_COLUMNS = ("session_id", "seq", "t", "kind", "payload", "recorded_at")
-CUE_COLUMNS = ("session_id", "seq", "idx", "t", "kind", "payload")
-
-
-def _event_values(session_id: int, seq: int, event: Event, now: datetime) -> tuple[Any, ...]:
-    """`_event_row` as a tuple in `EVENT_COLUMNS` order; `now`: when the batch is written."""
-    return (session_id, seq, event.t, event.kind, event_codec.to_dict(event), now)
-
-
-def _cue_values(session_id: int, seq: int, cues: Sequence[Cue]) -> list[tuple[Any, ...]]:
-    """`_cue_rows` as tuples in `CUE_COLUMNS` order."""
-    return [
-        (session_id, seq, idx, cue.t, cue.kind, cue_codec.to_dict(cue))
-        for idx, cue in enumerate(cues)
-    ]
-
-
-def _event_row(session_id: int, seq: int, event: Event) -> dict[str, Any]:
-    return {
-        "session_id": session_id,
-        "seq": seq,
-        "t": event.t,
-        "kind": event.kind,
-        "payload": event_codec.to_dict(event),
-        "recorded_at": datetime.now(UTC),
-    }
-
-
-def _cue_rows(session_id: int, seq: int, cues: Sequence[Cue]) -> list[dict[str, Any]]:
-    return [
-        {
-            "session_id": session_id,
-            "seq": seq,
-            "idx": idx,
-            "t": cue.t,
-            "kind": cue.kind,
-            "payload": cue_codec.to_dict(cue),
-        }
-        for idx, cue in enumerate(cues)
-    ]
 
 
 def _abandoned(owner: str | None, started_at: datetime, at: datetime) -> bool:

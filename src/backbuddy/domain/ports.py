@@ -171,6 +171,15 @@ class HistoryStore(SessionStore, Protocol):
         """Delete every stored record; refuse while a live process runs a session."""
         ...
 
+    def set_aside(self) -> list[str]:
+        """A notice for each kept write a crash cut off mid-line (it may have held a symptom),
+        not yet marked read; said on the home page."""
+        ...
+
+    def set_aside_read(self) -> None:
+        """Those notices have been read: not said again."""
+        ...
+
 
 class CueSink(Protocol):
     """Where cues go: a terminal, a web page, a speech engine, a test list."""

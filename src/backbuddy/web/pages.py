@@ -90,6 +90,7 @@ def _home(
         "recent": sorted(recent, key=lambda s: s.started_at, reverse=True)[:5],
         "notices": current_notices(store, at),
         "interrupted": request.app.state.interrupted_at_start,
+        "set_aside": store.set_aside(),
         "blocks": blocks,
         "waiting": waiting,
         "seen_form": _seen_form(waiting, at) if waiting else None,
@@ -118,6 +119,13 @@ def _seen_form(waiting: tuple[Any, ...], at: datetime) -> dict[str, str]:
         "max": today.isoformat(),
         "statement": seen_service.statement(waiting),
     }
+
+
+@router.post("/set-aside/read")
+def set_aside_read(store: StoreDep) -> Response:
+    """The pair has read the notice of a kept write cut off by a crash: it is not said again."""
+    store.set_aside_read()
+    return RedirectResponse("/", status_code=303)
 
 
 @router.post("/seen")

@@ -83,6 +83,9 @@ class Registry:
         #: One look at the store at a time (the watch, and a look right after a symptom).
         self._looking = asyncio.Lock()
         self._tasks: set[asyncio.Task[list[int]]] = set()
+        #: Sessions being ended for a screening now: the form's route and the store's watch
+        #: may both find the same block; the first to find it tells the page, once.
+        self._ending: set[int] = set()
         #: Sessions let go whose interrupted record the store refused (`record_unrecorded`).
         self._unrecorded: list[tuple[LiveSession, str, datetime]] = []
 
@@ -104,7 +107,8 @@ class Registry:
         session, not only at its start): a red flag, or a new caution the session was set up
         without (blood thinners: lighter limits and their message), answered in another tab,
         on the phone, or by another process (`watch_screenings`). Ended, not only halted: a
-        halt can be resumed. The store is read off the event loop. Returns the ids ended."""
+        halt can be resumed. The store is read off the event loop. Each session is told and
+        ended once, whichever caller finds the block first. Returns the ids ended."""
         running = [live for live in self.sessions.values() if not live.over]
         techniques = {live.runner.state.technique.id for live in running}
         if not techniques:
@@ -113,7 +117,7 @@ class Registry:
         ended = []
         for live in running:
             state = live.runner.state
-            if live.over or state.technique.id not in verdicts:
+            if live.over or live.id in self._ending or state.technique.id not in verdicts:
                 continue
             verdict = verdicts[state.technique.id]
             if verdict is None:
@@ -122,8 +126,12 @@ class Registry:
                 code, message = "screening_changed", NARROWED_MESSAGE.format(what=", ".join(new))
             else:
                 continue
-            live.publish(schemas.ErrorOut(code=code, message=message).model_dump())
-            await live.end_for_screening()
+            self._ending.add(live.id)  # claimed before the first await: told once
+            try:
+                live.publish(schemas.ErrorOut(code=code, message=message).model_dump())
+                await live.end_for_screening()
+            finally:
+                self._ending.discard(live.id)  # over now; if not (a refused write), look again
             live.publish_state()
             ended.append(live.id)
         return ended

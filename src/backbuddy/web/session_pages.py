@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from backbuddy.audio.config import load as load_audio_config
 from backbuddy.domain import learn, wording
 from backbuddy.domain import techniques as tech
 from backbuddy.domain.errors import BackbuddyError
@@ -67,6 +68,9 @@ async def live_page(
         "page_people": page_pose.people_available(),
         # The two-person step: a small picture goes to this server now and then (page_roles).
         "roles": roles,
+        # The server's stop words (audio.yaml), the page's only list: it flags its own cue
+        # that says one (`voice_out.saysStopWord`), so the two cannot disagree.
+        "stop_words": list(load_audio_config().words.stop),
     }
     return templates.TemplateResponse(request, "session.html", context)
 

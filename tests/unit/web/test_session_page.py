@@ -3,11 +3,14 @@ at the press), and limits shown as the cautious proposals they are."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 
 import pytest
 from fastapi.testclient import TestClient
 
+from backbuddy.audio.config import load as load_audio_config
 from backbuddy.domain.events import SENSATION_KINDS, SYMPTOMS
 from backbuddy.web import sensations
 from backbuddy.web.app import LIMITS_NOTE
@@ -90,3 +93,12 @@ def test_every_placement_picture_is_served_with_a_title(client: TestClient) -> N
         r = client.get(f"/static/img/camera-{kind.replace('_', '-')}.svg")
         assert r.status_code == 200, kind
         assert "<title" in r.text, kind
+
+
+def test_the_page_flags_its_own_stop_word_from_the_servers_list(client: TestClient) -> None:
+    """One list: the page reads the server's stop words (audio.yaml) from the page, and has
+    none of its own (`voice_out.saysStopWord`; its matching: tests/e2e/test_voice_e2e.py)."""
+    sid = start_session(client)
+    found = re.search(r'data-stop-words="([^"]*)"', client.get(f"/session/{sid}").text)
+    assert found is not None
+    assert json.loads(html.unescape(found.group(1))) == list(load_audio_config().words.stop)

@@ -14,7 +14,11 @@ import { VoiceOut } from "./voice_out.js";
 const root = document.getElementById("session");
 // Spoken cues come with each cues message (the server's voice, or the browser's): the view
 // only shows them.
-const speech = new VoiceOut({ mute: document.getElementById("mute"), volume: document.getElementById("volume") });
+const speech = new VoiceOut({
+  mute: document.getElementById("mute"),
+  volume: document.getElementById("volume"),
+  stopWords: JSON.parse(root.dataset.stopWords),
+});
 const view = new View(root, { say() {}, cancel: () => speech.cancel() });
 const video = document.getElementById("video");
 const overlay = document.getElementById("overlay");

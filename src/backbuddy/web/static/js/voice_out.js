@@ -3,10 +3,31 @@
 // server cannot. Captions never depend on it. Mute and volume are kept on this device.
 // cancel() silences everything at once (a STOP press calls it in its own task).
 
-const STOP_WORDS = /\b(stop|ouch|ow|pain|painful|hurts?)\b/i;
+// Words as the server's `audio.words.tokens` reads them: lower case, letters, an apostrophe
+// inside a word kept ("don't").
+export function tokens(text) {
+  return text.toLowerCase().replaceAll("\u2019", "'").match(/[a-z]+(?:'[a-z]+)?/g) || [];
+}
+
+// Does `text` say one of `stopWords` (the server's list, rendered into the page), as whole
+// words or a phrase's words in a row: the server's `audio.words.meaning` rule, so the flag
+// "our own cue says a stop word" agrees with what the server would hear as a stop.
+export function saysStopWord(text, stopWords) {
+  const words = tokens(text);
+  return stopWords.some((phrase) => {
+    const want = tokens(phrase);
+    for (let i = 0; want.length > 0 && i + want.length <= words.length; i++) {
+      if (want.every((w, k) => words[i + k] === w)) return true;
+    }
+    return false;
+  });
+}
 
 export class VoiceOut {
-  constructor({ mute, volume }) {
+  // stopWords: the server's stop words (`data-stop-words`); none given, no cue is flagged
+  // and the server hears our own stop word as a stop (the safe side).
+  constructor({ mute, volume, stopWords = [] }) {
+    this.stopWords = stopWords;
     this.button = mute;
     this.slider = volume;
     this.synth = "speechSynthesis" in window ? window.speechSynthesis : null;
@@ -45,7 +66,7 @@ export class VoiceOut {
   }
 
   get speakingStopWord() {
-    return this.speaking && STOP_WORDS.test(this.current.text);
+    return this.speaking && saysStopWord(this.current.text, this.stopWords);
   }
 
   // parts: [{ text, url }] in order; urgent (a halt): everything before is dropped first.
