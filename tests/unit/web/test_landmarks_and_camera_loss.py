@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from backbuddy.domain.state import I4_PAUSE_S, POSE_STALE_MIN_S
 from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
 
@@ -117,14 +118,15 @@ def test_camera_going_silent_in_a_movement_phase_pauses_within_half_a_second(
         with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
             to_the_movement(ws, live, frames)
-            last_frame = time.monotonic()
             pause = until(
                 ws, lambda m: m["type"] == "cues" and any(c["kind"] == "pause" for c in m["cues"])
             )
-            waited = time.monotonic() - last_frame
-            reason = next(c["reason"] for c in pause["cues"] if c["kind"] == "pause")
-            assert reason == "camera_lagging"  # the receiver was tracked in the last frame
-            assert waited < 0.5 + 0.2  # I4 bound plus the test's own slack
+            cue = next(c for c in pause["cues"] if c["kind"] == "pause")
+            assert cue["reason"] == "camera_lagging"  # the receiver was tracked in the last frame
+            # Judged on the session's clock (the engine's view), not by when this test thread
+            # got the message: a loaded box delays the delivery, not the decision (session 16).
+            last = live.runner.state.last_pose
+            assert POSE_STALE_MIN_S <= cue["t"] - last.t <= I4_PAUSE_S + 0.2
 
 
 def test_the_state_message_says_what_to_change_about_the_camera_placement(
