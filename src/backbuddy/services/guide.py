@@ -50,11 +50,17 @@ def screening_for(
 
 
 def new_state(
-    limits: tech.Limits, technique: tech.Technique, screening: ScreeningResult
+    limits: tech.Limits,
+    technique: tech.Technique,
+    screening: ScreeningResult,
+    two_people: bool = False,
 ) -> session.SessionState:
     """The session's start state under `limits` (the technique's, as the settings tightened
-    them); several cautions narrow the technique's caution further."""
+    them); several cautions narrow the technique's caution further. `two_people`: a camera
+    watch with the two-person step, which keeps the technique's two-person frame rate."""
     narrowed = session_technique(load_questions(), technique, screening)
+    if two_people:
+        narrowed = tech.with_two_people(narrowed)
     return session.new_session(narrowed, screening, limits)
 
 
