@@ -36,7 +36,9 @@ unsure frames after the event and the first sure frame after it (frames from the
 end; None: unsure to the end). `--save DIR` keeps each run's landmarks, identity flags and
 judgement as a small npz for tests; `--looks DIR` the people each look of the role rule was
 given (`people.choose`'s input, on either path), as `record_looks.py` writes them, for
-tests/unit/motion/test_people_room.py.
+tests/unit/motion/test_people_room.py. `--lone-looks FILE`: instead, MoveNet's people on every
+frame of the `lone` clip once (50 looks, in `record_looks.py`'s format), to replay at any
+look rate.
 """
 
 from __future__ import annotations
@@ -187,6 +189,19 @@ def lone(stride: int = 1) -> Scene:
     )
 
 
+def lone_looks(out: Path) -> None:
+    """MoveNet's people on each frame of the `lone` clip, saved as `LookRecorder.save` does."""
+    from backbuddy.adapters.movenet import PeopleDetector
+    from backbuddy.adapters.video import open_file
+
+    with open_file(LONE) as src:
+        clip = [f.rgb for f in src]
+    recorder = LookRecorder()
+    detector = PeopleDetector()
+    recorder.looks = [detector.detect(rgb) for rgb in clip]
+    recorder.save(out, len(clip))
+
+
 def held(scene: Scene, seconds: float) -> Scene:
     """The scene with its last frame held still `seconds` more (30 frames/s): the receiver
     and the assistant stay put, a passer-by is gone."""
@@ -321,7 +336,11 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--save", type=Path)
     ap.add_argument("--looks", type=Path)
     ap.add_argument("--tail", type=float, default=0.0)
+    ap.add_argument("--lone-looks", type=Path)
     a = ap.parse_args(argv)
+    if a.lone_looks:
+        lone_looks(a.lone_looks)
+        return 0
     for name in a.scenes:
         scene = held(SCENES[name](), a.tail)
         with LookRecorder() as recorder:
