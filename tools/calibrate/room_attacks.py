@@ -14,7 +14,14 @@ the gate accepts), after a 2 s still pre-roll (its first frame, as after a set-u
 * `walker`: the same third person at full size slid across in front of the receiver (someone
   walking between the camera and the pair);
 * `swap`: the clip, then from frame 78 the same clip mirrored: receiver and assistant change
-  sides at once.
+  sides at once;
+* `base`: the clip alone (no event);
+* `lone`: one person, no assistant: `tests/data/pose2sim_cam01.mp4` (the browser tests' fake
+  camera: she leans ~40° forward and back in under a second; MoveNet now and then splits her
+  in two) looped for 10 s, as the fake camera plays it; `lone_fast`: the same loop taking every
+  3rd frame (a loaded server analyses a few frames a second, so her box moves three times as
+  far between frames). Her reference points are MediaPipe's own on the whole frame (still
+  mode): there is no rendered truth for a real clip; a second person stands far behind her.
 
 Every frame goes through the server's two-person step (`ReceiverPose`: real MoveNet, role rule,
 crop, MediaPipe) and `PoseMonitor`, or with `--page` the page stand-in
@@ -23,8 +30,15 @@ skeleton in view (the receiver, the assistant, the third person moved as pasted)
 receiver when nose, shoulder-mid and hip-mid are each within half a trunk length of hers and
 nearer hers than anyone else's (or within 0.15 trunk lengths). Printed per scenario: frames
 acted on (tracked, identity sure), those not on the receiver, and those with the gate open
-(a movement could run); unsure frames during the event. `--save DIR` keeps each run's
-landmarks, identity flags and judgement as a small npz for tests.
+(a movement could run); unsure frames during the event. `--tail S`: the clip's last frame
+held still for S seconds more (the pair stays put after the event), and printed also the
+unsure frames after the event and the first sure frame after it (frames from the event's
+end; None: unsure to the end). `--save DIR` keeps each run's landmarks, identity flags and
+judgement as a small npz for tests; `--looks DIR` the people each look of the role rule was
+given (`people.choose`'s input, on either path), as `record_looks.py` writes them, for
+tests/unit/motion/test_people_room.py. `--lone-looks FILE`: instead, MoveNet's people on every
+frame of the `lone` clip once (50 looks, in `record_looks.py`'s format), to replay at any
+look rate.
 """
 
 from __future__ import annotations
@@ -145,11 +159,112 @@ def swap() -> Scene:
     return s
 
 
+LONE = ROOT / "tests" / "data" / "pose2sim_cam01.mp4"
+LONE_LOOPS = 6
+
+
+def _lone_truth(frames: list[np.ndarray]) -> np.ndarray:
+    """(n, 3, 2) px: nose, shoulder-mid, hip-mid of MediaPipe's reading of each whole frame."""
+    from backbuddy.adapters.mediapipe_pose import PoseModel
+
+    out = np.full((len(frames), 3, 2), np.nan)
+    h, w = frames[0].shape[:2]
+    with PoseModel(still=True) as model:
+        for i, rgb in enumerate(frames):
+            lm = model.estimate(rgb)[0][:, :2].astype(np.float64) * (w, h)
+            out[i] = [lm[0], (lm[11] + lm[12]) / 2, (lm[23] + lm[24]) / 2]
+    return out
+
+
+def lone(stride: int = 1) -> Scene:
+    from backbuddy.adapters.video import open_file
+
+    with open_file(LONE) as src:
+        clip = [f.rgb for f in src]
+    truth = _lone_truth(clip)
+    order = [i % len(clip) for i in range(0, LONE_LOOPS * len(clip), stride)]
+    n = len(order)
+    return Scene(
+        [clip[i] for i in order], truth[order], [np.full((n, 3, 2), np.nan)], np.zeros(n, bool)
+    )
+
+
+def lone_looks(out: Path) -> None:
+    """MoveNet's people on each frame of the `lone` clip, saved as `LookRecorder.save` does."""
+    from backbuddy.adapters.movenet import PeopleDetector
+    from backbuddy.adapters.video import open_file
+
+    with open_file(LONE) as src:
+        clip = [f.rgb for f in src]
+    recorder = LookRecorder()
+    detector = PeopleDetector()
+    recorder.looks = [detector.detect(rgb) for rgb in clip]
+    recorder.save(out, len(clip))
+
+
+def held(scene: Scene, seconds: float) -> Scene:
+    """The scene with its last frame held still `seconds` more (30 frames/s): the receiver
+    and the assistant stay put, a passer-by is gone."""
+    n = round(30 * seconds)
+    if n <= 0:
+        return scene
+    last = [np.repeat(a[-1:], n, 0) for a in (scene.receiver, scene.others[0])]
+    others = [np.concatenate([scene.others[0], last[1]])] + [
+        np.concatenate([o, np.full((n, *o.shape[1:]), np.nan)]) for o in scene.others[1:]
+    ]
+    return Scene(
+        scene.frames + [scene.frames[-1]] * n,
+        np.concatenate([scene.receiver, last[0]]),
+        others,
+        np.concatenate([scene.event, np.zeros(n, bool)]),
+    )
+
+
+class LookRecorder:
+    """Keeps the people every `people.choose` call is given, on either path."""
+
+    def __init__(self) -> None:
+        from backbuddy.motion import people
+
+        self.module, self.choose = people, people.choose
+        self.looks: list[object] = []
+
+    def __enter__(self) -> LookRecorder:
+        def spy(found, state):  # type: ignore[no-untyped-def]
+            self.looks.append(found)
+            return self.choose(found, state)
+
+        self.module.choose = spy  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.module.choose = self.choose  # type: ignore[assignment]
+
+    def save(self, out: Path, frames: int) -> None:
+        """Writes the looks as `record_looks.py` does, and `frames`: the camera frames the
+        looks were taken over (the pre-roll's included), for their rate."""
+        looks = self.looks
+        n = max(1, max(len(p) for p in looks))  # type: ignore[arg-type]
+        kp = np.full((len(looks), n, 17, 3), np.nan, np.float32)
+        box = np.full((len(looks), n, 4), np.nan, np.float32)
+        score = np.full((len(looks), n), np.nan, np.float32)
+        for k, p in enumerate(looks):
+            m = len(p)  # type: ignore[arg-type]
+            kp[k, :m], box[k, :m], score[k, :m] = p.keypoints, p.boxes, p.scores  # type: ignore[attr-defined]
+        count = np.array([len(p) for p in looks])  # type: ignore[arg-type]
+        np.savez_compressed(
+            out, keypoints=kp, boxes=box, scores=score, count=count, frames=np.array(frames)
+        )
+
+
 SCENES = {
+    "base": base_scene,
     "hidden": hidden,
     "child": lambda: crossing(0.6),
     "walker": lambda: crossing(1.0),
     "swap": swap,
+    "lone": lone,
+    "lone_fast": lambda: lone(3),
 }
 
 
@@ -219,10 +334,17 @@ def main(argv: list[str]) -> int:
     ap.add_argument("scenes", nargs="*", default=list(SCENES))
     ap.add_argument("--page", action="store_true")
     ap.add_argument("--save", type=Path)
+    ap.add_argument("--looks", type=Path)
+    ap.add_argument("--tail", type=float, default=0.0)
+    ap.add_argument("--lone-looks", type=Path)
     a = ap.parse_args(argv)
+    if a.lone_looks:
+        lone_looks(a.lone_looks)
+        return 0
     for name in a.scenes:
-        scene = SCENES[name]()
-        px, acted, gate, unsure = (run_page if a.page else run_server)(scene)
+        scene = held(SCENES[name](), a.tail)
+        with LookRecorder() as recorder:
+            px, acted, gate, unsure = (run_page if a.page else run_server)(scene)
         on = judge(px, scene)
         seen = np.isfinite(px[:, 0, 0])
         off = acted & seen & ~on
@@ -238,8 +360,17 @@ def main(argv: list[str]) -> int:
             "event_unsure": int((unsure & ev).sum()),
             "event_acted_on_receiver": int((acted & on & ev).sum()),
             "gate_open": int(gate.sum()),
+            "unsure": int(unsure.sum()),
+            "first_sure": int(np.argmax(~unsure)) if (~unsure).any() else None,
         }
+        if ev.any():
+            after = unsure[int(np.flatnonzero(ev)[-1]) + 1 :]
+            out["unsure_after_event"] = int(after.sum())
+            out["first_sure_after_event"] = int(np.argmax(~after)) if (~after).any() else None
         print(json.dumps(out), flush=True)
+        if a.looks:
+            a.looks.mkdir(parents=True, exist_ok=True)
+            recorder.save(a.looks / f"looks_{name}_{out['path']}.npz", PRE_ROLL + len(scene.frames))
         if a.save:
             a.save.mkdir(parents=True, exist_ok=True)
             np.savez_compressed(

@@ -124,6 +124,20 @@ def test_the_assistant_alone_is_never_taken_for_the_receiver() -> None:
     assert all(c.hidden for c in choices[1:])
 
 
+@pytest.mark.parametrize(("x", "kept"), [(220, True), (420, False)])
+def test_someone_behind_the_receiver_is_remembered_and_someone_gone_elsewhere_forgotten(
+    x: float, kept: bool
+) -> None:
+    """Only the receiver found for longer than `REMEMBER_LOOKS`: an assistant whose place she
+    covers may be hidden behind her (his memory greys him out of her crop), one whose place
+    nobody covers has gone."""
+    assistant = skeleton(x, 100, 280)
+    frames = [crowd(RECEIVER, assistant), *[crowd(RECEIVER)] * (P.REMEMBER_LOOKS + 5)]
+    choices, state = looks(P.RoleState(), *frames)
+    assert all(c.identity == "receiver" for c in choices)
+    assert bool(state.others) is kept
+
+
 def test_a_merged_skeleton_of_both_is_unsure() -> None:
     merged = skeleton(210, 100, 280)  # one body spanning the assistant's head and both
     merged[11:, 1] += 40  # bodies: taller box than the receiver's
