@@ -16,8 +16,10 @@
   people_allowed_assistant_frames, frames where a movement may run (tracked, identity sure,
   placement gate open) whose landmarks are the assistant's (goal 0: the receiver measured in
   100 % of them), and people_allowed_receiver_share; over the clips whose placement the gate
-  accepts, the truth goals with the assistant in contact (`people_two_…`: check agreement,
-  speed error, halt frames, false halts; `measure.goal_figures`).
+  accepts, the truth goals with the assistant in contact (`people_two_…`: check agreement of the
+  verdict the engine acts on, speed error, halt frames, false halts; `measure.goal_figures`),
+  the frame's own check reading beside it, and the frames where a check's verdict passes while
+  the truth fails it (`people_two_false_pass_frames`, goal 0).
 * people_live_pipeline_fps: the live pipeline with the two-person step, as `guide --camera`
   runs it (a worker decodes, estimates and runs the monitors, `PoseFeed`; the session thread
   steps the engine and stores every event), on a two-person clip. Goal ≥ 20 frames/s on this

@@ -47,7 +47,8 @@ def test_a_wrist_seen_dim_under_his_hands_keeps_the_crossed_arms_seen_a_moment_b
     index = arrays.pop("index")
     lm = Landmarks.from_arrays(arrays)
     r = measure.measure_clip(_meta(FLOOR), degradation=measure.WARM, source=(lm, index))
-    assert r.accepted and r.cued
+    assert r.accepted
+    assert r.cued
     assert r.check_agree_still["arms_crossed"] == 0.0  # "not visible" on its own
     assert r.check_held_still == {"sitting_upright": 1.0, "arms_crossed": 1.0, "chin_tucked": 1.0}
     assert measure.goal_figures([r], held=True)["check_agreement"] == 1.0
