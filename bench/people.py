@@ -16,8 +16,10 @@
   people_allowed_assistant_frames, frames where a movement may run (tracked, identity sure,
   placement gate open) whose landmarks are the assistant's (goal 0: the receiver measured in
   100 % of them), and people_allowed_receiver_share; over the clips whose placement the gate
-  accepts, the truth goals with the assistant in contact (`people_two_…`: check agreement,
-  speed error, halt frames, false halts; `measure.goal_figures`).
+  accepts, the truth goals with the assistant in contact (`people_two_…`: check agreement of the
+  verdict the engine acts on, speed error, halt frames, false halts; `measure.goal_figures`),
+  the frame's own check reading beside it, and the frames where a check's verdict passes while
+  the truth fails it (`people_two_false_pass_frames`, goal 0).
 * people_live_pipeline_fps: the live pipeline with the two-person step, as `guide --camera`
   runs it (a worker decodes, estimates and runs the monitors, `PoseFeed`; the session thread
   steps the engine and stores every event), on a two-person clip. Goal ≥ 20 frames/s on this
@@ -119,12 +121,21 @@ def allowed() -> list[Result]:
     ]
     held = [m for m in runs if m.accepted and not m.result.cued]
     for m in held:
-        print(f"# {m.id}: held in set-up (her arms never seen with her apart)", file=sys.stderr)
+        why = "right: the truth's set-up is wrong" if not m.result.truth_ready else "covered"
+        print(f"# {m.id}: held in set-up ({why})", file=sys.stderr)
     out.append(emit("people_two_held_in_setup_clips", float(len(held)), "clips", "info"))
+    # of those, clips whose true set-up is right: a cue withheld (session 16: each one is a clip
+    # that starts with the assistant holding her, so her crossed arms were never seen apart)
+    ready = sum(m.result.truth_ready for m in held)
+    out.append(emit("people_two_held_ready_clips", float(ready), "clips", "info"))
     # the truth goals where a movement cue may come: the placement accepted and the set-up
     # checks passing, the covered arms on a verdict read with her alone (session 14: before,
-    # the harness read the arms under the assistant's as if she were alone)
-    fig = measure.goal_figures([m.result for m in runs if m.accepted and m.result.cued])
+    # the harness read the arms under the assistant's as if she were alone). Check agreement
+    # of the verdict the gate acts on (`measure.held_verdicts`, session 16); the frame's own
+    # reading (a hidden check counted as failing) is `people_two_check_agreement_own_reading`
+    cued = [m.result for m in runs if m.accepted and m.result.cued]
+    fig = measure.goal_figures(cued, held=True)
+    own = measure.goal_figures(cued)["check_agreement"]
     for key, unit, goal in (
         ("check_agreement", "ratio", ">=0.95"),
         ("speed_error_deg_s", "deg/s", "<=2"),
@@ -133,6 +144,14 @@ def allowed() -> list[Result]:
     ):
         if fig[key] is not None:
             out.append(emit(f"people_two_{key}", float(fig[key]), unit, goal))
+    if own is not None:
+        out.append(emit("people_two_check_agreement_own_reading", float(own), "ratio", "info"))
+    # a check's verdict passing where the truth fails it, on every clip whose placement the gate
+    # accepts, cued or not (the unsafe side)
+    accepted = measure.goal_figures([m.result for m in runs if m.accepted], held=True)
+    out.append(
+        emit("people_two_false_pass_frames", float(accepted["false_passes"] or 0), "frames", "==0")
+    )
     return out
 
 

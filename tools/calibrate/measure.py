@@ -79,6 +79,12 @@ class ClipResult:
     frames: int
     check_agree: dict[str, float] = field(default_factory=dict)
     check_agree_still: dict[str, float] = field(default_factory=dict)  # before the motion
+    # the same for the verdict the engine acts on (`held_verdicts`: a check hidden on a frame
+    # counts with the verdict it last had when seen, as `checks_ok` counts it), and the frames
+    # where that verdict passes while the truth says the check fails (the unsafe side)
+    check_held: dict[str, float] = field(default_factory=dict)
+    check_held_still: dict[str, float] = field(default_factory=dict)
+    false_passes: dict[str, int] = field(default_factory=dict)
     measure_err: dict[str, float] = field(default_factory=dict)
     range_err: float = float("nan")
     amp_true: float = float("nan")
@@ -97,6 +103,8 @@ class ClipResult:
     # the set-up checks all passed where the movement would start (I3: else no movement cue; a
     # two-person hug whose arms were never seen with her alone waits in set-up: `checks.cover`)
     cued: bool = True
+    # the truth's set-up checks all pass there (a cue withheld where this is False is right)
+    truth_ready: bool = True
 
 
 def truth_table(cid: str, truth: Path = TRUTH) -> dict[str, np.ndarray]:
@@ -150,6 +158,7 @@ def measure_clip(
     fps = 30.0
     mon = PoseMonitor(tech, fps=fps)
     still_speed = float("nan")
+    setup = None
     if degradation is None:
         lm = landmarks(cid, truth, cache)
         warm_up = WARM_UP
@@ -184,23 +193,15 @@ def measure_clip(
     decide = int(np.argmax(moving_true)) - 1 if moving_true.any() else n - 1
     r.accepted = bool(trace.placement.ok[decide])
     r.cued = bool(trace.checks_ok[decide])
+    r.truth_ready = all(tr[c][decide] == 1 for c in trace.active_checks)
     if trace.placement.jitter is not None:
         r.still_jitter = float(trace.placement.jitter[decide])
     r.est_view = (float(trace.placement.azimuth[decide]), float(trace.placement.elevation[decide]))
     r.end_view = (float(trace.placement.azimuth[n - 1]), float(trace.placement.elevation[n - 1]))
     r.closed_later = bool(r.accepted and not trace.placement.ok[decide:n].all())
-    for check in tech.checks:
-        label = tr[check.id][:n] == 1
-        passed = trace.checks[check.id].passed[:n]
-        r.check_agree[check.id] = float(np.mean(label == passed))
-        still = slice(settle, min(n, int((STILL_FRAMES + 3) * fps / 30.0)))
-        r.check_agree_still[check.id] = float(np.mean(label[still] == passed[still]))
-        col = check.measure
-        if col in tr:
-            got = trace.checks[check.id].value[:n]
-            err = np.abs(got - tr[col][:n])
-            if np.isfinite(err).any():
-                r.measure_err[col] = float(np.nanmedian(err))
+    _check_figures(
+        r, tech, tr, trace, setup, slice(settle, min(n, int((STILL_FRAMES + 3) * fps / 30.0)))
+    )
     prim = tr["primary_deg"][:n]
     true_speed = np.abs(tr["primary_speed_deg_s"][:n])
     base = trace.baseline[:n]
@@ -224,6 +225,53 @@ def measure_clip(
     if r.peak_true > HARD:
         r.halt_latency = judged.latency
     return r
+
+
+def _check_figures(r, tech, tr, trace, setup, still: slice) -> None:  # type: ignore[no-untyped-def]
+    """Each check's agreement with the truth (the frame's own reading and the verdict the
+    engine acts on, over the clip and its still frames), its false passes and measure error."""
+    n = r.frames
+    held_all = held_verdicts(trace, setup)
+    for check in tech.checks:
+        label = tr[check.id][:n] == 1
+        passed = trace.checks[check.id].passed[:n]
+        held = held_all[check.id][:n]
+        r.check_agree[check.id] = float(np.mean(label == passed))
+        r.check_agree_still[check.id] = float(np.mean(label[still] == passed[still]))
+        r.check_held[check.id] = float(np.mean(label == held))
+        r.check_held_still[check.id] = float(np.mean(label[still] == held[still]))
+        r.false_passes[check.id] = int(np.sum(held & ~label))
+        col = check.measure
+        if col in tr:
+            got = trace.checks[check.id].value[:n]
+            err = np.abs(got - tr[col][:n])
+            if np.isfinite(err).any():
+                r.measure_err[col] = float(np.nanmedian(err))
+
+
+def held_verdicts(trace, setup=None) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Per check, per frame of `trace`: the verdict the engine acts on. A check not visible on a
+    frame keeps the verdict it had when last seen, for up to `checks.HOLD_HIDDEN_S`, while the
+    receiver is tracked as herself (`checks.held_pass`, the rule `checks_ok` follows; `setup`:
+    the pre-roll's trace, whose verdicts carry on). Session 16: a wrist under the assistant's
+    hands seen dim by MediaPipe read "not visible" — counted as a failed check — though the
+    gate went on with the pass seen a second before; and a pass held over a changed posture
+    was never counted as a false pass."""
+    from backbuddy.motion import checks as C
+
+    parts = [p for p in (setup, trace) if p is not None]
+    t = np.concatenate([p.t for p in parts])
+    person = np.concatenate([p.same_person for p in parts])
+    out = {}
+    for cid in trace.checks:
+        joined = C.CheckTrace(
+            trace.checks[cid].check,
+            np.concatenate([p.checks[cid].value for p in parts]),
+            np.concatenate([p.checks[cid].status for p in parts]),
+        )
+        held, _, _ = C.held_pass({cid: joined}, [cid], t, person)
+        out[cid] = held[len(t) - len(trace) :]
+    return out
 
 
 def setup_frames(cid: str, tech: techniques.Technique, truth: Path = TRUTH) -> int:
@@ -253,25 +301,32 @@ def run(
 GOALS = {"check_agreement": 0.95, "speed_error_deg_s": 2.0, "halt_frames": 2.0, "false_halts": 0}
 
 
-def goal_figures(group: list[ClipResult]) -> dict[str, float | None]:
+def goal_figures(group: list[ClipResult], held: bool = False) -> dict[str, float | None]:
     """One placement's figures against the goals (issue 12), over its clips:
 
-    check agreement over its set-up clips (or, with none, the still frames before each motion);
+    check agreement over its set-up clips (or, with none, the still frames before each motion;
+    `held`: of the verdict the engine acts on, `held_verdicts`, with its false passes);
     speed error: the mean over its clips under the gentle limit; halt frames: the worst over its
     jerks (never = 99); false halts: the count. None where the placement has no such clip.
     """
     setups = [r for r in group if r.motion == "setup"]
-    agree = [v for r in setups for v in r.check_agree.values()] or [
-        v for r in group for v in r.check_agree_still.values()
+    whole, still = (
+        ("check_held", "check_held_still") if held else ("check_agree", "check_agree_still")
+    )
+    agree = [v for r in setups for v in getattr(r, whole).values()] or [
+        v for r in group for v in getattr(r, still).values()
     ]
     speed = [r.speed_err for r in group if np.isfinite(r.speed_err)]
     halts = [float(min(r.halt_latency, 99.0)) for r in group if r.peak_true > HARD]
-    return {
+    fig: dict[str, float | None] = {
         "check_agreement": float(np.mean(agree)) if agree else None,
         "speed_error_deg_s": float(np.mean(speed)) if speed else None,
         "halt_frames": max(halts) if halts else None,
         "false_halts": int(sum(r.false_halt for r in group)),
     }
+    if held:
+        fig["false_passes"] = int(sum(v for r in group for v in r.false_passes.values()))
+    return fig
 
 
 def meets_goals(fig: dict[str, float | None]) -> bool:
