@@ -224,10 +224,9 @@ class AudioStream:
                 log.exception("session %s: what was heard could not be applied", self.live.id)
 
     async def deliver(self, item: AudioEvent) -> None:
-        """Tell the page what was heard, then give the engine its events (in arrival order);
-        landmarks wait meanwhile, as for a press (`urgent`: a spoken stop is one)."""
+        """Tell the page what was heard, then give the engine its events (in arrival order)."""
         live = self.live
-        async with live.hurry.hold() as token, live.lock:
+        async with live.lock:
             if live.gone:
                 return
             state = live.runner.state
@@ -256,7 +255,7 @@ class AudioStream:
                 )
             for event in events:
                 with contextlib.suppress(TransitionNotAllowed):
-                    await live.apply(event, ref, token)
+                    await live.apply(event, ref)
 
     def _put(self, loop: asyncio.AbstractEventLoop, item: AudioEvent | None) -> None:
         with contextlib.suppress(RuntimeError):  # the loop has closed: the server is stopping

@@ -49,7 +49,6 @@ from backbuddy.web import schemas
 from backbuddy.web.frame_answers import AnswerPacer, shown
 from backbuddy.web.frames import FrameAnalyzer, FrameResult
 from backbuddy.web.repeats import Repeats
-from backbuddy.web.urgent import Token, Urgent
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -157,10 +156,6 @@ class LiveSession:
     #: device's sockets, so a freeze it was told of is taken back after its page reconnects.
     repeats: dict[str, Repeats] = field(default_factory=dict)
 
-    #: Events in hand on the server's event loop (`urgent`): page landmarks wait for them.
-    #: The registry gives every session the server's one; this default serves a lone one.
-    hurry: Urgent = field(default_factory=Urgent)
-
     #: The store as named in errors (`bootstrap.store_place`).
     place: str = "the database"
     #: When the worker began the write now in progress (monotonic; None between writes).
@@ -195,33 +190,18 @@ class LiveSession:
         self._show(cues, ref)
         return cues
 
-    async def apply(
-        self, event: ev.Event, ref: str | None = None, token: Token | None = None
-    ) -> tuple[Cue, ...]:
+    async def apply(self, event: ev.Event, ref: str | None = None) -> tuple[Cue, ...]:
         """Step the engine and store (I7) on the worker, then hand the cues to the page.
 
         Call under `lock`. `ref` (a page's press id) is echoed with the cues, even
-        when there are none. `token`: the event's mark (`urgent`), off the loop while the
-        worker writes it. Raises StoreError when the event could not be recorded.
+        when there are none. Raises StoreError when the event could not be recorded.
         """
         if self._gone:
             raise StoreError("this session has already been closed")
         loop = asyncio.get_running_loop()
-        if token is None:
-            job = loop.run_in_executor(self._worker, self._handle, event)
-        else:
-            token.on_loop = False
-            job = loop.run_in_executor(self._worker, self._handle_marked, event, token)
-        cues = await self._stored(job)
+        cues = await self._stored(loop.run_in_executor(self._worker, self._handle, event))
         self._show(cues, ref)
         return cues
-
-    def _handle_marked(self, event: ev.Event, token: Token) -> tuple[Cue, ...]:
-        """`_handle`, then the event is the loop's again (`urgent`): landmarks wait for it."""
-        try:
-            return self._handle(event)
-        finally:
-            token.on_loop = True
 
     async def _stored(self, job: asyncio.Future[T]) -> T:
         """The worker's `job`, waited for at most `STALL_S` of commit while people move
@@ -532,14 +512,14 @@ class LiveSession:
         else:
             self.interrupt(reason)
 
-    async def _system(self, event: ev.Event, token: Token | None = None) -> None:
+    async def _system(self, event: ev.Event) -> None:
         """Apply the system's own stop, end or symptom (call holding the lock). One that
         cannot be recorded leaves the engine where it was, perhaps mid-movement, and a
         later write that succeeds would go on from there: the session stops instead
         (`store_failed`; red team, session 12: a red flag answered while the store failed
         left the session resumable, even moving)."""
         try:
-            await self.apply(event, token=token)
+            await self.apply(event)
         except StoreError as err:
             if not self._gone:
                 self.store_failed(err)
@@ -549,9 +529,9 @@ class LiveSession:
         is cancelled (a closing socket); one that cannot be recorded stops the session."""
 
         async def stop() -> None:
-            async with self.hurry.hold() as token, self.lock:
+            async with self.lock:
                 if not self.over and self.runner.state.mode not in ("ended", "halted"):
-                    await self._system(ev.Stop(self.clock(), source="system"), token)
+                    await self._system(ev.Stop(self.clock(), source="system"))
 
         await asyncio.shield(asyncio.ensure_future(stop()))
 

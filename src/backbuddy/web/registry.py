@@ -34,7 +34,6 @@ from backbuddy.web.ears import Ears
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S, LiveSession
 from backbuddy.web.spoken import WebVoice
-from backbuddy.web.urgent import Urgent
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +72,6 @@ class Registry:
         self.analyzers = analyzers
         self.grace_s = grace_s
         self.sessions: dict[int, LiveSession] = {}
-        #: Presses in hand on this server's event loop (`urgent`), shared by its sessions.
-        self.hurry = Urgent()
         #: The page's microphone (docs/voice.md) and the server's voice for spoken cues.
         self.ears = ears or Ears(enabled=False)
         self.voice = voice or WebVoice(enabled=False)
@@ -250,7 +247,6 @@ class Registry:
             analyzer = self.analyzers(technique, state.limits)
         live = LiveSession(runner, started_at=now, analyzer=analyzer, grace_s=self.grace_s)
         live.place = store_place(self.settings)
-        live.hurry = self.hurry  # one event loop: a press in any session goes first
         live.on_gone = self._gone
         live.on_unrecorded = self._unrecorded_left
         live.on_symptom = self._symptom_felt

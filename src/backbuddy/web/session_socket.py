@@ -340,7 +340,13 @@ class Connection:
         if (late := self.page_clock.late_s) > LATE_S:
             # Captured well before it could arrive (the page's model backed up): a view of
             # the receiver older than a pose may be; taken, it would read as tracking now (I4).
-            self._tell_late(late)
+            # Every late frame is dropped; the page is told once a second (`OncePer`).
+            if self.late_notice.due(time.monotonic()):
+                said = (
+                    f"the camera's view is arriving {late:.1f} s late; "
+                    "movement waits until it is live again"
+                )
+                self.send(schemas.ErrorOut(code="camera_late", message=said).model_dump())
             return
         analyzer, roles = self.live.analyzer, self.roles
         if self.page_pose_refused is not None:  # an old page, or one that ignored hello
@@ -371,16 +377,6 @@ class Connection:
             )
 
         self._queue_job(job, here=True)
-
-    def _tell_late(self, late: float) -> None:
-        """Every late frame is dropped; the page is told once a second (`OncePer`), not 30
-        times a second while its model is backed up."""
-        if self.late_notice.due(time.monotonic()):
-            said = (
-                f"the camera's view is arriving {late:.1f} s late; "
-                "movement waits until it is live again"
-            )
-            self.send(schemas.ErrorOut(code="camera_late", message=said).model_dump())
 
     def _read_landmarks(self, raw: bytes | dict[str, Any] | schemas.LandmarksIn) -> _Placed:
         """Checked landmarks and their time on the monitors' axis (`page_pose.PageClock`)."""
@@ -431,9 +427,6 @@ class Connection:
         while True:
             await self.frame_ready.wait()
             self.frame_ready.clear()
-            # A press on its way through the loop goes first, any session's (`urgent`); the
-            # newest landmarks are taken after it.
-            await live.hurry.clear()
             if self.pending is None or live.analyzer is None or live.over:
                 continue
             job, seq, here = self.pending
@@ -493,14 +486,13 @@ class Connection:
         if refused is not None:
             raise ProtocolViolation("bad_message", refused)
         live = self.live
-        # Marked from here until its cues are sent: no landmarks are analysed meanwhile (`urgent`).
-        async with live.hurry.hold() as token, live.lock:
+        async with live.lock:
             try:
                 event = ev.from_dict({**message.event, "t": live.clock()})
             except EventError as err:
                 raise ProtocolViolation("bad_message", str(err)) from None
             try:
-                await live.apply(event, message.ref, token)
+                await live.apply(event, message.ref)
             except TransitionNotAllowed as err:
                 self.send(schemas.ErrorOut(code="refused_event", message=str(err)).model_dump())
             except StoreError as err:
