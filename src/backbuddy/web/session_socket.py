@@ -340,13 +340,7 @@ class Connection:
         if (late := self.page_clock.late_s) > LATE_S:
             # Captured well before it could arrive (the page's model backed up): a view of
             # the receiver older than a pose may be; taken, it would read as tracking now (I4).
-            # Every late frame is dropped; the page is told once a second (`OncePer`).
-            if self.late_notice.due(time.monotonic()):
-                said = (
-                    f"the camera's view is arriving {late:.1f} s late; "
-                    "movement waits until it is live again"
-                )
-                self.send(schemas.ErrorOut(code="camera_late", message=said).model_dump())
+            self._tell_late(late)
             return
         analyzer, roles = self.live.analyzer, self.roles
         if self.page_pose_refused is not None:  # an old page, or one that ignored hello
@@ -377,6 +371,16 @@ class Connection:
             )
 
         self._queue_job(job, here=True)
+
+    def _tell_late(self, late: float) -> None:
+        """Every late frame is dropped; the page is told once a second (`OncePer`), not 30
+        times a second while its model is backed up."""
+        if self.late_notice.due(time.monotonic()):
+            said = (
+                f"the camera's view is arriving {late:.1f} s late; "
+                "movement waits until it is live again"
+            )
+            self.send(schemas.ErrorOut(code="camera_late", message=said).model_dump())
 
     def _read_landmarks(self, raw: bytes | dict[str, Any] | schemas.LandmarksIn) -> _Placed:
         """Checked landmarks and their time on the monitors' axis (`page_pose.PageClock`)."""
