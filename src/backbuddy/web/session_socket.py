@@ -53,12 +53,14 @@ from backbuddy.web.page_pose import LATE_S, LandmarksRefused, PageClock, admit
 from backbuddy.web.page_roles import MAX_ROLE_TEXT_BYTES, RoleChannel, RoleFrameRefused, roles_of
 from backbuddy.web.repeats import Repeats
 from backbuddy.web.role_views import view_of
-from backbuddy.web.throttle import EVENTS_BURST, EVENTS_PER_S, MessageRate
+from backbuddy.web.throttle import EVENTS_BURST, EVENTS_PER_S, MessageRate, OncePer
 
 log = logging.getLogger(__name__)
 
 #: A text message longer than this is refused (the largest real one, landmarks, is ~5 KB).
 MAX_TEXT_BYTES = 16 * 1024
+#: `camera_late` is said at most once in this many seconds per socket (`throttle.OncePer`).
+LATE_NOTICE_S = 1.0
 #: JSON nested deeper than this is refused (real messages are 3 levels deep).
 MAX_DEPTH = 8
 
@@ -106,6 +108,8 @@ class Connection:
         self.rate = FrameRate()
         self.presses = MessageRate()
         self.page_clock = PageClock()
+        #: `camera_late` is said once a second, not for each of the late frames dropped.
+        self.late_notice = OncePer(LATE_NOTICE_S)
         #: Camera messages (JPEG frames and page landmarks) received on this socket: each
         #: one's number is its `seq`, the page's own count of what it sent on this socket
         #: (`link.js`). Numbered as they arrive, refused or not: numbered only when queued,
@@ -336,11 +340,7 @@ class Connection:
         if (late := self.page_clock.late_s) > LATE_S:
             # Captured well before it could arrive (the page's model backed up): a view of
             # the receiver older than a pose may be; taken, it would read as tracking now (I4).
-            said = (
-                f"the camera's view is arriving {late:.1f} s late; "
-                "movement waits until it is live again"
-            )
-            self.send(schemas.ErrorOut(code="camera_late", message=said).model_dump())
+            self._tell_late(late)
             return
         analyzer, roles = self.live.analyzer, self.roles
         if self.page_pose_refused is not None:  # an old page, or one that ignored hello
@@ -371,6 +371,16 @@ class Connection:
             )
 
         self._queue_job(job, here=True)
+
+    def _tell_late(self, late: float) -> None:
+        """Every late frame is dropped; the page is told once a second (`OncePer`), not 30
+        times a second while its model is backed up."""
+        if self.late_notice.due(time.monotonic()):
+            said = (
+                f"the camera's view is arriving {late:.1f} s late; "
+                "movement waits until it is live again"
+            )
+            self.send(schemas.ErrorOut(code="camera_late", message=said).model_dump())
 
     def _read_landmarks(self, raw: bytes | dict[str, Any] | schemas.LandmarksIn) -> _Placed:
         """Checked landmarks and their time on the monitors' axis (`page_pose.PageClock`)."""

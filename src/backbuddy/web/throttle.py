@@ -48,6 +48,24 @@ class MessageRate:
         return False
 
 
+class OncePer:
+    """Says a repeated notice at most once per `every_s`: a page whose pose model backed up
+    sends 30 late frames a second, and an error for each one was 30 sends a second saying
+    the same thing (issue 15)."""
+
+    def __init__(self, every_s: float) -> None:
+        self.every_s = every_s
+        self._told: float | None = None
+
+    def due(self, now: float) -> bool:
+        """Tell it at `now` (monotonic seconds)? True the first time, then once `every_s`
+        has passed since the last time it was told."""
+        if self._told is not None and now - self._told < self.every_s:
+            return False
+        self._told = now
+        return True
+
+
 def is_loopback_client(host: str | None) -> bool:
     """The client is this machine (whoever sits here can read the token anyway)."""
     if not host:

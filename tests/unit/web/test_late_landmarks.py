@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from backbuddy.web import session_socket
 from backbuddy.web.page_pose import LATE_S, WARMUP_S, PageClock
 
 from .conftest import ORIGIN, WS, make_client, start_session
@@ -66,3 +67,40 @@ def test_a_frame_from_a_backed_up_page_is_dropped_and_named(tmp_path: Path) -> N
             answer = until(ws, lambda m: m["type"] in ("frame", "error"))
             assert answer["type"] == "frame"
             assert answer["seq"] == 6
+
+
+def test_a_backed_up_page_is_told_once_not_for_every_late_frame(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page whose model backed up sends 30 late frames a second: each is dropped, and it is
+    told once (`throttle.OncePer`, once a second; here never again, so the test does not
+    depend on how fast the box runs), not with 30 errors a second. A press after them marks
+    the end of what they caused: the socket handles its messages in order."""
+    monkeypatch.setattr(session_socket, "LATE_NOTICE_S", 1e9)
+    with make_client(tmp_path, analyzers=watch) as client:
+        sid = start_session(client, camera=True)
+        live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            ms = 1000.0
+            for _ in range(3):
+                ws.send_json(landmarks_message(ms=ms))
+                until(ws, lambda m: m["type"] == "frame")
+                ms += 40.0
+            live.t0 -= WARMUP_S + 0.1
+            ms += 1000.0 * (WARMUP_S + 0.1)
+            ws.send_json(landmarks_message(ms=ms))
+            until(ws, lambda m: m["type"] == "frame")
+            seen = live.runner.state.last_pose
+            # Two seconds pass: what comes now was captured long ago (later still on a slow box).
+            live.t0 -= 2.0
+            for k in range(1, 6):
+                ws.send_json(landmarks_message(ms=ms + 40.0 * k))
+            ws.send_json({"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"})
+            said = []
+            while (message := ws.receive_json()).get("ref") != "after":
+                said.append(message)
+            late = [m for m in said if m["type"] == "error" and m["code"] == "camera_late"]
+            assert len(late) == 1, said
+            assert not [m for m in said if m["type"] == "frame"]  # none of them analysed
+            assert live.runner.state.last_pose == seen

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backbuddy.web.throttle import MessageRate, is_loopback_client
+from backbuddy.web.throttle import MessageRate, OncePer, is_loopback_client
 
 
 def test_a_burst_is_taken_then_the_rate_holds() -> None:
@@ -23,3 +23,10 @@ def test_loopback_clients() -> None:
     assert not is_loopback_client("192.0.2.7")
     assert not is_loopback_client("testclient")
     assert not is_loopback_client(None)
+
+
+def test_a_repeated_notice_is_said_once_a_second() -> None:
+    notice = OncePer(1.0)
+    # 30 late frames a second for three seconds: told at 0, 1 and 2 s, not 90 times.
+    told = [k / 30 for k in range(90) if notice.due(k / 30)]
+    assert told == [0.0, 1.0, 2.0]
