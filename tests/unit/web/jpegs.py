@@ -7,6 +7,7 @@ import io
 import itertools
 from collections.abc import Iterator
 
+import numpy as np
 from PIL import Image
 
 
@@ -30,6 +31,10 @@ def moving_jpegs(width: int = 16, height: int = 16) -> Iterator[bytes]:
     """Real JPEGs that differ from one to the next, as a live camera's do (the server drops
     a frame that repeats the previous one exactly: a frozen camera, `web.repeats`)."""
     for k in itertools.count():
+        # Sensor-like noise, new each frame. A flat colour stepped by one level (as before)
+        # coded to the same pixels up to 4 frames running: a loaded test sending them slower
+        # than 0.1 s apart showed the server a frozen camera, and the frame went unanswered.
+        noise = np.random.default_rng(k).integers(0, 256, (height, width, 3), dtype=np.uint8)
         out = io.BytesIO()
-        Image.new("RGB", (width, height), (k % 256, 128, 128)).save(out, "JPEG", quality=70)
+        Image.fromarray(noise, "RGB").save(out, "JPEG", quality=70)
         yield out.getvalue()

@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image
 
-from backbuddy.web.repeats import Repeats
+from backbuddy.web.repeats import Repeats, pixels_part
 
 from .conftest import ORIGIN, WS, make_client, start_session
 from .jpegs import moving_jpegs
@@ -174,3 +174,12 @@ def test_a_looping_video_sent_slowly_is_no_frozen_camera_but_one_picture_is_howe
     assert not any(frozen)
     same = Repeats()
     assert [same.frozen(b"A" * 64, i * 1.5) for i in range(4)] == [False, True, True, True]
+
+
+def test_the_moving_camera_of_these_tests_never_repeats_a_picture() -> None:
+    """The socket tests' live camera must look live to `web.repeats` at any sending pace: a
+    repeated picture held past the stale limit is (rightly) dropped as a frozen camera, and a
+    test waiting for its answer then waited 90 s on a loaded box (session 16)."""
+    frames = moving_jpegs()
+    pictures = [pixels_part(next(frames)) for _ in range(600)]
+    assert len(set(pictures)) == len(pictures)
