@@ -19,6 +19,11 @@ BIN = Path(sys.executable).parent / "backbuddy"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
+def words_of(screen: str) -> str:
+    """The screen's words in one line: no colours, borders or line breaks."""
+    return re.sub(r"[\s│╭╮╰╯─]+", " ", ANSI.sub("", screen))
+
+
 class Terminal:
     """A child process on a 100×40 pty; `expect` waits for text on its screen."""
 
@@ -34,9 +39,12 @@ class Terminal:
 
     # Generous: a wait for output, not a speed check (probing for a microphone and a voice
     # took over 20 s on the shared 2-core machine under load).
-    def expect(self, text: str, timeout: float = 90.0) -> None:
+    def expect(self, text: str, timeout: float = 90.0, words: bool = False) -> None:
+        """Wait for `text` on the screen; `words`: as words, wherever the screen wrapped them
+        (a long message in a bordered panel arrives over several lines and reads)."""
+        show = words_of if words else (lambda seen: ANSI.sub("", seen))
         deadline = time.monotonic() + timeout
-        while text not in ANSI.sub("", self.seen):
+        while text not in show(self.seen):
             left = deadline - time.monotonic()
             assert left > 0, f"{text!r} never appeared; screen ended with:\n{self.seen[-2000:]}"
             ready, _, _ = select.select([self.master], [], [], min(left, 0.2))
@@ -45,7 +53,7 @@ class Terminal:
                     self.seen += os.read(self.master, 65536).decode(errors="ignore")
                 except OSError:  # the child closed the pty
                     break
-        assert text in ANSI.sub("", self.seen)
+        assert text in show(self.seen)
 
     def send(self, keys: str) -> None:
         os.write(self.master, keys.encode())
