@@ -71,6 +71,15 @@ def fixed_texts(technique: Technique, attempts: int) -> list[str]:
     if mobilise is not None:
         out += [f"Attempt {i} of {attempts}. {mobilise.text}" for i in range(1, attempts + 1)]
     out += ENGINE_LINES
+    # A set-up check the camera does not see yet, or not for long enough, named by its text.
+    hold = technique.checks_hold_s
+    out.append(wording.not_steady(None, hold))
+    for check in technique.checks:
+        out += [
+            wording.held_for(check.text),
+            wording.not_passing(check.text),
+            wording.not_steady(check.text, hold),
+        ]
     out += [v for k, v in vars(wording).items() if k.isupper() and isinstance(v, str)]
     return list(dict.fromkeys(s for text in out for s in sentences(text)))
 

@@ -4,9 +4,9 @@ silences speech first."""
 from __future__ import annotations
 
 from backbuddy.audio.config import load
-from backbuddy.domain import wording
+from backbuddy.domain import techniques, wording
 from backbuddy.domain.cues import Cue
-from backbuddy.services.cue_speech import CueVoice, spoken_parts
+from backbuddy.services.cue_speech import CueVoice, fixed_texts, sentences, spoken_parts
 
 SAY = load().say
 
@@ -54,3 +54,21 @@ def test_a_halt_cancels_what_is_being_said_before_saying_stop():
     voice.on_cues([Cue(1.0, "halt", "Stop.", reason="stop:key"), Cue(1.0, "say", wording.RELEASE)])
     assert speaker.log[:3] == ["A long sentence being spoken.", "<cancel>", "Stop."]
     assert " ".join(speaker.log[3:]) == wording.RELEASE
+
+
+def test_a_refused_ready_naming_a_check_is_spoken_from_pre_rendered_sentences():
+    """ "Nearly: hold the position…" and the other refusals that name a set-up check were never
+    rendered before the session (a property run found one in session 16): the pair heard them
+    late, synthesised on the spot, or not at all."""
+    for technique in techniques.load_all().values():
+        known = set(fixed_texts(technique, 3))
+        hold = technique.checks_hold_s
+        said = [wording.not_steady(None, hold)]
+        for check in technique.checks:
+            said += [
+                wording.held_for(check.text),
+                wording.not_passing(check.text),
+                wording.not_steady(check.text, hold),
+            ]
+        for text in said:
+            assert set(sentences(text)) <= known, (technique.id, text)
