@@ -185,7 +185,7 @@ def _turns(
             watch = _store_watch(runner)
             while runner.state.mode != "ended":
                 key = read_key(started + next_tick - time.monotonic(), wake)
-                t = round(time.monotonic() - started, 3)
+                t = turn_time(time.monotonic() - started, runner.last_event_t)
                 event: ev.Event | None = None
                 if key:
                     event = key_event(key, t, runner.state.mode)
@@ -211,6 +211,13 @@ def _turns(
             live.update(screen(log, note))
         except StoreError as err:
             _unrecordable(runner, err, worker, live, voice, time.monotonic() - started)
+
+
+def turn_time(elapsed: float, last_event_t: float) -> float:
+    """The session time of this turn's key press or tick: the wall clock in ms, never before
+    the last event (a tick is stamped at its due time, up to 2 ms ahead of the clock; a STOP
+    pressed just after it was refused as "time went backwards" and ended the guide)."""
+    return max(round(elapsed, 3), last_event_t)
 
 
 def _look(

@@ -10,10 +10,10 @@ from rich.console import Console
 from session_strategies import NOW, screening
 
 from backbuddy.adapters.sql_store import SqlStore
-from backbuddy.cli.guide_live import CONTROLS, KEYS, SENSATIONS, key_event, render
+from backbuddy.cli.guide_live import CONTROLS, KEYS, SENSATIONS, key_event, render, turn_time
 from backbuddy.domain import session
 from backbuddy.domain import techniques as tech
-from backbuddy.domain.events import SENSATION_KINDS, SYMPTOMS, Begin, Resume, Sensation, Stop
+from backbuddy.domain.events import SENSATION_KINDS, SYMPTOMS, Begin, Resume, Sensation, Stop, Tick
 from backbuddy.services.session_runner import SessionRunner
 
 TECH = "seated_hug_extension"
@@ -69,3 +69,21 @@ def test_guide_help_names_every_key(backbuddy):
     for key, label in KEYS.items():
         if key in SENSATIONS:
             assert f"{key} {label}" in text
+
+
+def test_a_stop_pressed_just_after_a_tick_stamped_ahead_of_the_clock_is_taken(tmp_path: Path):
+    """A tick is stamped at its due time, up to 2 ms ahead of the wall clock; a STOP pressed in
+    those 2 ms was stamped by the clock, refused as "time went backwards", and the guide ended
+    with a traceback (a full run, session 16). Now it is stamped no earlier than the tick."""
+    technique = tech.get(TECH)
+    with SqlStore(f"sqlite:///{tmp_path / 'live.sqlite3'}") as store:
+        state = session.new_session(technique, screening(TECH))
+        runner = SessionRunner.start(store, state, None, NOW)
+        runner.handle(Begin(0.0, at=NOW), NOW)
+        runner.handle(Tick(0.2), NOW)  # due at 0.2, taken at 0.1985 on the clock
+        t = turn_time(0.199, runner.last_event_t)
+        event = key_event(" ", t, runner.state.mode)
+        assert event is not None
+        runner.handle(event, NOW)
+        assert runner.state.mode == "halted"
+    assert turn_time(0.2504, 0.2) == 0.25  # the clock, in ms, when it is ahead
