@@ -31,18 +31,14 @@ def quick_techniques(
     page_two_people: bool | None = None,
 ) -> Path:
     """Copies of every technique file in `folder` whose phases last `seconds` (every phase),
-    or `seconds[phase id]` for the phases it names, with `video.min_fps` (and
-    `video.min_fps_two_people`, where a technique names one) = `min_fps` and
+    or `seconds[phase id]` for the phases it names, with `video.min_fps` = `min_fps` and
     `video.page_two_people` = `page_two_people` when given; validated as the app validates
     them."""
     folder.mkdir(parents=True, exist_ok=True)
     for source in sorted(techniques.default_dir().glob("*.yaml")):
         raw = yaml.safe_load(source.read_text(encoding="utf-8"))
         if min_fps is not None:
-            video = raw.setdefault("video", {})
-            video["min_fps"] = min_fps
-            if "min_fps_two_people" in video:  # the two-person step's rate: this box's too
-                video["min_fps_two_people"] = min_fps
+            raw.setdefault("video", {})["min_fps"] = min_fps
         if page_two_people is not None:
             raw.setdefault("video", {})["page_two_people"] = page_two_people
         for phase in raw["phases"]:

@@ -21,8 +21,7 @@ or the speed over the hard limit: `rules.watch`) or a pause (untracked, the iden
 Latency: frames (of that rate) from the first frame over the hard limit to the first stop on or
 after the jerk's rise; `halt` the same for halts alone; `false`: a stop before the rise.
 The placement gate's decision at the movement and whether the rate is under the technique's
-`video.min_fps` with two people (`techniques.with_two_people`: the engine pauses then, no
-attempt runs) are printed beside.
+`video.min_fps` (the engine pauses then: no attempt runs) are printed beside.
 """
 
 from __future__ import annotations
@@ -175,7 +174,7 @@ def judge(cid: str, technique: tech.Technique, t: Trace, index: np.ndarray, fps:
     halts = halt_outcome(true, halt)
     moving = np.abs(tr["primary_speed_deg_s"][src]) > 0.5
     decide = max(int(np.argmax(moving)) - 1, 0)
-    mn = tech.with_two_people(technique).video.min_fps  # every clip here has two people
+    mn = technique.video.min_fps
     full = np.abs(tr["primary_speed_deg_s"])
     crossing = int(np.argmax(full > HARD))  # the first truth frame (30 a second) over the limit
     seconds = float("inf")

@@ -99,10 +99,7 @@ def guide_cmd(
         # stored since could change it (a start racing in another process).
         again = recheck_start(store, technique.id, now, settings.limits_for(technique).pop_rest_min)
         screening_id, result = guide.screening_for(store, valid_for, technique, now, answers)
-        # A camera with the two-person step (`bootstrap.pose_model_factory`) keeps the rate
-        # measured with the assistant in view (`video.min_fps_two_people`).
-        two_people = camera is not None and settings.two_person
-        state = guide.new_state(settings.limits_for(technique), technique, result, two_people)
+        state = guide.new_state(settings.limits_for(technique), technique, result)
         out = err_console if as_json else console
         checks.before_start(
             store, technique.id, now, state.limits.pop_rest_min, out, ask=events is None

@@ -221,11 +221,6 @@ class VideoNeeds(_Model):
     """
 
     min_fps: float = Field(default=0.0, ge=0, le=60)
-    #: The least frame rate with the two-person step on (the assistant in view, the receiver
-    #: measured on her crop): there MediaPipe's reading of a jerk trails more at low rates
-    #: than with her alone (`tools/calibrate/page_halts.py`, docs/accuracy.md). Zero: the
-    #: same as `min_fps`. A session with the step takes it as its `min_fps` (`with_two_people`).
-    min_fps_two_people: float = Field(default=0.0, ge=0, le=60)
     landscape: bool = False
     min_short_side_px: int = Field(default=0, ge=0, le=2160)
     max_still_jitter_deg: float = Field(default=0.0, ge=0, le=10)
@@ -236,15 +231,6 @@ class VideoNeeds(_Model):
     #: the server.
     page_two_people: bool = True
     evidence: str = ""
-
-    @model_validator(mode="after")
-    def _two_people_not_lower(self) -> VideoNeeds:
-        if 0 < self.min_fps_two_people < self.min_fps:
-            raise ValueError(
-                f"min_fps_two_people ({self.min_fps_two_people:g}) is below min_fps "
-                f"({self.min_fps:g}): the assistant in view never makes a lower rate enough"
-            )
-        return self
 
 
 class Caution(_Model):
@@ -349,17 +335,6 @@ class Technique(_Model):
                 yield phase.receiver
             if phase.assistant:
                 yield phase.assistant
-
-
-def with_two_people(technique: Technique) -> Technique:
-    """`technique` as a session with the two-person step runs it: its `video.min_fps` raised
-    to `video.min_fps_two_people`, so the engine (`rules.too_slow`), the placement gate and the
-    page (`hello.min_fps`) all keep the rate measured with the assistant in view."""
-    video = technique.video
-    need = max(video.min_fps, video.min_fps_two_people)
-    if need == video.min_fps:
-        return technique
-    return technique.model_copy(update={"video": video.model_copy(update={"min_fps": need})})
 
 
 def exhale_runs(phases: tuple[Phase, ...]) -> list[float]:

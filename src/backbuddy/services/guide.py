@@ -50,17 +50,11 @@ def screening_for(
 
 
 def new_state(
-    limits: tech.Limits,
-    technique: tech.Technique,
-    screening: ScreeningResult,
-    two_people: bool = False,
+    limits: tech.Limits, technique: tech.Technique, screening: ScreeningResult
 ) -> session.SessionState:
     """The session's start state under `limits` (the technique's, as the settings tightened
-    them); several cautions narrow the technique's caution further. `two_people`: a camera
-    watch with the two-person step, which keeps the technique's two-person frame rate."""
+    them); several cautions narrow the technique's caution further."""
     narrowed = session_technique(load_questions(), technique, screening)
-    if two_people:
-        narrowed = tech.with_two_people(narrowed)
     return session.new_session(narrowed, screening, limits)
 
 

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
 from backbuddy.domain import events as ev
-from backbuddy.domain.techniques import Limits, Technique, with_two_people
+from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
 from backbuddy.motion.people import receiver_lies, tell_lying
@@ -183,12 +183,12 @@ def factory(
     from the page, opened on its first role frame."""
 
     def build(technique: Technique, limits: Limits) -> CameraWatch:
-        if open_detector is None:
-            return CameraWatch(technique, open_estimator, decode)
-        roles = PageRoles(open_detector, decode, lying=receiver_lies(technique))
-        # With the assistant in view the gate keeps the two-person rate, as the engine does
-        # (`registry.start`): below it a jerk was stopped late (`video.min_fps_two_people`).
-        return CameraWatch(with_two_people(technique), open_estimator, decode, roles=roles)
+        roles = (
+            None
+            if open_detector is None
+            else PageRoles(open_detector, decode, lying=receiver_lies(technique))
+        )
+        return CameraWatch(technique, open_estimator, decode, roles=roles)
 
     return build
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent import futures
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from backbuddy.bootstrap import store_place
@@ -34,7 +33,6 @@ from backbuddy.web import schemas
 from backbuddy.web.ears import Ears
 from backbuddy.web.frames import AnalyzerFactory
 from backbuddy.web.live import GRACE_S, LiveSession
-from backbuddy.web.page_roles import roles_of
 from backbuddy.web.spoken import WebVoice
 
 log = logging.getLogger(__name__)
@@ -251,14 +249,10 @@ class Registry:
         narrowed = session_technique(load_questions(), technique, screening)
         state = session.new_session(narrowed, screening, limits)
         camera = camera and self.analyzers is not None
+        runner = SessionRunner.start(self.store, state, screening_id, now, camera, again)
         analyzer = None
         if camera and self.analyzers is not None:
             analyzer = self.analyzers(technique, state.limits)
-        if roles_of(analyzer) is not None:
-            # The two-person step: the engine keeps the rate measured with the assistant in
-            # view (`video.min_fps_two_people`), as the camera watch's gate does (`factory`).
-            state = replace(state, technique=tech.with_two_people(state.technique))
-        runner = SessionRunner.start(self.store, state, screening_id, now, camera, again)
         live = LiveSession(runner, started_at=now, analyzer=analyzer, grace_s=self.grace_s)
         live.place = store_place(self.settings)
         live.on_gone = self._gone

@@ -238,13 +238,10 @@ export function newPagePose(video, { device, maxFps, needFps, keep, roles, peopl
   });
 }
 
-// The frames a second the camera is asked for: `asked` (the fps setting), else 15, or 30 when
-// the technique needs more than 15 (hello.min_fps: side-lying, the Seated Hug with two people
-// in view): a camera sent at exactly its need drops under it with one late frame, and the
-// engine pauses there. At least the need, at most the server's `maxFps`.
+// The frames a second the camera is asked for: `asked` (the fps setting) or 15, at least the
+// technique's need (a slower camera could never be watched), at most the server's `maxFps`.
 export function cameraFps(asked, needFps, maxFps) {
-  const need = Math.ceil(needFps || 0);
-  return Math.min(Number(asked) || Math.max(need > 15 ? 30 : 15, need), maxFps);
+  return Math.min(Number(asked) || Math.max(15, Math.ceil(needFps || 0)), maxFps);
 }
 
 // The privacy line once the model runs in the page; `server` names where role frames go.
