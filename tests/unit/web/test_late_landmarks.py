@@ -11,6 +11,7 @@ engine then pauses for a lagging camera as it does when frames stop.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,21 +35,28 @@ def test_the_clock_says_how_late_a_frame_is_beyond_the_best_delay() -> None:
     assert clock.late_s > LATE_S
 
 
+def _placed(ws: Any, live: Any) -> float:
+    """Three frames 40 ms apart, the page's first second over, then one more: its capture
+    clock placed against arrival (the delay learnt). Returns that frame's capture time (ms)."""
+    ms = 1000.0
+    for _ in range(3):
+        ws.send_json(landmarks_message(ms=ms))
+        until(ws, lambda m: m["type"] == "frame")
+        ms += 40.0
+    live.t0 -= WARMUP_S + 0.1  # the page's first second is over
+    ms += 1000.0 * (WARMUP_S + 0.1)
+    ws.send_json(landmarks_message(ms=ms))  # placed: arrival time, delay learnt
+    until(ws, lambda m: m["type"] == "frame")
+    return ms
+
+
 def test_a_frame_from_a_backed_up_page_is_dropped_and_named(tmp_path: Path) -> None:
     with make_client(tmp_path, analyzers=watch) as client:
         sid = start_session(client, camera=True)
         live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
         with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
-            ms = 1000.0
-            for _ in range(3):
-                ws.send_json(landmarks_message(ms=ms))
-                until(ws, lambda m: m["type"] == "frame")
-                ms += 40.0
-            live.t0 -= WARMUP_S + 0.1  # the page's first second is over
-            ms += 1000.0 * (WARMUP_S + 0.1)
-            ws.send_json(landmarks_message(ms=ms))  # placed: arrival time, delay learnt
-            until(ws, lambda m: m["type"] == "frame")
+            ms = _placed(ws, live)
             seen = live.runner.state.last_pose
             live.t0 -= 2.0  # two seconds pass; the next frame was captured 40 ms later
             ws.send_json(landmarks_message(ms=ms + 40.0))
@@ -82,15 +90,7 @@ def test_a_backed_up_page_is_told_once_not_for_every_late_frame(
         live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
         with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
-            ms = 1000.0
-            for _ in range(3):
-                ws.send_json(landmarks_message(ms=ms))
-                until(ws, lambda m: m["type"] == "frame")
-                ms += 40.0
-            live.t0 -= WARMUP_S + 0.1
-            ms += 1000.0 * (WARMUP_S + 0.1)
-            ws.send_json(landmarks_message(ms=ms))
-            until(ws, lambda m: m["type"] == "frame")
+            ms = _placed(ws, live)
             seen = live.runner.state.last_pose
             # Two seconds pass: what comes now was captured long ago (later still on a slow box).
             live.t0 -= 2.0
