@@ -141,7 +141,9 @@ class Pose:
     do); `placement_ok` is False when the camera stands where the technique's
     measures are not valid; `identity` is "unsure" when the camera layer cannot
     tell the receiver from the assistant; `camera_moved` is True while the camera
-    layer re-reads the view (view gain, baseline, placement) after the camera moved.
+    layer re-reads the view (view gain, baseline, placement) after the camera moved;
+    `covered` is True while the receiver's arms lie on the assistant's body (his hold:
+    `motion.arms_cover`), and its rise starts the wait for her landmarks to settle.
     Each defaults to the permissive value so a camera layer that does not measure it
     yet changes nothing.
     """
@@ -156,6 +158,7 @@ class Pose:
     placement_ok: bool = True
     identity: Identity = "receiver"
     camera_moved: bool = False
+    covered: bool = False
     kind: Literal["pose"] = "pose"
 
 
@@ -209,6 +212,7 @@ _QUIET_DEFAULTS = {
     "placement_ok": True,
     "identity": "receiver",
     "camera_moved": False,
+    "covered": False,
     "confidence": None,
     "during_speech": False,
     "words": None,
@@ -372,6 +376,7 @@ _ENGINE_FIELDS: dict[tuple[str, str], Callable[[str, str, Any], Any]] = {
     ("pose", "placement_ok"): _flag,
     ("pose", "identity"): _one_of(IDENTITIES),
     ("pose", "camera_moved"): _flag,
+    ("pose", "covered"): _flag,
     ("pop", "source"): _one_of(POP_SOURCES),
     ("pop", "confidence"): _confidence,
     ("pop", "during_speech"): _flag,

@@ -129,6 +129,24 @@ def slow_on_average(state: SessionState) -> bool:
     return (len(window) - 1) / span < need * RATE_TOLERANCE
 
 
+def settle_end(state: SessionState) -> float | None:
+    """Camera mode: until when (camera time) the receiver's landmarks may still jolt from the
+    assistant's latest new hold (`held_at` + the technique's `hold_settle_s`), or None."""
+    wait = state.technique.hold_settle_s
+    if not state.camera or wait <= 0 or state.held_at is None:
+        return None
+    return state.held_at + wait
+
+
+def settling(state: SessionState, t: float) -> bool:
+    """Camera mode: is `t` within the settle time after the assistant's latest new hold? As he
+    takes hold, MediaPipe's landmarks of her jump and the read creeps (5.7-7.7 deg over ~0.7 s,
+    one `sudden`): an attempt begun then would halt on it. No attempt starts, no move cue comes
+    until it is over; the speed watch itself reads every frame as ever (nothing is hidden)."""
+    end = settle_end(state)
+    return end is not None and t < end - 1e-9
+
+
 def beyond_range(pose: Pose, limits: Limits) -> bool:
     return pose.range_deg > limits.max_range_deg
 
@@ -159,6 +177,8 @@ def camera_gate(state: SessionState, t: float) -> tuple[str, str] | None:
     view = _view_pause(state, last)
     if view is not None:
         return view
+    if settling(state, t):
+        return "settling", wording.SETTLING
     if beyond_range(last, state.limits):
         return _range_reason(last, state.limits), wording.BEYOND_RANGE
     if last.speed_deg_s > state.limits.gentle_speed_deg_s or last.sudden:
@@ -204,6 +224,8 @@ def ready_refusal(state: SessionState, t: float) -> Cue | None:
         return Cue(t, "say", wording.CAMERA_SLOW, reason="not_ready:camera_slow")
     if not last.placement_ok:
         return Cue(t, "say", wording.PLACEMENT, reason="not_ready:placement")
+    if settling(state, t):
+        return Cue(t, "say", wording.SETTLING, reason="not_ready:settling")
     if last.checks_ok:
         if checks_held(state, last.t):
             return None
@@ -310,8 +332,25 @@ def enter_phase(state: SessionState, index: int, t: float, now: float | None = N
 
 
 def next_phase(state: SessionState, t: float, now: float) -> Result:
-    """Move on when the current phase's time is up; after `rest` a new attempt begins."""
-    index = (state.phase_index + 1) % len(state.technique.phases)
+    """Move on when the current phase's time is up; after `rest` a new attempt begins.
+
+    A phase that halts on speed (a new attempt's `breathe_in`) does not begin while the
+    receiver's landmarks may still jolt from a new hold (`settling`): the rest lasts until the
+    settle is over, said once."""
+    phases = state.technique.phases
+    index = (state.phase_index + 1) % len(phases)
+    end = settle_end(state)
+    starts_watch = (
+        phases[index].id in HALT_ON_SPEED_PHASES
+        and phases[state.phase_index].id not in HALT_ON_SPEED_PHASES
+    )
+    last_done = index == 0 and state.attempts >= state.limits.attempts
+    if end is not None and starts_watch and not last_done and settling(state, t):
+        rest = phases[state.phase_index]
+        state = replace(state, phase_started=end - rest.seconds)
+        if now < end - 1e-9:
+            return state, (Cue(t, "say", wording.SETTLING, reason="settling"),)
+        t = end
     return enter_phase(state, index, t, now)
 
 

@@ -224,7 +224,11 @@ def _setup_pose(state: SessionState, event: Event) -> tuple[SessionState, tuple[
     if not step.checks:
         return seen(state, event), ()
     state = rules.hold_checks(state, seen(state, event), event)
-    if step.confirm == "camera" and rules.checks_held(state, event.t):
+    if (
+        step.confirm == "camera"
+        and rules.checks_held(state, event.t)
+        and not rules.settling(state, event.t)
+    ):
         return _advance_setup(state, event)
     return state, ()
 

@@ -65,6 +65,9 @@ class SessionState:
     #: Attempts given back so far (cut short by a pause the pair did not cause; I6 caps them).
     given_back: int = 0
     last_pose: Pose | None = None
+    #: Camera time of the latest new hold: a `covered` pose after one that was not (or after
+    #: a gap longer than the stale limit). Attempts wait `hold_settle_s` from it (`rules`).
+    held_at: float | None = None
     frame_times: tuple[float, ...] = ()
     resume_to: Literal["setup", "attempt"] = "setup"
     paused_for: str | None = None
@@ -150,4 +153,14 @@ def seen(state: SessionState, pose: Pose) -> SessionState:
             first += 1
         keep = max(0, min(first, len(times) - FRAME_INTERVALS), len(times) + 1 - MAX_FRAME_TIMES)
         times = (*times[keep:], pose.t)
-    return replace(state, last_pose=pose, camera=True, frame_times=times)
+    held_at = state.held_at
+    if pose.covered and new_hold(state, pose):
+        held_at = pose.t
+    return replace(state, last_pose=pose, camera=True, frame_times=times, held_at=held_at)
+
+
+def new_hold(state: SessionState, pose: Pose) -> bool:
+    """Does `pose` (covered) start a new hold: the frame before it not covered, or too old to
+    say whether he held her all along (a gap longer than the stale limit)?"""
+    last = state.last_pose
+    return last is None or not last.covered or pose.t - last.t > state.stale_after

@@ -260,6 +260,11 @@ class Technique(_Model):
     #: before the step counts as done, by the camera or by the pair's `ready`: one lucky frame
     #: of a reading that flickers across its limit is not a position (red team, session 13).
     checks_hold_s: float = Field(default=1.0, ge=0.3, le=5.0)
+    #: Seconds (camera clock) after the receiver's arms first lie on the assistant's body (a
+    #: `covered` pose rising: a new hold) before an attempt may start or a movement cue come:
+    #: the pose model's landmarks of her jump as he takes hold, and the speed watch would read
+    #: the jolt as her moving (docs/accuracy.md "His arrival"). 0: no wait (not measured).
+    hold_settle_s: float = Field(default=0.0, ge=0.0, le=5.0)
     setup: tuple[SetupStep, ...] = Field(min_length=1)
     phases: tuple[Phase, ...] = Field(min_length=1)
     limits: Limits

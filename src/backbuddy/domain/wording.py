@@ -75,6 +75,9 @@ CAMERA_MOVED = (
     "Paused: the camera moved. Hold still while I look again; "
     "press Resume when the camera note says it is ready."
 )
+#: The assistant has just taken hold: the attempt waits until the camera's landmarks of the
+#: receiver have settled (`Technique.hold_settle_s`; docs/accuracy.md "His arrival").
+SETTLING = "Hold still while the camera settles on the assistant's hold."
 NOT_COUNTED = "This attempt does not count."
 LISTENING_LOST = (
     "Paused: the microphone went silent or its sound was dropped, so backbuddy cannot hear "

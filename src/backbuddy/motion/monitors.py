@@ -30,6 +30,8 @@ monitors below, which fill each frame's `Pose` fields:
 * camera_moved: the camera moved and its view is being read again (`view_watch`): the view
   gain, the baseline and the placement are taken afresh from the new still pose, and the
   speed fit restarts, so nothing compares readings from two views.
+* covered: her arms lie on the assistant's body (`Landmarks.covered`); the engine waits for her
+  landmarks to settle after it rises (`Technique.hold_settle_s`).
 """
 
 from __future__ import annotations
@@ -103,6 +105,9 @@ class Trace:
     camera_moved: BoolArray
     #: The set-up checks that gated `checks_ok` on these frames.
     active_checks: tuple[str, ...] = ()
+    #: Her arms on the assistant's body (`Landmarks.covered`), passed on to the engine: its rise
+    #: is a new hold, after which no attempt starts until her landmarks settle.
+    covered: BoolArray | None = None
     region: PlacementRegion | None = None
     video: VideoNeeds = VideoNeeds()
 
@@ -122,6 +127,7 @@ class Trace:
             placement_ok=bool(self.placement.ok[i]),
             identity="unsure" if self.unsure[i] else "receiver",
             camera_moved=bool(self.camera_moved[i]),
+            covered=self.covered is not None and bool(self.covered[i]),
         )
 
     def failing(self, i: int) -> tuple[str, ...]:
@@ -310,6 +316,7 @@ class PoseMonitor:
             camera_moved=watch.relooking,
             **out,
             active_checks=self.active_checks,
+            covered=lm.wrists_covered,
         )
 
     def _watch(

@@ -35,6 +35,7 @@ CHANGES = {
     "attempts": 2,
     "given_back": 1,
     "last_pose": Pose(12.4),
+    "held_at": 11.5,
     "frame_times": (12.3, 12.4),
     "resume_to": "attempt",
     "paused_for": "tracking_lost",
