@@ -115,10 +115,12 @@ def test_the_settle_never_holds_back_a_stop_a_symptom_or_a_speed_halt(
     for s in replay(start(outcome), held(events, spans, flip, jolts)):
         e = s.event
         if isinstance(e, Stop) or (isinstance(e, Sensation) and e.sensation in SYMPTOMS):
-            assert s.cues and s.cues[0].kind == "halt", (e, s.cues)
+            assert s.cues, e
+            assert s.cues[0].kind == "halt", (e, s.cues)
         fast = isinstance(e, Pose) and (e.sudden or e.speed_deg_s > limits.hard_speed_deg_s)
         if fast and e.tracked and s.before.phase_id in HALT_ON_SPEED_PHASES:
-            assert s.cues and s.cues[0].kind == "halt", (e, s.before.phase_id, s.cues)
+            assert s.cues, (e, s.before.phase_id)
+            assert s.cues[0].kind == "halt", (e, s.before.phase_id, s.cues)
 
 
 def run(state: SessionState, events: list[Event]) -> list[tuple[str, object, tuple]]:

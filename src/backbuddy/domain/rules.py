@@ -179,6 +179,11 @@ def camera_gate(state: SessionState, t: float) -> tuple[str, str] | None:
         return view
     if settling(state, t):
         return "settling", wording.SETTLING
+    return _position_gate(state, last)
+
+
+def _position_gate(state: SessionState, last: Pose) -> tuple[str, str] | None:
+    """The camera gate's last part: the receiver within range, still, in position, held."""
     if beyond_range(last, state.limits):
         return _range_reason(last, state.limits), wording.BEYOND_RANGE
     if last.speed_deg_s > state.limits.gentle_speed_deg_s or last.sudden:
@@ -214,6 +219,23 @@ def ready_refusal(state: SessionState, t: float) -> Cue | None:
     last = state.last_pose
     if last is None or pose_stale(state, t) or not last.tracked:
         return Cue(t, "say", wording.NOT_READY_UNSEEN, reason="not_ready:tracking")
+    view = _view_refusal(state, last, t)
+    if view is not None:
+        return view
+    if last.checks_ok:
+        if checks_held(state, last.t):
+            return None
+        return Cue(t, "say", _unsteady_words(state), reason="not_ready:steady")
+    failing = [c for c in checks if c in last.failing]
+    if not failing:  # the camera layer did not say which: say what we know
+        return Cue(t, "say", wording.NOT_READY_POSITION, reason="not_ready:checks")
+    text = wording.not_passing(state.technique.check(failing[0]).text)
+    return Cue(t, "say", text, reason=f"not_ready:{failing[0]}")
+
+
+def _view_refusal(state: SessionState, last: Pose, t: float) -> Cue | None:
+    """A `ready` refused for who or where the camera sees (identity, a moved camera, its rate
+    or placement), or while her landmarks settle after a new hold (`settling`)."""
     if last.identity != "receiver":
         return Cue(t, "say", wording.IDENTITY_UNSURE, reason="not_ready:identity_unsure")
     if last.camera_moved:
@@ -226,15 +248,7 @@ def ready_refusal(state: SessionState, t: float) -> Cue | None:
         return Cue(t, "say", wording.PLACEMENT, reason="not_ready:placement")
     if settling(state, t):
         return Cue(t, "say", wording.SETTLING, reason="not_ready:settling")
-    if last.checks_ok:
-        if checks_held(state, last.t):
-            return None
-        return Cue(t, "say", _unsteady_words(state), reason="not_ready:steady")
-    failing = [c for c in checks if c in last.failing]
-    if not failing:  # the camera layer did not say which: say what we know
-        return Cue(t, "say", wording.NOT_READY_POSITION, reason="not_ready:checks")
-    text = wording.not_passing(state.technique.check(failing[0]).text)
-    return Cue(t, "say", text, reason=f"not_ready:{failing[0]}")
+    return None
 
 
 def hold_checks(before: SessionState, state: SessionState, pose: Pose) -> SessionState:
