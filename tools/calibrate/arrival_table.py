@@ -1,6 +1,6 @@
 """The assistant's arrival on the whole-flow clips: what the speed watch reads while he takes hold.
 
-    .venv/bin/python tools/calibrate/arrival_table.py
+    .venv/bin/python tools/calibrate/arrival_table.py [--engine]
 
 The recorded landmarks of each path on the four whole-flow clips (tests/data/flow, from their
 first frame; `flow_truth.py --save`) through a live `PoseMonitor` frame by frame, the last set-up
@@ -10,6 +10,8 @@ wrists lie on his body (covered), the truth's largest trunk extension in that sp
 real motion), the reading's largest change from the frame before he came, its peak speed, and the
 frames of `sudden`, of a speed over the hard limit, of the camera-move re-read, of the placement
 gate shut and of an unsure identity. Session 16 (docs/accuracy.md, "His arrival").
+`--engine`: the same clips through the engine, a Ready pressed as he takes hold, before and
+after the settle (`arrival_engine`; session 17).
 """
 
 from __future__ import annotations
@@ -72,7 +74,17 @@ def row(kind: str, path: str) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+#: Ready pressed at these frames: as he comes in view (82), as he takes hold (88-96), during
+#: the server's jolt (100) and its creep (110), in the camera re-read (125), after (140).
+PRESSES = (82, 88, 92, 96, 100, 110, 125, 140)
+
+
 def main() -> int:
+    if "--engine" in sys.argv[1:]:
+        import arrival_engine
+
+        print("\n".join(arrival_engine.table(KINDS, PRESSES)))
+        return 0
     print(
         "| clip | path | first covered | true extension ° (max) | read change ° (max) "
         "| peak speed °/s | sudden | over 30 °/s | camera re-read | gate shut | unsure |"
