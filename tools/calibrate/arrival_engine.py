@@ -80,13 +80,7 @@ def press(kind: str, path: str, frame: int, settle: bool = True) -> Outcome:
         technique.id, "clear", (), NOW - timedelta(minutes=5), NOW + timedelta(hours=1)
     )
     state = session.new_session(technique, screened)
-    events: list[Event] = [Begin(taken_at, at=NOW, camera=True)]
-    at = stream[frame].t
-    for pose in stream:
-        while at <= pose.t:
-            events.append(Ready(at))
-            at += AGAIN_S
-        events.append(pose)
+    events = _with_presses(stream, frame)
     taken: int | None = None
     refused: list[str] = []
     frame_of = {p.t: i for i, p in enumerate(stream)}
@@ -110,6 +104,18 @@ def press(kind: str, path: str, frame: int, settle: bool = True) -> Outcome:
         if state.mode in ("ended", "paused", "halted"):
             break
     return Outcome(taken, None, tuple(refused))
+
+
+def _with_presses(stream: tuple[Pose, ...], frame: int) -> list[Event]:
+    """Begin, the clip's poses, and a Ready at `frame`'s time and every `AGAIN_S` after."""
+    events: list[Event] = [Begin(stream[0].t, at=NOW, camera=True)]
+    at = stream[frame].t
+    for pose in stream:
+        while at <= pose.t:
+            events.append(Ready(at))
+            at += AGAIN_S
+        events.append(pose)
+    return events
 
 
 def table(kinds: tuple[str, ...], presses: tuple[int, ...]) -> list[str]:
