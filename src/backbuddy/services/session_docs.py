@@ -60,8 +60,13 @@ MODE_NOTES: Mapping[str, tuple[str, str]] = {
         "`say` cue naming why (reason `not_ready:<check id>`, `not_ready:tracking`, …), "
         "and so is one before the checks have held for `checks_hold_s` "
         "(`not_ready:steady`, naming the check that last flickered): one lucky frame of a "
-        "reading that flickers across its limit is not a position. The last step starts "
-        "attempt 1. No move cue; a voice changes nothing.",
+        "reading that flickers across its limit is not a position. So is one within the "
+        "technique's `hold_settle_s` (the Seated Hug: 1.5 s) of a new hold, the receiver's "
+        "arms newly on the assistant's body (`Pose.covered` rising; `not_ready:settling`, "
+        '"Hold still while the camera settles on the assistant\'s hold."): as he takes '
+        "hold, the pose model's landmarks of her jolt, and an attempt begun then would "
+        "halt on the jolt. The last step starts attempt 1. No move cue; a voice changes "
+        "nothing.",
         "I2, I3",
     ),
     "attempt": (
@@ -76,7 +81,10 @@ MODE_NOTES: Mapping[str, tuple[str, str]] = {
         "or the check not passing; or `camera_lagging` when the last frame saw the "
         "pair but is too old; `camera_slow` when the measured frame rate is under the "
         "technique's `video.min_fps`; `range:…`, `placement`, `identity_unsure`, "
-        "`camera_moved`). In mobilise and hold, lost tracking, an unsure identity, a "
+        "`camera_moved`; `settling` within `hold_settle_s` of a new hold). A new attempt "
+        "does not breathe in within `hold_settle_s` of a new hold either: the rest lasts "
+        "until then, said once (`settling`); the speed watch reads every frame as ever. "
+        "In mobilise and hold, lost tracking, an unsure identity, a "
         "camera that moved (its view is read again), a bad placement, no fresh frame "
         "(`camera_lagging` if the last frame was tracked), frames too few a second "
         "(`camera_slow`), range beyond the limit, a "

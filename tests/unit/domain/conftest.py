@@ -120,6 +120,7 @@ def _readings(pose: Pose) -> dict[str, object]:
         "placement_ok": pose.placement_ok,
         "identity": pose.identity,
         "camera_moved": pose.camera_moved,
+        "covered": pose.covered,
     }
 
 

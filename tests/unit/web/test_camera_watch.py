@@ -57,6 +57,7 @@ def test_arms_covered_by_the_assistant_show_as_not_passing_with_the_words_why() 
     image, world = lm.image[0].tolist(), lm.world[0].tolist()
     read = watch.analyze_landmarks(image, world, lm.size, 0.0, step2)
     assert read.checks["arms_crossed"] is True  # the image, read: 1.1 shoulder widths
+    assert not read.pose.covered
     held = CameraWatch(hug, lambda: None, decode_jpeg)  # type: ignore[arg-type, return-value]
     out = held.analyze_landmarks(
         lm.image[0].tolist(), lm.world[0].tolist(), lm.size, 0.0, step2, covered=True
@@ -64,3 +65,4 @@ def test_arms_covered_by_the_assistant_show_as_not_passing_with_the_words_why() 
     assert out.checks["arms_crossed"] is False
     assert "let go for a moment" in out.hints["arms_crossed"]
     assert not out.pose.checks_ok
+    assert out.pose.covered  # to the engine: his hold, after whose rise the attempt waits
