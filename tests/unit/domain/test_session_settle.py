@@ -11,7 +11,7 @@ from backbuddy.domain import wording
 from backbuddy.domain.events import Pose, Ready
 
 
-def test_ready_as_he_takes_hold_is_refused_with_its_words_until_the_settle_is_over(start, hug):
+def test_ready_as_he_takes_hold_is_refused_with_its_words_until_the_settle_is_over(start):
     pair = start(camera=True, setup=False)
     pair.send(*(Pose(round(k / 20, 4)) for k in range(21)))  # step 1 confirmed by the camera
     pair.wait_until(1.2, Pose(0))
