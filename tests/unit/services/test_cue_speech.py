@@ -72,3 +72,11 @@ def test_a_refused_ready_naming_a_check_is_spoken_from_pre_rendered_sentences():
             ]
         for text in said:
             assert set(sentences(text)) <= known, (technique.id, text)
+
+
+def test_the_settle_after_a_new_hold_is_spoken_from_pre_rendered_sentences():
+    """The words a Ready, a held move and a lengthened rest say while the camera settles on
+    the assistant's hold (session 17)."""
+    for technique in techniques.load_all().values():
+        known = set(fixed_texts(technique, 3))
+        assert set(sentences(wording.SETTLING)) <= known, technique.id
