@@ -27,7 +27,8 @@ pytestmark = pytest.mark.e2e
 
 #: UTC+14 all year: the browser's day and clock are far from the server's UTC.
 ZONE = "Pacific/Kiritimati"
-SIZES = [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]
+PHONE = {"width": 390, "height": 844}
+SIZES = [{"width": 1280, "height": 800}, PHONE]
 
 
 def size_id(size: dict[str, int]) -> str:
@@ -163,10 +164,31 @@ def wait_until_recorded(page: Page, base: str) -> None:
     raise AssertionError("the session was never recorded as interrupted")
 
 
-@pytest.mark.parametrize("size", SIZES, ids=size_id)
+def on_a_phone(browser: Browser, url: str, name: str, *controls: tuple[str, str]) -> None:
+    """`url` opened in a phone's context (390×844, mobile): each of `controls` (role, name) is
+    there and visible once scrolled to, and nothing runs off the side."""
+    context = context_for(browser, PHONE)
+    try:
+        phone = context.new_page()
+        phone.goto(url)
+        for role, label in controls:
+            control = phone.get_by_role(role, name=label)  # type: ignore[arg-type]
+            control.scroll_into_view_if_needed()
+            expect(control).to_be_visible()
+        no_sideways_scroll(phone, PHONE)
+        shot(phone, f"{name}-{size_id(PHONE)}")
+    finally:
+        context.close()
+
+
 def test_reports_and_exports_download_and_delete_needs_the_typed_words(
-    browser: Browser, quick_grace_server: Server, size: dict[str, int]
+    browser: Browser, quick_grace_server: Server
 ) -> None:
+    """One walk at 1280×800; the summary and the delete page are also opened on a phone
+    (390×844): every control there, nothing off the side. (Each size used to walk the whole
+    path; the downloads and the typed-words check are the same at every size, and a walk
+    is ~9 s.)"""
+    size = SIZES[0]
     context = context_for(browser, size)
     page = context.new_page()
     errors: list[str] = []
@@ -183,6 +205,17 @@ def test_reports_and_exports_download_and_delete_needs_the_typed_words(
         expect(heading).to_be_visible()
         no_sideways_scroll(page, size)
         shot(page, f"63-summary-your-data-{size_id(size)}")
+        on_a_phone(
+            browser,
+            page.url,
+            "63-summary-your-data",
+            ("heading", "For a professional, and your data"),
+            ("button", "Open the report (HTML)"),
+            ("button", "Download the report (PDF)"),
+            ("link", "Download FHIR export (JSON)"),
+            ("link", "Download plain export (JSON)"),
+            ("link", "Delete everything backbuddy stored…"),
+        )
 
         page.get_by_label("Receiver's name on the report (optional)").fill("Alex Doe")
         with page.expect_popup() as popup:
@@ -212,6 +245,13 @@ def test_reports_and_exports_download_and_delete_needs_the_typed_words(
         expect(page.get_by_text("1 session", exact=True)).to_be_visible()
         no_sideways_scroll(page, size)
         shot(page, f"65-forget-confirm-{size_id(size)}")
+        on_a_phone(
+            browser,
+            page.url,
+            "65-forget-confirm",
+            ("heading", "Delete everything?"),
+            ("button", "Delete everything"),
+        )
         words = page.get_by_label("To confirm, type delete everything")
         words.fill("yes")
         page.get_by_role("button", name="Delete everything").click()

@@ -131,44 +131,53 @@ def reach_the_movement(page: Page, url: str) -> None:
     expect(page.locator("#step-text.cue-move")).to_contain_text("Attempt 1", timeout=15000)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=size_id)
 def test_paused_and_halted_keep_resume_and_end_beside_stop(
-    page: Page, plain_server: Server, size: dict[str, int]
+    page: Page, plain_server: Server
 ) -> None:
+    """One walk (movement, paused, halted, resumed), each state checked at 1280×800 and at
+    390×844 in turn (the window resized in the state; each size used to walk the whole
+    session, ~5 s a walk)."""
     reach_the_movement(page, plain_server.url)
-    page.set_viewport_size(size)
-    w = size["width"]
     expect(page.locator("#breath-label")).to_have_text("Breathe out")
     expect(page.locator("#attempts")).to_have_text("Attempt 1 of 3")
-    to_top(page)
-    expect_vitals_visible(page)
-    expect(page.locator("#resume")).to_be_hidden()
-    expect(page.locator("#end")).to_be_hidden()
-    stop_before = rect(page, "#stop")
-    seen_shot(page, f"30-session-movement-{w}")
+    stop_before: dict[int, dict[str, float]] = {}
+    for size in SIZES:
+        page.set_viewport_size(size)
+        w = size["width"]
+        to_top(page)
+        expect_vitals_visible(page)
+        expect(page.locator("#resume")).to_be_hidden()
+        expect(page.locator("#end")).to_be_hidden()
+        stop_before[w] = rect(page, "#stop")
+        seen_shot(page, f"30-session-movement-{w}")
 
     page.get_by_role("button", name="Felt resistance").click()
     expect(page.locator("#session")).to_have_attribute("data-mode", "paused")
-    to_top(page)
     expect(page.locator("#carry-on")).to_contain_text(CARRY_ON)
-    expect_resume_and_end_beside_stop(page)
-    expect_vitals_visible(page)
-    expect_above_the_band(page, "#carry-on")
     expect(page.locator("#attempts")).to_have_text("Attempt 1 of 3")
     expect(page.locator("#breath-label")).to_have_text("Breathe normally")
-    seen_shot(page, f"31-session-paused-{w}")
+    for size in SIZES:
+        page.set_viewport_size(size)
+        to_top(page)
+        expect_resume_and_end_beside_stop(page)
+        expect_vitals_visible(page)
+        expect_above_the_band(page, "#carry-on")
+        seen_shot(page, f"31-session-paused-{size['width']}")
 
     page.get_by_role("button", name="Stop", exact=True).click()
     expect(page.locator("#session")).to_have_attribute("data-mode", "halted")
-    to_top(page)
     expect(page.locator("#mode-label")).to_have_text("Stopped")
     expect(page.locator("#carry-on")).to_contain_text(CARRY_ON)
-    expect_resume_and_end_beside_stop(page)
-    expect_vitals_visible(page)
     expect(page.locator("#breath-label")).to_have_text("Breathe normally")
-    # Stop neither moved nor changed size: a second press lands on Stop, never on Resume.
-    assert rect(page, "#stop") == stop_before, (stop_before, rect(page, "#stop"))
-    seen_shot(page, f"32-session-halted-{w}")
+    for size in SIZES:
+        page.set_viewport_size(size)
+        w = size["width"]
+        to_top(page)
+        expect_resume_and_end_beside_stop(page)
+        expect_vitals_visible(page)
+        # Stop neither moved nor changed size: a second press lands on Stop, never on Resume.
+        assert rect(page, "#stop") == stop_before[w], (w, stop_before[w], rect(page, "#stop"))
+        seen_shot(page, f"32-session-halted-{w}")
 
     page.get_by_role("button", name="Resume").click()
     expect(page.locator("#session")).to_have_attribute("data-mode", "attempt")
@@ -293,30 +302,37 @@ def test_every_way_the_engine_ends_has_its_own_words(page: Page, plain_server: S
     assert after_stop == "Stopped by the receiver"
 
 
-@pytest.mark.parametrize("size", SIZES, ids=size_id)
 def test_a_restart_mid_session_shows_one_state_and_its_aftercare(
-    page: Page, tmp_path: Path, size: dict[str, int]
+    page: Page, tmp_path: Path
 ) -> None:
+    """The cut-short state checked at 1280×800 and at 390×844 in turn (the window resized
+    in the state; each size used to walk and restart a whole session)."""
     quick = quick_breath_in(tmp_path)
     server = start_server(tmp_path, camera=False, extra=quick)
     again = None
     try:
         reach_the_movement(page, server.url)
-        page.set_viewport_size(size)
         server.kill()
         again = start_server(tmp_path, camera=False, again=server, extra=quick)
         expect(page.locator("#session")).to_have_attribute("data-mode", "gone", timeout=15000)
-        to_top(page)
-        expect(page.locator("#step-text")).to_have_text(CUT_SHORT)
-        expect(page.locator("#mode-label")).to_have_text("Session cut short")
-        body = page.locator("main").inner_text()
-        for stale in ("PAUSED", "STOPPED", "This session is over", "until the connection is back"):
-            assert stale not in body, stale
-        assert body.lower().count("cut short") == 2, body  # the label and the one sentence
-        expect(page.locator(".controls")).to_be_hidden()
-        expect(page.locator("#captions li.halt")).to_have_count(0)
-        expect_on_screen(page, "#gone-link")
-        seen_shot(page, f"38-session-cut-short-{size['width']}")
+        for size in SIZES:
+            page.set_viewport_size(size)
+            to_top(page)
+            expect(page.locator("#step-text")).to_have_text(CUT_SHORT)
+            expect(page.locator("#mode-label")).to_have_text("Session cut short")
+            body = page.locator("main").inner_text()
+            for stale in (
+                "PAUSED",
+                "STOPPED",
+                "This session is over",
+                "until the connection is back",
+            ):
+                assert stale not in body, stale
+            assert body.lower().count("cut short") == 2, body  # the label and the one sentence
+            expect(page.locator(".controls")).to_be_hidden()
+            expect(page.locator("#captions li.halt")).to_have_count(0)
+            expect_on_screen(page, "#gone-link")
+            seen_shot(page, f"38-session-cut-short-{size['width']}")
         page.get_by_role("link", name="Go to its aftercare check").click()
         expect(page.get_by_role("heading", name="Aftercare check")).to_be_visible()
         expect(page.locator(".lead")).to_contain_text("interrupted")
@@ -356,22 +372,26 @@ def test_a_store_that_stalls_mid_movement_stops_the_page_aloud(page: Page, tmp_p
         server.kill()
 
 
-@pytest.mark.parametrize("size", SIZES, ids=size_id)
 def test_a_second_tab_says_the_session_is_open_in_another(
-    browser: Browser, plain_server: Server, size: dict[str, int]
+    browser: Browser, plain_server: Server
 ) -> None:
+    """The second tab checked at 1280×800 and at 390×844 in turn (each size used to start
+    its own session)."""
     context = browser.new_context(viewport=LAPTOP)
     try:
         first = context.new_page()
         start_session(first, plain_server.url, camera=False)
         second = context.new_page()
-        second.set_viewport_size(size)
         second.goto(first.url)
         expect(second.locator("#session")).to_have_attribute("data-mode", "gone")
-        expect(second.locator("#step-text")).to_have_text("This session is open in another tab.")
-        expect(second.locator("#carry-on")).to_contain_text("Use that tab")
-        expect(second.locator(".controls")).to_be_hidden()
-        seen_shot(second, f"39-session-other-tab-{size['width']}")
+        for size in SIZES:
+            second.set_viewport_size(size)
+            expect(second.locator("#step-text")).to_have_text(
+                "This session is open in another tab."
+            )
+            expect(second.locator("#carry-on")).to_contain_text("Use that tab")
+            expect(second.locator(".controls")).to_be_hidden()
+            seen_shot(second, f"39-session-other-tab-{size['width']}")
         # The first tab still runs the session: its Stop halts it.
         first.bring_to_front()
         first.get_by_role("button", name="Stop", exact=True).click()

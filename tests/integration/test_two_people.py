@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.support import sports2d_tracks
 from tests.support.remembered_people import RememberingDetector
 
 from backbuddy.adapters.receiver_pose import SETTLE_FRAMES
@@ -223,44 +224,15 @@ def test_wherever_the_gate_lets_a_movement_start_a_two_person_jerk_stops_within_
 
 # ---- analyze on a real clip where the measured person changes ---------------------------------
 
-SPORTS2D = ROOT / "tests" / "data" / "sports2d_demo.mp4"
+SPORTS2D = sports2d_tracks.SPORTS2D
 IDENTITY_MOMENTS = ("identity_unsure", "identity_jump", "tracking_lost")
 
 
-def _people_tracks(frames: list[np.ndarray]) -> list[list[tuple[int, np.ndarray]]]:
-    """MoveNet on every frame, each person given a lasting number by following box centres
-    (nearest within half a box height of where that number was last seen)."""
-    from backbuddy.adapters.movenet import PeopleDetector
-    from backbuddy.motion.people import real_people
-
-    detector = PeopleDetector()
-    last: dict[int, np.ndarray] = {}
-    out: list[list[tuple[int, np.ndarray]]] = []
-    for rgb in frames:
-        found = real_people(detector.detect(rgb))
-        here: list[tuple[int, np.ndarray]] = []
-        for box in found.boxes:
-            centre = (box[:2] + box[2:]) / 2
-            near = [
-                (float(np.linalg.norm(centre - c)), k)
-                for k, c in last.items()
-                if np.linalg.norm(centre - c) < 0.5 * (box[3] - box[1])
-            ]
-            key = min(near)[1] if near else len(last)
-            last[key] = centre
-            here.append((key, box))
-        out.append(here)
-    return out
-
-
-@cache
 def _sports2d_tracks() -> list[list[tuple[int, np.ndarray]]]:
-    """`_people_tracks` of the Sports2D demo, found once for both runs of the test below (the
-    same decoded frames through the same MoveNet give the same tracks: ~10 s of CPU each)."""
-    from backbuddy.adapters import video
-
-    with video.open_file(SPORTS2D) as src:
-        return _people_tracks([f.rgb for f in src])
+    """Who is where on each frame of the demo (the judge, not what is tested): MoveNet on every
+    frame with box-following numbers, recorded once (`tests/support/sports2d_tracks.py`, ~10 s
+    of CPU a run before; the same pinned model on the same committed clip gives the same)."""
+    return sports2d_tracks.load()
 
 
 def _whose(lm: Landmarks, tracks: list[list[tuple[int, np.ndarray]]]) -> np.ndarray:
