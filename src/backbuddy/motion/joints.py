@@ -176,11 +176,12 @@ def elbow_drop(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatAr
     """How far her elbows hang below her shoulders, in trunk lengths along the trunk (world
     landmarks; the larger of the two elbows seen, NaN where none is or the torso is not).
 
-    Why the elbows: under the assistant's hold her wrists are dim or drawn on his arms, while
-    her elbows stay seen (visibility 0.79-0.99 on the two-person hug clips). Crossed arms hold
-    the elbows up at the chest, hanging ones let them down to the waist. The value itself
-    differs by view and body (crossed 0.24-0.49, hanging 0.46-0.65 over the hug's two-person
-    clips), so it is read only against her own reading with her alone (`checks.cover`), where his hold covers her wrists (`arms_cover`)."""
+    Why the elbows: under the assistant's hold her wrists are dim or drawn on his arms
+    (`arms_cover`), while her elbows stay seen (visibility 0.79-0.99 on the two-person hug
+    clips). Crossed arms hold the elbows up at the chest, hanging ones let them down to the
+    waist. The value itself differs by view and body (crossed 0.24-0.49, hanging 0.46-0.65
+    over the hug's two-person clips), so it is read only against her own reading with her
+    alone (`checks.cover`)."""
     w = world(lm)
     up = mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - mid(w, L.LEFT_HIP, L.RIGHT_HIP)
     trunk = np.linalg.norm(up, axis=1)

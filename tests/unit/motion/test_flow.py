@@ -117,7 +117,8 @@ def test_arms_let_down_under_his_hold_lose_the_pass_as_the_truth_says_they_hang(
     n = min(len(ratio), len(held))
     hanging = ratio[:n] > flow_truth.TECH.check("arms_crossed").max
     late = np.flatnonzero(held[:n] & hanging)
-    assert hanging.sum() > 30 and trace.checks["arms_crossed"].status[n - 1] == checks.COVERED
+    assert hanging.sum() > 30
+    assert trace.checks["arms_crossed"].status[n - 1] == checks.COVERED
     assert len(late) <= (1 if path == "page" else 0), f"passed over hanging arms at {late}"
 
 
