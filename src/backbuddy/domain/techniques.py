@@ -70,6 +70,11 @@ class Check(_Model):
     #: the hands moved away under the assistant's (the hug: arms let down after she was seen
     #: with them crossed), and the verdict seen with her alone is forgotten.
     covered_fails_above: float | None = None
+    #: With `read_alone`: read while covered, her elbows' drop below the shoulders (trunk
+    #: lengths, `motion.joints.elbow_drop`; the elbows stay seen where the wrists are dim)
+    #: risen over a short median by more than this above its reading with her alone says her
+    #: arms were let down under the assistant's hold: the verdict seen alone is forgotten.
+    covered_elbows_rise_above: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _range(self) -> Check:
@@ -79,6 +84,8 @@ class Check(_Model):
             self.read_alone and self.covered_fails_above > self.max
         ):
             raise ValueError("covered_fails_above needs read_alone and must lie above max")
+        if self.covered_elbows_rise_above is not None and not self.read_alone:
+            raise ValueError("covered_elbows_rise_above needs read_alone")
         return self
 
 

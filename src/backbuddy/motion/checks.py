@@ -9,6 +9,7 @@ measure needs are hidden) and the measured value, so the pair can be told
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -29,6 +30,10 @@ HOLD_HIDDEN_S = 10.0
 #: A covered check's readings over this long (their median) may say the hands moved away under
 #: the assistant's (`Check.covered_fails_above`): one frame of a hand drawn on his arm does not.
 COVERED_MEDIAN_S = 0.5
+#: Her elbows' covered readings over this long (their median, spanning at least half of it) may
+#: say her arms were let down (`Check.covered_elbows_rise_above`): short, as the elbows stay
+#: seen where the wrists are dim, so the drop is read as it happens, not 1.4 s after it ended.
+COVERED_ELBOWS_S = 0.2
 #: Status codes stored per frame, in this order. "covered": a check read from the receiver's
 #: hands while they lie on the assistant's body, with no pass seen while she was alone
 #: (`cover`): the image cannot tell, so it does not pass.
@@ -242,7 +247,9 @@ class Alone:
     """A `read_alone` check's verdict as last read with the receiver apart (her arms away from
     everyone else's body): passed, its value, the identity segment, when she was last seen as
     herself, and when anyone was last in view; `covered`: the readings (time, value) of the
-    covered frames since, over the last `COVERED_MEDIAN_S`."""
+    covered frames since, over the last `COVERED_MEDIAN_S`; `elbows`: her elbows' drop read
+    apart (`joints.elbow_drop`), and `elbow_reads` its covered readings since, over the last
+    `COVERED_ELBOWS_S`."""
 
     passed: bool
     value: float
@@ -250,6 +257,8 @@ class Alone:
     seen_t: float
     present_t: float
     covered: tuple[tuple[float, float], ...] = ()
+    elbows: float = math.nan
+    elbow_reads: tuple[tuple[float, float], ...] = ()
 
 
 def cover(
@@ -262,6 +271,7 @@ def cover(
     memory: Mapping[str, Alone],
     forget_s: float,
     hold_s: float = HOLD_HIDDEN_S,
+    elbows: FloatArray | None = None,
 ) -> tuple[dict[str, CheckTrace], dict[str, Alone]]:
     """The traces with each `read_alone` check's covered frames (her arms near the assistant)
     read as seen with the receiver apart: a pass seen then passes (its value shown), anything
@@ -273,13 +283,15 @@ def cover(
     it is forgotten when nobody is in view for longer than `forget_s` (she left: tracking
     lost), when she is not seen as herself for longer than `hold_s` (an unsure identity while
     the assistant steps in is tolerated that long, as a hidden check is), on another identity
-    segment, and with the memory (a new monitor: a new session). Returns the new traces and
-    the memory to carry on.
+    segment, and with the memory (a new monitor: a new session). `elbows`: her elbows' drop
+    per frame (`joints.elbow_drop`; None: not read), for `covered_elbows_rise_above`.
+    Returns the new traces and the memory to carry on.
     """
     out = dict(traces)
     mem = dict(memory)
     cov, seen_l, seg_l = covered.tolist(), person.tolist(), segment.tolist()
     present_l = present.tolist()
+    elbow_l = [math.nan] * len(cov) if elbows is None else elbows.tolist()
     for cid, trace in traces.items():
         if not trace.check.read_alone:
             continue
@@ -290,11 +302,15 @@ def cover(
             if not seen_l[i]:
                 continue
             if not cov[i] and status[i] != NOT_VISIBLE:
+                before = alone.elbows if alone is not None and alone.segment == seg_l[i] else None
+                apart = elbow_l[i] if math.isfinite(elbow_l[i]) or before is None else before
                 alone = Alone(bool(status[i] == PASS), float(value[i]), seg_l[i], ti, ti)
+                alone = replace(alone, elbows=apart)
             elif alone is not None:
                 alone = replace(alone, seen_t=ti)
             if cov[i] and alone is not None and alone.passed:
                 alone = _moved_away(trace.check, alone, ti, float(value[i]))
+                alone = _elbows_down(trace.check, alone, ti, elbow_l[i])
             if cov[i]:
                 held = alone is not None and alone.passed
                 status[i] = PASS if held else COVERED
@@ -322,6 +338,26 @@ def _moved_away(check: Check, alone: Alone, t: float, value: float) -> Alone:
     alone = replace(alone, covered=recent)
     span = recent[-1][0] - recent[0][0] if recent else 0.0
     if span >= 0.8 * COVERED_MEDIAN_S and float(np.median([v for _, v in recent])) > limit:
+        return replace(alone, passed=False, value=math.nan)
+    return alone
+
+
+def _elbows_down(check: Check, alone: Alone, t: float, elbows: float) -> Alone:
+    """The alone verdict after a covered elbow reading at `t`: a pass is forgotten once her
+    elbows' drop, as the median of the readings over the last `COVERED_ELBOWS_S` (spanning at
+    least half of it), lies more than the check's `covered_elbows_rise_above` above its reading
+    with her alone. Her wrists are dim or on his arms there; her elbows are not (session 17)."""
+    rise = check.covered_elbows_rise_above
+    if rise is None or not math.isfinite(alone.elbows):
+        return alone
+    recent = tuple((u, v) for u, v in alone.elbow_reads if t - u < COVERED_ELBOWS_S)
+    if math.isfinite(elbows):
+        recent += ((t, elbows),)
+    alone = replace(alone, elbow_reads=recent)
+    span = recent[-1][0] - recent[0][0] if recent else 0.0
+    if span >= 0.5 * COVERED_ELBOWS_S and statistics.median([v for _, v in recent]) > (
+        alone.elbows + rise
+    ):
         return replace(alone, passed=False, value=math.nan)
     return alone
 

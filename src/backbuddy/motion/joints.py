@@ -12,7 +12,16 @@ from collections.abc import Callable
 import numpy as np
 
 from backbuddy.motion import landmarks as L
-from backbuddy.motion.geometry import angle_between, gated, pair_seen, seen, trunk_px, world
+from backbuddy.motion.geometry import (
+    angle_between,
+    gated,
+    mid,
+    pair_seen,
+    seen,
+    torso_seen,
+    trunk_px,
+    world,
+)
 from backbuddy.motion.landmarks import MIN_VISIBILITY, FloatArray, Landmarks
 
 #: Hips closer than this (in trunk lengths, in the image) cannot tell top from bottom.
@@ -161,3 +170,34 @@ def leg_drop_twist_deg(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) ->
     does not show.
     """
     return top_leg_drop(lm, min_visibility) * LEG_DROP_TWIST_DEG
+
+
+def elbow_drop(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatArray:
+    """How far her elbows hang below her shoulders, in trunk lengths along the trunk (world
+    landmarks; the larger of the two elbows seen, NaN where none is or the torso is not).
+
+    Why the elbows: under the assistant's hold her wrists are dim or drawn on his arms
+    (`arms_cover`), while her elbows stay seen (visibility 0.79-0.99 on the two-person hug
+    clips). Crossed arms hold the elbows up at the chest, hanging ones let them down to the
+    waist. The value itself differs by view and body (crossed 0.24-0.49, hanging 0.46-0.65
+    over the hug's two-person clips), so it is read only against her own reading with her
+    alone (`checks.cover`)."""
+    w = world(lm)
+    up = mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - mid(w, L.LEFT_HIP, L.RIGHT_HIP)
+    trunk = np.linalg.norm(up, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a zero trunk reads NaN, as meant
+        up = up / trunk[:, None]
+        left = ((w[:, L.LEFT_SHOULDER] - w[:, L.LEFT_ELBOW]) * up).sum(axis=1) / trunk
+        right = ((w[:, L.RIGHT_SHOULDER] - w[:, L.RIGHT_ELBOW]) * up).sum(axis=1) / trunk
+    torso = torso_seen(lm, min_visibility)
+    both = np.stack(
+        [
+            gated(left, torso & seen(lm, min_visibility, L.LEFT_ELBOW)),
+            gated(right, torso & seen(lm, min_visibility, L.RIGHT_ELBOW)),
+        ],
+        axis=1,
+    )
+    out = np.full(len(lm), np.nan)
+    any_seen = np.isfinite(both).any(axis=1)
+    out[any_seen] = np.nanmax(both[any_seen], axis=1)
+    return out

@@ -224,6 +224,7 @@ class PoseMonitor:
             default if active_checks is None else active_checks
         )
         self.min_visibility = min_visibility
+        self._elbow_checks = any(c.covered_elbows_rise_above is not None for c in technique.checks)
         self.grace_s = grace_s
         self.sudden_step = sudden_step_deg_s
         self.placement = placement_gate.PlacementGate(
@@ -278,7 +279,15 @@ class PoseMonitor:
         )
         traces = checks.evaluate(self.technique, measures=measures, check_ids=self._all_check_ids())
         traces, s.alone = checks.cover(
-            traces, lm.wrists_covered, same, detected, segment, lm.t, s.alone, self.grace_s
+            traces,
+            lm.wrists_covered,
+            same,
+            detected,
+            segment,
+            lm.t,
+            s.alone,
+            self.grace_s,
+            elbows=self._elbows(lm),
         )
         held, fresh, s.checks = checks.held_pass(traces, self.active_checks, lm.t, same, s.checks)
         # A frame of unsure identity is measured as none: no speed, range, checks or baseline
@@ -363,6 +372,13 @@ class PoseMonitor:
         return tuple(
             angles.base_measure(self.technique.check(c).measure) for c in self.active_checks
         )
+
+    def _elbows(self, lm: Landmarks) -> FloatArray | None:
+        """Her elbows' drop (`joints.elbow_drop`), read only where a check uses it and a
+        frame is covered: the live single-person path pays nothing for it."""
+        if not (self._elbow_checks and lm.wrists_covered.any()):
+            return None
+        return joints.elbow_drop(lm, self.min_visibility)
 
     def _measures(self, lm: Landmarks, same: BoolArray) -> dict[str, FloatArray]:
         thr = self.min_visibility

@@ -171,6 +171,16 @@ BROKEN = [
         r"field checks\.1: .*must lie above max",
     ),
     (
+        "an elbow rise on a check read from the image alone",
+        _set("checks.0.covered_elbows_rise_above", 0.1),
+        r"field checks\.0: .*covered_elbows_rise_above needs read_alone",
+    ),
+    (
+        "an elbow rise of zero",
+        _set("checks.1.covered_elbows_rise_above", 0),
+        r"field checks\.1\.covered_elbows_rise_above: Input should be greater than 0",
+    ),
+    (
         "check ids repeat",
         _set("checks.1.id", "sitting_upright"),
         "field checks: .*check ids must be unique",

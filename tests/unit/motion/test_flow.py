@@ -88,14 +88,38 @@ def test_arms_let_down_as_he_steps_in_get_no_movement_cue(path: str) -> None:
 def test_arms_let_down_under_his_hold_are_not_passed_on_the_verdict_seen_alone(path: str) -> None:
     """She crossed them alone, he took hold, then she let them hang under his arms (covered
     throughout on the server). The crossed verdict seen alone was held until the covered
-    readings' half-second median rose over `covered_fails_above` (the drop runs over frames
-    108-132: forgotten at frame 129 on the page, 173 on the server, 1.4 s after it ended); then
-    the check waits for him to let go. Without that rule both paths passed the hanging arms to
-    the clip's end."""
+    readings' half-second median rose over `covered_fails_above` (session 14; the drop runs over
+    frames 108-132: forgotten at frame 129 on the page, 173 on the server) or, since session 17,
+    her elbows' drop rose (frame 118-120, the next test); then the check waits for him to let
+    go. Without either rule both paths passed the hanging arms to the clip's end."""
     r = flow("arms_drop_late", path)
     trace = PoseMonitor(flow_truth.TECH, fps=30.0).update(landmarks("arms_drop_late", path))
     assert r.waiting > 0
     assert not trace.checks_ok[-6:].any(), "the hanging arms still pass at the clip's end"
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_arms_let_down_under_his_hold_lose_the_pass_as_the_truth_says_they_hang(path: str) -> None:
+    """Her wrists dim or on his arms, her elbows still seen: the crossed verdict read with her
+    alone is dropped once her elbows' drop rises over `covered_elbows_rise_above` above its
+    reading apart (`checks._elbows_down`). The verdict the engine acts on (`held_pass` on the
+    arms check) passes on no frame where the truth's arms hang, bar the first one on the
+    page (1 frame, 33 ms). Before, the wrists' half-second median alone let the hanging arms
+    pass for 54 frames (1.8 s) on the server and 10 on the page."""
+    lm = landmarks("arms_drop_late", path)
+    trace = PoseMonitor(flow_truth.TECH, active_checks=["arms_crossed"]).update(lm)
+    held, _, _ = checks.held_pass(
+        {"arms_crossed": trace.checks["arms_crossed"]}, ["arms_crossed"], lm.t, trace.same_person
+    )
+    ratio = flow_truth.truth_table(CLIP.format("arms_drop_late"))[
+        "wrist_to_opposite_shoulder_ratio"
+    ]
+    n = min(len(ratio), len(held))
+    hanging = ratio[:n] > flow_truth.TECH.check("arms_crossed").max
+    late = np.flatnonzero(held[:n] & hanging)
+    assert hanging.sum() > 30
+    assert trace.checks["arms_crossed"].status[n - 1] == checks.COVERED
+    assert len(late) <= (1 if path == "page" else 0), f"passed over hanging arms at {late}"
 
 
 @settings(max_examples=30, deadline=None)
