@@ -26,6 +26,8 @@ from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 #: The only pose landmark model in the wheel (relative to the mediapipe package).
 BUNDLED_MODEL = "modules/pose_landmark/pose_landmark_full.tflite"
 SUPPORTED_COMPLEXITY = 1
+#: Legacy MediaPipe's own step between frames, µs (`solution_base`: "simulate 30 fps").
+STEP_US = 33_333
 
 
 def bundled_model_present() -> bool:
@@ -73,9 +75,24 @@ class PoseModel:
             )
         self.still = still
         self._started = False
+        self._shift = 0  # µs added to the frames' times by frames without one (`estimate`)
 
-    def estimate(self, rgb: NDArray[np.uint8]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """(image (33, 4), world (33, 4)) for one RGB frame; all NaN when no person is found."""
+    def estimate(
+        self, rgb: NDArray[np.uint8], t: float | None = None
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """(image (33, 4), world (33, 4)) for one RGB frame; all NaN when no person is found.
+
+        `t`: the frame's time (s). Legacy MediaPipe stamps every frame 33 ms after the last
+        (`solution_base._simulated_timestamp`), so at 15 frames/s its landmark smoothing sees
+        half the motion's true speed and lags a jerk by a frame more; given `t`, it gets the
+        real interval. A frame without a time (the blank frame `ReceiverPose` shows to make it
+        look afresh) takes MediaPipe's own 33 ms step, as it always did, and moves every later
+        stamp on by that step: at 30 frames/s the stamps are the ones MediaPipe gave itself."""
+        if t is None:
+            self._shift += STEP_US
+        else:
+            last = self._pose._simulated_timestamp  # process() adds STEP_US before use
+            self._pose._simulated_timestamp = max(last - STEP_US + 1, round(t * 1e6) + self._shift)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if self._started:
