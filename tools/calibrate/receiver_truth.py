@@ -209,6 +209,7 @@ STEP_SOURCES = (
     "motion/crop.py",
     "motion/grey_mask.py",
     "adapters/receiver_pose.py",
+    "adapters/mediapipe_pose.py",  # the crop model's frame times (session 17)
     "adapters/movenet.py",
     "motion/arms_cover.py",  # the covered flags (session 14: the cache before them had none)
 )
