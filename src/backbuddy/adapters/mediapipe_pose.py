@@ -75,7 +75,7 @@ class PoseModel:
             )
         self.still = still
         self._started = False
-        self._shift = 0  # µs added to the frames' times by frames without one (`estimate`)
+        self._last_us: int | None = None  # the last timed frame's time (`estimate`)
 
     def estimate(
         self, rgb: NDArray[np.uint8], t: float | None = None
@@ -84,15 +84,16 @@ class PoseModel:
 
         `t`: the frame's time (s). Legacy MediaPipe stamps every frame 33 ms after the last
         (`solution_base._simulated_timestamp`), so at 15 frames/s its landmark smoothing sees
-        half the motion's true speed and lags a jerk by a frame more; given `t`, it gets the
-        real interval. A frame without a time (the blank frame `ReceiverPose` shows to make it
-        look afresh) takes MediaPipe's own 33 ms step, as it always did, and moves every later
-        stamp on by that step: at 30 frames/s the stamps are the ones MediaPipe gave itself."""
-        if t is None:
-            self._shift += STEP_US
-        else:
-            last = self._pose._simulated_timestamp  # process() adds STEP_US before use
-            self._pose._simulated_timestamp = max(last - STEP_US + 1, round(t * 1e6) + self._shift)
+        half the motion's true speed and lags a jerk by a frame more; given `t`, a frame is
+        stamped the real interval after the last timed one. Only intervals count, so times may
+        start anywhere (the tools' pre-roll is at negative times). A frame without a time (the
+        blank frame `ReceiverPose` shows to make it look afresh) takes MediaPipe's own 33 ms
+        step, as it always did: at 30 frames/s the stamps are the ones MediaPipe gave itself."""
+        if t is not None:
+            now = round(t * 1e6)
+            if self._last_us is not None:  # process() adds STEP_US before use
+                self._pose._simulated_timestamp += max(now - self._last_us, 1) - STEP_US
+            self._last_us = now
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if self._started:
