@@ -182,7 +182,8 @@ def _live(
     runner.handle(ev.Begin(0.0, at=AT, camera=True), AT)
     detector = PeopleDetector(threads=threads)
     with ReceiverPose(detector, PoseModel, every=every, looks=looks) as model:
-        model.estimate(frames[0].rgb)  # MediaPipe's graph starts on the first frame: not timed
+        # MediaPipe's graph starts on the first frame: not timed
+        model.estimate(frames[0].rgb, frames[0].t)
         looks0 = model.looks
         wall, cpu = time.perf_counter(), time.process_time()
         feed = PoseFeed(video.prefetch(iter(frames[1:])), HUG, model).start()

@@ -72,6 +72,21 @@ def test_a_frame_without_anyone_is_an_explicit_no_person_frame() -> None:
     assert np.isnan(world).all()
 
 
+def test_mediapipe_s_smoothing_gets_the_frames_real_intervals_from_any_start() -> None:
+    """Legacy MediaPipe stamps each frame 33 ms after the last, so at 15 frames/s its landmark
+    smoothing halved a jerk's speed (the two-person hug's halt came a frame late). Given the
+    frames' times, it gets their real intervals, also from the tools' negative pre-roll times
+    (a first version stamped those 1 µs apart); a frame without a time (the restart's blank)
+    keeps MediaPipe's own 33 ms step."""
+    blank = np.full((64, 64, 3), 127, np.uint8)
+    stamps = []
+    with PoseModel() as model:
+        for t in (-2.0, -2.0 + 1 / 15, -2.0 + 2 / 15, None, -2.0 + 3 / 15):
+            model.estimate(blank, t)
+            stamps.append(model._pose._simulated_timestamp)
+    assert np.diff(stamps) == pytest.approx([66_667, 66_667, 33_333, 66_667], abs=1)
+
+
 def test_a_scene_without_people_gives_no_trusted_torso() -> None:
     lm, _ = _landmarks("sports2d_background.jpg")
     for name in ("trunk_incline_deg", "trunk_lean_deg", "shoulder_hip_twist_deg"):

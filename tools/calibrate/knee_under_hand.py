@@ -252,7 +252,7 @@ def variant_estimate(cid: str, variant: str):  # type: ignore[no-untyped-def]
         ) as model:
             model.receiver_lies(receiver_truth.lies(cid))
             for i, t, rgb in frames(cid, measure.WARM):
-                image, world = model.estimate(rgb)
+                image, world = model.estimate(rgb, t)
                 rows.append((t, image, world))
                 unsure.append(identity_unsure(model))
                 index.append(i)

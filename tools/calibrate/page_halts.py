@@ -144,7 +144,7 @@ def server_trace(cid: str, technique: tech.Technique, frames: list[video.Frame])
     ) as model:
         model.receiver_lies(receiver_truth.lies(cid, TRUTH))
         for f in frames:
-            image, world = model.estimate(f.rgb)
+            image, world = model.estimate(f.rgb, f.t)  # as `analyze.estimate_at`
             rows.append((f.t, image, world))
             unsure.append(identity_unsure(model))
             covered.append(wrists_covered(model))

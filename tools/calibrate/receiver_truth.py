@@ -127,7 +127,7 @@ def estimate(
     from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
     from backbuddy.adapters.video import open_file
     from backbuddy.motion.landmarks import stack
-    from backbuddy.services.analyze import identity_unsure, wrists_covered
+    from backbuddy.services.analyze import estimate_at, identity_unsure, wrists_covered
 
     rows, unsure, covered = [], [], []
     started = time.perf_counter()
@@ -140,7 +140,7 @@ def estimate(
             model = ReceiverPose(people_detector(), PoseModel, every=every or EVERY, looks=looks)
             model.receiver_lies(lies(cid, truth))  # as the app tells it (`people.tell_lying`)
         for frame in src:
-            image, world = model.estimate(frame.rgb)
+            image, world = estimate_at(model, frame.rgb, frame.t)
             rows.append((frame.t, image, world))
             unsure.append(identity_unsure(model))
             covered.append(wrists_covered(model))
@@ -209,6 +209,7 @@ STEP_SOURCES = (
     "motion/crop.py",
     "motion/grey_mask.py",
     "adapters/receiver_pose.py",
+    "adapters/mediapipe_pose.py",  # the crop model's frame times (session 17)
     "adapters/movenet.py",
     "motion/arms_cover.py",  # the covered flags (session 14: the cache before them had none)
 )
@@ -263,7 +264,7 @@ def _warm_estimate(cid: str, truth: Path):  # type: ignore[no-untyped-def]
     with ReceiverPose(people_detector(), PoseModel, every=EVERY, looks=InLine) as model:
         model.receiver_lies(lies(cid, truth))  # as the app tells it (`people.tell_lying`)
         for i, t, rgb in frames(cid, WARM, truth):
-            image, world = model.estimate(rgb)
+            image, world = model.estimate(rgb, t)
             rows.append((t, image, world))
             unsure.append(identity_unsure(model))
             covered.append(wrists_covered(model))  # as the app's pose feed passes it

@@ -299,7 +299,7 @@ def run_server(scene: Scene):  # type: ignore[no-untyped-def]
     with ReceiverPose(PeopleDetector(), PoseModel, looks=InLine) as model:
         model.receiver_lies(False)
         for k, rgb in enumerate(frames):
-            image, world = model.estimate(rgb)
+            image, world = model.estimate(rgb, k / 30.0)
             rows.append((k / 30.0, image, world))
             unsure.append(identity_unsure(model))
     lm = stack(rows, (w, h), unsure)

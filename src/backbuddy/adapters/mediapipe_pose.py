@@ -26,6 +26,8 @@ from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 #: The only pose landmark model in the wheel (relative to the mediapipe package).
 BUNDLED_MODEL = "modules/pose_landmark/pose_landmark_full.tflite"
 SUPPORTED_COMPLEXITY = 1
+#: Legacy MediaPipe's own step between frames, µs (`solution_base`: "simulate 30 fps").
+STEP_US = 33_333
 
 
 def bundled_model_present() -> bool:
@@ -73,9 +75,25 @@ class PoseModel:
             )
         self.still = still
         self._started = False
+        self._last_us: int | None = None  # the last timed frame's time (`estimate`)
 
-    def estimate(self, rgb: NDArray[np.uint8]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """(image (33, 4), world (33, 4)) for one RGB frame; all NaN when no person is found."""
+    def estimate(
+        self, rgb: NDArray[np.uint8], t: float | None = None
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """(image (33, 4), world (33, 4)) for one RGB frame; all NaN when no person is found.
+
+        `t`: the frame's time (s). Legacy MediaPipe stamps every frame 33 ms after the last
+        (`solution_base._simulated_timestamp`), so at 15 frames/s its landmark smoothing sees
+        half the motion's true speed and lags a jerk by a frame more; given `t`, a frame is
+        stamped the real interval after the last timed one. Only intervals count, so times may
+        start anywhere (the tools' pre-roll is at negative times). A frame without a time (the
+        blank frame `ReceiverPose` shows to make it look afresh) takes MediaPipe's own 33 ms
+        step, as it always did: at 30 frames/s the stamps are the ones MediaPipe gave itself."""
+        if t is not None:
+            now = round(t * 1e6)
+            if self._last_us is not None:  # process() adds STEP_US before use
+                self._pose._simulated_timestamp += max(now - self._last_us, 1) - STEP_US
+            self._last_us = now
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if self._started:

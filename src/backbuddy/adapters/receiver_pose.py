@@ -86,7 +86,7 @@ class LooksFactory(Protocol):
 
 
 class CropEstimator(Protocol):
-    def estimate(self, rgb: Rgb) -> tuple[F32, F32]: ...
+    def estimate(self, rgb: Rgb, t: float | None = ...) -> tuple[F32, F32]: ...
 
     def close(self) -> None: ...
 
@@ -276,6 +276,9 @@ class ReceiverPose:
     Not thread-safe; one per stream. `identity` and `choice` describe the last frame.
     """
 
+    #: `estimate` takes the frame's time (`services.analyze.estimate_at`).
+    takes_time = True
+
     def __init__(
         self,
         detector: Detector,
@@ -319,7 +322,10 @@ class ReceiverPose:
         known, so a lone upright person is not trusted either."""
         self._role = P.RoleState(lying=lying)
 
-    def estimate(self, rgb: Rgb) -> tuple[F32, F32]:
+    def estimate(self, rgb: Rgb, t: float | None = None) -> tuple[F32, F32]:
+        """`t`: the frame's time (s), passed to MediaPipe on the crop (`PoseModel.estimate`:
+        its smoothing then follows the real frame rate; the hug's jerk at 20 frames/s was
+        halted a frame late without it, docs/accuracy.md)."""
         height, width = rgb.shape[:2]
         frame = self._frame
         self._frame += 1
@@ -331,11 +337,11 @@ class ReceiverPose:
         self.covered = False
         if self._crop is None:  # no receiver yet: MediaPipe on the whole frame, for the view only
             self.identity = "unsure"
-            return self._pose.estimate(rgb)
+            return self._pose_at(rgb, t)
         crop = self._crop
         self._fade = min(self._fade + 1, FADE_FRAMES)
         self._shown = faded(self._old_mask, self._mask, self._fade)
-        image, world = self._pose.estimate(masked(rgb, crop, self._shown))
+        image, world = self._pose_at(masked(rgb, crop, self._shown), t)
         image = to_frame(image, crop, width, height)
         anchors = pose_anchors(image[:, :2].astype(np.float64) * (width, height))
         if answer is not None:
@@ -356,6 +362,9 @@ class ReceiverPose:
             image[:, :2].astype(np.float64) * (width, height), others
         )
         return image, world
+
+    def _pose_at(self, rgb: Rgb, t: float | None) -> tuple[F32, F32]:
+        return self._pose.estimate(rgb) if t is None else self._pose.estimate(rgb, t)
 
     def _look(self, answer: tuple[int, P.People], width: int, height: int) -> None:
         self.looks += 1

@@ -73,6 +73,18 @@ class KnowsIdentity(Protocol):
     identity: str
 
 
+def estimate_at(
+    estimator: Estimator, rgb: NDArray[np.uint8], t: float
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """The estimator on one frame. One that says `takes_time` (the two-person step,
+    `adapters.receiver_pose.ReceiverPose`) also gets the frame's time, for MediaPipe's smoothing
+    on the receiver's crop; one-person estimators do not (their truth figures were measured
+    with MediaPipe's own 33 ms steps)."""
+    if getattr(estimator, "takes_time", False):
+        return estimator.estimate(rgb, t)  # type: ignore[call-arg]
+    return estimator.estimate(rgb)
+
+
 def identity_unsure(estimator: object) -> bool:
     """Did the estimator's last frame leave the receiver's identity unsure?
 
@@ -100,7 +112,7 @@ def estimate_all(
     unsure: list[bool] = []
     covered: list[bool] = []
     for frame in frames:
-        a, b = estimator.estimate(frame.rgb)
+        a, b = estimate_at(estimator, frame.rgb, frame.t)
         t.append(frame.t)
         image.append(a)
         world.append(b)

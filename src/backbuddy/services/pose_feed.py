@@ -30,7 +30,13 @@ from backbuddy.domain.techniques import Technique
 from backbuddy.motion.checks import CheckResult
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor, Trace
-from backbuddy.services.analyze import Estimator, FrameLike, identity_unsure, wrists_covered
+from backbuddy.services.analyze import (
+    Estimator,
+    FrameLike,
+    estimate_at,
+    identity_unsure,
+    wrists_covered,
+)
 from backbuddy.services.wake import Wake
 
 
@@ -59,7 +65,7 @@ class _Step:
     frames: int = 0
 
     def run(self, frame: FrameLike) -> tuple[Trace, Landmarks]:
-        image, world = self.estimator.estimate(frame.rgb)
+        image, world = estimate_at(self.estimator, frame.rgb, frame.t)
         h, w = frame.rgb.shape[:2]
         unsure = np.array([identity_unsure(self.estimator)])
         covered = np.array([wrists_covered(self.estimator)])

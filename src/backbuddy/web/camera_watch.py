@@ -26,7 +26,7 @@ from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
 from backbuddy.motion.people import receiver_lies, tell_lying
-from backbuddy.services.analyze import identity_unsure, wrists_covered
+from backbuddy.services.analyze import estimate_at, identity_unsure, wrists_covered
 from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult, Points
 from backbuddy.web.page_roles import Detector, PageRoles
 
@@ -81,7 +81,7 @@ class CameraWatch:
     def analyze(self, jpeg: bytes, t: float, checks: tuple[str, ...]) -> FrameResult:
         """Raises ValueError when the bytes do not decode to an image."""
         rgb = self.decode(jpeg)
-        image, world = self.estimator.estimate(rgb)
+        image, world = estimate_at(self.estimator, rgb, t)
         height, width = rgb.shape[:2]
         unsure = identity_unsure(self.estimator)
         covered = wrists_covered(self.estimator)

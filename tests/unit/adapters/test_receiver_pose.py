@@ -78,7 +78,7 @@ class Pose:
         self.on = on
         self.crop: R.Crop | None = None
 
-    def estimate(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def estimate(self, rgb: np.ndarray, t: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         image = np.full((N_LANDMARKS, 4), np.nan, np.float32)
         if rgb.shape[0] == 64:  # the blank frame that makes MediaPipe look afresh
             return image, image.copy()
@@ -142,7 +142,7 @@ class FollowingPose(Pose):
 
     est: R.ReceiverPose | None = None
 
-    def estimate(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def estimate(self, rgb: np.ndarray, t: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         if self.est is not None and rgb.shape[0] != 64:
             self.crop = self.est._crop
         return super().estimate(rgb)
@@ -302,7 +302,7 @@ class Seen(FollowingPose):
         super().__init__(on)
         self.images: list[np.ndarray] = []
 
-    def estimate(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def estimate(self, rgb: np.ndarray, t: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         if rgb.shape[0] != 64:
             self.images.append(rgb.astype(np.int16))
         return super().estimate(rgb)
@@ -416,7 +416,7 @@ class WristsPose(Pose):
 
     wrists = np.zeros((2, 2))
 
-    def estimate(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def estimate(self, rgb: np.ndarray, t: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         image, world = super().estimate(rgb)
         if rgb.shape[0] != 64:
             x0, y0 = (0, 0) if self.crop is None else (self.crop.x0, self.crop.y0)
@@ -452,3 +452,31 @@ def test_crossed_arms_with_the_assistant_standing_apart_are_not_covered() -> Non
     est = _covered(apart, RECEIVER[[6, 5], :2].astype(np.float64))  # hands on opposite shoulders
     assert est.identity == "receiver"
     assert not est.covered
+
+
+def test_mediapipe_on_the_crop_gets_each_frames_own_time() -> None:
+    """Legacy MediaPipe's smoothing assumes 33 ms between frames; at 20 frames/s it lagged the
+    hug's jerk a frame past the goal (docs/accuracy.md). The app's frames reach the crop's pose
+    model with their time (`analyze.estimate_at`), both before the first crop and on it."""
+    from backbuddy.services.analyze import estimate_at
+
+    class Timed(Pose):
+        def __init__(self, on: np.ndarray) -> None:
+            super().__init__(on)
+            self.times: list[float | None] = []
+
+        def estimate(
+            self, rgb: np.ndarray, t: float | None = None
+        ) -> tuple[np.ndarray, np.ndarray]:
+            if rgb.shape[0] != 64:
+                self.times.append(t)
+            return super().estimate(rgb, t)
+
+    pose = Timed(RECEIVER)
+    est = R.ReceiverPose(Detector(crowd(RECEIVER, ASSISTANT)), lambda: pose, every=4)
+    frame = np.zeros((H, W, 3), np.uint8)
+    times = [k / 15.0 for k in range(6)]
+    for t in times:
+        estimate_at(est, frame, t)
+    assert est._crop is not None  # the last frames ran on the receiver's crop
+    assert pose.times == times

@@ -36,7 +36,7 @@ class Replay:
         self.lm = scenario.landmarks
         self.i = 0
 
-    def estimate(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def estimate(self, rgb: np.ndarray, t: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         i, self.i = self.i, self.i + 1
         return self.lm.image[i], self.lm.world[i]
 
@@ -123,7 +123,9 @@ def test_a_side_lying_clip_named_so_never_takes_a_lone_kneeling_assistant_for_he
     class Upright:
         """MediaPipe on the crop: the kneeling assistant's nose and torso."""
 
-        def estimate(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def estimate(
+            self, rgb: np.ndarray, t: float | None = None
+        ) -> tuple[np.ndarray, np.ndarray]:
             return image.copy(), sc.landmarks.world[0].copy()
 
         def close(self) -> None:

@@ -564,7 +564,9 @@ def test_the_servers_own_two_person_step_is_told_whether_the_receiver_lies(
             return upright
 
     class Blind:
-        def estimate(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def estimate(
+            self, rgb: np.ndarray, t: float | None = None
+        ) -> tuple[np.ndarray, np.ndarray]:
             nothing = np.full((33, 4), np.nan, np.float32)
             return nothing, nothing.copy()
 

@@ -48,9 +48,10 @@ def cued(technique: techniques.Technique) -> techniques.Technique:
     return technique.model_copy(update={"setup": (*technique.setup[:-1], last)})
 
 
-def stop_frames(path: str) -> float:
-    """Frames from the recorded jerk's first frame over the hard limit to its halt or pause."""
-    z = np.load(DATA / f"{CLIP}_{path}_30.npz")
+def stop_frames(path: str, fps: int = 30) -> float:
+    """Frames (of `fps`) from the recorded jerk's first frame over the hard limit to its halt
+    or pause."""
+    z = np.load(DATA / f"{CLIP}_{path}_{fps}.npz")
     technique = cued(techniques.get("seated_hug_extension"))
     monitor = PoseMonitor(technique, fps=30.0, live=True)
     monitor.active_checks = tuple(technique.setup[-1].checks)  # as the camera watch sets them
@@ -63,6 +64,14 @@ def stop_frames(path: str) -> float:
 
 def test_the_servers_two_person_path_stops_the_60_degree_hug_jerk_in_time() -> None:
     assert stop_frames("server") <= GOAL_FRAMES
+
+
+def test_at_20_frames_a_second_the_servers_two_person_path_stops_the_hug_jerk_in_time() -> None:
+    """A laptop's camera in a dim room sends 15-20 frames/s. MediaPipe on her crop, told the
+    frames' real times (`ReceiverPose.estimate(rgb, t)`), halts on the frame of the crossing;
+    with legacy MediaPipe's own 33 ms steps it halted 3 frames (0.15 s) after it (session 16's
+    recording fails here)."""
+    assert stop_frames("server", 20) <= GOAL_FRAMES
 
 
 def test_where_the_pages_path_stops_the_jerk_too_late_the_hug_runs_its_pose_on_the_server() -> None:
