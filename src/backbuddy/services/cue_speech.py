@@ -19,6 +19,9 @@ from backbuddy.domain.cues import Cue
 from backbuddy.domain.techniques import Technique
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+#: Speaking less (docs/voice.md): a long sentence is cut after a comma or semicolon, and
+#: before "and"/"as" in a piece of more than this many words (a silence within ~1.5 s).
+PIECE_WORDS = 5
 
 #: Said when the server can no longer guide the session (a fatal error ends the page's session).
 STOP_RELEASE = "Stop and release gently."
@@ -53,6 +56,42 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text.strip()) if s]
 
 
+def pieces(sentence: str) -> list[str]:
+    """`sentence` in short pieces, said with a silence after each where our echo is loud
+    (docs/voice.md, "Speaking less"): cut after commas, and before "and"/"as" in a piece of
+    more than PIECE_WORDS words. The words and their order are the guide's, unchanged."""
+    out: list[str] = []
+    for part in re.split(r"(?<=[,;])\s+", sentence.strip()):
+        words = part.split()
+        if len(words) <= PIECE_WORDS:
+            out.append(part)
+            continue
+        cuts = [i for i, w in enumerate(words) if i >= 2 and w in ("and", "as")]
+        start = 0
+        for i in cuts:
+            if i - start >= 2 and len(words) - i >= 2:
+                out.append(" ".join(words[start:i]))
+                start = i
+        out.append(" ".join(words[start:]))
+    merged: list[str] = []
+    for p in out:  # a one-word piece ("Assistant,") goes with the next
+        if merged and len(merged[-1].split()) == 1:
+            merged[-1] = f"{merged[-1]} {p}"
+        else:
+            merged.append(p)
+    return merged
+
+
+#: The attempt counter, shown on screen and not said where we speak less.
+_ATTEMPT = re.compile(r"^Attempt \d+ of \d+\.$")
+
+
+def with_gaps(parts: list[str], gap_s: float) -> list[tuple[str, float]]:
+    """Speaking less (docs/voice.md): the sentences of `parts` in pieces, each followed by
+    `gap_s` of silence; the attempt counter is left to the screen."""
+    return [(p, gap_s) for part in parts if not _ATTEMPT.match(part) for p in pieces(part)]
+
+
 def fixed_texts(technique: Technique, attempts: int) -> list[str]:
     """Every sentence a session of `technique` can speak, the opening ones first."""
     say = load_config().say
@@ -81,7 +120,20 @@ def fixed_texts(technique: Technique, attempts: int) -> list[str]:
             wording.not_steady(check.text, hold),
         ]
     out += [v for k, v in vars(wording).items() if k.isupper() and isinstance(v, str)]
-    return list(dict.fromkeys(s for text in out for s in sentences(text)))
+    out.append(say.loud_echo)
+    said = list(dict.fromkeys(s for text in out for s in sentences(text)))
+    # Where the hands are on and our echo is loud, the phases' sentences go in pieces.
+    gapped = [p for text in (p.text for p in phases) for s in sentences(text) for p in pieces(s)]
+    attempt = [f"Attempt {i} of {attempts}." for i in range(1, attempts + 1)]
+    step = [
+        p
+        for st in technique.setup
+        if st.hands_on
+        for text in (st.title, f"Receiver: {st.receiver.text}", f"Assistant: {st.assistant.text}")
+        for s in sentences(text)
+        for p in pieces(s)
+    ]
+    return list(dict.fromkeys([*said, *attempt, *gapped, *step]))
 
 
 class Speaker(Protocol):
