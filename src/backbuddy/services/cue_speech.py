@@ -92,6 +92,16 @@ def with_gaps(parts: list[str], gap_s: float) -> list[tuple[str, float]]:
     return [(p, gap_s) for part in parts if not _ATTEMPT.match(part) for p in pieces(part)]
 
 
+def spoken_with_gaps(cue: Cue, listening: bool, gap_s: float) -> list[tuple[str, float]]:
+    """`spoken_parts` where we speak less: a movement or set-up step cue in pieces
+    (`with_gaps`, each piece pre-rendered by `fixed_texts`), any other sentence whole;
+    `gap_s` of silence after each."""
+    parts = spoken_parts(cue, listening)
+    if cue.kind in ("move", "step"):
+        return with_gaps(parts, gap_s)
+    return [(p, gap_s) for p in parts]
+
+
 def fixed_texts(technique: Technique, attempts: int) -> list[str]:
     """Every sentence a session of `technique` can speak, the opening ones first."""
     say = load_config().say
@@ -128,7 +138,6 @@ def fixed_texts(technique: Technique, attempts: int) -> list[str]:
     step = [
         p
         for st in technique.setup
-        if st.hands_on
         for text in (st.title, f"Receiver: {st.receiver.text}", f"Assistant: {st.assistant.text}")
         for s in sentences(text)
         for p in pieces(s)

@@ -26,7 +26,7 @@ from backbuddy import bootstrap
 from backbuddy.audio.errors import SpeechUnavailable
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.techniques import Technique
-from backbuddy.services.cue_speech import fixed_texts, spoken_parts, with_gaps
+from backbuddy.services.cue_speech import fixed_texts, spoken_parts, spoken_with_gaps
 
 router = APIRouter()
 
@@ -69,10 +69,11 @@ class WebVoice:
     ) -> list[dict[str, Any]]:
         """The sentences to speak for `cues`; with `gap_s` (our echo is loud and the hands are
         on) in pieces with a silence after each (`cue_speech.with_gaps`)."""
-        said = [s for cue in cues for s in spoken_parts(cue, listening)]
         if gap_s is None:
-            return [self.part(s) for s in said]
-        return [self.part(p, gap) for p, gap in with_gaps(said, gap_s)]
+            return [self.part(s) for cue in cues for s in spoken_parts(cue, listening)]
+        return [
+            self.part(p, gap) for cue in cues for p, gap in spoken_with_gaps(cue, listening, gap_s)
+        ]
 
     def warm(self, technique: Technique) -> None:
         """Render every fixed sentence of a session of `technique` on a background thread."""

@@ -3,6 +3,8 @@ silences speech first."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from backbuddy.audio.config import load
 from backbuddy.domain import techniques, wording
 from backbuddy.domain.cues import Cue
@@ -72,3 +74,40 @@ def test_a_refused_ready_naming_a_check_is_spoken_from_pre_rendered_sentences():
             ]
         for text in said:
             assert set(sentences(text)) <= known, (technique.id, text)
+
+
+def test_speaking_less_says_every_word_of_the_cue_in_order_in_short_pieces_with_silences():
+    from backbuddy.services.cue_speech import pieces, with_gaps
+
+    for tid in ("seated_hug_extension", "side_lying_rotation"):
+        for phase in techniques.get(tid).phases:
+            for s in sentences(phase.text):
+                assert " ".join(pieces(s)) == s  # the guide's words, unchanged
+                assert all(len(p.split()) <= 10 for p in pieces(s))
+    said = with_gaps(["Attempt 2 of 3.", "Assistant, lean back slowly as the breath goes out."], 1.0)
+    assert said == [("Assistant, lean back slowly", 1.0), ("as the breath goes out.", 1.0)]
+
+
+def test_every_piece_spoken_where_we_speak_less_is_pre_rendered():
+    from backbuddy.services.cue_speech import spoken_with_gaps
+
+    for tid in ("seated_hug_extension", "side_lying_rotation"):
+        tech = techniques.get(tid)
+        rendered = set(fixed_texts(tech, 3))
+        cues = [Cue(0.0, "move", f"Attempt 1 of 3. {p.text}", step=p.id) for p in tech.phases]
+        cues += [Cue(0.0, "say", SAY.loud_echo), Cue(0.0, "say", wording.STOP_ANY_TIME)]
+        for step in tech.setup:
+            cue = Cue(0.0, "step", step.title, receiver=step.receiver.text)
+            cues.append(replace(cue, assistant=step.assistant.text))
+        for cue in cues:
+            said = spoken_with_gaps(cue, True, 1.0)
+            assert said and all(gap == 1.0 for _, gap in said)
+            for piece, _gap in said:
+                assert piece in rendered, piece
+
+
+def test_the_loud_echo_line_says_no_stop_word_and_what_cannot_be_heard_at_once():
+    from backbuddy.audio.words import meaning
+
+    assert meaning(SAY.loud_echo, load().words) != "stop"
+    assert "headphones" in SAY.loud_echo.lower() and "seconds" in SAY.loud_echo

@@ -47,3 +47,18 @@ def test_an_issued_sentence_is_rendered_once_and_served_as_wav(tmp_path: Path) -
         assert first.content[:4] == b"RIFF"
         assert len(list((tmp_path / "speech").glob("*.wav"))) == 1
         assert client.get(part["url"]).content == first.content  # from the cache
+
+
+def test_where_we_speak_less_a_movement_cue_goes_in_pieces_each_with_its_silence() -> None:
+    from backbuddy.domain.cues import Cue
+
+    voice = WebVoice(enabled=False)
+    move = Cue(0.0, "move", "Attempt 1 of 3. Assistant, lean back slowly as the breath goes out.")
+    assert [p["text"] for p in voice.parts([move], True)] == [
+        "Attempt 1 of 3.",
+        "Assistant, lean back slowly as the breath goes out.",
+    ]
+    assert voice.parts([move], True, 1.0) == [
+        {"text": "Assistant, lean back slowly", "url": None, "gap_s": 1.0},
+        {"text": "as the breath goes out.", "url": None, "gap_s": 1.0},
+    ]
