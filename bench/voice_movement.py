@@ -257,7 +257,6 @@ def _mic(ours: np.ndarray, theirs: np.ndarray, echo_db: float, ref_db: float) ->
 
 
 def run() -> list[Result]:  # noqa: C901, PLR0915 - the table, echo level by echo level
-    rng = random.Random(17)
     cache = SpeechCache(PiperVoice())
     tech = get_technique("seated_hug_extension")
     say = load_config().say
@@ -302,6 +301,7 @@ def run() -> list[Result]:  # noqa: C901, PLR0915 - the table, echo level by ech
             lo, hi = phases["mobilise"][0], phases["release"][1]
             for times in (1, 2):
                 sub = "once" if times == 1 else "twice"
+                rng = random.Random(f"{echo_db} {times}")  # the same takes for every rule
                 paused: list[float] = []
                 halted: list[float] = []
                 nothing = takes = 0

@@ -132,17 +132,14 @@ def fixed_texts(technique: Technique, attempts: int) -> list[str]:
     out += [v for k, v in vars(wording).items() if k.isupper() and isinstance(v, str)]
     out.append(say.loud_echo)
     said = list(dict.fromkeys(s for text in out for s in sentences(text)))
-    # Where the hands are on and our echo is loud, the phases' sentences go in pieces.
-    gapped = [p for text in (p.text for p in phases) for s in sentences(text) for p in pieces(s)]
+    # Where we speak less (our echo is loud, the hands are on), movement and set-up step cues
+    # go in pieces (`spoken_with_gaps`), and the attempt counter is not said.
+    cut = [p.text for p in phases]
+    for st in technique.setup:
+        cut += [st.title, f"Receiver: {st.receiver.text}", f"Assistant: {st.assistant.text}"]
     attempt = [f"Attempt {i} of {attempts}." for i in range(1, attempts + 1)]
-    step = [
-        p
-        for st in technique.setup
-        for text in (st.title, f"Receiver: {st.receiver.text}", f"Assistant: {st.assistant.text}")
-        for s in sentences(text)
-        for p in pieces(s)
-    ]
-    return list(dict.fromkeys([*said, *attempt, *gapped, *step]))
+    pieced = [piece for text in cut for s in sentences(text) for piece in pieces(s)]
+    return list(dict.fromkeys([*said, *attempt, *pieced]))
 
 
 class Speaker(Protocol):

@@ -107,7 +107,8 @@ def test_our_echo_as_loud_as_her_voice_is_loud_and_one_clearly_under_it_is_not()
     own = learned(-30.0)  # our echo's level, learned in set-up
     assert own.loud  # nobody heard yet: we cannot show a voice would be told apart
     _heard(own, 5.0, 0.6, -28.0)  # her check, about as loud as our echo (no echo cancelling)
-    assert own.voice_db is not None and own.loud
+    assert own.voice_db is not None
+    assert own.loud
     quiet_echo = learned(-45.0)
     _heard(quiet_echo, 5.0, 0.6, -28.0)  # echo cancelled to ~17 dB under her voice
     assert not quiet_echo.loud

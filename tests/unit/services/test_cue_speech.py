@@ -84,7 +84,8 @@ def test_speaking_less_says_every_word_of_the_cue_in_order_in_short_pieces_with_
             for s in sentences(phase.text):
                 assert " ".join(pieces(s)) == s  # the guide's words, unchanged
                 assert all(len(p.split()) <= 10 for p in pieces(s))
-    said = with_gaps(["Attempt 2 of 3.", "Assistant, lean back slowly as the breath goes out."], 1.0)
+    cue = ["Attempt 2 of 3.", "Assistant, lean back slowly as the breath goes out."]
+    said = with_gaps(cue, 1.0)
     assert said == [("Assistant, lean back slowly", 1.0), ("as the breath goes out.", 1.0)]
 
 
@@ -101,7 +102,8 @@ def test_every_piece_spoken_where_we_speak_less_is_pre_rendered():
             cues.append(replace(cue, assistant=step.assistant.text))
         for cue in cues:
             said = spoken_with_gaps(cue, True, 1.0)
-            assert said and all(gap == 1.0 for _, gap in said)
+            assert said
+            assert all(gap == 1.0 for _, gap in said)
             for piece, _gap in said:
                 assert piece in rendered, piece
 
@@ -110,4 +112,5 @@ def test_the_loud_echo_line_says_no_stop_word_and_what_cannot_be_heard_at_once()
     from backbuddy.audio.words import meaning
 
     assert meaning(SAY.loud_echo, load().words) != "stop"
-    assert "headphones" in SAY.loud_echo.lower() and "seconds" in SAY.loud_echo
+    assert "headphones" in SAY.loud_echo.lower()
+    assert "seconds" in SAY.loud_echo
