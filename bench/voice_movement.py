@@ -11,8 +11,9 @@ joe), deterministic (seeded): the page's microphone as the server hears it
 * The microphone hears breathing (20 dB under the voice), our own speech as echo (delayed
   40 ms; at the levels in ECHOES against the person's voice, as a browser's echo
   cancellation leaves it, or 0 dB: none), and a person saying "stop", "ow, that hurts",
-  "hold on" or "one moment please" at a random time in mobilise, hold or release, once or
-  (`twice`) twice with 0.3 s between (someone who is not heard says it again).
+  "hold on" or "one moment please" at a random time in mobilise, hold or release, once, or
+  (`repeats`) again and again with 0.3 s between for at least REPEAT_S (someone who is not
+  heard says it again).
 * `rule`: `before` = voice16 (double talk by level; each phase's sentences played back to
   back); `after` = voice17: where `OwnVoice.loud` holds at the movement's start, the page
   speaks less (`cue_speech.with_gaps`: pieces, a silence after each, stale pieces dropped at
@@ -72,6 +73,8 @@ PEOPLE = (
 )
 TRIALS = int(os.environ.get("VOICE_MOVEMENT_TRIALS", "3"))  # random times per clip and level
 MOVEMENT = ("mobilise", "hold", "release")
+#: `repeats`: she says it again and again, 0.3 s apart, for at least this long (s).
+REPEAT_S = 3.0
 #: Our echo in the movement this much louder than where it was learned (the volume turned up).
 LOUDER_DB = (3.0, 6.0, 10.0)
 
@@ -300,7 +303,7 @@ def run() -> list[Result]:  # noqa: C901, PLR0915 - the table, echo level by ech
             )
             lo, hi = phases["mobilise"][0], phases["release"][1]
             for times in (1, 2):
-                sub = "once" if times == 1 else "twice"
+                sub = "once" if times == 1 else "repeats"
                 rng = random.Random(f"{echo_db} {times}")  # the same takes for every rule
                 paused: list[float] = []
                 halted: list[float] = []
@@ -309,9 +312,12 @@ def run() -> list[Result]:  # noqa: C901, PLR0915 - the table, echo level by ech
                     x = _scaled(person)
                     a, b = _speech_span(x)
                     if times == 2:
-                        x = np.concatenate([x[: round(b * RATE)], np.zeros(round(0.3 * RATE)), x])
-                        x = x.astype(np.float32)
-                        b = _speech_span(x)[1]
+                        word = x[round(a * RATE) : round(b * RATE)]
+                        again = [x[: round(b * RATE)]]
+                        while sum(w.size for w in again) < (a + REPEAT_S) * RATE:
+                            again += [np.zeros(round(0.3 * RATE), np.float32), word]
+                        x = np.concatenate(again).astype(np.float32)
+                        b = x.size / RATE
                     stop = "stop" in person or "ow__" in person
                     for _ in range(TRIALS):
                         at = rng.uniform(lo, hi - 0.3) - a  # her first speech window
