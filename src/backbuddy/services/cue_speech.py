@@ -145,7 +145,8 @@ def fixed_texts(technique: Technique, attempts: int) -> list[str]:
 class Speaker(Protocol):
     """Speech out: queue a sentence; cancel everything at once."""
 
-    def say(self, text: str) -> None: ...
+    def say(self, text: str, gap_s: float = 0.0) -> None: ...
+    def drop_pieces(self) -> None: ...
     def cancel(self) -> None: ...
 
 
@@ -156,10 +157,18 @@ class CueVoice:
         self.speaker = speaker
         self.listening = listening
 
-    def on_cues(self, cues: Iterable[Cue]) -> None:
+    def on_cues(self, cues: Iterable[Cue], gap_s: float | None = None) -> None:
+        """Say `cues`; with `gap_s` (speaking less: our echo is loud, the hands are on) in
+        pieces with a silence after each (`spoken_with_gaps`)."""
         cues = tuple(cues)
         if any(c.kind == "halt" for c in cues):
             self.speaker.cancel()
+        if cues:
+            self.speaker.drop_pieces()
         for cue in cues:
-            for part in spoken_parts(cue, self.listening):
-                self.speaker.say(part)
+            if gap_s is None:
+                for part in spoken_parts(cue, self.listening):
+                    self.speaker.say(part)
+            else:
+                for part, gap in spoken_with_gaps(cue, self.listening, gap_s):
+                    self.speaker.say(part, gap)

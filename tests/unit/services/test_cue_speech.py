@@ -19,8 +19,11 @@ class RecordingSpeaker:
     def __init__(self) -> None:
         self.log: list[str] = []
 
-    def say(self, text: str) -> None:
-        self.log.append(text)
+    def say(self, text: str, gap_s: float = 0.0) -> None:
+        self.log.append(f"{text} <{gap_s:g} s>" if gap_s else text)
+
+    def drop_pieces(self) -> None:
+        self.log = [x for x in self.log if not x.endswith(" s>")]
 
     def cancel(self) -> None:
         self.log.append("<cancel>")
@@ -114,3 +117,15 @@ def test_the_loud_echo_line_says_no_stop_word_and_what_cannot_be_heard_at_once()
     assert meaning(SAY.loud_echo, load().words) != "stop"
     assert "headphones" in SAY.loud_echo.lower()
     assert "seconds" in SAY.loud_echo
+
+
+def test_speaking_less_the_terminal_voice_drops_pieces_left_from_the_last_cues_and_halts_at_once():
+    speaker = RecordingSpeaker()
+    voice = CueVoice(speaker, listening=True)
+    move = Cue(0.0, "move", "Assistant, lean back slowly as the breath goes out.", step="mobilise")
+    voice.on_cues([move], gap_s=1.0)
+    assert speaker.log == ["Assistant, lean back slowly <1 s>", "as the breath goes out. <1 s>"]
+    voice.on_cues([Cue(4.0, "move", "Hold the position.", step="hold")], gap_s=1.0)
+    assert speaker.log == ["Hold the position. <1 s>"]  # (the fake: nothing was played yet)
+    voice.on_cues([Cue(5.0, "halt", "Stop.", reason="stop:key")])
+    assert speaker.log[-2:] == ["<cancel>", "Stop."]
