@@ -19,7 +19,7 @@ from backbuddy.domain.cues import Cue
 from backbuddy.domain.techniques import Technique
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-#: Speaking less (docs/voice.md): a long sentence is cut after a comma or semicolon, and
+#: Speaking less (docs/voice.md): a long sentence is cut after a comma, semicolon or colon, and
 #: before "and"/"as" in a piece of more than this many words (a silence within ~1.5 s).
 PIECE_WORDS = 5
 
@@ -58,10 +58,10 @@ def sentences(text: str) -> list[str]:
 
 def pieces(sentence: str) -> list[str]:
     """`sentence` in short pieces, said with a silence after each where our echo is loud
-    (docs/voice.md, "Speaking less"): cut after commas, and before "and"/"as" in a piece of
-    more than PIECE_WORDS words. The words and their order are the guide's, unchanged."""
+    (docs/voice.md, "Speaking less"): cut after commas, semicolons and colons, and before
+    "and"/"as" in a piece of more than PIECE_WORDS words. The words and their order are the guide's, unchanged."""
     out: list[str] = []
-    for part in re.split(r"(?<=[,;])\s+", sentence.strip()):
+    for part in re.split(r"(?<=[,;:])\s+", sentence.strip()):
         words = part.split()
         if len(words) <= PIECE_WORDS:
             out.append(part)
@@ -74,8 +74,8 @@ def pieces(sentence: str) -> list[str]:
                 start = i
         out.append(" ".join(words[start:]))
     merged: list[str] = []
-    for p in out:  # a one-word piece ("Assistant,") goes with the next
-        if merged and len(merged[-1].split()) == 1:
+    for p in out:  # a one-word piece ("Assistant,") goes with a short next one
+        if merged and len(merged[-1].split()) == 1 and len(p.split()) < PIECE_WORDS:
             merged[-1] = f"{merged[-1]} {p}"
         else:
             merged.append(p)
