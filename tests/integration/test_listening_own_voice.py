@@ -154,13 +154,10 @@ def loud_onsets(x: np.ndarray, start: float, spans: list[tuple[float, float]]) -
     return out
 
 
-@pytest.mark.parametrize(
-    "person", ["speech/espeak_hold_on.wav", "speech/real_one_moment_please.wav"]
-)
-def test_with_no_echo_cancelling_a_voice_begun_over_our_piece_pauses_in_the_silence_after_it(
-    person: str,
-) -> None:
-    x, start, spans = loud_take(person)
+def test_with_no_echo_cancelling_a_voice_begun_over_our_piece_pauses_in_the_silence_after_it() -> (
+    None
+):
+    x, start, spans = loud_take("speech/real_one_moment_please.wav")
     onsets = loud_onsets(x, start, spans)
     piece_end = spans[1][1]
     assert onsets, "her voice going on into our silence paused nothing"

@@ -93,11 +93,11 @@ def with_gaps(parts: list[str], gap_s: float) -> list[tuple[str, float]]:
 
 
 def spoken_with_gaps(cue: Cue, listening: bool, gap_s: float) -> list[tuple[str, float]]:
-    """`spoken_parts` where we speak less: a movement or set-up step cue in pieces
-    (`with_gaps`, each piece pre-rendered by `fixed_texts`), any other sentence whole;
-    `gap_s` of silence after each."""
+    """`spoken_parts` where we speak less: a phase's cue (`move`, or `say` with its `step`) or
+    a set-up step's in pieces (`with_gaps`, each piece pre-rendered by `fixed_texts`), any
+    other sentence whole; `gap_s` of silence after each."""
     parts = spoken_parts(cue, listening)
-    if cue.kind in ("move", "step"):
+    if cue.kind in ("move", "step") or cue.step is not None:
         return with_gaps(parts, gap_s)
     return [(p, gap_s) for p in parts]
 

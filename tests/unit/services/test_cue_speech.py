@@ -99,6 +99,7 @@ def test_every_piece_spoken_where_we_speak_less_is_pre_rendered():
         tech = techniques.get(tid)
         rendered = set(fixed_texts(tech, 3))
         cues = [Cue(0.0, "move", f"Attempt 1 of 3. {p.text}", step=p.id) for p in tech.phases]
+        cues += [Cue(0.0, "say", p.text, step=p.id) for p in tech.phases]  # hold, release…
         cues += [Cue(0.0, "say", SAY.loud_echo), Cue(0.0, "say", wording.STOP_ANY_TIME)]
         for step in tech.setup:
             cue = Cue(0.0, "step", step.title, receiver=step.receiver.text)
@@ -125,7 +126,8 @@ def test_speaking_less_the_terminal_voice_drops_pieces_left_from_the_last_cues_a
     move = Cue(0.0, "move", "Assistant, lean back slowly as the breath goes out.", step="mobilise")
     voice.on_cues([move], gap_s=1.0)
     assert speaker.log == ["Assistant, lean back slowly <1 s>", "as the breath goes out. <1 s>"]
-    voice.on_cues([Cue(4.0, "move", "Hold the position.", step="hold")], gap_s=1.0)
-    assert speaker.log == ["Hold the position. <1 s>"]  # (the fake: nothing was played yet)
+    hold = Cue(4.0, "say", "Hold the position and keep breathing gently.", step="hold")
+    voice.on_cues([hold], gap_s=1.0)  # (the fake: nothing was played yet)
+    assert speaker.log == ["Hold the position <1 s>", "and keep breathing gently. <1 s>"]
     voice.on_cues([Cue(5.0, "halt", "Stop.", reason="stop:key")])
     assert speaker.log[-2:] == ["<cancel>", "Stop."]
