@@ -59,7 +59,8 @@ def sentences(text: str) -> list[str]:
 def pieces(sentence: str) -> list[str]:
     """`sentence` in short pieces, said with a silence after each where our echo is loud
     (docs/voice.md, "Speaking less"): cut after commas, semicolons and colons, and before
-    "and"/"as" in a piece of more than PIECE_WORDS words. The words and their order are the guide's, unchanged."""
+    "and"/"as" in a piece of more than PIECE_WORDS words. The words and their order are the
+    guide's, unchanged."""
     out: list[str] = []
     for part in re.split(r"(?<=[,;:])\s+", sentence.strip()):
         words = part.split()
