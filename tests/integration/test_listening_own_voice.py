@@ -107,3 +107,63 @@ def test_the_terminal_guide_does_not_halt_on_its_own_spoken_stop() -> None:
 def test_the_terminal_guide_hears_the_same_stop_when_it_is_not_speaking() -> None:
     heard = _terminal(None)
     assert [h.meaning for h in heard if isinstance(h, Heard)] == ["stop"]
+
+
+def loud_take(person: str | None) -> tuple[np.ndarray, float, list[tuple[float, float]]]:
+    """No echo cancellation (voice17): our echo as loud as her voice. Set-up: our lines
+    (learned), then her microphone check while we are silent; the movement: our lines in
+    pieces with a silence of `gap_s` after each (speaking less), and `person` beginning over
+    the first piece, 0.5 s before it ends. Returns the audio, the movement's start, and where
+    we spoke."""
+    gap = CONFIG.own_voice.gap_s
+    setup = np.concatenate([clip(n) for n in OURS_SETUP])
+    check = clip("speech/espeak_stop.wav")
+    parts = [setup, np.zeros(round(0.5 * RATE)), check, np.zeros(round(0.5 * RATE))]
+    spans = [(0.0, setup.size / RATE)]
+    t = sum(p.size for p in parts) / RATE
+    start = t
+    for name in OURS_MOVING:
+        ours = clip(name)
+        parts += [ours, np.zeros(round(gap * RATE))]
+        spans.append((t, t + ours.size / RATE))
+        t += ours.size / RATE + gap
+    x = np.concatenate([*parts, np.zeros(RATE)])
+    if person:
+        her = clip(person)
+        i = round((spans[1][1] - 0.5 - 0.3) * RATE)  # (the clips keep 0.3 s before the word)
+        x[i : i + her.size] += her
+    bed = clip("noise_breathing.wav")
+    x += np.resize(bed, x.size) * _gain(-26.0 - 20 * np.log10(np.sqrt(np.mean(bed**2))) - 20.0)
+    return x.astype(np.float32), start, spans
+
+
+def loud_onsets(x: np.ndarray, start: float, spans: list[tuple[float, float]]) -> list[float]:
+    listener = Listener(SileroVad(), CONFIG)
+    own = OwnVoice(CONFIG.own_voice)
+    out = []
+    for i in range(0, x.size, CHUNK):
+        t0 = i / RATE
+        speaking = any(a <= t0 < b for a, b in spans)
+        for item, _echo in hear_over_own_voice(
+            listener, own, x[i : i + CHUNK], speaking=speaking, learn=t0 < start, erase=False
+        ):
+            if isinstance(item, VoiceOnset) and item.t >= start:
+                out.append(item.t)
+        if i + CHUNK >= round(start * RATE) > i:
+            assert own.loud, "our echo as loud as her check was not found loud"
+    return out
+
+
+def test_with_no_echo_cancelling_a_voice_begun_over_our_piece_pauses_in_the_silence_after_it() -> (
+    None
+):
+    x, start, spans = loud_take("speech/real_one_moment_please.wav")
+    onsets = loud_onsets(x, start, spans)
+    piece_end = spans[1][1]
+    assert onsets, "her voice going on into our silence paused nothing"
+    assert piece_end <= onsets[0] <= piece_end + CONFIG.own_voice.echo_tail_s + 0.2
+
+
+def test_with_no_echo_cancelling_our_pieces_and_silences_alone_pause_nothing() -> None:
+    x, start, spans = loud_take(None)
+    assert loud_onsets(x, start, spans) == []

@@ -269,3 +269,29 @@ def test_a_voice_louder_than_our_own_cue_pauses_the_movement_while_the_page_spea
         assert cues["cues"][0]["kind"] == "pause"
     voices = [e for e in stored_events(client, sid) if e.kind == "voice"]
     assert voices, "the pause's voice was not stored"
+
+
+def test_our_echo_as_loud_as_her_voice_is_said_and_the_hands_on_cues_come_in_pieces(client) -> None:
+    """No echo cancellation (voice17): our lines reach the microphone as loud as her voice.
+    The page is told (`loud_echo`, said and shown), and the cues where the hands are on come
+    in pieces, each with a silence after it, in which her voice is heard at once."""
+    sid = start(client)
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        ws.receive_json()
+        say(ws, "speech/joe_that_feels_good.wav", flags=SPEAKING, after_s=0.0)  # ours, learned
+        hers = clip("speech/espeak_hold_on.wav")[: round(1.1 * RATE)]  # we are silent: as loud
+        for i in range(0, hers.size, CHUNK):  # (cut while she speaks: no words to wait for)
+            ws.send_bytes(audio_message(hers[i : i + CHUNK].astype(np.float32), 0))
+        # (2.5 s of audio in all: within AUDIO_AHEAD_S, nothing is dropped on a fast box)
+        told = until(ws, lambda m: m["type"] == "listening")
+        assert told["state"] == "loud_echo"
+        assert "Headphones" in told["message"]
+        assert told["speech"]
+        got = []
+        for n in range(2):  # the assistant takes hold (hands on), then the breath-in
+            ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"r{n}"})
+            got.append(until(ws, lambda m, n=n: m.get("ref") == f"r{n}"))
+        step, breath = got
+        assert step["speech"]
+        assert {p["gap_s"] for p in step["speech"]} == {1.0}
+        assert [(p["text"], p["gap_s"]) for p in breath["speech"]] == [("Breathe in slowly.", 1.0)]

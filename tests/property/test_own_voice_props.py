@@ -4,7 +4,9 @@ Whatever the levels, the speech and the onsets, (1) an onset heard while we were
 always passed on (nothing the rule before it heard is lost); (2) while we speak, a voice is
 a person only when louder than our echo's learned level by the margin, (3) at most once per
 stretch of speech; (4) nothing over our voice counts before enough of it was learned; (5) a
-person who began speaking while we were silent is not learned as our echo while she talks on.
+person who began speaking while we were silent is not learned as our echo while she talks on;
+(6) speech that goes on after our echo (and its tail) ended is a person's, once per stretch:
+in the silences left where our echo is loud (voice17), whatever the levels.
 """
 
 from __future__ import annotations
@@ -45,15 +47,20 @@ def test_double_talk_only_adds_voices_louder_than_our_echo_once_per_stretch(chun
         if onset and not was_echo:
             assert got == onsets  # (1)
             theirs = True
+        elif got and not was_echo:
+            assert speech  # (6)
+            assert not told_in_stretch
         elif got:
-            assert was_echo
             assert speech
             assert ceiling is not None
             assert learned * W >= CONFIG.learn_min_s
             assert level >= ceiling + CONFIG.margin_db  # (2)
             assert not told_in_stretch  # (3)
+        if not was_echo and speech and not told_in_stretch and not onset:
+            assert got, "speech going on past our echo must be hers"  # (6)
         if got:
             told_in_stretch = True
+            theirs = theirs or not was_echo
         if not speech and not onset:
             told_in_stretch = theirs = False
         if speaking and learn:  # (as `listen.hear_over_own_voice` does: after `voices`)

@@ -134,11 +134,12 @@ class Player:
     def __init__(self, command: list[str], cache: SpeechCache) -> None:
         self.command = command
         self.cache = cache
-        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, float] | None] = queue.Queue()
         self._current: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self._generation = 0
         self._saying: str | None = None
+        self._gap_over = threading.Event()  # ends a silence after a piece (a cancel, a sentence)
         self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
         self._thread.start()
 
@@ -147,8 +148,21 @@ class Player:
         """A player command whose device works; SpeechUnavailable if there is none."""
         return working_player()
 
-    def say(self, text: str) -> None:
-        self._queue.put(text)
+    def say(self, text: str, gap_s: float = 0.0) -> None:
+        """Queue `text`; `gap_s`: silence after it (speaking less, docs/voice.md)."""
+        self._queue.put((text, gap_s))
+
+    def drop_pieces(self) -> None:
+        """New cues came: pieces with a silence after them not yet said are stale (the page
+        does the same); the piece or silence under way goes on."""
+        with self._lock:
+            kept = []
+            while not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item is None or not item[1]:
+                    kept.append(item)
+            for item in kept:
+                self._queue.put(item)
 
     def saying(self) -> str | None:
         """The sentence coming out of the speakers now (the microphone hears it too), or None."""
@@ -158,6 +172,7 @@ class Player:
         """Drop everything queued and stop the sentence being played, now."""
         with self._lock:
             self._generation += 1
+            self._gap_over.set()
             while not self._queue.empty():
                 self._queue.get_nowait()
             if self._current is not None and self._current.poll() is None:
@@ -168,7 +183,8 @@ class Player:
         self._queue.put(None)
 
     def _run(self) -> None:
-        while (text := self._queue.get()) is not None:
+        while (item := self._queue.get()) is not None:
+            text, gap_s = item
             generation = self._generation
             try:
                 path = self.cache.get(text)
@@ -188,3 +204,9 @@ class Player:
                 with self._lock:
                     if self._current is current:
                         self._saying = None
+            with self._lock:
+                quiet = bool(gap_s) and generation == self._generation
+                if quiet:
+                    self._gap_over.clear()
+            if quiet:
+                self._gap_over.wait(gap_s)  # silent, so a voice is heard; ended by what comes

@@ -68,13 +68,22 @@ class OwnVoiceConfig(_Model):
     margin_db: float = Field(gt=0)
     learn_min_s: float = Field(gt=0)
     keep_s: float = Field(gt=0)
+    #: A person's voice (heard while we were silent): its level at this percentile of her
+    #: speech windows, from voice_min_s of it on. Our echo is *loud* when that level is not
+    #: margin_db over our echo's: double talk cannot tell her from it, so we speak less.
+    voice_percentile: float = Field(gt=0, le=100)
+    voice_min_s: float = Field(gt=0)
+    #: Speaking less where the hands are on (docs/voice.md): silence after each piece of a cue.
+    gap_s: float = Field(gt=0)
 
 
 class SayConfig(_Model):
-    """The spoken line about stopping, honest about whether backbuddy listens."""
+    """The spoken line about stopping, honest about whether backbuddy listens; and what we
+    say when our own voice is as loud as a person's in the microphone."""
 
     listening: str = Field(min_length=1)
     not_listening: str = Field(min_length=1)
+    loud_echo: str = Field(min_length=1)
 
 
 class ModelPin(_Model):

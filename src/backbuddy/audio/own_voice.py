@@ -12,6 +12,12 @@ the margin, so it never pauses; a person quieter than our echo is not told apart
 a recognised stop halts, as before). Until enough of our speech was heard (`learn_min_s`)
 nothing is told apart.
 
+Without echo cancellation our echo is as loud as her voice (voice17): `loud` says so (her
+voice, heard while we were silent, is not `margin_db` over our echo), and the cues where the
+hands are on are then spoken in pieces with silences (`cue_speech.with_gaps`). In a silence
+her voice is heard at once: an onset there is hers, and so is speech that goes on after our
+echo has ended (the gate stays in speech past our last word and its tail: she began over us).
+
 Pure and on the audio clock (seconds from the listener's first sample).
 """
 
@@ -37,6 +43,7 @@ class OwnVoice:
     window_s: float = 0.032
     _spans: list[tuple[float, float]] = field(default_factory=list)
     _levels: deque[float] = field(default_factory=deque)
+    _voice: deque[float] = field(default_factory=deque)  # her speech windows' levels
     _told: bool = False  # a person was already reported in this stretch of speech
     _theirs: bool = False  # this stretch of speech began while we were silent: a person's
 
@@ -70,6 +77,25 @@ class OwnVoice:
             return None
         return float(np.percentile(np.fromiter(self._levels, float), self.config.percentile))
 
+    @property
+    def voice_db(self) -> float | None:
+        """A person's voice level (her speech heard while we were silent); None until enough."""
+        if len(self._voice) < self.config.voice_min_s / self.window_s:
+            return None
+        v = np.fromiter(self._voice, float)
+        return float(np.percentile(v, self.config.voice_percentile))
+
+    @property
+    def loud(self) -> bool:
+        """Our echo is too loud to tell her voice from it by level: speak less. Once our echo
+        is learned, that is until her voice was heard clearly louder (the safe side: a check
+        skipped, nobody has spoken yet)."""
+        ceiling = self.ceiling_db
+        if ceiling is None:
+            return False
+        voice = self.voice_db
+        return voice is None or voice < ceiling + self.config.margin_db
+
     def voices(
         self, onsets: list[VoiceOnset], t0: float, t1: float, level_db: float, speech: bool
     ) -> list[VoiceOnset]:
@@ -84,7 +110,18 @@ class OwnVoice:
         if not speech and not onsets:
             self._told = self._theirs = False
             return []
-        if self._told or not self.echo(t0):
+        if not self.echo(t0):
+            if self._theirs and speech:
+                self._voice.append(level_db)
+                keep = round(self.config.keep_s / self.window_s)
+                while len(self._voice) > keep:
+                    self._voice.popleft()
+            if self._told or not speech:
+                return []
+            # Speech began over our echo and goes on after it and its tail: hers.
+            self._told = self._theirs = True
+            return [VoiceOnset(t=t1, onset=t0)]
+        if self._told:
             return []
         ceiling = self.ceiling_db
         if ceiling is None or level_db < ceiling + self.config.margin_db:

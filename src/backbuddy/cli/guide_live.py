@@ -286,7 +286,7 @@ def _feed(
     (`StoreWorker`; a quiet pose or tick writes nothing and comes straight back)."""
     cues = worker.call(partial(runner.handle, event, wall + timedelta(seconds=event.t)))
     if voice is not None:
-        voice.on_cues(cues)
+        voice.on_cues(cues, runner.state)
     for cue in cues:
         if cue.kind != "pace":
             log.append(cue)

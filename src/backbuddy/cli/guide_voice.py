@@ -63,9 +63,13 @@ class GuideVoice:
     closers: list[Any] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def on_cues(self, cues: Iterable[Cue]) -> None:
-        if self.voice is not None:
-            self.voice.on_cues(cues)
+    def on_cues(self, cues: Iterable[Cue], state: SessionState | None = None) -> None:
+        """Say `cues`; where our echo is as loud as a voice and the hands are on (`state`
+        after them), in pieces with silences, as the page does (docs/voice.md)."""
+        if self.voice is None:
+            return
+        gap = None if self.listening is None else self.listening.speak_less_s(state)
+        self.voice.on_cues(cues, gap)
 
     def poll(self, t: float, state: SessionState) -> list[ev.Event]:
         """What was heard, as events at `t`; the listening threads learn the session's state

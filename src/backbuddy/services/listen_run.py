@@ -24,7 +24,7 @@ from backbuddy.audio.own_voice import OwnVoice
 from backbuddy.audio.samples import RATE, Samples, level_dbfs
 from backbuddy.domain import events as ev
 from backbuddy.domain.errors import EventError, TransitionNotAllowed
-from backbuddy.domain.rules import learns_echo, own_stop_erased
+from backbuddy.domain.rules import hands_on, learns_echo, own_stop_erased
 from backbuddy.domain.state import SessionState
 from backbuddy.services.guide import HeadlessRun
 from backbuddy.services.listen import (
@@ -149,6 +149,7 @@ class LiveListening:
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     _wake: Wake = field(default_factory=Wake)
+    _loud: bool = False
 
     def start(self) -> LiveListening:
         for target, name in ((self._listen, "listen"), (self._recognise, "words")):
@@ -193,8 +194,17 @@ class LiveListening:
         self._heard.put(item)
         self._wake.set()
 
+    def speak_less_s(self, state: SessionState | None) -> float | None:
+        """The silence to leave after each piece of a cue (docs/voice.md, "Speaking less"):
+        where our echo is as loud as a voice (`OwnVoice.loud`) and the hands are on; else None."""
+        if state is None or not self._loud or not hands_on(state):
+            return None
+        return self.listener.config.own_voice.gap_s
+
     def _listen(self) -> None:
-        own = self.own if self.own is not None else OwnVoice(self.listener.config.own_voice)
+        if self.own is None:
+            self.own = OwnVoice(self.listener.config.own_voice)
+        own = self.own
         try:
             for _t, chunk in self.source:
                 if self._stop.is_set():
@@ -206,6 +216,7 @@ class LiveListening:
                     else:
                         self._put(item)
                 self.view.speaking = self.listener.speaking
+                self._loud = own.loud  # (read by the guide's thread: `speak_less_s`)
         except Exception as err:  # noqa: BLE001 - a dead microphone must show, not crash the guide
             self.view.error = f"listening stopped: {err}"
         finally:

@@ -59,6 +59,7 @@ from backbuddy.audio.errors import ListeningUnavailable
 from backbuddy.audio.heard import AudioEvent, Heard, PopHeard, Utterance, VoiceOnset
 from backbuddy.audio.own_voice import OwnVoice
 from backbuddy.domain import events as ev
+from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError, TransitionNotAllowed
 from backbuddy.domain.rules import learns_echo, own_stop_erased
 from backbuddy.domain.state import SessionState
@@ -120,6 +121,8 @@ class AudioStream:
         self._last_chunk = time.monotonic()
         self._refs = 0
         self._losing = False  # a `lost` is under way
+        self._loud: bool = False  # our echo is too loud to tell a voice by level: speak less
+        self._told_loud = False  # the pair was told (once a voice was heard to compare)
 
     # ── on the event loop ────────────────────────────────────────────────────
 
@@ -330,6 +333,28 @@ class AudioStream:
                 # A click inside our own speech may be our sound: still a pop (a real one must
                 # not be lost, I6), said and stored as uncertain (`during_speech`).
                 self._put(loop, item)
+        loud, known = self.own.loud, self.own.voice_db is not None
+        if loud != self._loud or (loud and known and not self._told_loud):
+            self._loud = loud
+            self._told_loud = self._told_loud or (loud and known)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._speak_less, loud, loud and known)
+
+    def _speak_less(self, loud: bool, tell: bool) -> None:
+        """On the loop: our echo is (no longer) as loud as her voice. Where the hands are on,
+        cues go in pieces with silences (`LiveSession.speech_for`); once a voice was heard to
+        compare it with, the pair is told (docs/voice.md, "Speaking less")."""
+        live = self.live
+        live.speak_less_s = load_audio_config().own_voice.gap_s if loud else None
+        if tell and not live.gone:
+            text = load_audio_config().say.loud_echo
+            self.send(
+                schemas.ListeningOut(
+                    state="loud_echo",
+                    message=text,
+                    speech=live.speech_for((Cue(live.clock(), "say", text),)),
+                ).model_dump()
+            )
 
     def _words_done(
         self, loop: asyncio.AbstractEventLoop, echo: bool, future: Future[Heard | None]

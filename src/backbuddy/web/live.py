@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 
 from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as ev
-from backbuddy.domain import wording
+from backbuddy.domain import rules, wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
 from backbuddy.services.cue_speech import STOP_RELEASE
@@ -135,7 +135,10 @@ class LiveSession:
     )
     _gone: bool = False
     #: The sentences to speak for cues (`spoken.WebVoice.parts`); None: no server voice.
-    speak: Callable[[tuple[Cue, ...], bool], list[dict[str, Any]]] | None = None
+    speak: Callable[..., list[dict[str, Any]]] | None = None
+    #: Our echo is as loud as a person's voice in the microphone (`OwnVoice.loud`, told by the
+    #: audio stream): where the hands are on, cues are spoken in pieces with this much silence.
+    speak_less_s: float | None = None
     #: The page's microphone check heard "stop": the line about stopping says it listens.
     listening: bool = False
     #: A phone as the camera (`web.phone`): none, paired, or streaming (its socket is open).
@@ -233,8 +236,13 @@ class LiveSession:
         return cues
 
     def speech_for(self, cues: tuple[Cue, ...]) -> list[dict[str, Any]] | None:
-        """The sentences to speak for `cues` (docs/voice.md), honest about listening."""
-        return self.speak(cues, self.listening) if self.speak is not None else None
+        """The sentences to speak for `cues` (docs/voice.md), honest about listening; where
+        our echo is loud and the hands are on, in pieces with silences (speaking less)."""
+        if self.speak is None:
+            return None
+        if self.speak_less_s is not None and rules.hands_on(self.runner.state):
+            return self.speak(cues, self.listening, self.speak_less_s)
+        return self.speak(cues, self.listening)
 
     def spoken_line(self) -> list[dict[str, Any]] | None:
         """The line about stopping as it stands now (said again once the microphone is checked)."""

@@ -206,6 +206,8 @@ class SpokenPart(_Message):
 
     text: str
     url: str | None = None
+    #: Where we speak less (our echo is loud, the hands are on): silence after it, seconds.
+    gap_s: float | None = None
 
 
 class CuesOut(_Message):
@@ -240,7 +242,9 @@ class ListeningOut(_Message):
     """Listening changed: the microphone check heard "stop", or the server cannot listen."""
 
     type: Literal["listening"] = "listening"
-    state: Literal["checked", "unavailable"]
+    #: "loud_echo": our own voice is as loud as a person's in the microphone (no echo
+    #: cancellation): the cues where the hands are on are spoken in pieces with silences.
+    state: Literal["checked", "unavailable", "loud_echo"]
     heard: str | None = None
     message: str | None = None
     speech: list[SpokenPart] | None = None

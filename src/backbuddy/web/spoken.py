@@ -26,7 +26,7 @@ from backbuddy import bootstrap
 from backbuddy.audio.errors import SpeechUnavailable
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.techniques import Technique
-from backbuddy.services.cue_speech import fixed_texts, spoken_parts
+from backbuddy.services.cue_speech import fixed_texts, spoken_parts, spoken_with_gaps
 
 router = APIRouter()
 
@@ -52,16 +52,28 @@ class WebVoice:
     def key(text: str) -> str:
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
-    def part(self, text: str) -> dict[str, Any]:
-        """A sentence to speak, with the address of its audio (None: the page's voice says it)."""
-        if self.problem is not None:
-            return {"text": text, "url": None}
-        key = self.key(text)
-        self.texts[key] = text
-        return {"text": text, "url": f"/speech/{key}.wav"}
+    def part(self, text: str, gap_s: float | None = None) -> dict[str, Any]:
+        """A sentence to speak, with the address of its audio (None: the page's voice says it)
+        and, where we speak less, the silence to leave after it (`gap_s`)."""
+        out: dict[str, Any] = {"text": text, "url": None}
+        if gap_s is not None:
+            out["gap_s"] = gap_s
+        if self.problem is None:
+            key = self.key(text)
+            self.texts[key] = text
+            out["url"] = f"/speech/{key}.wav"
+        return out
 
-    def parts(self, cues: Iterable[Cue], listening: bool) -> list[dict[str, Any]]:
-        return [self.part(s) for cue in cues for s in spoken_parts(cue, listening)]
+    def parts(
+        self, cues: Iterable[Cue], listening: bool, gap_s: float | None = None
+    ) -> list[dict[str, Any]]:
+        """The sentences to speak for `cues`; with `gap_s` (our echo is loud and the hands are
+        on) in pieces with a silence after each (`cue_speech.with_gaps`)."""
+        if gap_s is None:
+            return [self.part(s) for cue in cues for s in spoken_parts(cue, listening)]
+        return [
+            self.part(p, gap) for cue in cues for p, gap in spoken_with_gaps(cue, listening, gap_s)
+        ]
 
     def warm(self, technique: Technique) -> None:
         """Render every fixed sentence of a session of `technique` on a background thread."""

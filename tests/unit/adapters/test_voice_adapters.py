@@ -65,6 +65,31 @@ def test_cancel_silences_the_sentence_being_played_at_once(tmp_path):
     player.close()
 
 
+def test_a_halt_in_the_silence_after_a_piece_is_said_at_once_and_stale_pieces_are_dropped(tmp_path):
+    """Speaking less (voice17): a piece is followed by a silence (here a minute long); a
+    cancel ends it, so "Stop." plays next; pieces still queued when new cues come are not said."""
+    cache = SpeechCache(EspeakVoice(), tmp_path)
+    player = Player([sys.executable, "-c", "pass"], cache)
+    player.say("Hold the position", gap_s=60.0)
+    for _ in range(400):
+        if player._current is not None and player._current.poll() is not None:
+            break
+        time.sleep(0.05)
+    player.say("and keep breathing gently.", gap_s=60.0)
+    player.say("Rest and breathe normally.")
+    player.drop_pieces()
+    assert [item[0] for item in list(player._queue.queue) if item] == ["Rest and breathe normally."]
+    player.cancel()
+    player.say("Stop.")
+    stop = str(cache.path("Stop."))
+    for _ in range(400):  # well under the minute of silence
+        if player._current is not None and player._current.args[-1] == stop:
+            break
+        time.sleep(0.05)
+    assert player._current.args[-1] == stop
+    player.close()
+
+
 def test_a_microphone_that_cannot_open_says_so_in_one_line():
     with pytest.raises(ListeningUnavailable, match="microphone") as err, Microphone(device=9999):
         pass

@@ -91,3 +91,47 @@ def test_a_person_talking_on_over_our_line_is_not_learned_as_our_echo():
     own.mark(60.032, 60.064)
     own.learn(-46.0)  # our line alone again: learned
     assert len(own._levels) == round(3.0 / W) + 1
+
+
+def _heard(own: OwnVoice, t: float, seconds: float, level: float) -> float:
+    """A person speaking `seconds` from `t` while we are silent (the microphone check)."""
+    assert own.voices([VoiceOnset(t + W, t)], t, t + W, level, speech=True)
+    for k in range(1, round(seconds / W)):
+        own.voices([], t + k * W, t + (k + 1) * W, level, speech=True)
+    end = t + seconds
+    own.voices([], end, end + W, -70.0, speech=False)  # her stretch ends
+    return end + W
+
+
+def test_our_echo_as_loud_as_her_voice_is_loud_and_one_clearly_under_it_is_not():
+    own = learned(-30.0)  # our echo's level, learned in set-up
+    assert own.loud  # nobody heard yet: we cannot show a voice would be told apart
+    _heard(own, 5.0, 0.6, -28.0)  # her check, about as loud as our echo (no echo cancelling)
+    assert own.voice_db is not None
+    assert own.loud
+    quiet_echo = learned(-45.0)
+    _heard(quiet_echo, 5.0, 0.6, -28.0)  # echo cancelled to ~17 dB under her voice
+    assert not quiet_echo.loud
+    assert not OwnVoice(CONFIG).loud  # nothing of ours heard: nothing to speak less for
+
+
+def test_speech_going_on_after_our_echo_has_ended_is_hers_once_even_as_quiet_as_our_echo():
+    own = learned(-30.0)
+    own.mark(10.0, 11.0)  # our piece of a cue; the gate goes into speech on it (our echo)
+    assert own.voices([VoiceOnset(10.1, 10.05)], 10.05, 10.1, -30.0, speech=True) == []
+    t = 11.0 + CONFIG.echo_tail_s - W
+    assert own.voices([], t, t + W, -30.0, speech=True) == []  # still our echo's tail
+    t = 11.0 + CONFIG.echo_tail_s + 0.01
+    got = own.voices([], t, t + W, -30.0, speech=True)  # the silence after it: she talks on
+    assert got == [VoiceOnset(t=t + W, onset=t)]
+    assert own.voices([], t + W, t + 2 * W, -30.0, speech=True) == []  # once per stretch
+
+
+def test_our_echo_ending_with_the_gate_closing_in_its_tail_passes_for_nobody():
+    own = learned(-30.0)
+    own.mark(10.0, 11.0)
+    own.voices([VoiceOnset(10.1, 10.05)], 10.05, 10.1, -30.0, speech=True)
+    t = 11.0 + 0.2  # the gate closes within the tail (our echo has gone)
+    assert own.voices([], t, t + W, -60.0, speech=False) == []
+    t = 11.0 + CONFIG.echo_tail_s + 0.1
+    assert own.voices([], t, t + W, -60.0, speech=False) == []

@@ -3,6 +3,8 @@ silences speech first."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from backbuddy.audio.config import load
 from backbuddy.domain import techniques, wording
 from backbuddy.domain.cues import Cue
@@ -17,8 +19,11 @@ class RecordingSpeaker:
     def __init__(self) -> None:
         self.log: list[str] = []
 
-    def say(self, text: str) -> None:
-        self.log.append(text)
+    def say(self, text: str, gap_s: float = 0.0) -> None:
+        self.log.append(f"{text} <{gap_s:g} s>" if gap_s else text)
+
+    def drop_pieces(self) -> None:
+        self.log = [x for x in self.log if not x.endswith(" s>")]
 
     def cancel(self) -> None:
         self.log.append("<cancel>")
@@ -80,3 +85,57 @@ def test_the_settle_after_a_new_hold_is_spoken_from_pre_rendered_sentences():
     for technique in techniques.load_all().values():
         known = set(fixed_texts(technique, 3))
         assert set(sentences(wording.SETTLING)) <= known, technique.id
+
+
+def test_speaking_less_says_every_word_of_the_cue_in_order_in_short_pieces_with_silences():
+    from backbuddy.services.cue_speech import pieces, with_gaps
+
+    for tid in ("seated_hug_extension", "side_lying_rotation"):
+        for phase in techniques.get(tid).phases:
+            for s in sentences(phase.text):
+                assert " ".join(pieces(s)) == s  # the guide's words, unchanged
+                assert all(len(p.split()) <= 10 for p in pieces(s))
+    cue = ["Attempt 2 of 3.", "Assistant, lean back slowly as the breath goes out."]
+    said = with_gaps(cue, 1.0)
+    assert said == [("Assistant, lean back slowly", 1.0), ("as the breath goes out.", 1.0)]
+
+
+def test_every_piece_spoken_where_we_speak_less_is_pre_rendered():
+    from backbuddy.services.cue_speech import spoken_with_gaps
+
+    for tid in ("seated_hug_extension", "side_lying_rotation"):
+        tech = techniques.get(tid)
+        rendered = set(fixed_texts(tech, 3))
+        cues = [Cue(0.0, "move", f"Attempt 1 of 3. {p.text}", step=p.id) for p in tech.phases]
+        cues += [Cue(0.0, "say", p.text, step=p.id) for p in tech.phases]  # hold, release…
+        cues += [Cue(0.0, "say", SAY.loud_echo), Cue(0.0, "say", wording.STOP_ANY_TIME)]
+        for step in tech.setup:
+            cue = Cue(0.0, "step", step.title, receiver=step.receiver.text)
+            cues.append(replace(cue, assistant=step.assistant.text))
+        for cue in cues:
+            said = spoken_with_gaps(cue, True, 1.0)
+            assert said
+            assert all(gap == 1.0 for _, gap in said)
+            for piece, _gap in said:
+                assert piece in rendered, piece
+
+
+def test_the_loud_echo_line_says_no_stop_word_and_what_cannot_be_heard_at_once():
+    from backbuddy.audio.words import meaning
+
+    assert meaning(SAY.loud_echo, load().words) != "stop"
+    assert "headphones" in SAY.loud_echo.lower()
+    assert "seconds" in SAY.loud_echo
+
+
+def test_speaking_less_the_terminal_voice_drops_pieces_left_from_the_last_cues_and_halts_at_once():
+    speaker = RecordingSpeaker()
+    voice = CueVoice(speaker, listening=True)
+    move = Cue(0.0, "move", "Assistant, lean back slowly as the breath goes out.", step="mobilise")
+    voice.on_cues([move], gap_s=1.0)
+    assert speaker.log == ["Assistant, lean back slowly <1 s>", "as the breath goes out. <1 s>"]
+    hold = Cue(4.0, "say", "Hold the position and keep breathing gently.", step="hold")
+    voice.on_cues([hold], gap_s=1.0)  # (the fake: nothing was played yet)
+    assert speaker.log == ["Hold the position <1 s>", "and keep breathing gently. <1 s>"]
+    voice.on_cues([Cue(5.0, "halt", "Stop.", reason="stop:key")])
+    assert speaker.log[-2:] == ["<cancel>", "Stop."]

@@ -161,6 +161,11 @@ export class Listening {
       this.set("checked", TEXT.checked(msg.heard || "stop"));
       this.onCaption({ kind: "say", text: this.info.say_listening });
       this.voice.play(msg.speech || [{ text: this.info.say_listening, url: null }]);
+    } else if (msg.state === "loud_echo") {
+      // Our voice is as loud as theirs in the microphone: we speak less (docs/voice.md).
+      this.el("heard-last").textContent = msg.message;
+      this.onCaption({ kind: "say", text: msg.message });
+      this.voice.play(msg.speech || [{ text: msg.message, url: null }]);
     } else {
       this.unavailable(msg.message || "backbuddy cannot listen");
     }

@@ -69,10 +69,15 @@ export class VoiceOut {
     return this.speaking && saysStopWord(this.current.text, this.stopWords);
   }
 
-  // parts: [{ text, url }] in order; urgent (a halt): everything before is dropped first.
+  // parts: [{ text, url, gap_s }] in order; urgent (a halt): everything before is dropped
+  // first. gap_s (speaking less: our voice is as loud as theirs in the microphone, the hands
+  // are on): silence after the part, in which a voice is heard. Such pieces not yet said
+  // when new cues come (the next phase, a pause) are dropped, so speech follows the session
+  // (the screen keeps the words).
   play(parts, urgent = false) {
     if (urgent) this.cancel();
     if (this.muted || !parts || parts.length === 0) return;
+    this.queue = this.queue.filter((p) => !p.gap_s);
     this.queue.push(...parts);
     if (!this.current) this.next();
   }
@@ -87,7 +92,9 @@ export class VoiceOut {
       if (done || gen !== this.gen) return;
       done = true;
       clearTimeout(watchdog);
-      this.next();
+      if (!part.gap_s) return this.next();
+      this.current = { text: "", playing: false }; // silent: the microphone is not flagged
+      setTimeout(() => { if (gen === this.gen) this.next(); }, part.gap_s * 1000);
     };
     // A sentence never holds the queue for longer than it could take to say it.
     const watchdog = setTimeout(finish, 2000 + part.text.length * 120);
