@@ -78,7 +78,10 @@ def test_checklist_and_skeleton_react_to_the_clip(page: Page, server: Server) ->
         let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }"""
     )
     assert drawn > 100, "no skeleton drawn over the preview"
-    page.wait_for_selector("#checklist li.ok", timeout=15000)
+    # The picture shows a passing check (passes were asserted above). As the clip's person
+    # leans, no check may pass for a while; 15 s was too short once in a full run at load
+    # (session 17): the wait is for the picture, not a speed goal.
+    page.wait_for_selector("#checklist li.ok", timeout=45000)
     shot(page, "05-setup-camera")
 
 
