@@ -332,12 +332,9 @@ def _moved_away(check: Check, alone: Alone, t: float, value: float) -> Alone:
     limit = check.covered_fails_above
     if limit is None:
         return alone
-    recent = tuple((u, v) for u, v in alone.covered if t - u < COVERED_MEDIAN_S)
-    if math.isfinite(value):
-        recent += ((t, value),)
+    recent, median = _recent_median(alone.covered, t, value, COVERED_MEDIAN_S, 0.8)
     alone = replace(alone, covered=recent)
-    span = recent[-1][0] - recent[0][0] if recent else 0.0
-    if span >= 0.8 * COVERED_MEDIAN_S and float(np.median([v for _, v in recent])) > limit:
+    if median > limit:
         return replace(alone, passed=False, value=math.nan)
     return alone
 
@@ -350,16 +347,29 @@ def _elbows_down(check: Check, alone: Alone, t: float, elbows: float) -> Alone:
     rise = check.covered_elbows_rise_above
     if rise is None or not math.isfinite(alone.elbows):
         return alone
-    recent = tuple((u, v) for u, v in alone.elbow_reads if t - u < COVERED_ELBOWS_S)
-    if math.isfinite(elbows):
-        recent += ((t, elbows),)
+    recent, median = _recent_median(alone.elbow_reads, t, elbows, COVERED_ELBOWS_S, 0.5)
     alone = replace(alone, elbow_reads=recent)
-    span = recent[-1][0] - recent[0][0] if recent else 0.0
-    if span >= 0.5 * COVERED_ELBOWS_S and statistics.median([v for _, v in recent]) > (
-        alone.elbows + rise
-    ):
+    if median > alone.elbows + rise:
         return replace(alone, passed=False, value=math.nan)
     return alone
+
+
+Reads = tuple[tuple[float, float], ...]
+
+
+def _recent_median(
+    reads: Reads, t: float, value: float, window_s: float, share: float
+) -> tuple[Reads, float]:
+    """The covered readings of the last `window_s` with `value` (if finite) at `t` added, and
+    their median once they span `share` of the window (-inf before: too few to forget a pass
+    on). One covered frame's reading jitters; the median over a span does not."""
+    recent = tuple((u, v) for u, v in reads if t - u < window_s)
+    if math.isfinite(value):
+        recent += ((t, value),)
+    span = recent[-1][0] - recent[0][0] if recent else 0.0
+    if span < share * window_s:
+        return recent, -math.inf
+    return recent, statistics.median(v for _, v in recent)
 
 
 def _kept(
