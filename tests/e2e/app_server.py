@@ -70,6 +70,9 @@ def main() -> None:
     parser.add_argument("--live-camera", action="store_true")
     parser.add_argument("--speak", action="store_true", help="cues spoken by the server's voice")
     parser.add_argument("--no-listen", action="store_true", help="the server takes no audio")
+    parser.add_argument(
+        "--warm-listen", action="store_true", help="load the listening models as a page opens"
+    )
     parser.add_argument("--tls", type=Path, default=None)
     parser.add_argument("--live-days-back", type=int, default=0)
     parser.add_argument("--techniques", type=Path, default=None, help="technique YAMLs' folder")
@@ -94,6 +97,7 @@ def main() -> None:
         grace_s=args.grace,
         listening=not args.no_listen,
         speaking=args.speak,
+        warm_listening=args.warm_listen,
         certificates=certs,
         workers=workers,
     )

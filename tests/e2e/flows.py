@@ -48,7 +48,8 @@ def into_the_movement_listening(page: Any, base: str) -> None:
     the set-up; Resume), then both set-up steps, until the first movement (mobilise)."""
     start_session(page, base, camera=False)
     page.get_by_role("button", name="Listen with the microphone").click()
-    page.wait_for_selector("#session[data-listening='checked']", timeout=30_000)
+    # A generous wait for a state: on a loaded machine the word took up to ~28 s (session 18).
+    page.wait_for_selector("#session[data-listening='checked']", timeout=60_000)
     page.get_by_role("button", name="Resume").click()
     page.wait_for_selector("#session[data-mode='setup']")
     for _ in range(2):

@@ -68,7 +68,7 @@ def test_the_microphone_check_passes_in_the_step_where_the_assistant_holds(
     expect(page.locator("#captions")).to_contain_text("Assistant steps in behind")
     page.get_by_role("button", name="Listen with the microphone").click()
     session = page.locator("#session")
-    expect(session).to_have_attribute("data-listening", "checked", timeout=30_000)
+    expect(session).to_have_attribute("data-listening", "checked", timeout=60_000)
     expect(page.locator("#captions li.pause").first).to_contain_text("we heard you")
     expect(session).to_have_attribute("data-mode", "halted")
     page.get_by_role("button", name="Resume").click()

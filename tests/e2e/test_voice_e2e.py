@@ -46,8 +46,10 @@ def loop_file(tmp: Path, name: str, parts: list[tuple[float, str | None]]) -> Pa
 @pytest.fixture
 def listening_server(tmp_path: Path) -> Iterator[Server]:
     """No camera watch; the breath-in before a movement lasts 1 s (`quick_breath_in`), every
-    other phase as written: the tests that reach the movement need not wait the real 4 s."""
-    srv = start_server(tmp_path, camera=False, extra=quick_breath_in(tmp_path))
+    other phase as written: the tests that reach the movement need not wait the real 4 s.
+    The listening models load as the page opens, as `backbuddy serve` loads them."""
+    extra = (*quick_breath_in(tmp_path), "--warm-listen")
+    srv = start_server(tmp_path, camera=False, extra=extra)
     yield srv
     if srv.process.poll() is None:
         srv.kill()
@@ -89,7 +91,7 @@ def test_saying_stop_passes_the_check_then_halts_the_session(mic_page, listening
     start_session(page, listening_server.url, camera=False)
     expect(page.locator("#mic-text")).to_contain_text("backbuddy can listen")
     page.get_by_role("button", name="Listen with the microphone").click()
-    expect(page.locator("#session")).to_have_attribute("data-listening", "checked", timeout=30_000)
+    expect(page.locator("#session")).to_have_attribute("data-listening", "checked", timeout=60_000)
     expect(page.locator("#mic-text")).to_contain_text("backbuddy is listening")
     expect(page.locator("#mic-level")).to_be_visible()
     shot(page, "voice-check-passed")

@@ -295,3 +295,28 @@ def test_our_echo_as_loud_as_her_voice_is_said_and_the_hands_on_cues_come_in_pie
         assert step["speech"]
         assert {p["gap_s"] for p in step["speech"]} == {1.0}
         assert [(p["text"], p["gap_s"]) for p in breath["speech"]] == [("Breathe in slowly.", 1.0)]
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_warm_server_loads_the_listening_models_as_the_session_page_opens(
+    tmp_path: Path, warm: bool
+) -> None:
+    """The microphone check's "stop" waited 2–4 s for the models on a busy machine (the VAD,
+    then Whisper, loaded on the first audio), and the audio piled up meanwhile (CI, session
+    18): `backbuddy serve` loads them as a session page opens, before anyone speaks. An app
+    made without it (the tests' default) still loads nothing until audio comes."""
+    app = create_app(Settings(db=str(tmp_path / "w.sqlite3")), speaking=False, warm_listening=warm)
+    with TestClient(app, base_url=BASE) as c:
+        sid = start(c)
+        ears = c.app.state.registry.ears  # type: ignore[attr-defined]
+        assert ears.warming is None  # nothing before the page opens
+        assert not ears.ready
+        with c.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            assert ws.receive_json()["type"] == "hello"  # no audio sent, ever
+            if not warm:
+                assert ears.warming is None
+                assert not ears.ready
+                return
+            assert ears.warming is not None
+            ears.warming.result(timeout=120)
+            assert ears.ready

@@ -139,7 +139,9 @@ def serve(
             plan, lambda line: console.print(f"[bold red]{line}[/]", soft_wrap=True)
         )
         return
-    app = create_app(settings, analyzers=camera_watch(settings), certificates=certs)
+    app = create_app(
+        settings, analyzers=camera_watch(settings), certificates=certs, warm_listening=True
+    )
     run_app(app, host, port, certs)
 
 

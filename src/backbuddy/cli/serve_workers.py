@@ -61,7 +61,11 @@ def run_worker(worker: WorkerPlan, index: int) -> None:
     certs = ensure(worker.cert_dir) if worker.cert_dir is not None else None
     siblings = Workers(worker.ports, index, worker.secret, certs.ca_cert if certs else None)
     app = create_app(
-        settings, analyzers=camera_watch(settings), certificates=certs, workers=siblings
+        settings,
+        analyzers=camera_watch(settings),
+        certificates=certs,
+        workers=siblings,
+        warm_listening=True,
     )
     run_app(app, worker.host, port, certs)
 

@@ -77,13 +77,15 @@ def create_app(
     grace_s: float = GRACE_S,
     listening: bool = True,
     speaking: bool = True,
+    warm_listening: bool = False,
     certificates: Certificates | None = None,
     workers: Workers | None = None,
 ) -> FastAPI:
     """The web app over `store` (or the settings' database, opened at start-up).
 
     `listening`: the page's microphone may be listened to; `speaking`: cues are spoken
-    with the server's voice (else the browser's). Models load only when first needed.
+    with the server's voice (else the browser's). Models load only when first needed, or
+    with `warm_listening` (`backbuddy serve`) the listening models when a session page opens.
     `certificates`: the server is served over HTTPS with these (`web.tls`), so a phone on
     the home network can be the camera (`web.phone`). `workers`: this app is one of several
     worker processes of one server (`web.workers`).
@@ -96,7 +98,8 @@ def create_app(
             opened = bootstrap.open_store(settings)
             app.state.interrupted_at_start = opened.interrupted
         own = store if store is not None else opened.store  # type: ignore[union-attr]
-        registry = Registry(settings, own, analyzers, grace_s, Ears(listening), WebVoice(speaking))
+        ears = Ears(listening, warm_listening)
+        registry = Registry(settings, own, analyzers, grace_s, ears, WebVoice(speaking))
         app.state.registry = registry
         # A red flag stored by any process (a terminal's `backbuddy screen`, another worker)
         # halts the sessions running here (I1).

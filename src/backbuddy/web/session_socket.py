@@ -209,6 +209,8 @@ class Connection:
             page_pose_refused=self.page_pose_refused,
         )
         self.send(hello.model_dump())
+        if not live.runner.finished:
+            self.ears.warm_up()  # the pair may ask to listen: the models load meanwhile
         replay = [cue_codec.to_dict(c) for c in live.history]
         first = live.connections == 1  # the opening cues are new to this page: speak them
         speech = live.speech_for(tuple(live.history)) if first else None
