@@ -208,7 +208,8 @@ def test_where_the_camera_sees_holds_the_attempt_begins_only_on_one_seen_or_afte
         if "not_ready:hold" in why and asked is None:
             asked = e.t
         if "not_ready:hold_unseen" in why:
-            assert asked is not None and e.t >= asked + WAIT - 1e-9, (e, asked)
+            assert asked is not None, e
+            assert e.t >= asked + WAIT - 1e-9, (e, asked)
             unseen = e.t
         if isinstance(e, Ready) and s.before.mode == "setup" and s.after.mode == "attempt":
             last = s.before.last_pose

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from backbuddy.domain import events as ev
 from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
