@@ -2,6 +2,8 @@
 
     nice -n 10 .venv/bin/python tools/calibrate/hold_seen.py [--json OUT] [--from-json OUT]
 
+(session 18's run: tools/calibrate/hold_seen.json, `--from-json` prints its table.)
+
 The assistant's set-up step waits for a hold the camera has seen (`Pose.covered`, session 18,
 issue 12): a path or placement where her wrists are never read as lying on his body would leave
 the pair unable to go on. Per two-person hug truth clip (`*_with_*`) and path:
