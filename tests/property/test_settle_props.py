@@ -3,6 +3,11 @@ receiver's landmarks may still jolt from a new hold (`Technique.hold_settle_s` a
 `covered` pose rises), over arbitrary event streams; the settle never stands in the way of
 a STOP, a symptom or a speed halt; a stream without a covered rise runs as before.
 
+Session 18: where the camera sees the hold (`Begin.sees_hold`), the assistant's step's Ready
+begins the attempt only on a hold seen (the latest frame covered, the settle since its rise
+over) or, `hold_wait_s` after the pair was first asked for it, on a press that went on without
+one after its own settle; a pair pressing Ready is never held in set-up longer than that.
+
 The streams are `event_sequences(camera=True)` with the assistant's hold laid over them: the
 poses inside a few drawn intervals are covered, and a few single poses flip (a flicker).
 """
@@ -10,6 +15,7 @@ poses inside a few drawn intervals are covered, and a few single poses flip (a f
 from __future__ import annotations
 
 import dataclasses
+import heapq
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,7 +30,7 @@ from session_strategies import (
 )
 
 from backbuddy.domain import session
-from backbuddy.domain.events import SYMPTOMS, Begin, Event, Pose, Sensation, Stop
+from backbuddy.domain.events import SYMPTOMS, Begin, Event, Pose, Ready, Sensation, Stop
 from backbuddy.domain.rules import HALT_ON_SPEED_PHASES
 from backbuddy.domain.state import SessionState
 from backbuddy.services.session_runner import with_ticks
@@ -63,7 +69,30 @@ def calm_sessions(draw: st.DrawFn, jolts: bool = False) -> list[Event]:
     return list(with_ticks([Begin(0.0, at=NOW, camera=True), *CAMERA_SET_UP, *frames]))
 
 
-streams = st.one_of(event_sequences(camera=True), calm_sessions())
+@st.composite
+def pressed_sessions(draw: st.DrawFn, jolts: bool = False) -> list[Event]:
+    """A session where the camera sees the hold: the receiver's step confirmed by the camera by
+    t=1, good frames at a drawn rate, and the pair pressing Ready for the assistant's step from
+    a drawn time, every drawn interval (as a pair told "not yet" presses again). With `jolts`,
+    a few frames are fast or sudden (as `calm_sessions`)."""
+    period = 1 / 15  # the hug's least frame rate (`video.min_fps`): no "camera slow" refusals
+    first = round(draw(st.floats(1.0, 8.0)), 3)
+    every = draw(st.sampled_from([0.2, 0.5, 1.0]))
+    until = first + HUG.hold_wait_s + SETTLE + draw(st.floats(3, 6))
+    n = int((until - 1.0) / period)
+    frames: list[Event] = [Pose(round(1.0 + k * period, 4)) for k in range(1, n)]
+    if jolts:
+        for k in draw(st.lists(st.integers(0, n - 2), max_size=3)):
+            speed = draw(st.floats(0, 80))
+            frames[k] = Pose(frames[k].t, speed_deg_s=speed, sudden=speed < 30)
+    presses = [Ready(round(first + k * every, 4)) for k in range(int((until - first) / every))]
+    merged = heapq.merge(frames, presses, key=lambda e: e.t)  # a frame first at the same time
+    set_up = [e for e in CAMERA_SET_UP if isinstance(e, Pose)]  # step 1 by the camera at t=1
+    begin = Begin(0.0, at=NOW, camera=True, sees_hold=True)
+    return list(with_ticks([begin, *set_up, *merged]))
+
+
+streams = st.one_of(event_sequences(camera=True), calm_sessions(), pressed_sessions())
 jolted = st.one_of(event_sequences(camera=True), calm_sessions(jolts=True))
 
 
@@ -99,12 +128,17 @@ def start(outcome: str, technique=HUG) -> SessionState:
     return session.new_session(technique, screening(technique.id, outcome))
 
 
+def seeing_holds(events: list[Event], sees: bool = True) -> list[Event]:
+    """`events` with their `begin` telling the engine the camera sees the hold (or not)."""
+    return [dataclasses.replace(e, sees_hold=sees) if isinstance(e, Begin) else e for e in events]
+
+
 @settings(max_examples=EXAMPLES)
-@given(outcomes, streams, holds, flips)
+@given(outcomes, streams, holds, flips, st.booleans())
 def test_no_attempt_starts_and_no_move_cue_comes_within_the_settle_after_a_new_hold(
-    outcome, events, spans, flip
+    outcome, events, spans, flip, sees
 ):
-    events = held(events, spans, flip)
+    events = seeing_holds(held(events, spans, flip), sees)
     times = rises(events)
     for s in replay(start(outcome), events):
         seen = [r for r in times if r <= s.event.t]
@@ -116,7 +150,7 @@ def test_no_attempt_starts_and_no_move_cue_comes_within_the_settle_after_a_new_h
 
 
 @settings(max_examples=EXAMPLES)
-@given(outcomes, jolted, holds, flips, st.booleans())
+@given(outcomes, st.one_of(jolted, pressed_sessions(jolts=True)), holds, flips, st.booleans())
 def test_the_settle_never_holds_back_a_stop_a_symptom_or_a_speed_halt(
     outcome, events, spans, flip, jolts
 ):
@@ -145,3 +179,69 @@ def test_a_stream_without_a_covered_rise_runs_as_before(outcome, events, spans, 
     assert run(start(outcome), plain) == run(start(outcome, NO_SETTLE), plain)
     covered = held(events, spans, flip)
     assert run(start(outcome, NO_SETTLE), covered) == run(start(outcome, NO_SETTLE), plain)
+
+
+WAIT = HUG.hold_wait_s
+
+
+def _reasons(cues: tuple) -> list[str]:
+    return [str(c.reason) for c in cues if c.reason]
+
+
+@settings(max_examples=EXAMPLES // 2)
+@given(outcomes, st.one_of(pressed_sessions(), event_sequences(camera=True)), holds, flips)
+def test_where_the_camera_sees_holds_the_attempt_begins_only_on_one_seen_or_after_the_wait(
+    outcome, events, spans, flip
+):
+    """A Ready that ends the assistant's step (set-up → attempt) comes with his hold on the
+    latest frame and every rise settled, or else `hold_wait_s` after the pair was first asked
+    for the hold and a settle after the press that went on without it."""
+    events = seeing_holds(held(events, spans, flip))
+    times = rises(events)
+    asked: float | None = None  # the first "take hold first" since the latest covered frame
+    unseen: float | None = None  # the press that went on without a hold seen
+    for s in replay(start(outcome), events):
+        e = s.event
+        if isinstance(e, Pose) and e.covered:
+            asked = unseen = None
+        why = _reasons(s.cues)
+        if "not_ready:hold" in why and asked is None:
+            asked = e.t
+        if "not_ready:hold_unseen" in why:
+            assert asked is not None, e
+            assert e.t >= asked + WAIT - 1e-9, (e, asked)
+            unseen = e.t
+        if isinstance(e, Ready) and s.before.mode == "setup" and s.after.mode == "attempt":
+            last = s.before.last_pose
+            assert last is not None
+            if last.covered:
+                assert all(e.t >= r + SETTLE - 1e-9 for r in times if r <= e.t), (e, times)
+            else:
+                assert unseen is not None, e  # went on without a hold seen: only after asking
+                assert e.t >= unseen + SETTLE - 1e-9, (e, unseen)
+        if s.after.mode != "setup":
+            asked = unseen = None
+
+
+@settings(max_examples=EXAMPLES // 2)
+@given(outcomes, pressed_sessions(), st.one_of(st.none(), st.floats(0, 20)))
+def test_a_pair_pressing_ready_is_never_held_in_set_up_past_the_wait_and_the_settle(
+    outcome, events, hold_from
+):
+    """Calm frames, Ready pressed every `every` s from `first`: never covered (a placement
+    where his hands are not read on her arms), or covered from `hold_from` on. The attempt
+    begins by the fallback's bound, or the hold's, whichever is later."""
+    spans = [] if hold_from is None else [(hold_from, 1000.0)]
+    events = held(events, spans, set())
+    presses = [e.t for e in events if isinstance(e, Ready)]
+    first, every = presses[0], presses[1] - presses[0]
+    bound = first + WAIT + SETTLE + 2 * every + 0.1
+    if hold_from is not None:
+        bound = max(bound, max(first, hold_from + 0.1 + SETTLE) + every + 0.1)
+    if presses[-1] < bound:
+        return  # the stream ends before the bound: nothing to judge
+    began = next(
+        (s.event.t for s in replay(start(outcome), events) if s.after.mode == "attempt"), None
+    )
+    assert began is not None, (first, every, hold_from)
+    assert began <= bound + 1e-9, (began, bound)

@@ -7,15 +7,19 @@ Each whole-flow clip's recorded landmarks (tests/data/flow, per path) through a 
 active), give the engine's `pose` events (with `covered`, as the server sends them); then a
 camera session of the Seated Hug: begun at the clip's first frame, the receiver's step
 confirmed by the camera, and the pair's Ready for the assistant's step pressed at a given
-frame, and again every `AGAIN_S` while it is refused (as a pair would). Run twice: as the
-engine was (`hold_settle_s` 0) and as it is (the technique's 1.5 s). Per press: the frame the
-Ready was taken, and the first halt or pause of the attempt that followed (frame, reason).
-Session 17 (docs/accuracy.md, "His arrival").
+frame, and again every `AGAIN_S` while it is refused (as a pair would). Run by rule
+(`RULES`): as the engine was before session 17 ("none": `hold_settle_s` 0), as session 17 left
+it ("settle": the 1.5 s settle after a hold seen) and as it is ("now": the settle, and the
+assistant's step waiting for a hold seen, `Begin.sees_hold`). A path "…-blind" is the same
+clip with every `covered` flag cleared: a placement where his hands are never read on her
+arms (the floor's and the table's slow clips, `hold_seen.py`). Per press: the frame the Ready
+was taken, and the first halt or pause of the attempt that followed (frame, reason).
+Sessions 17 and 18 (docs/accuracy.md, "His arrival", "A Ready before his hold").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -48,6 +52,11 @@ class Outcome:
     refused: tuple[str, ...]
 
 
+#: The engine's rules for his arrival: none (before session 17), the settle after a hold seen
+#: (session 17), and the settle with the assistant's step waiting for a hold seen (now).
+RULES = ("none", "settle", "now")
+
+
 def hug(settle: bool = True) -> Technique:
     """The Seated Hug as it is (`settle`), or as the engine ran it before (no settle)."""
     technique = techniques.get("seated_hug_extension")
@@ -56,8 +65,11 @@ def hug(settle: bool = True) -> Technique:
 
 @cache
 def poses(kind: str, path: str) -> tuple[Pose, ...]:
-    """The clip's pose events on `path` ("server" or "page"), frame by frame."""
-    stored = np.load(DATA / f"{CLIP.format(kind)}_{path}.npz")
+    """The clip's pose events on `path` ("server" or "page"; "…-blind": no covered flags)."""
+    base, blind = path.removesuffix("-blind"), path.endswith("-blind")
+    if blind:
+        return tuple(replace(p, covered=False) for p in poses(kind, base))
+    stored = np.load(DATA / f"{CLIP.format(kind)}_{base}.npz")
     lm = Landmarks.from_arrays(
         {k: v.astype(np.float32) if v.dtype == np.float16 else v for k, v in stored.items()}
     )
@@ -71,16 +83,17 @@ def first_covered(kind: str, path: str) -> int | None:
     return frames[0] if frames else None
 
 
-def press(kind: str, path: str, frame: int, settle: bool = True) -> Outcome:
-    """Run the session with Ready pressed at `frame` (and again while refused)."""
+def press(kind: str, path: str, frame: int, rule: str = "now") -> Outcome:
+    """Run the session under `rule` (`RULES`) with Ready pressed at `frame` (and again while
+    refused)."""
     stream = poses(kind, path)
-    technique = hug(settle)
+    technique = hug(rule != "none")
     taken_at = stream[0].t
     screened = ScreeningResult(
         technique.id, "clear", (), NOW - timedelta(minutes=5), NOW + timedelta(hours=1)
     )
     state = session.new_session(technique, screened)
-    events = _with_presses(stream, frame)
+    events = _with_presses(stream, frame, sees_hold=rule == "now")
     taken: int | None = None
     refused: list[str] = []
     frame_of = {p.t: i for i, p in enumerate(stream)}
@@ -106,9 +119,9 @@ def press(kind: str, path: str, frame: int, settle: bool = True) -> Outcome:
     return Outcome(taken, None, tuple(refused))
 
 
-def _with_presses(stream: tuple[Pose, ...], frame: int) -> list[Event]:
+def _with_presses(stream: tuple[Pose, ...], frame: int, sees_hold: bool) -> list[Event]:
     """Begin, the clip's poses, and a Ready at `frame`'s time and every `AGAIN_S` after."""
-    events: list[Event] = [Begin(stream[0].t, at=NOW, camera=True)]
+    events: list[Event] = [Begin(stream[0].t, at=NOW, camera=True, sees_hold=sees_hold)]
     at = stream[frame].t
     for pose in stream:
         while at <= pose.t:
@@ -118,35 +131,32 @@ def _with_presses(stream: tuple[Pose, ...], frame: int) -> list[Event]:
     return events
 
 
-def table(kinds: tuple[str, ...], presses: tuple[int, ...]) -> list[str]:
-    """Markdown rows: per clip, path and press frame, before (no settle) and now."""
+def table(
+    kinds: tuple[str, ...], presses: tuple[int, ...], paths: tuple[str, ...] = ("server", "page")
+) -> list[str]:
+    """Markdown rows: per clip, path and press frame, as session 17 left it and now."""
     rows = [
-        "| clip | path | first covered | Ready pressed | before: taken | before: halt "
+        "| clip | path | first covered | Ready pressed | session 17: taken | session 17: halt "
         "| now: taken | now: halt | now: refused as |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for kind in kinds:
-        for path in ("server", "page"):
+        for path in paths:
             cov = first_covered(kind, path)
             for frame in presses:
-                was, now = press(kind, path, frame, False), press(kind, path, frame)
-                rows.append(
-                    "| "
-                    + " | ".join(
-                        [
-                            kind,
-                            path,
-                            str(cov),
-                            str(frame),
-                            _frame(was.taken),
-                            _halt(was.halt),
-                            _frame(now.taken),
-                            _halt(now.halt),
-                            ", ".join(sorted(set(now.refused))) or "–",
-                        ]
-                    )
-                    + " |"
-                )
+                was, now = press(kind, path, frame, "settle"), press(kind, path, frame)
+                cells = [
+                    kind,
+                    path,
+                    _frame(cov),
+                    str(frame),
+                    _frame(was.taken),
+                    _halt(was.halt),
+                    _frame(now.taken),
+                    _halt(now.halt),
+                    ", ".join(sorted(set(now.refused))) or "–",
+                ]
+                rows.append("| " + " | ".join(cells) + " |")
     return rows
 
 

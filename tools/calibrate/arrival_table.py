@@ -10,8 +10,9 @@ wrists lie on his body (covered), the truth's largest trunk extension in that sp
 real motion), the reading's largest change from the frame before he came, its peak speed, and the
 frames of `sudden`, of a speed over the hard limit, of the camera-move re-read, of the placement
 gate shut and of an unsure identity. Session 16 (docs/accuracy.md, "His arrival").
-`--engine`: the same clips through the engine, a Ready pressed as he takes hold, before and
-after the settle (`arrival_engine`; session 17).
+`--engine`: the same clips through the engine, a Ready pressed as he takes hold, as session 17
+left the engine and now (`arrival_engine`; sessions 17, 18); then the same with every covered
+flag cleared (a placement where his hold is never seen: "-blind").
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ def row(kind: str, path: str) -> str:
 #: Ready pressed at these frames: as he comes in view (82), as he takes hold (88-96), during
 #: the server's jolt (100) and its creep (110), in the camera re-read (125), after (140).
 PRESSES = (82, 88, 92, 96, 100, 110, 125, 140)
+#: …and where his hold is never seen: before he comes (60), as he takes hold (88), after (140).
+BLIND_PRESSES = (60, 88, 140)
 
 
 def main() -> int:
@@ -84,6 +87,9 @@ def main() -> int:
         import arrival_engine
 
         print("\n".join(arrival_engine.table(KINDS, PRESSES)))
+        print()
+        blind = ("server-blind", "page-blind")
+        print("\n".join(arrival_engine.table(KINDS, BLIND_PRESSES, blind)))
         return 0
     print(
         "| clip | path | first covered | true extension ° (max) | read change ° (max) "

@@ -27,6 +27,7 @@ from backbuddy.domain import events as ev
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.techniques import Limits
 from backbuddy.motion.people import tell_lying
+from backbuddy.services.analyze import sees_hold
 from backbuddy.services.pose_feed import FeedView, PoseFeed
 from backbuddy.services.session_runner import SessionRunner
 
@@ -66,7 +67,7 @@ def run_with_camera(
             ).start()
             try:
                 place = bootstrap.store_place(settings) if settings else "the database"
-                _loop(runner, console, feed, voice, place)
+                _loop(runner, console, feed, voice, place, sees_hold(model))
             finally:
                 feed.stop()
     runner.close(datetime.now(UTC))
@@ -78,7 +79,10 @@ def _loop(
     feed: PoseFeed,
     voice: GuideVoice | None = None,
     place: str = "the database",
+    holds: bool = False,
 ) -> None:
+    """`holds`: the pose model reports the assistant's hold (`services.analyze.sees_hold`)."""
+
     def poll(t: float) -> list[ev.Event]:
         feed.set_checks(runner.state.current_checks())
         return list(feed.poll(t))
@@ -87,7 +91,9 @@ def _loop(
         shown = _screen(runner, log, note, feed)
         return shown if voice is None else Group(shown, voice.line())
 
-    run_loop(runner, console, screen, True, poll, voice, seen=feed.fileno(), place=place)
+    run_loop(
+        runner, console, screen, True, poll, voice, seen=feed.fileno(), place=place, sees_hold=holds
+    )
 
 
 def _screen(runner: SessionRunner, log: deque[Cue], note: str, feed: PoseFeed) -> Group:

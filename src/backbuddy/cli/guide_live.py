@@ -131,8 +131,10 @@ def run_loop(
     voice: GuideVoice | None = None,
     seen: int | None = None,
     place: str = "the database",
+    sees_hold: bool = False,
 ) -> None:
-    """The real-time loop: a tick every 0.1 s, single keys, and (camera) the frames' events.
+    """The real-time loop: a tick every 0.1 s, single keys, and (camera) the frames' events;
+    `sees_hold`: the camera's pose model reports the assistant's hold (`Begin.sees_hold`).
 
     `poll(t)` returns the camera's pose events up to session time `t`; they are fed
     after the key or tick of the same turn, in time order, then what `voice` heard.
@@ -155,7 +157,7 @@ def run_loop(
     runner.group_s = GROUP_S
     worker = StoreWorker(lambda: moving(runner.state), place)
     try:
-        _turns(runner, console, screen, camera, poll, voice, seen, worker)
+        _turns(runner, console, screen, (camera, camera and sees_hold), poll, voice, seen, worker)
     finally:
         worker.settle()
         with suppress(StoreError):  # a store that failed has said so already
@@ -166,20 +168,22 @@ def _turns(
     runner: SessionRunner,
     console: Console,
     screen: Screen,
-    camera: bool,
+    camera: tuple[bool, bool],
     poll: Callable[[float], Iterable[ev.Event]] | None,
     voice: GuideVoice | None,
     seen: int | None,
     worker: StoreWorker,
 ) -> None:
-    """`run_loop`'s turns until the session ends; a store failure stops them (`_unrecordable`)."""
+    """`run_loop`'s turns until the session ends; a store failure stops them (`_unrecordable`).
+    `camera`: (a camera watches, it sees the assistant's hold), as `Begin` takes them."""
     started = time.monotonic()
     wall = datetime.now(UTC)
     log: deque[Cue] = deque(maxlen=6)
     note = ""
     with cbreak(), Live(screen(log, note), console=console, refresh_per_second=10) as live:
         try:
-            _feed(runner, ev.Begin(0.0, at=wall, camera=camera), wall, log, voice, worker)
+            begin = ev.Begin(0.0, at=wall, camera=camera[0], sees_hold=camera[1])
+            _feed(runner, begin, wall, log, voice, worker)
             next_tick = TICK_S
             wake = [f for f in (None if voice is None else voice.fileno(), seen) if f is not None]
             watch = _store_watch(runner)

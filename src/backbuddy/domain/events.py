@@ -55,11 +55,16 @@ IDENTITIES: tuple[str, ...] = get_args(Identity)
 
 @dataclass(frozen=True)
 class Begin:
-    """The pair starts the session; `at` is the wall-clock start, used to check the screening."""
+    """The pair starts the session; `at` is the wall-clock start, used to check the screening.
+
+    `sees_hold`: the camera layer reports the assistant's hold (`Pose.covered`: the two-person
+    step runs, on the server or the page); the set-up step where he takes hold then waits for a
+    hold it has seen (`rules.hold_refusal`)."""
 
     t: float
     at: datetime | None = None
     camera: bool = False
+    sees_hold: bool = False
     kind: Literal["begin"] = "begin"
 
 
@@ -213,6 +218,7 @@ _QUIET_DEFAULTS = {
     "identity": "receiver",
     "camera_moved": False,
     "covered": False,
+    "sees_hold": False,
     "confidence": None,
     "during_speech": False,
     "words": None,
@@ -369,14 +375,15 @@ def _where(kind: str, name: str, value: Any) -> str | None:
     return value
 
 
-#: The fields of the pose, pop and voice events that the session engine added for the camera
-#: and audio layers (issues 10–12), checked apart from the older fields above.
+#: The fields of the pose, pop, voice and begin events that the session engine added for the
+#: camera and audio layers (issues 10–12), checked apart from the older fields above.
 _ENGINE_FIELDS: dict[tuple[str, str], Callable[[str, str, Any], Any]] = {
     ("pose", "failing"): _failing,
     ("pose", "placement_ok"): _flag,
     ("pose", "identity"): _one_of(IDENTITIES),
     ("pose", "camera_moved"): _flag,
     ("pose", "covered"): _flag,
+    ("begin", "sees_hold"): _flag,
     ("pop", "source"): _one_of(POP_SOURCES),
     ("pop", "confidence"): _confidence,
     ("pop", "during_speech"): _flag,

@@ -147,6 +147,43 @@ def settling(state: SessionState, t: float) -> bool:
     return end is not None and t < end - 1e-9
 
 
+def needs_hold(state: SessionState) -> bool:
+    """Does the pair's `ready` wait for a hold the camera has seen? In camera mode with a camera
+    layer that reports the hold (`sees_hold`: the two-person step), for a technique whose
+    landmarks jolt as he takes hold (`hold_settle_s`), in the set-up step where he does
+    (`hands_on`). A Ready pressed before his hold began the attempt before the jolt, and the
+    jolt halted it (docs/accuracy.md "A Ready before his hold")."""
+    technique = state.technique
+    return (
+        state.camera
+        and state.sees_hold
+        and technique.hold_settle_s > 0
+        and state.mode == "setup"
+        and technique.setup[state.setup_index].hands_on
+    )
+
+
+def hold_refusal(state: SessionState, t: float) -> tuple[SessionState, Cue] | None:
+    """Camera mode: a `ready` in the step where the assistant takes hold, while the latest
+    frame shows no hold (`Pose.covered`), is refused, asking him to take hold
+    (`not_ready:hold`). From `hold_wait_s` after the first such refusal it goes on without a
+    hold seen (a placement where his hands are never read on her arms): that press starts the
+    settle as a hold would (`not_ready:hold_unseen`), and a press after the settle is taken.
+    None: nothing to wait for. The state keeps when it first asked (`hold_asked_at`)."""
+    last = state.last_pose
+    if not needs_hold(state) or (last is not None and last.covered):
+        return None
+    asked = state.hold_asked_at
+    if asked is None or t < asked + state.technique.hold_wait_s - 1e-9:
+        state = replace(state, hold_asked_at=t if asked is None else asked)
+        text = wording.hold_first(state.technique.hold_wait_s)
+        return state, Cue(t, "say", text, reason="not_ready:hold")
+    if state.held_at is not None and state.held_at >= asked:  # settled since: go on
+        return None
+    state = replace(state, held_at=t)  # the settle starts at this press, as a hold's would
+    return state, Cue(t, "say", wording.HOLD_UNSEEN, reason="not_ready:hold_unseen")
+
+
 def beyond_range(pose: Pose, limits: Limits) -> bool:
     return pose.range_deg > limits.max_range_deg
 

@@ -168,7 +168,9 @@ def _begin(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, 
     ]
     if state.screening is not None and state.screening.outcome == "caution":
         cues.append(Cue(t, "say", state.technique.caution.text, reason="caution"))
-    new = replace(state, mode="setup", camera=state.camera or event.camera, setup_index=0)
+    camera = state.camera or event.camera
+    sees_hold = state.sees_hold or (camera and event.sees_hold)
+    new = replace(state, mode="setup", camera=camera, setup_index=0, sees_hold=sees_hold)
     return new, (*cues, rules.setup_cue(new))
 
 
@@ -197,12 +199,16 @@ def _require_screening(state: SessionState, event: Begin) -> None:
 
 def _advance_setup(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:
     """The step is done: by the pair's `ready` (refused in camera mode while a check fails,
-    naming it) or by the camera seeing the step's checks hold."""
+    naming it, or, in the step where the assistant takes hold, while the camera has not seen
+    his hold: `rules.hold_refusal`) or by the camera seeing the step's checks hold."""
     t = event.t
     if isinstance(event, Ready):
         refused = rules.ready_refusal(state, t)
         if refused is not None:
             return state, (refused,)
+        waits = rules.hold_refusal(state, t)
+        if waits is not None:
+            return waits[0], (waits[1],)
     setup = state.technique.setup
     if state.setup_index + 1 < len(setup):
         # The next step's checks among this one's (the receiver keeps the position): the
@@ -212,7 +218,8 @@ def _advance_setup(state: SessionState, event: Event) -> tuple[SessionState, tup
         new = replace(state, setup_index=state.setup_index + 1, checks_since=since)
         return new, (rules.setup_cue(new),)
     # The attempt watches the last step's checks: their hold goes on into it (`camera_gate`).
-    return rules.enter_phase(replace(state, mode="attempt"), 0, t)
+    # A set-up again after a pause asks for the assistant's hold afresh (`hold_refusal`).
+    return rules.enter_phase(replace(state, mode="attempt", hold_asked_at=None), 0, t)
 
 
 def _setup_pose(state: SessionState, event: Event) -> tuple[SessionState, tuple[Cue, ...]]:

@@ -68,6 +68,12 @@ class SessionState:
     #: Camera time of the latest new hold: a `covered` pose after one that was not (or after
     #: a gap longer than the stale limit). Attempts wait `hold_settle_s` from it (`rules`).
     held_at: float | None = None
+    #: The camera layer reports the assistant's hold (`Begin.sees_hold`): the set-up step where
+    #: he takes hold waits for one it has seen (`rules.hold_refusal`).
+    sees_hold: bool = False
+    #: Camera time of the first `ready` refused for want of a hold seen (since the latest
+    #: covered pose); `Technique.hold_wait_s` after it, the step goes on without one.
+    hold_asked_at: float | None = None
     frame_times: tuple[float, ...] = ()
     resume_to: Literal["setup", "attempt"] = "setup"
     paused_for: str | None = None
@@ -153,10 +159,19 @@ def seen(state: SessionState, pose: Pose) -> SessionState:
             first += 1
         keep = max(0, min(first, len(times) - FRAME_INTERVALS), len(times) + 1 - MAX_FRAME_TIMES)
         times = (*times[keep:], pose.t)
-    held_at = state.held_at
-    if pose.covered and new_hold(state, pose):
-        held_at = pose.t
-    return replace(state, last_pose=pose, camera=True, frame_times=times, held_at=held_at)
+    held_at, asked = state.held_at, state.hold_asked_at
+    if pose.covered:
+        asked = None  # a hold seen: a later want of one is asked afresh
+        if new_hold(state, pose):
+            held_at = pose.t
+    return replace(
+        state,
+        last_pose=pose,
+        camera=True,
+        frame_times=times,
+        held_at=held_at,
+        hold_asked_at=asked,
+    )
 
 
 def new_hold(state: SessionState, pose: Pose) -> bool:

@@ -272,6 +272,12 @@ class Technique(_Model):
     #: the pose model's landmarks of her jump as he takes hold, and the speed watch would read
     #: the jolt as her moving (docs/accuracy.md "His arrival"). 0: no wait (not measured).
     hold_settle_s: float = Field(default=0.0, ge=0.0, le=5.0)
+    #: With a settle (`hold_settle_s` > 0) and a camera layer that sees the hold
+    #: (`Begin.sees_hold`): seconds a `ready` for the step where the assistant takes hold
+    #: (`hands_on`) is refused while no hold is seen, from the first such refusal, before the
+    #: step goes on without one (a placement where his hands are never read on her arms),
+    #: the settle started at that press (docs/accuracy.md "A Ready before his hold").
+    hold_wait_s: float = Field(default=5.0, ge=0.0, le=30.0)
     setup: tuple[SetupStep, ...] = Field(min_length=1)
     phases: tuple[Phase, ...] = Field(min_length=1)
     limits: Limits

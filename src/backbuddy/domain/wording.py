@@ -78,6 +78,12 @@ CAMERA_MOVED = (
 #: The assistant has just taken hold: the attempt waits until the camera's landmarks of the
 #: receiver have settled (`Technique.hold_settle_s`; docs/accuracy.md "His arrival").
 SETTLING = "Hold still while the camera settles on the assistant's hold."
+#: The set-up step's Ready went on without a hold the camera saw (`Technique.hold_wait_s`
+#: after it was first asked for): the settle starts at this press.
+HOLD_UNSEEN = (
+    "Not yet: the camera can't see the assistant's hands on the receiver's arms from here, "
+    "so it goes on without. Hold still while it settles, then press Ready again."
+)
 NOT_COUNTED = "This attempt does not count."
 LISTENING_LOST = (
     "Paused: the microphone went silent or its sound was dropped, so backbuddy cannot hear "
@@ -182,3 +188,15 @@ def not_steady(check_text: str | None, hold_s: float) -> str:
 def not_passing(check_text: str) -> str:
     """A refused `ready`: which set-up check the camera does not see passing."""
     return f"Not yet: '{check_text}' is not passing."
+
+
+def hold_first(wait_s: float) -> str:
+    """A refused `ready` in the step where the assistant takes hold, before the camera has seen
+    the hold (the guide: he "wraps their arms under the receiver's armpits, and gently grasps
+    the receiver's crossed forearms or wrists"); `wait_s`: when a press goes on without it."""
+    span = "a second" if wait_s == 1 else f"{wait_s:g} seconds"
+    return (
+        "Not yet: assistant, take hold first, arms under the receiver's armpits, gently "
+        "holding the crossed forearms or wrists. The camera has not seen your hands on the "
+        f"receiver's arms yet. Holding already? Hold still and press Ready again in {span}."
+    )

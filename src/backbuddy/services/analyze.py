@@ -93,6 +93,13 @@ def identity_unsure(estimator: object) -> bool:
     return getattr(estimator, "identity", None) == "unsure"
 
 
+def sees_hold(estimator: object) -> bool:
+    """Does the estimator report the assistant's hold (`covered`: the two-person step,
+    `adapters.receiver_pose.ReceiverPose`)? The engine then waits for a hold seen before the
+    step where he takes hold is done (`Begin.sees_hold`)."""
+    return hasattr(estimator, "covered")
+
+
 def wrists_covered(estimator: object) -> bool:
     """Did the estimator's last frame find both of the receiver's wrists on the assistant's
     body (`adapters.receiver_pose.ReceiverPose.covered`; False for one-person estimators)?"""

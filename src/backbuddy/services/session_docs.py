@@ -65,8 +65,14 @@ MODE_NOTES: Mapping[str, tuple[str, str]] = {
         "arms newly on the assistant's body (`Pose.covered` rising; `not_ready:settling`, "
         '"Hold still while the camera settles on the assistant\'s hold."): as he takes '
         "hold, the pose model's landmarks of her jolt, and an attempt begun then would "
-        "halt on the jolt. The last step starts attempt 1. No move cue; a voice changes "
-        "nothing.",
+        "halt on the jolt. Where the camera layer sees the hold (`begin` with "
+        "`sees_hold`: the two-person step), a `ready` in the step where he takes hold "
+        "(`hands_on`) before the latest frame shows it is refused too (`not_ready:hold`, "
+        "asking him to take hold): pressed before his hold, the attempt began before the "
+        "jolt. The technique's `hold_wait_s` (5 s) after the first such refusal, a press "
+        "goes on without a hold seen (a placement where his hands are never read on her "
+        "arms), the settle starting at that press (`not_ready:hold_unseen`). The last "
+        "step starts attempt 1. No move cue; a voice changes nothing.",
         "I2, I3",
     ),
     "attempt": (

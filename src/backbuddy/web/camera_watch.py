@@ -69,6 +69,13 @@ class CameraWatch:
         self._last_t = float("-inf")
 
     @property
+    def sees_hold(self) -> bool:
+        """Does this watch report the assistant's hold (`Pose.covered`)? With the two-person
+        step: the page's landmarks by their role answers (`roles`), the server's frames by
+        `ReceiverPose`; the app builds both or neither (`settings.two_person`)."""
+        return self.roles is not None
+
+    @property
     def estimator(self) -> PoseEstimator:
         if self._estimator is None:
             assert self._open is not None

@@ -88,6 +88,12 @@ class LandmarkAnalyzer(Protocol):
     ) -> FrameResult: ...
 
 
+def sees_hold(analyzer: FrameAnalyzer) -> bool:
+    """Does the session's camera watch report the assistant's hold (`CameraWatch.sees_hold`;
+    an analyzer without the two-person step does not)?"""
+    return bool(getattr(analyzer, "sees_hold", False))
+
+
 #: Builds the camera watch for one session; None when this build has no pose model.
 AnalyzerFactory = Callable[[Technique, Limits], FrameAnalyzer]
 

@@ -31,7 +31,7 @@ from backbuddy.services.screening import recheck_start, require_valid_screening
 from backbuddy.services.session_runner import SessionRunner
 from backbuddy.web import schemas
 from backbuddy.web.ears import Ears
-from backbuddy.web.frames import AnalyzerFactory
+from backbuddy.web.frames import AnalyzerFactory, sees_hold
 from backbuddy.web.live import GRACE_S, LiveSession
 from backbuddy.web.spoken import WebVoice
 
@@ -261,7 +261,8 @@ class Registry:
         live.speak = self.voice.parts
         self.voice.warm(technique)
         try:
-            live.apply_now(ev.Begin(0.0, at=now, camera=camera))
+            holds = analyzer is not None and sees_hold(analyzer)
+            live.apply_now(ev.Begin(0.0, at=now, camera=camera, sees_hold=holds))
         except BaseException:
             live.interrupt("the session could not begin")
             raise

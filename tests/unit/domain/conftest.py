@@ -142,14 +142,16 @@ def new_pair(
     limits: Limits | None = None,
     begun: bool = True,
     setup: bool = True,
+    sees_hold: bool = False,
 ) -> Pair:
-    """A pair with a screening for `technique`; begun at t=0 and set up by t=1 unless told."""
+    """A pair with a screening for `technique`; begun at t=0 and set up by t=1 unless told;
+    `sees_hold`: the camera layer reports the assistant's hold (`Begin.sees_hold`)."""
     tech = TECHNIQUES[technique] if isinstance(technique, str) else technique
     result = None if outcome is None else screening(tech.id, outcome)
     pair = Pair(session.new_session(tech, result, limits))
     if not begun:
         return pair
-    pair.send(Begin(0.0, at=NOW, camera=camera))
+    pair.send(Begin(0.0, at=NOW, camera=camera, sees_hold=sees_hold))
     if setup and camera:  # the camera sees the position held a second (20 frames/s): step 1
         # moves on by itself at t=1, step 2 (the pair's) on `ready`
         pair.send(*(Pose(round(k / 20, 4)) for k in range(21)), Ready(1.0))

@@ -47,3 +47,72 @@ def test_a_hold_kept_through_the_rest_changes_nothing(start):
     assert said.of("move")  # at 5: 3.95 s after the rise
     assert "settling" not in said.reasons
     assert [c.t for c in said.of("pace") if c.step == "breathe_in"] == [26.0]
+
+
+# ── A Ready before his hold (session 18): where the camera sees the hold (`sees_hold`), the
+# step where he takes hold waits for one seen; docs/accuracy.md "A Ready before his hold".
+
+
+def set_up_alone(pair) -> None:
+    """Step 1 confirmed by the camera (t=1), the receiver alone and still to t=1.2."""
+    pair.send(*(Pose(round(k / 20, 4)) for k in range(21)))
+    pair.wait_until(1.2, Pose(0))
+
+
+def test_a_ready_before_his_hold_asks_him_to_take_hold_then_waits_out_the_settle(start, hug):
+    pair = start(camera=True, setup=False, sees_hold=True)
+    set_up_alone(pair)
+    said = pair.send(Ready(1.2))  # he is not holding her yet: the attempt would meet the jolt
+    assert [(c.reason, c.text) for c in said] == [
+        ("not_ready:hold", wording.hold_first(hug.hold_wait_s))
+    ]
+    assert "crossed forearms or wrists" in said[0].text  # the guide's hold
+    assert pair.mode == "setup"
+    pair.wait_until(2.0, Pose(0, covered=True))  # he holds her from the frame at t=1.25
+    assert pair.send(Ready(2.0)).reasons == ["not_ready:settling"]
+    pair.wait_until(2.8, Pose(0, covered=True))
+    said = pair.send(Ready(2.8))  # 1.55 s after his hold
+    assert pair.mode == "attempt"
+    assert said.of("pace")[0].step == "breathe_in"
+
+
+def test_a_hold_let_go_before_the_press_is_asked_for_again(start):
+    pair = start(camera=True, setup=False, sees_hold=True)
+    set_up_alone(pair)
+    pair.wait_until(3.0, Pose(0, covered=True))  # held from 1.25, settled by 2.75…
+    pair.wait_until(3.5, Pose(0))  # …and let go
+    assert pair.send(Ready(3.5)).reasons == ["not_ready:hold"]
+    assert pair.mode == "setup"
+
+
+def test_where_his_hold_is_never_seen_the_step_goes_on_after_the_wait_and_a_settle(start, hug):
+    pair = start(camera=True, setup=False, sees_hold=True)
+    set_up_alone(pair)
+    assert pair.send(Ready(1.2)).reasons == ["not_ready:hold"]
+    asked_until = 1.2 + hug.hold_wait_s
+    pair.wait_until(asked_until - 0.1, Pose(0))
+    assert pair.send(Ready(pair.t)).reasons == ["not_ready:hold"]  # still asked
+    pair.wait_until(asked_until + 0.1, Pose(0))
+    said = pair.send(Ready(pair.t))  # the settle starts at this press, as a hold's would
+    assert [(c.reason, c.text) for c in said] == [("not_ready:hold_unseen", wording.HOLD_UNSEEN)]
+    pressed = pair.t
+    pair.wait_until(pressed + 1.4, Pose(0))
+    assert pair.send(Ready(pair.t)).reasons == ["not_ready:settling"]
+    pair.wait_until(pressed + hug.hold_settle_s + 0.1, Pose(0))
+    pair.send(Ready(pair.t))
+    assert pair.mode == "attempt"
+
+
+def test_a_camera_that_does_not_see_holds_takes_the_ready_as_before(start):
+    pair = start(camera=True, setup=False)  # one-person estimator: no covered flags at all
+    set_up_alone(pair)
+    pair.send(Ready(1.2))
+    assert pair.mode == "attempt"
+
+
+def test_a_technique_without_a_settle_never_asks_for_the_hold(start):
+    pair = start("side_lying_rotation", camera=True, setup=False, sees_hold=True)
+    set_up_alone(pair)
+    assert pair.state.technique.setup[pair.state.setup_index].hands_on  # his step
+    pair.send(Ready(1.2))
+    assert pair.mode == "attempt"

@@ -36,6 +36,8 @@ CHANGES = {
     "given_back": 1,
     "last_pose": Pose(12.4),
     "held_at": 11.5,
+    "sees_hold": True,
+    "hold_asked_at": 10.5,
     "frame_times": (12.3, 12.4),
     "resume_to": "attempt",
     "paused_for": "tracking_lost",

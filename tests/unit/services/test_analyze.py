@@ -143,3 +143,14 @@ def test_a_side_lying_clip_named_so_never_takes_a_lone_kneeling_assistant_for_he
     pose = ReceiverPose(Lone(), Upright, every=1)
     a = service.analyze(frames, Info(width=480, height=360), pose, None)
     assert a.landmarks.unsure.all()
+
+
+def test_the_two_person_step_says_it_sees_the_hold_and_one_person_does_not() -> None:
+    """The terminal guide tells the engine (`Begin.sees_hold`) whether its pose model reports
+    the assistant's hold: the two-person step does (`ReceiverPose.covered`), a one-person
+    estimator (this replay, as MediaPipe alone) does not."""
+    from backbuddy.adapters.receiver_pose import ReceiverPose
+
+    # no frame is estimated: neither the people detector nor the crop's model is asked
+    assert service.sees_hold(ReceiverPose(object(), object))  # type: ignore[arg-type]
+    assert not service.sees_hold(Replay(poses.rotation(5.0)))

@@ -1,13 +1,16 @@
 """His arrival through the engine, on the recorded whole-flow clips (the server's two-person
-path): a Ready pressed while her landmarks still jolt from his new hold led to a false speed
-halt; now it waits out the technique's settle and the attempt runs without one, while the
-clip's real jerk still halts (tools/calibrate/arrival_engine.py; docs/accuracy.md "His
-arrival")."""
+path and the page's): a Ready pressed while her landmarks still jolt from his new hold led to a
+false speed halt, and so did one pressed before his hold (the attempt began before the jolt);
+now the first waits out the technique's settle and the second a hold seen and then the settle,
+and the attempt runs without a halt, while the clip's real jerk still halts
+(tools/calibrate/arrival_engine.py; docs/accuracy.md "His arrival", "A Ready before his hold")."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
@@ -15,12 +18,13 @@ sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
 import arrival_engine as A  # noqa: E402
 
 SETTLE_FRAMES = round(A.hug().hold_settle_s * A.FPS)
+WAIT_FRAMES = round(A.hug().hold_wait_s * A.FPS)
 
 
 def test_a_ready_pressed_as_he_takes_hold_waits_for_the_settle_instead_of_a_false_halt():
     covered = A.first_covered("slow", "server")
     assert covered is not None
-    was = A.press("slow", "server", covered + 4, settle=False)
+    was = A.press("slow", "server", covered + 4, "none")
     assert was.halt == (100, "halt sudden")  # her trunk still: the model's jolt
     now = A.press("slow", "server", covered + 4)
     assert now.halt is None
@@ -29,18 +33,54 @@ def test_a_ready_pressed_as_he_takes_hold_waits_for_the_settle_instead_of_a_fals
     assert "settling" in now.refused
 
 
+@pytest.mark.parametrize(
+    ("kind", "path", "frame", "jolt"),
+    [
+        ("slow", "server", 82, 100),  # he is in view, not yet holding (covered from 88)
+        ("slow", "server", 88, 100),  # the covered pose comes after this press
+        ("slow", "page", 88, 92),  # the page's jolt comes 24 frames before its covered (116)
+        ("arms_drop_late", "server", 82, 91),
+    ],
+)
+def test_a_ready_pressed_before_his_hold_waits_for_it_instead_of_a_false_halt(
+    kind, path, frame, jolt
+):
+    was = A.press(kind, path, frame, "settle")  # as session 17 left it
+    assert was.taken == frame
+    assert was.halt == (jolt, "halt sudden")
+    now = A.press(kind, path, frame)
+    assert now.halt is None
+    assert "hold" in now.refused
+    covered = A.first_covered(kind, path)
+    assert covered is not None
+    assert now.taken is not None
+    assert now.taken >= covered + SETTLE_FRAMES
+
+
 def test_the_jolt_later_in_his_arrival_no_longer_halts_either():
-    was = A.press("arms_drop_late", "server", 110, settle=False)
+    was = A.press("arms_drop_late", "server", 110, "none")
     assert was.halt is not None
     assert was.halt[1] == "halt sudden"
     assert A.press("arms_drop_late", "server", 110).halt is None
 
 
-def test_the_real_jerk_still_halts_after_the_settle():
-    now = A.press("jerk", "server", A.first_covered("jerk", "server") + 4)  # type: ignore[operator]
+@pytest.mark.parametrize(("path", "frame"), [("server", 82), ("server", 88), ("page", 88)])
+def test_the_real_jerk_still_halts_after_the_wait(path, frame):
+    now = A.press("jerk", path, frame)
+    assert now.taken is not None
     assert now.halt is not None
-    frame, what = now.halt
+    halted, what = now.halt
     assert what.startswith("halt")
     # the clip's jerk: its truth moves from frame 181 and is over 30 deg/s from 184; halted
     # within 2 frames of crossing the limit (the goal)
-    assert 184 <= frame <= 186
+    assert 184 <= halted <= 186
+
+
+def test_where_his_hold_is_never_seen_the_step_goes_on_after_the_wait_and_the_settle():
+    was = A.press("slow", "server-blind", 60, "settle")
+    assert was.halt == (100, "halt sudden")  # nothing to settle on: as before the settle
+    now = A.press("slow", "server-blind", 60)
+    assert now.halt is None
+    assert now.taken is not None
+    assert now.taken >= 60 + WAIT_FRAMES + SETTLE_FRAMES
+    assert {"hold", "hold_unseen", "settling"} <= set(now.refused)
