@@ -288,6 +288,8 @@ def _check_field(kind: str, name: str, value: Any) -> Any:
 
 
 def _number(kind: str, name: str, value: Any) -> float:
+    if type(value) is float and value >= 0.0 and value - value == 0.0:
+        return value  # the usual case (a pose every frame): finite and not negative
     shown = _shown(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise EventError(f"event {kind!r}: field {name!r} must be a number, got {shown}")

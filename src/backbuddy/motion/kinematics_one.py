@@ -33,6 +33,8 @@ def track_one(
     x = _unwrap_one(value, h.last_valid) if periodic else value
     t0, x0, s0, v0, d0 = h.floats if h.floats is not None else _floats(h)
     ts, xs, ss = [*t0, t], [*x0, x], [*s0, segment]
+    if not math.isfinite(x):
+        return _unseen_one(x, ts, xs, ss, v0, d0, f, h)
     d2 = [*d0, _d2(xs, ss, len(xs) - 1)]
     sigma = _noise_one(d2, f)
     slopes, fits, invs = _fits_one(ts, xs, ss, f)
@@ -57,6 +59,34 @@ def track_one(
         noise=np.array([sigma if seen else math.nan]),
         window=np.array([f.windows[idx] if idx >= 0 else 0], np.int64),
         step=np.array([step]),
+    )
+    return out, new
+
+
+def _unseen_one(
+    x: float,
+    ts: list[float],
+    xs: list[float],
+    ss: list[int],
+    v0: list[float],
+    d0: list[float],
+    f: K.SpeedFilter,
+    h: K.History,
+) -> tuple[K.Track, K.History]:
+    """`track_one` for a sample that is not seen (NaN: nobody, an unsure identity, a hidden
+    joint): no window fits a sample that is not finite, so every output is what the full
+    path gives then (velocity, noise and step NaN, window 0, the value `x` itself), without
+    the fits and the jitter's median it would work out only to throw away (issue 15)."""
+    keep = f.history
+    vs, d2 = [*v0, math.nan], [*d0, math.nan]  # `_d2` of a sample not finite is NaN
+    kept = (ts[-keep:], xs[-keep:], ss[-keep:], vs[-keep:], d2[-keep:])
+    new = K.History(None, h.last_valid, kept)
+    out = K.Track(
+        value=np.array([x]),
+        velocity=np.array([math.nan]),
+        noise=np.array([math.nan]),
+        window=np.array([0], np.int64),
+        step=np.array([math.nan]),
     )
     return out, new
 

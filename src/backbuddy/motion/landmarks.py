@@ -158,7 +158,8 @@ class Landmarks:
             vis = self.image[:, :, 3].astype(np.float64)
             # `np.nan_to_num` costs ~10 µs even with nothing to change (a live frame's case)
             if not np.isfinite(vis).all():
-                vis = np.nan_to_num(vis, nan=0.0)
+                # all NaN (nobody, an unsure frame blanked): zeros, without nan_to_num's cost
+                vis = np.zeros_like(vis) if np.isnan(vis).all() else np.nan_to_num(vis, nan=0.0)
             self._pixels["vis"] = vis
         return self._pixels["vis"]
 

@@ -271,6 +271,8 @@ class PlacementGate:
         shape_ok = (landscape or not need.landscape) and _large_enough(need, size)
         if need.min_fps <= 0:
             return np.full(rate.shape, shape_ok)
+        if rate.shape == (1,):  # a live frame: the same comparison on a float (NaN: False)
+            return np.array([float(rate[0]) >= need.min_fps * RATE_TOLERANCE and shape_ok], bool)
         with np.errstate(invalid="ignore"):
             fast = rate >= need.min_fps * RATE_TOLERANCE
         return np.asarray(fast & shape_ok)

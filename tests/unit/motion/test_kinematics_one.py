@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.fixtures.poses import FPS, profile
 
 from backbuddy.motion.kinematics import History, SpeedFilter, track
@@ -77,3 +79,28 @@ def test_a_one_frame_history_read_by_the_vectorised_filter_is_the_same() -> None
     whole = _whole(x, t, seg)[90:]
     batch = np.stack([out.value, out.velocity, out.noise, out.window, out.step], axis=1)
     assert _same_bits(batch, whole)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    unseen=st.floats(0.0, 0.9),
+    periodic=st.booleans(),
+    segments=st.integers(1, 4),
+)
+def test_random_streams_with_unseen_samples_match_bit_for_bit(
+    seed: int, unseen: float, periodic: bool, segments: int
+) -> None:
+    """Unseen samples (NaN) take the one-frame filter's short path (`_unseen_one`): on random
+    streams, mostly unseen or barely, of several segments, wrapping or not, every output is
+    still the whole sequence's."""
+    rng = np.random.default_rng(seed)
+    n = 120
+    t = np.cumsum(rng.uniform(0.02, 0.05, n))
+    x = np.cumsum(rng.normal(0, 3.0, n)) + (170.0 if periodic else 0.0)
+    if periodic:
+        x = (x + 180.0) % 360.0 - 180.0
+    x[rng.random(n) < unseen] = np.nan
+    seg = np.sort(rng.integers(0, segments, n)).astype(np.int64)
+    kw = {"periodic": periodic}
+    assert _same_bits(_one_by_one(x, t, seg, **kw), _whole(x, t, seg, **kw))
