@@ -74,7 +74,7 @@ def test_at_20_frames_a_second_the_servers_two_person_path_stops_the_hug_jerk_in
     assert stop_frames("server", 20) <= GOAL_FRAMES
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 open: 3 frames late at 15 frames/s (docs/accuracy.md)")
+@pytest.mark.xfail(strict=True, reason="issue 12 open: 3 frames late at 15 frames/s")
 def test_at_15_frames_a_second_the_servers_two_person_path_stops_the_hug_jerk_in_time() -> None:
     """The slowest rate the hug accepts with two people. MediaPipe on her crop (smoothed, real
     times) reads 3.2, 6.2, 8.9 °/s on the 3 frames after the crossing and `sudden` fires on the
