@@ -79,7 +79,10 @@ STOP_GOAL_MS = 50.0
 #: (a page presses one every ~1.3 s): over the 9 STOPs of one page's 12 s the p95 was the
 #: maximum, so one stall of the machine's disk decided the ramp at 1 session (session 19).
 RAMP_STOPS = 40
-STOP_EVERY_S = 1.3
+#: A simulated page's STOP comes this long (uniform) after the last resume; its resume 0.3 s on.
+PRESS_GAP_S = (0.7, 1.3)
+RESUME_AFTER_S = 0.3
+STOP_EVERY_S = sum(PRESS_GAP_S) / 2 + RESUME_AFTER_S
 STEPS = (1, 2, 5, 10, 20, 30, 50, 75)
 #: The per-session CPU is measured from this long after the page connected: opening a
 #: session (its people detector, the first frames) is a one-time cost, reported apart.
@@ -354,11 +357,11 @@ async def press(ws: Any, stats: PageStats) -> None:
     """STOP (timed), resume 0.3 s later, again after about a second."""
     k = 0
     while True:
-        await asyncio.sleep(random.uniform(0.7, 1.3))
+        await asyncio.sleep(random.uniform(*PRESS_GAP_S))
         k += 1
         stats.pending[f"s{k}"] = time.perf_counter()
         await ws.send(event("stop", f"s{k}"))
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(RESUME_AFTER_S)
         await ws.send(event("resume", f"r{k}"))
 
 
