@@ -144,3 +144,11 @@ def view_cos(f: One, thr: float) -> float:
     axis = tuple((a + b) / 2 - (c + d) / 2 for a, b, c, d in zip(ls, rs, lh, rh, strict=True))
     body = length(rs, ls) / _norm(axis)
     return image / body if f.torso_seen(thr) else math.nan
+
+
+def trunk_lean_deg(f: One, thr: float, side: float) -> float:
+    """`angles.trunk_lean_deg` on one frame, the facing `side` given (as the monitor carries it)."""
+    trunk = f.trunk_px()
+    image_lean = float(np.arctan2(trunk[0], -trunk[1])) * _DEG
+    lean = -side * image_lean
+    return lean if f.torso_seen(thr) else math.nan

@@ -281,6 +281,10 @@ class PoseMonitor:
 
     def update(self, lm: Landmarks) -> Trace:
         """Run every stage on the new frames `lm` (one or many) and return their trace."""
+        if self.live and len(lm) == 1:  # a live frame: plain values (issue 15)
+            from backbuddy.motion.monitor_one import update_one
+
+            return update_one(self, lm)
         s = self._s
         unsure = lm.identity_unsure
         detected = lm.detected
@@ -493,6 +497,7 @@ class PoseMonitor:
             tracked[i] = ok_now
             checks_ok[i] = held_l[i] and ok_now
             speed[i], rng[i], baseline[i] = cur_speed, cur_range, base
+        # (`monitor_one.update_one` repeats this loop's body for a live frame: keep them alike)
         s.last_seen = last_seen
         s.speed, s.range, s.baseline, s.baseline_segment, s.sudden = (
             cur_speed,

@@ -210,6 +210,11 @@ class ViewWatch:
             epoch[i] = self._s.epoch
         return WatchTrace(relook, cos, epoch, moved)
 
+    def scan_one(self, f: Frame) -> tuple[bool, float, int, bool]:
+        """`scan` of one frame, in plain values: (relooking, gain cosine, epoch, moved)."""
+        moved = self._step(f, self._periods([f.t])[0])
+        return self._s.relooking, self._gain_cos(), self._s.epoch, moved
+
     def scan_columns(self, cols: Columns, *, in_arrays: bool | None = None) -> WatchTrace:
         """`scan` of the frames in `cols`; settled stretches in array form (module doc), unless
         fewer than `ARRAY_MIN` frames (or `in_arrays` says which)."""

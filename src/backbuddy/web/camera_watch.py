@@ -7,7 +7,7 @@ with matplotlib) and composes the model with the numpy-only
 `motion.monitors.PoseMonitor`, one per session, fed one frame at a time (the
 monitor carries its state, so frame-by-frame equals whole-clip). The model is
 opened on the first frame only: a page that runs pose itself never costs the
-server a model. Every pose passes `events.from_dict`, the one gate for events.
+server a model. Every pose passes the event gate's rules (`events.checked_pose`).
 """
 
 from __future__ import annotations
@@ -156,12 +156,12 @@ class CameraWatch:
                 if status != "pass":
                     hints[cid] = trace.checks[cid].at(0).message
         value = float(trace.primary.value[0])
-        seen = not bool(np.isnan(image).any())
-        pose = ev.from_dict(ev.to_dict(trace.pose(0)))
-        assert isinstance(pose, ev.Pose)
+        # the gate's rules on the pose our monitors built (`events.checked_pose`)
+        pose = ev.checked_pose(trace.pose(0))
+        seen = overlay and not bool(np.isnan(image).any())
         return FrameResult(
             pose=pose,
-            landmarks=_overlay(image) if seen and overlay else None,
+            landmarks=_overlay(image) if seen else None,
             checks=passed,
             hints=hints,
             measure=None if math.isnan(value) else round(value, 2),
