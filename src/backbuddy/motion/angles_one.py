@@ -10,6 +10,7 @@ world points and visibilities as plain floats (`One`, converted once a frame).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -152,3 +153,13 @@ def trunk_lean_deg(f: One, thr: float, side: float) -> float:
     image_lean = float(np.arctan2(trunk[0], -trunk[1])) * _DEG
     lean = -side * image_lean
     return lean if f.torso_seen(thr) else math.nan
+
+
+#: The measures (and the facing) read here on one frame, by name.
+ONE_FRAME: dict[str, Callable[[One, float], float]] = {
+    "facing_sign": facing_sign,
+    "trunk_incline_deg": trunk_incline_deg,
+    "chin_tuck_deg": chin_tuck_deg,
+    "wrist_to_opposite_shoulder_ratio": wrist_to_opposite_shoulder_ratio,
+    "view_cos": view_cos,
+}

@@ -55,11 +55,12 @@ def update_one(m: PoseMonitor, lm: Landmarks) -> Trace:
     az, el = _view(lm, thr)
     # the camera-move watch (`PoseMonitor._watch`)
     length = float(np.hypot(sx - hx, sy - hy))
-    cos = float(angles.view_cos(lm, thr)[0]) if same else math.nan
+    one = angles_one.One(lm)  # the frame's floats, shared by the view and every measure
+    cos = _one(one, lm, thr, "view_cos") if same else math.nan
     frame = Frame(t, same, segment, (hx, hy), length, az, el, cos, (*ls, *rs))
     relooking, gain_cos, epoch, moved = m.view_watch.scan_one(frame)
     epoch_segment = segment + epoch
-    values = _measures(m, lm, same)
+    values = _measures(m, lm, one, same)
     gain = 1.0
     if m.base in angles.SAGITTAL:
         gain = angles.view_gain(gain_cos) if gain_cos == gain_cos else 1.0
@@ -161,11 +162,13 @@ def _view(lm: Landmarks, thr: float) -> tuple[float, float]:
     return az, el
 
 
-def _measures(m: PoseMonitor, lm: Landmarks, same: bool) -> dict[str, float]:
+def _measures(
+    m: PoseMonitor, lm: Landmarks, one: angles_one.One, same: bool
+) -> dict[str, float]:
     """`PoseMonitor._measures` of one frame, as floats."""
     s = m._s
     thr = m.min_visibility
-    facing = float(angles.facing_sign(lm, thr)[0])
+    facing = _one(one, lm, thr, "facing_sign")
     if math.isfinite(s.facing) and math.isnan(facing):
         facing = s.facing
     if math.isfinite(facing):
@@ -178,13 +181,25 @@ def _measures(m: PoseMonitor, lm: Landmarks, same: bool) -> dict[str, float]:
         # nobody, an unsure identity blanked, a jump: every measure reads NaN, none is computed
         return dict.fromkeys(names, math.nan)
     out: dict[str, float] = {}
-    one = angles_one.One(lm)
     for name in names:
         if name == "trunk_lean_deg":
             out[name] = angles_one.trunk_lean_deg(one, thr, facing)
         else:
-            out[name] = float(angles.MEASURES[name](lm, thr)[0])
+            out[name] = _one(one, lm, thr, name)
     return out
+
+
+def _one(one: angles_one.One, lm: Landmarks, thr: float, name: str) -> float:
+    """Measure `name` of the frame: on floats where `angles_one` has it (`angles._one_frame`),
+    else (or on a degenerate frame) the vectorised measure's one value."""
+    fn = angles_one.ONE_FRAME.get(name)
+    if fn is not None:
+        try:
+            return float(fn(one, thr))
+        except ONE_FRAME_FAILS:
+            pass
+    whole = angles.facing_sign if name == "facing_sign" else angles.MEASURES[name]
+    return float(whole(lm, thr)[0])
 
 
 def _evaluate(
