@@ -77,9 +77,10 @@ def update_one(m: PoseMonitor, lm: Landmarks) -> Trace:
     same_a, seg_a = np.array([same]), np.array([segment], np.int64)
     traces = _evaluate(m, values, measures)
     present = np.array([detected])
+    covered = lm.wrists_covered
     traces, s.alone = checks.cover(
         traces,
-        lm.wrists_covered,
+        covered,
         same_a,
         present,
         seg_a,
@@ -148,7 +149,7 @@ def update_one(m: PoseMonitor, lm: Landmarks) -> Trace:
         baseline=np.array([base]),
         sudden=np.array([sudden]),
         active_checks=m.active_checks,
-        covered=lm.wrists_covered,
+        covered=covered,
     )
 
 
@@ -206,10 +207,14 @@ def _evaluate(
     m: PoseMonitor, values: dict[str, float], measures: dict[str, np.ndarray]
 ) -> dict[str, checks.CheckTrace]:
     """`checks.evaluate` of the active checks on one frame's measures."""
+    plan = m._check_plan.get(m.active_checks)
+    if plan is None:  # once per set of active checks (a live session: per step)
+        found = (m.technique.check(cid) for cid in m.active_checks)
+        plan = tuple((c.id, c, angles.base_measure(c.measure)) for c in found)
+        m._check_plan[m.active_checks] = plan
     out: dict[str, checks.CheckTrace] = {}
-    for cid in m.active_checks:
-        check = m.technique.check(cid)
-        name = angles.base_measure(check.measure)
+    for cid, check, name in plan:
         status = checks._status_one(check, values[name])
         out[cid] = checks.CheckTrace(check, measures[name], np.array([status], np.int8))
     return out
+

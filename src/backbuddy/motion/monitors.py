@@ -44,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backbuddy.domain.events import Event, Pose
-from backbuddy.domain.techniques import PlacementRegion, Technique, VideoNeeds
+from backbuddy.domain.techniques import Check, PlacementRegion, Technique, VideoNeeds
 from backbuddy.motion import (
     angles,
     checks,
@@ -267,6 +267,8 @@ class PoseMonitor:
         self._s = _State()
         #: The measures `_measures` computes, per tuple of active checks.
         self._names: dict[tuple[str, ...], tuple[str, ...]] = {}
+        #: Per tuple of active checks: each check's id, the check and its measure's name.
+        self._check_plan: dict[tuple[str, ...], tuple[tuple[str, Check, str], ...]] = {}
 
     @property
     def baseline(self) -> float | None:

@@ -23,7 +23,7 @@ from PIL import Image, UnidentifiedImageError
 
 from backbuddy.domain import events as ev
 from backbuddy.domain.techniques import Limits, Technique
-from backbuddy.motion.checks import STATUSES
+from backbuddy.motion.checks import STATUSES, describe
 from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
 from backbuddy.motion.people import receiver_lies, tell_lying
@@ -150,11 +150,12 @@ class CameraWatch:
         hints: dict[str, str] = {}
         for cid in checks:
             if cid in trace.checks:
-                status = STATUSES[int(trace.checks[cid].status[0])]
+                check = trace.checks[cid]
+                status = STATUSES[int(check.status[0])]
                 # covered: not passing, and its words (why, what to do) shown with it
                 passed[cid] = None if status == "not_visible" else status == "pass"
-                if status != "pass":
-                    hints[cid] = trace.checks[cid].at(0).message
+                if status != "pass":  # `CheckTrace.at(0).message`
+                    hints[cid] = describe(check.check, float(check.value[0]), status)
         value = float(trace.primary.value[0])
         # the gate's rules on the pose our monitors built (`events.checked_pose`)
         pose = ev.checked_pose(trace.pose(0))
