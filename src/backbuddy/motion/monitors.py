@@ -135,7 +135,7 @@ class Trace:
         `ready` names the first."""
         if self.checks_ok[i]:
             return ()
-        return tuple(c for c in self.active_checks if not self.checks[c].passed[i])
+        return tuple(c for c in self.active_checks if self.checks[c].status[i] != checks.PASS)
 
     def placement_hint(self, i: int) -> str | None:
         """What to change about the camera on frame `i` (None when its placement is fine)."""
