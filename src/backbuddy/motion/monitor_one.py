@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from backbuddy.motion import angles, angles_one, checks, joints, kinematics, placement
+from backbuddy.motion import (
+    angles,
+    angles_one,
+    checks,
+    joints,
+    kinematics,
+    placement,
+    placement_gate,
+)
 from backbuddy.motion import landmarks as L
 from backbuddy.motion.kinematics_one import ONE_FRAME_FAILS
 from backbuddy.motion.placement_one import estimate_view_one
@@ -57,7 +65,7 @@ def update_one(m: PoseMonitor, lm: Landmarks) -> Trace:
     length = float(np.hypot(sx - hx, sy - hy))
     one = angles_one.One(lm)  # the frame's floats, shared by the view and every measure
     cos = _one(one, lm, thr, "view_cos") if same else math.nan
-    frame = Frame(t, same, segment, (hx, hy), length, az, el, cos, (*ls, *rs))
+    frame = Frame(t, same, segment, (hx, hy), length, az, el, cos, (ls[0], ls[1], rs[0], rs[1]))
     relooking, gain_cos, epoch, moved = m.view_watch.scan_one(frame)
     epoch_segment = segment + epoch
     values = _measures(m, lm, one, same)
@@ -90,39 +98,11 @@ def update_one(m: PoseMonitor, lm: Landmarks) -> Trace:
         elbows=m._elbows(lm),
     )
     held, fresh, s.checks = checks.held_pass(traces, m.active_checks, lm.t, same_a, s.checks)
-    v, velocity, step = primary.value.tolist()[0], primary.velocity.tolist()[0], None
-    # `PoseMonitor._monitor`'s loop, its one frame (keep them alike)
-    jumped = jump or unsure
-    base, base_seg = s.baseline, s.baseline_segment
-    cur_speed, cur_range = s.speed, s.range
-    seen = same and v == v  # NaN != NaN
-    if base_seg >= 0 and epoch_segment != base_seg:  # another person: a new baseline
-        base, base_seg = math.nan, -1
-    if seen:
-        s.last_seen = t
-    ok_now = t - s.last_seen <= m.grace_s and not jumped
-    if seen:
-        if bool(fresh[0]) and base != base:
-            base, base_seg = v, epoch_segment
-        cur_speed = abs(velocity) if velocity == velocity else 0.0
-        if base == base:
-            cur_range = abs(v - base)
-    step = primary.step.tolist()[0]
-    jerk = seen and base == base and step > m.sudden_step
-    sudden = jerk and not s.sudden
-    if not ok_now:
-        cur_speed = 0.0
-    s.speed, s.range, s.baseline, s.baseline_segment, s.sudden = (
-        cur_speed,
-        cur_range,
-        base,
-        base_seg,
-        jerk,
-    )
+    ok_now, sudden = _monitor(m, t, same, jump or unsure, epoch_segment, primary, bool(fresh[0]))
     tracked = (detected and not jump) if unsure else ok_now
-    still = cur_speed <= m.technique.limits.gentle_speed_deg_s
+    still = s.speed <= m.technique.limits.gentle_speed_deg_s
     side = math.nan
-    if monitors.placement_gate.top_side_of(m.technique.placement) is not None:
+    if placement_gate.top_side_of(m.technique.placement) is not None:
         side = float(joints.top_side(lm, thr)[0])
     gate = m.placement.update_one(
         az, el, still and same and not unsure, t, lm.size, moved, read, side
@@ -144,13 +124,54 @@ def update_one(m: PoseMonitor, lm: Landmarks) -> Trace:
         camera_moved=np.array([relooking]),
         tracked=np.array([tracked]),
         checks_ok=np.array([bool(held[0]) and ok_now]),
-        speed=np.array([cur_speed]),
-        range=np.array([cur_range]),
-        baseline=np.array([base]),
+        speed=np.array([s.speed]),
+        range=np.array([s.range]),
+        baseline=np.array([s.baseline]),
         sudden=np.array([sudden]),
         active_checks=m.active_checks,
         covered=covered,
     )
+
+
+def _monitor(
+    m: PoseMonitor,
+    t: float,
+    same: bool,
+    jump: bool,
+    segment: int,
+    primary: kinematics.Track,
+    fresh: bool,
+) -> tuple[bool, bool]:
+    """`PoseMonitor._monitor`'s loop on its one frame (keep them alike): (tracked, sudden); the
+    speed, range and baseline go into the monitor's state, as the loop leaves them."""
+    s = m._s
+    v, velocity = primary.value.tolist()[0], primary.velocity.tolist()[0]
+    base, base_seg = s.baseline, s.baseline_segment
+    cur_speed, cur_range = s.speed, s.range
+    seen = same and v == v  # NaN != NaN
+    if base_seg >= 0 and segment != base_seg:  # another person: a new baseline
+        base, base_seg = math.nan, -1
+    if seen:
+        s.last_seen = t
+    ok_now = t - s.last_seen <= m.grace_s and not jump
+    if seen:
+        if fresh and base != base:
+            base, base_seg = v, segment
+        cur_speed = abs(velocity) if velocity == velocity else 0.0  # not yet measurable: 0
+        if base == base:
+            cur_range = abs(v - base)
+    jerk = seen and base == base and primary.step.tolist()[0] > m.sudden_step
+    sudden = jerk and not s.sudden
+    if not ok_now:
+        cur_speed = 0.0
+    s.speed, s.range, s.baseline, s.baseline_segment, s.sudden = (
+        cur_speed,
+        cur_range,
+        base,
+        base_seg,
+        jerk,
+    )
+    return ok_now, sudden
 
 
 def _view(lm: Landmarks, thr: float) -> tuple[float, float]:
@@ -163,9 +184,7 @@ def _view(lm: Landmarks, thr: float) -> tuple[float, float]:
     return az, el
 
 
-def _measures(
-    m: PoseMonitor, lm: Landmarks, one: angles_one.One, same: bool
-) -> dict[str, float]:
+def _measures(m: PoseMonitor, lm: Landmarks, one: angles_one.One, same: bool) -> dict[str, float]:
     """`PoseMonitor._measures` of one frame, as floats."""
     s = m._s
     thr = m.min_visibility
@@ -217,4 +236,3 @@ def _evaluate(
         status = checks._status_one(check, values[name])
         out[cid] = checks.CheckTrace(check, measures[name], np.array([status], np.int8))
     return out
-
