@@ -29,7 +29,7 @@ from backbuddy.motion import (
     placement_gate,
 )
 from backbuddy.motion import landmarks as L
-from backbuddy.motion.kinematics_one import ONE_FRAME_FAILS
+from backbuddy.motion.kinematics_one import ONE_FRAME_FAILS, track_one
 from backbuddy.motion.placement_one import estimate_view_one
 from backbuddy.motion.tracking import _step as identity_step
 from backbuddy.motion.view_watch import Frame
@@ -73,14 +73,18 @@ def update_one(m: PoseMonitor, lm: Landmarks) -> Trace:
     if m.base in angles.SAGITTAL:
         gain = angles.view_gain(gain_cos) if gain_cos == gain_cos else 1.0
     read = values[m.base] * gain
-    primary, s.history = kinematics.track(
-        np.array([read]),
-        lm.t,
-        np.array([epoch_segment], np.int64),
-        periodic=m.base in angles.PERIODIC,
-        filt=m.filter,
-        history=s.history,
-    )
+    periodic = m.base in angles.PERIODIC
+    try:  # `kinematics.track` of one sample (`kinematics_one`)
+        primary, s.history = track_one(read, t, epoch_segment, periodic, m.filter, s.history)
+    except ONE_FRAME_FAILS:  # a degenerate sample: the general code gives numpy's NaN or inf
+        primary, s.history = kinematics.track(
+            np.array([read]),
+            lm.t,
+            np.array([epoch_segment], np.int64),
+            periodic=periodic,
+            filt=m.filter,
+            history=s.history,
+        )
     measures = {name: np.array([v]) for name, v in values.items()}
     same_a, seg_a = np.array([same]), np.array([segment], np.int64)
     traces = _evaluate(m, values, measures)

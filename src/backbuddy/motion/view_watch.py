@@ -453,7 +453,10 @@ def _still_rows(rows: Iterable[tuple[float, ...]], length: float) -> bool:
     if not all(map(math.isfinite, chain.from_iterable(columns))):
         return False
     spans = [max(c) - min(c) for c in columns]
-    return bool(np.hypot(spans[0::2], spans[1::2]).max() <= STILL_TRUNKS * length)
+    # each pair's `np.hypot` (numpy's, not `math.hypot`: their roundings differ), then the
+    # largest (all finite or inf here, as `.max()` of them)
+    reach = max([float(np.hypot(x, y)) for x, y in zip(spans[0::2], spans[1::2], strict=True)])
+    return reach <= STILL_TRUNKS * length
 
 
 def _still(points: FloatArray, length: float) -> bool:
