@@ -240,10 +240,7 @@ class PlacementGate:
         if math.isfinite(t):
             self._last_t = t
         landscape = size[0] >= size[1]
-        need = self.video
-        video_ok = (landscape or not need.landscape) and _large_enough(need, size)
-        if need.min_fps > 0:
-            video_ok = rate >= need.min_fps * RATE_TOLERANCE and video_ok
+        video_ok = self._video_ok_one(rate, landscape, size)
         videos = np.array([video_ok], bool)
         jitter = None
         if self._jitter is not None:
@@ -292,15 +289,7 @@ class PlacementGate:
             return np.full(n, np.nan)
         if n >= RATE_ARRAY_MIN:
             return self._rates_array(np.asarray(t, np.float64))
-        times, out = self._s.times, [math.nan] * n
-        for i, ti in enumerate(np.asarray(t, float).tolist()):
-            times.append(ti)
-            while ti - times[0] > RATE_WINDOW_S + 1e-9:
-                times.popleft()
-            span = ti - times[0]
-            if span >= RATE_MIN_SPAN_S - 1e-9:
-                out[i] = (len(times) - 1) / span
-        return np.array(out, np.float64)
+        return np.array([self._rate_one(ti) for ti in np.asarray(t, float).tolist()], np.float64)
 
     def _rates_array(self, t: FloatArray) -> FloatArray:
         """`_rates` of many frames at once, bit for bit: each frame's window starts at the first
@@ -324,15 +313,23 @@ class PlacementGate:
     def _video_ok(
         self, rate: FloatArray, landscape: bool, size: tuple[int, int] | None
     ) -> BoolArray:
+        if rate.shape == (1,):  # a live frame: its rate as a float (NaN: False)
+            return np.array([self._video_ok_one(float(rate[0]), landscape, size)], bool)
         need = self.video
         shape_ok = (landscape or not need.landscape) and _large_enough(need, size)
         if need.min_fps <= 0:
             return np.full(rate.shape, shape_ok)
-        if rate.shape == (1,):  # a live frame: the same comparison on a float (NaN: False)
-            return np.array([float(rate[0]) >= need.min_fps * RATE_TOLERANCE and shape_ok], bool)
         with np.errstate(invalid="ignore"):
             fast = rate >= need.min_fps * RATE_TOLERANCE
         return np.asarray(fast & shape_ok)
+
+    def _video_ok_one(self, rate: float, landscape: bool, size: tuple[int, int] | None) -> bool:
+        """`_video_ok` of one frame, its rate a float."""
+        need = self.video
+        shape_ok = (landscape or not need.landscape) and _large_enough(need, size)
+        if need.min_fps <= 0:
+            return shape_ok
+        return rate >= need.min_fps * RATE_TOLERANCE and shape_ok
 
     def _bounds(self, margin: float) -> tuple[float, float, float, float] | None:
         """The region shrunk by `margin` (grown when negative) as `PlacementRegion.contains`
