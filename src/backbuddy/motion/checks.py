@@ -306,13 +306,9 @@ def cover(
             if not seen_l[i]:
                 continue
             if not cov[i] and status[i] != NOT_VISIBLE:
-                same_seg = alone is not None and alone.segment == seg_l[i]
-                before = alone.elbows if alone is not None and same_seg else None
-                apart = elbow_l[i] if math.isfinite(elbow_l[i]) or before is None else before
-                if status[i] == PASS and same_seg and alone is not None:
-                    status[i] = _rising(trace.check, alone, ti, float(value[i]))
-                v = float(value[i])
-                alone = Alone(bool(status[i] == PASS), v, seg_l[i], ti, ti, (), apart, (), ti)
+                status[i], alone = _apart(
+                    trace.check, alone, int(status[i]), float(value[i]), seg_l[i], ti, elbow_l[i]
+                )
             elif alone is not None:
                 alone = _times(alone, ti, alone.present_t)
             if cov[i] and alone is not None and alone.passed:
@@ -328,6 +324,26 @@ def cover(
             mem[cid] = alone
         out[cid] = CheckTrace(trace.check, value, status)
     return out, mem
+
+
+def _apart(
+    check: Check,
+    alone: Alone | None,
+    status: int,
+    value: float,
+    segment: int,
+    t: float,
+    elbows: float,
+) -> tuple[int, Alone]:
+    """A frame read with her apart (not covered, seen): its status (a pass taken away by
+    `_rising`) and the verdict it leaves, with her elbows' reading apart (the last finite one
+    on this segment)."""
+    same = alone is not None and alone.segment == segment
+    before = alone.elbows if alone is not None and same else None
+    apart = elbows if math.isfinite(elbows) or before is None else before
+    if status == PASS and same and alone is not None:
+        status = _rising(check, alone, t, value)
+    return status, Alone(status == PASS, value, segment, t, t, (), apart, (), t)
 
 
 def _rising(check: Check, alone: Alone, t: float, value: float) -> int:

@@ -65,7 +65,8 @@ def test_a_ready_before_his_hold_then_arms_let_down_under_it_is_never_taken(path
     apart, so their rule never fired (test_flow.py)."""
     was = A.press("arms_drop_late", path, frame, "settle")
     assert was.taken == frame
-    assert was.halt is not None and was.halt[1] == "halt sudden"
+    assert was.halt is not None
+    assert was.halt[1] == "halt sudden"
     now = A.press("arms_drop_late", path, frame)
     assert now.taken is None
     assert now.halt is None
