@@ -106,7 +106,7 @@ def test_where_his_hold_is_never_seen_the_step_goes_on_after_the_wait_and_the_se
 #: from frame 70 and every 0.5 s: his hold's jolt within the wait for it, within the settle
 #: after the go-on press, and after the Ready was taken (measured, both blind paths: the jolt
 #: at frames 100-415; taken at 265-280 on the server, 295-355 on the page).
-LATER = (0, 90, 150, 180, 240, 300)
+LATER = (0, 150, 180, 300)
 
 
 @pytest.mark.parametrize("path", ["server-blind", "page-blind"])
