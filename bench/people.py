@@ -8,14 +8,20 @@
     two-person clips; info) and the same at the placements the camera can read
     (`people_readable_…`: hug 60–90°, side-lying low in front);
   - people_unsure_share: identity "unsure" (the engine gives no move cue; info);
-  - people_wrong_share: identity "receiver" but on the assistant. Goal 0 (receiver measured
-    in 100 % of the frames the app may act on);
+  - people_wrong_share: identity "receiver" but on the assistant, over **every** frame of
+    every two-person clip, the placements the gate refuses included (the hug from behind at
+    120°, where he hides her: the gate refuses it even with her alone, so no movement runs
+    there). Info: it counts frames the app never acts on. The issue's goal ("receiver measured
+    in 100 % of frames where the app allows movement") is held by
+    people_allowed_assistant_frames (below, goal 0: exactly the frames the app acts on) and,
+    over every frame of the clips at readable placements, people_readable_wrong_share (goal 0);
   - people_mediapipe_alone_receiver_share: MediaPipe alone on the receiver (before; info).
 * the whole pipeline after each clip's still pre-roll (`receiver_truth.measures`, as after a
   session's set-up; landmarks cached under tools/calibrate/.cache/degraded/*.people.npz):
   people_allowed_assistant_frames, frames where a movement may run (tracked, identity sure,
-  placement gate open) whose landmarks are the assistant's (goal 0: the receiver measured in
-  100 % of them), and people_allowed_receiver_share; over the clips whose placement the gate
+  placement gate open: the frames the app acts on) whose landmarks are not the receiver's
+  (goal 0: the issue's "receiver measured in 100 % of frames where the app allows movement"),
+  and people_allowed_receiver_share; over the clips whose placement the gate
   accepts, the truth goals with the assistant in contact (`people_two_…`: check agreement of the
   verdict the engine acts on, speed error, halt frames, false halts; `measure.goal_figures`),
   the frame's own check reading beside it, and the frames where a check's verdict passes while
@@ -89,7 +95,9 @@ def identity() -> list[Result]:
     return [
         emit("people_receiver_measured_share", _share(two, "measured"), "ratio", "info"),
         emit("people_unsure_share", _share(two, "unsure"), "ratio", "info"),
-        emit("people_wrong_share", _share(two, "wrong"), "ratio", "==0"),
+        # info: every frame, refused placements included (see the docstring); the goal 0 is
+        # held by people_readable_wrong_share and people_allowed_assistant_frames
+        emit("people_wrong_share", _share(two, "wrong"), "ratio", "info"),
         emit("people_wrong_share_strict", _share(two, "wrong_strict"), "ratio", "info"),
         emit("people_readable_measured_share", _share(readable, "measured"), "ratio", "info"),
         emit("people_readable_unsure_share", _share(readable, "unsure"), "ratio", "info"),

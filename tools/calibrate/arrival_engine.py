@@ -15,6 +15,11 @@ clip with every `covered` flag cleared: a placement where his hands are never re
 arms (the floor's and the table's slow clips, `hold_seen.py`). Per press: the frame the Ready
 was taken, and the first halt or pause of the attempt that followed (frame, reason).
 Sessions 17 and 18 (docs/accuracy.md, "His arrival", "A Ready before his hold").
+
+`later`: his arrival comes that many frames later (`arriving_later`: her still frames before
+he comes into view, repeated), so a pair pressing Ready from the same frame meets the wait for
+his hold and its end before he takes it: a hold taken more than `hold_wait_s` after the pair
+was asked (session 21, docs/accuracy.md "A hold taken after the wait").
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ CLIP = "hug_flow_{}_side_front_60_f34_with_m26"
 FPS = 30.0
 #: A refused Ready is pressed again this often.
 AGAIN_S = 0.5
+#: Frames of her alone and still in every flow (he comes into view at 82), repeated by
+#: `arriving_later`: the set-up checks pass and both paths read her as herself there.
+ALONE_STILL = (65, 80)
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
@@ -83,10 +91,38 @@ def first_covered(kind: str, path: str) -> int | None:
     return frames[0] if frames else None
 
 
-def press(kind: str, path: str, frame: int, rule: str = "now") -> Outcome:
+def arriving_later(stream: tuple[Pose, ...], frames: int) -> tuple[Pose, ...]:
+    """`stream` with `frames` more frames of her alone before he comes into view: the still
+    frames `ALONE_STILL` repeated in turn after the last of them, at the clip's frame period;
+    every later frame (his arrival, his hold, the movement) shifted by as much."""
+    first, end = ALONE_STILL
+    period = stream[1].t - stream[0].t
+    out = list(stream[:end])
+    t = stream[end - 1].t
+    for k in range(frames):
+        t += period
+        out.append(replace(stream[first + k % (end - first)], t=t))
+    shift = t - stream[end - 1].t
+    out += [replace(p, t=p.t + shift) for p in stream[end:]]
+    return tuple(out)
+
+
+def first_jolt(stream: tuple[Pose, ...], after: int) -> int | None:
+    """The first frame after `after` whose pose is `sudden` (the jolt of his hold)."""
+    return next((i for i, p in enumerate(stream) if i > after and p.sudden), None)
+
+
+def press(kind: str, path: str, frame: int, rule: str = "now", later: int = 0) -> Outcome:
     """Run the session under `rule` (`RULES`) with Ready pressed at `frame` (and again while
-    refused)."""
+    refused); `later`: his arrival that many frames later (`arriving_later`)."""
     stream = poses(kind, path)
+    if later:
+        stream = arriving_later(stream, later)
+    return run(stream, frame, rule)
+
+
+def run(stream: tuple[Pose, ...], frame: int, rule: str = "now") -> Outcome:
+    """`press` on a given stream of pose events."""
     technique = hug(rule != "none")
     taken_at = stream[0].t
     screened = ScreeningResult(

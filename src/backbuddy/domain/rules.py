@@ -166,17 +166,21 @@ def needs_hold(state: SessionState) -> bool:
 def hold_refusal(state: SessionState, t: float) -> tuple[SessionState, Cue] | None:
     """Camera mode: a `ready` in the step where the assistant takes hold, while the latest
     frame shows no hold (`Pose.covered`), is refused, asking him to take hold
-    (`not_ready:hold`). From `hold_wait_s` after the first such refusal it goes on without a
-    hold seen (a placement where his hands are never read on her arms): that press starts the
-    settle as a hold would (`not_ready:hold_unseen`), and a press after the settle is taken.
+    (`not_ready:hold`; its words give the seconds left of the wait). From `hold_wait_s` after
+    the first such refusal it goes on without a hold seen (a placement where his hands are never
+    read on her arms): that press starts the settle as a hold would (`not_ready:hold_unseen`,
+    asking him to take hold now if he has not: the jolt of a hold taken after the next press
+    halts the attempt), and a press after the settle is taken.
     None: nothing to wait for. The state keeps when it first asked (`hold_asked_at`)."""
     last = state.last_pose
     if not needs_hold(state) or (last is not None and last.covered):
         return None
     asked = state.hold_asked_at
-    if asked is None or t < asked + state.technique.hold_wait_s - 1e-9:
+    wait = state.technique.hold_wait_s
+    if asked is None or t < asked + wait - 1e-9:
         state = replace(state, hold_asked_at=t if asked is None else asked)
-        text = wording.hold_first(state.technique.hold_wait_s)
+        # the time left, not the whole wait again: a pair pressing after the words goes on
+        text = wording.hold_first(wait if asked is None else asked + wait - t)
         return state, Cue(t, "say", text, reason="not_ready:hold")
     if state.held_at is not None and state.held_at >= asked:  # settled since: go on
         return None

@@ -75,6 +75,12 @@ class Check(_Model):
     #: risen over a short median by more than this above its reading with her alone says her
     #: arms were let down under the assistant's hold: the verdict seen alone is forgotten.
     covered_elbows_rise_above: float | None = Field(default=None, gt=0)
+    #: With `read_alone`: read with her apart, while the reading rises faster than
+    #: `rising_per_s` (units a second, since the previous frame apart), a pass needs it
+    #: `rising_margin` under max (`checks._rising`): the reading lags the truth while the hands
+    #: move fast. Both or neither; it only ever takes a pass away.
+    rising_per_s: float | None = Field(default=None, gt=0)
+    rising_margin: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _range(self) -> Check:
@@ -86,6 +92,10 @@ class Check(_Model):
             raise ValueError("covered_fails_above needs read_alone and must lie above max")
         if self.covered_elbows_rise_above is not None and not self.read_alone:
             raise ValueError("covered_elbows_rise_above needs read_alone")
+        if (self.rising_per_s is None) != (self.rising_margin is None):
+            raise ValueError("rising_per_s and rising_margin go together")
+        if self.rising_per_s is not None and not self.read_alone:
+            raise ValueError("rising_per_s and rising_margin need read_alone")
         return self
 
 

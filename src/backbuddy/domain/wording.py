@@ -10,6 +10,8 @@ our own voice, so our own word must not be one (tests/property/test_own_stop_wor
 
 from __future__ import annotations
 
+import math
+
 DISCLAIMER = "Not a medical device; not a substitute for professional care."
 #: Said wherever a speed, range or count limit is shown (design.md §3).
 LIMITS_NOTE = "cautious proposals, not a clinical standard"
@@ -79,10 +81,13 @@ CAMERA_MOVED = (
 #: receiver have settled (`Technique.hold_settle_s`; docs/accuracy.md "His arrival").
 SETTLING = "Hold still while the camera settles on the assistant's hold."
 #: The set-up step's Ready went on without a hold the camera saw (`Technique.hold_wait_s`
-#: after it was first asked for): the settle starts at this press.
+#: after it was first asked for): the settle starts at this press. From here nothing tells the
+#: camera when he takes hold, and the jolt of a hold taken after the next Ready halts the
+#: attempt (docs/accuracy.md "A hold taken after the wait"): he is asked to hold **now**.
 HOLD_UNSEEN = (
     "Not yet: the camera can't see the assistant's hands on the receiver's arms from here, "
-    "so it goes on without. Hold still while it settles, then press Ready again."
+    "so it goes on without seeing them. Assistant, take hold now if you have not, before "
+    "anyone presses Ready. Then both hold still while it settles, and press Ready again."
 )
 NOT_COUNTED = "This attempt does not count."
 LISTENING_LOST = (
@@ -193,8 +198,10 @@ def not_passing(check_text: str) -> str:
 def hold_first(wait_s: float) -> str:
     """A refused `ready` in the step where the assistant takes hold, before the camera has seen
     the hold (the guide: he "wraps their arms under the receiver's armpits, and gently grasps
-    the receiver's crossed forearms or wrists"); `wait_s`: when a press goes on without it."""
-    span = "a second" if wait_s == 1 else f"{wait_s:g} seconds"
+    the receiver's crossed forearms or wrists"); `wait_s`: how long until a press goes on
+    without it (said in whole seconds, rounded up: a press after that many goes on)."""
+    whole = max(1, math.ceil(wait_s - 1e-9))
+    span = "a second" if whole == 1 else f"{whole} seconds"
     return (
         "Not yet: assistant, take hold first, arms under the receiver's armpits, gently "
         "holding the crossed forearms or wrists. The camera has not seen your hands on the "

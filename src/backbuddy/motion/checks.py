@@ -34,6 +34,9 @@ COVERED_MEDIAN_S = 0.5
 #: say her arms were let down (`Check.covered_elbows_rise_above`): short, as the elbows stay
 #: seen where the wrists are dim, so the drop is read as it happens, not 1.4 s after it ended.
 COVERED_ELBOWS_S = 0.2
+#: Two readings with her apart this close (s) give the reading's rate for `Check.rising_per_s`
+#: (consecutive frames down to 10 frames/s; a gap longer than this reads no rate).
+RISING_GAP_S = 0.1
 #: Status codes stored per frame, in this order. "covered": a check read from the receiver's
 #: hands while they lie on the assistant's body, with no pass seen while she was alone
 #: (`cover`): the image cannot tell, so it does not pass.
@@ -249,7 +252,7 @@ class Alone:
     herself, and when anyone was last in view; `covered`: the readings (time, value) of the
     covered frames since, over the last `COVERED_MEDIAN_S`; `elbows`: her elbows' drop read
     apart (`joints.elbow_drop`), and `elbow_reads` its covered readings since, over the last
-    `COVERED_ELBOWS_S`."""
+    `COVERED_ELBOWS_S`; `read_t`: when `value` was read apart."""
 
     passed: bool
     value: float
@@ -259,6 +262,7 @@ class Alone:
     covered: tuple[tuple[float, float], ...] = ()
     elbows: float = math.nan
     elbow_reads: tuple[tuple[float, float], ...] = ()
+    read_t: float = math.nan
 
 
 def cover(
@@ -302,9 +306,9 @@ def cover(
             if not seen_l[i]:
                 continue
             if not cov[i] and status[i] != NOT_VISIBLE:
-                before = alone.elbows if alone is not None and alone.segment == seg_l[i] else None
-                apart = elbow_l[i] if math.isfinite(elbow_l[i]) or before is None else before
-                alone = Alone(bool(status[i] == PASS), float(value[i]), seg_l[i], ti, ti, (), apart)
+                status[i], alone = _apart(
+                    trace.check, alone, int(status[i]), float(value[i]), seg_l[i], ti, elbow_l[i]
+                )
             elif alone is not None:
                 alone = _times(alone, ti, alone.present_t)
             if cov[i] and alone is not None and alone.passed:
@@ -320,6 +324,41 @@ def cover(
             mem[cid] = alone
         out[cid] = CheckTrace(trace.check, value, status)
     return out, mem
+
+
+def _apart(
+    check: Check,
+    alone: Alone | None,
+    status: int,
+    value: float,
+    segment: int,
+    t: float,
+    elbows: float,
+) -> tuple[int, Alone]:
+    """A frame read with her apart (not covered, seen): its status (a pass taken away by
+    `_rising`) and the verdict it leaves, with her elbows' reading apart (the last finite one
+    on this segment)."""
+    same = alone is not None and alone.segment == segment
+    before = alone.elbows if alone is not None and same else None
+    apart = elbows if math.isfinite(elbows) or before is None else before
+    if status == PASS and same and alone is not None:
+        status = _rising(check, alone, t, value)
+    return status, Alone(status == PASS, value, segment, t, t, (), apart, (), t)
+
+
+def _rising(check: Check, alone: Alone, t: float, value: float) -> int:
+    """The status of a passing reading `value` with her apart at `t`: while it rises faster than
+    the check's `rising_per_s` since the previous reading apart (`alone.value` at
+    `alone.read_t`, within `RISING_GAP_S`), a pass needs it `rising_margin` under max, else it
+    reads high. It only ever takes a pass away. The hug's wrists as her arms fall fast: the
+    reading lags the truth's crossing of the limit by a frame (docs/accuracy.md "Arms let down
+    fast, read a frame late")."""
+    margin, per_s = check.rising_margin, check.rising_per_s
+    dt = t - alone.read_t
+    if margin is None or per_s is None or not 0.0 < dt <= RISING_GAP_S:
+        return PASS
+    fast = (value - alone.value) / dt > per_s  # NaN (no reading before) is not fast
+    return HIGH if fast and value > check.max - margin else PASS
 
 
 def _moved_away(check: Check, alone: Alone, t: float, value: float) -> Alone:
@@ -387,5 +426,13 @@ def _times(alone: Alone, seen_t: float, present_t: float) -> Alone:
     every live frame)."""
     a = alone
     return Alone(
-        a.passed, a.value, a.segment, seen_t, present_t, a.covered, a.elbows, a.elbow_reads
+        a.passed,
+        a.value,
+        a.segment,
+        seen_t,
+        present_t,
+        a.covered,
+        a.elbows,
+        a.elbow_reads,
+        a.read_t,
     )

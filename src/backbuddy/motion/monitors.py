@@ -413,9 +413,12 @@ class PoseMonitor:
         )
 
     def _elbows(self, lm: Landmarks) -> FloatArray | None:
-        """Her elbows' drop (`joints.elbow_drop`), read only where a check uses it and a
-        frame is covered: the live single-person path pays nothing for it."""
-        if not (self._elbow_checks and lm.wrists_covered.any()):
+        """Her elbows' drop (`joints.elbow_drop`), read on every frame where a check uses it
+        (the hug's): the covered rule compares its covered readings with the reading of the
+        last frame **apart**, so that frame must be read too. Session 21: read only on covered
+        frames, a live session (one frame per call) never had a reading apart and the rule
+        never fired (the late drop passed for 54 frames frame by frame, 0 in one call)."""
+        if not self._elbow_checks:
             return None
         return joints.elbow_drop(lm, self.min_visibility)
 

@@ -68,11 +68,13 @@ MODE_NOTES: Mapping[str, tuple[str, str]] = {
         "halt on the jolt. Where the camera layer sees the hold (`begin` with "
         "`sees_hold`: the two-person step), a `ready` in the step where he takes hold "
         "(`hands_on`) before the latest frame shows it is refused too (`not_ready:hold`, "
-        "asking him to take hold): pressed before his hold, the attempt began before the "
-        "jolt. The technique's `hold_wait_s` (5 s) after the first such refusal, a press "
-        "goes on without a hold seen (a placement where his hands are never read on her "
-        "arms), the settle starting at that press (`not_ready:hold_unseen`). The last "
-        "step starts attempt 1. No move cue; a voice changes nothing.",
+        "asking him to take hold and saying the seconds left of the wait): pressed before "
+        "his hold, the attempt began before the jolt. The technique's `hold_wait_s` (5 s) "
+        "after the first such refusal, a press goes on without a hold seen (a placement "
+        "where his hands are never read on her arms), the settle starting at that press "
+        "(`not_ready:hold_unseen`, asking him to take hold now if he has not: the jolt of a "
+        "hold taken after the next press halts the attempt). The last step starts attempt "
+        "1. No move cue; a voice changes nothing.",
         "I2, I3",
     ),
     "attempt": (

@@ -103,6 +103,35 @@ def test_where_his_hold_is_never_seen_the_step_goes_on_after_the_wait_and_a_sett
     assert pair.mode == "attempt"
 
 
+def test_a_pair_pressing_again_when_the_words_say_goes_on_without_a_hold_seen(start, hug):
+    """The refusal says how long is left of the wait (whole seconds, rounded up), not the whole
+    wait again: before session 21 a press 2 s after the first was told "in 5 seconds", and a
+    pair that waited that long pressed 2 s later than needed."""
+    pair = start(camera=True, setup=False, sees_hold=True)
+    set_up_alone(pair)
+    assert pair.send(Ready(1.2)).of("say")[0].text == wording.hold_first(hug.hold_wait_s)
+    pair.wait_until(3.2, Pose(0))
+    said = pair.send(Ready(3.2))  # 2 s into the 5 s wait
+    assert said.of("say")[0].text == wording.hold_first(3.0)
+    assert "press Ready again in 3 seconds" in said.of("say")[0].text
+    pair.wait_until(6.2, Pose(0))  # as told: 3 s later
+    assert pair.send(Ready(6.2)).reasons == ["not_ready:hold_unseen"]
+
+
+def test_going_on_without_a_hold_seen_asks_him_to_take_hold_now(start):
+    """From the go-on press nothing tells the camera when he takes hold; the jolt of a hold taken
+    after the next press halts the attempt (tests/unit/tools/test_arrival_engine.py), so the
+    words ask him to hold before anyone presses Ready again."""
+    pair = start(camera=True, setup=False, sees_hold=True)
+    set_up_alone(pair)
+    pair.send(Ready(1.2))
+    pair.wait_until(6.3, Pose(0))
+    said = pair.send(Ready(6.3))
+    assert said.reasons == ["not_ready:hold_unseen"]
+    assert "take hold now" in said.of("say")[0].text
+    assert "before anyone presses Ready" in said.of("say")[0].text
+
+
 def test_a_camera_that_does_not_see_holds_takes_the_ready_as_before(start):
     pair = start(camera=True, setup=False)  # one-person estimator: no covered flags at all
     set_up_alone(pair)

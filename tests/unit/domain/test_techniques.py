@@ -181,6 +181,16 @@ BROKEN = [
         r"field checks\.1\.covered_elbows_rise_above: Input should be greater than 0",
     ),
     (
+        "a rising margin on a check read from the image alone",
+        lambda d: d["checks"][0].update(rising_per_s=3.0, rising_margin=0.05),
+        r"field checks\.0: .*rising_per_s and rising_margin need read_alone",
+    ),
+    (
+        "a rising rate without its margin",
+        _set("checks.1.rising_margin", None),
+        r"field checks\.1: .*rising_per_s and rising_margin go together",
+    ),
+    (
         "check ids repeat",
         _set("checks.1.id", "sitting_upright"),
         "field checks: .*check ids must be unique",

@@ -98,19 +98,37 @@ def test_arms_let_down_under_his_hold_are_not_passed_on_the_verdict_seen_alone(p
     assert not trace.checks_ok[-6:].any(), "the hanging arms still pass at the clip's end"
 
 
+def _arms_trace(lm: Landmarks, live: bool) -> tuple[checks.CheckTrace, np.ndarray]:
+    """The arms check's trace and the frames where she is seen as herself: the whole clip in
+    one call, or (`live`) a frame at a time as a live session feeds its monitor."""
+    mon = PoseMonitor(flow_truth.TECH, active_checks=["arms_crossed"], live=live)
+    if not live:
+        trace = mon.update(lm)
+        return trace.checks["arms_crossed"], trace.same_person
+    frames = [mon.update(lm.take(slice(i, i + 1))) for i in range(len(lm))]
+    arms = [f.checks["arms_crossed"] for f in frames]
+    value = np.concatenate([a.value for a in arms])
+    status = np.concatenate([a.status for a in arms])
+    same = np.concatenate([f.same_person for f in frames])
+    return checks.CheckTrace(arms[0].check, value, status), same
+
+
+@pytest.mark.parametrize("live", [False, True], ids=["clip", "live"])
 @pytest.mark.parametrize("path", PATHS)
-def test_arms_let_down_under_his_hold_lose_the_pass_as_the_truth_says_they_hang(path: str) -> None:
+def test_arms_let_down_under_his_hold_lose_the_pass_as_the_truth_says_they_hang(
+    path: str, live: bool
+) -> None:
     """Her wrists dim or on his arms, her elbows still seen: the crossed verdict read with her
     alone is dropped once her elbows' drop rises over `covered_elbows_rise_above` above its
     reading apart (`checks._elbows_down`). The verdict the engine acts on (`held_pass` on the
     arms check) passes on no frame where the truth's arms hang, bar the first one on the
     page (1 frame, 33 ms). Before, the wrists' half-second median alone let the hanging arms
-    pass for 54 frames (1.8 s) on the server and 10 on the page."""
+    pass for 54 frames (1.8 s) on the server and 10 on the page. `live`: fed a frame at a time
+    as a session feeds it; until session 21 the elbows were read on covered frames only, so a
+    live monitor never had her reading apart and passed the same 54 and 10 frames."""
     lm = landmarks("arms_drop_late", path)
-    trace = PoseMonitor(flow_truth.TECH, active_checks=["arms_crossed"]).update(lm)
-    held, _, _ = checks.held_pass(
-        {"arms_crossed": trace.checks["arms_crossed"]}, ["arms_crossed"], lm.t, trace.same_person
-    )
+    arms, same = _arms_trace(lm, live)
+    held, _, _ = checks.held_pass({"arms_crossed": arms}, ["arms_crossed"], lm.t, same)
     ratio = flow_truth.truth_table(CLIP.format("arms_drop_late"))[
         "wrist_to_opposite_shoulder_ratio"
     ]
@@ -118,8 +136,30 @@ def test_arms_let_down_under_his_hold_lose_the_pass_as_the_truth_says_they_hang(
     hanging = ratio[:n] > flow_truth.TECH.check("arms_crossed").max
     late = np.flatnonzero(held[:n] & hanging)
     assert hanging.sum() > 30
-    assert trace.checks["arms_crossed"].status[n - 1] == checks.COVERED
+    assert arms.status[n - 1] == checks.COVERED
     assert len(late) <= (1 if path == "page" else 0), f"passed over hanging arms at {late}"
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_arms_let_down_fast_as_he_steps_in_never_pass_past_the_limit(path: str) -> None:
+    """The early drop: she lets her arms fall fast while still apart (truth 0.44 -> 1.89 over
+    frames 75-94). The wrists' reading lags the truth by a frame; on the server frame 83 read
+    1.199 (truth 1.259, rising 8.5 a second) and passed. While the reading rises faster than
+    `rising_per_s`, a pass needs `rising_margin` under max (`checks._rising`): the verdict
+    the engine acts on passes on no frame where the truth's arms are past the limit. The
+    crossed flows keep every pass (test_the_pass_read_with_her_alone_is_held_once_he_takes_hold).
+    The rule lives in `checks.cover`, which the live path runs too (frame by frame = one call:
+    test_monitor_one_frame.py; the late drop's live variant below)."""
+    lm = landmarks("arms_drop", path)
+    arms, same = _arms_trace(lm, live=False)
+    held, _, _ = checks.held_pass({"arms_crossed": arms}, ["arms_crossed"], lm.t, same)
+    ratio = flow_truth.truth_table(CLIP.format("arms_drop"))["wrist_to_opposite_shoulder_ratio"]
+    n = min(len(ratio), len(held))
+    past = ratio[:n] > flow_truth.TECH.check("arms_crossed").max
+    assert held[65:82].all()  # crossed with her alone: passed up to the fall
+    assert past[83]
+    passed_past = np.flatnonzero(held[:n] & past)
+    assert not passed_past.size, f"passed past the limit at {passed_past}"
 
 
 @settings(max_examples=30, deadline=None)

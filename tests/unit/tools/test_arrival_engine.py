@@ -39,7 +39,6 @@ def test_a_ready_pressed_as_he_takes_hold_waits_for_the_settle_instead_of_a_fals
         ("slow", "server", 82, 100),  # he is in view, not yet holding (covered from 88)
         ("slow", "server", 88, 100),  # the covered pose comes after this press
         ("slow", "page", 88, 92),  # the page's jolt comes 24 frames before its covered (116)
-        ("arms_drop_late", "server", 82, 91),
     ],
 )
 def test_a_ready_pressed_before_his_hold_waits_for_it_instead_of_a_false_halt(
@@ -55,6 +54,23 @@ def test_a_ready_pressed_before_his_hold_waits_for_it_instead_of_a_false_halt(
     assert covered is not None
     assert now.taken is not None
     assert now.taken >= covered + SETTLE_FRAMES
+
+
+@pytest.mark.parametrize(("path", "frame"), [("server", 82), ("server", 88), ("page", 88)])
+def test_a_ready_before_his_hold_then_arms_let_down_under_it_is_never_taken(path, frame):
+    """The late drop: pressed before his hold, the Ready waits for it (no false halt at 90-91,
+    as session 17 left it) and then for the settle, by which time her arms hang (truth: from
+    frame 119): the arms check refuses it to the clip's end. Until session 21 the server took it
+    at 157, over hanging arms: frame by frame, as the engine is fed, her elbows were never read
+    apart, so their rule never fired (test_flow.py)."""
+    was = A.press("arms_drop_late", path, frame, "settle")
+    assert was.taken == frame
+    assert was.halt is not None
+    assert was.halt[1] == "halt sudden"
+    now = A.press("arms_drop_late", path, frame)
+    assert now.taken is None
+    assert now.halt is None
+    assert {"hold", "arms_crossed"} <= set(now.refused)
 
 
 def test_the_jolt_later_in_his_arrival_no_longer_halts_either():
@@ -84,3 +100,38 @@ def test_where_his_hold_is_never_seen_the_step_goes_on_after_the_wait_and_the_se
     assert now.taken is not None
     assert now.taken >= 60 + WAIT_FRAMES + SETTLE_FRAMES
     assert {"hold", "hold_unseen", "settling"} <= set(now.refused)
+
+
+#: His arrival delayed (frames of her alone and still, `arriving_later`), a pair pressing Ready
+#: from frame 70 and every 0.5 s: his hold's jolt within the wait for it, within the settle
+#: after the go-on press, and after the Ready was taken (measured, both blind paths: the jolt
+#: at frames 100-415; taken at 265-280 on the server, 295-355 on the page).
+LATER = (0, 150, 180, 300)
+
+
+@pytest.mark.parametrize("path", ["server-blind", "page-blind"])
+def test_where_his_hold_is_never_seen_a_hold_taken_after_the_wait_halts_on_its_jolt_at_once(path):
+    """A placement that never sees his hold, and he takes it late: more than `hold_wait_s` after
+    the pair was first asked. Nothing tells the camera when he holds but the jolt of her
+    landmarks (a `sudden`). Where it comes before the Ready is taken it falls in set-up (no
+    attempt under way) and the attempt that follows runs without a halt; where it comes after
+    (he held after the go-on press), it halts the attempt on the jolt's own frame: a false halt
+    (her trunk is still) but on the safe side, never a movement cued over it. The go-on words
+    ask him to hold before anyone presses again (test_session_settle.py)."""
+    pressed = 70
+    outcomes = set()
+    for later in LATER[1 if path == "page-blind" else 0 :]:  # the page: unsure to frame 55
+        stream = A.arriving_later(A.poses("slow", path), later)
+        now = A.run(stream, pressed)
+        jolt = A.first_jolt(stream, 82 + later)  # he comes into view at 82 + later
+        assert now.taken is not None
+        assert jolt is not None
+        assert {"hold", "hold_unseen"} <= set(now.refused)
+        if jolt <= now.taken:
+            assert now.halt is None
+            outcomes.add("in set-up")
+        else:
+            assert jolt - pressed > WAIT_FRAMES  # more than the wait after he was asked
+            assert now.halt == (jolt, "halt sudden")
+            outcomes.add("halted")
+    assert outcomes == {"in set-up", "halted"}
