@@ -13,6 +13,9 @@ as `backbuddy serve --workers N` starts them. `--live N` starts N sessions at st
 `--live-days-back` days ago; see `tests/support/live_sessions.py`), so tests and
 benchmarks can drive several sessions of one server at once.
 
+`--one-person` turns the two-person step off (`Settings.two_person`, as
+`BACKBUDDY_TWO_PERSON=false` does for `backbuddy serve`): MediaPipe alone watches the camera.
+
 `--techniques DIR` reads the techniques from DIR instead of the package's data (through the
 same loader and validation): a test that needs a whole session's pacing but not its real
 length gives copies with short phases (`tests/support/paced.py`).
@@ -75,6 +78,9 @@ def main() -> None:
     )
     parser.add_argument("--tls", type=Path, default=None)
     parser.add_argument("--live-days-back", type=int, default=0)
+    parser.add_argument(
+        "--one-person", action="store_true", help="the two-person step off: MediaPipe alone"
+    )
     parser.add_argument("--techniques", type=Path, default=None, help="technique YAMLs' folder")
     parser.add_argument(
         "--worker", default=None, help="INDEX:PORT,PORT,…:SECRET — one of several workers"
@@ -89,10 +95,11 @@ def main() -> None:
         index, ports, secret = args.worker.split(":")
         ca = certs_ca(args.tls)
         workers = Workers(tuple(int(p) for p in ports.split(",")), int(index), secret, ca)
-    analyzers = camera_watch() if args.camera else None
+    settings = Settings(db=args.db, two_person=not args.one_person)
+    analyzers = camera_watch(settings) if args.camera else None
     certs = ensure(args.tls) if args.tls else None
     app = create_app(
-        Settings(db=args.db),
+        settings,
         analyzers=analyzers,
         grace_s=args.grace,
         listening=not args.no_listen,

@@ -103,6 +103,20 @@ def box_rate_server(tmp_path: Path) -> Iterator[Server]:
 
 
 @pytest.fixture
+def one_person_server(tmp_path: Path) -> Iterator[Server]:
+    """`server` with the two-person step off (MediaPipe alone, `Settings.two_person`), for
+    tests of what the set-up page shows of the one person `CLIP` plays: standing, she is not
+    who the step takes for the seated receiver, so with it on most frames are "unsure" and
+    the checklist stays blank for 10-40 s at a time (a check's flip then took 37 s of an idle
+    run). The step's own set-up pages: test_page_people_e2e.py, test_page_roles_e2e.py,
+    test_setup_e2e.py (at 390 px)."""
+    srv = start_server(tmp_path, extra=("--one-person",))
+    yield srv
+    if srv.process.poll() is None:
+        srv.kill()
+
+
+@pytest.fixture
 def plain_server(tmp_path: Path) -> Iterator[Server]:
     """A fresh server without the camera watch (no pose model to load: quicker to start)."""
     srv = start_server(tmp_path, camera=False)
