@@ -58,7 +58,7 @@ def context_for(browser: Browser, size: dict[str, int]) -> BrowserContext:
 def start_and_leave(page: Page, base: str) -> None:
     """A clean screening, a session started without the camera, then the page left: today's
     session is used (the server halts it, and marks it interrupted after its grace period)."""
-    answer_screening(page, base)
+    answer_screening(page, base, by_hand=False)
     box = page.get_by_label("Use the camera watch (recommended)")
     if box.count():
         box.uncheck()

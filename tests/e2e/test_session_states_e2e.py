@@ -267,7 +267,7 @@ def test_done_after_every_attempt(page: Page, quick_server: Server) -> None:
     alone: "Done — 2 attempts", never "Attempt 0", never a stale step. Its phases last 1 s
     each (`quick_server`): the page follows the engine's cues, whatever their length."""
     plain_server = quick_server
-    answer_screening(page, plain_server.url, yes=("postmenopausal_over_50",))
+    answer_screening(page, plain_server.url, yes=("postmenopausal_over_50",), by_hand=False)
     expect(page.get_by_role("heading", name="Go ahead, gently")).to_be_visible()
     page.get_by_role("button", name="Go to set-up").click()  # this server has no camera watch
     page.wait_for_selector("#session[data-mode='setup'][data-link='up']")
