@@ -52,6 +52,7 @@ from backbuddy.motion import (
     kinematics,
     placement,
     placement_gate,
+    placement_hints,
     tracking,
     view_watch,
 )
@@ -141,15 +142,15 @@ class Trace:
         """What to change about the camera on frame `i` (None when its placement is fine)."""
         if self.placement.ok[i]:
             return None
-        return placement_gate.hint(
+        return placement_hints.hint(
             self.region, *self._view_at(i), self._video_at(i), self._side_at(i)
         )
 
     def placement_picture(self, i: int) -> str | None:
-        """The set-up page's picture for frame `i` (`placement_gate.picture`)."""
+        """The set-up page's picture for frame `i` (`placement_hints.picture`)."""
         if self.placement.ok[i]:
             return "accepted"  # what `picture` says for an open gate, without the view
-        return placement_gate.picture(self.region, *self._view_at(i), False, self._side_at(i))
+        return placement_hints.picture(self.region, *self._view_at(i), False, self._side_at(i))
 
     def _side_at(self, i: int) -> float:
         """The receiver's top side as the gate last saw it on frame `i` (NaN: not asked)."""
@@ -168,7 +169,7 @@ class Trace:
         gate = self.placement
         rate = float(gate.rate[i]) if gate.rate is not None else float("nan")
         jitter = float(gate.jitter[i]) if gate.jitter is not None else float("nan")
-        return placement_gate.video_hint(self.video, rate, gate.landscape, gate.size, jitter)
+        return placement_hints.video_hint(self.video, rate, gate.landscape, gate.size, jitter)
 
     def events(self, i: int) -> list[Event]:
         """Frame `i` as events: its `pose` (the engine judges a sudden jerk by phase)."""

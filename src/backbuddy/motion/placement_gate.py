@@ -1,5 +1,5 @@
-"""The placement gate: is the camera where this technique's measures were shown valid? And if
-not, what should the pair change?
+"""The placement gate: is the camera where this technique's measures were shown valid? (What the
+pair should change when it is not is said by `placement_hints`.)
 
 `PlacementGate` keeps the last `WINDOW_S` of still frames' view estimates
 (`placement.estimate_view`; seconds of the frames' own periods, `frame_time`, so they hold at
@@ -316,7 +316,7 @@ class PlacementGate:
         if rate.shape == (1,):  # a live frame: its rate as a float (NaN: False)
             return np.array([self._video_ok_one(float(rate[0]), landscape, size)], bool)
         need = self.video
-        shape_ok = (landscape or not need.landscape) and _large_enough(need, size)
+        shape_ok = (landscape or not need.landscape) and large_enough(need, size)
         if need.min_fps <= 0:
             return np.full(rate.shape, shape_ok)
         with np.errstate(invalid="ignore"):
@@ -326,7 +326,7 @@ class PlacementGate:
     def _video_ok_one(self, rate: float, landscape: bool, size: tuple[int, int] | None) -> bool:
         """`_video_ok` of one frame, its rate a float."""
         need = self.video
-        shape_ok = (landscape or not need.landscape) and _large_enough(need, size)
+        shape_ok = (landscape or not need.landscape) and large_enough(need, size)
         if need.min_fps <= 0:
             return shape_ok
         return rate >= need.min_fps * RATE_TOLERANCE and shape_ok
@@ -409,179 +409,8 @@ def _median_mod_360(ordered: list[float]) -> float:
     return _sorted_median(sorted(v % 360.0 for v in ordered))
 
 
-#: The hint when the truth run found no placement where the technique's measures hold.
-NONE_VALID = (
-    "From no camera placement tested so far can the camera follow this movement reliably, "
-    "so the movement will not start with the camera watching."
-)
-
-
-#: The hint when the receiver lies on the side the region does not hold for.
-OTHER_SIDE = (
-    "Lie on your {side} side, facing the camera: the camera has been shown to follow this "
-    "movement only that way round so far."
-)
-
-
-#: What each picture of the set-up page shows (static/img/camera-<kind>.svg): the change a hint
-#: asks for, or `accepted` when the placement is one where the measures hold.
-PICTURES = ("lower", "raise", "side", "forward", "toward_feet", "toward_head", "accepted")
-
-
-def _large_enough(need: VideoNeeds, size: tuple[int, int] | None) -> bool:
+def large_enough(need: VideoNeeds, size: tuple[int, int] | None) -> bool:
     """The picture's shorter side meets `need.min_short_side_px` (an unknown size does not)."""
     if need.min_short_side_px <= 0:
         return True
     return size is not None and min(size) >= need.min_short_side_px
-
-
-#: The hint when the still receiver's measure jitters more than the technique allows.
-UNSTEADY = (
-    "The picture is too unsteady to read small movements: add light, hold the camera still "
-    "(stand it on something firm), or move it closer to the receiver."
-)
-
-
-def video_hint(
-    video: VideoNeeds,
-    rate: float,
-    landscape: bool,
-    size: tuple[int, int] | None = None,
-    jitter: float = math.nan,
-) -> str | None:
-    """What to change about the camera's picture or frame rate, in plain English; else None.
-    `size`: the picture (width, height), for a technique that needs a large enough one;
-    `jitter`: the still receiver's jitter of the primary measure (NaN: not known yet)."""
-    if video.landscape and not landscape:
-        return (
-            "Turn the camera sideways, for a wide picture: lying down, the receiver is too "
-            "small for the camera to follow in an upright one."
-        )
-    if size is not None and not _large_enough(video, size):
-        return (
-            f"The camera's picture is {size[0]}×{size[1]} pixels; this technique needs at least "
-            f"{video.min_short_side_px} on its shorter side for the camera to see the joints it "
-            "checks. Choose a higher video resolution for the camera, or use another camera."
-        )
-    if video.min_fps > 0 and rate == rate and rate < video.min_fps * RATE_TOLERANCE:
-        return (
-            f"The camera sends about {round(rate)} pictures a second; this movement needs at "
-            f"least {round(video.min_fps)} to be stopped in time. Add light (cameras slow down "
-            "in the dark), close other apps on the phone, or use another camera."
-        )
-    if video.max_still_jitter_deg > 0 and jitter > video.max_still_jitter_deg:
-        return UNSTEADY
-    return None
-
-
-def hint(
-    region: PlacementRegion | None,
-    estimate: tuple[float, float] | None,
-    lying: bool,
-    video: str | None = None,
-    side: float = math.nan,
-) -> str | None:
-    """What to change, in plain English, when the estimate lies outside the region (after
-    `video`, the picture's own hint, when there is one) or the receiver lies on the side the
-    region does not hold for (`side`: `joints.top_side` as last seen); else None."""
-    place = " ".join(text for _, text in hint_parts(region, estimate, lying, side))
-    return " ".join(p for p in (video, place) if p) or None
-
-
-def picture(
-    region: PlacementRegion | None,
-    estimate: tuple[float, float] | None,
-    lying: bool,
-    ok: bool,
-    side: float = math.nan,
-) -> str | None:
-    """The set-up page's picture for this hint: the first change asked for, `accepted` when the
-    gate is open, None when nothing is known yet or no placement is valid (`PICTURES`)."""
-    if ok:
-        return "accepted"
-    parts = hint_parts(region, estimate, lying, side)
-    return parts[0][0] if parts and parts[0][0] in PICTURES else None
-
-
-def hint_parts(
-    region: PlacementRegion | None,
-    estimate: tuple[float, float] | None,
-    lying: bool,
-    side: float = math.nan,
-) -> list[tuple[str, str]]:
-    """The changes to ask for, each as (picture kind, words); empty when nothing is to change.
-
-    A reading inside the region by less than `ENTER_MARGIN_DEG` cannot open the gate either:
-    there, each side it is too near is named (before, the gate stayed shut there and said
-    nothing: the hug's high 45° placement reads at the region's edge). A reading outside is
-    told only the sides it is outside of."""
-    if region is not None and region.none_valid:
-        return [("none_valid", NONE_VALID)]
-    want = top_side_of(region)
-    if want is not None and side == -want and region is not None:
-        # the views read are of the other side's picture: only the side is worth saying
-        return [("other_side", OTHER_SIDE.format(side=region.lying_side))]
-    if region is None or estimate is None or region.contains(*estimate, margin=ENTER_MARGIN_DEG):
-        return []
-    m = ENTER_MARGIN_DEG if region.contains(*estimate) else 0.0
-    az, el = estimate
-    parts = [] if _az_inside(region, az, m) else [_azimuth_hint(region, az, lying)]
-    e_lo, e_hi = region.elevation_deg or (0.0, 0.0)
-    if el > e_hi - m:
-        parts.append(
-            (
-                "lower",
-                "Move the camera lower: stand it on the floor in front of the receiver, facing "
-                "their chest (a camera higher up cannot see a sudden twist in time)."
-                if lying
-                else "Move the camera lower, to about the seated receiver's chest height.",
-            )
-        )
-    elif el < e_lo + m:
-        parts.append(
-            (
-                "raise",
-                "Raise the camera a little, to the height of the mat the receiver lies on, in "
-                "front of them."
-                if lying
-                else "Raise the camera a little, to about the seated receiver's chest height.",
-            )
-        )
-    return parts
-
-
-def _five(deg: float) -> int:
-    """Degrees rounded to 5, for people."""
-    return int(5 * round(deg / 5))
-
-
-def _az_inside(region: PlacementRegion, az: float, margin: float = 0.0) -> bool:
-    lo, hi = region.azimuth_deg or (0.0, 0.0)
-    return lo + margin <= (abs(az) if region.mirrored else az) <= hi - margin
-
-
-def _azimuth_hint(region: PlacementRegion, az: float, lying: bool) -> tuple[str, str]:
-    """Toward the region from the side of its middle the reading is on (outside the region, or
-    inside it by less than the gate's entry margin)."""
-    lo, hi = region.azimuth_deg or (0.0, 0.0)
-    low = (abs(az) if region.mirrored else az) < (lo + hi) / 2
-    if lying:
-        if not low:
-            return (
-                "toward_feet",
-                "Move the camera toward the receiver's feet, so it faces their chest.",
-            )
-        return (
-            "toward_head",
-            "Move the camera toward the receiver's head, so it faces their chest.",
-        )
-    if low:
-        return (
-            "side",
-            "Move the camera further to the receiver's side (about "
-            f"{_five(lo)} to {_five(hi)} degrees round from straight in front).",
-        )
-    return (
-        "forward",
-        "Move the camera further forward: to the receiver's side, a little in front, not behind.",
-    )

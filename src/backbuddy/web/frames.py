@@ -58,7 +58,7 @@ class FrameResult:
     `placement_hint` says what to change about the camera when its placement is not one where
     the technique's measures hold (None when it is, or before it is known);
     `placement_picture` names the set-up page's picture of that change
-    (`placement_gate.PICTURES`: `accepted` when the placement is fine).
+    (`placement_hints.PICTURES`: `accepted` when the placement is fine).
     """
 
     pose: Pose

@@ -190,7 +190,7 @@ class StateOut(_Message):
     tracked: bool | None
     checks: list[CheckOut]
     placement_hint: str | None = None
-    #: The set-up page's picture for the hint (`placement_gate.PICTURES`), None before known.
+    #: The set-up page's picture for the hint (`placement_hints.PICTURES`), None before known.
     placement_picture: str | None = None
     gentle_speed_deg_s: float
     hard_speed_deg_s: float

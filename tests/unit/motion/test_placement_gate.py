@@ -8,6 +8,7 @@ import pytest
 
 from backbuddy.domain.techniques import PlacementRegion, VideoNeeds
 from backbuddy.motion import placement_gate as pg
+from backbuddy.motion import placement_hints as ph
 from backbuddy.motion.placement import View
 
 HUG = PlacementRegion(
@@ -70,25 +71,25 @@ def test_a_technique_without_a_region_is_never_gated() -> None:
 
 
 def test_hints_say_what_to_change() -> None:
-    assert pg.hint(HUG, (70, 5), lying=False) is None
-    assert pg.hint(HUG, None, lying=False) is None
-    side = pg.hint(HUG, (5, 5), lying=False)
+    assert ph.hint(HUG, (70, 5), lying=False) is None
+    assert ph.hint(HUG, None, lying=False) is None
+    side = ph.hint(HUG, (5, 5), lying=False)
     assert side is not None
     assert "further to the receiver's side" in side
-    behind = pg.hint(HUG, (150, 5), lying=False)
+    behind = ph.hint(HUG, (150, 5), lying=False)
     assert behind is not None
     assert "not behind" in behind
-    high = pg.hint(LYING, (0, 25), lying=True)
+    high = ph.hint(LYING, (0, 25), lying=True)
     assert high is not None
     assert high.startswith("Move the camera lower: stand it on the floor in front of the receiver")
-    both = pg.hint(LYING, (-30, 25), lying=True)
+    both = ph.hint(LYING, (-30, 25), lying=True)
     assert both is not None
     assert both.startswith("Move the camera toward the receiver's head")
     assert "lower" in both
-    feet = pg.hint(LYING, (30, 5), lying=True)
+    feet = ph.hint(LYING, (30, 5), lying=True)
     assert feet is not None
     assert "toward the receiver's feet" in feet
-    low = pg.hint(HUG, (70, -20), lying=False)
+    low = ph.hint(HUG, (70, -20), lying=False)
     assert low is not None
     assert low.startswith("Raise the camera")
 
@@ -109,17 +110,17 @@ def test_a_reading_just_inside_the_edge_keeps_the_gate_shut_and_says_what_to_cha
     nothing there either (the hug's high 45° placement reads at the region's edge)."""
     out = pg.PlacementGate(HUG).update(_view(az, el), np.ones(40, bool))
     assert not out.ok.any()
-    said = pg.hint(HUG, (az, el), lying=False)
+    said = ph.hint(HUG, (az, el), lying=False)
     assert said is not None
     assert words in said
-    assert pg.picture(HUG, (az, el), lying=False, ok=False) is not None
+    assert ph.picture(HUG, (az, el), lying=False, ok=False) is not None
 
 
 def test_a_reading_outside_one_edge_is_told_only_that_edge_not_the_ones_it_is_near() -> None:
     """Too high and 1° inside the far azimuth edge: lower the camera, nothing about moving it
     round (a table in front of the side-lying receiver reads 5.9° of a 7.2° edge: it is told to
     go lower, not toward the feet)."""
-    said = pg.hint(HUG, (94.0, 20.0), lying=False)
+    said = ph.hint(HUG, (94.0, 20.0), lying=False)
     assert said is not None
     assert said.startswith("Move the camera lower")
     assert "behind" not in said
@@ -136,22 +137,22 @@ def test_a_technique_with_no_valid_placement_never_opens_and_says_so() -> None:
     none = PlacementRegion(azimuth_deg=None, elevation_deg=None, evidence="nothing met the goals")
     assert none.none_valid
     assert not pg.PlacementGate(none).update(_view(0, 7), np.ones(40, bool)).ok.any()
-    assert pg.hint(none, (0, 7), lying=True) == pg.NONE_VALID
-    assert pg.hint(none, None, lying=True) == pg.NONE_VALID
+    assert ph.hint(none, (0, 7), lying=True) == ph.NONE_VALID
+    assert ph.hint(none, None, lying=True) == ph.NONE_VALID
     with pytest.raises(ValueError, match="or neither"):
         PlacementRegion(azimuth_deg=(0, 10), elevation_deg=None, evidence="x")
 
 
 def test_each_hint_has_its_picture_and_a_valid_placement_the_tick() -> None:
     """Issue 12: the set-up page shows a picture of the first change a hint asks for."""
-    assert pg.picture(HUG, (70, 5), lying=False, ok=True) == "accepted"
-    assert pg.picture(HUG, (5, 5), lying=False, ok=False) == "side"
-    assert pg.picture(HUG, (150, 5), lying=False, ok=False) == "forward"
-    assert pg.picture(LYING, (0, 25), lying=True, ok=False) == "lower"
-    assert pg.picture(HUG, (70, -20), lying=False, ok=False) == "raise"
-    assert pg.picture(LYING, (30, 5), lying=True, ok=False) == "toward_feet"
-    assert pg.picture(LYING, (-30, 25), lying=True, ok=False) == "toward_head"  # then lower
-    assert pg.picture(HUG, None, lying=False, ok=False) is None  # nothing known yet
+    assert ph.picture(HUG, (70, 5), lying=False, ok=True) == "accepted"
+    assert ph.picture(HUG, (5, 5), lying=False, ok=False) == "side"
+    assert ph.picture(HUG, (150, 5), lying=False, ok=False) == "forward"
+    assert ph.picture(LYING, (0, 25), lying=True, ok=False) == "lower"
+    assert ph.picture(HUG, (70, -20), lying=False, ok=False) == "raise"
+    assert ph.picture(LYING, (30, 5), lying=True, ok=False) == "toward_feet"
+    assert ph.picture(LYING, (-30, 25), lying=True, ok=False) == "toward_head"  # then lower
+    assert ph.picture(HUG, None, lying=False, ok=False) is None  # nothing known yet
 
 
 NEEDS = VideoNeeds(min_fps=24, landscape=True, evidence="test needs")
@@ -168,7 +169,7 @@ def test_a_camera_too_slow_for_the_technique_keeps_the_gate_shut_and_says_so() -
     assert not out.ok.any()
     assert out.rate is not None
     assert out.rate[-1] == pytest.approx(15.0)
-    words = pg.video_hint(NEEDS, float(out.rate[-1]), out.landscape)
+    words = ph.video_hint(NEEDS, float(out.rate[-1]), out.landscape)
     assert words is not None
     assert "about 15 pictures a second" in words
     assert "at least 24" in words
@@ -176,7 +177,7 @@ def test_a_camera_too_slow_for_the_technique_keeps_the_gate_shut_and_says_so() -
     out = fast.update(_view(0, 7, n), np.ones(n, bool), _times(24, n), (480, 270))
     assert out.ok[-1]
     assert not out.ok[: int(24 * pg.RATE_MIN_SPAN_S) - 1].any()  # the rate is not known yet
-    assert pg.video_hint(NEEDS, float(out.rate[-1]), out.landscape) is None
+    assert ph.video_hint(NEEDS, float(out.rate[-1]), out.landscape) is None
 
 
 def test_frames_dropped_now_and_then_still_meet_the_rate() -> None:
@@ -202,11 +203,11 @@ def test_an_upright_picture_is_refused_where_the_technique_needs_a_wide_one() ->
     )
     assert not out.ok.any()
     assert not out.landscape
-    words = pg.video_hint(NEEDS, 30.0, landscape=False)
+    words = ph.video_hint(NEEDS, 30.0, landscape=False)
     assert words is not None
     assert words.startswith("Turn the camera sideways")
     # the picture's hint comes first, then where to move the camera
-    both = pg.hint(LYING, (0, 25), lying=True, video=words)
+    both = ph.hint(LYING, (0, 25), lying=True, video=words)
     assert both is not None
     assert both.startswith("Turn the camera sideways")
     assert "Move the camera lower" in both
@@ -223,7 +224,7 @@ def test_a_picture_too_small_for_the_checks_keeps_the_gate_shut_and_says_so() ->
     )
     assert not small.ok.any()
     assert small.size == (480, 270)
-    words = pg.video_hint(needs, 30.0, small.landscape, small.size)
+    words = ph.video_hint(needs, 30.0, small.landscape, small.size)
     assert words is not None
     assert "480×270" in words
     assert "at least 360" in words
@@ -232,7 +233,7 @@ def test_a_picture_too_small_for_the_checks_keeps_the_gate_shut_and_says_so() ->
             _view(70, 5, n), np.ones(n, bool), _times(30, n), size
         )
         assert out.ok[-1]
-        assert pg.video_hint(needs, 30.0, out.landscape, out.size) is None
+        assert ph.video_hint(needs, 30.0, out.landscape, out.size) is None
     # an unknown picture size does not meet the need
     unknown = pg.PlacementGate(HUG, video=needs).update(_view(70, 5, n), np.ones(n, bool))
     assert not unknown.ok.any()
@@ -315,18 +316,18 @@ def test_a_picture_too_unsteady_for_small_movements_keeps_the_gate_shut_and_says
     assert not out.ok.any()
     assert out.jitter is not None
     assert out.jitter[-1] > 0.3
-    words = pg.video_hint(STEADY, 30.0, True, (853, 480), float(out.jitter[-1]))
-    assert words == pg.UNSTEADY
+    words = ph.video_hint(STEADY, 30.0, True, (853, 480), float(out.jitter[-1]))
+    assert words == ph.UNSTEADY
     assert "add light" in words
     assert "closer" in words
-    assert pg.hint(LYING, (0, 7), lying=True, video=words) == pg.UNSTEADY  # placement is fine
+    assert ph.hint(LYING, (0, 7), lying=True, video=words) == ph.UNSTEADY  # placement is fine
 
     calm = pg.PlacementGate(LYING, video=STEADY).update(
         _view(0, 7, n), np.ones(n, bool), _times(30, n), (853, 480), measure=np.zeros(n)
     )
     assert calm.ok[-1]
     assert calm.jitter is not None
-    assert pg.video_hint(STEADY, 30.0, True, (853, 480), float(calm.jitter[-1])) is None
+    assert ph.video_hint(STEADY, 30.0, True, (853, 480), float(calm.jitter[-1])) is None
 
     unknown = pg.PlacementGate(LYING, video=STEADY).update(
         _view(0, 7, n), np.ones(n, bool), _times(30, n), (853, 480)
@@ -351,10 +352,10 @@ def test_a_lying_region_opens_only_for_its_side_and_asks_for_it() -> None:
     assert not right.ok.any()
     assert right.side is not None
     assert right.side[-1] == 1.0
-    words = pg.hint(LEFT, (0.0, 7.0), True, side=1.0)
+    words = ph.hint(LEFT, (0.0, 7.0), True, side=1.0)
     assert words is not None
     assert "Lie on your left side" in words
-    assert pg.hint(LEFT, (30.0, 7.0), True, side=1.0) == words  # not "toward the feet"
+    assert ph.hint(LEFT, (30.0, 7.0), True, side=1.0) == words  # not "toward the feet"
     assert not pg.PlacementGate(LEFT).update(view, still).ok.any()  # never seen: shut
     unseen = np.full(40, np.nan)
     unseen[:3] = -1.0  # seen on the left, then the hips hidden: still the left
@@ -364,4 +365,4 @@ def test_a_lying_region_opens_only_for_its_side_and_asks_for_it() -> None:
     assert not gate.update(view, still, side=np.full(40, 1.0)).ok.any()
     # a region without a side (the hug, or LYING) never asks for one
     assert pg.PlacementGate(LYING).update(view, still, side=np.full(40, 1.0)).ok[-1]
-    assert pg.hint(LYING, (0.0, 7.0), True, side=1.0) is None
+    assert ph.hint(LYING, (0.0, 7.0), True, side=1.0) is None

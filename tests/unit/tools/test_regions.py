@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from backbuddy.domain import techniques
-from backbuddy.motion import placement_gate
+from backbuddy.motion import placement_gate, placement_hints
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
@@ -171,7 +171,7 @@ def test_a_refused_side_lying_placement_gets_a_hint_toward_the_accepted_ones(
     lo_az, hi_az = region.azimuth_deg or (0.0, 0.0)
     lo_el, hi_el = region.elevation_deg or (0.0, 0.0)
     for az, el in FIGURES[f"side_lying_rotation/{placement}"]["estimates"]:
-        said = placement_gate.hint(region, (az, el), lying=True) or ""
+        said = placement_hints.hint(region, (az, el), lying=True) or ""
         assert ("lower" in said) == (el > hi_el)
         assert ("Raise" in said) == (el < lo_el)
         assert ("toward the receiver's feet" in said) == (az > hi_az)

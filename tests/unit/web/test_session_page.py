@@ -87,7 +87,7 @@ def test_the_summary_says_its_limits_are_proposals(client: TestClient) -> None:
 def test_every_placement_picture_is_served_with_a_title(client: TestClient) -> None:
     """Issue 12: each picture the set-up page may show beside the live camera hint exists,
     is an SVG, and names what it shows (the page gives it alt text too)."""
-    from backbuddy.motion.placement_gate import PICTURES
+    from backbuddy.motion.placement_hints import PICTURES
 
     for kind in PICTURES:
         r = client.get(f"/static/img/camera-{kind.replace('_', '-')}.svg")
