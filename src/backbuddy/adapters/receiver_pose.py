@@ -33,6 +33,7 @@ then gives no move cue and pauses a movement, as for lost tracking).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -64,6 +65,13 @@ F32 = NDArray[np.float32]
 Rgb = NDArray[np.uint8]
 #: A look every this many frames (MoveNet costs ~4 MediaPipe frames at 384 px).
 EVERY = 4
+#: The frame rate `every` counts at when the frames come with their times: a look every
+#: `every / LOOK_FPS` seconds (0.13 s: every 4th frame at 30 frames/s, every 2nd at 15), so the
+#: receiver's cut-out follows her in time (`FOLLOW_S`), not in frames. Counted in frames, at 15
+#: frames/s the cut-out followed her half as fast, the grey at her back held the 60° hug's
+#: jerk, and MediaPipe read it 3 frames (0.2 s) late (docs/accuracy.md, "the frame rate a jerk
+#: needs"). MoveNet then runs as often a second at any frame rate.
+LOOK_FPS = 30.0
 #: Roles older than this many look periods make a frame "unsure".
 MAX_AGE_LOOKS = 3
 #: After MediaPipe looks afresh (the first crop, a moved crop, a restart) its landmarks are
@@ -311,8 +319,12 @@ class ReceiverPose:
         self._fade = FADE_FRAMES  # frames since the last redraw (FADE_FRAMES: done)
         self.redraws = 0  # times the grey mask was drawn (diagnostics)
         self._frame = 0
+        self._t0: float | None = None  # the first timed frame's time (`_look_due`)
+        self._slot: int | None = None  # the look period of the last timed frame
         self._looks = looks(detector)
         self._looked_at = -1  # the frame of the roles in use
+        self._looked_t: float | None = None  # that frame's time, when it had one
+        self._asked: dict[int, float | None] = {}  # frames a look was asked on: their times
         self._roles: P.Identity = "unsure"  # what the last look (and its check) said
 
     def receiver_lies(self, lying: bool | None) -> None:
@@ -329,11 +341,13 @@ class ReceiverPose:
         height, width = rgb.shape[:2]
         frame = self._frame
         self._frame += 1
-        if frame % self.every == 0 or self._crop is None:
-            self._looks.submit(rgb, frame)
+        if (self._look_due(frame, t) or self._crop is None) and self._looks.submit(rgb, frame):
+            self._asked[frame] = t
         answer = self._looks.ready(frame)
         if answer is not None:
             self._look(answer, width, height)
+            self._looked_t = self._asked.get(answer[0])
+            self._asked = {k: v for k, v in self._asked.items() if k > answer[0]}
         self.covered = False
         if self._crop is None:  # no receiver yet: MediaPipe on the whole frame, for the view only
             self.identity = "unsure"
@@ -348,7 +362,7 @@ class ReceiverPose:
             self._confirm(anchors)
         self.identity = self._roles
         if self._roles == "receiver" and (
-            frame - self._looked_at > self.max_age or not _inside(anchors, crop)
+            self._roles_age(frame, t) > self.max_age or not _inside(anchors, crop)
         ):
             self.identity = "unsure"
             self.stale += 1
@@ -362,6 +376,26 @@ class ReceiverPose:
             image[:, :2].astype(np.float64) * (width, height), others
         )
         return image, world
+
+    def _roles_age(self, frame: int, t: float | None) -> float:
+        """The age of the roles in use, in frames, or, given the frames' times, in frames of
+        `LOOK_FPS` (`max_age` is then a time: 0.4 s at any frame rate, as at 30 frames/s)."""
+        if t is None or self._looked_t is None:
+            return float(frame - self._looked_at)
+        return (t - self._looked_t) * LOOK_FPS - 1e-3
+
+    def _look_due(self, frame: int, t: float | None) -> bool:
+        """Is a look due on this frame: every `every`-th frame, or, given the frames' times,
+        on the first frame of each `every / LOOK_FPS` seconds since the first timed frame
+        (the same frames at 30 frames/s)."""
+        if t is None:
+            return frame % self.every == 0
+        if self._t0 is None:
+            self._t0 = t
+        slot = math.floor((t - self._t0) * LOOK_FPS / self.every + 1e-3)
+        due = slot != self._slot
+        self._slot = slot
+        return due
 
     def _pose_at(self, rgb: Rgb, t: float | None) -> tuple[F32, F32]:
         return self._pose.estimate(rgb) if t is None else self._pose.estimate(rgb, t)
