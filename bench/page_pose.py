@@ -345,6 +345,10 @@ async def read(ws: Any, stats: PageStats) -> None:
             stats.role_due = time.perf_counter() + (msg.get("next_ms") or 0.0) / 1000
             if msg["identity"] == "receiver":
                 stats.role_ms = msg["ms"]
+        elif msg["type"] == "error" and msg.get("fatal"):
+            # The server is about to close this page's socket: say why, once, here (a
+            # bench that stops with only "1008 policy violation" tells nobody anything).
+            print(f"page: the server refused it: {msg['code']}: {msg['message']}", flush=True)
         elif msg["type"] == "role_wanted":
             stats.role_wanted += 1
             stats.role_due = 0.0

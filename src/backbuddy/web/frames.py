@@ -25,8 +25,14 @@ from backbuddy.domain.techniques import Limits, Technique
 MAX_FRAME_BYTES = 256 * 1024
 #: Frames per second the server analyses at most; the page is told this in `hello`.
 MAX_FPS = 30.0
-#: Frames arriving faster than this over one second are a misbehaving page.
+#: Frames arriving faster than this, beyond a backlog of `FLOOD_BURST`, are a misbehaving
+#: page (`throttle.MessageRate`).
 FLOOD_FPS = 60.0
+#: A backlog this long may arrive at once (4 s of a 30 frames/s camera): a Wi-Fi stall, or
+#: this server busy for a moment, delivers what queued meanwhile in one go. Counted over one
+#: second, 1.5 s of it (45 frames, then 30 more in the next second) closed the socket
+#: (session 20). Those captured too long ago are then dropped as late (`page_pose.LATE_S`).
+FLOOD_BURST = 120
 #: The largest frame (either side, pixels) decoded: a small JPEG may claim a huge
 #: image (a "decompression bomb"), so the header's size is read before any pixel.
 MAX_FRAME_SIDE = 1920

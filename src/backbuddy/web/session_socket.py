@@ -38,9 +38,10 @@ from backbuddy.web.audio_in import MAX_AUDIO_SAMPLES, is_audio
 from backbuddy.web.audio_socket import AudioFlooded, AudioStream
 from backbuddy.web.ears import Ears
 from backbuddy.web.frames import (
+    FLOOD_BURST,
+    FLOOD_FPS,
     MAX_FPS,
     MAX_FRAME_BYTES,
-    FrameRate,
     FrameRejected,
     FrameResult,
     LandmarkAnalyzer,
@@ -105,7 +106,7 @@ class Connection:
         #: whether it is quick enough to analyse on the event loop (`LiveSession.watch_frame`).
         self.pending: tuple[Job, int, bool] | None = None
         self.frame_ready = asyncio.Event()
-        self.rate = FrameRate()
+        self.rate = MessageRate(FLOOD_BURST, FLOOD_FPS)
         self.presses = MessageRate()
         self.page_clock = PageClock()
         #: `camera_late` is said once a second, not for each of the late frames dropped.

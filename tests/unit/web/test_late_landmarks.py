@@ -104,3 +104,29 @@ def test_a_backed_up_page_is_told_once_not_for_every_late_frame(
             assert len(late) == 1, said
             assert not [m for m in said if m["type"] == "frame"]  # none of them analysed
             assert live.runner.state.last_pose == seen
+
+
+def test_a_wi_fi_stalls_backlog_arriving_at_once_is_not_a_flood(tmp_path: Path) -> None:
+    """Session 20: a Wi-Fi stall (or this server busy for a moment) delivers what queued
+    meanwhile in one go. Counted over one second, 3 s of a 30 frames/s page arriving at once
+    (90 messages) closed the socket as a flood (`too_many_frames`, fatal): the session was
+    lost to a network hiccup. Now the backlog is dropped as late, and the page goes on."""
+    with make_client(tmp_path, analyzers=watch) as client:
+        sid = start_session(client, camera=True)
+        live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            ms = _placed(ws, live)
+            live.t0 -= 3.0  # three seconds of nothing arriving
+            for k in range(1, 91):  # then the 90 frames captured meanwhile, all at once
+                ws.send_json(landmarks_message(ms=ms + 1000.0 * k / 30))
+            # A press after them marks the end of what they caused (messages in order).
+            ws.send_json({"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"})
+            said = []
+            while (message := ws.receive_json()).get("ref") != "after":
+                said.append(message)
+            assert not [m for m in said if m["type"] == "error" and m["fatal"]], said
+            # the frames captured too long ago: dropped and named (those of the last half
+            # second, captured within the stale bound of their arrival, are taken)
+            assert {m["code"] for m in said if m["type"] == "error"} == {"camera_late"}
+            assert message["type"] == "cues"  # and the socket still serves the pair
