@@ -10,6 +10,7 @@ world points and visibilities as plain floats (`One`, converted once a frame).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -37,6 +38,16 @@ class One:
     def torso_seen(self, thr: float) -> bool:
         return self.pair_seen(thr, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) and self.pair_seen(
             thr, L.LEFT_HIP, L.RIGHT_HIP
+        )
+
+    def trunk_w(self) -> tuple[float, float, float]:
+        """Hip-mid → shoulder-mid in world points."""
+        w = self.w
+        ls, rs, lh, rh = w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER], w[L.LEFT_HIP], w[L.RIGHT_HIP]
+        return (
+            (ls[0] + rs[0]) / 2 - (lh[0] + rh[0]) / 2,
+            (ls[1] + rs[1]) / 2 - (lh[1] + rh[1]) / 2,
+            (ls[2] + rs[2]) / 2 - (lh[2] + rh[2]) / 2,
         )
 
     def trunk_px(self) -> tuple[float, float]:
@@ -96,35 +107,40 @@ def trunk_incline_deg(f: One, thr: float) -> float:
 def chin_tuck_deg(f: One, thr: float) -> float:
     """`angles.chin_tuck_deg` on one frame."""
     w, vis = f.w, f.vis
-    ls, rs, lh, rh = (w[i] for i in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP))
-    axis = tuple((a + b) / 2 - (c + d) / 2 for a, b, c, d in zip(ls, rs, lh, rh, strict=True))
-    n = _norm(axis)
-    axis = tuple(c / n for c in axis)
+    ax, ay, az = f.trunk_w()
+    n = math.sqrt(ax * ax + ay * ay + az * az)
+    axis = (ax / n, ay / n, az / n)
     left, right = vis[L.LEFT_EAR] >= thr, vis[L.RIGHT_EAR] >= thr
     n_ears = int(left) + int(right)
-    ear = tuple(
-        ((a if left else 0.0) + (b if right else 0.0)) / max(n_ears, 1)
-        for a, b in zip(w[L.LEFT_EAR], w[L.RIGHT_EAR], strict=True)
+    le, re, nose = w[L.LEFT_EAR], w[L.RIGHT_EAR], w[L.NOSE]
+    k = max(n_ears, 1)
+    ear = (
+        ((le[0] if left else 0.0) + (re[0] if right else 0.0)) / k,
+        ((le[1] if left else 0.0) + (re[1] if right else 0.0)) / k,
+        ((le[2] if left else 0.0) + (re[2] if right else 0.0)) / k,
     )
-    head = tuple(a - b for a, b in zip(w[L.NOSE], ear, strict=True))
-    n = _norm(head)
-    head = tuple(c / n for c in head)
+    hx, hy, hz = nose[0] - ear[0], nose[1] - ear[1], nose[2] - ear[2]
+    n = math.sqrt(hx * hx + hy * hy + hz * hz)
+    head = (hx / n, hy / n, hz / n)
     tuck = float(np.arcsin(min(max(-_dot(head, axis), -1.0), 1.0))) * _DEG
     seen = f.torso_seen(thr) and vis[L.NOSE] >= thr and n_ears > 0
     return tuck if seen else math.nan
 
 
+def _len3(a: list[float], b: list[float]) -> float:
+    """`_norm` of a − b (3-vectors), written out."""
+    x, y, z = a[0] - b[0], a[1] - b[1], a[2] - b[2]
+    return math.sqrt(x * x + y * y + z * z)
+
+
 def wrist_to_opposite_shoulder_ratio(f: One, thr: float) -> float:
     """`angles.wrist_to_opposite_shoulder_ratio` on one frame."""
     w, vis = f.w, f.vis
-
-    def dist(a: int, b: int) -> float:
-        return _norm(tuple(p - q for p, q in zip(w[a], w[b], strict=True)))
-
-    width = dist(L.RIGHT_SHOULDER, L.LEFT_SHOULDER)
+    ls, rs = w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER]
+    width = _len3(rs, ls)
     shoulders = f.pair_seen(thr, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-    left = dist(L.LEFT_WRIST, L.RIGHT_SHOULDER) / width
-    right = dist(L.RIGHT_WRIST, L.LEFT_SHOULDER) / width
+    left = _len3(w[L.LEFT_WRIST], rs) / width
+    right = _len3(w[L.RIGHT_WRIST], ls) / width
     hands = min(thr, L.WRIST_MIN_VISIBILITY)
     left = left if shoulders and vis[L.LEFT_WRIST] >= hands else math.nan
     right = right if shoulders and vis[L.RIGHT_WRIST] >= hands else math.nan
@@ -135,12 +151,27 @@ def wrist_to_opposite_shoulder_ratio(f: One, thr: float) -> float:
 def view_cos(f: One, thr: float) -> float:
     """`angles.view_cos` on one frame: the shoulder line's image-to-world foreshortening."""
     px, w = f.px, f.w
-
-    def length(a: list[float], b: list[float]) -> float:
-        return _norm(tuple(p - q for p, q in zip(a, b, strict=True)))
-
-    image = length(px[L.RIGHT_SHOULDER], px[L.LEFT_SHOULDER]) / _norm(f.trunk_px())
-    ls, rs, lh, rh = (w[i] for i in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP))
-    axis = tuple((a + b) / 2 - (c + d) / 2 for a, b, c, d in zip(ls, rs, lh, rh, strict=True))
-    body = length(rs, ls) / _norm(axis)
+    ls, rs = px[L.LEFT_SHOULDER], px[L.RIGHT_SHOULDER]
+    x, y = rs[0] - ls[0], rs[1] - ls[1]
+    image = math.sqrt(x * x + y * y) / _norm(f.trunk_px())
+    ax, ay, az = f.trunk_w()
+    body = _len3(w[L.RIGHT_SHOULDER], w[L.LEFT_SHOULDER]) / math.sqrt(ax * ax + ay * ay + az * az)
     return image / body if f.torso_seen(thr) else math.nan
+
+
+def trunk_lean_deg(f: One, thr: float, side: float) -> float:
+    """`angles.trunk_lean_deg` on one frame, the facing `side` given (as the monitor carries it)."""
+    trunk = f.trunk_px()
+    image_lean = float(np.arctan2(trunk[0], -trunk[1])) * _DEG
+    lean = -side * image_lean
+    return lean if f.torso_seen(thr) else math.nan
+
+
+#: The measures (and the facing) read here on one frame, by name.
+ONE_FRAME: dict[str, Callable[[One, float], float]] = {
+    "facing_sign": facing_sign,
+    "trunk_incline_deg": trunk_incline_deg,
+    "chin_tuck_deg": chin_tuck_deg,
+    "wrist_to_opposite_shoulder_ratio": wrist_to_opposite_shoulder_ratio,
+    "view_cos": view_cos,
+}

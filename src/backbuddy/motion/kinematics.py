@@ -197,9 +197,13 @@ def _noise(x: FloatArray, seg: IntArray, f: SpeedFilter, start: int = 0) -> Floa
     d2 = np.full(x.shape, np.nan)
     same = np.zeros(x.shape, bool)
     same[2:] = (seg[2:] == seg[1:-1]) & (seg[1:-1] == seg[:-2])
-    d2[2:] = np.abs(x[2:] - 2 * x[1:-1] + x[:-2])
-    d2[~same] = np.nan
-    ok = np.isfinite(d2)
+    with np.errstate(invalid="ignore"):  # an infinite sample: inf - inf is NaN, as meant
+        d2[2:] = np.abs(x[2:] - 2 * x[1:-1] + x[:-2])
+    # Only finite differences are jitter samples: an infinite measure value is not seen (as
+    # NaN), so its infinite differences neither count nor take part in the median (they did
+    # in the median, and the one-frame filter, `kinematics_one._d2`, dropped them).
+    ok = same & np.isfinite(d2)
+    d2[~ok] = np.nan
     ccount = np.concatenate([[0], np.cumsum(ok)])
     hi = np.arange(start + 1, x.size + 1)
     count = ccount[hi] - ccount[np.maximum(hi - f.noise_window, 0)]

@@ -11,6 +11,7 @@ the golden monitor output compare them.
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import numpy as np
 
@@ -133,38 +134,56 @@ def _noise_one(d2s: list[float], f: K.SpeedFilter) -> float:
 def _fits_one(
     ts: list[float], xs: list[float], ss: list[int], f: K.SpeedFilter
 ) -> tuple[list[float], list[float], list[float]]:
-    """`kinematics._window_fits` for the newest sample: per window, slope, end value, 1/√Stt."""
+    """`kinematics._window_fits` for the newest sample: per window, slope, end value, 1/√Stt.
+
+    The sums run from the newest sample back, as the cumulative sums do; a sample masked out
+    (another segment, not finite, before the first) adds 0.0 there, and so here (it turns a
+    sum of -0.0 into 0.0)."""
     n = len(xs)
+    windows = f.windows
+    nk = len(windows)
+    slopes, fits, invs = [math.nan] * nk, [math.nan] * nk, [math.nan] * nk
     t0, x0, s0 = ts[-1], xs[-1], ss[-1]
-    ends = {w: k for k, w in enumerate(f.windows)}
-    slopes, fits, invs = [math.nan] * len(ends), [math.nan] * len(ends), [math.nan] * len(ends)
-    cnt = st = sx = stt_raw = stx_raw = 0.0
-    finite = math.isfinite(x0)
-    for back in range(f.windows[-1]):
+    finite = x0 - x0 == 0.0  # math.isfinite, for a float
+    # the newest sample first: a cumulative sum starts with its first element, not 0.0 + it
+    tc = t0 - t0 if finite else 0.0
+    xm = x0 if finite else 0.0
+    cnt, st, sx, stt_raw, stx_raw = (1.0 if finite else 0.0), tc, xm, tc * tc, tc * xm
+    need = _need(windows)
+    k, w = 0, windows[0]
+    for back in range(1, windows[-1] + 1):
+        if back == w:  # the sums over the last w samples: window k's fit
+            nn = cnt if cnt > 1.0 else 1.0
+            stt = stt_raw - st * st / nn
+            stx = stx_raw - st * sx / nn
+            if cnt >= need[k] and stt > 1e-12 and finite:
+                b = stx / stt
+                slopes[k], fits[k], invs[k] = b, sx / nn - b * st / nn, 1.0 / math.sqrt(stt)
+            k += 1
+            if k == nk:
+                break
+            w = windows[k]
         j = n - 1 - back
-        if j >= 0 and ss[j] == s0 and math.isfinite(xs[j]):
-            m, tc, xm = 1.0, ts[j] - t0, xs[j]
-        else:
-            m = tc = xm = 0.0
-        if back == 0:  # a cumulative sum starts with its first element, not 0.0 + it
-            cnt, st, sx, stt_raw, stx_raw = m, tc, xm, tc * tc, tc * xm
-        else:
-            cnt += m
+        if j >= 0 and ss[j] == s0 and (xm := xs[j]) - xm == 0.0:
+            tc = ts[j] - t0
+            cnt += 1.0
             st += tc
             sx += xm
             stt_raw += tc * tc
             stx_raw += tc * xm
-        k = ends.get(back + 1)
-        if k is None:
-            continue
-        w = back + 1
-        nn = max(cnt, 1.0)
-        stt = stt_raw - st * st / nn
-        stx = stx_raw - st * sx / nn
-        if cnt >= max(2, (w + 1) // 2) and stt > 1e-12 and finite:
-            b = stx / stt
-            slopes[k], fits[k], invs[k] = b, sx / nn - b * st / nn, 1.0 / math.sqrt(stt)
+        else:
+            cnt += 0.0
+            st += 0.0
+            sx += 0.0
+            stt_raw += 0.0
+            stx_raw += 0.0
     return slopes, fits, invs
+
+
+@cache
+def _need(windows: tuple[int, ...]) -> tuple[int, ...]:
+    """The samples each window needs for a fit: at least 2, and half its length."""
+    return tuple(max(2, (w + 1) // 2) for w in windows)
 
 
 def _choose_one(

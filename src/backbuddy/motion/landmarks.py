@@ -14,6 +14,7 @@ A frame with no person holds NaN in every channel: never a guess.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -168,8 +169,15 @@ class Landmarks:
         floats (cached): a live frame's one-frame measures and view (`angles_one`,
         `placement_one`) all read the same numbers, converted once. Read-only."""
         if not self._floats:
-            px, xyz, vis = self.pixels()[0], self.world_xyz()[0], self.visibility()[0]
-            self._floats.append((px.tolist(), xyz.tolist(), vis.tolist()))
+            # The numbers `pixels`, `world_xyz` and `visibility` hold, read straight from the
+            # first frame (their arrays are made only if something reads them)
+            scale = np.array(self.size, dtype=np.float64)
+            px = (self.image[0, :, :2].astype(np.float64) * scale).tolist()
+            xyz = self.world[0, :, :3].tolist()  # float32 → float: exact, as `astype`
+            vis = self.image[0, :, 3].tolist()
+            if not math.isfinite(sum(vis)):  # a NaN or an infinity: as `visibility` reads it
+                vis = self.visibility()[0].tolist()
+            self._floats.append((px, xyz, vis))
         return self._floats[0]
 
     def take(self, index: slice | NDArray[np.intp]) -> Landmarks:

@@ -44,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backbuddy.domain.events import Event, Pose
-from backbuddy.domain.techniques import PlacementRegion, Technique, VideoNeeds
+from backbuddy.domain.techniques import Check, PlacementRegion, Technique, VideoNeeds
 from backbuddy.motion import (
     angles,
     checks,
@@ -135,7 +135,7 @@ class Trace:
         `ready` names the first."""
         if self.checks_ok[i]:
             return ()
-        return tuple(c for c in self.active_checks if not self.checks[c].passed[i])
+        return tuple(c for c in self.active_checks if self.checks[c].status[i] != checks.PASS)
 
     def placement_hint(self, i: int) -> str | None:
         """What to change about the camera on frame `i` (None when its placement is fine)."""
@@ -267,6 +267,8 @@ class PoseMonitor:
         self._s = _State()
         #: The measures `_measures` computes, per tuple of active checks.
         self._names: dict[tuple[str, ...], tuple[str, ...]] = {}
+        #: Per tuple of active checks: each check's id, the check and its measure's name.
+        self._check_plan: dict[tuple[str, ...], tuple[tuple[str, Check, str], ...]] = {}
 
     @property
     def baseline(self) -> float | None:
@@ -281,6 +283,10 @@ class PoseMonitor:
 
     def update(self, lm: Landmarks) -> Trace:
         """Run every stage on the new frames `lm` (one or many) and return their trace."""
+        if self.live and len(lm) == 1:  # a live frame: plain values (issue 15)
+            from backbuddy.motion.monitor_one import update_one
+
+            return update_one(self, lm)
         s = self._s
         unsure = lm.identity_unsure
         detected = lm.detected
@@ -493,6 +499,7 @@ class PoseMonitor:
             tracked[i] = ok_now
             checks_ok[i] = held_l[i] and ok_now
             speed[i], rng[i], baseline[i] = cur_speed, cur_range, base
+        # (`monitor_one.update_one` repeats this loop's body for a live frame: keep them alike)
         s.last_seen = last_seen
         s.speed, s.range, s.baseline, s.baseline_segment, s.sudden = (
             cur_speed,

@@ -204,15 +204,7 @@ class PlacementGate:
                 s.side = sides[i]
             side_out[i] = s.side
             if stills[i] and a == a and e == e:  # NaN != NaN
-                s.add(a, e, periods[i])
-                if s.enough(periods[i]):
-                    s.estimate = est = s.median()
-                    box = bounds[s.ok]  # hysteresis: `region.contains` with the margin
-                    if box is None:
-                        s.ok = not judged
-                    else:
-                        az = abs(est[0]) if mirrored else est[0]
-                        s.ok = box[0] <= az <= box[1] and box[2] <= est[1] <= box[3]
+                _judge(s, a, e, periods[i], bounds, judged, mirrored)
             if s.estimate is not None:
                 az_out[i], el_out[i] = s.estimate
             ok[i] = (s.ok or not judged) and videos[i] and (want is None or s.side == want)
@@ -229,21 +221,75 @@ class PlacementGate:
             None if want is None else np.array(side_out, np.float64),
         )
 
+    def update_one(
+        self,
+        azimuth: float,
+        elevation: float,
+        still: bool,
+        t: float,
+        size: tuple[int, int],
+        forget: bool,
+        measure: float,
+        side: float,
+    ) -> GateTrace:
+        """`update` of one frame from plain values (a live frame: numpy's per-call cost on
+        arrays of one was most of its work), bit for bit; `side` NaN where not read."""
+        s = self._s
+        rate = self._rate_one(t)
+        period = frame_time.periods_us((t,), 1, self._last_t, self._nominal_us)[0]
+        if math.isfinite(t):
+            self._last_t = t
+        landscape = size[0] >= size[1]
+        video_ok = self._video_ok_one(rate, landscape, size)
+        videos = np.array([video_ok], bool)
+        jitter = None
+        if self._jitter is not None:
+            watched = self._jitter.update(
+                np.array([measure]), np.array([still]), np.array([forget]), [period]
+            )
+            jitter, videos = watched.sigma, videos & watched.steady
+            video_ok = bool(videos[0])
+        judged = self.region is not None
+        want = top_side_of(self.region)
+        if forget:
+            s = self._s = GateState(times=s.times)  # the rate still holds
+        if still and want is not None and side == side:
+            s.side = side
+        if still and azimuth == azimuth and elevation == elevation:  # NaN != NaN
+            bounds = (self._bounds(ENTER_MARGIN_DEG), self._bounds(-EXIT_MARGIN_DEG))
+            mirrored = judged and bool(self.region and self.region.mirrored)
+            _judge(s, azimuth, elevation, period, bounds, judged, mirrored)
+        az_out, el_out = (math.nan, math.nan) if s.estimate is None else s.estimate
+        ok = (s.ok or not judged) and video_ok and (want is None or s.side == want)
+        return GateTrace(
+            np.array([ok], bool),
+            np.array([az_out], np.float64),
+            np.array([el_out], np.float64),
+            np.array([rate], np.float64),
+            videos,
+            landscape,
+            size,
+            jitter,
+            self.video.max_still_jitter_deg,
+            None if want is None else np.array([s.side], np.float64),
+        )
+
+    def _rate_one(self, t: float) -> float:
+        """`_rates` of one frame at `t`."""
+        times = self._s.times
+        times.append(t)
+        while t - times[0] > RATE_WINDOW_S + 1e-9:
+            times.popleft()
+        span = t - times[0]
+        return (len(times) - 1) / span if span >= RATE_MIN_SPAN_S - 1e-9 else math.nan
+
     def _rates(self, t: FloatArray | None, n: int) -> FloatArray:
         """Frames per second over the last `RATE_WINDOW_S`, per frame (NaN until known)."""
         if t is None:
             return np.full(n, np.nan)
         if n >= RATE_ARRAY_MIN:
             return self._rates_array(np.asarray(t, np.float64))
-        times, out = self._s.times, [math.nan] * n
-        for i, ti in enumerate(np.asarray(t, float).tolist()):
-            times.append(ti)
-            while ti - times[0] > RATE_WINDOW_S + 1e-9:
-                times.popleft()
-            span = ti - times[0]
-            if span >= RATE_MIN_SPAN_S - 1e-9:
-                out[i] = (len(times) - 1) / span
-        return np.array(out, np.float64)
+        return np.array([self._rate_one(ti) for ti in np.asarray(t, float).tolist()], np.float64)
 
     def _rates_array(self, t: FloatArray) -> FloatArray:
         """`_rates` of many frames at once, bit for bit: each frame's window starts at the first
@@ -267,15 +313,23 @@ class PlacementGate:
     def _video_ok(
         self, rate: FloatArray, landscape: bool, size: tuple[int, int] | None
     ) -> BoolArray:
+        if rate.shape == (1,):  # a live frame: its rate as a float (NaN: False)
+            return np.array([self._video_ok_one(float(rate[0]), landscape, size)], bool)
         need = self.video
         shape_ok = (landscape or not need.landscape) and _large_enough(need, size)
         if need.min_fps <= 0:
             return np.full(rate.shape, shape_ok)
-        if rate.shape == (1,):  # a live frame: the same comparison on a float (NaN: False)
-            return np.array([float(rate[0]) >= need.min_fps * RATE_TOLERANCE and shape_ok], bool)
         with np.errstate(invalid="ignore"):
             fast = rate >= need.min_fps * RATE_TOLERANCE
         return np.asarray(fast & shape_ok)
+
+    def _video_ok_one(self, rate: float, landscape: bool, size: tuple[int, int] | None) -> bool:
+        """`_video_ok` of one frame, its rate a float."""
+        need = self.video
+        shape_ok = (landscape or not need.landscape) and _large_enough(need, size)
+        if need.min_fps <= 0:
+            return shape_ok
+        return rate >= need.min_fps * RATE_TOLERANCE and shape_ok
 
     def _bounds(self, margin: float) -> tuple[float, float, float, float] | None:
         """The region shrunk by `margin` (grown when negative) as `PlacementRegion.contains`
@@ -285,6 +339,28 @@ class PlacementGate:
             return None
         (a_lo, a_hi), (e_lo, e_hi) = region.azimuth_deg, region.elevation_deg
         return a_lo + margin, a_hi - margin, e_lo + margin, e_hi - margin
+
+
+def _judge(
+    s: GateState,
+    azimuth: float,
+    elevation: float,
+    period_us: int,
+    bounds: tuple[tuple[float, float, float, float] | None, ...],
+    judged: bool,
+    mirrored: bool,
+) -> None:
+    """One still frame's view (finite) into the window, and the gate judged again once
+    enough are in (hysteresis: `region.contains` with the margin of the gate's state)."""
+    s.add(azimuth, elevation, period_us)
+    if s.enough(period_us):
+        s.estimate = est = s.median()
+        box = bounds[s.ok]
+        if box is None:
+            s.ok = not judged
+        else:
+            az = abs(est[0]) if mirrored else est[0]
+            s.ok = box[0] <= az <= box[1] and box[2] <= est[1] <= box[3]
 
 
 def top_side_of(region: PlacementRegion | None) -> float | None:

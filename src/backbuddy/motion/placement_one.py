@@ -101,9 +101,27 @@ def _cross(a: Point, b: Point) -> Vec:
     return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
 
 
+def _unit3(v: Point) -> Vec:
+    """`_unit` of a 3-vector, written out."""
+    n = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+    return (v[0] / n, v[1] / n, v[2] / n)
+
+
+def _len3(a: Point, b: Point) -> float:
+    """`_norm(_sub(a, b))` of 3-vectors, written out."""
+    x, y, z = a[0] - b[0], a[1] - b[1], a[2] - b[2]
+    return math.sqrt(x * x + y * y + z * z)
+
+
+def _len2(a: Point, b: Point) -> float:
+    """`_norm(_sub(a, b))` of 2-vectors, written out."""
+    x, y = a[0] - b[0], a[1] - b[1]
+    return math.sqrt(x * x + y * y)
+
+
 def _reject(v: Point, axis: Point) -> Vec:
     d = _dot(v, axis)
-    return _unit(tuple(c - d * a for c, a in zip(v, axis, strict=True)))
+    return _unit3((v[0] - d * axis[0], v[1] - d * axis[1], v[2] - d * axis[2]))
 
 
 class _Frame:
@@ -127,24 +145,39 @@ class _Frame:
 
     def _trunk_w(self) -> float:
         w = self.w
-        return _norm(
-            _sub(_mid(w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER]), _mid(w[L.LEFT_HIP], w[L.RIGHT_HIP]))
-        )
+        ls, rs, lh, rh = w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER], w[L.LEFT_HIP], w[L.RIGHT_HIP]
+        x = (ls[0] + rs[0]) / 2 - (lh[0] + rh[0]) / 2
+        y = (ls[1] + rs[1]) / 2 - (lh[1] + rh[1]) / 2
+        z = (ls[2] + rs[2]) / 2 - (lh[2] + rh[2]) / 2
+        return math.sqrt(x * x + y * y + z * z)
 
     def world_view(self, lying: bool) -> tuple[float, float]:
         """`placement.world_view` (y up and z toward the camera)."""
-        # the four points read, flipped (not all 33: this runs every live frame)
-        ls, rs, lh, rh = (
-            (p[0] * 1.0, p[1] * -1.0, p[2] * -1.0) for p in (self.w[i] for i in _WORLD_VIEW_POINTS)
+        # the four points read, flipped (not all 33: this runs every live frame); the vectors'
+        # parts written out (the same operations in the same order as `_mid`, `_sub`, `_unit`)
+        w = self.w
+        a, b, c, d = w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER], w[L.LEFT_HIP], w[L.RIGHT_HIP]
+        ls = (a[0] * 1.0, a[1] * -1.0, a[2] * -1.0)
+        rs = (b[0] * 1.0, b[1] * -1.0, b[2] * -1.0)
+        lh = (c[0] * 1.0, c[1] * -1.0, c[2] * -1.0)
+        rh = (d[0] * 1.0, d[1] * -1.0, d[2] * -1.0)
+        axis = _unit3(
+            (
+                (ls[0] + rs[0]) / 2 - (lh[0] + rh[0]) / 2,
+                (ls[1] + rs[1]) / 2 - (lh[1] + rh[1]) / 2,
+                (ls[2] + rs[2]) / 2 - (lh[2] + rh[2]) / 2,
+            )
         )
-        axis = _unit(_sub(_mid(ls, rs), _mid(lh, rh)))
-        hips = _sub(lh, rh)
-        shoulders = _sub(ls, rs)
-        left = tuple(h + s for h, s in zip(hips, shoulders, strict=True))
+        left = (
+            (lh[0] - rh[0]) + (ls[0] - rs[0]),
+            (lh[1] - rh[1]) + (ls[1] - rs[1]),
+            (lh[2] - rh[2]) + (ls[2] - rs[2]),
+        )
         if lying:
             sign = 1.0 if self.px[L.LEFT_HIP][1] < self.px[L.RIGHT_HIP][1] else -1.0
-            up = tuple(c * sign for c in _unit(left))
-            forward = _reject(_cross(_unit(left), axis), up)
+            unit = _unit3(left)
+            up: Vec = (unit[0] * sign, unit[1] * sign, unit[2] * sign)
+            forward = _reject(_cross(unit, axis), up)
             side = _reject(axis, up)
         else:
             up = axis
@@ -165,29 +198,23 @@ class _Frame:
 
     def _seated_cues(self) -> tuple[float, float, float]:
         px, w = self.px, self.w
-        k = _norm(
-            _sub(
-                _mid(px[L.LEFT_SHOULDER], px[L.RIGHT_SHOULDER]),
-                _mid(px[L.LEFT_HIP], px[L.RIGHT_HIP]),
-            )
-        )
+        ls, rs, lh, rh = px[L.LEFT_SHOULDER], px[L.RIGHT_SHOULDER], px[L.LEFT_HIP], px[L.RIGHT_HIP]
+        kx = (ls[0] + rs[0]) / 2 - (lh[0] + rh[0]) / 2
+        ky = (ls[1] + rs[1]) / 2 - (lh[1] + rh[1]) / 2
+        k = math.sqrt(kx * kx + ky * ky)
         k = k / self._trunk_w()
         thighs, drops = [], []
         for hip, knee in ((L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE)):
-            length = _norm(_sub(w[hip], w[knee]))
+            length = _len3(w[hip], w[knee])
             ok = self.seen(L.MIN_VISIBILITY, hip, knee)
-            thighs.append(_norm(_sub(px[hip], px[knee])) / length if ok else math.nan)
+            thighs.append(_len2(px[hip], px[knee]) / length if ok else math.nan)
             drops.append((px[knee][1] - px[hip][1]) / length if ok else math.nan)
         thigh, drop = _mean_seen(*thighs), _mean_seen(*drops)
-        lines_w = _norm(_sub(w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER])) + _norm(
-            _sub(w[L.LEFT_HIP], w[L.RIGHT_HIP])
+        lines_w = _len3(w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER]) + _len3(
+            w[L.LEFT_HIP], w[L.RIGHT_HIP]
         )
-        lines_px = _norm(_sub(px[L.LEFT_SHOULDER], px[L.RIGHT_SHOULDER])) + _norm(
-            _sub(px[L.LEFT_HIP], px[L.RIGHT_HIP])
-        )
-        lines_drop = (px[L.LEFT_SHOULDER][1] - px[L.RIGHT_SHOULDER][1] + px[L.LEFT_HIP][1]) - px[
-            L.RIGHT_HIP
-        ][1]
+        lines_px = _len2(ls, rs) + _len2(lh, rh)
+        lines_drop = (ls[1] - rs[1] + lh[1]) - rh[1]
         ta = thigh / k
         a = ta * ta
         tb = lines_px / lines_w / k

@@ -210,6 +210,11 @@ class ViewWatch:
             epoch[i] = self._s.epoch
         return WatchTrace(relook, cos, epoch, moved)
 
+    def scan_one(self, f: Frame) -> tuple[bool, float, int, bool]:
+        """`scan` of one frame, in plain values: (relooking, gain cosine, epoch, moved)."""
+        moved = self._step(f, self._periods([f.t])[0])
+        return self._s.relooking, self._gain_cos(), self._s.epoch, moved
+
     def scan_columns(self, cols: Columns, *, in_arrays: bool | None = None) -> WatchTrace:
         """`scan` of the frames in `cols`; settled stretches in array form (module doc), unless
         fewer than `ARRAY_MIN` frames (or `in_arrays` says which)."""
@@ -448,7 +453,10 @@ def _still_rows(rows: Iterable[tuple[float, ...]], length: float) -> bool:
     if not all(map(math.isfinite, chain.from_iterable(columns))):
         return False
     spans = [max(c) - min(c) for c in columns]
-    return bool(np.hypot(spans[0::2], spans[1::2]).max() <= STILL_TRUNKS * length)
+    # each pair's `np.hypot` (numpy's, not `math.hypot`: their roundings differ), then the
+    # largest (all finite or inf here, as `.max()` of them)
+    reach = max([float(np.hypot(x, y)) for x, y in zip(spans[0::2], spans[1::2], strict=True)])
+    return reach <= STILL_TRUNKS * length
 
 
 def _still(points: FloatArray, length: float) -> bool:

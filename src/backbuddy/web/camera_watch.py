@@ -7,7 +7,7 @@ with matplotlib) and composes the model with the numpy-only
 `motion.monitors.PoseMonitor`, one per session, fed one frame at a time (the
 monitor carries its state, so frame-by-frame equals whole-clip). The model is
 opened on the first frame only: a page that runs pose itself never costs the
-server a model. Every pose passes `events.from_dict`, the one gate for events.
+server a model. Every pose passes the event gate's rules (`events.checked_pose`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from PIL import Image, UnidentifiedImageError
 
 from backbuddy.domain import events as ev
 from backbuddy.domain.techniques import Limits, Technique
-from backbuddy.motion.checks import STATUSES
+from backbuddy.motion.checks import STATUSES, describe
 from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
 from backbuddy.motion.people import receiver_lies, tell_lying
@@ -150,18 +150,19 @@ class CameraWatch:
         hints: dict[str, str] = {}
         for cid in checks:
             if cid in trace.checks:
-                status = STATUSES[int(trace.checks[cid].status[0])]
+                check = trace.checks[cid]
+                status = STATUSES[int(check.status[0])]
                 # covered: not passing, and its words (why, what to do) shown with it
                 passed[cid] = None if status == "not_visible" else status == "pass"
-                if status != "pass":
-                    hints[cid] = trace.checks[cid].at(0).message
+                if status != "pass":  # `CheckTrace.at(0).message`
+                    hints[cid] = describe(check.check, float(check.value[0]), status)
         value = float(trace.primary.value[0])
-        seen = not bool(np.isnan(image).any())
-        pose = ev.from_dict(ev.to_dict(trace.pose(0)))
-        assert isinstance(pose, ev.Pose)
+        # the gate's rules on the pose our monitors built (`events.checked_pose`)
+        pose = ev.checked_pose(trace.pose(0))
+        seen = overlay and not bool(np.isnan(image).any())
         return FrameResult(
             pose=pose,
-            landmarks=_overlay(image) if seen and overlay else None,
+            landmarks=_overlay(image) if seen else None,
             checks=passed,
             hints=hints,
             measure=None if math.isnan(value) else round(value, 2),

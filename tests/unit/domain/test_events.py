@@ -23,6 +23,7 @@ from backbuddy.domain.events import (
     Stop,
     Tick,
     Voice,
+    checked_pose,
     from_dict,
     to_dict,
 )
@@ -204,3 +205,38 @@ def test_a_pop_confidence_outside_0_to_1_is_refused_when_built():
         Pop(1.0, source="audio", confidence=2.0)
     assert Pop(1.0, confidence=None).confidence is None
     assert from_dict({"event": "pop", "t": 1, "confidence": None}) == Pop(1.0)
+
+
+OWN_POSES = [
+    Pose(1.0),
+    Pose(2.5, False, False, 0.0, 0.0, True, ("arms_crossed", "chin"), False, "unsure", True, True),
+    Pose(3.0, speed_deg_s=-0.0, range_deg=12.5),
+    Pose(4, speed_deg_s=3),  # whole numbers: made floats, as the gate makes them
+    Pose(5.0, failing=["arms_crossed"]),
+    Pose(6.0, speed_deg_s=math.nan),
+    Pose(7.0, range_deg=math.inf),
+    Pose(8.0, range_deg=-1.0),
+    Pose(-1.0),
+    Pose(9.0, tracked=1),
+    Pose(10.0, identity="assistant"),
+    Pose(11.0, failing=(1,)),
+]
+
+
+@pytest.mark.parametrize("pose", OWN_POSES)
+def test_a_pose_of_our_own_meets_the_gate_as_the_round_trip_through_it_did(pose):
+    """`checked_pose` (issue 15: a live frame's pose without the dict round trip) gives what
+    `from_dict(to_dict(pose))` gave, or refuses with the same words."""
+    try:
+        expected = from_dict(to_dict(pose))
+    except EventError as err:
+        expected = str(err)
+    try:
+        got = checked_pose(pose)
+    except EventError as err:
+        got = str(err)
+    assert got == expected
+    if isinstance(got, Pose):
+        assert [type(getattr(got, f)) for f in vars(got)] == [
+            type(getattr(expected, f)) for f in vars(expected)
+        ]

@@ -104,3 +104,23 @@ def test_random_streams_with_unseen_samples_match_bit_for_bit(
     seg = np.sort(rng.integers(0, segments, n)).astype(np.int64)
     kw = {"periodic": periodic}
     assert _same_bits(_one_by_one(x, t, seg, **kw), _whole(x, t, seg, **kw))
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+@pytest.mark.parametrize("periodic", [False, True])
+def test_an_infinite_measure_value_is_read_alike_frame_by_frame_and_whole(
+    bad: float, periodic: bool
+) -> None:
+    """An infinite value is not seen (as NaN): its second differences are no jitter samples
+    for either filter. The whole-sequence median once counted them (as the largest) while the
+    one-frame filter dropped them, so the jitter, and from it the window, the velocity and the
+    velocity step, differed for the next 2 s (found in session 18)."""
+    rng = np.random.default_rng(7)
+    t = np.arange(150) / FPS
+    x = np.cumsum(rng.normal(0, 0.3, t.size))
+    x[40], x[80], x[81] = bad, -bad, bad
+    seg = np.zeros(t.size, np.int64)
+    kw = {"periodic": periodic}
+    one, whole = _one_by_one(x, t, seg, **kw), _whole(x, t, seg, **kw)
+    assert _same_bits(one, whole)
+    assert np.isnan(whole[41:60, 1]).sum() < 19  # the velocity is read again after it

@@ -10,6 +10,8 @@ engine then pauses for a lagging camera as it does when frames stop.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,31 +52,37 @@ def _placed(ws: Any, live: Any) -> float:
     return ms
 
 
-def test_a_frame_from_a_backed_up_page_is_dropped_and_named(tmp_path: Path) -> None:
+@contextmanager
+def _placed_page(tmp_path: Path) -> Iterator[tuple[Any, Any, float]]:
+    """A camera session's socket whose page clock is placed (`_placed`): (ws, live, ms)."""
     with make_client(tmp_path, analyzers=watch) as client:
         sid = start_session(client, camera=True)
         live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
         with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
-            ms = _placed(ws, live)
-            seen = live.runner.state.last_pose
-            live.t0 -= 2.0  # two seconds pass; the next frame was captured 40 ms later
-            ws.send_json(landmarks_message(ms=ms + 40.0))
-            told = until(ws, lambda m: m["type"] in ("frame", "error"))
-            assert told["type"] == "error", told
-            assert told["code"] == "camera_late"
-            assert not told["fatal"]
-            assert live.runner.state.last_pose == seen  # not taken as a sight now
-            # On time again (captured just now): taken, and answered with its number among
-            # every camera message this socket sent, the refused one included: the page acks
-            # its frames by that count (link.js). Numbered only when taken, the answers ran
-            # one behind, no frame the page sent was ever acknowledged, and a page that fell
-            # back to server pose under load sent one frame a second (its checklist blank for
-            # a minute: a CI run, session 15).
-            ws.send_json(landmarks_message(ms=ms + 2000.0))
-            answer = until(ws, lambda m: m["type"] in ("frame", "error"))
-            assert answer["type"] == "frame"
-            assert answer["seq"] == 6
+            yield ws, live, _placed(ws, live)
+
+
+def test_a_frame_from_a_backed_up_page_is_dropped_and_named(tmp_path: Path) -> None:
+    with _placed_page(tmp_path) as (ws, live, ms):
+        seen = live.runner.state.last_pose
+        live.t0 -= 2.0  # two seconds pass; the next frame was captured 40 ms later
+        ws.send_json(landmarks_message(ms=ms + 40.0))
+        told = until(ws, lambda m: m["type"] in ("frame", "error"))
+        assert told["type"] == "error", told
+        assert told["code"] == "camera_late"
+        assert not told["fatal"]
+        assert live.runner.state.last_pose == seen  # not taken as a sight now
+        # On time again (captured just now): taken, and answered with its number among
+        # every camera message this socket sent, the refused one included: the page acks
+        # its frames by that count (link.js). Numbered only when taken, the answers ran
+        # one behind, no frame the page sent was ever acknowledged, and a page that fell
+        # back to server pose under load sent one frame a second (its checklist blank for
+        # a minute: a CI run, session 15).
+        ws.send_json(landmarks_message(ms=ms + 2000.0))
+        answer = until(ws, lambda m: m["type"] in ("frame", "error"))
+        assert answer["type"] == "frame"
+        assert answer["seq"] == 6
 
 
 def test_a_backed_up_page_is_told_once_not_for_every_late_frame(
@@ -85,25 +93,20 @@ def test_a_backed_up_page_is_told_once_not_for_every_late_frame(
     depend on how fast the box runs), not with 30 errors a second. A press after them marks
     the end of what they caused: the socket handles its messages in order."""
     monkeypatch.setattr(session_socket, "LATE_NOTICE_S", 1e9)
-    with make_client(tmp_path, analyzers=watch) as client:
-        sid = start_session(client, camera=True)
-        live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
-        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
-            opening(ws)
-            ms = _placed(ws, live)
-            seen = live.runner.state.last_pose
-            # Two seconds pass: what comes now was captured long ago (later still on a slow box).
-            live.t0 -= 2.0
-            for k in range(1, 6):
-                ws.send_json(landmarks_message(ms=ms + 40.0 * k))
-            ws.send_json({"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"})
-            said = []
-            while (message := ws.receive_json()).get("ref") != "after":
-                said.append(message)
-            late = [m for m in said if m["type"] == "error" and m["code"] == "camera_late"]
-            assert len(late) == 1, said
-            assert not [m for m in said if m["type"] == "frame"]  # none of them analysed
-            assert live.runner.state.last_pose == seen
+    with _placed_page(tmp_path) as (ws, live, ms):
+        seen = live.runner.state.last_pose
+        # Two seconds pass: what comes now was captured long ago (later still on a slow box).
+        live.t0 -= 2.0
+        for k in range(1, 6):
+            ws.send_json(landmarks_message(ms=ms + 40.0 * k))
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"})
+        said = []
+        while (message := ws.receive_json()).get("ref") != "after":
+            said.append(message)
+        late = [m for m in said if m["type"] == "error" and m["code"] == "camera_late"]
+        assert len(late) == 1, said
+        assert not [m for m in said if m["type"] == "frame"]  # none of them analysed
+        assert live.runner.state.last_pose == seen
 
 
 def test_a_wi_fi_stalls_backlog_arriving_at_once_is_not_a_flood(tmp_path: Path) -> None:
@@ -111,22 +114,17 @@ def test_a_wi_fi_stalls_backlog_arriving_at_once_is_not_a_flood(tmp_path: Path) 
     meanwhile in one go. Counted over one second, 3 s of a 30 frames/s page arriving at once
     (90 messages) closed the socket as a flood (`too_many_frames`, fatal): the session was
     lost to a network hiccup. Now the backlog is dropped as late, and the page goes on."""
-    with make_client(tmp_path, analyzers=watch) as client:
-        sid = start_session(client, camera=True)
-        live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
-        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
-            opening(ws)
-            ms = _placed(ws, live)
-            live.t0 -= 3.0  # three seconds of nothing arriving
-            for k in range(1, 91):  # then the 90 frames captured meanwhile, all at once
-                ws.send_json(landmarks_message(ms=ms + 1000.0 * k / 30))
-            # A press after them marks the end of what they caused (messages in order).
-            ws.send_json({"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"})
-            said = []
-            while (message := ws.receive_json()).get("ref") != "after":
-                said.append(message)
-            assert not [m for m in said if m["type"] == "error" and m["fatal"]], said
-            # the frames captured too long ago: dropped and named (those of the last half
-            # second, captured within the stale bound of their arrival, are taken)
-            assert {m["code"] for m in said if m["type"] == "error"} == {"camera_late"}
-            assert message["type"] == "cues"  # and the socket still serves the pair
+    with _placed_page(tmp_path) as (ws, live, ms):
+        live.t0 -= 3.0  # three seconds of nothing arriving
+        for k in range(1, 91):  # then the 90 frames captured meanwhile, all at once
+            ws.send_json(landmarks_message(ms=ms + 1000.0 * k / 30))
+        # A press after them marks the end of what they caused (messages in order).
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"})
+        said = []
+        while (message := ws.receive_json()).get("ref") != "after":
+            said.append(message)
+        assert not [m for m in said if m["type"] == "error" and m["fatal"]], said
+        # the frames captured too long ago: dropped and named (those of the last half
+        # second, captured within the stale bound of their arrival, are taken)
+        assert {m["code"] for m in said if m["type"] == "error"} == {"camera_late"}
+        assert message["type"] == "cues"  # and the socket still serves the pair
