@@ -81,6 +81,11 @@ MAX_AGE_LOOKS = 3
 #: started between the two people's, nearer the assistant's, for the first 9 frames after the
 #: restart (frames 3-11 of `hug_correct_slow_side_75_floor_m26_with_f71`), then settled on the
 #: receiver's; 12 leaves 3 frames' margin (0.4 s at 30 frames/s; a pause, as for lost tracking).
+#: Given the frames' times it is that time (`SETTLE_FRAMES / LOOK_FPS`, 0.4 s) at any rate:
+#: counted in frames, at 15 frames/s it was 0.8 s, and with looks every 0.13 s a scene whose
+#: crop moves on most looks (a person jumping, a bystander: the browser test's clip) never
+#: settled, while at 15 frames/s no two-person truth clip reads off the receiver for it
+#: (docs/accuracy.md, "the frame rate a jerk needs", session 21).
 SETTLE_FRAMES = 12
 GREY = 127
 
@@ -306,6 +311,8 @@ class ReceiverPose:
         self.stale = 0  # frames made "unsure" by old roles or a receiver outside the crop
         self.settling = 0  # frames made "unsure" while MediaPipe settles after a restart
         self._fresh = 0  # frames still to settle after the last restart
+        self._now: float | None = None  # this frame's time, when it has one
+        self._settled_at: float | None = None  # given times: when the last restart has settled
         self.choice: P.Choice | None = None
         self.looks = 0
         self.restarts = 0  # times MediaPipe was made to look afresh (diagnostics)
@@ -341,6 +348,7 @@ class ReceiverPose:
         height, width = rgb.shape[:2]
         frame = self._frame
         self._frame += 1
+        self._now = t
         if (self._look_due(frame, t) or self._crop is None) and self._looks.submit(rgb, frame):
             self._asked[frame] = t
         answer = self._looks.ready(frame)
@@ -366,7 +374,7 @@ class ReceiverPose:
         ):
             self.identity = "unsure"
             self.stale += 1
-        elif self._roles == "receiver" and self._fresh > 0:
+        elif self._roles == "receiver" and self._settling(t):
             self.identity = "unsure"
             self.settling += 1
         self._fresh = max(0, self._fresh - 1)
@@ -383,6 +391,13 @@ class ReceiverPose:
         if t is None or self._looked_t is None:
             return float(frame - self._looked_at)
         return (t - self._looked_t) * LOOK_FPS - 1e-3
+
+    def _settling(self, t: float | None) -> bool:
+        """Is MediaPipe still settling after a restart: for `SETTLE_FRAMES` frames, or, given
+        the frames' times, for as long as they last at `LOOK_FPS` (the same frames at 30)."""
+        if t is None or self._settled_at is None:
+            return self._fresh > 0
+        return t < self._settled_at - 1e-3
 
     def _look_due(self, frame: int, t: float | None) -> bool:
         """Is a look due on this frame: every `every`-th frame, or, given the frames' times,
@@ -453,6 +468,7 @@ class ReceiverPose:
         its tracked region (it finds nobody there); reopening the graph would cost ~0.3 s."""
         self.restarts += 1
         self._fresh = SETTLE_FRAMES
+        self._settled_at = None if self._now is None else self._now + SETTLE_FRAMES / LOOK_FPS
         self._fade = FADE_FRAMES  # MediaPipe looks afresh: the whole mask from now on
         self._pose.estimate(np.full((64, 64, 3), GREY, np.uint8))
 
