@@ -300,8 +300,15 @@ class ReceiverPose:
         every: int = EVERY,
         looks: LooksFactory = InLine,
         max_age: int | None = None,
+        look_phase: float = 0.0,
     ) -> None:
+        if not 0.0 <= look_phase < 1.0:
+            raise ValueError(f"look_phase is a share of a look period (0 <= p < 1): {look_phase}")
         self.detector = detector
+        #: Where the looks fall: the second look comes `look_phase` of a look period early
+        #: (0: every `every`-th frame from the first). A measurement's knob (docs/accuracy.md,
+        #: "Where the looks fall"): a jerk's latency and a slow hug's false stops depend on it.
+        self.look_phase = look_phase
         self.open_pose = open_pose
         self.every = max(1, every)
         self.max_age = max_age if max_age is not None else MAX_AGE_LOOKS * self.every
@@ -402,11 +409,12 @@ class ReceiverPose:
     def _look_due(self, frame: int, t: float | None) -> bool:
         """Is a look due on this frame: every `every`-th frame, or, given the frames' times,
         on the first frame of each `every / LOOK_FPS` seconds since the first timed frame
-        (the same frames at 30 frames/s)."""
+        (the same frames at 30 frames/s); both shifted by `look_phase` (the first frame
+        always looks: there is no crop yet)."""
         if t is None:
-            return frame % self.every == 0
+            return (frame + round(self.look_phase * self.every)) % self.every == 0
         if self._t0 is None:
-            self._t0 = t
+            self._t0 = t - self.look_phase * self.every / LOOK_FPS
         slot = math.floor((t - self._t0) * LOOK_FPS / self.every + 1e-3)
         due = slot != self._slot
         self._slot = slot

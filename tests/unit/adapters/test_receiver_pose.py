@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from tests.unit.motion.test_people import ASSISTANT, RECEIVER, crowd, skeleton
 
 from backbuddy.adapters import looks as L
@@ -503,7 +504,7 @@ def test_mediapipe_on_the_crop_gets_each_frames_own_time() -> None:
     assert pose.times == times
 
 
-def _looked_on(fps: float | None, frames: int = 24) -> list[int]:
+def _looked_on(fps: float | None, frames: int = 24, **kw: object) -> list[int]:
     """The frames (of `frames`, at `fps`, or without times) a look was asked on."""
     asked: list[int] = []
 
@@ -512,11 +513,24 @@ def _looked_on(fps: float | None, frames: int = 24) -> list[int]:
             asked.append(frame)
             return super().submit(rgb, frame)
 
-    est, _ = _estimator(RECEIVER, every=4, looks=Asked)
+    est, _ = _estimator(RECEIVER, every=4, looks=Asked, **kw)
     image = np.zeros((H, W, 3), np.uint8)
     for k in range(frames):
         est.estimate(image, None if fps is None else -2.0 + k / fps)  # the tools' pre-roll
     return asked
+
+
+def test_the_look_phase_shifts_which_frames_get_a_look() -> None:
+    """`look_phase` (a share of a look period) moves the looks after the first (which every
+    stream needs: no crop yet) earlier: the calibration judges a clip over where its looks fall
+    (`tools/calibrate/page_halts.py --phases`). 0 leaves them where they were."""
+    assert _looked_on(30.0, look_phase=0.0) == list(range(0, 24, 4))
+    assert _looked_on(30.0, look_phase=0.25) == [0, *range(3, 24, 4)]
+    assert _looked_on(30.0, look_phase=0.5) == [0, *range(2, 24, 4)]
+    assert _looked_on(None, look_phase=0.75) == [0, *range(1, 24, 4)]
+    assert _looked_on(15.0, look_phase=0.5) == [0, *range(1, 24, 2)]
+    with pytest.raises(ValueError, match="look_phase"):
+        _looked_on(30.0, look_phase=1.0)
 
 
 def test_looks_come_every_0_13_seconds_whatever_the_frame_rate() -> None:
