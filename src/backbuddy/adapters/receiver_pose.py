@@ -33,6 +33,7 @@ then gives no move cue and pauses a movement, as for lost tracking).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -64,6 +65,13 @@ F32 = NDArray[np.float32]
 Rgb = NDArray[np.uint8]
 #: A look every this many frames (MoveNet costs ~4 MediaPipe frames at 384 px).
 EVERY = 4
+#: The frame rate `every` counts at when the frames come with their times: a look every
+#: `every / LOOK_FPS` seconds (0.13 s: every 4th frame at 30 frames/s, every 2nd at 15), so the
+#: receiver's cut-out follows her in time (`FOLLOW_S`), not in frames. Counted in frames, at 15
+#: frames/s the cut-out followed her half as fast, the grey at her back held the 60° hug's
+#: jerk, and MediaPipe read it 3 frames (0.2 s) late (docs/accuracy.md, "the frame rate a jerk
+#: needs"). MoveNet then runs as often a second at any frame rate.
+LOOK_FPS = 30.0
 #: Roles older than this many look periods make a frame "unsure".
 MAX_AGE_LOOKS = 3
 #: After MediaPipe looks afresh (the first crop, a moved crop, a restart) its landmarks are
@@ -73,6 +81,11 @@ MAX_AGE_LOOKS = 3
 #: started between the two people's, nearer the assistant's, for the first 9 frames after the
 #: restart (frames 3-11 of `hug_correct_slow_side_75_floor_m26_with_f71`), then settled on the
 #: receiver's; 12 leaves 3 frames' margin (0.4 s at 30 frames/s; a pause, as for lost tracking).
+#: Given the frames' times it is that time (`SETTLE_FRAMES / LOOK_FPS`, 0.4 s) at any rate:
+#: counted in frames, at 15 frames/s it was 0.8 s, and with looks every 0.13 s a scene whose
+#: crop moves on most looks (a person jumping, a bystander: the browser test's clip) never
+#: settled, while at 15 frames/s no two-person truth clip reads off the receiver for it
+#: (docs/accuracy.md, "the frame rate a jerk needs", session 21).
 SETTLE_FRAMES = 12
 GREY = 127
 
@@ -287,8 +300,15 @@ class ReceiverPose:
         every: int = EVERY,
         looks: LooksFactory = InLine,
         max_age: int | None = None,
+        look_phase: float = 0.0,
     ) -> None:
+        if not 0.0 <= look_phase < 1.0:
+            raise ValueError(f"look_phase is a share of a look period (0 <= p < 1): {look_phase}")
         self.detector = detector
+        #: Where the looks fall: the second look comes `look_phase` of a look period early
+        #: (0: every `every`-th frame from the first). A measurement's knob (docs/accuracy.md,
+        #: "Where the looks fall"): a jerk's latency and a slow hug's false stops depend on it.
+        self.look_phase = look_phase
         self.open_pose = open_pose
         self.every = max(1, every)
         self.max_age = max_age if max_age is not None else MAX_AGE_LOOKS * self.every
@@ -298,6 +318,8 @@ class ReceiverPose:
         self.stale = 0  # frames made "unsure" by old roles or a receiver outside the crop
         self.settling = 0  # frames made "unsure" while MediaPipe settles after a restart
         self._fresh = 0  # frames still to settle after the last restart
+        self._now: float | None = None  # this frame's time, when it has one
+        self._settled_at: float | None = None  # given times: when the last restart has settled
         self.choice: P.Choice | None = None
         self.looks = 0
         self.restarts = 0  # times MediaPipe was made to look afresh (diagnostics)
@@ -311,8 +333,12 @@ class ReceiverPose:
         self._fade = FADE_FRAMES  # frames since the last redraw (FADE_FRAMES: done)
         self.redraws = 0  # times the grey mask was drawn (diagnostics)
         self._frame = 0
+        self._t0: float | None = None  # the first timed frame's time (`_look_due`)
+        self._slot: int | None = None  # the look period of the last timed frame
         self._looks = looks(detector)
         self._looked_at = -1  # the frame of the roles in use
+        self._looked_t: float | None = None  # that frame's time, when it had one
+        self._asked: dict[int, float | None] = {}  # frames a look was asked on: their times
         self._roles: P.Identity = "unsure"  # what the last look (and its check) said
 
     def receiver_lies(self, lying: bool | None) -> None:
@@ -329,11 +355,14 @@ class ReceiverPose:
         height, width = rgb.shape[:2]
         frame = self._frame
         self._frame += 1
-        if frame % self.every == 0 or self._crop is None:
-            self._looks.submit(rgb, frame)
+        self._now = t
+        if (self._look_due(frame, t) or self._crop is None) and self._looks.submit(rgb, frame):
+            self._asked[frame] = t
         answer = self._looks.ready(frame)
         if answer is not None:
             self._look(answer, width, height)
+            self._looked_t = self._asked.get(answer[0])
+            self._asked = {k: v for k, v in self._asked.items() if k > answer[0]}
         self.covered = False
         if self._crop is None:  # no receiver yet: MediaPipe on the whole frame, for the view only
             self.identity = "unsure"
@@ -348,11 +377,11 @@ class ReceiverPose:
             self._confirm(anchors)
         self.identity = self._roles
         if self._roles == "receiver" and (
-            frame - self._looked_at > self.max_age or not _inside(anchors, crop)
+            self._roles_age(frame, t) > self.max_age or not _inside(anchors, crop)
         ):
             self.identity = "unsure"
             self.stale += 1
-        elif self._roles == "receiver" and self._fresh > 0:
+        elif self._roles == "receiver" and self._settling(t):
             self.identity = "unsure"
             self.settling += 1
         self._fresh = max(0, self._fresh - 1)
@@ -362,6 +391,34 @@ class ReceiverPose:
             image[:, :2].astype(np.float64) * (width, height), others
         )
         return image, world
+
+    def _roles_age(self, frame: int, t: float | None) -> float:
+        """The age of the roles in use, in frames, or, given the frames' times, in frames of
+        `LOOK_FPS` (`max_age` is then a time: 0.4 s at any frame rate, as at 30 frames/s)."""
+        if t is None or self._looked_t is None:
+            return float(frame - self._looked_at)
+        return (t - self._looked_t) * LOOK_FPS - 1e-3
+
+    def _settling(self, t: float | None) -> bool:
+        """Is MediaPipe still settling after a restart: for `SETTLE_FRAMES` frames, or, given
+        the frames' times, for as long as they last at `LOOK_FPS` (the same frames at 30)."""
+        if t is None or self._settled_at is None:
+            return self._fresh > 0
+        return t < self._settled_at - 1e-3
+
+    def _look_due(self, frame: int, t: float | None) -> bool:
+        """Is a look due on this frame: every `every`-th frame, or, given the frames' times,
+        on the first frame of each `every / LOOK_FPS` seconds since the first timed frame
+        (the same frames at 30 frames/s); both shifted by `look_phase` (the first frame
+        always looks: there is no crop yet)."""
+        if t is None:
+            return (frame + round(self.look_phase * self.every)) % self.every == 0
+        if self._t0 is None:
+            self._t0 = t - self.look_phase * self.every / LOOK_FPS
+        slot = math.floor((t - self._t0) * LOOK_FPS / self.every + 1e-3)
+        due = slot != self._slot
+        self._slot = slot
+        return due
 
     def _pose_at(self, rgb: Rgb, t: float | None) -> tuple[F32, F32]:
         return self._pose.estimate(rgb) if t is None else self._pose.estimate(rgb, t)
@@ -419,6 +476,7 @@ class ReceiverPose:
         its tracked region (it finds nobody there); reopening the graph would cost ~0.3 s."""
         self.restarts += 1
         self._fresh = SETTLE_FRAMES
+        self._settled_at = None if self._now is None else self._now + SETTLE_FRAMES / LOOK_FPS
         self._fade = FADE_FRAMES  # MediaPipe looks afresh: the whole mask from now on
         self._pose.estimate(np.full((64, 64, 3), GREY, np.uint8))
 

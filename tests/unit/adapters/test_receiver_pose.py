@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from tests.unit.motion.test_people import ASSISTANT, RECEIVER, crowd, skeleton
 
 from backbuddy.adapters import looks as L
@@ -125,6 +126,27 @@ def test_the_frames_after_mediapipe_looks_afresh_are_unsure_until_it_settles() -
     assert ids[: R.SETTLE_FRAMES] == ["unsure"] * R.SETTLE_FRAMES
     assert set(ids[R.SETTLE_FRAMES :]) == {"receiver"}
     assert est.settling == R.SETTLE_FRAMES
+
+
+def test_with_the_frames_times_mediapipe_settles_for_0_4_seconds_at_any_rate() -> None:
+    """Given the frames' times the settling after a restart is a time (`SETTLE_FRAMES` frames
+    at 30 frames/s: 0.4 s): 6 frames at 15 frames/s, as 12 at 30. Counted in frames it lasted
+    0.8 s at 15, and the browser's two-person clip (a person jumping, a bystander: her crop
+    moves on most looks) never settled with a look every 0.13 s (checklist blank)."""
+
+    def unsure_after_restart(fps: float) -> int:
+        est, _ = _estimator(RECEIVER, every=4)
+        frame = np.zeros((H, W, 3), np.uint8)
+        ids = []
+        for k in range(30):
+            est.estimate(frame, k / fps)
+            ids.append(est.identity)
+        assert est.restarts == 1  # the first crop, on the first frame
+        return ids.index("receiver")
+
+    assert unsure_after_restart(30.0) == R.SETTLE_FRAMES
+    assert unsure_after_restart(15.0) == R.SETTLE_FRAMES // 2
+    assert unsure_after_restart(20.0) == 8  # 0.4 s at 20 frames/s
 
 
 def test_mediapipe_on_the_assistant_makes_the_identity_unsure_and_looks_afresh() -> None:
@@ -480,3 +502,66 @@ def test_mediapipe_on_the_crop_gets_each_frames_own_time() -> None:
         estimate_at(est, frame, t)
     assert est._crop is not None  # the last frames ran on the receiver's crop
     assert pose.times == times
+
+
+def _looked_on(fps: float | None, frames: int = 24, **kw: object) -> list[int]:
+    """The frames (of `frames`, at `fps`, or without times) a look was asked on."""
+    asked: list[int] = []
+
+    class Asked(L.InLine):
+        def submit(self, rgb: np.ndarray, frame: int) -> bool:
+            asked.append(frame)
+            return super().submit(rgb, frame)
+
+    est, _ = _estimator(RECEIVER, every=4, looks=Asked, **kw)
+    image = np.zeros((H, W, 3), np.uint8)
+    for k in range(frames):
+        est.estimate(image, None if fps is None else -2.0 + k / fps)  # the tools' pre-roll
+    return asked
+
+
+def test_the_look_phase_shifts_which_frames_get_a_look() -> None:
+    """`look_phase` (a share of a look period) moves the looks after the first (which every
+    stream needs: no crop yet) earlier: the calibration judges a clip over where its looks fall
+    (`tools/calibrate/page_halts.py --phases`). 0 leaves them where they were."""
+    assert _looked_on(30.0, look_phase=0.0) == list(range(0, 24, 4))
+    assert _looked_on(30.0, look_phase=0.25) == [0, *range(3, 24, 4)]
+    assert _looked_on(30.0, look_phase=0.5) == [0, *range(2, 24, 4)]
+    assert _looked_on(None, look_phase=0.75) == [0, *range(1, 24, 4)]
+    assert _looked_on(15.0, look_phase=0.5) == [0, *range(1, 24, 2)]
+    with pytest.raises(ValueError, match="look_phase"):
+        _looked_on(30.0, look_phase=1.0)
+
+
+def test_looks_come_every_0_13_seconds_whatever_the_frame_rate() -> None:
+    """Counted in frames, a look every 4th frame came every 0.27 s at 15 frames/s: the
+    receiver's cut-out followed her half as fast, and the hug's 60° jerk was read 3 frames late
+    (docs/accuracy.md). With the frames' times a look comes every 4 frames' time at 30 frames/s:
+    the same frames at 30, every 2nd at 15; without times, every 4th frame as before."""
+    assert _looked_on(30.0) == list(range(0, 24, 4))
+    assert _looked_on(None) == list(range(0, 24, 4))
+    assert _looked_on(15.0) == list(range(0, 24, 2))
+    at_20 = _looked_on(20.0)
+    assert at_20[:4] == [0, 3, 6, 8]  # every 2 2/3 frames: 0.13 s on average
+    assert len(at_20) == 9
+
+
+def test_with_the_frames_times_the_roles_grow_old_in_seconds() -> None:
+    """The limit on the roles' age (`max_age`, 12 frames at 30 frames/s: 0.4 s) is a time when
+    the frames have one: at 15 frames/s roles 7 frames (0.47 s) old make the frame unsure, as
+    13 frames do at 30; counted in frames they passed for 12 frames (0.8 s, over I4's 0.5 s)."""
+
+    def ages(fps: float) -> list[tuple[str, int]]:
+        est, _ = _estimator(RECEIVER, every=4, looks=lambda d: L.Late(d, 6))
+        image = np.zeros((H, W, 3), np.uint8)
+        out = []
+        for k in range(40):
+            est.estimate(image, k / fps)
+            out.append((est.identity, k - est._looked_at))
+        return out
+
+    at_15 = ages(15.0)
+    assert {age for identity, age in at_15 if identity == "receiver"} <= set(range(7))
+    assert {age for identity, age in at_15 if identity == "unsure"} & {7, 8}
+    at_30 = ages(30.0)
+    assert max(age for identity, age in at_30 if identity == "receiver") == 12
