@@ -27,7 +27,8 @@ The placement gate's decision at the movement and whether the rate is under the 
 a share of a look period: where MoveNet's looks fall against the movement), then a summary:
 jerks stopped more than `LATE` frames after the crossing (or never), and false stops.
 `--variant follow1` on either path: the receiver's cut-out moves all the way to each look
-(`receiver_pose.FOLLOW_SHARE` 1.0).
+(`receiver_pose.FOLLOW_SHARE` 1.0); `--variant frames` (server path): her cut-out follows her
+every frame from MediaPipe's landmarks (`receiver_pose.FOLLOW_FRAMES`).
 """
 
 from __future__ import annotations
@@ -152,6 +153,8 @@ def server_trace(
 
     if "follow1" in VARIANT:
         rp.FOLLOW_SHARE = 1.0
+    if "frames" in VARIANT:
+        rp.FOLLOW_FRAMES = True
     rows, unsure, covered = [], [], []
     size = (frames[0].rgb.shape[1], frames[0].rgb.shape[0])
     with ReceiverPose(
@@ -223,9 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variant", nargs="*", default=[], help="page variants (VARIANT)")
     ap.add_argument("--save", type=Path, help="write <clip>_<path>_<fps>.npz here (tests/data)")
     ap.add_argument("--cued", action="store_true", help="the arms check dropped (technique_of)")
-    ap.add_argument(
-        "--phases", type=float, nargs="+", help="look phases, server path (0 <= p < 1)"
-    )
+    ap.add_argument("--phases", type=float, nargs="+", help="look phases, server path (0 <= p < 1)")
     a = ap.parse_args(argv)
     if a.phases and a.path != "server":
         ap.error("--phases needs --path server (the page's answers come when it asks)")
@@ -291,7 +292,12 @@ def summary(rows: list[dict]) -> str:  # type: ignore[type-arg]
 
 
 def _save(
-    where: Path, cid: str, path: str, fps: float, index: np.ndarray, trace: Trace  # type: ignore[type-arg]
+    where: Path,
+    cid: str,
+    path: str,
+    fps: float,
+    index: np.ndarray,
+    trace: Trace,  # type: ignore[type-arg]
 ) -> None:
     true = truth_table(cid)["primary_speed_deg_s"]
     np.savez_compressed(

@@ -88,6 +88,33 @@ MAX_AGE_LOOKS = 3
 #: (docs/accuracy.md, "the frame rate a jerk needs", session 21).
 SETTLE_FRAMES = 12
 GREY = 127
+#: Default-off knob (session 21, follow21; docs/accuracy.md "The cut-out drawn every frame"):
+#: the grey is drawn every frame (`ramped`), her cut-out `CUT_SCALE` wide, his grey fading out
+#: over `FADE_OUT_FRAMES`, and her cut-out following her between looks by `FRAME_GAIN` of
+#: MediaPipe's own landmarks' steps (`ReceiverPose._follow`). On the seven two-person hug clips
+#: × 15/20/24/30 frames/s × 4 look phases it halted every jerk within 2 frames with no false
+#: stop, but the 75° floor jerk's placement gate read shut (a view 8–10° off): not taken.
+FOLLOW_FRAMES = False
+#: Her cut-out drawn this much wider than a look draws it: the grey then keeps off her back,
+#: where a few hundred pixels moved her lean read by 2° (1.0: the jerks 3–5 frames late).
+CUT_SCALE = 1.5
+#: Grey his drawn body no longer covers fades out over this many frames (`ramped`).
+FADE_OUT_FRAMES = 30
+#: The share of MediaPipe's step between looks her cut-out takes: 0, measured and not taken
+#: (1 and 0.5 halted the 60° jerk at 30 frames/s within 2 frames at every phase but falsely
+#: stopped the slow 60° hug: her landmarks moved into the grey the cut-out cleared, a loop).
+FRAME_GAIN = 0.0
+#: Per frame, a cut-out keypoint moves at most this share of her box's long side…
+FRAME_STEP = 0.03
+#: …and never further than this from where the last look found that keypoint (MoveNet's own;
+#: or than the look left it, if further): the per-frame follow cannot walk onto the assistant,
+#: whose arms are on her.
+FRAME_REACH = 0.10
+#: MediaPipe's landmarks followed from this visibility up.
+FRAME_VIS = 0.5
+#: MediaPipe's landmark for each COCO keypoint (nose, eyes, ears, shoulders, elbows, wrists,
+#: hips, knees, ankles).
+COCO_FROM_MP = [0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
 
 
 class Detector(Protocol):
@@ -264,6 +291,32 @@ def faded(
     return (old.astype(np.float32) * (1 - a) + a) * grey  # what is no longer grey clears at once
 
 
+def ramped(
+    shown: NDArray[np.float32] | None,
+    theirs: NDArray[np.bool_] | None,
+    hers: NDArray[np.bool_] | None,
+) -> NDArray[np.float32] | None:
+    """The mask shown on a frame when it is redrawn every frame (`FOLLOW_FRAMES`): grey where
+    `theirs` (everyone else's drawn bodies) and not `hers` (the receiver's cut-out). Each pixel
+    of new grey fades in over `FADE_FRAMES` frames (as `faded` after one redraw); grey her
+    cut-out moves onto clears at once (she is seen where she leans); grey that `theirs` no
+    longer covers (one of his keypoints moved, or was forgotten) fades out as slowly as new grey
+    fades in: his elbow forgotten cleared 580 pixels at her back at once and her lean read
+    stepped 2.3° (the slow 60° hug falsely stopped at 30 frames/s). No `shown` (a restart, a
+    new crop): the target whole."""
+    if theirs is None or hers is None:
+        return None
+    target = theirs & ~hers
+    if shown is None or shown.shape != target.shape:
+        return target.astype(np.float32)
+    step, out_step = np.float32(1.0 / FADE_FRAMES), np.float32(1.0 / FADE_OUT_FRAMES)
+    out: NDArray[np.float32] = np.where(
+        theirs, np.minimum(shown + step, 1.0), np.maximum(shown - out_step, 0.0)
+    ).astype(np.float32)
+    out[hers] = 0.0
+    return out
+
+
 def to_frame(image: F32, crop: Crop, width: int, height: int) -> F32:
     """Landmarks normalised to the crop → normalised to the full frame (z scales with x)."""
     out = image.copy()
@@ -301,6 +354,7 @@ class ReceiverPose:
         looks: LooksFactory = InLine,
         max_age: int | None = None,
         look_phase: float = 0.0,
+        follow_frames: bool | None = None,
     ) -> None:
         if not 0.0 <= look_phase < 1.0:
             raise ValueError(f"look_phase is a share of a look period (0 <= p < 1): {look_phase}")
@@ -310,6 +364,12 @@ class ReceiverPose:
         #: "Where the looks fall"): a jerk's latency and a slow hug's false stops depend on it.
         self.look_phase = look_phase
         self.open_pose = open_pose
+        #: The cut-out follows her every frame from MediaPipe's landmarks (`FOLLOW_FRAMES`).
+        self.follow_frames = FOLLOW_FRAMES if follow_frames is None else follow_frames
+        self._cut: F32 | None = None  # her cut-out's keypoints (17, 3), pixels, this frame
+        self._anchor: F32 | None = None  # MoveNet's keypoints of her on the last look
+        self._prev: F32 | None = None  # MediaPipe's landmarks (33, 3: x, y px, vis) last frame
+        self._ramp: NDArray[np.float32] | None = None  # the per-pixel mask last shown
         self.every = max(1, every)
         self.max_age = max_age if max_age is not None else MAX_AGE_LOOKS * self.every
         self.identity: P.Identity = "unsure"
@@ -368,8 +428,13 @@ class ReceiverPose:
             self.identity = "unsure"
             return self._pose_at(rgb, t)
         crop = self._crop
-        self._fade = min(self._fade + 1, FADE_FRAMES)
-        self._shown = faded(self._old_mask, self._mask, self._fade)
+        if self.follow_frames:
+            self._shown = self._ramp = ramped(self._ramp, *self._follow_mask(crop))
+            if self._ramp is not None and not ((self._ramp > 0) & (self._ramp < 1)).any():
+                self._shown = self._ramp > 0.5  # no fade under way: the cheaper, same picture
+        else:
+            self._fade = min(self._fade + 1, FADE_FRAMES)
+            self._shown = faded(self._old_mask, self._mask, self._fade)
         image, world = self._pose_at(masked(rgb, crop, self._shown), t)
         image = to_frame(image, crop, width, height)
         anchors = pose_anchors(image[:, :2].astype(np.float64) * (width, height))
@@ -385,6 +450,8 @@ class ReceiverPose:
             self.identity = "unsure"
             self.settling += 1
         self._fresh = max(0, self._fresh - 1)
+        if self.follow_frames and FRAME_GAIN > 0:
+            self._follow(image, width, height)
         # the others as the grey draws them (held still within `MASK_SLACK`), as measured
         others = [] if self._basis is None else [(o.keypoints, o.box) for o in self._basis.others]
         self.covered = self.identity == "receiver" and wrists_covered(
@@ -441,7 +508,12 @@ class ReceiverPose:
         self._crop = crop
         receiver = (found.keypoints[choice.receiver], box)
         others = [(o.keypoints, o.box) for o in self._role.others]
-        basis = steady_basis(self._basis, receiver, others)
+        kept = self._basis
+        if self.follow_frames and kept is not None and self._cut is not None:
+            kept = replace(kept, receiver=replace(kept.receiver, keypoints=self._cut))
+        basis = steady_basis(kept, receiver, others)
+        if self.follow_frames:  # the look corrects what the per-frame follow left over
+            self._cut, self._anchor = basis.receiver.keypoints.copy(), receiver[0].copy()
         if moved or self._basis is None or not basis.same_drawing(self._basis):
             drawn = [(o.keypoints, o.box) for o in basis.others]
             self._old_mask = None if moved else self._shown  # a new crop: MediaPipe restarts
@@ -449,6 +521,54 @@ class ReceiverPose:
             self._mask = others_mask((basis.receiver.keypoints, basis.receiver.box), drawn, crop)
             self.redraws += 1
         self._basis = basis
+
+    def _follow_mask(self, crop: Crop) -> tuple[NDArray[np.bool_] | None, NDArray[np.bool_] | None]:
+        """Everyone else's drawn bodies, and her cut-out where the per-frame follow has it."""
+        if self._basis is None or not self._basis.others:
+            return None, None
+        receiver = self._basis.receiver
+        cut = receiver.keypoints if self._cut is None else self._cut
+        theirs = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), bool)
+        for o in self._basis.others:
+            theirs |= body_mask(o.keypoints, o.box, crop, scale=OTHERS_SCALE)
+        return theirs, body_mask(cut, receiver.box, crop, scale=CUT_SCALE)
+
+    def _follow(self, image: F32, width: int, height: int) -> None:
+        """Move her cut-out by what MediaPipe's confident landmarks moved since the last frame
+        (at most `FRAME_STEP` of her size a frame, within `FRAME_REACH` of the last look's
+        keypoints), while she is the receiver and MediaPipe has settled."""
+        now = np.column_stack((image[:, 0] * width, image[:, 1] * height, image[:, 3]))
+        if self.identity != "receiver" or self._cut is None or self._anchor is None:
+            self._prev = None
+            return
+        prev, self._prev = self._prev, now
+        if prev is None or self._basis is None:
+            return
+        a, b = prev[COCO_FROM_MP], now[COCO_FROM_MP]
+        box = self._basis.receiver.box
+        length = float(max(box[2] - box[0], box[3] - box[1]))
+        step = b[:, :2] - a[:, :2]
+        ok = (
+            np.isfinite(step).all(axis=1)
+            & (a[:, 2] >= FRAME_VIS)
+            & (b[:, 2] >= FRAME_VIS)
+            & (self._cut[:, 2] >= P.MIN_SCORE)
+            & (self._anchor[:, 2] >= P.MIN_SCORE)
+        )
+        if not ok.any():
+            return
+        step *= FRAME_GAIN
+        size = np.hypot(step[:, 0], step[:, 1])
+        step *= np.minimum(1.0, FRAME_STEP * length / np.maximum(size, 1e-9))[:, None]
+        cut = self._cut.copy()
+        was = np.hypot(*(cut[:, :2] - self._anchor[:, :2]).T)
+        cut[ok, :2] += step[ok].astype(np.float32)
+        off = cut[:, :2] - self._anchor[:, :2]
+        far = np.hypot(off[:, 0], off[:, 1])
+        # further than the reach only where the look left it further (never walks away)
+        keep = np.minimum(1.0, np.maximum(FRAME_REACH * length, was) / np.maximum(far, 1e-9))
+        cut[ok, :2] = self._anchor[ok, :2] + off[ok] * keep[ok, None].astype(np.float32)
+        self._cut = cut
 
     def _confirm(self, pose: NDArray[np.float64]) -> None:
         """On a look: the pose model's reading must sit on the receiver, not on anyone else.
@@ -478,6 +598,8 @@ class ReceiverPose:
         self._fresh = SETTLE_FRAMES
         self._settled_at = None if self._now is None else self._now + SETTLE_FRAMES / LOOK_FPS
         self._fade = FADE_FRAMES  # MediaPipe looks afresh: the whole mask from now on
+        self._ramp = None
+        self._prev = None
         self._pose.estimate(np.full((64, 64, 3), GREY, np.uint8))
 
     def close(self) -> None:

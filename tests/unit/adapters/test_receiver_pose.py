@@ -430,6 +430,71 @@ def test_a_redrawn_mask_fades_in_over_a_few_frames() -> None:
     assert (out == round(255 * 0.5 + R.GREY * 0.5)).all()
 
 
+def test_drawn_every_frame_his_grey_fades_in_and_out_and_her_cut_out_clears_at_once() -> None:
+    """`ramped` (`FOLLOW_FRAMES`): grey he no longer covers (his elbow forgotten) fades out;
+    before, it cleared at once, 580 pixels at her back, and the slow 60° hug's lean stepped
+    2.3° in one frame (a false stop at 30 frames/s). Where her cut-out moves, no grey is left."""
+    theirs, none = np.ones((4, 4), bool), np.zeros((4, 4), bool)
+    shown = R.ramped(None, theirs, none)
+    assert shown is not None
+    assert (shown == 1.0).all()
+    for k in range(1, R.FADE_OUT_FRAMES):
+        shown = R.ramped(shown, none, none)
+        assert shown is not None
+        assert np.allclose(shown, 1.0 - k / R.FADE_OUT_FRAMES, atol=1e-5)  # his grey fades out
+    hers = none.copy()
+    hers[0] = True
+    cut = R.ramped(np.ones((4, 4), np.float32), theirs, hers)
+    assert cut is not None
+    assert not cut[0].any()
+    assert (cut[1:] == 1.0).all()
+    back = R.ramped(cut, theirs, none)
+    assert back is not None
+    assert np.allclose(back[0], 1.0 / R.FADE_FRAMES)
+    assert R.ramped(shown, None, None) is None  # nobody else: no mask
+
+
+def test_drawn_every_frame_a_still_pair_still_gives_mediapipe_a_steady_picture() -> None:
+    """The knob `FOLLOW_FRAMES` (off by default) redraws the grey every frame: on MoveNet's
+    real looks at a still pair the picture must not jump more than with a look's redraws."""
+    detector, pose, est = replayed_step()
+    est.follow_frames = True
+    frame = np.full((H, W, 3), 200, np.uint8)
+    for _ in range(4 * len(detector.looks)):
+        est.estimate(frame)
+    steps = [
+        int(np.abs(b - a).max()) for a, b in zip(pose.images[1:], pose.images[2:], strict=False)
+    ]
+    assert max(steps) <= 20, f"the picture jumped by {max(steps)} grey levels in one frame"
+
+
+def test_her_cut_out_followed_between_looks_never_walks_onto_the_assistant(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With `FRAME_GAIN` 1 the cut-out takes MediaPipe's every step between looks; MediaPipe
+    drifting onto the assistant (his arms are on her) moves it at most `FRAME_REACH` of her size
+    from where the last look found her."""
+    monkeypatch.setattr(R, "FRAME_GAIN", 1.0)
+    est, pose = _estimator(RECEIVER.copy(), every=1000, follow_frames=True)  # one look only
+    frame = np.zeros((H, W, 3), np.uint8)
+    est.estimate(frame)
+    assert est._anchor is not None
+    assert est._basis is not None
+    box = est._basis.receiver.box
+    length = float(max(box[2] - box[0], box[3] - box[1]))
+    toward = (ASSISTANT[:, :2] - RECEIVER[:, :2]).mean(axis=0)
+    toward = toward / np.hypot(*toward)
+    far = 0.0
+    for k in range(R.SETTLE_FRAMES + 40):
+        pose.on = RECEIVER.copy()
+        pose.on[:, :2] += toward * 0.01 * length * max(0, k - R.SETTLE_FRAMES)  # 1 % a frame
+        est.estimate(frame)
+        assert est._cut is not None
+        far = max(far, float(np.hypot(*(est._cut[:, :2] - est._anchor[:, :2]).T).max()))
+    assert far > 0.05 * length  # it followed her
+    assert far <= R.FRAME_REACH * length + 1e-3, f"the cut-out walked {far / length:.0%} away"
+
+
 # ── session 13: her arms near the assistant's drawn body (`arms_cover`) ──
 
 
