@@ -149,14 +149,19 @@ class SessionRunner:
             return "symptom_elsewhere" if event.elsewhere else "symptom"
         return self.stored_reason if self.stored_reason == "symptom_elsewhere" else "symptom"
 
-    def handle_quiet(self, event: Pose | Tick) -> bool:
+    def handle_quiet(self, event: Pose | Tick, defer: bool = False) -> bool:
         """Step a pose or tick when it writes nothing now: it causes no cue, ends nothing,
         the group commit is not due, and a pose changes nothing but what was seen
         (`_waits`). Then the runner is as `handle` would have left it (the pose waiting to
         be written, the tick not stored), and True; otherwise nothing changed, False, and
         the event must take `handle`. For the live server, which steps such an event on its
         event loop instead of handing it to the writer thread (a round trip between threads
-        for every pose and tick: issue 15)."""
+        for every pose and tick: issue 15).
+
+        `defer`: one at which the group commit is due is stepped too (True); the caller
+        then has what waits written (`flush`, on the writer thread) before anything else,
+        as `handle` would have (`due_at` says so). `handle` would have stepped it the same
+        way first: the writer is spared stepping it a second time."""
         new, cues = session.step(self.state, event)
         ends = new.mode == "ended" and (
             not self.finished or new.end_reason != self.state.end_reason
@@ -164,16 +169,21 @@ class SessionRunner:
         if cues or ends:
             return False
         first_t = self._pending[0].event.t if self._pending else event.t
+        due = event.t - first_t >= self.group_s and not defer
         if isinstance(event, Pose):
-            if not self._waits(event, cues, new) or event.t - first_t >= self.group_s:
+            if not self._waits(event, cues, new) or due:
                 return False
             self._pending.append(StoredStep(self.seq, event))
             self.seq += 1
-        elif event.t - first_t >= self.group_s:  # a quiet tick that writes what waits
+        elif due:  # a quiet tick that writes what waits
             return False
         self.state = new
         self.last_event_t = event.t
         return True
+
+    def due_at(self, t: float) -> bool:
+        """Is the group commit due at `t` (quiet poses waiting since `group_s` or more)?"""
+        return bool(self._pending) and t - self._pending[0].event.t >= self.group_s
 
     def _waits(self, event: Event, cues: tuple[Cue, ...], new: SessionState) -> bool:
         """A pose that told nobody anything and changed nothing but what it saw may wait."""

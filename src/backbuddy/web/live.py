@@ -371,6 +371,8 @@ class LiveSession:
                     cues = await self._stored(
                         loop.run_in_executor(self._worker, self._handle, pose)
                     )
+                elif self.runner.due_at(pose.t):  # stepped here: the worker only writes
+                    await self._stored(loop.run_in_executor(self._worker, self._flush))
             else:
                 result, pose, cues, analyze_ms = await self._stored(
                     loop.run_in_executor(self._worker, self._frame_step, job)
@@ -435,11 +437,21 @@ class LiveSession:
         return result, replace(result.pose, t=self.clock()), analyze_ms
 
     def _quiet_step(self, event: ev.Pose | ev.Tick) -> bool:
-        """Step a pose or tick that writes nothing, here (`SessionRunner.handle_quiet`);
-        False when it must go to the worker (`_handle`). Its time as `_handle` takes it."""
+        """Step a pose or tick that writes nothing but the poses waiting, here
+        (`SessionRunner.handle_quiet`); False when it must go to the worker (`_handle`).
+        Its time as `_handle` takes it. When the group commit is then due (`due_at`), the
+        caller has the worker write what waits (`_flush`): stepped once, not again there."""
         if event.t < self.runner.last_event_t:
             event = replace(event, t=self.runner.last_event_t)
-        return self.runner.handle_quiet(event)
+        return self.runner.handle_quiet(event, defer=True)
+
+    def _flush(self) -> None:
+        """On the worker: write the quiet poses waiting (the group commit, `_handle`'s)."""
+        self._writing_since = time.monotonic()
+        try:
+            self.runner.flush()
+        finally:
+            self._writing_since = None
 
     # ── time and presence ────────────────────────────────────────────────────
 
@@ -464,7 +476,13 @@ class LiveSession:
                 try:
                     tick = ev.Tick(self.clock())
                     if not self._gone and self._quiet_step(tick):
-                        self._show((), None)  # nothing to write: no trip to the worker
+                        if self.runner.due_at(tick.t):  # the poses waiting, not the tick
+                            await self._stored(
+                                asyncio.get_running_loop().run_in_executor(
+                                    self._worker, self._flush
+                                )
+                            )
+                        self._show((), None)  # else nothing to write: no trip to the worker
                     else:
                         await self.apply(tick)
                 except StoreError as err:
