@@ -371,8 +371,8 @@ class LiveSession:
                     cues = await self._stored(
                         loop.run_in_executor(self._worker, self._handle, pose)
                     )
-                elif self.runner.due_at(pose.t):  # stepped here: the worker only writes
-                    await self._stored(loop.run_in_executor(self._worker, self._flush))
+                else:  # stepped here: the worker only writes, if anything is due
+                    await self._flush_if_due(pose.t)
             else:
                 result, pose, cues, analyze_ms = await self._stored(
                     loop.run_in_executor(self._worker, self._frame_step, job)
@@ -445,6 +445,13 @@ class LiveSession:
             event = replace(event, t=self.runner.last_event_t)
         return self.runner.handle_quiet(event, defer=True)
 
+    async def _flush_if_due(self, t: float) -> None:
+        """After a quiet step at `t`: when the group commit is then due (`due_at`), the worker
+        writes what waits (`_flush`); otherwise no trip to the worker at all."""
+        if self.runner.due_at(t):
+            loop = asyncio.get_running_loop()
+            await self._stored(loop.run_in_executor(self._worker, self._flush))
+
     def _flush(self) -> None:
         """On the worker: write the quiet poses waiting (the group commit, `_handle`'s)."""
         self._writing_since = time.monotonic()
@@ -476,13 +483,8 @@ class LiveSession:
                 try:
                     tick = ev.Tick(self.clock())
                     if not self._gone and self._quiet_step(tick):
-                        if self.runner.due_at(tick.t):  # the poses waiting, not the tick
-                            await self._stored(
-                                asyncio.get_running_loop().run_in_executor(
-                                    self._worker, self._flush
-                                )
-                            )
-                        self._show((), None)  # else nothing to write: no trip to the worker
+                        await self._flush_if_due(tick.t)  # the poses waiting, not the tick
+                        self._show((), None)
                     else:
                         await self.apply(tick)
                 except StoreError as err:
