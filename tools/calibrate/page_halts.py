@@ -14,7 +14,10 @@ its own time), through
   `schemas`, `page_pose.admit`, `PageRoles.unsure` and `CameraWatch.analyze_landmarks`);
 * `server`: the server's two-person estimator (`ReceiverPose`, real MoveNet and MediaPipe, the
   look in line) and a live `PoseMonitor` (30 frames/s, as `CameraWatch` builds it whatever the
-  camera sends).
+  camera sends). It is told a movement runs (`ReceiverPose.moving`: a look every 0.13 s, else
+  every 4th frame) from the clip's set-up end on (`measure.setup_frames`; the pre-roll is
+  set-up): the latest a session switches (it does as the assistant takes hold, a set-up step
+  before the attempt), so the switch lands as near the movement as it can.
 
 A stop is what `receiver_truth.measures` counts on the server at 30 frames/s: a halt (`sudden`,
 or the speed over the hard limit: `rules.watch`) or a pause (untracked, the identity unsure).
@@ -28,7 +31,8 @@ a share of a look period: where MoveNet's looks fall against the movement), then
 jerks stopped more than `LATE` frames after the crossing (or never), and false stops.
 `--variant follow1` on either path: the receiver's cut-out moves all the way to each look
 (`receiver_pose.FOLLOW_SHARE` 1.0); `--variant frames` (server path): her cut-out follows her
-every frame from MediaPipe's landmarks (`receiver_pose.FOLLOW_FRAMES`).
+every frame from MediaPipe's landmarks (`receiver_pose.FOLLOW_FRAMES`); `--variant always`
+(server path): the movement's looks from the first frame (sessions 20-21, no switch).
 """
 
 from __future__ import annotations
@@ -142,8 +146,14 @@ LATE = 2
 
 
 def server_trace(
-    cid: str, technique: tech.Technique, frames: list[video.Frame], phase: float = 0.0
+    cid: str,
+    technique: tech.Technique,
+    frames: list[video.Frame],
+    phase: float = 0.0,
+    index: np.ndarray | None = None,
 ) -> Trace:
+    """`index`: each frame's source frame (−1: pre-roll); a movement runs from the set-up's
+    end on (None, or `--variant always`: throughout)."""
     import backbuddy.adapters.receiver_pose as rp
     from backbuddy.adapters.looks import InLine
     from backbuddy.adapters.mediapipe_pose import PoseModel
@@ -157,11 +167,15 @@ def server_trace(
         rp.FOLLOW_FRAMES = True
     rows, unsure, covered = [], [], []
     size = (frames[0].rgb.shape[1], frames[0].rgb.shape[0])
+    moving = np.ones(len(frames), bool)
+    if index is not None and "always" not in VARIANT:
+        moving = index >= setup_frames(cid, technique, TRUTH)
     with ReceiverPose(
         receiver_truth.people_detector(), PoseModel, every=EVERY, looks=InLine, look_phase=phase
     ) as model:
         model.receiver_lies(receiver_truth.lies(cid, TRUTH))
-        for f in frames:
+        for f, on in zip(frames, moving, strict=True):
+            model.moving(bool(on))  # as `LiveSession` tells it before each frame
             image, world = model.estimate(f.rgb, f.t)  # as `analyze.estimate_at`
             rows.append((f.t, image, world))
             unsure.append(identity_unsure(model))
@@ -237,11 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         for fps in a.fps:
             frames, index = warm_frames(cid, fps)
             for phase in a.phases or [None]:
-                if phase is None:
-                    run = page_trace if a.path == "page" else server_trace
-                    trace = run(cid, technique, frames)
+                if a.path == "page":
+                    trace = page_trace(cid, technique, frames)
                 else:
-                    trace = server_trace(cid, technique, frames, phase)
+                    trace = server_trace(cid, technique, frames, phase or 0.0, index)
                 out = {"path": a.path, "cued": a.cued, "variant": a.variant}
                 out |= judge(cid, technique, trace, index, fps)
                 if phase is not None:

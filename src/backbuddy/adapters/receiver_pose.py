@@ -65,12 +65,16 @@ F32 = NDArray[np.float32]
 Rgb = NDArray[np.uint8]
 #: A look every this many frames (MoveNet costs ~4 MediaPipe frames at 384 px).
 EVERY = 4
-#: The frame rate `every` counts at when the frames come with their times: a look every
-#: `every / LOOK_FPS` seconds (0.13 s: every 4th frame at 30 frames/s, every 2nd at 15), so the
-#: receiver's cut-out follows her in time (`FOLLOW_S`), not in frames. Counted in frames, at 15
-#: frames/s the cut-out followed her half as fast, the grey at her back held the 60° hug's
-#: jerk, and MediaPipe read it 3 frames (0.2 s) late (docs/accuracy.md, "the frame rate a jerk
-#: needs"). MoveNet then runs as often a second at any frame rate.
+#: The frame rate `every` counts at during a movement when the frames come with their times: a
+#: look every `every / LOOK_FPS` seconds (0.13 s: every 4th frame at 30 frames/s, every 2nd at
+#: 15), so the receiver's cut-out follows her in time (`FOLLOW_S`), not in frames. Counted in
+#: frames, at 15 frames/s the cut-out followed her half as fast, the grey at her back held the
+#: 60° hug's jerk, and MediaPipe read it 3 frames (0.2 s) late (docs/accuracy.md, "the frame
+#: rate a jerk needs"). MoveNet then runs as often a second at any frame rate. Outside a
+#: movement (`ReceiverPose.moving`: the set-up before the assistant takes hold) a look stays
+#: every `every`-th frame: at 15 frames/s a look every 2nd frame restarted MediaPipe so often
+#: on a scene whose crop moves (a person jumping, a bystander) that the set-up's checklist was
+#: sure on ~1 frame in 10 and took a minute to show a verdict (session 22).
 LOOK_FPS = 30.0
 #: Roles older than this many look periods make a frame "unsure".
 MAX_AGE_LOOKS = 3
@@ -355,6 +359,7 @@ class ReceiverPose:
         max_age: int | None = None,
         look_phase: float = 0.0,
         follow_frames: bool | None = None,
+        moving: bool = True,
     ) -> None:
         if not 0.0 <= look_phase < 1.0:
             raise ValueError(f"look_phase is a share of a look period (0 <= p < 1): {look_phase}")
@@ -363,6 +368,11 @@ class ReceiverPose:
         #: (0: every `every`-th frame from the first). A measurement's knob (docs/accuracy.md,
         #: "Where the looks fall"): a jerk's latency and a slow hug's false stops depend on it.
         self.look_phase = look_phase
+        #: A movement runs (`moving`): a look every `every / LOOK_FPS` seconds given the
+        #: frames' times; otherwise every `every`-th frame. Nobody tells an offline stream (a
+        #: clip analysed, the calibration tools, the benches): the movement's cadence throughout.
+        self.movement = moving
+        self._switched = 0  # the frame the cadence last changed on (it looks at once)
         self.open_pose = open_pose
         #: The cut-out follows her every frame from MediaPipe's landmarks (`FOLLOW_FRAMES`).
         self.follow_frames = FOLLOW_FRAMES if follow_frames is None else follow_frames
@@ -397,8 +407,10 @@ class ReceiverPose:
         self._slot: int | None = None  # the look period of the last timed frame
         self._looks = looks(detector)
         self._looked_at = -1  # the frame of the roles in use
-        self._looked_t: float | None = None  # that frame's time, when it had one
-        self._asked: dict[int, float | None] = {}  # frames a look was asked on: their times
+        #: that frame's time, when it had one and was asked in a movement (the roles' age is
+        #: then a time: `_roles_age`)
+        self._looked_t: float | None = None
+        self._asked: dict[int, float | None] = {}  # frames a look was asked on: `_looked_t`
         self._roles: P.Identity = "unsure"  # what the last look (and its check) said
 
     def receiver_lies(self, lying: bool | None) -> None:
@@ -407,6 +419,19 @@ class ReceiverPose:
         assistant is who the detector finds when it misses the lying receiver). None: not
         known, so a lone upright person is not trusted either."""
         self._role = P.RoleState(lying=lying)
+
+    def moving(self, on: bool) -> None:
+        """Say whether a movement runs (a live session tells it every frame from the engine's
+        state: `people.tell_moving`, from the assistant's hold on, `store_wait.moving`). In a
+        movement, given the frames' times, a look comes every `every / LOOK_FPS` seconds and
+        the roles' age is a time; otherwise a look every `every`-th frame and the age in frames
+        (as before session 20). On a change the next frame looks at once, and the roles in use
+        are judged by the cadence they were asked under until its answer comes, so the
+        movement's first frames keep the receiver the set-up's looks found."""
+        if on != self.movement:
+            self.movement = on
+            self._switched = self._frame
+            self._t0 = self._slot = None
 
     def estimate(self, rgb: Rgb, t: float | None = None) -> tuple[F32, F32]:
         """`t`: the frame's time (s), passed to MediaPipe on the crop (`PoseModel.estimate`:
@@ -417,7 +442,7 @@ class ReceiverPose:
         self._frame += 1
         self._now = t
         if (self._look_due(frame, t) or self._crop is None) and self._looks.submit(rgb, frame):
-            self._asked[frame] = t
+            self._asked[frame] = t if self.movement else None
         answer = self._looks.ready(frame)
         if answer is not None:
             self._look(answer, width, height)
@@ -460,8 +485,9 @@ class ReceiverPose:
         return image, world
 
     def _roles_age(self, frame: int, t: float | None) -> float:
-        """The age of the roles in use, in frames, or, given the frames' times, in frames of
-        `LOOK_FPS` (`max_age` is then a time: 0.4 s at any frame rate, as at 30 frames/s)."""
+        """The age of the roles in use, in frames, or, given the frames' times and roles asked
+        for in a movement, in frames of `LOOK_FPS` (`max_age` is then a time: 0.4 s at any
+        frame rate, as at 30 frames/s)."""
         if t is None or self._looked_t is None:
             return float(frame - self._looked_at)
         return (t - self._looked_t) * LOOK_FPS - 1e-3
@@ -474,12 +500,14 @@ class ReceiverPose:
         return t < self._settled_at - 1e-3
 
     def _look_due(self, frame: int, t: float | None) -> bool:
-        """Is a look due on this frame: every `every`-th frame, or, given the frames' times,
-        on the first frame of each `every / LOOK_FPS` seconds since the first timed frame
-        (the same frames at 30 frames/s); both shifted by `look_phase` (the first frame
+        """Is a look due on this frame: every `every`-th frame, or, in a movement given the
+        frames' times, on the first frame of each `every / LOOK_FPS` seconds since the first
+        timed frame (the same frames at 30 frames/s); both counted from the last change of
+        cadence (`moving`), which looks at once, and shifted by `look_phase` (the first frame
         always looks: there is no crop yet)."""
-        if t is None:
-            return (frame + round(self.look_phase * self.every)) % self.every == 0
+        if t is None or not self.movement:
+            k = frame - self._switched
+            return k == 0 or (k + round(self.look_phase * self.every)) % self.every == 0
         if self._t0 is None:
             self._t0 = t - self.look_phase * self.every / LOOK_FPS
         slot = math.floor((t - self._t0) * LOOK_FPS / self.every + 1e-3)

@@ -30,6 +30,7 @@ from backbuddy.motion.people import tell_lying
 from backbuddy.services.analyze import sees_hold
 from backbuddy.services.pose_feed import FeedView, PoseFeed
 from backbuddy.services.session_runner import SessionRunner
+from backbuddy.services.store_wait import moving
 
 if TYPE_CHECKING:
     from backbuddy.cli.guide_voice import GuideVoice
@@ -85,6 +86,7 @@ def _loop(
 
     def poll(t: float) -> list[ev.Event]:
         feed.set_checks(runner.state.current_checks())
+        feed.set_moving(moving(runner.state))  # the two-person step looks more often then
         return list(feed.poll(t))
 
     def screen(log: deque[Cue], note: str) -> Group:
