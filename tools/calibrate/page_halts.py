@@ -15,9 +15,16 @@ its own time), through
 * `server`: the server's two-person estimator (`ReceiverPose`, real MoveNet and MediaPipe, the
   look in line) and a live `PoseMonitor` (30 frames/s, as `CameraWatch` builds it whatever the
   camera sends). It is told a movement runs (`ReceiverPose.moving`: a look every 0.13 s, else
-  every 4th frame) from the clip's set-up end on (`measure.setup_frames`; the pre-roll is
-  set-up): the latest a session switches (it does as the assistant takes hold, a set-up step
-  before the attempt), so the switch lands as near the movement as it can.
+  every 4th frame) as a session tells it (`rules.movement_watched`: from the assistant's set-up
+  step on, hands-on). `--switch hold` (the default): from the first frame. A session switches
+  as her own step is confirmed (her alone, before he steps in and takes hold), which in these
+  clips falls in the still pre-roll (or, in the whole-flow clips, while she sits alone), so
+  every frame that moves runs at the movement's cadence; where in the still frames the switch
+  falls moves only where the looks fall, which `--phases` sweeps, and from the first frame the
+  phases are those of sessions 20–21 (the same runs: nothing switches). `--switch attempt`:
+  from the clip's set-up end (`measure.setup_frames`, the earliest an attempt can begin), as
+  if the looks quickened only as the attempt begins: the switch as near the movement as it can
+  land.
 
 A stop is what `receiver_truth.measures` counts on the server at 30 frames/s: a halt (`sudden`,
 or the speed over the hard limit: `rules.watch`) or a pause (untracked, the identity unsure).
@@ -31,8 +38,7 @@ a share of a look period: where MoveNet's looks fall against the movement), then
 jerks stopped more than `LATE` frames after the crossing (or never), and false stops.
 `--variant follow1` on either path: the receiver's cut-out moves all the way to each look
 (`receiver_pose.FOLLOW_SHARE` 1.0); `--variant frames` (server path): her cut-out follows her
-every frame from MediaPipe's landmarks (`receiver_pose.FOLLOW_FRAMES`); `--variant always`
-(server path): the movement's looks from the first frame (sessions 20-21, no switch).
+every frame from MediaPipe's landmarks (`receiver_pose.FOLLOW_FRAMES`).
 """
 
 from __future__ import annotations
@@ -151,9 +157,10 @@ def server_trace(
     frames: list[video.Frame],
     phase: float = 0.0,
     index: np.ndarray | None = None,
+    switch: str = "hold",
 ) -> Trace:
-    """`index`: each frame's source frame (−1: pre-roll); a movement runs from the set-up's
-    end on (None, or `--variant always`: throughout)."""
+    """`index`: each frame's source frame (−1: pre-roll); a movement runs from `switch` on
+    (module docstring; no `index`: throughout)."""
     import backbuddy.adapters.receiver_pose as rp
     from backbuddy.adapters.looks import InLine
     from backbuddy.adapters.mediapipe_pose import PoseModel
@@ -168,7 +175,7 @@ def server_trace(
     rows, unsure, covered = [], [], []
     size = (frames[0].rgb.shape[1], frames[0].rgb.shape[0])
     moving = np.ones(len(frames), bool)
-    if index is not None and "always" not in VARIANT:
+    if index is not None and switch == "attempt":
         moving = index >= setup_frames(cid, technique, TRUTH)
     with ReceiverPose(
         receiver_truth.people_detector(), PoseModel, every=EVERY, looks=InLine, look_phase=phase
@@ -241,6 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", type=Path, help="write <clip>_<path>_<fps>.npz here (tests/data)")
     ap.add_argument("--cued", action="store_true", help="the arms check dropped (technique_of)")
     ap.add_argument("--phases", type=float, nargs="+", help="look phases, server path (0 <= p < 1)")
+    ap.add_argument(
+        "--switch",
+        choices=("hold", "attempt"),
+        default="hold",
+        help="server path: when the movement's looks begin (module docstring)",
+    )
     a = ap.parse_args(argv)
     if a.phases and a.path != "server":
         ap.error("--phases needs --path server (the page's answers come when it asks)")
@@ -254,8 +267,10 @@ def main(argv: list[str] | None = None) -> int:
                 if a.path == "page":
                     trace = page_trace(cid, technique, frames)
                 else:
-                    trace = server_trace(cid, technique, frames, phase or 0.0, index)
+                    trace = server_trace(cid, technique, frames, phase or 0.0, index, a.switch)
                 out = {"path": a.path, "cued": a.cued, "variant": a.variant}
+                if a.path == "server":
+                    out["switch"] = a.switch
                 out |= judge(cid, technique, trace, index, fps)
                 if phase is not None:
                     out["phase"] = phase

@@ -422,7 +422,7 @@ class ReceiverPose:
 
     def moving(self, on: bool) -> None:
         """Say whether a movement runs (a live session tells it every frame from the engine's
-        state: `people.tell_moving`, from the assistant's hold on, `store_wait.moving`). In a
+        state: `people.tell_moving`, from the assistant's hold on, `rules.movement_watched`). In a
         movement, given the frames' times, a look comes every `every / LOOK_FPS` seconds and
         the roles' age is a time; otherwise a look every `every`-th frame and the age in frames
         (as before session 20). On a change the next frame looks at once, and the roles in use

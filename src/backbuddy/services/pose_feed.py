@@ -154,8 +154,8 @@ class PoseFeed:
         self._checks = tuple(ids)
 
     def set_moving(self, on: bool) -> None:
-        """Whether a movement runs (`store_wait.moving`): the two-person step looks more often
-        then (`people.tell_moving`)."""
+        """Whether a movement runs (`rules.movement_watched`): the two-person step looks more
+        often then (`people.tell_moving`)."""
         self._moving = on
 
     def _work(self) -> None:

@@ -430,8 +430,8 @@ class LiveSession:
         """The camera watch for the engine's current checks, and its pose at the time now."""
         started = time.perf_counter()
         # The server's two-person step looks every 0.13 s only in a movement (from the
-        # assistant's hold on); in set-up every 4th frame, as the checklist needs.
-        tell_moving(self.analyzer, self._moving())
+        # assistant's hold on); before it every 4th frame, as the checklist needs.
+        tell_moving(self.analyzer, rules.movement_watched(self.runner.state))
         try:
             result = job(self.runner.state.current_checks())
         except Exception as err:  # noqa: BLE001 - handed back to the socket, which says so

@@ -361,7 +361,7 @@ def test_the_camera_watch_is_told_when_a_movement_runs(tmp_path: Path) -> None:
     """The server's two-person step looks every 0.13 s only in a movement (its set-up checklist
     needs the calmer cadence, session 22): each frame's analysis knows whether one runs, false
     while the receiver's set-up step is checked, true once the pair's `ready` began the attempt
-    (from the assistant's hold on: `store_wait.moving`)."""
+    (from the assistant's hold on: `rules.movement_watched`)."""
     from .jpegs import moving_jpegs
 
     told = ToldReceiver()
