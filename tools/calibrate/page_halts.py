@@ -2,7 +2,7 @@
 12/15; session 15, jerk15). A measurement script, not a test.
 
     .venv/bin/python tools/calibrate/page_halts.py [--path page|server] [--fps 30 15 10] [--cued]
-        [--json OUT] [CLIP ...]
+        [--phases 0 0.25 0.5 0.75] [--variant follow1] [--json OUT] [CLIP ...]
 
 Each two-person truth clip whose true speed passes the hard limit (every `*_jerk_*` clip with
 an assistant) runs after 2 s of its own still first frame (`degrade.PRE_ROLL_S`, as a session's
@@ -14,7 +14,17 @@ its own time), through
   `schemas`, `page_pose.admit`, `PageRoles.unsure` and `CameraWatch.analyze_landmarks`);
 * `server`: the server's two-person estimator (`ReceiverPose`, real MoveNet and MediaPipe, the
   look in line) and a live `PoseMonitor` (30 frames/s, as `CameraWatch` builds it whatever the
-  camera sends).
+  camera sends). It is told a movement runs (`ReceiverPose.moving`: a look every 0.13 s, else
+  every 4th frame) as a session tells it (`rules.movement_watched`: from the assistant's set-up
+  step on, hands-on). `--switch hold` (the default): from the first frame. A session switches
+  as her own step is confirmed (her alone, before he steps in and takes hold), which in these
+  clips falls in the still pre-roll (or, in the whole-flow clips, while she sits alone), so
+  every frame that moves runs at the movement's cadence; where in the still frames the switch
+  falls moves only where the looks fall, which `--phases` sweeps, and from the first frame the
+  phases are those of sessions 20–21 (the same runs: nothing switches). `--switch attempt`:
+  from the clip's set-up end (`measure.setup_frames`, the earliest an attempt can begin), as
+  if the looks quickened only as the attempt begins: the switch as near the movement as it can
+  land.
 
 A stop is what `receiver_truth.measures` counts on the server at 30 frames/s: a halt (`sudden`,
 or the speed over the hard limit: `rules.watch`) or a pause (untracked, the identity unsure).
@@ -22,6 +32,13 @@ Latency: frames (of that rate) from the first frame over the hard limit to the f
 after the jerk's rise; `halt` the same for halts alone; `false`: a stop before the rise.
 The placement gate's decision at the movement and whether the rate is under the technique's
 `video.min_fps` (the engine pauses then: no attempt runs) are printed beside.
+
+`--phases` (server path): each clip × rate once per look phase (`ReceiverPose(look_phase=…)`,
+a share of a look period: where MoveNet's looks fall against the movement), then a summary:
+jerks stopped more than `LATE` frames after the crossing (or never), and false stops.
+`--variant follow1` on either path: the receiver's cut-out moves all the way to each look
+(`receiver_pose.FOLLOW_SHARE` 1.0); `--variant frames` (server path): her cut-out follows her
+every frame from MediaPipe's landmarks (`receiver_pose.FOLLOW_FRAMES`).
 """
 
 from __future__ import annotations
@@ -130,20 +147,42 @@ def page_trace(cid: str, technique: tech.Technique, frames: list[video.Frame]) -
     )
 
 
-def server_trace(cid: str, technique: tech.Technique, frames: list[video.Frame]) -> Trace:
+#: A jerk stopped more than this many frames after its crossing counts as late (`--phases`).
+LATE = 2
+
+
+def server_trace(
+    cid: str,
+    technique: tech.Technique,
+    frames: list[video.Frame],
+    phase: float = 0.0,
+    index: np.ndarray | None = None,
+    switch: str = "hold",
+) -> Trace:
+    """`index`: each frame's source frame (−1: pre-roll); a movement runs from `switch` on
+    (module docstring; no `index`: throughout)."""
+    import backbuddy.adapters.receiver_pose as rp
     from backbuddy.adapters.looks import InLine
     from backbuddy.adapters.mediapipe_pose import PoseModel
     from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
     from backbuddy.motion.monitors import PoseMonitor
     from backbuddy.services.analyze import identity_unsure, wrists_covered
 
+    if "follow1" in VARIANT:
+        rp.FOLLOW_SHARE = 1.0
+    if "frames" in VARIANT:
+        rp.FOLLOW_FRAMES = True
     rows, unsure, covered = [], [], []
     size = (frames[0].rgb.shape[1], frames[0].rgb.shape[0])
+    moving = np.ones(len(frames), bool)
+    if index is not None and switch == "attempt":
+        moving = index >= setup_frames(cid, technique, TRUTH)
     with ReceiverPose(
-        receiver_truth.people_detector(), PoseModel, every=EVERY, looks=InLine
+        receiver_truth.people_detector(), PoseModel, every=EVERY, looks=InLine, look_phase=phase
     ) as model:
         model.receiver_lies(receiver_truth.lies(cid, TRUTH))
-        for f in frames:
+        for f, on in zip(frames, moving, strict=True):
+            model.moving(bool(on))  # as `LiveSession` tells it before each frame
             image, world = model.estimate(f.rgb, f.t)  # as `analyze.estimate_at`
             rows.append((f.t, image, world))
             unsure.append(identity_unsure(model))
@@ -208,30 +247,93 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variant", nargs="*", default=[], help="page variants (VARIANT)")
     ap.add_argument("--save", type=Path, help="write <clip>_<path>_<fps>.npz here (tests/data)")
     ap.add_argument("--cued", action="store_true", help="the arms check dropped (technique_of)")
+    ap.add_argument("--phases", type=float, nargs="+", help="look phases, server path (0 <= p < 1)")
+    ap.add_argument(
+        "--switch",
+        choices=("hold", "attempt"),
+        default="hold",
+        help="server path: when the movement's looks begin (module docstring)",
+    )
     a = ap.parse_args(argv)
+    if a.phases and a.path != "server":
+        ap.error("--phases needs --path server (the page's answers come when it asks)")
     VARIANT.update(a.variant)
+    rows = []
     for cid in a.clips or jerk_clips():
         technique = technique_of(cid, a.cued)
         for fps in a.fps:
             frames, index = warm_frames(cid, fps)
-            run = page_trace if a.path == "page" else server_trace
-            trace = run(cid, technique, frames)
-            out = {"path": a.path, "cued": a.cued, "variant": a.variant}
-            out |= judge(cid, technique, trace, index, fps)
-            if a.save:
-                true = truth_table(cid)["primary_speed_deg_s"]
-                np.savez_compressed(
-                    a.save / f"{cid}_{a.path}_{fps:g}.npz",
-                    index=index,
-                    true_speed=np.where(index >= 0, true[np.maximum(index, 0)], 0.0),
-                    **trace.landmarks.to_arrays(),
-                )
-            line = json.dumps(out)
-            print(line, flush=True)
-            if a.json:
-                with a.json.open("a") as f:
-                    f.write(line + "\n")
+            for phase in a.phases or [None]:
+                if a.path == "page":
+                    trace = page_trace(cid, technique, frames)
+                else:
+                    trace = server_trace(cid, technique, frames, phase or 0.0, index, a.switch)
+                out = {"path": a.path, "cued": a.cued, "variant": a.variant}
+                if a.path == "server":
+                    out["switch"] = a.switch
+                out |= judge(cid, technique, trace, index, fps)
+                if phase is not None:
+                    out["phase"] = phase
+                rows.append(out)
+                _emit(out, a.json)
+                if a.save:
+                    _save(a.save, cid, a.path, fps, index, trace)
+    if a.phases:
+        print(summary(rows), flush=True)
     return 0
+
+
+def _emit(out: dict, path: Path | None) -> None:  # type: ignore[type-arg]
+    line = json.dumps(out)
+    print(line, flush=True)
+    if path:
+        with path.open("a") as f:
+            f.write(line + "\n")
+
+
+def summary(rows: list[dict]) -> str:  # type: ignore[type-arg]
+    """The phase sweep in a few lines: per clip, each rate's stops over the phases; then the
+    jerks (true speed over the hard limit at the clip's peak: `*_jerk_*`) stopped more than
+    `LATE` frames after the crossing or never, and the false stops (a stop before the rise)."""
+    lines = ["clip | rate | phase: frames from the crossing to the stop (jerks)"]
+    late, false, jerks, runs = [], [], 0, 0
+    for cid in dict.fromkeys(r["clip"] for r in rows):
+        for fps in dict.fromkeys(r["fps"] for r in rows if r["clip"] == cid):
+            cell = []
+            for r in (r for r in rows if r["clip"] == cid and r["fps"] == fps):
+                runs += 1
+                jerk = "_jerk_" in cid
+                jerks += jerk
+                s = _fmt(r["stop"]) if jerk else "–"
+                if r["false"]:
+                    s += " (false stop)"
+                    false.append(r)
+                if jerk and not r["stop"] <= LATE:
+                    late.append(r)
+                cell.append(f"{r['phase']:g}: {s}")
+            lines.append(f"{cid} | {fps:g} | " + ", ".join(cell))
+    lines.append(f"jerks stopped > {LATE} frames late or never: {len(late)} of {jerks} runs")
+    lines += [f"  {r['clip']} {r['fps']:g} phase {r['phase']:g}: {_fmt(r['stop'])}" for r in late]
+    lines.append(f"false stops: {len(false)} of {runs} runs")
+    lines += [f"  {r['clip']} {r['fps']:g} phase {r['phase']:g}" for r in false]
+    return "\n".join(lines)
+
+
+def _save(
+    where: Path,
+    cid: str,
+    path: str,
+    fps: float,
+    index: np.ndarray,
+    trace: Trace,  # type: ignore[type-arg]
+) -> None:
+    true = truth_table(cid)["primary_speed_deg_s"]
+    np.savez_compressed(
+        where / f"{cid}_{path}_{fps:g}.npz",
+        index=index,
+        true_speed=np.where(index >= 0, true[np.maximum(index, 0)], 0.0),
+        **trace.landmarks.to_arrays(),
+    )
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ then gives no move cue and pauses a movement, as for lost tracking).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -64,6 +65,17 @@ F32 = NDArray[np.float32]
 Rgb = NDArray[np.uint8]
 #: A look every this many frames (MoveNet costs ~4 MediaPipe frames at 384 px).
 EVERY = 4
+#: The frame rate `every` counts at during a movement when the frames come with their times: a
+#: look every `every / LOOK_FPS` seconds (0.13 s: every 4th frame at 30 frames/s, every 2nd at
+#: 15), so the receiver's cut-out follows her in time (`FOLLOW_S`), not in frames. Counted in
+#: frames, at 15 frames/s the cut-out followed her half as fast, the grey at her back held the
+#: 60° hug's jerk, and MediaPipe read it 3 frames (0.2 s) late (docs/accuracy.md, "the frame
+#: rate a jerk needs"). MoveNet then runs as often a second at any frame rate. Outside a
+#: movement (`ReceiverPose.moving`: the set-up before the assistant takes hold) a look stays
+#: every `every`-th frame: at 15 frames/s a look every 2nd frame restarted MediaPipe so often
+#: on a scene whose crop moves (a person jumping, a bystander) that the set-up's checklist was
+#: sure on ~1 frame in 10 and took a minute to show a verdict (session 22).
+LOOK_FPS = 30.0
 #: Roles older than this many look periods make a frame "unsure".
 MAX_AGE_LOOKS = 3
 #: After MediaPipe looks afresh (the first crop, a moved crop, a restart) its landmarks are
@@ -73,8 +85,40 @@ MAX_AGE_LOOKS = 3
 #: started between the two people's, nearer the assistant's, for the first 9 frames after the
 #: restart (frames 3-11 of `hug_correct_slow_side_75_floor_m26_with_f71`), then settled on the
 #: receiver's; 12 leaves 3 frames' margin (0.4 s at 30 frames/s; a pause, as for lost tracking).
+#: Given the frames' times it is that time (`SETTLE_FRAMES / LOOK_FPS`, 0.4 s) at any rate:
+#: counted in frames, at 15 frames/s it was 0.8 s, and with looks every 0.13 s a scene whose
+#: crop moves on most looks (a person jumping, a bystander: the browser test's clip) never
+#: settled, while at 15 frames/s no two-person truth clip reads off the receiver for it
+#: (docs/accuracy.md, "the frame rate a jerk needs", session 21).
 SETTLE_FRAMES = 12
 GREY = 127
+#: Default-off knob (session 21, follow21; docs/accuracy.md "The cut-out drawn every frame"):
+#: the grey is drawn every frame (`ramped`), her cut-out `CUT_SCALE` wide, his grey fading out
+#: over `FADE_OUT_FRAMES`, and her cut-out following her between looks by `FRAME_GAIN` of
+#: MediaPipe's own landmarks' steps (`ReceiverPose._follow`). On the seven two-person hug clips
+#: × 15/20/24/30 frames/s × 4 look phases it halted every jerk within 2 frames with no false
+#: stop, but the 75° floor jerk's placement gate read shut (a view 8–10° off): not taken.
+FOLLOW_FRAMES = False
+#: Her cut-out drawn this much wider than a look draws it: the grey then keeps off her back,
+#: where a few hundred pixels moved her lean read by 2° (1.0: the jerks 3–5 frames late).
+CUT_SCALE = 1.5
+#: Grey his drawn body no longer covers fades out over this many frames (`ramped`).
+FADE_OUT_FRAMES = 30
+#: The share of MediaPipe's step between looks her cut-out takes: 0, measured and not taken
+#: (1 and 0.5 halted the 60° jerk at 30 frames/s within 2 frames at every phase but falsely
+#: stopped the slow 60° hug: her landmarks moved into the grey the cut-out cleared, a loop).
+FRAME_GAIN = 0.0
+#: Per frame, a cut-out keypoint moves at most this share of her box's long side…
+FRAME_STEP = 0.03
+#: …and never further than this from where the last look found that keypoint (MoveNet's own;
+#: or than the look left it, if further): the per-frame follow cannot walk onto the assistant,
+#: whose arms are on her.
+FRAME_REACH = 0.10
+#: MediaPipe's landmarks followed from this visibility up.
+FRAME_VIS = 0.5
+#: MediaPipe's landmark for each COCO keypoint (nose, eyes, ears, shoulders, elbows, wrists,
+#: hips, knees, ankles).
+COCO_FROM_MP = [0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
 
 
 class Detector(Protocol):
@@ -251,6 +295,32 @@ def faded(
     return (old.astype(np.float32) * (1 - a) + a) * grey  # what is no longer grey clears at once
 
 
+def ramped(
+    shown: NDArray[np.float32] | None,
+    theirs: NDArray[np.bool_] | None,
+    hers: NDArray[np.bool_] | None,
+) -> NDArray[np.float32] | None:
+    """The mask shown on a frame when it is redrawn every frame (`FOLLOW_FRAMES`): grey where
+    `theirs` (everyone else's drawn bodies) and not `hers` (the receiver's cut-out). Each pixel
+    of new grey fades in over `FADE_FRAMES` frames (as `faded` after one redraw); grey her
+    cut-out moves onto clears at once (she is seen where she leans); grey that `theirs` no
+    longer covers (one of his keypoints moved, or was forgotten) fades out as slowly as new grey
+    fades in: his elbow forgotten cleared 580 pixels at her back at once and her lean read
+    stepped 2.3° (the slow 60° hug falsely stopped at 30 frames/s). No `shown` (a restart, a
+    new crop): the target whole."""
+    if theirs is None or hers is None:
+        return None
+    target = theirs & ~hers
+    if shown is None or shown.shape != target.shape:
+        return target.astype(np.float32)
+    step, out_step = np.float32(1.0 / FADE_FRAMES), np.float32(1.0 / FADE_OUT_FRAMES)
+    out: NDArray[np.float32] = np.where(
+        theirs, np.minimum(shown + step, 1.0), np.maximum(shown - out_step, 0.0)
+    ).astype(np.float32)
+    out[hers] = 0.0
+    return out
+
+
 def to_frame(image: F32, crop: Crop, width: int, height: int) -> F32:
     """Landmarks normalised to the crop → normalised to the full frame (z scales with x)."""
     out = image.copy()
@@ -287,9 +357,29 @@ class ReceiverPose:
         every: int = EVERY,
         looks: LooksFactory = InLine,
         max_age: int | None = None,
+        look_phase: float = 0.0,
+        follow_frames: bool | None = None,
+        moving: bool = True,
     ) -> None:
+        if not 0.0 <= look_phase < 1.0:
+            raise ValueError(f"look_phase is a share of a look period (0 <= p < 1): {look_phase}")
         self.detector = detector
+        #: Where the looks fall: the second look comes `look_phase` of a look period early
+        #: (0: every `every`-th frame from the first). A measurement's knob (docs/accuracy.md,
+        #: "Where the looks fall"): a jerk's latency and a slow hug's false stops depend on it.
+        self.look_phase = look_phase
+        #: A movement runs (`moving`): a look every `every / LOOK_FPS` seconds given the
+        #: frames' times; otherwise every `every`-th frame. Nobody tells an offline stream (a
+        #: clip analysed, the calibration tools, the benches): the movement's cadence throughout.
+        self.movement = moving
+        self._switched = 0  # the frame the cadence last changed on (it looks at once)
         self.open_pose = open_pose
+        #: The cut-out follows her every frame from MediaPipe's landmarks (`FOLLOW_FRAMES`).
+        self.follow_frames = FOLLOW_FRAMES if follow_frames is None else follow_frames
+        self._cut: F32 | None = None  # her cut-out's keypoints (17, 3), pixels, this frame
+        self._anchor: F32 | None = None  # MoveNet's keypoints of her on the last look
+        self._prev: F32 | None = None  # MediaPipe's landmarks (33, 3: x, y px, vis) last frame
+        self._ramp: NDArray[np.float32] | None = None  # the per-pixel mask last shown
         self.every = max(1, every)
         self.max_age = max_age if max_age is not None else MAX_AGE_LOOKS * self.every
         self.identity: P.Identity = "unsure"
@@ -298,6 +388,8 @@ class ReceiverPose:
         self.stale = 0  # frames made "unsure" by old roles or a receiver outside the crop
         self.settling = 0  # frames made "unsure" while MediaPipe settles after a restart
         self._fresh = 0  # frames still to settle after the last restart
+        self._now: float | None = None  # this frame's time, when it has one
+        self._settled_at: float | None = None  # given times: when the last restart has settled
         self.choice: P.Choice | None = None
         self.looks = 0
         self.restarts = 0  # times MediaPipe was made to look afresh (diagnostics)
@@ -311,8 +403,14 @@ class ReceiverPose:
         self._fade = FADE_FRAMES  # frames since the last redraw (FADE_FRAMES: done)
         self.redraws = 0  # times the grey mask was drawn (diagnostics)
         self._frame = 0
+        self._t0: float | None = None  # the first timed frame's time (`_look_due`)
+        self._slot: int | None = None  # the look period of the last timed frame
         self._looks = looks(detector)
         self._looked_at = -1  # the frame of the roles in use
+        #: that frame's time, when it had one and was asked in a movement (the roles' age is
+        #: then a time: `_roles_age`)
+        self._looked_t: float | None = None
+        self._asked: dict[int, float | None] = {}  # frames a look was asked on: `_looked_t`
         self._roles: P.Identity = "unsure"  # what the last look (and its check) said
 
     def receiver_lies(self, lying: bool | None) -> None:
@@ -322,6 +420,19 @@ class ReceiverPose:
         known, so a lone upright person is not trusted either."""
         self._role = P.RoleState(lying=lying)
 
+    def moving(self, on: bool) -> None:
+        """Say whether a movement runs (a live session tells it every frame from the engine's
+        state: `people.tell_moving`, from the assistant's hold on, `rules.movement_watched`). In a
+        movement, given the frames' times, a look comes every `every / LOOK_FPS` seconds and
+        the roles' age is a time; otherwise a look every `every`-th frame and the age in frames
+        (as before session 20). On a change the next frame looks at once, and the roles in use
+        are judged by the cadence they were asked under until its answer comes, so the
+        movement's first frames keep the receiver the set-up's looks found."""
+        if on != self.movement:
+            self.movement = on
+            self._switched = self._frame
+            self._t0 = self._slot = None
+
     def estimate(self, rgb: Rgb, t: float | None = None) -> tuple[F32, F32]:
         """`t`: the frame's time (s), passed to MediaPipe on the crop (`PoseModel.estimate`:
         its smoothing then follows the real frame rate; the hug's jerk at 20 frames/s was
@@ -329,18 +440,26 @@ class ReceiverPose:
         height, width = rgb.shape[:2]
         frame = self._frame
         self._frame += 1
-        if frame % self.every == 0 or self._crop is None:
-            self._looks.submit(rgb, frame)
+        self._now = t
+        if (self._look_due(frame, t) or self._crop is None) and self._looks.submit(rgb, frame):
+            self._asked[frame] = t if self.movement else None
         answer = self._looks.ready(frame)
         if answer is not None:
             self._look(answer, width, height)
+            self._looked_t = self._asked.get(answer[0])
+            self._asked = {k: v for k, v in self._asked.items() if k > answer[0]}
         self.covered = False
         if self._crop is None:  # no receiver yet: MediaPipe on the whole frame, for the view only
             self.identity = "unsure"
             return self._pose_at(rgb, t)
         crop = self._crop
-        self._fade = min(self._fade + 1, FADE_FRAMES)
-        self._shown = faded(self._old_mask, self._mask, self._fade)
+        if self.follow_frames:
+            self._shown = self._ramp = ramped(self._ramp, *self._follow_mask(crop))
+            if self._ramp is not None and not ((self._ramp > 0) & (self._ramp < 1)).any():
+                self._shown = self._ramp > 0.5  # no fade under way: the cheaper, same picture
+        else:
+            self._fade = min(self._fade + 1, FADE_FRAMES)
+            self._shown = faded(self._old_mask, self._mask, self._fade)
         image, world = self._pose_at(masked(rgb, crop, self._shown), t)
         image = to_frame(image, crop, width, height)
         anchors = pose_anchors(image[:, :2].astype(np.float64) * (width, height))
@@ -348,20 +467,53 @@ class ReceiverPose:
             self._confirm(anchors)
         self.identity = self._roles
         if self._roles == "receiver" and (
-            frame - self._looked_at > self.max_age or not _inside(anchors, crop)
+            self._roles_age(frame, t) > self.max_age or not _inside(anchors, crop)
         ):
             self.identity = "unsure"
             self.stale += 1
-        elif self._roles == "receiver" and self._fresh > 0:
+        elif self._roles == "receiver" and self._settling(t):
             self.identity = "unsure"
             self.settling += 1
         self._fresh = max(0, self._fresh - 1)
+        if self.follow_frames and FRAME_GAIN > 0:
+            self._follow(image, width, height)
         # the others as the grey draws them (held still within `MASK_SLACK`), as measured
         others = [] if self._basis is None else [(o.keypoints, o.box) for o in self._basis.others]
         self.covered = self.identity == "receiver" and wrists_covered(
             image[:, :2].astype(np.float64) * (width, height), others
         )
         return image, world
+
+    def _roles_age(self, frame: int, t: float | None) -> float:
+        """The age of the roles in use, in frames, or, given the frames' times and roles asked
+        for in a movement, in frames of `LOOK_FPS` (`max_age` is then a time: 0.4 s at any
+        frame rate, as at 30 frames/s)."""
+        if t is None or self._looked_t is None:
+            return float(frame - self._looked_at)
+        return (t - self._looked_t) * LOOK_FPS - 1e-3
+
+    def _settling(self, t: float | None) -> bool:
+        """Is MediaPipe still settling after a restart: for `SETTLE_FRAMES` frames, or, given
+        the frames' times, for as long as they last at `LOOK_FPS` (the same frames at 30)."""
+        if t is None or self._settled_at is None:
+            return self._fresh > 0
+        return t < self._settled_at - 1e-3
+
+    def _look_due(self, frame: int, t: float | None) -> bool:
+        """Is a look due on this frame: every `every`-th frame, or, in a movement given the
+        frames' times, on the first frame of each `every / LOOK_FPS` seconds since the first
+        timed frame (the same frames at 30 frames/s); both counted from the last change of
+        cadence (`moving`), which looks at once, and shifted by `look_phase` (the first frame
+        always looks: there is no crop yet)."""
+        if t is None or not self.movement:
+            k = frame - self._switched
+            return k == 0 or (k + round(self.look_phase * self.every)) % self.every == 0
+        if self._t0 is None:
+            self._t0 = t - self.look_phase * self.every / LOOK_FPS
+        slot = math.floor((t - self._t0) * LOOK_FPS / self.every + 1e-3)
+        due = slot != self._slot
+        self._slot = slot
+        return due
 
     def _pose_at(self, rgb: Rgb, t: float | None) -> tuple[F32, F32]:
         return self._pose.estimate(rgb) if t is None else self._pose.estimate(rgb, t)
@@ -384,7 +536,12 @@ class ReceiverPose:
         self._crop = crop
         receiver = (found.keypoints[choice.receiver], box)
         others = [(o.keypoints, o.box) for o in self._role.others]
-        basis = steady_basis(self._basis, receiver, others)
+        kept = self._basis
+        if self.follow_frames and kept is not None and self._cut is not None:
+            kept = replace(kept, receiver=replace(kept.receiver, keypoints=self._cut))
+        basis = steady_basis(kept, receiver, others)
+        if self.follow_frames:  # the look corrects what the per-frame follow left over
+            self._cut, self._anchor = basis.receiver.keypoints.copy(), receiver[0].copy()
         if moved or self._basis is None or not basis.same_drawing(self._basis):
             drawn = [(o.keypoints, o.box) for o in basis.others]
             self._old_mask = None if moved else self._shown  # a new crop: MediaPipe restarts
@@ -392,6 +549,54 @@ class ReceiverPose:
             self._mask = others_mask((basis.receiver.keypoints, basis.receiver.box), drawn, crop)
             self.redraws += 1
         self._basis = basis
+
+    def _follow_mask(self, crop: Crop) -> tuple[NDArray[np.bool_] | None, NDArray[np.bool_] | None]:
+        """Everyone else's drawn bodies, and her cut-out where the per-frame follow has it."""
+        if self._basis is None or not self._basis.others:
+            return None, None
+        receiver = self._basis.receiver
+        cut = receiver.keypoints if self._cut is None else self._cut
+        theirs = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), bool)
+        for o in self._basis.others:
+            theirs |= body_mask(o.keypoints, o.box, crop, scale=OTHERS_SCALE)
+        return theirs, body_mask(cut, receiver.box, crop, scale=CUT_SCALE)
+
+    def _follow(self, image: F32, width: int, height: int) -> None:
+        """Move her cut-out by what MediaPipe's confident landmarks moved since the last frame
+        (at most `FRAME_STEP` of her size a frame, within `FRAME_REACH` of the last look's
+        keypoints), while she is the receiver and MediaPipe has settled."""
+        now = np.column_stack((image[:, 0] * width, image[:, 1] * height, image[:, 3]))
+        if self.identity != "receiver" or self._cut is None or self._anchor is None:
+            self._prev = None
+            return
+        prev, self._prev = self._prev, now
+        if prev is None or self._basis is None:
+            return
+        a, b = prev[COCO_FROM_MP], now[COCO_FROM_MP]
+        box = self._basis.receiver.box
+        length = float(max(box[2] - box[0], box[3] - box[1]))
+        step = b[:, :2] - a[:, :2]
+        ok = (
+            np.isfinite(step).all(axis=1)
+            & (a[:, 2] >= FRAME_VIS)
+            & (b[:, 2] >= FRAME_VIS)
+            & (self._cut[:, 2] >= P.MIN_SCORE)
+            & (self._anchor[:, 2] >= P.MIN_SCORE)
+        )
+        if not ok.any():
+            return
+        step *= FRAME_GAIN
+        size = np.hypot(step[:, 0], step[:, 1])
+        step *= np.minimum(1.0, FRAME_STEP * length / np.maximum(size, 1e-9))[:, None]
+        cut = self._cut.copy()
+        was = np.hypot(*(cut[:, :2] - self._anchor[:, :2]).T)
+        cut[ok, :2] += step[ok].astype(np.float32)
+        off = cut[:, :2] - self._anchor[:, :2]
+        far = np.hypot(off[:, 0], off[:, 1])
+        # further than the reach only where the look left it further (never walks away)
+        keep = np.minimum(1.0, np.maximum(FRAME_REACH * length, was) / np.maximum(far, 1e-9))
+        cut[ok, :2] = self._anchor[ok, :2] + off[ok] * keep[ok, None].astype(np.float32)
+        self._cut = cut
 
     def _confirm(self, pose: NDArray[np.float64]) -> None:
         """On a look: the pose model's reading must sit on the receiver, not on anyone else.
@@ -419,7 +624,10 @@ class ReceiverPose:
         its tracked region (it finds nobody there); reopening the graph would cost ~0.3 s."""
         self.restarts += 1
         self._fresh = SETTLE_FRAMES
+        self._settled_at = None if self._now is None else self._now + SETTLE_FRAMES / LOOK_FPS
         self._fade = FADE_FRAMES  # MediaPipe looks afresh: the whole mask from now on
+        self._ramp = None
+        self._prev = None
         self._pose.estimate(np.full((64, 64, 3), GREY, np.uint8))
 
     def close(self) -> None:

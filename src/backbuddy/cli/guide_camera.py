@@ -24,6 +24,7 @@ from backbuddy import bootstrap
 from backbuddy.cli.guide_live import render, run_loop
 from backbuddy.config import Settings
 from backbuddy.domain import events as ev
+from backbuddy.domain import rules
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.techniques import Limits
 from backbuddy.motion.people import tell_lying
@@ -85,6 +86,7 @@ def _loop(
 
     def poll(t: float) -> list[ev.Event]:
         feed.set_checks(runner.state.current_checks())
+        feed.set_moving(rules.movement_watched(runner.state))  # the two-person step's looks
         return list(feed.poll(t))
 
     def screen(log: deque[Cue], note: str) -> Group:

@@ -89,6 +89,17 @@ def hands_on(state: SessionState) -> bool:
     return False
 
 
+def movement_watched(state: SessionState) -> bool:
+    """Does the camera watch a movement, or the hold it starts from: from the assistant's
+    hold (a `hands_on` set-up step) through the attempt, a pause that resumes into the attempt
+    included? The server's two-person step then looks every 0.13 s, a jerk's lag at 15
+    frames/s halved (`ReceiverPose.moving`); before his hold (her own set-up step, the
+    checklist), halted or ended, every 4th frame, as the checklist needs no faster."""
+    if state.mode == "paused":
+        return state.resume_to == "attempt"
+    return state.mode == "attempt" or hands_on(state)
+
+
 def pose_stale(state: SessionState, t: float) -> bool:
     """Camera mode: is the latest pose too old to trust (older than `state.stale_after`)?"""
     last = state.last_pose

@@ -615,3 +615,12 @@ def tell_lying(estimator: object, technique: Technique | None) -> None:
     tell = getattr(estimator, "receiver_lies", None)
     if callable(tell):
         tell(None if technique is None else receiver_lies(technique))
+
+
+def tell_moving(estimator: object, moving: bool) -> None:
+    """Tell a pose estimator that keeps roles itself (the two-person step on the server,
+    `ReceiverPose.moving`, or the camera watch holding it) whether a movement runs: it then
+    looks every 0.13 s, in set-up every 4th frame; others ignore it."""
+    tell = getattr(estimator, "moving", None)
+    if callable(tell):
+        tell(moving)

@@ -30,6 +30,7 @@ from backbuddy.domain.techniques import Technique
 from backbuddy.motion.checks import CheckResult
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor, Trace
+from backbuddy.motion.people import tell_moving
 from backbuddy.services.analyze import (
     Estimator,
     FrameLike,
@@ -132,6 +133,7 @@ class PoseFeed:
     #: for new frames (many times a frame) takes no lock and raises nothing when empty.
     _queue: deque[tuple[Trace | None, str | None]] = field(default_factory=deque)
     _checks: tuple[str, ...] | None = None
+    _moving: bool | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     #: Readable as soon as a frame's events wait: the loop need not wait for its tick.
@@ -151,6 +153,11 @@ class PoseFeed:
         """The set-up checks that apply now (the engine's current step)."""
         self._checks = tuple(ids)
 
+    def set_moving(self, on: bool) -> None:
+        """Whether a movement runs (`rules.movement_watched`): the two-person step looks more
+        often then (`people.tell_moving`)."""
+        self._moving = on
+
     def _work(self) -> None:
         step = _Step(PoseMonitor(self.technique, fps=self.fps, live=True), self.estimator)
         try:
@@ -159,6 +166,8 @@ class PoseFeed:
                     return
                 if self._checks is not None:
                     step.monitor.active_checks = self._checks
+                if self._moving is not None:
+                    tell_moving(self.estimator, self._moving)
                 trace, _ = step.run(frame)
                 self._queue.append((trace, None))
                 self._wake.set()

@@ -26,7 +26,7 @@ from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.motion.checks import STATUSES, describe
 from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
-from backbuddy.motion.people import receiver_lies, tell_lying
+from backbuddy.motion.people import receiver_lies, tell_lying, tell_moving
 from backbuddy.services.analyze import estimate_at, identity_unsure, wrists_covered
 from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult, Points
 from backbuddy.web.page_roles import Detector, PageRoles
@@ -68,6 +68,7 @@ class CameraWatch:
         self.decode = decode
         self.monitor = PoseMonitor(technique, fps=fps, live=True)
         self._last_t = float("-inf")
+        self._moving: bool | None = None  # what the session last said (`moving`)
 
     @property
     def sees_hold(self) -> bool:
@@ -84,7 +85,18 @@ class CameraWatch:
             # The two-person step on the server is told, as the page's role keeping is,
             # whether the receiver lies: then no lone upright person is her.
             tell_lying(self._estimator, self.technique)
+            if self._moving is not None:
+                tell_moving(self._estimator, self._moving)
         return self._estimator
+
+    def moving(self, on: bool) -> None:
+        """Whether a movement runs (the session says so before each frame, `LiveSession`):
+        the two-person step on the server then looks every 0.13 s, in set-up every 4th frame
+        (`ReceiverPose.moving`)."""
+        if on != self._moving:
+            self._moving = on
+            if self._estimator is not None:
+                tell_moving(self._estimator, on)
 
     def analyze(self, jpeg: bytes, t: float, checks: tuple[str, ...]) -> FrameResult:
         """Raises ValueError when the bytes do not decode to an image."""

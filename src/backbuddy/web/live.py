@@ -42,6 +42,7 @@ from backbuddy.domain import events as ev
 from backbuddy.domain import rules, wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
+from backbuddy.motion.people import tell_moving
 from backbuddy.services.cue_speech import STOP_RELEASE
 from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner
 from backbuddy.services.store_wait import moving, unrecordable, within_bound
@@ -428,6 +429,9 @@ class LiveSession:
     def _analyse(self, job: FrameJob) -> tuple[FrameResult, ev.Pose, float]:
         """The camera watch for the engine's current checks, and its pose at the time now."""
         started = time.perf_counter()
+        # The server's two-person step looks every 0.13 s only in a movement (from the
+        # assistant's hold on); before it every 4th frame, as the checklist needs.
+        tell_moving(self.analyzer, rules.movement_watched(self.runner.state))
         try:
             result = job(self.runner.state.current_checks())
         except Exception as err:  # noqa: BLE001 - handed back to the socket, which says so

@@ -502,3 +502,26 @@ def test_ready_at_a_rate_too_low_is_refused_naming_the_rate_not_the_placement(st
     said = pair.send(*frames, Ready(frames[-1].t + 0.01))
     assert said.kinds == ["say"]
     assert (said[0].reason, said[0].text) == ("not_ready:camera_slow", wording.CAMERA_SLOW)
+
+
+@pytest.mark.parametrize(
+    ("where", "watched", "paused"),
+    [
+        ("set-up, receiver alone", False, False),
+        ("set-up, assistant holds", True, False),  # the hold the movement starts from
+        ("in", True, True),
+        ("release", True, True),
+        ("rest", True, True),
+    ],
+)
+def test_the_camera_watches_a_movement_from_the_assistants_hold_on(start, where, watched, paused):
+    """`movement_watched` (the server's two-person step looks every 0.13 s then, every 4th
+    frame otherwise): not in her own set-up step (the checklist), from his hold through the
+    attempt, and in a pause only if it resumes into the attempt; a halt, not."""
+    pair, at = _at(start, where)
+    pair.wait_until(at)
+    assert rules.movement_watched(pair.state) is watched
+    # a voice pauses where the hands are on; elsewhere a stop halts
+    pair.send(Voice(at + 0.05) if rules.hands_on(pair.state) else Stop(at + 0.05))
+    assert pair.mode in ("paused", "halted")
+    assert rules.movement_watched(pair.state) is (paused and pair.mode == "paused")

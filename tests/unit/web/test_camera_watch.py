@@ -66,3 +66,30 @@ def test_arms_covered_by_the_assistant_show_as_not_passing_with_the_words_why() 
     assert "let go for a moment" in out.hints["arms_crossed"]
     assert not out.pose.checks_ok
     assert out.pose.covered  # to the engine: his hold, after whose rise the attempt waits
+
+
+def test_the_pose_model_opened_on_the_first_frame_learns_whether_a_movement_runs() -> None:
+    """The session says it before the first frame, when no model is open yet: the model the
+    first frame opens is told then, and again at each change (`ReceiverPose.moving`)."""
+
+    class Told:
+        def __init__(self) -> None:
+            self.told: list[bool] = []
+
+        def moving(self, on: bool) -> None:
+            self.told.append(on)
+
+        def estimate(self, rgb: object) -> object:
+            raise AssertionError("not asked here")
+
+        def close(self) -> None:
+            return None
+
+    model = Told()
+    watch = CameraWatch(tech.get("seated_hug_extension"), lambda: model, decode_jpeg)  # type: ignore[arg-type, return-value]
+    watch.moving(False)
+    assert model.told == []  # nothing opened yet
+    assert watch.estimator is model  # opened (on the first frame)
+    watch.moving(False)
+    watch.moving(True)
+    assert model.told == [False, True]

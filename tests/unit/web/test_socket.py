@@ -339,3 +339,41 @@ def test_a_store_that_cannot_record_stops_the_page(tmp_path: Path) -> None:
             with pytest.raises(WebSocketDisconnect):  # fatal: the socket closes next
                 until(ws, lambda m: False)
     opened.store.close()
+
+
+class ToldReceiver(StillReceiver):
+    """`StillReceiver` that notes, at each frame, what the session last told it: whether a
+    movement runs (`CameraWatch.moving`, which passes it to the server's two-person step)."""
+
+    def __init__(self) -> None:
+        self.moving_now: bool | None = None
+        self.told: list[bool | None] = []
+
+    def moving(self, on: bool) -> None:
+        self.moving_now = on
+
+    def analyze(self, jpeg: bytes, t: float, checks: tuple[str, ...]) -> FrameResult:
+        self.told.append(self.moving_now)
+        return super().analyze(jpeg, t, checks)
+
+
+def test_the_camera_watch_is_told_when_a_movement_runs(tmp_path: Path) -> None:
+    """The server's two-person step looks every 0.13 s only in a movement (its set-up checklist
+    needs the calmer cadence, session 22): each frame's analysis knows whether one runs, false
+    while the receiver's set-up step is checked, true once the pair's `ready` began the attempt
+    (from the assistant's hold on: `rules.movement_watched`)."""
+    from .jpegs import moving_jpegs
+
+    told = ToldReceiver()
+    with make_client(tmp_path, analyzers=lambda technique, limits: told) as client:
+        sid = start_session(client, camera=True)
+        live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            frames = moving_jpegs()
+            held_in_view(ws, frames)
+            assert told.told[0] is False  # the receiver's set-up step
+            assert live.runner.state.mode == "attempt"
+            ws.send_bytes(next(frames))
+            until(ws, lambda m: m["type"] == "frame")
+            assert told.told[-1] is True
