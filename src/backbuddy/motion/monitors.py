@@ -196,6 +196,9 @@ def _receiver_only(lm: Landmarks, unsure: BoolArray) -> Landmarks:
 #: Blank live frames' derived arrays (pixels, world points, visibilities, torso points, the
 #: frame's floats), per picture size: the same for every such frame (`_blank_frame`).
 _BLANK: dict[tuple[int, int], Landmarks] = {}
+#: One frame of nobody (all NaN), read-only: shared by every blank live frame.
+_NOBODY = L.no_person()
+_NOBODY.flags.writeable = False
 #: Picture sizes whose blank frame is kept (a session sends one or two).
 _BLANK_SIZES = 8
 
@@ -205,9 +208,10 @@ def _blank_frame(lm: Landmarks, unsure: BoolArray) -> Landmarks:
     every stage derives from it already worked out (read-only, shared by every blank frame of
     this picture size): the same numbers, without converting 33 NaN points a frame (issue 15:
     the two-person step's unsure frames, the bench's case)."""
-    out = Landmarks(
-        L.no_person()[None], L.no_person()[None], lm.t, lm.size, lm.person, unsure, lm.covered
-    )
+    if lm.person == 0:  # a live camera's (`Landmarks.frame`: no per-frame checks)
+        out = Landmarks.frame(_NOBODY, _NOBODY, float(lm.t[0]), lm.size, True, bool(lm.covered[0]))
+    else:
+        out = Landmarks(_NOBODY[None], _NOBODY[None], lm.t, lm.size, lm.person, unsure, lm.covered)
     ref = _BLANK.get(out.size)
     if ref is None:
         ref = Landmarks(L.no_person()[None], L.no_person()[None], np.zeros(1), out.size)

@@ -133,14 +133,7 @@ class CameraWatch:
     ) -> FrameResult:
         # Frames and page landmarks are timed by different clocks: time never goes back.
         t = self._last_t = max(t, self._last_t)
-        lm = Landmarks(
-            image[None],
-            world[None],
-            np.array([t], dtype=np.float64),
-            size,
-            unsure=np.array([unsure]),
-            covered=np.array([covered]),
-        )
+        lm = Landmarks.frame(image, world, t, size, unsure, covered)
         if checks and tuple(checks) != self.monitor.active_checks:
             self.monitor.active_checks = tuple(checks)
         trace = self.monitor.update(lm)
