@@ -152,14 +152,23 @@ class Trace:
             return "accepted"  # what `picture` says for an open gate, without the view
         return placement_hints.picture(self.region, *self._view_at(i), False, self._side_at(i))
 
+    def placement_words(self, i: int) -> tuple[str | None, str | None]:
+        """(`placement_hint(i)`, `placement_picture(i)`): the same words and picture, the view
+        and the changes to ask for worked out once (a live frame sends both)."""
+        if self.placement.ok[i]:
+            return None, "accepted"
+        return placement_hints.hint_and_picture(
+            self.region, *self._view_at(i), self._video_at(i), self._side_at(i)
+        )
+
     def _side_at(self, i: int) -> float:
         """The receiver's top side as the gate last saw it on frame `i` (NaN: not asked)."""
         side = self.placement.side
         return float("nan") if side is None else float(side[i])
 
     def _view_at(self, i: int) -> tuple[tuple[float, float] | None, bool]:
-        az, el = self.placement.azimuth[i], self.placement.elevation[i]
-        known = (float(az), float(el)) if np.isfinite(az) and np.isfinite(el) else None
+        az, el = float(self.placement.azimuth[i]), float(self.placement.elevation[i])
+        known = (az, el) if math.isfinite(az) and math.isfinite(el) else None
         # NaN (not seen) reads as upright, as `np.nan_to_num` makes it: NaN > x is False too
         incline = float(self.measures["trunk_incline_deg"][i])
         return known, incline > placement.LYING_INCLINE_DEG
