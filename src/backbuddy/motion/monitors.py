@@ -218,7 +218,9 @@ def _blank_frame(lm: Landmarks, unsure: BoolArray) -> Landmarks:
     this picture size): the same numbers, without converting 33 NaN points a frame (issue 15:
     the two-person step's unsure frames, the bench's case)."""
     if lm.person == 0:  # a live camera's (`Landmarks.frame`: no per-frame checks)
-        out = Landmarks.frame(_NOBODY, _NOBODY, float(lm.t[0]), lm.size, True, bool(lm.covered[0]))
+        out = Landmarks.frame(
+            _NOBODY, _NOBODY, float(lm.t[0]), lm.size, True, bool(lm.wrists_covered[0])
+        )
     else:
         out = Landmarks(_NOBODY[None], _NOBODY[None], lm.t, lm.size, lm.person, unsure, lm.covered)
     ref = _BLANK.get(out.size)
