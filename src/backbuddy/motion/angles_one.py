@@ -167,6 +167,30 @@ def trunk_lean_deg(f: One, thr: float, side: float) -> float:
     return lean if f.torso_seen(thr) else math.nan
 
 
+def elbow_drop(f: One, thr: float) -> float:
+    """`joints.elbow_drop` on one frame: her elbows' drop below her shoulders along the trunk,
+    in trunk lengths (world points; the larger of the two seen)."""
+    w, vis = f.w, f.vis
+    ax, ay, az = f.trunk_w()
+    trunk = math.sqrt(ax * ax + ay * ay + az * az)
+    ux, uy, uz = ax / trunk, ay / trunk, az / trunk
+    torso = f.torso_seen(thr)
+    drops = []
+    for shoulder, elbow in ((L.LEFT_SHOULDER, L.LEFT_ELBOW), (L.RIGHT_SHOULDER, L.RIGHT_ELBOW)):
+        s, e = w[shoulder], w[elbow]
+        # the products summed left to right, as numpy's `sum` over three does
+        drop = ((s[0] - e[0]) * ux + (s[1] - e[1]) * uy + (s[2] - e[2]) * uz) / trunk
+        drops.append(drop if torso and vis[elbow] >= thr else math.nan)
+    left, right = drops
+    if not (math.isfinite(left) or math.isfinite(right)):
+        return math.nan
+    if left != left:  # `np.nanmax` of the two (NaN != NaN; the first of two equal)
+        return right
+    if right != right:
+        return left
+    return left if left >= right else right
+
+
 #: The measures (and the facing) read here on one frame, by name.
 ONE_FRAME: dict[str, Callable[[One, float], float]] = {
     "facing_sign": facing_sign,
@@ -174,4 +198,5 @@ ONE_FRAME: dict[str, Callable[[One, float], float]] = {
     "chin_tuck_deg": chin_tuck_deg,
     "wrist_to_opposite_shoulder_ratio": wrist_to_opposite_shoulder_ratio,
     "view_cos": view_cos,
+    "elbow_drop": elbow_drop,
 }

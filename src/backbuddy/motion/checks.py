@@ -115,7 +115,6 @@ def _fmt(check: Check, value: float) -> str:
 
 def describe(check: Check, value: float, status: Status) -> str:
     """Plain words for one result, e.g. 'Straighten your bottom leg. (now 41°, aim 0–30°)'."""
-    aim = f"aim {_fmt(check, check.min)}–{_fmt(check, check.max)}".replace("°–", "–")
     if status == "not_visible":
         return f"{check.text}: the camera cannot see this; keep the whole body in view."
     if status == "covered":
@@ -124,6 +123,7 @@ def describe(check: Check, value: float, status: Status) -> str:
             "the receiver's. Assistant, let go for a moment so the camera can see the receiver "
             "alone, then take hold again."
         )
+    aim = f"aim {_fmt(check, check.min)}–{_fmt(check, check.max)}".replace("°–", "–")
     now = f"(now {_fmt(check, value)}, {aim})"
     if status == "pass":
         return f"{check.text}: good {now}"

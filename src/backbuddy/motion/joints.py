@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from backbuddy.motion import angles_one
 from backbuddy.motion import landmarks as L
 from backbuddy.motion.geometry import (
     angle_between,
@@ -181,7 +182,12 @@ def elbow_drop(lm: Landmarks, min_visibility: float = MIN_VISIBILITY) -> FloatAr
     clips). Crossed arms hold the elbows up at the chest, hanging ones let them down to the
     waist. The value itself differs by view and body (crossed 0.24-0.49, hanging 0.46-0.65
     over the hug's two-person clips), so it is read only against her own reading with her
-    alone (`checks.cover`)."""
+    alone (`checks.cover`). One frame (a live session's) is read on floats (`angles_one`)."""
+    if len(lm) == 1:
+        try:
+            return np.array([angles_one.elbow_drop(angles_one.One(lm), min_visibility)])
+        except angles_one.ONE_FRAME_FAILS:  # a zero trunk: numpy's NaN, below
+            pass
     w = world(lm)
     up = mid(w, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - mid(w, L.LEFT_HIP, L.RIGHT_HIP)
     trunk = np.linalg.norm(up, axis=1)

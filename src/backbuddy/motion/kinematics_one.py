@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
+from typing import TypeVar
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from backbuddy.motion import kinematics as K
 #: What a one-frame path may raise on a degenerate frame (a zero length divides): numpy says
 #: NaN or inf there, so the caller falls back to the vectorised code for that frame.
 ONE_FRAME_FAILS = (ArithmeticError, ValueError)
+T = TypeVar("T", float, int)
 
 
 def track_one(
@@ -33,10 +35,15 @@ def track_one(
     """The filter's output for one new sample (`kinematics.track` with T = 1)."""
     x = _unwrap_one(value, h.last_valid) if periodic else value
     t0, x0, s0, v0, d0 = h.floats if h.floats is not None else _floats(h)
-    ts, xs, ss = [*t0, t], [*x0, x], [*s0, segment]
+    # The samples the history keeps with the new one (the oldest dropped first, not after:
+    # each step below reads at most the newest `f.history`, and from the newest back)
+    cut = max(0, len(t0) + 1 - f.history)
+    ts, xs, ss = _after(t0, cut, t), _after(x0, cut, x), _after(s0, cut, segment)
+    v0, d0 = v0[cut:], d0[cut:]
     if not math.isfinite(x):
-        return _unseen_one(x, ts, xs, ss, v0, d0, f, h)
-    d2 = [*d0, _d2(xs, ss, len(xs) - 1)]
+        return _unseen_one(x, ts, xs, ss, v0, d0, h)
+    d2 = d0
+    d2.append(_d2(xs, ss, len(xs) - 1))
     sigma = _noise_one(d2, f)
     slopes, fits, invs = _fits_one(ts, xs, ss, f)
     velocity, fitted, idx = _choose_one(slopes, fits, invs, sigma, f.gamma)
@@ -47,13 +54,13 @@ def track_one(
         velocity = math.nan
     if not math.isfinite(fitted):
         fitted = x
-    vs = [*v0, velocity]
+    vs = v0
+    vs.append(velocity)
     step = _step_one(ts, vs, ss, f) if math.isfinite(slopes[-1]) else math.nan
-    keep = f.history
     seen = math.isfinite(x)
     last = x if seen else h.last_valid
-    kept = (ts[-keep:], xs[-keep:], ss[-keep:], vs[-keep:], d2[-keep:])
-    new = K.History(None, last, kept)  # its arrays only if the vectorised filter reads them
+    # its arrays only if the vectorised filter reads them
+    new = K.History(None, last, (ts, xs, ss, vs, d2))
     out = K.Track(
         value=np.array([fitted]),
         velocity=np.array([velocity]),
@@ -64,6 +71,13 @@ def track_one(
     return out, new
 
 
+def _after(values: list[T], cut: int, new: T) -> list[T]:
+    """A new list: `values` from `cut` on, then `new`."""
+    out = values[cut:]
+    out.append(new)
+    return out
+
+
 def _unseen_one(
     x: float,
     ts: list[float],
@@ -71,17 +85,15 @@ def _unseen_one(
     ss: list[int],
     v0: list[float],
     d0: list[float],
-    f: K.SpeedFilter,
     h: K.History,
 ) -> tuple[K.Track, K.History]:
     """`track_one` for a sample that is not seen (NaN: nobody, an unsure identity, a hidden
     joint): no window fits a sample that is not finite, so every output is what the full
     path gives then (velocity, noise and step NaN, window 0, the value `x` itself), without
     the fits and the jitter's median it would work out only to throw away (issue 15)."""
-    keep = f.history
-    vs, d2 = [*v0, math.nan], [*d0, math.nan]  # `_d2` of a sample not finite is NaN
-    kept = (ts[-keep:], xs[-keep:], ss[-keep:], vs[-keep:], d2[-keep:])
-    new = K.History(None, h.last_valid, kept)
+    v0.append(math.nan)
+    d0.append(math.nan)  # `_d2` of a sample not finite is NaN
+    new = K.History(None, h.last_valid, (ts, xs, ss, v0, d0))
     out = K.Track(
         value=np.array([x]),
         velocity=np.array([math.nan]),
@@ -150,33 +162,30 @@ def _fits_one(
     xm = x0 if finite else 0.0
     cnt, st, sx, stt_raw, stx_raw = (1.0 if finite else 0.0), tc, xm, tc * tc, tc * xm
     need = _need(windows)
-    k, w = 0, windows[0]
-    for back in range(1, windows[-1] + 1):
-        if back == w:  # the sums over the last w samples: window k's fit
-            nn = cnt if cnt > 1.0 else 1.0
-            stt = stt_raw - st * st / nn
-            stx = stx_raw - st * sx / nn
-            if cnt >= need[k] and stt > 1e-12 and finite:
-                b = stx / stt
-                slopes[k], fits[k], invs[k] = b, sx / nn - b * st / nn, 1.0 / math.sqrt(stt)
-            k += 1
-            if k == nk:
-                break
-            w = windows[k]
-        j = n - 1 - back
-        if j >= 0 and ss[j] == s0 and (xm := xs[j]) - xm == 0.0:
-            tc = ts[j] - t0
-            cnt += 1.0
-            st += tc
-            sx += xm
-            stt_raw += tc * tc
-            stx_raw += tc * xm
-        else:
-            cnt += 0.0
-            st += 0.0
-            sx += 0.0
-            stt_raw += 0.0
-            stx_raw += 0.0
+    back = 1  # the next sample to add, counted back from the newest
+    for k, w in enumerate(windows):
+        # the samples `back`…`w - 1` back (those before the first: masked)
+        lo = n - w
+        if lo < 0:  # masked samples add 0.0 (it turns a sum of -0.0 into 0.0; once will do)
+            st, sx, stt_raw, stx_raw = st + 0.0, sx + 0.0, stt_raw + 0.0, stx_raw + 0.0
+        for j in range(n - 1 - back, (lo if lo > 0 else 0) - 1, -1):
+            if ss[j] == s0 and (xm := xs[j]) - xm == 0.0:
+                tc = ts[j] - t0
+                cnt += 1.0
+                st += tc
+                sx += xm
+                stt_raw += tc * tc
+                stx_raw += tc * xm
+            else:
+                st, sx, stt_raw, stx_raw = st + 0.0, sx + 0.0, stt_raw + 0.0, stx_raw + 0.0
+        back = w
+        # the sums over the last w samples: window k's fit
+        nn = cnt if cnt > 1.0 else 1.0
+        stt = stt_raw - st * st / nn
+        stx = stx_raw - st * sx / nn
+        if cnt >= need[k] and stt > 1e-12 and finite:
+            b = stx / stt
+            slopes[k], fits[k], invs[k] = b, sx / nn - b * st / nn, 1.0 / math.sqrt(stt)
     return slopes, fits, invs
 
 
@@ -191,12 +200,20 @@ def _choose_one(
 ) -> tuple[float, float, int]:
     """`kinematics._choose` for one sample: the longest window agreeing with every shorter."""
     lo_max, hi_min, agree = -math.inf, math.inf, 0
+    inf = math.inf
     for slope, inv in zip(slopes, invs, strict=True):
-        half = gamma * sigma * inv
-        finite = math.isfinite(slope)
-        lo_max = max(lo_max, slope - half if finite else math.inf)
-        hi_min = min(hi_min, slope + half if finite else -math.inf)
-        agree += lo_max <= hi_min
+        if slope - slope == 0.0:  # finite
+            half = gamma * sigma * inv
+            lo, hi = slope - half, slope + half
+        else:
+            lo, hi = inf, -inf
+        # `max` and `min` written out (each keeps its first argument unless the second wins)
+        if lo > lo_max:
+            lo_max = lo
+        if hi < hi_min:
+            hi_min = hi
+        if lo_max <= hi_min:
+            agree += 1
     idx = agree - 1
     if idx < 0:
         return math.nan, math.nan, idx
@@ -214,5 +231,6 @@ def _step_one(ts: list[float], vs: list[float], ss: list[int], f: K.SpeedFilter)
             break
         d = abs(vs[i] - vs[i - lag])
         near = ts[i] - ts[i - lag] <= f.step_window_s + 1e-9 and ss[i] == ss[i - lag]
-        step = max(step, d if near and math.isfinite(d) else 0.0)
+        if near and d > step and d - d == 0.0:  # `max(step, d)` of a finite d
+            step = d
     return step if math.isfinite(vs[i]) else math.nan

@@ -245,10 +245,65 @@ class Landmarks:
         )
 
     @classmethod
+    def frame(
+        cls,
+        image: NDArray[np.float32],
+        world: NDArray[np.float32],
+        t: float,
+        size: tuple[int, int],
+        unsure: bool = False,
+        covered: bool = False,
+    ) -> Landmarks:
+        """One frame from its (33, 4) float32 image and world landmarks: `Landmarks(image[None],
+        world[None], [t], size, unsure=[unsure], covered=[covered])` without the general
+        checks' numpy calls (~10 µs, a live frame's: issue 15). Anything else, and a size not
+        positive, goes through them (and is refused in their words)."""
+        if (
+            len(size) != 2
+            or image.shape != _ONE
+            or world.shape != _ONE
+            or image.dtype != np.float32
+            or world.dtype != np.float32
+            or type(size[0]) is not int
+            or type(size[1]) is not int
+            or size[0] <= 0
+            or size[1] <= 0
+        ):
+            return cls(
+                image[None],
+                world[None],
+                np.array([t], np.float64),
+                size,
+                unsure=np.array([unsure]),
+                covered=np.array([covered]),
+            )
+        lm = cls.__new__(cls)
+        lm.__dict__.update(  # the fields `__post_init__` would leave (a frozen dataclass)
+            image=image[None],
+            world=world[None],
+            t=np.array([float(t)]),
+            size=(size[0], size[1]),
+            person=0,
+            unsure=_FLAG[bool(unsure)],
+            covered=_FLAG[bool(covered)],
+            _pixels={},
+            _floats=[],
+        )
+        return lm
+
+    @classmethod
     def empty(cls, size: tuple[int, int]) -> Landmarks:
         """Zero frames."""
         shape = (0, N_LANDMARKS, 4)
         return cls(np.zeros(shape, np.float32), np.zeros(shape, np.float32), np.zeros(0), size)
+
+
+#: One frame's landmarks' shape.
+_ONE = (N_LANDMARKS, 4)
+#: One frame's flag arrays (read-only, shared by every live frame: `Landmarks.frame`).
+_FLAG = (np.array([False]), np.array([True]))
+for _flag in _FLAG:
+    _flag.flags.writeable = False
 
 
 def no_person() -> NDArray[np.float32]:

@@ -99,7 +99,7 @@ def update_one(m: PoseMonitor, lm: Landmarks) -> Trace:
         lm.t,
         s.alone,
         m.grace_s,
-        elbows=m._elbows(lm),
+        elbows=_elbows(m, lm, one, same, traces),
     )
     held, fresh, s.checks = checks.held_pass(traces, m.active_checks, lm.t, same_a, s.checks)
     ok_now, sudden = _monitor(m, t, same, jump or unsure, epoch_segment, primary, bool(fresh[0]))
@@ -176,6 +176,23 @@ def _monitor(
         jerk,
     )
     return ok_now, sudden
+
+
+def _elbows(
+    m: PoseMonitor,
+    lm: Landmarks,
+    one: angles_one.One,
+    same: bool,
+    traces: dict[str, checks.CheckTrace],
+) -> np.ndarray | None:
+    """`PoseMonitor._elbows` of the frame, where `checks.cover` reads it: a frame of her seen
+    as herself (`same`), with a check read with her alone active (else None: not read)."""
+    if not (m._elbow_checks and same and any(c.check.read_alone for c in traces.values())):
+        return None
+    try:
+        return np.array([angles_one.elbow_drop(one, m.min_visibility)])
+    except ONE_FRAME_FAILS:  # a zero trunk: numpy's NaN
+        return m._elbows(lm)
 
 
 def _view(lm: Landmarks, thr: float) -> tuple[float, float]:

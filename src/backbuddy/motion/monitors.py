@@ -152,14 +152,23 @@ class Trace:
             return "accepted"  # what `picture` says for an open gate, without the view
         return placement_hints.picture(self.region, *self._view_at(i), False, self._side_at(i))
 
+    def placement_words(self, i: int) -> tuple[str | None, str | None]:
+        """(`placement_hint(i)`, `placement_picture(i)`): the same words and picture, the view
+        and the changes to ask for worked out once (a live frame sends both)."""
+        if self.placement.ok[i]:
+            return None, "accepted"
+        return placement_hints.hint_and_picture(
+            self.region, *self._view_at(i), self._video_at(i), self._side_at(i)
+        )
+
     def _side_at(self, i: int) -> float:
         """The receiver's top side as the gate last saw it on frame `i` (NaN: not asked)."""
         side = self.placement.side
         return float("nan") if side is None else float(side[i])
 
     def _view_at(self, i: int) -> tuple[tuple[float, float] | None, bool]:
-        az, el = self.placement.azimuth[i], self.placement.elevation[i]
-        known = (float(az), float(el)) if np.isfinite(az) and np.isfinite(el) else None
+        az, el = float(self.placement.azimuth[i]), float(self.placement.elevation[i])
+        known = (az, el) if math.isfinite(az) and math.isfinite(el) else None
         # NaN (not seen) reads as upright, as `np.nan_to_num` makes it: NaN > x is False too
         incline = float(self.measures["trunk_incline_deg"][i])
         return known, incline > placement.LYING_INCLINE_DEG
@@ -196,6 +205,9 @@ def _receiver_only(lm: Landmarks, unsure: BoolArray) -> Landmarks:
 #: Blank live frames' derived arrays (pixels, world points, visibilities, torso points, the
 #: frame's floats), per picture size: the same for every such frame (`_blank_frame`).
 _BLANK: dict[tuple[int, int], Landmarks] = {}
+#: One frame of nobody (all NaN), read-only: shared by every blank live frame.
+_NOBODY = L.no_person()
+_NOBODY.flags.writeable = False
 #: Picture sizes whose blank frame is kept (a session sends one or two).
 _BLANK_SIZES = 8
 
@@ -205,9 +217,12 @@ def _blank_frame(lm: Landmarks, unsure: BoolArray) -> Landmarks:
     every stage derives from it already worked out (read-only, shared by every blank frame of
     this picture size): the same numbers, without converting 33 NaN points a frame (issue 15:
     the two-person step's unsure frames, the bench's case)."""
-    out = Landmarks(
-        L.no_person()[None], L.no_person()[None], lm.t, lm.size, lm.person, unsure, lm.covered
-    )
+    if lm.person == 0:  # a live camera's (`Landmarks.frame`: no per-frame checks)
+        out = Landmarks.frame(
+            _NOBODY, _NOBODY, float(lm.t[0]), lm.size, True, bool(lm.wrists_covered[0])
+        )
+    else:
+        out = Landmarks(_NOBODY[None], _NOBODY[None], lm.t, lm.size, lm.person, unsure, lm.covered)
     ref = _BLANK.get(out.size)
     if ref is None:
         ref = Landmarks(L.no_person()[None], L.no_person()[None], np.zeros(1), out.size)

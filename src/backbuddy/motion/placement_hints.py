@@ -77,8 +77,29 @@ def hint(
     """What to change, in plain English, when the estimate lies outside the region (after
     `video`, the picture's own hint, when there is one) or the receiver lies on the side the
     region does not hold for (`side`: `joints.top_side` as last seen); else None."""
-    place = " ".join(text for _, text in hint_parts(region, estimate, lying, side))
+    return _hint_of(hint_parts(region, estimate, lying, side), video)
+
+
+def _hint_of(parts: list[tuple[str, str]], video: str | None) -> str | None:
+    place = " ".join(text for _, text in parts)
     return " ".join(p for p in (video, place) if p) or None
+
+
+def _picture_of(parts: list[tuple[str, str]]) -> str | None:
+    return parts[0][0] if parts and parts[0][0] in PICTURES else None
+
+
+def hint_and_picture(
+    region: PlacementRegion | None,
+    estimate: tuple[float, float] | None,
+    lying: bool,
+    video: str | None = None,
+    side: float = math.nan,
+) -> tuple[str | None, str | None]:
+    """(`hint`, `picture` of a gate not open) of one frame, its changes worked out once (a live
+    frame asks for both)."""
+    parts = hint_parts(region, estimate, lying, side)
+    return _hint_of(parts, video), _picture_of(parts)
 
 
 def picture(
@@ -92,8 +113,7 @@ def picture(
     gate is open, None when nothing is known yet or no placement is valid (`PICTURES`)."""
     if ok:
         return "accepted"
-    parts = hint_parts(region, estimate, lying, side)
-    return parts[0][0] if parts and parts[0][0] in PICTURES else None
+    return _picture_of(hint_parts(region, estimate, lying, side))
 
 
 def hint_parts(

@@ -145,14 +145,7 @@ class CameraWatch:
     ) -> FrameResult:
         # Frames and page landmarks are timed by different clocks: time never goes back.
         t = self._last_t = max(t, self._last_t)
-        lm = Landmarks(
-            image[None],
-            world[None],
-            np.array([t], dtype=np.float64),
-            size,
-            unsure=np.array([unsure]),
-            covered=np.array([covered]),
-        )
+        lm = Landmarks.frame(image, world, t, size, unsure, covered)
         if checks and tuple(checks) != self.monitor.active_checks:
             self.monitor.active_checks = tuple(checks)
         trace = self.monitor.update(lm)
@@ -172,14 +165,15 @@ class CameraWatch:
         # the gate's rules on the pose our monitors built (`events.checked_pose`)
         pose = ev.checked_pose(trace.pose(0))
         seen = overlay and not bool(np.isnan(image).any())
+        hint, picture = trace.placement_words(0)
         return FrameResult(
             pose=pose,
             landmarks=_overlay(image) if seen else None,
             checks=passed,
             hints=hints,
             measure=None if math.isnan(value) else round(value, 2),
-            placement_hint=trace.placement_hint(0),
-            placement_picture=trace.placement_picture(0),
+            placement_hint=hint,
+            placement_picture=picture,
         )
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from tests.support import monitor_golden as golden
 
-from backbuddy.motion import angles
+from backbuddy.motion import angles, joints
 from backbuddy.motion import landmarks as L
 from backbuddy.motion.landmarks import Landmarks
 
@@ -55,3 +55,19 @@ def test_frame_by_frame_is_bit_for_bit_the_whole_clip(name: str, seed: int) -> N
                     0.5,
                 )[:1]
             )
+
+
+@pytest.mark.parametrize("name", list(golden.CLIPS))
+def test_elbow_drop_frame_by_frame_is_bit_for_bit_the_whole_clip(name: str) -> None:
+    """Her elbows' drop (`joints.elbow_drop`, read on every frame of a hug with her seen): one
+    frame on floats as the whole clip in numpy, elbows and torso points hidden here and there."""
+    lm = golden.with_gaps(name, 3, (L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_HIP, L.RIGHT_SHOULDER))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's 0/0 on the flat frames
+        whole = joints.elbow_drop(lm, 0.5)
+        one = np.concatenate(
+            [joints.elbow_drop(lm.take(slice(i, i + 1)), 0.5) for i in range(len(lm))]
+        )
+    assert _exact(one) == _exact(whole)
+    assert np.isfinite(whole).sum() > len(lm) // 2
+    assert np.isnan(whole).sum() > 0

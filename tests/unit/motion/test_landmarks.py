@@ -71,3 +71,31 @@ def test_mirrored_exchanges_left_and_right_on_chosen_frames_only() -> None:
 def test_empty_and_take() -> None:
     assert len(Landmarks.empty((8, 8))) == 0
     assert len(_frames(5).take(slice(1, 3))) == 2
+
+
+@pytest.mark.parametrize(("unsure", "covered"), [(False, False), (True, False), (False, True)])
+def test_a_live_frame_made_at_once_is_the_general_constructors(unsure: bool, covered: bool) -> None:
+    """`Landmarks.frame` (a live frame, no per-frame checks) gives what the constructor gives."""
+    rng = np.random.default_rng(7)
+    image, world = rng.uniform(0, 1, (2, 33, 4)).astype(np.float32)
+    fast = Landmarks.frame(image, world, 1.25, (640, 480), unsure, covered)
+    slow = Landmarks(image[None], world[None], [1.25], (640, 480), 0, [unsure], [covered])
+    for name in ("image", "world", "t", "unsure", "covered"):
+        a, b = getattr(fast, name), getattr(slow, name)
+        assert a.dtype == b.dtype, name
+        assert a.shape == b.shape, name
+        assert (a == b).all(), name
+    assert (fast.size, fast.person) == (slow.size, slow.person)
+    assert fast.frame_floats() == slow.frame_floats()
+    assert (fast.pixels() == slow.pixels()).all()
+
+
+def test_a_live_frame_of_another_shape_or_size_goes_through_the_checks() -> None:
+    image = np.zeros((33, 4), np.float32)
+    with pytest.raises(ValueError, match="must be \\(T, 33, 4\\)"):
+        Landmarks.frame(np.zeros((32, 4), np.float32), np.zeros((32, 4), np.float32), 0.0, (4, 4))
+    with pytest.raises(ValueError, match="frame size must be positive"):
+        Landmarks.frame(image, image, 0.0, (0, 4))
+    widened = Landmarks.frame(image.astype(np.float64), image, 0.0, (4, 4))
+    assert widened.image.dtype == np.float32
+    assert widened.image.shape == (1, 33, 4)
