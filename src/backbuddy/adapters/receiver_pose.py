@@ -16,7 +16,9 @@ frame:
    2.4° of trunk lean on a still receiver: a false halt, docs/accuracy.md); the receiver's
    cut-out follows the receiver in small moves (`follow_person`: held by the slack, it moved
    in steps along the grey at the receiver's back, and so did the landmarks). New grey fades
-   in over a few frames (`faded`); grey where the receiver moved to clears at once.
+   in over a few frames (`faded`, `ramped`); grey where the receiver moved to clears at once,
+   grey he left (a keypoint moved or forgotten) fades out over a second (`FADE_OUT`), and her
+   cut-out is wider where it borders his drawn arms (`CUT_ARMS`).
 3. MediaPipe (the same bundled full model as the single-person path) runs on the
    crop; its 33 landmarks are mapped back to the full frame, its world landmarks
    (metres, hip-centred) need no mapping.
@@ -100,14 +102,17 @@ FOLLOW_FRAMES = False
 CUT_SCALE = 1.5
 #: Grey his drawn body no longer covers fades out over this many frames (`ramped`).
 FADE_OUT_FRAMES = 30
-#: Default-off knob (session 22, follow22), part (a) of `FOLLOW_FRAMES`: grey of his that a
-#: look no longer draws (a keypoint moved, or forgotten after `MASK_FORGET_S`) fades out over
-#: `FADE_OUT_FRAMES` (`ramped`, stepped only while a fade is under way), her cut-out as a look
-#: draws it.
-FADE_OUT = False
-#: Default-off knob (session 22, follow22), part (b): her cut-out `CUT_SCALE` wide only where
-#: it borders his drawn arms (`ARM_EDGES`), not beside his torso or head.
-CUT_ARMS = False
+#: Part (a) of `FOLLOW_FRAMES` (session 22, follow22): grey of his that a look no longer draws
+#: (a keypoint moved, or forgotten after `MASK_FORGET_S`) fades out over `FADE_OUT_FRAMES`
+#: (`ramped`, stepped only while a fade is under way); grey her cut-out moves onto still clears
+#: at once. His forgotten forearm cleared 580 pixels at her back in one frame: the slow 60°
+#: hug's false stop (docs/accuracy.md, "His grey fades out, her cut-out wide beside his arms").
+FADE_OUT = True
+#: Part (b): her cut-out `CUT_SCALE` wide only where it borders his drawn arms (`ARM_EDGES`),
+#: as a look draws it beside his torso and head. With both, over the seven two-person hug clips
+#: × 15/20/24/30 frames/s × 4 look phases every jerk halted within 2 frames, no false stop, and
+#: the 75° floor jerk's placement gate open (wide all round, `FOLLOW_FRAMES`, it read shut).
+CUT_ARMS = True
 #: COCO edges of the arms (shoulder-elbow, elbow-wrist).
 ARM_EDGES = ((5, 7), (7, 9), (6, 8), (8, 10))
 #: The share of MediaPipe's step between looks her cut-out takes: 0, measured and not taken
@@ -336,6 +341,7 @@ def ramped(
     shown: NDArray[np.float32] | None,
     theirs: NDArray[np.bool_] | None,
     hers: NDArray[np.bool_] | None,
+    near: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.float32] | None:
     """The mask shown on a frame when it is redrawn every frame (`FOLLOW_FRAMES`): grey where
     `theirs` (everyone else's drawn bodies) and not `hers` (the receiver's cut-out). Each pixel
@@ -343,8 +349,10 @@ def ramped(
     cut-out moves onto clears at once (she is seen where she leans); grey that `theirs` no
     longer covers (one of his keypoints moved, or was forgotten) fades out as slowly as new grey
     fades in: his elbow forgotten cleared 580 pixels at her back at once and her lean read
-    stepped 2.3° (the slow 60° hug falsely stopped at 30 frames/s). No `shown` (a restart, a
-    new crop): the target whole."""
+    stepped 2.3° (the slow 60° hug falsely stopped at 30 frames/s). `near`: where grey clears
+    at once, if not all of `hers` (`CUT_ARMS`: her cut-out as a look draws it; the band it gains
+    beside his arms moves when his arm does, and fades out like his grey). No `shown` (a
+    restart, a new crop): the target whole."""
     if theirs is None or hers is None:
         return None
     target = theirs & ~hers
@@ -352,9 +360,9 @@ def ramped(
         return target.astype(np.float32)
     step, out_step = np.float32(1.0 / FADE_FRAMES), np.float32(1.0 / FADE_OUT_FRAMES)
     out: NDArray[np.float32] = np.where(
-        theirs, np.minimum(shown + step, 1.0), np.maximum(shown - out_step, 0.0)
+        target, np.minimum(shown + step, 1.0), np.maximum(shown - out_step, 0.0)
     ).astype(np.float32)
-    out[hers] = 0.0
+    out[hers if near is None else near] = 0.0
     return out
 
 
@@ -413,7 +421,10 @@ class ReceiverPose:
         #: (`CUT_ARMS`).
         self.fade_out = FADE_OUT if fade_out is None else fade_out
         self.cut_arms = CUT_ARMS if cut_arms is None else cut_arms
-        self._target: tuple[NDArray[np.bool_] | None, NDArray[np.bool_] | None] = (None, None)
+        #: His drawn bodies, her cut-out and where grey clears at once (`ramped`), per redraw.
+        self._target: tuple[
+            NDArray[np.bool_] | None, NDArray[np.bool_] | None, NDArray[np.bool_] | None
+        ] = (None, None, None)
         self._ramp_done = False  # the per-pixel mask reached `_target` (`fade_out`)
         self._cut: F32 | None = None  # her cut-out's keypoints (17, 3), pixels, this frame
         self._anchor: F32 | None = None  # MoveNet's keypoints of her on the last look
@@ -578,8 +589,9 @@ class ReceiverPose:
             hers = (basis.receiver.keypoints, basis.receiver.box)
             if self.fade_out or self.cut_arms:
                 wide = CUT_SCALE if self.cut_arms else 1.0
-                self._target = cut_targets(hers, drawn, crop, wide, arms_only=self.cut_arms)
-                theirs, cut = self._target
+                theirs, cut = cut_targets(hers, drawn, crop, wide, arms_only=self.cut_arms)
+                near = body_mask(*hers, crop) if self.cut_arms else None
+                self._target = (theirs, cut, near)
                 self._mask = None if theirs is None or cut is None else theirs & ~cut
                 self._ramp_done = False
             else:

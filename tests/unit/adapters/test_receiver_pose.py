@@ -659,7 +659,11 @@ def _forearm_forgotten(
     box = people.boxes[1]
     his = R.body_mask(people.keypoints[1], box, crop, R.OTHERS_SCALE)
     forearm = his & ~R.body_mask(kp[1], box, crop, R.OTHERS_SCALE)
-    forearm &= ~R.body_mask(people.keypoints[0], people.boxes[0], crop)
+    her, him = (people.keypoints[0], people.boxes[0]), [(people.keypoints[1], box)]
+    wide = R.CUT_SCALE if est.cut_arms else 1.0
+    _, hers = R.cut_targets(her, him, crop, wide, arms_only=est.cut_arms)
+    assert hers is not None
+    forearm &= ~hers
     detector.people = P.People(kp, people.boxes, people.scores)
     start = len(pose.images) - 1
     for _ in range(4 * (R.MASK_FORGET_LOOKS + 2) + R.FADE_OUT_FRAMES):
@@ -667,12 +671,12 @@ def _forearm_forgotten(
     return pose.images[start:], forearm
 
 
-def test_his_forgotten_forearm_clears_at_once_without_the_fade_out(
+def test_his_forgotten_forearm_cleared_at_once_before_the_fade_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The diagnosed false stop (session 21): MoveNet did not trust his elbow for 4 s, it was
     forgotten, and the grey of his forearm at her back turned to picture in one frame."""
-    images, forearm = _forearm_forgotten(monkeypatch, fade_out=False)
+    images, forearm = _forearm_forgotten(monkeypatch, fade_out=False, cut_arms=False)
     assert forearm.sum() > 50
     steps = [int(np.abs(b - a)[forearm].max()) for a, b in zip(images, images[1:], strict=False)]
     assert max(steps) == 200 - R.GREY
@@ -681,9 +685,10 @@ def test_his_forgotten_forearm_clears_at_once_without_the_fade_out(
 def test_with_the_fade_out_his_forgotten_forearm_fades_over_a_second(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """`FADE_OUT`: the forgotten forearm's grey fades out over `FADE_OUT_FRAMES` (1 s at 30
-    frames/s): no frame changes MediaPipe's picture there by more than a 30th of the step."""
-    images, forearm = _forearm_forgotten(monkeypatch, fade_out=True)
+    """`FADE_OUT` (on by default): the forgotten forearm's grey fades out over
+    `FADE_OUT_FRAMES` (1 s at 30 frames/s): no frame changes MediaPipe's picture there by more
+    than a 30th of the step."""
+    images, forearm = _forearm_forgotten(monkeypatch)
     assert (images[0][forearm] == R.GREY).all()  # his forearm was grey
     assert (images[-1][forearm] == 200).all()  # and is picture at the end
     steps = [int(np.abs(b - a)[forearm].max()) for a, b in zip(images, images[1:], strict=False)]
@@ -715,3 +720,33 @@ def test_her_cut_out_wide_beside_his_arms_only_keeps_the_grey_on_his_torso() -> 
     assert not (grey["arms"] & ~grey["look"]).any()
     assert (grey["arms"] & ~grey["wide"]).sum() > 1000  # his torso and head stay grey
     assert R.cut_targets(her, [], crop) == (None, None)
+
+
+def test_by_default_mediapipe_sees_her_beside_his_arms_and_the_band_fades_not_jumps() -> None:
+    """`CUT_ARMS` (on by default, with `FADE_OUT`): the picture MediaPipe is shown has his arms'
+    grey off the band her wide cut-out gains beside them, his torso grey as a look draws it.
+    The band moves when his arm does: its grey fades out (`ramped`'s `near`), for cleared at
+    once the still pair's picture jumped by 73 grey levels in one frame."""
+    est, pose = _estimator(RECEIVER.copy(), every=4)
+    seen = Seen(RECEIVER.copy())
+    seen.est, est._pose = est, seen
+    frame = np.full((H, W, 3), 200, np.uint8)
+    for _ in range(2 * R.FADE_OUT_FRAMES):
+        est.estimate(frame)
+    assert est._crop is not None and est._basis is not None
+    her = (est._basis.receiver.keypoints, est._basis.receiver.box)
+    him = [(o.keypoints, o.box) for o in est._basis.others]
+    theirs, look = R.cut_targets(her, him, est._crop)
+    _, arms = R.cut_targets(her, him, est._crop, R.CUT_SCALE, arms_only=True)
+    _, wide = R.cut_targets(her, him, est._crop, R.CUT_SCALE)
+    assert theirs is not None and look is not None and arms is not None and wide is not None
+    band, torso = theirs & arms & ~look, theirs & wide & ~arms
+    assert band.sum() > 300 and torso.sum() > 300
+    picture = seen.images[-1][..., 0]
+    assert (picture[band] == 200).all()  # her back beside his arms: picture
+    assert (picture[torso] == R.GREY).all()  # beside his torso and head: grey as before
+    shown = np.ones((2, 2), np.float32)
+    grey, none, all_ = np.ones((2, 2), bool), np.zeros((2, 2), bool), np.ones((2, 2), bool)
+    faded = R.ramped(shown, grey, all_, near=none)  # the band moved onto his grey
+    assert faded is not None
+    assert np.allclose(faded, 1.0 - 1.0 / R.FADE_OUT_FRAMES)
