@@ -488,21 +488,7 @@ class ReceiverPose:
             self.identity = "unsure"
             return self._pose_at(rgb, t)
         crop = self._crop
-        if self.follow_frames:
-            self._shown = self._ramp = ramped(self._ramp, *self._follow_mask(crop))
-            if self._ramp is not None and not ((self._ramp > 0) & (self._ramp < 1)).any():
-                self._shown = self._ramp > 0.5  # no fade under way: the cheaper, same picture
-        elif self.fade_out:
-            if not self._ramp_done or self._ramp is None:
-                self._shown = self._ramp = ramped(self._ramp, *self._target)
-                self._ramp_done = self._ramp is None or not (
-                    (self._ramp > 0) & (self._ramp < 1)
-                ).any()
-                if self._ramp is not None and self._ramp_done:
-                    self._shown = self._ramp > 0.5  # the fades done: the cheaper, same picture
-        else:
-            self._fade = min(self._fade + 1, FADE_FRAMES)
-            self._shown = faded(self._old_mask, self._mask, self._fade)
+        self._shown = self._mask_now(crop)
         image, world = self._pose_at(masked(rgb, crop, self._shown), t)
         image = to_frame(image, crop, width, height)
         anchors = pose_anchors(image[:, :2].astype(np.float64) * (width, height))
@@ -526,6 +512,25 @@ class ReceiverPose:
             image[:, :2].astype(np.float64) * (width, height), others
         )
         return image, world
+
+    def _mask_now(self, crop: Crop) -> NDArray[np.bool_] | NDArray[np.float32] | None:
+        """The grey shown on this frame: redrawn every frame (`follow_frames`), ramped while a
+        fade runs (`fade_out`), or faded in after a look's redraw."""
+        if self.follow_frames:
+            self._ramp = ramped(self._ramp, *self._follow_mask(crop))
+            if self._ramp is not None and not ((self._ramp > 0) & (self._ramp < 1)).any():
+                return self._ramp > 0.5  # no fade under way: the cheaper, same picture
+            return self._ramp
+        if self.fade_out:
+            if self._ramp_done and self._ramp is not None:
+                return self._shown
+            self._ramp = ramped(self._ramp, *self._target)
+            self._ramp_done = self._ramp is None or not ((self._ramp > 0) & (self._ramp < 1)).any()
+            if self._ramp is not None and self._ramp_done:
+                return self._ramp > 0.5  # the fades done: the cheaper, same picture
+            return self._ramp
+        self._fade = min(self._fade + 1, FADE_FRAMES)
+        return faded(self._old_mask, self._mask, self._fade)
 
     def _roles_age(self, frame: int, t: float | None) -> float:
         """The age of the roles in use, in frames, or, given the frames' times, in frames of

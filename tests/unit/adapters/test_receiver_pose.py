@@ -710,7 +710,8 @@ def test_her_cut_out_wide_beside_his_arms_only_keeps_the_grey_on_his_torso() -> 
         "arms": {"scale": R.CUT_SCALE, "arms_only": True},
     }.items():
         theirs, hers = R.cut_targets(her, his, crop, **kw)  # type: ignore[arg-type]
-        assert theirs is not None and hers is not None
+        assert theirs is not None
+        assert hers is not None
         grey[name] = theirs & ~hers
     assert np.array_equal(grey["look"], R.others_mask(her, his, crop))  # scale 1: as a look
     arms = R.body_mask(*his[0], crop, R.OTHERS_SCALE, edges=R.ARM_EDGES, head=False)
@@ -733,15 +734,20 @@ def test_by_default_mediapipe_sees_her_beside_his_arms_and_the_band_fades_not_ju
     frame = np.full((H, W, 3), 200, np.uint8)
     for _ in range(2 * R.FADE_OUT_FRAMES):
         est.estimate(frame)
-    assert est._crop is not None and est._basis is not None
+    assert est._crop is not None
+    assert est._basis is not None
     her = (est._basis.receiver.keypoints, est._basis.receiver.box)
     him = [(o.keypoints, o.box) for o in est._basis.others]
     theirs, look = R.cut_targets(her, him, est._crop)
     _, arms = R.cut_targets(her, him, est._crop, R.CUT_SCALE, arms_only=True)
     _, wide = R.cut_targets(her, him, est._crop, R.CUT_SCALE)
-    assert theirs is not None and look is not None and arms is not None and wide is not None
+    assert theirs is not None
+    assert look is not None
+    assert arms is not None
+    assert wide is not None
     band, torso = theirs & arms & ~look, theirs & wide & ~arms
-    assert band.sum() > 300 and torso.sum() > 300
+    assert band.sum() > 300
+    assert torso.sum() > 300
     picture = seen.images[-1][..., 0]
     assert (picture[band] == 200).all()  # her back beside his arms: picture
     assert (picture[torso] == R.GREY).all()  # beside his torso and head: grey as before
