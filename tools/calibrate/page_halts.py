@@ -38,7 +38,10 @@ a share of a look period: where MoveNet's looks fall against the movement), then
 jerks stopped more than `LATE` frames after the crossing (or never), and false stops.
 `--variant follow1` on either path: the receiver's cut-out moves all the way to each look
 (`receiver_pose.FOLLOW_SHARE` 1.0); `--variant frames` (server path): her cut-out follows her
-every frame from MediaPipe's landmarks (`receiver_pose.FOLLOW_FRAMES`).
+every frame from MediaPipe's landmarks (`receiver_pose.FOLLOW_FRAMES`); `--variant fadeout`
+(server path): his grey no longer drawn fades out (`receiver_pose.FADE_OUT`); `--variant
+armcut` (server path): her cut-out wide only beside his drawn arms (`receiver_pose.CUT_ARMS`).
+The summary counts the placement gate open at the movement per clip.
 """
 
 from __future__ import annotations
@@ -172,6 +175,10 @@ def server_trace(
         rp.FOLLOW_SHARE = 1.0
     if "frames" in VARIANT:
         rp.FOLLOW_FRAMES = True
+    if "fadeout" in VARIANT:
+        rp.FADE_OUT = True
+    if "armcut" in VARIANT:
+        rp.CUT_ARMS = True
     rows, unsure, covered = [], [], []
     size = (frames[0].rgb.shape[1], frames[0].rgb.shape[0])
     moving = np.ones(len(frames), bool)
@@ -316,6 +323,10 @@ def summary(rows: list[dict]) -> str:  # type: ignore[type-arg]
     lines += [f"  {r['clip']} {r['fps']:g} phase {r['phase']:g}: {_fmt(r['stop'])}" for r in late]
     lines.append(f"false stops: {len(false)} of {runs} runs")
     lines += [f"  {r['clip']} {r['fps']:g} phase {r['phase']:g}" for r in false]
+    lines.append("placement gate open at the movement:")
+    for cid in dict.fromkeys(r["clip"] for r in rows):
+        mine = [r for r in rows if r["clip"] == cid]
+        lines.append(f"  {cid}: {sum(r['gate_open'] for r in mine)} of {len(mine)} runs")
     return "\n".join(lines)
 
 

@@ -16,7 +16,9 @@ frame:
    2.4° of trunk lean on a still receiver: a false halt, docs/accuracy.md); the receiver's
    cut-out follows the receiver in small moves (`follow_person`: held by the slack, it moved
    in steps along the grey at the receiver's back, and so did the landmarks). New grey fades
-   in over a few frames (`faded`); grey where the receiver moved to clears at once.
+   in over a few frames (`faded`, `ramped`); grey where the receiver moved to clears at once,
+   grey he left (a keypoint moved or forgotten) fades out over a second (`FADE_OUT`), and her
+   cut-out is wider where it borders his drawn arms (`CUT_ARMS`).
 3. MediaPipe (the same bundled full model as the single-person path) runs on the
    crop; its 33 landmarks are mapped back to the full frame, its world landmarks
    (metres, hip-centred) need no mapping.
@@ -104,6 +106,19 @@ FOLLOW_FRAMES = False
 CUT_SCALE = 1.5
 #: Grey his drawn body no longer covers fades out over this many frames (`ramped`).
 FADE_OUT_FRAMES = 30
+#: Part (a) of `FOLLOW_FRAMES` (session 22, follow22): grey of his that a look no longer draws
+#: (a keypoint moved, or forgotten after `MASK_FORGET_S`) fades out over `FADE_OUT_FRAMES`
+#: (`ramped`, stepped only while a fade is under way); grey her cut-out moves onto still clears
+#: at once. His forgotten forearm cleared 580 pixels at her back in one frame: the slow 60°
+#: hug's false stop (docs/accuracy.md, "His grey fades out, her cut-out wide beside his arms").
+FADE_OUT = True
+#: Part (b): her cut-out `CUT_SCALE` wide only where it borders his drawn arms (`ARM_EDGES`),
+#: as a look draws it beside his torso and head. With both, over the seven two-person hug clips
+#: × 15/20/24/30 frames/s × 4 look phases every jerk halted within 2 frames, no false stop, and
+#: the 75° floor jerk's placement gate open (wide all round, `FOLLOW_FRAMES`, it read shut).
+CUT_ARMS = True
+#: COCO edges of the arms (shoulder-elbow, elbow-wrist).
+ARM_EDGES = ((5, 7), (7, 9), (6, 8), (8, 10))
 #: The share of MediaPipe's step between looks her cut-out takes: 0, measured and not taken
 #: (1 and 0.5 halted the 60° jerk at 30 frames/s within 2 frames at every phase but falsely
 #: stopped the slow 60° hug: her landmarks moved into the grey the cut-out cleared, a loop).
@@ -135,22 +150,29 @@ class CropEstimator(Protocol):
     def close(self) -> None: ...
 
 
-def body_mask(kp: F32, box: F32, crop: Crop, scale: float = 1.0) -> NDArray[np.bool_]:
-    """Where a person's body is, in the crop: thick lines along the trusted skeleton edges
+def body_mask(
+    kp: F32,
+    box: F32,
+    crop: Crop,
+    scale: float = 1.0,
+    edges: tuple[tuple[int, int], ...] = EDGES,
+    head: bool = True,
+) -> NDArray[np.bool_]:
+    """Where a person's body is, in the crop: thick lines along the trusted skeleton `edges`
     and a disc on the head (sizes × `scale`)."""
     mask = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), np.uint8)
     length = float(max(box[2] - box[0], box[3] - box[1]))  # the body's long side, lying or not
     width = max(2, int(round(2 * LIMB * scale * length)))
     pts = (kp[:, :2] - (crop.x0, crop.y0)).round().astype(np.int32)
     ok = kp[:, 2] >= P.MIN_SCORE
-    for a, b in EDGES:
+    for a, b in edges:
         if ok[a] and ok[b]:
             cv2.line(
                 mask, (int(pts[a, 0]), int(pts[a, 1])), (int(pts[b, 0]), int(pts[b, 1])), 1, width
             )
-    head = kp[list(P.HEAD)]
-    seen = head[head[:, 2] >= P.MIN_SCORE]
-    if len(seen):
+    heads = kp[list(P.HEAD)]
+    seen = heads[heads[:, 2] >= P.MIN_SCORE]
+    if head and len(seen):
         cx, cy = seen[:, :2].mean(axis=0) - (crop.x0, crop.y0)
         spread = float(np.ptp(seen[:, 0])) if len(seen) > 1 else 0.0
         radius = max(0.9 * spread, HEAD_R * length) * scale
@@ -271,6 +293,30 @@ def others_mask(
     return theirs & ~body_mask(*receiver, crop)
 
 
+def cut_targets(
+    receiver: tuple[F32, F32],
+    others: list[tuple[F32, F32]],
+    crop: Crop,
+    scale: float = 1.0,
+    arms_only: bool = False,
+) -> tuple[NDArray[np.bool_] | None, NDArray[np.bool_] | None]:
+    """Everyone else's drawn bodies and the receiver's cut-out, in the crop (grey: the first
+    and not the second; None, None: nobody else). The cut-out `scale` wide; `arms_only`: that
+    wide only where it borders their drawn arms (`ARM_EDGES`), as a look draws it elsewhere."""
+    if not others:
+        return None, None
+    theirs = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), bool)
+    for kp, box in others:
+        theirs |= body_mask(kp, box, crop, scale=OTHERS_SCALE)
+    if not arms_only:
+        return theirs, body_mask(*receiver, crop, scale=scale)
+    arms = np.zeros_like(theirs)
+    for kp, box in others:
+        arms |= body_mask(kp, box, crop, scale=OTHERS_SCALE, edges=ARM_EDGES, head=False)
+    hers = body_mask(*receiver, crop) | (body_mask(*receiver, crop, scale=scale) & arms)
+    return theirs, hers
+
+
 def masked(image: Rgb, crop: Crop, mask: NDArray[np.bool_] | NDArray[np.float32] | None) -> Rgb:
     """The crop, with the masked pixels grey (a float mask: blended toward grey by it)."""
     out = image[crop.y0 : crop.y1, crop.x0 : crop.x1].copy()
@@ -299,6 +345,7 @@ def ramped(
     shown: NDArray[np.float32] | None,
     theirs: NDArray[np.bool_] | None,
     hers: NDArray[np.bool_] | None,
+    near: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.float32] | None:
     """The mask shown on a frame when it is redrawn every frame (`FOLLOW_FRAMES`): grey where
     `theirs` (everyone else's drawn bodies) and not `hers` (the receiver's cut-out). Each pixel
@@ -306,8 +353,10 @@ def ramped(
     cut-out moves onto clears at once (she is seen where she leans); grey that `theirs` no
     longer covers (one of his keypoints moved, or was forgotten) fades out as slowly as new grey
     fades in: his elbow forgotten cleared 580 pixels at her back at once and her lean read
-    stepped 2.3° (the slow 60° hug falsely stopped at 30 frames/s). No `shown` (a restart, a
-    new crop): the target whole."""
+    stepped 2.3° (the slow 60° hug falsely stopped at 30 frames/s). `near`: where grey clears
+    at once, if not all of `hers` (`CUT_ARMS`: her cut-out as a look draws it; the band it gains
+    beside his arms moves when his arm does, and fades out like his grey). No `shown` (a
+    restart, a new crop): the target whole."""
     if theirs is None or hers is None:
         return None
     target = theirs & ~hers
@@ -315,9 +364,9 @@ def ramped(
         return target.astype(np.float32)
     step, out_step = np.float32(1.0 / FADE_FRAMES), np.float32(1.0 / FADE_OUT_FRAMES)
     out: NDArray[np.float32] = np.where(
-        theirs, np.minimum(shown + step, 1.0), np.maximum(shown - out_step, 0.0)
+        target, np.minimum(shown + step, 1.0), np.maximum(shown - out_step, 0.0)
     ).astype(np.float32)
-    out[hers] = 0.0
+    out[hers if near is None else near] = 0.0
     return out
 
 
@@ -360,6 +409,8 @@ class ReceiverPose:
         look_phase: float = 0.0,
         follow_frames: bool | None = None,
         moving: bool = True,
+        fade_out: bool | None = None,
+        cut_arms: bool | None = None,
     ) -> None:
         if not 0.0 <= look_phase < 1.0:
             raise ValueError(f"look_phase is a share of a look period (0 <= p < 1): {look_phase}")
@@ -376,6 +427,15 @@ class ReceiverPose:
         self.open_pose = open_pose
         #: The cut-out follows her every frame from MediaPipe's landmarks (`FOLLOW_FRAMES`).
         self.follow_frames = FOLLOW_FRAMES if follow_frames is None else follow_frames
+        #: His grey no longer drawn fades out (`FADE_OUT`); her cut-out wide by his arms
+        #: (`CUT_ARMS`).
+        self.fade_out = FADE_OUT if fade_out is None else fade_out
+        self.cut_arms = CUT_ARMS if cut_arms is None else cut_arms
+        #: His drawn bodies, her cut-out and where grey clears at once (`ramped`), per redraw.
+        self._target: tuple[
+            NDArray[np.bool_] | None, NDArray[np.bool_] | None, NDArray[np.bool_] | None
+        ] = (None, None, None)
+        self._ramp_done = False  # the per-pixel mask reached `_target` (`fade_out`)
         self._cut: F32 | None = None  # her cut-out's keypoints (17, 3), pixels, this frame
         self._anchor: F32 | None = None  # MoveNet's keypoints of her on the last look
         self._prev: F32 | None = None  # MediaPipe's landmarks (33, 3: x, y px, vis) last frame
@@ -453,13 +513,7 @@ class ReceiverPose:
             self.identity = "unsure"
             return self._pose_at(rgb, t)
         crop = self._crop
-        if self.follow_frames:
-            self._shown = self._ramp = ramped(self._ramp, *self._follow_mask(crop))
-            if self._ramp is not None and not ((self._ramp > 0) & (self._ramp < 1)).any():
-                self._shown = self._ramp > 0.5  # no fade under way: the cheaper, same picture
-        else:
-            self._fade = min(self._fade + 1, FADE_FRAMES)
-            self._shown = faded(self._old_mask, self._mask, self._fade)
+        self._shown = self._mask_now(crop)
         image, world = self._pose_at(masked(rgb, crop, self._shown), t)
         image = to_frame(image, crop, width, height)
         anchors = pose_anchors(image[:, :2].astype(np.float64) * (width, height))
@@ -483,6 +537,25 @@ class ReceiverPose:
             image[:, :2].astype(np.float64) * (width, height), others
         )
         return image, world
+
+    def _mask_now(self, crop: Crop) -> NDArray[np.bool_] | NDArray[np.float32] | None:
+        """The grey shown on this frame: redrawn every frame (`follow_frames`), ramped while a
+        fade runs (`fade_out`), or faded in after a look's redraw."""
+        if self.follow_frames:
+            self._ramp = ramped(self._ramp, *self._follow_mask(crop))
+            if self._ramp is not None and not ((self._ramp > 0) & (self._ramp < 1)).any():
+                return self._ramp > 0.5  # no fade under way: the cheaper, same picture
+            return self._ramp
+        if self.fade_out:
+            if self._ramp_done and self._ramp is not None:
+                return self._shown
+            self._ramp = ramped(self._ramp, *self._target)
+            self._ramp_done = self._ramp is None or not ((self._ramp > 0) & (self._ramp < 1)).any()
+            if self._ramp is not None and self._ramp_done:
+                return self._ramp > 0.5  # the fades done: the cheaper, same picture
+            return self._ramp
+        self._fade = min(self._fade + 1, FADE_FRAMES)
+        return faded(self._old_mask, self._mask, self._fade)
 
     def _roles_age(self, frame: int, t: float | None) -> float:
         """The age of the roles in use, in frames, or, given the frames' times and roles asked
@@ -546,7 +619,16 @@ class ReceiverPose:
             drawn = [(o.keypoints, o.box) for o in basis.others]
             self._old_mask = None if moved else self._shown  # a new crop: MediaPipe restarts
             self._fade = 0
-            self._mask = others_mask((basis.receiver.keypoints, basis.receiver.box), drawn, crop)
+            hers = (basis.receiver.keypoints, basis.receiver.box)
+            if self.fade_out or self.cut_arms:
+                wide = CUT_SCALE if self.cut_arms else 1.0
+                theirs, cut = cut_targets(hers, drawn, crop, wide, arms_only=self.cut_arms)
+                near = body_mask(*hers, crop) if self.cut_arms else None
+                self._target = (theirs, cut, near)
+                self._mask = None if theirs is None or cut is None else theirs & ~cut
+                self._ramp_done = False
+            else:
+                self._mask = others_mask(hers, drawn, crop)
             self.redraws += 1
         self._basis = basis
 
@@ -627,6 +709,7 @@ class ReceiverPose:
         self._settled_at = None if self._now is None else self._now + SETTLE_FRAMES / LOOK_FPS
         self._fade = FADE_FRAMES  # MediaPipe looks afresh: the whole mask from now on
         self._ramp = None
+        self._ramp_done = False
         self._prev = None
         self._pose.estimate(np.full((64, 64, 3), GREY, np.uint8))
 

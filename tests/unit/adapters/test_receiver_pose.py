@@ -687,3 +687,129 @@ def test_in_set_up_the_roles_age_in_frames_and_a_movement_keeps_the_set_ups_role
     assert settled < 12
     assert set(ids[settled:40]) == {"receiver"}
     assert set(ids[40:46]) == {"receiver"}  # the movement's first frames
+
+
+# ── session 22: his forgotten grey fades out; her cut-out wide beside his arms ──
+
+
+def _forearm_forgotten(
+    monkeypatch: pytest.MonkeyPatch, **kw: object
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """The pictures MediaPipe is shown (a still scene) from just before MoveNet stops trusting
+    his right elbow and wrist until well after they are forgotten (`MASK_FORGET_LOOKS`, 3 looks
+    here), and where only his forearm's grey was (crop pixels, not on her cut-out)."""
+    monkeypatch.setattr(R, "MASK_FORGET_LOOKS", 3)
+    assistant = ASSISTANT.copy()
+    assistant[[8, 10], :2] = (240, 195), (238, 245)  # his right forearm beside her back
+    people = crowd(RECEIVER, assistant)
+    detector = CountingDetector(people)
+    pose = Seen(RECEIVER.copy())
+    est = R.ReceiverPose(detector, lambda: pose, every=4, **kw)  # type: ignore[arg-type]
+    pose.est = est
+    frame = np.full((H, W, 3), 200, np.uint8)
+    for _ in range(R.SETTLE_FRAMES + 4 * R.FADE_FRAMES):  # settled, the grey faded in
+        est.estimate(frame)
+    assert est._crop is not None
+    crop = est._crop
+    kp = people.keypoints.copy()
+    kp[1, [8, 10], 2] = P.MIN_SCORE - 0.1  # his right elbow and wrist: no longer trusted
+    box = people.boxes[1]
+    his = R.body_mask(people.keypoints[1], box, crop, R.OTHERS_SCALE)
+    forearm = his & ~R.body_mask(kp[1], box, crop, R.OTHERS_SCALE)
+    her, him = (people.keypoints[0], people.boxes[0]), [(people.keypoints[1], box)]
+    wide = R.CUT_SCALE if est.cut_arms else 1.0
+    _, hers = R.cut_targets(her, him, crop, wide, arms_only=est.cut_arms)
+    assert hers is not None
+    forearm &= ~hers
+    detector.people = P.People(kp, people.boxes, people.scores)
+    start = len(pose.images) - 1
+    for _ in range(4 * (R.MASK_FORGET_LOOKS + 2) + R.FADE_OUT_FRAMES):
+        est.estimate(frame)
+    return pose.images[start:], forearm
+
+
+def test_his_forgotten_forearm_cleared_at_once_before_the_fade_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The diagnosed false stop (session 21): MoveNet did not trust his elbow for 4 s, it was
+    forgotten, and the grey of his forearm at her back turned to picture in one frame."""
+    images, forearm = _forearm_forgotten(monkeypatch, fade_out=False, cut_arms=False)
+    assert forearm.sum() > 50
+    steps = [int(np.abs(b - a)[forearm].max()) for a, b in zip(images, images[1:], strict=False)]
+    assert max(steps) == 200 - R.GREY
+
+
+def test_with_the_fade_out_his_forgotten_forearm_fades_over_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`FADE_OUT` (on by default): the forgotten forearm's grey fades out over
+    `FADE_OUT_FRAMES` (1 s at 30 frames/s): no frame changes MediaPipe's picture there by more
+    than a 30th of the step."""
+    images, forearm = _forearm_forgotten(monkeypatch)
+    assert (images[0][forearm] == R.GREY).all()  # his forearm was grey
+    assert (images[-1][forearm] == 200).all()  # and is picture at the end
+    steps = [int(np.abs(b - a)[forearm].max()) for a, b in zip(images, images[1:], strict=False)]
+    assert max(steps) <= -(-(200 - R.GREY) // R.FADE_OUT_FRAMES) + 1, max(steps)
+
+
+def test_her_cut_out_wide_beside_his_arms_only_keeps_the_grey_on_his_torso() -> None:
+    """`CUT_ARMS`: her cut-out `CUT_SCALE` wide only where it borders his drawn arms. Wide all
+    round (session 21's `FOLLOW_FRAMES`) more of him showed beside her, MediaPipe's world pose
+    turned and the 75° floor jerk's placement gate read shut; beside his arms only, the grey
+    she gains back is all on his arms and his torso and head stay as a look draws them."""
+    people = crowd(RECEIVER, ASSISTANT)
+    crop = R.Crop(0, 0, W, H)
+    her, his = (people.keypoints[0], people.boxes[0]), [(people.keypoints[1], people.boxes[1])]
+    grey = {}
+    for name, kw in {
+        "look": {},
+        "wide": {"scale": R.CUT_SCALE},
+        "arms": {"scale": R.CUT_SCALE, "arms_only": True},
+    }.items():
+        theirs, hers = R.cut_targets(her, his, crop, **kw)  # type: ignore[arg-type]
+        assert theirs is not None
+        assert hers is not None
+        grey[name] = theirs & ~hers
+    assert np.array_equal(grey["look"], R.others_mask(her, his, crop))  # scale 1: as a look
+    arms = R.body_mask(*his[0], crop, R.OTHERS_SCALE, edges=R.ARM_EDGES, head=False)
+    gained = grey["look"] & ~grey["arms"]
+    assert gained.sum() > 500  # her cut-out is wider by his arms…
+    assert not (gained & ~arms).any()  # …and only there
+    assert not (grey["arms"] & ~grey["look"]).any()
+    assert (grey["arms"] & ~grey["wide"]).sum() > 1000  # his torso and head stay grey
+    assert R.cut_targets(her, [], crop) == (None, None)
+
+
+def test_by_default_mediapipe_sees_her_beside_his_arms_and_the_band_fades_not_jumps() -> None:
+    """`CUT_ARMS` (on by default, with `FADE_OUT`): the picture MediaPipe is shown has his arms'
+    grey off the band her wide cut-out gains beside them, his torso grey as a look draws it.
+    The band moves when his arm does: its grey fades out (`ramped`'s `near`), for cleared at
+    once the still pair's picture jumped by 73 grey levels in one frame."""
+    est, pose = _estimator(RECEIVER.copy(), every=4)
+    seen = Seen(RECEIVER.copy())
+    seen.est, est._pose = est, seen
+    frame = np.full((H, W, 3), 200, np.uint8)
+    for _ in range(2 * R.FADE_OUT_FRAMES):
+        est.estimate(frame)
+    assert est._crop is not None
+    assert est._basis is not None
+    her = (est._basis.receiver.keypoints, est._basis.receiver.box)
+    him = [(o.keypoints, o.box) for o in est._basis.others]
+    theirs, look = R.cut_targets(her, him, est._crop)
+    _, arms = R.cut_targets(her, him, est._crop, R.CUT_SCALE, arms_only=True)
+    _, wide = R.cut_targets(her, him, est._crop, R.CUT_SCALE)
+    assert theirs is not None
+    assert look is not None
+    assert arms is not None
+    assert wide is not None
+    band, torso = theirs & arms & ~look, theirs & wide & ~arms
+    assert band.sum() > 300
+    assert torso.sum() > 300
+    picture = seen.images[-1][..., 0]
+    assert (picture[band] == 200).all()  # her back beside his arms: picture
+    assert (picture[torso] == R.GREY).all()  # beside his torso and head: grey as before
+    shown = np.ones((2, 2), np.float32)
+    grey, none, all_ = np.ones((2, 2), bool), np.zeros((2, 2), bool), np.ones((2, 2), bool)
+    faded = R.ramped(shown, grey, all_, near=none)  # the band moved onto his grey
+    assert faded is not None
+    assert np.allclose(faded, 1.0 - 1.0 / R.FADE_OUT_FRAMES)
