@@ -37,20 +37,29 @@ def test_a_frame_repeated_byte_for_byte_pauses_the_movement(tmp_path: Path) -> N
             to_the_movement(ws, live, frames)
             frozen = next(frames)
             heard: list[dict[str, Any]] = []
-            deadline = time.monotonic() + 3
+            # Until both the pause and the frozen camera's message came: on a loaded box the
+            # server can fall behind first and pause for the lag (`camera_late`), which is a
+            # pause too but not the one this test is about (it failed 1 in 3 under load when
+            # it stopped at the first pause within 3 s).
+            deadline = time.monotonic() + 30
             paused = None
-            while paused is None and time.monotonic() < deadline:
+            frozen_said = False
+            while not (paused and frozen_said) and time.monotonic() < deadline:
                 ws.send_bytes(frozen)
                 msg = until(ws, lambda m: m["type"] in ("frame", "cues", "error"))
                 heard.append(msg)
-                if msg["type"] == "cues":
+                if msg["type"] == "cues" and paused is None:
                     paused = next((c for c in msg["cues"] if c["kind"] == "pause"), None)
+                frozen_said |= msg["type"] == "error" and msg["code"] == "camera_frozen"
                 time.sleep(0.03)
             assert paused is not None, "the movement went on with the camera frozen"
             errors = [m for m in heard if m["type"] == "error"]
-            assert [e["code"] for e in errors] == ["camera_frozen"]
-            assert "frozen" in errors[0]["message"]
-            assert not errors[0]["fatal"]
+            codes = [e["code"] for e in errors]
+            assert codes.count("camera_frozen") == 1, codes  # said once, not every frame
+            assert set(codes) <= {"camera_frozen", "camera_late"}, codes
+            said = next(e for e in errors if e["code"] == "camera_frozen")
+            assert "frozen" in said["message"]
+            assert not any(e["fatal"] for e in errors)
 
 
 def test_landmarks_repeated_exactly_count_as_nobody_seen(tmp_path: Path) -> None:
