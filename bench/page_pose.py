@@ -147,7 +147,7 @@ def serve(
             # lifted here (`video.page_two_people`: the server would refuse every landmarks
             # message unread, a cost of nothing); side-lying runs this path as it is.
             hug = tech.get("seated_hug_extension")
-            video = hug.video.model_copy(update={"page_two_people": True})
+            video = hug.video.model_copy(update={"page_two_people": True, "grey_fades": False})
             technique = hug.model_copy(update={"video": video})
             answers = {q.id: False for q in load_questions().questions}
             now = datetime.now(UTC)

@@ -63,6 +63,9 @@ def _server(lean: float) -> tuple[list[np.ndarray], list[R.Crop], int]:
     """The picture the server's MediaPipe is shown on each frame, the crop, and how many
     times the mask was drawn."""
     detector, pose, est = replayed_step(lean)
+    # The grey of a technique whose two-person step may run in the page (`page_two_people`,
+    # the side-lying rotation's): the hug's grey fades (`grey_fades`), and its page never does.
+    est.grey_fades(False)
     frame = np.full((H, W, 3), SCENE, np.uint8)
     crops = []
     for _ in range(4 * len(detector.looks)):

@@ -49,6 +49,8 @@ def quick_techniques(
             raw.setdefault("video", {})["min_fps"] = min_fps
         if page_two_people is not None:
             raw.setdefault("video", {})["page_two_people"] = page_two_people
+            if page_two_people:  # the page's grey does not fade: the server's then neither
+                raw["video"]["grey_fades"] = False
         if hold_wait_s is not None:
             raw["hold_wait_s"] = hold_wait_s
         if hold_settle_s is not None and "hold_settle_s" in raw:

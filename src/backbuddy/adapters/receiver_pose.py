@@ -480,6 +480,13 @@ class ReceiverPose:
         known, so a lone upright person is not trusted either."""
         self._role = P.RoleState(lying=lying)
 
+    def grey_fades(self, on: bool) -> None:
+        """Say whether this technique's grey fades (`VideoNeeds.grey_fades`, the Seated Hug's):
+        his grey a look no longer draws fades out and her cut-out is wide beside his arms
+        (`fade_out`, `cut_arms`); otherwise both off, the grey the page's mask.js draws too.
+        Told before the first frame (`people.tell_technique`)."""
+        self.fade_out = self.cut_arms = on
+
     def moving(self, on: bool) -> None:
         """Say whether a movement runs (a live session tells it every frame from the engine's
         state: `people.tell_moving`, from the assistant's hold on, `rules.movement_watched`). In a

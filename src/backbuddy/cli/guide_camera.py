@@ -27,7 +27,7 @@ from backbuddy.domain import events as ev
 from backbuddy.domain import rules
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.techniques import Limits
-from backbuddy.motion.people import tell_lying
+from backbuddy.motion.people import tell_technique
 from backbuddy.services.analyze import sees_hold
 from backbuddy.services.pose_feed import FeedView, PoseFeed
 from backbuddy.services.session_runner import SessionRunner
@@ -62,7 +62,7 @@ def run_with_camera(
     with bootstrap.quiet_native_logs():  # MediaPipe's C++ logging would scribble over the screen
         source, _ = bootstrap.open_source(spec)
         with source, closing(open_model()) as model:
-            tell_lying(model, runner.state.technique)  # the two-person step: does she lie?
+            tell_technique(model, runner.state.technique)  # the two-person step: lying? grey?
             feed = PoseFeed(
                 source.frames, runner.state.technique, model, fps=source.info.fps
             ).start()

@@ -247,7 +247,22 @@ class VideoNeeds(_Model):
     #: (`tools/calibrate/page_halts.py`, docs/accuracy.md): the camera watch then runs on
     #: the server.
     page_two_people: bool = True
+    #: The server's two-person step fades out the assistant's grey a look no longer draws and
+    #: widens the receiver's cut-out beside his arms (`ReceiverPose.grey_fades`; measured on the
+    #: Seated Hug, docs/accuracy.md session 22). Only with `page_two_people` False: the page's
+    #: grey (static/js/mask.js) does neither, and where the page may find the people itself
+    #: its pose model must be shown the server's picture.
+    grey_fades: bool = False
     evidence: str = ""
+
+    @model_validator(mode="after")
+    def _grey_only_on_the_server(self) -> VideoNeeds:
+        if self.grey_fades and self.page_two_people:
+            raise ValueError(
+                "video.grey_fades needs page_two_people: false (the page's grey does not fade; "
+                "the page and the server must show the pose model the same picture)"
+            )
+        return self
 
 
 class Caution(_Model):

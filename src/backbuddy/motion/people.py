@@ -617,6 +617,16 @@ def tell_lying(estimator: object, technique: Technique | None) -> None:
         tell(None if technique is None else receiver_lies(technique))
 
 
+def tell_technique(estimator: object, technique: Technique | None) -> None:
+    """Tell a pose estimator that keeps roles itself what the technique asks of it: whether
+    the receiver lies (`tell_lying`) and whether the assistant's grey fades
+    (`ReceiverPose.grey_fades`, `VideoNeeds.grey_fades`; unknown technique: as built)."""
+    tell_lying(estimator, technique)
+    fades = getattr(estimator, "grey_fades", None)
+    if callable(fades) and technique is not None:
+        fades(technique.video.grey_fades)
+
+
 def tell_moving(estimator: object, moving: bool) -> None:
     """Tell a pose estimator that keeps roles itself (the two-person step on the server,
     `ReceiverPose.moving`, or the camera watch holding it) whether a movement runs: it then

@@ -22,7 +22,7 @@ from backbuddy.motion import angles, kinematics
 from backbuddy.motion.analysis import FLAGGED, Analysis, Moment, flag_moments
 from backbuddy.motion.landmarks import Landmarks
 from backbuddy.motion.monitors import PoseMonitor
-from backbuddy.motion.people import tell_lying
+from backbuddy.motion.people import tell_technique
 from backbuddy.services.listen import Listener, VadModel, chunks_of, hear_all
 
 #: Median trunk incline above which a clip is taken to show the side-lying rotation.
@@ -166,7 +166,7 @@ def analyze(
     both techniques. A clip of the hug's receiver alone then stays unsure: name the
     technique (`--technique`) to measure it (red team, session 10)."""
     started = time.perf_counter()
-    tell_lying(estimator, technique)  # the two-person step keeps roles: does she lie?
+    tell_technique(estimator, technique)  # the two-person step: does she lie, his grey fade?
     lm = estimate_all(frames, info, estimator, on_frame)
     chosen = technique or choose_technique(lm)
     fps = info.fps if math.isfinite(info.fps) and info.fps > 0 else None

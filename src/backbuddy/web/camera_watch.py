@@ -26,7 +26,7 @@ from backbuddy.domain.techniques import Limits, Technique
 from backbuddy.motion.checks import STATUSES, describe
 from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
-from backbuddy.motion.people import receiver_lies, tell_lying, tell_moving
+from backbuddy.motion.people import receiver_lies, tell_moving, tell_technique
 from backbuddy.services.analyze import estimate_at, identity_unsure, wrists_covered
 from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult, Points
 from backbuddy.web.page_roles import Detector, PageRoles
@@ -84,7 +84,7 @@ class CameraWatch:
             self._estimator = self._open()
             # The two-person step on the server is told, as the page's role keeping is,
             # whether the receiver lies: then no lone upright person is her.
-            tell_lying(self._estimator, self.technique)
+            tell_technique(self._estimator, self.technique)
             if self._moving is not None:
                 tell_moving(self._estimator, self._moving)
         return self._estimator

@@ -813,3 +813,18 @@ def test_by_default_mediapipe_sees_her_beside_his_arms_and_the_band_fades_not_ju
     faded = R.ramped(shown, grey, all_, near=none)  # the band moved onto his grey
     assert faded is not None
     assert np.allclose(faded, 1.0 - 1.0 / R.FADE_OUT_FRAMES)
+
+
+def test_the_hugs_grey_fades_and_the_side_lying_rotations_is_the_pages() -> None:
+    """His grey fading and her cut-out wide by his arms were measured on the Seated Hug, whose
+    two-person step runs only on the server; the side-lying rotation's may run in the page,
+    whose mask.js does neither, so its server grey stays the page's (`tell_technique`, as the
+    camera watch, `analyze` and `guide --camera` tell it before the first frame)."""
+    from backbuddy.domain import techniques
+    from backbuddy.motion.people import tell_technique
+
+    est = replayed_step()[2]
+    tell_technique(est, techniques.get("side_lying_rotation"))
+    assert (est.fade_out, est.cut_arms) == (False, False)
+    tell_technique(est, techniques.get("seated_hug_extension"))
+    assert (est.fade_out, est.cut_arms) == (True, True)

@@ -262,6 +262,11 @@ BROKEN = [
         "field placement: .*elevation_deg must lie within",
     ),
     ("placement without evidence", lambda d: d["placement"].pop("evidence"), "placement.evidence"),
+    (
+        "grey fading where the page finds the people",
+        _set("video.page_two_people", True),
+        "field video: .*grey_fades needs page_two_people: false",
+    ),
 ]
 
 
