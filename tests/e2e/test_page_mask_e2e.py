@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser
 from tests.unit.adapters.test_receiver_pose import LOOKS_60, H, Replay, W, replayed_step
 
+from backbuddy.adapters import receiver_grey as G
 from backbuddy.adapters import receiver_pose as R
 from backbuddy.motion import people as P
 from backbuddy.motion.grey_mask import mask_rule
@@ -169,7 +170,7 @@ def test_the_pages_cut_out_follows_a_lean_as_the_servers_does_when_answers_come_
         answers.append(
             {"kp": norm.tolist(), "box": (box / (W, H, W, H)).tolist(), "ms": 2000.0 * i}
         )
-        server = R.Drawn.fresh(kp, box) if server is None else R.follow_person(server, kp, box)
+        server = G.Drawn.fresh(kp, box) if server is None else G.follow_person(server, kp, box)
         if i:
             want.append(server.keypoints[torso, :2] / (W, H))
     with modules_alone(browser, "http://mask.test") as page:

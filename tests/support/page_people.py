@@ -36,18 +36,15 @@ from PIL import Image
 from backbuddy.adapters import video
 from backbuddy.adapters.movenet import PeopleDetector
 from backbuddy.adapters.pose_bundle import TasksPoseModel
-from backbuddy.adapters.receiver_pose import (
+from backbuddy.adapters.receiver_grey import (
     GREY,
-    Crop,
     MaskBasis,
-    crop_around,
     faded,
-    keep_or_move,
     masked,
     others_mask,
     steady_basis,
-    to_frame,
 )
+from backbuddy.adapters.receiver_pose import Crop, crop_around, keep_or_move, to_frame
 from backbuddy.domain import techniques as tech
 from backbuddy.motion.grey_mask import FADE_FRAMES
 from backbuddy.motion.people import receiver_lies

@@ -129,10 +129,10 @@ VARIANT: set[str] = set()
 def page_trace(cid: str, technique: tech.Technique, frames: list[video.Frame]) -> Trace:
     import page_people as pp
 
-    import backbuddy.adapters.receiver_pose as rp
-
     if "follow1" in VARIANT:
-        rp.FOLLOW_SHARE = 1.0
+        import backbuddy.adapters.receiver_grey as grey
+
+        grey.FOLLOW_SHARE = 1.0  # read there, by `follow_person`
     policy = "server"
     if "every4" in VARIANT:
         policy, pp.ROLE_EVERY = "fixed", 4
@@ -172,7 +172,9 @@ def server_trace(
     from backbuddy.services.analyze import identity_unsure, wrists_covered
 
     if "follow1" in VARIANT:
-        rp.FOLLOW_SHARE = 1.0
+        import backbuddy.adapters.receiver_grey as grey
+
+        grey.FOLLOW_SHARE = 1.0  # read there, by `follow_person`
     if "frames" in VARIANT:
         rp.FOLLOW_FRAMES = True
     if "fadeout" in VARIANT:

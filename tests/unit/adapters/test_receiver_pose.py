@@ -13,6 +13,7 @@ import pytest
 from tests.unit.motion.test_people import ASSISTANT, RECEIVER, crowd, skeleton
 
 from backbuddy.adapters import looks as L
+from backbuddy.adapters import receiver_grey as G
 from backbuddy.adapters import receiver_pose as R
 from backbuddy.motion import people as P
 from backbuddy.motion.landmarks import N_LANDMARKS
@@ -49,7 +50,7 @@ def test_the_crop_stays_while_the_receiver_stays_inside_it() -> None:
 def test_the_other_persons_body_is_greyed_but_not_the_receivers() -> None:
     people = crowd(RECEIVER, ASSISTANT)
     crop = R.Crop(0, 0, W, H)
-    mask = R.others_mask(
+    mask = G.others_mask(
         (people.keypoints[0], people.boxes[0]), [(people.keypoints[1], people.boxes[1])], crop
     )
     assert mask is not None
@@ -58,8 +59,8 @@ def test_the_other_persons_body_is_greyed_but_not_the_receivers() -> None:
     assert mask[ay, ax]
     assert not mask[ry, rx]
     image = np.full((H, W, 3), 200, np.uint8)
-    out = R.masked(image, crop, mask)
-    assert tuple(out[ay, ax]) == (R.GREY,) * 3
+    out = G.masked(image, crop, mask)
+    assert tuple(out[ay, ax]) == (G.GREY,) * 3
     assert tuple(out[ry, rx]) == (200,) * 3
 
 
@@ -368,14 +369,14 @@ def _person() -> tuple[np.ndarray, np.ndarray]:
 
 def test_a_keypoint_is_redrawn_only_when_it_moved_past_its_slack() -> None:
     kp, box = _person()
-    drawn = R.Drawn.fresh(kp, box)
+    drawn = G.Drawn.fresh(kp, box)
     length = float(max(box[2] - box[0], box[3] - box[1]))
     jitter = kp.copy()
     jitter[:, :2] += 0.015 * length  # MoveNet's jitter on a still person (≤ 0.016)
-    assert R.steady_person(drawn, jitter, box).keypoints is drawn.keypoints
+    assert G.steady_person(drawn, jitter, box).keypoints is drawn.keypoints
     head = kp.copy()
-    head[P.NOSE, 0] += (R.MASK_SLACK + 0.01) * length  # the face moved: cover it anew
-    moved = R.steady_person(drawn, head, box)
+    head[P.NOSE, 0] += (G.MASK_SLACK + 0.01) * length  # the face moved: cover it anew
+    moved = G.steady_person(drawn, head, box)
     assert moved.keypoints[P.NOSE, 0] == head[P.NOSE, 0]
     assert np.array_equal(moved.keypoints[P.NOSE + 5 :], kp[P.NOSE + 5 :])
 
@@ -387,12 +388,12 @@ def test_the_receivers_cut_out_follows_a_slow_movement_a_little_each_look() -> N
     body per look, it moves at most 1 % per look and keeps up (under 3 % behind)."""
     kp, box = _person()
     length = float(max(box[2] - box[0], box[3] - box[1]))
-    kept = R.steady_basis(None, (kp, box), [(kp, box)])
+    kept = G.steady_basis(None, (kp, box), [(kp, box)])
     steps, behind = [], []
     for look in range(1, 40):
         now = kp.copy()
         now[:, 0] += 0.005 * length * look  # a slow, steady lean
-        basis = R.steady_basis(kept, (now, box), [(kp, box)])
+        basis = G.steady_basis(kept, (now, box), [(kp, box)])
         steps.append(
             float(np.abs(basis.receiver.keypoints[:, 0] - kept.receiver.keypoints[:, 0]).max())
         )
@@ -405,29 +406,29 @@ def test_the_receivers_cut_out_follows_a_slow_movement_a_little_each_look() -> N
 
 def test_a_keypoint_that_drops_under_the_threshold_is_kept_for_a_while_then_forgotten() -> None:
     kp, box = _person()
-    drawn = R.Drawn.fresh(kp, box)
+    drawn = G.Drawn.fresh(kp, box)
     blink = kp.copy()
     blink[9, 2] = P.MIN_SCORE - 0.01  # a wrist's score flickers under the threshold
-    for _ in range(R.MASK_FORGET_LOOKS - 1):
-        drawn = R.steady_person(drawn, blink, box)
+    for _ in range(G.MASK_FORGET_LOOKS - 1):
+        drawn = G.steady_person(drawn, blink, box)
         assert drawn.keypoints[9, 2] >= P.MIN_SCORE
-    drawn = R.steady_person(drawn, blink, box)
+    drawn = G.steady_person(drawn, blink, box)
     assert drawn.keypoints[9, 2] < P.MIN_SCORE
 
 
 def test_a_redrawn_mask_fades_in_over_a_few_frames() -> None:
     old = np.zeros((4, 4), bool)
     new = np.ones((4, 4), bool)
-    half = R.faded(old, new, R.FADE_FRAMES // 2)
+    half = G.faded(old, new, R.FADE_FRAMES // 2)
     assert half is not None
     assert np.allclose(half, 0.5)
-    assert R.faded(old, new, R.FADE_FRAMES) is new
-    cleared = R.faded(new, old, 1)  # where the receiver moved to: no grey left at once
+    assert G.faded(old, new, R.FADE_FRAMES) is new
+    cleared = G.faded(new, old, 1)  # where the receiver moved to: no grey left at once
     assert cleared is not None
     assert not cleared.any()
-    assert R.faded(None, new, 1) is new
-    out = R.masked(np.full((4, 4, 3), 255, np.uint8), R.Crop(0, 0, 4, 4), half)
-    assert (out == round(255 * 0.5 + R.GREY * 0.5)).all()
+    assert G.faded(None, new, 1) is new
+    out = G.masked(np.full((4, 4, 3), 255, np.uint8), R.Crop(0, 0, 4, 4), half)
+    assert (out == round(255 * 0.5 + G.GREY * 0.5)).all()
 
 
 def test_drawn_every_frame_his_grey_fades_in_and_out_and_her_cut_out_clears_at_once() -> None:
@@ -435,23 +436,23 @@ def test_drawn_every_frame_his_grey_fades_in_and_out_and_her_cut_out_clears_at_o
     before, it cleared at once, 580 pixels at her back, and the slow 60° hug's lean stepped
     2.3° in one frame (a false stop at 30 frames/s). Where her cut-out moves, no grey is left."""
     theirs, none = np.ones((4, 4), bool), np.zeros((4, 4), bool)
-    shown = R.ramped(None, theirs, none)
+    shown = G.ramped(None, theirs, none)
     assert shown is not None
     assert (shown == 1.0).all()
-    for k in range(1, R.FADE_OUT_FRAMES):
-        shown = R.ramped(shown, none, none)
+    for k in range(1, G.FADE_OUT_FRAMES):
+        shown = G.ramped(shown, none, none)
         assert shown is not None
-        assert np.allclose(shown, 1.0 - k / R.FADE_OUT_FRAMES, atol=1e-5)  # his grey fades out
+        assert np.allclose(shown, 1.0 - k / G.FADE_OUT_FRAMES, atol=1e-5)  # his grey fades out
     hers = none.copy()
     hers[0] = True
-    cut = R.ramped(np.ones((4, 4), np.float32), theirs, hers)
+    cut = G.ramped(np.ones((4, 4), np.float32), theirs, hers)
     assert cut is not None
     assert not cut[0].any()
     assert (cut[1:] == 1.0).all()
-    back = R.ramped(cut, theirs, none)
+    back = G.ramped(cut, theirs, none)
     assert back is not None
     assert np.allclose(back[0], 1.0 / R.FADE_FRAMES)
-    assert R.ramped(shown, None, None) is None  # nobody else: no mask
+    assert G.ramped(shown, None, None) is None  # nobody else: no mask
 
 
 def test_drawn_every_frame_a_still_pair_still_gives_mediapipe_a_steady_picture() -> None:
@@ -698,7 +699,7 @@ def _forearm_forgotten(
     """The pictures MediaPipe is shown (a still scene) from just before MoveNet stops trusting
     his right elbow and wrist until well after they are forgotten (`MASK_FORGET_LOOKS`, 3 looks
     here), and where only his forearm's grey was (crop pixels, not on her cut-out)."""
-    monkeypatch.setattr(R, "MASK_FORGET_LOOKS", 3)
+    monkeypatch.setattr(G, "MASK_FORGET_LOOKS", 3)  # where the grey forgets
     assistant = ASSISTANT.copy()
     assistant[[8, 10], :2] = (240, 195), (238, 245)  # his right forearm beside her back
     people = crowd(RECEIVER, assistant)
@@ -714,16 +715,16 @@ def _forearm_forgotten(
     kp = people.keypoints.copy()
     kp[1, [8, 10], 2] = P.MIN_SCORE - 0.1  # his right elbow and wrist: no longer trusted
     box = people.boxes[1]
-    his = R.body_mask(people.keypoints[1], box, crop, R.OTHERS_SCALE)
-    forearm = his & ~R.body_mask(kp[1], box, crop, R.OTHERS_SCALE)
+    his = G.body_mask(people.keypoints[1], box, crop, R.OTHERS_SCALE)
+    forearm = his & ~G.body_mask(kp[1], box, crop, R.OTHERS_SCALE)
     her, him = (people.keypoints[0], people.boxes[0]), [(people.keypoints[1], box)]
     wide = R.CUT_SCALE if est.cut_arms else 1.0
-    _, hers = R.cut_targets(her, him, crop, wide, arms_only=est.cut_arms)
+    _, hers = G.cut_targets(her, him, crop, wide, arms_only=est.cut_arms)
     assert hers is not None
     forearm &= ~hers
     detector.people = P.People(kp, people.boxes, people.scores)
     start = len(pose.images) - 1
-    for _ in range(4 * (R.MASK_FORGET_LOOKS + 2) + R.FADE_OUT_FRAMES):
+    for _ in range(4 * (G.MASK_FORGET_LOOKS + 2) + G.FADE_OUT_FRAMES):
         est.estimate(frame)
     return pose.images[start:], forearm
 
@@ -736,7 +737,7 @@ def test_his_forgotten_forearm_cleared_at_once_before_the_fade_out(
     images, forearm = _forearm_forgotten(monkeypatch, fade_out=False, cut_arms=False)
     assert forearm.sum() > 50
     steps = [int(np.abs(b - a)[forearm].max()) for a, b in zip(images, images[1:], strict=False)]
-    assert max(steps) == 200 - R.GREY
+    assert max(steps) == 200 - G.GREY
 
 
 def test_with_the_fade_out_his_forgotten_forearm_fades_over_a_second(
@@ -746,10 +747,10 @@ def test_with_the_fade_out_his_forgotten_forearm_fades_over_a_second(
     `FADE_OUT_FRAMES` (1 s at 30 frames/s): no frame changes MediaPipe's picture there by more
     than a 30th of the step."""
     images, forearm = _forearm_forgotten(monkeypatch)
-    assert (images[0][forearm] == R.GREY).all()  # his forearm was grey
+    assert (images[0][forearm] == G.GREY).all()  # his forearm was grey
     assert (images[-1][forearm] == 200).all()  # and is picture at the end
     steps = [int(np.abs(b - a)[forearm].max()) for a, b in zip(images, images[1:], strict=False)]
-    assert max(steps) <= -(-(200 - R.GREY) // R.FADE_OUT_FRAMES) + 1, max(steps)
+    assert max(steps) <= -(-(200 - G.GREY) // G.FADE_OUT_FRAMES) + 1, max(steps)
 
 
 def test_her_cut_out_wide_beside_his_arms_only_keeps_the_grey_on_his_torso() -> None:
@@ -766,18 +767,18 @@ def test_her_cut_out_wide_beside_his_arms_only_keeps_the_grey_on_his_torso() -> 
         "wide": {"scale": R.CUT_SCALE},
         "arms": {"scale": R.CUT_SCALE, "arms_only": True},
     }.items():
-        theirs, hers = R.cut_targets(her, his, crop, **kw)  # type: ignore[arg-type]
+        theirs, hers = G.cut_targets(her, his, crop, **kw)  # type: ignore[arg-type]
         assert theirs is not None
         assert hers is not None
         grey[name] = theirs & ~hers
-    assert np.array_equal(grey["look"], R.others_mask(her, his, crop))  # scale 1: as a look
-    arms = R.body_mask(*his[0], crop, R.OTHERS_SCALE, edges=R.ARM_EDGES, head=False)
+    assert np.array_equal(grey["look"], G.others_mask(her, his, crop))  # scale 1: as a look
+    arms = G.body_mask(*his[0], crop, R.OTHERS_SCALE, edges=G.ARM_EDGES, head=False)
     gained = grey["look"] & ~grey["arms"]
     assert gained.sum() > 500  # her cut-out is wider by his arms…
     assert not (gained & ~arms).any()  # …and only there
     assert not (grey["arms"] & ~grey["look"]).any()
     assert (grey["arms"] & ~grey["wide"]).sum() > 1000  # his torso and head stay grey
-    assert R.cut_targets(her, [], crop) == (None, None)
+    assert G.cut_targets(her, [], crop) == (None, None)
 
 
 def test_by_default_mediapipe_sees_her_beside_his_arms_and_the_band_fades_not_jumps() -> None:
@@ -789,15 +790,15 @@ def test_by_default_mediapipe_sees_her_beside_his_arms_and_the_band_fades_not_ju
     seen = Seen(RECEIVER.copy())
     seen.est, est._pose = est, seen
     frame = np.full((H, W, 3), 200, np.uint8)
-    for _ in range(2 * R.FADE_OUT_FRAMES):
+    for _ in range(2 * G.FADE_OUT_FRAMES):
         est.estimate(frame)
     assert est._crop is not None
     assert est._basis is not None
     her = (est._basis.receiver.keypoints, est._basis.receiver.box)
     him = [(o.keypoints, o.box) for o in est._basis.others]
-    theirs, look = R.cut_targets(her, him, est._crop)
-    _, arms = R.cut_targets(her, him, est._crop, R.CUT_SCALE, arms_only=True)
-    _, wide = R.cut_targets(her, him, est._crop, R.CUT_SCALE)
+    theirs, look = G.cut_targets(her, him, est._crop)
+    _, arms = G.cut_targets(her, him, est._crop, R.CUT_SCALE, arms_only=True)
+    _, wide = G.cut_targets(her, him, est._crop, R.CUT_SCALE)
     assert theirs is not None
     assert look is not None
     assert arms is not None
@@ -807,12 +808,12 @@ def test_by_default_mediapipe_sees_her_beside_his_arms_and_the_band_fades_not_ju
     assert torso.sum() > 300
     picture = seen.images[-1][..., 0]
     assert (picture[band] == 200).all()  # her back beside his arms: picture
-    assert (picture[torso] == R.GREY).all()  # beside his torso and head: grey as before
+    assert (picture[torso] == G.GREY).all()  # beside his torso and head: grey as before
     shown = np.ones((2, 2), np.float32)
     grey, none, all_ = np.ones((2, 2), bool), np.zeros((2, 2), bool), np.ones((2, 2), bool)
-    faded = R.ramped(shown, grey, all_, near=none)  # the band moved onto his grey
+    faded = G.ramped(shown, grey, all_, near=none)  # the band moved onto his grey
     assert faded is not None
-    assert np.allclose(faded, 1.0 - 1.0 / R.FADE_OUT_FRAMES)
+    assert np.allclose(faded, 1.0 - 1.0 / G.FADE_OUT_FRAMES)
 
 
 def test_the_hugs_grey_fades_and_the_side_lying_rotations_is_the_pages() -> None:
