@@ -386,7 +386,7 @@ def _seen_again(state: RoleState, found: People, i: int, whole: bool) -> Other:
     """Person `i` as remembered from now on. With `whole`, when they lie inside (by
     `DUPLICATE_OVERLAP`) the larger box of someone remembered, that memory is kept, seen now:
     a passer-by in front of the assistant cuts his box down, and the grey drawn from that cut box
-    (`receiver_pose.others_mask`) would leave most of him in the receiver's crop once they left
+    (`receiver_grey.others_mask`) would leave most of him in the receiver's crop once they left
     (tools/calibrate/room_attacks.py, `walker`: the camera's view then read 90° for 68°)."""
     box = found.boxes[i]
     if whole:

@@ -31,7 +31,7 @@ function fresh(kp, box, ms) {
   return { kp: kp.map((p) => p.slice()), box: box.slice(), seen: kp.map(() => ms), ms };
 }
 
-// `drawn` after an answer's keypoints (receiver_pose.steady_person): a trusted keypoint within
+// `drawn` after an answer's keypoints (receiver_grey.steady_person): a trusted keypoint within
 // `slack` of where it is drawn stays; one further moves `share` of the way to its new place;
 // one not drawn takes its place; one no longer trusted keeps its place for `forget_ms`. The
 // same keypoints and box when nothing changed (the mask need not be redrawn).
@@ -61,7 +61,7 @@ export function steadyPerson(drawn, kp, box, ms, w, h, rule, slack = rule.slack,
   return changed ? { kp: out, box: box.slice(), seen, ms } : { ...drawn, seen, ms };
 }
 
-// The receiver's cut-out after an answer (receiver_pose.follow_person): past `follow_slack`,
+// The receiver's cut-out after an answer (receiver_grey.follow_person): past `follow_slack`,
 // a keypoint moves 1 − e^(−Δt/follow_ms) of the way (Δt since the last answer: 0.30 at the
 // server's look every 4 frames at 30 frames/s), so a slow movement moves it a little each
 // answer, not in `slack`-sized steps along the grey that borders the receiver; at most
@@ -78,7 +78,7 @@ function centreGap(a, b, w, h) {
   return Math.hypot(dx, dy) / sideOf(a, w, h);
 }
 
-// The mask's people after an answer (receiver_pose.steady_basis): everyone else kept steady and
+// The mask's people after an answer (receiver_grey.steady_basis): everyone else kept steady and
 // the receiver's cut-out following while the same people are seen; afresh when someone comes
 // or goes or moves by over half their size.
 export function steadyBasis(kept, role, ms, w, h, rule) {
@@ -199,7 +199,7 @@ export class SteadyMask {
   }
 
   // The grey for this frame: new grey at step/fade_frames of its strength on top of what was
-  // shown, and nothing where the new drawing has none (receiver_pose.faded).
+  // shown, and nothing where the new drawing has none (receiver_grey.faded).
   frame() {
     const steps = this.rule.fade_frames;
     this.fade = Math.min(this.fade + 1, steps);
