@@ -46,8 +46,10 @@ from numpy.typing import NDArray
 from backbuddy.adapters.looks import InLine, Looks
 from backbuddy.adapters.receiver_grey import EVERY as EVERY  # the look cadence, with the grey
 from backbuddy.adapters.receiver_grey import (
+    F32,
     GREY,
     MaskBasis,
+    Rgb,
     body_mask,
     cut_targets,
     faded,
@@ -67,8 +69,6 @@ from backbuddy.motion.grey_mask import (
 from backbuddy.motion.landmarks import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER
 from backbuddy.motion.people import pose_is_receiver
 
-F32 = NDArray[np.float32]
-Rgb = NDArray[np.uint8]
 #: The frame rate `every` counts at during a movement when the frames come with their times: a
 #: look every `every / LOOK_FPS` seconds (0.13 s: every 4th frame at 30 frames/s, every 2nd at
 #: 15), so the receiver's cut-out follows her in time (`FOLLOW_S`), not in frames. Counted in
