@@ -140,21 +140,15 @@ class Trace:
 
     def placement_hint(self, i: int) -> str | None:
         """What to change about the camera on frame `i` (None when its placement is fine)."""
-        if self.placement.ok[i]:
-            return None
-        return placement_hints.hint(
-            self.region, *self._view_at(i), self._video_at(i), self._side_at(i)
-        )
+        return self.placement_words(i)[0]
 
     def placement_picture(self, i: int) -> str | None:
         """The set-up page's picture for frame `i` (`placement_hints.picture`)."""
-        if self.placement.ok[i]:
-            return "accepted"  # what `picture` says for an open gate, without the view
-        return placement_hints.picture(self.region, *self._view_at(i), False, self._side_at(i))
+        return self.placement_words(i)[1]
 
     def placement_words(self, i: int) -> tuple[str | None, str | None]:
-        """(`placement_hint(i)`, `placement_picture(i)`): the same words and picture, the view
-        and the changes to ask for worked out once (a live frame sends both)."""
+        """(`placement_hint(i)`, `placement_picture(i)`), the view and the changes to ask for
+        worked out once (a live frame sends both): no words and "accepted" for an open gate."""
         if self.placement.ok[i]:
             return None, "accepted"
         return placement_hints.hint_and_picture(
