@@ -74,7 +74,7 @@ def two_person_clips(truth: Path = TRUTH) -> list[str]:
 
 def lies(cid: str, truth: Path = TRUTH) -> bool:
     """Does the clip's receiver lie (the side-lying rotation)? The app tells its two-person step
-    so (`people.tell_lying`): a lone upright person is then never taken for the receiver. Before
+    so (`people.tell_technique`): a lone upright person is then never taken for the receiver. Before
     2026-11-27 these tools ran the step without it, a configuration the app never runs."""
     from backbuddy.domain import techniques
     from backbuddy.motion.people import receiver_lies
@@ -138,7 +138,7 @@ def estimate(
         else:
             looks = (lambda d: Late(d, lag)) if lag else InLine
             model = ReceiverPose(people_detector(), PoseModel, every=every or EVERY, looks=looks)
-            model.receiver_lies(lies(cid, truth))  # as the app tells it (`people.tell_lying`)
+            model.receiver_lies(lies(cid, truth))  # as the app tells it (`people.tell_technique`)
         for frame in src:
             image, world = estimate_at(model, frame.rgb, frame.t)
             rows.append((frame.t, image, world))
@@ -262,7 +262,7 @@ def _warm_estimate(cid: str, truth: Path):  # type: ignore[no-untyped-def]
     rows, unsure, covered, index = [], [], [], []
     size = (0, 0)
     with ReceiverPose(people_detector(), PoseModel, every=EVERY, looks=InLine) as model:
-        model.receiver_lies(lies(cid, truth))  # as the app tells it (`people.tell_lying`)
+        model.receiver_lies(lies(cid, truth))  # as the app tells it (`people.tell_technique`)
         for i, t, rgb in frames(cid, WARM, truth):
             image, world = model.estimate(rgb, t)
             rows.append((t, image, world))

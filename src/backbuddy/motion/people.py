@@ -608,20 +608,14 @@ def receiver_lies(technique: Technique) -> bool:
     return any(LYING_CHECK in step.checks for step in technique.setup)
 
 
-def tell_lying(estimator: object, technique: Technique | None) -> None:
-    """Tell a pose estimator that keeps roles itself (the two-person step on the server,
-    `ReceiverPose.receiver_lies`) whether this technique's receiver lies (None: the technique
-    is not known, `RoleState.lying`); others ignore it."""
-    tell = getattr(estimator, "receiver_lies", None)
-    if callable(tell):
-        tell(None if technique is None else receiver_lies(technique))
-
-
 def tell_technique(estimator: object, technique: Technique | None) -> None:
-    """Tell a pose estimator that keeps roles itself what the technique asks of it: whether
-    the receiver lies (`tell_lying`) and whether the assistant's grey fades
-    (`ReceiverPose.grey_fades`, `VideoNeeds.grey_fades`; unknown technique: as built)."""
-    tell_lying(estimator, technique)
+    """Tell a pose estimator that keeps roles itself (the two-person step on the server,
+    `ReceiverPose`) what the technique asks of it; others ignore it. Whether the receiver
+    lies (`receiver_lies`; None: the technique is not known, `RoleState.lying`), and whether
+    the assistant's grey fades (`grey_fades`, `VideoNeeds.grey_fades`; unknown: as built)."""
+    lies = getattr(estimator, "receiver_lies", None)
+    if callable(lies):
+        lies(None if technique is None else receiver_lies(technique))
     fades = getattr(estimator, "grey_fades", None)
     if callable(fades) and technique is not None:
         fades(technique.video.grey_fades)
