@@ -358,7 +358,7 @@ class Connection:
             )
             return
         t, m = message.t, message.landmarks
-        frozen = m.image is not None and self._frozen(_points_bytes(m), self.live.clock())
+        frozen = m.image is not None and self._frozen(_points_bytes(m, raw), self.live.clock())
         # Judged as it arrives (a few µs): the chain must see every frame, not only the
         # newest one the camera watch gets to (`page_roles`).
         unsure = roles is not None and roles.roles.unsure(m.image, m.size, m.ms, m.role_ms)
@@ -506,8 +506,13 @@ class Connection:
                 live.store_failed(err)
 
 
-def _points_bytes(m: PageLandmarks) -> bytes:
-    """The landmarks' numbers as bytes (image, then world), to spot an exact repeat."""
+def _points_bytes(m: PageLandmarks, raw: object = None) -> bytes:
+    """The landmarks' numbers as bytes (image, then world), to spot an exact repeat. From
+    the binary message (`raw`) they are its bytes after the header, as sent: float32,
+    little-endian, the very bytes the arrays were read from (`page_landmarks.read`), with
+    no numpy call (issue 15)."""
+    if isinstance(raw, bytes):
+        return raw[page_landmarks.HEADER.size :]
     image = np.asarray(m.image, np.float32).tobytes()
     return image if m.world is None else image + np.asarray(m.world, np.float32).tobytes()
 
