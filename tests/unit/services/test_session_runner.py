@@ -153,3 +153,39 @@ def test_with_ticks_counts_every_tick_against_the_bound():
     assert sum(isinstance(e, Tick) for e in with_ticks(events, max_ticks=45)) == 45
     with pytest.raises(EventError):
         list(with_ticks(events, max_ticks=44))
+
+
+def test_a_quiet_pose_waits_only_when_it_changed_nothing_but_what_it_saw():
+    """The group commit's test (`SessionRunner._waits`, the fields' dicts compared) gives the
+    answer of comparing whole states (`replace(new, **seen) == old`, as it was written):
+    changes only to what a pose sees wait; any other field, even an equal float that is not
+    the same object where the dataclass's tuples would differ (NaN), does not."""
+    from backbuddy.domain.events import Pose
+    from backbuddy.domain.state import replace
+    from backbuddy.services.session_runner import _SEEN
+
+    r = runner(FakeStore())
+    r.group_s = 0.2
+    old = replace(r.state, mode="setup", camera=True, t=1.0, held_at=float("nan"))
+    r.state = old
+    pose = Pose(1.1)
+    nan = float("nan")
+    variants = {
+        "only what it saw": replace(old, t=1.1, last_pose=pose, frame_times=(1.0, 1.1)),
+        "set-up held since": replace(old, checks_since=1.1, unsteady="arms"),
+        "a new hold": replace(old, t=1.1, held_at=1.1),
+        "another NaN object": replace(old, held_at=nan),
+        "an attempt counted": replace(old, attempts=1),
+        "the same limits, copied": replace(old, limits=old.limits.model_copy()),
+        "nothing": old,
+    }
+    waits = {name: r._waits(pose, (), new) for name, new in variants.items()}
+    seen = {f: getattr(old, f) for f in _SEEN}
+    assert waits == {name: replace(new, **seen) == old for name, new in variants.items()}
+    assert [name for name, wait in waits.items() if wait] == [
+        "only what it saw",
+        "set-up held since",
+        "the same limits, copied",
+        "nothing",
+    ]
+    assert not r._waits(pose, (Cue(1.1, "say", "x"),), variants["nothing"])  # a cue: written

@@ -188,3 +188,16 @@ def test_bad_binary_landmarks_are_a_fatal_bad_message(
             assert (error["code"], error["fatal"]) == ("bad_message", True)
             assert said in error["message"]
         assert client.get("/healthz").status_code == 200  # the server goes on serving
+
+
+@pytest.mark.parametrize("world", [WORLD, None])
+def test_the_frozen_camera_watch_reads_a_messages_points_as_its_arrays_bytes(world: Any) -> None:
+    """The frozen-camera digest of a binary message is taken from its bytes after the header
+    (no numpy call, `session_socket._points_bytes`): they must be the bytes of the arrays
+    read from it, image then world, so an exact repeat is one either way."""
+    from backbuddy.web.session_socket import _points_bytes
+
+    data = encode(points(seed=3), world, (640, 480), 5000.0, role_ms=4990.0)
+    got = read(data)
+    assert _points_bytes(got, data) == _points_bytes(got)
+    assert len(_points_bytes(got, data)) == (1 + (world is not None)) * 33 * 4 * 4
