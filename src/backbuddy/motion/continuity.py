@@ -82,18 +82,10 @@ class Body:
 
 def body(image: NDArray[np.float32] | NDArray[np.float64], size: tuple[int, int], t: float) -> Body:
     """The followed points of one frame's image landmarks (33 × 4, 0..1) at time `t` (s)."""
-    return body_of(image.tolist(), size, t)  # float32 or 64: the same float64s
-
-
-def body_of(rows: Sequence[Sequence[float]], size: tuple[int, int], t: float) -> Body:
-    """`body` from the landmarks as lists (`image.tolist()`): a live message's chain reads
-    them once for both this and `torso_seen_in` (each numpy call on a live message costs
-    ~10 µs on a server whose caches other work has emptied; issue 15)."""
     w, h = float(size[0]), float(size[1])
     xy: list[float] = []
-    for i in POINTS:
-        row = rows[i]
-        xy += (row[0] * w, row[1] * h)
+    for x, y, _, _ in image.take(_POINTS, 0).tolist():  # float32 or 64: the same float64s
+        xy += (x * w, y * h)
     # shoulders' and hips' midpoints, then the trunk as numpy's hypot takes it
     dx = (xy[2] + xy[4]) / 2 - (xy[6] + xy[8]) / 2
     dy = (xy[3] + xy[5]) / 2 - (xy[7] + xy[9]) / 2
@@ -103,13 +95,9 @@ def body_of(rows: Sequence[Sequence[float]], size: tuple[int, int], t: float) ->
 
 def torso_seen(image: NDArray[np.float32] | NDArray[np.float64]) -> bool:
     """Does the model see the torso (mean visibility of shoulders and hips)?"""
-    return torso_seen_in(image.tolist())
-
-
-def torso_seen_in(rows: Sequence[Sequence[float]]) -> bool:
-    """`torso_seen` from the landmarks as lists (`image.tolist()`)."""
     # Summed left to right, then / 4: as numpy's mean of four takes it.
-    seen = rows[LEFT_SHOULDER][3] + rows[RIGHT_SHOULDER][3] + rows[LEFT_HIP][3] + rows[RIGHT_HIP][3]
+    v: list[float] = image[:, 3].tolist()
+    seen = v[LEFT_SHOULDER] + v[RIGHT_SHOULDER] + v[LEFT_HIP] + v[RIGHT_HIP]
     return seen / len(TORSO) >= MIN_TORSO_VISIBILITY
 
 
@@ -199,14 +187,17 @@ SIZE_MARGIN = 1e-9
 def _sizes(trunk: float, trunks: list[float], dts: list[float]) -> list[float]:
     """The size rule's |log| of `trunk` over each of `trunks` (`dts` apart): as numpy takes
     them for an array this long where any lies within `SIZE_MARGIN` of its limit (the
-    rule's numbers bit for bit), else Python's (no numpy call: ~30 µs on every landmarks
-    message of a live server, whose caches other work has emptied; issue 15)."""
+    rule's numbers bit for bit), else Python's: no numpy call on every landmarks message
+    (measured cold, as a live server's caches are: 25 → 20 µs; issue 15)."""
     sizes = [abs(math.log(trunk / t)) for t in trunks]
     for size, dt in zip(sizes, dts, strict=True):
         if abs(size - (SIZE_BASE + SIZE_PER_S * dt)) <= SIZE_MARGIN:
             # The size rule's logs in one call, as numpy takes them for an array this long.
             return np.abs(np.log(trunk / np.array(trunks))).tolist()  # type: ignore[no-any-return]
     return sizes
+
+
+_POINTS = np.array(POINTS, np.intp)
 
 
 def _moved(a: Body, b: Body) -> str | None:

@@ -185,12 +185,7 @@ def _array(points: Points | None) -> NDArray[np.float32]:
     """33 × 4 float32, all NaN for "no person" (never a guess)."""
     if points is None:
         return no_person()
-    if type(points) is np.ndarray and points.dtype == np.float32 and points.shape == _ONE:
-        return points  # a checked message's (`page_landmarks`): as it is, no numpy call
     return np.asarray(points, dtype=np.float32).reshape(N_LANDMARKS, 4)
-
-
-_ONE = (N_LANDMARKS, 4)
 
 
 def _overlay(image: NDArray[np.float32]) -> list[list[float]]:

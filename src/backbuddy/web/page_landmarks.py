@@ -53,8 +53,6 @@ _WORLD_HI = np.array([WORLD_XYZ[1]] * 3 + [1.0], np.float32)
 #: Per set (image, world): the bounds of every channel, shaped to compare with the points.
 _LO = np.stack([_IMAGE_LO, _WORLD_LO])[:, None, :]
 _HI = np.stack([_IMAGE_HI, _WORLD_HI])[:, None, :]
-#: The same by the number of sets sent (1: image, 2: image and world), sliced once.
-_BOUNDS = {sets: (_LO[:sets], _HI[:sets]) for sets in (1, 2)}
 
 Points = NDArray[np.float32]
 
@@ -116,7 +114,7 @@ def _points(data: bytes, sets: int) -> tuple[Points | None, Points | None]:
     points = points.reshape(sets, N_LANDMARKS, 4).astype(np.float32)  # a writable copy
     # Both sets in one pass (NaN fails both sides); only a refused message is looked at set
     # by set, for the sentence naming the first bad value.
-    if sets and not ((points >= _BOUNDS[sets][0]) & (points <= _BOUNDS[sets][1])).all():
+    if sets and not ((points >= _LO[:sets]) & (points <= _HI[:sets])).all():
         _checked(points[0], "image", _IMAGE_LO, _IMAGE_HI)
         _checked(points[1], "world", _WORLD_LO, _WORLD_HI)
     return (points[0] if sets else None), (points[1] if sets == 2 else None)

@@ -100,12 +100,11 @@ class RoleChain:
     def frame(self, image: NDArray[np.float64] | None, size: tuple[int, int], ms: float) -> bool:
         """One landmarks frame (page ms); is its identity carried by the chain?"""
         with self._lock:
-            # the landmarks read once, as plain floats, for both (each numpy call costs)
-            if image is None or not C.torso_seen_in(rows := image.tolist()):
+            if image is None or not C.torso_seen(image):
                 self._break(ms, "nobody in view" if image is None else "the torso is unseen")
                 self._last = None
                 return False
-            body = C.body_of(rows, size, ms / 1000.0)
+            body = C.body(image, size, ms / 1000.0)
             if self._last is not None:
                 since = max(ms - 1000.0 * C.WINDOW_S, self._broken_at)  # this segment's
                 why = C.break_within([*self._window(since), self._last], body)
