@@ -4,7 +4,9 @@
 No camera, no model, no server: the page's mask module alone in Chromium, fed the `role`
 answers the server's own `PageRoles.place` makes of the recorded looks (every 4th frame, on
 the page clock the test sets), laid over a plain grey-200 crop as the pose worker lays it; the
-server's `ReceiverPose` fed the same looks gives the picture its MediaPipe would see.
+server's `ReceiverPose` fed the same looks gives the picture its MediaPipe would see. Both with
+the technique's grey flat and fading (`VideoNeeds.grey_fades`: the server told by
+`ReceiverPose.grey_fades`, the page by its answers' `mask.fades`).
 """
 
 from __future__ import annotations

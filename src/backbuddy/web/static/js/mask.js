@@ -232,13 +232,14 @@ export class SteadyMask {
     this.rule = role.mask ? { ...DEFAULT_RULE, ...role.mask } : DEFAULT_RULE;
     const moved = crop !== this.crop;
     const basis = steadyBasis(this.basis, role, role.ms, w, h, this.rule);
-    if (this.rule.fades && (moved || !this.basis || !sameDrawing(basis, this.basis))) {
+    const redraw = moved || !this.basis || !sameDrawing(basis, this.basis);
+    if (redraw && this.rule.fades) {
       if (moved) this.ramp = null; // a new crop: the whole new mask at once
       this.targets = fadeTargets(basis, crop, w, h, this.rule);
       this.rampDone = false;
       this.fade = 0;
       this.redraws += 1;
-    } else if (moved || !this.basis || !sameDrawing(basis, this.basis)) {
+    } else if (redraw) {
       const cw = crop.x1 - crop.x0, ch = crop.y1 - crop.y0;
       this.old = null;
       if (!moved && this.last) {
