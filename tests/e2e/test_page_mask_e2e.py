@@ -160,8 +160,12 @@ def _within(worst: list[tuple[float, int, int]]) -> None:
     )
 
 
-@pytest.mark.parametrize("fades", [False, True], ids=["flat", "fading"])
-@pytest.mark.parametrize("lean", [0.0, 0.004], ids=["still", "leaning"])
+#: The still pair's fading grey is held frame by frame in the forgotten-forearm test below.
+@pytest.mark.parametrize(
+    ("lean", "fades"),
+    [(0.0, False), (0.004, False), (0.004, True)],
+    ids=["still-flat", "leaning-flat", "leaning-fading"],
+)
 def test_the_pages_grey_over_the_assistant_matches_the_servers_frame_by_frame(
     browser: Browser, lean: float, fades: bool
 ) -> None:
