@@ -14,7 +14,8 @@ the server's real code for everything the server does:
   and the round trip);
 * every camera frame, the page's model runs on the crop around the newest receiver's box
   (kept while the receiver stays inside it, a grey picture first when it moves), with
-  everyone else's body greyed out (kept steady and faded in, as mask.js and the server do),
+  everyone else's body greyed out (kept steady and faded in, as mask.js and the server do;
+  where the technique's grey fades, his fading out and her cut-out wide by his arms),
   and the landmarks are mapped back to the whole frame;
   before the first box, on the whole frame with `role_ms` null;
 * the landmarks message passes `schemas.LandmarksIn`, `page_pose.admit`, then
@@ -39,14 +40,17 @@ from backbuddy.adapters.pose_bundle import TasksPoseModel
 from backbuddy.adapters.receiver_grey import (
     GREY,
     MaskBasis,
+    body_mask,
+    cut_targets,
     faded,
     masked,
     others_mask,
+    ramped,
     steady_basis,
 )
 from backbuddy.adapters.receiver_pose import Crop, crop_around, keep_or_move, to_frame
 from backbuddy.domain import techniques as tech
-from backbuddy.motion.grey_mask import FADE_FRAMES
+from backbuddy.motion.grey_mask import CUT_SCALE, FADE_FRAMES
 from backbuddy.motion.people import receiver_lies
 from backbuddy.web import page_pose, schemas
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
@@ -136,6 +140,11 @@ class Page:
         self.old: np.ndarray | None = None
         self.shown: np.ndarray | None = None
         self.fade = FADE_FRAMES
+        # where the technique's grey fades (the answer's `mask.fades`, mask.js `ramped`): the
+        # drawing's targets (his bodies, her cut-out wide by his arms, where grey clears at
+        # once) and the per-pixel grey shown
+        self.target: tuple = (None, None, None)
+        self.ramp: np.ndarray | None = None
         self.last_ts = 0
 
     def _stamp(self, ms: float) -> int:
@@ -155,18 +164,29 @@ class Page:
         moved = crop != self.crop
         if moved:
             self.model.estimate(np.full((64, 64, 3), GREY, np.uint8), self._stamp(ms - 1))
+        fades = bool((answer.get("mask") or {}).get("fades"))
         if moved or answer["ms"] != self.crop_ms:
             basis = steady_basis(self.basis, *_people(answer, w, h))
             if moved or self.basis is None or not basis.same_drawing(self.basis):
                 receiver = (basis.receiver.keypoints, basis.receiver.box)
                 drawn = [(o.keypoints, o.box) for o in basis.others]
-                self.mask = others_mask(receiver, drawn, crop)
+                if fades:
+                    theirs, cut = cut_targets(receiver, drawn, crop, CUT_SCALE, arms_only=True)
+                    self.target = (theirs, cut, body_mask(*receiver, crop))
+                    if moved:
+                        self.ramp = None
+                else:
+                    self.mask = others_mask(receiver, drawn, crop)
                 self.old = None if moved else self.shown
                 self.fade = 0
             self.basis = basis
         self.crop, self.crop_ms = crop, answer["ms"]
         self.fade = min(self.fade + 1, FADE_FRAMES)
-        self.shown = faded(self.old, self.mask, self.fade)
+        if fades:
+            self.ramp = ramped(self.ramp, *self.target)
+            self.shown = self.ramp
+        else:
+            self.shown = faded(self.old, self.mask, self.fade)
         image, world = self.model.estimate(masked(rgb, crop, self.shown), self._stamp(ms))
         return to_frame(image, crop, w, h), world, float(answer["ms"])
 
@@ -237,7 +257,13 @@ def run_clip(
     # the page's pose takes, as `admit` below): on the wall clock a replay running slower
     # than real time (a loaded box) aged every role answer and asked for extra role frames.
     now = [0.0]
-    roles = PageRoles(PeopleDetector, decode_jpeg, lambda: now[0], lying=receiver_lies(technique))
+    roles = PageRoles(
+        PeopleDetector,
+        decode_jpeg,
+        lambda: now[0],
+        lying=receiver_lies(technique),
+        fades=technique.video.grey_fades,
+    )
     watch = CameraWatch(technique, lambda: None, decode_jpeg, roles=roles)  # type: ignore[arg-type,return-value]
     clock = page_pose.PageClock()
     page = Page()

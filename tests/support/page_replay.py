@@ -76,7 +76,13 @@ def replay(recording: Recording, technique: str | tech.Technique | None = None) 
     else:
         chosen = tech.get(technique or recording.technique)
     now = [0.0]
-    roles = PageRoles(lambda: None, decode_jpeg, lambda: now[0], lying=receiver_lies(chosen))  # type: ignore[arg-type, return-value]
+    roles = PageRoles(
+        lambda: None,  # type: ignore[arg-type, return-value]
+        decode_jpeg,
+        lambda: now[0],
+        lying=receiver_lies(chosen),
+        fades=chosen.video.grey_fades,
+    )
     watch = CameraWatch(chosen, lambda: None, decode_jpeg, roles=roles)  # type: ignore[arg-type, return-value]
     clock = page_pose.PageClock()
     checks = chosen.setup[-1].checks

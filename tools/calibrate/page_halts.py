@@ -40,7 +40,11 @@ jerks stopped more than `LATE` frames after the crossing (or never), and false s
 (`receiver_pose.FOLLOW_SHARE` 1.0); `--variant frames` (server path): her cut-out follows her
 every frame from MediaPipe's landmarks (`receiver_pose.FOLLOW_FRAMES`); `--variant fadeout`
 (server path): his grey no longer drawn fades out (`receiver_pose.FADE_OUT`); `--variant
-armcut` (server path): her cut-out wide only beside his drawn arms (`receiver_pose.CUT_ARMS`).
+armcut` (server path): her cut-out wide only beside his drawn arms (`receiver_pose.CUT_ARMS`);
+`--variant nofade` (server path): neither (both are on by default here, whatever the technique's
+`video.grey_fades`: nobody tells the tool's `ReceiverPose` its technique). The page path follows
+the technique's `video.grey_fades` (told with each role answer, as mask.js is); `--variant fades`
+/ `nofade` there: the page's grey fading or not, whatever the technique says.
 The summary counts the placement gate open at the movement per clip.
 """
 
@@ -133,6 +137,9 @@ def page_trace(cid: str, technique: tech.Technique, frames: list[video.Frame]) -
         import backbuddy.adapters.receiver_grey as grey
 
         grey.FOLLOW_SHARE = 1.0  # read there, by `follow_person`
+    if {"fades", "nofade"} & VARIANT:  # the technique's grey fading, or not (`grey_fades`)
+        video = technique.video.model_copy(update={"grey_fades": "fades" in VARIANT})
+        technique = technique.model_copy(update={"video": video})
     policy = "server"
     if "every4" in VARIANT:
         policy, pp.ROLE_EVERY = "fixed", 4
@@ -181,6 +188,8 @@ def server_trace(
         rp.FADE_OUT = True
     if "armcut" in VARIANT:
         rp.CUT_ARMS = True
+    if "nofade" in VARIANT:  # both levers off: the grey as a look draws it (before session 22)
+        rp.FADE_OUT = rp.CUT_ARMS = False
     rows, unsure, covered = [], [], []
     size = (frames[0].rgb.shape[1], frames[0].rgb.shape[0])
     moving = np.ones(len(frames), bool)

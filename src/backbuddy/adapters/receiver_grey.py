@@ -21,8 +21,10 @@ from numpy.typing import NDArray
 from backbuddy.motion import people as P
 from backbuddy.motion.crop import Crop
 from backbuddy.motion.grey_mask import (
+    ARM_EDGES,
     EDGES,
     FADE_FRAMES,
+    FADE_OUT_FRAMES,
     FOLLOW_MAX_SHARE,
     FOLLOW_SLACK,
     HEAD_R,
@@ -39,10 +41,8 @@ Rgb = NDArray[np.uint8]
 #: at 384 px); the grey forgets in looks (`MASK_FORGET_LOOKS`).
 EVERY = 4
 GREY = 127
-#: Grey his drawn body no longer covers fades out over this many frames (`ramped`).
-FADE_OUT_FRAMES = 30
-#: COCO edges of the arms (shoulder-elbow, elbow-wrist).
-ARM_EDGES = ((5, 7), (7, 9), (6, 8), (8, 10))
+# `FADE_OUT_FRAMES` (grey he no longer covers fades out over it, `ramped`) and `ARM_EDGES` (where
+# her cut-out is wide, `cut_targets`) are `grey_mask`'s: mask.js gets them with every answer.
 
 
 def body_mask(

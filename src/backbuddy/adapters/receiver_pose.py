@@ -63,6 +63,7 @@ from backbuddy.motion.arms_cover import wrists_covered
 from backbuddy.motion.crop import Crop, keep_or_move
 from backbuddy.motion.crop import crop_around as crop_around  # its callers import it here
 from backbuddy.motion.grey_mask import (
+    CUT_SCALE,
     FADE_FRAMES,
     OTHERS_SCALE,
 )
@@ -102,9 +103,7 @@ SETTLE_FRAMES = 12
 #: × 15/20/24/30 frames/s × 4 look phases it halted every jerk within 2 frames with no false
 #: stop, but the 75° floor jerk's placement gate read shut (a view 8–10° off): not taken.
 FOLLOW_FRAMES = False
-#: Her cut-out drawn this much wider than a look draws it: the grey then keeps off her back,
-#: where a few hundred pixels moved her lean read by 2° (1.0: the jerks 3–5 frames late).
-CUT_SCALE = 1.5
+#: (`CUT_SCALE`, `FADE_OUT_FRAMES`, `ARM_EDGES`: `grey_mask`'s, which mask.js gets too.)
 #: Part (a) of `FOLLOW_FRAMES` (session 22, follow22): grey of his that a look no longer draws
 #: (a keypoint moved, or forgotten after `MASK_FORGET_S`) fades out over `FADE_OUT_FRAMES`
 #: (`ramped`, stepped only while a fade is under way); grey her cut-out moves onto still clears
@@ -115,7 +114,8 @@ FADE_OUT = True
 #: as a look draws it beside his torso and head. With both, over the seven two-person hug clips
 #: × 15/20/24/30 frames/s × 4 look phases every jerk halted within 2 frames, one slow hug of 64
 #: falsely stopped (8 without), the 75° floor jerk's placement gate open (wide all round,
-#: `FOLLOW_FRAMES`, it read shut). Both are the technique's choice (`grey_fades`: the hug's).
+#: `FOLLOW_FRAMES`, it read shut). Both are the technique's choice (`grey_fades`), and the
+#: page's mask.js draws both when told (`MaskRule.fades`).
 CUT_ARMS = True
 #: The share of MediaPipe's step between looks her cut-out takes: 0, measured and not taken
 #: (1 and 0.5 halted the 60° jerk at 30 frames/s within 2 frames at every phase but falsely

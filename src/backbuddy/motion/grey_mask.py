@@ -49,10 +49,21 @@ FOLLOW_S = 0.37
 #: frame (a `sudden` halt on the correct slow 60° hug at 10, 15 and 30 frames/s; docs/accuracy.md
 #: "The page's cut-out jumped after a quiet answer gap").
 FOLLOW_MAX_SHARE = 1.0 - math.exp(-(4 / 30.0) / FOLLOW_S)
+#: Where the technique's grey fades (`VideoNeeds.grey_fades`, session 22): grey his drawn body no
+#: longer covers (a keypoint moved, or forgotten after `MASK_FORGET_S`) fades out over this many
+#: frames, as new grey fades in over `FADE_FRAMES` (his forgotten forearm cleared 580 pixels at
+#: her back in one frame: the slow 60° hug's false stop)…
+FADE_OUT_FRAMES = 30
+#: …and her cut-out is drawn this much wider where it borders his drawn arms (`ARM_EDGES`): the
+#: grey then keeps off her back, where a few hundred pixels moved her lean read by 2°.
+CUT_SCALE = 1.5
+#: COCO edges of the arms (shoulder-elbow, elbow-wrist).
+ARM_EDGES = ((5, 7), (7, 9), (6, 8), (8, 10))
 
 
-def mask_rule() -> dict[str, float]:
-    """The figures as the page gets them (`schemas.MaskRule`)."""
+def mask_rule(fades: bool = False) -> dict[str, float | bool]:
+    """The figures as the page gets them (`schemas.MaskRule`); `fades`: the technique's grey
+    fades (`VideoNeeds.grey_fades`, told to the page with every answer)."""
     return {
         "slack": MASK_SLACK,
         "forget_ms": MASK_FORGET_S * 1000.0,
@@ -64,4 +75,7 @@ def mask_rule() -> dict[str, float]:
         "limb": LIMB,
         "head_r": HEAD_R,
         "others_scale": OTHERS_SCALE,
+        "fades": fades,
+        "fade_out_frames": float(FADE_OUT_FRAMES),
+        "cut_scale": CUT_SCALE,
     }

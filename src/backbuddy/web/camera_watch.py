@@ -207,7 +207,12 @@ def factory(
         roles = (
             None
             if open_detector is None
-            else PageRoles(open_detector, decode, lying=receiver_lies(technique))
+            else PageRoles(
+                open_detector,
+                decode,
+                lying=receiver_lies(technique),
+                fades=technique.video.grey_fades,
+            )
         )
         return CameraWatch(technique, open_estimator, decode, roles=roles)
 

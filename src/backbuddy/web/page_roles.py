@@ -152,6 +152,8 @@ class RoleAnswer:
     others_boxes: tuple[tuple[float, float, float, float], ...] = ()
     #: Page ms until the server wants the next role frame (`RoleChain.answered`).
     next_ms: float = SETTLE_MS
+    #: The technique's grey fades (`VideoNeeds.grey_fades`: told with the mask's figures).
+    fades: bool = False
 
     def message(self) -> dict[str, Any]:
         """The `role` message (schemas.RoleOut) the page gets."""
@@ -165,7 +167,7 @@ class RoleAnswer:
             others=[_rows(o) or [] for o in self.others],
             others_boxes=[tuple(round(v, 4) for v in b) for b in self.others_boxes],
             next_ms=self.next_ms,
-            mask=schemas.MaskRule(**mask_rule()),
+            mask=schemas.MaskRule(**mask_rule(self.fades)),
         ).model_dump()
 
 
@@ -233,12 +235,15 @@ class PageRoles:
         clock: Callable[[], float] = time.monotonic,
         *,
         lying: bool = False,
+        fades: bool = False,
     ) -> None:
         """`lying`: the technique's receiver lies (`receiver_lies`; the role rule then never
-        trusts a lone upright person, `people.RoleState.lying`)."""
+        trusts a lone upright person, `people.RoleState.lying`). `fades`: its grey fades
+        (`VideoNeeds.grey_fades`; each answer tells the page's mask.js, `MaskRule.fades`)."""
         self._open = open_detector
         self.decode = decode
         self.lying = lying
+        self.fades = fades
         self._detector: Detector | None = None
         self._state = P.RoleState(lying=lying)
         self._lock = threading.Lock()
@@ -294,6 +299,7 @@ class PageRoles:
             box = (x0 / width, y0 / height, x1 / width, y1 / height)
             kp = _norm(found.keypoints[choice.receiver], width, height)
             answer = RoleAnswer(ms, "receiver", choice.reason, box, kp, others, boxes)  # type: ignore[arg-type]
+        answer = replace(answer, fades=self.fades)
         with self._lock:
             if self._answer is None or ms > self._answer.ms:
                 self._answer = answer

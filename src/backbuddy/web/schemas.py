@@ -280,7 +280,10 @@ class MaskRule(BaseModel):
     `slack` of the person's size, an untrusted one kept `forget_ms`, new grey faded in over
     `fade_frames`; the receiver's own cut-out moves past `follow_slack` instead, part of the
     way per answer (time constant `follow_ms`, at most `follow_max` of it); limbs `limb`, the
-    head `head_r` of the body's long side, the others drawn × `others_scale`."""
+    head `head_r` of the body's long side, the others drawn × `others_scale`. `fades`: the
+    technique's grey fades (`VideoNeeds.grey_fades`): grey the others' drawing no longer covers
+    fades out over `fade_out_frames`, and the receiver's cut-out is `cut_scale` wide where it
+    borders their drawn arms (`adapters.receiver_grey.ramped`, `cut_targets`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -294,6 +297,9 @@ class MaskRule(BaseModel):
     limb: float
     head_r: float
     others_scale: float
+    fades: bool
+    fade_out_frames: int
+    cut_scale: float
 
 
 class RoleOut(_Message):

@@ -816,11 +816,12 @@ def test_by_default_mediapipe_sees_her_beside_his_arms_and_the_band_fades_not_ju
     assert np.allclose(faded, 1.0 - 1.0 / G.FADE_OUT_FRAMES)
 
 
-def test_the_hugs_grey_fades_and_the_side_lying_rotations_is_the_pages() -> None:
-    """His grey fading and her cut-out wide by his arms were measured on the Seated Hug, whose
-    two-person step runs only on the server; the side-lying rotation's may run in the page,
-    whose mask.js does neither, so its server grey stays the page's (`tell_technique`, as the
-    camera watch, `analyze` and `guide --camera` tell it before the first frame)."""
+def test_the_hugs_grey_fades_and_the_side_lying_rotations_does_not() -> None:
+    """His grey fading and her cut-out wide by his arms were measured on the Seated Hug (session
+    22); on the side-lying rotation they stopped its jerks later (session 23, on the server and
+    in the page, whose mask.js draws both when told), so its grey stays flat on both sides
+    (`tell_technique`, as the camera watch, `analyze` and `guide --camera` tell it before the
+    first frame)."""
     from backbuddy.domain import techniques
     from backbuddy.motion.people import tell_technique
 

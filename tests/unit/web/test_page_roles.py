@@ -527,6 +527,26 @@ def test_a_sessions_role_keeping_knows_whether_its_receiver_lies(
     assert view_of(watch.roles).lying is lying  # a second socket's view keeps it
 
 
+@pytest.mark.parametrize("technique", ["side_lying_rotation", "seated_hug_extension"])
+def test_a_sessions_role_answers_tell_the_page_whether_its_grey_fades(technique: str) -> None:
+    """The page's mask.js fades his grey out and widens her cut-out beside his arms where the
+    technique's grey fades (`video.grey_fades`, session 23), as the server's `ReceiverPose` is
+    told by `tell_technique`: each role answer says so (`mask.fades`), for every socket's view."""
+    from backbuddy.web.camera_watch import factory
+    from backbuddy.web.role_views import view_of
+
+    chosen = get(technique)
+    watch = factory(NoModel, decode_jpeg, open_detector=lambda: None)(chosen, chosen.limits)  # type: ignore[arg-type, return-value]
+    assert watch.roles is not None
+    fades = chosen.video.grey_fades
+    kp = np.zeros((N_KEYPOINTS, 3), np.float32)
+    kp[:, 0], kp[:, 1], kp[:, 2] = np.linspace(150, 170, N_KEYPOINTS), 150.0, 0.8
+    people = People(kp[None], np.array([[150, 140, 170, 160]], np.float32), np.ones(1, np.float32))
+    for roles in (watch.roles, view_of(watch.roles)):
+        assert roles.place(people, (480, 360), 100.0).message()["mask"]["fades"] is fades
+    assert get("seated_hug_extension").video.grey_fades  # measured on the hug (session 22)
+
+
 def test_where_the_receiver_lies_a_lone_upright_person_found_by_the_page_stays_unsure() -> None:
     # A lone upright person (the assistant kneeling, the lying receiver missed), still for
     # many looks: never the side-lying receiver, always the receiver of the seated hug.

@@ -8,7 +8,11 @@
 // away; one no longer trusted keeps its place for `forget_ms`; the receiver's own cut-out moves
 // past the smaller `follow_slack`, part of the way per answer (time constant `follow_ms`; held
 // by the slack, it moved in steps along the grey at the receiver's back); new grey fades in over `fade_frames` frames; grey
-// where the receiver moved to clears at once.
+// where the receiver moved to clears at once. Where the technique's grey fades (`rule.fades`,
+// its `video.grey_fades`), as the server's `ReceiverPose.grey_fades`: grey the others' drawing
+// no longer covers (a keypoint moved, or forgotten) fades out over `fade_out_frames`, and the
+// receiver's cut-out is `cut_scale` wide where it borders their drawn arms, that band's grey
+// fading out too (receiver_grey.cut_targets, ramped).
 // The rule's figures come with every role answer (`role.mask`, from motion/grey_mask.py,
 // which the server's mask reads too), so page and server cannot drift apart.
 
@@ -16,10 +20,12 @@ const GREY = "rgb(127,127,127)";
 // COCO skeleton edges drawn as limbs when masking a person; head keypoints 0..4.
 const EDGES = [[5, 6], [5, 7], [7, 9], [6, 8], [8, 10], [5, 11], [6, 12], [11, 12],
   [11, 13], [13, 15], [12, 14], [14, 16], [0, 5], [0, 6]];
+// The arms' edges (shoulder-elbow, elbow-wrist): grey_mask.ARM_EDGES.
+const ARM_EDGES = [[5, 7], [7, 9], [6, 8], [8, 10]];
 // Used only until an answer brings the server's rule (motion/grey_mask.py).
 export const DEFAULT_RULE = {
   slack: 0.03, forget_ms: 4000, fade_frames: 8, follow_slack: 0.02, follow_ms: 370, follow_max: 0.3026, min_score: 0.3,
-  limb: 0.06, head_r: 0.09, others_scale: 1.3,
+  limb: 0.06, head_r: 0.09, others_scale: 1.3, fades: false, fade_out_frames: 30, cut_scale: 1.5,
 };
 
 // A person's long side in pixels (lying or not).
@@ -108,26 +114,26 @@ function sameDrawing(a, b) {
 }
 
 // One person's body on a 2D context, in crop pixels: thick lines along the trusted skeleton
-// edges and a disc on the head (sizes × scale, in the long side of the person's box).
-function drawBody(ctx, kp, box, crop, w, h, scale, rule) {
+// `edges` and (`head`) a disc on the head (sizes × scale, in the long side of the person's box).
+function drawBody(ctx, kp, box, crop, w, h, scale, rule, edges = EDGES, head = true) {
   const trusted = (p) => p[2] >= rule.min_score;
   const pts = kp.map(([x, y, s]) => [x * w - crop.x0, y * h - crop.y0, s]);
   const length = sideOf(box, w, h);
   ctx.lineWidth = Math.max(2, Math.round(2 * rule.limb * scale * length));
   ctx.lineCap = "round";
   ctx.beginPath();
-  for (const [a, b] of EDGES) {
+  for (const [a, b] of edges) {
     if (trusted(pts[a]) && trusted(pts[b])) {
       ctx.moveTo(pts[a][0], pts[a][1]);
       ctx.lineTo(pts[b][0], pts[b][1]);
     }
   }
   ctx.stroke();
-  const head = pts.slice(0, 5).filter(trusted);
-  if (head.length) {
-    const cx = head.reduce((s, p) => s + p[0], 0) / head.length;
-    const cy = head.reduce((s, p) => s + p[1], 0) / head.length;
-    const spread = head.length > 1 ? Math.max(...head.map((p) => p[0])) - Math.min(...head.map((p) => p[0])) : 0;
+  const seen = head ? pts.slice(0, 5).filter(trusted) : [];
+  if (seen.length) {
+    const cx = seen.reduce((s, p) => s + p[0], 0) / seen.length;
+    const cy = seen.reduce((s, p) => s + p[1], 0) / seen.length;
+    const spread = seen.length > 1 ? Math.max(...seen.map((p) => p[0])) - Math.min(...seen.map((p) => p[0])) : 0;
     ctx.beginPath();
     ctx.arc(cx, cy, Math.max(2, Math.max(0.9 * spread, rule.head_r * length) * scale), 0, 2 * Math.PI);
     ctx.fill();
@@ -150,6 +156,45 @@ function paint(canvas, basis, crop, w, h, rule) {
   return true;
 }
 
+// Where the technique's grey fades (receiver_grey.cut_targets with `arms_only`): per pixel of
+// the crop, 1 where the grey goes (the others' bodies, not the receiver's cut-out, which is
+// `cut_scale` wide where it borders their drawn arms) and where grey clears at once (her
+// cut-out as a look draws it); null when there is nobody else.
+function fadeTargets(basis, crop, w, h, rule) {
+  if (!basis.others.length) return null;
+  const cw = crop.x1 - crop.x0, ch = crop.y1 - crop.y0;
+  const r = basis.receiver;
+  const body = (draw) => {
+    const canvas = canvasOf(cw, ch);
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    ctx.fillStyle = ctx.strokeStyle = "#fff";
+    draw(ctx);
+    return canvas;
+  };
+  // her band: her cut-out `cut_scale` wide, only on their drawn arms (drawn apart and laid on
+  // at once: "destination-in" keeps only the last stroke or disc drawn)
+  const wide = body((ctx) => drawBody(ctx, r.kp, r.box, crop, w, h, rule.cut_scale, rule));
+  const band = body((ctx) => {
+    for (const o of basis.others) drawBody(ctx, o.kp, o.box, crop, w, h, rule.others_scale, rule, ARM_EDGES, false);
+    ctx.globalCompositeOperation = "destination-in";
+    ctx.drawImage(wide, 0, 0);
+  });
+  const grey = body((ctx) => {
+    for (const o of basis.others) drawBody(ctx, o.kp, o.box, crop, w, h, rule.others_scale, rule);
+    ctx.globalCompositeOperation = "destination-out";
+    drawBody(ctx, r.kp, r.box, crop, w, h, 1.0, rule);
+    ctx.drawImage(band, 0, 0);
+  });
+  const near = body((ctx) => drawBody(ctx, r.kp, r.box, crop, w, h, 1.0, rule));
+  const alpha = (canvas) => {
+    const rgba = canvas.getContext("2d", { willReadFrequently: true }).getImageData(0, 0, cw, ch).data;
+    const out = new Uint8Array(cw * ch);
+    for (let i = 0; i < out.length; i++) out[i] = rgba[4 * i + 3] >= 128 ? 1 : 0;
+    return out;
+  };
+  return { width: cw, height: ch, grey: alpha(grey), near: alpha(near) };
+}
+
 // The steady mask of one stream: `grey()` on every frame (`answer()` on a new role answer or
 // crop, then `frame()`).
 export class SteadyMask {
@@ -164,6 +209,13 @@ export class SteadyMask {
     this.fade = DEFAULT_RULE.fade_frames; // frames since the last redraw
     this.redraws = 0;
     this.roleMs = null; // the answer in use
+    // where the grey fades (`rule.fades`): the drawing's per-pixel targets (fadeTargets), the
+    // grey's strength shown per pixel (0..1) and whether it has reached the targets
+    this.targets = null;
+    this.ramp = null;
+    this.rampDone = false;
+    this.rampWidth = 0;
+    this.rampCanvas = null;
   }
 
   // The grey to lay over this frame's crop (a canvas of its size, or null), given the newest
@@ -180,7 +232,14 @@ export class SteadyMask {
     this.rule = role.mask ? { ...DEFAULT_RULE, ...role.mask } : DEFAULT_RULE;
     const moved = crop !== this.crop;
     const basis = steadyBasis(this.basis, role, role.ms, w, h, this.rule);
-    if (moved || !this.basis || !sameDrawing(basis, this.basis)) {
+    const redraw = moved || !this.basis || !sameDrawing(basis, this.basis);
+    if (redraw && this.rule.fades) {
+      if (moved) this.ramp = null; // a new crop: the whole new mask at once
+      this.targets = fadeTargets(basis, crop, w, h, this.rule);
+      this.rampDone = false;
+      this.fade = 0;
+      this.redraws += 1;
+    } else if (redraw) {
       const cw = crop.x1 - crop.x0, ch = crop.y1 - crop.y0;
       this.old = null;
       if (!moved && this.last) {
@@ -201,6 +260,7 @@ export class SteadyMask {
   // The grey for this frame: new grey at step/fade_frames of its strength on top of what was
   // shown, and nothing where the new drawing has none (receiver_grey.faded).
   frame() {
+    if (this.rule.fades) return this.ramped();
     const steps = this.rule.fade_frames;
     this.fade = Math.min(this.fade + 1, steps);
     if (this.fade >= steps || !this.old || !this.drawn) {
@@ -222,6 +282,49 @@ export class SteadyMask {
     ctx.drawImage(this.drawn, 0, 0); // × the new drawing
     ctx.globalCompositeOperation = "source-over";
     this.last = this.shown;
+    return this.last;
+  }
+
+  // Where the grey fades (receiver_grey.ramped): each pixel of new grey fades in over
+  // `fade_frames` frames, grey the drawing no longer covers fades out over `fade_out_frames`, grey
+  // on her cut-out as a look draws it clears at once; the whole target after a new crop.
+  ramped() {
+    const t = this.targets;
+    if (!t) {
+      this.ramp = null;
+      this.last = null;
+      return null;
+    }
+    if (this.rampDone) return this.last;
+    const n = t.width * t.height;
+    let partial = false;
+    if (!this.ramp || this.ramp.length !== n || this.rampWidth !== t.width) {
+      this.ramp = Float32Array.from(t.grey);
+      this.rampWidth = t.width;
+    } else {
+      const up = Math.fround(1 / this.rule.fade_frames), down = Math.fround(1 / this.rule.fade_out_frames);
+      const ramp = this.ramp;
+      for (let i = 0; i < n; i++) {
+        ramp[i] = t.near[i] ? 0 : t.grey[i] ? Math.min(ramp[i] + up, 1) : Math.max(ramp[i] - down, 0);
+        if (ramp[i] > 0 && ramp[i] < 1) partial = true;
+      }
+    }
+    this.rampDone = !partial;
+    if (!this.rampCanvas || this.rampCanvas.width !== t.width || this.rampCanvas.height !== t.height) {
+      this.rampCanvas = canvasOf(t.width, t.height);
+    }
+    const ctx = this.rampCanvas.getContext("2d");
+    const picture = ctx.createImageData(t.width, t.height);
+    const px = picture.data;
+    for (let i = 0; i < n; i++) {
+      const a = Math.round(this.ramp[i] * 255);
+      if (a) {
+        px[4 * i] = px[4 * i + 1] = px[4 * i + 2] = 127;
+        px[4 * i + 3] = a;
+      }
+    }
+    ctx.putImageData(picture, 0, 0);
+    this.last = this.rampCanvas;
     return this.last;
   }
 }
