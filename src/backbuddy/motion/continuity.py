@@ -167,7 +167,8 @@ def break_within(before: Sequence[Body], b: Body) -> str | None:
         if b.t - a.t > WINDOW_S:
             break
         window.append(a)
-    sizes = _sizes(b.trunk, [a.trunk for a in window], [b.t - a.t for a in window])
+    # The size rule's logs in one call, as numpy takes them for an array this long.
+    sizes = np.abs(np.log(b.trunk / np.array([a.trunk for a in window]))).tolist()
     for a, size in zip(window, sizes, strict=True):
         dt = b.t - a.t
         jump = _jump(a, b)
@@ -176,25 +177,6 @@ def break_within(before: Sequence[Body], b: Body) -> str | None:
         if size > SIZE_BASE + SIZE_PER_S * dt:
             return f"the trunk's length changed from {a.trunk:.0f} to {b.trunk:.0f} px"
     return None
-
-
-#: `_sizes` takes Python's logs where each lies further than this from its rule's limit:
-#: numpy's (SIMD) and Python's logs of one number differ by a few units in the last place
-#: (~1e-16 here), so the rule decides the same either way.
-SIZE_MARGIN = 1e-9
-
-
-def _sizes(trunk: float, trunks: list[float], dts: list[float]) -> list[float]:
-    """The size rule's |log| of `trunk` over each of `trunks` (`dts` apart): as numpy takes
-    them for an array this long where any lies within `SIZE_MARGIN` of its limit (the
-    rule's numbers bit for bit), else Python's: no numpy call on every landmarks message
-    (measured cold, as a live server's caches are: 25 → 20 µs; issue 15)."""
-    sizes = [abs(math.log(trunk / t)) for t in trunks]
-    for size, dt in zip(sizes, dts, strict=True):
-        if abs(size - (SIZE_BASE + SIZE_PER_S * dt)) <= SIZE_MARGIN:
-            # The size rule's logs in one call, as numpy takes them for an array this long.
-            return np.abs(np.log(trunk / np.array(trunks))).tolist()  # type: ignore[no-any-return]
-    return sizes
 
 
 _POINTS = np.array(POINTS, np.intp)

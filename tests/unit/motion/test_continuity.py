@@ -3,7 +3,6 @@ behind the limits: tools/calibrate/role_switches.py on the two-person truth clip
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -180,27 +179,3 @@ def test_the_plain_float_bodies_and_jumps_are_the_arrays_bit_for_bit() -> None:
         breaks += C.break_within(bodies[max(0, k - 8) : k], bodies[k]) is not None
     assert len(frames) > 500
     assert breaks > 10
-
-
-def test_the_size_rule_decides_as_numpys_logs_and_takes_them_near_its_limit() -> None:
-    """`_sizes` takes Python's logs (no numpy call on a live message) only where the rule's
-    decision cannot differ from numpy's logs of the array; within `SIZE_MARGIN` of a limit
-    it returns numpy's numbers themselves."""
-    rng = np.random.default_rng(23)
-    for _ in range(2000):
-        n = int(rng.integers(1, 9))
-        trunk = float(rng.uniform(20, 400))
-        trunks = (trunk * np.exp(rng.normal(0, rng.choice([0.01, 0.1, 0.3]), n))).tolist()
-        dts = rng.uniform(0, C.WINDOW_S, n).tolist()
-        want = np.abs(np.log(trunk / np.array(trunks))).tolist()
-        limits = [C.SIZE_BASE + C.SIZE_PER_S * dt for dt in dts]
-        got = C._sizes(trunk, trunks, dts)
-        decided = [s > lim for s, lim in zip(got, limits, strict=True)]
-        assert decided == [s > lim for s, lim in zip(want, limits, strict=True)]
-    # a trunk whose log lies on its limit: numpy's numbers, bit for bit (here numpy's log
-    # and Python's differ in the last place)
-    dt = 0.1 + 316 * 1e-4
-    trunks = [100.0, 100.0 * math.exp(-(C.SIZE_BASE + C.SIZE_PER_S * dt)), 97.0]
-    want = np.abs(np.log(100.0 / np.array(trunks))).tolist()
-    assert want != [abs(math.log(100.0 / t)) for t in trunks]
-    assert C._sizes(100.0, trunks, [1 / 30, dt, 0.1]) == want
