@@ -157,15 +157,41 @@ def steady_basis(
     (`steady_person`) and the receiver's cut-out following (`follow_person`) while the same
     people are seen; afresh when someone comes or goes or moves by more than half their size."""
     if kept is None or len(kept.others) != len(others):
-        return MaskBasis(Drawn.fresh(*receiver), tuple(Drawn.fresh(*o) for o in others))
+        return _afresh(receiver, others)
     pairs = []
     left = list(kept.others)
     for kp, box in others:
         j = min(range(len(left)), key=lambda k: _centre_gap(left[k].box, box))
         if _centre_gap(left[j].box, box) > 0.5:
-            return MaskBasis(Drawn.fresh(*receiver), tuple(Drawn.fresh(*o) for o in others))
+            return _afresh(receiver, others)
         pairs.append(steady_person(left.pop(j), kp, box))
-    return MaskBasis(follow_person(kept.receiver, *receiver), tuple(pairs))
+    hers = unclaimed(receiver[0], kept.receiver.box, [(o.keypoints, o.box) for o in pairs])
+    return MaskBasis(follow_person(kept.receiver, hers, receiver[1]), tuple(pairs))
+
+
+def _afresh(receiver: tuple[F32, F32], others: list[tuple[F32, F32]]) -> MaskBasis:
+    hers = unclaimed(receiver[0], receiver[1], others)
+    return MaskBasis(Drawn.fresh(hers, receiver[1]), tuple(Drawn.fresh(*o) for o in others))
+
+
+def unclaimed(keypoints: F32, box: F32, others: list[tuple[F32, F32]]) -> F32:
+    """The receiver's keypoints from a look, not trusted where one lies on the same joint of
+    someone else as the grey draws them (within `MASK_SLACK` of her box's long side): one
+    skeleton MoveNet made of the pair gave her his elbow (1.9 px from where his was drawn, at
+    0.77), her cut-out took it at once, cleared his forearm at her back and her lean read a
+    `sudden` (the whole-flow slow hug at 30 frames/s; docs/accuracy.md, session 23). Her cut-out
+    then keeps that keypoint where it was (`steady_person`: as if the look did not trust it)."""
+    length = float(max(box[2] - box[0], box[3] - box[1]))
+    mine = keypoints[:, 2] >= P.MIN_SCORE
+    claimed = np.zeros(len(keypoints), bool)
+    for kp, _ in others:
+        near = np.hypot(*(kp[:, :2] - keypoints[:, :2]).T) <= MASK_SLACK * length
+        claimed |= mine & (kp[:, 2] >= P.MIN_SCORE) & near
+    if not claimed.any():
+        return keypoints
+    out = keypoints.copy()
+    out[claimed, 2] = 0.0
+    return out
 
 
 def _centre_gap(a: F32, b: F32) -> float:
