@@ -165,7 +165,8 @@ def steady_basis(
         if _centre_gap(left[j].box, box) > 0.5:
             return _afresh(receiver, others)
         pairs.append(steady_person(left.pop(j), kp, box))
-    hers = unclaimed(receiver[0], kept.receiver.box, [(o.keypoints, o.box) for o in pairs])
+    theirs = [(o.keypoints, o.box) for o in pairs]
+    hers = unclaimed(receiver[0], kept.receiver.box, theirs, kept.receiver.keypoints)
     return MaskBasis(follow_person(kept.receiver, hers, receiver[1]), tuple(pairs))
 
 
@@ -174,15 +175,21 @@ def _afresh(receiver: tuple[F32, F32], others: list[tuple[F32, F32]]) -> MaskBas
     return MaskBasis(Drawn.fresh(hers, receiver[1]), tuple(Drawn.fresh(*o) for o in others))
 
 
-def unclaimed(keypoints: F32, box: F32, others: list[tuple[F32, F32]]) -> F32:
-    """The receiver's keypoints from a look, not trusted where one lies on the same joint of
-    someone else as the grey draws them (within `MASK_SLACK` of her box's long side): one
-    skeleton MoveNet made of the pair gave her his elbow (1.9 px from where his was drawn, at
-    0.77), her cut-out took it at once, cleared his forearm at her back and her lean read a
-    `sudden` (the whole-flow slow hug at 30 frames/s; docs/accuracy.md, session 23). Her cut-out
-    then keeps that keypoint where it was (`steady_person`: as if the look did not trust it)."""
+def unclaimed(
+    keypoints: F32, box: F32, others: list[tuple[F32, F32]], drawn: F32 | None = None
+) -> F32:
+    """The receiver's keypoints from a look, not trusted where one her cut-out does not draw
+    (`drawn`: her cut-out's keypoints; None: none yet) lies on the same joint of someone else as
+    the grey draws them (within `MASK_SLACK` of her box's long side): one skeleton MoveNet made
+    of the pair gave her his elbow (1.9 px from where his was drawn, at 0.77; hers untrusted
+    for 4 s), her cut-out took it at once, cleared his forearm at her back and her lean read a
+    `sudden` (the whole-flow slow hug at 30 frames/s; docs/accuracy.md, session 23). Her
+    cut-out then leaves that keypoint undrawn (`steady_person`: as if the look did not trust
+    it). A joint she has drawn follows her as ever, past his too: held there, it jumped."""
     length = float(max(box[2] - box[0], box[3] - box[1]))
     mine = keypoints[:, 2] >= P.MIN_SCORE
+    if drawn is not None:
+        mine &= drawn[:, 2] < P.MIN_SCORE
     claimed = np.zeros(len(keypoints), bool)
     for kp, _ in others:
         near = np.hypot(*(kp[:, :2] - keypoints[:, :2]).T) <= MASK_SLACK * length

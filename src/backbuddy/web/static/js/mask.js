@@ -96,16 +96,19 @@ export function steadyBasis(kept, role, ms, w, h, rule) {
     if (centreGap(left[j].box, box, w, h) > 0.5) return afresh();
     pairs.push(steadyPerson(left.splice(j, 1)[0], kp, box, ms, w, h, rule));
   }
-  const hers = unclaimed(role.receiver, kept.receiver.box, pairs.map((o) => [o.kp, o.box]), w, h, rule);
+  const theirs = pairs.map((o) => [o.kp, o.box]);
+  const hers = unclaimed(role.receiver, kept.receiver.box, theirs, w, h, rule, kept.receiver.kp);
   return { receiver: followPerson(kept.receiver, hers, role.box, ms, w, h, rule), others: pairs };
 }
 
-// The receiver's keypoints from an answer, not trusted where one lies on the same joint of
-// someone else as the grey draws them, within `slack` of her size (receiver_grey.unclaimed:
-// one skeleton of the pair gave her his elbow, and her cut-out cleared his forearm at once).
-function unclaimed(kp, box, others, w, h, rule) {
+// The receiver's keypoints from an answer, not trusted where one her cut-out does not draw
+// (`drawn`; none yet: null) lies on the same joint of someone else as the grey draws them,
+// within `slack` of her size (receiver_grey.unclaimed: one skeleton of the pair gave her his
+// elbow, and her cut-out cleared his forearm at once).
+function unclaimed(kp, box, others, w, h, rule, drawn = null) {
   const length = sideOf(box, w, h);
-  const claimed = (p, i) => p[2] >= rule.min_score && others.some(([o]) => o[i][2] >= rule.min_score
+  const claimed = (p, i) => p[2] >= rule.min_score && !(drawn && drawn[i][2] >= rule.min_score)
+    && others.some(([o]) => o[i][2] >= rule.min_score
     && Math.hypot((o[i][0] - p[0]) * w, (o[i][1] - p[1]) * h) <= rule.slack * length);
   return kp.map((p, i) => (claimed(p, i) ? [p[0], p[1], 0] : p));
 }
