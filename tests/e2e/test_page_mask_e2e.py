@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 from playwright.sync_api import Browser
-from tests.unit.adapters.test_receiver_pose import LOOKS_60, H, Replay, W, _hug, replayed_step
+from tests.unit.adapters.test_receiver_pose import LOOKS_60, H, Replay, W, replayed_step
 
 from backbuddy.adapters import receiver_grey as G
 from backbuddy.adapters import receiver_pose as R
@@ -178,52 +178,3 @@ def test_the_pages_cut_out_follows_a_lean_as_the_servers_does_when_answers_come_
     for i, (mine, theirs) in enumerate(zip(got, want, strict=True), start=1):
         off = np.abs(np.array(mine)[torso, :2] - theirs).max() * H
         assert off <= 0.5, f"answer {i}: the page's torso cut-out is {off:.1f} px off the server's"
-
-
-#: The page's mask people after two answers (mask.js `steadyBasis`): her keypoints' scores.
-BASIS = """async ({ answers, w, h, rule }) => {
-  const { steadyBasis } = await import("/js/mask.js");
-  let basis = null;
-  const out = [];
-  for (const a of answers) {
-    basis = steadyBasis(basis, a, a.ms, w, h, rule);
-    out.push(basis.receiver.kp.map((p) => p[2]));
-  }
-  return out;
-}"""
-
-
-def test_the_pages_cut_out_does_not_take_a_joint_it_draws_as_his_as_the_servers(
-    browser: Browser,
-) -> None:
-    """`receiver_grey.unclaimed` on the page (`unclaimed` in mask.js): one skeleton MoveNet made
-    of the pair gave her his elbow, and the server's cut-out took it and cleared his forearm at
-    her back (a false stop). On the page too, her elbow on his drawn elbow stays untrusted, on
-    the first answer and on a later one, while hers off his is taken: the same scores as the
-    server's cut-out, answer by answer."""
-    (her, box), (his, his_box) = _hug()
-    merged = her.copy()
-    merged[7] = (his[7, 0] + 1.5, his[7, 1] + 1.0, 0.77)
-    seen = her.copy()
-    seen[7] = (her[7, 0] + 12.0, her[7, 1], 0.77)
-    looks = [merged, her, merged, seen]
-    scale = np.array([W, H, 1.0], np.float32)
-    answers = [
-        {
-            "receiver": (kp / scale).tolist(),
-            "box": (box / (W, H, W, H)).tolist(),
-            "others": [(his / scale).tolist()],
-            "others_boxes": [(his_box / (W, H, W, H)).tolist()],
-            "ms": 133.0 * i,
-        }
-        for i, kp in enumerate(looks)
-    ]
-    want, kept = [], None
-    for kp in looks:
-        kept = G.steady_basis(kept, (kp, box), [(his, his_box)])
-        want.append(kept.receiver.keypoints[:, 2])
-    assert [w[7] < P.MIN_SCORE for w in want] == [True, True, True, False]
-    with modules_alone(browser, "http://mask.test") as page:
-        got = page.evaluate(BASIS, {"answers": answers, "w": W, "h": H, "rule": mask_rule()})
-    for i, (mine, theirs) in enumerate(zip(got, want, strict=True)):
-        assert np.allclose(mine, theirs), f"answer {i}: her scores {mine}, the server's {theirs}"

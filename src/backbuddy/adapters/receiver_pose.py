@@ -117,6 +117,11 @@ FADE_OUT = True
 #: falsely stopped (8 without), the 75° floor jerk's placement gate open (wide all round,
 #: `FOLLOW_FRAMES`, it read shut). Both are the technique's choice (`grey_fades`: the hug's).
 CUT_ARMS = True
+#: Part (c) (session 23): her cut-out takes no joint it does not draw where a look puts it on
+#: his same joint as the grey draws it (`receiver_grey.unclaimed`): one skeleton MoveNet made
+#: of the pair gave her his elbow, her cut-out took it and cleared his forearm at her back, the
+#: last false stop of the 112 runs (docs/accuracy.md, session 23). The hug's, with (a) and (b).
+OWN_JOINTS = True
 #: The share of MediaPipe's step between looks her cut-out takes: 0, measured and not taken
 #: (1 and 0.5 halted the 60° jerk at 30 frames/s within 2 frames at every phase but falsely
 #: stopped the slow 60° hug: her landmarks moved into the grey the cut-out cleared, a loop).
@@ -189,6 +194,7 @@ class ReceiverPose:
         moving: bool = True,
         fade_out: bool | None = None,
         cut_arms: bool | None = None,
+        own_joints: bool | None = None,
     ) -> None:
         if not 0.0 <= look_phase < 1.0:
             raise ValueError(f"look_phase is a share of a look period (0 <= p < 1): {look_phase}")
@@ -209,6 +215,8 @@ class ReceiverPose:
         #: (`CUT_ARMS`).
         self.fade_out = FADE_OUT if fade_out is None else fade_out
         self.cut_arms = CUT_ARMS if cut_arms is None else cut_arms
+        #: Her cut-out takes no joint a look puts on his same joint (`OWN_JOINTS`).
+        self.own_joints = OWN_JOINTS if own_joints is None else own_joints
         #: His drawn bodies, her cut-out and where grey clears at once (`ramped`), per redraw.
         self._target: tuple[
             NDArray[np.bool_] | None, NDArray[np.bool_] | None, NDArray[np.bool_] | None
@@ -260,10 +268,11 @@ class ReceiverPose:
 
     def grey_fades(self, on: bool) -> None:
         """Say whether this technique's grey fades (`VideoNeeds.grey_fades`, the Seated Hug's):
-        his grey a look no longer draws fades out and her cut-out is wide beside his arms
-        (`fade_out`, `cut_arms`); otherwise both off, the grey the page's mask.js draws too.
-        Told before the first frame (`people.tell_technique`)."""
-        self.fade_out = self.cut_arms = on
+        his grey a look no longer draws fades out, her cut-out is wide beside his arms and
+        takes no joint of his (`fade_out`, `cut_arms`, `own_joints`); otherwise all off, the
+        grey the page's mask.js draws too. Told before the first frame
+        (`people.tell_technique`)."""
+        self.fade_out = self.cut_arms = self.own_joints = on
 
     def moving(self, on: bool) -> None:
         """Say whether a movement runs (a live session tells it every frame from the engine's
@@ -397,7 +406,7 @@ class ReceiverPose:
         kept = self._basis
         if self.follow_frames and kept is not None and self._cut is not None:
             kept = replace(kept, receiver=replace(kept.receiver, keypoints=self._cut))
-        basis = steady_basis(kept, receiver, others)
+        basis = steady_basis(kept, receiver, others, self.own_joints)
         if self.follow_frames:  # the look corrects what the per-frame follow left over
             self._cut, self._anchor = basis.receiver.keypoints.copy(), receiver[0].copy()
         if moved or self._basis is None or not basis.same_drawing(self._basis):

@@ -247,10 +247,11 @@ class VideoNeeds(_Model):
     #: (`tools/calibrate/page_halts.py`, docs/accuracy.md): the camera watch then runs on
     #: the server.
     page_two_people: bool = True
-    #: The server's two-person step fades out the assistant's grey a look no longer draws and
-    #: widens the receiver's cut-out beside his arms (`ReceiverPose.grey_fades`; measured on the
-    #: Seated Hug, docs/accuracy.md session 22). Only with `page_two_people` False: the page's
-    #: grey (static/js/mask.js) does neither, and where the page may find the people itself
+    #: The server's two-person step fades out the assistant's grey a look no longer draws,
+    #: widens the receiver's cut-out beside his arms and keeps his joints out of it
+    #: (`ReceiverPose.grey_fades`; measured on the Seated Hug, docs/accuracy.md sessions 22-23).
+    #: Only with `page_two_people` False: the page's grey (static/js/mask.js) does none of
+    #: these, and where the page may find the people itself
     #: its pose model must be shown the server's picture.
     grey_fades: bool = False
     evidence: str = ""

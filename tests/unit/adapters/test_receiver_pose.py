@@ -387,14 +387,13 @@ def test_the_receivers_cut_out_follows_a_slow_movement_a_little_each_look() -> N
     MediaPipe's landmarks (a false halt on the slow 60° hug). Now, on a lean of 0.5 % of the
     body per look, it moves at most 1 % per look and keeps up (under 3 % behind)."""
     kp, box = _person()
-    (_, _), his = _hug()  # someone else beside her, held by the slack
     length = float(max(box[2] - box[0], box[3] - box[1]))
-    kept = G.steady_basis(None, (kp, box), [his])
+    kept = G.steady_basis(None, (kp, box), [(kp, box)])
     steps, behind = [], []
     for look in range(1, 40):
         now = kp.copy()
         now[:, 0] += 0.005 * length * look  # a slow, steady lean
-        basis = G.steady_basis(kept, (now, box), [his])
+        basis = G.steady_basis(kept, (now, box), [(kp, box)])
         steps.append(
             float(np.abs(basis.receiver.keypoints[:, 0] - kept.receiver.keypoints[:, 0]).max())
         )
@@ -402,7 +401,7 @@ def test_the_receivers_cut_out_follows_a_slow_movement_a_little_each_look() -> N
         kept = basis
     assert max(steps) <= 0.01 * length, f"the cut-out jumped {max(steps) / length:.1%} in one look"
     assert max(behind[10:]) <= 0.03 * length, f"the cut-out fell {max(behind) / length:.1%} behind"
-    assert np.array_equal(kept.others[0].keypoints, his[0])  # everyone else held by the slack
+    assert np.array_equal(kept.others[0].keypoints, kp)  # everyone else held by the slack
 
 
 def _hug() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
@@ -419,31 +418,43 @@ def test_her_cut_out_does_not_take_a_joint_the_grey_draws_as_his() -> None:
     phase 3/4, source frame 213) gave her left elbow, untrusted for 4 s, at 0.77 on his drawn
     left elbow (1.9 px off); her cut-out took it at once and drew her arm across his forearm at
     her back: 524 px of his grey cleared in one frame, a 3,000 px band began to fade, and her
-    lean read a `sudden` (the last false stop of the 112 runs). A joint of hers on his same
-    joint is his: her cut-out keeps it untrusted and the grey stays as it was. Hers elsewhere,
-    trusted again, is taken as before; and so is any joint of hers on another joint of his (his
-    hands on her elbows)."""
+    lean read a `sudden` (the last false stop of the 112 runs). Now (`own_joints`, the hug's
+    grey) a joint her cut-out does not draw, given on his same joint, stays undrawn and the grey
+    stays as it was. Hers elsewhere, trusted again, is taken as before, and so is one on another
+    joint of his (his hand on her elbow); one she draws follows her past his; a grey that does
+    not ask (the page's, the side-lying rotation's) takes it as before."""
     (her, box), (his, his_box) = _hug()
     length = float(max(box[2] - box[0], box[3] - box[1]))
     crop = R.Crop(0, 0, W, H)
-    kept = G.steady_basis(None, (her, box), [(his, his_box)])
+    kept = G.steady_basis(None, (her, box), [(his, his_box)], True)
     grey = G.others_mask((kept.receiver.keypoints, box), [(his, his_box)], crop)
     merged = her.copy()
     merged[7] = (his[7, 0] + 1.5, his[7, 1] + 1.0, 0.77)  # her elbow where his is drawn
-    basis = G.steady_basis(kept, (merged, box), [(his, his_box)])
+    basis = G.steady_basis(kept, (merged, box), [(his, his_box)], True)
     assert basis.receiver.keypoints[7, 2] < P.MIN_SCORE, "her cut-out took his elbow"
     after = G.others_mask((basis.receiver.keypoints, box), [(his, his_box)], crop)
-    assert grey is not None and after is not None
+    assert grey is not None
+    assert after is not None
     assert np.array_equal(after, grey), f"{int((grey & ~after).sum())} px of his grey cleared"
-    fresh = G.steady_basis(None, (merged, box), [(his, his_box)])  # the first look too
+    fresh = G.steady_basis(None, (merged, box), [(his, his_box)], True)  # the first look too
     assert fresh.receiver.keypoints[7, 2] < P.MIN_SCORE
     seen = her.copy()
     seen[7, :2] += (G.MASK_SLACK + 0.01) * length * np.array([1.0, 0.0])  # her own, off his
     seen[7, 2] = 0.77
-    assert G.steady_basis(kept, (seen, box), [(his, his_box)]).receiver.keypoints[7, 2] == 0.77
+    assert (
+        G.steady_basis(kept, (seen, box), [(his, his_box)], True).receiver.keypoints[7, 2] == 0.77
+    )
     held = her.copy()
     held[7] = (his[9, 0], his[9, 1], 0.77)  # her elbow under his wrist: his hand holds it
-    assert G.steady_basis(kept, (held, box), [(his, his_box)]).receiver.keypoints[7, 2] == 0.77
+    assert (
+        G.steady_basis(kept, (held, box), [(his, his_box)], True).receiver.keypoints[7, 2] == 0.77
+    )
+    drawn = G.steady_basis(None, (seen, box), [(his, his_box)], True)  # her elbow drawn…
+    follows = G.steady_basis(drawn, (merged, box), [(his, his_box)], True)  # …passes his
+    assert follows.receiver.keypoints[7, 2] == 0.77  # still drawn: held there, it jumped
+    assert follows.receiver.keypoints[7, 0] > drawn.receiver.keypoints[7, 0]  # and follows
+    took = G.steady_basis(kept, (merged, box), [(his, his_box)])  # not asked (the page's grey)
+    assert took.receiver.keypoints[7, 2] == 0.77
 
 
 def test_a_keypoint_that_drops_under_the_threshold_is_kept_for_a_while_then_forgotten() -> None:
@@ -868,6 +879,6 @@ def test_the_hugs_grey_fades_and_the_side_lying_rotations_is_the_pages() -> None
 
     est = replayed_step()[2]
     tell_technique(est, techniques.get("side_lying_rotation"))
-    assert (est.fade_out, est.cut_arms) == (False, False)
+    assert (est.fade_out, est.cut_arms, est.own_joints) == (False, False, False)
     tell_technique(est, techniques.get("seated_hug_extension"))
-    assert (est.fade_out, est.cut_arms) == (True, True)
+    assert (est.fade_out, est.cut_arms, est.own_joints) == (True, True, True)

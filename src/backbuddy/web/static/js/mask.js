@@ -84,7 +84,7 @@ function centreGap(a, b, w, h) {
 export function steadyBasis(kept, role, ms, w, h, rule) {
   const others = role.others.map((kp, i) => [kp, role.others_boxes[i]]);
   const afresh = () => ({
-    receiver: fresh(unclaimed(role.receiver, role.box, others, w, h, rule), role.box, ms),
+    receiver: fresh(role.receiver, role.box, ms),
     others: others.map(([kp, box]) => fresh(kp, box, ms)),
   });
   if (!kept || kept.others.length !== others.length) return afresh();
@@ -96,21 +96,7 @@ export function steadyBasis(kept, role, ms, w, h, rule) {
     if (centreGap(left[j].box, box, w, h) > 0.5) return afresh();
     pairs.push(steadyPerson(left.splice(j, 1)[0], kp, box, ms, w, h, rule));
   }
-  const theirs = pairs.map((o) => [o.kp, o.box]);
-  const hers = unclaimed(role.receiver, kept.receiver.box, theirs, w, h, rule, kept.receiver.kp);
-  return { receiver: followPerson(kept.receiver, hers, role.box, ms, w, h, rule), others: pairs };
-}
-
-// The receiver's keypoints from an answer, not trusted where one her cut-out does not draw
-// (`drawn`; none yet: null) lies on the same joint of someone else as the grey draws them,
-// within `slack` of her size (receiver_grey.unclaimed: one skeleton of the pair gave her his
-// elbow, and her cut-out cleared his forearm at once).
-function unclaimed(kp, box, others, w, h, rule, drawn = null) {
-  const length = sideOf(box, w, h);
-  const claimed = (p, i) => p[2] >= rule.min_score && !(drawn && drawn[i][2] >= rule.min_score)
-    && others.some(([o]) => o[i][2] >= rule.min_score
-    && Math.hypot((o[i][0] - p[0]) * w, (o[i][1] - p[1]) * h) <= rule.slack * length);
-  return kp.map((p, i) => (claimed(p, i) ? [p[0], p[1], 0] : p));
+  return { receiver: followPerson(kept.receiver, role.receiver, role.box, ms, w, h, rule), others: pairs };
 }
 
 const samePerson = (a, b) => a.box.every((v, i) => v === b.box[i])
