@@ -40,7 +40,9 @@ jerks stopped more than `LATE` frames after the crossing (or never), and false s
 (`receiver_pose.FOLLOW_SHARE` 1.0); `--variant frames` (server path): her cut-out follows her
 every frame from MediaPipe's landmarks (`receiver_pose.FOLLOW_FRAMES`); `--variant fadeout`
 (server path): his grey no longer drawn fades out (`receiver_pose.FADE_OUT`); `--variant
-armcut` (server path): her cut-out wide only beside his drawn arms (`receiver_pose.CUT_ARMS`).
+armcut` (server path): her cut-out wide only beside his drawn arms (`receiver_pose.CUT_ARMS`);
+`--variant ownjoints` (server path): her cut-out takes no joint on his same joint
+(`receiver_pose.OWN_JOINTS`, the live hug's: `grey_fades`).
 The summary counts the placement gate open at the movement per clip.
 """
 
@@ -181,6 +183,8 @@ def server_trace(
         rp.FADE_OUT = True
     if "armcut" in VARIANT:
         rp.CUT_ARMS = True
+    if "ownjoints" in VARIANT:
+        rp.OWN_JOINTS = True
     rows, unsure, covered = [], [], []
     size = (frames[0].rgb.shape[1], frames[0].rgb.shape[0])
     moving = np.ones(len(frames), bool)

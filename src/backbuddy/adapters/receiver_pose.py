@@ -120,8 +120,11 @@ CUT_ARMS = True
 #: Part (c) (session 23): her cut-out takes no joint it does not draw where a look puts it on
 #: his same joint as the grey draws it (`receiver_grey.unclaimed`): one skeleton MoveNet made
 #: of the pair gave her his elbow, her cut-out took it and cleared his forearm at her back, the
-#: last false stop of the 112 runs (docs/accuracy.md, session 23). The hug's, with (a) and (b).
-OWN_JOINTS = True
+#: last false stop of the 112 runs (docs/accuracy.md, session 23). The hug's (`grey_fades`
+#: turns it on with (a) and (b)); off unless told: on the side-lying jerk m58 with f34 it left
+#: her unsure on more frames than measured (0.37 of 54, 0.32 allowed; `--variant ownjoints` of
+#: `tools/calibrate/page_halts.py` measures it on).
+OWN_JOINTS = False
 #: The share of MediaPipe's step between looks her cut-out takes: 0, measured and not taken
 #: (1 and 0.5 halted the 60° jerk at 30 frames/s within 2 frames at every phase but falsely
 #: stopped the slow 60° hug: her landmarks moved into the grey the cut-out cleared, a loop).

@@ -882,3 +882,5 @@ def test_the_hugs_grey_fades_and_the_side_lying_rotations_is_the_pages() -> None
     assert (est.fade_out, est.cut_arms, est.own_joints) == (False, False, False)
     tell_technique(est, techniques.get("seated_hug_extension"))
     assert (est.fade_out, est.cut_arms, est.own_joints) == (True, True, True)
+    tell_technique(est, techniques.get("side_lying_rotation"))
+    assert (est.fade_out, est.cut_arms, est.own_joints) == (False, False, False)
