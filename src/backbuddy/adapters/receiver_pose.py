@@ -114,7 +114,7 @@ FADE_OUT = True
 #: Part (b): her cut-out `CUT_SCALE` wide only where it borders his drawn arms (`ARM_EDGES`),
 #: as a look draws it beside his torso and head. With both, over the seven two-person hug clips
 #: × 15/20/24/30 frames/s × 4 look phases every jerk halted within 2 frames, one slow hug of 64
-#: falsely stopped (8 without), the 75° floor jerk's placement gate open (wide all round,
+#: falsely stopped (8 without; 0 with `OWN_JOINTS`), the 75° floor jerk's gate open (wide all round,
 #: `FOLLOW_FRAMES`, it read shut). Both are the technique's choice (`grey_fades`: the hug's).
 CUT_ARMS = True
 #: Part (c) (session 23): her cut-out takes no joint it does not draw where a look puts it on
