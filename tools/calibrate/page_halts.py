@@ -45,6 +45,8 @@ armcut` (server path): her cut-out wide only beside his drawn arms (`receiver_po
 `video.grey_fades`: nobody tells the tool's `ReceiverPose` its technique). The page path follows
 the technique's `video.grey_fades` (told with each role answer, as mask.js is); `--variant fades`
 / `nofade` there: the page's grey fading or not, whatever the technique says.
+`--variant ownjoints` (server path): her cut-out takes no joint on his same joint
+(`receiver_pose.OWN_JOINTS`, the live hug's: `grey_fades`).
 The summary counts the placement gate open at the movement per clip.
 """
 
@@ -190,6 +192,8 @@ def server_trace(
         rp.CUT_ARMS = True
     if "nofade" in VARIANT:  # both levers off: the grey as a look draws it (before session 22)
         rp.FADE_OUT = rp.CUT_ARMS = False
+    if "ownjoints" in VARIANT:
+        rp.OWN_JOINTS = True
     rows, unsure, covered = [], [], []
     size = (frames[0].rgb.shape[1], frames[0].rgb.shape[0])
     moving = np.ones(len(frames), bool)

@@ -5,7 +5,8 @@ face left is the receiver's. The grey is kept steady between looks (`steady_basi
 only where a keypoint truly moved; a redrawn mask changed MediaPipe's image and its landmarks
 jumped on a still receiver), her cut-out follows her in small moves (`follow_person`), new
 grey fades in (`faded`, `ramped`) and, where the technique asks (`ReceiverPose.grey_fades`),
-grey he left fades out and her cut-out is wide beside his arms (`cut_targets`).
+grey he left fades out, her cut-out is wide beside his arms (`cut_targets`) and takes no joint a
+look gives her where the grey draws his same joint (`unclaimed`).
 The page draws the same grey (src/backbuddy/web/static/js/mask.js, figures in
 `motion/grey_mask.py`).
 """
@@ -151,21 +152,62 @@ class MaskBasis:
 
 
 def steady_basis(
-    kept: MaskBasis | None, receiver: tuple[F32, F32], others: list[tuple[F32, F32]]
+    kept: MaskBasis | None,
+    receiver: tuple[F32, F32],
+    others: list[tuple[F32, F32]],
+    own_joints: bool = False,
 ) -> MaskBasis:
     """The mask's people after a look (each as keypoints, box): everyone else kept steady
     (`steady_person`) and the receiver's cut-out following (`follow_person`) while the same
-    people are seen; afresh when someone comes or goes or moves by more than half their size."""
+    people are seen; afresh when someone comes or goes or moves by more than half their size.
+    `own_joints`: her cut-out takes no joint that lies on his same joint (`unclaimed`)."""
     if kept is None or len(kept.others) != len(others):
-        return MaskBasis(Drawn.fresh(*receiver), tuple(Drawn.fresh(*o) for o in others))
+        return _afresh(receiver, others, own_joints)
     pairs = []
     left = list(kept.others)
     for kp, box in others:
         j = min(range(len(left)), key=lambda k: _centre_gap(left[k].box, box))
         if _centre_gap(left[j].box, box) > 0.5:
-            return MaskBasis(Drawn.fresh(*receiver), tuple(Drawn.fresh(*o) for o in others))
+            return _afresh(receiver, others, own_joints)
         pairs.append(steady_person(left.pop(j), kp, box))
-    return MaskBasis(follow_person(kept.receiver, *receiver), tuple(pairs))
+    hers = receiver[0]
+    if own_joints:
+        theirs = [(o.keypoints, o.box) for o in pairs]
+        hers = unclaimed(hers, kept.receiver.box, theirs, kept.receiver.keypoints)
+    return MaskBasis(follow_person(kept.receiver, hers, receiver[1]), tuple(pairs))
+
+
+def _afresh(
+    receiver: tuple[F32, F32], others: list[tuple[F32, F32]], own_joints: bool
+) -> MaskBasis:
+    hers = unclaimed(receiver[0], receiver[1], others) if own_joints else receiver[0]
+    return MaskBasis(Drawn.fresh(hers, receiver[1]), tuple(Drawn.fresh(*o) for o in others))
+
+
+def unclaimed(
+    keypoints: F32, box: F32, others: list[tuple[F32, F32]], drawn: F32 | None = None
+) -> F32:
+    """The receiver's keypoints from a look, not trusted where one her cut-out does not draw
+    (`drawn`: her cut-out's keypoints; None: none yet) lies on the same joint of someone else as
+    the grey draws them (within `MASK_SLACK` of her box's long side): one skeleton MoveNet made
+    of the pair gave her his elbow (1.9 px from where his was drawn, at 0.77; hers untrusted
+    for 4 s), her cut-out took it at once, cleared his forearm at her back and her lean read a
+    `sudden` (the whole-flow slow hug at 30 frames/s; docs/accuracy.md, session 23). Her
+    cut-out then leaves that keypoint undrawn (`steady_person`: as if the look did not trust
+    it). A joint she has drawn follows her as ever, past his too: held there, it jumped."""
+    length = float(max(box[2] - box[0], box[3] - box[1]))
+    mine = keypoints[:, 2] >= P.MIN_SCORE
+    if drawn is not None:
+        mine &= drawn[:, 2] < P.MIN_SCORE
+    claimed = np.zeros(len(keypoints), bool)
+    for kp, _ in others:
+        near = np.hypot(*(kp[:, :2] - keypoints[:, :2]).T) <= MASK_SLACK * length
+        claimed |= mine & (kp[:, 2] >= P.MIN_SCORE) & near
+    if not claimed.any():
+        return keypoints
+    out = keypoints.copy()
+    out[claimed, 2] = 0.0
+    return out
 
 
 def _centre_gap(a: F32, b: F32) -> float:

@@ -113,10 +113,18 @@ FADE_OUT = True
 #: Part (b): her cut-out `CUT_SCALE` wide only where it borders his drawn arms (`ARM_EDGES`),
 #: as a look draws it beside his torso and head. With both, over the seven two-person hug clips
 #: × 15/20/24/30 frames/s × 4 look phases every jerk halted within 2 frames, one slow hug of 64
-#: falsely stopped (8 without), the 75° floor jerk's placement gate open (wide all round,
-#: `FOLLOW_FRAMES`, it read shut). Both are the technique's choice (`grey_fades`), and the
-#: page's mask.js draws both when told (`MaskRule.fades`).
+#: falsely stopped (8 without; 0 with `OWN_JOINTS`), the 75° floor jerk's gate open (wide all round,
+#: `FOLLOW_FRAMES`, it read shut). Both are the technique's choice (`grey_fades`: the hug's), and
+#: the page's mask.js draws both when told (`MaskRule.fades`).
 CUT_ARMS = True
+#: Part (c) (session 23): her cut-out takes no joint it does not draw where a look puts it on
+#: his same joint as the grey draws it (`receiver_grey.unclaimed`): one skeleton MoveNet made
+#: of the pair gave her his elbow, her cut-out took it and cleared his forearm at her back, the
+#: last false stop of the 112 runs (docs/accuracy.md, session 23). The hug's (`grey_fades`
+#: turns it on with (a) and (b)); off unless told: on the side-lying jerk m58 with f34 it left
+#: her unsure on more frames than measured (0.37 of 54, 0.32 allowed; `--variant ownjoints` of
+#: `tools/calibrate/page_halts.py` measures it on).
+OWN_JOINTS = False
 #: The share of MediaPipe's step between looks her cut-out takes: 0, measured and not taken
 #: (1 and 0.5 halted the 60° jerk at 30 frames/s within 2 frames at every phase but falsely
 #: stopped the slow 60° hug: her landmarks moved into the grey the cut-out cleared, a loop).
@@ -189,6 +197,7 @@ class ReceiverPose:
         moving: bool = True,
         fade_out: bool | None = None,
         cut_arms: bool | None = None,
+        own_joints: bool | None = None,
     ) -> None:
         if not 0.0 <= look_phase < 1.0:
             raise ValueError(f"look_phase is a share of a look period (0 <= p < 1): {look_phase}")
@@ -209,6 +218,8 @@ class ReceiverPose:
         #: (`CUT_ARMS`).
         self.fade_out = FADE_OUT if fade_out is None else fade_out
         self.cut_arms = CUT_ARMS if cut_arms is None else cut_arms
+        #: Her cut-out takes no joint a look puts on his same joint (`OWN_JOINTS`).
+        self.own_joints = OWN_JOINTS if own_joints is None else own_joints
         #: His drawn bodies, her cut-out and where grey clears at once (`ramped`), per redraw.
         self._target: tuple[
             NDArray[np.bool_] | None, NDArray[np.bool_] | None, NDArray[np.bool_] | None
@@ -260,10 +271,11 @@ class ReceiverPose:
 
     def grey_fades(self, on: bool) -> None:
         """Say whether this technique's grey fades (`VideoNeeds.grey_fades`, the Seated Hug's):
-        his grey a look no longer draws fades out and her cut-out is wide beside his arms
-        (`fade_out`, `cut_arms`); otherwise both off, the grey the page's mask.js draws too.
-        Told before the first frame (`people.tell_technique`)."""
-        self.fade_out = self.cut_arms = on
+        his grey a look no longer draws fades out, her cut-out is wide beside his arms and
+        takes no joint of his (`fade_out`, `cut_arms`, `own_joints`); otherwise all off (the page's
+        mask.js draws the first two when told, `MaskRule.fades`). Told before the first frame
+        (`people.tell_technique`)."""
+        self.fade_out = self.cut_arms = self.own_joints = on
 
     def moving(self, on: bool) -> None:
         """Say whether a movement runs (a live session tells it every frame from the engine's
@@ -397,7 +409,7 @@ class ReceiverPose:
         kept = self._basis
         if self.follow_frames and kept is not None and self._cut is not None:
             kept = replace(kept, receiver=replace(kept.receiver, keypoints=self._cut))
-        basis = steady_basis(kept, receiver, others)
+        basis = steady_basis(kept, receiver, others, self.own_joints)
         if self.follow_frames:  # the look corrects what the per-frame follow left over
             self._cut, self._anchor = basis.receiver.keypoints.copy(), receiver[0].copy()
         if moved or self._basis is None or not basis.same_drawing(self._basis):

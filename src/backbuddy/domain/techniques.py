@@ -247,13 +247,25 @@ class VideoNeeds(_Model):
     #: (`tools/calibrate/page_halts.py`, docs/accuracy.md): the camera watch then runs on
     #: the server.
     page_two_people: bool = True
-    #: The two-person step's grey fades out the assistant's grey a look no longer draws and
-    #: widens the receiver's cut-out beside his arms, on the server (`ReceiverPose.grey_fades`)
-    #: and in the page (static/js/mask.js, told with each role answer: `MaskRule.fades`), so
-    #: both show the pose model the same picture (measured on the Seated Hug, docs/accuracy.md
-    #: session 22; the side-lying rotation, session 23).
+    #: The server's two-person step fades out the assistant's grey a look no longer draws,
+    #: widens the receiver's cut-out beside his arms and keeps his joints out of it
+    #: (`ReceiverPose.grey_fades`; measured on the Seated Hug, docs/accuracy.md sessions 22-23).
+    #: Only with `page_two_people` False: the page's grey (static/js/mask.js) fades and widens
+    #: when told (`MaskRule.fades`) but does not keep his joints out of her cut-out (measured on
+    #: the server only), and where the page may find the people itself its pose model must be
+    #: shown the server's picture.
     grey_fades: bool = False
     evidence: str = ""
+
+    @model_validator(mode="after")
+    def _grey_only_on_the_server(self) -> VideoNeeds:
+        if self.grey_fades and self.page_two_people:
+            raise ValueError(
+                "video.grey_fades needs page_two_people: false (the page's grey does not keep "
+                "the assistant's joints out of the receiver's cut-out; the page and the server "
+                "must show the pose model the same picture)"
+            )
+        return self
 
 
 class Caution(_Model):

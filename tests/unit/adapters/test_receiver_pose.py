@@ -404,6 +404,59 @@ def test_the_receivers_cut_out_follows_a_slow_movement_a_little_each_look() -> N
     assert np.array_equal(kept.others[0].keypoints, kp)  # everyone else held by the slack
 
 
+def _hug() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Her (left elbow not trusted, as MoveNet had not for 4 s) and him, as the grey draws them."""
+    her, box = _person()
+    her[7, 2] = 0.25
+    his = ASSISTANT.astype(np.float32).copy()
+    his_box = np.array([*his[:, :2].min(axis=0), *his[:, :2].max(axis=0)], np.float32)
+    return (her, box), (his, his_box)
+
+
+def test_her_cut_out_does_not_take_a_joint_the_grey_draws_as_his() -> None:
+    """One skeleton MoveNet made of the pair (the whole-flow slow hug at 30 frames/s, look
+    phase 3/4, source frame 213) gave her left elbow, untrusted for 4 s, at 0.77 on his drawn
+    left elbow (1.9 px off); her cut-out took it at once and drew her arm across his forearm at
+    her back: 524 px of his grey cleared in one frame, a 3,000 px band began to fade, and her
+    lean read a `sudden` (the last false stop of the 112 runs). Now (`own_joints`, the hug's
+    grey) a joint her cut-out does not draw, given on his same joint, stays undrawn and the grey
+    stays as it was. Hers elsewhere, trusted again, is taken as before, and so is one on another
+    joint of his (his hand on her elbow); one she draws follows her past his; a grey that does
+    not ask (the page's, the side-lying rotation's) takes it as before."""
+    (her, box), (his, his_box) = _hug()
+    length = float(max(box[2] - box[0], box[3] - box[1]))
+    crop = R.Crop(0, 0, W, H)
+    kept = G.steady_basis(None, (her, box), [(his, his_box)], True)
+    grey = G.others_mask((kept.receiver.keypoints, box), [(his, his_box)], crop)
+    merged = her.copy()
+    merged[7] = (his[7, 0] + 1.5, his[7, 1] + 1.0, 0.77)  # her elbow where his is drawn
+    basis = G.steady_basis(kept, (merged, box), [(his, his_box)], True)
+    assert basis.receiver.keypoints[7, 2] < P.MIN_SCORE, "her cut-out took his elbow"
+    after = G.others_mask((basis.receiver.keypoints, box), [(his, his_box)], crop)
+    assert grey is not None
+    assert after is not None
+    assert np.array_equal(after, grey), f"{int((grey & ~after).sum())} px of his grey cleared"
+    fresh = G.steady_basis(None, (merged, box), [(his, his_box)], True)  # the first look too
+    assert fresh.receiver.keypoints[7, 2] < P.MIN_SCORE
+    seen = her.copy()
+    seen[7, :2] += (G.MASK_SLACK + 0.01) * length * np.array([1.0, 0.0])  # her own, off his
+    seen[7, 2] = 0.77
+    assert (
+        G.steady_basis(kept, (seen, box), [(his, his_box)], True).receiver.keypoints[7, 2] == 0.77
+    )
+    held = her.copy()
+    held[7] = (his[9, 0], his[9, 1], 0.77)  # her elbow under his wrist: his hand holds it
+    assert (
+        G.steady_basis(kept, (held, box), [(his, his_box)], True).receiver.keypoints[7, 2] == 0.77
+    )
+    drawn = G.steady_basis(None, (seen, box), [(his, his_box)], True)  # her elbow drawn…
+    follows = G.steady_basis(drawn, (merged, box), [(his, his_box)], True)  # …passes his
+    assert follows.receiver.keypoints[7, 2] == 0.77  # still drawn: held there, it jumped
+    assert follows.receiver.keypoints[7, 0] > drawn.receiver.keypoints[7, 0]  # and follows
+    took = G.steady_basis(kept, (merged, box), [(his, his_box)])  # not asked (the page's grey)
+    assert took.receiver.keypoints[7, 2] == 0.77
+
+
 def test_a_keypoint_that_drops_under_the_threshold_is_kept_for_a_while_then_forgotten() -> None:
     kp, box = _person()
     drawn = G.Drawn.fresh(kp, box)
@@ -827,6 +880,8 @@ def test_the_hugs_grey_fades_and_the_side_lying_rotations_does_not() -> None:
 
     est = replayed_step()[2]
     tell_technique(est, techniques.get("side_lying_rotation"))
-    assert (est.fade_out, est.cut_arms) == (False, False)
+    assert (est.fade_out, est.cut_arms, est.own_joints) == (False, False, False)
     tell_technique(est, techniques.get("seated_hug_extension"))
-    assert (est.fade_out, est.cut_arms) == (True, True)
+    assert (est.fade_out, est.cut_arms, est.own_joints) == (True, True, True)
+    tell_technique(est, techniques.get("side_lying_rotation"))
+    assert (est.fade_out, est.cut_arms, est.own_joints) == (False, False, False)

@@ -262,6 +262,11 @@ BROKEN = [
         "field placement: .*elevation_deg must lie within",
     ),
     ("placement without evidence", lambda d: d["placement"].pop("evidence"), "placement.evidence"),
+    (
+        "grey fading where the page finds the people",
+        _set("video.page_two_people", True),
+        "field video: .*grey_fades needs page_two_people: false",
+    ),
 ]
 
 
@@ -273,16 +278,6 @@ def test_a_malformed_technique_names_file_field_and_reason(tmp_path, edit, messa
     with pytest.raises(DefinitionError, match=message) as err:
         techniques.load_file(path)
     assert str(err.value).startswith(f"{path}: field ")
-
-
-def test_grey_fading_loads_where_the_page_finds_the_people_too(tmp_path):
-    """Session 22 refused `grey_fades` with `page_two_people: true` (the page's mask.js did not
-    fade); since session 23 the page's grey fades as the server's does when told
-    (`MaskRule.fades`), so a technique may ask for both."""
-    data = raw()
-    data["video"] |= {"page_two_people": True, "grey_fades": True}
-    video = techniques.load_file(write(tmp_path, data, "seated_hug_extension")).video
-    assert (video.page_two_people, video.grey_fades) == (True, True)
 
 
 def test_the_id_must_match_the_file_name(tmp_path):
