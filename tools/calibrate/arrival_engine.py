@@ -53,11 +53,13 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 @dataclass(frozen=True)
 class Outcome:
     """One press: the frame its Ready was taken (None: never), the first halt or pause of the
-    attempt after it (frame, "halt sudden"; None: none), and the refusals' reasons before it."""
+    attempt after it (frame, "halt sudden"; None: none), the refusals' reasons before it, and
+    the words of that halt or pause (None: none)."""
 
     taken: int | None
     halt: tuple[int, str] | None
     refused: tuple[str, ...]
+    said: str | None = None
 
 
 #: The engine's rules for his arrival: none (before session 17), the settle after a hold seen
@@ -149,7 +151,7 @@ def run(stream: tuple[Pose, ...], frame: int, rule: str = "now") -> Outcome:
         stops = [c for c in cues if c.kind in ("halt", "pause")]
         if stops and taken is not None:
             what = f"{stops[0].kind} {stops[0].reason}"
-            return Outcome(taken, (last_frame, what), tuple(refused))
+            return Outcome(taken, (last_frame, what), tuple(refused), stops[0].text)
         if state.mode in ("ended", "paused", "halted"):
             break
     return Outcome(taken, None, tuple(refused))

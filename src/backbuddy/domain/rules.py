@@ -181,7 +181,8 @@ def hold_refusal(state: SessionState, t: float) -> tuple[SessionState, Cue] | No
     the first such refusal it goes on without a hold seen (a placement where his hands are never
     read on her arms): that press starts the settle as a hold would (`not_ready:hold_unseen`,
     asking him to take hold now if he has not: the jolt of a hold taken after the next press
-    halts the attempt), and a press after the settle is taken.
+    halts the attempt, and that halt's words name it: `speed_halt`), and a press after the
+    settle is taken.
     None: nothing to wait for. The state keeps when it first asked (`hold_asked_at`)."""
     last = state.last_pose
     if not needs_hold(state) or (last is not None and last.covered):
@@ -195,7 +196,8 @@ def hold_refusal(state: SessionState, t: float) -> tuple[SessionState, Cue] | No
         return state, Cue(t, "say", text, reason="not_ready:hold")
     if state.held_at is not None and state.held_at >= asked:  # settled since: go on
         return None
-    state = replace(state, held_at=t)  # the settle starts at this press, as a hold's would
+    # the settle starts at this press, as a hold's would; a speed halt names his late hold
+    state = replace(state, held_at=t, hold_unseen=True)
     return state, Cue(t, "say", wording.HOLD_UNSEEN, reason="not_ready:hold_unseen")
 
 
@@ -500,11 +502,22 @@ def _may_say_slower(state: SessionState, t: float) -> bool:
 
 
 def speed_halt(state: SessionState, pose: Pose) -> Result:
-    """I5: over the hard speed limit (or a sudden jerk) halts; repeated breaches end the session."""
+    """I5: over the hard speed limit (or a sudden jerk) halts; repeated breaches end the session.
+
+    After the set-up went on without seeing his hold (`state.hold_unseen`: no covered pose
+    since), the halt's words also say that a hold taken after Ready reads as too fast, and to
+    hold first next time (`wording.LATE_HOLD`): on such a placement his late grip's jolt is the
+    likeliest "jerk", and "too fast" alone names a cause the pair may not see. Only the words
+    change. The halt, its reason and its count toward `speed_halts_to_end` stay: the camera
+    cannot tell his late grip from a yank or her flinch (the same `sudden`, the same frames),
+    nor a pair who held before pressing from one who did not, so a rule that let this halt
+    pass or not count would let those through too (docs/accuracy.md "A hold taken after the
+    go-on Ready"); a halt is the safe side (I5)."""
     t = pose.t
     count = state.speed_halts + 1
     why = "sudden" if pose.sudden else f"speed:{pose.speed_deg_s:.1f}"
-    halt = Cue(t, "halt", wording.SPEED_HALT, reason=why)
+    text = f"{wording.SPEED_HALT} {wording.LATE_HOLD}" if state.hold_unseen else wording.SPEED_HALT
+    halt = Cue(t, "halt", text, reason=why)
     state = replace(state, speed_halts=count)
     if count >= state.limits.speed_halts_to_end:
         return finish(state, t, "speed", (halt, Cue(t, "say", wording.SPEED_END, reason="speed")))

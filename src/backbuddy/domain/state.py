@@ -74,6 +74,10 @@ class SessionState:
     #: Camera time of the first `ready` refused for want of a hold seen (since the latest
     #: covered pose); `Technique.hold_wait_s` after it, the step goes on without one.
     hold_asked_at: float | None = None
+    #: The step where he takes hold went on without a hold seen (`not_ready:hold_unseen`) and
+    #: no covered pose came since: a hold taken after the next Ready jolts her landmarks, and the
+    #: speed halt on that jolt names it as a likely cause (`rules.speed_halt`).
+    hold_unseen: bool = False
     frame_times: tuple[float, ...] = ()
     resume_to: Literal["setup", "attempt"] = "setup"
     paused_for: str | None = None
@@ -159,9 +163,10 @@ def seen(state: SessionState, pose: Pose) -> SessionState:
             first += 1
         keep = max(0, min(first, len(times) - FRAME_INTERVALS), len(times) + 1 - MAX_FRAME_TIMES)
         times = (*times[keep:], pose.t)
-    held_at, asked = state.held_at, state.hold_asked_at
+    held_at, asked, unseen = state.held_at, state.hold_asked_at, state.hold_unseen
     if pose.covered:
         asked = None  # a hold seen: a later want of one is asked afresh
+        unseen = False  # …and a later jolt is not his late hold
         if new_hold(state, pose):
             held_at = pose.t
     return replace(
@@ -171,6 +176,7 @@ def seen(state: SessionState, pose: Pose) -> SessionState:
         frame_times=times,
         held_at=held_at,
         hold_asked_at=asked,
+        hold_unseen=unseen,
     )
 
 

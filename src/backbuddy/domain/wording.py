@@ -89,6 +89,12 @@ HOLD_UNSEEN = (
     "so it goes on without seeing them. Assistant, take hold now if you have not, before "
     "anyone presses Ready. Then both hold still while it settles, and press Ready again."
 )
+#: After the set-up went on without seeing his hold, a speed halt's words add this
+#: (`rules.speed_halt`): his grip taken after Ready jolts the reading like a jerk.
+LATE_HOLD = (
+    "If the assistant took hold after Ready, that jolt reads as too fast: "
+    "next time, take hold first, then press Ready."
+)
 NOT_COUNTED = "This attempt does not count."
 LISTENING_LOST = (
     "Paused: the microphone went silent or its sound was dropped, so backbuddy cannot hear "

@@ -73,8 +73,10 @@ MODE_NOTES: Mapping[str, tuple[str, str]] = {
         "after the first such refusal, a press goes on without a hold seen (a placement "
         "where his hands are never read on her arms), the settle starting at that press "
         "(`not_ready:hold_unseen`, asking him to take hold now if he has not: the jolt of a "
-        "hold taken after the next press halts the attempt). The last step starts attempt "
-        "1. No move cue; a voice changes nothing.",
+        "hold taken after the next press halts the attempt, and until a hold is seen a speed "
+        "halt's words add that a hold taken after Ready reads as too fast, and to take hold "
+        "first next time; the halt, its reason and its count are as for any speed halt). "
+        "The last step starts attempt 1. No move cue; a voice changes nothing.",
         "I2, I3",
     ),
     "attempt": (

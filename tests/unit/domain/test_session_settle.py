@@ -145,3 +145,53 @@ def test_a_technique_without_a_settle_never_asks_for_the_hold(start):
     assert pair.state.technique.setup[pair.state.setup_index].hands_on  # his step
     pair.send(Ready(1.2))
     assert pair.mode == "attempt"
+
+
+# ── A hold taken after the go-on Ready (session 23): the jolt of his late grip halts as a jerk
+# (kept: docs/accuracy.md "A hold taken after the go-on Ready"); the halt's words name it.
+
+
+def gone_on_without_a_hold_seen(pair, hug) -> float:
+    """Asked for his hold at 1.2, gone on without one at 6.3, the settle waited out: the attempt
+    is taken; returns its time."""
+    set_up_alone(pair)
+    pair.send(Ready(1.2))
+    pair.wait_until(6.3, Pose(0))
+    assert pair.send(Ready(6.3)).reasons == ["not_ready:hold_unseen"]
+    pair.wait_until(6.3 + hug.hold_settle_s + 0.1, Pose(0))
+    pair.send(Ready(pair.t))
+    assert pair.mode == "attempt"
+    return pair.t
+
+
+def test_a_jolt_after_going_on_without_a_hold_seen_halts_and_its_words_name_his_late_hold(
+    start, hug
+):
+    pair = start(camera=True, setup=False, sees_hold=True)
+    taken = gone_on_without_a_hold_seen(pair, hug)
+    pair.wait_until(taken + 0.5, Pose(0))  # the breath-in: his hands meant to be on
+    said = pair.send(Pose(round(pair.t + 0.05, 6), sudden=True))  # he takes hold only now
+    assert [(c.kind, c.reason) for c in said] == [("halt", "sudden"), ("say", None)]
+    assert said[0].text == f"{wording.SPEED_HALT} {wording.LATE_HOLD}"
+    assert "take hold first, then press Ready" in said[0].text
+    # the halt itself as ever: halted, its reason kept, counted toward the end of the session
+    assert (pair.mode, pair.state.paused_for, pair.state.speed_halts) == ("halted", "sudden", 1)
+
+
+@pytest.mark.parametrize("seen", ["before the go-on", "after the go-on"])
+def test_a_speed_halt_after_a_hold_seen_keeps_the_plain_words(start, hug, seen):
+    pair = start(camera=True, setup=False, sees_hold=True)
+    if seen == "before the go-on":  # he holds from 1.25, seen; the Ready is taken at 2.8
+        set_up_alone(pair)
+        pair.send(Ready(1.2))
+        pair.wait_until(2.8, Pose(0, covered=True))
+        pair.send(Ready(2.8))
+        assert pair.mode == "attempt"
+    else:  # gone on without one, then a covered pose in the attempt: the jolt is not his grip
+        gone_on_without_a_hold_seen(pair, hug)
+        pair.wait_until(pair.t + 0.2, Pose(0, covered=True))
+    said = pair.send(Pose(round(pair.t + 0.05, 6), sudden=True, covered=True))
+    assert [(c.kind, c.reason, c.text) for c in said[:1]] == [
+        ("halt", "sudden", wording.SPEED_HALT)
+    ]
+    assert pair.state.speed_halts == 1

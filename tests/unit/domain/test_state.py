@@ -38,6 +38,7 @@ CHANGES = {
     "held_at": 11.5,
     "sees_hold": True,
     "hold_asked_at": 10.5,
+    "hold_unseen": True,
     "frame_times": (12.3, 12.4),
     "resume_to": "attempt",
     "paused_for": "tracking_lost",

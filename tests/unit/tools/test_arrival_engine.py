@@ -17,6 +17,8 @@ sys.path.insert(0, str(ROOT / "tools" / "calibrate"))
 
 import arrival_engine as A  # noqa: E402
 
+from backbuddy.domain import wording  # noqa: E402
+
 SETTLE_FRAMES = round(A.hug().hold_settle_s * A.FPS)
 WAIT_FRAMES = round(A.hug().hold_wait_s * A.FPS)
 
@@ -87,6 +89,7 @@ def test_the_real_jerk_still_halts_after_the_wait(path, frame):
     assert now.halt is not None
     halted, what = now.halt
     assert what.startswith("halt")
+    assert now.said == wording.SPEED_HALT  # his hold was seen: the plain words
     # the clip's jerk: its truth moves from frame 181 and is over 30 deg/s from 184; halted
     # within 2 frames of crossing the limit (the goal)
     assert 184 <= halted <= 186
@@ -117,7 +120,8 @@ def test_where_his_hold_is_never_seen_a_hold_taken_after_the_wait_halts_on_its_j
     attempt under way) and the attempt that follows runs without a halt; where it comes after
     (he held after the go-on press), it halts the attempt on the jolt's own frame: a false halt
     (her trunk is still) but on the safe side, never a movement cued over it. The go-on words
-    ask him to hold before anyone presses again (test_session_settle.py)."""
+    ask him to hold before anyone presses again (test_session_settle.py), and the halt's words
+    name his late hold as a likely cause (session 23: before, only "too fast")."""
     pressed = 70
     outcomes = set()
     for later in LATER[1 if path == "page-blind" else 0 :]:  # the page: unsure to frame 55
@@ -133,5 +137,6 @@ def test_where_his_hold_is_never_seen_a_hold_taken_after_the_wait_halts_on_its_j
         else:
             assert jolt - pressed > WAIT_FRAMES  # more than the wait after he was asked
             assert now.halt == (jolt, "halt sudden")
+            assert now.said == f"{wording.SPEED_HALT} {wording.LATE_HOLD}"
             outcomes.add("halted")
     assert outcomes == {"in set-up", "halted"}
