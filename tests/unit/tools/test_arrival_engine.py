@@ -40,7 +40,7 @@ def test_a_ready_pressed_as_he_takes_hold_waits_for_the_settle_instead_of_a_fals
     [
         ("slow", "server", 82, 91),  # he is in view, not yet holding (covered from 88)
         ("slow", "server", 88, 91),  # the covered pose comes after this press
-        ("slow", "page", 88, 92),  # the page's jolt comes 24 frames before its covered (116)
+        ("slow", "page", 88, 92),  # the page's jolt comes 25 frames before its covered (117)
     ],
 )
 def test_a_ready_pressed_before_his_hold_waits_for_it_instead_of_a_false_halt(
