@@ -27,7 +27,9 @@ def test_a_ready_pressed_as_he_takes_hold_waits_for_the_settle_instead_of_a_fals
     covered = A.first_covered("slow", "server")
     assert covered is not None
     was = A.press("slow", "server", covered + 4, "none")
-    assert was.halt == (100, "halt sudden")  # her trunk still: the model's jolt
+    # her trunk still: the model's jolt (`sudden` at 91, the speed over the limit at 94-96;
+    # the recording of session 23: 100 on session 14's)
+    assert was.halt == (95, "halt speed:39.5")
     now = A.press("slow", "server", covered + 4)
     assert now.halt is None
     assert now.taken is not None
@@ -38,9 +40,9 @@ def test_a_ready_pressed_as_he_takes_hold_waits_for_the_settle_instead_of_a_fals
 @pytest.mark.parametrize(
     ("kind", "path", "frame", "jolt"),
     [
-        ("slow", "server", 82, 100),  # he is in view, not yet holding (covered from 88)
-        ("slow", "server", 88, 100),  # the covered pose comes after this press
-        ("slow", "page", 88, 92),  # the page's jolt comes 24 frames before its covered (116)
+        ("slow", "server", 82, 91),  # he is in view, not yet holding (covered from 88)
+        ("slow", "server", 88, 91),  # the covered pose comes after this press
+        ("slow", "page", 88, 92),  # the page's jolt comes 25 frames before its covered (117)
     ],
 )
 def test_a_ready_pressed_before_his_hold_waits_for_it_instead_of_a_false_halt(
@@ -76,10 +78,11 @@ def test_a_ready_before_his_hold_then_arms_let_down_under_it_is_never_taken(path
 
 
 def test_the_jolt_later_in_his_arrival_no_longer_halts_either():
-    was = A.press("arms_drop_late", "server", 110, "none")
-    assert was.halt is not None
-    assert was.halt[1] == "halt sudden"
-    assert A.press("arms_drop_late", "server", 110).halt is None
+    """His hold seen from frame 88, a second jolt at 105 (server, session 23's recording; on
+    session 14's the late drop's at 115-130, gone from today's server path)."""
+    was = A.press("slow", "server", 100, "none")
+    assert was.halt == (105, "halt sudden")
+    assert A.press("slow", "server", 100).halt is None
 
 
 @pytest.mark.parametrize(("path", "frame"), [("server", 82), ("server", 88), ("page", 88)])
@@ -97,7 +100,7 @@ def test_the_real_jerk_still_halts_after_the_wait(path, frame):
 
 def test_where_his_hold_is_never_seen_the_step_goes_on_after_the_wait_and_the_settle():
     was = A.press("slow", "server-blind", 60, "settle")
-    assert was.halt == (100, "halt sudden")  # nothing to settle on: as before the settle
+    assert was.halt == (91, "halt sudden")  # nothing to settle on: as before the settle
     now = A.press("slow", "server-blind", 60)
     assert now.halt is None
     assert now.taken is not None
@@ -108,7 +111,7 @@ def test_where_his_hold_is_never_seen_the_step_goes_on_after_the_wait_and_the_se
 #: His arrival delayed (frames of her alone and still, `arriving_later`), a pair pressing Ready
 #: from frame 70 and every 0.5 s: his hold's jolt within the wait for it, within the settle
 #: after the go-on press, and after the Ready was taken (measured, both blind paths: the jolt
-#: at frames 100-415; taken at 265-280 on the server, 295-355 on the page).
+#: at frames 91-392; taken at 265-280 on the server, 295-355 on the page).
 LATER = (0, 150, 180, 300)
 
 
