@@ -27,7 +27,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-
 #: New container objects between two collections of the youngest generation (Python: 700).
 YOUNG_THRESHOLD = 10_000
 
