@@ -9,14 +9,6 @@ generation the collector never walks; what sessions create later is collected as
 before. Nothing the app does changes: only which objects the collector looks at.
 The cost: a reference cycle among start-up objects that becomes garbage later is never
 freed (start-up objects are the app itself, which lives until the process ends).
-
-Then the youngest generation is collected every `YOUNG_THRESHOLD` new container objects
-instead of Python's 700: with 50 sessions the server made ~12 young collections a second
-(each pausing the event loop, the sessions' store threads waiting on the GIL) and, every
-100 of them, a full one of 15–60 ms over what the sessions hold (issue 15, session 23).
-Most objects a message makes are freed by their reference counts, so a larger threshold
-means fewer, hardly longer, pauses and ten times fewer full collections; what is garbage
-in a cycle is freed all the same, a little later.
 """
 
 from __future__ import annotations
@@ -27,17 +19,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-#: New container objects between two collections of the youngest generation (Python: 700).
-YOUNG_THRESHOLD = 10_000
-
 
 def freeze_heap() -> None:
-    """Collect what start-up left as garbage, then set the rest aside (`gc.freeze`), and
-    collect the young less often (`YOUNG_THRESHOLD`)."""
+    """Collect what start-up left as garbage, then set the rest aside (`gc.freeze`)."""
     gc.collect()
     gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_THRESHOLD, middle, old)
 
 
 def frozen_after_startup(app: FastAPI) -> FastAPI:
