@@ -21,7 +21,7 @@ a symptom or a pause. At 30 poses a second this is ~5 commits a second instead o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from backbuddy.domain import session
@@ -191,11 +191,10 @@ class SessionRunner:
             return False
         old = self.state
         seen = {f: getattr(old, f) for f in _SEEN}
-        if type(new) is type(old) is SessionState:
-            # `replace(new, **seen) == old` without building the state: the fields' dicts
-            # compared in C (each value by identity, then ==, as the dataclass's tuples are)
-            return {**new.__dict__, **seen} == old.__dict__
-        return replace(new, **seen) == old
+        # `replace(new, **seen) == old` without building the state: the fields' dicts compared
+        # in C (each value by identity, then ==, as the dataclass's tuples are). SessionState
+        # keeps its fields in `__dict__` (no slots: domain/state.py refuses them at import).
+        return {**new.__dict__, **seen} == old.__dict__
 
     def flush(self) -> None:
         """Write the poses waiting for the group commit now (one transaction)."""
