@@ -339,6 +339,13 @@ class CameraMovingOut(_Message):
     type: Literal["camera_moving"] = "camera_moving"
 
 
+class CameraLiveOut(_Message):
+    """The page's landmarks arrive in time again after a `camera_late` error: its alert can
+    go. Without it the phone kept "arriving late" up after the lag was over (CI, stop 31)."""
+
+    type: Literal["camera_live"] = "camera_live"
+
+
 class ErrorOut(_Message):
     """Something the page sent was refused; `fatal` means the socket closes next."""
 

@@ -21,7 +21,7 @@ from backbuddy.web import session_socket
 from backbuddy.web.page_pose import LATE_S, WARMUP_S, PageClock
 
 from .conftest import ORIGIN, WS, make_client, start_session
-from .test_landmarks_and_camera_loss import landmarks_message, watch
+from .test_landmarks_and_camera_loss import landmarks_message, points, watch
 from .test_socket import opening, until
 
 
@@ -83,6 +83,36 @@ def test_a_frame_from_a_backed_up_page_is_dropped_and_named(tmp_path: Path) -> N
         answer = until(ws, lambda m: m["type"] in ("frame", "error"))
         assert answer["type"] == "frame"
         assert answer["seq"] == 6
+
+
+def _answered(ws: Any, ms: float, seq: int) -> list[str]:
+    """Send landmarks captured at `ms` (the socket's `seq`th camera message); the types of
+    what came until its answer (answers coalesce: one may stand for several messages). The
+    receiver moves a little each time (the same landmarks for long read as a frozen camera)."""
+    ws.send_json(landmarks_message(ms=ms, image=points(seq)))
+    said = []
+    while not ((message := ws.receive_json())["type"] == "frame" and message["seq"] >= seq):
+        said.append(message["type"])
+    return said
+
+
+def test_the_page_is_told_when_its_view_is_live_again(tmp_path: Path) -> None:
+    """CI, stop 31: the phone put up "arriving late" and kept it a minute after its frames
+    came in time again (nothing ever took it down). After a second of frames in time since
+    the last late one the page is told `camera_live`: not at the first frame in time (a page
+    at the limit would flash its alert), and only once."""
+    with _placed_page(tmp_path) as (ws, live, ms):
+        live.t0 -= 2.0  # two seconds pass; the next frame was captured 40 ms later: late
+        ws.send_json(landmarks_message(ms=ms + 40.0))
+        assert until(ws, lambda m: m["type"] in ("frame", "error"))["code"] == "camera_late"
+        ms += 2000.0  # in time again (captured just now), for half a second: no word yet
+        assert "camera_live" not in _answered(ws, ms, 6)
+        live.t0 -= 0.5
+        assert "camera_live" not in _answered(ws, ms + 500.0, 7)
+        live.t0 -= 0.6  # a second in time since the late frame: the alert can go
+        assert "camera_live" in _answered(ws, ms + 1100.0, 8)
+        live.t0 -= 0.1
+        assert "camera_live" not in _answered(ws, ms + 1200.0, 9)  # once, not every frame
 
 
 def test_a_backed_up_page_is_told_once_not_for_every_late_frame(

@@ -51,7 +51,8 @@ function onStatus(status, code) {
 }
 
 // What the server says the person at the phone must know: the camera's picture stopped
-// changing (camera_frozen: movement pauses until it moves again), or the session was stopped
+// changing (camera_frozen: movement pauses until it moves again), its view arrives late
+// (camera_late: movement waits until it is live again), or the session was stopped
 // elsewhere (a screening answered since, a symptom felt in another session). Shown here, not
 // only on the laptop: the phone is what they look at while it films.
 function showAlert(msg) {
@@ -61,8 +62,9 @@ function showAlert(msg) {
   root.dataset.alert = msg.code;
 }
 
-function clearFrozen() {
-  if (root.dataset.alert !== "camera_frozen") return;
+// Takes the alert down when it is the one for `code` (another alert stays up).
+function clearAlert(code) {
+  if (root.dataset.alert !== code) return;
   const box = document.getElementById("phone-alert");
   box.textContent = "";
   box.hidden = true;
@@ -86,7 +88,10 @@ function onMessage(msg) {
       if (msg.camera && !camera) startCamera(msg.max_fps, Boolean(msg.roles));
       break;
     case "camera_moving": // the picture moves again after camera_frozen
-      clearFrozen();
+      clearAlert("camera_frozen");
+      break;
+    case "camera_live": // the landmarks arrive in time again after camera_late
+      clearAlert("camera_late");
       break;
     case "role": // where the receiver is (two-person step, roles.js)
     case "role_wanted": // the server wants a role frame now (the landmarks jumped)
