@@ -83,6 +83,29 @@ def lies(cid: str, truth: Path = TRUTH) -> bool:
     return receiver_lies(techniques.get(meta["technique"]))
 
 
+def grey_fades(cid: str, truth: Path = TRUTH) -> bool:
+    """Does the clip's technique fade the assistant's grey (`video.grey_fades`: the Seated Hug's,
+    not the side-lying rotation's)? The app tells its two-person step so
+    (`people.tell_technique`). Before session 24 these tools ran the step as built (his grey
+    fading, her cut-out wide by his arms, his joints taken: `receiver_pose.FADE_OUT`, `CUT_ARMS`
+    on, `OWN_JOINTS` off) whatever the technique said: the side-lying rotation with two levers
+    its live step has off, the hug without the third it has on (docs/accuracy.md, session 24)."""
+    from backbuddy.domain import techniques
+
+    meta = next(m for m in clips(truth) if m["id"] == cid)
+    return techniques.get(meta["technique"]).video.grey_fades
+
+
+def tell(model: object, cid: str, truth: Path = TRUTH) -> None:
+    """Tell the two-person step what the app tells it for the clip's technique
+    (`people.tell_technique`: the receiver lying, the grey fading)."""
+    from backbuddy.domain import techniques
+    from backbuddy.motion.people import tell_technique
+
+    meta = next(m for m in clips(truth) if m["id"] == cid)
+    tell_technique(model, techniques.get(meta["technique"]))
+
+
 def _points(tr: dict[str, np.ndarray], prefix: str, n: int) -> np.ndarray:
     """(n, 3, 2): nose, shoulder-mid, hip-mid in pixels from the truth table."""
 
@@ -138,7 +161,7 @@ def estimate(
         else:
             looks = (lambda d: Late(d, lag)) if lag else InLine
             model = ReceiverPose(people_detector(), PoseModel, every=every or EVERY, looks=looks)
-            model.receiver_lies(lies(cid, truth))  # as the app tells it (`people.tell_technique`)
+            tell(model, cid, truth)  # as the app tells it (`people.tell_technique`)
         for frame in src:
             image, world = estimate_at(model, frame.rgb, frame.t)
             rows.append((frame.t, image, world))
@@ -226,7 +249,8 @@ def _step_key(cid: str, truth: Path) -> str:
     src = Path(backbuddy.__file__).parent
     digest = hashlib.sha1(b"".join((src / f).read_bytes() for f in STEP_SOURCES)).hexdigest()
     lying = "-lying" if lies(cid, truth) else ""
-    return f"{_key(truth / f'{cid}.mp4')}-{WARM.key()}-{digest[:12]}{lying}"
+    fades = "-fades" if grey_fades(cid, truth) else "-steady"
+    return f"{_key(truth / f'{cid}.mp4')}-{WARM.key()}-{digest[:12]}{lying}{fades}"
 
 
 def warm_estimate(cid: str, truth: Path = TRUTH, cache: Path | None = None):  # type: ignore[no-untyped-def]
@@ -262,7 +286,7 @@ def _warm_estimate(cid: str, truth: Path):  # type: ignore[no-untyped-def]
     rows, unsure, covered, index = [], [], [], []
     size = (0, 0)
     with ReceiverPose(people_detector(), PoseModel, every=EVERY, looks=InLine) as model:
-        model.receiver_lies(lies(cid, truth))  # as the app tells it (`people.tell_technique`)
+        tell(model, cid, truth)  # as the app tells it (`people.tell_technique`)
         for i, t, rgb in frames(cid, WARM, truth):
             image, world = model.estimate(rgb, t)
             rows.append((t, image, world))

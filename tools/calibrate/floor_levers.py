@@ -1,0 +1,274 @@
+"""The side-lying floor's two-person clips as the app runs them today, each grey lever alone
+(issue 12; session 24). A measurement script, not a test.
+
+    .venv/bin/python tools/calibrate/floor_levers.py [--order warm|session]
+        [--levers live fades cutarms ownjoints tools] [--json OUT] [CLIP ...]
+
+Each two-person floor clip (`*_front_floor_*_with_*`, default: all five) through the server's
+two-person step (`ReceiverPose`: real MoveNet and MediaPipe, the look in line, told the receiver
+lies as `people.tell_technique` does) with the grey levers set per `LEVERS`:
+
+* `live`: all off, as a live side-lying session runs it (`video.grey_fades: false`:
+  `people.tell_technique` → `ReceiverPose.grey_fades(False)`);
+* `fades` / `cutarms` / `ownjoints`: that lever alone (`FADE_OUT`, `CUT_ARMS`, `OWN_JOINTS`);
+* `tools`: the module's defaults (fades and cut-arms on, own joints off), what
+  `receiver_truth.warm_estimate` (behind `tests/integration/test_two_people.py`,
+  `bench/people.py`, `people_table.py`) runs: nobody tells the tools' `ReceiverPose` the
+  technique's `grey_fades`.
+
+`--order warm` (the truth tools' order): the clip after 2 s of its own still first frame
+(`measure.WARM`). `--order session`: as a session runs, her alone first: the single-person
+floor clip of the same receiver body (`ALONE`; set-up step 1, the step told no movement runs,
+`ReceiverPose.moving(False)`: a look every 4th frame), then the two-person clip's first frame
+held 2 s and the clip with a movement's cadence (from the assistant's set-up step on,
+`rules.movement_watched`), one estimator and one `PoseMonitor` throughout (the gate read from
+her alone). No single-person floor clip of f34 or m58 exists: their clips run `warm` only (with
+another body alone first, the receiver changes at the join and her identity stays unsure).
+
+Scored as `receiver_truth.measures` scores a clip (`measure.measure_clip` on the frames after
+the set-up): check agreement (`top_knee_at_90` apart), speed error and peak read on the gentle
+clips, false halts, the jerk's speed halt and halt-or-pause frames, the placement gate at the
+movement, the unsure share and frames acted on that are not the receiver's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+import degrade  # noqa: E402
+import measure  # noqa: E402
+import receiver_truth  # noqa: E402
+from halts import HARD, halt_outcome  # noqa: E402
+
+#: Grey levers per configuration (`ReceiverPose` keyword arguments).
+LEVERS: dict[str, dict[str, bool]] = {
+    "live": {"fade_out": False, "cut_arms": False, "own_joints": False},
+    "fades": {"fade_out": True, "cut_arms": False, "own_joints": False},
+    "cutarms": {"fade_out": False, "cut_arms": True, "own_joints": False},
+    "ownjoints": {"fade_out": False, "cut_arms": False, "own_joints": True},
+    "tools": {"fade_out": True, "cut_arms": True, "own_joints": False},
+    "noforearms": {"fade_out": False, "cut_arms": False, "own_joints": False},
+}
+#: Experiments, not levers the app has (`estimate` patches `receiver_pose.others_mask` for the
+#: run): `noforearms`, the live grey without his forearms (elbow–wrist), so nothing is greyed
+#: where his hands lie on her top shoulder and knee.
+FOREARMS = ((7, 9), (8, 10))
+
+
+def _grey_without(edges: tuple[tuple[int, int], ...]):  # type: ignore[no-untyped-def]
+    from backbuddy.adapters import receiver_grey as G
+    from backbuddy.motion.grey_mask import EDGES, OTHERS_SCALE
+
+    keep = tuple(e for e in EDGES if e not in edges)
+
+    def others_mask(receiver, others, crop):  # type: ignore[no-untyped-def]
+        if not others:
+            return None
+        theirs = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), bool)
+        for kp, box in others:
+            theirs |= G.body_mask(kp, box, crop, scale=OTHERS_SCALE, edges=keep)
+        return theirs & ~G.body_mask(*receiver, crop)
+
+    return others_mask
+
+
+#: Her alone on the floor (set-up step 1), per receiver body: the single-person floor clip of
+#: that body (the 2026-11-27 replay's for m26), its first frame held `ALONE_S` where it moves.
+ALONE = {
+    "m26": "side_correct_setup_front_floor_m26",
+    "f71": "side_correct_slow_front_floor_f71",
+}
+ALONE_S = 2.0
+SAVE = HERE / ".cache" / "floor24"
+
+
+def floor_clips() -> list[str]:
+    return [
+        m["id"]
+        for m in measure.clips()
+        if m["assistant"]
+        and m["camera"] == "front_floor"
+        and m["technique"] != "seated_hug_extension"
+    ]
+
+
+def receiver_body(cid: str) -> str:
+    return cid.split("_with_")[0].rsplit("_", 1)[1]
+
+
+def _sequence(cid: str, order: str):  # type: ignore[no-untyped-def]
+    """(source index, time, rgb, moving) in the order the estimator sees them."""
+    from backbuddy.adapters.video import open_file
+
+    seq = list(degrade.frames(cid, measure.WARM))
+    if order == "session":
+        clip = ALONE[receiver_body(cid)]
+        with open_file(measure.TRUTH / f"{clip}.mp4") as src:
+            alone = [f.rgb for f in src]
+        if "_setup_" not in clip:  # her still set-up: the clip's first frame, held
+            alone = [alone[0]] * int(round(ALONE_S * measure.WARM.fps))
+        t0 = seq[0][1] - 1.0 / measure.WARM.fps
+        n = len(alone)
+        for k, rgb in enumerate(alone):
+            yield -1, t0 - (n - 1 - k) / measure.WARM.fps, rgb, False
+    for i, t, rgb in seq:
+        yield i, t, rgb, True
+
+
+def estimate(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
+    """(Landmarks with identity and covered flags, source index; −1: before the clip)."""
+    from backbuddy.adapters import receiver_pose
+
+    saved = receiver_pose.others_mask
+    if lever == "noforearms":
+        receiver_pose.others_mask = _grey_without(FOREARMS)
+    try:
+        return _run(cid, lever, order)
+    finally:
+        receiver_pose.others_mask = saved
+
+
+def _run(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
+    from backbuddy.adapters.looks import InLine
+    from backbuddy.adapters.mediapipe_pose import PoseModel
+    from backbuddy.adapters.movenet import PeopleDetector
+    from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
+    from backbuddy.motion.landmarks import stack
+    from backbuddy.services.analyze import identity_unsure, wrists_covered
+
+    rows, unsure, covered, index = [], [], [], []
+    size = (0, 0)
+    with ReceiverPose(
+        PeopleDetector(), PoseModel, every=EVERY, looks=InLine, **LEVERS[lever]
+    ) as model:
+        model.receiver_lies(receiver_truth.lies(cid))
+        for i, t, rgb, moving in _sequence(cid, order):
+            model.moving(moving)
+            image, world = model.estimate(rgb, t)
+            rows.append((t, image, world))
+            unsure.append(identity_unsure(model))
+            covered.append(wrists_covered(model))
+            index.append(i)
+            size = (rgb.shape[1], rgb.shape[0])
+    return stack(rows, size, unsure, covered), np.array(index)
+
+
+def cached(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
+    from backbuddy.motion.landmarks import Landmarks
+
+    path = SAVE / f"{cid}.{lever}.{order}.npz"
+    key = receiver_truth._step_key(cid, measure.TRUTH)
+    if path.exists():
+        z = np.load(path)
+        if str(z["key"]) == key:
+            return Landmarks.from_arrays(dict(z)), z["index"]
+    lm, index = estimate(cid, lever, order)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, key=key, index=index, **lm.to_arrays())
+    return lm, index
+
+
+def score(cid: str, lm, index) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The clip's figures, as `receiver_truth.measures` reads them."""
+    from backbuddy.domain import techniques
+    from backbuddy.motion.monitors import PoseMonitor
+
+    meta = next(m for m in measure.clips() if m["id"] == cid)
+    r = measure.measure_clip(meta, degradation=measure.WARM, source=(lm, index))
+    mon = PoseMonitor(techniques.get(meta["technique"]), fps=measure.WARM.fps)
+    pre = int(np.sum(index < 0))
+    mon.update(lm.take(slice(0, pre)))
+    live = lm.take(slice(pre, None))
+    trace = mon.update(live)
+    tr = measure.truth_table(cid)
+    n = min(len(trace), tr["frame"].size)
+    on = receiver_truth.on_receiver(live.pixels()[:n], tr)
+    acted = trace.tracked[:n] & ~trace.unsure[:n]
+    stop = float("nan")
+    if r.peak_true > HARD:
+        stops = measure.halt_frames(trace)[:n] | ~acted
+        stop = halt_outcome(np.abs(tr["primary_speed_deg_s"][:n]), stops).latency
+    return {
+        "clip": cid,
+        "checks": {k: round(float(v), 2) for k, v in r.check_agree.items()},
+        "speed_err": r.speed_err,
+        "peak_read": r.peak_read,
+        "false_halt": bool(r.false_halt),
+        "halt": r.halt_latency,
+        "stop": stop,
+        "accepted": bool(r.accepted),
+        "view": [round(v, 1) for v in r.est_view],
+        "still_jitter": r.still_jitter,
+        "unsure": float(np.mean(trace.unsure[:n])),
+        "unsure_pre": float(np.mean(lm.identity_unsure[:pre])) if pre else float("nan"),
+        "acted_off": int(np.sum(acted & ~on)),
+        "acted": int(acted.sum()),
+    }
+
+
+def _f(v: object, digits: int = 2) -> str:
+    if isinstance(v, float) and v == float("inf"):
+        return "never"
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "–"
+    return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+
+def row(order: str, lever: str, s: dict[str, object]) -> str:
+    checks = s["checks"]
+    assert isinstance(checks, dict)
+    others = min((v for k, v in checks.items() if k != "top_knee_at_90"), default=float("nan"))
+    halt = s["halt"]
+    halt_cell = "never" if isinstance(halt, float) and halt == float("inf") else _f(halt, 0)
+    return (
+        f"| `{s['clip']}` | {order} | {lever} | {_f(checks.get('top_knee_at_90'))} | {_f(others)} "
+        f"| {_f(s['speed_err'])} | {_f(s['peak_read'], 0)} | {'yes' if s['false_halt'] else 'no'} "
+        f"| {halt_cell} | {_f(s['stop'], 0)} | {'open' if s['accepted'] else 'shut'} "
+        f"({s['view'][0]:.1f}, {s['view'][1]:.1f}) "
+        f"| {100 * float(s['unsure']):.0f} % | {s['acted_off']} of {s['acted']} |"  # type: ignore[arg-type]
+    )
+
+
+HEADER = (
+    "| clip | order | grey levers | top_knee_at_90 agreement | other checks (min) "
+    "| speed err °/s | peak read °/s | false halt | jerk: halt frames | halt or pause "
+    "| gate at the movement (view az, el °) | unsure | acted on, his |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("clips", nargs="*")
+    parser.add_argument("--order", choices=("warm", "session"), default="session")
+    parser.add_argument("--levers", nargs="+", default=list(LEVERS), choices=list(LEVERS))
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    out = []
+    print(HEADER, flush=True)
+    for cid in args.clips or floor_clips():
+        if args.order == "session" and receiver_body(cid) not in ALONE:
+            print(f"| `{cid}` | session | (no clip of her alone: warm only) |", flush=True)
+            continue
+        for lever in args.levers:
+            started = time.perf_counter()
+            s = score(cid, *cached(cid, lever, args.order))
+            s.update(order=args.order, lever=lever, seconds=time.perf_counter() - started)
+            out.append(s)
+            print(row(args.order, lever, s), flush=True)
+            if args.json:
+                args.json.write_text(json.dumps(out, indent=1, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
