@@ -18,9 +18,9 @@ to the worker, in order. When the group commit falls due there, the poses waitin
 handed to the worker as one batch (`SessionRunner.take`) and their write is awaited
 outside the lock (`_hand_off`): a STOP that comes meanwhile is stepped at once and
 written next on the same FIFO worker, after the batch (I7), instead of waiting for that
-commit and then for the lock (issue 15, session 24). Page landmarks are answered (`frame`) at once when what the page
-shows from the answer changes, else at most 10 a second (`frame_answers`); camera frames,
-cues and state are never held.
+commit and then for the lock (issue 15, session 24). Page landmarks are answered
+(`frame`) at once when what the page shows from the answer changes, else at most 10 a
+second (`frame_answers`); camera frames, cues and state are never held.
 
 It outlives any one socket: when the page goes away the session is halted at
 once (a stop from the system) and, if no page comes back within the grace
@@ -65,6 +65,7 @@ def _settle(job: asyncio.Future[None]) -> None:
     carried by the next write (`_hand_off`), not logged as never retrieved."""
     if not job.cancelled():
         job.exception()
+
 
 #: Analyses one waiting frame or set of landmarks for the checks that apply now.
 FrameJob = Callable[[tuple[str, ...]], FrameResult]
@@ -372,7 +373,8 @@ class LiveSession:
         threads cost ~0.5 ms a landmarks message (issue 15).
 
         Raises FrameFailed when the camera watch failed on it (nothing was stepped), and
-        StoreError when the pose could not be recorded.
+        StoreError when the pose, or the batch it handed off, could not be recorded (not
+        once the session was let go meanwhile: it was stopped already).
         """
         batch: asyncio.Future[None] | None = None
         async with self.lock:
@@ -399,7 +401,11 @@ class LiveSession:
             self._answer(result, pose, seq, analyze_ms, at_once=not here or bool(cues))
             self._show(cues, None)
         if batch is not None:  # outside the lock: a STOP meanwhile is written next (I7)
-            await self._stored(batch)
+            try:
+                await self._stored(batch)
+            except StoreError:
+                if not self._gone:  # else already stopped (another write failed, or closed)
+                    raise
 
     def _answer(
         self, result: FrameResult, pose: ev.Pose, seq: int, analyze_ms: float, at_once: bool
