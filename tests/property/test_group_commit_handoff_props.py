@@ -33,7 +33,7 @@ from backbuddy.domain.events import Event, Pose, Tick
 from backbuddy.domain.ports import StoredStep
 from backbuddy.services.session_runner import GROUP_S, SessionRunner
 
-EXAMPLES = examples(300)
+EXAMPLES = examples(150)
 technique_ids = st.sampled_from(sorted(TECHNIQUES))
 
 
