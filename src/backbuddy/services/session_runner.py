@@ -16,6 +16,18 @@ halt, pause or cue — is committed at once, with everything waiting before it, 
 order, before its cues are returned. So a crash can lose only poses of the last
 `group_s` (+ one tick) that changed nothing anyone was told; never a stop, a halt,
 a symptom or a pause. At 30 poses a second this is ~5 commits a second instead of 30.
+
+Hand-off (the live server, issue 15): the server steps quiet poses and ticks on its event
+loop and must not hold the session's lock while the writer thread commits the poses
+waiting, or a STOP waits for that commit and then for the lock. So when the group commit
+is due it takes the waiting poses out as one batch (`take`: the runner starts a new one)
+and has the writer thread write it (`write`), on the same one-at-a-time FIFO thread as
+every other write: a STOP stepped meanwhile is written after the batch, so its cues still
+come after every pose before it is durable (I7), and the sequence numbers stay gapless and
+in order in the store (the batch holds the lower ones; poses stepped meanwhile wait in the
+new batch). A write that fails leaves its steps to the next write, as `_pending` always has
+(`_unwritten`: a failed batch, carried first by every later write on the writer thread,
+so none lands with a gap before it: it stores them too, or fails too).
 """
 
 from __future__ import annotations
@@ -80,6 +92,9 @@ class SessionRunner:
     #: another session (`Sensation.elsewhere`) until one is felt here too.
     stored_reason: str | None = None
     _pending: list[StoredStep] = field(default_factory=list)
+    #: A batch handed off (`take`) whose write failed: every later write carries it first
+    #: (`_waiting`). Read and written only on the writer thread (`write`, `handle`, `close`).
+    _unwritten: list[StoredStep] = field(default_factory=list)
 
     @classmethod
     def start(
@@ -117,7 +132,7 @@ class SessionRunner:
             # The ending step and the finish in one transaction: other processes notice a
             # symptom halt by the stored end reason, so it must not lag the event.
             stored = not isinstance(event, Tick) or bool(cues)  # a quiet tick is not (above)
-            ending = [*self._pending, *([StoredStep(self.seq, event, cues)] if stored else [])]
+            ending = [*self._waiting(), *([StoredStep(self.seq, event, cues)] if stored else [])]
             status = _STATUS[new.end_reason or "ended_by_pair"]
             self._finish(now, status, reason, ending, new.attempts)
             self.seq += stored
@@ -133,7 +148,7 @@ class SessionRunner:
             if event.t - self._pending[0].event.t >= self.group_s:
                 self.flush()
         else:
-            self._write([*self._pending, StoredStep(self.seq, event, cues)])
+            self._write([*self._waiting(), StoredStep(self.seq, event, cues)])
             self.seq += 1
         self.state = new
         self.last_event_t = event.t
@@ -198,8 +213,34 @@ class SessionRunner:
 
     def flush(self) -> None:
         """Write the poses waiting for the group commit now (one transaction)."""
-        if self._pending:
-            self._write(list(self._pending))
+        if self._pending or self._unwritten:
+            self._write(self._waiting())
+
+    def take(self) -> list[StoredStep]:
+        """Give up the poses waiting as one batch and start a new one (the hand-off, module
+        docstring): the caller has the writer thread `write` it before any later write.
+        The state, `seq` and `last_event_t` stay: the batch was stepped, only not stored."""
+        batch, self._pending = self._pending, []
+        return batch
+
+    def write(self, batch: list[StoredStep]) -> None:
+        """On the writer thread: store a batch from `take` (one transaction), after any batch
+        whose write failed (`_unwritten`). If it fails too, both wait for the next write:
+        StoreError, and the caller stops the session (as for any failed write)."""
+        steps = [*self._unwritten, *batch]
+        if not steps:
+            return
+        try:
+            self.store.append_steps(self.session_id, steps)
+        except StoreError as err:
+            self._unwritten = steps  # the next write carries them first
+            raise type(err)(f"{UNRECORDABLE} ({err})") from err  # a JournalError stays one
+        self._unwritten = []
+
+    def _waiting(self) -> list[StoredStep]:
+        """What the next write carries before its own step: a failed batch, then the poses
+        waiting, in `seq` order."""
+        return [*self._unwritten, *self._pending]
 
     def _write(self, steps: list[StoredStep]) -> None:
         try:
@@ -207,13 +248,14 @@ class SessionRunner:
         except StoreError as err:
             raise type(err)(f"{UNRECORDABLE} ({err})") from err  # a JournalError stays one
         self._pending.clear()  # every write carries all that was waiting
+        self._unwritten = []
 
     def close(self, now: datetime, reason: str = "the session was left unfinished") -> None:
         """Write what is waiting; mark a session that never reached its end as interrupted."""
         if self.finished:
             self.flush()
         else:
-            self._finish(now, "interrupted", reason, list(self._pending), self.state.attempts)
+            self._finish(now, "interrupted", reason, self._waiting(), self.state.attempts)
 
     def _finish(
         self,
@@ -229,6 +271,7 @@ class SessionRunner:
         except StoreError as err:
             raise type(err)(f"{UNRECORDABLE} ({err})") from err  # a JournalError stays one
         self._pending.clear()  # what waited was in `steps`
+        self._unwritten = []
         self.finished = True
         self.stored_reason = reason
 

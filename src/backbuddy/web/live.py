@@ -14,9 +14,13 @@ stepped on the event loop under the same lock (`SessionRunner.handle_quiet`),
 and page landmarks are analysed there too while that stays quick (`HERE_MAX_MS`):
 a trip to the worker and back for each of 40 events a second cost a session more
 server CPU than anything else it did (issue 15). Anything that writes still goes
-to the worker, in order. Page landmarks are answered (`frame`) at once when what the page
-shows from the answer changes, else at most 10 a second (`frame_answers`); camera frames,
-cues and state are never held.
+to the worker, in order. When the group commit falls due there, the poses waiting are
+handed to the worker as one batch (`SessionRunner.take`) and their write is awaited
+outside the lock (`_hand_off`): a STOP that comes meanwhile is stepped at once and
+written next on the same FIFO worker, after the batch (I7), instead of waiting for that
+commit and then for the lock (issue 15, session 24). Page landmarks are answered
+(`frame`) at once when what the page shows from the answer changes, else at most 10 a
+second (`frame_answers`); camera frames, cues and state are never held.
 
 It outlives any one socket: when the page goes away the session is halted at
 once (a stop from the system) and, if no page comes back within the grace
@@ -42,6 +46,7 @@ from backbuddy.domain import events as ev
 from backbuddy.domain import rules, wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
+from backbuddy.domain.ports import StoredStep
 from backbuddy.motion.people import tell_moving
 from backbuddy.services.cue_speech import STOP_RELEASE
 from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner
@@ -53,6 +58,14 @@ from backbuddy.web.repeats import Repeats
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+def _settle(job: asyncio.Future[None]) -> None:
+    """A batch's write nobody may wait for any more (its waiter cancelled): its error is
+    carried by the next write (`_hand_off`), not logged as never retrieved."""
+    if not job.cancelled():
+        job.exception()
+
 
 #: Analyses one waiting frame or set of landmarks for the checks that apply now.
 FrameJob = Callable[[tuple[str, ...]], FrameResult]
@@ -353,12 +366,17 @@ class LiveSession:
         a millisecond), so it runs on the calling thread while the last one took at most
         `HERE_MAX_MS`, and so does the engine's step when the pose writes nothing
         (`SessionRunner.handle_quiet`); only a pose that must be written goes to the worker.
+        When the poses waiting are then due to be written, they are handed to the worker
+        and their write is awaited after the lock is let go (`_hand_off`), the answer
+        already sent: a STOP meanwhile does not wait for the lock.
         The GIL runs one thread's Python at a time anyway, and the round trip between
         threads cost ~0.5 ms a landmarks message (issue 15).
 
         Raises FrameFailed when the camera watch failed on it (nothing was stepped), and
-        StoreError when the pose could not be recorded.
+        StoreError when the pose, or the batch it handed off, could not be recorded (not
+        once the session was let go meanwhile: it was stopped already).
         """
+        batch: asyncio.Future[None] | None = None
         async with self.lock:
             if self.over:
                 return
@@ -373,7 +391,7 @@ class LiveSession:
                         loop.run_in_executor(self._worker, self._handle, pose)
                     )
                 else:  # stepped here: the worker only writes, if anything is due
-                    await self._flush_if_due(pose.t)
+                    batch = self._hand_off(pose.t)
             else:
                 result, pose, cues, analyze_ms = await self._stored(
                     loop.run_in_executor(self._worker, self._frame_step, job)
@@ -382,6 +400,12 @@ class LiveSession:
                 self._here_ms = analyze_ms
             self._answer(result, pose, seq, analyze_ms, at_once=not here or bool(cues))
             self._show(cues, None)
+        if batch is not None:  # outside the lock: a STOP meanwhile is written next (I7)
+            try:
+                await self._stored(batch)
+            except StoreError:
+                if not self._gone:  # else already stopped (another write failed, or closed)
+                    raise
 
     def _answer(
         self, result: FrameResult, pose: ev.Pose, seq: int, analyze_ms: float, at_once: bool
@@ -444,23 +468,44 @@ class LiveSession:
         """Step a pose or tick that writes nothing but the poses waiting, here
         (`SessionRunner.handle_quiet`); False when it must go to the worker (`_handle`).
         Its time as `_handle` takes it. When the group commit is then due (`due_at`), the
-        caller has the worker write what waits (`_flush`): stepped once, not again there."""
+        caller hands what waits to the worker (`_hand_off`): stepped once, not again there."""
         if event.t < self.runner.last_event_t:
             event = replace(event, t=self.runner.last_event_t)
         return self.runner.handle_quiet(event, defer=True)
 
-    async def _flush_if_due(self, t: float) -> None:
-        """After a quiet step at `t`: when the group commit is then due (`due_at`), the worker
-        writes what waits (`_flush`); otherwise no trip to the worker at all."""
-        if self.runner.due_at(t):
-            loop = asyncio.get_running_loop()
-            await self._stored(loop.run_in_executor(self._worker, self._flush))
+    def _hand_off(self, t: float) -> asyncio.Future[None] | None:
+        """After a quiet step at `t` (call under `lock`): when the group commit is then due
+        (`due_at`), the poses waiting leave the runner as one batch (`SessionRunner.take`)
+        and their write is queued on the worker (`_write_batch`); None when nothing is due
+        (no trip to the worker at all). The caller releases the lock, then awaits the write
+        (`_stored`), so nothing waits for this commit that need not:
 
-    def _flush(self) -> None:
-        """On the worker: write the quiet poses waiting (the group commit, `_handle`'s)."""
+        * I7: every write of this session goes through the one FIFO worker, so a STOP
+          stepped meanwhile (`apply`) is written after the batch, and its halt's cue goes
+          out only after the poses before it are durable. Poses and ticks stepped
+          meanwhile wait in the runner's new batch, after the handed-off one in `seq`.
+        * A failed write (a full disk, a locked database) raises StoreError to whoever
+          awaits it, who stops the session (`store_failed`), as before; the failed batch
+          stays in the runner (`_unwritten`), so a write already queued after it (that
+          STOP) carries it first: it stores it too, or fails too; none lands with a gap.
+        * The write is never cancelled: a caller cancelled while waiting (the page's socket
+          closing) leaves it to run, or the batch would be lost from the runner; its failure
+          then reaches the next write (the system's stop as the page left).
+        * Answers and state for the pose were sent under the lock, before the write, as for
+          any quiet pose that is not yet written: a cue that comes later is sent after them.
+        """
+        if not self.runner.due_at(t):
+            return None
+        batch = self.runner.take()
+        job = asyncio.wrap_future(self._worker.submit(self._write_batch, batch))
+        job.add_done_callback(_settle)
+        return asyncio.shield(job)
+
+    def _write_batch(self, batch: list[StoredStep]) -> None:
+        """On the worker: write a batch of quiet poses (the group commit, `_hand_off`)."""
         self._writing_since = time.monotonic()
         try:
-            self.runner.flush()
+            self.runner.write(batch)
         finally:
             self._writing_since = None
 
@@ -481,13 +526,14 @@ class LiveSession:
         while not self.over and self.runner.state.mode != "ended":
             next_at += TICK_S
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            batch: asyncio.Future[None] | None = None
             async with self.lock:
                 if self.over:
                     return
                 try:
                     tick = ev.Tick(self.clock())
                     if not self._gone and self._quiet_step(tick):
-                        await self._flush_if_due(tick.t)  # the poses waiting, not the tick
+                        batch = self._hand_off(tick.t)  # the poses waiting, not the tick
                         self._show((), None)
                     else:
                         await self.apply(tick)
@@ -497,6 +543,13 @@ class LiveSession:
                 except Exception:  # noqa: BLE001 - without ticks nothing notices a lost camera (I4)
                     log.exception("session %s: a tick failed", self.id)
                     self.clock_failed()
+                    return
+            if batch is not None:  # outside the lock (`_hand_off`)
+                try:
+                    await self._stored(batch)
+                except StoreError as err:
+                    if not self._gone:
+                        self.store_failed(err)
                     return
 
     def clock_failed(self) -> None:
