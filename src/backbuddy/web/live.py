@@ -42,6 +42,7 @@ from backbuddy.domain import events as ev
 from backbuddy.domain import rules, wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
+from backbuddy.domain.state import POSE_STALE_MAX_S
 from backbuddy.motion.people import tell_moving
 from backbuddy.services.cue_speech import STOP_RELEASE
 from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner
@@ -344,7 +345,9 @@ class LiveSession:
             phone=self.phone,
         ).model_dump()
 
-    async def watch_frame(self, job: FrameJob, seq: int, here: bool = False) -> None:
+    async def watch_frame(
+        self, job: FrameJob, seq: int, here: bool = False, arrived: float | None = None
+    ) -> None:
         """Analyse a waiting frame (or page landmarks) and step its pose, in one trip to the
         worker (the server's cost per frame: issue 15), under `lock`: a STOP that comes
         meanwhile is stepped next, after this one pose. Then the overlay, then the cues.
@@ -356,6 +359,12 @@ class LiveSession:
         The GIL runs one thread's Python at a time anyway, and the round trip between
         threads cost ~0.5 ms a landmarks message (issue 15).
 
+        `arrived`: the session time the frame reached the server. One that then waited for
+        the lock longer than a pose may be trusted (`POSE_STALE_MAX_S`: a slow commit holds it
+        up to `STALL_S`) is dropped unseen: stepped at the time it got the lock, a view of the
+        receiver seconds old read as tracking now, and the tick after it did not pause (I4;
+        red team, session 24). The next frame, or the tick's stale pose, decides.
+
         Raises FrameFailed when the camera watch failed on it (nothing was stepped), and
         StoreError when the pose could not be recorded.
         """
@@ -364,6 +373,9 @@ class LiveSession:
                 return
             if self._gone:
                 raise StoreError("this session has already been closed")
+            if arrived is not None and (waited := self.clock() - arrived) > POSE_STALE_MAX_S:
+                log.info("session %s: camera message %d waited %.2f s: dropped", self.id, seq, waited)
+                return
             loop = asyncio.get_running_loop()
             cues: tuple[Cue, ...] = ()
             if here and self._here_ms <= HERE_MAX_MS:

@@ -102,9 +102,10 @@ class Connection:
         #: The event loop's time since when the message being sent has waited (None: none).
         self._sending_since: float | None = None
         self.stalled = False
-        #: The newest waiting frame (or page landmarks): how to analyse it, its seq, and
-        #: whether it is quick enough to analyse on the event loop (`LiveSession.watch_frame`).
-        self.pending: tuple[Job, int, bool] | None = None
+        #: The newest waiting frame (or page landmarks): how to analyse it, its seq, whether
+        #: it is quick enough to analyse on the event loop, and the session time it arrived
+        #: (`LiveSession.watch_frame`).
+        self.pending: tuple[Job, int, bool, float] | None = None
         self.frame_ready = asyncio.Event()
         self.rate = MessageRate(FLOOD_BURST, FLOOD_FPS)
         self.presses = MessageRate()
@@ -439,7 +440,7 @@ class Connection:
         session's worker (the pose model takes tens of milliseconds)."""
         if not self.live.takes_frames_from(self.source):
             return  # a phone is the camera: this page's own frames do not count
-        self.pending = (job, self.camera_messages, here)
+        self.pending = (job, self.camera_messages, here, self.live.clock())
         self.frame_ready.set()
 
     async def _watch_frames(self) -> None:
@@ -450,10 +451,10 @@ class Connection:
             self.frame_ready.clear()
             if self.pending is None or live.analyzer is None or live.over:
                 continue
-            job, seq, here = self.pending
+            job, seq, here, arrived = self.pending
             self.pending = None
             try:
-                await live.watch_frame(job, seq, here)
+                await live.watch_frame(job, seq, here, arrived)
             except FrameFailed as failed:
                 err = failed.cause
                 if isinstance(err, ValueError):
