@@ -374,7 +374,7 @@ class LiveSession:
             if self._gone:
                 raise StoreError("this session has already been closed")
             if arrived is not None and (waited := self.clock() - arrived) > POSE_STALE_MAX_S:
-                log.info("session %s: camera message %d waited %.2f s: dropped", self.id, seq, waited)
+                log.info("session %s: camera message %d dropped, %.2f s old", self.id, seq, waited)
                 return
             loop = asyncio.get_running_loop()
             cues: tuple[Cue, ...] = ()
