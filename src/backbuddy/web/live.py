@@ -361,9 +361,10 @@ class LiveSession:
 
         `arrived`: the session time the frame reached the server. One that then waited for
         the lock longer than a pose may be trusted (`POSE_STALE_MAX_S`: a slow commit holds it
-        up to `STALL_S`) is dropped unseen: stepped at the time it got the lock, a view of the
-        receiver seconds old read as tracking now, and the tick after it did not pause (I4;
-        red team, session 24). The next frame, or the tick's stale pose, decides.
+        up to `STALL_S`) is analysed and answered (the page's checklist, its count of frames
+        answered) but not stepped: stepped at the time it got the lock, a view of the receiver
+        seconds old read as tracking now, and the tick after it did not pause (I4; red team,
+        session 24). The next frame, or the tick's stale pose, decides.
 
         Raises FrameFailed when the camera watch failed on it (nothing was stepped), and
         StoreError when the pose could not be recorded.
@@ -373,12 +374,18 @@ class LiveSession:
                 return
             if self._gone:
                 raise StoreError("this session has already been closed")
-            if arrived is not None and (waited := self.clock() - arrived) > POSE_STALE_MAX_S:
-                log.info("session %s: camera message %d dropped, %.2f s old", self.id, seq, waited)
-                return
             loop = asyncio.get_running_loop()
             cues: tuple[Cue, ...] = ()
-            if here and self._here_ms <= HERE_MAX_MS:
+            if arrived is not None and (waited := self.clock() - arrived) > POSE_STALE_MAX_S:
+                log.info(
+                    "session %s: camera message %d not stepped, %.2f s old", self.id, seq, waited
+                )
+                result, pose, analyze_ms = (
+                    self._analyse(job)
+                    if here and self._here_ms <= HERE_MAX_MS
+                    else await loop.run_in_executor(self._worker, self._analyse, job)
+                )
+            elif here and self._here_ms <= HERE_MAX_MS:
                 result, pose, analyze_ms = self._analyse(job)
                 if not self._quiet_step(pose):
                     cues = await self._stored(

@@ -315,6 +315,9 @@ class Connection:
                 size = check_frame(data)
                 self._queue_job(lambda c: analyzer.analyze_landmarks(None, None, size, t, c))
             return  # otherwise dropped: no fresh pose, a movement pauses at the stale limit
+        # A page whose landmarks came late may fall back to frames (its model too slow):
+        # frames in time take its late alert down too (red team, session 24).
+        self._tell_live()
         self._queue_job(lambda checks: analyzer.analyze(data, t, checks))
 
     def _frozen(self, data: bytes, now: float) -> bool:
@@ -392,8 +395,8 @@ class Connection:
             self.send(schemas.ErrorOut(code="camera_late", message=said).model_dump())
 
     def _tell_live(self) -> None:
-        """In time again for `LATE_NOTICE_S` since the last late frame: the page's late alert
-        can go (`camera_live`). A second, not the first frame in time: a page hovering at the
+        """In time again for `LATE_NOTICE_S` since the last late frame (page landmarks, or JPEG
+        frames after them): the page's late alert can go (`camera_live`). A second, not the first frame in time: a page hovering at the
         limit would flash its alert with every other frame. Without it the phone showed
         "arriving late" for good once told (CI, stop 31: a minute after the lag was over)."""
         if self.late_at is not None and self.live.clock() - self.late_at >= LATE_NOTICE_S:

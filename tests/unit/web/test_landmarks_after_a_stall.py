@@ -5,7 +5,8 @@ The session lock is held while a write is stored (I7): a slow commit may hold it
 the store's stall bound (`services.store_wait.STALL_S`, 5 s) while people move. A camera
 message that arrived meanwhile waited for it, then was stepped with the time it got the
 lock: a view of the receiver seconds old took the engine's "now", so after the stall the
-engine read tracking as live on it (the tick that should have paused read it fresh).
+engine read tracking as live on it (the tick that should have paused read it fresh). Now
+it is analysed and answered (the page counts its frames by the answers) but not stepped.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def test_landmarks_that_waited_out_a_stall_are_not_a_sight_now(tmp_path: Path) -
             finally:
                 assert client.portal is not None
                 client.portal.call(live.lock.release)
+            # still answered: the page counts its frames by the answers (link.js)
+            until(ws, lambda m: m["type"] == "frame" and m["seq"] >= 5)
             stop = {"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"}
             ws.send_json(stop)
             until(ws, lambda m: m.get("ref") == "after")
@@ -85,6 +88,7 @@ def test_a_frame_that_waited_out_a_stall_is_not_a_sight_now(tmp_path: Path) -> N
             finally:
                 assert client.portal is not None
                 client.portal.call(live.lock.release)
+            until(ws, lambda m: m["type"] == "frame" and m["seq"] >= 2)
             stop = {"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"}
             ws.send_json(stop)
             until(ws, lambda m: m.get("ref") == "after")
