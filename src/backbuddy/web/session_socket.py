@@ -396,9 +396,10 @@ class Connection:
 
     def _tell_live(self) -> None:
         """In time again for `LATE_NOTICE_S` since the last late frame (page landmarks, or JPEG
-        frames after them): the page's late alert can go (`camera_live`). A second, not the first frame in time: a page hovering at the
-        limit would flash its alert with every other frame. Without it the phone showed
-        "arriving late" for good once told (CI, stop 31: a minute after the lag was over)."""
+        frames after them): the page's late alert can go (`camera_live`). A second, not the
+        first frame in time: a page hovering at the limit would flash its alert with every
+        other frame. Without it the phone showed "arriving late" for good once told (CI, stop
+        31: a minute after the lag was over)."""
         if self.late_at is not None and self.live.clock() - self.late_at >= LATE_NOTICE_S:
             self.late_at = None
             self.send(schemas.CameraLiveOut().model_dump())

@@ -23,8 +23,8 @@ from backbuddy.web.frames import FrameResult
 from backbuddy.web.page_pose import LATE_S, WARMUP_S, PageClock
 
 from .conftest import ORIGIN, WS, make_client, start_session
-from .test_landmarks_and_camera_loss import landmarks_message, points, watch
 from .jpegs import moving_jpegs
+from .test_landmarks_and_camera_loss import landmarks_message, points, watch
 from .test_socket import StillReceiver, opening, until
 
 
@@ -178,7 +178,7 @@ def test_the_late_alert_comes_down_when_the_page_falls_back_to_frames(tmp_path: 
     never told `camera_live` (only landmarks in time said it): the phone kept "arriving late;
     movement waits" up for good while its frames were analysed live on the server."""
     jpegs = moving_jpegs()
-    with make_client(tmp_path, analyzers=lambda t, l: StillEitherWay()) as client:
+    with make_client(tmp_path, analyzers=lambda _t, _l: StillEitherWay()) as client:
         sid = start_session(client, camera=True)
         live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
         with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
@@ -188,7 +188,7 @@ def test_the_late_alert_comes_down_when_the_page_falls_back_to_frames(tmp_path: 
             ws.send_json(landmarks_message(ms=ms + 40.0))
             assert until(ws, lambda m: m["type"] in ("frame", "error"))["code"] == "camera_late"
             said: list[str] = []
-            for k in range(3):  # frames now, in time, for more than a second
+            for _ in range(3):  # frames now, in time, for more than a second
                 live.t0 -= 0.6
                 ws.send_bytes(next(jpegs))
                 while (message := ws.receive_json())["type"] != "frame":
