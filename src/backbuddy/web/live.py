@@ -47,6 +47,7 @@ from backbuddy.domain import rules, wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError
 from backbuddy.domain.ports import StoredStep
+from backbuddy.domain.state import POSE_STALE_MAX_S
 from backbuddy.motion.people import tell_moving
 from backbuddy.services.cue_speech import STOP_RELEASE
 from backbuddy.services.session_runner import GROUP_S, TICK_S, SessionRunner
@@ -357,7 +358,9 @@ class LiveSession:
             phone=self.phone,
         ).model_dump()
 
-    async def watch_frame(self, job: FrameJob, seq: int, here: bool = False) -> None:
+    async def watch_frame(
+        self, job: FrameJob, seq: int, here: bool = False, arrived: float | None = None
+    ) -> None:
         """Analyse a waiting frame (or page landmarks) and step its pose, in one trip to the
         worker (the server's cost per frame: issue 15), under `lock`: a STOP that comes
         meanwhile is stepped next, after this one pose. Then the overlay, then the cues.
@@ -372,6 +375,13 @@ class LiveSession:
         The GIL runs one thread's Python at a time anyway, and the round trip between
         threads cost ~0.5 ms a landmarks message (issue 15).
 
+        `arrived`: the session time the frame reached the server. One that then waited for
+        the lock longer than a pose may be trusted (`POSE_STALE_MAX_S`: a slow commit holds it
+        up to `STALL_S`) is analysed and answered (the page's checklist, its count of frames
+        answered) but not stepped: stepped at the time it got the lock, a view of the receiver
+        seconds old read as tracking now, and the tick after it did not pause (I4; red team,
+        session 24). The next frame, or the tick's stale pose, decides.
+
         Raises FrameFailed when the camera watch failed on it (nothing was stepped), and
         StoreError when the pose, or the batch it handed off, could not be recorded (not
         once the session was let go meanwhile: it was stopped already).
@@ -384,7 +394,16 @@ class LiveSession:
                 raise StoreError("this session has already been closed")
             loop = asyncio.get_running_loop()
             cues: tuple[Cue, ...] = ()
-            if here and self._here_ms <= HERE_MAX_MS:
+            if arrived is not None and (waited := self.clock() - arrived) > POSE_STALE_MAX_S:
+                log.info(
+                    "session %s: camera message %d not stepped, %.2f s old", self.id, seq, waited
+                )
+                result, pose, analyze_ms = (
+                    self._analyse(job)
+                    if here and self._here_ms <= HERE_MAX_MS
+                    else await loop.run_in_executor(self._worker, self._analyse, job)
+                )
+            elif here and self._here_ms <= HERE_MAX_MS:
                 result, pose, analyze_ms = self._analyse(job)
                 if not self._quiet_step(pose):
                     cues = await self._stored(

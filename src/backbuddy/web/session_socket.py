@@ -102,9 +102,10 @@ class Connection:
         #: The event loop's time since when the message being sent has waited (None: none).
         self._sending_since: float | None = None
         self.stalled = False
-        #: The newest waiting frame (or page landmarks): how to analyse it, its seq, and
-        #: whether it is quick enough to analyse on the event loop (`LiveSession.watch_frame`).
-        self.pending: tuple[Job, int, bool] | None = None
+        #: The newest waiting frame (or page landmarks): how to analyse it, its seq, whether
+        #: it is quick enough to analyse on the event loop, and the session time it arrived
+        #: (`LiveSession.watch_frame`).
+        self.pending: tuple[Job, int, bool, float] | None = None
         self.frame_ready = asyncio.Event()
         self.rate = MessageRate(FLOOD_BURST, FLOOD_FPS)
         self.presses = MessageRate()
@@ -314,6 +315,9 @@ class Connection:
                 size = check_frame(data)
                 self._queue_job(lambda c: analyzer.analyze_landmarks(None, None, size, t, c))
             return  # otherwise dropped: no fresh pose, a movement pauses at the stale limit
+        # A page whose landmarks came late may fall back to frames (its model too slow):
+        # frames in time take its late alert down too (red team, session 24).
+        self._tell_live()
         self._queue_job(lambda checks: analyzer.analyze(data, t, checks))
 
     def _frozen(self, data: bytes, now: float) -> bool:
@@ -391,10 +395,11 @@ class Connection:
             self.send(schemas.ErrorOut(code="camera_late", message=said).model_dump())
 
     def _tell_live(self) -> None:
-        """In time again for `LATE_NOTICE_S` since the last late frame: the page's late alert
-        can go (`camera_live`). A second, not the first frame in time: a page hovering at the
-        limit would flash its alert with every other frame. Without it the phone showed
-        "arriving late" for good once told (CI, stop 31: a minute after the lag was over)."""
+        """In time again for `LATE_NOTICE_S` since the last late frame (page landmarks, or JPEG
+        frames after them): the page's late alert can go (`camera_live`). A second, not the
+        first frame in time: a page hovering at the limit would flash its alert with every
+        other frame. Without it the phone showed "arriving late" for good once told (CI, stop
+        31: a minute after the lag was over)."""
         if self.late_at is not None and self.live.clock() - self.late_at >= LATE_NOTICE_S:
             self.late_at = None
             self.send(schemas.CameraLiveOut().model_dump())
@@ -439,7 +444,7 @@ class Connection:
         session's worker (the pose model takes tens of milliseconds)."""
         if not self.live.takes_frames_from(self.source):
             return  # a phone is the camera: this page's own frames do not count
-        self.pending = (job, self.camera_messages, here)
+        self.pending = (job, self.camera_messages, here, self.live.clock())
         self.frame_ready.set()
 
     async def _watch_frames(self) -> None:
@@ -450,10 +455,10 @@ class Connection:
             self.frame_ready.clear()
             if self.pending is None or live.analyzer is None or live.over:
                 continue
-            job, seq, here = self.pending
+            job, seq, here, arrived = self.pending
             self.pending = None
             try:
-                await live.watch_frame(job, seq, here)
+                await live.watch_frame(job, seq, here, arrived)
             except FrameFailed as failed:
                 err = failed.cause
                 if isinstance(err, ValueError):

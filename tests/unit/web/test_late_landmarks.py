@@ -17,12 +17,15 @@ from typing import Any
 
 import pytest
 
+from backbuddy.domain.events import Pose
 from backbuddy.web import session_socket
+from backbuddy.web.frames import FrameResult
 from backbuddy.web.page_pose import LATE_S, WARMUP_S, PageClock
 
 from .conftest import ORIGIN, WS, make_client, start_session
+from .jpegs import moving_jpegs
 from .test_landmarks_and_camera_loss import landmarks_message, points, watch
-from .test_socket import opening, until
+from .test_socket import StillReceiver, opening, until
 
 
 def test_the_clock_says_how_late_a_frame_is_beyond_the_best_delay() -> None:
@@ -158,3 +161,36 @@ def test_a_wi_fi_stalls_backlog_arriving_at_once_is_not_a_flood(tmp_path: Path) 
         # second, captured within the stale bound of their arrival, are taken)
         assert {m["code"] for m in said if m["type"] == "error"} == {"camera_late"}
         assert message["type"] == "cues"  # and the socket still serves the pair
+
+
+class StillEitherWay(StillReceiver):
+    """Takes JPEG frames and page landmarks alike: the receiver in position either way."""
+
+    def analyze_landmarks(
+        self, image: Any, world: Any, size: Any, t: float, checks: tuple[str, ...], **_: Any
+    ) -> FrameResult:
+        return FrameResult(Pose(t), None, dict.fromkeys(checks, True))
+
+
+def test_the_late_alert_comes_down_when_the_page_falls_back_to_frames(tmp_path: Path) -> None:
+    """Red team, session 24: a page whose landmarks came late, then fell back to sending
+    JPEG frames (its model too slow: `pose_page.js` `slow`, the phone's `serverPose`), was
+    never told `camera_live` (only landmarks in time said it): the phone kept "arriving late;
+    movement waits" up for good while its frames were analysed live on the server."""
+    jpegs = moving_jpegs()
+    with make_client(tmp_path, analyzers=lambda _t, _l: StillEitherWay()) as client:
+        sid = start_session(client, camera=True)
+        live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            ms = _placed(ws, live)
+            live.t0 -= 2.0  # two seconds pass; the next landmarks were captured 40 ms later
+            ws.send_json(landmarks_message(ms=ms + 40.0))
+            assert until(ws, lambda m: m["type"] in ("frame", "error"))["code"] == "camera_late"
+            said: list[str] = []
+            for _ in range(3):  # frames now, in time, for more than a second
+                live.t0 -= 0.6
+                ws.send_bytes(next(jpegs))
+                while (message := ws.receive_json())["type"] != "frame":
+                    said.append(message["type"])
+            assert "camera_live" in said, said

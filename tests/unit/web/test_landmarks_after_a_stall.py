@@ -1,0 +1,100 @@
+"""Red team (session 24): a camera message that waited behind the session lock is no sight
+of the receiver now (I4).
+
+The session lock is held while a write is stored (I7): a slow commit may hold it for up to
+the store's stall bound (`services.store_wait.STALL_S`, 5 s) while people move. A camera
+message that arrived meanwhile waited for it, then was stepped with the time it got the
+lock: a view of the receiver seconds old took the engine's "now", so after the stall the
+engine read tracking as live on it (the tick that should have paused read it fresh). Now
+it is analysed and answered (the page counts its frames by the answers) but not stepped.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from backbuddy.domain.state import POSE_STALE_MAX_S
+
+from .conftest import ORIGIN, WS, make_client, start_session
+from .jpegs import tiny_jpeg
+from .test_landmarks_and_camera_loss import landmarks_message, points, watch
+from .test_late_landmarks import _placed
+from .test_socket import opening, still, until
+
+#: How long the lock is held: more than any stale limit (I4).
+STALL_S = 2.0
+
+
+def _stalled(client: object, live: object) -> None:
+    """Hold the session lock, as a slow commit does."""
+    portal = client.portal  # type: ignore[attr-defined]
+    assert portal.call(live.lock.acquire)  # type: ignore[attr-defined]
+
+
+def received(live: object, count: int) -> None:
+    """Wait until the page's socket has received its `count`th camera message."""
+    connection = live.send.__self__  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 30
+    while connection.camera_messages < count:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+
+
+def test_landmarks_that_waited_out_a_stall_are_not_a_sight_now(tmp_path: Path) -> None:
+    with make_client(tmp_path, analyzers=watch) as client:
+        sid = start_session(client, camera=True)
+        live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            ms = _placed(ws, live)
+            _stalled(client, live)
+            try:
+                ws.send_json(landmarks_message(ms=ms + 40.0, image=points(7)))
+                received(live, 5)
+                live.t0 -= STALL_S  # the stall lasts two seconds
+            finally:
+                assert client.portal is not None
+                client.portal.call(live.lock.release)
+            # still answered: the page counts its frames by the answers (link.js)
+            until(ws, lambda m: m["type"] == "frame" and m["seq"] >= 5)
+            stop = {"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"}
+            ws.send_json(stop)
+            until(ws, lambda m: m.get("ref") == "after")
+            state = live.runner.state
+            assert state.last_pose is not None
+            # The engine's latest sight of the receiver is from before the stall, not now.
+            assert live.clock() - state.last_pose.t > POSE_STALE_MAX_S, (
+                live.clock(),
+                state.last_pose.t,
+            )
+
+
+def test_a_frame_that_waited_out_a_stall_is_not_a_sight_now(tmp_path: Path) -> None:
+    """The same for a JPEG frame (the server's pose model)."""
+    jpeg = tiny_jpeg()
+    with make_client(tmp_path, analyzers=still) as client:
+        sid = start_session(client, camera=True)
+        live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            ws.send_bytes(jpeg)
+            until(ws, lambda m: m["type"] == "frame")
+            _stalled(client, live)
+            try:
+                ws.send_bytes(jpeg)
+                received(live, 2)
+                live.t0 -= STALL_S
+            finally:
+                assert client.portal is not None
+                client.portal.call(live.lock.release)
+            until(ws, lambda m: m["type"] == "frame" and m["seq"] >= 2)
+            stop = {"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"}
+            ws.send_json(stop)
+            until(ws, lambda m: m.get("ref") == "after")
+            state = live.runner.state
+            assert state.last_pose is not None
+            assert live.clock() - state.last_pose.t > POSE_STALE_MAX_S, (
+                live.clock(),
+                state.last_pose.t,
+            )
