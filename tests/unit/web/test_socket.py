@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 import time
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,12 +46,33 @@ def still(technique: Technique, limits: Limits) -> StillReceiver:
     return StillReceiver()
 
 
+class SocketClosed(WebSocketDisconnect):
+    """The server closed the socket: its code and reason, and what the page read last."""
+
+    def __init__(self, err: WebSocketDisconnect, seen: Sequence[dict[str, Any]]) -> None:
+        super().__init__(err.code, err.reason)
+        self.seen = list(seen)
+
+    def __str__(self) -> str:
+        last = "\n".join(f"  {json.dumps(m)[:400]}" for m in self.seen)
+        return f"the server closed the socket ({self.code} {self.reason!r}); read last:\n{last}"
+
+
 def until(ws: WebSocketTestSession, pred: Any, limit: int = 200) -> dict[str, Any]:
+    """The first message `pred` takes; a socket the server closes says why (its code, and
+    the last messages the page read: a fatal error, the session's end)."""
+    seen: deque[dict[str, Any]] = ws.__dict__.setdefault("seen", deque(maxlen=8))
     for _ in range(limit):
-        msg: dict[str, Any] = ws.receive_json()
+        try:
+            msg: dict[str, Any] = ws.receive_json()
+        except SocketClosed:
+            raise
+        except WebSocketDisconnect as err:
+            raise SocketClosed(err, seen) from None
+        seen.append(msg)
         if pred(msg):
             return msg
-    raise AssertionError("message never came")
+    raise AssertionError(f"message never came; read last: {list(seen)}")
 
 
 def opening(ws: WebSocketTestSession) -> list[dict[str, Any]]:
