@@ -131,6 +131,7 @@ def to_the_movement(ws: Any, live: Any, frames: Iterator[bytes]) -> None:
     )
 
 
+@pytest.mark.usefixtures("box_frame_rate")  # this thread is the camera (`to_the_movement`)
 def test_camera_going_silent_in_a_movement_phase_pauses_within_half_a_second(
     tmp_path: Path,
 ) -> None:
