@@ -70,3 +70,20 @@ def page_people_allowed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     folder = quick_techniques(tmp_path / "techniques", {}, page_two_people=True)
     monkeypatch.setattr(techniques, "default_dir", lambda: folder)
     return folder
+
+
+@pytest.fixture
+def box_frame_rate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app's techniques as written but for `video.min_fps` (`BOX_MIN_FPS`, as the browser
+    tests walk to the movement): for a test whose own thread is the camera, one frame per
+    answer, and whose subject is not the rate watch. Beside busy loops (load 12) that thread
+    sent 3-8 frames a second, and the hug's 15 held every movement back as "too few
+    pictures a second" (`rules.too_slow`, as it must): no move in 40 s, 1 run in 4 (session
+    24). The rate watch itself: tests/unit/domain/test_session_gates.py."""
+    from tests.support.paced import BOX_MIN_FPS, quick_techniques
+
+    from backbuddy.domain import techniques
+
+    folder = quick_techniques(tmp_path / "techniques", {}, min_fps=BOX_MIN_FPS)
+    monkeypatch.setattr(techniques, "default_dir", lambda: folder)
+    return folder

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from backbuddy.web.repeats import Repeats, pixels_part
@@ -24,6 +25,7 @@ from .test_landmarks_and_camera_loss import landmarks_message, points, to_the_mo
 from .test_socket import opening, still, until
 
 
+@pytest.mark.usefixtures("box_frame_rate")  # this thread is the camera (`to_the_movement`)
 def test_a_frame_repeated_byte_for_byte_pauses_the_movement(tmp_path: Path) -> None:
     """After the move cue the client keeps sending one picture 30 times a second: the
     movement pauses although frames keep coming, and the page is told the camera may be

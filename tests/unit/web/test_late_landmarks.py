@@ -40,24 +40,40 @@ def test_the_clock_says_how_late_a_frame_is_beyond_the_best_delay() -> None:
     assert clock.late_s > LATE_S
 
 
-def _placed(ws: Any, live: Any) -> float:
-    """Three frames 40 ms apart, the page's first second over, then one more: its capture
-    clock placed against arrival (the delay learnt). Returns that frame's capture time (ms)."""
-    ms = 1000.0
-    for _ in range(3):
-        ws.send_json(landmarks_message(ms=ms))
+class Capture:
+    """The page's capture clock (its `performance.now()`): ms that run with the session's
+    clock, `live.t0` shifts included, from 1000 ms at the first frame. Fixed numbers instead
+    read as late once a loaded box took longer between two sends than `LATE_S`: the frame
+    was dropped unanswered (as it must be; its `camera_late` said once a second) and the test
+    waited 90 s (2 of 3 runs of tests/unit/web beside busy loops, session 24)."""
+
+    def __init__(self, live: Any) -> None:
+        self.live = live
+        self.start = live.clock()
+        self.last = 1000.0
+
+    def now(self) -> float:
+        """Captured now (never closer than 40 ms to the last: `page_pose.MIN_GAP_MS`)."""
+        self.last = max(1000.0 + 1000.0 * (self.live.clock() - self.start), self.last + 40.0)
+        return self.last
+
+
+def _placed(ws: Any, live: Any) -> Capture:
+    """Three frames, the page's first second over, then one more: its capture clock placed
+    against arrival (the delay learnt). Returns that clock."""
+    page = Capture(live)
+    for k in range(3):
+        ws.send_json(landmarks_message(ms=page.now() if k else page.last))
         until(ws, lambda m: m["type"] == "frame")
-        ms += 40.0
     live.t0 -= WARMUP_S + 0.1  # the page's first second is over
-    ms += 1000.0 * (WARMUP_S + 0.1)
-    ws.send_json(landmarks_message(ms=ms))  # placed: arrival time, delay learnt
+    ws.send_json(landmarks_message(ms=page.now()))  # placed: arrival time, delay learnt
     until(ws, lambda m: m["type"] == "frame")
-    return ms
+    return page
 
 
 @contextmanager
-def _placed_page(tmp_path: Path) -> Iterator[tuple[Any, Any, float]]:
-    """A camera session's socket whose page clock is placed (`_placed`): (ws, live, ms)."""
+def _placed_page(tmp_path: Path) -> Iterator[tuple[Any, Any, Capture]]:
+    """A camera session's socket whose page clock is placed (`_placed`): (ws, live, clock)."""
     with make_client(tmp_path, analyzers=watch) as client:
         sid = start_session(client, camera=True)
         live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
@@ -67,10 +83,10 @@ def _placed_page(tmp_path: Path) -> Iterator[tuple[Any, Any, float]]:
 
 
 def test_a_frame_from_a_backed_up_page_is_dropped_and_named(tmp_path: Path) -> None:
-    with _placed_page(tmp_path) as (ws, live, ms):
+    with _placed_page(tmp_path) as (ws, live, page):
         seen = live.runner.state.last_pose
         live.t0 -= 2.0  # two seconds pass; the next frame was captured 40 ms later
-        ws.send_json(landmarks_message(ms=ms + 40.0))
+        ws.send_json(landmarks_message(ms=page.last + 40.0))
         told = until(ws, lambda m: m["type"] in ("frame", "error"))
         assert told["type"] == "error", told
         assert told["code"] == "camera_late"
@@ -82,7 +98,7 @@ def test_a_frame_from_a_backed_up_page_is_dropped_and_named(tmp_path: Path) -> N
         # one behind, no frame the page sent was ever acknowledged, and a page that fell
         # back to server pose under load sent one frame a second (its checklist blank for
         # a minute: a CI run, session 15).
-        ws.send_json(landmarks_message(ms=ms + 2000.0))
+        ws.send_json(landmarks_message(ms=page.now()))
         answer = until(ws, lambda m: m["type"] in ("frame", "error"))
         assert answer["type"] == "frame"
         assert answer["seq"] == 6
@@ -104,18 +120,18 @@ def test_the_page_is_told_when_its_view_is_live_again(tmp_path: Path) -> None:
     came in time again (nothing ever took it down). After a second of frames in time since
     the last late one the page is told `camera_live`: not at the first frame in time (a page
     at the limit would flash its alert), and only once."""
-    with _placed_page(tmp_path) as (ws, live, ms):
+    with _placed_page(tmp_path) as (ws, live, page):
         live.t0 -= 2.0  # two seconds pass; the next frame was captured 40 ms later: late
-        ws.send_json(landmarks_message(ms=ms + 40.0))
+        ws.send_json(landmarks_message(ms=page.last + 40.0))
         assert until(ws, lambda m: m["type"] in ("frame", "error"))["code"] == "camera_late"
-        ms += 2000.0  # in time again (captured just now), for half a second: no word yet
-        assert "camera_live" not in _answered(ws, ms, 6)
+        # in time again (captured just now), for half a second: no word yet
+        assert "camera_live" not in _answered(ws, page.now(), 6)
         live.t0 -= 0.5
-        assert "camera_live" not in _answered(ws, ms + 500.0, 7)
+        assert "camera_live" not in _answered(ws, page.now(), 7)
         live.t0 -= 0.6  # a second in time since the late frame: the alert can go
-        assert "camera_live" in _answered(ws, ms + 1100.0, 8)
+        assert "camera_live" in _answered(ws, page.now(), 8)
         live.t0 -= 0.1
-        assert "camera_live" not in _answered(ws, ms + 1200.0, 9)  # once, not every frame
+        assert "camera_live" not in _answered(ws, page.now(), 9)  # once, not every frame
 
 
 def test_a_backed_up_page_is_told_once_not_for_every_late_frame(
@@ -126,12 +142,12 @@ def test_a_backed_up_page_is_told_once_not_for_every_late_frame(
     depend on how fast the box runs), not with 30 errors a second. A press after them marks
     the end of what they caused: the socket handles its messages in order."""
     monkeypatch.setattr(session_socket, "LATE_NOTICE_S", 1e9)
-    with _placed_page(tmp_path) as (ws, live, ms):
+    with _placed_page(tmp_path) as (ws, live, page):
         seen = live.runner.state.last_pose
         # Two seconds pass: what comes now was captured long ago (later still on a slow box).
         live.t0 -= 2.0
         for k in range(1, 6):
-            ws.send_json(landmarks_message(ms=ms + 40.0 * k))
+            ws.send_json(landmarks_message(ms=page.last + 40.0 * k))
         ws.send_json({"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"})
         said = []
         while (message := ws.receive_json()).get("ref") != "after":
@@ -147,10 +163,10 @@ def test_a_wi_fi_stalls_backlog_arriving_at_once_is_not_a_flood(tmp_path: Path) 
     meanwhile in one go. Counted over one second, 3 s of a 30 frames/s page arriving at once
     (90 messages) closed the socket as a flood (`too_many_frames`, fatal): the session was
     lost to a network hiccup. Now the backlog is dropped as late, and the page goes on."""
-    with _placed_page(tmp_path) as (ws, live, ms):
+    with _placed_page(tmp_path) as (ws, live, page):
         live.t0 -= 3.0  # three seconds of nothing arriving
         for k in range(1, 91):  # then the 90 frames captured meanwhile, all at once
-            ws.send_json(landmarks_message(ms=ms + 1000.0 * k / 30))
+            ws.send_json(landmarks_message(ms=page.last + 1000.0 * k / 30))
         # A press after them marks the end of what they caused (messages in order).
         ws.send_json({"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"})
         said = []
