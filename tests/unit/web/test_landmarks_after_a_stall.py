@@ -47,10 +47,10 @@ def test_landmarks_that_waited_out_a_stall_are_not_a_sight_now(tmp_path: Path) -
         live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
         with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
-            ms = _placed(ws, live)
+            page = _placed(ws, live)
             _stalled(client, live)
             try:
-                ws.send_json(landmarks_message(ms=ms + 40.0, image=points(7)))
+                ws.send_json(landmarks_message(ms=page.now(), image=points(7)))
                 received(live, 5)
                 live.t0 -= STALL_S  # the stall lasts two seconds
             finally:

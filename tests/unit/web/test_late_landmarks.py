@@ -199,9 +199,9 @@ def test_the_late_alert_comes_down_when_the_page_falls_back_to_frames(tmp_path: 
         live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
         with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
-            ms = _placed(ws, live)
+            page = _placed(ws, live)
             live.t0 -= 2.0  # two seconds pass; the next landmarks were captured 40 ms later
-            ws.send_json(landmarks_message(ms=ms + 40.0))
+            ws.send_json(landmarks_message(ms=page.last + 40.0))
             assert until(ws, lambda m: m["type"] in ("frame", "error"))["code"] == "camera_late"
             said: list[str] = []
             for _ in range(3):  # frames now, in time, for more than a second
