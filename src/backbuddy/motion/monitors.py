@@ -148,11 +148,15 @@ class Trace:
 
     def placement_words(self, i: int) -> tuple[str | None, str | None]:
         """(`placement_hint(i)`, `placement_picture(i)`), the view and the changes to ask for
-        worked out once (a live frame sends both): no words and "accepted" for an open gate."""
-        if self.placement.ok[i]:
+        worked out once (a live frame sends both): no words and "accepted" for an open gate. A
+        gate shut after it had been open with the camera not seen to move since
+        (`GateTrace.opened`) does not ask to move the camera (`placement_hints.UNMOVED`)."""
+        gate = self.placement
+        if gate.ok[i]:
             return None, "accepted"
+        opened = gate.opened is not None and bool(gate.opened[i])
         return placement_hints.hint_and_picture(
-            self.region, *self._view_at(i), self._video_at(i), self._side_at(i)
+            self.region, *self._view_at(i), self._video_at(i), self._side_at(i), opened
         )
 
     def _side_at(self, i: int) -> float:

@@ -25,6 +25,10 @@ gate stays shut until the still receiver is seen on that side (`joints.top_side`
 frames where it is not seen), and the hint asks for it (red team, session 11: every side-lying
 truth clip lies on the left side; the same clips mirrored, as a receiver on the right side looks,
 read a true 45 °/s jerk at 24 °/s, halted 5 frames late, from the one accepted placement).
+
+Each frame also says whether the gate has been open since the camera was last seen to move
+(`GateTrace.opened`): a gate that shuts after that shut on readings that moved, not on the
+camera, and its hint does not ask to move the camera (`placement_hints.UNMOVED`, session 24).
 """
 
 from __future__ import annotations
@@ -80,6 +84,8 @@ class GateState:
     sorted_el: list[float] = field(default_factory=list)
     #: The still receiver's top side as last seen (`joints.top_side`: +1 left hip on top).
     side: float = math.nan
+    #: The gate has been open since the camera last moved (a new state each move).
+    opened: bool = False
 
     def add(self, azimuth: float, elevation: float, period_us: int) -> None:
         """One still frame's view (finite) and period, the oldest dropped while the window
@@ -128,6 +134,10 @@ class GateTrace:
     #: The receiver's top side as last seen (+1 left hip on top, −1 right, NaN unknown); None
     #: where the region does not depend on it.
     side: FloatArray | None = None
+    #: The gate has been open on this frame or an earlier one since the camera was last seen to
+    #: move (`forget`): a gate shut then was shut by readings that moved, not by the camera
+    #: (`placement_hints.UNMOVED`). None: not known (all False).
+    opened: BoolArray | None = None
 
 
 class PlacementGate:
@@ -195,7 +205,7 @@ class PlacementGate:
         mirrored = judged and bool(self.region and self.region.mirrored)
         want = top_side_of(self.region)
         sides = [math.nan] * n if side is None or want is None else side.tolist()
-        side_out = [math.nan] * n
+        side_out, opened = [math.nan] * n, [False] * n
         for i in range(n):
             if forgets[i]:
                 s = self._s = GateState(times=s.times)  # the rate still holds
@@ -208,6 +218,7 @@ class PlacementGate:
             if s.estimate is not None:
                 az_out[i], el_out[i] = s.estimate
             ok[i] = (s.ok or not judged) and videos[i] and (want is None or s.side == want)
+            opened[i] = s.opened = s.opened or ok[i]
         return GateTrace(
             np.array(ok, bool),
             np.array(az_out, np.float64),
@@ -219,6 +230,7 @@ class PlacementGate:
             jitter,
             self.video.max_still_jitter_deg,
             None if want is None else np.array(side_out, np.float64),
+            np.array(opened, bool),
         )
 
     def update_one(
@@ -261,6 +273,7 @@ class PlacementGate:
             _judge(s, azimuth, elevation, period, bounds, judged, mirrored)
         az_out, el_out = (math.nan, math.nan) if s.estimate is None else s.estimate
         ok = (s.ok or not judged) and video_ok and (want is None or s.side == want)
+        s.opened = s.opened or ok
         return GateTrace(
             np.array([ok], bool),
             np.array([az_out], np.float64),
@@ -272,6 +285,7 @@ class PlacementGate:
             jitter,
             self.video.max_still_jitter_deg,
             None if want is None else np.array([s.side], np.float64),
+            np.array([s.opened], bool),
         )
 
     def _rate_one(self, t: float) -> float:

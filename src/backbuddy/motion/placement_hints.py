@@ -23,6 +23,18 @@ OTHER_SIDE = (
 )
 
 
+#: The hint when the gate shuts on readings that moved while the camera did not: it had been open
+#: since the camera was last seen to move (`GateTrace.opened`), so the camera is where it was
+#: accepted, and moving it would only move it from there (session 24: the assistant kneeling
+#: in contact drifted the view read from her landmarks 7° to 8° in 2 s, the camera still; the
+#: words asked to move it toward her head and raise it). `{pose}`: "lie" or "sit".
+UNMOVED = (
+    "The camera seems not to have moved, but its reading of the receiver has: leave the camera "
+    "where it is, {pose} as at the start and hold still. With the assistant's hands on the "
+    "receiver, the camera may not read them well enough to follow this movement."
+)
+
+
 #: What each picture of the set-up page shows (static/img/camera-<kind>.svg): the change a hint
 #: asks for, or `accepted` when the placement is one where the measures hold.
 PICTURES = ("lower", "raise", "side", "forward", "toward_feet", "toward_head", "accepted")
@@ -73,11 +85,13 @@ def hint(
     lying: bool,
     video: str | None = None,
     side: float = math.nan,
+    opened: bool = False,
 ) -> str | None:
     """What to change, in plain English, when the estimate lies outside the region (after
     `video`, the picture's own hint, when there is one) or the receiver lies on the side the
-    region does not hold for (`side`: `joints.top_side` as last seen); else None."""
-    return _hint_of(hint_parts(region, estimate, lying, side), video)
+    region does not hold for (`side`: `joints.top_side` as last seen); else None. `opened`:
+    the gate has been open since the camera last moved (`hint_parts`)."""
+    return _hint_of(hint_parts(region, estimate, lying, side, opened), video)
 
 
 def _hint_of(parts: list[tuple[str, str]], video: str | None) -> str | None:
@@ -95,10 +109,11 @@ def hint_and_picture(
     lying: bool,
     video: str | None = None,
     side: float = math.nan,
+    opened: bool = False,
 ) -> tuple[str | None, str | None]:
     """(`hint`, `picture` of a gate not open) of one frame, its changes worked out once (a live
     frame asks for both)."""
-    parts = hint_parts(region, estimate, lying, side)
+    parts = hint_parts(region, estimate, lying, side, opened)
     return _hint_of(parts, video), _picture_of(parts)
 
 
@@ -108,12 +123,15 @@ def picture(
     lying: bool,
     ok: bool,
     side: float = math.nan,
+    opened: bool = False,
 ) -> str | None:
     """The set-up page's picture for this hint: the first change asked for, `accepted` when the
-    gate is open, None when nothing is known yet or no placement is valid (`PICTURES`)."""
+    gate is open, None when nothing is known yet, no placement is valid or the camera is not to
+    move (`UNMOVED`: no picture of a change, and not the tick, whose caption says the camera can
+    follow the movement while the gate is shut) (`PICTURES`)."""
     if ok:
         return "accepted"
-    return _picture_of(hint_parts(region, estimate, lying, side))
+    return _picture_of(hint_parts(region, estimate, lying, side, opened))
 
 
 def hint_parts(
@@ -121,8 +139,13 @@ def hint_parts(
     estimate: tuple[float, float] | None,
     lying: bool,
     side: float = math.nan,
+    opened: bool = False,
 ) -> list[tuple[str, str]]:
     """The changes to ask for, each as (picture kind, words); empty when nothing is to change.
+
+    `opened`: the gate has been open since the camera was last seen to move (`GateTrace.opened`).
+    A view outside the region then moved with the body, not the camera: `UNMOVED` says so, in
+    place of asking to move a camera that was where it was accepted.
 
     A reading inside the region by less than `ENTER_MARGIN_DEG` cannot open the gate either:
     there, each side it is too near is named (before, the gate stayed shut there and said
@@ -160,6 +183,8 @@ def hint_parts(
                 else "Raise the camera a little, to about the seated receiver's chest height.",
             )
         )
+    if opened and parts:
+        return [("unmoved", UNMOVED.format(pose="lie" if lying else "sit"))]
     return parts
 
 

@@ -78,6 +78,8 @@ def _rows(trace: Trace, i: int) -> tuple[Any, ...]:
         int(trace.primary.window[i]),
         trace.placement_hint(i),
         trace.placement_picture(i),
+        # the gate open since the camera last moved: what the hint's words depend on
+        None if trace.placement.opened is None else bool(trace.placement.opened[i]),
     )
 
 

@@ -366,3 +366,75 @@ def test_a_lying_region_opens_only_for_its_side_and_asks_for_it() -> None:
     # a region without a side (the hug, or LYING) never asks for one
     assert pg.PlacementGate(LYING).update(view, still, side=np.full(40, 1.0)).ok[-1]
     assert ph.hint(LYING, (0.0, 7.0), True, side=1.0) is None
+
+
+def test_a_gate_shut_by_readings_that_moved_does_not_ask_to_move_the_camera() -> None:
+    """Session 24: the gate opened on her alone, then the assistant's hands on her drifted the
+    view read from her landmarks out of the region, the camera still; the gate shut (right) and
+    asked to move the camera toward her head and raise it (wrong: it was placed right). Shut
+    with no camera move since it was open, the hint says the camera has not moved and shows no
+    picture; once the camera moved (`forget`), the hint asks for the change as before."""
+    n, view = 100, _view([0.0] * 100 + [-16.0] * 100, [7.0] * 100 + [-7.0] * 100, n=200)
+    still, t = np.ones(2 * n, bool), _times(30.0, 2 * n)
+    stayed = pg.PlacementGate(LYING).update(view, still, t)
+    assert stayed.ok[:n].any()
+    assert not stayed.ok[-1]  # the gate's verdict is as ever: shut
+    assert stayed.opened is not None
+    assert stayed.opened[-1]
+    est = (float(stayed.azimuth[-1]), float(stayed.elevation[-1]))
+    said, picture = ph.hint_and_picture(LYING, est, True, opened=True)
+    assert said == ph.UNMOVED.format(pose="lie")
+    assert "leave the camera where it is" in said
+    assert "Move the camera" not in said
+    assert picture is None  # no change to draw, and not the tick: the gate is shut
+    assert ph.picture(LYING, est, True, ok=False, opened=True) is None
+    forget = np.zeros(2 * n, bool)
+    forget[n] = True  # the camera seen to move as the reading changes
+    moved = pg.PlacementGate(LYING).update(view, still, t, forget=forget)
+    assert moved.ok[:n].any()
+    assert not moved.ok[n:].any()
+    assert moved.opened is not None
+    assert not moved.opened[n:].any()
+    said, picture = ph.hint_and_picture(LYING, est, True, opened=False)
+    assert said is not None
+    assert "Move the camera toward the receiver's head" in said
+    assert "Raise the camera a little" in said
+    assert picture == "toward_head"
+    # never open: a placement read outside from the start is told what to change, as ever
+    never = pg.PlacementGate(LYING).update(_view(-16.0, -7.0, n=n), still[:n], t[:n])
+    assert never.opened is not None
+    assert not never.opened.any()
+    # seated, the words say sit; inside the region (a video hint, the other side) nothing new
+    assert ph.hint(HUG, (5, 5), lying=False, opened=True) == ph.UNMOVED.format(pose="sit")
+    assert ph.hint(LYING, (0.0, 7.0), True, opened=True) is None
+    assert ph.hint(LEFT, (0.0, 7.0), True, side=1.0, opened=True) == ph.hint(
+        LEFT, (0.0, 7.0), True, side=1.0
+    )
+
+
+def test_the_gate_one_frame_at_a_time_says_it_had_been_open_as_the_whole_stream() -> None:
+    """`update_one` (the live path) carries `opened` as `update` does, across a camera move."""
+    n = 200
+    view = _view([0.0] * 80 + [-16.0] * 120, [7.0] * 80 + [-7.0] * 120, n=n)
+    still, t = np.ones(n, bool), _times(30.0, n)
+    forget = np.zeros(n, bool)
+    forget[150] = True
+    whole = pg.PlacementGate(LYING).update(view, still, t, (853, 480), forget)
+    gate = pg.PlacementGate(LYING)
+    one = [
+        gate.update_one(
+            float(view.azimuth[i]),
+            float(view.elevation[i]),
+            True,
+            float(t[i]),
+            (853, 480),
+            bool(forget[i]),
+            float("nan"),
+            float("nan"),
+        )
+        for i in range(n)
+    ]
+    assert whole.opened is not None
+    assert [bool(o.opened[0]) for o in one if o.opened is not None] == whole.opened.tolist()
+    assert whole.opened[80:150].all()
+    assert not whole.opened[150:].any()
