@@ -69,9 +69,11 @@ IDENTITY_UNSURE = (
     "Paused: the camera can't tell the receiver from the assistant. Hold still; "
     "assistant, keep your head above and behind the receiver's."
 )
+#: "Do what the set-up page says", not "move the camera": since session 24 the page may say to
+#: leave a camera that has not moved where it is (`placement_hints.UNMOVED`).
 PLACEMENT = (
-    "Paused: from where the camera stands it can't measure this movement. "
-    "Move the camera as the set-up page shows, then press Resume."
+    "Paused: from where the camera stands it can't measure this movement now. "
+    "Do what the set-up page says about the camera, then press Resume."
 )
 CAMERA_MOVED = (
     "Paused: the camera moved. Hold still while I look again; "
