@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from backbuddy.domain.state import POSE_STALE_MAX_S
 
@@ -41,6 +42,18 @@ def received(live: object, count: int) -> None:
         time.sleep(0.005)
 
 
+def answered_but_not_seen(ws: Any, live: Any, seq: int) -> None:
+    """The `seq`th camera message, which waited out the stall, is still answered (the page
+    counts its frames by the answers, link.js), yet the engine's latest sight of the receiver
+    is from before the stall, not now. A press after it marks the end of what it caused."""
+    until(ws, lambda m: m["type"] == "frame" and m["seq"] >= seq)
+    ws.send_json({"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"})
+    until(ws, lambda m: m.get("ref") == "after")
+    state = live.runner.state
+    assert state.last_pose is not None
+    assert live.clock() - state.last_pose.t > POSE_STALE_MAX_S, (live.clock(), state.last_pose.t)
+
+
 def test_landmarks_that_waited_out_a_stall_are_not_a_sight_now(tmp_path: Path) -> None:
     with make_client(tmp_path, analyzers=watch) as client:
         sid = start_session(client, camera=True)
@@ -56,18 +69,7 @@ def test_landmarks_that_waited_out_a_stall_are_not_a_sight_now(tmp_path: Path) -
             finally:
                 assert client.portal is not None
                 client.portal.call(live.lock.release)
-            # still answered: the page counts its frames by the answers (link.js)
-            until(ws, lambda m: m["type"] == "frame" and m["seq"] >= 5)
-            stop = {"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"}
-            ws.send_json(stop)
-            until(ws, lambda m: m.get("ref") == "after")
-            state = live.runner.state
-            assert state.last_pose is not None
-            # The engine's latest sight of the receiver is from before the stall, not now.
-            assert live.clock() - state.last_pose.t > POSE_STALE_MAX_S, (
-                live.clock(),
-                state.last_pose.t,
-            )
+            answered_but_not_seen(ws, live, 5)
 
 
 def test_a_frame_that_waited_out_a_stall_is_not_a_sight_now(tmp_path: Path) -> None:
@@ -88,13 +90,4 @@ def test_a_frame_that_waited_out_a_stall_is_not_a_sight_now(tmp_path: Path) -> N
             finally:
                 assert client.portal is not None
                 client.portal.call(live.lock.release)
-            until(ws, lambda m: m["type"] == "frame" and m["seq"] >= 2)
-            stop = {"v": 1, "type": "event", "event": {"event": "stop"}, "ref": "after"}
-            ws.send_json(stop)
-            until(ws, lambda m: m.get("ref") == "after")
-            state = live.runner.state
-            assert state.last_pose is not None
-            assert live.clock() - state.last_pose.t > POSE_STALE_MAX_S, (
-                live.clock(),
-                state.last_pose.t,
-            )
+            answered_but_not_seen(ws, live, 2)
