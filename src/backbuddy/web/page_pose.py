@@ -43,8 +43,13 @@ IMAGE_Z = (-10.0, 10.0)
 WORLD_XYZ = (-3.0, 3.0)
 #: The page's clock may gain this much on the server's (a quicker frame, not drift).
 MAX_AHEAD_S = 0.25
-#: Page frames get their arrival time this long while the delay is learnt.
+#: Page frames get their arrival time while the delay is learnt: until the best delay has
+#: held this long (no new best lower by more than `SETTLED_TOL_S`)…
 WARMUP_S = 1.0
+#: …or, for a best that keeps falling (a page clock gaining on the server's), this long.
+WARMUP_MAX_S = 5.0
+#: A new best delay lower by at most this is the model's jitter: the best has held.
+SETTLED_TOL_S = 0.05
 #: While the delay is learnt (the first frames are the slowest), a role time may lie this
 #: far ahead of it (`PageClock.role_time`): a far-future one is refused from the start.
 WARMUP_AHEAD_S = 1.0
@@ -133,17 +138,34 @@ class PageClock:
     """Places one page's frame times on the session clock; refuses times out of order.
 
     A frame reaches the server some time after the page captured it (the model ran in
-    between: 60–500 ms here, the first frames slowest). For its first `WARMUP_S` the
-    page's frames get their arrival time while the clock learns the smallest delay;
-    from then on each frame is placed at its capture time plus that delay, so frames
-    keep the spacing they were filmed with. A page clock that gains more than
-    `MAX_AHEAD_S` on the server's (which would make movements read slower than they
-    are) is refused. Pages that send no time get their arrival time.
+    between: 60–500 ms here, the first frames slowest). While the clock learns the
+    smallest delay, the page's frames get their arrival time; it is placed once the best
+    delay has held for `WARMUP_S` (no new best lower by more than `SETTLED_TOL_S`), or after
+    `WARMUP_MAX_S` at the most. From then on each frame is placed at its capture time plus
+    that delay, so frames keep the spacing they were filmed with. A frame whose delay is
+    more than `MAX_AHEAD_S` below it shows a page clock that gained on the server's (which
+    would make movements read slower than they are): refused. Pages that send no time get
+    their arrival time.
+
+    Within `WARMUP_MAX_S` of the first frame such a frame starts the learning again
+    instead: a slow phone whose model took 0.5 s a frame while it warmed up, a second or
+    more, then 0.1 s, had its first fast frame refused as running 0.4 s ahead, the page cut
+    off for good (red team, session 24). That is no gain: a step down in the delay, frames
+    after it spaced as filmed. A clock that gains steadily never reaches it in time (gaining
+    `MAX_AHEAD_S` after its best held a second takes longer than the window; gaining faster,
+    its best never holds and it is placed at the window's end): it is refused once it has
+    gained `MAX_AHEAD_S`, and no placed frame ever lies further ahead of its arrival.
+
+    How late a frame is (`late_s`) is measured against the best delay so far once the page's
+    first `WARMUP_S` is over, learning or placed: a page backing up while the clock learns
+    again is late too.
     """
 
     def __init__(self) -> None:
-        self._started: float | None = None
-        self._delay = math.inf  # smallest (arrival - capture) seen while warming up, s
+        self._delay = math.inf  # smallest (arrival - capture) seen while learning, s
+        self._first_at = math.inf  # the first timed frame's arrival, s
+        self._held = math.inf  # the best delay when it last fell by more than the tolerance
+        self._held_since = -math.inf  # …and when, s
         self._placed = False
         self._last_ms = -math.inf
         #: How much longer than the best delay the latest frame took to arrive, s.
@@ -164,7 +186,7 @@ class PageClock:
         there and every later one, not after it, refused for the socket's life: its
         landmarks unsure for good (red team, session 10). Now such a time locks nothing for
         longer than that bound. (The page itself sends role messages only after 1.5 s of
-        poses, `pose_page.js`, when the clock is placed.)"""
+        poses, `pose_page.js`, by when a steady page's clock is placed.)"""
         if math.isinf(self._delay):
             return "came before any landmarks time: the page's clock cannot place it yet"
         margin = MAX_AHEAD_S if self._placed else WARMUP_AHEAD_S
@@ -183,14 +205,26 @@ class PageClock:
             )
         self._last_ms = ms
         delay = now - ms / 1000.0
-        self.late_s = max(0.0, delay - self._delay) if self._placed else 0.0
+        # Not in the page's first second: its first frames are the slowest (the model starting).
+        early = now - self._first_at < WARMUP_S
+        self.late_s = 0.0 if early else max(0.0, delay - self._delay)
+        ahead = delay < self._delay - MAX_AHEAD_S
+        if self._placed and ahead and now - self._first_at < WARMUP_MAX_S:
+            self._placed = False  # a step down while the model warms up: learn again
         if not self._placed:
-            self._started = now if self._started is None else self._started
-            self._delay = min(self._delay, delay)
-            self._placed = now - self._started >= WARMUP_S
+            self._learn(delay, now)
             return now
-        if delay < self._delay - MAX_AHEAD_S:
+        if ahead:
             raise LandmarksRefused(
                 f"frame time ms={ms:g} runs {self._delay - delay:.2f} s ahead of the server's clock"
             )
         return ms / 1000.0 + self._delay
+
+    def _learn(self, delay: float, now: float) -> None:
+        """One more delay while learning; placed once the best has held (or time is up)."""
+        self._first_at = min(self._first_at, now)
+        self._delay = min(self._delay, delay)
+        if delay < self._held - SETTLED_TOL_S:
+            self._held, self._held_since = delay, now
+        held = now - self._held_since >= WARMUP_S
+        self._placed = held or now - self._first_at >= WARMUP_MAX_S

@@ -17,7 +17,7 @@ const WINDOW_MS = 4000;
 // The picture's shorter side at most (issue 12: capping the width gave a landscape camera
 // 270 px of height, where a seated receiver read shifted views and late halts).
 const MAX_SHORT_SIDE = 480;
-// The two-person step's role frames start this long after the first pose.
+// The two-person step's role frames start this long after the model's warm-up poses.
 const ROLES_AFTER_MS = 1500;
 
 // A real GPU behind WebGL2? Software renderers (SwiftShader, llvmpipe) are slower than
@@ -176,10 +176,13 @@ export class PagePose {
     }
     const stats = this.stats;
     stats.poses += 1;
-    // Role frames start once the poses have flowed for a while (the server learns the page's
-    // clock from its first second of poses: nothing else should load it then).
-    this.firstPoseAt ??= performance.now();
-    if (this.roleFrames && performance.now() - this.firstPoseAt > ROLES_AFTER_MS) this.roleFrames.start();
+    // Role frames start once the poses have flowed for a while after the model's warm-up
+    // poses: the server learns the page's clock from them until its delay holds for a second
+    // (page_pose.PageClock; a slow phone's first poses took 0.5 s, its role messages, quicker,
+    // read as ahead of that delay); nothing else should load the device then.
+    if (stats.poses > WARMUP_POSES) this.steadyAt ??= performance.now();
+    const steadyMs = this.steadyAt === undefined ? 0 : performance.now() - this.steadyAt;
+    if (this.roleFrames && steadyMs > ROLES_AFTER_MS) this.roleFrames.start();
     stats.inferMs.push(data.inferMs);
     if (stats.inferMs.length > 300) stats.inferMs.shift();
     const message = { v: 1, type: "landmarks", image: data.image, world: data.world, size: this.size, ms: data.ms };
