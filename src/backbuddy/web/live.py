@@ -173,6 +173,10 @@ class LiveSession:
     #: A frozen camera's repeats, by whose frames they are ("page", "phone"): kept across that
     #: device's sockets, so a freeze it was told of is taken back after its page reconnects.
     repeats: dict[str, Repeats] = field(default_factory=dict)
+    #: The session time of the last late frame dropped from each device ("page", "phone")
+    #: since it was last told its view is live again (`camera_live`): kept across that
+    #: device's sockets, as its page keeps the alert up across them.
+    late_at: dict[str, float] = field(default_factory=dict)
 
     #: The store as named in errors (`bootstrap.store_place`).
     place: str = "the database"

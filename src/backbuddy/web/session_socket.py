@@ -112,9 +112,6 @@ class Connection:
         self.page_clock = PageClock()
         #: `camera_late` is said once a second, not for each of the late frames dropped.
         self.late_notice = OncePer(LATE_NOTICE_S)
-        #: The session time of the last late frame dropped since the page was last told its
-        #: view is live again (`camera_live`), or None: nothing to take down.
-        self.late_at: float | None = None
         #: Camera messages (JPEG frames and page landmarks) received on this socket: each
         #: one's number is its `seq`, the page's own count of what it sent on this socket
         #: (`link.js`). Numbered as they arrive, refused or not: numbered only when queued,
@@ -350,7 +347,7 @@ class Connection:
         if (late := self.page_clock.late_s) > LATE_S:
             # Captured well before it could arrive (the page's model backed up): a view of
             # the receiver older than a pose may be; taken, it would read as tracking now (I4).
-            self.late_at = self.live.clock()
+            self.live.late_at[self.source] = self.live.clock()
             self._tell_late(late)
             return
         self._tell_live()
@@ -399,9 +396,12 @@ class Connection:
         frames after them): the page's late alert can go (`camera_live`). A second, not the
         first frame in time: a page hovering at the limit would flash its alert with every
         other frame. Without it the phone showed "arriving late" for good once told (CI, stop
-        31: a minute after the lag was over)."""
-        if self.late_at is not None and self.live.clock() - self.late_at >= LATE_NOTICE_S:
-            self.late_at = None
+        31: a minute after the lag was over). The time of the last late frame is the device's
+        (`LiveSession.late_at`), not this socket's: a phone whose link dropped and came back
+        keeps its alert up, and the new socket takes it down (red team, session 25)."""
+        late_at = self.live.late_at.get(self.source)
+        if late_at is not None and self.live.clock() - late_at >= LATE_NOTICE_S:
+            del self.live.late_at[self.source]
             self.send(schemas.CameraLiveOut().model_dump())
 
     def _read_landmarks(self, raw: bytes | dict[str, Any] | schemas.LandmarksIn) -> _Placed:

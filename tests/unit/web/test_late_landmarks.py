@@ -25,6 +25,7 @@ from backbuddy.web.page_pose import LATE_S, WARMUP_S, PageClock
 from .conftest import ORIGIN, WS, make_client, start_session
 from .jpegs import moving_jpegs
 from .test_landmarks_and_camera_loss import landmarks_message, points, watch
+from .test_phone_socket import paired_laptop, phone_socket
 from .test_socket import StillReceiver, opening, until
 
 
@@ -210,3 +211,30 @@ def test_the_late_alert_comes_down_when_the_page_falls_back_to_frames(tmp_path: 
                 while (message := ws.receive_json())["type"] != "frame":
                     said.append(message["type"])
             assert "camera_live" in said, said
+
+
+def test_the_late_alert_comes_down_on_a_phone_whose_link_came_back(tmp_path: Path) -> None:
+    """Red team, session 25: the phone was told `camera_late` (its Wi-Fi backing up), then its
+    socket dropped and `link.js` reconnected, as a struggling network does. The alert stays
+    up on the page across sockets; the new socket knew nothing of it (`late_at` was the old
+    socket's), so its frames in time never said `camera_live`: "arriving late; movement
+    waits" stayed up for good while the view was live. A frozen camera's state already
+    outlived the socket (`LiveSession.repeats`); the late alert now does too."""
+    with make_client(tmp_path, analyzers=watch) as client:
+        sid = start_session(client, camera=True)
+        live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+        with paired_laptop(client, sid) as (_laptop, key):
+            with phone_socket(client, sid, key) as phone:
+                until(phone, lambda m: m["type"] == "hello")
+                page = _placed(phone, live)
+                live.t0 -= 2.0  # two seconds pass; the next frame was captured 40 ms later
+                phone.send_json(landmarks_message(ms=page.last + 40.0))
+                told = until(phone, lambda m: m["type"] in ("frame", "error"))
+                assert told["code"] == "camera_late"
+            with phone_socket(client, sid, key) as phone:  # the link is back
+                until(phone, lambda m: m["type"] == "hello")
+                said: list[str] = []
+                for seq in range(1, 5):  # in time, for more than a second
+                    said += _answered(phone, page.now(), seq)
+                    live.t0 -= 0.4
+                assert "camera_live" in said, said
