@@ -381,7 +381,8 @@ class LiveSession:
 
         `arrived`: the session time the frame reached the server. One that then waited for
         the lock longer than a pose may be trusted (`POSE_STALE_MAX_S`: a slow commit holds it
-        up to `STALL_S`) is analysed and answered (the page's checklist, its count of frames
+        up to `STALL_S`), or for the worker (`_frame_step`: behind a handed-off batch's slow
+        commit), is analysed and answered (the page's checklist, its count of frames
         answered) but not stepped: stepped at the time it got the lock, a view of the receiver
         seconds old read as tracking now, and the tick after it did not pause (I4; red team,
         session 24). The next frame, or the tick's stale pose, decides.
@@ -417,7 +418,7 @@ class LiveSession:
                     batch = self._hand_off(pose.t)
             else:
                 result, pose, cues, analyze_ms = await self._stored(
-                    loop.run_in_executor(self._worker, self._frame_step, job)
+                    loop.run_in_executor(self._worker, self._frame_step, job, arrived)
                 )
             if here:
                 self._here_ms = analyze_ms
@@ -468,9 +469,20 @@ class LiveSession:
         if self._held is not None and not self._gone:
             self._send_answer(*self._held, time.monotonic())
 
-    def _frame_step(self, job: FrameJob) -> tuple[FrameResult, ev.Pose, tuple[Cue, ...], float]:
-        """On the worker: the camera watch for the engine's current checks, then the pose."""
+    def _frame_step(
+        self, job: FrameJob, arrived: float | None = None
+    ) -> tuple[FrameResult, ev.Pose, tuple[Cue, ...], float]:
+        """On the worker: the camera watch for the engine's current checks, then the pose;
+        not the pose of a message that waited here longer than a pose may be trusted
+        (`watch_frame`'s `arrived`). The lock is not all it may wait for: the worker writes
+        every batch a quiet step hands off (`_hand_off`) outside the lock, so a frame that got
+        the lock at once could wait here behind a slow commit, and its pose, stamped when its
+        turn came, took a view seconds old as the engine's "now" (I4; red team, session 25)."""
+        waited = None if arrived is None else self.clock() - arrived
         result, pose, analyze_ms = self._analyse(job)
+        if waited is not None and waited > POSE_STALE_MAX_S:
+            log.info("session %s: camera message not stepped, %.2f s old", self.id, waited)
+            return result, pose, (), analyze_ms
         return result, pose, self._handle(pose), analyze_ms
 
     def _analyse(self, job: FrameJob) -> tuple[FrameResult, ev.Pose, float]:

@@ -11,14 +11,16 @@ it is analysed and answered (the page counts its frames by the answers) but not 
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from backbuddy.domain.state import POSE_STALE_MAX_S
 
 from .conftest import ORIGIN, WS, make_client, start_session
-from .jpegs import tiny_jpeg
+from .jpegs import moving_jpegs, tiny_jpeg
 from .test_landmarks_and_camera_loss import landmarks_message, points, watch
 from .test_late_landmarks import _placed
 from .test_socket import opening, still, until
@@ -91,3 +93,43 @@ def test_a_frame_that_waited_out_a_stall_is_not_a_sight_now(tmp_path: Path) -> N
                 assert client.portal is not None
                 client.portal.call(live.lock.release)
             answered_but_not_seen(ws, live, 2)
+
+
+def test_a_frame_that_waited_behind_a_slow_group_commit_is_not_a_sight_now(
+    tmp_path: Path,
+) -> None:
+    """Red team, session 25: the tick loop hands the quiet poses waiting to the worker and
+    awaits their write outside the lock (`LiveSession._hand_off`, session 24). A JPEG frame
+    that came meanwhile got the lock at once (no stall seen by `arrived`), then queued on the
+    worker behind the slow commit; its pose was stamped there when its turn came: a view
+    seconds old stepped as the engine's "now" (I4). The commit is slow for real here: another
+    connection holds the SQLite file's write lock."""
+    jpegs = moving_jpegs()  # the same picture again and again would read as a frozen camera
+    with make_client(tmp_path, analyzers=still) as client:
+        sid = start_session(client, camera=True)
+        live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
+        with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+            opening(ws)
+            for seq in (1, 2):  # the second is a quiet pose: it waits for the group commit
+                ws.send_bytes(next(jpegs))
+                until(ws, lambda m, seq=seq: m["type"] == "frame" and m["seq"] >= seq)
+            holder = sqlite3.connect(tmp_path / "web.sqlite3", isolation_level=None)
+            try:
+                holder.execute("BEGIN IMMEDIATE")  # a slow disk: the next commit waits
+                # the tick loop hands the waiting pose off; its write blocks on the lock
+                _until(lambda: live._writing_since is not None)
+                ws.send_bytes(next(jpegs))
+                received(live, 3)
+                _until(lambda: live._worker._work_queue.qsize() >= 1)  # behind the write
+                live.t0 -= STALL_S  # the commit takes two seconds
+            finally:
+                holder.execute("COMMIT")
+                holder.close()
+            answered_but_not_seen(ws, live, 3)
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
