@@ -20,7 +20,7 @@ from typing import Any
 from backbuddy.domain.state import POSE_STALE_MAX_S
 
 from .conftest import ORIGIN, WS, make_client, start_session
-from .jpegs import moving_jpegs, tiny_jpeg
+from .jpegs import moving_jpegs
 from .test_landmarks_and_camera_loss import landmarks_message, points, watch
 from .test_late_landmarks import _placed
 from .test_socket import opening, still, until
@@ -75,18 +75,21 @@ def test_landmarks_that_waited_out_a_stall_are_not_a_sight_now(tmp_path: Path) -
 
 
 def test_a_frame_that_waited_out_a_stall_is_not_a_sight_now(tmp_path: Path) -> None:
-    """The same for a JPEG frame (the server's pose model)."""
-    jpeg = tiny_jpeg()
+    """The same for a JPEG frame (the server's pose model). Two different pictures: the same
+    one twice, more than `POSE_STALE_MIN_S` apart on a loaded box, read as a frozen camera,
+    dropped unanswered (this camera watch takes no landmarks), and the test waited 90 s for
+    its answer (1 run in 10 beside two busy loops, session 25)."""
+    jpegs = moving_jpegs()
     with make_client(tmp_path, analyzers=still) as client:
         sid = start_session(client, camera=True)
         live = client.app.state.registry.get(sid)  # type: ignore[attr-defined]
         with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
             opening(ws)
-            ws.send_bytes(jpeg)
+            ws.send_bytes(next(jpegs))
             until(ws, lambda m: m["type"] == "frame")
             _stalled(client, live)
             try:
-                ws.send_bytes(jpeg)
+                ws.send_bytes(next(jpegs))
                 received(live, 2)
                 live.t0 -= STALL_S
             finally:
