@@ -46,8 +46,11 @@ MAX_AHEAD_S = 0.25
 #: Page frames get their arrival time while the delay is learnt: until the best delay has
 #: held this long (no new best lower by more than `SETTLED_TOL_S`)…
 WARMUP_S = 1.0
-#: …or, for a best that keeps falling (a page clock gaining on the server's), this long.
+#: …or, for a best that keeps falling (a page clock gaining on the server's), this long…
 WARMUP_MAX_S = 5.0
+#: …and at least this many frames: twice the poses the page does not count for its rate while
+#: its model warms up (`pose_page.js` `WARMUP_POSES`), however slow they were.
+WARMUP_FRAMES = 10
 #: A new best delay lower by at most this is the model's jitter: the best has held.
 SETTLED_TOL_S = 0.05
 #: While the delay is learnt (the first frames are the slowest), a role time may lie this
@@ -140,21 +143,23 @@ class PageClock:
     A frame reaches the server some time after the page captured it (the model ran in
     between: 60–500 ms here, the first frames slowest). While the clock learns the
     smallest delay, the page's frames get their arrival time; it is placed once the best
-    delay has held for `WARMUP_S` (no new best lower by more than `SETTLED_TOL_S`), or after
-    `WARMUP_MAX_S` at the most. From then on each frame is placed at its capture time plus
+    delay has held for `WARMUP_S` (no new best lower by more than `SETTLED_TOL_S`), or
+    once the model's warm-up is over (`_warming`: `WARMUP_MAX_S` from the first frame and
+    `WARMUP_FRAMES` frames). From then on each frame is placed at its capture time plus
     that delay, so frames keep the spacing they were filmed with. A frame whose delay is
     more than `MAX_AHEAD_S` below it shows a page clock that gained on the server's (which
     would make movements read slower than they are): refused. Pages that send no time get
     their arrival time.
 
-    Within `WARMUP_MAX_S` of the first frame such a frame starts the learning again
-    instead: a slow phone whose model took 0.5 s a frame while it warmed up, a second or
-    more, then 0.1 s, had its first fast frame refused as running 0.4 s ahead, the page cut
-    off for good (red team, session 24). That is no gain: a step down in the delay, frames
-    after it spaced as filmed. A clock that gains steadily never reaches it in time (gaining
-    `MAX_AHEAD_S` after its best held a second takes longer than the window; gaining faster,
-    its best never holds and it is placed at the window's end): it is refused once it has
-    gained `MAX_AHEAD_S`, and no placed frame ever lies further ahead of its arrival.
+    While the model warms up such a frame starts the learning again instead: a slow phone
+    whose model took 0.5 s a frame for a second or more, then 0.1 s, had its first fast
+    frame refused as running 0.4 s ahead, the page cut off for good (red team, session 24).
+    That is no gain: a step down in the delay, frames after it spaced as filmed. A clock
+    that gains steadily at a page's frame rate does not get there in time (gaining
+    `MAX_AHEAD_S` after its best held a second takes longer than `WARMUP_MAX_S`; gaining
+    faster, its best never holds and it is placed when the warm-up is over): it is refused
+    once it has gained `MAX_AHEAD_S`, and no placed frame ever lies further ahead of its
+    arrival.
 
     How late a frame is (`late_s`) is measured against the best delay so far once the page's
     first `WARMUP_S` is over, learning or placed: a page backing up while the clock learns
@@ -167,6 +172,7 @@ class PageClock:
         self._held = math.inf  # the best delay when it last fell by more than the tolerance
         self._held_since = -math.inf  # …and when, s
         self._placed = False
+        self._frames = 0  # timed frames so far
         self._last_ms = -math.inf
         #: How much longer than the best delay the latest frame took to arrive, s.
         self.late_s = 0.0
@@ -204,12 +210,13 @@ class PageClock:
                 f"previous frame's ({self._last_ms:g}): frame times must increase"
             )
         self._last_ms = ms
+        self._frames += 1
         delay = now - ms / 1000.0
         # Not in the page's first second: its first frames are the slowest (the model starting).
         early = now - self._first_at < WARMUP_S
         self.late_s = 0.0 if early else max(0.0, delay - self._delay)
         ahead = delay < self._delay - MAX_AHEAD_S
-        if self._placed and ahead and now - self._first_at < WARMUP_MAX_S:
+        if self._placed and ahead and self._warming(now):
             self._placed = False  # a step down while the model warms up: learn again
         if not self._placed:
             self._learn(delay, now)
@@ -227,4 +234,8 @@ class PageClock:
         if delay < self._held - SETTLED_TOL_S:
             self._held, self._held_since = delay, now
         held = now - self._held_since >= WARMUP_S
-        self._placed = held or now - self._first_at >= WARMUP_MAX_S
+        self._placed = held or not self._warming(now)
+
+    def _warming(self, now: float) -> bool:
+        """Is the page's model still warming up (`WARMUP_MAX_S`, `WARMUP_FRAMES`)?"""
+        return now - self._first_at < WARMUP_MAX_S or self._frames <= WARMUP_FRAMES

@@ -91,6 +91,16 @@ def test_a_slow_first_seconds_then_fast_frames_are_kept_and_placed_right() -> No
     assert clock.late_s == pytest.approx(0.2)
 
 
+def test_a_model_slow_for_its_first_five_poses_is_kept() -> None:
+    """The page does not count its first five poses for its rate (`pose_page.js`
+    `WARMUP_POSES`): a phone whose model took 1.5 s for each of them (7.5 s, longer than
+    `WARMUP_MAX_S`) and 0.1 s after is learnt again at its first fast frame, not cut off."""
+    clock = PageClock()
+    for ms, arrival in page_frames([1.5] * 5 + [0.1] * 30):
+        assert clock.place(ms, arrival) == pytest.approx(arrival)
+    assert clock.late_s == pytest.approx(0.0)
+
+
 def gaining(kind: str, k: int) -> float:
     """How far (s) the page's clock has gained on the server's by its frame k (10 a second):
     steadily, or in steps of 0.3 s every 1.2 s (a step is what the clock learns again from)."""
