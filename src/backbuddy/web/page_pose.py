@@ -186,8 +186,11 @@ class PageClock:
         """Why a role message's page time `ms` cannot be taken now, or None when it can.
 
         Not before the page's first landmarks time (nothing to place it against), and not
-        ahead of the server's clock: by `MAX_AHEAD_S` once the clock is placed, by
-        `WARMUP_AHEAD_S` of the delay learnt so far while it learns. `ahead` alone said
+        ahead of the server's clock: by `MAX_AHEAD_S` once the clock is placed and the
+        page's model has warmed up, by `WARMUP_AHEAD_S` of the delay learnt so far before
+        (a delay learnt from a slow model's first poses refused the quicker role messages
+        until it was learnt again, and the phone showed the refusal: red team, session
+        25). `ahead` alone said
         nothing while learning, so one role message at ms=1e308 (or `Date.now()`) was taken
         there and every later one, not after it, refused for the socket's life: its
         landmarks unsure for good (red team, session 10). Now such a time locks nothing for
@@ -195,7 +198,7 @@ class PageClock:
         poses, `pose_page.js`, by when a steady page's clock is placed.)"""
         if math.isinf(self._delay):
             return "came before any landmarks time: the page's clock cannot place it yet"
-        margin = MAX_AHEAD_S if self._placed else WARMUP_AHEAD_S
+        margin = MAX_AHEAD_S if self._placed and not self._warming(now) else WARMUP_AHEAD_S
         if now - ms / 1000.0 < self._delay - margin:
             return "lie ahead of the server's clock"
         return None

@@ -257,6 +257,22 @@ def test_one_far_future_role_time_in_the_page_clocks_first_second_cannot_lock_th
     assert channel.taken == {"role_frame": 2, "role_people": 1}
 
 
+def test_a_role_time_quicker_than_a_slow_models_first_poses_is_taken() -> None:
+    """Red team, session 25 (real Chromium, the phone's first poses 0.5 s late): the clock
+    was placed on the slow model's delay, and the page's role people, 0.1 s after capture,
+    were refused as lying ahead of the server's clock until it learnt again, the refusal up
+    on the phone. While the model warms up a role time may lie `WARMUP_AHEAD_S` ahead."""
+    clock = PageClock()
+    for k in range(8):  # 0.5 s a pose for 4 s (captured at 0.5 k s): placed on that delay
+        clock.place(500.0 * k, 0.5 * k + 0.5)
+    assert clock.role_time(3900.0, 4.0) is None  # captured 0.1 s ago
+    for j in range(33):  # the model quick now: learnt again, then warmed up
+        clock.place(4000.0 + 100.0 * j, 4.0 + 0.1 * j + 0.1)
+    now = 4.0 + 0.1 * 32 + 0.1
+    said = clock.role_time(1000.0 * (now - 0.1 + MAX_AHEAD_S + 0.05), now)
+    assert said == "lie ahead of the server's clock"
+
+
 def test_role_frames_and_role_people_keep_one_time_order_and_the_servers_clock() -> None:
     """Red team (session 10): the module said a role message's time must be after the
     previous role message's, frame or people, and not ahead of the server's clock; role
