@@ -143,9 +143,9 @@ def _run(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
     from backbuddy.adapters.movenet import PeopleDetector
     from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
     from backbuddy.motion.landmarks import stack
-    from backbuddy.services.analyze import identity_unsure, wrists_covered
+    from backbuddy.services.analyze import identity_unsure, near_bits, wrists_covered
 
-    rows, unsure, covered, index = [], [], [], []
+    rows, unsure, covered, near, index = [], [], [], [], []
     size = (0, 0)
     with ReceiverPose(
         PeopleDetector(), PoseModel, every=EVERY, looks=InLine, **LEVERS[lever]
@@ -157,9 +157,10 @@ def _run(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
             rows.append((t, image, world))
             unsure.append(identity_unsure(model))
             covered.append(wrists_covered(model))
+            near.append(near_bits(model) or 0)
             index.append(i)
             size = (rgb.shape[1], rgb.shape[0])
-    return stack(rows, size, unsure, covered), np.array(index)
+    return stack(rows, size, unsure, covered, near), np.array(index)
 
 
 def cached(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
