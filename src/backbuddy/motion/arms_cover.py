@@ -143,7 +143,9 @@ def reads_bits(measure: str) -> tuple[int, int, int]:
     return bits(both), left, right
 
 
-def covered_by(near: NDArray[np.int64], side: NDArray[np.floating] | None, plan: tuple[int, int, int]) -> BoolArray:
+def covered_by(
+    near: NDArray[np.int64], side: NDArray[np.floating] | None, plan: tuple[int, int, int]
+) -> BoolArray:
     """Per frame: does one of the landmarks of `plan` (`reads_bits`) lie near someone else's
     body (`near`: `Landmarks.near` bit masks)? `side`: `joints.top_side` per frame (+1 left on
     top, −1 right, NaN not known: both sides count); None where no side is read."""
@@ -151,7 +153,9 @@ def covered_by(near: NDArray[np.int64], side: NDArray[np.floating] | None, plan:
     if not (left or right) or side is None:
         mask = np.full(near.shape, both | left | right, np.int64)
     else:
-        mask = np.where(side > 0, both | left, np.where(side < 0, both | right, both | left | right))
+        mask = np.where(
+            side > 0, both | left, np.where(side < 0, both | right, both | left | right)
+        )
     return np.asarray((near & mask) != 0)
 
 

@@ -21,8 +21,8 @@ import numpy as np
 
 from backbuddy.motion import (
     angles,
-    arms_cover,
     angles_one,
+    arms_cover,
     checks,
     joints,
     kinematics,
