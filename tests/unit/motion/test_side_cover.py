@@ -188,7 +188,7 @@ def test_the_gate_never_opens_on_covered_frames_alone_and_one_frame_at_a_time_ag
     for i in range(n):
         if forget[i]:
             last_forget = i
-        read = [j for j in range(last_forget if last_forget >= 0 else 0, i + 1)]
+        read = range(max(last_forget, 0), i + 1)
         if whole.ok[i]:
             assert any(still[j] and not covered[j] for j in read), i
     one = PlacementGate(REGION, fps=30.0)
