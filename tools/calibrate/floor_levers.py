@@ -178,14 +178,20 @@ def cached(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
     return lm, index
 
 
-def score(cid: str, lm, index) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """The clip's figures, as `receiver_truth.measures` reads them."""
+def score(cid: str, lm, index, view_alone: bool = False) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The clip's figures, as `receiver_truth.measures` reads them; `view_alone`: with the
+    technique's `video.view_read_alone` on (session 25)."""
     from backbuddy.domain import techniques
     from backbuddy.motion.monitors import PoseMonitor
 
     meta = next(m for m in measure.clips() if m["id"] == cid)
-    r = measure.measure_clip(meta, degradation=measure.WARM, source=(lm, index))
-    mon = PoseMonitor(techniques.get(meta["technique"]), fps=measure.WARM.fps)
+    tech = techniques.get(meta["technique"])
+    if view_alone:
+        tech = tech.model_copy(
+            update={"video": tech.video.model_copy(update={"view_read_alone": True})}
+        )
+    r = measure.measure_clip(meta, degradation=measure.WARM, source=(lm, index), technique=tech)
+    mon = PoseMonitor(tech, fps=measure.WARM.fps)
     pre = int(np.sum(index < 0))
     mon.update(lm.take(slice(0, pre)))
     live = lm.take(slice(pre, None))
@@ -253,6 +259,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--order", choices=("warm", "session"), default="session")
     parser.add_argument("--levers", nargs="+", default=list(LEVERS), choices=list(LEVERS))
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--view-read-alone", action="store_true", help="score with video.view_read_alone on"
+    )
     args = parser.parse_args(argv)
     out = []
     print(HEADER, flush=True)
@@ -262,7 +271,7 @@ def main(argv: list[str]) -> int:
             continue
         for lever in args.levers:
             started = time.perf_counter()
-            s = score(cid, *cached(cid, lever, args.order))
+            s = score(cid, *cached(cid, lever, args.order), view_alone=args.view_read_alone)
             s.update(order=args.order, lever=lever, seconds=time.perf_counter() - started)
             out.append(s)
             print(row(args.order, lever, s), flush=True)
