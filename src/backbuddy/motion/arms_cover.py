@@ -84,27 +84,6 @@ def near_body(points: NDArray[np.float64], person: Person, near: float = NEAR) -
         return bool((_distances(pts, kp) <= reach).any())
 
 
-def near_mask(image_px: NDArray[np.floating], others: Sequence[Person]) -> int:
-    """Which of the receiver's landmarks (MediaPipe image landmarks, pixels) lie near someone
-    else's drawn body (`near_body`'s rule, point by point): bit k set for landmark k. Its
-    `ARMS_BITS` are set exactly where `wrists_covered` says True (the same distances and reach);
-    a check read with her apart is covered where its own landmarks' bits are (`cover_bits`)."""
-    if not others:
-        return 0
-    pts = np.asarray(image_px, np.float64)[:, :2]
-    near = np.zeros(pts.shape[0], bool)
-    for kp_, box_ in others:
-        kp = np.asarray(kp_, np.float64)
-        box = np.asarray(box_, np.float64)
-        if not np.isfinite(box).all():
-            continue
-        reach = NEAR * LIMB * OTHERS_SCALE * float(max(box[2] - box[0], box[3] - box[1]))
-        with np.errstate(invalid="ignore"):
-            near |= (_distances(pts, kp) <= reach).any(axis=1)
-    near &= np.isfinite(pts).all(axis=1)
-    return int(sum(1 << int(k) for k in np.flatnonzero(near)))
-
-
 #: The landmarks each measure a `read_alone` check may use reads: always (both sides), and
 #: (left, right) pairs read on the receiver's top side only (`joints.top_side`; both where it is
 #: not known). The hug's arms check keeps the arms' rule (`ARMS`: the landmarks session 13 chose,
@@ -157,6 +136,38 @@ def covered_by(
             side > 0, both | left, np.where(side < 0, both | right, both | left | right)
         )
     return np.asarray((near & mask) != 0)
+
+
+#: The landmarks `near_mask` looks at: every one `READS` or `VIEW` names (a landmarks message
+#: of the page path pays for each: issue 15's budget).
+WATCHED = np.array(
+    sorted(
+        {k for both, sided in READS.values() for k in (*both, *(j for p in sided for j in p))}
+        | set(VIEW)
+    )
+)
+
+
+def near_mask(image_px: NDArray[np.floating], others: Sequence[Person]) -> int:
+    """Which of the receiver's `WATCHED` landmarks (MediaPipe image landmarks, pixels) lie near
+    someone else's drawn body (`near_body`'s rule, point by point): bit k set for landmark k.
+    Its `ARMS_BITS` are set exactly where `wrists_covered` says True (the same distances and
+    reach); a check read with her apart is covered where its own landmarks' bits are
+    (`covered_by`)."""
+    if not others:
+        return 0
+    pts = np.asarray(image_px, np.float64)[WATCHED, :2]
+    near = np.zeros(pts.shape[0], bool)
+    for kp_, box_ in others:
+        kp = np.asarray(kp_, np.float64)
+        box = np.asarray(box_, np.float64)
+        if not np.isfinite(box).all():
+            continue
+        reach = NEAR * LIMB * OTHERS_SCALE * float(max(box[2] - box[0], box[3] - box[1]))
+        with np.errstate(invalid="ignore"):
+            near |= (_distances(pts, kp) <= reach).any(axis=1)
+    near &= np.isfinite(pts).all(axis=1)
+    return sum(1 << int(k) for k in WATCHED[near].tolist())
 
 
 def wrists_covered(image_px: NDArray[np.floating], others: Sequence[Person]) -> bool:
