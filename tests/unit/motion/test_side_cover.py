@@ -123,6 +123,58 @@ def test_the_kept_top_knee_is_forgotten_when_she_is_lost_and_by_a_new_monitor() 
     assert not fresh.checks_ok.any()
 
 
+def test_the_kept_top_knee_is_forgotten_on_another_person() -> None:
+    """An identity jump (the tracked torso leaps across the picture: another person) starts a
+    new segment: the pass seen with her alone is not carried to it."""
+    lm, index = _session()
+    jump = int(np.argmax(index >= 0)) + 10
+    image = lm.image.copy()
+    image[jump:, :, 0] += 0.3
+    moved = Landmarks(image, lm.world, lm.t, lm.size, 0, lm.unsure, lm.covered, lm.near)
+    trace = PoseMonitor(SIDE, active_checks=HOLD_CHECKS).update(moved)
+    assert trace.checks_ok[jump - 1]
+    assert not trace.same_person[jump]  # the leap: not her until the guard takes it as new
+    new = int(np.argmax(trace.segment > trace.segment[jump - 1]))
+    assert new > jump
+    after = slice(new, None)
+    seen = trace.same_person[after] & _top(lm)[after]
+    assert seen.mean() > 0.9
+    assert (trace.checks["top_knee_at_90"].status[after][seen] == checks.COVERED).all()
+    assert not trace.checks_ok[jump:].any()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_i3_no_top_knee_pass_on_covered_frames_without_a_pass_seen_apart(
+    data: st.DataObject,
+) -> None:
+    """I3 on the side: whatever her top side's near bits, the frames where nobody is seen and
+    those of unsure identity, a covered frame passes the top knee only when an earlier frame
+    read her apart and passed, with someone in view since (no gap past the grace)."""
+    lm, _ = _session()
+    n = len(lm)
+    flags = st.lists(st.booleans(), min_size=n, max_size=n)
+    top, unseen, unsure = (np.array(data.draw(flags)) for _ in range(3))
+    bits = 1 << 24 | 1 << 26 | 1 << 12  # her top (right) hip, knee and shoulder
+    near = np.where(top, bits, 0).astype(np.int64)
+    image, world = lm.image.copy(), lm.world.copy()
+    image[unseen], world[unseen] = np.nan, np.nan
+    trace = PoseMonitor(SIDE, active_checks=HOLD_CHECKS).update(
+        Landmarks(image, world, lm.t, lm.size, 0, unsure, None, near)
+    )
+    knee = trace.checks["top_knee_at_90"]
+    raw = checks.evaluate(SIDE, measures=trace.measures, check_ids=["top_knee_at_90"])
+    raw_knee = raw["top_knee_at_90"]
+    seen, present = trace.same_person, ~unseen
+    for i in np.flatnonzero(top & seen & knee.passed):
+        alone = [j for j in range(i) if seen[j] and not top[j] and raw_knee.visible[j]]
+        assert alone, i
+        j = alone[-1]
+        assert raw_knee.passed[j], (i, j)
+        times = lm.t[[k for k in range(j, i + 1) if present[k]]]
+        assert np.diff(times).max(initial=0.0) <= GRACE_S, (i, j)
+
+
 def _decide(index: np.ndarray) -> int:
     """The frame before the truth's movement starts (where `measure.measure_clip` reads the
     gate)."""
