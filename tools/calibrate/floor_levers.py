@@ -210,9 +210,9 @@ def _run(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
     from backbuddy.adapters.movenet import PeopleDetector
     from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
     from backbuddy.motion.landmarks import stack
-    from backbuddy.services.analyze import identity_unsure, wrists_covered
+    from backbuddy.services.analyze import identity_unsure, near_bits, wrists_covered
 
-    rows, unsure, covered, index = [], [], [], []
+    rows, unsure, covered, near, index = [], [], [], [], []
     size = (0, 0)
     with ReceiverPose(
         PeopleDetector(), PoseModel, every=EVERY, looks=InLine, **LEVERS[lever]
@@ -224,9 +224,10 @@ def _run(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
             rows.append((t, image, world))
             unsure.append(identity_unsure(model))
             covered.append(wrists_covered(model))
+            near.append(near_bits(model) or 0)
             index.append(i)
             size = (rgb.shape[1], rgb.shape[0])
-    return stack(rows, size, unsure, covered), np.array(index)
+    return stack(rows, size, unsure, covered, near), np.array(index)
 
 
 def cached(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
@@ -244,14 +245,20 @@ def cached(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
     return lm, index
 
 
-def score(cid: str, lm, index) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """The clip's figures, as `receiver_truth.measures` reads them."""
+def score(cid: str, lm, index, view_alone: bool = False) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The clip's figures, as `receiver_truth.measures` reads them; `view_alone`: with the
+    technique's `video.view_read_alone` on (session 25)."""
     from backbuddy.domain import techniques
     from backbuddy.motion.monitors import PoseMonitor
 
     meta = next(m for m in measure.clips() if m["id"] == cid)
-    r = measure.measure_clip(meta, degradation=measure.WARM, source=(lm, index))
-    mon = PoseMonitor(techniques.get(meta["technique"]), fps=measure.WARM.fps)
+    tech = techniques.get(meta["technique"])
+    if view_alone:
+        tech = tech.model_copy(
+            update={"video": tech.video.model_copy(update={"view_read_alone": True})}
+        )
+    r = measure.measure_clip(meta, degradation=measure.WARM, source=(lm, index), technique=tech)
+    mon = PoseMonitor(tech, fps=measure.WARM.fps)
     pre = int(np.sum(index < 0))
     mon.update(lm.take(slice(0, pre)))
     live = lm.take(slice(pre, None))
@@ -319,6 +326,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--order", choices=("warm", "session"), default="session")
     parser.add_argument("--levers", nargs="+", default=list(LEVERS), choices=list(LEVERS))
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--view-read-alone", action="store_true", help="score with video.view_read_alone on"
+    )
     args = parser.parse_args(argv)
     out = []
     print(HEADER, flush=True)
@@ -328,7 +338,7 @@ def main(argv: list[str]) -> int:
             continue
         for lever in args.levers:
             started = time.perf_counter()
-            s = score(cid, *cached(cid, lever, args.order))
+            s = score(cid, *cached(cid, lever, args.order), view_alone=args.view_read_alone)
             s.update(order=args.order, lever=lever, seconds=time.perf_counter() - started)
             out.append(s)
             print(row(args.order, lever, s), flush=True)

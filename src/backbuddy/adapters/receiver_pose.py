@@ -59,7 +59,7 @@ from backbuddy.adapters.receiver_grey import (
     steady_basis,
 )
 from backbuddy.motion import people as P
-from backbuddy.motion.arms_cover import wrists_covered
+from backbuddy.motion.arms_cover import ARMS_BITS, near_mask
 from backbuddy.motion.crop import Crop, keep_or_move
 from backbuddy.motion.crop import crop_around as crop_around  # its callers import it here
 from backbuddy.motion.grey_mask import (
@@ -234,6 +234,9 @@ class ReceiverPose:
         self.identity: P.Identity = "unsure"
         #: A wrist of the last frame's receiver near someone else's drawn body (`arms_cover`).
         self.covered = False
+        #: Which of the last frame's receiver landmarks lie near someone else's drawn body
+        #: (`arms_cover.near_mask`, bit k: landmark k; 0 unless her identity is sure).
+        self.near = 0
         self.stale = 0  # frames made "unsure" by old roles or a receiver outside the crop
         self.settling = 0  # frames made "unsure" while MediaPipe settles after a restart
         self._fresh = 0  # frames still to settle after the last restart
@@ -306,6 +309,7 @@ class ReceiverPose:
             self._looked_t = self._asked.get(answer[0])
             self._asked = {k: v for k, v in self._asked.items() if k > answer[0]}
         self.covered = False
+        self.near = 0
         if self._crop is None:  # no receiver yet: MediaPipe on the whole frame, for the view only
             self.identity = "unsure"
             return self._pose_at(rgb, t)
@@ -330,9 +334,9 @@ class ReceiverPose:
             self._follow(image, width, height)
         # the others as the grey draws them (held still within `MASK_SLACK`), as measured
         others = [] if self._basis is None else [(o.keypoints, o.box) for o in self._basis.others]
-        self.covered = self.identity == "receiver" and wrists_covered(
-            image[:, :2].astype(np.float64) * (width, height), others
-        )
+        if self.identity == "receiver":
+            self.near = near_mask(image[:, :2].astype(np.float64) * (width, height), others)
+        self.covered = bool(self.near & ARMS_BITS)
         return image, world
 
     def _mask_now(self, crop: Crop) -> NDArray[np.bool_] | NDArray[np.float32] | None:

@@ -62,9 +62,10 @@ class Check(_Model):
     hint_low: str = Field(min_length=1, description="what to say when the value is below min")
     hint_high: str = Field(min_length=1, description="what to say when the value is above max")
     source: str = Field(min_length=1)
-    #: Read from the receiver's hands, which the assistant's hold covers: while both her
-    #: wrists lie on the assistant's body the image cannot read it, and the verdict seen with
-    #: her alone counts (`motion.checks.cover`; docs/accuracy.md).
+    #: Read from landmarks the assistant's hold covers (the hug: her hands; the side-lying
+    #: rotation: her top shoulder, hip and knee): while one of the landmarks its measure reads
+    #: (`motion.arms_cover.READS`) lies near the assistant's drawn body the image cannot read it,
+    #: and the verdict seen with her alone counts (`motion.checks.cover`; docs/accuracy.md).
     read_alone: bool = False
     #: With `read_alone`: read while covered, a median over `COVERED_MEDIAN_S` above this says
     #: the hands moved away under the assistant's (the hug: arms let down after she was seen
@@ -255,6 +256,12 @@ class VideoNeeds(_Model):
     #: the server only), and where the page may find the people itself its pose model must be
     #: shown the server's picture.
     grey_fades: bool = False
+    #: The placement gate reads the view only from frames where the receiver's shoulders and
+    #: hips lie apart from the assistant's drawn body (`Landmarks.near`): his hands on her move
+    #: the view read from her landmarks though the camera stays put (session 24: 7-10 degrees
+    #: on the side-lying floor). The view read with her apart is kept until the camera is seen
+    #: to move; never read apart, the gate stays shut and asks him to let go for a moment.
+    view_read_alone: bool = False
     evidence: str = ""
 
     @model_validator(mode="after")

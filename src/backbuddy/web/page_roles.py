@@ -60,7 +60,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backbuddy.motion import people as P
-from backbuddy.motion.arms_cover import wrists_covered
+from backbuddy.motion.arms_cover import ARMS_BITS, near_mask
 from backbuddy.motion.crop import PAD_BOTTOM, PAD_SIDE, PAD_TOP, Crop, keep_or_move
 from backbuddy.motion.grey_mask import mask_rule
 from backbuddy.web import schemas
@@ -353,14 +353,19 @@ class PageRoles:
         """Does a wrist of this landmarks message lie near someone else's body as the newest
         role answer drew it (the page's grey, `motion.arms_cover`)? Then checks read from the
         receiver's hands are not read from this frame (`motion.checks.cover`)."""
+        return bool(self.near(image, size) & ARMS_BITS)
+
+    def near(self, image: Points | None, size: tuple[int, int]) -> int:
+        """Which of this landmarks message's points lie near someone else's body as the newest
+        role answer drew it (`arms_cover.near_mask`, bit k: landmark k; 0 without others)."""
         answer = self.answer
         if image is None or answer is None or not answer.others:
-            return False
+            return 0
         scale = np.array(size, np.float64)
         boxes = np.array(answer.others_boxes, np.float64).reshape(-1, 4) * np.tile(scale, 2)
         others = [(_pixels(o, scale), b) for o, b in zip(answer.others, boxes, strict=False) if o]
         points = np.asarray(image, np.float64).reshape(-1, 4)[:, :2] * scale
-        return wrists_covered(points, others)
+        return near_mask(points, others)
 
     def wanted(self) -> str | None:
         """Why the server wants a role frame now (a break, a drift, an old chain), or None."""
