@@ -16,6 +16,8 @@ lies as `people.tell_technique` does) with the grey levers set per `LEVERS`:
   `receiver_truth.warm_estimate` (behind `tests/integration/test_two_people.py`,
   `bench/people.py`, `people_table.py`) runs: nobody tells the tools' `ReceiverPose` the
   technique's `grey_fades`.
+* `greyoff`: nothing greyed over the assistant, the app's lever `video.grey_assistant: false`
+  (session 25; `people.tell_technique` → `ReceiverPose.grey_assistant(False)`);
 * experiments (`PATCHED`, `noforearms`): the live levers with `receiver_pose.others_mask`
   replaced for the run (see `FOREARMS`, `OUTBOX`; docs/accuracy.md, sessions 24 and 25).
 
@@ -65,6 +67,7 @@ LEVERS: dict[str, dict[str, bool]] = {
     "outbox": {"fade_out": False, "cut_arms": False, "own_joints": False},
     "outbox15": {"fade_out": False, "cut_arms": False, "own_joints": False},
     "nogrey_nose": {"fade_out": False, "cut_arms": False, "own_joints": False},
+    "greyoff": {"fade_out": False, "cut_arms": False, "own_joints": False, "grey": False},
 }
 #: Experiments, not levers the app has (`estimate` patches `receiver_pose.others_mask` for the
 #: run): `noforearms`, the live grey without his forearms (elbow–wrist), so nothing is greyed
@@ -75,7 +78,9 @@ FOREARMS = ((7, 9), (8, 10))
 #: `headonly`, only his head greyed (the face MediaPipe's detector starts from), nothing of his
 #: body or arms; `outbox`, the live grey but none inside her MoveNet box grown by `OUTBOX`
 #: of its long side (his hands and forearms on her, and his trunk where it meets her hip);
-#: `outbox15`, the same grown by 0.15.
+#: `outbox15`, the same grown by 0.15. `greyoff` (session 25, second round) is the app's lever,
+#: not a patch: `video.grey_assistant: false` (`ReceiverPose.grey_assistant`), nothing greyed;
+#: the same picture as `nogrey`.
 OUTBOX = 0.05
 
 
