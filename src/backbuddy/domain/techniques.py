@@ -262,15 +262,28 @@ class VideoNeeds(_Model):
     #: on the side-lying floor). The view read with her apart is kept until the camera is seen
     #: to move; never read apart, the gate stays shut and asks him to let go for a moment.
     view_read_alone: bool = False
+    #: The two-person step greys the assistant's drawn body over the receiver's crop before the
+    #: pose model sees it, on both paths (the server's `ReceiverPose`, the page's
+    #: static/js/mask.js, told by `MaskRule.grey_assistant`). False: nothing is greyed; the step
+    #: still finds the people, crops to her and checks MediaPipe's torso sits on hers (the
+    #: identity guard), and still marks her landmarks near him (`Landmarks.near`). On the
+    #: side-lying floor his grey moved her top ankle 8 px and her top knee 13 px under his hands
+    #: (session 25, twist25: docs/accuracy.md "Session 25 (twist25)").
+    grey_assistant: bool = True
     evidence: str = ""
 
     @model_validator(mode="after")
-    def _grey_only_on_the_server(self) -> VideoNeeds:
+    def _grey_agrees(self) -> VideoNeeds:
         if self.grey_fades and self.page_two_people:
             raise ValueError(
                 "video.grey_fades needs page_two_people: false (the page's grey does not keep "
                 "the assistant's joints out of the receiver's cut-out; the page and the server "
                 "must show the pose model the same picture)"
+            )
+        if self.grey_fades and not self.grey_assistant:
+            raise ValueError(
+                "video.grey_fades needs grey_assistant: true (with nothing greyed over the "
+                "assistant there is no grey to fade; set grey_fades: false)"
             )
         return self
 

@@ -219,6 +219,7 @@ def factory(
                 decode,
                 lying=receiver_lies(technique),
                 fades=technique.video.grey_fades,
+                grey=technique.video.grey_assistant,
             )
         )
         return CameraWatch(technique, open_estimator, decode, roles=roles)

@@ -154,6 +154,8 @@ class RoleAnswer:
     next_ms: float = SETTLE_MS
     #: The technique's grey fades (`VideoNeeds.grey_fades`: told with the mask's figures).
     fades: bool = False
+    #: The assistant is greyed at all (`VideoNeeds.grey_assistant`: told with the figures too).
+    grey: bool = True
 
     def message(self) -> dict[str, Any]:
         """The `role` message (schemas.RoleOut) the page gets."""
@@ -167,7 +169,7 @@ class RoleAnswer:
             others=[_rows(o) or [] for o in self.others],
             others_boxes=[tuple(round(v, 4) for v in b) for b in self.others_boxes],
             next_ms=self.next_ms,
-            mask=schemas.MaskRule(**mask_rule(self.fades)),
+            mask=schemas.MaskRule(**mask_rule(self.fades, self.grey)),
         ).model_dump()
 
 
@@ -236,14 +238,18 @@ class PageRoles:
         *,
         lying: bool = False,
         fades: bool = False,
+        grey: bool = True,
     ) -> None:
         """`lying`: the technique's receiver lies (`receiver_lies`; the role rule then never
         trusts a lone upright person, `people.RoleState.lying`). `fades`: its grey fades
-        (`VideoNeeds.grey_fades`; each answer tells the page's mask.js, `MaskRule.fades`)."""
+        (`VideoNeeds.grey_fades`; each answer tells the page's mask.js, `MaskRule.fades`).
+        `grey`: the assistant is greyed at all (`VideoNeeds.grey_assistant`,
+        `MaskRule.grey_assistant`)."""
         self._open = open_detector
         self.decode = decode
         self.lying = lying
         self.fades = fades
+        self.grey = grey
         self._detector: Detector | None = None
         self._state = P.RoleState(lying=lying)
         self._lock = threading.Lock()
@@ -299,7 +305,7 @@ class PageRoles:
             box = (x0 / width, y0 / height, x1 / width, y1 / height)
             kp = _norm(found.keypoints[choice.receiver], width, height)
             answer = RoleAnswer(ms, "receiver", choice.reason, box, kp, others, boxes)  # type: ignore[arg-type]
-        answer = replace(answer, fades=self.fades)
+        answer = replace(answer, fades=self.fades, grey=self.grey)
         with self._lock:
             if self._answer is None or ms > self._answer.ms:
                 self._answer = answer
