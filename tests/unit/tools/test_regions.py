@@ -178,3 +178,32 @@ def test_a_refused_side_lying_placement_gets_a_hint_toward_the_accepted_ones(
         assert ("toward the receiver's feet" in said) == (az > hi_az)
         assert ("toward the receiver's head" in said) == (az < lo_az)
         assert said
+
+
+def test_the_box_from_the_live_readings_keeps_the_verdicts_and_the_two_person_readings() -> None:
+    """`--estimates live` (session 25): a placement's single-person readings become the live
+    server path's, its two-person readings (already the live step's) and its verdict stay, and
+    MediaPipe's own readings are kept so a refused placement's keep the box away too; made
+    twice, it gives the same figures."""
+    fig = {"valid": False, "estimates": [[1.0, 10.0], [2.0, 11.0], [5.0, -8.0]]}
+    views = {
+        "a": {
+            "technique": "t",
+            "camera": "c",
+            "mediapipe": {"view": [1.02, 9.98]},
+            "live": {"view": [0.4, 8.1]},
+        },
+        "b": {
+            "technique": "t",
+            "camera": "c",
+            "mediapipe": {"view": [2.0, 11.04]},
+            "live": {"view": [float("nan"), float("nan")]},
+        },
+    }
+    once = regions.live_estimates({"t/c": fig}, views)
+    assert once["t/c"]["estimates"] == [[0.4, 8.1], [5.0, -8.0]]
+    assert once["t/c"]["estimates_mediapipe"] == [[1.0, 10.0], [2.0, 11.0]]
+    assert once["t/c"]["valid"] is False
+    assert regions.live_estimates(once, views) == once
+    with pytest.raises(ValueError, match="regions.json reads"):
+        regions.live_estimates({"t/c": fig}, {"a": {**views["a"], "mediapipe": {"view": [3, 3]}}})
