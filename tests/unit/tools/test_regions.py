@@ -207,3 +207,12 @@ def test_the_box_from_the_live_readings_keeps_the_verdicts_and_the_two_person_re
     assert regions.live_estimates(once, views) == once
     with pytest.raises(ValueError, match="regions.json reads"):
         regions.live_estimates({"t/c": fig}, {"a": {**views["a"], "mediapipe": {"view": [3, 3]}}})
+
+
+def test_the_regions_are_drawn_around_what_the_live_path_reads() -> None:
+    """Session 25: a live session's gate reads the view through the two-person step, so the
+    boxes are made from its readings (`regions.py --estimates live`); a run without it (the
+    MediaPipe-alone readings) put a refused placement's live reading (the hug at 45°, 40.4°)
+    within the exit margin of the hug's region."""
+    assert {f.get("estimates_from") for f in FIGURES.values()} == {"live"}
+    assert all("estimates_mediapipe" in f for f in FIGURES.values())
