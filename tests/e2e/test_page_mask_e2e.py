@@ -88,16 +88,18 @@ def _forgotten() -> list[P.People]:
 
 
 def _server(
-    lean: float, fades: bool = False, looks: list[P.People] | None = None
+    lean: float, fades: bool = False, looks: list[P.People] | None = None, grey: bool = True
 ) -> tuple[list[np.ndarray], list[R.Crop], int]:
     """The picture the server's MediaPipe is shown on each frame, the crop, and how many
-    times the mask was drawn (`looks`: these instead of the recorded ones)."""
+    times the mask was drawn (`looks`: these instead of the recorded ones; `grey`: the
+    technique's `grey_assistant`)."""
     detector, pose, est = replayed_step(lean)
     if looks is not None:
         detector.looks = looks
     # `fades`: the technique's grey fades (`grey_fades`: his grey no longer drawn fades out,
     # her cut-out wide by his arms), as the page is told it (`MaskRule.fades`).
     est.grey_fades(fades)
+    est.grey_assistant(grey)
     frame = np.full((H, W, 3), SCENE, np.uint8)
     crops = []
     her = int(np.argmin(np.abs(detector.looks[0].keypoints[:, :, 0] - pose.on[:, 0]).sum(axis=1)))
@@ -112,11 +114,12 @@ def _server(
 
 
 def _answers(
-    lean: float, fades: bool = False, looks: list[P.People] | None = None
+    lean: float, fades: bool = False, looks: list[P.People] | None = None, grey: bool = True
 ) -> list[dict | None]:
     """The `role` message the page has on each frame: the server's answer to each look (page
-    ms on a 30 frames/s clock), as `PageRoles.place` makes it (`fades`: the technique's)."""
-    roles = PageRoles(lambda: None, lambda b: np.zeros((1, 1, 3), np.uint8), fades=fades)  # type: ignore[arg-type,return-value]
+    ms on a 30 frames/s clock), as `PageRoles.place` makes it (`fades`, `grey`: the
+    technique's `grey_fades`, `grey_assistant`)."""
+    roles = PageRoles(lambda: None, lambda b: np.zeros((1, 1, 3), np.uint8), fades=fades, grey=grey)  # type: ignore[arg-type,return-value]
     out: list[dict | None] = []
     for i, people in enumerate(Replay(LOOKS_60, lean).looks if looks is None else looks):
         ms = 4 * i * 1000.0 / FPS
@@ -188,6 +191,25 @@ def test_the_pages_grey_over_the_assistant_matches_the_servers_frame_by_frame(
     _, drawn, worst = _page_and_server(browser, answers, server, crops)
     _within(worst)
     assert drawn == redraws, f"grey drawn {drawn} times, the server's {redraws}"
+
+
+def test_a_technique_that_greys_nobody_greys_nobody_on_the_page_as_on_the_server(
+    browser: Browser,
+) -> None:
+    """`video.grey_assistant: false` (session 25, the side-lying floor: his grey moved her top
+    ankle and knee under his hands): told by each answer (`mask.grey_assistant`), the page's
+    mask.js lays no grey over the crop, as the server's step shows MediaPipe none, on the
+    recorded looks of a leaning pair whose grey covers him on both sides when on (the test
+    above); the page still crops to her as the server does, frame by frame."""
+    answers = _answers(0.004, grey=False)
+    assert answers[0] is not None
+    assert answers[0]["mask"] == mask_rule(grey=False)
+    assert answers[0]["mask"]["grey_assistant"] is False
+    server, crops, redraws = _server(0.004, grey=False)
+    pictures, drawn, _ = _page_and_server(browser, answers, server, crops)
+    assert all((s == SCENE).all() for s in server), "the server greyed a pixel"
+    assert all((p == SCENE).all() for p in pictures), "the page greyed a pixel"
+    assert drawn == redraws == 0
 
 
 def test_his_forgotten_forearms_grey_fades_out_on_the_page_as_on_the_server(

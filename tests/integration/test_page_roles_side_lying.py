@@ -80,10 +80,16 @@ def test_landmarks_named_the_receivers_lie_on_the_receiver(recording: Path) -> N
     assert not wrong, f"{len(wrong)} of {len(named)} named the receiver's lie on the assistant"
 
 
-def test_the_side_lying_set_up_checks_pass_on_the_receivers_frames() -> None:
-    passing = [s for s in steps() if s.allowed and all(s.result.checks.values())]
-    assert len(passing) >= 20, f"both set-up checks passed on {len(passing)} frames"
-    assert all(s.result.checks["lying_on_side"] for s in steps() if s.allowed)
+def test_the_side_lying_set_up_checks_are_read_on_the_receivers_frames() -> None:
+    # Lying on the side is read on her frames. The top knee is read with her apart only
+    # (`read_alone`, session 25): the assistant kneels at her from the recording's first
+    # frame, so the page never saw her alone and the check asks him to let go, not to move
+    # the knee (a reading under his hand said 5-50 degrees for a knee at 90).
+    allowed = [s for s in steps() if s.allowed]
+    assert len(allowed) >= 20, f"the receiver was measured on {len(allowed)} frames"
+    assert all(s.result.checks["lying_on_side"] for s in allowed)
+    knee = [s.result.hints.get("top_knee_at_90", "") for s in allowed]
+    assert all("Assistant, let go for a moment" in h for h in knee), knee[:3]
 
 
 def test_the_judge_sees_the_assistant_where_the_page_model_followed_her() -> None:

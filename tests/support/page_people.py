@@ -15,7 +15,8 @@ the server's real code for everything the server does:
 * every camera frame, the page's model runs on the crop around the newest receiver's box
   (kept while the receiver stays inside it, a grey picture first when it moves), with
   everyone else's body greyed out (kept steady and faded in, as mask.js and the server do;
-  where the technique's grey fades, his fading out and her cut-out wide by his arms),
+  where the technique's grey fades, his fading out and her cut-out wide by his arms; where
+  it greys nobody, `mask.grey_assistant` false, the crop as the camera took it),
   and the landmarks are mapped back to the whole frame;
   before the first box, on the whole frame with `role_ms` null;
 * the landmarks message passes `schemas.LandmarksIn`, `page_pose.admit`, then
@@ -165,9 +166,10 @@ class Page:
         if moved:
             self.model.estimate(np.full((64, 64, 3), GREY, np.uint8), self._stamp(ms - 1))
         fades = bool((answer.get("mask") or {}).get("fades"))
+        grey = bool((answer.get("mask") or {}).get("grey_assistant", True))
         if moved or answer["ms"] != self.crop_ms:
             basis = steady_basis(self.basis, *_people(answer, w, h))
-            if moved or self.basis is None or not basis.same_drawing(self.basis):
+            if grey and (moved or self.basis is None or not basis.same_drawing(self.basis)):
                 receiver = (basis.receiver.keypoints, basis.receiver.box)
                 drawn = [(o.keypoints, o.box) for o in basis.others]
                 if fades:
@@ -182,7 +184,9 @@ class Page:
             self.basis = basis
         self.crop, self.crop_ms = crop, answer["ms"]
         self.fade = min(self.fade + 1, FADE_FRAMES)
-        if fades:
+        if not grey:  # mask.js: nothing greyed over the assistant
+            self.shown = None
+        elif fades:
             self.ramp = ramped(self.ramp, *self.target)
             self.shown = self.ramp
         else:
@@ -263,6 +267,7 @@ def run_clip(
         lambda: now[0],
         lying=receiver_lies(technique),
         fades=technique.video.grey_fades,
+        grey=technique.video.grey_assistant,
     )
     watch = CameraWatch(technique, lambda: None, decode_jpeg, roles=roles)  # type: ignore[arg-type,return-value]
     clock = page_pose.PageClock()

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from backbuddy.domain import techniques as tech
+from backbuddy.motion.arms_cover import ARMS_BITS
 from backbuddy.motion.people import receiver_lies
 from backbuddy.web import page_landmarks, page_pose
 from backbuddy.web.camera_watch import CameraWatch, decode_jpeg
@@ -97,10 +98,17 @@ def replay(recording: Recording, technique: str | tech.Technique | None = None) 
         now[0] = max(now[0], m.ms / 1000.0 + DELAY_S)
         t = clock.place(m.ms, now[0])
         unsure = roles.unsure(m.image, m.size, m.ms, m.role_ms)
-        covered = not unsure and roles.covered(m.image, m.size)
+        near = 0 if unsure else roles.near(m.image, m.size)  # as `session_socket` reads it
         roles.wanted()
         result = watch.analyze_landmarks(
-            m.image, m.world, m.size, t, checks, unsure=unsure, covered=covered
+            m.image,
+            m.world,
+            m.size,
+            t,
+            checks,
+            unsure=unsure,
+            covered=bool(near & ARMS_BITS),
+            near=near,
         )
         steps.append(Step(m.image, m.size, m.role_ms, result))
     return steps

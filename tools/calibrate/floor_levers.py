@@ -1,8 +1,9 @@
 """The side-lying floor's two-person clips as the app runs them today, each grey lever alone
-(issue 12; session 24). A measurement script, not a test.
+(issue 12; session 24), and greys the app does not have (`noforearms`; session 25: `nogrey`,
+`headonly`, `outbox`, `outbox15`). A measurement script, not a test.
 
     .venv/bin/python tools/calibrate/floor_levers.py [--order warm|session]
-        [--levers live fades cutarms ownjoints tools] [--json OUT] [CLIP ...]
+        [--levers live fades cutarms ownjoints tools nogrey ...] [--json OUT] [CLIP ...]
 
 Each two-person floor clip (`*_front_floor_*_with_*`, default: all five) through the server's
 two-person step (`ReceiverPose`: real MoveNet and MediaPipe, the look in line, told the receiver
@@ -15,6 +16,10 @@ lies as `people.tell_technique` does) with the grey levers set per `LEVERS`:
   `receiver_truth.warm_estimate` (behind `tests/integration/test_two_people.py`,
   `bench/people.py`, `people_table.py`) runs: nobody tells the tools' `ReceiverPose` the
   technique's `grey_fades`.
+* `greyoff`: nothing greyed over the assistant, the app's lever `video.grey_assistant: false`
+  (session 25; `people.tell_technique` → `ReceiverPose.grey_assistant(False)`);
+* experiments (`PATCHED`, `noforearms`): the live levers with `receiver_pose.others_mask`
+  replaced for the run (see `FOREARMS`, `OUTBOX`; docs/accuracy.md, sessions 24 and 25).
 
 `--order warm` (the truth tools' order): the clip after 2 s of its own still first frame
 (`measure.WARM`). `--order session`: as a session runs, her alone first: the single-person
@@ -57,11 +62,72 @@ LEVERS: dict[str, dict[str, bool]] = {
     "ownjoints": {"fade_out": False, "cut_arms": False, "own_joints": True},
     "tools": {"fade_out": True, "cut_arms": True, "own_joints": False},
     "noforearms": {"fade_out": False, "cut_arms": False, "own_joints": False},
+    "nogrey": {"fade_out": False, "cut_arms": False, "own_joints": False},
+    "headonly": {"fade_out": False, "cut_arms": False, "own_joints": False},
+    "outbox": {"fade_out": False, "cut_arms": False, "own_joints": False},
+    "outbox15": {"fade_out": False, "cut_arms": False, "own_joints": False},
+    "nogrey_nose": {"fade_out": False, "cut_arms": False, "own_joints": False},
+    "greyoff": {"fade_out": False, "cut_arms": False, "own_joints": False, "grey": False},
 }
 #: Experiments, not levers the app has (`estimate` patches `receiver_pose.others_mask` for the
 #: run): `noforearms`, the live grey without his forearms (elbow–wrist), so nothing is greyed
 #: where his hands lie on her top shoulder and knee.
 FOREARMS = ((7, 9), (8, 10))
+#: Session 25 (twist25), experiments too: `nogrey`, no grey at all (MediaPipe on her crop with
+#: him in view; the identity guard still runs: MoveNet's roles, MediaPipe's torso on hers);
+#: `headonly`, only his head greyed (the face MediaPipe's detector starts from), nothing of his
+#: body or arms; `outbox`, the live grey but none inside her MoveNet box grown by `OUTBOX`
+#: of its long side (his hands and forearms on her, and his trunk where it meets her hip);
+#: `outbox15`, the same grown by 0.15. `greyoff` (session 25, second round) is the app's lever,
+#: not a patch: `video.grey_assistant: false` (`ReceiverPose.grey_assistant`), nothing greyed;
+#: the same picture as `nogrey`.
+OUTBOX = 0.05
+
+
+def _no_grey(receiver, others, crop):  # type: ignore[no-untyped-def]
+    return None
+
+
+def _head_only(receiver, others, crop):  # type: ignore[no-untyped-def]
+    from backbuddy.adapters import receiver_grey as G
+    from backbuddy.motion.grey_mask import OTHERS_SCALE
+
+    if not others:
+        return None
+    theirs = np.zeros((crop.y1 - crop.y0, crop.x1 - crop.x0), bool)
+    for kp, box in others:
+        theirs |= G.body_mask(kp, box, crop, scale=OTHERS_SCALE, edges=())
+    return theirs & ~G.body_mask(*receiver, crop)
+
+
+def _outside_box(receiver, others, crop, margin=OUTBOX):  # type: ignore[no-untyped-def]
+    from backbuddy.adapters import receiver_grey as G
+
+    grey = G.others_mask(receiver, others, crop)
+    if grey is None:
+        return None
+    box = receiver[1]
+    grow = margin * float(max(box[2] - box[0], box[3] - box[1]))
+    x0, y0 = int(box[0] - grow - crop.x0), int(box[1] - grow - crop.y0)
+    x1, y1 = int(box[2] + grow - crop.x0) + 1, int(box[3] + grow - crop.y0) + 1
+    grey = grey.copy()
+    grey[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = False
+    return grey
+
+
+#: `nogrey_nose`: `nogrey` with the identity guard's nose tolerance (`people.ANCHOR_TOLERANCE`,
+#: 0.12 trunk lengths) at `NOSE_TOLERANCE`: a threshold experiment, not a proposal. Without the
+#: grey the twist at the limit was unsure on 41 % of its frames because MediaPipe's nose lay 8 px
+#: from MoveNet's with 7 allowed, on every look, while it lay 1.6 px from her true nose.
+NOSE_TOLERANCE = 0.15
+
+PATCHED = {
+    "nogrey": _no_grey,
+    "headonly": _head_only,
+    "outbox": _outside_box,
+    "outbox15": lambda r, o, c: _outside_box(r, o, c, 0.15),
+    "nogrey_nose": _no_grey,
+}
 
 
 def _grey_without(edges: tuple[tuple[int, int], ...]):  # type: ignore[no-untyped-def]
@@ -128,13 +194,19 @@ def estimate(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
     """(Landmarks with identity and covered flags, source index; −1: before the clip)."""
     from backbuddy.adapters import receiver_pose
 
-    saved = receiver_pose.others_mask
+    from backbuddy.motion import people
+
+    saved, tolerance = receiver_pose.others_mask, people.ANCHOR_TOLERANCE
     if lever == "noforearms":
         receiver_pose.others_mask = _grey_without(FOREARMS)
+    elif lever in PATCHED:
+        receiver_pose.others_mask = PATCHED[lever]
+    if lever == "nogrey_nose":
+        people.ANCHOR_TOLERANCE = (NOSE_TOLERANCE, *tolerance[1:])
     try:
         return _run(cid, lever, order)
     finally:
-        receiver_pose.others_mask = saved
+        receiver_pose.others_mask, people.ANCHOR_TOLERANCE = saved, tolerance
 
 
 def _run(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
@@ -143,9 +215,9 @@ def _run(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
     from backbuddy.adapters.movenet import PeopleDetector
     from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
     from backbuddy.motion.landmarks import stack
-    from backbuddy.services.analyze import identity_unsure, wrists_covered
+    from backbuddy.services.analyze import identity_unsure, near_bits, wrists_covered
 
-    rows, unsure, covered, index = [], [], [], []
+    rows, unsure, covered, near, index = [], [], [], [], []
     size = (0, 0)
     with ReceiverPose(
         PeopleDetector(), PoseModel, every=EVERY, looks=InLine, **LEVERS[lever]
@@ -157,9 +229,10 @@ def _run(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
             rows.append((t, image, world))
             unsure.append(identity_unsure(model))
             covered.append(wrists_covered(model))
+            near.append(near_bits(model) or 0)
             index.append(i)
             size = (rgb.shape[1], rgb.shape[0])
-    return stack(rows, size, unsure, covered), np.array(index)
+    return stack(rows, size, unsure, covered, near), np.array(index)
 
 
 def cached(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
@@ -177,14 +250,20 @@ def cached(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
     return lm, index
 
 
-def score(cid: str, lm, index) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """The clip's figures, as `receiver_truth.measures` reads them."""
+def score(cid: str, lm, index, view_alone: bool = False) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The clip's figures, as `receiver_truth.measures` reads them; `view_alone`: with the
+    technique's `video.view_read_alone` on (session 25)."""
     from backbuddy.domain import techniques
     from backbuddy.motion.monitors import PoseMonitor
 
     meta = next(m for m in measure.clips() if m["id"] == cid)
-    r = measure.measure_clip(meta, degradation=measure.WARM, source=(lm, index))
-    mon = PoseMonitor(techniques.get(meta["technique"]), fps=measure.WARM.fps)
+    tech = techniques.get(meta["technique"])
+    if view_alone:
+        tech = tech.model_copy(
+            update={"video": tech.video.model_copy(update={"view_read_alone": True})}
+        )
+    r = measure.measure_clip(meta, degradation=measure.WARM, source=(lm, index), technique=tech)
+    mon = PoseMonitor(tech, fps=measure.WARM.fps)
     pre = int(np.sum(index < 0))
     mon.update(lm.take(slice(0, pre)))
     live = lm.take(slice(pre, None))
@@ -252,6 +331,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--order", choices=("warm", "session"), default="session")
     parser.add_argument("--levers", nargs="+", default=list(LEVERS), choices=list(LEVERS))
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--view-read-alone", action="store_true", help="score with video.view_read_alone on"
+    )
     args = parser.parse_args(argv)
     out = []
     print(HEADER, flush=True)
@@ -261,7 +343,7 @@ def main(argv: list[str]) -> int:
             continue
         for lever in args.levers:
             started = time.perf_counter()
-            s = score(cid, *cached(cid, lever, args.order))
+            s = score(cid, *cached(cid, lever, args.order), view_alone=args.view_read_alone)
             s.update(order=args.order, lever=lever, seconds=time.perf_counter() - started)
             out.append(s)
             print(row(args.order, lever, s), flush=True)

@@ -47,6 +47,9 @@ the technique's `video.grey_fades` (told with each role answer, as mask.js is); 
 / `nofade` there: the page's grey fading or not, whatever the technique says.
 `--variant ownjoints` (server path): her cut-out takes no joint on his same joint
 (`receiver_pose.OWN_JOINTS`, the live hug's: `grey_fades`).
+`--variant nogrey` (either path): nothing greyed over the assistant, the technique's
+`video.grey_assistant: false` (session 25, twist25): the page told by its answers'
+`mask.grey_assistant`, the server's `ReceiverPose.grey_assistant(False)`.
 The summary counts the placement gate open at the movement per clip.
 """
 
@@ -142,6 +145,9 @@ def page_trace(cid: str, technique: tech.Technique, frames: list[video.Frame]) -
     if {"fades", "nofade"} & VARIANT:  # the technique's grey fading, or not (`grey_fades`)
         video = technique.video.model_copy(update={"grey_fades": "fades" in VARIANT})
         technique = technique.model_copy(update={"video": video})
+    if "nogrey" in VARIANT:  # nothing greyed over the assistant (`grey_assistant`)
+        video = technique.video.model_copy(update={"grey_assistant": False, "grey_fades": False})
+        technique = technique.model_copy(update={"video": video})
     policy = "server"
     if "every4" in VARIANT:
         policy, pp.ROLE_EVERY = "fixed", 4
@@ -203,6 +209,7 @@ def server_trace(
         receiver_truth.people_detector(), PoseModel, every=EVERY, looks=InLine, look_phase=phase
     ) as model:
         model.receiver_lies(receiver_truth.lies(cid, TRUTH))
+        model.grey_assistant("nogrey" not in VARIANT)
         for f, on in zip(frames, moving, strict=True):
             model.moving(bool(on))  # as `LiveSession` tells it before each frame
             image, world = model.estimate(f.rgb, f.t)  # as `analyze.estimate_at`

@@ -150,9 +150,9 @@ def estimate(
     from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
     from backbuddy.adapters.video import open_file
     from backbuddy.motion.landmarks import stack
-    from backbuddy.services.analyze import estimate_at, identity_unsure, wrists_covered
+    from backbuddy.services.analyze import estimate_at, identity_unsure, near_bits, wrists_covered
 
-    rows, unsure, covered = [], [], []
+    rows, unsure, covered, near = [], [], [], []
     started = time.perf_counter()
     with open_file(truth / f"{cid}.mp4") as src:
         size = (src.info.width, src.info.height)
@@ -167,9 +167,10 @@ def estimate(
             rows.append((frame.t, image, world))
             unsure.append(identity_unsure(model))
             covered.append(wrists_covered(model))
+            near.append(near_bits(model) or 0)
         looks = getattr(model, "looks", 0)
         model.close()
-    return stack(rows, size, unsure, covered), looks, time.perf_counter() - started
+    return stack(rows, size, unsure, covered, near), looks, time.perf_counter() - started
 
 
 def judge(cid: str, lm, looks: int = 0, seconds: float = 0.0, truth: Path = TRUTH):  # type: ignore[no-untyped-def]
@@ -281,9 +282,9 @@ def _warm_estimate(cid: str, truth: Path):  # type: ignore[no-untyped-def]
     from backbuddy.adapters.mediapipe_pose import PoseModel
     from backbuddy.adapters.receiver_pose import EVERY, ReceiverPose
     from backbuddy.motion.landmarks import stack
-    from backbuddy.services.analyze import identity_unsure, wrists_covered
+    from backbuddy.services.analyze import identity_unsure, near_bits, wrists_covered
 
-    rows, unsure, covered, index = [], [], [], []
+    rows, unsure, covered, near, index = [], [], [], [], []
     size = (0, 0)
     with ReceiverPose(people_detector(), PoseModel, every=EVERY, looks=InLine) as model:
         tell(model, cid, truth)  # as the app tells it (`people.tell_technique`)
@@ -292,9 +293,10 @@ def _warm_estimate(cid: str, truth: Path):  # type: ignore[no-untyped-def]
             rows.append((t, image, world))
             unsure.append(identity_unsure(model))
             covered.append(wrists_covered(model))  # as the app's pose feed passes it
+            near.append(near_bits(model) or 0)
             index.append(i)
             size = (rgb.shape[1], rgb.shape[0])
-    return stack(rows, size, unsure, covered), np.array(index)
+    return stack(rows, size, unsure, covered, near), np.array(index)
 
 
 def measures(cid: str, truth: Path = TRUTH, cache: Path | None = None) -> ClipMeasures:

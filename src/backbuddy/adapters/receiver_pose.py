@@ -59,7 +59,7 @@ from backbuddy.adapters.receiver_grey import (
     steady_basis,
 )
 from backbuddy.motion import people as P
-from backbuddy.motion.arms_cover import wrists_covered
+from backbuddy.motion.arms_cover import ARMS_BITS, near_mask
 from backbuddy.motion.crop import Crop, keep_or_move
 from backbuddy.motion.crop import crop_around as crop_around  # its callers import it here
 from backbuddy.motion.grey_mask import (
@@ -198,6 +198,7 @@ class ReceiverPose:
         fade_out: bool | None = None,
         cut_arms: bool | None = None,
         own_joints: bool | None = None,
+        grey: bool = True,
     ) -> None:
         if not 0.0 <= look_phase < 1.0:
             raise ValueError(f"look_phase is a share of a look period (0 <= p < 1): {look_phase}")
@@ -220,6 +221,8 @@ class ReceiverPose:
         self.cut_arms = CUT_ARMS if cut_arms is None else cut_arms
         #: Her cut-out takes no joint a look puts on his same joint (`OWN_JOINTS`).
         self.own_joints = OWN_JOINTS if own_joints is None else own_joints
+        #: The assistant's drawn body is greyed over her crop (`grey_assistant`).
+        self.grey = grey
         #: His drawn bodies, her cut-out and where grey clears at once (`ramped`), per redraw.
         self._target: tuple[
             NDArray[np.bool_] | None, NDArray[np.bool_] | None, NDArray[np.bool_] | None
@@ -234,6 +237,9 @@ class ReceiverPose:
         self.identity: P.Identity = "unsure"
         #: A wrist of the last frame's receiver near someone else's drawn body (`arms_cover`).
         self.covered = False
+        #: Which of the last frame's receiver landmarks lie near someone else's drawn body
+        #: (`arms_cover.near_mask`, bit k: landmark k; 0 unless her identity is sure).
+        self.near = 0
         self.stale = 0  # frames made "unsure" by old roles or a receiver outside the crop
         self.settling = 0  # frames made "unsure" while MediaPipe settles after a restart
         self._fresh = 0  # frames still to settle after the last restart
@@ -277,6 +283,13 @@ class ReceiverPose:
         (`people.tell_technique`)."""
         self.fade_out = self.cut_arms = self.own_joints = on
 
+    def grey_assistant(self, on: bool) -> None:
+        """Say whether the assistant is greyed over her crop (`VideoNeeds.grey_assistant`; the
+        page's mask.js when told, `MaskRule.grey_assistant`). False: MediaPipe sees her crop as
+        the camera does; the looks, the crop, the identity guard and the near bits run as
+        before. Told before the first frame (`people.tell_technique`)."""
+        self.grey = on
+
     def moving(self, on: bool) -> None:
         """Say whether a movement runs (a live session tells it every frame from the engine's
         state: `people.tell_moving`, from the assistant's hold on, `rules.movement_watched`). In a
@@ -306,6 +319,7 @@ class ReceiverPose:
             self._looked_t = self._asked.get(answer[0])
             self._asked = {k: v for k, v in self._asked.items() if k > answer[0]}
         self.covered = False
+        self.near = 0
         if self._crop is None:  # no receiver yet: MediaPipe on the whole frame, for the view only
             self.identity = "unsure"
             return self._pose_at(rgb, t)
@@ -330,14 +344,16 @@ class ReceiverPose:
             self._follow(image, width, height)
         # the others as the grey draws them (held still within `MASK_SLACK`), as measured
         others = [] if self._basis is None else [(o.keypoints, o.box) for o in self._basis.others]
-        self.covered = self.identity == "receiver" and wrists_covered(
-            image[:, :2].astype(np.float64) * (width, height), others
-        )
+        if self.identity == "receiver":
+            self.near = near_mask(image[:, :2].astype(np.float64) * (width, height), others)
+        self.covered = bool(self.near & ARMS_BITS)
         return image, world
 
     def _mask_now(self, crop: Crop) -> NDArray[np.bool_] | NDArray[np.float32] | None:
         """The grey shown on this frame: redrawn every frame (`follow_frames`), ramped while a
-        fade runs (`fade_out`), or faded in after a look's redraw."""
+        fade runs (`fade_out`), or faded in after a look's redraw; none without the grey."""
+        if not self.grey:
+            return None
         if self.follow_frames:
             self._ramp = ramped(self._ramp, *self._follow_mask(crop))
             if self._ramp is not None and not ((self._ramp > 0) & (self._ramp < 1)).any():
@@ -412,7 +428,7 @@ class ReceiverPose:
         basis = steady_basis(kept, receiver, others, self.own_joints)
         if self.follow_frames:  # the look corrects what the per-frame follow left over
             self._cut, self._anchor = basis.receiver.keypoints.copy(), receiver[0].copy()
-        if moved or self._basis is None or not basis.same_drawing(self._basis):
+        if self.grey and (moved or self._basis is None or not basis.same_drawing(self._basis)):
             drawn = [(o.keypoints, o.box) for o in basis.others]
             self._old_mask = None if moved else self._shown  # a new crop: MediaPipe restarts
             self._fade = 0

@@ -62,9 +62,10 @@ class Check(_Model):
     hint_low: str = Field(min_length=1, description="what to say when the value is below min")
     hint_high: str = Field(min_length=1, description="what to say when the value is above max")
     source: str = Field(min_length=1)
-    #: Read from the receiver's hands, which the assistant's hold covers: while both her
-    #: wrists lie on the assistant's body the image cannot read it, and the verdict seen with
-    #: her alone counts (`motion.checks.cover`; docs/accuracy.md).
+    #: Read from landmarks the assistant's hold covers (the hug: her hands; the side-lying
+    #: rotation: her top shoulder, hip and knee): while one of the landmarks its measure reads
+    #: (`motion.arms_cover.READS`) lies near the assistant's drawn body the image cannot read it,
+    #: and the verdict seen with her alone counts (`motion.checks.cover`; docs/accuracy.md).
     read_alone: bool = False
     #: With `read_alone`: read while covered, a median over `COVERED_MEDIAN_S` above this says
     #: the hands moved away under the assistant's (the hug: arms let down after she was seen
@@ -255,15 +256,34 @@ class VideoNeeds(_Model):
     #: the server only), and where the page may find the people itself its pose model must be
     #: shown the server's picture.
     grey_fades: bool = False
+    #: The placement gate reads the view only from frames where the receiver's shoulders and
+    #: hips lie apart from the assistant's drawn body (`Landmarks.near`): his hands on her move
+    #: the view read from her landmarks though the camera stays put (session 24: 7-10 degrees
+    #: on the side-lying floor). The view read with her apart is kept until the camera is seen
+    #: to move; never read apart, the gate stays shut and asks him to let go for a moment.
+    view_read_alone: bool = False
+    #: The two-person step greys the assistant's drawn body over the receiver's crop before the
+    #: pose model sees it, on both paths (the server's `ReceiverPose`, the page's
+    #: static/js/mask.js, told by `MaskRule.grey_assistant`). False: nothing is greyed; the step
+    #: still finds the people, crops to her and checks MediaPipe's torso sits on hers (the
+    #: identity guard), and still marks her landmarks near him (`Landmarks.near`). On the
+    #: side-lying floor his grey moved her top ankle 8 px and her top knee 13 px under his hands
+    #: (session 25, twist25: docs/accuracy.md "Session 25 (twist25)").
+    grey_assistant: bool = True
     evidence: str = ""
 
     @model_validator(mode="after")
-    def _grey_only_on_the_server(self) -> VideoNeeds:
+    def _grey_agrees(self) -> VideoNeeds:
         if self.grey_fades and self.page_two_people:
             raise ValueError(
                 "video.grey_fades needs page_two_people: false (the page's grey does not keep "
                 "the assistant's joints out of the receiver's cut-out; the page and the server "
                 "must show the pose model the same picture)"
+            )
+        if self.grey_fades and not self.grey_assistant:
+            raise ValueError(
+                "video.grey_fades needs grey_assistant: true (with nothing greyed over the "
+                "assistant there is no grey to fade; set grey_fades: false)"
             )
         return self
 

@@ -113,14 +113,20 @@ def _fmt(check: Check, value: float) -> str:
     return f"{value:.0f}°"
 
 
+#: How the assistant's hold covers a `read_alone` check, per measure, in a "covered" check's
+#: words (default: "hands are on the receiver").
+_HOLDS = {"wrist_to_opposite_shoulder_ratio": "arms are around the receiver's"}
+
+
 def describe(check: Check, value: float, status: Status) -> str:
     """Plain words for one result, e.g. 'Straighten your bottom leg. (now 41°, aim 0–30°)'."""
     if status == "not_visible":
         return f"{check.text}: the camera cannot see this; keep the whole body in view."
     if status == "covered":
+        hold = _HOLDS.get(angles.base_measure(check.measure), "hands are on the receiver")
         return (
-            f"{check.text}: the camera cannot check this while the assistant's arms are around "
-            "the receiver's. Assistant, let go for a moment so the camera can see the receiver "
+            f"{check.text}: the camera cannot check this while the assistant's {hold}. "
+            "Assistant, let go for a moment so the camera can see the receiver "
             "alone, then take hold again."
         )
     aim = f"aim {_fmt(check, check.min)}–{_fmt(check, check.max)}".replace("°–", "–")
@@ -267,7 +273,7 @@ class Alone:
 
 def cover(
     traces: Mapping[str, CheckTrace],
-    covered: BoolArray,
+    covered: BoolArray | Mapping[str, BoolArray],
     person: BoolArray,
     present: BoolArray,
     segment: NDArray[np.int64],
@@ -277,10 +283,11 @@ def cover(
     hold_s: float = HOLD_HIDDEN_S,
     elbows: FloatArray | None = None,
 ) -> tuple[dict[str, CheckTrace], dict[str, Alone]]:
-    """The traces with each `read_alone` check's covered frames (her arms near the assistant)
-    read as seen with the receiver apart: a pass seen then passes (its value shown), anything
-    else is "covered" and does not pass (I3: no movement cue on arms the camera never saw
-    crossed with her apart).
+    """The traces with each `read_alone` check's covered frames (the landmarks it reads near the
+    assistant: `covered`, one array for every check or one per check id) read as seen with the
+    receiver apart: a pass seen then passes (its value shown), anything else is "covered" and
+    does not pass (I3: no movement cue on arms the camera never saw crossed, nor a top knee it
+    never saw at 90°, with her apart).
 
     `person`: frames where she is seen as herself; `present`: frames where anyone is in view
     (her identity may be unsure there). The verdict is kept while she stays the same person:
@@ -293,13 +300,14 @@ def cover(
     """
     out = dict(traces)
     mem = dict(memory)
-    cov, seen_l, seg_l = covered.tolist(), person.tolist(), segment.tolist()
+    seen_l, seg_l = person.tolist(), segment.tolist()
     present_l = present.tolist()
-    elbow_l = [math.nan] * len(cov) if elbows is None else elbows.tolist()
+    elbow_l = [math.nan] * len(seen_l) if elbows is None else elbows.tolist()
     for cid, trace in traces.items():
         if not trace.check.read_alone:
             continue
         value, status = trace.value.copy(), trace.status.copy()
+        cov = (covered if isinstance(covered, np.ndarray) else covered[cid]).tolist()
         alone = mem.get(cid)
         for i, ti in enumerate(t.tolist()):
             alone = _kept(alone, ti, seg_l[i], present_l[i], forget_s, hold_s)

@@ -61,9 +61,10 @@ CUT_SCALE = 1.5
 ARM_EDGES = ((5, 7), (7, 9), (6, 8), (8, 10))
 
 
-def mask_rule(fades: bool = False) -> dict[str, float | bool]:
+def mask_rule(fades: bool = False, grey: bool = True) -> dict[str, float | bool]:
     """The figures as the page gets them (`schemas.MaskRule`); `fades`: the technique's grey
-    fades (`VideoNeeds.grey_fades`, told to the page with every answer)."""
+    fades (`VideoNeeds.grey_fades`), `grey`: the assistant is greyed at all
+    (`VideoNeeds.grey_assistant`), both told to the page with every answer."""
     return {
         "slack": MASK_SLACK,
         "forget_ms": MASK_FORGET_S * 1000.0,
@@ -76,6 +77,7 @@ def mask_rule(fades: bool = False) -> dict[str, float | bool]:
         "head_r": HEAD_R,
         "others_scale": OTHERS_SCALE,
         "fades": fades,
+        "grey_assistant": grey,
         "fade_out_frames": float(FADE_OUT_FRAMES),
         "cut_scale": CUT_SCALE,
     }

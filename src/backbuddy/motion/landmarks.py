@@ -80,6 +80,12 @@ class Landmarks:
         Shape (T,): True where a wrist of the receiver's lies near the assistant's drawn body
         (`arms_cover`): checks read from her hands are not read from the image there.
         None: nowhere.
+    near
+        Shape (T,), int64: which of the receiver's landmarks lie near someone else's drawn
+        body (`arms_cover.near_mask`; bit k: landmark k), for checks read with her apart
+        (`checks.cover`) and the placement gate (`Technique.video.view_read_alone`). None:
+        her arms' bits (`arms_cover.ARMS_BITS`) where `covered`, none elsewhere (a recording
+        made before session 25 kept only `covered`).
     """
 
     image: NDArray[np.float32]
@@ -89,6 +95,7 @@ class Landmarks:
     person: int = 0
     unsure: BoolArray | None = None
     covered: BoolArray | None = None
+    near: NDArray[np.int64] | None = None
     _pixels: dict[str, FloatArray] = field(default_factory=dict, repr=False, compare=False)  # cache
     _floats: list[FrameFloats] = field(default_factory=list, repr=False, compare=False)  # cache
 
@@ -119,6 +126,13 @@ class Landmarks:
         if covered.shape != t.shape:
             raise ValueError(f"covered flags {covered.shape} must have one entry per frame")
         object.__setattr__(self, "covered", covered)
+        if self.near is None:
+            near = np.where(covered, np.int64(_ARMS_BITS), np.int64(0))
+        else:
+            near = np.asarray(self.near, np.int64).reshape(-1)
+        if near.shape != t.shape:
+            raise ValueError(f"near flags {near.shape} must have one entry per frame")
+        object.__setattr__(self, "near", near)
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -132,6 +146,11 @@ class Landmarks:
     def wrists_covered(self) -> BoolArray:
         """Shape (T,): the `covered` flags as an array (never None after construction)."""
         return np.asarray(self.covered, bool)
+
+    @property
+    def near_bits(self) -> NDArray[np.int64]:
+        """Shape (T,): the `near` bit masks as an array (never None after construction)."""
+        return np.asarray(self.near, np.int64)
 
     @property
     def detected(self) -> BoolArray:
@@ -190,6 +209,7 @@ class Landmarks:
             self.person,
             self.identity_unsure[index],
             self.wrists_covered[index],
+            self.near_bits[index],
         )
 
     def mirrored(
@@ -203,7 +223,11 @@ class Landmarks:
         world = self.world.copy()
         image[frames] = self.image[frames][:, index]
         world[frames] = self.world[frames][:, index]
-        return Landmarks(image, world, self.t, self.size, self.person, self.unsure, self.covered)
+        near = self.near_bits.copy()
+        near[frames] = [_permuted(int(b), index) for b in near[frames].tolist()]
+        return Landmarks(
+            image, world, self.t, self.size, self.person, self.unsure, self.covered, near
+        )
 
     def flipped(self) -> Landmarks:
         """The pose as a mirror-symmetric model would read the picture flipped left to right
@@ -225,6 +249,7 @@ class Landmarks:
             "person": np.array(self.person, dtype=np.int64),
             "identity_unsure": self.identity_unsure,
             "wrists_covered": self.wrists_covered,
+            "near": self.near_bits,
         }
 
     @classmethod
@@ -234,6 +259,7 @@ class Landmarks:
         person = int(np.asarray(arrays.get("person", 0)))
         unsure = arrays.get("identity_unsure")
         covered = arrays.get("wrists_covered")
+        near = arrays.get("near")
         return cls(
             arrays["image"],
             arrays["world"],
@@ -242,6 +268,7 @@ class Landmarks:
             person,
             unsure,
             covered,
+            near,
         )
 
     @classmethod
@@ -253,6 +280,7 @@ class Landmarks:
         size: tuple[int, int],
         unsure: bool = False,
         covered: bool = False,
+        near: int | None = None,
     ) -> Landmarks:
         """One frame from its (33, 4) float32 image and world landmarks: `Landmarks(image[None],
         world[None], [t], size, unsure=[unsure], covered=[covered])` without the general
@@ -276,6 +304,7 @@ class Landmarks:
                 size,
                 unsure=np.array([unsure]),
                 covered=np.array([covered]),
+                near=None if near is None else np.array([near], np.int64),
             )
         lm = cls.__new__(cls)
         lm.__dict__.update(  # the fields `__post_init__` would leave (a frozen dataclass)
@@ -286,6 +315,7 @@ class Landmarks:
             person=0,
             unsure=_FLAG[bool(unsure)],
             covered=_FLAG[bool(covered)],
+            near=_near_one(bool(covered), near),
             _pixels={},
             _floats=[],
         )
@@ -306,6 +336,30 @@ for _flag in _FLAG:
     _flag.flags.writeable = False
 
 
+#: `arms_cover.ARMS_BITS` (not imported: `arms_cover` imports this module): the wrists, elbows
+#: and shoulders.
+_ARMS_BITS = sum(1 << k for k in (LEFT_WRIST, RIGHT_WRIST, LEFT_ELBOW, RIGHT_ELBOW,
+                                  LEFT_SHOULDER, RIGHT_SHOULDER))  # fmt: skip
+#: One frame's `near` arrays for no near landmark and for her arms only (read-only, shared).
+_NEAR = (np.zeros(1, np.int64), np.array([_ARMS_BITS], np.int64))
+for _n in _NEAR:
+    _n.flags.writeable = False
+
+
+def _near_one(covered: bool, near: int | None) -> NDArray[np.int64]:
+    """One live frame's `near` array: given, or derived from `covered` (shared when it can be)."""
+    if near is None:
+        return _NEAR[covered]
+    if near == 0:
+        return _NEAR[0]
+    return np.array([near], np.int64)
+
+
+def _permuted(bits: int, index: NDArray[np.intp]) -> int:
+    """A `near` bit mask with landmark `index[k]`'s bit moved to bit k (`mirrored`)."""
+    return sum(1 << k for k in range(N_LANDMARKS) if bits >> int(index[k]) & 1)
+
+
 def no_person() -> NDArray[np.float32]:
     """One frame's (33, 4) array for a frame without a person: all NaN."""
     return np.full((N_LANDMARKS, 4), np.nan, dtype=np.float32)
@@ -316,6 +370,7 @@ def stack(
     size: tuple[int, int],
     unsure: Iterable[bool] | None = None,
     covered: Iterable[bool] | None = None,
+    near: Iterable[int] | None = None,
 ) -> Landmarks:
     """Landmarks from per-frame ``(t, image (33, 4), world (33, 4))`` tuples (and, per frame,
     whether the receiver's identity was unsure and whether her arms lay at someone else's
@@ -328,4 +383,5 @@ def stack(
     world = np.stack([item[2] for item in items]).astype(np.float32)
     flags = None if unsure is None else np.fromiter(unsure, bool, count=len(items))
     cover = None if covered is None else np.fromiter(covered, bool, count=len(items))
-    return Landmarks(image, world, t, size, unsure=flags, covered=cover)
+    close = None if near is None else np.fromiter(near, np.int64, count=len(items))
+    return Landmarks(image, world, t, size, unsure=flags, covered=cover, near=close)

@@ -22,6 +22,7 @@ import numpy as np
 from backbuddy.motion import (
     angles,
     angles_one,
+    arms_cover,
     checks,
     joints,
     kinematics,
@@ -90,9 +91,14 @@ def update_one(m: PoseMonitor, lm: Landmarks) -> Trace:
     traces = _evaluate(m, values, measures)
     present = np.array([detected])
     covered = lm.wrists_covered
+    gated_side = placement_gate.top_side_of(m.technique.placement) is not None
+    side = math.nan
+    if gated_side or (m._sided and any(cid in m._reads for cid in traces)):
+        side = float(joints.top_side(lm, thr)[0])
+    near = int(lm.near_bits[0])
     traces, s.alone = checks.cover(
         traces,
-        covered,
+        _covered(m, near, side, traces),
         same_a,
         present,
         seg_a,
@@ -105,11 +111,17 @@ def update_one(m: PoseMonitor, lm: Landmarks) -> Trace:
     ok_now, sudden = _monitor(m, t, same, jump or unsure, epoch_segment, primary, bool(fresh[0]))
     tracked = (detected and not jump) if unsure else ok_now
     still = s.speed <= m.technique.limits.gentle_speed_deg_s
-    side = math.nan
-    if placement_gate.top_side_of(m.technique.placement) is not None:
-        side = float(joints.top_side(lm, thr)[0])
+    view_covered = bool(near & arms_cover.VIEW_BITS) if m._view_alone else None
     gate = m.placement.update_one(
-        az, el, still and same and not unsure, t, lm.size, moved, read, side
+        az,
+        el,
+        still and same and not unsure,
+        t,
+        lm.size,
+        moved,
+        read,
+        side if gated_side else math.nan,
+        view_covered,
     )
     return monitors.Trace(
         t=lm.t,
@@ -135,6 +147,24 @@ def update_one(m: PoseMonitor, lm: Landmarks) -> Trace:
         active_checks=m.active_checks,
         covered=covered,
     )
+
+
+def _covered(
+    m: PoseMonitor, near: int, side: float, traces: dict[str, checks.CheckTrace]
+) -> dict[str, np.ndarray]:
+    """`PoseMonitor._covered` of one frame, on its `near` bit mask and top side (NaN: either)."""
+    out: dict[str, np.ndarray] = {}
+    for cid, (both, left, right) in m._reads.items():
+        if cid in traces:
+            mask = both | (left if not side < 0 else 0) | (right if not side > 0 else 0)
+            out[cid] = _BOOL[bool(near & mask)]
+    return out
+
+
+#: One frame's covered arrays (read-only, shared).
+_BOOL = (np.array([False]), np.array([True]))
+for _b in _BOOL:
+    _b.flags.writeable = False
 
 
 def _monitor(

@@ -47,6 +47,7 @@ from backbuddy.domain.events import Event, Pose
 from backbuddy.domain.techniques import Check, PlacementRegion, Technique, VideoNeeds
 from backbuddy.motion import (
     angles,
+    arms_cover,
     checks,
     joints,
     kinematics,
@@ -150,13 +151,16 @@ class Trace:
         """(`placement_hint(i)`, `placement_picture(i)`), the view and the changes to ask for
         worked out once (a live frame sends both): no words and "accepted" for an open gate. A
         gate shut after it had been open with the camera not seen to move since
-        (`GateTrace.opened`) does not ask to move the camera (`placement_hints.UNMOVED`)."""
+        (`GateTrace.opened`) does not ask to move the camera (`placement_hints.UNMOVED`), nor
+        one with no view read with her apart while the assistant holds her
+        (`GateTrace.covered`, `placement_hints.LET_GO`)."""
         gate = self.placement
         if gate.ok[i]:
             return None, "accepted"
         opened = gate.opened is not None and bool(gate.opened[i])
+        covered = gate.covered is not None and bool(gate.covered[i])
         return placement_hints.hint_and_picture(
-            self.region, *self._view_at(i), self._video_at(i), self._side_at(i), opened
+            self.region, *self._view_at(i), self._video_at(i), self._side_at(i), opened, covered
         )
 
     def _side_at(self, i: int) -> float:
@@ -197,7 +201,7 @@ def _receiver_only(lm: Landmarks, unsure: BoolArray) -> Landmarks:
     image, world = lm.image.copy(), lm.world.copy()
     image[unsure] = np.nan
     world[unsure] = np.nan
-    return Landmarks(image, world, lm.t, lm.size, lm.person, unsure, lm.covered)
+    return Landmarks(image, world, lm.t, lm.size, lm.person, unsure, lm.covered, lm.near)
 
 
 #: Blank live frames' derived arrays (pixels, world points, visibilities, torso points, the
@@ -217,10 +221,18 @@ def _blank_frame(lm: Landmarks, unsure: BoolArray) -> Landmarks:
     the two-person step's unsure frames, the bench's case)."""
     if lm.person == 0:  # a live camera's (`Landmarks.frame`: no per-frame checks)
         out = Landmarks.frame(
-            _NOBODY, _NOBODY, float(lm.t[0]), lm.size, True, bool(lm.wrists_covered[0])
+            _NOBODY,
+            _NOBODY,
+            float(lm.t[0]),
+            lm.size,
+            True,
+            bool(lm.wrists_covered[0]),
+            int(lm.near_bits[0]),
         )
     else:
-        out = Landmarks(_NOBODY[None], _NOBODY[None], lm.t, lm.size, lm.person, unsure, lm.covered)
+        out = Landmarks(
+            _NOBODY[None], _NOBODY[None], lm.t, lm.size, lm.person, unsure, lm.covered, lm.near
+        )
     ref = _BLANK.get(out.size)
     if ref is None:
         ref = Landmarks(L.no_person()[None], L.no_person()[None], np.zeros(1), out.size)
@@ -271,6 +283,15 @@ class PoseMonitor:
         )
         self.min_visibility = min_visibility
         self._elbow_checks = any(c.covered_elbows_rise_above is not None for c in technique.checks)
+        #: Per `read_alone` check: the bits of the landmarks its measure reads
+        #: (`arms_cover.reads_bits`; a measure not listed there is refused here).
+        self._reads = {
+            c.id: arms_cover.reads_bits(angles.base_measure(c.measure))
+            for c in technique.checks
+            if c.read_alone
+        }
+        self._sided = any(left or right for _, left, right in self._reads.values())
+        self._view_alone = technique.video.view_read_alone
         self.grace_s = grace_s
         self.sudden_step = sudden_step_deg_s
         self.placement = placement_gate.PlacementGate(
@@ -330,9 +351,12 @@ class PoseMonitor:
             history=s.history,
         )
         traces = checks.evaluate(self.technique, measures=measures, check_ids=self._all_check_ids())
+        side = None
+        if self._sided or placement_gate.top_side_of(self.technique.placement) is not None:
+            side = joints.top_side(lm, self.min_visibility)
         traces, s.alone = checks.cover(
             traces,
-            lm.wrists_covered,
+            self._covered(lm, side, traces),
             same,
             detected,
             segment,
@@ -348,9 +372,8 @@ class PoseMonitor:
         out = self._monitor(lm.t, same, jump | unsure, epoch_segment, primary, held, fresh)
         out["tracked"] = np.where(unsure, detected & ~jump, out["tracked"])
         still = out["speed"] <= self.technique.limits.gentle_speed_deg_s
-        side = None
-        if placement_gate.top_side_of(self.technique.placement) is not None:
-            side = joints.top_side(lm, self.min_visibility)
+        if placement_gate.top_side_of(self.technique.placement) is None:
+            side = None
         gate = self.placement.update(
             view,
             still & same & ~unsure,
@@ -359,6 +382,7 @@ class PoseMonitor:
             forget=watch.moved,
             measure=read,
             side=side,
+            covered=(lm.near_bits & arms_cover.VIEW_BITS) != 0 if self._view_alone else None,
         )
         return Trace(
             t=lm.t,
@@ -414,6 +438,18 @@ class PoseMonitor:
         if self.base not in angles.SAGITTAL:
             return np.ones(cos.shape[0])
         return angles.view_gains(cos)
+
+    def _covered(
+        self, lm: Landmarks, side: FloatArray | None, traces: dict[str, checks.CheckTrace]
+    ) -> dict[str, BoolArray]:
+        """Per `read_alone` check evaluated: its covered frames, where a landmark its measure
+        reads lies near someone else's body (`arms_cover.covered_by`)."""
+        near = lm.near_bits
+        return {
+            cid: arms_cover.covered_by(near, side, plan)
+            for cid, plan in self._reads.items()
+            if cid in traces
+        }
 
     def _all_check_ids(self) -> tuple[str, ...]:
         return self.active_checks if self.live else checks.technique_check_ids(self.technique)

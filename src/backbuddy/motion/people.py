@@ -612,10 +612,14 @@ def tell_technique(estimator: object, technique: Technique | None) -> None:
     """Tell a pose estimator that keeps roles itself (the two-person step on the server,
     `ReceiverPose`) what the technique asks of it; others ignore it. Whether the receiver
     lies (`receiver_lies`; None: the technique is not known, `RoleState.lying`), and whether
-    the assistant's grey fades (`grey_fades`, `VideoNeeds.grey_fades`; unknown: as built)."""
+    the assistant is greyed at all (`grey_assistant`, `VideoNeeds.grey_assistant`) and whether
+    his grey fades (`grey_fades`, `VideoNeeds.grey_fades`); unknown: as built."""
     lies = getattr(estimator, "receiver_lies", None)
     if callable(lies):
         lies(None if technique is None else receiver_lies(technique))
+    grey = getattr(estimator, "grey_assistant", None)
+    if callable(grey) and technique is not None:
+        grey(technique.video.grey_assistant)
     fades = getattr(estimator, "grey_fades", None)
     if callable(fades) and technique is not None:
         fades(technique.video.grey_fades)

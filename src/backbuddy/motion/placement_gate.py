@@ -138,6 +138,9 @@ class GateTrace:
     #: move (`forget`): a gate shut then was shut by readings that moved, not by the camera
     #: (`placement_hints.UNMOVED`). None: not known (all False).
     opened: BoolArray | None = None
+    #: The receiver's shoulders or hips lay near the assistant's drawn body on this frame
+    #: (`VideoNeeds.view_read_alone`): its view was not read. None: not asked (all False).
+    covered: BoolArray | None = None
 
 
 class PlacementGate:
@@ -172,13 +175,17 @@ class PlacementGate:
         forget: BoolArray | None = None,
         measure: FloatArray | None = None,
         side: FloatArray | None = None,
+        covered: BoolArray | None = None,
     ) -> GateTrace:
         """`t`: the frames' times (s), `size`: the picture (width, height) and `measure`: the
         primary measure per frame, for the technique's `VideoNeeds`; without them a technique
         that has needs stays shut. `forget` marks frames where the camera was seen to move
         (`view_watch`): the views read before them are dropped and the gate shuts. `side`: the
         receiver's top side per frame (`joints.top_side`), for a region with a `lying_side`;
-        without it such a region stays shut."""
+        without it such a region stays shut. `covered`: frames where the receiver's view
+        landmarks lie near the assistant's drawn body (`VideoNeeds.view_read_alone`): read as
+        frames not still for the view and the top side, they add nothing, and the view read
+        with her apart is kept (the still jitter, of the primary measure, is read on them)."""
         s = self._s
         n = still.shape[0]
         rate = self._rates(t, n)
@@ -194,6 +201,8 @@ class PlacementGate:
             seen = np.full(n, np.nan) if measure is None else measure
             watched = self._jitter.update(seen, still, forget, periods)
             jitter, video_ok = watched.sigma, video_ok & watched.steady
+        if covered is not None:  # not read for the view (the jitter is the primary measure's)
+            still = still & ~covered
         azs, els, stills = view.azimuth.tolist(), view.elevation.tolist(), still.tolist()
         forgets = [False] * n if forget is None else forget.tolist()
         # Plain lists and locals in the loop (a numpy item, an attribute or a call costs more
@@ -231,6 +240,7 @@ class PlacementGate:
             self.video.max_still_jitter_deg,
             None if want is None else np.array(side_out, np.float64),
             np.array(opened, bool),
+            covered,
         )
 
     def update_one(
@@ -243,9 +253,11 @@ class PlacementGate:
         forget: bool,
         measure: float,
         side: float,
+        covered: bool | None = None,
     ) -> GateTrace:
         """`update` of one frame from plain values (a live frame: numpy's per-call cost on
-        arrays of one was most of its work), bit for bit; `side` NaN where not read."""
+        arrays of one was most of its work), bit for bit; `side` NaN where not read; `covered`
+        None where not asked."""
         s = self._s
         rate = self._rate_one(t)
         period = frame_time.periods_us((t,), 1, self._last_t, self._nominal_us)[0]
@@ -263,6 +275,8 @@ class PlacementGate:
             video_ok = bool(videos[0])
         judged = self.region is not None
         want = top_side_of(self.region)
+        if covered:  # not read for the view (the jitter above is the primary measure's)
+            still = False
         if forget:
             s = self._s = GateState(times=s.times)  # the rate still holds
         if still and want is not None and side == side:
@@ -286,6 +300,7 @@ class PlacementGate:
             self.video.max_still_jitter_deg,
             None if want is None else np.array([s.side], np.float64),
             np.array([s.opened], bool),
+            None if covered is None else np.array([covered], bool),
         )
 
     def _rate_one(self, t: float) -> float:

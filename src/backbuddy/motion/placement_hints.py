@@ -35,6 +35,15 @@ UNMOVED = (
 )
 
 
+#: The hint when the gate has no view read with the receiver apart since the camera last moved
+#: and her shoulders or hips lie at the assistant's body (`VideoNeeds.view_read_alone`): his
+#: hands on her move the view read from her, so it is read only with her apart (session 25).
+LET_GO = (
+    "The camera reads where it stands from the receiver alone: assistant, let go for a moment "
+    "and move back, so the camera can see the receiver alone, then take hold again."
+)
+
+
 #: What each picture of the set-up page shows (static/img/camera-<kind>.svg): the change a hint
 #: asks for, or `accepted` when the placement is one where the measures hold.
 PICTURES = ("lower", "raise", "side", "forward", "toward_feet", "toward_head", "accepted")
@@ -110,10 +119,11 @@ def hint_and_picture(
     video: str | None = None,
     side: float = math.nan,
     opened: bool = False,
+    covered: bool = False,
 ) -> tuple[str | None, str | None]:
     """(`hint`, `picture` of a gate not open) of one frame, its changes worked out once (a live
     frame asks for both)."""
-    parts = hint_parts(region, estimate, lying, side, opened)
+    parts = hint_parts(region, estimate, lying, side, opened, covered)
     return _hint_of(parts, video), _picture_of(parts)
 
 
@@ -140,8 +150,13 @@ def hint_parts(
     lying: bool,
     side: float = math.nan,
     opened: bool = False,
+    covered: bool = False,
 ) -> list[tuple[str, str]]:
     """The changes to ask for, each as (picture kind, words); empty when nothing is to change.
+
+    `covered`: the receiver's view landmarks lie at the assistant's body on this frame and the
+    view is read only with her apart (`GateTrace.covered`): with no view read yet (`estimate`
+    None) the assistant is asked to let go for a moment (`LET_GO`), not to move the camera.
 
     `opened`: the gate has been open since the camera was last seen to move (`GateTrace.opened`).
     A view outside the region then moved with the body, not the camera: `UNMOVED` says so, in
@@ -157,6 +172,8 @@ def hint_parts(
     if want is not None and side == -want and region is not None:
         # the views read are of the other side's picture: only the side is worth saying
         return [("other_side", OTHER_SIDE.format(side=region.lying_side))]
+    if estimate is None and covered and region is not None:
+        return [("let_go", LET_GO)]
     if region is None or estimate is None or region.contains(*estimate, margin=ENTER_MARGIN_DEG):
         return []
     m = ENTER_MARGIN_DEG if region.contains(*estimate) else 0.0

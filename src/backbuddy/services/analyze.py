@@ -106,6 +106,14 @@ def wrists_covered(estimator: object) -> bool:
     return bool(getattr(estimator, "covered", False))
 
 
+def near_bits(estimator: object) -> int | None:
+    """Which of the receiver's landmarks the estimator's last frame found near someone else's
+    drawn body (`ReceiverPose.near`, `arms_cover.near_mask`); None for one-person estimators
+    (`Landmarks.near` then follows `covered`)."""
+    near = getattr(estimator, "near", None)
+    return None if near is None else int(near)
+
+
 def estimate_all(
     frames: Iterable[FrameLike],
     info: SourceInfo,
@@ -118,6 +126,7 @@ def estimate_all(
     world: list[NDArray[np.float32]] = []
     unsure: list[bool] = []
     covered: list[bool] = []
+    near: list[int | None] = []
     for frame in frames:
         a, b = estimate_at(estimator, frame.rgb, frame.t)
         t.append(frame.t)
@@ -125,6 +134,7 @@ def estimate_all(
         world.append(b)
         unsure.append(identity_unsure(estimator))
         covered.append(wrists_covered(estimator))
+        near.append(near_bits(estimator))
         if on_frame is not None:
             on_frame(frame.index)
     size = (info.width, info.height)
@@ -137,6 +147,7 @@ def estimate_all(
         size,
         unsure=np.array(unsure),
         covered=np.array(covered),
+        near=None if None in near else np.array(near, np.int64),
     )
 
 

@@ -36,6 +36,7 @@ from backbuddy.services.analyze import (
     FrameLike,
     estimate_at,
     identity_unsure,
+    near_bits,
     wrists_covered,
 )
 from backbuddy.services.wake import Wake
@@ -70,8 +71,16 @@ class _Step:
         h, w = frame.rgb.shape[:2]
         unsure = np.array([identity_unsure(self.estimator)])
         covered = np.array([wrists_covered(self.estimator)])
+        bits = near_bits(self.estimator)
+        near = None if bits is None else np.array([bits], np.int64)
         lm = Landmarks(
-            image[None], world[None], np.array([frame.t]), (w, h), unsure=unsure, covered=covered
+            image[None],
+            world[None],
+            np.array([frame.t]),
+            (w, h),
+            unsure=unsure,
+            covered=covered,
+            near=near,
         )
         self.frames += 1
         return self.monitor.update(lm), lm

@@ -27,7 +27,7 @@ from backbuddy.motion.checks import STATUSES, describe
 from backbuddy.motion.landmarks import N_LANDMARKS, Landmarks, no_person
 from backbuddy.motion.monitors import PoseMonitor
 from backbuddy.motion.people import receiver_lies, tell_moving, tell_technique
-from backbuddy.services.analyze import estimate_at, identity_unsure, wrists_covered
+from backbuddy.services.analyze import estimate_at, identity_unsure, near_bits, wrists_covered
 from backbuddy.web.frames import MAX_FPS, AnalyzerFactory, FrameResult, Points
 from backbuddy.web.page_roles import Detector, PageRoles
 
@@ -105,7 +105,10 @@ class CameraWatch:
         height, width = rgb.shape[:2]
         unsure = identity_unsure(self.estimator)
         covered = wrists_covered(self.estimator)
-        return self._watch(image, world, (width, height), t, checks, unsure, covered=covered)
+        near = near_bits(self.estimator)
+        return self._watch(
+            image, world, (width, height), t, checks, unsure, covered=covered, near=near
+        )
 
     def analyze_landmarks(
         self,
@@ -116,11 +119,13 @@ class CameraWatch:
         checks: tuple[str, ...],
         unsure: bool = False,
         covered: bool = False,
+        near: int | None = None,
     ) -> FrameResult:
         """Landmarks the page computed itself: the same monitors, the same pose events; no
         overlay back (the page draws its own landmarks: half the answer's bytes). `unsure`:
         the two-person step could not say they are the receiver's; `covered`: her wrists lie
-        on the assistant's body as the last role answer drew it (`page_roles`)."""
+        on the assistant's body as the last role answer drew it (`page_roles`); `near`: which
+        of her landmarks do (`Landmarks.near`; None: her arms where `covered`)."""
         return self._watch(
             _array(image),
             _array(world),
@@ -129,6 +134,7 @@ class CameraWatch:
             checks,
             unsure=unsure,
             covered=covered,
+            near=near,
             overlay=False,
         )
 
@@ -141,11 +147,12 @@ class CameraWatch:
         checks: tuple[str, ...],
         unsure: bool = False,
         covered: bool = False,
+        near: int | None = None,
         overlay: bool = True,
     ) -> FrameResult:
         # Frames and page landmarks are timed by different clocks: time never goes back.
         t = self._last_t = max(t, self._last_t)
-        lm = Landmarks.frame(image, world, t, size, unsure, covered)
+        lm = Landmarks.frame(image, world, t, size, unsure, covered, near)
         if checks and tuple(checks) != self.monitor.active_checks:
             self.monitor.active_checks = tuple(checks)
         trace = self.monitor.update(lm)
@@ -212,6 +219,7 @@ def factory(
                 decode,
                 lying=receiver_lies(technique),
                 fades=technique.video.grey_fades,
+                grey=technique.video.grey_assistant,
             )
         )
         return CameraWatch(technique, open_estimator, decode, roles=roles)

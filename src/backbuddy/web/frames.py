@@ -91,6 +91,7 @@ class LandmarkAnalyzer(Protocol):
         checks: tuple[str, ...],
         unsure: bool = False,
         covered: bool = False,
+        near: int | None = None,
     ) -> FrameResult: ...
 
 

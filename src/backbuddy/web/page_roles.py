@@ -60,7 +60,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backbuddy.motion import people as P
-from backbuddy.motion.arms_cover import wrists_covered
+from backbuddy.motion.arms_cover import ARMS_BITS, near_mask
 from backbuddy.motion.crop import PAD_BOTTOM, PAD_SIDE, PAD_TOP, Crop, keep_or_move
 from backbuddy.motion.grey_mask import mask_rule
 from backbuddy.web import schemas
@@ -154,6 +154,8 @@ class RoleAnswer:
     next_ms: float = SETTLE_MS
     #: The technique's grey fades (`VideoNeeds.grey_fades`: told with the mask's figures).
     fades: bool = False
+    #: The assistant is greyed at all (`VideoNeeds.grey_assistant`: told with the figures too).
+    grey: bool = True
 
     def message(self) -> dict[str, Any]:
         """The `role` message (schemas.RoleOut) the page gets."""
@@ -167,7 +169,7 @@ class RoleAnswer:
             others=[_rows(o) or [] for o in self.others],
             others_boxes=[tuple(round(v, 4) for v in b) for b in self.others_boxes],
             next_ms=self.next_ms,
-            mask=schemas.MaskRule(**mask_rule(self.fades)),
+            mask=schemas.MaskRule(**mask_rule(self.fades, self.grey)),
         ).model_dump()
 
 
@@ -236,14 +238,18 @@ class PageRoles:
         *,
         lying: bool = False,
         fades: bool = False,
+        grey: bool = True,
     ) -> None:
         """`lying`: the technique's receiver lies (`receiver_lies`; the role rule then never
         trusts a lone upright person, `people.RoleState.lying`). `fades`: its grey fades
-        (`VideoNeeds.grey_fades`; each answer tells the page's mask.js, `MaskRule.fades`)."""
+        (`VideoNeeds.grey_fades`; each answer tells the page's mask.js, `MaskRule.fades`).
+        `grey`: the assistant is greyed at all (`VideoNeeds.grey_assistant`,
+        `MaskRule.grey_assistant`)."""
         self._open = open_detector
         self.decode = decode
         self.lying = lying
         self.fades = fades
+        self.grey = grey
         self._detector: Detector | None = None
         self._state = P.RoleState(lying=lying)
         self._lock = threading.Lock()
@@ -299,7 +305,7 @@ class PageRoles:
             box = (x0 / width, y0 / height, x1 / width, y1 / height)
             kp = _norm(found.keypoints[choice.receiver], width, height)
             answer = RoleAnswer(ms, "receiver", choice.reason, box, kp, others, boxes)  # type: ignore[arg-type]
-        answer = replace(answer, fades=self.fades)
+        answer = replace(answer, fades=self.fades, grey=self.grey)
         with self._lock:
             if self._answer is None or ms > self._answer.ms:
                 self._answer = answer
@@ -353,14 +359,19 @@ class PageRoles:
         """Does a wrist of this landmarks message lie near someone else's body as the newest
         role answer drew it (the page's grey, `motion.arms_cover`)? Then checks read from the
         receiver's hands are not read from this frame (`motion.checks.cover`)."""
+        return bool(self.near(image, size) & ARMS_BITS)
+
+    def near(self, image: Points | None, size: tuple[int, int]) -> int:
+        """Which of this landmarks message's points lie near someone else's body as the newest
+        role answer drew it (`arms_cover.near_mask`, bit k: landmark k; 0 without others)."""
         answer = self.answer
         if image is None or answer is None or not answer.others:
-            return False
+            return 0
         scale = np.array(size, np.float64)
         boxes = np.array(answer.others_boxes, np.float64).reshape(-1, 4) * np.tile(scale, 2)
         others = [(_pixels(o, scale), b) for o, b in zip(answer.others, boxes, strict=False) if o]
         points = np.asarray(image, np.float64).reshape(-1, 4)[:, :2] * scale
-        return wrists_covered(points, others)
+        return near_mask(points, others)
 
     def wanted(self) -> str | None:
         """Why the server wants a role frame now (a break, a drift, an old chain), or None."""

@@ -44,4 +44,6 @@ def view_of(roles: PageRoles) -> PageRoles:
             detector = roles.prepare()
         return _OneAtATime(detector, lock)
 
-    return PageRoles(open_shared, roles.decode, lying=roles.lying, fades=roles.fades)
+    return PageRoles(
+        open_shared, roles.decode, lying=roles.lying, fades=roles.fades, grey=roles.grey
+    )

@@ -283,7 +283,9 @@ class MaskRule(BaseModel):
     head `head_r` of the body's long side, the others drawn × `others_scale`. `fades`: the
     technique's grey fades (`VideoNeeds.grey_fades`): grey the others' drawing no longer covers
     fades out over `fade_out_frames`, and the receiver's cut-out is `cut_scale` wide where it
-    borders their drawn arms (`adapters.receiver_grey.ramped`, `cut_targets`)."""
+    borders their drawn arms (`adapters.receiver_grey.ramped`, `cut_targets`).
+    `grey_assistant`: false, nothing is greyed (`VideoNeeds.grey_assistant`): the page crops
+    to the receiver and shows its model the crop as the camera took it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -298,6 +300,7 @@ class MaskRule(BaseModel):
     head_r: float
     others_scale: float
     fades: bool
+    grey_assistant: bool
     fade_out_frames: int
     cut_scale: float
 

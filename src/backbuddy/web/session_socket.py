@@ -33,6 +33,7 @@ from backbuddy.domain import cues as cue_codec
 from backbuddy.domain import events as ev
 from backbuddy.domain import wording
 from backbuddy.domain.errors import EventError, StoreError, TransitionNotAllowed
+from backbuddy.motion.arms_cover import ARMS_BITS
 from backbuddy.web import page_events, page_landmarks, page_pose, schemas
 from backbuddy.web.audio_in import MAX_AUDIO_SAMPLES, is_audio
 from backbuddy.web.audio_socket import AudioFlooded, AudioStream
@@ -371,7 +372,8 @@ class Connection:
         # Judged as it arrives (a few µs): the chain must see every frame, not only the
         # newest one the camera watch gets to (`page_roles`).
         unsure = roles is not None and roles.roles.unsure(m.image, m.size, m.ms, m.role_ms)
-        covered = roles is not None and not unsure and roles.roles.covered(m.image, m.size)
+        near = roles.roles.near(m.image, m.size) if roles is not None and not unsure else 0
+        covered = bool(near & ARMS_BITS)
         if roles is not None and (why := roles.roles.wanted()) is not None:
             self.send(schemas.RoleWantedOut(reason=why).model_dump())
 
@@ -379,7 +381,7 @@ class Connection:
             if frozen:  # the same numbers for too long: nobody seen (`repeats`)
                 return analyzer.analyze_landmarks(None, None, m.size, t, checks)
             return analyzer.analyze_landmarks(
-                m.image, m.world, m.size, t, checks, unsure=unsure, covered=covered
+                m.image, m.world, m.size, t, checks, unsure=unsure, covered=covered, near=near
             )
 
         self._queue_job(job, here=True)

@@ -567,10 +567,10 @@ class WristsPose(Pose):
         return image, world
 
 
-def _covered(assistant: np.ndarray, wrists: np.ndarray) -> R.ReceiverPose:
+def _covered(assistant: np.ndarray, wrists: np.ndarray, grey: bool = True) -> R.ReceiverPose:
     pose = WristsPose(RECEIVER)
     pose.wrists = wrists
-    est = R.ReceiverPose(Detector(crowd(RECEIVER, assistant)), lambda: pose, every=4)
+    est = R.ReceiverPose(Detector(crowd(RECEIVER, assistant)), lambda: pose, every=4, grey=grey)
     frame = np.zeros((H, W, 3), np.uint8)
     est.estimate(frame)
     pose.crop = est._crop
@@ -885,3 +885,44 @@ def test_the_hugs_grey_fades_and_the_side_lying_rotations_does_not() -> None:
     assert (est.fade_out, est.cut_arms, est.own_joints) == (True, True, True)
     tell_technique(est, techniques.get("side_lying_rotation"))
     assert (est.fade_out, est.cut_arms, est.own_joints) == (False, False, False)
+
+
+def test_a_technique_that_greys_nobody_shows_mediapipe_her_crop_as_the_camera_took_it() -> None:
+    """`video.grey_assistant: false` (session 25: on the side-lying floor his grey moved her top
+    ankle and knee under his hands): told by `tell_technique`, the server's step greys nothing
+    over the assistant, on the recorded looks of a still pair where the live grey covers him;
+    it still crops to her, the identity guard still runs (MediaPipe on him: unsure, a restart)
+    and her landmarks near him are still marked. Every technique as shipped keeps its grey."""
+    from backbuddy.domain import techniques
+    from backbuddy.motion.people import tell_technique
+
+    def shown(grey: bool) -> tuple[list[np.ndarray], R.ReceiverPose]:
+        detector, pose, est = replayed_step()
+        side = techniques.get("side_lying_rotation")
+        video = side.video.model_copy(update={"grey_assistant": grey})
+        tell_technique(est, side.model_copy(update={"video": video}))
+        frame = np.full((H, W, 3), 200, np.uint8)  # a still scene: only the grey can change it
+        for _ in range(4 * 8):
+            est.estimate(frame)
+        return pose.images, est
+
+    greyed, est = shown(True)
+    assert est.grey
+    assert (greyed[-1] == G.GREY).sum() > 1000  # his body greyed, as built
+    plain, est = shown(False)
+    assert not est.grey
+    assert all((p == 200).all() for p in plain), "a pixel was greyed with grey_assistant false"
+    assert [p.shape for p in plain] == [p.shape for p in greyed]  # the same crop of her
+    assert est.identity == "receiver"
+    assert est.redraws == 0
+    for name in ("side_lying_rotation", "seated_hug_extension"):
+        assert techniques.get(name).video.grey_assistant  # both techniques as shipped
+
+    on_him, _ = _estimator(ASSISTANT, every=4, grey=False)  # the identity guard, no grey
+    for _ in range(R.SETTLE_FRAMES + 5):
+        on_him.estimate(np.zeros((H, W, 3), np.uint8))
+    assert on_him.identity == "unsure"
+    assert on_him.restarts >= 2
+    near = _covered(ASSISTANT, ASSISTANT[[7, 8], :2].astype(np.float64), grey=False)
+    assert near.identity == "receiver"
+    assert near.covered  # her wrists on his forearms: near him

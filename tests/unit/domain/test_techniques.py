@@ -267,6 +267,11 @@ BROKEN = [
         _set("video.page_two_people", True),
         "field video: .*grey_fades needs page_two_people: false",
     ),
+    (
+        "grey fading with nothing greyed over the assistant",
+        _set("video.grey_assistant", False),
+        "field video: .*grey_fades needs grey_assistant: true",
+    ),
 ]
 
 
@@ -417,3 +422,14 @@ def test_where_to_put_the_camera_names_the_side_a_lying_region_holds_for(techniq
         assert "lies on the" not in technique.camera
     else:
         assert f"lies on the {side} side, facing the camera" in technique.camera
+
+
+def test_a_technique_may_grey_nobody_over_the_assistant_and_by_default_greys_him(tmp_path):
+    """`video.grey_assistant` (session 25): unset, the assistant is greyed as before; false with
+    a flat grey (no `grey_fades`) loads; with `grey_fades` it is refused (the bad combination
+    above)."""
+    data = raw("side_lying_rotation")
+    data["video"].pop("grey_assistant", None)
+    assert techniques.load_file(write(tmp_path, data)).video.grey_assistant
+    data["video"]["grey_assistant"] = False
+    assert not techniques.load_file(write(tmp_path, data)).video.grey_assistant

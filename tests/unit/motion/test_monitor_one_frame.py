@@ -3,7 +3,9 @@
 the vectorised whole-stream code gives, on random streams: a recorded real landmark stream
 (tests/data/page_pose: MediaPipe on a rendered truth clip) cut at a random place, with random
 stretches of nobody in view, of an unsure identity (the two-person step), of her wrists covered,
-of hidden joints and of jittered frame times. The same `PoseMonitor(live=True)` reads the stream
+of hidden joints and of jittered frame times, and (session 25) random stretches of her top-side
+and view landmarks near the assistant (`Landmarks.near`), the view read only with her apart
+(`video.view_read_alone`) or not. The same `PoseMonitor(live=True)` reads the stream
 once whole and once a frame at a time; every per-frame output the engine and the page get
 (and the state the next frame starts from) must be the same floats."""
 
@@ -42,6 +44,12 @@ def _runs(draw: st.DrawFn, n: int) -> np.ndarray:
     return flags
 
 
+#: Landmark groups a stretch of `near` frames marks (besides her arms, where `covered`): her
+#: right shoulder, hip and knee (the top side lying on the left); her left hip (a view landmark).
+NEAR_GROUPS = (1 << L.RIGHT_SHOULDER, 1 << L.RIGHT_HIP | 1 << L.RIGHT_KNEE, 1 << L.LEFT_HIP)
+ARMS = sum(1 << k for k in (11, 12, 13, 14, 15, 16))
+
+
 @st.composite
 def streams(draw: st.DrawFn) -> tuple[str, Landmarks]:
     name = draw(st.sampled_from(sorted(golden.CLIPS)))
@@ -60,7 +68,10 @@ def streams(draw: st.DrawFn) -> tuple[str, Landmarks]:
     t = np.maximum.accumulate(t + np.random.default_rng(seed).uniform(0, 0.01, n))
     size = (int(data["size"][0]), int(data["size"][1]))
     unsure, covered = _runs(draw, n), _runs(draw, n)
-    return golden.CLIPS[name], Landmarks(image, world, t, size, 0, unsure, covered)
+    near = np.where(covered, ARMS, 0).astype(np.int64)
+    for bits in NEAR_GROUPS:
+        near |= np.where(_runs(draw, n), bits, 0)
+    return golden.CLIPS[name], Landmarks(image, world, t, size, 0, unsure, covered, near)
 
 
 def _rows(trace: Trace, i: int) -> tuple[Any, ...]:
@@ -80,16 +91,19 @@ def _rows(trace: Trace, i: int) -> tuple[Any, ...]:
         trace.placement_picture(i),
         # the gate open since the camera last moved: what the hint's words depend on
         None if trace.placement.opened is None else bool(trace.placement.opened[i]),
+        None if trace.placement.covered is None else bool(trace.placement.covered[i]),
     )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(streams())
+@given(streams(), st.booleans())
 def test_a_live_monitor_frame_by_frame_is_bit_for_bit_the_whole_stream(
-    case: tuple[str, Landmarks],
+    case: tuple[str, Landmarks], view_alone: bool
 ) -> None:
     technique_id, lm = case
     technique = tech.get(technique_id)
+    video = technique.video.model_copy(update={"view_read_alone": view_alone})
+    technique = technique.model_copy(update={"video": video})
     whole, one = PoseMonitor(technique, live=True), PoseMonitor(technique, live=True)
     trace = whole.update(lm)
     expected = [_rows(trace, i) for i in range(len(lm))]

@@ -12,7 +12,9 @@
 // its `video.grey_fades`), as the server's `ReceiverPose.grey_fades`: grey the others' drawing
 // no longer covers (a keypoint moved, or forgotten) fades out over `fade_out_frames`, and the
 // receiver's cut-out is `cut_scale` wide where it borders their drawn arms, that band's grey
-// fading out too (receiver_grey.cut_targets, ramped).
+// fading out too (receiver_grey.cut_targets, ramped). Where the technique greys nobody
+// (`rule.grey_assistant` false, its `video.grey_assistant`), as the server's
+// `ReceiverPose.grey_assistant`: nothing is drawn, the crop goes to the model as the camera took it.
 // The rule's figures come with every role answer (`role.mask`, from motion/grey_mask.py,
 // which the server's mask reads too), so page and server cannot drift apart.
 
@@ -26,6 +28,7 @@ const ARM_EDGES = [[5, 7], [7, 9], [6, 8], [8, 10]];
 export const DEFAULT_RULE = {
   slack: 0.03, forget_ms: 4000, fade_frames: 8, follow_slack: 0.02, follow_ms: 370, follow_max: 0.3026, min_score: 0.3,
   limb: 0.06, head_r: 0.09, others_scale: 1.3, fades: false, fade_out_frames: 30, cut_scale: 1.5,
+  grey_assistant: true,
 };
 
 // A person's long side in pixels (lying or not).
@@ -223,6 +226,10 @@ export class SteadyMask {
   grey(role, crop, w, h) {
     if (role.ms !== this.roleMs || crop !== this.crop) this.answer(role, crop, w, h);
     this.roleMs = role.ms;
+    if (this.rule.grey_assistant === false) {
+      this.last = null; // nothing greyed over the assistant
+      return null;
+    }
     return this.frame();
   }
 
@@ -232,7 +239,8 @@ export class SteadyMask {
     this.rule = role.mask ? { ...DEFAULT_RULE, ...role.mask } : DEFAULT_RULE;
     const moved = crop !== this.crop;
     const basis = steadyBasis(this.basis, role, role.ms, w, h, this.rule);
-    const redraw = moved || !this.basis || !sameDrawing(basis, this.basis);
+    const redraw = this.rule.grey_assistant !== false
+      && (moved || !this.basis || !sameDrawing(basis, this.basis));
     if (redraw && this.rule.fades) {
       if (moved) this.ramp = null; // a new crop: the whole new mask at once
       this.targets = fadeTargets(basis, crop, w, h, this.rule);
