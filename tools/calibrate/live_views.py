@@ -71,7 +71,7 @@ def estimate(cid: str, path: str, truth: Path = TRUTH):  # type: ignore[no-untyp
     if path == "live":
         key = receiver_truth._step_key(cid, truth) + f"-{last}"
     if path == "page":
-        return _page(cid, last, key + "-page", FOLDER / f"{cid}.page.npz")
+        return _page(cid, last, f"{key}-page-{_page_digest()}", FOLDER / f"{cid}.page.npz")
     file = FOLDER / f"{cid}.{path}.npz"
     if file.exists():
         z = np.load(file)
@@ -106,6 +106,24 @@ def estimate(cid: str, path: str, truth: Path = TRUTH):  # type: ignore[no-untyp
     FOLDER.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(file, key=key, index=idx, **lm.to_arrays())
     return lm, idx
+
+
+#: The page stand-in's sources: a change to any of them re-runs the cached page clips.
+PAGE_SOURCES = (
+    "tests/support/page_people.py",
+    "src/backbuddy/adapters/receiver_grey.py",
+    "src/backbuddy/adapters/pose_bundle.py",
+    "src/backbuddy/web/page_pose.py",
+    "src/backbuddy/web/page_roles.py",
+    "src/backbuddy/motion/people.py",
+)
+
+
+def _page_digest() -> str:
+    import hashlib
+
+    root = HERE.parents[1]
+    return hashlib.sha1(b"".join((root / f).read_bytes() for f in PAGE_SOURCES)).hexdigest()[:12]
 
 
 def _page(cid: str, last: int, key: str, file: Path):  # type: ignore[no-untyped-def]
