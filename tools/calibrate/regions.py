@@ -4,6 +4,8 @@ technique YAML.
     .venv/bin/python tools/calibrate/regions.py            # measure, write regions.json + YAML
     .venv/bin/python tools/calibrate/regions.py --from-json  # rewrite the YAML from regions.json
     .venv/bin/python tools/calibrate/regions.py --check      # exit 1 if the YAML is out of date
+    .venv/bin/python tools/calibrate/regions.py --from-json --estimates live  # the box from the
+        # live server path's readings (live_views.json, by live_views.py); verdicts unchanged
 
 Each single-person truth placement (technique × camera) is *valid* when the whole pipeline
 (`measure.py`, each clip after a 2 s still pre-roll: a warm tracker, as after a session's
@@ -31,6 +33,14 @@ direction does not stop a side growing), then shrunk until no reading of a refus
 inside it or within the gate's exit margin of it (cutting the side that loses the fewest valid
 readings). `regions.json` keeps the figures behind it (the test
 `tests/unit/tools/test_regions.py` checks the YAML against it).
+
+`--estimates live` (session 25): the gate's readings of the single-person clips are those of the
+live server path (`live_views.py`: the two-person step `ReceiverPose`, told the technique, which
+a live session runs with one person in view too), not MediaPipe's alone on the full picture: a
+live session's gate reads the view through her crop. The verdicts (valid/refused) stay the
+truth run's; only the box moves. The MediaPipe-alone readings stay in `regions.json`
+(`estimates_mediapipe`) and a refused placement's keep the box away as well, so the gate refuses
+it on either reading (a session with the two-person step off, `settings.two_person`).
 """
 
 from __future__ import annotations
@@ -54,6 +64,9 @@ import measure  # noqa: E402
 ROOT = HERE.parents[1]
 TECH_DIR = ROOT / "src" / "backbuddy" / "data" / "techniques"
 JSON = HERE / "regions.json"
+#: The gate's readings of the single-person clips by MediaPipe alone and by the live server path
+#: (`live_views.py`), for `--estimates live`.
+VIEWS = HERE / "live_views.json"
 #: How far past the outermost valid placement the region may reach (degrees).
 GROW_DEG = 5.0
 MIRRORED = {"seated_hug_extension": True, "side_lying_rotation": False}
@@ -168,6 +181,12 @@ def _region(figs: dict[str, dict], technique: str, keep: set[str] | None) -> dic
 
     pts = {k: (0.0, 0.0, f["valid"]) for k, f in mine.items()}
     good, bad = points(True), points(False)
+    bad += [  # made from the live path's readings: a refused placement's others keep out too
+        ((abs(a) if mirrored else a), e)
+        for f in mine.values()
+        if not f["valid"]
+        for a, e in f.get("estimates_mediapipe", [])
+    ]
     if not good:
         refused = ", ".join(sorted(mine))
         return {
@@ -253,6 +272,42 @@ def _region(figs: dict[str, dict], technique: str, keep: set[str] | None) -> dic
     }
     if keep is not None:
         out["_held"] = len(inside)
+    return out
+
+
+def live_estimates(figs: dict[str, dict], views: dict[str, dict]) -> dict[str, dict]:  # type: ignore[type-arg]
+    """`figs` with each placement's single-person readings replaced by the live server path's
+    (`live_views.py`: the two-person step, told the technique, on the same clips at the same
+    frame); the two-person readings (already the live step's) and every verdict stay. The
+    MediaPipe-alone readings are kept as `estimates_mediapipe`: a refused placement's keep the
+    box away too (`_region`), so the gate refuses it on either reading."""
+    out = {}
+    for key, fig in figs.items():
+        fig = {k: v for k, v in fig.items() if k != "estimates_from"}
+        rows = [
+            v
+            for v in views.values()
+            if f"{v['technique']}/{v['camera']}" == key
+            and np.isfinite(v["mediapipe"]["view"]).all()
+        ]
+        ours = [[round(c, 1) for c in v["mediapipe"]["view"]] for v in rows]
+        live = [
+            [round(c, 1) for c in v["live"]["view"]]
+            for v in rows
+            if np.isfinite(v["live"]["view"]).all()
+        ]
+        if "estimates_mediapipe" in fig:  # already made from the live readings
+            single = fig.pop("estimates_mediapipe")
+            two = fig["estimates"][len(live) :]
+        else:  # `figures`: the single-person readings first, then the two-person ones
+            single, two = fig["estimates"][: len(ours)], fig["estimates"][len(ours) :]
+        for a, b in zip(single, ours, strict=True):  # the same clips, the same frame
+            if max(abs(a[0] - b[0]), abs(a[1] - b[1])) > 0.15:
+                raise ValueError(f"{key}: regions.json reads {a}, live_views.json {b}")
+        fig["estimates"] = live + two
+        fig["estimates_mediapipe"] = single
+        fig["estimates_from"] = "live"
+        out[key] = fig
     return out
 
 
@@ -343,6 +398,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--from-json", action="store_true")
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--table", action="store_true", help="print the per-placement table (markdown)")
+    ap.add_argument(
+        "--estimates",
+        choices=("mediapipe", "live"),
+        help="live: the box from the live server path's readings of the single-person clips "
+        "(live_views.json, by live_views.py), the verdicts the truth run's (`live_estimates`)",
+    )
     args = ap.parse_args(argv)
     if args.table:
         print(table(json.loads(JSON.read_text()), measure.run(single=True)))
@@ -357,6 +418,9 @@ def main(argv: list[str] | None = None) -> int:
             for c in receiver_truth.two_person_clips()
         ]
         figs = figures(measure.run(single=True), people)
+    if args.estimates == "live" and not args.check:
+        figs = live_estimates(figs, json.loads(VIEWS.read_text()))
+    if not args.check:
         JSON.write_text(json.dumps(figs, indent=1) + "\n")
     stale = []
     for tech in MIRRORED:

@@ -75,10 +75,11 @@ def test_the_hug_at_45_degrees_is_refused_for_the_two_person_jerk_it_never_halte
 @pytest.mark.parametrize("key", sorted(k for k, f in FIGURES.items() if not f["valid"]))
 def test_a_refused_placement_never_opens_the_gate(key: str) -> None:
     """Every reading of a placement where the measures failed lies outside the region even
-    with the gate's exit margin: the gate can neither open nor stay open there."""
+    with the gate's exit margin: the gate can neither open nor stay open there. Where the box
+    is made from the live path's readings, MediaPipe's alone (`estimates_mediapipe`) too."""
     region = techniques.get(key.split("/")[0]).placement
     outside = -placement_gate.EXIT_MARGIN_DEG
-    readings = FIGURES[key]["estimates"]
+    readings = FIGURES[key]["estimates"] + FIGURES[key].get("estimates_mediapipe", [])
     assert region is None or not any(region.contains(a, e, margin=outside) for a, e in readings)
 
 
@@ -177,3 +178,41 @@ def test_a_refused_side_lying_placement_gets_a_hint_toward_the_accepted_ones(
         assert ("toward the receiver's feet" in said) == (az > hi_az)
         assert ("toward the receiver's head" in said) == (az < lo_az)
         assert said
+
+
+def test_the_box_from_the_live_readings_keeps_the_verdicts_and_the_two_person_readings() -> None:
+    """`--estimates live` (session 25): a placement's single-person readings become the live
+    server path's, its two-person readings (already the live step's) and its verdict stay, and
+    MediaPipe's own readings are kept so a refused placement's keep the box away too; made
+    twice, it gives the same figures."""
+    fig = {"valid": False, "estimates": [[1.0, 10.0], [2.0, 11.0], [5.0, -8.0]]}
+    views = {
+        "a": {
+            "technique": "t",
+            "camera": "c",
+            "mediapipe": {"view": [1.02, 9.98]},
+            "live": {"view": [0.4, 8.1]},
+        },
+        "b": {
+            "technique": "t",
+            "camera": "c",
+            "mediapipe": {"view": [2.0, 11.04]},
+            "live": {"view": [float("nan"), float("nan")]},
+        },
+    }
+    once = regions.live_estimates({"t/c": fig}, views)
+    assert once["t/c"]["estimates"] == [[0.4, 8.1], [5.0, -8.0]]
+    assert once["t/c"]["estimates_mediapipe"] == [[1.0, 10.0], [2.0, 11.0]]
+    assert once["t/c"]["valid"] is False
+    assert regions.live_estimates(once, views) == once
+    with pytest.raises(ValueError, match="regions.json reads"):
+        regions.live_estimates({"t/c": fig}, {"a": {**views["a"], "mediapipe": {"view": [3, 3]}}})
+
+
+def test_the_regions_are_drawn_around_what_the_live_path_reads() -> None:
+    """Session 25: a live session's gate reads the view through the two-person step, so the
+    boxes are made from its readings (`regions.py --estimates live`); a run without it (the
+    MediaPipe-alone readings) put a refused placement's live reading (the hug at 45°, 40.4°)
+    within the exit margin of the hug's region."""
+    assert {f.get("estimates_from") for f in FIGURES.values()} == {"live"}
+    assert all("estimates_mediapipe" in f for f in FIGURES.values())
