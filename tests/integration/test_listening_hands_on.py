@@ -13,10 +13,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
+from audio_clips import clip
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
-from tests.integration.test_web_listening import ORIGIN, WS, client, say, start, until
+from tests.integration.test_web_listening import CHUNK, ORIGIN, WS, client, say, start, until
+
+from backbuddy.audio.samples import RATE
+from backbuddy.web.audio_in import audio_message
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +32,12 @@ def ready(ws: WebSocketTestSession, times: int) -> None:
     for n in range(times):
         ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": f"r{n}"})
         until(ws, lambda m, n=n: m.get("ref") == f"r{n}")
+
+
+def send(ws: WebSocketTestSession, x: np.ndarray) -> None:
+    """Samples as the page's microphone sends them."""
+    for i in range(0, x.size, CHUNK):
+        ws.send_bytes(audio_message(x[i : i + CHUNK].astype(np.float32), 0))
 
 
 def cues_until_halt(ws: WebSocketTestSession) -> list[dict[str, Any]]:
@@ -72,3 +83,31 @@ def test_talk_in_the_receivers_own_set_up_step_changes_nothing(client: TestClien
         ws.send_json({"v": 1, "type": "event", "event": {"event": "ready"}, "ref": "r"})
         cues = until(ws, lambda m: m.get("ref") == "r" and m["type"] == "cues")
     assert [c["kind"] for c in cues["cues"]][:1] == ["step"]  # set-up went on, no pause
+
+
+def test_a_voice_under_way_as_resume_puts_the_hands_back_on_pauses_at_once(
+    client: TestClient,
+) -> None:
+    """Resume into the hold (nothing moves in the pause, so her voice there changes nothing)
+    pressed while she is saying "stop": the hands go back on with her stop still unheard.
+    Before, nothing paused until Whisper had her words (the same way from the rest into the
+    breath-in, and the movement cue came first when Whisper was seconds behind); now the
+    voice under way pauses as the hands go on, and her words still halt (red team, s25)."""
+    sid = start(client)
+    with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
+        ws.receive_json()
+        ready(ws, 1)  # the assistant takes hold
+        say(ws, "speech/joe_okay.wav")  # a voice there pauses; its words are heard
+        until(ws, lambda m: m["type"] == "heard" and m["kind"] == "words")
+        stop = clip("speech/joe_stop__please.wav")
+        head, tail = stop[: round(0.5 * RATE)], stop[round(0.5 * RATE) :]
+        send(ws, head)  # mid-"stop": her voice is under way
+        until(ws, lambda m: m["type"] == "heard" and m["kind"] == "voice")
+        ws.send_json({"v": 1, "type": "event", "event": {"event": "resume"}, "ref": "go"})
+        resumed = until(ws, lambda m: m.get("ref") == "go" and m["type"] == "cues")
+        send(ws, np.concatenate([tail, np.zeros(round(0.6 * RATE), np.float32)]))
+        cues = cues_until_halt(ws)
+    kinds = [c["kind"] for c in resumed["cues"]]
+    assert "pause" in kinds, f"the hands went back on over her voice: {kinds}"
+    assert next(c for c in resumed["cues"] if c["kind"] == "pause")["reason"] == "voice"
+    assert any(c["kind"] == "halt" and c["ref"].startswith("heard") for c in cues)  # her words

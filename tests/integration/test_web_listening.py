@@ -278,12 +278,25 @@ def test_our_echo_as_loud_as_her_voice_is_said_and_the_hands_on_cues_come_in_pie
     sid = start(client)
     with client.websocket_connect(f"{WS}/ws/session/{sid}", headers=ORIGIN) as ws:
         ws.receive_json()
-        say(ws, "speech/joe_that_feels_good.wav", flags=SPEAKING, after_s=0.0)  # ours, learned
-        hers = clip("speech/espeak_hold_on.wav")[: round(1.1 * RATE)]  # we are silent: as loud
-        for i in range(0, hers.size, CHUNK):  # (cut while she speaks: no words to wait for)
+        ours = clip("speech/joe_that_feels_good.wav")[: round(1.15 * RATE)]  # (speech to 1.11 s)
+        for i in range(0, ours.size, CHUNK):  # ours, learned
+            ws.send_bytes(audio_message(ours[i : i + CHUNK].astype(np.float32), SPEAKING))
+        # We are silent: as loud. Her speech starts 0.3 s past our echo's tail (`echo_tail_s`;
+        # the clip keeps 0.3 s before the word), so it is hers, not begun over us, and its
+        # words are heard: nothing is left open as the hands go on.
+        hers = np.concatenate([np.zeros(round(0.3 * RATE)), clip("speech/espeak_hold_on.wav")])
+        for i in range(0, hers.size, CHUNK):
             ws.send_bytes(audio_message(hers[i : i + CHUNK].astype(np.float32), 0))
-        # (2.5 s of audio in all: within AUDIO_AHEAD_S, nothing is dropped on a fast box)
-        told = until(ws, lambda m: m["type"] == "listening")
+        # (2.8 s of audio in all: within AUDIO_AHEAD_S, nothing is dropped on a fast box)
+        seen: dict[str, dict[str, Any]] = {}
+
+        def told_and_heard(m: dict[str, Any]) -> bool:
+            if m["type"] == "listening" or (m["type"] == "heard" and m["kind"] == "words"):
+                seen[m["type"]] = m
+            return len(seen) == 2
+
+        until(ws, told_and_heard)  # her words are heard before the hands go on: no voice open
+        told = seen["listening"]
         assert told["state"] == "loud_echo"
         assert "Headphones" in told["message"]
         assert told["speech"]

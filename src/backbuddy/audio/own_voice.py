@@ -71,6 +71,11 @@ class OwnVoice:
             self._levels.popleft()
 
     @property
+    def person_speaking(self) -> bool:
+        """This stretch of speech was told a person's (`voices`), not our echo."""
+        return self._told
+
+    @property
     def ceiling_db(self) -> float | None:
         """The level our own speech reaches in the microphone; None until enough was heard."""
         if len(self._levels) < self.config.learn_min_s / self.window_s:

@@ -32,6 +32,7 @@ from backbuddy.domain import wording
 from backbuddy.domain.cues import Cue
 from backbuddy.domain.errors import StoreError, TransitionNotAllowed
 from backbuddy.domain.ports import HistoryStore
+from backbuddy.domain.rules import hands_on
 from backbuddy.domain.session import SessionState
 from backbuddy.services.cue_speech import STOP_RELEASE
 from backbuddy.services.felt_elsewhere import StoreWatch
@@ -287,8 +288,18 @@ def _feed(
     worker: StoreWorker,
 ) -> None:
     """Step and store `event` on the store's worker, waited for within the bound
-    (`StoreWorker`; a quiet pose or tick writes nothing and comes straight back)."""
+    (`StoreWorker`; a quiet pose or tick writes nothing and comes straight back).
+
+    Where the hands go on (the rest into the breath-in, Enter into the hold, a step) while a
+    person's voice is under way or her words wait for Whisper, that voice pauses at once, as
+    one begun there: her stop must not wait out the breath-in for the movement cue (as the
+    web's `LiveSession._handle`; red team, session 25)."""
+    before = hands_on(runner.state)
     cues = worker.call(partial(runner.handle, event, wall + timedelta(seconds=event.t)))
+    if voice is not None and not before and hands_on(runner.state) and voice.voice_open():
+        heard = ev.Voice(runner.last_event_t)
+        at = wall + timedelta(seconds=heard.t)
+        cues = (*cues, *worker.call(partial(runner.handle, heard, at)))
     if voice is not None:
         voice.on_cues(cues, runner.state)
     for cue in cues:

@@ -82,6 +82,10 @@ class GuideVoice:
         items = self.listening.poll()
         return [e for item in items for e in to_events(item, state.phase_id, t)]
 
+    def voice_open(self) -> bool:
+        """A person's voice under way or waiting for its words (`LiveListening.voice_open`)."""
+        return self.listening is not None and self.listening.voice_open()
+
     def fileno(self) -> int | None:
         """Readable the moment something was heard (the guide's loop wakes on it)."""
         return None if self.listening is None else self.listening.fileno()

@@ -150,6 +150,9 @@ class LiveListening:
     _threads: list[threading.Thread] = field(default_factory=list)
     _wake: Wake = field(default_factory=Wake)
     _loud: bool = False
+    _theirs: bool = False  # a person's speech is under way (the listening thread says)
+    _recognising: int = 0  # a person's utterances queued for their words, not yet heard
+    _counting: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> LiveListening:
         for target, name in ((self._listen, "listen"), (self._recognise, "words")):
@@ -194,6 +197,12 @@ class LiveListening:
         self._heard.put(item)
         self._wake.set()
 
+    def voice_open(self) -> bool:
+        """A person's voice is under way, or her utterance waits for its words: where the
+        hands go on meanwhile it pauses at once, as a voice begun there (the guide's `_feed`,
+        as the web's `AudioStream.voice_open`). Our own speech is not a person's."""
+        return self._theirs or self._recognising > 0
+
     def speak_less_s(self, state: SessionState | None) -> float | None:
         """The silence to leave after each piece of a cue (docs/voice.md, "Speaking less"):
         where our echo is as loud as a voice (`OwnVoice.loud`) and the hands are on; else None."""
@@ -212,14 +221,19 @@ class LiveListening:
                 self.view.level_dbfs = level_dbfs(chunk)
                 for item, echo in self._hear(own, chunk):
                     if isinstance(item, Utterance | SpeechSoFar):
+                        if isinstance(item, Utterance) and not echo:
+                            with self._counting:
+                                self._recognising += 1
                         self._utterances.put((item, self.listener.clip(item), echo))
                     else:
                         self._put(item)
                 self.view.speaking = self.listener.speaking
+                self._theirs = self.listener.speaking and own.person_speaking
                 self._loud = own.loud  # (read by the guide's thread: `speak_less_s`)
         except Exception as err:  # noqa: BLE001 - a dead microphone must show, not crash the guide
             self.view.error = f"listening stopped: {err}"
         finally:
+            self._theirs = False  # no sound comes any more: nothing is under way
             self._utterances.put(None)
 
     def _hear(self, own: OwnVoice, chunk: Samples) -> Sorted:
@@ -244,7 +258,12 @@ class LiveListening:
             item, samples, echo = job
             if isinstance(item, SpeechSoFar) and not self._utterances.empty():
                 continue  # the end is already known: an early look would only delay it
-            heard = words.hear(item, samples)
-            if isinstance(heard, Heard) and (not echo or heard.meaning == "stop"):
-                self.view.last_heard = heard.text
-                self._put(replace(heard, during_speech=echo))
+            try:
+                heard = words.hear(item, samples)
+                if isinstance(heard, Heard) and (not echo or heard.meaning == "stop"):
+                    self.view.last_heard = heard.text
+                    self._put(replace(heard, during_speech=echo))
+            finally:
+                if isinstance(item, Utterance) and not echo:  # after its words are queued
+                    with self._counting:
+                        self._recognising = max(self._recognising - 1, 0)

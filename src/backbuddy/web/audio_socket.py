@@ -46,6 +46,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -123,6 +124,9 @@ class AudioStream:
         self._losing = False  # a `lost` is under way
         self._loud: bool = False  # our echo is too loud to tell a voice by level: speak less
         self._told_loud = False  # the pair was told (once a voice was heard to compare)
+        self._theirs = False  # a person's speech is under way (the audio thread says)
+        self._recognising = 0  # a person's utterances with Whisper, their words not yet heard
+        self._counting = threading.Lock()
 
     # ── on the event loop ────────────────────────────────────────────────────
 
@@ -180,10 +184,24 @@ class AudioStream:
             self._told[code] = now
             self.send(schemas.ErrorOut(code=code, message=message).model_dump())
 
+    def voice_open(self) -> bool:
+        """A person's voice is under way, or her utterance waits for its words: where the
+        hands go on meanwhile it pauses at once, as a voice begun there (`LiveSession._handle`).
+        Only a person's (begun while we were silent, or clearly over our echo): our own cue
+        playing as Resume is pressed must not pause. Speech counts while its sound keeps
+        coming (a microphone gone quiet mid-word would pause every Resume for good; while
+        the session listens that gap is listening lost, `_watch_gap`)."""
+        if self.failed is not None:
+            return False
+        flowing = time.monotonic() - self._last_chunk <= AUDIO_GAP_S
+        return (self._theirs and flowing) or self._recognising > 0
+
     def close(self) -> None:
         """The page's socket closed: nobody hears this session until a page listens again
         (a reloaded page that does not open its microphone must not pass for listening)."""
         self.live.listening = False
+        if self.live.voice_open == self.voice_open:
+            self.live.voice_open = None
         self._worker.shutdown(wait=False, cancel_futures=True)
         if self._deliverer is not None:
             self._deliverer.cancel()
@@ -327,12 +345,16 @@ class AudioStream:
             erase=bool(chunk.flags & SPEAKING_STOP_WORD) and own_stop_erased(state),
         ):
             if isinstance(item, Utterance):
+                if not echo:
+                    with self._counting:
+                        self._recognising += 1
                 future = self.ears.recognise(listener, item, listener.clip(item))
                 future.add_done_callback(partial(self._words_done, loop, echo))
             elif isinstance(item, VoiceOnset | PopHeard):  # (SpeechSoFar: never looks early)
                 # A click inside our own speech may be our sound: still a pop (a real one must
                 # not be lost, I6), said and stored as uncertain (`during_speech`).
                 self._put(loop, item)
+        self._theirs = listener.speaking and self.own.person_speaking
         loud, known = self.own.loud, self.own.voice_db is not None
         if loud != self._loud or (loud and known and not self._told_loud):
             self._loud = loud
@@ -357,6 +379,20 @@ class AudioStream:
             )
 
     def _words_done(
+        self, loop: asyncio.AbstractEventLoop, echo: bool, future: Future[Heard | None]
+    ) -> None:
+        try:
+            self._words_of(loop, echo, future)
+        finally:
+            if not echo:  # after its words are queued: heard on the loop before it closes
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(self._recognised)
+
+    def _recognised(self) -> None:
+        with self._counting:
+            self._recognising = max(self._recognising - 1, 0)
+
+    def _words_of(
         self, loop: asyncio.AbstractEventLoop, echo: bool, future: Future[Heard | None]
     ) -> None:
         if future.cancelled():

@@ -156,6 +156,9 @@ class LiveSession:
     speak_less_s: float | None = None
     #: The page's microphone check heard "stop": the line about stopping says it listens.
     listening: bool = False
+    #: Is a person's voice under way or waiting for its words (`AudioStream.voice_open`)?
+    #: Read on the worker as the hands go on (`_handle`); None: no microphone.
+    voice_open: Callable[[], bool] | None = None
     #: A phone as the camera (`web.phone`): none, paired, or streaming (its socket is open).
     #: While one is paired, only its frames reach the camera watch.
     phone: str = "none"
@@ -246,13 +249,26 @@ class LiveSession:
         refused as out of order (a refused system stop would leave the session unhalted)."""
         if event.t < self.runner.last_event_t:
             event = replace(event, t=self.runner.last_event_t)
+        before = rules.hands_on(self.runner.state)
         self._writing_since = time.monotonic()
         try:
             cues = self.runner.handle(event, self.wall(event.t))
+            if not before and self._voice_pending():
+                # The hands go on (rest to breath-in, Resume, a step) while a person speaks or
+                # her words wait for Whisper: a voice where the hands are on pauses at once
+                # (`rules.hands_on`); her "stop" must not wait out the breath-in for the
+                # movement cue (I2/I3; red team, session 25).
+                voice = ev.Voice(self.runner.last_event_t)
+                cues += self.runner.handle(voice, self.wall(voice.t))
         finally:
             self._writing_since = None
         self.history.extend(cues)
         return cues
+
+    def _voice_pending(self) -> bool:
+        """Are the hands now on (`rules.hands_on`) while a person's voice is still open?"""
+        open_ = self.voice_open
+        return open_ is not None and rules.hands_on(self.runner.state) and open_()
 
     def speech_for(self, cues: tuple[Cue, ...]) -> list[dict[str, Any]] | None:
         """The sentences to speak for `cues` (docs/voice.md), honest about listening; where

@@ -285,6 +285,7 @@ class Connection:
         """A chunk of the page's microphone: checked here, heard on the stream's own thread."""
         if self.audio is None:
             self.audio = AudioStream(self.live, self.ears, self.send)
+            self.live.voice_open = self.audio.voice_open
         try:
             self.audio.on_message(data)
         except AudioFlooded as err:
