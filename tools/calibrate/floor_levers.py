@@ -23,12 +23,13 @@ lies as `people.tell_technique` does) with the grey levers set per `LEVERS`:
 
 `--order warm` (the truth tools' order): the clip after 2 s of its own still first frame
 (`measure.WARM`). `--order session`: as a session runs, her alone first: the single-person
-floor clip of the same receiver body (`ALONE`; set-up step 1, the step told no movement runs,
-`ReceiverPose.moving(False)`: a look every 4th frame), then the two-person clip's first frame
-held 2 s and the clip with a movement's cadence (from the assistant's set-up step on,
-`rules.movement_watched`), one estimator and one `PoseMonitor` throughout (the gate read from
-her alone). No single-person floor clip of f34 or m58 exists: their clips run `warm` only (with
-another body alone first, the receiver changes at the join and her identity stays unsure).
+floor clip of the same receiver body (`ALONE`, `ALONE_LIT`; set-up step 1, the step told no
+movement runs, `ReceiverPose.moving(False)`: a look every 4th frame), then the two-person
+clip's first frame held 2 s and the clip with a movement's cadence (from the assistant's set-up
+step on, `rules.movement_watched`), one estimator and one `PoseMonitor` throughout (the gate
+read from her alone). Every floor receiver body has a single-person floor clip since session 25
+(f34 and m58 rendered by render25; a body without one runs `warm` only: with another body alone
+first, the receiver changes at the join and her identity stays unsure).
 
 Scored as `receiver_truth.measures` scores a clip (`measure.measure_clip` on the frames after
 the set-up): check agreement (`top_knee_at_90` apart), speed error and peak read on the gentle
@@ -148,11 +149,16 @@ def _grey_without(edges: tuple[tuple[int, int], ...]):  # type: ignore[no-untype
 
 
 #: Her alone on the floor (set-up step 1), per receiver body: the single-person floor clip of
-#: that body (the 2026-11-27 replay's for m26), its first frame held `ALONE_S` where it moves.
+#: that body (the 2026-11-27 replay's for m26; f34 and m58 rendered in session 25, render25),
+#: its first frame held `ALONE_S` where it moves. `ALONE_LIT`: her alone in the two-person
+#: clip's own light where one was rendered (f34's heavy jerk is warm_dim), else `ALONE`'s.
 ALONE = {
     "m26": "side_correct_setup_front_floor_m26",
     "f71": "side_correct_slow_front_floor_f71",
+    "f34": "side_correct_setup_front_floor_f34",
+    "m58": "side_correct_setup_front_floor_m58",
 }
+ALONE_LIT = {("f34", "warm_dim"): "side_correct_setup_front_floor_f34_warm_dim"}
 ALONE_S = 2.0
 SAVE = HERE / ".cache" / "floor24"
 
@@ -171,13 +177,20 @@ def receiver_body(cid: str) -> str:
     return cid.split("_with_")[0].rsplit("_", 1)[1]
 
 
+def alone_clip(cid: str) -> str:
+    """The clip of her alone that runs before `cid` in session order."""
+    body = receiver_body(cid)
+    light = next(m["light"] for m in measure.clips() if m["id"] == cid)
+    return ALONE_LIT.get((body, light), ALONE[body])
+
+
 def _sequence(cid: str, order: str):  # type: ignore[no-untyped-def]
     """(source index, time, rgb, moving) in the order the estimator sees them."""
     from backbuddy.adapters.video import open_file
 
     seq = list(degrade.frames(cid, measure.WARM))
     if order == "session":
-        clip = ALONE[receiver_body(cid)]
+        clip = alone_clip(cid)
         with open_file(measure.TRUTH / f"{clip}.mp4") as src:
             alone = [f.rgb for f in src]
         if "_setup_" not in clip:  # her still set-up: the clip's first frame, held
@@ -240,13 +253,18 @@ def cached(cid: str, lever: str, order: str):  # type: ignore[no-untyped-def]
 
     path = SAVE / f"{cid}.{lever}.{order}.npz"
     key = receiver_truth._step_key(cid, measure.TRUTH)
+    # session order: which clip of her alone ran first (caches from before it was recorded
+    # ran `ALONE`'s, the only one a body had then)
+    alone = alone_clip(cid) if order == "session" else ""
     if path.exists():
         z = np.load(path)
-        if str(z["key"]) == key:
+        legacy = ALONE.get(receiver_body(cid), "") if alone else ""
+        ran = str(z["alone"]) if "alone" in z else legacy
+        if str(z["key"]) == key and ran == alone:
             return Landmarks.from_arrays(dict(z)), z["index"]
     lm, index = estimate(cid, lever, order)
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, key=key, index=index, **lm.to_arrays())
+    np.savez_compressed(path, key=key, index=index, alone=alone, **lm.to_arrays())
     return lm, index
 
 

@@ -68,3 +68,21 @@ def test_outbox_keeps_his_grey_outside_her_box_only() -> None:
     assert grey[30, 150]  # his head above her: greyed
     assert grey[70, 130]  # his shoulder: greyed
     assert not (grey & ~live).any()
+
+
+def test_every_floor_pair_runs_in_session_order_after_a_clip_of_her_alone() -> None:
+    # session 25 (render25): her alone first, as set-up step 1 asks; the clip must show the same
+    # receiver body, alone, on the same floor placement, in her pair's light where one was rendered
+    import measure
+
+    meta = {m["id"]: m for m in measure.clips()}
+    pairs = floor_levers.floor_clips()
+    assert len(pairs) == 5
+    for cid in pairs:
+        alone = meta[floor_levers.alone_clip(cid)]
+        assert alone["body"] == meta[cid]["body"]
+        assert not alone["assistant"]
+        assert alone["camera"] == meta[cid]["camera"] == "front_floor"
+        assert (measure.TRUTH / f"{alone['id']}.mp4").exists()
+    heavy = "side_correct_jerk_front_floor_f34_with_m58"
+    assert meta[floor_levers.alone_clip(heavy)]["light"] == meta[heavy]["light"] == "warm_dim"
