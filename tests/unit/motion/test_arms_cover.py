@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.support.seen_alone import assert_covered_passes_seen_alone
 
 from backbuddy.domain import techniques
 from backbuddy.motion import arms_cover, checks
@@ -174,13 +175,6 @@ def test_i3_no_pass_on_covered_frames_without_a_pass_seen_alone(data: st.DataObj
     )
     arms = trace.checks["arms_crossed"]
     raw = checks.evaluate(HUG, measures=trace.measures, check_ids=["arms_crossed"])["arms_crossed"]
-    seen, present = ~unseen & ~unsure, ~unseen
-    for i in np.flatnonzero(covered & seen & arms.passed):
-        alone = [j for j in range(i) if seen[j] and not covered[j] and raw.visible[j]]
-        assert alone, i
-        j = alone[-1]
-        assert raw.passed[j], (i, j)
-        times = lm.t[[k for k in range(j, i + 1) if present[k]]]
-        assert np.diff(times).max(initial=0.0) <= GRACE_S, (i, j)
+    assert_covered_passes_seen_alone(arms, raw, covered, ~unseen & ~unsure, ~unseen, lm.t)
     if clip != CROSSED:
         assert not trace.checks_ok.any()

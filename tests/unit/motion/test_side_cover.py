@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.support.seen_alone import assert_covered_passes_seen_alone
 
 from backbuddy.domain import techniques
 from backbuddy.domain.techniques import PlacementRegion, Technique, VideoNeeds
@@ -165,14 +166,7 @@ def test_i3_no_top_knee_pass_on_covered_frames_without_a_pass_seen_apart(
     knee = trace.checks["top_knee_at_90"]
     raw = checks.evaluate(SIDE, measures=trace.measures, check_ids=["top_knee_at_90"])
     raw_knee = raw["top_knee_at_90"]
-    seen, present = trace.same_person, ~unseen
-    for i in np.flatnonzero(top & seen & knee.passed):
-        alone = [j for j in range(i) if seen[j] and not top[j] and raw_knee.visible[j]]
-        assert alone, i
-        j = alone[-1]
-        assert raw_knee.passed[j], (i, j)
-        times = lm.t[[k for k in range(j, i + 1) if present[k]]]
-        assert np.diff(times).max(initial=0.0) <= GRACE_S, (i, j)
+    assert_covered_passes_seen_alone(knee, raw_knee, top, trace.same_person, ~unseen, lm.t)
 
 
 def _decide(index: np.ndarray) -> int:
