@@ -53,7 +53,6 @@ sys.path.insert(0, str(HERE))
 import degrade  # noqa: E402
 import measure  # noqa: E402
 import receiver_truth  # noqa: E402
-from halts import HARD, halt_outcome  # noqa: E402
 
 #: Grey levers per configuration (`ReceiverPose` keyword arguments).
 LEVERS: dict[str, dict[str, bool]] = {
@@ -272,7 +271,6 @@ def score(cid: str, lm, index, view_alone: bool = False) -> dict[str, object]:  
     """The clip's figures, as `receiver_truth.measures` reads them; `view_alone`: with the
     technique's `video.view_read_alone` on (session 25)."""
     from backbuddy.domain import techniques
-    from backbuddy.motion.monitors import PoseMonitor
 
     meta = next(m for m in measure.clips() if m["id"] == cid)
     tech = techniques.get(meta["technique"])
@@ -280,20 +278,9 @@ def score(cid: str, lm, index, view_alone: bool = False) -> dict[str, object]:  
         tech = tech.model_copy(
             update={"video": tech.video.model_copy(update={"view_read_alone": True})}
         )
-    r = measure.measure_clip(meta, degradation=measure.WARM, source=(lm, index), technique=tech)
-    mon = PoseMonitor(tech, fps=measure.WARM.fps)
-    pre = int(np.sum(index < 0))
-    mon.update(lm.take(slice(0, pre)))
-    live = lm.take(slice(pre, None))
-    trace = mon.update(live)
-    tr = measure.truth_table(cid)
-    n = min(len(trace), tr["frame"].size)
-    on = receiver_truth.on_receiver(live.pixels()[:n], tr)
-    acted = trace.tracked[:n] & ~trace.unsure[:n]
-    stop = float("nan")
-    if r.peak_true > HARD:
-        stops = measure.halt_frames(trace)[:n] | ~acted
-        stop = halt_outcome(np.abs(tr["primary_speed_deg_s"][:n]), stops).latency
+    run = receiver_truth.monitored(meta, lm, index, technique=tech)
+    r, trace, n, pre, acted, stop = run.result, run.trace, run.n, run.pre, run.acted, run.stop
+    on = run.on
     return {
         "clip": cid,
         "checks": {k: round(float(v), 2) for k, v in r.check_agree.items()},

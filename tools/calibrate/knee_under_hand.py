@@ -264,26 +264,10 @@ def variant_estimate(cid: str, variant: str):  # type: ignore[no-untyped-def]
 
 def pipeline(cid: str, lm, index) -> str:  # type: ignore[no-untyped-def]
     """One table row's cells: the whole pipeline on the clip's warm two-person landmarks."""
-    from halts import HARD, halt_outcome
-
-    from backbuddy.domain import techniques
-    from backbuddy.motion.monitors import PoseMonitor
-
     meta = next(m for m in measure.clips() if m["id"] == cid)
-    r = measure.measure_clip(meta, degradation=measure.WARM, source=(lm, index))
-    mon = PoseMonitor(techniques.get(meta["technique"]), fps=measure.WARM.fps)
-    pre = int(np.sum(index < 0))
-    mon.update(lm.take(slice(0, pre)))
-    live = lm.take(slice(pre, None))
-    trace = mon.update(live)
-    tr = measure.truth_table(cid)
-    n = min(len(trace), tr["frame"].size)
-    on = receiver_truth.on_receiver(live.pixels()[:n], tr)
-    acted = trace.tracked[:n] & ~trace.unsure[:n]
-    stop = "–"
-    if r.peak_true > HARD:
-        stops = measure.halt_frames(trace)[:n] | ~acted
-        stop = measure._f(halt_outcome(np.abs(tr["primary_speed_deg_s"][:n]), stops).latency, 0)
+    run = receiver_truth.monitored(meta, lm, index)
+    r, trace, tr, live, pre, n = run.result, run.trace, run.truth, run.live, run.pre, run.n
+    on, acted, stop = run.on, run.acted, measure._f(run.stop, 0)
     left = np.nanmean(np.abs(tr["left_hip_flexion_deg"] - tr["top_hip_flexion_deg"])) < 1
     top = "left" if left else "right"
     knee = live.pixels()[:n, L.LEFT_KNEE if top == "left" else L.RIGHT_KNEE]

@@ -27,6 +27,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -299,42 +300,72 @@ def _warm_estimate(cid: str, truth: Path):  # type: ignore[no-untyped-def]
     return stack(rows, size, unsure, covered, near), np.array(index)
 
 
-def measures(cid: str, truth: Path = TRUTH, cache: Path | None = None) -> ClipMeasures:
-    """`ClipMeasures` of one two-person clip (`cache`: as `warm_estimate`)."""
+@dataclass(frozen=True)
+class Monitored:
+    """A clip's warm two-person landmarks through `measure_clip` and one `PoseMonitor` (the
+    pre-roll first), against its truth: what `measures`, `floor_levers.score` and
+    `knee_under_hand.pipeline` read. `live`: the landmarks after the pre-roll; `n`: frames
+    scored; `on`: frames whose landmarks lie on the receiver; `acted`: frames tracked with her
+    identity sure; `stop`: frames from the first over the hard limit to a halt or a pause
+    (`halt_outcome`), NaN where the clip has no jerk."""
+
+    result: ClipResult
+    trace: Any
+    truth: dict[str, np.ndarray]
+    live: Any
+    pre: int
+    n: int
+    on: np.ndarray
+    acted: np.ndarray
+    stop: float
+
+
+def monitored(  # type: ignore[no-untyped-def]
+    meta: dict[str, str], lm, index, truth: Path = TRUTH, technique: Any = None
+) -> Monitored:
+    """`Monitored` of one clip (`meta`: its `clips` row; `technique`: None, the clip's own)."""
     from halts import HARD, halt_outcome
     from measure import WARM, halt_frames, measure_clip
 
     from backbuddy.domain import techniques
     from backbuddy.motion.monitors import PoseMonitor
 
-    meta = next(m for m in clips(truth) if m["id"] == cid)
-    lm, index = warm_estimate(cid, truth, cache)
-    result = measure_clip(meta, truth, degradation=WARM, source=(lm, index))
-    mon = PoseMonitor(techniques.get(meta["technique"]), fps=WARM.fps)
+    tech = technique or techniques.get(meta["technique"])
+    result = measure_clip(meta, truth, degradation=WARM, source=(lm, index), technique=tech)
+    mon = PoseMonitor(tech, fps=WARM.fps)
     pre = int(np.sum(index < 0))
     mon.update(lm.take(slice(0, pre)))
     live = lm.take(slice(pre, None))
     trace = mon.update(live)
-    tr = truth_table(cid, truth)
+    tr = truth_table(meta["id"], truth)
     n = min(len(trace), tr["frame"].size)
     on = on_receiver(live.pixels()[:n], tr)
     acted = trace.tracked[:n] & ~trace.unsure[:n]
-    allowed = acted & trace.placement.ok[:n]
-    stop_frames = float("nan")
+    stop = float("nan")
     if result.peak_true > HARD:
         stops = halt_frames(trace)[:n] | ~acted
-        stop_frames = halt_outcome(np.abs(tr["primary_speed_deg_s"][:n]), stops).latency
+        stop = halt_outcome(np.abs(tr["primary_speed_deg_s"][:n]), stops).latency
+    return Monitored(result, trace, tr, live, pre, n, on, acted, stop)
+
+
+def measures(cid: str, truth: Path = TRUTH, cache: Path | None = None) -> ClipMeasures:
+    """`ClipMeasures` of one two-person clip (`cache`: as `warm_estimate`)."""
+    meta = next(m for m in clips(truth) if m["id"] == cid)
+    lm, index = warm_estimate(cid, truth, cache)
+    run = monitored(meta, lm, index, truth)
+    trace, n, on, acted = run.trace, run.n, run.on, run.acted
+    allowed = acted & trace.placement.ok[:n]
     return ClipMeasures(
         cid,
         meta["camera"],
-        result.accepted,
+        run.result.accepted,
         int(acted.sum()),
         int(allowed.sum()),
         np.flatnonzero(acted & ~on).tolist(),
         np.flatnonzero(allowed & ~on).tolist(),
         float(np.mean(trace.unsure[:n])),
-        stop_frames,
-        result,
+        run.stop,
+        run.result,
     )
 
 
